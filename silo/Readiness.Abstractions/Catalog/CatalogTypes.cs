@@ -1,0 +1,38 @@
+namespace Readiness.Catalog;
+
+/// <summary>Kinds of municipality as the MIC code list distinguishes them.</summary>
+public enum MunicipalityKind
+{
+    DesignatedCity,
+    City,
+    Town,
+    Village,
+    SpecialWard,
+}
+
+public sealed record MunicipalityInfo(
+    string Code,
+    string PrefectureCode,
+    string Name,
+    string Kana,
+    MunicipalityKind Kind,
+    int Population);
+
+public sealed record PrefectureInfo(string Code, string Name, string NameEn, string Region, int TileCol, int TileRow);
+
+public sealed record BusinessSystemInfo(int SeiriNo, string Id, string NameJa, string NameEn, string SoumuLabel);
+
+public sealed record PhaseInfo(MigrationPhase Phase, string Id, string NameJa, string NameEn);
+
+public sealed record SecurityItemInfo(
+    string Id,
+    int Chapter,
+    string ChapterJa,
+    string TitleJa,
+    string TitleEn,
+    string Party,
+    string Reference,
+    string Basis);
+
+/// <summary>Where a baseline figure comes from, shown next to it in every response.</summary>
+public sealed record BaselineSourceInfo(string Id, string Publisher, string Title, string AsOf);

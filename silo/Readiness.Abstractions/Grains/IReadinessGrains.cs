@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Readiness.Grains;
+
+/// <summary>One municipality (key: its 6-digit code). The only writer of its state.</summary>
+[Alias("Readiness.IMunicipalityGrain")]
+public interface IMunicipalityGrain : IGrainWithStringKey
+{
+    [ReadOnly, Alias("Get")]
+    Task<MunicipalityRecord> GetAsync();
+
+    [ReadOnly, Alias("GetSummary")]
+    Task<MunicipalitySummary> GetSummaryAsync();
+
+    /// <summary>Validates, applies, writes durably and only then returns Accepted.</summary>
+    [Alias("Apply")]
+    Task<ChangeOutcome> ApplyAsync(ChangeRequest request);
+
+    /// <summary>The most recent accepted changes, newest first.</summary>
+    [ReadOnly, Alias("GetRecentChanges")]
+    Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync();
+}
+
+/// <summary>One prefecture (key: 2-digit code): the newest summary of each of its municipalities.</summary>
+[Alias("Readiness.IPrefectureGrain")]
+public interface IPrefectureGrain : IGrainWithStringKey
+{
+    /// <summary>A municipality's new summary; an older or repeated one is ignored.</summary>
+    [OneWay, Alias("Report")]
+    Task ReportAsync(MunicipalitySummary incoming);
+
+    [ReadOnly, Alias("Get")]
+    Task<PrefectureDetail> GetAsync();
+
+    [ReadOnly, Alias("GetSummary")]
+    Task<PrefectureSummary> GetSummaryAsync();
+
+    /// <summary>Pulls every municipality's summary again, so a lost push heals.</summary>
+    [Alias("Reconcile")]
+    Task ReconcileAsync();
+}
+
+/// <summary>The nation (key: <see cref="NationKey"/>): the newest summary of each prefecture.</summary>
+[Alias("Readiness.INationGrain")]
+public interface INationGrain : IGrainWithStringKey
+{
+    public const string NationKey = "JP";
+
+    [OneWay, Alias("Report")]
+    Task ReportAsync(PrefectureSummary incoming);
+
+    [ReadOnly, Alias("Get")]
+    Task<NationSummary> GetAsync();
+
+    /// <summary>Pulls every prefecture's summary again; with <paramref name="deep"/> each prefecture reconciles first.</summary>
+    [Alias("Reconcile")]
+    Task ReconcileAsync(bool deep);
+}

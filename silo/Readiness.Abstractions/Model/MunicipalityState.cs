@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+
+namespace Readiness;
+
+/// <summary>What a municipality reports for one business system.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.SystemStatus")]
+public sealed record SystemStatus
+{
+    [Id(0)] public required string BusinessId { get; init; }
+    [Id(1)] public MigrationPhase Phase { get; init; }
+    [Id(2)] public DateOnly? PlannedGoLive { get; init; }
+    [Id(3)] public string? Vendor { get; init; }
+    [Id(4)] public HostingKind? Hosting { get; init; }
+    [Id(5)] public bool NotApplicable { get; init; }
+    [Id(6)] public bool Designated { get; init; }
+    [Id(7)] public DesignationReason? DesignationReason { get; init; }
+    [Id(8)] public DateOnly? DesignationTarget { get; init; }
+
+    /// <summary>Set when the latest phase move went backwards; cleared by a forward move.</summary>
+    [Id(9)] public bool Regression { get; init; }
+    [Id(10)] public string? RegressionReason { get; init; }
+
+    /// <summary>Share of the PMO tool's 40 steps done, from the public baseline (null once nothing was published).</summary>
+    [Id(11)] public decimal? BaselineStepCompletion { get; init; }
+
+    /// <summary>When this system was last reported by the municipality; null while it shows only baseline data.</summary>
+    [Id(12)] public DateTimeOffset? ReportedAt { get; init; }
+}
+
+/// <summary>One security checklist item as the municipality assessed it.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.SecurityItemStatus")]
+public sealed record SecurityItemStatus
+{
+    [Id(0)] public required string ItemId { get; init; }
+    [Id(1)] public SecurityStatus Status { get; init; }
+    [Id(2)] public string? Evidence { get; init; }
+    [Id(3)] public DateOnly? LastReviewed { get; init; }
+    [Id(4)] public DateTimeOffset? ReportedAt { get; init; }
+}
+
+/// <summary>Who made a change; the tenant always comes from the authenticated caller, never from a request body.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Actor")]
+public sealed record Actor(
+    [property: Id(0)] string Subject,
+    [property: Id(1)] Role Role,
+    [property: Id(2)] string? Tenant)
+{
+    public static Actor System { get; } = new("system", Role.System, null);
+}
+
+/// <summary>Provenance of the figures a municipality started from.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.DataProvenance")]
+public sealed record DataProvenance(
+    [property: Id(0)] DataOrigin Origin,
+    [property: Id(1)] string Description,
+    [property: Id(2)] ImmutableArray<string> Sources);
+
+/// <summary>The whole state of one municipality: what it reported and where each figure came from.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.MunicipalityRecord")]
+public sealed record MunicipalityRecord
+{
+    [Id(0)] public required string Code { get; init; }
+
+    /// <summary>Increases by one with every accepted change; the ETag of the API.</summary>
+    [Id(1)] public long Version { get; init; }
+    [Id(2)] public required ImmutableArray<SystemStatus> Systems { get; init; }
+    [Id(3)] public required ImmutableArray<SecurityItemStatus> Security { get; init; }
+    [Id(4)] public required DataProvenance Provenance { get; init; }
+    [Id(5)] public DateTimeOffset? LastReportedAt { get; init; }
+    [Id(6)] public DateTimeOffset CreatedAt { get; init; }
+    [Id(7)] public DateTimeOffset? UpdatedAt { get; init; }
+    [Id(8)] public Actor? UpdatedBy { get; init; }
+
+    public SystemStatus? FindSystem(string businessId)
+    {
+        foreach (var s in Systems)
+        {
+            if (s.BusinessId == businessId)
+            {
+                return s;
+            }
+        }
+
+        return null;
+    }
+
+    public SecurityItemStatus? FindSecurityItem(string itemId)
+    {
+        foreach (var s in Security)
+        {
+            if (s.ItemId == itemId)
+            {
+                return s;
+            }
+        }
+
+        return null;
+    }
+}

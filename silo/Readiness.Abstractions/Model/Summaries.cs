@@ -1,0 +1,182 @@
+using System.Collections.Immutable;
+
+namespace Readiness;
+
+/// <summary>
+/// Additive figures for any set of municipalities. Every field is a count or an integer sum, so that aggregating
+/// is exact and the order of aggregation cannot change a figure; ratios are derived when read.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Figures")]
+public sealed record Figures
+{
+    public const int PhaseCount = 11;
+    public const int ReasonSlots = 6; // five reasons plus "not yet reported"
+    public const int BusinessSlots = PhaseCount + 1; // phases plus not_applicable
+    public const int SecurityStatusCount = 5;
+
+    [Id(0)] public int Municipalities { get; init; }
+    [Id(1)] public int CompleteMunicipalities { get; init; }
+    [Id(2)] public int StaleMunicipalities { get; init; }
+    [Id(3)] public int ReportedMunicipalities { get; init; }
+    [Id(4)] public int MunicipalitiesWithDesignation { get; init; }
+    [Id(5)] public int ApplicableSystems { get; init; }
+    [Id(6)] public int MigratedSystems { get; init; }
+
+    /// <summary>Σ over applicable systems of min(phase order, order of in_production).</summary>
+    [Id(7)] public long ProgressUnits { get; init; }
+    [Id(8)] public int NotApplicableSystems { get; init; }
+    [Id(9)] public int DesignatedSystems { get; init; }
+
+    /// <summary>Designated systems by <see cref="DesignationReason"/> order, the last slot for "not yet reported".</summary>
+    [Id(10)] public ImmutableArray<int> DesignatedByReason { get; init; } = Zeros(ReasonSlots);
+    [Id(11)] public int DesignationIncomplete { get; init; }
+    [Id(12)] public int OverdueSystems { get; init; }
+    [Id(13)] public int PastTargetSystems { get; init; }
+    [Id(14)] public int BeyondLimitSystems { get; init; }
+    [Id(15)] public int RegressionSystems { get; init; }
+
+    /// <summary>Applicable systems per phase order.</summary>
+    [Id(16)] public ImmutableArray<int> PhaseCounts { get; init; } = Zeros(PhaseCount);
+
+    /// <summary>Per business (catalog order) <see cref="BusinessSlots"/> counts: each phase, then not applicable.</summary>
+    [Id(17)] public ImmutableArray<int> BusinessPhaseCounts { get; init; } = Zeros(20 * BusinessSlots);
+
+    /// <summary>Designated systems per business (catalog order).</summary>
+    [Id(18)] public ImmutableArray<int> BusinessDesignated { get; init; } = Zeros(20);
+    [Id(19)] public int SecurityApplicableItems { get; init; }
+
+    /// <summary>Σ of 2 per implemented and 1 per partial applicable item (halves keep it an integer).</summary>
+    [Id(20)] public long SecurityScoreHalves { get; init; }
+
+    /// <summary>Items per <see cref="SecurityStatus"/>.</summary>
+    [Id(21)] public ImmutableArray<int> SecurityStatusCounts { get; init; } = Zeros(SecurityStatusCount);
+    [Id(22)] public int MunicipalitiesWithOverdue { get; init; }
+
+    public static Figures Zero { get; } = new();
+
+    /// <summary>Mean migration progress over applicable systems, 0..1; null when nothing applies.</summary>
+    public double? Progress => ApplicableSystems == 0 ? null : ProgressUnits / (double)((int)MigrationPhase.InProduction * (long)ApplicableSystems);
+
+    /// <summary>Security score over applicable items, 0..1; null when nothing applies.</summary>
+    public double? SecurityScore => SecurityApplicableItems == 0 ? null : SecurityScoreHalves / (2.0 * SecurityApplicableItems);
+
+    public static Figures operator +(Figures a, Figures b) => new()
+    {
+        Municipalities = a.Municipalities + b.Municipalities,
+        CompleteMunicipalities = a.CompleteMunicipalities + b.CompleteMunicipalities,
+        StaleMunicipalities = a.StaleMunicipalities + b.StaleMunicipalities,
+        ReportedMunicipalities = a.ReportedMunicipalities + b.ReportedMunicipalities,
+        MunicipalitiesWithDesignation = a.MunicipalitiesWithDesignation + b.MunicipalitiesWithDesignation,
+        ApplicableSystems = a.ApplicableSystems + b.ApplicableSystems,
+        MigratedSystems = a.MigratedSystems + b.MigratedSystems,
+        ProgressUnits = a.ProgressUnits + b.ProgressUnits,
+        NotApplicableSystems = a.NotApplicableSystems + b.NotApplicableSystems,
+        DesignatedSystems = a.DesignatedSystems + b.DesignatedSystems,
+        DesignatedByReason = AddArrays(a.DesignatedByReason, b.DesignatedByReason),
+        DesignationIncomplete = a.DesignationIncomplete + b.DesignationIncomplete,
+        OverdueSystems = a.OverdueSystems + b.OverdueSystems,
+        PastTargetSystems = a.PastTargetSystems + b.PastTargetSystems,
+        BeyondLimitSystems = a.BeyondLimitSystems + b.BeyondLimitSystems,
+        RegressionSystems = a.RegressionSystems + b.RegressionSystems,
+        PhaseCounts = AddArrays(a.PhaseCounts, b.PhaseCounts),
+        BusinessPhaseCounts = AddArrays(a.BusinessPhaseCounts, b.BusinessPhaseCounts),
+        BusinessDesignated = AddArrays(a.BusinessDesignated, b.BusinessDesignated),
+        SecurityApplicableItems = a.SecurityApplicableItems + b.SecurityApplicableItems,
+        SecurityScoreHalves = a.SecurityScoreHalves + b.SecurityScoreHalves,
+        SecurityStatusCounts = AddArrays(a.SecurityStatusCounts, b.SecurityStatusCounts),
+        MunicipalitiesWithOverdue = a.MunicipalitiesWithOverdue + b.MunicipalitiesWithOverdue,
+    };
+
+    public static Figures Add(Figures a, Figures b) => a + b;
+
+    public bool SameAs(Figures other) =>
+        Municipalities == other.Municipalities
+        && CompleteMunicipalities == other.CompleteMunicipalities
+        && StaleMunicipalities == other.StaleMunicipalities
+        && ReportedMunicipalities == other.ReportedMunicipalities
+        && MunicipalitiesWithDesignation == other.MunicipalitiesWithDesignation
+        && ApplicableSystems == other.ApplicableSystems
+        && MigratedSystems == other.MigratedSystems
+        && ProgressUnits == other.ProgressUnits
+        && NotApplicableSystems == other.NotApplicableSystems
+        && DesignatedSystems == other.DesignatedSystems
+        && DesignatedByReason.SequenceEqual(other.DesignatedByReason)
+        && DesignationIncomplete == other.DesignationIncomplete
+        && OverdueSystems == other.OverdueSystems
+        && PastTargetSystems == other.PastTargetSystems
+        && BeyondLimitSystems == other.BeyondLimitSystems
+        && RegressionSystems == other.RegressionSystems
+        && PhaseCounts.SequenceEqual(other.PhaseCounts)
+        && BusinessPhaseCounts.SequenceEqual(other.BusinessPhaseCounts)
+        && BusinessDesignated.SequenceEqual(other.BusinessDesignated)
+        && SecurityApplicableItems == other.SecurityApplicableItems
+        && SecurityScoreHalves == other.SecurityScoreHalves
+        && SecurityStatusCounts.SequenceEqual(other.SecurityStatusCounts)
+        && MunicipalitiesWithOverdue == other.MunicipalitiesWithOverdue;
+
+    internal static ImmutableArray<int> Zeros(int n) => ImmutableArray.Create(new int[n]);
+
+    private static ImmutableArray<int> AddArrays(ImmutableArray<int> a, ImmutableArray<int> b)
+    {
+        var result = new int[Math.Max(a.Length, b.Length)];
+        for (var i = 0; i < a.Length; i++)
+        {
+            result[i] += a[i];
+        }
+
+        for (var i = 0; i < b.Length; i++)
+        {
+            result[i] += b[i];
+        }
+
+        return ImmutableArray.Create(result);
+    }
+}
+
+/// <summary>The small summary a municipality pushes to its prefecture; newer <see cref="Version"/> wins.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.MunicipalitySummary")]
+public sealed record MunicipalitySummary
+{
+    [Id(0)] public required string Code { get; init; }
+    [Id(1)] public required long Version { get; init; }
+    [Id(2)] public required Figures Figures { get; init; }
+    [Id(3)] public DateTimeOffset? LastReportedAt { get; init; }
+    [Id(4)] public DataOrigin Origin { get; init; }
+
+    /// <summary>The day (JST) the date-dependent flags were computed for.</summary>
+    [Id(5)] public DateOnly AsOf { get; init; }
+
+    public string PrefectureCode => Code[..2];
+}
+
+[GenerateSerializer, Immutable, Alias("Readiness.PrefectureSummary")]
+public sealed record PrefectureSummary
+{
+    [Id(0)] public required string PrefectureCode { get; init; }
+    [Id(1)] public required Figures Figures { get; init; }
+
+    /// <summary>Σ of its municipalities' versions: grows with every accepted change below it.</summary>
+    [Id(2)] public long VersionSum { get; init; }
+    [Id(3)] public DateOnly AsOf { get; init; }
+    [Id(4)] public DateTimeOffset ComputedAt { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("Readiness.PrefectureDetail")]
+public sealed record PrefectureDetail(
+    [property: Id(0)] PrefectureSummary Summary,
+    [property: Id(1)] ImmutableArray<MunicipalitySummary> Municipalities);
+
+[GenerateSerializer, Immutable, Alias("Readiness.NationSummary")]
+public sealed record NationSummary
+{
+    [Id(0)] public required Figures Figures { get; init; }
+    [Id(1)] public long VersionSum { get; init; }
+    [Id(2)] public required ImmutableArray<PrefectureSummary> Prefectures { get; init; }
+    [Id(3)] public DateTimeOffset ComputedAt { get; init; }
+}
+
+/// <summary>A stored copy of the nation's and every prefecture's figures, for trend charts.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.DailySnapshot")]
+public sealed record DailySnapshot(
+    [property: Id(0)] DateOnly Day,
+    [property: Id(1)] NationSummary Nation);

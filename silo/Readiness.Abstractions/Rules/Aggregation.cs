@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+
+namespace Readiness.Rules;
+
+/// <summary>Aggregation as pure functions: the grains and the tests' from-scratch recomputation share them.</summary>
+public static class Aggregation
+{
+    public static Figures Sum(IEnumerable<Figures> figures)
+    {
+        var total = Figures.Zero;
+        foreach (var f in figures)
+        {
+            total += f;
+        }
+
+        return total;
+    }
+
+    public static PrefectureSummary Prefecture(string prefectureCode, IEnumerable<MunicipalitySummary> municipalities, DateOnly asOf, DateTimeOffset computedAt)
+    {
+        var total = Figures.Zero;
+        long versions = 0;
+        foreach (var m in municipalities)
+        {
+            total += m.Figures;
+            versions += m.Version;
+        }
+
+        return new PrefectureSummary { PrefectureCode = prefectureCode, Figures = total, VersionSum = versions, AsOf = asOf, ComputedAt = computedAt };
+    }
+
+    public static NationSummary Nation(IEnumerable<PrefectureSummary> prefectures, DateTimeOffset computedAt)
+    {
+        var ordered = prefectures.OrderBy(p => p.PrefectureCode, StringComparer.Ordinal).ToImmutableArray();
+        return new NationSummary
+        {
+            Figures = Sum(ordered.Select(p => p.Figures)),
+            VersionSum = ordered.Sum(p => p.VersionSum),
+            Prefectures = ordered,
+            ComputedAt = computedAt,
+        };
+    }
+
+    /// <summary>
+    /// Keeps the newest summary per key: a repeat or an older summary arriving late changes nothing.
+    /// Returns true when the stored summary changed.
+    /// </summary>
+    public static bool KeepNewest<TKey, TSummary>(IDictionary<TKey, TSummary> latest, TKey key, TSummary candidate, Func<TSummary, long> version, Func<TSummary, DateOnly> asOf)
+    {
+        if (latest.TryGetValue(key, out var current))
+        {
+            var cv = version(current);
+            var nv = version(candidate);
+            // Same version but a later day: date-dependent flags (overdue, stale) may have moved on.
+            if (nv < cv || (nv == cv && asOf(candidate) <= asOf(current)))
+            {
+                return false;
+            }
+        }
+
+        latest[key] = candidate;
+        return true;
+    }
+}

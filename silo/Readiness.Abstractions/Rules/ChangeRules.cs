@@ -1,0 +1,306 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Readiness.Catalog;
+
+namespace Readiness.Rules;
+
+/// <summary>Validation and application of change requests. Nothing here has side effects.</summary>
+public static class ChangeRules
+{
+    public const int MaxVendorLength = 100;
+    public const int MaxReasonLength = 500;
+    public const int MaxEvidenceLength = 1000;
+    public const int MaxRequestIdLength = 100;
+
+    /// <summary>Dates outside this window are typing errors, not plans.</summary>
+    public static readonly DateOnly EarliestDate = new(2020, 1, 1);
+    public static readonly DateOnly LatestDate = new(2040, 12, 31);
+
+    public static ImmutableArray<ValidationError> Validate(ChangeRequest request, MunicipalityRecord current, DateOnly today)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (string.IsNullOrWhiteSpace(request.RequestId) || request.RequestId.Length > MaxRequestIdLength)
+        {
+            errors.Add(new("requestId", "invalid_request_id", $"リクエストIDは1〜{MaxRequestIdLength}文字で指定してください。", $"The request id must have 1 to {MaxRequestIdLength} characters."));
+        }
+
+        if (request.Systems.IsDefaultOrEmpty && request.Security.IsDefaultOrEmpty)
+        {
+            errors.Add(new("report", "empty", "変更する業務システムまたはセキュリティ項目を1件以上指定してください。", "A report must change at least one business system or security item."));
+        }
+
+        var seenSystems = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (request.Systems.IsDefault ? 0 : request.Systems.Length); i++)
+        {
+            var change = request.Systems[i];
+            var field = $"systems[{i}]";
+            if (change is null || string.IsNullOrEmpty(change.BusinessId) || !catalog.BusinessIndex.ContainsKey(change.BusinessId))
+            {
+                errors.Add(new($"{field}.businessId", "unknown_business", $"業務「{change?.BusinessId}」は標準化対象の20業務にありません。", $"Unknown business system '{change?.BusinessId}'."));
+                continue;
+            }
+
+            field = $"systems[{change.BusinessId}]";
+            if (!seenSystems.Add(change.BusinessId))
+            {
+                errors.Add(new($"{field}.businessId", "duplicate", "同じ業務が1つの報告に2回含まれています。", "The same business system appears twice in one report."));
+            }
+
+            ValidateSystem(change, current.FindSystem(change.BusinessId), field, errors);
+        }
+
+        var seenItems = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (request.Security.IsDefault ? 0 : request.Security.Length); i++)
+        {
+            var change = request.Security[i];
+            var field = $"security[{i}]";
+            if (change is null || string.IsNullOrEmpty(change.ItemId) || !catalog.SecurityIndex.ContainsKey(change.ItemId))
+            {
+                errors.Add(new($"{field}.itemId", "unknown_item", $"セキュリティ項目「{change?.ItemId}」はチェックリストにありません。", $"Unknown security checklist item '{change?.ItemId}'."));
+                continue;
+            }
+
+            field = $"security[{change.ItemId}]";
+            if (!seenItems.Add(change.ItemId))
+            {
+                errors.Add(new($"{field}.itemId", "duplicate", "同じ項目が1つの報告に2回含まれています。", "The same checklist item appears twice in one report."));
+            }
+
+            if (change.Status is not { } status || !Enum.IsDefined(status))
+            {
+                errors.Add(new($"{field}.status", "required", "対応状況を選択してください。", "A status is required."));
+            }
+
+            ValidateText(change.Evidence, $"{field}.evidence", MaxEvidenceLength, "根拠", "evidence", errors);
+            if (change.Evidence is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+                && !Uri.TryCreate(ev, UriKind.Absolute, out _))
+            {
+                errors.Add(new($"{field}.evidence", "invalid_link", "根拠のリンクが正しいURLではありません。", "The evidence link is not a valid URL."));
+            }
+
+            if (change.LastReviewed is { } reviewed && (reviewed < EarliestDate || reviewed > today))
+            {
+                errors.Add(new($"{field}.lastReviewed", "invalid_date",
+                    $"最終確認日は{EarliestDate:yyyy-MM-dd}から今日までの日付にしてください。",
+                    $"The last-reviewed date must be between {EarliestDate:yyyy-MM-dd} and today."));
+            }
+        }
+
+        return errors.ToImmutable();
+    }
+
+    private static void ValidateSystem(SystemChange change, SystemStatus? current, string field, ImmutableArray<ValidationError>.Builder errors)
+    {
+        if (change.Phase is { } phase && !Enum.IsDefined(phase))
+        {
+            errors.Add(new($"{field}.phase", "unknown_phase", "移行フェーズが不明です。", "Unknown migration phase."));
+            return;
+        }
+
+        ValidateDate(change.PlannedGoLive, $"{field}.plannedGoLive", "本番稼働予定日", "planned go-live date", errors);
+        ValidateText(change.Vendor, $"{field}.vendor", MaxVendorLength, "事業者名", "vendor", errors);
+        ValidateText(change.Reason, $"{field}.reason", MaxReasonLength, "理由", "reason", errors);
+        if (change.Hosting is { } hosting && !Enum.IsDefined(hosting))
+        {
+            errors.Add(new($"{field}.hosting", "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
+        }
+
+        if (change.Phase is { } next && current is not null && next < current.Phase && string.IsNullOrWhiteSpace(change.Reason))
+        {
+            errors.Add(new($"{field}.reason", "regression_reason_required",
+                "フェーズを戻す場合は理由を入力してください。",
+                "Moving a phase backwards requires a reason."));
+        }
+
+        if (change.Designation is { } d)
+        {
+            if (d.Reason is not { } reason || !Enum.IsDefined(reason))
+            {
+                errors.Add(new($"{field}.designation.reason", "required", "特定移行支援システムの該当理由を選択してください。", "A designation needs its reason."));
+            }
+
+            if (d.TargetDate is null)
+            {
+                errors.Add(new($"{field}.designation.targetDate", "required", "特定移行支援システムの移行目標時期を入力してください。", "A designation needs its target date."));
+            }
+            else
+            {
+                ValidateDate(d.TargetDate, $"{field}.designation.targetDate", "移行目標時期", "target date", errors);
+            }
+        }
+    }
+
+    private static void ValidateDate(DateOnly? date, string field, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    {
+        if (date is { } d && (d < EarliestDate || d > LatestDate))
+        {
+            errors.Add(new(field, "invalid_date",
+                $"{labelJa}は{EarliestDate:yyyy-MM-dd}から{LatestDate:yyyy-MM-dd}までの日付にしてください。",
+                $"The {labelEn} must be between {EarliestDate:yyyy-MM-dd} and {LatestDate:yyyy-MM-dd}."));
+        }
+    }
+
+    private static void ValidateText(string? text, string field, int max, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    {
+        if (text is null)
+        {
+            return;
+        }
+
+        if (text.Length > max)
+        {
+            errors.Add(new(field, "too_long", $"{labelJa}は{max}文字以内で入力してください（{text.Length}文字）。", $"The {labelEn} must be at most {max} characters ({text.Length} given)."));
+        }
+
+        foreach (var ch in text)
+        {
+            if (char.IsControl(ch) && ch is not '\n' and not '\r' and not '\t')
+            {
+                errors.Add(new(field, "control_character", $"{labelJa}に使用できない制御文字が含まれています。", $"The {labelEn} contains a control character."));
+                break;
+            }
+        }
+    }
+
+    /// <summary>Applies a validated request: one version step, and one audit entry per changed target.</summary>
+    public static (MunicipalityRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(MunicipalityRecord current, ChangeRequest request, DateTimeOffset now)
+    {
+        var version = current.Version + 1;
+        var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
+        var systems = current.Systems.ToBuilder();
+        foreach (var change in request.Systems.IsDefault ? [] : request.Systems)
+        {
+            var index = IndexOf(systems, s => s.BusinessId == change.BusinessId);
+            var before = systems[index];
+            var phase = change.Phase ?? before.Phase;
+            var after = before with
+            {
+                Phase = phase,
+                PlannedGoLive = change.PlannedGoLive,
+                Vendor = Normalize(change.Vendor),
+                Hosting = change.Hosting,
+                NotApplicable = change.NotApplicable,
+                Designated = change.Designation is not null,
+                DesignationReason = change.Designation?.Reason,
+                DesignationTarget = change.Designation?.TargetDate,
+                Regression = phase < before.Phase || (phase == before.Phase && before.Regression),
+                RegressionReason = phase < before.Phase ? Normalize(change.Reason) : phase == before.Phase ? before.RegressionReason : null,
+                ReportedAt = now,
+            };
+            systems[index] = after;
+            entries.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, Describe(before), Describe(after)));
+        }
+
+        var security = current.Security.ToBuilder();
+        foreach (var change in request.Security.IsDefault ? [] : request.Security)
+        {
+            var index = IndexOf(security, s => s.ItemId == change.ItemId);
+            var before = security[index];
+            var after = before with
+            {
+                Status = change.Status ?? before.Status,
+                Evidence = Normalize(change.Evidence),
+                LastReviewed = change.LastReviewed,
+                ReportedAt = now,
+            };
+            security[index] = after;
+            entries.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, Describe(before), Describe(after)));
+        }
+
+        var record = current with
+        {
+            Version = version,
+            Systems = systems.ToImmutable(),
+            Security = security.ToImmutable(),
+            LastReportedAt = now,
+            UpdatedAt = now,
+            UpdatedBy = request.Actor,
+        };
+        return (record, entries.ToImmutable());
+    }
+
+    public static string Describe(SystemStatus s)
+    {
+        var parts = new List<string>
+        {
+            "phase=" + Wire.Name(s.Phase),
+        };
+        if (s.NotApplicable)
+        {
+            parts.Add("not_applicable");
+        }
+
+        if (s.PlannedGoLive is { } p)
+        {
+            parts.Add("planned=" + p.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        }
+
+        if (s.Vendor is { } v)
+        {
+            parts.Add("vendor=" + v);
+        }
+
+        if (s.Hosting is { } h)
+        {
+            parts.Add("hosting=" + Wire.Name(h));
+        }
+
+        if (s.Designated)
+        {
+            parts.Add("designated=" + (s.DesignationReason is { } r ? Wire.Name(r) : "unreported")
+                + "/" + (s.DesignationTarget?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "unreported"));
+        }
+
+        if (s.Regression && s.RegressionReason is { } reason)
+        {
+            parts.Add("regression=" + reason);
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    public static string Describe(SecurityItemStatus s)
+    {
+        var text = "status=" + Wire.Name(s.Status);
+        if (s.LastReviewed is { } d)
+        {
+            text += "; reviewed=" + d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        }
+
+        if (s.Evidence is { } e)
+        {
+            text += "; evidence=" + e;
+        }
+
+        return text;
+    }
+
+    private static int IndexOf<T>(ImmutableArray<T>.Builder items, Func<T, bool> match)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (match(items[i]))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException("A validated target is missing from the record.");
+    }
+
+    private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static ChangeEntry Entry(string code, long version, DateTimeOffset now, ChangeRequest request, string target, string before, string after) => new()
+    {
+        MunicipalityCode = code,
+        Version = version,
+        At = now,
+        Actor = request.Actor,
+        RequestId = request.RequestId,
+        Target = target,
+        Before = before,
+        After = after,
+        ClientAddress = request.ClientAddress,
+    };
+}

@@ -1,0 +1,191 @@
+using System.Collections.Immutable;
+using Readiness.Catalog;
+
+namespace Readiness.Rules;
+
+/// <summary>Flags of one business system on one day, exactly as domain.md defines them.</summary>
+public readonly record struct SystemFlags(
+    bool Applicable,
+    bool Migrated,
+    bool Overdue,
+    bool Designated,
+    bool PastTarget,
+    bool BeyondLimit,
+    bool DesignationIncomplete,
+    bool Regression,
+    int ProgressUnits);
+
+/// <summary>The product's rules: derived figures and flags. Pure functions of state and the day (JST).</summary>
+public static class ReadinessRules
+{
+    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
+
+    /// <summary>Deadlines are Japanese dates, so "today" is the date in Japan (UTC+9, no daylight saving).</summary>
+    public static DateOnly TodayInJapan(DateTimeOffset now) => DateOnly.FromDateTime(now.ToOffset(Jst).DateTime);
+
+    public static bool IsMigrated(MigrationPhase phase) => phase >= MigrationPhase.InProduction;
+
+    /// <summary>Phase order over the order of in_production, capped at 1, in integer units of 1/9.</summary>
+    public static int ProgressUnits(MigrationPhase phase) => Math.Min((int)phase, (int)MigrationPhase.InProduction);
+
+    public static SystemFlags Evaluate(SystemStatus s, DateOnly today)
+    {
+        if (s.NotApplicable)
+        {
+            return new SystemFlags(false, false, false, false, false, false, false, false, 0);
+        }
+
+        var migrated = IsMigrated(s.Phase);
+        var designated = s.Designated;
+        var overdue = !migrated && !designated
+            && (today > ReadinessCatalog.StandardizationDeadline || (s.PlannedGoLive is { } planned && planned < today));
+        var pastTarget = designated && s.DesignationTarget is { } target && target < today;
+        var beyondLimit = designated && s.DesignationTarget is { } t && t > ReadinessCatalog.DesignationLimit;
+        var incomplete = designated && (s.DesignationReason is null || s.DesignationTarget is null);
+        return new SystemFlags(true, migrated, overdue, designated, pastTarget, beyondLimit, incomplete, s.Regression, ProgressUnits(s.Phase));
+    }
+
+    /// <summary>Stale: no report for 30 days (never reported counts as stale).</summary>
+    public static bool IsStale(DateTimeOffset? lastReportedAt, DateOnly today) =>
+        lastReportedAt is not { } last || today.DayNumber - TodayInJapan(last).DayNumber > ReadinessCatalog.StaleAfterDays;
+
+    public static int SecurityHalves(SecurityStatus status) => status switch
+    {
+        SecurityStatus.Implemented => 2,
+        SecurityStatus.Partial => 1,
+        _ => 0,
+    };
+
+    /// <summary>Security score over applicable items: implemented 1, partial 0.5, anything else 0; null when none apply.</summary>
+    public static double? SecurityScore(IEnumerable<SecurityItemStatus> items)
+    {
+        var applicable = 0;
+        var halves = 0;
+        foreach (var item in items)
+        {
+            if (item.Status == SecurityStatus.NotApplicable)
+            {
+                continue;
+            }
+
+            applicable++;
+            halves += SecurityHalves(item.Status);
+        }
+
+        return applicable == 0 ? null : halves / (2.0 * applicable);
+    }
+
+    /// <summary>The additive figures of one municipality on one day.</summary>
+    public static Figures Summarize(MunicipalityRecord record, DateOnly today)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var phaseCounts = new int[Figures.PhaseCount];
+        var businessPhase = new int[catalog.BusinessSystems.Count * Figures.BusinessSlots];
+        var businessDesignated = new int[catalog.BusinessSystems.Count];
+        var reasons = new int[Figures.ReasonSlots];
+        int applicable = 0, migrated = 0, notApplicable = 0, designated = 0, incomplete = 0, overdue = 0, pastTarget = 0, beyond = 0, regressions = 0;
+        long progress = 0;
+        foreach (var s in record.Systems)
+        {
+            var b = catalog.BusinessIndex[s.BusinessId];
+            var f = Evaluate(s, today);
+            if (!f.Applicable)
+            {
+                notApplicable++;
+                businessPhase[(b * Figures.BusinessSlots) + Figures.PhaseCount]++;
+                continue;
+            }
+
+            applicable++;
+            phaseCounts[(int)s.Phase]++;
+            businessPhase[(b * Figures.BusinessSlots) + (int)s.Phase]++;
+            progress += f.ProgressUnits;
+            if (f.Migrated)
+            {
+                migrated++;
+            }
+
+            if (f.Designated)
+            {
+                designated++;
+                businessDesignated[b]++;
+                reasons[s.DesignationReason is { } r ? (int)r : Figures.ReasonSlots - 1]++;
+            }
+
+            if (f.DesignationIncomplete)
+            {
+                incomplete++;
+            }
+
+            if (f.Overdue)
+            {
+                overdue++;
+            }
+
+            if (f.PastTarget)
+            {
+                pastTarget++;
+            }
+
+            if (f.BeyondLimit)
+            {
+                beyond++;
+            }
+
+            if (f.Regression)
+            {
+                regressions++;
+            }
+        }
+
+        var securityCounts = new int[Figures.SecurityStatusCount];
+        var securityApplicable = 0;
+        long halves = 0;
+        foreach (var item in record.Security)
+        {
+            securityCounts[(int)item.Status]++;
+            if (item.Status != SecurityStatus.NotApplicable)
+            {
+                securityApplicable++;
+                halves += SecurityHalves(item.Status);
+            }
+        }
+
+        return new Figures
+        {
+            Municipalities = 1,
+            CompleteMunicipalities = applicable == migrated ? 1 : 0,
+            StaleMunicipalities = IsStale(record.LastReportedAt, today) ? 1 : 0,
+            ReportedMunicipalities = record.LastReportedAt is null ? 0 : 1,
+            MunicipalitiesWithDesignation = designated > 0 ? 1 : 0,
+            MunicipalitiesWithOverdue = overdue > 0 ? 1 : 0,
+            ApplicableSystems = applicable,
+            MigratedSystems = migrated,
+            ProgressUnits = progress,
+            NotApplicableSystems = notApplicable,
+            DesignatedSystems = designated,
+            DesignatedByReason = ImmutableArray.Create(reasons),
+            DesignationIncomplete = incomplete,
+            OverdueSystems = overdue,
+            PastTargetSystems = pastTarget,
+            BeyondLimitSystems = beyond,
+            RegressionSystems = regressions,
+            PhaseCounts = ImmutableArray.Create(phaseCounts),
+            BusinessPhaseCounts = ImmutableArray.Create(businessPhase),
+            BusinessDesignated = ImmutableArray.Create(businessDesignated),
+            SecurityApplicableItems = securityApplicable,
+            SecurityScoreHalves = halves,
+            SecurityStatusCounts = ImmutableArray.Create(securityCounts),
+        };
+    }
+
+    public static MunicipalitySummary Summary(MunicipalityRecord record, DateOnly today) => new()
+    {
+        Code = record.Code,
+        Version = record.Version,
+        Figures = Summarize(record, today),
+        LastReportedAt = record.LastReportedAt,
+        Origin = record.Provenance.Origin,
+        AsOf = today,
+    };
+}

@@ -1,0 +1,22 @@
+using System.Collections.Immutable;
+
+namespace Readiness.Grains;
+
+/// <summary>A request already applied: its id, a fingerprint of its content, and the version it produced.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.AppliedRequest")]
+public sealed record AppliedRequest(
+    [property: Id(0)] string RequestId,
+    [property: Id(1)] string Fingerprint,
+    [property: Id(2)] long Version);
+
+/// <summary>What the municipality grain stores: the record, the recent request ids (for safe retries) and recent changes.</summary>
+[GenerateSerializer, Alias("Readiness.MunicipalityGrainState")]
+public sealed class MunicipalityGrainState
+{
+    public const int RememberedRequests = 512;
+    public const int RememberedChanges = 200;
+
+    [Id(0)] public MunicipalityRecord? Record { get; set; }
+    [Id(1)] public ImmutableArray<AppliedRequest> Requests { get; set; } = [];
+    [Id(2)] public ImmutableArray<ChangeEntry> RecentChanges { get; set; } = [];
+}

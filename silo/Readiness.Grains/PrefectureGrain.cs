@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Readiness.Catalog;
+using Readiness.Rules;
+
+namespace Readiness.Grains;
+
+/// <summary>
+/// Keeps the newest summary per municipality (by version, so repeats and reordering are harmless), pushes its own
+/// summary to the nation at most once per debounce interval, and pulls from its municipalities on activation and
+/// periodically. Holds no stored state: everything it knows can be pulled again.
+/// </summary>
+public sealed class PrefectureGrain(
+    IOptions<AggregationOptions> options,
+    TimeProvider time,
+    ReadinessMetrics metrics,
+    ILogger<PrefectureGrain> logger) : Grain, IPrefectureGrain
+{
+    private readonly Dictionary<string, MunicipalitySummary> latest = new(StringComparer.Ordinal);
+    private PrefectureSummary? summary;
+    private bool dirty;
+
+    private string Code => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(Code))
+        {
+            throw new ArgumentException($"'{Code}' is not one of the 47 prefecture codes.");
+        }
+
+        await ReconcileAsync();
+        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(options.Value.Debounce, options.Value.Debounce) { Interleave = false });
+        this.RegisterGrainTimer(ReconcileAsync, new GrainTimerCreationOptions(options.Value.ReconcileInterval, options.Value.ReconcileInterval));
+    }
+
+    public Task ReportAsync(MunicipalitySummary incoming)
+    {
+        if (incoming.PrefectureCode != Code || !ReadinessCatalog.Instance.IsMunicipality(incoming.Code))
+        {
+            logger.LogWarning("Prefecture {Prefecture} ignored a summary for {Code}", Code, incoming.Code);
+            return Task.CompletedTask;
+        }
+
+        Keep(incoming);
+        return Task.CompletedTask;
+    }
+
+    public Task<PrefectureDetail> GetAsync() =>
+        Task.FromResult(new PrefectureDetail(Current(), latest.Values.OrderBy(m => m.Code, StringComparer.Ordinal).ToImmutableArray()));
+
+    public Task<PrefectureSummary> GetSummaryAsync() => Task.FromResult(Current());
+
+    public async Task ReconcileAsync()
+    {
+        var codes = ReadinessCatalog.Instance.MunicipalitiesByPrefecture[Code];
+        var pulled = await Task.WhenAll(codes.Select(m => GrainFactory.GetGrain<IMunicipalityGrain>(m.Code).GetSummaryAsync()));
+        foreach (var m in pulled)
+        {
+            Keep(m);
+        }
+
+        metrics.Reconciliations.Add(1, new KeyValuePair<string, object?>("level", "prefecture"));
+        await FlushAsync();
+    }
+
+    private void Keep(MunicipalitySummary incoming)
+    {
+        if (Aggregation.KeepNewest(latest, incoming.Code, incoming, s => s.Version, s => s.AsOf))
+        {
+            summary = null;
+            dirty = true;
+        }
+    }
+
+    private PrefectureSummary Current()
+    {
+        var now = time.GetUtcNow();
+        return summary ??= Aggregation.Prefecture(Code, latest.Values, ReadinessRules.TodayInJapan(now), now);
+    }
+
+    private Task FlushAsync()
+    {
+        if (!dirty)
+        {
+            return Task.CompletedTask;
+        }
+
+        dirty = false;
+        metrics.SummaryPushes.Add(1, new KeyValuePair<string, object?>("level", "prefecture"));
+        return GrainFactory.GetGrain<INationGrain>(INationGrain.NationKey).ReportAsync(Current());
+    }
+}

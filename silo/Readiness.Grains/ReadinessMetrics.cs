@@ -1,0 +1,25 @@
+using System.Diagnostics.Metrics;
+
+namespace Readiness.Grains;
+
+/// <summary>The product's own counters (no municipality codes as tags: 1,741 series would be too many).</summary>
+public sealed class ReadinessMetrics
+{
+    public const string MeterName = "Readiness";
+
+    public ReadinessMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        ChangesAccepted = meter.CreateCounter<long>("readiness.changes.accepted", description: "Change requests accepted and written durably");
+        ChangesRejected = meter.CreateCounter<long>("readiness.changes.rejected", description: "Change requests refused (validation, version conflict)");
+        MunicipalitiesSeeded = meter.CreateCounter<long>("readiness.municipalities.seeded", description: "Municipalities initialised from the baseline or demo seed");
+        SummaryPushes = meter.CreateCounter<long>("readiness.summaries.pushed", description: "Aggregate summaries pushed upwards");
+        Reconciliations = meter.CreateCounter<long>("readiness.reconciliations", description: "Aggregate reconciliations by pulling from children");
+    }
+
+    public Counter<long> ChangesAccepted { get; }
+    public Counter<long> ChangesRejected { get; }
+    public Counter<long> MunicipalitiesSeeded { get; }
+    public Counter<long> SummaryPushes { get; }
+    public Counter<long> Reconciliations { get; }
+}

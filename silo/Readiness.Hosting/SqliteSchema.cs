@@ -1,0 +1,80 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+
+namespace Readiness.Hosting;
+
+/// <summary>
+/// Applies the project's own SQLite schema (embedded scripts, numbered) once per version, in a transaction,
+/// before the Orleans storage provider reads its queries.
+/// </summary>
+public static class SqliteSchema
+{
+    public static string ConnectionString(string databaseFile) => new SqliteConnectionStringBuilder
+    {
+        DataSource = databaseFile,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Cache = SqliteCacheMode.Private,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    public static IReadOnlyList<string> Scripts { get; } = typeof(SqliteSchema).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith("Readiness.Sql.sqlite", StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>Returns the number of scripts applied now (0 when the database was already current).</summary>
+    public static int Apply(string connectionString)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        Execute(connection, null, "PRAGMA journal_mode=WAL;");
+        Execute(connection, null, "CREATE TABLE IF NOT EXISTS ReadinessSchema (Version INTEGER NOT NULL PRIMARY KEY, Script TEXT NOT NULL, AppliedAt TEXT NOT NULL);");
+        var applied = 0;
+        for (var i = 0; i < Scripts.Count; i++)
+        {
+            var version = i + 1;
+            using var transaction = connection.BeginTransaction();
+            using (var check = connection.CreateCommand())
+            {
+                check.Transaction = transaction;
+                check.CommandText = "SELECT COUNT(*) FROM ReadinessSchema WHERE Version = $v";
+                check.Parameters.AddWithValue("$v", version);
+                if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                {
+                    continue;
+                }
+            }
+
+            Execute(connection, transaction, Read(Scripts[i]));
+            using (var record = connection.CreateCommand())
+            {
+                record.Transaction = transaction;
+                record.CommandText = "INSERT INTO ReadinessSchema (Version, Script, AppliedAt) VALUES ($v, $s, strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+                record.Parameters.AddWithValue("$v", version);
+                record.Parameters.AddWithValue("$s", Scripts[i]);
+                record.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            applied++;
+        }
+
+        return applied;
+    }
+
+    private static string Read(string resource)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

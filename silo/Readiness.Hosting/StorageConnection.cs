@@ -1,0 +1,84 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Readiness.Hosting;
+
+/// <summary>Where grain state lives for the chosen mode, and how to reach it directly (schema, health).</summary>
+public interface IStorageConnection
+{
+    string Invariant { get; }
+
+    string ConnectionString { get; }
+
+    /// <summary>Human-readable location, printed at start-up.</summary>
+    string Location { get; }
+
+    DbConnection Open();
+
+    void EnsureSchema();
+}
+
+public static class StorageConnection
+{
+    public static IStorageConnection For(ReadinessOptions options) => options.Mode switch
+    {
+        HostingMode.Embedded => new SqliteStorage(options.ResolveDataPath()),
+        _ => new PostgresStorage(options.ConnectionString
+            ?? throw new InvalidOperationException("Cluster mode needs Readiness:ConnectionString (env Readiness__ConnectionString) for PostgreSQL.")),
+    };
+}
+
+internal sealed class SqliteStorage : IStorageConnection
+{
+    public SqliteStorage(string dataPath)
+    {
+        Directory.CreateDirectory(dataPath);
+        Location = Path.Combine(dataPath, "readiness.db");
+        ConnectionString = SqliteSchema.ConnectionString(Location);
+    }
+
+    public string Invariant => SiloHosting.SqliteInvariant;
+
+    public string ConnectionString { get; }
+
+    public string Location { get; }
+
+    public DbConnection Open()
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public void EnsureSchema()
+    {
+        var applied = SqliteSchema.Apply(ConnectionString);
+        Console.WriteLine($"Readiness data: {Location} (SQLite{(applied > 0 ? $", schema applied: {applied} script(s)" : string.Empty)})");
+    }
+}
+
+internal sealed class PostgresStorage(string connectionString) : IStorageConnection
+{
+    public string Invariant => SiloHosting.PostgresInvariant;
+
+    public string ConnectionString { get; } = connectionString;
+
+    public string Location
+    {
+        get
+        {
+            var b = new NpgsqlConnectionStringBuilder(ConnectionString);
+            return $"postgresql://{b.Host}:{b.Port}/{b.Database}";
+        }
+    }
+
+    public DbConnection Open()
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public void EnsureSchema() => PostgresSchema.Apply(ConnectionString);
+}

@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using Readiness.Catalog;
+using Readiness.Rules;
+
+namespace Readiness.Web.Api;
+
+public sealed record SourceView(string Id, string Publisher, string Title, string AsOf);
+
+public sealed record BusinessFiguresView(string Id, string NameJa, string NameEn, IReadOnlyDictionary<string, int> Phases, int NotApplicable, int Migrated, int Designated);
+
+/// <summary>Counts as stored, and the ratios derived from them (progress and security score 0..1, null when nothing applies).</summary>
+public sealed record FiguresView(
+    int Municipalities,
+    int CompleteMunicipalities,
+    int StaleMunicipalities,
+    int ReportedMunicipalities,
+    int MunicipalitiesWithDesignation,
+    int MunicipalitiesWithOverdue,
+    int ApplicableSystems,
+    int MigratedSystems,
+    double? Progress,
+    int NotApplicableSystems,
+    int DesignatedSystems,
+    IReadOnlyDictionary<string, int> DesignatedByReason,
+    int DesignationIncomplete,
+    int OverdueSystems,
+    int PastTargetSystems,
+    int BeyondLimitSystems,
+    int RegressionSystems,
+    IReadOnlyDictionary<string, int> Phases,
+    double? SecurityScore,
+    int SecurityApplicableItems,
+    IReadOnlyDictionary<string, int> SecurityStatuses,
+    IReadOnlyList<BusinessFiguresView> Businesses);
+
+public sealed record TileView(int Col, int Row);
+
+public sealed record PrefectureSummaryView(string Code, string Name, string NameEn, string Region, TileView Tile, long Version, string AsOf, FiguresView Figures);
+
+public sealed record NationView(
+    int Municipalities,
+    long Version,
+    DateTimeOffset ComputedAt,
+    FiguresView Figures,
+    IReadOnlyList<PrefectureSummaryView> Prefectures,
+    IReadOnlyList<SourceView> Sources);
+
+public sealed record MunicipalitySummaryView(
+    string Code, string Name, string Kana, string Kind, int Population, long Version, DateTimeOffset? LastReportedAt, string Origin, FiguresView Figures);
+
+public sealed record PrefectureView(PrefectureSummaryView Prefecture, int Municipalities, IReadOnlyList<MunicipalitySummaryView> Items);
+
+public sealed record SystemView(
+    string BusinessId, string NameJa, string NameEn, string Phase, string PhaseNameJa, DateOnly? PlannedGoLive, string? Vendor, string? Hosting,
+    bool NotApplicable, bool Designated, string? DesignationReason, DateOnly? DesignationTarget, bool Regression, string? RegressionReason,
+    decimal? BaselineStepCompletion, DateTimeOffset? ReportedAt, bool Migrated, bool Overdue, bool PastTarget, bool BeyondLimit, bool DesignationIncomplete,
+    double Progress);
+
+public sealed record SecurityItemView(
+    string ItemId, int Chapter, string ChapterJa, string TitleJa, string TitleEn, string Party, string Reference, string Basis,
+    string Status, string? Evidence, DateOnly? LastReviewed, DateTimeOffset? ReportedAt);
+
+public sealed record ChapterScoreView(int Chapter, string ChapterJa, double? Score, int ApplicableItems);
+
+public sealed record ChangeView(long Version, DateTimeOffset At, string Subject, string Role, string? Tenant, string Target, string? Before, string? After, string RequestId);
+
+public sealed record MunicipalityView(
+    string Code, string Name, string Kana, string Kind, int Population, string PrefectureCode, string PrefectureName,
+    long Version, DateTimeOffset? LastReportedAt, bool Stale, string Origin, string ProvenanceDescription, IReadOnlyList<string> Sources,
+    DateTimeOffset? UpdatedAt, string? UpdatedBy,
+    FiguresView Figures, IReadOnlyList<SystemView> Systems, IReadOnlyList<SecurityItemView> Security, IReadOnlyList<ChapterScoreView> SecurityChapters,
+    IReadOnlyList<ChangeView> RecentChanges);
+
+public static class Views
+{
+    public static IReadOnlyList<SourceView> Sources { get; } =
+    [
+        new(ReadinessCatalog.PmoSource.Id, ReadinessCatalog.PmoSource.Publisher, ReadinessCatalog.PmoSource.Title, ReadinessCatalog.PmoSource.AsOf),
+        new(ReadinessCatalog.DesignationSource.Id, ReadinessCatalog.DesignationSource.Publisher, ReadinessCatalog.DesignationSource.Title, ReadinessCatalog.DesignationSource.AsOf),
+    ];
+
+    public static FiguresView Figures(Figures f)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var reasons = Enum.GetValues<DesignationReason>().ToDictionary(r => Wire.Name(r), r => f.DesignatedByReason[(int)r]);
+        reasons["unreported"] = f.DesignatedByReason[Readiness.Figures.ReasonSlots - 1];
+        var businesses = catalog.BusinessSystems.Select((b, i) =>
+        {
+            var slots = f.BusinessPhaseCounts.AsSpan().Slice(i * Readiness.Figures.BusinessSlots, Readiness.Figures.BusinessSlots).ToArray();
+            var phases = Enum.GetValues<MigrationPhase>().ToDictionary(p => Wire.Name(p), p => slots[(int)p]);
+            return new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, phases, slots[Readiness.Figures.PhaseCount],
+                slots[(int)MigrationPhase.InProduction] + slots[(int)MigrationPhase.LegacyDecommissioned], f.BusinessDesignated[i]);
+        }).ToList();
+        return new FiguresView(
+            f.Municipalities, f.CompleteMunicipalities, f.StaleMunicipalities, f.ReportedMunicipalities, f.MunicipalitiesWithDesignation, f.MunicipalitiesWithOverdue,
+            f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, reasons, f.DesignationIncomplete,
+            f.OverdueSystems, f.PastTargetSystems, f.BeyondLimitSystems, f.RegressionSystems,
+            Enum.GetValues<MigrationPhase>().ToDictionary(p => Wire.Name(p), p => f.PhaseCounts[(int)p]),
+            f.SecurityScore, f.SecurityApplicableItems,
+            Enum.GetValues<SecurityStatus>().ToDictionary(s => Wire.Name(s), s => f.SecurityStatusCounts[(int)s]),
+            businesses);
+    }
+
+    public static PrefectureSummaryView PrefectureSummary(PrefectureSummary s)
+    {
+        var p = ReadinessCatalog.Instance.PrefecturesByCode[s.PrefectureCode];
+        return new PrefectureSummaryView(p.Code, p.Name, p.NameEn, p.Region, new TileView(p.TileCol, p.TileRow), s.VersionSum,
+            s.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Figures(s.Figures));
+    }
+
+    public static NationView Nation(NationSummary n) => new(
+        n.Figures.Municipalities, n.VersionSum, n.ComputedAt, Figures(n.Figures), n.Prefectures.Select(PrefectureSummary).ToList(), Sources);
+
+    public static MunicipalitySummaryView MunicipalitySummary(MunicipalitySummary s)
+    {
+        var m = ReadinessCatalog.Instance.MunicipalitiesByCode[s.Code];
+        return new(m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, s.Version, s.LastReportedAt, Wire.Name(s.Origin), Figures(s.Figures));
+    }
+
+    public static PrefectureView Prefecture(PrefectureDetail d) =>
+        new(PrefectureSummary(d.Summary), d.Municipalities.Length, d.Municipalities.Select(MunicipalitySummary).ToList());
+
+    public static MunicipalityView Municipality(MunicipalityRecord r, ImmutableArray<ChangeEntry> recent, DateOnly today)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var m = catalog.MunicipalitiesByCode[r.Code];
+        var systems = r.Systems.Select(s =>
+        {
+            var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+            var f = ReadinessRules.Evaluate(s, today);
+            return new SystemView(s.BusinessId, b.NameJa, b.NameEn, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa, s.PlannedGoLive, s.Vendor,
+                s.Hosting is { } h ? Wire.Name(h) : null, s.NotApplicable, s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null,
+                s.DesignationTarget, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, f.Migrated, f.Overdue, f.PastTarget,
+                f.BeyondLimit, f.DesignationIncomplete, f.ProgressUnits / (double)(int)MigrationPhase.InProduction);
+        }).ToList();
+        var security = r.Security.Select(s =>
+        {
+            var i = catalog.SecurityItems[catalog.SecurityIndex[s.ItemId]];
+            return new SecurityItemView(s.ItemId, i.Chapter, i.ChapterJa, i.TitleJa, i.TitleEn, i.Party, i.Reference, i.Basis, Wire.Name(s.Status), s.Evidence, s.LastReviewed, s.ReportedAt);
+        }).ToList();
+        var chapters = security.GroupBy(s => (s.Chapter, s.ChapterJa)).OrderBy(g => g.Key.Chapter).Select(g =>
+        {
+            var items = r.Security.Where(s => g.Any(x => x.ItemId == s.ItemId)).ToList();
+            return new ChapterScoreView(g.Key.Chapter, g.Key.ChapterJa, ReadinessRules.SecurityScore(items), items.Count(s => s.Status != SecurityStatus.NotApplicable));
+        }).ToList();
+        return new MunicipalityView(
+            m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name,
+            r.Version, r.LastReportedAt, ReadinessRules.IsStale(r.LastReportedAt, today), Wire.Name(r.Provenance.Origin), r.Provenance.Description, r.Provenance.Sources,
+            r.UpdatedAt, r.UpdatedBy?.Subject,
+            Figures(ReadinessRules.Summarize(r, today)), systems, security, chapters,
+            recent.Select(c => new ChangeView(c.Version, c.At, c.Actor.Subject, Wire.Name(c.Actor.Role), c.Actor.Tenant, c.Target, c.Before, c.After, c.RequestId)).ToList());
+    }
+}
