@@ -43,6 +43,9 @@ public sealed class ReadinessOptions
 
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>Cluster mode: the address other silos and clients reach this silo at (default 127.0.0.1, one machine).</summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>Aggregate reconciliation interval.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
 

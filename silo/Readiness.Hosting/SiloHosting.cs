@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -65,26 +64,7 @@ public static class SiloHosting
         }
         else
         {
-            silo.UseAdoNetClustering(c =>
-            {
-                c.Invariant = PostgresInvariant;
-                c.ConnectionString = storage.ConnectionString;
-            });
-            silo.UseAdoNetReminderService(r =>
-            {
-                r.Invariant = PostgresInvariant;
-                r.ConnectionString = storage.ConnectionString;
-            });
-            silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
-            // A killed silo is declared dead in about 2-3 s instead of the default ~15 s.
-            silo.Configure<ClusterMembershipOptions>(m =>
-            {
-                m.ProbeTimeout = TimeSpan.FromMilliseconds(500);
-                m.NumMissedProbesLimit = 2;
-                m.NumVotesForDeathDeclaration = 1;
-                m.TableRefreshTimeout = TimeSpan.FromSeconds(2);
-                m.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
-            });
+            ClusterHosting.ConfigureClusterSilo(silo, options, storage);
         }
 
         silo.AddAdoNetGrainStorage(ReadinessStorage.Name, s =>

@@ -4,7 +4,7 @@ using Readiness.Web.Api;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddReadinessSilo();
+builder.AddReadinessOrleans();
 builder.Services.AddReadinessApi();
 
 var app = builder.Build();
@@ -12,6 +12,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapReadApi();
+app.MapHistoryApi();
 app.Run();
 
 public partial class Program;

@@ -1,0 +1,116 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace Readiness.Hosting;
+
+/// <summary>
+/// Cluster mode: silos on PostgreSQL (ADO.NET clustering, grain storage and reminders) and web nodes that are Orleans
+/// clients of them. Embedded mode stays as <see cref="SiloHosting.AddReadinessSilo"/> configures it.
+/// </summary>
+public static class ClusterHosting
+{
+    /// <summary>Overrides of the membership timings below, e.g. Readiness__Membership__ProbeTimeout=00:00:02.</summary>
+    public const string MembershipSection = "Readiness:Membership";
+
+    /// <summary>
+    /// Orleans for a web host: a co-hosted silo in embedded mode, or a client of the cluster's silos in cluster mode.
+    /// Both register <see cref="GrainCalls"/>, the resilient way to call grains from the web tier.
+    /// </summary>
+    public static IHostApplicationBuilder AddReadinessOrleans(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddGrainCalls(builder.Configuration);
+        var options = SiloHosting.ReadOptions(builder.Configuration);
+        return options.Mode == HostingMode.Embedded ? builder.AddReadinessSilo() : builder.AddReadinessClient(options);
+    }
+
+    /// <summary>A web node in cluster mode: holds no grain state, finds the silos' gateways in PostgreSQL.</summary>
+    public static IHostApplicationBuilder AddReadinessClient(this IHostApplicationBuilder builder, ReadinessOptions options)
+    {
+        var storage = StorageConnection.For(options);
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(storage);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(c =>
+            {
+                c.ClusterId = options.ClusterId;
+                c.ServiceId = options.ServiceId;
+            });
+            client.UseAdoNetClustering(c =>
+            {
+                c.Invariant = SiloHosting.PostgresInvariant;
+                c.ConnectionString = storage.ConnectionString;
+            });
+            // A silo that joins is used within seconds; a dead one is dropped as soon as its connection breaks.
+            client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            client.AddActivityPropagation();
+        });
+        builder.Services.AddHealthChecks()
+            .AddCheck<StorageHealthCheck>("storage", tags: [ServiceDefaults.ReadyTag])
+            .AddCheck<NationHealthCheck>("nation", tags: [ServiceDefaults.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>The cluster half of <see cref="SiloHosting.ConfigureSilo"/>: clustering, reminders, endpoints, failure detection.</summary>
+    public static void ConfigureClusterSilo(ISiloBuilder silo, ReadinessOptions options, IStorageConnection storage)
+    {
+        silo.UseAdoNetClustering(c =>
+        {
+            c.Invariant = SiloHosting.PostgresInvariant;
+            c.ConnectionString = storage.ConnectionString;
+        });
+        silo.UseAdoNetReminderService(r =>
+        {
+            r.Invariant = SiloHosting.PostgresInvariant;
+            r.ConnectionString = storage.ConnectionString;
+        });
+        var advertised = string.IsNullOrWhiteSpace(options.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
+        silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+        silo.Configure<ClusterMembershipOptions>(ConfigureFailureDetection);
+        silo.Configure<ClusterMembershipOptions>(silo.Configuration.GetSection(MembershipSection));
+        silo.Services.AddSingleton<SiloDeathReconciler>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloDeathReconciler>());
+    }
+
+    /// <summary>
+    /// A killed silo is declared dead in about 2 s instead of the default ~15 s: probes every second with one missed
+    /// probe tolerated, and one vote suffices (with 2 silos only one other can vote). Probe timeouts still adapt to
+    /// observed latency and stretch while the prober itself is degraded, which keeps a busy silo from being voted out.
+    /// </summary>
+    public static void ConfigureFailureDetection(ClusterMembershipOptions m)
+    {
+        m.ProbeTimeout = TimeSpan.FromSeconds(1);
+        m.NumMissedProbesLimit = 2;
+        m.NumVotesForDeathDeclaration = 1;
+        m.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+        m.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+    }
+}
+
+/// <summary>A web node may start before any silo: keep trying to reach the cluster for a while instead of failing at once.</summary>
+internal sealed class ClusterConnectionRetry(ILogger<ClusterConnectionRetry> logger) : IClientConnectionRetryFilter
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
+    private readonly DateTime started = DateTime.UtcNow;
+    private int attempts;
+
+    public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+    {
+        if (DateTime.UtcNow - started > Patience)
+        {
+            logger.LogError(exception, "Gave up reaching the Readiness cluster after {Attempts} attempts", attempts);
+            return false;
+        }
+
+        attempts++;
+        logger.LogWarning("Cluster not reachable yet (attempt {Attempt}): {Reason}", attempts, exception.Message);
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        return true;
+    }
+}

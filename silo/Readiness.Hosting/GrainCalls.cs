@@ -1,0 +1,120 @@
+using System.Data.Common;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Networking.Shared;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Orleans.Storage;
+using Readiness.Grains;
+
+namespace Readiness.Hosting;
+
+/// <summary>The "Readiness:GrainCalls" section (environment: Readiness__GrainCalls__AttemptTimeout=00:00:05, ...).</summary>
+public sealed class GrainCallOptions
+{
+    public const string Section = "Readiness:GrainCalls";
+
+    /// <summary>How long one attempt may take. A first nation read on a fresh cluster activates every municipality (seconds).</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts for a call that is safe to repeat (1 = no retry).</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Wait before the second attempt; doubled for each further one.</summary>
+    public TimeSpan FirstBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>No attempt starts after this much time has passed since the first.</summary>
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// How the web tier calls grains: every attempt has a timeout, and a call that is safe to repeat is retried after a
+/// transient failure (a silo died, a message was rejected while the cluster re-balanced, storage blinked).
+/// Reads are safe to repeat; so are writes of a <see cref="ChangeRequest"/>, because the municipality grain answers a
+/// repeated RequestId with <see cref="ChangeStatus.Replayed"/> and applies nothing again. A write whose first attempt
+/// timed out may well have been applied: the retry then reports Replayed, which is a success.
+/// </summary>
+public sealed class GrainCalls
+{
+    private readonly GrainCallOptions options;
+    private readonly ILogger<GrainCalls> logger;
+    private readonly Counter<long> retried;
+    private readonly Counter<long> failed;
+
+    public GrainCalls(IOptions<GrainCallOptions> options, ILogger<GrainCalls> logger, IMeterFactory meters)
+    {
+        this.options = options.Value;
+        this.logger = logger;
+        var meter = meters.Create(ReadinessMetrics.MeterName);
+        retried = meter.CreateCounter<long>("readiness.grain_calls.retried", description: "Grain calls attempted again after a transient failure");
+        failed = meter.CreateCounter<long>("readiness.grain_calls.failed", description: "Grain calls that failed after their last attempt");
+    }
+
+    public async Task<T> Run<T>(Func<Task<T>> call, bool idempotent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var started = DateTime.UtcNow;
+        var attempts = idempotent ? Math.Max(1, options.MaxAttempts) : 1;
+        var backoff = options.FirstBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call().WaitAsync(options.AttemptTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (attempt < attempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested
+                                       && DateTime.UtcNow - started + backoff < options.Deadline)
+            {
+                retried.Add(1);
+                logger.LogInformation("Grain call attempt {Attempt} failed ({Error}); retrying in {Backoff} ms", attempt, ex.GetType().Name, backoff.TotalMilliseconds);
+                await Task.Delay(backoff, cancellationToken);
+                backoff *= 2;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failed.Add(1, new KeyValuePair<string, object?>("idempotent", idempotent));
+                throw;
+            }
+        }
+    }
+
+    public Task Run(Func<Task> call, bool idempotent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return Run(async () =>
+        {
+            await call();
+            return true;
+        }, idempotent, cancellationToken);
+    }
+
+    /// <summary>Failures after which the same call may well succeed; a grain's own validation errors are not among them.</summary>
+    public static bool IsTransient(Exception ex) => ex switch
+    {
+        TimeoutException => true,
+        SiloUnavailableException => true,
+        OrleansMessageRejectionException => true,
+        GatewayTooBusyException => true,
+        ConnectionFailedException => true,
+        SocketConnectionException => true,
+        // A stale activation's write was refused (the grain is deactivated and re-reads its state on the next call).
+        InconsistentStateException => true,
+        DbException => true,
+        OrleansException { InnerException: { } inner } => IsTransient(inner),
+        AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
+        _ => false,
+    };
+}
+
+public static class GrainCallsRegistration
+{
+    public static IServiceCollection AddGrainCalls(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GrainCallOptions>().Bind(configuration.GetSection(GrainCallOptions.Section));
+        services.AddSingleton<GrainCalls>();
+        return services;
+    }
+}

@@ -1,0 +1,18 @@
+using Readiness.Hosting;
+
+// A cluster silo: grains on PostgreSQL, membership and reminders in PostgreSQL, health and metrics on its own HTTP
+// port (ASPNETCORE_URLS or --urls). "migrate" applies the schema and exits, for operators who migrate before rolling out.
+if (args.Length > 0 && args[0] == "migrate")
+{
+    return SchemaCommand.Migrate(args[1..]);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddReadinessSilo();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapGet("/", () => Results.Text("Readiness silo: /health/live, /health/ready, /metrics\n"));
+app.Run();
+return 0;

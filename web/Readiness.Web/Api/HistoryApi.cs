@@ -1,0 +1,66 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Readiness.Grains;
+using Readiness.Hosting;
+using Readiness.Rules;
+
+namespace Readiness.Web.Api;
+
+public sealed record DailySnapshotView(string Day, NationView Nation);
+
+public sealed record NationHistoryView(string From, string To, IReadOnlyList<DailySnapshotView> Days);
+
+/// <summary>GET /api/v1/nation/history: the nation's daily snapshots (each with its 47 prefectures), for trend charts.</summary>
+public static class HistoryApi
+{
+    public const int DefaultDays = 30;
+    public const int MaxDays = 366;
+
+    public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/nation/history", GetHistory);
+        return app;
+    }
+
+    private static async Task<Results<Ok<NationHistoryView>, ProblemHttpResult>> GetHistory(
+        string? from, string? to, IGrainFactory grains, GrainCalls calls, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        if (!TryParseDay(to, today, out var last))
+        {
+            return Problems.BadRequest("to", $"「{to}」は日付ではありません（YYYY-MM-DD）。", $"'{to}' is not a date (YYYY-MM-DD).");
+        }
+
+        if (!TryParseDay(from, last.AddDays(1 - DefaultDays), out var first))
+        {
+            return Problems.BadRequest("from", $"「{from}」は日付ではありません（YYYY-MM-DD）。", $"'{from}' is not a date (YYYY-MM-DD).");
+        }
+
+        if (first > last)
+        {
+            return Problems.BadRequest("from", "開始日は終了日以前にしてください。", "'from' must not be after 'to'.");
+        }
+
+        if (last.DayNumber - first.DayNumber + 1 > MaxDays)
+        {
+            return Problems.BadRequest("from", $"期間は{MaxDays}日以内にしてください。", $"The period may span at most {MaxDays} days.");
+        }
+
+        var history = grains.GetGrain<INationHistoryGrain>(INationGrain.NationKey);
+        var snapshots = await calls.Run(() => history.GetAsync(first, last), idempotent: true, cancellationToken);
+        return TypedResults.Ok(new NationHistoryView(Day(first), Day(last), snapshots.Select(s => new DailySnapshotView(Day(s.Day), Views.Nation(s.Nation))).ToList()));
+    }
+
+    private static bool TryParseDay(string? text, DateOnly fallback, out DateOnly day)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            day = fallback;
+            return true;
+        }
+
+        return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
+    }
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
