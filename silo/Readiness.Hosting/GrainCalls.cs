@@ -17,8 +17,12 @@ public sealed class GrainCallOptions
 {
     public const string Section = "Readiness:GrainCalls";
 
-    /// <summary>How long one attempt may take. A first nation read on a fresh cluster activates every municipality (seconds).</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long one attempt may take. A call in flight to a silo that dies is only given up after this, so it bounds how
+    /// long a request stalls in a failover; a first nation read on a fresh cluster (every municipality activated) may
+    /// need a second attempt.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Attempts for a call that is safe to repeat (1 = no retry).</summary>
     public int MaxAttempts { get; set; } = 5;

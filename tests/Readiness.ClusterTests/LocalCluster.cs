@@ -16,7 +16,7 @@ public sealed record SiloPorts(int Silo, int Gateway, int Http)
 
 /// <summary>
 /// Silos and a web node as real processes on 127.0.0.1, plus an in-test Orleans client in cluster mode that calls
-/// grains through <see cref="GrainCalls"/>, exactly as the web tier does.
+/// grains through <see cref="GrainCalls"/> with its default timeouts and retries, exactly as the web tier does.
 /// </summary>
 public sealed class LocalCluster(string connectionString, string clusterId) : IAsyncDisposable
 {
@@ -79,9 +79,6 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
             ["Readiness:Mode"] = "Cluster",
             ["Readiness:ConnectionString"] = ConnectionString,
             ["Readiness:ClusterId"] = ClusterId,
-            ["Readiness:GrainCalls:AttemptTimeout"] = "00:00:05",
-            ["Readiness:GrainCalls:MaxAttempts"] = "8",
-            ["Readiness:GrainCalls:Deadline"] = "00:00:40",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddReadinessOrleans();
