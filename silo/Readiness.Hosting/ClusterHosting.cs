@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 
 namespace Readiness.Hosting;
@@ -76,6 +77,26 @@ public static class ClusterHosting
         silo.Configure<ClusterMembershipOptions>(silo.Configuration.GetSection(MembershipSection));
         silo.Services.AddSingleton<SiloDeathReconciler>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloDeathReconciler>());
+    }
+
+    /// <summary>Connections one process may hold unless the connection string says otherwise.</summary>
+    public const int DefaultMaxPoolSize = 30;
+
+    /// <summary>
+    /// Npgsql pools up to 100 connections per process by default. A silo activating all 1,741 municipalities at once
+    /// would take them all, and two or three silos exhaust PostgreSQL's default of 100 connections ("too many clients"),
+    /// locking out everything else. Requests beyond the pool wait briefly for a free connection instead.
+    /// </summary>
+    public static string WithPoolDefaults(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant());
+        if (given.Any(k => k is "maxpoolsize" or "maximumpoolsize"))
+        {
+            return connectionString;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize }.ConnectionString;
     }
 
     /// <summary>

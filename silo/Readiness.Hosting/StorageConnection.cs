@@ -24,8 +24,8 @@ public static class StorageConnection
     public static IStorageConnection For(ReadinessOptions options) => options.Mode switch
     {
         HostingMode.Embedded => new SqliteStorage(options.ResolveDataPath()),
-        _ => new PostgresStorage(options.ConnectionString
-            ?? throw new InvalidOperationException("Cluster mode needs Readiness:ConnectionString (env Readiness__ConnectionString) for PostgreSQL.")),
+        _ => new PostgresStorage(ClusterHosting.WithPoolDefaults(options.ConnectionString
+            ?? throw new InvalidOperationException("Cluster mode needs Readiness:ConnectionString (env Readiness__ConnectionString) for PostgreSQL."))),
     };
 }
 
