@@ -125,6 +125,15 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
             }
         }
 
+        // Sending an acknowledged request again (a client retry after a lost answer) changes nothing.
+        foreach (var code in codes.Take(20))
+        {
+            var last = ledgers[code].Acknowledged.Count - 1;
+            var outcome = await cluster.Calls.Run(() => cluster.Grains.GetGrain<IMunicipalityGrain>(code).ApplyAsync(Request(code, last, items, today)), idempotent: true);
+            Assert.Equal(ChangeStatus.Replayed, outcome.Status);
+            Assert.Equal(initial[code] + ledgers[code].Acknowledged.Count, outcome.Record.Version);
+        }
+
         // The aggregates equal a recomputation from every municipality, without the test asking for a reconciliation:
         // the silos heal lost pushes themselves (a deep reconciliation when a silo dies).
         var converged = await Recomputation.ConvergeAsync(cluster.Grains, cluster.Calls, TimeSpan.FromSeconds(60));

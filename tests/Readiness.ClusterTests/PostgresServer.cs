@@ -46,6 +46,8 @@ public sealed class PostgresServer : IAsyncLifetime
         await RunAsPostgresAsync(Path.Combine(binDir, "pg_ctl"),
             ["-D", DataDir, "-l", LogFile, "-w", "-t", "60", "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -k {root} -c max_connections=300", "start"]);
         Running = true;
+        // Pooled connections of this process died with the previous server.
+        NpgsqlConnection.ClearAllPools();
     }
 
     public async Task StopAsync()
@@ -67,7 +69,7 @@ public sealed class PostgresServer : IAsyncLifetime
     public async Task<string> CreateDatabaseAsync(string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)].ToLowerInvariant();
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
         await command.ExecuteNonQueryAsync();
