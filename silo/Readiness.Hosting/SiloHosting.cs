@@ -87,6 +87,12 @@ public static class SiloHosting
             });
         }
 
+        ConfigureGrainStorage(silo, storage);
+    }
+
+    /// <summary>Grain storage on the project's own ADO.NET schema, stored as JSON so renames do not break rows.</summary>
+    public static void ConfigureGrainStorage(ISiloBuilder silo, IStorageConnection storage)
+    {
         silo.AddAdoNetGrainStorage(ReadinessStorage.Name, s =>
         {
             s.Invariant = storage.Invariant;
