@@ -92,3 +92,37 @@ public sealed class CatalogTests
         Assert.False(Wire.TryParse<DesignationReason>("NoStandardProduct", out _));
     }
 }
+
+public sealed class BrokenCatalogTests
+{
+    private static Func<string, string> With(string file, Func<string, string> corrupt) =>
+        name => name == file ? corrupt(ReadinessCatalog.EmbeddedFile(name)) : ReadinessCatalog.EmbeddedFile(name);
+
+    [Fact]
+    public void The_embedded_data_loads()
+    {
+        Assert.Equal(1741, ReadinessCatalog.Load(ReadinessCatalog.EmbeddedFile).Municipalities.Count);
+    }
+
+    [Theory]
+    [InlineData("municipalities.csv", "131016,13,", "131017,13,", "check digit")]
+    [InlineData("municipalities.csv", "131016,13,", "011002,13,", "prefecture")]
+    [InlineData("municipalities.csv", "\n011002,01,北海道,札幌市", "\n", "expected 7 fields")]
+    [InlineData("prefectures.csv", "47,沖縄県,Okinawa,九州・沖縄\n", "", "expected 47 prefectures")]
+    [InlineData("business_systems.csv", ",koseki_fuhyo,", ",koseki,", "appears more than once")]
+    [InlineData("security_checklist.csv", "SEC-1-02,", "SEC-1-01,", "appears more than once")]
+    [InlineData("migration_phases.csv", "3,fit_gap,", "3,fitgap,", "does not match")]
+    [InlineData("pmo_step_completion_2026-01.csv", "011002,child_allowance,0.65", "011002,child_allowance,1.65", "share between 0 and 1")]
+    [InlineData("designated_2025-12.csv", "011002,child_allowance", "011002,jumin", "unknown municipality or business")]
+    public void Broken_data_stops_loading_with_a_message_naming_the_file(string file, string find, string replace, string message)
+    {
+        var ex = Assert.Throws<CatalogException>(() => ReadinessCatalog.Load(With(file, text =>
+        {
+            Assert.Contains(find, text, StringComparison.Ordinal);
+            var at = text.IndexOf(find, StringComparison.Ordinal);
+            return text[..at] + replace + text[(at + find.Length)..];
+        })));
+        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+}
