@@ -21,7 +21,7 @@ public sealed class MunicipalityActor
 
     // Jul 2025 published split: 45 mainframe, 196 custom-built, 184 no standard product, 3,345 vendor capacity (+ a few other).
     private static readonly DesignationReason[] Reasons = [DesignationReason.Mainframe, DesignationReason.CustomBuilt, DesignationReason.NoStandardProduct, DesignationReason.VendorCapacity, DesignationReason.Other];
-    private static readonly float[] ReasonWeights = [45f, 196f, 184f, 3345f, 30f];
+    private static readonly float[] ReasonWeights = [45f / 3800, 196f / 3800, 184f / 3800, 3345f / 3800, 30f / 3800]; // Bogus wants weights summing to 1
 
     private readonly Faker faker;
     private readonly MigrationPhase[] phases;

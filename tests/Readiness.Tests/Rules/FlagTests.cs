@@ -176,3 +176,36 @@ public sealed class FlagTests
     public void Baseline_step_to_phase_rule(string steps, bool designated, MigrationPhase expected) =>
         Assert.Equal(expected, Baseline.PhaseFromSteps(decimal.Parse(steps, CultureInfo.InvariantCulture), designated));
 }
+
+public sealed class SyntheticSeedTests
+{
+    [Fact]
+    public void Demo_data_is_deterministic_labelled_and_calibrated_to_the_published_figures()
+    {
+        var now = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+        var time = new FixedTime(now);
+        var seed = new Readiness.Grains.SyntheticSeed(42, time);
+        var records = ReadinessCatalog.Instance.Municipalities.Select(m => seed.Create(m.Code, now)).ToList();
+        Assert.Equal(
+            System.Text.Json.JsonSerializer.Serialize(records[100]),
+            System.Text.Json.JsonSerializer.Serialize(new Readiness.Grains.SyntheticSeed(42, time).Create(records[100].Code, now)));
+        Assert.All(records, r => Assert.Equal(DataOrigin.Synthetic, r.Provenance.Origin));
+
+        var f = Aggregation.Sum(records.Select(r => ReadinessRules.Summarize(r, ReadinessRules.TodayInJapan(now))));
+        var migrated = f.MigratedSystems / (double)f.ApplicableSystems;
+        var designated = f.DesignatedSystems / (double)f.ApplicableSystems;
+        var bodies = f.MunicipalitiesWithDesignation / 1741.0;
+        Assert.InRange(migrated, 0.35, 0.42);      // published 38.4% (Jan 2026)
+        Assert.InRange(designated, 0.23, 0.29);    // published 25.9% (Dec 2025)
+        Assert.InRange(bodies, 0.48, 0.56);        // published 52.3% of bodies
+        var vendorCapacity = f.DesignatedByReason[(int)DesignationReason.VendorCapacity] / (double)f.DesignatedSystems;
+        Assert.InRange(vendorCapacity, 0.82, 0.92); // published 3,345 of 3,770 (88.7%)
+        Assert.True(f.DesignatedByReason[(int)DesignationReason.Mainframe] > 0);
+        Assert.True(f.DesignatedByReason[(int)DesignationReason.CustomBuilt] > f.DesignatedByReason[(int)DesignationReason.Mainframe]);
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
