@@ -9,7 +9,12 @@ using Readiness.Web.Api;
 
 namespace Readiness.Web.Auth;
 
-public sealed record SignInRequest(string? Token, string? ReturnUrl);
+public sealed record SignInRequest
+{
+    public string? Token { get; init; }
+
+    public string? ReturnUrl { get; init; }
+}
 
 public sealed record CallerView(bool Authenticated, string? Subject, string? Role, string? Tenant, DateTimeOffset? ExpiresAt);
 
@@ -73,7 +78,7 @@ public static class AuthEndpoints
         if (form)
         {
             var values = await http.Request.ReadFormAsync(http.RequestAborted);
-            request = new SignInRequest(values["token"].ToString(), values["returnUrl"].ToString());
+            request = new SignInRequest { Token = values["token"].ToString(), ReturnUrl = values["returnUrl"].ToString() };
         }
         else
         {
