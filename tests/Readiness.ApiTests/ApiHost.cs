@@ -180,7 +180,7 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
 
         if (field is not null)
         {
-            Assert.Contains(errors, e => e.GetProperty("field").GetString() == field);
+            Assert.True(errors.Any(e => e.GetProperty("field").GetString() == field), $"expected an error naming '{field}': {text}");
         }
 
         return problem;

@@ -28,10 +28,36 @@ public static class ApiServices
     /// <summary>Authentication, per-tenant rate limits (after authentication, so the tenant is known), authorization.</summary>
     public static WebApplication UseReadinessApi(this WebApplication app)
     {
+        app.UseStatusCodePages(WriteStatusProblem);
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;
+    }
+
+    /// <summary>
+    /// Any other empty 4xx under /api (no such route, wrong method, a media type the route does not accept) still
+    /// answers with problem details naming the fault; other paths keep the default status pages.
+    /// </summary>
+    private static async Task WriteStatusProblem(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        if (!http.Request.Path.StartsWithSegments("/api"))
+        {
+            return;
+        }
+
+        var status = http.Response.StatusCode;
+        var (field, code, ja, en) = status switch
+        {
+            StatusCodes.Status404NotFound => ("path", "not_found", "この URL の API はありません。", "There is no API at this URL."),
+            StatusCodes.Status405MethodNotAllowed => ("method", "method_not_allowed", $"この URL では {http.Request.Method} は使えません。", $"{http.Request.Method} is not allowed at this URL."),
+            StatusCodes.Status415UnsupportedMediaType => ("Content-Type", "unsupported_media_type", "本文は JSON（Content-Type: application/json）で送ってください。", "Send the body as JSON (Content-Type: application/json)."),
+            StatusCodes.Status401Unauthorized => ("Authorization", "unauthenticated", "サインインが必要です。", "Sign-in required."),
+            StatusCodes.Status403Forbidden => ("role", "forbidden", "この操作を行う権限がありません。", "You may not do this."),
+            _ => ("request", "invalid", "リクエストが正しくありません。", "The request is not valid."),
+        };
+        await Problems.Create(status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), field, code, ja, en).ExecuteAsync(http);
     }
 
     /// <summary>Every API endpoint, the sign-in endpoints, the OpenAPI document (/openapi/v1.json) and its UI (/api/docs).</summary>

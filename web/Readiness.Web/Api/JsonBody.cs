@@ -118,6 +118,11 @@ public static partial class JsonBody
         if (Unmapped().Match(message) is { Success: true } unmapped)
         {
             var name = unmapped.Groups[1].Value;
+            if (name.Contains('\uFFFD', StringComparison.Ordinal))
+            {
+                return Problems.BadRequest("body", "invalid_utf8", "本文が UTF-8 として正しくありません。", "The body is not valid UTF-8.");
+            }
+
             var target = field.EndsWith(name, StringComparison.Ordinal) ? field : Join(field, name);
             return Problems.BadRequest(target, "unknown_property",
                 $"「{name}」という項目はありません（団体コードなどは URL とサインインから決まります）。", $"There is no property '{name}' here (the municipality comes from the URL and your sign-in, never from the body).");
@@ -137,8 +142,13 @@ public static partial class JsonBody
         var (hintJa, hintEn) = Hint(field);
         return wrongType
             ? Problems.BadRequest(field, "wrong_type", $"「{field}」の値の型または形式が正しくありません。{hintJa}", $"The value at '{field}' has the wrong type or format.{hintEn}")
-            : Problems.BadRequest(field, "invalid_json", $"JSON の形式が正しくありません（{field} 付近）。", $"Malformed JSON near '{field}'.");
+            : Problems.BadRequest(field, "invalid_json", $"JSON の形式が正しくありません（{Where(field, ex)}）。", $"Malformed JSON ({Where(field, ex)}).");
     }
+
+    private static string Where(string field, JsonException ex) =>
+        ex.LineNumber is { } line && ex.BytePositionInLine is { } position
+            ? $"{field}, line {line + 1}, byte {position + 1}"
+            : field;
 
     /// <summary>"$.systems[0].phase" becomes "systems[0].phase"; the root is "body".</summary>
     private static string Field(string? path)
