@@ -154,6 +154,10 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["huge body"] = new("PUT", Sys, $$"""{"vendor":"{{new string('v', 300 * 1024)}}"}""", "current", 413, "body"),
         ["huge chunked body"] = new("POST", Rep, $$"""{"systems":[{"businessId":"child_allowance","vendor":"{{new string('v', 400 * 1024)}}"}]}""", "none", 413, "body", Key: "k-huge", Chunked: true),
 
+        ["sign-in huge form"] = new("POST", "/auth/local/signin", "token=" + new string('t', 64 * 1024), "none", 413, "body", ContentType: "application/x-www-form-urlencoded"),
+        ["sign-in huge json"] = new("POST", "/auth/local/signin", $$"""{"token":"{{new string('t', 20 * 1024)}}"}""", "none", 413, "body"),
+        ["sign-in without token"] = new("POST", "/auth/local/signin", "{}", "none", 400, "token"),
+
         // Query parameters.
         ["history limit zero"] = new("GET", Hist + "?limit=0", null, "none", 400, "limit"),
         ["history limit text"] = new("GET", Hist + "?limit=abc", null, "none", 400, "limit"),

@@ -29,10 +29,33 @@ public static class ApiServices
     public static WebApplication UseReadinessApi(this WebApplication app)
     {
         app.UseStatusCodePages(WriteStatusProblem);
+        app.Use(LimitBodySize);
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;
+    }
+
+    /// <summary>
+    /// The server-side cap on request bodies for the API and sign-in (Kestrel's default is 30 MB): twice what the
+    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection.
+    /// </summary>
+    private static Task LimitBodySize(HttpContext http, RequestDelegate next)
+    {
+        var feature = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            if (http.Request.Path.StartsWithSegments("/api"))
+            {
+                feature.MaxRequestBodySize = 2L * JsonBody.MaxBodyBytes;
+            }
+            else if (http.Request.Path.StartsWithSegments("/auth"))
+            {
+                feature.MaxRequestBodySize = 2L * JsonBody.SmallBodyBytes;
+            }
+        }
+
+        return next(http);
     }
 
     /// <summary>

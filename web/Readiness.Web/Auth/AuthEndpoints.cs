@@ -77,8 +77,15 @@ public static class AuthEndpoints
         SignInRequest? request;
         if (form)
         {
-            var values = await http.Request.ReadFormAsync(http.RequestAborted);
-            request = new SignInRequest { Token = values["token"].ToString(), ReturnUrl = values["returnUrl"].ToString() };
+            try
+            {
+                var values = await http.Request.ReadFormAsync(http.RequestAborted);
+                request = new SignInRequest { Token = values["token"].ToString(), ReturnUrl = values["returnUrl"].ToString() };
+            }
+            catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException)
+            {
+                return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large", "本文が大きすぎます。", "The body is too large.");
+            }
         }
         else
         {
