@@ -92,9 +92,15 @@ public static class ApiServices
         app.MapExportApi();
         app.MapAuthEndpoints();
         app.MapOpenApi();
-        app.MapScalarApiReference("/api/docs", o => o
-            .WithTitle("Readiness API — 標準化・ガバメントクラウド移行状況")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference("/api/docs", o =>
+        {
+            o.WithTitle("Readiness API — 標準化・ガバメントクラウド移行状況").WithOpenApiRoutePattern("/openapi/{documentName}.json");
+
+            // A government product's docs page calls nobody else: no telemetry, no AI chat, no vendor toolbar.
+            o.Telemetry = false;
+            o.Agent = new ScalarAgentOptions { Disabled = true };
+            o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+        });
         return app;
     }
 }
