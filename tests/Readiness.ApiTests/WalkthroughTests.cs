@@ -147,6 +147,25 @@ public sealed class WalkthroughTests(WarmApiHost host) : IClassFixture<WarmApiHo
     }
 
     [Fact]
+    public async Task A_municipality_read_with_its_etag_answers_304_and_the_sign_in_form_is_served()
+    {
+        var (_, version) = await host.GetMunicipality(ApiHost.Osaka);
+        using var client = host.Municipality(ApiHost.Osaka);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/municipalities/{ApiHost.Osaka}");
+        request.Headers.TryAddWithoutValidation("If-None-Match", $"\"{version}\"");
+        using var notModified = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Equal($"\"{version}\"", notModified.Headers.ETag?.Tag);
+
+        using var anonymous = host.Client();
+        var form = await anonymous.GetStringAsync("/auth/local/signin?returnUrl=/municipalities/271004");
+        Assert.Contains("<form method=\"post\" action=\"/auth/local/signin\">", form, StringComparison.Ordinal);
+        Assert.Contains("value=\"/municipalities/271004\"", form, StringComparison.Ordinal);
+        var open = await anonymous.GetStringAsync("/auth/local/signin?returnUrl=//evil.example/");
+        Assert.Contains("name=\"returnUrl\" value=\"/\"", open, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OpenApi_document_lists_every_endpoint_and_the_docs_ui_is_served()
     {
         using var client = host.Client();

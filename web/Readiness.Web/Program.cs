@@ -1,4 +1,5 @@
 using Readiness.Hosting;
+using Readiness.Web;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 
@@ -20,6 +21,7 @@ app.UseStatusCodePages();
 app.UseReadinessApi();
 app.MapDefaultEndpoints();
 app.MapReadinessApi();
+app.MapReadApi();
 app.Run();
 return 0;
 

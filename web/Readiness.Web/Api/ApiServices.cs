@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Web.Auth;
 using Scalar.AspNetCore;
 
@@ -20,6 +23,9 @@ public static class ApiServices
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddSingleton<ReportingService>();
+
+        // The silo registers it; a web node that is only a client of the cluster reads the same table itself.
+        services.TryAddSingleton<IAuditLog, SqlAuditLog>();
         services.AddReadinessRateLimits();
         services.AddReadinessOpenApi();
         return services;
@@ -83,12 +89,11 @@ public static class ApiServices
         await Problems.Create(status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), field, code, ja, en).ExecuteAsync(http);
     }
 
-    /// <summary>Every API endpoint, the sign-in endpoints, the OpenAPI document (/openapi/v1.json) and its UI (/api/docs).</summary>
+    /// <summary>Besides <see cref="ReadApi.MapReadApi"/>: the write, audit and export endpoints, the sign-in endpoints, the OpenAPI document (/openapi/v1.json) and its UI (/api/docs).</summary>
     public static WebApplication MapReadinessApi(this WebApplication app)
     {
-        app.MapReadApi();
         app.MapWriteApi();
-        app.MapHistoryApi();
+        app.MapAuditApi();
         app.MapExportApi();
         app.MapAuthEndpoints();
         app.MapOpenApi();

@@ -203,7 +203,7 @@ public static class WriteApi
 
         return reportShape
             ? TypedResults.Ok(new ReportResultView(Wire.Name(result.Status), result.RequestId, result.AppliedVersion ?? record.Version,
-                result.Changes.Select(HistoryApi.View).ToList(), view))
+                result.Changes.Select(AuditApi.View).ToList(), view))
             : TypedResults.Ok(view);
     }
 

@@ -6,12 +6,12 @@ using Readiness.Web.Auth;
 namespace Readiness.Web.Api;
 
 /// <summary>The audit trail of one municipality: paged JSON (newest first) and the whole trail as CSV.</summary>
-public static class HistoryApi
+public static class AuditApi
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
-    public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/municipalities/{code}")
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
