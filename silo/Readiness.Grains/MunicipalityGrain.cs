@@ -11,6 +11,7 @@ namespace Readiness.Grains;
 public sealed class MunicipalityGrain(
     [PersistentState("municipality", ReadinessStorage.Name)] IPersistentState<MunicipalityGrainState> state,
     IMunicipalitySeed seed,
+    IAuditLog audit,
     TimeProvider time,
     ReadinessMetrics metrics,
     ILogger<MunicipalityGrain> logger) : Grain, IMunicipalityGrain
@@ -79,6 +80,11 @@ public sealed class MunicipalityGrain(
         }
 
         var (next, entries) = ChangeRules.Apply(current, request, now);
+
+        // Audit first: once the state is written the change is visible and acknowledged, so it must already be in the
+        // trail. If the state write below fails, these entries stay above the stored version (invisible to readers)
+        // and the next accepted change, which gets the same version, replaces them.
+        await audit.RecordAsync(Code, next.Version, entries);
         var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
         state.State.Record = next;
         state.State.Requests = Bounded(state.State.Requests.Add(new AppliedRequest(request.RequestId, fingerprint, next.Version)), MunicipalityGrainState.RememberedRequests);

@@ -47,6 +47,7 @@ public static class SiloHosting
             ? new SyntheticSeed(options.DemoSeed, sp.GetRequiredService<TimeProvider>())
             : new PublicBaselineSeed());
         services.AddSingleton<IStorageConnection>(_ => StorageConnection.For(options));
+        services.AddSingleton<IAuditLog, SqlAuditLog>();
     }
 
     public static void ConfigureSilo(ISiloBuilder silo, ReadinessOptions options)

@@ -1,18 +1,29 @@
 using Readiness.Hosting;
 using Readiness.Web;
 using Readiness.Web.Api;
+using Readiness.Web.Auth;
+
+// `token --role ... --code ...` prints a local token and exits without starting the server.
+if (LocalTokenCommand.IsInvoked(args))
+{
+    return LocalTokenCommand.Run(args, Console.Out, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddReadinessOrleans();
 builder.Services.AddReadinessApi();
+builder.AddReadinessAuth();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseReadinessApi();
 app.MapDefaultEndpoints();
+app.MapReadinessApi();
 app.MapReadApi();
 app.MapHistoryApi();
 app.Run();
+return 0;
 
 public partial class Program;

@@ -1,5 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Readiness.Grains;
+using Readiness.Hosting;
+using Readiness.Web.Auth;
+using Scalar.AspNetCore;
 
 namespace Readiness.Web.Api;
 
@@ -17,6 +22,90 @@ public static class ApiServices
     {
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddProblemDetails();
+        services.AddSingleton<ReportingService>();
+
+        // The silo registers it; a web node that is only a client of the cluster reads the same table itself.
+        services.TryAddSingleton<IAuditLog, SqlAuditLog>();
+        services.AddReadinessRateLimits();
+        services.AddReadinessOpenApi();
         return services;
+    }
+
+    /// <summary>Authentication, per-tenant rate limits (after authentication, so the tenant is known), authorization.</summary>
+    public static WebApplication UseReadinessApi(this WebApplication app)
+    {
+        app.UseStatusCodePages(WriteStatusProblem);
+        app.Use(LimitBodySize);
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>
+    /// The server-side cap on request bodies for the API and sign-in (Kestrel's default is 30 MB): twice what the
+    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection.
+    /// </summary>
+    private static Task LimitBodySize(HttpContext http, RequestDelegate next)
+    {
+        var feature = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            if (http.Request.Path.StartsWithSegments("/api"))
+            {
+                feature.MaxRequestBodySize = 2L * JsonBody.MaxBodyBytes;
+            }
+            else if (http.Request.Path.StartsWithSegments("/auth"))
+            {
+                feature.MaxRequestBodySize = 2L * JsonBody.SmallBodyBytes;
+            }
+        }
+
+        return next(http);
+    }
+
+    /// <summary>
+    /// Any other empty 4xx under /api (no such route, wrong method, a media type the route does not accept) still
+    /// answers with problem details naming the fault; other paths keep the default status pages.
+    /// </summary>
+    private static async Task WriteStatusProblem(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        if (!http.Request.Path.StartsWithSegments("/api"))
+        {
+            return;
+        }
+
+        var status = http.Response.StatusCode;
+        var (field, code, ja, en) = status switch
+        {
+            StatusCodes.Status404NotFound => ("path", "not_found", "この URL の API はありません。", "There is no API at this URL."),
+            StatusCodes.Status405MethodNotAllowed => ("method", "method_not_allowed", $"この URL では {http.Request.Method} は使えません。", $"{http.Request.Method} is not allowed at this URL."),
+            StatusCodes.Status415UnsupportedMediaType => ("Content-Type", "unsupported_media_type", "本文は JSON（Content-Type: application/json）で送ってください。", "Send the body as JSON (Content-Type: application/json)."),
+            StatusCodes.Status401Unauthorized => ("Authorization", "unauthenticated", "サインインが必要です。", "Sign-in required."),
+            StatusCodes.Status403Forbidden => ("role", "forbidden", "この操作を行う権限がありません。", "You may not do this."),
+            _ => ("request", "invalid", "リクエストが正しくありません。", "The request is not valid."),
+        };
+        await Problems.Create(status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), field, code, ja, en).ExecuteAsync(http);
+    }
+
+    /// <summary>Besides <see cref="ReadApi.MapReadApi"/>: the write, audit and export endpoints, the sign-in endpoints, the OpenAPI document (/openapi/v1.json) and its UI (/api/docs).</summary>
+    public static WebApplication MapReadinessApi(this WebApplication app)
+    {
+        app.MapWriteApi();
+        app.MapAuditApi();
+        app.MapExportApi();
+        app.MapAuthEndpoints();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/api/docs", o =>
+        {
+            o.WithTitle("Readiness API — 標準化・ガバメントクラウド移行状況").WithOpenApiRoutePattern("/openapi/{documentName}.json");
+
+            // A government product's docs page calls nobody else: no telemetry, no AI chat, no vendor toolbar.
+            o.Telemetry = false;
+            o.Agent = new ScalarAgentOptions { Disabled = true };
+            o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+        });
+        return app;
     }
 }

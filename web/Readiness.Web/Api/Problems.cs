@@ -3,32 +3,47 @@ using Readiness.Catalog;
 
 namespace Readiness.Web.Api;
 
+/// <summary>One fault in a problem details answer: the field, a stable code, and the message in Japanese and English.</summary>
+public sealed record ProblemError(string Field, string Code, string MessageJa, string MessageEn);
+
 /// <summary>RFC 9457 problem details that name the field at fault, in Japanese and English.</summary>
 public static class Problems
 {
-    public static ProblemHttpResult NotFound(string field, string ja, string en) => Create(StatusCodes.Status404NotFound, "Not found", field, ja, en);
+    public static ProblemHttpResult NotFound(string field, string ja, string en) => Create(StatusCodes.Status404NotFound, "Not found", field, "not_found", ja, en);
 
-    public static ProblemHttpResult BadRequest(string field, string ja, string en) => Create(StatusCodes.Status400BadRequest, "Invalid request", field, ja, en);
+    public static ProblemHttpResult BadRequest(string field, string ja, string en) => Create(StatusCodes.Status400BadRequest, "Invalid request", field, "invalid", ja, en);
 
-    public static ProblemHttpResult Create(int status, string title, string field, string ja, string en) =>
+    public static ProblemHttpResult BadRequest(string field, string code, string ja, string en) => Create(StatusCodes.Status400BadRequest, "Invalid request", field, code, ja, en);
+
+    public static ProblemHttpResult Create(int status, string title, string field, string ja, string en) => Create(status, title, field, "invalid", ja, en);
+
+    public static ProblemHttpResult Create(int status, string title, string field, string code, string ja, string en) =>
+        Create(status, title, [new ProblemError(field, code, ja, en)]);
+
+    public static ProblemHttpResult Create(int status, string title, IReadOnlyList<ProblemError> errors) =>
         TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Status = status,
             Title = title,
-            Detail = $"{ja} / {en}",
+            Detail = errors.Count == 1
+                ? $"{errors[0].MessageJa} / {errors[0].MessageEn}"
+                : $"{errors.Count}件の誤りがあります。 / {errors.Count} problems: " + string.Join(" ", errors.Select(e => $"[{e.Field}] {e.MessageEn}")),
             Type = $"https://readiness.example/problems/{status}",
             Extensions =
             {
-                ["errors"] = new[] { new { field, messageJa = ja, messageEn = en } },
+                ["errors"] = errors,
             },
         });
+
+    public static ProblemHttpResult FromValidation(int status, string title, IEnumerable<ValidationError> errors) =>
+        Create(status, title, errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn)).ToList());
 
     /// <summary>404 for a well-formed code that is not a municipality, 400 for a malformed code or a wrong check digit.</summary>
     public static ProblemHttpResult? CheckMunicipalityCode(string code)
     {
         if (!MunicipalityCode.IsValid(code))
         {
-            return BadRequest("code",
+            return BadRequest("code", "invalid_code",
                 $"団体コード「{Truncate(code)}」が正しくありません（6桁、末尾は検査数字）。",
                 $"'{Truncate(code)}' is not a valid 6-digit local government code (the last digit is a check digit).");
         }
@@ -38,5 +53,5 @@ public static class Problems
             : NotFound("code", $"団体コード「{code}」の市区町村はありません。", $"No municipality has the code '{code}'.");
     }
 
-    private static string Truncate(string text) => text.Length > 20 ? text[..20] + "…" : text;
+    public static string Truncate(string text) => text.Length > 20 ? text[..20] + "…" : text;
 }

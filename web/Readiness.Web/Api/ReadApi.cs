@@ -2,20 +2,49 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Readiness.Catalog;
 using Readiness.Grains;
 using Readiness.Rules;
+using Readiness.Web.Auth;
 
 namespace Readiness.Web.Api;
 
-/// <summary>Read endpoints: the nation, a prefecture, a municipality. Views add names and derived ratios.</summary>
+/// <summary>Read endpoints: the catalog, the nation, the prefectures, a municipality. Views add names and derived ratios.</summary>
 public static class ReadApi
 {
     public static IEndpointRouteBuilder MapReadApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1");
-        api.MapGet("/nation", GetNation);
-        api.MapGet("/prefectures/{prefCode}", GetPrefecture);
-        api.MapGet("/municipalities/{code}", GetMunicipality);
+        var api = app.MapGroup("/api/v1").RequireRateLimiting(RateLimits.ReadsPolicy);
+        var summaries = api.MapGroup(string.Empty).RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Summaries").ProducesProblem(StatusCodes.Status401Unauthorized);
+        summaries.MapGet("/catalog", GetCatalog).WithSummary("Business systems, phases, security items, deadlines");
+        summaries.MapGet("/nation", GetNation).WithSummary("The nation's figures and every prefecture's summary");
+        summaries.MapGet("/prefectures", GetPrefectures).WithSummary("The 47 prefectures' summaries");
+        summaries.MapGet("/prefectures/{prefCode}", GetPrefecture).WithSummary("One prefecture and its municipalities' summaries");
+        api.MapGet("/municipalities/{code}", GetMunicipality)
+            .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
+            .WithTags("Municipality")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("A municipality's full state; the ETag header is its version (send it as If-Match when writing)");
         return app;
     }
+
+    public static CatalogView Catalog { get; } = BuildCatalog();
+
+    private static CatalogView BuildCatalog()
+    {
+        var c = ReadinessCatalog.Instance;
+        return new CatalogView(
+            c.BusinessSystems.Select(b => new BusinessSystemView(b.Id, b.SeiriNo, b.NameJa, b.NameEn)).ToList(),
+            c.Phases.Select(p => new PhaseView(p.Id, (int)p.Phase, p.NameJa, p.NameEn, p.Phase >= MigrationPhase.InProduction)).ToList(),
+            c.SecurityItems.Select(i => new SecurityItemCatalogView(i.Id, i.Chapter, i.ChapterJa, i.TitleJa, i.TitleEn, i.Party, i.Reference, i.Basis)).ToList(),
+            Enum.GetValues<HostingKind>().Select(v => Wire.Name(v)).ToList(),
+            Enum.GetValues<DesignationReason>().Select(v => Wire.Name(v)).ToList(),
+            Enum.GetValues<SecurityStatus>().Select(v => Wire.Name(v)).ToList(),
+            new DeadlinesView(ReadinessCatalog.StandardizationDeadline, ReadinessCatalog.DesignationLimit, ReadinessCatalog.StaleAfterDays, ChangeRules.EarliestDate, ChangeRules.LatestDate),
+            c.Municipalities.Count,
+            c.Prefectures.Select(p => new PrefectureCatalogView(p.Code, p.Name, p.NameEn, p.Region, c.MunicipalitiesByPrefecture[p.Code].Count)).ToList(),
+            Views.Sources);
+    }
+
+    private static Ok<CatalogView> GetCatalog() => TypedResults.Ok(Catalog);
 
     private static async Task<Ok<NationView>> GetNation(IGrainFactory grains)
     {
@@ -23,18 +52,25 @@ public static class ReadApi
         return TypedResults.Ok(Views.Nation(nation));
     }
 
+    private static async Task<Ok<PrefectureListView>> GetPrefectures(IGrainFactory grains)
+    {
+        var nation = await grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+        var items = nation.Prefectures.OrderBy(p => p.PrefectureCode, StringComparer.Ordinal).Select(Views.PrefectureSummary).ToList();
+        return TypedResults.Ok(new PrefectureListView(nation.VersionSum, nation.ComputedAt, items.Count, items));
+    }
+
     private static async Task<Results<Ok<PrefectureView>, ProblemHttpResult>> GetPrefecture(string prefCode, IGrainFactory grains)
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
-            return Problems.NotFound("prefCode", $"都道府県コード「{prefCode}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{prefCode}' (two digits, 01-47).");
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
         }
 
         var detail = await grains.GetGrain<IPrefectureGrain>(prefCode).GetAsync();
         return TypedResults.Ok(Views.Prefecture(detail));
     }
 
-    private static async Task<Results<Ok<MunicipalityView>, ProblemHttpResult>> GetMunicipality(string code, IGrainFactory grains, TimeProvider time, HttpContext http)
+    private static async Task<Results<Ok<MunicipalityView>, StatusCodeHttpResult, ProblemHttpResult>> GetMunicipality(string code, IGrainFactory grains, TimeProvider time, HttpContext http)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
@@ -43,8 +79,14 @@ public static class ReadApi
 
         var grain = grains.GetGrain<IMunicipalityGrain>(code);
         var record = await grain.GetAsync();
+        var etag = WriteApi.ETag(record.Version);
+        http.Response.Headers.ETag = etag;
+        if (http.Request.Headers.IfNoneMatch.ToString() == etag)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
         var recent = await grain.GetRecentChangesAsync();
-        http.Response.Headers.ETag = $"\"{record.Version}\"";
         return TypedResults.Ok(Views.Municipality(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow())));
     }
 }

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+using Readiness.Hosting;
+using Readiness.Web.Auth;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// The real app (embedded silo, SQLite in its own temp data folder, free silo ports) behind real Kestrel on a free
+/// port. One per test class; clients speak plain HTTP to it.
+/// </summary>
+public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string Chiyoda = "131016";   // 東京都千代田区
+    public const string Chuo = "131024";      // 東京都中央区 (same prefecture)
+    public const string Osaka = "271004";     // 大阪府大阪市 (another prefecture)
+
+    private SymmetricSecurityKey? key;
+
+    public ApiHost()
+    {
+        DataPath = Directory.CreateTempSubdirectory("readiness-apitests-").FullName;
+        UseKestrel(0);
+    }
+
+    public string DataPath { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Configuration for this host; subclasses add operator settings.</summary>
+    protected virtual IDictionary<string, string?> Settings() => new Dictionary<string, string?>
+    {
+        ["Readiness:DataPath"] = DataPath,
+        ["Readiness:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Readiness:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Readiness:WarmUp"] = "false",
+        ["Readiness:ReconcileInterval"] = "00:00:05",
+        ["Readiness:RateLimits:WritesPerMinute"] = "100000",
+        ["Readiness:RateLimits:ReadsPerMinute"] = "100000",
+    };
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        // Host configuration is in place before Program reads it (app configuration would come too late).
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(Settings()));
+        builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error).AddFilter(SecurityLog.Category, LogLevel.None));
+        return base.CreateHost(builder);
+    }
+
+    public virtual async Task InitializeAsync()
+    {
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        key = LocalSigningKey.Resolve(new ReadinessAuthOptions(), new ReadinessOptions { DataPath = DataPath });
+        await Task.CompletedTask;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        try
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public string Token(Role role, string? tenant = null, string? subject = null, TimeSpan? lifetime = null, DateTimeOffset? now = null) =>
+        LocalTokens.Issue(new ReadinessAuthOptions(), key!, subject ?? $"test-{Wire.Name(role)}-{tenant ?? "all"}", role, tenant,
+            lifetime ?? TimeSpan.FromHours(1), now ?? DateTimeOffset.UtcNow);
+
+    /// <summary>A plain HTTP client to the real server, optionally with a bearer token.</summary>
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    public HttpClient Municipality(string code, string? subject = null) => Client(Token(Role.Municipality, code, subject));
+
+    public HttpClient National() => Client(Token(Role.National));
+
+    public async Task<(JsonElement Body, long Version)> GetMunicipality(string code)
+    {
+        using var client = National();
+        using var response = await client.GetAsync($"/api/v1/municipalities/{code}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await Json(response);
+        Assert.Equal($"\"{body.GetProperty("version").GetInt64()}\"", response.Headers.ETag?.Tag);
+        return (body, body.GetProperty("version").GetInt64());
+    }
+
+    public async Task<long> HistoryTotal(string code)
+    {
+        using var client = National();
+        using var response = await client.GetAsync($"/api/v1/municipalities/{code}/history?limit=1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await Json(response)).GetProperty("total").GetInt64();
+    }
+
+    public static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    public static HttpRequestMessage Request(HttpMethod method, string path, string? json = null, long? ifMatch = null, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        if (ifMatch is { } v)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{v}\"");
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        }
+
+        return request;
+    }
+
+    /// <summary>Puts one system with the current ETag and asserts 200.</summary>
+    public async Task<JsonElement> PutSystem(HttpClient client, string code, string businessId, string json)
+    {
+        var (_, version) = await GetMunicipality(code);
+        using var response = await client.SendAsync(Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/{businessId}", json, version));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with the status and, when given, an error naming the field.</summary>
+    public static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string? field = null)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        var errors = problem.GetProperty("errors").EnumerateArray().ToList();
+        Assert.NotEmpty(errors);
+        foreach (var e in errors)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(e.GetProperty("code").GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(e.GetProperty("messageJa").GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(e.GetProperty("messageEn").GetString()));
+        }
+
+        if (field is not null)
+        {
+            Assert.True(errors.Any(e => e.GetProperty("field").GetString() == field), $"expected an error naming '{field}': {text}");
+        }
+
+        return problem;
+    }
+}
+
+/// <summary>A host whose silo warms the nation at start (for tests that read summaries).</summary>
+public class WarmApiHost : ApiHost
+{
+    protected override IDictionary<string, string?> Settings()
+    {
+        var settings = base.Settings();
+        settings["Readiness:WarmUp"] = "true";
+        return settings;
+    }
+}

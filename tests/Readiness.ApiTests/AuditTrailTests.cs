@@ -1,0 +1,226 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Readiness.Grains;
+using Readiness.Hosting;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>The audit trail: exactly the accepted changes, with their actors, durable, append-only, paged, exportable.</summary>
+public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string M = ApiHost.Chiyoda;
+    private const string Formula = "=HYPERLINK(\"http://example.invalid\",\"click\")";
+
+    [Fact]
+    public async Task After_a_scripted_sequence_the_history_holds_exactly_those_changes_with_the_right_actors()
+    {
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1);
+        using var tanaka = host.Municipality(M, "tanaka");
+        using var suzuki = host.Municipality(M, "suzuki");
+        using var intruder = host.Municipality(ApiHost.Osaka, "intruder");
+        using var neighbour = host.Municipality(ApiHost.Chuo, "neighbour");
+        var path = $"/api/v1/municipalities/{M}";
+        var refusedBefore = await RefusedCount();
+
+        // 1. tanaka: one system.
+        using var r1 = await tanaka.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/systems/child_allowance", """{"phase":"in_production","vendor":"A社","hosting":"government_cloud"}""", 0));
+        Assert.Equal(HttpStatusCode.OK, r1.StatusCode);
+        var request1 = r1.Headers.GetValues("X-Request-Id").Single();
+
+        // Refused on the way: another municipality, a stale ETag, a rule, a malformed body. None is audited.
+        using (var refused = await intruder.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/systems/child_allowance", """{"phase":"testing"}""", 1)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        using (var refused = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/systems/koseki", """{"phase":"testing"}""", 0)))
+        {
+            Assert.Equal(HttpStatusCode.PreconditionFailed, refused.StatusCode);
+        }
+
+        using (var refused = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/systems/koseki", """{"phase":"not_started"}""", 1)))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        }
+
+        using (var refused = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/systems/koseki", """{"phase":""", 1)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        // 2. suzuki: a report of one system and one item (one version, two entries).
+        using var r2 = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Post, $"{path}/reports",
+            """{"systems":[{"businessId":"resident_registry","phase":"in_production"}],"security":[{"itemId":"SEC-1-01","status":"implemented"}]}""", idempotencyKey: "audit-report-1"));
+        Assert.Equal(HttpStatusCode.OK, r2.StatusCode);
+
+        // Another municipality's change is not in this history.
+        await host.PutSystem(neighbour, ApiHost.Chuo, "koseki", """{"phase":"in_production"}""");
+
+        // 3. tanaka: the item again, with evidence that looks like a spreadsheet formula.
+        using var r3 = await tanaka.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/security/SEC-1-01",
+            JsonSerializer.Serialize(new { status = "partial", evidence = Formula }), 2));
+        Assert.Equal(HttpStatusCode.OK, r3.StatusCode);
+        var request3 = r3.Headers.GetValues("X-Request-Id").Single();
+
+        using var national = host.National();
+        var history = JsonDocument.Parse(await national.GetStringAsync($"{path}/history")).RootElement;
+        Assert.Equal(3, history.GetProperty("version").GetInt64());
+        Assert.Equal(4, history.GetProperty("total").GetInt64());
+        var items = history.GetProperty("items").EnumerateArray().ToList();
+        var expected = new (long Version, string Target, string Subject, string RequestId, string? Before, string After)[]
+        {
+            (3, "security:SEC-1-01", "tanaka", request3, "status=implemented", $"status=partial; evidence={Formula}"),
+            (2, "security:SEC-1-01", "suzuki", "audit-report-1", "status=not_assessed", "status=implemented"),
+            (2, "system:resident_registry", "suzuki", "audit-report-1", null, "phase=in_production"),
+            (1, "system:child_allowance", "tanaka", request1, null, "phase=in_production; vendor=A社; hosting=government_cloud"),
+        };
+        Assert.Equal(expected.Length, items.Count);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var (version, target, subject, requestId, before, after) = expected[i];
+            var e = items[i];
+            Assert.Equal(version, e.GetProperty("version").GetInt64());
+            Assert.Equal(target, e.GetProperty("target").GetString());
+            Assert.Equal(subject, e.GetProperty("subject").GetString());
+            Assert.Equal("municipality", e.GetProperty("role").GetString());
+            Assert.Equal(M, e.GetProperty("tenant").GetString());
+            Assert.Equal(requestId, e.GetProperty("requestId").GetString());
+            Assert.Equal("127.0.0.1", e.GetProperty("clientAddress").GetString());
+            Assert.Equal(after, e.GetProperty("after").GetString());
+            if (before is not null)
+            {
+                Assert.Equal(before, e.GetProperty("before").GetString());
+            }
+
+            var at = e.GetProperty("at").GetDateTimeOffset();
+            Assert.InRange(at, started, DateTimeOffset.UtcNow.AddSeconds(1));
+            Assert.Equal(TimeSpan.Zero, at.Offset);
+        }
+
+        // Paging one by one walks the same entries, newest first, and ends.
+        var paged = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = JsonDocument.Parse(await national.GetStringAsync($"{path}/history?limit=1" + (cursor is null ? string.Empty : $"&cursor={cursor}"))).RootElement;
+            paged.AddRange(page.GetProperty("items").EnumerateArray().Select(e => $"{e.GetProperty("version").GetInt64()} {e.GetProperty("target").GetString()}"));
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null && paged.Count < 10);
+        Assert.Equal(expected.Select(x => $"{x.Version} {x.Target}"), paged);
+
+        // The history as CSV: BOM, header, the same four rows; the formula is neutralised.
+        var csvBytes = await national.GetByteArrayAsync($"{path}/history.csv");
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, csvBytes[..3]);
+        var lines = Encoding.UTF8.GetString(csvBytes, 3, csvBytes.Length - 3).TrimEnd('\r', '\n').Split("\r\n");
+        Assert.Equal(5, lines.Length);
+        Assert.StartsWith("municipality_code,version,at_utc,actor_subject,actor_role,actor_tenant,target", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{M},3,", lines[1], StringComparison.Ordinal);
+        // Quoted as RFC 4180 says; a cell starting with "status=" is text, not a formula.
+        Assert.Contains(",\"status=partial; evidence==HYPERLINK(\"\"http://example.invalid\"\",\"\"click\"\")\",", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",tanaka,municipality,131016,system:child_allowance,", lines[4], StringComparison.Ordinal);
+
+        // Durable before the reply: the rows are in the database file itself.
+        await using var db = new SqliteConnection($"Data Source={Path.Combine(host.DataPath, "readiness.db")};Mode=ReadOnly");
+        await db.OpenAsync();
+        await using var count = db.CreateCommand();
+        count.CommandText = "SELECT COUNT(*), COUNT(DISTINCT actor_subject) FROM readiness_audit WHERE municipality_code = $code";
+        count.Parameters.AddWithValue("$code", M);
+        await using var reader = await count.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(4, reader.GetInt64(0));
+        Assert.Equal(2, reader.GetInt64(1));
+
+        // The four refusals went to the security log's counter (the exporter caches a scrape briefly: poll).
+        var refusedAfter = await RefusedCount();
+        for (var i = 0; i < 50 && refusedAfter < refusedBefore + 4; i++)
+        {
+            await Task.Delay(200);
+            refusedAfter = await RefusedCount();
+        }
+
+        Assert.True(refusedAfter >= refusedBefore + 4, $"refused writes are counted ({refusedBefore} -> {refusedAfter})");
+    }
+
+    [Fact]
+    public async Task Entries_of_a_write_that_never_completed_stay_invisible_and_are_replaced_by_the_next_change()
+    {
+        const string code = ApiHost.Osaka;
+        var (_, version) = await host.GetMunicipality(code);
+        var totalBefore = await host.HistoryTotal(code);
+        var audit = new SqlAuditLog(StorageConnection.For(new ReadinessOptions { DataPath = host.DataPath }));
+
+        // As if the silo died after writing the audit entries and before writing the state.
+        var ghost = new ChangeEntry
+        {
+            MunicipalityCode = code, Version = version + 1, At = DateTimeOffset.UtcNow, Actor = new Actor("ghost", Role.Municipality, code),
+            RequestId = "never-acknowledged", Target = "system:koseki", Before = "phase=testing", After = "phase=legacy_decommissioned",
+        };
+        await audit.RecordAsync(code, version + 1, [ghost]);
+        Assert.Equal(totalBefore, await host.HistoryTotal(code));
+
+        using var client = host.Municipality(code, "osaka-staff");
+        await host.PutSystem(client, code, "electoral_roll", """{"phase":"in_production","reason":"audit test"}""");
+        using var national = host.National();
+        var history = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{code}/history")).RootElement;
+        Assert.Equal(totalBefore + 1, history.GetProperty("total").GetInt64());
+        var newest = history.GetProperty("items")[0];
+        Assert.Equal(version + 1, newest.GetProperty("version").GetInt64());
+        Assert.Equal("system:electoral_roll", newest.GetProperty("target").GetString());
+        Assert.Equal("osaka-staff", newest.GetProperty("subject").GetString());
+        Assert.DoesNotContain(history.GetProperty("items").EnumerateArray(), e => e.GetProperty("subject").GetString() == "ghost");
+        var page = await audit.ReadAsync(code, long.MaxValue, null, 100);
+        Assert.DoesNotContain(page.Entries, e => e.Actor.Subject == "ghost");
+    }
+
+    [Fact]
+    public async Task The_audit_table_refuses_updates()
+    {
+        using var client = host.Municipality(ApiHost.Chuo, "chuo-staff");
+        await host.PutSystem(client, ApiHost.Chuo, "seal_registration", """{"phase":"in_production","reason":"audit test"}""");
+        await using var db = new SqliteConnection($"Data Source={Path.Combine(host.DataPath, "readiness.db")}");
+        await db.OpenAsync();
+        await using var update = db.CreateCommand();
+        update.CommandText = "UPDATE readiness_audit SET actor_subject = 'someone else' WHERE municipality_code = $code";
+        update.Parameters.AddWithValue("$code", ApiHost.Chuo);
+        var error = await Assert.ThrowsAsync<SqliteException>(() => update.ExecuteNonQueryAsync());
+        Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_has_one_row_per_municipality_and_business_keyed_by_the_six_digit_code()
+    {
+        const string code = "012025"; // 函館市
+        using var hakodate = host.Municipality(code, "hakodate");
+        await host.PutSystem(hakodate, code, "koseki", """{"phase":"in_production","vendor":"+cmd|' /C calc'!A0","reason":"export test"}""");
+
+        using var national = host.National();
+        using var response = await national.GetAsync("/api/v1/export/municipalities.csv?prefecture=01");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
+        var lines = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3).TrimEnd('\r', '\n').Split("\r\n");
+        var hokkaido = Readiness.Catalog.ReadinessCatalog.Instance.MunicipalitiesByPrefecture["01"];
+        Assert.Equal(1 + (hokkaido.Count * 20), lines.Length);
+        Assert.All(lines.Skip(1), l => Assert.Matches("^01[0-9]{4},01,北海道,", l));
+        Assert.Equal(hokkaido.Count, lines.Skip(1).Select(l => l[..6]).Distinct().Count());
+        Assert.StartsWith("011002,01,北海道,札幌市,child_allowance,児童手当,", lines[1], StringComparison.Ordinal);
+        var row = lines.Single(l => l.StartsWith($"{code},01,北海道,函館市,koseki,", StringComparison.Ordinal));
+        Assert.Contains(",in_production,", row, StringComparison.Ordinal);
+        Assert.Contains(",'+cmd|' /C calc'!A0,", row, StringComparison.Ordinal);
+    }
+
+    /// <summary>The security log's counter as Prometheus exposes it at /metrics.</summary>
+    private async Task<double> RefusedCount()
+    {
+        using var client = host.Client();
+        var text = await client.GetStringAsync("/metrics");
+        return text.Split('\n').Where(l => l.StartsWith("readiness_security_refused", StringComparison.Ordinal) && !l.StartsWith('#'))
+            .Sum(l => double.Parse(l.Split(' ')[^1].Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>An operator opened the summaries to anonymous readers and set a low write limit.</summary>
+public sealed class OperatorSettingsHost : ApiHost
+{
+    protected override IDictionary<string, string?> Settings()
+    {
+        var settings = base.Settings();
+        settings["Readiness:Auth:AnonymousSummaries"] = "true";
+        settings["Readiness:RateLimits:WritesPerMinute"] = "3";
+        return settings;
+    }
+}
+
+public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFixture<OperatorSettingsHost>
+{
+    [Theory]
+    [InlineData("/api/v1/catalog", HttpStatusCode.OK)]
+    [InlineData("/api/v1/nation", HttpStatusCode.OK)]
+    [InlineData("/api/v1/prefectures", HttpStatusCode.OK)]
+    [InlineData("/api/v1/prefectures/13", HttpStatusCode.OK)]
+    [InlineData("/api/v1/municipalities/131016", HttpStatusCode.Unauthorized)]
+    [InlineData("/api/v1/municipalities/131016/history", HttpStatusCode.Unauthorized)]
+    [InlineData("/api/v1/export/municipalities.csv?prefecture=13", HttpStatusCode.Unauthorized)]
+    public async Task Anonymous_summaries_open_only_the_summaries(string path, HttpStatusCode expected)
+    {
+        using var anonymous = host.Client();
+        using var response = await anonymous.GetAsync(path);
+        if (expected == HttpStatusCode.OK)
+        {
+            Assert.Equal(expected, response.StatusCode);
+        }
+        else
+        {
+            await ApiHost.AssertProblem(response, expected, "Authorization");
+        }
+    }
+
+    [Fact]
+    public async Task Writes_beyond_the_limit_get_429_with_retry_after_per_tenant()
+    {
+        using var chiyoda = host.Municipality(ApiHost.Chiyoda);
+        var codes = new[] { "SEC-6-01", "SEC-6-02", "SEC-6-03" };
+        foreach (var item in codes)
+        {
+            var (_, v) = await host.GetMunicipality(ApiHost.Chiyoda);
+            using var ok = await chiyoda.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/{item}", """{"status":"implemented"}""", v));
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda);
+        using var limited = await chiyoda.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-6-04", """{"status":"implemented"}""", version));
+        await ApiHost.AssertProblem(limited, HttpStatusCode.TooManyRequests, "rate");
+        var retryAfter = limited.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        Assert.Equal(version, (await host.GetMunicipality(ApiHost.Chiyoda)).Version);
+
+        // Another municipality has its own budget.
+        using var chuo = host.Municipality(ApiHost.Chuo);
+        await host.PutSystem(chuo, ApiHost.Chuo, "koseki", """{"phase":"in_production","reason":"rate test"}""");
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text;
+using Readiness.Grains;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Api;
+
+/// <summary>The audit trail of one municipality: paged JSON (newest first) and the whole trail as CSV.</summary>
+public static class AuditApi
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/municipalities/{code}")
+            .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .WithTags("Audit trail");
+        api.MapGet("/history", GetHistory)
+            .Produces<HistoryView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The audit trail, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor");
+        api.MapGet("/history.csv", GetHistoryCsv)
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("The whole audit trail as CSV (UTF-8 with BOM)");
+        return app;
+    }
+
+    public static AuditEntryView View(ChangeEntry e) =>
+        new(e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, e.Before, e.After, e.RequestId, e.ClientAddress);
+
+    private static async Task<IResult> GetHistory(string code, string? limit, string? cursor, IGrainFactory grains, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        if (Problems.CheckMunicipalityCode(code) is { } problem)
+        {
+            return problem;
+        }
+
+        var take = DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > MaxLimit))
+        {
+            return Problems.BadRequest("limit", "out_of_range", $"limit は1〜{MaxLimit}の整数で指定してください。", $"limit must be an integer from 1 to {MaxLimit}.");
+        }
+
+        AuditCursor? after = null;
+        if (cursor is not null && (after = DecodeCursor(cursor)) is null)
+        {
+            return Problems.BadRequest("cursor", "invalid_cursor", "cursor が正しくありません（前のページの nextCursor を指定してください）。", "The cursor is not valid: pass nextCursor of the previous page.");
+        }
+
+        // Only versions the municipality has stored are history; anything above belongs to a write that never completed.
+        var record = await grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
+        var page = await audit.ReadAsync(code, record.Version, after, take, cancellationToken);
+        return TypedResults.Ok(new HistoryView(code, record.Version, page.Total, take, page.Entries.Select(View).ToList(), page.Next is null ? null : EncodeCursor(page.Next)));
+    }
+
+    private static async Task<IResult> GetHistoryCsv(string code, HttpContext http, IGrainFactory grains, IAuditLog audit)
+    {
+        if (Problems.CheckMunicipalityCode(code) is { } problem)
+        {
+            return problem;
+        }
+
+        var record = await grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
+        return await CsvOutput.Respond(http, $"history-{code}.csv", async csv =>
+        {
+            await csv.Row("municipality_code", "version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address");
+            AuditCursor? after = null;
+            do
+            {
+                var page = await audit.ReadAsync(code, record.Version, after, 1000, http.RequestAborted);
+                foreach (var e in page.Entries)
+                {
+                    await csv.Row(e.MunicipalityCode, e.Version.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+                        CsvOutput.Text(e.Actor.Subject), Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, CsvOutput.Text(e.Before), CsvOutput.Text(e.After),
+                        CsvOutput.Text(e.RequestId), e.ClientAddress);
+                }
+
+                after = page.Next;
+            }
+            while (after is not null);
+        });
+    }
+
+    private static string EncodeCursor(AuditCursor cursor) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{cursor.Version.ToString(CultureInfo.InvariantCulture)}|{cursor.Target}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static AuditCursor? DecodeCursor(string text)
+    {
+        try
+        {
+            if (text.Length is 0 or > 400)
+            {
+                return null;
+            }
+
+            var base64 = text.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split('|', 2);
+            return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var version) && parts[1].Length > 0
+                ? new AuditCursor(version, parts[1])
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Rules;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Api;
+
+/// <summary>The detailed export: one row per municipality and business system, keyed by the 6-digit code.</summary>
+public static class ExportApi
+{
+    public static IEndpointRouteBuilder MapExportApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/export/municipalities.csv", Export)
+            .RequireAuthorization(ReadinessPolicies.Export)
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .WithTags("Export")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("Every municipality × business system as CSV (UTF-8 with BOM); ?prefecture=13 for one prefecture (a prefecture's own is its default)");
+        return app;
+    }
+
+    private static async Task<IResult> Export(HttpContext http, IGrainFactory grains, TimeProvider time, ReportingService reporting)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var prefecture = http.Request.Query["prefecture"];
+        if (prefecture.Count > 1 || (prefecture.Count == 1 && !catalog.PrefecturesByCode.ContainsKey(prefecture.ToString())))
+        {
+            return Problems.BadRequest("prefecture", "unknown_prefecture",
+                $"都道府県コード「{Problems.Truncate(prefecture.ToString())}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefecture.ToString())}' (two digits, 01-47).");
+        }
+
+        // A prefecture's staff export their own prefecture when they name none (the policy refused any other).
+        var caller = reporting.Caller(http.User);
+        var scope = prefecture.Count == 1 ? prefecture.ToString() : caller?.Role == Role.Prefecture ? caller.Tenant : null;
+        var municipalities = scope is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[scope];
+        var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        return await CsvOutput.Respond(http, $"municipalities-{scope ?? "all"}-{today:yyyyMMdd}.csv", async csv =>
+        {
+            await csv.Row("code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
+                "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
+                "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin");
+            foreach (var batch in municipalities.Chunk(64))
+            {
+                var records = await Task.WhenAll(batch.Select(m => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync()));
+                foreach (var (m, r) in batch.Zip(records))
+                {
+                    var pref = catalog.PrefecturesByCode[m.PrefectureCode];
+                    foreach (var s in r.Systems)
+                    {
+                        var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+                        var f = ReadinessRules.Evaluate(s, today);
+                        await csv.Row(m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
+                            Bool(f.Migrated), Bool(s.NotApplicable), Date(s.PlannedGoLive), CsvOutput.Text(s.Vendor), s.Hosting is { } h ? Wire.Name(h) : null,
+                            Bool(s.Designated), s.DesignationReason is { } dr ? Wire.Name(dr) : null, Date(s.DesignationTarget), Bool(f.Overdue), Bool(f.PastTarget),
+                            Bool(f.BeyondLimit), Bool(s.Regression), CsvOutput.Text(s.RegressionReason),
+                            s.BaselineStepCompletion?.ToString(CultureInfo.InvariantCulture), s.ReportedAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                            r.Version.ToString(CultureInfo.InvariantCulture), Wire.Name(r.Provenance.Origin));
+                    }
+                }
+            }
+        });
+    }
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    private static string? Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,186 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Rules;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Api;
+
+public enum ReportStatus
+{
+    Accepted,
+    Replayed,
+    BadRequest,
+    NotFound,
+    Forbidden,
+    Invalid,
+    VersionConflict,
+    IdempotencyKeyReused,
+}
+
+/// <summary>How a report is made: the version the caller saw (optimistic concurrency), its idempotency key, its address.</summary>
+public sealed record ReportContext(long? ExpectedVersion, string? IdempotencyKey, string? ClientAddress);
+
+/// <summary>
+/// What became of a report. On success <see cref="AppliedVersion"/> and <see cref="Changes"/> are those of the first
+/// application, also for a replay; <see cref="Record"/> is the current state. Refusals carry the errors.
+/// </summary>
+public sealed record ReportResult(
+    ReportStatus Status,
+    string RequestId,
+    MunicipalityRecord? Record,
+    ImmutableArray<ValidationError> Errors,
+    long? AppliedVersion,
+    ImmutableArray<ChangeEntry> Changes)
+{
+    public bool Succeeded => Status is ReportStatus.Accepted or ReportStatus.Replayed;
+}
+
+/// <summary>
+/// The write side, shared by the API and the dashboard's forms: checks the tenant from the caller's claims (never
+/// from the request), builds the <see cref="ChangeRequest"/> with the actor, calls the municipality grain and reads
+/// back the audited changes. The grain validates, checks the version and idempotency, audits and stores.
+/// </summary>
+public sealed class ReportingService(IGrainFactory grains, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
+{
+    public const int MaxIdempotencyKeyLength = ChangeRules.MaxRequestIdLength;
+
+    public ReadinessCaller? Caller(ClaimsPrincipal user) => ReadinessCaller.From(user, authOptions.Value);
+
+    public bool CanWrite(ClaimsPrincipal user, string code) => TenantAccess.CanWriteMunicipality(Caller(user), code);
+
+    public Task<ReportResult> ReportSystemAsync(ClaimsPrincipal user, string code, string businessId, SystemReport report, ReportContext context) =>
+        ApplyAsync(user, code, context, () => ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId)
+            ? ([ToChange(businessId, report)], [], null)
+            : ([], [], Error(ReportStatus.NotFound, "businessId", "unknown_business",
+                $"業務「{Problems.Truncate(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Truncate(businessId)}'.")));
+
+    public Task<ReportResult> ReportSecurityAsync(ClaimsPrincipal user, string code, string itemId, SecurityReport report, ReportContext context) =>
+        ApplyAsync(user, code, context, () => ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId)
+            ? ([], [ToChange(itemId, report)], null)
+            : ([], [], Error(ReportStatus.NotFound, "itemId", "unknown_item",
+                $"セキュリティ項目「{Problems.Truncate(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Truncate(itemId)}'.")));
+
+    public Task<ReportResult> ReportAsync(ClaimsPrincipal user, string code, MunicipalityReport report, ReportContext context) =>
+        ApplyAsync(user, code, context, () =>
+        {
+            var systems = ImmutableArray.CreateBuilder<SystemChange>();
+            for (var i = 0; i < (report.Systems?.Count ?? 0); i++)
+            {
+                if (report.Systems![i] is not { } s)
+                {
+                    return ([], [], Error(ReportStatus.BadRequest, $"systems[{i}]", "null_not_allowed", "null の業務は指定できません。", "A system report cannot be null."));
+                }
+
+                systems.Add(ToChange(s.BusinessId, s));
+            }
+
+            var security = ImmutableArray.CreateBuilder<SecurityChange>();
+            for (var i = 0; i < (report.Security?.Count ?? 0); i++)
+            {
+                if (report.Security![i] is not { } s)
+                {
+                    return ([], [], Error(ReportStatus.BadRequest, $"security[{i}]", "null_not_allowed", "null の項目は指定できません。", "A security item report cannot be null."));
+                }
+
+                security.Add(ToChange(s.ItemId, s));
+            }
+
+            return (systems.ToImmutable(), security.ToImmutable(), null);
+        });
+
+    private async Task<ReportResult> ApplyAsync(
+        ClaimsPrincipal user, string code, ReportContext context,
+        Func<(ImmutableArray<SystemChange> Systems, ImmutableArray<SecurityChange> Security, ReportResult? Refusal)> build)
+    {
+        var caller = Caller(user);
+        var requestId = context.IdempotencyKey ?? "req-" + Guid.CreateVersion7().ToString("N");
+        ReportResult Refuse(ReportResult refusal)
+        {
+            securityLog.RefusedWrite(caller, code, Wire.Name(refusal.Status), string.Join("; ", refusal.Errors.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
+            return refusal with { RequestId = requestId };
+        }
+
+        if (!MunicipalityCode.IsValid(code))
+        {
+            return Refuse(Error(ReportStatus.BadRequest, "code", "invalid_code",
+                $"団体コード「{Problems.Truncate(code)}」が正しくありません（6桁、末尾は検査数字）。", $"'{Problems.Truncate(code)}' is not a valid 6-digit local government code (the last digit is a check digit)."));
+        }
+
+        if (!ReadinessCatalog.Instance.IsMunicipality(code))
+        {
+            return Refuse(Error(ReportStatus.NotFound, "code", "not_found", $"団体コード「{code}」の市区町村はありません。", $"No municipality has the code '{code}'."));
+        }
+
+        if (!TenantAccess.CanWriteMunicipality(caller, code))
+        {
+            return Refuse(Error(ReportStatus.Forbidden, "code", "forbidden_tenant",
+                $"団体コード「{code}」のデータを更新する権限がありません（更新できるのは自団体のみです）。", $"You may not change the data of '{code}': only the municipality itself reports its data."));
+        }
+
+        if (context.IdempotencyKey is { } key && (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(ch => ch is < '!' or > '~')))
+        {
+            return Refuse(Error(ReportStatus.BadRequest, "Idempotency-Key", "invalid_idempotency_key",
+                $"Idempotency-Key は1〜{MaxIdempotencyKeyLength}文字の英数字・記号（空白なし）で指定してください。", $"The Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters."));
+        }
+
+        var (systems, security, refusal) = build();
+        if (refusal is not null)
+        {
+            return Refuse(refusal);
+        }
+
+        var grain = grains.GetGrain<IMunicipalityGrain>(code);
+        var outcome = await grain.ApplyAsync(new ChangeRequest
+        {
+            RequestId = requestId,
+            Actor = caller!.ToActor(),
+            ExpectedVersion = context.ExpectedVersion,
+            Systems = systems,
+            Security = security,
+            ClientAddress = context.ClientAddress,
+        });
+
+        if (!outcome.Succeeded)
+        {
+            var status = outcome.Status switch
+            {
+                ChangeStatus.VersionConflict => ReportStatus.VersionConflict,
+                ChangeStatus.IdempotencyKeyReused => ReportStatus.IdempotencyKeyReused,
+                _ => ReportStatus.Invalid,
+            };
+            return Refuse(new ReportResult(status, requestId, outcome.Record, outcome.Errors, null, []));
+        }
+
+        // The audit trail holds what this request changed, also when it is a replay of an earlier application.
+        var changes = await audit.FindRequestAsync(code, requestId, outcome.Record.Version);
+        return new ReportResult(
+            outcome.Status == ChangeStatus.Replayed ? ReportStatus.Replayed : ReportStatus.Accepted,
+            requestId, outcome.Record, [], changes.IsEmpty ? outcome.Record.Version : changes[0].Version, changes);
+    }
+
+    private static ReportResult Error(ReportStatus status, string field, string code, string ja, string en) =>
+        new(status, string.Empty, null, [new ValidationError(field, code, ja, en)], null, []);
+
+    private static SystemChange ToChange(string businessId, SystemReport r) => new()
+    {
+        BusinessId = businessId,
+        Phase = r.Phase,
+        PlannedGoLive = r.PlannedGoLive,
+        Vendor = r.Vendor,
+        Hosting = r.Hosting,
+        NotApplicable = r.NotApplicable,
+        Designation = r.Designation is { } d ? new DesignationInput(d.Reason, d.TargetDate) : null,
+        Reason = r.Reason,
+    };
+
+    private static SecurityChange ToChange(string itemId, SecurityReport r) => new()
+    {
+        ItemId = itemId,
+        Status = r.Status,
+        Evidence = r.Evidence,
+        LastReviewed = r.LastReviewed,
+    };
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Readiness.Hosting;
+
+namespace Readiness.Web.Auth;
+
+/// <summary>
+/// Authentication (JWT bearer for the API, a cookie for the web UI), the tenant policies and their problem details.
+/// The default scheme picks the bearer handler when an Authorization header is present, otherwise the cookie.
+/// </summary>
+public static class AuthSetup
+{
+    public const string Scheme = "Readiness";
+    public const string CookieName = "readiness.auth";
+
+    public static WebApplicationBuilder AddReadinessAuth(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ReadinessAuthOptions>().BindConfiguration(ReadinessAuthOptions.Section);
+        services.AddSingleton<SecurityLog>();
+        services.AddSingleton<IAuthorizationHandler, TenantAuthorizationHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "Bearer token or cookie", o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? JwtBearerDefaults.AuthenticationScheme
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict; // with JSON bodies and custom headers on writes: no cross-site writes
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.SlidingExpiration = false;
+                o.Events.OnRedirectToAccessDenied = ctx =>
+                {
+                    ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
+            });
+
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<ReadinessAuthOptions>>((cookie, auth) => cookie.LoginPath = auth.Value.LoginPath);
+
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<ReadinessAuthOptions>, IOptions<ReadinessOptions>>((jwt, authOptions, readiness) =>
+            {
+                var auth = authOptions.Value;
+                jwt.MapInboundClaims = false; // keep "sub", "role", "tenant" as they are
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    NameClaimType = auth.SubjectClaim,
+                    RoleClaimType = auth.RoleClaim,
+                    ValidAudience = auth.Audience,
+                    ValidateAudience = true,
+                    ValidateLifetime = true,
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                    ClockSkew = TimeSpan.FromMinutes(1),
+                };
+                if (string.IsNullOrWhiteSpace(auth.Authority))
+                {
+                    jwt.TokenValidationParameters.ValidIssuer = auth.LocalIssuer;
+                    jwt.TokenValidationParameters.IssuerSigningKey = LocalSigningKey.Resolve(auth, readiness.Value);
+                    jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+                }
+                else
+                {
+                    jwt.Authority = auth.Authority;
+                    jwt.Audience = auth.Audience;
+                    jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+                }
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ReadinessPolicies.Summaries, p => p.AddRequirements(new TenantRequirement(TenantScope.Summaries)))
+            .AddPolicy(ReadinessPolicies.MunicipalityRead, p => p.AddRequirements(new TenantRequirement(TenantScope.MunicipalityRead)))
+            .AddPolicy(ReadinessPolicies.MunicipalityWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.MunicipalityWrite)))
+            .AddPolicy(ReadinessPolicies.Export, p => p.AddRequirements(new TenantRequirement(TenantScope.Export)));
+        return builder;
+    }
+}

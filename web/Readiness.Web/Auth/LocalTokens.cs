@@ -1,0 +1,130 @@
+using System.Globalization;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Readiness.Catalog;
+using Readiness.Hosting;
+
+namespace Readiness.Web.Auth;
+
+/// <summary>Issues JWTs signed with the local key, for the embedded default and for tests.</summary>
+public static class LocalTokens
+{
+    public static string Issue(ReadinessAuthOptions auth, SecurityKey key, string subject, Role role, string? tenant, TimeSpan lifetime, DateTimeOffset now)
+    {
+        var claims = new Dictionary<string, object>
+        {
+            [auth.SubjectClaim] = subject,
+            [auth.RoleClaim] = Wire.Name(role),
+            ["name"] = subject,
+        };
+        if (tenant is not null)
+        {
+            claims[auth.TenantClaim] = tenant;
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = auth.LocalIssuer,
+            Audience = auth.Audience,
+            Claims = claims,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = (now + lifetime).UtcDateTime,
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+        });
+    }
+}
+
+/// <summary>
+/// `dotnet run --project web/Readiness.Web -- token --role municipality --code 131016 [--subject name] [--hours 8]`:
+/// prints a token signed with the key of the same data folder the server uses. Does not start the server.
+/// </summary>
+public static class LocalTokenCommand
+{
+    public const string Name = "token";
+
+    private const string Usage = """
+        Usage: token --role municipality|prefecture|national|admin [--code CODE] [--subject NAME] [--hours HOURS]
+          --code     6-digit municipality code (role municipality) or 2-digit prefecture code (role prefecture)
+          --subject  who the token names (default: local-<role>[-<code>])
+          --hours    lifetime, 0.1 to 720 (default 8)
+        The key comes from Readiness:Auth:SigningKey or {data folder}/auth/local-signing.key (Readiness__DataPath).
+        """;
+
+    public static bool IsInvoked(string[] args) => args.Length > 0 && args[0] == Name;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] is "--help" or "-h")
+            {
+                output.WriteLine(Usage);
+                return 0;
+            }
+
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                error.WriteLine($"Unexpected argument '{args[i]}'.");
+                error.WriteLine(Usage);
+                return 2;
+            }
+
+            values[args[i][2..]] = args[++i];
+        }
+
+        if (!ReadinessCaller.TryParseRole(values.GetValueOrDefault("role"), out var role))
+        {
+            error.WriteLine("--role must be one of municipality, prefecture, national, admin.");
+            error.WriteLine(Usage);
+            return 2;
+        }
+
+        var code = values.GetValueOrDefault("code");
+        if (role is Role.Municipality or Role.Prefecture)
+        {
+            if (!ReadinessCaller.IsValidTenant(role, code))
+            {
+                error.WriteLine(role == Role.Municipality
+                    ? $"--code must be one of the 1,741 municipality codes (6 digits with check digit), not '{code}'."
+                    : $"--code must be a prefecture code 01 to 47, not '{code}'.");
+                return 2;
+            }
+        }
+        else if (code is not null)
+        {
+            error.WriteLine($"Role {Wire.Name(role)} has no --code: it reads every municipality.");
+            return 2;
+        }
+
+        var hours = 8.0;
+        if (values.TryGetValue("hours", out var hoursText)
+            && (!double.TryParse(hoursText, NumberStyles.Float, CultureInfo.InvariantCulture, out hours) || hours is < 0.1 or > 720))
+        {
+            error.WriteLine("--hours must be a number from 0.1 to 720.");
+            return 2;
+        }
+
+        var subject = values.GetValueOrDefault("subject") ?? $"local-{Wire.Name(role)}{(code is null ? string.Empty : "-" + code)}";
+        var unknown = values.Keys.Except(["role", "code", "subject", "hours"]).ToList();
+        if (unknown.Count > 0)
+        {
+            error.WriteLine($"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
+            return 2;
+        }
+
+        // Same configuration sources as the server (appsettings, environment, user secrets), without starting it.
+        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
+        var auth = new ReadinessAuthOptions();
+        configuration.GetSection(ReadinessAuthOptions.Section).Bind(auth);
+        if (!string.IsNullOrWhiteSpace(auth.Authority))
+        {
+            error.WriteLine($"Note: Readiness:Auth:Authority is set ({auth.Authority}); the server will not accept local tokens.");
+        }
+
+        var key = LocalSigningKey.Resolve(auth, SiloHosting.ReadOptions(configuration));
+        output.WriteLine(LocalTokens.Issue(auth, key, subject, role, code, TimeSpan.FromHours(hours), DateTimeOffset.UtcNow));
+        return 0;
+    }
+}

@@ -1,0 +1,41 @@
+namespace Readiness.Web.Auth;
+
+/// <summary>
+/// The "Readiness:Auth" configuration section (env Readiness__Auth__Authority, ...). Without an authority the server
+/// accepts only tokens signed with the local key (see <see cref="LocalSigningKey"/>), which the `token` command issues.
+/// </summary>
+public sealed class ReadinessAuthOptions
+{
+    public const string Section = "Readiness:Auth";
+
+    /// <summary>OpenID Connect authority (issuer URL) of a real identity provider; null: local tokens only.</summary>
+    public string? Authority { get; set; }
+
+    public string Audience { get; set; } = "readiness";
+
+    /// <summary>Issuer of local tokens.</summary>
+    public string LocalIssuer { get; set; } = "readiness-local";
+
+    /// <summary>Base64 HMAC key (at least 32 bytes) for local tokens; null: generated once into the data folder.</summary>
+    public string? SigningKey { get; set; }
+
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    public string SubjectClaim { get; set; } = "sub";
+
+    /// <summary>Claim holding municipality, prefecture, national or admin.</summary>
+    public string RoleClaim { get; set; } = "role";
+
+    /// <summary>Claim holding the 6-digit municipality code or the 2-digit prefecture code.</summary>
+    public string TenantClaim { get; set; } = "tenant";
+
+    /// <summary>Operators may open the summaries (catalog, nation, prefectures) to anonymous readers.</summary>
+    public bool AnonymousSummaries { get; set; }
+
+    /// <summary>POST /auth/local/signin exchanges a token for a cookie; default: on when no authority is configured.</summary>
+    public bool? LocalSignIn { get; set; }
+
+    public string LoginPath { get; set; } = "/auth/local/signin";
+
+    public bool LocalSignInEnabled => LocalSignIn ?? string.IsNullOrWhiteSpace(Authority);
+}

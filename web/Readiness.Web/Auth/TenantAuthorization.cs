@@ -1,0 +1,144 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.Options;
+using Readiness.Catalog;
+using Readiness.Web.Api;
+
+namespace Readiness.Web.Auth;
+
+public static class ReadinessPolicies
+{
+    public const string Summaries = "readiness:summaries";
+    public const string MunicipalityRead = "readiness:municipality-read";
+    public const string MunicipalityWrite = "readiness:municipality-write";
+    public const string Export = "readiness:export";
+}
+
+public enum TenantScope
+{
+    Summaries,
+    MunicipalityRead,
+    MunicipalityWrite,
+    Export,
+}
+
+public sealed class TenantRequirement(TenantScope scope) : IAuthorizationRequirement
+{
+    public TenantScope Scope { get; } = scope;
+}
+
+/// <summary>Why a signed-in caller was refused, in the words the 403 problem details use.</summary>
+public sealed class TenantFailureReason(IAuthorizationHandler handler, string field, string code, string messageJa, string messageEn)
+    : AuthorizationFailureReason(handler, messageEn)
+{
+    public string Field { get; } = field;
+    public string Code { get; } = code;
+    public string MessageJa { get; } = messageJa;
+}
+
+/// <summary>
+/// Applies <see cref="TenantAccess"/> to the route's municipality code (or the export's prefecture): the single place
+/// where every HTTP endpoint's tenant is checked. The tenant always comes from the caller's claims, never from a body.
+/// A malformed or unknown code passes here so that the endpoint can answer 400/404 naming it; it reads nothing.
+/// </summary>
+public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> options) : AuthorizationHandler<TenantRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, TenantRequirement requirement)
+    {
+        if (requirement.Scope == TenantScope.Summaries && options.Value.AnonymousSummaries)
+        {
+            context.Succeed(requirement);
+            return Task.CompletedTask;
+        }
+
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            return Task.CompletedTask; // challenge: 401
+        }
+
+        var caller = ReadinessCaller.From(context.User, options.Value);
+        if (caller is null)
+        {
+            context.Fail(new TenantFailureReason(this, "role", "invalid_role",
+                "トークンの役割（role）または団体コード（tenant）が正しくありません。", "The token's role or tenant claim is missing or not valid."));
+            return Task.CompletedTask;
+        }
+
+        var http = context.Resource as HttpContext;
+        switch (requirement.Scope)
+        {
+            case TenantScope.Summaries:
+                context.Succeed(requirement);
+                break;
+            case TenantScope.MunicipalityRead or TenantScope.MunicipalityWrite:
+                var code = http?.GetRouteValue("code") as string;
+                if (code is null || !ReadinessCatalog.Instance.IsMunicipality(code)
+                    || (requirement.Scope == TenantScope.MunicipalityRead ? TenantAccess.CanReadMunicipality(caller, code) : TenantAccess.CanWriteMunicipality(caller, code)))
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(requirement.Scope == TenantScope.MunicipalityWrite
+                        ? new TenantFailureReason(this, "code", "forbidden_tenant",
+                            $"団体コード「{code}」のデータを更新する権限がありません（更新できるのは自団体のみです）。",
+                            $"You may not change the data of '{code}': only the municipality itself reports its data.")
+                        : new TenantFailureReason(this, "code", "forbidden_tenant",
+                            $"団体コード「{code}」の詳細を閲覧する権限がありません。", $"You may not read the details of '{code}'."));
+                }
+
+                break;
+            case TenantScope.Export:
+                var prefecture = http?.Request.Query["prefecture"].ToString();
+                var known = !string.IsNullOrEmpty(prefecture) && ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefecture);
+                if (caller.Role != Role.Municipality && (!known || TenantAccess.CanExport(caller, prefecture)))
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(new TenantFailureReason(this, "prefecture", "forbidden_tenant",
+                        "この範囲の明細を出力する権限がありません（都道府県は自県のみ、国・管理者は全体）。",
+                        "You may not export this scope (a prefecture exports its own; national and admin export any)."));
+                }
+
+                break;
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Turns refused API requests into problem details (401 with WWW-Authenticate, 403 naming the field) and logs them.</summary>
+public sealed class ProblemAuthorizationResultHandler(SecurityLog securityLog, IOptions<ReadinessAuthOptions> options) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler fallback = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Succeeded || !context.Request.Path.StartsWithSegments("/api"))
+        {
+            await fallback.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        var caller = ReadinessCaller.From(context.User, options.Value);
+        if (authorizeResult.Challenged)
+        {
+            var presented = context.Request.Headers.Authorization.Count > 0;
+            securityLog.Refused(context, caller, "unauthenticated", 401, presented ? "invalid or expired token" : "no credentials");
+            await context.ChallengeAsync(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);
+            await Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization",
+                presented ? "invalid_token" : "missing_token",
+                presented ? "トークンが無効か期限切れです。新しいトークンでやり直してください。" : "サインインが必要です（Authorization: Bearer トークン）。",
+                presented ? "The bearer token is invalid or expired." : "Sign-in required: send Authorization: Bearer <token>.").ExecuteAsync(context);
+            return;
+        }
+
+        var reason = authorizeResult.AuthorizationFailure?.FailureReasons.OfType<TenantFailureReason>().FirstOrDefault();
+        securityLog.Refused(context, caller, "forbidden", 403, reason?.Message ?? "policy not satisfied");
+        await Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", reason?.Field ?? "role", reason?.Code ?? "forbidden",
+            reason?.MessageJa ?? "この操作を行う権限がありません。", reason?.Message ?? "You may not do this.").ExecuteAsync(context);
+    }
+}
