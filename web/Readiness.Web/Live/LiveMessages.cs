@@ -232,7 +232,7 @@ public static class LiveMessages
     {
         if (value is { } v)
         {
-            w.WriteNumber(name, Math.Round(v, 6));
+            w.WriteNumber(name, v);
         }
         else
         {

@@ -392,7 +392,7 @@ public sealed class MapGeometry
 
         var ogasawaraBounds = Bounds.Of(arcs, ogasawaraArcs);
         Shift(arcs, ogasawaraArcs, main.MaxX - 0.3 - ogasawaraBounds.MaxX, main.MaxY - 0.3 - ogasawaraBounds.MaxY);
-        insetBoxes.Add(new MapInsetBox(Bounds.Of(arcs, ogasawaraArcs).Pad(0.25), "小笠原村（東京都）", "Ogasawara (Tokyo)"));
+        insetBoxes.Add(new MapInsetBox(Bounds.Of(arcs, ogasawaraArcs).Pad(0.25), "小笠原村", "Ogasawara"));
         return arcs;
     }
 

@@ -53,11 +53,10 @@
   // ---------------------------------------------------------------- figures
   function setFigure(key, value) {
     doc.querySelectorAll(`[data-figure="${key}"]`).forEach((el) => {
-      const old = el.dataset.value;
-      const next = value == null ? '' : String(value);
-      if (old === next) return;
-      el.dataset.value = next;
-      el.textContent = value == null ? el.dataset.empty || '—' : el.dataset.format === 'pct' ? fmtPct(value) : fmtInt(value);
+      el.dataset.value = value == null ? '' : String(value);
+      const text = value == null ? el.dataset.empty || '—' : el.dataset.format === 'pct' ? fmtPct(value) : fmtInt(value);
+      if (el.textContent === text) return;
+      el.textContent = text;
       el.classList.add('is-changed');
       setTimeout(() => el.classList.remove('is-changed'), 1600);
     });
@@ -108,7 +107,7 @@
     render(geo) {
       const parts = [`<svg viewBox="0 0 ${geo.w} ${geo.h}" xmlns="http://www.w3.org/2000/svg" aria-hidden="${this.focusable ? 'false' : 'true'}" focusable="false">`];
       geo.insets.forEach(([x, y, w, h, ja, english]) => {
-        parts.push(`<rect class="inset" x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/><text class="inset-label" x="${x + 8}" y="${y + 18}" font-size="${Math.max(11, geo.w / 110)}">${esc(en ? english : ja)}</text>`);
+        parts.push(`<rect class="inset" x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/><text class="inset-label" x="${x + geo.w / 200}" y="${y + geo.w / 50}" font-size="${Math.max(11, geo.w / 60)}">${esc(en ? english : ja)}</text>`);
       });
       if (geo.hoppo) parts.push(`<path class="hoppo" d="${geo.hoppo}"/>`);
       const focus = this.focusable ? ' tabindex="0" role="link"' : '';
