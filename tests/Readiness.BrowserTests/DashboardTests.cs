@@ -189,7 +189,9 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         Assert.True(await overview.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the overview reloaded");
         Assert.True(await prefecture.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the prefecture page reloaded");
         Assert.Equal((before + 1).ToString("N0", CultureInfo.InvariantCulture), (await overview.Locator("[data-figure='migratedSystems']").First.TextContentAsync())?.Trim());
-        output.WriteLine($"change {code}/{businessId}: overview updated after {overviewLatency} ms, prefecture page after {prefectureLatency} ms (from the grain's acknowledgement)");
+        var line = $"change {code}/{businessId}: overview updated after {overviewLatency} ms, prefecture page after {prefectureLatency} ms (from the grain's acknowledgement)";
+        output.WriteLine(line);
+        Console.WriteLine("Dashboard live update: " + line);
         watchOverview.AssertClean();
         watchPrefecture.AssertClean();
     }
@@ -409,7 +411,9 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         // The number of snapshots (and so of grain reads and serializations) does not depend on the number of viewers.
         Assert.InRange(cache.Current!.Generation - generation, 1, 3);
         Assert.Equal(viewers, arrivals.Length);
-        output.WriteLine($"{viewers} event streams: change delivered to all, median {latencies[viewers / 2]:0} ms, max {latencies[^1]:0} ms after the grain's acknowledgement; {cache.Current.Generation - generation} snapshot(s)");
+        var report = $"{viewers} event streams: change delivered to all, median {latencies[viewers / 2]:0} ms, max {latencies[^1]:0} ms after the grain's acknowledgement; {cache.Current.Generation - generation} snapshot(s)";
+        output.WriteLine(report);
+        Console.WriteLine("Dashboard fan-out: " + report);
     }
 
     private static async Task<int> FigureAsync(IPage page, string key) =>

@@ -29,6 +29,7 @@ public sealed class DashboardCacheOptions
 public sealed class DashboardCache(
     IGrainFactory grains,
     LiveHub hub,
+    Components.Map.MapAssets maps,
     TimeProvider time,
     IOptions<DashboardCacheOptions> options,
     ILogger<DashboardCache> logger) : BackgroundService
@@ -63,6 +64,8 @@ public sealed class DashboardCache(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Project and compress the national map once at start-up, so the first visitor does not wait for it.
+        _ = Task.Run(() => maps.Payload(Components.Map.MapAssets.NationLayer), stoppingToken);
         using var timer = new PeriodicTimer(options.Value.PollInterval, time);
         do
         {

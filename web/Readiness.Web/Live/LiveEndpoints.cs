@@ -21,7 +21,7 @@ public static class LiveEndpoints
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext http, DashboardCache cache, LiveHub hub, string? topic)
+    private static async Task StreamAsync(HttpContext http, DashboardCache cache, LiveHub hub, IHostApplicationLifetime lifetime, string? topic)
     {
         topic ??= LiveHub.NationTopic;
         string? prefecture = null;
@@ -37,7 +37,9 @@ public static class LiveEndpoints
             return;
         }
 
-        var cancel = http.RequestAborted;
+        // Ends with the browser, or when the host stops (an open stream would otherwise hold shutdown for its whole timeout).
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var cancel = linked.Token;
         var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), cancel);
         if (snapshot is null)
         {
@@ -70,7 +72,7 @@ public static class LiveEndpoints
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            // The browser went away.
+            // The browser went away or the host is stopping; EventSource reconnects by itself.
         }
     }
 
