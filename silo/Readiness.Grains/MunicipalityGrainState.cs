@@ -13,8 +13,8 @@ public sealed record AppliedRequest(
 [GenerateSerializer, Alias("Readiness.MunicipalityGrainState")]
 public sealed class MunicipalityGrainState
 {
-    public const int RememberedRequests = 512;
-    public const int RememberedChanges = 200;
+    public const int RememberedRequests = 256;
+    public const int RememberedChanges = 50;
 
     [Id(0)] public MunicipalityRecord? Record { get; set; }
     [Id(1)] public ImmutableArray<AppliedRequest> Requests { get; set; } = [];

@@ -35,6 +35,8 @@ public sealed class PrefectureGrain(
         this.RegisterGrainTimer(ReconcileAsync, new GrainTimerCreationOptions(options.Value.ReconcileInterval, options.Value.ReconcileInterval));
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+
     public Task ReportAsync(MunicipalitySummary incoming)
     {
         if (incoming.PrefectureCode != Code || !ReadinessCatalog.Instance.IsMunicipality(incoming.Code))

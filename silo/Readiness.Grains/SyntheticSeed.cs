@@ -24,16 +24,19 @@ public sealed class SyntheticSeed(int seed, TimeProvider time) : IMunicipalitySe
         "合成データ（デモ用・実在の報告ではありません） / Synthetic demo data, not real reports",
         ["Bogus (seeded), calibrated to published national figures"]);
 
-    private static readonly (DesignationReason Reason, float Weight)[] Reasons =
-    [
-        (DesignationReason.Mainframe, 45f),
-        (DesignationReason.CustomBuilt, 196f),
-        (DesignationReason.NoStandardProduct, 184f),
-        (DesignationReason.VendorCapacity, 3345f),
-        (DesignationReason.Other, 40f),
-    ];
+    private static readonly DesignationReason[] Reasons =
+        [DesignationReason.Mainframe, DesignationReason.CustomBuilt, DesignationReason.NoStandardProduct, DesignationReason.VendorCapacity, DesignationReason.Other];
+
+    // Bogus wants weights that sum to 1.
+    private static readonly float[] ReasonWeights = Normalize([45f, 196f, 184f, 3345f, 40f]);
 
     public int Seed { get; } = seed;
+
+    public static float[] Normalize(float[] weights)
+    {
+        var sum = weights.Sum();
+        return weights.Select(w => w / sum).ToArray();
+    }
 
     public MunicipalityRecord Create(string code, DateTimeOffset now)
     {
@@ -52,7 +55,7 @@ public sealed class SyntheticSeed(int seed, TimeProvider time) : IMunicipalitySe
                 ? faker.Random.WeightedRandom([MigrationPhase.InProduction, MigrationPhase.LegacyDecommissioned], [0.8f, 0.2f])
                 : (MigrationPhase)faker.Random.WeightedRandom([0, 1, 2, 3, 4, 5, 6, 7, 8], [0.02f, 0.03f, 0.05f, 0.08f, 0.1f, 0.12f, 0.15f, 0.25f, 0.2f]);
             var designated = !migrated && designating && faker.Random.Double() < DesignatedShareOfOpen;
-            var reason = designated ? faker.Random.WeightedRandom(Reasons.Select(r => r.Reason).ToArray(), Reasons.Select(r => r.Weight).ToArray()) : (DesignationReason?)null;
+            var reason = designated ? faker.Random.WeightedRandom(Reasons, ReasonWeights) : (DesignationReason?)null;
             DateOnly? target = designated
                 ? today.AddDays(faker.Random.Int(-60, 1700)).AddDays(faker.Random.Double() < 0.02 ? 900 : 0)
                 : null;

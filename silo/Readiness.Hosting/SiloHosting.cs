@@ -25,8 +25,9 @@ public static class SiloHosting
     /// <summary>Co-hosts a silo in this process (embedded) or runs a cluster silo, per the Readiness section.</summary>
     public static IHostApplicationBuilder AddReadinessSilo(this IHostApplicationBuilder builder)
     {
+        // Load and validate the embedded data now: broken data stops start-up with a message naming the file and row.
+        _ = Readiness.Catalog.ReadinessCatalog.Instance;
         var options = ReadOptions(builder.Configuration);
-        builder.Services.AddSingleton(Options.Create(options));
         AddReadinessGrainServices(builder.Services, options);
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         builder.Services.AddHostedService<NationWarmUp>();
@@ -87,6 +88,12 @@ public static class SiloHosting
             });
         }
 
+        ConfigureGrainStorage(silo, storage);
+    }
+
+    /// <summary>Grain storage on the project's own ADO.NET schema, stored as JSON so renames do not break rows.</summary>
+    public static void ConfigureGrainStorage(ISiloBuilder silo, IStorageConnection storage)
+    {
         silo.AddAdoNetGrainStorage(ReadinessStorage.Name, s =>
         {
             s.Invariant = storage.Invariant;

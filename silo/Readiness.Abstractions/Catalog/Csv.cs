@@ -5,12 +5,17 @@ namespace Readiness.Catalog;
 /// <summary>Reads the small, well-formed CSV files embedded with the catalog (RFC 4180 quoting).</summary>
 internal static class Csv
 {
-    public static List<Dictionary<string, string>> Read(string resourceName)
+    /// <summary>The text of an embedded data file.</summary>
+    public static string ReadEmbedded(string resourceName)
     {
         using var stream = typeof(Csv).Assembly.GetManifestResourceStream("Readiness.Data." + resourceName)
             ?? throw new CatalogException($"Embedded data file '{resourceName}' is missing from the build.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        var text = reader.ReadToEnd();
+        return reader.ReadToEnd();
+    }
+
+    public static List<Dictionary<string, string>> Read(string resourceName, string text)
+    {
         var rows = Parse(text);
         if (rows.Count == 0)
         {

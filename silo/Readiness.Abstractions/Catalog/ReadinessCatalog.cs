@@ -53,9 +53,17 @@ public sealed class ReadinessCatalog
 
     public bool IsMunicipality(string code) => MunicipalitiesByCode.ContainsKey(code);
 
-    public static ReadinessCatalog Load()
+    public static ReadinessCatalog Load() => Load(EmbeddedFile);
+
+    /// <summary>The text of one embedded data file (e.g. "municipalities.csv").</summary>
+    public static string EmbeddedFile(string name) => Csv.ReadEmbedded(name);
+
+    /// <summary>Loads and validates the catalog from data files read by <paramref name="readFile"/> (file name to text).</summary>
+    public static ReadinessCatalog Load(Func<string, string> readFile)
     {
-        var phases = Csv.Read("migration_phases.csv").Select((r, i) =>
+        List<Dictionary<string, string>> Read(string file) => Csv.Read(file, readFile(file));
+
+        var phases = Read("migration_phases.csv").Select((r, i) =>
         {
             var order = ParseInt(r["order"], "migration_phases.csv", i);
             if (!Enum.IsDefined(typeof(MigrationPhase), order)
@@ -71,19 +79,19 @@ public sealed class ReadinessCatalog
             throw new CatalogException($"migration_phases.csv: expected {Enum.GetValues<MigrationPhase>().Length} phases, found {phases.Count}.");
         }
 
-        var businesses = Csv.Read("business_systems.csv").Select((r, i) => new BusinessSystemInfo(
+        var businesses = Read("business_systems.csv").Select((r, i) => new BusinessSystemInfo(
             ParseInt(r["seiri_no"], "business_systems.csv", i), r["id"], r["name_ja"], r["name_en"], r["soumu_progress_label"])).ToList();
         RequireCount(businesses.Count, ExpectedBusinessSystems, "business_systems.csv", "business systems");
         RequireUnique(businesses.Select(b => b.Id), "business_systems.csv", "business id");
 
-        var security = Csv.Read("security_checklist.csv").Select((r, i) => new SecurityItemInfo(
+        var security = Read("security_checklist.csv").Select((r, i) => new SecurityItemInfo(
             r["id"], ParseInt(r["chapter"], "security_checklist.csv", i), r["chapter_ja"], r["title_ja"], r["title_en"],
             r["party"], r["reference"], r["basis"])).ToList();
         RequireCount(security.Count, ExpectedSecurityItems, "security_checklist.csv", "security items");
         RequireUnique(security.Select(s => s.Id), "security_checklist.csv", "item id");
 
-        var tiles = Csv.Read("prefecture_tilemap.csv").ToDictionary(r => r["code"], r => (Col: int.Parse(r["col"], CultureInfo.InvariantCulture), Row: int.Parse(r["row"], CultureInfo.InvariantCulture)));
-        var prefectures = Csv.Read("prefectures.csv").Select(r =>
+        var tiles = Read("prefecture_tilemap.csv").ToDictionary(r => r["code"], r => (Col: int.Parse(r["col"], CultureInfo.InvariantCulture), Row: int.Parse(r["row"], CultureInfo.InvariantCulture)));
+        var prefectures = Read("prefectures.csv").Select(r =>
         {
             if (!tiles.TryGetValue(r["code"], out var tile))
             {
@@ -96,7 +104,7 @@ public sealed class ReadinessCatalog
         RequireUnique(prefectures.Select(p => p.Code), "prefectures.csv", "prefecture code");
         var prefectureCodes = prefectures.Select(p => p.Code).ToHashSet(StringComparer.Ordinal);
 
-        var municipalities = Csv.Read("municipalities.csv").Select((r, i) =>
+        var municipalities = Read("municipalities.csv").Select((r, i) =>
         {
             var code = r["code"];
             if (!MunicipalityCode.IsValid(code))
@@ -119,7 +127,7 @@ public sealed class ReadinessCatalog
         var municipalityCodes = municipalities.Select(m => m.Code).ToHashSet(StringComparer.Ordinal);
 
         var steps = new Dictionary<string, decimal[]>(StringComparer.Ordinal);
-        var stepRows = Csv.Read("pmo_step_completion_2026-01.csv");
+        var stepRows = Read("pmo_step_completion_2026-01.csv");
         for (var i = 0; i < stepRows.Count; i++)
         {
             var r = stepRows[i];
@@ -157,7 +165,7 @@ public sealed class ReadinessCatalog
         }
 
         var designations = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        var designationRows = Csv.Read("designated_2025-12.csv");
+        var designationRows = Read("designated_2025-12.csv");
         for (var i = 0; i < designationRows.Count; i++)
         {
             var r = designationRows[i];

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Readiness.Grains;
+
+namespace Readiness.Tests.Grains;
+
+[Collection(GrainClusterCollection.Name)]
+public sealed class BadInputTests(GrainClusterFixture fixture)
+{
+    private static readonly Actor Staff = new("sato", Role.Municipality, "012025");
+
+    public static TheoryData<string, ChangeRequest> Bad() => new()
+    {
+        { "report", new ChangeRequest { RequestId = "bad-empty", Actor = Staff } },
+        { "systems[0].businessId", new ChangeRequest { RequestId = "bad-1", Actor = Staff, Systems = [new SystemChange { BusinessId = "'; DROP TABLE OrleansStorage; --" }] } },
+        { "systems[koseki].plannedGoLive", new ChangeRequest { RequestId = "bad-2", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", PlannedGoLive = new DateOnly(1900, 1, 1) }] } },
+        { "systems[koseki].designation.reason", new ChangeRequest { RequestId = "bad-3", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Designation = new DesignationInput(null, new DateOnly(2030, 1, 1)) }] } },
+        { "systems[koseki].reason", new ChangeRequest { RequestId = "bad-4", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.NotStarted }] } },
+        { "security[SEC-1-01].status", new ChangeRequest { RequestId = "bad-5", Actor = Staff, Security = [new SecurityChange { ItemId = "SEC-1-01" }] } },
+        // Valid first change, invalid second: all or nothing.
+        { "security[1].itemId", new ChangeRequest { RequestId = "bad-6", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.InProduction }], Security = [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented }, new SecurityChange { ItemId = "nope", Status = SecurityStatus.Implemented }] } },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bad))]
+    public async Task Bad_input_is_rejected_and_changes_nothing(string field, ChangeRequest request)
+    {
+        var grain = fixture.Grains.GetGrain<IMunicipalityGrain>("012025"); // 函館市
+        var before = JsonSerializer.Serialize(await grain.GetAsync());
+        var outcome = await grain.ApplyAsync(request);
+        Assert.Equal(ChangeStatus.Invalid, outcome.Status);
+        Assert.Contains(outcome.Errors, e => e.Field == field);
+        Assert.Equal(before, JsonSerializer.Serialize(await grain.GetAsync()));
+        Assert.Equal(before, JsonSerializer.Serialize(outcome.Record));
+    }
+
+    [Fact]
+    public async Task A_stale_expected_version_is_refused_and_changes_nothing()
+    {
+        var grain = fixture.Grains.GetGrain<IMunicipalityGrain>("012033"); // 小樽市
+        var current = await grain.GetAsync();
+        var first = await grain.ApplyAsync(new ChangeRequest { RequestId = "v-1", Actor = Staff, ExpectedVersion = current.Version, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.InProduction }] });
+        Assert.Equal(ChangeStatus.Accepted, first.Status);
+        Assert.Equal(current.Version + 1, first.Record.Version);
+        var stale = await grain.ApplyAsync(new ChangeRequest { RequestId = "v-2", Actor = Staff, ExpectedVersion = current.Version, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Testing, Reason = "x" }] });
+        Assert.Equal(ChangeStatus.VersionConflict, stale.Status);
+        Assert.Equal(current.Version + 1, (await grain.GetAsync()).Version);
+        Assert.Equal(MigrationPhase.InProduction, (await grain.GetAsync()).FindSystem("koseki")!.Phase);
+    }
+
+    [Fact]
+    public async Task A_repeated_request_id_applies_nothing_again()
+    {
+        var grain = fixture.Grains.GetGrain<IMunicipalityGrain>("012041"); // 旭川市
+        var request = new ChangeRequest { RequestId = "retry-1", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.InProduction }] };
+        var first = await grain.ApplyAsync(request);
+        var again = await grain.ApplyAsync(request);
+        Assert.Equal(ChangeStatus.Accepted, first.Status);
+        Assert.Equal(ChangeStatus.Replayed, again.Status);
+        Assert.Equal(first.Record.Version, (await grain.GetAsync()).Version);
+        Assert.Single(await grain.GetRecentChangesAsync(), c => c.RequestId == "retry-1");
+
+        var different = await grain.ApplyAsync(request with { Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.LegacyDecommissioned }] });
+        Assert.Equal(ChangeStatus.IdempotencyKeyReused, different.Status);
+        Assert.Equal(first.Record.Version, (await grain.GetAsync()).Version);
+    }
+
+    [Fact]
+    public async Task A_code_that_is_not_a_municipality_cannot_be_activated()
+    {
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.Grains.GetGrain<IMunicipalityGrain>("131017").GetAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.Grains.GetGrain<IPrefectureGrain>("48").GetAsync());
+    }
+}

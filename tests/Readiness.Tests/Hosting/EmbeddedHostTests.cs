@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Readiness.Grains;
+using Readiness.Rules;
+using Xunit.Abstractions;
+
+namespace Readiness.Tests.Hosting;
+
+/// <summary>The embedded default as a user runs it: real Kestrel, co-hosted silo, SQLite file in a data folder.</summary>
+public sealed class EmbeddedHostTests(ITestOutputHelper output)
+{
+    private static readonly Actor Staff = new("yamada@city.example.lg.jp", Role.Municipality, "131016");
+
+    [Fact]
+    public async Task First_start_loads_the_public_baseline_and_a_restart_keeps_reported_changes()
+    {
+        using var folder = new TempFolder();
+        var steps = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "baseline", "pmo_step_completion_2026-01.csv")).Skip(1)
+            .Select(l => l.Split(',')).ToDictionary(f => (f[0], f[1]), f => decimal.Parse(f[2], CultureInfo.InvariantCulture));
+        var designated = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "baseline", "designated_2025-12.csv")).Skip(1)
+            .Select(l => l.Split(',')).Select(f => (f[0], f[1])).ToHashSet();
+        var codes = steps.Keys.Select(k => k.Item1).Distinct().ToList();
+        Assert.Equal(1741, codes.Count);
+
+        long versionAfterChange;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await using (var host = new EmbeddedHost(folder.Path))
+        {
+            using var http = host.CreateHttpClient();
+            var nation = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation");
+            output.WriteLine($"fresh start to a full nation: {started.ElapsedMilliseconds} ms");
+            Assert.Equal(1741, nation.GetProperty("municipalities").GetInt32());
+            Assert.Equal(8410, nation.GetProperty("figures").GetProperty("designatedSystems").GetInt32());
+            Assert.Equal(8410, nation.GetProperty("figures").GetProperty("designationIncomplete").GetInt32());
+            Assert.Equal(0, nation.GetProperty("figures").GetProperty("reportedMunicipalities").GetInt32());
+            Assert.Equal(47, nation.GetProperty("prefectures").GetArrayLength());
+            Assert.Contains("2026-01", nation.GetProperty("sources").GetRawText(), StringComparison.Ordinal);
+
+            // Every municipality's state equals the two baseline files under the documented rule, nothing invented.
+            var records = await Task.WhenAll(codes.Select(c => host.Grains.GetGrain<IMunicipalityGrain>(c).GetAsync()));
+            foreach (var record in records)
+            {
+                Assert.Equal(0, record.Version);
+                Assert.Equal(DataOrigin.PublicBaseline, record.Provenance.Origin);
+                Assert.Null(record.LastReportedAt);
+                Assert.All(record.Security, i => Assert.Equal(SecurityStatus.NotAssessed, i.Status));
+                foreach (var s in record.Systems)
+                {
+                    var isDesignated = designated.Contains((record.Code, s.BusinessId));
+                    var step = steps[(record.Code, s.BusinessId)];
+                    Assert.Equal(Baseline.PhaseFromSteps(step, isDesignated), s.Phase);
+                    Assert.Equal(step, s.BaselineStepCompletion);
+                    Assert.Equal(isDesignated, s.Designated);
+                    Assert.True(s.Vendor is null && s.PlannedGoLive is null && s.Hosting is null && s.DesignationReason is null && s.DesignationTarget is null && s.ReportedAt is null);
+                    Assert.False(s.NotApplicable);
+                }
+            }
+
+            var outcome = await host.Grains.GetGrain<IMunicipalityGrain>("131016").ApplyAsync(new ChangeRequest
+            {
+                RequestId = "persist-1",
+                Actor = Staff,
+                ExpectedVersion = 0,
+                Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.LegacyDecommissioned, Vendor = "架空ベンダー株式会社", Hosting = HostingKind.GovernmentCloud }],
+                Security = [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "情報セキュリティポリシー第3条" }],
+            });
+            Assert.Equal(ChangeStatus.Accepted, outcome.Status);
+            versionAfterChange = outcome.Record.Version;
+        }
+
+        // Second start on the same folder: the reported change survives and the baseline is not loaded over it.
+        await using (var host = new EmbeddedHost(folder.Path))
+        {
+            using var http = host.CreateHttpClient();
+            var response = await http.GetAsync(new Uri("/api/v1/municipalities/131016", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal($"\"{versionAfterChange}\"", response.Headers.ETag?.Tag);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(versionAfterChange, body.GetProperty("version").GetInt64());
+            var koseki = body.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == "koseki");
+            Assert.Equal("legacy_decommissioned", koseki.GetProperty("phase").GetString());
+            Assert.Equal("架空ベンダー株式会社", koseki.GetProperty("vendor").GetString());
+            Assert.Equal("government_cloud", koseki.GetProperty("hosting").GetString());
+            var item = body.GetProperty("security").EnumerateArray().Single(s => s.GetProperty("itemId").GetString() == "SEC-1-01");
+            Assert.Equal("implemented", item.GetProperty("status").GetString());
+            Assert.Equal("persist-1", body.GetProperty("recentChanges")[0].GetProperty("requestId").GetString());
+            Assert.Equal(Staff.Subject, body.GetProperty("recentChanges")[0].GetProperty("subject").GetString());
+
+            var nation = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation");
+            Assert.Equal(versionAfterChange, nation.GetProperty("version").GetInt64());
+            Assert.Equal(1, nation.GetProperty("figures").GetProperty("reportedMunicipalities").GetInt32());
+
+            // An untouched municipality still shows the baseline at version 0.
+            var sapporo = await host.Grains.GetGrain<IMunicipalityGrain>("011002").GetAsync();
+            Assert.Equal(0, sapporo.Version);
+            Assert.Equal(DataOrigin.PublicBaseline, sapporo.Provenance.Origin);
+        }
+    }
+
+    [Fact]
+    public async Task Read_endpoints_answer_with_problem_details_for_bad_codes_and_health_is_ready()
+    {
+        using var folder = new TempFolder();
+        await using var host = new EmbeddedHost(folder.Path, new Dictionary<string, string?> { ["Readiness:Seed"] = "Demo" });
+        using var http = host.CreateHttpClient();
+
+        var tokyo = await http.GetFromJsonAsync<JsonElement>("/api/v1/prefectures/13");
+        Assert.Equal(62, tokyo.GetProperty("municipalities").GetInt32());
+        Assert.Equal("東京都", tokyo.GetProperty("prefecture").GetProperty("name").GetString());
+        var chiyoda = await http.GetFromJsonAsync<JsonElement>("/api/v1/municipalities/131016");
+        Assert.Equal("synthetic", chiyoda.GetProperty("origin").GetString());
+        Assert.Contains("合成データ", chiyoda.GetProperty("provenanceDescription").GetString(), StringComparison.Ordinal);
+
+        foreach (var (path, status, field) in new[]
+        {
+            ("/api/v1/municipalities/131017", HttpStatusCode.BadRequest, "code"), // wrong check digit
+            ("/api/v1/municipalities/13101", HttpStatusCode.BadRequest, "code"),
+            ("/api/v1/municipalities/abc%27%3B--", HttpStatusCode.BadRequest, "code"),
+            ("/api/v1/municipalities/016951", HttpStatusCode.NotFound, "code"), // valid check digit, a Northern-Territories village: not one of the 1,741
+            ("/api/v1/prefectures/48", HttpStatusCode.NotFound, "prefCode"),
+        })
+        {
+            var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(field, problem.GetProperty("errors")[0].GetProperty("field").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode);
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("readiness_municipalities_seeded", metrics, StringComparison.Ordinal);
+    }
+}

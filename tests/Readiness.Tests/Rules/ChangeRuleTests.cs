@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using Readiness.Rules;
+
+namespace Readiness.Tests.Rules;
+
+public sealed class ChangeRuleTests
+{
+    private static readonly DateOnly Today = new(2026, 11, 25);
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 3, 0, 0, TimeSpan.Zero);
+    private static readonly Actor Staff = new("tanaka@example.lg.jp", Role.Municipality, "131016");
+
+    private static MunicipalityRecord Current()
+    {
+        var r = Baseline.Empty("131016", Now.AddDays(-100), Baseline.Provenance);
+        return r with { Systems = r.Systems.SetItem(0, r.Systems[0] with { Phase = MigrationPhase.Contract }) };
+    }
+
+    private static ChangeRequest Request(SystemChange[]? systems = null, SecurityChange[]? security = null, string requestId = "r-1") => new()
+    {
+        RequestId = requestId,
+        Actor = Staff,
+        Systems = systems is null ? [] : [.. systems],
+        Security = security is null ? [] : [.. security],
+    };
+
+    public static TheoryData<string, ChangeRequest> BadRequests() => new()
+    {
+        { "report", Request() },
+        { "requestId", Request([new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Testing }], requestId: "") },
+        { "requestId", Request([new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Testing }], requestId: new string('x', 101)) },
+        { "systems[0].businessId", Request([new SystemChange { BusinessId = "jumin" }]) },
+        { "systems[koseki].businessId", Request([new SystemChange { BusinessId = "koseki" }, new SystemChange { BusinessId = "koseki" }]) },
+        { "systems[child_allowance].reason", Request([new SystemChange { BusinessId = "child_allowance", Phase = MigrationPhase.FitGap }]) },
+        { "systems[child_allowance].reason", Request([new SystemChange { BusinessId = "child_allowance", Phase = MigrationPhase.FitGap, Reason = "  " }]) },
+        { "systems[koseki].phase", Request([new SystemChange { BusinessId = "koseki", Phase = (MigrationPhase)42 }]) },
+        { "systems[koseki].hosting", Request([new SystemChange { BusinessId = "koseki", Hosting = (HostingKind)9 }]) },
+        { "systems[koseki].plannedGoLive", Request([new SystemChange { BusinessId = "koseki", PlannedGoLive = new DateOnly(1999, 12, 31) }]) },
+        { "systems[koseki].plannedGoLive", Request([new SystemChange { BusinessId = "koseki", PlannedGoLive = new DateOnly(2041, 1, 1) }]) },
+        { "systems[koseki].designation.reason", Request([new SystemChange { BusinessId = "koseki", Designation = new DesignationInput(null, new DateOnly(2029, 3, 31)) }]) },
+        { "systems[koseki].designation.targetDate", Request([new SystemChange { BusinessId = "koseki", Designation = new DesignationInput(DesignationReason.Mainframe, null) }]) },
+        { "systems[koseki].designation.targetDate", Request([new SystemChange { BusinessId = "koseki", Designation = new DesignationInput(DesignationReason.Mainframe, new DateOnly(2099, 1, 1)) }]) },
+        { "systems[koseki].vendor", Request([new SystemChange { BusinessId = "koseki", Vendor = new string('ア', 101) }]) },
+        { "systems[koseki].vendor", Request([new SystemChange { BusinessId = "koseki", Vendor = "ベンダー\u0000" }]) },
+        { "systems[koseki].reason", Request([new SystemChange { BusinessId = "koseki", Reason = new string('理', 501) }]) },
+        { "security[0].itemId", Request(security: [new SecurityChange { ItemId = "SEC-99-01", Status = SecurityStatus.Implemented }]) },
+        { "security[SEC-1-01].itemId", Request(security: [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented }, new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Partial }]) },
+        { "security[SEC-1-01].status", Request(security: [new SecurityChange { ItemId = "SEC-1-01" }]) },
+        { "security[SEC-1-01].status", Request(security: [new SecurityChange { ItemId = "SEC-1-01", Status = (SecurityStatus)7 }]) },
+        { "security[SEC-1-01].evidence", Request(security: [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = new string('e', 1001) }]) },
+        { "security[SEC-1-01].evidence", Request(security: [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "https://exa mple" }]) },
+        { "security[SEC-1-01].lastReviewed", Request(security: [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, LastReviewed = Today.AddDays(1) }]) },
+        { "security[SEC-1-01].lastReviewed", Request(security: [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, LastReviewed = new DateOnly(2019, 12, 31) }]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public void Each_bad_request_names_the_field_at_fault(string field, ChangeRequest request)
+    {
+        var errors = ChangeRules.Validate(request, Current(), Today);
+        Assert.Contains(errors, e => e.Field == field);
+        Assert.All(errors, e =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(e.MessageJa));
+            Assert.False(string.IsNullOrWhiteSpace(e.MessageEn));
+        });
+    }
+
+    [Fact]
+    public void A_good_report_is_valid_and_applies_as_one_version()
+    {
+        var current = Current();
+        var request = Request(
+            [
+                new SystemChange { BusinessId = "child_allowance", Phase = MigrationPhase.FitGap, Reason = "ベンダー撤退のため再調達" },
+                new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Testing, PlannedGoLive = new DateOnly(2027, 1, 4), Vendor = "  架空システム株式会社 ", Hosting = HostingKind.GovernmentCloud },
+                new SystemChange { BusinessId = "public_assistance", NotApplicable = true },
+                new SystemChange { BusinessId = "resident_registry", Phase = MigrationPhase.Contract, Designation = new DesignationInput(DesignationReason.VendorCapacity, new DateOnly(2029, 3, 31)) },
+            ],
+            [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "https://example.lg.jp/policy.pdf", LastReviewed = Today }]);
+        Assert.Empty(ChangeRules.Validate(request, current, Today));
+
+        var (next, entries) = ChangeRules.Apply(current, request, Now);
+
+        Assert.Equal(current.Version + 1, next.Version);
+        Assert.Equal(5, entries.Length);
+        Assert.All(entries, e => Assert.Equal(Staff, e.Actor));
+        var regressed = next.FindSystem("child_allowance")!;
+        Assert.True(regressed.Regression);
+        Assert.Equal("ベンダー撤退のため再調達", regressed.RegressionReason);
+        var koseki = next.FindSystem("koseki")!;
+        Assert.Equal("架空システム株式会社", koseki.Vendor);
+        Assert.Equal(Now, koseki.ReportedAt);
+        Assert.True(next.FindSystem("public_assistance")!.NotApplicable);
+        var designated = next.FindSystem("resident_registry")!;
+        Assert.True(designated.Designated);
+        Assert.Equal(DesignationReason.VendorCapacity, designated.DesignationReason);
+        Assert.Equal(SecurityStatus.Implemented, next.FindSecurityItem("SEC-1-01")!.Status);
+        Assert.Equal(Now, next.LastReportedAt);
+        Assert.Equal("system:child_allowance", entries[0].Target);
+        Assert.Contains("phase=contract", entries[0].Before, StringComparison.Ordinal);
+        Assert.Contains("phase=fit_gap", entries[0].After, StringComparison.Ordinal);
+
+        // A forward move clears the regression; staying put keeps it.
+        var (same, _) = ChangeRules.Apply(next, Request([new SystemChange { BusinessId = "child_allowance", Phase = MigrationPhase.FitGap }], requestId: "r-2"), Now);
+        Assert.True(same.FindSystem("child_allowance")!.Regression);
+        var (forward, _) = ChangeRules.Apply(same, Request([new SystemChange { BusinessId = "child_allowance", Phase = MigrationPhase.MigrationPlan }], requestId: "r-3"), Now);
+        Assert.False(forward.FindSystem("child_allowance")!.Regression);
+        Assert.Null(forward.FindSystem("child_allowance")!.RegressionReason);
+    }
+
+    [Fact]
+    public void Designation_beyond_the_limit_is_accepted_and_flagged()
+    {
+        var request = Request([new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Contract, Designation = new DesignationInput(DesignationReason.Mainframe, new DateOnly(2032, 3, 31)) }]);
+        Assert.Empty(ChangeRules.Validate(request, Current(), Today));
+        var (next, _) = ChangeRules.Apply(Current(), request, Now);
+        Assert.True(ReadinessRules.Evaluate(next.FindSystem("koseki")!, Today).BeyondLimit);
+    }
+
+    [Fact]
+    public void Figures_add_exactly_in_any_order()
+    {
+        var records = new[] { "131016", "011002", "472018" }.Select(c => Baseline.Create(c, Now)).ToList();
+        var parts = records.Select(r => ReadinessRules.Summarize(r, Today)).ToList();
+        var forward = Aggregation.Sum(parts);
+        var backward = Aggregation.Sum(Enumerable.Reverse(parts));
+        Assert.True(forward.SameAs(backward));
+        Assert.Equal(3, forward.Municipalities);
+        Assert.Equal(60, forward.ApplicableSystems + forward.NotApplicableSystems);
+        Assert.Equal(parts.Sum(p => p.ProgressUnits), forward.ProgressUnits);
+        Assert.False(forward.SameAs(parts[0]));
+    }
+
+    [Fact]
+    public void Keep_newest_ignores_repeats_and_older_versions()
+    {
+        var latest = new Dictionary<string, MunicipalitySummary>();
+        MunicipalitySummary S(long v, int day = 1) => new() { Code = "131016", Version = v, Figures = Figures.Zero, AsOf = new DateOnly(2026, 11, day) };
+        Assert.True(Aggregation.KeepNewest(latest, "131016", S(2), s => s.Version, s => s.AsOf));
+        Assert.False(Aggregation.KeepNewest(latest, "131016", S(2), s => s.Version, s => s.AsOf));
+        Assert.False(Aggregation.KeepNewest(latest, "131016", S(1, 5), s => s.Version, s => s.AsOf));
+        Assert.Equal(2, latest["131016"].Version);
+        Assert.True(Aggregation.KeepNewest(latest, "131016", S(2, 2), s => s.Version, s => s.AsOf));
+        Assert.True(Aggregation.KeepNewest(latest, "131016", S(3), s => s.Version, s => s.AsOf));
+        Assert.Equal(3, latest["131016"].Version);
+    }
+}
