@@ -2,6 +2,7 @@ using Readiness.Hosting;
 using Readiness.Web;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
+using Readiness.Web.Components;
 
 // `token --role ... --code ...` prints a local token and exits without starting the server.
 if (LocalTokenCommand.IsInvoked(args))
@@ -14,11 +15,13 @@ builder.AddServiceDefaults();
 builder.AddReadinessOrleans();
 builder.Services.AddReadinessApi();
 builder.AddReadinessAuth();
+builder.AddReadinessDashboard();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReadinessApi();
+app.UseReadinessDashboard();
 app.MapDefaultEndpoints();
 app.MapReadinessApi();
 app.MapReadApi();

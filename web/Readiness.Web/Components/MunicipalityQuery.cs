@@ -1,0 +1,128 @@
+using System.Text;
+using Readiness.Web.Live;
+
+namespace Readiness.Web.Components;
+
+/// <summary>
+/// The prefecture table's search, filters and sort, from the query string: the page applies them on the server (so
+/// they work without scripts, and the CSV download gives exactly the rows shown); the script repeats them instantly.
+/// </summary>
+public sealed record MunicipalityQuery(string? Search, string? Kind, string? Flag, string Sort, bool Descending)
+{
+    public static readonly string[] Flags = ["complete", "incomplete", "designated", "overdue", "stale", "regression", "synthetic"];
+
+    public static readonly string[] Kinds = ["designated_city", "city", "town", "village", "special_ward"];
+
+    public static readonly string[] Columns = ["code", "name", "kind", "population", "progress", "migrated", "designated", "overdue", "stale", "security", "reported"];
+
+    public static MunicipalityQuery From(string? q, string? kind, string? flag, string? sort, string? dir) => new(
+        string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
+        Kinds.Contains(kind) ? kind : null,
+        Flags.Contains(flag) ? flag : null,
+        Columns.Contains(sort) ? sort! : "code",
+        dir == "desc");
+
+    public IEnumerable<MunicipalityFigures> Apply(IEnumerable<MunicipalityFigures> rows)
+    {
+        var filtered = rows.Where(Matches);
+        return Descending ? filtered.OrderByDescending(SortKey, Comparer<object?>.Create(Compare)) : filtered.OrderBy(SortKey, Comparer<object?>.Create(Compare));
+    }
+
+    public bool Matches(MunicipalityFigures m)
+    {
+        if (Kind is not null && m.Kind != Kind)
+        {
+            return false;
+        }
+
+        if (Search is { } s)
+        {
+            var needle = Normalize(s);
+            if (!Normalize(m.Name).Contains(needle, StringComparison.Ordinal) && !Normalize(m.Kana).Contains(needle, StringComparison.Ordinal) && !m.Code.StartsWith(s, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return Flag switch
+        {
+            "complete" => m.Complete,
+            "incomplete" => !m.Complete,
+            "designated" => m.Designated > 0,
+            "overdue" => m.Overdue > 0,
+            "stale" => m.Stale,
+            "regression" => m.Regression > 0,
+            "synthetic" => m.Origin == "synthetic",
+            _ => true,
+        };
+    }
+
+    public string ToQueryString(string? sort = null, bool? descending = null)
+    {
+        var parts = new List<string>();
+        if (Search is not null)
+        {
+            parts.Add("q=" + Uri.EscapeDataString(Search));
+        }
+
+        if (Kind is not null)
+        {
+            parts.Add("kind=" + Kind);
+        }
+
+        if (Flag is not null)
+        {
+            parts.Add("flag=" + Flag);
+        }
+
+        var s = sort ?? Sort;
+        if (s != "code")
+        {
+            parts.Add("sort=" + s);
+        }
+
+        if (descending ?? Descending)
+        {
+            parts.Add("dir=desc");
+        }
+
+        return parts.Count == 0 ? string.Empty : "?" + string.Join('&', parts);
+    }
+
+    /// <summary>Katakana to hiragana and full-width to half-width, so 「チヨダ」, 「ちよだ」 and 「千代田」 all find 千代田区.</summary>
+    public static string Normalize(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text.Normalize(NormalizationForm.FormKC))
+        {
+            builder.Append(c is >= '\u30A1' and <= '\u30F6' ? (char)(c - 0x60) : char.ToLowerInvariant(c));
+        }
+
+        return builder.ToString();
+    }
+
+    private object? SortKey(MunicipalityFigures m) => Sort switch
+    {
+        "name" => m.Kana,
+        "kind" => Array.IndexOf(Kinds, m.Kind),
+        "population" => m.Population,
+        "progress" => m.Progress,
+        "migrated" => m.Applicable == 0 ? null : m.Migrated / (double)m.Applicable,
+        "designated" => m.Designated,
+        "overdue" => m.Overdue,
+        "stale" => m.Stale,
+        "security" => m.Security,
+        "reported" => m.LastReportedAt,
+        _ => m.Code,
+    };
+
+    private static int Compare(object? a, object? b) => (a, b) switch
+    {
+        (null, null) => 0,
+        (null, _) => -1,
+        (_, null) => 1,
+        (string x, string y) => string.CompareOrdinal(x, y),
+        (IComparable x, _) => x.CompareTo(b),
+        _ => 0,
+    };
+}

@@ -1,0 +1,83 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Microsoft.Net.Http.Headers;
+
+namespace Readiness.Web.Live;
+
+/// <summary>
+/// A response body serialized once and compressed once (brotli and gzip at their best levels), then served to every
+/// reader with an ETag, so a thousand viewers cost one serialization and revisits cost a 304.
+/// </summary>
+public sealed class CompressedPayload
+{
+    private readonly Lazy<byte[]> brotli;
+    private readonly Lazy<byte[]> gzip;
+
+    public CompressedPayload(byte[] body, string contentType, string? etag = null)
+    {
+        Body = body;
+        ContentType = contentType;
+        ETag = etag ?? $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}\"";
+        brotli = new Lazy<byte[]>(() => Compress(body, s => new BrotliStream(s, CompressionLevel.SmallestSize)));
+        gzip = new Lazy<byte[]>(() => Compress(body, s => new GZipStream(s, CompressionLevel.SmallestSize)));
+    }
+
+    public byte[] Body { get; }
+
+    public string ContentType { get; }
+
+    /// <summary>A quoted strong ETag; also a content hash usable as a cache-busting version.</summary>
+    public string ETag { get; }
+
+    public string Version => ETag.Trim('"');
+
+    public int BrotliLength => brotli.Value.Length;
+
+    public int GzipLength => gzip.Value.Length;
+
+    /// <summary>Writes the body in the best encoding the client accepts; 304 when the client already has it.</summary>
+    public Task WriteAsync(HttpContext http, string cacheControl)
+    {
+        var response = http.Response;
+        response.Headers.ETag = ETag;
+        response.Headers.CacheControl = cacheControl;
+        response.Headers.Vary = HeaderNames.AcceptEncoding;
+        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == ETag || t.Trim() == "*")))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+
+        var accept = http.Request.Headers.AcceptEncoding.ToString();
+        byte[] bytes;
+        if (accept.Contains("br", StringComparison.OrdinalIgnoreCase))
+        {
+            bytes = brotli.Value;
+            response.Headers.ContentEncoding = "br";
+        }
+        else if (accept.Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            bytes = gzip.Value;
+            response.Headers.ContentEncoding = "gzip";
+        }
+        else
+        {
+            bytes = Body;
+        }
+
+        response.ContentType = ContentType;
+        response.ContentLength = bytes.Length;
+        return http.Request.Method == HttpMethods.Head ? Task.CompletedTask : response.Body.WriteAsync(bytes, http.RequestAborted).AsTask();
+    }
+
+    private static byte[] Compress(byte[] body, Func<Stream, Stream> wrap)
+    {
+        using var output = new MemoryStream();
+        using (var compressor = wrap(output))
+        {
+            compressor.Write(body);
+        }
+
+        return output.ToArray();
+    }
+}

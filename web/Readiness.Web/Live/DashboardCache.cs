@@ -1,0 +1,209 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Web.Api;
+
+namespace Readiness.Web.Live;
+
+public sealed class DashboardCacheOptions
+{
+    public const string Section = "Readiness:Dashboard";
+
+    /// <summary>How often the nation grain (and every watched prefecture grain) is asked for its version.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Every prefecture is fetched again this often even without a version change (heals anything missed).</summary>
+    public TimeSpan FullRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>
+/// This web node's copy of the nation and of every prefecture's municipality summaries. One background loop polls the
+/// nation grain (plus the prefecture grains that open pages watch), fetches only prefectures whose version sum moved,
+/// swaps in a new immutable snapshot and publishes one pre-serialized event per change to the <see cref="LiveHub"/>.
+/// Pages, the map data and the event stream read from here: viewers never cause grain calls.
+/// </summary>
+public sealed class DashboardCache(
+    IGrainFactory grains,
+    LiveHub hub,
+    Components.Map.MapAssets maps,
+    TimeProvider time,
+    IOptions<DashboardCacheOptions> options,
+    ILogger<DashboardCache> logger) : BackgroundService
+{
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile DashboardSnapshot? current;
+    private long generation;
+    private DateTimeOffset lastFullRefresh = DateTimeOffset.MinValue;
+    private DateTimeOffset lastHeartbeat = DateTimeOffset.MinValue;
+    private DateTimeOffset lastFailureLogged = DateTimeOffset.MinValue;
+
+    public DashboardSnapshot? Current => current;
+
+    /// <summary>The latest snapshot, waiting for the first one after start-up (the nation takes seconds to warm).</summary>
+    public async Task<DashboardSnapshot?> GetAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (current is { } snapshot)
+        {
+            return snapshot;
+        }
+
+        try
+        {
+            await ready.Task.WaitAsync(wait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        return current;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Project and compress the national map once at start-up, so the first visitor does not wait for it.
+        _ = Task.Run(() => maps.Payload(Components.Map.MapAssets.NationLayer), stoppingToken);
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        do
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The silo may still be starting, or a call timed out: try again on the next tick, log at most every 30 s.
+                if (time.GetUtcNow() - lastFailureLogged > TimeSpan.FromSeconds(30))
+                {
+                    lastFailureLogged = time.GetUtcNow();
+                    logger.LogWarning(ex, "Dashboard cache refresh failed; retrying");
+                }
+            }
+
+            if (time.GetUtcNow() - lastHeartbeat >= options.Value.HeartbeatInterval)
+            {
+                lastHeartbeat = time.GetUtcNow();
+                hub.PublishHeartbeat();
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One poll: at most one nation call, one summary call per watched prefecture, one detail call per changed prefecture.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var nation = await grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+        var before = current;
+        var now = time.GetUtcNow();
+        var full = before is null || now - lastFullRefresh >= options.Value.FullRefreshInterval;
+
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in nation.Prefectures)
+        {
+            if (full || IsNewer(before!, p.PrefectureCode, p.VersionSum, p.AsOf))
+            {
+                changed.Add(p.PrefectureCode);
+            }
+        }
+
+        if (full)
+        {
+            foreach (var p in ReadinessCatalog.Instance.Prefectures)
+            {
+                changed.Add(p.Code);
+            }
+        }
+        else
+        {
+            // Prefectures with open pages are asked directly: they can run ahead of the nation by the debounce interval.
+            var watched = hub.WatchedPrefectures().Where(c => !changed.Contains(c) && ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(c)).ToList();
+            var summaries = await Task.WhenAll(watched.Select(c => grains.GetGrain<IPrefectureGrain>(c).GetSummaryAsync()));
+            foreach (var s in summaries)
+            {
+                if (IsNewer(before!, s.PrefectureCode, s.VersionSum, s.AsOf))
+                {
+                    changed.Add(s.PrefectureCode);
+                }
+            }
+        }
+
+        var details = await Task.WhenAll(changed.Select(c => grains.GetGrain<IPrefectureGrain>(c).GetAsync()));
+        var nationChanged = before is null || before.Nation.Version != nation.VersionSum || before.Nation.ComputedAt != nation.ComputedAt;
+        if (!nationChanged && details.Length == 0)
+        {
+            return;
+        }
+
+        var prefectures = before?.Prefectures.ToDictionary(StringComparer.Ordinal) ?? new Dictionary<string, PrefectureSnapshot>(StringComparer.Ordinal);
+        var updatedPrefectures = new List<PrefectureSnapshot>();
+        var changes = new List<MunicipalityFigures>();
+        foreach (var detail in details)
+        {
+            var code = detail.Summary.PrefectureCode;
+            prefectures.TryGetValue(code, out var held);
+            if (held is not null && (held.VersionSum > detail.Summary.VersionSum
+                || (!full && held.VersionSum == detail.Summary.VersionSum && held.AsOf >= detail.Summary.AsOf)))
+            {
+                // Never step back to an older picture (a watched prefecture can run ahead of the nation).
+                continue;
+            }
+
+            var fresh = new PrefectureSnapshot(Views.Prefecture(detail), detail.Summary.VersionSum, detail.Summary.AsOf);
+            var heldRows = held?.Rows.ToDictionary(r => r.Code, StringComparer.Ordinal);
+            var rowChanges = fresh.Rows.Where(r => heldRows is null || !heldRows.TryGetValue(r.Code, out var old) || old != r).ToList();
+            if (held is not null && rowChanges.Count == 0 && held.VersionSum == fresh.VersionSum && held.AsOf == fresh.AsOf)
+            {
+                continue;
+            }
+
+            prefectures[code] = fresh;
+            updatedPrefectures.Add(fresh);
+            changes.AddRange(rowChanges);
+        }
+
+        if (!nationChanged && updatedPrefectures.Count == 0)
+        {
+            if (full)
+            {
+                lastFullRefresh = now;
+            }
+
+            return;
+        }
+
+        var snapshot = new DashboardSnapshot(Interlocked.Increment(ref generation), Views.Nation(nation), prefectures.ToFrozenDictionary(StringComparer.Ordinal), now);
+        current = snapshot;
+        if (full)
+        {
+            lastFullRefresh = now;
+        }
+
+        ready.TrySetResult();
+        if (before is not null)
+        {
+            hub.Publish(LiveHub.NationTopic, LiveMessages.NationEvent(snapshot, before.DataKey, changes));
+            foreach (var p in updatedPrefectures)
+            {
+                var topic = LiveHub.PrefectureTopic(p.Code);
+                if (hub.HasSubscribers(topic))
+                {
+                    hub.Publish(topic, p.Event);
+                }
+            }
+        }
+
+        logger.LogDebug("Dashboard snapshot {Generation}: nation {Version}, {Prefectures} prefectures and {Municipalities} municipalities changed in {Elapsed} ms",
+            snapshot.Generation, nation.VersionSum, updatedPrefectures.Count, changes.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static bool IsNewer(DashboardSnapshot snapshot, string code, long versionSum, DateOnly asOf) =>
+        !snapshot.Prefectures.TryGetValue(code, out var held) || versionSum > held.VersionSum || asOf > held.AsOf;
+}

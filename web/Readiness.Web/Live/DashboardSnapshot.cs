@@ -1,0 +1,117 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using Readiness.Web.Api;
+
+namespace Readiness.Web.Live;
+
+/// <summary>The figures of one municipality that the map, the prefecture table and live updates show.</summary>
+public sealed record MunicipalityFigures(
+    string Code,
+    string Name,
+    string Kana,
+    string Kind,
+    int Population,
+    long Version,
+    DateTimeOffset? LastReportedAt,
+    string Origin,
+    int Applicable,
+    int Migrated,
+    double? Progress,
+    int Designated,
+    int DesignationIncomplete,
+    int Overdue,
+    int PastTarget,
+    int Regression,
+    bool Complete,
+    bool Stale,
+    double? Security,
+    int SecurityAssessed)
+{
+    public double? DesignatedShare => Applicable == 0 ? null : Designated / (double)Applicable;
+
+    public static MunicipalityFigures From(MunicipalitySummaryView m)
+    {
+        var f = m.Figures;
+        var notAssessed = f.SecurityStatuses.GetValueOrDefault("not_assessed");
+        var assessed = f.SecurityApplicableItems - notAssessed;
+        return new MunicipalityFigures(
+            m.Code, m.Name, m.Kana, m.Kind, m.Population, m.Version, m.LastReportedAt, m.Origin,
+            f.ApplicableSystems, f.MigratedSystems, f.Progress, f.DesignatedSystems, f.DesignationIncomplete, f.OverdueSystems,
+            f.PastTargetSystems, f.RegressionSystems, f.CompleteMunicipalities > 0, f.StaleMunicipalities > 0,
+            assessed > 0 ? f.SecurityScore : null, assessed);
+    }
+}
+
+/// <summary>One prefecture as the cache holds it: the API's view plus the compact rows of its municipalities.</summary>
+public sealed class PrefectureSnapshot
+{
+    public PrefectureSnapshot(PrefectureView view, long versionSum, DateOnly asOf)
+    {
+        View = view;
+        VersionSum = versionSum;
+        AsOf = asOf;
+        Rows = view.Items.Select(MunicipalityFigures.From).ToList();
+        eventBytes = new Lazy<byte[]>(() => LiveMessages.PrefectureEvent(this));
+    }
+
+    private readonly Lazy<byte[]> eventBytes;
+
+    /// <summary>The prefecture's whole state as one SSE event, built once and shared by every viewer.</summary>
+    public byte[] Event => eventBytes.Value;
+
+    public PrefectureView View { get; }
+
+    public long VersionSum { get; }
+
+    public DateOnly AsOf { get; }
+
+    public IReadOnlyList<MunicipalityFigures> Rows { get; }
+
+    public string Code => View.Prefecture.Code;
+}
+
+/// <summary>An immutable picture of the nation and every prefecture, replaced as a whole whenever something changes.</summary>
+public sealed class DashboardSnapshot
+{
+    private readonly Lazy<CompressedPayload> mapData;
+
+    public DashboardSnapshot(long generation, NationView nation, FrozenDictionary<string, PrefectureSnapshot> prefectures, DateTimeOffset refreshedAt)
+    {
+        Generation = generation;
+        Nation = nation;
+        Prefectures = prefectures;
+        RefreshedAt = refreshedAt;
+        var versions = prefectures.Values.Sum(p => p.VersionSum);
+        var day = prefectures.Values.Select(p => p.AsOf).DefaultIfEmpty().Max();
+        DataKey = $"{versions}-{day:yyyyMMdd}";
+        SyntheticMunicipalities = prefectures.Values.Sum(p => p.Rows.Count(r => r.Origin == "synthetic"));
+        mapData = new Lazy<CompressedPayload>(() => new CompressedPayload(LiveMessages.MapData(this), "application/json; charset=utf-8", $"\"{DataKey}\""));
+        nationEvent = new Lazy<byte[]>(() => LiveMessages.NationEvent(this, null, null));
+    }
+
+    private readonly Lazy<byte[]> nationEvent;
+
+    /// <summary>The nation's state without municipality changes: the first event a new viewer receives.</summary>
+    public byte[] NationEvent => nationEvent.Value;
+
+    public long Generation { get; }
+
+    public NationView Nation { get; }
+
+    public FrozenDictionary<string, PrefectureSnapshot> Prefectures { get; }
+
+    public DateTimeOffset RefreshedAt { get; }
+
+    /// <summary>Identifies the municipality data the snapshot holds; equal on every web node for equal data.</summary>
+    public string DataKey { get; }
+
+    public int SyntheticMunicipalities { get; }
+
+    public CompressedPayload MapData => mapData.Value;
+
+    public IEnumerable<MunicipalityFigures> AllMunicipalities => Prefectures.Values.OrderBy(p => p.Code, StringComparer.Ordinal).SelectMany(p => p.Rows);
+
+    public string AsOfText => Nation.Prefectures.Select(p => p.AsOf).DefaultIfEmpty(string.Empty).Max() ?? string.Empty;
+
+    public static string Iso(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,93 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Readiness.Catalog;
+using Readiness.Web.Api;
+
+namespace Readiness.Web.Live;
+
+/// <summary>
+/// GET /api/v1/stream?topic=nation|prefecture:NN — Server-Sent Events from this node's cache: the current state first,
+/// then one event per accepted change (at most one per poll interval), and a comment every 15 s to keep the line open.
+/// GET /live/map-data — every municipality's map values for the current snapshot (compressed once, ETag = data key).
+/// </summary>
+public static class LiveEndpoints
+{
+    private static readonly byte[] RetryLine = Encoding.UTF8.GetBytes("retry: 2000\n\n");
+
+    public static IEndpointRouteBuilder MapLiveEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/stream", StreamAsync).ExcludeFromDescription();
+        app.MapGet("/live/map-data", MapDataAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task StreamAsync(HttpContext http, DashboardCache cache, LiveHub hub, IHostApplicationLifetime lifetime, string? topic)
+    {
+        topic ??= LiveHub.NationTopic;
+        string? prefecture = null;
+        if (topic.StartsWith("prefecture:", StringComparison.Ordinal))
+        {
+            prefecture = topic["prefecture:".Length..];
+        }
+
+        if (topic != LiveHub.NationTopic && (prefecture is null || !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefecture)))
+        {
+            await Problems.BadRequest("topic", $"topic「{Truncate(topic)}」は nation または prefecture:01〜47 で指定してください。",
+                $"topic '{Truncate(topic)}' must be 'nation' or 'prefecture:01'..'prefecture:47'.").ExecuteAsync(http);
+            return;
+        }
+
+        // Ends with the browser, or when the host stops (an open stream would otherwise hold shutdown for its whole timeout).
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var cancel = linked.Token;
+        var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), cancel);
+        if (snapshot is null)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            await Problems.Create(StatusCodes.Status503ServiceUnavailable, "Starting", "topic", "起動中です。しばらくしてから再接続してください。",
+                "Starting up; reconnect shortly.").ExecuteAsync(http);
+            return;
+        }
+
+        var response = http.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        // Subscribe before reading the snapshot, so nothing published in between is lost.
+        using var subscriber = hub.Subscribe(topic);
+        snapshot = cache.Current ?? snapshot;
+        var first = prefecture is null ? snapshot.NationEvent : snapshot.Prefectures[prefecture].Event;
+        try
+        {
+            await response.Body.WriteAsync(RetryLine, cancel);
+            await response.Body.WriteAsync(first, cancel);
+            await response.Body.FlushAsync(cancel);
+            await foreach (var message in subscriber.Reader.ReadAllAsync(cancel))
+            {
+                await response.Body.WriteAsync(message, cancel);
+                await response.Body.FlushAsync(cancel);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // The browser went away or the host is stopping; EventSource reconnects by itself.
+        }
+    }
+
+    private static async Task MapDataAsync(HttpContext http, DashboardCache cache)
+    {
+        var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);
+        if (snapshot is null)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        await snapshot.MapData.WriteAsync(http, "no-cache");
+    }
+
+    private static string Truncate(string text) => text.Length > 30 ? text[..30] + "…" : text;
+}
