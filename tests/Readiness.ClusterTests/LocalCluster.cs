@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Readiness.Hosting;
+using Readiness.Web.Auth;
 
 namespace Readiness.ClusterTests;
 
@@ -20,7 +21,20 @@ public sealed record SiloPorts(int Silo, int Gateway, int Http)
 /// </summary>
 public sealed class LocalCluster(string connectionString, string clusterId) : IAsyncDisposable
 {
-    public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>One signing key per test run, given to every web node, so the tests can sign their own tokens.</summary>
+    public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Signed in as national staff, who may read every municipality.</summary>
+    public static readonly HttpClient Http = CreateNationalClient();
+
+    private static HttpClient CreateNationalClient()
+    {
+        var auth = new ReadinessAuthOptions { SigningKey = SigningKey };
+        var token = LocalTokens.Issue(auth, LocalSigningKey.Resolve(auth, new ReadinessOptions()), "cluster-test", Role.National, null, TimeSpan.FromHours(4), DateTimeOffset.UtcNow);
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
 
     private IHost? client;
 
@@ -43,6 +57,7 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
             ["Readiness__Mode"] = "Cluster",
             ["Readiness__ConnectionString"] = ConnectionString,
             ["Readiness__ClusterId"] = ClusterId,
+            ["Readiness__Auth__SigningKey"] = SigningKey,
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string>())
         {

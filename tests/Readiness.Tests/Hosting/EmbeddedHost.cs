@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Readiness.Hosting;
+using Readiness.Web.Auth;
 
 namespace Readiness.Tests.Hosting;
 
@@ -37,7 +39,15 @@ public sealed class EmbeddedHost : WebApplicationFactory<Program>
         }
     }
 
-    public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>A client signed in as national staff (reads everything) with a token from the host's own local key.</summary>
+    public HttpClient CreateHttpClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var key = LocalSigningKey.Resolve(new ReadinessAuthOptions(), new ReadinessOptions { DataPath = settings["Readiness:DataPath"] });
+        var token = LocalTokens.Issue(new ReadinessAuthOptions(), key, "embedded-host-test", Role.National, null, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
 
     public IGrainFactory Grains
     {
