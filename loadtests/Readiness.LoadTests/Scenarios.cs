@@ -185,7 +185,6 @@ public static class Scenarios
             $"worst probe: {worst:N0} of {count:N0} within 2 s; delivery p50 {LoadRun.Ms(delivery.Percentile(50))}, p99 {LoadRun.Ms(delivery.Percentile(99))}, max {LoadRun.Ms(delivery.Max)}; {connectedAtEnd:N0} connected at the end",
             probes.Count > 0 && worst == count && connectedAtEnd == count,
             "the web node polls the nation every 300 ms and writes one pre-serialized event per change to every stream; the cost is bytes × subscribers");
-        run.Figure("nation event size", $"{nationBytes / 1024.0:F0} KiB (JSON of the nation view, similar to the event)");
         await streamsStop.CancelAsync();
         await Task.WhenAll(running);
         await AuditAsync(run, slots, cancellationToken);
@@ -201,6 +200,7 @@ public static class Scenarios
         run.StartProgress();
         var picker = new SlotPicker(slots, o.Seed);
         double? envelope = null;
+        (double Rate, double P99)? ceiling = null;
         var steps = new List<string>();
 
         // Warm-up (JIT, connection pools, grain activations), left out of the steps.
@@ -216,15 +216,24 @@ public static class Scenarios
             var errorRate = op.Count == 0 ? 1 : (double)op.Failures / op.Count;
             var achieved = completed / o.StepSeconds;
             var p99 = op.Percentile(99);
-            var passed = p99 <= o.ObjectiveP99Ms && errorRate <= 0.001 && saturated <= offered * 0.05;
-            steps.Add($"{rate:F0}/s offered: {achieved:F0}/s done, p50 {LoadRun.Ms(op.Percentile(50))}, p99 {LoadRun.Ms(p99)}, errors {errorRate * 100:F2} %, not sent {saturated:N0} → {(passed ? "sustained" : "not sustained")}");
+            var withinObjective = p99 <= o.ObjectiveP99Ms && errorRate <= 0.001 && saturated <= offered * 0.05;
+            var keptUp = errorRate <= 0.001 && achieved >= rate * 0.9 && saturated <= offered * 0.05;
+            steps.Add($"{rate:F0}/s offered: {achieved:F0}/s done, p50 {LoadRun.Ms(op.Percentile(50))}, p99 {LoadRun.Ms(p99)}, errors {errorRate * 100:F2} %, not sent {saturated:N0} → "
+                + (withinObjective ? "within the objective" : keptUp ? "kept up, p99 over the objective" : "not sustained"));
             Console.WriteLine("  " + steps[^1]);
-            if (!passed)
+            if (withinObjective)
+            {
+                envelope = achieved;
+            }
+
+            if (keptUp)
+            {
+                ceiling = (achieved, p99);
+            }
+            else
             {
                 break;
             }
-
-            envelope = achieved;
         }
 
         for (var i = 0; i < steps.Count; i++)
@@ -232,6 +241,7 @@ public static class Scenarios
             run.Figure($"step {i + 1}", steps[i]);
         }
 
+        run.Figure("throughput ceiling (highest step the server kept up with, whatever its latency)", ceiling is { } c ? $"{c.Rate:N0}/s at p99 {LoadRun.Ms(c.P99)}" : "none");
         run.Check("single durable changes through HTTP (the operating envelope: highest rate with p99 within objective, errors ≤ 0.1 %)",
             $"≥ 5,000/s with p99 ≤ {o.ObjectiveP99Ms:F0} ms", envelope is { } e ? $"{e:N0}/s" : "no step sustained", envelope >= 5000,
             "each change is two durable SQLite commits (audit rows, then the grain state as JSON) plus a read of the audit rows for the answer; SQLite commits one writer at a time");
