@@ -46,6 +46,35 @@ public sealed class MunicipalityActor
 
     public IReadOnlyList<string> Vendors { get; }
 
+    /// <summary>Starts from the phases the server holds, so that "forward" means forward from what is really stored.</summary>
+    public void Sync(IReadOnlyDictionary<string, MigrationPhase> stored)
+    {
+        var systems = ReadinessCatalog.Instance.BusinessSystems;
+        for (var i = 0; i < systems.Count; i++)
+        {
+            if (stored.TryGetValue(systems[i].Id, out var phase))
+            {
+                phases[i] = phase;
+            }
+        }
+    }
+
+    /// <summary>Lets the actor follow a refusal: the server's phase for one system wins.</summary>
+    public void Correct(string businessId, MigrationPhase stored)
+    {
+        var systems = ReadinessCatalog.Instance.BusinessSystems;
+        for (var i = 0; i < systems.Count; i++)
+        {
+            if (systems[i].Id == businessId)
+            {
+                phases[i] = stored;
+            }
+        }
+    }
+
+    /// <summary>A third of single changes are checklist updates, the rest system changes.</summary>
+    public bool NextIsSecurity() => faker.Random.Double() < 0.3;
+
     /// <summary>A change to one system: the next step of its phase, or now and then a regression or a designation.</summary>
     public SystemChange NextSystemChange(DateOnly today)
     {

@@ -1,5 +1,46 @@
+using System.Globalization;
 using Readiness.LoadTests;
 
-// Scenarios arrive with the load-test issue; until then the program only lists them.
-Console.WriteLine("usage: dotnet run --project loadtests/Readiness.LoadTests -- <deadline-rush|steady|viewers|capacity|failover> [options]");
-return args.Length == 0 ? 0 : 2;
+var (options, error) = RunOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(error);
+    Console.Error.WriteLine(RunOptions.Usage);
+    return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var report = await LoadTestProgram.RunAsync(options, cancel.Token);
+return report.Audit is { Passed: false } || report.ServerErrors > 0 ? 1 : 0;
+
+namespace Readiness.LoadTests
+{
+    public static class LoadTestProgram
+    {
+        /// <summary>Runs one scenario end to end (start the target, load, audit, report, stop) and returns its report.</summary>
+        public static async Task<RunReport> RunAsync(RunOptions options, CancellationToken cancellationToken)
+        {
+            ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 16), 64);
+            var folder = options.Results ?? Path.Combine(SystemUnderTest.RepositoryRoot(), "loadtests", "results",
+                $"{options.Scenario}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+            await using var run = await LoadRun.StartAsync(options, folder, cancellationToken);
+            Console.WriteLine($"Target: {run.Target.Description}");
+            await Scenarios.RunAsync(run, cancellationToken);
+            var report = await run.FinishAsync();
+            ReportWriter.Write(report, run.Recorder, folder);
+            Console.WriteLine();
+            Console.WriteLine(ReportWriter.Table(report));
+            Console.WriteLine($"Report: {Path.Combine(folder, "report.md")} (and report.json, SVG charts)");
+            Console.WriteLine(report.Audit is { } a
+                ? $"Audit {(a.Passed ? "passed" : "FAILED")}: {a.Acknowledged:N0} acknowledged, {a.Lost:N0} lost, {a.AppliedTwice:N0} applied twice; {report.ServerErrors:N0} server errors"
+                : $"{report.ServerErrors:N0} server errors");
+            return report;
+        }
+    }
+}

@@ -37,6 +37,13 @@ public sealed class OperationStats(string name, Stopwatch clock)
         perSecond.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value.TotalCount, kv.Value.GetValueAtPercentile(50) / 1000.0, kv.Value.GetValueAtPercentile(99) / 1000.0)).ToList();
 
     public static bool IsSuccess(string status) => status.StartsWith('2') || status == "stream";
+
+    /// <summary>Requests and p99 (ms) of one second of the run, for the live console line.</summary>
+    public (long Requests, double P99) Second(int second) =>
+        perSecond.TryGetValue(second, out var h) && h.TotalCount > 0 ? (h.TotalCount, h.GetValueAtPercentile(99) / 1000.0) : (0, 0);
+
+    /// <summary>Requests that failed (not 2xx and not a 412 the writer retried with the new ETag).</summary>
+    public long Failures => statuses.Where(s => !IsSuccess(s.Key) && s.Key != "412").Sum(s => s.Value);
 }
 
 /// <summary>All operations of one run, sharing one clock.</summary>

@@ -9,7 +9,14 @@ public sealed record TargetCheck(string Name, string Target, string Measured, bo
 
 public sealed record OperationFigures(string Name, long Requests, double RequestsPerSecond, double P50Ms, double P95Ms, double P99Ms, double MaxMs, long Errors, IReadOnlyDictionary<string, long> Statuses);
 
-public sealed record AuditFigures(long Acknowledged, long Found, long Lost, long AppliedTwice, string Detail);
+public sealed record AuditFigures(long Acknowledged, long Found, long Lost, long AppliedTwice, string Detail)
+{
+    public long VersionMismatches { get; init; }
+
+    public long CountMismatches { get; init; }
+
+    public bool Passed => Lost == 0 && AppliedTwice == 0 && VersionMismatches == 0 && CountMismatches == 0;
+}
 
 public sealed record RunReport(
     string Scenario,
@@ -22,7 +29,11 @@ public sealed record RunReport(
     IReadOnlyList<TargetCheck> Targets,
     IReadOnlyDictionary<string, string> Figures,
     AuditFigures? Audit,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Responses with a 5xx status (or no answer at all) over the whole run: the smoke run requires none.</summary>
+    public long ServerErrors => Operations.Sum(o => o.Statuses.Where(s => s.Key.StartsWith('5') || s.Key is "network" or "timeout").Sum(s => s.Value));
+}
 
 /// <summary>Writes a run as report.json, report.md and SVG charts into the results folder, and a table to the console.</summary>
 public static class ReportWriter
@@ -95,7 +106,7 @@ public static class ReportWriter
         {
             md.AppendLine("## Audit");
             md.AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"- acknowledged {a.Acknowledged}, found {a.Found}, lost {a.Lost}, applied twice {a.AppliedTwice}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- acknowledged {a.Acknowledged}, found {a.Found}, lost {a.Lost}, applied twice {a.AppliedTwice}: **{(a.Passed ? "passed" : "FAILED")}**");
             md.AppendLine(CultureInfo.InvariantCulture, $"- {a.Detail}");
             md.AppendLine();
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Storage;
 using Readiness.Grains;
 
 namespace Readiness.Hosting;
@@ -47,6 +48,7 @@ public static class SiloHosting
             ? new SyntheticSeed(options.DemoSeed, sp.GetRequiredService<TimeProvider>())
             : new PublicBaselineSeed());
         services.AddSingleton<IStorageConnection>(_ => StorageConnection.For(options));
+        services.AddSingleton<SqliteWriteGate>();
         services.AddSingleton<IAuditLog, SqlAuditLog>();
     }
 
@@ -80,6 +82,13 @@ public static class SiloHosting
             s.Invariant = storage.Invariant;
             s.ConnectionString = storage.ConnectionString;
         });
+        if (storage.Invariant == SqliteInvariant)
+        {
+            // Replaces the provider registered above with the same provider behind the write gate (see SqliteWriteGate).
+            silo.Services.AddKeyedSingleton<IGrainStorage>(ReadinessStorage.Name, (sp, _) =>
+                new GatedGrainStorage(AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name), sp.GetRequiredService<SqliteWriteGate>()));
+        }
+
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddActivityPropagation();
     }

@@ -9,13 +9,18 @@ namespace Readiness.Hosting;
 /// The audit trail in the readiness_audit table (Sql/sqlite/002-audit.sql, deploy/sql/postgresql/020-audit.sql),
 /// with SQL that both SQLite and PostgreSQL accept.
 /// </summary>
-public sealed class SqlAuditLog(IStorageConnection storage) : IAuditLog
+public sealed class SqlAuditLog(IStorageConnection storage, SqliteWriteGate? writeGate = null) : IAuditLog
 {
     private const string Columns = "municipality_code, version, target, at_utc, actor_subject, actor_role, actor_tenant, request_id, before_value, after_value, client_address";
 
     private bool IsSqlite => storage.Invariant == SiloHosting.SqliteInvariant;
 
-    public async Task RecordAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken = default)
+    public Task RecordAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken = default) =>
+        IsSqlite && writeGate is not null
+            ? writeGate.RunAsync(() => WriteAsync(municipalityCode, version, entries, cancellationToken), cancellationToken)
+            : WriteAsync(municipalityCode, version, entries, cancellationToken);
+
+    private async Task WriteAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken)
     {
         await using var connection = storage.Open();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -1,0 +1,191 @@
+using System.Globalization;
+
+namespace Readiness.LoadTests;
+
+public enum TargetKind
+{
+    /// <summary>Start the embedded default (one process, SQLite) from a Release build in a temp data folder.</summary>
+    Embedded,
+
+    /// <summary>Start the local cluster (deploy/local/cluster.sh: PostgreSQL, 2 silos, 1 web node) on free ports.</summary>
+    Cluster,
+
+    /// <summary>A running deployment at --base-url (tokens from --signing-key or --token-file).</summary>
+    External,
+}
+
+/// <summary>Command line of the load test: `scenario [--option value]...`.</summary>
+public sealed class RunOptions
+{
+    public const string Usage = """
+        usage: dotnet run --project loadtests/Readiness.LoadTests -c Release -- <scenario> [options]
+          scenarios: deadline-rush | steady | viewers | capacity | failover
+          --target embedded|cluster      self-host (default embedded; failover: cluster)
+          --base-url URL                 test a running deployment instead (loopback only)
+          --signing-key BASE64           with --base-url: the server's Readiness__Auth__SigningKey
+          --token-file FILE              with --base-url: lines "<code or 'national'> <token>" instead of a key
+          --seed N                       Bogus seed (default 20261201): same seed, same actors and changes
+          --municipalities N             how many municipalities act (default 1741, all)
+          --window S                     deadline-rush: the window in seconds (default 60)
+          --duration S                   steady/viewers/failover: seconds (defaults 60/60/40)
+          --rate N                       single changes per second (deadline-rush 2000, steady 30, failover 300)
+          --max-inflight N               client-side bound on requests in flight (default 512)
+          --report-concurrency N         full reports in flight at once (default 128)
+          --streams N                    live-update subscribers (deadline-rush 200, viewers 10000, steady 20)
+          --read-rate N                  summary and page reads per second (deadline-rush 100, viewers 200, steady 10)
+          --start-rate N --max-rate N    capacity: first and last write rate (default 250, 12000)
+          --step-seconds S               capacity: seconds per step (default 10)
+          --objective-p99 MS             capacity: the latency objective (default 50)
+          --results DIR                  where to write the report (default loadtests/results/<scenario>-<time>)
+          --no-build                     self-host from the existing build
+          --configuration C              build configuration of the self-hosted server (default Release)
+          --keep                         leave the self-hosted data folder (and cluster) in place
+        """;
+
+    public required string Scenario { get; init; }
+
+    public TargetKind Target { get; init; }
+
+    public Uri? BaseUrl { get; init; }
+
+    public string? SigningKey { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    public int Seed { get; init; } = 20261201;
+
+    public int Municipalities { get; init; } = 1741;
+
+    public double WindowSeconds { get; init; } = 60;
+
+    public double? DurationSeconds { get; init; }
+
+    public double? Rate { get; init; }
+
+    public int MaxInflight { get; init; } = 512;
+
+    public int ReportConcurrency { get; init; } = 128;
+
+    public int? Streams { get; init; }
+
+    public double? ReadRate { get; init; }
+
+    public double StartRate { get; init; } = 250;
+
+    public double MaxRate { get; init; } = 12000;
+
+    public double StepSeconds { get; init; } = 10;
+
+    public double ObjectiveP99Ms { get; init; } = 50;
+
+    public string? Results { get; init; }
+
+    public bool NoBuild { get; init; }
+
+    /// <summary>Build configuration of the self-hosted server (Release; the CI smoke uses the solution's own build).</summary>
+    public string Configuration { get; init; } = "Release";
+
+    public bool Keep { get; init; }
+
+    public static readonly string[] Scenarios = ["deadline-rush", "steady", "viewers", "capacity", "failover"];
+
+    /// <summary>Parses the arguments; returns null with a message for anything it does not understand.</summary>
+    public static (RunOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || !Scenarios.Contains(args[0]))
+        {
+            return (null, args.Count == 0 ? "Name a scenario." : $"Unknown scenario '{args[0]}'.");
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (!a.StartsWith("--", StringComparison.Ordinal))
+            {
+                return (null, $"Unexpected argument '{a}'.");
+            }
+
+            if (a is "--no-build" or "--keep")
+            {
+                flags.Add(a[2..]);
+                continue;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                return (null, $"{a} needs a value.");
+            }
+
+            values[a[2..]] = args[++i];
+        }
+
+        string[] known = ["target", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency",
+            "streams", "read-rate", "start-rate", "max-rate", "step-seconds", "objective-p99", "results", "configuration"];
+        if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+        {
+            return (null, $"Unknown option --{unknown}.");
+        }
+
+        try
+        {
+            Uri? baseUrl = values.TryGetValue("base-url", out var url) ? new Uri(url, UriKind.Absolute) : null;
+            if (baseUrl is not null && !baseUrl.IsLoopback)
+            {
+                return (null, "--base-url must be a loopback address (this load test never targets other hosts).");
+            }
+
+            var scenario = args[0];
+            var target = baseUrl is not null ? TargetKind.External
+                : values.TryGetValue("target", out var t) ? Enum.Parse<TargetKind>(t, ignoreCase: true)
+                : scenario == "failover" ? TargetKind.Cluster : TargetKind.Embedded;
+            if (scenario == "failover" && target != TargetKind.Cluster)
+            {
+                return (null, "failover runs on the self-hosted local cluster only (--target cluster): it kills one of its silos.");
+            }
+
+            if (target == TargetKind.External && !values.ContainsKey("signing-key") && !values.ContainsKey("token-file"))
+            {
+                return (null, "With --base-url give --signing-key (the server's Readiness__Auth__SigningKey) or --token-file.");
+            }
+
+            var options = new RunOptions
+            {
+                Scenario = scenario,
+                Target = target,
+                BaseUrl = baseUrl,
+                SigningKey = values.GetValueOrDefault("signing-key"),
+                TokenFile = values.GetValueOrDefault("token-file"),
+                Seed = Int(values, "seed", 20261201),
+                Municipalities = Math.Clamp(Int(values, "municipalities", 1741), 1, 1741),
+                WindowSeconds = Double(values, "window") ?? 60,
+                DurationSeconds = Double(values, "duration"),
+                Rate = Double(values, "rate"),
+                MaxInflight = Int(values, "max-inflight", 512),
+                ReportConcurrency = Int(values, "report-concurrency", 128),
+                Streams = values.ContainsKey("streams") ? Int(values, "streams", 0) : null,
+                ReadRate = Double(values, "read-rate"),
+                StartRate = Double(values, "start-rate") ?? 250,
+                MaxRate = Double(values, "max-rate") ?? 12000,
+                StepSeconds = Double(values, "step-seconds") ?? 10,
+                ObjectiveP99Ms = Double(values, "objective-p99") ?? 50,
+                Results = values.GetValueOrDefault("results"),
+                NoBuild = flags.Contains("no-build"),
+                Configuration = values.GetValueOrDefault("configuration") ?? "Release",
+                Keep = flags.Contains("keep"),
+            };
+            return (options, null);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    private static int Int(Dictionary<string, string> values, string name, int fallback) =>
+        values.TryGetValue(name, out var v) ? int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture) : fallback;
+
+    private static double? Double(Dictionary<string, string> values, string name) =>
+        values.TryGetValue(name, out var v) ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) : null;
+}

@@ -1,0 +1,47 @@
+using Orleans.Storage;
+
+namespace Readiness.Hosting;
+
+/// <summary>
+/// One SQLite writer at a time, queued without blocking threads. SQLite admits a single writer; when several connections
+/// try at once, Microsoft.Data.Sqlite waits for the lock by sleeping on the calling thread and retrying, so a burst of
+/// concurrent writes parks thread-pool threads that Orleans and Kestrel need, and every request (reads too) stalls for
+/// seconds. Waiting here instead is asynchronous. Durability is unchanged: each write still commits (and syncs) before
+/// it returns. PostgreSQL takes concurrent writers and does not use the gate.
+/// </summary>
+public sealed class SqliteWriteGate
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    public async Task<T> RunAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public Task RunAsync(Func<Task> write, CancellationToken cancellationToken = default) =>
+        RunAsync(async () =>
+        {
+            await write();
+            return true;
+        }, cancellationToken);
+}
+
+/// <summary>The ADO.NET grain storage on SQLite with its writes passed through the <see cref="SqliteWriteGate"/>; reads go straight through (WAL readers never wait for the writer).</summary>
+internal sealed class GatedGrainStorage(IGrainStorage inner, SqliteWriteGate gate) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => gate.RunAsync(() => inner.WriteStateAsync(stateName, grainId, grainState));
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => gate.RunAsync(() => inner.ClearStateAsync(stateName, grainId, grainState));
+
+    public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
+}

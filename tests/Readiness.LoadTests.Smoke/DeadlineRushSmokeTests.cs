@@ -1,0 +1,45 @@
+using Readiness.LoadTests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.LoadTests.Smoke;
+
+/// <summary>
+/// The CI smoke run of the load test: the deadline-rush scenario at a tiny scale against the self-hosted embedded
+/// server. It checks correctness only (every acknowledged change present exactly once, no 5xx, the nation reflects
+/// every change); speed figures are printed, never asserted.
+/// </summary>
+public sealed class DeadlineRushSmokeTests(ITestOutputHelper output)
+{
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    [Fact]
+    public async Task Deadline_rush_at_small_scale_loses_nothing_applies_nothing_twice_and_answers_no_5xx()
+    {
+        var results = Path.Combine(Path.GetTempPath(), "readiness-load-smoke-" + Guid.NewGuid().ToString("N")[..8]);
+        var (options, error) = RunOptions.Parse(["deadline-rush", "--municipalities", "50", "--window", "10", "--rate", "100", "--streams", "5", "--read-rate", "10",
+            "--report-concurrency", "16", "--max-inflight", "64", "--no-build", "--configuration", Configuration, "--results", results]);
+        Assert.Null(error);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+
+        var report = await LoadTestProgram.RunAsync(options!, timeout.Token);
+        output.WriteLine(File.ReadAllText(Path.Combine(results, "report.md")));
+
+        var audit = Assert.IsType<AuditFigures>(report.Audit);
+        Assert.True(audit.Acknowledged >= 50, $"expected at least the 50 full reports to be acknowledged, got {audit.Acknowledged}");
+        Assert.Equal(audit.Acknowledged, audit.Found);
+        Assert.Equal(0, audit.Lost);
+        Assert.Equal(0, audit.AppliedTwice);
+        Assert.Equal(0, audit.VersionMismatches);
+        Assert.Equal(0, audit.CountMismatches);
+        Assert.Equal(0, report.ServerErrors);
+        Assert.Equal(50, report.Operations.Single(o => o.Name == "POST full report").Statuses.GetValueOrDefault("200"));
+        Assert.True(report.Figures["nation version"].EndsWith($"+{audit.Acknowledged:N0} for {audit.Acknowledged:N0} acknowledged changes", StringComparison.Ordinal),
+            "the nation summary must reflect every acknowledged change: " + report.Figures["nation version"]);
+        Directory.Delete(results, recursive: true);
+    }
+}
