@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 
@@ -14,9 +15,9 @@ public static class ReadApi
         var api = app.MapGroup("/api/v1").RequireRateLimiting(RateLimits.ReadsPolicy);
         var summaries = api.MapGroup(string.Empty).RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Summaries").ProducesProblem(StatusCodes.Status401Unauthorized);
         summaries.MapGet("/catalog", GetCatalog).WithSummary("Business systems, phases, security items, deadlines");
-        summaries.MapGet("/nation", GetNation).WithSummary("The nation's figures and every prefecture's summary");
-        summaries.MapGet("/prefectures", GetPrefectures).WithSummary("The 47 prefectures' summaries");
-        summaries.MapGet("/prefectures/{prefCode}", GetPrefecture).WithSummary("One prefecture and its municipalities' summaries");
+        summaries.MapGet("/nation", GetNation).Produces<NationView>().WithSummary("The nation's figures and every prefecture's summary");
+        summaries.MapGet("/prefectures", GetPrefectures).Produces<PrefectureListView>().WithSummary("The 47 prefectures' summaries");
+        summaries.MapGet("/prefectures/{prefCode}", GetPrefecture).Produces<PrefectureView>().WithSummary("One prefecture and its municipalities' summaries");
         api.MapGet("/municipalities/{code}", GetMunicipality)
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
             .WithTags("Municipality")
@@ -46,31 +47,39 @@ public static class ReadApi
 
     private static Ok<CatalogView> GetCatalog() => TypedResults.Ok(Catalog);
 
-    private static async Task<Ok<NationView>> GetNation(IGrainFactory grains)
+    private static async Task GetNation(IGrainFactory grains, GrainCalls calls, SummaryResponses responses, HttpContext http)
     {
-        var nation = await grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
-        return TypedResults.Ok(Views.Nation(nation));
+        var nation = await calls.Run(() => grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync(), idempotent: true, http.RequestAborted);
+        await responses.WriteAsync(http, "nation", Version(nation.VersionSum, nation.ComputedAt), () => Views.Nation(nation));
     }
 
-    private static async Task<Ok<PrefectureListView>> GetPrefectures(IGrainFactory grains)
+    private static async Task GetPrefectures(IGrainFactory grains, GrainCalls calls, SummaryResponses responses, HttpContext http)
     {
-        var nation = await grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
-        var items = nation.Prefectures.OrderBy(p => p.PrefectureCode, StringComparer.Ordinal).Select(Views.PrefectureSummary).ToList();
-        return TypedResults.Ok(new PrefectureListView(nation.VersionSum, nation.ComputedAt, items.Count, items));
+        var nation = await calls.Run(() => grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync(), idempotent: true, http.RequestAborted);
+        await responses.WriteAsync(http, "prefectures", Version(nation.VersionSum, nation.ComputedAt), () =>
+        {
+            var items = nation.Prefectures.OrderBy(p => p.PrefectureCode, StringComparer.Ordinal).Select(Views.PrefectureSummary).ToList();
+            return new PrefectureListView(nation.VersionSum, nation.ComputedAt, items.Count, items);
+        });
     }
 
-    private static async Task<Results<Ok<PrefectureView>, ProblemHttpResult>> GetPrefecture(string prefCode, IGrainFactory grains)
+    private static async Task<IResult> GetPrefecture(string prefCode, IGrainFactory grains, GrainCalls calls, SummaryResponses responses, HttpContext http)
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
             return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
         }
 
-        var detail = await grains.GetGrain<IPrefectureGrain>(prefCode).GetAsync();
-        return TypedResults.Ok(Views.Prefecture(detail));
+        var detail = await calls.Run(() => grains.GetGrain<IPrefectureGrain>(prefCode).GetAsync(), idempotent: true, http.RequestAborted);
+        await responses.WriteAsync(http, "prefecture:" + prefCode, Version(detail.Summary.VersionSum, detail.Summary.ComputedAt), () => Views.Prefecture(detail));
+        return Results.Empty;
     }
 
-    private static async Task<Results<Ok<MunicipalityView>, StatusCodeHttpResult, ProblemHttpResult>> GetMunicipality(string code, IGrainFactory grains, TimeProvider time, HttpContext http)
+    /// <summary>An aggregate's response version: its version sum, and when it was computed (a new day re-computes flags).</summary>
+    private static string Version(long versionSum, DateTimeOffset computedAt) =>
+        FormattableString.Invariant($"{versionSum}-{computedAt.UtcTicks:x}");
+
+    private static async Task<Results<Ok<MunicipalityView>, StatusCodeHttpResult, ProblemHttpResult>> GetMunicipality(string code, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
@@ -78,7 +87,7 @@ public static class ReadApi
         }
 
         var grain = grains.GetGrain<IMunicipalityGrain>(code);
-        var record = await grain.GetAsync();
+        var record = await calls.Run(() => grain.GetAsync(), idempotent: true, http.RequestAborted);
         var etag = WriteApi.ETag(record.Version);
         http.Response.Headers.ETag = etag;
         if (http.Request.Headers.IfNoneMatch.ToString() == etag)
@@ -86,7 +95,7 @@ public static class ReadApi
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var recent = await grain.GetRecentChangesAsync();
+        var recent = await calls.Run(() => grain.GetRecentChangesAsync(), idempotent: true, http.RequestAborted);
         return TypedResults.Ok(Views.Municipality(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow())));
     }
 }

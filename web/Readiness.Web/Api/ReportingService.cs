@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 
@@ -43,7 +44,7 @@ public sealed record ReportResult(
 /// from the request), builds the <see cref="ChangeRequest"/> with the actor, calls the municipality grain and reads
 /// back the audited changes. The grain validates, checks the version and idempotency, audits and stores.
 /// </summary>
-public sealed class ReportingService(IGrainFactory grains, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
+public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
 {
     public const int MaxIdempotencyKeyLength = ChangeRules.MaxRequestIdLength;
 
@@ -133,7 +134,7 @@ public sealed class ReportingService(IGrainFactory grains, IAuditLog audit, IOpt
         }
 
         var grain = grains.GetGrain<IMunicipalityGrain>(code);
-        var outcome = await grain.ApplyAsync(new ChangeRequest
+        var request = new ChangeRequest
         {
             RequestId = requestId,
             Actor = caller!.ToActor(),
@@ -141,7 +142,11 @@ public sealed class ReportingService(IGrainFactory grains, IAuditLog audit, IOpt
             Systems = systems,
             Security = security,
             ClientAddress = context.ClientAddress,
-        });
+        };
+
+        // Safe to retry: a repeat of the same RequestId is answered Replayed and applies nothing again. A retry of a
+        // write whose first attempt was applied but whose answer was lost comes back Replayed, which is a success.
+        var outcome = await calls.Run(() => grain.ApplyAsync(request), idempotent: true);
 
         if (!outcome.Succeeded)
         {
