@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Readiness.Catalog;
+using Readiness.Rules;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components.Access;
@@ -67,15 +68,17 @@ public static class EditEndpoints
         HttpContext http, string code, string target, string[] fields,
         Func<IReadOnlyDictionary<string, string?>, List<FieldMessage>, ReportContext, Task<ReportResult>?> report)
     {
+        // Without a valid antiforgery token the form is not even read (the framework refuses to).
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return BadForm(code, target, new Dictionary<string, string?>(), 0);
+        }
+
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var values = EditFields.Values(form, fields);
-        var versionText = form["version"].ToString();
-        var hasVersion = long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version);
-        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true } || !hasVersion)
+        if (!long.TryParse(form["version"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
         {
-            return Page(code, new EditSubmission(target, EditFailure.BadForm, values,
-                [new FieldMessage(string.Empty, "フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてから、もう一度入力してください。",
-                    "The form has expired or is not valid. Reload the page and enter the change again.")], hasVersion ? version : 0), StatusCodes.Status400BadRequest);
+            return BadForm(code, target, values, 0);
         }
 
         // The request id makes a double submission (a second click, a resent form) a replay instead of a conflict.
@@ -108,7 +111,8 @@ public static class EditEndpoints
                 return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values,
                     [new FieldMessage(string.Empty,
                         $"他の人が先に更新しました（あなたが開いた版: {version}、現在の版: {current}）。入力内容は下に残しています。上の表と変更履歴で最新の内容を確認し、必要ならこのまま保存し直してください。",
-                        $"Someone else changed this first (you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data in the table and history above, then save again if it is still right.")],
+                        $"Someone else changed this first (you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data in the table and history above, then save again if it is still right."),
+                     ..NowSaved(result.Record, target)],
                     current), StatusCodes.Status409Conflict);
             case ReportStatus.IdempotencyKeyReused:
                 return Page(code, new EditSubmission(target, EditFailure.BadForm, values,
@@ -120,6 +124,20 @@ public static class EditEndpoints
                     result.Status == ReportStatus.Invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
         }
     }
+
+    /// <summary>What is stored now for the target, in the audit trail's words, so the person can compare without scrolling.</summary>
+    private static IEnumerable<FieldMessage> NowSaved(MunicipalityRecord? record, string target)
+    {
+        var now = target.StartsWith("system:", StringComparison.Ordinal)
+            ? record?.FindSystem(target[7..]) is { } system ? ChangeRules.Describe(system) : null
+            : record?.Security.FirstOrDefault(i => i.ItemId == target[9..]) is { } item ? ChangeRules.Describe(item) : null;
+        return now is null ? [] : [new FieldMessage(string.Empty, "現在の保存内容: " + now, "Stored now: " + now)];
+    }
+
+    private static RazorComponentResult<EditResponseDocument> BadForm(string code, string target, IReadOnlyDictionary<string, string?> values, long version) =>
+        Page(code, new EditSubmission(target, EditFailure.BadForm, values,
+            [new FieldMessage(string.Empty, "フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてから、もう一度入力してください。",
+                "The form has expired or is not valid. Reload the page and enter the change again.")], version), StatusCodes.Status400BadRequest);
 
     private static RazorComponentResult<EditResponseDocument> Page(string code, EditSubmission submission, int status) =>
         new(new { Code = code, Submission = submission }) { StatusCode = status };
