@@ -225,6 +225,12 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
                 var file = Path.Combine(DashboardFixture.ScreenshotFolder, $"{name}-{language}.png");
                 await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
                 Assert.True(new FileInfo(file).Length > 10_000, $"{file} looks empty");
+                if (path.StartsWith("/municipalities/", StringComparison.Ordinal))
+                {
+                    // The edit panel on its own (the full page is long): the open form and the collapsed others.
+                    await page.Locator("#edit").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(DashboardFixture.ScreenshotFolder, $"{name}-edit-{language}.png") });
+                    Assert.Equal(67, await page.Locator("form[data-edit-form]").CountAsync());
+                }
             }
 
             var heading = await page.GotoAsync(Url("/")) is { } r && r.Ok ? await page.Locator("h1").InnerTextAsync() : string.Empty;
@@ -273,8 +279,8 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         Assert.Equal(2, await trend.Locator("polyline").CountAsync());
         var points = await trend.Locator("polyline.trend-migrated").GetAttributeAsync("points");
         Assert.True(points!.Split(' ').Length >= 2, points);
-        var label = await page.Locator("#trend-heading + svg.trend").InnerTextAsync();
-        Assert.Contains(UiDate(nation.ComputedAt.AddDays(-1)), label, StringComparison.Ordinal);
+        var label = await trend.TextContentAsync();
+        Assert.Contains(UiDate(nation.ComputedAt.AddDays(-1)), label ?? string.Empty, StringComparison.Ordinal);
         watch.AssertClean();
     }
 
