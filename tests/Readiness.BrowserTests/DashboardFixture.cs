@@ -1,12 +1,33 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
+using Microsoft.IdentityModel.Tokens;
 using Microsoft.Playwright;
+using Readiness.Hosting;
+using Readiness.Web.Auth;
 
 namespace Readiness.BrowserTests;
 
-/// <summary>The product started from synthetic demo data (Readiness:Seed = Demo), which must be labelled as such.</summary>
+/// <summary>
+/// A public demo: synthetic data (Readiness:Seed = Demo), which must be labelled as such, with the summaries open to
+/// anonymous readers (Readiness:Auth:AnonymousSummaries) as an operator would run it.
+/// </summary>
 public sealed class DemoDashboardFixture : DashboardFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?> { ["Readiness:Seed"] = "Demo" };
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["Readiness:Seed"] = "Demo",
+        ["Readiness:Auth:AnonymousSummaries"] = "true",
+    };
+}
+
+/// <summary>Who a browser context signs in as (through the real sign-in endpoint, with a token signed by the real local key).</summary>
+public sealed record TestUser(Role Role, string? Tenant, string Subject)
+{
+    public static TestUser National { get; } = new(Role.National, null, "national@digital.go.jp");
+
+    public static TestUser Prefecture(string code) => new(Role.Prefecture, code, $"staff@pref-{code}.lg.jp");
+
+    public static TestUser Municipality(string code) => new(Role.Municipality, code, $"staff@city-{code}.lg.jp");
 }
 
 /// <summary>One host and one Chromium per test class: starting the nation (1,741 grains) takes seconds, so it is shared.</summary>
@@ -16,6 +37,7 @@ public class DashboardFixture : IAsyncLifetime
 
     private readonly string dataPath = Path.Combine(Path.GetTempPath(), $"readiness-browser-{Guid.NewGuid():N}");
     private IPlaywright? playwright;
+    private SymmetricSecurityKey? signingKey;
 
     public DashboardHost Host { get; private set; } = default!;
 
@@ -27,8 +49,11 @@ public class DashboardFixture : IAsyncLifetime
 
     public TimeSpan StartupTime { get; private set; }
 
-    /// <summary>Extra configuration of the host (e.g. the demo seed).</summary>
-    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
+    /// <summary>Extra configuration of the host (e.g. the demo seed). The trend is re-read every second here, so a test sees a recorded snapshot.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?> { ["Readiness:Dashboard:TrendRefreshInterval"] = "00:00:01" };
+
+    /// <summary>A client with no credentials, as an anonymous visitor.</summary>
+    public HttpClient Anonymous { get; private set; } = default!;
 
     /// <summary>Screenshots land here; the folder is printed by the tests that write to it.</summary>
     public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
@@ -39,7 +64,11 @@ public class DashboardFixture : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotFolder);
         var started = Stopwatch.StartNew();
         Host = new DashboardHost(dataPath, Settings);
-        Http = Host.CreateHttpClient();
+
+        // The same key file the server uses (created once in the data folder by whichever side comes first).
+        signingKey = LocalSigningKey.Resolve(new ReadinessAuthOptions(), new ReadinessOptions { DataPath = dataPath });
+        Http = CreateHttpClient();
+        Anonymous = Host.CreateHttpClient();
 
         // The overview answers once the dashboard cache has its first snapshot (the nation warms up first).
         using (var warm = await Http.GetAsync("/"))
@@ -61,8 +90,33 @@ public class DashboardFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser context (its own cookies) in the given language, at a desktop size.</summary>
-    public async Task<IBrowserContext> NewContextAsync(string language = "ja", int width = 1280, int height = 900)
+    /// <summary>A local token for the user, as `token --role ...` would print it.</summary>
+    public string Token(TestUser user) =>
+        LocalTokens.Issue(new ReadinessAuthOptions(), signingKey!, user.Subject, user.Role, user.Tenant, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+
+    /// <summary>An HTTP client that presents the user's token (national by default).</summary>
+    public HttpClient CreateHttpClient(System.Net.DecompressionMethods decompression = System.Net.DecompressionMethods.None, TestUser? user = null)
+    {
+        var client = Host.CreateHttpClient(decompression);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(user ?? TestUser.National));
+        return client;
+    }
+
+    /// <summary>A fresh browser context signed in as the user (national by default): the token is posted to the real sign-in endpoint.</summary>
+    public async Task<IBrowserContext> NewContextAsync(string language = "ja", int width = 1280, int height = 900, TestUser? user = null)
+    {
+        var context = await NewAnonymousContextAsync(language, width, height);
+        var response = await context.APIRequest.PostAsync(new Uri(BaseAddress, "/auth/local/signin").ToString(), new APIRequestContextOptions
+        {
+            Form = context.APIRequest.CreateFormData().Set("token", Token(user ?? TestUser.National)).Set("returnUrl", "/"),
+            MaxRedirects = 0,
+        });
+        Assert.Equal(302, response.Status);
+        return context;
+    }
+
+    /// <summary>A fresh browser context (its own cookies, nobody signed in) in the given language, at a desktop size.</summary>
+    public async Task<IBrowserContext> NewAnonymousContextAsync(string language = "ja", int width = 1280, int height = 900)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -87,6 +141,7 @@ public class DashboardFixture : IAsyncLifetime
 
         playwright?.Dispose();
         Http?.Dispose();
+        Anonymous?.Dispose();
         if (Host is not null)
         {
             await Host.DisposeAsync();

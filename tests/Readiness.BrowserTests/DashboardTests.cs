@@ -199,10 +199,11 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
     [Fact]
     public async Task Every_page_renders_in_both_languages_without_console_errors_and_is_captured()
     {
+        // Signed in as 千代田区's staff: every summary page, and their own municipality with its edit forms.
         string[] paths = ["/", "/prefectures/13", "/prefectures/01", "/municipalities/131016"];
         foreach (var language in new[] { "ja", "en" })
         {
-            await using var context = await fixture.NewContextAsync(language);
+            await using var context = await fixture.NewContextAsync(language, user: TestUser.Municipality("131016"));
             var page = await context.NewPageAsync();
             var watch = PageWatch.Attach(page, fixture.BaseAddress);
             foreach (var path in paths)
@@ -213,12 +214,23 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
                     await page.Locator("[data-map][data-rendered]").WaitForAsync();
                 }
 
+                if (path.StartsWith("/municipalities/", StringComparison.Ordinal))
+                {
+                    await page.Locator("#edit-system-koseki > summary").ClickAsync(); // show one open form
+                }
+
                 await page.WaitForLoadStateAsync(LoadState.NetworkIdle, new PageWaitForLoadStateOptions { Timeout = 3000 }).ContinueWith(_ => { });
                 Assert.Equal(language, await page.GetAttributeAsync("html", "lang"));
                 var name = path == "/" ? "overview" : path.Trim('/').Replace('/', '-');
                 var file = Path.Combine(DashboardFixture.ScreenshotFolder, $"{name}-{language}.png");
                 await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
                 Assert.True(new FileInfo(file).Length > 10_000, $"{file} looks empty");
+                if (path.StartsWith("/municipalities/", StringComparison.Ordinal))
+                {
+                    // The edit panel on its own (the full page is long): the open form and the collapsed others.
+                    await page.Locator("#edit").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(DashboardFixture.ScreenshotFolder, $"{name}-edit-{language}.png") });
+                    Assert.Equal(67, await page.Locator("form[data-edit-form]").CountAsync());
+                }
             }
 
             var heading = await page.GotoAsync(Url("/")) is { } r && r.Ok ? await page.Locator("h1").InnerTextAsync() : string.Empty;
@@ -229,6 +241,50 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         output.WriteLine($"screenshots: {DashboardFixture.ScreenshotFolder}");
         Console.WriteLine($"Dashboard screenshots: {DashboardFixture.ScreenshotFolder}");
     }
+
+    [Fact]
+    public async Task The_trend_chart_draws_the_stored_daily_snapshots()
+    {
+        // The nation grain records today's snapshot on activation; the API lists it.
+        var history = fixture.Host.Grains.GetGrain<INationHistoryGrain>(INationGrain.NationKey);
+        JsonElement days = default;
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            days = (await fixture.Http.GetFromJsonAsync<JsonElement>("/api/v1/nation/history")).GetProperty("days");
+            if (days.GetArrayLength() > 0)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.True(days.GetArrayLength() >= 1, "no snapshot of the first day");
+
+        // A snapshot of yesterday (as the daily reminder would have stored it) makes two points: the chart appears.
+        var nation = await fixture.Host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+        await history.RecordAsync(nation with { ComputedAt = nation.ComputedAt.AddDays(-1) }, replace: true);
+
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var watch = PageWatch.Attach(page, fixture.BaseAddress);
+        for (var attempt = 0; attempt < 20 && await page.Locator("svg.trend").CountAsync() == 0; attempt++)
+        {
+            await page.GotoAsync(Url("/")); // the node re-reads the snapshots every second in this fixture
+            await Task.Delay(attempt == 0 ? 0 : 300);
+        }
+
+        var trend = page.Locator("svg.trend");
+        await Assertions.Expect(trend).ToHaveCountAsync(1);
+        Assert.Equal(2, await trend.Locator("polyline").CountAsync());
+        var points = await trend.Locator("polyline.trend-migrated").GetAttributeAsync("points");
+        Assert.True(points!.Split(' ').Length >= 2, points);
+        var label = await trend.TextContentAsync();
+        Assert.Contains(UiDate(nation.ComputedAt.AddDays(-1)), label ?? string.Empty, StringComparison.Ordinal);
+        watch.AssertClean();
+    }
+
+    private static string UiDate(DateTimeOffset at) => Readiness.Rules.ReadinessRules.TodayInJapan(at).ToString("yyyy/MM/dd", CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task The_language_toggle_is_remembered_across_pages()
@@ -304,7 +360,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
     [Fact]
     public async Task The_overview_and_its_map_are_small_and_render_quickly()
     {
-        using var br = fixture.Host.CreateHttpClient();
+        using var br = fixture.CreateHttpClient();
         br.DefaultRequestHeaders.AcceptEncoding.ParseAdd("br");
         using var html = await br.GetAsync("/");
         var htmlBytes = (await html.Content.ReadAsByteArrayAsync()).Length;
@@ -319,7 +375,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         using var geometry = await br.GetAsync(geometryUrl);
         var geometryBytes = (await geometry.Content.ReadAsByteArrayAsync()).Length;
         Assert.Contains("immutable", geometry.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
-        using var raw = fixture.Host.CreateHttpClient();
+        using var raw = fixture.CreateHttpClient();
         var geometryRaw = (await raw.GetByteArrayAsync(geometryUrl)).Length;
         var mapData = (await raw.GetByteArrayAsync("/live/map-data")).Length;
         using var brMapData = await br.GetAsync("/live/map-data");
@@ -355,6 +411,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         var cache = fixture.Host.Services.GetRequiredService<DashboardCache>();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue };
         using var client = new HttpClient(handler) { BaseAddress = fixture.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Token(TestUser.National));
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var before = cache.Current!.Nation.Version;
         var connected = 0;

@@ -6,12 +6,14 @@ namespace Readiness.BrowserTests;
 public sealed class PageWatch
 {
     private readonly List<string> problems = [];
+    private readonly List<(int Status, string Path)> expected = [];
 
     private PageWatch(IPage page, Uri origin)
     {
         page.Console += (_, message) =>
         {
-            if (message.Type == "error")
+            // Chromium reports a 4xx document as "Failed to load resource"; a refusal the test provokes on purpose is not a fault.
+            if (message.Type == "error" && !(message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal) && IsExpected(StatusIn(message.Text), new Uri(page.Url).AbsolutePath)))
             {
                 lock (problems)
                 {
@@ -28,7 +30,7 @@ public sealed class PageWatch
         };
         page.Response += (_, response) =>
         {
-            if (response.Status >= 400 && new Uri(response.Url).Authority == origin.Authority)
+            if (response.Status >= 400 && new Uri(response.Url).Authority == origin.Authority && !IsExpected(response.Status, new Uri(response.Url).AbsolutePath))
             {
                 lock (problems)
                 {
@@ -50,6 +52,31 @@ public sealed class PageWatch
     }
 
     public static PageWatch Attach(IPage page, Uri origin) => new(page, origin);
+
+    /// <summary>A status the test provokes on purpose for this path (a 403 page, a form sent back with its errors).</summary>
+    public PageWatch Expect(int status, string path)
+    {
+        lock (problems)
+        {
+            expected.Add((status, path));
+        }
+
+        return this;
+    }
+
+    private bool IsExpected(int status, string path)
+    {
+        lock (problems)
+        {
+            return expected.Contains((status, path));
+        }
+    }
+
+    private static int StatusIn(string text)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, "status of ([0-9]{3})");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
 
     public void AssertClean()
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
+using Readiness.Web.Auth;
 
 namespace Readiness.Web.Api;
 
@@ -18,7 +19,7 @@ public static class HistoryApi
 
     public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/nation/history", GetHistory);
+        app.MapGet("/api/v1/nation/history", GetHistory).RequireAuthorization(ReadinessPolicies.Summaries);
         return app;
     }
 

@@ -35,6 +35,7 @@ public static class AuthEndpoints
         return app;
     }
 
+    /// <summary>The form lives on the dashboard's sign-in page (with how to get a token); this address leads there.</summary>
     private static IResult SignInPage(IOptions<ReadinessAuthOptions> options, string? returnUrl)
     {
         if (!options.Value.LocalSignInEnabled)
@@ -42,19 +43,7 @@ public static class AuthEndpoints
             return Problems.NotFound("path", "ローカルサインインは無効です。", "Local sign-in is disabled.");
         }
 
-        var target = WebUtility.HtmlEncode(IsLocalUrl(returnUrl) ? returnUrl : "/");
-        return Results.Content($$"""
-            <!doctype html>
-            <html lang="ja"><head><meta charset="utf-8"><title>ローカルサインイン / Local sign-in</title>
-            <style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}textarea{width:100%;height:8rem}</style></head>
-            <body><h1>ローカルサインイン <small>Local sign-in</small></h1>
-            <p>トークンを貼り付けてください（<code>dotnet run --project web/Readiness.Web -- token --role municipality --code 131016</code> で発行）。<br>
-            Paste a token issued by the <code>token</code> command.</p>
-            <form method="post" action="/auth/local/signin">
-            <textarea name="token" required aria-label="token"></textarea>
-            <input type="hidden" name="returnUrl" value="{{target}}">
-            <p><button type="submit">サインイン / Sign in</button></p></form></body></html>
-            """, "text/html; charset=utf-8");
+        return Results.Redirect($"{options.Value.LoginPath}?returnUrl={Uri.EscapeDataString(IsLocalUrl(returnUrl) ? returnUrl! : "/")}");
     }
 
     private static async Task<IResult> SignIn(HttpContext http, IOptions<ReadinessAuthOptions> options, IOptionsMonitor<JwtBearerOptions> jwtOptions, SecurityLog securityLog)
@@ -99,6 +88,11 @@ public static class AuthEndpoints
         }
 
         var token = request?.Token?.Trim();
+        if (string.IsNullOrEmpty(token) && form)
+        {
+            return BackToSignInPage(auth, request?.ReturnUrl);
+        }
+
         if (string.IsNullOrEmpty(token))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", "token", "required", "トークンを入力してください。", "A token is required.");
@@ -118,6 +112,11 @@ public static class AuthEndpoints
         if (caller is null)
         {
             securityLog.Refused(http, null, "unauthenticated", 401, "local sign-in with an invalid token");
+            if (form)
+            {
+                return BackToSignInPage(auth, request?.ReturnUrl);
+            }
+
             return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "token", "invalid_token",
                 "トークンが無効か期限切れ、または役割・団体コードが正しくありません。", "The token is invalid or expired, or its role or tenant is not valid.");
         }
@@ -155,6 +154,10 @@ public static class AuthEndpoints
         var result = await http.AuthenticateAsync();
         return Results.Ok(new CallerView(true, caller.Subject, Wire.Name(caller.Role), caller.Tenant, result.Properties?.ExpiresUtc));
     }
+
+    /// <summary>A person who pasted a bad token sees the sign-in page again with the message (not a JSON problem).</summary>
+    private static IResult BackToSignInPage(ReadinessAuthOptions auth, string? returnUrl) =>
+        Results.Redirect($"{auth.LoginPath}?error=invalid_token&returnUrl={Uri.EscapeDataString(IsLocalUrl(returnUrl) ? returnUrl! : "/")}");
 
     /// <summary>Only paths on this site: no open redirect.</summary>
     private static bool IsLocalUrl(string? url) =>

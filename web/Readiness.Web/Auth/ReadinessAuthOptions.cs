@@ -35,7 +35,8 @@ public sealed class ReadinessAuthOptions
     /// <summary>POST /auth/local/signin exchanges a token for a cookie; default: on when no authority is configured.</summary>
     public bool? LocalSignIn { get; set; }
 
-    public string LoginPath { get; set; } = "/auth/local/signin";
+    /// <summary>The dashboard's sign-in page (Components/Pages/SignInPage.razor); pages redirect here with ReturnUrl.</summary>
+    public string LoginPath { get; set; } = "/signin";
 
     public bool LocalSignInEnabled => LocalSignIn ?? string.IsNullOrWhiteSpace(Authority);
 }

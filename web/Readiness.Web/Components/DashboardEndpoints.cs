@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Readiness.Catalog;
+using Readiness.Web.Auth;
 using Readiness.Web.Components.Map;
 using Readiness.Web.Live;
 
@@ -21,7 +22,7 @@ public static class DashboardEndpoints
     {
         app.MapGet("/lang/{code}", SetLanguage).ExcludeFromDescription();
         app.MapGet("/map/{layer}.json", MapLayerAsync).ExcludeFromDescription();
-        app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription();
+        app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
         return app;
     }
 

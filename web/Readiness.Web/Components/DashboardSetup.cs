@@ -1,4 +1,9 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+using Readiness.Web.Auth;
+using Readiness.Web.Components.Access;
+using Readiness.Web.Components.Edit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Readiness.Web.Components.Map;
 using Readiness.Web.Live;
@@ -17,6 +22,10 @@ public static class DashboardSetup
         builder.WebHost.UseStaticWebAssets();
         services.AddSingleton<AssetUrls>();
         services.AddRazorComponents();
+
+        // Japanese text as UTF-8 rather than numeric character references (a third of the size before compression).
+        // Markup characters are still encoded.
+        services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddHttpContextAccessor();
         services.AddScoped<UiText>();
         services.AddSingleton<MapAssets>();
@@ -24,11 +33,16 @@ public static class DashboardSetup
         services.Configure<DashboardCacheOptions>(builder.Configuration.GetSection(DashboardCacheOptions.Section));
         services.AddSingleton<DashboardCache>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardCache>());
-        services.TryAddSingleton<IDailySnapshotSource, NoDailySnapshots>();
+        services.AddSingleton<IDailySnapshotSource, NationHistorySnapshots>();
+
+        // Pages answer refusals as pages (sign-in redirect, 403 page); the decision stays with the API's policies.
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler>(sp => new PageAuthorizationResultHandler(
+            ActivatorUtilities.CreateInstance<ProblemAuthorizationResultHandler>(sp), sp.GetRequiredService<SecurityLog>(), sp.GetRequiredService<IOptions<ReadinessAuthOptions>>())));
 
         // Pages and JSON are compressed on the fly (fastest level); the map geometry and map data are compressed once
         // at their best level by CompressedPayload and pass through untouched. Event streams are never compressed.
-        // The pages hold public figures only; revisit EnableForHttps when a page shows a secret next to reflected input.
+        // BREACH: pages with a secret (the edit forms' antiforgery token) need the SameSite=Strict sign-in cookie, so
+        // another site cannot make a signed-in browser fetch them with input of its choosing reflected next to the token.
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;
@@ -46,6 +60,7 @@ public static class DashboardSetup
         app.UseAntiforgery();
         app.MapRazorComponents<App>();
         app.MapDashboardEndpoints();
+        app.MapEditEndpoints();
         app.MapLiveEndpoints();
         return app;
     }

@@ -18,6 +18,9 @@ public sealed class DashboardCacheOptions
     public TimeSpan FullRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long the overview's trend (daily snapshots, which change once a day) is kept before it is read again.</summary>
+    public TimeSpan TrendRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Readiness.Catalog;
 using Readiness.Web.Api;
+using Readiness.Web.Auth;
 
 namespace Readiness.Web.Live;
 
@@ -16,8 +17,9 @@ public static class LiveEndpoints
 
     public static IEndpointRouteBuilder MapLiveEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/stream", StreamAsync).ExcludeFromDescription();
-        app.MapGet("/live/map-data", MapDataAsync).ExcludeFromDescription();
+        // Summaries: every signed-in role, anonymous readers only when the operator allows (Readiness:Auth:AnonymousSummaries).
+        app.MapGet("/api/v1/stream", StreamAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
+        app.MapGet("/live/map-data", MapDataAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
         return app;
     }
 

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Readiness.Catalog;
+using Readiness.Rules;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+using Readiness.Web.Components.Access;
+
+namespace Readiness.Web.Components.Edit;
+
+/// <summary>
+/// The municipality page's edit forms post here (plain HTML forms: no script needed). The route's code and the
+/// caller's claims decide the tenant: the write policy (the API's <see cref="TenantAuthorizationHandler"/>) refuses
+/// anyone but the municipality's own staff before the form is read, and <see cref="ReportingService"/> checks again.
+/// Saved: 303 back to the page (the new version and the history show it). Not saved: the page again with the
+/// person's input and the messages next to the fields (422 invalid, 409 someone else changed it first, 400 expired form).
+/// </summary>
+public static class EditEndpoints
+{
+    public static IEndpointRouteBuilder MapEditEndpoints(this IEndpointRouteBuilder app)
+    {
+        var edit = app.MapGroup("/municipalities/{code}").ExcludeFromDescription();
+        edit.MapPost("/systems/{businessId}", SaveSystemAsync)
+            .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        edit.MapPost("/security/{itemId}", SaveSecurityAsync)
+            .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+
+        // The address a failed post leaves in the location bar (e.g. after switching language) leads back to the form.
+        edit.MapGet("/systems/{businessId}", (string code, string businessId) => Results.LocalRedirect($"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.System(businessId)}"));
+        edit.MapGet("/security/{itemId}", (string code, string itemId) => Results.LocalRedirect($"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.Security(itemId)}"));
+        return app;
+    }
+
+    private static Task<IResult> SaveSystemAsync(HttpContext http, string code, string businessId, ReportingService reporting)
+    {
+        if (!ReadinessCatalog.Instance.IsMunicipality(code) || !ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId))
+        {
+            return Task.FromResult<IResult>(Results.NotFound());
+        }
+
+        return SaveAsync(http, code, "system:" + businessId, EditFields.SystemFields, (values, errors, context) =>
+        {
+            var report = EditFields.ToSystemReport(values, errors);
+            return errors.Count > 0 ? null : reporting.ReportSystemAsync(http.User, code, businessId, report, context);
+        });
+    }
+
+    private static Task<IResult> SaveSecurityAsync(HttpContext http, string code, string itemId, ReportingService reporting)
+    {
+        if (!ReadinessCatalog.Instance.IsMunicipality(code) || !ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId))
+        {
+            return Task.FromResult<IResult>(Results.NotFound());
+        }
+
+        return SaveAsync(http, code, "security:" + itemId, EditFields.SecurityFields, (values, errors, context) =>
+        {
+            var report = EditFields.ToSecurityReport(values, errors);
+            return errors.Count > 0 ? null : reporting.ReportSecurityAsync(http.User, code, itemId, report, context);
+        });
+    }
+
+    private static async Task<IResult> SaveAsync(
+        HttpContext http, string code, string target, string[] fields,
+        Func<IReadOnlyDictionary<string, string?>, List<FieldMessage>, ReportContext, Task<ReportResult>?> report)
+    {
+        // Without a valid antiforgery token the form is not even read (the framework refuses to).
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return BadForm(code, target, new Dictionary<string, string?>(), 0);
+        }
+
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var values = EditFields.Values(form, fields);
+        if (!long.TryParse(form["version"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            return BadForm(code, target, values, 0);
+        }
+
+        // The request id makes a double submission (a second click, a resent form) a replay instead of a conflict.
+        var requestId = form["requestId"].ToString();
+        var context = new ReportContext(version, requestId.Length is > 0 and <= ReportingService.MaxIdempotencyKeyLength ? requestId : null,
+            http.Connection.RemoteIpAddress?.ToString());
+        var errors = new List<FieldMessage>();
+        var pending = report(values, errors, context);
+        if (pending is null)
+        {
+            return Page(code, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
+        }
+
+        var result = await pending;
+        switch (result.Status)
+        {
+            case ReportStatus.Accepted or ReportStatus.Replayed:
+                var anchor = target.StartsWith("system:", StringComparison.Ordinal) ? EditAnchors.System(target[7..]) : EditAnchors.Security(target[9..]);
+                http.Response.Headers.Location =
+                    $"/municipalities/{code}?saved={result.AppliedVersion?.ToString(CultureInfo.InvariantCulture)}&target={Uri.EscapeDataString(target)}#{anchor}";
+                return Results.StatusCode(StatusCodes.Status303SeeOther);
+            case ReportStatus.Forbidden:
+                return new RazorComponentResult<AccessDeniedDocument>(new
+                {
+                    MessageJa = result.Errors.FirstOrDefault()?.MessageJa ?? "更新する権限がありません。",
+                    MessageEn = result.Errors.FirstOrDefault()?.MessageEn ?? "You may not change this.",
+                }) { StatusCode = StatusCodes.Status403Forbidden };
+            case ReportStatus.VersionConflict:
+                var current = result.Record?.Version ?? version;
+                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values,
+                    [new FieldMessage(string.Empty,
+                        $"他の人が先に更新しました（あなたが開いた版: {version}、現在の版: {current}）。入力内容は下に残しています。上の表と変更履歴で最新の内容を確認し、必要ならこのまま保存し直してください。",
+                        $"Someone else changed this first (you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data in the table and history above, then save again if it is still right."),
+                     ..NowSaved(result.Record, target)],
+                    current), StatusCodes.Status409Conflict);
+            case ReportStatus.IdempotencyKeyReused:
+                return Page(code, new EditSubmission(target, EditFailure.BadForm, values,
+                    [new FieldMessage(string.Empty, "このフォームはすでに別の内容で送信されています。ページを再読み込みしてから、もう一度入力してください。",
+                        "This form was already sent with other values. Reload the page and enter the change again.")], version), StatusCodes.Status409Conflict);
+            default:
+                var messages = result.Errors.Select(e => new FieldMessage(EditFields.FormField(e.Field), e.MessageJa, e.MessageEn)).ToList();
+                return Page(code, new EditSubmission(target, EditFailure.Invalid, values, messages, version),
+                    result.Status == ReportStatus.Invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
+        }
+    }
+
+    /// <summary>What is stored now for the target, in the audit trail's words, so the person can compare without scrolling.</summary>
+    private static IEnumerable<FieldMessage> NowSaved(MunicipalityRecord? record, string target)
+    {
+        var now = target.StartsWith("system:", StringComparison.Ordinal)
+            ? record?.FindSystem(target[7..]) is { } system ? ChangeRules.Describe(system) : null
+            : record?.Security.FirstOrDefault(i => i.ItemId == target[9..]) is { } item ? ChangeRules.Describe(item) : null;
+        return now is null ? [] : [new FieldMessage(string.Empty, "現在の保存内容: " + now, "Stored now: " + now)];
+    }
+
+    private static RazorComponentResult<EditResponseDocument> BadForm(string code, string target, IReadOnlyDictionary<string, string?> values, long version) =>
+        Page(code, new EditSubmission(target, EditFailure.BadForm, values,
+            [new FieldMessage(string.Empty, "フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてから、もう一度入力してください。",
+                "The form has expired or is not valid. Reload the page and enter the change again.")], version), StatusCodes.Status400BadRequest);
+
+    private static RazorComponentResult<EditResponseDocument> Page(string code, EditSubmission submission, int status) =>
+        new(new { Code = code, Submission = submission }) { StatusCode = status };
+}
+
+/// <summary>The element ids of the forms, so a redirect lands on the form that was saved.</summary>
+public static class EditAnchors
+{
+    public static string System(string businessId) => "edit-system-" + businessId;
+
+    public static string Security(string itemId) => "edit-security-" + itemId;
+}

@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.Extensions.Primitives;
+using Readiness.Web.Api;
+
+namespace Readiness.Web.Components.Edit;
+
+public enum EditFailure
+{
+    /// <summary>The form's values break a rule (the grain's validation, or a value the form cannot carry).</summary>
+    Invalid,
+
+    /// <summary>Someone else changed the municipality after the form was shown.</summary>
+    VersionConflict,
+
+    /// <summary>The form is broken or expired (antiforgery token, version field): reload the page.</summary>
+    BadForm,
+}
+
+/// <summary>A message for one form field (empty field: the whole form), in Japanese first with English.</summary>
+public sealed record FieldMessage(string Field, string MessageJa, string MessageEn);
+
+/// <summary>
+/// A form sent back to the person with what they typed and why it was not saved. <see cref="Target"/> is
+/// "system:{businessId}" or "security:{itemId}"; <see cref="Values"/> holds the raw form values by field name.
+/// </summary>
+public sealed record EditSubmission(
+    string Target, EditFailure Failure, IReadOnlyDictionary<string, string?> Values, IReadOnlyList<FieldMessage> Errors, long FormVersion)
+{
+    public string? Value(string field) => Values.TryGetValue(field, out var v) ? v : null;
+
+    public bool Checked(string field) => Value(field) is "true" or "on";
+
+    public IEnumerable<FieldMessage> ErrorsFor(string field) => Errors.Where(e => e.Field == field);
+
+    public IEnumerable<FieldMessage> FormErrors => Errors.Where(e => e.Field.Length == 0);
+}
+
+/// <summary>The fields of the edit forms and how their text becomes a report. Dates are YYYY-MM-DD (input type=date).</summary>
+public static class EditFields
+{
+    public static readonly string[] SystemFields = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "reason"];
+
+    public static readonly string[] SecurityFields = ["status", "evidence", "lastReviewed"];
+
+    /// <summary>The grain names a field "systems[koseki].designation.reason"; the form calls it "designationReason".</summary>
+    public static string FormField(string grainField)
+    {
+        var dot = grainField.IndexOf("].", StringComparison.Ordinal);
+        if (dot < 0 || !(grainField.StartsWith("systems[", StringComparison.Ordinal) || grainField.StartsWith("security[", StringComparison.Ordinal)))
+        {
+            return string.Empty;
+        }
+
+        return grainField[(dot + 2)..] switch
+        {
+            "designation.reason" => "designationReason",
+            "designation.targetDate" => "designationTarget",
+            var f when SystemFields.Contains(f) || SecurityFields.Contains(f) => f,
+            _ => string.Empty,
+        };
+    }
+
+    public static IReadOnlyDictionary<string, string?> Values(IFormCollection form, string[] fields) =>
+        fields.ToImmutableDictionary(f => f, f => Single(form[f]), StringComparer.Ordinal);
+
+    public static SystemReport ToSystemReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors)
+    {
+        var designated = values["designated"] is "true" or "on";
+        return new SystemReport
+        {
+            Phase = Choice<MigrationPhase>(values["phase"], "phase", "移行フェーズ", "phase", errors),
+            PlannedGoLive = Date(values["plannedGoLive"], "plannedGoLive", "本番稼働予定日", "planned go-live date", errors),
+            Vendor = Text(values["vendor"]),
+            Hosting = Choice<HostingKind>(values["hosting"], "hosting", "稼働環境", "hosting", errors),
+            NotApplicable = values["notApplicable"] is "true" or "on",
+            Designation = designated
+                ? new DesignationReport
+                {
+                    Reason = Choice<DesignationReason>(values["designationReason"], "designationReason", "該当理由", "designation reason", errors),
+                    TargetDate = Date(values["designationTarget"], "designationTarget", "移行目標時期", "target date", errors),
+                }
+                : null,
+            Reason = Text(values["reason"]),
+        };
+    }
+
+    public static SecurityReport ToSecurityReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors) => new()
+    {
+        Status = Choice<SecurityStatus>(values["status"], "status", "対応状況", "status", errors),
+        Evidence = Text(values["evidence"]),
+        LastReviewed = Date(values["lastReviewed"], "lastReviewed", "最終確認日", "last-reviewed date", errors),
+    };
+
+    private static string? Single(StringValues values) => values.Count == 0 ? null : values[^1];
+
+    private static string? Text(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+
+    private static TEnum? Choice<TEnum>(string? text, string field, string ja, string en, List<FieldMessage> errors)
+        where TEnum : struct, Enum
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (Wire.TryParse<TEnum>(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new FieldMessage(field, $"{ja}の値「{Problems.Truncate(text)}」は選択肢にありません。", $"'{Problems.Truncate(text)}' is not a valid {en}."));
+        return null;
+    }
+
+    private static DateOnly? Date(string? text, string field, string ja, string en, List<FieldMessage> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return day;
+        }
+
+        errors.Add(new FieldMessage(field, $"{ja}は日付（例: 2026-12-01）で入力してください。", $"The {en} must be a date (e.g. 2026-12-01)."));
+        return null;
+    }
+}
