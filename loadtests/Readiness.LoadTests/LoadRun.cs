@@ -41,6 +41,8 @@ public sealed class LoadRun : IAsyncDisposable
         })
         { BaseAddress = target.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         National = new AuthenticationHeaderValue("Bearer", target.Tokens.National("load-test-viewer@digital.go.jp.example"));
+        // Summaries, the stream included, are for signed-in viewers unless an operator opens them to anonymous readers.
+        Sse.DefaultRequestHeaders.Authorization = National;
         Writers = new Writers(Http, Recorder, RunId);
     }
 
@@ -183,7 +185,7 @@ public sealed class LoadRun : IAsyncDisposable
             var i = Interlocked.Increment(ref n);
             return (i % 4) switch
             {
-                0 => await ReadAsync("GET overview page", "/", authorized: false, ct),
+                0 => await ReadAsync("GET overview page", "/", authorized: true, ct),
                 1 => await ReadAsync("GET prefecture", $"api/v1/prefectures/{prefectures[i % prefectures.Length]}", authorized: true, ct),
                 _ => await ReadAsync("GET nation", "api/v1/nation", authorized: true, ct),
             };
