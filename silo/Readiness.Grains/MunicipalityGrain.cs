@@ -84,7 +84,15 @@ public sealed class MunicipalityGrain(
         // Audit first: once the state is written the change is visible and acknowledged, so it must already be in the
         // trail. If the state write below fails, these entries stay above the stored version (invisible to readers)
         // and the next accepted change, which gets the same version, replaces them.
-        await audit.RecordAsync(Code, next.Version, entries);
+        try
+        {
+            await audit.RecordAsync(Code, next.Version, entries);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+
         var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
         state.State.Record = next;
         state.State.Requests = Bounded(state.State.Requests.Add(new AppliedRequest(request.RequestId, fingerprint, next.Version)), MunicipalityGrainState.RememberedRequests);

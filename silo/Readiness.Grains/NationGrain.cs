@@ -51,7 +51,7 @@ public sealed class NationGrain(
 
     public async Task ReconcileAsync(bool deep)
     {
-        var pulled = await Task.WhenAll(ReadinessCatalog.Instance.Prefectures.Select(async p =>
+        var (pulled, _) = await ChildPulls.PullAsync(ReadinessCatalog.Instance.Prefectures, async p =>
         {
             var grain = GrainFactory.GetGrain<IPrefectureGrain>(p.Code);
             if (deep)
@@ -60,7 +60,7 @@ public sealed class NationGrain(
             }
 
             return await grain.GetSummaryAsync();
-        }));
+        });
         foreach (var p in pulled)
         {
             Keep(p);

@@ -57,7 +57,12 @@ public sealed class PrefectureGrain(
     public async Task ReconcileAsync()
     {
         var codes = ReadinessCatalog.Instance.MunicipalitiesByPrefecture[Code];
-        var pulled = await Task.WhenAll(codes.Select(m => GrainFactory.GetGrain<IMunicipalityGrain>(m.Code).GetSummaryAsync()));
+        var (pulled, failed) = await ChildPulls.PullAsync(codes, m => GrainFactory.GetGrain<IMunicipalityGrain>(m.Code).GetSummaryAsync());
+        if (failed > 0)
+        {
+            logger.LogWarning("Prefecture {Prefecture} could not pull {Failed} of {Total} municipalities; the next reconciliation tries again", Code, failed, codes.Count);
+        }
+
         foreach (var m in pulled)
         {
             Keep(m);

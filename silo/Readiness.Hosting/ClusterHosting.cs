@@ -96,7 +96,15 @@ public static class ClusterHosting
             return connectionString;
         }
 
-        return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize }.ConnectionString;
+        // A short wait for a pooled connection: under overload a fast, retryable failure beats 15 s of queueing
+        // behind callers that have long given up (the web tier's attempts time out after 5 s).
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize };
+        if (!given.Contains("timeout"))
+        {
+            builder.Timeout = 5;
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>

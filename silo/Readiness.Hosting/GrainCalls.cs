@@ -99,6 +99,7 @@ public sealed class GrainCalls
     public static bool IsTransient(Exception ex) => ex switch
     {
         TimeoutException => true,
+        StorageUnavailableException => true,
         SiloUnavailableException => true,
         OrleansMessageRejectionException => true,
         GatewayTooBusyException => true,

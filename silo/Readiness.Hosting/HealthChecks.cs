@@ -10,7 +10,7 @@ internal sealed class StorageHealthCheck(IStorageConnection storage) : IHealthCh
     {
         try
         {
-            await using var connection = storage.Open();
+            await using var connection = await storage.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT 1";
             command.CommandTimeout = 3;

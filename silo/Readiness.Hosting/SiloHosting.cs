@@ -82,12 +82,11 @@ public static class SiloHosting
             s.Invariant = storage.Invariant;
             s.ConnectionString = storage.ConnectionString;
         });
-        if (storage.Invariant == SqliteInvariant)
-        {
-            // Replaces the provider registered above with the same provider behind the write gate (see SqliteWriteGate).
-            silo.Services.AddKeyedSingleton<IGrainStorage>(ReadinessStorage.Name, (sp, _) =>
-                new GatedGrainStorage(AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name), sp.GetRequiredService<SqliteWriteGate>()));
-        }
+        // Replaces the provider registered above with the same provider behind ReadinessGrainStorage: serializable
+        // storage failures everywhere, and the write gate on SQLite (see SqliteWriteGate).
+        var gated = storage.Invariant == SqliteInvariant;
+        silo.Services.AddKeyedSingleton<IGrainStorage>(ReadinessStorage.Name, (sp, _) =>
+            new ReadinessGrainStorage(AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name), gated ? sp.GetRequiredService<SqliteWriteGate>() : null));
 
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddActivityPropagation();

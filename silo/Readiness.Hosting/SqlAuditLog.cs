@@ -22,7 +22,7 @@ public sealed class SqlAuditLog(IStorageConnection storage, SqliteWriteGate? wri
 
     private async Task WriteAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken)
     {
-        await using var connection = storage.Open();
+        await using var connection = await storage.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // Only rows of a write that never completed can sit at or above the new version: replace them.
@@ -62,7 +62,7 @@ public sealed class SqlAuditLog(IStorageConnection storage, SqliteWriteGate? wri
     public async Task<AuditPage> ReadAsync(string municipalityCode, long upToVersion, AuditCursor? after, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        await using var connection = storage.Open();
+        await using var connection = await storage.OpenAsync(cancellationToken);
         long total;
         await using (var count = Command(connection, null, "SELECT COUNT(*) FROM readiness_audit WHERE municipality_code = @code AND version <= @upTo"))
         {
@@ -97,7 +97,7 @@ public sealed class SqlAuditLog(IStorageConnection storage, SqliteWriteGate? wri
 
     public async Task<ImmutableArray<ChangeEntry>> FindRequestAsync(string municipalityCode, string requestId, long upToVersion, CancellationToken cancellationToken = default)
     {
-        await using var connection = storage.Open();
+        await using var connection = await storage.OpenAsync(cancellationToken);
         await using var query = Command(connection, null,
             $"SELECT {Columns} FROM readiness_audit WHERE municipality_code = @code AND request_id = @requestId AND version <= @upTo ORDER BY version DESC, target ASC");
         Add(query, "@code", municipalityCode);

@@ -34,14 +34,33 @@ public sealed class SqliteWriteGate
         }, cancellationToken);
 }
 
-/// <summary>The ADO.NET grain storage on SQLite with its writes passed through the <see cref="SqliteWriteGate"/>; reads go straight through (WAL readers never wait for the writer).</summary>
-internal sealed class GatedGrainStorage(IGrainStorage inner, SqliteWriteGate gate) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+/// <summary>
+/// The ADO.NET grain storage as every silo uses it: driver exceptions become <see cref="StorageUnavailableException"/>
+/// (which Orleans can carry back to the caller), and on SQLite writes pass through the <see cref="SqliteWriteGate"/>;
+/// reads go straight through (WAL readers never wait for the writer).
+/// </summary>
+internal sealed class ReadinessGrainStorage(IGrainStorage inner, SqliteWriteGate? gate) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Guard(() => inner.ReadStateAsync(stateName, grainId, grainState));
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => gate.RunAsync(() => inner.WriteStateAsync(stateName, grainId, grainState));
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Guard(() => gate is null ? inner.WriteStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.WriteStateAsync(stateName, grainId, grainState)));
 
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => gate.RunAsync(() => inner.ClearStateAsync(stateName, grainId, grainState));
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Guard(() => gate is null ? inner.ClearStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.ClearStateAsync(stateName, grainId, grainState)));
 
     public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
+
+    private static async Task Guard(Func<Task> operation)
+    {
+        try
+        {
+            await operation();
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+    }
 }

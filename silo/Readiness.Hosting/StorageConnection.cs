@@ -14,7 +14,11 @@ public interface IStorageConnection
     /// <summary>Human-readable location, printed at start-up.</summary>
     string Location { get; }
 
-    DbConnection Open();
+    /// <summary>
+    /// Opens a connection without blocking the calling thread: waiting for a pooled connection synchronously inside a
+    /// grain parks an Orleans scheduler thread, and under load the whole silo stalls (timers seconds late).
+    /// </summary>
+    Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
 
     void EnsureSchema();
 }
@@ -44,10 +48,10 @@ internal sealed class SqliteStorage : IStorageConnection
 
     public string Location { get; }
 
-    public DbConnection Open()
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(ConnectionString);
-        connection.Open();
+        await connection.OpenAsync(cancellationToken);
         return connection;
     }
 
@@ -73,10 +77,10 @@ internal sealed class PostgresStorage(string connectionString) : IStorageConnect
         }
     }
 
-    public DbConnection Open()
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new NpgsqlConnection(ConnectionString);
-        connection.Open();
+        await connection.OpenAsync(cancellationToken);
         return connection;
     }
 

@@ -93,10 +93,32 @@ public sealed class LifecycleTests(PostgresServer postgres, ITestOutputHelper ou
         var silo = cluster.Silos[0];
         var siloReady = new Uri(silo.BaseAddress, "/health/ready");
         var webReady = new Uri(cluster.Web!.BaseAddress, "/health/ready");
+        var municipality = new Uri(cluster.Web!.BaseAddress, "/api/v1/municipalities/131016");
+        string etag;
+        using (var read = await LocalCluster.Http.GetAsync(municipality))
+        {
+            etag = read.Headers.ETag!.Tag;
+        }
+
         try
         {
             await postgres.StopAsync();
             var siloDown = await LocalCluster.WaitForStatusAsync(siloReady, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), silo);
+
+            // A write while the database is down is answered 503 with Retry-After (not 500, not a hang), and is safe to repeat.
+            using (var write = new HttpRequestMessage(HttpMethod.Put, new Uri(municipality + "/systems/koseki")))
+            {
+                write.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LocalCluster.Token(Role.Municipality, "131016"));
+                write.Headers.IfMatch.ParseAdd(etag);
+                write.Content = new StringContent("""{"phase":"in_production","hosting":"government_cloud"}""", System.Text.Encoding.UTF8, "application/json");
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                using var refused = await LocalCluster.Http.SendAsync(write);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+                Assert.NotNull(refused.Headers.RetryAfter);
+                Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+                output.WriteLine($"write with PostgreSQL down: 503 after {started.ElapsedMilliseconds} ms (with retries)");
+            }
+
             var webDown = await LocalCluster.WaitForStatusAsync(webReady, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), cluster.Web);
             using (var live = await LocalCluster.Http.GetAsync(new Uri(silo.BaseAddress, "/health/live")))
             {

@@ -27,10 +27,16 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
     /// <summary>Signed in as national staff, who may read every municipality.</summary>
     public static readonly HttpClient Http = CreateNationalClient();
 
-    private static HttpClient CreateNationalClient()
+    /// <summary>A token for any role, signed with the key every web node of the test run accepts.</summary>
+    public static string Token(Role role, string? tenant)
     {
         var auth = new ReadinessAuthOptions { SigningKey = SigningKey };
-        var token = LocalTokens.Issue(auth, LocalSigningKey.Resolve(auth, new ReadinessOptions()), "cluster-test", Role.National, null, TimeSpan.FromHours(4), DateTimeOffset.UtcNow);
+        return LocalTokens.Issue(auth, LocalSigningKey.Resolve(auth, new ReadinessOptions()), $"cluster-test-{tenant ?? "all"}", role, tenant, TimeSpan.FromHours(4), DateTimeOffset.UtcNow);
+    }
+
+    private static HttpClient CreateNationalClient()
+    {
+        var token = Token(Role.National, null);
         var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return http;

@@ -90,6 +90,44 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
 
             var nation = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation");
             Assert.Equal(versionAfterChange, nation.GetProperty("version").GetInt64());
+
+            // Summaries are served per version: an ETag, 304 for a reader who has it, compressed once for those who ask.
+            using var first = await http.GetAsync(new Uri("/api/v1/nation", UriKind.Relative));
+            var etag = first.Headers.ETag!.Tag;
+            Assert.StartsWith($"\"{versionAfterChange}-", etag, StringComparison.Ordinal);
+            using (var again = new HttpRequestMessage(HttpMethod.Get, "/api/v1/nation"))
+            {
+                again.Headers.IfNoneMatch.ParseAdd(etag);
+                using var notModified = await http.SendAsync(again);
+                Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+            }
+
+            using (var compressed = new HttpRequestMessage(HttpMethod.Get, "/api/v1/nation"))
+            {
+                compressed.Headers.AcceptEncoding.ParseAdd("br");
+                using var brotli = await http.SendAsync(compressed);
+                Assert.Equal("br", Assert.Single(brotli.Content.Headers.ContentEncoding));
+                await using var decoded = new System.IO.Compression.BrotliStream(await brotli.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+                var decompressed = await JsonSerializer.DeserializeAsync<JsonElement>(decoded);
+                Assert.Equal(versionAfterChange, decompressed.GetProperty("version").GetInt64());
+            }
+
+            var next = await host.Grains.GetGrain<IMunicipalityGrain>("131016").ApplyAsync(new ChangeRequest
+            {
+                RequestId = "persist-2",
+                Actor = Staff,
+                Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.LegacyDecommissioned, Vendor = "架空ベンダー株式会社", Hosting = HostingKind.OnPremises }],
+            });
+            Assert.Equal(ChangeStatus.Accepted, next.Status);
+            JsonElement newer;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            do
+            {
+                await Task.Delay(100);
+                newer = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation");
+            }
+            while (newer.GetProperty("version").GetInt64() == versionAfterChange && waited.Elapsed < TimeSpan.FromSeconds(10));
+            Assert.Equal(next.Record.Version, newer.GetProperty("version").GetInt64());
             Assert.Equal(1, nation.GetProperty("figures").GetProperty("reportedMunicipalities").GetInt32());
 
             // An untouched municipality still shows the baseline at version 0.
