@@ -82,12 +82,7 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Readiness.Testing.TestPorts.Free();
 
     public string Token(Role role, string? tenant = null, string? subject = null, TimeSpan? lifetime = null, DateTimeOffset? now = null) =>
         LocalTokens.Issue(new ReadinessAuthOptions(), key!, subject ?? $"test-{Wire.Name(role)}-{tenant ?? "all"}", role, tenant,

@@ -5,6 +5,8 @@ using Microsoft.Playwright;
 using Readiness.Hosting;
 using Readiness.Web.Auth;
 
+using Readiness.Testing;
+
 namespace Readiness.BrowserTests;
 
 /// <summary>
@@ -39,7 +41,7 @@ public class DashboardFixture : IAsyncLifetime
     private IPlaywright? playwright;
     private SymmetricSecurityKey? signingKey;
 
-    public DashboardHost Host { get; private set; } = default!;
+    public ReadinessWebHost Host { get; private set; } = default!;
 
     public IBrowser Browser { get; private set; } = default!;
 
@@ -63,7 +65,7 @@ public class DashboardFixture : IAsyncLifetime
         Directory.CreateDirectory(dataPath);
         Directory.CreateDirectory(ScreenshotFolder);
         var started = Stopwatch.StartNew();
-        Host = new DashboardHost(dataPath, Settings);
+        Host = new ReadinessWebHost(dataPath, Settings);
 
         // The same key file the server uses (created once in the data folder by whichever side comes first).
         signingKey = LocalSigningKey.Resolve(new ReadinessAuthOptions(), new ReadinessOptions { DataPath = dataPath });

@@ -7,6 +7,7 @@ using Readiness.Catalog;
 using Readiness.Grains;
 using Readiness.Rules;
 using Xunit.Abstractions;
+using Readiness.Testing;
 
 namespace Readiness.ClusterTests;
 

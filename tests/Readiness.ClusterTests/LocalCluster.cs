@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Readiness.Hosting;
 using Readiness.Web.Auth;
+using Readiness.Testing;
 
 namespace Readiness.ClusterTests;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Storage;
 using Readiness.Hosting;
+using Readiness.Testing;
 
 namespace Readiness.ClusterTests;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Readiness.Grains;
 using Readiness.Hosting;
+using Readiness.Testing;
 
 namespace Readiness.Tests.Grains;
 

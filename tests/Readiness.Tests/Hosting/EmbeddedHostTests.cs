@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Readiness.Grains;
 using Readiness.Rules;
+using Readiness.Testing;
 using Xunit.Abstractions;
 
 namespace Readiness.Tests.Hosting;
@@ -26,9 +27,9 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
 
         long versionAfterChange;
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await using (var host = new EmbeddedHost(folder.Path))
+        await using (var host = new ReadinessWebHost(folder.Path))
         {
-            using var http = host.CreateHttpClient();
+            using var http = host.CreateNationalClient();
             var nation = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation");
             output.WriteLine($"fresh start to a full nation: {started.ElapsedMilliseconds} ms");
             Assert.Equal(1741, nation.GetProperty("municipalities").GetInt32());
@@ -71,9 +72,9 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
         }
 
         // Second start on the same folder: the reported change survives and the baseline is not loaded over it.
-        await using (var host = new EmbeddedHost(folder.Path))
+        await using (var host = new ReadinessWebHost(folder.Path))
         {
-            using var http = host.CreateHttpClient();
+            using var http = host.CreateNationalClient();
             var response = await http.GetAsync(new Uri("/api/v1/municipalities/131016", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal($"\"{versionAfterChange}\"", response.Headers.ETag?.Tag);
@@ -141,8 +142,8 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
     public async Task Read_endpoints_answer_with_problem_details_for_bad_codes_and_health_is_ready()
     {
         using var folder = new TempFolder();
-        await using var host = new EmbeddedHost(folder.Path, new Dictionary<string, string?> { ["Readiness:Seed"] = "Demo" });
-        using var http = host.CreateHttpClient();
+        await using var host = new ReadinessWebHost(folder.Path, new Dictionary<string, string?> { ["Readiness:Seed"] = "Demo" });
+        using var http = host.CreateNationalClient();
 
         var tokyo = await http.GetFromJsonAsync<JsonElement>("/api/v1/prefectures/13");
         Assert.Equal(62, tokyo.GetProperty("municipalities").GetInt32());

@@ -1,26 +1,31 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Readiness.Hosting;
+using Readiness.Web.Auth;
 
-namespace Readiness.BrowserTests;
+namespace Readiness.Testing;
 
-/// <summary>The product as a user runs it (web + co-hosted silo + SQLite) on a real Kestrel port, in a temp data folder.</summary>
-public sealed class DashboardHost : WebApplicationFactory<Program>
+/// <summary>
+/// The product's embedded default as a user runs it (web + co-hosted silo + SQLite) on a real Kestrel port, in a
+/// given data folder, with free silo and gateway ports (other test hosts run on the machine at the same time).
+/// </summary>
+public sealed class ReadinessWebHost : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
 
-    public DashboardHost(string dataPath, IReadOnlyDictionary<string, string?>? extra = null)
+    public ReadinessWebHost(string dataPath, IReadOnlyDictionary<string, string?>? extra = null)
     {
         settings = new Dictionary<string, string?>
         {
             ["Readiness:DataPath"] = dataPath,
-            ["Readiness:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Readiness:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Readiness:SiloPort"] = TestPorts.Free().ToString(CultureInfo.InvariantCulture),
+            ["Readiness:GatewayPort"] = TestPorts.Free().ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
@@ -30,6 +35,8 @@ public sealed class DashboardHost : WebApplicationFactory<Program>
 
         UseKestrel(0);
     }
+
+    public string DataPath => settings["Readiness:DataPath"]!;
 
     public Uri BaseAddress
     {
@@ -53,19 +60,27 @@ public sealed class DashboardHost : WebApplicationFactory<Program>
     public HttpClient CreateHttpClient(DecompressionMethods decompression = DecompressionMethods.None) =>
         new(new HttpClientHandler { AutomaticDecompression = decompression }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(90) };
 
+    /// <summary>A token signed with this host's own local key (the one the `token` command uses).</summary>
+    public string Token(Role role, string? tenant = null, string? subject = null)
+    {
+        StartServer();
+        var key = LocalSigningKey.Resolve(new ReadinessAuthOptions(), new ReadinessOptions { DataPath = DataPath });
+        return LocalTokens.Issue(new ReadinessAuthOptions(), key, subject ?? $"test-{Wire.Name(role)}-{tenant ?? "all"}", role, tenant, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>A client signed in as national staff, who read everything.</summary>
+    public HttpClient CreateNationalClient()
+    {
+        var client = CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(Role.National));
+        return client;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
         }
-    }
-
-    /// <summary>A free loopback port: other test hosts run on this machine at the same time.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

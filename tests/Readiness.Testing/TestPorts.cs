@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Readiness.Tests;
+namespace Readiness.Testing;
 
 /// <summary>Free loopback ports, so test hosts never collide with each other or with a running product.</summary>
 public static class TestPorts

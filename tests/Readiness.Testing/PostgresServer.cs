@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace Readiness.ClusterTests;
+namespace Readiness.Testing;
 
 /// <summary>
 /// A real PostgreSQL server for the tests: initdb into a temporary folder and pg_ctl on a free loopback port, as the
@@ -100,12 +99,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => TestPorts.Free();
 
     private static string FindBinaries()
     {
@@ -139,10 +133,4 @@ public sealed class PostgresServer : IAsyncLifetime
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await error} {await output}");
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "postgres";
 }
