@@ -14,6 +14,10 @@ public sealed record Figures
     public const int BusinessSlots = PhaseCount + 1; // phases plus not_applicable
     public const int SecurityStatusCount = 5;
 
+    // Shared zero arrays: every `new Figures { ... }` runs the initializers below before its own values replace them.
+    // Declared first: static initializers run in textual order, and Zero (below) already needs them.
+    private static readonly ImmutableArray<int>[] ZeroArrays = [.. Enumerable.Range(0, (20 * BusinessSlots) + 1).Select(n => ImmutableArray.Create(new int[n]))];
+
     [Id(0)] public int Municipalities { get; init; }
     [Id(1)] public int CompleteMunicipalities { get; init; }
     [Id(2)] public int StaleMunicipalities { get; init; }
@@ -114,7 +118,100 @@ public sealed record Figures
         && SecurityStatusCounts.SequenceEqual(other.SecurityStatusCounts)
         && MunicipalitiesWithOverdue == other.MunicipalitiesWithOverdue;
 
-    internal static ImmutableArray<int> Zeros(int n) => ImmutableArray.Create(new int[n]);
+    internal static ImmutableArray<int> Zeros(int n) => ZeroArrays[n];
+
+    /// <summary>Σ of many figures with one allocation per array, where repeated <c>+</c> allocates a new Figures each time.</summary>
+    public static Figures Sum(IEnumerable<Figures> figures)
+    {
+        var total = new Accumulator();
+        foreach (var f in figures)
+        {
+            total.Add(f);
+        }
+
+        return total.ToFigures();
+    }
+
+    /// <summary>A running total; <see cref="ToFigures"/> gives the same figures as adding them one by one with <c>+</c>.</summary>
+    public sealed class Accumulator
+    {
+        private readonly int[] designatedByReason = new int[ReasonSlots];
+        private readonly int[] phaseCounts = new int[PhaseCount];
+        private readonly int[] businessPhaseCounts = new int[20 * BusinessSlots];
+        private readonly int[] businessDesignated = new int[20];
+        private readonly int[] securityStatusCounts = new int[SecurityStatusCount];
+        private int municipalities, complete, stale, reported, withDesignation, applicable, migrated, notApplicable, designated;
+        private int designationIncomplete, overdue, pastTarget, beyondLimit, regression, securityApplicable, withOverdue;
+        private long progressUnits, securityScoreHalves;
+
+        public void Add(Figures f)
+        {
+            municipalities += f.Municipalities;
+            complete += f.CompleteMunicipalities;
+            stale += f.StaleMunicipalities;
+            reported += f.ReportedMunicipalities;
+            withDesignation += f.MunicipalitiesWithDesignation;
+            applicable += f.ApplicableSystems;
+            migrated += f.MigratedSystems;
+            progressUnits += f.ProgressUnits;
+            notApplicable += f.NotApplicableSystems;
+            designated += f.DesignatedSystems;
+            designationIncomplete += f.DesignationIncomplete;
+            overdue += f.OverdueSystems;
+            pastTarget += f.PastTargetSystems;
+            beyondLimit += f.BeyondLimitSystems;
+            regression += f.RegressionSystems;
+            securityApplicable += f.SecurityApplicableItems;
+            securityScoreHalves += f.SecurityScoreHalves;
+            withOverdue += f.MunicipalitiesWithOverdue;
+            AddInto(designatedByReason, f.DesignatedByReason);
+            AddInto(phaseCounts, f.PhaseCounts);
+            AddInto(businessPhaseCounts, f.BusinessPhaseCounts);
+            AddInto(businessDesignated, f.BusinessDesignated);
+            AddInto(securityStatusCounts, f.SecurityStatusCounts);
+        }
+
+        public Figures ToFigures() => new()
+        {
+            Municipalities = municipalities,
+            CompleteMunicipalities = complete,
+            StaleMunicipalities = stale,
+            ReportedMunicipalities = reported,
+            MunicipalitiesWithDesignation = withDesignation,
+            ApplicableSystems = applicable,
+            MigratedSystems = migrated,
+            ProgressUnits = progressUnits,
+            NotApplicableSystems = notApplicable,
+            DesignatedSystems = designated,
+            DesignatedByReason = [.. designatedByReason],
+            DesignationIncomplete = designationIncomplete,
+            OverdueSystems = overdue,
+            PastTargetSystems = pastTarget,
+            BeyondLimitSystems = beyondLimit,
+            RegressionSystems = regression,
+            PhaseCounts = [.. phaseCounts],
+            BusinessPhaseCounts = [.. businessPhaseCounts],
+            BusinessDesignated = [.. businessDesignated],
+            SecurityApplicableItems = securityApplicable,
+            SecurityScoreHalves = securityScoreHalves,
+            SecurityStatusCounts = [.. securityStatusCounts],
+            MunicipalitiesWithOverdue = withOverdue,
+        };
+
+        private static void AddInto(int[] total, ImmutableArray<int> values)
+        {
+            // Arrays only grow longer than the total by a corrupt input; the + operator would widen, here it is refused.
+            if (values.Length > total.Length)
+            {
+                throw new ArgumentException($"A figures array has {values.Length} slots where at most {total.Length} are expected.", nameof(values));
+            }
+
+            for (var i = 0; i < values.Length; i++)
+            {
+                total[i] += values[i];
+            }
+        }
+    }
 
     private static ImmutableArray<int> AddArrays(ImmutableArray<int> a, ImmutableArray<int> b)
     {

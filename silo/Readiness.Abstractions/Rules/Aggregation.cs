@@ -5,28 +5,19 @@ namespace Readiness.Rules;
 /// <summary>Aggregation as pure functions: the grains and the tests' from-scratch recomputation share them.</summary>
 public static class Aggregation
 {
-    public static Figures Sum(IEnumerable<Figures> figures)
-    {
-        var total = Figures.Zero;
-        foreach (var f in figures)
-        {
-            total += f;
-        }
-
-        return total;
-    }
+    public static Figures Sum(IEnumerable<Figures> figures) => Figures.Sum(figures);
 
     public static PrefectureSummary Prefecture(string prefectureCode, IEnumerable<MunicipalitySummary> municipalities, DateOnly asOf, DateTimeOffset computedAt)
     {
-        var total = Figures.Zero;
+        var total = new Figures.Accumulator();
         long versions = 0;
         foreach (var m in municipalities)
         {
-            total += m.Figures;
+            total.Add(m.Figures);
             versions += m.Version;
         }
 
-        return new PrefectureSummary { PrefectureCode = prefectureCode, Figures = total, VersionSum = versions, AsOf = asOf, ComputedAt = computedAt };
+        return new PrefectureSummary { PrefectureCode = prefectureCode, Figures = total.ToFigures(), VersionSum = versions, AsOf = asOf, ComputedAt = computedAt };
     }
 
     public static NationSummary Nation(IEnumerable<PrefectureSummary> prefectures, DateTimeOffset computedAt)

@@ -204,6 +204,23 @@ public sealed class SyntheticSeedTests
         Assert.True(f.DesignatedByReason[(int)DesignationReason.CustomBuilt] > f.DesignatedByReason[(int)DesignationReason.Mainframe]);
     }
 
+    [Fact]
+    public void The_one_pass_sum_equals_adding_figures_one_by_one()
+    {
+        var now = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+        var seed = new Readiness.Grains.SyntheticSeed(7, new FixedTime(now));
+        var figures = ReadinessCatalog.Instance.Municipalities.Take(400)
+            .Select(m => ReadinessRules.Summarize(seed.Create(m.Code, now), ReadinessRules.TodayInJapan(now))).ToList();
+
+        var folded = figures.Aggregate(Figures.Zero, (total, f) => total + f);
+        var summed = Aggregation.Sum(figures);
+
+        Assert.Equal(400, summed.Municipalities);
+        Assert.True(folded.SameAs(summed));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(folded), System.Text.Json.JsonSerializer.Serialize(summed));
+        Assert.True(Aggregation.Sum([]).SameAs(Figures.Zero));
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;

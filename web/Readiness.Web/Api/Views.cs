@@ -79,26 +79,44 @@ public static class Views
         new(ReadinessCatalog.DesignationSource.Id, ReadinessCatalog.DesignationSource.Publisher, ReadinessCatalog.DesignationSource.Title, ReadinessCatalog.DesignationSource.AsOf),
     ];
 
+    // Wire name and slot of each value, worked out once: views are built for every municipality on every refresh.
+    private static readonly (string Name, int Slot)[] PhaseSlots = [.. Enum.GetValues<MigrationPhase>().Select(v => (Wire.Name(v), (int)v))];
+    private static readonly (string Name, int Slot)[] ReasonSlots = [.. Enum.GetValues<DesignationReason>().Select(v => (Wire.Name(v), (int)v))];
+    private static readonly (string Name, int Slot)[] StatusSlots = [.. Enum.GetValues<SecurityStatus>().Select(v => (Wire.Name(v), (int)v))];
+
     public static FiguresView Figures(Figures f)
     {
         var catalog = ReadinessCatalog.Instance;
-        var reasons = Enum.GetValues<DesignationReason>().ToDictionary(r => Wire.Name(r), r => f.DesignatedByReason[(int)r]);
+        var reasons = Counts(ReasonSlots, f.DesignatedByReason.AsSpan(), extra: 1);
         reasons["unreported"] = f.DesignatedByReason[Readiness.Figures.ReasonSlots - 1];
-        var businesses = catalog.BusinessSystems.Select((b, i) =>
+        var businesses = new BusinessFiguresView[catalog.BusinessSystems.Count];
+        for (var i = 0; i < businesses.Length; i++)
         {
-            var slots = f.BusinessPhaseCounts.AsSpan().Slice(i * Readiness.Figures.BusinessSlots, Readiness.Figures.BusinessSlots).ToArray();
-            var phases = Enum.GetValues<MigrationPhase>().ToDictionary(p => Wire.Name(p), p => slots[(int)p]);
-            return new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, phases, slots[Readiness.Figures.PhaseCount],
+            var b = catalog.BusinessSystems[i];
+            var slots = f.BusinessPhaseCounts.AsSpan().Slice(i * Readiness.Figures.BusinessSlots, Readiness.Figures.BusinessSlots);
+            businesses[i] = new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, Counts(PhaseSlots, slots), slots[Readiness.Figures.PhaseCount],
                 slots[(int)MigrationPhase.InProduction] + slots[(int)MigrationPhase.LegacyDecommissioned], f.BusinessDesignated[i]);
-        }).ToList();
+        }
+
         return new FiguresView(
             f.Municipalities, f.CompleteMunicipalities, f.StaleMunicipalities, f.ReportedMunicipalities, f.MunicipalitiesWithDesignation, f.MunicipalitiesWithOverdue,
             f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, reasons, f.DesignationIncomplete,
             f.OverdueSystems, f.PastTargetSystems, f.BeyondLimitSystems, f.RegressionSystems,
-            Enum.GetValues<MigrationPhase>().ToDictionary(p => Wire.Name(p), p => f.PhaseCounts[(int)p]),
+            Counts(PhaseSlots, f.PhaseCounts.AsSpan()),
             f.SecurityScore, f.SecurityApplicableItems,
-            Enum.GetValues<SecurityStatus>().ToDictionary(s => Wire.Name(s), s => f.SecurityStatusCounts[(int)s]),
+            Counts(StatusSlots, f.SecurityStatusCounts.AsSpan()),
             businesses);
+    }
+
+    private static Dictionary<string, int> Counts((string Name, int Slot)[] slots, ReadOnlySpan<int> counts, int extra = 0)
+    {
+        var result = new Dictionary<string, int>(slots.Length + extra, StringComparer.Ordinal);
+        foreach (var (name, slot) in slots)
+        {
+            result[name] = counts[slot];
+        }
+
+        return result;
     }
 
     public static PrefectureSummaryView PrefectureSummary(PrefectureSummary s)
@@ -117,8 +135,11 @@ public static class Views
         return new(m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, s.Version, s.LastReportedAt, Wire.Name(s.Origin), Figures(s.Figures));
     }
 
-    public static PrefectureView Prefecture(PrefectureDetail d) =>
-        new(PrefectureSummary(d.Summary), d.Municipalities.Length, d.Municipalities.Select(MunicipalitySummary).ToList());
+    public static PrefectureView Prefecture(PrefectureDetail d) => Prefecture(d, MunicipalitySummary);
+
+    /// <summary>The prefecture with each municipality's view made by <paramref name="municipality"/> (which may reuse views it made before).</summary>
+    public static PrefectureView Prefecture(PrefectureDetail d, Func<MunicipalitySummary, MunicipalitySummaryView> municipality) =>
+        new(PrefectureSummary(d.Summary), d.Municipalities.Length, d.Municipalities.Select(municipality).ToList());
 
     public static MunicipalityView Municipality(MunicipalityRecord r, ImmutableArray<ChangeEntry> recent, DateOnly today)
     {
@@ -138,10 +159,11 @@ public static class Views
             var i = catalog.SecurityItems[catalog.SecurityIndex[s.ItemId]];
             return new SecurityItemView(s.ItemId, i.Chapter, i.ChapterJa, i.TitleJa, i.TitleEn, i.Party, i.Reference, i.Basis, Wire.Name(s.Status), s.Evidence, s.LastReviewed, s.ReportedAt);
         }).ToList();
-        var chapters = security.GroupBy(s => (s.Chapter, s.ChapterJa)).OrderBy(g => g.Key.Chapter).Select(g =>
+        var chapters = r.Security.GroupBy(s => catalog.SecurityItems[catalog.SecurityIndex[s.ItemId]].Chapter).OrderBy(g => g.Key).Select(g =>
         {
-            var items = r.Security.Where(s => g.Any(x => x.ItemId == s.ItemId)).ToList();
-            return new ChapterScoreView(g.Key.Chapter, g.Key.ChapterJa, ReadinessRules.SecurityScore(items), items.Count(s => s.Status != SecurityStatus.NotApplicable));
+            var items = g.ToList();
+            var chapterJa = catalog.SecurityItems[catalog.SecurityIndex[items[0].ItemId]].ChapterJa;
+            return new ChapterScoreView(g.Key, chapterJa, ReadinessRules.SecurityScore(items), items.Count(s => s.Status != SecurityStatus.NotApplicable));
         }).ToList();
         return new MunicipalityView(
             m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name,

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,11 @@ public sealed class DashboardCache(
     private DateTimeOffset lastFullRefresh = DateTimeOffset.MinValue;
     private DateTimeOffset lastHeartbeat = DateTimeOffset.MinValue;
     private DateTimeOffset lastFailureLogged = DateTimeOffset.MinValue;
+
+    // The view and map row last made for each municipality. A summary's figures are fixed by its version and the day
+    // they were computed for, so an unchanged municipality keeps its view: under a reporting rush every prefecture
+    // changes on every poll, and re-making all 1,741 views each time was most of this node's allocations.
+    private readonly ConcurrentDictionary<string, RenderedMunicipality> rendered = new(StringComparer.Ordinal);
 
     public DashboardSnapshot? Current => current;
 
@@ -159,7 +165,7 @@ public sealed class DashboardCache(
                 continue;
             }
 
-            var fresh = new PrefectureSnapshot(Views.Prefecture(detail), detail.Summary.VersionSum, detail.Summary.AsOf);
+            var fresh = new PrefectureSnapshot(Views.Prefecture(detail, Render), detail.Summary.VersionSum, detail.Summary.AsOf, RowOf);
             var heldRows = held?.Rows.ToDictionary(r => r.Code, StringComparer.Ordinal);
             var rowChanges = fresh.Rows.Where(r => heldRows is null || !heldRows.TryGetValue(r.Code, out var old) || old != r).ToList();
             if (held is not null && rowChanges.Count == 0 && held.VersionSum == fresh.VersionSum && held.AsOf == fresh.AsOf)
@@ -206,6 +212,23 @@ public sealed class DashboardCache(
         logger.LogDebug("Dashboard snapshot {Generation}: nation {Version}, {Prefectures} prefectures and {Municipalities} municipalities changed in {Elapsed} ms",
             snapshot.Generation, nation.VersionSum, updatedPrefectures.Count, changes.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    private MunicipalitySummaryView Render(MunicipalitySummary summary)
+    {
+        if (rendered.TryGetValue(summary.Code, out var held) && held.Version == summary.Version && held.AsOf == summary.AsOf)
+        {
+            return held.View;
+        }
+
+        var view = Views.MunicipalitySummary(summary);
+        rendered[summary.Code] = new RenderedMunicipality(summary.Version, summary.AsOf, view, MunicipalityFigures.From(view));
+        return view;
+    }
+
+    private MunicipalityFigures RowOf(MunicipalitySummaryView view) =>
+        rendered.TryGetValue(view.Code, out var held) && ReferenceEquals(held.View, view) ? held.Row : MunicipalityFigures.From(view);
+
+    private sealed record RenderedMunicipality(long Version, DateOnly AsOf, MunicipalitySummaryView View, MunicipalityFigures Row);
 
     private static bool IsNewer(DashboardSnapshot snapshot, string code, long versionSum, DateOnly asOf) =>
         !snapshot.Prefectures.TryGetValue(code, out var held) || versionSum > held.VersionSum || asOf > held.AsOf;

@@ -45,12 +45,12 @@ public sealed record MunicipalityFigures(
 /// <summary>One prefecture as the cache holds it: the API's view plus the compact rows of its municipalities.</summary>
 public sealed class PrefectureSnapshot
 {
-    public PrefectureSnapshot(PrefectureView view, long versionSum, DateOnly asOf)
+    public PrefectureSnapshot(PrefectureView view, long versionSum, DateOnly asOf, Func<MunicipalitySummaryView, MunicipalityFigures>? row = null)
     {
         View = view;
         VersionSum = versionSum;
         AsOf = asOf;
-        Rows = view.Items.Select(MunicipalityFigures.From).ToList();
+        Rows = view.Items.Select(row ?? MunicipalityFigures.From).ToList();
         eventBytes = new Lazy<byte[]>(() => LiveMessages.PrefectureEvent(this));
     }
 
