@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Data.Common;
 using System.Globalization;
+using System.Threading.Channels;
 using Readiness.Grains;
 
 namespace Readiness.Hosting;
@@ -9,54 +10,144 @@ namespace Readiness.Hosting;
 /// The audit trail in the readiness_audit table (Sql/sqlite/002-audit.sql, deploy/sql/postgresql/020-audit.sql),
 /// with SQL that both SQLite and PostgreSQL accept.
 /// </summary>
-public sealed class SqlAuditLog(IStorageConnection storage, SqliteWriteGate? writeGate = null) : IAuditLog
+/// <remarks>
+/// Writes are committed in groups: every record waiting when the single writer loop is free goes into one transaction,
+/// and each caller is answered only after that transaction has committed, so nothing is acknowledged before it is
+/// durable. Under a reporting rush this turns hundreds of small commits (each an fsync, and on SQLite each a turn at
+/// the one write lock) into a few large ones; a lone write still commits at once.
+/// </remarks>
+public sealed class SqlAuditLog : IAuditLog, IDisposable
 {
     private const string Columns = "municipality_code, version, target, at_utc, actor_subject, actor_role, actor_tenant, request_id, before_value, after_value, client_address";
 
+    /// <summary>At most this many audit rows go into one transaction (a full report has 67).</summary>
+    internal const int MaxRowsPerCommit = 2_000;
+
+    private readonly IStorageConnection storage;
+    private readonly SqliteWriteGate? writeGate;
+    private readonly Channel<PendingRecord> pending = Channel.CreateUnbounded<PendingRecord>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lazy<Task> writer;
+
+    public SqlAuditLog(IStorageConnection storage, SqliteWriteGate? writeGate = null)
+    {
+        this.storage = storage;
+        this.writeGate = writeGate;
+        writer = new Lazy<Task>(() => Task.Run(WriteLoopAsync));
+    }
+
     private bool IsSqlite => storage.Invariant == SiloHosting.SqliteInvariant;
 
-    public Task RecordAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken = default) =>
-        IsSqlite && writeGate is not null
-            ? writeGate.RunAsync(() => WriteAsync(municipalityCode, version, entries, cancellationToken), cancellationToken)
-            : WriteAsync(municipalityCode, version, entries, cancellationToken);
-
-    private async Task WriteAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken)
+    public Task RecordAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken = default)
     {
-        await using var connection = await storage.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        // Only rows of a write that never completed can sit at or above the new version: replace them.
-        await using (var orphans = Command(connection, transaction, "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version"))
-        {
-            Add(orphans, "@code", municipalityCode);
-            Add(orphans, "@version", version);
-            await orphans.ExecuteNonQueryAsync(cancellationToken);
-        }
-
         foreach (var e in entries)
         {
             if (e.MunicipalityCode != municipalityCode || e.Version != version)
             {
                 throw new ArgumentException($"Entry {e.MunicipalityCode}/{e.Version}/{e.Target} does not belong to {municipalityCode} version {version}.", nameof(entries));
             }
-
-            await using var insert = Command(connection, transaction,
-                $"INSERT INTO readiness_audit ({Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client)");
-            Add(insert, "@code", e.MunicipalityCode);
-            Add(insert, "@version", e.Version);
-            Add(insert, "@target", e.Target);
-            Add(insert, "@at", IsSqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime());
-            Add(insert, "@subject", e.Actor.Subject);
-            Add(insert, "@role", Wire.Name(e.Actor.Role));
-            Add(insert, "@tenant", e.Actor.Tenant);
-            Add(insert, "@requestId", e.RequestId);
-            Add(insert, "@before", e.Before);
-            Add(insert, "@after", e.After);
-            Add(insert, "@client", e.ClientAddress);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        var record = new PendingRecord(municipalityCode, version, entries);
+        if (!pending.Writer.TryWrite(record))
+        {
+            throw new ObjectDisposedException(nameof(SqlAuditLog), "The audit log is shutting down; the change was not recorded.");
+        }
+
+        _ = writer.Value;
+        return record.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Stops taking records; those already queued are still written.</summary>
+    public void Dispose() => pending.Writer.TryComplete();
+
+    private async Task WriteLoopAsync()
+    {
+        var group = new List<PendingRecord>();
+        while (await pending.Reader.WaitToReadAsync())
+        {
+            var rows = 0;
+            while (rows < MaxRowsPerCommit && pending.Reader.TryRead(out var record))
+            {
+                group.Add(record);
+                rows += record.Entries.Length;
+            }
+
+            await CommitAsync(group);
+            group.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingRecord> group)
+    {
+        try
+        {
+            await WriteGatedAsync(group);
+            group.ForEach(r => r.Committed.TrySetResult());
+        }
+        catch (Exception) when (group.Count > 1)
+        {
+            // One record must not fail the others: write each on its own, and each caller learns its own outcome.
+            foreach (var record in group)
+            {
+                try
+                {
+                    await WriteGatedAsync([record]);
+                    record.Committed.TrySetResult();
+                }
+                catch (Exception ex)
+                {
+                    record.Committed.TrySetException(ex);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            group[0].Committed.TrySetException(ex);
+        }
+    }
+
+    private Task WriteGatedAsync(IReadOnlyList<PendingRecord> group) =>
+        IsSqlite && writeGate is not null ? writeGate.RunAsync(() => WriteAsync(group)) : WriteAsync(group);
+
+    private async Task WriteAsync(IReadOnlyList<PendingRecord> group)
+    {
+        await using var connection = await storage.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+
+        // Only rows of a write that never completed can sit at or above the new version: replace them.
+        await using var orphans = Command(connection, transaction, "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version");
+        var orphanCode = Add(orphans, "@code", null);
+        var orphanVersion = Add(orphans, "@version", null);
+
+        // One command, its statement prepared once and bound again for every row.
+        await using var insert = Command(connection, transaction,
+            $"INSERT INTO readiness_audit ({Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client)");
+        var p = new[] { "@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client" }
+            .Select(name => Add(insert, name, null)).ToArray();
+
+        foreach (var record in group)
+        {
+            orphanCode.Value = record.MunicipalityCode;
+            orphanVersion.Value = record.Version;
+            await orphans.ExecuteNonQueryAsync();
+            foreach (var e in record.Entries)
+            {
+                p[0].Value = e.MunicipalityCode;
+                p[1].Value = e.Version;
+                p[2].Value = e.Target;
+                p[3].Value = IsSqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime();
+                p[4].Value = e.Actor.Subject;
+                p[5].Value = Wire.Name(e.Actor.Role);
+                p[6].Value = (object?)e.Actor.Tenant ?? DBNull.Value;
+                p[7].Value = e.RequestId;
+                p[8].Value = (object?)e.Before ?? DBNull.Value;
+                p[9].Value = (object?)e.After ?? DBNull.Value;
+                p[10].Value = (object?)e.ClientAddress ?? DBNull.Value;
+                await insert.ExecuteNonQueryAsync();
+            }
+        }
+
+        await transaction.CommitAsync();
     }
 
     public async Task<AuditPage> ReadAsync(string municipalityCode, long upToVersion, AuditCursor? after, int limit, CancellationToken cancellationToken = default)
@@ -144,11 +235,17 @@ public sealed class SqlAuditLog(IStorageConnection storage, SqliteWriteGate? wri
         return command;
     }
 
-    private static void Add(DbCommand command, string name, object? value)
+    private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    private sealed record PendingRecord(string MunicipalityCode, long Version, ImmutableArray<ChangeEntry> Entries)
+    {
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -52,6 +52,58 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Concurrent_records_commit_in_groups_and_a_bad_record_fails_alone()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("audit_groups");
+        await Apply(connectionString);
+        var audit = new SqlAuditLog(StorageConnection.For(new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString }));
+        var at = DateTimeOffset.UtcNow;
+        var codes = Enumerable.Range(0, 300).Select(i => $"9{i:D5}").ToList();
+
+        Task Write(string code, long version) => audit.RecordAsync(code, version,
+        [
+            Entry(code, version, at, new Actor("staff", Role.Municipality, code), $"r{version}-{code}", "system:koseki", "phase=testing", "phase=in_production"),
+            Entry(code, version, at, new Actor("staff", Role.Municipality, code), $"r{version}-{code}", "security:SEC-1-01", null, "status=implemented"),
+        ]);
+
+        await Task.WhenAll(codes.Select(code => Write(code, 1)));
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var (rows, municipalities, transactions) = await Counts(connection);
+        Assert.Equal(600, rows);
+        Assert.Equal(300, municipalities);
+        Assert.True(transactions < 100, $"300 concurrent records took {transactions} transactions; they should share a few");
+
+        // The same target twice in one version breaks the primary key: in a group, this caller fails and nobody else does.
+        const string bad = "999999";
+        var second = codes.Take(50).Select(code => Write(code, 2)).ToList();
+        var badWrite = audit.RecordAsync(bad, 1,
+        [
+            Entry(bad, 1, at, new Actor("staff", Role.Municipality, bad), "r-bad", "system:koseki", null, "a"),
+            Entry(bad, 1, at, new Actor("staff", Role.Municipality, bad), "r-bad", "system:koseki", null, "b"),
+        ]);
+        second.AddRange(codes.Skip(50).Take(50).Select(code => Write(code, 2)));
+        await Task.WhenAll(second);
+        await Assert.ThrowsAsync<PostgresException>(() => badWrite);
+
+        Assert.Equal(800, (await Counts(connection)).Rows);
+        foreach (var code in codes.Take(100))
+        {
+            Assert.Equal(2, (await audit.FindRequestAsync(code, "r2-" + code, 2)).Length);
+        }
+
+        Assert.Empty(await audit.FindRequestAsync(bad, "r-bad", 1));
+    }
+
+    private static async Task<(long Rows, long Municipalities, long Transactions)> Counts(NpgsqlConnection connection)
+    {
+        await using var count = new NpgsqlCommand("SELECT count(*), count(DISTINCT municipality_code), count(DISTINCT xmin::text) FROM readiness_audit", connection);
+        await using var reader = await count.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
     private static async Task Apply(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
