@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Web.Auth;
 
 namespace Readiness.Web.Api;
@@ -33,7 +34,7 @@ public static class AuditApi
     public static AuditEntryView View(ChangeEntry e) =>
         new(e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, e.Before, e.After, e.RequestId, e.ClientAddress);
 
-    private static async Task<IResult> GetHistory(string code, string? limit, string? cursor, IGrainFactory grains, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<IResult> GetHistory(string code, string? limit, string? cursor, IGrainFactory grains, GrainCalls calls, IAuditLog audit, CancellationToken cancellationToken)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
@@ -53,19 +54,19 @@ public static class AuditApi
         }
 
         // Only versions the municipality has stored are history; anything above belongs to a write that never completed.
-        var record = await grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
+        var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, cancellationToken);
         var page = await audit.ReadAsync(code, record.Version, after, take, cancellationToken);
         return TypedResults.Ok(new HistoryView(code, record.Version, page.Total, take, page.Entries.Select(View).ToList(), page.Next is null ? null : EncodeCursor(page.Next)));
     }
 
-    private static async Task<IResult> GetHistoryCsv(string code, HttpContext http, IGrainFactory grains, IAuditLog audit)
+    private static async Task<IResult> GetHistoryCsv(string code, HttpContext http, IGrainFactory grains, GrainCalls calls, IAuditLog audit)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
             return problem;
         }
 
-        var record = await grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
+        var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
         return await CsvOutput.Respond(http, $"history-{code}.csv", async csv =>
         {
             await csv.Row("municipality_code", "version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 
@@ -22,7 +23,7 @@ public static class ExportApi
         return app;
     }
 
-    private static async Task<IResult> Export(HttpContext http, IGrainFactory grains, TimeProvider time, ReportingService reporting)
+    private static async Task<IResult> Export(HttpContext http, IGrainFactory grains, GrainCalls calls, TimeProvider time, ReportingService reporting)
     {
         var catalog = ReadinessCatalog.Instance;
         var prefecture = http.Request.Query["prefecture"];
@@ -44,7 +45,7 @@ public static class ExportApi
                 "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin");
             foreach (var batch in municipalities.Chunk(64))
             {
-                var records = await Task.WhenAll(batch.Select(m => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync()));
+                var records = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, http.RequestAborted)));
                 foreach (var (m, r) in batch.Zip(records))
                 {
                     var pref = catalog.PrefecturesByCode[m.PrefectureCode];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 
@@ -51,7 +52,7 @@ public static class WriteApi
         return app;
     }
 
-    private static async Task<IResult> PutSystem(string code, string businessId, HttpContext http, ReportingService reporting, IGrainFactory grains, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> PutSystem(string code, string businessId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
         var (context, problem) = ReadHeaders(http, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
@@ -59,7 +60,7 @@ public static class WriteApi
             var (body, bodyProblem) = await JsonBody.ReadAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
             if (bodyProblem is null)
             {
-                return await ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body!, context!), http, grains, time, reportShape: false);
+                return await ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body!, context!), http, grains, calls, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -68,7 +69,7 @@ public static class WriteApi
         return Refused(http, reporting, securityLog, problem);
     }
 
-    private static async Task<IResult> PutSecurity(string code, string itemId, HttpContext http, ReportingService reporting, IGrainFactory grains, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> PutSecurity(string code, string itemId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
         var (context, problem) = ReadHeaders(http, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
@@ -76,7 +77,7 @@ public static class WriteApi
             var (body, bodyProblem) = await JsonBody.ReadAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
             if (bodyProblem is null)
             {
-                return await ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body!, context!), http, grains, time, reportShape: false);
+                return await ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body!, context!), http, grains, calls, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -85,7 +86,7 @@ public static class WriteApi
         return Refused(http, reporting, securityLog, problem);
     }
 
-    private static async Task<IResult> PostReport(string code, HttpContext http, ReportingService reporting, IGrainFactory grains, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> PostReport(string code, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
         var (context, problem) = ReadHeaders(http, requireIfMatch: false, requireIdempotencyKey: true, code);
         if (problem is null)
@@ -93,7 +94,7 @@ public static class WriteApi
             var (body, bodyProblem) = await JsonBody.ReadAsync<MunicipalityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
             if (bodyProblem is null)
             {
-                return await ToHttp(await reporting.ReportAsync(http.User, code, body!, context!), http, grains, time, reportShape: true);
+                return await ToHttp(await reporting.ReportAsync(http.User, code, body!, context!), http, grains, calls, time, reportShape: true);
             }
 
             problem = bodyProblem;
@@ -160,7 +161,7 @@ public static class WriteApi
         return (new ReportContext(expected, key, http.Connection.RemoteIpAddress?.ToString()), null);
     }
 
-    private static async Task<IResult> ToHttp(ReportResult result, HttpContext http, IGrainFactory grains, TimeProvider time, bool reportShape)
+    private static async Task<IResult> ToHttp(ReportResult result, HttpContext http, IGrainFactory grains, GrainCalls calls, TimeProvider time, bool reportShape)
     {
         if (!string.IsNullOrEmpty(result.RequestId))
         {
@@ -193,7 +194,7 @@ public static class WriteApi
         }
 
         var record = result.Record!;
-        var recent = await grains.GetGrain<IMunicipalityGrain>(record.Code).GetRecentChangesAsync();
+        var recent = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(record.Code).GetRecentChangesAsync(), idempotent: true, http.RequestAborted);
         var view = Views.Municipality(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow()));
         http.Response.Headers.ETag = ETag(record.Version);
         if (result.Status == ReportStatus.Replayed)

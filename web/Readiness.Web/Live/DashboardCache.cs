@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Web.Api;
 
 namespace Readiness.Web.Live;
@@ -22,6 +23,12 @@ public sealed class DashboardCacheOptions
 
     /// <summary>How long the overview's trend (daily snapshots, which change once a day) is kept before it is read again.</summary>
     public TimeSpan TrendRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long one poll waits for a grain. Aggregate grains answer from memory in milliseconds; a call that takes longer
+    /// is stuck on a silo that died, and waiting for it would freeze every viewer's live updates.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -32,6 +39,7 @@ public sealed class DashboardCacheOptions
 /// </summary>
 public sealed class DashboardCache(
     IGrainFactory grains,
+    GrainCalls calls,
     LiveHub hub,
     Components.Map.MapAssets maps,
     TimeProvider time,
@@ -88,12 +96,8 @@ public sealed class DashboardCache(
             }
             catch (Exception ex)
             {
-                // The silo may still be starting, or a call timed out: try again on the next tick, log at most every 30 s.
-                if (time.GetUtcNow() - lastFailureLogged > TimeSpan.FromSeconds(30))
-                {
-                    lastFailureLogged = time.GetUtcNow();
-                    logger.LogWarning(ex, "Dashboard cache refresh failed; retrying");
-                }
+                // The silo may still be starting, or a call timed out: try again on the next tick.
+                LogFailure(ex, "refresh failed; retrying on the next poll");
             }
 
             if (time.GetUtcNow() - lastHeartbeat >= options.Value.HeartbeatInterval)
@@ -109,7 +113,7 @@ public sealed class DashboardCache(
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var nation = await grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+        var nation = await Once(() => grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync(), cancellationToken);
         var before = current;
         var now = time.GetUtcNow();
         var full = before is null || now - lastFullRefresh >= options.Value.FullRefreshInterval;
@@ -134,7 +138,7 @@ public sealed class DashboardCache(
         {
             // Prefectures with open pages are asked directly: they can run ahead of the nation by the debounce interval.
             var watched = hub.WatchedPrefectures().Where(c => !changed.Contains(c) && ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(c)).ToList();
-            var summaries = await Task.WhenAll(watched.Select(c => grains.GetGrain<IPrefectureGrain>(c).GetSummaryAsync()));
+            var summaries = await Task.WhenAll(watched.Select(c => Once(() => grains.GetGrain<IPrefectureGrain>(c).GetSummaryAsync(), cancellationToken)));
             foreach (var s in summaries)
             {
                 if (IsNewer(before!, s.PrefectureCode, s.VersionSum, s.AsOf))
@@ -144,7 +148,21 @@ public sealed class DashboardCache(
             }
         }
 
-        var details = await Task.WhenAll(changed.Select(c => grains.GetGrain<IPrefectureGrain>(c).GetAsync()));
+        // A prefecture that does not answer keeps its last picture and is asked again on the next poll (its version still
+        // differs); only the very first picture must be whole.
+        var fetched = await Task.WhenAll(changed.Select(async c =>
+        {
+            try
+            {
+                return await Once(() => grains.GetGrain<IPrefectureGrain>(c).GetAsync(), cancellationToken);
+            }
+            catch (Exception ex) when (before is not null && ex is not OperationCanceledException)
+            {
+                LogFailure(ex, $"prefecture {c} did not answer; it keeps its last picture until the next poll");
+                return null;
+            }
+        }));
+        var details = fetched.OfType<PrefectureDetail>().ToArray();
         var nationChanged = before is null || before.Nation.Version != nation.VersionSum || before.Nation.ComputedAt != nation.ComputedAt;
         if (!nationChanged && details.Length == 0)
         {
@@ -211,6 +229,21 @@ public sealed class DashboardCache(
 
         logger.LogDebug("Dashboard snapshot {Generation}: nation {Version}, {Prefectures} prefectures and {Municipalities} municipalities changed in {Elapsed} ms",
             snapshot.Generation, nation.VersionSum, updatedPrefectures.Count, changes.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    // One attempt within the per-attempt timeout, no retries: a call stuck on a dead silo must not hold live updates for
+    // Orleans' 30 s response timeout, and the next tick asks again anyway.
+    private Task<T> Once<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        calls.Run(() => call().WaitAsync(options.Value.CallTimeout, cancellationToken), idempotent: false, cancellationToken);
+
+    private void LogFailure(Exception ex, string what)
+    {
+        // At most one warning every 30 s: during a failover this fires on every poll.
+        if (time.GetUtcNow() - lastFailureLogged > TimeSpan.FromSeconds(30))
+        {
+            lastFailureLogged = time.GetUtcNow();
+            logger.LogWarning(ex, "Dashboard cache: {What}", what);
+        }
     }
 
     private MunicipalitySummaryView Render(MunicipalitySummary summary)
