@@ -64,32 +64,7 @@ public sealed record Figures
     /// <summary>Security score over applicable items, 0..1; null when nothing applies.</summary>
     public double? SecurityScore => SecurityApplicableItems == 0 ? null : SecurityScoreHalves / (2.0 * SecurityApplicableItems);
 
-    public static Figures operator +(Figures a, Figures b) => new()
-    {
-        Municipalities = a.Municipalities + b.Municipalities,
-        CompleteMunicipalities = a.CompleteMunicipalities + b.CompleteMunicipalities,
-        StaleMunicipalities = a.StaleMunicipalities + b.StaleMunicipalities,
-        ReportedMunicipalities = a.ReportedMunicipalities + b.ReportedMunicipalities,
-        MunicipalitiesWithDesignation = a.MunicipalitiesWithDesignation + b.MunicipalitiesWithDesignation,
-        ApplicableSystems = a.ApplicableSystems + b.ApplicableSystems,
-        MigratedSystems = a.MigratedSystems + b.MigratedSystems,
-        ProgressUnits = a.ProgressUnits + b.ProgressUnits,
-        NotApplicableSystems = a.NotApplicableSystems + b.NotApplicableSystems,
-        DesignatedSystems = a.DesignatedSystems + b.DesignatedSystems,
-        DesignatedByReason = AddArrays(a.DesignatedByReason, b.DesignatedByReason),
-        DesignationIncomplete = a.DesignationIncomplete + b.DesignationIncomplete,
-        OverdueSystems = a.OverdueSystems + b.OverdueSystems,
-        PastTargetSystems = a.PastTargetSystems + b.PastTargetSystems,
-        BeyondLimitSystems = a.BeyondLimitSystems + b.BeyondLimitSystems,
-        RegressionSystems = a.RegressionSystems + b.RegressionSystems,
-        PhaseCounts = AddArrays(a.PhaseCounts, b.PhaseCounts),
-        BusinessPhaseCounts = AddArrays(a.BusinessPhaseCounts, b.BusinessPhaseCounts),
-        BusinessDesignated = AddArrays(a.BusinessDesignated, b.BusinessDesignated),
-        SecurityApplicableItems = a.SecurityApplicableItems + b.SecurityApplicableItems,
-        SecurityScoreHalves = a.SecurityScoreHalves + b.SecurityScoreHalves,
-        SecurityStatusCounts = AddArrays(a.SecurityStatusCounts, b.SecurityStatusCounts),
-        MunicipalitiesWithOverdue = a.MunicipalitiesWithOverdue + b.MunicipalitiesWithOverdue,
-    };
+    public static Figures operator +(Figures a, Figures b) => Sum([a, b]);
 
     public static Figures Add(Figures a, Figures b) => a + b;
 
@@ -132,7 +107,7 @@ public sealed record Figures
         return total.ToFigures();
     }
 
-    /// <summary>A running total; <see cref="ToFigures"/> gives the same figures as adding them one by one with <c>+</c>.</summary>
+    /// <summary>A running total of figures: the one definition of how figures add up (<c>+</c> uses it too).</summary>
     public sealed class Accumulator
     {
         private readonly int[] designatedByReason = new int[ReasonSlots];
@@ -200,7 +175,7 @@ public sealed record Figures
 
         private static void AddInto(int[] total, ImmutableArray<int> values)
         {
-            // Arrays only grow longer than the total by a corrupt input; the + operator would widen, here it is refused.
+            // Every array has a fixed number of slots; a longer one can only come from corrupt input.
             if (values.Length > total.Length)
             {
                 throw new ArgumentException($"A figures array has {values.Length} slots where at most {total.Length} are expected.", nameof(values));
@@ -211,22 +186,6 @@ public sealed record Figures
                 total[i] += values[i];
             }
         }
-    }
-
-    private static ImmutableArray<int> AddArrays(ImmutableArray<int> a, ImmutableArray<int> b)
-    {
-        var result = new int[Math.Max(a.Length, b.Length)];
-        for (var i = 0; i < a.Length; i++)
-        {
-            result[i] += a[i];
-        }
-
-        for (var i = 0; i < b.Length; i++)
-        {
-            result[i] += b[i];
-        }
-
-        return ImmutableArray.Create(result);
     }
 }
 
