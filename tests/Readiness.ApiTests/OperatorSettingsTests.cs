@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -11,6 +12,7 @@ public sealed class OperatorSettingsHost : ApiHost
         var settings = base.Settings();
         settings["Readiness:Auth:AnonymousSummaries"] = "true";
         settings["Readiness:RateLimits:WritesPerMinute"] = "3";
+        settings["Readiness:Proxy:KnownProxies"] = "127.0.0.1, ::1"; // the tests' own connections come from loopback
         return settings;
     }
 }
@@ -62,5 +64,23 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
         // Another municipality has its own budget.
         using var chuo = host.Municipality(ApiHost.Chuo);
         await host.PutSystem(chuo, ApiHost.Chuo, "koseki", """{"phase":"in_production","reason":"rate test"}""");
+    }
+
+    [Fact]
+    public async Task Behind_a_known_proxy_the_audit_records_the_forwarded_client_address()
+    {
+        const string code = "131032"; // 東京都港区
+        using var minato = host.Municipality(code, "minato-staff");
+        var (_, version) = await host.GetMunicipality(code);
+        using var request = ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/koseki", """{"phase":"in_production","reason":"proxy test"}""", version);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.7");
+        using var response = await minato.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        using var national = host.National();
+        var history = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{code}/history")).RootElement;
+        var newest = history.GetProperty("items")[0];
+        Assert.Equal("minato-staff", newest.GetProperty("subject").GetString());
+        Assert.Equal("203.0.113.7", newest.GetProperty("clientAddress").GetString());
     }
 }

@@ -12,12 +12,14 @@ if (LocalTokenCommand.IsInvoked(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddReadinessProxyHeaders();
 builder.AddReadinessOrleans();
 builder.Services.AddReadinessApi();
 builder.AddReadinessAuth();
 builder.AddReadinessDashboard();
 
 var app = builder.Build();
+app.UseReadinessProxyHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReadinessApi();
