@@ -36,6 +36,7 @@ public sealed class RunOptions
           --start-rate N --max-rate N    capacity: first and last write rate (default 250, 12000)
           --step-seconds S               capacity: seconds per step (default 10)
           --objective-p99 MS             capacity: the latency objective (default 50)
+          --refine N                     capacity: steps between the last rate within the objective and the first beyond it (default 2)
           --results DIR                  where to write the report (default loadtests/results/<scenario>-<time>)
           --no-build                     self-host from the existing build
           --configuration C              build configuration of the self-hosted server (default Release)
@@ -77,6 +78,9 @@ public sealed class RunOptions
     public double StepSeconds { get; init; } = 10;
 
     public double ObjectiveP99Ms { get; init; } = 50;
+
+    /// <summary>capacity: extra steps between the last rate within the objective and the first beyond it.</summary>
+    public int Refinements { get; init; } = 2;
 
     public string? Results { get; init; }
 
@@ -122,7 +126,7 @@ public sealed class RunOptions
         }
 
         string[] known = ["target", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency",
-            "streams", "read-rate", "start-rate", "max-rate", "step-seconds", "objective-p99", "results", "configuration"];
+            "streams", "read-rate", "start-rate", "max-rate", "step-seconds", "objective-p99", "refine", "results", "configuration"];
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
             return (null, $"Unknown option --{unknown}.");
@@ -170,6 +174,7 @@ public sealed class RunOptions
                 MaxRate = Double(values, "max-rate") ?? 12000,
                 StepSeconds = Double(values, "step-seconds") ?? 10,
                 ObjectiveP99Ms = Double(values, "objective-p99") ?? 50,
+                Refinements = Math.Clamp(Int(values, "refine", 2), 0, 10),
                 Results = values.GetValueOrDefault("results"),
                 NoBuild = flags.Contains("no-build"),
                 Configuration = values.GetValueOrDefault("configuration") ?? "Release",

@@ -205,10 +205,10 @@ public static class Scenarios
 
         // Warm-up (JIT, connection pools, grain activations), left out of the steps.
         await OpenLoop.RunAsync(o.StartRate, TimeSpan.FromSeconds(5), o.MaxInflight, ct => SingleAsync(run, picker, ct, "PUT single change (warm-up)"), cancellationToken);
-        for (var rate = o.StartRate; rate <= o.MaxRate; rate = Math.Round(rate * 1.5))
+        async Task<(bool WithinObjective, bool KeptUp)> StepAsync(double rate, string label)
         {
-            var name = $"PUT single change @ {rate:F0}/s";
-            Console.WriteLine($"Step: {rate:F0} changes/s for {o.StepSeconds:F0} s");
+            var name = $"PUT single change @ {rate:F0}/s{label}";
+            Console.WriteLine($"Step: {rate:F0} changes/s for {o.StepSeconds:F0} s{label}");
             var (offered, sent, saturated) = await OpenLoop.RunAsync(rate, TimeSpan.FromSeconds(o.StepSeconds), o.MaxInflight,
                 ct => SingleAsync(run, picker, ct, name), cancellationToken);
             var op = run.Recorder[name];
@@ -218,21 +218,54 @@ public static class Scenarios
             var p99 = op.Percentile(99);
             var withinObjective = p99 <= o.ObjectiveP99Ms && errorRate <= 0.001 && saturated <= offered * 0.05;
             var keptUp = errorRate <= 0.001 && achieved >= rate * 0.9 && saturated <= offered * 0.05;
-            steps.Add($"{rate:F0}/s offered: {achieved:F0}/s done, p50 {LoadRun.Ms(op.Percentile(50))}, p99 {LoadRun.Ms(p99)}, errors {errorRate * 100:F2} %, not sent {saturated:N0} → "
+            steps.Add($"{rate:F0}/s offered{label}: {achieved:F0}/s done, p50 {LoadRun.Ms(op.Percentile(50))}, p99 {LoadRun.Ms(p99)}, errors {errorRate * 100:F2} %, not sent {saturated:N0} → "
                 + (withinObjective ? "within the objective" : keptUp ? "kept up, p99 over the objective" : "not sustained"));
             Console.WriteLine("  " + steps[^1]);
             if (withinObjective)
             {
-                envelope = achieved;
+                envelope = Math.Max(envelope ?? 0, achieved);
             }
 
-            if (keptUp)
+            if (keptUp && (ceiling is null || achieved > ceiling.Value.Rate))
             {
                 ceiling = (achieved, p99);
             }
+
+            return (withinObjective, keptUp);
+        }
+
+        double? lastWithin = null;
+        double? firstBeyond = null;
+        for (var rate = o.StartRate; rate <= o.MaxRate; rate = Math.Round(rate * 1.5))
+        {
+            var (within, keptUp) = await StepAsync(rate, string.Empty);
+            if (within && firstBeyond is null)
+            {
+                lastWithin = rate;
+            }
             else
             {
+                firstBeyond ??= rate;
+            }
+
+            if (!keptUp)
+            {
                 break;
+            }
+        }
+
+        // The ×1.5 steps only bracket the envelope; halve the bracket (geometric middle) a few times to place it.
+        for (var i = 0; i < o.Refinements && lastWithin is { } low && firstBeyond is { } high && high / low > 1.1; i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken); // let the backlog of an overloaded step drain
+            var middle = Math.Round(Math.Sqrt(low * high));
+            if ((await StepAsync(middle, " (refining)")).WithinObjective)
+            {
+                lastWithin = middle;
+            }
+            else
+            {
+                firstBeyond = middle;
             }
         }
 
