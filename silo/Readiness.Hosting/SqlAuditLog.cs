@@ -79,19 +79,22 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
 
     private async Task CommitAsync(List<PendingRecord> group)
     {
+        var progress = new WriteProgress();
         try
         {
-            await WriteGatedAsync(group);
+            await WriteGatedAsync(group, progress);
             group.ForEach(r => r.Committed.TrySetResult());
         }
-        catch (Exception) when (group.Count > 1)
+        catch (Exception) when (group.Count > 1 && progress.TransactionStarted)
         {
-            // One record must not fail the others: write each on its own, and each caller learns its own outcome.
+            // A statement failed: one record must not fail the others, so each is written on its own and each caller
+            // learns its own outcome. (When the database could not even be reached, all fail at once below instead of
+            // trying it again record by record.)
             foreach (var record in group)
             {
                 try
                 {
-                    await WriteGatedAsync([record]);
+                    await WriteGatedAsync([record], new WriteProgress());
                     record.Committed.TrySetResult();
                 }
                 catch (Exception ex)
@@ -102,17 +105,18 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         }
         catch (Exception ex)
         {
-            group[0].Committed.TrySetException(ex);
+            group.ForEach(r => r.Committed.TrySetException(ex));
         }
     }
 
-    private Task WriteGatedAsync(IReadOnlyList<PendingRecord> group) =>
-        IsSqlite && writeGate is not null ? writeGate.RunAsync(() => WriteAsync(group)) : WriteAsync(group);
+    private Task WriteGatedAsync(IReadOnlyList<PendingRecord> group, WriteProgress progress) =>
+        IsSqlite && writeGate is not null ? writeGate.RunAsync(() => WriteAsync(group, progress)) : WriteAsync(group, progress);
 
-    private async Task WriteAsync(IReadOnlyList<PendingRecord> group)
+    private async Task WriteAsync(IReadOnlyList<PendingRecord> group, WriteProgress progress)
     {
         await using var connection = await storage.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        progress.TransactionStarted = true;
 
         // Only rows of a write that never completed can sit at or above the new version: replace them.
         await using var orphans = Command(connection, transaction, "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version");
@@ -242,6 +246,11 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return parameter;
+    }
+
+    private sealed class WriteProgress
+    {
+        public bool TransactionStarted { get; set; }
     }
 
     private sealed record PendingRecord(string MunicipalityCode, long Version, ImmutableArray<ChangeEntry> Entries)

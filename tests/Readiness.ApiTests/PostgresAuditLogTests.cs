@@ -96,6 +96,49 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         Assert.Empty(await audit.FindRequestAsync(bad, "r-bad", 1));
     }
 
+    [Fact]
+    public async Task When_the_database_cannot_be_reached_a_group_fails_at_once_not_record_by_record()
+    {
+        // Nothing listens on this port: every connection attempt is refused.
+        var unreachable = new CountingConnection(StorageConnection.For(new ReadinessOptions
+        {
+            Mode = HostingMode.Cluster,
+            ConnectionString = $"Host=127.0.0.1;Port={TestPorts.Free()};Username=readiness;Password=x;Database=readiness;Timeout=3",
+        }));
+        var audit = new SqlAuditLog(unreachable);
+        var at = DateTimeOffset.UtcNow;
+        var writes = Enumerable.Range(0, 50).Select(i => $"8{i:D5}").Select(code => audit.RecordAsync(code, 1,
+            [Entry(code, 1, at, new Actor("staff", Role.Municipality, code), "r-" + code, "system:koseki", null, "phase=testing")])).ToList();
+
+        foreach (var write in writes)
+        {
+            await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => write);
+        }
+
+        Assert.True(unreachable.Opens < 10, $"50 records made {unreachable.Opens} connection attempts; a group that cannot connect should fail together");
+    }
+
+    private sealed class CountingConnection(IStorageConnection inner) : IStorageConnection
+    {
+        private int opens;
+
+        public int Opens => opens;
+
+        public string Invariant => inner.Invariant;
+
+        public string ConnectionString => inner.ConnectionString;
+
+        public string Location => inner.Location;
+
+        public Task<System.Data.Common.DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref opens);
+            return inner.OpenAsync(cancellationToken);
+        }
+
+        public void EnsureSchema() => inner.EnsureSchema();
+    }
+
     private static async Task<(long Rows, long Municipalities, long Transactions)> Counts(NpgsqlConnection connection)
     {
         await using var count = new NpgsqlCommand("SELECT count(*), count(DISTINCT municipality_code), count(DISTINCT xmin::text) FROM readiness_audit", connection);
