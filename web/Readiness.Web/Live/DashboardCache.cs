@@ -231,10 +231,12 @@ public sealed class DashboardCache(
             snapshot.Generation, nation.VersionSum, updatedPrefectures.Count, changes.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    // One attempt within the per-attempt timeout, no retries: a call stuck on a dead silo must not hold live updates for
-    // Orleans' 30 s response timeout, and the next tick asks again anyway.
-    private Task<T> Once<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
-        calls.Run(() => call().WaitAsync(options.Value.CallTimeout, cancellationToken), idempotent: false, cancellationToken);
+    // Once there is a picture: one attempt within the call timeout, no retries; a call stuck on a dead silo must not hold
+    // live updates for Orleans' 30 s response timeout, and the next tick asks again anyway. The first picture, while the
+    // grains are still activating, gets the usual attempts and timeouts.
+    private Task<T> Once<T>(Func<Task<T>> call, CancellationToken cancellationToken) => current is null
+        ? calls.Run(call, idempotent: true, cancellationToken)
+        : calls.Run(() => call().WaitAsync(options.Value.CallTimeout, cancellationToken), idempotent: false, cancellationToken);
 
     private void LogFailure(Exception ex, string what)
     {
