@@ -55,7 +55,7 @@ public sealed class MunicipalityGrain(
             if (applied.RequestId == request.RequestId)
             {
                 return applied.Fingerprint == fingerprint
-                    ? new ChangeOutcome(ChangeStatus.Replayed, current, [])
+                    ? new ChangeOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = state.State.RecentChanges }
                     : new ChangeOutcome(ChangeStatus.IdempotencyKeyReused, current,
                         [new ValidationError("requestId", "idempotency_key_reused",
                             "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
@@ -71,7 +71,9 @@ public sealed class MunicipalityGrain(
                     $"Someone else changed this first (current version {current.Version}). Review the latest data and save again.")]);
         }
 
+        // Whole microseconds: PostgreSQL keeps no finer time, and the answer (from memory) must equal the audit trail.
         var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10));
         var errors = ChangeRules.Validate(request, current, ReadinessRules.TodayInJapan(now));
         if (!errors.IsEmpty)
         {
@@ -111,7 +113,7 @@ public sealed class MunicipalityGrain(
         metrics.ChangesAccepted.Add(1);
         logger.LogDebug("Municipality {Code} accepted request {RequestId} as version {Version}", Code, request.RequestId, next.Version);
         PushSummary();
-        return new ChangeOutcome(ChangeStatus.Accepted, next, []);
+        return new ChangeOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = state.State.RecentChanges };
     }
 
     private MunicipalitySummary Summary() => ReadinessRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));

@@ -77,6 +77,12 @@ public sealed record ChangeOutcome(
     [property: Id(1)] MunicipalityRecord Record,
     [property: Id(2)] ImmutableArray<ValidationError> Errors)
 {
+    /// <summary>What an accepted request changed, as audited (empty for every other status).</summary>
+    [Id(3)] public ImmutableArray<ChangeEntry> Applied { get; init; } = [];
+
+    /// <summary>The municipality's most recent changes, newest first, as they stand after this request.</summary>
+    [Id(4)] public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
+
     public bool Succeeded => Status is ChangeStatus.Accepted or ChangeStatus.Replayed;
 }
 

@@ -36,13 +36,16 @@ public sealed record ReportResult(
     long? AppliedVersion,
     ImmutableArray<ChangeEntry> Changes)
 {
+    /// <summary>The municipality's most recent changes after the report, newest first (empty for refusals).</summary>
+    public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
+
     public bool Succeeded => Status is ReportStatus.Accepted or ReportStatus.Replayed;
 }
 
 /// <summary>
 /// The write side, shared by the API and the dashboard's forms: checks the tenant from the caller's claims (never
-/// from the request), builds the <see cref="ChangeRequest"/> with the actor, calls the municipality grain and reads
-/// back the audited changes. The grain validates, checks the version and idempotency, audits and stores.
+/// from the request), builds the <see cref="ChangeRequest"/> with the actor and calls the municipality grain, which
+/// validates, checks the version and idempotency, audits, stores and answers with what it audited.
 /// </summary>
 public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
 {
@@ -159,11 +162,17 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
             return Refuse(new ReportResult(status, requestId, outcome.Record, outcome.Errors, null, []));
         }
 
-        // The audit trail holds what this request changed, also when it is a replay of an earlier application.
-        var changes = await audit.FindRequestAsync(code, requestId, outcome.Record.Version);
+        // An accepted request's changes come back from the grain exactly as it audited them (in the trail's order); a
+        // replay's are read from the audit trail, where the first application left them.
+        var changes = outcome.Status == ChangeStatus.Accepted
+            ? [.. outcome.Applied.OrderBy(e => e.Target, StringComparer.Ordinal)]
+            : await audit.FindRequestAsync(code, requestId, outcome.Record.Version);
         return new ReportResult(
             outcome.Status == ChangeStatus.Replayed ? ReportStatus.Replayed : ReportStatus.Accepted,
-            requestId, outcome.Record, [], changes.IsEmpty ? outcome.Record.Version : changes[0].Version, changes);
+            requestId, outcome.Record, [], changes.IsEmpty ? outcome.Record.Version : changes[0].Version, changes)
+        {
+            RecentChanges = outcome.RecentChanges,
+        };
     }
 
     private static ReportResult Error(ReportStatus status, string field, string code, string ja, string en) =>

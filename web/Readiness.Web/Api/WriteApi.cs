@@ -1,6 +1,5 @@
 using System.Globalization;
 using Readiness.Grains;
-using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 
@@ -52,7 +51,7 @@ public static class WriteApi
         return app;
     }
 
-    private static async Task<IResult> PutSystem(string code, string businessId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> PutSystem(string code, string businessId, HttpContext http, ReportingService reporting, TimeProvider time, SecurityLog securityLog)
     {
         var (context, problem) = ReadHeaders(http, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
@@ -60,7 +59,7 @@ public static class WriteApi
             var (body, bodyProblem) = await JsonBody.ReadAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
             if (bodyProblem is null)
             {
-                return await ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body!, context!), http, grains, calls, time, reportShape: false);
+                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body!, context!), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -69,7 +68,7 @@ public static class WriteApi
         return Refused(http, reporting, securityLog, problem);
     }
 
-    private static async Task<IResult> PutSecurity(string code, string itemId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> PutSecurity(string code, string itemId, HttpContext http, ReportingService reporting, TimeProvider time, SecurityLog securityLog)
     {
         var (context, problem) = ReadHeaders(http, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
@@ -77,7 +76,7 @@ public static class WriteApi
             var (body, bodyProblem) = await JsonBody.ReadAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
             if (bodyProblem is null)
             {
-                return await ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body!, context!), http, grains, calls, time, reportShape: false);
+                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body!, context!), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -86,7 +85,7 @@ public static class WriteApi
         return Refused(http, reporting, securityLog, problem);
     }
 
-    private static async Task<IResult> PostReport(string code, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> PostReport(string code, HttpContext http, ReportingService reporting, TimeProvider time, SecurityLog securityLog)
     {
         var (context, problem) = ReadHeaders(http, requireIfMatch: false, requireIdempotencyKey: true, code);
         if (problem is null)
@@ -94,7 +93,7 @@ public static class WriteApi
             var (body, bodyProblem) = await JsonBody.ReadAsync<MunicipalityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
             if (bodyProblem is null)
             {
-                return await ToHttp(await reporting.ReportAsync(http.User, code, body!, context!), http, grains, calls, time, reportShape: true);
+                return ToHttp(await reporting.ReportAsync(http.User, code, body!, context!), http, time, reportShape: true);
             }
 
             problem = bodyProblem;
@@ -161,7 +160,7 @@ public static class WriteApi
         return (new ReportContext(expected, key, http.Connection.RemoteIpAddress?.ToString()), null);
     }
 
-    private static async Task<IResult> ToHttp(ReportResult result, HttpContext http, IGrainFactory grains, GrainCalls calls, TimeProvider time, bool reportShape)
+    private static IResult ToHttp(ReportResult result, HttpContext http, TimeProvider time, bool reportShape)
     {
         if (!string.IsNullOrEmpty(result.RequestId))
         {
@@ -194,7 +193,7 @@ public static class WriteApi
         }
 
         var record = result.Record!;
-        var recent = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(record.Code).GetRecentChangesAsync(), idempotent: true, http.RequestAborted);
+        var recent = result.RecentChanges;
         var view = Views.Municipality(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow()));
         http.Response.Headers.ETag = ETag(record.Version);
         if (result.Status == ReportStatus.Replayed)
