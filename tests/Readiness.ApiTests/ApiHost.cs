@@ -146,6 +146,26 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
         return request;
     }
 
+    /// <summary>
+    /// Puts a koseki change for <paramref name="code"/> as <paramref name="subject"/>, sent as if through a proxy that
+    /// forwards <paramref name="forwardedFor"/>, asserts 200 and returns the newest entry of the municipality's history.
+    /// </summary>
+    public async Task<JsonElement> PutForwardedAndReadNewestHistory(string code, string subject, string forwardedFor)
+    {
+        using var client = Municipality(code, subject);
+        var (_, version) = await GetMunicipality(code);
+        using var request = Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/koseki", """{"phase":"in_production","reason":"proxy test"}""", version);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        using var national = National();
+        var history = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{code}/history")).RootElement;
+        var newest = history.GetProperty("items")[0].Clone();
+        Assert.Equal(subject, newest.GetProperty("subject").GetString());
+        return newest;
+    }
+
     /// <summary>Puts one system with the current ETag and asserts 200.</summary>
     public async Task<JsonElement> PutSystem(HttpClient client, string code, string businessId, string json)
     {

@@ -180,19 +180,9 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
     [Fact]
     public async Task Without_a_known_proxy_a_forwarded_address_is_not_believed()
     {
-        const string code = "131041"; // 東京都新宿区
-        using var shinjuku = host.Municipality(code, "shinjuku-staff");
-        var (_, version) = await host.GetMunicipality(code);
-        using var request = ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/koseki", """{"phase":"in_production","reason":"proxy test"}""", version);
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.7");
-        using var response = await shinjuku.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-
-        using var national = host.National();
-        var history = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{code}/history")).RootElement;
-        var newest = history.GetProperty("items")[0];
-        Assert.Equal("shinjuku-staff", newest.GetProperty("subject").GetString());
-        Assert.True(IPAddress.IsLoopback(IPAddress.Parse(newest.GetProperty("clientAddress").GetString()!)), newest.GetProperty("clientAddress").GetString());
+        var newest = await host.PutForwardedAndReadNewestHistory("131041", "shinjuku-staff", "203.0.113.7"); // 東京都新宿区
+        var recorded = newest.GetProperty("clientAddress").GetString()!;
+        Assert.True(IPAddress.IsLoopback(IPAddress.Parse(recorded)), recorded);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -69,18 +68,7 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
     [Fact]
     public async Task Behind_a_known_proxy_the_audit_records_the_forwarded_client_address()
     {
-        const string code = "131032"; // 東京都港区
-        using var minato = host.Municipality(code, "minato-staff");
-        var (_, version) = await host.GetMunicipality(code);
-        using var request = ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/koseki", """{"phase":"in_production","reason":"proxy test"}""", version);
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.7");
-        using var response = await minato.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-
-        using var national = host.National();
-        var history = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{code}/history")).RootElement;
-        var newest = history.GetProperty("items")[0];
-        Assert.Equal("minato-staff", newest.GetProperty("subject").GetString());
+        var newest = await host.PutForwardedAndReadNewestHistory("131032", "minato-staff", "203.0.113.7"); // 東京都港区
         Assert.Equal("203.0.113.7", newest.GetProperty("clientAddress").GetString());
     }
 }
