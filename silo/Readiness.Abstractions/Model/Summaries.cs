@@ -66,8 +66,6 @@ public sealed record Figures
 
     public static Figures operator +(Figures a, Figures b) => Sum([a, b]);
 
-    public static Figures Add(Figures a, Figures b) => a + b;
-
     public bool SameAs(Figures other) =>
         Municipalities == other.Municipalities
         && CompleteMunicipalities == other.CompleteMunicipalities
