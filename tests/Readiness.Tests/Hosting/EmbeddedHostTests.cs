@@ -9,7 +9,18 @@ using Xunit.Abstractions;
 
 namespace Readiness.Tests.Hosting;
 
+/// <summary>
+/// Runs after the parallel tests, alone: it reads /metrics, and when another in-process host disposes its meters
+/// the OpenTelemetry exporter drops the instruments they share by name.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EmbeddedHostCollection
+{
+    public const string Name = "embedded host, alone";
+}
+
 /// <summary>The embedded default as a user runs it: real Kestrel, co-hosted silo, SQLite file in a data folder.</summary>
+[Collection(EmbeddedHostCollection.Name)]
 public sealed class EmbeddedHostTests(ITestOutputHelper output)
 {
     private static readonly Actor Staff = new("yamada@city.example.lg.jp", Role.Municipality, "131016");
