@@ -52,7 +52,7 @@ public class DashboardFixture : IAsyncLifetime
     public TimeSpan StartupTime { get; private set; }
 
     /// <summary>Extra configuration of the host (e.g. the demo seed). The trend is re-read every second here, so a test sees a recorded snapshot.</summary>
-    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?> { ["Readiness:Dashboard:TrendRefreshInterval"] = "00:00:01" };
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?> { ["Readiness:Summaries:TrendRefreshInterval"] = "00:00:01" };
 
     /// <summary>A client with no credentials, as an anonymous visitor.</summary>
     public HttpClient Anonymous { get; private set; } = default!;

@@ -6,7 +6,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using Microsoft.Extensions.DependencyInjection;
 using Readiness.Grains;
-using Readiness.Web.Live;
+using Readiness.Web.Summaries;
 using Xunit.Abstractions;
 
 namespace Readiness.BrowserTests;
@@ -408,7 +408,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
     {
         const int viewers = 400;
         var hub = fixture.Host.Services.GetRequiredService<LiveHub>();
-        var cache = fixture.Host.Services.GetRequiredService<DashboardCache>();
+        var cache = fixture.Host.Services.GetRequiredService<SummaryCache>();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue };
         using var client = new HttpClient(handler) { BaseAddress = fixture.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Token(TestUser.National));

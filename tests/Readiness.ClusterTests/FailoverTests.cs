@@ -142,9 +142,10 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         // The aggregates equal a recomputation from every municipality, without the test asking for a reconciliation:
         // the silos heal lost pushes themselves (a deep reconciliation when a silo dies).
         var converged = await Recomputation.ConvergeAsync(cluster.Grains, cluster.Calls, TimeSpan.FromSeconds(60));
-        var nationJson = JsonDocument.Parse(await LocalCluster.Http.GetStringAsync(new Uri(web.BaseAddress, "/api/v1/nation")));
         var records = await Recomputation.ReadAllAsync(cluster.Grains, cluster.Calls);
-        Assert.Equal(records.Values.Sum(r => r.Version), nationJson.RootElement.GetProperty("version").GetInt64());
+        var versionSum = records.Values.Sum(r => r.Version);
+        var nationJson = await LocalCluster.NationAsync(web.BaseAddress, n => n.GetProperty("version").GetInt64() == versionSum, TimeSpan.FromSeconds(15));
+        Assert.Equal(versionSum, nationJson.GetProperty("version").GetInt64());
 
         var after = ledgers.Values.SelectMany(l => l.Attempts).Where(a => a.Started >= killedAt).ToList();
         var hit = ledgers.Where(l => l.Value.Attempts.Any(a => a.Started >= killedAt - TimeSpan.FromSeconds(1) && a.Started <= killedAt + TimeSpan.FromSeconds(5)

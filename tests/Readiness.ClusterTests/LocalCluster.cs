@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,6 +28,26 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
 
     /// <summary>Signed in as national staff, who may read every municipality.</summary>
     public static readonly HttpClient Http = CreateNationalClient();
+
+    /// <summary>
+    /// GET /api/v1/nation from a web node until <paramref name="until"/> holds or <paramref name="timeout"/> passes; the
+    /// last answer either way. The web node serves summaries from its summary cache, which follows the nation grain
+    /// within a poll (300 ms), so a reader that has just seen the grains converge asks again briefly.
+    /// </summary>
+    public static async Task<JsonElement> NationAsync(Uri web, Func<JsonElement, bool> until, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var nation = JsonDocument.Parse(await Http.GetStringAsync(new Uri(web, "/api/v1/nation"))).RootElement;
+            if (until(nation) || clock.Elapsed > timeout)
+            {
+                return nation;
+            }
+
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>A token for any role, signed with the key every web node of the test run accepts.</summary>
     public static string Token(Role role, string? tenant)

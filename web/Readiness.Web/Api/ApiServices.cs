@@ -23,7 +23,6 @@ public static class ApiServices
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddSingleton<ReportingService>();
-        services.AddSingleton<SummaryResponses>();
         services.AddExceptionHandler<TransientFailureHandler>();
 
         // The silo registers it; a web node that is only a client of the cluster reads the same table itself.

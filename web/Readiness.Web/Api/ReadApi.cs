@@ -4,6 +4,7 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
+using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Api;
 
@@ -47,37 +48,38 @@ public static class ReadApi
 
     private static Ok<CatalogView> GetCatalog() => TypedResults.Ok(Catalog);
 
-    private static async Task GetNation(IGrainFactory grains, GrainCalls calls, SummaryResponses responses, HttpContext http)
+    // Summaries come from this node's summary cache (Summaries/SummaryCache.cs), the same snapshot the pages and the
+    // event stream show; each response is serialized and compressed once per version and answers If-None-Match.
+    private static async Task GetNation(SummaryCache cache, HttpContext http)
     {
-        var nation = await calls.Run(() => grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync(), idempotent: true, http.RequestAborted);
-        await responses.WriteAsync(http, "nation", Version(nation.VersionSum, nation.ComputedAt), () => Views.Nation(nation));
-    }
-
-    private static async Task GetPrefectures(IGrainFactory grains, GrainCalls calls, SummaryResponses responses, HttpContext http)
-    {
-        var nation = await calls.Run(() => grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync(), idempotent: true, http.RequestAborted);
-        await responses.WriteAsync(http, "prefectures", Version(nation.VersionSum, nation.ComputedAt), () =>
+        if (await cache.GetOrStartingAsync(http, http.RequestAborted) is { } snapshot)
         {
-            var items = nation.Prefectures.OrderBy(p => p.PrefectureCode, StringComparer.Ordinal).Select(Views.PrefectureSummary).ToList();
-            return new PrefectureListView(nation.VersionSum, nation.ComputedAt, items.Count, items);
-        });
+            await snapshot.NationResponses.Nation.WriteAsync(http, SummarySerializer.CacheControl);
+        }
     }
 
-    private static async Task<IResult> GetPrefecture(string prefCode, IGrainFactory grains, GrainCalls calls, SummaryResponses responses, HttpContext http)
+    private static async Task GetPrefectures(SummaryCache cache, HttpContext http)
+    {
+        if (await cache.GetOrStartingAsync(http, http.RequestAborted) is { } snapshot)
+        {
+            await snapshot.NationResponses.Prefectures.WriteAsync(http, SummarySerializer.CacheControl);
+        }
+    }
+
+    private static async Task<IResult> GetPrefecture(string prefCode, SummaryCache cache, HttpContext http)
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
             return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
         }
 
-        var detail = await calls.Run(() => grains.GetGrain<IPrefectureGrain>(prefCode).GetAsync(), idempotent: true, http.RequestAborted);
-        await responses.WriteAsync(http, "prefecture:" + prefCode, Version(detail.Summary.VersionSum, detail.Summary.ComputedAt), () => Views.Prefecture(detail));
+        if (await cache.GetOrStartingAsync(http, http.RequestAborted) is { } snapshot)
+        {
+            await snapshot.Prefectures[prefCode].Response.WriteAsync(http, SummarySerializer.CacheControl);
+        }
+
         return Results.Empty;
     }
-
-    /// <summary>An aggregate's response version: its version sum, and when it was computed (a new day re-computes flags).</summary>
-    private static string Version(long versionSum, DateTimeOffset computedAt) =>
-        FormattableString.Invariant($"{versionSum}-{computedAt.UtcTicks:x}");
 
     private static async Task<Results<Ok<MunicipalityView>, StatusCodeHttpResult, ProblemHttpResult>> GetMunicipality(string code, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http)
     {

@@ -3,7 +3,7 @@ using System.Text;
 using Readiness.Catalog;
 using Readiness.Web.Auth;
 using Readiness.Web.Components.Map;
-using Readiness.Web.Live;
+using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Components;
 
@@ -57,7 +57,7 @@ public static class DashboardEndpoints
     }
 
     /// <summary>The rows the prefecture page shows for the same query, UTF-8 with a BOM so spreadsheet software reads the Japanese.</summary>
-    private static async Task CsvAsync(HttpContext http, string code, DashboardCache cache, UiText t,
+    private static async Task CsvAsync(HttpContext http, string code, SummaryCache cache, UiText t,
         string? q, string? kind, string? flag, string? sort, string? dir)
     {
         var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);
@@ -79,7 +79,7 @@ public static class DashboardEndpoints
                 m.Designated.ToString(CultureInfo.InvariantCulture), m.DesignationIncomplete.ToString(CultureInfo.InvariantCulture),
                 m.Overdue.ToString(CultureInfo.InvariantCulture), m.Regression.ToString(CultureInfo.InvariantCulture),
                 m.Complete ? "1" : "0", m.Stale ? "1" : "0", Ratio(m.Security), m.SecurityAssessed.ToString(CultureInfo.InvariantCulture),
-                m.LastReportedAt is { } at ? DashboardSnapshot.Iso(at) : string.Empty, m.Origin, m.Version.ToString(CultureInfo.InvariantCulture),
+                m.LastReportedAt is { } at ? SummarySnapshot.Iso(at) : string.Empty, m.Origin, m.Version.ToString(CultureInfo.InvariantCulture),
                 prefecture.View.Prefecture.AsOf));
         }
 

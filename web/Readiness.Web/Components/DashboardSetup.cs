@@ -6,7 +6,7 @@ using Readiness.Web.Components.Access;
 using Readiness.Web.Components.Edit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Readiness.Web.Components.Map;
-using Readiness.Web.Live;
+using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Components;
 
@@ -29,11 +29,7 @@ public static class DashboardSetup
         services.AddHttpContextAccessor();
         services.AddScoped<UiText>();
         services.AddSingleton<MapAssets>();
-        services.AddSingleton<LiveHub>();
-        services.Configure<DashboardCacheOptions>(builder.Configuration.GetSection(DashboardCacheOptions.Section));
-        services.AddSingleton<DashboardCache>();
-        services.AddHostedService(sp => sp.GetRequiredService<DashboardCache>());
-        services.AddSingleton<IDailySnapshotSource, NationHistorySnapshots>();
+        services.AddReadinessSummaries(builder.Configuration);
 
         // Pages answer refusals as pages (sign-in redirect, 403 page); the decision stays with the API's policies.
         services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler>(sp => new PageAuthorizationResultHandler(

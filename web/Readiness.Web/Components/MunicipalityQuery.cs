@@ -1,5 +1,5 @@
 using System.Text;
-using Readiness.Web.Live;
+using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Components;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Readiness.Catalog;
-using Readiness.Web.Live;
+using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Components.Map;
 

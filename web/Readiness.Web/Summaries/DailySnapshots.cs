@@ -3,7 +3,7 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
 
-namespace Readiness.Web.Live;
+namespace Readiness.Web.Summaries;
 
 /// <summary>Where the overview's trend chart reads the stored daily copies of the nation's figures.</summary>
 public interface IDailySnapshotSource
@@ -14,9 +14,9 @@ public interface IDailySnapshotSource
 /// <summary>
 /// The nation's daily snapshots from <see cref="INationHistoryGrain"/> (the nation grain records one per day, the
 /// first on activation). They change once a day, so this node keeps the answer for
-/// <see cref="DashboardCacheOptions.TrendRefreshInterval"/>: overview visitors do not each cause grain calls.
+/// <see cref="SummaryCacheOptions.TrendRefreshInterval"/>: overview visitors do not each cause grain calls.
 /// </summary>
-public sealed class NationHistorySnapshots(IGrainFactory grains, GrainCalls calls, TimeProvider time, IOptions<DashboardCacheOptions> options, ILogger<NationHistorySnapshots> logger)
+public sealed class NationHistorySnapshots(IGrainFactory grains, GrainCalls calls, TimeProvider time, IOptions<SummaryCacheOptions> options, ILogger<NationHistorySnapshots> logger)
     : IDailySnapshotSource
 {
     private readonly SemaphoreSlim refresh = new(1, 1);

@@ -1,7 +1,7 @@
 using Npgsql;
 using Readiness.Hosting;
 
-namespace Readiness.ClusterTests;
+namespace Readiness.Tests.Hosting;
 
 public sealed class ConnectionStringTests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Readiness.Grains;
 
-namespace Readiness.Tests.Grains;
+namespace Readiness.HostTests.Grains;
 
 [Collection(GrainClusterCollection.Name)]
 public sealed class BadInputTests(GrainClusterFixture fixture)

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 
-namespace Readiness.Web.Live;
+namespace Readiness.Web.Summaries;
 
 /// <summary>
 /// Fan-out of pre-encoded Server-Sent Events to every open page. Each change is serialized once by the publisher; a

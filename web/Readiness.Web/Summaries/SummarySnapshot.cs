@@ -1,8 +1,9 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using System.IO.Compression;
 using Readiness.Web.Api;
 
-namespace Readiness.Web.Live;
+namespace Readiness.Web.Summaries;
 
 /// <summary>The figures of one municipality that the map, the prefecture table and live updates show.</summary>
 public sealed record MunicipalityFigures(
@@ -42,22 +43,31 @@ public sealed record MunicipalityFigures(
     }
 }
 
-/// <summary>One prefecture as the cache holds it: the API's view plus the compact rows of its municipalities.</summary>
+/// <summary>
+/// One prefecture as the cache holds it: the API's view, its JSON response (serialized and compressed once, on first
+/// request), its SSE event and the compact rows of its municipalities. Kept across snapshots while it does not change.
+/// </summary>
 public sealed class PrefectureSnapshot
 {
-    public PrefectureSnapshot(PrefectureView view, long versionSum, DateOnly asOf, Func<MunicipalitySummaryView, MunicipalityFigures>? row = null)
+    public PrefectureSnapshot(PrefectureView view, long versionSum, DateOnly asOf, DateTimeOffset computedAt, SummarySerializer serializer, Func<MunicipalitySummaryView, MunicipalityFigures>? row = null)
     {
         View = view;
         VersionSum = versionSum;
         AsOf = asOf;
+        ComputedAt = computedAt;
         Rows = view.Items.Select(row ?? MunicipalityFigures.From).ToList();
         eventBytes = new Lazy<byte[]>(() => LiveMessages.PrefectureEvent(this));
+        response = new Lazy<CompressedPayload>(() => serializer.Response(View, SummarySerializer.ETag(VersionSum, ComputedAt)));
     }
 
     private readonly Lazy<byte[]> eventBytes;
+    private readonly Lazy<CompressedPayload> response;
 
     /// <summary>The prefecture's whole state as one SSE event, built once and shared by every viewer.</summary>
     public byte[] Event => eventBytes.Value;
+
+    /// <summary>GET /api/v1/prefectures/{code}: the <see cref="View"/> as JSON, ETag = version sum and computation time.</summary>
+    public CompressedPayload Response => response.Value;
 
     public PrefectureView View { get; }
 
@@ -65,27 +75,62 @@ public sealed class PrefectureSnapshot
 
     public DateOnly AsOf { get; }
 
+    /// <summary>When the prefecture grain computed the figures (a new day re-computes flags without a new version).</summary>
+    public DateTimeOffset ComputedAt { get; }
+
     public IReadOnlyList<MunicipalityFigures> Rows { get; }
 
     public string Code => View.Prefecture.Code;
 }
 
-/// <summary>An immutable picture of the nation and every prefecture, replaced as a whole whenever something changes.</summary>
-public sealed class DashboardSnapshot
+/// <summary>
+/// The nation's API responses at one version: GET /api/v1/nation and GET /api/v1/prefectures, each serialized and
+/// compressed once on first request. Shared by consecutive snapshots while the nation does not change.
+/// </summary>
+public sealed class NationResponses
+{
+    private readonly Lazy<CompressedPayload> nation;
+    private readonly Lazy<CompressedPayload> prefectures;
+
+    public NationResponses(NationView view, SummarySerializer serializer)
+    {
+        View = view;
+        var etag = SummarySerializer.ETag(view.Version, view.ComputedAt);
+        nation = new Lazy<CompressedPayload>(() => serializer.Response(view, etag));
+        prefectures = new Lazy<CompressedPayload>(() =>
+        {
+            var items = view.Prefectures.OrderBy(p => p.Code, StringComparer.Ordinal).ToList();
+            return serializer.Response(new PrefectureListView(view.Version, view.ComputedAt, items.Count, items), etag);
+        });
+    }
+
+    public NationView View { get; }
+
+    public CompressedPayload Nation => nation.Value;
+
+    public CompressedPayload Prefectures => prefectures.Value;
+}
+
+/// <summary>
+/// An immutable picture of the nation and every prefecture, replaced as a whole whenever something changes: the one
+/// source of summaries for the API (nation, prefecture list, prefecture), the pages, the map data and the live stream.
+/// </summary>
+public sealed class SummarySnapshot
 {
     private readonly Lazy<CompressedPayload> mapData;
 
-    public DashboardSnapshot(long generation, NationView nation, FrozenDictionary<string, PrefectureSnapshot> prefectures, DateTimeOffset refreshedAt)
+    public SummarySnapshot(long generation, NationResponses nation, FrozenDictionary<string, PrefectureSnapshot> prefectures, DateTimeOffset refreshedAt)
     {
         Generation = generation;
-        Nation = nation;
+        NationResponses = nation;
+        Nation = nation.View;
         Prefectures = prefectures;
         RefreshedAt = refreshedAt;
         var versions = prefectures.Values.Sum(p => p.VersionSum);
         var day = prefectures.Values.Select(p => p.AsOf).DefaultIfEmpty().Max();
         DataKey = $"{versions}-{day:yyyyMMdd}";
         SyntheticMunicipalities = prefectures.Values.Sum(p => p.Rows.Count(r => r.Origin == "synthetic"));
-        mapData = new Lazy<CompressedPayload>(() => new CompressedPayload(LiveMessages.MapData(this), "application/json; charset=utf-8", $"\"{DataKey}\""));
+        mapData = new Lazy<CompressedPayload>(() => new CompressedPayload(LiveMessages.MapData(this), SummarySerializer.JsonContentType, $"\"{DataKey}\"", CompressionLevel.SmallestSize));
         nationEvent = new Lazy<byte[]>(() => LiveMessages.NationEvent(this, null, null));
     }
 
@@ -97,6 +142,9 @@ public sealed class DashboardSnapshot
     public long Generation { get; }
 
     public NationView Nation { get; }
+
+    /// <summary>The API's nation and prefecture-list responses for <see cref="Nation"/>.</summary>
+    public NationResponses NationResponses { get; }
 
     public FrozenDictionary<string, PrefectureSnapshot> Prefectures { get; }
 

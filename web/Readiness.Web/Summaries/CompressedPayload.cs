@@ -2,24 +2,33 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using Microsoft.Net.Http.Headers;
 
-namespace Readiness.Web.Live;
+namespace Readiness.Web.Summaries;
 
 /// <summary>
-/// A response body serialized once and compressed once (brotli and gzip at their best levels), then served to every
-/// reader with an ETag, so a thousand viewers cost one serialization and revisits cost a 304.
+/// The one way this node serves a body it made itself (API summaries, map data, map geometry): serialized once,
+/// compressed once per encoding on first request (brotli, gzip), then served to every reader with an ETag, so a
+/// thousand viewers cost one serialization and revisits cost a 304.
 /// </summary>
 public sealed class CompressedPayload
 {
     private readonly Lazy<byte[]> brotli;
     private readonly Lazy<byte[]> gzip;
 
-    public CompressedPayload(byte[] body, string contentType, string? etag = null)
+    /// <param name="body">The uncompressed bytes.</param>
+    /// <param name="contentType">The Content-Type header.</param>
+    /// <param name="etag">A quoted strong ETag; by default a hash of the body.</param>
+    /// <param name="level">
+    /// <see cref="CompressionLevel.SmallestSize"/> for what is made once or rarely (the map geometry, the map data);
+    /// <see cref="CompressionLevel.Fastest"/> for what a busy nation replaces several times a second (the ~380 KiB nation
+    /// view: brotli at its smallest size takes about a second of CPU for it).
+    /// </param>
+    public CompressedPayload(byte[] body, string contentType, string? etag = null, CompressionLevel level = CompressionLevel.SmallestSize)
     {
         Body = body;
         ContentType = contentType;
         ETag = etag ?? $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}\"";
-        brotli = new Lazy<byte[]>(() => Compress(body, s => new BrotliStream(s, CompressionLevel.SmallestSize)));
-        gzip = new Lazy<byte[]>(() => Compress(body, s => new GZipStream(s, CompressionLevel.SmallestSize)));
+        brotli = new Lazy<byte[]>(() => Compress(body, s => new BrotliStream(s, level)));
+        gzip = new Lazy<byte[]>(() => Compress(body, s => new GZipStream(s, level)));
     }
 
     public byte[] Body { get; }

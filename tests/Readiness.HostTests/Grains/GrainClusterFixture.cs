@@ -4,7 +4,7 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Testing;
 
-namespace Readiness.Tests.Grains;
+namespace Readiness.HostTests.Grains;
 
 /// <summary>
 /// Two in-process silos sharing one SQLite file through the product's own ADO.NET schema and storage wiring.

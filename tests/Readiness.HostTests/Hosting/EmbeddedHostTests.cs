@@ -7,7 +7,7 @@ using Readiness.Rules;
 using Readiness.Testing;
 using Xunit.Abstractions;
 
-namespace Readiness.Tests.Hosting;
+namespace Readiness.HostTests.Hosting;
 
 /// <summary>
 /// Runs after the parallel tests, alone: it reads /metrics, and when another in-process host disposes its meters

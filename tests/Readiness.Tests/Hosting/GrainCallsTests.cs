@@ -7,7 +7,7 @@ using Orleans.Storage;
 using Readiness.Grains;
 using Readiness.Hosting;
 
-namespace Readiness.ClusterTests;
+namespace Readiness.Tests.Hosting;
 
 /// <summary>The web tier's grain-call policy, on its own (no cluster needed).</summary>
 public sealed class GrainCallsTests : IDisposable

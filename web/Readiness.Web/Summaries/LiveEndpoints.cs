@@ -4,7 +4,7 @@ using Readiness.Catalog;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 
-namespace Readiness.Web.Live;
+namespace Readiness.Web.Summaries;
 
 /// <summary>
 /// GET /api/v1/stream?topic=nation|prefecture:NN — Server-Sent Events from this node's cache: the current state first,
@@ -23,7 +23,7 @@ public static class LiveEndpoints
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext http, DashboardCache cache, LiveHub hub, IHostApplicationLifetime lifetime, string? topic)
+    private static async Task StreamAsync(HttpContext http, SummaryCache cache, LiveHub hub, IHostApplicationLifetime lifetime, string? topic)
     {
         topic ??= LiveHub.NationTopic;
         string? prefecture = null;
@@ -42,12 +42,8 @@ public static class LiveEndpoints
         // Ends with the browser, or when the host stops (an open stream would otherwise hold shutdown for its whole timeout).
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var cancel = linked.Token;
-        var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), cancel);
-        if (snapshot is null)
+        if (await cache.GetOrStartingAsync(http, cancel) is not { } snapshot)
         {
-            http.Response.Headers.RetryAfter = "5";
-            await Problems.Create(StatusCodes.Status503ServiceUnavailable, "Starting", "topic", "起動中です。しばらくしてから再接続してください。",
-                "Starting up; reconnect shortly.").ExecuteAsync(http);
             return;
         }
 
@@ -78,17 +74,12 @@ public static class LiveEndpoints
         }
     }
 
-    private static async Task MapDataAsync(HttpContext http, DashboardCache cache)
+    private static async Task MapDataAsync(HttpContext http, SummaryCache cache)
     {
-        var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);
-        if (snapshot is null)
+        if (await cache.GetOrStartingAsync(http, http.RequestAborted) is { } snapshot)
         {
-            http.Response.Headers.RetryAfter = "5";
-            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
+            await snapshot.MapData.WriteAsync(http, "no-cache");
         }
-
-        await snapshot.MapData.WriteAsync(http, "no-cache");
     }
 
     private static string Truncate(string text) => text.Length > 30 ? text[..30] + "…" : text;

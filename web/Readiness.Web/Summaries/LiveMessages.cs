@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Readiness.Web.Api;
 
-namespace Readiness.Web.Live;
+namespace Readiness.Web.Summaries;
 
 /// <summary>
 /// The JSON the pages' scripts receive: the headline figures under the same keys the server-rendered page uses
@@ -70,13 +70,13 @@ public static class LiveMessages
         };
     }
 
-    public static byte[] NationEvent(DashboardSnapshot snapshot, string? fromKey, IReadOnlyList<MunicipalityFigures>? changes) =>
+    public static byte[] NationEvent(SummarySnapshot snapshot, string? fromKey, IReadOnlyList<MunicipalityFigures>? changes) =>
         LiveHub.Event("nation", Write(w =>
         {
             var nation = snapshot.Nation;
             w.WriteString("type", "nation");
             w.WriteNumber("version", nation.Version);
-            w.WriteString("computedAt", DashboardSnapshot.Iso(nation.ComputedAt));
+            w.WriteString("computedAt", SummarySnapshot.Iso(nation.ComputedAt));
             w.WriteString("asOf", snapshot.AsOfText);
             WriteFigures(w, "figures", Headline(nation.Figures));
             w.WriteStartObject("prefectures");
@@ -164,7 +164,7 @@ public static class LiveMessages
                 WriteNumberOrNull(w, "security", m.Security);
                 if (m.LastReportedAt is { } at)
                 {
-                    w.WriteString("lastReportedAt", DashboardSnapshot.Iso(at));
+                    w.WriteString("lastReportedAt", SummarySnapshot.Iso(at));
                 }
                 else
                 {
@@ -179,7 +179,7 @@ public static class LiveMessages
         }));
 
     /// <summary>{"key": DataKey, "items": [[code, progress‰, migrated, applicable, designated, security‰, stale, overdue]]}</summary>
-    public static byte[] MapData(DashboardSnapshot snapshot) => Write(w =>
+    public static byte[] MapData(SummarySnapshot snapshot) => Write(w =>
     {
         w.WriteString("key", snapshot.DataKey);
         w.WriteStartArray("items");

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
-using Readiness.Web.Live;
+using Readiness.Web.Summaries;
 using Xunit.Abstractions;
 
-namespace Readiness.BrowserTests;
+namespace Readiness.Tests.Web;
 
 /// <summary>The fan-out itself, without a host: one pre-encoded event to many subscribers, slow ones dropping their oldest.</summary>
 public sealed class LiveHubTests(ITestOutputHelper output)

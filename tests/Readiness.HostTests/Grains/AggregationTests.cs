@@ -4,7 +4,7 @@ using Readiness.Grains;
 using Readiness.Rules;
 using Xunit.Abstractions;
 
-namespace Readiness.Tests.Grains;
+namespace Readiness.HostTests.Grains;
 
 [CollectionDefinition(Name)]
 public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixture>

@@ -7,11 +7,11 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Web.Api;
 
-namespace Readiness.Web.Live;
+namespace Readiness.Web.Summaries;
 
-public sealed class DashboardCacheOptions
+public sealed class SummaryCacheOptions
 {
-    public const string Section = "Readiness:Dashboard";
+    public const string Section = "Readiness:Summaries";
 
     /// <summary>How often the nation grain (and every watched prefecture grain) is asked for its version.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(300);
@@ -34,22 +34,25 @@ public sealed class DashboardCacheOptions
 }
 
 /// <summary>
-/// This web node's copy of the nation and of every prefecture's municipality summaries. One background loop polls the
-/// nation grain (plus the prefecture grains that open pages watch), fetches only prefectures whose version sum moved,
-/// swaps in a new immutable snapshot and publishes one pre-serialized event per change to the <see cref="LiveHub"/>.
-/// Pages, the map data and the event stream read from here: viewers never cause grain calls.
+/// The one read path for summaries: this web node's copy of the nation and of every prefecture's municipality
+/// summaries. One background loop polls the nation grain (plus the prefecture grains that open pages watch), fetches
+/// only prefectures whose version sum moved, swaps in a new immutable <see cref="SummarySnapshot"/> and publishes one
+/// pre-serialized event per change to the <see cref="LiveHub"/>. The API's summaries (nation, prefecture list,
+/// prefecture), the pages, the map data and the event stream all read from here: readers never cause grain calls.
+/// Polling rather than grain-to-web push: see docs/performance.md ("Freshness: poll or push").
 /// </summary>
-public sealed class DashboardCache(
+public sealed class SummaryCache(
     IGrainFactory grains,
     GrainCalls calls,
     LiveHub hub,
+    SummarySerializer serializer,
     Components.Map.MapAssets maps,
     TimeProvider time,
-    IOptions<DashboardCacheOptions> options,
-    ILogger<DashboardCache> logger) : BackgroundService
+    IOptions<SummaryCacheOptions> options,
+    ILogger<SummaryCache> logger) : BackgroundService
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile DashboardSnapshot? current;
+    private volatile SummarySnapshot? current;
     private long generation;
     private DateTimeOffset lastFullRefresh = DateTimeOffset.MinValue;
     private DateTimeOffset lastHeartbeat = DateTimeOffset.MinValue;
@@ -60,10 +63,27 @@ public sealed class DashboardCache(
     // changes on every poll, and re-making all 1,741 views each time was most of this node's allocations.
     private readonly ConcurrentDictionary<string, RenderedMunicipality> rendered = new(StringComparer.Ordinal);
 
-    public DashboardSnapshot? Current => current;
+    /// <summary>How long a reader waits for the first snapshot after start-up before it is told to come back (503).</summary>
+    public static readonly TimeSpan FirstSnapshotWait = TimeSpan.FromSeconds(60);
+
+    public SummarySnapshot? Current => current;
+
+    /// <summary>The current snapshot, or null after writing 503 Starting with Retry-After (the node is still warming up).</summary>
+    public async Task<SummarySnapshot?> GetOrStartingAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(FirstSnapshotWait, cancellationToken) is { } snapshot)
+        {
+            return snapshot;
+        }
+
+        http.Response.Headers.RetryAfter = "5";
+        await Api.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Starting", "summaries", "起動中です。しばらくしてから再度お試しください。",
+            "Starting up; try again shortly.").ExecuteAsync(http);
+        return null;
+    }
 
     /// <summary>The latest snapshot, waiting for the first one after start-up (the nation takes seconds to warm).</summary>
-    public async Task<DashboardSnapshot?> GetAsync(TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<SummarySnapshot?> GetAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         if (current is { } snapshot)
         {
@@ -185,7 +205,7 @@ public sealed class DashboardCache(
                 continue;
             }
 
-            var fresh = new PrefectureSnapshot(Views.Prefecture(detail, Render), detail.Summary.VersionSum, detail.Summary.AsOf, RowOf);
+            var fresh = new PrefectureSnapshot(Views.Prefecture(detail, Render), detail.Summary.VersionSum, detail.Summary.AsOf, detail.Summary.ComputedAt, serializer, RowOf);
             var heldRows = held?.Rows.ToDictionary(r => r.Code, StringComparer.Ordinal);
             var rowChanges = fresh.Rows.Where(r => heldRows is null || !heldRows.TryGetValue(r.Code, out var old) || old != r).ToList();
             if (held is not null && rowChanges.Count == 0 && held.VersionSum == fresh.VersionSum && held.AsOf == fresh.AsOf)
@@ -208,7 +228,8 @@ public sealed class DashboardCache(
             return;
         }
 
-        var snapshot = new DashboardSnapshot(Interlocked.Increment(ref generation), Views.Nation(nation), prefectures.ToFrozenDictionary(StringComparer.Ordinal), now);
+        var nationResponses = nationChanged ? new NationResponses(Views.Nation(nation), serializer) : before!.NationResponses;
+        var snapshot = new SummarySnapshot(Interlocked.Increment(ref generation), nationResponses, prefectures.ToFrozenDictionary(StringComparer.Ordinal), now);
         current = snapshot;
         if (full)
         {
@@ -267,6 +288,6 @@ public sealed class DashboardCache(
 
     private sealed record RenderedMunicipality(long Version, DateOnly AsOf, MunicipalitySummaryView View, MunicipalityFigures Row);
 
-    private static bool IsNewer(DashboardSnapshot snapshot, string code, long versionSum, DateOnly asOf) =>
+    private static bool IsNewer(SummarySnapshot snapshot, string code, long versionSum, DateOnly asOf) =>
         !snapshot.Prefectures.TryGetValue(code, out var held) || versionSum > held.VersionSum || asOf > held.AsOf;
 }
