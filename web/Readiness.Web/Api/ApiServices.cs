@@ -25,6 +25,7 @@ public static class ApiServices
         services.AddSingleton<ReportingService>();
         services.AddSingleton<SummaryResponses>();
         services.AddExceptionHandler<TransientFailureHandler>();
+        services.AddTransient<IStartupFilter, HeadRequests>();
 
         // The silo registers it; a web node that is only a client of the cluster reads the same table itself.
         services.TryAddSingleton<IAuditLog, SqlAuditLog>();
@@ -41,6 +42,7 @@ public static class ApiServices
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.Use(MediaTypes.Enforce);
         return app;
     }
 

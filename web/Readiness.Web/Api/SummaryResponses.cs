@@ -40,7 +40,7 @@ public sealed class SummaryResponses(IOptions<JsonOptions> json)
             response.Headers.ETag = etag;
             response.Headers.CacheControl = "private, no-cache";
             response.Headers.Vary = HeaderNames.AcceptEncoding;
-            if (http.Request.Headers.IfNoneMatch.ToString() == etag)
+            if (Preconditions.IsNotModified(http.Request, etag))
             {
                 response.StatusCode = StatusCodes.Status304NotModified;
                 return Task.CompletedTask;
