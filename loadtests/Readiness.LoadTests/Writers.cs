@@ -259,49 +259,33 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run)
             w.WriteString("businessId", s.BusinessId);
         }
 
+        // Every member of the representation, null where empty: a member left out would keep its current value.
         if (s.Phase is { } phase)
         {
             w.WriteString("phase", Wire.Name(phase));
         }
 
-        if (s.PlannedGoLive is { } planned)
-        {
-            w.WriteString("plannedGoLive", Date(planned));
-        }
-
-        if (s.Vendor is { } vendor)
-        {
-            w.WriteString("vendor", vendor);
-        }
-
-        if (s.Hosting is { } hosting)
-        {
-            w.WriteString("hosting", Wire.Name(hosting));
-        }
-
+        WriteOrNull(w, "plannedGoLive", s.PlannedGoLive is { } planned ? Date(planned) : null);
+        WriteOrNull(w, "vendor", s.Vendor);
+        WriteOrNull(w, "hosting", s.Hosting is { } hosting ? Wire.Name(hosting) : null);
         w.WriteBoolean("notApplicable", s.NotApplicable);
-        if (s.Designation is { } d)
-        {
-            w.WriteStartObject("designation");
-            if (d.Reason is { } reason)
-            {
-                w.WriteString("reason", Wire.Name(reason));
-            }
-
-            if (d.TargetDate is { } target)
-            {
-                w.WriteString("targetDate", Date(target));
-            }
-
-            w.WriteEndObject();
-        }
-
-        if (s.Reason is { } why)
-        {
-            w.WriteString("reason", why);
-        }
-
+        w.WriteBoolean("designated", s.Designation is not null);
+        WriteOrNull(w, "designationReason", s.Designation?.Reason is { } reason ? Wire.Name(reason) : null);
+        WriteOrNull(w, "designationTarget", s.Designation?.TargetDate is { } target ? Date(target) : null);
+        WriteOrNull(w, "regressionReason", s.Reason);
         w.WriteEndObject();
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
     }
 
     private static void WriteSecurity(Utf8JsonWriter w, SecurityChange s) => WriteSecurityItem(w, s, withId: false);
@@ -319,15 +303,8 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run)
             w.WriteString("status", Wire.Name(status));
         }
 
-        if (s.Evidence is { } evidence)
-        {
-            w.WriteString("evidence", evidence);
-        }
-
-        if (s.LastReviewed is { } reviewed)
-        {
-            w.WriteString("lastReviewed", Date(reviewed));
-        }
+        WriteOrNull(w, "evidence", s.Evidence);
+        WriteOrNull(w, "lastReviewed", s.LastReviewed is { } reviewed ? Date(reviewed) : null);
 
         w.WriteEndObject();
     }

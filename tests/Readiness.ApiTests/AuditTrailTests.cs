@@ -159,7 +159,7 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(totalBefore, await host.HistoryTotal(code));
 
         using var client = host.Municipality(code, "osaka-staff");
-        await host.PutSystem(client, code, "electoral_roll", """{"phase":"in_production","reason":"audit test"}""");
+        await host.PutSystem(client, code, "electoral_roll", """{"phase":"in_production","regressionReason":"audit test"}""");
         using var national = host.National();
         var history = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{code}/history")).RootElement;
         Assert.Equal(totalBefore + 1, history.GetProperty("total").GetInt64());
@@ -184,7 +184,7 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task The_audit_table_refuses_updates()
     {
         using var client = host.Municipality(ApiHost.Chuo, "chuo-staff");
-        await host.PutSystem(client, ApiHost.Chuo, "seal_registration", """{"phase":"in_production","reason":"audit test"}""");
+        await host.PutSystem(client, ApiHost.Chuo, "seal_registration", """{"phase":"in_production","regressionReason":"audit test"}""");
         await using var db = new SqliteConnection($"Data Source={Path.Combine(host.DataPath, "readiness.db")}");
         await db.OpenAsync();
         await using var update = db.CreateCommand();
@@ -199,7 +199,7 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
     {
         const string code = "012025"; // 函館市
         using var hakodate = host.Municipality(code, "hakodate");
-        await host.PutSystem(hakodate, code, "koseki", """{"phase":"in_production","vendor":"+cmd|' /C calc'!A0","reason":"export test"}""");
+        await host.PutSystem(hakodate, code, "koseki", """{"phase":"in_production","vendor":"+cmd|' /C calc'!A0","regressionReason":"export test"}""");
 
         using var national = host.National();
         using var response = await national.GetAsync("/api/v1/export/municipalities.csv?prefecture=01");

@@ -106,7 +106,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         "GET history" => new(HttpMethod.Get, $"/api/v1/municipalities/{Target}/history"),
         "GET history.csv" => new(HttpMethod.Get, $"/api/v1/municipalities/{Target}/history.csv"),
         "PUT system" => ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{Target}/systems/child_allowance",
-            """{"phase":"in_production","hosting":"government_cloud","reason":"authorization matrix"}""", version),
+            """{"phase":"in_production","hosting":"government_cloud","regressionReason":"authorization matrix"}""", version),
         "PUT security" => ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{Target}/security/SEC-2-01", """{"status":"implemented"}""", version),
         "POST report" => ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Target}/reports",
             """{"security":[{"itemId":"SEC-2-02","status":"partial"}]}""", idempotencyKey: Guid.NewGuid().ToString()),

@@ -32,7 +32,7 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
     private const string Hist = $"/api/v1/municipalities/{M}/history";
 
     /// <summary>If-Match: "current" (the right ETag), "none", "stale", or a literal header value.</summary>
-    public sealed record Case(string Method, string Path, string? Body, string IfMatch, int Status, string Field, string? Key = null, string? ContentType = "application/json", bool National = false, bool Chunked = false);
+    public sealed record Case(string Method, string Path, string? Body, string IfMatch, int Status, string Field, string? Key = null, string? ContentType = "application/json", bool National = false, bool Chunked = false, string? IfNoneMatch = null);
 
     private static readonly string Long101 = new('k', 101);
 
@@ -49,7 +49,7 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["json single quotes"] = new("PUT", Sys, "{'phase':'testing'}", "current", 400, "body"),
         ["json comment"] = new("PUT", Sys, """{"phase":"testing" /* x */}""", "current", 400, "body"),
         ["json two documents"] = new("PUT", Sys, """{"phase":"testing"}{"phase":"testing"}""", "current", 400, "body"),
-        ["json too deep"] = new("PUT", Sys, """{"designation":""" + string.Concat(Enumerable.Repeat("""{"reason":""", 40)) + "1" + new string('}', 41), "current", 400, "designation.reason"),
+        ["json too deep"] = new("PUT", Sys, """{"vendor":""" + string.Concat(Enumerable.Repeat("""{"a":""", 40)) + "1" + new string('}', 41), "current", 400, "vendor.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a"),
         ["json invalid utf8"] = new("PUT", Sys, "\u0001BINARY", "current", 400, "body"),
 
         // Wrong types and unknown values.
@@ -63,8 +63,12 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["notApplicable null"] = new("PUT", Sys, """{"notApplicable":null}""", "current", 400, "notApplicable"),
         ["vendor as number"] = new("PUT", Sys, """{"vendor":123}""", "current", 400, "vendor"),
         ["hosting unknown"] = new("PUT", Sys, """{"hosting":"cloud"}""", "current", 400, "hosting"),
-        ["designation as string"] = new("PUT", Sys, """{"designation":"yes"}""", "current", 400, "designation"),
-        ["designation reason unknown"] = new("PUT", Sys, """{"designation":{"reason":"lazy","targetDate":"2030-03-31"}}""", "current", 400, "designation.reason"),
+        ["designated as string"] = new("PUT", Sys, """{"designated":"yes"}""", "current", 400, "designated"),
+        ["designated null"] = new("PUT", Sys, """{"designated":null}""", "current", 400, "designated"),
+        ["phase null"] = new("PUT", Sys, """{"phase":null}""", "current", 400, "phase"),
+        ["read-only member"] = new("PUT", Sys, """{"migrated":true}""", "current", 400, "migrated"),
+        ["old designation object"] = new("PUT", Sys, """{"designation":{"reason":"mainframe","targetDate":"2030-03-31"}}""", "current", 400, "designation"),
+        ["designation reason unknown"] = new("PUT", Sys, """{"designated":true,"designationReason":"lazy","designationTarget":"2030-03-31"}""", "current", 400, "designationReason"),
 
         // Impossible and out-of-range dates.
         ["date 30 February"] = new("PUT", Sys, """{"plannedGoLive":"2026-02-30"}""", "current", 400, "plannedGoLive"),
@@ -74,18 +78,19 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["date with time"] = new("PUT", Sys, """{"plannedGoLive":"2026-04-01T00:00:00Z"}""", "current", 400, "plannedGoLive"),
         ["date before window"] = new("PUT", Sys, """{"plannedGoLive":"2019-12-31"}""", "current", 422, "systems[child_allowance].plannedGoLive"),
         ["date after window"] = new("PUT", Sys, """{"plannedGoLive":"2041-01-01"}""", "current", 422, "systems[child_allowance].plannedGoLive"),
-        ["designation target impossible"] = new("PUT", Sys, """{"designation":{"reason":"mainframe","targetDate":"2030-02-29"}}""", "current", 400, "designation.targetDate"),
+        ["designation target impossible"] = new("PUT", Sys, """{"designated":true,"designationReason":"mainframe","designationTarget":"2030-02-29"}""", "current", 400, "designationTarget"),
         ["review date in future"] = new("PUT", Sec, """{"status":"implemented","lastReviewed":"2099-01-01"}""", "current", 422, "security[SEC-1-01].lastReviewed"),
         ["review date impossible"] = new("PUT", Sec, """{"status":"implemented","lastReviewed":"2026-04-31"}""", "current", 400, "lastReviewed"),
 
         // Rules of the domain.
-        ["regression without reason"] = new("PUT", Sys, """{"phase":"not_started"}""", "current", 422, "systems[child_allowance].reason"),
-        ["designation without target"] = new("PUT", Sys, """{"designation":{"reason":"vendor_capacity"}}""", "current", 422, "systems[child_allowance].designation.targetDate"),
-        ["designation without reason"] = new("PUT", Sys, """{"designation":{"targetDate":"2030-03-31"}}""", "current", 422, "systems[child_allowance].designation.reason"),
+        ["regression without reason"] = new("PUT", Sys, """{"phase":"not_started"}""", "current", 422, "systems[child_allowance].regressionReason"),
+        ["designation without target"] = new("PUT", Sys, """{"designated":true,"designationReason":"vendor_capacity"}""", "current", 422, "systems[child_allowance].designationTarget"),
+        ["designation without reason"] = new("PUT", Sys, """{"designated":true,"designationTarget":"2030-03-31"}""", "current", 422, "systems[child_allowance].designationReason"),
         ["vendor too long"] = new("PUT", Sys, $$"""{"vendor":"{{new string('x', 101)}}"}""", "current", 422, "systems[child_allowance].vendor"),
         ["vendor control character"] = new("PUT", Sys, """{"vendor":"A\u0007B"}""", "current", 422, "systems[child_allowance].vendor"),
-        ["reason too long"] = new("PUT", Sys, $$"""{"phase":"not_started","reason":"{{new string('r', 501)}}"}""", "current", 422, "systems[child_allowance].reason"),
-        ["security status missing"] = new("PUT", Sec, "{}", "current", 422, "security[SEC-1-01].status"),
+        ["reason too long"] = new("PUT", Sys, $$"""{"phase":"not_started","regressionReason":"{{new string('r', 501)}}"}""", "current", 422, "systems[child_allowance].regressionReason"),
+        ["old reason name"] = new("PUT", Sys, """{"phase":"not_started","reason":"old name"}""", "current", 400, "reason"),
+        ["security status null"] = new("PUT", Sec, """{"status":null}""", "current", 400, "status"),
         ["security status unknown"] = new("PUT", Sec, """{"status":"done"}""", "current", 400, "status"),
         ["evidence too long"] = new("PUT", Sec, $$"""{"status":"implemented","evidence":"{{new string('e', 1001)}}"}""", "current", 422, "security[SEC-1-01].evidence"),
         ["evidence broken link"] = new("PUT", Sec, """{"status":"implemented","evidence":"https://exa mple.jp/\"<script>"}""", "current", 422, "security[SEC-1-01].evidence"),
@@ -120,11 +125,13 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["if-match missing on security"] = new("PUT", Sec, """{"status":"implemented"}""", "none", 428, "If-Match"),
         ["if-match stale"] = new("PUT", Sys, """{"phase":"testing"}""", "stale", 412, "If-Match"),
         ["if-match stale on report"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "stale", 412, "If-Match", Key: "k-stale"),
-        ["if-match weak"] = new("PUT", Sys, """{"phase":"testing"}""", "W/\"1\"", 400, "If-Match"),
-        ["if-match star"] = new("PUT", Sys, """{"phase":"testing"}""", "*", 400, "If-Match"),
+        ["if-match weak"] = new("PUT", Sys, """{"phase":"testing"}""", "W/\"1\"", 412, "If-Match"),
+        ["if-match leading zero"] = new("PUT", Sys, """{"phase":"testing"}""", "leading-zero", 412, "If-Match"),
+        ["if-match stale list"] = new("PUT", Sys, """{"phase":"testing"}""", "stale-list", 412, "If-Match"),
+        ["if-none-match star on write"] = new("PUT", Sys, """{"phase":"testing"}""", "current", 412, "If-None-Match", IfNoneMatch: "*"),
+        ["if-match malformed list"] = new("PUT", Sys, """{"phase":"testing"}""", "\"1\", 2", 400, "If-Match"),
         ["if-match unquoted"] = new("PUT", Sys, """{"phase":"testing"}""", "abc", 400, "If-Match"),
-        ["if-match negative"] = new("PUT", Sys, """{"phase":"testing"}""", "\"-1\"", 400, "If-Match"),
-        ["if-match list"] = new("PUT", Sys, """{"phase":"testing"}""", "\"1\", \"2\"", 400, "If-Match"),
+        ["if-match negative"] = new("PUT", Sys, """{"phase":"testing"}""", "\"-1\"", 412, "If-Match"),
 
         // Idempotency keys.
         ["idempotency key missing"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "none", 400, "Idempotency-Key"),
@@ -151,11 +158,19 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["content-type text"] = new("PUT", Sys, """{"phase":"testing"}""", "current", 415, "Content-Type", ContentType: "text/plain"),
         ["content-type form"] = new("PUT", Sys, "phase=testing", "current", 415, "Content-Type", ContentType: "application/x-www-form-urlencoded"),
         ["content-type missing"] = new("PUT", Sys, """{"phase":"testing"}""", "current", 415, "Content-Type", ContentType: null),
+        ["charset shift_jis"] = new("PUT", Sys, """{"vendor":"株式会社サンプル"}""", "current", 415, "Content-Type", ContentType: "application/json; charset=shift_jis"),
+        ["charset shift_jis on report"] = new("POST", Rep, """{"systems":[{"businessId":"child_allowance","vendor":"株式会社サンプル"}]}""", "none", 415, "Content-Type", Key: "k-sjis", ContentType: "application/json; charset=shift_jis"),
+        ["merge patch as json"] = new("PATCH", Sys, """{"vendor":"x"}""", "current", 415, "Content-Type"),
+        ["json as merge patch on put"] = new("PUT", Sys, """{"vendor":"x"}""", "current", 415, "Content-Type", ContentType: "application/merge-patch+json"),
+        ["patch phase removed"] = new("PATCH", Sys, """{"phase":null}""", "current", 400, "phase", ContentType: "application/merge-patch+json"),
+        ["patch unknown member"] = new("PATCH", Sec, """{"tenant":"271004"}""", "current", 400, "tenant", ContentType: "application/merge-patch+json"),
+        ["patch without if-match"] = new("PATCH", Sec, """{"evidence":"x"}""", "none", 428, "If-Match", ContentType: "application/merge-patch+json"),
         ["huge body"] = new("PUT", Sys, $$"""{"vendor":"{{new string('v', 300 * 1024)}}"}""", "current", 413, "body"),
         ["huge chunked body"] = new("POST", Rep, $$"""{"systems":[{"businessId":"child_allowance","vendor":"{{new string('v', 400 * 1024)}}"}]}""", "none", 413, "body", Key: "k-huge", Chunked: true),
 
         ["sign-in huge form"] = new("POST", "/auth/local/signin", "token=" + new string('t', 64 * 1024), "none", 413, "body", ContentType: "application/x-www-form-urlencoded"),
         ["sign-in huge json"] = new("POST", "/auth/local/signin", $$"""{"token":"{{new string('t', 20 * 1024)}}"}""", "none", 413, "body"),
+        ["sign-in shift_jis"] = new("POST", "/auth/local/signin", """{"token":"x"}""", "none", 415, "Content-Type", ContentType: "application/json; charset=shift_jis"),
         ["sign-in without token"] = new("POST", "/auth/local/signin", "{}", "none", 400, "token"),
 
         // Query parameters.
@@ -206,12 +221,19 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         {
             "current" => $"\"{versionBefore}\"",
             "stale" => $"\"{versionBefore + 7}\"",
+            "leading-zero" => $"\"0{versionBefore}\"",
+            "stale-list" => $"\"{versionBefore + 7}\", W/\"{versionBefore}\", \"0{versionBefore}\"",
             "none" => null,
             var literal => literal,
         };
         if (ifMatch is not null)
         {
             request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        if (c.IfNoneMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", c.IfNoneMatch);
         }
 
         if (c.Key is not null)

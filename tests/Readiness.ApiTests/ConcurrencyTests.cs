@@ -94,7 +94,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.False(first.Headers.Contains("Idempotent-Replayed"));
 
         // Someone else changes something meanwhile; the replay still answers with the first result.
-        await host.PutSystem(host.Municipality(code, "other"), code, "child_allowance", """{"phase":"testing","reason":"meanwhile"}""");
+        await host.PutSystem(host.Municipality(code, "other"), code, "child_allowance", """{"phase":"testing","regressionReason":"meanwhile"}""");
 
         using var replay = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key));
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
@@ -121,7 +121,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         const string code = "011002"; // 札幌市
         var (_, version) = await host.GetMunicipality(code);
         var key = Guid.NewGuid().ToString();
-        const string body = """{"systems":[{"businessId":"national_pension","phase":"testing","reason":"retry storm"}]}""";
+        const string body = """{"systems":[{"businessId":"national_pension","phase":"testing","regressionReason":"retry storm"}]}""";
         var clients = Enumerable.Range(0, 6).Select(_ => host.Municipality(code, "sapporo")).ToList();
         var responses = await Task.WhenAll(clients.Select(c => c.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key))));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));

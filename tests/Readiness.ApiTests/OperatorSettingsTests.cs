@@ -62,7 +62,7 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
 
         // Another municipality has its own budget.
         using var chuo = host.Municipality(ApiHost.Chuo);
-        await host.PutSystem(chuo, ApiHost.Chuo, "koseki", """{"phase":"in_production","reason":"rate test"}""");
+        await host.PutSystem(chuo, ApiHost.Chuo, "koseki", """{"phase":"in_production","regressionReason":"rate test"}""");
     }
 
     [Fact]

@@ -9,8 +9,9 @@ public sealed record DesignationInput(
     [property: Id(1)] DateOnly? TargetDate);
 
 /// <summary>
-/// A full report for one business system (replace semantics: what is not given is cleared), so that a form and the
-/// API say the same thing and a repeated request has the same effect.
+/// A report for one business system. Every member is given (null clears it) unless named in <see cref="Omitted"/>:
+/// an omitted member keeps its current value, resolved by <see cref="Over"/> inside the grain, atomically with the
+/// version check, so a client that leaves a member out never clears it (RFC 7396 merge semantics for a flat object).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Readiness.SystemChange")]
 public sealed record SystemChange
@@ -25,8 +26,41 @@ public sealed record SystemChange
     /// <summary>Null: not designated.</summary>
     [Id(6)] public DesignationInput? Designation { get; init; }
 
-    /// <summary>Required when the phase moves backwards.</summary>
+    /// <summary>Required when the phase moves backwards (the wire name is regressionReason).</summary>
     [Id(7)] public string? Reason { get; init; }
+
+    /// <summary>Wire names (<see cref="Members"/>) the client left out: their current values are kept. Empty: a full report.</summary>
+    [Id(8)] public ImmutableArray<string> Omitted { get; init; } = [];
+
+    /// <summary>The representation's member names, as on the wire (GET, PUT, PATCH, the form and the CSV say the same).</summary>
+    public static readonly ImmutableArray<string> Members =
+        ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason"];
+
+    /// <summary>This change with every omitted member taken from <paramref name="current"/> (a regression reason is never carried over: each backward move gives its own).</summary>
+    public SystemChange Over(SystemStatus? current)
+    {
+        if (Omitted.IsDefaultOrEmpty || current is null)
+        {
+            return this;
+        }
+
+        bool Kept(string member) => Omitted.Contains(member);
+        var designated = Kept("designated") ? current.Designated : Designation is not null;
+        return this with
+        {
+            Phase = Kept("phase") ? current.Phase : Phase,
+            PlannedGoLive = Kept("plannedGoLive") ? current.PlannedGoLive : PlannedGoLive,
+            Vendor = Kept("vendor") ? current.Vendor : Vendor,
+            Hosting = Kept("hosting") ? current.Hosting : Hosting,
+            NotApplicable = Kept("notApplicable") ? current.NotApplicable : NotApplicable,
+            Designation = designated
+                ? new DesignationInput(
+                    Kept("designationReason") ? current.DesignationReason : Designation?.Reason,
+                    Kept("designationTarget") ? current.DesignationTarget : Designation?.TargetDate)
+                : null,
+            Omitted = [],
+        };
+    }
 }
 
 [GenerateSerializer, Immutable, Alias("Readiness.SecurityChange")]
@@ -36,6 +70,23 @@ public sealed record SecurityChange
     [Id(1)] public SecurityStatus? Status { get; init; }
     [Id(2)] public string? Evidence { get; init; }
     [Id(3)] public DateOnly? LastReviewed { get; init; }
+
+    /// <summary>Wire names (<see cref="Members"/>) the client left out: their current values are kept.</summary>
+    [Id(4)] public ImmutableArray<string> Omitted { get; init; } = [];
+
+    public static readonly ImmutableArray<string> Members = ["status", "evidence", "lastReviewed"];
+
+    /// <summary>This change with every omitted member taken from <paramref name="current"/>.</summary>
+    public SecurityChange Over(SecurityItemStatus? current) =>
+        Omitted.IsDefaultOrEmpty || current is null
+            ? this
+            : this with
+            {
+                Status = Omitted.Contains("status") ? current.Status : Status,
+                Evidence = Omitted.Contains("evidence") ? current.Evidence : Evidence,
+                LastReviewed = Omitted.Contains("lastReviewed") ? current.LastReviewed : LastReviewed,
+                Omitted = [],
+            };
 }
 
 /// <summary>One request to change a municipality: applied all or nothing.</summary>

@@ -47,7 +47,8 @@ public static class ChangeRules
                 errors.Add(new($"{field}.businessId", "duplicate", "同じ業務が1つの報告に2回含まれています。", "The same business system appears twice in one report."));
             }
 
-            ValidateSystem(change, current.FindSystem(change.BusinessId), field, errors);
+            var status = current.FindSystem(change.BusinessId);
+            ValidateSystem(change.Over(status), status, field, errors);
         }
 
         var seenItems = new HashSet<string>(StringComparer.Ordinal);
@@ -62,6 +63,7 @@ public static class ChangeRules
             }
 
             field = $"security[{change.ItemId}]";
+            change = change.Over(current.FindSecurityItem(change.ItemId));
             if (!seenItems.Add(change.ItemId))
             {
                 errors.Add(new($"{field}.itemId", "duplicate", "同じ項目が1つの報告に2回含まれています。", "The same checklist item appears twice in one report."));
@@ -169,10 +171,11 @@ public static class ChangeRules
         var version = current.Version + 1;
         var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
         var systems = current.Systems.ToBuilder();
-        foreach (var change in request.Systems.IsDefault ? [] : request.Systems)
+        foreach (var given in request.Systems.IsDefault ? [] : request.Systems)
         {
-            var index = IndexOf(systems, s => s.BusinessId == change.BusinessId);
+            var index = IndexOf(systems, s => s.BusinessId == given.BusinessId);
             var before = systems[index];
+            var change = given.Over(before);
             var phase = change.Phase ?? before.Phase;
             var after = before with
             {
@@ -193,10 +196,11 @@ public static class ChangeRules
         }
 
         var security = current.Security.ToBuilder();
-        foreach (var change in request.Security.IsDefault ? [] : request.Security)
+        foreach (var given in request.Security.IsDefault ? [] : request.Security)
         {
-            var index = IndexOf(security, s => s.ItemId == change.ItemId);
+            var index = IndexOf(security, s => s.ItemId == given.ItemId);
             var before = security[index];
+            var change = given.Over(before);
             var after = before with
             {
                 Status = change.Status ?? before.Status,

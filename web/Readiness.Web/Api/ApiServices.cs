@@ -24,6 +24,7 @@ public static class ApiServices
         services.AddProblemDetails();
         services.AddSingleton<ReportingService>();
         services.AddExceptionHandler<TransientFailureHandler>();
+        services.AddTransient<IStartupFilter, HeadRequests>();
 
         // The silo registers it; a web node that is only a client of the cluster reads the same table itself.
         services.TryAddSingleton<IAuditLog, SqlAuditLog>();
@@ -40,6 +41,7 @@ public static class ApiServices
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.Use(MediaTypes.Enforce);
         return app;
     }
 
@@ -78,6 +80,22 @@ public static class ApiServices
         }
 
         var status = http.Response.StatusCode;
+        if (status == StatusCodes.Status415UnsupportedMediaType)
+        {
+            // Routing refused the media type (the endpoint's Accepts): name it and what is taken instead.
+            var patch = HttpMethods.IsPatch(http.Request.Method);
+            if (patch)
+            {
+                http.Response.Headers["Accept-Patch"] = MediaTypes.MergePatch;
+            }
+
+            if (MediaTypes.Check(http.Request.ContentType, [patch ? MediaTypes.MergePatch : MediaTypes.Json]) is { } named)
+            {
+                await named.ExecuteAsync(http);
+                return;
+            }
+        }
+
         var (field, code, ja, en) = status switch
         {
             StatusCodes.Status404NotFound => ("path", "not_found", "この URL の API はありません。", "There is no API at this URL."),

@@ -1,21 +1,26 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Readiness.Web.Api;
 
 /// <summary>
-/// Reads request bodies strictly (unknown or duplicate properties, wrong types, integers for enums, impossible dates
-/// are all refused) and turns every fault into a 400/413/415 problem naming the JSON path, never a 500.
+/// Reads a JSON request body with System.Text.Json and the contract it derives for the target type
+/// (<see cref="JsonTypeInfo"/>: property names, nullability, required members), and turns every fault into a
+/// 400/413/415 problem naming the JSON path, never a 500. Faults are found by <see cref="JsonContract"/> from the
+/// document and the contract, never from the serializer's (English, unstable) exception messages. The size limit is
+/// Kestrel's (413), the media type and charset are <see cref="MediaTypes"/>' (415).
 /// </summary>
-public static partial class JsonBody
+public static class JsonBody
 {
     /// <summary>Largest report body: the 20 systems and 47 items with full texts fit several times over.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
     public const int SmallBodyBytes = 16 * 1024;
 
+    /// <summary>Request bodies only: unknown or duplicate properties, nulls where the type has none, integers or other spellings for enums are refused.</summary>
     public static JsonSerializerOptions RequestOptions { get; } = CreateRequestOptions();
 
     private static JsonSerializerOptions CreateRequestOptions()
@@ -28,6 +33,7 @@ public static partial class JsonBody
             RespectNullableAnnotations = true,
             RespectRequiredConstructorParameters = true,
             AllowDuplicateProperties = false,
+            NumberHandling = JsonNumberHandling.Strict,
             MaxDepth = 16,
         };
         options.Converters.Add(new WireEnumConverterFactory());
@@ -35,15 +41,151 @@ public static partial class JsonBody
         return options;
     }
 
+    /// <summary>The body as <typeparamref name="T"/>, or the problem to answer.</summary>
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
         where T : class
     {
-        var contentType = request.ContentType;
-        if (contentType is null || !(contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            || (contentType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && contentType.Split(';')[0].EndsWith("+json", StringComparison.OrdinalIgnoreCase))))
+        var (value, _, problem) = await ReadWithMembersAsync<T>(request, maxBytes, cancellationToken);
+        return (value, problem);
+    }
+
+    /// <summary>The body as <typeparamref name="T"/> and as the document it came from (to see which members were sent), or the problem.</summary>
+    public static async Task<(T? Value, JsonElement Document, ProblemHttpResult? Problem)> ReadWithMembersAsync<T>(
+        HttpRequest request, int maxBytes, CancellationToken cancellationToken, IReadOnlyList<string>? accepted = null)
+        where T : class
+    {
+        if (MediaTypes.Check(request.ContentType, accepted ?? [MediaTypes.Json]) is { } mediaProblem)
         {
-            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Content-Type", "unsupported_media_type",
-                "本文は JSON（Content-Type: application/json）で送ってください。", $"Send the body as JSON (Content-Type: application/json), not '{Problems.Truncate(contentType ?? "none")}'."));
+            return (null, default, mediaProblem);
+        }
+
+        var (bytes, readProblem) = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        if (readProblem is not null)
+        {
+            return (null, default, readProblem);
+        }
+
+        var (value, document, errors) = Bind<T>(bytes!);
+        return errors.Count == 0 ? (value, document, null) : (null, default, Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", errors));
+    }
+
+    /// <summary>
+    /// Binds UTF-8 JSON to <typeparamref name="T"/>: a syntax error names where the reader stopped; otherwise the
+    /// document is checked against the type's contract and every fault is listed, in document order.
+    /// </summary>
+    public static (T? Value, JsonElement Document, IReadOnlyList<ProblemError> Errors) Bind<T>(ReadOnlySpan<byte> bytes)
+        where T : class
+    {
+        if (bytes.IsEmpty)
+        {
+            return (null, default, [new ProblemError("body", "required", "本文（JSON）がありません。", "The request body (JSON) is missing.")]);
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return (null, default, [new ProblemError("body", "invalid_utf8", "本文が UTF-8 として正しくありません。", "The body is not valid UTF-8.")]);
+        }
+
+        JsonElement document;
+        try
+        {
+            using var parsed = JsonDocument.Parse(bytes.ToArray(), new JsonDocumentOptions { MaxDepth = RequestOptions.MaxDepth });
+            document = parsed.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            return (null, default, [Malformed(bytes, ex)]);
+        }
+
+        var info = RequestOptions.GetTypeInfo(typeof(T));
+        var errors = JsonContract.Check(document, info, "body");
+        if (errors.Count > 0)
+        {
+            return (null, document, errors);
+        }
+
+        try
+        {
+            return (document.Deserialize<T>(RequestOptions), document, []);
+        }
+        catch (JsonException ex)
+        {
+            // The contract check found nothing: still a 400 naming the path, never a 500.
+            return (null, document, [JsonContract.WrongValue(JsonContract.Field(ex.Path), ex)]);
+        }
+    }
+
+    /// <summary>Malformed JSON: the path the reader had reached, its line and byte.</summary>
+    private static ProblemError Malformed(ReadOnlySpan<byte> bytes, JsonException parseError)
+    {
+        var field = Locate(bytes);
+        var where = parseError.LineNumber is { } line && parseError.BytePositionInLine is { } position
+            ? $"{field}, line {line + 1}, byte {position + 1}"
+            : field;
+        return new ProblemError(field, "invalid_json", $"JSON の形式が正しくありません（{where}）。", $"Malformed JSON ({where}).");
+    }
+
+    /// <summary>Reads tokens until the reader fails and names the member it was in ("designation.reason", "systems[2]"); "body" at the top.</summary>
+    private static string Locate(ReadOnlySpan<byte> bytes)
+    {
+        var frames = new List<(bool Array, string? Name, int Index)>();
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = RequestOptions.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        frames[^1] = frames[^1] with { Name = reader.GetString() };
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        Step(frames);
+                        frames.Add((reader.TokenType == JsonTokenType.StartArray, null, -1));
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        frames.RemoveAt(frames.Count - 1);
+                        Done(frames);
+                        break;
+                    default:
+                        Step(frames);
+                        Done(frames);
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Where it stopped is the answer.
+        }
+
+        var path = string.Concat(frames.Select(f => f.Array ? (f.Index >= 0 ? $"[{f.Index}]" : string.Empty) : f.Name is null ? string.Empty : "." + f.Name));
+        return path.Length == 0 ? "body" : path.TrimStart('.');
+
+        // A member whose value is complete is no longer where the reader is.
+        static void Done(List<(bool Array, string? Name, int Index)> frames)
+        {
+            if (frames.Count > 0 && !frames[^1].Array)
+            {
+                frames[^1] = frames[^1] with { Name = null };
+            }
+        }
+
+        static void Step(List<(bool Array, string? Name, int Index)> frames)
+        {
+            if (frames.Count > 0 && frames[^1].Array)
+            {
+                frames[^1] = frames[^1] with { Index = frames[^1].Index + 1 };
+            }
+        }
+    }
+
+    private static async Task<(byte[]? Bytes, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        // Kestrel enforces the limit (Content-Length or chunked) and answers our 413 through the exception below.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
         }
 
         if (request.ContentLength > maxBytes)
@@ -51,135 +193,159 @@ public static partial class JsonBody
             return (null, TooLarge(maxBytes));
         }
 
-        byte[] bytes;
         try
         {
             using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > maxBytes)
-                {
-                    return (null, TooLarge(maxBytes));
-                }
-            }
-
-            bytes = buffer.ToArray();
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+            return buffer.Length > maxBytes ? (null, TooLarge(maxBytes)) : (buffer.ToArray(), null);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, TooLarge(maxBytes));
-        }
-
-        if (bytes.Length == 0)
-        {
-            return (null, Problems.BadRequest("body", "required", "本文（JSON）がありません。", "The request body (JSON) is missing."));
-        }
-
-        try
-        {
-            var value = JsonSerializer.Deserialize<T>(bytes, RequestOptions);
-            return value is null
-                ? (null, Problems.BadRequest("body", "required", "本文が null です。JSON オブジェクトを送ってください。", "The body is null: send a JSON object."))
-                : (value, null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, FromJsonException(ex));
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or NotSupportedException)
-        {
-            return (null, Problems.BadRequest("body", "invalid_json", "本文を JSON として読めません。", "The body cannot be read as JSON (" + ex.GetType().Name + ")."));
         }
     }
 
     private static ProblemHttpResult TooLarge(int maxBytes) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large",
             $"本文が大きすぎます（上限 {maxBytes / 1024} KiB）。", $"The body is too large (at most {maxBytes / 1024} KiB).");
+}
 
-    private static ProblemHttpResult FromJsonException(JsonException ex)
+/// <summary>
+/// Checks a JSON document against the contract System.Text.Json derives for a type: unknown and duplicate
+/// properties, null where the property is not nullable, missing required properties, and values its converters
+/// refuse (wrong type, impossible date, unknown enum name). Pure; each fault names its path ("systems[0].phase";
+/// the root is "body") in Japanese and English.
+/// </summary>
+public static class JsonContract
+{
+    public static IReadOnlyList<ProblemError> Check(JsonElement element, JsonTypeInfo info, string path)
     {
-        var field = Field(ex.Path);
+        var errors = new List<ProblemError>();
+        Walk(element, info, path, errors);
+        return errors;
+    }
+
+    private static void Walk(JsonElement element, JsonTypeInfo info, string path, List<ProblemError> errors)
+    {
+        switch (info.Kind)
+        {
+            case JsonTypeInfoKind.Object:
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add(path == "body"
+                        ? new ProblemError(path, "wrong_type", "本文は JSON オブジェクト（{...}）にしてください。", "The body must be a JSON object ({...}).")
+                        : new ProblemError(path, "wrong_type", $"「{path}」はオブジェクト（{{...}}）で指定してください。", $"The value at '{path}' must be an object ({{...}})."));
+                    return;
+                }
+
+                var properties = info.Properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var member in element.EnumerateObject())
+                {
+                    var field = Join(path, member.Name);
+                    if (!seen.Add(member.Name))
+                    {
+                        errors.Add(new ProblemError(field, "duplicate_property", $"「{member.Name}」が2回あります。", $"The property '{member.Name}' appears twice."));
+                    }
+                    else if (!properties.TryGetValue(member.Name, out var property))
+                    {
+                        errors.Add(new ProblemError(field, "unknown_property",
+                            $"「{Problems.Truncate(member.Name)}」という項目はありません（団体コードなどは URL とサインインから決まります）。",
+                            $"There is no property '{Problems.Truncate(member.Name)}' here (the municipality comes from the URL and your sign-in, never from the body)."));
+                    }
+                    else if (member.Value.ValueKind == JsonValueKind.Null)
+                    {
+                        if (!Nullable(property))
+                        {
+                            errors.Add(NullNotAllowed(field));
+                        }
+                    }
+                    else
+                    {
+                        Walk(member.Value, info.Options.GetTypeInfo(property.PropertyType), field, errors);
+                    }
+                }
+
+                foreach (var property in info.Properties.Where(p => p.IsRequired && !seen.Contains(p.Name)))
+                {
+                    errors.Add(new ProblemError(Join(path, property.Name), "required", $"「{property.Name}」は必須です。", $"'{property.Name}' is required."));
+                }
+
+                return;
+
+            case JsonTypeInfoKind.Enumerable when info.ElementType is { } elementType:
+                if (element.ValueKind != JsonValueKind.Array)
+                {
+                    errors.Add(new ProblemError(path, "wrong_type", $"「{path}」は配列で指定してください。", $"The value at '{path}' must be an array."));
+                    return;
+                }
+
+                var elementInfo = info.Options.GetTypeInfo(elementType);
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    var field = $"{path}[{i++}]";
+                    if (item.ValueKind == JsonValueKind.Null)
+                    {
+                        errors.Add(NullNotAllowed(field));
+                    }
+                    else
+                    {
+                        Walk(item, elementInfo, field, errors);
+                    }
+                }
+
+                return;
+
+            default:
+                // A value: its converter decides (strict enums, YYYY-MM-DD dates, true/false, strings).
+                try
+                {
+                    element.Deserialize(info);
+                }
+                catch (JsonException ex)
+                {
+                    errors.Add(WrongValue(path, ex));
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>A value the converter refused: an enum's own message lists the allowed names; other values get a hint for their field.</summary>
+    public static ProblemError WrongValue(string field, JsonException ex)
+    {
         if (ex is WireEnumException wire)
         {
-            return Problems.BadRequest(field, "unknown_value", wire.MessageJa, wire.Message);
+            return new ProblemError(field, "unknown_value", wire.MessageJa, wire.Message);
         }
 
-        var message = ex.Message;
-        if (MissingRequired().Match(message) is { Success: true } missing)
-        {
-            var names = missing.Groups[1].Value.Replace("'", string.Empty, StringComparison.Ordinal);
-            var name = names.Split(',')[0].Trim();
-            return Problems.BadRequest(Join(field, name), "required", $"「{name}」は必須です。", $"'{name}' is required.");
-        }
-
-        if (Unmapped().Match(message) is { Success: true } unmapped)
-        {
-            var name = unmapped.Groups[1].Value;
-            if (name.Contains('\uFFFD', StringComparison.Ordinal))
-            {
-                return Problems.BadRequest("body", "invalid_utf8", "本文が UTF-8 として正しくありません。", "The body is not valid UTF-8.");
-            }
-
-            var target = field.EndsWith(name, StringComparison.Ordinal) ? field : Join(field, name);
-            return Problems.BadRequest(target, "unknown_property",
-                $"「{name}」という項目はありません（団体コードなどは URL とサインインから決まります）。", $"There is no property '{name}' here (the municipality comes from the URL and your sign-in, never from the body).");
-        }
-
-        if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems.BadRequest(field, "duplicate_property", "同じ項目が2回あります。", "A property appears twice.");
-        }
-
-        if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("doesn't allow", StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems.BadRequest(field, "null_not_allowed", "この項目に null は指定できません。", "This property cannot be null.");
-        }
-
-        var wrongType = message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
         var (hintJa, hintEn) = Hint(field);
-        return wrongType
-            ? Problems.BadRequest(field, "wrong_type", $"「{field}」の値の型または形式が正しくありません。{hintJa}", $"The value at '{field}' has the wrong type or format.{hintEn}")
-            : Problems.BadRequest(field, "invalid_json", $"JSON の形式が正しくありません（{Where(field, ex)}）。", $"Malformed JSON ({Where(field, ex)}).");
+        return new ProblemError(field, "wrong_type", $"「{field}」の値の型または形式が正しくありません。{hintJa}", $"The value at '{field}' has the wrong type or format.{hintEn}");
     }
-
-    private static string Where(string field, JsonException ex) =>
-        ex.LineNumber is { } line && ex.BytePositionInLine is { } position
-            ? $"{field}, line {line + 1}, byte {position + 1}"
-            : field;
 
     /// <summary>"$.systems[0].phase" becomes "systems[0].phase"; the root is "body".</summary>
-    private static string Field(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || path == "$")
-        {
-            return "body";
-        }
+    public static string Field(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
-        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-    }
+    private static bool Nullable(JsonPropertyInfo property) =>
+        property.PropertyType.IsValueType ? System.Nullable.GetUnderlyingType(property.PropertyType) is not null : property.IsSetNullable;
 
-    private static string Join(string field, string name) => field == "body" ? name : $"{field}.{name}";
+    private static ProblemError NullNotAllowed(string field) =>
+        new(field, "null_not_allowed", $"「{field}」に null は指定できません（値を消せない項目です）。", $"'{field}' cannot be null (this member cannot be cleared).");
+
+    private static string Join(string path, string name) => path == "body" ? name : $"{path}.{name}";
 
     private static (string Ja, string En) Hint(string field)
     {
         var last = field.Split('.')[^1];
         return last switch
         {
-            "plannedGoLive" or "targetDate" or "lastReviewed" => ("日付は YYYY-MM-DD 形式の実在する日付で指定してください。", " Dates are YYYY-MM-DD and must exist on the calendar."),
-            "notApplicable" => ("true または false を指定してください。", " Use true or false."),
-            "systems" or "security" => ("配列で指定してください。", " Use an array."),
+            "plannedGoLive" or "designationTarget" or "lastReviewed" => ("日付は YYYY-MM-DD 形式の実在する日付で指定してください。", " Dates are YYYY-MM-DD and must exist on the calendar."),
+            "notApplicable" or "designated" => ("true または false を指定してください。", " Use true or false."),
             _ => (string.Empty, string.Empty),
         };
     }
-
-    [GeneratedRegex(@"missing required properties including: (.+?)\.?$", RegexOptions.CultureInvariant)]
-    private static partial Regex MissingRequired();
-
-    [GeneratedRegex(@"JSON property '(.+?)' could not be mapped", RegexOptions.CultureInvariant)]
-    private static partial Regex Unmapped();
 }
 
 /// <summary>A value that is not one of an enum's snake_case names.</summary>

@@ -81,7 +81,7 @@ public static class ReadApi
         return Results.Empty;
     }
 
-    private static async Task<Results<Ok<MunicipalityView>, StatusCodeHttpResult, ProblemHttpResult>> GetMunicipality(string code, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http)
+    private static async Task<IResult> GetMunicipality(string code, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
@@ -90,11 +90,9 @@ public static class ReadApi
 
         var grain = grains.GetGrain<IMunicipalityGrain>(code);
         var record = await calls.Run(() => grain.GetAsync(), idempotent: true, http.RequestAborted);
-        var etag = WriteApi.ETag(record.Version);
-        http.Response.Headers.ETag = etag;
-        if (http.Request.Headers.IfNoneMatch.ToString() == etag)
+        if (Preconditions.ForRead(http, Preconditions.ETag(record.Version)) is { } conditional)
         {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            return conditional;
         }
 
         var recent = await calls.Run(() => grain.GetRecentChangesAsync(), idempotent: true, http.RequestAborted);

@@ -178,6 +178,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
     private static ReportResult Error(ReportStatus status, string field, string code, string ja, string en) =>
         new(status, string.Empty, null, [new ValidationError(field, code, ja, en)], null, []);
 
+    /// <summary>The members the report left out become <see cref="SystemChange.Omitted"/>: the grain keeps their values.</summary>
     private static SystemChange ToChange(string businessId, SystemReport r) => new()
     {
         BusinessId = businessId,
@@ -186,8 +187,11 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         Vendor = r.Vendor,
         Hosting = r.Hosting,
         NotApplicable = r.NotApplicable,
-        Designation = r.Designation is { } d ? new DesignationInput(d.Reason, d.TargetDate) : null,
-        Reason = r.Reason,
+
+        // Left out, "designated" is resolved from the current state; a reason or date given with it still applies.
+        Designation = r.Designated || r.Given?.Contains("designated") == false ? new DesignationInput(r.DesignationReason, r.DesignationTarget) : null,
+        Reason = r.RegressionReason,
+        Omitted = r.Given is { } given ? [.. SystemChange.Members.Where(m => !given.Contains(m))] : [],
     };
 
     private static SecurityChange ToChange(string itemId, SecurityReport r) => new()
@@ -196,5 +200,6 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         Status = r.Status,
         Evidence = r.Evidence,
         LastReviewed = r.LastReviewed,
+        Omitted = r.Given is { } given ? [.. SecurityChange.Members.Where(m => !given.Contains(m))] : [],
     };
 }

@@ -1,50 +1,78 @@
+using System.Text.Json.Serialization;
+
 namespace Readiness.Web.Api;
 
 /// <summary>
-/// Body of PUT /api/v1/municipalities/{code}/systems/{businessId}: the full report for one business system
-/// (replace semantics: a field left out is cleared, except the phase, which stays when omitted).
+/// One business system as a client reads and writes it: GET /api/v1/municipalities/{code}/systems/{businessId}
+/// answers this shape, PUT takes it back (a member left out keeps its value, null clears it), PATCH takes any part
+/// of it as a JSON Merge Patch (RFC 7396). The same names as in the municipality's view, the form, the CSV export
+/// and the grain's state: designated / designationReason / designationTarget / regressionReason.
 /// </summary>
 public record SystemReport
 {
-    /// <summary>Migration phase (snake_case, e.g. fit_gap, in_production); omitted: unchanged.</summary>
-    public MigrationPhase? Phase { get; init; }
+    /// <summary>Migration phase (snake_case, e.g. fit_gap, in_production); cannot be null.</summary>
+    public MigrationPhase Phase { get; init; }
 
-    /// <summary>Planned go-live date, YYYY-MM-DD.</summary>
+    /// <summary>Planned go-live date, YYYY-MM-DD (2020-01-01..2040-12-31).</summary>
     public DateOnly? PlannedGoLive { get; init; }
 
     /// <summary>Application vendor, up to 100 characters.</summary>
     public string? Vendor { get; init; }
 
+    /// <summary>Where it runs (government_cloud, ...).</summary>
     public HostingKind? Hosting { get; init; }
 
-    /// <summary>True when this business does not apply to the municipality (e.g. no welfare office).</summary>
+    /// <summary>True when this business does not apply to the municipality (e.g. no welfare office); cannot be null.</summary>
     public bool NotApplicable { get; init; }
 
-    /// <summary>特定移行支援システム with its reason and target date; null: not designated.</summary>
-    public DesignationReport? Designation { get; init; }
+    /// <summary>True when it is a 特定移行支援システム; then designationReason and designationTarget are required. False clears both.</summary>
+    public bool Designated { get; init; }
 
-    /// <summary>Why the phase moves backwards; required then, up to 500 characters.</summary>
-    public string? Reason { get; init; }
-}
-
-public sealed record DesignationReport
-{
-    public DesignationReason? Reason { get; init; }
+    public DesignationReason? DesignationReason { get; init; }
 
     /// <summary>Its own migration target date, YYYY-MM-DD (the limit is 2031-03-31).</summary>
-    public DateOnly? TargetDate { get; init; }
+    public DateOnly? DesignationTarget { get; init; }
+
+    /// <summary>Why the phase moved backwards: required with a backward move (up to 500 characters); kept as recorded otherwise.</summary>
+    public string? RegressionReason { get; init; }
+
+    /// <summary>The members the client sent (null: all of them, as a form does); the others keep their current values.</summary>
+    [JsonIgnore]
+    public IReadOnlySet<string>? Given { get; init; }
+
+    public static SystemReport From(SystemStatus s) => new()
+    {
+        Phase = s.Phase,
+        PlannedGoLive = s.PlannedGoLive,
+        Vendor = s.Vendor,
+        Hosting = s.Hosting,
+        NotApplicable = s.NotApplicable,
+        Designated = s.Designated,
+        DesignationReason = s.DesignationReason,
+        DesignationTarget = s.DesignationTarget,
+        RegressionReason = s.RegressionReason,
+    };
 }
 
-/// <summary>Body of PUT /api/v1/municipalities/{code}/security/{itemId}.</summary>
+/// <summary>
+/// One security checklist item as a client reads and writes it: GET, PUT and PATCH on
+/// /api/v1/municipalities/{code}/security/{itemId}, with the same rules as <see cref="SystemReport"/>.
+/// </summary>
 public record SecurityReport
 {
-    public SecurityStatus? Status { get; init; }
+    /// <summary>implemented, partial, not_implemented, not_applicable; cannot be null.</summary>
+    public SecurityStatus Status { get; init; }
 
     /// <summary>A note or a link, up to 1,000 characters.</summary>
     public string? Evidence { get; init; }
 
     /// <summary>When the item was last reviewed, YYYY-MM-DD, not in the future.</summary>
     public DateOnly? LastReviewed { get; init; }
+
+    [JsonIgnore]
+    public IReadOnlySet<string>? Given { get; init; }
+
+    public static SecurityReport From(SecurityItemStatus s) => new() { Status = s.Status, Evidence = s.Evidence, LastReviewed = s.LastReviewed };
 }
 
 public sealed record SystemReportItem : SystemReport

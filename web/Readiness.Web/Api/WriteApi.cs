@@ -1,5 +1,7 @@
-using System.Globalization;
+using System.Text.Json;
+using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 
@@ -31,35 +33,93 @@ public static class WriteApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        api.MapPut("/systems/{businessId}", PutSystem)
-            .Accepts<SystemReport>("application/json")
-            .Produces<MunicipalityView>()
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
-            .WithSummary("Report one business system (requires If-Match: the ETag of GET /municipalities/{code})");
-        api.MapPut("/security/{itemId}", PutSecurity)
-            .Accepts<SecurityReport>("application/json")
-            .Produces<MunicipalityView>()
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
-            .WithSummary("Report one security checklist item (requires If-Match)");
+        foreach (var method in new[] { HttpMethods.Put, HttpMethods.Patch })
+        {
+            var patch = method == HttpMethods.Patch;
+            var mediaType = patch ? MediaTypes.MergePatch : MediaTypes.Json;
+            api.MapMethods("/systems/{businessId}", [method], WriteSystem)
+                .Accepts<SystemReport>(mediaType)
+                .Produces<MunicipalityView>()
+                .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+                .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+                .WithSummary(patch
+                    ? "Change part of one business system (JSON Merge Patch, RFC 7396: null clears a member; requires If-Match)"
+                    : "Report one business system as GET .../systems/{businessId} shows it (a member left out keeps its value; requires If-Match)");
+            api.MapMethods("/security/{itemId}", [method], WriteSecurity)
+                .Accepts<SecurityReport>(mediaType)
+                .Produces<MunicipalityView>()
+                .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+                .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+                .WithSummary(patch
+                    ? "Change part of one security checklist item (JSON Merge Patch; requires If-Match)"
+                    : "Report one security checklist item as GET .../security/{itemId} shows it (requires If-Match)");
+        }
+
         api.MapPost("/reports", PostReport)
-            .Accepts<MunicipalityReport>("application/json")
+            .Accepts<MunicipalityReport>(MediaTypes.Json)
             .Produces<ReportResultView>()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Report any subset of systems and items, all or nothing (requires Idempotency-Key; If-Match optional)");
+
+        var reads = app.MapGroup("/api/v1/municipalities/{code}")
+            .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .WithTags("Reporting")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        reads.MapGet("/systems/{businessId}", GetSystem)
+            .Produces<SystemReport>()
+            .WithSummary("One business system as PUT and PATCH take it; the ETag is the municipality's version");
+        reads.MapGet("/security/{itemId}", GetSecurity)
+            .Produces<SecurityReport>()
+            .WithSummary("One security checklist item as PUT and PATCH take it; the ETag is the municipality's version");
         return app;
     }
 
-    private static async Task<IResult> PutSystem(string code, string businessId, HttpContext http, ReportingService reporting, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> GetSystem(string code, string businessId, HttpContext http, IGrainFactory grains, GrainCalls calls)
     {
-        var (context, problem) = ReadHeaders(http, requireIfMatch: true, requireIdempotencyKey: false, code);
+        if (Problems.CheckMunicipalityCode(code) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId))
+        {
+            return Problems.NotFound("businessId", $"業務「{Problems.Truncate(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Truncate(businessId)}'.");
+        }
+
+        var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
+        http.Response.Headers["Accept-Patch"] = MediaTypes.MergePatch;
+        return Preconditions.ForRead(http, Preconditions.ETag(record.Version)) ?? TypedResults.Ok(SystemReport.From(record.FindSystem(businessId)!));
+    }
+
+    private static async Task<IResult> GetSecurity(string code, string itemId, HttpContext http, IGrainFactory grains, GrainCalls calls)
+    {
+        if (Problems.CheckMunicipalityCode(code) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId))
+        {
+            return Problems.NotFound("itemId", $"セキュリティ項目「{Problems.Truncate(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Truncate(itemId)}'.");
+        }
+
+        var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
+        http.Response.Headers["Accept-Patch"] = MediaTypes.MergePatch;
+        return Preconditions.ForRead(http, Preconditions.ETag(record.Version)) ?? TypedResults.Ok(SecurityReport.From(record.FindSecurityItem(itemId)!));
+    }
+
+    /// <summary>PUT or PATCH of one system: the members sent are the change, the others keep their values (so both are the same operation on this flat representation).</summary>
+    private static async Task<IResult> WriteSystem(string code, string businessId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
+    {
+        var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
-            var (body, bodyProblem) = await JsonBody.ReadAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body!, context!), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = Members(document) }, context!), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -68,15 +128,15 @@ public static class WriteApi
         return Refused(http, reporting, securityLog, problem);
     }
 
-    private static async Task<IResult> PutSecurity(string code, string itemId, HttpContext http, ReportingService reporting, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> WriteSecurity(string code, string itemId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
-        var (context, problem) = ReadHeaders(http, requireIfMatch: true, requireIdempotencyKey: false, code);
+        var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
-            var (body, bodyProblem) = await JsonBody.ReadAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body!, context!), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = Members(document) }, context!), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -85,15 +145,21 @@ public static class WriteApi
         return Refused(http, reporting, securityLog, problem);
     }
 
-    private static async Task<IResult> PostReport(string code, HttpContext http, ReportingService reporting, TimeProvider time, SecurityLog securityLog)
+    private static async Task<IResult> PostReport(string code, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
-        var (context, problem) = ReadHeaders(http, requireIfMatch: false, requireIdempotencyKey: true, code);
+        var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: false, requireIdempotencyKey: true, code);
         if (problem is null)
         {
-            var (body, bodyProblem) = await JsonBody.ReadAsync<MunicipalityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<MunicipalityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportAsync(http.User, code, body!, context!), http, time, reportShape: true);
+                // Each item keeps what it leaves out, as a PUT does.
+                var report = body! with
+                {
+                    Systems = body.Systems?.Select((s, i) => s with { Given = Members(document.GetProperty("systems")[i]) }).ToList(),
+                    Security = body.Security?.Select((s, i) => s with { Given = Members(document.GetProperty("security")[i]) }).ToList(),
+                };
+                return ToHttp(await reporting.ReportAsync(http.User, code, report, context!), http, time, reportShape: true);
             }
 
             problem = bodyProblem;
@@ -101,6 +167,10 @@ public static class WriteApi
 
         return Refused(http, reporting, securityLog, problem);
     }
+
+    private static IReadOnlyList<string> AcceptedBy(HttpContext http) => HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json];
+
+    private static HashSet<string> Members(JsonElement document) => document.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(HttpContext http, ReportingService reporting, SecurityLog securityLog, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
     {
@@ -109,39 +179,62 @@ public static class WriteApi
         return problem;
     }
 
-    /// <summary>Route code first (400/404 naming it), then If-Match (428 when required and missing) and Idempotency-Key.</summary>
-    private static (ReportContext? Context, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Problem) ReadHeaders(HttpContext http, bool requireIfMatch, bool requireIdempotencyKey, string code)
+    /// <summary>
+    /// Route code first (400/404 naming it), then the preconditions (RFC 9110 §13 through <see cref="Preconditions"/>:
+    /// 428 when If-Match is required and missing, 400 when malformed, 412 when If-None-Match matches) and the
+    /// Idempotency-Key. If-Match becomes the version the grain checks atomically: "*" none (the municipality exists),
+    /// a list the one version it names that is current, or -1 (never current: 412) when it names none.
+    /// </summary>
+    private static async Task<(ReportContext? Context, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Problem)> ReadHeadersAsync(
+        HttpContext http, IGrainFactory grains, GrainCalls calls, bool requireIfMatch, bool requireIdempotencyKey, string code)
     {
         if (Problems.CheckMunicipalityCode(code) is { } codeProblem)
         {
             return (null, codeProblem);
         }
 
-        long? expected = null;
-        var ifMatch = http.Request.Headers.IfMatch;
-        if (ifMatch.Count == 0 || string.IsNullOrWhiteSpace(ifMatch.ToString()))
+        var headers = http.Request.Headers;
+        if (!Preconditions.TryParse(headers.IfMatch, out var tags))
         {
-            if (requireIfMatch)
-            {
-                return (null, Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "If-Match", "precondition_required",
-                    "If-Match ヘッダーに、取得した時点の ETag（例: \"12\"）を指定してください。", "Send If-Match with the ETag you read (e.g. \"12\"), so that nobody's change is overwritten unseen."));
-            }
+            return (null, Preconditions.MalformedHeader("If-Match"));
         }
-        else
+
+        if (!Preconditions.TryParse(headers.IfNoneMatch, out var noneTags))
         {
-            var text = ifMatch.ToString().Trim();
-            if (ifMatch.Count > 1 || text.Length < 3 || text[0] != '"' || text[^1] != '"'
-                || !long.TryParse(text.AsSpan(1, text.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+            return (null, Preconditions.MalformedHeader("If-None-Match"));
+        }
+
+        if (tags is { Count: 0 } && requireIfMatch)
+        {
+            return (null, Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "If-Match", "precondition_required",
+                "If-Match ヘッダーに、取得した時点の ETag（例: \"12\"）を指定してください。", "Send If-Match with the ETag you read (e.g. \"12\"), so that nobody's change is overwritten unseen."));
+        }
+
+        long? expected = null;
+        var versions = tags is { Count: > 0 } ? Preconditions.Versions(tags) : [];
+        if (tags is { Count: > 0 })
+        {
+            expected = versions.Count == 1 ? versions[0] : -1;
+        }
+
+        if (versions.Count > 1 || noneTags is null || noneTags.Count > 0)
+        {
+            // Several candidates, or an If-None-Match: compare with the current version (the grain checks it again atomically).
+            var current = (await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted)).Version;
+            if (versions.Count > 1)
             {
-                return (null, Problems.BadRequest("If-Match", "invalid_if_match",
-                    "If-Match は1つの強い ETag（例: \"12\"）で指定してください。", $"If-Match must be one strong ETag such as \"12\", not '{Problems.Truncate(text)}'."));
+                expected = versions.Contains(current) ? current : -1;
             }
 
-            expected = version;
+            if (Preconditions.IfNoneMatchMatches(noneTags, Preconditions.ETag(current)))
+            {
+                http.Response.Headers.ETag = Preconditions.ETag(current);
+                return (null, Preconditions.PreconditionFailed("If-None-Match"));
+            }
         }
 
         string? key = null;
-        var keyHeader = http.Request.Headers[IdempotencyKeyHeader];
+        var keyHeader = headers[IdempotencyKeyHeader];
         if (keyHeader.Count > 1)
         {
             return (null, Problems.BadRequest(IdempotencyKeyHeader, "invalid_idempotency_key", "Idempotency-Key は1つだけ指定してください。", "Send exactly one Idempotency-Key."));
@@ -160,6 +253,14 @@ public static class WriteApi
         return (new ReportContext(expected, key, http.Connection.RemoteIpAddress?.ToString()), null);
     }
 
+    /// <summary>The grain names a system's members as its change does ("designation.reason", "reason"); the wire names are the representation's.</summary>
+    public static string WireField(string field) =>
+        !field.StartsWith("systems[", StringComparison.Ordinal) ? field
+        : field.EndsWith(".designation.reason", StringComparison.Ordinal) ? field[..^".designation.reason".Length] + ".designationReason"
+        : field.EndsWith(".designation.targetDate", StringComparison.Ordinal) ? field[..^".designation.targetDate".Length] + ".designationTarget"
+        : field.EndsWith("].reason", StringComparison.Ordinal) ? field[..^".reason".Length] + ".regressionReason"
+        : field;
+
     private static IResult ToHttp(ReportResult result, HttpContext http, TimeProvider time, bool reportShape)
     {
         if (!string.IsNullOrEmpty(result.RequestId))
@@ -171,7 +272,7 @@ public static class WriteApi
         {
             if (result.Status == ReportStatus.VersionConflict && result.Record is { } current)
             {
-                http.Response.Headers.ETag = ETag(current.Version);
+                http.Response.Headers.ETag = Preconditions.ETag(current.Version);
             }
 
             var (status, title) = result.Status switch
@@ -188,14 +289,14 @@ public static class WriteApi
             {
                 "version" => e with { Field = "If-Match" },
                 "requestId" => e with { Field = IdempotencyKeyHeader },
-                _ => e,
+                _ => e with { Field = WireField(e.Field) },
             }));
         }
 
         var record = result.Record!;
         var recent = result.RecentChanges;
         var view = Views.Municipality(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow()));
-        http.Response.Headers.ETag = ETag(record.Version);
+        http.Response.Headers.ETag = Preconditions.ETag(record.Version);
         if (result.Status == ReportStatus.Replayed)
         {
             http.Response.Headers[ReplayedHeader] = "true";
@@ -207,5 +308,5 @@ public static class WriteApi
             : TypedResults.Ok(view);
     }
 
-    public static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+    public static string ETag(long version) => Preconditions.ETag(version);
 }

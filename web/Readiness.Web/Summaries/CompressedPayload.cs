@@ -51,7 +51,7 @@ public sealed class CompressedPayload
         response.Headers.ETag = ETag;
         response.Headers.CacheControl = cacheControl;
         response.Headers.Vary = HeaderNames.AcceptEncoding;
-        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == ETag || t.Trim() == "*")))
+        if (Api.Preconditions.IsNotModified(http.Request, ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return Task.CompletedTask;

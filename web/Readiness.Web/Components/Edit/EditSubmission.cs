@@ -67,30 +67,41 @@ public static class EditFields
     public static SystemReport ToSystemReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors)
     {
         var designated = values["designated"] is "true" or "on";
+        var phase = Choice<MigrationPhase>(values["phase"], "phase", "移行フェーズ", "phase", errors);
+        if (phase is null && string.IsNullOrEmpty(values["phase"]))
+        {
+            errors.Add(new FieldMessage("phase", "移行フェーズを選択してください。", "Choose a phase."));
+        }
+
         return new SystemReport
         {
-            Phase = Choice<MigrationPhase>(values["phase"], "phase", "移行フェーズ", "phase", errors),
+            Phase = phase ?? default,
             PlannedGoLive = Date(values["plannedGoLive"], "plannedGoLive", "本番稼働予定日", "planned go-live date", errors),
             Vendor = Text(values["vendor"]),
             Hosting = Choice<HostingKind>(values["hosting"], "hosting", "稼働環境", "hosting", errors),
             NotApplicable = values["notApplicable"] is "true" or "on",
-            Designation = designated
-                ? new DesignationReport
-                {
-                    Reason = Choice<DesignationReason>(values["designationReason"], "designationReason", "該当理由", "designation reason", errors),
-                    TargetDate = Date(values["designationTarget"], "designationTarget", "移行目標時期", "target date", errors),
-                }
-                : null,
-            Reason = Text(values["reason"]),
+            Designated = designated,
+            DesignationReason = designated ? Choice<DesignationReason>(values["designationReason"], "designationReason", "該当理由", "designation reason", errors) : null,
+            DesignationTarget = designated ? Date(values["designationTarget"], "designationTarget", "移行目標時期", "target date", errors) : null,
+            RegressionReason = Text(values["reason"]),
         };
     }
 
-    public static SecurityReport ToSecurityReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors) => new()
+    public static SecurityReport ToSecurityReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors)
     {
-        Status = Choice<SecurityStatus>(values["status"], "status", "対応状況", "status", errors),
-        Evidence = Text(values["evidence"]),
-        LastReviewed = Date(values["lastReviewed"], "lastReviewed", "最終確認日", "last-reviewed date", errors),
-    };
+        var status = Choice<SecurityStatus>(values["status"], "status", "対応状況", "status", errors);
+        if (status is null && string.IsNullOrEmpty(values["status"]))
+        {
+            errors.Add(new FieldMessage("status", "対応状況を選択してください。", "A status is required."));
+        }
+
+        return new()
+        {
+            Status = status ?? default,
+            Evidence = Text(values["evidence"]),
+            LastReviewed = Date(values["lastReviewed"], "lastReviewed", "最終確認日", "last-reviewed date", errors),
+        };
+    }
 
     private static string? Single(StringValues values) => values.Count == 0 ? null : values[^1];
 

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// JSON bodies are UTF-8 (RFC 8259 §8.1): another charset is a 415 naming the encoding, on every endpoint that takes
+/// JSON, never a misleading "vendor has the wrong type or format"; a type the endpoint does not take is a 415 too.
+/// </summary>
+public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string Code = ApiHost.Osaka;
+
+    static CharsetTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    private static readonly string Vendor = """{"vendor":"株式会社サンプル"}""";
+
+    private async Task<HttpResponseMessage> Send(HttpMethod method, string path, byte[] body, string contentType, string? idempotencyKey = null)
+    {
+        var (_, version) = await host.GetMunicipality(Code);
+        using var client = host.Municipality(Code);
+        using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey ?? "charset-" + Guid.NewGuid().ToString("N"));
+        return await client.SendAsync(request);
+    }
+
+    [Theory]
+    [InlineData("shift_jis")]
+    [InlineData("Shift_JIS")]
+    [InlineData("\"shift_jis\"")]
+    [InlineData("euc-jp")]
+    [InlineData("iso-2022-jp")]
+    [InlineData("utf-16")]
+    public async Task A_body_in_another_charset_is_415_naming_the_encoding_and_changes_nothing(string charset)
+    {
+        var encoding = Encoding.GetEncoding(charset.Trim('"'));
+        var (before, version) = await host.GetMunicipality(Code);
+        using var response = await Send(HttpMethod.Put, $"/api/v1/municipalities/{Code}/systems/koseki", encoding.GetBytes(Vendor), $"application/json; charset={charset}");
+        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.UnsupportedMediaType, "Content-Type");
+        var error = problem.GetProperty("errors")[0];
+        Assert.Equal("unsupported_charset", error.GetProperty("code").GetString());
+        Assert.Contains(charset.Trim('"'), error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        Assert.Contains("UTF-8", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        Assert.Contains("UTF-8", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("vendor", problem.GetRawText(), StringComparison.Ordinal);
+        var (after, versionAfter) = await host.GetMunicipality(Code);
+        Assert.Equal(version, versionAfter);
+        Assert.Equal(before.GetProperty("systems").GetRawText(), after.GetProperty("systems").GetRawText());
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json")]
+    [InlineData("Application/JSON")]
+    public async Task Utf8_and_no_charset_are_accepted(string contentType)
+    {
+        using var response = await Send(HttpMethod.Put, $"/api/v1/municipalities/{Code}/systems/koseki", Encoding.UTF8.GetBytes(Vendor), contentType);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Shift_jis_bytes_labelled_as_json_without_charset_are_400_invalid_utf8_not_a_wrong_vendor()
+    {
+        using var response = await Send(HttpMethod.Put, $"/api/v1/municipalities/{Code}/systems/koseki", Encoding.GetEncoding("shift_jis").GetBytes(Vendor), "application/json");
+        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "body");
+        Assert.Equal("invalid_utf8", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("text/json")]
+    [InlineData("application/xml")]
+    [InlineData("multipart/form-data; boundary=x")]
+    public async Task A_media_type_the_endpoint_does_not_take_is_415_naming_it(string contentType)
+    {
+        using var response = await Send(HttpMethod.Put, $"/api/v1/municipalities/{Code}/security/SEC-1-01", Encoding.UTF8.GetBytes("""{"status":"implemented"}"""), contentType);
+        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.UnsupportedMediaType, "Content-Type");
+        Assert.Contains(contentType.Split(';')[0], problem.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Every endpoint the application maps that accepts JSON, with its route filled in: none is missed.</summary>
+    private List<(string Method, string Path, string MediaType)> JsonEndpoints()
+    {
+        var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
+        var found = new List<(string, string, string)>();
+        foreach (var endpoint in endpoints)
+        {
+            var accepts = endpoint.Metadata.GetMetadata<IAcceptsMetadata>();
+            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
+            var json = accepts?.ContentTypes.FirstOrDefault(t => t == "application/json" || t.EndsWith("+json", StringComparison.Ordinal));
+            if (json is null)
+            {
+                continue;
+            }
+
+            var path = "/" + endpoint.RoutePattern.RawText!.TrimStart('/')
+                .Replace("{code}", Code, StringComparison.Ordinal)
+                .Replace("{businessId}", "koseki", StringComparison.Ordinal)
+                .Replace("{itemId}", "SEC-1-01", StringComparison.Ordinal);
+            found.AddRange(methods.Select(m => (m, path, json)));
+        }
+
+        return found;
+    }
+
+    [Fact]
+    public async Task Every_json_endpoint_refuses_shift_jis_with_415()
+    {
+        var endpoints = JsonEndpoints();
+        Assert.True(endpoints.Count >= 5, string.Join(", ", endpoints));
+        var sjis = Encoding.GetEncoding("shift_jis").GetBytes(Vendor);
+        foreach (var (method, path, mediaType) in endpoints)
+        {
+            using var response = await Send(new HttpMethod(method), path, sjis, $"{mediaType}; charset=shift_jis");
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{method} {path}: {(int)response.StatusCode} {text}");
+            Assert.Contains("shift_jis", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_sign_in_endpoint_refuses_shift_jis_json_too()
+    {
+        using var client = host.Client();
+        using var content = new ByteArrayContent(Encoding.GetEncoding("shift_jis").GetBytes("""{"token":"トークン"}"""));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=shift_jis");
+        using var response = await client.PostAsync("/auth/local/signin", content);
+        await ApiHost.AssertProblem(response, HttpStatusCode.UnsupportedMediaType, "Content-Type");
+    }
+}

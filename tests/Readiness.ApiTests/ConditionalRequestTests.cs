@@ -1,0 +1,273 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// Conditional requests (RFC 9110 §13) and HEAD on every resource: entity tags are opaque strings, If-None-Match
+/// compares weakly and takes lists and "*", If-Match compares strongly ("00" is not "0", W/ never matches).
+/// </summary>
+public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string Osaka = ApiHost.Osaka;
+
+    private static async Task<HttpResponseMessage> Get(HttpClient client, string path, string? ifNoneMatch = null, string? ifMatch = null, HttpMethod? method = null)
+    {
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
+        if (ifNoneMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public static TheoryData<string> NotModifiedVariants() => new()
+    {
+        "W/\"{v}\"",          // the issue's example: a weak tag matches by the weak comparison
+        "\"7{v}\", \"{v}\"",  // a list holding the current tag (the issue's "7", "0")
+        "\"{v}\"",
+        "*",
+        "W/\"x\", W/\"{v}\"",
+    };
+
+    [Theory]
+    [MemberData(nameof(NotModifiedVariants))]
+    public async Task Municipality_if_none_match_that_matches_gives_304_with_the_etag(string template)
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var client = host.National();
+        using var response = await Get(client, $"/api/v1/municipalities/{Osaka}", template.Replace("{v}", version.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Equal($"\"{version}\"", response.Headers.ETag?.Tag);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    public static TheoryData<string> ModifiedVariants() => new()
+    {
+        "\"0{v}\"",            // opaque: "00" is not "0"
+        "\"{v} \"",
+        "W/\"1{v}\"",
+        "\"a\", \"b\"",
+    };
+
+    [Theory]
+    [MemberData(nameof(ModifiedVariants))]
+    public async Task Municipality_if_none_match_that_does_not_match_gives_200_with_the_body(string template)
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var client = host.National();
+        using var response = await Get(client, $"/api/v1/municipalities/{Osaka}", template.Replace("{v}", version.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Osaka, (await ApiHost.Json(response)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_malformed_if_none_match_is_a_400_naming_it()
+    {
+        using var client = host.National();
+        using var response = await Get(client, $"/api/v1/municipalities/{Osaka}", "not-a-tag");
+        await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "If-None-Match");
+    }
+
+    [Fact]
+    public async Task A_read_with_an_if_match_that_fails_gives_412()
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var client = host.National();
+        using var failed = await Get(client, $"/api/v1/municipalities/{Osaka}", ifMatch: $"\"0{version}\"");
+        await ApiHost.AssertProblem(failed, HttpStatusCode.PreconditionFailed, "If-Match");
+        using var held = await Get(client, $"/api/v1/municipalities/{Osaka}", ifMatch: $"\"{version}\"");
+        Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+    }
+
+    public static TheoryData<string> Summaries() => new() { "/api/v1/nation", "/api/v1/prefectures", "/api/v1/prefectures/27" };
+
+    [Theory]
+    [MemberData(nameof(Summaries))]
+    public async Task Summaries_compare_weakly_and_take_lists(string path)
+    {
+        using var client = host.National();
+        foreach (var variant in new[] { "{e}", "W/{e}", "\"other\", {e}", "*" })
+        {
+            // A summary may move on between two requests (aggregation runs meanwhile): then the answer is a 200
+            // with another tag. A 200 with the same tag is the fault; at least one try must see the 304.
+            var notModified = false;
+            for (var attempt = 0; attempt < 5 && !notModified; attempt++)
+            {
+                using var first = await client.GetAsync(path);
+                Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+                var etag = first.Headers.ETag!.Tag;
+                var header = variant.Replace("{e}", etag, StringComparison.Ordinal);
+                using var again = await Get(client, path, header);
+                notModified = again.StatusCode == HttpStatusCode.NotModified;
+                Assert.True(notModified || again.Headers.ETag?.Tag != etag, $"{path} with If-None-Match: {header} gave {again.StatusCode} with the same tag");
+            }
+
+            Assert.True(notModified, $"{path}: {variant} never gave 304");
+        }
+
+        using var latest = await client.GetAsync(path);
+        using var other = await Get(client, path, "\"0" + latest.Headers.ETag!.Tag.Trim('"') + "\"");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_live_map_data_uses_the_same_comparison()
+    {
+        using var client = host.National();
+        using var first = await client.GetAsync("/live/map-data");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var weak = await Get(client, "/live/map-data", "W/" + first.Headers.ETag!.Tag);
+        Assert.Equal(HttpStatusCode.NotModified, weak.StatusCode);
+    }
+
+    public static TheoryData<string> Resources() => new()
+    {
+        $"/api/v1/municipalities/{Osaka}",
+        "/api/v1/nation",
+        "/api/v1/prefectures",
+        "/api/v1/prefectures/27",
+        "/api/v1/catalog",
+        $"/api/v1/municipalities/{Osaka}/systems/koseki",
+        $"/api/v1/municipalities/{Osaka}/security/SEC-1-01",
+        $"/api/v1/municipalities/{Osaka}/history",
+        $"/api/v1/municipalities/{Osaka}/history.csv",
+        "/api/v1/nation/history",
+        "/api/v1/export/municipalities.csv?prefecture=27",
+    };
+
+    [Theory]
+    [MemberData(nameof(Resources))]
+    public async Task Head_is_answered_on_every_get_resource_with_the_same_headers_and_no_content(string path)
+    {
+        using var client = host.National();
+        using var get = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(get.Headers.ETag?.Tag, head.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task Head_with_a_matching_if_none_match_gives_304()
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var client = host.National();
+        using var head = await Get(client, $"/api/v1/municipalities/{Osaka}", $"W/\"{version}\"", method: HttpMethod.Head);
+        Assert.Equal(HttpStatusCode.NotModified, head.StatusCode);
+    }
+
+    [Fact]
+    public async Task Head_needs_the_same_sign_in_as_get()
+    {
+        using var anonymous = host.Client();
+        using var head = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/v1/municipalities/{Osaka}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, head.StatusCode);
+        using var other = host.Municipality(ApiHost.Chiyoda);
+        using var forbidden = await other.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/v1/municipalities/{Osaka}"));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> Put(string ifMatch, string json, string? ifNoneMatch = null)
+    {
+        using var client = host.Municipality(Osaka);
+        using var request = ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{Osaka}/systems/koseki", json);
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        if (ifNoneMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public static TheoryData<string> FailingIfMatch() => new()
+    {
+        "\"0{v}\"",            // the issue's example: "00" must not match "0"
+        "W/\"{v}\"",           // strong comparison: a weak tag never matches
+        "\"+{v}\"",
+        "\"{v}.0\"",
+        "\"1{v}\", \"0{v}\"",
+    };
+
+    [Theory]
+    [MemberData(nameof(FailingIfMatch))]
+    public async Task A_write_whose_if_match_does_not_match_strongly_gets_412_and_changes_nothing(string template)
+    {
+        var (before, version) = await host.GetMunicipality(Osaka);
+        using var response = await Put(template.Replace("{v}", version.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), """{"vendor":"412 test"}""");
+        await ApiHost.AssertProblem(response, HttpStatusCode.PreconditionFailed, "If-Match");
+        Assert.Equal($"\"{version}\"", response.Headers.ETag?.Tag);
+        var (after, versionAfter) = await host.GetMunicipality(Osaka);
+        Assert.Equal(version, versionAfter);
+        Assert.Equal(before.GetProperty("systems").GetRawText(), after.GetProperty("systems").GetRawText());
+    }
+
+    public static TheoryData<string> HoldingIfMatch() => new()
+    {
+        "\"{v}\"",
+        "\"9{v}\", \"{v}\"",   // a list holding the current tag
+        "W/\"{v}\", \"{v}\"",
+        "*",                   // the municipality exists
+    };
+
+    [Theory]
+    [MemberData(nameof(HoldingIfMatch))]
+    public async Task A_write_whose_if_match_holds_is_applied(string template)
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        var vendor = "vendor " + Guid.NewGuid().ToString("N")[..8];
+        using var response = await Put(template.Replace("{v}", version.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), $$"""{"vendor":"{{vendor}}"}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"\"{version + 1}\"", response.Headers.ETag?.Tag);
+        var (after, _) = await host.GetMunicipality(Osaka);
+        Assert.Equal(vendor, after.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == "koseki").GetProperty("vendor").GetString());
+    }
+
+    [Fact]
+    public async Task A_write_with_if_none_match_star_gets_412_because_the_resource_exists()
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var response = await Put($"\"{version}\"", """{"vendor":"never"}""", ifNoneMatch: "*");
+        await ApiHost.AssertProblem(response, HttpStatusCode.PreconditionFailed, "If-None-Match");
+        Assert.Equal(version, (await host.GetMunicipality(Osaka)).Version);
+    }
+
+    [Fact]
+    public async Task The_item_resources_answer_304_and_412_the_same_way()
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var client = host.Municipality(Osaka);
+        foreach (var path in new[] { $"/api/v1/municipalities/{Osaka}/systems/koseki", $"/api/v1/municipalities/{Osaka}/security/SEC-1-01" })
+        {
+            using var notModified = await Get(client, path, $"W/\"{version}\"");
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+
+            using var patch = new HttpRequestMessage(HttpMethod.Patch, path) { Content = new StringContent("{}", new MediaTypeHeaderValue("application/merge-patch+json")) };
+            patch.Headers.TryAddWithoutValidation("If-Match", $"\"0{version}\"");
+            using var failed = await client.SendAsync(patch);
+            await ApiHost.AssertProblem(failed, HttpStatusCode.PreconditionFailed, "If-Match");
+        }
+    }
+
+    [Fact]
+    public async Task A_report_with_a_list_if_match_applies_when_one_tag_is_current()
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var client = host.Municipality(Osaka);
+        using var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Osaka}/reports",
+            """{"security":[{"itemId":"SEC-1-02","status":"partial"}]}""", idempotencyKey: "cond-" + Guid.NewGuid().ToString("N"));
+        request.Headers.TryAddWithoutValidation("If-Match", $"\"0{version}\", \"{version}\"");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text;
+using Readiness.Web.Api;
+
+namespace Readiness.Tests.Api;
+
+/// <summary>Binding by the JSON contract: every fault named by its path, in document order, whatever the serializer's messages say.</summary>
+public sealed class JsonBodyTests
+{
+    private static IReadOnlyList<ProblemError> Errors<T>(string json)
+        where T : class => JsonBody.Bind<T>(Encoding.UTF8.GetBytes(json)).Errors;
+
+    [Theory]
+    [InlineData("""{"tenant":"271004"}""", "tenant", "unknown_property")]
+    [InlineData("""{"Phase":"testing"}""", "Phase", "unknown_property")]
+    [InlineData("""{"phase":"testing","phase":"fit_gap"}""", "phase", "duplicate_property")]
+    [InlineData("""{"phase":null}""", "phase", "null_not_allowed")]
+    [InlineData("""{"designated":null}""", "designated", "null_not_allowed")]
+    [InlineData("""{"phase":3}""", "phase", "unknown_value")]
+    [InlineData("""{"phase":"InProduction"}""", "phase", "unknown_value")]
+    [InlineData("""{"notApplicable":"yes"}""", "notApplicable", "wrong_type")]
+    [InlineData("""{"plannedGoLive":"2026-02-30"}""", "plannedGoLive", "wrong_type")]
+    [InlineData("""{"designationTarget":"2026/04/01"}""", "designationTarget", "wrong_type")]
+    [InlineData("""{"vendor":123}""", "vendor", "wrong_type")]
+    [InlineData("""[]""", "body", "wrong_type")]
+    [InlineData("""null""", "body", "wrong_type")]
+    [InlineData("""{"phase":""", "phase", "invalid_json")]
+    [InlineData("""{"phase":"testing",}""", "body", "invalid_json")]
+    [InlineData("""{"vendor":"a"}{"vendor":"b"}""", "body", "invalid_json")]
+    [InlineData("", "body", "required")]
+    public void A_fault_is_named_by_its_path_and_code(string json, string field, string code)
+    {
+        var error = Assert.Single(Errors<SystemReport>(json));
+        Assert.Equal(field, error.Field);
+        Assert.Equal(code, error.Code);
+        Assert.False(string.IsNullOrWhiteSpace(error.MessageJa));
+        Assert.False(string.IsNullOrWhiteSpace(error.MessageEn));
+    }
+
+    [Fact]
+    public void Every_fault_is_listed_in_document_order()
+    {
+        var errors = Errors<SystemReport>("""{"tenant":"x","phase":"done","vendor":null,"plannedGoLive":"2026-13-01","notApplicable":null}""");
+        Assert.Equal(["tenant", "phase", "plannedGoLive", "notApplicable"], errors.Select(e => e.Field));
+    }
+
+    [Fact]
+    public void Report_items_are_checked_with_their_index()
+    {
+        var errors = Errors<MunicipalityReport>("""{"systems":[{"businessId":"koseki","phase":"testing"},{"phase":"testing","tenant":"x"},null],"security":{"itemId":"SEC-1-01"}}""");
+        Assert.Equal(["systems[1].tenant", "systems[1].businessId", "systems[2]", "security"], errors.Select(e => e.Field));
+        Assert.Equal(["unknown_property", "required", "null_not_allowed", "wrong_type"], errors.Select(e => e.Code));
+    }
+
+    [Fact]
+    public void A_syntax_error_deep_inside_names_the_member_it_was_in()
+    {
+        var error = Assert.Single(Errors<MunicipalityReport>("""{"systems":[{"businessId":"koseki"},{"businessId":"juki","vendor":tru}]}"""));
+        Assert.Equal("systems[1].vendor", error.Field);
+        Assert.Equal("invalid_json", error.Code);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_utf8_are_named_as_such()
+    {
+        var error = Assert.Single(JsonBody.Bind<SystemReport>(Encoding.GetEncoding("iso-8859-1").GetBytes("""{"vendor":"Müller"}""")).Errors);
+        Assert.Equal("invalid_utf8", error.Code);
+    }
+
+    [Fact]
+    public void A_valid_body_binds_and_keeps_its_document_to_see_what_was_sent()
+    {
+        var (value, document, errors) = JsonBody.Bind<SystemReport>(Encoding.UTF8.GetBytes("""{"phase":"in_production","vendor":null,"designated":true,"designationReason":"mainframe","designationTarget":"2030-03-31"}"""));
+        Assert.Empty(errors);
+        Assert.Equal(MigrationPhase.InProduction, value!.Phase);
+        Assert.Null(value.Vendor);
+        Assert.Equal(DesignationReason.Mainframe, value.DesignationReason);
+        Assert.Equal(["phase", "vendor", "designated", "designationReason", "designationTarget"], document.EnumerateObject().Select(p => p.Name));
+    }
+}

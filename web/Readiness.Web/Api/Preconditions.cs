@@ -1,0 +1,143 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace Readiness.Web.Api;
+
+/// <summary>The result of evaluating conditional request headers against a resource's current entity tag.</summary>
+public enum PreconditionOutcome
+{
+    /// <summary>No condition, or every condition holds: answer normally.</summary>
+    Proceed,
+
+    /// <summary>GET/HEAD with an If-None-Match that matches: 304 Not Modified.</summary>
+    NotModified,
+
+    /// <summary>If-Match does not match, or If-None-Match matches on a write: 412 Precondition Failed.</summary>
+    Failed,
+
+    /// <summary>A header that is not a list of entity tags (or "*"): 400.</summary>
+    Malformed,
+}
+
+/// <summary>
+/// Conditional requests per RFC 9110 §13, one implementation for every resource. Entity tags are opaque quoted
+/// strings (parsed and compared by ASP.NET Core's <see cref="EntityTagHeaderValue"/>): If-Match uses the strong
+/// comparison (a weak tag never matches; "00" is not "0"), If-None-Match the weak comparison (W/"0" matches "0");
+/// both take a comma-separated list or "*". Evaluation order is §13.2.2: If-Match, then If-None-Match.
+/// </summary>
+public static class Preconditions
+{
+    /// <summary>A municipality's entity tag: its version as a strong tag, e.g. "12".</summary>
+    public static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+
+    /// <summary>
+    /// Parses a conditional header (all its field lines). <paramref name="tags"/> is null for "*", empty when the
+    /// header is absent. False when any member is not an entity tag (or "*" is combined with tags).
+    /// </summary>
+    public static bool TryParse(StringValues header, out IReadOnlyList<EntityTagHeaderValue>? tags)
+    {
+        tags = [];
+        var lines = header.Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => l!).ToList();
+        if (lines.Count == 0)
+        {
+            return true;
+        }
+
+        if (!EntityTagHeaderValue.TryParseStrictList(lines, out var parsed) || parsed.Count == 0)
+        {
+            return false;
+        }
+
+        if (parsed.Any(t => t.Equals(EntityTagHeaderValue.Any)))
+        {
+            tags = null;
+            return parsed.Count == 1;
+        }
+
+        tags = [.. parsed];
+        return true;
+    }
+
+    /// <summary>RFC 9110 §13.1.1: true when <paramref name="current"/> (a quoted tag; null: no current representation) satisfies If-Match.</summary>
+    public static bool IfMatch(IReadOnlyList<EntityTagHeaderValue>? tags, string? current) =>
+        tags is null
+            ? current is not null
+            : tags.Count == 0 || (current is not null && EntityTagHeaderValue.TryParse(current, out var c) && tags.Any(t => t.Compare(c, useStrongComparison: true)));
+
+    /// <summary>RFC 9110 §13.1.2: true when If-None-Match matches (so the condition is false): "*" or any tag equal by the weak comparison.</summary>
+    public static bool IfNoneMatchMatches(IReadOnlyList<EntityTagHeaderValue>? tags, string? current) =>
+        tags is null
+            ? current is not null
+            : current is not null && EntityTagHeaderValue.TryParse(current, out var c) && tags.Any(t => t.Compare(c, useStrongComparison: false));
+
+    /// <summary>Evaluates If-Match and If-None-Match (RFC 9110 §13.2.2) for a request with <paramref name="method"/> on a resource at <paramref name="current"/>.</summary>
+    public static (PreconditionOutcome Outcome, string? Header) Evaluate(string method, StringValues ifMatch, StringValues ifNoneMatch, string? current)
+    {
+        if (!TryParse(ifMatch, out var matchTags))
+        {
+            return (PreconditionOutcome.Malformed, HeaderNames.IfMatch);
+        }
+
+        if (!TryParse(ifNoneMatch, out var noneTags))
+        {
+            return (PreconditionOutcome.Malformed, HeaderNames.IfNoneMatch);
+        }
+
+        if (!IfMatch(matchTags, current))
+        {
+            return (PreconditionOutcome.Failed, HeaderNames.IfMatch);
+        }
+
+        if (ifNoneMatch.Any(l => !string.IsNullOrWhiteSpace(l)) && IfNoneMatchMatches(noneTags, current))
+        {
+            return HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
+                ? (PreconditionOutcome.NotModified, HeaderNames.IfNoneMatch)
+                : (PreconditionOutcome.Failed, HeaderNames.IfNoneMatch);
+        }
+
+        return (PreconditionOutcome.Proceed, null);
+    }
+
+    /// <summary>
+    /// The versions that If-Match can match, for a write whose current version is checked atomically later (by the
+    /// municipality grain): only strong tags spelled exactly as <see cref="ETag"/> spells a version ("00", "+1", W/"1" never match).
+    /// </summary>
+    public static IReadOnlyList<long> Versions(IReadOnlyList<EntityTagHeaderValue> tags) =>
+        [.. tags.Where(t => !t.IsWeak)
+            .Select(t => long.TryParse(t.Tag.AsSpan().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var v) && ETag(v) == t.Tag.ToString() ? v : -1)
+            .Where(v => v >= 0)
+            .Distinct()];
+
+    /// <summary>
+    /// For a GET/HEAD resource: sets the ETag and answers the conditions. Null: send the representation; otherwise
+    /// the 304, 412 or 400 to send instead. Summaries, the municipality, its items and the live payloads all call this.
+    /// </summary>
+    public static IResult? ForRead(HttpContext http, string etag)
+    {
+        http.Response.Headers.ETag = etag;
+        var (outcome, header) = Evaluate(http.Request.Method, http.Request.Headers.IfMatch, http.Request.Headers.IfNoneMatch, etag);
+        return outcome switch
+        {
+            PreconditionOutcome.NotModified => TypedResults.StatusCode(StatusCodes.Status304NotModified),
+            PreconditionOutcome.Failed => PreconditionFailed(header!),
+            PreconditionOutcome.Malformed => MalformedHeader(header!),
+            _ => null,
+        };
+    }
+
+    /// <summary>True when a GET/HEAD may answer 304 for <paramref name="etag"/> (If-None-Match matches by the weak comparison).</summary>
+    public static bool IsNotModified(HttpRequest request, string etag) =>
+        Evaluate(request.Method, request.Headers.IfMatch, request.Headers.IfNoneMatch, etag).Outcome == PreconditionOutcome.NotModified;
+
+    public static ProblemHttpResult PreconditionFailed(string header) =>
+        Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
+            $"{header} の条件が成り立ちません（他の人が先に更新した可能性があります）。ETag を取得し直してください。",
+            $"The {header} condition does not hold (someone may have changed it first): read the ETag again.");
+
+    public static ProblemHttpResult MalformedHeader(string header) =>
+        Problems.BadRequest(header, "invalid_" + header.ToLowerInvariant().Replace('-', '_'),
+            $"{header} は ETag（例: \"12\"、W/\"12\"）のカンマ区切りの並び、または * で指定してください。",
+            $"{header} must be a comma-separated list of entity tags (e.g. \"12\", W/\"12\") or *.");
+}
