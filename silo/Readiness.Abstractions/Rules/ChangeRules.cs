@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using Readiness.Catalog;
 
 namespace Readiness.Rules;
@@ -210,7 +209,7 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             systems[index] = after;
-            entries.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, Describe(before), Describe(after)));
+            entries.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
         var security = current.Security.ToBuilder();
@@ -226,7 +225,7 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             security[index] = after;
-            entries.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, Describe(before), Describe(after)));
+            entries.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
         var record = current with
@@ -239,62 +238,6 @@ public static class ChangeRules
             UpdatedBy = request.Actor,
         };
         return (record, entries.ToImmutable());
-    }
-
-    public static string Describe(SystemStatus s)
-    {
-        var parts = new List<string>
-        {
-            "phase=" + Wire.Name(s.Phase),
-        };
-        if (s.NotApplicable)
-        {
-            parts.Add("not_applicable");
-        }
-
-        if (s.PlannedGoLive is { } p)
-        {
-            parts.Add("planned=" + p.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        }
-
-        if (s.Vendor is { } v)
-        {
-            parts.Add("vendor=" + v);
-        }
-
-        if (s.Hosting is { } h)
-        {
-            parts.Add("hosting=" + Wire.Name(h));
-        }
-
-        if (s.Designated)
-        {
-            parts.Add("designated=" + (s.DesignationReason is { } r ? Wire.Name(r) : "unreported")
-                + "/" + (s.DesignationTarget?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "unreported"));
-        }
-
-        if (s.Regression && s.RegressionReason is { } reason)
-        {
-            parts.Add("regression=" + reason);
-        }
-
-        return string.Join("; ", parts);
-    }
-
-    public static string Describe(SecurityItemStatus s)
-    {
-        var text = "status=" + Wire.Name(s.Status);
-        if (s.LastReviewed is { } d)
-        {
-            text += "; reviewed=" + d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        }
-
-        if (s.Evidence is { } e)
-        {
-            text += "; evidence=" + e;
-        }
-
-        return text;
     }
 
     private static int IndexOf<T>(ImmutableArray<T>.Builder items, Func<T, bool> match)
@@ -312,7 +255,7 @@ public static class ChangeRules
 
     private static string? Normalize(string? text) => FreeText.Canonical(text);
 
-    private static ChangeEntry Entry(string code, long version, DateTimeOffset now, ChangeRequest request, string target, string before, string after) => new()
+    private static ChangeEntry Entry(string code, long version, DateTimeOffset now, ChangeRequest request, string target, ImmutableArray<AuditField> before, ImmutableArray<AuditField> after) => new()
     {
         MunicipalityCode = code,
         Version = version,
@@ -320,8 +263,8 @@ public static class ChangeRules
         Actor = request.Actor,
         RequestId = request.RequestId,
         Target = target,
-        Before = before,
-        After = after,
+        BeforeFields = before,
+        AfterFields = after,
         ClientAddress = request.ClientAddress,
     };
 }
