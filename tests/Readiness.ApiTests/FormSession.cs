@@ -60,6 +60,9 @@ public sealed partial class FormSession : IDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>GET with the sign-in cookie.</summary>
+    public Task<HttpResponseMessage> GetAsync(string path) => client.GetAsync(path);
+
     public void Dispose() => client.Dispose();
 
     private static string Hidden(string form, string name)

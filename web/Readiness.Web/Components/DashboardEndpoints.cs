@@ -14,6 +14,7 @@ public static class DashboardEndpoints
         app.MapGet("/lang/{code}", SetLanguage).ExcludeFromDescription();
         app.MapGet("/map/{layer}.json", MapLayerAsync).ExcludeFromDescription();
         app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
+        app.MapGet("/prefectures/{code}/search", SearchAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
         return app;
     }
 
@@ -47,6 +48,23 @@ public static class DashboardEndpoints
         await payload.WriteAsync(http, versioned ? "public, max-age=31536000, immutable" : "public, max-age=300");
     }
 
+    /// <summary>
+    /// The codes of the rows the prefecture page shows for ?q= ?kind= ?flag=, as JSON {"codes":[…]}: the page's script
+    /// filters with the server's rules (<see cref="Readiness.Rules.PlaceNameSearch"/>) instead of a copy of them.
+    /// </summary>
+    private static async Task<IResult> SearchAsync(HttpContext http, string code, DashboardCache cache, string? q, string? kind, string? flag)
+    {
+        var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(code) || snapshot is null || !snapshot.Prefectures.TryGetValue(code, out var prefecture))
+        {
+            return Results.StatusCode(snapshot is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status404NotFound);
+        }
+
+        var query = MunicipalityQuery.From(q, kind, flag, null, null);
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Json(new SearchResult(prefecture.Rows.Where(query.Matches).Select(m => m.Code).ToList()));
+    }
+
     /// <summary>The rows the prefecture page shows for the same query, written by the product's one CSV writer (see <see cref="MunicipalityTableCsv"/>).</summary>
     private static async Task<IResult> CsvAsync(HttpContext http, string code, DashboardCache cache,
         string? q, string? kind, string? flag, string? sort, string? dir)
@@ -61,3 +79,6 @@ public static class DashboardEndpoints
         return await CsvOutput.Respond(http, MunicipalityTableCsv.FileName(prefecture), csv => MunicipalityTableCsv.WriteAsync(csv, prefecture, query));
     }
 }
+
+/// <summary>The municipalities that match a search, by code.</summary>
+public sealed record SearchResult(IReadOnlyList<string> Codes);
