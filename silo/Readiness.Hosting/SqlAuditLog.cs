@@ -3,12 +3,15 @@ using System.Data.Common;
 using System.Globalization;
 using System.Threading.Channels;
 using Readiness.Grains;
+using Readiness.Rules;
 
 namespace Readiness.Hosting;
 
 /// <summary>
 /// The audit trail in the readiness_audit table (Sql/sqlite/002-audit.sql, deploy/sql/postgresql/020-audit.sql),
-/// with SQL that both SQLite and PostgreSQL accept.
+/// with SQL that both SQLite and PostgreSQL accept. Each side of a change is stored as fields (a JSON object in
+/// before_fields/after_fields, see <see cref="AuditFields"/>); before_value/after_value hold only the "key=value; …" text
+/// of rows written before that (003-audit-fields.sql, 021-audit-fields.sql), served as legacy text.
 /// </summary>
 /// <remarks>
 /// Writes are committed in groups: every record waiting when the single writer loop is free goes into one transaction,
@@ -18,7 +21,7 @@ namespace Readiness.Hosting;
 /// </remarks>
 public sealed class SqlAuditLog : IAuditLog, IDisposable
 {
-    private const string Columns = "municipality_code, version, target, at_utc, actor_subject, actor_role, actor_tenant, request_id, before_value, after_value, client_address";
+    private const string Columns = "municipality_code, version, target, at_utc, actor_subject, actor_role, actor_tenant, request_id, before_value, after_value, client_address, before_fields, after_fields";
 
     /// <summary>At most this many audit rows go into one transaction (a full report has 67).</summary>
     internal const int MaxRowsPerCommit = 2_000;
@@ -125,8 +128,8 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
 
         // One command, its statement prepared once and bound again for every row.
         await using var insert = Command(connection, transaction,
-            $"INSERT INTO readiness_audit ({Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client)");
-        var p = new[] { "@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client" }
+            $"INSERT INTO readiness_audit ({Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json("@beforeFields")}, {Json("@afterFields")})");
+        var p = new[] { "@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client", "@beforeFields", "@afterFields" }
             .Select(name => Add(insert, name, null)).ToArray();
 
         foreach (var record in group)
@@ -147,6 +150,8 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
                 p[8].Value = (object?)e.Before ?? DBNull.Value;
                 p[9].Value = (object?)e.After ?? DBNull.Value;
                 p[10].Value = (object?)e.ClientAddress ?? DBNull.Value;
+                p[11].Value = (object?)AuditFields.ToJson(e.BeforeFields) ?? DBNull.Value;
+                p[12].Value = (object?)AuditFields.ToJson(e.AfterFields) ?? DBNull.Value;
                 await insert.ExecuteNonQueryAsync();
             }
         }
@@ -224,11 +229,16 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
                 Before = reader.IsDBNull(8) ? null : reader.GetString(8),
                 After = reader.IsDBNull(9) ? null : reader.GetString(9),
                 ClientAddress = reader.IsDBNull(10) ? null : reader.GetString(10),
+                BeforeFields = AuditFields.FromJson(reader.IsDBNull(11) ? null : reader.GetString(11)),
+                AfterFields = AuditFields.FromJson(reader.IsDBNull(12) ? null : reader.GetString(12)),
             });
         }
 
         return entries;
     }
+
+    // PostgreSQL keeps the sides in json columns (checked as JSON, order kept); SQLite in TEXT.
+    private string Json(string parameter) => IsSqlite ? parameter : $"CAST({parameter} AS json)";
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {

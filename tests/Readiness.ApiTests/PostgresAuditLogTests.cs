@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Npgsql;
 using Readiness.Grains;
 using Readiness.Hosting;
@@ -9,7 +10,7 @@ namespace Readiness.ApiTests;
 /// <summary>The cluster-mode audit table (deploy/sql/postgresql/020-audit.sql) with the same SqlAuditLog the grains use.</summary>
 public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
-    private static readonly string Script = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "sql", "postgresql", "020-audit.sql"));
+    private static readonly string Script = string.Join("\n", ["020-audit.sql", "021-audit-fields.sql"].Select(f => File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "sql", "postgresql", f))));
 
     [Fact]
     public async Task Audit_log_records_reads_pages_and_replaces_incomplete_writes_on_postgresql()
@@ -39,8 +40,14 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         Assert.Equal("phase=testing", one.Before);
 
         // ...and the next accepted change at version 3 replaces it.
-        await audit.RecordAsync(code, 3, [Entry(code, 3, at, actor, "r3", "security:SEC-2-01", null, "status=partial")]);
+        // (Structured sides, as every change is recorded now: a value cannot pose as another field.)
+        ImmutableArray<AuditField> forged = [new("phase", "testing"), new("vendor", "株式会社サンプル; hosting=government_cloud; phase=in_production"), new("designated", "false", IsFlag: true), new("hosting", null)];
+        await audit.RecordAsync(code, 3, [Entry(code, 3, at, actor, "r3", "security:SEC-2-01", null, null) with { AfterFields = forged }]);
         var all = await audit.ReadAsync(code, long.MaxValue, null, 100);
+        var structured = all.Entries.Single(e => e.Version == 3);
+        Assert.Equal(forged, structured.AfterFields);
+        Assert.Empty(structured.BeforeFields);
+        Assert.Null(structured.After);
         Assert.Equal(4, all.Total);
         Assert.DoesNotContain(all.Entries, e => e.Actor.Subject == "ghost");
         Assert.Equal(2, (await audit.FindRequestAsync(code, "r2", 3)).Length);
@@ -155,7 +162,7 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         await command.ExecuteNonQueryAsync();
     }
 
-    private static ChangeEntry Entry(string code, long version, DateTimeOffset at, Actor actor, string requestId, string target, string? before, string after) => new()
+    private static ChangeEntry Entry(string code, long version, DateTimeOffset at, Actor actor, string requestId, string target, string? before, string? after) => new()
     {
         MunicipalityCode = code, Version = version, At = at, Actor = actor, RequestId = requestId, Target = target, Before = before, After = after, ClientAddress = "127.0.0.1",
     };

@@ -149,7 +149,30 @@ public sealed record ChangeEntry
 
     /// <summary>"system:{businessId}" or "security:{itemId}".</summary>
     [Id(5)] public required string Target { get; init; }
+
+    /// <summary>
+    /// Entries recorded before the audit trail stored fields (2026-11): the target as one "key=value; …" text. Ambiguous
+    /// (a value may itself contain "; key=value"), so it is never written now and is served only as legacy text.
+    /// </summary>
     [Id(6)] public string? Before { get; init; }
+
+    /// <summary>See <see cref="Before"/>.</summary>
     [Id(7)] public string? After { get; init; }
     [Id(8)] public string? ClientAddress { get; init; }
+
+    /// <summary>The target's fields before the change, in a fixed order (see <see cref="Rules.AuditFields"/>); empty for legacy entries.</summary>
+    [Id(9)] public ImmutableArray<AuditField> BeforeFields { get; init; } = [];
+
+    /// <summary>The target's fields after the change; empty for legacy entries.</summary>
+    [Id(10)] public ImmutableArray<AuditField> AfterFields { get; init; } = [];
 }
+
+/// <summary>
+/// One field of an audited target and its value: the field's name in the API (e.g. "vendor", "phase"); the value as
+/// text (wire names, yyyy-MM-dd dates, free text as stored) or, when <see cref="IsFlag"/>, "true"/"false". Null: not set.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Readiness.AuditField")]
+public sealed record AuditField(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string? Value,
+    [property: Id(2)] bool IsFlag = false);

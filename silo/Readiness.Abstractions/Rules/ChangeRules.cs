@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using Readiness.Catalog;
 
 namespace Readiness.Rules;
@@ -20,9 +19,10 @@ public static class ChangeRules
     {
         var catalog = ReadinessCatalog.Instance;
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (string.IsNullOrWhiteSpace(request.RequestId) || request.RequestId.Length > MaxRequestIdLength)
+        if (string.IsNullOrWhiteSpace(request.RequestId) || request.RequestId.Length > MaxRequestIdLength
+            || FreeText.Check(request.RequestId, multiline: false).Fault != FreeTextFault.None)
         {
-            errors.Add(new("requestId", "invalid_request_id", $"リクエストIDは1〜{MaxRequestIdLength}文字で指定してください。", $"The request id must have 1 to {MaxRequestIdLength} characters."));
+            errors.Add(new("requestId", "invalid_request_id", $"リクエストIDは制御文字・不可視文字を含まない1〜{MaxRequestIdLength}文字で指定してください。", $"The request id must have 1 to {MaxRequestIdLength} characters, none of them control or invisible characters."));
         }
 
         if (request.Systems.IsDefaultOrEmpty && request.Security.IsDefaultOrEmpty)
@@ -74,8 +74,8 @@ public static class ChangeRules
                 errors.Add(new($"{field}.status", "required", "対応状況を選択してください。", "A status is required."));
             }
 
-            ValidateText(change.Evidence, $"{field}.evidence", MaxEvidenceLength, "根拠", "evidence", errors);
-            if (change.Evidence is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+            ValidateText(change.Evidence, $"{field}.evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
+            if (FreeText.Canonical(change.Evidence) is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
                 && !Uri.TryCreate(ev, UriKind.Absolute, out _))
             {
                 errors.Add(new($"{field}.evidence", "invalid_link", "根拠のリンクが正しいURLではありません。", "The evidence link is not a valid URL."));
@@ -101,14 +101,14 @@ public static class ChangeRules
         }
 
         ValidateDate(change.PlannedGoLive, $"{field}.plannedGoLive", "本番稼働予定日", "planned go-live date", errors);
-        ValidateText(change.Vendor, $"{field}.vendor", MaxVendorLength, "事業者名", "vendor", errors);
-        ValidateText(change.Reason, $"{field}.reason", MaxReasonLength, "理由", "reason", errors);
+        ValidateText(change.Vendor, $"{field}.vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
+        ValidateText(change.Reason, $"{field}.reason", MaxReasonLength, multiline: true, "理由", "reason", errors);
         if (change.Hosting is { } hosting && !Enum.IsDefined(hosting))
         {
             errors.Add(new($"{field}.hosting", "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
         }
 
-        if (change.Phase is { } next && current is not null && next < current.Phase && string.IsNullOrWhiteSpace(change.Reason))
+        if (change.Phase is { } next && current is not null && next < current.Phase && FreeText.Canonical(change.Reason) is null)
         {
             errors.Add(new($"{field}.reason", "regression_reason_required",
                 "フェーズを戻す場合は理由を入力してください。",
@@ -143,25 +143,45 @@ public static class ChangeRules
         }
     }
 
-    private static void ValidateText(string? text, string field, int max, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    /// <summary>The free-text rule (<see cref="FreeText"/>) and the length limit, counted on the text as it would be stored.</summary>
+    private static void ValidateText(string? text, string field, int max, bool multiline, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
     {
         if (text is null)
         {
             return;
         }
 
-        if (text.Length > max)
+        var (fault, index, codePoint) = FreeText.Check(text, multiline);
+        if (fault != FreeTextFault.None)
         {
-            errors.Add(new(field, "too_long", $"{labelJa}は{max}文字以内で入力してください（{text.Length}文字）。", $"The {labelEn} must be at most {max} characters ({text.Length} given)."));
+            var at = FreeText.Describe(codePoint);
+            var position = index + 1;
+            errors.Add(fault switch
+            {
+                FreeTextFault.FormatCharacter => new(field, "format_character",
+                    $"{labelJa}に表示されない文字または文字の向きを変える文字（{at}、{position}文字目）が含まれています。削除してください。",
+                    $"The {labelEn} contains an invisible or direction-changing character ({at} at position {position}); remove it."),
+                FreeTextFault.LineSeparator => new(field, "line_separator",
+                    $"{labelJa}に行区切り文字（{at}、{position}文字目）が含まれています。",
+                    $"The {labelEn} contains a line or paragraph separator ({at} at position {position})."),
+                FreeTextFault.LoneSurrogate => new(field, "invalid_character",
+                    $"{labelJa}に文字として正しくない符号（{at}、{position}文字目）が含まれています。",
+                    $"The {labelEn} contains an invalid character ({at} at position {position})."),
+                _ => new(field, "control_character",
+                    multiline
+                        ? $"{labelJa}に使用できない制御文字（{at}、{position}文字目）が含まれています。"
+                        : $"{labelJa}に改行や制御文字（{at}、{position}文字目）は使えません。",
+                    multiline
+                        ? $"The {labelEn} contains a control character ({at} at position {position})."
+                        : $"The {labelEn} must be one line without control characters ({at} at position {position})."),
+            });
+            return;
         }
 
-        foreach (var ch in text)
+        var stored = FreeText.Canonical(text);
+        if (stored is not null && stored.Length > max)
         {
-            if (char.IsControl(ch) && ch is not '\n' and not '\r' and not '\t')
-            {
-                errors.Add(new(field, "control_character", $"{labelJa}に使用できない制御文字が含まれています。", $"The {labelEn} contains a control character."));
-                break;
-            }
+            errors.Add(new(field, "too_long", $"{labelJa}は{max}文字以内で入力してください（{stored.Length}文字）。", $"The {labelEn} must be at most {max} characters ({stored.Length} given)."));
         }
     }
 
@@ -192,7 +212,7 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             systems[index] = after;
-            entries.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, Describe(before), Describe(after)));
+            entries.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
         var security = current.Security.ToBuilder();
@@ -209,7 +229,7 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             security[index] = after;
-            entries.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, Describe(before), Describe(after)));
+            entries.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
         var record = current with
@@ -222,62 +242,6 @@ public static class ChangeRules
             UpdatedBy = request.Actor,
         };
         return (record, entries.ToImmutable());
-    }
-
-    public static string Describe(SystemStatus s)
-    {
-        var parts = new List<string>
-        {
-            "phase=" + Wire.Name(s.Phase),
-        };
-        if (s.NotApplicable)
-        {
-            parts.Add("not_applicable");
-        }
-
-        if (s.PlannedGoLive is { } p)
-        {
-            parts.Add("planned=" + p.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        }
-
-        if (s.Vendor is { } v)
-        {
-            parts.Add("vendor=" + v);
-        }
-
-        if (s.Hosting is { } h)
-        {
-            parts.Add("hosting=" + Wire.Name(h));
-        }
-
-        if (s.Designated)
-        {
-            parts.Add("designated=" + (s.DesignationReason is { } r ? Wire.Name(r) : "unreported")
-                + "/" + (s.DesignationTarget?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "unreported"));
-        }
-
-        if (s.Regression && s.RegressionReason is { } reason)
-        {
-            parts.Add("regression=" + reason);
-        }
-
-        return string.Join("; ", parts);
-    }
-
-    public static string Describe(SecurityItemStatus s)
-    {
-        var text = "status=" + Wire.Name(s.Status);
-        if (s.LastReviewed is { } d)
-        {
-            text += "; reviewed=" + d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        }
-
-        if (s.Evidence is { } e)
-        {
-            text += "; evidence=" + e;
-        }
-
-        return text;
     }
 
     private static int IndexOf<T>(ImmutableArray<T>.Builder items, Func<T, bool> match)
@@ -293,9 +257,9 @@ public static class ChangeRules
         throw new InvalidOperationException("A validated target is missing from the record.");
     }
 
-    private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    private static string? Normalize(string? text) => FreeText.Canonical(text);
 
-    private static ChangeEntry Entry(string code, long version, DateTimeOffset now, ChangeRequest request, string target, string before, string after) => new()
+    private static ChangeEntry Entry(string code, long version, DateTimeOffset now, ChangeRequest request, string target, ImmutableArray<AuditField> before, ImmutableArray<AuditField> after) => new()
     {
         MunicipalityCode = code,
         Version = version,
@@ -303,8 +267,8 @@ public static class ChangeRules
         Actor = request.Actor,
         RequestId = request.RequestId,
         Target = target,
-        Before = before,
-        After = after,
+        BeforeFields = before,
+        AfterFields = after,
         ClientAddress = request.ClientAddress,
     };
 }

@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using Readiness.Rules;
+
 namespace Readiness.Web.Api;
 
 public sealed record BusinessSystemView(string Id, int SeiriNo, string NameJa, string NameEn);
@@ -25,9 +28,45 @@ public sealed record CatalogView(
 
 public sealed record PrefectureListView(long Version, DateTimeOffset ComputedAt, int Count, IReadOnlyList<PrefectureSummaryView> Items);
 
-/// <summary>One audited change of one target: who (subject, role, tenant), when (UTC), what before and after, from where.</summary>
+/// <summary>
+/// One audited change of one target: who (subject, role, tenant), when (UTC), what before and after, from where.
+/// Before and after are objects, field → value (string, boolean or null; see <see cref="AuditSide"/>), null when
+/// there is nothing (the "before" of a change recorded without one).
+/// </summary>
 public sealed record AuditEntryView(
-    long Version, DateTimeOffset At, string Subject, string Role, string? Tenant, string Target, string? Before, string? After, string RequestId, string? ClientAddress);
+    long Version, DateTimeOffset At, string Subject, string Role, string? Tenant, string Target,
+    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress);
+
+/// <summary>
+/// One side of an audited change as the API, the pages and CSV show it: the target's fields (named as in the system
+/// and security item views) with their values; an entry recorded before fields were stored has its whole text under
+/// "legacyText" instead.
+/// </summary>
+public static class AuditSide
+{
+    public static IReadOnlyDictionary<string, object?>? Before(ChangeEntry e) => View(AuditFields.Side(e.BeforeFields, e.Before));
+
+    public static IReadOnlyDictionary<string, object?>? After(ChangeEntry e) => View(AuditFields.Side(e.AfterFields, e.After));
+
+    /// <summary>The side as one JSON object (for a CSV cell), or null.</summary>
+    public static string? Json(ImmutableArray<AuditField> fields) => AuditFields.ToJson(fields);
+
+    private static Dictionary<string, object?>? View(ImmutableArray<AuditField> fields)
+    {
+        if (fields.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        var view = new Dictionary<string, object?>(fields.Length, StringComparer.Ordinal);
+        foreach (var f in fields)
+        {
+            view[f.Name] = f.IsFlag ? f.Value == "true" : f.Value;
+        }
+
+        return view;
+    }
+}
 
 /// <summary>A page of the audit trail, newest first; pass <see cref="NextCursor"/> as ?cursor= for the next page.</summary>
 public sealed record HistoryView(string Code, long Version, long Total, int Limit, IReadOnlyList<AuditEntryView> Items, string? NextCursor);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Readiness.Grains;
 using Readiness.Hosting;
+using Readiness.Rules;
 using Readiness.Web.Auth;
 
 namespace Readiness.Web.Api;
@@ -27,12 +28,12 @@ public static class AuditApi
         api.MapGet("/history.csv", GetHistoryCsv)
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .WithSummary("The whole audit trail as CSV (UTF-8 with BOM)");
+            .WithSummary("The whole audit trail as CSV (UTF-8 with BOM, CRLF); before and after are JSON objects (field → value), one per cell");
         return app;
     }
 
     public static AuditEntryView View(ChangeEntry e) =>
-        new(e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, e.Before, e.After, e.RequestId, e.ClientAddress);
+        new(e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
 
     private static async Task<IResult> GetHistory(string code, string? limit, string? cursor, IGrainFactory grains, GrainCalls calls, IAuditLog audit, CancellationToken cancellationToken)
     {
@@ -76,9 +77,9 @@ public static class AuditApi
                 var page = await audit.ReadAsync(code, record.Version, after, 1000, http.RequestAborted);
                 foreach (var e in page.Entries)
                 {
-                    await csv.Row(e.MunicipalityCode, e.Version.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-                        CsvOutput.Text(e.Actor.Subject), Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, CsvOutput.Text(e.Before), CsvOutput.Text(e.After),
-                        CsvOutput.Text(e.RequestId), e.ClientAddress);
+                    await csv.Row(e.MunicipalityCode, e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target,
+                        AuditSide.Json(AuditFields.Side(e.BeforeFields, e.Before)), AuditSide.Json(AuditFields.Side(e.AfterFields, e.After)),
+                        e.RequestId, e.ClientAddress);
                 }
 
                 after = page.Next;

@@ -1,20 +1,41 @@
-using System.Text;
+using System.Globalization;
+using CsvHelper;
 
 namespace Readiness.Web.Api;
 
 /// <summary>
-/// CSV for Excel: UTF-8 with a byte order mark (so Japanese opens correctly), CRLF, RFC 4180 quoting. Free text that
-/// starts like a formula (= + - @ tab CR) gets a leading apostrophe, so a vendor name cannot run in a spreadsheet.
+/// The one CSV writer of every download (API exports, the audit trail, the dashboard's table), on CsvHelper: UTF-8
+/// with a byte order mark (so spreadsheet software reads the Japanese), records ending in CRLF, RFC 4180 quoting. A text
+/// field that starts like a formula (= + - @ tab CR) gets a leading apostrophe (CsvHelper's injection escape, as OWASP
+/// recommends), so a vendor name cannot run in a spreadsheet; numbers are written as numbers and keep their sign.
 /// </summary>
-public sealed class CsvOutput(Stream stream) : IAsyncDisposable
+/// <remarks>
+/// Values are formatted once here, so a concept reads the same in every file: booleans true/false, dates yyyy-MM-dd,
+/// instants UTC ISO 8601 with a Z (<see cref="Instant"/>), numbers in the invariant culture, nothing for null.
+/// </remarks>
+public sealed class CsvOutput : IAsyncDisposable
 {
-    private static readonly UTF8Encoding Utf8WithBom = new(encoderShouldEmitUTF8Identifier: true);
+    public const string ContentType = "text/csv; charset=utf-8";
 
-    private readonly StreamWriter writer = new(stream, Utf8WithBom, bufferSize: 64 * 1024) { NewLine = "\r\n" };
+    /// <summary>The options every CSV of the product is written with.</summary>
+    public static readonly CsvWriterOptions Options = CsvWriterOptions.Default with
+    {
+        NewLine = "\r\n",
+        WriteByteOrderMark = true,
+        Injection = CsvInjection.Escape,
+        TrueValue = "true",
+        FalseValue = "false",
+        FormatProvider = CultureInfo.InvariantCulture,
+    };
 
+    private readonly CsvWriter writer;
+
+    public CsvOutput(Stream stream, bool leaveOpen = true) => writer = CsvWriter.Create(stream, Options, leaveOpen);
+
+    /// <summary>Answers with a CSV attachment written by <paramref name="write"/> straight to the response.</summary>
     public static async Task<IResult> Respond(HttpContext http, string fileName, Func<CsvOutput, Task> write)
     {
-        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.ContentType = ContentType;
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
         await using (var csv = new CsvOutput(http.Response.Body))
         {
@@ -24,45 +45,54 @@ public sealed class CsvOutput(Stream stream) : IAsyncDisposable
         return Results.Empty;
     }
 
-    public Task Row(params string?[] values)
+    /// <summary>One record; each value formatted by its type (see the remarks).</summary>
+    public Task Row(params object?[] values)
     {
-        var line = new StringBuilder();
-        for (var i = 0; i < values.Length; i++)
+        foreach (var value in values)
         {
-            if (i > 0)
+            switch (value)
             {
-                line.Append(',');
+                case null:
+                    writer.WriteField((string?)null);
+                    break;
+                case string text:
+                    writer.WriteField(text);
+                    break;
+                case bool flag:
+                    writer.WriteField(flag);
+                    break;
+                case int number:
+                    writer.WriteField(number, default);
+                    break;
+                case long number:
+                    writer.WriteField(number, default);
+                    break;
+                case decimal number:
+                    writer.WriteField(number, default);
+                    break;
+                case double number:
+                    writer.WriteField(Math.Round(number, 4), default);
+                    break;
+                case DateOnly date:
+                    writer.WriteField(date, "yyyy-MM-dd");
+                    break;
+                case DateTimeOffset at:
+                    writer.WriteField(Instant(at));
+                    break;
+                default:
+                    throw new ArgumentException($"No CSV format for {value.GetType().Name}.", nameof(values));
             }
-
-            Append(line, values[i]);
         }
 
-        return writer.WriteLineAsync(line.ToString());
+        return writer.EndRecordAsync().AsTask();
     }
 
-    /// <summary>Free text from users: neutralised against spreadsheet formula injection.</summary>
-    public static string? Text(string? value) =>
-        value is { Length: > 0 } && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+    /// <summary>An instant as every CSV writes it: UTC, ISO 8601, milliseconds, Z.</summary>
+    public static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {
         await writer.FlushAsync();
         await writer.DisposeAsync();
-    }
-
-    private static void Append(StringBuilder line, string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return;
-        }
-
-        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
-        {
-            line.Append(value);
-            return;
-        }
-
-        line.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
     }
 }

@@ -4,6 +4,8 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
+using Readiness.Web.Components;
+using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Api;
 
@@ -20,6 +22,13 @@ public static class ExportApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("Every municipality × business system as CSV (UTF-8 with BOM); ?prefecture=13 for one prefecture (a prefecture's own is its default)");
+        app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.csv", PrefectureTable)
+            .RequireAuthorization(ReadinessPolicies.Summaries)
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .WithTags("Export")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A prefecture's municipalities, one row each with their figures, as CSV (the dashboard's table; ?q= ?kind= ?flag= ?sort= ?dir= as on the page)");
         return app;
     }
 
@@ -54,18 +63,32 @@ public static class ExportApi
                         var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
                         var f = ReadinessRules.Evaluate(s, today);
                         await csv.Row(m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
-                            Bool(f.Migrated), Bool(s.NotApplicable), Date(s.PlannedGoLive), CsvOutput.Text(s.Vendor), s.Hosting is { } h ? Wire.Name(h) : null,
-                            Bool(s.Designated), s.DesignationReason is { } dr ? Wire.Name(dr) : null, Date(s.DesignationTarget), Bool(f.Overdue), Bool(f.PastTarget),
-                            Bool(f.BeyondLimit), Bool(s.Regression), CsvOutput.Text(s.RegressionReason),
-                            s.BaselineStepCompletion?.ToString(CultureInfo.InvariantCulture), s.ReportedAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                            r.Version.ToString(CultureInfo.InvariantCulture), Wire.Name(r.Provenance.Origin));
+                            f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
+                            s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
+                            f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin));
                     }
                 }
             }
         });
     }
 
-    private static string Bool(bool value) => value ? "true" : "false";
+    /// <summary>The prefecture table of the dashboard, with the same columns and rows as its download.</summary>
+    private static async Task<IResult> PrefectureTable(HttpContext http, string prefCode, SummaryCache cache,
+        string? q, string? kind, string? flag, string? sort, string? dir)
+    {
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
+        {
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+        }
 
-    private static string? Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);
+        if (snapshot is null || !snapshot.Prefectures.TryGetValue(prefCode, out var prefecture))
+        {
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "service", "unavailable",
+                "集計を準備中です。しばらくしてから再度お試しください。", "The summaries are being prepared; try again shortly.");
+        }
+
+        var query = MunicipalityQuery.From(q, kind, flag, sort, dir);
+        return await CsvOutput.Respond(http, MunicipalityTableCsv.FileName(prefecture), csv => MunicipalityTableCsv.WriteAsync(csv, prefecture, query));
+    }
 }

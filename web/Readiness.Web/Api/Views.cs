@@ -62,7 +62,10 @@ public sealed record SecurityItemView(
 
 public sealed record ChapterScoreView(int Chapter, string ChapterJa, double? Score, int ApplicableItems);
 
-public sealed record ChangeView(long Version, DateTimeOffset At, string Subject, string Role, string? Tenant, string Target, string? Before, string? After, string RequestId);
+/// <summary>A recent change as the municipality view carries it; before/after as in <see cref="AuditEntryView"/>.</summary>
+public sealed record ChangeView(
+    long Version, DateTimeOffset At, string Subject, string Role, string? Tenant, string Target,
+    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId);
 
 public sealed record MunicipalityView(
     string Code, string Name, string Kana, string Kind, int Population, string PrefectureCode, string PrefectureName,
@@ -170,6 +173,6 @@ public static class Views
             r.Version, r.LastReportedAt, ReadinessRules.IsStale(r.LastReportedAt, today), Wire.Name(r.Provenance.Origin), r.Provenance.Description, r.Provenance.Sources,
             r.UpdatedAt, r.UpdatedBy?.Subject,
             Figures(ReadinessRules.Summarize(r, today)), systems, security, chapters,
-            recent.Select(c => new ChangeView(c.Version, c.At, c.Actor.Subject, Wire.Name(c.Actor.Role), c.Actor.Tenant, c.Target, c.Before, c.After, c.RequestId)).ToList());
+            recent.Select(c => new ChangeView(c.Version, c.At, c.Actor.Subject, Wire.Name(c.Actor.Role), c.Actor.Tenant, c.Target, AuditSide.Before(c), AuditSide.After(c), c.RequestId)).ToList());
     }
 }

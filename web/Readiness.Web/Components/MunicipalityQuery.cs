@@ -1,14 +1,16 @@
-using System.Text;
+using Readiness.Rules;
 using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Components;
 
 /// <summary>
 /// The prefecture table's search, filters and sort, from the query string: the page applies them on the server (so
-/// they work without scripts, and the CSV download gives exactly the rows shown); the script repeats them instantly.
+/// they work without scripts, and the CSV download gives exactly the rows shown); the script asks the server which rows
+/// match a search (/prefectures/{code}/search), so Japanese search has one set of rules (<see cref="PlaceNameSearch"/>).
 /// </summary>
 public sealed record MunicipalityQuery(string? Search, string? Kind, string? Flag, string Sort, bool Descending)
 {
+
     public static readonly string[] Flags = ["complete", "incomplete", "designated", "overdue", "stale", "regression", "synthetic"];
 
     public static readonly string[] Kinds = ["designated_city", "city", "town", "village", "special_ward"];
@@ -35,13 +37,9 @@ public sealed record MunicipalityQuery(string? Search, string? Kind, string? Fla
             return false;
         }
 
-        if (Search is { } s)
+        if (Search is not null && !PlaceNameSearch.Matches(PlaceNameSearch.Key(Search), m.Name, m.Kana, m.Code))
         {
-            var needle = Normalize(s);
-            if (!Normalize(m.Name).Contains(needle, StringComparison.Ordinal) && !Normalize(m.Kana).Contains(needle, StringComparison.Ordinal) && !m.Code.StartsWith(s, StringComparison.Ordinal))
-            {
-                return false;
-            }
+            return false;
         }
 
         return Flag switch
@@ -89,17 +87,8 @@ public sealed record MunicipalityQuery(string? Search, string? Kind, string? Fla
         return parts.Count == 0 ? string.Empty : "?" + string.Join('&', parts);
     }
 
-    /// <summary>Katakana to hiragana and full-width to half-width, so 「チヨダ」, 「ちよだ」 and 「千代田」 all find 千代田区.</summary>
-    public static string Normalize(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text.Normalize(NormalizationForm.FormKC))
-        {
-            builder.Append(c is >= '\u30A1' and <= '\u30F6' ? (char)(c - 0x60) : char.ToLowerInvariant(c));
-        }
-
-        return builder.ToString();
-    }
+    /// <summary>The search key of a name, reading or query: <see cref="PlaceNameSearch.Key"/>, the one normaliser.</summary>
+    public static string Normalize(string text) => PlaceNameSearch.Key(text);
 
     private object? SortKey(MunicipalityFigures m) => Sort switch
     {

@@ -129,8 +129,8 @@ public static class EditEndpoints
     private static IEnumerable<FieldMessage> NowSaved(MunicipalityRecord? record, string target)
     {
         var now = target.StartsWith("system:", StringComparison.Ordinal)
-            ? record?.FindSystem(target[7..]) is { } system ? ChangeRules.Describe(system) : null
-            : record?.Security.FirstOrDefault(i => i.ItemId == target[9..]) is { } item ? ChangeRules.Describe(item) : null;
+            ? record?.FindSystem(target[7..]) is { } system ? AuditFields.ToJson(AuditFields.Of(system)) : null
+            : record?.Security.FirstOrDefault(i => i.ItemId == target[9..]) is { } item ? AuditFields.ToJson(AuditFields.Of(item)) : null;
         return now is null ? [] : [new FieldMessage(string.Empty, "現在の保存内容: " + now, "Stored now: " + now)];
     }
 

@@ -328,7 +328,6 @@
     });
   });
 
-  const normalize = (s) => (s || '').normalize('NFKC').toLowerCase().replace(/[\u30a1-\u30f6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
   const filterForm = doc.querySelector('[data-table-filter]');
   function updateCsvLink() {
     const link = doc.querySelector('[data-csv-link]');
@@ -339,19 +338,31 @@
     ['q', 'kind', 'flag', 'sort', 'dir'].forEach((k) => { if (page.searchParams.get(k)) url.searchParams.set(k, page.searchParams.get(k)); });
     link.href = url.pathname + url.search;
   }
-  function applyFilter() {
+  // Which rows match is the server's answer (/prefectures/{code}/search): Japanese search (NFKC, kana, ケ/ヶ, variant
+  // kanji) has one set of rules, on the server; this script keeps no copy of them. The newest answer wins.
+  let filterRequest = 0;
+  async function applyFilter() {
     if (!filterForm) return;
     const table = doc.getElementById(filterForm.dataset.tableFilter);
     const data = new FormData(filterForm);
     const rawQuery = (data.get('q') || '').trim();
-    const q = normalize(rawQuery);
     const kind = data.get('kind') || '';
     const flag = data.get('flag') || '';
+    const search = new URLSearchParams();
+    [['q', rawQuery], ['kind', kind], ['flag', flag]].forEach(([k, v]) => { if (v) search.set(k, v); });
+    const request = ++filterRequest;
+    let codes;
+    try {
+      const response = await fetch(`${filterForm.getAttribute('action')}/search?${search}`, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+      if (!response.ok) return;
+      codes = new Set((await response.json()).codes);
+    } catch (e) {
+      return;
+    }
+    if (request !== filterRequest) return;
     const visible = new Set();
     table.querySelectorAll('tbody tr[data-code]').forEach((tr) => {
-      const flags = (tr.dataset.flags || '').split(' ');
-      const match = (!kind || tr.dataset.kind === kind) && (!flag || flags.includes(flag))
-        && (!q || normalize(tr.dataset.name).includes(q) || normalize(tr.dataset.kana).includes(q) || tr.dataset.code.startsWith(rawQuery));
+      const match = codes.has(tr.dataset.code);
       tr.hidden = !match;
       if (match) visible.add(tr.dataset.code);
     });
@@ -362,6 +373,7 @@
     [['q', rawQuery], ['kind', kind], ['flag', flag]].forEach(([k, v]) => { if (v) url.searchParams.set(k, v); else url.searchParams.delete(k); });
     history.replaceState(null, '', url);
     updateCsvLink();
+    table.dataset.filtered = rawQuery;
   }
   if (filterForm) {
     let timer = 0;

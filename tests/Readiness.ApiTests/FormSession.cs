@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// The dashboard's edit forms driven over plain HTTP, as a browser without scripts would: sign in with a token (cookie),
+/// read the municipality page for the form's antiforgery token and version, post the form fields.
+/// </summary>
+public sealed partial class FormSession : IDisposable
+{
+    private readonly HttpClient client;
+
+    private FormSession(HttpClient client) => this.client = client;
+
+    public static async Task<FormSession> SignInAsync(ApiHost host, string code)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = host.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = host.Token(Readiness.Role.Municipality, code, "form-user@" + code),
+            ["returnUrl"] = "/municipalities/" + code,
+        }));
+        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
+        return new FormSession(client);
+    }
+
+    public async Task<string> PageAsync(string code)
+    {
+        using var response = await client.GetAsync("/municipalities/" + code);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"page: {response.StatusCode}");
+        return html;
+    }
+
+    /// <summary>Posts <paramref name="fields"/> to the form whose action is <paramref name="action"/> (with its token and version).</summary>
+    public async Task<(HttpStatusCode Status, string Html)> PostAsync(string code, string action, IReadOnlyDictionary<string, string> fields)
+    {
+        var html = await PageAsync(code);
+        var start = html.IndexOf($"action=\"{action}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no form for {action}");
+        var form = html[start..html.IndexOf("</form>", start, StringComparison.Ordinal)];
+        var values = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = Hidden(form, "__RequestVerificationToken"),
+            ["version"] = Hidden(form, "version"),
+            ["requestId"] = Hidden(form, "requestId"),
+        };
+        foreach (var (k, v) in fields)
+        {
+            values[k] = v;
+        }
+
+        using var response = await client.PostAsync(action, new FormUrlEncodedContent(values));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>GET with the sign-in cookie.</summary>
+    public Task<HttpResponseMessage> GetAsync(string path) => client.GetAsync(path);
+
+    public void Dispose() => client.Dispose();
+
+    private static string Hidden(string form, string name)
+    {
+        var input = Input().Matches(form).Select(m => m.Value).FirstOrDefault(i => i.Contains($"name=\"{name}\"", StringComparison.Ordinal));
+        Assert.True(input is not null, $"no input {name}");
+        return WebUtility.HtmlDecode(Value().Match(input).Groups[1].Value);
+    }
+
+    [GeneratedRegex("<input[^>]*>")]
+    private static partial Regex Input();
+
+    [GeneratedRegex("value=\"([^\"]*)\"")]
+    private static partial Regex Value();
+}
