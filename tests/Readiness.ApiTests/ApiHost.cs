@@ -88,6 +88,22 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
         LocalTokens.Issue(new ReadinessAuthOptions(), key!, subject ?? $"test-{Wire.Name(role)}-{tenant ?? "all"}", role, tenant,
             lifetime ?? TimeSpan.FromHours(1), now ?? DateTimeOffset.UtcNow);
 
+    /// <summary>A token signed with this host's local key carrying exactly <paramref name="claims"/> (arrays become multi-valued claims).</summary>
+    public string TokenWithClaims(IDictionary<string, object> claims, TimeSpan? lifetime = null)
+    {
+        var now = DateTime.UtcNow;
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = new ReadinessAuthOptions().LocalIssuer,
+            Audience = new ReadinessAuthOptions().Audience,
+            Claims = claims,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + (lifetime ?? TimeSpan.FromHours(1)),
+            SigningCredentials = new SigningCredentials(key!, SecurityAlgorithms.HmacSha256),
+        });
+    }
+
     /// <summary>A plain HTTP client to the real server, optionally with a bearer token.</summary>
     public HttpClient Client(string? token = null)
     {

@@ -41,7 +41,7 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
     }
 
     [Fact]
-    public async Task Writes_beyond_the_limit_get_429_with_retry_after_per_tenant()
+    public async Task Writes_beyond_the_limit_get_429_with_retry_after_per_person()
     {
         using var chiyoda = host.Municipality(ApiHost.Chiyoda);
         var codes = new[] { "SEC-6-01", "SEC-6-02", "SEC-6-03" };

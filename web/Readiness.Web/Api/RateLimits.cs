@@ -6,16 +6,40 @@ using Readiness.Web.Auth;
 
 namespace Readiness.Web.Api;
 
-/// <summary>The "Readiness:RateLimits" section: requests per minute per tenant (anonymous callers: per client address).</summary>
+/// <summary>
+/// The "Readiness:RateLimits" section, requests per minute. <see cref="ReadsPerMinute"/> and
+/// <see cref="WritesPerMinute"/> are each person's (and each API client's) own budget; the tenant ceilings cap a whole
+/// municipality or prefecture, all national staff together, all administrators together. Anonymous callers: per
+/// client address.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "Readiness:RateLimits";
 
+    /// <summary>Default tenant ceiling, as a multiple of the per-person budget, when none is configured.</summary>
+    public const int DefaultTenantFactor = 10;
+
     public int WritesPerMinute { get; set; } = 120;
 
     public int ReadsPerMinute { get; set; } = 1200;
+
+    /// <summary>All callers of one tenant together; default <see cref="DefaultTenantFactor"/> × <see cref="WritesPerMinute"/>.</summary>
+    public int? TenantWritesPerMinute { get; set; }
+
+    /// <summary>All callers of one tenant together; default <see cref="DefaultTenantFactor"/> × <see cref="ReadsPerMinute"/>.</summary>
+    public int? TenantReadsPerMinute { get; set; }
+
+    internal int TenantWrites => TenantWritesPerMinute ?? (int)Math.Min(int.MaxValue, (long)WritesPerMinute * DefaultTenantFactor);
+
+    internal int TenantReads => TenantReadsPerMinute ?? (int)Math.Min(int.MaxValue, (long)ReadsPerMinute * DefaultTenantFactor);
 }
 
+/// <summary>
+/// Two fixed-window budgets per request: the caller's own (person or API client, <see cref="ReadinessCaller.PartitionKey"/>)
+/// first, as the rate limiter's global limiter, then the tenant ceiling (<see cref="ReadinessCaller.TenantPartitionKey"/>)
+/// as the endpoint's policy. In that order a caller past their own budget is refused without using up their
+/// colleagues' ceiling. Endpoints without one of the two policies are not limited.
+/// </summary>
 public static class RateLimits
 {
     public const string ReadsPolicy = "readiness:reads";
@@ -27,8 +51,9 @@ public static class RateLimits
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(ReadsPolicy, http => Partition(http, "reads", limits => limits.ReadsPerMinute));
-            o.AddPolicy(WritesPolicy, http => Partition(http, "writes", limits => limits.WritesPerMinute));
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(CallerPartition);
+            o.AddPolicy(ReadsPolicy, http => TenantPartition(http, "reads", limits => limits.TenantReads));
+            o.AddPolicy(WritesPolicy, http => TenantPartition(http, "writes", limits => limits.TenantWrites));
             o.OnRejected = async (context, cancellationToken) =>
             {
                 var http = context.HttpContext;
@@ -37,23 +62,51 @@ public static class RateLimits
                 var caller = ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
                 http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, caller, "rate_limited", 429, $"retry after {seconds} s");
                 await Problems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", "rate", "rate_limited",
-                    $"リクエストが多すぎます。{seconds}秒後に再度お試しください。", $"Too many requests for your organisation. Retry after {seconds} seconds.").ExecuteAsync(http);
+                    $"リクエストが多すぎます（本人または所属団体全体の上限）。{seconds}秒後に再度お試しください。",
+                    $"Too many requests (your own limit or your organisation's). Retry after {seconds} seconds.").ExecuteAsync(http);
             };
         });
         return services;
     }
 
-    private static RateLimitPartition<string> Partition(HttpContext http, string kind, Func<RateLimitOptions, int> permits)
+    /// <summary>The policy the endpoint asked for (reads or writes), or null when it is not rate limited.</summary>
+    private static string? Kind(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName switch
+    {
+        ReadsPolicy => "reads",
+        WritesPolicy => "writes",
+        _ => null,
+    };
+
+    /// <summary>The caller's own budget: per person or API client; anonymous callers per client address.</summary>
+    private static RateLimitPartition<string> CallerPartition(HttpContext http)
+    {
+        var kind = Kind(http);
+        if (kind is null)
+        {
+            return RateLimitPartition.GetNoLimiter(string.Empty);
+        }
+
+        var caller = ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
+        var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        return FixedWindow($"{kind}|{caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress}",
+            kind == "reads" ? limits.ReadsPerMinute : limits.WritesPerMinute);
+    }
+
+    /// <summary>The tenant ceiling; anonymous callers have only their address's budget.</summary>
+    private static RateLimitPartition<string> TenantPartition(HttpContext http, string kind, Func<RateLimitOptions, int> permits)
     {
         var caller = ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
-        var key = $"{kind}|{caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress}";
-        var limit = Math.Max(1, permits(http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value));
-        return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        return caller is null
+            ? RateLimitPartition.GetNoLimiter(string.Empty)
+            : FixedWindow($"{kind}|{caller.TenantPartitionKey}", permits(http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value));
+    }
+
+    private static RateLimitPartition<string> FixedWindow(string key, int permits) =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = limit,
+            PermitLimit = Math.Max(1, permits),
             Window = TimeSpan.FromMinutes(1),
             QueueLimit = 0,
             AutoReplenishment = true,
         });
-    }
 }

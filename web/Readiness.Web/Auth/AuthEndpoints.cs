@@ -43,7 +43,7 @@ public static class AuthEndpoints
             return Problems.NotFound("path", "ローカルサインインは無効です。", "Local sign-in is disabled.");
         }
 
-        return Results.Redirect($"{options.Value.LoginPath}?returnUrl={Uri.EscapeDataString(IsLocalUrl(returnUrl) ? returnUrl! : "/")}");
+        return Results.Redirect($"{options.Value.LoginPath}?returnUrl={Uri.EscapeDataString(LocalRedirectTarget.From(returnUrl))}");
     }
 
     private static async Task<IResult> SignIn(HttpContext http, IOptions<ReadinessAuthOptions> options, IOptionsMonitor<JwtBearerOptions> jwtOptions, SecurityLog securityLog)
@@ -131,7 +131,7 @@ public static class AuthEndpoints
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, auth.SubjectClaim, auth.RoleClaim));
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { IsPersistent = true, ExpiresUtc = expires });
         return form
-            ? Results.Redirect(IsLocalUrl(request!.ReturnUrl) ? request.ReturnUrl! : "/", permanent: false, preserveMethod: false)
+            ? Results.Redirect(LocalRedirectTarget.From(request!.ReturnUrl), permanent: false, preserveMethod: false)
             : Results.Ok(new CallerView(true, caller.Subject, Wire.Name(caller.Role), caller.Tenant, expires));
     }
 
@@ -157,9 +157,5 @@ public static class AuthEndpoints
 
     /// <summary>A person who pasted a bad token sees the sign-in page again with the message (not a JSON problem).</summary>
     private static IResult BackToSignInPage(ReadinessAuthOptions auth, string? returnUrl) =>
-        Results.Redirect($"{auth.LoginPath}?error=invalid_token&returnUrl={Uri.EscapeDataString(IsLocalUrl(returnUrl) ? returnUrl! : "/")}");
-
-    /// <summary>Only paths on this site: no open redirect.</summary>
-    private static bool IsLocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Contains("://", StringComparison.Ordinal);
+        Results.Redirect($"{auth.LoginPath}?error=invalid_token&returnUrl={Uri.EscapeDataString(LocalRedirectTarget.From(returnUrl))}");
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Readiness.Hosting;
@@ -21,6 +22,8 @@ public static class AuthSetup
         var services = builder.Services;
         services.AddOptions<ReadinessAuthOptions>().BindConfiguration(ReadinessAuthOptions.Section);
         services.AddSingleton<SecurityLog>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CredentialWatch>();
         services.AddSingleton<IAuthorizationHandler, TenantAuthorizationHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
 
@@ -37,6 +40,13 @@ public static class AuthSetup
                 o.Cookie.SameSite = SameSiteMode.Strict; // with JSON bodies and custom headers on writes: no cross-site writes
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SlidingExpiration = false;
+                // The handler's own return-URL redirect (sign-in at LoginPath, sign-out at LogoutPath) takes the same
+                // check as every other redirect: its built-in test lets "/\t/evil.example" through.
+                o.Events.OnRedirectToReturnUrl = ctx =>
+                {
+                    ctx.Response.Redirect(LocalRedirectTarget.From(ctx.RedirectUri));
+                    return Task.CompletedTask;
+                };
                 o.Events.OnRedirectToAccessDenied = ctx =>
                 {
                     ctx.Response.StatusCode = StatusCodes.Status403Forbidden;

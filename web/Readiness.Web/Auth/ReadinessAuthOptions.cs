@@ -38,5 +38,11 @@ public sealed class ReadinessAuthOptions
     /// <summary>The dashboard's sign-in page (Components/Pages/SignInPage.razor); pages redirect here with ReturnUrl.</summary>
     public string LoginPath { get; set; } = "/signin";
 
+    /// <summary>
+    /// How often a long-lived connection (the event stream) re-checks its credential with the registered
+    /// <see cref="ICredentialRevalidator"/>s (revoked, deactivated, signed out); expiry itself ends it on time.
+    /// </summary>
+    public TimeSpan RevalidationInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     public bool LocalSignInEnabled => LocalSignIn ?? string.IsNullOrWhiteSpace(Authority);
 }

@@ -4,11 +4,19 @@ using Readiness.Catalog;
 namespace Readiness.Web.Auth;
 
 /// <summary>
-/// Who is calling, as the authenticated claims say: subject, role and tenant (a municipality or prefecture code).
-/// Null when the claims do not make a valid caller (unknown role, a tenant missing or not in the catalog).
+/// Who is calling, as the authenticated claims say: subject, role and tenant (a municipality or prefecture code), and
+/// the API client the token was issued to, if it names one. Null when the claims do not make a valid caller (unknown
+/// role, a tenant missing or not in the catalog, or any of these claims with more than one distinct value: a token
+/// with tenant ["271004","131016"] is refused, never read as its first value).
 /// </summary>
 public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
 {
+    /// <summary>Claims naming the OAuth client a token was issued to (RFC 9068 client_id, OpenID Connect azp).</summary>
+    public static readonly string[] ClientClaims = ["client_id", "azp"];
+
+    /// <summary>The API client the token was issued to (client_id, else azp); null for a person's own token.</summary>
+    public string? Client { get; init; }
+
     public static ReadinessCaller? From(ClaimsPrincipal? user, ReadinessAuthOptions options)
     {
         if (user?.Identity?.IsAuthenticated != true)
@@ -16,15 +24,36 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
             return null;
         }
 
-        var subject = user.FindFirst(options.SubjectClaim)?.Value;
-        var roles = user.FindAll(options.RoleClaim).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList();
-        if (string.IsNullOrWhiteSpace(subject) || roles.Count != 1 || !TryParseRole(roles[0], out var role))
+        // Every claim the authorization reads must be single-valued (distinct values, across all identities).
+        if (!TrySingle(user, options.SubjectClaim, out var subject) || string.IsNullOrWhiteSpace(subject)
+            || !TrySingle(user, options.RoleClaim, out var roleText) || !TryParseRole(roleText, out var role)
+            || !TrySingle(user, options.TenantClaim, out var tenant)
+            || !TrySingle(user, ClientClaims[0], out var clientId) || !TrySingle(user, ClientClaims[1], out var authorizedParty))
         {
             return null;
         }
 
-        var tenant = user.FindFirst(options.TenantClaim)?.Value;
-        return IsValidTenant(role, tenant) ? new ReadinessCaller(subject, role, role is Role.National or Role.Admin ? null : tenant) : null;
+        return IsValidTenant(role, tenant)
+            ? new ReadinessCaller(subject, role, role is Role.National or Role.Admin ? null : tenant) { Client = clientId ?? authorizedParty }
+            : null;
+    }
+
+    /// <summary>False when the claim has two or more distinct values; the value, or null when absent.</summary>
+    public static bool TrySingle(ClaimsPrincipal user, string claimType, out string? value)
+    {
+        value = null;
+        foreach (var claim in user.FindAll(claimType))
+        {
+            if (value is not null && !string.Equals(value, claim.Value, StringComparison.Ordinal))
+            {
+                value = null;
+                return false;
+            }
+
+            value = claim.Value;
+        }
+
+        return true;
     }
 
     /// <summary>The four roles a person can have; "system" is the product's own and never comes from a token.</summary>
@@ -41,8 +70,14 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
 
     public Actor ToActor() => new(Subject, Role, Tenant);
 
-    /// <summary>The rate-limit partition: one per municipality or prefecture, one per national or admin person.</summary>
-    public string PartitionKey => Role is Role.Municipality or Role.Prefecture ? $"{Wire.Name(Role)}:{Tenant}" : $"{Wire.Name(Role)}:{Subject}";
+    /// <summary>
+    /// The rate-limit partition of this caller: one per person (role, tenant, subject) and per API client, so that
+    /// colleagues of the same tenant do not share a budget.
+    /// </summary>
+    public string PartitionKey => $"{Wire.Name(Role)}:{Tenant ?? "-"}:{Subject}{(Client is null ? null : "@" + Client)}";
+
+    /// <summary>The tenant-wide ceiling's partition: the municipality or prefecture, or all national staff, or all admins.</summary>
+    public string TenantPartitionKey => Tenant is null ? Wire.Name(Role) : $"{Wire.Name(Role)}:{Tenant}";
 }
 
 /// <summary>

@@ -31,8 +31,7 @@ public static class DashboardEndpoints
             IsEssential = true,
             Secure = http.Request.IsHttps,
         });
-        var target = returnUrl is { Length: > 0 } r && r[0] == '/' && !r.StartsWith("//", StringComparison.Ordinal) && !r.StartsWith("/\\", StringComparison.Ordinal) ? r : "/";
-        return Results.LocalRedirect(target);
+        return Results.Redirect(LocalRedirectTarget.From(returnUrl));
     }
 
     private static async Task MapLayerAsync(HttpContext http, string layer, MapAssets assets)

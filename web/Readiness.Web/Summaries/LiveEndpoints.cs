@@ -23,7 +23,7 @@ public static class LiveEndpoints
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext http, SummaryCache cache, LiveHub hub, IHostApplicationLifetime lifetime, string? topic)
+    private static async Task StreamAsync(HttpContext http, SummaryCache cache, LiveHub hub, IHostApplicationLifetime lifetime, CredentialWatch credentials, string? topic)
     {
         topic ??= LiveHub.NationTopic;
         string? prefecture = null;
@@ -40,8 +40,21 @@ public static class LiveEndpoints
         }
 
         // Ends with the browser, or when the host stops (an open stream would otherwise hold shutdown for its whole timeout).
+        // It also ends when the credential does: the token's exp or the cookie's expiry, or a revalidation refused
+        // (CredentialWatch). The client's reconnection then meets authentication again.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
-        var cancel = linked.Token;
+        using var credential = credentials.Watch(http, linked.Token);
+        var cancel = credential.Token;
+        if (credential.End != CredentialEnd.None)
+        {
+            // Expired between authentication and now (e.g. within the token validation's clock skew): a 401 stops
+            // EventSource, where an empty 200 would make it reconnect in a loop.
+            http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\", error_description=\"The token expired\"";
+            await Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization", "invalid_token",
+                "サインインの有効期限が切れました。もう一度サインインしてください。", "The credential has expired; sign in again.").ExecuteAsync(http);
+            return;
+        }
+
         if (await cache.GetOrStartingAsync(http, cancel) is not { } snapshot)
         {
             return;
@@ -71,6 +84,21 @@ public static class LiveEndpoints
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             // The browser went away or the host is stopping; EventSource reconnects by itself.
+        }
+
+        if (credential.End != CredentialEnd.None && !http.RequestAborted.IsCancellationRequested)
+        {
+            // Says why in a comment line (ignored by EventSource); its reconnection gets 401 and stops.
+            var reason = credential.End == CredentialEnd.Expired ? ": credential expired\n\n" : ": credential revoked\n\n";
+            try
+            {
+                await response.Body.WriteAsync(Encoding.UTF8.GetBytes(reason), http.RequestAborted);
+                await response.Body.FlushAsync(http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // Gone already.
+            }
         }
     }
 

@@ -31,8 +31,11 @@ public static class EditEndpoints
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
 
         // The address a failed post leaves in the location bar (e.g. after switching language) leads back to the form.
-        edit.MapGet("/systems/{businessId}", (string code, string businessId) => Results.LocalRedirect($"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.System(businessId)}"));
-        edit.MapGet("/security/{itemId}", (string code, string itemId) => Results.LocalRedirect($"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.Security(itemId)}"));
+        // Route values are the client's: encoded, and judged like any other redirect target (never a 5xx).
+        edit.MapGet("/systems/{businessId}", (string code, string businessId) => Results.Redirect(LocalRedirectTarget.From(
+            $"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.System(Uri.EscapeDataString(businessId))}")));
+        edit.MapGet("/security/{itemId}", (string code, string itemId) => Results.Redirect(LocalRedirectTarget.From(
+            $"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.Security(Uri.EscapeDataString(itemId))}")));
         return app;
     }
 
