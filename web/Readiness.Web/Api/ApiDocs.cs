@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Readiness.Web.Api.OpenApi;
 
 namespace Readiness.Web.Api;
 
@@ -38,5 +39,5 @@ public static class ApiDocs
             };
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
             return Task.CompletedTask;
-        }));
+        }).AddReadinessContract());
 }

@@ -19,7 +19,11 @@ public static class HistoryApi
 
     public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/nation/history", GetHistory).RequireAuthorization(ReadinessPolicies.Summaries);
+        app.MapGet("/api/v1/nation/history", GetHistory).RequireAuthorization(ReadinessPolicies.Summaries)
+            .WithTags("Summaries")
+            .Produces<NationHistoryView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("The nation's daily snapshots, oldest first: ?from=&to= (YYYY-MM-DD, Japan dates; default the last 30 days, at most 366)");
         return app;
     }
 

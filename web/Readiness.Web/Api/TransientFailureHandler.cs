@@ -28,7 +28,7 @@ public sealed class TransientFailureHandler(IProblemDetailsService problems, ILo
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Service unavailable",
                 Detail = "一時的に処理できません。しばらくしてから同じ要求を再送してください（再送しても二重に反映されません）。 / Temporarily unavailable; send the same request again shortly (a repeat is never applied twice).",
-                Extensions = { ["errors"] = new[] { new { field = "service", messageJa = "一時的に処理できません。", messageEn = "Temporarily unavailable." } } },
+                Extensions = { ["errors"] = new[] { new { field = "service", code = "unavailable", messageJa = "一時的に処理できません。", messageEn = "Temporarily unavailable." } } },
             },
         });
     }
