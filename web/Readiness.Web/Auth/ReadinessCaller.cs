@@ -9,6 +9,9 @@ namespace Readiness.Web.Auth;
 /// </summary>
 public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
 {
+    /// <summary>A municipality viewer's account (claim read_only=true): reads its municipality, never reports.</summary>
+    public bool ReadOnly { get; init; }
+
     public static ReadinessCaller? From(ClaimsPrincipal? user, ReadinessAuthOptions options)
     {
         if (user?.Identity?.IsAuthenticated != true)
@@ -24,7 +27,9 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
         }
 
         var tenant = user.FindFirst(options.TenantClaim)?.Value;
-        return IsValidTenant(role, tenant) ? new ReadinessCaller(subject, role, role is Role.National or Role.Admin ? null : tenant) : null;
+        return IsValidTenant(role, tenant)
+            ? new ReadinessCaller(subject, role, role is Role.National or Role.Admin ? null : tenant) { ReadOnly = user.HasClaim("read_only", "true") }
+            : null;
     }
 
     /// <summary>The four roles a person can have; "system" is the product's own and never comes from a token.</summary>
@@ -64,7 +69,7 @@ public static class TenantAccess
     };
 
     /// <summary>Only the municipality itself reports its data.</summary>
-    public static bool CanWriteMunicipality(ReadinessCaller? caller, string code) => caller is { Role: Role.Municipality } && caller.Tenant == code;
+    public static bool CanWriteMunicipality(ReadinessCaller? caller, string code) => caller is { Role: Role.Municipality, ReadOnly: false } && caller.Tenant == code;
 
     /// <summary>The detailed CSV export: national and admin for any prefecture or all, a prefecture for its own.</summary>
     public static bool CanExport(ReadinessCaller? caller, string? prefectureCode) => caller?.Role switch
