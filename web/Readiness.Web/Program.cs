@@ -3,6 +3,7 @@ using Readiness.Web;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components;
+using Readiness.Web.Identity;
 
 // `token --role ... --code ...` prints a local token and exits without starting the server.
 if (LocalTokenCommand.IsInvoked(args))
@@ -16,6 +17,7 @@ builder.AddReadinessProxyHeaders();
 builder.AddReadinessOrleans();
 builder.Services.AddReadinessApi();
 builder.AddReadinessAuth();
+builder.AddReadinessIdentity();
 builder.AddReadinessDashboard();
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.MapDefaultEndpoints();
 app.MapReadinessApi();
 app.MapReadApi();
 app.MapHistoryApi();
+app.UseReadinessIdentity();
 app.Run();
 return 0;
 

@@ -44,10 +44,11 @@ public static class LocalTokenCommand
     public const string Name = "token";
 
     private const string Usage = """
-        Usage: token --role municipality|prefecture|national|admin [--code CODE] [--subject NAME] [--hours HOURS]
+        Usage: token --role municipality|prefecture|national|admin [--code CODE] [--subject NAME] [--hours HOURS] [--allow-production true]
           --code     6-digit municipality code (role municipality) or 2-digit prefecture code (role prefecture)
           --subject  who the token names (default: local-<role>[-<code>])
           --hours    lifetime, 0.1 to 720 (default 8)
+          --allow-production  issue a token although the environment is Production (refused otherwise)
         The key comes from Readiness:Auth:SigningKey or {data folder}/auth/local-signing.key (Readiness__DataPath).
         """;
 
@@ -107,7 +108,7 @@ public static class LocalTokenCommand
         }
 
         var subject = values.GetValueOrDefault("subject") ?? $"local-{Wire.Name(role)}{(code is null ? string.Empty : "-" + code)}";
-        var unknown = values.Keys.Except(["role", "code", "subject", "hours"]).ToList();
+        var unknown = values.Keys.Except(["role", "code", "subject", "hours", "allow-production"]).ToList();
         if (unknown.Count > 0)
         {
             error.WriteLine($"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
@@ -115,9 +116,20 @@ public static class LocalTokenCommand
         }
 
         // Same configuration sources as the server (appsettings, environment, user secrets), without starting it.
-        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
+        var host = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        var configuration = host.Configuration;
         var auth = new ReadinessAuthOptions();
         configuration.GetSection(ReadinessAuthOptions.Section).Bind(auth);
+
+        // People sign in with accounts; a token minted on the server bypasses them, so production refuses it.
+        if (host.Environment.IsProduction() && !values.ContainsKey("allow-production")
+            && !configuration.GetValue<bool>("Readiness:Auth:AllowTokenCommandInProduction"))
+        {
+            error.WriteLine("The token command is refused in the Production environment (ASPNETCORE_ENVIRONMENT unset or Production): people sign in with accounts.");
+            error.WriteLine("For development, tests and load tests run it with ASPNETCORE_ENVIRONMENT=Development; an operator who really means it adds --allow-production true");
+            error.WriteLine("or sets Readiness__Auth__AllowTokenCommandInProduction=true.");
+            return 3;
+        }
         if (!string.IsNullOrWhiteSpace(auth.Authority))
         {
             error.WriteLine($"Note: Readiness:Auth:Authority is set ({auth.Authority}); the server will not accept local tokens.");

@@ -17,6 +17,9 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
     /// <summary>The API client the token was issued to (client_id, else azp); null for a person's own token.</summary>
     public string? Client { get; init; }
 
+    /// <summary>A municipality viewer's account (claim read_only=true): reads its municipality, never reports.</summary>
+    public bool ReadOnly { get; init; }
+
     public static ReadinessCaller? From(ClaimsPrincipal? user, ReadinessAuthOptions options)
     {
         if (user?.Identity?.IsAuthenticated != true)
@@ -34,7 +37,7 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
         }
 
         return IsValidTenant(role, tenant)
-            ? new ReadinessCaller(subject, role, role is Role.National or Role.Admin ? null : tenant) { Client = clientId ?? authorizedParty }
+            ? new ReadinessCaller(subject, role, role is Role.National or Role.Admin ? null : tenant) { Client = clientId ?? authorizedParty, ReadOnly = user.HasClaim("read_only", "true") }
             : null;
     }
 
@@ -99,7 +102,7 @@ public static class TenantAccess
     };
 
     /// <summary>Only the municipality itself reports its data.</summary>
-    public static bool CanWriteMunicipality(ReadinessCaller? caller, string code) => caller is { Role: Role.Municipality } && caller.Tenant == code;
+    public static bool CanWriteMunicipality(ReadinessCaller? caller, string code) => caller is { Role: Role.Municipality, ReadOnly: false } && caller.Tenant == code;
 
     /// <summary>The detailed CSV export: national and admin for any prefecture or all, a prefecture for its own.</summary>
     public static bool CanExport(ReadinessCaller? caller, string? prefectureCode) => caller?.Role switch

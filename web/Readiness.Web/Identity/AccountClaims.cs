@@ -1,0 +1,53 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Identity;
+
+/// <summary>
+/// The claims a signed-in person carries: the same "sub", "role" and "tenant" a token gives (so every policy, the
+/// audit trail and the rate limits treat both alike), plus "account_role" and, for viewers, "read_only". Someone whose
+/// role needs a second factor and who has not enrolled one gets no role claim: they can do nothing but enrol.
+/// </summary>
+public sealed class AccountClaimsFactory(
+    UserManager<ReadinessUser> users,
+    IOptions<IdentityOptions> identityOptions,
+    IOptions<ReadinessAuthOptions> authOptions,
+    IOptions<AccountOptions> accountOptions)
+    : UserClaimsPrincipalFactory<ReadinessUser>(users, identityOptions)
+{
+    public const string AccountRoleClaim = "account_role";
+    public const string ReadOnlyClaim = "read_only";
+    public const string MfaPendingClaim = "mfa_pending";
+
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(ReadinessUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        var auth = authOptions.Value;
+        identity.AddClaim(new Claim(auth.SubjectClaim, user.Email ?? user.UserName ?? user.Id));
+        identity.AddClaim(new Claim("name", string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? user.Id : user.DisplayName));
+        identity.AddClaim(new Claim(AccountRoleClaim, AccountRules.Name(user.AccountRole)));
+        if (MfaPending(user, accountOptions.Value))
+        {
+            identity.AddClaim(new Claim(MfaPendingClaim, "true"));
+            return identity;
+        }
+
+        identity.AddClaim(new Claim(auth.RoleClaim, Wire.Name(AccountRules.ApiRole(user.AccountRole))));
+        if (user.Tenant is not null)
+        {
+            identity.AddClaim(new Claim(auth.TenantClaim, user.Tenant));
+        }
+
+        if (AccountRules.IsReadOnly(user.AccountRole))
+        {
+            identity.AddClaim(new Claim(ReadOnlyClaim, "true"));
+        }
+
+        return identity;
+    }
+
+    public static bool MfaPending(ReadinessUser user, AccountOptions options) =>
+        options.RequireMfa && AccountRules.RequiresMfa(user.AccountRole) && !user.TwoFactorEnabled;
+}

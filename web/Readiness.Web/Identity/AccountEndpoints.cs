@@ -1,0 +1,362 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Readiness.Web.Api;
+using Readiness.Web.Identity.Pages;
+
+namespace Readiness.Web.Identity;
+
+/// <summary>
+/// The account forms post here (plain HTML forms with an antiforgery token: no script needed). Success: 303 to the
+/// next page. A refusal: 303 back to the form's page with ?error=CODE (messages in <see cref="AccountMessages"/>).
+/// Pages that show a secret once (recovery codes, an invitation link without SMTP) are rendered as the POST's answer.
+/// </summary>
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var forms = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        forms.MapPost("/account/signin", SignInAsync);
+        forms.MapPost("/account/signin/mfa", SecondFactorAsync);
+        forms.MapPost("/setup", SetupAsync);
+        forms.MapPost("/invitation", AcceptInvitationAsync);
+        forms.MapPost("/account/mfa", EnableMfaAsync).RequireAuthorization();
+        forms.MapPost("/account/recovery-codes", RecoveryCodesAsync).RequireAuthorization();
+        forms.MapPost("/account/signout-everywhere", SignOutEverywhereAsync).RequireAuthorization();
+        forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization();
+        forms.MapPost("/admin/users/{id}/active", SetActiveAsync).RequireAuthorization();
+        forms.MapPost("/admin/users/{id}/role", ChangeRoleAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options)
+    {
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return Back("/signin", "bad_form", null);
+        }
+
+        var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
+        var email = AccountService.NormalizeEmail(form["email"]);
+        var user = email is null ? null : await signIn.UserManager.FindByEmailAsync(email);
+        if (user is null)
+        {
+            Refused(http, "unauthenticated", 401, "password sign-in: unknown e-mail");
+            return Back("/signin", "invalid_credentials", returnUrl);
+        }
+
+        var result = await signIn.PasswordSignInAsync(user, form["password"].ToString(), isPersistent: false, lockoutOnFailure: true);
+        if (result.RequiresTwoFactor)
+        {
+            return SeeOther($"/signin/mfa?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        if (!result.Succeeded)
+        {
+            var code = result.IsLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : "invalid_credentials";
+            Refused(http, code == "invalid_credentials" ? "unauthenticated" : code, 401, $"password sign-in refused: {code} ({user.Email})");
+            return Back("/signin", code, returnUrl);
+        }
+
+        await accounts.RecordSignInAsync(user, http.RequestAborted);
+        return AccountClaimsFactory.MfaPending(user, options.Value)
+            ? SeeOther($"/account/mfa?returnUrl={Uri.EscapeDataString(returnUrl)}")
+            : SeeOther(returnUrl);
+    }
+
+    private static async Task<IResult> SecondFactorAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return Back("/signin/mfa", "bad_form", null);
+        }
+
+        var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
+        var user = await signIn.GetTwoFactorAuthenticationUserAsync();
+        if (user is null)
+        {
+            return Back("/signin", "mfa_session_expired", returnUrl);
+        }
+
+        var recovery = form["method"] == "recovery";
+        var code = new string(form["code"].ToString().Where(c => !char.IsWhiteSpace(c) && c != '-').ToArray());
+        var result = recovery
+            ? await signIn.TwoFactorRecoveryCodeSignInAsync(code)
+            : await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false);
+        if (!result.Succeeded)
+        {
+            var error = result.IsLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : recovery ? "invalid_recovery_code" : "invalid_code";
+            Refused(http, error == "locked_out" ? "locked_out" : "unauthenticated", 401, $"second factor refused: {error} ({user.Email})");
+            return error is "locked_out" or "not_allowed" ? Back("/signin", error, returnUrl) : Back("/signin/mfa", error, returnUrl);
+        }
+
+        await accounts.RecordSignInAsync(user, http.RequestAborted);
+        if (recovery)
+        {
+            await accounts.LogAsync(user, "recovery_code_used", user.Email, user.Tenant, null, $"{await signIn.UserManager.CountRecoveryCodesAsync(user)} left", Client(http), http.RequestAborted);
+        }
+
+        return SeeOther(returnUrl);
+    }
+
+    private static async Task<IResult> SetupAsync(HttpContext http, AccountService accounts, SignInManager<ReadinessUser> signIn, IOptions<AccountOptions> options)
+    {
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/setup?error=bad_form");
+        }
+
+        var token = form["token"].ToString();
+        var (result, user) = await accounts.SetupAsync(token, form["email"], form["displayName"], form["password"], form["confirm"], Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, "invalid", 400, $"setup refused: {result.Code}");
+            return SeeOther($"/setup?token={Uri.EscapeDataString(token)}&error={result.Code}");
+        }
+
+        await signIn.SignInAsync(user!, isPersistent: false);
+        await accounts.RecordSignInAsync(user!, http.RequestAborted);
+        return AccountClaimsFactory.MfaPending(user!, options.Value) ? SeeOther("/account/mfa?returnUrl=%2Fadmin%2Fusers") : SeeOther("/admin/users");
+    }
+
+    private static async Task<IResult> AcceptInvitationAsync(HttpContext http, AccountService accounts, SignInManager<ReadinessUser> signIn, IOptions<AccountOptions> options)
+    {
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/invitation?error=bad_form");
+        }
+
+        var token = form["token"].ToString();
+        var (result, user) = await accounts.AcceptAsync(token, form["displayName"], form["password"], form["confirm"], Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, "invalid", 400, $"invitation refused: {result.Code}");
+            return SeeOther($"/invitation?token={Uri.EscapeDataString(token)}&error={result.Code}");
+        }
+
+        await signIn.SignInAsync(user!, isPersistent: false);
+        await accounts.RecordSignInAsync(user!, http.RequestAborted);
+        var home = Home(user!);
+        return AccountClaimsFactory.MfaPending(user!, options.Value) ? SeeOther($"/account/mfa?returnUrl={Uri.EscapeDataString(home)}") : SeeOther(home);
+    }
+
+    /// <summary>Turns on the authenticator app after checking one code from it; answers with the recovery codes (shown once).</summary>
+    private static async Task<IResult> EnableMfaAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var user = await signIn.UserManager.GetUserAsync(http.User);
+        if (user is null)
+        {
+            return SeeOther("/signin?returnUrl=%2Faccount%2Fmfa");
+        }
+
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/account/mfa?error=bad_form");
+        }
+
+        var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
+        var code = new string(form["code"].ToString().Where(char.IsAsciiDigit).ToArray());
+        var valid = await signIn.UserManager.VerifyTwoFactorTokenAsync(user, signIn.UserManager.Options.Tokens.AuthenticatorTokenProvider, code);
+        if (!valid)
+        {
+            return SeeOther($"/account/mfa?error=invalid_code&returnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        await signIn.UserManager.SetTwoFactorEnabledAsync(user, true);
+        var codes = await signIn.UserManager.GenerateNewTwoFactorRecoveryCodesAsync(user, 10) ?? [];
+        await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "mfa"); // the new security stamp, now with the role claims
+        await accounts.LogAsync(user, "enable_mfa", user.Email, user.Tenant, "mfa off", "mfa on (authenticator app)", Client(http), http.RequestAborted);
+        return new RazorComponentResult<AccountDocument>(new
+        {
+            Page = typeof(RecoveryCodesView),
+            Parameters = new Dictionary<string, object?> { ["Codes"] = codes.ToList(), ["ContinueUrl"] = returnUrl },
+        });
+    }
+
+    private static async Task<IResult> RecoveryCodesAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var user = await signIn.UserManager.GetUserAsync(http.User);
+        if (user is null || !user.TwoFactorEnabled || await ReadFormAsync(http) is null)
+        {
+            return SeeOther("/account?error=bad_form");
+        }
+
+        var codes = await signIn.UserManager.GenerateNewTwoFactorRecoveryCodesAsync(user, 10) ?? [];
+        await accounts.LogAsync(user, "recovery_codes", user.Email, user.Tenant, null, "10 new recovery codes (old ones void)", Client(http), http.RequestAborted);
+        return new RazorComponentResult<AccountDocument>(new
+        {
+            Page = typeof(RecoveryCodesView),
+            Parameters = new Dictionary<string, object?> { ["Codes"] = codes.ToList(), ["ContinueUrl"] = "/account" },
+        });
+    }
+
+    /// <summary>A new security stamp: every other session of this account ends at its next check; this one ends now.</summary>
+    private static async Task<IResult> SignOutEverywhereAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var user = await signIn.UserManager.GetUserAsync(http.User);
+        if (user is null || await ReadFormAsync(http) is null)
+        {
+            return SeeOther("/account?error=bad_form");
+        }
+
+        await signIn.UserManager.UpdateSecurityStampAsync(user);
+        await accounts.LogAsync(user, "sign_out_everywhere", user.Email, user.Tenant, null, null, Client(http), http.RequestAborted);
+        await signIn.SignOutAsync();
+        return SeeOther("/signin");
+    }
+
+    private static async Task<IResult> InviteAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options)
+    {
+        var actor = await AdministratorAsync(http, signIn);
+        if (actor is null)
+        {
+            return Forbidden(http);
+        }
+
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/admin/users?error=bad_form");
+        }
+
+        var (result, sent) = await accounts.InviteAsync(actor, form["email"], form["role"], form["tenant"], Site(http, options.Value), Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, "invalid", 400, $"invitation refused: {result.Code}");
+            return SeeOther($"/admin/users?error={result.Code}&field={result.Field}");
+        }
+
+        return new RazorComponentResult<AccountDocument>(new
+        {
+            Page = typeof(InvitationSentView),
+            Parameters = new Dictionary<string, object?> { ["Sent"] = sent },
+        });
+    }
+
+    private static async Task<IResult> SetActiveAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var actor = await AdministratorAsync(http, signIn);
+        if (actor is null)
+        {
+            return Forbidden(http);
+        }
+
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/admin/users?error=bad_form");
+        }
+
+        var result = await accounts.SetActiveAsync(actor, id, form["active"] == "true", Client(http), http.RequestAborted);
+        return SeeOther(result.Succeeded ? "/admin/users?done=active" : $"/admin/users?error={result.Code}");
+    }
+
+    private static async Task<IResult> ChangeRoleAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var actor = await AdministratorAsync(http, signIn);
+        if (actor is null)
+        {
+            return Forbidden(http);
+        }
+
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/admin/users?error=bad_form");
+        }
+
+        var result = await accounts.ChangeRoleAsync(actor, id, form["role"], form["tenant"], Client(http), http.RequestAborted);
+        return SeeOther(result.Succeeded ? "/admin/users?done=role" : $"/admin/users?error={result.Code}");
+    }
+
+    /// <summary>The signed-in account if it is an active administrator that has completed MFA where required.</summary>
+    public static async Task<ReadinessUser?> AdministratorAsync(HttpContext http, SignInManager<ReadinessUser> signIn)
+    {
+        if (http.User.HasClaim(AccountClaimsFactory.MfaPendingClaim, "true"))
+        {
+            return null;
+        }
+
+        var user = await signIn.UserManager.GetUserAsync(http.User);
+        return user is { Active: true } && AccountRules.IsAdministrator(user.AccountRole) ? user : null;
+    }
+
+    /// <summary>Where a person lands after accepting an invitation: their own municipality or prefecture, or the overview.</summary>
+    public static string Home(ReadinessUser user) => AccountRules.ApiRole(user.AccountRole) switch
+    {
+        Role.Municipality => $"/municipalities/{user.Tenant}",
+        Role.Prefecture => $"/prefectures/{user.Tenant}",
+        _ => "/",
+    };
+
+    /// <summary>The site address for links: Readiness:Auth:PublicUrl, else the request's own (set PublicUrl in production).</summary>
+    public static Uri Site(HttpContext http, AccountOptions options) =>
+        new(string.IsNullOrWhiteSpace(options.PublicUrl) ? $"{http.Request.Scheme}://{http.Request.Host}" : options.PublicUrl);
+
+    private static string? Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
+
+    private static async Task<IFormCollection?> ReadFormAsync(HttpContext http)
+    {
+        // Without a valid antiforgery token the form is not read.
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true } || !http.Request.HasFormContentType)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await http.Request.ReadFormAsync(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    private static void Refused(HttpContext http, string reason, int status, string detail) =>
+        http.RequestServices.GetRequiredService<Auth.SecurityLog>().Refused(http, null, reason, status, detail);
+
+    private static RazorComponentResult<Components.Access.AccessDeniedDocument> Forbidden(HttpContext http)
+    {
+        Refused(http, "forbidden", 403, "account administration by a non-administrator");
+        return new RazorComponentResult<Components.Access.AccessDeniedDocument>(new
+        {
+            MessageJa = "アカウントを管理する権限がありません（管理者のみ。二要素認証の設定が必要な場合があります）。",
+            MessageEn = "You may not administer accounts (administrators only; a second factor may be required first).",
+        }) { StatusCode = StatusCodes.Status403Forbidden };
+    }
+
+    private static SeeOtherResult Back(string page, string error, string? returnUrl) =>
+        SeeOther($"{page}?error={error}{(returnUrl is null ? string.Empty : "&returnUrl=" + Uri.EscapeDataString(returnUrl))}");
+
+    private static SeeOtherResult SeeOther(string location) => new(location);
+
+    private sealed class SeeOtherResult(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+    }
+}
+
+/// <summary>
+/// The return-URL check of the account forms: a path on this site, judged as a browser reads it (browsers drop tabs
+/// and newlines and treat '\' as '/'), else the home page. The shared redirect check of issue 10 item 7 replaces this.
+/// </summary>
+public static class AccountRedirects
+{
+    public static string Safe(string? url)
+    {
+        if (string.IsNullOrEmpty(url))
+        {
+            return "/";
+        }
+
+        var seen = new string(url.Where(c => c is not ('\t' or '\n' or '\r')).ToArray()).Replace('\\', '/');
+        return seen.Length > 0 && seen[0] == '/' && (seen.Length == 1 || seen[1] != '/') && !seen.Any(char.IsControl) && !seen.Contains("://", StringComparison.Ordinal)
+            ? seen
+            : "/";
+    }
+}

@@ -1,0 +1,57 @@
+namespace Readiness.Web.Identity;
+
+/// <summary>The account settings in the "Readiness:Auth" section (env Readiness__Auth__RequireMfa, ...).</summary>
+public sealed class AccountOptions
+{
+    public const string Section = "Readiness:Auth";
+
+    /// <summary>A second factor for every role that writes municipal data or administers users (default true; false for a demo).</summary>
+    public bool RequireMfa { get; set; } = true;
+
+    /// <summary>How often an open session is checked against the account (deactivation, role change, sign out everywhere); at most a minute.</summary>
+    public TimeSpan SessionRevalidation { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a session lasts after sign-in (not sliding).</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>How long the first-run setup link printed to the console stays valid.</summary>
+    public TimeSpan SetupLinkLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long an invitation link stays valid.</summary>
+    public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Minimum password length (NIST SP 800-63B: length and a breached-password list, no composition rules).</summary>
+    public int PasswordMinLength { get; set; } = 12;
+
+    /// <summary>Wrong passwords before the account is locked, and for how long.</summary>
+    public int MaxFailedAccessAttempts { get; set; } = 5;
+
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The site's public address for links in e-mails and the console (e.g. https://readiness.example.lg.jp); default: the request's / the first listening address.</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>The `token` command is refused in the Production environment unless this is true.</summary>
+    public bool AllowTokenCommandInProduction { get; set; }
+}
+
+/// <summary>The "Readiness:Smtp" section: where invitation mail goes. Without a host the link is shown to the inviter instead.</summary>
+public sealed class SmtpOptions
+{
+    public const string Section = "Readiness:Smtp";
+
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    public string? User { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>None, Auto, SslOnConnect, StartTls, StartTlsWhenAvailable (MailKit's SecureSocketOptions).</summary>
+    public string Security { get; set; } = "Auto";
+
+    public string From { get; set; } = "readiness@localhost";
+
+    public string FromName { get; set; } = "Readiness";
+}

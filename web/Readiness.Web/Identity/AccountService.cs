@@ -1,0 +1,420 @@
+using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Readiness.Web.Identity;
+
+/// <summary>The outcome of an account operation: success, or the field and a fixed code (see <see cref="AccountMessages"/>).</summary>
+public sealed record AccountResult(bool Succeeded, string? Field = null, string? Code = null, string? Detail = null)
+{
+    public static AccountResult Ok { get; } = new(true);
+
+    public static AccountResult Fail(string field, string code, string? detail = null) => new(false, field, code, detail);
+}
+
+public sealed record InvitationSent(Invitation Invitation, Uri Link, bool Mailed);
+
+/// <summary>Whether an invitation (or setup) link can still be used, and why not.</summary>
+public enum LinkState
+{
+    Valid,
+    Unknown,
+    Expired,
+    Used,
+}
+
+/// <summary>
+/// First-run setup, invitations and account administration on the Identity store. Every change of an account is
+/// written to the admin log (<see cref="AdminLogEntry"/>) in the same request, with who, what, when and from where.
+/// </summary>
+public sealed class AccountService(
+    IdentityDb db,
+    UserManager<ReadinessUser> users,
+    InvitationMail mail,
+    IOptions<AccountOptions> options,
+    TimeProvider time)
+{
+    public const string SetupActor = "setup";
+
+    /// <summary>A URL-safe secret of 256 bits; only its SHA-256 is stored.</summary>
+    public static string NewSecret() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public Task<bool> AnyUserAsync(CancellationToken cancellationToken = default) => db.Users.AnyAsync(cancellationToken);
+
+    /// <summary>On an empty store: a new setup secret (earlier unused ones are withdrawn). Null when someone already has an account.</summary>
+    public async Task<(string Secret, DateTime ExpiresAtUtc)?> NewSetupSecretAsync(CancellationToken cancellationToken = default)
+    {
+        if (await AnyUserAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var now = Now;
+        await db.SetupTokens.Where(t => t.UsedAtUtc == null).ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAtUtc, now), cancellationToken);
+        var secret = NewSecret();
+        var expires = now + options.Value.SetupLinkLifetime;
+        db.SetupTokens.Add(new SetupToken { Id = Guid.NewGuid(), TokenHash = Hash(secret), CreatedAtUtc = now, ExpiresAtUtc = expires });
+        await db.SaveChangesAsync(cancellationToken);
+        return (secret, expires);
+    }
+
+    public async Task<LinkState> SetupStateAsync(string? secret, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(secret) || secret.Length > 100)
+        {
+            return LinkState.Unknown;
+        }
+
+        var hash = Hash(secret);
+        var token = await db.SetupTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        return token is null ? LinkState.Unknown
+            : token.UsedAtUtc is not null || await AnyUserAsync(cancellationToken) ? LinkState.Used
+            : token.ExpiresAtUtc <= Now ? LinkState.Expired
+            : LinkState.Valid;
+    }
+
+    /// <summary>Creates the first system administrator with the setup link; the link is spent in the same step.</summary>
+    public async Task<(AccountResult Result, ReadinessUser? User)> SetupAsync(string? secret, string? email, string? displayName, string? password, string? confirm, string? client, CancellationToken cancellationToken)
+    {
+        var state = await SetupStateAsync(secret, cancellationToken);
+        if (state != LinkState.Valid)
+        {
+            return (AccountResult.Fail("token", state == LinkState.Expired ? "link_expired" : state == LinkState.Used ? "link_used" : "link_unknown"), null);
+        }
+
+        var check = CheckNewAccount(email, displayName, password, confirm);
+        if (!check.Succeeded)
+        {
+            return (check, null);
+        }
+
+        // Spend the link first, atomically: of two simultaneous uses only one gets past this line.
+        var hash = Hash(secret!);
+        var now = Now;
+        var spent = await db.SetupTokens.Where(t => t.TokenHash == hash && t.UsedAtUtc == null && t.ExpiresAtUtc > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAtUtc, now), cancellationToken);
+        if (spent != 1)
+        {
+            return (AccountResult.Fail("token", "link_used"), null);
+        }
+
+        var user = NewUser(email!, displayName!, AccountRole.SystemAdministrator, null, SetupActor);
+        var created = await users.CreateAsync(user, password!);
+        if (!created.Succeeded)
+        {
+            // The link stays usable for another try (the person made a mistake, nothing was created).
+            await db.SetupTokens.Where(t => t.TokenHash == hash).ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAtUtc, (DateTime?)null), cancellationToken);
+            return (FromIdentity(created), null);
+        }
+
+        await LogAsync(SetupActor, null, null, "setup", user.Email, null, null, Describe(user), client, cancellationToken);
+        return (AccountResult.Ok, user);
+    }
+
+    /// <summary>Invites a person: the actor must be allowed to give the role for the tenant (<see cref="AccountRules.CanAssign"/>).</summary>
+    public async Task<(AccountResult Result, InvitationSent? Sent)> InviteAsync(ReadinessUser actor, string? email, string? roleText, string? tenant, Uri site, string? client, CancellationToken cancellationToken)
+    {
+        email = NormalizeEmail(email);
+        if (email is null)
+        {
+            return (AccountResult.Fail("email", "invalid_email"), null);
+        }
+
+        if (!AccountRules.TryParse(roleText, out var role))
+        {
+            return (AccountResult.Fail("role", "invalid_role"), null);
+        }
+
+        tenant = string.IsNullOrWhiteSpace(tenant) ? null : tenant.Trim();
+        if (AccountRules.ApiRole(role) is Role.Admin or Role.National)
+        {
+            tenant = null;
+        }
+
+        if (!AccountRules.IsValidTenant(role, tenant))
+        {
+            return (AccountResult.Fail("tenant", "invalid_tenant"), null);
+        }
+
+        if (!AccountRules.CanAssign(actor.AccountRole, actor.Tenant, role, tenant))
+        {
+            return (AccountResult.Fail("role", "forbidden_role"), null);
+        }
+
+        if (await users.FindByEmailAsync(email) is not null)
+        {
+            return (AccountResult.Fail("email", "email_taken"), null);
+        }
+
+        var secret = NewSecret();
+        var now = Now;
+        var invitation = new Invitation
+        {
+            Id = Guid.NewGuid(),
+            TokenHash = Hash(secret),
+            Email = email,
+            AccountRole = role,
+            Tenant = tenant,
+            InvitedBy = actor.Email!,
+            CreatedAtUtc = now,
+            ExpiresAtUtc = now + options.Value.InvitationLifetime,
+        };
+        db.Invitations.Add(invitation);
+        await db.SaveChangesAsync(cancellationToken);
+        var link = new Uri(site, "/invitation?token=" + secret);
+        var mailed = await mail.SendAsync(email, string.IsNullOrWhiteSpace(actor.DisplayName) ? actor.Email! : actor.DisplayName,
+            AccountRules.Label(role, false) + (tenant is null ? string.Empty : $"（{tenant}）"), AccountRules.Label(role, true) + (tenant is null ? string.Empty : $" ({tenant})"),
+            link, invitation.ExpiresAtUtc, cancellationToken);
+        await LogAsync(actor, "invite", email, tenant, null, $"{AccountRules.Name(role)} {tenant} until {invitation.ExpiresAtUtc:O}{(mailed ? " (mailed)" : " (link shown)")}", client, cancellationToken);
+        return (AccountResult.Ok, new InvitationSent(invitation, link, mailed));
+    }
+
+    public async Task<(LinkState State, Invitation? Invitation)> FindInvitationAsync(string? secret, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(secret) || secret.Length > 100)
+        {
+            return (LinkState.Unknown, null);
+        }
+
+        var hash = Hash(secret);
+        var invitation = await db.Invitations.AsNoTracking().FirstOrDefaultAsync(i => i.TokenHash == hash, cancellationToken);
+        return invitation is null || invitation.RevokedAtUtc is not null ? (LinkState.Unknown, null)
+            : invitation.AcceptedAtUtc is not null ? (LinkState.Used, invitation)
+            : invitation.ExpiresAtUtc <= Now ? (LinkState.Expired, invitation)
+            : (LinkState.Valid, invitation);
+    }
+
+    /// <summary>Creates the invited account (e-mail fixed by the invitation, counted as verified); the link is spent once.</summary>
+    public async Task<(AccountResult Result, ReadinessUser? User)> AcceptAsync(string? secret, string? displayName, string? password, string? confirm, string? client, CancellationToken cancellationToken)
+    {
+        var (state, invitation) = await FindInvitationAsync(secret, cancellationToken);
+        if (state != LinkState.Valid)
+        {
+            return (AccountResult.Fail("token", state == LinkState.Expired ? "link_expired" : state == LinkState.Used ? "link_used" : "link_unknown"), null);
+        }
+
+        var check = CheckNewAccount(invitation!.Email, displayName, password, confirm);
+        if (!check.Succeeded)
+        {
+            return (check, null);
+        }
+
+        var now = Now;
+        var spent = await db.Invitations.Where(i => i.Id == invitation.Id && i.AcceptedAtUtc == null && i.ExpiresAtUtc > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.AcceptedAtUtc, now), cancellationToken);
+        if (spent != 1)
+        {
+            return (AccountResult.Fail("token", "link_used"), null);
+        }
+
+        var user = NewUser(invitation.Email, displayName!, invitation.AccountRole, invitation.Tenant, invitation.InvitedBy);
+        var created = await users.CreateAsync(user, password!);
+        if (!created.Succeeded)
+        {
+            await db.Invitations.Where(i => i.Id == invitation.Id).ExecuteUpdateAsync(s => s.SetProperty(i => i.AcceptedAtUtc, (DateTime?)null), cancellationToken);
+            return (FromIdentity(created), null);
+        }
+
+        await LogAsync(user.Email!, null, null, "accept_invitation", user.Email, user.Tenant, null, Describe(user), client, cancellationToken);
+        return (AccountResult.Ok, user);
+    }
+
+    /// <summary>The accounts the actor manages, newest first.</summary>
+    public async Task<IReadOnlyList<ReadinessUser>> ListAsync(ReadinessUser actor, CancellationToken cancellationToken)
+    {
+        IQueryable<ReadinessUser> query = db.Users.AsNoTracking();
+        if (actor.AccountRole != AccountRole.SystemAdministrator)
+        {
+            var prefix = actor.Tenant ?? "\0";
+            query = query.Where(u => u.Tenant != null && u.Tenant.StartsWith(prefix));
+        }
+
+        var all = await query.ToListAsync(cancellationToken);
+        return [.. all.Where(u => u.Id == actor.Id || AccountRules.CanManage(actor.AccountRole, actor.Tenant, u.AccountRole, u.Tenant)).OrderBy(u => u.Tenant).ThenBy(u => u.Email)];
+    }
+
+    public async Task<IReadOnlyList<Invitation>> PendingInvitationsAsync(ReadinessUser actor, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var open = await db.Invitations.AsNoTracking().Where(i => i.AcceptedAtUtc == null && i.RevokedAtUtc == null && i.ExpiresAtUtc > now).ToListAsync(cancellationToken);
+        return [.. open.Where(i => AccountRules.CanManage(actor.AccountRole, actor.Tenant, i.AccountRole, i.Tenant) || i.InvitedBy == actor.Email).OrderByDescending(i => i.CreatedAtUtc)];
+    }
+
+    public async Task<IReadOnlyList<AdminLogEntry>> LogEntriesAsync(ReadinessUser actor, int limit, CancellationToken cancellationToken)
+    {
+        IQueryable<AdminLogEntry> query = db.AdminLog.AsNoTracking();
+        if (actor.AccountRole != AccountRole.SystemAdministrator)
+        {
+            var prefix = actor.Tenant ?? "\0";
+            var email = actor.Email;
+            query = query.Where(e => (e.TargetTenant != null && e.TargetTenant.StartsWith(prefix)) || e.ActorSubject == email);
+        }
+
+        return await query.OrderByDescending(e => e.Id).Take(limit).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Deactivates (or reactivates) an account the actor manages. A new security stamp ends open sessions at their next check.</summary>
+    public async Task<AccountResult> SetActiveAsync(ReadinessUser actor, string targetId, bool active, string? client, CancellationToken cancellationToken)
+    {
+        var target = await users.FindByIdAsync(targetId);
+        if (target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant))
+        {
+            return AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user");
+        }
+
+        if (target.Active == active)
+        {
+            return AccountResult.Ok;
+        }
+
+        var before = Describe(target);
+        target.Active = active;
+        await users.UpdateAsync(target);
+        await users.UpdateSecurityStampAsync(target);
+        await LogAsync(actor, active ? "reactivate" : "deactivate", target.Email, target.Tenant, before, Describe(target), client, cancellationToken);
+        return AccountResult.Ok;
+    }
+
+    /// <summary>Gives an account another role (and tenant), within what the actor may assign.</summary>
+    public async Task<AccountResult> ChangeRoleAsync(ReadinessUser actor, string targetId, string? roleText, string? tenant, string? client, CancellationToken cancellationToken)
+    {
+        var target = await users.FindByIdAsync(targetId);
+        if (target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant))
+        {
+            return AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user");
+        }
+
+        if (!AccountRules.TryParse(roleText, out var role))
+        {
+            return AccountResult.Fail("role", "invalid_role");
+        }
+
+        tenant = AccountRules.ApiRole(role) is Role.Admin or Role.National ? null : string.IsNullOrWhiteSpace(tenant) ? target.Tenant : tenant.Trim();
+        if (!AccountRules.IsValidTenant(role, tenant))
+        {
+            return AccountResult.Fail("tenant", "invalid_tenant");
+        }
+
+        if (!AccountRules.CanAssign(actor.AccountRole, actor.Tenant, role, tenant))
+        {
+            return AccountResult.Fail("role", "forbidden_role");
+        }
+
+        var before = Describe(target);
+        target.AccountRole = role;
+        target.Tenant = tenant;
+        await users.UpdateAsync(target);
+        await users.UpdateSecurityStampAsync(target); // open sessions end at their next check; the next sign-in carries the new role
+        await LogAsync(actor, "change_role", target.Email, tenant, before, Describe(target), client, cancellationToken);
+        return AccountResult.Ok;
+    }
+
+    public async Task RecordSignInAsync(ReadinessUser user, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAtUtc, now), cancellationToken);
+    }
+
+    public Task LogAsync(ReadinessUser actor, string action, string? targetSubject, string? targetTenant, string? before, string? after, string? client, CancellationToken cancellationToken) =>
+        LogAsync(actor.Email!, AccountRules.Name(actor.AccountRole), actor.Tenant, action, targetSubject, targetTenant, before, after, client, cancellationToken);
+
+    public async Task LogAsync(string actor, string? actorRole, string? actorTenant, string action, string? targetSubject, string? targetTenant, string? before, string? after, string? client, CancellationToken cancellationToken)
+    {
+        db.AdminLog.Add(new AdminLogEntry
+        {
+            AtUtc = Now,
+            ActorSubject = actor,
+            ActorRole = actorRole,
+            ActorTenant = actorTenant,
+            Action = action,
+            TargetSubject = targetSubject,
+            TargetTenant = targetTenant,
+            Before = before,
+            After = after,
+            ClientAddress = client,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public static string Describe(ReadinessUser user) =>
+        $"{AccountRules.Name(user.AccountRole)}{(user.Tenant is null ? string.Empty : " " + user.Tenant)}{(user.Active ? string.Empty : " deactivated")}";
+
+    public static string? NormalizeEmail(string? email)
+    {
+        email = email?.Trim();
+        if (string.IsNullOrEmpty(email) || email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !email.Contains('@', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return email.ToLowerInvariant();
+    }
+
+    private AccountResult CheckNewAccount(string? email, string? displayName, string? password, string? confirm)
+    {
+        if (NormalizeEmail(email) is null)
+        {
+            return AccountResult.Fail("email", "invalid_email");
+        }
+
+        if (string.IsNullOrWhiteSpace(displayName) || displayName.Trim().Length > 100)
+        {
+            return AccountResult.Fail("displayName", "invalid_name");
+        }
+
+        if (string.IsNullOrEmpty(password))
+        {
+            return AccountResult.Fail("password", "password_required");
+        }
+
+        if (password != confirm)
+        {
+            return AccountResult.Fail("confirm", "password_mismatch");
+        }
+
+        return AccountResult.Ok;
+    }
+
+    private ReadinessUser NewUser(string email, string displayName, AccountRole role, string? tenant, string invitedBy)
+    {
+        email = NormalizeEmail(email)!;
+        return new ReadinessUser
+        {
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = displayName.Trim(),
+            AccountRole = role,
+            Tenant = tenant,
+            Active = true,
+            CreatedAtUtc = Now,
+            InvitedBy = invitedBy,
+            LockoutEnabled = true,
+        };
+    }
+
+    private static AccountResult FromIdentity(IdentityResult result)
+    {
+        var error = result.Errors.First();
+        var field = error.Code.StartsWith("Password", StringComparison.Ordinal) || error.Code is "common_password" or "contains_email" ? "password" : "email";
+        var code = error.Code switch
+        {
+            "PasswordTooShort" => "password_too_short",
+            "common_password" => "common_password",
+            "contains_email" => "password_contains_email",
+            "DuplicateEmail" or "DuplicateUserName" => "email_taken",
+            _ when field == "password" => "password_weak",
+            _ => "invalid_email",
+        };
+        return AccountResult.Fail(field, code, error.Description);
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,152 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Readiness.Hosting;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Identity;
+
+/// <summary>
+/// Accounts for real people (ASP.NET Core Identity on EF Core, in the product's own database) beside the existing
+/// JWT bearer (API) and token sign-in (development): Program.cs gains two lines.
+/// </summary>
+public static class IdentitySetup
+{
+    /// <summary>The session cookie of a signed-in person (HttpOnly, SameSite=Strict like the token cookie).</summary>
+    public const string CookieName = "readiness.account";
+
+    public static WebApplicationBuilder AddReadinessIdentity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var account = new AccountOptions();
+        builder.Configuration.GetSection(AccountOptions.Section).Bind(account);
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section)
+            .Validate(a => a.SessionRevalidation > TimeSpan.Zero && a.SessionRevalidation <= TimeSpan.FromMinutes(1),
+                "Readiness:Auth:SessionRevalidation must be more than zero and at most 00:01:00 (a deactivated user's sessions must stop within a minute).")
+            .ValidateOnStart();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section);
+
+        // The product's own database: the data folder's SQLite file (embedded) or the cluster's PostgreSQL.
+        services.AddDbContext<IdentityDb>((sp, o) =>
+        {
+            var storage = sp.GetRequiredService<IStorageConnection>();
+            if (storage.Invariant == SiloHosting.SqliteInvariant)
+            {
+                o.UseSqlite(storage.ConnectionString);
+            }
+            else
+            {
+                o.UseNpgsql(storage.ConnectionString);
+            }
+        });
+
+        services.AddIdentityCore<ReadinessUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.SignIn.RequireConfirmedAccount = true; // "confirmed" = active: see ActiveAccountConfirmation
+                o.Password.RequiredLength = account.PasswordMinLength;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequiredUniqueChars = 1;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = account.MaxFailedAccessAttempts;
+                o.Lockout.DefaultLockoutTimeSpan = account.LockoutDuration;
+                o.ClaimsIdentity.RoleClaimType = "role";
+            })
+            .AddSignInManager()
+            .AddEntityFrameworkStores<IdentityDb>()
+            .AddDefaultTokenProviders()
+            .AddPasswordValidator<CommonPasswordValidator>()
+            .AddClaimsPrincipalFactory<AccountClaimsFactory>();
+        services.AddScoped<IUserConfirmation<ReadinessUser>, ActiveAccountConfirmation>();
+        services.AddScoped<AccountService>();
+        services.AddSingleton<InvitationMail>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddAuthentication().AddIdentityCookies(cookies =>
+        {
+            cookies.ApplicationCookie!.Configure(o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = account.SessionLifetime;
+                o.SlidingExpiration = false;
+                o.LoginPath = "/signin";
+                o.AccessDeniedPath = "/signin";
+                o.Events.OnRedirectToAccessDenied = ctx =>
+                {
+                    ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
+            });
+            cookies.TwoFactorUserIdCookie!.Configure(o =>
+            {
+                o.Cookie.Name = "readiness.2fa";
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(5);
+            });
+        });
+
+        // A deactivated, re-roled or signed-out-everywhere account's open sessions end (or change) at the next check.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = account.SessionRevalidation);
+
+        // The policy scheme (AuthSetup) picks the bearer handler for an Authorization header, otherwise the token
+        // cookie; a request carrying the account cookie goes to Identity's cookie instead.
+        services.PostConfigure<PolicySchemeOptions>(AuthSetup.Scheme, o =>
+        {
+            var inner = o.ForwardDefaultSelector;
+            o.ForwardDefaultSelector = http =>
+                !http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && http.Request.Cookies.ContainsKey(CookieName)
+                    ? IdentityConstants.ApplicationScheme
+                    : inner?.Invoke(http);
+        });
+
+        // The header's sign-out button posts to /auth/signout (the token cookie's scheme): it ends the account session too.
+        services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+        {
+            var inner = o.Events.OnSigningOut;
+            o.Events.OnSigningOut = async ctx =>
+            {
+                await inner(ctx);
+                ctx.HttpContext.Response.Cookies.Delete(CookieName);
+            };
+        });
+
+        // Pasting a token is for development and tests: off in Production unless Readiness:Auth:LocalSignIn says otherwise.
+        if (builder.Environment.IsProduction())
+        {
+            services.PostConfigure<ReadinessAuthOptions>(o => o.LocalSignIn ??= false);
+        }
+
+        builder.Services.AddHostedService<FirstRunAnnouncer>();
+        return builder;
+    }
+
+    /// <summary>Creates the identity tables if missing (before the server takes requests) and maps the account endpoints.</summary>
+    public static WebApplication UseReadinessIdentity(this WebApplication app)
+    {
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
+            if (IdentitySchema.EnsureAsync(db).GetAwaiter().GetResult())
+            {
+                Console.WriteLine("Readiness accounts: identity tables created");
+            }
+        }
+
+        app.MapAccountEndpoints();
+        return app;
+    }
+}
+
+/// <summary>Identity's "confirmed account" check, used as "is the account active": a deactivated account cannot sign in.</summary>
+public sealed class ActiveAccountConfirmation : IUserConfirmation<ReadinessUser>
+{
+    public Task<bool> IsConfirmedAsync(UserManager<ReadinessUser> manager, ReadinessUser user) => Task.FromResult(user.Active);
+}
