@@ -9,13 +9,25 @@ namespace Readiness.Hosting;
 /// seconds. Waiting here instead is asynchronous. Durability is unchanged: each write still commits (and syncs) before
 /// it returns. PostgreSQL takes concurrent writers and does not use the gate.
 /// </summary>
-public sealed class SqliteWriteGate
+/// A write that cannot get its turn within the lock timeout (another process holds SQLite's lock, so the writer ahead
+/// of it is stuck) fails with <see cref="StorageUnavailableException"/>: the caller answers 503 with Retry-After instead
+/// of holding the request while the queue grows.
+public sealed class SqliteWriteGate(TimeSpan waitLimit)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
 
+    public SqliteWriteGate()
+        : this(TimeSpan.FromSeconds(30))
+    {
+    }
+
     public async Task<T> RunAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken = default)
     {
-        await gate.WaitAsync(cancellationToken);
+        if (!await gate.WaitAsync(waitLimit, cancellationToken))
+        {
+            throw new StorageUnavailableException($"The database is busy: no turn to write within {waitLimit.TotalSeconds:0.#} s (another process may hold its lock).");
+        }
+
         try
         {
             return await write();
@@ -39,18 +51,32 @@ public sealed class SqliteWriteGate
 /// (which Orleans can carry back to the caller), and on SQLite writes pass through the <see cref="SqliteWriteGate"/>;
 /// reads go straight through (WAL readers never wait for the writer).
 /// </summary>
-internal sealed class ReadinessGrainStorage(IGrainStorage inner, SqliteWriteGate? gate) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+internal sealed class ReadinessGrainStorage(IGrainStorage inner, SqliteWriteGate? gate, StorageWriteMonitor? monitor) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guard(() => inner.ReadStateAsync(stateName, grainId, grainState));
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Guard(() => gate is null ? inner.WriteStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.WriteStateAsync(stateName, grainId, grainState)));
+        Monitored(() => Guard(() => gate is null ? inner.WriteStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.WriteStateAsync(stateName, grainId, grainState))));
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guard(() => gate is null ? inner.ClearStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.ClearStateAsync(stateName, grainId, grainState)));
 
     public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
+
+    private async Task Monitored(Func<Task> write)
+    {
+        try
+        {
+            await write();
+            monitor?.RecordSuccess();
+        }
+        catch (StorageUnavailableException ex)
+        {
+            monitor?.RecordFailure(ex);
+            throw;
+        }
+    }
 
     private static async Task Guard(Func<Task> operation)
     {

@@ -3,11 +3,18 @@ using Readiness.Web;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components;
+using Readiness.Web.Operations;
 
 // `token --role ... --code ...` prints a local token and exits without starting the server.
 if (LocalTokenCommand.IsInvoked(args))
 {
     return LocalTokenCommand.Run(args, Console.Out, Console.Error);
+}
+
+// `backup [--out FILE]` and `restore --from FILE` work on the embedded database without serving.
+if (BackupCommands.IsInvoked(args))
+{
+    return BackupCommands.Run(args, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);
@@ -28,6 +35,7 @@ app.MapDefaultEndpoints();
 app.MapReadinessApi();
 app.MapReadApi();
 app.MapHistoryApi();
+app.MapOperations();
 app.Run();
 return 0;
 
