@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -16,6 +17,9 @@ internal sealed class StorageHealthCheck(IStorageConnection storage, StorageWrit
     /// <summary>A real write that failed this recently, with no success since, keeps the node unready.</summary>
     internal static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(30);
 
+    /// <summary>A write committed this recently (and none failed after it) makes a probe unnecessary.</summary>
+    internal static readonly TimeSpan RecentSuccess = TimeSpan.FromSeconds(5);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var data = new Dictionary<string, object> { ["location"] = storage.Location };
@@ -31,30 +35,29 @@ internal sealed class StorageHealthCheck(IStorageConnection storage, StorageWrit
             }
         }
 
+        var failure = monitor.RecentFailure(FailureMemory);
+        if (failure is null && monitor.SucceededWithin(RecentSuccess))
+        {
+            return HealthCheckResult.Healthy(storage.Location, data); // the product's own writes are committing now
+        }
+
         try
         {
-            // The probe takes the same turn at the single SQLite writer as every other write, so it measures what a
-            // write would meet (a lock held elsewhere, a read-only file system) without racing the product's writes.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.Value.StorageLockTimeout + TimeSpan.FromSeconds(1));
+            // The probe takes its turn at the single SQLite writer like every other write, so it meets what a write
+            // would meet (a lock held elsewhere, a read-only file system, a full disk) without racing the product.
             if (storage.Invariant == SiloHosting.SqliteInvariant)
             {
-                await gate.RunAsync(() => ProbeAsync(timeout.Token), timeout.Token);
+                await gate.RunAsync(() => ProbeAsync(cancellationToken), cancellationToken);
             }
             else
             {
-                await ProbeAsync(timeout.Token);
+                await ProbeAsync(cancellationToken);
             }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            monitor.RecordFailure(ex);
             return HealthCheckResult.Unhealthy($"Storage cannot be written: {storage.Location}: {ex.GetType().Name}: {ex.Message}", data: data);
-        }
-
-        var failure = monitor.RecentFailure(FailureMemory);
-        if (failure is not null)
-        {
-            return HealthCheckResult.Unhealthy($"Writes are failing since {failure.Value.At:O}: {failure.Value.Message}", data: data);
         }
 
         monitor.RecordSuccess(); // the probe committed: the storage takes writes again
@@ -70,7 +73,6 @@ internal sealed class StorageHealthCheck(IStorageConnection storage, StorageWrit
         at.ParameterName = "@at";
         at.Value = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         command.Parameters.Add(at);
-        command.CommandTimeout = Math.Max(1, (int)options.Value.StorageLockTimeout.TotalSeconds);
         if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
         {
             throw new InvalidOperationException("The health probe row is missing (schema not applied?).");
@@ -99,8 +101,11 @@ internal sealed class NationHealthCheck(IGrainFactory grains) : IHealthCheck
 /// The outcome of the product's own storage writes (grain state, audit rows), so readiness reflects what writes meet,
 /// not only what a probe meets. Thread-safe; one per process.
 /// </summary>
-public sealed class StorageWriteMonitor(TimeProvider time)
+public sealed class StorageWriteMonitor(TimeProvider time, IMeterFactory meters)
 {
+    private readonly Counter<long> failures = meters.Create(ReadinessMetrics.MeterName)
+        .CreateCounter<long>("readiness.storage.write_failures", description: "Writes of grain state or audit rows that the database refused or could not take");
+
     private readonly Lock sync = new();
     private DateTimeOffset lastSuccess = DateTimeOffset.MinValue;
     private (DateTimeOffset At, string Message)? lastFailure;
@@ -118,6 +123,17 @@ public sealed class StorageWriteMonitor(TimeProvider time)
         lock (sync)
         {
             lastFailure = (time.GetUtcNow(), $"{exception.GetType().Name}: {exception.Message}");
+        }
+
+        failures.Add(1);
+    }
+
+    /// <summary>True when a write committed within <paramref name="span"/>.</summary>
+    public bool SucceededWithin(TimeSpan span)
+    {
+        lock (sync)
+        {
+            return time.GetUtcNow() - lastSuccess <= span;
         }
     }
 

@@ -50,8 +50,8 @@ public sealed class ReadinessOptions
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// How long a write waits for the database (SQLite's lock, or its turn at the single SQLite writer) before it
-    /// answers 503 with Retry-After instead of holding the request. Default 5 s.
+    /// How long a write waits for SQLite's lock (held by another process: a backup tool, a sqlite3 shell) before it,
+    /// and every write queued behind it, answers 503 with Retry-After instead of holding the request. Default 5 s.
     /// </summary>
     public TimeSpan StorageLockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -54,7 +54,7 @@ public static class SiloHosting
             ? new SyntheticSeed(options.DemoSeed, sp.GetRequiredService<TimeProvider>())
             : new PublicBaselineSeed());
         services.AddSingleton<IStorageConnection>(_ => StorageConnection.For(options));
-        services.AddSingleton(_ => new SqliteWriteGate(options.StorageLockTimeout));
+        services.AddSingleton<SqliteWriteGate>();
         services.AddSingleton<StorageWriteMonitor>();
         services.AddSingleton<IAuditLog, SqlAuditLog>();
     }

@@ -11,6 +11,12 @@ if (LocalTokenCommand.IsInvoked(args))
     return LocalTokenCommand.Run(args, Console.Out, Console.Error);
 }
 
+// `probe URL`: the container health check (the image has no curl).
+if (HealthProbeCommand.IsInvoked(args))
+{
+    return HealthProbeCommand.Run(args, Console.Out);
+}
+
 // `backup [--out FILE]` and `restore --from FILE` work on the embedded database without serving.
 if (BackupCommands.IsInvoked(args))
 {
