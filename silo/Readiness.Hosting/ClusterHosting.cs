@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Readiness.Hosting;
 
@@ -35,6 +36,8 @@ public static class ClusterHosting
         var storage = StorageConnection.For(options);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(storage);
+        builder.Services.AddSingleton<SqliteWriteGate>();
+        builder.Services.AddSingleton<StorageWriteMonitor>();
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(c =>
@@ -50,6 +53,10 @@ public static class ClusterHosting
             // A silo that joins is used within seconds; a dead one is dropped as soon as its connection breaks.
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            if (options.OrleansDashboard)
+            {
+                client.AddDashboard();
+            }
             client.AddActivityPropagation();
         });
         builder.Services.AddHealthChecks()
@@ -77,6 +84,11 @@ public static class ClusterHosting
         silo.Configure<ClusterMembershipOptions>(silo.Configuration.GetSection(MembershipSection));
         silo.Services.AddSingleton<SiloDeathReconciler>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloDeathReconciler>());
+        if (options.Kubernetes)
+        {
+            // Last, so the pod's own name, IP and cluster labels win over the settings above.
+            silo.UseKubernetesHosting();
+        }
     }
 
     /// <summary>Connections one process may hold unless the connection string says otherwise.</summary>

@@ -1,25 +1,81 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Readiness.Grains;
 
 namespace Readiness.Hosting;
 
-/// <summary>Ready only while the grain store answers.</summary>
-internal sealed class StorageHealthCheck(IStorageConnection storage) : IHealthCheck
+/// <summary>
+/// Ready only while this node can write its storage: the data folder's file system has room (embedded), a probe row can
+/// be written and committed, and the product's own writes (grain state, audit) are not failing. A node that can read but
+/// not write must leave the load balancer, or it keeps taking writes it answers with 503.
+/// </summary>
+internal sealed class StorageHealthCheck(IStorageConnection storage, StorageWriteMonitor monitor, IOptions<ReadinessOptions> options, SqliteWriteGate gate) : IHealthCheck
 {
+    /// <summary>A real write that failed this recently, with no success since, keeps the node unready.</summary>
+    internal static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(30);
+
+    /// <summary>A write committed this recently (and none failed after it) makes a probe unnecessary.</summary>
+    internal static readonly TimeSpan RecentSuccess = TimeSpan.FromSeconds(5);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var data = new Dictionary<string, object> { ["location"] = storage.Location };
+        if (storage.DataFolder is { } folder)
+        {
+            var free = StorageSpace.FreeBytes(folder);
+            data["freeBytes"] = free;
+            if (free < options.Value.MinimumFreeBytes)
+            {
+                return HealthCheckResult.Unhealthy(
+                    $"Disk nearly full: {free / (1024 * 1024)} MB free in {folder}, below the {options.Value.MinimumFreeBytes / (1024 * 1024)} MB minimum (Readiness:MinimumFreeBytes); writes would fail.",
+                    data: data);
+            }
+        }
+
+        var failure = monitor.RecentFailure(FailureMemory);
+        if (failure is null && monitor.SucceededWithin(RecentSuccess))
+        {
+            return HealthCheckResult.Healthy(storage.Location, data); // the product's own writes are committing now
+        }
+
         try
         {
-            await using var connection = await storage.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
-            command.CommandTimeout = 3;
-            await command.ExecuteScalarAsync(cancellationToken);
-            return HealthCheckResult.Healthy(storage.Location);
+            // The probe takes its turn at the single SQLite writer like every other write, so it meets what a write
+            // would meet (a lock held elsewhere, a read-only file system, a full disk) without racing the product.
+            if (storage.Invariant == SiloHosting.SqliteInvariant)
+            {
+                await gate.RunAsync(() => ProbeAsync(cancellationToken), cancellationToken);
+            }
+            else
+            {
+                await ProbeAsync(cancellationToken);
+            }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"Storage unreachable: {storage.Location}", ex);
+            monitor.RecordFailure(ex);
+            return HealthCheckResult.Unhealthy($"Storage cannot be written: {storage.Location}: {ex.GetType().Name}: {ex.Message}", data: data);
+        }
+
+        monitor.RecordSuccess(); // the probe committed: the storage takes writes again
+        return HealthCheckResult.Healthy(storage.Location, data);
+    }
+
+    private async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE readiness_health_probe SET probed_at_utc = @at WHERE id = 1";
+        var at = command.CreateParameter();
+        at.ParameterName = "@at";
+        at.Value = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        command.Parameters.Add(at);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            throw new InvalidOperationException("The health probe row is missing (schema not applied?).");
         }
     }
 }
@@ -38,5 +94,84 @@ internal sealed class NationHealthCheck(IGrainFactory grains) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy("The nation grain did not answer", ex);
         }
+    }
+}
+
+/// <summary>
+/// The outcome of the product's own storage writes (grain state, audit rows), so readiness reflects what writes meet,
+/// not only what a probe meets. Thread-safe; one per process.
+/// </summary>
+public sealed class StorageWriteMonitor(TimeProvider time, IMeterFactory meters)
+{
+    private readonly Counter<long> failures = meters.Create(ReadinessMetrics.MeterName)
+        .CreateCounter<long>("readiness.storage.write_failures", description: "Writes of grain state or audit rows that the database refused or could not take");
+
+    private readonly Lock sync = new();
+    private DateTimeOffset lastSuccess = DateTimeOffset.MinValue;
+    private (DateTimeOffset At, string Message)? lastFailure;
+
+    public void RecordSuccess()
+    {
+        lock (sync)
+        {
+            lastSuccess = time.GetUtcNow();
+        }
+    }
+
+    public void RecordFailure(Exception exception)
+    {
+        lock (sync)
+        {
+            lastFailure = (time.GetUtcNow(), $"{exception.GetType().Name}: {exception.Message}");
+        }
+
+        failures.Add(1);
+    }
+
+    /// <summary>True when a write committed within <paramref name="span"/>.</summary>
+    public bool SucceededWithin(TimeSpan span)
+    {
+        lock (sync)
+        {
+            return time.GetUtcNow() - lastSuccess <= span;
+        }
+    }
+
+    /// <summary>The last failure if it happened within <paramref name="memory"/> and nothing succeeded after it.</summary>
+    public (DateTimeOffset At, string Message)? RecentFailure(TimeSpan memory)
+    {
+        lock (sync)
+        {
+            return lastFailure is { } f && f.At > lastSuccess && time.GetUtcNow() - f.At <= memory ? f : null;
+        }
+    }
+}
+
+/// <summary>Free space of the file system holding a folder.</summary>
+public static class StorageSpace
+{
+    public static long FreeBytes(string folder) => new DriveInfo(Path.GetFullPath(folder)).AvailableFreeSpace;
+}
+
+/// <summary>/health/ready and /health/live answer JSON naming each check and why it failed, for operators and probes.</summary>
+public static class HealthResponse
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        return JsonSerializer.SerializeAsync(context.Response.Body, new
+        {
+            status = report.Status.ToString(),
+            totalMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            checks = report.Entries.Select(e => new
+            {
+                name = e.Key,
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                data = e.Value.Data.Count > 0 ? e.Value.Data : null,
+            }),
+        }, cancellationToken: context.RequestAborted);
     }
 }

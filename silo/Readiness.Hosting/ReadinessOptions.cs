@@ -49,6 +49,27 @@ public sealed class ReadinessOptions
     /// <summary>Aggregate reconciliation interval.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a write waits for SQLite's lock (held by another process: a backup tool, a sqlite3 shell) before it,
+    /// and every write queued behind it, answers 503 with Retry-After instead of holding the request. Default 5 s.
+    /// </summary>
+    public TimeSpan StorageLockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Readiness fails while the data folder's file system has less free space than this. Default 64 MB.</summary>
+    public long MinimumFreeBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Scheduled online backups (embedded mode); off unless <see cref="BackupOptions.Interval"/> is set.</summary>
+    public BackupOptions Backup { get; set; } = new();
+
+    /// <summary>The Orleans Dashboard at /admin/orleans, for administrators only.</summary>
+    public bool OrleansDashboard { get; set; } = true;
+
+    /// <summary>
+    /// Cluster silos in Kubernetes: silo name, address and cluster identity from the pod (POD_NAME, POD_NAMESPACE,
+    /// POD_IP, ORLEANS_CLUSTER_ID, ORLEANS_SERVICE_ID; Microsoft.Orleans.Hosting.Kubernetes), membership on PostgreSQL.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     /// <summary>Warm the nation (and with it every municipality) as soon as the silo starts.</summary>
     public bool WarmUp { get; set; } = true;
 
@@ -56,4 +77,20 @@ public sealed class ReadinessOptions
         Path.GetFullPath(string.IsNullOrWhiteSpace(DataPath)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "readiness")
             : DataPath);
+}
+
+/// <summary>The "Readiness:Backup" section: scheduled online backups of the embedded SQLite database.</summary>
+public sealed class BackupOptions
+{
+    /// <summary>Time between scheduled backups (e.g. "1.00:00:00" for daily); null or zero: no scheduled backups.</summary>
+    public TimeSpan? Interval { get; set; }
+
+    /// <summary>Where backups are written. Default: {data folder}/backups.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>How many scheduled backups to keep (oldest removed first). Default 7.</summary>
+    public int Retain { get; set; } = 7;
+
+    public string ResolvePath(ReadinessOptions options) =>
+        System.IO.Path.GetFullPath(string.IsNullOrWhiteSpace(Path) ? System.IO.Path.Combine(options.ResolveDataPath(), "backups") : Path);
 }

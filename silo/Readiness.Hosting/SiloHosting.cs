@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Storage;
 using Readiness.Grains;
 
@@ -30,6 +31,11 @@ public static class SiloHosting
         var options = ReadOptions(builder.Configuration);
         AddReadinessGrainServices(builder.Services, options);
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
+        if (options.Mode == HostingMode.Embedded)
+        {
+            Backups.Register(builder.Services, options);
+        }
+
         builder.Services.AddHostedService<NationWarmUp>();
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: [ServiceDefaults.ReadyTag])
@@ -49,6 +55,7 @@ public static class SiloHosting
             : new PublicBaselineSeed());
         services.AddSingleton<IStorageConnection>(_ => StorageConnection.For(options));
         services.AddSingleton<SqliteWriteGate>();
+        services.AddSingleton<StorageWriteMonitor>();
         services.AddSingleton<IAuditLog, SqlAuditLog>();
     }
 
@@ -72,6 +79,10 @@ public static class SiloHosting
         }
 
         ConfigureGrainStorage(silo, storage);
+        if (options.OrleansDashboard)
+        {
+            silo.AddDashboard();
+        }
     }
 
     /// <summary>Grain storage on the project's own ADO.NET schema, stored as JSON so renames do not break rows.</summary>
@@ -86,7 +97,7 @@ public static class SiloHosting
         // storage failures everywhere, and the write gate on SQLite (see SqliteWriteGate).
         var gated = storage.Invariant == SqliteInvariant;
         silo.Services.AddKeyedSingleton<IGrainStorage>(ReadinessStorage.Name, (sp, _) =>
-            new ReadinessGrainStorage(AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name), gated ? sp.GetRequiredService<SqliteWriteGate>() : null));
+            new ReadinessGrainStorage(AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name), gated ? sp.GetRequiredService<SqliteWriteGate>() : null, sp.GetService<StorageWriteMonitor>()));
 
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddActivityPropagation();

@@ -31,10 +31,13 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
     private readonly Channel<PendingRecord> pending = Channel.CreateUnbounded<PendingRecord>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lazy<Task> writer;
 
-    public SqlAuditLog(IStorageConnection storage, SqliteWriteGate? writeGate = null)
+    private readonly StorageWriteMonitor? monitor;
+
+    public SqlAuditLog(IStorageConnection storage, SqliteWriteGate? writeGate = null, StorageWriteMonitor? monitor = null)
     {
         this.storage = storage;
         this.writeGate = writeGate;
+        this.monitor = monitor;
         writer = new Lazy<Task>(() => Task.Run(WriteLoopAsync));
     }
 
@@ -86,6 +89,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         try
         {
             await WriteGatedAsync(group, progress);
+            monitor?.RecordSuccess();
             group.ForEach(r => r.Committed.TrySetResult());
         }
         catch (Exception) when (group.Count > 1 && progress.TransactionStarted)
@@ -108,6 +112,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         }
         catch (Exception ex)
         {
+            monitor?.RecordFailure(ex);
             group.ForEach(r => r.Committed.TrySetException(ex));
         }
     }

@@ -9,13 +9,20 @@ namespace Readiness.Hosting;
 /// </summary>
 public static class SqliteSchema
 {
-    public static string ConnectionString(string databaseFile) => new SqliteConnectionStringBuilder
+    /// <summary>The database file's name in the data folder.</summary>
+    public const string DatabaseFileName = "readiness.db";
+
+    /// <summary>
+    /// <paramref name="lockTimeout"/> bounds how long a command waits for SQLite's lock (Microsoft.Data.Sqlite retries a
+    /// busy database until the command timeout); past it the write fails and the caller answers 503 with Retry-After.
+    /// </summary>
+    public static string ConnectionString(string databaseFile, TimeSpan? lockTimeout = null) => new SqliteConnectionStringBuilder
     {
         DataSource = databaseFile,
         Mode = SqliteOpenMode.ReadWriteCreate,
         Cache = SqliteCacheMode.Private,
         Pooling = true,
-        DefaultTimeout = 30,
+        DefaultTimeout = Math.Max(1, (int)Math.Ceiling((lockTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds)),
     }.ToString();
 
     public static IReadOnlyList<string> Scripts { get; } = typeof(SqliteSchema).Assembly.GetManifestResourceNames()

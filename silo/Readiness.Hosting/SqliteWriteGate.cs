@@ -8,22 +8,72 @@ namespace Readiness.Hosting;
 /// concurrent writes parks thread-pool threads that Orleans and Kestrel need, and every request (reads too) stalls for
 /// seconds. Waiting here instead is asynchronous. Durability is unchanged: each write still commits (and syncs) before
 /// it returns. PostgreSQL takes concurrent writers and does not use the gate.
+/// When the write holding the turn fails because SQLite's lock is held by another process (SQLITE_BUSY after the lock
+/// timeout, Readiness:StorageLockTimeout), every write waiting behind it fails at once with
+/// <see cref="StorageUnavailableException"/>: callers answer 503 with Retry-After instead of each waiting its own lock
+/// timeout in turn while the queue grows. Ordinary queueing (a burst of thousands of writes) is never cut short.
 /// </summary>
-public sealed class SqliteWriteGate
+public sealed class SqliteWriteGate : IDisposable
 {
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
     private readonly SemaphoreSlim gate = new(1, 1);
+    private CancellationTokenSource waiting = new();
 
     public async Task<T> RunAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken = default)
     {
-        await gate.WaitAsync(cancellationToken);
+        var busy = Volatile.Read(ref waiting).Token;
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, busy) : null;
+        try
+        {
+            await gate.WaitAsync(linked?.Token ?? busy);
+        }
+        catch (OperationCanceledException) when (busy.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StorageUnavailableException("The database is locked by another process; the write ahead of this one gave up waiting for it.");
+        }
+
         try
         {
             return await write();
+        }
+        catch (Exception ex) when (IsLockTimeout(ex))
+        {
+            ReleaseWaiters();
+            throw;
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    public void Dispose()
+    {
+        waiting.Dispose();
+        gate.Dispose();
+    }
+
+    private static bool IsLockTimeout(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Fails everyone waiting now; later arrivals wait on a fresh token (and try the lock themselves).</summary>
+    private void ReleaseWaiters()
+    {
+        var old = Interlocked.Exchange(ref waiting, new CancellationTokenSource());
+        old.Cancel();
+        old.Dispose();
     }
 
     public Task RunAsync(Func<Task> write, CancellationToken cancellationToken = default) =>
@@ -39,18 +89,32 @@ public sealed class SqliteWriteGate
 /// (which Orleans can carry back to the caller), and on SQLite writes pass through the <see cref="SqliteWriteGate"/>;
 /// reads go straight through (WAL readers never wait for the writer).
 /// </summary>
-internal sealed class ReadinessGrainStorage(IGrainStorage inner, SqliteWriteGate? gate) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+internal sealed class ReadinessGrainStorage(IGrainStorage inner, SqliteWriteGate? gate, StorageWriteMonitor? monitor) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guard(() => inner.ReadStateAsync(stateName, grainId, grainState));
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Guard(() => gate is null ? inner.WriteStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.WriteStateAsync(stateName, grainId, grainState)));
+        Monitored(() => Guard(() => gate is null ? inner.WriteStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.WriteStateAsync(stateName, grainId, grainState))));
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guard(() => gate is null ? inner.ClearStateAsync(stateName, grainId, grainState) : gate.RunAsync(() => inner.ClearStateAsync(stateName, grainId, grainState)));
 
     public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
+
+    private async Task Monitored(Func<Task> write)
+    {
+        try
+        {
+            await write();
+            monitor?.RecordSuccess();
+        }
+        catch (StorageUnavailableException ex)
+        {
+            monitor?.RecordFailure(ex);
+            throw;
+        }
+    }
 
     private static async Task Guard(Func<Task> operation)
     {

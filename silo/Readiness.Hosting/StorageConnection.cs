@@ -14,6 +14,9 @@ public interface IStorageConnection
     /// <summary>Human-readable location, printed at start-up.</summary>
     string Location { get; }
 
+    /// <summary>The folder holding the database file (embedded SQLite); null when the database is a server.</summary>
+    string? DataFolder => null;
+
     /// <summary>
     /// Opens a connection without blocking the calling thread: waiting for a pooled connection synchronously inside a
     /// grain parks an Orleans scheduler thread, and under load the whole silo stalls (timers seconds late).
@@ -27,7 +30,7 @@ public static class StorageConnection
 {
     public static IStorageConnection For(ReadinessOptions options) => options.Mode switch
     {
-        HostingMode.Embedded => new SqliteStorage(options.ResolveDataPath()),
+        HostingMode.Embedded => new SqliteStorage(options.ResolveDataPath(), options.StorageLockTimeout),
         _ => new PostgresStorage(ClusterHosting.WithPoolDefaults(options.ConnectionString
             ?? throw new InvalidOperationException("Cluster mode needs Readiness:ConnectionString (env Readiness__ConnectionString) for PostgreSQL."))),
     };
@@ -35,12 +38,15 @@ public static class StorageConnection
 
 internal sealed class SqliteStorage : IStorageConnection
 {
-    public SqliteStorage(string dataPath)
+    public SqliteStorage(string dataPath, TimeSpan lockTimeout)
     {
         Directory.CreateDirectory(dataPath);
-        Location = Path.Combine(dataPath, "readiness.db");
-        ConnectionString = SqliteSchema.ConnectionString(Location);
+        DataFolder = dataPath;
+        Location = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
+        ConnectionString = SqliteSchema.ConnectionString(Location, lockTimeout);
     }
+
+    public string DataFolder { get; }
 
     public string Invariant => SiloHosting.SqliteInvariant;
 

@@ -7,6 +7,12 @@ if (args.Length > 0 && args[0] == "migrate")
     return SchemaCommand.Migrate(args[1..]);
 }
 
+// "probe URL": the container health check (the image has no curl).
+if (HealthProbeCommand.IsInvoked(args))
+{
+    return HealthProbeCommand.Run(args, Console.Out);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddReadinessSilo();

@@ -4,11 +4,24 @@ using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components;
 using Readiness.Web.Identity;
+using Readiness.Web.Operations;
 
 // `token --role ... --code ...` prints a local token and exits without starting the server.
 if (LocalTokenCommand.IsInvoked(args))
 {
     return LocalTokenCommand.Run(args, Console.Out, Console.Error);
+}
+
+// `probe URL`: the container health check (the image has no curl).
+if (HealthProbeCommand.IsInvoked(args))
+{
+    return HealthProbeCommand.Run(args, Console.Out);
+}
+
+// `backup [--out FILE]` and `restore --from FILE` work on the embedded database without serving.
+if (BackupCommands.IsInvoked(args))
+{
+    return BackupCommands.Run(args, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +44,7 @@ app.MapReadinessApi();
 app.MapReadApi();
 app.MapHistoryApi();
 app.UseReadinessIdentity();
+app.MapOperations();
 app.Run();
 return 0;
 

@@ -11,7 +11,10 @@ public sealed class TransientFailureHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!GrainCalls.IsTransient(exception) || httpContext.Response.HasStarted)
+        // A grain activation cancelled (the silo overloaded or stopping) while the client still waits is the service
+        // being unavailable too, not a bug.
+        var cancelledByUs = exception is OperationCanceledException && !httpContext.RequestAborted.IsCancellationRequested;
+        if (!(GrainCalls.IsTransient(exception) || cancelledByUs) || httpContext.Response.HasStarted)
         {
             return false;
         }

@@ -91,7 +91,8 @@ public static class AuthSetup
             .AddPolicy(ReadinessPolicies.Summaries, p => p.AddRequirements(new TenantRequirement(TenantScope.Summaries)))
             .AddPolicy(ReadinessPolicies.MunicipalityRead, p => p.AddRequirements(new TenantRequirement(TenantScope.MunicipalityRead)))
             .AddPolicy(ReadinessPolicies.MunicipalityWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.MunicipalityWrite)))
-            .AddPolicy(ReadinessPolicies.Export, p => p.AddRequirements(new TenantRequirement(TenantScope.Export)));
+            .AddPolicy(ReadinessPolicies.Export, p => p.AddRequirements(new TenantRequirement(TenantScope.Export)))
+            .AddPolicy(ReadinessPolicies.Administration, p => p.AddRequirements(new TenantRequirement(TenantScope.Administration)));
         return builder;
     }
 }

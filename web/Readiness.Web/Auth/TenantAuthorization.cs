@@ -13,6 +13,9 @@ public static class ReadinessPolicies
     public const string MunicipalityRead = "readiness:municipality-read";
     public const string MunicipalityWrite = "readiness:municipality-write";
     public const string Export = "readiness:export";
+
+    /// <summary>Operating the product (backups, the Orleans Dashboard): administrators only.</summary>
+    public const string Administration = "readiness:administration";
 }
 
 public enum TenantScope
@@ -21,6 +24,7 @@ public enum TenantScope
     MunicipalityRead,
     MunicipalityWrite,
     Export,
+    Administration,
 }
 
 public sealed class TenantRequirement(TenantScope scope) : IAuthorizationRequirement
@@ -101,6 +105,18 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
                     context.Fail(new TenantFailureReason(this, "prefecture", "forbidden_tenant",
                         "この範囲の明細を出力する権限がありません（都道府県は自県のみ、国・管理者は全体）。",
                         "You may not export this scope (a prefecture exports its own; national and admin export any)."));
+                }
+
+                break;
+            case TenantScope.Administration:
+                if (caller.Role == Role.Admin)
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(new TenantFailureReason(this, "role", "forbidden_role",
+                        "この操作は管理者（admin）だけが行えます。", "Only administrators (role admin) may do this."));
                 }
 
                 break;

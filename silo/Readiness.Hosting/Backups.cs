@@ -1,0 +1,107 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Readiness.Hosting;
+
+/// <summary>
+/// Backups of the running embedded product, taken on demand (the administrators' action) or on a schedule
+/// (Readiness:Backup:Interval), into Readiness:Backup:Path (default {data folder}/backups).
+/// </summary>
+public sealed class Backups(IStorageConnection storage, IOptions<ReadinessOptions> options, TimeProvider time)
+{
+    private readonly SemaphoreSlim one = new(1, 1);
+
+    public string Folder => options.Value.Backup.ResolvePath(options.Value);
+
+    /// <summary>Takes one backup now; one at a time (a second caller waits for the first).</summary>
+    public async Task<BackupResult> TakeAsync(CancellationToken cancellationToken = default)
+    {
+        await one.WaitAsync(cancellationToken);
+        try
+        {
+            return await SqliteBackup.BackupAsync(storage.Location, Path.Combine(Folder, SqliteBackup.FileName(time.GetUtcNow())), cancellationToken);
+        }
+        finally
+        {
+            one.Release();
+        }
+    }
+
+    /// <summary>The backups in the folder, newest first (name, bytes, written at).</summary>
+    public IReadOnlyList<FileInfo> List() => Directory.Exists(Folder)
+        ? new DirectoryInfo(Folder).GetFiles("readiness-*.db").OrderByDescending(f => f.Name, StringComparer.Ordinal).ToList()
+        : [];
+
+    /// <summary>Removes all but the newest <paramref name="retain"/> backups; returns how many were removed.</summary>
+    public int Prune(int retain)
+    {
+        var removed = 0;
+        foreach (var old in List().Skip(Math.Max(1, retain)))
+        {
+            old.Delete();
+            removed++;
+        }
+
+        return removed;
+    }
+
+    internal static void Register(IServiceCollection services, ReadinessOptions options)
+    {
+        services.AddSingleton<Backups>();
+        services.AddHostedService<DataFolderLockHolder>();
+        if (options.Backup.Interval is { } interval && interval > TimeSpan.Zero)
+        {
+            services.AddHostedService<ScheduledBackups>();
+        }
+    }
+}
+
+/// <summary>Holds the data folder's lock while the product runs, so a restore or a second server refuses.</summary>
+internal sealed class DataFolderLockHolder(IOptions<ReadinessOptions> options) : IHostedService, IDisposable
+{
+    private DataFolderLock? held;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var folder = options.Value.ResolveDataPath();
+        held = DataFolderLock.TryAcquire(folder)
+            ?? throw new InvalidOperationException($"Another Readiness process is using the data folder {folder} (readiness.lock is held). Stop it, or choose another folder with Readiness__DataPath.");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        held?.Dispose();
+        held = null;
+    }
+}
+
+/// <summary>Takes a backup every Readiness:Backup:Interval and keeps the newest Readiness:Backup:Retain.</summary>
+internal sealed class ScheduledBackups(Backups backups, IOptions<ReadinessOptions> options, TimeProvider time, ILogger<ScheduledBackups> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Backup.Interval!.Value, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var result = await backups.TakeAsync(stoppingToken);
+                var removed = backups.Prune(options.Value.Backup.Retain);
+                logger.LogInformation("Scheduled backup {File}: {Bytes} bytes in {Elapsed} ms; {Removed} old backup(s) removed", result.File, result.Bytes, (long)result.Elapsed.TotalMilliseconds, removed);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Scheduled backup failed; the next one is due in {Interval}", options.Value.Backup.Interval);
+            }
+        }
+    }
+}

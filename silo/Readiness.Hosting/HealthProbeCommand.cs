@@ -1,0 +1,32 @@
+namespace Readiness.Hosting;
+
+/// <summary>
+/// <c>probe URL</c>: exits 0 when URL answers 200 within 4 s, else 1. The container images have no curl; their
+/// HEALTHCHECK runs the product's own binary with this command, which starts no host.
+/// </summary>
+public static class HealthProbeCommand
+{
+    public static bool IsInvoked(string[] args) => args.Length > 0 && args[0] == "probe";
+
+    public static int Run(string[] args, TextWriter output)
+    {
+        if (args.Length != 2 || !Uri.TryCreate(args[1], UriKind.Absolute, out var url))
+        {
+            output.WriteLine("Usage: probe http://127.0.0.1:8080/health/ready");
+            return 2;
+        }
+
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(4) };
+            using var response = http.GetAsync(url).GetAwaiter().GetResult();
+            output.WriteLine($"{(int)response.StatusCode} {url}");
+            return response.StatusCode == System.Net.HttpStatusCode.OK ? 0 : 1;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            output.WriteLine($"{url}: {ex.Message}");
+            return 1;
+        }
+    }
+}

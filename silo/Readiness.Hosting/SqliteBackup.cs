@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Readiness.Hosting;
+
+/// <summary>A finished backup: the file, its size in bytes, how long it took, and the moment it is consistent with.</summary>
+public sealed record BackupResult(string File, long Bytes, TimeSpan Elapsed, DateTimeOffset TakenAt, long GrainStates, long AuditRows);
+
+/// <summary>
+/// Online backup and restore of the embedded database (grain state, audit trail and everything else the product keeps
+/// in its one SQLite file). A backup is taken with <c>VACUUM INTO</c> (https://sqlite.org/lang_vacuum.html#vacuuminto):
+/// it reads inside one transaction, so the copy is the database as of one commit while the product goes on writing
+/// (WAL readers never block the writer); copying the live file and its -wal by hand is not a safe backup.
+/// </summary>
+public static class SqliteBackup
+{
+    /// <summary>Tables a Readiness database has; a file without them is refused by <see cref="Validate"/>.</summary>
+    public static IReadOnlyList<string> RequiredTables { get; } = ["ReadinessSchema", "OrleansStorage", "readiness_audit"];
+
+    /// <summary>The file name of a backup taken at <paramref name="at"/>: readiness-20261130T091500Z.db.</summary>
+    public static string FileName(DateTimeOffset at) => $"readiness-{at.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.db";
+
+    /// <summary>
+    /// Writes a consistent copy of <paramref name="databaseFile"/> to <paramref name="destinationFile"/> (which must not
+    /// exist), checks it with <see cref="Validate"/>, and only then gives it its name. Throws IOException when the
+    /// destination exists, InvalidDataException when the copy does not validate.
+    /// </summary>
+    public static async Task<BackupResult> BackupAsync(string databaseFile, string destinationFile, CancellationToken cancellationToken = default)
+    {
+        destinationFile = Path.GetFullPath(destinationFile);
+        if (File.Exists(destinationFile))
+        {
+            throw new IOException($"{destinationFile} already exists; choose another file name.");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(destinationFile)!);
+        var partial = destinationFile + ".partial";
+        File.Delete(partial);
+        var started = Stopwatch.StartNew();
+        var takenAt = DateTimeOffset.UtcNow;
+        await using (var connection = new SqliteConnection(Connection(databaseFile, SqliteOpenMode.ReadWrite)))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "VACUUM INTO $file";
+            command.Parameters.AddWithValue("$file", partial);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var (problem, grains, audit) = Inspect(partial);
+        if (problem is not null)
+        {
+            File.Delete(partial);
+            throw new InvalidDataException($"The backup did not validate: {problem}");
+        }
+
+        File.Move(partial, destinationFile);
+        return new BackupResult(destinationFile, new FileInfo(destinationFile).Length, started.Elapsed, takenAt, grains, audit);
+    }
+
+    /// <summary>Null when <paramref name="file"/> is an intact Readiness database; otherwise why it is not.</summary>
+    public static string? Validate(string file) => Inspect(file).Problem;
+
+    /// <summary>
+    /// Replaces the database in <paramref name="dataPath"/> with <paramref name="backupFile"/> after validating it. The
+    /// product must be stopped (its data-folder lock is checked); the database it replaces is kept beside it as
+    /// readiness.db.before-restore-{time} (with its -wal). Returns what was restored; throws InvalidOperationException
+    /// (product running) or InvalidDataException (not a valid Readiness database) and then changes nothing.
+    /// </summary>
+    public static RestoreResult Restore(string backupFile, string dataPath)
+    {
+        backupFile = Path.GetFullPath(backupFile);
+        if (!File.Exists(backupFile))
+        {
+            throw new FileNotFoundException($"No backup file at {backupFile}.", backupFile);
+        }
+
+        var (problem, grains, audit) = Inspect(backupFile);
+        if (problem is not null)
+        {
+            throw new InvalidDataException($"{backupFile} is not a valid Readiness database: {problem}");
+        }
+
+        Directory.CreateDirectory(dataPath);
+        using var folderLock = DataFolderLock.TryAcquire(dataPath)
+            ?? throw new InvalidOperationException($"Readiness is running on {dataPath} (its lock file is held); stop it before restoring.");
+        var target = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
+        string? keptAs = null;
+        if (File.Exists(target))
+        {
+            keptAs = $"{target}.before-restore-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+            File.Move(target, keptAs);
+            foreach (var suffix in new[] { "-wal", "-shm" })
+            {
+                if (File.Exists(target + suffix))
+                {
+                    File.Move(target + suffix, keptAs + suffix);
+                }
+            }
+        }
+
+        var partial = target + ".restoring";
+        using (var source = File.OpenRead(backupFile))
+        using (var destination = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            source.CopyTo(destination);
+            destination.Flush(flushToDisk: true);
+        }
+
+        File.Move(partial, target);
+        return new RestoreResult(target, keptAs, grains, audit);
+    }
+
+    private static (string? Problem, long GrainStates, long AuditRows) Inspect(string file)
+    {
+        if (!File.Exists(file))
+        {
+            return ($"no file at {file}", 0, 0);
+        }
+
+        try
+        {
+            using var connection = new SqliteConnection(Connection(file, SqliteOpenMode.ReadOnly));
+            connection.Open();
+            var integrity = Scalar(connection, "PRAGMA integrity_check");
+            if (!string.Equals(integrity, "ok", StringComparison.Ordinal))
+            {
+                return ($"integrity check failed: {integrity}", 0, 0);
+            }
+
+            var missing = RequiredTables.Where(t => Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{t}'") == "0").ToList();
+            if (missing.Count > 0)
+            {
+                return ($"tables missing: {string.Join(", ", missing)}", 0, 0);
+            }
+
+            return (null, long.Parse(Scalar(connection, "SELECT COUNT(*) FROM OrleansStorage")!, CultureInfo.InvariantCulture),
+                long.Parse(Scalar(connection, "SELECT COUNT(*) FROM readiness_audit")!, CultureInfo.InvariantCulture));
+        }
+        catch (SqliteException ex)
+        {
+            return ($"SQLite: {ex.Message}", 0, 0);
+        }
+    }
+
+    private static string? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static string Connection(string file, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = file,
+        Mode = mode,
+        Pooling = false, // a pooled connection would keep the file open after a restore moved it
+        DefaultTimeout = 60,
+    }.ToString();
+}
+
+/// <summary>What a restore put in place, and where the database it replaced was kept (null when there was none).</summary>
+public sealed record RestoreResult(string Database, string? PreviousKeptAs, long GrainStates, long AuditRows);
+
+/// <summary>
+/// An exclusive lock on {data folder}/readiness.lock, held by the running product: a restore (or a second server on the
+/// same folder) finds it held and refuses. The operating system releases it when the process dies, even by kill -9.
+/// </summary>
+public sealed class DataFolderLock : IDisposable
+{
+    private readonly FileStream stream;
+
+    private DataFolderLock(FileStream stream) => this.stream = stream;
+
+    public static DataFolderLock? TryAcquire(string dataPath)
+    {
+        try
+        {
+            return new DataFolderLock(new FileStream(Path.Combine(dataPath, "readiness.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => stream.Dispose();
+}

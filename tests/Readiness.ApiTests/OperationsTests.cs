@@ -1,0 +1,393 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Readiness.Catalog;
+using Readiness.Hosting;
+using Readiness.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// Operating the embedded default as an operator would: an online backup taken under write load and restored into a
+/// fresh host, readiness that fails on a full disk and on a lock held elsewhere and recovers, and the administrators'
+/// backup API and Orleans Dashboard refused to everyone else.
+/// </summary>
+[Collection(OperationsCollection.Name)]
+public sealed class OperationsTests(ITestOutputHelper output)
+{
+    private static readonly string[] Writers = ["131016", "131024", "271004", "011002"];
+
+    [Fact]
+    public async Task A_backup_taken_under_write_load_restores_every_change_acknowledged_before_it()
+    {
+        using var source = new TempFolder("readiness-backup-source");
+        using var target = new TempFolder("readiness-backup-target");
+        var acknowledged = new ConcurrentQueue<(string Code, long Version, DateTime At)>();
+        BackupTaken backup;
+        DateTime backupStarted;
+        await using (var host = new ReadinessWebHost(source.Path, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" }))
+        {
+            using var stop = new CancellationTokenSource();
+            var writers = Writers.Select(code => Task.Run(() => WriteUntilStopped(host, code, acknowledged, stop.Token))).ToList();
+            await WaitUntil(() => acknowledged.Count >= 40, TimeSpan.FromSeconds(180));
+
+            using var admin = Client(host, host.Token(Role.Admin));
+            backupStarted = DateTime.UtcNow;
+            using var response = await admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            backup = JsonSerializer.Deserialize<BackupTaken>(await response.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)!;
+            var countAtBackup = acknowledged.Count;
+            await WaitUntil(() => acknowledged.Count >= countAtBackup + 20, TimeSpan.FromSeconds(180)); // writes go on meanwhile
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+
+            using var list = await admin.GetAsync(new Uri("/api/v1/admin/backups", UriKind.Relative));
+            Assert.Contains(backup.Name, await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var file = Path.Combine(source.Path, "backups", backup.Name);
+        Assert.True(File.Exists(file), file);
+        Assert.Null(SqliteBackup.Validate(file));
+        var before = acknowledged.Where(a => a.At < backupStarted).ToList();
+        output.WriteLine($"Backup {backup.Name}: {backup.Bytes:N0} bytes in {backup.ElapsedMs} ms, {backup.GrainStates} grain states, {backup.AuditRows} audit rows; "
+            + $"{acknowledged.Count} changes acknowledged in all, {before.Count} before the backup started");
+        Assert.NotEmpty(before);
+
+        var restored = SqliteBackup.Restore(file, target.Path);
+        Assert.Null(restored.PreviousKeptAs);
+        await using var fresh = new ReadinessWebHost(target.Path, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" });
+        using var national = Client(fresh, fresh.Token(Role.National));
+        foreach (var code in Writers)
+        {
+            var expected = before.Where(a => a.Code == code).Select(a => a.Version).ToHashSet();
+            using var history = await national.GetAsync(new Uri($"/api/v1/municipalities/{code}/history?limit=200", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, history.StatusCode);
+            using var json = JsonDocument.Parse(await history.Content.ReadAsStringAsync());
+            var versions = json.RootElement.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("version").GetInt64()).ToHashSet();
+            Assert.Empty(expected.Except(versions)); // every change acknowledged before the backup is in the restored trail
+
+            using var municipality = await national.GetAsync(new Uri($"/api/v1/municipalities/{code}", UriKind.Relative));
+            var version = JsonDocument.Parse(await municipality.Content.ReadAsStringAsync()).RootElement.GetProperty("version").GetInt64();
+            Assert.True(expected.Count == 0 || version >= expected.Max(), $"{code}: restored version {version} is older than an acknowledged change");
+        }
+    }
+
+    [Fact]
+    public async Task Restore_refuses_what_is_not_a_Readiness_database_and_a_running_product()
+    {
+        using var folder = new TempFolder("readiness-restore");
+        var garbage = Path.Combine(folder.Path, "garbage.db");
+        await File.WriteAllBytesAsync(garbage, Encoding.UTF8.GetBytes(new string('x', 8192)));
+        var foreign = Path.Combine(folder.Path, "foreign.db");
+        using (var connection = new SqliteConnection($"Data Source={foreign};Pooling=false"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE t (x INTEGER)";
+            command.ExecuteNonQuery();
+        }
+
+        var data = Path.Combine(folder.Path, "data");
+        Assert.Contains("not a valid Readiness database", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(garbage, data)).Message, StringComparison.Ordinal);
+        Assert.Contains("tables missing", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(foreign, data)).Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(data, SqliteSchema.DatabaseFileName)));
+
+        await using var host = new ReadinessWebHost(data, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" });
+        _ = host.BaseAddress; // started: it holds the data folder's lock
+        var backup = Path.Combine(folder.Path, "good.db");
+        var taken = await SqliteBackup.BackupAsync(Path.Combine(data, SqliteSchema.DatabaseFileName), backup);
+        Assert.True(taken.Bytes > 0);
+        var refused = Assert.Throws<InvalidOperationException>(() => SqliteBackup.Restore(backup, data));
+        Assert.Contains("stop it before restoring", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<IOException>(() => SqliteBackup.BackupAsync(Path.Combine(data, SqliteSchema.DatabaseFileName), backup).GetAwaiter().GetResult());
+    }
+
+    [Fact]
+    public async Task Readiness_fails_while_the_disk_is_full_and_recovers_when_space_returns()
+    {
+        using var mountPoint = new TempFolder("readiness-smallfs");
+        Run("mount", $"-t tmpfs -o size=40m tmpfs {mountPoint.Path}");
+        try
+        {
+            var data = Path.Combine(mountPoint.Path, "data");
+            await using var host = new ReadinessWebHost(data, new Dictionary<string, string?>
+            {
+                ["Readiness:WarmUp"] = "false",
+                ["Readiness:MinimumFreeBytes"] = (8 * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
+            });
+            using var http = host.CreateHttpClient();
+            using var writer = Client(host, host.Token(Role.Municipality, "131016"));
+            var version = await PutEvidence(writer, "131016", await CurrentVersion(writer, "131016"), "before the disk filled up");
+            await WaitForStatus(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromMinutes(2));
+            Assert.NotNull(version);
+
+            // Fill the file system: first to below the minimum (readiness goes, writes still work), then completely.
+            var filler = Path.Combine(mountPoint.Path, "filler");
+            await FillAsync(filler, StorageSpace.FreeBytes(mountPoint.Path) - (4 * 1024 * 1024));
+            using (var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative)))
+            {
+                var body = await ready.Content.ReadAsStringAsync();
+                output.WriteLine($"below the minimum: {(int)ready.StatusCode} {body}");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+                Assert.Contains("Disk nearly full", body, StringComparison.Ordinal);
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode); // liveness is independent
+
+            var filler2 = Path.Combine(mountPoint.Path, "filler2");
+            await FillAsync(filler2, long.MaxValue);
+            var refused = 0;
+            for (var i = 0; i < 500; i++)
+            {
+                using var put = await writer.SendAsync(EvidenceRequest("131016", version!.Value, $"disk full {i}"));
+                Assert.True(put.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"a write on a full disk answered {(int)put.StatusCode}");
+                if (put.StatusCode == HttpStatusCode.OK)
+                {
+                    version = long.Parse(put.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture); // fitted in space SQLite had already
+                    continue;
+                }
+
+                Assert.NotNull(put.Headers.RetryAfter);
+                refused++;
+                break;
+            }
+
+            Assert.Equal(1, refused);
+
+            File.Delete(filler2);
+            File.Delete(filler);
+            var back = await WaitForStatus(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(40));
+            output.WriteLine($"ready again {back.TotalMilliseconds:N0} ms after space returned");
+            Assert.NotNull(await PutEvidence(writer, "131016", await CurrentVersion(writer, "131016"), "after space returned"));
+        }
+        finally
+        {
+            Run("umount", $"-l {mountPoint.Path}");
+        }
+    }
+
+    [Fact]
+    public async Task A_lock_held_by_another_process_answers_503_with_Retry_After_within_seconds()
+    {
+        using var folder = new TempFolder("readiness-locked");
+        await using var host = new ReadinessWebHost(folder.Path, new Dictionary<string, string?>
+        {
+            ["Readiness:WarmUp"] = "false",
+            ["Readiness:StorageLockTimeout"] = "00:00:02",
+        });
+        using var http = host.CreateHttpClient();
+        using var writer = Client(host, host.Token(Role.Municipality, "131016"));
+        var version = await CurrentVersion(writer, "131016");
+
+        // Another connection (as sqlite3 or a copy tool would) takes the write lock and holds it for 12 s.
+        using var other = new SqliteConnection($"Data Source={Path.Combine(folder.Path, SqliteSchema.DatabaseFileName)};Pooling=false");
+        other.Open();
+        using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            begin.ExecuteNonQuery();
+        }
+
+        var held = Stopwatch.StartNew();
+        var puts = Enumerable.Range(0, 3).Select(async i =>
+        {
+            var started = Stopwatch.StartNew();
+            using var put = await writer.SendAsync(EvidenceRequest("131016", version, $"while locked {i}"));
+            return (put.StatusCode, put.Headers.RetryAfter, started.Elapsed);
+        }).ToList();
+        var answers = await Task.WhenAll(puts);
+        foreach (var (status, retryAfter, elapsed) in answers)
+        {
+            output.WriteLine($"while locked: {(int)status} after {elapsed.TotalMilliseconds:N0} ms");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.NotNull(retryAfter);
+            Assert.True(elapsed < TimeSpan.FromSeconds(9), $"a write waited {elapsed.TotalSeconds:N1} s for a lock held elsewhere");
+        }
+
+        using (var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+
+        Assert.True(held.Elapsed < TimeSpan.FromSeconds(12), "the lock was to be held for 12 s");
+        using (var rollback = other.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        Assert.NotNull(await PutEvidence(writer, "131016", version, "after the lock was released"));
+        await WaitForStatus(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(40));
+    }
+
+    [Fact]
+    public async Task Backups_and_the_Orleans_Dashboard_are_for_administrators_only()
+    {
+        using var folder = new TempFolder("readiness-admin");
+        await using var host = new ReadinessWebHost(folder.Path, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" });
+        using var anonymous = host.CreateHttpClient();
+        var callers = new Dictionary<string, HttpClient>
+        {
+            ["national"] = Client(host, host.Token(Role.National)),
+            ["prefecture"] = Client(host, host.Token(Role.Prefecture, "13")),
+            ["municipality"] = Client(host, host.Token(Role.Municipality, "131016")),
+        };
+        using var admin = Client(host, host.Token(Role.Admin));
+        try
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null)).StatusCode);
+            using (var dashboard = await anonymous.GetAsync(new Uri("/admin/orleans/", UriKind.Relative)))
+            {
+                Assert.True(dashboard.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Unauthorized, $"anonymous dashboard: {(int)dashboard.StatusCode}");
+            }
+
+            foreach (var (role, client) in callers)
+            {
+                Assert.True((await client.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null)).StatusCode == HttpStatusCode.Forbidden, role);
+                Assert.True((await client.GetAsync(new Uri("/api/v1/admin/backups", UriKind.Relative))).StatusCode == HttpStatusCode.Forbidden, role);
+                Assert.True((await client.GetAsync(new Uri("/admin/orleans/", UriKind.Relative))).StatusCode == HttpStatusCode.Forbidden, role);
+            }
+
+            Assert.Empty(Directory.Exists(Path.Combine(folder.Path, "backups")) ? Directory.GetFiles(Path.Combine(folder.Path, "backups")) : []);
+            using (var dashboard = await admin.GetAsync(new Uri("/admin/orleans/", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+                Assert.Contains("html", dashboard.Content.Headers.ContentType?.MediaType ?? string.Empty, StringComparison.Ordinal);
+            }
+
+            using var taken = await admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null);
+            Assert.Equal(HttpStatusCode.Created, taken.StatusCode);
+            Assert.Single(Directory.GetFiles(Path.Combine(folder.Path, "backups"), "readiness-*.db"));
+        }
+        finally
+        {
+            foreach (var client in callers.Values)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private sealed record BackupTaken(string Name, long Bytes, long ElapsedMs, DateTimeOffset TakenAt, long GrainStates, long AuditRows);
+
+    private static HttpClient Client(ReadinessWebHost host, string token)
+    {
+        var client = host.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static HttpRequestMessage EvidenceRequest(string code, long version, string evidence)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/municipalities/{code}/security/SEC-1-01")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { status = "implemented", evidence }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        return request;
+    }
+
+    private static async Task<long?> PutEvidence(HttpClient client, string code, long version, string evidence)
+    {
+        using var response = await client.SendAsync(EvidenceRequest(code, version, evidence));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return long.Parse(response.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The municipality's version, once its grain answers (a first activation may answer 503 while the host starts).</summary>
+    private static async Task<long> CurrentVersion(HttpClient client, string code)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await client.GetAsync(new Uri($"/api/v1/municipalities/{code}", UriKind.Relative));
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && waited.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                await Task.Delay(500);
+                continue;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return long.Parse(response.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static async Task WriteUntilStopped(ReadinessWebHost host, string code, ConcurrentQueue<(string, long, DateTime)> acknowledged, CancellationToken stop)
+    {
+        using var client = Client(host, host.Token(Role.Municipality, code));
+        var version = await CurrentVersion(client, code);
+        for (var n = 0; !stop.IsCancellationRequested; n++)
+        {
+            using var response = await client.SendAsync(EvidenceRequest(code, version, $"load {code} #{n}"), CancellationToken.None);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            version = long.Parse(response.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+            acknowledged.Enqueue((code, version, DateTime.UtcNow));
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < limit, $"condition not met within {limit}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<TimeSpan> WaitForStatus(HttpClient http, string path, HttpStatusCode status, TimeSpan limit)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+            if (response.StatusCode == status)
+            {
+                return waited.Elapsed;
+            }
+
+            Assert.True(waited.Elapsed < limit, $"{path} still answers {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task FillAsync(string file, long bytes)
+    {
+        var block = new byte[1024 * 1024];
+        await using var stream = new FileStream(file, FileMode.Create, FileAccess.Write);
+        try
+        {
+            for (long written = 0; written < bytes; written += block.Length)
+            {
+                await stream.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, bytes - written)));
+            }
+
+            await stream.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // No space left: the file system is full, as wanted.
+        }
+    }
+
+    private static void Run(string command, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {arguments}: {process.StandardError.ReadToEnd()}");
+    }
+}
+
+/// <summary>The operations tests fill file systems and hold locks: they run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OperationsCollection
+{
+    public const string Name = "operations";
+}

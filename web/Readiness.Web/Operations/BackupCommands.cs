@@ -1,0 +1,89 @@
+using Readiness.Hosting;
+
+namespace Readiness.Web.Operations;
+
+/// <summary>
+/// <c>backup [--out FILE]</c> takes an online backup of the embedded database while the product runs (or not);
+/// <c>restore --from FILE</c> puts a backup in place of the database, with the product stopped. Both use the same
+/// configuration as the server (Readiness__DataPath). Exit codes: 0 done, 1 failed, 2 usage.
+/// </summary>
+public static class BackupCommands
+{
+    private const string Usage = """
+        Usage: backup [--out FILE]       online backup (default: {data folder}/backups/readiness-<UTC time>.db)
+               restore --from FILE       replace the database with FILE (stop the product first)
+        The data folder comes from Readiness:DataPath (env Readiness__DataPath), as for the server.
+        """;
+
+    public static bool IsInvoked(string[] args) => args.Length > 0 && args[0] is "backup" or "restore";
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] is "--help" or "-h")
+            {
+                output.WriteLine(Usage);
+                return 0;
+            }
+
+            if (args[i] is not ("--out" or "--from") || i + 1 >= args.Length)
+            {
+                error.WriteLine($"Unexpected argument '{args[i]}'.");
+                error.WriteLine(Usage);
+                return 2;
+            }
+
+            values[args[i][2..]] = args[++i];
+        }
+
+        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
+        var options = SiloHosting.ReadOptions(configuration);
+        if (options.Mode != HostingMode.Embedded)
+        {
+            error.WriteLine("Cluster mode keeps its data in PostgreSQL: back it up with pg_dump and restore with pg_restore (deploy/README.md, \"Backup and restore\").");
+            return 2;
+        }
+
+        var dataPath = options.ResolveDataPath();
+        var database = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
+        try
+        {
+            if (args[0] == "backup")
+            {
+                if (!File.Exists(database))
+                {
+                    error.WriteLine($"No Readiness database at {database} (set Readiness__DataPath to the server's data folder).");
+                    return 1;
+                }
+
+                var target = values.GetValueOrDefault("out") ?? Path.Combine(options.Backup.ResolvePath(options), SqliteBackup.FileName(DateTimeOffset.UtcNow));
+                var result = SqliteBackup.BackupAsync(database, target).GetAwaiter().GetResult();
+                output.WriteLine($"Backup written: {result.File} ({result.Bytes:N0} bytes, {result.GrainStates:N0} grain states, {result.AuditRows:N0} audit rows, {result.Elapsed.TotalMilliseconds:N0} ms; consistent as of {result.TakenAt:O})");
+                return 0;
+            }
+
+            if (!values.TryGetValue("from", out var from))
+            {
+                error.WriteLine("restore needs --from FILE.");
+                error.WriteLine(Usage);
+                return 2;
+            }
+
+            var restored = SqliteBackup.Restore(from, dataPath);
+            output.WriteLine($"Restored {restored.Database} from {Path.GetFullPath(from)} ({restored.GrainStates:N0} grain states, {restored.AuditRows:N0} audit rows).");
+            if (restored.PreviousKeptAs is not null)
+            {
+                output.WriteLine($"The database it replaced is kept as {restored.PreviousKeptAs}.");
+            }
+
+            return 0;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            error.WriteLine(ex.Message);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Orleans.Dashboard;
+using Readiness.Hosting;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Operations;
+
+/// <summary>A backup file: its name in the backup folder, size in bytes, and when it was written (UTC).</summary>
+public sealed record BackupView(string Name, long Bytes, DateTimeOffset WrittenAt);
+
+/// <summary>A backup just taken: the file, its size, the time it took and what it holds.</summary>
+public sealed record BackupTakenView(string Name, long Bytes, long ElapsedMs, DateTimeOffset TakenAt, long GrainStates, long AuditRows);
+
+/// <summary>
+/// Operating the product, for administrators only: online backups of the embedded database
+/// (POST/GET /api/v1/admin/backups) and the Orleans Dashboard (/admin/orleans; it shows grain keys, so never anonymous).
+/// </summary>
+public static class OperationsApi
+{
+    public const string DashboardPath = "/admin/orleans";
+
+    public static WebApplication MapOperations(this WebApplication app)
+    {
+        var options = SiloHosting.ReadOptions(app.Configuration);
+        if (options.Mode == HostingMode.Embedded)
+        {
+            var backups = app.MapGroup("/api/v1/admin/backups").RequireAuthorization(ReadinessPolicies.Administration);
+            backups.MapPost("/", TakeBackup);
+            backups.MapGet("/", ListBackups);
+        }
+
+        if (options.OrleansDashboard)
+        {
+            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(ReadinessPolicies.Administration);
+        }
+
+        return app;
+    }
+
+    private static async Task<Results<Created<BackupTakenView>, ProblemHttpResult>> TakeBackup(Backups backups, ILogger<Backups> logger, HttpContext http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await backups.TakeAsync(cancellationToken);
+            var name = Path.GetFileName(result.File);
+            logger.LogInformation("Backup {File} taken by {Subject}: {Bytes} bytes in {Elapsed} ms", result.File, http.User.Identity?.Name, result.Bytes, (long)result.Elapsed.TotalMilliseconds);
+            return TypedResults.Created($"/api/v1/admin/backups/{name}",
+                new BackupTakenView(name, result.Bytes, (long)result.Elapsed.TotalMilliseconds, result.TakenAt, result.GrainStates, result.AuditRows));
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            http.Response.Headers.RetryAfter = "60";
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Backup failed", "backup", "backup_failed",
+                $"バックアップを作成できませんでした: {ex.Message}", $"The backup could not be written: {ex.Message}");
+        }
+    }
+
+    private static Ok<IReadOnlyList<BackupView>> ListBackups(Backups backups) =>
+        TypedResults.Ok<IReadOnlyList<BackupView>>(backups.List().Select(f => new BackupView(f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero))).ToList());
+}
