@@ -10,7 +10,7 @@ namespace Readiness.ApiTests;
 /// <summary>The cluster-mode audit table (deploy/sql/postgresql/020-audit.sql) with the same SqlAuditLog the grains use.</summary>
 public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
-    private static readonly string Script = string.Join("\n", ["020-audit.sql", "021-audit-fields.sql"].Select(f => File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "sql", "postgresql", f))));
+    private static readonly string Script = string.Join("\n", new[] { "020-audit.sql", "021-audit-fields.sql" }.Select(f => File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "sql", "postgresql", f))));
 
     [Fact]
     public async Task Audit_log_records_reads_pages_and_replaces_incomplete_writes_on_postgresql()
