@@ -3,6 +3,7 @@ using Readiness.Web;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components;
+using Readiness.Web.Planning;
 
 // `token --role ... --code ...` prints a local token and exits without starting the server.
 if (LocalTokenCommand.IsInvoked(args))
@@ -17,6 +18,7 @@ builder.AddReadinessOrleans();
 builder.Services.AddReadinessApi();
 builder.AddReadinessAuth();
 builder.AddReadinessDashboard();
+builder.AddReadinessPlanning();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -28,6 +30,7 @@ app.MapDefaultEndpoints();
 app.MapReadinessApi();
 app.MapReadApi();
 app.MapHistoryApi();
+app.MapPlanningApi();
 app.Run();
 return 0;
 

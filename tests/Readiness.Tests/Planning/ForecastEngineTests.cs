@@ -244,6 +244,17 @@ public sealed class ForecastEngineTests
         Assert.Equal(result.Systems.Single(s => s.BusinessId == "plain"), assumed.Systems.Single(s => s.BusinessId == "plain"));
     }
 
+    [Theory]
+    [InlineData(1e-12)]
+    [InlineData(1e-5)]
+    [InlineData(0.01)]
+    [InlineData(0.3)]
+    [InlineData(0.5)]
+    [InlineData(0.8)]
+    [InlineData(0.999)]
+    public void Inverse_normal_matches_MathNet(double p) =>
+        Assert.Equal(MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p), ForecastEngine.InverseNormal(p), 1e-6 * Math.Max(1, Math.Abs(MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p))));
+
     [Fact]
     public void Bad_options_are_refused()
     {
