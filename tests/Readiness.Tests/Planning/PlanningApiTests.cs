@@ -33,7 +33,11 @@ public sealed class PlanningApiTests(ITestOutputHelper output)
         using var national = host.CreateNationalClient();
         // A fresh embedded host loads 1,741 municipalities first; on a busy shared machine that takes minutes.
         national.Timeout = TimeSpan.FromMinutes(10);
-        Assert.Equal(1741, (await national.GetFromJsonAsync<JsonElement>("/api/v1/nation")).GetProperty("municipalities").GetInt32());
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); (await national.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK; await Task.Delay(1000))
+        {
+            Assert.True(wait.Elapsed < TimeSpan.FromMinutes(10), "the host did not become ready in 10 minutes");
+        }
+
         var started = System.Diagnostics.Stopwatch.StartNew();
         var nation = await national.GetFromJsonAsync<JsonElement>("/api/v1/forecast/nation");
         output.WriteLine($"first national forecast: {started.ElapsedMilliseconds} ms, took {nation.GetProperty("run").GetProperty("tookMs")} ms in the engine");

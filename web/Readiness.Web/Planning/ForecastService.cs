@@ -34,7 +34,7 @@ public sealed record ForecastRun(ForecastResult Result, DateTimeOffset ComputedA
 /// computation at a time per web node. The inputs are read once and shared by the baseline and every scenario, so a
 /// scenario and the baseline compare like with like (same state, same seed).
 /// </summary>
-public sealed class ForecastService(IGrainFactory grains, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
+public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.GrainCalls calls, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
@@ -99,8 +99,9 @@ public sealed class ForecastService(IGrainFactory grains, IAuditLog audit, TimeP
         var asOf = ReadinessRules.TodayInJapan(readAt);
         var catalog = ReadinessCatalog.Instance;
         var records = new MunicipalityRecord[catalog.Municipalities.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, records.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (i, _) => records[i] = await grains.GetGrain<IMunicipalityGrain>(catalog.Municipalities[i].Code).GetAsync());
+        // Through GrainCalls: a transient failure (an activation still starting on a busy silo) is retried, as for the API.
+        await Parallel.ForEachAsync(Enumerable.Range(0, records.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, ct) => records[i] = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(catalog.Municipalities[i].Code).GetAsync(), idempotent: true, ct));
 
         var transitions = new List<PhaseTransition>();
         var plans = new List<PlanRecord>();
