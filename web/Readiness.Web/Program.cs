@@ -5,6 +5,7 @@ using Readiness.Web.Auth;
 using Readiness.Web.Components;
 using Readiness.Web.Identity;
 using Readiness.Web.Operations;
+using Readiness.Web.Planning;
 
 // `token --role ... --code ...` prints a local token and exits without starting the server.
 if (LocalTokenCommand.IsInvoked(args))
@@ -32,6 +33,7 @@ builder.Services.AddReadinessApi();
 builder.AddReadinessAuth();
 builder.AddReadinessIdentity();
 builder.AddReadinessDashboard();
+builder.AddReadinessPlanning();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -45,6 +47,7 @@ app.MapReadApi();
 app.MapHistoryApi();
 app.UseReadinessIdentity();
 app.MapOperations();
+app.MapPlanningApi();
 app.Run();
 return 0;
 

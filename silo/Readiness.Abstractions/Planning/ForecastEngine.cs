@@ -27,6 +27,9 @@ public static class ForecastEngine
     private const int TableSize = 2048;
     private const int LaterSamples = TableSize * 16;
 
+    // Trials buffered per worker before their months are added to the per-system histograms.
+    private const int BlockTrials = 32;
+
     /// <summary>Estimates the model from <paramref name="history"/> and runs the forecast.</summary>
     public static ForecastResult Run(IReadOnlyList<ForecastSystem> systems, ForecastHistory history, ForecastOptions options)
     {
@@ -56,24 +59,24 @@ public static class ForecastEngine
         var run = new Accumulator(plan);
         var keep = options.KeepSamples ? new ForecastSamples(
             new short[options.Trials][], new short[options.Trials][], new short[options.Trials][], new short[options.Trials]) : null;
-        var gate = new object();
-        Parallel.For(
-            0,
-            options.Trials,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) },
-            () => new Worker(plan),
-            (trial, _, worker) =>
+        // A fixed number of workers, each with its own buffers, taking the next trial from a shared counter; the result
+        // does not depend on which worker ran which trial (counts are summed, draws are keyed by trial and system).
+        var next = -1;
+        var workers = Enumerable.Range(0, Math.Clamp(options.Workers, 1, options.Trials)).Select(_ => new Worker(plan)).ToArray();
+        Parallel.ForEach(workers, new ParallelOptions { MaxDegreeOfParallelism = workers.Length }, worker =>
+        {
+            int trial;
+            while ((trial = Interlocked.Increment(ref next)) < options.Trials)
             {
                 worker.Simulate(trial, run.MonthlyRow(trial), keep);
-                return worker;
-            },
-            worker =>
-            {
-                lock (gate)
-                {
-                    run.Add(worker);
-                }
-            });
+            }
+        });
+        foreach (var worker in workers)
+        {
+            worker.Flush();
+            run.Add(worker);
+        }
+
         return run.Result(model, keep);
     }
 
@@ -91,12 +94,12 @@ public static class ForecastEngine
         public required byte[] Kind { get; init; }
         public required ulong[] Key { get; init; }
         public required double[] Elapsed { get; init; }
-        public required double[] ElapsedCdf { get; init; }
+        public required double[] ElapsedTail { get; init; }
         public required double[] Floor { get; init; }
         public required double[] Gap { get; init; }
         public required double[] SlipMean { get; init; }
         public required double[] SlipSd { get; init; }
-        public required double[] SlipCdf { get; init; }
+        public required double[] SlipTail { get; init; }
         public required int[] VendorOf { get; init; }
         public required int[] TargetMonth { get; init; }
         public required double[][] CurrentTable { get; init; }
@@ -187,12 +190,12 @@ public static class ForecastEngine
             var kind = new byte[n];
             var key = new ulong[n];
             var elapsed = new double[n];
-            var elapsedCdf = new double[n];
+            var elapsedTail = new double[n];
             var floor = new double[n];
             var gap = new double[n];
             var slipMean = new double[n];
             var slipSd = new double[n];
-            var slipCdf = new double[n];
+            var slipTail = new double[n];
             var vendorOf = new int[n];
             var targetMonth = new int[n];
             var currentTable = new double[n][];
@@ -233,7 +236,7 @@ public static class ForecastEngine
                 currentTable[i] = current[(stratum * 9) + phase];
                 laterTable[i] = later[(stratum * 9) + phase];
                 elapsed[i] = system.PhaseSince is { } since ? Math.Max(0, ForecastModel.Months(since, options.AsOf)) : 0;
-                elapsedCdf[i] = elapsed[i] > 0 ? Normal.CDF(duration.LogMean, duration.LogSigma, Math.Log(elapsed[i])) : 0;
+                elapsedTail[i] = elapsed[i] > 0 ? UpperTail((Math.Log(elapsed[i]) - duration.LogMean) / duration.LogSigma) : 1;
                 floor[i] = laterTable[i][TableSize / 20];
                 if (!system.Reported && options.UnreportedMonthlyCompletionRate is not null)
                 {
@@ -247,7 +250,7 @@ public static class ForecastEngine
                     slipMean[i] = slip.MeanMonths;
                     slipSd[i] = Math.Max(0.05, slip.SdMonths);
                     // The slip is conditioned on a go-live not before today: slip >= -gap.
-                    slipCdf[i] = Normal.CDF(0, 1, (-gap[i] - slipMean[i]) / slipSd[i]);
+                    slipTail[i] = UpperTail((-gap[i] - slipMean[i]) / slipSd[i]);
                 }
                 else
                 {
@@ -269,12 +272,12 @@ public static class ForecastEngine
                 Kind = kind,
                 Key = key,
                 Elapsed = elapsed,
-                ElapsedCdf = elapsedCdf,
+                ElapsedTail = elapsedTail,
                 Floor = floor,
                 Gap = gap,
                 SlipMean = slipMean,
                 SlipSd = slipSd,
-                SlipCdf = slipCdf,
+                SlipTail = slipTail,
                 VendorOf = vendorOf,
                 TargetMonth = targetMonth,
                 CurrentTable = currentTable,
@@ -304,6 +307,8 @@ public static class ForecastEngine
         private readonly int[] _vendorMonth;
         private readonly int[] _vendorUsed;
         private readonly short[] _municipalityMonth;
+        private readonly short[] _block;
+        private int _blockCount;
 
         public Worker(Prepared p)
         {
@@ -317,6 +322,7 @@ public static class ForecastEngine
             _vendorMonth = new int[p.Vendors.Length];
             _vendorUsed = new int[p.Vendors.Length];
             _municipalityMonth = new short[municipalities];
+            _block = new short[BlockTrials * n];
             SystemHistogram = new ushort[n * p.Bins];
             MunicipalityHistogram = new ushort[municipalities * p.Bins];
             PrefectureHistogram = new ushort[p.PrefectureCodes.Length * p.Bins];
@@ -350,9 +356,13 @@ public static class ForecastEngine
             var bins = p.Bins;
             for (var i = 0; i < n; i++)
             {
-                var m = _month[i];
-                SystemHistogram[(i * bins) + m + 1]++;
-                monthly[m + 1]++;
+                monthly[_month[i] + 1]++;
+            }
+
+            _month.CopyTo(_block.AsSpan(_blockCount * n, n));
+            if (++_blockCount == BlockTrials)
+            {
+                Flush();
             }
 
             short nation = -1;
@@ -415,21 +425,42 @@ public static class ForecastEngine
             }
         }
 
+        /// <summary>
+        /// Adds the buffered trials to the per-system histograms: system by system, so that one histogram row stays in
+        /// cache for all the trials of the block (one scattered write per system and trial would miss the cache).
+        /// </summary>
+        public void Flush()
+        {
+            var n = _p.Systems.Length;
+            var bins = _p.Bins;
+            for (var i = 0; i < n; i++)
+            {
+                var row = SystemHistogram.AsSpan(i * bins, bins);
+                for (var t = 0; t < _blockCount; t++)
+                {
+                    row[_block[(t * n) + i] + 1]++;
+                }
+            }
+
+            _blockCount = 0;
+        }
+
         // Months from the start of the as-of month until the system is ready to go live, before vendor capacity.
         private double Draw(int i, ulong trialKey)
         {
             var p = _p;
-            var state = Mix(trialKey ^ p.Key[i]);
-            var u1 = Uniform(state = Mix(state + 0x9E3779B97F4A7C15UL));
-            var u2 = Uniform(state = Mix(state + 0x9E3779B97F4A7C15UL));
-            var u3 = Uniform(Mix(state + 0x9E3779B97F4A7C15UL));
+            var first = Mix(trialKey ^ p.Key[i]);
+            var second = Mix(first);
+            var u1 = (first >> 32) * (1.0 / 4294967296.0);
+            var u2 = (first & 0xFFFFFFFFUL) * (1.0 / 4294967296.0);
+            var u3 = Uniform(second);
             switch (p.Kind[i])
             {
                 case 3:
                     return Math.Log(1 - u1) / p.UnreportedLogRate;
                 case 2:
                 {
-                    var z = Conditional(NormalTable, p.SlipCdf[i], u3, 0, 1, log: false);
+                    var z = Conditional(NormalTable, p.SlipTail[i], u3, 0, 1, log: false);
                     var t = p.Gap[i] + p.SlipMean[i] + (p.SlipSd[i] * z);
                     return Math.Max(Math.Max(0, t), p.Floor[i]);
                 }
@@ -437,24 +468,23 @@ public static class ForecastEngine
                 default:
                 {
                     var d = p.CurrentPhase[i];
-                    var total = Conditional(p.CurrentTable[i], p.ElapsedCdf[i], u1, d.LogMean, d.LogSigma, log: true);
+                    var total = Conditional(p.CurrentTable[i], p.ElapsedTail[i], u1, d.LogMean, d.LogSigma, log: true);
                     var rest = Math.Max(0, total - p.Elapsed[i]);
                     return rest + p.LaterTable[i][(int)(u2 * TableSize)];
                 }
             }
         }
 
-        // A draw from a distribution conditioned on being above the quantile `below` (its CDF value there): the
-        // table where it has resolution, the exact inverse in the far tail.
-        private static double Conditional(double[] table, double below, double u, double mean, double sigma, bool log)
+        // A draw from a distribution conditioned on being above a point where `tail` of its mass lies above: the table
+        // where it has resolution, the inverse normal of the upper tail (Acklam's rational approximation) further out.
+        private static double Conditional(double[] table, double tail, double u, double mean, double sigma, bool log)
         {
-            var v = below + (u * (1 - below));
-            if (1 - below > 8.0 / TableSize)
+            if (tail > 8.0 / TableSize)
             {
-                return table[Math.Min(TableSize - 1, (int)(v * TableSize))];
+                return table[Math.Min(TableSize - 1, (int)((1 - tail + (u * tail)) * TableSize))];
             }
 
-            var x = mean + (sigma * Normal.InvCDF(0, 1, Math.Min(v, 1 - 1e-15)));
+            var x = mean - (sigma * InverseNormal(Math.Max(1e-300, (1 - u) * tail)));
             return log ? Math.Exp(x) : x;
         }
 
@@ -735,6 +765,35 @@ public static class ForecastEngine
     /// <summary>The month index of a day relative to the month <paramref name="firstMonth"/> starts (0 = same month).</summary>
     public static int MonthIndex(DateOnly firstMonth, DateOnly day) =>
         ((day.Year - firstMonth.Year) * 12) + day.Month - firstMonth.Month;
+
+    // P(Z > z) for a standard normal Z, accurate far into the tail.
+    private static double UpperTail(double z) => 0.5 * MathNet.Numerics.SpecialFunctions.Erfc(z / Math.Sqrt(2));
+
+    /// <summary>The standard normal quantile of p in (0, 1): Acklam's algorithm (relative error below 1.2e-9).</summary>
+    public static double InverseNormal(double p)
+    {
+        const double low = 0.02425;
+        if (p < low)
+        {
+            var q = Math.Sqrt(-2 * Math.Log(p));
+            return Tail(q);
+        }
+
+        if (p > 1 - low)
+        {
+            var q = Math.Sqrt(-2 * Math.Log(1 - p));
+            return -Tail(q);
+        }
+
+        var c = p - 0.5;
+        var r = c * c;
+        return (((((((((((-3.969683028665376e+01 * r) + 2.209460984245205e+02) * r) - 2.759285104469687e+02) * r) + 1.383577518672690e+02) * r) - 3.066479806614716e+01) * r) + 2.506628277459239e+00) * c)
+            / (((((((((-5.447609879822406e+01 * r) + 1.615858368580409e+02) * r) - 1.556989798598866e+02) * r) + 6.680131188771972e+01) * r) - 1.328068155288572e+01) * r + 1);
+
+        static double Tail(double q) =>
+            ((((((((((-7.784894002430293e-03 * q) - 3.223964580411365e-01) * q) - 2.400758277161838e+00) * q) - 2.549732539343734e+00) * q) + 4.374664141464968e+00) * q) + 2.938163982698783e+00)
+            / ((((((((7.784695709041462e-03 * q) + 3.224671290700398e-01) * q) + 2.445134137142996e+00) * q) + 3.754408661907416e+00) * q) + 1);
+    }
 
     private static ulong Mix(ulong z)
     {

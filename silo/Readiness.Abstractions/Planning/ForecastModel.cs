@@ -222,7 +222,7 @@ public sealed record ForecastModel
             variance = priorSd * priorSd;
         }
 
-        for (var iteration = 0; iteration < 100; iteration++)
+        for (var iteration = 0; iteration < 60; iteration++)
         {
             var sd = Math.Sqrt(variance);
             double sum = 0, sumSquares = 0;
@@ -247,7 +247,7 @@ public sealed record ForecastModel
 
             var newMean = sum / values.Count;
             var newVariance = Math.Max(1e-4, (sumSquares / values.Count) - (newMean * newMean));
-            var converged = Math.Abs(newMean - mean) < 1e-7 && Math.Abs(newVariance - variance) < 1e-7;
+            var converged = Math.Abs(newMean - mean) < 1e-5 && Math.Abs(newVariance - variance) < 1e-5;
             mean = newMean;
             variance = newVariance;
             if (converged)

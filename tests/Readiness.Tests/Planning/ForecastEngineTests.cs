@@ -5,7 +5,7 @@ using Readiness.Planning;
 namespace Readiness.Tests.Planning;
 
 /// <summary>The forecast engine against synthetic worlds whose true durations and capacities are known.</summary>
-public sealed class ForecastEngineTests
+public sealed class ForecastEngineTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static ForecastOptions Options(int trials = 1000, ulong seed = 7, int workers = 2) => new()
     {
@@ -51,6 +51,7 @@ public sealed class ForecastEngineTests
         Assert.True(pending.Count > 1000, $"{pending.Count} held-out systems");
 
         var coverage = ForecastCalibration.Coverage(result, world.Outcomes);
+        output.WriteLine($"held-out systems {coverage.Assessed}: P10–P90 coverage {coverage.Coverage:P1}, at or before P50 {coverage.ShareAtOrBeforeP50:P1}");
         Assert.InRange(coverage.Coverage, 0.70, 0.90);
         Assert.InRange(coverage.ShareAtOrBeforeP50, 0.40, 0.60);
         Assert.Equal(pending.Count, coverage.Assessed);
@@ -243,6 +244,17 @@ public sealed class ForecastEngineTests
         Assert.Equal(asOf.AddMonths(1).AddDays(-1), assumed.Systems.Single(s => s.BusinessId == "unreported").Band.P50);
         Assert.Equal(result.Systems.Single(s => s.BusinessId == "plain"), assumed.Systems.Single(s => s.BusinessId == "plain"));
     }
+
+    [Theory]
+    [InlineData(1e-12)]
+    [InlineData(1e-5)]
+    [InlineData(0.01)]
+    [InlineData(0.3)]
+    [InlineData(0.5)]
+    [InlineData(0.8)]
+    [InlineData(0.999)]
+    public void Inverse_normal_matches_MathNet(double p) =>
+        Assert.Equal(MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p), ForecastEngine.InverseNormal(p), 1e-6 * Math.Max(1, Math.Abs(MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p))));
 
     [Fact]
     public void Bad_options_are_refused()

@@ -1,0 +1,159 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace Readiness.Planning;
+
+/// <summary>A vendor's go-live capacity set by a scenario: at most <see cref="PerMonth"/> go-lives a month (1..10,000).</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Planning.VendorCapacitySetting")]
+public sealed record VendorCapacitySetting(
+    [property: Id(0)] string Vendor,
+    [property: Id(1)] int PerMonth);
+
+/// <summary>
+/// Moves the planned go-live dates and designation targets of one prefecture's systems (or of all, when
+/// <see cref="PrefectureCode"/> is null) by <see cref="Months"/> (−120..120; positive = later).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Planning.TargetShift")]
+public sealed record TargetShift(
+    [property: Id(0)] string? PrefectureCode,
+    [property: Id(1)] int Months);
+
+/// <summary>
+/// A named what-if scenario of national staff: vendor capacities, moved targets, and an assumed monthly completion
+/// rate for systems nobody has reported on. Compared with the baseline forecast over the same inputs and seed.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Planning.ForecastScenario")]
+public sealed record ForecastScenario
+{
+    /// <summary>1–80 characters, unique; the key in the API path.</summary>
+    [Id(0)] public required string Name { get; init; }
+    [Id(1)] public string? Description { get; init; }
+    [Id(2)] public ImmutableArray<VendorCapacitySetting> VendorCapacity { get; init; } = [];
+    [Id(3)] public ImmutableArray<TargetShift> TargetShifts { get; init; } = [];
+
+    /// <summary>Monthly probability (0 &lt; r &lt; 1) that an unreported system goes live; null: the phase model.</summary>
+    [Id(4)] public double? UnreportedMonthlyCompletionRate { get; init; }
+    [Id(5)] public long Version { get; init; }
+    [Id(6)] public DateTimeOffset SavedAt { get; init; }
+    [Id(7)] public Actor? SavedBy { get; init; }
+}
+
+/// <summary>One audited change of the scenarios: who saved or deleted which scenario, when, and what it said.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Planning.ScenarioAuditEntry")]
+public sealed record ScenarioAuditEntry(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] Actor Actor,
+    [property: Id(2)] string Action,
+    [property: Id(3)] string Name,
+    [property: Id(4)] long Version,
+    [property: Id(5)] string Detail);
+
+/// <summary>The pure rules of scenarios: validation, and how a scenario changes the forecast's inputs and options.</summary>
+public static class ScenarioRules
+{
+    public const int MaxNameLength = 80;
+    public const int MaxDescriptionLength = 1000;
+    public const int MaxSettings = 200;
+
+    /// <summary>The faults of a scenario, each naming its field, in Japanese and English; empty when valid.</summary>
+    public static ImmutableArray<ValidationError> Validate(ForecastScenario s, Func<string, bool> isPrefecture)
+    {
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > MaxNameLength || s.Name.Any(char.IsControl) || s.Name.Contains('/', StringComparison.Ordinal))
+        {
+            errors.Add(new("name", "invalid_name", $"シナリオ名は1〜{MaxNameLength}文字で、制御文字と「/」は使えません。", $"The scenario name must be 1-{MaxNameLength} characters without control characters or '/'."));
+        }
+
+        if (s.Description is { Length: > MaxDescriptionLength })
+        {
+            errors.Add(new("description", "too_long", $"説明は{MaxDescriptionLength}文字以内です。", $"The description is at most {MaxDescriptionLength} characters."));
+        }
+
+        if (s.VendorCapacity.Length > MaxSettings || s.TargetShifts.Length > MaxSettings)
+        {
+            errors.Add(new("vendorCapacity", "too_many", $"設定は各{MaxSettings}件までです。", $"At most {MaxSettings} settings of each kind."));
+        }
+
+        for (var i = 0; i < s.VendorCapacity.Length; i++)
+        {
+            var v = s.VendorCapacity[i];
+            if (string.IsNullOrWhiteSpace(v.Vendor) || v.Vendor.Length > 200)
+            {
+                errors.Add(new($"vendorCapacity[{i}].vendor", "required", "ベンダ名を入力してください（200文字以内）。", "Give the vendor's name (at most 200 characters)."));
+            }
+
+            if (v.PerMonth is < 1 or > 10_000)
+            {
+                errors.Add(new($"vendorCapacity[{i}].perMonth", "out_of_range", "月あたりの本番稼働数は1〜10000です。", "Go-lives per month must be 1-10000."));
+            }
+        }
+
+        if (s.VendorCapacity.GroupBy(v => v.Vendor, StringComparer.Ordinal).Any(g => g.Count() > 1))
+        {
+            errors.Add(new("vendorCapacity", "duplicate", "同じベンダが2回指定されています。", "A vendor is given twice."));
+        }
+
+        for (var i = 0; i < s.TargetShifts.Length; i++)
+        {
+            var t = s.TargetShifts[i];
+            if (t.PrefectureCode is { } code && !isPrefecture(code))
+            {
+                errors.Add(new($"targetShifts[{i}].prefectureCode", "unknown_prefecture", $"都道府県コード「{Truncate(code)}」はありません（01〜47、全国は省略）。", $"Unknown prefecture code '{Truncate(code)}' (01-47; omit for all)."));
+            }
+
+            if (t.Months is < -120 or > 120)
+            {
+                errors.Add(new($"targetShifts[{i}].months", "out_of_range", "目標の移動は−120〜120か月です。", "A target shift is -120 to 120 months."));
+            }
+        }
+
+        if (s.UnreportedMonthlyCompletionRate is { } r && !(r > 0 && r < 1))
+        {
+            errors.Add(new("unreportedMonthlyCompletionRate", "out_of_range", "未報告システムの月間完了率は0より大きく1より小さい値です。", "The monthly completion rate of unreported systems must be between 0 and 1 (exclusive)."));
+        }
+
+        return errors.ToImmutable();
+    }
+
+    /// <summary>The inputs and options the scenario forecasts with: shifted targets, set capacities, the assumed rate.</summary>
+    public static (IReadOnlyList<ForecastSystem> Systems, ForecastOptions Options) Apply(ForecastScenario scenario, IReadOnlyList<ForecastSystem> systems, ForecastOptions options)
+    {
+        var shifted = systems;
+        if (!scenario.TargetShifts.IsDefaultOrEmpty)
+        {
+            var all = scenario.TargetShifts.Where(t => t.PrefectureCode is null).Sum(t => t.Months);
+            var byPrefecture = scenario.TargetShifts.Where(t => t.PrefectureCode is not null).GroupBy(t => t.PrefectureCode!).ToDictionary(g => g.Key, g => g.Sum(t => t.Months));
+            shifted = systems.Select(s =>
+            {
+                var months = all + byPrefecture.GetValueOrDefault(s.PrefectureCode);
+                return months == 0 ? s : s with
+                {
+                    PlannedGoLive = s.PlannedGoLive?.AddMonths(months),
+                    DesignationTarget = s.DesignationTarget?.AddMonths(months),
+                };
+            }).ToList();
+        }
+
+        var capacity = options.VendorCapacity;
+        foreach (var v in scenario.VendorCapacity.IsDefault ? [] : scenario.VendorCapacity)
+        {
+            capacity = capacity.SetItem(v.Vendor, v.PerMonth);
+        }
+
+        return (shifted, options with
+        {
+            VendorCapacity = capacity,
+            UnreportedMonthlyCompletionRate = scenario.UnreportedMonthlyCompletionRate ?? options.UnreportedMonthlyCompletionRate,
+        });
+    }
+
+    /// <summary>A one-line description for the audit trail.</summary>
+    public static string Describe(ForecastScenario s) => string.Join("; ", new[]
+    {
+        s.VendorCapacity.IsDefaultOrEmpty ? null : "capacity=" + string.Join(",", s.VendorCapacity.Select(v => $"{v.Vendor}:{v.PerMonth.ToString(CultureInfo.InvariantCulture)}")),
+        s.TargetShifts.IsDefaultOrEmpty ? null : "shift=" + string.Join(",", s.TargetShifts.Select(t => $"{t.PrefectureCode ?? "all"}:{t.Months.ToString(CultureInfo.InvariantCulture)}")),
+        s.UnreportedMonthlyCompletionRate is { } r ? "unreported_rate=" + r.ToString(CultureInfo.InvariantCulture) : null,
+    }.Where(x => x is not null));
+
+    private static string Truncate(string text) => text.Length > 20 ? text[..20] + "…" : text;
+}

@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Planning;
+using Readiness.Rules;
+
+namespace Readiness.Web.Planning;
+
+/// <summary>Planning settings (section Readiness:Planning).</summary>
+public sealed class PlanningOptions
+{
+    public const string Section = "Readiness:Planning";
+
+    /// <summary>Trials per forecast (1..65535).</summary>
+    public int Trials { get; set; } = 1000;
+
+    /// <summary>The seed: the same state and seed give the same forecast.</summary>
+    public ulong Seed { get; set; } = 20310331;
+
+    /// <summary>How long a forecast is served before it is computed again from the current state (minutes).</summary>
+    public double MaxAgeMinutes { get; set; } = 10;
+
+    /// <summary>Read the phase moves and plans of the audit trail as history (off: the documented priors alone).</summary>
+    public bool ReadAuditHistory { get; set; } = true;
+}
+
+/// <summary>A computed forecast with its inputs' time and the scenario it was computed for (null: the baseline).</summary>
+public sealed record ForecastRun(ForecastResult Result, DateTimeOffset ComputedAt, ForecastScenario? Scenario, TimeSpan Took);
+
+/// <summary>
+/// Runs the forecast on demand from the current state of every municipality (their grains) and the audit trail's
+/// history, and keeps the newest result per scenario in memory for <see cref="PlanningOptions.MaxAgeMinutes"/>; one
+/// computation at a time per web node. The inputs are read once and shared by the baseline and every scenario, so a
+/// scenario and the baseline compare like with like (same state, same seed).
+/// </summary>
+public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.GrainCalls calls, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
+    private (IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt)? inputs;
+
+    /// <summary>The baseline forecast (no scenario), computed when missing or older than the configured age.</summary>
+    public Task<ForecastRun> GetBaselineAsync(CancellationToken cancellationToken) => GetAsync(null, cancellationToken);
+
+    /// <summary>The forecast under a scenario (null: baseline), over the same inputs as the baseline.</summary>
+    public async Task<ForecastRun> GetAsync(ForecastScenario? scenario, CancellationToken cancellationToken)
+    {
+        var key = scenario is null ? string.Empty : $"{scenario.Name}\u0001{scenario.Version}";
+        var maxAge = TimeSpan.FromMinutes(options.Value.MaxAgeMinutes);
+        if (runs.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached))
+        {
+            return cached;
+        }
+
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (runs.TryGetValue(key, out cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached))
+            {
+                return cached;
+            }
+
+            if (inputs is null || time.GetUtcNow() - inputs.Value.ReadAt >= maxAge)
+            {
+                inputs = await ReadInputsAsync(cancellationToken);
+                runs.Clear();
+            }
+
+            var (systems, history, asOf, readAt) = inputs.Value;
+            var o = options.Value;
+            var forecastOptions = new ForecastOptions { AsOf = asOf, Trials = Math.Clamp(o.Trials, 1, ushort.MaxValue), Seed = o.Seed };
+            if (scenario is not null)
+            {
+                (systems, forecastOptions) = ScenarioRules.Apply(scenario, systems, forecastOptions);
+            }
+
+            var started = time.GetTimestamp();
+            var result = await Task.Run(() => ForecastEngine.Run(systems, history, forecastOptions), cancellationToken);
+            var run = new ForecastRun(result, readAt, scenario, time.GetElapsedTime(started));
+            runs[key] = run;
+            logger.LogInformation("Forecast {Scenario}: {Systems} systems × {Trials} trials in {Ms} ms", scenario?.Name ?? "baseline", systems.Count, forecastOptions.Trials, (int)run.Took.TotalMilliseconds);
+            return run;
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        bool Fresh(ForecastRun run) => inputs is { } i && i.ReadAt == run.ComputedAt;
+    }
+
+    /// <summary>Forgets every kept forecast (after a scenario changed, or for tests).</summary>
+    public void Invalidate() => runs.Clear();
+
+    private async Task<(IReadOnlyList<ForecastSystem>, ForecastHistory, DateOnly, DateTimeOffset)> ReadInputsAsync(CancellationToken cancellationToken)
+    {
+        var readAt = time.GetUtcNow();
+        var asOf = ReadinessRules.TodayInJapan(readAt);
+        var catalog = ReadinessCatalog.Instance;
+        var records = new MunicipalityRecord[catalog.Municipalities.Count];
+        // Through GrainCalls: a transient failure (an activation still starting on a busy silo) is retried, as for the API.
+        await Parallel.ForEachAsync(Enumerable.Range(0, records.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, ct) => records[i] = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(catalog.Municipalities[i].Code).GetAsync(), idempotent: true, ct));
+
+        var transitions = new List<PhaseTransition>();
+        var plans = new List<PlanRecord>();
+        if (options.Value.ReadAuditHistory)
+        {
+            await Parallel.ForEachAsync(records.Where(r => r.Version > 0), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (record, ct) =>
+                {
+                    var mine = new List<PhaseTransition>();
+                    var myPlans = new List<PlanRecord>();
+                    AuditCursor? after = null;
+                    do
+                    {
+                        var page = await audit.ReadAsync(record.Code, record.Version, after, 1000, ct);
+                        foreach (var entry in page.Entries)
+                        {
+                            AuditHistory.Add(entry, mine, myPlans);
+                        }
+
+                        after = page.Next;
+                    }
+                    while (after is not null);
+                    lock (transitions)
+                    {
+                        transitions.AddRange(mine);
+                        plans.AddRange(myPlans);
+                    }
+                });
+        }
+
+        var since = ForecastModel.PhaseSince(new ForecastHistory { Transitions = [.. transitions] }, asOf);
+        var systems = new List<ForecastSystem>(records.Length * 20);
+        foreach (var record in records)
+        {
+            foreach (var s in record.Systems)
+            {
+                if (s.NotApplicable)
+                {
+                    continue;
+                }
+
+                systems.Add(new ForecastSystem
+                {
+                    MunicipalityCode = record.Code,
+                    BusinessId = s.BusinessId,
+                    Phase = s.Phase,
+                    PhaseSince = since.TryGetValue((record.Code, s.BusinessId), out var day) ? day : null,
+                    PlannedGoLive = s.PlannedGoLive,
+                    Designated = s.Designated,
+                    DesignationTarget = s.DesignationTarget,
+                    Vendor = s.Vendor,
+                    Reported = s.ReportedAt is not null,
+                });
+            }
+        }
+
+        var history = new ForecastHistory { Transitions = [.. transitions], Plans = [.. plans] };
+        return (systems, history, asOf, readAt);
+    }
+}

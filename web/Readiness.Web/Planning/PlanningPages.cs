@@ -1,0 +1,94 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Readiness.Planning;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Planning;
+
+/// <summary>
+/// The scenario editor's form post (plain HTML form with an antiforgery token, no script needed): saved → 303 to the
+/// national forecast page showing the scenario against the baseline; refused → the editor again with the person's
+/// input and the messages (422, 409 when someone else saved that name first).
+/// </summary>
+public static class PlanningPages
+{
+    public static IEndpointRouteBuilder MapPlanningPages(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/planning/scenarios", SaveAsync)
+            .ExcludeFromDescription()
+            .RequireAuthorization(PlanningPolicies.Scenarios)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        return app;
+    }
+
+    private static async Task<IResult> SaveAsync(HttpContext http, IGrainFactory grains, ForecastService forecasts, IOptions<ReadinessAuthOptions> auth)
+    {
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var values = new[] { "name", "description", "capacity", "shiftMonths", "shiftPrefecture", "unreportedRate" }
+            .ToDictionary(k => k, k => (string?)form[k].ToString(), StringComparer.Ordinal);
+        var errors = new List<ProblemError>();
+        var capacity = new List<VendorCapacitySetting>();
+        foreach (var (line, i) in (values["capacity"] ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Select((l, i) => (l, i)))
+        {
+            var eq = line.LastIndexOf('=');
+            if (eq <= 0 || !int.TryParse(line[(eq + 1)..].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var perMonth))
+            {
+                errors.Add(new ProblemError("capacity", "invalid_line", $"{i + 1}行目は「ベンダ名=件数」の形で書いてください。", $"Line {i + 1} must read 'vendor=count'."));
+                continue;
+            }
+
+            capacity.Add(new VendorCapacitySetting(line[..eq].Trim(), perMonth));
+        }
+
+        var shifts = new List<TargetShift>();
+        if (!string.IsNullOrWhiteSpace(values["shiftMonths"]))
+        {
+            if (int.TryParse(values["shiftMonths"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var months))
+            {
+                shifts.Add(new TargetShift(string.IsNullOrEmpty(values["shiftPrefecture"]) ? null : values["shiftPrefecture"], months));
+            }
+            else
+            {
+                errors.Add(new ProblemError("shiftMonths", "invalid_number", "月数は整数で入力してください。", "Give the months as a whole number."));
+            }
+        }
+
+        double? rate = null;
+        if (!string.IsNullOrWhiteSpace(values["unreportedRate"]))
+        {
+            if (double.TryParse(values["unreportedRate"], NumberStyles.Float, CultureInfo.InvariantCulture, out var r))
+            {
+                rate = r;
+            }
+            else
+            {
+                errors.Add(new ProblemError("unreportedRate", "invalid_number", "完了率は0より大きく1より小さい数で入力してください（例: 0.05）。", "Give the rate as a number between 0 and 1 (e.g. 0.05)."));
+            }
+        }
+
+        if (errors.Count == 0)
+        {
+            var caller = ReadinessCaller.From(http.User, auth.Value)!;
+            var (saved, problem) = await PlanningApi.SaveAsync(new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, null), caller.ToActor(), grains);
+            if (saved is not null)
+            {
+                http.Response.Headers.Location = $"/planning?scenario={Uri.EscapeDataString(saved.Name)}";
+                return Results.StatusCode(StatusCodes.Status303SeeOther);
+            }
+
+            if (problem?.ProblemDetails.Extensions.TryGetValue("errors", out var list) == true && list is IEnumerable<ProblemError> refused)
+            {
+                errors.AddRange(refused);
+            }
+        }
+
+        return new RazorComponentResult<ScenarioEditorDocument>(new { Values = (IReadOnlyDictionary<string, string?>)values, Errors = (IReadOnlyList<ProblemError>)errors })
+        {
+            StatusCode = StatusCodes.Status422UnprocessableEntity,
+        };
+    }
+}

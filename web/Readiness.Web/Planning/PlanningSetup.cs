@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace Readiness.Web.Planning;
+
+/// <summary>Everything planning adds to the web host (two lines in Program.cs).</summary>
+public static class PlanningSetup
+{
+    public static WebApplicationBuilder AddReadinessPlanning(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<PlanningOptions>(builder.Configuration.GetSection(PlanningOptions.Section));
+        builder.Services.AddSingleton<ForecastService>();
+        builder.Services.AddSingleton<IAuthorizationHandler, NationalStaffHandler>();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(PlanningPolicies.Scenarios, p => p.AddRequirements(new NationalStaffRequirement()));
+        return builder;
+    }
+}
