@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Readiness.Testing;
-using Readiness.Tests.Hosting;
+using Readiness.HostTests.Hosting;
 using Xunit.Abstractions;
 
-namespace Readiness.Tests.Planning;
+namespace Readiness.HostTests.Planning;
 
 /// <summary>
 /// The planning API and pages on the real embedded host with the synthetic demo data: forecasts follow the tenant
