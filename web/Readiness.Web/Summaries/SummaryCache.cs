@@ -63,8 +63,12 @@ public sealed class SummaryCache(
     // changes on every poll, and re-making all 1,741 views each time was most of this node's allocations.
     private readonly ConcurrentDictionary<string, RenderedMunicipality> rendered = new(StringComparer.Ordinal);
 
-    /// <summary>How long a reader waits for the first snapshot after start-up before it is told to come back (503).</summary>
-    public static readonly TimeSpan FirstSnapshotWait = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a reader waits for the first snapshot after start-up before it is told to come back (503 with
+    /// Retry-After): the web tier's grain-call deadline (<see cref="GrainCallOptions.Deadline"/>, 30 s), which bounded
+    /// the API's summary reads when they called the nation grain themselves.
+    /// </summary>
+    public static readonly TimeSpan FirstSnapshotWait = TimeSpan.FromSeconds(30);
 
     public SummarySnapshot? Current => current;
 
