@@ -10,7 +10,7 @@ namespace Readiness.ApiTests;
 /// <summary>The cluster-mode audit table (deploy/sql/postgresql/020-audit.sql) with the same SqlAuditLog the grains use.</summary>
 public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
-    private static readonly string Script = string.Join("\n", ["020-audit.sql", "021-audit-fields.sql"].Select(f => File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "sql", "postgresql", f))));
+    private static readonly string Script = string.Join("\n", new[] { "020-audit.sql", "021-audit-fields.sql" }.Select(f => File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "sql", "postgresql", f))));
 
     [Fact]
     public async Task Audit_log_records_reads_pages_and_replaces_incomplete_writes_on_postgresql()
@@ -45,7 +45,7 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         await audit.RecordAsync(code, 3, [Entry(code, 3, at, actor, "r3", "security:SEC-2-01", null, null) with { AfterFields = forged }]);
         var all = await audit.ReadAsync(code, long.MaxValue, null, 100);
         var structured = all.Entries.Single(e => e.Version == 3);
-        Assert.Equal(forged, structured.AfterFields);
+        Assert.Equal(forged.ToList(), structured.AfterFields.ToList());
         Assert.Empty(structured.BeforeFields);
         Assert.Null(structured.After);
         Assert.Equal(4, all.Total);
