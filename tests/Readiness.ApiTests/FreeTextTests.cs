@@ -64,7 +64,7 @@ public sealed class FreeTextTests(ApiHost host) : IClassFixture<ApiHost>
     {
         await PrepareAsync();
         using var client = host.Municipality(M);
-        await host.PutSystem(client, M, "koseki", Body(new { phase = "testing", vendor = "\u3000株式会社サンフ\u309Aル\u3000\u00A0" }));
+        await host.PutSystem(client, M, "koseki", Body(new { phase = "testing", vendor = "\u3000株式会社サンフ\u309Aル\u3000\u00A0", reason = "再計画" }));
         var (stored, _) = await host.GetMunicipality(M);
         Assert.Equal("株式会社サンプル", System(stored, "koseki").GetProperty("vendor").GetString());
     }
@@ -120,7 +120,7 @@ public sealed class FreeTextTests(ApiHost host) : IClassFixture<ApiHost>
         if (System(body, "child_allowance").GetProperty("phase").GetString() != "testing")
         {
             using var client = host.Municipality(M);
-            await host.PutSystem(client, M, "child_allowance", Body(new { phase = "testing" }));
+            await host.PutSystem(client, M, "child_allowance", Body(new { phase = "testing", reason = "再計画" }));
         }
     }
 }

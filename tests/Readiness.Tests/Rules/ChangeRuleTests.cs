@@ -97,8 +97,12 @@ public sealed class ChangeRuleTests
         Assert.Equal(SecurityStatus.Implemented, next.FindSecurityItem("SEC-1-01")!.Status);
         Assert.Equal(Now, next.LastReportedAt);
         Assert.Equal("system:child_allowance", entries[0].Target);
-        Assert.Contains("phase=contract", entries[0].Before, StringComparison.Ordinal);
-        Assert.Contains("phase=fit_gap", entries[0].After, StringComparison.Ordinal);
+        Assert.Contains(new AuditField("phase", "contract"), entries[0].BeforeFields);
+        Assert.Contains(new AuditField("phase", "fit_gap"), entries[0].AfterFields);
+        Assert.Contains(new AuditField("regression", "true", IsFlag: true), entries[0].AfterFields);
+        Assert.Contains(new AuditField("regressionReason", "ベンダー撤退のため再調達"), entries[0].AfterFields);
+        Assert.Null(entries[0].Before);
+        Assert.Null(entries[0].After);
 
         // A forward move clears the regression; staying put keeps it.
         var (same, _) = ChangeRules.Apply(next, Request([new SystemChange { BusinessId = "child_allowance", Phase = MigrationPhase.FitGap }], requestId: "r-2"), Now);

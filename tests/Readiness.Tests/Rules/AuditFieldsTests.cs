@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Readiness.Rules;
+
+namespace Readiness.Tests.Rules;
+
+/// <summary>The audit trail's fields: a value that reads like other fields stays one value, in every form.</summary>
+public sealed class AuditFieldsTests
+{
+    private const string Forged = "株式会社サンプル; hosting=government_cloud; phase=in_production";
+
+    [Fact]
+    public void A_forged_vendor_stays_one_field_and_round_trips_through_json()
+    {
+        var status = new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, Vendor = Forged, Hosting = HostingKind.OnPremises };
+        var fields = AuditFields.Of(status);
+        Assert.Equal(["phase", "notApplicable", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regression", "regressionReason"], fields.Select(f => f.Name));
+        Assert.Equal(Forged, fields.Single(f => f.Name == "vendor").Value);
+        Assert.Equal("testing", fields.Single(f => f.Name == "phase").Value);
+
+        var json = AuditFields.ToJson(fields)!;
+        var parsed = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("testing", parsed.GetProperty("phase").GetString());
+        Assert.Equal(Forged, parsed.GetProperty("vendor").GetString());
+        Assert.False(parsed.GetProperty("notApplicable").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, parsed.GetProperty("plannedGoLive").ValueKind);
+        Assert.Contains("株式会社サンプル", json, StringComparison.Ordinal); // readable, not \u-escaped
+        Assert.Equal(fields.ToList(), AuditFields.FromJson(json).ToList());
+    }
+
+    [Fact]
+    public void Quotes_and_backslashes_in_a_value_cannot_close_it()
+    {
+        var fields = AuditFields.Of(new SecurityItemStatus { ItemId = "SEC-1-01", Status = SecurityStatus.Partial, Evidence = "\", \"status\": \"implemented\\" });
+        var json = AuditFields.ToJson(fields)!;
+        Assert.Equal("partial", JsonDocument.Parse(json).RootElement.GetProperty("status").GetString());
+        Assert.Equal(fields.ToList(), AuditFields.FromJson(json).ToList());
+    }
+
+    [Fact]
+    public void Legacy_text_is_served_under_its_own_key_and_changed_fields_are_the_differences()
+    {
+        Assert.Equal([new AuditField(AuditFields.LegacyText, "phase=testing")], AuditFields.Side([], "phase=testing").ToList());
+        Assert.Empty(AuditFields.Side([], null));
+        var before = AuditFields.Of(new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing });
+        var after = AuditFields.Of(new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, Vendor = Forged });
+        Assert.Equal([new AuditField("vendor", Forged)], AuditFields.Changed(before, after).ToList());
+        Assert.Throws<JsonException>(() => AuditFields.FromJson("[1]"));
+    }
+}
