@@ -117,7 +117,7 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
             response = await client.GetAsync($"/api/v1/municipalities/{code}");
         }
 
-        using var _ = response;
+        using var answer = response;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await Json(response);
         Assert.Equal($"\"{body.GetProperty("version").GetInt64()}\"", response.Headers.ETag?.Tag);
@@ -190,7 +190,7 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
             response = await client.SendAsync(Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/{businessId}", json, version));
         }
 
-        using var _ = response;
+        using var answer = response;
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();
