@@ -118,6 +118,24 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
     }
 
+    [Theory]
+    [InlineData("history")]
+    [InlineData("history?limit=1")]
+    [InlineData("history.csv")]
+    public async Task The_audit_trail_is_tagged_with_the_version_and_answers_304(string resource)
+    {
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var client = host.National();
+        var path = $"/api/v1/municipalities/{Osaka}/{resource}";
+        using var first = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal($"\"{version}\"", first.Headers.ETag?.Tag);
+        using var weak = await Get(client, path, $"\"x\", W/\"{version}\"");
+        Assert.Equal(HttpStatusCode.NotModified, weak.StatusCode);
+        using var other = await Get(client, path, $"\"0{version}\"");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
     [Fact]
     public async Task The_live_map_data_uses_the_same_comparison()
     {

@@ -22,6 +22,7 @@ public sealed class RoundTripTests(ApiHost host) : IClassFixture<ApiHost>
 
     private async Task<(JsonObject Body, string ETag)> Read(string path)
     {
+        await host.GetMunicipality(Code); // waits out a 503 of a host still starting
         using var client = host.Municipality(Code);
         using var response = await client.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -35,7 +35,7 @@ public static class AuditApi
     public static AuditEntryView View(ChangeEntry e) =>
         new(e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
 
-    private static async Task<IResult> GetHistory(string code, string? limit, string? cursor, IGrainFactory grains, GrainCalls calls, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<IResult> GetHistory(string code, string? limit, string? cursor, HttpContext http, IGrainFactory grains, GrainCalls calls, IAuditLog audit, CancellationToken cancellationToken)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
@@ -56,6 +56,11 @@ public static class AuditApi
 
         // Only versions the municipality has stored are history; anything above belongs to a write that never completed.
         var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, cancellationToken);
+        if (Preconditions.ForRead(http, Preconditions.ETag(record.Version)) is { } conditional)
+        {
+            return conditional; // the trail up to a version never changes: the version tags every page of it
+        }
+
         var page = await audit.ReadAsync(code, record.Version, after, take, cancellationToken);
         return TypedResults.Ok(new HistoryView(code, record.Version, page.Total, take, page.Entries.Select(View).ToList(), page.Next is null ? null : EncodeCursor(page.Next)));
     }
@@ -68,6 +73,11 @@ public static class AuditApi
         }
 
         var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
+        if (Preconditions.ForRead(http, Preconditions.ETag(record.Version)) is { } conditional)
+        {
+            return conditional;
+        }
+
         return await CsvOutput.Respond(http, $"history-{code}.csv", async csv =>
         {
             await csv.Row("municipality_code", "version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address");
