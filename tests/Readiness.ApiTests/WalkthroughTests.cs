@@ -188,7 +188,23 @@ public sealed class WalkthroughTests(WarmApiHost host) : IClassFixture<WarmApiHo
         Assert.Contains("openapi/v1.json", await ui.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private async Task<(int Exit, string Output, string Error)> RunTokenCommand(params string[] args)
+    [Fact]
+    public async Task Token_command_is_refused_in_production_unless_explicitly_allowed()
+    {
+        var (exit, output, error) = await RunTokenCommandIn("Production", "--role", "national");
+        Assert.Equal(3, exit);
+        Assert.Equal(string.Empty, output.Trim());
+        Assert.Contains("refused in the Production environment", error, StringComparison.Ordinal);
+
+        var (allowed, token, allowedError) = await RunTokenCommandIn("Production", "--role", "national", "--allow-production", "true");
+        Assert.True(allowed == 0, allowedError);
+        Assert.Equal(3, token.Trim().Split('.').Length);
+    }
+
+    /// <summary>The token command as a developer runs it (ASPNETCORE_ENVIRONMENT=Development; Production refuses it).</summary>
+    private Task<(int Exit, string Output, string Error)> RunTokenCommand(params string[] args) => RunTokenCommandIn("Development", args);
+
+    private async Task<(int Exit, string Output, string Error)> RunTokenCommandIn(string environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Readiness.Web.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -200,6 +216,7 @@ public sealed class WalkthroughTests(WarmApiHost host) : IClassFixture<WarmApiHo
         }
 
         start.Environment["Readiness__DataPath"] = host.DataPath;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Readiness.Hosting;
 using Readiness.Web.Auth;
 
@@ -37,6 +38,11 @@ public sealed class ReadinessWebHost : WebApplicationFactory<Program>
     }
 
     public string DataPath => settings["Readiness:DataPath"]!;
+
+    /// <summary>What the host logged in the first-run category (the setup link, as the console shows it).</summary>
+    public IReadOnlyCollection<string> SetupLog => setupLog.Lines;
+
+    private readonly SetupLogCapture setupLog = new();
 
     public Uri BaseAddress
     {
@@ -81,6 +87,31 @@ public sealed class ReadinessWebHost : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(l => l.AddProvider(setupLog));
+    }
+
+    /// <summary>Keeps the messages of the first-run category (Readiness.Setup), nothing else.</summary>
+    private sealed class SetupLogCapture : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName == Readiness.Web.Identity.FirstRunAnnouncer.Category ? Lines : null);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string>? lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => lines is not null;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines?.Enqueue(formatter(state, exception));
         }
     }
 }

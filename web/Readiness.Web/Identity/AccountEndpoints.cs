@@ -8,7 +8,8 @@ using Readiness.Web.Identity.Pages;
 namespace Readiness.Web.Identity;
 
 /// <summary>
-/// The account forms post here (plain HTML forms with an antiforgery token: no script needed). Success: 303 to the
+/// The account forms post here (plain HTML forms with an antiforgery token: no script needed), never to a page's own
+/// address (a routed Razor page answers POST too, and the match would be ambiguous). Success: 303 to the
 /// next page. A refusal: 303 back to the form's page with ?error=CODE (messages in <see cref="AccountMessages"/>).
 /// Pages that show a secret once (recovery codes, an invitation link without SMTP) are rendered as the POST's answer.
 /// </summary>
@@ -20,9 +21,9 @@ public static class AccountEndpoints
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         forms.MapPost("/account/signin", SignInAsync);
         forms.MapPost("/account/signin/mfa", SecondFactorAsync);
-        forms.MapPost("/setup", SetupAsync);
-        forms.MapPost("/invitation", AcceptInvitationAsync);
-        forms.MapPost("/account/mfa", EnableMfaAsync).RequireAuthorization();
+        forms.MapPost("/account/setup", SetupAsync);
+        forms.MapPost("/account/invitation", AcceptInvitationAsync);
+        forms.MapPost("/account/mfa/enable", EnableMfaAsync).RequireAuthorization();
         forms.MapPost("/account/recovery-codes", RecoveryCodesAsync).RequireAuthorization();
         forms.MapPost("/account/signout-everywhere", SignOutEverywhereAsync).RequireAuthorization();
         forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization();
@@ -81,7 +82,8 @@ public static class AccountEndpoints
         }
 
         var recovery = form["method"] == "recovery";
-        var code = new string(form["code"].ToString().Where(c => !char.IsWhiteSpace(c) && c != '-').ToArray());
+        // Authenticator codes are typed with spaces at times; recovery codes keep their dash (XXXXX-XXXXX), as stored.
+        var code = new string(form["code"].ToString().Where(c => !char.IsWhiteSpace(c) && (recovery || c != '-')).ToArray());
         var result = recovery
             ? await signIn.TwoFactorRecoveryCodeSignInAsync(code)
             : await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false);
@@ -184,6 +186,7 @@ public static class AccountEndpoints
         }
 
         var codes = await signIn.UserManager.GenerateNewTwoFactorRecoveryCodesAsync(user, 10) ?? [];
+        await signIn.RefreshSignInAsync(user);
         await accounts.LogAsync(user, "recovery_codes", user.Email, user.Tenant, null, "10 new recovery codes (old ones void)", Client(http), http.RequestAborted);
         return new RazorComponentResult<AccountDocument>(new
         {

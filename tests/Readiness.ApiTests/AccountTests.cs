@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.ApiTests;
+
+/// <summary>Invitations, lockout, the second factor, deactivation and the tenant rules of administration, over real HTTP.</summary>
+public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : IClassFixture<AccountHost>, IAsyncLifetime
+{
+    private static readonly SemaphoreSlim Once = new(1, 1);
+    private static (FormClient Client, string Key)? admin;
+
+    private FormClient Admin => admin!.Value.Client;
+
+    public async Task InitializeAsync()
+    {
+        await Once.WaitAsync();
+        try
+        {
+            admin ??= await Accounts.SetUpAdministratorAsync(host);
+        }
+        finally
+        {
+            Once.Release();
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task An_invitation_link_works_once_and_not_after_it_expired()
+    {
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, "pref13.admin@metro.tokyo.lg.jp", "prefecture_administrator", "13"));
+        using var invitee = new FormClient(host.BaseAddress);
+        var (_, page) = await invitee.GetAsync(link.PathAndQuery);
+        Assert.Contains("data-invitation=\"pref13.admin@metro.tokyo.lg.jp\"", page, StringComparison.Ordinal);
+
+        // A weak password is refused and leaves the link usable.
+        Assert.Equal("common_password", (await Accounts.AcceptAsync(invitee, link, "password1234")).Error);
+        var accepted = await Accounts.AcceptAsync(invitee, link);
+        Assert.Equal(HttpStatusCode.SeeOther, accepted.Status);
+        Assert.StartsWith("/account/mfa", accepted.Location, StringComparison.Ordinal); // a prefecture administrator needs MFA
+
+        // Used: the page says so, the form is refused, and no second account appears.
+        using var again = new FormClient(host.BaseAddress);
+        var (_, used) = await again.GetAsync(link.PathAndQuery);
+        Assert.Contains("data-error=\"link_used\"", used, StringComparison.Ordinal);
+        Assert.Equal("link_used", (await Accounts.AcceptAsync(again, link, "another long passphrase here", formPage: "/signin")).Error);
+        await host.WithDbAsync(async db => Assert.Equal(1, await db.Users.CountAsync(u => u.Email == "pref13.admin@metro.tokyo.lg.jp")));
+
+        // Expired: the stored expiry is moved into the past (as time passing would).
+        var late = Accounts.LinkOf(await Accounts.InviteAsync(Admin, "late@digital.go.jp", "national_staff", null));
+        await host.WithDbAsync(async db => await db.Invitations.Where(i => i.Email == "late@digital.go.jp")
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAtUtc, DateTime.UtcNow.AddSeconds(-1))));
+        using var tooLate = new FormClient(host.BaseAddress);
+        var (_, expired) = await tooLate.GetAsync(late.PathAndQuery);
+        Assert.Contains("data-error=\"link_expired\"", expired, StringComparison.Ordinal);
+        Assert.Equal("link_expired", (await Accounts.AcceptAsync(tooLate, late, formPage: "/signin")).Error);
+        await host.WithDbAsync(async db => Assert.False(await db.Users.AnyAsync(u => u.Email == "late@digital.go.jp")));
+
+        // An unknown token, and one that is far too long, show no form and never a 5xx.
+        foreach (var bad in new[] { "/invitation?token=nope", "/invitation", "/invitation?token=" + new string('x', 5000) })
+        {
+            var (status, html) = await tooLate.GetAsync(bad);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Contains("data-error=\"link_unknown\"", html, StringComparison.Ordinal);
+        }
+
+        var (_, users) = await Admin.GetAsync("/admin/users");
+        Assert.Contains("data-log-action=\"accept_invitation\"", users, StringComparison.Ordinal);
+        Assert.Contains("data-log-action=\"invite\"", users, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_refused()
+    {
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, "lockout@digital.go.jp", "national_staff", null));
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, (await Accounts.AcceptAsync(invitee, link)).Status);
+        }
+
+        using var browser = new FormClient(host.BaseAddress);
+        Assert.Equal("invalid_credentials", (await browser.SignInAsync("nobody@digital.go.jp", AccountHost.Password)).Error);
+        for (var i = 0; i < 5; i++)
+        {
+            var wrong = await browser.SignInAsync("lockout@digital.go.jp", "wrong password number " + i);
+            Assert.Equal(i < 4 ? "invalid_credentials" : "locked_out", wrong.Error);
+        }
+
+        var right = await browser.SignInAsync("lockout@digital.go.jp", AccountHost.Password);
+        Assert.Equal("locked_out", right.Error);
+        Assert.False(await Accounts.SignedInAsync(browser));
+        await host.WithDbAsync(async db => Assert.True((await db.Users.SingleAsync(u => u.Email == "lockout@digital.go.jp")).LockoutEnd > DateTimeOffset.UtcNow.AddMinutes(10)));
+    }
+
+    [Fact]
+    public async Task A_deactivated_user_is_refused_and_their_open_session_ends_within_seconds()
+    {
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, "leaver@digital.go.jp", "national_staff", null));
+        using var leaver = new FormClient(host.BaseAddress);
+        var accepted = await Accounts.AcceptAsync(leaver, link);
+        Assert.Equal("/", accepted.Location); // national staff read only: no second factor required
+        Assert.True(await Accounts.SignedInAsync(leaver));
+        using (var read = await leaver.Http.GetAsync("/api/v1/catalog"))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode); // the account's cookie carries the same claims a token gives
+        }
+
+        var id = await UserIdAsync("leaver@digital.go.jp");
+        var deactivated = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "false" });
+        Assert.Equal("/admin/users?done=active", deactivated.Location);
+        var clock = Stopwatch.StartNew();
+        while (await Accounts.SignedInAsync(leaver) && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.False(await Accounts.SignedInAsync(leaver), "the deactivated user's session still works");
+        output.WriteLine($"deactivated session ended after {clock.ElapsedMilliseconds} ms (revalidation interval 1 s here, 30 s by default)");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        using (var read = await leaver.Http.GetAsync("/api/v1/catalog"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
+        }
+
+        using var fresh = new FormClient(host.BaseAddress);
+        Assert.Equal("not_allowed", (await fresh.SignInAsync("leaver@digital.go.jp", AccountHost.Password)).Error);
+
+        // Reactivated: signs in again. Both actions are in the log with before and after.
+        await Admin.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "true" });
+        Assert.Equal("/", (await fresh.SignInAsync("leaver@digital.go.jp", AccountHost.Password)).Location);
+        await host.WithDbAsync(async db =>
+        {
+            var entries = await db.AdminLog.Where(e => e.TargetSubject == "leaver@digital.go.jp").OrderBy(e => e.Id).ToListAsync();
+            var off = entries.Single(e => e.Action == "deactivate");
+            Assert.Equal("admin@digital.go.jp", off.ActorSubject);
+            Assert.Equal("national_staff", off.Before);
+            Assert.Equal("national_staff deactivated", off.After);
+            Assert.Equal("127.0.0.1", off.ClientAddress);
+            Assert.Contains(entries, e => e.Action == "reactivate");
+        });
+    }
+
+    [Fact]
+    public async Task Writers_and_administrators_sign_in_with_a_second_factor_and_a_recovery_code_works_once()
+    {
+        // The administrator (MFA on): the password alone leads to the second step; a wrong code is refused.
+        using var browser = new FormClient(host.BaseAddress);
+        var first = await browser.SignInAsync("admin@digital.go.jp", AccountHost.Password, returnUrl: "/admin/users");
+        Assert.StartsWith("/signin/mfa", first.Location, StringComparison.Ordinal);
+        Assert.False(await Accounts.SignedInAsync(browser));
+        var wrongCode = await browser.PostAsync(first.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = "000000", ["method"] = "authenticator", ["returnUrl"] = "/admin/users" });
+        Assert.Equal("invalid_code", wrongCode.Error);
+        var signedIn = await browser.PostAsync(first.Location!, "/account/signin/mfa", new Dictionary<string, string>
+        {
+            ["code"] = FormClient.Totp(admin!.Value.Key), ["method"] = "authenticator", ["returnUrl"] = "/admin/users",
+        });
+        Assert.Equal("/admin/users", signedIn.Location);
+        Assert.True(await Accounts.SignedInAsync(browser));
+
+        // A reporter (writes municipal data) enrols before anything else and then gets the recovery codes.
+        var prefAdmin = await PrefectureAdministratorAsync("27");
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(prefAdmin, "osaka.admin@city.osaka.lg.jp", "municipality_administrator", ApiHost.Osaka));
+        using var muniAdmin = new FormClient(host.BaseAddress);
+        Assert.StartsWith("/account/mfa", (await Accounts.AcceptAsync(muniAdmin, link)).Location, StringComparison.Ordinal);
+        using (var beforeMfa = await muniAdmin.Http.GetAsync($"/api/v1/municipalities/{ApiHost.Osaka}"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, beforeMfa.StatusCode);
+        }
+
+        var (key, codes) = await muniAdmin.EnrolAsync();
+        using (var afterMfa = await muniAdmin.Http.GetAsync($"/api/v1/municipalities/{ApiHost.Osaka}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, afterMfa.StatusCode);
+        }
+
+        // A recovery code signs in once; the same code again is refused.
+        using var lostPhone = new FormClient(host.BaseAddress);
+        var step = await lostPhone.SignInAsync("osaka.admin@city.osaka.lg.jp", AccountHost.Password);
+        var recovered = await lostPhone.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = codes[0], ["method"] = "recovery", ["returnUrl"] = "/" });
+        Assert.Equal("/", recovered.Location);
+        using var again = new FormClient(host.BaseAddress);
+        step = await again.SignInAsync("osaka.admin@city.osaka.lg.jp", AccountHost.Password);
+        Assert.Equal("invalid_recovery_code", (await again.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = codes[0], ["method"] = "recovery", ["returnUrl"] = "/" })).Error);
+        Assert.Equal("/", (await again.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = FormClient.Totp(key), ["method"] = "authenticator", ["returnUrl"] = "/" })).Location);
+    }
+
+    [Fact]
+    public async Task Each_administrator_invites_only_the_roles_and_tenants_below_it_and_a_viewer_cannot_report()
+    {
+        // System administrator: national staff, prefecture administrators; not municipal roles directly.
+        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(Admin, "x1@example.jp", "municipality_reporter", ApiHost.Chiyoda)).Error);
+        Assert.Equal("invalid_tenant", (await Accounts.InviteAsync(Admin, "x2@example.jp", "prefecture_administrator", "99")).Error);
+        Assert.Equal("invalid_role", (await Accounts.InviteAsync(Admin, "x3@example.jp", "emperor", null)).Error);
+        Assert.Equal("invalid_email", (await Accounts.InviteAsync(Admin, "not an address", "national_staff", null)).Error);
+        Assert.Equal("email_taken", (await Accounts.InviteAsync(Admin, "admin@digital.go.jp", "national_staff", null)).Error);
+
+        // Prefecture administrator of 13: its staff and its municipalities' administrators, nothing else.
+        var tokyo = await PrefectureAdministratorAsync("13");
+        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(tokyo, "x4@example.jp", "national_staff", null)).Error);
+        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(tokyo, "x5@example.jp", "municipality_administrator", ApiHost.Osaka)).Error);
+        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(tokyo, "x6@example.jp", "prefecture_staff", "27")).Error);
+        var chiyodaLink = Accounts.LinkOf(await Accounts.InviteAsync(tokyo, "chiyoda.admin@city.chiyoda.lg.jp", "municipality_administrator", ApiHost.Chiyoda));
+
+        // Municipality administrator: its own reporters and viewers only.
+        using var chiyoda = new FormClient(host.BaseAddress);
+        await Accounts.AcceptAsync(chiyoda, chiyodaLink);
+        await chiyoda.EnrolAsync();
+        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(chiyoda, "x7@example.jp", "municipality_reporter", ApiHost.Chuo)).Error);
+        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(chiyoda, "x8@example.jp", "municipality_administrator", ApiHost.Chiyoda)).Error);
+        var viewerLink = Accounts.LinkOf(await Accounts.InviteAsync(chiyoda, "viewer@city.chiyoda.lg.jp", "municipality_viewer", ApiHost.Chiyoda));
+
+        // A viewer reads its municipality (no MFA needed) but may not report: 403 from the write policy.
+        using var viewer = new FormClient(host.BaseAddress);
+        Assert.Equal($"/municipalities/{ApiHost.Chiyoda}", (await Accounts.AcceptAsync(viewer, viewerLink)).Location);
+        using (var read = await viewer.Http.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        var (page, html) = await viewer.GetAsync($"/municipalities/{ApiHost.Chiyoda}");
+        Assert.Equal(HttpStatusCode.OK, page);
+        Assert.DoesNotContain("data-edit-form", html, StringComparison.Ordinal);
+        using (var write = await viewer.Http.PutAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}/systems/child_allowance",
+            new StringContent("""{"phase":"testing"}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        }
+
+        // Non-administrators get a 403 page from the administration endpoints.
+        var (forbidden, _) = await viewer.GetAsync("/admin/users");
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden);
+
+        // Nobody outside the tenant manages its accounts: the Tokyo administrator cannot deactivate the Osaka one.
+        var osaka = await UserIdAsync("osaka.admin@city.osaka.lg.jp", required: false);
+        if (osaka is not null)
+        {
+            Assert.Equal("/admin/users?error=forbidden_user", (await tokyo.PostAsync("/admin/users", $"/admin/users/{osaka}/active", new Dictionary<string, string> { ["active"] = "false" })).Location);
+        }
+
+        var viewerId = await UserIdAsync("viewer@city.chiyoda.lg.jp");
+        Assert.Equal("/admin/users?error=forbidden_role",
+            (await chiyoda.PostAsync("/admin/users", $"/admin/users/{viewerId}/role", new Dictionary<string, string> { ["role"] = "municipality_administrator", ["tenant"] = ApiHost.Chiyoda })).Location);
+        Assert.Equal("/admin/users?done=role",
+            (await chiyoda.PostAsync("/admin/users", $"/admin/users/{viewerId}/role", new Dictionary<string, string> { ["role"] = "municipality_reporter", ["tenant"] = ApiHost.Chiyoda })).Location);
+
+        // The new role ends the viewer's open session (new security stamp); the next sign-in carries the new role.
+        var clock = Stopwatch.StartNew();
+        while (await Accounts.SignedInAsync(viewer) && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.False(await Accounts.SignedInAsync(viewer));
+    }
+
+    /// <summary>A prefecture administrator invited by the system administrator, with MFA set up and signed in.</summary>
+    private async Task<FormClient> PrefectureAdministratorAsync(string prefecture)
+    {
+        var email = $"pref{prefecture}.{Guid.NewGuid():N}"[..16] + "@pref.lg.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "prefecture_administrator", prefecture));
+        var client = new FormClient(host.BaseAddress);
+        await Accounts.AcceptAsync(client, link);
+        await client.EnrolAsync();
+        return client;
+    }
+
+    private async Task<string?> UserIdAsync(string email, bool required = true)
+    {
+        string? id = null;
+        await host.WithDbAsync(async db => id = (await db.Users.SingleOrDefaultAsync(u => u.Email == email))?.Id);
+        Assert.True(id is not null || !required, $"no account {email}");
+        return id;
+    }
+}

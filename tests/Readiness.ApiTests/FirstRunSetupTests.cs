@@ -1,0 +1,81 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>First run on an empty identity store: the printed setup link creates the first administrator, once.</summary>
+public sealed class FirstRunSetupTests(AccountHost host) : IClassFixture<AccountHost>
+{
+    [Fact]
+    public async Task The_setup_link_creates_one_administrator_with_a_strong_password_and_is_dead_afterwards()
+    {
+        var link = await host.SetupLinkAsync();
+        var token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"]!;
+        using var browser = new FormClient(host.BaseAddress);
+
+        // The sign-in page tells the reader to look in the console; nobody has an account yet.
+        var (_, signIn) = await browser.GetAsync("/signin");
+        Assert.Contains("data-first-run", signIn, StringComparison.Ordinal);
+        Assert.Contains("コンソール", signIn, StringComparison.Ordinal);
+
+        // A wrong or truncated token shows no form.
+        var (_, wrong) = await browser.GetAsync("/setup?token=" + token[..^2]);
+        Assert.Contains("data-error=\"link_unknown\"", wrong, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-form=\"setup\"", wrong, StringComparison.Ordinal);
+
+        // Weak passwords are refused and create nothing; the link stays usable.
+        Dictionary<string, string> Form(string password, string? confirm = null, string email = "first.admin@digital.go.jp") => new()
+        {
+            ["token"] = token, ["email"] = email, ["displayName"] = "最初の管理者", ["password"] = password, ["confirm"] = confirm ?? password,
+        };
+        foreach (var (password, code) in new[] { ("short pass", "password_too_short"), ("password1234", "common_password"), ("111111111111", "common_password"), ("first.admin-secret!", "password_contains_email") })
+        {
+            var refused = await browser.PostAsync(link.PathAndQuery, "/account/setup", Form(password));
+            Assert.Equal(HttpStatusCode.SeeOther, refused.Status);
+            Assert.Equal(code, refused.Error);
+        }
+
+        Assert.Equal("password_mismatch", (await browser.PostAsync(link.PathAndQuery, "/account/setup", Form(AccountHost.Password, "something else entirely"))).Error);
+        Assert.Equal("invalid_email", (await browser.PostAsync(link.PathAndQuery, "/account/setup", Form(AccountHost.Password, email: "not-an-address"))).Error);
+        await host.WithDbAsync(async db => Assert.Equal(0, await db.Users.CountAsync()));
+
+        // Without the form's antiforgery token nothing is read.
+        using (var forged = await browser.Http.PostAsync("/account/setup", new FormUrlEncodedContent(Form(AccountHost.Password))))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, forged.StatusCode);
+            Assert.Contains("error=bad_form", forged.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+
+        await host.WithDbAsync(async db => Assert.Equal(0, await db.Users.CountAsync()));
+
+        // The right form creates the administrator and leads to the second factor, which is required before anything else.
+        var created = await browser.PostAsync(link.PathAndQuery, "/account/setup", Form(AccountHost.Password));
+        Assert.Equal(HttpStatusCode.SeeOther, created.Status);
+        Assert.StartsWith("/account/mfa", created.Location, StringComparison.Ordinal);
+        var (pending, _) = await browser.GetAsync("/admin/users");
+        Assert.Equal(HttpStatusCode.Forbidden, pending);
+        using (var api = await browser.Http.GetAsync("/api/v1/catalog"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, api.StatusCode); // signed in, but no role until MFA is set up
+        }
+
+        await browser.EnrolAsync();
+        var (admin, users) = await browser.GetAsync("/admin/users");
+        Assert.Equal(HttpStatusCode.OK, admin);
+        Assert.Contains("data-user=\"first.admin@digital.go.jp\"", users, StringComparison.Ordinal);
+        Assert.Contains("data-log-action=\"setup\"", users, StringComparison.Ordinal);
+        Assert.Contains("data-log-action=\"enable_mfa\"", users, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1", users, StringComparison.Ordinal); // the client address is recorded
+
+        // The link is dead: the page says so and a replayed form (even with a fresh antiforgery token) creates nobody.
+        using var other = new FormClient(host.BaseAddress);
+        var (_, used) = await other.GetAsync(link.PathAndQuery);
+        Assert.Contains("data-error=\"link_used\"", used, StringComparison.Ordinal);
+        var replay = await other.PostAsync("/signin", "/account/setup", Form(AccountHost.Password, email: "second.admin@digital.go.jp"));
+        Assert.Equal("link_used", replay.Error);
+        await host.WithDbAsync(async db => Assert.Equal(1, await db.Users.CountAsync()));
+        var (_, signInAfter) = await other.GetAsync("/signin");
+        Assert.DoesNotContain("data-first-run", signInAfter, StringComparison.Ordinal);
+    }
+}
