@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 using Readiness.Web.Auth;
 using Xunit;
@@ -8,8 +10,12 @@ using Xunit;
 namespace Readiness.ApiTests;
 
 /// <summary>
-/// Every endpoint × every kind of caller, own and other tenant, with the status each must get. The target is always
-/// 千代田区 (131016, Tokyo 13); "other" callers are 中央区 (same prefecture), 大阪市 and Osaka prefecture (27).
+/// Every endpoint of the application × every kind of caller, own and other tenant, with the status each must get.
+/// The table below names each endpoint by method and route pattern with its access rule; <see
+/// cref="Every_endpoint_of_the_application_is_in_the_table"/> compares it with the running host's own endpoint list
+/// (<see cref="EndpointDataSource"/>), so an endpoint added without an expectation here fails the build's tests.
+/// The target is always 千代田区 (131016, Tokyo 13); "other" callers are 中央区 (same prefecture), 大阪市 and Osaka
+/// prefecture (27).
 /// </summary>
 public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<WarmApiHost>
 {
@@ -22,60 +28,197 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         "prefecture_own", "prefecture_other", "national", "admin",
     ];
 
-    /// <summary>Expected status per endpoint, in <see cref="Callers"/> order.</summary>
-    private static readonly (string Endpoint, int[] Expected)[] Matrix =
+    /// <summary>Who may call an endpoint (the policies of Auth/TenantAuthorization.cs, or none).</summary>
+    public enum Access
+    {
+        /// <summary>No authorization: every caller gets the endpoint's own answer.</summary>
+        Public,
+
+        /// <summary>Every valid signed-in role (anonymous summaries are off by default).</summary>
+        Summaries,
+
+        /// <summary>The municipality itself, its prefecture, national, admin.</summary>
+        MunicipalityRead,
+
+        /// <summary>Only the municipality itself.</summary>
+        MunicipalityWrite,
+
+        /// <summary>Detailed export of prefecture 13: that prefecture, national, admin.</summary>
+        ExportOwnPrefecture,
+
+        /// <summary>Detailed export without a prefecture: any prefecture (its own), national, admin.</summary>
+        ExportDefault,
+    }
+
+    /// <summary>
+    /// One request to one endpoint. <paramref name="Method"/> and <paramref name="Pattern"/> are the endpoint as the
+    /// application lists it ("*" for an endpoint without a method constraint); <paramref name="Success"/> is what an
+    /// allowed caller gets for this request (e.g. 400 for a dashboard form sent without its antiforgery token: it
+    /// got past authorization); <paramref name="Writes"/> marks requests that change the target when allowed.
+    /// </summary>
+    public sealed record Row(string Method, string Pattern, Access Access, string Path, int Success = 200, bool Writes = false, string? Body = null, string? Form = null)
+    {
+        public string Name => $"{Method} {Path}";
+
+        /// <summary>A form post is a person's browser: refusals are the sign-in redirect (302) and the 403 page, not problem details.</summary>
+        public bool Browser => Form is not null;
+    }
+
+    private static readonly Row[] Matrix =
     [
-        //                      anon fake  exp  sys  noT  mOwn mSame mOth pOwn pOth nat  adm
-        ("GET catalog",          [401, 401, 401, 403, 403, 200, 200, 200, 200, 200, 200, 200]),
-        ("GET nation",           [401, 401, 401, 403, 403, 200, 200, 200, 200, 200, 200, 200]),
-        ("GET prefectures",      [401, 401, 401, 403, 403, 200, 200, 200, 200, 200, 200, 200]),
-        ("GET prefecture",       [401, 401, 401, 403, 403, 200, 200, 200, 200, 200, 200, 200]),
-        ("GET municipality",     [401, 401, 401, 403, 403, 200, 403, 403, 200, 403, 200, 200]),
-        ("GET history",          [401, 401, 401, 403, 403, 200, 403, 403, 200, 403, 200, 200]),
-        ("GET history.csv",      [401, 401, 401, 403, 403, 200, 403, 403, 200, 403, 200, 200]),
-        ("PUT system",           [401, 401, 401, 403, 403, 200, 403, 403, 403, 403, 403, 403]),
-        ("PUT security",         [401, 401, 401, 403, 403, 200, 403, 403, 403, 403, 403, 403]),
-        ("POST report",          [401, 401, 401, 403, 403, 200, 403, 403, 403, 403, 403, 403]),
-        ("GET export own pref",  [401, 401, 401, 403, 403, 403, 403, 403, 200, 403, 200, 200]),
-        ("GET export default",   [401, 401, 401, 403, 403, 403, 403, 403, 200, 200, 200, 200]),
+        // The API: summaries, a municipality, its history, writes, exports, the live stream, the daily trend.
+        new("GET", "/api/v1/catalog", Access.Summaries, "/api/v1/catalog"),
+        new("GET", "/api/v1/nation", Access.Summaries, "/api/v1/nation"),
+        new("GET", "/api/v1/nation/history", Access.Summaries, "/api/v1/nation/history"),
+        new("GET", "/api/v1/prefectures", Access.Summaries, "/api/v1/prefectures"),
+        new("GET", "/api/v1/prefectures/{prefCode}", Access.Summaries, "/api/v1/prefectures/13"),
+        new("GET", "/api/v1/stream", Access.Summaries, "/api/v1/stream"),
+        new("GET", "/api/v1/municipalities/{code}", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}"),
+        new("GET", "/api/v1/municipalities/{code}/history", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/history"),
+        new("GET", "/api/v1/municipalities/{code}/history.csv", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/history.csv"),
+        new("PUT", "/api/v1/municipalities/{code}/systems/{businessId}", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/systems/child_allowance",
+            Writes: true, Body: """{"phase":"in_production","hosting":"government_cloud","reason":"authorization matrix"}"""),
+        new("PUT", "/api/v1/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/security/SEC-2-01",
+            Writes: true, Body: """{"status":"implemented"}"""),
+        new("POST", "/api/v1/municipalities/{code}/reports", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/reports",
+            Writes: true, Body: """{"security":[{"itemId":"SEC-2-02","status":"partial"}]}"""),
+        new("GET", "/api/v1/export/municipalities.csv", Access.ExportOwnPrefecture, "/api/v1/export/municipalities.csv?prefecture=13"),
+        new("GET", "/api/v1/export/municipalities.csv", Access.ExportDefault, "/api/v1/export/municipalities.csv"),
+
+        // The dashboard: pages, the prefecture CSV, the map data, the edit forms (no antiforgery token here: 400 once allowed).
+        new("GET", "/", Access.Summaries, "/"),
+        new("GET", "/prefectures/{Code}", Access.Summaries, "/prefectures/13"),
+        new("GET", "/municipalities/{Code}", Access.MunicipalityRead, $"/municipalities/{Target}"),
+        new("GET", "/prefectures/{code}/municipalities.csv", Access.Summaries, "/prefectures/13/municipalities.csv"),
+        new("GET", "/live/map-data", Access.Summaries, "/live/map-data"),
+        new("POST", "/municipalities/{code}/systems/{businessId}", Access.MunicipalityWrite, $"/municipalities/{Target}/systems/child_allowance",
+            Success: 400, Form: "version=0&phase=in_production"),
+        new("POST", "/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/municipalities/{Target}/security/SEC-2-01",
+            Success: 400, Form: "version=0&status=implemented"),
+
+        // Open to everyone: sign-in, language, map geometry, the edit forms' GET addresses, the not-found page,
+        // health, metrics, the OpenAPI document and its page.
+        new("GET", "/signin", Access.Public, "/signin"),
+        new("GET", "/not-found", Access.Public, "/not-found"),
+        new("GET", "/auth/local/signin", Access.Public, "/auth/local/signin", Success: 302),
+        new("POST", "/auth/local/signin", Access.Public, "/auth/local/signin", Success: 400, Body: """{"token":""}"""),
+        new("POST", "/auth/signout", Access.Public, "/auth/signout", Success: 204),
+        new("GET", "/auth/signout", Access.Public, "/auth/signout", Success: 204),
+        new("GET", "/auth/me", Access.Public, "/auth/me"),
+        new("GET", "/lang/{code}", Access.Public, "/lang/en?returnUrl=%2F", Success: 302),
+        new("GET", "/map/{layer}.json", Access.Public, "/map/japan.json"),
+        new("GET", "/municipalities/{code}/systems/{businessId}", Access.Public, $"/municipalities/{Target}/systems/koseki", Success: 302),
+        new("GET", "/municipalities/{code}/security/{itemId}", Access.Public, $"/municipalities/{Target}/security/SEC-2-01", Success: 302),
+        new("*", "/health/live", Access.Public, "/health/live"),
+        new("*", "/health/ready", Access.Public, "/health/ready"),
+        new("*", "/metrics", Access.Public, "/metrics"),
+        new("GET", "/openapi/{documentName}.json", Access.Public, "/openapi/v1.json"),
+        new("GET", "/api/docs/{documentName?}", Access.Public, "/api/docs/"),
+        new("GET", "/api/docs/scalar.js", Access.Public, "/api/docs/scalar.js"),
+        new("GET", "/api/docs/scalar.aspnetcore.js", Access.Public, "/api/docs/scalar.aspnetcore.js"),
+        new("GET", "/api/docs/favicon.svg", Access.Public, "/api/docs/favicon.svg"),
+        new("GET", "/_framework/opaque-redirect", Access.Public, "/_framework/opaque-redirect", Success: 400), // needs a data-protected url
+
+        // Pages also take form posts (Blazor's form handling); without an antiforgery token an allowed caller gets 400.
+        new("POST", "/", Access.Summaries, "/", Success: 400, Form: "x=1"),
+        new("POST", "/prefectures/{Code}", Access.Summaries, "/prefectures/13", Success: 400, Form: "x=1"),
+        new("POST", "/municipalities/{Code}", Access.MunicipalityRead, $"/municipalities/{Target}", Success: 400, Form: "x=1"),
+        new("POST", "/signin", Access.Public, "/signin", Success: 400, Form: "x=1"),
+        new("POST", "/not-found", Access.Public, "/not-found", Success: 400, Form: "x=1"),
     ];
+
+    /// <summary>Expected status per caller, in <see cref="Callers"/> order; S is the row's success status.</summary>
+    private static int[] Expected(Row row)
+    {
+        var s = row.Success;
+        int[] expected = row.Access switch
+        {
+            //                                anon fake  exp  sys  noT  mOwn mSame mOth pOwn pOth nat  adm
+            Access.Public =>                 [s,   s,   s,   s,   s,   s,   s,   s,   s,   s,   s,   s],
+            Access.Summaries =>              [401, 401, 401, 403, 403, s,   s,   s,   s,   s,   s,   s],
+            Access.MunicipalityRead =>       [401, 401, 401, 403, 403, s,   403, 403, s,   403, s,   s],
+            Access.MunicipalityWrite =>      [401, 401, 401, 403, 403, s,   403, 403, 403, 403, 403, 403],
+            Access.ExportOwnPrefecture =>    [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s],
+            Access.ExportDefault =>          [401, 401, 401, 403, 403, 403, 403, 403, s,   s,   s,   s],
+            _ => throw new ArgumentOutOfRangeException(nameof(row)),
+        };
+        return row.Browser && row.Access != Access.Public ? expected.Select(e => e == 401 ? 302 : e).ToArray() : expected;
+    }
 
     public static TheoryData<string, string, int> Cases()
     {
         var data = new TheoryData<string, string, int>();
-        foreach (var (endpoint, expected) in Matrix)
+        foreach (var row in Matrix)
         {
+            var expected = Expected(row);
             for (var i = 0; i < Callers.Length; i++)
             {
-                data.Add(endpoint, Callers[i], expected[i]);
+                data.Add(row.Name, Callers[i], expected[i]);
             }
         }
 
         return data;
     }
 
+    /// <summary>
+    /// The application's endpoints (method × route pattern, from the running host's <see cref="EndpointDataSource"/>)
+    /// and the table's are the same set: a new endpoint must be added here with who may call it, and a removed one
+    /// must leave the table.
+    /// </summary>
     [Fact]
-    public void Matrix_covers_every_endpoint_and_caller()
+    public void Every_endpoint_of_the_application_is_in_the_table()
     {
-        Assert.All(Matrix, row => Assert.Equal(Callers.Length, row.Expected.Length));
-        Assert.Equal(12, Matrix.Length);
+        var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? methods : ["*"])
+                .Select(m => $"{m} {e.RoutePattern.RawText}"))
+            .ToHashSet(StringComparer.Ordinal);
+        var table = Matrix.Select(r => $"{r.Method} {r.Pattern}").ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(endpoints.Count >= 30, $"only {endpoints.Count} endpoints found: {string.Join(", ", endpoints)}");
+        var missing = endpoints.Except(table).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "endpoints without an expectation in the authorization matrix: " + string.Join(", ", missing));
+        var gone = table.Except(endpoints).Order(StringComparer.Ordinal).ToList();
+        Assert.True(gone.Count == 0, "rows of the authorization matrix for endpoints the application does not have: " + string.Join(", ", gone));
+        Assert.All(Matrix, row => Assert.Equal(Callers.Length, Expected(row).Length));
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Endpoint_answers_caller_with_expected_status(string endpoint, string caller, int expected)
     {
+        var row = Matrix.Single(r => r.Name == endpoint);
         using var client = host.Client();
         if (Token(caller) is { } token)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        var (_, versionBefore) = await host.GetMunicipality(Target);
-        var historyBefore = await host.HistoryTotal(Target);
-        using var request = Request(endpoint, versionBefore);
-        using var response = await client.SendAsync(request);
-        if (expected >= 400)
+        long versionBefore = 0, historyBefore = 0;
+        if (row.Writes)
+        {
+            (_, versionBefore) = await host.GetMunicipality(Target);
+            historyBefore = await host.HistoryTotal(Target);
+        }
+
+        using var request = Request(row, versionBefore);
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false };
+        using var noRedirects = new HttpClient(handler) { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        noRedirects.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+        using var response = await noRedirects.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (row.Browser && row.Access != Access.Public && expected is 302 or 403)
+        {
+            Assert.True((int)response.StatusCode == expected, $"{endpoint} as {caller}: expected {expected}, got {(int)response.StatusCode}");
+            if (expected == 302)
+            {
+                var location = response.Headers.Location!;
+                Assert.StartsWith("/signin?ReturnUrl=", location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            }
+        }
+        else if (expected is 401 or 403)
         {
             await ApiHost.AssertProblem(response, (HttpStatusCode)expected, expected == 401 ? "Authorization" : null);
             if (expected == 401)
@@ -85,35 +228,38 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         }
         else
         {
-            var text = await response.Content.ReadAsStringAsync();
+            // The event stream never ends by itself: only its status is read.
+            var text = row.Pattern == "/api/v1/stream" ? string.Empty : await response.Content.ReadAsStringAsync();
             Assert.True((int)response.StatusCode == expected, $"{endpoint} as {caller}: expected {expected}, got {(int)response.StatusCode}: {text}");
         }
 
-        var (_, versionAfter) = await host.GetMunicipality(Target);
-        var historyAfter = await host.HistoryTotal(Target);
-        var writes = endpoint.StartsWith("PUT", StringComparison.Ordinal) || endpoint.StartsWith("POST", StringComparison.Ordinal);
-        Assert.Equal(versionBefore + (writes && expected == 200 ? 1 : 0), versionAfter);
-        Assert.True(writes && expected == 200 ? historyAfter > historyBefore : historyAfter == historyBefore, "the audit trail grows only with accepted writes");
+        if (row.Writes)
+        {
+            var (_, versionAfter) = await host.GetMunicipality(Target);
+            var historyAfter = await host.HistoryTotal(Target);
+            var accepted = expected is >= 200 and < 300;
+            Assert.Equal(versionBefore + (accepted ? 1 : 0), versionAfter);
+            Assert.True(accepted ? historyAfter > historyBefore : historyAfter == historyBefore, "the audit trail grows only with accepted writes");
+        }
     }
 
-    private HttpRequestMessage Request(string endpoint, long version) => endpoint switch
+    private static HttpRequestMessage Request(Row row, long version)
     {
-        "GET catalog" => new(HttpMethod.Get, "/api/v1/catalog"),
-        "GET nation" => new(HttpMethod.Get, "/api/v1/nation"),
-        "GET prefectures" => new(HttpMethod.Get, "/api/v1/prefectures"),
-        "GET prefecture" => new(HttpMethod.Get, "/api/v1/prefectures/13"),
-        "GET municipality" => new(HttpMethod.Get, $"/api/v1/municipalities/{Target}"),
-        "GET history" => new(HttpMethod.Get, $"/api/v1/municipalities/{Target}/history"),
-        "GET history.csv" => new(HttpMethod.Get, $"/api/v1/municipalities/{Target}/history.csv"),
-        "PUT system" => ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{Target}/systems/child_allowance",
-            """{"phase":"in_production","hosting":"government_cloud","regressionReason":"authorization matrix"}""", version),
-        "PUT security" => ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{Target}/security/SEC-2-01", """{"status":"implemented"}""", version),
-        "POST report" => ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Target}/reports",
-            """{"security":[{"itemId":"SEC-2-02","status":"partial"}]}""", idempotencyKey: Guid.NewGuid().ToString()),
-        "GET export own pref" => new(HttpMethod.Get, "/api/v1/export/municipalities.csv?prefecture=13"),
-        "GET export default" => new(HttpMethod.Get, "/api/v1/export/municipalities.csv"),
-        _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, null),
-    };
+        var method = row.Method == "*" ? HttpMethod.Get : new HttpMethod(row.Method);
+        if (row.Body is not null)
+        {
+            return ApiHost.Request(method, row.Path, row.Body, row.Method == "PUT" ? version : null,
+                row.Method == "POST" && row.Writes ? Guid.NewGuid().ToString() : null);
+        }
+
+        var request = new HttpRequestMessage(method, row.Path);
+        if (row.Form is not null)
+        {
+            request.Content = new StringContent(row.Form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+        }
+
+        return request;
+    }
 
     private string? Token(string caller) => caller switch
     {

@@ -38,6 +38,7 @@ public sealed class PageAuthorizationResultHandler(
                 return;
             }
 
+            context.Response.Headers.WWWAuthenticate = "Bearer"; // RFC 9110 §15.5.2: a 401 names the scheme to use
             await Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization", "missing_token",
                 "サインインが必要です。", "Sign-in required.").ExecuteAsync(context);
             return;

@@ -1,0 +1,59 @@
+using System.Security.Claims;
+using Readiness.Catalog;
+using Readiness.Web.Auth;
+
+namespace Readiness.Tests.Auth;
+
+/// <summary>Every claim the authorization reads must have one value; two distinct values make no caller.</summary>
+public sealed class ReadinessCallerTests
+{
+    private static readonly ReadinessAuthOptions Options = new();
+
+    private static ClaimsPrincipal User(params (string Type, string Value)[] claims) =>
+        new(new ClaimsIdentity(claims.Select(c => new Claim(c.Type, c.Value)), "test"));
+
+    [Theory]
+    [InlineData("tenant", "271004", "131016")]
+    [InlineData("tenant", "131016", "271004")]
+    [InlineData("role", "municipality", "national")]
+    [InlineData("sub", "alice", "bob")]
+    [InlineData("client_id", "vendor-a", "vendor-b")]
+    [InlineData("azp", "app-a", "app-b")]
+    public void A_claim_with_two_values_makes_no_caller(string type, string first, string second)
+    {
+        var claims = new List<(string, string)> { ("sub", "alice"), ("role", "municipality"), ("tenant", "131016") };
+        claims.RemoveAll(c => c.Item1 == type);
+        claims.Add((type, first));
+        claims.Add((type, second));
+        Assert.Null(ReadinessCaller.From(User([.. claims]), Options));
+    }
+
+    [Fact]
+    public void A_second_identity_cannot_add_a_tenant()
+    {
+        var user = User(("sub", "alice"), ("role", "municipality"), ("tenant", "131016"));
+        user.AddIdentity(new ClaimsIdentity([new Claim("tenant", "271004")], "other"));
+        Assert.Null(ReadinessCaller.From(user, Options));
+    }
+
+    [Fact]
+    public void The_same_value_twice_is_one_value_and_the_client_is_read()
+    {
+        var caller = ReadinessCaller.From(User(("sub", "batch"), ("role", "prefecture"), ("tenant", "27"), ("tenant", "27"), ("azp", "vendor-a")), Options);
+        Assert.NotNull(caller);
+        Assert.Equal("27", caller.Tenant);
+        Assert.Equal("vendor-a", caller.Client);
+        Assert.Equal("prefecture:27:batch@vendor-a", caller.PartitionKey);
+        Assert.Equal("prefecture:27", caller.TenantPartitionKey);
+    }
+
+    [Fact]
+    public void Partitions_are_per_person_under_the_tenant()
+    {
+        var a = ReadinessCaller.From(User(("sub", "a"), ("role", "national")), Options)!;
+        var b = ReadinessCaller.From(User(("sub", "b"), ("role", "national")), Options)!;
+        Assert.NotEqual(a.PartitionKey, b.PartitionKey);
+        Assert.Equal(a.TenantPartitionKey, b.TenantPartitionKey);
+        Assert.Equal(Role.National, a.Role);
+    }
+}
