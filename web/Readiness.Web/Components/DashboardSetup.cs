@@ -55,12 +55,6 @@ public static class DashboardSetup
 
     public static WebApplication UseReadinessDashboard(this WebApplication app)
     {
-        // A browser asking for a page at no route gets the 404 page (with its title, language and way back), not an
-        // empty response: WCAG 2.4.2 and 3.1.1 hold on every page. The API keeps its problem details.
-        app.UseWhen(
-            http => HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api")
-                && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase),
-            branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseResponseCompression();
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = AssetUrls.SetCacheHeaders });
         app.UseAntiforgery();
