@@ -246,7 +246,10 @@
       name.classList.toggle('on-dark', dark);
       value.classList.toggle('on-dark', dark);
       const label = doc.querySelector(`[data-metric-switch] input[value="${metric}"] + span`);
-      a.setAttribute('aria-label', `${a.dataset.name}: ${label ? label.textContent : ''} ${fmtTile(v)}`);
+      // Label in Name (WCAG 2.5.3): the accessible name starts with the visible text, as TileMap.razor renders it.
+      const metricName = label ? label.textContent : '';
+      const detail = name.textContent === a.dataset.name ? metricName : t(`${a.dataset.name}・${metricName}`, `${a.dataset.name}, ${metricName}`);
+      a.setAttribute('aria-label', t(`${name.textContent} ${fmtTile(v)}（${detail}）`, `${name.textContent} ${fmtTile(v)} (${detail})`));
     });
   }
   function describeTile(a) {
