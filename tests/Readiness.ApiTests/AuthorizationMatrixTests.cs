@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
@@ -48,6 +49,12 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
 
         /// <summary>Detailed export without a prefecture: any prefecture (its own), national, admin.</summary>
         ExportDefault,
+
+        /// <summary>Planning scenarios: national staff and administrators.</summary>
+        PlanningScenarios,
+
+        /// <summary>Operating the product (backups): administrators only.</summary>
+        Administration,
     }
 
     /// <summary>
@@ -77,13 +84,29 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/municipalities/{code}/history", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/history"),
         new("GET", "/api/v1/municipalities/{code}/history.csv", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/history.csv"),
         new("PUT", "/api/v1/municipalities/{code}/systems/{businessId}", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/systems/child_allowance",
-            Writes: true, Body: """{"phase":"in_production","hosting":"government_cloud","reason":"authorization matrix"}"""),
+            Writes: true, Body: """{"phase":"in_production","hosting":"government_cloud","regressionReason":"authorization matrix"}"""),
         new("PUT", "/api/v1/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/security/SEC-2-01",
             Writes: true, Body: """{"status":"implemented"}"""),
         new("POST", "/api/v1/municipalities/{code}/reports", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/reports",
             Writes: true, Body: """{"security":[{"itemId":"SEC-2-02","status":"partial"}]}"""),
         new("GET", "/api/v1/export/municipalities.csv", Access.ExportOwnPrefecture, "/api/v1/export/municipalities.csv?prefecture=13"),
         new("GET", "/api/v1/export/municipalities.csv", Access.ExportDefault, "/api/v1/export/municipalities.csv"),
+        new("GET", "/api/v1/prefectures/{prefCode}/municipalities.csv", Access.Summaries, "/api/v1/prefectures/13/municipalities.csv"),
+        new("GET", "/api/v1/municipalities/{code}/systems/{businessId}", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/systems/koseki"),
+        new("GET", "/api/v1/municipalities/{code}/security/{itemId}", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/security/SEC-1-01"),
+        new("PATCH", "/api/v1/municipalities/{code}/systems/{businessId}", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/systems/resident_registry",
+            Writes: true, Body: """{"hosting":"government_cloud"}"""),
+        new("PATCH", "/api/v1/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/security/SEC-2-03",
+            Writes: true, Body: """{"status":"implemented"}"""),
+        new("GET", "/api/v1/forecast/nation", Access.Summaries, "/api/v1/forecast/nation"),
+        new("GET", "/api/v1/forecast/prefectures/{prefCode}", Access.Summaries, "/api/v1/forecast/prefectures/13"),
+        new("GET", "/api/v1/forecast/municipalities/{code}", Access.MunicipalityRead, $"/api/v1/forecast/municipalities/{Target}"),
+        new("GET", "/api/v1/scenarios/", Access.PlanningScenarios, "/api/v1/scenarios"),
+        new("GET", "/api/v1/scenarios/{name}", Access.PlanningScenarios, "/api/v1/scenarios/matrix-none", Success: 404),
+        new("POST", "/api/v1/scenarios/", Access.PlanningScenarios, "/api/v1/scenarios", Success: 400, Body: "{"),
+        new("DELETE", "/api/v1/scenarios/{name}", Access.PlanningScenarios, "/api/v1/scenarios/matrix-none", Success: 404),
+        new("GET", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups"),
+        new("POST", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups", Success: 201),
 
         // The dashboard: pages, the prefecture CSV, the map data, the edit forms (no antiforgery token here: 400 once allowed).
         new("GET", "/", Access.Summaries, "/"),
@@ -91,6 +114,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/municipalities/{Code}", Access.MunicipalityRead, $"/municipalities/{Target}"),
         new("GET", "/prefectures/{code}/municipalities.csv", Access.Summaries, "/prefectures/13/municipalities.csv"),
         new("GET", "/live/map-data", Access.Summaries, "/live/map-data"),
+        new("GET", "/prefectures/{code}/search", Access.Summaries, "/prefectures/12/search?q=%E9%8E%8C%E3%83%B6%E8%B0%B7"),
         new("POST", "/municipalities/{code}/systems/{businessId}", Access.MunicipalityWrite, $"/municipalities/{Target}/systems/child_allowance",
             Success: 400, Form: "version=0&phase=in_production"),
         new("POST", "/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/municipalities/{Target}/security/SEC-2-01",
@@ -127,6 +151,32 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/not-found", Access.Public, "/not-found", Success: 400, Form: "x=1"),
     ];
 
+    /// <summary>
+    /// Browser-only endpoints whose authorization is checked here by what they declare (the policy on the endpoint, or
+    /// none for the pages and forms a person uses before signing in), not by calling them with every kind of token:
+    /// the account pages and forms (Identity's cookie; <c>AccountTests</c>, <c>FirstRunSetupTests</c> and the browser walk
+    /// exercise them), the planning pages (<c>PlanningApiTests</c>), and the Orleans Dashboard's own routes
+    /// (<c>OperationsTests</c>). Key: "METHOD pattern"; value: the policy required ("" = any signed-in person; null =
+    /// no authorization: the form or page checks its own token).
+    /// </summary>
+    private static readonly Dictionary<string, string?> DeclaredOnly = new(StringComparer.Ordinal)
+    {
+        ["GET /account"] = "", ["GET /account/mfa"] = "", ["GET /admin/users"] = "",
+        ["POST /account"] = "", ["POST /account/mfa"] = "", ["POST /admin/users"] = "",
+        ["POST /account/mfa/enable"] = "", ["POST /account/recovery-codes"] = "", ["POST /account/signout-everywhere"] = "",
+        ["POST /admin/invitations"] = "", ["POST /admin/users/{id}/active"] = "", ["POST /admin/users/{id}/role"] = "",
+        ["GET /invitation"] = null, ["POST /invitation"] = null, ["GET /setup"] = null, ["POST /setup"] = null,
+        ["GET /signin/mfa"] = null, ["POST /signin/mfa"] = null,
+        ["POST /account/signin"] = null, ["POST /account/signin/mfa"] = null, ["POST /account/setup"] = null, ["POST /account/invitation"] = null,
+        ["GET /planning"] = ReadinessPolicies.Summaries, ["POST /planning"] = ReadinessPolicies.Summaries,
+        ["GET /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries, ["POST /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries,
+        ["GET /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead, ["POST /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead,
+        ["GET /planning/scenarios"] = Readiness.Web.Planning.PlanningPolicies.Scenarios, ["POST /planning/scenarios"] = Readiness.Web.Planning.PlanningPolicies.Scenarios,
+    };
+
+    /// <summary>Every route of the Orleans Dashboard (it shows grain keys and state) requires the administration policy.</summary>
+    private const string OrleansDashboardPrefix = "/admin/orleans/";
+
     /// <summary>Expected status per caller, in <see cref="Callers"/> order; S is the row's success status.</summary>
     private static int[] Expected(Row row)
     {
@@ -140,6 +190,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
             Access.MunicipalityWrite =>      [401, 401, 401, 403, 403, s,   403, 403, 403, 403, 403, 403],
             Access.ExportOwnPrefecture =>    [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s],
             Access.ExportDefault =>          [401, 401, 401, 403, 403, 403, 403, 403, s,   s,   s,   s],
+            Access.PlanningScenarios =>      [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s],
+            Access.Administration =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, s],
             _ => throw new ArgumentOutOfRangeException(nameof(row)),
         };
         return row.Browser && row.Access != Access.Public ? expected.Select(e => e == 401 ? 302 : e).ToArray() : expected;
@@ -172,7 +224,32 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? methods : ["*"])
                 .Select(m => $"{m} {e.RoutePattern.RawText}"))
             .ToHashSet(StringComparer.Ordinal);
-        var table = Matrix.Select(r => $"{r.Method} {r.Pattern}").ToHashSet(StringComparer.Ordinal);
+        var routes = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var dashboard = routes.Where(e => e.RoutePattern.RawText!.StartsWith(OrleansDashboardPrefix, StringComparison.Ordinal)).ToList();
+        Assert.True(dashboard.Count >= 10, "the Orleans Dashboard's routes");
+        Assert.All(dashboard, e => Assert.Contains(e.Metadata.GetOrderedMetadata<IAuthorizeData>(), a => a.Policy == ReadinessPolicies.Administration));
+        foreach (var (key, policy) in DeclaredOnly)
+        {
+            var matching = routes.Where(e => key == $"{(e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } m ? m[0] : "*")} {e.RoutePattern.RawText}"
+                || (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods?.Any(h => key == $"{h} {e.RoutePattern.RawText}") ?? false)).ToList();
+            Assert.True(matching.Count > 0, $"{key}: no such endpoint");
+            foreach (var endpoint in matching)
+            {
+                var declared = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>();
+                if (policy is null)
+                {
+                    Assert.True(declared.Count == 0, $"{key}: expected no authorization, found {string.Join(", ", declared.Select(d => d.Policy ?? "(signed in)"))}");
+                }
+                else
+                {
+                    Assert.True(declared.Any(d => (d.Policy ?? string.Empty) == policy), $"{key}: expected policy '{policy}', found {string.Join(", ", declared.Select(d => d.Policy ?? "(signed in)"))}");
+                }
+            }
+        }
+
+        var table = Matrix.Select(r => $"{r.Method} {r.Pattern}").Concat(DeclaredOnly.Keys)
+            .Concat(dashboard.SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? methods : ["*"]).Select(m => $"{m} {e.RoutePattern.RawText}")))
+            .ToHashSet(StringComparer.Ordinal);
 
         Assert.True(endpoints.Count >= 30, $"only {endpoints.Count} endpoints found: {string.Join(", ", endpoints)}");
         var missing = endpoints.Except(table).Order(StringComparer.Ordinal).ToList();
@@ -248,8 +325,14 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         var method = row.Method == "*" ? HttpMethod.Get : new HttpMethod(row.Method);
         if (row.Body is not null)
         {
-            return ApiHost.Request(method, row.Path, row.Body, row.Method == "PUT" ? version : null,
+            var json = ApiHost.Request(method, row.Path, row.Body, row.Method is "PUT" or "PATCH" ? version : null,
                 row.Method == "POST" && row.Writes ? Guid.NewGuid().ToString() : null);
+            if (row.Method == "PATCH")
+            {
+                json.Content!.Headers.ContentType = new MediaTypeHeaderValue("application/merge-patch+json");
+            }
+
+            return json;
         }
 
         var request = new HttpRequestMessage(method, row.Path);
