@@ -69,7 +69,7 @@ public sealed class GeneratedClientTests(ContractHost host)
 
         var conflict = Inspect();
         var stale = await Assert.ThrowsAsync<ProblemDetails>(() => writer.Api.V1.Municipalities[Chiyoda].Systems["koseki"].PutAsync(
-            new SystemReport { Phase = Models.MigrationPhase.Testing, Reason = "再テスト / retest" },
+            new SystemReport { Phase = Models.MigrationPhase.Testing, RegressionReason = "再テスト / retest" },
             c =>
             {
                 c.Headers.Add("If-Match", etag);

@@ -20,6 +20,7 @@ public static class ReadApi
         summaries.MapGet("/prefectures", GetPrefectures).Produces<PrefectureListView>().WithSummary("The 47 prefectures' summaries");
         summaries.MapGet("/prefectures/{prefCode}", GetPrefecture).Produces<PrefectureView>().WithSummary("One prefecture and its municipalities' summaries");
         api.MapGet("/municipalities/{code}", GetMunicipality)
+            .Produces<MunicipalityView>()
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
             .WithTags("Municipality")
             .ProducesProblem(StatusCodes.Status401Unauthorized)

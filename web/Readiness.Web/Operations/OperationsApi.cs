@@ -25,14 +25,17 @@ public static class OperationsApi
         var options = SiloHosting.ReadOptions(app.Configuration);
         if (options.Mode == HostingMode.Embedded)
         {
-            var backups = app.MapGroup("/api/v1/admin/backups").RequireAuthorization(ReadinessPolicies.Administration);
-            backups.MapPost("/", TakeBackup);
-            backups.MapGet("/", ListBackups);
+            var backups = app.MapGroup("/api/v1/admin/backups").RequireAuthorization(ReadinessPolicies.Administration).WithTags("Administration")
+                .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            backups.MapPost("/", TakeBackup).WithName("postBackup")
+                .WithSummary("Take an online backup of the embedded database now (administrators); 201 with the file's name, size and duration")
+                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            backups.MapGet("/", ListBackups).WithName("listBackups").WithSummary("The backups in the backup folder, newest first (administrators)");
         }
 
         if (options.OrleansDashboard)
         {
-            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(ReadinessPolicies.Administration);
+            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(ReadinessPolicies.Administration).ExcludeFromDescription();
         }
 
         return app;

@@ -30,18 +30,18 @@ public static class PlanningApi
     {
         var api = app.MapGroup("/api/v1").WithTags("Planning").ProducesProblem(StatusCodes.Status401Unauthorized);
         var reads = api.MapGroup(string.Empty).RequireRateLimiting(RateLimits.ReadsPolicy);
-        reads.MapGet("/forecast/nation", GetNation).RequireAuthorization(ReadinessPolicies.Summaries)
+        reads.MapGet("/forecast/nation", GetNation).RequireAuthorization(ReadinessPolicies.Summaries).Produces<NationForecastView>()
             .WithSummary("The nation's forecast completion (P10/P50/P90), expected share migrated per month to FY2030 with its band, prefectures, vendor queues; ?scenario=name for national staff");
-        reads.MapGet("/forecast/prefectures/{prefCode}", GetPrefecture).RequireAuthorization(ReadinessPolicies.Summaries)
+        reads.MapGet("/forecast/prefectures/{prefCode}", GetPrefecture).RequireAuthorization(ReadinessPolicies.Summaries).Produces<PrefectureForecastView>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A prefecture's forecast and its municipalities ranked by risk (1 − P(complete by 2031-03-31))");
-        reads.MapGet("/forecast/municipalities/{code}", GetMunicipality).RequireAuthorization(ReadinessPolicies.MunicipalityRead)
+        reads.MapGet("/forecast/municipalities/{code}", GetMunicipality).RequireAuthorization(ReadinessPolicies.MunicipalityRead).Produces<MunicipalityForecastView>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("A municipality's forecast against its own targets, per system");
         var scenarios = api.MapGroup("/scenarios").RequireAuthorization(PlanningPolicies.Scenarios).ProducesProblem(StatusCodes.Status403Forbidden);
         scenarios.MapGet(string.Empty, ListScenarios).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
-        scenarios.MapGet("/{name}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("A scenario side by side with the baseline forecast");
-        scenarios.MapPost(string.Empty, PostScenario).RequireRateLimiting(RateLimits.WritesPolicy).WithSummary("Create or replace a named scenario (audited); answers its comparison with the baseline");
-        scenarios.MapDelete("/{name}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy).WithSummary("Delete a scenario (audited)");
+        scenarios.MapGet("/{name}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A scenario side by side with the baseline forecast");
+        scenarios.MapPost(string.Empty, PostScenario).RequireRateLimiting(RateLimits.WritesPolicy).Produces<ScenarioComparisonView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Create or replace a named scenario (audited); answers its comparison with the baseline");
+        scenarios.MapDelete("/{name}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Delete a scenario (audited)");
         app.MapPlanningPages();
         return app;
     }

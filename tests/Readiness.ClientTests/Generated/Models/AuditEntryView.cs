@@ -17,20 +17,20 @@ namespace Readiness.ClientTests.Generated.Models
         /// <summary>The after property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? After { get; set; }
+        public global::Readiness.ClientTests.Generated.Models.AuditEntryView_after? After { get; set; }
 #nullable restore
 #else
-        public string After { get; set; }
+        public global::Readiness.ClientTests.Generated.Models.AuditEntryView_after After { get; set; }
 #endif
         /// <summary>The at property</summary>
         public DateTimeOffset? At { get; set; }
         /// <summary>The before property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Before { get; set; }
+        public global::Readiness.ClientTests.Generated.Models.AuditEntryView_before? Before { get; set; }
 #nullable restore
 #else
-        public string Before { get; set; }
+        public global::Readiness.ClientTests.Generated.Models.AuditEntryView_before Before { get; set; }
 #endif
         /// <summary>The clientAddress property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -107,9 +107,9 @@ namespace Readiness.ClientTests.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "after", n => { After = n.GetStringValue(); } },
+                { "after", n => { After = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_after>(global::Readiness.ClientTests.Generated.Models.AuditEntryView_after.CreateFromDiscriminatorValue); } },
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
-                { "before", n => { Before = n.GetStringValue(); } },
+                { "before", n => { Before = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_before>(global::Readiness.ClientTests.Generated.Models.AuditEntryView_before.CreateFromDiscriminatorValue); } },
                 { "clientAddress", n => { ClientAddress = n.GetStringValue(); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
                 { "role", n => { Role = n.GetStringValue(); } },
@@ -126,9 +126,9 @@ namespace Readiness.ClientTests.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteStringValue("after", After);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_after>("after", After);
             writer.WriteDateTimeOffsetValue("at", At);
-            writer.WriteStringValue("before", Before);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_before>("before", Before);
             writer.WriteStringValue("clientAddress", ClientAddress);
             writer.WriteStringValue("requestId", RequestId);
             writer.WriteStringValue("role", Role);

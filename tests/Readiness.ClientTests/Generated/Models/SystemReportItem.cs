@@ -23,14 +23,12 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string BusinessId { get; set; }
 #endif
-        /// <summary>The designation property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public global::Readiness.ClientTests.Generated.Models.DesignationReport? Designation { get; set; }
-#nullable restore
-#else
-        public global::Readiness.ClientTests.Generated.Models.DesignationReport Designation { get; set; }
-#endif
+        /// <summary>The designated property</summary>
+        public bool? Designated { get; set; }
+        /// <summary>The designationReason property</summary>
+        public global::Readiness.ClientTests.Generated.Models.DesignationReason? DesignationReason { get; set; }
+        /// <summary>The designationTarget property</summary>
+        public Date? DesignationTarget { get; set; }
         /// <summary>The hosting property</summary>
         public global::Readiness.ClientTests.Generated.Models.HostingKind? Hosting { get; set; }
         /// <summary>The notApplicable property</summary>
@@ -39,13 +37,13 @@ namespace Readiness.ClientTests.Generated.Models
         public global::Readiness.ClientTests.Generated.Models.MigrationPhase? Phase { get; set; }
         /// <summary>The plannedGoLive property</summary>
         public Date? PlannedGoLive { get; set; }
-        /// <summary>The reason property</summary>
+        /// <summary>The regressionReason property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Reason { get; set; }
+        public string? RegressionReason { get; set; }
 #nullable restore
 #else
-        public string Reason { get; set; }
+        public string RegressionReason { get; set; }
 #endif
         /// <summary>The vendor property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -81,12 +79,14 @@ namespace Readiness.ClientTests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "businessId", n => { BusinessId = n.GetStringValue(); } },
-                { "designation", n => { Designation = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.DesignationReport>(global::Readiness.ClientTests.Generated.Models.DesignationReport.CreateFromDiscriminatorValue); } },
+                { "designated", n => { Designated = n.GetBoolValue(); } },
+                { "designationReason", n => { DesignationReason = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>(); } },
+                { "designationTarget", n => { DesignationTarget = n.GetDateValue(); } },
                 { "hosting", n => { Hosting = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>(); } },
                 { "notApplicable", n => { NotApplicable = n.GetBoolValue(); } },
                 { "phase", n => { Phase = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.MigrationPhase>(); } },
                 { "plannedGoLive", n => { PlannedGoLive = n.GetDateValue(); } },
-                { "reason", n => { Reason = n.GetStringValue(); } },
+                { "regressionReason", n => { RegressionReason = n.GetStringValue(); } },
                 { "vendor", n => { Vendor = n.GetStringValue(); } },
             };
         }
@@ -98,12 +98,14 @@ namespace Readiness.ClientTests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("businessId", BusinessId);
-            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.DesignationReport>("designation", Designation);
+            writer.WriteBoolValue("designated", Designated);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>("designationReason", DesignationReason);
+            writer.WriteDateValue("designationTarget", DesignationTarget);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>("hosting", Hosting);
             writer.WriteBoolValue("notApplicable", NotApplicable);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.MigrationPhase>("phase", Phase);
             writer.WriteDateValue("plannedGoLive", PlannedGoLive);
-            writer.WriteStringValue("reason", Reason);
+            writer.WriteStringValue("regressionReason", RegressionReason);
             writer.WriteStringValue("vendor", Vendor);
             writer.WriteAdditionalData(AdditionalData);
         }

@@ -27,7 +27,7 @@ public static class ContractExamples
     public static JsonNode? ForSchema(string schemaId) => schemaId switch
     {
         "SystemReport" => JsonNode.Parse("""
-            {"phase":"in_production","plannedGoLive":"2026-03-01","vendor":"株式会社サンプル","hosting":"government_cloud","notApplicable":false,"designation":null,"reason":null}
+            {"phase":"in_production","plannedGoLive":"2026-03-01","vendor":"株式会社サンプル","hosting":"government_cloud","notApplicable":false,"designated":false,"designationReason":null,"designationTarget":null,"regressionReason":null}
             """),
         "SecurityReport" => JsonNode.Parse("""
             {"status":"implemented","evidence":"情報セキュリティポリシー第3版（2025-10 改定）","lastReviewed":"2025-12-01"}

@@ -60,6 +60,8 @@ public static class ContractTransformer
         ["Reporting"] = "市区町村自身による報告（PUT は If-Match、POST /reports は Idempotency-Key が必要）。 / Reports by the municipality itself: PUT needs If-Match, POST /reports needs Idempotency-Key.",
         ["Audit trail"] = "変更履歴（誰が・いつ・何を）。追記のみ。 / The append-only audit trail of a municipality: who changed what, when.",
         ["Export"] = "CSV 出力（UTF-8 BOM 付き）。 / CSV exports (UTF-8 with BOM).",
+        ["Planning"] = "完了時期の予測（P10/P50/P90）とシナリオ。 / Completion forecasts (P10/P50/P90) and what-if scenarios.",
+        ["Administration"] = "運用（バックアップ）。管理者のみ。 / Operating the product (backups): administrators only.",
     };
 
     public static OpenApiOptions AddReadinessContract(this OpenApiOptions options)

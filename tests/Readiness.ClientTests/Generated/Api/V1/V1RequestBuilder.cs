@@ -2,11 +2,14 @@
 #pragma warning disable CS0618
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Admin;
 using Readiness.ClientTests.Generated.Api.V1.Catalog;
 using Readiness.ClientTests.Generated.Api.V1.Export;
+using Readiness.ClientTests.Generated.Api.V1.Forecast;
 using Readiness.ClientTests.Generated.Api.V1.Municipalities;
 using Readiness.ClientTests.Generated.Api.V1.Nation;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures;
+using Readiness.ClientTests.Generated.Api.V1.Scenarios;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
@@ -19,6 +22,11 @@ namespace Readiness.ClientTests.Generated.Api.V1
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class V1RequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The admin property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.AdminRequestBuilder Admin
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.AdminRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The catalog property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Catalog.CatalogRequestBuilder Catalog
         {
@@ -28,6 +36,11 @@ namespace Readiness.ClientTests.Generated.Api.V1
         public global::Readiness.ClientTests.Generated.Api.V1.Export.ExportRequestBuilder Export
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Export.ExportRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The forecast property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Forecast.ForecastRequestBuilder Forecast
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Forecast.ForecastRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The municipalities property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Municipalities.MunicipalitiesRequestBuilder Municipalities
@@ -43,6 +56,11 @@ namespace Readiness.ClientTests.Generated.Api.V1
         public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.PrefecturesRequestBuilder Prefectures
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.PrefecturesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The scenarios property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Scenarios.ScenariosRequestBuilder Scenarios
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Scenarios.ScenariosRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.V1RequestBuilder"/> and sets the default values.

@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -17,6 +18,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithPrefCodeItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The municipalitiesCsv property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder MunicipalitiesCsv
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.WithPrefCodeItemRequestBuilder"/> and sets the default values.
         /// </summary>

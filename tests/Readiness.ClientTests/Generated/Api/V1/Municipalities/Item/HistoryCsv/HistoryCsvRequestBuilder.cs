@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.HistoryCsv
         {
         }
         /// <summary>
-        /// The whole audit trail as CSV (UTF-8 with BOM)
+        /// The whole audit trail as CSV (UTF-8 with BOM, CRLF); before and after are JSON objects (field → value), one per cell
         /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -69,7 +69,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.HistoryCsv
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The whole audit trail as CSV (UTF-8 with BOM)
+        /// The whole audit trail as CSV (UTF-8 with BOM, CRLF); before and after are JSON objects (field → value), one per cell
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

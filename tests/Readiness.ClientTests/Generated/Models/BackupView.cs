@@ -2,7 +2,6 @@
 #pragma warning disable CS0618
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
-using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
 using System.IO;
 using System;
@@ -10,31 +9,39 @@ namespace Readiness.ClientTests.Generated.Models
 {
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     #pragma warning disable CS1591
-    public partial class DesignationReport : IAdditionalDataHolder, IParsable
+    public partial class BackupView : IAdditionalDataHolder, IParsable
     #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The reason property</summary>
-        public global::Readiness.ClientTests.Generated.Models.DesignationReason? Reason { get; set; }
-        /// <summary>The targetDate property</summary>
-        public Date? TargetDate { get; set; }
+        /// <summary>The bytes property</summary>
+        public long? Bytes { get; set; }
+        /// <summary>The name property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Name { get; set; }
+#nullable restore
+#else
+        public string Name { get; set; }
+#endif
+        /// <summary>The writtenAt property</summary>
+        public DateTimeOffset? WrittenAt { get; set; }
         /// <summary>
-        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.DesignationReport"/> and sets the default values.
+        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.BackupView"/> and sets the default values.
         /// </summary>
-        public DesignationReport()
+        public BackupView()
         {
             AdditionalData = new Dictionary<string, object>();
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.DesignationReport"/></returns>
+        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.BackupView"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::Readiness.ClientTests.Generated.Models.DesignationReport CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::Readiness.ClientTests.Generated.Models.BackupView CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::Readiness.ClientTests.Generated.Models.DesignationReport();
+            return new global::Readiness.ClientTests.Generated.Models.BackupView();
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -44,8 +51,9 @@ namespace Readiness.ClientTests.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "reason", n => { Reason = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>(); } },
-                { "targetDate", n => { TargetDate = n.GetDateValue(); } },
+                { "bytes", n => { Bytes = n.GetLongValue(); } },
+                { "name", n => { Name = n.GetStringValue(); } },
+                { "writtenAt", n => { WrittenAt = n.GetDateTimeOffsetValue(); } },
             };
         }
         /// <summary>
@@ -55,8 +63,9 @@ namespace Readiness.ClientTests.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>("reason", Reason);
-            writer.WriteDateValue("targetDate", TargetDate);
+            writer.WriteLongValue("bytes", Bytes);
+            writer.WriteStringValue("name", Name);
+            writer.WriteDateTimeOffsetValue("writtenAt", WrittenAt);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
