@@ -69,7 +69,7 @@ public sealed class GrainCalls
             {
                 return await call().WaitAsync(options.AttemptTimeout, cancellationToken);
             }
-            catch (Exception ex) when (attempt < attempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested
+            catch (Exception ex) when (attempt < attempts && IsTransient(ex) && !IsLockTimeout(ex) && !cancellationToken.IsCancellationRequested
                                        && DateTime.UtcNow - started + backoff < options.Deadline)
             {
                 retried.Add(1);
@@ -96,6 +96,14 @@ public sealed class GrainCalls
     }
 
     /// <summary>Failures after which the same call may well succeed; a grain's own validation errors are not among them.</summary>
+    /// <summary>
+    /// SQLite's lock held by another process past Readiness:StorageLockTimeout: answered 503 with Retry-After at once
+    /// rather than tried again here, which would hold the request for the whole deadline (the caller resends).
+    /// </summary>
+    public static bool IsLockTimeout(Exception ex) =>
+        ex is StorageUnavailableException { Message: var m } && m.Contains("database is locked", StringComparison.OrdinalIgnoreCase)
+        || ex is OrleansException { InnerException: { } inner } && IsLockTimeout(inner);
+
     public static bool IsTransient(Exception ex) => ex switch
     {
         TimeoutException => true,

@@ -31,7 +31,7 @@ public sealed class SqliteWriteGate : IDisposable
         }
         catch (OperationCanceledException) when (busy.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new StorageUnavailableException("The database is locked by another process; the write ahead of this one gave up waiting for it.");
+            throw new StorageUnavailableException("The database is locked (by another process); the write ahead of this one gave up waiting for it.");
         }
 
         try

@@ -180,7 +180,7 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
     {
         using var client = Municipality(code, subject);
         var (_, version) = await GetMunicipality(code);
-        using var request = Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/koseki", """{"phase":"in_production","regressionReason":"proxy test"}""", version);
+        using var request = Request(HttpMethod.Put, $"/api/v1/municipalities/{code}/systems/koseki", """{"phase":"in_production","designated":false,"regressionReason":"proxy test"}""", version);
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -23,7 +23,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
             return await client.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/{target}", json, version));
         }
 
-        var a = Send(alice, "systems/resident_registry", """{"phase":"in_production","vendor":"Alice Systems"}""");
+        var a = Send(alice, "systems/resident_registry", """{"phase":"in_production","designated":false,"vendor":"Alice Systems"}""");
         var b = Send(bob, "security/SEC-3-01", """{"status":"implemented","evidence":"bob checked"}""");
         start.Release(2);
         using var ra = await a;
@@ -34,7 +34,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Single(statuses, HttpStatusCode.PreconditionFailed);
         var (winner, loser, loserClient, loserTarget, loserJson) = ra.StatusCode == HttpStatusCode.OK
             ? (ra, rb, bob, "security/SEC-3-01", """{"status":"implemented","evidence":"bob checked"}""")
-            : (rb, ra, alice, "systems/resident_registry", """{"phase":"in_production","vendor":"Alice Systems"}""");
+            : (rb, ra, alice, "systems/resident_registry", """{"phase":"in_production","designated":false,"vendor":"Alice Systems"}""");
         Assert.Equal($"\"{version + 1}\"", winner.Headers.ETag?.Tag);
         await ApiHost.AssertProblem(loser, HttpStatusCode.PreconditionFailed, "If-Match");
         Assert.Equal($"\"{version + 1}\"", loser.Headers.ETag?.Tag); // the loser learns the current version
@@ -82,7 +82,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         using var client = host.Municipality(code, "suzuki");
         var (_, version) = await host.GetMunicipality(code);
         var historyBefore = await host.HistoryTotal(code);
-        const string body = """{"systems":[{"businessId":"individual_resident_tax","phase":"in_production","hosting":"government_cloud"}],"security":[{"itemId":"SEC-5-01","status":"implemented"},{"itemId":"SEC-5-02","status":"not_applicable"}]}""";
+        const string body = """{"systems":[{"businessId":"individual_resident_tax","phase":"in_production","designated":false,"hosting":"government_cloud"}],"security":[{"itemId":"SEC-5-01","status":"implemented"},{"itemId":"SEC-5-02","status":"not_applicable"}]}""";
         var key = Guid.NewGuid().ToString();
 
         using var first = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key));
@@ -94,7 +94,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.False(first.Headers.Contains("Idempotent-Replayed"));
 
         // Someone else changes something meanwhile; the replay still answers with the first result.
-        await host.PutSystem(host.Municipality(code, "other"), code, "child_allowance", """{"phase":"testing","regressionReason":"meanwhile"}""");
+        await host.PutSystem(host.Municipality(code, "other"), code, "child_allowance", """{"phase":"testing","designated":false,"regressionReason":"meanwhile"}""");
 
         using var replay = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key));
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
@@ -121,7 +121,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         const string code = "011002"; // 札幌市
         var (_, version) = await host.GetMunicipality(code);
         var key = Guid.NewGuid().ToString();
-        const string body = """{"systems":[{"businessId":"national_pension","phase":"testing","regressionReason":"retry storm"}]}""";
+        const string body = """{"systems":[{"businessId":"national_pension","phase":"testing","designated":false,"regressionReason":"retry storm"}]}""";
         var clients = Enumerable.Range(0, 6).Select(_ => host.Municipality(code, "sapporo")).ToList();
         var responses = await Task.WhenAll(clients.Select(c => c.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key))));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));

@@ -16,13 +16,13 @@ public sealed class FreeTextTests(ApiHost host) : IClassFixture<ApiHost>
     public static TheoryData<string, string, string> ApiFaults() => new()
     {
         // path tail, JSON body, field named
-        { "systems/child_allowance", Body(new { phase = "testing", vendor = "株式会社\u202Eルプンサ" }), "systems[child_allowance].vendor" },
-        { "systems/child_allowance", Body(new { phase = "testing", vendor = "\u200B株式会社サンプル\u200B" }), "systems[child_allowance].vendor" },
-        { "systems/child_allowance", Body(new { phase = "testing", vendor = "\uFEFF株式会社サンプル" }), "systems[child_allowance].vendor" },
-        { "systems/child_allowance", Body(new { phase = "testing", vendor = "株式会社\u2028サンプル" }), "systems[child_allowance].vendor" },
-        { "systems/child_allowance", Body(new { phase = "testing", vendor = "株式会社\nサンプル" }), "systems[child_allowance].vendor" },
-        { "systems/child_allowance", Body(new { phase = "not_started", reason = "体制\u2066見直し\u2069" }), "systems[child_allowance].reason" },
-        { "systems/child_allowance", Body(new { phase = "not_started", reason = "体制見直し\u2029" }), "systems[child_allowance].reason" },
+        { "systems/child_allowance", Body(new { phase = "testing", designated = false, vendor = "株式会社\u202Eルプンサ" }), "systems[child_allowance].vendor" },
+        { "systems/child_allowance", Body(new { phase = "testing", designated = false, vendor = "\u200B株式会社サンプル\u200B" }), "systems[child_allowance].vendor" },
+        { "systems/child_allowance", Body(new { phase = "testing", designated = false, vendor = "\uFEFF株式会社サンプル" }), "systems[child_allowance].vendor" },
+        { "systems/child_allowance", Body(new { phase = "testing", designated = false, vendor = "株式会社\u2028サンプル" }), "systems[child_allowance].vendor" },
+        { "systems/child_allowance", Body(new { phase = "testing", designated = false, vendor = "株式会社\nサンプル" }), "systems[child_allowance].vendor" },
+        { "systems/child_allowance", Body(new { phase = "not_started", designated = false, regressionReason = "体制\u2066見直し\u2069" }), "systems[child_allowance].regressionReason" },
+        { "systems/child_allowance", Body(new { phase = "not_started", designated = false, regressionReason = "体制見直し\u2029" }), "systems[child_allowance].regressionReason" },
         { "security/SEC-1-01", Body(new { status = "implemented", evidence = "規程\u200D第3条" }), "security[SEC-1-01].evidence" },
         { "security/SEC-1-01", Body(new { status = "implemented", evidence = "規程\u001B第3条" }), "security[SEC-1-01].evidence" },
     };
@@ -64,7 +64,7 @@ public sealed class FreeTextTests(ApiHost host) : IClassFixture<ApiHost>
     {
         await PrepareAsync();
         using var client = host.Municipality(M);
-        await host.PutSystem(client, M, "koseki", Body(new { phase = "testing", vendor = "\u3000株式会社サンフ\u309Aル\u3000\u00A0", reason = "再計画" }));
+        await host.PutSystem(client, M, "koseki", Body(new { phase = "testing", designated = false, vendor = "\u3000株式会社サンフ\u309Aル\u3000\u00A0", regressionReason = "再計画" }));
         var (stored, _) = await host.GetMunicipality(M);
         Assert.Equal("株式会社サンプル", System(stored, "koseki").GetProperty("vendor").GetString());
     }
@@ -120,7 +120,7 @@ public sealed class FreeTextTests(ApiHost host) : IClassFixture<ApiHost>
         if (System(body, "child_allowance").GetProperty("phase").GetString() != "testing")
         {
             using var client = host.Municipality(M);
-            await host.PutSystem(client, M, "child_allowance", Body(new { phase = "testing", reason = "再計画" }));
+            await host.PutSystem(client, M, "child_allowance", Body(new { phase = "testing", designated = false, regressionReason = "再計画" }));
         }
     }
 }
