@@ -55,7 +55,7 @@ public sealed class MunicipalityGrain(
             if (applied.RequestId == request.RequestId)
             {
                 return applied.Fingerprint == fingerprint
-                    ? new ChangeOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = state.State.RecentChanges }
+                    ? new ChangeOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = state.State.RecentChanges, AppliedBy = applied.CallId }
                     : new ChangeOutcome(ChangeStatus.IdempotencyKeyReused, current,
                         [new ValidationError("requestId", "idempotency_key_reused",
                             "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
@@ -97,7 +97,7 @@ public sealed class MunicipalityGrain(
 
         var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
         state.State.Record = next;
-        state.State.Requests = Bounded(state.State.Requests.Add(new AppliedRequest(request.RequestId, fingerprint, next.Version)), MunicipalityGrainState.RememberedRequests);
+        state.State.Requests = Bounded(state.State.Requests.Add(new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId }), MunicipalityGrainState.RememberedRequests);
         state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
         try
         {

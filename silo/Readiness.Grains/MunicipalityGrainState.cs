@@ -2,12 +2,15 @@ using System.Collections.Immutable;
 
 namespace Readiness.Grains;
 
-/// <summary>A request already applied: its id, a fingerprint of its content, and the version it produced.</summary>
+/// <summary>A request already applied: its id, a fingerprint of its content, the version it produced and the call that sent it.</summary>
 [GenerateSerializer, Immutable, Alias("Readiness.AppliedRequest")]
 public sealed record AppliedRequest(
     [property: Id(0)] string RequestId,
     [property: Id(1)] string Fingerprint,
-    [property: Id(2)] long Version);
+    [property: Id(2)] long Version)
+{
+    [Id(3)] public string? CallId { get; init; }
+}
 
 /// <summary>What the municipality grain stores: the record, the recent request ids (for safe retries) and recent changes.</summary>
 [GenerateSerializer, Alias("Readiness.MunicipalityGrainState")]

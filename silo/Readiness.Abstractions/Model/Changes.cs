@@ -102,6 +102,13 @@ public sealed record ChangeRequest
     [Id(3)] public ImmutableArray<SystemChange> Systems { get; init; } = [];
     [Id(4)] public ImmutableArray<SecurityChange> Security { get; init; } = [];
     [Id(5)] public string? ClientAddress { get; init; }
+
+    /// <summary>
+    /// One caller's sending of this request, the same across the web tier's retries of it: a retry answered
+    /// <see cref="ChangeStatus.Replayed"/> with this id in <see cref="ChangeOutcome.AppliedBy"/> was applied by this
+    /// caller's own earlier attempt (a first report, not a client's repeat).
+    /// </summary>
+    [Id(6)] public string? CallId { get; init; }
 }
 
 /// <summary>A field at fault, with a message in Japanese (first) and English.</summary>
@@ -133,6 +140,9 @@ public sealed record ChangeOutcome(
 
     /// <summary>The municipality's most recent changes, newest first, as they stand after this request.</summary>
     [Id(4)] public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
+
+    /// <summary>For <see cref="ChangeStatus.Replayed"/>: the <see cref="ChangeRequest.CallId"/> of the call that applied it.</summary>
+    [Id(5)] public string? AppliedBy { get; init; }
 
     public bool Succeeded => Status is ChangeStatus.Accepted or ChangeStatus.Replayed;
 }

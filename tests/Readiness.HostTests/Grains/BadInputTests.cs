@@ -65,6 +65,21 @@ public sealed class BadInputTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_replay_names_the_call_that_applied_the_request()
+    {
+        // The web tier tells its own retried first attempt (same call id) from a client's repeat (another call id).
+        var grain = fixture.Grains.GetGrain<IMunicipalityGrain>("012050"); // 室蘭市
+        var request = new ChangeRequest { RequestId = "call-1", CallId = "web-call-a", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.InProduction }] };
+        Assert.Equal(ChangeStatus.Accepted, (await grain.ApplyAsync(request)).Status);
+        var ownRetry = await grain.ApplyAsync(request);
+        var clientRepeat = await grain.ApplyAsync(request with { CallId = "web-call-b" });
+        Assert.Equal(ChangeStatus.Replayed, ownRetry.Status);
+        Assert.Equal("web-call-a", ownRetry.AppliedBy);
+        Assert.Equal(ChangeStatus.Replayed, clientRepeat.Status);
+        Assert.Equal("web-call-a", clientRepeat.AppliedBy);
+    }
+
+    [Fact]
     public async Task A_code_that_is_not_a_municipality_cannot_be_activated()
     {
         await Assert.ThrowsAnyAsync<Exception>(() => fixture.Grains.GetGrain<IMunicipalityGrain>("131017").GetAsync());

@@ -145,6 +145,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
             Systems = systems,
             Security = security,
             ClientAddress = context.ClientAddress,
+            CallId = Guid.NewGuid().ToString("N"),
         };
 
         // Safe to retry: a repeat of the same RequestId is answered Replayed and applies nothing again. A retry of a
@@ -167,8 +168,10 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         var changes = outcome.Status == ChangeStatus.Accepted
             ? [.. outcome.Applied.OrderBy(e => e.Target, StringComparer.Ordinal)]
             : await audit.FindRequestAsync(code, requestId, outcome.Record.Version);
+        // Replayed to this call's own retry (its first attempt applied, but the answer came too late) is a first report.
+        var replayed = outcome.Status == ChangeStatus.Replayed && outcome.AppliedBy != request.CallId;
         return new ReportResult(
-            outcome.Status == ChangeStatus.Replayed ? ReportStatus.Replayed : ReportStatus.Accepted,
+            replayed ? ReportStatus.Replayed : ReportStatus.Accepted,
             requestId, outcome.Record, [], changes.IsEmpty ? outcome.Record.Version : changes[0].Version, changes)
         {
             RecentChanges = outcome.RecentChanges,
