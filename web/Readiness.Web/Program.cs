@@ -39,6 +39,14 @@ var app = builder.Build();
 app.UseReadinessProxyHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+
+// Inside the default status pages, so it answers first: a page address that matches nothing gets the dashboard's own
+// 404 page (language, title, a way back). Before routing, so the re-executed request is routed again to /not-found.
+// The API's empty 4xx get problem details in UseReadinessApi; everything else the default status text.
+app.UseWhen(
+    http => HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api"),
+    pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+app.UseRouting();
 app.UseReadinessApi();
 app.UseReadinessDashboard();
 app.MapDefaultEndpoints();
