@@ -175,6 +175,53 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         Assert.Equal(get.Headers.ETag?.Tag, head.Headers.ETag?.Tag);
     }
 
+    /// <summary>Every GET resource whose representation has a validator: all of <see cref="Resources"/> but the audit CSV, which streams.</summary>
+    public static TheoryData<string> Validated() => new()
+    {
+        $"/api/v1/municipalities/{Osaka}",
+        "/api/v1/nation",
+        "/api/v1/prefectures/27",
+        $"/api/v1/municipalities/{Osaka}/systems/koseki",
+        $"/api/v1/municipalities/{Osaka}/history",
+        "/api/v1/nation/history",
+        "/api/v1/export/municipalities.csv?prefecture=27",
+    };
+
+    [Theory]
+    [MemberData(nameof(Validated))]
+    public async Task A_resource_answers_304_to_its_own_etag_and_200_after_a_change(string path)
+    {
+        using var client = host.National();
+        using var first = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var etag = first.Headers.ETag?.Tag;
+        Assert.False(string.IsNullOrEmpty(etag), $"{path} sends no ETag");
+        using var again = await Get(client, path, etag!);
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        Assert.Empty(await again.Content.ReadAsByteArrayAsync());
+        using var other = await Get(client, path, "\"not-this-one\"");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_export_validator_changes_when_a_municipality_in_it_changes()
+    {
+        const string path = "/api/v1/export/municipalities.csv?prefecture=27";
+        using var client = host.National();
+        using var before = await client.GetAsync(path);
+        var (_, version) = await host.GetMunicipality(Osaka);
+        using var writer = host.Municipality(Osaka);
+        using var put = await writer.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/municipalities/{Osaka}/systems/koseki")
+        {
+            Headers = { { "If-Match", $"\"{version}\"" } },
+            Content = new StringContent($$"""{"vendor":"検証ベンダー{{Guid.NewGuid():N}}"}""", System.Text.Encoding.UTF8, "application/json"),
+        });
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        using var after = await Get(client, path, before.Headers.ETag!.Tag);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.NotEqual(before.Headers.ETag.Tag, after.Headers.ETag?.Tag);
+    }
+
     [Fact]
     public async Task Head_with_a_matching_if_none_match_gives_304()
     {

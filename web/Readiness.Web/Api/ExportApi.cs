@@ -47,26 +47,43 @@ public static class ExportApi
         var scope = prefecture.Count == 1 ? prefecture.ToString() : caller?.Role == Role.Prefecture ? caller.Tenant : null;
         var municipalities = scope is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[scope];
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        var records = new List<(MunicipalityInfo Municipality, MunicipalityRecord Record)>(municipalities.Count);
+        foreach (var batch in municipalities.Chunk(64))
+        {
+            var read = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, http.RequestAborted)));
+            records.AddRange(batch.Zip(read));
+        }
+
+        // The rows follow from the records' versions and the day (the flags are judged on Japan's date): their hash is
+        // the validator (RFC 9110 §8.8.3), so a nightly download of an unchanged nation answers 304.
+        var validator = new System.Text.StringBuilder(today.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+        foreach (var (m, r) in records)
+        {
+            validator.Append(';').Append(m.Code).Append(':').Append(r.Version.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var etag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(validator.ToString())))[..16]}\"";
+        if (Preconditions.ForRead(http, etag) is { } conditional)
+        {
+            return conditional;
+        }
+
         return await CsvOutput.Respond(http, $"municipalities-{scope ?? "all"}-{today:yyyyMMdd}.csv", async csv =>
         {
             await csv.Row("code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
                 "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
                 "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin");
-            foreach (var batch in municipalities.Chunk(64))
+            foreach (var (m, r) in records)
             {
-                var records = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, http.RequestAborted)));
-                foreach (var (m, r) in batch.Zip(records))
+                var pref = catalog.PrefecturesByCode[m.PrefectureCode];
+                foreach (var s in r.Systems)
                 {
-                    var pref = catalog.PrefecturesByCode[m.PrefectureCode];
-                    foreach (var s in r.Systems)
-                    {
-                        var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
-                        var f = ReadinessRules.Evaluate(s, today);
-                        await csv.Row(m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
-                            f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
-                            s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
-                            f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin));
-                    }
+                    var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+                    var f = ReadinessRules.Evaluate(s, today);
+                    await csv.Row(m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
+                        f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
+                        s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
+                        f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin));
                 }
             }
         });

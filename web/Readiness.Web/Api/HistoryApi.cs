@@ -27,8 +27,8 @@ public static class HistoryApi
         return app;
     }
 
-    private static async Task<Results<Ok<NationHistoryView>, ProblemHttpResult>> GetHistory(
-        string? from, string? to, IGrainFactory grains, GrainCalls calls, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> GetHistory(
+        string? from, string? to, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         if (!TryParseDay(to, today, out var last))
@@ -53,7 +53,12 @@ public static class HistoryApi
 
         var history = grains.GetGrain<INationHistoryGrain>(INationGrain.NationKey);
         var snapshots = await calls.Run(() => history.GetAsync(first, last), idempotent: true, cancellationToken);
-        return TypedResults.Ok(new NationHistoryView(Day(first), Day(last), snapshots.Select(s => new DailySnapshotView(Day(s.Day), Views.Nation(s.Nation))).ToList()));
+        var view = new NationHistoryView(Day(first), Day(last), snapshots.Select(s => new DailySnapshotView(Day(s.Day), Views.Nation(s.Nation))).ToList());
+
+        // The snapshots of past days never change and today's changes with every report: a hash of the representation
+        // is its validator (RFC 9110 §8.8.3), so a chart polling the same period gets 304 until something moved.
+        var etag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view)))[..16]}\"";
+        return Preconditions.ForRead(http, etag) ?? TypedResults.Ok(view);
     }
 
     private static bool TryParseDay(string? text, DateOnly fallback, out DateOnly day)
