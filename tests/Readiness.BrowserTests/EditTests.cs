@@ -223,15 +223,15 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
             Assert.Equal(422, response.Status);
             await page.WaitForLoadStateAsync();
 
-            var reason = page.Locator($"#sys-{businessId}-reason");
-            var error = page.Locator($"#sys-{businessId}-reason-error");
+            var reason = page.Locator($"#sys-{businessId}-regressionReason");
+            var error = page.Locator($"#sys-{businessId}-regressionReason-error");
             await Assertions.Expect(error).ToContainTextAsync("フェーズを戻す場合は理由を入力してください。");
             await Assertions.Expect(error).ToContainTextAsync("Moving a phase backwards requires a reason.");
             Assert.Equal("true", await reason.GetAttributeAsync("aria-invalid"));
-            Assert.Contains($"sys-{businessId}-reason-error", await reason.GetAttributeAsync("aria-describedby"), StringComparison.Ordinal);
-            Assert.True(await page.EvaluateAsync<bool>("id => document.getElementById(id).closest('.field').contains(document.getElementById(id + '-error'))", $"sys-{businessId}-reason"),
+            Assert.Contains($"sys-{businessId}-regressionReason-error", await reason.GetAttributeAsync("aria-describedby"), StringComparison.Ordinal);
+            Assert.True(await page.EvaluateAsync<bool>("id => document.getElementById(id).closest('.field').contains(document.getElementById(id + '-error'))", $"sys-{businessId}-regressionReason"),
                 "the message sits with the reason field");
-            Assert.Equal($"sys-{businessId}-reason", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+            Assert.Equal($"sys-{businessId}-regressionReason", await page.EvaluateAsync<string>("() => document.activeElement.id"));
             Assert.Equal(1, await page.Locator("[data-field-error]").CountAsync()); // only the field at fault
             Assert.Equal("not_started", await page.Locator($"#sys-{businessId}-phase").InputValueAsync());
             Assert.Equal("残る入力", await page.Locator($"#sys-{businessId}-vendor").InputValueAsync());

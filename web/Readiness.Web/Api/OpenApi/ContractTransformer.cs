@@ -316,7 +316,7 @@ public static class ContractTransformer
             412 => ("Precondition Failed: If-Match is stale (someone else wrote first). Nothing was saved; the ETag header carries the current version: read, review and write again.", IfMatch, "version_conflict"),
             413 => ("Payload Too Large: the body is over 256 KiB.", "body", "too_large"),
             415 => ("Unsupported Media Type: send the body as application/json.", "Content-Type", "unsupported_media_type"),
-            422 => ("Unprocessable Entity: a domain rule refused the change (e.g. a phase moved back without a reason), or the Idempotency-Key was reused with another body. Nothing was saved.", "reason", "required"),
+            422 => ("Unprocessable Entity: a domain rule refused the change (e.g. a phase moved back without a reason), or the Idempotency-Key was reused with another body. Nothing was saved.", "regressionReason", "regression_reason_required"),
             428 => ("Precondition Required: send If-Match with the ETag you read.", IfMatch, "precondition_required"),
             429 => ("Too Many Requests: over your organisation's per-minute limit; retry after Retry-After seconds.", "rate", "rate_limited"),
             500 => ("Internal Server Error: an unexpected fault (a bug). Nothing half-applied: a write is applied whole or not at all.", "request", "internal_error"),

@@ -39,11 +39,14 @@ public sealed record EditSubmission(
 /// <summary>The fields of the edit forms and how their text becomes a report. Dates are YYYY-MM-DD (input type=date).</summary>
 public static class EditFields
 {
-    public static readonly string[] SystemFields = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "reason"];
+    public static readonly string[] SystemFields = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason"];
 
     public static readonly string[] SecurityFields = ["status", "evidence", "lastReviewed"];
 
-    /// <summary>The grain names a field "systems[koseki].designation.reason"; the form calls it "designationReason".</summary>
+    /// <summary>
+    /// The grain names a field as its change does ("systems[koseki].designation.reason", "systems[koseki].reason"); the
+    /// form uses the representation's names, as the API does ("designationReason", "regressionReason").
+    /// </summary>
     public static string FormField(string grainField)
     {
         var dot = grainField.IndexOf("].", StringComparison.Ordinal);
@@ -56,6 +59,7 @@ public static class EditFields
         {
             "designation.reason" => "designationReason",
             "designation.targetDate" => "designationTarget",
+            "reason" => "regressionReason",
             var f when SystemFields.Contains(f) || SecurityFields.Contains(f) => f,
             _ => string.Empty,
         };
@@ -83,7 +87,7 @@ public static class EditFields
             Designated = designated,
             DesignationReason = designated ? Choice<DesignationReason>(values["designationReason"], "designationReason", "該当理由", "designation reason", errors) : null,
             DesignationTarget = designated ? Date(values["designationTarget"], "designationTarget", "移行目標時期", "target date", errors) : null,
-            RegressionReason = Text(values["reason"]),
+            RegressionReason = Text(values["regressionReason"]),
         };
     }
 
