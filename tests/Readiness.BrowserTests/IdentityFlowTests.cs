@@ -87,7 +87,8 @@ public sealed class Mailbox : MessageStore
 /// <summary>
 /// The walk in Chromium: first-run setup → the administrator invites a prefecture administrator → the mail
 /// arrives at a real SMTP server → password + TOTP → a municipality administrator → a reporter, who signs in with
-/// password + TOTP and reports a change that the history shows under their name.
+/// password + TOTP and reports a change that the history shows under their name, then registers a passkey, signs in
+/// with it and reports again; once removed, the passkey no longer signs in.
 /// </summary>
 public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOutputHelper output) : IClassFixture<IdentityDashboardFixture>
 {
@@ -169,6 +170,80 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         Assert.Contains("reporter@city.chiyoda.lg.jp", latest, StringComparison.Ordinal);
         var history = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/v1/municipalities/{Chiyoda}/history?limit=1");
         Assert.Equal("reporter@city.chiyoda.lg.jp", history.GetProperty("items")[0].GetProperty("subject").GetString());
+
+        // 7. The reporter registers a passkey (Chromium's virtual authenticator over CDP) on their account page, signs
+        //    out, signs in with the passkey alone, and reports again; the history shows it under their name. WebAuthn
+        //    needs a domain (not an IP address) for its relying party id: this browser uses localhost.
+        await using var deviceContext = await fixture.NewAnonymousContextAsync();
+        var device = await deviceContext.NewPageAsync();
+        var cdp = await deviceContext.NewCDPSessionAsync(device);
+        await cdp.SendAsync("WebAuthn.enable");
+        await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        {
+            ["options"] = new Dictionary<string, object>
+            {
+                ["protocol"] = "ctap2", ["transport"] = "internal", ["hasResidentKey"] = true,
+                ["hasUserVerification"] = true, ["isUserVerified"] = true, ["automaticPresenceSimulation"] = true,
+            },
+        });
+        var local = new UriBuilder(fixture.BaseAddress) { Host = "localhost" }.Uri;
+        string Local(string path) => new Uri(local, path).ToString();
+        await device.GotoAsync(Local("/signin?returnUrl=%2Faccount"));
+        await device.Locator("#email").FillAsync("reporter@city.chiyoda.lg.jp");
+        await device.Locator("#password").FillAsync(Password);
+        await device.Keyboard.PressAsync("Enter");
+        await device.WaitForURLAsync("**/signin/mfa**");
+        await device.Locator("#code").FillAsync(Totp(reporterKey));
+        await device.Keyboard.PressAsync("Enter");
+        await device.WaitForURLAsync("**/account");
+        await Assertions.Expect(device.Locator("[data-passkeys]")).ToHaveAttributeAsync("data-passkeys", "0");
+        await device.Locator("#passkey-name").FillAsync("庁舎のPC");
+        await device.Locator("#passkey-name").PressAsync("Enter"); // keyboard: the name field submits the registration
+        await device.WaitForURLAsync("**/account?done=passkey_added");
+        await Assertions.Expect(device.Locator("[data-passkey-id]")).ToHaveCountAsync(1);
+        await Assertions.Expect(device.Locator("[data-passkey-id] td").First).ToHaveTextAsync("庁舎のPC");
+        await device.Locator(".signout-form button").ClickAsync();
+
+        var passkeyClock = System.Diagnostics.Stopwatch.StartNew();
+        await device.GotoAsync(Local($"/municipalities/{Chiyoda}"));
+        Assert.Equal("/signin", new Uri(device.Url).AbsolutePath);
+        await device.Locator("form[data-form=passkey-signin] button").FocusAsync();
+        await device.Keyboard.PressAsync("Enter");
+        await device.WaitForURLAsync($"**/municipalities/{Chiyoda}");
+        output.WriteLine($"passkey sign-in (sign-in page → municipality page): {passkeyClock.ElapsedMilliseconds} ms");
+        await Assertions.Expect(device.Locator("[data-signed-in]")).ToContainTextAsync("reporter@city.chiyoda.lg.jp");
+
+        var secondId = await FindSystemAsync();
+        await device.Locator($"#edit-system-{secondId} > summary").ClickAsync();
+        var passkeyForm = device.Locator($"form[data-edit-form='system:{secondId}']");
+        await passkeyForm.GetByLabel("移行フェーズ").SelectOptionAsync("in_production");
+        await passkeyForm.GetByLabel("稼働環境").SelectOptionAsync("government_cloud");
+        await passkeyForm.GetByLabel("ベンダ（アプリ提供事業者）").FillAsync("株式会社パスキー試験");
+        await passkeyForm.GetByLabel("本番稼働予定日").FillAsync("2026-11-01");
+        var passkeyWrite = await device.RunAndWaitForResponseAsync(() => passkeyForm.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+        Assert.Equal(303, passkeyWrite.Status);
+        await device.WaitForURLAsync($"**/municipalities/{Chiyoda}?saved=*");
+        var passkeyLatest = await device.Locator(".history-table tbody tr").First.InnerTextAsync();
+        Assert.Contains("株式会社パスキー試験", passkeyLatest, StringComparison.Ordinal);
+        Assert.Contains("reporter@city.chiyoda.lg.jp", passkeyLatest, StringComparison.Ordinal);
+        var passkeyHistory = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/v1/municipalities/{Chiyoda}/history?limit=1");
+        Assert.Equal("reporter@city.chiyoda.lg.jp", passkeyHistory.GetProperty("items")[0].GetProperty("subject").GetString());
+
+        // The account page lists this session as a passkey sign-in.
+        await device.GotoAsync(Local("/account"));
+        await Assertions.Expect(device.Locator("[data-session=current]")).ToContainTextAsync("passkey");
+
+        // 8. Removed, the passkey no longer signs in (the authenticator still offers it; the server refuses it).
+        await device.Locator("[data-passkey-remove]").ClickAsync();
+        await device.WaitForURLAsync("**/account?done=passkey_removed");
+        await Assertions.Expect(device.Locator("[data-passkey-id]")).ToHaveCountAsync(0);
+        await device.Locator(".signout-form button").ClickAsync();
+        await device.GotoAsync(Local("/signin"));
+        await device.Locator("form[data-form=passkey-signin] button").ClickAsync();
+        await device.WaitForURLAsync("**/signin?error=passkey_failed**");
+        await Assertions.Expect(device.Locator("[data-error=passkey_failed]")).ToBeVisibleAsync();
+        await device.GotoAsync(Local($"/municipalities/{Chiyoda}"));
+        Assert.Equal("/signin", new Uri(device.Url).AbsolutePath);
 
         // 7. The administrator sees everyone, with MFA on, and the log of what was done.
         await admin.GotoAsync(Url("/admin/users"));

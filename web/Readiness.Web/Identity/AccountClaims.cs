@@ -11,11 +11,11 @@ namespace Readiness.Web.Identity;
 /// role needs a second factor and who has not enrolled one gets no role claim: they can do nothing but enrol.
 /// </summary>
 public sealed class AccountClaimsFactory(
-    UserManager<ReadinessUser> users,
+    UserManager<ReadinessUser> userManager,
     IOptions<IdentityOptions> identityOptions,
     IOptions<ReadinessAuthOptions> authOptions,
     IOptions<AccountOptions> accountOptions)
-    : UserClaimsPrincipalFactory<ReadinessUser>(users, identityOptions)
+    : UserClaimsPrincipalFactory<ReadinessUser>(userManager, identityOptions)
 {
     public const string AccountRoleClaim = "account_role";
     public const string ReadOnlyClaim = "read_only";
@@ -28,7 +28,7 @@ public sealed class AccountClaimsFactory(
         identity.AddClaim(new Claim(auth.SubjectClaim, user.Email ?? user.UserName ?? user.Id));
         identity.AddClaim(new Claim("name", string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? user.Id : user.DisplayName));
         identity.AddClaim(new Claim(AccountRoleClaim, AccountRules.Name(user.AccountRole)));
-        if (MfaPending(user, accountOptions.Value))
+        if (MfaPending(user, accountOptions.Value, await HasPasskeyAsync(UserManager, user)))
         {
             identity.AddClaim(new Claim(MfaPendingClaim, "true"));
             return identity;
@@ -48,6 +48,17 @@ public sealed class AccountClaimsFactory(
         return identity;
     }
 
-    public static bool MfaPending(ReadinessUser user, AccountOptions options) =>
-        options.RequireMfa && AccountRules.RequiresMfa(user.AccountRole) && !user.TwoFactorEnabled;
+    /// <summary>
+    /// True while the account's role needs a second factor (and RequireMfa is on) and it has neither an authenticator
+    /// app nor a passkey. A passkey counts: it is possession of a device key plus user verification (PIN or biometrics)
+    /// on that device, and phishing-resistant (bound to this site's origin).
+    /// </summary>
+    public static bool MfaPending(ReadinessUser user, AccountOptions options, bool hasPasskey) =>
+        options.RequireMfa && AccountRules.RequiresMfa(user.AccountRole) && !user.TwoFactorEnabled && !hasPasskey;
+
+    public static async Task<bool> MfaPendingAsync(UserManager<ReadinessUser> users, ReadinessUser user, AccountOptions options) =>
+        MfaPending(user, options, await HasPasskeyAsync(users, user));
+
+    public static async Task<bool> HasPasskeyAsync(UserManager<ReadinessUser> users, ReadinessUser user) =>
+        (await users.GetPasskeysAsync(user)).Count > 0;
 }

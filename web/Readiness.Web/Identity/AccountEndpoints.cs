@@ -13,8 +13,14 @@ namespace Readiness.Web.Identity;
 /// next page. A refusal: 303 back to the form's page with ?error=CODE (messages in <see cref="AccountMessages"/>).
 /// Pages that show a secret once (recovery codes, an invitation link without SMTP) are rendered as the POST's answer.
 /// </summary>
-public static class AccountEndpoints
+public static partial class AccountEndpoints
 {
+    /// <summary>HttpContext.Items key: how this request signs in (recorded with the new session).</summary>
+    public const string SessionMethodKey = "readiness.signin_method";
+
+    /// <summary>HttpContext.Items key: the id of the account signed in during this request.</summary>
+    public const string SignedInUserIdKey = "readiness.signed_in_user";
+
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         var forms = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy)
@@ -29,6 +35,8 @@ public static class AccountEndpoints
         forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization();
         forms.MapPost("/admin/users/{id}/active", SetActiveAsync).RequireAuthorization();
         forms.MapPost("/admin/users/{id}/role", ChangeRoleAsync).RequireAuthorization();
+        MapPasskeys(forms);
+        MapAdminLog(app);
         return app;
     }
 
@@ -61,8 +69,17 @@ public static class AccountEndpoints
             return Back("/signin", code, returnUrl);
         }
 
+        if (options.Value.RequireMfa && AccountRules.RequiresMfa(user.AccountRole) && !user.TwoFactorEnabled && await AccountClaimsFactory.HasPasskeyAsync(signIn.UserManager, user))
+        {
+            // The second factor of this account is its passkey: a password alone is not enough, and a passkey sign-in
+            // is a complete one (device key + PIN or biometrics), so the person signs in with the passkey instead.
+            await signIn.SignOutAsync();
+            Refused(http, "unauthenticated", 401, $"password sign-in refused: passkey_required ({user.Email})");
+            return Back("/signin", "passkey_required", returnUrl);
+        }
+
         await accounts.RecordSignInAsync(user, http.RequestAborted);
-        return AccountClaimsFactory.MfaPending(user, options.Value)
+        return await AccountClaimsFactory.MfaPendingAsync(signIn.UserManager, user, options.Value)
             ? SeeOther($"/account/mfa?returnUrl={Uri.EscapeDataString(returnUrl)}")
             : SeeOther(returnUrl);
     }
@@ -84,6 +101,7 @@ public static class AccountEndpoints
         var recovery = form["method"] == "recovery";
         // Authenticator codes are typed with spaces at times; recovery codes keep their dash (XXXXX-XXXXX), as stored.
         var code = new string(form["code"].ToString().Where(c => !char.IsWhiteSpace(c) && (recovery || c != '-')).ToArray());
+        http.Items[SessionMethodKey] = recovery ? "password+recovery_code" : "password+totp";
         var result = recovery
             ? await signIn.TwoFactorRecoveryCodeSignInAsync(code)
             : await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false);
@@ -118,9 +136,10 @@ public static class AccountEndpoints
             return SeeOther($"/setup?token={Uri.EscapeDataString(token)}&error={result.Code}");
         }
 
+        http.Items[SessionMethodKey] = "setup";
         await signIn.SignInAsync(user!, isPersistent: false);
         await accounts.RecordSignInAsync(user!, http.RequestAborted);
-        return AccountClaimsFactory.MfaPending(user!, options.Value) ? SeeOther("/account/mfa?returnUrl=%2Fadmin%2Fusers") : SeeOther("/admin/users");
+        return await AccountClaimsFactory.MfaPendingAsync(signIn.UserManager, user!, options.Value) ? SeeOther("/account/mfa?returnUrl=%2Fadmin%2Fusers") : SeeOther("/admin/users");
     }
 
     private static async Task<IResult> AcceptInvitationAsync(HttpContext http, AccountService accounts, SignInManager<ReadinessUser> signIn, IOptions<AccountOptions> options)
@@ -138,10 +157,11 @@ public static class AccountEndpoints
             return SeeOther($"/invitation?token={Uri.EscapeDataString(token)}&error={result.Code}");
         }
 
+        http.Items[SessionMethodKey] = "invitation";
         await signIn.SignInAsync(user!, isPersistent: false);
         await accounts.RecordSignInAsync(user!, http.RequestAborted);
         var home = Home(user!);
-        return AccountClaimsFactory.MfaPending(user!, options.Value) ? SeeOther($"/account/mfa?returnUrl={Uri.EscapeDataString(home)}") : SeeOther(home);
+        return await AccountClaimsFactory.MfaPendingAsync(signIn.UserManager, user!, options.Value) ? SeeOther($"/account/mfa?returnUrl={Uri.EscapeDataString(home)}") : SeeOther(home);
     }
 
     /// <summary>Turns on the authenticator app after checking one code from it; answers with the recovery codes (shown once).</summary>
@@ -195,8 +215,12 @@ public static class AccountEndpoints
         });
     }
 
-    /// <summary>A new security stamp: every other session of this account ends at its next check; this one ends now.</summary>
-    private static async Task<IResult> SignOutEverywhereAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    /// <summary>
+    /// Ends every other session of this account at once (their records end; their cookies are refused at the next
+    /// request) and renews the security stamp (streams and anything else holding the old stamp end at the next check).
+    /// This session stays, with a cookie re-issued for the new stamp.
+    /// </summary>
+    private static async Task<IResult> SignOutEverywhereAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, AccountSessions sessions)
     {
         var user = await signIn.UserManager.GetUserAsync(http.User);
         if (user is null || await ReadFormAsync(http) is null)
@@ -204,10 +228,11 @@ public static class AccountEndpoints
             return SeeOther("/account?error=bad_form");
         }
 
+        var ended = await sessions.EndAllAsync(user.Id, http.User.FindFirst(AccountSessions.SessionClaim)?.Value, http.RequestAborted);
         await signIn.UserManager.UpdateSecurityStampAsync(user);
-        await accounts.LogAsync(user, "sign_out_everywhere", user.Email, user.Tenant, null, null, Client(http), http.RequestAborted);
-        await signIn.SignOutAsync();
-        return SeeOther("/signin");
+        await signIn.RefreshSignInAsync(user);
+        await accounts.LogAsync(user, "sign_out_everywhere", user.Email, user.Tenant, null, $"{ended} other sessions ended", Client(http), http.RequestAborted);
+        return SeeOther("/account?done=signed_out_others");
     }
 
     private static async Task<IResult> InviteAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options)

@@ -29,6 +29,10 @@ public static class AccountMessages
         "forbidden_user" => ("このアカウントを管理する権限がありません。", "You may not manage this account."),
         "self" => ("自分自身のアカウントはここでは変更できません。", "You cannot change your own account here."),
         "bad_form" => ("フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてからやり直してください。", "The form has expired or is not valid. Reload the page and try again."),
+        "passkey_required" => ("このアカウントはパスキーで二要素認証を行います。「パスキーでサインイン」を使ってください。", "This account's second factor is its passkey: use “Sign in with a passkey”."),
+        "passkey_failed" => ("パスキーを確認できませんでした（登録されていない・削除された・取り消された可能性があります）。もう一度お試しください。", "The passkey could not be verified (not registered, removed, or cancelled). Try again."),
+        "passkey_unknown" => ("このパスキーは見つかりません（すでに削除されています）。", "This passkey was not found (it has already been removed)."),
+        "invalid_passkey_name" => ("パスキーの名前は100文字以内にしてください。", "Keep the passkey name to 100 characters."),
         _ => null,
     };
 }

@@ -106,3 +106,30 @@ public sealed class AdminLogEntry
 
     public string? ClientAddress { get; set; }
 }
+
+/// <summary>
+/// One signed-in session of an account (one per sign-in, carried in the cookie as the "sid" claim): listed on the
+/// account page, ended by signing out, "sign out everywhere" or deactivation. A cookie whose session is ended or
+/// missing is refused at its next request.
+/// </summary>
+public sealed class AccountSession
+{
+    /// <summary>32 hex characters (128 random bits).</summary>
+    public string Id { get; set; } = string.Empty;
+
+    public string UserId { get; set; } = string.Empty;
+
+    public DateTime CreatedAtUtc { get; set; }
+
+    /// <summary>The last request seen on this session (updated at most once a minute).</summary>
+    public DateTime LastSeenAtUtc { get; set; }
+
+    public string? ClientAddress { get; set; }
+
+    public string? UserAgent { get; set; }
+
+    /// <summary>password, password+totp, passkey, setup, invitation.</summary>
+    public string? Method { get; set; }
+
+    public DateTime? EndedAtUtc { get; set; }
+}

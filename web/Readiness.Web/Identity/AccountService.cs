@@ -34,6 +34,8 @@ public sealed class AccountService(
     IdentityDb db,
     UserManager<ReadinessUser> users,
     InvitationMail mail,
+    AccountSessions sessions,
+    DeactivatedAccounts deactivated,
     IOptions<AccountOptions> options,
     TimeProvider time)
 {
@@ -278,6 +280,13 @@ public sealed class AccountService(
         target.Active = active;
         await users.UpdateAsync(target);
         await users.UpdateSecurityStampAsync(target);
+        if (!active)
+        {
+            // Its sessions end now (cookies refused at the next request); streams at their next check.
+            await sessions.EndAllAsync(target.Id, null, cancellationToken);
+        }
+
+        deactivated.Invalidate();
         await LogAsync(actor, active ? "reactivate" : "deactivate", target.Email, target.Tenant, before, Describe(target), client, cancellationToken);
         return AccountResult.Ok;
     }

@@ -16,6 +16,8 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
 
     public DbSet<AdminLogEntry> AdminLog => Set<AdminLogEntry>();
 
+    public DbSet<AccountSession> Sessions => Set<AccountSession>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -34,6 +36,18 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
         builder.Entity<IdentityUserLogin<string>>().ToTable("readiness_user_logins");
         builder.Entity<IdentityRoleClaim<string>>().ToTable("readiness_role_claims");
         builder.Entity<IdentityUserToken<string>>().ToTable("readiness_user_tokens");
+        builder.Entity<IdentityUserPasskey<string>>().ToTable("readiness_user_passkeys"); // Identity schema version 3
+        builder.Entity<AccountSession>(s =>
+        {
+            s.ToTable("readiness_sessions");
+            s.HasKey(x => x.Id);
+            s.Property(x => x.Id).HasMaxLength(32);
+            s.Property(x => x.UserId).HasMaxLength(450);
+            s.Property(x => x.ClientAddress).HasMaxLength(64);
+            s.Property(x => x.UserAgent).HasMaxLength(512);
+            s.Property(x => x.Method).HasMaxLength(20);
+            s.HasIndex(x => x.UserId);
+        });
         builder.Entity<Invitation>(i =>
         {
             i.ToTable("readiness_invitations");

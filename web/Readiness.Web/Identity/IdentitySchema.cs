@@ -10,15 +10,17 @@ namespace Readiness.Web.Identity;
 /// Creates the identity tables at start-up when they are missing. Not EnsureCreated: that does nothing on a database
 /// that already has tables (the Orleans and audit tables are there first), so the creator's CreateTables runs instead,
 /// once, when readiness_users does not exist yet. On PostgreSQL a session advisory lock lets one web node create them
-/// while the others wait. Not EF migrations: they are per provider and need design-time tooling in the build; a later
-/// change to these tables needs a numbered script like the rest of the schema (see docs/identity.md).
+/// while the others wait. Not EF migrations: they are per provider and need design-time tooling in the build.
+/// A table added to the model later (readiness_user_passkeys, readiness_sessions) is created on a database made by an
+/// earlier version from EF's own create script for the provider, keeping only that table's CREATE TABLE and CREATE
+/// INDEX statements; a change to an existing table's columns would still need a numbered script (see docs/identity.md).
 /// </summary>
 public static class IdentitySchema
 {
     /// <summary>The advisory lock key (any constant distinct from the Orleans schema's).</summary>
     private const long PostgresLockKey = 0x5265616469_6964;
 
-    /// <summary>Returns true when the tables were created now.</summary>
+    /// <summary>Returns true when the tables were created now (all of them, or the ones added since the database was made).</summary>
     public static async Task<bool> EnsureAsync(IdentityDb db, CancellationToken cancellationToken = default)
     {
         var postgres = db.Database.IsNpgsql();
@@ -34,9 +36,9 @@ public static class IdentitySchema
                 await take.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            if (await TableExistsAsync(db, postgres, cancellationToken))
+            if (await TableExistsAsync(db, postgres, "readiness_users", cancellationToken))
             {
-                return false;
+                return await AddMissingTablesAsync(db, postgres, cancellationToken) > 0;
             }
 
             await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(cancellationToken);
@@ -51,7 +53,39 @@ public static class IdentitySchema
         }
     }
 
-    private static async Task<bool> TableExistsAsync(IdentityDb db, bool postgres, CancellationToken cancellationToken)
+    /// <summary>Creates the model's tables that the database lacks (with their indexes); returns how many.</summary>
+    private static async Task<int> AddMissingTablesAsync(IdentityDb db, bool postgres, CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        foreach (var table in db.Model.GetEntityTypes().Select(e => e.GetTableName()).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (!await TableExistsAsync(db, postgres, table, cancellationToken))
+            {
+                missing.Add(table);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return 0;
+        }
+
+        var statements = CreateStatements(db.Database.GenerateCreateScript(), missing);
+        foreach (var statement in statements)
+        {
+            await db.Database.ExecuteSqlRawAsync(statement, cancellationToken);
+        }
+
+        return missing.Count;
+    }
+
+    /// <summary>The CREATE TABLE and CREATE INDEX statements of <paramref name="tables"/> in a provider's create script (pure).</summary>
+    public static IReadOnlyList<string> CreateStatements(string script, IReadOnlyCollection<string> tables) =>
+        [.. script.Split(";", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(s => tables.Any(t => s.StartsWith($"CREATE TABLE \"{t}\"", StringComparison.Ordinal)
+                || (s.StartsWith("CREATE ", StringComparison.Ordinal) && s.Contains("INDEX", StringComparison.Ordinal) && s.Contains($" ON \"{t}\"", StringComparison.Ordinal))))];
+
+    private static async Task<bool> TableExistsAsync(IdentityDb db, bool postgres, string table, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         var opened = connection.State != System.Data.ConnectionState.Open;
@@ -64,8 +98,12 @@ public static class IdentitySchema
         {
             await using var command = connection.CreateCommand();
             command.CommandText = postgres
-                ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'readiness_users'"
-                : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'readiness_users'";
+                ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = @name"
+                : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name";
+            var name = command.CreateParameter();
+            name.ParameterName = "@name";
+            name.Value = table;
+            command.Parameters.Add(name);
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
         }
         finally

@@ -56,6 +56,7 @@ public static class IdentitySetup
                 o.Lockout.MaxFailedAccessAttempts = account.MaxFailedAccessAttempts;
                 o.Lockout.DefaultLockoutTimeSpan = account.LockoutDuration;
                 o.ClaimsIdentity.RoleClaimType = "role";
+                o.Stores.SchemaVersion = IdentitySchemaVersions.Version3; // with the passkey table
             })
             .AddSignInManager()
             .AddEntityFrameworkStores<IdentityDb>()
@@ -64,6 +65,9 @@ public static class IdentitySetup
             .AddClaimsPrincipalFactory<AccountClaimsFactory>();
         services.AddScoped<IUserConfirmation<ReadinessUser>, ActiveAccountConfirmation>();
         services.AddScoped<AccountService>();
+        services.AddScoped<AccountSessions>();
+        services.AddSingleton<DeactivatedAccounts>();
+        services.AddSingleton<ICredentialRevalidator, AccountCredentialRevalidator>();
         services.AddSingleton<InvitationMail>();
         services.TryAddSingleton(TimeProvider.System);
 
@@ -84,6 +88,7 @@ public static class IdentitySetup
                     ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
                     return Task.CompletedTask;
                 };
+                AccountSessions.Attach(o.Events);
             });
             cookies.TwoFactorUserIdCookie!.Configure(o =>
             {
@@ -94,7 +99,37 @@ public static class IdentitySetup
         });
 
         // A deactivated, re-roled or signed-out-everywhere account's open sessions end (or change) at the next check.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = account.SessionRevalidation);
+        services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            o.ValidationInterval = account.SessionRevalidation;
+            // The re-made principal keeps its session id (the claims factory does not know it).
+            o.OnRefreshingPrincipal = ctx =>
+            {
+                if (ctx.CurrentPrincipal?.FindFirst(AccountSessions.SessionClaim) is { } sid && ctx.NewPrincipal?.Identities.FirstOrDefault() is { } identity)
+                {
+                    identity.AddClaim(new System.Security.Claims.Claim(AccountSessions.SessionClaim, sid.Value));
+                }
+
+                return Task.CompletedTask;
+            };
+        });
+
+        // A bearer token whose subject is a deactivated account's e-mail is refused (within DeactivatedAccounts.MaxAge).
+        services.PostConfigure<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme, o =>
+        {
+            o.Events ??= new Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerEvents();
+            var inner = o.Events.OnTokenValidated;
+            o.Events.OnTokenValidated = async ctx =>
+            {
+                await inner(ctx);
+                var subjectClaim = ctx.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReadinessAuthOptions>>().Value.SubjectClaim;
+                if (ctx.Principal?.FindFirst(subjectClaim)?.Value is { } subject
+                    && await ctx.HttpContext.RequestServices.GetRequiredService<DeactivatedAccounts>().IsDeactivatedAsync(subject, ctx.HttpContext.RequestAborted))
+                {
+                    ctx.Fail("The account of this token's subject is deactivated.");
+                }
+            };
+        });
 
         // The policy scheme (AuthSetup) picks the bearer handler for an Authorization header, otherwise the token
         // cookie; a request carrying the account cookie goes to Identity's cookie instead.
@@ -114,6 +149,7 @@ public static class IdentitySetup
             o.Events.OnSigningOut = async ctx =>
             {
                 await inner(ctx);
+                await AccountSessions.EndCurrentAsync(ctx.HttpContext);
                 ctx.HttpContext.Response.Cookies.Delete(CookieName);
             };
         });
