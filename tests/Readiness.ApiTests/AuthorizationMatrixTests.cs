@@ -168,6 +168,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         ["GET /invitation"] = null, ["POST /invitation"] = null, ["GET /setup"] = null, ["POST /setup"] = null,
         ["GET /signin/mfa"] = null, ["POST /signin/mfa"] = null,
         ["POST /account/signin"] = null, ["POST /account/signin/mfa"] = null, ["POST /account/setup"] = null, ["POST /account/invitation"] = null,
+        ["POST /account/external/oidc"] = null, ["GET /account/external/callback"] = null, ["GET /account/external/refused"] = null,
         ["GET /planning"] = ReadinessPolicies.Summaries, ["POST /planning"] = ReadinessPolicies.Summaries,
         ["GET /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries, ["POST /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries,
         ["GET /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead, ["POST /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead,

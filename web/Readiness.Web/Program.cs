@@ -32,6 +32,7 @@ builder.AddReadinessOrleans();
 builder.Services.AddReadinessApi();
 builder.AddReadinessAuth();
 builder.AddReadinessIdentity();
+builder.AddReadinessFederation();
 builder.AddReadinessDashboard();
 builder.AddReadinessPlanning();
 
@@ -46,6 +47,7 @@ app.MapReadinessApi();
 app.MapReadApi();
 app.MapHistoryApi();
 app.UseReadinessIdentity();
+app.MapFederationEndpoints();
 app.MapOperations();
 app.MapPlanningApi();
 app.Run();
