@@ -107,6 +107,10 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("DELETE", "/api/v1/scenarios/{name}", Access.PlanningScenarios, "/api/v1/scenarios/matrix-none", Success: 404),
         new("GET", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups"),
         new("POST", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups", Success: 201),
+        new("GET", "/api/v1/admin/clients/", Access.Administration, "/api/v1/admin/clients"),
+        new("POST", "/api/v1/admin/clients/", Access.Administration, "/api/v1/admin/clients", Success: 201,
+            Body: $$"""{"name":"matrix client","tenant":"131016","scope":"read","expiresAt":"{{DateTime.UtcNow.AddDays(30):yyyy-MM-dd}}T00:00:00Z"}"""),
+        new("DELETE", "/api/v1/admin/clients/{clientId}", Access.Administration, "/api/v1/admin/clients/rc_matrix_none", Success: 404),
 
         // The dashboard: pages, the prefecture CSV, the map data, the edit forms (no antiforgery token here: 400 once allowed).
         new("GET", "/", Access.Summaries, "/"),
@@ -171,6 +175,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         ["GET /invitation"] = null, ["POST /invitation"] = null, ["GET /setup"] = null, ["POST /setup"] = null,
         ["GET /signin/mfa"] = null, ["POST /signin/mfa"] = null,
         ["POST /account/signin"] = null, ["POST /account/signin/mfa"] = null, ["POST /account/setup"] = null, ["POST /account/invitation"] = null,
+        ["GET /admin/clients"] = "", ["POST /admin/clients"] = "", ["POST /admin/clients/new"] = "", ["POST /admin/clients/{clientId}/revoke"] = "",
+        ["POST /connect/token"] = null,
+        ["POST /account/external/oidc"] = null, ["GET /account/external/callback"] = null, ["GET /account/external/refused"] = null,
         ["GET /planning"] = ReadinessPolicies.Summaries, ["POST /planning"] = ReadinessPolicies.Summaries,
         ["GET /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries, ["POST /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries,
         ["GET /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead, ["POST /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead,

@@ -14,7 +14,8 @@ public sealed class AccountClaimsFactory(
     UserManager<ReadinessUser> userManager,
     IOptions<IdentityOptions> identityOptions,
     IOptions<ReadinessAuthOptions> authOptions,
-    IOptions<AccountOptions> accountOptions)
+    IOptions<AccountOptions> accountOptions,
+    IHttpContextAccessor httpContext)
     : UserClaimsPrincipalFactory<ReadinessUser>(userManager, identityOptions)
 {
     public const string AccountRoleClaim = "account_role";
@@ -28,7 +29,14 @@ public sealed class AccountClaimsFactory(
         identity.AddClaim(new Claim(auth.SubjectClaim, user.Email ?? user.UserName ?? user.Id));
         identity.AddClaim(new Claim("name", string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? user.Id : user.DisplayName));
         identity.AddClaim(new Claim(AccountRoleClaim, AccountRules.Name(user.AccountRole)));
-        if (MfaPending(user, accountOptions.Value, await HasPasskeyAsync(UserManager, user)))
+        // An external sign-in whose provider asserted MFA (see FederationOptions.TrustMfa) counts as the second factor.
+        var idpMfa = httpContext.HttpContext?.Items[FederationSetup.IdpMfaItem] is true;
+        if (idpMfa)
+        {
+            identity.AddClaim(new Claim(FederationSetup.IdpMfaClaim, "true"));
+        }
+
+        if (MfaPending(user, accountOptions.Value, await HasPasskeyAsync(UserManager, user)) && !idpMfa)
         {
             identity.AddClaim(new Claim(MfaPendingClaim, "true"));
             return identity;

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Readiness.Web.Clients;
+using Readiness.Web.Identity;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// API clients end to end over HTTP: an administrator creates a client, the client gets a token at /connect/token
+/// (client credentials), reports for its own municipality (the audit trail names the client and its creator), is
+/// refused elsewhere and, with the read scope, refused any write; a revoked client is refused at the token endpoint
+/// and its token stops working; an expired client gets no token.
+/// </summary>
+public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost>
+{
+    private const string Creator = "ops-admin@digital.go.jp";
+
+    [Fact]
+    public async Task A_write_client_reports_for_its_own_municipality_only_and_is_attributed_to_the_client_and_its_creator()
+    {
+        var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "write");
+        var token = await TokenAsync(clientId, secret, "write");
+        Assert.Equal(4, token.Count(c => c == '.')); // an encrypted OpenIddict token (JWE), not a local JWT
+
+        using var client = host.Client(token);
+        var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda);
+        using var put = await client.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/systems/koseki",
+            """{"phase":"in_production","designated":false,"regressionReason":"vendor batch"}""", version));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        using var national = host.National();
+        var history = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}/history")).RootElement;
+        var subject = history.GetProperty("items")[0].GetProperty("subject").GetString()!;
+        Assert.Contains(clientId, subject, StringComparison.Ordinal);
+        Assert.Contains(Creator, subject, StringComparison.Ordinal);
+
+        var (_, osakaVersion) = await host.GetMunicipality(ApiHost.Osaka);
+        using var elsewhere = await client.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Osaka}/systems/koseki",
+            """{"phase":"in_production","designated":false,"regressionReason":"vendor batch"}""", osakaVersion));
+        Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
+        Assert.Equal("code", (await ApiHost.Json(elsewhere)).GetProperty("errors")[0].GetProperty("field").GetString());
+
+        // A client cannot administer clients.
+        using var list = await client.GetAsync("/api/v1/admin/clients");
+        Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_read_client_reads_its_municipality_and_cannot_write_nor_get_a_write_token()
+    {
+        var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "read");
+        using var refused = await TokenResponseAsync(clientId, secret, "write");
+        Assert.False(refused.IsSuccessStatusCode);
+        Assert.StartsWith("invalid_", (await ApiHost.Json(refused)).GetProperty("error").GetString(), StringComparison.Ordinal); // OpenIddict: scope not permitted
+        Assert.DoesNotContain("access_token", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var client = host.Client(await TokenAsync(clientId, secret, "read"));
+        using var read = await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda);
+        using var put = await client.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-2-01", """{"status":"implemented"}""", version));
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_client_gets_no_token_and_its_token_stops_working_and_both_are_in_the_admin_log()
+    {
+        var (clientId, secret) = await CreateAsync(ApiHost.Chuo, "write");
+        var token = await TokenAsync(clientId, secret, null);
+        using var client = host.Client(token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}")).StatusCode);
+
+        using var admin = Admin();
+        using var revoke = await admin.DeleteAsync($"/api/v1/admin/clients/{clientId}");
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal("revoked", (await ApiHost.Json(revoke)).GetProperty("status").GetString());
+
+        using var again = await TokenResponseAsync(clientId, secret, null);
+        Assert.False(again.IsSuccessStatusCode);
+        Assert.Equal("invalid_client", (await ApiHost.Json(again)).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}")).StatusCode);
+
+        using var missing = await admin.DeleteAsync("/api/v1/admin/clients/rc_nosuchclient");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        await host.WithDbAsync(async db =>
+        {
+            var entries = await db.AdminLog.Where(e => e.TargetSubject == clientId).OrderBy(e => e.Id).ToListAsync();
+            Assert.Equal(["create_api_client", "revoke_api_client"], entries.Select(e => e.Action));
+            Assert.All(entries, e => Assert.Equal(Creator, e.ActorSubject));
+        });
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/clients");
+        Assert.Contains(listed.EnumerateArray(), c => c.GetProperty("clientId").GetString() == clientId && c.GetProperty("status").GetString() == "revoked");
+    }
+
+    [Fact]
+    public async Task An_expired_client_gets_no_token()
+    {
+        var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "write", DateTimeOffset.UtcNow.AddSeconds(3));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        using var refused = await TokenResponseAsync(clientId, secret, null);
+        Assert.False(refused.IsSuccessStatusCode);
+        Assert.Equal("invalid_client", (await ApiHost.Json(refused)).GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x","tenant":"99","scope":"write","expiresAt":"2099-01-01T00:00:00Z"}""", "tenant")]
+    [InlineData("""{"name":"x","tenant":"131016","scope":"admin","expiresAt":"2099-01-01T00:00:00Z"}""", "scope")]
+    [InlineData("""{"name":"","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "name")]
+    [InlineData("""{"name":"x","tenant":"131016","scope":"read","expiresAt":"2001-01-01T00:00:00Z"}""", "expiresAt")]
+    [InlineData("""{"name":"x","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "expiresAt")]
+    [InlineData("""{"name":""", "body")]
+    public async Task A_bad_client_is_refused_naming_the_field_and_nothing_is_created(string json, string field)
+    {
+        using var admin = Admin();
+        var before = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/clients")).GetArrayLength();
+        using var response = await admin.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", json));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(field, (await ApiHost.Json(response)).GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/clients")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Staff_tokens_cannot_administer_clients()
+    {
+        using var municipality = host.Municipality(ApiHost.Chiyoda);
+        Assert.Equal(HttpStatusCode.Forbidden, (await municipality.GetAsync("/api/v1/admin/clients")).StatusCode);
+        using var prefecture = host.Client(host.Token(Readiness.Role.Prefecture, "13"));
+        using var create = await prefecture.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients",
+            """{"name":"x","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(AccountRole.SystemAdministrator, null, "271004", true)]
+    [InlineData(AccountRole.PrefectureAdministrator, "13", "13", true)]
+    [InlineData(AccountRole.PrefectureAdministrator, "13", "131016", true)]
+    [InlineData(AccountRole.PrefectureAdministrator, "13", "271004", false)]
+    [InlineData(AccountRole.PrefectureAdministrator, "13", "27", false)]
+    [InlineData(AccountRole.MunicipalityAdministrator, "131016", "131016", true)]
+    [InlineData(AccountRole.MunicipalityAdministrator, "131016", "131024", false)]
+    [InlineData(AccountRole.MunicipalityAdministrator, "131016", "13", false)]
+    [InlineData(AccountRole.MunicipalityReporter, "131016", "131016", false)]
+    [InlineData(AccountRole.PrefectureStaff, "13", "131016", false)]
+    public void Who_administers_clients_of_which_tenant(AccountRole role, string? actorTenant, string tenant, bool allowed) =>
+        Assert.Equal(allowed, ClientRules.CanAdminister(new ClientAdministrator("someone", role, actorTenant), tenant));
+
+    private HttpClient Admin() => host.Client(host.Token(Readiness.Role.Admin, subject: Creator));
+
+    private async Task<(string ClientId, string Secret)> CreateAsync(string tenant, string scope, DateTimeOffset? expiresAt = null)
+    {
+        using var admin = Admin();
+        var body = JsonSerializer.Serialize(new { name = $"vendor {scope} {tenant}", tenant, scope, expiresAt = expiresAt ?? DateTimeOffset.UtcNow.AddDays(30) });
+        using var response = await admin.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", body));
+        var json = await ApiHost.Json(response);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"create: {response.StatusCode} {json}");
+        return (json.GetProperty("client").GetProperty("clientId").GetString()!, json.GetProperty("clientSecret").GetString()!);
+    }
+
+    private async Task<HttpResponseMessage> TokenResponseAsync(string clientId, string secret, string? scope)
+    {
+        using var http = host.Client();
+        var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret };
+        if (scope is not null)
+        {
+            form["scope"] = scope;
+        }
+
+        return await http.PostAsync(ClientsSetup.TokenPath, new FormUrlEncodedContent(form));
+    }
+
+    private async Task<string> TokenAsync(string clientId, string secret, string? scope)
+    {
+        using var response = await TokenResponseAsync(clientId, secret, scope);
+        var json = await ApiHost.Json(response);
+        Assert.True(response.IsSuccessStatusCode, $"token: {response.StatusCode} {json}");
+        return json.GetProperty("access_token").GetString()!;
+    }
+}

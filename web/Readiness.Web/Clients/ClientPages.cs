@@ -1,0 +1,84 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+using Readiness.Web.Identity.Pages;
+
+namespace Readiness.Web.Clients;
+
+/// <summary>The forms of /admin/clients (plain HTML forms with an antiforgery token), as the account forms are.</summary>
+public static class ClientPages
+{
+    public static WebApplication MapClientPages(this WebApplication app)
+    {
+        var forms = app.MapGroup("/admin/clients").ExcludeFromDescription().RequireAuthorization().RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        forms.MapPost("/new", CreateAsync);
+        forms.MapPost("/{clientId}/revoke", RevokeAsync);
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        if (ClientsApi.Administrator(http, options.Value) is not { } actor)
+        {
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return Results.Redirect("/admin/clients?error=bad_form");
+        }
+
+        DateTimeOffset? expires = DateOnly.TryParseExact(form["expiresAt"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            ? new DateTimeOffset(day.ToDateTime(new TimeOnly(23, 59, 59)), TimeSpan.FromHours(9)) // the end of that day, JST
+            : null;
+        var (result, created) = await clients.CreateAsync(actor, form["name"], form["tenant"], form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return Results.Redirect($"/admin/clients?error={result.Code}");
+        }
+
+        var view = new ApiClientCreatedView(ApiClientView.From(created!.Client, time.GetUtcNow().UtcDateTime), created.Secret, ClientsSetup.TokenPath);
+        return new RazorComponentResult<AccountDocument>(new
+        {
+            Page = typeof(ClientCreatedView),
+            Parameters = new Dictionary<string, object?> { ["Created"] = view },
+        });
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options)
+    {
+        if (ClientsApi.Administrator(http, options.Value) is not { } actor)
+        {
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        if (await ReadFormAsync(http) is null)
+        {
+            return Results.Redirect("/admin/clients?error=bad_form");
+        }
+
+        var result = await clients.RevokeAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        return Results.Redirect(result.Succeeded ? "/admin/clients" : $"/admin/clients?error={result.Code}");
+    }
+
+    private static async Task<IFormCollection?> ReadFormAsync(HttpContext http)
+    {
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true } || !http.Request.HasFormContentType)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await http.Request.ReadFormAsync(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Readiness.Catalog;
+using Readiness.Web.Auth;
+using Readiness.Web.Identity;
+
+namespace Readiness.Web.Clients;
+
+/// <summary>Who administers API clients, for which tenants, as pure functions (tested directly).</summary>
+public static class ClientRules
+{
+    /// <summary>Longest lifetime of an access token; a client's expiry shortens it further.</summary>
+    public static readonly TimeSpan MaxTokenLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>Longest a client may live (a year: vendors rotate secrets at least yearly).</summary>
+    public static readonly TimeSpan MaxClientLifetime = TimeSpan.FromDays(366);
+
+    public static string Name(ClientScope scope) => scope == ClientScope.Write ? "write" : "read";
+
+    public static bool TryParseScope(string? text, out ClientScope scope)
+    {
+        scope = text == "write" ? ClientScope.Write : ClientScope.Read;
+        return text is "read" or "write";
+    }
+
+    /// <summary>A client's tenant: a municipality (6 digits) or a prefecture (2 digits) of the catalog.</summary>
+    public static bool IsValidTenant(string? tenant) =>
+        tenant is not null && (ReadinessCatalog.Instance.IsMunicipality(tenant) || ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(tenant));
+
+    /// <summary>The API role a client of this tenant acts as.</summary>
+    public static Role RoleOf(string tenant) => tenant.Length == 2 ? Role.Prefecture : Role.Municipality;
+
+    /// <summary>
+    /// Whether the caller may create, list or revoke clients of <paramref name="tenant"/>: system administrators (an
+    /// admin token or account) any; a prefecture administrator its prefecture and its municipalities; a municipality
+    /// administrator its own municipality. Staff, viewers, reporters and API clients themselves: none.
+    /// </summary>
+    public static bool CanAdminister(ClientAdministrator actor, string tenant) => actor.Kind switch
+    {
+        AccountRole.SystemAdministrator => true,
+        AccountRole.PrefectureAdministrator => actor.Tenant is not null && tenant.StartsWith(actor.Tenant, StringComparison.Ordinal),
+        AccountRole.MunicipalityAdministrator => actor.Tenant is not null && tenant == actor.Tenant,
+        _ => false,
+    };
+
+    /// <summary>The administrator behind a request, or null: an account's role (account_role claim), else an admin token.</summary>
+    public static ClientAdministrator? Administrator(ReadinessCaller? caller, string? accountRole)
+    {
+        if (caller is null || caller.Client is not null)
+        {
+            return null;
+        }
+
+        if (accountRole is not null)
+        {
+            return AccountRules.TryParse(accountRole, out var role) && AccountRules.IsAdministrator(role) ? new ClientAdministrator(caller.Subject, role, caller.Tenant) : null;
+        }
+
+        return caller.Role == Role.Admin ? new ClientAdministrator(caller.Subject, AccountRole.SystemAdministrator, null) : null;
+    }
+}
+
+/// <summary>Who administers clients: subject, the administrator kind (an account role) and tenant.</summary>
+public sealed record ClientAdministrator(string Subject, AccountRole Kind, string? Tenant);

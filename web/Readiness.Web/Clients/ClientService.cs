@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using Readiness.Web.Identity;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Readiness.Web.Clients;
+
+/// <summary>The answer to creating a client: its record and its secret (shown once, stored only as a hash).</summary>
+public sealed record ClientCreated(ApiClient Client, string Secret);
+
+/// <summary>
+/// Creates, lists and revokes API clients: the product's row (<see cref="ApiClient"/>) and OpenIddict's application
+/// (the hashed secret and permissions) change together, and each change goes into the admin log (readiness_admin_log)
+/// with who, what, when and from where. Revoking deletes the application, and with it every token OpenIddict issued
+/// to it: the API checks each token's entry, so a revoked client's tokens stop at once.
+/// </summary>
+public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager applications, AccountService accounts, TimeProvider time)
+{
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public async Task<(AccountResult Result, ClientCreated? Created)> CreateAsync(ClientAdministrator actor, string? name, string? tenant, string? scopeText, DateTimeOffset? expiresAt, string? client, CancellationToken cancellationToken)
+    {
+        name = name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl))
+        {
+            return (AccountResult.Fail("name", "invalid_name"), null);
+        }
+
+        tenant = tenant?.Trim();
+        if (!ClientRules.IsValidTenant(tenant))
+        {
+            return (AccountResult.Fail("tenant", "invalid_tenant"), null);
+        }
+
+        if (!ClientRules.TryParseScope(scopeText, out var scope))
+        {
+            return (AccountResult.Fail("scope", "invalid_scope"), null);
+        }
+
+        var now = Now;
+        if (expiresAt is not { } expires || expires.UtcDateTime <= now || expires.UtcDateTime > now + ClientRules.MaxClientLifetime)
+        {
+            return (AccountResult.Fail("expiresAt", "invalid_expiry"), null);
+        }
+
+        if (!ClientRules.CanAdminister(actor, tenant!))
+        {
+            return (AccountResult.Fail("tenant", "forbidden_tenant"), null);
+        }
+
+        var row = new ApiClient
+        {
+            ClientId = "rc_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+            Name = name,
+            Tenant = tenant!,
+            Scope = scope,
+            ExpiresAtUtc = expires.UtcDateTime,
+            CreatedAtUtc = now,
+            CreatedBy = actor.Subject,
+        };
+        var secret = AccountService.NewSecret();
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = row.ClientId,
+            ClientSecret = secret,
+            ClientType = ClientTypes.Confidential,
+            DisplayName = name,
+            Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials, Permissions.Prefixes.Scope + "read" },
+        };
+        if (scope == ClientScope.Write)
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + "write");
+        }
+
+        await applications.CreateAsync(descriptor, cancellationToken);
+        db.ApiClients.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        await accounts.LogAsync(actor.Subject, AccountRules.Name(actor.Kind), actor.Tenant, "create_api_client", row.ClientId, row.Tenant, null,
+            $"{name}: {ClientRules.Name(scope)} {row.Tenant} until {row.ExpiresAtUtc:O}", client, cancellationToken);
+        return (AccountResult.Ok, new ClientCreated(row, secret));
+    }
+
+    /// <summary>The clients of the tenants the actor administers, newest first.</summary>
+    public async Task<IReadOnlyList<ApiClient>> ListAsync(ClientAdministrator actor, CancellationToken cancellationToken)
+    {
+        var all = await db.ApiClients.AsNoTracking().ToListAsync(cancellationToken);
+        return [.. all.Where(c => ClientRules.CanAdminister(actor, c.Tenant)).OrderByDescending(c => c.CreatedAtUtc)];
+    }
+
+    public Task<ApiClient?> FindAsync(string clientId, CancellationToken cancellationToken) =>
+        db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+
+    /// <summary>Revokes a client the actor administers: not found (or not theirs) gives "not_found".</summary>
+    public async Task<AccountResult> RevokeAsync(ClientAdministrator actor, string clientId, string? client, CancellationToken cancellationToken)
+    {
+        var row = await db.ApiClients.FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+        if (row is null || !ClientRules.CanAdminister(actor, row.Tenant))
+        {
+            return AccountResult.Fail("clientId", "not_found");
+        }
+
+        if (row.RevokedAtUtc is null)
+        {
+            row.RevokedAtUtc = Now;
+            row.RevokedBy = actor.Subject;
+            await db.SaveChangesAsync(cancellationToken);
+            await accounts.LogAsync(actor.Subject, AccountRules.Name(actor.Kind), actor.Tenant, "revoke_api_client", row.ClientId, row.Tenant,
+                $"{row.Name}: {ClientRules.Name(row.Scope)} {row.Tenant}", "revoked", client, cancellationToken);
+        }
+
+        // The application goes, and OpenIddict's store deletes its tokens with it.
+        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
+        {
+            await applications.DeleteAsync(application, cancellationToken);
+        }
+
+        return AccountResult.Ok;
+    }
+}

@@ -1,0 +1,205 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+using Readiness.Web.Identity;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Readiness.Web.Clients;
+
+/// <summary>A new client: a name (up to 100 characters), its tenant (municipality or prefecture code), read or write, and when it expires (at most a year ahead).</summary>
+public sealed record CreateClientRequest(string? Name, string? Tenant, string? Scope, DateTimeOffset? ExpiresAt);
+
+/// <summary>An API client as listed: status is active, expired or revoked.</summary>
+public sealed record ApiClientView(
+    string ClientId, string Name, string Tenant, string Scope, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, string CreatedBy,
+    DateTimeOffset? RevokedAt, string? RevokedBy, string Status)
+{
+    public static ApiClientView From(ApiClient c, DateTime nowUtc) => new(
+        c.ClientId, c.Name, c.Tenant, ClientRules.Name(c.Scope), new DateTimeOffset(c.ExpiresAtUtc, TimeSpan.Zero), new DateTimeOffset(c.CreatedAtUtc, TimeSpan.Zero), c.CreatedBy,
+        c.RevokedAtUtc is { } r ? new DateTimeOffset(r, TimeSpan.Zero) : null, c.RevokedBy,
+        c.RevokedAtUtc is not null ? "revoked" : c.ExpiresAtUtc <= nowUtc ? "expired" : "active");
+}
+
+/// <summary>The answer to creating a client: the client, its secret (shown this once only) and where to get tokens.</summary>
+public sealed record ApiClientCreatedView(ApiClientView Client, string ClientSecret, string TokenEndpoint);
+
+/// <summary>
+/// The token endpoint (client credentials; OpenIddict checks the secret before this runs) and the administration API
+/// /api/v1/admin/clients (list, create, revoke) for system, prefecture and municipality administrators.
+/// </summary>
+public static class ClientsApi
+{
+    public static WebApplication MapClientsApi(this WebApplication app)
+    {
+        app.MapPost(ClientsSetup.TokenPath, TokenAsync).ExcludeFromDescription();
+
+        var clients = app.MapGroup("/api/v1/admin/clients").RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Administration")
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        clients.MapGet("/", ListAsync).WithName("listApiClients")
+            .WithSummary("The API clients of the tenants the caller administers, newest first")
+            .WithDescription("System administrators see every client; a prefecture administrator its prefecture's and its municipalities'; a municipality administrator its own.");
+        clients.MapPost("/", CreateAsync).WithName("createApiClient")
+            .WithSummary("Create an API client (client credentials) for one tenant, read or write, with an expiry; the secret is in this answer only")
+            .WithDescription("Tokens: POST /connect/token with grant_type=client_credentials, client_id and client_secret (and scope read or write). A token lasts at most 10 minutes and never past the client's expiry.")
+            .Accepts<CreateClientRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        clients.MapDelete("/{clientId}", RevokeAsync).WithName("revokeApiClient")
+            .WithSummary("Revoke an API client: the token endpoint refuses it and its tokens stop being accepted at once")
+            .WithDescription("Answers the revoked client; 404 when there is no such client among those the caller administers.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<IResult> TokenAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        var request = http.GetOpenIddictServerRequest();
+        if (request is null || !request.IsClientCredentialsGrantType())
+        {
+            return Refuse(Errors.UnsupportedGrantType, "Only the client_credentials grant is supported.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var row = request.ClientId is null ? null : await clients.FindAsync(request.ClientId, http.RequestAborted);
+        if (row is null || !row.IsActive(now))
+        {
+            http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, null, "unauthenticated", 400, $"token refused: client {request.ClientId} {(row is null ? "unknown" : row.RevokedAtUtc is null ? "expired" : "revoked")}");
+            return Refuse(Errors.InvalidClient, "The client is unknown, revoked or expired.");
+        }
+
+        var auth = options.Value;
+        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, auth.SubjectClaim, auth.RoleClaim);
+
+        // The audit trail's subject names the client and the person who created it; the tenant is the client's own.
+        identity.SetClaim(Claims.Subject, $"client:{row.ClientId} ({row.CreatedBy})");
+        identity.SetClaim(auth.RoleClaim, Wire.Name(ClientRules.RoleOf(row.Tenant)));
+        identity.SetClaim(auth.TenantClaim, row.Tenant);
+        if (row.Scope == ClientScope.Read)
+        {
+            identity.SetClaim(AccountClaimsFactory.ReadOnlyClaim, "true");
+        }
+
+        identity.SetScopes(request.GetScopes());
+        identity.SetDestinations(_ => [Destinations.AccessToken]);
+        var principal = new ClaimsPrincipal(identity);
+        var left = row.ExpiresAtUtc - now;
+        principal.SetAccessTokenLifetime(left < ClientRules.MaxTokenLifetime ? left : ClientRules.MaxTokenLifetime);
+        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static IResult Refuse(string error, string description) =>
+        Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    private static async Task<Results<Ok<List<ApiClientView>>, ProblemHttpResult>> ListAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        if (Administrator(http, options.Value) is not { } actor)
+        {
+            return NotAdministrator(http, options.Value);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok((await clients.ListAsync(actor, http.RequestAborted)).Select(c => ApiClientView.From(c, now)).ToList());
+    }
+
+    private static async Task<Results<Created<ApiClientCreatedView>, ProblemHttpResult>> CreateAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        if (Administrator(http, options.Value) is not { } actor)
+        {
+            return NotAdministrator(http, options.Value);
+        }
+
+        CreateClientRequest? body;
+        try
+        {
+            body = await http.Request.ReadFromJsonAsync<CreateClientRequest>(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            body = null;
+        }
+
+        if (body is null)
+        {
+            return Problems.BadRequest("body", "invalid_json", "本文は JSON オブジェクト {\"name\",\"tenant\",\"scope\",\"expiresAt\"} にしてください。",
+                "The body must be a JSON object {\"name\",\"tenant\",\"scope\",\"expiresAt\"}.");
+        }
+
+        var (result, created) = await clients.CreateAsync(actor, body.Name, body.Tenant, body.Scope, body.ExpiresAt, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return Invalid(result);
+        }
+
+        var view = ApiClientView.From(created!.Client, time.GetUtcNow().UtcDateTime);
+        return TypedResults.Created($"/api/v1/admin/clients/{view.ClientId}", new ApiClientCreatedView(view, created.Secret, ClientsSetup.TokenPath));
+    }
+
+    private static async Task<Results<Ok<ApiClientView>, ProblemHttpResult>> RevokeAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        if (Administrator(http, options.Value) is not { } actor)
+        {
+            return NotAdministrator(http, options.Value);
+        }
+
+        var result = await clients.RevokeAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return Problems.NotFound("clientId", $"API クライアント「{Problems.Truncate(clientId)}」はありません（管理できる範囲にありません）。", $"There is no API client '{Problems.Truncate(clientId)}' among those you administer.");
+        }
+
+        return TypedResults.Ok(ApiClientView.From((await clients.FindAsync(clientId, http.RequestAborted))!, time.GetUtcNow().UtcDateTime));
+    }
+
+    public static ClientAdministrator? Administrator(HttpContext http, ReadinessAuthOptions options)
+    {
+        if (http.User.HasClaim(AccountClaimsFactory.MfaPendingClaim, "true"))
+        {
+            return null;
+        }
+
+        return ClientRules.Administrator(ReadinessCaller.From(http.User, options), http.User.FindFirst(AccountClaimsFactory.AccountRoleClaim)?.Value);
+    }
+
+    private static ProblemHttpResult NotAdministrator(HttpContext http, ReadinessAuthOptions options) =>
+        ReadinessCaller.From(http.User, options) is null
+            ? Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization", "missing_token", "サインインが必要です。", "Sign-in required.")
+            : Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", "role", "forbidden_role",
+                "API クライアントを管理できるのは管理者（システム・都道府県・市区町村の管理者）だけです。", "Only administrators (system, prefecture, municipality) manage API clients.");
+
+    /// <summary>The refusal of a create, naming the field (RFC 9457), in Japanese and English.</summary>
+    public static ProblemHttpResult Invalid(AccountResult result)
+    {
+        var (ja, en) = ClientMessages.For(result.Code);
+        return result.Code == "forbidden_tenant"
+            ? Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", result.Field ?? "tenant", "forbidden_tenant", ja, en)
+            : Problems.BadRequest(result.Field ?? "body", result.Code ?? "invalid", ja, en);
+    }
+}
+
+/// <summary>The messages of the client administration's error codes, in Japanese and English.</summary>
+public static class ClientMessages
+{
+    public static (string Ja, string En) For(string? code) => code switch
+    {
+        "invalid_name" => ("name: 名前を1〜100文字で入力してください。", "name: give a name of 1 to 100 characters."),
+        "invalid_tenant" => ("tenant: 団体コードが正しくありません（都道府県は2桁、市区町村は6桁）。", "tenant: not a known code (2 digits for a prefecture, 6 for a municipality)."),
+        "invalid_scope" => ("scope: read または write を指定してください。", "scope: must be read or write."),
+        "invalid_expiry" => ("expiresAt: 有効期限は現在より後、1年以内の日時にしてください。", "expiresAt: must be in the future and at most a year ahead."),
+        "forbidden_tenant" => ("tenant: この団体の API クライアントを作成する権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
+            "tenant: you may not create clients for this tenant (a prefecture administrator: its prefecture and municipalities; a municipality administrator: its own)."),
+        "not_found" => ("API クライアントが見つかりません。", "No such API client."),
+        "bad_form" => ("フォームの有効期限が切れたか、内容が正しくありません。", "The form has expired or is not valid."),
+        _ => ("入力が正しくありません。", "The input is not valid."),
+    };
+}

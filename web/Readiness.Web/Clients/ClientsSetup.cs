@@ -1,0 +1,190 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+using OpenIddict.Server;
+using OpenIddict.Validation.AspNetCore;
+using Readiness.Hosting;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Clients;
+
+/// <summary>
+/// API clients: OpenIddict as the product's authorization server (client credentials at /connect/token, stores in the
+/// product's database) and OpenIddict's validation, with local server integration, as one more scheme behind the API's
+/// policy scheme. Why not JWTs for the existing bearer handler: that handler trusts either the local key or an external
+/// authority, never both, and cannot tell a revoked client's token; OpenIddict's validation checks each token's entry
+/// in the store (EnableTokenEntryValidation), so revoking a client ends its tokens at once, with no cache to wait for.
+/// OpenIddict's tokens are encrypted (JWE, five dot-separated parts): that is how the policy scheme tells them apart.
+/// </summary>
+public static class ClientsSetup
+{
+    public const string TokenPath = "/connect/token";
+
+    /// <summary>The advisory lock key of the client tables (distinct from the identity and Orleans schema locks).</summary>
+    private const long PostgresLockKey = 0x5265616469_636c;
+
+    /// <summary>The section (Readiness:Clients:RequireHttps): the token endpoint refuses plain HTTP unless false (default: false outside Production).</summary>
+    public const string RequireHttpsKey = "Readiness:Clients:RequireHttps";
+
+    public static WebApplicationBuilder AddReadinessClients(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var requireHttps = builder.Configuration.GetValue<bool?>(RequireHttpsKey) ?? builder.Environment.IsProduction();
+        services.AddDbContext<ClientsDb>((sp, o) =>
+        {
+            var storage = sp.GetRequiredService<IStorageConnection>();
+            if (storage.Invariant == SiloHosting.SqliteInvariant)
+            {
+                o.UseSqlite(storage.ConnectionString);
+            }
+            else
+            {
+                o.UseNpgsql(storage.ConnectionString);
+            }
+
+            o.UseOpenIddict();
+        });
+        services.AddScoped<ClientService>();
+
+        services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<ClientsDb>())
+            .AddServer(o =>
+            {
+                o.SetTokenEndpointUris(TokenPath.TrimStart('/'));
+                o.AllowClientCredentialsFlow();
+                o.RegisterScopes("read", "write");
+                o.SetAccessTokenLifetime(ClientRules.MaxTokenLifetime);
+                var aspNetCore = o.UseAspNetCore().EnableTokenEndpointPassthrough();
+                if (!requireHttps)
+                {
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.UseAspNetCore();
+                o.EnableTokenEntryValidation(); // a revoked client's tokens are refused at once
+            });
+
+        // Keys derived from the product's local key (Readiness:Auth:SigningKey, or the data folder's): every web node
+        // of a cluster configured with the same key signs and reads the same tokens, and a restart keeps them valid.
+        services.AddOptions<OpenIddictServerOptions>().Configure<IOptions<ReadinessAuthOptions>, IOptions<ReadinessOptions>>((o, auth, readiness) =>
+        {
+            var root = LocalSigningKey.Resolve(auth.Value, readiness.Value).Key;
+            // OpenIddict signs with an asymmetric key: a P-256 key whose private scalar is derived (below the group order).
+            var scalar = Derive(root, "readiness api clients: signing").Key;
+            scalar[0] &= 0x7F;
+            var signing = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = scalar });
+            o.SigningCredentials.Add(new SigningCredentials(new ECDsaSecurityKey(signing), SecurityAlgorithms.EcdsaSha256));
+            o.EncryptionCredentials.Add(new EncryptingCredentials(Derive(root, "readiness api clients: encryption"), SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+        });
+
+        // Bearer tokens in JWE form (five parts) are the product's own client tokens; the rest go where they went before.
+        services.PostConfigure<PolicySchemeOptions>(AuthSetup.Scheme, o =>
+        {
+            var inner = o.ForwardDefaultSelector;
+            o.ForwardDefaultSelector = http =>
+            {
+                var header = http.Request.Headers.Authorization.ToString();
+                return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Count(c => c == '.') == 4
+                    ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
+                    : inner?.Invoke(http);
+            };
+        });
+        services.AddSingleton<ICredentialRevalidator, ClientCredentialRevalidator>();
+        return builder;
+    }
+
+    /// <summary>Creates the client tables if missing (before the server takes requests) and maps the endpoints.</summary>
+    public static WebApplication UseReadinessClients(this WebApplication app)
+    {
+        using (var scope = app.Services.CreateScope())
+        {
+            if (EnsureSchemaAsync(scope.ServiceProvider.GetRequiredService<ClientsDb>()).GetAwaiter().GetResult())
+            {
+                Console.WriteLine("Readiness API clients: tables created");
+            }
+        }
+
+        app.MapClientsApi();
+        app.MapClientPages();
+        return app;
+    }
+
+    private static SymmetricSecurityKey Derive(byte[] root, string purpose) =>
+        new(HKDF.DeriveKey(HashAlgorithmName.SHA256, root, 32, salt: [], info: Encoding.UTF8.GetBytes(purpose)));
+
+    /// <summary>As <see cref="Identity.IdentitySchema"/>: CreateTables once, when readiness_api_clients is missing; on PostgreSQL under an advisory lock.</summary>
+    private static async Task<bool> EnsureSchemaAsync(ClientsDb db)
+    {
+        var postgres = db.Database.IsNpgsql();
+        DbConnection? lockConnection = null;
+        try
+        {
+            if (postgres)
+            {
+                lockConnection = new NpgsqlConnection(db.Database.GetConnectionString());
+                await lockConnection.OpenAsync();
+                await using var take = lockConnection.CreateCommand();
+                take.CommandText = $"SELECT pg_advisory_lock({PostgresLockKey})";
+                await take.ExecuteNonQueryAsync();
+            }
+
+            var connection = db.Database.GetDbConnection();
+            await db.Database.OpenConnectionAsync();
+            long count;
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = postgres
+                    ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'readiness_api_clients'"
+                    : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'readiness_api_clients'";
+                count = Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+
+            if (count > 0)
+            {
+                return false;
+            }
+
+            await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync();
+            return true;
+        }
+        finally
+        {
+            if (lockConnection is not null)
+            {
+                await lockConnection.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>An open event stream of an API client ends when the client is revoked or expires (checked every RevalidationInterval).</summary>
+public sealed class ClientCredentialRevalidator(IServiceScopeFactory scopes, TimeProvider time) : ICredentialRevalidator
+{
+    public async ValueTask<bool> IsStillValidAsync(System.Security.Claims.ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var clientId = user.FindFirst("client_id")?.Value;
+        if (clientId is null || !clientId.StartsWith("rc_", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var row = await scope.ServiceProvider.GetRequiredService<ClientService>().FindAsync(clientId, cancellationToken);
+        return row is not null && row.IsActive(time.GetUtcNow().UtcDateTime);
+    }
+}
