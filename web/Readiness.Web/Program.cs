@@ -4,6 +4,7 @@ using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components;
 using Readiness.Web.Identity;
+using Readiness.Web.Notifications;
 using Readiness.Web.Operations;
 using Readiness.Web.Planning;
 
@@ -34,6 +35,7 @@ builder.AddReadinessAuth();
 builder.AddReadinessIdentity();
 builder.AddReadinessDashboard();
 builder.AddReadinessPlanning();
+builder.AddReadinessNotifications();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -48,6 +50,7 @@ app.MapHistoryApi();
 app.UseReadinessIdentity();
 app.MapOperations();
 app.MapPlanningApi();
+app.MapNotifications();
 app.Run();
 return 0;
 
