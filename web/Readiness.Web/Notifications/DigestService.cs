@@ -38,6 +38,13 @@ public sealed class DigestService(
         foreach (var prefecture in ReadinessCatalog.Instance.Prefectures)
         {
             var last = await LastAsync($"digest:{prefecture.Code}", cancellationToken);
+            if (last is null)
+            {
+                // The first check after installation starts the schedule; the first digest comes a period later.
+                await store.SetStateAsync($"digest:{prefecture.Code}", now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+                continue;
+            }
+
             if (NotificationRules.DigestDue(last, now, NotificationFrequency.Weekly, options.Value.DigestDay, options.Value.DigestTime))
             {
                 count += (await SendPrefectureDigestAsync(prefecture.Code, cancellationToken)).Recipients;
@@ -164,6 +171,12 @@ public sealed class DigestService(
         {
             var stateName = $"personal:{group.Key.Recipient}:{Wire.Name(group.Key.Frequency)}";
             var last = await LastAsync(stateName, cancellationToken);
+            if (!force && last is null)
+            {
+                await store.SetStateAsync(stateName, now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+                continue;
+            }
+
             if (!force && !NotificationRules.DigestDue(last, now, group.Key.Frequency, options.Value.DigestDay, options.Value.DigestTime))
             {
                 continue;

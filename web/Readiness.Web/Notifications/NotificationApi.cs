@@ -50,6 +50,9 @@ public sealed record DigestView(string PrefectureCode, int Recipients, int Munic
 /// </summary>
 public static class NotificationApi
 {
+    /// <summary>The one-click unsubscribe address (List-Unsubscribe): POST turns the kind off; GET shows the confirmation page.</summary>
+    public const string OneClickPath = "/unsubscribe";
+
     public static WebApplication MapNotifications(this WebApplication app)
     {
         var mine = app.MapGroup("/api/v1/notifications").WithTags("Notifications").RequireAuthorization(ReadinessPolicies.Summaries)
@@ -91,8 +94,11 @@ public static class NotificationApi
         // One-click unsubscribe (RFC 8058): the mail's link opens a confirmation page (GET changes nothing: link
         // scanners follow GETs); the page's button and mail clients POST. No sign-in and no antiforgery token: the
         // signed token is the authority, and it can only turn one kind off for one person.
-        app.MapPost("/notifications/unsubscribe", Unsubscribe).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription()
+        // Not the page's own address: a routed Razor page answers POST too, and the match would be ambiguous.
+        app.MapPost(OneClickPath, Unsubscribe).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription()
             .RequireRateLimiting(RateLimits.WritesPolicy);
+        app.MapGet(OneClickPath, (HttpContext http) => TypedResults.Redirect("/notifications/unsubscribe" + http.Request.QueryString.Value))
+            .AllowAnonymous().ExcludeFromDescription();
 
         // The pages' forms (antiforgery-checked).
         var forms = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy).WithMetadata(new RequireAntiforgeryTokenAttribute());
@@ -256,7 +262,7 @@ public static class NotificationApi
         logger.LogInformation("Notifications: {Subject} unsubscribed from {Kind} mail (one-click link)", subject, Wire.Name(kind));
 
         // A mail client's one-click POST wants 200; a browser's form post goes back to the page, which now says so.
-        return http.Request.HasFormContentType && http.Request.Form.ContainsKey("List-Unsubscribe")
+        return http.Request.HasFormContentType && (await http.Request.ReadFormAsync()).ContainsKey("List-Unsubscribe")
             ? TypedResults.Ok()
             : TypedResults.Redirect($"/notifications/unsubscribe?token={Uri.EscapeDataString(token)}&done=1", permanent: false, preserveMethod: false);
     }

@@ -87,7 +87,11 @@ public sealed class SiteLinks(IOptions<AccountOptions> options, IServer server)
         }
     }
 
+    /// <summary>The confirmation page (the link in the mail's text).</summary>
     public Uri Unsubscribe(string token) => new(Base, "notifications/unsubscribe?token=" + Uri.EscapeDataString(token));
+
+    /// <summary>The one-click address (RFC 8058) for the List-Unsubscribe header.</summary>
+    public Uri OneClick(string token) => new(Base, NotificationApi.OneClickPath.TrimStart('/') + "?token=" + Uri.EscapeDataString(token));
 
     public Uri Page(string path) => new(Base, path.TrimStart('/'));
 }
@@ -102,7 +106,7 @@ public sealed class NotificationMailer(IOptions<SmtpOptions> options)
     /// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058), and the delivery's stable id as Message-ID, so a
     /// mail sent again after a crash is recognisably the same mail.
     /// </summary>
-    public MimeMessage Compose(string deliveryId, string to, string subject, string text, string html, Uri unsubscribe)
+    public MimeMessage Compose(string deliveryId, string to, string subject, string text, string html, Uri oneClick)
     {
         var smtp = options.Value;
         var message = new MimeMessage();
@@ -112,7 +116,7 @@ public sealed class NotificationMailer(IOptions<SmtpOptions> options)
         var domain = smtp.From.Contains('@', StringComparison.Ordinal) ? smtp.From[(smtp.From.IndexOf('@', StringComparison.Ordinal) + 1)..] : "readiness.local";
         message.MessageId = $"{deliveryId}@{domain}";
         message.Headers.Add("X-Readiness-Notification-Id", deliveryId);
-        message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
+        message.Headers.Add("List-Unsubscribe", $"<{oneClick}>");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
         return message;

@@ -216,21 +216,23 @@ public sealed class NotificationDispatcher(
     private async Task<MimeKit.MimeMessage> ComposeMailAsync(OutboxRow row)
     {
         var key = await store.UnsubscribeKeyAsync();
-        var unsubscribe = links.Unsubscribe(UnsubscribeTokens.Create(key, row.Recipient, row.Kind));
+        var token = UnsubscribeTokens.Create(key, row.Recipient, row.Kind);
+        var unsubscribe = links.Unsubscribe(token);
+        var oneClick = links.OneClick(token);
         if (row.Kind == NotificationKind.Digest)
         {
             var digest = System.Text.Json.JsonSerializer.Deserialize<DigestPayload>(row.Payload, NotificationStore.Json)!;
             var page = links.Page(digest.PrefectureCode is null ? "/notifications" : $"/prefectures/{digest.PrefectureCode}");
             return mailer.Compose(row.Id, row.Address!, digest.Subject,
                 NotificationMessages.DigestText(digest.Title, digest.Lines, page, unsubscribe),
-                NotificationMessages.DigestHtml(digest.Title, digest.Lines, page, unsubscribe), unsubscribe);
+                NotificationMessages.DigestHtml(digest.Title, digest.Lines, page, unsubscribe), oneClick);
         }
 
         var payload = row.Event!;
         var detail = links.Page($"/municipalities/{payload.Data.MunicipalityCode}");
         return mailer.Compose(row.Id, row.Address!, NotificationMessages.Subject(row.Kind, payload.Data),
             NotificationMessages.EventText(row.Kind, payload.Data, detail, unsubscribe),
-            NotificationMessages.EventHtml(row.Kind, payload.Data, detail, unsubscribe), unsubscribe);
+            NotificationMessages.EventHtml(row.Kind, payload.Data, detail, unsubscribe), oneClick);
     }
 }
 
