@@ -31,8 +31,14 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
     private SymmetricSecurityKey? key;
 
     public ApiHost()
+        : this(Directory.CreateTempSubdirectory("readiness-apitests-").FullName)
     {
-        DataPath = Directory.CreateTempSubdirectory("readiness-apitests-").FullName;
+    }
+
+    /// <summary>A host on an existing data folder (a restart: the same database, a new process state).</summary>
+    protected ApiHost(string dataPath)
+    {
+        DataPath = dataPath;
         UseKestrel(0);
     }
 

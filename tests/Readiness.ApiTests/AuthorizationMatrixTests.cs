@@ -111,6 +111,19 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/api/v1/admin/clients/", Access.Administration, "/api/v1/admin/clients", Success: 201,
             Body: $$"""{"name":"matrix client","tenant":"131016","scope":"read","expiresAt":"{{DateTime.UtcNow.AddDays(30):yyyy-MM-dd}}T00:00:00Z"}"""),
         new("DELETE", "/api/v1/admin/clients/{clientId}", Access.Administration, "/api/v1/admin/clients/rc_matrix_none", Success: 404),
+        new("GET", "/api/v1/notifications", Access.Summaries, "/api/v1/notifications"),
+        new("POST", "/api/v1/notifications/{id}/read", Access.Summaries, "/api/v1/notifications/ntf_none/read", Success: 404),
+        new("GET", "/api/v1/notifications/preferences", Access.Summaries, "/api/v1/notifications/preferences"),
+        new("PUT", "/api/v1/notifications/preferences", Access.Summaries, "/api/v1/notifications/preferences", Body: """{"items":[]}"""),
+        new("GET", "/api/v1/admin/notifications", Access.Administration, "/api/v1/admin/notifications"),
+        new("POST", "/api/v1/admin/notifications/{id}/retry", Access.Administration, "/api/v1/admin/notifications/ntf_none/retry", Success: 404),
+        new("POST", "/api/v1/admin/notifications/digests/{prefCode}", Access.Administration, "/api/v1/admin/notifications/digests/99", Success: 404),
+        new("GET", "/api/v1/admin/webhooks", Access.Administration, "/api/v1/admin/webhooks"),
+        new("POST", "/api/v1/admin/webhooks", Access.Administration, "/api/v1/admin/webhooks", Success: 400, Body: "{"),
+        new("DELETE", "/api/v1/admin/webhooks/{id}", Access.Administration, "/api/v1/admin/webhooks/wh_none", Success: 404),
+        new("POST", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 400),
+        new("GET", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 302),
+        new("GET", "/notifications/unsubscribe", Access.Public, "/notifications/unsubscribe?token=forged.x"),
 
         // The dashboard: pages, the prefecture CSV, the map data, the edit forms (no antiforgery token here: 400 once allowed).
         new("GET", "/", Access.Summaries, "/"),
@@ -182,6 +195,11 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         ["GET /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries, ["POST /planning/prefectures/{Code}"] = ReadinessPolicies.Summaries,
         ["GET /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead, ["POST /planning/municipalities/{Code}"] = ReadinessPolicies.MunicipalityRead,
         ["GET /planning/scenarios"] = Readiness.Web.Planning.PlanningPolicies.Scenarios, ["POST /planning/scenarios"] = Readiness.Web.Planning.PlanningPolicies.Scenarios,
+        ["GET /notifications"] = ReadinessPolicies.Summaries, ["POST /notifications"] = ReadinessPolicies.Summaries,
+        ["POST /notifications/preferences"] = ReadinessPolicies.Summaries, ["POST /notifications/{id}/read"] = ReadinessPolicies.Summaries,
+        ["POST /notifications/unsubscribe"] = null,
+        ["GET /admin/notifications"] = ReadinessPolicies.Administration, ["POST /admin/notifications"] = ReadinessPolicies.Administration,
+        ["POST /admin/notifications/{id}/retry"] = ReadinessPolicies.Administration,
     };
 
     /// <summary>Every route of the Orleans Dashboard (it shows grain keys and state) requires the administration policy.</summary>

@@ -5,6 +5,7 @@ using Readiness.Web.Auth;
 using Readiness.Web.Clients;
 using Readiness.Web.Components;
 using Readiness.Web.Identity;
+using Readiness.Web.Notifications;
 using Readiness.Web.Operations;
 using Readiness.Web.Planning;
 
@@ -37,6 +38,7 @@ builder.AddReadinessFederation();
 builder.AddReadinessClients();
 builder.AddReadinessDashboard();
 builder.AddReadinessPlanning();
+builder.AddReadinessNotifications();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -61,6 +63,7 @@ app.MapFederationEndpoints();
 app.UseReadinessClients();
 app.MapOperations();
 app.MapPlanningApi();
+app.MapNotifications();
 app.Run();
 return 0;
 

@@ -1,0 +1,171 @@
+using System.Collections.Immutable;
+using Readiness.Notifications;
+using Readiness.Rules;
+using Readiness.Web.Notifications;
+
+namespace Readiness.Tests.Notifications;
+
+/// <summary>The notification rules: events from audit rows, recipients, stable ids, backoff, digest periods, unsubscribe tokens.</summary>
+public sealed class NotificationRulesTests
+{
+    private const string Chiyoda = "131016";
+    private const string Chuo = "131024";
+    private const string OsakaCity = "271004";
+    private static readonly DateOnly Today = new(2026, 11, 30);
+
+    private static ImmutableArray<AuditField> System(MigrationPhase phase, bool designated = false, DesignationReason? reason = null, DateOnly? target = null, DateOnly? planned = null) =>
+        AuditFields.Of(new SystemStatus { BusinessId = "koseki", Phase = phase, Designated = designated, DesignationReason = reason, DesignationTarget = target, PlannedGoLive = planned, RegressionReason = "再計画" });
+
+    private static AuditRow Row(ImmutableArray<AuditField> before, ImmutableArray<AuditField> after, string code = Chiyoda, string target = "system:koseki", long version = 7) =>
+        new(42, code, version, target, DateTimeOffset.Parse("2026-11-30T01:00:00Z"), "tanaka@city.chiyoda", before, after);
+
+    [Fact]
+    public void A_phase_moved_back_is_a_regression_and_forward_is_not()
+    {
+        var back = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today);
+        var regression = Assert.Single(back, e => e.Kind == NotificationKind.Regression);
+        Assert.Equal(("in_production", "testing", "13"), (regression.PhaseBefore, regression.PhaseAfter, regression.PrefectureCode));
+
+        var forward = NotificationRules.Derive(Row(System(MigrationPhase.Testing), System(MigrationPhase.InProduction)), Today);
+        Assert.DoesNotContain(forward, e => e.Kind == NotificationKind.Regression);
+        Assert.Empty(forward); // migrated: nothing overdue either
+    }
+
+    [Fact]
+    public void Flags_are_events_only_when_newly_set()
+    {
+        // Moving back from in production makes the system overdue (after the deadline): newly set.
+        Assert.Contains(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today), e => e.Kind == NotificationKind.Overdue);
+
+        // Already overdue before: no second overdue event for another change.
+        Assert.DoesNotContain(NotificationRules.Derive(Row(System(MigrationPhase.FitGap), System(MigrationPhase.Testing)), Today), e => e.Kind == NotificationKind.Overdue);
+
+        // Designated without reason or target: incomplete; with a target beyond the limit: beyond limit; past: past target.
+        var incomplete = NotificationRules.Derive(Row(System(MigrationPhase.Testing), System(MigrationPhase.Testing, designated: true)), Today);
+        Assert.Contains(incomplete, e => e.Kind == NotificationKind.DesignationIncomplete);
+        var beyond = NotificationRules.Derive(Row(System(MigrationPhase.Testing), System(MigrationPhase.Testing, true, DesignationReason.Mainframe, new DateOnly(2032, 3, 31))), Today);
+        Assert.Equal([NotificationKind.BeyondLimit], beyond.Select(e => e.Kind));
+        var past = NotificationRules.Derive(Row(System(MigrationPhase.Testing), System(MigrationPhase.Testing, true, DesignationReason.Mainframe, new DateOnly(2026, 6, 30))), Today);
+        Assert.Equal([NotificationKind.PastTarget], past.Select(e => e.Kind));
+    }
+
+    [Fact]
+    public void Checklist_rows_and_unknown_municipalities_yield_nothing()
+    {
+        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing), target: "security:1-1"), Today));
+        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing), code: "999999"), Today));
+    }
+
+    [Fact]
+    public void Recipients_are_the_prefecture_for_its_municipalities_and_the_municipality_for_itself()
+    {
+        NotificationRecipient[] people =
+        [
+            new("pref13@x", "pref13@x", Role.Prefecture, "13"),
+            new("pref27@x", "pref27@x", Role.Prefecture, "27"),
+            new("chiyoda@x", "chiyoda@x", Role.Municipality, Chiyoda),
+            new("chuo@x", "chuo@x", Role.Municipality, Chuo),
+            new("national@x", "national@x", Role.National, null),
+            new("admin@x", "admin@x", Role.Admin, null),
+        ];
+        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today).First(x => x.Kind == NotificationKind.Regression);
+        var plan = NotificationRules.Plan(e, people, (_, k) => NotificationPreference.Default(k), [new WebhookTarget("wh13", "13", "https://a"), new WebhookTarget("wh27", "27", "https://b"), new WebhookTarget("whAll", null, "https://c")]);
+
+        Assert.Equal(["chiyoda@x", "pref13@x"], plan.Where(p => p.Channel == NotificationChannel.Mail).Select(p => p.Recipient).Order());
+        Assert.Equal(["chiyoda@x", "pref13@x"], plan.Where(p => p.Channel == NotificationChannel.InApp).Select(p => p.Recipient).Order());
+        Assert.Equal(["wh13", "whAll"], plan.Where(p => p.Channel == NotificationChannel.Webhook).Select(p => p.Recipient).Order());
+        Assert.Equal(plan.Length, plan.Select(p => p.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void Preferences_choose_channels_and_hold_mail_for_a_digest()
+    {
+        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today).First(x => x.Kind == NotificationKind.Regression);
+        NotificationRecipient[] people = [new("pref13@x", "pref13@x", Role.Prefecture, "13")];
+
+        var off = NotificationRules.Plan(e, people, (_, k) => new NotificationPreference(k, false, false, NotificationFrequency.Immediately), []);
+        Assert.Empty(off);
+
+        var weekly = NotificationRules.Plan(e, people, (_, k) => new NotificationPreference(k, true, false, NotificationFrequency.Weekly), []);
+        var mail = Assert.Single(weekly);
+        Assert.True(mail.Held);
+    }
+
+    [Fact]
+    public void Delivery_ids_are_stable_and_distinct()
+    {
+        var a = NotificationRules.DeliveryId("131016/7/system:koseki/regression", NotificationChannel.Mail, "p@x");
+        Assert.Equal(a, NotificationRules.DeliveryId("131016/7/system:koseki/regression", NotificationChannel.Mail, "p@x"));
+        Assert.StartsWith("ntf_", a, StringComparison.Ordinal);
+        Assert.Equal(36, a.Length);
+        Assert.NotEqual(a, NotificationRules.DeliveryId("131016/7/system:koseki/regression", NotificationChannel.Mail, "q@x"));
+        Assert.NotEqual(a, NotificationRules.DeliveryId("131016/7/system:koseki/regression", NotificationChannel.Webhook, "p@x"));
+        Assert.NotEqual(a, NotificationRules.DeliveryId("131016/8/system:koseki/regression", NotificationChannel.Mail, "p@x"));
+
+        // The same audit row read twice plans the same ids (re-reading inserts nothing twice).
+        var row = Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing));
+        NotificationRecipient[] people = [new("pref13@x", "pref13@x", Role.Prefecture, "13")];
+        var once = NotificationRules.Derive(row, Today).SelectMany(e => NotificationRules.Plan(e, people, (_, k) => NotificationPreference.Default(k), [])).Select(p => p.Id);
+        var twice = NotificationRules.Derive(row, Today).SelectMany(e => NotificationRules.Plan(e, people, (_, k) => NotificationPreference.Default(k), [])).Select(p => p.Id);
+        Assert.Equal(once, twice);
+    }
+
+    [Fact]
+    public void Backoff_doubles_up_to_the_cap_and_dead_after_the_last_attempt()
+    {
+        var first = TimeSpan.FromSeconds(30);
+        var cap = TimeSpan.FromHours(2);
+        Assert.Equal([30, 60, 120, 240, 480, 960, 1920, 3840, 7200, 7200], Enumerable.Range(1, 10).Select(a => NotificationRules.RetryDelay(a, first, cap).TotalSeconds));
+        Assert.Throws<ArgumentOutOfRangeException>(() => NotificationRules.RetryDelay(0, first, cap));
+        Assert.Equal(cap, NotificationRules.RetryDelay(int.MaxValue, first, cap));
+        Assert.False(NotificationRules.IsDead(7, 8));
+        Assert.True(NotificationRules.IsDead(8, 8));
+    }
+
+    [Fact]
+    public void Weekly_digest_is_due_once_per_week_at_its_time_in_Japan()
+    {
+        var monday8 = TimeOnly.Parse("08:00");
+        var sundayNight = DateTimeOffset.Parse("2026-11-29T23:00:00+09:00");
+        var mondayMorning = DateTimeOffset.Parse("2026-11-30T08:30:00+09:00");
+        Assert.Equal(DateTimeOffset.Parse("2026-11-23T08:00:00+09:00"), NotificationRules.PeriodStart(sundayNight, NotificationFrequency.Weekly, DayOfWeek.Monday, monday8));
+        Assert.Equal(DateTimeOffset.Parse("2026-11-30T08:00:00+09:00"), NotificationRules.PeriodStart(mondayMorning, NotificationFrequency.Weekly, DayOfWeek.Monday, monday8));
+        Assert.True(NotificationRules.DigestDue(null, mondayMorning, NotificationFrequency.Weekly, DayOfWeek.Monday, monday8));
+        Assert.True(NotificationRules.DigestDue(sundayNight, mondayMorning, NotificationFrequency.Weekly, DayOfWeek.Monday, monday8));
+        Assert.False(NotificationRules.DigestDue(mondayMorning, mondayMorning.AddDays(6), NotificationFrequency.Weekly, DayOfWeek.Monday, monday8));
+        Assert.Equal(DateTimeOffset.Parse("2026-11-29T08:00:00+09:00"), NotificationRules.PeriodStart(DateTimeOffset.Parse("2026-11-30T07:00:00+09:00"), NotificationFrequency.Daily, DayOfWeek.Monday, monday8));
+    }
+
+    [Fact]
+    public void Unsubscribe_tokens_name_one_person_and_kind_and_cannot_be_forged()
+    {
+        var key = new byte[32];
+        key[0] = 1;
+        var token = UnsubscribeTokens.Create(key, "pref13@x", NotificationKind.Regression);
+        Assert.True(UnsubscribeTokens.TryRead(key, token, out var subject, out var kind));
+        Assert.Equal(("pref13@x", NotificationKind.Regression), (subject, kind));
+
+        var other = new byte[32];
+        Assert.False(UnsubscribeTokens.TryRead(other, token, out _, out _));
+        var forged = UnsubscribeTokens.Create(other, "chiyoda@x", NotificationKind.Regression);
+        Assert.False(UnsubscribeTokens.TryRead(key, token.Split('.')[0] + "." + forged.Split('.')[1], out _, out _));
+        Assert.False(UnsubscribeTokens.TryRead(key, forged.Split('.')[0] + "." + token.Split('.')[1], out _, out _));
+        Assert.False(UnsubscribeTokens.TryRead(key, "garbage", out _, out _));
+        Assert.False(UnsubscribeTokens.TryRead(key, null, out _, out _));
+    }
+
+    [Fact]
+    public void Messages_are_Japanese_first_with_English()
+    {
+        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today).First(x => x.Kind == NotificationKind.Regression);
+        var data = NotificationStore.PayloadOf(e).Data;
+        var subject = NotificationMessages.Subject(e.Kind, data);
+        Assert.Contains("千代田区", subject, StringComparison.Ordinal);
+        Assert.Contains("フェーズの後退", subject, StringComparison.Ordinal);
+        var text = NotificationMessages.EventText(e.Kind, data, new Uri("http://x/municipalities/131016"), new Uri("http://x/u"));
+        Assert.True(text.IndexOf("戻りました", StringComparison.Ordinal) < text.IndexOf("moved", StringComparison.Ordinal));
+        Assert.Contains("再計画", text, StringComparison.Ordinal);
+        Assert.Contains("本番稼働", text, StringComparison.Ordinal);
+        _ = OsakaCity;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Readiness.Catalog;
+using Readiness.Notifications;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Notifications;
+
+/// <summary>One in-app notification: what happened (Japanese and English), to which municipality and system, when, and whether it was read.</summary>
+public sealed record NotificationView(
+    string Id, NotificationKind Kind, string TitleJa, string TitleEn, string TextJa, string TextEn,
+    string? MunicipalityCode, string? BusinessId, long? Version, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
+
+/// <summary>The caller's in-app notifications, newest first (at most 100), and how many are unread.</summary>
+public sealed record NotificationListView(IReadOnlyList<NotificationView> Items, int Unread);
+
+/// <summary>A person's choice for one kind: by mail, in the app, and how often mail comes (immediately, daily or weekly).</summary>
+public sealed record PreferenceView(NotificationKind Kind, bool Mail, bool InApp, NotificationFrequency Frequency);
+
+/// <summary>The caller's choices for every kind (stored or default), and whether mail can be sent at all (SMTP configured).</summary>
+public sealed record PreferencesView(IReadOnlyList<PreferenceView> Items, bool MailAvailable);
+
+/// <summary>Body of PUT /api/v1/notifications/preferences: the kinds to change (others keep their choice).</summary>
+public sealed record PreferencesRequest([property: JsonRequired] IReadOnlyList<PreferenceView> Items);
+
+/// <summary>One outbox row for administrators: its stable id, kind, channel, recipient, state, attempts and last error.</summary>
+public sealed record OutboxView(
+    string Id, NotificationKind Kind, NotificationChannel Channel, string Recipient, string Status, int Attempts,
+    DateTimeOffset CreatedAt, DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError, string? MunicipalityCode);
+
+/// <summary>The outbox for administrators: rows in the asked status (dead letters by default), counts per status, and whether SMTP is configured.</summary>
+public sealed record OutboxListView(string Status, IReadOnlyList<OutboxView> Items, IReadOnlyDictionary<string, long> Counts, bool MailConfigured);
+
+/// <summary>A webhook endpoint (its secret only in the answer to its registration).</summary>
+public sealed record WebhookView(string Id, string? Tenant, string Url, bool Active, DateTimeOffset CreatedAt, string CreatedBy, string? Secret);
+
+/// <summary>Body of POST /api/v1/admin/webhooks: the receiver's https (or loopback http) URL and the tenant whose events it gets (2-digit prefecture, 6-digit municipality, or null for all).</summary>
+public sealed record WebhookRequest([property: JsonRequired] string Url, string? Tenant);
+
+/// <summary>A digest just put in the outbox: for which prefecture, how many recipients, how many municipalities listed.</summary>
+public sealed record DigestView(string PrefectureCode, int Recipients, int Municipalities);
+
+/// <summary>
+/// Notifications over HTTP: the caller's in-app list and preferences (/api/v1/notifications), administrators' outbox
+/// (dead letters, retry), webhook endpoints and an on-demand digest (/api/v1/admin/...), and the one-click unsubscribe
+/// (/notifications/unsubscribe, no sign-in: the signed token is the authority).
+/// </summary>
+public static class NotificationApi
+{
+    /// <summary>The one-click unsubscribe address (List-Unsubscribe): POST turns the kind off; GET shows the confirmation page.</summary>
+    public const string OneClickPath = "/unsubscribe";
+
+    public static WebApplication MapNotifications(this WebApplication app)
+    {
+        var mine = app.MapGroup("/api/v1/notifications").WithTags("Notifications").RequireAuthorization(ReadinessPolicies.Summaries)
+            .RequireRateLimiting(RateLimits.ReadsPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        mine.MapGet(string.Empty, ListMine).WithName("listNotifications")
+            .WithSummary("The caller's in-app notifications, newest first")
+            .WithDescription("At most 100, with Japanese and English text. Every signed-in role has its own list (by subject).");
+        mine.MapPost("/{id}/read", MarkRead).WithName("markNotificationRead")
+            .WithSummary("Marks one of the caller's notifications as read")
+            .WithDescription("204 when marked (or already read); 404 when the caller has no such notification.");
+        mine.MapGet("/preferences", GetPreferences).WithName("getNotificationPreferences")
+            .WithSummary("The caller's notification choices per kind")
+            .WithDescription("Mail and in-app per kind and the mail frequency (immediately, daily, weekly); defaults where nothing was chosen.");
+        mine.MapPut("/preferences", PutPreferences).WithName("putNotificationPreferences")
+            .WithSummary("Changes the caller's notification choices")
+            .WithDescription("Only the kinds sent change. Bad input: 400 naming the field, nothing changed.");
+
+        var admin = app.MapGroup("/api/v1/admin").WithTags("Administration").RequireAuthorization(ReadinessPolicies.Administration)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapGet("/notifications", ListOutbox).WithName("listOutbox")
+            .WithSummary("The notification outbox by status (administrators); dead letters by default")
+            .WithDescription("?status=dead|pending|held|delivered|digested. Counts per status and whether SMTP is configured.");
+        admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification")
+            .WithSummary("Puts a dead (or waiting) delivery back in line now (administrators)")
+            .WithDescription("Its attempts start again from zero; it keeps its id. 404 when there is no such dead or pending row.");
+        admin.MapPost("/notifications/digests/{prefCode}", SendDigest).WithName("sendDigest")
+            .WithSummary("Puts a prefecture's digest in the outbox now (administrators)")
+            .WithDescription("Covers the time since the prefecture's last digest; the weekly schedule continues from now.");
+        admin.MapGet("/webhooks", ListWebhooks).WithName("listWebhooks")
+            .WithSummary("Registered webhook endpoints (administrators)")
+            .WithDescription("Secrets are never listed: they are shown once, when the endpoint is registered.");
+        admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook")
+            .WithSummary("Registers a webhook endpoint for a tenant (administrators); the answer holds its secret once")
+            .WithDescription("Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery's stable id.");
+        admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook")
+            .WithSummary("Stops deliveries to a webhook endpoint (administrators)")
+            .WithDescription("Pending deliveries to it become dead letters at their next attempt.");
+
+        // One-click unsubscribe (RFC 8058): the mail's link opens a confirmation page (GET changes nothing: link
+        // scanners follow GETs); the page's button and mail clients POST. No sign-in and no antiforgery token: the
+        // signed token is the authority, and it can only turn one kind off for one person.
+        // Not the page's own address: a routed Razor page answers POST too, and the match would be ambiguous.
+        app.MapPost(OneClickPath, Unsubscribe).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription()
+            .RequireRateLimiting(RateLimits.WritesPolicy);
+        app.MapGet(OneClickPath, (HttpContext http) => TypedResults.Redirect("/notifications/unsubscribe" + http.Request.QueryString.Value))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        // The pages' forms (antiforgery-checked).
+        var forms = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        forms.MapPost("/notifications/preferences", PreferencesForm).RequireAuthorization(ReadinessPolicies.Summaries);
+        forms.MapPost("/notifications/{id}/read", ReadForm).RequireAuthorization(ReadinessPolicies.Summaries);
+        forms.MapPost("/admin/notifications/{id}/retry", RetryForm).RequireAuthorization(ReadinessPolicies.Administration);
+        return app;
+    }
+
+    public static NotificationView View(OutboxRow row)
+    {
+        var (kindJa, kindEn) = NotificationMessages.KindLabel(row.Kind);
+        if (row.Event is { } e && row.Kind != NotificationKind.Digest)
+        {
+            var (ja, en) = NotificationMessages.Sentence(row.Kind, e.Data);
+            return new NotificationView(row.Id, row.Kind, $"{e.Data.MunicipalityName} {e.Data.BusinessNameJa}：{kindJa}", $"{e.Data.MunicipalityName} {e.Data.BusinessNameEn}: {kindEn}",
+                ja, en, e.Data.MunicipalityCode, e.Data.BusinessId, e.Data.Version, row.CreatedAt, row.ReadAt);
+        }
+
+        return new NotificationView(row.Id, row.Kind, kindJa, kindEn, kindJa, kindEn, row.MunicipalityCode, null, null, row.CreatedAt, row.ReadAt);
+    }
+
+    private static ReadinessCaller? Caller(HttpContext http) =>
+        ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
+
+    private static async Task<Ok<NotificationListView>> ListMine(HttpContext http, NotificationStore store, CancellationToken cancellationToken)
+    {
+        var rows = await store.InAppAsync(Caller(http)!.Subject, 100, cancellationToken);
+        return TypedResults.Ok(new NotificationListView(rows.Select(View).ToList(), rows.Count(r => r.ReadAt is null)));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> MarkRead(string id, HttpContext http, NotificationStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var subject = Caller(http)!.Subject;
+        var row = await store.FindAsync(id, cancellationToken);
+        if (row is null || row.Recipient != subject || row.Channel != NotificationChannel.InApp)
+        {
+            return Problems.NotFound("id", "この通知はありません。", "There is no such notification for you.");
+        }
+
+        await store.MarkReadAsync(subject, id, time.GetUtcNow());
+        return TypedResults.NoContent();
+    }
+
+    internal static async Task<PreferencesView> PreferencesOf(string subject, NotificationStore store, NotificationMailer mailer, CancellationToken cancellationToken)
+    {
+        var stored = await store.PreferencesAsync(subject, cancellationToken);
+        return new PreferencesView(NotificationRules.ChoosableKinds.Select(k => stored.TryGetValue(k, out var p) ? p : NotificationPreference.Default(k))
+            .Select(p => new PreferenceView(p.Kind, p.Mail, p.InApp, p.Frequency)).ToList(), mailer.Configured);
+    }
+
+    private static async Task<Ok<PreferencesView>> GetPreferences(HttpContext http, NotificationStore store, NotificationMailer mailer, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await PreferencesOf(Caller(http)!.Subject, store, mailer, cancellationToken));
+
+    private static async Task<Results<Ok<PreferencesView>, ProblemHttpResult>> PutPreferences(HttpContext http, NotificationStore store, NotificationMailer mailer, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<PreferencesRequest>(http.Request, JsonBody.SmallBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var items = body!.Items;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is null)
+            {
+                return Problems.BadRequest($"items[{i}]", "設定が空です。", "An item is empty.");
+            }
+
+            if (items.Take(i).Any(x => x.Kind == items[i].Kind))
+            {
+                return Problems.BadRequest($"items[{i}].kind", "同じ種類が2回あります。", "The same kind appears twice.");
+            }
+        }
+
+        var subject = Caller(http)!.Subject;
+        await store.SetPreferencesAsync(subject, items.Select(p => new NotificationPreference(p.Kind, p.Mail, p.InApp, p.Frequency)), time.GetUtcNow());
+        return TypedResults.Ok(await PreferencesOf(subject, store, mailer, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<OutboxListView>, ProblemHttpResult>> ListOutbox(string? status, NotificationStore store, NotificationMailer mailer, CancellationToken cancellationToken)
+    {
+        status ??= NotificationStore.Dead;
+        if (status is not (NotificationStore.Dead or NotificationStore.Pending or NotificationStore.Held or NotificationStore.Delivered or NotificationStore.Digested))
+        {
+            return Problems.BadRequest("status", "status は dead, pending, held, delivered, digested のいずれかです。", "status must be dead, pending, held, delivered or digested.");
+        }
+
+        var rows = await store.ByStatusAsync(status, null, 200, cancellationToken);
+        return TypedResults.Ok(new OutboxListView(status, rows.Select(OutboxOf).ToList(), await store.CountsAsync(cancellationToken), mailer.Configured));
+    }
+
+    public static OutboxView OutboxOf(OutboxRow r) =>
+        new(r.Id, r.Kind, r.Channel, r.Recipient, r.Status, r.Attempts, r.CreatedAt, r.NextAttemptAt, r.DeliveredAt, r.LastError, r.MunicipalityCode);
+
+    private static async Task<Results<Accepted<OutboxView>, ProblemHttpResult>> Retry(string id, NotificationStore store, NotificationDispatcher dispatcher, TimeProvider time, ILogger<NotificationDispatcher> logger, HttpContext http)
+    {
+        if (!await store.RetryAsync(id, time.GetUtcNow()))
+        {
+            return Problems.NotFound("id", "再送できる通知（dead または pending）はありません。", "There is no dead or pending delivery with this id.");
+        }
+
+        logger.LogInformation("Notification {Id} put back in line by {Subject}", id, Caller(http)?.Subject);
+        dispatcher.Wake();
+        return TypedResults.Accepted($"/api/v1/admin/notifications?status=pending", OutboxOf((await store.FindAsync(id))!));
+    }
+
+    private static async Task<Results<Ok<DigestView>, ProblemHttpResult>> SendDigest(string prefCode, DigestService digests, CancellationToken cancellationToken)
+    {
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
+        {
+            return Problems.NotFound("prefCode", "都道府県コードが見つかりません（2桁、例 13）。", "No such prefecture code (2 digits, e.g. 13).");
+        }
+
+        var (recipients, municipalities) = await digests.SendPrefectureDigestAsync(prefCode, cancellationToken);
+        return TypedResults.Ok(new DigestView(prefCode, recipients, municipalities));
+    }
+
+    private static async Task<Ok<IReadOnlyList<WebhookView>>> ListWebhooks(NotificationStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<WebhookView>>((await store.WebhooksAsync(cancellationToken)).Select(w => new WebhookView(w.Id, w.Tenant, w.Url, w.Active, w.CreatedAt, w.CreatedBy, null)).ToList());
+
+    private static async Task<Results<Created<WebhookView>, ProblemHttpResult>> AddWebhook(HttpContext http, NotificationStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<WebhookRequest>(http.Request, JsonBody.SmallBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!Uri.TryCreate(body!.Url, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)) || body.Url.Length > 2000)
+        {
+            return Problems.BadRequest("url", "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine).");
+        }
+
+        if (body.Tenant is { } tenant && !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(tenant) && !ReadinessCatalog.Instance.IsMunicipality(tenant))
+        {
+            return Problems.BadRequest("tenant", "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null.");
+        }
+
+        var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], body.Tenant, url.ToString(), WebhookSender.NewSecret(),
+            Caller(http)!.Subject, time.GetUtcNow(), true);
+        await store.AddWebhookAsync(endpoint);
+        return TypedResults.Created($"/api/v1/admin/webhooks/{endpoint.Id}",
+            new WebhookView(endpoint.Id, endpoint.Tenant, endpoint.Url, true, endpoint.CreatedAt, endpoint.CreatedBy, endpoint.Secret));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string id, NotificationStore store) =>
+        await store.DeactivateWebhookAsync(id) ? TypedResults.NoContent() : Problems.NotFound("id", "この Webhook はありません。", "There is no such webhook endpoint.");
+
+    private static async Task<IResult> Unsubscribe(HttpContext http, NotificationStore store, TimeProvider time, ILogger<NotificationDispatcher> logger)
+    {
+        var token = http.Request.Query["token"].ToString();
+        if (!UnsubscribeTokens.TryRead(await store.UnsubscribeKeyAsync(), token, out var subject, out var kind))
+        {
+            return Problems.BadRequest("token", "停止リンクが正しくありません。", "The unsubscribe link is not valid.");
+        }
+
+        var current = (await store.PreferencesAsync(subject)).TryGetValue(kind, out var p) ? p : NotificationPreference.Default(kind);
+        await store.SetPreferencesAsync(subject, [current with { Mail = false }], time.GetUtcNow());
+        logger.LogInformation("Notifications: {Subject} unsubscribed from {Kind} mail (one-click link)", subject, Wire.Name(kind));
+
+        // A mail client's one-click POST wants 200; a browser's form post goes back to the page, which now says so.
+        return http.Request.HasFormContentType && (await http.Request.ReadFormAsync()).ContainsKey("List-Unsubscribe")
+            ? TypedResults.Ok()
+            : TypedResults.Redirect($"/notifications/unsubscribe?token={Uri.EscapeDataString(token)}&done=1", permanent: false, preserveMethod: false);
+    }
+
+    private static async Task<IResult> PreferencesForm(HttpContext http, NotificationStore store, TimeProvider time)
+    {
+        var form = await http.Request.ReadFormAsync();
+        var items = new List<NotificationPreference>();
+        foreach (var kind in NotificationRules.ChoosableKinds)
+        {
+            var name = Wire.Name(kind);
+            if (!Wire.TryParse<NotificationFrequency>(form[$"{name}.frequency"].ToString(), out var frequency))
+            {
+                return TypedResults.Redirect($"/notifications?error=frequency&field={name}");
+            }
+
+            items.Add(new NotificationPreference(kind, form[$"{name}.mail"] == "on", form[$"{name}.inApp"] == "on", frequency));
+        }
+
+        await store.SetPreferencesAsync(Caller(http)!.Subject, items, time.GetUtcNow());
+        return TypedResults.Redirect("/notifications?done=1");
+    }
+
+    private static async Task<IResult> ReadForm(string id, HttpContext http, NotificationStore store, TimeProvider time)
+    {
+        await store.MarkReadAsync(Caller(http)!.Subject, id, time.GetUtcNow());
+        return TypedResults.Redirect("/notifications");
+    }
+
+    private static async Task<IResult> RetryForm(string id, NotificationStore store, NotificationDispatcher dispatcher, TimeProvider time)
+    {
+        var ok = await store.RetryAsync(id, time.GetUtcNow());
+        dispatcher.Wake();
+        return TypedResults.Redirect(ok ? "/admin/notifications?done=1" : "/admin/notifications?error=not_found");
+    }
+}

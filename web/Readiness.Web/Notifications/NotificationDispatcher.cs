@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Readiness.Notifications;
+using Readiness.Rules;
+using Readiness.Web.Identity;
+
+namespace Readiness.Web.Notifications;
+
+/// <summary>The people who may receive notifications: active accounts with an e-mail address, as the policies see them.</summary>
+public sealed class NotificationRecipients(IServiceScopeFactory scopes)
+{
+    public async Task<IReadOnlyList<NotificationRecipient>> ListAsync(CancellationToken cancellationToken)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
+        var users = await db.Users.AsNoTracking().Where(u => u.Active && u.Email != null).ToListAsync(cancellationToken);
+        return users.Select(u => new NotificationRecipient(u.Email!, u.Email!, AccountRules.ApiRole(u.AccountRole), u.Tenant)).ToList();
+    }
+}
+
+/// <summary>
+/// The dispatcher (one per web node): reads the audit trail after its stored position, turns each row into events
+/// (<see cref="NotificationRules"/>), plans one outbox row per recipient and channel, and stores those rows and the
+/// new position in one transaction; then sends what is due (mail, webhooks) with stored exponential backoff, dead
+/// after <see cref="NotificationOptions.MaxAttempts"/>. A process killed at any moment loses nothing: the position
+/// moves only with the rows, and a row is marked delivered only after it was sent (at worst it is sent again, with
+/// the same id, which receivers use to drop the repeat).
+/// </summary>
+public sealed class NotificationDispatcher(
+    NotificationStore store,
+    NotificationRecipients recipients,
+    NotificationMailer mailer,
+    WebhookSender webhooks,
+    SiteLinks links,
+    IOptions<NotificationOptions> options,
+    TimeProvider time,
+    ILogger<NotificationDispatcher> logger) : BackgroundService
+{
+    private static readonly Meter Meter = new("Readiness.Notifications");
+    private static readonly Counter<long> Derived = Meter.CreateCounter<long>("readiness_notifications_derived", description: "Outbox rows derived from the audit trail");
+    private static readonly Counter<long> Sent = Meter.CreateCounter<long>("readiness_notifications_sent", description: "Deliveries sent (mail, webhook)");
+    private static readonly Counter<long> Failed = Meter.CreateCounter<long>("readiness_notifications_failed", description: "Delivery attempts that failed");
+    private static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("readiness_notification_latency", "s", "From the outbox row's creation to its delivery");
+
+    private readonly SemaphoreSlim wake = new(0);
+
+    /// <summary>Asks the loop to run now (after an administrator's retry, a new digest).</summary>
+    public void Wake()
+    {
+        if (wake.CurrentCount == 0)
+        {
+            wake.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            logger.LogInformation("Notifications are turned off (Readiness:Notifications:Enabled=false)");
+            return;
+        }
+
+        if (!mailer.Configured)
+        {
+            logger.LogWarning("Notifications: SMTP is not configured (Readiness:Smtp:Host); notifications are kept in the app (/notifications) and sent to webhooks only, no e-mail");
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await DeriveOnceAsync(stoppingToken) >= options.Value.BatchSize)
+                {
+                    // A backlog: keep reading without waiting.
+                }
+
+                await DeliverDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The database may be away for a while: nothing was lost, the next round starts from the stored position.
+                logger.LogWarning(ex, "Notification dispatcher: this round failed; trying again");
+            }
+
+            try
+            {
+                await wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One derivation step: returns the number of audit rows read (0 when there was nothing new).</summary>
+    public async Task<int> DeriveOnceAsync(CancellationToken cancellationToken)
+    {
+        // The first start begins at the end of the audit trail: notifications are about what happens from now on,
+        // not a replay of the whole history.
+        var stored = await store.GetStateAsync(NotificationStore.PositionName, cancellationToken)
+            ?? await store.GetOrAddStateAsync(NotificationStore.PositionName, (await store.AuditEndAsync(cancellationToken)).ToString(CultureInfo.InvariantCulture));
+        var position = long.Parse(stored, CultureInfo.InvariantCulture);
+        var rows = await store.ReadAuditAsync(position, options.Value.PositionLookback, options.Value.BatchSize, cancellationToken);
+        var newRows = rows.Count(r => r.Position > position);
+        if (newRows == 0)
+        {
+            return 0;
+        }
+
+        var now = time.GetUtcNow();
+        var today = ReadinessRules.TodayInJapan(now);
+        var people = await recipients.ListAsync(cancellationToken);
+        var preferences = await store.AllPreferencesAsync(null, cancellationToken);
+        var endpoints = (await store.WebhooksAsync(cancellationToken)).Where(w => w.Active).Select(w => new WebhookTarget(w.Id, w.Tenant, w.Url)).ToList();
+        NotificationPreference Preference(string subject, NotificationKind kind) =>
+            preferences.TryGetValue(subject, out var mine) && mine.TryGetValue(kind, out var p) ? p : NotificationPreference.Default(kind);
+
+        var planned = rows.SelectMany(r => NotificationRules.Derive(r, today))
+            .SelectMany(e => NotificationRules.Plan(e, people, Preference, endpoints))
+            .Where(d => d.Channel != NotificationChannel.Mail || mailer.Configured) // without SMTP: in the app (and webhooks) only
+            .ToList();
+        var to = Math.Max(position, rows.Max(r => r.Position));
+        if (await store.CommitDerivedAsync(position, to, planned, now))
+        {
+            Derived.Add(planned.Count);
+            if (planned.Count > 0)
+            {
+                logger.LogDebug("Notifications: {Rows} audit rows → {Deliveries} outbox rows (position {From} → {To})", newRows, planned.Count, position, to);
+            }
+        }
+
+        return newRows;
+    }
+
+    /// <summary>Sends every due row (leased to this node first); returns how many were sent.</summary>
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var due = await store.ClaimDueAsync(time.GetUtcNow(), options.Value.Lease, 50, cancellationToken);
+            if (due.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var row in due)
+            {
+                sent += await DeliverAsync(row, cancellationToken) ? 1 : 0;
+            }
+        }
+
+        return sent;
+    }
+
+    private async Task<bool> DeliverAsync(OutboxRow row, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            switch (row.Channel)
+            {
+                case NotificationChannel.Mail:
+                    if (!mailer.Configured)
+                    {
+                        throw new InvalidOperationException("SMTP is not configured (Readiness:Smtp:Host).");
+                    }
+
+                    if (row.Kind != NotificationKind.Digest
+                        && await store.MailsSentSinceAsync(row.Recipient, time.GetUtcNow().AddHours(-1), cancellationToken) >= options.Value.MaxMailsPerHour)
+                    {
+                        // The per-person limit: the rest of a burst goes into the person's next summary.
+                        await store.HoldAsync(row.Id);
+                        return false;
+                    }
+
+                    await mailer.SendAsync(await ComposeMailAsync(row), cancellationToken);
+                    break;
+                case NotificationChannel.Webhook:
+                    var endpoint = (await store.WebhooksAsync(cancellationToken)).FirstOrDefault(w => w.Id == row.Recipient && w.Active)
+                        ?? throw new InvalidOperationException($"Webhook endpoint {row.Recipient} is no longer registered.");
+                    await webhooks.SendAsync(endpoint.Url, endpoint.Secret, row.Id, row.Payload, cancellationToken);
+                    break;
+                default:
+                    break;
+            }
+
+            var now = time.GetUtcNow();
+            await store.MarkDeliveredAsync(row.Id, now);
+            Sent.Add(1, new KeyValuePair<string, object?>("channel", Wire.Name(row.Channel)));
+            Latency.Record((now - row.CreatedAt).TotalSeconds, new KeyValuePair<string, object?>("channel", Wire.Name(row.Channel)));
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var attempts = row.Attempts + 1;
+            var dead = NotificationRules.IsDead(attempts, options.Value.MaxAttempts);
+            var next = time.GetUtcNow() + NotificationRules.RetryDelay(attempts, options.Value.RetryFirst, options.Value.RetryCap);
+            await store.MarkFailedAsync(row.Id, attempts, next, $"{ex.GetType().Name}: {ex.Message}", dead);
+            Failed.Add(1, new KeyValuePair<string, object?>("channel", Wire.Name(row.Channel)));
+            logger.Log(dead ? LogLevel.Error : LogLevel.Warning, "Notification {Id} ({Channel}) attempt {Attempt} failed after {Ms} ms: {Error}{Dead}",
+                row.Id, Wire.Name(row.Channel), attempts, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message, dead ? "; dead letter (retry at /admin/notifications)" : string.Empty);
+            return false;
+        }
+    }
+
+    private async Task<MimeKit.MimeMessage> ComposeMailAsync(OutboxRow row)
+    {
+        var key = await store.UnsubscribeKeyAsync();
+        var token = UnsubscribeTokens.Create(key, row.Recipient, row.Kind);
+        var unsubscribe = links.Unsubscribe(token);
+        var oneClick = links.OneClick(token);
+        if (row.Kind == NotificationKind.Digest)
+        {
+            var digest = System.Text.Json.JsonSerializer.Deserialize<DigestPayload>(row.Payload, NotificationStore.Json)!;
+            var page = links.Page(digest.PrefectureCode is null ? "/notifications" : $"/prefectures/{digest.PrefectureCode}");
+            return mailer.Compose(row.Id, row.Address!, digest.Subject,
+                NotificationMessages.DigestText(digest.Title, digest.Lines, page, unsubscribe),
+                NotificationMessages.DigestHtml(digest.Title, digest.Lines, page, unsubscribe), oneClick);
+        }
+
+        var payload = row.Event!;
+        var detail = links.Page($"/municipalities/{payload.Data.MunicipalityCode}");
+        return mailer.Compose(row.Id, row.Address!, NotificationMessages.Subject(row.Kind, payload.Data),
+            NotificationMessages.EventText(row.Kind, payload.Data, detail, unsubscribe),
+            NotificationMessages.EventHtml(row.Kind, payload.Data, detail, unsubscribe), oneClick);
+    }
+}
+
+/// <summary>A digest as stored in the outbox: its subject, title and lines (so a retry sends exactly the same mail).</summary>
+public sealed record DigestPayload(string Type, string Subject, string Title, string? PrefectureCode, DateTimeOffset Since, DateTimeOffset Until, IReadOnlyList<NotificationMessages.DigestLine> Lines);

@@ -1,0 +1,169 @@
+using System.Net;
+using System.Text;
+using Readiness.Catalog;
+using Readiness.Notifications;
+
+namespace Readiness.Web.Notifications;
+
+/// <summary>
+/// The words of a notification, Japanese first with English below (one mail serves both: the recipient's language is
+/// not known reliably), as plain text and as simple HTML readable on a phone. Pure.
+/// </summary>
+public static class NotificationMessages
+{
+    public static (string Ja, string En) KindLabel(NotificationKind kind) => kind switch
+    {
+        NotificationKind.Regression => ("フェーズの後退", "Phase moved back"),
+        NotificationKind.Overdue => ("期限超過", "Overdue"),
+        NotificationKind.PastTarget => ("特定移行支援システムの目標時期超過", "Designation past its target"),
+        NotificationKind.BeyondLimit => ("特定移行支援システムの目標が上限超過", "Designation target beyond the limit"),
+        NotificationKind.DesignationIncomplete => ("特定移行支援システムの理由・目標が未記入", "Designation without reason or target"),
+        _ => ("週次ダイジェスト", "Weekly digest"),
+    };
+
+    public static string PhaseJa(string? phase) =>
+        ReadinessCatalog.Instance.Phases.FirstOrDefault(p => p.Id == phase)?.NameJa ?? phase ?? "—";
+
+    public static string PhaseEn(string? phase) =>
+        ReadinessCatalog.Instance.Phases.FirstOrDefault(p => p.Id == phase)?.NameEn ?? phase ?? "—";
+
+    /// <summary>The subject line: "【Readiness】{municipality} {business}: {kind} / {kind in English}".</summary>
+    public static string Subject(NotificationKind kind, NotificationData d)
+    {
+        var (ja, en) = KindLabel(kind);
+        return $"【Readiness】{d.PrefectureName}{d.MunicipalityName} {d.BusinessNameJa}：{ja} / {en}";
+    }
+
+    /// <summary>One sentence per language saying what happened.</summary>
+    public static (string Ja, string En) Sentence(NotificationKind kind, NotificationData d) => kind switch
+    {
+        NotificationKind.Regression => (
+            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」のフェーズが「{PhaseJa(d.PhaseBefore)}」から「{PhaseJa(d.PhaseAfter)}」に戻りました。理由：{d.Reason ?? "（記入なし）"}",
+            $"{d.MunicipalityName} ({d.PrefectureName}) moved {d.BusinessNameEn} back from \"{PhaseEn(d.PhaseBefore)}\" to \"{PhaseEn(d.PhaseAfter)}\". Reason: {d.Reason ?? "(none given)"}"),
+        NotificationKind.Overdue => (
+            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」が期限を過ぎても移行していません（現在：{PhaseJa(d.PhaseAfter)}）。",
+            $"{d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}) is overdue (now: {PhaseEn(d.PhaseAfter)})."),
+        NotificationKind.PastTarget => (
+            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が過ぎています。",
+            $"The target date of {d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, has passed."),
+        NotificationKind.BeyondLimit => (
+            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が上限（2030年度末）を超えています。",
+            $"The target of {d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, is beyond the limit (end of FY2030)."),
+        _ => (
+            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）に理由または目標時期がありません。",
+            $"{d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, has no reason or target date."),
+    };
+
+    public static string EventText(NotificationKind kind, NotificationData d, Uri page, Uri unsubscribe)
+    {
+        var (ja, en) = Sentence(kind, d);
+        return $"""
+            {ja}
+
+            詳しくはこちら：{page}
+            この種類の通知を停止する（サインイン不要）：{unsubscribe}
+
+            ---
+            {en}
+
+            Details: {page}
+            Stop this kind of notification (no sign-in needed): {unsubscribe}
+            """;
+    }
+
+    public static string EventHtml(NotificationKind kind, NotificationData d, Uri page, Uri unsubscribe)
+    {
+        var (ja, en) = Sentence(kind, d);
+        var (kindJa, kindEn) = KindLabel(kind);
+        return Page($"""
+            <h1 style="font-size:18px">{E(kindJa)}</h1>
+            <p>{E(ja)}</p>
+            <p><a href="{E(page.ToString())}">詳しく見る</a></p>
+            <hr>
+            <h2 style="font-size:16px" lang="en">{E(kindEn)}</h2>
+            <p lang="en">{E(en)}</p>
+            <p lang="en"><a href="{E(page.ToString())}">Details</a></p>
+            <p style="font-size:12px;color:#555"><a href="{E(unsubscribe.ToString())}">この種類の通知を停止 / Stop this kind of notification</a></p>
+            """);
+    }
+
+    /// <summary>One municipality's line in a digest: its open issues now and what changed since the last digest.</summary>
+    public sealed record DigestLine(string MunicipalityCode, string MunicipalityName, IReadOnlyList<string> OpenIssuesJa, IReadOnlyList<string> OpenIssuesEn, IReadOnlyList<string> ChangesJa, IReadOnlyList<string> ChangesEn);
+
+    public static string DigestSubject(string prefectureName, DateTimeOffset periodStart) =>
+        $"【Readiness】{prefectureName} 週次ダイジェスト（{periodStart.ToOffset(TimeSpan.FromHours(9)):yyyy-MM-dd}） / Weekly digest";
+
+    public static string DigestText(string prefectureName, IReadOnlyList<DigestLine> lines, Uri page, Uri unsubscribe)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"{prefectureName}の課題のある市区町村：{lines.Count}団体");
+        foreach (var l in lines)
+        {
+            text.AppendLine($"■ {l.MunicipalityName}（{l.MunicipalityCode}）");
+            foreach (var i in l.OpenIssuesJa)
+            {
+                text.AppendLine($"  ・{i}");
+            }
+
+            foreach (var c in l.ChangesJa)
+            {
+                text.AppendLine($"  ＋前回以降：{c}");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine($"一覧：{page}");
+        text.AppendLine($"ダイジェストを停止する（サインイン不要）：{unsubscribe}");
+        text.AppendLine();
+        text.AppendLine("---");
+        text.AppendLine($"Municipalities of {prefectureName} with open issues: {lines.Count}");
+        foreach (var l in lines)
+        {
+            text.AppendLine($"* {l.MunicipalityName} ({l.MunicipalityCode})");
+            foreach (var i in l.OpenIssuesEn)
+            {
+                text.AppendLine($"  - {i}");
+            }
+
+            foreach (var c in l.ChangesEn)
+            {
+                text.AppendLine($"  + since the last digest: {c}");
+            }
+        }
+
+        text.AppendLine($"List: {page}");
+        text.AppendLine($"Stop the digest (no sign-in needed): {unsubscribe}");
+        return text.ToString();
+    }
+
+    public static string DigestHtml(string prefectureName, IReadOnlyList<DigestLine> lines, Uri page, Uri unsubscribe)
+    {
+        var html = new StringBuilder();
+        html.Append($"<h1 style=\"font-size:18px\">{E(prefectureName)} 週次ダイジェスト <span lang=\"en\" style=\"font-size:14px\">Weekly digest</span></h1>");
+        html.Append($"<p>課題のある市区町村 / Municipalities with open issues: <strong>{lines.Count}</strong></p><ul style=\"padding-left:18px\">");
+        foreach (var l in lines)
+        {
+            html.Append($"<li data-municipality=\"{E(l.MunicipalityCode)}\"><strong>{E(l.MunicipalityName)}</strong>（{E(l.MunicipalityCode)}）<ul>");
+            for (var i = 0; i < l.OpenIssuesJa.Count; i++)
+            {
+                html.Append($"<li>{E(l.OpenIssuesJa[i])} <span lang=\"en\" style=\"color:#555\">{E(l.OpenIssuesEn[i])}</span></li>");
+            }
+
+            for (var i = 0; i < l.ChangesJa.Count; i++)
+            {
+                html.Append($"<li>前回以降 / since last: {E(l.ChangesJa[i])} <span lang=\"en\" style=\"color:#555\">{E(l.ChangesEn[i])}</span></li>");
+            }
+
+            html.Append("</ul></li>");
+        }
+
+        html.Append($"</ul><p><a href=\"{E(page.ToString())}\">一覧を開く / Open the list</a></p>");
+        html.Append($"<p style=\"font-size:12px;color:#555\"><a href=\"{E(unsubscribe.ToString())}\">ダイジェストを停止 / Stop the digest</a></p>");
+        return Page(html.ToString());
+    }
+
+    private static string Page(string body) =>
+        $"""<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:sans-serif;max-width:600px;margin:0 auto;padding:12px;line-height:1.6">{body}</body></html>""";
+
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+}

@@ -1,0 +1,41 @@
+namespace Readiness.Web.Notifications;
+
+/// <summary>The "Readiness:Notifications" section (env Readiness__Notifications__MaxAttempts, ...). Every value has a default.</summary>
+public sealed class NotificationOptions
+{
+    public const string Section = "Readiness:Notifications";
+
+    /// <summary>False turns the dispatcher off (nothing is derived or delivered; the outbox keeps what it has).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often the dispatcher looks for new audit rows and due deliveries when idle.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Audit rows read per transaction.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Failed attempts after which a delivery is dead (listed for administrators, retried only by them).</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>The wait after the first failure; doubled per failure up to <see cref="RetryCap"/>.</summary>
+    public TimeSpan RetryFirst { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan RetryCap { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How long a node owns a delivery it is sending (another node takes it over after that).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>At most this many immediate mails per person per hour; more are held for the person's next digest.</summary>
+    public int MaxMailsPerHour { get; set; } = 30;
+
+    /// <summary>PostgreSQL only: audit positions re-read behind the stored one (identity values may commit out of order).</summary>
+    public int PositionLookback { get; set; } = 1000;
+
+    /// <summary>The weekly digest's day and time (JST).</summary>
+    public DayOfWeek DigestDay { get; set; } = DayOfWeek.Monday;
+
+    public TimeOnly DigestTime { get; set; } = new(8, 0);
+
+    /// <summary>How often the Orleans reminder checks whether a digest is due (Orleans allows one minute at least).</summary>
+    public TimeSpan ScheduleInterval { get; set; } = TimeSpan.FromMinutes(5);
+}

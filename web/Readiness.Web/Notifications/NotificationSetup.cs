@@ -1,0 +1,80 @@
+using Readiness.Hosting;
+using Readiness.Notifications;
+using Readiness.Web.Identity;
+
+namespace Readiness.Web.Notifications;
+
+/// <summary>Notifications (docs/notifications.md): Program.cs gains one line to add them and one to map their endpoints.</summary>
+public static class NotificationSetup
+{
+    public static WebApplicationBuilder AddReadinessNotifications(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
+            .Validate(o => o.MaxAttempts >= 1 && o.BatchSize >= 1 && o.PollInterval > TimeSpan.Zero && o.RetryFirst > TimeSpan.Zero && o.RetryCap >= o.RetryFirst,
+                "Readiness:Notifications: MaxAttempts and BatchSize must be at least 1; PollInterval and RetryFirst more than zero; RetryCap at least RetryFirst.")
+            .ValidateOnStart();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section);
+        services.AddSingleton<NotificationStore>();
+        services.AddSingleton<NotificationRecipients>();
+        services.AddSingleton<NotificationMailer>();
+        services.AddSingleton<SiteLinks>();
+        services.AddHttpClient(WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
+        services.AddSingleton<DigestService>();
+        services.AddSingleton<INotificationScheduleHandler>(sp => sp.GetRequiredService<DigestService>());
+        services.AddHostedService<NotificationScheduleStarter>();
+        return builder;
+    }
+}
+
+/// <summary>
+/// Registers the schedule grain's reminder once the silo is up (embedded mode). A web node without a co-hosted silo
+/// (cluster mode) checks the schedule itself on the same interval: the stored digest times make both idempotent.
+/// </summary>
+public sealed class NotificationScheduleStarter(IServiceProvider services, IConfiguration configuration, Microsoft.Extensions.Options.IOptions<NotificationOptions> options, ILogger<NotificationScheduleStarter> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        var embedded = SiloHosting.ReadOptions(configuration).Mode == HostingMode.Embedded;
+        for (var attempt = 0; embedded && !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await services.GetRequiredService<IGrainFactory>().GetGrain<INotificationScheduleGrain>(INotificationScheduleGrain.Key).StartAsync(options.Value.ScheduleInterval);
+                logger.LogInformation("Notification schedule: reminder every {Interval} (weekly digest {Day} {Time} JST)", options.Value.ScheduleInterval, options.Value.DigestDay, options.Value.DigestTime);
+                return;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The silo may still be starting.
+                if (attempt % 10 == 9)
+                {
+                    logger.LogWarning(ex, "Notification schedule: the reminder could not be registered yet");
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+        }
+
+        using var timer = new PeriodicTimer(options.Value.ScheduleInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await services.GetRequiredService<INotificationScheduleHandler>().RunDueDigestsAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Notification schedule: digests failed this time");
+            }
+        }
+    }
+}

@@ -1,0 +1,614 @@
+using System.Collections.Immutable;
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Readiness.Catalog;
+using Readiness.Hosting;
+using Readiness.Notifications;
+using Readiness.Rules;
+
+namespace Readiness.Web.Notifications;
+
+/// <summary>
+/// The event as stored in the outbox and sent as a webhook body (Standard Webhooks' recommended shape: type,
+/// timestamp, data). Names as in the API (municipalityCode, businessId, phase wire names).
+/// </summary>
+public sealed record NotificationPayload(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("data")] NotificationData Data);
+
+public sealed record NotificationData(
+    string MunicipalityCode,
+    string MunicipalityName,
+    string PrefectureCode,
+    string PrefectureName,
+    string? BusinessId,
+    string? BusinessNameJa,
+    string? BusinessNameEn,
+    long Version,
+    string? PhaseBefore,
+    string? PhaseAfter,
+    string? Reason,
+    string? Actor);
+
+/// <summary>One outbox row as read back.</summary>
+public sealed record OutboxRow(
+    string Id,
+    NotificationKind Kind,
+    NotificationChannel Channel,
+    string Recipient,
+    string? Address,
+    string Language,
+    string? MunicipalityCode,
+    string? PrefectureCode,
+    long AuditPosition,
+    string Payload,
+    string Status,
+    int Attempts,
+    DateTimeOffset NextAttemptAt,
+    string? LastError,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DeliveredAt,
+    DateTimeOffset? ReadAt)
+{
+    public NotificationPayload? Event => JsonSerializer.Deserialize<NotificationPayload>(Payload, NotificationStore.Json);
+}
+
+/// <summary>
+/// The notification tables (Sql/sqlite/020-notifications.sql, deploy/sql/postgresql/040-notifications.sql) with SQL
+/// that both SQLite and PostgreSQL accept. Times are Unix milliseconds. On SQLite every write takes the product's
+/// write gate (one writer at a time, waited for asynchronously).
+/// </summary>
+public sealed class NotificationStore(IStorageConnection storage, IServiceProvider services)
+{
+    public const string Pending = "pending";
+    public const string Delivered = "delivered";
+    public const string Dead = "dead";
+    public const string Held = "held";
+    public const string Digested = "digested";
+    public const string PositionName = "audit_position";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string Columns = "id, kind, channel, recipient, address, language, municipality_code, prefecture_code, audit_position, payload, status, attempts, next_attempt_ms, last_error, created_ms, delivered_ms, read_ms";
+
+    private readonly SqliteWriteGate? gate = storage.Invariant == SiloHosting.SqliteInvariant ? services.GetService<SqliteWriteGate>() : null;
+
+    public bool IsSqlite => storage.Invariant == SiloHosting.SqliteInvariant;
+
+    // ---------------------------------------------------------------- state (position, keys, digest times)
+
+    public async Task<string?> GetStateAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT value FROM readiness_notification_state WHERE name = @name");
+        Add(command, "@name", name);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>Sets a value unless one is there (returns the stored value either way): the first writer wins.</summary>
+    public Task<string> GetOrAddStateAsync(string name, string value) => WriteAsync(async (c, t) =>
+    {
+        await using (var insert = Command(c, t, "INSERT INTO readiness_notification_state (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING"))
+        {
+            Add(insert, "@name", name);
+            Add(insert, "@value", value);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using var read = Command(c, t, "SELECT value FROM readiness_notification_state WHERE name = @name");
+        Add(read, "@name", name);
+        return (string)(await read.ExecuteScalarAsync())!;
+    });
+
+    public Task SetStateAsync(string name, string value) => WriteAsync(async (c, t) =>
+    {
+        await using var upsert = Command(c, t, "INSERT INTO readiness_notification_state (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+        Add(upsert, "@name", name);
+        Add(upsert, "@value", value);
+        await upsert.ExecuteNonQueryAsync();
+        return 0;
+    });
+
+    /// <summary>The key of the unsubscribe links: 32 random bytes made once per database (so every node agrees).</summary>
+    public async Task<byte[]> UnsubscribeKeyAsync() =>
+        Convert.FromBase64String(await GetOrAddStateAsync("unsubscribe_key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+
+    // ---------------------------------------------------------------- the audit trail, by position
+
+    /// <summary>The highest audit position now (0 when empty).</summary>
+    public async Task<long> AuditEndAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"SELECT COALESCE(MAX({PositionColumn}), 0) FROM readiness_audit");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Audit rows after <paramref name="after"/> (minus the look-back on PostgreSQL), in position order.</summary>
+    public async Task<IReadOnlyList<AuditRow>> ReadAuditAsync(long after, int lookback, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            $"SELECT {PositionColumn}, municipality_code, version, target, at_utc, actor_subject, before_fields, after_fields FROM readiness_audit WHERE {PositionColumn} > @after ORDER BY {PositionColumn} LIMIT @take");
+        Add(command, "@after", IsSqlite ? after : Math.Max(0, after - lookback));
+        Add(command, "@take", limit + (IsSqlite ? 0 : lookback));
+        var rows = new List<AuditRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ImmutableArray<AuditField> Side(int i)
+            {
+                try
+                {
+                    return reader.IsDBNull(i) ? [] : AuditFields.FromJson(reader.GetString(i));
+                }
+                catch (JsonException)
+                {
+                    return [];
+                }
+            }
+
+            rows.Add(new AuditRow(
+                reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+                reader.GetValue(4) switch
+                {
+                    DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
+                    DateTimeOffset at => at,
+                    var text => DateTimeOffset.Parse(Convert.ToString(text, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                },
+                reader.GetString(5), Side(6), Side(7)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Inserts the planned rows (each once: an id already there is left alone) and moves the stored position from
+    /// <paramref name="from"/> to <paramref name="to"/>, in one transaction. Returns false (nothing written) when the
+    /// stored position is no longer <paramref name="from"/> (another node got there first).
+    /// </summary>
+    public Task<bool> CommitDerivedAsync(long from, long to, IReadOnlyList<PlannedDelivery> rows, DateTimeOffset now) => WriteAsync(async (c, t) =>
+    {
+        await using (var move = Command(c, t, "UPDATE readiness_notification_state SET value = @to WHERE name = @name AND value = @from"))
+        {
+            Add(move, "@name", PositionName);
+            Add(move, "@from", from.ToString(CultureInfo.InvariantCulture));
+            Add(move, "@to", to.ToString(CultureInfo.InvariantCulture));
+            if (await move.ExecuteNonQueryAsync() != 1)
+            {
+                return false;
+            }
+        }
+
+        await using var insert = Command(c, t,
+            "INSERT INTO readiness_notification_outbox (id, kind, channel, recipient, address, language, municipality_code, prefecture_code, audit_position, payload, status, attempts, next_attempt_ms, created_ms, delivered_ms) " +
+            "VALUES (@id, @kind, @channel, @recipient, @address, @language, @code, @pref, @position, @payload, @status, 0, @now, @now, @delivered) ON CONFLICT (id) DO NOTHING");
+        var p = new[] { "@id", "@kind", "@channel", "@recipient", "@address", "@language", "@code", "@pref", "@position", "@payload", "@status", "@now", "@delivered" }
+            .Select(n => Add(insert, n, null)).ToArray();
+        var ms = now.ToUnixTimeMilliseconds();
+        foreach (var r in rows)
+        {
+            p[0].Value = r.Id;
+            p[1].Value = Wire.Name(r.Event.Kind);
+            p[2].Value = Wire.Name(r.Channel);
+            p[3].Value = r.Recipient;
+            p[4].Value = (object?)r.Address ?? DBNull.Value;
+            p[5].Value = r.Language;
+            p[6].Value = r.Event.MunicipalityCode;
+            p[7].Value = r.Event.PrefectureCode;
+            p[8].Value = r.Event.Position;
+            p[9].Value = JsonSerializer.Serialize(PayloadOf(r.Event), Json);
+
+            // In-app rows are delivered by being stored; mail for a daily/weekly choice waits for the digest.
+            p[10].Value = r.Channel == NotificationChannel.InApp ? Delivered : r.Held ? Held : Pending;
+            p[11].Value = ms;
+            p[12].Value = r.Channel == NotificationChannel.InApp ? ms : DBNull.Value;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        return true;
+    });
+
+    /// <summary>Puts one row of the notifier's own making (a digest) into the outbox; false when its id is already there.</summary>
+    public Task<bool> InsertAsync(string id, NotificationKind kind, NotificationChannel channel, string recipient, string? address, string language, string? prefectureCode, string payload, DateTimeOffset now) =>
+        WriteAsync(async (c, t) =>
+        {
+            await using var insert = Command(c, t,
+                "INSERT INTO readiness_notification_outbox (id, kind, channel, recipient, address, language, prefecture_code, audit_position, payload, status, attempts, next_attempt_ms, created_ms) " +
+                "VALUES (@id, @kind, @channel, @recipient, @address, @language, @pref, 0, @payload, @status, 0, @now, @now) ON CONFLICT (id) DO NOTHING");
+            Add(insert, "@id", id);
+            Add(insert, "@kind", Wire.Name(kind));
+            Add(insert, "@channel", Wire.Name(channel));
+            Add(insert, "@recipient", recipient);
+            Add(insert, "@address", address);
+            Add(insert, "@language", language);
+            Add(insert, "@pref", prefectureCode);
+            Add(insert, "@payload", payload);
+            Add(insert, "@status", Pending);
+            Add(insert, "@now", now.ToUnixTimeMilliseconds());
+            return await insert.ExecuteNonQueryAsync() == 1;
+        });
+
+    public static NotificationPayload PayloadOf(NotificationEvent e)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var m = catalog.MunicipalitiesByCode[e.MunicipalityCode];
+        var p = catalog.PrefecturesByCode[e.PrefectureCode];
+        var b = catalog.BusinessIndex.TryGetValue(e.BusinessId, out var i) ? catalog.BusinessSystems[i] : null;
+        return new NotificationPayload(Wire.Name(e.Kind), e.At, new NotificationData(
+            e.MunicipalityCode, m.Name, e.PrefectureCode, p.Name, e.BusinessId, b?.NameJa, b?.NameEn, e.Version, e.PhaseBefore, e.PhaseAfter, e.Reason, e.ActorSubject));
+    }
+
+    // ---------------------------------------------------------------- delivery
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> due rows (pending, next attempt reached, no live lease) for this node: each
+    /// is leased with a conditional update, so two nodes never send the same row at the same time.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+    {
+        var ms = now.ToUnixTimeMilliseconds();
+        List<OutboxRow> candidates;
+        await using (var connection = await storage.OpenAsync(cancellationToken))
+        {
+            await using var query = Command(connection, null,
+                $"SELECT {Columns} FROM readiness_notification_outbox WHERE status = @pending AND next_attempt_ms <= @now AND (lease_until_ms IS NULL OR lease_until_ms < @now) ORDER BY next_attempt_ms LIMIT @take");
+            Add(query, "@pending", Pending);
+            Add(query, "@now", ms);
+            Add(query, "@take", limit);
+            candidates = await ReadRows(query, cancellationToken);
+        }
+
+        if (candidates.Count == 0)
+        {
+            return candidates;
+        }
+
+        return await WriteAsync(async (c, t) =>
+        {
+            var claimed = new List<OutboxRow>();
+            await using var take = Command(c, t,
+                "UPDATE readiness_notification_outbox SET lease_until_ms = @until WHERE id = @id AND status = @pending AND (lease_until_ms IS NULL OR lease_until_ms < @now)");
+            var id = Add(take, "@id", null);
+            Add(take, "@until", ms + (long)lease.TotalMilliseconds);
+            Add(take, "@pending", Pending);
+            Add(take, "@now", ms);
+            foreach (var row in candidates)
+            {
+                id.Value = row.Id;
+                if (await take.ExecuteNonQueryAsync() == 1)
+                {
+                    claimed.Add(row);
+                }
+            }
+
+            return claimed;
+        });
+    }
+
+    public Task MarkDeliveredAsync(string id, DateTimeOffset now) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET status = @status, delivered_ms = @now, attempts = attempts + 1, lease_until_ms = NULL, last_error = NULL WHERE id = @id");
+        Add(update, "@status", Delivered);
+        Add(update, "@now", now.ToUnixTimeMilliseconds());
+        Add(update, "@id", id);
+        return await update.ExecuteNonQueryAsync();
+    });
+
+    public Task MarkFailedAsync(string id, int attempts, DateTimeOffset nextAttempt, string error, bool dead) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET status = @status, attempts = @attempts, next_attempt_ms = @next, lease_until_ms = NULL, last_error = @error WHERE id = @id");
+        Add(update, "@status", dead ? Dead : Pending);
+        Add(update, "@attempts", attempts);
+        Add(update, "@next", nextAttempt.ToUnixTimeMilliseconds());
+        Add(update, "@error", error.Length > 1000 ? error[..1000] : error);
+        Add(update, "@id", id);
+        return await update.ExecuteNonQueryAsync();
+    });
+
+    /// <summary>Puts a dead (or pending) row back in line now with its attempts reset; false when there is no such row or it was delivered.</summary>
+    public Task<bool> RetryAsync(string id, DateTimeOffset now) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET status = @pending, attempts = 0, next_attempt_ms = @now, lease_until_ms = NULL WHERE id = @id AND status IN (@dead, @pending)");
+        Add(update, "@pending", Pending);
+        Add(update, "@dead", Dead);
+        Add(update, "@now", now.ToUnixTimeMilliseconds());
+        Add(update, "@id", id);
+        return await update.ExecuteNonQueryAsync() == 1;
+    });
+
+    /// <summary>Mail rows sent to <paramref name="recipient"/> since <paramref name="since"/> (the per-person limit).</summary>
+    public async Task<int> MailsSentSinceAsync(string recipient, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var count = Command(connection, null, "SELECT COUNT(*) FROM readiness_notification_outbox WHERE recipient = @r AND channel = @mail AND status = @delivered AND delivered_ms >= @since");
+        Add(count, "@r", recipient);
+        Add(count, "@mail", Wire.Name(NotificationChannel.Mail));
+        Add(count, "@delivered", Delivered);
+        Add(count, "@since", since.ToUnixTimeMilliseconds());
+        return Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Moves a pending mail row to the person's digest (the per-person limit was reached).</summary>
+    public Task HoldAsync(string id) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET status = @held, lease_until_ms = NULL WHERE id = @id");
+        Add(update, "@held", Held);
+        Add(update, "@id", id);
+        return await update.ExecuteNonQueryAsync();
+    });
+
+    // ---------------------------------------------------------------- reading
+
+    /// <summary>A person's in-app notifications, newest first.</summary>
+    public async Task<IReadOnlyList<OutboxRow>> InAppAsync(string subject, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, $"SELECT {Columns} FROM readiness_notification_outbox WHERE recipient = @r AND channel = @inApp ORDER BY created_ms DESC, id LIMIT @take");
+        Add(query, "@r", subject);
+        Add(query, "@inApp", Wire.Name(NotificationChannel.InApp));
+        Add(query, "@take", limit);
+        return await ReadRows(query, cancellationToken);
+    }
+
+    /// <summary>Rows in one status (dead letters for administrators), newest first; <paramref name="prefectureCode"/> narrows to a prefecture.</summary>
+    public async Task<IReadOnlyList<OutboxRow>> ByStatusAsync(string status, string? prefectureCode, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null,
+            $"SELECT {Columns} FROM readiness_notification_outbox WHERE status = @status" + (prefectureCode is null ? string.Empty : " AND prefecture_code = @pref") + " ORDER BY created_ms DESC, id LIMIT @take");
+        Add(query, "@status", status);
+        if (prefectureCode is not null)
+        {
+            Add(query, "@pref", prefectureCode);
+        }
+
+        Add(query, "@take", limit);
+        return await ReadRows(query, cancellationToken);
+    }
+
+    public async Task<OutboxRow?> FindAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, $"SELECT {Columns} FROM readiness_notification_outbox WHERE id = @id");
+        Add(query, "@id", id);
+        return (await ReadRows(query, cancellationToken)).FirstOrDefault();
+    }
+
+    /// <summary>Rows per status (for the administrators' page and the metrics).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, "SELECT status, COUNT(*) FROM readiness_notification_outbox GROUP BY status");
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    /// <summary>Event rows (not digests) of a prefecture's municipalities created in [from, to), oldest first, one per event key (any recipient).</summary>
+    public async Task<IReadOnlyList<OutboxRow>> PrefectureEventsAsync(string prefectureCode, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null,
+            $"SELECT {Columns} FROM readiness_notification_outbox WHERE prefecture_code = @pref AND kind <> @digest AND created_ms >= @from AND created_ms < @to ORDER BY audit_position, id");
+        Add(query, "@pref", prefectureCode);
+        Add(query, "@digest", Wire.Name(NotificationKind.Digest));
+        Add(query, "@from", from.ToUnixTimeMilliseconds());
+        Add(query, "@to", to.ToUnixTimeMilliseconds());
+        return await ReadRows(query, cancellationToken);
+    }
+
+    /// <summary>A person's held mail rows (for the person's daily/weekly summary), oldest first.</summary>
+    public async Task<IReadOnlyList<OutboxRow>> HeldAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, $"SELECT {Columns} FROM readiness_notification_outbox WHERE status = @held ORDER BY recipient, created_ms");
+        Add(query, "@held", Held);
+        return await ReadRows(query, cancellationToken);
+    }
+
+    /// <summary>Marks rows as folded into a digest, and inserts that digest, in one transaction.</summary>
+    public Task<bool> FoldIntoDigestAsync(IReadOnlyCollection<string> ids, string digestId, string recipient, string? address, string language, string? prefectureCode, string payload, DateTimeOffset now) =>
+        WriteAsync(async (c, t) =>
+        {
+            await using (var insert = Command(c, t,
+                "INSERT INTO readiness_notification_outbox (id, kind, channel, recipient, address, language, prefecture_code, audit_position, payload, status, attempts, next_attempt_ms, created_ms) " +
+                "VALUES (@id, @kind, @channel, @recipient, @address, @language, @pref, 0, @payload, @status, 0, @now, @now) ON CONFLICT (id) DO NOTHING"))
+            {
+                Add(insert, "@id", digestId);
+                Add(insert, "@kind", Wire.Name(NotificationKind.Digest));
+                Add(insert, "@channel", Wire.Name(NotificationChannel.Mail));
+                Add(insert, "@recipient", recipient);
+                Add(insert, "@address", address);
+                Add(insert, "@language", language);
+                Add(insert, "@pref", prefectureCode);
+                Add(insert, "@payload", payload);
+                Add(insert, "@status", Pending);
+                Add(insert, "@now", now.ToUnixTimeMilliseconds());
+                if (await insert.ExecuteNonQueryAsync() != 1)
+                {
+                    return false;
+                }
+            }
+
+            await using var fold = Command(c, t, "UPDATE readiness_notification_outbox SET status = @digested WHERE id = @id AND status = @held");
+            var id = Add(fold, "@id", null);
+            Add(fold, "@digested", Digested);
+            Add(fold, "@held", Held);
+            foreach (var i in ids)
+            {
+                id.Value = i;
+                await fold.ExecuteNonQueryAsync();
+            }
+
+            return true;
+        });
+
+    public Task<int> MarkReadAsync(string subject, string id, DateTimeOffset now) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET read_ms = @now WHERE id = @id AND recipient = @r AND read_ms IS NULL");
+        Add(update, "@now", now.ToUnixTimeMilliseconds());
+        Add(update, "@id", id);
+        Add(update, "@r", subject);
+        return await update.ExecuteNonQueryAsync();
+    });
+
+    // ---------------------------------------------------------------- preferences
+
+    public async Task<IReadOnlyDictionary<NotificationKind, NotificationPreference>> PreferencesAsync(string subject, CancellationToken cancellationToken = default)
+    {
+        var all = await AllPreferencesAsync([subject], cancellationToken);
+        return all.TryGetValue(subject, out var mine) ? mine : new Dictionary<NotificationKind, NotificationPreference>();
+    }
+
+    /// <summary>Stored choices per subject (kinds without a stored choice are absent: the default applies).</summary>
+    public async Task<Dictionary<string, Dictionary<NotificationKind, NotificationPreference>>> AllPreferencesAsync(IReadOnlyCollection<string>? subjects = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, "SELECT subject, kind, mail, in_app, frequency FROM readiness_notification_preferences");
+        var result = new Dictionary<string, Dictionary<NotificationKind, NotificationPreference>>(StringComparer.Ordinal);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var subject = reader.GetString(0);
+            if (subjects is not null && !subjects.Contains(subject))
+            {
+                continue;
+            }
+
+            if (Wire.TryParse<NotificationKind>(reader.GetString(1), out var kind) && Wire.TryParse<NotificationFrequency>(reader.GetString(4), out var frequency))
+            {
+                if (!result.TryGetValue(subject, out var mine))
+                {
+                    result[subject] = mine = [];
+                }
+
+                mine[kind] = new NotificationPreference(kind, Convert.ToBoolean(reader.GetValue(2), CultureInfo.InvariantCulture), Convert.ToBoolean(reader.GetValue(3), CultureInfo.InvariantCulture), frequency);
+            }
+        }
+
+        return result;
+    }
+
+    public Task SetPreferencesAsync(string subject, IEnumerable<NotificationPreference> preferences, DateTimeOffset now) => WriteAsync(async (c, t) =>
+    {
+        await using var upsert = Command(c, t,
+            "INSERT INTO readiness_notification_preferences (subject, kind, mail, in_app, frequency, updated_ms) VALUES (@s, @k, @mail, @inApp, @f, @now) " +
+            "ON CONFLICT (subject, kind) DO UPDATE SET mail = excluded.mail, in_app = excluded.in_app, frequency = excluded.frequency, updated_ms = excluded.updated_ms");
+        var p = new[] { "@s", "@k", "@mail", "@inApp", "@f", "@now" }.Select(n => Add(upsert, n, null)).ToArray();
+        foreach (var pref in preferences)
+        {
+            p[0].Value = subject;
+            p[1].Value = Wire.Name(pref.Kind);
+            p[2].Value = pref.Mail;
+            p[3].Value = pref.InApp;
+            p[4].Value = Wire.Name(pref.Frequency);
+            p[5].Value = now.ToUnixTimeMilliseconds();
+            await upsert.ExecuteNonQueryAsync();
+        }
+
+        return 0;
+    });
+
+    // ---------------------------------------------------------------- webhooks
+
+    public sealed record WebhookEndpoint(string Id, string? Tenant, string Url, string Secret, string CreatedBy, DateTimeOffset CreatedAt, bool Active);
+
+    public async Task<IReadOnlyList<WebhookEndpoint>> WebhooksAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, "SELECT id, tenant, url, secret, created_by, created_ms, active FROM readiness_webhook_endpoints ORDER BY created_ms");
+        var list = new List<WebhookEndpoint>();
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new WebhookEndpoint(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), Convert.ToBoolean(reader.GetValue(6), CultureInfo.InvariantCulture)));
+        }
+
+        return list;
+    }
+
+    public Task AddWebhookAsync(WebhookEndpoint endpoint) => WriteAsync(async (c, t) =>
+    {
+        await using var insert = Command(c, t, "INSERT INTO readiness_webhook_endpoints (id, tenant, url, secret, created_by, created_ms, active) VALUES (@id, @tenant, @url, @secret, @by, @at, @active)");
+        Add(insert, "@id", endpoint.Id);
+        Add(insert, "@tenant", endpoint.Tenant);
+        Add(insert, "@url", endpoint.Url);
+        Add(insert, "@secret", endpoint.Secret);
+        Add(insert, "@by", endpoint.CreatedBy);
+        Add(insert, "@at", endpoint.CreatedAt.ToUnixTimeMilliseconds());
+        Add(insert, "@active", endpoint.Active);
+        return await insert.ExecuteNonQueryAsync();
+    });
+
+    public Task<bool> DeactivateWebhookAsync(string id) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_webhook_endpoints SET active = @active WHERE id = @id");
+        Add(update, "@active", false);
+        Add(update, "@id", id);
+        return await update.ExecuteNonQueryAsync() == 1;
+    });
+
+    // ---------------------------------------------------------------- plumbing
+
+    private string PositionColumn => IsSqlite ? "rowid" : "position";
+
+    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> write)
+    {
+        async Task<T> Run()
+        {
+            await using var connection = await storage.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var result = await write(connection, transaction);
+            await transaction.CommitAsync();
+            return result;
+        }
+
+        return gate is null ? await Run() : await gate.RunAsync(Run);
+    }
+
+    private static async Task<List<OutboxRow>> ReadRows(DbCommand query, CancellationToken cancellationToken)
+    {
+        var rows = new List<OutboxRow>();
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(i));
+            var kind = Wire.TryParse<NotificationKind>(reader.GetString(1), out var k) ? k : NotificationKind.Digest;
+            var channel = Wire.TryParse<NotificationChannel>(reader.GetString(2), out var c) ? c : NotificationChannel.InApp;
+            rows.Add(new OutboxRow(
+                reader.GetString(0), kind, channel, reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt64(8), reader.GetString(9),
+                reader.GetString(10), reader.GetInt32(11), At(12)!.Value, reader.IsDBNull(13) ? null : reader.GetString(13), At(14)!.Value, At(15), At(16)));
+        }
+
+        return rows;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.CommandTimeout = 30;
+        return command;
+    }
+
+    private static DbParameter Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+}
