@@ -34,6 +34,7 @@ builder.AddReadinessAuth();
 builder.AddReadinessIdentity();
 builder.AddReadinessDashboard();
 builder.AddReadinessPlanning();
+builder.Services.AddSingleton<Readiness.Web.Imports.OfficialImportService>();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -48,6 +49,7 @@ app.MapHistoryApi();
 app.UseReadinessIdentity();
 app.MapOperations();
 app.MapPlanningApi();
+Readiness.Web.Imports.ImportsApi.MapImportsApi(app);
 app.Run();
 return 0;
 
