@@ -124,25 +124,26 @@ public static partial class MicProgressParser
             }
 
             var rates = new decimal[catalog.BusinessSystems.Count];
-            string? bad = null;
-            for (var b = 0; b < rates.Length && bad is null; b++)
+            var bad = new List<int>();
+            for (var b = 0; b < rates.Length; b++)
             {
-                var col = businessCols[b];
-                if (Rate(Cell(row, col)) is { } r)
+                if (Rate(Cell(row, businessCols[b])) is { } r)
                 {
                     rates[b] = r;
                 }
                 else
                 {
-                    bad = $"{ColumnName(col)}{row.RowNumber}";
+                    bad.Add(businessCols[b]);
                 }
             }
 
-            if (bad is not null)
+            if (bad.Count > 0)
             {
+                // Cells named as Excel shows them, left to right: 「D7, F7: …」.
+                var cells = string.Join(", ", bad.Order().Select(c => $"{ColumnName(c)}{row.RowNumber}"));
                 issues.Add(new ImportRowIssue(row.RowNumber, prefecture, municipality, "invalid_rate",
-                    $"{bad}: 進捗率は0〜1（または0〜100%）で1/40刻みの数値が必要です（この行は取り込みません）。",
-                    $"{bad}: a rate must be 0..1 (or 0..100 %) in steps of 1/40 (row not imported)."));
+                    $"{cells}: 進捗率は0〜1（または0〜100%）で1/40刻みの数値が必要です（この行は取り込みません）。",
+                    $"{cells}: a rate must be 0..1 (or 0..100 %) in steps of 1/40 (row not imported)."));
                 continue;
             }
 
