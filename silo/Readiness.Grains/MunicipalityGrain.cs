@@ -116,6 +116,43 @@ public sealed class MunicipalityGrain(
         return new ChangeOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = state.State.RecentChanges };
     }
 
+    public async Task<OfficialOutcome> ApplyOfficialAsync(OfficialUpdate update)
+    {
+        var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10));
+        var (outcome, next, entries) = OfficialRules.Apply(Record, update, now);
+        if (outcome != OfficialOutcome.Applied)
+        {
+            return outcome;
+        }
+
+        // As for a report: audit first, then the state; not written means not applied.
+        try
+        {
+            await audit.RecordAsync(Code, next.Version, entries);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+
+        var previous = (state.State.Record, state.State.RecentChanges);
+        state.State.Record = next;
+        state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            (state.State.Record, state.State.RecentChanges) = previous;
+            throw;
+        }
+
+        PushSummary();
+        return outcome;
+    }
+
     private MunicipalitySummary Summary() => ReadinessRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
 
     private void PushSummary()

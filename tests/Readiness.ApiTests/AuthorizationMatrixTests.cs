@@ -22,6 +22,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
 {
     private const string Target = ApiHost.Chiyoda;
 
+    /// <summary>A well-formed import id (SHA-256 hex) that no upload has.</summary>
+    private const string NoImport = "0000000000000000000000000000000000000000000000000000000000000000";
+
     private static readonly string[] Callers =
     [
         "anonymous", "forged_token", "expired_token", "system_role", "municipality_without_tenant",
@@ -55,6 +58,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
 
         /// <summary>Operating the product (backups): administrators only.</summary>
         Administration,
+
+        /// <summary>Official imports: national staff and administrators.</summary>
+        OfficialImport,
     }
 
     /// <summary>
@@ -124,6 +130,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 400),
         new("GET", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 302),
         new("GET", "/notifications/unsubscribe", Access.Public, "/notifications/unsubscribe?token=forged.x"),
+        new("POST", "/api/v1/imports", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
+        new("GET", "/api/v1/imports/{id}", Access.OfficialImport, "/api/v1/imports/" + NoImport, Success: 404),
+        new("POST", "/api/v1/imports/{id}/apply", Access.OfficialImport, $"/api/v1/imports/{NoImport}/apply", Success: 404),
 
         // The dashboard: pages, the prefecture CSV, the map data, the edit forms (no antiforgery token here: 400 once allowed).
         new("GET", "/", Access.Summaries, "/"),
@@ -220,6 +229,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
             Access.ExportDefault =>          [401, 401, 401, 403, 403, 403, 403, 403, s,   s,   s,   s],
             Access.PlanningScenarios =>      [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s],
             Access.Administration =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, s],
+            Access.OfficialImport =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s],
             _ => throw new ArgumentOutOfRangeException(nameof(row)),
         };
         return row.Browser && row.Access != Access.Public ? expected.Select(e => e == 401 ? 302 : e).ToArray() : expected;

@@ -39,6 +39,7 @@ builder.AddReadinessClients();
 builder.AddReadinessDashboard();
 builder.AddReadinessPlanning();
 builder.AddReadinessNotifications();
+builder.Services.AddSingleton<Readiness.Web.Imports.OfficialImportService>();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -64,6 +65,7 @@ app.UseReadinessClients();
 app.MapOperations();
 app.MapPlanningApi();
 app.MapNotifications();
+Readiness.Web.Imports.ImportsApi.MapImportsApi(app);
 app.Run();
 return 0;
 

@@ -17,6 +17,13 @@ public interface IMunicipalityGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<ChangeOutcome> ApplyAsync(ChangeRequest request);
 
+    /// <summary>
+    /// Updates the official layer from an official dataset (OfficialRules): audited as the import, never over a newer
+    /// self-report, a no-op for the same figures again or an older dataset.
+    /// </summary>
+    [Alias("ApplyOfficial")]
+    Task<OfficialOutcome> ApplyOfficialAsync(OfficialUpdate update);
+
     /// <summary>The most recent accepted changes, newest first.</summary>
     [ReadOnly, Alias("GetRecentChanges")]
     Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync();
@@ -56,4 +63,20 @@ public interface INationGrain : IGrainWithStringKey
     /// <summary>Pulls every prefecture's summary again; with <paramref name="deep"/> each prefecture reconciles first.</summary>
     [Alias("Reconcile")]
     Task ReconcileAsync(bool deep);
+}
+
+/// <summary>One uploaded official file (key: its SHA-256, lower-case hex): the parsed dataset, its preview and whether it was applied.</summary>
+[Alias("Readiness.IOfficialImportGrain")]
+public interface IOfficialImportGrain : IGrainWithStringKey
+{
+    [ReadOnly, Alias("Get")]
+    Task<Imports.OfficialImportRecord?> GetAsync();
+
+    /// <summary>Stores the parsed upload unless this file is already known; returns what is stored.</summary>
+    [Alias("Store")]
+    Task<Imports.OfficialImportRecord> StoreAsync(Imports.OfficialImportRecord record);
+
+    /// <summary>Marks the dataset applied (once; a second call keeps the first result).</summary>
+    [Alias("MarkApplied")]
+    Task<Imports.OfficialImportRecord> MarkAppliedAsync(Imports.OfficialImportResult result);
 }

@@ -55,6 +55,37 @@ public sealed record DataProvenance(
     [property: Id(1)] string Description,
     [property: Id(2)] ImmutableArray<string> Sources);
 
+/// <summary>An applied official dataset version: its id (the file's SHA-256), source, as-of day and who imported it.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.OfficialDatasetRef")]
+public sealed record OfficialDatasetRef(
+    [property: Id(0)] string DatasetId,
+    [property: Id(1)] string Source,
+    [property: Id(2)] DateOnly AsOf,
+    [property: Id(3)] string ImportedBy,
+    [property: Id(4)] DateTimeOffset ImportedAt);
+
+/// <summary>
+/// The official figures of one municipality from one dataset: PMO step completion per business (catalog order; null
+/// where the dataset has no figure).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Readiness.OfficialUpdate")]
+public sealed record OfficialUpdate(
+    [property: Id(0)] OfficialDatasetRef Dataset,
+    [property: Id(1)] ImmutableArray<decimal?> StepCompletion,
+    [property: Id(2)] Actor Actor);
+
+public enum OfficialOutcome
+{
+    /// <summary>Something changed: a new version, audited as the import.</summary>
+    Applied,
+
+    /// <summary>The figures were already so (the same file again): nothing changed.</summary>
+    Unchanged,
+
+    /// <summary>The municipality already holds official data as of a later day: nothing changed.</summary>
+    Older,
+}
+
 /// <summary>The whole state of one municipality: what it reported and where each figure came from.</summary>
 [GenerateSerializer, Immutable, Alias("Readiness.MunicipalityRecord")]
 public sealed record MunicipalityRecord
@@ -70,6 +101,9 @@ public sealed record MunicipalityRecord
     [Id(6)] public DateTimeOffset CreatedAt { get; init; }
     [Id(7)] public DateTimeOffset? UpdatedAt { get; init; }
     [Id(8)] public Actor? UpdatedBy { get; init; }
+
+    /// <summary>The official dataset the official layer (step completion per system) comes from; null: the public baseline.</summary>
+    [Id(9)] public OfficialDatasetRef? Official { get; init; }
 
     public SystemStatus? FindSystem(string businessId)
     {

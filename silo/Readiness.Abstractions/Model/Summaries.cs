@@ -56,7 +56,19 @@ public sealed record Figures
     [Id(21)] public ImmutableArray<int> SecurityStatusCounts { get; init; } = Zeros(SecurityStatusCount);
     [Id(22)] public int MunicipalitiesWithOverdue { get; init; }
 
+    /// <summary>Systems with an official PMO step figure (MIC's tally); the denominator of <see cref="StepCompletion"/>.</summary>
+    [Id(23)] public int StepCompletionSystems { get; init; }
+
+    /// <summary>Σ of PMO steps done (or 対象外) over <see cref="StepCompletionSystems"/>, in whole steps of 40.</summary>
+    [Id(24)] public long StepsDone { get; init; }
+
     public static Figures Zero { get; } = new();
+
+    /// <summary>
+    /// Mean PMO step completion, 0..1 (MIC's measure: steps done or not applicable over 40), over the systems with an
+    /// official figure; null when none has one. A separate measure from systems migrated: never mixed with it.
+    /// </summary>
+    public double? StepCompletion => StepCompletionSystems == 0 ? null : StepsDone / (40.0 * StepCompletionSystems);
 
     /// <summary>Mean migration progress over applicable systems, 0..1; null when nothing applies.</summary>
     public double? Progress => ApplicableSystems == 0 ? null : ProgressUnits / (double)((int)MigrationPhase.InProduction * (long)ApplicableSystems);
@@ -89,7 +101,9 @@ public sealed record Figures
         && SecurityApplicableItems == other.SecurityApplicableItems
         && SecurityScoreHalves == other.SecurityScoreHalves
         && SecurityStatusCounts.SequenceEqual(other.SecurityStatusCounts)
-        && MunicipalitiesWithOverdue == other.MunicipalitiesWithOverdue;
+        && MunicipalitiesWithOverdue == other.MunicipalitiesWithOverdue
+        && StepCompletionSystems == other.StepCompletionSystems
+        && StepsDone == other.StepsDone;
 
     internal static ImmutableArray<int> Zeros(int n) => ZeroArrays[n];
 
@@ -115,7 +129,8 @@ public sealed record Figures
         private readonly int[] securityStatusCounts = new int[SecurityStatusCount];
         private int municipalities, complete, stale, reported, withDesignation, applicable, migrated, notApplicable, designated;
         private int designationIncomplete, overdue, pastTarget, beyondLimit, regression, securityApplicable, withOverdue;
-        private long progressUnits, securityScoreHalves;
+        private int stepCompletionSystems;
+        private long progressUnits, securityScoreHalves, stepsDone;
 
         public void Add(Figures f)
         {
@@ -137,6 +152,8 @@ public sealed record Figures
             securityApplicable += f.SecurityApplicableItems;
             securityScoreHalves += f.SecurityScoreHalves;
             withOverdue += f.MunicipalitiesWithOverdue;
+            stepCompletionSystems += f.StepCompletionSystems;
+            stepsDone += f.StepsDone;
             AddInto(designatedByReason, f.DesignatedByReason);
             AddInto(phaseCounts, f.PhaseCounts);
             AddInto(businessPhaseCounts, f.BusinessPhaseCounts);
@@ -169,6 +186,8 @@ public sealed record Figures
             SecurityScoreHalves = securityScoreHalves,
             SecurityStatusCounts = [.. securityStatusCounts],
             MunicipalitiesWithOverdue = withOverdue,
+            StepCompletionSystems = stepCompletionSystems,
+            StepsDone = stepsDone,
         };
 
         private static void AddInto(int[] total, ImmutableArray<int> values)

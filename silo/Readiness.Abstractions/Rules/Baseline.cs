@@ -4,14 +4,28 @@ using Readiness.Catalog;
 namespace Readiness.Rules;
 
 /// <summary>
-/// The documented rule from the public baseline to the phase model:
-/// PMO step completion 0 is not_started, 1 is in_production, and a share s in between falls on
-/// project_setup..testing as phase 1 + floor(8·s). A business in the designation list is never shown as migrated:
-/// it is capped at testing and marked designated, with reason and target left unreported.
+/// The documented rule from the public baseline to the phase model (docs/baseline.md):
+/// PMO step completion s (the share of the PMO tool's 40 steps done or 対象外, a multiple of 1/40) maps to
+/// in_production from <see cref="MigratedFrom"/> (39 of 40 steps) on, to not_started at 0, and in between spreads over
+/// project_setup..testing as phase 1 + floor(8·s / <see cref="MigratedFrom"/>). A business in the designation list is
+/// never shown as migrated: it is capped at testing and marked designated, with reason and target left unreported.
 /// Nothing the public data does not say (vendor, dates, hosting, the security checklist) is filled in.
 /// </summary>
+/// <remarks>
+/// Why 39 of 40: calibrated so that the baseline month's national count of systems migrated comes closest to MIC's
+/// published tally for the end of January 2026 (13,283 of 34,592). Counting only s = 1 gives 9,894 (−25.5 %); from
+/// 39/40 on gives 12,710 (−4.3 %); from 38/40 on 14,068 (+5.9 %). The last step of the tool follows go-live, so a system
+/// with one step left is in production. The mean step completion is a second, separate measure (Figures.StepCompletion).
+/// </remarks>
 public static class Baseline
 {
+    /// <summary>Steps of MIC's PMO tool; every published rate is a multiple of 1/<see cref="PmoSteps"/>.</summary>
+    public const int PmoSteps = 40;
+
+    /// <summary>The step completion (0..1) from which a system counts as in production: 39 of 40 steps.</summary>
+    public const decimal MigratedFrom = 39m / PmoSteps;
+
+    /// <summary>Phase for a PMO step completion (0..1; values outside are clamped); designated systems stop at testing.</summary>
     public static MigrationPhase PhaseFromSteps(decimal stepCompletion, bool designated)
     {
         MigrationPhase phase;
@@ -19,17 +33,21 @@ public static class Baseline
         {
             phase = MigrationPhase.NotStarted;
         }
-        else if (stepCompletion >= 1)
+        else if (stepCompletion >= MigratedFrom)
         {
             phase = MigrationPhase.InProduction;
         }
         else
         {
-            phase = (MigrationPhase)(1 + (int)Math.Floor(stepCompletion * 8));
+            phase = (MigrationPhase)Math.Min(1 + (int)Math.Floor(stepCompletion * 8 / MigratedFrom), (int)MigrationPhase.Testing);
         }
 
         return designated && phase >= MigrationPhase.InProduction ? MigrationPhase.Testing : phase;
     }
+
+    /// <summary>Whole PMO steps (0..40) in a step completion share, rounded to the nearest step; null stays null.</summary>
+    public static int? StepsDone(decimal? stepCompletion) =>
+        stepCompletion is { } s ? (int)Math.Round(Math.Clamp(s, 0m, 1m) * PmoSteps, MidpointRounding.AwayFromZero) : null;
 
     public static readonly DataProvenance Provenance = new(
         DataOrigin.PublicBaseline,

@@ -84,10 +84,19 @@ public static class ReadinessRules
         var businessDesignated = new int[catalog.BusinessSystems.Count];
         var reasons = new int[Figures.ReasonSlots];
         int applicable = 0, migrated = 0, notApplicable = 0, designated = 0, incomplete = 0, overdue = 0, pastTarget = 0, beyond = 0, regressions = 0;
-        long progress = 0;
+        long progress = 0, stepsDone = 0;
+        var stepSystems = 0;
         foreach (var s in record.Systems)
         {
             var b = catalog.BusinessIndex[s.BusinessId];
+
+            // MIC's step measure counts every system it has a figure for, 対象外 steps included (its own definition).
+            if (Baseline.StepsDone(s.BaselineStepCompletion) is { } steps)
+            {
+                stepSystems++;
+                stepsDone += steps;
+            }
+
             var f = Evaluate(s, today);
             if (!f.Applicable)
             {
@@ -176,6 +185,8 @@ public static class ReadinessRules
             SecurityApplicableItems = securityApplicable,
             SecurityScoreHalves = halves,
             SecurityStatusCounts = ImmutableArray.Create(securityCounts),
+            StepCompletionSystems = stepSystems,
+            StepsDone = stepsDone,
         };
     }
 

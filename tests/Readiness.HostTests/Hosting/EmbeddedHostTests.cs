@@ -50,6 +50,14 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
             Assert.Equal(47, nation.GetProperty("prefectures").GetArrayLength());
             Assert.Contains("2026-01", nation.GetProperty("sources").GetRawText(), StringComparison.Ordinal);
 
+            // Both official measures, side by side and never mixed, computed from the data files under the documented rule.
+            var figures = nation.GetProperty("figures");
+            var migrated = steps.Count(kv => Baseline.PhaseFromSteps(kv.Value, designated.Contains(kv.Key)) >= MigrationPhase.InProduction);
+            Assert.Equal(migrated, figures.GetProperty("migratedSystems").GetInt32());
+            Assert.Equal(steps.Count, figures.GetProperty("stepCompletionSystems").GetInt32());
+            Assert.Equal((double)steps.Values.Average(), figures.GetProperty("stepCompletion").GetDouble(), 6);
+            output.WriteLine($"fresh start: {migrated} of {figures.GetProperty("applicableSystems").GetInt32()} migrated; mean step completion {figures.GetProperty("stepCompletion").GetDouble():P1}");
+
             // Every municipality's state equals the two baseline files under the documented rule, nothing invented.
             var records = await Task.WhenAll(codes.Select(c => host.Grains.GetGrain<IMunicipalityGrain>(c).GetAsync()));
             foreach (var record in records)

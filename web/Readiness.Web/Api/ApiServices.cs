@@ -54,7 +54,11 @@ public static class ApiServices
         var feature = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {
-            if (http.Request.Path.StartsWithSegments("/api"))
+            if (http.Request.Path.StartsWithSegments("/api/v1/imports") || http.Request.Path.StartsWithSegments("/imports"))
+            {
+                feature.MaxRequestBodySize = 2L * Readiness.Web.Imports.ImportsApi.MaxBodyBytes; // workbook uploads
+            }
+            else if (http.Request.Path.StartsWithSegments("/api"))
             {
                 feature.MaxRequestBodySize = 2L * JsonBody.MaxBodyBytes;
             }

@@ -8,7 +8,11 @@ public sealed record SourceView(string Id, string Publisher, string Title, strin
 
 public sealed record BusinessFiguresView(string Id, string NameJa, string NameEn, IReadOnlyDictionary<string, int> Phases, int NotApplicable, int Migrated, int Designated);
 
-/// <summary>Counts as stored, and the ratios derived from them (progress and security score 0..1, null when nothing applies).</summary>
+/// <summary>
+/// Counts as stored, and the ratios derived from them (progress and security score 0..1, null when nothing applies).
+/// Two measures are never mixed: <c>migratedSystems</c> (phase ≥ in_production) and <c>stepCompletion</c>, MIC's mean
+/// PMO step completion 0..1 over the <c>stepCompletionSystems</c> with an official figure (source: 総務省 PMOツール集計).
+/// </summary>
 public sealed record FiguresView(
     int Municipalities,
     int CompleteMunicipalities,
@@ -31,7 +35,9 @@ public sealed record FiguresView(
     double? SecurityScore,
     int SecurityApplicableItems,
     IReadOnlyDictionary<string, int> SecurityStatuses,
-    IReadOnlyList<BusinessFiguresView> Businesses);
+    IReadOnlyList<BusinessFiguresView> Businesses,
+    double? StepCompletion,
+    int StepCompletionSystems);
 
 public sealed record TileView(int Col, int Row);
 
@@ -108,7 +114,9 @@ public static class Views
             Counts(PhaseSlots, f.PhaseCounts.AsSpan()),
             f.SecurityScore, f.SecurityApplicableItems,
             Counts(StatusSlots, f.SecurityStatusCounts.AsSpan()),
-            businesses);
+            businesses,
+            f.StepCompletion,
+            f.StepCompletionSystems);
     }
 
     private static Dictionary<string, int> Counts((string Name, int Slot)[] slots, ReadOnlySpan<int> counts, int extra = 0)

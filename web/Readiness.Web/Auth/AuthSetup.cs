@@ -92,7 +92,8 @@ public static class AuthSetup
             .AddPolicy(ReadinessPolicies.MunicipalityRead, p => p.AddRequirements(new TenantRequirement(TenantScope.MunicipalityRead)))
             .AddPolicy(ReadinessPolicies.MunicipalityWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.MunicipalityWrite)))
             .AddPolicy(ReadinessPolicies.Export, p => p.AddRequirements(new TenantRequirement(TenantScope.Export)))
-            .AddPolicy(ReadinessPolicies.Administration, p => p.AddRequirements(new TenantRequirement(TenantScope.Administration)));
+            .AddPolicy(ReadinessPolicies.Administration, p => p.AddRequirements(new TenantRequirement(TenantScope.Administration)))
+            .AddPolicy(ReadinessPolicies.OfficialImport, p => p.AddRequirements(new TenantRequirement(TenantScope.OfficialImport)));
         return builder;
     }
 }

@@ -16,6 +16,9 @@ public static class ReadinessPolicies
 
     /// <summary>Operating the product (backups, the Orleans Dashboard): administrators only.</summary>
     public const string Administration = "readiness:administration";
+
+    /// <summary>Importing the official releases (MIC, Digital Agency): national staff and administrators only.</summary>
+    public const string OfficialImport = "readiness:official-import";
 }
 
 public enum TenantScope
@@ -25,6 +28,7 @@ public enum TenantScope
     MunicipalityWrite,
     Export,
     Administration,
+    OfficialImport,
 }
 
 public sealed class TenantRequirement(TenantScope scope) : IAuthorizationRequirement
@@ -117,6 +121,19 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
                 {
                     context.Fail(new TenantFailureReason(this, "role", "forbidden_role",
                         "この操作は管理者（admin）だけが行えます。", "Only administrators (role admin) may do this."));
+                }
+
+                break;
+            case TenantScope.OfficialImport:
+                if (caller.Role is Role.National or Role.Admin)
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(new TenantFailureReason(this, "role", "forbidden_role",
+                        "公式データの取込みは国の職員（national）と管理者（admin）だけが行えます。",
+                        "Only national staff (role national) and administrators (role admin) may import official data."));
                 }
 
                 break;

@@ -37,6 +37,8 @@ public static class LiveMessages
             ["migratedSystems"] = f.MigratedSystems,
             ["migratedShare"] = Share(f.MigratedSystems, f.ApplicableSystems),
             ["progress"] = f.Progress,
+            ["stepCompletion"] = f.StepCompletion,
+            ["stepCompletionSystems"] = f.StepCompletionSystems,
             ["notApplicableSystems"] = f.NotApplicableSystems,
             ["designatedSystems"] = f.DesignatedSystems,
             ["designatedShare"] = Share(f.DesignatedSystems, f.ApplicableSystems),

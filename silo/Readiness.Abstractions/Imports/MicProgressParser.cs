@@ -1,0 +1,295 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Readiness.Catalog;
+
+namespace Readiness.Imports;
+
+/// <summary>One row of a worksheet as read: its 1-based row number, whether it is hidden, and its cell values.</summary>
+/// <param name="Cells">Cell values by 0-based column: string, double, bool, DateTime or null.</param>
+public sealed record SheetRow(int RowNumber, bool Hidden, IReadOnlyList<object?> Cells);
+
+/// <summary>A worksheet as read: its name and rows (blank rows may be left out).</summary>
+public sealed record SheetData(string Name, IReadOnlyList<SheetRow> Rows);
+
+/// <summary>A row that is not applied, with the reason in Japanese and English.</summary>
+public sealed record ImportRowIssue(int RowNumber, string? Prefecture, string? Municipality, string Code, string MessageJa, string MessageEn);
+
+/// <summary>One matched municipality: the PMO step completion per business (catalog order), each a multiple of 1/40.</summary>
+public sealed record OfficialRow(int RowNumber, string MunicipalityCode, ImmutableArray<decimal> StepCompletion, decimal? Overall, bool Hidden);
+
+/// <summary>A refusal of the whole file (wrong sheet, missing header): nothing is applied.</summary>
+public sealed class ImportFormatException(string field, string code, string messageJa, string messageEn) : Exception(messageEn)
+{
+    public string Field { get; } = field;
+
+    public string Code { get; } = code;
+
+    public string MessageJa { get; } = messageJa;
+}
+
+/// <summary>What MIC's per-municipality workbook says, after matching: rows to apply and rows that did not match.</summary>
+public sealed record MicProgressImport(
+    string SheetName,
+    int Year,
+    int Month,
+    ImmutableArray<OfficialRow> Rows,
+    ImmutableArray<ImportRowIssue> Issues,
+    int HiddenRows)
+{
+    /// <summary>The as-of day: the last day of the tally's month.</summary>
+    public DateOnly AsOf => new DateOnly(Year, Month, 1).AddMonths(1).AddDays(-1);
+
+    /// <summary>"yyyy-MM".</summary>
+    public string AsOfMonth => $"{Year:D4}-{Month:D2}";
+}
+
+/// <summary>
+/// Parses MIC's PMO tally per municipality (domain.md, "The official releases"): the sheet named after the month in the
+/// Japanese era (e.g. 令和8年1月_進捗状況), merged title rows, a header row of business names in MIC's wording, then one
+/// row per municipality keyed by prefecture and municipality name, an overall rate and 20 rates, each a multiple of
+/// 1/40 (0..1, or 0..100 %). Businesses are mapped by name; municipalities by prefecture + name after normalisation;
+/// every row that does not match or carries a bad rate is reported, never guessed. Pure.
+/// </summary>
+public static partial class MicProgressParser
+{
+    /// <summary>How many rows from the top the header may be searched in (below the title rows).</summary>
+    public const int HeaderSearchRows = 30;
+
+    [GeneratedRegex(@"^(令和|平成|R|H)(元|\d{1,2})年?(\d{1,2})月.*進捗", RegexOptions.CultureInvariant)]
+    private static partial Regex EraSheetName();
+
+    /// <summary>(year, month) of a sheet named like 令和8年1月_進捗状況, or null.</summary>
+    public static (int Year, int Month)? SheetMonth(string sheetName)
+    {
+        var m = EraSheetName().Match(JapaneseNames.Normalize(sheetName));
+        if (!m.Success)
+        {
+            return null;
+        }
+
+        var eraYear = m.Groups[2].Value == "元" ? 1 : int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        var year = m.Groups[1].Value is "令和" or "R" ? 2018 + eraYear : 1988 + eraYear;
+        var month = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+        return month is >= 1 and <= 12 && eraYear >= 1 ? (year, month) : null;
+    }
+
+    /// <summary>Picks the progress sheet among a workbook's sheet names; null when none is named so.</summary>
+    public static string? FindSheet(IEnumerable<string> sheetNames) => sheetNames.FirstOrDefault(n => SheetMonth(n) is not null);
+
+    public static MicProgressImport Parse(SheetData sheet)
+    {
+        var month = SheetMonth(sheet.Name) ?? throw new ImportFormatException("sheet", "wrong_sheet",
+            $"シート名「{sheet.Name}」は「令和8年1月_進捗状況」の形ではありません。", $"The sheet '{sheet.Name}' is not named like 令和8年1月_進捗状況.");
+        var catalog = ReadinessCatalog.Instance;
+        var (headerIndex, prefectureCol, municipalityCol, overallCol, businessCols) = FindHeader(sheet);
+
+        var rows = ImmutableArray.CreateBuilder<OfficialRow>();
+        var issues = ImmutableArray.CreateBuilder<ImportRowIssue>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        string? lastPrefecture = null;
+        var hidden = 0;
+        foreach (var row in sheet.Rows.Skip(headerIndex + 1))
+        {
+            var prefectureText = Text(Cell(row, prefectureCol));
+            var municipality = Text(Cell(row, municipalityCol));
+            if (prefectureText is null && municipality is null && businessCols.All(c => Cell(row, c) is null))
+            {
+                continue; // blank row
+            }
+
+            // A prefecture merged down over its municipalities has its value only in the first cell.
+            var prefecture = prefectureText ?? lastPrefecture;
+            lastPrefecture = prefecture;
+            if (row.Hidden)
+            {
+                hidden++;
+            }
+
+            var code = JapaneseNames.FindMunicipality(prefecture, municipality);
+            if (code is null)
+            {
+                issues.Add(new ImportRowIssue(row.RowNumber, prefecture, municipality, "unmatched_municipality",
+                    $"{row.RowNumber}行目: 「{prefecture} {municipality}」に一致する市区町村がありません（取り込みません）。",
+                    $"Row {row.RowNumber}: no municipality matches '{prefecture} {municipality}' (not imported)."));
+                continue;
+            }
+
+            if (seen.TryGetValue(code, out var first))
+            {
+                issues.Add(new ImportRowIssue(row.RowNumber, prefecture, municipality, "duplicate_municipality",
+                    $"{row.RowNumber}行目: {first}行目と同じ市区町村です（取り込みません）。",
+                    $"Row {row.RowNumber}: the same municipality as row {first} (not imported)."));
+                continue;
+            }
+
+            var rates = new decimal[catalog.BusinessSystems.Count];
+            var bad = new List<int>();
+            for (var b = 0; b < rates.Length; b++)
+            {
+                if (Rate(Cell(row, businessCols[b])) is { } r)
+                {
+                    rates[b] = r;
+                }
+                else
+                {
+                    bad.Add(businessCols[b]);
+                }
+            }
+
+            if (bad.Count > 0)
+            {
+                // Cells named as Excel shows them, left to right: 「D7, F7: …」.
+                var cells = string.Join(", ", bad.Order().Select(c => $"{ColumnName(c)}{row.RowNumber}"));
+                issues.Add(new ImportRowIssue(row.RowNumber, prefecture, municipality, "invalid_rate",
+                    $"{cells}: 進捗率は0〜1（または0〜100%）で1/40刻みの数値が必要です（この行は取り込みません）。",
+                    $"{cells}: a rate must be 0..1 (or 0..100 %) in steps of 1/40 (row not imported)."));
+                continue;
+            }
+
+            seen[code] = row.RowNumber;
+            rows.Add(new OfficialRow(row.RowNumber, code, ImmutableArray.Create(rates), overallCol is { } oc ? Rate(Cell(row, oc)) : null, row.Hidden));
+        }
+
+        return new MicProgressImport(sheet.Name, month.Year, month.Month, rows.ToImmutable(), issues.ToImmutable(), hidden);
+    }
+
+    private static (int Index, int Prefecture, int Municipality, int? Overall, int[] Businesses) FindHeader(SheetData sheet)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var best = (Index: -1, Found: 0);
+        var top = sheet.Rows.Take(HeaderSearchRows).ToList();
+        for (var i = 0; i < top.Count; i++)
+        {
+            var cells = top[i].Cells;
+            var businesses = new int[catalog.BusinessSystems.Count];
+            Array.Fill(businesses, -1);
+            int prefecture = -1, municipality = -1;
+            int? overall = null;
+            for (var c = 0; c < cells.Count; c++)
+            {
+                var text = JapaneseNames.Normalize(Text(cells[c]));
+                if (text.Length == 0)
+                {
+                    continue;
+                }
+
+                if (OfficialBusinessNames.Resolve(text) is { } id)
+                {
+                    var b = catalog.BusinessIndex[id];
+                    if (businesses[b] < 0)
+                    {
+                        businesses[b] = c;
+                    }
+                }
+                else if (text.Contains("都道府県", StringComparison.Ordinal))
+                {
+                    prefecture = c;
+                }
+                else if (text.Contains("市区町村", StringComparison.Ordinal) || text.Contains("団体名", StringComparison.Ordinal) || text.Contains("自治体名", StringComparison.Ordinal))
+                {
+                    municipality = c;
+                }
+                else if (text.Contains("全体", StringComparison.Ordinal) || text.Contains("合計", StringComparison.Ordinal) || text.Contains("総合", StringComparison.Ordinal))
+                {
+                    overall = c;
+                }
+            }
+
+            var found = businesses.Count(b => b >= 0);
+            if (found == businesses.Length && prefecture >= 0 && municipality >= 0)
+            {
+                return (i, prefecture, municipality, overall, businesses);
+            }
+
+            if (found > best.Found)
+            {
+                best = (i, found);
+            }
+        }
+
+        if (best.Index >= 0)
+        {
+            var cells = top[best.Index].Cells.Select(c => OfficialBusinessNames.Resolve(Text(c))).ToHashSet();
+            var missing = catalog.BusinessSystems.Where(b => !cells.Contains(b.Id)).Select(b => b.SoumuLabel).ToList();
+            var columns = new List<string>(missing);
+            if (!top[best.Index].Cells.Any(c => JapaneseNames.Normalize(Text(c)).Contains("都道府県", StringComparison.Ordinal)))
+            {
+                columns.Add("都道府県");
+            }
+
+            if (columns.Count > 0)
+            {
+                throw new ImportFormatException("header", "missing_header",
+                    $"{top[best.Index].RowNumber}行目の見出しに次の列がありません: {string.Join("、", columns)}",
+                    $"The header in row {top[best.Index].RowNumber} lacks these columns: {string.Join(", ", columns)}");
+            }
+        }
+
+        throw new ImportFormatException("header", "missing_header",
+            "見出し行（都道府県・市区町村と20業務の名前）が見つかりません。",
+            "No header row (prefecture, municipality and the 20 business names) was found.");
+    }
+
+    private static object? Cell(SheetRow row, int column) => column >= 0 && column < row.Cells.Count ? row.Cells[column] : null;
+
+    /// <summary>A cell as trimmed text after NFKC; null when blank.</summary>
+    public static string? Text(object? value)
+    {
+        var s = value switch
+        {
+            null => null,
+            string t => t,
+            double d => d.ToString(CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString(),
+        };
+        s = s?.Normalize(System.Text.NormalizationForm.FormKC).Trim();
+        return string.IsNullOrEmpty(s) ? null : s;
+    }
+
+    /// <summary>A rate 0..1 in whole steps of 1/40 from a number, "0.975", "97.5%" or full-width digits; null otherwise.</summary>
+    public static decimal? Rate(object? value)
+    {
+        double v;
+        if (value is double d)
+        {
+            v = d;
+        }
+        else if (Text(value) is { } text)
+        {
+            var percent = text.EndsWith('%');
+            if (!double.TryParse(percent ? text[..^1] : text, NumberStyles.Float, CultureInfo.InvariantCulture, out v))
+            {
+                return null;
+            }
+
+            v = percent ? v / 100 : v;
+        }
+        else
+        {
+            return null;
+        }
+
+        var steps = v * Rules.Baseline.PmoSteps;
+        var whole = Math.Round(steps);
+        if (double.IsNaN(v) || v < 0 || v > 1 + 1e-9 || Math.Abs(steps - whole) > 1e-6)
+        {
+            return null;
+        }
+
+        return (decimal)whole / Rules.Baseline.PmoSteps;
+    }
+
+    /// <summary>Excel's column letters for a 0-based index (0 → A, 26 → AA).</summary>
+    public static string ColumnName(int index)
+    {
+        var name = string.Empty;
+        for (var n = index + 1; n > 0; n = (n - 1) / 26)
+        {
+            name = (char)('A' + ((n - 1) % 26)) + name;
+        }
+
+        return name;
+    }
+}

@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Rules;
+using Readiness.Testing;
+using Xunit.Abstractions;
+
+namespace Readiness.HostTests.Imports;
+
+/// <summary>
+/// MIC's per-municipality workbook, generated here in the official layout with its quirks (merged title rows, header
+/// in MIC's wording and another order with trailing spaces, prefecture merged down, full-width digits, a hidden row, one
+/// municipality that does not exist), imported through the real API of the embedded host: upload → preview → apply →
+/// the nation's figures equal a recomputation from every grain; re-import changes nothing; a municipality's own newer
+/// report is kept; every bad file is refused with nothing applied.
+/// </summary>
+public sealed class OfficialImportTests(ITestOutputHelper output)
+{
+    private const string SelfReporter = "131016"; // 千代田区 reports koseki itself, after the tally's month
+    private const string HiddenRowMunicipality = "011002";
+    private const string Sheet = "令和8年2月_進捗状況";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Every municipality one step further than the baseline (capped at 40 of 40).</summary>
+    private static decimal Next(decimal baseline) => Math.Min(1m, baseline + 0.025m);
+
+    private static (byte[] File, string[] Labels) Workbook(string sheet = Sheet, bool macro = false, Func<string[], string[]>? labels = null)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var micLabels = catalog.BusinessSystems.Select(b => b.SoumuLabel).Reverse().ToArray(); // another order than the catalog's
+        var header = labels?.Invoke(micLabels) ?? micLabels;
+        var rows = new List<MicRow>();
+        foreach (var m in catalog.Municipalities)
+        {
+            var steps = catalog.BaselineSteps[m.Code];
+            var rates = catalog.BusinessSystems.Select((b, i) => (b.SoumuLabel, Next(steps[i]))).ToDictionary(x => x.SoumuLabel, x => x.Item2);
+            rows.Add(new MicRow(catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name.Replace('ケ', 'ヶ'), rates,
+                Hidden: m.Code == HiddenRowMunicipality, FullWidth: m.Code.EndsWith('3')));
+            if (m.Code == "011002")
+            {
+                rows.Add(new MicRow("北海道", "架空村", rates)); // not a municipality: must be reported, never guessed
+            }
+        }
+
+        return (OfficialWorkbooks.MicProgress(sheet, header, rows, macro), micLabels);
+    }
+
+    [Fact]
+    public async Task Import_preview_apply_matches_a_recomputation_keeps_newer_self_reports_and_is_idempotent()
+    {
+        using var folder = new TempFolder();
+        await using var host = new ReadinessWebHost(folder.Path);
+        using var http = host.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token(Role.National, subject: "import@digital.go.jp"));
+        await WaitForNationAsync(host);
+
+        // 千代田区 reports koseki itself now (after February 2026): the import must not move its phase.
+        var reported = await host.Grains.GetGrain<IMunicipalityGrain>(SelfReporter).ApplyAsync(new ChangeRequest
+        {
+            RequestId = "self-report-1",
+            Actor = new Actor("tanaka@city.chiyoda", Role.Municipality, SelfReporter),
+            Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.LegacyDecommissioned }],
+        });
+        Assert.Equal(ChangeStatus.Accepted, reported.Status);
+        var nationBefore = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+
+        var (file, _) = Workbook();
+        var clock = Stopwatch.StartNew();
+        using var upload = await PostFileAsync(http, file, "令和8年2月_進捗状況.xlsx");
+        var uploadMs = clock.ElapsedMilliseconds;
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var preview = await upload.Content.ReadFromJsonAsync<JsonElement>(Json);
+        var id = preview.GetProperty("id").GetString()!;
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)).ToLowerInvariant(), id);
+        Assert.Equal("2026-02-28", preview.GetProperty("asOf").GetString());
+        Assert.Equal(1741, preview.GetProperty("matchedRows").GetInt32());
+        Assert.Equal(1, preview.GetProperty("hiddenRows").GetInt32());
+        var unmatched = Assert.Single(preview.GetProperty("unmatched").EnumerateArray());
+        Assert.Equal("架空村", unmatched.GetProperty("municipality").GetString());
+        Assert.Equal("unmatched_municipality", unmatched.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, preview.GetProperty("applied").ValueKind);
+        Assert.True(preview.GetProperty("preview").GetProperty("systemsKeptSelfReported").GetInt32() >= 1);
+
+        // The preview applied nothing.
+        var untouched = await host.Grains.GetGrain<IMunicipalityGrain>("012025").GetAsync();
+        Assert.Equal(0, untouched.Version);
+        Assert.Equal(ReadinessCatalog.Instance.BaselineSteps["012025"][0], untouched.Systems[0].BaselineStepCompletion);
+
+        clock.Restart();
+        using var apply = await http.PostAsync(new Uri($"/api/v1/imports/{id}/apply", UriKind.Relative), null);
+        var applyMs = clock.ElapsedMilliseconds;
+        Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
+        var applied = await apply.Content.ReadFromJsonAsync<JsonElement>(Json);
+        Assert.Equal("import@digital.go.jp", applied.GetProperty("applied").GetProperty("appliedBy").GetString());
+        clock.Restart();
+        var nation = await WaitForRecomputationAsync(host);
+        var settleMs = clock.ElapsedMilliseconds;
+        output.WriteLine($"1,741-row workbook ({file.Length / 1024} KB): upload+parse+preview {uploadMs} ms, apply through the grains {applyMs} ms, aggregates settled {settleMs} ms later; " +
+                         $"migrated {nationBefore.Figures.MigratedSystems} → {nation.Figures.MigratedSystems}, step completion {nationBefore.Figures.StepCompletion:P2} → {nation.Figures.StepCompletion:P2}");
+
+        // Every matched municipality holds the file's figures under the documented rule; the dataset is named.
+        var catalog = ReadinessCatalog.Instance;
+        foreach (var code in new[] { "012025", HiddenRowMunicipality, "011002", "131016", "473821" })
+        {
+            var record = await host.Grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
+            Assert.Equal(id, record.Official?.DatasetId);
+            foreach (var s in record.Systems)
+            {
+                var expected = Next(catalog.BaselineSteps[code][catalog.BusinessIndex[s.BusinessId]]);
+                Assert.Equal(expected, s.BaselineStepCompletion);
+                if (!(code == SelfReporter && s.BusinessId == "koseki"))
+                {
+                    Assert.Equal(Baseline.PhaseFromSteps(expected, s.Designated), s.Phase);
+                }
+            }
+        }
+
+        // The municipality's own later report stands; the official figure beside it is updated.
+        var chiyoda = await host.Grains.GetGrain<IMunicipalityGrain>(SelfReporter).GetAsync();
+        Assert.Equal(MigrationPhase.LegacyDecommissioned, chiyoda.FindSystem("koseki")!.Phase);
+
+        // Audited as the import, by who applied it.
+        var recent = await host.Grains.GetGrain<IMunicipalityGrain>("012025").GetRecentChangesAsync();
+        Assert.Contains(recent, e => e.RequestId == "import:" + id && e.Actor.Subject == "import@digital.go.jp");
+
+        // The same file again: the same dataset, and applying it again changes nothing.
+        using var again = await PostFileAsync(http, file, "copy.xlsx");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(id, (await again.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetString());
+        using var reapply = await http.PostAsync(new Uri($"/api/v1/imports/{id}/apply", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, reapply.StatusCode);
+        var versions = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+        Assert.Equal(nation.VersionSum, versions.VersionSum);
+
+        // A different file with the same figures (another name in the title) applies nothing new either.
+        var (sameFigures, _) = Workbook(sheet: "令和8年2月_進捗状況（再送）");
+        using var resent = await PostFileAsync(http, sameFigures, "resent.xlsx");
+        Assert.Equal(HttpStatusCode.Created, resent.StatusCode);
+        var resentPreview = await resent.Content.ReadFromJsonAsync<JsonElement>(Json);
+        Assert.Equal(0, resentPreview.GetProperty("preview").GetProperty("systemsChanged").GetInt32());
+        using var resentApply = await http.PostAsync(new Uri($"/api/v1/imports/{resentPreview.GetProperty("id").GetString()}/apply", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, resentApply.StatusCode);
+        Assert.Equal(nation.VersionSum, (await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync()).VersionSum);
+
+        // An older tally (January) than the official data now held changes nothing.
+        var (older, _) = Workbook(sheet: "令和8年1月_進捗状況");
+        using var olderUpload = await PostFileAsync(http, older, "old.xlsx");
+        var olderId = (await olderUpload.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetString();
+        using var olderApply = await http.PostAsync(new Uri($"/api/v1/imports/{olderId}/apply", UriKind.Relative), null);
+        var olderResult = await olderApply.Content.ReadFromJsonAsync<JsonElement>(Json);
+        Assert.Equal(0, olderResult.GetProperty("applied").GetProperty("counts").GetProperty("municipalitiesChanged").GetInt32());
+        Assert.Equal(nation.VersionSum, (await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync()).VersionSum);
+
+        // The API shows both measures of the new month side by side.
+        var view = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation", Json);
+        Assert.True(view.GetProperty("figures").GetProperty("stepCompletion").GetDouble() > 0);
+    }
+
+    private static readonly (string Kind, string Code, int Status)[] BadFiles =
+    [
+        ("too_large", "file_too_large", 413),
+        ("not_a_workbook", "not_a_workbook", 400),
+        ("encrypted", "encrypted_or_legacy", 400),
+        ("macro_enabled", "macro_enabled", 400),
+        ("xlsm_name", "macro_enabled", 400),
+        ("wrong_sheet", "wrong_sheet", 400),
+        ("missing_header", "missing_header", 400),
+        ("zip_bomb", "zip_bomb", 400),
+        ("external_links", "external_links", 400),
+    ];
+
+    [Fact]
+    public async Task Every_bad_file_is_refused_with_a_problem_and_nothing_is_applied_and_only_national_or_admin_may_import()
+    {
+        using var folder = new TempFolder();
+        await using var host = new ReadinessWebHost(folder.Path);
+        using var http = host.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token(Role.Admin));
+        await WaitForNationAsync(host);
+        var before = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+
+        foreach (var (kind, code, status) in BadFiles)
+        {
+            var (file, name) = kind switch
+            {
+                "too_large" => (new byte[11 * 1024 * 1024], "big.xlsx"),
+                "not_a_workbook" => ("都道府県,市区町村\n北海道,札幌市\n"u8.ToArray(), "progress.xlsx"),
+                "encrypted" => ([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, .. new byte[4096]], "protected.xlsx"),
+                "macro_enabled" => (Workbook(macro: true).File, "progress.xlsx"),
+                "xlsm_name" => (Workbook().File, "progress.xlsm"),
+                "wrong_sheet" => (Workbook(sheet: "Sheet1").File, "progress.xlsx"),
+                "missing_header" => (Workbook(labels: l => [.. l.Where(x => x != "戸籍附票")]).File, "progress.xlsx"),
+                "zip_bomb" => (ZipWith("xl/workbook.xml", new byte[50 * 1024 * 1024]), "bomb.xlsx"),
+                "external_links" => (AddEntry(Workbook().File, "xl/externalLinks/externalLink1.xml", "<externalLink/>"u8.ToArray()), "links.xlsx"),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+            };
+
+            using var response = await PostFileAsync(http, file, name);
+            Assert.True(status == (int)response.StatusCode, $"{kind}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
+            var error = problem.GetProperty("errors")[0];
+            Assert.Equal(code, error.GetProperty("code").GetString());
+            Assert.False(string.IsNullOrEmpty(error.GetProperty("messageJa").GetString()));
+        }
+
+        foreach (var token in new[] { host.Token(Role.Prefecture, "13"), host.Token(Role.Municipality, SelfReporter) })
+        {
+            using var other = host.CreateHttpClient();
+            other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await PostFileAsync(other, Workbook().File, "progress.xlsx");
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        var after = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+        Assert.Equal(before.VersionSum, after.VersionSum);
+    }
+
+    private static async Task<HttpResponseMessage> PostFileAsync(HttpClient http, byte[] file, string name)
+    {
+        using var content = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        content.Add(part, "file", name);
+        return await http.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
+    }
+
+    private static byte[] ZipWith(string entryName, byte[] content)
+    {
+        using var stream = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = zip.CreateEntry(entryName, System.IO.Compression.CompressionLevel.SmallestSize).Open();
+            entry.Write(content);
+        }
+
+        return stream.ToArray();
+    }
+
+    private static byte[] AddEntry(byte[] workbook, string entryName, byte[] content)
+    {
+        using var stream = new MemoryStream();
+        stream.Write(workbook);
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            using var entry = zip.CreateEntry(entryName).Open();
+            entry.Write(content);
+        }
+
+        return stream.ToArray();
+    }
+
+    private static async Task WaitForNationAsync(ReadinessWebHost host)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            try
+            {
+                var n = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+                if (n.Figures.Municipalities == ReadinessCatalog.ExpectedMunicipalities)
+                {
+                    return;
+                }
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The nation did not fill within 3 minutes.");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Waits until the nation grain's figures equal a from-scratch recomputation over every municipality's record.</summary>
+    private static async Task<NationSummary> WaitForRecomputationAsync(ReadinessWebHost host)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var records = await Task.WhenAll(catalog.Municipalities.Select(m => host.Grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync()));
+            var today = ReadinessRules.TodayInJapan(DateTimeOffset.UtcNow);
+            var expected = Aggregation.Sum(records.Select(r => ReadinessRules.Summarize(r, today)));
+            var nation = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+            if (nation.Figures.SameAs(expected) && nation.VersionSum == records.Sum(r => r.Version))
+            {
+                return nation;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The nation ({nation.Figures.MigratedSystems} migrated, versions {nation.VersionSum}) did not reach the recomputation ({expected.MigratedSystems}).");
+            await Task.Delay(500);
+        }
+    }
+}

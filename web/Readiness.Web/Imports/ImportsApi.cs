@@ -1,0 +1,161 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Readiness.Imports;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Imports;
+
+/// <summary>A row not imported: its row number in the sheet, the names as written, a code and the reason (ja/en).</summary>
+public sealed record ImportIssueView(int Row, string? Prefecture, string? Municipality, string Code, string MessageJa, string MessageEn);
+
+/// <summary>Counts of a preview (what applying would change) or of an applied import.</summary>
+public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChanged, int SystemsChanged, int SystemsKeptSelfReported, int MunicipalitiesOlder);
+
+/// <summary>Who applied an import, when, and what it changed.</summary>
+public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts);
+
+/// <summary>
+/// An uploaded official file as a dataset version: id (the file's SHA-256, lower-case hex), kind (mic_progress),
+/// source and as-of day (last day of the tally's month), the file, who uploaded it, rows matched, every row not matched,
+/// hidden rows read, the dry-run preview and, once applied, the result.
+/// </summary>
+public sealed record ImportView(
+    string Id, string Kind, string Source, DateOnly AsOf, string FileName, long FileSize, string SheetName, string UploadedBy, DateTimeOffset UploadedAt,
+    int MatchedRows, int HiddenRows, IReadOnlyList<ImportIssueView> Unmatched, ImportCountsView Preview, ImportAppliedView? Applied);
+
+/// <summary>
+/// Official imports (national staff and administrators): POST /api/v1/imports (multipart, field "file": an .xlsx of
+/// MIC's per-municipality progress tally) → preview; GET /api/v1/imports/{id}; POST /api/v1/imports/{id}/apply.
+/// Bad files are refused with RFC 9457 problems naming "file", "sheet" or "header"; nothing is stored or applied.
+/// </summary>
+public static class ImportsApi
+{
+    /// <summary>The request body cap for the upload (the file plus multipart framing).</summary>
+    public const long MaxBodyBytes = OfficialWorkbook.MaxFileBytes + (64 * 1024);
+
+    public static WebApplication MapImportsApi(this WebApplication app)
+    {
+        var imports = app.MapGroup("/api/v1/imports").RequireAuthorization(ReadinessPolicies.OfficialImport).WithTags("Imports")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        imports.MapPost(string.Empty, Upload).WithName("postImport").DisableAntiforgery()
+            .Accepts<IFormFile>("multipart/form-data")
+            .WithSummary("Upload an official workbook (MIC's per-municipality progress tally, .xlsx); answers the dry-run preview")
+            .WithDescription("Multipart form with one field 'file'. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        imports.MapGet("/{id}", Get).WithName("getImport")
+            .WithSummary("An uploaded official dataset: source, as-of day, file hash, unmatched rows, preview and, once applied, the result")
+            .WithDescription("id: the file's SHA-256 as 64 lower-case hex digits (400 otherwise, 404 when no such upload).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        imports.MapPost("/{id}/apply", Apply).WithName("applyImport").DisableAntiforgery()
+            .WithSummary("Apply an uploaded dataset to every matched municipality's official layer, through its grain, audited as the import")
+            .WithDescription("Never overwrites a system a municipality reported itself after the dataset's as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered).")
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<Results<Created<ImportView>, Ok<ImportView>, ProblemHttpResult>> Upload(
+        HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
+    {
+        var (file, problem) = await ReadFileAsync(http);
+        if (file is null)
+        {
+            return problem!;
+        }
+
+        var caller = ReadinessCaller.From(http.User, auth.Value)!;
+        var (record, error, _, created) = await service.UploadAsync(file.Value.Name, file.Value.Bytes, caller.ToActor());
+        if (record is null)
+        {
+            var status = error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+            return Problems.Create(status, status == 413 ? "Payload too large" : "Invalid file", [error]);
+        }
+
+        var view = View(record);
+        return created
+            ? TypedResults.Created($"/api/v1/imports/{record.Id}", view)
+            : TypedResults.Ok(view);
+    }
+
+    /// <summary>The uploaded file from a multipart body; a problem naming "file" when there is none or it is too large.</summary>
+    public static async Task<((string Name, byte[] Bytes)? File, ProblemHttpResult? Problem)> ReadFileAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        if (!http.Request.HasFormContentType)
+        {
+            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Content-Type", "unsupported_media_type",
+                "ファイルは multipart/form-data の「file」欄で送ってください。", "Send the file as the 'file' field of a multipart/form-data body."));
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return (null, ex is BadHttpRequestException { StatusCode: 413 } || ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                ? TooLarge()
+                : Problems.BadRequest("file", "invalid_multipart", "送信内容を読み取れませんでした（multipart/form-data）。", "The multipart body could not be read."));
+        }
+
+        var file = form.Files.GetFile("file");
+        if (file is null || file.Length == 0)
+        {
+            return (null, Problems.BadRequest("file", "required", "ファイル（file）を選んでください。", "Choose a file (field 'file')."));
+        }
+
+        if (file.Length > OfficialWorkbook.MaxFileBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, http.RequestAborted);
+        return ((file.FileName, buffer.ToArray()), null);
+    }
+
+    private static ProblemHttpResult TooLarge() => Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "file", "file_too_large",
+        $"ファイルが大きすぎます（上限 {OfficialWorkbook.MaxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {OfficialWorkbook.MaxFileBytes / 1024 / 1024} MB).");
+
+    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Get(string id, OfficialImportService service)
+    {
+        if (!OfficialImportService.IsId(id))
+        {
+            return BadId(id);
+        }
+
+        return await service.GetAsync(id) is { } record ? TypedResults.Ok(View(record)) : NoSuchImport(id);
+    }
+
+    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
+    {
+        if (!OfficialImportService.IsId(id))
+        {
+            return BadId(id);
+        }
+
+        var caller = ReadinessCaller.From(http.User, auth.Value)!;
+        return await service.ApplyAsync(id, caller.ToActor()) is { } record ? TypedResults.Ok(View(record)) : NoSuchImport(id);
+    }
+
+    private static ProblemHttpResult BadId(string id) => Problems.BadRequest("id", "invalid_id",
+        $"取込み ID「{Problems.Truncate(id)}」が正しくありません（SHA-256 の16進64桁）。", $"'{Problems.Truncate(id)}' is not an import id (64 lower-case hex digits of SHA-256).");
+
+    private static ProblemHttpResult NoSuchImport(string id) => Problems.NotFound("id", $"取込み「{Problems.Truncate(id)}」はありません。", $"No import '{Problems.Truncate(id)}'.");
+
+    public static ImportView View(OfficialImportRecord r) => new(
+        r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.FileSize, r.SheetName, r.UploadedBy, r.UploadedAt, r.Rows.Length, r.HiddenRows,
+        [.. r.Issues.Select(i => new ImportIssueView(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
+        Counts(r.Preview),
+        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts)) : null);
+
+    private static ImportCountsView Counts(OfficialImportCounts c) =>
+        new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder);
+}
