@@ -138,7 +138,7 @@ public static class FederationEndpoints
         }
 
         await accounts.RecordSignInAsync(user, http.RequestAborted);
-        return Continue(AccountClaimsFactory.MfaPending(user, http.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value) && !idpMfa
+        return Continue(await AccountClaimsFactory.MfaPendingAsync(users, user, http.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value) && !idpMfa
             ? $"/account/mfa?returnUrl={Uri.EscapeDataString(returnUrl)}"
             : returnUrl);
     }
