@@ -13,8 +13,6 @@ namespace Readiness.ApiTests;
 /// </summary>
 public sealed class IdentitySchemaUpgradeTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
-    private static readonly string[] Added = ["readiness_user_passkeys", "readiness_sessions"];
-
     [Fact]
     public async Task Tables_added_since_an_older_sqlite_database_was_made_are_created_at_start()
     {
@@ -52,6 +50,16 @@ public sealed class IdentitySchemaUpgradeTests(PostgresServer postgres) : IClass
         Assert.Equal(2, statements.Count);
         Assert.StartsWith("CREATE TABLE \"readiness_sessions\"", statements[0], StringComparison.Ordinal);
         Assert.Contains("ON \"readiness_sessions\"", statements[1], StringComparison.Ordinal);
+
+        // Npgsql leaves names unquoted when they need no quotes; a table whose name only starts alike is not taken.
+        const string unquoted = """
+            CREATE TABLE readiness_sessions (id text NOT NULL);
+
+            CREATE TABLE readiness_sessions_old (id text NOT NULL);
+
+            CREATE INDEX ix_readiness_sessions_user_id ON readiness_sessions (user_id);
+            """;
+        Assert.Equal(2, IdentitySchema.CreateStatements(unquoted, ["readiness_sessions"]).Count);
     }
 
     private static async Task UpgradeAsync(Action<DbContextOptionsBuilder> provider, bool postgresql)
@@ -67,12 +75,8 @@ public sealed class IdentitySchemaUpgradeTests(PostgresServer postgres) : IClass
         {
             var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
             Assert.True(await IdentitySchema.EnsureAsync(db));
-            foreach (var table in Added)
-            {
-                // The names are this test's own constants, not input.
-                var drop = $"DROP TABLE \"{table}\"";
-                await db.Database.ExecuteSqlRawAsync(drop);
-            }
+            await db.Database.ExecuteSqlRawAsync("DROP TABLE \"readiness_user_passkeys\"");
+            await db.Database.ExecuteSqlRawAsync("DROP TABLE \"readiness_sessions\"");
         }
 
         await using (var scope = provider_.CreateAsyncScope())

@@ -198,11 +198,18 @@ public sealed class DeactivatedAccounts(IServiceScopeFactory scopes, TimeProvide
             {
                 if (time.GetUtcNow() - readAt >= MaxAge)
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
-                    var list = await db.Users.AsNoTracking().Where(u => !u.Active && u.Email != null).Select(u => u.Email!).ToListAsync(cancellationToken);
-                    subjects = new HashSet<string>(list, StringComparer.OrdinalIgnoreCase);
-                    readAt = time.GetUtcNow();
+                    try
+                    {
+                        await using var scope = scopes.CreateAsyncScope();
+                        var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
+                        var list = await db.Users.AsNoTracking().Where(u => !u.Active && u.Email != null).Select(u => u.Email!).ToListAsync(cancellationToken);
+                        subjects = new HashSet<string>(list, StringComparer.OrdinalIgnoreCase);
+                        readAt = time.GetUtcNow();
+                    }
+                    catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+                    {
+                        // A busy database must not fail every bearer request: keep the last list, read again next time.
+                    }
                 }
             }
             finally

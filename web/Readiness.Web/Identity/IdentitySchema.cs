@@ -48,7 +48,15 @@ public static class IdentitySchema
         {
             if (lockConnection is not null)
             {
-                await lockConnection.DisposeAsync(); // ends the session and with it the lock
+                // Unlocked explicitly: disposing returns the connection to Npgsql's pool, where the session (and with
+                // it a session-level advisory lock) lives on, and the next start's lock would wait for ever.
+                await using (var release = lockConnection.CreateCommand())
+                {
+                    release.CommandText = $"SELECT pg_advisory_unlock({PostgresLockKey})";
+                    await release.ExecuteNonQueryAsync(CancellationToken.None);
+                }
+
+                await lockConnection.DisposeAsync();
             }
         }
     }
@@ -71,6 +79,11 @@ public static class IdentitySchema
         }
 
         var statements = CreateStatements(db.Database.GenerateCreateScript(), missing);
+        if (statements.Count(st => st.StartsWith("CREATE TABLE", StringComparison.Ordinal)) != missing.Count)
+        {
+            throw new InvalidOperationException($"The create script has no CREATE TABLE for every missing identity table ({string.Join(", ", missing)}).");
+        }
+
         foreach (var statement in statements)
         {
             await db.Database.ExecuteSqlRawAsync(statement, cancellationToken);
@@ -79,11 +92,15 @@ public static class IdentitySchema
         return missing.Count;
     }
 
-    /// <summary>The CREATE TABLE and CREATE INDEX statements of <paramref name="tables"/> in a provider's create script (pure).</summary>
+    /// <summary>
+    /// The CREATE TABLE and CREATE INDEX statements of <paramref name="tables"/> in a provider's create script (pure).
+    /// Names may be quoted or not (Npgsql quotes only names that need it).
+    /// </summary>
     public static IReadOnlyList<string> CreateStatements(string script, IReadOnlyCollection<string> tables) =>
         [.. script.Split(";", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(s => tables.Any(t => s.StartsWith($"CREATE TABLE \"{t}\"", StringComparison.Ordinal)
-                || (s.StartsWith("CREATE ", StringComparison.Ordinal) && s.Contains("INDEX", StringComparison.Ordinal) && s.Contains($" ON \"{t}\"", StringComparison.Ordinal))))];
+            .Where(s => tables.Any(t =>
+                System.Text.RegularExpressions.Regex.IsMatch(s, $@"^CREATE TABLE ""?{System.Text.RegularExpressions.Regex.Escape(t)}""?\s*\(")
+                || System.Text.RegularExpressions.Regex.IsMatch(s, $@"^CREATE (UNIQUE )?INDEX .*\sON ""?{System.Text.RegularExpressions.Regex.Escape(t)}""?\s*\(", System.Text.RegularExpressions.RegexOptions.Singleline)))];
 
     private static async Task<bool> TableExistsAsync(IdentityDb db, bool postgres, string table, CancellationToken cancellationToken)
     {
