@@ -58,9 +58,9 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.DoesNotContain("access_token", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var client = host.Client(await TokenAsync(clientId, secret, "read"));
+        var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda); // waits out a host still starting (503 + Retry-After)
         using var read = await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-        var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda);
         using var put = await client.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-2-01", """{"status":"implemented"}""", version));
         Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
     }

@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Backups;
+using Readiness.ClientTests.Generated.Api.V1.Admin.Clients;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
@@ -19,6 +20,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin
         public global::Readiness.ClientTests.Generated.Api.V1.Admin.Backups.BackupsRequestBuilder Backups
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Backups.BackupsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The clients property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.ClientsRequestBuilder Clients
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.ClientsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.AdminRequestBuilder"/> and sets the default values.
