@@ -107,7 +107,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("DELETE", "/api/v1/scenarios/{name}", Access.PlanningScenarios, "/api/v1/scenarios/matrix-none", Success: 404),
         new("GET", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups"),
         new("POST", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups", Success: 201),
-        new("GET", "/api/v1/notifications", Access.Summaries, "/api/v1/notifications"),
+        new("GET", "/api/v1/notifications/", Access.Summaries, "/api/v1/notifications"),
         new("POST", "/api/v1/notifications/{id}/read", Access.Summaries, "/api/v1/notifications/ntf_none/read", Success: 404),
         new("GET", "/api/v1/notifications/preferences", Access.Summaries, "/api/v1/notifications/preferences"),
         new("PUT", "/api/v1/notifications/preferences", Access.Summaries, "/api/v1/notifications/preferences", Body: """{"items":[]}"""),
