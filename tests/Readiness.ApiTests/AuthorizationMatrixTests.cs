@@ -113,7 +113,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("DELETE", "/api/v1/scenarios/{name}", Access.PlanningScenarios, "/api/v1/scenarios/matrix-none", Success: 404),
         new("GET", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups"),
         new("POST", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups", Success: 201),
-        new("POST", "/api/v1/imports", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
+        new("POST", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
         new("GET", "/api/v1/imports/{id}", Access.OfficialImport, "/api/v1/imports/" + NoImport, Success: 404),
         new("POST", "/api/v1/imports/{id}/apply", Access.OfficialImport, $"/api/v1/imports/{NoImport}/apply", Success: 404),
 
