@@ -130,7 +130,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 400),
         new("GET", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 302),
         new("GET", "/notifications/unsubscribe", Access.Public, "/notifications/unsubscribe?token=forged.x"),
-        new("POST", "/api/v1/imports", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
+        new("POST", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
         new("GET", "/api/v1/imports/{id}", Access.OfficialImport, "/api/v1/imports/" + NoImport, Success: 404),
         new("POST", "/api/v1/imports/{id}/apply", Access.OfficialImport, $"/api/v1/imports/{NoImport}/apply", Success: 404),
 

@@ -39,7 +39,7 @@ public static class ImportsApi
         var imports = app.MapGroup("/api/v1/imports").RequireAuthorization(ReadinessPolicies.OfficialImport).WithTags("Imports")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         imports.MapPost(string.Empty, Upload).WithName("postImport").DisableAntiforgery()
-            .Accepts<IFormFile>("multipart/form-data")
+            .AddOpenApiOperationTransformer(DescribeUpload)
             .WithSummary("Upload an official workbook (MIC's per-municipality progress tally, .xlsx); answers the dry-run preview")
             .WithDescription("Multipart form with one field 'file'. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
             .RequireRateLimiting(RateLimits.WritesPolicy)
@@ -54,6 +54,33 @@ public static class ImportsApi
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
+    }
+
+    // The body is read by the handler after authorization (a routing Accepts would answer 415 before a 403), so the
+    // OpenAPI description gets its multipart body here.
+    private static Task DescribeUpload(Microsoft.OpenApi.OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+        {
+            Required = true,
+            Description = "The workbook as the multipart field 'file' (.xlsx, at most 10 MB).",
+            Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+            {
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new Microsoft.OpenApi.OpenApiSchema
+                    {
+                        Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                        Required = new HashSet<string> { "file" },
+                        Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>
+                        {
+                            ["file"] = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "binary" },
+                        },
+                    },
+                },
+            },
+        };
+        return Task.CompletedTask;
     }
 
     private static async Task<Results<Created<ImportView>, Ok<ImportView>, ProblemHttpResult>> Upload(

@@ -82,6 +82,10 @@ namespace Readiness.ClientTests.Generated.Models
 #endif
         /// <summary>The staleMunicipalities property</summary>
         public int? StaleMunicipalities { get; set; }
+        /// <summary>The stepCompletion property</summary>
+        public double? StepCompletion { get; set; }
+        /// <summary>The stepCompletionSystems property</summary>
+        public int? StepCompletionSystems { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.FiguresView"/> and sets the default values.
         /// </summary>
@@ -129,6 +133,8 @@ namespace Readiness.ClientTests.Generated.Models
                 { "securityScore", n => { SecurityScore = n.GetDoubleValue(); } },
                 { "securityStatuses", n => { SecurityStatuses = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView_securityStatuses>(global::Readiness.ClientTests.Generated.Models.FiguresView_securityStatuses.CreateFromDiscriminatorValue); } },
                 { "staleMunicipalities", n => { StaleMunicipalities = n.GetIntValue(); } },
+                { "stepCompletion", n => { StepCompletion = n.GetDoubleValue(); } },
+                { "stepCompletionSystems", n => { StepCompletionSystems = n.GetIntValue(); } },
             };
         }
         /// <summary>
@@ -160,6 +166,8 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDoubleValue("securityScore", SecurityScore);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView_securityStatuses>("securityStatuses", SecurityStatuses);
             writer.WriteIntValue("staleMunicipalities", StaleMunicipalities);
+            writer.WriteDoubleValue("stepCompletion", StepCompletion);
+            writer.WriteIntValue("stepCompletionSystems", StepCompletionSystems);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

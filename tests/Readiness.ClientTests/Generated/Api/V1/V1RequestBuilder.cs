@@ -6,6 +6,7 @@ using Readiness.ClientTests.Generated.Api.V1.Admin;
 using Readiness.ClientTests.Generated.Api.V1.Catalog;
 using Readiness.ClientTests.Generated.Api.V1.Export;
 using Readiness.ClientTests.Generated.Api.V1.Forecast;
+using Readiness.ClientTests.Generated.Api.V1.Imports;
 using Readiness.ClientTests.Generated.Api.V1.Municipalities;
 using Readiness.ClientTests.Generated.Api.V1.Nation;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures;
@@ -41,6 +42,11 @@ namespace Readiness.ClientTests.Generated.Api.V1
         public global::Readiness.ClientTests.Generated.Api.V1.Forecast.ForecastRequestBuilder Forecast
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Forecast.ForecastRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The imports property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Imports.ImportsRequestBuilder Imports
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Imports.ImportsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The municipalities property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Municipalities.MunicipalitiesRequestBuilder Municipalities
