@@ -9,6 +9,7 @@ using Readiness.ClientTests.Generated.Api.V1.Forecast;
 using Readiness.ClientTests.Generated.Api.V1.Imports;
 using Readiness.ClientTests.Generated.Api.V1.Municipalities;
 using Readiness.ClientTests.Generated.Api.V1.Nation;
+using Readiness.ClientTests.Generated.Api.V1.Notifications;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures;
 using Readiness.ClientTests.Generated.Api.V1.Scenarios;
 using System.Collections.Generic;
@@ -57,6 +58,11 @@ namespace Readiness.ClientTests.Generated.Api.V1
         public global::Readiness.ClientTests.Generated.Api.V1.Nation.NationRequestBuilder Nation
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Nation.NationRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The notifications property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Notifications.NotificationsRequestBuilder Notifications
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Notifications.NotificationsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The prefectures property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.PrefecturesRequestBuilder Prefectures

@@ -4,6 +4,8 @@ using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Backups;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Clients;
+using Readiness.ClientTests.Generated.Api.V1.Admin.Notifications;
+using Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
@@ -25,6 +27,16 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin
         public global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.ClientsRequestBuilder Clients
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.ClientsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The notifications property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.NotificationsRequestBuilder Notifications
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.NotificationsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The webhooks property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks.WebhooksRequestBuilder Webhooks
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks.WebhooksRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.AdminRequestBuilder"/> and sets the default values.
