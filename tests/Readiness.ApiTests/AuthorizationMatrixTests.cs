@@ -123,7 +123,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("PUT", "/api/v1/notifications/preferences", Access.Summaries, "/api/v1/notifications/preferences", Body: """{"items":[]}"""),
         new("GET", "/api/v1/admin/notifications", Access.Administration, "/api/v1/admin/notifications"),
         new("POST", "/api/v1/admin/notifications/{id}/retry", Access.Administration, "/api/v1/admin/notifications/ntf_none/retry", Success: 404),
-        new("POST", "/api/v1/admin/notifications/digests/{prefCode}", Access.Administration, "/api/v1/admin/notifications/digests/99", Success: 404),
+        new("POST", "/api/v1/admin/digests/{prefCode}", Access.Administration, "/api/v1/admin/digests/99", Success: 404),
         new("GET", "/api/v1/admin/webhooks", Access.Administration, "/api/v1/admin/webhooks"),
         new("POST", "/api/v1/admin/webhooks", Access.Administration, "/api/v1/admin/webhooks", Success: 400, Body: "{"),
         new("DELETE", "/api/v1/admin/webhooks/{id}", Access.Administration, "/api/v1/admin/webhooks/wh_none", Success: 404),

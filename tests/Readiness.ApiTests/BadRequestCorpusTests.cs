@@ -12,7 +12,7 @@ public sealed class CorpusHost : ApiHost
     {
         await base.InitializeAsync();
         using var client = Municipality(Chiyoda);
-        await PutSystem(client, Chiyoda, "child_allowance", """{"phase":"testing","vendor":"初期ベンダー"}""");
+        await PutSystem(client, Chiyoda, "child_allowance", """{"vendor":"初期ベンダー"}""");
         using var report = await client.SendAsync(Request(HttpMethod.Post, $"/api/v1/municipalities/{Chiyoda}/reports",
             """{"security":[{"itemId":"SEC-1-01","status":"partial"}]}""", idempotencyKey: "corpus-original"));
         Assert.Equal(HttpStatusCode.OK, report.StatusCode);

@@ -222,7 +222,7 @@ public sealed class NotificationTests(NotificationFixture fixture, ITestOutputHe
         await fixture.Smtp.Mailbox.WaitAsync(NotificationFixture.Pref13, About("child_allowance", "フェーズの後退"));
 
         using var admin = Host.Client(Host.Token(Role.Admin));
-        using var response = await admin.PostAsync("/api/v1/admin/notifications/digests/13", null);
+        using var response = await admin.PostAsync("/api/v1/admin/digests/13", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, (await ApiHost.Json(response)).GetProperty("recipients").GetInt32());
         var (mail, _) = await fixture.Smtp.Mailbox.WaitAsync(NotificationFixture.Pref13, m => (m.Subject ?? string.Empty).Contains("東京都 週次ダイジェスト", StringComparison.Ordinal));
@@ -289,7 +289,7 @@ public sealed class NotificationTests(NotificationFixture fixture, ITestOutputHe
         Assert.DoesNotContain(fixture.Smtp.Mailbox.To(NotificationFixture.Pref27), m => !(m.Message.Subject ?? string.Empty).Contains("ダイジェスト", StringComparison.Ordinal));
 
         using var admin = Host.Client(Host.Token(Role.Admin));
-        using (var response = await admin.PostAsync("/api/v1/admin/notifications/digests/27", null))
+        using (var response = await admin.PostAsync("/api/v1/admin/digests/27", null))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }

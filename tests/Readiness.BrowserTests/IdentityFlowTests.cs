@@ -155,10 +155,10 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         await Assertions.Expect(reporter.Locator("[data-signed-in]")).ToContainTextAsync("reporter@city.chiyoda.lg.jp");
 
         // 6. The reporter reports a change; the history shows it under their name.
-        var businessId = await FindSystemAsync();
+        var (businessId, phase) = await FindSystemAsync();
         await reporter.Locator($"#edit-system-{businessId} > summary").ClickAsync();
         var form = reporter.Locator($"form[data-edit-form='system:{businessId}']");
-        await form.GetByLabel("移行フェーズ").SelectOptionAsync("in_production");
+        await form.GetByLabel("移行フェーズ").SelectOptionAsync(phase);
         await form.GetByLabel("稼働環境").SelectOptionAsync("government_cloud");
         await form.GetByLabel("ベンダ（アプリ提供事業者）").FillAsync("株式会社アカウント試験");
         await form.GetByLabel("本番稼働予定日").FillAsync("2026-10-01");
@@ -213,10 +213,10 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         output.WriteLine($"passkey sign-in (sign-in page → municipality page): {passkeyClock.ElapsedMilliseconds} ms");
         await Assertions.Expect(device.Locator("[data-signed-in]")).ToContainTextAsync("reporter@city.chiyoda.lg.jp");
 
-        var secondId = await FindSystemAsync();
+        var (secondId, secondPhase) = await FindSystemAsync();
         await device.Locator($"#edit-system-{secondId} > summary").ClickAsync();
         var passkeyForm = device.Locator($"form[data-edit-form='system:{secondId}']");
-        await passkeyForm.GetByLabel("移行フェーズ").SelectOptionAsync("in_production");
+        await passkeyForm.GetByLabel("移行フェーズ").SelectOptionAsync(secondPhase);
         await passkeyForm.GetByLabel("稼働環境").SelectOptionAsync("government_cloud");
         await passkeyForm.GetByLabel("ベンダ（アプリ提供事業者）").FillAsync("株式会社パスキー試験");
         await passkeyForm.GetByLabel("本番稼働予定日").FillAsync("2026-11-01");
@@ -312,20 +312,24 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         return page;
     }
 
-    /// <summary>A system of Chiyoda that can move forward to in production (not migrated, not designated, applicable).</summary>
-    private async Task<string> FindSystemAsync()
+    /// <summary>
+    /// A system of Chiyoda the reporter can report as in production (applicable, not designated), with the phase to
+    /// choose: in production, or the phase it already has when it is further on (decommissioned legacy). The baseline
+    /// has most of Chiyoda's systems migrated, so the report changes the vendor in every case.
+    /// </summary>
+    private async Task<(string BusinessId, string Phase)> FindSystemAsync()
     {
         var record = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/v1/municipalities/{Chiyoda}");
         foreach (var s in record.GetProperty("systems").EnumerateArray())
         {
             var phase = s.GetProperty("phase").GetString();
-            if (!s.GetProperty("notApplicable").GetBoolean() && !s.GetProperty("designated").GetBoolean() && phase is not ("in_production" or "legacy_decommissioned"))
+            if (!s.GetProperty("notApplicable").GetBoolean() && !s.GetProperty("designated").GetBoolean())
             {
-                return s.GetProperty("businessId").GetString()!;
+                return (s.GetProperty("businessId").GetString()!, phase == "legacy_decommissioned" ? phase : "in_production");
             }
         }
 
-        throw new InvalidOperationException("Chiyoda has no system that can move forward.");
+        throw new InvalidOperationException("Chiyoda has no applicable system without a designation.");
     }
 
     private static string Totp(string key) => new Totp(Base32Encoding.ToBytes(key)).ComputeTotp(DateTime.UtcNow);

@@ -78,7 +78,7 @@ public static class NotificationApi
         admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification")
             .WithSummary("Puts a dead (or waiting) delivery back in line now (administrators)")
             .WithDescription("Its attempts start again from zero; it keeps its id. 404 when there is no such dead or pending row.");
-        admin.MapPost("/notifications/digests/{prefCode}", SendDigest).WithName("sendDigest")
+        admin.MapPost("/digests/{prefCode}", SendDigest).WithName("sendDigest")
             .WithSummary("Puts a prefecture's digest in the outbox now (administrators)")
             .WithDescription("Covers the time since the prefecture's last digest; the weekly schedule continues from now.");
         admin.MapGet("/webhooks", ListWebhooks).WithName("listWebhooks")
