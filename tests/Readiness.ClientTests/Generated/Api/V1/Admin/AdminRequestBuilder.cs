@@ -4,6 +4,7 @@ using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Backups;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Clients;
+using Readiness.ClientTests.Generated.Api.V1.Admin.Digests;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Notifications;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks;
 using System.Collections.Generic;
@@ -27,6 +28,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin
         public global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.ClientsRequestBuilder Clients
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.ClientsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The digests property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Digests.DigestsRequestBuilder Digests
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Digests.DigestsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The notifications property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.NotificationsRequestBuilder Notifications

@@ -3,7 +3,6 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
-using Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests;
 using Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Item;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
@@ -19,11 +18,6 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Notifications
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class NotificationsRequestBuilder : BaseRequestBuilder
     {
-        /// <summary>The digests property</summary>
-        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.DigestsRequestBuilder Digests
-        {
-            get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.DigestsRequestBuilder(PathParameters, RequestAdapter);
-        }
         /// <summary>Gets an item from the Readiness.ClientTests.Generated.api.v1.admin.notifications.item collection</summary>
         /// <param name="position">Unique identifier of the item</param>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Item.NotificationsItemRequestBuilder"/></returns>

@@ -9,28 +9,28 @@ using System.IO;
 using System.Threading.Tasks;
 using System.Threading;
 using System;
-namespace Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.Item
+namespace Readiness.ClientTests.Generated.Api.V1.Admin.Digests.Item
 {
     /// <summary>
-    /// Builds and executes requests for operations under \api\v1\admin\notifications\digests\{prefCode}
+    /// Builds and executes requests for operations under \api\v1\admin\digests\{prefCode}
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithPrefCodeItemRequestBuilder : BaseRequestBuilder
     {
         /// <summary>
-        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.Item.WithPrefCodeItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Digests.Item.WithPrefCodeItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public WithPrefCodeItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/admin/notifications/digests/{prefCode}", pathParameters)
+        public WithPrefCodeItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/admin/digests/{prefCode}", pathParameters)
         {
         }
         /// <summary>
-        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.Item.WithPrefCodeItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Digests.Item.WithPrefCodeItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public WithPrefCodeItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/admin/notifications/digests/{prefCode}", rawUrl)
+        public WithPrefCodeItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/admin/digests/{prefCode}", rawUrl)
         {
         }
         /// <summary>
@@ -84,11 +84,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.Ite
         /// <summary>
         /// Returns a request builder with the provided arbitrary URL. Using this method means any other path or query parameters are ignored.
         /// </summary>
-        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.Item.WithPrefCodeItemRequestBuilder"/></returns>
+        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Digests.Item.WithPrefCodeItemRequestBuilder"/></returns>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
-        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.Item.WithPrefCodeItemRequestBuilder WithUrl(string rawUrl)
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Digests.Item.WithPrefCodeItemRequestBuilder WithUrl(string rawUrl)
         {
-            return new global::Readiness.ClientTests.Generated.Api.V1.Admin.Notifications.Digests.Item.WithPrefCodeItemRequestBuilder(rawUrl, RequestAdapter);
+            return new global::Readiness.ClientTests.Generated.Api.V1.Admin.Digests.Item.WithPrefCodeItemRequestBuilder(rawUrl, RequestAdapter);
         }
     }
 }
