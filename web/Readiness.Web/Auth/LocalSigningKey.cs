@@ -24,6 +24,9 @@ public static class LocalSigningKey
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
         {
+            // Written whole to a temporary file and then moved into place (no overwrite): a reader in another process or
+            // thread never sees the key half-written, and of two starting together one key wins and both use it.
+            var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
             try
             {
                 var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -32,13 +35,21 @@ public static class LocalSigningKey
                     options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
                 }
 
-                using var stream = new FileStream(path, options);
-                using var writer = new StreamWriter(stream);
-                writer.Write(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+                using (var stream = new FileStream(temporary, options))
+                using (var writer = new StreamWriter(stream))
+                {
+                    writer.Write(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+                }
+
+                File.Move(temporary, path, overwrite: false);
             }
             catch (IOException) when (File.Exists(path))
             {
                 // Another process created it first: use that one.
+            }
+            finally
+            {
+                File.Delete(temporary);
             }
         }
 
