@@ -62,7 +62,7 @@ public static class ExportApi
             validator.Append(';').Append(m.Code).Append(':').Append(r.Version.ToString(CultureInfo.InvariantCulture));
         }
 
-        var etag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(validator.ToString())))[..16]}\"";
+        var etag = Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(validator.ToString()));
         if (Preconditions.ForRead(http, etag) is { } conditional)
         {
             return conditional;

@@ -57,7 +57,7 @@ public static class HistoryApi
 
         // The snapshots of past days never change and today's changes with every report: a hash of the representation
         // is its validator (RFC 9110 §8.8.3), so a chart polling the same period gets 304 until something moved.
-        var etag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view)))[..16]}\"";
+        var etag = Preconditions.ContentETag(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view));
         return Preconditions.ForRead(http, etag) ?? TypedResults.Ok(view);
     }
 

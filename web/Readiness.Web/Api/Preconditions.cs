@@ -30,6 +30,10 @@ public enum PreconditionOutcome
 public static class Preconditions
 {
     /// <summary>A municipality's entity tag: its version as a strong tag, e.g. "12".</summary>
+    /// <summary>A strong ETag that is a hash of <paramref name="content"/> (16 hex digits of its SHA-256), for representations without a version.</summary>
+    public static string ContentETag(ReadOnlySpan<byte> content) =>
+        $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16]}\"";
+
     public static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 using Microsoft.Net.Http.Headers;
 
 namespace Readiness.Web.Summaries;
@@ -26,7 +25,7 @@ public sealed class CompressedPayload
     {
         Body = body;
         ContentType = contentType;
-        ETag = etag ?? $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}\"";
+        ETag = etag ?? Api.Preconditions.ContentETag(body);
         brotli = new Lazy<byte[]>(() => Compress(body, s => new BrotliStream(s, level)));
         gzip = new Lazy<byte[]>(() => Compress(body, s => new GZipStream(s, level)));
     }
