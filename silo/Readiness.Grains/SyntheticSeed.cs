@@ -30,6 +30,13 @@ public sealed class SyntheticSeed(int seed, TimeProvider time) : IMunicipalitySe
     // Bogus wants weights that sum to 1.
     private static readonly float[] ReasonWeights = Normalize([45f, 196f, 184f, 3345f, 40f]);
 
+    // Demo only: the Government Cloud provider a municipality mostly uses. This product's assumption (most municipalities
+    // are reported to have chosen AWS; no published per-provider share is used), never shown as real.
+    private static readonly CloudProvider[] Providers =
+        [CloudProvider.Aws, CloudProvider.MicrosoftAzure, CloudProvider.GoogleCloud, CloudProvider.OracleCloudInfrastructure, CloudProvider.SakuraCloud];
+
+    private static readonly float[] ProviderWeights = Normalize([75f, 10f, 7f, 6f, 2f]);
+
     public int Seed { get; } = seed;
 
     public static float[] Normalize(float[] weights)
@@ -47,6 +54,10 @@ public sealed class SyntheticSeed(int seed, TimeProvider time) : IMunicipalitySe
         var designating = faker.Random.Double() < BodiesWithDesignation;
         var vendors = Enumerable.Range(0, 3).Select(_ => faker.Company.CompanyName()).ToArray();
         var lastReported = now.AddDays(-faker.Random.Double(0, 60));
+
+        // A stream of its own, so that adding the provider left every other generated value as it was.
+        var cloud = new Randomizer(unchecked((Seed * 104729) + int.Parse(code, CultureInfo.InvariantCulture)));
+        var primary = cloud.WeightedRandom(Providers, ProviderWeights);
         var systems = catalog.BusinessSystems.Select(b =>
         {
             var notApplicable = b.Id == "public_assistance" && info.Kind is MunicipalityKind.Town or MunicipalityKind.Village && faker.Random.Double() < 0.7;
@@ -60,14 +71,18 @@ public sealed class SyntheticSeed(int seed, TimeProvider time) : IMunicipalitySe
                 ? today.AddDays(faker.Random.Int(-60, 1700)).AddDays(faker.Random.Double() < 0.02 ? 900 : 0)
                 : null;
             DateOnly? planned = migrated ? today.AddDays(-faker.Random.Int(30, 600)) : designated ? target : today.AddDays(faker.Random.Int(-120, 540));
+            // The order of the draws is the one the seed always had (vendor, then hosting): the demo data stay the same.
+            var vendor = notApplicable ? null : faker.PickRandom(vendors);
+            var hosting = notApplicable ? null : migrated ? faker.Random.WeightedRandom([HostingKind.GovernmentCloud, HostingKind.OtherCloud, HostingKind.OnPremises], [0.85f, 0.1f, 0.05f]) : (HostingKind?)null;
             return new SystemStatus
             {
                 BusinessId = b.Id,
                 Phase = phase,
                 NotApplicable = notApplicable,
                 PlannedGoLive = notApplicable ? null : planned,
-                Vendor = notApplicable ? null : faker.PickRandom(vendors),
-                Hosting = notApplicable ? null : migrated ? faker.Random.WeightedRandom([HostingKind.GovernmentCloud, HostingKind.OtherCloud, HostingKind.OnPremises], [0.85f, 0.1f, 0.05f]) : null,
+                Vendor = vendor,
+                Hosting = hosting,
+                CloudProvider = hosting == HostingKind.GovernmentCloud ? (cloud.Double() < 0.9 ? primary : cloud.ArrayElement(Providers)) : null,
                 Designated = designated,
                 DesignationReason = reason,
                 DesignationTarget = target,

@@ -32,9 +32,12 @@ public sealed record SystemChange
     /// <summary>Wire names (<see cref="Members"/>) the client left out: their current values are kept. Empty: a full report.</summary>
     [Id(8)] public ImmutableArray<string> Omitted { get; init; } = [];
 
+    /// <summary>The Government Cloud provider (CSP); allowed only with hosting government_cloud.</summary>
+    [Id(9)] public CloudProvider? CloudProvider { get; init; }
+
     /// <summary>The representation's member names, as on the wire (GET, PUT, PATCH, the form and the CSV say the same).</summary>
     public static readonly ImmutableArray<string> Members =
-        ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason"];
+        ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider"];
 
     /// <summary>This change with every omitted member taken from <paramref name="current"/> (a regression reason is never carried over: each backward move gives its own).</summary>
     public SystemChange Over(SystemStatus? current)
@@ -52,6 +55,7 @@ public sealed record SystemChange
             PlannedGoLive = Kept("plannedGoLive") ? current.PlannedGoLive : PlannedGoLive,
             Vendor = Kept("vendor") ? current.Vendor : Vendor,
             Hosting = Kept("hosting") ? current.Hosting : Hosting,
+            CloudProvider = Kept("cloudProvider") ? current.CloudProvider : CloudProvider,
             NotApplicable = Kept("notApplicable") ? current.NotApplicable : NotApplicable,
             Designation = designated
                 ? new DesignationInput(

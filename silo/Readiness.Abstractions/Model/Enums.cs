@@ -23,6 +23,22 @@ public enum HostingKind
     OnPremises,
 }
 
+/// <summary>
+/// The Government Cloud's certified cloud service providers (CSP, ガバメントクラウド対象クラウドサービス), the fixed list a
+/// system's <c>cloudProvider</c> is validated against. Source: the Digital Agency's selections of ガバメントクラウド
+/// services (FY2021–FY2023 public calls): Amazon Web Services, Google Cloud, Microsoft Azure, Oracle Cloud
+/// Infrastructure, and さくらのクラウド (selected with conditions, to be met by the end of FY2025). Wire names are the
+/// snake_case of the members (aws, microsoft_azure, google_cloud, oracle_cloud_infrastructure, sakura_cloud).
+/// </summary>
+public enum CloudProvider
+{
+    Aws,
+    MicrosoftAzure,
+    GoogleCloud,
+    OracleCloudInfrastructure,
+    SakuraCloud,
+}
+
 /// <summary>Why a system is a 特定移行支援システム.</summary>
 public enum DesignationReason
 {

@@ -25,6 +25,9 @@ public sealed record SystemStatus
 
     /// <summary>When this system was last reported by the municipality; null while it shows only baseline data.</summary>
     [Id(12)] public DateTimeOffset? ReportedAt { get; init; }
+
+    /// <summary>The Government Cloud provider (CSP) the system runs or will run on; only with hosting government_cloud. Null: not reported.</summary>
+    [Id(13)] public CloudProvider? CloudProvider { get; init; }
 }
 
 /// <summary>One security checklist item as the municipality assessed it.</summary>

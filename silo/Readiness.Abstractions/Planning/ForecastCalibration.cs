@@ -24,10 +24,17 @@ public static class ForecastCalibration
     public static ForecastCoverage Coverage(
         ForecastResult forecast,
         IReadOnlyDictionary<(string MunicipalityCode, string BusinessId), DateOnly> goLives,
+        DateOnly? now = null) =>
+        Coverage(forecast.Systems.Select(s => new SystemForecastBand(s.MunicipalityCode, s.BusinessId, s.Band)), goLives, now);
+
+    /// <summary>The same comparison over bands alone, e.g. a kept forecast's (<see cref="KeptForecasts.Systems"/>).</summary>
+    public static ForecastCoverage Coverage(
+        IEnumerable<SystemForecastBand> systems,
+        IReadOnlyDictionary<(string MunicipalityCode, string BusinessId), DateOnly> goLives,
         DateOnly? now = null)
     {
         int assessed = 0, covered = 0, atOrBeforeP50 = 0, pending = 0;
-        foreach (var system in forecast.Systems)
+        foreach (var system in systems)
         {
             var band = system.Band;
             if (band.Migrated)
@@ -62,5 +69,27 @@ public static class ForecastCalibration
         return new ForecastCoverage(assessed, covered, atOrBeforeP50, pending);
     }
 
+    /// <summary>
+    /// The first go-live (a phase move from below in_production to in_production or later) of each system on or after
+    /// <paramref name="since"/>, from the audit trail's phase moves: the outcomes a forecast made on that day is judged by.
+    /// </summary>
+    public static IReadOnlyDictionary<(string MunicipalityCode, string BusinessId), DateOnly> GoLivesSince(IEnumerable<PhaseTransition> transitions, DateOnly since)
+    {
+        var goLives = new Dictionary<(string, string), DateOnly>();
+        foreach (var t in transitions)
+        {
+            if (t.At >= since && t.From < MigrationPhase.InProduction && t.To >= MigrationPhase.InProduction
+                && (!goLives.TryGetValue((t.MunicipalityCode, t.BusinessId), out var first) || t.At < first))
+            {
+                goLives[(t.MunicipalityCode, t.BusinessId)] = t.At;
+            }
+        }
+
+        return goLives;
+    }
+
     private static DateOnly MonthEnd(DateOnly day) => new DateOnly(day.Year, day.Month, 1).AddMonths(1).AddDays(-1);
 }
+
+/// <summary>One system's band, as a forecast (computed or kept) gave it.</summary>
+public sealed record SystemForecastBand(string MunicipalityCode, string BusinessId, ForecastBand Band);

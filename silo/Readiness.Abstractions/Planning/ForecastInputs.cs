@@ -32,6 +32,9 @@ public sealed record ForecastSystem
     /// <summary>The application vendor; systems of one vendor queue for its go-live capacity. Null: unknown, not queued.</summary>
     public string? Vendor { get; init; }
 
+    /// <summary>The Government Cloud provider (CSP); not used by the simulation, only by the lock-in view over the same inputs.</summary>
+    public CloudProvider? CloudProvider { get; init; }
+
     /// <summary>False when nobody has reported on the system (it shows only the public baseline).</summary>
     public bool Reported { get; init; } = true;
 

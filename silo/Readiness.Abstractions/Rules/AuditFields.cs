@@ -29,6 +29,7 @@ public static class AuditFields
         new("designationTarget", Date(s.DesignationTarget)),
         new("regression", Flag(s.Regression), IsFlag: true),
         new("regressionReason", s.RegressionReason),
+        new("cloudProvider", s.CloudProvider is { } p ? Wire.Name(p) : null),
     ];
 
     /// <summary>A checklist item's fields, named as in the API's security item view.</summary>

@@ -108,6 +108,21 @@ public static class ChangeRules
             errors.Add(new($"{field}.hosting", "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
         }
 
+        if (change.CloudProvider is { } provider)
+        {
+            if (!Enum.IsDefined(provider))
+            {
+                errors.Add(new($"{field}.cloudProvider", "unknown_cloud_provider", "ガバメントクラウドの事業者（CSP）が不明です。", "Unknown Government Cloud provider."));
+            }
+            else if (change.Hosting != HostingKind.GovernmentCloud)
+            {
+                // The provider is the Government Cloud's CSP: on another cloud or on premises it would count a system in the lock-in view that is not there.
+                errors.Add(new($"{field}.cloudProvider", "cloud_provider_needs_government_cloud",
+                    "ガバメントクラウドの事業者（CSP）は稼働環境が「ガバメントクラウド」の場合だけ指定できます。",
+                    "A Government Cloud provider can be given only when the hosting is government_cloud."));
+            }
+        }
+
         if (change.Phase is { } next && current is not null && next < current.Phase && FreeText.Canonical(change.Reason) is null)
         {
             errors.Add(new($"{field}.reason", "regression_reason_required",
@@ -203,6 +218,7 @@ public static class ChangeRules
                 PlannedGoLive = change.PlannedGoLive,
                 Vendor = Normalize(change.Vendor),
                 Hosting = change.Hosting,
+                CloudProvider = change.CloudProvider,
                 NotApplicable = change.NotApplicable,
                 Designated = change.Designation is not null,
                 DesignationReason = change.Designation?.Reason,

@@ -24,7 +24,8 @@ public sealed record CatalogView(
     DeadlinesView Deadlines,
     int Municipalities,
     IReadOnlyList<PrefectureCatalogView> Prefectures,
-    IReadOnlyList<SourceView> Sources);
+    IReadOnlyList<SourceView> Sources,
+    IReadOnlyList<string> CloudProviders);
 
 public sealed record PrefectureListView(long Version, DateTimeOffset ComputedAt, int Count, IReadOnlyList<PrefectureSummaryView> Items);
 

@@ -72,7 +72,7 @@ public static class ExportApi
         {
             await csv.Row("code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
                 "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
-                "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin");
+                "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin", "cloud_provider");
             foreach (var (m, r) in records)
             {
                 var pref = catalog.PrefecturesByCode[m.PrefectureCode];
@@ -83,7 +83,8 @@ public static class ExportApi
                     await csv.Row(m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
                         f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
                         s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
-                        f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin));
+                        f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin),
+                        s.CloudProvider is { } cp ? Wire.Name(cp) : null);
                 }
             }
         });

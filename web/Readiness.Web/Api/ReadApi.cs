@@ -44,7 +44,8 @@ public static class ReadApi
             new DeadlinesView(ReadinessCatalog.StandardizationDeadline, ReadinessCatalog.DesignationLimit, ReadinessCatalog.StaleAfterDays, ChangeRules.EarliestDate, ChangeRules.LatestDate),
             c.Municipalities.Count,
             c.Prefectures.Select(p => new PrefectureCatalogView(p.Code, p.Name, p.NameEn, p.Region, c.MunicipalitiesByPrefecture[p.Code].Count)).ToList(),
-            Views.Sources);
+            Views.Sources,
+            Enum.GetValues<CloudProvider>().Select(v => Wire.Name(v)).ToList());
     }
 
     private static Ok<CatalogView> GetCatalog() => TypedResults.Ok(Catalog);

@@ -189,6 +189,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         PlannedGoLive = r.PlannedGoLive,
         Vendor = r.Vendor,
         Hosting = r.Hosting,
+        CloudProvider = r.CloudProvider,
         NotApplicable = r.NotApplicable,
 
         // Left out, "designated" is resolved from the current state; a reason or date given with it still applies.

@@ -22,6 +22,9 @@ public record SystemReport
     /// <summary>Where it runs (government_cloud, ...).</summary>
     public HostingKind? Hosting { get; init; }
 
+    /// <summary>The Government Cloud provider (CSP): aws, microsoft_azure, google_cloud, oracle_cloud_infrastructure, sakura_cloud; only with hosting government_cloud.</summary>
+    public CloudProvider? CloudProvider { get; init; }
+
     /// <summary>True when this business does not apply to the municipality (e.g. no welfare office); cannot be null.</summary>
     public bool NotApplicable { get; init; }
 
@@ -46,6 +49,7 @@ public record SystemReport
         PlannedGoLive = s.PlannedGoLive,
         Vendor = s.Vendor,
         Hosting = s.Hosting,
+        CloudProvider = s.CloudProvider,
         NotApplicable = s.NotApplicable,
         Designated = s.Designated,
         DesignationReason = s.DesignationReason,

@@ -60,7 +60,7 @@ public sealed record SystemView(
     string BusinessId, string NameJa, string NameEn, string Phase, string PhaseNameJa, DateOnly? PlannedGoLive, string? Vendor, string? Hosting,
     bool NotApplicable, bool Designated, string? DesignationReason, DateOnly? DesignationTarget, bool Regression, string? RegressionReason,
     decimal? BaselineStepCompletion, DateTimeOffset? ReportedAt, bool Migrated, bool Overdue, bool PastTarget, bool BeyondLimit, bool DesignationIncomplete,
-    double Progress);
+    double Progress, string? CloudProvider);
 
 public sealed record SecurityItemView(
     string ItemId, int Chapter, string ChapterJa, string TitleJa, string TitleEn, string Party, string Reference, string Basis,
@@ -163,7 +163,8 @@ public static class Views
             return new SystemView(s.BusinessId, b.NameJa, b.NameEn, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa, s.PlannedGoLive, s.Vendor,
                 s.Hosting is { } h ? Wire.Name(h) : null, s.NotApplicable, s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null,
                 s.DesignationTarget, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, f.Migrated, f.Overdue, f.PastTarget,
-                f.BeyondLimit, f.DesignationIncomplete, f.ProgressUnits / (double)(int)MigrationPhase.InProduction);
+                f.BeyondLimit, f.DesignationIncomplete, f.ProgressUnits / (double)(int)MigrationPhase.InProduction,
+                s.CloudProvider is { } cp ? Wire.Name(cp) : null);
         }).ToList();
         var security = r.Security.Select(s =>
         {

@@ -23,6 +23,15 @@ public sealed class PlanningOptions
 
     /// <summary>Read the phase moves and plans of the audit trail as history (off: the documented priors alone).</summary>
     public bool ReadAuditHistory { get; set; } = true;
+
+    /// <summary>Keep the day's baseline forecast (once a day, Japan) to compare it later with what happened.</summary>
+    public bool KeepForecasts { get; set; } = true;
+
+    /// <summary>How long after start the first check for the day's kept forecast runs (minutes; a short demo run keeps none).</summary>
+    public double KeepFirstCheckMinutes { get; set; } = 10;
+
+    /// <summary>How often the web node checks whether the day's forecast is kept (minutes).</summary>
+    public double KeepCheckMinutes { get; set; } = 60;
 }
 
 /// <summary>A computed forecast with its inputs' time and the scenario it was computed for (null: the baseline).</summary>
@@ -39,6 +48,10 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
     private (IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt)? inputs;
+    private (ConcentrationResult Result, DateTimeOffset ReadAt)? concentration;
+
+    /// <summary>Shares listed per market and area in the lock-in view (the HHI counts every supplier).</summary>
+    public const int ConcentrationTop = 50;
 
     /// <summary>The baseline forecast (no scenario), computed when missing or older than the configured age.</summary>
     public Task<ForecastRun> GetBaselineAsync(CancellationToken cancellationToken) => GetAsync(null, cancellationToken);
@@ -90,8 +103,74 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         bool Fresh(ForecastRun run) => inputs is { } i && i.ReadAt == run.ComputedAt;
     }
 
+    /// <summary>
+    /// Systems by vendor and by Government Cloud provider with their HHI (<see cref="MarketConcentration"/>), over the
+    /// same state the forecast reads (applicable systems only), with the time that state was read.
+    /// </summary>
+    public async Task<(ConcentrationResult Result, DateTimeOffset ReadAt)> GetConcentrationAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var (systems, _, _, readAt) = await CurrentInputsAsync(cancellationToken);
+            if (concentration is not { } kept || kept.ReadAt != readAt)
+            {
+                kept = (MarketConcentration.Compute([.. systems.Select(s => new MarketSystem(s.MunicipalityCode, s.Vendor, s.CloudProvider))], ConcentrationTop), readAt);
+                concentration = kept;
+            }
+
+            return kept;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The history (the audit trail's phase moves and plans) the current inputs were read with, and when they were read.</summary>
+    public async Task<(ForecastHistory History, DateTimeOffset ReadAt)> GetHistoryAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var (_, history, _, readAt) = await CurrentInputsAsync(cancellationToken);
+            return (history, readAt);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary>Forgets every kept forecast (after a scenario changed, or for tests).</summary>
     public void Invalidate() => runs.Clear();
+
+    /// <summary>Forgets the inputs too: the next answer reads the current state again (tests; otherwise inputs are read again after MaxAgeMinutes).</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            inputs = null;
+            runs.Clear();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    // Under the gate.
+    private async Task<(IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt)> CurrentInputsAsync(CancellationToken cancellationToken)
+    {
+        if (inputs is null || time.GetUtcNow() - inputs.Value.ReadAt >= TimeSpan.FromMinutes(options.Value.MaxAgeMinutes))
+        {
+            inputs = await ReadInputsAsync(cancellationToken);
+            runs.Clear();
+        }
+
+        return inputs.Value;
+    }
 
     private async Task<(IReadOnlyList<ForecastSystem>, ForecastHistory, DateOnly, DateTimeOffset)> ReadInputsAsync(CancellationToken cancellationToken)
     {
@@ -153,6 +232,7 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
                     Designated = s.Designated,
                     DesignationTarget = s.DesignationTarget,
                     Vendor = s.Vendor,
+                    CloudProvider = s.CloudProvider,
                     Reported = s.ReportedAt is not null,
                 });
             }

@@ -37,6 +37,7 @@ public static class PlanningApi
         reads.MapGet("/forecast/municipalities/{code}", GetMunicipality).RequireAuthorization(ReadinessPolicies.MunicipalityRead).Produces<MunicipalityForecastView>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("A municipality's forecast against its own targets, per system");
+        reads.MapVendorApi();
         var scenarios = api.MapGroup("/scenarios").RequireAuthorization(PlanningPolicies.Scenarios).ProducesProblem(StatusCodes.Status403Forbidden);
         scenarios.MapGet(string.Empty, ListScenarios).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
         scenarios.MapGet("/{name}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A scenario side by side with the baseline forecast");

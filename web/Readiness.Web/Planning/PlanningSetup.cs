@@ -9,6 +9,8 @@ public static class PlanningSetup
     {
         builder.Services.Configure<PlanningOptions>(builder.Configuration.GetSection(PlanningOptions.Section));
         builder.Services.AddSingleton<ForecastService>();
+        builder.Services.AddSingleton<ForecastArchive>();
+        builder.Services.AddHostedService<ForecastKeeper>();
         builder.Services.AddSingleton<IAuthorizationHandler, NationalStaffHandler>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(PlanningPolicies.Scenarios, p => p.AddRequirements(new NationalStaffRequirement()));
         return builder;

@@ -39,7 +39,7 @@ public sealed record EditSubmission(
 /// <summary>The fields of the edit forms and how their text becomes a report. Dates are YYYY-MM-DD (input type=date).</summary>
 public static class EditFields
 {
-    public static readonly string[] SystemFields = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason"];
+    public static readonly string[] SystemFields = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider"];
 
     public static readonly string[] SecurityFields = ["status", "evidence", "lastReviewed"];
 
@@ -83,6 +83,7 @@ public static class EditFields
             PlannedGoLive = Date(values["plannedGoLive"], "plannedGoLive", "本番稼働予定日", "planned go-live date", errors),
             Vendor = Text(values["vendor"]),
             Hosting = Choice<HostingKind>(values["hosting"], "hosting", "稼働環境", "hosting", errors),
+            CloudProvider = Choice<CloudProvider>(values["cloudProvider"], "cloudProvider", "ガバメントクラウドの事業者（CSP）", "Government Cloud provider", errors),
             NotApplicable = values["notApplicable"] is "true" or "on",
             Designated = designated,
             DesignationReason = designated ? Choice<DesignationReason>(values["designationReason"], "designationReason", "該当理由", "designation reason", errors) : null,
