@@ -113,7 +113,7 @@ public static partial class MicStepDetailParser
             for (var s = 0; s < states.Length; s++)
             {
                 var value = Cell(row, header.Steps[s]);
-                if (StepStates.Parse(MicProgressParser.Text(value)) is { } state)
+                if (StepStates.Parse(value as string ?? MicProgressParser.Text(value)) is { } state)
                 {
                     states[s] = state;
                 }

@@ -15,6 +15,16 @@ public static class StepStates
     /// <summary>The code of a cell as written (after NFKC, spaces trimmed); blank is 未着手; null when it is none of the four.</summary>
     public static char? Parse(string? cell)
     {
+        // The four words as MIC writes them, without normalising (34,820 rows × 40 cells).
+        switch (cell)
+        {
+            case null or "": return NotStarted;
+            case "完了済み": return Done;
+            case "作業中": return Working;
+            case "未着手": return NotStarted;
+            case "対象外": return NotApplicable;
+        }
+
         var text = JapaneseNames.Normalize(cell);
         return text switch
         {
