@@ -134,6 +134,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 302),
         new("GET", "/notifications/unsubscribe", Access.Public, "/notifications/unsubscribe?token=forged.x"),
         new("POST", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
+        new("GET", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 200),
         new("GET", "/api/v1/imports/{id}", Access.OfficialImport, "/api/v1/imports/" + NoImport, Success: 404),
         new("POST", "/api/v1/imports/{id}/apply", Access.OfficialImport, $"/api/v1/imports/{NoImport}/apply", Success: 404),
 
@@ -214,6 +215,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         ["POST /notifications/unsubscribe"] = null,
         ["GET /admin/notifications"] = ReadinessPolicies.Administration, ["POST /admin/notifications"] = ReadinessPolicies.Administration,
         ["POST /admin/notifications/{id}/retry"] = ReadinessPolicies.Administration,
+        ["GET /imports"] = ReadinessPolicies.OfficialImport, ["POST /imports"] = ReadinessPolicies.OfficialImport,
+        ["GET /imports/{Id}"] = ReadinessPolicies.OfficialImport, ["POST /imports/{Id}"] = ReadinessPolicies.OfficialImport,
+        ["POST /imports/{id}/apply"] = ReadinessPolicies.OfficialImport,
     };
 
     /// <summary>Every route of the Orleans Dashboard (it shows grain keys and state) requires the administration policy.</summary>

@@ -66,6 +66,7 @@ app.MapOperations();
 app.MapPlanningApi();
 app.MapNotifications();
 Readiness.Web.Imports.ImportsApi.MapImportsApi(app);
+Readiness.Web.Imports.ImportPages.MapImportPages(app);
 app.Run();
 return 0;
 

@@ -7,7 +7,33 @@ namespace Readiness.Imports;
 public sealed record OfficialImportRow(
     [property: Id(0)] int RowNumber,
     [property: Id(1)] string MunicipalityCode,
-    [property: Id(2)] ImmutableArray<decimal> StepCompletion);
+    [property: Id(2)] ImmutableArray<decimal> StepCompletion)
+{
+    /// <summary>Designation list: designated (●) per business, catalog order; empty for MIC's tallies.</summary>
+    [Id(3)] public ImmutableArray<bool> Designated { get; init; } = [];
+
+    /// <summary>Step detail: the 40 step states per business, catalog order (<see cref="StepStates"/>); empty otherwise.</summary>
+    [Id(4)] public ImmutableArray<string> Steps { get; init; } = [];
+
+    /// <summary>The grain update this row makes for a dataset and who applies it.</summary>
+    public OfficialUpdate ToUpdate(OfficialDatasetRef dataset, Actor actor) =>
+        new(dataset, StepCompletion.IsDefault ? [] : [.. StepCompletion.Select(s => (decimal?)s)], actor)
+        {
+            Designated = Designated.IsDefault ? [] : Designated,
+            Steps = Steps.IsDefault ? [] : Steps,
+        };
+}
+
+/// <summary>
+/// A prefecture's row on the designation list (prefecture-run 児童扶養手当 / 生活保護 for towns and villages without a
+/// welfare office, and 共通機能): recorded and shown, not applied to any municipality.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Imports.OfficialPrefectureRow")]
+public sealed record OfficialPrefectureRow(
+    [property: Id(0)] int RowNumber,
+    [property: Id(1)] string PrefectureCode,
+    [property: Id(2)] ImmutableArray<string> DesignatedBusinesses,
+    [property: Id(3)] bool CommonFunctions);
 
 /// <summary>A row not applied (unmatched, duplicate, bad rate), with the reason in Japanese and English.</summary>
 [GenerateSerializer, Immutable, Alias("Readiness.Imports.OfficialImportIssue")]
@@ -44,6 +70,10 @@ public sealed record OfficialImportRecord
 {
     public const string MicProgressKind = "mic_progress";
 
+    public const string MicStepDetailKind = "mic_step_detail";
+
+    public const string DesignationListKind = "designation_list";
+
     [Id(0)] public required string Id { get; init; }
     [Id(1)] public required string Kind { get; init; }
     [Id(2)] public required string Source { get; init; }
@@ -58,4 +88,38 @@ public sealed record OfficialImportRecord
     [Id(11)] public int HiddenRows { get; init; }
     [Id(12)] public required OfficialImportCounts Preview { get; init; }
     [Id(13)] public OfficialImportResult? Applied { get; init; }
+
+    /// <summary>Designation list: the prefectures' own rows (prefecture-run businesses), as listed.</summary>
+    [Id(14)] public ImmutableArray<OfficialPrefectureRow> PrefectureRows { get; init; } = [];
+
+    /// <summary>"xlsx" or "csv" (with the encoding it was read in, e.g. "csv (shift_jis)").</summary>
+    [Id(15)] public string? Format { get; init; }
+
+    /// <summary>The dry run per municipality that would change: how many systems, and how many of those change phase.</summary>
+    [Id(16)] public ImmutableArray<OfficialImportChange> Changes { get; init; } = [];
+}
+
+/// <summary>What applying would change in one municipality (the dry run).</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Imports.OfficialImportChange")]
+public sealed record OfficialImportChange(
+    [property: Id(0)] string MunicipalityCode,
+    [property: Id(1)] int SystemsChanged,
+    [property: Id(2)] int PhasesChanged,
+    [property: Id(3)] int DesignationsChanged);
+
+/// <summary>One line of the list of dataset versions (the /imports page): enough to find and judge it.</summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Imports.OfficialImportListing")]
+public sealed record OfficialImportListing(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string Source,
+    [property: Id(3)] DateOnly AsOf,
+    [property: Id(4)] string FileName,
+    [property: Id(5)] string UploadedBy,
+    [property: Id(6)] DateTimeOffset UploadedAt,
+    [property: Id(7)] string? AppliedBy,
+    [property: Id(8)] DateTimeOffset? AppliedAt)
+{
+    public static OfficialImportListing From(OfficialImportRecord r) =>
+        new(r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.UploadedBy, r.UploadedAt, r.Applied?.AppliedBy, r.Applied?.AppliedAt);
 }

@@ -28,6 +28,11 @@ public sealed record SystemStatus
 
     /// <summary>The Government Cloud provider (CSP) the system runs or will run on; only with hosting government_cloud. Null: not reported.</summary>
     [Id(13)] public CloudProvider? CloudProvider { get; init; }
+    /// <summary>
+    /// MIC's step detail for this system, one character per PMO step (40): D 完了済み, W 作業中, N 未着手, X 対象外
+    /// (see <see cref="Imports.StepStates"/>); null until a step-detail dataset was applied.
+    /// </summary>
+    [Id(14)] public string? OfficialSteps { get; init; }
 }
 
 /// <summary>One security checklist item as the municipality assessed it.</summary>
@@ -75,7 +80,17 @@ public sealed record OfficialDatasetRef(
 public sealed record OfficialUpdate(
     [property: Id(0)] OfficialDatasetRef Dataset,
     [property: Id(1)] ImmutableArray<decimal?> StepCompletion,
-    [property: Id(2)] Actor Actor);
+    [property: Id(2)] Actor Actor)
+{
+    /// <summary>Designation list (特定移行支援システム) per business, catalog order; empty when the dataset says nothing of it.</summary>
+    [Id(3)] public ImmutableArray<bool> Designated { get; init; } = [];
+
+    /// <summary>Step detail per business, catalog order (40 characters each, see <see cref="Imports.StepStates"/>); empty when none.</summary>
+    [Id(4)] public ImmutableArray<string> Steps { get; init; } = [];
+
+    /// <summary>True for the Digital Agency's designation list: its as-of day is compared with <see cref="MunicipalityRecord.OfficialDesignation"/>.</summary>
+    public bool IsDesignationList => !Designated.IsDefaultOrEmpty;
+}
 
 public enum OfficialOutcome
 {
@@ -107,6 +122,9 @@ public sealed record MunicipalityRecord
 
     /// <summary>The official dataset the official layer (step completion per system) comes from; null: the public baseline.</summary>
     [Id(9)] public OfficialDatasetRef? Official { get; init; }
+
+    /// <summary>The Digital Agency designation list the designation flags come from; null: the public baseline's list.</summary>
+    [Id(10)] public OfficialDatasetRef? OfficialDesignation { get; init; }
 
     public SystemStatus? FindSystem(string businessId)
     {

@@ -221,7 +221,7 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         Assert.Equal(before.VersionSum, after.VersionSum);
     }
 
-    private static async Task<HttpResponseMessage> PostFileAsync(HttpClient http, byte[] file, string name)
+    internal static async Task<HttpResponseMessage> PostFileAsync(HttpClient http, byte[] file, string name)
     {
         using var content = new MultipartFormDataContent();
         var part = new ByteArrayContent(file);
@@ -255,7 +255,7 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         return stream.ToArray();
     }
 
-    private static async Task WaitForNationAsync(ReadinessWebHost host)
+    internal static async Task WaitForNationAsync(ReadinessWebHost host)
     {
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
@@ -278,7 +278,7 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits until the nation grain's figures equal a from-scratch recomputation over every municipality's record.</summary>
-    private static async Task<NationSummary> WaitForRecomputationAsync(ReadinessWebHost host)
+    internal static async Task<NationSummary> WaitForRecomputationAsync(ReadinessWebHost host)
     {
         var catalog = ReadinessCatalog.Instance;
         var deadline = DateTime.UtcNow.AddMinutes(2);

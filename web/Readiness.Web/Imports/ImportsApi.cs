@@ -15,6 +15,12 @@ public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChan
 /// <summary>Who applied an import, when, and what it changed.</summary>
 public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts);
 
+/// <summary>A prefecture's own row on the designation list (prefecture-run businesses): recorded and shown, not applied to municipalities.</summary>
+public sealed record ImportPrefectureRowView(int Row, string PrefectureCode, string PrefectureName, IReadOnlyList<string> DesignatedBusinesses, bool CommonFunctions);
+
+/// <summary>One municipality the dry run would change: systems changed, of which phases and designations changed.</summary>
+public sealed record ImportChangeView(string MunicipalityCode, string MunicipalityName, int SystemsChanged, int PhasesChanged, int DesignationsChanged);
+
 /// <summary>
 /// An uploaded official file as a dataset version: id (the file's SHA-256, lower-case hex), kind (mic_progress),
 /// source and as-of day (last day of the tally's month), the file, who uploaded it, rows matched, every row not matched,
@@ -22,7 +28,11 @@ public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedA
 /// </summary>
 public sealed record ImportView(
     string Id, string Kind, string Source, DateOnly AsOf, string FileName, long FileSize, string SheetName, string UploadedBy, DateTimeOffset UploadedAt,
-    int MatchedRows, int HiddenRows, IReadOnlyList<ImportIssueView> Unmatched, ImportCountsView Preview, ImportAppliedView? Applied);
+    int MatchedRows, int HiddenRows, IReadOnlyList<ImportIssueView> Unmatched, ImportCountsView Preview, ImportAppliedView? Applied,
+    string? Format, IReadOnlyList<ImportPrefectureRowView> PrefectureRows, IReadOnlyList<ImportChangeView> Changes);
+
+/// <summary>One dataset version in the list: id (SHA-256), kind, source, as-of day, file, who uploaded and applied it, when.</summary>
+public sealed record ImportListingView(string Id, string Kind, string Source, DateOnly AsOf, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt);
 
 /// <summary>
 /// Official imports (national staff and administrators): POST /api/v1/imports (multipart, field "file": an .xlsx of
@@ -40,10 +50,12 @@ public static class ImportsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         imports.MapPost(string.Empty, Upload).WithName("postImport").DisableAntiforgery()
             .AddOpenApiOperationTransformer(DescribeUpload)
-            .WithSummary("Upload an official workbook (MIC's per-municipality progress tally, .xlsx); answers the dry-run preview")
-            .WithDescription("Multipart form with one field 'file'. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
+            .WithSummary("Upload an official file (MIC's per-municipality tally, MIC's step detail or the Digital Agency's designation list; .xlsx or CSV); answers the dry-run preview")
+            .WithDescription("Multipart form with the field 'file' and optionally 'kind' (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        imports.MapGet(string.Empty, List).WithName("listImports")
+            .WithSummary("Every uploaded official dataset version, newest first: kind, source, as-of day, file hash, who uploaded and applied it, when");
         imports.MapGet("/{id}", Get).WithName("getImport")
             .WithSummary("An uploaded official dataset: source, as-of day, file hash, unmatched rows, preview and, once applied, the result")
             .WithDescription("id: the file's SHA-256 as 64 lower-case hex digits (400 otherwise, 404 when no such upload).")
@@ -93,7 +105,8 @@ public static class ImportsApi
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        var (record, error, _, created) = await service.UploadAsync(file.Value.Name, file.Value.Bytes, caller.ToActor());
+        var kind = http.Request.Form["kind"].ToString();
+        var (record, error, _, created) = await service.UploadAsync(file.Value.Name, file.Value.Bytes, caller.ToActor(), string.IsNullOrWhiteSpace(kind) ? null : kind.Trim());
         if (record is null)
         {
             var status = error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
@@ -151,6 +164,10 @@ public static class ImportsApi
     private static ProblemHttpResult TooLarge() => Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "file", "file_too_large",
         $"ファイルが大きすぎます（上限 {OfficialWorkbook.MaxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {OfficialWorkbook.MaxFileBytes / 1024 / 1024} MB).");
 
+    private static async Task<Ok<IReadOnlyList<ImportListingView>>> List(OfficialImportService service) =>
+        TypedResults.Ok<IReadOnlyList<ImportListingView>>([.. (await service.ListAsync()).Select(l =>
+            new ImportListingView(l.Id, l.Kind, l.Source, l.AsOf, l.FileName, l.UploadedBy, l.UploadedAt, l.AppliedBy, l.AppliedAt))]);
+
     private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Get(string id, OfficialImportService service)
     {
         if (!OfficialImportService.IsId(id))
@@ -178,10 +195,15 @@ public static class ImportsApi
     private static ProblemHttpResult NoSuchImport(string id) => Problems.NotFound("id", $"取込み「{Problems.Truncate(id)}」はありません。", $"No import '{Problems.Truncate(id)}'.");
 
     public static ImportView View(OfficialImportRecord r) => new(
-        r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.FileSize, r.SheetName, r.UploadedBy, r.UploadedAt, r.Rows.Length, r.HiddenRows,
+        r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.FileSize, r.SheetName, r.UploadedBy, r.UploadedAt, r.Rows.Count(x => x.RowNumber > 0), r.HiddenRows,
         [.. r.Issues.Select(i => new ImportIssueView(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
         Counts(r.Preview),
-        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts)) : null);
+        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts)) : null,
+        r.Format ?? "xlsx",
+        [.. (r.PrefectureRows.IsDefault ? [] : r.PrefectureRows).Select(p => new ImportPrefectureRowView(p.RowNumber, p.PrefectureCode,
+            Catalog.ReadinessCatalog.Instance.PrefecturesByCode.TryGetValue(p.PrefectureCode, out var pref) ? pref.Name : p.PrefectureCode, p.DesignatedBusinesses, p.CommonFunctions))],
+        [.. (r.Changes.IsDefault ? [] : r.Changes).Select(c => new ImportChangeView(c.MunicipalityCode,
+            Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))]);
 
     private static ImportCountsView Counts(OfficialImportCounts c) =>
         new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder);

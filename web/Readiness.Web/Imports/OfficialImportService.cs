@@ -9,7 +9,8 @@ using Readiness.Web.Api;
 namespace Readiness.Web.Imports;
 
 /// <summary>
-/// Upload → dry-run preview → apply for MIC's per-municipality progress workbook (architecture.md, flow 3). The upload
+/// Upload → dry-run preview → apply for the official releases (MIC's per-municipality tally, MIC's step detail, the
+/// Digital Agency's designation list; .xlsx or CSV) (architecture.md, flow 3). The upload
 /// is stored as an immutable dataset version keyed by the file's SHA-256 (the same file twice is the same dataset);
 /// apply sends each matched municipality's figures through its grain (<see cref="IMunicipalityGrain.ApplyOfficialAsync"/>),
 /// which audits them as the import and never overwrites a newer self-report.
@@ -21,24 +22,72 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
     /// <summary>How many municipalities are written at once while applying.</summary>
     private const int Parallelism = 64;
 
-    public async Task<(OfficialImportRecord? Record, ProblemError? Error, ImportTimings Timings, bool Created)> UploadAsync(string fileName, byte[] bytes, Actor actor)
+    public const string StepDetailSource = "総務省 PMOツール ステップ別進捗（市区町村別・業務別）";
+
+    public const string DesignationSource = "デジタル庁 特定移行支援システムの該当見込み一覧";
+
+    /// <summary>The kinds an upload may name (form field "kind"); none: recognised from the header.</summary>
+    public static readonly IReadOnlyList<string> Kinds = [OfficialImportRecord.MicProgressKind, OfficialImportRecord.MicStepDetailKind, OfficialImportRecord.DesignationListKind];
+
+    /// <summary>
+    /// Checks, reads (.xlsx with ExcelDataReader, or CSV as Excel saves it), recognises the kind (or takes
+    /// <paramref name="kind"/>), parses, previews and stores one upload; nothing is applied. A refusal names the field.
+    /// </summary>
+    public async Task<(OfficialImportRecord? Record, ProblemError? Error, ImportTimings Timings, bool Created)> UploadAsync(string fileName, byte[] bytes, Actor actor, string? kind = null)
     {
         var clock = Stopwatch.StartNew();
-        if (OfficialWorkbook.Check(fileName, bytes) is { } refused)
+        if (kind is not null && !Kinds.Contains(kind))
         {
-            return (null, refused, default, false);
+            return (null, new ProblemError("kind", "invalid_kind", $"取込みの種類「{Problems.Truncate(kind)}」はありません（{string.Join("、", Kinds)}）。",
+                $"'{Problems.Truncate(kind)}' is not an import kind ({string.Join(", ", Kinds)})."), default, false);
         }
 
-        var (sheet, error) = OfficialWorkbook.Read(bytes, MicProgressParser.FindSheet);
-        if (sheet is null)
+        IReadOnlyList<SheetData> sheets;
+        string format;
+        if (OfficialCsv.IsCsvName(fileName))
         {
-            return (null, error, default, false);
+            if (bytes.LongLength > OfficialWorkbook.MaxFileBytes)
+            {
+                return (null, OfficialWorkbook.Check(fileName, bytes), default, false);
+            }
+
+            var (sheet, encoding, csvError) = OfficialCsv.Read(fileName, bytes);
+            if (sheet is null)
+            {
+                return (null, csvError, default, false);
+            }
+
+            (sheets, format) = ([sheet], $"csv ({encoding})");
+        }
+        else
+        {
+            if (OfficialWorkbook.Check(fileName, bytes) is { } refused)
+            {
+                return (null, refused, default, false);
+            }
+
+            var (all, readError) = OfficialWorkbook.ReadAll(bytes);
+            if (all is null)
+            {
+                return (null, readError, default, false);
+            }
+
+            (sheets, format) = (all, "xlsx");
         }
 
-        MicProgressImport parsed;
+        var chosen = sheets.Select(s => (Sheet: s, Kind: OfficialKinds.Detect(s))).FirstOrDefault(x => x.Kind is not null && (kind is null || x.Kind == kind));
+        if (chosen.Kind is null)
+        {
+            var names = string.Join("、", sheets.Select(s => s.Name));
+            return (null, new ProblemError("sheet", "wrong_sheet",
+                $"取り込める表のシートがありません（「令和8年1月_進捗状況」の名前の進捗シート、40ステップの見出し、または団体コード・自治体区分の見出し）。あるシート: {names}",
+                $"No sheet holds an official table (a progress sheet named like 令和8年1月_進捗状況, a header of 40 steps, or a header with 団体コード and 自治体区分). Sheets: {names}"), default, false);
+        }
+
+        OfficialDataset parsed;
         try
         {
-            parsed = MicProgressParser.Parse(sheet);
+            parsed = OfficialKinds.Parse(chosen.Kind, chosen.Sheet);
         }
         catch (ImportFormatException ex)
         {
@@ -53,31 +102,43 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             return (known, null, new ImportTimings(parseMs, 0, 0), false);
         }
 
-        var asOf = parsed.AsOf;
-        var rows = parsed.Rows.Select(r => new OfficialImportRow(r.RowNumber, r.MunicipalityCode, r.StepCompletion)).ToImmutableArray();
-        var dataset = new OfficialDatasetRef(id, $"{MicSource} {parsed.AsOfMonth}", asOf, actor.Subject, time.GetUtcNow());
-        var preview = await PreviewAsync(rows, dataset, actor);
+        var source = parsed.Kind switch
+        {
+            OfficialImportRecord.MicStepDetailKind => $"{StepDetailSource} {parsed.AsOf:yyyy-MM-dd}",
+            OfficialImportRecord.DesignationListKind => $"{DesignationSource} {parsed.AsOf:yyyy-MM-dd}",
+            _ => $"{MicSource} {parsed.AsOf:yyyy-MM}",
+        };
+        var dataset = new OfficialDatasetRef(id, source, parsed.AsOf, actor.Subject, time.GetUtcNow());
+        var (preview, changes) = await PreviewAsync(parsed.Rows, dataset, actor);
         var record = new OfficialImportRecord
         {
             Id = id,
-            Kind = OfficialImportRecord.MicProgressKind,
+            Kind = parsed.Kind,
             Source = dataset.Source,
-            AsOf = asOf,
+            AsOf = parsed.AsOf,
             FileName = Path.GetFileName(fileName),
             FileSize = bytes.LongLength,
             SheetName = parsed.SheetName,
             UploadedBy = actor.Subject,
             UploadedAt = dataset.ImportedAt,
-            Rows = rows,
+            Rows = parsed.Rows,
             Issues = [.. parsed.Issues.Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
             HiddenRows = parsed.HiddenRows,
             Preview = preview,
+            PrefectureRows = parsed.PrefectureRows,
+            Changes = changes,
+            Format = format,
         };
         var stored = await grain.StoreAsync(record);
-        logger.LogInformation("Official import {Id} ({File}, as of {AsOf}) uploaded by {Subject}: {Rows} rows, {Issues} not matched",
-            id, record.FileName, asOf, actor.Subject, rows.Length, record.Issues.Length);
-        return (stored, null, new ImportTimings(parseMs, clock.ElapsedMilliseconds - parseMs, 0), ReferenceEquals(stored, record) || stored.UploadedAt == record.UploadedAt);
+        await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(stored));
+        logger.LogInformation("Official import {Id} ({Kind}, {File}, as of {AsOf}) uploaded by {Subject}: {Rows} rows, {Issues} not matched",
+            id, parsed.Kind, record.FileName, parsed.AsOf, actor.Subject, parsed.Rows.Length, record.Issues.Length);
+        return (stored, null, new ImportTimings(parseMs, clock.ElapsedMilliseconds - parseMs, 0), stored.UploadedAt == record.UploadedAt);
     }
+
+    /// <summary>Every dataset version uploaded, newest first.</summary>
+    public async Task<IReadOnlyList<OfficialImportListing>> ListAsync() =>
+        await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).ListAsync();
 
     public async Task<OfficialImportRecord?> GetAsync(string id) =>
         IsId(id) ? await grains.GetGrain<IOfficialImportGrain>(id).GetAsync() : null;
@@ -106,8 +167,7 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             await gate.WaitAsync();
             try
             {
-                return await grains.GetGrain<IMunicipalityGrain>(row.MunicipalityCode)
-                    .ApplyOfficialAsync(new OfficialUpdate(dataset, [.. row.StepCompletion.Select(s => (decimal?)s)], actor));
+                return await grains.GetGrain<IMunicipalityGrain>(row.MunicipalityCode).ApplyOfficialAsync(row.ToUpdate(dataset, actor));
             }
             finally
             {
@@ -122,33 +182,45 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
 
         var counts = record.Preview with { MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older };
         var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, time.GetUtcNow()));
+        await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data",
             id, actor.Subject, changedMunicipalities, older);
         return applied;
     }
 
     /// <summary>The dry run: what applying would change, from the same pure rule the grains apply.</summary>
-    private async Task<OfficialImportCounts> PreviewAsync(ImmutableArray<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
+    private async Task<(OfficialImportCounts Counts, ImmutableArray<OfficialImportChange> Changes)> PreviewAsync(ImmutableArray<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
     {
         var now = time.GetUtcNow();
         var records = await Task.WhenAll(rows.Select(r => grains.GetGrain<IMunicipalityGrain>(r.MunicipalityCode).GetAsync()));
         int changed = 0, systems = 0, kept = 0, older = 0;
+        var changes = ImmutableArray.CreateBuilder<OfficialImportChange>();
         for (var i = 0; i < rows.Length; i++)
         {
-            var update = new OfficialUpdate(dataset, [.. rows[i].StepCompletion.Select(s => (decimal?)s)], actor);
-            var (outcome, _, entries) = OfficialRules.Apply(records[i], update, now);
+            var update = rows[i].ToUpdate(dataset, actor);
+            var (outcome, next, entries) = OfficialRules.Apply(records[i], update, now);
+            if (outcome == OfficialOutcome.Applied)
+            {
+                var phases = next.Systems.Zip(records[i].Systems).Count(p => p.First.Phase != p.Second.Phase);
+                var designations = next.Systems.Zip(records[i].Systems).Count(p => p.First.Designated != p.Second.Designated);
+                changes.Add(new OfficialImportChange(rows[i].MunicipalityCode, entries.Length, phases, designations));
+            }
+
             changed += outcome == OfficialOutcome.Applied ? 1 : 0;
             older += outcome == OfficialOutcome.Older ? 1 : 0;
             systems += entries.Length;
             if (outcome == OfficialOutcome.Applied)
             {
+                // Systems the municipality reported itself after the as-of day where the dataset says something else.
                 var catalog = Catalog.ReadinessCatalog.Instance;
                 kept += records[i].Systems.Count(s => s.ReportedAt is { } r && ReadinessRules.TodayInJapan(r) > dataset.AsOf
-                    && s.BaselineStepCompletion != rows[i].StepCompletion[catalog.BusinessIndex[s.BusinessId]]);
+                    && catalog.BusinessIndex[s.BusinessId] is var b
+                    && ((b < update.StepCompletion.Length && s.BaselineStepCompletion != update.StepCompletion[b])
+                        || (b < update.Designated.Length && s.Designated != update.Designated[b])));
             }
         }
 
-        return new OfficialImportCounts(rows.Length, changed, systems, kept, older);
+        return (new OfficialImportCounts(rows.Length, changed, systems, kept, older), changes.ToImmutable());
     }
 }
 

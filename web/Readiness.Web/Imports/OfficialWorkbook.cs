@@ -162,6 +162,55 @@ public static class OfficialWorkbook
         }
     }
 
+    /// <summary>
+    /// Every visible sheet of the workbook as rows (blank rows left out, hidden rows kept and marked), for choosing the
+    /// sheet by its header; a refusal when the file does not open.
+    /// </summary>
+    public static (IReadOnlyList<SheetData>? Sheets, ProblemError? Error) ReadAll(byte[] bytes)
+    {
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            using var reader = ExcelReaderFactory.CreateOpenXmlReader(stream);
+            var sheets = new List<SheetData>();
+            do
+            {
+                if (reader.VisibleState is not (null or "visible"))
+                {
+                    continue;
+                }
+
+                var rows = new List<SheetRow>();
+                var number = 0;
+                while (reader.Read())
+                {
+                    number++;
+                    var cells = new object?[reader.FieldCount];
+                    var any = false;
+                    for (var c = 0; c < cells.Length; c++)
+                    {
+                        cells[c] = reader.GetValue(c);
+                        any |= cells[c] is not null;
+                    }
+
+                    if (any)
+                    {
+                        rows.Add(new SheetRow(number, reader.RowHeight == 0, cells));
+                    }
+                }
+
+                sheets.Add(new SheetData(reader.Name, rows));
+            }
+            while (reader.NextResult());
+
+            return (sheets, null);
+        }
+        catch (Exception ex) when (ex is ExcelDataReader.Exceptions.ExcelReaderException or InvalidDataException or System.Xml.XmlException or NotSupportedException)
+        {
+            return (null, NotAWorkbook());
+        }
+    }
+
     private static ProblemError Macro() => new("file", "macro_enabled",
         "マクロ有効ブック（.xlsm など）は取り込めません。.xlsx で保存してください。", "Macro-enabled workbooks (.xlsm etc.) are not taken: save as .xlsx.");
 

@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+using Readiness.Catalog;
+
+namespace Readiness.Imports;
+
+/// <summary>
+/// What one official file says after parsing and matching, whatever its kind: rows to apply (per municipality), rows
+/// not applied with their reasons, hidden rows read, and (designation list) the prefectures' own rows.
+/// </summary>
+/// <param name="Kind">One of <see cref="OfficialImportRecord"/>'s kinds.</param>
+/// <param name="AsOf">The day the data describes (a month's tally: its last day).</param>
+/// <param name="ListedRows">Municipalities the file lists (the designation list also yields a row for each one not listed).</param>
+public sealed record OfficialDataset(
+    string Kind,
+    string SheetName,
+    DateOnly AsOf,
+    ImmutableArray<OfficialImportRow> Rows,
+    ImmutableArray<ImportRowIssue> Issues,
+    int HiddenRows,
+    ImmutableArray<OfficialPrefectureRow> PrefectureRows,
+    int ListedRows)
+{
+    /// <summary>MIC's per-municipality tally as a dataset.</summary>
+    public static OfficialDataset From(MicProgressImport p) => new(
+        OfficialImportRecord.MicProgressKind, p.SheetName, p.AsOf,
+        [.. p.Rows.Select(r => new OfficialImportRow(r.RowNumber, r.MunicipalityCode, r.StepCompletion))],
+        p.Issues, p.HiddenRows, [], p.Rows.Length);
+}
+
+/// <summary>Recognising which official release a sheet is, from its header (never from the file name). Pure.</summary>
+public static class OfficialKinds
+{
+    /// <summary>The kind of the sheet: designation list (団体コード + 自治体区分), step detail (40 step columns), MIC tally (an era-month sheet); null when none.</summary>
+    public static string? Detect(SheetData sheet)
+    {
+        foreach (var row in sheet.Rows.Take(MicProgressParser.HeaderSearchRows))
+        {
+            var texts = row.Cells.Select(c => JapaneseNames.Normalize(MicProgressParser.Text(c))).ToList();
+            if (texts.Any(t => t.Contains("団体コード", StringComparison.Ordinal)) && texts.Any(t => t.Contains("区分", StringComparison.Ordinal)))
+            {
+                return OfficialImportRecord.DesignationListKind;
+            }
+
+            if (texts.Select(MicStepDetailParser.StepNumber).Where(n => n is not null).Distinct().Count() >= Rules.Baseline.PmoSteps)
+            {
+                return OfficialImportRecord.MicStepDetailKind;
+            }
+        }
+
+        return MicProgressParser.SheetMonth(sheet.Name) is not null ? OfficialImportRecord.MicProgressKind : null;
+    }
+
+    /// <summary>Parses a sheet of a known kind; throws <see cref="ImportFormatException"/> for a refusal of the whole file.</summary>
+    public static OfficialDataset Parse(string kind, SheetData sheet) => kind switch
+    {
+        OfficialImportRecord.MicProgressKind => OfficialDataset.From(MicProgressParser.Parse(sheet)),
+        OfficialImportRecord.MicStepDetailKind => MicStepDetailParser.Parse(sheet),
+        OfficialImportRecord.DesignationListKind => DesignationListParser.Parse(sheet),
+        _ => throw new ImportFormatException("kind", "invalid_kind", $"取込みの種類「{kind}」は扱えません。", $"'{kind}' is not an import kind."),
+    };
+
+    /// <summary>The catalog's business ids in catalog order.</summary>
+    internal static IReadOnlyList<BusinessSystemInfo> Businesses => ReadinessCatalog.Instance.BusinessSystems;
+}

@@ -1,0 +1,318 @@
+using System.Collections.Immutable;
+using System.Text;
+using Readiness.Catalog;
+using Readiness.Imports;
+using Readiness.Rules;
+using Readiness.Web.Imports;
+
+namespace Readiness.Tests.Imports;
+
+public sealed class OfficialDatesTests
+{
+    [Theory]
+    [InlineData("令和8年3月31日", "2026-03-31")]
+    [InlineData("令和８年３月３１日", "2026-03-31")]
+    [InlineData("R8.3.31", "2026-03-31")]
+    [InlineData("r8/3/31", "2026-03-31")]
+    [InlineData("令和元年5月1日", "2019-05-01")]
+    [InlineData("H31.4.30", "2019-04-30")]
+    [InlineData("平成31年4月30日", "2019-04-30")]
+    [InlineData("2026/3/31", "2026-03-31")]
+    [InlineData("２０２６/３/３１ ", "2026-03-31")]
+    [InlineData("2026-03-31", "2026-03-31")]
+    [InlineData("2026年3月31日", "2026-03-31")]
+    [InlineData("2026年2月", "2026-02-28")]
+    [InlineData("令和8年2月末", "2026-02-28")]
+    [InlineData("46112", "2026-03-31")]
+    public void Dates_as_official_files_write_them(string text, string expected) =>
+        Assert.Equal(DateOnly.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), OfficialDates.Parse(text));
+
+    [Theory]
+    [InlineData("令和8年2月30日")]
+    [InlineData("2026/13/1")]
+    [InlineData("三月")]
+    [InlineData("")]
+    [InlineData("12")]
+    public void Not_dates_are_null(string text) => Assert.Null(OfficialDates.Parse(text));
+
+    [Fact]
+    public void Excel_serial_numbers_and_cells()
+    {
+        Assert.Equal(new DateOnly(2026, 3, 31), OfficialDates.Parse(46112d));
+        Assert.Equal(new DateOnly(1900, 1, 1), OfficialDates.FromSerial(1));
+        Assert.Equal(new DateOnly(1900, 2, 28), OfficialDates.FromSerial(59));
+        Assert.Equal(new DateOnly(1900, 3, 1), OfficialDates.FromSerial(61)); // after Excel's phantom 1900-02-29
+        Assert.Equal(new DateOnly(2026, 3, 31), OfficialDates.Parse(new DateTime(2026, 3, 31, 0, 0, 0, DateTimeKind.Unspecified)));
+        Assert.Null(OfficialDates.FromSerial(0));
+        Assert.Null(OfficialDates.FromSerial(double.NaN));
+    }
+
+    [Theory]
+    [InlineData("特定移行支援システムの該当見込み一覧（令和7年12月末時点）", "2025-12-31")]
+    [InlineData("ステップ別進捗（令和８年１月３１日時点）", "2026-01-31")]
+    [InlineData("進捗 R8.1.31現在", "2026-01-31")]
+    [InlineData("令和8年2月_ステップ別", "2026-02-28")]
+    public void A_date_inside_a_title(string title, string expected) =>
+        Assert.Equal(DateOnly.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), OfficialDates.FindInText(title));
+}
+
+public sealed class StepStatesTests
+{
+    [Theory]
+    [InlineData("完了済み", 'D')]
+    [InlineData(" 完了済み ", 'D')]
+    [InlineData("作業中", 'W')]
+    [InlineData("未着手", 'N')]
+    [InlineData(null, 'N')]
+    [InlineData("", 'N')]
+    [InlineData("対象外", 'X')]
+    public void The_four_states_and_blank(string? cell, char expected) => Assert.Equal(expected, StepStates.Parse(cell));
+
+    [Fact]
+    public void Unknown_text_is_not_a_state() => Assert.Null(StepStates.Parse("済"));
+
+    [Fact]
+    public void Completion_counts_done_and_not_applicable_whatever_the_order()
+    {
+        var steps = "NDXW" + new string('D', 36);
+        Assert.Equal(38m / 40, StepStates.Completion(steps));
+        Assert.True(StepStates.AllNotApplicable(new string('X', 40)));
+        Assert.False(StepStates.AllNotApplicable("X" + new string('D', 39)));
+    }
+}
+
+public sealed class MicStepDetailParserTests
+{
+    private static readonly ReadinessCatalog Catalog = ReadinessCatalog.Instance;
+
+    private static SheetData Sheet(IEnumerable<SheetRow> rows, string name = "ステップ別", IReadOnlyList<int>? order = null)
+    {
+        var steps = order ?? Enumerable.Range(1, 40).ToList();
+        var header = new SheetRow(3, false, ["都道府県", "市区町村", "業務", .. steps.Select(n => (object?)$"ＳＴＥＰ{n:D2}")]);
+        return new SheetData(name, [new SheetRow(1, false, ["ステップ別進捗（令和8年1月31日時点）"]), header, .. rows]);
+    }
+
+    private static IEnumerable<SheetRow> Municipality(string prefecture, string name, int firstRow, Func<int, string?[]> steps, bool hidden = false)
+    {
+        for (var b = 0; b < Catalog.BusinessSystems.Count; b++)
+        {
+            yield return new SheetRow(firstRow + b, hidden && b == 3, [b == 0 ? prefecture : null, b == 0 ? name : null, Catalog.BusinessSystems[b].SoumuLabel, .. steps(b)]);
+        }
+    }
+
+    private static string?[] Done(int n) => [.. Enumerable.Range(0, 40).Select(i => i < n ? "完了済み" : null)];
+
+    [Fact]
+    public void Rows_merged_down_become_one_municipality_with_its_steps_and_completion()
+    {
+        var parsed = MicStepDetailParser.Parse(Sheet(Municipality("東京都", "千代田区", 4, b => Done(b + 1), hidden: true)));
+        Assert.Equal(OfficialImportRecord.MicStepDetailKind, parsed.Kind);
+        Assert.Equal(new DateOnly(2026, 1, 31), parsed.AsOf);
+        var row = Assert.Single(parsed.Rows);
+        Assert.Equal("131016", row.MunicipalityCode);
+        Assert.Equal(1, parsed.HiddenRows);
+        Assert.Equal(20, row.Steps.Length);
+        Assert.Equal(new string('D', 3) + new string('N', 37), row.Steps[2]);
+        Assert.Equal(3m / 40, row.StepCompletion[2]);
+        Assert.Empty(parsed.Issues);
+    }
+
+    [Fact]
+    public void Step_columns_are_found_by_their_number_not_their_position()
+    {
+        var reversed = Enumerable.Range(1, 40).Reverse().ToList();
+        var parsed = MicStepDetailParser.Parse(Sheet(Municipality("東京都", "千代田区", 4, _ => Done(1)), order: reversed));
+        Assert.Equal("N" + new string('N', 38) + "D", parsed.Rows[0].Steps[0]); // the first column is step 40
+    }
+
+    [Fact]
+    public void Unmatched_incomplete_and_bad_cells_are_reported_and_not_applied()
+    {
+        var rows = Municipality("東京都", "架空区", 4, _ => Done(1))
+            .Concat(Municipality("東京都", "中央区", 30, _ => Done(1)).Take(19))
+            .Concat(Municipality("東京都", "港区", 60, b => b == 5 ? ["済み", .. Done(39)] : Done(2)));
+        var parsed = MicStepDetailParser.Parse(Sheet(rows));
+        Assert.Empty(parsed.Rows);
+        Assert.Equal(["unmatched_municipality", "incomplete_municipality", "invalid_step"], parsed.Issues.Select(i => i.Code));
+        Assert.Contains("D65", parsed.Issues[2].MessageJa, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_header_without_all_40_steps_or_without_an_as_of_refuses_the_file()
+    {
+        var header = new SheetRow(1, false, ["都道府県", "市区町村", "業務", .. Enumerable.Range(1, 39).Select(n => (object?)$"ステップ{n}")]);
+        var missing = Assert.Throws<ImportFormatException>(() => MicStepDetailParser.Parse(new SheetData("令和8年1月", [header])));
+        Assert.Equal("missing_header", missing.Code);
+        Assert.Contains("ステップ40", missing.MessageJa, StringComparison.Ordinal);
+
+        var full = new SheetRow(1, false, ["都道府県", "市区町村", "業務", .. Enumerable.Range(1, 40).Select(n => (object?)$"ステップ{n}")]);
+        Assert.Equal("missing_as_of", Assert.Throws<ImportFormatException>(() => MicStepDetailParser.Parse(new SheetData("Sheet1", [full]))).Code);
+    }
+}
+
+public sealed class DesignationListParserTests
+{
+    private static readonly ReadinessCatalog Catalog = ReadinessCatalog.Instance;
+
+    private static SheetData Sheet(params SheetRow[] rows) => new("該当見込み一覧",
+    [
+        new SheetRow(1, false, ["特定移行支援システムの該当見込み一覧（令和7年12月末時点）"]),
+        new SheetRow(3, false, ["団体コード", "自治体名", "自治体区分", .. Catalog.BusinessSystems.Select(b => (object?)b.NameJa).Reverse(), "共通機能"]),
+        .. rows,
+    ]);
+
+    private static SheetRow Row(int number, object code, string name, string kind, params string[] businessIds)
+    {
+        var cells = new object?[3 + Catalog.BusinessSystems.Count + 1];
+        (cells[0], cells[1], cells[2]) = (code, name, kind);
+        var reversed = Catalog.BusinessSystems.Reverse().ToList();
+        foreach (var id in businessIds)
+        {
+            if (id == "common")
+            {
+                cells[^1] = "●";
+            }
+            else
+            {
+                cells[3 + reversed.FindIndex(b => b.Id == id)] = "●";
+            }
+        }
+
+        return new SheetRow(number, false, cells);
+    }
+
+    [Fact]
+    public void Municipalities_get_their_marks_those_not_listed_none_and_prefecture_rows_are_kept_apart()
+    {
+        var parsed = DesignationListParser.Parse(Sheet(
+            Row(4, "130001", "東京都", "都道府県", "public_assistance", "child_rearing_allowance", "common"),
+            Row(5, 11002d, "北海道札幌市", "指定都市", "koseki", "individual_resident_tax"),
+            Row(6, "１３１０１６", "東京都千代田区", "特別区", "koseki")));
+        Assert.Equal(new DateOnly(2025, 12, 31), parsed.AsOf);
+        Assert.Equal(1741, parsed.Rows.Length);
+        Assert.Equal(2, parsed.ListedRows);
+        var sapporo = parsed.Rows.Single(r => r.MunicipalityCode == "011002");
+        Assert.True(sapporo.Designated[Catalog.BusinessIndex["koseki"]]);
+        Assert.True(sapporo.Designated[Catalog.BusinessIndex["individual_resident_tax"]]);
+        Assert.Equal(2, sapporo.Designated.Count(d => d));
+        Assert.All(parsed.Rows.Where(r => r.MunicipalityCode is not ("011002" or "131016")), r => Assert.DoesNotContain(true, r.Designated));
+        var tokyo = Assert.Single(parsed.PrefectureRows);
+        Assert.Equal("13", tokyo.PrefectureCode);
+        Assert.Equal(["child_rearing_allowance", "public_assistance"], tokyo.DesignatedBusinesses.Order());
+        Assert.True(tokyo.CommonFunctions);
+        Assert.Empty(parsed.Issues);
+    }
+
+    [Fact]
+    public void Bad_check_digits_names_that_disagree_with_the_code_and_odd_marks_are_reported()
+    {
+        var odd = Row(6, "131024", "東京都中央区", "特別区");
+        ((object?[])odd.Cells)[5] = "○";
+        var parsed = DesignationListParser.Parse(Sheet(
+            Row(4, "131017", "東京都千代田区", "特別区", "koseki"),
+            Row(5, "131024", "東京都千代田区", "特別区", "koseki"),
+            odd));
+        Assert.Equal(["invalid_code", "unmatched_municipality", "invalid_mark"], parsed.Issues.Select(i => i.Code));
+        Assert.Contains("F6", parsed.Issues[2].MessageJa, StringComparison.Ordinal);
+        Assert.Equal(0, parsed.ListedRows);
+    }
+
+    [Fact]
+    public void A_header_missing_a_business_refuses_the_file()
+    {
+        var sheet = new SheetData("x", [new SheetRow(1, false, ["（令和7年12月末時点）"]), new SheetRow(3, false, ["団体コード", "自治体名", "自治体区分", "住民基本台帳"])]);
+        var refused = Assert.Throws<ImportFormatException>(() => DesignationListParser.Parse(sheet));
+        Assert.Equal("missing_header", refused.Code);
+        Assert.Contains("戸籍", refused.MessageJa, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kinds_are_recognised_from_the_header()
+    {
+        Assert.Equal(OfficialImportRecord.DesignationListKind, OfficialKinds.Detect(Sheet()));
+        Assert.Equal(OfficialImportRecord.MicProgressKind, OfficialKinds.Detect(new SheetData("令和8年1月_進捗状況", [])));
+        Assert.Null(OfficialKinds.Detect(new SheetData("Sheet1", [new SheetRow(1, false, ["a", "b"])])));
+    }
+}
+
+public sealed class OfficialRulesDesignationAndStepsTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static OfficialDatasetRef Dataset(string id, DateOnly asOf) => new(id, "test", asOf, "import@test", Now);
+
+    [Fact]
+    public void Designation_caps_the_phase_keeps_newer_self_reports_and_an_older_list_changes_nothing()
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var record = Baseline.Create("131016", Now.AddDays(-30));
+        var koseki = catalog.BusinessIndex["koseki"];
+        var flags = new bool[20];
+        flags[koseki] = true;
+        var steps = new decimal?[20];
+        steps[koseki] = 1m;
+        var withSteps = OfficialRules.Apply(record, new OfficialUpdate(Dataset("a", new DateOnly(2026, 1, 31)), [.. steps], Actor.System), Now).Record;
+        Assert.Equal(MigrationPhase.InProduction, withSteps.FindSystem("koseki")!.Phase);
+
+        var update = new OfficialUpdate(Dataset("b", new DateOnly(2025, 12, 31)), [], Actor.System) { Designated = [.. flags] };
+        var (outcome, next, entries) = OfficialRules.Apply(withSteps, update, Now);
+        Assert.Equal(OfficialOutcome.Applied, outcome); // an older designation list than the step data: its own layer
+        Assert.True(next.FindSystem("koseki")!.Designated);
+        Assert.Equal(MigrationPhase.Testing, next.FindSystem("koseki")!.Phase);
+        Assert.Contains(entries, e => e.AfterFields.Any(f => f.Name == "designated" && f.Value == "true"));
+        Assert.Equal("b", next.OfficialDesignation!.DatasetId);
+        Assert.Equal("a", next.Official!.DatasetId);
+
+        Assert.Equal(OfficialOutcome.Unchanged, OfficialRules.Apply(next, update, Now).Outcome);
+        var older = update with { Dataset = Dataset("c", new DateOnly(2025, 6, 30)) };
+        Assert.Equal(OfficialOutcome.Older, OfficialRules.Apply(next, older, Now).Outcome);
+    }
+
+    [Fact]
+    public void Step_detail_stores_the_states_and_all_not_applicable_marks_the_business_not_applicable()
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var record = Baseline.Create("012025", Now.AddDays(-30));
+        var b = catalog.BusinessIndex["public_assistance"];
+        var states = Enumerable.Repeat(new string('N', 40), 20).ToArray();
+        states[b] = new string('X', 40);
+        var update = new OfficialUpdate(Dataset("d", new DateOnly(2026, 1, 31)), [.. states.Select(s => (decimal?)StepStates.Completion(s))], Actor.System)
+        {
+            Steps = [.. states],
+        };
+        var (_, next, _) = OfficialRules.Apply(record, update, Now);
+        Assert.True(next.FindSystem("public_assistance")!.NotApplicable);
+        Assert.Equal(new string('X', 40), next.FindSystem("public_assistance")!.OfficialSteps);
+        Assert.Equal(MigrationPhase.NotStarted, next.FindSystem("koseki")!.Phase);
+        Assert.Equal(new string('N', 40), next.FindSystem("koseki")!.OfficialSteps);
+    }
+}
+
+public sealed class OfficialCsvTests
+{
+    static OfficialCsvTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    [Fact]
+    public void Shift_jis_without_bom_utf8_with_and_without_bom_and_utf16_are_decoded()
+    {
+        const string text = "都道府県,市区町村名\r\n北海道,札幌市\r\n";
+        Assert.Equal((text, "shift_jis"), OfficialCsv.Decode(Encoding.GetEncoding(932).GetBytes(text)));
+        Assert.Equal((text, "utf-8"), OfficialCsv.Decode(Encoding.UTF8.GetBytes(text)));
+        Assert.Equal((text, "utf-8 (BOM)"), OfficialCsv.Decode([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)]));
+        Assert.Equal((text, "utf-16"), OfficialCsv.Decode([0xFF, 0xFE, .. Encoding.Unicode.GetBytes(text)]));
+        Assert.Null(OfficialCsv.Decode([0x50, 0x4B, 0x03, 0x04, 0x00]));
+    }
+
+    [Fact]
+    public void Rows_keep_their_line_numbers_blank_lines_are_skipped_and_quoted_commas_stay()
+    {
+        var bytes = Encoding.GetEncoding(932).GetBytes("タイトル\r\n\r\n都道府県,市区町村名,メモ\r\n北海道,札幌市 ,\"a,b\"\r\n");
+        var (sheet, encoding, error) = OfficialCsv.Read("令和8年1月_進捗状況.csv", bytes);
+        Assert.Null(error);
+        Assert.Equal("shift_jis", encoding);
+        Assert.Equal("令和8年1月_進捗状況", sheet!.Name);
+        Assert.Equal([1, 3, 4], sheet.Rows.Select(r => r.RowNumber));
+        Assert.Equal("a,b", sheet.Rows[2].Cells[2]);
+        Assert.Equal("札幌市 ", sheet.Rows[2].Cells[1]);
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Imports;
+
+/// <summary>
+/// The /imports page's form posts (plain HTML forms with an antiforgery token): upload → 303 to the preview page
+/// /imports/{id}; refused → the imports page again with the problem (400/413), nothing imported; apply → 303 back to
+/// the preview page showing the result.
+/// </summary>
+public static class ImportPages
+{
+    public static IEndpointRouteBuilder MapImportPages(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/imports", UploadAsync).ExcludeFromDescription()
+            .RequireAuthorization(ReadinessPolicies.OfficialImport)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        app.MapPost("/imports/{id}/apply", ApplyAsync).ExcludeFromDescription()
+            .RequireAuthorization(ReadinessPolicies.OfficialImport)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        return app;
+    }
+
+    private static async Task<IResult> UploadAsync(HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
+    {
+        var (file, problem) = await ImportsApi.ReadFileAsync(http);
+        var kind = http.Request.HasFormContentType ? http.Request.Form["kind"].ToString() : null;
+        kind = string.IsNullOrWhiteSpace(kind) ? null : kind.Trim();
+        if (file is null)
+        {
+            return Refused(Errors(problem), kind, problem?.StatusCode ?? StatusCodes.Status400BadRequest);
+        }
+
+        var caller = ReadinessCaller.From(http.User, auth.Value)!;
+        var (record, error, _, _) = await service.UploadAsync(file.Value.Name, file.Value.Bytes, caller.ToActor(), kind);
+        if (record is null)
+        {
+            return Refused([error!], kind, error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
+        }
+
+        http.Response.Headers.Location = $"/imports/{record.Id}";
+        return Results.StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    private static async Task<IResult> ApplyAsync(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
+    {
+        var caller = ReadinessCaller.From(http.User, auth.Value)!;
+        if (!OfficialImportService.IsId(id) || await service.ApplyAsync(id, caller.ToActor()) is null)
+        {
+            return Results.NotFound();
+        }
+
+        http.Response.Headers.Location = $"/imports/{id}";
+        return Results.StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    private static RazorComponentResult<ImportsDocument> Refused(IReadOnlyList<ProblemError> errors, string? kind, int status) =>
+        new RazorComponentResult<ImportsDocument>(new { Errors = errors, Kind = kind }) { StatusCode = status };
+
+    private static IReadOnlyList<ProblemError> Errors(ProblemHttpResult? problem) =>
+        problem?.ProblemDetails.Extensions.TryGetValue("errors", out var list) == true && list is IEnumerable<ProblemError> errors
+            ? [.. errors]
+            : [new ProblemError("file", "required", "ファイルを選んでください。", "Choose a file.")];
+}
