@@ -114,8 +114,10 @@ public static class NotificationApi
         if (row.Event is { } e && row.Kind != NotificationKind.Digest)
         {
             var (ja, en) = NotificationMessages.Sentence(row.Kind, e.Data);
-            return new NotificationView(row.Id, row.Kind, $"{e.Data.MunicipalityName} {e.Data.BusinessNameJa}：{kindJa}", $"{e.Data.MunicipalityName} {e.Data.BusinessNameEn}: {kindEn}",
-                ja, en, e.Data.MunicipalityCode, e.Data.BusinessId, e.Data.Version, row.CreatedAt, row.ReadAt);
+            var whereEn = e.Data.MunicipalityName.Length == 0 ? "Japan" : e.Data.BusinessNameEn is null ? e.Data.MunicipalityName : $"{e.Data.MunicipalityName} {e.Data.BusinessNameEn}";
+            var whereJa = e.Data.MunicipalityName.Length == 0 ? "全国" : e.Data.BusinessNameJa is null ? e.Data.MunicipalityName : $"{e.Data.MunicipalityName} {e.Data.BusinessNameJa}";
+            return new NotificationView(row.Id, row.Kind, $"{whereJa}：{kindJa}", $"{whereEn}: {kindEn}",
+                ja, en, e.Data.MunicipalityCode.Length == 0 ? null : e.Data.MunicipalityCode, e.Data.BusinessId, e.Data.Version, row.CreatedAt, row.ReadAt);
         }
 
         return new NotificationView(row.Id, row.Kind, kindJa, kindEn, kindJa, kindEn, row.MunicipalityCode, null, null, row.CreatedAt, row.ReadAt);
