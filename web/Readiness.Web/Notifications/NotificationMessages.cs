@@ -48,7 +48,7 @@ public static class NotificationMessages
 
     /// <summary>A national measure's value as people read it: a share in per cent, a count with thousands separators.</summary>
     public static string Figure(string? measure, double? value) => measure == "migrated_share"
-        ? (value ?? 0).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)
+        ? ((value ?? 0) * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%"
         : (value ?? 0).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     private static (string Ja, string En) MeasureName(string? measure) => measure switch
