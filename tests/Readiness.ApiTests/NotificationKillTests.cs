@@ -23,7 +23,7 @@ public sealed class HoldingMailServer : MessageStore, IDisposable
 {
     private readonly CancellationTokenSource stop = new();
     private readonly ConcurrentQueue<(string Id, string To, string Subject, bool Acknowledged)> received = new();
-    private TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public HoldingMailServer()
     {

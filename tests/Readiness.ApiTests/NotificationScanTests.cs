@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Readiness.Catalog;
+using Readiness.Grains;
 using Readiness.Notifications;
 using Readiness.Web.Identity;
 using Readiness.Web.Notifications;
