@@ -40,12 +40,12 @@ public sealed class NotificationScheduleGrain(IServiceProvider services, ILogger
 
         try
         {
-            return await handler.RunDueDigestsAsync(CancellationToken.None);
+            return await handler.RunDueAsync(CancellationToken.None);
         }
         catch (Exception ex)
         {
             // The next tick tries again; nothing was marked as sent.
-            logger.LogWarning(ex, "Notification schedule: digests failed this time");
+            logger.LogWarning(ex, "Notification schedule: digests or the scan failed this time");
             return 0;
         }
     }

@@ -165,7 +165,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 }
 
 /// <summary>The product with SMTP pointing at <see cref="TestMailServer"/>, fast dispatcher rounds and short retries.</summary>
-public sealed class NotificationHost : ApiHost
+public class NotificationHost : ApiHost
 {
     private readonly int smtpPort;
 

@@ -2,7 +2,8 @@ namespace Readiness.Notifications;
 
 /// <summary>
 /// The notification schedule (key: <see cref="Key"/>): an Orleans reminder that asks the host, every few minutes,
-/// whether a digest is due. What was sent when is stored in the product database, so neither a restart nor a missed
+/// whether a digest is due and runs the scan for events of time passing (stale municipalities, passed targets,
+/// national thresholds). What was sent when is stored in the product database, so neither a restart nor a missed
 /// tick sends a digest twice or skips one.
 /// </summary>
 [Alias("Readiness.INotificationScheduleGrain")]
@@ -14,14 +15,14 @@ public interface INotificationScheduleGrain : IGrainWithStringKey
     [Alias("StartAsync")]
     Task StartAsync(TimeSpan interval);
 
-    /// <summary>Runs one check now (what the reminder does); returns the number of digests put in the outbox.</summary>
+    /// <summary>Runs one check now (what the reminder does); returns the number of outbox rows added.</summary>
     [Alias("TickAsync")]
     Task<int> TickAsync();
 }
 
-/// <summary>What the schedule grain calls on its host: the web tier's digest service (absent on a silo without it).</summary>
+/// <summary>What the schedule grain calls on its host: the web tier's digests and scan (absent on a silo without it).</summary>
 public interface INotificationScheduleHandler
 {
-    /// <summary>Puts every due digest into the outbox; returns how many.</summary>
-    Task<int> RunDueDigestsAsync(CancellationToken cancellationToken);
+    /// <summary>Puts every due digest and every event of time passing (stale, past target, national thresholds) into the outbox; returns how many rows.</summary>
+    Task<int> RunDueAsync(CancellationToken cancellationToken);
 }

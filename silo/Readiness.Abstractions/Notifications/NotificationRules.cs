@@ -7,7 +7,10 @@ using Readiness.Rules;
 
 namespace Readiness.Notifications;
 
-/// <summary>What a notification is about (wire names: regression, overdue, past_target, beyond_limit, designation_incomplete, digest).</summary>
+/// <summary>
+/// What a notification is about (wire names: regression, overdue, past_target, beyond_limit, designation_incomplete,
+/// digest, stale_reminder, stale, national_threshold). Stored and sent by wire name; new kinds are appended.
+/// </summary>
 public enum NotificationKind
 {
     /// <summary>A system's phase moved backwards (domain.md: regression).</summary>
@@ -27,6 +30,15 @@ public enum NotificationKind
 
     /// <summary>The weekly digest of a prefecture (or a person's daily/weekly summary).</summary>
     Digest,
+
+    /// <summary>A municipality has not reported for 21 days (<see cref="ScanRules.ReminderAfterDays"/>): a reminder to its own staff.</summary>
+    StaleReminder,
+
+    /// <summary>A municipality has not reported for more than 30 days (domain.md: stale): to its prefecture's staff.</summary>
+    Stale,
+
+    /// <summary>A national measure crossed a configured threshold (share migrated, systems overdue): to national staff.</summary>
+    NationalThreshold,
 }
 
 /// <summary>Where a notification goes (wire names: mail, in_app, webhook).</summary>
@@ -71,10 +83,22 @@ public sealed record NotificationEvent(
     string? PhaseBefore,
     string? PhaseAfter,
     string? Reason,
-    string ActorSubject)
+    string ActorSubject,
+    string? Spell = null,
+    DateTimeOffset? LastReportedAt = null,
+    int? Days = null,
+    string? Measure = null,
+    double? Value = null,
+    double? Threshold = null)
 {
-    /// <summary>The audit entry (municipality/version/target) and the kind: the same change never yields two events of one kind.</summary>
-    public string Key => $"{MunicipalityCode}/{Version.ToString(CultureInfo.InvariantCulture)}/system:{BusinessId}/{Wire.Name(Kind)}";
+    /// <summary>
+    /// The audit entry (municipality/version/target) and the kind: the same change never yields two events of one kind.
+    /// Events of the scheduled scan (no audit entry) are keyed by their <see cref="Spell"/> instead: one stale spell,
+    /// one passed target date, one threshold crossing on one day: one event, however often the scan runs.
+    /// </summary>
+    public string Key => Spell is { } spell
+        ? $"{MunicipalityCode}/{spell}/{Wire.Name(Kind)}"
+        : $"{MunicipalityCode}/{Version.ToString(CultureInfo.InvariantCulture)}/system:{BusinessId}/{Wire.Name(Kind)}";
 }
 
 /// <summary>A person who may receive notifications: subject (the e-mail for accounts), role and tenant as the policies see them.</summary>
@@ -102,7 +126,8 @@ public static class NotificationRules
 {
     /// <summary>The kinds a person can choose for (in this order on the preferences page).</summary>
     public static readonly ImmutableArray<NotificationKind> ChoosableKinds =
-        [NotificationKind.Regression, NotificationKind.Overdue, NotificationKind.PastTarget, NotificationKind.BeyondLimit, NotificationKind.DesignationIncomplete, NotificationKind.Digest];
+        [NotificationKind.Regression, NotificationKind.Overdue, NotificationKind.PastTarget, NotificationKind.BeyondLimit, NotificationKind.DesignationIncomplete,
+            NotificationKind.StaleReminder, NotificationKind.Stale, NotificationKind.NationalThreshold, NotificationKind.Digest];
 
     /// <summary>
     /// The events of one audit row: a regression when the phase moved backwards; overdue, past target, beyond limit
@@ -158,7 +183,7 @@ public static class NotificationRules
     /// <summary>
     /// Whether <paramref name="recipient"/> is concerned by an event of <paramref name="municipalityCode"/>: prefecture
     /// staff for their municipalities, municipal staff for their own. National staff and administrators receive no
-    /// per-municipality events (national thresholds are not modelled yet; they read the national overview).
+    /// per-municipality events (they read the national overview).
     /// </summary>
     public static bool Concerns(NotificationRecipient recipient, string municipalityCode, string prefectureCode) => recipient.Role switch
     {
@@ -167,9 +192,26 @@ public static class NotificationRules
         _ => false,
     };
 
+    /// <summary>
+    /// Whether <paramref name="recipient"/> receives <paramref name="e"/>: national thresholds go to national staff only;
+    /// the 21-day reminder to the municipality's own staff only; a stale municipality to its prefecture's staff only;
+    /// every other kind as <see cref="Concerns(NotificationRecipient, string, string)"/> says.
+    /// </summary>
+    public static bool Concerns(NotificationRecipient recipient, NotificationEvent e) => e.Kind switch
+    {
+        NotificationKind.NationalThreshold => recipient.Role == Role.National,
+        NotificationKind.StaleReminder => recipient.Role == Role.Municipality && recipient.Tenant == e.MunicipalityCode,
+        NotificationKind.Stale => recipient.Role == Role.Prefecture && recipient.Tenant == e.PrefectureCode,
+        _ => Concerns(recipient, e.MunicipalityCode, e.PrefectureCode),
+    };
+
     /// <summary>Whether a webhook registered for <paramref name="tenant"/> receives events of the municipality.</summary>
     public static bool Concerns(WebhookTarget webhook, string municipalityCode, string prefectureCode) =>
         webhook.Tenant is null || webhook.Tenant == prefectureCode || webhook.Tenant == municipalityCode;
+
+    /// <summary>Whether a webhook receives <paramref name="e"/>: national thresholds only to endpoints for all tenants (null).</summary>
+    public static bool Concerns(WebhookTarget webhook, NotificationEvent e) =>
+        e.Kind == NotificationKind.NationalThreshold ? webhook.Tenant is null : Concerns(webhook, e.MunicipalityCode, e.PrefectureCode);
 
     /// <summary>
     /// The outbox rows of one event: for each concerned person, one per chosen channel (mail held for a daily/weekly
@@ -183,7 +225,7 @@ public static class NotificationRules
         IEnumerable<WebhookTarget> webhooks)
     {
         var rows = ImmutableArray.CreateBuilder<PlannedDelivery>();
-        foreach (var r in recipients.Where(r => Concerns(r, e.MunicipalityCode, e.PrefectureCode)).DistinctBy(r => r.Subject, StringComparer.Ordinal))
+        foreach (var r in recipients.Where(r => Concerns(r, e)).DistinctBy(r => r.Subject, StringComparer.Ordinal))
         {
             var p = preference(r.Subject, e.Kind);
             if (p.Mail)
@@ -197,7 +239,7 @@ public static class NotificationRules
             }
         }
 
-        foreach (var w in webhooks.Where(w => Concerns(w, e.MunicipalityCode, e.PrefectureCode)))
+        foreach (var w in webhooks.Where(w => Concerns(w, e)))
         {
             rows.Add(new(DeliveryId(e.Key, NotificationChannel.Webhook, w.Id), e, NotificationChannel.Webhook, w.Id, w.Url, "ja", false));
         }

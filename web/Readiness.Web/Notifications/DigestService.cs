@@ -24,8 +24,9 @@ public sealed class DigestService(
     IOptions<NotificationOptions> options,
     TimeProvider time,
     NotificationDispatcher dispatcher,
-    ILogger<DigestService> logger) : INotificationScheduleHandler
+    ILogger<DigestService> logger)
 {
+    /// <summary>Puts every due prefecture digest and personal summary into the outbox; returns how many.</summary>
     public async Task<int> RunDueDigestsAsync(CancellationToken cancellationToken)
     {
         if (!mailer.Configured)

@@ -114,8 +114,10 @@ public static class NotificationApi
         if (row.Event is { } e && row.Kind != NotificationKind.Digest)
         {
             var (ja, en) = NotificationMessages.Sentence(row.Kind, e.Data);
-            return new NotificationView(row.Id, row.Kind, $"{e.Data.MunicipalityName} {e.Data.BusinessNameJa}：{kindJa}", $"{e.Data.MunicipalityName} {e.Data.BusinessNameEn}: {kindEn}",
-                ja, en, e.Data.MunicipalityCode, e.Data.BusinessId, e.Data.Version, row.CreatedAt, row.ReadAt);
+            var whereEn = e.Data.MunicipalityName.Length == 0 ? "Japan" : e.Data.BusinessNameEn is null ? e.Data.MunicipalityName : $"{e.Data.MunicipalityName} {e.Data.BusinessNameEn}";
+            var whereJa = e.Data.MunicipalityName.Length == 0 ? "全国" : e.Data.BusinessNameJa is null ? e.Data.MunicipalityName : $"{e.Data.MunicipalityName} {e.Data.BusinessNameJa}";
+            return new NotificationView(row.Id, row.Kind, $"{whereJa}：{kindJa}", $"{whereEn}: {kindEn}",
+                ja, en, e.Data.MunicipalityCode.Length == 0 ? null : e.Data.MunicipalityCode, e.Data.BusinessId, e.Data.Version, row.CreatedAt, row.ReadAt);
         }
 
         return new NotificationView(row.Id, row.Kind, kindJa, kindEn, kindJa, kindEn, row.MunicipalityCode, null, null, row.CreatedAt, row.ReadAt);
@@ -229,21 +231,40 @@ public static class NotificationApi
             return problem;
         }
 
-        if (!Uri.TryCreate(body!.Url, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)) || body.Url.Length > 2000)
+        var (endpoint, error) = await RegisterWebhookAsync(body!.Url, body.Tenant, Caller(http)!.Subject, store, time);
+        if (error is { } e)
         {
-            return Problems.BadRequest("url", "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine).");
+            return Problems.BadRequest(e.Field, e.Ja, e.En);
         }
 
-        if (body.Tenant is { } tenant && !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(tenant) && !ReadinessCatalog.Instance.IsMunicipality(tenant))
-        {
-            return Problems.BadRequest("tenant", "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null.");
-        }
-
-        var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], body.Tenant, url.ToString(), WebhookSender.NewSecret(),
-            Caller(http)!.Subject, time.GetUtcNow(), true);
-        await store.AddWebhookAsync(endpoint);
+        http.RequestServices.GetRequiredService<ILogger<NotificationDispatcher>>().LogInformation("Webhook {Id} for {Tenant} registered by {Subject}", endpoint!.Id, endpoint.Tenant ?? "all", endpoint.CreatedBy);
         return TypedResults.Created($"/api/v1/admin/webhooks/{endpoint.Id}",
             new WebhookView(endpoint.Id, endpoint.Tenant, endpoint.Url, true, endpoint.CreatedAt, endpoint.CreatedBy, endpoint.Secret));
+    }
+
+    /// <summary>A refusal of a webhook registration: the field and the message in Japanese and English.</summary>
+    public sealed record WebhookError(string Field, string Ja, string En);
+
+    /// <summary>
+    /// Checks and stores a webhook endpoint (the API and the administrators' page): url an absolute https URL (http only
+    /// on loopback), at most 2,000 characters; tenant a prefecture code, a municipality code or null (all). Returns the
+    /// endpoint with its new secret, or the error (nothing stored).
+    /// </summary>
+    public static async Task<(NotificationStore.WebhookEndpoint? Endpoint, WebhookError? Error)> RegisterWebhookAsync(string? urlText, string? tenant, string createdBy, NotificationStore store, TimeProvider time)
+    {
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)) || urlText.Length > 2000)
+        {
+            return (null, new("url", "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine)."));
+        }
+
+        if (tenant is { } t && !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(t) && !ReadinessCatalog.Instance.IsMunicipality(t))
+        {
+            return (null, new("tenant", "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null."));
+        }
+
+        var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], tenant, url.ToString(), WebhookSender.NewSecret(), createdBy, time.GetUtcNow(), true);
+        await store.AddWebhookAsync(endpoint);
+        return (endpoint, null);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string id, NotificationStore store) =>

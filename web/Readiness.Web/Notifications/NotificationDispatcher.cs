@@ -39,7 +39,10 @@ public sealed class NotificationDispatcher(
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
 {
-    private static readonly Meter Meter = new("Readiness.Notifications");
+    /// <summary>The meter of the notification counters, exported at /metrics (readiness_notifications_sent_total, ..._failed_total, ...).</summary>
+    public const string MeterName = "Readiness.Notifications";
+
+    private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> Derived = Meter.CreateCounter<long>("readiness_notifications_derived", description: "Outbox rows derived from the audit trail");
     private static readonly Counter<long> Sent = Meter.CreateCounter<long>("readiness_notifications_sent", description: "Deliveries sent (mail, webhook)");
     private static readonly Counter<long> Failed = Meter.CreateCounter<long>("readiness_notifications_failed", description: "Delivery attempts that failed");
@@ -229,7 +232,7 @@ public sealed class NotificationDispatcher(
         }
 
         var payload = row.Event!;
-        var detail = links.Page($"/municipalities/{payload.Data.MunicipalityCode}");
+        var detail = links.Page(payload.Data.MunicipalityCode.Length == 0 ? "/" : $"/municipalities/{payload.Data.MunicipalityCode}");
         return mailer.Compose(row.Id, row.Address!, NotificationMessages.Subject(row.Kind, payload.Data),
             NotificationMessages.EventText(row.Kind, payload.Data, detail, unsubscribe),
             NotificationMessages.EventHtml(row.Kind, payload.Data, detail, unsubscribe), oneClick);

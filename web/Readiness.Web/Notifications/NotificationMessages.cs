@@ -18,6 +18,9 @@ public static class NotificationMessages
         NotificationKind.PastTarget => ("特定移行支援システムの目標時期超過", "Designation past its target"),
         NotificationKind.BeyondLimit => ("特定移行支援システムの目標が上限超過", "Designation target beyond the limit"),
         NotificationKind.DesignationIncomplete => ("特定移行支援システムの理由・目標が未記入", "Designation without reason or target"),
+        NotificationKind.StaleReminder => ("報告のお願い（21日間報告なし）", "Reminder: no report for 21 days"),
+        NotificationKind.Stale => ("30日以上報告なし", "No report for 30 days (stale)"),
+        NotificationKind.NationalThreshold => ("全国の指標がしきい値を超過", "National threshold crossed"),
         _ => ("週次ダイジェスト", "Weekly digest"),
     };
 
@@ -27,12 +30,33 @@ public static class NotificationMessages
     public static string PhaseEn(string? phase) =>
         ReadinessCatalog.Instance.Phases.FirstOrDefault(p => p.Id == phase)?.NameEn ?? phase ?? "—";
 
-    /// <summary>The subject line: "【Readiness】{municipality} {business}: {kind} / {kind in English}".</summary>
+    /// <summary>
+    /// The subject line: "【Readiness】{prefecture}{municipality} {business}：{kind} / {kind in English}"; without a
+    /// business (stale) "【Readiness】{prefecture}{municipality}：…"; national "【Readiness】全国：…".
+    /// </summary>
     public static string Subject(NotificationKind kind, NotificationData d)
     {
         var (ja, en) = KindLabel(kind);
-        return $"【Readiness】{d.PrefectureName}{d.MunicipalityName} {d.BusinessNameJa}：{ja} / {en}";
+        return $"【Readiness】{Where(d)}：{ja} / {en}";
     }
+
+    /// <summary>What an event is about, in Japanese: "東京都千代田区 戸籍", "東京都千代田区" or "全国".</summary>
+    public static string Where(NotificationData d) =>
+        d.MunicipalityName.Length == 0 ? "全国" : d.BusinessNameJa is null ? $"{d.PrefectureName}{d.MunicipalityName}" : $"{d.PrefectureName}{d.MunicipalityName} {d.BusinessNameJa}";
+
+    private static string Day(DateTimeOffset? at) => at is { } a ? a.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "—";
+
+    /// <summary>A national measure's value as people read it: a share in per cent, a count with thousands separators.</summary>
+    public static string Figure(string? measure, double? value) => measure == "migrated_share"
+        ? ((value ?? 0) * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%"
+        : (value ?? 0).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static (string Ja, string En) MeasureName(string? measure) => measure switch
+    {
+        "migrated_share" => ("全国の移行済みシステムの割合", "The national share of systems migrated"),
+        "overdue_systems" => ("全国の期限超過システム数", "The number of overdue systems nationwide"),
+        _ => (measure ?? "—", measure ?? "—"),
+    };
 
     /// <summary>One sentence per language saying what happened.</summary>
     public static (string Ja, string En) Sentence(NotificationKind kind, NotificationData d) => kind switch
@@ -49,6 +73,15 @@ public static class NotificationMessages
         NotificationKind.BeyondLimit => (
             $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が上限（2030年度末）を超えています。",
             $"The target of {d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, is beyond the limit (end of FY2030)."),
+        NotificationKind.StaleReminder => (
+            $"{d.PrefectureName}{d.MunicipalityName}の最後の報告（{Day(d.LastReportedAt)}）から{d.Days}日が過ぎました。30日を過ぎると「報告が古い」団体として都道府県に通知されます。現在の状況を報告してください。",
+            $"{d.MunicipalityName} ({d.PrefectureName}) last reported on {Day(d.LastReportedAt)}, {d.Days} days ago. After 30 days it is shown as stale and its prefecture is told. Please report the current status."),
+        NotificationKind.Stale => (
+            $"{d.PrefectureName}{d.MunicipalityName}から30日以上報告がありません（最後の報告：{Day(d.LastReportedAt)}、{d.Days}日前）。",
+            $"{d.MunicipalityName} ({d.PrefectureName}) has not reported for more than 30 days (last report: {Day(d.LastReportedAt)}, {d.Days} days ago)."),
+        NotificationKind.NationalThreshold => (
+            $"{MeasureName(d.Measure).Ja}が{Figure(d.Measure, d.Threshold)}に達しました（現在 {Figure(d.Measure, d.Value)}）。",
+            $"{MeasureName(d.Measure).En} reached {Figure(d.Measure, d.Threshold)} (now {Figure(d.Measure, d.Value)})."),
         _ => (
             $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）に理由または目標時期がありません。",
             $"{d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, has no reason or target date."),

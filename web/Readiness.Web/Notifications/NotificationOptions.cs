@@ -38,4 +38,32 @@ public sealed class NotificationOptions
 
     /// <summary>How often the Orleans reminder checks whether a digest is due (Orleans allows one minute at least).</summary>
     public TimeSpan ScheduleInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// National thresholds (events for national staff): the national share of applicable systems migrated, 0..1,
+    /// comma-separated; an event when the share rises to or past one of them between two scans.
+    /// </summary>
+    public string NationalMigratedShareThresholds { get; set; } = "0.25,0.5,0.75,0.9,1";
+
+    /// <summary>National thresholds: the number of overdue systems nationwide, comma-separated; an event when it rises to or past one.</summary>
+    public string NationalOverdueThresholds { get; set; } = "1000,5000,10000,20000,30000";
+
+    /// <summary>A comma-separated list of numbers (invariant culture); entries that are not numbers are refused at start-up.</summary>
+    public static bool TryParseThresholds(string? text, out System.Collections.Immutable.ImmutableArray<double> thresholds)
+    {
+        var values = new List<double>();
+        foreach (var part in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            {
+                thresholds = [];
+                return false;
+            }
+
+            values.Add(value);
+        }
+
+        thresholds = [.. values.Distinct().Order()];
+        return true;
+    }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
 using Readiness.Hosting;
 using Readiness.Notifications;
 using Readiness.Web.Identity;
@@ -13,6 +15,8 @@ public static class NotificationSetup
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
             .Validate(o => o.MaxAttempts >= 1 && o.BatchSize >= 1 && o.PollInterval > TimeSpan.Zero && o.RetryFirst > TimeSpan.Zero && o.RetryCap >= o.RetryFirst,
                 "Readiness:Notifications: MaxAttempts and BatchSize must be at least 1; PollInterval and RetryFirst more than zero; RetryCap at least RetryFirst.")
+            .Validate(o => NotificationOptions.TryParseThresholds(o.NationalMigratedShareThresholds, out _) && NotificationOptions.TryParseThresholds(o.NationalOverdueThresholds, out _),
+                "Readiness:Notifications: NationalMigratedShareThresholds and NationalOverdueThresholds are comma-separated numbers (e.g. 0.25,0.5,0.75).")
             .ValidateOnStart();
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section);
         services.AddSingleton<NotificationStore>();
@@ -24,7 +28,10 @@ public static class NotificationSetup
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         services.AddSingleton<DigestService>();
-        services.AddSingleton<INotificationScheduleHandler>(sp => sp.GetRequiredService<DigestService>());
+        services.TryAddKeyedSingleton<TimeProvider>(NotificationScan.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.AddSingleton<NotificationScan>();
+        services.AddSingleton<INotificationScheduleHandler, NotificationSchedule>();
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(NotificationDispatcher.MeterName));
         services.AddHostedService<NotificationScheduleStarter>();
         return builder;
     }
@@ -48,6 +55,7 @@ public sealed class NotificationScheduleStarter(IServiceProvider services, IConf
         {
             try
             {
+                await services.GetRequiredService<NotificationScan>().EnsureStartedAsync();
                 await services.GetRequiredService<IGrainFactory>().GetGrain<INotificationScheduleGrain>(INotificationScheduleGrain.Key).StartAsync(options.Value.ScheduleInterval);
                 logger.LogInformation("Notification schedule: reminder every {Interval} (weekly digest {Day} {Time} JST)", options.Value.ScheduleInterval, options.Value.DigestDay, options.Value.DigestTime);
                 return;
@@ -69,7 +77,7 @@ public sealed class NotificationScheduleStarter(IServiceProvider services, IConf
         {
             try
             {
-                await services.GetRequiredService<INotificationScheduleHandler>().RunDueDigestsAsync(stoppingToken);
+                await services.GetRequiredService<INotificationScheduleHandler>().RunDueAsync(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -32,7 +32,12 @@ public sealed record NotificationData(
     string? PhaseBefore,
     string? PhaseAfter,
     string? Reason,
-    string? Actor);
+    string? Actor,
+    DateTimeOffset? LastReportedAt = null,
+    int? Days = null,
+    string? Measure = null,
+    double? Value = null,
+    double? Threshold = null);
 
 /// <summary>One outbox row as read back.</summary>
 public sealed record OutboxRow(
@@ -183,6 +188,16 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
             }
         }
 
+        await InsertPlannedAsync(c, t, rows, now);
+        return true;
+    });
+
+    /// <summary>Inserts the rows of the scheduled scan (each once: an id already there is left alone); returns how many were new.</summary>
+    public Task<int> InsertPlannedAsync(IReadOnlyList<PlannedDelivery> rows, DateTimeOffset now) => WriteAsync((c, t) => InsertPlannedAsync(c, t, rows, now));
+
+    private static async Task<int> InsertPlannedAsync(DbConnection c, DbTransaction t, IReadOnlyList<PlannedDelivery> rows, DateTimeOffset now)
+    {
+        var added = 0;
         await using var insert = Command(c, t,
             "INSERT INTO readiness_notification_outbox (id, kind, channel, recipient, address, language, municipality_code, prefecture_code, audit_position, payload, status, attempts, next_attempt_ms, created_ms, delivered_ms) " +
             "VALUES (@id, @kind, @channel, @recipient, @address, @language, @code, @pref, @position, @payload, @status, 0, @now, @now, @delivered) ON CONFLICT (id) DO NOTHING");
@@ -197,8 +212,8 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
             p[3].Value = r.Recipient;
             p[4].Value = (object?)r.Address ?? DBNull.Value;
             p[5].Value = r.Language;
-            p[6].Value = r.Event.MunicipalityCode;
-            p[7].Value = r.Event.PrefectureCode;
+            p[6].Value = r.Event.MunicipalityCode.Length == 0 ? DBNull.Value : r.Event.MunicipalityCode;
+            p[7].Value = r.Event.PrefectureCode.Length == 0 ? DBNull.Value : r.Event.PrefectureCode;
             p[8].Value = r.Event.Position;
             p[9].Value = JsonSerializer.Serialize(PayloadOf(r.Event), Json);
 
@@ -206,11 +221,11 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
             p[10].Value = r.Channel == NotificationChannel.InApp ? Delivered : r.Held ? Held : Pending;
             p[11].Value = ms;
             p[12].Value = r.Channel == NotificationChannel.InApp ? ms : DBNull.Value;
-            await insert.ExecuteNonQueryAsync();
+            added += await insert.ExecuteNonQueryAsync();
         }
 
-        return true;
-    });
+        return added;
+    }
 
     /// <summary>Puts one row of the notifier's own making (a digest) into the outbox; false when its id is already there.</summary>
     public Task<bool> InsertAsync(string id, NotificationKind kind, NotificationChannel channel, string recipient, string? address, string language, string? prefectureCode, string payload, DateTimeOffset now) =>
@@ -232,14 +247,16 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
             return await insert.ExecuteNonQueryAsync() == 1;
         });
 
+    /// <summary>The stored and sent shape of an event; national events have empty municipality and prefecture fields.</summary>
     public static NotificationPayload PayloadOf(NotificationEvent e)
     {
         var catalog = ReadinessCatalog.Instance;
-        var m = catalog.MunicipalitiesByCode[e.MunicipalityCode];
-        var p = catalog.PrefecturesByCode[e.PrefectureCode];
+        var m = catalog.MunicipalitiesByCode.TryGetValue(e.MunicipalityCode, out var municipality) ? municipality.Name : string.Empty;
+        var p = catalog.PrefecturesByCode.TryGetValue(e.PrefectureCode, out var prefecture) ? prefecture.Name : string.Empty;
         var b = catalog.BusinessIndex.TryGetValue(e.BusinessId, out var i) ? catalog.BusinessSystems[i] : null;
         return new NotificationPayload(Wire.Name(e.Kind), e.At, new NotificationData(
-            e.MunicipalityCode, m.Name, e.PrefectureCode, p.Name, e.BusinessId, b?.NameJa, b?.NameEn, e.Version, e.PhaseBefore, e.PhaseAfter, e.Reason, e.ActorSubject));
+            e.MunicipalityCode, m, e.PrefectureCode, p, e.BusinessId.Length == 0 ? null : e.BusinessId, b?.NameJa, b?.NameEn, e.Version, e.PhaseBefore, e.PhaseAfter, e.Reason, e.ActorSubject,
+            e.LastReportedAt, e.Days, e.Measure, e.Value, e.Threshold));
     }
 
     // ---------------------------------------------------------------- delivery
