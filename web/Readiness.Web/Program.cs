@@ -40,6 +40,8 @@ builder.AddReadinessDashboard();
 builder.AddReadinessPlanning();
 builder.AddReadinessNotifications();
 builder.Services.AddSingleton<Readiness.Web.Imports.OfficialImportService>();
+builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationService>();
+builder.Services.AddSingleton<Readiness.Web.Imports.TemplateService>();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -66,6 +68,8 @@ app.MapOperations();
 app.MapPlanningApi();
 app.MapNotifications();
 Readiness.Web.Imports.ImportsApi.MapImportsApi(app);
+Readiness.Web.Imports.ReconciliationApi.MapReconciliationApi(app);
+Readiness.Web.Imports.TemplateApi.MapTemplateApi(app);
 app.Run();
 return 0;
 
