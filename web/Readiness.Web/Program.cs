@@ -42,6 +42,7 @@ builder.AddReadinessNotifications();
 builder.Services.AddSingleton<Readiness.Web.Imports.OfficialImportService>();
 builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationService>();
 builder.Services.AddSingleton<Readiness.Web.Imports.TemplateService>();
+builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationNotifier>();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();

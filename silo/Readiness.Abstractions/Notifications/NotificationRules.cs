@@ -27,6 +27,9 @@ public enum NotificationKind
 
     /// <summary>The weekly digest of a prefecture (or a person's daily/weekly summary).</summary>
     Digest,
+
+    /// <summary>After an official import: a municipality's own reports and the official data disagree (Imports/Reconciliation.cs); for its prefecture's staff, one per municipality per import.</summary>
+    ReconciliationDifferences,
 }
 
 /// <summary>Where a notification goes (wire names: mail, in_app, webhook).</summary>
@@ -71,10 +74,16 @@ public sealed record NotificationEvent(
     string? PhaseBefore,
     string? PhaseAfter,
     string? Reason,
-    string ActorSubject)
+    string ActorSubject,
+    string? DatasetId = null)
 {
-    /// <summary>The audit entry (municipality/version/target) and the kind: the same change never yields two events of one kind.</summary>
-    public string Key => $"{MunicipalityCode}/{Version.ToString(CultureInfo.InvariantCulture)}/system:{BusinessId}/{Wire.Name(Kind)}";
+    /// <summary>
+    /// The audit entry (municipality/version/target) and the kind: the same change never yields two events of one kind.
+    /// An event of an official import (<see cref="DatasetId"/> set) is keyed by the municipality, the dataset and the kind.
+    /// </summary>
+    public string Key => DatasetId is { } dataset
+        ? $"{MunicipalityCode}/import:{dataset}/{Wire.Name(Kind)}"
+        : $"{MunicipalityCode}/{Version.ToString(CultureInfo.InvariantCulture)}/system:{BusinessId}/{Wire.Name(Kind)}";
 }
 
 /// <summary>A person who may receive notifications: subject (the e-mail for accounts), role and tenant as the policies see them.</summary>
@@ -183,7 +192,9 @@ public static class NotificationRules
         IEnumerable<WebhookTarget> webhooks)
     {
         var rows = ImmutableArray.CreateBuilder<PlannedDelivery>();
-        foreach (var r in recipients.Where(r => Concerns(r, e.MunicipalityCode, e.PrefectureCode)).DistinctBy(r => r.Subject, StringComparer.Ordinal))
+        foreach (var r in recipients.Where(r => Concerns(r, e.MunicipalityCode, e.PrefectureCode))
+            .Where(r => e.Kind != NotificationKind.ReconciliationDifferences || r.Role == Role.Prefecture) // for the prefecture's staff
+            .DistinctBy(r => r.Subject, StringComparer.Ordinal))
         {
             var p = preference(r.Subject, e.Kind);
             if (p.Mail)
@@ -252,6 +263,24 @@ public static class NotificationRules
     /// <summary>Whether a digest is due: never sent, or last sent before the current period began.</summary>
     public static bool DigestDue(DateTimeOffset? lastSent, DateTimeOffset now, NotificationFrequency frequency, DayOfWeek day, TimeOnly time) =>
         lastSent is not { } last || last < PeriodStart(now, frequency, day, time);
+
+    /// <summary>
+    /// The event of one municipality after an official import (<paramref name="datasetId"/>): null when its reports and
+    /// the official data agree; otherwise one event, keyed by municipality, dataset and kind (so applying or deriving
+    /// again never yields a second), whose reason lists the differing businesses and kinds in wire names.
+    /// </summary>
+    public static NotificationEvent? ReconciliationEvent(string municipalityCode, string datasetId, ImmutableArray<Imports.ReconciliationDifference> differences,
+        DateTimeOffset at, string actorSubject)
+    {
+        if (differences.IsDefaultOrEmpty || !ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(municipalityCode, out var municipality))
+        {
+            return null;
+        }
+
+        var reason = $"{differences.Length.ToString(CultureInfo.InvariantCulture)}: " + string.Join(", ", differences.Select(d => $"{d.BusinessId}={Wire.Name(d.Kind)}"));
+        return new NotificationEvent(NotificationKind.ReconciliationDifferences, municipalityCode, municipality.PrefectureCode, string.Empty, 0, 0, at,
+            null, null, reason, actorSubject, datasetId);
+    }
 
     private static string? Field(ImmutableArray<AuditField> fields, string name) => fields.FirstOrDefault(f => f.Name == name)?.Value;
 

@@ -18,6 +18,7 @@ public static class NotificationMessages
         NotificationKind.PastTarget => ("特定移行支援システムの目標時期超過", "Designation past its target"),
         NotificationKind.BeyondLimit => ("特定移行支援システムの目標が上限超過", "Designation target beyond the limit"),
         NotificationKind.DesignationIncomplete => ("特定移行支援システムの理由・目標が未記入", "Designation without reason or target"),
+        NotificationKind.ReconciliationDifferences => ("公式データとの差異（取込み後）", "Differences from the official data (after an import)"),
         _ => ("週次ダイジェスト", "Weekly digest"),
     };
 
@@ -49,6 +50,9 @@ public static class NotificationMessages
         NotificationKind.BeyondLimit => (
             $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が上限（2030年度末）を超えています。",
             $"The target of {d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, is beyond the limit (end of FY2030)."),
+        NotificationKind.ReconciliationDifferences => (
+            $"公式データの取込み後、{d.PrefectureName}{d.MunicipalityName}の報告と公式データに差異があります（{d.Reason}）。突合一覧（/reconciliation）で確認してください。",
+            $"After an official import, the reports of {d.MunicipalityName} ({d.PrefectureName}) differ from the official data ({d.Reason}). See the reconciliation list (/reconciliation)."),
         _ => (
             $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）に理由または目標時期がありません。",
             $"{d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, has no reason or target date."),
