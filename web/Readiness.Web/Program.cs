@@ -40,6 +40,9 @@ builder.AddReadinessDashboard();
 builder.AddReadinessPlanning();
 builder.AddReadinessNotifications();
 builder.Services.AddSingleton<Readiness.Web.Imports.OfficialImportService>();
+builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationService>();
+builder.Services.AddSingleton<Readiness.Web.Imports.TemplateService>();
+builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationNotifier>();
 
 var app = builder.Build();
 app.UseReadinessProxyHeaders();
@@ -67,6 +70,8 @@ app.MapPlanningApi();
 app.MapNotifications();
 Readiness.Web.Imports.ImportsApi.MapImportsApi(app);
 Readiness.Web.Imports.ImportPages.MapImportPages(app);
+Readiness.Web.Imports.ReconciliationApi.MapReconciliationApi(app);
+Readiness.Web.Imports.TemplateApi.MapTemplateApi(app);
 app.Run();
 return 0;
 

@@ -39,6 +39,9 @@ public enum NotificationKind
 
     /// <summary>A national measure crossed a configured threshold (share migrated, systems overdue): to national staff.</summary>
     NationalThreshold,
+
+    /// <summary>After an official import: a municipality's own reports and the official data disagree (Imports/Reconciliation.cs); for its prefecture's staff, one per municipality per import.</summary>
+    ReconciliationDifferences,
 }
 
 /// <summary>Where a notification goes (wire names: mail, in_app, webhook).</summary>
@@ -89,14 +92,18 @@ public sealed record NotificationEvent(
     int? Days = null,
     string? Measure = null,
     double? Value = null,
-    double? Threshold = null)
+    double? Threshold = null,
+    string? DatasetId = null)
 {
     /// <summary>
     /// The audit entry (municipality/version/target) and the kind: the same change never yields two events of one kind.
     /// Events of the scheduled scan (no audit entry) are keyed by their <see cref="Spell"/> instead: one stale spell,
     /// one passed target date, one threshold crossing on one day: one event, however often the scan runs.
+    /// An event of an official import (<see cref="DatasetId"/> set) is keyed by the municipality, the dataset and the kind.
     /// </summary>
-    public string Key => Spell is { } spell
+    public string Key => DatasetId is { } dataset
+        ? $"{MunicipalityCode}/import:{dataset}/{Wire.Name(Kind)}"
+        : Spell is { } spell
         ? $"{MunicipalityCode}/{spell}/{Wire.Name(Kind)}"
         : $"{MunicipalityCode}/{Version.ToString(CultureInfo.InvariantCulture)}/system:{BusinessId}/{Wire.Name(Kind)}";
 }
@@ -194,7 +201,8 @@ public static class NotificationRules
 
     /// <summary>
     /// Whether <paramref name="recipient"/> receives <paramref name="e"/>: national thresholds go to national staff only;
-    /// the 21-day reminder to the municipality's own staff only; a stale municipality to its prefecture's staff only;
+    /// the 21-day reminder to the municipality's own staff only; a stale municipality and reconciliation differences after
+    /// an official import to its prefecture's staff only;
     /// every other kind as <see cref="Concerns(NotificationRecipient, string, string)"/> says.
     /// </summary>
     public static bool Concerns(NotificationRecipient recipient, NotificationEvent e) => e.Kind switch
@@ -202,6 +210,7 @@ public static class NotificationRules
         NotificationKind.NationalThreshold => recipient.Role == Role.National,
         NotificationKind.StaleReminder => recipient.Role == Role.Municipality && recipient.Tenant == e.MunicipalityCode,
         NotificationKind.Stale => recipient.Role == Role.Prefecture && recipient.Tenant == e.PrefectureCode,
+        NotificationKind.ReconciliationDifferences => recipient.Role == Role.Prefecture && recipient.Tenant == e.PrefectureCode,
         _ => Concerns(recipient, e.MunicipalityCode, e.PrefectureCode),
     };
 
@@ -294,6 +303,24 @@ public static class NotificationRules
     /// <summary>Whether a digest is due: never sent, or last sent before the current period began.</summary>
     public static bool DigestDue(DateTimeOffset? lastSent, DateTimeOffset now, NotificationFrequency frequency, DayOfWeek day, TimeOnly time) =>
         lastSent is not { } last || last < PeriodStart(now, frequency, day, time);
+
+    /// <summary>
+    /// The event of one municipality after an official import (<paramref name="datasetId"/>): null when its reports and
+    /// the official data agree; otherwise one event, keyed by municipality, dataset and kind (so applying or deriving
+    /// again never yields a second), whose reason lists the differing businesses and kinds in wire names.
+    /// </summary>
+    public static NotificationEvent? ReconciliationEvent(string municipalityCode, string datasetId, ImmutableArray<Imports.ReconciliationDifference> differences,
+        DateTimeOffset at, string actorSubject)
+    {
+        if (differences.IsDefaultOrEmpty || !ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(municipalityCode, out var municipality))
+        {
+            return null;
+        }
+
+        var reason = $"{differences.Length.ToString(CultureInfo.InvariantCulture)}: " + string.Join(", ", differences.Select(d => $"{d.BusinessId}={Wire.Name(d.Kind)}"));
+        return new NotificationEvent(NotificationKind.ReconciliationDifferences, municipalityCode, municipality.PrefectureCode, string.Empty, 0, 0, at,
+            null, null, reason, actorSubject, datasetId);
+    }
 
     private static string? Field(ImmutableArray<AuditField> fields, string name) => fields.FirstOrDefault(f => f.Name == name)?.Value;
 

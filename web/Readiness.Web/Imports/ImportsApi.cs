@@ -178,7 +178,8 @@ public static class ImportsApi
         return await service.GetAsync(id) is { } record ? TypedResults.Ok(View(record)) : NoSuchImport(id);
     }
 
-    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
+    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth,
+        ReconciliationNotifier reconciliation)
     {
         if (!OfficialImportService.IsId(id))
         {
@@ -186,7 +187,15 @@ public static class ImportsApi
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        return await service.ApplyAsync(id, caller.ToActor()) is { } record ? TypedResults.Ok(View(record)) : NoSuchImport(id);
+        var applied = await service.ApplyAsync(id, caller.ToActor());
+        if (applied is null)
+        {
+            return NoSuchImport(id);
+        }
+
+        // Reconciliation differences after the import: one event per municipality for its prefecture's staff (stable ids).
+        await reconciliation.NotifyAsync(applied.Id, applied.Rows.Select(r => r.MunicipalityCode), caller.Subject, http.RequestAborted);
+        return TypedResults.Ok(View(applied));
     }
 
     private static ProblemHttpResult BadId(string id) => Problems.BadRequest("id", "invalid_id",

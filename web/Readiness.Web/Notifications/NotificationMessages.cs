@@ -21,6 +21,7 @@ public static class NotificationMessages
         NotificationKind.StaleReminder => ("報告のお願い（21日間報告なし）", "Reminder: no report for 21 days"),
         NotificationKind.Stale => ("30日以上報告なし", "No report for 30 days (stale)"),
         NotificationKind.NationalThreshold => ("全国の指標がしきい値を超過", "National threshold crossed"),
+        NotificationKind.ReconciliationDifferences => ("公式データとの差異（取込み後）", "Differences from the official data (after an import)"),
         _ => ("週次ダイジェスト", "Weekly digest"),
     };
 
@@ -82,6 +83,9 @@ public static class NotificationMessages
         NotificationKind.NationalThreshold => (
             $"{MeasureName(d.Measure).Ja}が{Figure(d.Measure, d.Threshold)}に達しました（現在 {Figure(d.Measure, d.Value)}）。",
             $"{MeasureName(d.Measure).En} reached {Figure(d.Measure, d.Threshold)} (now {Figure(d.Measure, d.Value)})."),
+        NotificationKind.ReconciliationDifferences => (
+            $"公式データの取込み後、{d.PrefectureName}{d.MunicipalityName}の報告と公式データに差異があります（{d.Reason}）。突合一覧（/reconciliation）で確認してください。",
+            $"After an official import, the reports of {d.MunicipalityName} ({d.PrefectureName}) differ from the official data ({d.Reason}). See the reconciliation list (/reconciliation)."),
         _ => (
             $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）に理由または目標時期がありません。",
             $"{d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, has no reason or target date."),

@@ -1,0 +1,498 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Readiness.Catalog;
+using Readiness.Rules;
+
+namespace Readiness.Imports;
+
+/// <summary>One change an uploaded template makes: the cell, the target ("system:juki" / "security:org-01"), the field's wire name and label, both values (wire form and Japanese display).</summary>
+public sealed record TemplateChange(string Cell, string Target, string Field, string LabelJa, string LabelEn, string? Before, string? After, string? BeforeJa, string? AfterJa);
+
+/// <summary>One error of an uploaded template, naming its cell: MessageJa is 「D7: 稼働予定日が日付ではありません。」.</summary>
+public sealed record TemplateIssue(string Cell, string Code, string MessageJa, string MessageEn);
+
+/// <summary>
+/// What an uploaded template says: the municipality code and version (ETag) it was made from, every change against the
+/// current record, every error, and the change request's parts (systems and items that change, every member given).
+/// </summary>
+public sealed record TemplateReading(
+    string? Code,
+    long? Version,
+    ImmutableArray<TemplateChange> Changes,
+    ImmutableArray<TemplateIssue> Errors,
+    ImmutableArray<SystemChange> Systems,
+    ImmutableArray<SecurityChange> Security);
+
+/// <summary>
+/// The municipality's Excel reporting template (issue 11, item 6): its layout, its vocabulary (the drop-down lists) and
+/// the reading of a filled-in copy against the current record. Pure: the web host writes and opens the .xlsx
+/// (web/Readiness.Web/Imports/ReportingWorkbook.cs) and gives this class the cells.
+/// Layout: sheet 業務システム — B2 団体コード, B3 版 (the ETag the file was made from), header in row 5, one business per
+/// row from row 6 (column A the business id); sheet セキュリティ — the same B2/B3, header row 5, one checklist item per
+/// row from row 6 (column A the item id); sheet 選択肢 (hidden) — the lists the drop-downs use.
+/// Values are the dashboard's Japanese labels (the same words as the UI; the CSV's *_ja columns); the API's wire names
+/// (in_production, government_cloud, …) and the English labels are accepted too.
+/// </summary>
+public static class ReportingTemplate
+{
+    public const string SystemsSheet = "業務システム";
+    public const string SecuritySheet = "セキュリティ";
+    public const string ListsSheet = "選択肢";
+    public const string CodeCell = "B2";
+    public const string VersionCell = "B3";
+    public const int HeaderRow = 5;
+    public const int FirstRow = 6;
+
+    /// <summary>A system row's columns: letter, wire name (null: read-only), header ja, header en.</summary>
+    public static readonly ImmutableArray<(string Column, string? Field, string HeaderJa, string HeaderEn)> SystemColumns =
+    [
+        ("A", null, "業務ID", "Business id"),
+        ("B", null, "業務", "Business"),
+        ("C", "phase", "移行フェーズ", "Phase"),
+        ("D", "plannedGoLive", "稼働予定日", "Planned go-live"),
+        ("E", "vendor", "事業者名", "Vendor"),
+        ("F", "hosting", "稼働環境", "Hosting"),
+        ("G", "notApplicable", "対象外", "Not applicable"),
+        ("H", "designated", "特定移行支援システム", "Designated"),
+        ("I", "designationReason", "該当理由", "Designation reason"),
+        ("J", "designationTarget", "移行目標時期", "Designation target"),
+        ("K", "regressionReason", "後退理由（フェーズを戻す場合）", "Regression reason (when moving back)"),
+    ];
+
+    /// <summary>A checklist row's columns.</summary>
+    public static readonly ImmutableArray<(string Column, string? Field, string HeaderJa, string HeaderEn)> SecurityColumns =
+    [
+        ("A", null, "項目ID", "Item id"),
+        ("B", null, "章", "Chapter"),
+        ("C", null, "項目", "Item"),
+        ("D", "status", "対応状況", "Status"),
+        ("E", "evidence", "根拠・証跡", "Evidence"),
+        ("F", "lastReviewed", "最終確認日", "Last reviewed"),
+    ];
+
+    /// <summary>Yes/no cells: the two words of the drop-down.</summary>
+    public static readonly ImmutableArray<string> Flags = ["はい", "いいえ"];
+
+    /// <summary>The phase labels (catalog order: migration_phases.csv name_ja).</summary>
+    public static ImmutableArray<string> PhaseLabels { get; } = [.. ReadinessCatalog.Instance.Phases.Select(p => p.NameJa)];
+
+    /// <summary>Hosting: wire name, label ja, label en (the dashboard's words).</summary>
+    public static readonly ImmutableArray<(HostingKind Value, string Ja, string En)> Hostings =
+    [
+        (HostingKind.GovernmentCloud, "ガバメントクラウド", "Government Cloud"),
+        (HostingKind.OtherCloud, "その他のクラウド", "Other cloud"),
+        (HostingKind.OnPremises, "オンプレミス", "On premises"),
+    ];
+
+    /// <summary>Designation reasons (the dashboard's words).</summary>
+    public static readonly ImmutableArray<(DesignationReason Value, string Ja, string En)> Reasons =
+    [
+        (DesignationReason.Mainframe, "メインフレーム", "Mainframe"),
+        (DesignationReason.CustomBuilt, "個別開発システム", "Custom-built system"),
+        (DesignationReason.NoStandardProduct, "標準準拠製品なし", "No standard product"),
+        (DesignationReason.VendorCapacity, "事業者の対応困難", "Vendor capacity"),
+        (DesignationReason.Other, "その他", "Other"),
+    ];
+
+    /// <summary>Checklist statuses (the dashboard's words).</summary>
+    public static readonly ImmutableArray<(SecurityStatus Value, string Ja, string En)> Statuses =
+    [
+        (SecurityStatus.NotAssessed, "未評価（未報告）", "Not assessed (not yet reported)"),
+        (SecurityStatus.NotImplemented, "未実施", "Not implemented"),
+        (SecurityStatus.Partial, "一部実施", "Partly implemented"),
+        (SecurityStatus.Implemented, "実施済み", "Implemented"),
+        (SecurityStatus.NotApplicable, "対象外", "Not applicable"),
+    ];
+
+    public static string PhaseLabel(MigrationPhase phase) => ReadinessCatalog.Instance.Phases[(int)phase].NameJa;
+
+    public static string HostingLabel(HostingKind? h) => h is { } v ? Hostings.First(x => x.Value == v).Ja : string.Empty;
+
+    public static string ReasonLabel(DesignationReason? r) => r is { } v ? Reasons.First(x => x.Value == v).Ja : string.Empty;
+
+    public static string StatusLabel(SecurityStatus s) => Statuses.First(x => x.Value == s).Ja;
+
+    public static string FlagLabel(bool value) => value ? Flags[0] : Flags[1];
+
+    /// <summary>
+    /// Reads a filled-in template. <paramref name="cell"/> gives a cell's value (string, double, bool, DateTime or null)
+    /// by sheet and reference, <paramref name="sheets"/> the sheet names. Checks: both sheets present; B2 is
+    /// <paramref name="current"/>'s code (wrong_municipality); B3 a version (invalid_version) equal to the current one
+    /// (stale_version: the file was made from an older state); every cell's value; then the product's own rules
+    /// (<see cref="ChangeRules.Validate"/>), each error mapped to its cell.
+    /// </summary>
+    public static TemplateReading Read(IReadOnlyCollection<string> sheets, Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today)
+    {
+        var errors = ImmutableArray.CreateBuilder<TemplateIssue>();
+        var changes = ImmutableArray.CreateBuilder<TemplateChange>();
+        void Error(string at, string code, string ja, string en) => errors.Add(new(at, code, $"{at}: {ja}", $"{at}: {en}"));
+
+        foreach (var required in new[] { SystemsSheet, SecuritySheet })
+        {
+            if (!sheets.Contains(required))
+            {
+                Error(required, "wrong_sheet", $"シート「{required}」がありません。ダウンロードしたテンプレートに記入してください。",
+                    $"The sheet '{required}' is missing: fill in the downloaded template.");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return new(null, null, [], errors.ToImmutable(), [], []);
+        }
+
+        var code = CellValues.Code(cell(SystemsSheet, CodeCell));
+        if (code != current.Code)
+        {
+            Error(CodeCell, "wrong_municipality",
+                $"団体コード「{CellValues.Text(cell(SystemsSheet, CodeCell))}」はこの団体（{current.Code}）のものではありません。",
+                $"The municipality code '{CellValues.Text(cell(SystemsSheet, CodeCell))}' is not this municipality's ({current.Code}).");
+        }
+
+        var version = CellValues.WholeNumber(cell(SystemsSheet, VersionCell));
+        if (version is null || version < 0)
+        {
+            Error(VersionCell, "invalid_version", "版（ETag）が読めません。ダウンロードしたままの値にしてください。", "The version (ETag) cannot be read: leave it as downloaded.");
+        }
+        else if (version != current.Version)
+        {
+            Error(VersionCell, "stale_version",
+                $"このファイルは版{version}から作られましたが、現在は版{current.Version}です。最新のテンプレートをダウンロードして記入し直してください。",
+                $"This file was made from version {version}, the current version is {current.Version}: download the latest template and fill it in again.");
+        }
+
+        var systems = ReadSystems(cell, current, changes, Error);
+        var security = ReadSecurity(cell, current, today, changes, Error);
+
+        if (!systems.IsEmpty || !security.IsEmpty)
+        {
+            var request = new ChangeRequest { RequestId = "template", Actor = Actor.System, Systems = systems, Security = security };
+            foreach (var e in ChangeRules.Validate(request, current, today))
+            {
+                if (CellOf(e.Field, current) is { } at)
+                {
+                    errors.Add(new(at, e.Code, $"{at}: {e.MessageJa}", $"{at}: {e.MessageEn}"));
+                }
+            }
+        }
+
+        return new(code, version, changes.ToImmutable(), errors.ToImmutable(), systems, security);
+    }
+
+    /// <summary>The cell of a rule's field ("systems[juki].plannedGoLive" → "D6"; security on its own sheet, "セキュリティ!D7"); null for request-level fields.</summary>
+    public static string? CellOf(string field, MunicipalityRecord current)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        static string Member(string f) => f[(f.IndexOf("].", StringComparison.Ordinal) + 2)..];
+        static string Key(string f) => f[(f.IndexOf('[', StringComparison.Ordinal) + 1)..f.IndexOf(']', StringComparison.Ordinal)];
+        if (field.StartsWith("systems[", StringComparison.Ordinal) && field.Contains("].", StringComparison.Ordinal))
+        {
+            var member = Member(field) switch
+            {
+                "designation.reason" => "designationReason",
+                "designation.targetDate" => "designationTarget",
+                "reason" => "regressionReason",
+                var m => m,
+            };
+            var column = SystemColumns.FirstOrDefault(c => c.Field == member).Column ?? "A";
+            return catalog.BusinessIndex.TryGetValue(Key(field), out var i) ? $"{column}{FirstRow + i}" : null;
+        }
+
+        if (field.StartsWith("security[", StringComparison.Ordinal) && field.Contains("].", StringComparison.Ordinal))
+        {
+            var column = SecurityColumns.FirstOrDefault(c => c.Field == Member(field)).Column ?? "A";
+            return catalog.SecurityIndex.TryGetValue(Key(field), out var i) ? $"{SecuritySheet}!{column}{FirstRow + i}" : null;
+        }
+
+        return null;
+    }
+
+    private static ImmutableArray<SystemChange> ReadSystems(Func<string, string, object?> cell, MunicipalityRecord current,
+        ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var result = ImmutableArray.CreateBuilder<SystemChange>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var row = FirstRow; row < FirstRow + catalog.BusinessSystems.Count + 20; row++)
+        {
+            object? At(string column) => cell(SystemsSheet, $"{column}{row}");
+            var id = CellValues.Text(At("A"));
+            if (id is null)
+            {
+                continue;
+            }
+
+            if (!catalog.BusinessIndex.TryGetValue(id, out var index))
+            {
+                error($"A{row}", "unknown_business", $"業務ID「{id}」は標準化対象の20業務にありません。", $"'{id}' is not one of the 20 business systems.");
+                continue;
+            }
+
+            if (!seen.Add(id))
+            {
+                error($"A{row}", "duplicate", $"業務ID「{id}」が2回あります。", $"The business '{id}' appears twice.");
+                continue;
+            }
+
+            var before = current.FindSystem(id)!;
+            var ok = true;
+            MigrationPhase phase = before.Phase;
+            var phaseText = CellValues.Text(At("C"));
+            if (phaseText is null)
+            {
+                error($"C{row}", "required", "移行フェーズを選んでください。", "Choose a phase.");
+                ok = false;
+            }
+            else if (ParsePhase(phaseText) is { } p)
+            {
+                phase = p;
+            }
+            else
+            {
+                error($"C{row}", "unknown_phase", $"移行フェーズ「{phaseText}」は選択肢にありません。", $"'{phaseText}' is not a migration phase.");
+                ok = false;
+            }
+
+            var (goLiveOk, goLive) = CellValues.Date(At("D"));
+            if (!goLiveOk)
+            {
+                error($"D{row}", "invalid_date", "稼働予定日が日付ではありません。", "The planned go-live is not a date.");
+                ok = false;
+            }
+
+            var vendor = FreeCell(At("E"));
+            HostingKind? hosting = null;
+            if (CellValues.Text(At("F")) is { } hostingText)
+            {
+                if (Pick(Hostings, hostingText) is { } h)
+                {
+                    hosting = h;
+                }
+                else
+                {
+                    error($"F{row}", "unknown_hosting", $"稼働環境「{hostingText}」は選択肢にありません。", $"'{hostingText}' is not a hosting kind.");
+                    ok = false;
+                }
+            }
+
+            var (naOk, notApplicable) = CellValues.Flag(At("G"));
+            if (!naOk)
+            {
+                error($"G{row}", "invalid_flag", "対象外は「はい」か「いいえ」で入力してください。", "Not applicable must be はい (yes) or いいえ (no).");
+                ok = false;
+            }
+
+            var (dOk, designated) = CellValues.Flag(At("H"));
+            if (!dOk)
+            {
+                error($"H{row}", "invalid_flag", "特定移行支援システムは「はい」か「いいえ」で入力してください。", "Designated must be はい (yes) or いいえ (no).");
+                ok = false;
+            }
+
+            DesignationReason? reason = null;
+            if (CellValues.Text(At("I")) is { } reasonText)
+            {
+                if (Pick(Reasons, reasonText) is { } r)
+                {
+                    reason = r;
+                }
+                else
+                {
+                    error($"I{row}", "unknown_reason", $"該当理由「{reasonText}」は選択肢にありません。", $"'{reasonText}' is not a designation reason.");
+                    ok = false;
+                }
+            }
+
+            var (targetOk, target) = CellValues.Date(At("J"));
+            if (!targetOk)
+            {
+                error($"J{row}", "invalid_date", "移行目標時期が日付ではありません。", "The designation target is not a date.");
+                ok = false;
+            }
+
+            var regressionReason = FreeCell(At("K"));
+            if (!ok)
+            {
+                continue;
+            }
+
+            // Without a designation its reason and target are not kept (the API's rule: false clears both).
+            if (!designated)
+            {
+                reason = null;
+                target = null;
+            }
+
+            var n = changes.Count;
+            void Diff(string column, string field, string? was, string? now, string? wasJa, string? nowJa)
+            {
+                if (!string.Equals(was, now, StringComparison.Ordinal))
+                {
+                    var c = SystemColumns.First(x => x.Column == column);
+                    changes.Add(new($"{column}{row}", "system:" + id, field, $"{catalog.BusinessSystems[index].NameJa}：{c.HeaderJa}",
+                        $"{catalog.BusinessSystems[index].NameEn}: {c.HeaderEn}", was, now, wasJa, nowJa));
+                }
+            }
+
+            Diff("C", "phase", Wire.Name(before.Phase), Wire.Name(phase), PhaseLabel(before.Phase), PhaseLabel(phase));
+            Diff("D", "plannedGoLive", Iso(before.PlannedGoLive), Iso(goLive), Iso(before.PlannedGoLive), Iso(goLive));
+            Diff("E", "vendor", before.Vendor, vendor, before.Vendor, vendor);
+            Diff("F", "hosting", before.Hosting is { } bh ? Wire.Name(bh) : null, hosting is { } hh ? Wire.Name(hh) : null, Blank(HostingLabel(before.Hosting)), Blank(HostingLabel(hosting)));
+            Diff("G", "notApplicable", Bool(before.NotApplicable), Bool(notApplicable), FlagLabel(before.NotApplicable), FlagLabel(notApplicable));
+            Diff("H", "designated", Bool(before.Designated), Bool(designated), FlagLabel(before.Designated), FlagLabel(designated));
+            Diff("I", "designationReason", before.DesignationReason is { } br ? Wire.Name(br) : null, reason is { } rr ? Wire.Name(rr) : null,
+                Blank(ReasonLabel(before.DesignationReason)), Blank(ReasonLabel(reason)));
+            Diff("J", "designationTarget", Iso(before.DesignationTarget), Iso(target), Iso(before.DesignationTarget), Iso(target));
+            if (changes.Count == n)
+            {
+                continue; // nothing changed in this row (a regression reason alone changes nothing)
+            }
+
+            result.Add(new SystemChange
+            {
+                BusinessId = id,
+                Phase = phase,
+                PlannedGoLive = goLive,
+                Vendor = vendor,
+                Hosting = hosting,
+                NotApplicable = notApplicable,
+                Designation = designated ? new DesignationInput(reason, target) : null,
+                Reason = regressionReason,
+                Omitted = regressionReason is null ? ["regressionReason"] : [],
+            });
+        }
+
+        return result.ToImmutable();
+    }
+
+    private static ImmutableArray<SecurityChange> ReadSecurity(Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today,
+        ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var result = ImmutableArray.CreateBuilder<SecurityChange>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var row = FirstRow; row < FirstRow + catalog.SecurityItems.Count + 20; row++)
+        {
+            object? At(string column) => cell(SecuritySheet, $"{column}{row}");
+            string Ref(string column) => $"{SecuritySheet}!{column}{row}";
+            var id = CellValues.Text(At("A"));
+            if (id is null)
+            {
+                continue;
+            }
+
+            if (!catalog.SecurityIndex.TryGetValue(id, out var index))
+            {
+                error(Ref("A"), "unknown_item", $"項目ID「{id}」はチェックリストにありません。", $"'{id}' is not a checklist item.");
+                continue;
+            }
+
+            if (!seen.Add(id))
+            {
+                error(Ref("A"), "duplicate", $"項目ID「{id}」が2回あります。", $"The item '{id}' appears twice.");
+                continue;
+            }
+
+            var before = current.FindSecurityItem(id)!;
+            var ok = true;
+            var status = before.Status;
+            var statusText = CellValues.Text(At("D"));
+            if (statusText is null)
+            {
+                error(Ref("D"), "required", "対応状況を選んでください。", "Choose a status.");
+                ok = false;
+            }
+            else if (Pick(Statuses, statusText) is { } s)
+            {
+                status = s;
+            }
+            else
+            {
+                error(Ref("D"), "unknown_status", $"対応状況「{statusText}」は選択肢にありません。", $"'{statusText}' is not a checklist status.");
+                ok = false;
+            }
+
+            var evidence = FreeCell(At("E"));
+            var (reviewedOk, reviewed) = CellValues.Date(At("F"));
+            if (!reviewedOk)
+            {
+                error(Ref("F"), "invalid_date", "最終確認日が日付ではありません。", "The last-reviewed date is not a date.");
+                ok = false;
+            }
+
+            if (!ok)
+            {
+                continue;
+            }
+
+            var n = changes.Count;
+            var item = catalog.SecurityItems[index];
+            void Diff(string column, string field, string? was, string? now, string? wasJa, string? nowJa)
+            {
+                if (!string.Equals(was, now, StringComparison.Ordinal))
+                {
+                    var c = SecurityColumns.First(x => x.Column == column);
+                    changes.Add(new(Ref(column), "security:" + id, field, $"{item.TitleJa}：{c.HeaderJa}", $"{item.TitleEn}: {c.HeaderEn}", was, now, wasJa, nowJa));
+                }
+            }
+
+            Diff("D", "status", Wire.Name(before.Status), Wire.Name(status), StatusLabel(before.Status), StatusLabel(status));
+            Diff("E", "evidence", before.Evidence, evidence, before.Evidence, evidence);
+            Diff("F", "lastReviewed", Iso(before.LastReviewed), Iso(reviewed), Iso(before.LastReviewed), Iso(reviewed));
+            if (changes.Count > n)
+            {
+                result.Add(new SecurityChange { ItemId = id, Status = status, Evidence = evidence, LastReviewed = reviewed });
+            }
+        }
+
+        _ = today;
+        return result.ToImmutable();
+    }
+
+    /// <summary>A phase from its label (catalog name ja or en), its wire name or its order number.</summary>
+    public static MigrationPhase? ParsePhase(string text)
+    {
+        var key = Key(text);
+        foreach (var p in ReadinessCatalog.Instance.Phases)
+        {
+            if (Key(p.NameJa) == key || Key(p.NameEn) == key || p.Id == key)
+            {
+                return p.Phase;
+            }
+        }
+
+        return null;
+    }
+
+    private static TEnum? Pick<TEnum>(ImmutableArray<(TEnum Value, string Ja, string En)> vocabulary, string text)
+        where TEnum : struct, Enum
+    {
+        var key = Key(text);
+        foreach (var (value, ja, en) in vocabulary)
+        {
+            if (Key(ja) == key || Key(en) == key || Wire.Name(value) == key)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    // Labels compare after NFKC, without whitespace, case-insensitively.
+    private static string Key(string text) => JapaneseNames.Normalize(text).ToLowerInvariant();
+
+    // Free text (vendor, evidence, reasons) is kept as written (no NFKC: a vendor's name is its own), trimmed; blank is null.
+    private static string? FreeCell(object? cell) => cell switch
+    {
+        null => null,
+        string s => FreeText.Canonical(s),
+        _ => CellValues.Text(cell),
+    };
+
+    private static string? Iso(DateOnly? d) => d?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Bool(bool b) => b ? "true" : "false";
+
+    private static string? Blank(string s) => s.Length == 0 ? null : s;
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Readiness.Catalog;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+using Readiness.Web.Components.Access;
+using Readiness.Web.Imports;
+
+namespace Readiness.Web.Components.Edit;
+
+/// <summary>
+/// The municipality page's Excel reporting forms (plain HTML forms, own staff only: the write policy refuses anyone
+/// else before the form is read). POST /municipalities/{code}/template (multipart, field "file") answers the preview
+/// page; POST …/template/apply (the file back as base64 in "content") applies it through <see cref="TemplateService"/>
+/// and redirects (303) to the municipality page, or answers the page again with every error (nothing applied).
+/// </summary>
+public static class TemplateEndpoints
+{
+    public static IEndpointRouteBuilder MapTemplateEndpoints(this IEndpointRouteBuilder app)
+    {
+        var forms = app.MapGroup("/municipalities/{code}/template").ExcludeFromDescription()
+            .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        forms.MapPost(string.Empty, PreviewAsync);
+        forms.MapPost("/apply", ApplyAsync);
+        return app;
+    }
+
+    private static async Task<IResult> PreviewAsync(HttpContext http, string code, TemplateService templates)
+    {
+        if (!ReadinessCatalog.Instance.IsMunicipality(code))
+        {
+            return Results.NotFound();
+        }
+
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return Page(code, null, [Expired], null, string.Empty, StatusCodes.Status400BadRequest);
+        }
+
+        var (file, problem) = await ImportsApi.ReadFileAsync(http);
+        if (file is null)
+        {
+            return Page(code, null, Errors(problem!), null, string.Empty, problem!.StatusCode);
+        }
+
+        var (preview, error) = await templates.PreviewAsync(code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
+        return preview is null
+            ? Page(code, null, [error!], null, file.Value.Name, error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest)
+            : Page(code, preview, [.. preview.Errors.Select(TemplateService.Problem)], Convert.ToBase64String(file.Value.Bytes), file.Value.Name, StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> ApplyAsync(HttpContext http, string code, TemplateService templates)
+    {
+        if (!ReadinessCatalog.Instance.IsMunicipality(code))
+        {
+            return Results.NotFound();
+        }
+
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return Page(code, null, [Expired], null, string.Empty, StatusCodes.Status400BadRequest);
+        }
+
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var fileName = form["fileName"].ToString();
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(form["content"].ToString());
+        }
+        catch (FormatException)
+        {
+            return Page(code, null, [Expired], null, fileName, StatusCodes.Status400BadRequest);
+        }
+
+        var outcome = await templates.ApplyAsync(http.User, code, fileName, bytes, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        if (outcome.Result is { Succeeded: true } result)
+        {
+            http.Response.Headers.Location =
+                $"/municipalities/{code}?saved={(result.AppliedVersion ?? result.Record!.Version).ToString(CultureInfo.InvariantCulture)}&target=template#excel";
+            return Results.StatusCode(StatusCodes.Status303SeeOther);
+        }
+
+        if (outcome.Status == StatusCodes.Status403Forbidden)
+        {
+            return new RazorComponentResult<AccessDeniedDocument>(new
+            {
+                MessageJa = outcome.Errors.Count > 0 ? outcome.Errors[0].MessageJa : "更新する権限がありません。",
+                MessageEn = outcome.Errors.Count > 0 ? outcome.Errors[0].MessageEn : "You may not change this.",
+            }) { StatusCode = StatusCodes.Status403Forbidden };
+        }
+
+        return Page(code, null, outcome.Errors, null, fileName, outcome.Status);
+    }
+
+    private static readonly ProblemError Expired = new("form", "expired_form",
+        "フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてから、もう一度アップロードしてください。",
+        "The form has expired or is not valid. Reload the page and upload the file again.");
+
+    private static IReadOnlyList<ProblemError> Errors(ProblemHttpResult problem) =>
+        problem.ProblemDetails.Extensions.TryGetValue("errors", out var e) && e is IEnumerable<ProblemError> list ? [.. list] : [Expired];
+
+    private static RazorComponentResult<TemplatePreviewDocument> Page(string code, TemplatePreview? preview, IReadOnlyList<ProblemError> errors, string? content, string fileName, int status) =>
+        new(new { Code = code, Preview = preview, Errors = errors, Content = content, FileName = fileName }) { StatusCode = status };
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Readiness.Grains;
+using Readiness.Imports;
+using Readiness.Notifications;
+using Readiness.Web.Notifications;
+
+namespace Readiness.Web.Imports;
+
+/// <summary>
+/// After an official import is applied: for each municipality of the dataset whose own reports now disagree with the
+/// official data (<see cref="Reconciliation"/>), one <see cref="NotificationKind.ReconciliationDifferences"/> event for
+/// its prefecture's staff (<see cref="NotificationRules.ReconciliationEvent"/>), written to the outbox like every other
+/// event. The ids are stable (municipality, dataset, kind, channel, recipient), so applying or notifying twice adds nothing.
+/// </summary>
+public sealed class ReconciliationNotifier(
+    IGrainFactory grains, ReconciliationService reconciliation, NotificationStore store, NotificationRecipients recipients, NotificationMailer mailer,
+    TimeProvider time, ILogger<ReconciliationNotifier> logger)
+{
+    /// <summary>Writes the events of <paramref name="codes"/> for dataset <paramref name="datasetId"/>; returns how many outbox rows were planned.</summary>
+    public async Task<int> NotifyAsync(string datasetId, IEnumerable<string> codes, string actorSubject, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var events = new List<NotificationEvent>();
+        foreach (var batch in codes.Chunk(64))
+        {
+            var records = await Task.WhenAll(batch.Select(c => grains.GetGrain<IMunicipalityGrain>(c).GetAsync()));
+            events.AddRange(records.Select(r => NotificationRules.ReconciliationEvent(r.Code, datasetId, Reconciliation.Compare(r, reconciliation.Designations), now, actorSubject))
+                .OfType<NotificationEvent>());
+        }
+
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        var people = await recipients.ListAsync(cancellationToken);
+        var preferences = await store.AllPreferencesAsync(null, cancellationToken);
+        var endpoints = (await store.WebhooksAsync(cancellationToken)).Where(w => w.Active).Select(w => new WebhookTarget(w.Id, w.Tenant, w.Url)).ToList();
+        NotificationPreference Preference(string subject, NotificationKind kind) =>
+            preferences.TryGetValue(subject, out var mine) && mine.TryGetValue(kind, out var p) ? p : NotificationPreference.Default(kind);
+        var planned = events.SelectMany(e => NotificationRules.Plan(e, people, Preference, endpoints))
+            .Where(d => d.Channel != NotificationChannel.Mail || mailer.Configured)
+            .ToList();
+
+        // Written with the dispatcher's own commit, its audit position left where it is (retried if it moves meanwhile).
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var stored = await store.GetStateAsync(NotificationStore.PositionName, cancellationToken)
+                ?? await store.GetOrAddStateAsync(NotificationStore.PositionName, (await store.AuditEndAsync(cancellationToken)).ToString(CultureInfo.InvariantCulture));
+            var position = long.Parse(stored, CultureInfo.InvariantCulture);
+            if (await store.CommitDerivedAsync(position, position, planned, now))
+            {
+                logger.LogInformation("Reconciliation after import {Dataset}: {Municipalities} municipalities differ, {Rows} outbox rows", datasetId, events.Count, planned.Count);
+                return planned.Count;
+            }
+        }
+
+        logger.LogWarning("Reconciliation after import {Dataset}: the outbox was busy; {Rows} rows not written", datasetId, planned.Count);
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Hosting;
+using Readiness.Imports;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Imports;
+
+/// <summary>The filters of the reconciliation list: prefecture code, kind (wire name) and business id; null: any.</summary>
+public sealed record ReconciliationFilter(string? Prefecture, DifferenceKind? Kind, string? Business);
+
+/// <summary>
+/// The reconciliation list (issue 11, item 3) for a caller: national staff and administrators see every municipality,
+/// prefecture staff their prefecture's, municipal staff their own. Reads each municipality's record from its grain and
+/// compares with the pure <see cref="Reconciliation.Compare"/> against the latest official designation list.
+/// </summary>
+public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls)
+{
+    /// <summary>The official designation list compared with (the public baseline's until a newer list is imported).</summary>
+    public OfficialDesignations Designations { get; set; } = OfficialDesignations.Baseline;
+
+    /// <summary>
+    /// Parses and checks the query against the caller's tenant: a problem naming prefecture, kind or business for
+    /// unknown values (400), or a prefecture outside the caller's tenant (403).
+    /// </summary>
+    public static (ReconciliationFilter? Filter, ProblemError? Error, int Status) Parse(ReadinessCaller caller, string? prefecture, string? kind, string? business)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        prefecture = string.IsNullOrWhiteSpace(prefecture) ? null : prefecture.Trim();
+        kind = string.IsNullOrWhiteSpace(kind) ? null : kind.Trim();
+        business = string.IsNullOrWhiteSpace(business) ? null : business.Trim();
+        if (prefecture is not null && !catalog.PrefecturesByCode.ContainsKey(prefecture))
+        {
+            return (null, new("prefecture", "unknown_prefecture", $"都道府県コード「{Problems.Truncate(prefecture)}」はありません（01〜47の2桁）。",
+                $"Unknown prefecture code '{Problems.Truncate(prefecture)}' (two digits, 01-47)."), 400);
+        }
+
+        DifferenceKind? parsedKind = null;
+        if (kind is not null)
+        {
+            if (!Wire.TryParse<DifferenceKind>(kind, out var k))
+            {
+                return (null, new("kind", "unknown_kind", $"差異の種類「{Problems.Truncate(kind)}」はありません（{string.Join("、", Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v)))}）。",
+                    $"Unknown kind of difference '{Problems.Truncate(kind)}' ({string.Join(", ", Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v)))})."), 400);
+            }
+
+            parsedKind = k;
+        }
+
+        if (business is not null && !catalog.BusinessIndex.ContainsKey(business))
+        {
+            return (null, new("business", "unknown_business", $"業務「{Problems.Truncate(business)}」は標準化対象の20業務にありません。",
+                $"Unknown business system '{Problems.Truncate(business)}'."), 400);
+        }
+
+        if (prefecture is not null && caller.Role == Role.Prefecture && caller.Tenant != prefecture)
+        {
+            return (null, new("prefecture", "forbidden_tenant", "他の都道府県の突合結果は閲覧できません（自県のみ）。",
+                "You may not read another prefecture's reconciliation (your own only)."), 403);
+        }
+
+        if (prefecture is not null && caller.Role == Role.Municipality && caller.Tenant?[..2] != prefecture)
+        {
+            return (null, new("prefecture", "forbidden_tenant", "他の都道府県の突合結果は閲覧できません（自団体のみ）。",
+                "You may not read another prefecture's reconciliation (your own municipality only)."), 403);
+        }
+
+        return (new ReconciliationFilter(prefecture, parsedKind, business), null, 200);
+    }
+
+    /// <summary>The municipalities the caller may see, narrowed by the filter's prefecture.</summary>
+    public static IReadOnlyList<MunicipalityInfo> Scope(ReadinessCaller caller, string? prefecture)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        return caller.Role switch
+        {
+            Role.National or Role.Admin => prefecture is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[prefecture],
+            Role.Prefecture when caller.Tenant is { } p && catalog.MunicipalitiesByPrefecture.TryGetValue(p, out var own) => own,
+            Role.Municipality when caller.Tenant is { } m && catalog.MunicipalitiesByCode.TryGetValue(m, out var mine) => [mine],
+            _ => [],
+        };
+    }
+
+    /// <summary>Every difference in the caller's scope that the filter selects, by municipality code then catalog order.</summary>
+    public async Task<ImmutableArray<ReconciliationDifference>> ListAsync(ReadinessCaller caller, ReconciliationFilter filter, CancellationToken cancellationToken)
+    {
+        var result = ImmutableArray.CreateBuilder<ReconciliationDifference>();
+        var designations = Designations;
+        foreach (var batch in Scope(caller, filter.Prefecture).Chunk(64))
+        {
+            var records = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, cancellationToken)));
+            foreach (var record in records)
+            {
+                result.AddRange(Reconciliation.Compare(record, designations).Where(d => Reconciliation.Matches(d, filter.Prefecture, filter.Kind, filter.Business)));
+            }
+        }
+
+        return result.ToImmutable();
+    }
+}

@@ -1,0 +1,401 @@
+using System.Globalization;
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
+using Readiness.Catalog;
+using Readiness.Imports;
+using Values = Readiness.Imports.CellValues;
+using X = DocumentFormat.OpenXml.Spreadsheet;
+
+namespace Readiness.Web.Imports;
+
+/// <summary>
+/// The .xlsx files of the product, written and read with the Open XML SDK: a municipality's reporting template (layout
+/// and vocabulary in <see cref="ReportingTemplate"/>: Japanese headers, drop-down lists for phases, hosting, yes/no,
+/// reasons and statuses, real date cells, the code and version it was made from; sheets protected so that only the
+/// fields to report can be typed in, the workbook's structure locked) and the tables (prefecture, nation) as plain
+/// sheets. Reading gives every cell's value as the reader sees it (string, double, bool) by sheet and reference.
+/// </summary>
+public static class ReportingWorkbook
+{
+    public const string ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    /// <summary>The largest template taken (a filled-in template is about 20 KB).</summary>
+    public const long MaxTemplateBytes = 2L * 1024 * 1024;
+
+    // Cell styles (the order of CellFormats in Styles()).
+    private const uint Locked = 0;
+    private const uint Open = 1;
+    private const uint OpenDate = 2;
+    private const uint Header = 3;
+    private const uint LockedDate = 4;
+
+    /// <summary>The template of <paramref name="record"/>, made from its current version.</summary>
+    public static byte[] Template(MunicipalityRecord record)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var m = catalog.MunicipalitiesByCode[record.Code];
+        var prefecture = catalog.PrefecturesByCode[m.PrefectureCode];
+        using var stream = new MemoryStream();
+        using (var doc = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
+        {
+            var workbook = doc.AddWorkbookPart();
+            workbook.Workbook = new Workbook();
+            var styles = workbook.AddNewPart<WorkbookStylesPart>();
+            styles.Stylesheet = Styles();
+            var sheets = new Sheets();
+
+            // The lists the drop-downs use, one per column, on a hidden sheet.
+            var lists = new (string Column, IReadOnlyList<string> Values)[]
+            {
+                ("A", ReportingTemplate.PhaseLabels),
+                ("B", ReportingTemplate.Hostings.Select(h => h.Ja).ToList()),
+                ("C", ReportingTemplate.Flags),
+                ("D", ReportingTemplate.Reasons.Select(r => r.Ja).ToList()),
+                ("E", ReportingTemplate.Statuses.Select(s => s.Ja).ToList()),
+            };
+            string ListRef(string column) => $"'{ReportingTemplate.ListsSheet}'!${column}$1:${column}${lists.First(l => l.Column == column).Values.Count}";
+
+            var title = $"{prefecture.Name}{m.Name}（{record.Code}）";
+            var systemRows = new List<Row>
+            {
+                TextRow(1, [(title + " 移行状況の報告 / Migration report", Header)]),
+                TextRow(2, [("団体コード / Code", Header), (record.Code, Locked)]),
+                TextRow(3, [("版（ETag） / Version", Header), (record.Version.ToString(CultureInfo.InvariantCulture), Locked)]),
+                TextRow(4, [("色のない列（C〜K）に記入し、このファイルをアップロードしてください。版は変えないでください。 / Fill in columns C-K and upload this file; leave the version as it is.", Locked)]),
+                TextRow(ReportingTemplate.HeaderRow, [.. ReportingTemplate.SystemColumns.Select(c => (c.HeaderJa, Header))]),
+            };
+            var r = (uint)ReportingTemplate.FirstRow;
+            foreach (var s in record.Systems)
+            {
+                var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+                systemRows.Add(new Row(
+                    Text("A", r, s.BusinessId, Locked),
+                    Text("B", r, b.NameJa, Locked),
+                    Text("C", r, ReportingTemplate.PhaseLabel(s.Phase), Open),
+                    Date("D", r, s.PlannedGoLive, OpenDate),
+                    Text("E", r, s.Vendor, Open),
+                    Text("F", r, ReportingTemplate.HostingLabel(s.Hosting), Open),
+                    Text("G", r, ReportingTemplate.FlagLabel(s.NotApplicable), Open),
+                    Text("H", r, ReportingTemplate.FlagLabel(s.Designated), Open),
+                    Text("I", r, ReportingTemplate.ReasonLabel(s.DesignationReason), Open),
+                    Date("J", r, s.DesignationTarget, OpenDate),
+                    Text("K", r, null, Open)) { RowIndex = r });
+                r++;
+            }
+
+            var last = r - 1;
+            AddSheet(workbook, sheets, 1, ReportingTemplate.SystemsSheet, systemRows, [14, 22, 40, 14, 24, 20, 10, 20, 22, 14, 40],
+                [
+                    DropDown($"C{ReportingTemplate.FirstRow}:C{last}", ListRef("A"), "移行フェーズ", "一覧から選んでください。"),
+                    DropDown($"F{ReportingTemplate.FirstRow}:F{last}", ListRef("B"), "稼働環境", "一覧から選ぶか、空欄にしてください。"),
+                    DropDown($"G{ReportingTemplate.FirstRow}:H{last}", ListRef("C"), "はい／いいえ", "「はい」か「いいえ」を選んでください。"),
+                    DropDown($"I{ReportingTemplate.FirstRow}:I{last}", ListRef("D"), "該当理由", "特定移行支援システムの場合に選んでください。"),
+                    Dates($"D{ReportingTemplate.FirstRow}:D{last}"),
+                    Dates($"J{ReportingTemplate.FirstRow}:J{last}"),
+                ]);
+
+            var securityRows = new List<Row>
+            {
+                TextRow(1, [(title + " セキュリティチェックリスト / Security checklist", Header)]),
+                TextRow(2, [("団体コード / Code", Header), (record.Code, Locked)]),
+                TextRow(3, [("版（ETag） / Version", Header), (record.Version.ToString(CultureInfo.InvariantCulture), Locked)]),
+                TextRow(4, [("色のない列（D〜F）に記入してください。 / Fill in columns D-F.", Locked)]),
+                TextRow(ReportingTemplate.HeaderRow, [.. ReportingTemplate.SecurityColumns.Select(c => (c.HeaderJa, Header))]),
+            };
+            r = ReportingTemplate.FirstRow;
+            foreach (var item in record.Security)
+            {
+                var info = catalog.SecurityItems[catalog.SecurityIndex[item.ItemId]];
+                securityRows.Add(new Row(
+                    Text("A", r, item.ItemId, Locked),
+                    Text("B", r, info.ChapterJa, Locked),
+                    Text("C", r, info.TitleJa, Locked),
+                    Text("D", r, ReportingTemplate.StatusLabel(item.Status), Open),
+                    Text("E", r, item.Evidence, Open),
+                    Date("F", r, item.LastReviewed, OpenDate)) { RowIndex = r });
+                r++;
+            }
+
+            last = r - 1;
+            AddSheet(workbook, sheets, 2, ReportingTemplate.SecuritySheet, securityRows, [12, 24, 60, 20, 50, 14],
+                [
+                    DropDown($"D{ReportingTemplate.FirstRow}:D{last}", ListRef("E"), "対応状況", "一覧から選んでください。"),
+                    Dates($"F{ReportingTemplate.FirstRow}:F{last}"),
+                ]);
+
+            var listRows = new List<Row>();
+            for (uint i = 1; i <= lists.Max(l => l.Values.Count); i++)
+            {
+                var row = new Row { RowIndex = i };
+                foreach (var (column, values) in lists)
+                {
+                    if (i <= values.Count)
+                    {
+                        row.Append(Text(column, i, values[(int)i - 1], Locked));
+                    }
+                }
+
+                listRows.Add(row);
+            }
+
+            AddSheet(workbook, sheets, 3, ReportingTemplate.ListsSheet, listRows, [40, 20, 10, 20, 30], [], hidden: true);
+            workbook.Workbook.Append(new WorkbookProtection { LockStructure = true }, sheets);
+            workbook.Workbook.Save();
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>One table (a header row and rows of values) as a workbook with one sheet: numbers as numbers, dates as date cells, the header frozen.</summary>
+    public static byte[] Table(string sheetName, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+    {
+        using var stream = new MemoryStream();
+        using (var doc = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
+        {
+            var workbook = doc.AddWorkbookPart();
+            workbook.Workbook = new Workbook();
+            var styles = workbook.AddNewPart<WorkbookStylesPart>();
+            styles.Stylesheet = Styles();
+            var sheets = new Sheets();
+            var data = new List<Row> { TextRow(1, [.. header.Select(h => (h, Header))]) };
+            uint r = 2;
+            foreach (var values in rows)
+            {
+                var row = new Row { RowIndex = r };
+                for (var c = 0; c < values.Count; c++)
+                {
+                    var column = Column(c + 1);
+                    row.Append(values[c] switch
+                    {
+                        null => new Cell { CellReference = column + r },
+                        string s => Text(column, r, s, Locked),
+                        bool b => new Cell { CellReference = column + r, DataType = X.CellValues.Boolean, CellValue = new CellValue(b) },
+                        int i => Number(column, r, i),
+                        long l => Number(column, r, l),
+                        decimal d => Number(column, r, (double)d),
+                        double d => Number(column, r, d),
+                        DateOnly d => Date(column, r, d, LockedDate),
+                        DateTimeOffset t => Text(column, r, Readiness.Web.Api.CsvOutput.Instant(t), Locked),
+                        var other => Text(column, r, Convert.ToString(other, CultureInfo.InvariantCulture), Locked),
+                    });
+                }
+
+                data.Add(row);
+                r++;
+            }
+
+            AddSheet(workbook, sheets, 1, sheetName, data, [.. header.Select(h => Math.Clamp(h.Length + 4, 10, 30))], [], freezeHeader: true);
+            workbook.Workbook.Append(sheets);
+            workbook.Workbook.Save();
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Every cell of every sheet as the reader sees it (shared and inline strings as text, numbers as double, booleans
+    /// as bool, ISO dates as DateTime). Null with the refusal when the workbook does not open.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>>? Sheets, Readiness.Web.Api.ProblemError? Error) Read(byte[] bytes)
+    {
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            using var doc = SpreadsheetDocument.Open(stream, false);
+            var workbook = doc.WorkbookPart ?? throw new InvalidDataException("no workbook part");
+            var shared = workbook.SharedStringTablePart?.SharedStringTable.Elements<SharedStringItem>().Select(i => i.InnerText).ToArray() ?? [];
+            var result = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
+            foreach (var sheet in workbook.Workbook.Sheets?.Elements<Sheet>() ?? [])
+            {
+                if (sheet.Id?.Value is not { } id || workbook.GetPartById(id) is not WorksheetPart part || sheet.Name?.Value is not { } name)
+                {
+                    continue;
+                }
+
+                var cells = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                foreach (var cell in part.Worksheet.Descendants<Cell>())
+                {
+                    if (cell.CellReference?.Value is { } reference)
+                    {
+                        cells[reference] = Value(cell, shared);
+                    }
+                }
+
+                result[name] = cells;
+            }
+
+            return (result, null);
+        }
+        catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or System.Xml.XmlException or FormatException or InvalidOperationException or IOException or NotSupportedException)
+        {
+            return (null, new Readiness.Web.Api.ProblemError("file", "not_a_workbook", "Excel ブック（.xlsx）として開けません。", "The file does not open as an Excel workbook (.xlsx)."));
+        }
+    }
+
+    private static object? Value(Cell cell, string[] shared)
+    {
+        var type = cell.DataType?.Value;
+        if (type == X.CellValues.InlineString)
+        {
+            return cell.InlineString?.InnerText;
+        }
+
+        var raw = cell.CellValue?.Text;
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (type == X.CellValues.SharedString)
+        {
+            return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < shared.Length ? shared[i] : null;
+        }
+
+        if (type == X.CellValues.Boolean)
+        {
+            return raw == "1";
+        }
+
+        if (type == X.CellValues.String || type == X.CellValues.Error)
+        {
+            return raw;
+        }
+
+        if (type == X.CellValues.Date)
+        {
+            return DateTime.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : raw;
+        }
+
+        return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : raw;
+    }
+
+    private static void AddSheet(WorkbookPart workbook, Sheets sheets, uint id, string name, List<Row> rows, int[] widths, DataValidation[] validations,
+        bool hidden = false, bool freezeHeader = false)
+    {
+        var part = workbook.AddNewPart<WorksheetPart>();
+        var worksheet = new Worksheet();
+        if (freezeHeader)
+        {
+            worksheet.Append(new SheetViews(new SheetView(new Pane { VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen })
+            { WorkbookViewId = 0 }));
+        }
+
+        var columns = new Columns();
+        for (var i = 0; i < widths.Length; i++)
+        {
+            columns.Append(new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = widths[i], CustomWidth = true });
+        }
+
+        worksheet.Append(columns);
+        var data = new X.SheetData();
+        data.Append(rows);
+        worksheet.Append(data);
+        if (validations.Length > 0)
+        {
+            // Only the cells to report are open (style Open); the rest of the sheet, and its rows and columns, stay as made.
+            worksheet.Append(new SheetProtection { Sheet = true, Objects = true, Scenarios = true, FormatColumns = true, FormatRows = true, InsertRows = true, DeleteRows = true, Sort = true, AutoFilter = true });
+            var list = new DataValidations { Count = (uint)validations.Length };
+            list.Append(validations);
+            worksheet.Append(list);
+        }
+
+        part.Worksheet = worksheet;
+        var sheet = new Sheet { Id = workbook.GetIdOfPart(part), SheetId = id, Name = name };
+        if (hidden)
+        {
+            sheet.State = SheetStateValues.Hidden;
+        }
+
+        sheets.Append(sheet);
+    }
+
+    private static DataValidation DropDown(string range, string source, string titleJa, string promptJa) => new(new Formula1(source))
+    {
+        Type = DataValidationValues.List,
+        AllowBlank = true,
+        ShowDropDown = false, // (sic) false shows the in-cell drop-down arrow
+        ShowErrorMessage = true,
+        ShowInputMessage = true,
+        ErrorTitle = titleJa,
+        Error = "一覧にない値です。 / Not in the list.",
+        PromptTitle = titleJa,
+        Prompt = promptJa,
+        SequenceOfReferences = new ListValue<StringValue> { InnerText = range },
+    };
+
+    private static DataValidation Dates(string range) => new(
+        new Formula1(Values.ToSerial(ReadinessRulesWindow.Earliest).ToString(CultureInfo.InvariantCulture)),
+        new Formula2(Values.ToSerial(ReadinessRulesWindow.Latest).ToString(CultureInfo.InvariantCulture)))
+    {
+        Type = DataValidationValues.Date,
+        Operator = DataValidationOperatorValues.Between,
+        AllowBlank = true,
+        ShowErrorMessage = true,
+        ErrorTitle = "日付",
+        Error = "2020/1/1〜2040/12/31 の日付を入力してください。 / A date from 2020-01-01 to 2040-12-31.",
+        SequenceOfReferences = new ListValue<StringValue> { InnerText = range },
+    };
+
+    private static Stylesheet Styles() => new(
+        new NumberingFormats(new NumberingFormat { NumberFormatId = 164, FormatCode = "yyyy/mm/dd" }) { Count = 1 },
+        new Fonts(new Font(new FontSize { Val = 11 }), new Font(new Bold(), new FontSize { Val = 11 })) { Count = 2 },
+        new Fills(
+            new Fill(new PatternFill { PatternType = PatternValues.None }),
+            new Fill(new PatternFill { PatternType = PatternValues.Gray125 }),
+            new Fill(new PatternFill(new ForegroundColor { Rgb = "FFE7E6E6" }) { PatternType = PatternValues.Solid })) { Count = 3 },
+        new Borders(new Border()) { Count = 1 },
+        new CellStyleFormats(new CellFormat()) { Count = 1 },
+        new CellFormats(
+            new CellFormat(),
+            new CellFormat(new Protection { Locked = false }) { ApplyProtection = true },
+            new CellFormat(new Protection { Locked = false }) { NumberFormatId = 164, ApplyNumberFormat = true, ApplyProtection = true },
+            new CellFormat { FontId = 1, FillId = 2, ApplyFont = true, ApplyFill = true },
+            new CellFormat { NumberFormatId = 164, ApplyNumberFormat = true }) { Count = 5 });
+
+    private static Row TextRow(uint index, (string Text, uint Style)[] cells)
+    {
+        var row = new Row { RowIndex = index };
+        for (var i = 0; i < cells.Length; i++)
+        {
+            row.Append(Text(Column(i + 1), index, cells[i].Text, cells[i].Style));
+        }
+
+        return row;
+    }
+
+    private static Cell Text(string column, uint row, string? text, uint style) => string.IsNullOrEmpty(text)
+        ? new Cell { CellReference = column + row, StyleIndex = style }
+        : new Cell(new InlineString(new X.Text(text) { Space = SpaceProcessingModeValues.Preserve }))
+        {
+            CellReference = column + row,
+            DataType = X.CellValues.InlineString,
+            StyleIndex = style,
+        };
+
+    private static Cell Number(string column, uint row, double value) =>
+        new() { CellReference = column + row, CellValue = new CellValue(value) };
+
+    private static Cell Date(string column, uint row, DateOnly? date, uint style) => date is { } d
+        ? new Cell { CellReference = column + row, CellValue = new CellValue(Values.ToSerial(d)), StyleIndex = style }
+        : new Cell { CellReference = column + row, StyleIndex = style };
+
+    private static string Column(int number)
+    {
+        var name = string.Empty;
+        while (number > 0)
+        {
+            var rem = (number - 1) % 26;
+            name = (char)('A' + rem) + name;
+            number = (number - 1) / 26;
+        }
+
+        return name;
+    }
+
+    private static class ReadinessRulesWindow
+    {
+        public static readonly DateOnly Earliest = Readiness.Rules.ChangeRules.EarliestDate;
+        public static readonly DateOnly Latest = Readiness.Rules.ChangeRules.LatestDate;
+    }
+}

@@ -1,0 +1,247 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Hosting;
+using Readiness.Imports;
+using Readiness.Rules;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+using Readiness.Web.Components;
+using Readiness.Web.Summaries;
+
+namespace Readiness.Web.Imports;
+
+/// <summary>One change of an uploaded template: the cell, the target, the field (wire name), its label and both values (wire form and Japanese display).</summary>
+public sealed record TemplateChangeView(string Cell, string Target, string Field, string LabelJa, string LabelEn, string? Before, string? After, string? BeforeJa, string? AfterJa);
+
+/// <summary>
+/// The preview of an uploaded template: municipality code, the file's SHA-256, the version the file was made from and
+/// the current one, whether this very file was already applied, whether it can be applied, every change and every
+/// error (field = the cell, e.g. "D7" or "セキュリティ!D8"; the messages begin with the cell).
+/// </summary>
+public sealed record TemplatePreviewView(
+    string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, bool CanApply,
+    IReadOnlyList<TemplateChangeView> Changes, IReadOnlyList<ProblemError> Errors);
+
+/// <summary>
+/// Excel reporting over the API: GET /api/v1/municipalities/{code}/template.xlsx, POST …/template/preview and
+/// POST …/template/apply (multipart field "file"), for the municipality's own staff; and the tables as .xlsx beside
+/// their CSV: GET /api/v1/prefectures/{prefCode}/municipalities.xlsx and GET /api/v1/export/municipalities.xlsx.
+/// </summary>
+public static class TemplateApi
+{
+    public static WebApplication MapTemplateApi(this WebApplication app)
+    {
+        var group = app.MapGroup("/api/v1/municipalities/{code}").RequireAuthorization(ReadinessPolicies.MunicipalityWrite).WithTags("Excel reporting")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/template.xlsx", Download).WithName("getReportingTemplate")
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
+            .WithSummary("The municipality's current state as an Excel reporting template (.xlsx); the ETag is the version it is made from")
+            .WithDescription("Sheets 業務システム (20 systems) and セキュリティ (47 checklist items) with Japanese headers, drop-down lists for phases, hosting, yes/no, designation reasons and checklist statuses, date cells; B2 holds the municipality code and B3 the version (ETag). Only the cells to report are unlocked.");
+        group.MapPost("/template/preview", Preview).WithName("previewReportingTemplate").DisableAntiforgery()
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .AddOpenApiOperationTransformer(DescribeUpload)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithSummary("Preview a filled-in template: every change and every error, naming the cell; nothing is applied")
+            .WithDescription("Multipart form with one field 'file'. The file itself is refused (400/413 naming 'file') when over 2 MB, not an .xlsx, encrypted, macro-enabled, with external links or a zip bomb. Errors in cells (unknown phase, a date that is not a date, another municipality's code in B2, a version in B3 older than the current one) are listed in 'errors' with the cell as the field.");
+        group.MapPost("/template/apply", Apply).WithName("applyReportingTemplate").DisableAntiforgery()
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .AddOpenApiOperationTransformer(DescribeUpload)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("Apply a filled-in template all or nothing, through the same validation and audit as POST …/reports")
+            .WithDescription("The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
+
+        app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.xlsx", PrefectureTable).WithName("getPrefectureTableXlsx")
+            .RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
+            .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A prefecture's municipalities as .xlsx: the same columns and rows as municipalities.csv (?q= ?kind= ?flag= ?sort= ?dir=)")
+            .WithDescription("Numbers as numbers, dates as date cells, the header row frozen.");
+        app.MapGet("/api/v1/export/municipalities.xlsx", Export).WithName("getExportXlsx")
+            .RequireAuthorization(ReadinessPolicies.Export).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
+            .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("Every municipality × business system as .xlsx (the columns of municipalities.csv); ?prefecture=13 for one prefecture")
+            .WithDescription("The same rows and columns as GET /api/v1/export/municipalities.csv; a prefecture's own is its default.");
+        return app;
+    }
+
+    private static Task DescribeUpload(Microsoft.OpenApi.OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+        {
+            Required = true,
+            Description = "The filled-in template as the multipart field 'file' (.xlsx, at most 2 MB).",
+            Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+            {
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new Microsoft.OpenApi.OpenApiSchema
+                    {
+                        Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                        Required = new HashSet<string> { "file" },
+                        Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>
+                        {
+                            ["file"] = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "binary" },
+                        },
+                    },
+                },
+            },
+        };
+        return Task.CompletedTask;
+    }
+
+    private static async Task<IResult> Download(string code, HttpContext http, TemplateService templates)
+    {
+        if (Problems.CheckMunicipalityCode(code) is { } problem)
+        {
+            return problem;
+        }
+
+        var record = await templates.CurrentAsync(code, http.RequestAborted);
+        http.Response.Headers.ETag = Preconditions.ETag(record.Version);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(ReportingWorkbook.Template(record), ReportingWorkbook.ContentType, TemplateService.FileName(code, record.Version));
+    }
+
+    private static async Task<Results<Ok<TemplatePreviewView>, ProblemHttpResult>> Preview(string code, HttpContext http, TemplateService templates)
+    {
+        if (Problems.CheckMunicipalityCode(code) is { } problem)
+        {
+            return problem;
+        }
+
+        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http);
+        if (file is null)
+        {
+            return fileProblem!;
+        }
+
+        var (preview, error) = await templates.PreviewAsync(code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
+        if (preview is null)
+        {
+            var status = error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+            return Problems.Create(status, status == 413 ? "Payload too large" : "Invalid file", [error]);
+        }
+
+        return TypedResults.Ok(View(preview));
+    }
+
+    private static async Task<Results<Ok<ReportResultView>, ProblemHttpResult>> Apply(string code, HttpContext http, TemplateService templates, TimeProvider time)
+    {
+        if (Problems.CheckMunicipalityCode(code) is { } problem)
+        {
+            return problem;
+        }
+
+        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http);
+        if (file is null)
+        {
+            return fileProblem!;
+        }
+
+        var outcome = await templates.ApplyAsync(http.User, code, file.Value.Name, file.Value.Bytes, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        if (outcome.Result is { Succeeded: true } result)
+        {
+            var record = result.Record!;
+            http.Response.Headers.ETag = Preconditions.ETag(record.Version);
+            http.Response.Headers[WriteApi.RequestIdHeader] = result.RequestId;
+            if (result.Status == ReportStatus.Replayed)
+            {
+                http.Response.Headers[WriteApi.ReplayedHeader] = "true";
+            }
+
+            var view = Views.Municipality(record, result.RecentChanges, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+            return TypedResults.Ok(new ReportResultView(Wire.Name(result.Status), result.RequestId, result.AppliedVersion ?? record.Version,
+                [.. result.Changes.Select(AuditApi.View)], view));
+        }
+
+        if (outcome.Result?.Record is { } current)
+        {
+            http.Response.Headers.ETag = Preconditions.ETag(current.Version);
+        }
+
+        var title = outcome.Status switch
+        {
+            StatusCodes.Status412PreconditionFailed => "Precondition failed",
+            StatusCodes.Status413PayloadTooLarge => "Payload too large",
+            StatusCodes.Status403Forbidden => "Forbidden",
+            StatusCodes.Status422UnprocessableEntity => "Validation failed",
+            _ => "Invalid file",
+        };
+        return Problems.Create(outcome.Status, title, outcome.Errors);
+    }
+
+    public static TemplatePreviewView View(TemplatePreview p) => new(p.Code, p.FileHash, p.FileVersion, p.CurrentVersion, p.AlreadyApplied, p.CanApply,
+        [.. p.Changes.Select(c => new TemplateChangeView(c.Cell, c.Target, c.Field, c.LabelJa, c.LabelEn, c.Before, c.After, c.BeforeJa, c.AfterJa))],
+        [.. p.Errors.Select(TemplateService.Problem)]);
+
+    private static async Task<IResult> PrefectureTable(HttpContext http, string prefCode, SummaryCache cache, string? q, string? kind, string? flag, string? sort, string? dir)
+    {
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
+        {
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+        }
+
+        var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);
+        if (snapshot is null || !snapshot.Prefectures.TryGetValue(prefCode, out var prefecture))
+        {
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "service", "unavailable",
+                "集計を準備中です。しばらくしてから再度お試しください。", "The summaries are being prepared; try again shortly.");
+        }
+
+        var query = MunicipalityQuery.From(q, kind, flag, sort, dir);
+        var p = prefecture.View.Prefecture;
+        var rows = query.Apply(prefecture.Rows).Select(m => new object?[] { m.Code, p.Code, p.Name, m.Name, m.Kana, m.Kind, m.Population, m.Progress, m.Migrated,
+            m.Applicable, m.Designated, m.DesignationIncomplete, m.Overdue, m.Regression, m.Complete, m.Stale, m.Security, m.SecurityAssessed, m.LastReportedAt,
+            m.Version, m.Origin, p.AsOf });
+        var bytes = ReportingWorkbook.Table(p.Code + p.Name, MunicipalityTableCsv.Header, rows);
+        return TypedResults.File(bytes, ReportingWorkbook.ContentType, Path.ChangeExtension(MunicipalityTableCsv.FileName(prefecture), ".xlsx"));
+    }
+
+    private static async Task<IResult> Export(HttpContext http, IGrainFactory grains, GrainCalls calls, TimeProvider time, ReportingService reporting)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var prefecture = http.Request.Query["prefecture"];
+        if (prefecture.Count > 1 || (prefecture.Count == 1 && !catalog.PrefecturesByCode.ContainsKey(prefecture.ToString())))
+        {
+            return Problems.BadRequest("prefecture", "unknown_prefecture",
+                $"都道府県コード「{Problems.Truncate(prefecture.ToString())}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefecture.ToString())}' (two digits, 01-47).");
+        }
+
+        var caller = reporting.Caller(http.User);
+        var scope = prefecture.Count == 1 ? prefecture.ToString() : caller?.Role == Role.Prefecture ? caller.Tenant : null;
+        var municipalities = scope is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[scope];
+        var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        var rows = new List<IReadOnlyList<object?>>(municipalities.Count * catalog.BusinessSystems.Count);
+        foreach (var batch in municipalities.Chunk(64))
+        {
+            var read = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, http.RequestAborted)));
+            foreach (var (m, r) in batch.Zip(read))
+            {
+                var pref = catalog.PrefecturesByCode[m.PrefectureCode];
+                foreach (var s in r.Systems)
+                {
+                    var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+                    var f = ReadinessRules.Evaluate(s, today);
+                    rows.Add([m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
+                        f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
+                        s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
+                        f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin)]);
+                }
+            }
+        }
+
+        var bytes = ReportingWorkbook.Table("municipalities", ExportHeader, rows);
+        return TypedResults.File(bytes, ReportingWorkbook.ContentType, $"municipalities-{scope ?? "all"}-{today:yyyyMMdd}.xlsx");
+    }
+
+    /// <summary>The detailed export's columns (GET /api/v1/export/municipalities.csv says the same).</summary>
+    public static readonly string[] ExportHeader =
+        ["code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
+         "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
+         "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin"];
+}

@@ -1,0 +1,150 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Readiness.Grains;
+using Readiness.Hosting;
+using Readiness.Imports;
+using Readiness.Rules;
+using Readiness.Web.Api;
+
+namespace Readiness.Web.Imports;
+
+/// <summary>
+/// What an uploaded template would do: the municipality, the file's SHA-256 (its idempotency key), the version it was
+/// made from and the current one, whether this very file was applied already, every change and every error (cells named).
+/// </summary>
+public sealed record TemplatePreview(
+    string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, ImmutableArray<TemplateChange> Changes, ImmutableArray<TemplateIssue> Errors)
+{
+    public bool CanApply => !AlreadyApplied && Errors.IsEmpty && !Changes.IsEmpty;
+}
+
+/// <summary>What became of applying a template: the report's result, or the HTTP status and the errors (nothing applied).</summary>
+public sealed record TemplateApplyResult(int Status, ReportResult? Result, IReadOnlyList<ProblemError> Errors);
+
+/// <summary>
+/// Excel reporting (issue 11, item 6): a municipality's template from its current record, and a filled-in copy read
+/// (<see cref="ReportingTemplate"/>), previewed and applied all or nothing through <see cref="ReportingService"/> — the
+/// same tenant check, validation, version check and audit as the API's report. The version in the file is the
+/// If-Match; the file's SHA-256 ("xlsx-" + 64 hex digits) is the idempotency key, so the same file twice applies once.
+/// </summary>
+public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, ReportingService reporting, TimeProvider time)
+{
+    public static string RequestId(byte[] bytes) => "xlsx-" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    public static string FileName(string code, long version) => $"readiness-{code}-v{version}.xlsx";
+
+    public async Task<MunicipalityRecord> CurrentAsync(string code, CancellationToken cancellationToken) =>
+        await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, cancellationToken);
+
+    /// <summary>The preview of an uploaded file, or the refusal of the file itself (too large, not .xlsx, encrypted, macros, …).</summary>
+    public async Task<(TemplatePreview? Preview, ProblemError? FileError)> PreviewAsync(string code, string fileName, byte[] bytes, CancellationToken cancellationToken)
+    {
+        if (bytes.Length > ReportingWorkbook.MaxTemplateBytes)
+        {
+            return (null, new ProblemError("file", "file_too_large", $"ファイルが大きすぎます（上限 {ReportingWorkbook.MaxTemplateBytes / 1024 / 1024} MB）。",
+                $"The file is too large (limit {ReportingWorkbook.MaxTemplateBytes / 1024 / 1024} MB)."));
+        }
+
+        if (OfficialWorkbook.Check(fileName, bytes) is { } refused)
+        {
+            return (null, refused);
+        }
+
+        var (sheets, error) = ReportingWorkbook.Read(bytes);
+        if (sheets is null)
+        {
+            return (null, error);
+        }
+
+        var current = await CurrentAsync(code, cancellationToken);
+        var hash = RequestId(bytes);
+        var applied = await audit.FindRequestAsync(code, hash, current.Version, cancellationToken);
+        object? Cell(string sheet, string reference) => sheets.TryGetValue(sheet, out var cells) && cells.TryGetValue(reference, out var value) ? value : null;
+        var reading = ReportingTemplate.Read([.. sheets.Keys], Cell, current, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+        return applied.IsEmpty
+            ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, reading.Errors), null)
+            : (new TemplatePreview(code, hash[5..], reading.Version, current.Version, true, [], []), null);
+    }
+
+    /// <summary>
+    /// Applies the file all or nothing: 400/413 for a refused file, 412 when it was made from an older version (stale:
+    /// nothing applied), 422 for errors in its cells or when it changes nothing; the same file again answers the first
+    /// application (Replayed).
+    /// </summary>
+    public async Task<TemplateApplyResult> ApplyAsync(ClaimsPrincipal user, string code, string fileName, byte[] bytes, string? clientAddress, CancellationToken cancellationToken)
+    {
+        var (preview, fileError) = await PreviewAsync(code, fileName, bytes, cancellationToken);
+        if (preview is null)
+        {
+            return new(fileError!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, null, [fileError]);
+        }
+
+        var requestId = RequestId(bytes);
+        if (preview.AlreadyApplied)
+        {
+            var current = await CurrentAsync(code, cancellationToken);
+            var entries = await audit.FindRequestAsync(code, requestId, current.Version, cancellationToken);
+            return new(StatusCodes.Status200OK, new ReportResult(ReportStatus.Replayed, requestId, current, [], entries.IsEmpty ? current.Version : entries[0].Version, entries), []);
+        }
+
+        if (!preview.Errors.IsEmpty)
+        {
+            var stale = preview.Errors.Any(e => e.Code == "stale_version");
+            return new(stale ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status422UnprocessableEntity, null, [.. preview.Errors.Select(Problem)]);
+        }
+
+        if (preview.Changes.IsEmpty)
+        {
+            return new(StatusCodes.Status422UnprocessableEntity, null,
+                [new ProblemError("file", "no_changes", "このファイルには現在の内容からの変更がありません。", "This file changes nothing against the current data.")]);
+        }
+
+        // Read again for the request itself (the preview keeps only what it shows).
+        var (sheets, _) = ReportingWorkbook.Read(bytes);
+        var before = await CurrentAsync(code, cancellationToken);
+        object? Cell(string sheet, string reference) => sheets!.TryGetValue(sheet, out var cells) && cells.TryGetValue(reference, out var value) ? value : null;
+        var reading = ReportingTemplate.Read([.. sheets!.Keys], Cell, before, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+        var report = new MunicipalityReport
+        {
+            Systems = [.. reading.Systems.Select(s => new SystemReportItem
+            {
+                BusinessId = s.BusinessId,
+                Phase = s.Phase ?? MigrationPhase.NotStarted,
+                PlannedGoLive = s.PlannedGoLive,
+                Vendor = s.Vendor,
+                Hosting = s.Hosting,
+                NotApplicable = s.NotApplicable,
+                Designated = s.Designation is not null,
+                DesignationReason = s.Designation?.Reason,
+                DesignationTarget = s.Designation?.TargetDate,
+                RegressionReason = s.Reason,
+                Given = SystemChange.Members.Where(m => !s.Omitted.Contains(m)).ToHashSet(StringComparer.Ordinal),
+            })],
+            Security = [.. reading.Security.Select(s => new SecurityReportItem
+            {
+                ItemId = s.ItemId,
+                Status = s.Status ?? SecurityStatus.NotAssessed,
+                Evidence = s.Evidence,
+                LastReviewed = s.LastReviewed,
+            })],
+        };
+
+        // The version the file was made from is the If-Match: the grain checks it atomically with the change.
+        var result = await reporting.ReportAsync(user, code, report, new ReportContext(preview.FileVersion, requestId, clientAddress));
+        return result.Status switch
+        {
+            ReportStatus.Accepted or ReportStatus.Replayed => new(StatusCodes.Status200OK, result, []),
+            ReportStatus.VersionConflict => new(StatusCodes.Status412PreconditionFailed, result,
+                [new ProblemError(ReportingTemplate.VersionCell, "stale_version",
+                    $"{ReportingTemplate.VersionCell}: このファイルは版{preview.FileVersion}から作られましたが、現在は版{result.Record?.Version}です。何も反映していません。最新のテンプレートをダウンロードしてください。",
+                    $"{ReportingTemplate.VersionCell}: this file was made from version {preview.FileVersion}, the current version is {result.Record?.Version}. Nothing was applied: download the latest template.")]),
+            ReportStatus.Forbidden => new(StatusCodes.Status403Forbidden, result, [.. result.Errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn))]),
+            _ => new(StatusCodes.Status422UnprocessableEntity, result, [.. result.Errors.Select(e => ReportingTemplate.CellOf(e.Field, before) is { } at
+                ? new ProblemError(at, e.Code, $"{at}: {e.MessageJa}", $"{at}: {e.MessageEn}")
+                : new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn))]),
+        };
+    }
+
+    public static ProblemError Problem(TemplateIssue issue) => new(issue.Cell, issue.Code, issue.MessageJa, issue.MessageEn);
+}
