@@ -22,7 +22,7 @@ public static class ServiceDefaults
         builder.Services.AddSingleton<ReadinessMetrics>();
         var otel = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.Orleans", ReadinessMetrics.MeterName)
+                .AddMeter("Microsoft.Orleans", ReadinessMetrics.MeterName, "Readiness.Notifications") // the last: NotificationDispatcher's deliveries (alert on failures)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()

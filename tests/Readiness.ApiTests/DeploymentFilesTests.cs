@@ -158,7 +158,7 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         var (checkCode, check) = RunProcess("promtool", $"check rules {rules}");
         output.WriteLine(check);
         Assert.True(checkCode == 0, check);
-        Assert.Contains("5 rules found", check, StringComparison.Ordinal);
+        Assert.Contains("6 rules found", check, StringComparison.Ordinal);
         var (testCode, test) = RunProcess("promtool", $"test rules {Path.Combine(Root, "deploy/monitoring/alerts.test.yml")}");
         output.WriteLine(test);
         Assert.True(testCode == 0, test);
@@ -167,8 +167,11 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_metric_the_alerts_and_the_Grafana_dashboard_query_is_exported_by_the_product()
     {
-        var instruments = new HashSet<string>(StringComparer.Ordinal);
-        using var listener = new MeterListener { InstrumentPublished = (i, _) => { lock (instruments) { instruments.Add(PrometheusName(i)); } } };
+        // Every instrument the process publishes; this listener never enables one, so Instrument.Enabled says whether
+        // the host's OpenTelemetry exporter subscribed to it (its meter is exported), even before a first measurement
+        // puts it on /metrics (a failed delivery, a storage failure).
+        var instruments = new List<Instrument>();
+        using var listener = new MeterListener { InstrumentPublished = (i, _) => { lock (instruments) { instruments.Add(i); } } };
         listener.Start();
 
         using var folder = new TempFolder("readiness-metrics");
@@ -183,9 +186,12 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
 
         Assert.Equal(HttpStatusCode.OK, status);
         var exported = MetricName().Matches(await national.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var scraped = exported.Count;
         lock (instruments)
         {
-            exported.UnionWith(instruments);
+            exported.UnionWith(instruments.Where(i => i.Enabled).Select(PrometheusName));
+            var notExported = instruments.Where(i => !i.Enabled && i.Meter.Name.StartsWith("Readiness", StringComparison.Ordinal)).Select(i => $"{i.Meter.Name}/{i.Name}").Distinct().ToList();
+            output.WriteLine($"{scraped} metrics on /metrics, {exported.Count - scraped} more subscribed by the exporter; product instruments not exported: {(notExported.Count == 0 ? "none" : string.Join(", ", notExported))}");
         }
 
         var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Root, "deploy/monitoring/grafana-dashboard.json")));
@@ -197,6 +203,21 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         Assert.True(expressions.Count >= 15, $"{expressions.Count} expressions");
         var used = expressions.SelectMany(e => QueriedMetric().Matches(e).Select(m => m.Value)).Distinct().ToList();
         output.WriteLine($"{used.Count} metrics queried: {string.Join(", ", used)}");
+        // The four kinds issue 17 asks alerts for, each by the metric it watches, and each alert's metric on a panel.
+        var alerts = new YamlStream().Also(y => y.Load(new StringReader(File.ReadAllText(Path.Combine(Root, "deploy/monitoring/alerts.yml"))))).Documents[0].AllNodes
+            .OfType<YamlMappingNode>().Where(n => Scalar(n, "alert") is not null).ToDictionary(n => Scalar(n, "alert")!, n => Scalar(n, "expr")!);
+        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!)).ToList();
+        foreach (var (kind, metric) in new[]
+        {
+            ("storage failures", "readiness_storage_write_failures_total"), ("write latency p99", "http_server_request_duration_seconds_bucket"),
+            ("stale aggregates", "readiness_grain_calls_failed_total"), ("failed deliveries", "readiness_notifications_failed_total"),
+        })
+        {
+            Assert.True(alerts.Values.Any(e => e.Contains(metric, StringComparison.Ordinal)), $"no alert for {kind} ({metric})");
+            Assert.True(panels.Any(e => e.Contains(metric, StringComparison.Ordinal)), $"no Grafana panel for {kind} ({metric})");
+        }
+
         var missing = used.Where(m => !exported.Contains(m) && !exported.Contains(m + "_bucket") && !exported.Contains(m.Replace("_bucket", string.Empty, StringComparison.Ordinal) + "_bucket")).ToList();
         Assert.True(missing.Count == 0, $"queried but never exported: {string.Join(", ", missing)}");
     }

@@ -101,6 +101,9 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public static int FreePort() => TestPorts.Free();
 
+    /// <summary>A client tool of the same server version (pg_dump, pg_restore, psql): its full path.</summary>
+    public string Tool(string name) => Path.Combine(binDir, name);
+
     private static string FindBinaries()
     {
         var configured = Environment.GetEnvironmentVariable("PG_BIN");

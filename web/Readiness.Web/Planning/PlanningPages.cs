@@ -21,7 +21,10 @@ public static class PlanningPages
             .ExcludeFromDescription()
             .RequireAuthorization(PlanningPolicies.Scenarios)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute())
+            // The editor page (a Razor component at the same path) also takes POSTs for its own form handling: without
+            // an order the two are ambiguous and the router answers 500. The form posts here.
+            .WithOrder(-1);
         return app;
     }
 

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Readiness.Notifications;
+
+namespace Readiness.Web.Identity;
+
+/// <summary>
+/// How the administration log reads on the page: the stored action codes (snake_case, kept as they are in the table
+/// and the CSV export for machines) as words in the page's language, and the instants and role names inside the
+/// before/after text in Japan time (JST, UTC+9, zone shown) and in words. Pure.
+/// </summary>
+public static partial class AdminLogView
+{
+    /// <summary>Every action the product writes to readiness_admin_log (AccountService.LogAsync callers), in Japanese and English.</summary>
+    public static IReadOnlyDictionary<string, (string Ja, string En)> Actions { get; } = new Dictionary<string, (string Ja, string En)>(StringComparer.Ordinal)
+    {
+        ["setup"] = ("初回セットアップ（最初のシステム管理者）", "First-run setup (first system administrator)"),
+        ["invite"] = ("招待", "Invitation"),
+        ["accept_invitation"] = ("招待の承諾（アカウント作成）", "Invitation accepted (account created)"),
+        ["deactivate"] = ("アカウントの無効化", "Account deactivated"),
+        ["reactivate"] = ("アカウントの再有効化", "Account reactivated"),
+        ["change_role"] = ("役割の変更", "Role changed"),
+        ["enable_mfa"] = ("二要素認証の設定", "Second factor enabled"),
+        ["recovery_codes"] = ("回復コードの再発行", "New recovery codes"),
+        ["recovery_code_used"] = ("回復コードでサインイン", "Signed in with a recovery code"),
+        ["sign_out_everywhere"] = ("他のセッションをすべてサインアウト", "Signed out everywhere else"),
+        ["add_passkey"] = ("パスキーの登録", "Passkey added"),
+        ["remove_passkey"] = ("パスキーの削除", "Passkey removed"),
+        ["link_external_login"] = ("外部 ID プロバイダとの連携", "External sign-in linked"),
+        ["create_api_client"] = ("API クライアントの作成", "API client created"),
+        ["revoke_api_client"] = ("API クライアントの失効", "API client revoked"),
+        ["export_admin_log"] = ("管理操作の記録のダウンロード（CSV）", "Administration log downloaded (CSV)"),
+    };
+
+    /// <summary>The action in words; an action this version does not know (a newer writer) shows as its code.</summary>
+    public static string Action(string action, bool english) =>
+        Actions.TryGetValue(action, out var label) ? english ? label.En : label.Ja : action;
+
+    /// <summary>
+    /// The before/after text for reading: ISO 8601 instants (e.g. "2026-12-07T04:00:00.0000000Z") as Japan time
+    /// ("2026/12/07 13:00 JST"), account role codes as their labels, "until" and "deactivated" in the page's language.
+    /// Null stays null.
+    /// </summary>
+    public static string? Detail(string? text, bool english)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return text;
+        }
+
+        var result = Instant().Replace(text, m => DateTimeOffset.TryParse(m.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? Components.UiText.DateTimeJst(at)
+            : m.Value);
+        foreach (var role in Enum.GetValues<AccountRole>())
+        {
+            result = Regex.Replace(result, $@"\b{AccountRules.Name(role)}\b", AccountRules.Label(role, english));
+        }
+
+        if (!english)
+        {
+            foreach (var (en, ja) in Phrases)
+            {
+                result = result.Replace(en, ja, StringComparison.Ordinal);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The fixed English phrases the writers put in before/after texts, in Japanese (longest first).</summary>
+    private static readonly (string En, string Ja)[] Phrases =
+    [
+        ("10 new recovery codes (old ones void)", "回復コード10個を新規発行（旧コードは無効）"),
+        ("mfa on (authenticator app)", "二要素認証 有効（認証アプリ）"),
+        ("other sessions ended", "件の他セッションを終了"),
+        ("(link shown)", "（リンクを画面に表示）"),
+        ("(mailed)", "（メールで送付）"),
+        ("deactivated", "無効"),
+        ("mfa off", "二要素認証 未設定"),
+        ("entries", "件"),
+        ("revoked", "失効"),
+        ("left", "個残り"),
+        ("until", "期限"),
+    ];
+
+    /// <summary>A notification kind in words (the dead-letter table).</summary>
+    public static string Kind(NotificationKind kind, bool english)
+    {
+        var (ja, en) = Readiness.Web.Notifications.NotificationMessages.KindLabel(kind);
+        return english ? en : ja;
+    }
+
+    /// <summary>A delivery channel in words.</summary>
+    public static string Channel(NotificationChannel channel, bool english) => channel switch
+    {
+        NotificationChannel.Mail => english ? "E-mail" : "メール",
+        NotificationChannel.InApp => english ? "In the app" : "画面内",
+        _ => "Webhook",
+    };
+
+    [GeneratedRegex(@"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")]
+    private static partial Regex Instant();
+}
