@@ -74,8 +74,8 @@ public sealed class PlanningBrowserTests(PlanningDashboardFixture fixture, ITest
         await page.GotoAsync(Url("/planning/scenarios"));
         await page.Locator("#name").FillAsync("最大ベンダの能力を月1件に");
         await page.Locator("#capacity").FillAsync($"{vendor}=1");
-        await page.RunAndWaitForNavigationAsync(() => page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync(),
-            new PageRunAndWaitForNavigationOptions { UrlString = "**/planning?scenario=*", Timeout = SlowPageMs });
+        await page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync("**/planning?scenario=*", new PageWaitForURLOptions { Timeout = SlowPageMs });
 
         // The scenario is compared with the baseline on the same page: the nation's band moved, and the chart shows both.
         var compared = page.Locator("[data-scenario]");
@@ -113,8 +113,8 @@ public sealed class PlanningBrowserTests(PlanningDashboardFixture fixture, ITest
         await CheckAsync(page, $"{language} national: /planning/scenarios", found);
         await page.Locator("#name").FillAsync($"a11y-{language}");
         await page.Locator("#unreportedRate").FillAsync("0.05");
-        await page.RunAndWaitForNavigationAsync(() => page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync(),
-            new PageRunAndWaitForNavigationOptions { UrlString = "**/planning?scenario=*", Timeout = SlowPageMs });
+        await page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync("**/planning?scenario=*", new PageWaitForURLOptions { Timeout = SlowPageMs });
         await CheckAsync(page, $"{language} national: /planning?scenario=a11y-{language}", found);
 
         // The editor refusing input (the messages at the top).

@@ -77,7 +77,8 @@ public sealed class VendorAndCoverageTests(ITestOutputHelper output)
         var kept = await host.Grains.GetGrain<IKeptForecastGrain>(IKeptForecastGrain.KeyOf(info.AsOf)).GetAsync();
         Assert.NotNull(kept);
         Assert.Equal(info.Systems, kept.Systems);
-        Assert.Equal([info], await host.Grains.GetGrain<IForecastArchiveGrain>(IForecastArchiveGrain.Key).ListAsync());
+        var listed = Assert.Single(await host.Grains.GetGrain<IForecastArchiveGrain>(IForecastArchiveGrain.Key).ListAsync());
+        Assert.Equal((info.AsOf, info.Systems, info.Trials), (listed.AsOf, listed.Systems, listed.Trials));
 
         // Five systems whose stored band starts this month (a go-live now is inside it) and five whose band starts later
         // (a go-live now is below it), each in its own municipality; they now go live.
