@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Readiness.Web.Identity;
 using SmtpServer;
@@ -66,9 +67,15 @@ public sealed class HoldingMailServer : MessageStore, IDisposable
     public void Dispose()
     {
         release.TrySetResult();
-        stop.Cancel();
-        stop.Dispose();
+        if (!disposed)
+        {
+            disposed = true;
+            stop.Cancel();
+            stop.Dispose();
+        }
     }
+
+    private bool disposed;
 }
 
 /// <summary>
@@ -89,13 +96,24 @@ public sealed class NotificationKillTests(ITestOutputHelper output) : IDisposabl
     public async Task Killed_with_mail_in_flight_every_notification_is_delivered_after_restart_with_the_same_id()
     {
         // The accounts (and the notification position) are set up in-process first, on the same data folder.
-        var setup = new NotificationHost(dataPath, smtp.Port);
+        // Its dispatcher is off (it must not send anything of the child's); the position is stored here, at the end of
+        // the audit trail, as a first start does.
+        var setup = new SetupHost(dataPath, smtp.Port);
         await setup.InitializeAsync();
         await setup.AddPersonAsync(Pref13, AccountRole.PrefectureStaff, "13");
         await setup.AddPersonAsync(Own, AccountRole.MunicipalityReporter, ApiHost.Chiyoda);
+        var store = setup.Services.GetRequiredService<Readiness.Web.Notifications.NotificationStore>();
+        await store.GetOrAddStateAsync(Readiness.Web.Notifications.NotificationStore.PositionName, (await store.AuditEndAsync()).ToString(CultureInfo.InvariantCulture));
         var token = setup.Token(Role.Municipality, ApiHost.Chiyoda, $"reporter@{ApiHost.Chiyoda}");
         var admin = setup.Token(Role.Admin);
-        await setup.DisposeAsync();
+        try
+        {
+            await setup.DisposeAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // A slow silo stop on a loaded machine: what was written is committed.
+        }
 
         var first = Product.Start(dataPath, smtp.Port);
         string inFlight;
@@ -144,7 +162,9 @@ public sealed class NotificationKillTests(ITestOutputHelper output) : IDisposabl
                 await Task.Delay(200);
             }
 
-            output.WriteLine($"All delivered {(DateTimeOffset.UtcNow - restarted).TotalSeconds:F1} s after the restart began");
+            output.WriteLine(expected.Count >= 4
+                ? $"All delivered {(DateTimeOffset.UtcNow - restarted).TotalSeconds:F1} s after the restart began"
+                : $"Not all delivered; pending: {await client.GetStringAsync("/api/v1/admin/notifications?status=pending")}\n{second.Tail()}");
             var received = smtp.Received;
             foreach (var r in received)
             {
@@ -199,6 +219,16 @@ public sealed class NotificationKillTests(ITestOutputHelper output) : IDisposabl
         catch (IOException)
         {
             // the OS cleans temp folders
+        }
+    }
+
+    private sealed class SetupHost(string dataPath, int smtpPort) : NotificationHost(dataPath, smtpPort)
+    {
+        protected override IDictionary<string, string?> Settings()
+        {
+            var settings = base.Settings();
+            settings["Readiness:Notifications:Enabled"] = "false";
+            return settings;
         }
     }
 
