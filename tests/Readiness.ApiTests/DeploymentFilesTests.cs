@@ -174,6 +174,9 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         using var listener = new MeterListener { InstrumentPublished = (i, _) => { lock (instruments) { instruments.Add(i); } } };
         listener.Start();
 
+        // Instruments held in static fields exist once their type is first used (a delivery); make them exist now.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Readiness.Web.Notifications.NotificationDispatcher).TypeHandle);
+
         using var folder = new TempFolder("readiness-metrics");
         await using var host = new ReadinessWebHost(folder.Path);
         using var national = host.CreateNationalClient();

@@ -58,29 +58,29 @@ public static partial class AdminLogView
 
         if (!english)
         {
-            foreach (var (en, ja) in Phrases)
+            foreach (var (pattern, ja) in Phrases)
             {
-                result = result.Replace(en, ja, StringComparison.Ordinal);
+                result = Regex.Replace(result, pattern, ja);
             }
         }
 
         return result;
     }
 
-    /// <summary>The fixed English phrases the writers put in before/after texts, in Japanese (longest first).</summary>
-    private static readonly (string En, string Ja)[] Phrases =
+    /// <summary>The fixed English phrases the writers put in before/after texts (AccountService, AccountEndpoints, ClientService), in Japanese.</summary>
+    private static readonly (string Pattern, string Ja)[] Phrases =
     [
-        ("10 new recovery codes (old ones void)", "回復コード10個を新規発行（旧コードは無効）"),
-        ("mfa on (authenticator app)", "二要素認証 有効（認証アプリ）"),
-        ("other sessions ended", "件の他セッションを終了"),
-        ("(link shown)", "（リンクを画面に表示）"),
-        ("(mailed)", "（メールで送付）"),
-        ("deactivated", "無効"),
-        ("mfa off", "二要素認証 未設定"),
-        ("entries", "件"),
-        ("revoked", "失効"),
-        ("left", "個残り"),
-        ("until", "期限"),
+        (@"\b10 new recovery codes \(old ones void\)", "回復コード10個を新規発行（旧コードは無効）"),
+        (@"\bmfa on \(authenticator app\)", "二要素認証 有効（認証アプリ）"),
+        (@"\bmfa off\b", "二要素認証 未設定"),
+        (@"\b(\d+) other sessions ended\b", "他のセッション$1件を終了"),
+        (@"\b(\d+) entries\b", "$1件"),
+        (@"\b(\d+) left\b", "残り$1個"),
+        (@" ?\(link shown\)", "（リンクを画面に表示）"),
+        (@" ?\(mailed\)", "（メールで送付）"),
+        (@"\bdeactivated\b", "無効"),
+        (@"\brevoked\b", "失効"),
+        (@"\buntil\b", "期限"),
     ];
 
     /// <summary>A notification kind in words (the dead-letter table).</summary>

@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+using Readiness.Web.Identity;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// The administration log reads in the page's language: every action the product writes has a Japanese and an English
+/// label (found in the source, so a new action without one fails here), and instants and role codes in the before/after
+/// text show as Japan time with its zone and as words.
+/// </summary>
+public sealed partial class AdminLogViewTests
+{
+    [Fact]
+    public void Every_action_written_to_the_administration_log_has_a_label_in_both_languages()
+    {
+        var web = Path.Combine(FindRoot(), "web", "Readiness.Web");
+        var written = Directory.GetFiles(web, "*.cs", SearchOption.AllDirectories)
+            .SelectMany(f => LogCall().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.True(written.Count >= 15, $"found {written.Count} actions: {string.Join(", ", written)}");
+        Assert.Contains("invite", written);
+        var unlabelled = written.Where(a => !AdminLogView.Actions.ContainsKey(a)).ToList();
+        Assert.True(unlabelled.Count == 0, $"actions without a label in AdminLogView.Actions: {string.Join(", ", unlabelled)}");
+        Assert.All(AdminLogView.Actions.Values, l => Assert.True(l.Ja.Any(c => c > 0x3000) && !string.IsNullOrWhiteSpace(l.En)));
+        Assert.Equal("招待", AdminLogView.Action("invite", english: false));
+        Assert.Equal("Invitation", AdminLogView.Action("invite", english: true));
+        Assert.Equal("some_future_action", AdminLogView.Action("some_future_action", english: false));
+    }
+
+    [Fact]
+    public void Instants_and_role_codes_in_the_details_read_as_Japan_time_and_words()
+    {
+        const string after = "prefecture_administrator 13 until 2026-12-07T04:05:00.0000000Z (mailed)";
+        Assert.Equal("都道府県管理者 13 期限 2026/12/07 13:05 JST（メールで送付）", AdminLogView.Detail(after, english: false));
+        Assert.Equal("Prefecture administrator 13 until 2026/12/07 13:05 JST (mailed)", AdminLogView.Detail(after, english: true));
+        Assert.Equal("市区町村報告担当 131016 無効", AdminLogView.Detail("municipality_reporter 131016 deactivated", english: false));
+        Assert.Equal("2026/01/01 08:59 JST", AdminLogView.Detail("2025-12-31T23:59:59+00:00", english: true));
+        Assert.Null(AdminLogView.Detail(null, english: false));
+    }
+
+    [GeneratedRegex(@"LogAsync\([^;]*?""([a-z_]+)""")]
+    private static partial Regex LogCall();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Readiness.sln not found above " + AppContext.BaseDirectory);
+    }
+}
