@@ -15,7 +15,7 @@ public static class ImportPages
 {
     public static IEndpointRouteBuilder MapImportPages(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/imports", UploadAsync).ExcludeFromDescription()
+        app.MapPost("/imports/upload", UploadAsync).ExcludeFromDescription()
             .RequireAuthorization(ReadinessPolicies.OfficialImport)
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
