@@ -133,7 +133,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
         new("GET", "/api/v1/imports/{id}", Access.OfficialImport, "/api/v1/imports/" + NoImport, Success: 404),
         new("POST", "/api/v1/imports/{id}/apply", Access.OfficialImport, $"/api/v1/imports/{NoImport}/apply", Success: 404),
-        new("GET", "/api/v1/reconciliation", Access.Summaries, "/api/v1/reconciliation?prefecture=47"),
+        new("GET", "/api/v1/reconciliation", Access.Summaries, "/api/v1/reconciliation?kind=designated_only_official"),
         new("GET", "/api/v1/reconciliation.csv", Access.Summaries, "/api/v1/reconciliation.csv?business=koseki"),
         new("GET", "/api/v1/municipalities/{code}/template.xlsx", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/template.xlsx"),
         new("POST", "/api/v1/municipalities/{code}/template/preview", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/template/preview", Success: 415, Body: "{}"),
