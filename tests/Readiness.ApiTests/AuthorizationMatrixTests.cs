@@ -137,6 +137,14 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 200),
         new("GET", "/api/v1/imports/{id}", Access.OfficialImport, "/api/v1/imports/" + NoImport, Success: 404),
         new("POST", "/api/v1/imports/{id}/apply", Access.OfficialImport, $"/api/v1/imports/{NoImport}/apply", Success: 404),
+        new("GET", "/api/v1/reconciliation", Access.Summaries, "/api/v1/reconciliation?kind=designated_only_official"),
+        new("GET", "/api/v1/reconciliation.csv", Access.Summaries, "/api/v1/reconciliation.csv?business=koseki"),
+        new("GET", "/api/v1/municipalities/{code}/template.xlsx", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/template.xlsx"),
+        new("POST", "/api/v1/municipalities/{code}/template/preview", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/template/preview", Success: 415, Body: "{}"),
+        new("POST", "/api/v1/municipalities/{code}/template/apply", Access.MunicipalityWrite, $"/api/v1/municipalities/{Target}/template/apply", Success: 415, Body: "{}"),
+        new("GET", "/api/v1/prefectures/{prefCode}/municipalities.xlsx", Access.Summaries, "/api/v1/prefectures/13/municipalities.xlsx"),
+        new("GET", "/api/v1/export/municipalities.xlsx", Access.ExportOwnPrefecture, "/api/v1/export/municipalities.xlsx?prefecture=13"),
+        new("GET", "/api/v1/export/municipalities.xlsx", Access.ExportDefault, "/api/v1/export/municipalities.xlsx"),
 
         // The dashboard: pages, the prefecture CSV, the map data, the edit forms (no antiforgery token here: 400 once allowed).
         new("GET", "/", Access.Summaries, "/"),
@@ -149,6 +157,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
             Success: 400, Form: "version=0&phase=in_production"),
         new("POST", "/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/municipalities/{Target}/security/SEC-2-01",
             Success: 400, Form: "version=0&status=implemented"),
+        new("POST", "/municipalities/{code}/template/", Access.MunicipalityWrite, $"/municipalities/{Target}/template", Success: 400, Form: "x=1"),
+        new("POST", "/municipalities/{code}/template/apply", Access.MunicipalityWrite, $"/municipalities/{Target}/template/apply", Success: 400, Form: "content=x"),
+        new("GET", "/reconciliation", Access.Summaries, "/reconciliation"),
 
         // Open to everyone: sign-in, language, map geometry, the edit forms' GET addresses, the not-found page,
         // health, metrics, the OpenAPI document and its page.
@@ -177,6 +188,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/", Access.Summaries, "/", Success: 400, Form: "x=1"),
         new("POST", "/prefectures/{Code}", Access.Summaries, "/prefectures/13", Success: 400, Form: "x=1"),
         new("POST", "/municipalities/{Code}", Access.MunicipalityRead, $"/municipalities/{Target}", Success: 400, Form: "x=1"),
+        new("POST", "/reconciliation", Access.Summaries, "/reconciliation", Success: 400, Form: "x=1"),
         new("POST", "/signin", Access.Public, "/signin", Success: 400, Form: "x=1"),
         new("POST", "/not-found", Access.Public, "/not-found", Success: 400, Form: "x=1"),
     ];
