@@ -22,6 +22,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public List<global::Readiness.ClientTests.Generated.Models.BusinessSystemView> BusinessSystems { get; set; }
 #endif
+        /// <summary>The cloudProviders property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? CloudProviders { get; set; }
+#nullable restore
+#else
+        public List<string> CloudProviders { get; set; }
+#endif
         /// <summary>The deadlines property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -114,6 +122,7 @@ namespace Readiness.ClientTests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "businessSystems", n => { BusinessSystems = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.BusinessSystemView>(global::Readiness.ClientTests.Generated.Models.BusinessSystemView.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "cloudProviders", n => { CloudProviders = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "deadlines", n => { Deadlines = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.DeadlinesView>(global::Readiness.ClientTests.Generated.Models.DeadlinesView.CreateFromDiscriminatorValue); } },
                 { "designationReasons", n => { DesignationReasons = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "hostingKinds", n => { HostingKinds = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
@@ -133,6 +142,7 @@ namespace Readiness.ClientTests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.BusinessSystemView>("businessSystems", BusinessSystems);
+            writer.WriteCollectionOfPrimitiveValues<string>("cloudProviders", CloudProviders);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.DeadlinesView>("deadlines", Deadlines);
             writer.WriteCollectionOfPrimitiveValues<string>("designationReasons", DesignationReasons);
             writer.WriteCollectionOfPrimitiveValues<string>("hostingKinds", HostingKinds);

@@ -25,6 +25,14 @@ namespace Readiness.ClientTests.Generated.Models
 #endif
         /// <summary>The asOf property</summary>
         public Date? AsOf { get; set; }
+        /// <summary>The changes property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::Readiness.ClientTests.Generated.Models.ImportChangeView>? Changes { get; set; }
+#nullable restore
+#else
+        public List<global::Readiness.ClientTests.Generated.Models.ImportChangeView> Changes { get; set; }
+#endif
         /// <summary>The fileName property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -35,6 +43,14 @@ namespace Readiness.ClientTests.Generated.Models
 #endif
         /// <summary>The fileSize property</summary>
         public long? FileSize { get; set; }
+        /// <summary>The format property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Format { get; set; }
+#nullable restore
+#else
+        public string Format { get; set; }
+#endif
         /// <summary>The hiddenRows property</summary>
         public int? HiddenRows { get; set; }
         /// <summary>The id property</summary>
@@ -55,6 +71,14 @@ namespace Readiness.ClientTests.Generated.Models
 #endif
         /// <summary>The matchedRows property</summary>
         public int? MatchedRows { get; set; }
+        /// <summary>The prefectureRows property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView>? PrefectureRows { get; set; }
+#nullable restore
+#else
+        public List<global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView> PrefectureRows { get; set; }
+#endif
         /// <summary>The preview property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -124,12 +148,15 @@ namespace Readiness.ClientTests.Generated.Models
             {
                 { "applied", n => { Applied = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ImportAppliedView>(global::Readiness.ClientTests.Generated.Models.ImportAppliedView.CreateFromDiscriminatorValue); } },
                 { "asOf", n => { AsOf = n.GetDateValue(); } },
+                { "changes", n => { Changes = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportChangeView>(global::Readiness.ClientTests.Generated.Models.ImportChangeView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "fileName", n => { FileName = n.GetStringValue(); } },
                 { "fileSize", n => { FileSize = n.GetLongValue(); } },
+                { "format", n => { Format = n.GetStringValue(); } },
                 { "hiddenRows", n => { HiddenRows = n.GetIntValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "kind", n => { Kind = n.GetStringValue(); } },
                 { "matchedRows", n => { MatchedRows = n.GetIntValue(); } },
+                { "prefectureRows", n => { PrefectureRows = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView>(global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "preview", n => { Preview = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>(global::Readiness.ClientTests.Generated.Models.ImportCountsView.CreateFromDiscriminatorValue); } },
                 { "sheetName", n => { SheetName = n.GetStringValue(); } },
                 { "source", n => { Source = n.GetStringValue(); } },
@@ -147,12 +174,15 @@ namespace Readiness.ClientTests.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ImportAppliedView>("applied", Applied);
             writer.WriteDateValue("asOf", AsOf);
+            writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportChangeView>("changes", Changes);
             writer.WriteStringValue("fileName", FileName);
             writer.WriteLongValue("fileSize", FileSize);
+            writer.WriteStringValue("format", Format);
             writer.WriteIntValue("hiddenRows", HiddenRows);
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("kind", Kind);
             writer.WriteIntValue("matchedRows", MatchedRows);
+            writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView>("prefectureRows", PrefectureRows);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>("preview", Preview);
             writer.WriteStringValue("sheetName", SheetName);
             writer.WriteStringValue("source", Source);

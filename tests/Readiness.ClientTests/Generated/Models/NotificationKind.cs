@@ -32,5 +32,21 @@ namespace Readiness.ClientTests.Generated.Models
         #pragma warning disable CS1591
         Digest,
         #pragma warning restore CS1591
+        [EnumMember(Value = "stale_reminder")]
+        #pragma warning disable CS1591
+        Stale_reminder,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "stale")]
+        #pragma warning disable CS1591
+        Stale,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "national_threshold")]
+        #pragma warning disable CS1591
+        National_threshold,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "reconciliation_differences")]
+        #pragma warning disable CS1591
+        Reconciliation_differences,
+        #pragma warning restore CS1591
     }
 }

@@ -15,6 +15,8 @@ namespace Readiness.ClientTests.Generated.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The cloudProvider property</summary>
+        public global::Readiness.ClientTests.Generated.Models.CloudProvider? CloudProvider { get; set; }
         /// <summary>The designated property</summary>
         public bool? Designated { get; set; }
         /// <summary>The designationReason property</summary>
@@ -70,6 +72,7 @@ namespace Readiness.ClientTests.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "cloudProvider", n => { CloudProvider = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>(); } },
                 { "designated", n => { Designated = n.GetBoolValue(); } },
                 { "designationReason", n => { DesignationReason = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>(); } },
                 { "designationTarget", n => { DesignationTarget = n.GetDateValue(); } },
@@ -88,6 +91,7 @@ namespace Readiness.ClientTests.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>("cloudProvider", CloudProvider);
             writer.WriteBoolValue("designated", Designated);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>("designationReason", DesignationReason);
             writer.WriteDateValue("designationTarget", DesignationTarget);

@@ -23,6 +23,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string BusinessId { get; set; }
 #endif
+        /// <summary>The cloudProvider property</summary>
+        public global::Readiness.ClientTests.Generated.Models.CloudProvider? CloudProvider { get; set; }
         /// <summary>The designated property</summary>
         public bool? Designated { get; set; }
         /// <summary>The designationReason property</summary>
@@ -79,6 +81,7 @@ namespace Readiness.ClientTests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "businessId", n => { BusinessId = n.GetStringValue(); } },
+                { "cloudProvider", n => { CloudProvider = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>(); } },
                 { "designated", n => { Designated = n.GetBoolValue(); } },
                 { "designationReason", n => { DesignationReason = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>(); } },
                 { "designationTarget", n => { DesignationTarget = n.GetDateValue(); } },
@@ -98,6 +101,7 @@ namespace Readiness.ClientTests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("businessId", BusinessId);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>("cloudProvider", CloudProvider);
             writer.WriteBoolValue("designated", Designated);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>("designationReason", DesignationReason);
             writer.WriteDateValue("designationTarget", DesignationTarget);

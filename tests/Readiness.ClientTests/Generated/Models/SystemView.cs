@@ -27,6 +27,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string BusinessId { get; set; }
 #endif
+        /// <summary>The cloudProvider property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? CloudProvider { get; set; }
+#nullable restore
+#else
+        public string CloudProvider { get; set; }
+#endif
         /// <summary>The designated property</summary>
         public bool? Designated { get; set; }
         /// <summary>The designationIncomplete property</summary>
@@ -141,6 +149,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "baselineStepCompletion", n => { BaselineStepCompletion = n.GetDoubleValue(); } },
                 { "beyondLimit", n => { BeyondLimit = n.GetBoolValue(); } },
                 { "businessId", n => { BusinessId = n.GetStringValue(); } },
+                { "cloudProvider", n => { CloudProvider = n.GetStringValue(); } },
                 { "designated", n => { Designated = n.GetBoolValue(); } },
                 { "designationIncomplete", n => { DesignationIncomplete = n.GetBoolValue(); } },
                 { "designationReason", n => { DesignationReason = n.GetStringValue(); } },
@@ -172,6 +181,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDoubleValue("baselineStepCompletion", BaselineStepCompletion);
             writer.WriteBoolValue("beyondLimit", BeyondLimit);
             writer.WriteStringValue("businessId", BusinessId);
+            writer.WriteStringValue("cloudProvider", CloudProvider);
             writer.WriteBoolValue("designated", Designated);
             writer.WriteBoolValue("designationIncomplete", DesignationIncomplete);
             writer.WriteStringValue("designationReason", DesignationReason);

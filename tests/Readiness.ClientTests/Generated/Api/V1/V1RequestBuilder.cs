@@ -11,7 +11,10 @@ using Readiness.ClientTests.Generated.Api.V1.Municipalities;
 using Readiness.ClientTests.Generated.Api.V1.Nation;
 using Readiness.ClientTests.Generated.Api.V1.Notifications;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures;
+using Readiness.ClientTests.Generated.Api.V1.Reconciliation;
+using Readiness.ClientTests.Generated.Api.V1.ReconciliationCsv;
 using Readiness.ClientTests.Generated.Api.V1.Scenarios;
+using Readiness.ClientTests.Generated.Api.V1.Vendors;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
@@ -69,10 +72,25 @@ namespace Readiness.ClientTests.Generated.Api.V1
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.PrefecturesRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The reconciliation property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Reconciliation.ReconciliationRequestBuilder Reconciliation
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Reconciliation.ReconciliationRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The reconciliationCsv property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.ReconciliationCsv.ReconciliationCsvRequestBuilder ReconciliationCsv
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.ReconciliationCsv.ReconciliationCsvRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The scenarios property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Scenarios.ScenariosRequestBuilder Scenarios
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Scenarios.ScenariosRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The vendors property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Vendors.VendorsRequestBuilder Vendors
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Vendors.VendorsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.V1RequestBuilder"/> and sets the default values.

@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv;
+using Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
@@ -19,6 +20,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export
         public global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder MunicipalitiesCsv
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The municipalitiesXlsx property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder MunicipalitiesXlsx
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Export.ExportRequestBuilder"/> and sets the default values.

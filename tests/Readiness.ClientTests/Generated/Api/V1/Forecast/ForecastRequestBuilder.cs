@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Forecast.Coverage;
 using Readiness.ClientTests.Generated.Api.V1.Forecast.Municipalities;
 using Readiness.ClientTests.Generated.Api.V1.Forecast.Nation;
 using Readiness.ClientTests.Generated.Api.V1.Forecast.Prefectures;
@@ -17,6 +18,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Forecast
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ForecastRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The coverage property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Forecast.Coverage.CoverageRequestBuilder Coverage
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Forecast.Coverage.CoverageRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The municipalities property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Forecast.Municipalities.MunicipalitiesRequestBuilder Municipalities
         {

@@ -47,7 +47,37 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports
         {
         }
         /// <summary>
-        /// Multipart form with one field &apos;file&apos;. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
+        /// Every uploaded official dataset version, newest first: kind, source, as-of day, file hash, who uploaded and applied it, when
+        /// </summary>
+        /// <returns>A List&lt;global::Readiness.ClientTests.Generated.Models.ImportListingView&gt;</returns>
+        /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public async Task<List<global::Readiness.ClientTests.Generated.Models.ImportListingView>?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#nullable restore
+#else
+        public async Task<List<global::Readiness.ClientTests.Generated.Models.ImportListingView>> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#endif
+            var requestInfo = ToGetRequestInformation(requestConfiguration);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            var collectionResult = await RequestAdapter.SendCollectionAsync<global::Readiness.ClientTests.Generated.Models.ImportListingView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ImportListingView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+            return collectionResult?.AsList();
+        }
+        /// <summary>
+        /// Multipart form with the field &apos;file&apos; and optionally &apos;kind&apos; (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ImportView"/></returns>
         /// <param name="body">The request body</param>
@@ -82,7 +112,26 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ImportView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ImportView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Multipart form with one field &apos;file&apos;. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
+        /// Every uploaded official dataset version, newest first: kind, source, as-of day, file hash, who uploaded and applied it, when
+        /// </summary>
+        /// <returns>A <see cref="RequestInformation"/></returns>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        {
+#nullable restore
+#else
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        {
+#endif
+            var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
+            requestInfo.Configure(requestConfiguration);
+            requestInfo.Headers.TryAdd("Accept", "application/json");
+            return requestInfo;
+        }
+        /// <summary>
+        /// Multipart form with the field &apos;file&apos; and optionally &apos;kind&apos; (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -8,6 +8,8 @@ using Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.HistoryCsv;
 using Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Reports;
 using Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Security;
 using Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Systems;
+using Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Template;
+using Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.TemplateXlsx;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -46,6 +48,16 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item
         public global::Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Systems.SystemsRequestBuilder Systems
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Systems.SystemsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The template property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Template.TemplateRequestBuilder Template
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Template.TemplateRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The templateXlsx property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.TemplateXlsx.TemplateXlsxRequestBuilder TemplateXlsx
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.TemplateXlsx.TemplateXlsxRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.WithCodeItemRequestBuilder"/> and sets the default values.
