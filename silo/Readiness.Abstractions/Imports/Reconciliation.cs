@@ -46,6 +46,27 @@ public sealed record OfficialDesignations(string Source, DateOnly AsOf, IReadOnl
         new DateOnly(2025, 12, 31),
         ReadinessCatalog.Instance.BaselineDesignations.ToDictionary(kv => kv.Key, kv => (IReadOnlySet<string>)kv.Value, StringComparer.Ordinal));
 
+    /// <summary>
+    /// The list of an imported designation-list dataset: per municipality row, the businesses marked ● (the row's
+    /// <see cref="OfficialImportRow.Designated"/>, catalog order); a municipality without a row has none.
+    /// </summary>
+    public static OfficialDesignations From(OfficialImportRecord record)
+    {
+        var businesses = ReadinessCatalog.Instance.BusinessSystems;
+        var byMunicipality = record.Rows
+            .Where(r => !r.Designated.IsDefaultOrEmpty)
+            .GroupBy(r => r.MunicipalityCode, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => (IReadOnlySet<string>)g.SelectMany(r => r.Designated.Select((marked, i) => (marked, i)))
+                    .Where(x => x.marked && x.i < businesses.Count).Select(x => businesses[x.i].Id).ToHashSet(StringComparer.Ordinal),
+                StringComparer.Ordinal);
+        return new OfficialDesignations(record.Source, record.AsOf, byMunicipality) { DatasetId = record.Id };
+    }
+
+    /// <summary>The imported designation-list dataset this list came from (its SHA-256); null for the public baseline.</summary>
+    public string? DatasetId { get; init; }
+
     public bool IsDesignated(string municipalityCode, string businessId) =>
         ByMunicipality.TryGetValue(municipalityCode, out var set) && set.Contains(businessId);
 }

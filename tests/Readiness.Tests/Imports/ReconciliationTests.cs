@@ -129,4 +129,32 @@ public sealed class ReconciliationTests
         Assert.Equal(2, planned.Length); // mail and in-app
         Assert.Equal(planned.Select(p => p.Id), NotificationRules.Plan(e, people, (_, k) => NotificationPreference.Default(k), []).Select(p => p.Id));
     }
+
+    [Fact]
+    public void An_imported_designation_list_is_read_by_business_in_catalog_order()
+    {
+        var businesses = ReadinessCatalog.Instance.BusinessSystems;
+        var marks = Enumerable.Range(0, businesses.Count).Select(i => i == 1 || i == businesses.Count - 1).ToImmutableArray();
+        var record = new OfficialImportRecord
+        {
+            Id = new string('a', 64), Kind = OfficialImportRecord.DesignationListKind, Source = "デジタル庁 test", AsOf = new DateOnly(2026, 6, 30),
+            FileName = "list.xlsx", FileSize = 1, SheetName = "一覧", UploadedBy = "national@example", UploadedAt = Reported,
+            Rows = [new OfficialImportRow(3, Code, []) { Designated = marks }, new OfficialImportRow(4, "271004", []) { Designated = [] }],
+            Issues = [], Preview = new OfficialImportCounts(2, 0, 0, 0, 0),
+        };
+
+        var list = OfficialDesignations.From(record);
+
+        Assert.Equal(record.Id, list.DatasetId);
+        Assert.Equal(new DateOnly(2026, 6, 30), list.AsOf);
+        Assert.True(list.IsDesignated(Code, businesses[1].Id));
+        Assert.True(list.IsDesignated(Code, businesses[^1].Id));
+        Assert.False(list.IsDesignated(Code, businesses[0].Id));
+        Assert.False(list.IsDesignated("271004", businesses[1].Id));
+
+        // The same self-report differs from the baseline's list and from the imported one as each says.
+        var reported = With(new SystemStatus { BusinessId = businesses[1].Id, Phase = MigrationPhase.Testing, Designated = false, ReportedAt = Reported });
+        Assert.Contains(Reconciliation.Compare(reported, list), d => d.Kind == DifferenceKind.DesignatedOnlyOfficial && d.BusinessId == businesses[1].Id);
+        Assert.DoesNotContain(Reconciliation.Compare(reported, None), d => d.Kind == DifferenceKind.DesignatedOnlyOfficial);
+    }
 }

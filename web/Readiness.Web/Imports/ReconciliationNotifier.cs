@@ -21,10 +21,11 @@ public sealed class ReconciliationNotifier(
     {
         var now = time.GetUtcNow();
         var events = new List<NotificationEvent>();
+        var designations = await reconciliation.DesignationsAsync(cancellationToken);
         foreach (var batch in codes.Chunk(64))
         {
             var records = await Task.WhenAll(batch.Select(c => grains.GetGrain<IMunicipalityGrain>(c).GetAsync()));
-            events.AddRange(records.Select(r => NotificationRules.ReconciliationEvent(r.Code, datasetId, Reconciliation.Compare(r, reconciliation.Designations), now, actorSubject))
+            events.AddRange(records.Select(r => NotificationRules.ReconciliationEvent(r.Code, datasetId, Reconciliation.Compare(r, designations), now, actorSubject))
                 .OfType<NotificationEvent>());
         }
 

@@ -18,8 +18,40 @@ public sealed record ReconciliationFilter(string? Prefecture, DifferenceKind? Ki
 /// </summary>
 public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls)
 {
-    /// <summary>The official designation list compared with (the public baseline's until a newer list is imported).</summary>
-    public OfficialDesignations Designations { get; set; } = OfficialDesignations.Baseline;
+    private OfficialDesignations? imported;
+
+    /// <summary>
+    /// The official designation list compared with: the newest applied designation-list dataset (by as-of day) when
+    /// it is newer than the public baseline's (Digital Agency, December 2025), the baseline's otherwise. Read from the
+    /// import index and the dataset's grain; the parsed list is kept per dataset id, as datasets never change.
+    /// </summary>
+    public async Task<OfficialDesignations> DesignationsAsync(CancellationToken cancellationToken)
+    {
+        var listings = await calls.Run(() => grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).ListAsync(), idempotent: true, cancellationToken);
+        var latest = listings
+            .Where(l => l.Kind == OfficialImportRecord.DesignationListKind && l.AppliedAt is not null && l.AsOf > OfficialDesignations.Baseline.AsOf)
+            .OrderByDescending(l => l.AsOf).ThenByDescending(l => l.AppliedAt)
+            .FirstOrDefault();
+        if (latest is null)
+        {
+            return OfficialDesignations.Baseline;
+        }
+
+        if (imported is { } known && known.DatasetId == latest.Id)
+        {
+            return known;
+        }
+
+        var record = await calls.Run(() => grains.GetGrain<IOfficialImportGrain>(latest.Id).GetAsync(), idempotent: true, cancellationToken);
+        if (record is null)
+        {
+            return OfficialDesignations.Baseline;
+        }
+
+        var list = OfficialDesignations.From(record);
+        imported = list;
+        return list;
+    }
 
     /// <summary>
     /// Parses and checks the query against the caller's tenant: a problem naming prefecture, kind or business for
@@ -87,7 +119,7 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
     public async Task<ImmutableArray<ReconciliationDifference>> ListAsync(ReadinessCaller caller, ReconciliationFilter filter, CancellationToken cancellationToken)
     {
         var result = ImmutableArray.CreateBuilder<ReconciliationDifference>();
-        var designations = Designations;
+        var designations = await DesignationsAsync(cancellationToken);
         foreach (var batch in Scope(caller, filter.Prefecture).Chunk(64))
         {
             var records = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, cancellationToken)));
