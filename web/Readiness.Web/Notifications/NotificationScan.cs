@@ -21,6 +21,7 @@ public sealed class NotificationScan(
     IGrainFactory grains,
     IOptions<NotificationOptions> options,
     [FromKeyedServices(NotificationScan.ClockKey)] TimeProvider time,
+    TimeProvider dispatchTime,
     ILogger<NotificationScan> logger)
 {
     public const string ClockKey = "notifications";
@@ -103,7 +104,9 @@ public sealed class NotificationScan(
             var planned = events.SelectMany(e => NotificationRules.Plan(e, people, Preference, endpoints))
                 .Where(d => d.Channel != NotificationChannel.Mail || mailer.Configured)
                 .ToList();
-            added = await store.InsertPlannedAsync(planned, now);
+            // The rules see the scan's clock (a test moves it days ahead); the rows are due by the dispatcher's clock,
+            // or a moved scan clock would make them due only in the future.
+            added = await store.InsertPlannedAsync(planned, dispatchTime.GetUtcNow());
             logger.LogInformation("Notification scan {Day}: {Events} events due, {Added} new outbox rows", Day(today), events.Count, added);
         }
 
