@@ -227,6 +227,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         ["POST /notifications/unsubscribe"] = null,
         ["GET /admin/notifications"] = ReadinessPolicies.Administration, ["POST /admin/notifications"] = ReadinessPolicies.Administration,
         ["POST /admin/notifications/{id}/retry"] = ReadinessPolicies.Administration,
+        ["POST /admin/notifications/webhooks/{id}/stop"] = ReadinessPolicies.Administration,
         ["GET /imports"] = ReadinessPolicies.OfficialImport, ["POST /imports"] = ReadinessPolicies.OfficialImport, ["POST /imports/upload"] = ReadinessPolicies.OfficialImport,
         ["GET /imports/{Id}"] = ReadinessPolicies.OfficialImport, ["POST /imports/{Id}"] = ReadinessPolicies.OfficialImport,
         ["POST /imports/{id}/apply"] = ReadinessPolicies.OfficialImport,

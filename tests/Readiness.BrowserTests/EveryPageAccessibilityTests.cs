@@ -74,6 +74,8 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
         ["/imports"] = Here,
         ["/reconciliation"] = Here,
         ["/planning/vendors"] = Here,
+        ["/imports/{Id}"] = nameof(ImportPageTests), // the preview, a refusal and the applied page
+        ["/planning/vendors/{Code}"] = nameof(PlanningBrowserTests),
     };
 
     public static IEnumerable<object[]> Languages => [["ja"], ["en"]];

@@ -105,6 +105,7 @@ public static class NotificationApi
         forms.MapPost("/notifications/preferences", PreferencesForm).RequireAuthorization(ReadinessPolicies.Summaries);
         forms.MapPost("/notifications/{id}/read", ReadForm).RequireAuthorization(ReadinessPolicies.Summaries);
         forms.MapPost("/admin/notifications/{id}/retry", RetryForm).RequireAuthorization(ReadinessPolicies.Administration);
+        forms.MapPost("/admin/notifications/webhooks/{id}/stop", StopWebhookForm).RequireAuthorization(ReadinessPolicies.Administration);
         return app;
     }
 
@@ -318,5 +319,13 @@ public static class NotificationApi
         var ok = await store.RetryAsync(id, time.GetUtcNow());
         dispatcher.Wake();
         return TypedResults.Redirect(ok ? "/admin/notifications?done=1" : "/admin/notifications?error=not_found");
+    }
+
+    /// <summary>The page's stop button (a plain form, like retry: the row it sits in is gone once the webhook is stopped).</summary>
+    private static async Task<IResult> StopWebhookForm(string id, HttpContext http, NotificationStore store, ILoggerFactory logs)
+    {
+        var stopped = await store.DeactivateWebhookAsync(id);
+        logs.CreateLogger("Readiness.Web.Notifications.Webhooks").LogInformation("Webhook {Id} stopped by {Subject} (page)", id, Caller(http)?.Subject ?? "unknown");
+        return TypedResults.Redirect(stopped ? "/admin/notifications?stopped=1" : "/admin/notifications?error=not_found");
     }
 }
