@@ -72,10 +72,23 @@ public sealed class NotificationDispatcher(
             logger.LogWarning("Notifications: SMTP is not configured (Readiness:Smtp:Host); notifications are kept in the app (/notifications) and sent to webhooks only, no e-mail");
         }
 
+        var leasesReleased = !store.IsSqlite;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!leasesReleased)
+                {
+                    // SQLite is embedded mode: one process, one dispatcher. Rows leased by a run of this process that
+                    // was killed mid-send are taken back now rather than after the lease (NotificationStore.ReleaseLeasesAsync).
+                    var released = await store.ReleaseLeasesAsync();
+                    leasesReleased = true;
+                    if (released > 0)
+                    {
+                        logger.LogWarning("Notifications: {Count} deliveries were leased by an earlier run that did not finish them (killed or stopped mid-send); sending them again with the same ids", released);
+                    }
+                }
+
                 while (await DeriveOnceAsync(stoppingToken) >= options.Value.BatchSize)
                 {
                     // A backlog: keep reading without waiting.

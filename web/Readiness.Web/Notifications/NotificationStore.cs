@@ -306,6 +306,19 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         });
     }
 
+    /// <summary>
+    /// Ends every lease on a pending row; returns how many. Only for SQLite (embedded mode: this process is the one
+    /// dispatcher on the database), at start: a lease found then was taken by an earlier run of this process that was
+    /// killed or stopped mid-send, and waiting it out (<see cref="NotificationOptions.Lease"/>, 2 minutes) would only
+    /// delay those rows. On PostgreSQL other nodes may hold live leases; a dead node's leases end by time.
+    /// </summary>
+    public Task<int> ReleaseLeasesAsync() => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET lease_until_ms = NULL WHERE status = @pending AND lease_until_ms IS NOT NULL");
+        Add(update, "@pending", Pending);
+        return await update.ExecuteNonQueryAsync();
+    });
+
     public Task MarkDeliveredAsync(string id, DateTimeOffset now) => WriteAsync(async (c, t) =>
     {
         await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET status = @status, delivered_ms = @now, attempts = attempts + 1, lease_until_ms = NULL, last_error = NULL WHERE id = @id");
