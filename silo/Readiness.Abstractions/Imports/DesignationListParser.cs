@@ -20,9 +20,10 @@ public static class DesignationListParser
 
     public static OfficialDataset Parse(SheetData sheet)
     {
-        var header = FindHeader(sheet);
-        var asOf = sheet.Rows.Take(header.Index).SelectMany(r => r.Cells).Select(c => c is DateTime d ? DateOnly.FromDateTime(d) : OfficialDates.FindInText(MicProgressParser.Text(c))).FirstOrDefault(d => d is not null)
-            ?? OfficialDates.FindInText(sheet.Name)
+        using var sheetRows = new SheetRows(sheet.Rows, MicProgressParser.HeaderSearchRows);
+        var header = FindHeader(sheetRows.Head);
+        var asOf = sheetRows.Head.Take(header.Index).SelectMany(r => r.Cells).Select(c => c is DateTime d ? DateOnly.FromDateTime(d) : CellValues.FindDateInText(MicProgressParser.Text(c))).FirstOrDefault(d => d is not null)
+            ?? CellValues.FindDateInText(sheet.Name)
             ?? throw new ImportFormatException("title", "missing_as_of",
                 "タイトル行に時点（例: 令和7年12月末時点）がありません。", "The title row does not say the as-of date (e.g. 令和7年12月末時点).");
 
@@ -31,7 +32,7 @@ public static class DesignationListParser
         var prefectures = ImmutableArray.CreateBuilder<OfficialPrefectureRow>();
         var issues = ImmutableArray.CreateBuilder<ImportRowIssue>();
         var hidden = 0;
-        foreach (var row in sheet.Rows.Skip(header.Index + 1))
+        foreach (var row in sheetRows.After(header.Index))
         {
             var codeValue = Cell(row, header.Code);
             var name = MicProgressParser.Text(Cell(row, header.Name));
@@ -144,10 +145,9 @@ public static class DesignationListParser
         return text.Length == 0 ? false : text is Mark or "⚫" or "●" ? true : null;
     }
 
-    private static (int Index, int Code, int Name, int Kind, int[] Businesses, int? Common) FindHeader(SheetData sheet)
+    private static (int Index, int Code, int Name, int Kind, int[] Businesses, int? Common) FindHeader(List<SheetRow> top)
     {
         var catalog = ReadinessCatalog.Instance;
-        var top = sheet.Rows.Take(MicProgressParser.HeaderSearchRows).ToList();
         for (var i = 0; i < top.Count; i++)
         {
             int code = -1, name = -1, kind = -1;

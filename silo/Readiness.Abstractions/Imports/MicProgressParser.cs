@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Readiness.Catalog;
 
@@ -9,8 +10,50 @@ namespace Readiness.Imports;
 /// <param name="Cells">Cell values by 0-based column: string, double, bool, DateTime or null.</param>
 public sealed record SheetRow(int RowNumber, bool Hidden, IReadOnlyList<object?> Cells);
 
-/// <summary>A worksheet as read: its name and rows (blank rows may be left out).</summary>
-public sealed record SheetData(string Name, IReadOnlyList<SheetRow> Rows);
+/// <summary>
+/// A worksheet as read: its name and rows top to bottom (blank rows may be left out). The rows may be a one-pass stream
+/// straight from the reader (the upload reads them so, row by row): every parser enumerates them once, buffering only
+/// the first <see cref="MicProgressParser.HeaderSearchRows"/> rows for the header search (<see cref="SheetRows"/>), so
+/// the memory a parse needs grows with what it keeps (the matched rows), not with the sheet.
+/// </summary>
+public sealed record SheetData(string Name, IEnumerable<SheetRow> Rows);
+
+/// <summary>
+/// One pass over a sheet's rows: the first rows buffered (<see cref="Head"/>, for finding the header), then, from
+/// <see cref="After"/>, the rest as they come. Enumerate <see cref="After"/> once.
+/// </summary>
+public sealed class SheetRows : IDisposable
+{
+    private readonly IEnumerator<SheetRow> rest;
+
+    public SheetRows(IEnumerable<SheetRow> rows, int headRows)
+    {
+        rest = rows.GetEnumerator();
+        while (Head.Count < headRows && rest.MoveNext())
+        {
+            Head.Add(rest.Current);
+        }
+    }
+
+    /// <summary>The first rows (at most the number asked for).</summary>
+    public List<SheetRow> Head { get; } = [];
+
+    /// <summary>The rows after the head row at <paramref name="index"/> (-1: all rows), the unbuffered ones read as they come.</summary>
+    public IEnumerable<SheetRow> After(int index)
+    {
+        for (var i = index + 1; i < Head.Count; i++)
+        {
+            yield return Head[i];
+        }
+
+        while (rest.MoveNext())
+        {
+            yield return rest.Current;
+        }
+    }
+
+    public void Dispose() => rest.Dispose();
+}
 
 /// <summary>A row that is not applied, with the reason in Japanese and English.</summary>
 public sealed record ImportRowIssue(int RowNumber, string? Prefecture, string? Municipality, string Code, string MessageJa, string MessageEn);
@@ -82,14 +125,15 @@ public static partial class MicProgressParser
         var month = SheetMonth(sheet.Name) ?? throw new ImportFormatException("sheet", "wrong_sheet",
             $"シート名「{sheet.Name}」は「令和8年1月_進捗状況」の形ではありません。", $"The sheet '{sheet.Name}' is not named like 令和8年1月_進捗状況.");
         var catalog = ReadinessCatalog.Instance;
-        var (headerIndex, prefectureCol, municipalityCol, overallCol, businessCols) = FindHeader(sheet);
+        using var sheetRows = new SheetRows(sheet.Rows, HeaderSearchRows);
+        var (headerIndex, prefectureCol, municipalityCol, overallCol, businessCols) = FindHeader(sheetRows.Head);
 
         var rows = ImmutableArray.CreateBuilder<OfficialRow>();
         var issues = ImmutableArray.CreateBuilder<ImportRowIssue>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         string? lastPrefecture = null;
         var hidden = 0;
-        foreach (var row in sheet.Rows.Skip(headerIndex + 1))
+        foreach (var row in sheetRows.After(headerIndex))
         {
             var prefectureText = Text(Cell(row, prefectureCol));
             var municipality = Text(Cell(row, municipalityCol));
@@ -124,7 +168,7 @@ public static partial class MicProgressParser
             }
 
             var rates = new decimal[catalog.BusinessSystems.Count];
-            var bad = new List<int>();
+            List<int>? bad = null;
             for (var b = 0; b < rates.Length; b++)
             {
                 if (Rate(Cell(row, businessCols[b])) is { } r)
@@ -133,11 +177,11 @@ public static partial class MicProgressParser
                 }
                 else
                 {
-                    bad.Add(businessCols[b]);
+                    (bad ??= []).Add(businessCols[b]);
                 }
             }
 
-            if (bad.Count > 0)
+            if (bad is not null)
             {
                 // Cells named as Excel shows them, left to right: 「D7, F7: …」.
                 var cells = string.Join(", ", bad.Order().Select(c => $"{ColumnName(c)}{row.RowNumber}"));
@@ -148,17 +192,16 @@ public static partial class MicProgressParser
             }
 
             seen[code] = row.RowNumber;
-            rows.Add(new OfficialRow(row.RowNumber, code, ImmutableArray.Create(rates), overallCol is { } oc ? Rate(Cell(row, oc)) : null, row.Hidden));
+            rows.Add(new OfficialRow(row.RowNumber, code, ImmutableCollectionsMarshal.AsImmutableArray(rates), overallCol is { } oc ? Rate(Cell(row, oc)) : null, row.Hidden));
         }
 
         return new MicProgressImport(sheet.Name, month.Year, month.Month, rows.ToImmutable(), issues.ToImmutable(), hidden);
     }
 
-    private static (int Index, int Prefecture, int Municipality, int? Overall, int[] Businesses) FindHeader(SheetData sheet)
+    private static (int Index, int Prefecture, int Municipality, int? Overall, int[] Businesses) FindHeader(List<SheetRow> top)
     {
         var catalog = ReadinessCatalog.Instance;
         var best = (Index: -1, Found: 0);
-        var top = sheet.Rows.Take(HeaderSearchRows).ToList();
         for (var i = 0; i < top.Count; i++)
         {
             var cells = top[i].Cells;

@@ -35,9 +35,10 @@ public static partial class MicStepDetailParser
 
     public static OfficialDataset Parse(SheetData sheet)
     {
-        var header = FindHeader(sheet);
-        var asOf = sheet.Rows.Take(header.Index).SelectMany(r => r.Cells).Select(c => c is DateTime d ? DateOnly.FromDateTime(d) : OfficialDates.FindInText(MicProgressParser.Text(c))).FirstOrDefault(d => d is not null)
-            ?? OfficialDates.FindInText(sheet.Name)
+        using var sheetRows = new SheetRows(sheet.Rows, MicProgressParser.HeaderSearchRows);
+        var header = FindHeader(sheetRows.Head);
+        var asOf = sheetRows.Head.Take(header.Index).SelectMany(r => r.Cells).Select(c => c is DateTime d ? DateOnly.FromDateTime(d) : CellValues.FindDateInText(MicProgressParser.Text(c))).FirstOrDefault(d => d is not null)
+            ?? CellValues.FindDateInText(sheet.Name)
             ?? throw new ImportFormatException("sheet", "missing_as_of",
                 "時点（例: 令和8年1月31日時点）がタイトル行にもシート名にもありません。", "No as-of date (e.g. 令和8年1月31日時点) in the title rows or the sheet's name.");
 
@@ -49,11 +50,18 @@ public static partial class MicStepDetailParser
         var unmatched = new HashSet<(string?, string?)>();
         string? prefecture = null, municipality = null;
         var hidden = 0;
-        foreach (var row in sheet.Rows.Skip(header.Index + 1))
+
+        // 34,820 rows name 1,741 municipalities and 20 businesses: each name is normalised and matched once per
+        // distinct cell text (the reader hands the same string instance for a repeated cell), not once per row.
+        var texts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var businessIds = new Dictionary<string, string?>(StringComparer.Ordinal);
+        (string? Prefecture, string? Municipality, string? Code) lastMatch = default;
+        Span<char> states = stackalloc char[Rules.Baseline.PmoSteps];
+        foreach (var row in sheetRows.After(header.Index))
         {
-            var prefectureText = MicProgressParser.Text(Cell(row, header.Prefecture));
-            var municipalityText = MicProgressParser.Text(Cell(row, header.Municipality));
-            var businessText = MicProgressParser.Text(Cell(row, header.Business));
+            var prefectureText = NameText(Cell(row, header.Prefecture), texts);
+            var municipalityText = NameText(Cell(row, header.Municipality), texts);
+            var businessText = NameText(Cell(row, header.Business), texts);
             if (prefectureText is null && municipalityText is null && businessText is null)
             {
                 continue; // blank row (the step cells of a blank row say nothing either)
@@ -68,7 +76,12 @@ public static partial class MicStepDetailParser
             prefecture = prefectureText ?? prefecture;
             municipality = municipalityText ?? municipality;
             hidden += row.Hidden ? 1 : 0;
-            var code = JapaneseNames.FindMunicipality(prefecture, municipality);
+            if (!ReferenceEquals(prefecture, lastMatch.Prefecture) || !ReferenceEquals(municipality, lastMatch.Municipality))
+            {
+                lastMatch = (prefecture, municipality, JapaneseNames.FindMunicipality(prefecture, municipality));
+            }
+
+            var code = lastMatch.Code;
             if (code is null)
             {
                 if (unmatched.Add((prefecture, municipality)))
@@ -81,7 +94,15 @@ public static partial class MicStepDetailParser
                 continue;
             }
 
-            var businessId = OfficialBusinessNames.Resolve(businessText);
+            if (businessText is null || !businessIds.TryGetValue(businessText, out var businessId))
+            {
+                businessId = OfficialBusinessNames.Resolve(businessText);
+                if (businessText is not null)
+                {
+                    businessIds[businessText] = businessId;
+                }
+            }
+
             if (businessId is null)
             {
                 var cell = $"{MicProgressParser.ColumnName(header.Business)}{row.RowNumber}";
@@ -98,7 +119,11 @@ public static partial class MicStepDetailParser
                 order.Add(code);
             }
 
-            byCode[code] = entry with { Hidden = entry.Hidden || row.Hidden };
+            if (row.Hidden && !entry.Hidden)
+            {
+                byCode[code] = entry with { Hidden = true };
+            }
+
             var b = catalog.BusinessIndex[businessId];
             if (entry.Steps[b] is not null)
             {
@@ -108,8 +133,7 @@ public static partial class MicStepDetailParser
                 continue;
             }
 
-            var states = new char[Rules.Baseline.PmoSteps];
-            var bad = new List<int>();
+            List<int>? bad = null;
             for (var s = 0; s < states.Length; s++)
             {
                 var value = Cell(row, header.Steps[s]);
@@ -119,11 +143,11 @@ public static partial class MicStepDetailParser
                 }
                 else
                 {
-                    bad.Add(header.Steps[s]);
+                    (bad ??= []).Add(header.Steps[s]);
                 }
             }
 
-            if (bad.Count > 0)
+            if (bad is not null)
             {
                 var cells = string.Join(", ", bad.Order().Select(c => $"{MicProgressParser.ColumnName(c)}{row.RowNumber}"));
                 issues.Add(new ImportRowIssue(row.RowNumber, prefecture, municipality, "invalid_step",
@@ -162,9 +186,8 @@ public static partial class MicStepDetailParser
             [.. issues.OrderBy(i => i.RowNumber)], hidden, [], byCode.Count);
     }
 
-    private static (int Index, int Prefecture, int Municipality, int Business, int[] Steps) FindHeader(SheetData sheet)
+    private static (int Index, int Prefecture, int Municipality, int Business, int[] Steps) FindHeader(List<SheetRow> top)
     {
-        var top = sheet.Rows.Take(MicProgressParser.HeaderSearchRows).ToList();
         for (var i = 0; i < top.Count; i++)
         {
             int prefecture = -1, municipality = -1, business = -1;
@@ -236,6 +259,23 @@ public static partial class MicStepDetailParser
         throw new ImportFormatException("header", "missing_header",
             "見出し行（都道府県・市区町村・業務と40のステップ）が見つかりません。",
             "No header row (prefecture, municipality, business and the 40 steps) was found.");
+    }
+
+    // A name cell as trimmed NFKC text, computed once per distinct cell string of the sheet.
+    private static string? NameText(object? value, Dictionary<string, string?> texts)
+    {
+        if (value is not string raw)
+        {
+            return MicProgressParser.Text(value);
+        }
+
+        if (!texts.TryGetValue(raw, out var text))
+        {
+            text = MicProgressParser.Text(raw);
+            texts[raw] = text;
+        }
+
+        return text;
     }
 
     private static object? Cell(SheetRow row, int column) => column >= 0 && column < row.Cells.Count ? row.Cells[column] : null;

@@ -109,10 +109,15 @@ public sealed class OfficialFormatsImportTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var file = StepDetailWorkbook();
         var generateMs = clock.ElapsedMilliseconds;
+        GC.Collect();
+        var uploadMemory = new MemorySampler();
         clock.Restart();
         using var upload = await PostFileAsync(http, file, "ステップ別進捗.xlsx");
         var uploadMs = clock.ElapsedMilliseconds;
+        var uploadFigures = await uploadMemory.StopAsync();
+        await uploadMemory.DisposeAsync();
         Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+        var serverTiming = string.Join(", ", upload.Headers.GetValues("Server-Timing"));
         var preview = await upload.Content.ReadFromJsonAsync<JsonElement>(Json);
         Assert.Equal(OfficialImportRecord.MicStepDetailKind, preview.GetProperty("kind").GetString());
         Assert.Equal("2026-02-28", preview.GetProperty("asOf").GetString());
@@ -124,16 +129,20 @@ public sealed class OfficialFormatsImportTests(ITestOutputHelper output)
         Assert.Equal(1741, preview.GetProperty("preview").GetProperty("municipalitiesChanged").GetInt32());
         Assert.Equal(0, (await host.Grains.GetGrain<IMunicipalityGrain>("012033").GetAsync()).Version); // nothing applied yet
 
+        var applyMemory = new MemorySampler();
         clock.Restart();
         using var apply = await http.PostAsync(new Uri($"/api/v1/imports/{preview.GetProperty("id").GetString()}/apply", UriKind.Relative), null);
         var applyMs = clock.ElapsedMilliseconds;
+        var applyFigures = await applyMemory.StopAsync();
+        await applyMemory.DisposeAsync();
         Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
         clock.Restart();
         var nation = await WaitForRecomputationAsync(host);
         var settleMs = clock.ElapsedMilliseconds;
-        var memoryAfter = GC.GetTotalMemory(forceFullCollection: false);
-        output.WriteLine($"34,820-row step detail ({file.Length / 1024} KB, generated in {generateMs} ms): upload+parse+preview {uploadMs} ms, apply through the grains {applyMs} ms, " +
-                         $"aggregates settled {settleMs} ms later; total {uploadMs + applyMs + settleMs} ms; managed heap {memoryBefore / 1048576} → {memoryAfter / 1048576} MB; " +
+        var memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
+        output.WriteLine($"34,820-row step detail ({file.Length / 1024} KB, generated in {generateMs} ms): upload+parse+preview {uploadMs} ms (server: {serverTiming}), apply through the grains {applyMs} ms, " +
+                         $"aggregates settled {settleMs} ms later; total {uploadMs + applyMs + settleMs} ms; managed heap after a full collection {memoryBefore / 1048576} → {memoryAfter / 1048576} MB; " +
+                         $"upload: {uploadFigures}; apply: {applyFigures}; load average {LoadAverage()}; " +
                          $"migrated {nation.Figures.MigratedSystems}, step completion {nation.Figures.StepCompletion:P2}");
 
         // Each system holds the steps as written and the completion (done + 対象外) / 40; the phase follows the rule.
@@ -344,4 +353,8 @@ public sealed class OfficialFormatsImportTests(ITestOutputHelper output)
         Assert.Equal("csv (utf-8 (BOM))", secondPreview.GetProperty("format").GetString());
         Assert.Equal(0, secondPreview.GetProperty("preview").GetProperty("systemsChanged").GetInt32());
     }
+
+    // The machine's 1-minute load average when the figures were taken (Linux), to read them by.
+    internal static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

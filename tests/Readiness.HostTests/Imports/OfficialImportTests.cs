@@ -70,10 +70,15 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         var nationBefore = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
 
         var (file, _) = Workbook();
+        GC.Collect();
+        var uploadMemory = new MemorySampler();
         var clock = Stopwatch.StartNew();
         using var upload = await PostFileAsync(http, file, "令和8年2月_進捗状況.xlsx");
         var uploadMs = clock.ElapsedMilliseconds;
+        var uploadFigures = await uploadMemory.StopAsync();
+        await uploadMemory.DisposeAsync();
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var serverTiming = string.Join(", ", upload.Headers.GetValues("Server-Timing"));
         var preview = await upload.Content.ReadFromJsonAsync<JsonElement>(Json);
         var id = preview.GetProperty("id").GetString()!;
         Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)).ToLowerInvariant(), id);
@@ -91,16 +96,20 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         Assert.Equal(0, untouched.Version);
         Assert.Equal(ReadinessCatalog.Instance.BaselineSteps["012025"][0], untouched.Systems[0].BaselineStepCompletion);
 
+        var applyMemory = new MemorySampler();
         clock.Restart();
         using var apply = await http.PostAsync(new Uri($"/api/v1/imports/{id}/apply", UriKind.Relative), null);
         var applyMs = clock.ElapsedMilliseconds;
+        var applyFigures = await applyMemory.StopAsync();
+        await applyMemory.DisposeAsync();
         Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
         var applied = await apply.Content.ReadFromJsonAsync<JsonElement>(Json);
         Assert.Equal("import@digital.go.jp", applied.GetProperty("applied").GetProperty("appliedBy").GetString());
         clock.Restart();
         var nation = await WaitForRecomputationAsync(host);
         var settleMs = clock.ElapsedMilliseconds;
-        output.WriteLine($"1,741-row workbook ({file.Length / 1024} KB): upload+parse+preview {uploadMs} ms, apply through the grains {applyMs} ms, aggregates settled {settleMs} ms later; " +
+        output.WriteLine($"1,741-row workbook ({file.Length / 1024} KB): upload+parse+preview {uploadMs} ms (server: {serverTiming}), apply through the grains {applyMs} ms, aggregates settled {settleMs} ms later; " +
+                         $"upload: {uploadFigures}; apply: {applyFigures}; load average {OfficialFormatsImportTests.LoadAverage()}; " +
                          $"migrated {nationBefore.Figures.MigratedSystems} → {nation.Figures.MigratedSystems}, step completion {nationBefore.Figures.StepCompletion:P2} → {nation.Figures.StepCompletion:P2}");
 
         // Every matched municipality holds the file's figures under the documented rule; the dataset is named.

@@ -7,55 +7,6 @@ using Readiness.Web.Imports;
 
 namespace Readiness.Tests.Imports;
 
-public sealed class OfficialDatesTests
-{
-    [Theory]
-    [InlineData("令和8年3月31日", "2026-03-31")]
-    [InlineData("令和８年３月３１日", "2026-03-31")]
-    [InlineData("R8.3.31", "2026-03-31")]
-    [InlineData("r8/3/31", "2026-03-31")]
-    [InlineData("令和元年5月1日", "2019-05-01")]
-    [InlineData("H31.4.30", "2019-04-30")]
-    [InlineData("平成31年4月30日", "2019-04-30")]
-    [InlineData("2026/3/31", "2026-03-31")]
-    [InlineData("２０２６/３/３１ ", "2026-03-31")]
-    [InlineData("2026-03-31", "2026-03-31")]
-    [InlineData("2026年3月31日", "2026-03-31")]
-    [InlineData("2026年2月", "2026-02-28")]
-    [InlineData("令和8年2月末", "2026-02-28")]
-    [InlineData("46112", "2026-03-31")]
-    public void Dates_as_official_files_write_them(string text, string expected) =>
-        Assert.Equal(DateOnly.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), OfficialDates.Parse(text));
-
-    [Theory]
-    [InlineData("令和8年2月30日")]
-    [InlineData("2026/13/1")]
-    [InlineData("三月")]
-    [InlineData("")]
-    [InlineData("12")]
-    public void Not_dates_are_null(string text) => Assert.Null(OfficialDates.Parse(text));
-
-    [Fact]
-    public void Excel_serial_numbers_and_cells()
-    {
-        Assert.Equal(new DateOnly(2026, 3, 31), OfficialDates.Parse(46112d));
-        Assert.Equal(new DateOnly(1900, 1, 1), OfficialDates.FromSerial(1));
-        Assert.Equal(new DateOnly(1900, 2, 28), OfficialDates.FromSerial(59));
-        Assert.Equal(new DateOnly(1900, 3, 1), OfficialDates.FromSerial(61)); // after Excel's phantom 1900-02-29
-        Assert.Equal(new DateOnly(2026, 3, 31), OfficialDates.Parse(new DateTime(2026, 3, 31, 0, 0, 0, DateTimeKind.Unspecified)));
-        Assert.Null(OfficialDates.FromSerial(0));
-        Assert.Null(OfficialDates.FromSerial(double.NaN));
-    }
-
-    [Theory]
-    [InlineData("特定移行支援システムの該当見込み一覧（令和7年12月末時点）", "2025-12-31")]
-    [InlineData("ステップ別進捗（令和８年１月３１日時点）", "2026-01-31")]
-    [InlineData("進捗 R8.1.31現在", "2026-01-31")]
-    [InlineData("令和8年2月_ステップ別", "2026-02-28")]
-    public void A_date_inside_a_title(string title, string expected) =>
-        Assert.Equal(DateOnly.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), OfficialDates.FindInText(title));
-}
-
 public sealed class StepStatesTests
 {
     [Theory]
@@ -101,6 +52,51 @@ public sealed class MicStepDetailParserTests
     }
 
     private static string?[] Done(int n) => [.. Enumerable.Range(0, 40).Select(i => i < n ? "完了済み" : null)];
+
+    /// <summary>Rows that can be enumerated once, as they come from the reader during an upload.</summary>
+    private sealed class OneShot(IEnumerable<SheetRow> rows) : IEnumerable<SheetRow>
+    {
+        private bool used;
+
+        public int Read { get; private set; }
+
+        public IEnumerator<SheetRow> GetEnumerator()
+        {
+            Assert.False(used, "the rows were enumerated twice");
+            used = true;
+            return Counted().GetEnumerator();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private IEnumerable<SheetRow> Counted()
+        {
+            foreach (var row in rows)
+            {
+                Read++;
+                yield return row;
+            }
+        }
+    }
+
+    [Fact]
+    public void A_sheet_streamed_once_is_recognised_and_parsed_as_the_same_sheet_in_memory()
+    {
+        var rows = Municipality("東京都", "千代田区", 4, b => Done(b + 1), hidden: true).Concat(Municipality("東京都", "中央区", 24, b => Done(40 - b))).ToList();
+        var inMemory = MicStepDetailParser.Parse(Sheet(rows));
+        var stream = new OneShot(Sheet(rows).Rows);
+        var (kind, streamed) = OfficialKinds.DetectAndParse(new SheetData("ステップ別", stream))!.Value;
+        Assert.Equal(OfficialImportRecord.MicStepDetailKind, kind);
+        Assert.Equal(42, stream.Read); // every row read once: title, header, 40 business rows
+        Assert.Equal(inMemory.AsOf, streamed.AsOf);
+        Assert.Equal(inMemory.HiddenRows, streamed.HiddenRows);
+        Assert.Equal(inMemory.Rows.Select(r => (r.MunicipalityCode, string.Join("|", r.Steps), string.Join("|", r.StepCompletion))),
+            streamed.Rows.Select(r => (r.MunicipalityCode, string.Join("|", r.Steps), string.Join("|", r.StepCompletion))));
+        Assert.Equal(2, streamed.Rows.Length);
+
+        // A kind asked for that the sheet is not: no dataset.
+        Assert.Null(OfficialKinds.DetectAndParse(new SheetData("ステップ別", new OneShot(Sheet(rows).Rows)), OfficialImportRecord.DesignationListKind));
+    }
 
     [Fact]
     public void Rows_merged_down_become_one_municipality_with_its_steps_and_completion()
@@ -312,7 +308,7 @@ public sealed class OfficialCsvTests
         Assert.Equal("shift_jis", encoding);
         Assert.Equal("令和8年1月_進捗状況", sheet!.Name);
         Assert.Equal([1, 3, 4], sheet.Rows.Select(r => r.RowNumber));
-        Assert.Equal("a,b", sheet.Rows[2].Cells[2]);
-        Assert.Equal("札幌市 ", sheet.Rows[2].Cells[1]);
+        Assert.Equal("a,b", sheet.Rows.ElementAt(2).Cells[2]);
+        Assert.Equal("札幌市 ", sheet.Rows.ElementAt(2).Cells[1]);
     }
 }

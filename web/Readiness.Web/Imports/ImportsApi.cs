@@ -106,7 +106,8 @@ public static class ImportsApi
 
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
         var kind = http.Request.Form["kind"].ToString();
-        var (record, error, _, created) = await service.UploadAsync(file.Value.Name, file.Value.Bytes, caller.ToActor(), string.IsNullOrWhiteSpace(kind) ? null : kind.Trim());
+        var (record, error, timings, created) = await service.UploadAsync(file.Value.Name, file.Value.Bytes, caller.ToActor(), string.IsNullOrWhiteSpace(kind) ? null : kind.Trim());
+        http.Response.Headers["Server-Timing"] = timings.ServerTiming;
         if (record is null)
         {
             var status = error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;

@@ -7,7 +7,7 @@ using Readiness.Web.Api;
 namespace Readiness.Web.Imports;
 
 /// <summary>
-/// Opening an official workbook safely, then reading its progress sheet into rows with ExcelDataReader (streaming).
+/// Opening an official workbook safely, then reading its sheets row by row with ExcelDataReader (streaming).
 /// Refused before any reading, with a problem naming the file: over <see cref="MaxFileBytes"/>, not an .xlsx (OOXML zip),
 /// encrypted (an OLE compound file holding EncryptedPackage), macro-enabled (.xlsm, xl/vbaProject.bin or a macro
 /// content type), external links (xl/externalLinks/), a zip bomb (more than <see cref="MaxUnpackedBytes"/> unpacked or
@@ -107,107 +107,62 @@ public static class OfficialWorkbook
         }
     }
 
-    /// <summary>The sheet chosen by <paramref name="pickSheet"/> as rows; a refusal when no sheet fits or the file does not open.</summary>
-    public static (SheetData? Sheet, ProblemError? Error) Read(byte[] bytes, Func<IReadOnlyList<string>, string?> pickSheet)
+    /// <summary>
+    /// Reads the workbook's visible sheets one after another with ExcelDataReader, each handed to
+    /// <paramref name="visit"/> as a one-pass stream of rows read from the file as they are enumerated (blank rows left
+    /// out, hidden rows kept and marked): never the whole workbook, nor a whole sheet, in memory. <paramref name="visit"/>
+    /// returns true to stop. A refusal when the file does not open or breaks while read; exceptions of
+    /// <paramref name="visit"/> (a parser's refusal) pass through.
+    /// </summary>
+    public static ProblemError? ReadSheets(byte[] bytes, Func<SheetData, bool> visit)
     {
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
             using var reader = ExcelReaderFactory.CreateOpenXmlReader(stream);
-            var names = new List<string>();
             do
             {
-                names.Add(reader.Name);
+                if (reader.VisibleState is (null or "visible") && visit(new SheetData(reader.Name, Rows(reader))))
+                {
+                    break;
+                }
             }
             while (reader.NextResult());
 
-            var chosen = pickSheet(names);
-            if (chosen is null)
-            {
-                return (null, new ProblemError("sheet", "wrong_sheet",
-                    $"「令和8年1月_進捗状況」の形の名前のシートがありません（あるシート: {string.Join("、", names)}）。",
-                    $"No sheet is named like 令和8年1月_進捗状況 (sheets: {string.Join(", ", names)})."));
-            }
-
-            reader.Reset();
-            while (reader.Name != chosen && reader.NextResult())
-            {
-            }
-
-            var rows = new List<SheetRow>();
-            var number = 0;
-            while (reader.Read())
-            {
-                number++;
-                var cells = new object?[reader.FieldCount];
-                var any = false;
-                for (var c = 0; c < cells.Length; c++)
-                {
-                    cells[c] = reader.GetValue(c);
-                    any |= cells[c] is not null;
-                }
-
-                if (any)
-                {
-                    // ExcelDataReader reports a hidden row with a height of 0.
-                    rows.Add(new SheetRow(number, reader.RowHeight == 0, cells));
-                }
-            }
-
-            return (new SheetData(chosen, rows), null);
+            return null;
         }
         catch (Exception ex) when (ex is ExcelDataReader.Exceptions.ExcelReaderException or InvalidDataException or System.Xml.XmlException or NotSupportedException)
         {
-            return (null, NotAWorkbook());
+            return NotAWorkbook();
         }
     }
 
-    /// <summary>
-    /// Every visible sheet of the workbook as rows (blank rows left out, hidden rows kept and marked), for choosing the
-    /// sheet by its header; a refusal when the file does not open.
-    /// </summary>
-    public static (IReadOnlyList<SheetData>? Sheets, ProblemError? Error) ReadAll(byte[] bytes)
+    // The current sheet's rows as the reader reaches them. A row's cells are copied out of the reader only when one is
+    // not blank, and only up to its last value (a 43-column step detail row with trailing blanks is shorter).
+    private static IEnumerable<SheetRow> Rows(IExcelDataReader reader)
     {
-        try
+        var number = 0;
+        object?[] scratch = [];
+        while (reader.Read())
         {
-            using var stream = new MemoryStream(bytes, writable: false);
-            using var reader = ExcelReaderFactory.CreateOpenXmlReader(stream);
-            var sheets = new List<SheetData>();
-            do
+            number++;
+            if (scratch.Length < reader.FieldCount)
             {
-                if (reader.VisibleState is not (null or "visible"))
-                {
-                    continue;
-                }
-
-                var rows = new List<SheetRow>();
-                var number = 0;
-                while (reader.Read())
-                {
-                    number++;
-                    var cells = new object?[reader.FieldCount];
-                    var any = false;
-                    for (var c = 0; c < cells.Length; c++)
-                    {
-                        cells[c] = reader.GetValue(c);
-                        any |= cells[c] is not null;
-                    }
-
-                    if (any)
-                    {
-                        rows.Add(new SheetRow(number, reader.RowHeight == 0, cells));
-                    }
-                }
-
-                sheets.Add(new SheetData(reader.Name, rows));
+                scratch = new object?[reader.FieldCount];
             }
-            while (reader.NextResult());
 
-            return (sheets, null);
-        }
-        catch (Exception ex) when (ex is ExcelDataReader.Exceptions.ExcelReaderException or InvalidDataException or System.Xml.XmlException or NotSupportedException)
-        {
-            return (null, NotAWorkbook());
+            var last = -1;
+            for (var c = 0; c < reader.FieldCount; c++)
+            {
+                scratch[c] = reader.GetValue(c);
+                last = scratch[c] is null ? last : c;
+            }
+
+            if (last >= 0)
+            {
+                // ExcelDataReader reports a hidden row with a height of 0.
+                yield return new SheetRow(number, reader.RowHeight == 0, scratch.AsSpan(0, last + 1).ToArray());
+            }
         }
     }
 
