@@ -93,11 +93,11 @@ public static class SiloHosting
             s.Invariant = storage.Invariant;
             s.ConnectionString = storage.ConnectionString;
         });
-        // Replaces the provider registered above with the same provider behind ReadinessGrainStorage: serializable
-        // storage failures everywhere, and the write gate on SQLite (see SqliteWriteGate).
-        var gated = storage.Invariant == SqliteInvariant;
+        // Replaces the provider registered above with group commit (GroupCommitGrainStorage: many grains' writes in one
+        // transaction, readiness_grain_state); the ADO.NET provider stays underneath to read states written before the
+        // upgrade (OrleansStorage).
         silo.Services.AddKeyedSingleton<IGrainStorage>(ReadinessStorage.Name, (sp, _) =>
-            new ReadinessGrainStorage(AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name), gated ? sp.GetRequiredService<SqliteWriteGate>() : null, sp.GetService<StorageWriteMonitor>()));
+            GroupCommitGrainStorage.Create(sp, storage, AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name)));
 
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddActivityPropagation();

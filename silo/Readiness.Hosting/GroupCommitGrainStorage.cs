@@ -1,0 +1,504 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+using Readiness.Grains;
+
+namespace Readiness.Hosting;
+
+/// <summary>
+/// Grain storage that commits many grains' writes in one transaction (group commit), in the readiness_grain_state
+/// table (Sql/sqlite/050-grain-state.sql, deploy/sql/postgresql/050-grain-state.sql).
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="WriteStateAsync{T}"/> serializes the state with the silo's <see cref="IGrainStorageSerializer"/>
+/// (System.Text.Json, so rows stay readable) and queues it; one writer loop per silo takes every write waiting (at most
+/// <see cref="MaxWritesPerCommit"/>) into ONE transaction, commits it (one fsync) and only then answers each caller, so
+/// an acknowledged write is durable. A lone write commits at once; under a rush hundreds share a commit.
+/// </para>
+/// <para>
+/// Optimistic concurrency as Orleans expects: the ETag is the row's version; a write applies only when the stored
+/// version equals the caller's ETag (a new row only when the caller has none and no row exists). Otherwise that caller
+/// alone gets <see cref="InconsistentStateException"/>. When a statement of a group fails, each write of the group is
+/// tried again in a transaction of its own, so one bad write fails nobody else (as <see cref="SqlAuditLog"/> does).
+/// Driver failures reach callers as <see cref="StorageUnavailableException"/>.
+/// </para>
+/// <para>
+/// Upgrade: a state not (yet) in the table is read from the Orleans ADO.NET table (OrleansStorage) through the legacy
+/// provider, with the ETag "legacy:{version}"; its first write here checks that the old row still has that version
+/// and stores the state as version + 1 (a new row only if none exists). A first write (no ETag) checks that the old
+/// table has no row either. The old table is only read from then on, so every silo of a cluster must run this provider
+/// before any silo writes again.
+/// </para>
+/// <para>
+/// SQLite: each commit takes its turn at <see cref="SqliteWriteGate"/> (shared with the audit trail), so a lock held by
+/// another process still fails fast: when a group gives up on the lock, it and everything queued behind it fail at
+/// once with <see cref="StorageUnavailableException"/> (503 with Retry-After) instead of each waiting the lock timeout.
+/// </para>
+/// </remarks>
+public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    /// <summary>At most this many state writes go into one transaction.</summary>
+    public const int MaxWritesPerCommit = 500;
+
+    private const string Table = "readiness_grain_state";
+    private const string LegacyPrefix = "legacy:";
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    private readonly IStorageConnection storage;
+    private readonly IGrainStorage legacy;
+    private readonly IGrainStorageSerializer serializer;
+    private readonly string serviceId;
+    private readonly SqliteWriteGate? gate;
+    private readonly StorageWriteMonitor? monitor;
+    private readonly Channel<PendingWrite> pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lazy<Task> writer;
+    private Lazy<Task<bool>> legacyHasRows;
+    private readonly Counter<long>? commitCounter;
+    private readonly Histogram<long>? groupSize;
+    private long commits;
+    private long writesCommitted;
+    private int largestGroup;
+
+    /// <param name="storage">The database (SQLite file or PostgreSQL).</param>
+    /// <param name="legacy">The Orleans ADO.NET provider over OrleansStorage, read for states written before the upgrade.</param>
+    /// <param name="serializer">The silo's grain-storage serializer.</param>
+    /// <param name="serviceId">Orleans' ClusterOptions.ServiceId: part of every row's key.</param>
+    /// <param name="gate">The SQLite write gate; null on PostgreSQL.</param>
+    /// <param name="monitor">Told of every commit and failure (the storage health check).</param>
+    /// <param name="meters">Publishes readiness.storage.state_commits and readiness.storage.state_group_size.</param>
+    public GroupCommitGrainStorage(IStorageConnection storage, IGrainStorage legacy, IGrainStorageSerializer serializer, string serviceId,
+        SqliteWriteGate? gate = null, StorageWriteMonitor? monitor = null, IMeterFactory? meters = null)
+    {
+        this.storage = storage;
+        this.legacy = legacy;
+        this.serializer = serializer;
+        this.serviceId = serviceId;
+        this.gate = IsSqlite ? gate : null;
+        this.monitor = monitor;
+        var meter = meters?.Create(ReadinessMetrics.MeterName);
+        commitCounter = meter?.CreateCounter<long>("readiness.storage.state_commits", description: "Transactions committed by the grain-state writer (each one fsync)");
+        groupSize = meter?.CreateHistogram<long>("readiness.storage.state_group_size", unit: "{write}", description: "Grain-state writes committed together in one transaction");
+        writer = new Lazy<Task>(() => Task.Run(WriteLoopAsync));
+        legacyHasRows = new Lazy<Task<bool>>(LegacyHasRowsAsync);
+    }
+
+    /// <summary>Creates the provider as the silo registers it (keyed <see cref="ReadinessStorage.Name"/>).</summary>
+    public static GroupCommitGrainStorage Create(IServiceProvider services, IStorageConnection storage, IGrainStorage legacy) =>
+        new(storage, legacy, services.GetRequiredService<IGrainStorageSerializer>(), services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            services.GetService<SqliteWriteGate>(), services.GetService<StorageWriteMonitor>(), services.GetService<IMeterFactory>());
+
+    /// <summary>Transactions committed so far (each one fsync), counting single retries.</summary>
+    public long Commits => Interlocked.Read(ref commits);
+
+    /// <summary>Writes (and clears) committed so far.</summary>
+    public long WritesCommitted => Interlocked.Read(ref writesCommitted);
+
+    /// <summary>The most writes committed in one transaction so far.</summary>
+    public int LargestGroup => Volatile.Read(ref largestGroup);
+
+    private bool IsSqlite => storage.Invariant == SiloHosting.SqliteInvariant;
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        Stored? row;
+        try
+        {
+            row = await ReadRowAsync(stateName, grainId);
+        }
+        catch (DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+
+        if (row is null)
+        {
+            if (!await LegacyMayHoldAsync())
+            {
+                grainState.ETag = null;
+                grainState.RecordExists = false;
+                grainState.State = Activator.CreateInstance<T>();
+                return;
+            }
+
+            // Not written since the upgrade: the Orleans table may still hold it.
+            try
+            {
+                await legacy.ReadStateAsync(stateName, grainId, grainState);
+            }
+            catch (DbException ex)
+            {
+                throw StorageUnavailableException.From(ex);
+            }
+
+            if (!string.IsNullOrWhiteSpace(grainState.ETag))
+            {
+                grainState.ETag = LegacyPrefix + grainState.ETag;
+            }
+
+            return;
+        }
+
+        grainState.ETag = row.Version.ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = row.Payload is not null;
+        grainState.State = row.Payload is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(new BinaryData(Encoding.UTF8.GetBytes(row.Payload)));
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        // Serialized now, on the grain's turn: the queued bytes are the state as it was when the grain asked.
+        var payload = Encoding.UTF8.GetString(serializer.Serialize(grainState.State).ToMemory().Span);
+        var version = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, payload);
+        grainState.ETag = version;
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (grainState.RecordExists || !string.IsNullOrWhiteSpace(grainState.ETag))
+        {
+            grainState.ETag = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, null);
+        }
+
+        grainState.RecordExists = false;
+        grainState.State = Activator.CreateInstance<T>();
+    }
+
+    public void Participate(ISiloLifecycle observer) => (legacy as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
+
+    /// <summary>Stops taking writes; those already queued are still committed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        pending.Writer.TryComplete();
+        if (writer.IsValueCreated)
+        {
+            await writer.Value;
+        }
+    }
+
+    private async Task<string> EnqueueAsync<T>(string stateName, GrainId grainId, string? etag, string? payload)
+    {
+        long? expected = null;
+        var insert = true;
+        if (!string.IsNullOrWhiteSpace(etag))
+        {
+            var moving = etag.StartsWith(LegacyPrefix, StringComparison.Ordinal);
+            if (!long.TryParse(moving ? etag[LegacyPrefix.Length..] : etag, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                throw new InconsistentStateException($"ETag '{etag}' of {grainId}/{stateName} is not a version of this storage.", "(unknown)", etag);
+            }
+
+            expected = parsed;
+            insert = moving;
+        }
+
+        if (insert && await LegacyMayHoldAsync())
+        {
+            // A new row here: the old table must agree (no row for a first write; the version read for a moving one).
+            // Once per grain; the old table is no longer written, so what it says now holds at commit.
+            var old = new GrainState<T>();
+            try
+            {
+                await legacy.ReadStateAsync(stateName, grainId, old);
+            }
+            catch (DbException ex)
+            {
+                throw StorageUnavailableException.From(ex);
+            }
+
+            var oldVersion = string.IsNullOrWhiteSpace(old.ETag) ? null : old.ETag;
+            var expectedOld = expected?.ToString(CultureInfo.InvariantCulture);
+            if (!string.Equals(oldVersion, expectedOld, StringComparison.Ordinal))
+            {
+                throw new InconsistentStateException(
+                    $"Version conflict writing {grainId}/{stateName}: the Orleans table holds version {oldVersion ?? "(none)"}, the grain's ETag is {etag ?? "(none)"}.",
+                    oldVersion is null ? "(none)" : LegacyPrefix + oldVersion, etag ?? "(none)");
+            }
+        }
+
+        var write = new PendingWrite(stateName, grainId.ToString(), expected, insert, payload, etag);
+        if (!pending.Writer.TryWrite(write))
+        {
+            throw new StorageUnavailableException("The grain storage is shutting down; the state was not written.");
+        }
+
+        _ = writer.Value;
+        return await write.Committed.Task;
+    }
+
+    /// <summary>
+    /// False when the Orleans table was empty at the first look: a data folder or database created with this provider
+    /// (nothing writes that table any more), so first writes need not ask it.
+    /// </summary>
+    private async Task<bool> LegacyMayHoldAsync()
+    {
+        var asked = Volatile.Read(ref legacyHasRows);
+        try
+        {
+            return await asked.Value;
+        }
+        catch (DbException ex)
+        {
+            // Not remembered: the next write asks again.
+            Interlocked.CompareExchange(ref legacyHasRows, new Lazy<Task<bool>>(LegacyHasRowsAsync), asked);
+            throw StorageUnavailableException.From(ex);
+        }
+    }
+
+    private async Task<bool> LegacyHasRowsAsync()
+    {
+        await using var connection = await storage.OpenAsync();
+        await using var query = Command(connection, null, "SELECT 1 FROM OrleansStorage LIMIT 1");
+        return await query.ExecuteScalarAsync() is not null and not DBNull;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var group = new List<PendingWrite>();
+        while (await pending.Reader.WaitToReadAsync())
+        {
+            while (group.Count < MaxWritesPerCommit && pending.Reader.TryRead(out var write))
+            {
+                group.Add(write);
+            }
+
+            try
+            {
+                await CommitAsync(group);
+            }
+            catch (Exception ex)
+            {
+                // CommitAsync answers every caller itself; this is only a last guard so that the loop never dies.
+                group.ForEach(w => w.Committed.TrySetException(StorageUnavailableException.From(ex)));
+            }
+
+            group.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingWrite> group)
+    {
+        // A fixed order (by key) keeps two silos' groups from locking the same rows in opposite orders (PostgreSQL).
+        group.Sort(static (a, b) => string.CompareOrdinal(a.GrainId, b.GrainId) is var c and not 0 ? c : string.CompareOrdinal(a.StateName, b.StateName));
+        var started = false;
+        try
+        {
+            var outcomes = await WriteGatedAsync(group, () => started = true);
+            Committed(group.Count);
+            Answer(group, outcomes);
+        }
+        catch (Exception ex) when (group.Count > 1 && started && !IsLockTimeout(ex))
+        {
+            // A statement failed: one write must not fail the others, so each is written on its own and each caller
+            // learns its own outcome. (When the database could not be reached or its lock was held elsewhere, all fail
+            // at once below instead of trying again write by write.)
+            foreach (var write in group)
+            {
+                try
+                {
+                    var outcome = await WriteGatedAsync([write], static () => { });
+                    Committed(1);
+                    Answer([write], outcome);
+                }
+                catch (Exception single)
+                {
+                    monitor?.RecordFailure(single);
+                    write.Committed.TrySetException(AsStorageFailure(single));
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            monitor?.RecordFailure(ex);
+            var failure = AsStorageFailure(ex);
+            group.ForEach(w => w.Committed.TrySetException(failure));
+            if (IsLockTimeout(ex))
+            {
+                // Like SqliteWriteGate: everyone queued now would wait the same lock timeout in turn; answer them now.
+                while (pending.Reader.TryRead(out var waiting))
+                {
+                    waiting.Committed.TrySetException(new StorageUnavailableException("The database is locked (by another process); the write ahead of this one gave up waiting for it."));
+                }
+            }
+        }
+    }
+
+    private void Committed(int writes)
+    {
+        Interlocked.Increment(ref commits);
+        Interlocked.Add(ref writesCommitted, writes);
+        for (var seen = Volatile.Read(ref largestGroup); writes > seen; seen = Volatile.Read(ref largestGroup))
+        {
+            if (Interlocked.CompareExchange(ref largestGroup, writes, seen) == seen)
+            {
+                break;
+            }
+        }
+
+        commitCounter?.Add(1);
+        groupSize?.Record(writes);
+        monitor?.RecordSuccess();
+    }
+
+    private static void Answer(IReadOnlyList<PendingWrite> group, long?[] outcomes)
+    {
+        for (var i = 0; i < group.Count; i++)
+        {
+            var write = group[i];
+            if (outcomes[i] is null)
+            {
+                write.Committed.TrySetResult(write.NewVersion.ToString(CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                var stored = outcomes[i] is { } v and >= 0 ? v.ToString(CultureInfo.InvariantCulture) : "(none)";
+                var current = write.ETag ?? "(none)";
+                write.Committed.TrySetException(new InconsistentStateException(
+                    $"Version conflict writing {write.GrainId}/{write.StateName}: stored version {stored}, the grain's ETag {current}.", stored, current));
+            }
+        }
+    }
+
+    private Task<long?[]> WriteGatedAsync(IReadOnlyList<PendingWrite> group, Action transactionStarted) =>
+        gate is not null ? gate.RunAsync(() => WriteAsync(group, transactionStarted)) : WriteAsync(group, transactionStarted);
+
+    /// <summary>Writes the group in one transaction; per write, null when it applied, else the stored version (-1: no row).</summary>
+    private async Task<long?[]> WriteAsync(IReadOnlyList<PendingWrite> group, Action transactionStarted)
+    {
+        await using var connection = await storage.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        transactionStarted();
+
+        // Two statements, each prepared once and bound again for every write: a new row only when none exists (a first
+        // write, or one moving a state over from the Orleans table); else an update only when the stored version is the
+        // caller's ETag.
+        await using var insert = Command(connection, transaction, $"""
+            INSERT INTO {Table} (service_id, grain_id, state_name, payload, version, modified_at_utc)
+            VALUES (@service, @grain, @state, @payload, @version, @at)
+            ON CONFLICT (service_id, grain_id, state_name) DO NOTHING
+            """);
+        await using var update = Command(connection, transaction, $"""
+            UPDATE {Table} SET payload = @payload, version = @version, modified_at_utc = @at
+            WHERE service_id = @service AND grain_id = @grain AND state_name = @state AND version = @expected
+            """);
+        var insertParameters = Bind(insert, withExpected: false);
+        var updateParameters = Bind(update, withExpected: true);
+        if (!IsSqlite)
+        {
+            await insert.PrepareAsync();
+            await update.PrepareAsync();
+        }
+
+        var outcomes = new long?[group.Count];
+        for (var i = 0; i < group.Count; i++)
+        {
+            var write = group[i];
+            var (command, p) = write.Insert ? (insert, insertParameters) : (update, updateParameters);
+            p.Grain.Value = write.GrainId;
+            p.State.Value = write.StateName;
+            p.Payload.Value = (object?)write.Payload ?? DBNull.Value;
+            p.Version.Value = write.NewVersion;
+            if (p.Expected is not null)
+            {
+                p.Expected.Value = (object?)write.Expected ?? DBNull.Value;
+            }
+
+            if (await command.ExecuteNonQueryAsync() == 0)
+            {
+                outcomes[i] = await StoredVersionAsync(connection, transaction, write);
+            }
+        }
+
+        await transaction.CommitAsync();
+        return outcomes;
+    }
+
+    private Parameters Bind(DbCommand command, bool withExpected)
+    {
+        Add(command, "@service", DbType.String, serviceId);
+        var now = DateTimeOffset.UtcNow;
+        _ = IsSqlite ? Add(command, "@at", DbType.String, now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : Add(command, "@at", DbType.DateTimeOffset, now);
+        return new Parameters(Add(command, "@grain", DbType.String, null), Add(command, "@state", DbType.String, null), Add(command, "@payload", DbType.String, null),
+            Add(command, "@version", DbType.Int64, null), withExpected ? Add(command, "@expected", DbType.Int64, null) : null);
+    }
+
+    private async Task<long> StoredVersionAsync(DbConnection connection, DbTransaction transaction, PendingWrite write)
+    {
+        await using var query = Command(connection, transaction, $"SELECT version FROM {Table} WHERE service_id = @service AND grain_id = @grain AND state_name = @state");
+        Add(query, "@service", DbType.String, serviceId);
+        Add(query, "@grain", DbType.String, write.GrainId);
+        Add(query, "@state", DbType.String, write.StateName);
+        return await query.ExecuteScalarAsync() is { } v and not DBNull ? Convert.ToInt64(v, CultureInfo.InvariantCulture) : -1;
+    }
+
+    private async Task<Stored?> ReadRowAsync(string stateName, GrainId grainId)
+    {
+        await using var connection = await storage.OpenAsync();
+        await using var query = Command(connection, null, $"SELECT payload, version FROM {Table} WHERE service_id = @service AND grain_id = @grain AND state_name = @state");
+        Add(query, "@service", DbType.String, serviceId);
+        Add(query, "@grain", DbType.String, grainId.ToString());
+        Add(query, "@state", DbType.String, stateName);
+        await using var reader = await query.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? new Stored(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1)) : null;
+    }
+
+    private static Exception AsStorageFailure(Exception ex) => ex switch
+    {
+        StorageUnavailableException or InconsistentStateException => ex,
+        _ when IsLockTimeout(ex) => new StorageUnavailableException($"The database is locked (by another process): {ex.Message}"),
+        DbException => StorageUnavailableException.From(ex),
+        _ => StorageUnavailableException.From(ex),
+    };
+
+    private static bool IsLockTimeout(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.CommandTimeout = 30;
+        return command;
+    }
+
+    private static DbParameter Add(DbCommand command, string name, DbType type, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    private sealed record Stored(string? Payload, long Version);
+
+    private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected);
+
+    /// <param name="Insert">A new row (first write, or moving a state over from the Orleans table); else an update of <paramref name="Expected"/>.</param>
+    private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, string? Payload, string? ETag)
+    {
+        public long NewVersion => (Expected ?? 0) + 1;
+
+        public TaskCompletionSource<string> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,225 @@
+using Microsoft.Data.Sqlite;
+using Orleans.Storage;
+using Readiness.Hosting;
+using Readiness.Testing;
+using Xunit.Abstractions;
+
+namespace Readiness.HostTests.Hosting;
+
+/// <summary>
+/// Group commit of grain state on SQLite (the embedded default): many grains' writes share a transaction, yet each
+/// caller gets its own outcome; states written by the Orleans ADO.NET provider before the upgrade are still found.
+/// </summary>
+public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
+{
+    private static SqliteConnection Open(ReadinessOptions options)
+    {
+        var connection = new SqliteConnection(SqliteSchema.ConnectionString(Path.Combine(options.ResolveDataPath(), SqliteSchema.DatabaseFileName)));
+        connection.Open();
+        return connection;
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Concurrent_writes_of_many_grains_share_few_commits_and_a_restart_finds_every_acknowledged_state()
+    {
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false };
+        const int grains = 1_000;
+        await using (var silo = await GroupCommitSilo.StartAsync(options))
+        {
+            var storage = silo.GroupCommit();
+            var before = storage.Commits;
+            var states = Enumerable.Range(0, grains).Select(i => GroupCommitSilo.State($"note {i}", i)).ToList();
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            await Task.WhenAll(states.Select((s, i) => Task.Run(() => storage.WriteStateAsync("note", GroupCommitSilo.Grain($"g{i}"), s))));
+            var commits = storage.Commits - before;
+            output.WriteLine($"{grains} concurrent first writes: {commits} commits, largest group {storage.LargestGroup}, {started.ElapsedMilliseconds} ms");
+            Assert.All(states, s => Assert.Equal(("1", true), (s.ETag, s.RecordExists)));
+            Assert.True(commits <= grains / 10, $"{commits} commits for {grains} writes: they were not grouped");
+            Assert.True(storage.LargestGroup > 1);
+            Assert.True(storage.LargestGroup <= GroupCommitGrainStorage.MaxWritesPerCommit);
+
+            // A second round on the ETags the first returned.
+            await Task.WhenAll(states.Select((s, i) => Task.Run(() =>
+            {
+                s.State!.Count += 1_000;
+                return storage.WriteStateAsync("note", GroupCommitSilo.Grain($"g{i}"), s);
+            })));
+            Assert.All(states, s => Assert.Equal("2", s.ETag));
+        }
+
+        // Every acknowledged state is in the database: a new silo (a restarted process) reads each back.
+        using (var connection = Open(options))
+        {
+            Assert.Equal(grains, Scalar(connection, "SELECT COUNT(*) FROM readiness_grain_state"));
+            Assert.Equal(0, Scalar(connection, "SELECT COUNT(*) FROM OrleansStorage"));
+        }
+
+        await using (var silo = await GroupCommitSilo.StartAsync(options))
+        {
+            for (var i = 0; i < grains; i++)
+            {
+                var read = await silo.ReadAsync($"g{i}");
+                Assert.Equal(("2", true, $"note {i}", i + 1_000), (read.ETag, read.RecordExists, read.State!.Text, read.State!.Count));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_stale_etag_fails_only_that_write_and_the_others_of_its_group_commit()
+    {
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false };
+        await using var silo = await GroupCommitSilo.StartAsync(options);
+        var storage = silo.GroupCommit();
+        var first = GroupCommitSilo.State("first", 1);
+        await storage.WriteStateAsync("note", GroupCommitSilo.Grain("contended"), first);
+        Assert.Equal("1", first.ETag);
+
+        // Hold the write turn so that everything below lands in one group.
+        var hold = new TaskCompletionSource();
+        var held = silo.Gate().RunAsync(() => hold.Task);
+        var commitsBefore = storage.Commits;
+        var stale = GroupCommitSilo.State("stale", 2, etag: null); // a second writer that never read the row
+        var wrongVersion = GroupCommitSilo.State("wrong", 3, etag: "7");
+        var others = Enumerable.Range(0, 50).Select(i => GroupCommitSilo.State($"other {i}", i)).ToList();
+        var staleWrite = storage.WriteStateAsync("note", GroupCommitSilo.Grain("contended"), stale);
+        var wrongWrite = storage.WriteStateAsync("note", GroupCommitSilo.Grain("contended"), wrongVersion);
+        var otherWrites = others.Select((s, i) => storage.WriteStateAsync("note", GroupCommitSilo.Grain($"other{i}"), s)).ToList();
+        hold.SetResult();
+        await held;
+
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => staleWrite);
+        Assert.Equal("1", conflict.StoredEtag);
+        var wrong = await Assert.ThrowsAsync<InconsistentStateException>(() => wrongWrite);
+        Assert.Equal(("1", "7"), (wrong.StoredEtag, wrong.CurrentEtag));
+        await Task.WhenAll(otherWrites);
+        Assert.All(others, s => Assert.Equal("1", s.ETag));
+        Assert.Null(stale.ETag);
+        Assert.True(storage.Commits - commitsBefore <= 3, $"{storage.Commits - commitsBefore} commits");
+
+        var read = await silo.ReadAsync("contended");
+        Assert.Equal(("1", "first"), (read.ETag, read.State!.Text));
+
+        // The writer that holds the current ETag goes on; clearing keeps the version counting.
+        first.State!.Text = "second";
+        await storage.WriteStateAsync("note", GroupCommitSilo.Grain("contended"), first);
+        Assert.Equal("2", first.ETag);
+        await storage.ClearStateAsync("note", GroupCommitSilo.Grain("contended"), first);
+        Assert.Equal(("3", false, ""), (first.ETag, first.RecordExists, first.State!.Text));
+        var cleared = await silo.ReadAsync("contended");
+        Assert.Equal(("3", false, 0), (cleared.ETag, cleared.RecordExists, cleared.State!.Count));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("note", GroupCommitSilo.Grain("contended"), GroupCommitSilo.State("late", 9, etag: "2")));
+    }
+
+    [Fact]
+    public async Task A_write_the_database_refuses_fails_only_itself()
+    {
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false };
+        await using var silo = await GroupCommitSilo.StartAsync(options);
+        using (var connection = Open(options))
+        using (var trigger = connection.CreateCommand())
+        {
+            // A real refusal by the database for one row only.
+            trigger.CommandText = "CREATE TRIGGER poison BEFORE INSERT ON readiness_grain_state WHEN NEW.grain_id LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END;";
+            trigger.ExecuteNonQuery();
+        }
+
+        var storage = silo.GroupCommit();
+        var hold = new TaskCompletionSource();
+        var held = silo.Gate().RunAsync(() => hold.Task);
+        var commitsBefore = storage.Commits;
+        var good = Enumerable.Range(0, 30).Select(i => GroupCommitSilo.State($"good {i}", i)).ToList();
+        var poison = GroupCommitSilo.State("poison", 0);
+        var writes = good.Select((s, i) => storage.WriteStateAsync("note", GroupCommitSilo.Grain($"good{i}"), s)).ToList();
+        var poisonWrite = storage.WriteStateAsync("note", GroupCommitSilo.Grain("poison"), poison);
+        hold.SetResult();
+        await held;
+
+        var failure = await Assert.ThrowsAsync<StorageUnavailableException>(() => poisonWrite);
+        Assert.Contains("poisoned row", failure.Message, StringComparison.Ordinal);
+        Assert.Null(poison.ETag);
+        await Task.WhenAll(writes);
+        Assert.All(good, s => Assert.Equal("1", s.ETag));
+        output.WriteLine($"31 writes, one refused: {storage.Commits - commitsBefore} commits (the failing group retried write by write)");
+        for (var i = 0; i < good.Count; i++)
+        {
+            Assert.Equal($"good {i}", (await silo.ReadAsync($"good{i}")).State!.Text);
+        }
+
+        Assert.False((await silo.ReadAsync("poison")).RecordExists);
+    }
+
+    [Fact]
+    public async Task States_written_by_the_orleans_provider_before_the_upgrade_are_read_and_carried_on()
+    {
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false };
+        await using (var old = await GroupCommitSilo.StartAsync(options, legacyProvider: true))
+        {
+            var storage = old.Storage();
+            Assert.IsNotType<GroupCommitGrainStorage>(storage);
+            var a = GroupCommitSilo.State("written twice before", 1);
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("a"), a);
+            a.State!.Count = 2;
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("a"), a);
+            Assert.Equal("2", a.ETag);
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("b"), GroupCommitSilo.State("written once before", 7));
+        }
+
+        using (var connection = Open(options))
+        {
+            Assert.Equal(2, Scalar(connection, "SELECT COUNT(*) FROM OrleansStorage"));
+            Assert.Equal(0, Scalar(connection, "SELECT COUNT(*) FROM readiness_grain_state"));
+        }
+
+        await using (var upgraded = await GroupCommitSilo.StartAsync(options))
+        {
+            var storage = upgraded.GroupCommit();
+            var a = await upgraded.ReadAsync("a");
+            Assert.Equal(("legacy:2", true, "written twice before", 2), (a.ETag, a.RecordExists, a.State!.Text, a.State!.Count));
+            var b = await upgraded.ReadAsync("b");
+            Assert.Equal(("legacy:1", true, "written once before", 7), (b.ETag, b.RecordExists, b.State!.Text, b.State!.Count));
+            var none = await upgraded.ReadAsync("never");
+            Assert.Equal((null, false), (none.ETag, none.RecordExists));
+
+            // The first write after the upgrade moves the state over, its version counting on from the old row's.
+            a.State!.Count = 3;
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("a"), a);
+            Assert.Equal("3", a.ETag);
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("note", GroupCommitSilo.Grain("a"), GroupCommitSilo.State("stale", 0, etag: "2")));
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("note", GroupCommitSilo.Grain("a"), GroupCommitSilo.State("stale", 0, etag: "legacy:2")));
+
+            // Writers that do not hold the old row's version are refused: one that never read it, one with another version.
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("note", GroupCommitSilo.Grain("b"), GroupCommitSilo.State("as if new", 0)));
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("note", GroupCommitSilo.Grain("b"), GroupCommitSilo.State("other version", 0, etag: "legacy:5")));
+        }
+
+        using (var connection = Open(options))
+        {
+            Assert.Equal(1, Scalar(connection, "SELECT COUNT(*) FROM readiness_grain_state"));
+            Assert.Equal(3, Scalar(connection, "SELECT version FROM readiness_grain_state WHERE grain_id = 'note/a'"));
+            using var payload = connection.CreateCommand();
+            payload.CommandText = "SELECT payload FROM readiness_grain_state WHERE grain_id = 'note/a'";
+            var json = (string)payload.ExecuteScalar()!;
+            output.WriteLine($"stored payload: {json}");
+            Assert.Contains("written twice before", json, StringComparison.Ordinal); // readable JSON, not a binary blob
+        }
+
+        await using (var restarted = await GroupCommitSilo.StartAsync(options))
+        {
+            var a = await restarted.ReadAsync("a");
+            Assert.Equal(("3", 3), (a.ETag, a.State!.Count));
+            var b = await restarted.ReadAsync("b");
+            Assert.Equal(("legacy:1", 7), (b.ETag, b.State!.Count));
+        }
+    }
+}
