@@ -134,7 +134,7 @@ public sealed class NationGrain(
 
     private void Keep(PrefectureSummary incoming)
     {
-        if (Aggregation.KeepNewest(latest, incoming.PrefectureCode, incoming, s => s.VersionSum + s.PrefectureRunVersion, s => s.AsOf))
+        if (Aggregation.KeepNewest(latest, incoming.PrefectureCode, incoming, s => s.VersionSum, s => s.AsOf))
         {
             summary = null;
         }

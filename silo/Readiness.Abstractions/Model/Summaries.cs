@@ -228,7 +228,7 @@ public sealed record PrefectureSummary
     [Id(0)] public required string PrefectureCode { get; init; }
     [Id(1)] public required Figures Figures { get; init; }
 
-    /// <summary>Σ of its municipalities' versions: grows with every accepted change below it.</summary>
+    /// <summary>Σ of its municipalities' versions and its own prefecture-run record's version: grows with every accepted change below it.</summary>
     [Id(2)] public long VersionSum { get; init; }
     [Id(3)] public DateOnly AsOf { get; init; }
     [Id(4)] public DateTimeOffset ComputedAt { get; init; }
@@ -239,7 +239,7 @@ public sealed record PrefectureSummary
     /// </summary>
     [Id(5)] public Figures PrefectureRun { get; init; } = Figures.Zero;
 
-    /// <summary>The version of the prefecture's own record (<see cref="PrefectureRunRecord.Version"/>); not in <see cref="VersionSum"/>.</summary>
+    /// <summary>The version of the prefecture's own record (<see cref="PrefectureRunRecord.Version"/>), also counted in <see cref="VersionSum"/>.</summary>
     [Id(6)] public long PrefectureRunVersion { get; init; }
 }
 

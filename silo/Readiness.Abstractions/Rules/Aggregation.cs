@@ -26,7 +26,7 @@ public static class Aggregation
         {
             PrefectureCode = prefectureCode,
             Figures = total.ToFigures(),
-            VersionSum = versions,
+            VersionSum = versions + (prefectureRun?.Version ?? 0),
             AsOf = asOf,
             ComputedAt = computedAt,
             PrefectureRun = prefectureRun?.Figures ?? Figures.Zero,
