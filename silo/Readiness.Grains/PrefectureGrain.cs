@@ -19,6 +19,7 @@ public sealed class PrefectureGrain(
 {
     private readonly Dictionary<string, MunicipalitySummary> latest = new(StringComparer.Ordinal);
     private PrefectureSummary? summary;
+    private PrefectureRunSummary? prefectureRun;
     private bool dirty;
 
     private string Code => this.GetPrimaryKeyString();
@@ -49,6 +50,16 @@ public sealed class PrefectureGrain(
         return Task.CompletedTask;
     }
 
+    public Task ReportPrefectureRunAsync(PrefectureRunSummary incoming)
+    {
+        if (incoming.PrefectureCode == Code)
+        {
+            KeepPrefectureRun(incoming);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<PrefectureDetail> GetAsync() =>
         Task.FromResult(new PrefectureDetail(Current(), latest.Values.OrderBy(m => m.Code, StringComparer.Ordinal).ToImmutableArray()));
 
@@ -68,6 +79,15 @@ public sealed class PrefectureGrain(
             Keep(m);
         }
 
+        try
+        {
+            KeepPrefectureRun(await GrainFactory.GetGrain<IPrefectureRunGrain>(Code).GetSummaryAsync());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Prefecture {Prefecture} could not pull its own prefecture-run systems; the next reconciliation tries again", Code);
+        }
+
         metrics.Reconciliations.Add(1, new KeyValuePair<string, object?>("level", "prefecture"));
         await FlushAsync();
     }
@@ -81,10 +101,20 @@ public sealed class PrefectureGrain(
         }
     }
 
+    private void KeepPrefectureRun(PrefectureRunSummary incoming)
+    {
+        if (prefectureRun is null || incoming.Version > prefectureRun.Version || (incoming.Version == prefectureRun.Version && incoming.AsOf > prefectureRun.AsOf))
+        {
+            prefectureRun = incoming;
+            summary = null;
+            dirty = true;
+        }
+    }
+
     private PrefectureSummary Current()
     {
         var now = time.GetUtcNow();
-        return summary ??= Aggregation.Prefecture(Code, latest.Values, ReadinessRules.TodayInJapan(now), now);
+        return summary ??= Aggregation.Prefecture(Code, latest.Values, ReadinessRules.TodayInJapan(now), now, prefectureRun);
     }
 
     private Task FlushAsync()

@@ -45,6 +45,26 @@ public sealed class ReadinessCatalog
     /// <summary>Business ids expected to be 特定移行支援システム per municipality code.</summary>
     public required FrozenDictionary<string, FrozenSet<string>> BaselineDesignations { get; init; }
 
+    /// <summary>
+    /// The designation list's prefecture rows (区分 都道府県): per prefecture code, the prefecture-run businesses
+    /// (<see cref="PrefectureRunBusinesses"/>) marked ● in 「特定移行支援システムの該当見込み一覧（令和7年12月末時点）」
+    /// (designated_prefectures_2025-12.csv; 37 prefectures, 48 marks). 共通機能 is not a business and is left out.
+    /// </summary>
+    public FrozenDictionary<string, FrozenSet<string>> BaselinePrefectureDesignations { get; init; } = FrozenDictionary<string, FrozenSet<string>>.Empty;
+
+    /// <summary>
+    /// The businesses a prefecture runs itself for the towns and villages without a welfare office (都道府県2業務,
+    /// domain.md): 児童扶養手当 and 生活保護, by catalog id, in catalog order.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PrefectureRunBusinesses = ["child_rearing_allowance", "public_assistance"];
+
+    /// <summary>True for a business a prefecture can run itself (<see cref="PrefectureRunBusinesses"/>).</summary>
+    public static bool IsPrefectureRun(string businessId) => PrefectureRunBusinesses.Contains(businessId);
+
+    /// <summary>A prefecture's own 6-digit local government code (団体コード): its two digits, "000" and the check digit (東京都 130001).</summary>
+    public static string PrefectureBodyCode(string prefectureCode) =>
+        prefectureCode + "000" + MunicipalityCode.CheckDigit((prefectureCode + "000").AsSpan()).ToString(CultureInfo.InvariantCulture);
+
     public required FrozenDictionary<string, MunicipalityInfo> MunicipalitiesByCode { get; init; }
     public required FrozenDictionary<string, PrefectureInfo> PrefecturesByCode { get; init; }
     public required FrozenDictionary<string, int> BusinessIndex { get; init; }
@@ -182,8 +202,27 @@ public sealed class ReadinessCatalog
             set.Add(r["business_id"]);
         }
 
+        var prefectureDesignations = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var prefectureRows = Read("designated_prefectures_2025-12.csv");
+        for (var i = 0; i < prefectureRows.Count; i++)
+        {
+            var r = prefectureRows[i];
+            if (!prefectureCodes.Contains(r["prefecture_code"]) || r["code"] != PrefectureBodyCode(r["prefecture_code"]) || !IsPrefectureRun(r["business_id"]))
+            {
+                throw new CatalogException($"designated_prefectures_2025-12.csv row {i + 2}: unknown prefecture, code or prefecture-run business ({r["prefecture_code"]}, {r["code"]}, {r["business_id"]}).");
+            }
+
+            if (!prefectureDesignations.TryGetValue(r["prefecture_code"], out var set))
+            {
+                prefectureDesignations[r["prefecture_code"]] = set = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            set.Add(r["business_id"]);
+        }
+
         return new ReadinessCatalog
         {
+            BaselinePrefectureDesignations = prefectureDesignations.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal),
             Municipalities = municipalities,
             Prefectures = prefectures,
             BusinessSystems = businesses,

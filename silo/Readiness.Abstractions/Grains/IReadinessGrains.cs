@@ -46,6 +46,10 @@ public interface IPrefectureGrain : IGrainWithStringKey
     /// <summary>Pulls every municipality's summary again, so a lost push heals.</summary>
     [Alias("Reconcile")]
     Task ReconcileAsync();
+
+    /// <summary>The prefecture's own prefecture-run systems' new summary (kept apart); an older or repeated one is ignored.</summary>
+    [OneWay, Alias("ReportPrefectureRun")]
+    Task ReportPrefectureRunAsync(PrefectureRunSummary incoming);
 }
 
 /// <summary>The nation (key: <see cref="NationKey"/>): the newest summary of each prefecture.</summary>

@@ -228,10 +228,19 @@ public sealed record PrefectureSummary
     [Id(0)] public required string PrefectureCode { get; init; }
     [Id(1)] public required Figures Figures { get; init; }
 
-    /// <summary>Σ of its municipalities' versions: grows with every accepted change below it.</summary>
+    /// <summary>Σ of its municipalities' versions and its own prefecture-run record's version: grows with every accepted change below it.</summary>
     [Id(2)] public long VersionSum { get; init; }
     [Id(3)] public DateOnly AsOf { get; init; }
     [Id(4)] public DateTimeOffset ComputedAt { get; init; }
+
+    /// <summary>
+    /// The prefecture's own systems for the prefecture-run businesses (児童扶養手当, 生活保護), counted once reported:
+    /// kept apart from <see cref="Figures"/> (its municipalities' sum); the nation adds both.
+    /// </summary>
+    [Id(5)] public Figures PrefectureRun { get; init; } = Figures.Zero;
+
+    /// <summary>The version of the prefecture's own record (<see cref="PrefectureRunRecord.Version"/>), also counted in <see cref="VersionSum"/>.</summary>
+    [Id(6)] public long PrefectureRunVersion { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("Readiness.PrefectureDetail")]
@@ -246,6 +255,12 @@ public sealed record NationSummary
     [Id(1)] public long VersionSum { get; init; }
     [Id(2)] public required ImmutableArray<PrefectureSummary> Prefectures { get; init; }
     [Id(3)] public DateTimeOffset ComputedAt { get; init; }
+
+    /// <summary>Σ of the prefectures' own systems (<see cref="PrefectureSummary.PrefectureRun"/>): already inside <see cref="Figures"/>, shown apart.</summary>
+    [Id(4)] public Figures PrefectureRun { get; init; } = Figures.Zero;
+
+    /// <summary>Σ of the prefectures' own record versions.</summary>
+    [Id(5)] public long PrefectureRunVersionSum { get; init; }
 }
 
 /// <summary>A stored copy of the nation's and every prefecture's figures, for trend charts.</summary>

@@ -31,7 +31,10 @@ public sealed class BaselineFidelityTests(ITestOutputHelper output)
 
             return ReadinessRules.Summary(record, BaselineDay);
         });
-        var prefectures = summaries.GroupBy(s => s.PrefectureCode).Select(g => Aggregation.Prefecture(g.Key, g, BaselineDay, DateTimeOffset.UnixEpoch));
+        // The prefectures' own prefecture-run systems as a fresh start holds them: listed from the designation list, none
+        // reported, so none counted (no public data gives their phase): the nation's figures are the municipalities'.
+        var prefectures = summaries.GroupBy(s => s.PrefectureCode).Select(g => Aggregation.Prefecture(g.Key, g, BaselineDay, DateTimeOffset.UnixEpoch,
+            PrefectureRunRules.Summary(PrefectureRunRules.Create(g.Key, DateTimeOffset.UnixEpoch), BaselineDay)));
         return Aggregation.Nation(prefectures, DateTimeOffset.UnixEpoch).Figures;
     }
 

@@ -23,6 +23,7 @@ public static class ApiServices
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddSingleton<ReportingService>();
+        services.AddSingleton<PrefectureRunService>();
         services.AddExceptionHandler<TransientFailureHandler>();
         services.AddTransient<IStartupFilter, HeadRequests>();
 
@@ -116,6 +117,7 @@ public static class ApiServices
     public static WebApplication MapReadinessApi(this WebApplication app)
     {
         app.MapWriteApi();
+        app.MapPrefectureRunApi();
         app.MapAuditApi();
         app.MapExportApi();
         app.MapAuthEndpoints();

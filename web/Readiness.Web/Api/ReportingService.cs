@@ -182,7 +182,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         new(status, string.Empty, null, [new ValidationError(field, code, ja, en)], null, []);
 
     /// <summary>The members the report left out become <see cref="SystemChange.Omitted"/>: the grain keeps their values.</summary>
-    private static SystemChange ToChange(string businessId, SystemReport r) => new()
+    internal static SystemChange ToChange(string businessId, SystemReport r) => new()
     {
         BusinessId = businessId,
         Phase = r.Phase,

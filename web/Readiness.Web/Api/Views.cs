@@ -41,7 +41,12 @@ public sealed record FiguresView(
 
 public sealed record TileView(int Col, int Row);
 
-public sealed record PrefectureSummaryView(string Code, string Name, string NameEn, string Region, TileView Tile, long Version, string AsOf, FiguresView Figures);
+/// <summary>
+/// One prefecture. <c>figures</c> is the sum of its municipalities; <c>prefectureRun</c> the prefecture's own systems
+/// for the prefecture-run businesses (児童扶養手当, 生活保護), counted once reported and shown apart.
+/// </summary>
+public sealed record PrefectureSummaryView(string Code, string Name, string NameEn, string Region, TileView Tile, long Version, string AsOf, FiguresView Figures,
+    PrefectureRunCountsView PrefectureRun);
 
 public sealed record NationView(
     int Municipalities,
@@ -49,7 +54,8 @@ public sealed record NationView(
     DateTimeOffset ComputedAt,
     FiguresView Figures,
     IReadOnlyList<PrefectureSummaryView> Prefectures,
-    IReadOnlyList<SourceView> Sources);
+    IReadOnlyList<SourceView> Sources,
+    FiguresView PrefectureRun);
 
 public sealed record MunicipalitySummaryView(
     string Code, string Name, string Kana, string Kind, int Population, long Version, DateTimeOffset? LastReportedAt, string Origin, FiguresView Figures);
@@ -134,11 +140,12 @@ public static class Views
     {
         var p = ReadinessCatalog.Instance.PrefecturesByCode[s.PrefectureCode];
         return new PrefectureSummaryView(p.Code, p.Name, p.NameEn, p.Region, new TileView(p.TileCol, p.TileRow), s.VersionSum,
-            s.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Figures(s.Figures));
+            s.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Figures(s.Figures), PrefectureRunCounts(s.PrefectureRun ?? Readiness.Figures.Zero, s.PrefectureRunVersion));
     }
 
     public static NationView Nation(NationSummary n) => new(
-        n.Figures.Municipalities, n.VersionSum, n.ComputedAt, Figures(n.Figures), n.Prefectures.Select(PrefectureSummary).ToList(), Sources);
+        n.Figures.Municipalities, n.VersionSum, n.ComputedAt, Figures(n.Figures), n.Prefectures.Select(PrefectureSummary).ToList(), Sources,
+        Figures(n.PrefectureRun ?? Readiness.Figures.Zero));
 
     public static MunicipalitySummaryView MunicipalitySummary(MunicipalitySummary s)
     {
@@ -152,20 +159,27 @@ public static class Views
     public static PrefectureView Prefecture(PrefectureDetail d, Func<MunicipalitySummary, MunicipalitySummaryView> municipality) =>
         new(PrefectureSummary(d.Summary), d.Municipalities.Length, d.Municipalities.Select(municipality).ToList());
 
+    /// <summary>One system with its flags on <paramref name="today"/>; the same for a municipality's and a prefecture's own systems.</summary>
+    public static SystemView SystemOf(SystemStatus s, DateOnly today)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+        var f = ReadinessRules.Evaluate(s, today);
+        return new SystemView(s.BusinessId, b.NameJa, b.NameEn, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa, s.PlannedGoLive, s.Vendor,
+            s.Hosting is { } h ? Wire.Name(h) : null, s.NotApplicable, s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null,
+            s.DesignationTarget, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, f.Migrated, f.Overdue, f.PastTarget,
+            f.BeyondLimit, f.DesignationIncomplete, f.ProgressUnits / (double)(int)MigrationPhase.InProduction,
+            s.CloudProvider is { } cp ? Wire.Name(cp) : null);
+    }
+
+    public static PrefectureRunCountsView PrefectureRunCounts(Figures f, long version) =>
+        new(version, f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, f.OverdueSystems);
+
     public static MunicipalityView Municipality(MunicipalityRecord r, ImmutableArray<ChangeEntry> recent, DateOnly today)
     {
         var catalog = ReadinessCatalog.Instance;
         var m = catalog.MunicipalitiesByCode[r.Code];
-        var systems = r.Systems.Select(s =>
-        {
-            var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
-            var f = ReadinessRules.Evaluate(s, today);
-            return new SystemView(s.BusinessId, b.NameJa, b.NameEn, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa, s.PlannedGoLive, s.Vendor,
-                s.Hosting is { } h ? Wire.Name(h) : null, s.NotApplicable, s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null,
-                s.DesignationTarget, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, f.Migrated, f.Overdue, f.PastTarget,
-                f.BeyondLimit, f.DesignationIncomplete, f.ProgressUnits / (double)(int)MigrationPhase.InProduction,
-                s.CloudProvider is { } cp ? Wire.Name(cp) : null);
-        }).ToList();
+        var systems = r.Systems.Select(s => SystemOf(s, today)).ToList();
         var security = r.Security.Select(s =>
         {
             var i = catalog.SecurityItems[catalog.SecurityIndex[s.ItemId]];
@@ -182,6 +196,9 @@ public static class Views
             r.Version, r.LastReportedAt, ReadinessRules.IsStale(r.LastReportedAt, today), Wire.Name(r.Provenance.Origin), r.Provenance.Description, r.Provenance.Sources,
             r.UpdatedAt, r.UpdatedBy?.Subject,
             Figures(ReadinessRules.Summarize(r, today)), systems, security, chapters,
-            recent.Select(c => new ChangeView(c.Version, c.At, c.Actor.Subject, Wire.Name(c.Actor.Role), c.Actor.Tenant, c.Target, AuditSide.Before(c), AuditSide.After(c), c.RequestId)).ToList());
+            recent.Select(Change).ToList());
     }
+
+    public static ChangeView Change(ChangeEntry c) =>
+        new(c.Version, c.At, c.Actor.Subject, Wire.Name(c.Actor.Role), c.Actor.Tenant, c.Target, AuditSide.Before(c), AuditSide.After(c), c.RequestId);
 }

@@ -93,7 +93,9 @@ public static class AuthSetup
             .AddPolicy(ReadinessPolicies.MunicipalityWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.MunicipalityWrite)))
             .AddPolicy(ReadinessPolicies.Export, p => p.AddRequirements(new TenantRequirement(TenantScope.Export)))
             .AddPolicy(ReadinessPolicies.Administration, p => p.AddRequirements(new TenantRequirement(TenantScope.Administration)))
-            .AddPolicy(ReadinessPolicies.OfficialImport, p => p.AddRequirements(new TenantRequirement(TenantScope.OfficialImport)));
+            .AddPolicy(ReadinessPolicies.OfficialImport, p => p.AddRequirements(new TenantRequirement(TenantScope.OfficialImport)))
+            .AddPolicy(ReadinessPolicies.PrefectureRunRead, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureRunRead)))
+            .AddPolicy(ReadinessPolicies.PrefectureRunWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureRunWrite)));
         return builder;
     }
 }

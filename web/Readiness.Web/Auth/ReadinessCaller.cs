@@ -104,6 +104,18 @@ public static class TenantAccess
     /// <summary>Only the municipality itself reports its data.</summary>
     public static bool CanWriteMunicipality(ReadinessCaller? caller, string code) => caller is { Role: Role.Municipality, ReadOnly: false } && caller.Tenant == code;
 
+    /// <summary>A prefecture's own prefecture-run systems in full: that prefecture, national and admin.</summary>
+    public static bool CanReadPrefectureRun(ReadinessCaller? caller, string prefectureCode) => caller?.Role switch
+    {
+        Role.National or Role.Admin => true,
+        Role.Prefecture => caller.Tenant == prefectureCode,
+        _ => false,
+    };
+
+    /// <summary>Only the prefecture's own staff report the businesses it runs (児童扶養手当, 生活保護).</summary>
+    public static bool CanWritePrefectureRun(ReadinessCaller? caller, string prefectureCode) =>
+        caller is { Role: Role.Prefecture, ReadOnly: false } && caller.Tenant == prefectureCode;
+
     /// <summary>The detailed CSV export: national and admin for any prefecture or all, a prefecture for its own.</summary>
     public static bool CanExport(ReadinessCaller? caller, string? prefectureCode) => caller?.Role switch
     {

@@ -19,6 +19,12 @@ public static class ReadinessPolicies
 
     /// <summary>Importing the official releases (MIC, Digital Agency): national staff and administrators only.</summary>
     public const string OfficialImport = "readiness:official-import";
+
+    /// <summary>A prefecture's own prefecture-run systems in full: that prefecture, national staff, administrators.</summary>
+    public const string PrefectureRunRead = "readiness:prefecture-run-read";
+
+    /// <summary>Reporting a prefecture's own prefecture-run systems: only that prefecture's staff.</summary>
+    public const string PrefectureRunWrite = "readiness:prefecture-run-write";
 }
 
 public enum TenantScope
@@ -29,6 +35,8 @@ public enum TenantScope
     Export,
     Administration,
     OfficialImport,
+    PrefectureRunRead,
+    PrefectureRunWrite,
 }
 
 public sealed class TenantRequirement(TenantScope scope) : IAuthorizationRequirement
@@ -121,6 +129,24 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
                 {
                     context.Fail(new TenantFailureReason(this, "role", "forbidden_role",
                         "この操作は管理者（admin）だけが行えます。", "Only administrators (role admin) may do this."));
+                }
+
+                break;
+            case TenantScope.PrefectureRunRead or TenantScope.PrefectureRunWrite:
+                var prefCode = http?.GetRouteValue("prefCode") as string ?? http?.GetRouteValue("code") as string;
+                if (prefCode is null || !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode)
+                    || (requirement.Scope == TenantScope.PrefectureRunRead ? TenantAccess.CanReadPrefectureRun(caller, prefCode) : TenantAccess.CanWritePrefectureRun(caller, prefCode)))
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(requirement.Scope == TenantScope.PrefectureRunWrite
+                        ? new TenantFailureReason(this, "prefCode", "forbidden_tenant",
+                            $"都道府県「{prefCode}」が実施する事務を報告する権限がありません（報告できるのはその都道府県の職員のみです）。",
+                            $"You may not report the systems prefecture '{prefCode}' runs: only that prefecture's staff report them.")
+                        : new TenantFailureReason(this, "prefCode", "forbidden_tenant",
+                            $"都道府県「{prefCode}」が実施する事務の詳細を閲覧する権限がありません。", $"You may not read the details of the systems prefecture '{prefCode}' runs."));
                 }
 
                 break;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Readiness.Catalog;
 using Readiness.Grains;
 using Readiness.Imports;
 using Readiness.Rules;
@@ -193,12 +194,29 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             older += o == OfficialOutcome.Older ? 1 : 0;
         }
 
+        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor) : 0;
         var counts = record.Preview with { MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older };
         var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, time.GetUtcNow()));
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
-        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data",
-            id, actor.Subject, changedMunicipalities, older);
+        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
+            id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
         return applied;
+    }
+
+    /// <summary>
+    /// The designation list's prefecture rows, through each prefecture-run grain: the list is complete, so a prefecture
+    /// without a row has no listed system. Marks other than the prefecture-run businesses (and 共通機能) are not applied.
+    /// Returns how many prefectures changed.
+    /// </summary>
+    private async Task<int> ApplyPrefectureRowsAsync(OfficialImportRecord record, OfficialDatasetRef dataset, Actor actor)
+    {
+        var rows = (record.PrefectureRows.IsDefault ? [] : record.PrefectureRows).ToLookup(r => r.PrefectureCode, StringComparer.Ordinal);
+        var outcomes = await Task.WhenAll(ReadinessCatalog.Instance.Prefectures.Select(p =>
+        {
+            var listed = rows[p.Code].SelectMany(r => r.DesignatedBusinesses).Where(ReadinessCatalog.IsPrefectureRun).Distinct(StringComparer.Ordinal).ToImmutableArray();
+            return grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, listed, actor));
+        }));
+        return outcomes.Count(o => o == OfficialOutcome.Applied);
     }
 
     /// <summary>The dry run: what applying would change, from the same pure rule the grains apply.</summary>

@@ -1,0 +1,172 @@
+using System.Collections.Immutable;
+using Readiness.Catalog;
+
+namespace Readiness.Rules;
+
+/// <summary>
+/// The rules of a prefecture's own systems for the prefecture-run businesses (児童扶養手当, 生活保護). Pure. A report is
+/// validated and applied by the municipality's rules (<see cref="ChangeRules"/>: the same fields, messages and audit
+/// entries), after two checks of its own: only the prefecture-run businesses, and no security checklist.
+/// </summary>
+public static class PrefectureRunRules
+{
+    /// <summary>A new record: both businesses not yet reported, listed as the public baseline's designation list says.</summary>
+    public static PrefectureRunRecord Create(string prefectureCode, DateTimeOffset now)
+    {
+        var listed = ReadinessCatalog.Instance.BaselinePrefectureDesignations.TryGetValue(prefectureCode, out var set) ? set : null;
+        return new PrefectureRunRecord
+        {
+            PrefectureCode = prefectureCode,
+            Code = ReadinessCatalog.PrefectureBodyCode(prefectureCode),
+            Systems = [.. ReadinessCatalog.PrefectureRunBusinesses.Select(b => new SystemStatus { BusinessId = b, Designated = listed?.Contains(b) == true })],
+            Listed = [.. ReadinessCatalog.PrefectureRunBusinesses.Where(b => listed?.Contains(b) == true)],
+            CreatedAt = now,
+        };
+    }
+
+    public static ImmutableArray<ValidationError> Validate(ChangeRequest request, PrefectureRunRecord current, DateOnly today)
+    {
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        var catalog = ReadinessCatalog.Instance;
+        for (var i = 0; i < (request.Systems.IsDefault ? 0 : request.Systems.Length); i++)
+        {
+            var id = request.Systems[i]?.BusinessId;
+            if (id is not null && catalog.BusinessIndex.ContainsKey(id) && !ReadinessCatalog.IsPrefectureRun(id))
+            {
+                errors.Add(new($"systems[{i}].businessId", "not_prefecture_run",
+                    $"業務「{id}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
+                    $"'{id}' is not a business run by the prefecture (child_rearing_allowance, public_assistance)."));
+            }
+        }
+
+        if (!request.Security.IsDefaultOrEmpty)
+        {
+            errors.Add(new("security", "not_applicable",
+                "都道府県が実施する事務の報告にセキュリティ項目は含められません。", "A report of a prefecture's own systems has no security checklist items."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors.ToImmutable();
+        }
+
+        return ChangeRules.Validate(request, Body(current), today);
+    }
+
+    /// <summary>Applies a validated request: one version step, one audit entry per system (keyed by the prefecture's 団体コード).</summary>
+    public static (PrefectureRunRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(PrefectureRunRecord current, ChangeRequest request, DateTimeOffset now)
+    {
+        var (body, entries) = ChangeRules.Apply(Body(current), request, now);
+        return (current with
+        {
+            Version = body.Version,
+            Systems = body.Systems,
+            LastReportedAt = body.LastReportedAt,
+            UpdatedAt = body.UpdatedAt,
+            UpdatedBy = body.UpdatedBy,
+        }, entries);
+    }
+
+    /// <summary>
+    /// A designation list's row for this prefecture (<paramref name="listed"/>: the businesses marked; empty when the
+    /// prefecture has no row, for the list is complete). Sets the listing and the designation flag of each system,
+    /// except where the prefecture reported that system itself after the list's as-of day (its own report wins, as for
+    /// municipalities in <see cref="OfficialRules"/>). A list older than the one held changes nothing; the same list again neither.
+    /// </summary>
+    public static (OfficialOutcome Outcome, PrefectureRunRecord Record, ImmutableArray<ChangeEntry> Entries) ApplyDesignationList(
+        PrefectureRunRecord current, OfficialDatasetRef dataset, IReadOnlyCollection<string> listed, Actor actor, DateTimeOffset now)
+    {
+        if (current.OfficialDesignation is { } held && held.AsOf > dataset.AsOf)
+        {
+            return (OfficialOutcome.Older, current, []);
+        }
+
+        var version = current.Version + 1;
+        var systems = current.Systems.ToBuilder();
+        var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
+        for (var i = 0; i < systems.Count; i++)
+        {
+            var before = systems[i];
+            var wasListed = current.IsListed(before.BusinessId);
+            var isListed = listed.Contains(before.BusinessId);
+            var selfReportedLater = before.ReportedAt is { } r && ReadinessRules.TodayInJapan(r) > dataset.AsOf;
+            var after = selfReportedLater ? before : before with { Designated = isListed };
+            if (after == before && wasListed == isListed)
+            {
+                continue;
+            }
+
+            systems[i] = after;
+            entries.Add(new ChangeEntry
+            {
+                MunicipalityCode = current.Code,
+                Version = version,
+                At = now,
+                Actor = actor,
+                RequestId = "import:" + dataset.DatasetId,
+                Target = "system:" + before.BusinessId,
+                BeforeFields = Fields(before, wasListed),
+                AfterFields = Fields(after, isListed),
+            });
+        }
+
+        if (entries.Count == 0)
+        {
+            return (OfficialOutcome.Unchanged, current, []);
+        }
+
+        return (OfficialOutcome.Applied, current with
+        {
+            Version = version,
+            Systems = systems.ToImmutable(),
+            Listed = [.. ReadinessCatalog.PrefectureRunBusinesses.Where(b => listed.Contains(b))],
+            OfficialDesignation = dataset,
+            UpdatedAt = now,
+            UpdatedBy = actor,
+        }, entries.ToImmutable());
+    }
+
+    /// <summary>
+    /// The additive figures of the systems the prefecture reported (<see cref="PrefectureRunRecord.Counts"/>), by the
+    /// municipality's rules (<see cref="ReadinessRules.Summarize"/>); every municipality count is 0.
+    /// </summary>
+    public static Figures Summarize(PrefectureRunRecord record, DateOnly today)
+    {
+        var counted = Body(record) with { Systems = [.. record.Systems.Where(PrefectureRunRecord.Counts)] };
+        return ReadinessRules.Summarize(counted, today) with
+        {
+            Municipalities = 0,
+            CompleteMunicipalities = 0,
+            StaleMunicipalities = 0,
+            ReportedMunicipalities = 0,
+            MunicipalitiesWithDesignation = 0,
+            MunicipalitiesWithOverdue = 0,
+        };
+    }
+
+    public static PrefectureRunSummary Summary(PrefectureRunRecord record, DateOnly today) => new()
+    {
+        PrefectureCode = record.PrefectureCode,
+        Version = record.Version,
+        Figures = Summarize(record, today),
+        AsOf = today,
+    };
+
+    /// <summary>The record as the municipality's rules take it (no security checklist).</summary>
+    private static MunicipalityRecord Body(PrefectureRunRecord r) => new()
+    {
+        Code = r.Code,
+        Version = r.Version,
+        Systems = r.Systems,
+        Security = [],
+        Provenance = new DataProvenance(DataOrigin.PublicBaseline, "都道府県が実施する事務 / Businesses run by the prefecture", []),
+        LastReportedAt = r.LastReportedAt,
+        CreatedAt = r.CreatedAt,
+        UpdatedAt = r.UpdatedAt,
+        UpdatedBy = r.UpdatedBy,
+        OfficialDesignation = r.OfficialDesignation,
+    };
+
+    private static ImmutableArray<AuditField> Fields(SystemStatus s, bool listed) =>
+        AuditFields.Of(s).Add(new AuditField("listed", listed ? "true" : "false", IsFlag: true));
+}

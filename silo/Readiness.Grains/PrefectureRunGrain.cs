@@ -1,0 +1,158 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Readiness.Catalog;
+using Readiness.Rules;
+
+namespace Readiness.Grains;
+
+/// <summary>What the prefecture-run grain stores: the record, the recent request ids (for safe retries) and recent changes.</summary>
+[GenerateSerializer, Alias("Readiness.PrefectureRunGrainState")]
+public sealed class PrefectureRunGrainState
+{
+    [Id(0)] public PrefectureRunRecord? Record { get; set; }
+    [Id(1)] public ImmutableArray<AppliedRequest> Requests { get; set; } = [];
+    [Id(2)] public ImmutableArray<ChangeEntry> RecentChanges { get; set; } = [];
+}
+
+/// <summary>
+/// A prefecture's own systems for the prefecture-run businesses (key: 2-digit prefecture code). Writes as the
+/// municipality grain does: idempotent by request id, the version checked atomically (If-Match), audit first, then
+/// one durable state write; then its summary is pushed to the prefecture grain, which keeps it apart.
+/// </summary>
+public sealed class PrefectureRunGrain(
+    [PersistentState("prefecture_run", ReadinessStorage.Name)] IPersistentState<PrefectureRunGrainState> state,
+    IAuditLog audit,
+    TimeProvider time,
+    ILogger<PrefectureRunGrain> logger) : Grain, IPrefectureRunGrain
+{
+    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
+
+    private PrefectureRunRecord Record => state.State.Record!;
+
+    private string Code => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(Code))
+        {
+            throw new ArgumentException($"'{Code}' is not one of the 47 prefecture codes.");
+        }
+
+        if (state.State.Record is null)
+        {
+            // First activation ever: the baseline's designation list says which systems the prefecture is listed for.
+            state.State.Record = PrefectureRunRules.Create(Code, time.GetUtcNow());
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public Task<PrefectureRunRecord> GetAsync() => Task.FromResult(Record);
+
+    public Task<PrefectureRunSummary> GetSummaryAsync() => Task.FromResult(Summary());
+
+    public Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync() => Task.FromResult(state.State.RecentChanges);
+
+    public async Task<PrefectureRunOutcome> ApplyAsync(ChangeRequest request)
+    {
+        var current = Record;
+        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { request.Systems, request.Security }, FingerprintJson)));
+        foreach (var applied in state.State.Requests)
+        {
+            if (applied.RequestId == request.RequestId)
+            {
+                return applied.Fingerprint == fingerprint
+                    ? new PrefectureRunOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = state.State.RecentChanges, AppliedBy = applied.CallId }
+                    : new PrefectureRunOutcome(ChangeStatus.IdempotencyKeyReused, current,
+                        [new ValidationError("requestId", "idempotency_key_reused",
+                            "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
+            }
+        }
+
+        if (request.ExpectedVersion is { } expected && expected != current.Version)
+        {
+            return new PrefectureRunOutcome(ChangeStatus.VersionConflict, current,
+                [new ValidationError("version", "version_conflict",
+                    $"他の人が先に更新しました（現在の版: {current.Version}）。最新の内容を確認してから再度保存してください。",
+                    $"Someone else changed this first (current version {current.Version}). Review the latest data and save again.")]);
+        }
+
+        // Whole microseconds: PostgreSQL keeps no finer time, and the answer (from memory) must equal the audit trail.
+        var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10));
+        var errors = PrefectureRunRules.Validate(request, current, ReadinessRules.TodayInJapan(now));
+        if (!errors.IsEmpty)
+        {
+            return new PrefectureRunOutcome(ChangeStatus.Invalid, current, errors);
+        }
+
+        var (next, entries) = PrefectureRunRules.Apply(current, request, now);
+        await AuditAsync(next.Version, entries);
+        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
+        state.State.Record = next;
+        var requests = state.State.Requests.Add(new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
+        state.State.Requests = requests.Length <= MunicipalityGrainState.RememberedRequests ? requests : requests.RemoveRange(0, requests.Length - MunicipalityGrainState.RememberedRequests);
+        state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not written means not accepted: keep memory equal to storage so the caller can retry.
+            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
+            throw;
+        }
+
+        logger.LogDebug("Prefecture {Prefecture} accepted request {RequestId} for its own systems as version {Version}", Code, request.RequestId, next.Version);
+        PushSummary();
+        return new PrefectureRunOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = state.State.RecentChanges };
+    }
+
+    public async Task<OfficialOutcome> ApplyListingAsync(PrefectureRunListing listing)
+    {
+        var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10));
+        var (outcome, next, entries) = PrefectureRunRules.ApplyDesignationList(Record, listing.Dataset, listing.Listed, listing.Actor, now);
+        if (outcome != OfficialOutcome.Applied)
+        {
+            return outcome;
+        }
+
+        await AuditAsync(next.Version, entries);
+        var previous = (state.State.Record, state.State.RecentChanges);
+        state.State.Record = next;
+        state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            (state.State.Record, state.State.RecentChanges) = previous;
+            throw;
+        }
+
+        PushSummary();
+        return outcome;
+    }
+
+    // Audit first: once the state is written the change is visible and acknowledged, so it must already be in the trail.
+    private async Task AuditAsync(long version, ImmutableArray<ChangeEntry> entries)
+    {
+        try
+        {
+            await audit.RecordAsync(Record.Code, version, entries);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+    }
+
+    private PrefectureRunSummary Summary() => PrefectureRunRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+
+    // One-way: the write is already durable; a lost push is healed by the prefecture's reconciliation.
+    private void PushSummary() => _ = GrainFactory.GetGrain<IPrefectureGrain>(Code).ReportPrefectureRunAsync(Summary());
+}

@@ -1,0 +1,319 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Hosting;
+using Readiness.Rules;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Api;
+
+/// <summary>A prefecture's own prefecture-run systems as counts (the prefecture summary carries these; the full figures are in <see cref="PrefectureRunView"/>).</summary>
+public sealed record PrefectureRunCountsView(long Version, int ApplicableSystems, int MigratedSystems, double? Progress, int NotApplicableSystems, int DesignatedSystems, int OverdueSystems);
+
+/// <summary>
+/// One prefecture-run system: <c>listed</c> marked on the prefecture's row of the designation list in force;
+/// <c>counted</c> reported by the prefecture and so in its figures and the nation's; <c>system</c> as a municipality's system.
+/// </summary>
+public sealed record PrefectureRunSystemView(string BusinessId, bool Listed, bool Counted, SystemView System);
+
+/// <summary>
+/// The businesses a prefecture runs itself (児童扶養手当, 生活保護 for towns and villages without a welfare office): its
+/// 6-digit 団体コード (<c>code</c>), version (the ETag), the designation list the listing comes from, its own figures
+/// (apart from its municipalities'; the nation counts them once), each system, and the recent changes (the audit trail's).
+/// </summary>
+public sealed record PrefectureRunView(
+    string PrefectureCode, string Code, string Name, string NameEn, long Version, DateTimeOffset? LastReportedAt, DateTimeOffset? UpdatedAt, string? UpdatedBy,
+    SourceView DesignationList, FiguresView Figures, IReadOnlyList<PrefectureRunSystemView> Systems, IReadOnlyList<ChangeView> RecentChanges)
+{
+    public static PrefectureRunView From(PrefectureRunRecord r, ImmutableArray<ChangeEntry> recent, DateOnly today)
+    {
+        var p = ReadinessCatalog.Instance.PrefecturesByCode[r.PrefectureCode];
+        var list = r.OfficialDesignation is { } d
+            ? new SourceView(d.DatasetId, "デジタル庁 (Digital Agency)", d.Source, d.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
+            : Views.Sources[1];
+        return new PrefectureRunView(r.PrefectureCode, r.Code, p.Name, p.NameEn, r.Version, r.LastReportedAt, r.UpdatedAt, r.UpdatedBy?.Subject, list,
+            Views.Figures(PrefectureRunRules.Summarize(r, today)),
+            [.. r.Systems.Select(s => new PrefectureRunSystemView(s.BusinessId, r.IsListed(s.BusinessId), PrefectureRunRecord.Counts(s), Views.SystemOf(s, today)))],
+            [.. recent.Select(Views.Change)]);
+    }
+}
+
+/// <summary>What became of a report of a prefecture's own system (as <see cref="ReportResult"/> for a municipality).</summary>
+public sealed record PrefectureRunResult(ReportStatus Status, string RequestId, PrefectureRunRecord? Record, ImmutableArray<ValidationError> Errors)
+{
+    public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
+
+    public bool Succeeded => Status is ReportStatus.Accepted or ReportStatus.Replayed;
+}
+
+/// <summary>
+/// The write side of the prefecture-run systems, shared by the API and the prefecture page's form: the tenant from the
+/// caller's claims (only the prefecture's own staff), the actor, then the prefecture-run grain (validation, version,
+/// idempotency, audit, storage).
+/// </summary>
+public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
+{
+    public ReadinessCaller? Caller(ClaimsPrincipal user) => ReadinessCaller.From(user, authOptions.Value);
+
+    public bool CanWrite(ClaimsPrincipal user, string prefectureCode) => TenantAccess.CanWritePrefectureRun(Caller(user), prefectureCode);
+
+    public bool CanRead(ClaimsPrincipal user, string prefectureCode) => TenantAccess.CanReadPrefectureRun(Caller(user), prefectureCode);
+
+    public async Task<(PrefectureRunRecord Record, ImmutableArray<ChangeEntry> Recent)> GetAsync(string prefectureCode, CancellationToken cancellationToken)
+    {
+        var grain = grains.GetGrain<IPrefectureRunGrain>(prefectureCode);
+        var record = await calls.Run(() => grain.GetAsync(), idempotent: true, cancellationToken);
+        var recent = await calls.Run(() => grain.GetRecentChangesAsync(), idempotent: true, cancellationToken);
+        return (record, recent);
+    }
+
+    public async Task<PrefectureRunResult> ReportSystemAsync(ClaimsPrincipal user, string prefectureCode, string businessId, SystemReport report, ReportContext context)
+    {
+        var caller = Caller(user);
+        var requestId = context.IdempotencyKey ?? "req-" + Guid.CreateVersion7().ToString("N");
+        PrefectureRunResult Refuse(ReportStatus status, string field, string code, string ja, string en, PrefectureRunRecord? record = null, ImmutableArray<ValidationError>? errors = null)
+        {
+            var list = errors ?? [new ValidationError(field, code, ja, en)];
+            securityLog.RefusedWrite(caller, "pref:" + Problems.Truncate(prefectureCode), Wire.Name(status), string.Join("; ", list.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
+            return new PrefectureRunResult(status, requestId, record, list);
+        }
+
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefectureCode))
+        {
+            return Refuse(ReportStatus.NotFound, "prefCode", "not_found",
+                $"都道府県コード「{Problems.Truncate(prefectureCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefectureCode)}' (two digits, 01-47).");
+        }
+
+        if (!TenantAccess.CanWritePrefectureRun(caller, prefectureCode))
+        {
+            return Refuse(ReportStatus.Forbidden, "prefCode", "forbidden_tenant",
+                $"都道府県「{prefectureCode}」が実施する事務を報告する権限がありません（報告できるのはその都道府県の職員のみです）。",
+                $"You may not report the systems prefecture '{prefectureCode}' runs: only that prefecture's staff report them.");
+        }
+
+        if (!ReadinessCatalog.IsPrefectureRun(businessId))
+        {
+            return Refuse(ReportStatus.NotFound, "businessId", "not_prefecture_run",
+                $"業務「{Problems.Truncate(businessId)}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
+                $"'{Problems.Truncate(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
+        }
+
+        if (context.IdempotencyKey is { } key && (key.Length is 0 or > ReportingService.MaxIdempotencyKeyLength || key.Any(ch => ch is < '!' or > '~')))
+        {
+            return Refuse(ReportStatus.BadRequest, "Idempotency-Key", "invalid_idempotency_key",
+                $"Idempotency-Key は1〜{ReportingService.MaxIdempotencyKeyLength}文字の英数字・記号（空白なし）で指定してください。",
+                $"The Idempotency-Key must be 1 to {ReportingService.MaxIdempotencyKeyLength} visible ASCII characters.");
+        }
+
+        var request = new ChangeRequest
+        {
+            RequestId = requestId,
+            Actor = caller!.ToActor(),
+            ExpectedVersion = context.ExpectedVersion,
+            Systems = [ReportingService.ToChange(businessId, report)],
+            ClientAddress = context.ClientAddress,
+            CallId = Guid.NewGuid().ToString("N"),
+        };
+        var grain = grains.GetGrain<IPrefectureRunGrain>(prefectureCode);
+        var outcome = await calls.Run(() => grain.ApplyAsync(request), idempotent: true);
+        if (!outcome.Succeeded)
+        {
+            var status = outcome.Status switch
+            {
+                ChangeStatus.VersionConflict => ReportStatus.VersionConflict,
+                ChangeStatus.IdempotencyKeyReused => ReportStatus.IdempotencyKeyReused,
+                _ => ReportStatus.Invalid,
+            };
+            return Refuse(status, string.Empty, string.Empty, string.Empty, string.Empty, outcome.Record, outcome.Errors);
+        }
+
+        var replayed = outcome.Status == ChangeStatus.Replayed && outcome.AppliedBy != request.CallId;
+        return new PrefectureRunResult(replayed ? ReportStatus.Replayed : ReportStatus.Accepted, requestId, outcome.Record, []) { RecentChanges = outcome.RecentChanges };
+    }
+}
+
+/// <summary>
+/// <c>/api/v1/prefectures/{prefCode}/systems</c>: the businesses a prefecture runs itself, shaped as the municipality's
+/// <c>/systems/{businessId}</c> (GET with ETag, PUT/PATCH with If-Match; Idempotency-Key optional). Reading: the
+/// prefecture, national staff, administrators; reporting: only the prefecture's own staff.
+/// </summary>
+public static class PrefectureRunApi
+{
+    public static IEndpointRouteBuilder MapPrefectureRunApi(this IEndpointRouteBuilder app)
+    {
+        var reads = app.MapGroup("/api/v1/prefectures/{prefCode}/systems")
+            .RequireAuthorization(ReadinessPolicies.PrefectureRunRead)
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .WithTags("Prefecture-run businesses")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        reads.MapGet(string.Empty, GetAll)
+            .Produces<PrefectureRunView>()
+            .WithSummary("The businesses the prefecture runs itself (児童扶養手当, 生活保護): listing, figures apart from its municipalities', systems, recent changes; the ETag is its version")
+            .WithDescription("Prefectures run 児童扶養手当 and 生活保護 for towns and villages without a welfare office. A system is listed when the prefecture's row of the designation list in force marks it, and counted (in the prefecture's own figures and once in the nation's) from the prefecture's first report of it.");
+        reads.MapGet("/{businessId}", GetSystem)
+            .Produces<SystemReport>()
+            .WithSummary("One prefecture-run system as PUT and PATCH take it; the ETag is the prefecture-run record's version")
+            .WithDescription("businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise).");
+
+        var writes = app.MapGroup("/api/v1/prefectures/{prefCode}/systems")
+            .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithTags("Prefecture-run businesses")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        foreach (var method in new[] { HttpMethods.Put, HttpMethods.Patch })
+        {
+            var patch = method == HttpMethods.Patch;
+            writes.MapMethods("/{businessId}", [method], WriteSystem)
+                .Accepts<SystemReport>(patch ? MediaTypes.MergePatch : MediaTypes.Json)
+                .Produces<PrefectureRunView>()
+                .WithSummary(patch
+                    ? "Change part of one prefecture-run system (JSON Merge Patch, RFC 7396; requires If-Match)"
+                    : "Report one prefecture-run system as GET .../systems/{businessId} shows it (a member left out keeps its value; requires If-Match)")
+                .WithDescription("Only the prefecture's own staff (role prefecture, its tenant). The same fields and rules as a municipality's system; audited in the audit trail under the prefecture's 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true).");
+        }
+
+        return app;
+    }
+
+    private static async Task<IResult> GetAll(string prefCode, HttpContext http, PrefectureRunService service, TimeProvider time)
+    {
+        if (Unknown(prefCode) is { } problem)
+        {
+            return problem;
+        }
+
+        var (record, recent) = await service.GetAsync(prefCode, http.RequestAborted);
+        return Preconditions.ForRead(http, Preconditions.ETag(record.Version))
+            ?? TypedResults.Ok(PrefectureRunView.From(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow())));
+    }
+
+    private static async Task<IResult> GetSystem(string prefCode, string businessId, HttpContext http, PrefectureRunService service)
+    {
+        if ((Unknown(prefCode) ?? UnknownBusiness(businessId)) is { } problem)
+        {
+            return problem;
+        }
+
+        var (record, _) = await service.GetAsync(prefCode, http.RequestAborted);
+        http.Response.Headers["Accept-Patch"] = MediaTypes.MergePatch;
+        return Preconditions.ForRead(http, Preconditions.ETag(record.Version)) ?? TypedResults.Ok(SystemReport.From(record.FindSystem(businessId)!));
+    }
+
+    private static async Task<IResult> WriteSystem(string prefCode, string businessId, HttpContext http, PrefectureRunService service, TimeProvider time, SecurityLog securityLog)
+    {
+        var problem = Unknown(prefCode) ?? UnknownBusiness(businessId);
+        ReportContext? context = null;
+        if (problem is null)
+        {
+            (context, problem) = await ReadHeadersAsync(http, service, prefCode);
+        }
+
+        if (problem is null)
+        {
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted,
+                HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json]);
+            if (bodyProblem is null)
+            {
+                var given = document.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+                return ToHttp(await service.ReportSystemAsync(http.User, prefCode, businessId, body! with { Given = given }, context!), http, time);
+            }
+
+            problem = bodyProblem;
+        }
+
+        var errors = problem.ProblemDetails.Extensions.TryGetValue("errors", out var e) && e is IEnumerable<ProblemError> list ? list : [];
+        securityLog.Refused(http, service.Caller(http.User), "invalid", problem.StatusCode, string.Join("; ", errors.Select(x => $"{x.Field}: {x.Code}")));
+        return problem;
+    }
+
+    private static ProblemHttpResult? Unknown(string prefCode) => ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode) ? null
+        : Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+
+    private static ProblemHttpResult? UnknownBusiness(string businessId) => ReadinessCatalog.IsPrefectureRun(businessId) ? null
+        : Problems.NotFound("businessId", $"業務「{Problems.Truncate(businessId)}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
+            $"'{Problems.Truncate(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
+
+    /// <summary>If-Match (required; 428 without, 400 malformed, a list: the one that is current) and the optional Idempotency-Key.</summary>
+    private static async Task<(ReportContext? Context, ProblemHttpResult? Problem)> ReadHeadersAsync(HttpContext http, PrefectureRunService service, string prefCode)
+    {
+        var headers = http.Request.Headers;
+        if (!Preconditions.TryParse(headers.IfMatch, out var tags))
+        {
+            return (null, Preconditions.MalformedHeader("If-Match"));
+        }
+
+        if (tags is not { Count: > 0 })
+        {
+            return (null, Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "If-Match", "precondition_required",
+                "If-Match ヘッダーに、取得した時点の ETag（例: \"12\"）を指定してください。", "Send If-Match with the ETag you read (e.g. \"12\"), so that nobody's change is overwritten unseen."));
+        }
+
+        var versions = Preconditions.Versions(tags);
+        long expected = versions.Count == 1 ? versions[0] : -1;
+        if (versions.Count > 1)
+        {
+            var (record, _) = await service.GetAsync(prefCode, http.RequestAborted);
+            expected = versions.Contains(record.Version) ? record.Version : -1;
+        }
+
+        var keyHeader = headers[WriteApi.IdempotencyKeyHeader];
+        if (keyHeader.Count > 1)
+        {
+            return (null, Problems.BadRequest(WriteApi.IdempotencyKeyHeader, "invalid_idempotency_key", "Idempotency-Key は1つだけ指定してください。", "Send exactly one Idempotency-Key."));
+        }
+
+        return (new ReportContext(expected, keyHeader.Count == 1 ? keyHeader.ToString() : null, http.Connection.RemoteIpAddress?.ToString()), null);
+    }
+
+    private static IResult ToHttp(PrefectureRunResult result, HttpContext http, TimeProvider time)
+    {
+        http.Response.Headers[WriteApi.RequestIdHeader] = result.RequestId;
+        if (!result.Succeeded)
+        {
+            if (result.Status == ReportStatus.VersionConflict && result.Record is { } current)
+            {
+                http.Response.Headers.ETag = Preconditions.ETag(current.Version);
+            }
+
+            var (status, title) = result.Status switch
+            {
+                ReportStatus.BadRequest => (StatusCodes.Status400BadRequest, "Invalid request"),
+                ReportStatus.NotFound => (StatusCodes.Status404NotFound, "Not found"),
+                ReportStatus.Forbidden => (StatusCodes.Status403Forbidden, "Forbidden"),
+                ReportStatus.VersionConflict => (StatusCodes.Status412PreconditionFailed, "Precondition failed"),
+                ReportStatus.IdempotencyKeyReused => (StatusCodes.Status422UnprocessableEntity, "Idempotency key reused"),
+                _ => (StatusCodes.Status422UnprocessableEntity, "Validation failed"),
+            };
+            return Problems.FromValidation(status, title, result.Errors.Select(e => e.Field switch
+            {
+                "version" => e with { Field = "If-Match" },
+                "requestId" => e with { Field = WriteApi.IdempotencyKeyHeader },
+                _ => e with { Field = WriteApi.WireField(e.Field) },
+            }));
+        }
+
+        var record = result.Record!;
+        http.Response.Headers.ETag = Preconditions.ETag(record.Version);
+        if (result.Status == ReportStatus.Replayed)
+        {
+            http.Response.Headers[WriteApi.ReplayedHeader] = "true";
+        }
+
+        return TypedResults.Ok(PrefectureRunView.From(record, result.RecentChanges, ReadinessRules.TodayInJapan(time.GetUtcNow())));
+    }
+}
