@@ -84,6 +84,7 @@ public sealed partial class ReconciliationNotificationTests(ITestOutputHelper ou
         var id = (await ApiHost.Json(upload)).GetProperty("id").GetString()!;
 
         // Applied on the dashboard page, as national staff do.
+        var applying = DateTimeOffset.UtcNow;
         await ApplyOnPageAsync(id);
 
         // 東京都's user: one mail each for 千代田区 and 中央区 (not 港区), Japanese, with the one-click unsubscribe.
@@ -97,7 +98,8 @@ public sealed partial class ReconciliationNotificationTests(ITestOutputHelper ou
         Assert.Contains("/notifications/unsubscribe?token=", chiyoda.Message.TextBody, StringComparison.Ordinal);
         Assert.StartsWith("<http", chiyoda.Message.Headers["List-Unsubscribe"], StringComparison.Ordinal);
         Assert.Equal("List-Unsubscribe=One-Click", chiyoda.Message.Headers["List-Unsubscribe-Post"]);
-        output.WriteLine($"Applied → mails to 東京都's user: 千代田区 {chiyoda.At:HH:mm:ss.fff}, 中央区 {chuo.At:HH:mm:ss.fff}; 大阪府's user: 大阪市 {osaka.At:HH:mm:ss.fff}");
+        output.WriteLine($"Apply on the page (4 municipalities) posted at {applying:HH:mm:ss.fff}; reconciliation mails received {(chiyoda.At - applying).TotalSeconds:F2} s (千代田区), "
+            + $"{(chuo.At - applying).TotalSeconds:F2} s (中央区) after, to 東京都's user; {(osaka.At - applying).TotalSeconds:F2} s (大阪市) to 大阪府's user");
 
         // The 東京都 webhook: the same two events, each signed (the receiver verifies every request).
         var hookChiyoda = await receiver.WaitAsync(b => b.GetProperty("type").GetString() == Kind && b.GetProperty("data").GetProperty("municipalityCode").GetString() == Chiyoda);
