@@ -179,8 +179,7 @@ public static class ImportsApi
         return await service.GetAsync(id) is { } record ? TypedResults.Ok(View(record)) : NoSuchImport(id);
     }
 
-    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth,
-        ReconciliationNotifier reconciliation)
+    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
     {
         if (!OfficialImportService.IsId(id))
         {
@@ -194,8 +193,6 @@ public static class ImportsApi
             return NoSuchImport(id);
         }
 
-        // Reconciliation differences after the import: one event per municipality for its prefecture's staff (stable ids).
-        await reconciliation.NotifyAsync(applied.Id, applied.Rows.Select(r => r.MunicipalityCode), caller.Subject, http.RequestAborted);
         return TypedResults.Ok(View(applied));
     }
 

@@ -16,7 +16,7 @@ namespace Readiness.Web.Imports;
 /// apply sends each matched municipality's figures through its grain (<see cref="IMunicipalityGrain.ApplyOfficialAsync"/>),
 /// which audits them as the import and never overwrites a newer self-report.
 /// </summary>
-public sealed class OfficialImportService(IGrainFactory grains, TimeProvider time, ILogger<OfficialImportService> logger)
+public sealed class OfficialImportService(IGrainFactory grains, TimeProvider time, ReconciliationNotifier reconciliation, ILogger<OfficialImportService> logger)
 {
     public const string MicSource = "総務省 PMOツール集計（市区町村別進捗）";
 
@@ -159,7 +159,12 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
 
     public static bool IsId(string id) => id.Length == 64 && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 
-    /// <summary>Applies a stored dataset once; a second apply answers the first result and changes nothing.</summary>
+    /// <summary>
+    /// Applies a stored dataset once; a second apply answers the first result and changes nothing. Either way the
+    /// reconciliation differences of its municipalities are then told (<see cref="ReconciliationNotifier"/>): the API
+    /// and the page apply through here, and the events' ids are stable, so a second apply (or one after a crash
+    /// between applying and telling) adds only what was not told yet.
+    /// </summary>
     public async Task<OfficialImportRecord?> ApplyAsync(string id, Actor actor)
     {
         var grain = grains.GetGrain<IOfficialImportGrain>(id);
@@ -170,6 +175,7 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
 
         if (record.Applied is not null)
         {
+            await NotifyReconciliationAsync(record, actor);
             return record;
         }
 
@@ -200,7 +206,21 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
             id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
+        await NotifyReconciliationAsync(applied, actor);
         return applied;
+    }
+
+    /// <summary>The import stands whatever happens to its notifications (never a 5xx for an applied import); applying again tells what is missing.</summary>
+    private async Task NotifyReconciliationAsync(OfficialImportRecord record, Actor actor)
+    {
+        try
+        {
+            await reconciliation.NotifyAsync(record.Id, record.Rows.Select(r => r.MunicipalityCode).Distinct(StringComparer.Ordinal), actor.Subject);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Official import {Id}: its reconciliation differences could not be told now; applying it again tells them (same ids)", record.Id);
+        }
     }
 
     /// <summary>

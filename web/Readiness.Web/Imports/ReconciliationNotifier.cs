@@ -11,12 +11,42 @@ namespace Readiness.Web.Imports;
 /// official data (<see cref="Reconciliation"/>), one <see cref="NotificationKind.ReconciliationDifferences"/> event for
 /// its prefecture's staff (<see cref="NotificationRules.ReconciliationEvent"/>), written to the outbox like every other
 /// event. The ids are stable (municipality, dataset, kind, channel, recipient), so applying or notifying twice adds nothing.
+/// Once told, the dataset is marked (state <c>reconciled:{id}</c>); the schedule's tick (<see cref="CatchUpAsync"/>) tells
+/// an import applied within <see cref="CatchUpWindow"/> and not marked, so a process killed between applying an import
+/// and writing its events loses none.
 /// </summary>
 public sealed class ReconciliationNotifier(
     IGrainFactory grains, ReconciliationService reconciliation, NotificationStore store, NotificationRecipients recipients, NotificationMailer mailer,
     TimeProvider time, ILogger<ReconciliationNotifier> logger)
 {
-    /// <summary>Writes the events of <paramref name="codes"/> for dataset <paramref name="datasetId"/>; returns how many outbox rows were planned.</summary>
+    /// <summary>How long after its apply an import not marked as told is caught up by the schedule (longer ago: an installation from before the mark, not told again).</summary>
+    public static readonly TimeSpan CatchUpWindow = TimeSpan.FromDays(1);
+
+    /// <summary>The state that marks dataset <paramref name="datasetId"/>'s differences as told.</summary>
+    public static string ToldName(string datasetId) => "reconciled:" + datasetId;
+
+    /// <summary>Tells the differences of every import applied within <see cref="CatchUpWindow"/> and not marked as told; returns the outbox rows planned.</summary>
+    public async Task<int> CatchUpAsync(CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var listings = await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).ListAsync();
+        var rows = 0;
+        foreach (var listing in listings.Where(l => l.AppliedAt is { } at && now - at < CatchUpWindow))
+        {
+            if (await store.GetStateAsync(ToldName(listing.Id), cancellationToken) is not null
+                || await grains.GetGrain<IOfficialImportGrain>(listing.Id).GetAsync() is not { Applied: { } applied } record)
+            {
+                continue;
+            }
+
+            logger.LogWarning("Reconciliation after import {Dataset}: applied at {At} but its differences were not told; telling them now", listing.Id, applied.AppliedAt);
+            rows += await NotifyAsync(record.Id, record.Rows.Select(r => r.MunicipalityCode).Distinct(StringComparer.Ordinal), applied.AppliedBy, cancellationToken);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Writes the events of <paramref name="codes"/> for dataset <paramref name="datasetId"/> and marks it told; returns how many outbox rows were planned.</summary>
     public async Task<int> NotifyAsync(string datasetId, IEnumerable<string> codes, string actorSubject, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
@@ -31,6 +61,7 @@ public sealed class ReconciliationNotifier(
 
         if (events.Count == 0)
         {
+            await store.SetStateAsync(ToldName(datasetId), now.ToString("O", CultureInfo.InvariantCulture));
             return 0;
         }
 
@@ -51,6 +82,7 @@ public sealed class ReconciliationNotifier(
             var position = long.Parse(stored, CultureInfo.InvariantCulture);
             if (await store.CommitDerivedAsync(position, position, planned, now))
             {
+                await store.SetStateAsync(ToldName(datasetId), now.ToString("O", CultureInfo.InvariantCulture));
                 logger.LogInformation("Reconciliation after import {Dataset}: {Municipalities} municipalities differ, {Rows} outbox rows", datasetId, events.Count, planned.Count);
                 return planned.Count;
             }

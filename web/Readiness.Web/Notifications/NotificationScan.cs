@@ -127,13 +127,26 @@ public sealed class NotificationScan(
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
-/// <summary>What the schedule grain's reminder runs: due digests, then the scan; wakes the dispatcher when rows were added.</summary>
-public sealed class NotificationSchedule(DigestService digests, NotificationScan scan, NotificationDispatcher dispatcher) : INotificationScheduleHandler
+/// <summary>
+/// What the schedule grain's reminder runs: due digests, then the scan, then the reconciliation differences of a recent
+/// import that were not told (<see cref="Readiness.Web.Imports.ReconciliationNotifier.CatchUpAsync"/>); wakes the dispatcher when rows were added.
+/// </summary>
+public sealed class NotificationSchedule(DigestService digests, NotificationScan scan, Readiness.Web.Imports.ReconciliationNotifier reconciliation, NotificationDispatcher dispatcher,
+    ILogger<NotificationSchedule> logger) : INotificationScheduleHandler
 {
     public async Task<int> RunDueAsync(CancellationToken cancellationToken)
     {
         var added = await digests.RunDueDigestsAsync(cancellationToken);
         added += await scan.RunAsync(cancellationToken);
+        try
+        {
+            added += await reconciliation.CatchUpAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Reconciliation catch-up failed; the next tick tries again");
+        }
+
         if (added > 0)
         {
             dispatcher.Wake();
