@@ -31,7 +31,8 @@ namespace Readiness.Hosting;
 /// Driver failures reach callers as <see cref="StorageUnavailableException"/>.
 /// </para>
 /// <para>
-/// Upgrade: a state not (yet) in the table is read from the Orleans ADO.NET table (OrleansStorage) through the legacy
+/// Upgrade: a state not (yet) in the table is read from the Orleans ADO.NET table (OrleansStorage on SQLite,
+/// orleans_grain_state on PostgreSQL) through the legacy
 /// provider, with the ETag "legacy:{version}"; its first write here checks that the old row still has that version
 /// and stores the state as version + 1 (a new row only if none exists). A first write (no ETag) checks that the old
 /// table has no row either. The old table is only read from then on, so every silo of a cluster must run this provider
@@ -256,7 +257,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
     private async Task<bool> LegacyHasRowsAsync()
     {
         await using var connection = await storage.OpenAsync();
-        await using var query = Command(connection, null, "SELECT 1 FROM OrleansStorage LIMIT 1");
+        // The Orleans provider's table: OrleansStorage (Sql/sqlite/001), orleans_grain_state (deploy/sql/postgresql/002).
+        await using var query = Command(connection, null, $"SELECT 1 FROM {(IsSqlite ? "OrleansStorage" : "orleans_grain_state")} LIMIT 1");
         return await query.ExecuteScalarAsync() is not null and not DBNull;
     }
 

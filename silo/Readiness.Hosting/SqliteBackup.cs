@@ -135,7 +135,15 @@ public static class SqliteBackup
                 return ($"tables missing: {string.Join(", ", missing)}", 0, 0);
             }
 
-            return (null, long.Parse(Scalar(connection, "SELECT COUNT(*) FROM OrleansStorage")!, CultureInfo.InvariantCulture),
+            // Grain-state rows: readiness_grain_state (group commit, 050-grain-state.sql; absent in backups taken before
+            // it) plus OrleansStorage (states written before that, still read from there until first rewritten).
+            var grainStates = long.Parse(Scalar(connection, "SELECT COUNT(*) FROM OrleansStorage")!, CultureInfo.InvariantCulture);
+            if (Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'readiness_grain_state'") != "0")
+            {
+                grainStates += long.Parse(Scalar(connection, "SELECT COUNT(*) FROM readiness_grain_state")!, CultureInfo.InvariantCulture);
+            }
+
+            return (null, grainStates,
                 long.Parse(Scalar(connection, "SELECT COUNT(*) FROM readiness_audit")!, CultureInfo.InvariantCulture));
         }
         catch (SqliteException ex)

@@ -2,7 +2,7 @@
 -- One row per (service, grain, state name); version is the ETag: a write applies only when the stored version equals
 -- the writer's (optimistic concurrency, safe with several silos writing at once), and a new row only when none exists.
 -- payload is the state as the silos' grain-storage serializer wrote it (System.Text.Json: readable JSON text); NULL
--- after ClearStateAsync. States written before this table existed stay in orleansstorage and are read from there
+-- after ClearStateAsync. States written before this table existed stay in orleans_grain_state and are read from there
 -- until first rewritten.
 CREATE TABLE IF NOT EXISTS readiness_grain_state
 (
