@@ -167,6 +167,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/prefectures/{code}/search", Access.Summaries, "/prefectures/12/search?q=%E9%8E%8C%E3%83%B6%E8%B0%B7"),
         new("POST", "/municipalities/{code}/systems/{businessId}", Access.MunicipalityWrite, $"/municipalities/{Target}/systems/child_allowance",
             Success: 400, Form: "version=0&phase=in_production"),
+        new("POST", "/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/prefectures/13/systems/public_assistance",
+            Success: 400, Form: "version=0&phase=in_production"),
         new("POST", "/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/municipalities/{Target}/security/SEC-2-01",
             Success: 400, Form: "version=0&status=implemented"),
         new("POST", "/municipalities/{code}/template/", Access.MunicipalityWrite, $"/municipalities/{Target}/template", Success: 400, Form: "x=1"),
