@@ -94,9 +94,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/prefectures/{prefCode}/systems", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems"),
         new("GET", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/public_assistance"),
 
-        // Without If-Match an allowed caller gets 428 (past authorization, nothing written); everyone else 401/403.
-        new("PUT", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 428),
-        new("PATCH", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 428),
+        // Without a body an allowed caller gets 415 (past authorization, nothing written); everyone else 401/403.
+        new("PUT", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 415),
+        new("PATCH", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 415),
         new("GET", "/api/v1/stream", Access.Summaries, "/api/v1/stream"),
         new("GET", "/api/v1/municipalities/{code}", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}"),
         new("GET", "/api/v1/municipalities/{code}/history", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/history"),
