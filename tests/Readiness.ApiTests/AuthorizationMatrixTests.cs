@@ -61,6 +61,12 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
 
         /// <summary>Official imports: national staff and administrators.</summary>
         OfficialImport,
+
+        /// <summary>Prefecture 13's own prefecture-run systems in full: that prefecture, national, admin.</summary>
+        PrefectureRunRead,
+
+        /// <summary>Reporting prefecture 13's own prefecture-run systems: only that prefecture's staff.</summary>
+        PrefectureRunWrite,
     }
 
     /// <summary>
@@ -85,6 +91,12 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/nation/history", Access.Summaries, "/api/v1/nation/history"),
         new("GET", "/api/v1/prefectures", Access.Summaries, "/api/v1/prefectures"),
         new("GET", "/api/v1/prefectures/{prefCode}", Access.Summaries, "/api/v1/prefectures/13"),
+        new("GET", "/api/v1/prefectures/{prefCode}/systems", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems"),
+        new("GET", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/public_assistance"),
+
+        // Without a body an allowed caller gets 415 (past authorization, nothing written); everyone else 401/403.
+        new("PUT", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 415),
+        new("PATCH", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 415),
         new("GET", "/api/v1/stream", Access.Summaries, "/api/v1/stream"),
         new("GET", "/api/v1/municipalities/{code}", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}"),
         new("GET", "/api/v1/municipalities/{code}/history", Access.MunicipalityRead, $"/api/v1/municipalities/{Target}/history"),
@@ -154,6 +166,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/live/map-data", Access.Summaries, "/live/map-data"),
         new("GET", "/prefectures/{code}/search", Access.Summaries, "/prefectures/12/search?q=%E9%8E%8C%E3%83%B6%E8%B0%B7"),
         new("POST", "/municipalities/{code}/systems/{businessId}", Access.MunicipalityWrite, $"/municipalities/{Target}/systems/child_allowance",
+            Success: 400, Form: "version=0&phase=in_production"),
+        new("POST", "/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/prefectures/13/systems/public_assistance",
             Success: 400, Form: "version=0&phase=in_production"),
         new("POST", "/municipalities/{code}/security/{itemId}", Access.MunicipalityWrite, $"/municipalities/{Target}/security/SEC-2-01",
             Success: 400, Form: "version=0&status=implemented"),
@@ -252,6 +266,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
             Access.PlanningScenarios =>      [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s],
             Access.Administration =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, s],
             Access.OfficialImport =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s],
+            Access.PrefectureRunRead =>      [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s],
+            Access.PrefectureRunWrite =>     [401, 401, 401, 403, 403, 403, 403, 403, s,   403, 403, 403],
             _ => throw new ArgumentOutOfRangeException(nameof(row)),
         };
         return row.Browser && row.Access != Access.Public ? expected.Select(e => e == 401 ? 302 : e).ToArray() : expected;

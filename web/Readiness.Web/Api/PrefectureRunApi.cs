@@ -145,23 +145,23 @@ public static class PrefectureRunApi
 {
     public static IEndpointRouteBuilder MapPrefectureRunApi(this IEndpointRouteBuilder app)
     {
-        var reads = app.MapGroup("/api/v1/prefectures/{prefCode}/systems")
+        var reads = app.MapGroup("/api/v1/prefectures/{prefCode}")
             .RequireAuthorization(ReadinessPolicies.PrefectureRunRead)
             .RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Prefecture-run businesses")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        reads.MapGet(string.Empty, GetAll)
+        reads.MapGet("/systems", GetAll)
             .Produces<PrefectureRunView>()
             .WithSummary("The businesses the prefecture runs itself (児童扶養手当, 生活保護): listing, figures apart from its municipalities', systems, recent changes; the ETag is its version")
             .WithDescription("Prefectures run 児童扶養手当 and 生活保護 for towns and villages without a welfare office. A system is listed when the prefecture's row of the designation list in force marks it, and counted (in the prefecture's own figures and once in the nation's) from the prefecture's first report of it.");
-        reads.MapGet("/{businessId}", GetSystem)
+        reads.MapGet("/systems/{businessId}", GetSystem)
             .Produces<SystemReport>()
             .WithSummary("One prefecture-run system as PUT and PATCH take it; the ETag is the prefecture-run record's version")
             .WithDescription("businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise).");
 
-        var writes = app.MapGroup("/api/v1/prefectures/{prefCode}/systems")
+        var writes = app.MapGroup("/api/v1/prefectures/{prefCode}")
             .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .WithTags("Prefecture-run businesses")
@@ -178,7 +178,7 @@ public static class PrefectureRunApi
         foreach (var method in new[] { HttpMethods.Put, HttpMethods.Patch })
         {
             var patch = method == HttpMethods.Patch;
-            writes.MapMethods("/{businessId}", [method], WriteSystem)
+            writes.MapMethods("/systems/{businessId}", [method], WriteSystem)
                 .Accepts<SystemReport>(patch ? MediaTypes.MergePatch : MediaTypes.Json)
                 .Produces<PrefectureRunView>()
                 .WithSummary(patch

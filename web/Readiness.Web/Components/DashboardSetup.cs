@@ -57,6 +57,7 @@ public static class DashboardSetup
         app.MapRazorComponents<App>();
         app.MapDashboardEndpoints();
         app.MapEditEndpoints();
+        Readiness.Web.Components.PrefectureRun.PrefectureRunEditEndpoints.MapPrefectureRunEditEndpoints(app);
         app.MapTemplateEndpoints();
         app.MapLiveEndpoints();
         return app;

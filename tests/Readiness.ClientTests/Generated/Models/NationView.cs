@@ -26,6 +26,14 @@ namespace Readiness.ClientTests.Generated.Models
 #endif
         /// <summary>The municipalities property</summary>
         public int? Municipalities { get; set; }
+        /// <summary>The prefectureRun property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.FiguresView? PrefectureRun { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.FiguresView PrefectureRun { get; set; }
+#endif
         /// <summary>The prefectures property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -72,6 +80,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "computedAt", n => { ComputedAt = n.GetDateTimeOffsetValue(); } },
                 { "figures", n => { Figures = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>(global::Readiness.ClientTests.Generated.Models.FiguresView.CreateFromDiscriminatorValue); } },
                 { "municipalities", n => { Municipalities = n.GetIntValue(); } },
+                { "prefectureRun", n => { PrefectureRun = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>(global::Readiness.ClientTests.Generated.Models.FiguresView.CreateFromDiscriminatorValue); } },
                 { "prefectures", n => { Prefectures = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView>(global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "sources", n => { Sources = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.SourceView>(global::Readiness.ClientTests.Generated.Models.SourceView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "version", n => { Version = n.GetLongValue(); } },
@@ -87,6 +96,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("computedAt", ComputedAt);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>("figures", Figures);
             writer.WriteIntValue("municipalities", Municipalities);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>("prefectureRun", PrefectureRun);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView>("prefectures", Prefectures);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.SourceView>("sources", Sources);
             writer.WriteLongValue("version", Version);

@@ -54,6 +54,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string NameEn { get; set; }
 #endif
+        /// <summary>The prefectureRun property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.PrefectureRunCountsView? PrefectureRun { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.PrefectureRunCountsView PrefectureRun { get; set; }
+#endif
         /// <summary>The region property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -102,6 +110,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "figures", n => { Figures = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>(global::Readiness.ClientTests.Generated.Models.FiguresView.CreateFromDiscriminatorValue); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "nameEn", n => { NameEn = n.GetStringValue(); } },
+                { "prefectureRun", n => { PrefectureRun = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.PrefectureRunCountsView>(global::Readiness.ClientTests.Generated.Models.PrefectureRunCountsView.CreateFromDiscriminatorValue); } },
                 { "region", n => { Region = n.GetStringValue(); } },
                 { "tile", n => { Tile = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.TileView>(global::Readiness.ClientTests.Generated.Models.TileView.CreateFromDiscriminatorValue); } },
                 { "version", n => { Version = n.GetLongValue(); } },
@@ -119,6 +128,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>("figures", Figures);
             writer.WriteStringValue("name", Name);
             writer.WriteStringValue("nameEn", NameEn);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.PrefectureRunCountsView>("prefectureRun", PrefectureRun);
             writer.WriteStringValue("region", Region);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.TileView>("tile", Tile);
             writer.WriteLongValue("version", Version);

@@ -5,6 +5,7 @@ using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesXlsx;
+using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -28,6 +29,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item
         public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder MunicipalitiesXlsx
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The systems property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.SystemsRequestBuilder Systems
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.SystemsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.WithPrefCodeItemRequestBuilder"/> and sets the default values.

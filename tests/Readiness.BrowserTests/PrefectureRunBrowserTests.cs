@@ -1,0 +1,131 @@
+using System.Globalization;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using Readiness.Grains;
+using Readiness.Testing;
+using Xunit.Abstractions;
+
+namespace Readiness.BrowserTests;
+
+/// <summary>
+/// The prefecture page's 「都道府県が実施する事務」 section in a real browser (Chromium): a prefecture's staff report
+/// 生活保護 through the form (a refused form first: the message next to the field, nothing saved), the section shows it
+/// counted; other roles see no form. axe-core (WCAG 2.1 A/AA) on the changed page, with the form, a refusal and the
+/// saved state, in Japanese and English: 0 violations.
+/// </summary>
+public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardFixture>
+{
+    private const string Kagawa = "37"; // 香川県: no row on the December 2025 designation list
+
+    private string Url(string path) => new Uri(fixture.BaseAddress, path).ToString();
+
+    public static IEnumerable<object[]> Languages => [["ja"], ["en"]];
+
+    [Fact]
+    public async Task Prefecture_staff_report_public_assistance_through_the_prefecture_page()
+    {
+        await using var staff = await fixture.NewContextAsync(user: TestUser.Prefecture(Kagawa));
+        var page = await staff.NewPageAsync();
+        await page.GotoAsync(Url($"/prefectures/{Kagawa}"));
+        var section = page.Locator("#prefecture-run");
+        await Assertions.Expect(section.Locator("h2")).ToHaveTextAsync("都道府県が実施する事務");
+        await Assertions.Expect(section.Locator("tr[data-business='public_assistance']")).ToHaveAttributeAsync("data-counted", "false");
+        var before = (await fixture.Host.Grains.GetGrain<IPrefectureRunGrain>(Kagawa).GetAsync()).Version;
+
+        // Designated without its reason and target: refused, the message under the fields, nothing saved.
+        var form = page.Locator("#prefecture-run-public_assistance");
+        await form.Locator("summary").ClickAsync();
+        await form.Locator("select[name=phase]").SelectOptionAsync("testing");
+        await form.Locator("input[name=designated]").CheckAsync();
+        await form.Locator("button[type=submit]").ClickAsync();
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        await Assertions.Expect(page.Locator("#pref-public_assistance-designationReason-error")).ToContainTextAsync("該当理由");
+        Assert.Equal(before, (await fixture.Host.Grains.GetGrain<IPrefectureRunGrain>(Kagawa).GetAsync()).Version);
+
+        // The corrected form: saved, back on the page with the system counted.
+        form = page.Locator("#prefecture-run-public_assistance");
+        await form.Locator("input[name=designated]").UncheckAsync();
+        await form.Locator("select[name=phase]").SelectOptionAsync("in_production");
+        await form.Locator("input[name=vendor]").FillAsync("株式会社かがわ福祉");
+        await form.Locator("button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync($"**/prefectures/{Kagawa}?saved=*");
+        await Assertions.Expect(page.Locator("#prefecture-run tr[data-business='public_assistance']")).ToHaveAttributeAsync("data-counted", "true");
+        await Assertions.Expect(page.Locator("#prefecture-run-public_assistance [data-saved]")).ToHaveCountAsync(1);
+
+        var record = await fixture.Host.Grains.GetGrain<IPrefectureRunGrain>(Kagawa).GetAsync();
+        Assert.Equal(before + 1, record.Version);
+        Assert.Equal(MigrationPhase.InProduction, record.FindSystem("public_assistance")!.Phase);
+        Assert.Equal("株式会社かがわ福祉", record.FindSystem("public_assistance")!.Vendor);
+        Assert.Equal(TestUser.Prefecture(Kagawa).Subject, record.UpdatedBy!.Subject);
+
+        // Another prefecture's staff and national staff see the section, but no form.
+        await using var other = await fixture.NewContextAsync(user: TestUser.Prefecture("13"));
+        var otherPage = await other.NewPageAsync();
+        await otherPage.GotoAsync(Url($"/prefectures/{Kagawa}"));
+        await Assertions.Expect(otherPage.Locator("#prefecture-run h2")).ToHaveCountAsync(1);
+        await Assertions.Expect(otherPage.Locator("#prefecture-run form")).ToHaveCountAsync(0);
+        await using var national = await fixture.NewContextAsync(user: TestUser.National);
+        var nationalPage = await national.NewPageAsync();
+        await nationalPage.GotoAsync(Url($"/prefectures/{Kagawa}"));
+        await Assertions.Expect(nationalPage.Locator("#prefecture-run tr[data-business='public_assistance']")).ToHaveAttributeAsync("data-counted", "true");
+        await Assertions.Expect(nationalPage.Locator("#prefecture-run form")).ToHaveCountAsync(0);
+    }
+
+    [Theory]
+    [MemberData(nameof(Languages))]
+    public async Task The_prefecture_page_with_its_own_businesses_has_no_violations(string language)
+    {
+        const string code = "36"; // 徳島県: a prefecture of its own for this test
+        var found = new List<string>();
+        await using (var staff = await fixture.NewContextAsync(language, user: TestUser.Prefecture(code)))
+        {
+            var page = await staff.NewPageAsync();
+            await page.GotoAsync(Url($"/prefectures/{code}"));
+            await CheckAsync(page, $"{language} prefecture staff: /prefectures/{code} (form)", found);
+
+            // A refused form (designated without reason and target) and a saved one.
+            var form = page.Locator("#prefecture-run-child_rearing_allowance");
+            await form.Locator("summary").ClickAsync();
+            await form.Locator("select[name=phase]").SelectOptionAsync("fit_gap");
+            if (!await form.Locator("input[name=designated]").IsCheckedAsync())
+            {
+                await form.Locator("input[name=designated]").CheckAsync();
+            }
+
+            await form.Locator("select[name=designationReason]").SelectOptionAsync(string.Empty);
+            await form.Locator("button[type=submit]").ClickAsync();
+            await page.WaitForLoadStateAsync(LoadState.Load);
+            await Assertions.Expect(page.Locator("#prefecture-run-child_rearing_allowance .form-alert")).ToHaveCountAsync(1);
+            await CheckAsync(page, $"{language} prefecture staff: refused form", found);
+
+            form = page.Locator("#prefecture-run-child_rearing_allowance");
+            await form.Locator("input[name=designated]").UncheckAsync();
+            await form.Locator("button[type=submit]").ClickAsync();
+            await page.WaitForURLAsync($"**/prefectures/{code}?saved=*");
+            await CheckAsync(page, $"{language} prefecture staff: saved", found);
+        }
+
+        await using (var national = await fixture.NewContextAsync(language, user: TestUser.National))
+        {
+            var page = await national.NewPageAsync();
+            await page.GotoAsync(Url($"/prefectures/{code}"));
+            await CheckAsync(page, $"{language} national: /prefectures/{code}", found);
+        }
+
+        Assert.True(found.Count == 0, string.Join('\n', found));
+    }
+
+    private async Task CheckAsync(IPage page, string name, List<string> found)
+    {
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-map]')].every(m => m.querySelector('svg') || !m.querySelector('[data-map-loading]') || /could not|読み込めません/.test(m.textContent))");
+        var result = await page.RunAxe(AccessibilityTests.Wcag21AA());
+        var nodes = result.Violations.Sum(v => v.Nodes.Length);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"axe WCAG 2.1 A/AA: {result.Violations.Length} rules violated, {nodes} elements, {result.Passes.Length} rules passed — {name}"));
+        foreach (var violation in result.Violations)
+        {
+            var where = string.Join(" | ", violation.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"));
+            found.Add($"{name}: {violation.Id} ({violation.Impact}) × {violation.Nodes.Length}: {violation.Help}. e.g. {where}");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Readiness.Catalog;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
+using Readiness.Web.Components.Access;
+using Readiness.Web.Components.Edit;
+
+namespace Readiness.Web.Components.PrefectureRun;
+
+/// <summary>
+/// The prefecture page's forms for the businesses the prefecture runs itself post here (plain HTML forms). The write
+/// policy refuses anyone but the prefecture's own staff before the form is read; <see cref="PrefectureRunService"/>
+/// checks again. Saved: 303 back to the page's section. Not saved: the page again with the input and the messages
+/// next to the fields (422 invalid, 409 someone else changed it first, 400 expired form).
+/// </summary>
+public static class PrefectureRunEditEndpoints
+{
+    /// <summary>The fields the form shows: the members it leaves out (not applicable, CSP) keep their values.</summary>
+    private static readonly string[] FormFields = ["phase", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regressionReason"];
+
+    public static IEndpointRouteBuilder MapPrefectureRunEditEndpoints(this IEndpointRouteBuilder app)
+    {
+        var edit = app.MapGroup("/prefectures/{prefCode}/systems").ExcludeFromDescription();
+        edit.MapPost("/{businessId}", SaveAsync)
+            .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
+            .RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        return app;
+    }
+
+    private static async Task<IResult> SaveAsync(HttpContext http, string prefCode, string businessId, PrefectureRunService service)
+    {
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode) || !ReadinessCatalog.IsPrefectureRun(businessId))
+        {
+            return Results.NotFound();
+        }
+
+        var target = "system:" + businessId;
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return Page(prefCode, new EditSubmission(target, EditFailure.BadForm, new Dictionary<string, string?>(), [Expired], 0), StatusCodes.Status400BadRequest);
+        }
+
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var values = EditFields.Values(form, EditFields.SystemFields);
+        if (!long.TryParse(form["version"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            return Page(prefCode, new EditSubmission(target, EditFailure.BadForm, values, [Expired], 0), StatusCodes.Status400BadRequest);
+        }
+
+        var errors = new List<FieldMessage>();
+        var report = EditFields.ToSystemReport(values, errors) with { Given = FormFields.ToHashSet(StringComparer.Ordinal) };
+        if (errors.Count > 0)
+        {
+            return Page(prefCode, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
+        }
+
+        // The request id makes a double submission (a second click, a resent form) a replay instead of a conflict.
+        var requestId = form["requestId"].ToString();
+        var context = new ReportContext(version, requestId.Length is > 0 and <= ReportingService.MaxIdempotencyKeyLength ? requestId : null,
+            http.Connection.RemoteIpAddress?.ToString());
+        var result = await service.ReportSystemAsync(http.User, prefCode, businessId, report, context);
+        switch (result.Status)
+        {
+            case ReportStatus.Accepted or ReportStatus.Replayed:
+                http.Response.Headers.Location = $"/prefectures/{prefCode}?saved={result.Record!.Version.ToString(CultureInfo.InvariantCulture)}&target={Uri.EscapeDataString(target)}#{PrefectureRunPanel.Anchor(businessId)}";
+                return Results.StatusCode(StatusCodes.Status303SeeOther);
+            case ReportStatus.Forbidden:
+                return new RazorComponentResult<AccessDeniedDocument>(new
+                {
+                    MessageJa = result.Errors.FirstOrDefault()?.MessageJa ?? "更新する権限がありません。",
+                    MessageEn = result.Errors.FirstOrDefault()?.MessageEn ?? "You may not change this.",
+                }) { StatusCode = StatusCodes.Status403Forbidden };
+            case ReportStatus.VersionConflict:
+                var current = result.Record?.Version ?? version;
+                return Page(prefCode, new EditSubmission(target, EditFailure.VersionConflict, values,
+                    [new FieldMessage(string.Empty,
+                        $"他の人が先に更新しました（あなたが開いた版: {version}、現在の版: {current}）。入力内容は下に残しています。最新の内容を確認し、必要ならこのまま保存し直してください。",
+                        $"Someone else changed this first (you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data, then save again if it is still right.")],
+                    current), StatusCodes.Status409Conflict);
+            case ReportStatus.IdempotencyKeyReused:
+                return Page(prefCode, new EditSubmission(target, EditFailure.BadForm, values,
+                    [new FieldMessage(string.Empty, "このフォームはすでに別の内容で送信されています。ページを再読み込みしてから、もう一度入力してください。",
+                        "This form was already sent with other values. Reload the page and enter the change again.")], version), StatusCodes.Status409Conflict);
+            default:
+                var messages = result.Errors.Select(e => new FieldMessage(EditFields.FormField(e.Field), e.MessageJa, e.MessageEn)).ToList();
+                return Page(prefCode, new EditSubmission(target, EditFailure.Invalid, values, messages, version),
+                    result.Status == ReportStatus.Invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
+        }
+    }
+
+    private static readonly FieldMessage Expired = new(string.Empty, "フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてから、もう一度入力してください。",
+        "The form has expired or is not valid. Reload the page and enter the change again.");
+
+    private static RazorComponentResult<PrefectureRunResponseDocument> Page(string code, EditSubmission submission, int status) =>
+        new(new { Code = code, Submission = submission }) { StatusCode = status };
+}
