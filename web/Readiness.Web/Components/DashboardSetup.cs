@@ -54,6 +54,7 @@ public static class DashboardSetup
         app.UseResponseCompression();
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = AssetUrls.SetCacheHeaders });
         app.UseAntiforgery();
+        app.UseFormAntiforgeryPage();
         app.MapRazorComponents<App>();
         app.MapDashboardEndpoints();
         app.MapEditEndpoints();

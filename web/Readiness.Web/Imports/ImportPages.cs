@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
+using Readiness.Web.Components.Access;
 
 namespace Readiness.Web.Imports;
 
@@ -52,7 +53,7 @@ public static class ImportPages
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
         if (!OfficialImportService.IsId(id) || await service.ApplyAsync(id, caller.ToActor()) is null)
         {
-            return Results.NotFound();
+            return FormAnswers.NotFound("id", id, "この取り込みはありません（プレビュー済みのアップロードのID）。", "There is no such import (the id of an uploaded, previewed file).");
         }
 
         http.Response.Headers.Location = $"/imports/{id}";

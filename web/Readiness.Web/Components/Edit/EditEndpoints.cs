@@ -41,9 +41,14 @@ public static class EditEndpoints
 
     private static Task<IResult> SaveSystemAsync(HttpContext http, string code, string businessId, ReportingService reporting)
     {
-        if (!ReadinessCatalog.Instance.IsMunicipality(code) || !ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId))
+        if (!ReadinessCatalog.Instance.IsMunicipality(code))
         {
-            return Task.FromResult<IResult>(Results.NotFound());
+            return Task.FromResult<IResult>(FormAnswers.NoMunicipality(code));
+        }
+
+        if (!ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId))
+        {
+            return Task.FromResult<IResult>(FormAnswers.NotFound("businessId", businessId, "この業務はありません（20業務の英字ID、例 koseki）。", "There is no such business (one of the 20 business ids, e.g. koseki)."));
         }
 
         return SaveAsync(http, code, "system:" + businessId, EditFields.SystemFields, (values, errors, context) =>
@@ -55,9 +60,14 @@ public static class EditEndpoints
 
     private static Task<IResult> SaveSecurityAsync(HttpContext http, string code, string itemId, ReportingService reporting)
     {
-        if (!ReadinessCatalog.Instance.IsMunicipality(code) || !ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId))
+        if (!ReadinessCatalog.Instance.IsMunicipality(code))
         {
-            return Task.FromResult<IResult>(Results.NotFound());
+            return Task.FromResult<IResult>(FormAnswers.NoMunicipality(code));
+        }
+
+        if (!ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId))
+        {
+            return Task.FromResult<IResult>(FormAnswers.NotFound("itemId", itemId, "このチェック項目はありません（例 SEC-2-01）。", "There is no such checklist item (e.g. SEC-2-01)."));
         }
 
         return SaveAsync(http, code, "security:" + itemId, EditFields.SecurityFields, (values, errors, context) =>

@@ -32,7 +32,7 @@ public static class TemplateEndpoints
     {
         if (!ReadinessCatalog.Instance.IsMunicipality(code))
         {
-            return Results.NotFound();
+            return FormAnswers.NoMunicipality(code);
         }
 
         if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -56,7 +56,7 @@ public static class TemplateEndpoints
     {
         if (!ReadinessCatalog.Instance.IsMunicipality(code))
         {
-            return Results.NotFound();
+            return FormAnswers.NoMunicipality(code);
         }
 
         if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })

@@ -32,9 +32,14 @@ public static class PrefectureRunEditEndpoints
 
     private static async Task<IResult> SaveAsync(HttpContext http, string prefCode, string businessId, PrefectureRunService service)
     {
-        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode) || !ReadinessCatalog.IsPrefectureRun(businessId))
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
-            return Results.NotFound();
+            return FormAnswers.NotFound("prefCode", prefCode, "この都道府県コードはありません（2桁、01〜47、例 13）。", "There is no such prefecture code (two digits, 01–47, e.g. 13).");
+        }
+
+        if (!ReadinessCatalog.IsPrefectureRun(businessId))
+        {
+            return FormAnswers.NotFound("businessId", businessId, "都道府県が自ら行う業務にこのIDはありません（例 public_assistance）。", "There is no business the prefecture runs itself with this id (e.g. public_assistance).");
         }
 
         var target = "system:" + businessId;

@@ -1,0 +1,134 @@
+using System.Net;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// Every form endpoint's refusals are one ja/en page: a post without an antiforgery token (every POST endpoint that
+/// requires one, read from the host's <see cref="EndpointDataSource"/>) gets 400 and the page, never the framework's
+/// English text; a form posted with a valid token to an unknown business or prefecture gets the 404 page naming it.
+/// </summary>
+public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHost>
+{
+    private const string RawFrameworkText = "A valid antiforgery token was not provided";
+
+    [Fact]
+    public async Task Every_form_endpoint_without_an_antiforgery_token_answers_the_ja_en_page()
+    {
+        var forms = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true }
+                && (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods.Contains("POST") ?? true))
+            .Select(e => e.RoutePattern.RawText!)
+            .Distinct()
+            .ToList();
+        Assert.Contains("/notifications/unsubscribe", forms);
+        Assert.Contains("/prefectures/{prefCode}/systems/{businessId}", forms);
+
+        var clients = new List<HttpClient>();
+        foreach (var token in new[]
+                 {
+                     host.Token(Readiness.Role.Admin), host.Token(Readiness.Role.Municipality, ApiHost.Chiyoda, "form-refusal@" + ApiHost.Chiyoda),
+                     host.Token(Readiness.Role.Prefecture, "13"), host.Token(Readiness.Role.National),
+                 })
+        {
+            clients.Add(await SignedInAsync(token));
+        }
+
+        var failures = new List<string>();
+        foreach (var pattern in forms)
+        {
+            var path = Path(pattern);
+            var answered = false;
+            foreach (var client in clients)
+            {
+                using var response = await client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = "garbage", ["version"] = "0" }));
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.DoesNotContain(RawFrameworkText, body, StringComparison.Ordinal);
+                if (response.StatusCode != HttpStatusCode.BadRequest)
+                {
+                    continue;
+                }
+
+                answered = true;
+                if (response.Content.Headers.ContentType?.MediaType != "text/html" || !body.Contains("ページを再読み込み", StringComparison.Ordinal)
+                    || !body.Contains("Reload the page", StringComparison.Ordinal))
+                {
+                    failures.Add($"{pattern}: {response.Content.Headers.ContentType} {body[..Math.Min(200, body.Length)]}");
+                }
+
+                break;
+            }
+
+            if (!answered)
+            {
+                failures.Add($"{pattern} ({path}): no caller got 400");
+            }
+        }
+
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Theory]
+    [InlineData("/prefectures/13/systems/nope", "prefecture", "businessId")]
+    [InlineData("/prefectures/99/systems/child_rearing_allowance", "prefecture", "prefCode")]
+    [InlineData("/municipalities/131016/systems/nope", "municipality", "businessId")]
+    [InlineData("/municipalities/131016/security/nope", "municipality", "itemId")]
+    public async Task A_form_posted_to_an_unknown_route_value_answers_the_ja_en_404_page(string path, string who, string field)
+    {
+        var token = who == "prefecture" ? host.Token(Readiness.Role.Prefecture, "13") : host.Token(Readiness.Role.Municipality, ApiHost.Chiyoda, "form-404@" + ApiHost.Chiyoda);
+        using var client = await SignedInAsync(token);
+        using var page = await client.GetAsync(who == "prefecture" ? "/prefectures/13" : "/municipalities/" + ApiHost.Chiyoda);
+        var html = await page.Content.ReadAsStringAsync();
+        var marker = "name=\"__RequestVerificationToken\"";
+        var at = html.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(at >= 0, "no antiforgery token on the page");
+        var input = html[html.LastIndexOf("<input", at, StringComparison.Ordinal)..html.IndexOf('>', at)];
+        var valueAt = input.IndexOf("value=\"", StringComparison.Ordinal) + 7;
+        var antiforgery = WebUtility.HtmlDecode(input[valueAt..input.IndexOf('"', valueAt)]);
+
+        using var response = await client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = antiforgery, ["version"] = "0", ["phase"] = "in_production",
+        }));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(field, body, StringComparison.Ordinal);
+        Assert.Contains("見つかりません", body, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed", body, StringComparison.Ordinal);
+    }
+
+    private async Task<HttpClient> SignedInAsync(string token)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = host.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["returnUrl"] = "/" }));
+        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
+        return client;
+    }
+
+    /// <summary>A concrete address for a route pattern: Tokyo's own tenant and existing ids, so callers get past authorization.</summary>
+    private static string Path(string pattern)
+    {
+        var prefecture = pattern.StartsWith("/prefectures", StringComparison.Ordinal) || pattern.Contains("digests", StringComparison.Ordinal);
+        return System.Text.RegularExpressions.Regex.Replace(pattern, @"\{\*?([A-Za-z]+)[^}]*\}", m => m.Groups[1].Value switch
+        {
+            "code" or "Code" => prefecture ? "13" : ApiHost.Chiyoda,
+            "prefCode" => "13",
+            "businessId" => prefecture ? "public_assistance" : "child_allowance",
+            "itemId" => "SEC-2-01",
+            _ => "x",
+        });
+    }
+}
