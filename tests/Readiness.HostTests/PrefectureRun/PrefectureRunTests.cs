@@ -188,6 +188,69 @@ public sealed class PrefectureRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_unreported_system_has_no_phase_and_no_flag_and_If_Match_star_writes_as_for_a_municipality()
+    {
+        using var folder = new TempFolder();
+        await using var host = new ReadinessWebHost(folder.Path);
+        await WaitForNationAsync(host);
+        using var iwate = As(host, Role.Prefecture, Iwate, "fukushi@pref.iwate.jp");
+        using var tokyo = As(host, Role.Prefecture, "13", "fukushi@metro.tokyo.lg.jp");
+
+        // Never reported (listed or not): no phase (未報告, not 未着手), no progress, and nothing judged overdue or incomplete.
+        foreach (var (client, pref) in new[] { (iwate, Iwate), (tokyo, "13") })
+        {
+            var view = await client.GetFromJsonAsync<JsonElement>($"/api/v1/prefectures/{pref}/systems", JsonOptions);
+            foreach (var s in view.GetProperty("systems").EnumerateArray())
+            {
+                var system = s.GetProperty("system");
+                Assert.False(s.GetProperty("counted").GetBoolean());
+                foreach (var member in new[] { "phase", "phaseNameJa", "reportedAt" })
+                {
+                    Assert.True(system.GetProperty(member).ValueKind == JsonValueKind.Null, $"{pref} {s.GetProperty("businessId")}: {member} should be null: {system}");
+                }
+
+                foreach (var flag in new[] { "overdue", "pastTarget", "beyondLimit", "designationIncomplete", "migrated" })
+                {
+                    Assert.False(system.GetProperty(flag).GetBoolean(), $"{pref} {s.GetProperty("businessId")}: {flag} should be false: {system}");
+                }
+            }
+        }
+
+        // If-Match: * (the record exists) is accepted on PUT and PATCH, as on a municipality's systems.
+        const string path = "/api/v1/prefectures/13/systems/public_assistance";
+        using (var put = await tokyo.SendAsync(Put(path, """{"phase":"testing"}""", "*")))
+        {
+            Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+            Assert.Equal("\"1\"", put.Headers.ETag?.Tag);
+            var view = await put.Content.ReadFromJsonAsync<JsonElement>(JsonOptions);
+            var system = view.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == "public_assistance");
+            Assert.True(system.GetProperty("counted").GetBoolean());
+            Assert.Equal("testing", system.GetProperty("system").GetProperty("phase").GetString());
+            Assert.False(string.IsNullOrEmpty(system.GetProperty("system").GetProperty("phaseNameJa").GetString()));
+        }
+
+        var patch = new HttpRequestMessage(HttpMethod.Patch, path) { Content = new StringContent("""{"vendor":"Star"}""", Encoding.UTF8, "application/merge-patch+json") };
+        patch.Headers.TryAddWithoutValidation("If-Match", "*");
+        using (var patched = await tokyo.SendAsync(patch))
+        {
+            Assert.True(patched.StatusCode == HttpStatusCode.OK, await patched.Content.ReadAsStringAsync());
+            Assert.Equal("\"2\"", patched.Headers.ETag?.Tag);
+        }
+
+        var stored = (await host.Grains.GetGrain<IPrefectureRunGrain>("13").GetAsync()).FindSystem("public_assistance")!;
+        Assert.Equal("Star", stored.Vendor);
+
+        // A stale ETag is still refused, on PUT and PATCH, and changes nothing.
+        await Problem(await tokyo.SendAsync(Put(path, """{"phase":"in_production"}""", "\"1\"")), HttpStatusCode.PreconditionFailed, "If-Match");
+        var stalePatch = new HttpRequestMessage(HttpMethod.Patch, path) { Content = new StringContent("""{"vendor":"Moon"}""", Encoding.UTF8, "application/merge-patch+json") };
+        stalePatch.Headers.TryAddWithoutValidation("If-Match", "\"0\"");
+        await Problem(await tokyo.SendAsync(stalePatch), HttpStatusCode.PreconditionFailed, "If-Match");
+        var after = await host.Grains.GetGrain<IPrefectureRunGrain>("13").GetAsync();
+        Assert.Equal(2, after.Version);
+        Assert.Equal("Star", after.FindSystem("public_assistance")!.Vendor);
+    }
+
+    [Fact]
     public async Task An_applied_designation_list_switches_which_systems_a_prefecture_is_listed_for()
     {
         using var folder = new TempFolder();

@@ -115,6 +115,50 @@ public static class Preconditions
             .Distinct()];
 
     /// <summary>
+    /// If-Match on a write whose version the grain checks atomically (a municipality's, a prefecture's own systems): one
+    /// reading for every such endpoint. Problem: 400 when malformed, 428 when <paramref name="required"/> and absent.
+    /// <paramref name="versions"/>: null for "*" (the resource exists: no version check) or an absent optional header;
+    /// otherwise the versions the tags name (<see cref="Versions"/>; empty when they name none, which never matches).
+    /// </summary>
+    public static ProblemHttpResult? ReadIfMatch(StringValues header, bool required, out IReadOnlyList<long>? versions)
+    {
+        versions = null;
+        if (!TryParse(header, out var tags))
+        {
+            return MalformedHeader(HeaderNames.IfMatch);
+        }
+
+        if (tags is { Count: 0 } && required)
+        {
+            return Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", HeaderNames.IfMatch, "precondition_required",
+                "If-Match ヘッダーに、取得した時点の ETag（例: \"12\"）を指定してください。", "Send If-Match with the ETag you read (e.g. \"12\"), so that nobody's change is overwritten unseen.");
+        }
+
+        versions = tags is { Count: > 0 } ? Versions(tags) : null;
+        return null;
+    }
+
+    /// <summary>
+    /// The version a write expects from <see cref="ReadIfMatch"/>'s <paramref name="versions"/>: null none, the one named,
+    /// or -1 (never current: 412) when none is named; of several, the one that is <paramref name="current"/> (read only then).
+    /// </summary>
+    public static async Task<long?> ExpectedVersionAsync(IReadOnlyList<long>? versions, Func<Task<long>> current)
+    {
+        if (versions is null)
+        {
+            return null;
+        }
+
+        if (versions.Count <= 1)
+        {
+            return versions.Count == 1 ? versions[0] : -1;
+        }
+
+        var now = await current();
+        return versions.Contains(now) ? now : -1;
+    }
+
+    /// <summary>
     /// For a GET/HEAD resource: sets the ETag and answers the conditions. Null: send the representation; otherwise
     /// the 304, 412 or 400 to send instead. Summaries, the municipality, its items and the live payloads all call this.
     /// </summary>

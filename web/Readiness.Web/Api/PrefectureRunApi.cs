@@ -37,7 +37,7 @@ public sealed record PrefectureRunView(
             : Views.Sources[1];
         return new PrefectureRunView(r.PrefectureCode, r.Code, p.Name, p.NameEn, r.Version, r.LastReportedAt, r.UpdatedAt, r.UpdatedBy?.Subject, list,
             Views.Figures(PrefectureRunRules.Summarize(r, today)),
-            [.. r.Systems.Select(s => new PrefectureRunSystemView(s.BusinessId, r.IsListed(s.BusinessId), PrefectureRunRecord.Counts(s), Views.SystemOf(s, today)))],
+            [.. r.Systems.Select(s => new PrefectureRunSystemView(s.BusinessId, r.IsListed(s.BusinessId), PrefectureRunRecord.Counts(s), Views.PrefectureRunSystemOf(s, today)))],
             [.. recent.Select(Views.Change)]);
     }
 }
@@ -248,29 +248,19 @@ public static class PrefectureRunApi
         : Problems.NotFound("businessId", $"業務「{Problems.Truncate(businessId)}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
             $"'{Problems.Truncate(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
 
-    /// <summary>If-Match (required; 428 without, 400 malformed, a list: the one that is current) and the optional Idempotency-Key.</summary>
+    /// <summary>
+    /// If-Match as on a municipality's writes (<see cref="Preconditions.ReadIfMatch"/>: required, 428 without, 400
+    /// malformed, "*" the record exists, a list the one that is current) and the optional Idempotency-Key.
+    /// </summary>
     private static async Task<(ReportContext? Context, ProblemHttpResult? Problem)> ReadHeadersAsync(HttpContext http, PrefectureRunService service, string prefCode)
     {
         var headers = http.Request.Headers;
-        if (!Preconditions.TryParse(headers.IfMatch, out var tags))
+        if (Preconditions.ReadIfMatch(headers.IfMatch, required: true, out var versions) is { } ifMatchProblem)
         {
-            return (null, Preconditions.MalformedHeader("If-Match"));
+            return (null, ifMatchProblem);
         }
 
-        if (tags is not { Count: > 0 })
-        {
-            return (null, Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "If-Match", "precondition_required",
-                "If-Match ヘッダーに、取得した時点の ETag（例: \"12\"）を指定してください。", "Send If-Match with the ETag you read (e.g. \"12\"), so that nobody's change is overwritten unseen."));
-        }
-
-        var versions = Preconditions.Versions(tags);
-        long expected = versions.Count == 1 ? versions[0] : -1;
-        if (versions.Count > 1)
-        {
-            var (record, _) = await service.GetAsync(prefCode, http.RequestAborted);
-            expected = versions.Contains(record.Version) ? record.Version : -1;
-        }
-
+        var expected = await Preconditions.ExpectedVersionAsync(versions, async () => (await service.GetAsync(prefCode, http.RequestAborted)).Record.Version);
         var keyHeader = headers[WriteApi.IdempotencyKeyHeader];
         if (keyHeader.Count > 1)
         {

@@ -62,8 +62,12 @@ public sealed record MunicipalitySummaryView(
 
 public sealed record PrefectureView(PrefectureSummaryView Prefecture, int Municipalities, IReadOnlyList<MunicipalitySummaryView> Items);
 
+/// <summary>
+/// One business system. <c>phase</c>/<c>phaseNameJa</c> are null only for a prefecture-run system not
+/// yet reported (it has no phase: 未報告, never 未着手), whose flags (overdue, pastTarget, beyondLimit, designationIncomplete) are then false.
+/// </summary>
 public sealed record SystemView(
-    string BusinessId, string NameJa, string NameEn, string Phase, string PhaseNameJa, DateOnly? PlannedGoLive, string? Vendor, string? Hosting,
+    string BusinessId, string NameJa, string NameEn, string? Phase, string? PhaseNameJa, DateOnly? PlannedGoLive, string? Vendor, string? Hosting,
     bool NotApplicable, bool Designated, string? DesignationReason, DateOnly? DesignationTarget, bool Regression, string? RegressionReason,
     decimal? BaselineStepCompletion, DateTimeOffset? ReportedAt, bool Migrated, bool Overdue, bool PastTarget, bool BeyondLimit, bool DesignationIncomplete,
     double Progress, string? CloudProvider);
@@ -171,6 +175,20 @@ public static class Views
             f.BeyondLimit, f.DesignationIncomplete, f.ProgressUnits / (double)(int)MigrationPhase.InProduction,
             s.CloudProvider is { } cp ? Wire.Name(cp) : null);
     }
+
+    /// <summary>
+    /// A prefecture-run system as the prefecture's view shows it: as <see cref="SystemOf"/> once reported; before its first
+    /// report (<see cref="PrefectureRunRecord.Counts"/> false) no phase, no progress and no flag raised, for nothing was
+    /// reported to judge (the figures leave it out likewise: <see cref="PrefectureRunRules.Summarize"/>).
+    /// </summary>
+    public static SystemView PrefectureRunSystemOf(SystemStatus s, DateOnly today) =>
+        PrefectureRunRecord.Counts(s)
+            ? SystemOf(s, today)
+            : SystemOf(s, today) with
+            {
+                Phase = null, PhaseNameJa = null, Migrated = false, Overdue = false, PastTarget = false, BeyondLimit = false,
+                DesignationIncomplete = false,
+            };
 
     public static PrefectureRunCountsView PrefectureRunCounts(Figures f, long version) =>
         new(version, f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, f.OverdueSystems);

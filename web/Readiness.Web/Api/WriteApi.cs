@@ -194,9 +194,9 @@ public static class WriteApi
         }
 
         var headers = http.Request.Headers;
-        if (!Preconditions.TryParse(headers.IfMatch, out var tags))
+        if (Preconditions.ReadIfMatch(headers.IfMatch, requireIfMatch, out var versions) is { } ifMatchProblem)
         {
-            return (null, Preconditions.MalformedHeader("If-Match"));
+            return (null, ifMatchProblem);
         }
 
         if (!Preconditions.TryParse(headers.IfNoneMatch, out var noneTags))
@@ -204,31 +204,16 @@ public static class WriteApi
             return (null, Preconditions.MalformedHeader("If-None-Match"));
         }
 
-        if (tags is { Count: 0 } && requireIfMatch)
+        long? current = null;
+        async Task<long> Current() => current ??= (await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted)).Version;
+        var expected = await Preconditions.ExpectedVersionAsync(versions, Current);
+        if (noneTags is null || noneTags.Count > 0)
         {
-            return (null, Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "If-Match", "precondition_required",
-                "If-Match ヘッダーに、取得した時点の ETag（例: \"12\"）を指定してください。", "Send If-Match with the ETag you read (e.g. \"12\"), so that nobody's change is overwritten unseen."));
-        }
-
-        long? expected = null;
-        var versions = tags is { Count: > 0 } ? Preconditions.Versions(tags) : [];
-        if (tags is { Count: > 0 })
-        {
-            expected = versions.Count == 1 ? versions[0] : -1;
-        }
-
-        if (versions.Count > 1 || noneTags is null || noneTags.Count > 0)
-        {
-            // Several candidates, or an If-None-Match: compare with the current version (the grain checks it again atomically).
-            var current = (await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted)).Version;
-            if (versions.Count > 1)
+            // An If-None-Match: compare with the current version (the grain checks the If-Match version again atomically).
+            var now = await Current();
+            if (Preconditions.IfNoneMatchMatches(noneTags, Preconditions.ETag(now)))
             {
-                expected = versions.Contains(current) ? current : -1;
-            }
-
-            if (Preconditions.IfNoneMatchMatches(noneTags, Preconditions.ETag(current)))
-            {
-                http.Response.Headers.ETag = Preconditions.ETag(current);
+                http.Response.Headers.ETag = Preconditions.ETag(now);
                 return (null, Preconditions.PreconditionFailed("If-None-Match"));
             }
         }
