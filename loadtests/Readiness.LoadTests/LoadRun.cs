@@ -43,7 +43,7 @@ public sealed class LoadRun : IAsyncDisposable
         National = new AuthenticationHeaderValue("Bearer", target.Tokens.National("load-test-viewer@digital.go.jp.example"));
         // Summaries, the stream included, are for signed-in viewers unless an operator opens them to anonymous readers.
         Sse.DefaultRequestHeaders.Authorization = National;
-        Writers = new Writers(Http, Recorder, RunId);
+        Writers = new Writers(Http, Recorder, RunId, options.Return);
     }
 
     public RunOptions Options { get; }
@@ -260,6 +260,16 @@ public sealed class LoadRun : IAsyncDisposable
         notes.Add($"CPU: the server used {serverCpu / seconds:F2} cores on average and the load generator {clientCpu / seconds:F2} cores, of {Environment.ProcessorCount}; "
             + $"load average (1 min) {startUsage.Load1:F2} at the start, {LoadAverage():F2} at the end. Everything shares this machine: "
             + "the generator's own CPU is taken from the server, and other work on the machine (other builds and tests) shows in the load average.");
+        if (Writers.AckTimestamps.Count is var acknowledged and > 0)
+        {
+            notes.Add($"Server CPU per acknowledged change: {serverCpu * 1000 / acknowledged:F2} ms ({serverCpu:F1} CPU-seconds over {acknowledged:N0} acknowledged changes and reports, reads included).");
+        }
+
+        if (Options.Return is { } preferReturn)
+        {
+            notes.Add($"Client setting: single changes sent with Prefer: return={preferReturn} (RFC 7240).");
+        }
+
         notes.AddRange(Target.Settings.Select(s => "Server setting: " + s));
         var operations = Recorder.Operations.Where(o => o.Count > 0).Select(o =>
             ReportWriter.Figures(o, o.Series() is { Count: > 0 } series ? Math.Max(1, series[^1].Second - series[0].Second + 1) : seconds)).ToList();

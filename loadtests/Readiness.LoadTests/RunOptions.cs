@@ -41,6 +41,7 @@ public sealed class RunOptions
           --no-build                     self-host from the existing build
           --configuration C              build configuration of the self-hosted server (default Release)
           --keep                         leave the self-hosted data folder (and cluster) in place
+          --return minimal|representation   send Prefer: return=… (RFC 7240) with single changes (default: none, the full view)
         """;
 
     public required string Scenario { get; init; }
@@ -90,6 +91,9 @@ public sealed class RunOptions
     public string Configuration { get; init; } = "Release";
 
     public bool Keep { get; init; }
+
+    /// <summary>The Prefer return preference sent with single changes ("minimal": 204 and the ETag only), or null for none.</summary>
+    public string? Return { get; init; }
 
     public static readonly string[] Scenarios = ["deadline-rush", "steady", "viewers", "capacity", "failover"];
 
@@ -179,6 +183,9 @@ public sealed class RunOptions
                 NoBuild = flags.Contains("no-build"),
                 Configuration = values.GetValueOrDefault("configuration") ?? "Release",
                 Keep = flags.Contains("keep"),
+                Return = values.GetValueOrDefault("return") is { } r
+                    ? r is "minimal" or "representation" ? r : throw new FormatException("--return takes minimal or representation.")
+                    : null,
             };
             return (options, null);
         }

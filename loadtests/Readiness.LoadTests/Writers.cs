@@ -44,7 +44,7 @@ public sealed class MunicipalitySlot(MunicipalityActor actor, string token)
 /// The HTTP side of the writers: PUT with If-Match (412: adopt the returned ETag and retry, counted), POST reports with
 /// Idempotency-Key; every write carries an Idempotency-Key so that a retry after a timeout or a 5xx can never apply twice.
 /// </summary>
-public sealed class Writers(HttpClient http, Recorder recorder, string run)
+public sealed class Writers(HttpClient http, Recorder recorder, string run, string? preferReturn = null)
 {
     public const int MaxAttempts = 6;
 
@@ -183,6 +183,10 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run)
             if (ifMatch)
             {
                 request.Headers.TryAddWithoutValidation("If-Match", $"\"{slot.Version.ToString(CultureInfo.InvariantCulture)}\"");
+                if (preferReturn is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("Prefer", $"return={preferReturn}");
+                }
             }
 
             var started = Stopwatch.GetTimestamp();
@@ -207,7 +211,7 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run)
 
             switch (status)
             {
-                case HttpStatusCode.OK:
+                case HttpStatusCode.OK or HttpStatusCode.NoContent:
                     var now = Stopwatch.GetTimestamp();
                     var version = etag ?? slot.Version;
                     slot.Version = Math.Max(slot.Version, version);

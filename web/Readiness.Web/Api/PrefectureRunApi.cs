@@ -181,10 +181,11 @@ public static class PrefectureRunApi
             writes.MapMethods("/systems/{businessId}", [method], WriteSystem)
                 .Accepts<SystemReport>(patch ? MediaTypes.MergePatch : MediaTypes.Json)
                 .Produces<PrefectureRunView>()
+                .Produces(StatusCodes.Status204NoContent)
                 .WithSummary(patch
                     ? "Change part of one prefecture-run system (JSON Merge Patch, RFC 7396; requires If-Match)"
                     : "Report one prefecture-run system as GET .../systems/{businessId} shows it (a member left out keeps its value; requires If-Match)")
-                .WithDescription("Only the prefecture's own staff (role prefecture, its tenant). The same fields and rules as a municipality's system; audited in the audit trail under the prefecture's 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true).");
+                .WithDescription("Only the prefecture's own staff (role prefecture, its tenant). The same fields and rules as a municipality's system; audited in the audit trail under the prefecture's 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true). With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` instead of the view.");
         }
 
         return app;
@@ -302,6 +303,11 @@ public static class PrefectureRunApi
         if (result.Status == ReportStatus.Replayed)
         {
             http.Response.Headers[WriteApi.ReplayedHeader] = "true";
+        }
+
+        if (Preferences.AnswerMinimal(http))
+        {
+            return TypedResults.NoContent();
         }
 
         return TypedResults.Ok(PrefectureRunView.From(record, result.RecentChanges, ReadinessRules.TodayInJapan(time.GetUtcNow())));

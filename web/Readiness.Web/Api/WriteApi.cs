@@ -18,6 +18,11 @@ public static class WriteApi
     public const string ReplayedHeader = "Idempotent-Replayed";
     public const string RequestIdHeader = "X-Request-Id";
 
+    private const string MinimalAnswer =
+        "Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers "
+        + "204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for "
+        + "clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.";
+
     public static IEndpointRouteBuilder MapWriteApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/municipalities/{code}")
@@ -40,19 +45,23 @@ public static class WriteApi
             api.MapMethods("/systems/{businessId}", [method], WriteSystem)
                 .Accepts<SystemReport>(mediaType)
                 .Produces<MunicipalityView>()
+                .Produces(StatusCodes.Status204NoContent)
                 .ProducesProblem(StatusCodes.Status412PreconditionFailed)
                 .ProducesProblem(StatusCodes.Status428PreconditionRequired)
                 .WithSummary(patch
                     ? "Change part of one business system (JSON Merge Patch, RFC 7396: null clears a member; requires If-Match)"
-                    : "Report one business system as GET .../systems/{businessId} shows it (a member left out keeps its value; requires If-Match)");
+                    : "Report one business system as GET .../systems/{businessId} shows it (a member left out keeps its value; requires If-Match)")
+                .WithDescription(MinimalAnswer);
             api.MapMethods("/security/{itemId}", [method], WriteSecurity)
                 .Accepts<SecurityReport>(mediaType)
                 .Produces<MunicipalityView>()
+                .Produces(StatusCodes.Status204NoContent)
                 .ProducesProblem(StatusCodes.Status412PreconditionFailed)
                 .ProducesProblem(StatusCodes.Status428PreconditionRequired)
                 .WithSummary(patch
                     ? "Change part of one security checklist item (JSON Merge Patch; requires If-Match)"
-                    : "Report one security checklist item as GET .../security/{itemId} shows it (requires If-Match)");
+                    : "Report one security checklist item as GET .../security/{itemId} shows it (requires If-Match)")
+                .WithDescription(MinimalAnswer);
         }
 
         api.MapPost("/reports", PostReport)
@@ -279,13 +288,18 @@ public static class WriteApi
         }
 
         var record = result.Record!;
-        var recent = result.RecentChanges;
-        var view = Views.Municipality(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow()));
         http.Response.Headers.ETag = Preconditions.ETag(record.Version);
         if (result.Status == ReportStatus.Replayed)
         {
             http.Response.Headers[ReplayedHeader] = "true";
         }
+
+        if (!reportShape && Preferences.AnswerMinimal(http))
+        {
+            return TypedResults.NoContent();
+        }
+
+        var view = Views.Municipality(record, result.RecentChanges, ReadinessRules.TodayInJapan(time.GetUtcNow()));
 
         return reportShape
             ? TypedResults.Ok(new ReportResultView(Wire.Name(result.Status), result.RequestId, result.AppliedVersion ?? record.Version,

@@ -65,7 +65,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Security.It
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.SecurityReport>(requestInfo, global::Readiness.ClientTests.Generated.Models.SecurityReport.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Change part of one security checklist item (JSON Merge Patch; requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.MunicipalityView"/></returns>
         /// <param name="body">The request body</param>
@@ -112,7 +112,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Security.It
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.MunicipalityView>(requestInfo, global::Readiness.ClientTests.Generated.Models.MunicipalityView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Report one security checklist item as GET .../security/{itemId} shows it (requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.MunicipalityView"/></returns>
         /// <param name="body">The request body</param>
@@ -178,7 +178,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Security.It
             return requestInfo;
         }
         /// <summary>
-        /// Change part of one security checklist item (JSON Merge Patch; requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
@@ -200,7 +200,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Security.It
             return requestInfo;
         }
         /// <summary>
-        /// Report one security checklist item as GET .../security/{itemId} shows it (requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

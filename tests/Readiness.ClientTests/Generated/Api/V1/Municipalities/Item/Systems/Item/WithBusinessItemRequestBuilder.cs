@@ -65,7 +65,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Systems.Ite
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.SystemReport>(requestInfo, global::Readiness.ClientTests.Generated.Models.SystemReport.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Change part of one business system (JSON Merge Patch, RFC 7396: null clears a member; requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.MunicipalityView"/></returns>
         /// <param name="body">The request body</param>
@@ -112,7 +112,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Systems.Ite
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.MunicipalityView>(requestInfo, global::Readiness.ClientTests.Generated.Models.MunicipalityView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Report one business system as GET .../systems/{businessId} shows it (a member left out keeps its value; requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.MunicipalityView"/></returns>
         /// <param name="body">The request body</param>
@@ -178,7 +178,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Systems.Ite
             return requestInfo;
         }
         /// <summary>
-        /// Change part of one business system (JSON Merge Patch, RFC 7396: null clears a member; requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
@@ -200,7 +200,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Systems.Ite
             return requestInfo;
         }
         /// <summary>
-        /// Report one business system as GET .../systems/{businessId} shows it (a member left out keeps its value; requires If-Match)
+        /// Answers 200 with the whole municipality view and its ETag. With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -65,7 +65,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.SystemReport>(requestInfo, global::Readiness.ClientTests.Generated.Models.SystemReport.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true).
+        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true). With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` instead of the view.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.PrefectureRunView"/></returns>
         /// <param name="body">The request body</param>
@@ -112,7 +112,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.PrefectureRunView>(requestInfo, global::Readiness.ClientTests.Generated.Models.PrefectureRunView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true).
+        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true). With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` instead of the view.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.PrefectureRunView"/></returns>
         /// <param name="body">The request body</param>
@@ -178,7 +178,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item
             return requestInfo;
         }
         /// <summary>
-        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true).
+        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true). With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` instead of the view.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
@@ -200,7 +200,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item
             return requestInfo;
         }
         /// <summary>
-        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true).
+        /// Only the prefecture&apos;s own staff (role prefecture, its tenant). The same fields and rules as a municipality&apos;s system; audited in the audit trail under the prefecture&apos;s 6-digit 団体コード. An Idempotency-Key makes a retry apply nothing twice (Idempotent-Replayed: true). With `Prefer: return=minimal` (RFC 7240) a change answers 204 No Content with the new ETag and `Preference-Applied: return=minimal` instead of the view.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

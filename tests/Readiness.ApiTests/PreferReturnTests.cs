@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Net;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// <c>Prefer: return=minimal</c> (RFC 7240) on every single-target write: 204 with the new ETag, nothing else sent,
+/// the change applied and audited as with the full answer; <c>return=representation</c> and no preference keep the
+/// view; a replay of a minimal write is minimal too.
+/// </summary>
+public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string Sapporo = "011002";
+
+    public static TheoryData<string, string, string> Targets() => new()
+    {
+        { "PUT", "systems/koseki", """{"vendor":"Prefer PUT","designated":false}""" },
+        { "PATCH", "systems/resident_registry", """{"vendor":"Prefer PATCH","designated":false}""" },
+        { "PUT", "security/" + Catalog.ReadinessCatalog.Instance.SecurityItems[0].Id, """{"status":"partial"}""" },
+        { "PATCH", "security/" + Catalog.ReadinessCatalog.Instance.SecurityItems[1].Id, """{"status":"partial"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task Return_minimal_answers_204_with_the_new_etag_and_the_change_is_applied_and_audited(string method, string target, string json)
+    {
+        using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
+        var (_, version) = await host.GetMunicipality(Sapporo);
+        var historyBefore = await host.HistoryTotal(Sapporo);
+        var key = Guid.NewGuid().ToString();
+        using var request = Write(method, target, json, version, key, "return=minimal");
+        using var response = await client.SendAsync(request);
+
+        Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal($"\"{version + 1}\"", response.Headers.ETag?.Tag);
+        Assert.Equal("return=minimal", Header(response, "Preference-Applied"));
+        Assert.Contains("Prefer", response.Headers.Vary);
+
+        var (_, after) = await host.GetMunicipality(Sapporo);
+        Assert.Equal(version + 1, after);
+        Assert.Equal(historyBefore + 1, await host.HistoryTotal(Sapporo));
+        using var check = await client.GetAsync($"/api/v1/municipalities/{Sapporo}/{target}");
+        var shown = await ApiHost.Json(check);
+        var sent = System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateObject().First();
+        Assert.Equal(sent.Value.GetString(), shown.GetProperty(sent.Name).GetString());
+
+        // The same request again (a retry) is a replay: minimal as well, nothing applied twice.
+        using var retry = Write(method, target, json, version, key, "return=minimal");
+        using var replayed = await client.SendAsync(retry);
+        Assert.Equal(HttpStatusCode.NoContent, replayed.StatusCode);
+        Assert.Equal("true", Header(replayed, "Idempotent-Replayed"));
+        Assert.Equal(historyBefore + 1, await host.HistoryTotal(Sapporo));
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("return=representation", "return=representation")]
+    [InlineData("respond-async, wait=10", null)]     // other preferences are hints and ignored
+    [InlineData("return=bogus", null)]               // an unknown value is ignored, never refused
+    [InlineData("handling=lenient; x=1, return=\"minimal\"; q", "return=minimal")]
+    public async Task Without_return_minimal_the_answer_is_the_municipality_view(string? prefer, string? applied)
+    {
+        using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
+        var (_, version) = await host.GetMunicipality(Sapporo);
+        using var request = Write("PUT", "security/" + Catalog.ReadinessCatalog.Instance.SecurityItems[2].Id, $$"""{"status":"{{(version % 2 == 0 ? "partial" : "implemented")}}"}""", version, null, prefer);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(applied, Header(response, "Preference-Applied"));
+        Assert.Equal($"\"{version + 1}\"", response.Headers.ETag?.Tag);
+        if (applied == "return=minimal")
+        {
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            return;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var view = await ApiHost.Json(response);
+        Assert.Equal(Sapporo, view.GetProperty("code").GetString());
+        Assert.Equal(version + 1, view.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_refused_write_is_a_problem_whatever_the_preference()
+    {
+        using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
+        var (_, version) = await host.GetMunicipality(Sapporo);
+        using var stale = Write("PUT", "systems/koseki", """{"vendor":"stale"}""", version + 7, null, "return=minimal");
+        using var response = await client.SendAsync(stale);
+        await ApiHost.AssertProblem(response, HttpStatusCode.PreconditionFailed, "If-Match");
+        Assert.Null(Header(response, "Preference-Applied"));
+    }
+
+    [Fact]
+    public async Task A_prefecture_run_write_takes_return_minimal_too()
+    {
+        using var prefecture = host.Client(host.Token(Role.Prefecture, "14", "prefer@pref.kanagawa"));
+        using var get = await prefecture.GetAsync("/api/v1/prefectures/14/systems/public_assistance");
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        var version = long.Parse(get.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+        using var request = ApiHost.Request(HttpMethod.Put, "/api/v1/prefectures/14/systems/public_assistance", """{"vendor":"Prefer 神奈川県","designated":false}""", version);
+        request.Headers.TryAddWithoutValidation("Prefer", "return=minimal");
+        using var response = await prefecture.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal($"\"{version + 1}\"", response.Headers.ETag?.Tag);
+        Assert.Equal("return=minimal", Header(response, "Preference-Applied"));
+        using var after = await prefecture.GetAsync("/api/v1/prefectures/14/systems/public_assistance");
+        Assert.Equal("Prefer 神奈川県", (await ApiHost.Json(after)).GetProperty("vendor").GetString());
+    }
+
+    private static HttpRequestMessage Write(string method, string target, string json, long version, string? key, string? prefer)
+    {
+        var request = ApiHost.Request(new HttpMethod(method), $"/api/v1/municipalities/{Sapporo}/{target}", json, version, key);
+        if (method == "PATCH")
+        {
+            request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/merge-patch+json");
+        }
+
+        if (prefer is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Prefer", prefer);
+        }
+
+        return request;
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
+}
