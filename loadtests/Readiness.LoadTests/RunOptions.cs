@@ -129,7 +129,7 @@ public sealed class RunOptions
             values[a[2..]] = args[++i];
         }
 
-        string[] known = ["target", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency",
+        string[] known = ["target", "return", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency",
             "streams", "read-rate", "start-rate", "max-rate", "step-seconds", "objective-p99", "refine", "results", "configuration"];
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
