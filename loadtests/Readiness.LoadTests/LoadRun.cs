@@ -16,6 +16,12 @@ public sealed class LoadRun : IAsyncDisposable
     private Task? progress;
     private (double Load1, TimeSpan Client, TimeSpan Server) startUsage;
 
+    /// <summary>Server CPU spent on measurements that are not changes (the raw ceilings), left out of the CPU per change.</summary>
+    public TimeSpan ExcludedServerCpu { get; set; }
+
+    /// <summary>The server processes' CPU time so far.</summary>
+    public TimeSpan ServerCpuTime() => ServerCpu(Target);
+
     private LoadRun(RunOptions options, SystemUnderTest target, string resultsFolder)
     {
         Options = options;
@@ -262,7 +268,9 @@ public sealed class LoadRun : IAsyncDisposable
             + "the generator's own CPU is taken from the server, and other work on the machine (other builds and tests) shows in the load average.");
         if (Writers.AckTimestamps.Count is var acknowledged and > 0)
         {
-            notes.Add($"Server CPU per acknowledged change: {serverCpu * 1000 / acknowledged:F2} ms ({serverCpu:F1} CPU-seconds over {acknowledged:N0} acknowledged changes and reports, reads included).");
+            var changeCpu = serverCpu - ExcludedServerCpu.TotalSeconds;
+            notes.Add($"Server CPU per acknowledged change: {changeCpu * 1000 / acknowledged:F2} ms ({changeCpu:F1} CPU-seconds over {acknowledged:N0} acknowledged changes and reports; "
+                + "the scenario's reads included, the raw ceilings' requests left out).");
         }
 
         if (Options.Return is { } preferReturn)
