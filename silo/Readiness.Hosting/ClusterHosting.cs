@@ -36,7 +36,7 @@ public static class ClusterHosting
         var storage = StorageConnection.For(options);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(storage);
-        builder.Services.AddSingleton<SqliteWriteGate>();
+        builder.Services.AddSingleton(SqliteWriteGate.For(storage));
         builder.Services.AddSingleton<StorageWriteMonitor>();
         builder.UseOrleansClient(client =>
         {

@@ -54,7 +54,7 @@ public static class SiloHosting
             ? new SyntheticSeed(options.DemoSeed, sp.GetRequiredService<TimeProvider>())
             : new PublicBaselineSeed());
         services.AddSingleton<IStorageConnection>(_ => StorageConnection.For(options));
-        services.AddSingleton<SqliteWriteGate>();
+        services.AddSingleton(sp => SqliteWriteGate.For(sp.GetRequiredService<IStorageConnection>()));
         services.AddSingleton<StorageWriteMonitor>();
         services.AddSingleton<IAuditLog, SqlAuditLog>();
     }

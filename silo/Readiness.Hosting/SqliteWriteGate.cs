@@ -12,14 +12,28 @@ namespace Readiness.Hosting;
 /// timeout, Readiness:StorageLockTimeout), every write waiting behind it fails at once with
 /// <see cref="StorageUnavailableException"/>: callers answer 503 with Retry-After instead of each waiting its own lock
 /// timeout in turn while the queue grows. Ordinary queueing (a burst of thousands of writes) is never cut short.
+/// There is one gate per database file in the process (<see cref="For(IStorageConnection)"/>), because SQLite's lock is
+/// per file: two hosts in one process on the same file (two silos of a test cluster, a web host beside a silo) with a
+/// gate each would meet at SQLite's lock instead, where a writer that keeps taking the lock can starve the other past
+/// the lock timeout.
 /// </summary>
-public sealed class SqliteWriteGate : IDisposable
+public sealed class SqliteWriteGate
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SqliteWriteGate> ByFile =
+        new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
     private readonly SemaphoreSlim gate = new(1, 1);
     private CancellationTokenSource waiting = new();
+
+    /// <summary>
+    /// The process's gate for <paramref name="storage"/>'s database file (by full path); a gate of its own, never used,
+    /// for PostgreSQL, which takes concurrent writers.
+    /// </summary>
+    public static SqliteWriteGate For(IStorageConnection storage) =>
+        storage is SqliteStorage sqlite ? ByFile.GetOrAdd(Path.GetFullPath(sqlite.Location), static _ => new SqliteWriteGate()) : new SqliteWriteGate();
 
     public async Task<T> RunAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken = default)
     {
@@ -49,12 +63,6 @@ public sealed class SqliteWriteGate : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        waiting.Dispose();
-        gate.Dispose();
-    }
-
     private static bool IsLockTimeout(Exception? ex)
     {
         for (; ex is not null; ex = ex.InnerException)
@@ -71,9 +79,9 @@ public sealed class SqliteWriteGate : IDisposable
     /// <summary>Fails everyone waiting now; later arrivals wait on a fresh token (and try the lock themselves).</summary>
     private void ReleaseWaiters()
     {
+        // Not disposed: a waiter may still be reading its token; a CancellationTokenSource without a timer holds nothing.
         var old = Interlocked.Exchange(ref waiting, new CancellationTokenSource());
         old.Cancel();
-        old.Dispose();
     }
 
     public Task RunAsync(Func<Task> write, CancellationToken cancellationToken = default) =>

@@ -120,6 +120,44 @@ public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Two_silos_in_one_process_on_one_file_queue_at_one_gate_instead_of_timing_out_at_sqlites_lock()
+    {
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false, StorageLockTimeout = TimeSpan.FromSeconds(1) };
+        await using var silo = await GroupCommitSilo.StartAsync(options, silos: 2);
+        Assert.Same(silo.Gate(0), silo.Gate(1));
+
+        // Silo 0 holds SQLite's write lock for 2.5 times the lock timeout, as a long group commit would.
+        var locked = new TaskCompletionSource();
+        var held = silo.Gate(0).RunAsync(async () =>
+        {
+            using var connection = Open(options);
+            using var transaction = connection.BeginTransaction();
+            using (var write = connection.CreateCommand())
+            {
+                write.Transaction = transaction;
+                write.CommandText = "CREATE TABLE held_by_silo_0 (x INTEGER)";
+                write.ExecuteNonQuery();
+            }
+
+            locked.SetResult();
+            await Task.Delay(TimeSpan.FromMilliseconds(2_500));
+            transaction.Commit();
+        });
+        await locked.Task;
+
+        // Silo 1's write waits its turn at the shared gate, then commits; with a gate per silo it met SQLite's lock and
+        // failed after the 1 s lock timeout ("database is locked").
+        var state = GroupCommitSilo.State("from silo 1", 1);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await silo.Storage(1).WriteStateAsync("note", GroupCommitSilo.Grain("second-silo"), state);
+        await held;
+        output.WriteLine($"silo 1's write committed after {started.ElapsedMilliseconds} ms behind silo 0's 2,500 ms transaction");
+        Assert.Equal("1", state.ETag);
+        Assert.Equal("from silo 1", (await silo.ReadAsync("second-silo", silo: 0)).State!.Text);
+    }
+
+    [Fact]
     public async Task A_write_the_database_refuses_fails_only_itself()
     {
         using var folder = new TempFolder();
