@@ -53,7 +53,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
             }
         }
 
-        var record = new PendingRecord(municipalityCode, version, entries);
+        var record = new PendingRecord(municipalityCode, version, [.. entries.Select(Prepare)]);
         if (!pending.Writer.TryWrite(record))
         {
             throw new ObjectDisposedException(nameof(SqlAuditLog), "The audit log is shutting down; the change was not recorded.");
@@ -75,7 +75,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
             while (rows < MaxRowsPerCommit && pending.Reader.TryRead(out var record))
             {
                 group.Add(record);
-                rows += record.Entries.Length;
+                rows += record.Rows.Length;
             }
 
             await CommitAsync(group);
@@ -142,21 +142,13 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
             orphanCode.Value = record.MunicipalityCode;
             orphanVersion.Value = record.Version;
             await orphans.ExecuteNonQueryAsync();
-            foreach (var e in record.Entries)
+            foreach (var row in record.Rows)
             {
-                p[0].Value = e.MunicipalityCode;
-                p[1].Value = e.Version;
-                p[2].Value = e.Target;
-                p[3].Value = IsSqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime();
-                p[4].Value = e.Actor.Subject;
-                p[5].Value = Wire.Name(e.Actor.Role);
-                p[6].Value = (object?)e.Actor.Tenant ?? DBNull.Value;
-                p[7].Value = e.RequestId;
-                p[8].Value = (object?)e.Before ?? DBNull.Value;
-                p[9].Value = (object?)e.After ?? DBNull.Value;
-                p[10].Value = (object?)e.ClientAddress ?? DBNull.Value;
-                p[11].Value = (object?)AuditFields.ToJson(e.BeforeFields) ?? DBNull.Value;
-                p[12].Value = (object?)AuditFields.ToJson(e.AfterFields) ?? DBNull.Value;
+                for (var i = 0; i < p.Length; i++)
+                {
+                    p[i].Value = row[i];
+                }
+
                 await insert.ExecuteNonQueryAsync();
             }
         }
@@ -268,7 +260,28 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         public bool TransactionStarted { get; set; }
     }
 
-    private sealed record PendingRecord(string MunicipalityCode, long Version, ImmutableArray<ChangeEntry> Entries)
+    /// <summary>
+    /// An entry's column values, in <see cref="Columns"/> order, made on the caller's thread: the JSON of both sides is
+    /// the costly part of a row, and the writer loop runs while holding SQLite's one write lock.
+    /// </summary>
+    private object[] Prepare(ChangeEntry e) =>
+    [
+        e.MunicipalityCode,
+        e.Version,
+        e.Target,
+        IsSqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime(),
+        e.Actor.Subject,
+        Wire.Name(e.Actor.Role),
+        (object?)e.Actor.Tenant ?? DBNull.Value,
+        e.RequestId,
+        (object?)e.Before ?? DBNull.Value,
+        (object?)e.After ?? DBNull.Value,
+        (object?)e.ClientAddress ?? DBNull.Value,
+        (object?)AuditFields.ToJson(e.BeforeFields) ?? DBNull.Value,
+        (object?)AuditFields.ToJson(e.AfterFields) ?? DBNull.Value,
+    ];
+
+    private sealed record PendingRecord(string MunicipalityCode, long Version, object[][] Rows)
     {
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

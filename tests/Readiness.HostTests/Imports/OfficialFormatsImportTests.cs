@@ -97,6 +97,7 @@ public sealed class OfficialFormatsImportTests(ITestOutputHelper output)
         using var http = host.CreateHttpClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token(Role.National, subject: "steps@soumu.go.jp"));
         await WaitForNationAsync(host);
+        await OpenImportsListAsync(http);
         var reported = await host.Grains.GetGrain<IMunicipalityGrain>(SelfReporter).ApplyAsync(new ChangeRequest
         {
             RequestId = "self-report-steps",

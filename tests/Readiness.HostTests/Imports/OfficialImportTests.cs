@@ -58,6 +58,7 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         using var http = host.CreateHttpClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token(Role.National, subject: "import@digital.go.jp"));
         await WaitForNationAsync(host);
+        await OpenImportsListAsync(http);
 
         // 千代田区 reports koseki itself now (after February 2026): the import must not move its phase.
         var reported = await host.Grains.GetGrain<IMunicipalityGrain>(SelfReporter).ApplyAsync(new ChangeRequest
@@ -262,6 +263,16 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         }
 
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// What a national user does before uploading: opens the imports list. The benchmarks time the import, not the first
+    /// authenticated request of a fresh process (token validation compiled on first use: ~1.3 s on this machine).
+    /// </summary>
+    internal static async Task OpenImportsListAsync(HttpClient http)
+    {
+        using var list = await http.GetAsync(new Uri("/api/v1/imports", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
     }
 
     internal static async Task WaitForNationAsync(ReadinessWebHost host)
