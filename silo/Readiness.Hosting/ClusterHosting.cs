@@ -38,6 +38,8 @@ public static class ClusterHosting
         builder.Services.AddSingleton(storage);
         builder.Services.AddSingleton(SqliteWriteGate.For(storage));
         builder.Services.AddSingleton<StorageWriteMonitor>();
+        var gatewayWatch = new GatewayConnectionWatch();
+        builder.Services.AddSingleton(gatewayWatch);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(c =>
@@ -53,6 +55,8 @@ public static class ClusterHosting
             // A silo that joins is used within seconds; a dead one is dropped as soon as its connection breaks.
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            // Calls in flight through a gateway whose connection closes are attempted again at once (GrainCalls).
+            client.AddClusterConnectionStatusObserver(gatewayWatch);
             if (options.OrleansDashboard)
             {
                 client.AddDashboard();

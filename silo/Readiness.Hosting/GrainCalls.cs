@@ -25,10 +25,17 @@ public sealed class GrainCallOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Attempts for a call that is safe to repeat (1 = no retry).</summary>
-    public int MaxAttempts { get; set; } = 5;
+    public int MaxAttempts { get; set; } = 10;
 
-    /// <summary>Wait before the second attempt; doubled for each further one.</summary>
+    /// <summary>Wait before the second attempt; doubled for each further one up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan FirstBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The longest wait between attempts. In a failover the attempts to a dead silo's grains fail fast until membership
+    /// declares it dead (1–2 s with the cluster's failure detection); an uncapped doubling (0.25, 0.5, 1, 2 s) let the
+    /// next attempt come ~4 s after the kill, a cap of 0.5 s within 0.5 s of the declaration.
+    /// </summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>No attempt starts after this much time has passed since the first.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(30);
@@ -47,11 +54,13 @@ public sealed class GrainCalls
     private readonly ILogger<GrainCalls> logger;
     private readonly Counter<long> retried;
     private readonly Counter<long> failed;
+    private readonly GatewayConnectionWatch? gateways;
 
-    public GrainCalls(IOptions<GrainCallOptions> options, ILogger<GrainCalls> logger, IMeterFactory meters)
+    public GrainCalls(IOptions<GrainCallOptions> options, ILogger<GrainCalls> logger, IMeterFactory meters, GatewayConnectionWatch? gateways = null)
     {
         this.options = options.Value;
         this.logger = logger;
+        this.gateways = gateways;
         var meter = meters.Create(ReadinessMetrics.MeterName);
         retried = meter.CreateCounter<long>("readiness.grain_calls.retried", description: "Grain calls attempted again after a transient failure");
         failed = meter.CreateCounter<long>("readiness.grain_calls.failed", description: "Grain calls that failed after their last attempt");
@@ -67,7 +76,7 @@ public sealed class GrainCalls
         {
             try
             {
-                return await call().WaitAsync(options.AttemptTimeout, cancellationToken);
+                return await AttemptAsync(call, idempotent && attempt < attempts, cancellationToken);
             }
             catch (Exception ex) when (attempt < attempts && IsTransient(ex) && !IsLockTimeout(ex) && !cancellationToken.IsCancellationRequested
                                        && DateTime.UtcNow - started + backoff < options.Deadline)
@@ -75,13 +84,37 @@ public sealed class GrainCalls
                 retried.Add(1);
                 logger.LogInformation("Grain call attempt {Attempt} failed ({Error}); retrying in {Backoff} ms", attempt, ex.GetType().Name, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, cancellationToken);
-                backoff *= 2;
+                backoff = NextBackoff(backoff, options);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 failed.Add(1, new KeyValuePair<string, object?>("idempotent", idempotent));
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// One attempt. One that may be repeated also ends when a gateway connection closes while it is in flight (see
+    /// <see cref="GatewayConnectionWatch"/>), as a <see cref="SiloUnavailableException"/>, so that it is attempted again
+    /// through the remaining gateways; calls through the gateways still open are repeated too, which is safe for them.
+    /// </summary>
+    private async Task<T> AttemptAsync<T>(Func<Task<T>> call, bool repeatable, CancellationToken cancellationToken)
+    {
+        if (!repeatable || gateways is null)
+        {
+            return await call().WaitAsync(options.AttemptTimeout, cancellationToken);
+        }
+
+        var lost = gateways.Lost;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
+        try
+        {
+            return await call().WaitAsync(options.AttemptTimeout, either.Token);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SiloUnavailableException("A gateway connection closed while this call was in flight; it is attempted again through the remaining gateways.");
         }
     }
 
@@ -94,6 +127,10 @@ public sealed class GrainCalls
             return true;
         }, idempotent, cancellationToken);
     }
+
+    /// <summary>The wait after <paramref name="backoff"/>: doubled, at most <see cref="GrainCallOptions.MaxBackoff"/> (never below the first).</summary>
+    public static TimeSpan NextBackoff(TimeSpan backoff, GrainCallOptions options) =>
+        TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, Math.Max(options.MaxBackoff.Ticks, options.FirstBackoff.Ticks)));
 
     /// <summary>Failures after which the same call may well succeed; a grain's own validation errors are not among them.</summary>
     /// <summary>
@@ -127,7 +164,8 @@ public static class GrainCallsRegistration
     public static IServiceCollection AddGrainCalls(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GrainCallOptions>().Bind(configuration.GetSection(GrainCallOptions.Section));
-        services.AddSingleton<GrainCalls>();
+        services.AddSingleton(sp => new GrainCalls(sp.GetRequiredService<IOptions<GrainCallOptions>>(), sp.GetRequiredService<ILogger<GrainCalls>>(),
+            sp.GetRequiredService<IMeterFactory>(), sp.GetService<GatewayConnectionWatch>()));
         return services;
     }
 }

@@ -161,6 +161,8 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Equal(acknowledged, found);
         Assert.True(acknowledged > codes.Count, $"only {acknowledged} updates were acknowledged");
         Assert.True(declaredDeadAt > killedAt, "the killed silo was never declared dead");
+        // The client saw its connection to the killed silo's gateway close, which attempts calls in flight again at once.
+        Assert.True(cluster.Gateways.Losses >= 1, "the client was never told that a gateway connection closed");
     }
 
     private static ChangeRequest Request(string code, int k, string[] items, DateOnly today) => new()

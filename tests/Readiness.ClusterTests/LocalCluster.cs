@@ -78,6 +78,9 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
 
     public GrainCalls Calls => client?.Services.GetRequiredService<GrainCalls>() ?? throw new InvalidOperationException("No client started");
 
+    /// <summary>The test client's watch on its gateway connections (what breaks its calls in flight when a gateway dies).</summary>
+    public GatewayConnectionWatch Gateways => client?.Services.GetRequiredService<GatewayConnectionWatch>() ?? throw new InvalidOperationException("No client started");
+
     public Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? extra = null)
     {
         var env = new Dictionary<string, string>

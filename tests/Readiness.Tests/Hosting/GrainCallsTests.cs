@@ -95,7 +95,67 @@ public sealed class GrainCallsTests : IDisposable
 
     public void Dispose() => services.Dispose();
 
-    private GrainCalls Create(int maxAttempts, TimeSpan? attemptTimeout = null) => new(
+    [Fact]
+    public async Task A_call_in_flight_when_a_gateway_connection_closes_is_attempted_again_at_once_not_after_the_attempt_timeout()
+    {
+        var gateways = new GatewayConnectionWatch();
+        var calls = Create(maxAttempts: 3, attemptTimeout: TimeSpan.FromHours(1), gateways);
+        var firstSent = new TaskCompletionSource();
+        var attempts = 0;
+        var call = calls.Run(async () =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                firstSent.SetResult();
+                await Task.Delay(Timeout.Infinite); // sent through the gateway that dies: never answered
+            }
+
+            return "answered through the other gateway";
+        }, idempotent: true);
+        await firstSent.Task;
+        gateways.NotifyGatewayCountChanged(1, 2, connectionRecovered: false); // as the Orleans client reports a closed connection
+
+        Assert.Equal("answered through the other gateway", await call.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, attempts);
+        Assert.Equal(1, gateways.Losses);
+    }
+
+    [Fact]
+    public async Task A_call_not_safe_to_repeat_keeps_waiting_when_a_gateway_connection_closes_and_a_gateway_that_opens_breaks_nothing()
+    {
+        var gateways = new GatewayConnectionWatch();
+        var calls = Create(maxAttempts: 3, attemptTimeout: TimeSpan.FromHours(1), gateways);
+        var answer = new TaskCompletionSource<string>();
+        var attempts = 0;
+        var once = calls.Run(() => { attempts++; return answer.Task; }, idempotent: false);
+        var repeatable = calls.Run(() => { attempts++; return answer.Task; }, idempotent: true);
+        gateways.NotifyGatewayCountChanged(2, 1, connectionRecovered: true); // a gateway joined: nothing to repeat
+        gateways.NotifyGatewayCountChanged(1, 2, connectionRecovered: false);
+        await Task.Delay(100);
+        Assert.False(once.IsCompleted);
+        answer.SetResult("late answer");
+        Assert.Equal("late answer", await once.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("late answer", await repeatable.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, attempts); // the repeatable call once more after the loss, the other never
+    }
+
+    [Fact]
+    public void The_wait_between_attempts_doubles_up_to_the_cap_so_a_failover_is_retried_soon_after_the_silo_is_declared_dead()
+    {
+        var options = new GrainCallOptions();
+        var waits = new List<TimeSpan> { options.FirstBackoff };
+        for (var i = 0; i < 6; i++)
+        {
+            waits.Add(GrainCalls.NextBackoff(waits[^1], options));
+        }
+
+        Assert.Equal(new[] { 250, 500, 500, 500, 500, 500, 500 }, waits.Select(w => (int)w.TotalMilliseconds));
+        // Ten attempts keep trying for ~4.25 s of waits: past the 1–2 s it takes to declare a killed silo dead.
+        Assert.Equal(10, options.MaxAttempts);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), GrainCalls.NextBackoff(TimeSpan.FromMilliseconds(400), new GrainCallOptions { FirstBackoff = TimeSpan.FromMilliseconds(400), MaxBackoff = TimeSpan.FromMilliseconds(100) }));
+    }
+
+    private GrainCalls Create(int maxAttempts, TimeSpan? attemptTimeout = null, GatewayConnectionWatch? gateways = null) => new(
         Options.Create(new GrainCallOptions
         {
             MaxAttempts = maxAttempts,
@@ -104,5 +164,6 @@ public sealed class GrainCallsTests : IDisposable
             Deadline = TimeSpan.FromSeconds(10),
         }),
         NullLogger<GrainCalls>.Instance,
-        services.GetRequiredService<IMeterFactory>());
+        services.GetRequiredService<IMeterFactory>(),
+        gateways);
 }
