@@ -86,7 +86,7 @@ public sealed class CredentialWatch(IEnumerable<ICredentialRevalidator> revalida
 
             if (left <= MaxTimer)
             {
-                lease.Own(time.CreateTimer(static state => ((CredentialLease)state!).Finish(CredentialEnd.Expired), lease, left, Timeout.InfiniteTimeSpan));
+                lease.Own(new ExpiryTimer(lease, at, time));
             }
         }
 
@@ -136,6 +136,43 @@ public sealed class CredentialWatch(IEnumerable<ICredentialRevalidator> revalida
         {
             // The connection ended first.
         }
+    }
+}
+
+/// <summary>
+/// Ends a lease at its credential's expiry by the clock, never before: a timer counts whole milliseconds on its own
+/// clock and may fire a little early, and a stream ended early invited a reconnection that the still-valid credential
+/// then opened again (CI saw 200 where the expired token should get 401). Fired early, it waits again for the rest.
+/// </summary>
+internal sealed class ExpiryTimer : IDisposable
+{
+    private readonly CredentialLease lease;
+    private readonly DateTimeOffset expires;
+    private readonly TimeProvider time;
+    private readonly ITimer timer;
+
+    public ExpiryTimer(CredentialLease lease, DateTimeOffset expires, TimeProvider time)
+    {
+        this.lease = lease;
+        this.expires = expires;
+        this.time = time;
+        timer = time.CreateTimer(static state => ((ExpiryTimer)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Fire();
+    }
+
+    public void Dispose() => timer.Dispose();
+
+    private void Fire()
+    {
+        var left = expires - time.GetUtcNow();
+        if (left > TimeSpan.Zero)
+        {
+            // Rounded up to the next millisecond, plus one, so that the usual case fires once.
+            timer.Change(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds) + 1), Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        lease.Finish(CredentialEnd.Expired);
     }
 }
 
