@@ -29,6 +29,8 @@ public static class DesignationListParser
 
         var catalog = ReadinessCatalog.Instance;
         var listed = new Dictionary<string, (int Row, bool[] Marks)>(StringComparer.Ordinal);
+        // Municipalities whose first row was refused: not imported at all (neither its marks nor "not listed").
+        var refused = new Dictionary<string, int>(StringComparer.Ordinal);
         var prefectures = ImmutableArray.CreateBuilder<OfficialPrefectureRow>();
         var issues = ImmutableArray.CreateBuilder<ImportRowIssue>();
         var hidden = 0;
@@ -76,6 +78,11 @@ public static class DesignationListParser
                 issues.Add(new ImportRowIssue(row.RowNumber, null, name, "invalid_mark",
                     $"{cells}: 該当は「●」、非該当は空欄で書いてください（この行は取り込みません）。",
                     $"{cells}: mark a designated business with ● and leave others blank (row not imported)."));
+                if (catalog.IsMunicipality(code) && !listed.ContainsKey(code))
+                {
+                    refused.TryAdd(code, row.RowNumber);
+                }
+
                 continue;
             }
 
@@ -104,11 +111,12 @@ public static class DesignationListParser
                 continue;
             }
 
-            if (listed.TryGetValue(code, out var first))
+            int? firstRow = listed.TryGetValue(code, out var first) ? first.Row : refused.TryGetValue(code, out var refusedRow) ? refusedRow : null;
+            if (firstRow is { } f)
             {
                 issues.Add(new ImportRowIssue(row.RowNumber, prefectureName, name, "duplicate_municipality",
-                    $"{row.RowNumber}行目: {first.Row}行目と同じ団体です（取り込みません）。",
-                    $"Row {row.RowNumber}: the same municipality as row {first.Row} (not imported)."));
+                    $"{row.RowNumber}行目: {f}行目と同じ団体です（取り込みません）。",
+                    $"Row {row.RowNumber}: the same municipality as row {f} (not imported)."));
                 continue;
             }
 
@@ -117,7 +125,7 @@ public static class DesignationListParser
 
         // The list is complete: every municipality gets its flags, those not listed none.
         var none = ImmutableArray.Create(new bool[catalog.BusinessSystems.Count]);
-        var rows = catalog.Municipalities.Select(m => listed.TryGetValue(m.Code, out var l)
+        var rows = catalog.Municipalities.Where(m => !refused.ContainsKey(m.Code)).Select(m => listed.TryGetValue(m.Code, out var l)
             ? new OfficialImportRow(l.Row, m.Code, []) { Designated = [.. l.Marks] }
             : new OfficialImportRow(0, m.Code, []) { Designated = none });
         return new OfficialDataset(OfficialImportRecord.DesignationListKind, sheet.Name, asOf, [.. rows], issues.ToImmutable(), hidden,

@@ -167,6 +167,8 @@ public static partial class MicProgressParser
                 continue;
             }
 
+            // Taken by its first row even when that row is refused: a later copy is a duplicate, never applied instead.
+            seen[code] = row.RowNumber;
             var rates = new decimal[catalog.BusinessSystems.Count];
             List<int>? bad = null;
             for (var b = 0; b < rates.Length; b++)
@@ -191,7 +193,6 @@ public static partial class MicProgressParser
                 continue;
             }
 
-            seen[code] = row.RowNumber;
             rows.Add(new OfficialRow(row.RowNumber, code, ImmutableCollectionsMarshal.AsImmutableArray(rates), overallCol is { } oc ? Rate(Cell(row, oc)) : null, row.Hidden));
         }
 

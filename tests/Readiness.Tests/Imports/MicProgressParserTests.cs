@@ -123,6 +123,20 @@ public sealed class MicProgressParserTests
     }
 
     [Fact]
+    public void A_municipality_whose_first_row_is_refused_is_not_taken_from_a_later_copy()
+    {
+        var parsed = MicProgressParser.Parse(Sheet("令和8年2月_進捗状況",
+            Header(3),
+            Data(4, "東京都", "文京区", 0.97),
+            Data(5, "東京都", "文京区", 0.5),
+            Data(6, "東京都", "千代田区", 0.5)));
+        Assert.Equal(["131016"], parsed.Rows.Select(r => r.MunicipalityCode));
+        Assert.Equal(["invalid_rate", "duplicate_municipality"], parsed.Issues.Select(i => i.Code));
+        Assert.Equal(5, parsed.Issues[1].RowNumber);
+        Assert.Contains("4", parsed.Issues[1].MessageEn, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Businesses_are_read_by_name_not_position()
     {
         var shuffled = Labels.Reverse().ToArray();

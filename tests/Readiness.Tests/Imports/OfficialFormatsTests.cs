@@ -214,6 +214,24 @@ public sealed class DesignationListParserTests
     }
 
     [Fact]
+    public void A_municipality_whose_first_row_is_refused_keeps_its_designations_and_a_later_copy_is_a_duplicate()
+    {
+        var odd = Row(4, "131024", "東京都中央区", "特別区");
+        ((object?[])odd.Cells)[5] = "○";
+        var parsed = DesignationListParser.Parse(Sheet(
+            odd,
+            Row(5, "131024", "東京都中央区", "特別区", "koseki"),
+            Row(6, "131016", "東京都千代田区", "特別区", "koseki")));
+        Assert.Equal(["invalid_mark", "duplicate_municipality"], parsed.Issues.Select(i => i.Code));
+        Assert.Equal(5, parsed.Issues[1].RowNumber);
+        Assert.Equal(1, parsed.ListedRows);
+        // Not imported at all: neither the later copy's marks nor "not listed" (which would clear its designations).
+        Assert.DoesNotContain(parsed.Rows, r => r.MunicipalityCode == "131024");
+        Assert.Equal(1740, parsed.Rows.Length);
+        Assert.True(parsed.Rows.Single(r => r.MunicipalityCode == "131016").Designated[Catalog.BusinessIndex["koseki"]]);
+    }
+
+    [Fact]
     public void A_header_missing_a_business_refuses_the_file()
     {
         var sheet = new SheetData("x", [new SheetRow(1, false, ["（令和7年12月末時点）"]), new SheetRow(3, false, ["団体コード", "自治体名", "自治体区分", "住民基本台帳"])]);
