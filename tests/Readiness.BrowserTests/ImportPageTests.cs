@@ -98,6 +98,19 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
 
         Assert.Equal(expected.ToString("N0", CultureInfo.InvariantCulture), (await page.Locator("[data-figure='migratedSystems']").First.TextContentAsync())?.Trim());
         output.WriteLine($"imported {id[..12]}: the overview shows {expected} migrated systems");
+
+        // The sources and as-of day stand next to the figures: the overview's sources name the dataset applied, and a
+        // municipality's page names it beside its step completion, with who applied it; the designation list is still the baseline's.
+        var sources = page.Locator("section.sources");
+        await Assertions.Expect(sources).ToContainTextAsync("2026-02-28");
+        await Assertions.Expect(sources).ToContainTextAsync("national@digital.go.jp");
+        await page.GotoAsync(Url("/municipalities/012025"));
+        var stepSource = page.Locator("#official-sources [data-layer='step_completion']");
+        Assert.Equal("2026-02-28", (await stepSource.Locator(".source-as-of").TextContentAsync())?.Trim());
+        Assert.Contains("national@digital.go.jp", await stepSource.TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal("2025-12", (await page.Locator("#official-sources [data-layer='designation'] .source-as-of").TextContentAsync())?.Trim());
+        Assert.Contains("2026-02-28", await page.Locator("#systems-table tbody tr").First.TextContentAsync(), StringComparison.Ordinal);
+        await CheckAsync(page, "ja /municipalities/012025 after an import", found);
         Assert.True(found.Count == 0, string.Join('\n', found));
     }
 

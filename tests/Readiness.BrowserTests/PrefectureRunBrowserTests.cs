@@ -69,6 +69,25 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
         await nationalPage.GotoAsync(Url($"/prefectures/{Kagawa}"));
         await Assertions.Expect(nationalPage.Locator("#prefecture-run tr[data-business='public_assistance']")).ToHaveAttributeAsync("data-counted", "true");
         await Assertions.Expect(nationalPage.Locator("#prefecture-run form")).ToHaveCountAsync(0);
+
+        // The national overview shows the prefecture-run part on its own, equal to the nation's recomputed figures.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var nation = await fixture.Host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
+            var expected = (nation.PrefectureRun ?? Readiness.Figures.Zero).MigratedSystems;
+            await nationalPage.GotoAsync(Url("/"));
+            var shown = await nationalPage.Locator("[data-prefecture-run-nation] [data-figure='prefectureRunMigrated']").GetAttributeAsync("data-value");
+            if (expected >= 1 && shown == expected.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The overview showed {shown} prefecture-run systems migrated, the nation {expected}.");
+            await Task.Delay(500);
+        }
+
+        await Assertions.Expect(nationalPage.Locator("#prefecture-run-heading")).ToHaveTextAsync("都道府県が実施する事務");
     }
 
     [Theory]

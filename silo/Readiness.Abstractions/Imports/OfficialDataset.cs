@@ -53,16 +53,21 @@ public static class OfficialKinds
     /// <summary>
     /// Recognises and parses a sheet in one pass over its rows (which may stream from the reader): the first
     /// <see cref="MicProgressParser.HeaderSearchRows"/> rows are buffered to recognise the kind, then the parser reads
-    /// on. Null when the sheet is no official table, or not of <paramref name="kind"/> when one is asked for; throws
-    /// <see cref="ImportFormatException"/> for a refusal of the whole file.
+    /// on. Null when the sheet is no official table; <c>Dataset</c> null (nothing parsed) when it is one of another kind
+    /// than <paramref name="kind"/>, asked for; throws <see cref="ImportFormatException"/> for a refusal of the whole file.
     /// </summary>
-    public static (string Kind, OfficialDataset Dataset)? DetectAndParse(SheetData sheet, string? kind = null)
+    public static (string Kind, OfficialDataset? Dataset)? DetectAndParse(SheetData sheet, string? kind = null)
     {
         using var rows = new SheetRows(sheet.Rows, MicProgressParser.HeaderSearchRows);
         var detected = Detect(new SheetData(sheet.Name, rows.Head));
-        if (detected is null || (kind is not null && detected != kind))
+        if (detected is null)
         {
             return null;
+        }
+
+        if (kind is not null && detected != kind)
+        {
+            return (detected, null);
         }
 
         return (detected, Parse(detected, new SheetData(sheet.Name, rows.After(-1))));

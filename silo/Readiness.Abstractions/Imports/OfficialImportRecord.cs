@@ -120,6 +120,12 @@ public sealed record OfficialImportListing(
     [property: Id(7)] string? AppliedBy,
     [property: Id(8)] DateTimeOffset? AppliedAt)
 {
+    /// <summary>How many municipalities applying it changed; null until applied.</summary>
+    [Id(9)] public int? MunicipalitiesChanged { get; init; }
+
     public static OfficialImportListing From(OfficialImportRecord r) =>
-        new(r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.UploadedBy, r.UploadedAt, r.Applied?.AppliedBy, r.Applied?.AppliedAt);
+        new(r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.UploadedBy, r.UploadedAt, r.Applied?.AppliedBy, r.Applied?.AppliedAt)
+        {
+            MunicipalitiesChanged = r.Applied?.Counts.MunicipalitiesChanged,
+        };
 }

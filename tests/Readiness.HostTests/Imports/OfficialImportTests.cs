@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Imports;
 using Readiness.Rules;
 using Readiness.Testing;
 using Xunit.Abstractions;
@@ -169,6 +170,34 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         // The API shows both measures of the new month side by side.
         var view = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation", Json);
         Assert.True(view.GetProperty("figures").GetProperty("stepCompletion").GetDouble() > 0);
+
+        // The sources and as-of days stand next to the official figures. A municipality names the dataset its step
+        // completion comes from (who applied it, when) and the designation list it still holds (the baseline's).
+        var municipality = await http.GetFromJsonAsync<JsonElement>("/api/v1/municipalities/012025", Json);
+        var stepSource = municipality.GetProperty("officialSources").GetProperty("stepCompletion");
+        Assert.Equal(id, stepSource.GetProperty("id").GetString());
+        Assert.Equal("2026-02-28", stepSource.GetProperty("asOf").GetString());
+        Assert.Equal("import@digital.go.jp", stepSource.GetProperty("importedBy").GetString());
+        var designationSource = municipality.GetProperty("officialSources").GetProperty("designation");
+        Assert.Equal(ReadinessCatalog.DesignationSource.Id, designationSource.GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, designationSource.GetProperty("importedAt").ValueKind);
+
+        // The nation names the dataset in effect: February's first file, not the resent copy (it changed nothing) nor
+        // January's (older). The ETag moves with the sources.
+        // (The dashboard cache reads the sources again on its next poll after an apply.)
+        var sourcesDeadline = DateTime.UtcNow.AddSeconds(10);
+        while (view.GetProperty("sources")[0].GetProperty("id").GetString() != id && DateTime.UtcNow < sourcesDeadline)
+        {
+            await Task.Delay(100);
+            view = await http.GetFromJsonAsync<JsonElement>("/api/v1/nation", Json);
+        }
+
+        var nationSources = view.GetProperty("sources");
+        Assert.Equal(id, nationSources[0].GetProperty("id").GetString());
+        Assert.Equal("2026-02-28", nationSources[0].GetProperty("asOf").GetString());
+        Assert.Equal(ReadinessCatalog.DesignationSource.Id, nationSources[1].GetProperty("id").GetString());
+        using var nationResponse = await http.GetAsync(new Uri("/api/v1/nation", UriKind.Relative));
+        Assert.Contains("-" + id[..8], nationResponse.Headers.ETag!.Tag, StringComparison.Ordinal);
     }
 
     private static readonly (string Kind, string Code, int Status)[] BadFiles =
@@ -182,6 +211,9 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         ("missing_header", "missing_header", 400),
         ("zip_bomb", "zip_bomb", 400),
         ("external_links", "external_links", 400),
+        ("known_file_xlsm_name", "macro_enabled", 400),
+        ("known_file_other_kind", "kind_mismatch", 400),
+        ("new_file_other_kind", "kind_mismatch", 400),
     ];
 
     [Fact]
@@ -194,8 +226,16 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         await WaitForNationAsync(host);
         var before = await host.Grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync();
 
+        // A file already uploaded (stored, not applied) is answered from its hash only once its name and kind pass.
+        var known = Workbook().File;
+        using (var upload = await PostFileAsync(http, known, "progress.xlsx"))
+        {
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        }
+
         foreach (var (kind, code, status) in BadFiles)
         {
+            var askedKind = kind.EndsWith("_other_kind", StringComparison.Ordinal) ? OfficialImportRecord.DesignationListKind : null;
             var (file, name) = kind switch
             {
                 "too_large" => (new byte[11 * 1024 * 1024], "big.xlsx"),
@@ -207,16 +247,26 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
                 "missing_header" => (Workbook(labels: l => [.. l.Where(x => x != "戸籍附票")]).File, "progress.xlsx"),
                 "zip_bomb" => (ZipWith("xl/workbook.xml", new byte[50 * 1024 * 1024]), "bomb.xlsx"),
                 "external_links" => (AddEntry(Workbook().File, "xl/externalLinks/externalLink1.xml", "<externalLink/>"u8.ToArray()), "links.xlsx"),
+                "known_file_xlsm_name" => (known, "progress.xlsm"),
+                "known_file_other_kind" => (known, "progress.xlsx"),
+                "new_file_other_kind" => (Workbook(labels: l => [.. l.Reverse()]).File, "other.xlsx"),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
 
-            using var response = await PostFileAsync(http, file, name);
+            using var response = await PostFileAsync(http, file, name, askedKind);
             Assert.True(status == (int)response.StatusCode, $"{kind}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
             var error = problem.GetProperty("errors")[0];
             Assert.Equal(code, error.GetProperty("code").GetString());
             Assert.False(string.IsNullOrEmpty(error.GetProperty("messageJa").GetString()));
+            if (askedKind is not null)
+            {
+                // Names the field and both kinds, and the sheet that holds the other table.
+                Assert.Equal("kind", error.GetProperty("field").GetString());
+                Assert.Contains(OfficialImportRecord.MicProgressKind, error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+                Assert.Contains(Sheet, error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+            }
         }
 
         foreach (var token in new[] { host.Token(Role.Prefecture, "13"), host.Token(Role.Municipality, SelfReporter) })
@@ -231,12 +281,17 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         Assert.Equal(before.VersionSum, after.VersionSum);
     }
 
-    internal static async Task<HttpResponseMessage> PostFileAsync(HttpClient http, byte[] file, string name)
+    internal static async Task<HttpResponseMessage> PostFileAsync(HttpClient http, byte[] file, string name, string? kind = null)
     {
         using var content = new MultipartFormDataContent();
         var part = new ByteArrayContent(file);
         part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         content.Add(part, "file", name);
+        if (kind is not null)
+        {
+            content.Add(new StringContent(kind), "kind");
+        }
+
         return await http.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
     }
 

@@ -85,7 +85,8 @@ public sealed class MicStepDetailParserTests
         var rows = Municipality("東京都", "千代田区", 4, b => Done(b + 1), hidden: true).Concat(Municipality("東京都", "中央区", 24, b => Done(40 - b))).ToList();
         var inMemory = MicStepDetailParser.Parse(Sheet(rows));
         var stream = new OneShot(Sheet(rows).Rows);
-        var (kind, streamed) = OfficialKinds.DetectAndParse(new SheetData("ステップ別", stream))!.Value;
+        var (kind, parsed) = OfficialKinds.DetectAndParse(new SheetData("ステップ別", stream))!.Value;
+        var streamed = Assert.IsType<OfficialDataset>(parsed);
         Assert.Equal(OfficialImportRecord.MicStepDetailKind, kind);
         Assert.Equal(42, stream.Read); // every row read once: title, header, 40 business rows
         Assert.Equal(inMemory.AsOf, streamed.AsOf);
@@ -95,7 +96,8 @@ public sealed class MicStepDetailParserTests
         Assert.Equal(2, streamed.Rows.Length);
 
         // A kind asked for that the sheet is not: no dataset.
-        Assert.Null(OfficialKinds.DetectAndParse(new SheetData("ステップ別", new OneShot(Sheet(rows).Rows)), OfficialImportRecord.DesignationListKind));
+        var other = OfficialKinds.DetectAndParse(new SheetData("ステップ別", new OneShot(Sheet(rows).Rows)), OfficialImportRecord.DesignationListKind);
+        Assert.Equal((OfficialImportRecord.MicStepDetailKind, (OfficialDataset?)null), other);
     }
 
     [Fact]

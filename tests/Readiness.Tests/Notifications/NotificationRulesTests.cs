@@ -32,6 +32,30 @@ public sealed class NotificationRulesTests
     }
 
     [Fact]
+    public void A_system_the_official_data_moves_back_is_a_regression_with_the_dataset_as_its_reason()
+    {
+        // 千代田区 from the baseline, then MIC's tally with every business at 10 of 40 steps: its systems in production move back.
+        var now = DateTimeOffset.Parse("2026-03-10T00:00:00Z");
+        var record = Baseline.Create(Chiyoda, now);
+        var update = new OfficialUpdate(new OfficialDatasetRef(new string('a', 64), "総務省 PMOツール集計（市区町村別進捗） 2026-02", new DateOnly(2026, 2, 28), "import@digital.go.jp", now),
+            [.. Catalog.ReadinessCatalog.Instance.BusinessSystems.Select(_ => (decimal?)0.25m)], new Actor("import@digital.go.jp", Role.National, null));
+        var (_, _, entries) = OfficialRules.Apply(record, update, now);
+        var movedBack = entries.Where(e => record.FindSystem(e.Target["system:".Length..])!.Phase > Phase(e.AfterFields)).ToList();
+        Assert.NotEmpty(movedBack);
+        foreach (var e in movedBack)
+        {
+            var events = NotificationRules.Derive(new AuditRow(1, e.MunicipalityCode, e.Version, e.Target, e.At, e.Actor.Subject, e.BeforeFields, e.AfterFields), Today);
+            var regression = Assert.Single(events, x => x.Kind == NotificationKind.Regression);
+            Assert.Contains("公式データ", regression.Reason, StringComparison.Ordinal);
+            Assert.Contains("2026-02", regression.Reason, StringComparison.Ordinal);
+            Assert.Equal("import@digital.go.jp", regression.ActorSubject);
+        }
+    }
+
+    private static MigrationPhase Phase(ImmutableArray<AuditField> fields) =>
+        Enum.GetValues<MigrationPhase>().Single(p => Wire.Name(p) == fields.Single(f => f.Name == "phase").Value);
+
+    [Fact]
     public void Flags_are_events_only_when_newly_set()
     {
         // Moving back from in production makes the system overdue (after the deadline): newly set.

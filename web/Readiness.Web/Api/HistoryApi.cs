@@ -4,6 +4,7 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
+using Readiness.Imports;
 
 namespace Readiness.Web.Api;
 
@@ -53,7 +54,11 @@ public static class HistoryApi
 
         var history = grains.GetGrain<INationHistoryGrain>(INationGrain.NationKey);
         var snapshots = await calls.Run(() => history.GetAsync(first, last), idempotent: true, cancellationToken);
-        var view = new NationHistoryView(Day(first), Day(last), snapshots.Select(s => new DailySnapshotView(Day(s.Day), Views.Nation(s.Nation))).ToList());
+        // Each day names the official datasets applied by the time its snapshot was taken.
+        var index = grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key);
+        var listings = await calls.Run(() => index.ListAsync(), idempotent: true, cancellationToken);
+        var view = new NationHistoryView(Day(first), Day(last),
+            snapshots.Select(s => new DailySnapshotView(Day(s.Day), Views.Nation(s.Nation, Views.NationSources(listings, s.Nation.ComputedAt)))).ToList());
 
         // The snapshots of past days never change and today's changes with every report: a hash of the representation
         // is its validator (RFC 9110 §8.8.3), so a chart polling the same period gets 304 until something moved.

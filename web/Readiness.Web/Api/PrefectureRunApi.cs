@@ -32,9 +32,7 @@ public sealed record PrefectureRunView(
     public static PrefectureRunView From(PrefectureRunRecord r, ImmutableArray<ChangeEntry> recent, DateOnly today)
     {
         var p = ReadinessCatalog.Instance.PrefecturesByCode[r.PrefectureCode];
-        var list = r.OfficialDesignation is { } d
-            ? new SourceView(d.DatasetId, "デジタル庁 (Digital Agency)", d.Source, d.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
-            : Views.Sources[1];
+        var list = r.OfficialDesignation is { } d ? Views.SourceOf(d, designation: true) : Views.Sources[1];
         return new PrefectureRunView(r.PrefectureCode, r.Code, p.Name, p.NameEn, r.Version, r.LastReportedAt, r.UpdatedAt, r.UpdatedBy?.Subject, list,
             Views.Figures(PrefectureRunRules.Summarize(r, today)),
             [.. r.Systems.Select(s => new PrefectureRunSystemView(s.BusinessId, r.IsListed(s.BusinessId), PrefectureRunRecord.Counts(s), Views.PrefectureRunSystemOf(s, today)))],

@@ -1,10 +1,23 @@
 using System.Collections.Immutable;
 using Readiness.Catalog;
+using Readiness.Imports;
 using Readiness.Rules;
 
 namespace Readiness.Web.Api;
 
-public sealed record SourceView(string Id, string Publisher, string Title, string AsOf);
+/// <summary>
+/// A source of official figures: the public baseline the product ships with (<c>importedBy</c>/<c>importedAt</c> null,
+/// <c>asOf</c> YYYY-MM) or an applied dataset version (<c>id</c> the file's SHA-256, <c>asOf</c> YYYY-MM-DD, who applied
+/// it and when).
+/// </summary>
+public sealed record SourceView(string Id, string Publisher, string Title, string AsOf, string? ImportedBy = null, DateTimeOffset? ImportedAt = null);
+
+/// <summary>
+/// Where a municipality's official figures come from: <c>stepCompletion</c> (each system's stepCompletion, and the phases
+/// derived from it where the municipality has not reported itself) and <c>designation</c> (the designated flags from the
+/// Digital Agency's list). Null for a layer that is synthetic demo data.
+/// </summary>
+public sealed record OfficialSourcesView(SourceView? StepCompletion, SourceView? Designation);
 
 public sealed record BusinessFiguresView(string Id, string NameJa, string NameEn, IReadOnlyDictionary<string, int> Phases, int NotApplicable, int Migrated, int Designated);
 
@@ -86,7 +99,7 @@ public sealed record ChangeView(
 public sealed record MunicipalityView(
     string Code, string Name, string Kana, string Kind, int Population, string PrefectureCode, string PrefectureName,
     long Version, DateTimeOffset? LastReportedAt, bool Stale, string Origin, string ProvenanceDescription, IReadOnlyList<string> Sources,
-    DateTimeOffset? UpdatedAt, string? UpdatedBy,
+    OfficialSourcesView OfficialSources, DateTimeOffset? UpdatedAt, string? UpdatedBy,
     FiguresView Figures, IReadOnlyList<SystemView> Systems, IReadOnlyList<SecurityItemView> Security, IReadOnlyList<ChapterScoreView> SecurityChapters,
     IReadOnlyList<ChangeView> RecentChanges);
 
@@ -147,9 +160,42 @@ public static class Views
             s.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Figures(s.Figures), PrefectureRunCounts(s.PrefectureRun ?? Readiness.Figures.Zero, s.PrefectureRunVersion));
     }
 
-    public static NationView Nation(NationSummary n) => new(
-        n.Figures.Municipalities, n.VersionSum, n.ComputedAt, Figures(n.Figures), n.Prefectures.Select(PrefectureSummary).ToList(), Sources,
+    /// <summary>The nation with the sources of its official figures (<see cref="NationSources"/>).</summary>
+    public static NationView Nation(NationSummary n, IReadOnlyList<SourceView> sources) => new(
+        n.Figures.Municipalities, n.VersionSum, n.ComputedAt, Figures(n.Figures), n.Prefectures.Select(PrefectureSummary).ToList(), sources,
         Figures(n.PrefectureRun ?? Readiness.Figures.Zero));
+
+    /// <summary>
+    /// The sources of the nation's official figures at <paramref name="at"/>: per layer the applied dataset in effect
+    /// (<see cref="OfficialSources.InEffect"/>), else the public baseline's. A municipality the dataset did not list keeps
+    /// its earlier source (its own page names it).
+    /// </summary>
+    public static IReadOnlyList<SourceView> NationSources(IEnumerable<OfficialImportListing> listings, DateTimeOffset at)
+    {
+        var (steps, designation) = OfficialSources.InEffect(listings, at);
+        return steps is null && designation is null ? Sources : [steps is null ? Sources[0] : SourceOf(steps), designation is null ? Sources[1] : SourceOf(designation)];
+    }
+
+    /// <summary>An applied dataset version as a source (who applied it, when).</summary>
+    public static SourceView SourceOf(OfficialImportListing l) =>
+        new(l.Id, Publisher(!OfficialSources.IsStepLayer(l.Kind)), l.Source, Day(l.AsOf), l.AppliedBy, l.AppliedAt);
+
+    /// <summary>The dataset a record's layer was applied from, as a source (who applied it, when).</summary>
+    public static SourceView SourceOf(OfficialDatasetRef d, bool designation) =>
+        new(d.DatasetId, Publisher(designation), d.Source, Day(d.AsOf), d.ImportedBy, d.ImportedAt);
+
+    /// <summary>A municipality's sources: the applied dataset of each layer, else the baseline's (none when synthetic).</summary>
+    public static OfficialSourcesView OfficialSourcesOf(MunicipalityRecord r)
+    {
+        var synthetic = r.Provenance.Origin == DataOrigin.Synthetic;
+        return new(
+            r.Official is { } o ? SourceOf(o, designation: false) : synthetic ? null : Sources[0],
+            r.OfficialDesignation is { } d ? SourceOf(d, designation: true) : synthetic ? null : Sources[1]);
+    }
+
+    private static string Publisher(bool designation) => designation ? ReadinessCatalog.DesignationSource.Publisher : ReadinessCatalog.PmoSource.Publisher;
+
+    private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     public static MunicipalitySummaryView MunicipalitySummary(MunicipalitySummary s)
     {
@@ -212,7 +258,7 @@ public static class Views
         return new MunicipalityView(
             m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name,
             r.Version, r.LastReportedAt, ReadinessRules.IsStale(r.LastReportedAt, today), Wire.Name(r.Provenance.Origin), r.Provenance.Description, r.Provenance.Sources,
-            r.UpdatedAt, r.UpdatedBy?.Subject,
+            OfficialSourcesOf(r), r.UpdatedAt, r.UpdatedBy?.Subject,
             Figures(ReadinessRules.Summarize(r, today)), systems, security, chapters,
             recent.Select(Change).ToList());
     }

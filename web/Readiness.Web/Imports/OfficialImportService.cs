@@ -16,7 +16,7 @@ namespace Readiness.Web.Imports;
 /// apply sends each matched municipality's figures through its grain (<see cref="IMunicipalityGrain.ApplyOfficialAsync"/>),
 /// which audits them as the import and never overwrites a newer self-report.
 /// </summary>
-public sealed class OfficialImportService(IGrainFactory grains, TimeProvider time, ReconciliationNotifier reconciliation, ILogger<OfficialImportService> logger)
+public sealed class OfficialImportService(IGrainFactory grains, TimeProvider time, ReconciliationNotifier reconciliation, Summaries.SummaryCache summaries, ILogger<OfficialImportService> logger)
 {
     public const string MicSource = "総務省 PMOツール集計（市区町村別進捗）";
 
@@ -43,23 +43,34 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
                 $"'{Problems.Truncate(kind)}' is not an import kind ({string.Join(", ", Kinds)})."), default, false);
         }
 
-        // The same file again is the same dataset: answered before reading it again.
+        // The same file again is the same dataset: answered before reading it again, once its name passes the checks
+        // a new upload's name must pass (a macro-enabled name is refused whatever the bytes) and names its format.
+        var csv = OfficialCsv.IsCsvName(fileName);
+        if (!csv && OfficialWorkbook.CheckName(fileName) is { } badName)
+        {
+            return (null, badName, default, false);
+        }
+
         var id = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
         var grain = grains.GetGrain<IOfficialImportGrain>(id);
-        if (bytes.LongLength <= OfficialWorkbook.MaxFileBytes && await grain.GetAsync() is { } known && (kind is null || known.Kind == kind))
+        if (bytes.LongLength <= OfficialWorkbook.MaxFileBytes && await grain.GetAsync() is { } known
+            && csv == (known.Format?.StartsWith("csv", StringComparison.Ordinal) ?? false))
         {
-            return (known, null, new ImportTimings(clock.ElapsedMilliseconds, 0, 0, 0), false);
+            return kind is null || known.Kind == kind
+                ? (known, null, new ImportTimings(clock.ElapsedMilliseconds, 0, 0, 0), false)
+                : (null, KindMismatch(kind, known.Kind, known.SheetName), default, false);
         }
 
         // Read and parse in one pass: rows stream from the reader into the parser (OfficialWorkbook.ReadSheets), only
         // the first rows of a sheet are buffered to recognise its kind.
-        (string Kind, OfficialDataset Dataset)? found = null;
+        (string Kind, OfficialDataset? Dataset)? found = null;
+        (string Kind, string Sheet)? otherKind = null;
         var sheetNames = new List<string>();
         string format;
         long checkMs = 0;
         try
         {
-            if (OfficialCsv.IsCsvName(fileName))
+            if (csv)
             {
                 if (bytes.LongLength > OfficialWorkbook.MaxFileBytes)
                 {
@@ -74,6 +85,12 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
 
                 sheetNames.Add(sheet.Name);
                 found = OfficialKinds.DetectAndParse(sheet, kind);
+                if (found is { Dataset: null } other)
+                {
+                    otherKind ??= (other.Kind, sheet.Name);
+                    found = null;
+                }
+
                 format = $"csv ({encoding})";
             }
             else
@@ -88,6 +105,13 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
                 {
                     sheetNames.Add(sheet.Name);
                     found = OfficialKinds.DetectAndParse(sheet, kind);
+                    if (found is { Dataset: null } other)
+                    {
+                        // A table of another kind than asked: read on, for another sheet may hold the one asked for.
+                        otherKind ??= (other.Kind, sheet.Name);
+                        found = null;
+                    }
+
                     return found is not null;
                 });
                 if (readError is not null)
@@ -103,8 +127,13 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             return (null, new ProblemError(ex.Field, ex.Code, ex.MessageJa, ex.Message), default, false);
         }
 
-        if (found is not { Dataset: var parsed })
+        if (found is not { Dataset: { } parsed })
         {
+            if (otherKind is { } o)
+            {
+                return (null, KindMismatch(kind!, o.Kind, o.Sheet), default, false);
+            }
+
             var names = string.Join("、", sheetNames);
             return (null, new ProblemError("sheet", "wrong_sheet",
                 $"取り込める表のシートがありません（「令和8年1月_進捗状況」の名前の進捗シート、40ステップの見出し、または団体コード・自治体区分の見出し）。あるシート: {names}",
@@ -149,6 +178,20 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
         logger.LogInformation("Official import {Id} timings: {Timings}", id, timings.ServerTiming);
         return (stored, null, timings, stored.UploadedAt == record.UploadedAt);
     }
+
+    /// <summary>The refusal of a file that holds an official table of another kind than the form field <c>kind</c> asks for.</summary>
+    private static ProblemError KindMismatch(string asked, string found, string sheet) =>
+        new("kind", "kind_mismatch",
+            $"このファイル（シート「{sheet}」）は {KindNameJa(found)}（{found}）で、指定の {KindNameJa(asked)}（{asked}）ではありません。種類を選び直すか、自動判定にしてください。",
+            $"This file (sheet '{sheet}') is a {found} table, not the {asked} asked for: choose its kind or let it be recognised.");
+
+    private static string KindNameJa(string kind) => kind switch
+    {
+        OfficialImportRecord.MicProgressKind => "総務省 市区町村別進捗",
+        OfficialImportRecord.MicStepDetailKind => "総務省 ステップ別進捗",
+        OfficialImportRecord.DesignationListKind => "デジタル庁 特定移行支援システム該当見込み一覧",
+        _ => kind,
+    };
 
     /// <summary>Every dataset version uploaded, newest first.</summary>
     public async Task<IReadOnlyList<OfficialImportListing>> ListAsync() =>
@@ -204,6 +247,7 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
         var counts = record.Preview with { MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older };
         var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, time.GetUtcNow()));
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
+        summaries.OfficialSourcesChanged();
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
             id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
         await NotifyReconciliationAsync(applied, actor);

@@ -28,6 +28,10 @@ public static class OfficialWorkbook
 
     static OfficialWorkbook() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
+    /// <summary>Null when the file name may be a plain workbook; a macro-enabled or binary workbook's name is refused whatever the bytes.</summary>
+    public static ProblemError? CheckName(string fileName) =>
+        Path.GetExtension(fileName).ToLowerInvariant() is ".xlsm" or ".xlsb" or ".xltm" ? Macro() : null;
+
     /// <summary>Null when the bytes are a plain .xlsx this product may open; otherwise the refusal.</summary>
     public static ProblemError? Check(string fileName, ReadOnlySpan<byte> bytes)
     {
@@ -44,10 +48,9 @@ public static class OfficialWorkbook
                 "Encrypted (password-protected) or legacy .xls workbooks are not taken: remove the password and save as .xlsx.");
         }
 
-        var extension = Path.GetExtension(fileName).ToLowerInvariant();
-        if (extension is ".xlsm" or ".xlsb" or ".xltm")
+        if (CheckName(fileName) is { } badName)
         {
-            return Macro();
+            return badName;
         }
 
         if (bytes.Length < 4 || bytes[0] != 'P' || bytes[1] != 'K' || bytes[2] != 3 || bytes[3] != 4)

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Imports;
 using Readiness.Hosting;
 using Readiness.Web.Api;
 
@@ -57,6 +58,11 @@ public sealed class SummaryCache(
     private DateTimeOffset lastFullRefresh = DateTimeOffset.MinValue;
     private DateTimeOffset lastHeartbeat = DateTimeOffset.MinValue;
     private DateTimeOffset lastFailureLogged = DateTimeOffset.MinValue;
+
+    // The sources of the nation's official figures (Views.NationSources), read again from the import index when the
+    // figures move, on a full refresh, or when this node applied a dataset.
+    private IReadOnlyList<SourceView> sources = Views.Sources;
+    private volatile bool sourcesStale = true;
 
     // The view and map row last made for each municipality. A summary's figures are fixed by its version and the day
     // they were computed for, so an unchanged municipality keeps its view: under a reporting rush every prefecture
@@ -135,6 +141,9 @@ public sealed class SummaryCache(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>Tells the cache an official dataset was applied: the next poll reads the nation's sources again.</summary>
+    public void OfficialSourcesChanged() => sourcesStale = true;
+
     /// <summary>One poll: at most one nation call, one summary call per watched prefecture, one detail call per changed prefecture.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -143,6 +152,8 @@ public sealed class SummaryCache(
         var before = current;
         var now = time.GetUtcNow();
         var full = before is null || now - lastFullRefresh >= options.Value.FullRefreshInterval;
+        var figuresMoved = before is null || before.Nation.Version != nation.VersionSum || before.Nation.ComputedAt != nation.ComputedAt;
+        var sourcesChanged = (full || figuresMoved || sourcesStale) && await RefreshSourcesAsync(now, cancellationToken);
 
         var changed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in nation.Prefectures)
@@ -189,7 +200,7 @@ public sealed class SummaryCache(
             }
         }));
         var details = fetched.OfType<PrefectureDetail>().ToArray();
-        var nationChanged = before is null || before.Nation.Version != nation.VersionSum || before.Nation.ComputedAt != nation.ComputedAt;
+        var nationChanged = figuresMoved || sourcesChanged;
         if (!nationChanged && details.Length == 0)
         {
             return;
@@ -232,7 +243,7 @@ public sealed class SummaryCache(
             return;
         }
 
-        var nationResponses = nationChanged ? new NationResponses(Views.Nation(nation), serializer) : before!.NationResponses;
+        var nationResponses = nationChanged ? new NationResponses(Views.Nation(nation, sources), serializer) : before!.NationResponses;
         var snapshot = new SummarySnapshot(Interlocked.Increment(ref generation), nationResponses, prefectures.ToFrozenDictionary(StringComparer.Ordinal), now);
         current = snapshot;
         if (full)
@@ -256,6 +267,30 @@ public sealed class SummaryCache(
 
         logger.LogDebug("Dashboard snapshot {Generation}: nation {Version}, {Prefectures} prefectures and {Municipalities} municipalities changed in {Elapsed} ms",
             snapshot.Generation, nation.VersionSum, updatedPrefectures.Count, changes.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Reads the import index again; true when the nation's sources changed. A failure keeps them and asks on the next poll.</summary>
+    private async Task<bool> RefreshSourcesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        sourcesStale = false;
+        try
+        {
+            var listings = await Once(() => grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).ListAsync(), cancellationToken);
+            var fresh = Views.NationSources(listings, now);
+            if (fresh.SequenceEqual(sources))
+            {
+                return false;
+            }
+
+            sources = fresh;
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            sourcesStale = true;
+            LogFailure(ex, "the import index did not answer; the nation's sources are read again on the next poll");
+            return false;
+        }
     }
 
     // Once there is a picture: one attempt within the call timeout, no retries; a call stuck on a dead silo must not hold

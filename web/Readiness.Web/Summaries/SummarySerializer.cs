@@ -23,4 +23,14 @@ public sealed class SummarySerializer(IOptions<JsonOptions> json)
     /// <summary>"versionSum-computedAtTicks(hex)", quoted.</summary>
     public static string ETag(long versionSum, DateTimeOffset computedAt) =>
         FormattableString.Invariant($"\"{versionSum}-{computedAt.UtcTicks:x}\"");
+
+    /// <summary>
+    /// The nation's: as <see cref="ETag(long, DateTimeOffset)"/> plus the ids of the official datasets its sources name
+    /// (first 8 hex digits each), for a newly applied dataset changes the sources before the figures have moved.
+    /// </summary>
+    public static string ETag(long versionSum, DateTimeOffset computedAt, IReadOnlyList<Api.SourceView> sources)
+    {
+        var key = string.Concat(sources.Where(s => s.ImportedAt is not null).Select(s => "-" + s.Id[..Math.Min(8, s.Id.Length)]));
+        return FormattableString.Invariant($"\"{versionSum}-{computedAt.UtcTicks:x}{key}\"");
+    }
 }

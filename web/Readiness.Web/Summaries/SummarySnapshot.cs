@@ -95,7 +95,7 @@ public sealed class NationResponses
     public NationResponses(NationView view, SummarySerializer serializer)
     {
         View = view;
-        var etag = SummarySerializer.ETag(view.Version, view.ComputedAt);
+        var etag = SummarySerializer.ETag(view.Version, view.ComputedAt, view.Sources);
         nation = new Lazy<CompressedPayload>(() => serializer.Response(view, etag));
         prefectures = new Lazy<CompressedPayload>(() =>
         {

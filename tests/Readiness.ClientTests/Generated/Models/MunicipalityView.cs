@@ -56,6 +56,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>The officialSources property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.OfficialSourcesView? OfficialSources { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.OfficialSourcesView OfficialSources { get; set; }
+#endif
         /// <summary>The origin property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -175,6 +183,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "kind", n => { Kind = n.GetStringValue(); } },
                 { "lastReportedAt", n => { LastReportedAt = n.GetDateTimeOffsetValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "officialSources", n => { OfficialSources = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.OfficialSourcesView>(global::Readiness.ClientTests.Generated.Models.OfficialSourcesView.CreateFromDiscriminatorValue); } },
                 { "origin", n => { Origin = n.GetStringValue(); } },
                 { "population", n => { Population = n.GetIntValue(); } },
                 { "prefectureCode", n => { PrefectureCode = n.GetStringValue(); } },
@@ -204,6 +213,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("kind", Kind);
             writer.WriteDateTimeOffsetValue("lastReportedAt", LastReportedAt);
             writer.WriteStringValue("name", Name);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.OfficialSourcesView>("officialSources", OfficialSources);
             writer.WriteStringValue("origin", Origin);
             writer.WriteIntValue("population", Population);
             writer.WriteStringValue("prefectureCode", PrefectureCode);

@@ -30,6 +30,16 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Id { get; set; }
 #endif
+        /// <summary>The importedAt property</summary>
+        public DateTimeOffset? ImportedAt { get; set; }
+        /// <summary>The importedBy property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? ImportedBy { get; set; }
+#nullable restore
+#else
+        public string ImportedBy { get; set; }
+#endif
         /// <summary>The publisher property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -73,6 +83,8 @@ namespace Readiness.ClientTests.Generated.Models
             {
                 { "asOf", n => { AsOf = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
+                { "importedAt", n => { ImportedAt = n.GetDateTimeOffsetValue(); } },
+                { "importedBy", n => { ImportedBy = n.GetStringValue(); } },
                 { "publisher", n => { Publisher = n.GetStringValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
             };
@@ -86,6 +98,8 @@ namespace Readiness.ClientTests.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("asOf", AsOf);
             writer.WriteStringValue("id", Id);
+            writer.WriteDateTimeOffsetValue("importedAt", ImportedAt);
+            writer.WriteStringValue("importedBy", ImportedBy);
             writer.WriteStringValue("publisher", Publisher);
             writer.WriteStringValue("title", Title);
             writer.WriteAdditionalData(AdditionalData);
