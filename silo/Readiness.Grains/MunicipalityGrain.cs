@@ -121,7 +121,7 @@ public sealed class MunicipalityGrain(
         var now = time.GetUtcNow();
         now = now.AddTicks(-(now.Ticks % 10));
         var (outcome, next, entries) = OfficialRules.Apply(Record, update, now);
-        if (outcome != OfficialOutcome.Applied)
+        if (outcome is not (OfficialOutcome.Applied or OfficialOutcome.Confirmed))
         {
             return outcome;
         }

@@ -115,7 +115,7 @@ public sealed class PrefectureRunGrain(
         var now = time.GetUtcNow();
         now = now.AddTicks(-(now.Ticks % 10));
         var (outcome, next, entries) = PrefectureRunRules.ApplyDesignationList(Record, listing.Dataset, listing.Listed, listing.Actor, now);
-        if (outcome != OfficialOutcome.Applied)
+        if (outcome is not (OfficialOutcome.Applied or OfficialOutcome.Confirmed))
         {
             return outcome;
         }

@@ -132,7 +132,6 @@ public sealed class GrainCalls
     public static TimeSpan NextBackoff(TimeSpan backoff, GrainCallOptions options) =>
         TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, Math.Max(options.MaxBackoff.Ticks, options.FirstBackoff.Ticks)));
 
-    /// <summary>Failures after which the same call may well succeed; a grain's own validation errors are not among them.</summary>
     /// <summary>
     /// SQLite's lock held by another process past Readiness:StorageLockTimeout: answered 503 with Retry-After at once
     /// rather than tried again here, which would hold the request for the whole deadline (the caller resends).
@@ -141,6 +140,7 @@ public sealed class GrainCalls
         ex is StorageUnavailableException { Message: var m } && m.Contains("database is locked", StringComparison.OrdinalIgnoreCase)
         || ex is OrleansException { InnerException: { } inner } && IsLockTimeout(inner);
 
+    /// <summary>Failures after which the same call may well succeed; a grain's own validation errors are not among them.</summary>
     public static bool IsTransient(Exception ex) => ex switch
     {
         TimeoutException => true,

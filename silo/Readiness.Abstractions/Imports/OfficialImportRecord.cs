@@ -52,7 +52,11 @@ public sealed record OfficialImportCounts(
     [property: Id(1)] int MunicipalitiesChanged,
     [property: Id(2)] int SystemsChanged,
     [property: Id(3)] int SystemsKeptSelfReported,
-    [property: Id(4)] int MunicipalitiesOlder);
+    [property: Id(4)] int MunicipalitiesOlder)
+{
+    /// <summary>Municipalities whose figures the dataset confirmed (a newer as-of day, the same figures): only their source changes.</summary>
+    [Id(5)] public int MunicipalitiesConfirmed { get; init; }
+}
 
 /// <summary>The outcome of applying: counts and who applied it when.</summary>
 [GenerateSerializer, Immutable, Alias("Readiness.Imports.OfficialImportResult")]
@@ -120,12 +124,12 @@ public sealed record OfficialImportListing(
     [property: Id(7)] string? AppliedBy,
     [property: Id(8)] DateTimeOffset? AppliedAt)
 {
-    /// <summary>How many municipalities applying it changed; null until applied.</summary>
-    [Id(9)] public int? MunicipalitiesChanged { get; init; }
+    /// <summary>How many municipalities' layer comes from it since it was applied (figures changed or confirmed); null until applied.</summary>
+    [Id(9)] public int? MunicipalitiesSourced { get; init; }
 
     public static OfficialImportListing From(OfficialImportRecord r) =>
         new(r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.UploadedBy, r.UploadedAt, r.Applied?.AppliedBy, r.Applied?.AppliedAt)
         {
-            MunicipalitiesChanged = r.Applied?.Counts.MunicipalitiesChanged,
+            MunicipalitiesSourced = r.Applied is { Counts: var c } ? c.MunicipalitiesChanged + c.MunicipalitiesConfirmed : null,
         };
 }

@@ -20,7 +20,7 @@ public static class OfficialSources
         OfficialImportListing? steps = null, designation = null;
         foreach (var l in listings)
         {
-            if (l.AppliedAt is not { } appliedAt || appliedAt > at || l.MunicipalitiesChanged == 0)
+            if (l.AppliedAt is not { } appliedAt || appliedAt > at || l.MunicipalitiesSourced == 0)
             {
                 continue;
             }
@@ -36,6 +36,33 @@ public static class OfficialSources
         }
 
         return (steps, designation);
+    }
+
+    /// <summary>
+    /// The datasets a layer's figures come from across the nation at <paramref name="at"/>, newest first: the dataset
+    /// in effect, then older applied ones while none before covered every municipality (a release listing only some,
+    /// such as one prefecture's CSV, leaves the others on an earlier one); ends with a dataset that covered all
+    /// <paramref name="municipalities"/>, or with null (the public baseline still stands for some).
+    /// </summary>
+    public static IReadOnlyList<OfficialImportListing?> Chain(IEnumerable<OfficialImportListing> listings, DateTimeOffset at, bool designation, int municipalities)
+    {
+        var applied = listings
+            .Where(l => l.AppliedAt is { } t && t <= at && l.MunicipalitiesSourced != 0 && IsStepLayer(l.Kind) != designation
+                        && (designation ? l.Kind == OfficialImportRecord.DesignationListKind : true))
+            .OrderByDescending(l => l.AsOf).ThenByDescending(l => l.AppliedAt)
+            .ToList();
+        var chain = new List<OfficialImportListing?>();
+        foreach (var l in applied)
+        {
+            chain.Add(l);
+            if (l.MunicipalitiesSourced is not { } n || n >= municipalities)
+            {
+                return chain;
+            }
+        }
+
+        chain.Add(null);
+        return chain;
     }
 
     private static OfficialImportListing Later(OfficialImportListing? held, OfficialImportListing candidate) =>

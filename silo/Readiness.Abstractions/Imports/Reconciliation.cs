@@ -67,6 +67,12 @@ public sealed record OfficialDesignations(string Source, DateOnly AsOf, IReadOnl
     /// <summary>The imported designation-list dataset this list came from (its SHA-256); null for the public baseline.</summary>
     public string? DatasetId { get; init; }
 
+    /// <summary>
+    /// Whether the list says anything of the municipality: the baseline's of every one; an imported list of those it
+    /// took (a municipality whose row was refused keeps its earlier designations, so this list is no measure of them).
+    /// </summary>
+    public bool Covers(string municipalityCode) => DatasetId is null || ByMunicipality.ContainsKey(municipalityCode);
+
     public bool IsDesignated(string municipalityCode, string businessId) =>
         ByMunicipality.TryGetValue(municipalityCode, out var set) && set.Contains(businessId);
 }
@@ -120,10 +126,16 @@ public static class Reconciliation
                     Add(DifferenceKind.ReportedInProductionStepsLow);
                 }
 
-                if (s.Phase <= MigrationPhase.Testing && steps >= Baseline.MigratedFrom)
+                // A designated system stops at testing by the same rule (Baseline.PhaseFromSteps): not a difference.
+                if (s.Phase <= MigrationPhase.Testing && steps >= Baseline.MigratedFrom && !s.Designated && !officialDesignated)
                 {
                     Add(DifferenceKind.OfficialCompleteReportedEarlier);
                 }
+            }
+
+            if (!designations.Covers(record.Code))
+            {
+                continue;
             }
 
             if (s.Designated && !officialDesignated)

@@ -102,6 +102,9 @@ public enum OfficialOutcome
 
     /// <summary>The municipality already holds official data as of a later day: nothing changed.</summary>
     Older,
+
+    /// <summary>A newer dataset with the same figures: only the layer's source (and its as-of day) changed, audited as the import.</summary>
+    Confirmed,
 }
 
 /// <summary>The whole state of one municipality: what it reported and where each figure came from.</summary>

@@ -67,16 +67,23 @@ public static class PrefectureRunRules
         }, entries);
     }
 
+    /// <summary>The as-of day of the baseline's designation list (its month's last day), held until a list is applied.</summary>
+    private static readonly DateOnly BaselineListAsOf =
+        DateOnly.ParseExact(ReadinessCatalog.DesignationSource.AsOf + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddMonths(1).AddDays(-1);
+
     /// <summary>
     /// A designation list's row for this prefecture (<paramref name="listed"/>: the businesses marked; empty when the
     /// prefecture has no row, for the list is complete). Sets the listing and the designation flag of each system,
-    /// except where the prefecture reported that system itself after the list's as-of day (its own report wins, as for
-    /// municipalities in <see cref="OfficialRules"/>). A list older than the one held changes nothing; the same list again neither.
+    /// except where the prefecture reported that system itself on or after the list's as-of day (its own report wins, as for
+    /// municipalities in <see cref="OfficialRules"/>); a system no longer designated loses its reason and target. A list
+    /// older than the one held (or than the baseline's list) changes nothing; the same list again neither; a newer list
+    /// that changes nothing still becomes the source (one audit entry, target <c>official:designation</c>).
     /// </summary>
     public static (OfficialOutcome Outcome, PrefectureRunRecord Record, ImmutableArray<ChangeEntry> Entries) ApplyDesignationList(
         PrefectureRunRecord current, OfficialDatasetRef dataset, IReadOnlyCollection<string> listed, Actor actor, DateTimeOffset now)
     {
-        if (current.OfficialDesignation is { } held && held.AsOf > dataset.AsOf)
+        var heldAsOf = current.OfficialDesignation?.AsOf ?? BaselineListAsOf;
+        if (heldAsOf > dataset.AsOf)
         {
             return (OfficialOutcome.Older, current, []);
         }
@@ -89,8 +96,14 @@ public static class PrefectureRunRules
             var before = systems[i];
             var wasListed = current.IsListed(before.BusinessId);
             var isListed = listed.Contains(before.BusinessId);
-            var selfReportedLater = before.ReportedAt is { } r && ReadinessRules.TodayInJapan(r) > dataset.AsOf;
-            var after = selfReportedLater ? before : before with { Designated = isListed };
+            var selfReportedLater = before.ReportedAt is { } r && ReadinessRules.TodayInJapan(r) >= dataset.AsOf;
+            var undesignated = before.Designated && !isListed;
+            var after = selfReportedLater ? before : before with
+            {
+                Designated = isListed,
+                DesignationReason = undesignated ? null : before.DesignationReason,
+                DesignationTarget = undesignated ? null : before.DesignationTarget,
+            };
             if (after == before && wasListed == isListed)
             {
                 continue;
@@ -110,12 +123,29 @@ public static class PrefectureRunRules
             });
         }
 
-        if (entries.Count == 0)
+        var confirmed = entries.Count == 0;
+        if (confirmed)
         {
-            return (OfficialOutcome.Unchanged, current, []);
+            if (heldAsOf >= dataset.AsOf)
+            {
+                return (OfficialOutcome.Unchanged, current, []);
+            }
+
+            // A newer list confirming the listing: it becomes the source.
+            entries.Add(new ChangeEntry
+            {
+                MunicipalityCode = current.Code,
+                Version = version,
+                At = now,
+                Actor = actor,
+                RequestId = "import:" + dataset.DatasetId,
+                Target = "official:designation",
+                BeforeFields = [new("dataset", current.OfficialDesignation?.DatasetId ?? "public_baseline"), new("asOf", heldAsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))],
+                AfterFields = [new("dataset", dataset.DatasetId), new("asOf", dataset.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))],
+            });
         }
 
-        return (OfficialOutcome.Applied, current with
+        return (confirmed ? OfficialOutcome.Confirmed : OfficialOutcome.Applied, current with
         {
             Version = version,
             Systems = systems.ToImmutable(),

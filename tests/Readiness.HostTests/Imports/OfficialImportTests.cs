@@ -214,6 +214,8 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         ("known_file_xlsm_name", "macro_enabled", 400),
         ("known_file_other_kind", "kind_mismatch", 400),
         ("new_file_other_kind", "kind_mismatch", 400),
+        ("future_as_of", "future_as_of", 400),
+        ("no_rows", "no_rows", 400),
     ];
 
     [Fact]
@@ -250,6 +252,10 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
                 "known_file_xlsm_name" => (known, "progress.xlsm"),
                 "known_file_other_kind" => (known, "progress.xlsx"),
                 "new_file_other_kind" => (Workbook(labels: l => [.. l.Reverse()]).File, "other.xlsx"),
+                "future_as_of" => (Workbook(sheet: "令和20年3月_進捗状況").File, "future.xlsx"),
+                "no_rows" => (System.Text.Encoding.UTF8.GetBytes(
+                    "都道府県,市区町村," + string.Join(',', ReadinessCatalog.Instance.BusinessSystems.Select(b => b.SoumuLabel)) + "\n" +
+                    "東京都,架空町," + string.Join(',', Enumerable.Repeat("1", 20)) + "\n"), "令和8年2月_進捗状況.csv"),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
 

@@ -308,13 +308,20 @@ public sealed class PrefectureRunTests(ITestOutputHelper output)
         var entry = Assert.Single(await host.Grains.GetGrain<IPrefectureRunGrain>(Iwate).GetRecentChangesAsync());
         Assert.Equal(("import:" + id, "list@digital.go.jp"), (entry.RequestId, entry.Actor.Subject));
 
-        // Prefectures whose row did not change are untouched; every other prefecture as listed in the data.
+        // Every prefecture as listed in the data, and every one names the newer list: those whose row did not change by
+        // one audit entry on the source alone (their systems untouched).
         foreach (var p in catalog.Prefectures)
         {
             var record = await host.Grains.GetGrain<IPrefectureRunGrain>(p.Code).GetAsync();
             var expected = prefectureMarks.TryGetValue(p.Code, out var m) ? m.Order(StringComparer.Ordinal).ToArray() : [];
             Assert.Equal(expected, record.Listed.Order(StringComparer.Ordinal).ToArray());
-            Assert.Equal(p.Code is "13" or Iwate ? 1 : 0, record.Version);
+            Assert.Equal(1, record.Version);
+            Assert.Equal(id, record.OfficialDesignation?.DatasetId);
+            if (p.Code is not ("13" or Iwate))
+            {
+                var confirmed = Assert.Single(await host.Grains.GetGrain<IPrefectureRunGrain>(p.Code).GetRecentChangesAsync());
+                Assert.Equal("official:designation", confirmed.Target);
+            }
         }
 
         // Applying again changes nothing; listed but unreported systems are not counted: the nation equals the recomputation.

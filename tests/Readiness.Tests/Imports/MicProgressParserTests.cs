@@ -194,4 +194,89 @@ public sealed class OfficialRulesTests
         Assert.Equal(OfficialOutcome.Unchanged, OfficialRules.Apply(next, Update(new DateOnly(2026, 2, 28), 1m, "b"), Now).Outcome);
         Assert.Equal(OfficialOutcome.Older, OfficialRules.Apply(next, Update(new DateOnly(2026, 1, 31), 0.5m, "c"), Now).Outcome);
     }
+
+    [Fact]
+    public void A_dataset_older_than_the_public_baseline_changes_nothing_and_one_of_the_baselines_month_applies()
+    {
+        // The baseline is MIC's tally of 2026-01 and the list of 2025-12 (found by a user: a 令和7年12月 workbook applied over it).
+        var record = Baseline.Create("011002", Now);
+        Assert.Equal(new DateOnly(2026, 1, 31), OfficialRules.LayerAsOf(record, designation: false));
+        Assert.Equal(new DateOnly(2025, 12, 31), OfficialRules.LayerAsOf(record, designation: true));
+        Assert.Equal(OfficialOutcome.Older, OfficialRules.Apply(record, Update(new DateOnly(2025, 12, 31), 0.5m), Now).Outcome);
+        Assert.Equal(OfficialOutcome.Applied, OfficialRules.Apply(record, Update(new DateOnly(2026, 1, 31), 0.5m), Now).Outcome);
+        var list = Update(new DateOnly(2025, 11, 30), 0m) with { StepCompletion = [], Designated = [.. new bool[20]] };
+        Assert.Equal(OfficialOutcome.Older, OfficialRules.Apply(record, list, Now).Outcome);
+
+        // Synthetic demo data has no as-of day: any dataset replaces it.
+        var synthetic = record with { Provenance = record.Provenance with { Origin = DataOrigin.Synthetic } };
+        Assert.Null(OfficialRules.LayerAsOf(synthetic, designation: false));
+        Assert.Equal(OfficialOutcome.Applied, OfficialRules.Apply(synthetic, Update(new DateOnly(2025, 12, 31), 0.5m), Now).Outcome);
+    }
+
+    [Fact]
+    public void A_newer_dataset_with_the_same_figures_becomes_the_source_so_an_older_one_cannot_apply_after_it()
+    {
+        var record = Baseline.Create("011002", Now);
+        var february = Update(new DateOnly(2026, 2, 28), 0m, "feb") with
+        {
+            StepCompletion = [.. record.Systems.Select(s => s.BaselineStepCompletion)],
+        };
+        var (outcome, next, entries) = OfficialRules.Apply(record, february, Now);
+        Assert.Equal(OfficialOutcome.Confirmed, outcome);
+        Assert.Equal(record.Version + 1, next.Version);
+        Assert.True(record.Systems.SequenceEqual(next.Systems));
+        Assert.Equal("feb", next.Official!.DatasetId);
+        var entry = Assert.Single(entries);
+        Assert.Equal("official:step_completion", entry.Target);
+        Assert.Contains(entry.BeforeFields, f => f.Name == "asOf" && f.Value == "2026-01-31");
+        Assert.Contains(entry.AfterFields, f => f.Name == "dataset" && f.Value == "feb");
+
+        // The same figures of the same day (another file): nothing; a January file after it: older.
+        Assert.Equal(OfficialOutcome.Unchanged, OfficialRules.Apply(next, february with { Dataset = february.Dataset with { DatasetId = "feb2" } }, Now).Outcome);
+        Assert.Equal(OfficialOutcome.Older, OfficialRules.Apply(next, Update(new DateOnly(2026, 1, 31), 0.5m, "jan"), Now).Outcome);
+    }
+
+    [Fact]
+    public void A_designation_list_leaves_a_phase_reported_since_the_step_figures_and_a_report_of_the_lists_day_wins()
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var record = Baseline.Create("082082", Now);
+        var i = catalog.BusinessIndex["disability_welfare"];
+        var j = catalog.BusinessIndex["koseki"];
+
+        // Reported after the step figures (2026-01) but before the list's day: the phase stays, the flag follows the list.
+        var reported = record.Systems[i] with { Phase = MigrationPhase.Testing, ReportedAt = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero) };
+        // Reported on the list's day itself (JST): the report wins on both.
+        var sameDay = record.Systems[j] with { Phase = MigrationPhase.Procurement, Designated = false, ReportedAt = new DateTimeOffset(2026, 10, 31, 3, 0, 0, TimeSpan.Zero) };
+        record = record with { Systems = record.Systems.SetItem(i, reported).SetItem(j, sameDay) };
+        var flags = new bool[20];
+        flags[i] = !reported.Designated;
+        flags[j] = true;
+        var list = Update(new DateOnly(2026, 10, 31), 0m, "list") with { StepCompletion = [], Designated = [.. flags] };
+        var (_, next, _) = OfficialRules.Apply(record, list, Now);
+        Assert.Equal(MigrationPhase.Testing, next.Systems[i].Phase);
+        Assert.Equal(!reported.Designated, next.Systems[i].Designated);
+        Assert.Equal(sameDay, next.Systems[j]);
+    }
+
+    [Fact]
+    public void A_system_the_list_no_longer_designates_loses_its_reason_and_target()
+    {
+        var record = Baseline.Create("131016", Now);
+        var k = ReadinessCatalog.Instance.BusinessIndex["koseki"];
+        record = record with
+        {
+            Systems = record.Systems.SetItem(k, record.Systems[k] with
+            {
+                Designated = true, DesignationReason = DesignationReason.Mainframe, DesignationTarget = new DateOnly(2030, 3, 31),
+                ReportedAt = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero),
+            }),
+        };
+        var list = Update(new DateOnly(2026, 3, 31), 0m, "list") with { StepCompletion = [], Designated = [.. new bool[20]] };
+        var (_, next, _) = OfficialRules.Apply(record, list, Now);
+        var koseki = next.Systems[k];
+        Assert.False(koseki.Designated);
+        Assert.Null(koseki.DesignationReason);
+        Assert.Null(koseki.DesignationTarget);
+    }
 }

@@ -9,7 +9,7 @@ public sealed class OfficialSourcesTests
     private static OfficialImportListing Listing(string id, string kind, DateOnly asOf, DateTimeOffset? appliedAt, int? changed = 10) =>
         new(id, kind, "source " + id, asOf, id + ".xlsx", "import@digital.go.jp", T0.AddDays(-1), appliedAt is null ? null : "import@digital.go.jp", appliedAt)
         {
-            MunicipalitiesChanged = appliedAt is null ? null : changed,
+            MunicipalitiesSourced = appliedAt is null ? null : changed,
         };
 
     [Fact]
@@ -41,6 +41,22 @@ public sealed class OfficialSourcesTests
         Assert.Equal((feb, null), OfficialSources.InEffect([feb, resent], T0.AddDays(1)));
 
         // A listing stored before counts were kept (null) is taken as having changed something.
-        Assert.Equal((stored, null), OfficialSources.InEffect([feb, resent, stored with { MunicipalitiesChanged = null }], T0.AddDays(1)));
+        Assert.Equal((stored, null), OfficialSources.InEffect([feb, resent, stored with { MunicipalitiesSourced = null }], T0.AddDays(1)));
+    }
+
+    [Fact]
+    public void The_nations_chain_names_partial_releases_down_to_one_that_covered_every_municipality_or_the_baseline()
+    {
+        var tokyoMarch = Listing("tokyo-mar", OfficialImportRecord.MicProgressKind, new DateOnly(2026, 3, 31), T0.AddHours(3), changed: 62);
+        var february = Listing("feb", OfficialImportRecord.MicProgressKind, new DateOnly(2026, 2, 28), T0.AddHours(1), changed: 1741);
+        var january = Listing("jan", OfficialImportRecord.MicProgressKind, new DateOnly(2026, 1, 31), T0, changed: 1741);
+        var list = Listing("list", OfficialImportRecord.DesignationListKind, new DateOnly(2026, 3, 1), T0.AddHours(2), changed: 900);
+        OfficialImportListing[] all = [tokyoMarch, list, february, january];
+
+        Assert.Equal([tokyoMarch, february], OfficialSources.Chain(all, T0.AddDays(1), designation: false, 1741));
+        Assert.Equal([february], OfficialSources.Chain(all, T0.AddHours(2), designation: false, 1741));
+        // The list covered 900: the baseline's list still stands for the others (null).
+        Assert.Equal([list, null], OfficialSources.Chain(all, T0.AddDays(1), designation: true, 1741));
+        Assert.Equal([null], OfficialSources.Chain(all, T0.AddMinutes(-1), designation: true, 1741));
     }
 }

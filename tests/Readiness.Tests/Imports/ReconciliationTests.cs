@@ -59,6 +59,35 @@ public sealed class ReconciliationTests
     }
 
     [Fact]
+    public void A_designated_system_at_testing_with_every_step_done_is_no_difference_for_the_rule_stops_it_there()
+    {
+        // Self-reported designated, or designated on the list: the step-to-phase rule caps it at testing, as reported.
+        var selfDesignated = With(new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, Designated = true, BaselineStepCompletion = 1m, ReportedAt = Reported });
+        Assert.DoesNotContain(Reconciliation.Compare(selfDesignated, Listing("koseki")), d => d.Kind == DifferenceKind.OfficialCompleteReportedEarlier);
+        var listed = With(new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, BaselineStepCompletion = 1m, ReportedAt = Reported });
+        var differences = Reconciliation.Compare(listed, Listing("koseki"));
+        Assert.Equal([DifferenceKind.DesignatedOnlyOfficial], differences.Select(d => d.Kind));
+    }
+
+    [Fact]
+    public void An_imported_list_that_refused_the_municipalitys_row_is_no_measure_of_its_designations()
+    {
+        var record = new OfficialImportRecord
+        {
+            Id = new string('b', 64), Kind = OfficialImportRecord.DesignationListKind, Source = "デジタル庁 test", AsOf = new DateOnly(2026, 2, 28),
+            FileName = "list.xlsx", FileSize = 1, SheetName = "一覧", UploadedBy = "national@example", UploadedAt = Reported,
+            Rows = [new OfficialImportRow(4, "271004", []) { Designated = [.. new bool[20]] }], // 千代田区's row was refused
+            Issues = [], Preview = new OfficialImportCounts(1, 0, 0, 0, 0),
+        };
+        var list = OfficialDesignations.From(record);
+        Assert.False(list.Covers(Code));
+        Assert.True(list.Covers("271004"));
+        var selfDesignated = With(new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, Designated = true, BaselineStepCompletion = 0.5m, ReportedAt = Reported });
+        Assert.Empty(Reconciliation.Compare(selfDesignated, list));
+        Assert.Equal([DifferenceKind.DesignatedOnlySelfReported], Reconciliation.Compare(selfDesignated, None).Select(d => d.Kind));
+    }
+
+    [Fact]
     public void Designated_in_one_and_not_the_other()
     {
         var selfOnly = With(new SystemStatus { BusinessId = "resident_registry", Phase = MigrationPhase.Testing, Designated = true, BaselineStepCompletion = 0.5m, ReportedAt = Reported });

@@ -70,24 +70,47 @@ public static class ExportApi
 
         return await CsvOutput.Respond(http, $"municipalities-{scope ?? "all"}-{today:yyyyMMdd}.csv", async csv =>
         {
-            await csv.Row("code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
-                "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
-                "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin", "cloud_provider");
+            await csv.Row(ExportColumns);
             foreach (var (m, r) in records)
             {
-                var pref = catalog.PrefecturesByCode[m.PrefectureCode];
                 foreach (var s in r.Systems)
                 {
-                    var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
-                    var f = ReadinessRules.Evaluate(s, today);
-                    await csv.Row(m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
-                        f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
-                        s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
-                        f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin),
-                        s.CloudProvider is { } cp ? Wire.Name(cp) : null);
+                    await csv.Row(ExportRow(m, r, s, today));
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The detailed export's columns, the same in CSV and .xlsx (one row per municipality × business): the reported state,
+    /// its flags on the day, the official step completion with the as-of day and source of its dataset (the baseline's
+    /// month when none was applied) and the designation list's as-of day.
+    /// </summary>
+    public static readonly object?[] ExportColumns =
+    [
+        "code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
+        "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
+        "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin", "cloud_provider",
+        "step_completion_as_of", "step_completion_source", "designation_as_of",
+    ];
+
+    /// <summary>One row of <see cref="ExportColumns"/>.</summary>
+    public static object?[] ExportRow(MunicipalityInfo m, MunicipalityRecord r, SystemStatus s, DateOnly today)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var pref = catalog.PrefecturesByCode[m.PrefectureCode];
+        var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+        var f = ReadinessRules.Evaluate(s, today);
+        var sources = Views.OfficialSourcesOf(r);
+        return
+        [
+            m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
+            f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
+            s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
+            f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin),
+            s.CloudProvider is { } cp ? Wire.Name(cp) : null,
+            sources.StepCompletion?.AsOf, sources.StepCompletion?.Title, sources.Designation?.AsOf,
+        ];
     }
 
     /// <summary>The prefecture table of the dashboard, with the same columns and rows as its download.</summary>

@@ -9,8 +9,11 @@ namespace Readiness.Web.Api;
 /// A source of official figures: the public baseline the product ships with (<c>importedBy</c>/<c>importedAt</c> null,
 /// <c>asOf</c> YYYY-MM) or an applied dataset version (<c>id</c> the file's SHA-256, <c>asOf</c> YYYY-MM-DD, who applied
 /// it and when).
+/// <c>municipalities</c>: on the nation, how many municipalities' figures the dataset was applied to (changed or
+/// confirmed); null for the baseline and on a municipality.
 /// </summary>
-public sealed record SourceView(string Id, string Publisher, string Title, string AsOf, string? ImportedBy = null, DateTimeOffset? ImportedAt = null);
+public sealed record SourceView(string Id, string Publisher, string Title, string AsOf, string? ImportedBy = null, DateTimeOffset? ImportedAt = null,
+    int? Municipalities = null);
 
 /// <summary>
 /// Where a municipality's official figures come from: <c>stepCompletion</c> (each system's stepCompletion, and the phases
@@ -166,19 +169,25 @@ public static class Views
         Figures(n.PrefectureRun ?? Readiness.Figures.Zero));
 
     /// <summary>
-    /// The sources of the nation's official figures at <paramref name="at"/>: per layer the applied dataset in effect
-    /// (<see cref="OfficialSources.InEffect"/>), else the public baseline's. A municipality the dataset did not list keeps
-    /// its earlier source (its own page names it).
+    /// The sources of the nation's official figures at <paramref name="at"/>: per layer (step completion first, then the
+    /// designation list) the datasets its figures come from, newest first (<see cref="OfficialSources.Chain"/>: the
+    /// dataset in effect, then older ones while none covered every municipality, then the public baseline's if it still
+    /// stands for some), each with how many municipalities it was applied to.
     /// </summary>
     public static IReadOnlyList<SourceView> NationSources(IEnumerable<OfficialImportListing> listings, DateTimeOffset at)
     {
-        var (steps, designation) = OfficialSources.InEffect(listings, at);
-        return steps is null && designation is null ? Sources : [steps is null ? Sources[0] : SourceOf(steps), designation is null ? Sources[1] : SourceOf(designation)];
+        var all = listings as IReadOnlyCollection<OfficialImportListing> ?? [.. listings];
+        var count = ReadinessCatalog.Instance.Municipalities.Count;
+        return
+        [
+            .. OfficialSources.Chain(all, at, designation: false, count).Select(l => l is null ? Sources[0] : SourceOf(l)),
+            .. OfficialSources.Chain(all, at, designation: true, count).Select(l => l is null ? Sources[1] : SourceOf(l)),
+        ];
     }
 
     /// <summary>An applied dataset version as a source (who applied it, when).</summary>
     public static SourceView SourceOf(OfficialImportListing l) =>
-        new(l.Id, Publisher(!OfficialSources.IsStepLayer(l.Kind)), l.Source, Day(l.AsOf), l.AppliedBy, l.AppliedAt);
+        new(l.Id, Publisher(!OfficialSources.IsStepLayer(l.Kind)), l.Source, Day(l.AsOf), l.AppliedBy, l.AppliedAt, l.MunicipalitiesSourced);
 
     /// <summary>The dataset a record's layer was applied from, as a source (who applied it, when).</summary>
     public static SourceView SourceOf(OfficialDatasetRef d, bool designation) =>

@@ -10,7 +10,12 @@ namespace Readiness.Web.Imports;
 public sealed record ImportIssueView(int Row, string? Prefecture, string? Municipality, string Code, string MessageJa, string MessageEn);
 
 /// <summary>Counts of a preview (what applying would change) or of an applied import.</summary>
-public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChanged, int SystemsChanged, int SystemsKeptSelfReported, int MunicipalitiesOlder);
+/// <summary>
+/// Counts over the dataset's municipalities: changed (figures move), confirmed (a newer as-of day with the same figures:
+/// only the source moves), older (they hold a later dataset: untouched); systems changed, and kept as self-reported.
+/// </summary>
+public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChanged, int SystemsChanged, int SystemsKeptSelfReported, int MunicipalitiesOlder,
+    int MunicipalitiesConfirmed);
 
 /// <summary>Who applied an import, when, and what it changed.</summary>
 public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts);
@@ -213,5 +218,5 @@ public static class ImportsApi
             Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))]);
 
     private static ImportCountsView Counts(OfficialImportCounts c) =>
-        new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder);
+        new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder, c.MunicipalitiesConfirmed);
 }

@@ -66,6 +66,13 @@ public static class OfficialCsv
                 "CSV として読めません（Shift_JIS または UTF-8 のテキストではありません）。", "The file cannot be read as CSV (neither Shift_JIS nor UTF-8 text)."));
         }
 
+        // Quotes come in pairs in well-formed CSV (a quoted field's two, an escaped quote doubled): an odd count is a
+        // quote never closed, which the reader would otherwise take as one field running to the end of the file.
+        if (decoded.Text.AsSpan().Count('"') % 2 != 0)
+        {
+            return (null, null, NotWellFormed());
+        }
+
         var firstLine = decoded.Text.AsSpan()[..Math.Max(0, decoded.Text.IndexOf('\n') is var n && n >= 0 ? n : decoded.Text.Length)];
         var delimiter = firstLine.Count('\t') > firstLine.Count(',') ? '\t' : ',';
         var options = CsvReaderOptions.Default with
@@ -98,9 +105,12 @@ public static class OfficialCsv
         }
         catch (CsvFormatException)
         {
-            return (null, null, new ProblemError("file", "not_a_csv", "CSV の形になっていません（引用符の対応など）。", "The file is not well-formed CSV (unbalanced quotes or the like)."));
+            return (null, null, NotWellFormed());
         }
 
         return (new SheetData(Path.GetFileNameWithoutExtension(fileName), rows), decoded.Encoding, null);
     }
+
+    private static ProblemError NotWellFormed() =>
+        new("file", "not_a_csv", "CSV の形になっていません（引用符の対応など）。", "The file is not well-formed CSV (unbalanced quotes or the like).");
 }

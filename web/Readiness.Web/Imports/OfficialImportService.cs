@@ -142,6 +142,24 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
 
         var parseMs = clock.ElapsedMilliseconds;
 
+        // A file that lists no municipality it could match says nothing: refused, for the designation list is complete
+        // and applying it would take every designation away. A day after today in Japan is no as-of day of a release.
+        if (parsed.ListedRows == 0)
+        {
+            var refused = parsed.Issues.Length;
+            return (null, new ProblemError("file", "no_rows",
+                $"取り込める行がありません（一致した団体 0、取り込まない行 {refused}）。行ごとの理由を確かめてください。" + FirstIssues(parsed, ja: true),
+                $"No row could be taken (0 municipalities matched, {refused} rows not taken); check the reasons per row." + FirstIssues(parsed, ja: false)), default, false);
+        }
+
+        var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        if (parsed.AsOf > today)
+        {
+            return (null, new ProblemError("sheet", "future_as_of",
+                $"データの時点 {parsed.AsOf:yyyy-MM-dd} が今日（{today:yyyy-MM-dd}）より後です。表題の時点を確かめてください。",
+                $"The as-of day {parsed.AsOf:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}): check the date in the title."), default, false);
+        }
+
         var source = parsed.Kind switch
         {
             OfficialImportRecord.MicStepDetailKind => $"{StepDetailSource} {parsed.AsOf:yyyy-MM-dd}",
@@ -178,6 +196,9 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
         logger.LogInformation("Official import {Id} timings: {Timings}", id, timings.ServerTiming);
         return (stored, null, timings, stored.UploadedAt == record.UploadedAt);
     }
+
+    private static string FirstIssues(OfficialDataset parsed, bool ja) =>
+        parsed.Issues.IsDefaultOrEmpty ? "" : (ja ? " 例: " : " E.g. ") + string.Join(ja ? "／" : "; ", parsed.Issues.Take(3).Select(i => ja ? i.MessageJa : i.MessageEn));
 
     /// <summary>The refusal of a file that holds an official table of another kind than the form field <c>kind</c> asks for.</summary>
     private static ProblemError KindMismatch(string asked, string found, string sheet) =>
@@ -222,8 +243,10 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             return record;
         }
 
-        var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, time.GetUtcNow());
-        int changedMunicipalities = 0, older = 0;
+        // One instant for the dataset's ref in every record and the import's result: the same "when" everywhere.
+        var appliedAt = time.GetUtcNow();
+        var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
+        int changedMunicipalities = 0, older = 0, confirmed = 0;
         using var gate = new SemaphoreSlim(Parallelism);
         var outcomes = await Task.WhenAll(record.Rows.Select(async row =>
         {
@@ -241,11 +264,12 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
         {
             changedMunicipalities += o == OfficialOutcome.Applied ? 1 : 0;
             older += o == OfficialOutcome.Older ? 1 : 0;
+            confirmed += o == OfficialOutcome.Confirmed ? 1 : 0;
         }
 
         var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor) : 0;
-        var counts = record.Preview with { MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older };
-        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, time.GetUtcNow()));
+        var counts = record.Preview with { MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed };
+        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt));
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
@@ -280,7 +304,7 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             var listed = rows[p.Code].SelectMany(r => r.DesignatedBusinesses).Where(ReadinessCatalog.IsPrefectureRun).Distinct(StringComparer.Ordinal).ToImmutableArray();
             return grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, listed, actor));
         }));
-        return outcomes.Count(o => o == OfficialOutcome.Applied);
+        return outcomes.Count(o => o is OfficialOutcome.Applied or OfficialOutcome.Confirmed);
     }
 
     /// <summary>The dry run: what applying would change, from the same pure rule the grains apply.</summary>
@@ -288,34 +312,33 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
     {
         var now = time.GetUtcNow();
         var records = await Task.WhenAll(rows.Select(r => grains.GetGrain<IMunicipalityGrain>(r.MunicipalityCode).GetAsync()));
-        int changed = 0, systems = 0, kept = 0, older = 0;
+        int changed = 0, systems = 0, kept = 0, older = 0, confirmed = 0;
         var changes = ImmutableArray.CreateBuilder<OfficialImportChange>();
         for (var i = 0; i < rows.Length; i++)
         {
             var update = rows[i].ToUpdate(dataset, actor);
             var (outcome, next, entries) = OfficialRules.Apply(records[i], update, now);
+            // Systems changed: the entries on systems (a dataset that only confirms the figures has one entry on its source).
+            var systemEntries = entries.Count(e => e.Target.StartsWith("system:", StringComparison.Ordinal));
             if (outcome == OfficialOutcome.Applied)
             {
-                var phases = next.Systems.Zip(records[i].Systems).Count(p => p.First.Phase != p.Second.Phase);
+                var phases = next.Systems.Zip(records[i].Systems).Count(p => p.First.Phase != p.Second.Phase || p.First.NotApplicable != p.Second.NotApplicable);
                 var designations = next.Systems.Zip(records[i].Systems).Count(p => p.First.Designated != p.Second.Designated);
-                changes.Add(new OfficialImportChange(rows[i].MunicipalityCode, entries.Length, phases, designations));
+                {
+                    changes.Add(new OfficialImportChange(rows[i].MunicipalityCode, systemEntries, phases, designations));
+                }
+
+                // Systems the municipality reported itself on or after the as-of day where the dataset says something else.
+                kept += OfficialRules.KeptSelfReported(records[i], update);
             }
 
             changed += outcome == OfficialOutcome.Applied ? 1 : 0;
             older += outcome == OfficialOutcome.Older ? 1 : 0;
-            systems += entries.Length;
-            if (outcome == OfficialOutcome.Applied)
-            {
-                // Systems the municipality reported itself after the as-of day where the dataset says something else.
-                var catalog = Catalog.ReadinessCatalog.Instance;
-                kept += records[i].Systems.Count(s => s.ReportedAt is { } r && ReadinessRules.TodayInJapan(r) > dataset.AsOf
-                    && catalog.BusinessIndex[s.BusinessId] is var b
-                    && ((b < update.StepCompletion.Length && s.BaselineStepCompletion != update.StepCompletion[b])
-                        || (b < update.Designated.Length && s.Designated != update.Designated[b])));
-            }
+            confirmed += outcome == OfficialOutcome.Confirmed ? 1 : 0;
+            systems += systemEntries;
         }
 
-        return (new OfficialImportCounts(rows.Length, changed, systems, kept, older), changes.ToImmutable());
+        return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed }, changes.ToImmutable());
     }
 }
 

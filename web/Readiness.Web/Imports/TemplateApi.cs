@@ -222,26 +222,15 @@ public static class TemplateApi
             var read = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, http.RequestAborted)));
             foreach (var (m, r) in batch.Zip(read))
             {
-                var pref = catalog.PrefecturesByCode[m.PrefectureCode];
                 foreach (var s in r.Systems)
                 {
-                    var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
-                    var f = ReadinessRules.Evaluate(s, today);
-                    rows.Add([m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
-                        f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
-                        s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
-                        f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin)]);
+                    rows.Add(ExportApi.ExportRow(m, r, s, today));
                 }
             }
         }
 
-        var bytes = ReportingWorkbook.Table("municipalities", ExportHeader, rows);
+        var bytes = ReportingWorkbook.Table("municipalities", [.. ExportApi.ExportColumns.Select(c => (string)c!)], rows);
         return TypedResults.File(bytes, ReportingWorkbook.ContentType, $"municipalities-{scope ?? "all"}-{today:yyyyMMdd}.xlsx");
     }
 
-    /// <summary>The detailed export's columns (GET /api/v1/export/municipalities.csv says the same).</summary>
-    public static readonly string[] ExportHeader =
-        ["code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
-         "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
-         "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin"];
 }

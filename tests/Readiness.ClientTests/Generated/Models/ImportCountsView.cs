@@ -18,6 +18,8 @@ namespace Readiness.ClientTests.Generated.Models
         public int? Municipalities { get; set; }
         /// <summary>The municipalitiesChanged property</summary>
         public int? MunicipalitiesChanged { get; set; }
+        /// <summary>The municipalitiesConfirmed property</summary>
+        public int? MunicipalitiesConfirmed { get; set; }
         /// <summary>The municipalitiesOlder property</summary>
         public int? MunicipalitiesOlder { get; set; }
         /// <summary>The systemsChanged property</summary>
@@ -51,6 +53,7 @@ namespace Readiness.ClientTests.Generated.Models
             {
                 { "municipalities", n => { Municipalities = n.GetIntValue(); } },
                 { "municipalitiesChanged", n => { MunicipalitiesChanged = n.GetIntValue(); } },
+                { "municipalitiesConfirmed", n => { MunicipalitiesConfirmed = n.GetIntValue(); } },
                 { "municipalitiesOlder", n => { MunicipalitiesOlder = n.GetIntValue(); } },
                 { "systemsChanged", n => { SystemsChanged = n.GetIntValue(); } },
                 { "systemsKeptSelfReported", n => { SystemsKeptSelfReported = n.GetIntValue(); } },
@@ -65,6 +68,7 @@ namespace Readiness.ClientTests.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("municipalities", Municipalities);
             writer.WriteIntValue("municipalitiesChanged", MunicipalitiesChanged);
+            writer.WriteIntValue("municipalitiesConfirmed", MunicipalitiesConfirmed);
             writer.WriteIntValue("municipalitiesOlder", MunicipalitiesOlder);
             writer.WriteIntValue("systemsChanged", SystemsChanged);
             writer.WriteIntValue("systemsKeptSelfReported", SystemsKeptSelfReported);

@@ -40,6 +40,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string ImportedBy { get; set; }
 #endif
+        /// <summary>The municipalities property</summary>
+        public int? Municipalities { get; set; }
         /// <summary>The publisher property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -85,6 +87,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "importedAt", n => { ImportedAt = n.GetDateTimeOffsetValue(); } },
                 { "importedBy", n => { ImportedBy = n.GetStringValue(); } },
+                { "municipalities", n => { Municipalities = n.GetIntValue(); } },
                 { "publisher", n => { Publisher = n.GetStringValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
             };
@@ -100,6 +103,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("id", Id);
             writer.WriteDateTimeOffsetValue("importedAt", ImportedAt);
             writer.WriteStringValue("importedBy", ImportedBy);
+            writer.WriteIntValue("municipalities", Municipalities);
             writer.WriteStringValue("publisher", Publisher);
             writer.WriteStringValue("title", Title);
             writer.WriteAdditionalData(AdditionalData);
