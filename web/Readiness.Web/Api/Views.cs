@@ -9,8 +9,8 @@ namespace Readiness.Web.Api;
 /// A source of official figures: the public baseline the product ships with (<c>importedBy</c>/<c>importedAt</c> null,
 /// <c>asOf</c> YYYY-MM) or an applied dataset version (<c>id</c> the file's SHA-256, <c>asOf</c> YYYY-MM-DD, who applied
 /// it and when).
-/// <c>municipalities</c>: on the nation, how many municipalities' figures the dataset was applied to (changed or
-/// confirmed); null for the baseline and on a municipality.
+/// <c>municipalities</c>: on the nation, how many municipalities' figures the dataset was applied to when it was applied
+/// (changed or confirmed; a later partial dataset may since have taken some over); null for the baseline and on a municipality.
 /// </summary>
 public sealed record SourceView(string Id, string Publisher, string Title, string AsOf, string? ImportedBy = null, DateTimeOffset? ImportedAt = null,
     int? Municipalities = null);

@@ -149,15 +149,15 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             var refused = parsed.Issues.Length;
             return (null, new ProblemError("file", "no_rows",
                 $"取り込める行がありません（一致した団体 0、取り込まない行 {refused}）。行ごとの理由を確かめてください。" + FirstIssues(parsed, ja: true),
-                $"No row could be taken (0 municipalities matched, {refused} rows not taken); check the reasons per row." + FirstIssues(parsed, ja: false)), default, false);
+                $"No row could be taken (0 municipalities matched, {refused} row(s) not taken); check the reasons per row." + FirstIssues(parsed, ja: false)), default, false);
         }
 
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         if (parsed.AsOf > today)
         {
             return (null, new ProblemError("sheet", "future_as_of",
-                $"データの時点 {parsed.AsOf:yyyy-MM-dd} が今日（{today:yyyy-MM-dd}）より後です。表題の時点を確かめてください。",
-                $"The as-of day {parsed.AsOf:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}): check the date in the title."), default, false);
+                $"データの時点 {parsed.AsOf:yyyy-MM-dd} が今日（{today:yyyy-MM-dd}）より後です。表題の時点（市区町村別進捗はシート名の年月）を確かめてください。",
+                $"The as-of day {parsed.AsOf:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}): check the date in the title (for MIC's tally, the month in the sheet's name)."), default, false);
         }
 
         var source = parsed.Kind switch
@@ -320,6 +320,12 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             var (outcome, next, entries) = OfficialRules.Apply(records[i], update, now);
             // Systems changed: the entries on systems (a dataset that only confirms the figures has one entry on its source).
             var systemEntries = entries.Count(e => e.Target.StartsWith("system:", StringComparison.Ordinal));
+            if (outcome != OfficialOutcome.Older)
+            {
+                // Systems the municipality reported itself on or after the as-of day where the dataset says something else.
+                kept += OfficialRules.KeptSelfReported(records[i], update);
+            }
+
             if (outcome == OfficialOutcome.Applied)
             {
                 var phases = next.Systems.Zip(records[i].Systems).Count(p => p.First.Phase != p.Second.Phase || p.First.NotApplicable != p.Second.NotApplicable);
@@ -327,9 +333,6 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
                 {
                     changes.Add(new OfficialImportChange(rows[i].MunicipalityCode, systemEntries, phases, designations));
                 }
-
-                // Systems the municipality reported itself on or after the as-of day where the dataset says something else.
-                kept += OfficialRules.KeptSelfReported(records[i], update);
             }
 
             changed += outcome == OfficialOutcome.Applied ? 1 : 0;
