@@ -12,6 +12,10 @@ public sealed class OfficialSourcesTests
             MunicipalitiesSourced = appliedAt is null ? null : changed,
         };
 
+    // The dataset in effect per layer: the first of each chain.
+    private static (OfficialImportListing? Steps, OfficialImportListing? Designation) InEffect(OfficialImportListing[] listings, DateTimeOffset at) =>
+        (OfficialSources.Chain(listings, at, designation: false, 1741)[0], OfficialSources.Chain(listings, at, designation: true, 1741)[0]);
+
     [Fact]
     public void Each_layer_names_the_applied_dataset_with_the_latest_as_of_day_at_the_instant_asked()
     {
@@ -23,13 +27,13 @@ public sealed class OfficialSourcesTests
         var listings = new[] { list, marUploaded, febSteps, janLater, feb };
 
         // Before anything was applied: the baseline stands (null).
-        Assert.Equal((null, null), OfficialSources.InEffect(listings, T0.AddMinutes(-1)));
+        Assert.Equal((null, null), InEffect(listings, T0.AddMinutes(-1)));
 
         // January applied after February is older: February stays in effect.
-        Assert.Equal((feb, null), OfficialSources.InEffect(listings, T0.AddHours(1)));
+        Assert.Equal((feb, null), InEffect(listings, T0.AddHours(1)));
 
         // The step detail of the same as-of day, applied later, takes over; an upload not applied is no source.
-        Assert.Equal((febSteps, list), OfficialSources.InEffect(listings, T0.AddDays(1)));
+        Assert.Equal((febSteps, list), InEffect(listings, T0.AddDays(1)));
     }
 
     [Fact]
@@ -38,10 +42,10 @@ public sealed class OfficialSourcesTests
         var feb = Listing("feb", OfficialImportRecord.MicProgressKind, new DateOnly(2026, 2, 28), T0);
         var resent = Listing("resent", OfficialImportRecord.MicProgressKind, new DateOnly(2026, 2, 28), T0.AddHours(1), changed: 0);
         var stored = Listing("stored", OfficialImportRecord.MicProgressKind, new DateOnly(2026, 2, 28), T0.AddHours(2), changed: null);
-        Assert.Equal((feb, null), OfficialSources.InEffect([feb, resent], T0.AddDays(1)));
+        Assert.Equal((feb, null), InEffect([feb, resent], T0.AddDays(1)));
 
         // A listing stored before counts were kept (null) is taken as having changed something.
-        Assert.Equal((stored, null), OfficialSources.InEffect([feb, resent, stored with { MunicipalitiesSourced = null }], T0.AddDays(1)));
+        Assert.Equal((stored, null), InEffect([feb, resent, stored with { MunicipalitiesSourced = null }], T0.AddDays(1)));
     }
 
     [Fact]

@@ -21,17 +21,15 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
     private OfficialDesignations? imported;
 
     /// <summary>
-    /// The official designation list compared with: the newest applied designation-list dataset (by as-of day) when
-    /// it is newer than the public baseline's (Digital Agency, December 2025), the baseline's otherwise. Read from the
+    /// The official designation list compared with: the applied designation-list dataset in effect
+    /// (<see cref="OfficialSources"/>), the public baseline's (Digital Agency, December 2025) until one is. Read from the
     /// import index and the dataset's grain; the parsed list is kept per dataset id, as datasets never change.
     /// </summary>
     public async Task<OfficialDesignations> DesignationsAsync(CancellationToken cancellationToken)
     {
         var listings = await calls.Run(() => grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).ListAsync(), idempotent: true, cancellationToken);
-        var latest = listings
-            .Where(l => l.Kind == OfficialImportRecord.DesignationListKind && l.AppliedAt is not null && l.AsOf > OfficialDesignations.Baseline.AsOf)
-            .OrderByDescending(l => l.AsOf).ThenByDescending(l => l.AppliedAt)
-            .FirstOrDefault();
+        // The list in effect, by the same rule as the nation's sources.
+        var latest = OfficialSources.Chain(listings, DateTimeOffset.MaxValue, designation: true, ReadinessCatalog.Instance.Municipalities.Count)[0];
         if (latest is null)
         {
             return OfficialDesignations.Baseline;
