@@ -29,6 +29,35 @@ public interface IAuditLog
     /// <summary>Entries with version &lt;= <paramref name="upToVersion"/>, newest first (version descending, then target), after <paramref name="after"/>.</summary>
     Task<AuditPage> ReadAsync(string municipalityCode, long upToVersion, AuditCursor? after, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The requests applied to a municipality (or a prefecture's own systems) up to <paramref name="upToVersion"/>,
+    /// newest first, at most <paramref name="limit"/>: what a grain remembers for safe retries when it activates.
+    /// </summary>
+    Task<ImmutableArray<AppliedRequest>> ReadAppliedRequestsAsync(string code, long upToVersion, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The entries one request produced (empty when it produced none up to that version).</summary>
     Task<ImmutableArray<ChangeEntry>> FindRequestAsync(string municipalityCode, string requestId, long upToVersion, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// What a grain state's next write records besides the state: its change's audit entries (readiness_audit) and the
+/// requests it applies (readiness_applied_request, remembered for safe retries). All entries belong to
+/// <paramref name="Code"/> and one version.
+/// </summary>
+/// <param name="Code">The municipality code (or the prefecture code of a prefecture's own systems).</param>
+/// <param name="Entries">The change's audit entries; may be empty.</param>
+/// <param name="Requests">The requests the write applies, usually one; may be empty.</param>
+public sealed record PendingAudit(string Code, ImmutableArray<ChangeEntry> Entries, ImmutableArray<AppliedRequest> Requests);
+
+/// <summary>
+/// A grain state whose write also records its change. The grain-state storage writes <see cref="Audit"/> in the same
+/// transaction as the state, and only when the state write itself applies: one durable commit per change (not one for
+/// the audit trail and one for the state), and a change is in the trail exactly when it is stored. The audit is not part
+/// of the stored state: the grain sets it before <c>WriteStateAsync</c> and clears it after. This keeps the state that
+/// is rewritten on every change to the record itself; request ids and recent changes live in their own tables.
+/// </summary>
+public interface IAuditedGrainState
+{
+    /// <summary>What the next write records with the state; null for none.</summary>
+    PendingAudit? Audit { get; }
 }

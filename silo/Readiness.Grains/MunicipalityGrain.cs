@@ -18,6 +18,8 @@ public sealed class MunicipalityGrain(
 {
     private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
 
+    private readonly ChangeMemory memory = new();
+
     private MunicipalityRecord Record => state.State.Record!;
 
     private string Code => this.GetPrimaryKeyString();
@@ -37,6 +39,16 @@ public sealed class MunicipalityGrain(
             await state.WriteStateAsync(cancellationToken);
             metrics.MunicipalitiesSeeded.Add(1);
             PushSummary();
+            return;
+        }
+
+        try
+        {
+            await memory.LoadAsync(audit, Code, Record.Version, state.State.Requests);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
         }
     }
 
@@ -44,22 +56,19 @@ public sealed class MunicipalityGrain(
 
     public Task<MunicipalitySummary> GetSummaryAsync() => Task.FromResult(Summary());
 
-    public Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync() => Task.FromResult(state.State.RecentChanges);
+    public Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync() => Task.FromResult(memory.RecentChanges);
 
     public async Task<ChangeOutcome> ApplyAsync(ChangeRequest request)
     {
         var current = Record;
         var fingerprint = Fingerprint(request);
-        foreach (var applied in state.State.Requests)
+        if (memory.Find(request.RequestId) is { } applied)
         {
-            if (applied.RequestId == request.RequestId)
-            {
-                return applied.Fingerprint == fingerprint
-                    ? new ChangeOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = state.State.RecentChanges, AppliedBy = applied.CallId }
-                    : new ChangeOutcome(ChangeStatus.IdempotencyKeyReused, current,
-                        [new ValidationError("requestId", "idempotency_key_reused",
-                            "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
-            }
+            return applied.Fingerprint == fingerprint
+                ? new ChangeOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = memory.RecentChanges, AppliedBy = applied.CallId }
+                : new ChangeOutcome(ChangeStatus.IdempotencyKeyReused, current,
+                    [new ValidationError("requestId", "idempotency_key_reused",
+                        "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
         }
 
         if (request.ExpectedVersion is { } expected && expected != current.Version)
@@ -83,37 +92,13 @@ public sealed class MunicipalityGrain(
 
         var (next, entries) = ChangeRules.Apply(current, request, now);
 
-        // Audit first: once the state is written the change is visible and acknowledged, so it must already be in the
-        // trail. If the state write below fails, these entries stay above the stored version (invisible to readers)
-        // and the next accepted change, which gets the same version, replaces them.
-        try
-        {
-            await audit.RecordAsync(Code, next.Version, entries);
-        }
-        catch (System.Data.Common.DbException ex)
-        {
-            throw StorageUnavailableException.From(ex);
-        }
-
-        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
-        state.State.Record = next;
-        state.State.Requests = Bounded(state.State.Requests.Add(new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId }), MunicipalityGrainState.RememberedRequests);
-        state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Not written means not accepted: keep memory equal to storage so the caller can retry.
-            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
-            throw;
-        }
-
+        // The entries and the request id go into their tables in the state's own transaction (IAuditedGrainState):
+        // one durable commit, and a change is audited exactly when it is stored.
+        await WriteAsync(next, entries, new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
         metrics.ChangesAccepted.Add(1);
         logger.LogDebug("Municipality {Code} accepted request {RequestId} as version {Version}", Code, request.RequestId, next.Version);
         PushSummary();
-        return new ChangeOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = state.State.RecentChanges };
+        return new ChangeOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = memory.RecentChanges };
     }
 
     public async Task<OfficialOutcome> ApplyOfficialAsync(OfficialUpdate update)
@@ -126,31 +111,36 @@ public sealed class MunicipalityGrain(
             return outcome;
         }
 
-        // As for a report: audit first, then the state; not written means not applied.
-        try
-        {
-            await audit.RecordAsync(Code, next.Version, entries);
-        }
-        catch (System.Data.Common.DbException ex)
-        {
-            throw StorageUnavailableException.From(ex);
-        }
+        // As for a report: the entries and the state in one transaction; not written means not applied.
+        await WriteAsync(next, entries, applied: null);
+        PushSummary();
+        return outcome;
+    }
 
-        var previous = (state.State.Record, state.State.RecentChanges);
+    /// <summary>Stores <paramref name="next"/> with its entries and request; memory changes only once that is durable.</summary>
+    private async Task WriteAsync(MunicipalityRecord next, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
+    {
+        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
         state.State.Record = next;
-        state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
+        state.State.Requests = [];
+        state.State.RecentChanges = [];
+        state.State.Audit = memory.Pending(Code, entries, applied);
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            (state.State.Record, state.State.RecentChanges) = previous;
+            // Not written means not accepted: keep memory equal to storage so the caller can retry.
+            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
             throw;
         }
+        finally
+        {
+            state.State.Audit = null;
+        }
 
-        PushSummary();
-        return outcome;
+        memory.Committed(entries, applied);
     }
 
     private MunicipalitySummary Summary() => ReadinessRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
@@ -160,9 +150,6 @@ public sealed class MunicipalityGrain(
         // One-way: the write is already durable; a lost push is healed by the prefecture's reconciliation.
         _ = GrainFactory.GetGrain<IPrefectureGrain>(Code[..2]).ReportAsync(Summary());
     }
-
-    private static ImmutableArray<AppliedRequest> Bounded(ImmutableArray<AppliedRequest> requests, int max) =>
-        requests.Length <= max ? requests : requests.RemoveRange(0, requests.Length - max);
 
     private static string Fingerprint(ChangeRequest request)
     {

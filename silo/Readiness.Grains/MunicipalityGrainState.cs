@@ -12,9 +12,13 @@ public sealed record AppliedRequest(
     [Id(3)] public string? CallId { get; init; }
 }
 
-/// <summary>What the municipality grain stores: the record, the recent request ids (for safe retries) and recent changes.</summary>
+/// <summary>
+/// What the municipality grain stores: the record. Applied requests (for safe retries) and recent changes are kept in
+/// readiness_applied_request and readiness_audit, written in the same transaction (<see cref="IAuditedGrainState"/>);
+/// <see cref="Requests"/> and <see cref="RecentChanges"/> are only read from states stored before that, and written empty.
+/// </summary>
 [GenerateSerializer, Alias("Readiness.MunicipalityGrainState")]
-public sealed class MunicipalityGrainState
+public sealed class MunicipalityGrainState : IAuditedGrainState
 {
     public const int RememberedRequests = 256;
     public const int RememberedChanges = 50;
@@ -22,4 +26,12 @@ public sealed class MunicipalityGrainState
     [Id(0)] public MunicipalityRecord? Record { get; set; }
     [Id(1)] public ImmutableArray<AppliedRequest> Requests { get; set; } = [];
     [Id(2)] public ImmutableArray<ChangeEntry> RecentChanges { get; set; } = [];
+
+    // Not stored in the state: the storage writes it to its own tables with the state (IAuditedGrainState).
+    [NonSerialized]
+    private PendingAudit? audit;
+
+    /// <inheritdoc />
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PendingAudit? Audit { get => audit; set => audit = value; }
 }

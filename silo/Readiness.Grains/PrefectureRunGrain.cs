@@ -9,17 +9,25 @@ namespace Readiness.Grains;
 
 /// <summary>What the prefecture-run grain stores: the record, the recent request ids (for safe retries) and recent changes.</summary>
 [GenerateSerializer, Alias("Readiness.PrefectureRunGrainState")]
-public sealed class PrefectureRunGrainState
+public sealed class PrefectureRunGrainState : IAuditedGrainState
 {
     [Id(0)] public PrefectureRunRecord? Record { get; set; }
     [Id(1)] public ImmutableArray<AppliedRequest> Requests { get; set; } = [];
     [Id(2)] public ImmutableArray<ChangeEntry> RecentChanges { get; set; } = [];
+
+    // Not stored in the state: the storage writes it to its own tables with the state (IAuditedGrainState).
+    [NonSerialized]
+    private PendingAudit? audit;
+
+    /// <inheritdoc />
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PendingAudit? Audit { get => audit; set => audit = value; }
 }
 
 /// <summary>
 /// A prefecture's own systems for the prefecture-run businesses (key: 2-digit prefecture code). Writes as the
-/// municipality grain does: idempotent by request id, the version checked atomically (If-Match), audit first, then
-/// one durable state write; then its summary is pushed to the prefecture grain, which keeps it apart.
+/// municipality grain does: idempotent by request id, the version checked atomically (If-Match), its audit entries
+/// and state in one durable write; then its summary is pushed to the prefecture grain, which keeps it apart.
 /// </summary>
 public sealed class PrefectureRunGrain(
     [PersistentState("prefecture_run", ReadinessStorage.Name)] IPersistentState<PrefectureRunGrainState> state,
@@ -28,6 +36,8 @@ public sealed class PrefectureRunGrain(
     ILogger<PrefectureRunGrain> logger) : Grain, IPrefectureRunGrain
 {
     private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
+
+    private readonly ChangeMemory memory = new();
 
     private PrefectureRunRecord Record => state.State.Record!;
 
@@ -45,6 +55,16 @@ public sealed class PrefectureRunGrain(
             // First activation ever: the baseline's designation list says which systems the prefecture is listed for.
             state.State.Record = PrefectureRunRules.Create(Code, time.GetUtcNow());
             await state.WriteStateAsync(cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await memory.LoadAsync(audit, Code, Record.Version, state.State.Requests);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
         }
     }
 
@@ -52,22 +72,19 @@ public sealed class PrefectureRunGrain(
 
     public Task<PrefectureRunSummary> GetSummaryAsync() => Task.FromResult(Summary());
 
-    public Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync() => Task.FromResult(state.State.RecentChanges);
+    public Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync() => Task.FromResult(memory.RecentChanges);
 
     public async Task<PrefectureRunOutcome> ApplyAsync(ChangeRequest request)
     {
         var current = Record;
         var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { request.Systems, request.Security }, FingerprintJson)));
-        foreach (var applied in state.State.Requests)
+        if (memory.Find(request.RequestId) is { } applied)
         {
-            if (applied.RequestId == request.RequestId)
-            {
-                return applied.Fingerprint == fingerprint
-                    ? new PrefectureRunOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = state.State.RecentChanges, AppliedBy = applied.CallId }
-                    : new PrefectureRunOutcome(ChangeStatus.IdempotencyKeyReused, current,
-                        [new ValidationError("requestId", "idempotency_key_reused",
-                            "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
-            }
+            return applied.Fingerprint == fingerprint
+                ? new PrefectureRunOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = memory.RecentChanges, AppliedBy = applied.CallId }
+                : new PrefectureRunOutcome(ChangeStatus.IdempotencyKeyReused, current,
+                    [new ValidationError("requestId", "idempotency_key_reused",
+                        "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
         }
 
         if (request.ExpectedVersion is { } expected && expected != current.Version)
@@ -88,26 +105,10 @@ public sealed class PrefectureRunGrain(
         }
 
         var (next, entries) = PrefectureRunRules.Apply(current, request, now);
-        await AuditAsync(next.Version, entries);
-        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
-        state.State.Record = next;
-        var requests = state.State.Requests.Add(new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
-        state.State.Requests = requests.Length <= MunicipalityGrainState.RememberedRequests ? requests : requests.RemoveRange(0, requests.Length - MunicipalityGrainState.RememberedRequests);
-        state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Not written means not accepted: keep memory equal to storage so the caller can retry.
-            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
-            throw;
-        }
-
+        await WriteAsync(next, entries, new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
         logger.LogDebug("Prefecture {Prefecture} accepted request {RequestId} for its own systems as version {Version}", Code, request.RequestId, next.Version);
         PushSummary();
-        return new PrefectureRunOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = state.State.RecentChanges };
+        return new PrefectureRunOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = memory.RecentChanges };
     }
 
     public async Task<OfficialOutcome> ApplyListingAsync(PrefectureRunListing listing)
@@ -120,35 +121,35 @@ public sealed class PrefectureRunGrain(
             return outcome;
         }
 
-        await AuditAsync(next.Version, entries);
-        var previous = (state.State.Record, state.State.RecentChanges);
+        await WriteAsync(next, entries, applied: null);
+        PushSummary();
+        return outcome;
+    }
+
+    /// <summary>Stores <paramref name="next"/> with its entries and request in one transaction; memory changes only once that is durable.</summary>
+    private async Task WriteAsync(PrefectureRunRecord next, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
+    {
+        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
         state.State.Record = next;
-        state.State.RecentChanges = entries.Reverse().Concat(state.State.RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
+        state.State.Requests = [];
+        state.State.RecentChanges = [];
+        state.State.Audit = memory.Pending(Code, entries, applied);
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            (state.State.Record, state.State.RecentChanges) = previous;
+            // Not written means not accepted: keep memory equal to storage so the caller can retry.
+            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
             throw;
         }
-
-        PushSummary();
-        return outcome;
-    }
-
-    // Audit first: once the state is written the change is visible and acknowledged, so it must already be in the trail.
-    private async Task AuditAsync(long version, ImmutableArray<ChangeEntry> entries)
-    {
-        try
+        finally
         {
-            await audit.RecordAsync(Record.Code, version, entries);
+            state.State.Audit = null;
         }
-        catch (System.Data.Common.DbException ex)
-        {
-            throw StorageUnavailableException.From(ex);
-        }
+
+        memory.Committed(entries, applied);
     }
 
     private PrefectureRunSummary Summary() => PrefectureRunRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));

@@ -24,6 +24,12 @@ namespace Readiness.Hosting;
 /// an acknowledged write is durable. A lone write commits at once; under a rush hundreds share a commit.
 /// </para>
 /// <para>
+/// A state that is an <see cref="IAuditedGrainState"/> brings its change's audit entries and applied requests: they are
+/// written to readiness_audit and readiness_applied_request in the same transaction, right after the state's row and
+/// only if it applied, so a change is one durable commit (not one for the audit trail and one for the state) and is in
+/// the trail exactly when it is stored.
+/// </para>
+/// <para>
 /// Optimistic concurrency as Orleans expects: the ETag is the row's version; a write applies only when the stored
 /// version equals the caller's ETag (a new row only when the caller has none and no row exists). Otherwise that caller
 /// alone gets <see cref="InconsistentStateException"/>. When a statement of a group fails, each write of the group is
@@ -157,7 +163,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
     {
         // Serialized now, on the grain's turn: the queued bytes are the state as it was when the grain asked.
         var payload = Encoding.UTF8.GetString(serializer.Serialize(grainState.State).ToMemory().Span);
-        var version = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, payload);
+        var version = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, payload, AuditOf(grainState.State));
         grainState.ETag = version;
         grainState.RecordExists = true;
     }
@@ -166,7 +172,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
     {
         if (grainState.RecordExists || !string.IsNullOrWhiteSpace(grainState.ETag))
         {
-            grainState.ETag = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, null);
+            grainState.ETag = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, null, null);
         }
 
         grainState.RecordExists = false;
@@ -185,7 +191,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         }
     }
 
-    private async Task<string> EnqueueAsync<T>(string stateName, GrainId grainId, string? etag, string? payload)
+    private async Task<string> EnqueueAsync<T>(string stateName, GrainId grainId, string? etag, string? payload, PreparedAudit? audit)
     {
         long? expected = null;
         var insert = true;
@@ -225,7 +231,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
             }
         }
 
-        var write = new PendingWrite(stateName, grainId.ToString(), expected, insert, payload, etag);
+        var write = new PendingWrite(stateName, grainId.ToString(), expected, insert, payload, etag, audit);
         if (!pending.Writer.TryWrite(write))
         {
             throw new StorageUnavailableException("The grain storage is shutting down; the state was not written.");
@@ -234,6 +240,10 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         _ = writer.Value;
         return await write.Committed.Task;
     }
+
+    /// <summary>What a state asks to record with its write (<see cref="IAuditedGrainState"/>), prepared on the caller's turn.</summary>
+    private PreparedAudit? AuditOf<T>(T state) =>
+        state is IAuditedGrainState { Audit: { } audit } ? PreparedAudit.Of(audit, IsSqlite) : null;
 
     /// <summary>
     /// False when the Orleans table was empty at the first look: a data folder or database created with this provider
@@ -399,6 +409,26 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
             await update.PrepareAsync();
         }
 
+        // The audit rows of the writes that carry them (IAuditedGrainState), in the same transaction.
+        AuditRowWriter? auditRows = null;
+        try
+        {
+            var outcomes = await WriteRowsAsync(connection, transaction, group, insert, insertParameters, update, updateParameters, () => auditRows ??= AuditRowWriter.Create(connection, transaction, IsSqlite));
+            await transaction.CommitAsync();
+            return outcomes;
+        }
+        finally
+        {
+            if (auditRows is not null)
+            {
+                await auditRows.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<long?[]> WriteRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PendingWrite> group,
+        DbCommand insert, Parameters insertParameters, DbCommand update, Parameters updateParameters, Func<AuditRowWriter> auditRows)
+    {
         var outcomes = new long?[group.Count];
         for (var i = 0; i < group.Count; i++)
         {
@@ -415,11 +445,15 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
 
             if (await command.ExecuteNonQueryAsync() == 0)
             {
+                // Not applied (a version conflict): its audit rows are not written either.
                 outcomes[i] = await StoredVersionAsync(connection, transaction, write);
+            }
+            else if (write.Audit is { } audit)
+            {
+                await auditRows().WriteAsync(audit);
             }
         }
 
-        await transaction.CommitAsync();
         return outcomes;
     }
 
@@ -497,7 +531,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
     private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected);
 
     /// <param name="Insert">A new row (first write, or moving a state over from the Orleans table); else an update of <paramref name="Expected"/>.</param>
-    private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, string? Payload, string? ETag)
+    /// <param name="Audit">Audit rows committed with the state, only if it applies.</param>
+    private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, string? Payload, string? ETag, PreparedAudit? Audit)
     {
         public long NewVersion => (Expected ?? 0) + 1;
 

@@ -21,7 +21,7 @@ namespace Readiness.Hosting;
 /// </remarks>
 public sealed class SqlAuditLog : IAuditLog, IDisposable
 {
-    private const string Columns = "municipality_code, version, target, at_utc, actor_subject, actor_role, actor_tenant, request_id, before_value, after_value, client_address, before_fields, after_fields";
+    internal const string Columns = "municipality_code, version, target, at_utc, actor_subject, actor_role, actor_tenant, request_id, before_value, after_value, client_address, before_fields, after_fields";
 
     /// <summary>At most this many audit rows go into one transaction (a full report has 67).</summary>
     internal const int MaxRowsPerCommit = 2_000;
@@ -45,15 +45,8 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
 
     public Task RecordAsync(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries, CancellationToken cancellationToken = default)
     {
-        foreach (var e in entries)
-        {
-            if (e.MunicipalityCode != municipalityCode || e.Version != version)
-            {
-                throw new ArgumentException($"Entry {e.MunicipalityCode}/{e.Version}/{e.Target} does not belong to {municipalityCode} version {version}.", nameof(entries));
-            }
-        }
-
-        var record = new PendingRecord(municipalityCode, version, [.. entries.Select(Prepare)]);
+        AuditRowWriter.CheckOneVersion(municipalityCode, version, entries);
+        var record = new PendingRecord(municipalityCode, version, AuditRowWriter.Prepare(entries, IsSqlite));
         if (!pending.Writer.TryWrite(record))
         {
             throw new ObjectDisposedException(nameof(SqlAuditLog), "The audit log is shutting down; the change was not recorded.");
@@ -125,32 +118,10 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         await using var connection = await storage.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         progress.TransactionStarted = true;
-
-        // Only rows of a write that never completed can sit at or above the new version: replace them.
-        await using var orphans = Command(connection, transaction, "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version");
-        var orphanCode = Add(orphans, "@code", null);
-        var orphanVersion = Add(orphans, "@version", null);
-
-        // One command, its statement prepared once and bound again for every row.
-        await using var insert = Command(connection, transaction,
-            $"INSERT INTO readiness_audit ({Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json("@beforeFields")}, {Json("@afterFields")})");
-        var p = new[] { "@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client", "@beforeFields", "@afterFields" }
-            .Select(name => Add(insert, name, null)).ToArray();
-
+        await using var rows = AuditRowWriter.Create(connection, transaction, IsSqlite);
         foreach (var record in group)
         {
-            orphanCode.Value = record.MunicipalityCode;
-            orphanVersion.Value = record.Version;
-            await orphans.ExecuteNonQueryAsync();
-            foreach (var row in record.Rows)
-            {
-                for (var i = 0; i < p.Length; i++)
-                {
-                    p[i].Value = row[i];
-                }
-
-                await insert.ExecuteNonQueryAsync();
-            }
+            await rows.WriteAsync(record.MunicipalityCode, record.Version, record.Rows);
         }
 
         await transaction.CommitAsync();
@@ -190,6 +161,25 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         }
 
         return new AuditPage([.. entries], next, total);
+    }
+
+    public async Task<ImmutableArray<AppliedRequest>> ReadAppliedRequestsAsync(string code, long upToVersion, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null,
+            "SELECT request_id, fingerprint, version, call_id FROM readiness_applied_request WHERE code = @code AND version <= @upTo ORDER BY version DESC LIMIT @take");
+        Add(query, "@code", code);
+        Add(query, "@upTo", upToVersion);
+        Add(query, "@take", limit);
+        var requests = ImmutableArray.CreateBuilder<AppliedRequest>();
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            requests.Add(new AppliedRequest(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) { CallId = reader.IsDBNull(3) ? null : reader.GetString(3) });
+        }
+
+        return requests.ToImmutable();
     }
 
     public async Task<ImmutableArray<ChangeEntry>> FindRequestAsync(string municipalityCode, string requestId, long upToVersion, CancellationToken cancellationToken = default)
@@ -234,10 +224,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return entries;
     }
 
-    // PostgreSQL keeps the sides in json columns (checked as JSON, order kept); SQLite in TEXT.
-    private string Json(string parameter) => IsSqlite ? parameter : $"CAST({parameter} AS json)";
-
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -246,7 +233,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return command;
     }
 
-    private static DbParameter Add(DbCommand command, string name, object? value)
+    internal static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
@@ -260,29 +247,160 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         public bool TransactionStarted { get; set; }
     }
 
-    /// <summary>
-    /// An entry's column values, in <see cref="Columns"/> order, made on the caller's thread: the JSON of both sides is
-    /// the costly part of a row, and the writer loop runs while holding SQLite's one write lock.
-    /// </summary>
-    private object[] Prepare(ChangeEntry e) =>
-    [
-        e.MunicipalityCode,
-        e.Version,
-        e.Target,
-        IsSqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime(),
-        e.Actor.Subject,
-        Wire.Name(e.Actor.Role),
-        (object?)e.Actor.Tenant ?? DBNull.Value,
-        e.RequestId,
-        (object?)e.Before ?? DBNull.Value,
-        (object?)e.After ?? DBNull.Value,
-        (object?)e.ClientAddress ?? DBNull.Value,
-        (object?)AuditFields.ToJson(e.BeforeFields) ?? DBNull.Value,
-        (object?)AuditFields.ToJson(e.AfterFields) ?? DBNull.Value,
-    ];
-
     private sealed record PendingRecord(string MunicipalityCode, long Version, object[][] Rows)
     {
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>
+/// Writes audit rows inside a transaction someone else owns: the audit trail's own group commits and the grain-state
+/// storage, which records a change's entries in the same transaction as the state (<see cref="IAuditedGrainState"/>).
+/// </summary>
+internal sealed class AuditRowWriter : IAsyncDisposable
+{
+    private readonly DbCommand orphans;
+    private readonly DbParameter orphanCode;
+    private readonly DbParameter orphanVersion;
+    private readonly DbCommand insert;
+    private readonly DbParameter[] values;
+    private DbCommand? requestInsert;
+    private DbParameter[]? requestValues;
+
+    private AuditRowWriter(DbConnection connection, DbTransaction transaction, bool sqlite)
+    {
+        // Only rows of a write that never completed can sit at or above the new version: replace them.
+        orphans = SqlAuditLog.Command(connection, transaction, "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version");
+        orphanCode = SqlAuditLog.Add(orphans, "@code", null);
+        orphanVersion = SqlAuditLog.Add(orphans, "@version", null);
+
+        // One command, its statement prepared once and bound again for every row. PostgreSQL keeps the sides in json
+        // columns (checked as JSON, order kept); SQLite in TEXT.
+        string Json(string parameter) => sqlite ? parameter : $"CAST({parameter} AS json)";
+        insert = SqlAuditLog.Command(connection, transaction,
+            $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json("@beforeFields")}, {Json("@afterFields")})");
+        values = new[] { "@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client", "@beforeFields", "@afterFields" }
+            .Select(name => SqlAuditLog.Add(insert, name, null)).ToArray();
+    }
+
+    public static AuditRowWriter Create(DbConnection connection, DbTransaction transaction, bool sqlite) => new(connection, transaction, sqlite);
+
+    /// <summary>Writes a state's change: its audit rows (see below) and its applied requests.</summary>
+    public async Task WriteAsync(PreparedAudit audit)
+    {
+        if (audit.Rows.Length > 0)
+        {
+            await WriteAsync(audit.Code, audit.Version, audit.Rows);
+        }
+
+        if (audit.Requests.IsEmpty)
+        {
+            return;
+        }
+
+        requestInsert ??= CreateRequestInsert();
+        foreach (var request in audit.Requests)
+        {
+            requestValues![0].Value = audit.Code;
+            requestValues[1].Value = request.Version;
+            requestValues[2].Value = request.RequestId;
+            requestValues[3].Value = request.Fingerprint;
+            requestValues[4].Value = (object?)request.CallId ?? DBNull.Value;
+            await requestInsert.ExecuteNonQueryAsync();
+        }
+    }
+
+    private DbCommand CreateRequestInsert()
+    {
+        // One request per version; a row at that version can only be one an older release left behind: replace it.
+        var command = SqlAuditLog.Command(insert.Connection!, insert.Transaction, """
+            INSERT INTO readiness_applied_request (code, version, request_id, fingerprint, call_id)
+            VALUES (@code, @version, @requestId, @fingerprint, @callId)
+            ON CONFLICT (code, version) DO UPDATE SET request_id = excluded.request_id, fingerprint = excluded.fingerprint, call_id = excluded.call_id
+            """);
+        requestValues = [.. new[] { "@code", "@version", "@requestId", "@fingerprint", "@callId" }.Select(name => SqlAuditLog.Add(command, name, null))];
+        return command;
+    }
+
+    /// <summary>Replaces whatever an incomplete write left at <paramref name="version"/> or above with <paramref name="rows"/>.</summary>
+    public async Task WriteAsync(string municipalityCode, long version, object[][] rows)
+    {
+        orphanCode.Value = municipalityCode;
+        orphanVersion.Value = version;
+        await orphans.ExecuteNonQueryAsync();
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i].Value = row[i];
+            }
+
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>
+    /// The entries' column values, in <see cref="SqlAuditLog.Columns"/> order, made on the caller's thread: the JSON of
+    /// both sides is the costly part of a row, and the writer loops run while holding SQLite's one write lock.
+    /// </summary>
+    public static object[][] Prepare(ImmutableArray<ChangeEntry> entries, bool sqlite)
+    {
+        var rows = new object[entries.Length][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var e = entries[i];
+            rows[i] =
+            [
+                e.MunicipalityCode,
+                e.Version,
+                e.Target,
+                sqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime(),
+                e.Actor.Subject,
+                Wire.Name(e.Actor.Role),
+                (object?)e.Actor.Tenant ?? DBNull.Value,
+                e.RequestId,
+                (object?)e.Before ?? DBNull.Value,
+                (object?)e.After ?? DBNull.Value,
+                (object?)e.ClientAddress ?? DBNull.Value,
+                (object?)AuditFields.ToJson(e.BeforeFields) ?? DBNull.Value,
+                (object?)AuditFields.ToJson(e.AfterFields) ?? DBNull.Value,
+            ];
+        }
+
+        return rows;
+    }
+
+    /// <summary>Checks that every entry belongs to one municipality's one version (the unit the trail replaces).</summary>
+    public static void CheckOneVersion(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries)
+    {
+        foreach (var e in entries)
+        {
+            if (e.MunicipalityCode != municipalityCode || e.Version != version)
+            {
+                throw new ArgumentException($"Entry {e.MunicipalityCode}/{e.Version}/{e.Target} does not belong to {municipalityCode} version {version}.", nameof(entries));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await orphans.DisposeAsync();
+        await insert.DisposeAsync();
+        if (requestInsert is not null)
+        {
+            await requestInsert.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A state's change made ready for <see cref="AuditRowWriter"/>: its audit rows and the requests it applies.</summary>
+internal sealed record PreparedAudit(string Code, long Version, object[][] Rows, ImmutableArray<AppliedRequest> Requests)
+{
+    public static PreparedAudit Of(PendingAudit audit, bool sqlite)
+    {
+        var entries = audit.Entries.IsDefault ? [] : audit.Entries;
+        var version = entries.IsEmpty ? 0 : entries[0].Version;
+        AuditRowWriter.CheckOneVersion(audit.Code, version, entries);
+        return new PreparedAudit(audit.Code, version, AuditRowWriter.Prepare(entries, sqlite), audit.Requests.IsDefault ? [] : audit.Requests);
     }
 }

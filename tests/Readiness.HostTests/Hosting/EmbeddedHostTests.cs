@@ -36,6 +36,14 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
         var codes = steps.Keys.Select(k => k.Item1).Distinct().ToList();
         Assert.Equal(1741, codes.Count);
 
+        var persist = new ChangeRequest
+        {
+            RequestId = "persist-1",
+            Actor = Staff,
+            ExpectedVersion = 0,
+            Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.LegacyDecommissioned, Vendor = "架空ベンダー株式会社", Hosting = HostingKind.GovernmentCloud }],
+            Security = [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "情報セキュリティポリシー第3条" }],
+        };
         long versionAfterChange;
         var started = System.Diagnostics.Stopwatch.StartNew();
         await using (var host = new ReadinessWebHost(folder.Path))
@@ -78,14 +86,7 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
                 }
             }
 
-            var outcome = await host.Grains.GetGrain<IMunicipalityGrain>("131016").ApplyAsync(new ChangeRequest
-            {
-                RequestId = "persist-1",
-                Actor = Staff,
-                ExpectedVersion = 0,
-                Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.LegacyDecommissioned, Vendor = "架空ベンダー株式会社", Hosting = HostingKind.GovernmentCloud }],
-                Security = [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "情報セキュリティポリシー第3条" }],
-            });
+            var outcome = await host.Grains.GetGrain<IMunicipalityGrain>("131016").ApplyAsync(persist);
             Assert.Equal(ChangeStatus.Accepted, outcome.Status);
             versionAfterChange = outcome.Record.Version;
         }
@@ -107,6 +108,26 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
             Assert.Equal("implemented", item.GetProperty("status").GetString());
             Assert.Equal("persist-1", body.GetProperty("recentChanges")[0].GetProperty("requestId").GetString());
             Assert.Equal(Staff.Subject, body.GetProperty("recentChanges")[0].GetProperty("subject").GetString());
+
+            // The restarted grain still knows the request (read back from readiness_applied_request, not the state):
+            // sent again it is replayed, not applied twice; its id with other content is refused.
+            var grain = host.Grains.GetGrain<IMunicipalityGrain>("131016");
+            var replay = await grain.ApplyAsync(persist);
+            Assert.Equal((ChangeStatus.Replayed, versionAfterChange), (replay.Status, replay.Record.Version));
+            var reused = await grain.ApplyAsync(persist with { Security = [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.NotImplemented }] });
+            Assert.Equal(ChangeStatus.IdempotencyKeyReused, reused.Status);
+            Assert.Equal(2, (await grain.GetRecentChangesAsync()).Length);
+
+            // The state rewritten on every change holds the record only: no request ids, no recent changes.
+            using (var db = new Microsoft.Data.Sqlite.SqliteConnection(Readiness.Hosting.SqliteSchema.ConnectionString(Path.Combine(folder.Path, Readiness.Hosting.SqliteSchema.DatabaseFileName))))
+            {
+                db.Open();
+                using var payload = db.CreateCommand();
+                payload.CommandText = "SELECT payload FROM readiness_grain_state WHERE grain_id LIKE '%131016'";
+                var json = (string)payload.ExecuteScalar()!;
+                output.WriteLine($"stored state of 131016 after one change: {json.Length:N0} characters");
+                Assert.DoesNotContain("persist-1", json, StringComparison.Ordinal);
+            }
 
             var nation = await FirstAsync(http, "/api/v1/nation");
             Assert.Equal(versionAfterChange, nation.GetProperty("version").GetInt64());

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Orleans.Storage;
+using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Testing;
 using Xunit.Abstractions;
@@ -260,4 +261,77 @@ public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
             Assert.Equal(("legacy:1", 7), (b.ETag, b.State!.Count));
         }
     }
+
+    [Fact]
+    public async Task Audit_entries_and_applied_requests_commit_in_their_states_transaction_and_only_when_the_state_applies()
+    {
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false };
+        await using var silo = await GroupCommitSilo.StartAsync(options);
+        using (var connection = Open(options))
+        using (var trigger = connection.CreateCommand())
+        {
+            // A real refusal by the database for one audit row only: its state must not be stored either.
+            trigger.CommandText = "CREATE TRIGGER poison BEFORE INSERT ON readiness_audit WHEN NEW.target = 'system:poison' BEGIN SELECT RAISE(ABORT, 'poisoned audit row'); END;";
+            trigger.ExecuteNonQuery();
+        }
+
+        var storage = silo.GroupCommit();
+        var contended = Audited("first", "99001", 1, "system:koseki");
+        await storage.WriteStateAsync("audited", GroupCommitSilo.Grain("contended"), contended);
+
+        // Hold the write turn so that everything below lands in one group.
+        var hold = new TaskCompletionSource();
+        var held = silo.Gate().RunAsync(() => hold.Task);
+        var commitsBefore = storage.Commits;
+        var good = Enumerable.Range(0, 40).Select(i => Audited($"good {i}", $"9{i + 2000:D4}", 1, "system:koseki", "security:SEC-1-01")).ToList();
+        var goodWrites = good.Select((s, i) => storage.WriteStateAsync("audited", GroupCommitSilo.Grain($"good{i}"), s)).ToList();
+        var stale = Audited("stale", "99001", 2, "system:juki");
+        stale.ETag = "7";
+        var staleWrite = storage.WriteStateAsync("audited", GroupCommitSilo.Grain("contended"), stale);
+        var poison = Audited("poison", "99002", 1, "system:koseki", "system:poison");
+        var poisonWrite = storage.WriteStateAsync("audited", GroupCommitSilo.Grain("poison"), poison);
+        hold.SetResult();
+        await held;
+
+        await Task.WhenAll(goodWrites);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => staleWrite);
+        var refused = await Assert.ThrowsAsync<StorageUnavailableException>(() => poisonWrite);
+        Assert.Contains("poisoned audit row", refused.Message, StringComparison.Ordinal);
+        output.WriteLine($"42 audited writes (one stale, one refused): {storage.Commits - commitsBefore} commits");
+
+        using var check = Open(options);
+        // Every applied write's entries are in the trail: 40 × 2, plus the first write's one.
+        Assert.Equal(81, Scalar(check, "SELECT COUNT(*) FROM readiness_audit"));
+        Assert.Equal(2, Scalar(check, "SELECT COUNT(*) FROM readiness_audit WHERE municipality_code = '92039' AND version = 1"));
+        // Each applied write's request is remembered with it, one row per version.
+        Assert.Equal(41, Scalar(check, "SELECT COUNT(*) FROM readiness_applied_request"));
+        Assert.Equal(1, Scalar(check, "SELECT COUNT(*) FROM readiness_applied_request WHERE code = '92039' AND version = 1 AND request_id = 'r-92039-1' AND call_id = 'call-good 39'"));
+        // The stale write's entry and request, and the refused write's rows (and state), are nowhere.
+        Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM readiness_audit WHERE target = 'system:juki' OR municipality_code = '99002'"));
+        Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM readiness_applied_request WHERE request_id IN ('r-99001-2', 'r-99002-1')"));
+        Assert.False((await silo.ReadAsync("poison")).RecordExists);
+        // Entries are not part of the stored state.
+        using var payload = check.CreateCommand();
+        payload.CommandText = "SELECT payload FROM readiness_grain_state WHERE grain_id = 'note/good0'";
+        var json = (string)payload.ExecuteScalar()!;
+        Assert.Contains("good 0", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("koseki", json, StringComparison.Ordinal);
+    }
+
+    private static GrainState<AuditedNoteState> Audited(string text, string code, long version, params string[] targets) =>
+        new(new AuditedNoteState
+        {
+            Text = text,
+            Audit = new PendingAudit(code, [.. targets.Select(target => new Readiness.ChangeEntry
+            {
+                MunicipalityCode = code,
+                Version = version,
+                At = DateTimeOffset.UnixEpoch,
+                Actor = new Readiness.Actor("tester", Readiness.Role.Municipality, code),
+                RequestId = $"r-{code}-{version}",
+                Target = target,
+                After = "phase=testing",
+            })], [new AppliedRequest($"r-{code}-{version}", "F1", version) { CallId = "call-" + text }]),
+        });
 }

@@ -14,6 +14,15 @@ public sealed class NoteState
     public int Count { get; set; }
 }
 
+/// <summary>A state that brings audit entries to record with its write, as the municipality grain's does.</summary>
+public sealed class AuditedNoteState : IAuditedGrainState
+{
+    public string Text { get; set; } = "";
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PendingAudit? Audit { get; set; }
+}
+
 /// <summary>
 /// Real in-process silos over a real database, with the grain storage as the product wires it (group commit) or as it
 /// was before (the Orleans ADO.NET provider alone, OrleansStorage), to write states the way an older data folder has them.

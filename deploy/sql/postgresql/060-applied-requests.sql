@@ -1,0 +1,13 @@
+-- The requests applied to each municipality (or prefecture's own systems, by its 2-digit code): one per version, written
+-- by GroupCommitGrainStorage in the same transaction as the grain's state and audit rows. A grain reads its newest 256
+-- when it activates, to answer a retried request as replayed (same id and fingerprint) or refuse a reused id; before
+-- this table the list was part of the state rewritten on every change.
+CREATE TABLE IF NOT EXISTS readiness_applied_request
+(
+    code        varchar(6)   NOT NULL,
+    version     bigint       NOT NULL,
+    request_id  text         NOT NULL,
+    fingerprint varchar(128) NOT NULL,
+    call_id     text         NULL,
+    PRIMARY KEY (code, version)
+);

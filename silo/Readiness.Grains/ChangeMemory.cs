@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+
+namespace Readiness.Grains;
+
+/// <summary>
+/// What a writing grain remembers of its recent past while active: the requests it applied, for safe retries (at most
+/// <see cref="MunicipalityGrainState.RememberedRequests"/>, oldest first), and its recent changes, newest first (at most
+/// <see cref="MunicipalityGrainState.RememberedChanges"/>). Neither is part of the state rewritten on every change: on
+/// activation both are read back from readiness_applied_request and the audit trail, where every write records them in
+/// the state's own transaction (<see cref="IAuditedGrainState"/>).
+/// </summary>
+internal sealed class ChangeMemory
+{
+    private ImmutableArray<AppliedRequest> requests = [];
+
+    // Requests a state stored before the tables existed still holds: the next write moves them into the table.
+    private ImmutableArray<AppliedRequest> unmoved = [];
+
+    /// <summary>Recent changes, newest first.</summary>
+    public ImmutableArray<ChangeEntry> RecentChanges { get; private set; } = [];
+
+    /// <summary>
+    /// Reads what <paramref name="code"/> applied up to <paramref name="version"/>; requests a state stored before the
+    /// tables existed (<paramref name="stored"/>) are taken from it instead, and moved by the next write.
+    /// </summary>
+    public async Task LoadAsync(IAuditLog audit, string code, long version, ImmutableArray<AppliedRequest> stored)
+    {
+        if (!stored.IsDefaultOrEmpty)
+        {
+            requests = unmoved = stored;
+        }
+        else
+        {
+            var newestFirst = await audit.ReadAppliedRequestsAsync(code, version, MunicipalityGrainState.RememberedRequests);
+            requests = [.. newestFirst.Reverse()];
+        }
+
+        RecentChanges = (await audit.ReadAsync(code, version, null, MunicipalityGrainState.RememberedChanges)).Entries;
+    }
+
+    /// <summary>The remembered request with this id, or null.</summary>
+    public AppliedRequest? Find(string requestId)
+    {
+        for (var i = requests.Length - 1; i >= 0; i--)
+        {
+            if (requests[i].RequestId == requestId)
+            {
+                return requests[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>What the next state write records: the change's entries and the request it applies (if any).</summary>
+    public PendingAudit Pending(string code, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied) =>
+        new(code, entries, applied is null ? unmoved : unmoved.Add(applied));
+
+    /// <summary>Remembers a change once its state write (and so <see cref="Pending"/>) has committed.</summary>
+    public void Committed(ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
+    {
+        unmoved = [];
+        if (applied is not null)
+        {
+            var added = requests.Add(applied);
+            requests = added.Length <= MunicipalityGrainState.RememberedRequests ? added : added.RemoveRange(0, added.Length - MunicipalityGrainState.RememberedRequests);
+        }
+
+        RecentChanges = entries.Reverse().Concat(RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
+    }
+}
