@@ -22,6 +22,11 @@ public sealed class LoadRun : IAsyncDisposable
     /// <summary>The server processes' CPU time so far.</summary>
     public TimeSpan ServerCpuTime() => ServerCpu(Target);
 
+    /// <summary>Bytes the server allocated for measurements that are not changes (the raw ceilings), left out of the allocation per change.</summary>
+    public double ExcludedServerAllocation { get; set; }
+
+    private double? startAllocated;
+
     private LoadRun(RunOptions options, SystemUnderTest target, string resultsFolder)
     {
         Options = options;
@@ -78,6 +83,7 @@ public sealed class LoadRun : IAsyncDisposable
         var target = await SystemUnderTest.StartAsync(options, resultsFolder, cancellationToken);
         var run = new LoadRun(options, target, resultsFolder);
         run.startUsage = (LoadAverage(), Process.GetCurrentProcess().TotalProcessorTime, ServerCpu(target));
+        run.startAllocated = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
         return run;
     }
 
@@ -271,6 +277,19 @@ public sealed class LoadRun : IAsyncDisposable
             var changeCpu = serverCpu - ExcludedServerCpu.TotalSeconds;
             notes.Add($"Server CPU per acknowledged change: {changeCpu * 1000 / acknowledged:F2} ms ({changeCpu:F1} CPU-seconds over {acknowledged:N0} acknowledged changes and reports; "
                 + "the scenario's reads included, the raw ceilings' requests left out).");
+            if (startAllocated is { } before && await ServerMetrics.ReadAsync(Http, ServerMetrics.Allocated) is { } after)
+            {
+                // Target of issue 14: at most 10 KB allocated on the server per accepted change.
+                var perChange = (after - before - ExcludedServerAllocation) / acknowledged;
+                Check("server allocation per acknowledged change (managed heap, dotnet.gc.heap.total_allocated)", "≤ 10 KB", $"{perChange / 1024:F1} KB", perChange <= 10 * 1024,
+                    "per change: the request's JSON and token, the Orleans call, the new record (the state is immutable: a change copies the changed system and the lists that hold it), the state's JSON for storage, the audit rows; the scenario's reads included");
+                notes.Add($"Server allocation: {(after - before - ExcludedServerAllocation) / (1024.0 * 1024):N0} MiB over {acknowledged:N0} acknowledged changes and reports (the raw ceilings' requests left out).");
+            }
+
+            if (await ServerMetrics.ReadAsync(Http, ServerMetrics.HeapAfterLastCollection) is { } heap)
+            {
+                notes.Add($"Server managed heap after its last collection: {heap / (1024.0 * 1024):N0} MiB, all 1,741 municipality grains active ({heap / 1741 / 1024:N0} KB per municipality as an upper bound: the heap holds everything else too).");
+            }
         }
 
         if (Options.Return is { } preferReturn)

@@ -17,8 +17,14 @@ public static class RawCeilings
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         Console.WriteLine("Raw ceilings: the trivial endpoint, then durable SQLite commits on the same disk");
         var serverCpu = run.ServerCpuTime();
+        var allocated = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
         var trivial = await run.ClosedLoopReadsAsync("GET /health/live (raw ceiling)", "/health/live", authorized: false, 64, TimeSpan.FromSeconds(5), cancellationToken);
         run.ExcludedServerCpu += run.ServerCpuTime() - serverCpu;
+        if (allocated is { } before && await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken) is { } after)
+        {
+            run.ExcludedServerAllocation += after - before;
+        }
+
         run.Figure("raw ceiling: trivial endpoint of the same host (GET /health/live, 64 callers, closed loop)", $"{trivial:N0} requests/s");
 
         var folder = Path.Combine(Path.GetTempPath(), "readiness-raw-" + Guid.NewGuid().ToString("N"));

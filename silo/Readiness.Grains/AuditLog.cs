@@ -30,14 +30,19 @@ public interface IAuditLog
     Task<AuditPage> ReadAsync(string municipalityCode, long upToVersion, AuditCursor? after, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The requests applied to a municipality (or a prefecture's own systems) up to <paramref name="upToVersion"/>,
-    /// newest first, at most <paramref name="limit"/>: what a grain remembers for safe retries when it activates.
+    /// What a grain remembers when it activates, in one round trip: the requests applied to a municipality (or a
+    /// prefecture's own systems) up to <paramref name="upToVersion"/>, newest first, at most <paramref name="requests"/>
+    /// (for safe retries), and its newest audit entries up to that version, at most <paramref name="changes"/>, in the
+    /// order of <see cref="ReadAsync"/>.
     /// </summary>
-    Task<ImmutableArray<AppliedRequest>> ReadAppliedRequestsAsync(string code, long upToVersion, int limit, CancellationToken cancellationToken = default);
+    Task<RecentHistory> ReadRecentAsync(string code, long upToVersion, int requests, int changes, CancellationToken cancellationToken = default);
 
     /// <summary>The entries one request produced (empty when it produced none up to that version).</summary>
     Task<ImmutableArray<ChangeEntry>> FindRequestAsync(string municipalityCode, string requestId, long upToVersion, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A municipality's (or prefecture's) recent past: applied requests and audit entries, each newest first.</summary>
+public sealed record RecentHistory(ImmutableArray<AppliedRequest> Requests, ImmutableArray<ChangeEntry> Changes);
 
 /// <summary>
 /// What a grain state's next write records besides the state: its change's audit entries (readiness_audit) and the

@@ -25,17 +25,18 @@ internal sealed class ChangeMemory
     /// </summary>
     public async Task LoadAsync(IAuditLog audit, string code, long version, ImmutableArray<AppliedRequest> stored)
     {
+        var recent = await audit.ReadRecentAsync(code, version, MunicipalityGrainState.RememberedRequests, MunicipalityGrainState.RememberedChanges);
         if (!stored.IsDefaultOrEmpty)
         {
+            // Stored before readiness_applied_request existed: nothing of this grain is in it yet.
             requests = unmoved = stored;
         }
         else
         {
-            var newestFirst = await audit.ReadAppliedRequestsAsync(code, version, MunicipalityGrainState.RememberedRequests);
-            requests = [.. newestFirst.Reverse()];
+            requests = [.. recent.Requests.Reverse()];
         }
 
-        RecentChanges = (await audit.ReadAsync(code, version, null, MunicipalityGrainState.RememberedChanges)).Entries;
+        RecentChanges = recent.Changes;
     }
 
     /// <summary>The remembered request with this id, or null.</summary>

@@ -60,7 +60,7 @@ public sealed class PrefectureRunGrain(
 
         try
         {
-            await memory.LoadAsync(audit, Code, Record.Version, state.State.Requests);
+            await memory.LoadAsync(audit, Record.Code, Record.Version, state.State.Requests);
         }
         catch (System.Data.Common.DbException ex)
         {
@@ -133,7 +133,7 @@ public sealed class PrefectureRunGrain(
         state.State.Record = next;
         state.State.Requests = [];
         state.State.RecentChanges = [];
-        state.State.Audit = memory.Pending(Code, entries, applied);
+        state.State.Audit = memory.Pending(next.Code, entries, applied);
         try
         {
             await state.WriteStateAsync();

@@ -163,23 +163,31 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return new AuditPage([.. entries], next, total);
     }
 
-    public async Task<ImmutableArray<AppliedRequest>> ReadAppliedRequestsAsync(string code, long upToVersion, int limit, CancellationToken cancellationToken = default)
+    public async Task<RecentHistory> ReadRecentAsync(string code, long upToVersion, int requests, int changes, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(requests, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(changes, 1);
         await using var connection = await storage.OpenAsync(cancellationToken);
-        await using var query = Command(connection, null,
-            "SELECT request_id, fingerprint, version, call_id FROM readiness_applied_request WHERE code = @code AND version <= @upTo ORDER BY version DESC LIMIT @take");
-        Add(query, "@code", code);
-        Add(query, "@upTo", upToVersion);
-        Add(query, "@take", limit);
-        var requests = ImmutableArray.CreateBuilder<AppliedRequest>();
-        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var applied = ImmutableArray.CreateBuilder<AppliedRequest>();
+        await using (var query = Command(connection, null,
+            "SELECT request_id, fingerprint, version, call_id FROM readiness_applied_request WHERE code = @code AND version <= @upTo ORDER BY version DESC LIMIT @take"))
         {
-            requests.Add(new AppliedRequest(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) { CallId = reader.IsDBNull(3) ? null : reader.GetString(3) });
+            Add(query, "@code", code);
+            Add(query, "@upTo", upToVersion);
+            Add(query, "@take", requests);
+            await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(new AppliedRequest(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) { CallId = reader.IsDBNull(3) ? null : reader.GetString(3) });
+            }
         }
 
-        return requests.ToImmutable();
+        await using var entries = Command(connection, null,
+            $"SELECT {Columns} FROM readiness_audit WHERE municipality_code = @code AND version <= @upTo ORDER BY version DESC, target ASC LIMIT @take");
+        Add(entries, "@code", code);
+        Add(entries, "@upTo", upToVersion);
+        Add(entries, "@take", changes);
+        return new RecentHistory(applied.ToImmutable(), [.. await ReadEntries(entries, cancellationToken)]);
     }
 
     public async Task<ImmutableArray<ChangeEntry>> FindRequestAsync(string municipalityCode, string requestId, long upToVersion, CancellationToken cancellationToken = default)

@@ -8,6 +8,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Readiness.Catalog;
 using Readiness.Hosting;
+using Readiness.Rules;
 using Readiness.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -122,6 +123,8 @@ public sealed class OperationsTests(ITestOutputHelper output)
             {
                 ["Readiness:WarmUp"] = "false",
                 ["Readiness:MinimumFreeBytes"] = (8 * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
+                // A change writes bytes in proportion to itself (no longer a 40 KB state): many writes are needed to fill the disk.
+                ["Readiness:RateLimits:WritesPerMinute"] = "100000000",
             });
             using var http = host.CreateHttpClient();
             using var writer = Client(host, host.Token(Role.Municipality, "131016"));
@@ -145,9 +148,10 @@ public sealed class OperationsTests(ITestOutputHelper output)
             var filler2 = Path.Combine(mountPoint.Path, "filler2");
             await FillAsync(filler2, long.MaxValue);
             var refused = 0;
-            for (var i = 0; i < 500; i++)
+            for (var i = 0; i < 5_000; i++)
             {
-                using var put = await writer.SendAsync(EvidenceRequest("131016", version!.Value, $"disk full {i}"));
+                // The longest evidence allowed, in 3-byte characters: ~6 KB of audit row (both sides) per change.
+                using var put = await writer.SendAsync(EvidenceRequest("131016", version!.Value, $"{i} {new string('満', ChangeRules.MaxEvidenceLength - 10)}"));
                 Assert.True(put.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"a write on a full disk answered {(int)put.StatusCode}");
                 if (put.StatusCode == HttpStatusCode.OK)
                 {

@@ -40,6 +40,25 @@ public sealed class DeadlineRushSmokeTests(ITestOutputHelper output)
         Assert.Equal(50, report.Operations.Single(o => o.Name == "POST full report").Statuses.GetValueOrDefault("200"));
         Assert.True(report.Figures["nation version"].EndsWith($"+{audit.Acknowledged:N0} for {audit.Acknowledged:N0} acknowledged changes", StringComparison.Ordinal),
             "the nation summary must reflect every acknowledged change: " + report.Figures["nation version"]);
+        // The server's allocation per change is read from its own /metrics and printed beside the targets (a figure, not asserted).
+        var allocation = Assert.Single(report.Targets, t => t.Name.StartsWith("server allocation per acknowledged change", StringComparison.Ordinal));
+        Assert.EndsWith(" KB", allocation.Measured, StringComparison.Ordinal);
         Directory.Delete(results, recursive: true);
+    }
+
+    [Fact]
+    public void Server_metrics_sum_a_metrics_samples_over_their_label_sets_and_ignore_others()
+    {
+        const string exposition = """
+            # TYPE dotnet_gc_heap_total_allocated_bytes_total counter
+            dotnet_gc_heap_total_allocated_bytes_total 123456789 1733030000000
+            dotnet_gc_heap_total_allocated_bytes_totalish 5
+            # TYPE dotnet_gc_last_collection_heap_size_bytes gauge
+            dotnet_gc_last_collection_heap_size_bytes{gc_heap_generation="gen0"} 1000
+            dotnet_gc_last_collection_heap_size_bytes{gc_heap_generation="loh",x="}"} 24
+            """;
+        Assert.Equal(123456789d, ServerMetrics.Sum(exposition, ServerMetrics.Allocated));
+        Assert.Equal(1024d, ServerMetrics.Sum(exposition, ServerMetrics.HeapAfterLastCollection));
+        Assert.Null(ServerMetrics.Sum(exposition, "readiness_changes_accepted_total"));
     }
 }
