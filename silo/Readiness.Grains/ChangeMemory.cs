@@ -16,15 +16,27 @@ internal sealed class ChangeMemory
     // Requests a state stored before the tables existed still holds: the next write moves them into the table.
     private ImmutableArray<AppliedRequest> unmoved = [];
 
-    /// <summary>Recent changes, newest first.</summary>
+    private bool loaded;
+
+    /// <summary>Recent changes, newest first (once <see cref="LoadAsync"/> has run).</summary>
     public ImmutableArray<ChangeEntry> RecentChanges { get; private set; } = [];
 
+    /// <summary>A grain that has just created its state: there is nothing to read back.</summary>
+    public void StartEmpty() => loaded = true;
+
     /// <summary>
-    /// Reads what <paramref name="code"/> applied up to <paramref name="version"/>; requests a state stored before the
+    /// Reads what <paramref name="code"/> applied up to <paramref name="version"/>, once per activation, when a write or
+    /// a read of recent changes first needs it: an activation that only answers its summary (a prefecture rebuilding
+    /// its figures after a failover pulls hundreds) reads nothing more than its state. Requests a state stored before the
     /// tables existed (<paramref name="stored"/>) are taken from it instead, and moved by the next write.
     /// </summary>
     public async Task LoadAsync(IAuditLog audit, string code, long version, ImmutableArray<AppliedRequest> stored)
     {
+        if (loaded)
+        {
+            return;
+        }
+
         var recent = await audit.ReadRecentAsync(code, version, MunicipalityGrainState.RememberedRequests, MunicipalityGrainState.RememberedChanges);
         if (!stored.IsDefaultOrEmpty)
         {
@@ -37,6 +49,7 @@ internal sealed class ChangeMemory
         }
 
         RecentChanges = recent.Changes;
+        loaded = true;
     }
 
     /// <summary>The remembered request with this id, or null.</summary>

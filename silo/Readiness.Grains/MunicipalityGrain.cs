@@ -39,16 +39,7 @@ public sealed class MunicipalityGrain(
             await state.WriteStateAsync(cancellationToken);
             metrics.MunicipalitiesSeeded.Add(1);
             PushSummary();
-            return;
-        }
-
-        try
-        {
-            await memory.LoadAsync(audit, Code, Record.Version, state.State.Requests);
-        }
-        catch (System.Data.Common.DbException ex)
-        {
-            throw StorageUnavailableException.From(ex);
+            memory.StartEmpty();
         }
     }
 
@@ -56,10 +47,15 @@ public sealed class MunicipalityGrain(
 
     public Task<MunicipalitySummary> GetSummaryAsync() => Task.FromResult(Summary());
 
-    public Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync() => Task.FromResult(memory.RecentChanges);
+    public async Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync()
+    {
+        await RememberAsync();
+        return memory.RecentChanges;
+    }
 
     public async Task<ChangeOutcome> ApplyAsync(ChangeRequest request)
     {
+        await RememberAsync();
         var current = Record;
         var fingerprint = Fingerprint(request);
         if (memory.Find(request.RequestId) is { } applied)
@@ -117,9 +113,23 @@ public sealed class MunicipalityGrain(
         return outcome;
     }
 
+    private async Task RememberAsync()
+    {
+        try
+        {
+            await memory.LoadAsync(audit, Code, Record.Version, state.State.Requests);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+    }
+
     /// <summary>Stores <paramref name="next"/> with its entries and request; memory changes only once that is durable.</summary>
     private async Task WriteAsync(MunicipalityRecord next, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
     {
+        // Remembered first: the write moves requests a state stored before readiness_applied_request still holds.
+        await RememberAsync();
         var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
         state.State.Record = next;
         state.State.Requests = [];

@@ -55,16 +55,7 @@ public sealed class PrefectureRunGrain(
             // First activation ever: the baseline's designation list says which systems the prefecture is listed for.
             state.State.Record = PrefectureRunRules.Create(Code, time.GetUtcNow());
             await state.WriteStateAsync(cancellationToken);
-            return;
-        }
-
-        try
-        {
-            await memory.LoadAsync(audit, Record.Code, Record.Version, state.State.Requests);
-        }
-        catch (System.Data.Common.DbException ex)
-        {
-            throw StorageUnavailableException.From(ex);
+            memory.StartEmpty();
         }
     }
 
@@ -72,10 +63,15 @@ public sealed class PrefectureRunGrain(
 
     public Task<PrefectureRunSummary> GetSummaryAsync() => Task.FromResult(Summary());
 
-    public Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync() => Task.FromResult(memory.RecentChanges);
+    public async Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync()
+    {
+        await RememberAsync();
+        return memory.RecentChanges;
+    }
 
     public async Task<PrefectureRunOutcome> ApplyAsync(ChangeRequest request)
     {
+        await RememberAsync();
         var current = Record;
         var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { request.Systems, request.Security }, FingerprintJson)));
         if (memory.Find(request.RequestId) is { } applied)
@@ -126,9 +122,23 @@ public sealed class PrefectureRunGrain(
         return outcome;
     }
 
+    private async Task RememberAsync()
+    {
+        try
+        {
+            await memory.LoadAsync(audit, Record.Code, Record.Version, state.State.Requests);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+    }
+
     /// <summary>Stores <paramref name="next"/> with its entries and request in one transaction; memory changes only once that is durable.</summary>
     private async Task WriteAsync(PrefectureRunRecord next, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
     {
+        // Remembered first: the write moves requests a state stored before readiness_applied_request still holds.
+        await RememberAsync();
         var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
         state.State.Record = next;
         state.State.Requests = [];

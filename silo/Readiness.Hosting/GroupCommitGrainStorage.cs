@@ -430,6 +430,9 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         DbCommand insert, Parameters insertParameters, DbCommand update, Parameters updateParameters, Func<AuditRowWriter> auditRows)
     {
         var outcomes = new long?[group.Count];
+        // PostgreSQL answers each statement over the network: the applied writes' audit rows and requests go in one
+        // batch after the states (same transaction). SQLite runs in process and takes them one by one.
+        var batched = !IsSqlite && connection.CanCreateBatch ? new List<PreparedAudit>() : null;
         for (var i = 0; i < group.Count; i++)
         {
             var write = group[i];
@@ -450,8 +453,20 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
             }
             else if (write.Audit is { } audit)
             {
-                await auditRows().WriteAsync(audit);
+                if (batched is not null)
+                {
+                    batched.Add(audit);
+                }
+                else
+                {
+                    await auditRows().WriteAsync(audit);
+                }
             }
+        }
+
+        if (batched is { Count: > 0 })
+        {
+            await AuditRowWriter.WriteBatchAsync(connection, transaction, batched);
         }
 
         return outcomes;

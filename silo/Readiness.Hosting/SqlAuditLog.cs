@@ -330,6 +330,58 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         return command;
     }
 
+    /// <summary>
+    /// Writes many states' changes in one round trip (a <see cref="DbBatch"/>, PostgreSQL): the same statements as
+    /// <see cref="WriteAsync(PreparedAudit)"/>, which a remote database would otherwise answer one at a time.
+    /// </summary>
+    public static async Task WriteBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PreparedAudit> audits)
+    {
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        batch.Timeout = 30;
+        DbBatchCommand Add(string sql, params object?[] values)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < values.Length; i++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
+                parameter.Value = values[i] ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+
+            batch.BatchCommands.Add(command);
+            return command;
+        }
+
+        var insert = $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, CAST(@p11 AS json), CAST(@p12 AS json))";
+        foreach (var audit in audits)
+        {
+            if (audit.Rows.Length > 0)
+            {
+                Add("DELETE FROM readiness_audit WHERE municipality_code = @p0 AND version >= @p1", audit.Code, audit.Version);
+                foreach (var row in audit.Rows)
+                {
+                    Add(insert, row);
+                }
+            }
+
+            foreach (var request in audit.Requests)
+            {
+                Add("""
+                    INSERT INTO readiness_applied_request (code, version, request_id, fingerprint, call_id) VALUES (@p0, @p1, @p2, @p3, @p4)
+                    ON CONFLICT (code, version) DO UPDATE SET request_id = excluded.request_id, fingerprint = excluded.fingerprint, call_id = excluded.call_id
+                    """, audit.Code, request.Version, request.RequestId, request.Fingerprint, request.CallId);
+            }
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync();
+        }
+    }
+
     /// <summary>Replaces whatever an incomplete write left at <paramref name="version"/> or above with <paramref name="rows"/>.</summary>
     public async Task WriteAsync(string municipalityCode, long version, object[][] rows)
     {
