@@ -286,7 +286,7 @@ public sealed class LoadRun : IAsyncDisposable
                 notes.Add($"Server allocation: {(after - before - ExcludedServerAllocation) / (1024.0 * 1024):N0} MiB over {acknowledged:N0} acknowledged changes and reports (the raw ceilings' requests left out).");
             }
 
-            if (await ServerMetrics.ReadAsync(Http, ServerMetrics.HeapAfterLastCollection) is { } heap)
+            if (Target is EmbeddedServer && await ServerMetrics.ReadAsync(Http, ServerMetrics.HeapAfterLastCollection) is { } heap)
             {
                 notes.Add($"Server managed heap after its last collection: {heap / (1024.0 * 1024):N0} MiB, all 1,741 municipality grains active ({heap / 1741 / 1024:N0} KB per municipality as an upper bound: the heap holds everything else too).");
             }

@@ -57,7 +57,7 @@ public static class Scenarios
         run.Check($"all {slots.Count:N0} full reports (20 systems + 47 items each) accepted", "≤ 2 s" + (slots.Count < 1741 ? " (for 1,741)" : string.Empty),
             $"{reportsTook.TotalSeconds:F2} s ({accepted:N0} accepted, {accepted / reportsTook.TotalSeconds:F0} reports/s, {o.ReportConcurrency} in flight)",
             slots.Count == 1741 ? reportsTook.TotalSeconds <= 2 && accepted == slots.Count : null,
-            "CPU: per report the server parses and validates 67 targets, fingerprints the request, renders the full municipality view as the answer, and writes the grain state (one durable commit each; SQLite takes one writer at a time) after its 67 audit rows (committed in groups); the generator and the viewers share the 2 cores");
+            "CPU: per report the server parses and validates 67 targets, fingerprints the request, renders the full municipality view as the answer, and writes its 67 audit rows with the grain state (one group commit shared by the reports waiting; SQLite takes one writer at a time); the notification dispatcher reads the new audit rows meanwhile; the generator and the viewers share the 2 cores");
 
         // The burst of single changes for the rest of the window.
         var remaining = window - windowClock.Elapsed;
@@ -277,7 +277,7 @@ public static class Scenarios
         run.Figure("throughput ceiling (highest step the server kept up with, whatever its latency)", ceiling is { } c ? $"{c.Rate:N0}/s at p99 {LoadRun.Ms(c.P99)}" : "none");
         run.Check("single durable changes through HTTP (the operating envelope: highest rate with p99 within objective, errors ≤ 0.1 %)",
             $"≥ 5,000/s with p99 ≤ {o.ObjectiveP99Ms:F0} ms", envelope is { } e ? $"{e:N0}/s" : "no step sustained", envelope >= 5000,
-            "CPU (server plus generator on 2 cores): per change JWT validation, JSON in and out (the full municipality view unless Prefer: return=minimal), an Orleans call, validation, the audit rows' and the grain state's group commits; compare the raw ceilings of the same run");
+            "CPU (server plus generator on 2 cores): per change JWT validation, JSON in and out (the full municipality view unless Prefer: return=minimal), an Orleans call, validation, the state with its audit rows in a shared group commit; compare the raw ceilings of the same run");
         await RawCeilings.MeasureAsync(run, cancellationToken);
         await AuditAsync(run, slots, cancellationToken);
     }
