@@ -38,14 +38,18 @@ internal sealed class ChangeMemory
         }
 
         var recent = await audit.ReadRecentAsync(code, version, MunicipalityGrainState.RememberedRequests, MunicipalityGrainState.RememberedChanges);
-        if (!stored.IsDefaultOrEmpty)
+        if (stored.IsDefaultOrEmpty)
         {
-            // Stored before readiness_applied_request existed: nothing of this grain is in it yet.
-            requests = unmoved = stored;
+            requests = [.. recent.Requests.Reverse()];
         }
         else
         {
-            requests = [.. recent.Requests.Reverse()];
+            // A state an older release wrote (or wrote last, during a rolling upgrade or after a rollback) holds
+            // requests the table may lack, and the table may hold requests that state lacks: remember both, one per
+            // version, and let the next write move the state's into the table.
+            var inTable = recent.Requests.Select(r => r.Version).ToHashSet();
+            unmoved = [.. stored.Where(r => !inTable.Contains(r.Version))];
+            requests = [.. recent.Requests.Concat(unmoved).OrderBy(r => r.Version).TakeLast(MunicipalityGrainState.RememberedRequests)];
         }
 
         RecentChanges = recent.Changes;
@@ -80,6 +84,7 @@ internal sealed class ChangeMemory
             requests = added.Length <= MunicipalityGrainState.RememberedRequests ? added : added.RemoveRange(0, added.Length - MunicipalityGrainState.RememberedRequests);
         }
 
-        RecentChanges = entries.Reverse().Concat(RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
+        // Within a version in the order the audit trail gives back on the next activation (target ascending).
+        RecentChanges = entries.OrderBy(e => e.Target, StringComparer.Ordinal).Concat(RecentChanges).Take(MunicipalityGrainState.RememberedChanges).ToImmutableArray();
     }
 }

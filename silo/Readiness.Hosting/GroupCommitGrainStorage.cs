@@ -275,11 +275,30 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
     private async Task WriteLoopAsync()
     {
         var group = new List<PendingWrite>();
-        while (await pending.Reader.WaitToReadAsync())
+        PendingWrite? carried = null;
+        // PostgreSQL: a transaction's audit positions (identity values) may commit after later ones; the notification
+        // dispatcher re-reads a bounded window behind its position, so a transaction must not hold more rows than that.
+        var auditRowCap = IsSqlite ? int.MaxValue : AuditRowWriter.MaxRowsPerPostgresTransaction;
+        while (carried is not null || await pending.Reader.WaitToReadAsync())
         {
+            var auditRows = 0;
+            if (carried is not null)
+            {
+                group.Add(carried);
+                auditRows = carried.AuditRows;
+                carried = null;
+            }
+
             while (group.Count < MaxWritesPerCommit && pending.Reader.TryRead(out var write))
             {
+                if (group.Count > 0 && auditRows + write.AuditRows > auditRowCap)
+                {
+                    carried = write;
+                    break;
+                }
+
                 group.Add(write);
+                auditRows += write.AuditRows;
             }
 
             try
@@ -550,6 +569,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
     private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, string? Payload, string? ETag, PreparedAudit? Audit)
     {
         public long NewVersion => (Expected ?? 0) + 1;
+
+        public int AuditRows => Audit is null ? 0 : Audit.Rows.Length + Audit.Requests.Length;
 
         public TaskCompletionSource<string> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

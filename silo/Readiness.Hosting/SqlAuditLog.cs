@@ -65,7 +65,8 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         while (await pending.Reader.WaitToReadAsync())
         {
             var rows = 0;
-            while (rows < MaxRowsPerCommit && pending.Reader.TryRead(out var record))
+            var cap = IsSqlite ? MaxRowsPerCommit : AuditRowWriter.MaxRowsPerPostgresTransaction;
+            while (rows < cap && pending.Reader.TryRead(out var record))
             {
                 group.Add(record);
                 rows += record.Rows.Length;
@@ -267,6 +268,13 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
 /// </summary>
 internal sealed class AuditRowWriter : IAsyncDisposable
 {
+    /// <summary>
+    /// PostgreSQL: at most this many audit (and request) rows in one transaction, below the notification dispatcher's
+    /// re-read window (Readiness:Notifications:PositionLookback, 1,000): identity values of a long transaction may commit
+    /// after later ones, and rows further behind than the window would never be read.
+    /// </summary>
+    public const int MaxRowsPerPostgresTransaction = 900;
+
     private readonly DbCommand orphans;
     private readonly DbParameter orphanCode;
     private readonly DbParameter orphanVersion;

@@ -48,37 +48,7 @@ public sealed class StoredRequestsUpgradeTests
         }
 
         // Make the folder look as an older release left it: the request in the state, not in the table.
-        using (var db = Open(folder.Path))
-        {
-            string fingerprint;
-            long version;
-            using (var read = db.CreateCommand())
-            {
-                read.CommandText = "SELECT fingerprint, version FROM readiness_applied_request WHERE code = '131016' AND request_id = 'old-1'";
-                using var row = read.ExecuteReader();
-                Assert.True(row.Read());
-                (fingerprint, version) = (row.GetString(0), row.GetInt64(1));
-            }
-
-            using var select = db.CreateCommand();
-            select.CommandText = "SELECT grain_id, payload FROM readiness_grain_state WHERE grain_id LIKE '%131016'";
-            string grainId, payload;
-            using (var row = select.ExecuteReader())
-            {
-                Assert.True(row.Read());
-                (grainId, payload) = (row.GetString(0), row.GetString(1));
-            }
-
-            var state = JsonNode.Parse(payload)!.AsObject();
-            var pascal = state.ContainsKey("Record");
-            string Name(string camel) => pascal ? char.ToUpperInvariant(camel[0]) + camel[1..] : camel;
-            state[Name("requests")] = new JsonArray(new JsonObject { [Name("requestId")] = "old-1", [Name("fingerprint")] = fingerprint, [Name("version")] = version });
-            using var write = db.CreateCommand();
-            write.CommandText = "UPDATE readiness_grain_state SET payload = $payload WHERE grain_id = $grain; DELETE FROM readiness_applied_request WHERE code = '131016';";
-            write.Parameters.AddWithValue("$payload", state.ToJsonString());
-            write.Parameters.AddWithValue("$grain", grainId);
-            write.ExecuteNonQuery();
-        }
+        MoveToStoredState(folder.Path, "old-1");
 
         await using (var host = new ReadinessWebHost(folder.Path, settings))
         {
@@ -102,6 +72,57 @@ public sealed class StoredRequestsUpgradeTests
             Assert.Equal(ChangeStatus.Replayed, (await grain.ApplyAsync(Request("new-1", "規程第2条"))).Status);
             var recent = await grain.GetRecentChangesAsync();
             Assert.Equal(["new-1", "old-1"], recent.Select(e => e.RequestId));
+            Assert.Equal(ChangeStatus.Accepted, (await grain.ApplyAsync(Request("rolled-back-1", "規程第3条"))).Status);
         }
+
+        // An older release wrote last (a rolling upgrade, a rollback): its request is only in the state while the
+        // table holds the others. Both are remembered.
+        MoveToStoredState(folder.Path, "rolled-back-1");
+        await using (var host = new ReadinessWebHost(folder.Path, settings))
+        {
+            var grain = host.Grains.GetGrain<IMunicipalityGrain>("131016");
+            Assert.Equal(ChangeStatus.Replayed, (await grain.ApplyAsync(Request("rolled-back-1", "規程第3条"))).Status);
+            Assert.Equal(ChangeStatus.Replayed, (await grain.ApplyAsync(Request("new-1", "規程第2条"))).Status);
+            Assert.Equal(ChangeStatus.Replayed, (await grain.ApplyAsync(old)).Status);
+        }
+    }
+
+    /// <summary>Takes a request's row out of readiness_applied_request and adds it to the stored state's list, as an older release kept it.</summary>
+    private static void MoveToStoredState(string folder, string requestId)
+    {
+        using var db = Open(folder);
+        string fingerprint;
+        long version;
+        using (var read = db.CreateCommand())
+        {
+            read.CommandText = "SELECT fingerprint, version FROM readiness_applied_request WHERE code = '131016' AND request_id = $id";
+            read.Parameters.AddWithValue("$id", requestId);
+            using var row = read.ExecuteReader();
+            Assert.True(row.Read());
+            (fingerprint, version) = (row.GetString(0), row.GetInt64(1));
+        }
+
+        string grainId, payload;
+        using (var select = db.CreateCommand())
+        {
+            select.CommandText = "SELECT grain_id, payload FROM readiness_grain_state WHERE grain_id LIKE '%131016'";
+            using var row = select.ExecuteReader();
+            Assert.True(row.Read());
+            (grainId, payload) = (row.GetString(0), row.GetString(1));
+        }
+
+        var state = JsonNode.Parse(payload)!.AsObject();
+        var pascal = state.ContainsKey("Record");
+        string Name(string camel) => pascal ? char.ToUpperInvariant(camel[0]) + camel[1..] : camel;
+        var requests = state[Name("requests")] as JsonArray ?? [];
+        state.Remove(Name("requests"));
+        requests.Add(new JsonObject { [Name("requestId")] = requestId, [Name("fingerprint")] = fingerprint, [Name("version")] = version });
+        state[Name("requests")] = requests;
+        using var write = db.CreateCommand();
+        write.CommandText = "UPDATE readiness_grain_state SET payload = $payload WHERE grain_id = $grain; DELETE FROM readiness_applied_request WHERE code = '131016' AND request_id = $id;";
+        write.Parameters.AddWithValue("$payload", state.ToJsonString());
+        write.Parameters.AddWithValue("$grain", grainId);
+        write.Parameters.AddWithValue("$id", requestId);
+        write.ExecuteNonQuery();
     }
 }

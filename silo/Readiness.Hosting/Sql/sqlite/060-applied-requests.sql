@@ -1,4 +1,4 @@
--- The requests applied to each municipality (or prefecture's own systems, by its 2-digit code): one per version, written
+-- The requests applied to each municipality (or a prefecture's own systems, by its 6-digit body code): one per version, written
 -- by GroupCommitGrainStorage in the same transaction as the grain's state and audit rows. A grain reads its newest 256
 -- when it activates, to answer a retried request as replayed (same id and fingerprint) or refuse a reused id; before
 -- this table the list was part of the state rewritten on every change.
