@@ -41,13 +41,13 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
 
         await page.GotoAsync(Url("/"));
         Assert.Equal("/signin", new Uri(page.Url).AbsolutePath);
-        await CheckAsync(page, $"{language} signed out: /signin (from /)", found);
+        await page.AxeCheckAsync($"{language} signed out: /signin (from /)", found, output);
 
         // The sign-in page with its error (a bad token): message, field marked, focus on it.
         await page.Locator("#token").FillAsync("not-a-token");
         await page.Locator("form[action='/auth/local/signin'] button[type=submit]").ClickAsync();
         await page.WaitForURLAsync("**/signin?error=invalid_token*");
-        await CheckAsync(page, $"{language} signed out: /signin with an invalid token", found);
+        await page.AxeCheckAsync($"{language} signed out: /signin with an invalid token", found, output);
 
         Assert.True(found.Count == 0, string.Join('\n', found));
     }
@@ -62,7 +62,7 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         foreach (var path in new[] { "/", "/?metric=security", "/prefectures/13", "/prefectures/13?flag=overdue", "/prefectures/47", $"/municipalities/{Chiyoda}", "/municipalities/999999", "/no-such-page", "/planning" })
         {
             await page.GotoAsync(Url(path));
-            await CheckAsync(page, $"{language} national: {path}", found);
+            await page.AxeCheckAsync($"{language} national: {path}", found, output);
         }
 
         Assert.True(found.Count == 0, string.Join('\n', found));
@@ -78,7 +78,7 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         foreach (var path in new[] { "/", "/prefectures/13", $"/municipalities/{Chiyoda}", $"/municipalities/{Osaka}" })
         {
             await page.GotoAsync(Url(path));
-            await CheckAsync(page, $"{language} prefecture 13: {path}", found);
+            await page.AxeCheckAsync($"{language} prefecture 13: {path}", found, output);
         }
 
         Assert.True(found.Count == 0, string.Join('\n', found));
@@ -97,20 +97,20 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         await page.GotoAsync(Url($"/municipalities/{code}"));
         Assert.Equal(67, await page.Locator("form[data-edit-form]").CountAsync());
         await page.EvaluateAsync("() => document.querySelectorAll('details').forEach(d => d.open = true)");
-        await CheckAsync(page, $"{language} municipality {code}: /municipalities/{code} with all 67 forms open", found);
+        await page.AxeCheckAsync($"{language} municipality {code}: /municipalities/{code} with all 67 forms open", found, output);
 
         // A rule broken (a phase moved back without a reason): the form comes back with the message by the field (422).
         await page.GotoAsync(Url($"/municipalities/{code}"));
         await OpenAsync(page, "#edit-system-koseki");
         var form = page.Locator("form[data-edit-form='system:koseki']");
         await form.Locator("select[name=phase]").SelectOptionAsync("in_production");
-        await page.RunAndWaitForResponseAsync(() => form.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+        await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
         await OpenAsync(page, "#edit-system-koseki"); // a saved form comes back open; open it either way
         form = page.Locator("form[data-edit-form='system:koseki']");
         await form.Locator("select[name=phase]").SelectOptionAsync("not_started");
-        var refused = await page.RunAndWaitForResponseAsync(() => form.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+        var refused = await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
         Assert.Equal(422, refused.Status);
-        await CheckAsync(page, $"{language} municipality {code}: edit form refused (422, field error)", found);
+        await page.AxeCheckAsync($"{language} municipality {code}: edit form refused (422, field error)", found, output);
 
         // Someone else saved first: the form comes back with the person's input and the conflict message (409).
         await page.GotoAsync(Url($"/municipalities/{code}"));
@@ -118,36 +118,21 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         var item = page.Locator("form[data-edit-form='security:SEC-1-01']");
         await item.Locator("input[name=version]").EvaluateAsync("(e) => e.value = String(Number(e.value) - 1)");
         await item.Locator("select[name=status]").SelectOptionAsync("partial");
-        var conflict = await page.RunAndWaitForResponseAsync(() => item.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+        var conflict = await page.NavigateAsync(() => item.Locator("button[type=submit]").ClickAsync());
         Assert.Equal(409, conflict.Status);
-        await CheckAsync(page, $"{language} municipality {code}: edit form conflict (409)", found);
+        await page.AxeCheckAsync($"{language} municipality {code}: edit form conflict (409)", found, output);
 
         // Another municipality's page: the 403 page.
         var denied = await page.GotoAsync(Url($"/municipalities/{Osaka}"));
         Assert.Equal(403, denied!.Status);
-        await CheckAsync(page, $"{language} municipality {code}: /municipalities/{Osaka} (403)", found);
+        await page.AxeCheckAsync($"{language} municipality {code}: /municipalities/{Osaka} (403)", found, output);
 
         await page.GotoAsync(Url("/"));
-        await CheckAsync(page, $"{language} municipality {code}: /", found);
+        await page.AxeCheckAsync($"{language} municipality {code}: /", found, output);
 
         Assert.True(found.Count == 0, string.Join('\n', found));
     }
 
     private static async Task OpenAsync(IPage page, string details) => await page.Locator(details).EvaluateAsync("d => { for (let e = d; e; e = e.parentElement && e.parentElement.closest('details')) e.open = true; }");
 
-    /// <summary>Runs axe on the page as it stands (after its scripts have drawn the maps) and records each violation with where it is.</summary>
-    private async Task CheckAsync(IPage page, string name, List<string> found)
-    {
-        await page.WaitForLoadStateAsync(LoadState.Load);
-        // A choropleth replaces its "loading" placeholder with the map (or says it could not load it).
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-map]')].every(m => m.querySelector('svg') || !m.querySelector('[data-map-loading]') || /could not|読み込めません/.test(m.textContent))");
-        var result = await page.RunAxe(Wcag21AA());
-        var nodes = result.Violations.Sum(v => v.Nodes.Length);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"axe WCAG 2.1 A/AA: {result.Violations.Length} rules violated, {nodes} elements, {result.Passes.Length} rules passed — {name}"));
-        foreach (var violation in result.Violations)
-        {
-            var where = string.Join(" | ", violation.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"));
-            found.Add($"{name}: {violation.Id} ({violation.Impact}) × {violation.Nodes.Length}: {violation.Help}. e.g. {where}");
-        }
-    }
 }

@@ -172,9 +172,8 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
         });
         Assert.Equal(ChangeStatus.Accepted, colleague.Status);
 
-        var response = await page.RunAndWaitForResponseAsync(() => form.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+        var response = await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
         Assert.Equal(409, response.Status);
-        await page.WaitForLoadStateAsync();
         form = page.Locator($"form[data-edit-form='system:{businessId}']");
         var alert = page.Locator($"#sys-{businessId}-alert");
         await Assertions.Expect(alert).ToContainTextAsync("他の人が先に更新しました");
@@ -219,9 +218,8 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
             var form = page.Locator($"form[data-edit-form='system:{businessId}']");
             await form.Locator("select[name=phase]").SelectOptionAsync("not_started");
             await form.Locator("input[name=vendor]").FillAsync("残る入力");
-            var response = await page.RunAndWaitForResponseAsync(() => form.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+            var response = await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
             Assert.Equal(422, response.Status);
-            await page.WaitForLoadStateAsync();
 
             var reason = page.Locator($"#sys-{businessId}-regressionReason");
             var error = page.Locator($"#sys-{businessId}-regressionReason-error");
@@ -271,7 +269,7 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
         await item.GetByLabel("対応状況").SelectOptionAsync("partial");
         await item.GetByLabel("根拠・証跡（メモまたはリンク）").FillAsync("https://example.lg.jp/policy/6-01");
         await item.GetByLabel("最終確認日").FillAsync("2039-01-01");
-        var refused = await page.RunAndWaitForResponseAsync(() => item.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+        var refused = await page.NavigateAsync(() => item.Locator("button[type=submit]").ClickAsync());
         Assert.Equal(422, refused.Status);
         await Assertions.Expect(page.Locator("#sec-SEC-6-01-lastReviewed-error")).ToContainTextAsync("最終確認日は");
         Assert.Equal("sec-SEC-6-01-lastReviewed", await page.EvaluateAsync<string>("() => document.activeElement.id"));

@@ -111,7 +111,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
         async Task Check(IPage page, string route, string name)
         {
             checkedRoutes.Add(route);
-            await CheckAsync(page, $"{language} {name}", found);
+            await page.AxeCheckAsync($"{language} {name}", found, output);
         }
 
         // ---- Not signed in
@@ -184,8 +184,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await admin.Locator("#invite-email").FillAsync($"pref.{language}@pref.example.lg.jp");
             await admin.Locator("#invite-role").SelectOptionAsync("prefecture_administrator");
             await admin.Locator("#invite-tenant").FillAsync("13");
-            await admin.RunAndWaitForResponseAsync(() => admin.Locator("form[data-form=invite] button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
-            await admin.WaitForLoadStateAsync(LoadState.Load);
+            await admin.NavigateAsync(() => admin.Locator("form[data-form=invite] button[type=submit]").ClickAsync());
             var link = Regex.Match(await admin.ContentAsync(), @"http[^""<\s]+/invitation\?token=[A-Za-z0-9_-]+");
             Assert.True(link.Success, "the invitation link is shown when SMTP is off");
             await Check(admin, "/admin/users", "administrator: invitation sent (link shown)");
@@ -218,7 +217,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await admin.Locator("#client-name").FillAsync($"a11y {language}");
             await admin.Locator("#client-tenant").FillAsync("13");
             await admin.Locator("#client-expires").FillAsync(DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            var created = await admin.RunAndWaitForResponseAsync(() => admin.Locator("form[data-form=new-client] button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+            var created = await admin.NavigateAsync(() => admin.Locator("form[data-form=new-client] button[type=submit]").ClickAsync());
             Assert.True(created.Status < 400, $"creating a client answered {created.Status}");
             await Check(admin, "/admin/clients", "administrator: API client created (secret shown)");
             await GoAsync(admin, "/admin/clients");
@@ -246,7 +245,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await Check(page, "/planning/municipalities/{Code}", "national: /planning/municipalities/131016");
             await GoAsync(page, "/planning/scenarios");
             await Check(page, "/planning/scenarios", "national: /planning/scenarios");
-            var refused = await page.RunAndWaitForResponseAsync(() => page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+            var refused = await page.NavigateAsync(() => page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync());
             Assert.True(refused.Status is 400 or 422, $"an empty scenario answered {refused.Status}");
             await Check(page, "/planning/scenarios", "national: /planning/scenarios refused (no name)");
             foreach (var added in new[] { "/imports", "/reconciliation", "/planning/vendors" }.Where(routes.Contains))
@@ -298,14 +297,14 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
                 await SetLanguageAsync(context, language);
                 var found = fixture.SetupFindings.GetOrAdd(language, _ => []);
                 await page.GotoAsync(link);
-                await CheckAsync(page, $"{language} first run: /setup with a valid token", found);
+                await page.AxeCheckAsync($"{language} first run: /setup with a valid token", found, output);
                 await page.Locator("#email").FillAsync(EveryPageFixture.AdminEmail);
                 await page.Locator("#displayName").FillAsync("アクセシビリティ 太郎");
                 await page.Locator("#password").FillAsync("short");
                 await page.Locator("#confirm").FillAsync("short");
                 await SubmitWithoutBrowserChecksAsync(page, "form[data-form=setup]");
                 await page.WaitForURLAsync("**/setup?*error*");
-                await CheckAsync(page, $"{language} first run: /setup refused (password too short)", found);
+                await page.AxeCheckAsync($"{language} first run: /setup refused (password too short)", found, output);
             }
 
             await SetLanguageAsync(context, "ja");
@@ -322,18 +321,18 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
                 var found = fixture.SetupFindings.GetOrAdd(language, _ => []);
                 await SetLanguageAsync(context, language);
                 await page.ReloadAsync();
-                await CheckAsync(page, $"{language} first run: /account/mfa (enrolment: key, otpauth URI)", found);
+                await page.AxeCheckAsync($"{language} first run: /account/mfa (enrolment: key, otpauth URI)", found, output);
                 await page.Locator("#code").FillAsync("000000" == Totp(key) ? "111111" : "000000");
                 await page.Locator("form[data-form=mfa-enrol] button[type=submit]").ClickAsync();
                 await page.WaitForURLAsync("**/account/mfa?*error*");
-                await CheckAsync(page, $"{language} first run: /account/mfa refused (wrong code)", found);
+                await page.AxeCheckAsync($"{language} first run: /account/mfa refused (wrong code)", found, output);
             }
 
             // Enrol (ja is current); the recovery codes page then shows, checked in ja (en: from /account in the walk).
             await page.Locator("#code").FillAsync(Totp(key));
             await page.Locator("form[data-form=mfa-enrol] button[type=submit]").ClickAsync();
             await Assertions.Expect(page.Locator("[data-recovery-codes] li")).ToHaveCountAsync(10);
-            await CheckAsync(page, "ja first run: recovery codes", fixture.SetupFindings["ja"]);
+            await page.AxeCheckAsync("ja first run: recovery codes", fixture.SetupFindings["ja"], output);
             fixture.AdminKey = key;
         }
         finally
@@ -408,18 +407,4 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
 
     private static string Totp(string key) => new Totp(Base32Encoding.ToBytes(key)).ComputeTotp(DateTime.UtcNow);
 
-    /// <summary>Runs axe (WCAG 2.1 A/AA, label-in-name on) on the page as it stands and records each violation with where it is.</summary>
-    private async Task CheckAsync(IPage page, string name, List<string> found)
-    {
-        await page.WaitForLoadStateAsync(LoadState.Load);
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-map]')].every(m => m.querySelector('svg') || !m.querySelector('[data-map-loading]') || /could not|読み込めません/.test(m.textContent))");
-        var result = await page.RunAxe(AccessibilityTests.Wcag21AA());
-        var nodes = result.Violations.Sum(v => v.Nodes.Length);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"axe WCAG 2.1 A/AA: {result.Violations.Length} rules violated, {nodes} elements, {result.Passes.Length} rules passed — {name} ({new Uri(page.Url).PathAndQuery})"));
-        foreach (var violation in result.Violations)
-        {
-            var where = string.Join(" | ", violation.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"));
-            found.Add($"{name}: {violation.Id} ({violation.Impact}) × {violation.Nodes.Length}: {violation.Help}. e.g. {where}");
-        }
-    }
 }

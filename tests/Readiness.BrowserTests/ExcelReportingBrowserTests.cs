@@ -75,7 +75,7 @@ public sealed class ExcelReportingBrowserTests(DashboardFixture fixture, ITestOu
             foreach (var path in new[] { "/reconciliation", "/reconciliation?prefecture=13&kind=designated_only_official", "/reconciliation?kind=no_such_kind", "/" })
             {
                 await page.GotoAsync(Url(path));
-                await CheckAsync(page, $"{language} national: {path}", found);
+                await page.AxeCheckAsync($"{language} national: {path}", found, output);
             }
         }
 
@@ -85,7 +85,7 @@ public sealed class ExcelReportingBrowserTests(DashboardFixture fixture, ITestOu
             foreach (var path in new[] { "/reconciliation", "/prefectures/13" })
             {
                 await page.GotoAsync(Url(path));
-                await CheckAsync(page, $"{language} prefecture 13: {path}", found);
+                await page.AxeCheckAsync($"{language} prefecture 13: {path}", found, output);
             }
         }
 
@@ -94,15 +94,15 @@ public sealed class ExcelReportingBrowserTests(DashboardFixture fixture, ITestOu
         {
             var page = await staff.NewPageAsync();
             await page.GotoAsync(Url($"/municipalities/{code}"));
-            await CheckAsync(page, $"{language} staff: /municipalities/{code} (Excel panel)", found);
+            await page.AxeCheckAsync($"{language} staff: /municipalities/{code} (Excel panel)", found, output);
             using var http = fixture.CreateHttpClient(user: TestUser.Municipality(code));
             var template = await http.GetByteArrayAsync(new Uri(fixture.BaseAddress, $"/api/v1/municipalities/{code}/template.xlsx"));
 
             await UploadAsync(page, TemplateCells.Edit(template, ("業務システム", "E6", "株式会社アクセシビリティ")), "ok.xlsx");
-            await CheckAsync(page, $"{language} staff: preview with changes", found);
+            await page.AxeCheckAsync($"{language} staff: preview with changes", found, output);
             await page.GotoAsync(Url($"/municipalities/{code}"));
             await UploadAsync(page, TemplateCells.Edit(template, ("業務システム", "C8", "ほぼ完了")), "bad.xlsx");
-            await CheckAsync(page, $"{language} staff: preview with errors", found);
+            await page.AxeCheckAsync($"{language} staff: preview with errors", found, output);
         }
 
         Assert.True(found.Count == 0, string.Join('\n', found));
@@ -116,22 +116,7 @@ public sealed class ExcelReportingBrowserTests(DashboardFixture fixture, ITestOu
             MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Buffer = file,
         });
-        await page.RunAndWaitForResponseAsync(() => page.Locator("form[data-template-upload] button[type=submit]").ClickAsync(),
-            r => r.Request.Method == "POST" && r.Url.Contains("/template", StringComparison.Ordinal));
-        await page.WaitForLoadStateAsync(LoadState.Load);
+        await page.NavigateAsync(() => page.Locator("form[data-template-upload] button[type=submit]").ClickAsync());
     }
 
-    private async Task CheckAsync(IPage page, string name, List<string> found)
-    {
-        await page.WaitForLoadStateAsync(LoadState.Load);
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-map]')].every(m => m.querySelector('svg') || !m.querySelector('[data-map-loading]') || /could not|読み込めません/.test(m.textContent))");
-        var result = await page.RunAxe(AccessibilityTests.Wcag21AA());
-        var nodes = result.Violations.Sum(v => v.Nodes.Length);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"axe WCAG 2.1 A/AA: {result.Violations.Length} rules violated, {nodes} elements, {result.Passes.Length} rules passed — {name}"));
-        foreach (var violation in result.Violations)
-        {
-            var where = string.Join(" | ", violation.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"));
-            found.Add($"{name}: {violation.Id} ({violation.Impact}) × {violation.Nodes.Length}: {violation.Help}. e.g. {where}");
-        }
-    }
 }

@@ -52,7 +52,7 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
 
         await page.GotoAsync(Url("/imports"));
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("公式データの取込み");
-        await CheckAsync(page, "ja /imports", found);
+        await page.AxeCheckAsync("ja /imports", found, output);
 
         await page.Locator("#import-file").SetInputFilesAsync(Xlsx(Workbook()));
         await page.Locator("form[data-form='import-upload'] button[type=submit]").ClickAsync();
@@ -72,12 +72,12 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
         Assert.Contains("一致する市区町村がありません", await unmatched.First.TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(200, await page.Locator("#import-changes tbody tr").CountAsync());
         Assert.Equal(0, (await fixture.Host.Grains.GetGrain<IMunicipalityGrain>("012025").GetAsync()).Version);
-        await CheckAsync(page, "ja /imports/{id} preview", found);
+        await page.AxeCheckAsync("ja /imports/{id} preview", found, output);
 
         await page.Locator("form[data-form='import-apply'] button[type=submit]").ClickAsync(new LocatorClickOptions { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("[data-applied]")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 120_000 });
         Assert.Contains("national@digital.go.jp", await page.Locator("[data-applied]").TextContentAsync(), StringComparison.Ordinal);
-        await CheckAsync(page, "ja /imports/{id} applied", found);
+        await page.AxeCheckAsync("ja /imports/{id} applied", found, output);
 
         // The list names the version: source, as-of, file, hash, who applied it.
         await page.GotoAsync(Url("/imports"));
@@ -110,7 +110,7 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
         Assert.Contains("national@digital.go.jp", await stepSource.TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal("2025-12", (await page.Locator("#official-sources [data-layer='designation'] .source-as-of").TextContentAsync())?.Trim());
         Assert.Contains("2026-02-28", await page.Locator("#systems-table tbody tr").First.TextContentAsync(), StringComparison.Ordinal);
-        await CheckAsync(page, "ja /municipalities/012025 after an import", found);
+        await page.AxeCheckAsync("ja /municipalities/012025 after an import", found, output);
         Assert.True(found.Count == 0, string.Join('\n', found));
     }
 
@@ -126,14 +126,14 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
         await WaitForNationAsync();
 
         await page.GotoAsync(Url("/imports"));
-        await CheckAsync(page, $"{language} /imports", found);
+        await page.AxeCheckAsync($"{language} /imports", found, output);
 
         // A macro-enabled workbook is refused: the page again with the message, nothing imported.
         await page.Locator("#import-file").SetInputFilesAsync(Xlsx(Workbook(c => c.StartsWith("13", StringComparison.Ordinal)), "progress.xlsm"));
-        var refused = await page.RunAndWaitForResponseAsync(() => page.Locator("form[data-form='import-upload'] button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
+        var refused = await page.NavigateAsync(() => page.Locator("form[data-form='import-upload'] button[type=submit]").ClickAsync());
         Assert.Equal(400, refused.Status);
         Assert.Equal("macro_enabled", await page.Locator("[data-import-errors] li").First.GetAttributeAsync("data-code"));
-        await CheckAsync(page, $"{language} /imports refused (macro-enabled)", found);
+        await page.AxeCheckAsync($"{language} /imports refused (macro-enabled)", found, output);
 
         // Tokyo's rows only (a different file per language): the preview with its unmatched row.
         await page.GotoAsync(Url("/imports"));
@@ -141,7 +141,7 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
         await page.Locator("form[data-form='import-upload'] button[type=submit]").ClickAsync();
         await page.WaitForURLAsync("**/imports/*", new PageWaitForURLOptions { Timeout = 60_000 });
         Assert.Equal(1, await page.Locator("#import-unmatched tbody tr").CountAsync());
-        await CheckAsync(page, $"{language} /imports/{{id}} preview", found);
+        await page.AxeCheckAsync($"{language} /imports/{{id}} preview", found, output);
 
         Assert.True(found.Count == 0, string.Join('\n', found));
     }
@@ -176,14 +176,4 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
         }
     }
 
-    private async Task CheckAsync(IPage page, string name, List<string> found)
-    {
-        await page.WaitForLoadStateAsync(LoadState.Load);
-        var result = await page.RunAxe(AccessibilityTests.Wcag21AA());
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"axe WCAG 2.1 A/AA: {result.Violations.Length} rules violated, {result.Passes.Length} rules passed — {name}"));
-        foreach (var violation in result.Violations)
-        {
-            found.Add($"{name}: {violation.Id} ({violation.Impact}) × {violation.Nodes.Length}: {violation.Help}. e.g. {string.Join(" | ", violation.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"))}");
-        }
-    }
 }

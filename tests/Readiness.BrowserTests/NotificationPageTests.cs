@@ -127,10 +127,10 @@ public sealed class NotificationPageTests(NotificationDashboardFixture fixture, 
         {
             var page = await context.NewPageAsync();
             await page.GotoAsync(Url("/notifications"));
-            await CheckAsync(page, $"{language} prefecture: /notifications", found);
+            await page.AxeCheckAsync($"{language} prefecture: /notifications", found, output);
             await page.Locator("form[data-form=preferences] button[type=submit]").ClickAsync();
             await page.WaitForURLAsync("**/notifications?done=1");
-            await CheckAsync(page, $"{language} prefecture: /notifications saved", found);
+            await page.AxeCheckAsync($"{language} prefecture: /notifications saved", found, output);
         }
 
         await using (var anonymous = await fixture.NewAnonymousContextAsync(language))
@@ -139,27 +139,27 @@ public sealed class NotificationPageTests(NotificationDashboardFixture fixture, 
             var token = Uri.EscapeDataString(UnsubscribeTokens.Create(key, subject, NotificationKind.Overdue));
             var page = await anonymous.NewPageAsync();
             await page.GotoAsync(Url($"/notifications/unsubscribe?token={token}"));
-            await CheckAsync(page, $"{language} anonymous: /notifications/unsubscribe", found);
+            await page.AxeCheckAsync($"{language} anonymous: /notifications/unsubscribe", found, output);
             await page.Locator("form[data-form=unsubscribe] button[type=submit]").ClickAsync();
             await page.WaitForURLAsync("**done=1*");
-            await CheckAsync(page, $"{language} anonymous: /notifications/unsubscribe done", found);
+            await page.AxeCheckAsync($"{language} anonymous: /notifications/unsubscribe done", found, output);
             await page.GotoAsync(Url("/notifications/unsubscribe?token=forged"));
-            await CheckAsync(page, $"{language} anonymous: /notifications/unsubscribe invalid", found);
+            await page.AxeCheckAsync($"{language} anonymous: /notifications/unsubscribe invalid", found, output);
         }
 
         await using (var context = await fixture.NewContextAsync(language, user: Admin))
         {
             var page = await context.NewPageAsync();
             await page.GotoAsync(Url("/admin/notifications"));
-            await CheckAsync(page, $"{language} admin: /admin/notifications", found);
+            await page.AxeCheckAsync($"{language} admin: /admin/notifications", found, output);
             await page.Locator("#webhook-url").FillAsync("ftp://nowhere.example/");
             await page.Locator("form[data-form=webhook-add] button[type=submit]").ClickAsync();
             await Assertions.Expect(page.Locator("[data-webhook-error=url]")).ToBeVisibleAsync();
-            await CheckAsync(page, $"{language} admin: /admin/notifications with a refused URL", found);
+            await page.AxeCheckAsync($"{language} admin: /admin/notifications with a refused URL", found, output);
             await page.Locator("#webhook-url").FillAsync($"https://receiver-{language}.example/hook");
             await page.Locator("form[data-form=webhook-add] button[type=submit]").ClickAsync();
             await Assertions.Expect(page.Locator("[data-secret]")).ToBeVisibleAsync();
-            await CheckAsync(page, $"{language} admin: /admin/notifications with a new secret", found);
+            await page.AxeCheckAsync($"{language} admin: /admin/notifications with a new secret", found, output);
         }
 
         Assert.True(found.Count == 0, string.Join('\n', found));
@@ -285,16 +285,6 @@ public sealed class NotificationPageTests(NotificationDashboardFixture fixture, 
         Assert.Equal(0, receiver.Rejected);
     }
 
-    private async Task CheckAsync(IPage page, string name, List<string> found)
-    {
-        await page.WaitForLoadStateAsync(LoadState.Load);
-        var result = await page.RunAxe(AccessibilityTests.Wcag21AA());
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"axe WCAG 2.1 A/AA: {result.Violations.Length} rules violated, {result.Passes.Length} rules passed — {name}"));
-        foreach (var violation in result.Violations)
-        {
-            found.Add($"{name}: {violation.Id} ({violation.Impact}) × {violation.Nodes.Length}: {violation.Help}. e.g. {string.Join(" | ", violation.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"))}");
-        }
-    }
 
     /// <summary>A webhook receiver on real Kestrel that verifies each request with the StandardWebhooks package.</summary>
     private sealed class Receiver : IAsyncDisposable

@@ -37,8 +37,7 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
         await form.Locator("summary").ClickAsync();
         await form.Locator("select[name=phase]").SelectOptionAsync("testing");
         await form.Locator("input[name=designated]").CheckAsync();
-        await form.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForLoadStateAsync(LoadState.Load);
+        await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
         await Assertions.Expect(page.Locator("#pref-public_assistance-designationReason-error")).ToContainTextAsync("該当理由");
         Assert.Equal(before, (await fixture.Host.Grains.GetGrain<IPrefectureRunGrain>(Kagawa).GetAsync()).Version);
 
@@ -100,7 +99,7 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
         {
             var page = await staff.NewPageAsync();
             await page.GotoAsync(Url($"/prefectures/{code}"));
-            await CheckAsync(page, $"{language} prefecture staff: /prefectures/{code} (form)", found);
+            await page.AxeCheckAsync($"{language} prefecture staff: /prefectures/{code} (form)", found, output);
 
             // A refused form (designated without reason and target) and a saved one.
             var form = page.Locator("#prefecture-run-child_rearing_allowance");
@@ -112,39 +111,25 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
             }
 
             await form.Locator("select[name=designationReason]").SelectOptionAsync(string.Empty);
-            await form.Locator("button[type=submit]").ClickAsync();
-            await page.WaitForLoadStateAsync(LoadState.Load);
+            await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
             await Assertions.Expect(page.Locator("#prefecture-run-child_rearing_allowance .form-alert")).ToHaveCountAsync(1);
-            await CheckAsync(page, $"{language} prefecture staff: refused form", found);
+            await page.AxeCheckAsync($"{language} prefecture staff: refused form", found, output);
 
             form = page.Locator("#prefecture-run-child_rearing_allowance");
             await form.Locator("input[name=designated]").UncheckAsync();
             await form.Locator("button[type=submit]").ClickAsync();
             await page.WaitForURLAsync($"**/prefectures/{code}?saved=*");
-            await CheckAsync(page, $"{language} prefecture staff: saved", found);
+            await page.AxeCheckAsync($"{language} prefecture staff: saved", found, output);
         }
 
         await using (var national = await fixture.NewContextAsync(language, user: TestUser.National))
         {
             var page = await national.NewPageAsync();
             await page.GotoAsync(Url($"/prefectures/{code}"));
-            await CheckAsync(page, $"{language} national: /prefectures/{code}", found);
+            await page.AxeCheckAsync($"{language} national: /prefectures/{code}", found, output);
         }
 
         Assert.True(found.Count == 0, string.Join('\n', found));
     }
 
-    private async Task CheckAsync(IPage page, string name, List<string> found)
-    {
-        await page.WaitForLoadStateAsync(LoadState.Load);
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-map]')].every(m => m.querySelector('svg') || !m.querySelector('[data-map-loading]') || /could not|読み込めません/.test(m.textContent))");
-        var result = await page.RunAxe(AccessibilityTests.Wcag21AA());
-        var nodes = result.Violations.Sum(v => v.Nodes.Length);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"axe WCAG 2.1 A/AA: {result.Violations.Length} rules violated, {nodes} elements, {result.Passes.Length} rules passed — {name}"));
-        foreach (var violation in result.Violations)
-        {
-            var where = string.Join(" | ", violation.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"));
-            found.Add($"{name}: {violation.Id} ({violation.Impact}) × {violation.Nodes.Length}: {violation.Help}. e.g. {where}");
-        }
-    }
 }
