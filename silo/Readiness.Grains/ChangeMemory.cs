@@ -1,15 +1,37 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 
 namespace Readiness.Grains;
 
 /// <summary>
-/// What a writing grain remembers of its recent past while active: the requests it applied, for safe retries (at most
-/// <see cref="MunicipalityGrainState.RememberedRequests"/>, oldest first), and its recent changes, newest first (at most
-/// <see cref="MunicipalityGrainState.RememberedChanges"/>). Neither is part of the state rewritten on every change: on
-/// activation both are read back from readiness_applied_request and the audit trail, where every write records them in
-/// the state's own transaction (<see cref="IAuditedGrainState"/>).
+/// The state of a grain that writes through <see cref="ChangeMemory{TState, TRecord}"/>: its record, and the request ids
+/// and recent changes a state stored before readiness_applied_request still holds (read once, then written empty).
 /// </summary>
-internal sealed class ChangeMemory
+internal interface IRememberingGrainState<TRecord> : IAuditedGrainState
+    where TRecord : class
+{
+    TRecord? Record { get; set; }
+
+    ImmutableArray<AppliedRequest> Requests { get; set; }
+
+    ImmutableArray<ChangeEntry> RecentChanges { get; set; }
+
+    /// <summary>Set by <see cref="ChangeMemory{TState, TRecord}.WriteAsync"/> for one write, then cleared.</summary>
+    new PendingAudit? Audit { get; set; }
+}
+
+/// <summary>
+/// What a writing grain remembers of its recent past while active, and its one way to store a change. It remembers the
+/// requests it applied, for safe retries (at most <see cref="MunicipalityGrainState.RememberedRequests"/>, oldest first),
+/// and its recent changes, newest first (at most <see cref="MunicipalityGrainState.RememberedChanges"/>). Neither is part
+/// of the state rewritten on every change: both are read back from readiness_applied_request and the audit trail, where
+/// every write records them in the state's own transaction (<see cref="IAuditedGrainState"/>). Used by the municipality
+/// and prefecture-run grains; <paramref name="identify"/> gives the code their audit rows are kept under (the 6-digit
+/// body code) and the version of a record.
+/// </summary>
+internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> state, IAuditLog audit, Func<TRecord, (string Code, long Version)> identify)
+    where TState : IRememberingGrainState<TRecord>
+    where TRecord : class
 {
     private ImmutableArray<AppliedRequest> requests = [];
 
@@ -18,26 +40,37 @@ internal sealed class ChangeMemory
 
     private bool loaded;
 
-    /// <summary>Recent changes, newest first (once <see cref="LoadAsync"/> has run).</summary>
+    /// <summary>Recent changes, newest first (once <see cref="RememberAsync"/> has run).</summary>
     public ImmutableArray<ChangeEntry> RecentChanges { get; private set; } = [];
 
     /// <summary>A grain that has just created its state: there is nothing to read back.</summary>
     public void StartEmpty() => loaded = true;
 
     /// <summary>
-    /// Reads what <paramref name="code"/> applied up to <paramref name="version"/>, once per activation, when a write or
-    /// a read of recent changes first needs it: an activation that only answers its summary (a prefecture rebuilding
-    /// its figures after a failover pulls hundreds) reads nothing more than its state. Requests a state stored before the
-    /// tables existed (<paramref name="stored"/>) are taken from it instead, and moved by the next write.
+    /// Reads what the record applied up to its version, once per activation, when a write or a read of recent changes
+    /// first needs it: an activation that only answers its summary (a prefecture rebuilding its figures after a failover
+    /// pulls hundreds) reads nothing more than its state. Requests a state stored before the tables existed are taken
+    /// from it instead, and moved by the next write. A database that cannot answer: <see cref="StorageUnavailableException"/>.
     /// </summary>
-    public async Task LoadAsync(IAuditLog audit, string code, long version, ImmutableArray<AppliedRequest> stored)
+    public async Task RememberAsync()
     {
         if (loaded)
         {
             return;
         }
 
-        var recent = await audit.ReadRecentAsync(code, version, MunicipalityGrainState.RememberedRequests, MunicipalityGrainState.RememberedChanges);
+        var (code, version) = identify(state.State.Record!);
+        var stored = state.State.Requests;
+        RecentHistory recent;
+        try
+        {
+            recent = await audit.ReadRecentAsync(code, version, MunicipalityGrainState.RememberedRequests, MunicipalityGrainState.RememberedChanges);
+        }
+        catch (DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+
         if (stored.IsDefaultOrEmpty)
         {
             requests = [.. recent.Requests.Reverse()];
@@ -70,13 +103,34 @@ internal sealed class ChangeMemory
         return null;
     }
 
-    /// <summary>What the next state write records: the change's entries and the request it applies (if any).</summary>
-    public PendingAudit Pending(string code, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied) =>
-        new(code, entries, applied is null ? unmoved : unmoved.Add(applied));
-
-    /// <summary>Remembers a change once its state write (and so <see cref="Pending"/>) has committed.</summary>
-    public void Committed(ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
+    /// <summary>
+    /// Stores <paramref name="next"/> with its entries and the request it applies (null for an official update) in one
+    /// durable transaction (<see cref="IAuditedGrainState"/>). Memory changes only once that has committed; a write that
+    /// throws leaves the state as it was, so the caller can retry.
+    /// </summary>
+    public async Task WriteAsync(TRecord next, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
     {
+        // Remembered first: the write moves requests a state stored before readiness_applied_request still holds.
+        await RememberAsync();
+        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
+        state.State.Record = next;
+        state.State.Requests = [];
+        state.State.RecentChanges = [];
+        state.State.Audit = new PendingAudit(identify(next).Code, entries, applied is null ? unmoved : unmoved.Add(applied));
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
+            throw;
+        }
+        finally
+        {
+            state.State.Audit = null;
+        }
+
         unmoved = [];
         if (applied is not null)
         {

@@ -1,7 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Readiness.Catalog;
 using Readiness.Rules;
@@ -16,9 +13,8 @@ public sealed class MunicipalityGrain(
     ReadinessMetrics metrics,
     ILogger<MunicipalityGrain> logger) : Grain, IMunicipalityGrain
 {
-    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
-
-    private readonly ChangeMemory memory = new();
+    // The audit rows are kept under the record's 6-digit body code.
+    private readonly ChangeMemory<MunicipalityGrainState, MunicipalityRecord> memory = new(state, audit, r => (r.Code, r.Version));
 
     private MunicipalityRecord Record => state.State.Record!;
 
@@ -49,15 +45,15 @@ public sealed class MunicipalityGrain(
 
     public async Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync()
     {
-        await RememberAsync();
+        await memory.RememberAsync();
         return memory.RecentChanges;
     }
 
     public async Task<ChangeOutcome> ApplyAsync(ChangeRequest request)
     {
-        await RememberAsync();
+        await memory.RememberAsync();
         var current = Record;
-        var fingerprint = Fingerprint(request);
+        var fingerprint = AppliedRequest.FingerprintOf(request);
         if (memory.Find(request.RequestId) is { } applied)
         {
             return applied.Fingerprint == fingerprint
@@ -90,7 +86,7 @@ public sealed class MunicipalityGrain(
 
         // The entries and the request id go into their tables in the state's own transaction (IAuditedGrainState):
         // one durable commit, and a change is audited exactly when it is stored.
-        await WriteAsync(next, entries, new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
+        await memory.WriteAsync(next, entries, new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
         metrics.ChangesAccepted.Add(1);
         logger.LogDebug("Municipality {Code} accepted request {RequestId} as version {Version}", Code, request.RequestId, next.Version);
         PushSummary();
@@ -108,50 +104,12 @@ public sealed class MunicipalityGrain(
         }
 
         // As for a report: the entries and the state in one transaction; not written means not applied.
-        await WriteAsync(next, entries, applied: null);
+        await memory.WriteAsync(next, entries, applied: null);
         PushSummary();
         return outcome;
     }
 
-    private async Task RememberAsync()
-    {
-        try
-        {
-            await memory.LoadAsync(audit, Code, Record.Version, state.State.Requests);
-        }
-        catch (System.Data.Common.DbException ex)
-        {
-            throw StorageUnavailableException.From(ex);
-        }
-    }
 
-    /// <summary>Stores <paramref name="next"/> with its entries and request; memory changes only once that is durable.</summary>
-    private async Task WriteAsync(MunicipalityRecord next, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
-    {
-        // Remembered first: the write moves requests a state stored before readiness_applied_request still holds.
-        await RememberAsync();
-        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
-        state.State.Record = next;
-        state.State.Requests = [];
-        state.State.RecentChanges = [];
-        state.State.Audit = memory.Pending(Code, entries, applied);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Not written means not accepted: keep memory equal to storage so the caller can retry.
-            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
-            throw;
-        }
-        finally
-        {
-            state.State.Audit = null;
-        }
-
-        memory.Committed(entries, applied);
-    }
 
     private MunicipalitySummary Summary() => ReadinessRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
 
@@ -161,9 +119,4 @@ public sealed class MunicipalityGrain(
         _ = GrainFactory.GetGrain<IPrefectureGrain>(Code[..2]).ReportAsync(Summary());
     }
 
-    private static string Fingerprint(ChangeRequest request)
-    {
-        var content = JsonSerializer.SerializeToUtf8Bytes(new { request.Systems, request.Security }, FingerprintJson);
-        return Convert.ToHexString(SHA256.HashData(content));
-    }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text.Json;
 
 namespace Readiness.Grains;
 
@@ -9,7 +11,16 @@ public sealed record AppliedRequest(
     [property: Id(1)] string Fingerprint,
     [property: Id(2)] long Version)
 {
+    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
+
     [Id(3)] public string? CallId { get; init; }
+
+    /// <summary>
+    /// What tells a retry of the same request from a different request under a reused id: SHA-256 (upper-case hex) of
+    /// the request's systems and security items as web JSON.
+    /// </summary>
+    public static string FingerprintOf(ChangeRequest request) =>
+        Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { request.Systems, request.Security }, FingerprintJson)));
 }
 
 /// <summary>
@@ -18,7 +29,7 @@ public sealed record AppliedRequest(
 /// <see cref="Requests"/> and <see cref="RecentChanges"/> are only read from states stored before that, and written empty.
 /// </summary>
 [GenerateSerializer, Alias("Readiness.MunicipalityGrainState")]
-public sealed class MunicipalityGrainState : IAuditedGrainState
+public sealed class MunicipalityGrainState : IRememberingGrainState<MunicipalityRecord>
 {
     public const int RememberedRequests = 256;
     public const int RememberedChanges = 50;

@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Readiness.Catalog;
 using Readiness.Rules;
@@ -9,7 +7,7 @@ namespace Readiness.Grains;
 
 /// <summary>What the prefecture-run grain stores: the record, the recent request ids (for safe retries) and recent changes.</summary>
 [GenerateSerializer, Alias("Readiness.PrefectureRunGrainState")]
-public sealed class PrefectureRunGrainState : IAuditedGrainState
+public sealed class PrefectureRunGrainState : IRememberingGrainState<PrefectureRunRecord>
 {
     [Id(0)] public PrefectureRunRecord? Record { get; set; }
     [Id(1)] public ImmutableArray<AppliedRequest> Requests { get; set; } = [];
@@ -35,9 +33,8 @@ public sealed class PrefectureRunGrain(
     TimeProvider time,
     ILogger<PrefectureRunGrain> logger) : Grain, IPrefectureRunGrain
 {
-    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
-
-    private readonly ChangeMemory memory = new();
+    // The audit rows are kept under the record's 6-digit body code.
+    private readonly ChangeMemory<PrefectureRunGrainState, PrefectureRunRecord> memory = new(state, audit, r => (r.Code, r.Version));
 
     private PrefectureRunRecord Record => state.State.Record!;
 
@@ -65,15 +62,15 @@ public sealed class PrefectureRunGrain(
 
     public async Task<ImmutableArray<ChangeEntry>> GetRecentChangesAsync()
     {
-        await RememberAsync();
+        await memory.RememberAsync();
         return memory.RecentChanges;
     }
 
     public async Task<PrefectureRunOutcome> ApplyAsync(ChangeRequest request)
     {
-        await RememberAsync();
+        await memory.RememberAsync();
         var current = Record;
-        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { request.Systems, request.Security }, FingerprintJson)));
+        var fingerprint = AppliedRequest.FingerprintOf(request);
         if (memory.Find(request.RequestId) is { } applied)
         {
             return applied.Fingerprint == fingerprint
@@ -101,7 +98,7 @@ public sealed class PrefectureRunGrain(
         }
 
         var (next, entries) = PrefectureRunRules.Apply(current, request, now);
-        await WriteAsync(next, entries, new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
+        await memory.WriteAsync(next, entries, new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
         logger.LogDebug("Prefecture {Prefecture} accepted request {RequestId} for its own systems as version {Version}", Code, request.RequestId, next.Version);
         PushSummary();
         return new PrefectureRunOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = memory.RecentChanges };
@@ -117,50 +114,12 @@ public sealed class PrefectureRunGrain(
             return outcome;
         }
 
-        await WriteAsync(next, entries, applied: null);
+        await memory.WriteAsync(next, entries, applied: null);
         PushSummary();
         return outcome;
     }
 
-    private async Task RememberAsync()
-    {
-        try
-        {
-            await memory.LoadAsync(audit, Record.Code, Record.Version, state.State.Requests);
-        }
-        catch (System.Data.Common.DbException ex)
-        {
-            throw StorageUnavailableException.From(ex);
-        }
-    }
 
-    /// <summary>Stores <paramref name="next"/> with its entries and request in one transaction; memory changes only once that is durable.</summary>
-    private async Task WriteAsync(PrefectureRunRecord next, ImmutableArray<ChangeEntry> entries, AppliedRequest? applied)
-    {
-        // Remembered first: the write moves requests a state stored before readiness_applied_request still holds.
-        await RememberAsync();
-        var previous = (state.State.Record, state.State.Requests, state.State.RecentChanges);
-        state.State.Record = next;
-        state.State.Requests = [];
-        state.State.RecentChanges = [];
-        state.State.Audit = memory.Pending(next.Code, entries, applied);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Not written means not accepted: keep memory equal to storage so the caller can retry.
-            (state.State.Record, state.State.Requests, state.State.RecentChanges) = previous;
-            throw;
-        }
-        finally
-        {
-            state.State.Audit = null;
-        }
-
-        memory.Committed(entries, applied);
-    }
 
     private PrefectureRunSummary Summary() => PrefectureRunRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Readiness.Catalog;
 using Readiness.Web.Identity;
+using Readiness.Web.Notifications;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -257,6 +258,10 @@ public sealed class NotificationTests(NotificationFixture fixture, ITestOutputHe
         {
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
+
+        // Every status is counted from the start, 0 when none (a reader polling a filling outbox finds each key).
+        var initial = (await Host.OutboxAsync("held")).GetProperty("counts");
+        Assert.All(NotificationStore.Statuses, s => Assert.True(initial.TryGetProperty(s, out var n) && n.GetInt64() >= 0, $"counts lacks {s}: {initial}"));
 
         // 25 municipalities × 20 systems, each moved to in production and back: 500 regressions and 500 newly overdue.
         var municipalities = ReadinessCatalog.Instance.MunicipalitiesByPrefecture["27"].Take(25).Select(m => m.Code).ToList();

@@ -251,6 +251,9 @@ public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
             var json = (string)payload.ExecuteScalar()!;
             output.WriteLine($"stored payload: {json}");
             Assert.Contains("written twice before", json, StringComparison.Ordinal); // readable JSON, not a binary blob
+            using var type = connection.CreateCommand();
+            type.CommandText = "SELECT typeof(payload) FROM readiness_grain_state WHERE grain_id = 'note/a'";
+            Assert.Equal("text", (string)type.ExecuteScalar()!); // the bound UTF-8 bytes are stored as text
         }
 
         await using (var restarted = await GroupCommitSilo.StartAsync(options))

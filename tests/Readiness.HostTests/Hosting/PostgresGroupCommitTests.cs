@@ -86,5 +86,12 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres, ITestOutpu
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand("SELECT COUNT(*) FROM readiness_grain_state", connection);
         Assert.Equal(grains + 1L, (long)(await count.ExecuteScalarAsync())!);
+
+        // Bound as the serializer's UTF-8 bytes, stored as readable JSON text.
+        await using var payload = new NpgsqlCommand("SELECT payload FROM readiness_grain_state WHERE grain_id = 'note/before'", connection);
+        var json = (string)(await payload.ExecuteScalarAsync())!;
+        Assert.Contains("from before", json, StringComparison.Ordinal);
+        using var parsed = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, parsed.RootElement.ValueKind);
     }
 }

@@ -408,12 +408,18 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         return (await ReadRows(query, cancellationToken)).FirstOrDefault();
     }
 
-    /// <summary>Rows per status (for the administrators' page and the metrics).</summary>
+    /// <summary>Every status an outbox row can have.</summary>
+    public static readonly IReadOnlyList<string> Statuses = [Pending, Held, Delivered, Digested, Dead];
+
+    /// <summary>
+    /// Rows per status (for the administrators' page and the metrics): every status of <see cref="Statuses"/>, 0 when
+    /// none, so that a reader never finds a status missing while the outbox is still filling.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await storage.OpenAsync(cancellationToken);
         await using var query = Command(connection, null, "SELECT status, COUNT(*) FROM readiness_notification_outbox GROUP BY status");
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var counts = Statuses.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
         await using var reader = await query.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
