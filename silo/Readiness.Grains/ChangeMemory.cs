@@ -30,7 +30,7 @@ internal interface IRememberingGrainState<TRecord> : IAuditedGrainState
 /// body code) and the version of a record.
 /// </summary>
 internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> state, IAuditLog audit, Func<TRecord, (string Code, long Version)> identify)
-    where TState : IRememberingGrainState<TRecord>
+    where TState : class, IRememberingGrainState<TRecord>
     where TRecord : class
 {
     private ImmutableArray<AppliedRequest> requests = [];

@@ -109,8 +109,6 @@ public sealed class MunicipalityGrain(
         return outcome;
     }
 
-
-
     private MunicipalitySummary Summary() => ReadinessRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
 
     private void PushSummary()

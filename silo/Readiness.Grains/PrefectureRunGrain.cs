@@ -119,8 +119,6 @@ public sealed class PrefectureRunGrain(
         return outcome;
     }
 
-
-
     private PrefectureRunSummary Summary() => PrefectureRunRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
 
     // One-way: the write is already durable; a lost push is healed by the prefecture's reconciliation.

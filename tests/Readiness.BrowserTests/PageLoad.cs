@@ -25,10 +25,20 @@ public static class PageLoad
     public static async Task<IResponse> NavigateAsync(this IPage page, Func<Task> action)
     {
         await page.EvaluateAsync("() => { window.__readinessOldDocument = true; }");
-        var response = await page.RunAndWaitForResponseAsync(action, r => r.Request.IsNavigationRequest && r.Request.Frame == page.MainFrame);
-        // Retried in each new execution context until the old document is gone and the new one has loaded.
-        await page.WaitForFunctionAsync("() => !window.__readinessOldDocument && document.readyState === 'complete'");
-        return response;
+        IResponse? response = null;
+        try
+        {
+            response = await page.RunAndWaitForResponseAsync(action, r => r.Request.IsNavigationRequest && r.Request.Frame == page.MainFrame);
+            // Retried in each new execution context until the old document is gone and the new one has loaded.
+            await page.WaitForFunctionAsync("() => !window.__readinessOldDocument && document.readyState === 'complete'");
+            return response;
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(response is null
+                ? $"The action on {page.Url} sent no navigation (a form the browser refused to submit, or a script that kept the page)."
+                : $"The action on {page.Url} was answered {response.Status} for {response.Url}, but no new document finished loading.", ex);
+        }
     }
 
     /// <summary>

@@ -80,6 +80,14 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres, ITestOutpu
             }
 
             Assert.Equal(("2", "from before"), ((await restarted.ReadAsync("before")).ETag, (await restarted.ReadAsync("before")).State!.Text));
+
+            // Clearing binds no payload (NULL as bytea): the row stays, empty, and its version counts on.
+            var cleared = await restarted.ReadAsync("g0");
+            await restarted.Storage().ClearStateAsync("note", GroupCommitSilo.Grain("g0"), cleared);
+            Assert.Equal(("3", false), (cleared.ETag, cleared.RecordExists));
+            var empty = await restarted.ReadAsync("g0");
+            Assert.Equal(("3", false, 0), (empty.ETag, empty.RecordExists, empty.State!.Count));
+            await Assert.ThrowsAsync<InconsistentStateException>(() => restarted.Storage().WriteStateAsync("note", GroupCommitSilo.Grain("g0"), GroupCommitSilo.State("late", 9, etag: "2")));
         }
 
         await using var connection = new NpgsqlConnection(connectionString);
@@ -93,5 +101,7 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres, ITestOutpu
         Assert.Contains("from before", json, StringComparison.Ordinal);
         using var parsed = System.Text.Json.JsonDocument.Parse(json);
         Assert.Equal(System.Text.Json.JsonValueKind.Object, parsed.RootElement.ValueKind);
+        await using var clearedRow = new NpgsqlCommand("SELECT payload IS NULL FROM readiness_grain_state WHERE grain_id = 'note/g0'", connection);
+        Assert.True((bool)(await clearedRow.ExecuteScalarAsync())!);
     }
 }

@@ -115,21 +115,23 @@ public static class Views
     ];
 
     // Wire name and slot of each value, worked out once: views are built for every municipality on every refresh.
-    private static readonly (string Name, int Slot)[] PhaseSlots = [.. Enum.GetValues<MigrationPhase>().Select(v => (Wire.Name(v), (int)v))];
-    private static readonly (string Name, int Slot)[] ReasonSlots = [.. Enum.GetValues<DesignationReason>().Select(v => (Wire.Name(v), (int)v))];
-    private static readonly (string Name, int Slot)[] StatusSlots = [.. Enum.GetValues<SecurityStatus>().Select(v => (Wire.Name(v), (int)v))];
+    private static readonly SlotNames PhaseSlots = SlotNames.Of(Enum.GetValues<MigrationPhase>().Select(v => (Wire.Name(v), (int)v)));
+    private static readonly SlotNames StatusSlots = SlotNames.Of(Enum.GetValues<SecurityStatus>().Select(v => (Wire.Name(v), (int)v)));
+
+    // The reasons, then "unreported": designated systems whose reason is not reported yet (the last slot).
+    private static readonly SlotNames ReasonSlots = SlotNames.Of(Enum.GetValues<DesignationReason>().Select(v => (Wire.Name(v), (int)v))
+        .Append(("unreported", Readiness.Figures.ReasonSlots - 1)));
 
     public static FiguresView Figures(Figures f)
     {
         var catalog = ReadinessCatalog.Instance;
-        var reasons = Counts(ReasonSlots, f.DesignatedByReason.AsSpan(), extra: 1);
-        reasons["unreported"] = f.DesignatedByReason[Readiness.Figures.ReasonSlots - 1];
+        var reasons = SlotCountDictionary.From(ReasonSlots, f.DesignatedByReason.AsSpan());
         var businesses = new BusinessFiguresView[catalog.BusinessSystems.Count];
         for (var i = 0; i < businesses.Length; i++)
         {
             var b = catalog.BusinessSystems[i];
             var slots = f.BusinessPhaseCounts.AsSpan().Slice(i * Readiness.Figures.BusinessSlots, Readiness.Figures.BusinessSlots);
-            businesses[i] = new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, Counts(PhaseSlots, slots), slots[Readiness.Figures.PhaseCount],
+            businesses[i] = new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, SlotCountDictionary.From(PhaseSlots, slots), slots[Readiness.Figures.PhaseCount],
                 slots[(int)MigrationPhase.InProduction] + slots[(int)MigrationPhase.LegacyDecommissioned], f.BusinessDesignated[i]);
         }
 
@@ -137,23 +139,12 @@ public static class Views
             f.Municipalities, f.CompleteMunicipalities, f.StaleMunicipalities, f.ReportedMunicipalities, f.MunicipalitiesWithDesignation, f.MunicipalitiesWithOverdue,
             f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, reasons, f.DesignationIncomplete,
             f.OverdueSystems, f.PastTargetSystems, f.BeyondLimitSystems, f.RegressionSystems,
-            Counts(PhaseSlots, f.PhaseCounts.AsSpan()),
+            SlotCountDictionary.From(PhaseSlots, f.PhaseCounts.AsSpan()),
             f.SecurityScore, f.SecurityApplicableItems,
-            Counts(StatusSlots, f.SecurityStatusCounts.AsSpan()),
+            SlotCountDictionary.From(StatusSlots, f.SecurityStatusCounts.AsSpan()),
             businesses,
             f.StepCompletion,
             f.StepCompletionSystems);
-    }
-
-    private static Dictionary<string, int> Counts((string Name, int Slot)[] slots, ReadOnlySpan<int> counts, int extra = 0)
-    {
-        var result = new Dictionary<string, int>(slots.Length + extra, StringComparer.Ordinal);
-        foreach (var (name, slot) in slots)
-        {
-            result[name] = counts[slot];
-        }
-
-        return result;
     }
 
     public static PrefectureSummaryView PrefectureSummary(PrefectureSummary s)

@@ -34,6 +34,11 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
         var readOnly = false;
         foreach (var identity in user.Identities)
         {
+            if (identity is null)
+            {
+                continue; // as ClaimsPrincipal.FindAll does
+            }
+
             foreach (var claim in identity.Claims)
             {
                 if (string.Equals(claim.Type, "read_only", StringComparison.OrdinalIgnoreCase) && claim.Value == "true")
