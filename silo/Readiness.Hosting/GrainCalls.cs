@@ -76,7 +76,7 @@ public sealed class GrainCalls
         {
             try
             {
-                return await AttemptAsync(call, idempotent && attempt < attempts, cancellationToken);
+                return await AttemptAsync(call, idempotent && attempt < attempts, options.AttemptTimeout, cancellationToken);
             }
             catch (Exception ex) when (attempt < attempts && IsTransient(ex) && !IsLockTimeout(ex) && !cancellationToken.IsCancellationRequested
                                        && DateTime.UtcNow - started + backoff < options.Deadline)
@@ -95,22 +95,43 @@ public sealed class GrainCalls
     }
 
     /// <summary>
-    /// One attempt. One that may be repeated also ends when a gateway connection closes while it is in flight (see
-    /// <see cref="GatewayConnectionWatch"/>), as a <see cref="SiloUnavailableException"/>, so that it is attempted again
-    /// through the remaining gateways; calls through the gateways still open are repeated too, which is safe for them.
+    /// One attempt, no retry, of a read its caller asks again on its own schedule (the dashboard's poll): it ends after
+    /// <paramref name="timeout"/>, or as a <see cref="SiloUnavailableException"/> as soon as a gateway connection closes
+    /// while it is in flight (<see cref="GatewayConnectionWatch"/>), rather than waiting out the timeout for an answer
+    /// from a killed silo: in a failover the live figures stalled for the whole 5 s (freshness p99 5.1–5.3 s).
     /// </summary>
-    private async Task<T> AttemptAsync<T>(Func<Task<T>> call, bool repeatable, CancellationToken cancellationToken)
+    public async Task<T> RunOnce<T>(Func<Task<T>> call, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (!repeatable || gateways is null)
+        ArgumentNullException.ThrowIfNull(call);
+        try
         {
-            return await call().WaitAsync(options.AttemptTimeout, cancellationToken);
+            return await AttemptAsync(call, abandonOnGatewayLoss: true, timeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            failed.Add(1, new KeyValuePair<string, object?>("idempotent", true));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// One attempt. One that may be abandoned (it is safe to repeat) also ends when a gateway connection closes while it
+    /// is in flight (see <see cref="GatewayConnectionWatch"/>), as a <see cref="SiloUnavailableException"/>, so that it is
+    /// attempted again through the remaining gateways; calls through the gateways still open are repeated too, which is
+    /// safe for them.
+    /// </summary>
+    private async Task<T> AttemptAsync<T>(Func<Task<T>> call, bool abandonOnGatewayLoss, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!abandonOnGatewayLoss || gateways is null)
+        {
+            return await call().WaitAsync(timeout, cancellationToken);
         }
 
         var lost = gateways.Lost;
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
         try
         {
-            return await call().WaitAsync(options.AttemptTimeout, either.Token);
+            return await call().WaitAsync(timeout, either.Token);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -140,6 +140,32 @@ public sealed class GrainCallsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_single_attempt_read_in_flight_when_a_gateway_connection_closes_ends_at_once_and_is_not_repeated()
+    {
+        var gateways = new GatewayConnectionWatch();
+        var calls = Create(maxAttempts: 3, attemptTimeout: TimeSpan.FromHours(1), gateways);
+        var sent = new TaskCompletionSource();
+        var attempts = 0;
+        var poll = calls.RunOnce(async () =>
+        {
+            Interlocked.Increment(ref attempts);
+            sent.SetResult();
+            await Task.Delay(Timeout.Infinite); // sent through the gateway that dies: never answered
+            return "never";
+        }, timeout: TimeSpan.FromHours(1));
+        await sent.Task;
+        Assert.False(poll.IsCompleted);
+        gateways.NotifyGatewayCountChanged(1, 2, connectionRecovered: false);
+
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => poll.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, attempts); // the caller (the dashboard's next poll) asks again, not this call
+
+        // Without a loss it answers, and its own timeout still bounds it.
+        Assert.Equal("answer", await calls.RunOnce(() => Task.FromResult("answer"), TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<TimeoutException>(() => calls.RunOnce(() => new TaskCompletionSource<string>().Task, TimeSpan.FromMilliseconds(50)));
+    }
+
+    [Fact]
     public void The_wait_between_attempts_doubles_up_to_the_cap_so_a_failover_is_retried_soon_after_the_silo_is_declared_dead()
     {
         var options = new GrainCallOptions();

@@ -293,12 +293,13 @@ public sealed class SummaryCache(
         }
     }
 
-    // Once there is a picture: one attempt within the call timeout, no retries; a call stuck on a dead silo must not hold
-    // live updates for Orleans' 30 s response timeout, and the next tick asks again anyway. The first picture, while the
-    // grains are still activating, gets the usual attempts and timeouts.
+    // Once there is a picture: one attempt within the call timeout, no retries, abandoned at once when a gateway
+    // connection closes; a call stuck on a dead silo must not hold live updates for Orleans' 30 s response timeout (nor
+    // for the call timeout), and the next tick asks again anyway. The first picture, while the grains are still
+    // activating, gets the usual attempts and timeouts.
     private Task<T> Once<T>(Func<Task<T>> call, CancellationToken cancellationToken) => current is null
         ? calls.Run(call, idempotent: true, cancellationToken)
-        : calls.Run(() => call().WaitAsync(options.Value.CallTimeout, cancellationToken), idempotent: false, cancellationToken);
+        : calls.RunOnce(call, options.Value.CallTimeout, cancellationToken);
 
     private void LogFailure(Exception ex, string what)
     {
