@@ -72,11 +72,33 @@ public abstract class SystemUnderTest : IAsyncDisposable
         throw new InvalidOperationException("Run from inside the repository (Readiness.sln not found above the current folder).");
     }
 
+    private const int FirstPort = 20000;
+    private const int LastPort = 32000;
+    private static int nextPort = FirstPort + (Environment.ProcessId * 97 % (LastPort - FirstPort));
+
+    /// <summary>
+    /// A free loopback port, handed out once per run and taken from below the kernel's ephemeral range (32768–60999 on
+    /// Linux). Why not port 0: a port probed free and released there can be handed out again by the next probe or taken
+    /// by an outgoing connection before the node binds it (a cluster run saw silo2 fail on silo1's port that way).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var tries = 0; tries < LastPort - FirstPort; tries++)
+        {
+            var candidate = FirstPort + ((Interlocked.Increment(ref nextPort) - FirstPort) % (LastPort - FirstPort));
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Any, candidate);
+                listener.Start();
+                return candidate;
+            }
+            catch (SocketException)
+            {
+                // taken: try the next one
+            }
+        }
+
+        throw new InvalidOperationException($"No free port in {FirstPort}–{LastPort - 1}.");
     }
 
     protected static async Task RunToEndAsync(string file, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile, CancellationToken cancellationToken)
@@ -293,8 +315,44 @@ public sealed class LocalCluster : SystemUnderTest
             keep = options.Keep,
         };
         Console.WriteLine($"Starting the local cluster (data {data}); a fresh database takes about a minute ...");
-        await RunToEndAsync("bash", [Path.Combine(root, "deploy", "local", "cluster.sh"), "up"], root, environment, cluster.log, cancellationToken);
+        try
+        {
+            await RunToEndAsync("bash", [Path.Combine(root, "deploy", "local", "cluster.sh"), "up"], root, environment, cluster.log, cancellationToken);
+        }
+        catch
+        {
+            // A node that failed to start leaves the others (and PostgreSQL) running, holding their ports for the next
+            // run: stop them, after keeping the nodes' logs with the results (the data folder goes unless --keep).
+            CopyLogs(Path.Combine(data, "logs"), Path.Combine(resultsFolder, "logs"));
+            await cluster.DisposeAsync();
+            throw;
+        }
+
         return cluster;
+    }
+
+    private static void CopyLogs(string from, string to)
+    {
+        if (!Directory.Exists(from))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*.log"))
+        {
+            try
+            {
+                File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+            }
+            catch (IOException)
+            {
+                // PostgreSQL's own log is owned by its user and may be held open: the nodes' logs are what explains a failed start.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
     }
 
     /// <summary>kill -9 one silo by its pid file; returns its pid.</summary>

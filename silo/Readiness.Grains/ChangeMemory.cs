@@ -43,6 +43,9 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
     /// <summary>Recent changes, newest first (once <see cref="RememberAsync"/> has run).</summary>
     public ImmutableArray<ChangeEntry> RecentChanges { get; private set; } = [];
 
+    /// <summary>The recent changes an answer to <paramref name="request"/> carries: none when the caller renders no view (<see cref="ChangeRequest.Minimal"/>).</summary>
+    public ImmutableArray<ChangeEntry> RecentChangesFor(ChangeRequest request) => request.Minimal ? [] : RecentChanges;
+
     /// <summary>A grain that has just created its state: there is nothing to read back.</summary>
     public void StartEmpty() => loaded = true;
 

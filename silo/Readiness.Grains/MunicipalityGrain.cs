@@ -57,7 +57,7 @@ public sealed class MunicipalityGrain(
         if (memory.Find(request.RequestId) is { } applied)
         {
             return applied.Fingerprint == fingerprint
-                ? new ChangeOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = memory.RecentChanges, AppliedBy = applied.CallId }
+                ? new ChangeOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = memory.RecentChangesFor(request), AppliedBy = applied.CallId }
                 : new ChangeOutcome(ChangeStatus.IdempotencyKeyReused, current,
                     [new ValidationError("requestId", "idempotency_key_reused",
                         "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
@@ -90,7 +90,7 @@ public sealed class MunicipalityGrain(
         metrics.ChangesAccepted.Add(1);
         logger.LogDebug("Municipality {Code} accepted request {RequestId} as version {Version}", Code, request.RequestId, next.Version);
         PushSummary();
-        return new ChangeOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = memory.RecentChanges };
+        return new ChangeOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = memory.RecentChangesFor(request) };
     }
 
     public async Task<OfficialOutcome> ApplyOfficialAsync(OfficialUpdate update)

@@ -74,7 +74,7 @@ public sealed class PrefectureRunGrain(
         if (memory.Find(request.RequestId) is { } applied)
         {
             return applied.Fingerprint == fingerprint
-                ? new PrefectureRunOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = memory.RecentChanges, AppliedBy = applied.CallId }
+                ? new PrefectureRunOutcome(ChangeStatus.Replayed, current, []) { RecentChanges = memory.RecentChangesFor(request), AppliedBy = applied.CallId }
                 : new PrefectureRunOutcome(ChangeStatus.IdempotencyKeyReused, current,
                     [new ValidationError("requestId", "idempotency_key_reused",
                         "この冪等キーは別の内容の報告で使用済みです。", "This idempotency key was already used for a different request.")]);
@@ -101,7 +101,7 @@ public sealed class PrefectureRunGrain(
         await memory.WriteAsync(next, entries, new AppliedRequest(request.RequestId, fingerprint, next.Version) { CallId = request.CallId });
         logger.LogDebug("Prefecture {Prefecture} accepted request {RequestId} for its own systems as version {Version}", Code, request.RequestId, next.Version);
         PushSummary();
-        return new PrefectureRunOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = memory.RecentChanges };
+        return new PrefectureRunOutcome(ChangeStatus.Accepted, next, []) { Applied = entries, RecentChanges = memory.RecentChangesFor(request) };
     }
 
     public async Task<OfficialOutcome> ApplyListingAsync(PrefectureRunListing listing)

@@ -61,7 +61,10 @@ public static class ClusterHosting
             {
                 client.AddDashboard();
             }
-            client.AddActivityPropagation();
+            if (ServiceDefaults.TracesExported(builder.Configuration))
+            {
+                client.AddActivityPropagation(); // a trace follows each grain call only when traces are exported
+            }
         });
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: [ServiceDefaults.ReadyTag])

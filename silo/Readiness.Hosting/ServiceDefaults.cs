@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -16,6 +17,16 @@ public static class ServiceDefaults
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
+    /// <summary>The OpenTelemetry setting that turns on trace (and metric) export over OTLP.</summary>
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>
+    /// Whether traces go anywhere: only with an OTLP endpoint (<see cref="OtlpEndpointKey"/>). Without one, recording
+    /// an activity for every request and grain call (and carrying its context along each call) only made garbage:
+    /// the tracing share of the write path's allocations (docs/performance.md, fifth round).
+    /// </summary>
+    public static bool TracesExported(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
+
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
@@ -26,14 +37,14 @@ public static class ServiceDefaults
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.Orleans.Storage")
-                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/metrics"))
-                .AddHttpClientInstrumentation());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                .AddPrometheusExporter());
+        if (TracesExported(builder.Configuration))
         {
-            otel.UseOtlpExporter();
+            otel.WithTracing(tracing => tracing
+                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.Orleans.Storage")
+                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/metrics"))
+                    .AddHttpClientInstrumentation())
+                .UseOtlpExporter();
         }
 
         builder.Services.AddHealthChecks()

@@ -100,7 +100,10 @@ public static class SiloHosting
             GroupCommitGrainStorage.Create(sp, storage, AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name)));
 
         silo.UseSystemTextJsonGrainStorageSerializer();
-        silo.AddActivityPropagation();
+        if (ServiceDefaults.TracesExported(silo.Configuration))
+        {
+            silo.AddActivityPropagation(); // a trace follows each grain call only when traces are exported
+        }
     }
 }
 

@@ -81,6 +81,32 @@ public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task A_minimal_write_keeps_its_change_in_the_recent_changes_the_representation_shows()
+    {
+        // return=minimal leaves the recent changes out of the grain's answer only: the retry that asks for the
+        // representation, and the next GET, list the change that was answered minimal.
+        using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
+        var (_, version) = await host.GetMunicipality(Sapporo);
+        var key = Guid.NewGuid().ToString();
+        var json = $$"""{"vendor":"Minimal then full {{key[..8]}}","designated":false}""";
+        using var minimal = Write("PUT", "systems/koseki", json, version, key, "return=minimal");
+        using var answered = await client.SendAsync(minimal);
+        Assert.True(answered.StatusCode == HttpStatusCode.NoContent, $"{answered.StatusCode}: {await answered.Content.ReadAsStringAsync()}");
+
+        using var retry = Write("PUT", "systems/koseki", json, version, key, "return=representation");
+        using var replayed = await client.SendAsync(retry);
+        Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        Assert.Equal("true", Header(replayed, "Idempotent-Replayed"));
+        var view = await ApiHost.Json(replayed);
+        var newest = view.GetProperty("recentChanges")[0];
+        Assert.Equal(key, newest.GetProperty("requestId").GetString());
+        Assert.Equal(version + 1, newest.GetProperty("version").GetInt64());
+
+        using var get = await client.GetAsync($"/api/v1/municipalities/{Sapporo}");
+        Assert.Equal(key, (await ApiHost.Json(get)).GetProperty("recentChanges")[0].GetProperty("requestId").GetString());
+    }
+
+    [Fact]
     public async Task A_refused_write_is_a_problem_whatever_the_preference()
     {
         using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
@@ -98,7 +124,9 @@ public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
         using var get = await prefecture.GetAsync("/api/v1/prefectures/14/systems/public_assistance");
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         var version = long.Parse(get.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
-        using var request = ApiHost.Request(HttpMethod.Put, "/api/v1/prefectures/14/systems/public_assistance", """{"vendor":"Prefer 神奈川県","designated":false}""", version);
+        var key = Guid.NewGuid().ToString();
+        const string Json = """{"vendor":"Prefer 神奈川県","designated":false}""";
+        using var request = ApiHost.Request(HttpMethod.Put, "/api/v1/prefectures/14/systems/public_assistance", Json, version, key);
         request.Headers.TryAddWithoutValidation("Prefer", "return=minimal");
         using var response = await prefecture.SendAsync(request);
         Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
@@ -106,6 +134,15 @@ public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal("return=minimal", Header(response, "Preference-Applied"));
         using var after = await prefecture.GetAsync("/api/v1/prefectures/14/systems/public_assistance");
         Assert.Equal("Prefer 神奈川県", (await ApiHost.Json(after)).GetProperty("vendor").GetString());
+
+        // The grain answered without its recent changes but kept them: the retry that asks for the representation shows this one first.
+        using var retry = ApiHost.Request(HttpMethod.Put, "/api/v1/prefectures/14/systems/public_assistance", Json, version, key);
+        retry.Headers.TryAddWithoutValidation("Prefer", "return=representation");
+        using var replayed = await prefecture.SendAsync(retry);
+        Assert.True(replayed.StatusCode == HttpStatusCode.OK, $"{replayed.StatusCode}: {await replayed.Content.ReadAsStringAsync()}");
+        Assert.Equal("true", Header(replayed, "Idempotent-Replayed"));
+        var newest = (await ApiHost.Json(replayed)).GetProperty("recentChanges")[0];
+        Assert.Equal(key, newest.GetProperty("requestId").GetString());
     }
 
     private static HttpRequestMessage Write(string method, string target, string json, long version, string? key, string? prefer)

@@ -113,6 +113,14 @@ public sealed record ChangeRequest
     /// caller's own earlier attempt (a first report, not a client's repeat).
     /// </summary>
     [Id(6)] public string? CallId { get; init; }
+
+    /// <summary>
+    /// The caller answers with RFC 7240 <c>return=minimal</c> and renders no view, so the outcome leaves
+    /// <see cref="ChangeOutcome.RecentChanges"/> (and <see cref="PrefectureRunOutcome.RecentChanges"/>) empty: on a
+    /// cluster that keeps the last 50 changes off the wire between silo and web node on every change. The grain keeps
+    /// them all the same. False (absent, as from an older caller): they are sent.
+    /// </summary>
+    [Id(7)] public bool Minimal { get; init; }
 }
 
 /// <summary>A field at fault, with a message in Japanese (first) and English.</summary>
@@ -142,7 +150,7 @@ public sealed record ChangeOutcome(
     /// <summary>What an accepted request changed, as audited (empty for every other status).</summary>
     [Id(3)] public ImmutableArray<ChangeEntry> Applied { get; init; } = [];
 
-    /// <summary>The municipality's most recent changes, newest first, as they stand after this request.</summary>
+    /// <summary>The municipality's most recent changes, newest first, as they stand after this request (empty for a <see cref="ChangeRequest.Minimal"/> request).</summary>
     [Id(4)] public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
 
     /// <summary>For <see cref="ChangeStatus.Replayed"/>: the <see cref="ChangeRequest.CallId"/> of the call that applied it.</summary>

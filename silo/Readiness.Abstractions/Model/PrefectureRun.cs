@@ -82,7 +82,7 @@ public sealed record PrefectureRunOutcome(
     /// <summary>What an accepted request changed, as audited (empty for every other status).</summary>
     [Id(3)] public ImmutableArray<ChangeEntry> Applied { get; init; } = [];
 
-    /// <summary>The most recent changes, newest first, as they stand after this request.</summary>
+    /// <summary>The most recent changes, newest first, as they stand after this request (empty for a <see cref="ChangeRequest.Minimal"/> request).</summary>
     [Id(4)] public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
 
     /// <summary>For <see cref="ChangeStatus.Replayed"/>: the <see cref="ChangeRequest.CallId"/> of the call that applied it.</summary>

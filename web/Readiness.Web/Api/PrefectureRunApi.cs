@@ -43,6 +43,7 @@ public sealed record PrefectureRunView(
 /// <summary>What became of a report of a prefecture's own system (as <see cref="ReportResult"/> for a municipality).</summary>
 public sealed record PrefectureRunResult(ReportStatus Status, string RequestId, PrefectureRunRecord? Record, ImmutableArray<ValidationError> Errors)
 {
+    /// <summary>The prefecture's most recent changes after the report, newest first (empty for refusals and for a <see cref="ReportContext.Minimal"/> report).</summary>
     public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
 
     public bool Succeeded => Status is ReportStatus.Accepted or ReportStatus.Replayed;
@@ -115,6 +116,7 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
             Systems = [ReportingService.ToChange(businessId, report)],
             ClientAddress = context.ClientAddress,
             CallId = Guid.NewGuid().ToString("N"),
+            Minimal = context.Minimal,
         };
         var grain = grains.GetGrain<IPrefectureRunGrain>(prefectureCode);
         var outcome = await calls.Run(() => grain.ApplyAsync(request), idempotent: true);
@@ -266,7 +268,7 @@ public static class PrefectureRunApi
             return (null, Problems.BadRequest(WriteApi.IdempotencyKeyHeader, "invalid_idempotency_key", "Idempotency-Key は1つだけ指定してください。", "Send exactly one Idempotency-Key."));
         }
 
-        return (new ReportContext(expected, keyHeader.Count == 1 ? keyHeader.ToString() : null, http.Connection.RemoteIpAddress?.ToString()), null);
+        return (new ReportContext(expected, keyHeader.Count == 1 ? keyHeader.ToString() : null, http.Connection.RemoteIpAddress?.ToString(), Preferences.AsksMinimal(http.Request)), null);
     }
 
     private static IResult ToHttp(PrefectureRunResult result, HttpContext http, TimeProvider time)

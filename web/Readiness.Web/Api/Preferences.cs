@@ -52,6 +52,9 @@ public static class Preferences
         return null;
     }
 
+    /// <summary>Whether the request prefers <c>return=minimal</c>: read only, the answer's headers are left to <see cref="AnswerMinimal"/>.</summary>
+    public static bool AsksMinimal(HttpRequest request) => Return(request.Headers[PreferHeader]) == "minimal";
+
     /// <summary>
     /// For a successful write: notes that the answer varies by <c>Prefer</c>, marks the preference applied, and tells
     /// whether to answer <c>204 No Content</c> (return=minimal) instead of the representation.

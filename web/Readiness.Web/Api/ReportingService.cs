@@ -22,7 +22,8 @@ public enum ReportStatus
 }
 
 /// <summary>How a report is made: the version the caller saw (optimistic concurrency), its idempotency key, its address.</summary>
-public sealed record ReportContext(long? ExpectedVersion, string? IdempotencyKey, string? ClientAddress);
+/// <param name="Minimal">The answer is RFC 7240 <c>return=minimal</c> (no view rendered): the grain leaves the recent changes out of its outcome.</param>
+public sealed record ReportContext(long? ExpectedVersion, string? IdempotencyKey, string? ClientAddress, bool Minimal = false);
 
 /// <summary>
 /// What became of a report. On success <see cref="AppliedVersion"/> and <see cref="Changes"/> are those of the first
@@ -36,7 +37,7 @@ public sealed record ReportResult(
     long? AppliedVersion,
     ImmutableArray<ChangeEntry> Changes)
 {
-    /// <summary>The municipality's most recent changes after the report, newest first (empty for refusals).</summary>
+    /// <summary>The municipality's most recent changes after the report, newest first (empty for refusals and for a <see cref="ReportContext.Minimal"/> report).</summary>
     public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
 
     public bool Succeeded => Status is ReportStatus.Accepted or ReportStatus.Replayed;
@@ -146,6 +147,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
             Security = security,
             ClientAddress = context.ClientAddress,
             CallId = Guid.NewGuid().ToString("N"),
+            Minimal = context.Minimal,
         };
 
         // Safe to retry: a repeat of the same RequestId is answered Replayed and applies nothing again. A retry of a

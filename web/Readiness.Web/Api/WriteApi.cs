@@ -128,7 +128,7 @@ public static class WriteApi
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = Members(document) }, context!), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = Members(document) }, WithPreference(context!, http)), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -145,7 +145,7 @@ public static class WriteApi
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = Members(document) }, context!), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = Members(document) }, WithPreference(context!, http)), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -176,6 +176,10 @@ public static class WriteApi
 
         return Refused(http, reporting, securityLog, problem);
     }
+
+    /// <summary>A single change answered <c>return=minimal</c> renders no view, so the grain need not send what only the view shows.</summary>
+    private static ReportContext WithPreference(ReportContext context, HttpContext http) =>
+        Preferences.AsksMinimal(http.Request) ? context with { Minimal = true } : context;
 
     private static IReadOnlyList<string> AcceptedBy(HttpContext http) => HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json];
 
