@@ -101,23 +101,38 @@ public static class ClusterHosting
     /// <summary>Connections one process may hold unless the connection string says otherwise.</summary>
     public const int DefaultMaxPoolSize = 30;
 
+    /// <summary>Statements each connection keeps prepared (Npgsql's Max Auto Prepare; prepared after 5 uses) unless the connection string says otherwise.</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
     /// <summary>
     /// Npgsql pools up to 100 connections per process by default. A silo activating all 1,741 municipalities at once
     /// would take them all, and two or three silos exhaust PostgreSQL's default of 100 connections ("too many clients"),
     /// locking out everything else. Requests beyond the pool wait briefly for a free connection instead.
     /// </summary>
+    /// <remarks>
+    /// Also prepares the statements a connection repeats (Npgsql's automatic preparation, <see cref="DefaultMaxAutoPrepare"/>
+    /// per connection): the group commit, audit and membership statements are the same text every time, and parsing and
+    /// planning them again on each use was ~5 % of the machine in a profile of the local cluster (docs/performance.md,
+    /// fifth round). A setting given in the connection string is kept as given.
+    /// </remarks>
     public static string WithPoolDefaults(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant());
-        if (given.Any(k => k is "maxpoolsize" or "maximumpoolsize"))
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.Contains("maxautoprepare"))
         {
-            return connectionString;
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        if (given.Contains("maxpoolsize") || given.Contains("maximumpoolsize"))
+        {
+            return builder.ConnectionString;
         }
 
         // A short wait for a pooled connection: under overload a fast, retryable failure beats 15 s of queueing
         // behind callers that have long given up (the web tier's attempts time out after 5 s).
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize };
+        builder.MaxPoolSize = DefaultMaxPoolSize;
         if (!given.Contains("timeout"))
         {
             builder.Timeout = 5;

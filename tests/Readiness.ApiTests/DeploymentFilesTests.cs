@@ -284,6 +284,7 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
     private static readonly HashSet<string> PlatformVariables = new(StringComparer.Ordinal)
     {
         "ASPNETCORE_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_gcServer", "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", // the runtime's thread pool (System.Threading.ThreadPool.UnfairSemaphoreSpinLimit)
         // postgres:15 image
         "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD",
     };

@@ -104,4 +104,31 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres, ITestOutpu
         await using var clearedRow = new NpgsqlCommand("SELECT payload IS NULL FROM readiness_grain_state WHERE grain_id = 'note/g0'", connection);
         Assert.True((bool)(await clearedRow.ExecuteScalarAsync())!);
     }
+
+    [Fact]
+    public async Task A_state_past_the_toast_threshold_is_compressed_with_lz4_and_reads_back_whole()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("groupcommitlz4");
+        var options = new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString, WarmUp = false };
+
+        // ~24 KB of JSON that compresses (as a municipality's state does): stored out of line and compressed.
+        var text = string.Concat(Enumerable.Range(0, 600).Select(i => $"system {i % 20} 移行 {i},"));
+        await using (var silo = await GroupCommitSilo.StartAsync(options))
+        {
+            await silo.Storage().WriteStateAsync("note", GroupCommitSilo.Grain("large"), GroupCommitSilo.State(text, 1));
+            var read = await silo.ReadAsync("large");
+            Assert.Equal(text, read.State!.Text);
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var method = new NpgsqlCommand(
+            "SELECT pg_column_compression(payload), octet_length(payload), pg_column_size(payload) FROM readiness_grain_state WHERE grain_id = 'note/large'", connection);
+        await using var reader = await method.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var (compression, length, stored) = (reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
+        output.WriteLine($"payload {length:N0} bytes, stored {stored:N0} bytes ({compression})");
+        Assert.Equal("lz4", compression);
+        Assert.True(stored < length / 2, $"stored {stored} of {length} bytes");
+    }
 }
