@@ -31,7 +31,7 @@ public sealed class AccessTests(DashboardFixture fixture, ITestOutputHelper outp
             // A bad token brings the page back with the message, the field marked and focused.
             await page.Locator("#token").FillAsync("not-a-token");
             await page.Locator("form[action='/auth/local/signin'] button[type=submit]").ClickAsync();
-            await page.WaitForURLAsync("**/signin?error=invalid_token*");
+            await page.WaitForUrlAsync("**/signin?error=invalid_token*");
             await Assertions.Expect(page.Locator("#token-error")).ToContainTextAsync(language == "ja" ? "トークンが無効か期限切れ" : "The token is invalid or expired");
             Assert.Equal("true", await page.GetAttributeAsync("#token", "aria-invalid"));
             Assert.Equal("token", await page.EvaluateAsync<string>("() => document.activeElement.id"));
@@ -40,14 +40,14 @@ public sealed class AccessTests(DashboardFixture fixture, ITestOutputHelper outp
             await page.Locator("#token").FillAsync(fixture.Token(TestUser.National));
             await page.Keyboard.PressAsync("Tab");
             await page.Keyboard.PressAsync("Enter");
-            await page.WaitForURLAsync("**/prefectures/13?flag=overdue");
+            await page.WaitForUrlAsync("**/prefectures/13?flag=overdue");
             await Assertions.Expect(page.Locator("[data-signed-in]")).ToContainTextAsync(language == "ja" ? "国（デジタル庁・総務省）" : "National (Digital Agency, MIC)");
             Assert.Equal("national", await page.GetAttributeAsync("[data-signed-in]", "data-role"));
             Assert.Contains(TestUser.National.Subject, await page.Locator("[data-signed-in]").InnerTextAsync(), StringComparison.Ordinal);
 
             // Sign out: the next page asks for sign-in again.
             await page.Locator(".signout-form button").ClickAsync();
-            await page.WaitForURLAsync("**/signin?ReturnUrl=%2F");
+            await page.WaitForUrlAsync("**/signin?ReturnUrl=%2F");
             await page.GotoAsync(Url("/municipalities/131016"));
             Assert.Equal("/signin", new Uri(page.Url).AbsolutePath);
             watch.AssertClean();

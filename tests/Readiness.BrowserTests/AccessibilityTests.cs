@@ -44,7 +44,7 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         // The sign-in page with its error (a bad token): message, field marked, focus on it.
         await page.Locator("#token").FillAsync("not-a-token");
         await page.Locator("form[action='/auth/local/signin'] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/signin?error=invalid_token*");
+        await page.WaitForUrlAsync("**/signin?error=invalid_token*");
         await page.AxeCheckAsync($"{language} signed out: /signin with an invalid token", found, output);
 
         Assert.True(found.Count == 0, string.Join('\n', found));

@@ -122,14 +122,14 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await Assertions.Expect(page.Locator(".map-tooltip")).ToContainTextAsync("札幌市");
 
         await tokyo.ClickAsync();
-        await page.WaitForURLAsync("**/prefectures/13");
+        await page.WaitForUrlAsync("**/prefectures/13");
         Assert.Contains("東京都", await page.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(62, await page.Locator("#municipality-table tbody tr[data-code]").CountAsync());
         await page.Locator("#prefecture-map[data-rendered]").WaitForAsync();
         Assert.True(await page.Locator("#prefecture-map path[data-code]").CountAsync() >= 50);
 
         await page.Locator("#municipality-table a[href='/municipalities/131016']").ClickAsync();
-        await page.WaitForURLAsync("**/municipalities/131016");
+        await page.WaitForUrlAsync("**/municipalities/131016");
         Assert.Contains("千代田区", await page.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(20, await page.Locator("#systems-table tbody tr[data-business]").CountAsync());
         Assert.Equal(47, await page.Locator("tr[data-item]").CountAsync());
@@ -144,7 +144,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.Locator("#nation-map[data-rendered]").WaitForAsync();
         point = await PointInsideAsync(page, "#nation-map path[data-code='011002']");
         await page.Mouse.ClickAsync(point.X, point.Y);
-        await page.WaitForURLAsync("**/municipalities/011002");
+        await page.WaitForUrlAsync("**/municipalities/011002");
         Assert.Contains("札幌市", await page.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
         watch.AssertClean();
     }
@@ -295,14 +295,14 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GotoAsync(Url("/prefectures/13"));
         Assert.Equal("ja", await page.GetAttributeAsync("html", "lang"));
         await page.Locator(".lang-switch a[lang='en']").ClickAsync();
-        await page.WaitForURLAsync("**/prefectures/13");
+        await page.WaitForUrlAsync("**/prefectures/13");
         Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
         Assert.Contains("Tokyo", await page.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
         await page.GotoAsync(Url("/municipalities/011002"));
         Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
         Assert.Contains("Core business systems", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
         await page.Locator(".lang-switch a[lang='ja']").ClickAsync();
-        await page.WaitForURLAsync("**/municipalities/011002");
+        await page.WaitForUrlAsync("**/municipalities/011002");
         Assert.Equal("ja", await page.GetAttributeAsync("html", "lang"));
         watch.AssertClean();
     }

@@ -55,7 +55,7 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
         Assert.True(await overview.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the overview reloaded");
 
         // The person sees the new version, the saved form and the change at the top of the history.
-        await page.WaitForURLAsync($"**/municipalities/{code}?saved=*");
+        await page.WaitForUrlAsync($"**/municipalities/{code}?saved=*");
         await Assertions.Expect(page.Locator($"#edit-system-{businessId} [data-saved]")).ToContainTextAsync($"版 {version + 1}");
         Assert.Equal((version + 1).ToString(CultureInfo.InvariantCulture), await page.GetAttributeAsync("[data-municipality]", "data-version"));
         Assert.Equal(await page.Locator($"#edit-system-{businessId}").GetAttributeAsync("open"), string.Empty);
@@ -193,7 +193,7 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
         // Having seen the newer data, the person saves again on top of it.
         var second = await page.RunAndWaitForResponseAsync(() => form.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(303, second.Status);
-        await page.WaitForURLAsync($"**/municipalities/{code}?saved=*");
+        await page.WaitForUrlAsync($"**/municipalities/{code}?saved=*");
         await Assertions.Expect(page.Locator($"#edit-system-{businessId} [data-saved]")).ToContainTextAsync($"版 {version + 2}");
         Assert.Equal("入力を残す株式会社", (await grain.GetAsync()).FindSystem(businessId)!.Vendor);
         watch.AssertClean();
@@ -252,7 +252,7 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
         await retryForm.GetByLabel("フェーズを戻す理由").FillAsync("ベンダが撤退したため");
         var ok = await retry.RunAndWaitForResponseAsync(() => retryForm.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(303, ok.Status);
-        await retry.WaitForURLAsync($"**/municipalities/{code}?saved=*");
+        await retry.WaitForUrlAsync($"**/municipalities/{code}?saved=*");
         Assert.Contains("後退：ベンダが撤退したため", await retry.Locator($"#systems-table tr[data-business='{businessId}']").InnerTextAsync(), StringComparison.Ordinal);
     }
 
@@ -278,7 +278,7 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
         await item.GetByLabel("最終確認日").FillAsync("2026-01-15");
         var saved = await page.RunAndWaitForResponseAsync(() => item.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(303, saved.Status);
-        await page.WaitForURLAsync($"**/municipalities/{code}?saved=*");
+        await page.WaitForUrlAsync($"**/municipalities/{code}?saved=*");
         var row = await page.Locator("tr[data-item='SEC-6-01']").InnerTextAsync();
         Assert.Contains("一部実施", row, StringComparison.Ordinal);
         Assert.Contains("https://example.lg.jp/policy/6-01", row, StringComparison.Ordinal);

@@ -123,7 +123,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await page.Locator("#email").FillAsync(EveryPageFixture.AdminEmail);
             await page.Locator("#password").FillAsync("not the password at all");
             await page.Locator("#password").PressAsync("Enter");
-            await page.WaitForURLAsync("**/signin?*");
+            await page.WaitForUrlAsync("**/signin?*");
             await Check(page, "/signin", "signed out: /signin after a wrong password");
 
             await GoAsync(page, "/not-found");
@@ -156,14 +156,14 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await admin.Locator("#email").FillAsync(EveryPageFixture.AdminEmail);
             await admin.Locator("#password").FillAsync(EveryPageFixture.Password);
             await admin.Locator("#password").PressAsync("Enter");
-            await admin.WaitForURLAsync("**/signin/mfa**");
+            await admin.WaitForUrlAsync("**/signin/mfa**");
             await Check(admin, "/signin/mfa", "password accepted: /signin/mfa");
             await admin.Locator("#code").FillAsync("000000" == Totp(fixture.AdminKey!) ? "111111" : "000000");
             await admin.Locator("#code").PressAsync("Enter");
-            await admin.WaitForURLAsync("**/signin/mfa?*error*");
+            await admin.WaitForUrlAsync("**/signin/mfa?*error*");
             await Check(admin, "/signin/mfa", "/signin/mfa after a wrong code");
             await SecondFactorAsync(admin);
-            await admin.WaitForURLAsync("**/account");
+            await admin.WaitForUrlAsync("**/account");
 
             await Check(admin, "/account", "administrator: /account");
             await admin.Locator("form[action='/account/recovery-codes'] button[type=submit]").ClickAsync();
@@ -179,7 +179,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await admin.Locator("#invite-role").SelectOptionAsync("prefecture_administrator");
             await admin.Locator("#invite-tenant").FillAsync("99");
             await SubmitWithoutBrowserChecksAsync(admin, "form[data-form=invite]");
-            await admin.WaitForURLAsync("**/admin/users?*error*");
+            await admin.WaitForUrlAsync("**/admin/users?*error*");
             await Check(admin, "/admin/users", "administrator: invitation refused (field error)");
             await admin.Locator("#invite-email").FillAsync($"pref.{language}@pref.example.lg.jp");
             await admin.Locator("#invite-role").SelectOptionAsync("prefecture_administrator");
@@ -201,7 +201,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
                 await page.Locator("#password").FillAsync(EveryPageFixture.Password);
                 await page.Locator("#confirm").FillAsync(EveryPageFixture.Password + " but different");
                 await SubmitWithoutBrowserChecksAsync(page, "form[data-form=invitation]");
-                await page.WaitForURLAsync("**/invitation?*error*");
+                await page.WaitForUrlAsync("**/invitation?*error*");
                 await Check(page, "/invitation", "signed out: /invitation refused (passwords differ)");
             }
 
@@ -212,7 +212,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await admin.Locator("#client-tenant").FillAsync("13");
             await admin.Locator("#client-expires").FillAsync("2000-01-01");
             await SubmitWithoutBrowserChecksAsync(admin, "form[data-form=new-client]");
-            await admin.WaitForURLAsync("**/admin/clients?error=*");
+            await admin.WaitForUrlAsync("**/admin/clients?error=*");
             await Check(admin, "/admin/clients", "administrator: API client refused");
             await admin.Locator("#client-name").FillAsync($"a11y {language}");
             await admin.Locator("#client-tenant").FillAsync("13");
@@ -303,7 +303,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
                 await page.Locator("#password").FillAsync("short");
                 await page.Locator("#confirm").FillAsync("short");
                 await SubmitWithoutBrowserChecksAsync(page, "form[data-form=setup]");
-                await page.WaitForURLAsync("**/setup?*error*");
+                await page.WaitForUrlAsync("**/setup?*error*");
                 await page.AxeCheckAsync($"{language} first run: /setup refused (password too short)", found, output);
             }
 
@@ -314,7 +314,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await page.Locator("#password").FillAsync(EveryPageFixture.Password);
             await page.Locator("#confirm").FillAsync(EveryPageFixture.Password);
             await page.Locator("form[data-form=setup] button[type=submit]").ClickAsync();
-            await page.WaitForURLAsync("**/account/mfa**");
+            await page.WaitForUrlAsync("**/account/mfa**");
             var key = (await page.GetAttributeAsync("[data-authenticator-key]", "data-authenticator-key"))!;
             foreach (var language in new[] { "en", "ja" })
             {
@@ -324,7 +324,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
                 await page.AxeCheckAsync($"{language} first run: /account/mfa (enrolment: key, otpauth URI)", found, output);
                 await page.Locator("#code").FillAsync("000000" == Totp(key) ? "111111" : "000000");
                 await page.Locator("form[data-form=mfa-enrol] button[type=submit]").ClickAsync();
-                await page.WaitForURLAsync("**/account/mfa?*error*");
+                await page.WaitForUrlAsync("**/account/mfa?*error*");
                 await page.AxeCheckAsync($"{language} first run: /account/mfa refused (wrong code)", found, output);
             }
 
@@ -350,7 +350,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await page.Locator("#code").PressAsync("Enter");
             try
             {
-                await page.WaitForURLAsync(u => !u.Contains("/signin/mfa", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 10_000 });
+                await page.WaitForUrlAsync(u => !u.Contains("/signin/mfa", StringComparison.Ordinal), 10_000);
                 return;
             }
             catch (TimeoutException)

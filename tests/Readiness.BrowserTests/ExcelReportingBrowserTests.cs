@@ -52,7 +52,7 @@ public sealed class ExcelReportingBrowserTests(DashboardFixture fixture, ITestOu
         }
 
         await page.Locator("form[data-template-apply] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync($"**/municipalities/{Chiyoda}?saved=*");
+        await page.WaitForUrlAsync($"**/municipalities/{Chiyoda}?saved=*");
         await Assertions.Expect(page.Locator("[data-template-saved]")).ToContainTextAsync($"版 {version + 1}");
 
         var record = await fixture.Host.Grains.GetGrain<IMunicipalityGrain>(Chiyoda).GetAsync();

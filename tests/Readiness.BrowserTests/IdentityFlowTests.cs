@@ -115,9 +115,9 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         await admin.Locator("#password").FillAsync(Password);
         await admin.Locator("#confirm").FillAsync(Password);
         await admin.Locator("form[data-form=setup] button[type=submit]").ClickAsync();
-        await admin.WaitForURLAsync("**/account/mfa**");
+        await admin.WaitForUrlAsync("**/account/mfa**");
         var adminKey = await EnrolAsync(admin);
-        await admin.WaitForURLAsync("**/admin/users");
+        await admin.WaitForUrlAsync("**/admin/users");
 
         // 2. The administrator invites a prefecture administrator (Tokyo); the mail arrives at the SMTP server.
         await InviteAsync(admin, "pref.admin@metro.tokyo.lg.jp", "prefecture_administrator", "13");
@@ -147,11 +147,11 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         await reporter.Locator("#email").FillAsync("reporter@city.chiyoda.lg.jp");
         await reporter.Locator("#password").FillAsync(Password);
         await reporter.Keyboard.PressAsync("Enter");
-        await reporter.WaitForURLAsync("**/signin/mfa**");
+        await reporter.WaitForUrlAsync("**/signin/mfa**");
         Assert.Equal("code", await reporter.EvaluateAsync<string>("() => document.activeElement.id"));
         await reporter.Keyboard.TypeAsync(Totp(reporterKey));
         await reporter.Keyboard.PressAsync("Enter");
-        await reporter.WaitForURLAsync($"**/municipalities/{Chiyoda}");
+        await reporter.WaitForUrlAsync($"**/municipalities/{Chiyoda}");
         await Assertions.Expect(reporter.Locator("[data-signed-in]")).ToContainTextAsync("reporter@city.chiyoda.lg.jp");
 
         // 6. The reporter reports a change; the history shows it under their name.
@@ -164,7 +164,7 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         await form.GetByLabel("本番稼働予定日").FillAsync("2026-10-01");
         var response = await reporter.RunAndWaitForResponseAsync(() => form.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(303, response.Status);
-        await reporter.WaitForURLAsync($"**/municipalities/{Chiyoda}?saved=*");
+        await reporter.WaitForUrlAsync($"**/municipalities/{Chiyoda}?saved=*");
         var latest = await reporter.Locator(".history-table tbody tr").First.InnerTextAsync();
         Assert.Contains("株式会社アカウント試験", latest, StringComparison.Ordinal);
         Assert.Contains("reporter@city.chiyoda.lg.jp", latest, StringComparison.Ordinal);
@@ -192,14 +192,14 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         await device.Locator("#email").FillAsync("reporter@city.chiyoda.lg.jp");
         await device.Locator("#password").FillAsync(Password);
         await device.Keyboard.PressAsync("Enter");
-        await device.WaitForURLAsync("**/signin/mfa**");
+        await device.WaitForUrlAsync("**/signin/mfa**");
         await device.Locator("#code").FillAsync(Totp(reporterKey));
         await device.Keyboard.PressAsync("Enter");
-        await device.WaitForURLAsync("**/account");
+        await device.WaitForUrlAsync("**/account");
         await Assertions.Expect(device.Locator("[data-passkeys]")).ToHaveAttributeAsync("data-passkeys", "0");
         await device.Locator("#passkey-name").FillAsync("庁舎のPC");
         await device.Locator("#passkey-name").PressAsync("Enter"); // keyboard: the name field submits the registration
-        await device.WaitForURLAsync("**/account?done=passkey_added");
+        await device.WaitForUrlAsync("**/account?done=passkey_added");
         await Assertions.Expect(device.Locator("[data-passkey-id]")).ToHaveCountAsync(1);
         await Assertions.Expect(device.Locator("[data-passkey-id] td").First).ToHaveTextAsync("庁舎のPC");
         await device.Locator(".signout-form button").ClickAsync();
@@ -209,7 +209,7 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         Assert.Equal("/signin", new Uri(device.Url).AbsolutePath);
         await device.Locator("form[data-form=passkey-signin] button").FocusAsync();
         await device.Keyboard.PressAsync("Enter");
-        await device.WaitForURLAsync($"**/municipalities/{Chiyoda}");
+        await device.WaitForUrlAsync($"**/municipalities/{Chiyoda}");
         output.WriteLine($"passkey sign-in (sign-in page → municipality page): {passkeyClock.ElapsedMilliseconds} ms");
         await Assertions.Expect(device.Locator("[data-signed-in]")).ToContainTextAsync("reporter@city.chiyoda.lg.jp");
 
@@ -222,7 +222,7 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         await passkeyForm.GetByLabel("本番稼働予定日").FillAsync("2026-11-01");
         var passkeyWrite = await device.RunAndWaitForResponseAsync(() => passkeyForm.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(303, passkeyWrite.Status);
-        await device.WaitForURLAsync($"**/municipalities/{Chiyoda}?saved=*");
+        await device.WaitForUrlAsync($"**/municipalities/{Chiyoda}?saved=*");
         var passkeyLatest = await device.Locator(".history-table tbody tr").First.InnerTextAsync();
         Assert.Contains("株式会社パスキー試験", passkeyLatest, StringComparison.Ordinal);
         Assert.Contains("reporter@city.chiyoda.lg.jp", passkeyLatest, StringComparison.Ordinal);
@@ -235,12 +235,12 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
 
         // 8. Removed, the passkey no longer signs in (the authenticator still offers it; the server refuses it).
         await device.Locator("[data-passkey-remove]").ClickAsync();
-        await device.WaitForURLAsync("**/account?done=passkey_removed");
+        await device.WaitForUrlAsync("**/account?done=passkey_removed");
         await Assertions.Expect(device.Locator("[data-passkey-id]")).ToHaveCountAsync(0);
         await device.Locator(".signout-form button").ClickAsync();
         await device.GotoAsync(Local("/signin"));
         await device.Locator("form[data-form=passkey-signin] button").ClickAsync();
-        await device.WaitForURLAsync("**/signin?error=passkey_failed**");
+        await device.WaitForUrlAsync("**/signin?error=passkey_failed**");
         await Assertions.Expect(device.Locator("[data-error=passkey_failed]")).ToBeVisibleAsync();
         await device.GotoAsync(Local($"/municipalities/{Chiyoda}"));
         Assert.Equal("/signin", new Uri(device.Url).AbsolutePath);
@@ -307,7 +307,7 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         await page.Locator("#password").FillAsync(Password);
         await page.Locator("#confirm").FillAsync(Password);
         await page.Locator("form[data-form=invitation] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/account/mfa**");
+        await page.WaitForUrlAsync("**/account/mfa**");
         await EnrolAsync(page);
         return page;
     }

@@ -55,7 +55,7 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
 
         await page.Locator("#import-file").SetInputFilesAsync(Xlsx(Workbook()));
         await page.Locator("form[data-form='import-upload'] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/imports/*", new PageWaitForURLOptions { Timeout = 120_000 });
+        await page.WaitForUrlAsync("**/imports/*", 120_000);
         var id = new Uri(page.Url).AbsolutePath.Split('/')[^1];
         Assert.Equal(64, id.Length);
 
@@ -138,7 +138,7 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
         await page.GotoAsync(Url("/imports"));
         await page.Locator("#import-file").SetInputFilesAsync(Xlsx(Workbook(c => c.StartsWith(language == "ja" ? "13" : "27", StringComparison.Ordinal))));
         await page.Locator("form[data-form='import-upload'] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/imports/*", new PageWaitForURLOptions { Timeout = 60_000 });
+        await page.WaitForUrlAsync("**/imports/*", 60_000);
         Assert.Equal(1, await page.Locator("#import-unmatched tbody tr").CountAsync());
         await page.AxeCheckAsync($"{language} /imports/{{id}} preview", found, output);
 

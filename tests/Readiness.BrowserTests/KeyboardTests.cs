@@ -50,16 +50,16 @@ public sealed class KeyboardTests(DashboardFixture fixture, ITestOutputHelper ou
         await page.Keyboard.InsertTextAsync(fixture.Token(TestUser.Municipality(code)));
         stops += await TabToAsync(page, "form[action='/auth/local/signin'] button[type=submit]", invisible);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(Url("/"));
+        await page.WaitForUrlAsync(Url("/"));
         await Assertions.Expect(page.Locator("[data-signed-in]")).ToBeVisibleAsync();
 
         // Find the municipality: the prefecture's tile on the overview, then its row on the prefecture page.
         stops += await TabToAsync(page, "a.tile[data-pref='13']", invisible);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(Url("/prefectures/13"));
+        await page.WaitForUrlAsync(Url("/prefectures/13"));
         stops += await TabToAsync(page, $"a[href='/municipalities/{code}']", invisible);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(Url($"/municipalities/{code}"));
+        await page.WaitForUrlAsync(Url($"/municipalities/{code}"));
 
         // Report a change: open the business system's form, type the vendor, submit with Enter.
         var version = long.Parse(await page.Locator("form[data-edit-form='system:koseki'] input[name=version]").InputValueAsync(), System.Globalization.CultureInfo.InvariantCulture);

@@ -128,7 +128,7 @@ public sealed class NotificationPageTests(NotificationDashboardFixture fixture, 
             await page.GotoAsync(Url("/notifications"));
             await page.AxeCheckAsync($"{language} prefecture: /notifications", found, output);
             await page.Locator("form[data-form=preferences] button[type=submit]").ClickAsync();
-            await page.WaitForURLAsync("**/notifications?done=1");
+            await page.WaitForUrlAsync("**/notifications?done=1");
             await page.AxeCheckAsync($"{language} prefecture: /notifications saved", found, output);
         }
 
@@ -140,7 +140,7 @@ public sealed class NotificationPageTests(NotificationDashboardFixture fixture, 
             await page.GotoAsync(Url($"/notifications/unsubscribe?token={token}"));
             await page.AxeCheckAsync($"{language} anonymous: /notifications/unsubscribe", found, output);
             await page.Locator("form[data-form=unsubscribe] button[type=submit]").ClickAsync();
-            await page.WaitForURLAsync("**done=1*");
+            await page.WaitForUrlAsync("**done=1*");
             await page.AxeCheckAsync($"{language} anonymous: /notifications/unsubscribe done", found, output);
             await page.GotoAsync(Url("/notifications/unsubscribe?token=forged"));
             await page.AxeCheckAsync($"{language} anonymous: /notifications/unsubscribe invalid", found, output);
@@ -231,7 +231,7 @@ public sealed class NotificationPageTests(NotificationDashboardFixture fixture, 
             await page.Locator("select[name='regression.frequency']").SelectOptionAsync("immediately");
             await page.Locator("#digest-mail").SetCheckedAsync(false);
             await page.Locator("form[data-form=preferences] button[type=submit]").ClickAsync();
-            await page.WaitForURLAsync("**/notifications?done=1");
+            await page.WaitForUrlAsync("**/notifications?done=1");
             Assert.False(await page.Locator("#digest-mail").IsCheckedAsync());
         }
 

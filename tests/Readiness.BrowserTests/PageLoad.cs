@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -10,13 +13,77 @@ namespace Readiness.BrowserTests;
 /// load states it has been told of and then subscribes to the next one; its messages arrive on another thread, so on a
 /// busy machine the "load" of a document that commits between the two steps is missed and the wait times out (CI:
 /// the Excel upload waited 30 s after "NetworkIdle event fired"). Polling <c>document.readyState</c> in the page has
-/// no such gap, and marking the old document tells a new one from it.
+/// no such gap, and marking the old document tells a new one from it. <c>WaitForURLAsync</c> waits for "load" the same
+/// way and missed it the same way (CI: the keyboard test waited 30 s for "/" to load), so a URL is waited for by
+/// polling too (<see cref="WaitForUrlAsync(IPage, string, float)"/>).
 /// </summary>
 public static class PageLoad
 {
     /// <summary>Waits until the current document and its scripts, styles and images have loaded.</summary>
     public static Task CompleteAsync(this IPage page) =>
         page.WaitForFunctionAsync("() => document.readyState === 'complete'");
+
+    /// <summary>
+    /// Waits until the page is at a URL matching <paramref name="glob"/> (Playwright's: <c>**</c> any characters,
+    /// <c>*</c> any but "/", everything else literal) and that document has loaded; at once if it already is. The
+    /// default timeout is the longest the pages here set for themselves: a wait only lasts that long when it fails.
+    /// </summary>
+    public static Task WaitForUrlAsync(this IPage page, string glob, float timeoutMs = 120_000) =>
+        page.WaitForUrlAsync(UrlPattern(glob).IsMatch, timeoutMs, glob);
+
+    /// <summary>Playwright's URL glob as a whole-string regular expression.</summary>
+    public static Regex UrlPattern(string glob)
+    {
+        var pattern = new StringBuilder("^");
+        for (var i = 0; i < glob.Length; i++)
+        {
+            if (glob[i] != '*')
+            {
+                pattern.Append(Regex.Escape(glob[i].ToString()));
+            }
+            else if (i + 1 < glob.Length && glob[i + 1] == '*')
+            {
+                pattern.Append(".*");
+                i++;
+            }
+            else
+            {
+                pattern.Append("[^/]*");
+            }
+        }
+
+        return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant);
+    }
+
+    /// <summary>As <see cref="WaitForUrlAsync(IPage, string, float)"/>, for a URL that <paramref name="matches"/>.</summary>
+    public static async Task WaitForUrlAsync(this IPage page, Func<string, bool> matches, float timeoutMs = 120_000, string? described = null)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            if (matches(page.Url))
+            {
+                try
+                {
+                    if (await page.EvaluateAsync<bool>("() => document.readyState === 'complete'") && matches(page.Url))
+                    {
+                        return;
+                    }
+                }
+                catch (PlaywrightException)
+                {
+                    // the document was being replaced: ask the next one
+                }
+            }
+
+            if (waited.ElapsedMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException($"Waited {timeoutMs:0} ms for a loaded document at {described ?? "a matching URL"}; the page is at {page.Url}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="action"/> (a form submission or a link), which must replace the document, and waits until

@@ -57,10 +57,10 @@ public sealed class PlanningBrowserTests(PlanningDashboardFixture fixture, ITest
 
         // A prefecture's municipalities by risk, and one municipality against its targets.
         await page.Locator("#prefecture-forecast a[href='/planning/prefectures/13']").ClickAsync();
-        await page.WaitForURLAsync("**/planning/prefectures/13");
+        await page.WaitForUrlAsync("**/planning/prefectures/13", SlowPageMs);
         Assert.Equal(62, await page.Locator("#municipality-risk tbody tr").CountAsync());
         await page.Locator($"#municipality-risk a[href='/planning/municipalities/{Chiyoda}']").ClickAsync();
-        await page.WaitForURLAsync($"**/planning/municipalities/{Chiyoda}");
+        await page.WaitForUrlAsync($"**/planning/municipalities/{Chiyoda}", SlowPageMs);
         Assert.True(await page.Locator("[data-p50]").CountAsync() > 0);
 
         // The largest vendor of the nation (the lock-in view's first row) is held to one go-live a month.
@@ -74,7 +74,7 @@ public sealed class PlanningBrowserTests(PlanningDashboardFixture fixture, ITest
         await page.Locator("#name").FillAsync("最大ベンダの能力を月1件に");
         await page.Locator("#capacity").FillAsync($"{vendor}=1");
         await page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/planning?scenario=*", new PageWaitForURLOptions { Timeout = SlowPageMs });
+        await page.WaitForUrlAsync("**/planning?scenario=*", SlowPageMs);
 
         // The scenario is compared with the baseline on the same page: the nation's band moved, and the chart shows both.
         var compared = page.Locator("[data-scenario]");
@@ -113,7 +113,7 @@ public sealed class PlanningBrowserTests(PlanningDashboardFixture fixture, ITest
         await page.Locator("#name").FillAsync($"a11y-{language}");
         await page.Locator("#unreportedRate").FillAsync("0.05");
         await page.Locator("form[action='/planning/scenarios'] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/planning?scenario=*", new PageWaitForURLOptions { Timeout = SlowPageMs });
+        await page.WaitForUrlAsync("**/planning?scenario=*", SlowPageMs);
         await page.AxeCheckAsync($"{language} national: /planning?scenario=a11y-{language}", found, output);
 
         // The editor refusing input (the messages at the top).

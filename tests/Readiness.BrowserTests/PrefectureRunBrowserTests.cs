@@ -46,7 +46,7 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
         await form.Locator("select[name=phase]").SelectOptionAsync("in_production");
         await form.Locator("input[name=vendor]").FillAsync("株式会社かがわ福祉");
         await form.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync($"**/prefectures/{Kagawa}?saved=*");
+        await page.WaitForUrlAsync($"**/prefectures/{Kagawa}?saved=*");
         await Assertions.Expect(page.Locator("#prefecture-run tr[data-business='public_assistance']")).ToHaveAttributeAsync("data-counted", "true");
         await Assertions.Expect(page.Locator("#prefecture-run-public_assistance [data-saved]")).ToHaveCountAsync(1);
 
@@ -117,7 +117,7 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
             form = page.Locator("#prefecture-run-child_rearing_allowance");
             await form.Locator("input[name=designated]").UncheckAsync();
             await form.Locator("button[type=submit]").ClickAsync();
-            await page.WaitForURLAsync($"**/prefectures/{code}?saved=*");
+            await page.WaitForUrlAsync($"**/prefectures/{code}?saved=*");
             await page.AxeCheckAsync($"{language} prefecture staff: saved", found, output);
         }
 
