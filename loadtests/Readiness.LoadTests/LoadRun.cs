@@ -54,7 +54,7 @@ public sealed class LoadRun : IAsyncDisposable
         National = new AuthenticationHeaderValue("Bearer", target.Tokens.National("load-test-viewer@digital.go.jp.example"));
         // Summaries, the stream included, are for signed-in viewers unless an operator opens them to anonymous readers.
         Sse.DefaultRequestHeaders.Authorization = National;
-        Writers = new Writers(Http, Recorder, RunId, options.Return);
+        Writers = new Writers(Http, Recorder, RunId, options.Return, options.ReportReturn);
     }
 
     public RunOptions Options { get; }
@@ -295,6 +295,11 @@ public sealed class LoadRun : IAsyncDisposable
         if (Options.Return is { } preferReturn)
         {
             notes.Add($"Client setting: single changes sent with Prefer: return={preferReturn} (RFC 7240).");
+        }
+
+        if (Options.ReportReturn is { } reportReturn)
+        {
+            notes.Add($"Client setting: full reports sent with Prefer: return={reportReturn} (RFC 7240).");
         }
 
         notes.AddRange(Target.Settings.Select(s => "Server setting: " + s));

@@ -42,6 +42,7 @@ public sealed class RunOptions
           --configuration C              build configuration of the self-hosted server (default Release)
           --keep                         leave the self-hosted data folder (and cluster) in place
           --return minimal|representation   send Prefer: return=… (RFC 7240) with single changes (default: none, the full view)
+          --report-return minimal|representation   the same for full reports (default: none, the full report answer)
         """;
 
     public required string Scenario { get; init; }
@@ -95,6 +96,9 @@ public sealed class RunOptions
     /// <summary>The Prefer return preference sent with single changes ("minimal": 204 and the ETag only), or null for none.</summary>
     public string? Return { get; init; }
 
+    /// <summary>The Prefer return preference sent with full reports ("minimal": 204 and the ETag, no report view), or null for none.</summary>
+    public string? ReportReturn { get; init; }
+
     public static readonly string[] Scenarios = ["deadline-rush", "steady", "viewers", "capacity", "failover"];
 
     /// <summary>Parses the arguments; returns null with a message for anything it does not understand.</summary>
@@ -129,7 +133,7 @@ public sealed class RunOptions
             values[a[2..]] = args[++i];
         }
 
-        string[] known = ["target", "return", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency",
+        string[] known = ["target", "return", "report-return", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency",
             "streams", "read-rate", "start-rate", "max-rate", "step-seconds", "objective-p99", "refine", "results", "configuration"];
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
@@ -185,6 +189,9 @@ public sealed class RunOptions
                 Keep = flags.Contains("keep"),
                 Return = values.GetValueOrDefault("return") is { } r
                     ? r is "minimal" or "representation" ? r : throw new FormatException("--return takes minimal or representation.")
+                    : null,
+                ReportReturn = values.GetValueOrDefault("report-return") is { } rr
+                    ? rr is "minimal" or "representation" ? rr : throw new FormatException("--report-return takes minimal or representation.")
                     : null,
             };
             return (options, null);

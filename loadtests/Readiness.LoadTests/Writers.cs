@@ -44,7 +44,7 @@ public sealed class MunicipalitySlot(MunicipalityActor actor, string token)
 /// The HTTP side of the writers: PUT with If-Match (412: adopt the returned ETag and retry, counted), POST reports with
 /// Idempotency-Key; every write carries an Idempotency-Key so that a retry after a timeout or a 5xx can never apply twice.
 /// </summary>
-public sealed class Writers(HttpClient http, Recorder recorder, string run, string? preferReturn = null)
+public sealed class Writers(HttpClient http, Recorder recorder, string run, string? preferReturn = null, string? reportReturn = null)
 {
     public const int MaxAttempts = 6;
 
@@ -140,10 +140,11 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
     }
 
     /// <summary>A full report: all 20 systems and all 47 items, with an Idempotency-Key.</summary>
-    public async Task<bool> FullReportAsync(MunicipalitySlot slot, CancellationToken cancellationToken)
+    /// <summary>The body of <paramref name="slot"/>'s full report (20 systems, 47 items) as UTF-8 JSON: built before a rush starts its clock, as each municipality's own client would have it ready.</summary>
+    public byte[] FullReportBody(MunicipalitySlot slot)
     {
         var (systems, security) = slot.Actor.FullReport(Today);
-        var body = Json(w =>
+        return Json(w =>
         {
             w.WriteStartObject();
             w.WriteStartArray("systems");
@@ -162,8 +163,12 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
             w.WriteEndArray();
             w.WriteEndObject();
         });
-        return await SendAsync(slot, HttpMethod.Post, $"api/v1/municipalities/{slot.Code}/reports", "POST full report", body, slot.NextRequestId(run), ifMatch: false, cancellationToken) == HttpStatusCode.OK;
     }
+
+    /// <summary>Sends a full report built by <see cref="FullReportBody"/>; true when it was accepted (200, or 204 when answered <c>return=minimal</c>).</summary>
+    public async Task<bool> FullReportAsync(MunicipalitySlot slot, byte[] body, CancellationToken cancellationToken) =>
+        await SendAsync(slot, HttpMethod.Post, $"api/v1/municipalities/{slot.Code}/reports", "POST full report", body, slot.NextRequestId(run), ifMatch: false, cancellationToken, reportReturn)
+            is HttpStatusCode.OK or HttpStatusCode.NoContent;
 
     private async Task ResyncAsync(MunicipalitySlot slot, CancellationToken cancellationToken)
     {
@@ -172,7 +177,7 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
         slot.Version = Math.Max(slot.Version, version);
     }
 
-    private async Task<HttpStatusCode?> SendAsync(MunicipalitySlot slot, HttpMethod method, string path, string operation, byte[] body, string requestId, bool ifMatch, CancellationToken cancellationToken)
+    private async Task<HttpStatusCode?> SendAsync(MunicipalitySlot slot, HttpMethod method, string path, string operation, byte[] body, string requestId, bool ifMatch, CancellationToken cancellationToken, string? reportPrefer = null)
     {
         for (var attempt = 1; attempt <= MaxAttempts && !cancellationToken.IsCancellationRequested; attempt++)
         {
@@ -187,6 +192,10 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
                 {
                     request.Headers.TryAddWithoutValidation("Prefer", $"return={preferReturn}");
                 }
+            }
+            else if (reportPrefer is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Prefer", $"return={reportPrefer}");
             }
 
             var started = Stopwatch.GetTimestamp();

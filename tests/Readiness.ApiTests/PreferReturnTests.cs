@@ -5,7 +5,7 @@ using Xunit;
 namespace Readiness.ApiTests;
 
 /// <summary>
-/// <c>Prefer: return=minimal</c> (RFC 7240) on every single-target write: 204 with the new ETag, nothing else sent,
+/// <c>Prefer: return=minimal</c> (RFC 7240) on every single-target write and every report: 204 with the new ETag, nothing else sent,
 /// the change applied and audited as with the full answer; <c>return=representation</c> and no preference keep the
 /// view; a replay of a minimal write is minimal too.
 /// </summary>
@@ -107,6 +107,75 @@ public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task A_report_with_return_minimal_answers_204_and_applies_and_audits_every_target()
+    {
+        using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
+        var (_, version) = await host.GetMunicipality(Sapporo);
+        var historyBefore = await host.HistoryTotal(Sapporo);
+        var key = Guid.NewGuid().ToString();
+        var itemId = Catalog.ReadinessCatalog.Instance.SecurityItems[3].Id;
+        var json = $$"""{"systems":[{"businessId":"child_allowance","vendor":"Report minimal {{key[..8]}}","designated":false}],"security":[{"itemId":"{{itemId}}","status":"{{(version % 2 == 0 ? "partial" : "implemented")}}"}]}""";
+        using var response = await client.SendAsync(Report(json, key, "return=minimal"));
+
+        Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal($"\"{version + 1}\"", response.Headers.ETag?.Tag);
+        Assert.Equal("return=minimal", Header(response, "Preference-Applied"));
+        Assert.Equal(key, Header(response, "X-Request-Id"));
+        Assert.Contains("Prefer", response.Headers.Vary);
+        Assert.Null(Header(response, "Idempotent-Replayed"));
+
+        // Both targets applied in one version and audited, as with the full answer.
+        Assert.Equal(version + 1, (await host.GetMunicipality(Sapporo)).Version);
+        Assert.Equal(historyBefore + 2, await host.HistoryTotal(Sapporo));
+        using var system = await client.GetAsync($"/api/v1/municipalities/{Sapporo}/systems/child_allowance");
+        Assert.Equal($"Report minimal {key[..8]}", (await ApiHost.Json(system)).GetProperty("vendor").GetString());
+
+        // A retry is a replay, minimal as well; nothing applied twice.
+        using var replayed = await client.SendAsync(Report(json, key, "return=minimal"));
+        Assert.Equal(HttpStatusCode.NoContent, replayed.StatusCode);
+        Assert.Equal("true", Header(replayed, "Idempotent-Replayed"));
+        Assert.Equal(historyBefore + 2, await host.HistoryTotal(Sapporo));
+
+        // The retry that asks for the representation gets the full report answer, the change first in the recent changes.
+        using var full = await client.SendAsync(Report(json, key, "return=representation"));
+        Assert.True(full.StatusCode == HttpStatusCode.OK, $"{full.StatusCode}: {await full.Content.ReadAsStringAsync()}");
+        var result = await ApiHost.Json(full);
+        Assert.Equal("replayed", result.GetProperty("status").GetString());
+        Assert.Equal(version + 1, result.GetProperty("version").GetInt64());
+        Assert.Equal(2, result.GetProperty("changes").GetArrayLength());
+        Assert.Equal(key, result.GetProperty("municipality").GetProperty("recentChanges")[0].GetProperty("requestId").GetString());
+        Assert.Equal(historyBefore + 2, await host.HistoryTotal(Sapporo));
+    }
+
+    [Fact]
+    public async Task A_report_without_return_minimal_answers_the_full_report()
+    {
+        using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
+        var (_, version) = await host.GetMunicipality(Sapporo);
+        var key = Guid.NewGuid().ToString();
+        var json = $$"""{"systems":[{"businessId":"child_allowance","vendor":"Report full {{key[..8]}}","designated":false}]}""";
+        using var response = await client.SendAsync(Report(json, key, null));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Null(Header(response, "Preference-Applied"));
+        var result = await ApiHost.Json(response);
+        Assert.Equal("accepted", result.GetProperty("status").GetString());
+        Assert.Equal(version + 1, result.GetProperty("municipality").GetProperty("version").GetInt64());
+        Assert.Equal(key, result.GetProperty("municipality").GetProperty("recentChanges")[0].GetProperty("requestId").GetString());
+    }
+
+    [Fact]
+    public async Task A_refused_report_is_a_problem_whatever_the_preference()
+    {
+        using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
+        var (_, version) = await host.GetMunicipality(Sapporo);
+        using var response = await client.SendAsync(Report("""{"systems":[{"businessId":"child_allowance","phase":"bogus"}]}""", Guid.NewGuid().ToString(), "return=minimal"));
+        await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "systems[0].phase");
+        Assert.Null(Header(response, "Preference-Applied"));
+        Assert.Equal(version, (await host.GetMunicipality(Sapporo)).Version);
+    }
+
+    [Fact]
     public async Task A_refused_write_is_a_problem_whatever_the_preference()
     {
         using var client = host.Municipality(Sapporo, "prefer@city.sapporo");
@@ -153,6 +222,17 @@ public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
             request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/merge-patch+json");
         }
 
+        if (prefer is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Prefer", prefer);
+        }
+
+        return request;
+    }
+
+    private static HttpRequestMessage Report(string json, string key, string? prefer)
+    {
+        var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Sapporo}/reports", json, idempotencyKey: key);
         if (prefer is not null)
         {
             request.Headers.TryAddWithoutValidation("Prefer", prefer);

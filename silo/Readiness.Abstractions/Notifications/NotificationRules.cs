@@ -60,7 +60,10 @@ public enum NotificationFrequency
     Weekly,
 }
 
-/// <summary>One row of the audit trail as the dispatcher reads it: its position (the order of insertion) and both sides.</summary>
+/// <summary>
+/// One row of the audit trail as the dispatcher reads it: its position (the order of insertion) and both sides, which
+/// are read for a system's rows only (<see cref="NotificationRules.SystemTargetPrefix"/>; empty for a checklist item's).
+/// </summary>
 public sealed record AuditRow(
     long Position,
     string MunicipalityCode,
@@ -131,6 +134,9 @@ public sealed record PlannedDelivery(string Id, NotificationEvent Event, Notific
 /// </summary>
 public static class NotificationRules
 {
+    /// <summary>The audit target of a business system ("system:koseki"): the only rows <see cref="Derive"/> finds events in.</summary>
+    public const string SystemTargetPrefix = "system:";
+
     /// <summary>The kinds a person can choose for (in this order on the preferences page).</summary>
     public static readonly ImmutableArray<NotificationKind> ChoosableKinds =
         [NotificationKind.Regression, NotificationKind.Overdue, NotificationKind.PastTarget, NotificationKind.BeyondLimit, NotificationKind.DesignationIncomplete,
@@ -143,14 +149,14 @@ public static class NotificationRules
     /// </summary>
     public static ImmutableArray<NotificationEvent> Derive(AuditRow row, DateOnly today)
     {
-        if (!row.Target.StartsWith("system:", StringComparison.Ordinal)
+        if (!row.Target.StartsWith(SystemTargetPrefix, StringComparison.Ordinal)
             || !ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(row.MunicipalityCode, out var municipality)
             || row.After.IsDefaultOrEmpty)
         {
             return [];
         }
 
-        var businessId = row.Target["system:".Length..];
+        var businessId = row.Target[SystemTargetPrefix.Length..];
         var after = ToStatus(businessId, row.After);
         var before = row.Before.IsDefaultOrEmpty ? null : ToStatus(businessId, row.Before);
         var events = ImmutableArray.CreateBuilder<NotificationEvent>();

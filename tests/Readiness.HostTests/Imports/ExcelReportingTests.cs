@@ -101,6 +101,15 @@ public sealed class ExcelReportingTests
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
         Assert.Equal(after.Version, (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).Version);
+
+        // A client that asks for the lighter answer (RFC 7240) gets 204 with the version, as for POST …/reports.
+        using var minimal = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/apply", filled, "報告（再送）.xlsx", prefer: "return=minimal");
+        Assert.Equal(HttpStatusCode.NoContent, minimal.StatusCode);
+        Assert.Empty(await minimal.Content.ReadAsByteArrayAsync());
+        Assert.Equal("return=minimal", minimal.Headers.GetValues("Preference-Applied").Single());
+        Assert.Equal("true", minimal.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal($"\"{after.Version}\"", minimal.Headers.ETag?.Tag);
+        Assert.Equal(after.Version, (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).Version);
         using var previewAgain = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/preview", filled, "報告.xlsx");
         Assert.True((await previewAgain.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("alreadyApplied").GetBoolean());
 
@@ -315,13 +324,19 @@ public sealed class ExcelReportingTests
         return rows;
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, byte[] file, string name)
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, byte[] file, string name, string? prefer = null)
     {
         using var content = new MultipartFormDataContent();
         var part = new ByteArrayContent(file);
         part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         content.Add(part, "file", name);
-        return await http.PostAsync(new Uri(path, UriKind.Relative), content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = content };
+        if (prefer is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Prefer", prefer);
+        }
+
+        return await http.SendAsync(request);
     }
 
     private static WorksheetPart Sheet(SpreadsheetDocument doc, string name)

@@ -21,6 +21,10 @@ public sealed class JsonBodyTests
     [InlineData("""{"plannedGoLive":"2026-02-30"}""", "plannedGoLive", "wrong_type")]
     [InlineData("""{"designationTarget":"2026/04/01"}""", "designationTarget", "wrong_type")]
     [InlineData("""{"vendor":123}""", "vendor", "wrong_type")]
+    [InlineData("""{"vendor":true}""", "vendor", "wrong_type")]
+    [InlineData("""{"designated":"true"}""", "designated", "wrong_type")]
+    [InlineData("""{"designated":0}""", "designated", "wrong_type")]
+    [InlineData("""{"phase":"testing","ph\u0061se":"fit_gap"}""", "phase", "duplicate_property")]   // an escaped name is the same name
     [InlineData("""[]""", "body", "wrong_type")]
     [InlineData("""null""", "body", "wrong_type")]
     [InlineData("""{"phase":""", "phase", "invalid_json")]
@@ -75,5 +79,38 @@ public sealed class JsonBodyTests
         Assert.Null(value.Vendor);
         Assert.Equal(DesignationReason.Mainframe, value.DesignationReason);
         Assert.Equal(["phase", "vendor", "designated", "designationReason", "designationTarget"], document.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void An_unknown_member_sent_twice_is_unknown_then_a_duplicate()
+    {
+        var errors = Errors<SystemReport>("""{"tenant":1,"vendor":"a","tenant":2}""");
+        Assert.Equal([("tenant", "unknown_property"), ("tenant", "duplicate_property")], errors.Select(e => (e.Field, e.Code)));
+    }
+
+    [Fact]
+    public void An_escaped_member_name_is_the_member_it_spells()
+    {
+        var (value, document, errors) = JsonBody.Bind<MunicipalityReport>(Encoding.UTF8.GetBytes("""{"systems":[{"business\u0049d":"koseki","v\u0065ndor":"エスケープ"}]}"""));
+        Assert.Empty(errors);
+        Assert.Equal("エスケープ", value!.Systems![0].Vendor);
+        Assert.Equal(new HashSet<string> { "businessId", "vendor" }, JsonBody.Members<SystemReportItem>(document.GetProperty("systems")[0]));
+    }
+
+    [Fact]
+    public void The_members_sent_are_the_contract_names_of_those_present()
+    {
+        var (_, document, errors) = JsonBody.Bind<SystemReport>(Encoding.UTF8.GetBytes("""{"vendor":null,"phase":"testing"}"""));
+        Assert.Empty(errors);
+        Assert.Equal(new HashSet<string> { "phase", "vendor" }, JsonBody.Members<SystemReport>(document));
+        Assert.Empty(JsonBody.Members<SystemReport>(JsonBody.Bind<SystemReport>(Encoding.UTF8.GetBytes("{}")).Document));
+    }
+
+    [Fact]
+    public void Items_deep_in_a_report_are_named_by_their_full_path()
+    {
+        var errors = Errors<MunicipalityReport>("""{"security":[{"itemId":"SEC-1-01","status":"done"},{"itemId":"SEC-1-02","lastReviewed":"2026-02-30","itemId":"x"}]}""");
+        Assert.Equal([("security[0].status", "unknown_value"), ("security[1].lastReviewed", "wrong_type"), ("security[1].itemId", "duplicate_property")],
+            errors.Select(e => (e.Field, e.Code)));
     }
 }

@@ -73,7 +73,7 @@ public static class JsonBody
     /// Binds UTF-8 JSON to <typeparamref name="T"/>: a syntax error names where the reader stopped; otherwise the
     /// document is checked against the type's contract and every fault is listed, in document order.
     /// </summary>
-    public static (T? Value, JsonElement Document, IReadOnlyList<ProblemError> Errors) Bind<T>(ReadOnlySpan<byte> bytes)
+    public static (T? Value, JsonElement Document, IReadOnlyList<ProblemError> Errors) Bind<T>(ReadOnlyMemory<byte> bytes)
         where T : class
     {
         if (bytes.IsEmpty)
@@ -81,7 +81,7 @@ public static class JsonBody
             return (null, default, [new ProblemError("body", "required", "本文（JSON）がありません。", "The request body (JSON) is missing.")]);
         }
 
-        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
         {
             return (null, default, [new ProblemError("body", "invalid_utf8", "本文が UTF-8 として正しくありません。", "The body is not valid UTF-8.")]);
         }
@@ -89,12 +89,13 @@ public static class JsonBody
         JsonElement document;
         try
         {
-            using var parsed = JsonDocument.Parse(bytes.ToArray(), new JsonDocumentOptions { MaxDepth = RequestOptions.MaxDepth });
+            // Parsed where the bytes are (the document is disposed before they are), kept as one copy of itself.
+            using var parsed = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = RequestOptions.MaxDepth });
             document = parsed.RootElement.Clone();
         }
         catch (JsonException ex)
         {
-            return (null, default, [Malformed(bytes, ex)]);
+            return (null, default, [Malformed(bytes.Span, ex)]);
         }
 
         var info = RequestOptions.GetTypeInfo(typeof(T));
@@ -113,6 +114,30 @@ public static class JsonBody
             // The contract check found nothing: still a 400 naming the path, never a 500.
             return (null, document, [JsonContract.WrongValue(JsonContract.Field(ex.Path), ex)]);
         }
+    }
+
+    /// <summary>
+    /// The members <paramref name="element"/> (an object already checked against <typeparamref name="T"/>'s contract)
+    /// has, as the contract's own names: which members a request sent, so that the others keep their values.
+    /// </summary>
+    public static IReadOnlySet<string> Members<T>(JsonElement element)
+    {
+        var names = MemberNames<T>.All;
+        var given = new HashSet<string>(names.Length, StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (element.TryGetProperty(name, out _))
+            {
+                given.Add(name);
+            }
+        }
+
+        return given;
+    }
+
+    private static class MemberNames<T>
+    {
+        public static readonly string[] All = [.. RequestOptions.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name)];
     }
 
     /// <summary>Malformed JSON: the path the reader had reached, its line and byte.</summary>
@@ -195,9 +220,15 @@ public static class JsonBody
 
         try
         {
-            using var buffer = new MemoryStream();
+            // Sized by Content-Length when it is given (and within the limit), so that the buffer is the body.
+            using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)length : 0);
             await request.Body.CopyToAsync(buffer, cancellationToken);
-            return buffer.Length > maxBytes ? (null, TooLarge(maxBytes)) : (buffer.ToArray(), null);
+            if (buffer.Length > maxBytes)
+            {
+                return (null, TooLarge(maxBytes));
+            }
+
+            return (buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray(), null);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -221,96 +252,212 @@ public static class JsonContract
     public static IReadOnlyList<ProblemError> Check(JsonElement element, JsonTypeInfo info, string path)
     {
         var errors = new List<ProblemError>();
-        Walk(element, info, path, errors);
+        var walk = new Walker(path, errors);
+        walk.Walk(element, info);
         return errors;
     }
 
-    private static void Walk(JsonElement element, JsonTypeInfo info, string path, List<ProblemError> errors)
+    /// <summary>
+    /// An object type's properties as the walk looks them up: by their UTF-8 names, so that a valid document's member
+    /// names are matched without being read as strings (a 67-target report has ~250), with each property's
+    /// nullability. Computed once per type (the contract of a type never changes once its options are read-only).
+    /// </summary>
+    private sealed class ObjectContract
     {
-        switch (info.Kind)
+        private ObjectContract(JsonTypeInfo info)
         {
-            case JsonTypeInfoKind.Object:
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    errors.Add(path == "body"
-                        ? new ProblemError(path, "wrong_type", "本文は JSON オブジェクト（{...}）にしてください。", "The body must be a JSON object ({...}).")
-                        : new ProblemError(path, "wrong_type", $"「{path}」はオブジェクト（{{...}}）で指定してください。", $"The value at '{path}' must be an object ({{...}})."));
-                    return;
-                }
+            Properties = [.. info.Properties];
+            Utf8Names = [.. Properties.Select(p => System.Text.Encoding.UTF8.GetBytes(p.Name))];
+            ByName = Properties.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+            NullAllowed = [.. Properties.Select(Nullable)];
+        }
 
-                var properties = info.Properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var member in element.EnumerateObject())
+        public JsonPropertyInfo[] Properties { get; }
+
+        public byte[][] Utf8Names { get; }
+
+        public Dictionary<string, int> ByName { get; }
+
+        public bool[] NullAllowed { get; }
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonTypeInfo, ObjectContract> Cache = [];
+
+        public static ObjectContract Of(JsonTypeInfo info) => Cache.GetValue(info, static i => new ObjectContract(i));
+
+        /// <summary>The index of the property <paramref name="member"/> names, or -1 when there is none.</summary>
+        public int IndexOf(JsonProperty member)
+        {
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(member);
+            if (raw.IndexOf((byte)'\\') < 0)
+            {
+                for (var i = 0; i < Utf8Names.Length; i++)
                 {
-                    var field = Join(path, member.Name);
-                    if (!seen.Add(member.Name))
+                    if (raw.SequenceEqual(Utf8Names[i]))
                     {
-                        errors.Add(new ProblemError(field, "duplicate_property", $"「{member.Name}」が2回あります。", $"The property '{member.Name}' appears twice."));
-                    }
-                    else if (!properties.TryGetValue(member.Name, out var property))
-                    {
-                        errors.Add(new ProblemError(field, "unknown_property",
-                            $"「{Problems.Truncate(member.Name)}」という項目はありません（団体コードなどは URL とサインインから決まります）。",
-                            $"There is no property '{Problems.Truncate(member.Name)}' here (the municipality comes from the URL and your sign-in, never from the body)."));
-                    }
-                    else if (member.Value.ValueKind == JsonValueKind.Null)
-                    {
-                        if (!Nullable(property))
-                        {
-                            errors.Add(NullNotAllowed(field));
-                        }
-                    }
-                    else
-                    {
-                        Walk(member.Value, info.Options.GetTypeInfo(property.PropertyType), field, errors);
+                        return i;
                     }
                 }
 
-                foreach (var property in info.Properties.Where(p => p.IsRequired && !seen.Contains(p.Name)))
-                {
-                    errors.Add(new ProblemError(Join(path, property.Name), "required", $"「{property.Name}」は必須です。", $"'{property.Name}' is required."));
-                }
+                return -1;
+            }
 
-                return;
-
-            case JsonTypeInfoKind.Enumerable when info.ElementType is { } elementType:
-                if (element.ValueKind != JsonValueKind.Array)
-                {
-                    errors.Add(new ProblemError(path, "wrong_type", $"「{path}」は配列で指定してください。", $"The value at '{path}' must be an array."));
-                    return;
-                }
-
-                var elementInfo = info.Options.GetTypeInfo(elementType);
-                var i = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    var field = $"{path}[{i++}]";
-                    if (item.ValueKind == JsonValueKind.Null)
-                    {
-                        errors.Add(NullNotAllowed(field));
-                    }
-                    else
-                    {
-                        Walk(item, elementInfo, field, errors);
-                    }
-                }
-
-                return;
-
-            default:
-                // A value: its converter decides (strict enums, YYYY-MM-DD dates, true/false, strings).
-                try
-                {
-                    element.Deserialize(info);
-                }
-                catch (JsonException ex)
-                {
-                    errors.Add(WrongValue(path, ex));
-                }
-
-                return;
+            // An escaped name ("ph\u0061se") is still that name.
+            return ByName.TryGetValue(member.Name, out var index) ? index : -1;
         }
     }
+
+    /// <summary>
+    /// One check of one document. The path of the element being checked ("systems[0].phase"; the root is the path
+    /// given) is kept as segments and spelled out only for an error, so a valid document costs no path strings.
+    /// </summary>
+    private readonly struct Walker(string root, List<ProblemError> errors)
+    {
+        private readonly List<(string? Name, int Index)> segments = [];
+
+        public void Walk(JsonElement element, JsonTypeInfo info)
+        {
+            switch (info.Kind)
+            {
+                case JsonTypeInfoKind.Object:
+                    if (element.ValueKind != JsonValueKind.Object)
+                    {
+                        var path = Path();
+                        errors.Add(path == "body"
+                            ? new ProblemError(path, "wrong_type", "本文は JSON オブジェクト（{...}）にしてください。", "The body must be a JSON object ({...}).")
+                            : new ProblemError(path, "wrong_type", $"「{path}」はオブジェクト（{{...}}）で指定してください。", $"The value at '{path}' must be an object ({{...}})."));
+                        return;
+                    }
+
+                    WalkObject(element, info);
+                    return;
+
+                case JsonTypeInfoKind.Enumerable when info.ElementType is { } elementType:
+                    if (element.ValueKind != JsonValueKind.Array)
+                    {
+                        var path = Path();
+                        errors.Add(new ProblemError(path, "wrong_type", $"「{path}」は配列で指定してください。", $"The value at '{path}' must be an array."));
+                        return;
+                    }
+
+                    var elementInfo = info.Options.GetTypeInfo(elementType);
+                    var i = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        segments.Add((null, i++));
+                        if (item.ValueKind == JsonValueKind.Null)
+                        {
+                            errors.Add(NullNotAllowed(Path()));
+                        }
+                        else
+                        {
+                            Walk(item, elementInfo);
+                        }
+
+                        segments.RemoveAt(segments.Count - 1);
+                    }
+
+                    return;
+
+                default:
+                    if (!AcceptsWithoutReading(element, info))
+                    {
+                        // A value: its converter decides (strict enums, YYYY-MM-DD dates, true/false, strings).
+                        try
+                        {
+                            element.Deserialize(info);
+                        }
+                        catch (JsonException ex)
+                        {
+                            errors.Add(WrongValue(Path(), ex));
+                        }
+                    }
+
+                    return;
+            }
+        }
+
+        private void WalkObject(JsonElement element, JsonTypeInfo info)
+        {
+            var contract = ObjectContract.Of(info);
+            var seen = new bool[contract.Properties.Length];
+            HashSet<string>? unknown = null;
+            foreach (var member in element.EnumerateObject())
+            {
+                var index = contract.IndexOf(member);
+                if (index < 0)
+                {
+                    // Not in the contract: refused the first time, a duplicate after that.
+                    var name = member.Name;
+                    segments.Add((name, -1));
+                    var field = Path();
+                    errors.Add((unknown ??= new HashSet<string>(StringComparer.Ordinal)).Add(name)
+                        ? new ProblemError(field, "unknown_property",
+                            $"「{Problems.Truncate(name)}」という項目はありません（団体コードなどは URL とサインインから決まります）。",
+                            $"There is no property '{Problems.Truncate(name)}' here (the municipality comes from the URL and your sign-in, never from the body).")
+                        : Duplicate(field, name));
+                    segments.RemoveAt(segments.Count - 1);
+                    continue;
+                }
+
+                var property = contract.Properties[index];
+                segments.Add((property.Name, -1));
+                if (seen[index])
+                {
+                    errors.Add(Duplicate(Path(), property.Name));
+                }
+                else if (member.Value.ValueKind == JsonValueKind.Null)
+                {
+                    seen[index] = true;
+                    if (!contract.NullAllowed[index])
+                    {
+                        errors.Add(NullNotAllowed(Path()));
+                    }
+                }
+                else
+                {
+                    seen[index] = true;
+                    Walk(member.Value, info.Options.GetTypeInfo(property.PropertyType));
+                }
+
+                segments.RemoveAt(segments.Count - 1);
+            }
+
+            for (var i = 0; i < contract.Properties.Length; i++)
+            {
+                var property = contract.Properties[i];
+                if (property.IsRequired && !seen[i])
+                {
+                    segments.Add((property.Name, -1));
+                    errors.Add(new ProblemError(Path(), "required", $"「{property.Name}」は必須です。", $"'{property.Name}' is required."));
+                    segments.RemoveAt(segments.Count - 1);
+                }
+            }
+        }
+
+        /// <summary>The path of the element being checked, spelled out: "systems[0].phase", the root's own name at the top.</summary>
+        private string Path()
+        {
+            var path = root;
+            foreach (var (name, index) in segments)
+            {
+                path = name is null ? $"{path}[{index}]" : path == "body" ? name : $"{path}.{name}";
+            }
+
+            return path;
+        }
+    }
+
+    /// <summary>
+    /// A JSON string where the type is a string, or true/false where it is a bool: System.Text.Json's own converters
+    /// take any such value (the request options register none of their own for these types), so there is nothing to
+    /// read twice. Every other value goes through its converter.
+    /// </summary>
+    private static bool AcceptsWithoutReading(JsonElement element, JsonTypeInfo info) =>
+        (info.Type == typeof(string) && element.ValueKind == JsonValueKind.String)
+        || ((info.Type == typeof(bool) || info.Type == typeof(bool?)) && element.ValueKind is JsonValueKind.True or JsonValueKind.False);
+
+    private static ProblemError Duplicate(string field, string name) =>
+        new(field, "duplicate_property", $"「{name}」が2回あります。", $"The property '{name}' appears twice.");
 
     /// <summary>A value the converter refused: an enum's own message lists the allowed names; other values get a hint for their field.</summary>
     public static ProblemError WrongValue(string field, JsonException ex)
@@ -333,8 +480,6 @@ public static class JsonContract
 
     private static ProblemError NullNotAllowed(string field) =>
         new(field, "null_not_allowed", $"「{field}」に null は指定できません（値を消せない項目です）。", $"'{field}' cannot be null (this member cannot be cleared).");
-
-    private static string Join(string path, string name) => path == "body" ? name : $"{path}.{name}";
 
     private static (string Ja, string En) Hint(string field)
     {

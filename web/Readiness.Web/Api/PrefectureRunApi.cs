@@ -230,7 +230,7 @@ public static class PrefectureRunApi
                 HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json]);
             if (bodyProblem is null)
             {
-                var given = document.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+                var given = JsonBody.Members<SystemReport>(document);
                 return ToHttp(await service.ReportSystemAsync(http.User, prefCode, businessId, body! with { Given = given }, context!), http, time);
             }
 

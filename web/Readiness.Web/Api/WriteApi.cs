@@ -23,6 +23,12 @@ public static class WriteApi
         + "204 No Content with the new ETag and `Preference-Applied: return=minimal` (no view rendered or sent: the lighter answer for "
         + "clients that only need the new version); `Prefer: return=representation` or no preference keeps the view.";
 
+    /// <summary>The answer of a whole report (POST …/reports, and an applied template): the same preference as a single change.</summary>
+    public const string MinimalReportAnswer =
+        "Answers 200 with the report's status, its audit entries and the whole municipality view. With `Prefer: return=minimal` "
+        + "(RFC 7240) an applied report answers 204 No Content with the new ETag, its `Idempotency-Key` and `Preference-Applied: "
+        + "return=minimal` (a replay adds `Idempotent-Replayed: true`); `Prefer: return=representation` or no preference keeps the full answer.";
+
     public static IEndpointRouteBuilder MapWriteApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/municipalities/{code}")
@@ -67,8 +73,10 @@ public static class WriteApi
         api.MapPost("/reports", PostReport)
             .Accepts<MunicipalityReport>(MediaTypes.Json)
             .Produces<ReportResultView>()
+            .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .WithSummary("Report any subset of systems and items, all or nothing (requires Idempotency-Key; If-Match optional)");
+            .WithSummary("Report any subset of systems and items, all or nothing (requires Idempotency-Key; If-Match optional)")
+            .WithDescription(MinimalReportAnswer);
 
         var reads = app.MapGroup("/api/v1/municipalities/{code}")
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
@@ -128,7 +136,7 @@ public static class WriteApi
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = Members(document) }, WithPreference(context!, http)), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = JsonBody.Members<SystemReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -145,7 +153,7 @@ public static class WriteApi
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = Members(document) }, WithPreference(context!, http)), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = JsonBody.Members<SecurityReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false);
             }
 
             problem = bodyProblem;
@@ -165,10 +173,10 @@ public static class WriteApi
                 // Each item keeps what it leaves out, as a PUT does.
                 var report = body! with
                 {
-                    Systems = body.Systems?.Select((s, i) => s with { Given = Members(document.GetProperty("systems")[i]) }).ToList(),
-                    Security = body.Security?.Select((s, i) => s with { Given = Members(document.GetProperty("security")[i]) }).ToList(),
+                    Systems = body.Systems?.Zip(document.GetProperty("systems").EnumerateArray(), (s, sent) => s with { Given = JsonBody.Members<SystemReportItem>(sent) }).ToList(),
+                    Security = body.Security?.Zip(document.GetProperty("security").EnumerateArray(), (s, sent) => s with { Given = JsonBody.Members<SecurityReportItem>(sent) }).ToList(),
                 };
-                return ToHttp(await reporting.ReportAsync(http.User, code, report, context!), http, time, reportShape: true);
+                return ToHttp(await reporting.ReportAsync(http.User, code, report, WithPreference(context!, http)), http, time, reportShape: true);
             }
 
             problem = bodyProblem;
@@ -177,13 +185,11 @@ public static class WriteApi
         return Refused(http, reporting, securityLog, problem);
     }
 
-    /// <summary>A single change answered <c>return=minimal</c> renders no view, so the grain need not send what only the view shows.</summary>
+    /// <summary>A change or report answered <c>return=minimal</c> renders no view, so the grain need not send what only the view shows.</summary>
     private static ReportContext WithPreference(ReportContext context, HttpContext http) =>
         Preferences.AsksMinimal(http.Request) ? context with { Minimal = true } : context;
 
     private static IReadOnlyList<string> AcceptedBy(HttpContext http) => HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json];
-
-    private static HashSet<string> Members(JsonElement document) => document.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(HttpContext http, ReportingService reporting, SecurityLog securityLog, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
     {
@@ -298,7 +304,7 @@ public static class WriteApi
             http.Response.Headers[ReplayedHeader] = "true";
         }
 
-        if (!reportShape && Preferences.AnswerMinimal(http))
+        if (Preferences.AnswerMinimal(http))
         {
             return TypedResults.NoContent();
         }

@@ -52,7 +52,7 @@ public static class TemplateApi
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Apply a filled-in template all or nothing, through the same validation and audit as POST …/reports")
-            .WithDescription("The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
+            .WithDescription(WriteApi.MinimalReportAnswer + " The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
 
         app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.xlsx", PrefectureTable).WithName("getPrefectureTableXlsx")
             .RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
@@ -130,7 +130,7 @@ public static class TemplateApi
         return TypedResults.Ok(View(preview));
     }
 
-    private static async Task<Results<Ok<ReportResultView>, ProblemHttpResult>> Apply(string code, HttpContext http, TemplateService templates, TimeProvider time)
+    private static async Task<Results<Ok<ReportResultView>, NoContent, ProblemHttpResult>> Apply(string code, HttpContext http, TemplateService templates, TimeProvider time)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
@@ -143,7 +143,8 @@ public static class TemplateApi
             return fileProblem!;
         }
 
-        var outcome = await templates.ApplyAsync(http.User, code, file.Value.Name, file.Value.Bytes, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        var outcome = await templates.ApplyAsync(http.User, code, file.Value.Name, file.Value.Bytes, http.Connection.RemoteIpAddress?.ToString(),
+            Preferences.AsksMinimal(http.Request), http.RequestAborted);
         if (outcome.Result is { Succeeded: true } result)
         {
             var record = result.Record!;
@@ -152,6 +153,11 @@ public static class TemplateApi
             if (result.Status == ReportStatus.Replayed)
             {
                 http.Response.Headers[WriteApi.ReplayedHeader] = "true";
+            }
+
+            if (Preferences.AnswerMinimal(http))
+            {
+                return TypedResults.NoContent();
             }
 
             var view = Views.Municipality(record, result.RecentChanges, ReadinessRules.TodayInJapan(time.GetUtcNow()));

@@ -70,9 +70,10 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     /// <summary>
     /// Applies the file all or nothing: 400/413 for a refused file, 412 when it was made from an older version (stale:
     /// nothing applied), 422 for errors in its cells or when it changes nothing; the same file again answers the first
-    /// application (Replayed).
+    /// application (Replayed). <paramref name="minimal"/>: the answer renders no view (RFC 7240 <c>return=minimal</c>),
+    /// so the grain leaves out the recent changes.
     /// </summary>
-    public async Task<TemplateApplyResult> ApplyAsync(ClaimsPrincipal user, string code, string fileName, byte[] bytes, string? clientAddress, CancellationToken cancellationToken)
+    public async Task<TemplateApplyResult> ApplyAsync(ClaimsPrincipal user, string code, string fileName, byte[] bytes, string? clientAddress, bool minimal, CancellationToken cancellationToken)
     {
         var (preview, fileError) = await PreviewAsync(code, fileName, bytes, cancellationToken);
         if (preview is null)
@@ -131,7 +132,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         };
 
         // The version the file was made from is the If-Match: the grain checks it atomically with the change.
-        var result = await reporting.ReportAsync(user, code, report, new ReportContext(preview.FileVersion, requestId, clientAddress));
+        var result = await reporting.ReportAsync(user, code, report, new ReportContext(preview.FileVersion, requestId, clientAddress, minimal));
         return result.Status switch
         {
             ReportStatus.Accepted or ReportStatus.Replayed => new(StatusCodes.Status200OK, result, []),

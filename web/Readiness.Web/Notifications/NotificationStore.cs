@@ -137,7 +137,14 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
     {
         await using var connection = await storage.OpenAsync(cancellationToken);
         await using var command = Command(connection, null,
-            $"SELECT {PositionColumn}, municipality_code, version, target, at_utc, actor_subject, before_fields, after_fields FROM readiness_audit WHERE {PositionColumn} > @after ORDER BY {PositionColumn} LIMIT @take");
+            // Only a system's rows can yield an event (NotificationRules.Derive): the sides of the others (a full report's
+            // 47 checklist items) are neither read nor parsed.
+            $"""
+            SELECT {PositionColumn}, municipality_code, version, target, at_utc, actor_subject,
+                CASE WHEN target LIKE '{NotificationRules.SystemTargetPrefix}%' THEN before_fields END,
+                CASE WHEN target LIKE '{NotificationRules.SystemTargetPrefix}%' THEN after_fields END
+            FROM readiness_audit WHERE {PositionColumn} > @after ORDER BY {PositionColumn} LIMIT @take
+            """);
         Add(command, "@after", IsSqlite ? after : Math.Max(0, after - lookback));
         Add(command, "@take", limit + (IsSqlite ? 0 : lookback));
         var rows = new List<AuditRow>();

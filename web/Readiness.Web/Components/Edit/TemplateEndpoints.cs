@@ -76,7 +76,7 @@ public static class TemplateEndpoints
             return Page(code, null, [Expired], null, fileName, StatusCodes.Status400BadRequest);
         }
 
-        var outcome = await templates.ApplyAsync(http.User, code, fileName, bytes, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        var outcome = await templates.ApplyAsync(http.User, code, fileName, bytes, http.Connection.RemoteIpAddress?.ToString(), minimal: false, http.RequestAborted);
         if (outcome.Result is { Succeeded: true } result)
         {
             http.Response.Headers.Location =

@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Reports
         {
         }
         /// <summary>
-        /// Report any subset of systems and items, all or nothing (requires Idempotency-Key; If-Match optional)
+        /// Answers 200 with the report&apos;s status, its audit entries and the whole municipality view. With `Prefer: return=minimal` (RFC 7240) an applied report answers 204 No Content with the new ETag, its `Idempotency-Key` and `Preference-Applied: return=minimal` (a replay adds `Idempotent-Replayed: true`); `Prefer: return=representation` or no preference keeps the full answer.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ReportResultView"/></returns>
         /// <param name="body">The request body</param>
@@ -79,7 +79,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Reports
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ReportResultView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ReportResultView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Report any subset of systems and items, all or nothing (requires Idempotency-Key; If-Match optional)
+        /// Answers 200 with the report&apos;s status, its audit entries and the whole municipality view. With `Prefer: return=minimal` (RFC 7240) an applied report answers 204 No Content with the new ETag, its `Idempotency-Key` and `Preference-Applied: return=minimal` (a replay adds `Idempotent-Replayed: true`); `Prefer: return=representation` or no preference keeps the full answer.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Template.Ap
         {
         }
         /// <summary>
-        /// The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file&apos;s SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.
+        /// Answers 200 with the report&apos;s status, its audit entries and the whole municipality view. With `Prefer: return=minimal` (RFC 7240) an applied report answers 204 No Content with the new ETag, its `Idempotency-Key` and `Preference-Applied: return=minimal` (a replay adds `Idempotent-Replayed: true`); `Prefer: return=representation` or no preference keeps the full answer. The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file&apos;s SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ReportResultView"/></returns>
         /// <param name="body">The request body</param>
@@ -77,7 +77,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.Template.Ap
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ReportResultView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ReportResultView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file&apos;s SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.
+        /// Answers 200 with the report&apos;s status, its audit entries and the whole municipality view. With `Prefer: return=minimal` (RFC 7240) an applied report answers 204 No Content with the new ETag, its `Idempotency-Key` and `Preference-Applied: return=minimal` (a replay adds `Idempotent-Replayed: true`); `Prefer: return=representation` or no preference keeps the full answer. The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file&apos;s SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
