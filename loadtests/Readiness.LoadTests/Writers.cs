@@ -166,8 +166,8 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
     }
 
     /// <summary>Sends a full report built by <see cref="FullReportBody"/>; true when it was accepted (200, or 204 when answered <c>return=minimal</c>).</summary>
-    public async Task<bool> FullReportAsync(MunicipalitySlot slot, byte[] body, CancellationToken cancellationToken) =>
-        await SendAsync(slot, HttpMethod.Post, $"api/v1/municipalities/{slot.Code}/reports", "POST full report", body, slot.NextRequestId(run), ifMatch: false, cancellationToken, reportReturn)
+    public async Task<bool> FullReportAsync(MunicipalitySlot slot, byte[] body, CancellationToken cancellationToken, string operation = "POST full report") =>
+        await SendAsync(slot, HttpMethod.Post, $"api/v1/municipalities/{slot.Code}/reports", operation, body, slot.NextRequestId(run), ifMatch: false, cancellationToken, reportReturn)
             is HttpStatusCode.OK or HttpStatusCode.NoContent;
 
     private async Task ResyncAsync(MunicipalitySlot slot, CancellationToken cancellationToken)

@@ -278,13 +278,27 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     private readonly DbCommand orphans;
     private readonly DbParameter orphanCode;
     private readonly DbParameter orphanVersion;
+    /// <summary>Rows in one multi-row insert (<see cref="WriteAsync(string, long, object[][])"/>): a full report's 67 go in 4 of them and 3 single ones.</summary>
+    internal const int RowsPerInsert = 16;
+
+    /// <summary>Columns (in <see cref="SqlAuditLog.Columns"/> order) that every row of one change shares: the municipality, the version, when, who, the request and the client.</summary>
+    private static readonly int[] SharedColumns = [0, 1, 3, 4, 5, 6, 7, 10];
+
+    /// <summary>Columns each row has its own: the target and both sides.</summary>
+    private static readonly int[] RowColumns = [2, 8, 9, 11, 12];
+
     private readonly DbCommand insert;
     private readonly DbParameter[] values;
+    private readonly bool sqlite;
+    private DbCommand? insertMany;
+    private DbParameter[]? manyShared;
+    private DbParameter[]? manyRows;
     private DbCommand? requestInsert;
     private DbParameter[]? requestValues;
 
     private AuditRowWriter(DbConnection connection, DbTransaction transaction, bool sqlite)
     {
+        this.sqlite = sqlite;
         // Only rows of a write that never completed can sit at or above the new version: replace them.
         orphans = SqlAuditLog.Command(connection, transaction, "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version");
         orphanCode = SqlAuditLog.Add(orphans, "@code", null);
@@ -390,14 +404,44 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Replaces whatever an incomplete write left at <paramref name="version"/> or above with <paramref name="rows"/>.</summary>
+    /// <summary>
+    /// Replaces whatever an incomplete write left at <paramref name="version"/> or above with <paramref name="rows"/>,
+    /// in their order. Rows that share who, when and which request (every row of one change does) go
+    /// <see cref="RowsPerInsert"/> to a statement with those values bound once: a full report's 67 rows are 7
+    /// statements and ~390 bound values instead of 67 and 871 (the binding, not the insert, was the cost).
+    /// </summary>
     public async Task WriteAsync(string municipalityCode, long version, object[][] rows)
     {
         orphanCode.Value = municipalityCode;
         orphanVersion.Value = version;
         await orphans.ExecuteNonQueryAsync();
-        foreach (var row in rows)
+        var next = 0;
+        for (; next + RowsPerInsert <= rows.Length && ShareColumns(rows, next, RowsPerInsert); next += RowsPerInsert)
         {
+            if (insertMany is null)
+            {
+                (insertMany, manyShared, manyRows) = CreateInsertMany();
+            }
+
+            for (var k = 0; k < SharedColumns.Length; k++)
+            {
+                manyShared![k].Value = rows[next][SharedColumns[k]];
+            }
+
+            for (var r = 0; r < RowsPerInsert; r++)
+            {
+                for (var k = 0; k < RowColumns.Length; k++)
+                {
+                    manyRows![(r * RowColumns.Length) + k].Value = rows[next + r][RowColumns[k]];
+                }
+            }
+
+            await insertMany.ExecuteNonQueryAsync();
+        }
+
+        for (; next < rows.Length; next++)
+        {
+            var row = rows[next];
             for (var i = 0; i < values.Length; i++)
             {
                 values[i].Value = row[i];
@@ -407,6 +451,38 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the <paramref name="count"/> rows from <paramref name="start"/> have the same values in every shared column.</summary>
+    internal static bool ShareColumns(object[][] rows, int start, int count)
+    {
+        for (var r = start + 1; r < start + count; r++)
+        {
+            foreach (var c in SharedColumns)
+            {
+                if (!Equals(rows[start][c], rows[r][c]))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private (DbCommand Command, DbParameter[] Shared, DbParameter[] Rows) CreateInsertMany()
+    {
+        // A named parameter used in every row is one parameter: SQLite and Npgsql bind it once per statement.
+        string Json(string parameter) => sqlite ? parameter : $"CAST({parameter} AS json)";
+        var tuples = Enumerable.Range(0, RowsPerInsert).Select(r =>
+            $"(@code, @version, @target{r}, @at, @subject, @role, @tenant, @requestId, @before{r}, @after{r}, @client, {Json($"@beforeFields{r}")}, {Json($"@afterFields{r}")})");
+        var command = SqlAuditLog.Command(insert.Connection!, insert.Transaction, $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES {string.Join(", ", tuples)}");
+        var shared = new[] { "@code", "@version", "@at", "@subject", "@role", "@tenant", "@requestId", "@client" }.Select(name => SqlAuditLog.Add(command, name, null)).ToArray();
+        var perRow = Enumerable.Range(0, RowsPerInsert)
+            .SelectMany(r => new[] { $"@target{r}", $"@before{r}", $"@after{r}", $"@beforeFields{r}", $"@afterFields{r}" })
+            .Select(name => SqlAuditLog.Add(command, name, null))
+            .ToArray();
+        return (command, shared, perRow);
+    }
+
     /// <summary>
     /// The entries' column values, in <see cref="SqlAuditLog.Columns"/> order, made on the caller's thread: the JSON of
     /// both sides is the costly part of a row, and the writer loops run while holding SQLite's one write lock.
@@ -414,15 +490,22 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     public static object[][] Prepare(ImmutableArray<ChangeEntry> entries, bool sqlite)
     {
         var rows = new object[entries.Length][];
+        (DateTimeOffset At, object Value)? at = null;
         for (var i = 0; i < rows.Length; i++)
         {
             var e = entries[i];
+            if (at?.At != e.At)
+            {
+                // The entries of one change share their time: one value for all (and one parameter, see WriteAsync).
+                at = (e.At, sqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime());
+            }
+
             rows[i] =
             [
                 e.MunicipalityCode,
                 e.Version,
                 e.Target,
-                sqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime(),
+                at.Value.Value,
                 e.Actor.Subject,
                 Wire.Name(e.Actor.Role),
                 (object?)e.Actor.Tenant ?? DBNull.Value,
@@ -454,6 +537,11 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     {
         await orphans.DisposeAsync();
         await insert.DisposeAsync();
+        if (insertMany is not null)
+        {
+            await insertMany.DisposeAsync();
+        }
+
         if (requestInsert is not null)
         {
             await requestInsert.DisposeAsync();

@@ -180,6 +180,24 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Forty_rows_of_one_change_are_stored_whole_and_in_their_order()
+    {
+        // Written as the writer writes a change (16 to a statement while the rows share who and when, then one by one).
+        const string code = ApiHost.Chuo;
+        var audit = new SqlAuditLog(StorageConnection.For(new ReadinessOptions { DataPath = host.DataPath }));
+        const long version = 1_000_000;
+        var entries = AuditRowsRoundTrip.Entries(code, version, new DateTimeOffset(2026, 12, 1, 4, 5, 6, 789, TimeSpan.Zero));
+        await audit.RecordAsync(code, version, entries);
+        await AuditRowsRoundTrip.AssertReadBackAsync(audit, code, version, entries);
+
+        // Insertion order is the order of the rows (the notification dispatcher reads by it).
+        var store = host.Services.GetRequiredService<Readiness.Web.Notifications.NotificationStore>();
+        var rows = (await store.ReadAuditAsync(0, 0, 1_000_000)).Where(r => r.MunicipalityCode == code && r.Version == version).ToList();
+        Assert.Equal(entries.Select(e => e.Target), rows.Select(r => r.Target));
+        Assert.True(rows.Zip(rows.Skip(1)).All(p => p.First.Position < p.Second.Position));
+    }
+
+    [Fact]
     public async Task Without_a_known_proxy_a_forwarded_address_is_not_believed()
     {
         var newest = await host.PutForwardedAndReadNewestHistory("131041", "shinjuku-staff", "203.0.113.7"); // 東京都新宿区

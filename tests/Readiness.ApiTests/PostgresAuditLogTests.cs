@@ -60,6 +60,17 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
     }
 
     [Fact]
+    public async Task Forty_rows_of_one_change_are_stored_whole_on_postgresql()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("audit_rows");
+        await Apply(connectionString);
+        var audit = new SqlAuditLog(StorageConnection.For(new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString }));
+        var entries = AuditRowsRoundTrip.Entries(ApiHost.Chiyoda, 7, new DateTimeOffset(2026, 12, 1, 4, 5, 6, 789, TimeSpan.Zero));
+        await audit.RecordAsync(ApiHost.Chiyoda, 7, entries);
+        await AuditRowsRoundTrip.AssertReadBackAsync(audit, ApiHost.Chiyoda, 7, entries);
+    }
+
+    [Fact]
     public async Task Concurrent_records_commit_in_groups_and_a_bad_record_fails_alone()
     {
         var connectionString = await postgres.CreateDatabaseAsync("audit_groups");

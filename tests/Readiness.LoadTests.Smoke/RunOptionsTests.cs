@@ -24,4 +24,11 @@ public sealed class RunOptionsTests
         Assert.Null(options);
         Assert.Contains("--report-return", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_warm_up_is_none_unless_asked()
+    {
+        Assert.Equal(0, RunOptions.Parse(["deadline-rush"]).Options!.WarmUpReports);
+        Assert.Equal(200, RunOptions.Parse(["deadline-rush", "--warm-up", "200"]).Options!.WarmUpReports);
+    }
 }
