@@ -82,6 +82,13 @@ public sealed class JsonBodyTests
     }
 
     [Fact]
+    public void Wrong_strings_and_booleans_are_found_with_the_other_faults()
+    {
+        var errors = Errors<SystemReport>("""{"vendor":123,"designated":"yes","phase":"bogus","regressionReason":false}""");
+        Assert.Equal([("vendor", "wrong_type"), ("designated", "wrong_type"), ("phase", "unknown_value"), ("regressionReason", "wrong_type")], errors.Select(e => (e.Field, e.Code)));
+    }
+
+    [Fact]
     public void An_unknown_member_sent_twice_is_unknown_then_a_duplicate()
     {
         var errors = Errors<SystemReport>("""{"tenant":1,"vendor":"a","tenant":2}""");
