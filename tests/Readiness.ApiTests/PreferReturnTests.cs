@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -173,6 +174,21 @@ public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
         await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "systems[0].phase");
         Assert.Null(Header(response, "Preference-Applied"));
         Assert.Equal(version, (await host.GetMunicipality(Sapporo)).Version);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/municipalities/{code}/systems/{businessId}", "put")]
+    [InlineData("/api/v1/municipalities/{code}/security/{itemId}", "patch")]
+    [InlineData("/api/v1/municipalities/{code}/reports", "post")]
+    [InlineData("/api/v1/municipalities/{code}/template/apply", "post")]
+    [InlineData("/api/v1/prefectures/{prefCode}/systems/{businessId}", "put")]
+    public async Task The_contract_describes_the_preference_and_the_minimal_answer(string path, string method)
+    {
+        using var client = host.Client();
+        var operation = (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/openapi/v1.json")).GetProperty("paths").GetProperty(path).GetProperty(method);
+        Assert.Contains(operation.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Prefer" && p.GetProperty("in").GetString() == "header");
+        var headers = operation.GetProperty("responses").GetProperty("204").GetProperty("headers");
+        Assert.All(new[] { "ETag", "X-Request-Id", "Preference-Applied", "Idempotent-Replayed" }, h => Assert.True(headers.TryGetProperty(h, out _), $"{method} {path}: 204 without {h}"));
     }
 
     [Fact]

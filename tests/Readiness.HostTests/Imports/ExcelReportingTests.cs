@@ -76,7 +76,7 @@ public sealed class ExcelReportingTests
         Assert.Equal("2027-04-01", d7.GetProperty("after").GetString());
         Assert.Equal(before.Version, (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).Version); // a preview applies nothing
 
-        using var apply = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/apply", filled, "報告.xlsx");
+        using var apply = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/apply", filled, "報告.xlsx", ifMatch: $"\"{before.Version}\"");
         Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
         var after = await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync();
         Assert.Equal(before.Version + 1, after.Version);
@@ -130,9 +130,9 @@ public sealed class ExcelReportingTests
         var template = await http.GetByteArrayAsync(new Uri($"/api/v1/municipalities/{Code}/template.xlsx", UriKind.Relative));
         var version = (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).Version;
 
-        async Task Refused(byte[] file, string name, HttpStatusCode status, string field, string code, string? messageStart = null)
+        async Task Refused(byte[] file, string name, HttpStatusCode status, string field, string code, string? messageStart = null, string? ifMatch = null)
         {
-            using var response = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/apply", file, name);
+            using var response = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/apply", file, name, ifMatch: ifMatch);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
             Assert.True(status == response.StatusCode, $"{name}: {response.StatusCode} {body}");
             var errors = body.GetProperty("errors").EnumerateArray().ToList();
@@ -154,6 +154,19 @@ public sealed class ExcelReportingTests
         await Refused("これは表ではありません"u8.ToArray(), "not.xlsx", HttpStatusCode.BadRequest, "file", "not_a_workbook");
         await Refused(Edit(template, good), "macro.xlsm", HttpStatusCode.BadRequest, "file", "macro_enabled");
         await Refused([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0], "encrypted.xlsx", HttpStatusCode.BadRequest, "file", "encrypted_or_legacy");
+
+        // The template's own size limit (2 MB), on both template endpoints: a 1.5 MB file is read (and is no workbook);
+        // one byte over 2 MB is refused naming the file and that limit, not the official imports' 10 MB.
+        await Refused(new byte[1_500_000], "large.xlsx", HttpStatusCode.BadRequest, "file", "not_a_workbook");
+        await Refused(new byte[(2 * 1024 * 1024) + 1], "too-large.xlsx", HttpStatusCode.RequestEntityTooLarge, "file", "file_too_large", "ファイルが大きすぎます（上限 2 MB）");
+        using (var largePreview = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/preview", new byte[1_500_000], "large.xlsx"))
+        {
+            Assert.True(largePreview.StatusCode == HttpStatusCode.BadRequest, $"{largePreview.StatusCode} {await largePreview.Content.ReadAsStringAsync()}");
+            Assert.Contains("not_a_workbook", await largePreview.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // An If-Match header, when sent, must name the version the file was made from (B3): otherwise 412, nothing applied.
+        await Refused(Edit(template, good), "if-match.xlsx", HttpStatusCode.PreconditionFailed, "If-Match", "precondition_failed", ifMatch: $"\"{version + 5}\"");
 
         // Stale: someone changes the municipality after the download; the file's version is then old (412, nothing applied).
         var stale = Edit(template, good);
@@ -324,7 +337,7 @@ public sealed class ExcelReportingTests
         return rows;
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, byte[] file, string name, string? prefer = null)
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, byte[] file, string name, string? prefer = null, string? ifMatch = null)
     {
         using var content = new MultipartFormDataContent();
         var part = new ByteArrayContent(file);
@@ -334,6 +347,11 @@ public sealed class ExcelReportingTests
         if (prefer is not null)
         {
             request.Headers.TryAddWithoutValidation("Prefer", prefer);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         }
 
         return await http.SendAsync(request);

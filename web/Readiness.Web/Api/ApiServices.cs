@@ -48,16 +48,18 @@ public static class ApiServices
 
     /// <summary>
     /// The server-side cap on request bodies for the API and sign-in (Kestrel's default is 30 MB): twice what the
-    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection.
+    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection. A file upload
+    /// declares its own limit (<see cref="Readiness.Web.Imports.UploadLimit"/>: 10 MB for an official workbook, 2 MB for
+    /// a reporting template).
     /// </summary>
     private static Task LimitBodySize(HttpContext http, RequestDelegate next)
     {
         var feature = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {
-            if (http.Request.Path.StartsWithSegments("/api/v1/imports") || http.Request.Path.StartsWithSegments("/imports"))
+            if (http.GetEndpoint()?.Metadata.GetMetadata<Readiness.Web.Imports.UploadLimit>() is { } upload)
             {
-                feature.MaxRequestBodySize = 2L * Readiness.Web.Imports.ImportsApi.MaxBodyBytes; // workbook uploads
+                feature.MaxRequestBodySize = 2L * Readiness.Web.Imports.UploadLimit.BodyBytes(upload.MaxFileBytes);
             }
             else if (http.Request.Path.StartsWithSegments("/api"))
             {

@@ -19,7 +19,7 @@ public static class ImportPages
         app.MapPost("/imports/upload", UploadAsync).ExcludeFromDescription()
             .RequireAuthorization(ReadinessPolicies.OfficialImport)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new UploadLimit(OfficialWorkbook.MaxFileBytes));
         app.MapPost("/imports/{id}/apply", ApplyAsync).ExcludeFromDescription()
             .RequireAuthorization(ReadinessPolicies.OfficialImport)
             .RequireRateLimiting(RateLimits.WritesPolicy)
@@ -29,7 +29,7 @@ public static class ImportPages
 
     private static async Task<IResult> UploadAsync(HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
     {
-        var (file, problem) = await ImportsApi.ReadFileAsync(http);
+        var (file, problem) = await ImportsApi.ReadFileAsync(http, OfficialWorkbook.MaxFileBytes);
         var kind = http.Request.HasFormContentType ? http.Request.Form["kind"].ToString() : null;
         kind = string.IsNullOrWhiteSpace(kind) ? null : kind.Trim();
         if (file is null)

@@ -46,14 +46,11 @@ public sealed record ImportListingView(string Id, string Kind, string Source, Da
 /// </summary>
 public static class ImportsApi
 {
-    /// <summary>The request body cap for the upload (the file plus multipart framing).</summary>
-    public const long MaxBodyBytes = OfficialWorkbook.MaxFileBytes + (64 * 1024);
-
     public static WebApplication MapImportsApi(this WebApplication app)
     {
         var imports = app.MapGroup("/api/v1/imports").RequireAuthorization(ReadinessPolicies.OfficialImport).WithTags("Imports")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        imports.MapPost(string.Empty, Upload).WithName("postImport").DisableAntiforgery()
+        imports.MapPost(string.Empty, Upload).WithName("postImport").DisableAntiforgery().WithMetadata(new UploadLimit(OfficialWorkbook.MaxFileBytes))
             .AddOpenApiOperationTransformer(DescribeUpload)
             .WithSummary("Upload an official file (MIC's per-municipality tally, MIC's step detail or the Digital Agency's designation list; .xlsx or CSV); answers the dry-run preview")
             .WithDescription("Multipart form with the field 'file' and optionally 'kind' (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
@@ -103,7 +100,7 @@ public static class ImportsApi
     private static async Task<Results<Created<ImportView>, Ok<ImportView>, ProblemHttpResult>> Upload(
         HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
     {
-        var (file, problem) = await ReadFileAsync(http);
+        var (file, problem) = await ReadFileAsync(http, OfficialWorkbook.MaxFileBytes);
         if (file is null)
         {
             return problem!;
@@ -125,12 +122,16 @@ public static class ImportsApi
             : TypedResults.Ok(view);
     }
 
-    /// <summary>The uploaded file from a multipart body; a problem naming "file" when there is none or it is too large.</summary>
-    public static async Task<((string Name, byte[] Bytes)? File, ProblemHttpResult? Problem)> ReadFileAsync(HttpContext http)
+    /// <summary>
+    /// The uploaded file from a multipart body; a problem naming "file" when there is none or it is over
+    /// <paramref name="maxFileBytes"/> (the endpoint's own limit, named in the message; its <see cref="UploadLimit"/>
+    /// lets the body through up to twice that).
+    /// </summary>
+    public static async Task<((string Name, byte[] Bytes)? File, ProblemHttpResult? Problem)> ReadFileAsync(HttpContext http, long maxFileBytes)
     {
-        if (http.Request.ContentLength > MaxBodyBytes)
+        if (http.Request.ContentLength > UploadLimit.BodyBytes(maxFileBytes))
         {
-            return (null, TooLarge());
+            return (null, TooLarge(maxFileBytes));
         }
 
         if (!http.Request.HasFormContentType)
@@ -147,7 +148,7 @@ public static class ImportsApi
         catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
         {
             return (null, ex is BadHttpRequestException { StatusCode: 413 } || ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                ? TooLarge()
+                ? TooLarge(maxFileBytes)
                 : Problems.BadRequest("file", "invalid_multipart", "送信内容を読み取れませんでした（multipart/form-data）。", "The multipart body could not be read."));
         }
 
@@ -157,9 +158,9 @@ public static class ImportsApi
             return (null, Problems.BadRequest("file", "required", "ファイル（file）を選んでください。", "Choose a file (field 'file')."));
         }
 
-        if (file.Length > OfficialWorkbook.MaxFileBytes)
+        if (file.Length > maxFileBytes)
         {
-            return (null, TooLarge());
+            return (null, TooLarge(maxFileBytes));
         }
 
         using var buffer = new MemoryStream((int)file.Length);
@@ -167,8 +168,8 @@ public static class ImportsApi
         return ((file.FileName, buffer.ToArray()), null);
     }
 
-    private static ProblemHttpResult TooLarge() => Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "file", "file_too_large",
-        $"ファイルが大きすぎます（上限 {OfficialWorkbook.MaxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {OfficialWorkbook.MaxFileBytes / 1024 / 1024} MB).");
+    private static ProblemHttpResult TooLarge(long maxFileBytes) => Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "file", "file_too_large",
+        $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
 
     private static async Task<Ok<IReadOnlyList<ImportListingView>>> List(OfficialImportService service) =>
         TypedResults.Ok<IReadOnlyList<ImportListingView>>([.. (await service.ListAsync()).Select(l =>

@@ -40,19 +40,19 @@ public static class TemplateApi
             .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
             .WithSummary("The municipality's current state as an Excel reporting template (.xlsx); the ETag is the version it is made from")
             .WithDescription("Sheets 業務システム (20 systems) and セキュリティ (47 checklist items) with Japanese headers, drop-down lists for phases, hosting, yes/no, designation reasons and checklist statuses, date cells; B2 holds the municipality code and B3 the version (ETag). Only the cells to report are unlocked.");
-        group.MapPost("/template/preview", Preview).WithName("previewReportingTemplate").DisableAntiforgery()
+        group.MapPost("/template/preview", Preview).WithName("previewReportingTemplate").DisableAntiforgery().WithMetadata(new UploadLimit(ReportingWorkbook.MaxTemplateBytes))
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer(DescribeUpload)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Preview a filled-in template: every change and every error, naming the cell; nothing is applied")
             .WithDescription("Multipart form with one field 'file'. The file itself is refused (400/413 naming 'file') when over 2 MB, not an .xlsx, encrypted, macro-enabled, with external links or a zip bomb. Errors in cells (unknown phase, a date that is not a date, another municipality's code in B2, a version in B3 older than the current one) are listed in 'errors' with the cell as the field.");
-        group.MapPost("/template/apply", Apply).WithName("applyReportingTemplate").DisableAntiforgery()
+        group.MapPost("/template/apply", Apply).WithName("applyReportingTemplate").DisableAntiforgery().WithMetadata(new UploadLimit(ReportingWorkbook.MaxTemplateBytes))
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer(DescribeUpload)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Apply a filled-in template all or nothing, through the same validation and audit as POST …/reports")
-            .WithDescription(WriteApi.MinimalReportAnswer + " The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied. Any error in a cell → 422 listing every error by cell, nothing applied. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
+            .WithDescription(WriteApi.MinimalReportAnswer + " The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied; an If-Match header, when sent, must name that same version (412 naming If-Match otherwise). Any error in a cell → 422 listing every error by cell, nothing applied. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
 
         app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.xlsx", PrefectureTable).WithName("getPrefectureTableXlsx")
             .RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
@@ -114,7 +114,7 @@ public static class TemplateApi
             return problem;
         }
 
-        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http);
+        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
         if (file is null)
         {
             return fileProblem!;
@@ -137,14 +137,20 @@ public static class TemplateApi
             return problem;
         }
 
-        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http);
+        // If-Match is optional (the file's B3 is the version it was made from); when sent, it must name that version.
+        if (Preconditions.ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var ifMatch) is { } ifMatchProblem)
+        {
+            return ifMatchProblem;
+        }
+
+        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
         if (file is null)
         {
             return fileProblem!;
         }
 
         var outcome = await templates.ApplyAsync(http.User, code, file.Value.Name, file.Value.Bytes, http.Connection.RemoteIpAddress?.ToString(),
-            Preferences.AsksMinimal(http.Request), http.RequestAborted);
+            Preferences.AsksMinimal(http.Request), ifMatch, http.RequestAborted);
         if (outcome.Result is { Succeeded: true } result)
         {
             var record = result.Record!;

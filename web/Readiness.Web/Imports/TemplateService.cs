@@ -71,9 +71,12 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     /// Applies the file all or nothing: 400/413 for a refused file, 412 when it was made from an older version (stale:
     /// nothing applied), 422 for errors in its cells or when it changes nothing; the same file again answers the first
     /// application (Replayed). <paramref name="minimal"/>: the answer renders no view (RFC 7240 <c>return=minimal</c>),
-    /// so the grain leaves out the recent changes.
+    /// so the grain leaves out the recent changes. <paramref name="ifMatch"/>: the versions an If-Match header names
+    /// (null: none, or "*"); the file must have been made from one of them (412 naming If-Match otherwise), and the
+    /// grain then checks that version atomically, as it checks the file's B3.
     /// </summary>
-    public async Task<TemplateApplyResult> ApplyAsync(ClaimsPrincipal user, string code, string fileName, byte[] bytes, string? clientAddress, bool minimal, CancellationToken cancellationToken)
+    public async Task<TemplateApplyResult> ApplyAsync(
+        ClaimsPrincipal user, string code, string fileName, byte[] bytes, string? clientAddress, bool minimal, IReadOnlyList<long>? ifMatch, CancellationToken cancellationToken)
     {
         var (preview, fileError) = await PreviewAsync(code, fileName, bytes, cancellationToken);
         if (preview is null)
@@ -93,6 +96,15 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         {
             var stale = preview.Errors.Any(e => e.Code == "stale_version");
             return new(stale ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status422UnprocessableEntity, null, [.. preview.Errors.Select(Problem)]);
+        }
+
+        if (ifMatch is not null && !(preview.FileVersion is { } made && ifMatch.Contains(made)))
+        {
+            var named = string.Join(", ", ifMatch);
+            return new(StatusCodes.Status412PreconditionFailed, null,
+                [new ProblemError("If-Match", "precondition_failed",
+                    $"If-Match（{named}）と、このファイルが作られた版（{ReportingTemplate.VersionCell}: {preview.FileVersion}）が一致しません。何も反映していません。",
+                    $"If-Match ({named}) does not name the version this file was made from ({ReportingTemplate.VersionCell}: {preview.FileVersion}). Nothing was applied.")]);
         }
 
         if (preview.Changes.IsEmpty)

@@ -204,6 +204,31 @@ public static class ContractTransformer
             };
         }
 
+        // A write that answers either its representation (200) or nothing (204) takes Prefer: return=minimal (RFC 7240).
+        if (operation.Responses.TryGetValue("204", out var minimal) && minimal is OpenApiResponse noContent && operation.Responses.ContainsKey("200"))
+        {
+            AddHeaderParameter(operation, Preferences.PreferHeader, required: false,
+                "任意（RFC 7240）。return=minimal なら反映後 204（本文なし、新しい ETag のみ）。 / Optional (RFC 7240): return=minimal answers an applied change 204 with the new ETag and no body; return=representation or none keeps the 200 answer.",
+                Preferences.ReturnMinimal);
+            noContent.Description = "No Content: applied, answered as Prefer: return=minimal asked (the new version is the ETag).";
+            noContent.Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal)
+            {
+                [ETag] = ETagHeader("The new version; send it as If-Match with the next write."),
+                [WriteApi.RequestIdHeader] = RequestIdHeader(required: true),
+                [Preferences.PreferenceAppliedHeader] = new OpenApiHeader
+                {
+                    Description = "The preference applied (RFC 7240).",
+                    Required = true,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(Preferences.ReturnMinimal)] },
+                },
+                [WriteApi.ReplayedHeader] = new OpenApiHeader
+                {
+                    Description = "\"true\" when this answers a repeat of an Idempotency-Key already applied: nothing was applied again. Absent otherwise.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("true")] },
+                },
+            };
+        }
+
         var statuses = (spec?.Problems ?? [401]).Concat(spec is { Grain: false } ? [500] : [500, 503])
             .Concat(operation.Responses.Keys.Where(k => k.Length == 3 && k[0] is '4' or '5').Select(k => int.Parse(k, CultureInfo.InvariantCulture)))
             .Distinct().Order();

@@ -22,7 +22,7 @@ public static class TemplateEndpoints
         var forms = app.MapGroup("/municipalities/{code}/template").ExcludeFromDescription()
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new UploadLimit(ReportingWorkbook.MaxTemplateBytes));
         forms.MapPost(string.Empty, PreviewAsync);
         forms.MapPost("/apply", ApplyAsync);
         return app;
@@ -40,7 +40,7 @@ public static class TemplateEndpoints
             return Page(code, null, [Expired], null, string.Empty, StatusCodes.Status400BadRequest);
         }
 
-        var (file, problem) = await ImportsApi.ReadFileAsync(http);
+        var (file, problem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
         if (file is null)
         {
             return Page(code, null, Errors(problem!), null, string.Empty, problem!.StatusCode);
@@ -76,7 +76,7 @@ public static class TemplateEndpoints
             return Page(code, null, [Expired], null, fileName, StatusCodes.Status400BadRequest);
         }
 
-        var outcome = await templates.ApplyAsync(http.User, code, fileName, bytes, http.Connection.RemoteIpAddress?.ToString(), minimal: false, http.RequestAborted);
+        var outcome = await templates.ApplyAsync(http.User, code, fileName, bytes, http.Connection.RemoteIpAddress?.ToString(), minimal: false, ifMatch: null, http.RequestAborted);
         if (outcome.Result is { Succeeded: true } result)
         {
             http.Response.Headers.Location =
