@@ -189,6 +189,9 @@ public sealed class PreferReturnTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Contains(operation.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Prefer" && p.GetProperty("in").GetString() == "header");
         var headers = operation.GetProperty("responses").GetProperty("204").GetProperty("headers");
         Assert.All(new[] { "ETag", "X-Request-Id", "Preference-Applied", "Idempotent-Replayed" }, h => Assert.True(headers.TryGetProperty(h, out _), $"{method} {path}: 204 without {h}"));
+
+        // Every one of these writes takes If-Match (required for one target, optional for a report or a template).
+        Assert.Contains(operation.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "If-Match");
     }
 
     [Fact]

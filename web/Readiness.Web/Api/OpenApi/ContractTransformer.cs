@@ -31,7 +31,7 @@ public static class ContractTransformer
     /// <param name="IdempotencyKeyRequired">null: not read; true: required (400 without); false: optional.</param>
     /// <param name="Problems">The 4xx statuses the operation can answer.</param>
     /// <param name="Grain">Calls a grain, so a storage or silo outage answers 503 with Retry-After.</param>
-    public sealed record OperationSpec(string Id, int[] Problems, bool Conditional = false, bool? IfMatchRequired = null, bool? IdempotencyKeyRequired = null, bool Grain = true);
+    public sealed record OperationSpec(string? Id, int[] Problems, bool Conditional = false, bool? IfMatchRequired = null, bool? IdempotencyKeyRequired = null, bool Grain = true);
 
     private static readonly int[] WriteProblems = [400, 401, 403, 404, 412, 413, 415, 422, 428, 429];
 
@@ -46,7 +46,14 @@ public static class ContractTransformer
         ["GET /api/v1/municipalities/{code}"] = new("getMunicipality", [400, 401, 403, 404, 429], Conditional: true),
         ["PUT /api/v1/municipalities/{code}/systems/{businessId}"] = new("putSystemReport", WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
         ["PUT /api/v1/municipalities/{code}/security/{itemId}"] = new("putSecurityReport", WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
+
+        // The same writes as JSON Merge Patch, and a prefecture's own two systems: their ids stay as derived.
+        ["PATCH /api/v1/municipalities/{code}/systems/{businessId}"] = new(null, WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
+        ["PATCH /api/v1/municipalities/{code}/security/{itemId}"] = new(null, WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
+        ["PUT /api/v1/prefectures/{prefCode}/systems/{businessId}"] = new(null, WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
+        ["PATCH /api/v1/prefectures/{prefCode}/systems/{businessId}"] = new(null, WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
         ["POST /api/v1/municipalities/{code}/reports"] = new("postReport", [.. WriteProblems.Where(s => s != 428)], IfMatchRequired: false, IdempotencyKeyRequired: true),
+        ["POST /api/v1/municipalities/{code}/template/apply"] = new("applyReportingTemplate", [.. WriteProblems.Where(s => s != 428)], IfMatchRequired: false),
         ["GET /api/v1/municipalities/{code}/history"] = new("listMunicipalityHistory", [400, 401, 403, 404, 429]),
         ["GET /api/v1/municipalities/{code}/history.csv"] = new("exportMunicipalityHistoryCsv", [400, 401, 403, 404, 429]),
         ["GET /api/v1/export/municipalities.csv"] = new("exportMunicipalitiesCsv", [400, 401, 403, 429]),
@@ -177,7 +184,7 @@ public static class ContractTransformer
         if (spec?.IfMatchRequired is { } ifMatchRequired)
         {
             AddHeaderParameter(operation, IfMatch, ifMatchRequired, ifMatchRequired
-                ? "GET /municipalities/{code} の ETag（例: \"12\"）。ないと 428、古いと 412。 / The ETag of GET /municipalities/{code} (e.g. \"12\"): 428 without it, 412 when someone else wrote first."
+                ? "読み取った時点の ETag（例: \"12\"）。ないと 428、古いと 412。 / The ETag you read (e.g. \"12\"): 428 without it, 412 when someone else wrote first."
                 : "任意。指定すると版が一致する場合だけ反映（古いと 412）。 / Optional: apply only while the municipality is still at this version (412 when stale).", "\"12\"");
         }
 
