@@ -36,22 +36,11 @@ public static class Scenarios
 
         // A deadline day's server has served reports before: some first, audited like the rest (their municipalities
         // report again in the rush), then a pause for the runtime to finish compiling what they ran.
-        var warmUp = slots.Take(o.WarmUpReports).Select(slot => (Slot: slot, Body: run.Writers.FullReportBody(slot))).ToList();
+        var warmUp = slots.Take(o.WarmUpReports).ToList();
         if (warmUp.Count > 0)
         {
             Console.WriteLine($"Warm-up: {warmUp.Count} full reports before the clock");
-            await Parallel.ForEachAsync(warmUp, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (report, ct) =>
-            {
-                report.Slot.TryEnter();
-                try
-                {
-                    await run.Writers.FullReportAsync(report.Slot, report.Body, ct, WarmUpOperation);
-                }
-                finally
-                {
-                    report.Slot.Leave();
-                }
-            });
+            await SendFullReportsAsync(run, warmUp, 8, WarmUpOperation, cancellationToken);
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         }
 
@@ -62,27 +51,9 @@ public static class Scenarios
         var windowClock = Stopwatch.StartNew();
         var reads = run.ViewerReadsAsync(readRate, window, cancellationToken);
 
-        // Every municipality's full report (20 systems, 47 items), as fast as the server takes them. The bodies are built
-        // first: 1,741 clients each have theirs ready, and building them is not the server's time.
-        var reports = slots.Select(slot => (Slot: slot, Body: run.Writers.FullReportBody(slot))).ToList();
-        var reportsClock = Stopwatch.StartNew();
-        long accepted = 0;
-        await Parallel.ForEachAsync(reports, new ParallelOptions { MaxDegreeOfParallelism = o.ReportConcurrency, CancellationToken = cancellationToken }, async (report, ct) =>
-        {
-            var slot = report.Slot;
-            slot.TryEnter();
-            try
-            {
-                if (await run.Writers.FullReportAsync(slot, report.Body, ct))
-                {
-                    Interlocked.Increment(ref accepted);
-                }
-            }
-            finally
-            {
-                slot.Leave();
-            }
-        });
+        // Every municipality's full report (20 systems, 47 items), as fast as the server takes them, timed from when the bodies are built.
+        var reportsClock = new Stopwatch();
+        var accepted = await SendFullReportsAsync(run, slots, o.ReportConcurrency, "POST full report", cancellationToken, reportsClock.Start);
         var reportsTook = reportsClock.Elapsed;
         run.Check($"all {slots.Count:N0} full reports (20 systems + 47 items each) accepted", "≤ 2 s" + (slots.Count < 1741 ? " (for 1,741)" : string.Empty),
             $"{reportsTook.TotalSeconds:F2} s ({accepted:N0} accepted, {accepted / reportsTook.TotalSeconds:F0} reports/s, {o.ReportConcurrency} in flight)",
@@ -103,6 +74,34 @@ public static class Scenarios
         run.Figure("live-update streams held", $"{viewers.Count(v => v.Connected):N0} of {viewers.Count:N0} connected at the end, {viewers.Sum(v => v.Events):N0} events received");
         await stop();
         await AuditAsync(run, slots, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends each slot's full report, <paramref name="concurrency"/> at a time, one in flight per municipality; returns
+    /// how many were accepted. The bodies are built first (each client has its own ready: building them is not the
+    /// server's time), then <paramref name="started"/> is called.
+    /// </summary>
+    private static async Task<long> SendFullReportsAsync(LoadRun run, IReadOnlyList<MunicipalitySlot> slots, int concurrency, string operation, CancellationToken cancellationToken, Action? started = null)
+    {
+        var reports = slots.Select(slot => (Slot: slot, Body: run.Writers.FullReportBody(slot))).ToList();
+        started?.Invoke();
+        long accepted = 0;
+        await Parallel.ForEachAsync(reports, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (report, ct) =>
+        {
+            report.Slot.TryEnter();
+            try
+            {
+                if (await run.Writers.FullReportAsync(report.Slot, report.Body, ct, operation))
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+            }
+            finally
+            {
+                report.Slot.Leave();
+            }
+        });
+        return accepted;
     }
 
     /// <summary>A normal day's rate (default 30 changes/s, a busy day compressed) for a set time, with a few viewers.</summary>
