@@ -242,6 +242,13 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return command;
     }
 
+    /// <summary>
+    /// The SQL that stores a side bound as its UTF-8 bytes (<see cref="AuditFields.ToUtf8Json"/>) as text: TEXT on SQLite,
+    /// json on PostgreSQL (convert_from also refuses bytes that are not UTF-8). NULL stays NULL.
+    /// </summary>
+    internal static string JsonFromUtf8(string parameter, bool sqlite) =>
+        sqlite ? $"CAST({parameter} AS TEXT)" : $"CAST(convert_from({parameter}, 'UTF8') AS json)";
+
     internal static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
@@ -306,7 +313,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
 
         // One command, its statement prepared once and bound again for every row. PostgreSQL keeps the sides in json
         // columns (checked as JSON, order kept); SQLite in TEXT.
-        string Json(string parameter) => sqlite ? parameter : $"CAST({parameter} AS json)";
+        string Json(string parameter) => SqlAuditLog.JsonFromUtf8(parameter, sqlite);
         insert = SqlAuditLog.Command(connection, transaction,
             $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json("@beforeFields")}, {Json("@afterFields")})");
         values = new[] { "@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client", "@beforeFields", "@afterFields" }
@@ -377,7 +384,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
             return command;
         }
 
-        var insert = $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, CAST(@p11 AS json), CAST(@p12 AS json))";
+        var insert = $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, {SqlAuditLog.JsonFromUtf8("@p11", sqlite: false)}, {SqlAuditLog.JsonFromUtf8("@p12", sqlite: false)})";
         foreach (var audit in audits)
         {
             if (audit.Rows.Length > 0)
@@ -471,7 +478,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     private (DbCommand Command, DbParameter[] Shared, DbParameter[] Rows) CreateInsertMany()
     {
         // A named parameter used in every row is one parameter: SQLite and Npgsql bind it once per statement.
-        string Json(string parameter) => sqlite ? parameter : $"CAST({parameter} AS json)";
+        string Json(string parameter) => SqlAuditLog.JsonFromUtf8(parameter, sqlite);
         var tuples = Enumerable.Range(0, RowsPerInsert).Select(r =>
             $"(@code, @version, @target{r}, @at, @subject, @role, @tenant, @requestId, @before{r}, @after{r}, @client, {Json($"@beforeFields{r}")}, {Json($"@afterFields{r}")})");
         var command = SqlAuditLog.Command(insert.Connection!, insert.Transaction, $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES {string.Join(", ", tuples)}");
@@ -513,8 +520,8 @@ internal sealed class AuditRowWriter : IAsyncDisposable
                 (object?)e.Before ?? DBNull.Value,
                 (object?)e.After ?? DBNull.Value,
                 (object?)e.ClientAddress ?? DBNull.Value,
-                (object?)AuditFields.ToJson(e.BeforeFields) ?? DBNull.Value,
-                (object?)AuditFields.ToJson(e.AfterFields) ?? DBNull.Value,
+                (object?)AuditFields.ToUtf8Json(e.BeforeFields) ?? DBNull.Value,
+                (object?)AuditFields.ToUtf8Json(e.AfterFields) ?? DBNull.Value,
             ];
         }
 

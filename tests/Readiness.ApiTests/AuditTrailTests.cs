@@ -190,6 +190,23 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
         await audit.RecordAsync(code, version, entries);
         await AuditRowsRoundTrip.AssertReadBackAsync(audit, code, version, entries);
 
+        // The sides are bound as UTF-8 bytes and stored as text (readable JSON for anyone querying the table), not as blobs.
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(host.DataPath, "readiness.db")};Mode=ReadOnly"))
+        {
+            await db.OpenAsync();
+            await using var types = db.CreateCommand();
+            types.CommandText = "SELECT DISTINCT typeof(before_fields) || '/' || typeof(after_fields) FROM readiness_audit WHERE version = $version ORDER BY 1";
+            types.Parameters.AddWithValue("$version", version);
+            var found = new List<string>();
+            await using var reader = await types.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                found.Add(reader.GetString(0));
+            }
+
+            Assert.Equal(["null/text", "text/text"], found);
+        }
+
         // Insertion order is the order of the rows (the notification dispatcher reads by it).
         var store = host.Services.GetRequiredService<Readiness.Web.Notifications.NotificationStore>();
         var rows = (await store.ReadAuditAsync(0, 0, 1_000_000)).Where(r => r.MunicipalityCode == code && r.Version == version).ToList();

@@ -68,6 +68,15 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         var entries = AuditRowsRoundTrip.Entries(ApiHost.Chiyoda, 7, new DateTimeOffset(2026, 12, 1, 4, 5, 6, 789, TimeSpan.Zero));
         await audit.RecordAsync(ApiHost.Chiyoda, 7, entries);
         await AuditRowsRoundTrip.AssertReadBackAsync(audit, ApiHost.Chiyoda, 7, entries);
+
+        // The sides, bound as UTF-8 bytes, are stored as JSON objects with their Japanese text as text.
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var check = new NpgsqlCommand(
+            "SELECT COUNT(*) FILTER (WHERE json_typeof(after_fields) = 'object'), COUNT(*) FILTER (WHERE before_fields IS NULL), MAX(after_fields ->> 'evidence') FROM readiness_audit WHERE version = 7", connection);
+        await using var reader = await check.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((40L, 14L, "規程 9"), (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
     }
 
     [Fact]

@@ -41,13 +41,19 @@ public static class AuditFields
     ];
 
     /// <summary>The fields as one JSON object (strings, booleans, null), in their order; null for no fields.</summary>
-    public static string? ToJson(ImmutableArray<AuditField> fields)
-    {
-        if (fields.IsDefaultOrEmpty)
-        {
-            return null;
-        }
+    public static string? ToJson(ImmutableArray<AuditField> fields) =>
+        fields.IsDefaultOrEmpty ? null : Encoding.UTF8.GetString(Write(fields));
 
+    /// <summary>
+    /// <see cref="ToJson"/> as its UTF-8 bytes (one exact-size array; null for no fields): what the audit table stores,
+    /// without a UTF-16 string in between that the database driver would encode again.
+    /// </summary>
+    public static byte[]? ToUtf8Json(ImmutableArray<AuditField> fields) =>
+        fields.IsDefaultOrEmpty ? null : Write(fields).ToArray();
+
+    /// <summary>The JSON object in this thread's buffer, valid until the thread's next call.</summary>
+    private static ReadOnlySpan<byte> Write(ImmutableArray<AuditField> fields)
+    {
         // One buffer and writer per thread, reset for each call: the audit writes two of these per row, and a step
         // detail import writes 34,820 rows.
         var (buffer, json) = writer ??= CreateWriter();
@@ -72,7 +78,7 @@ public static class AuditFields
 
         json.WriteEndObject();
         json.Flush();
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan;
     }
 
     [ThreadStatic]

@@ -34,17 +34,16 @@ public static class ChangeRules
         for (var i = 0; i < (request.Systems.IsDefault ? 0 : request.Systems.Length); i++)
         {
             var change = request.Systems[i];
-            var field = $"systems[{i}]";
             if (change is null || string.IsNullOrEmpty(change.BusinessId) || !catalog.BusinessIndex.ContainsKey(change.BusinessId))
             {
-                errors.Add(new($"{field}.businessId", "unknown_business", $"業務「{change?.BusinessId}」は標準化対象の20業務にありません。", $"Unknown business system '{change?.BusinessId}'."));
+                errors.Add(new($"systems[{i}].businessId", "unknown_business", $"業務「{change?.BusinessId}」は標準化対象の20業務にありません。", $"Unknown business system '{change?.BusinessId}'."));
                 continue;
             }
 
-            field = $"systems[{change.BusinessId}]";
+            var field = new ItemField("systems", change.BusinessId);
             if (!seenSystems.Add(change.BusinessId))
             {
-                errors.Add(new($"{field}.businessId", "duplicate", "同じ業務が1つの報告に2回含まれています。", "The same business system appears twice in one report."));
+                errors.Add(new(field.Member("businessId"), "duplicate", "同じ業務が1つの報告に2回含まれています。", "The same business system appears twice in one report."));
             }
 
             var status = current.FindSystem(change.BusinessId);
@@ -55,35 +54,34 @@ public static class ChangeRules
         for (var i = 0; i < (request.Security.IsDefault ? 0 : request.Security.Length); i++)
         {
             var change = request.Security[i];
-            var field = $"security[{i}]";
             if (change is null || string.IsNullOrEmpty(change.ItemId) || !catalog.SecurityIndex.ContainsKey(change.ItemId))
             {
-                errors.Add(new($"{field}.itemId", "unknown_item", $"セキュリティ項目「{change?.ItemId}」はチェックリストにありません。", $"Unknown security checklist item '{change?.ItemId}'."));
+                errors.Add(new($"security[{i}].itemId", "unknown_item", $"セキュリティ項目「{change?.ItemId}」はチェックリストにありません。", $"Unknown security checklist item '{change?.ItemId}'."));
                 continue;
             }
 
-            field = $"security[{change.ItemId}]";
+            var field = new ItemField("security", change.ItemId);
             change = change.Over(current.FindSecurityItem(change.ItemId));
             if (!seenItems.Add(change.ItemId))
             {
-                errors.Add(new($"{field}.itemId", "duplicate", "同じ項目が1つの報告に2回含まれています。", "The same checklist item appears twice in one report."));
+                errors.Add(new(field.Member("itemId"), "duplicate", "同じ項目が1つの報告に2回含まれています。", "The same checklist item appears twice in one report."));
             }
 
             if (change.Status is not { } status || !Enum.IsDefined(status))
             {
-                errors.Add(new($"{field}.status", "required", "対応状況を選択してください。", "A status is required."));
+                errors.Add(new(field.Member("status"), "required", "対応状況を選択してください。", "A status is required."));
             }
 
-            ValidateText(change.Evidence, $"{field}.evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
+            ValidateText(change.Evidence, field, "evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
             if (FreeText.Canonical(change.Evidence) is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
                 && !Uri.TryCreate(ev, UriKind.Absolute, out _))
             {
-                errors.Add(new($"{field}.evidence", "invalid_link", "根拠のリンクが正しいURLではありません。", "The evidence link is not a valid URL."));
+                errors.Add(new(field.Member("evidence"), "invalid_link", "根拠のリンクが正しいURLではありません。", "The evidence link is not a valid URL."));
             }
 
             if (change.LastReviewed is { } reviewed && (reviewed < EarliestDate || reviewed > today))
             {
-                errors.Add(new($"{field}.lastReviewed", "invalid_date",
+                errors.Add(new(field.Member("lastReviewed"), "invalid_date",
                     $"最終確認日は{EarliestDate:yyyy-MM-dd}から今日までの日付にしてください。",
                     $"The last-reviewed date must be between {EarliestDate:yyyy-MM-dd} and today."));
             }
@@ -92,32 +90,32 @@ public static class ChangeRules
         return errors.ToImmutable();
     }
 
-    private static void ValidateSystem(SystemChange change, SystemStatus? current, string field, ImmutableArray<ValidationError>.Builder errors)
+    private static void ValidateSystem(SystemChange change, SystemStatus? current, ItemField field, ImmutableArray<ValidationError>.Builder errors)
     {
         if (change.Phase is { } phase && !Enum.IsDefined(phase))
         {
-            errors.Add(new($"{field}.phase", "unknown_phase", "移行フェーズが不明です。", "Unknown migration phase."));
+            errors.Add(new(field.Member("phase"), "unknown_phase", "移行フェーズが不明です。", "Unknown migration phase."));
             return;
         }
 
-        ValidateDate(change.PlannedGoLive, $"{field}.plannedGoLive", "本番稼働予定日", "planned go-live date", errors);
-        ValidateText(change.Vendor, $"{field}.vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
-        ValidateText(change.Reason, $"{field}.reason", MaxReasonLength, multiline: true, "理由", "reason", errors);
+        ValidateDate(change.PlannedGoLive, field, "plannedGoLive", "本番稼働予定日", "planned go-live date", errors);
+        ValidateText(change.Vendor, field, "vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
+        ValidateText(change.Reason, field, "reason", MaxReasonLength, multiline: true, "理由", "reason", errors);
         if (change.Hosting is { } hosting && !Enum.IsDefined(hosting))
         {
-            errors.Add(new($"{field}.hosting", "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
+            errors.Add(new(field.Member("hosting"), "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
         }
 
         if (change.CloudProvider is { } provider)
         {
             if (!Enum.IsDefined(provider))
             {
-                errors.Add(new($"{field}.cloudProvider", "unknown_cloud_provider", "ガバメントクラウドの事業者（CSP）が不明です。", "Unknown Government Cloud provider."));
+                errors.Add(new(field.Member("cloudProvider"), "unknown_cloud_provider", "ガバメントクラウドの事業者（CSP）が不明です。", "Unknown Government Cloud provider."));
             }
             else if (change.Hosting != HostingKind.GovernmentCloud)
             {
                 // The provider is the Government Cloud's CSP: on another cloud or on premises it would count a system in the lock-in view that is not there.
-                errors.Add(new($"{field}.cloudProvider", "cloud_provider_needs_government_cloud",
+                errors.Add(new(field.Member("cloudProvider"), "cloud_provider_needs_government_cloud",
                     "ガバメントクラウドの事業者（CSP）は稼働環境が「ガバメントクラウド」の場合だけ指定できます。",
                     "A Government Cloud provider can be given only when the hosting is government_cloud."));
             }
@@ -125,7 +123,7 @@ public static class ChangeRules
 
         if (change.Phase is { } next && current is not null && next < current.Phase && FreeText.Canonical(change.Reason) is null)
         {
-            errors.Add(new($"{field}.reason", "regression_reason_required",
+            errors.Add(new(field.Member("reason"), "regression_reason_required",
                 "フェーズを戻す場合は理由を入力してください。",
                 "Moving a phase backwards requires a reason."));
         }
@@ -134,32 +132,38 @@ public static class ChangeRules
         {
             if (d.Reason is not { } reason || !Enum.IsDefined(reason))
             {
-                errors.Add(new($"{field}.designation.reason", "required", "特定移行支援システムの該当理由を選択してください。", "A designation needs its reason."));
+                errors.Add(new(field.Member("designation.reason"), "required", "特定移行支援システムの該当理由を選択してください。", "A designation needs its reason."));
             }
 
             if (d.TargetDate is null)
             {
-                errors.Add(new($"{field}.designation.targetDate", "required", "特定移行支援システムの移行目標時期を入力してください。", "A designation needs its target date."));
+                errors.Add(new(field.Member("designation.targetDate"), "required", "特定移行支援システムの移行目標時期を入力してください。", "A designation needs its target date."));
             }
             else
             {
-                ValidateDate(d.TargetDate, $"{field}.designation.targetDate", "移行目標時期", "target date", errors);
+                ValidateDate(d.TargetDate, field, "designation.targetDate", "移行目標時期", "target date", errors);
             }
         }
     }
 
-    private static void ValidateDate(DateOnly? date, string field, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    /// <summary>An item's place in error fields ("systems[koseki]"), spelled out only when an error names it.</summary>
+    private readonly record struct ItemField(string Collection, string Key)
+    {
+        public string Member(string name) => $"{Collection}[{Key}].{name}";
+    }
+
+    private static void ValidateDate(DateOnly? date, ItemField item, string member, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
     {
         if (date is { } d && (d < EarliestDate || d > LatestDate))
         {
-            errors.Add(new(field, "invalid_date",
+            errors.Add(new(item.Member(member), "invalid_date",
                 $"{labelJa}は{EarliestDate:yyyy-MM-dd}から{LatestDate:yyyy-MM-dd}までの日付にしてください。",
                 $"The {labelEn} must be between {EarliestDate:yyyy-MM-dd} and {LatestDate:yyyy-MM-dd}."));
         }
     }
 
     /// <summary>The free-text rule (<see cref="FreeText"/>) and the length limit, counted on the text as it would be stored.</summary>
-    private static void ValidateText(string? text, string field, int max, bool multiline, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    private static void ValidateText(string? text, ItemField item, string member, int max, bool multiline, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
     {
         if (text is null)
         {
@@ -169,6 +173,7 @@ public static class ChangeRules
         var (fault, index, codePoint) = FreeText.Check(text, multiline);
         if (fault != FreeTextFault.None)
         {
+            var field = item.Member(member);
             var at = FreeText.Describe(codePoint);
             var position = index + 1;
             errors.Add(fault switch
@@ -196,7 +201,7 @@ public static class ChangeRules
         var stored = FreeText.Canonical(text);
         if (stored is not null && stored.Length > max)
         {
-            errors.Add(new(field, "too_long", $"{labelJa}は{max}文字以内で入力してください（{stored.Length}文字）。", $"The {labelEn} must be at most {max} characters ({stored.Length} given)."));
+            errors.Add(new(item.Member(member), "too_long", $"{labelJa}は{max}文字以内で入力してください（{stored.Length}文字）。", $"The {labelEn} must be at most {max} characters ({stored.Length} given)."));
         }
     }
 

@@ -89,7 +89,8 @@ public sealed class NotificationDispatcher(
                     }
                 }
 
-                while (await DeriveOnceAsync(stoppingToken) >= options.Value.BatchSize)
+                var round = new AudienceRound();
+                while (await DeriveOnceAsync(round, stoppingToken) >= options.Value.BatchSize)
                 {
                     // A backlog: keep reading without waiting.
                 }
@@ -118,7 +119,19 @@ public sealed class NotificationDispatcher(
     }
 
     /// <summary>One derivation step: returns the number of audit rows read (0 when there was nothing new).</summary>
-    public async Task<int> DeriveOnceAsync(CancellationToken cancellationToken)
+    public Task<int> DeriveOnceAsync(CancellationToken cancellationToken) => DeriveOnceAsync(new AudienceRound(), cancellationToken);
+
+    /// <summary>
+    /// Who can be told, and how they want it: people, their preferences and the active webhooks. A backlog (a deadline
+    /// rush writes ~116,000 audit rows in seconds) is read in many batches; they share one reading of these, never
+    /// older than the poll interval, so a change of preference applies as soon as an idle dispatcher would see it.
+    /// </summary>
+    private sealed class AudienceRound
+    {
+        public (long At, IReadOnlyList<NotificationRecipient> People, Dictionary<string, Dictionary<NotificationKind, NotificationPreference>> Preferences, List<WebhookTarget> Endpoints)? Audience { get; set; }
+    }
+
+    private async Task<int> DeriveOnceAsync(AudienceRound round, CancellationToken cancellationToken)
     {
         // The first start begins at the end of the audit trail: notifications are about what happens from now on,
         // not a replay of the whole history.
@@ -134,9 +147,14 @@ public sealed class NotificationDispatcher(
 
         var now = time.GetUtcNow();
         var today = ReadinessRules.TodayInJapan(now);
-        var people = await recipients.ListAsync(cancellationToken);
-        var preferences = await store.AllPreferencesAsync(null, cancellationToken);
-        var endpoints = (await store.WebhooksAsync(cancellationToken)).Where(w => w.Active).Select(w => new WebhookTarget(w.Id, w.Tenant, w.Url)).ToList();
+        if (round.Audience is not { } audience || time.GetElapsedTime(audience.At) >= options.Value.PollInterval)
+        {
+            audience = (time.GetTimestamp(), await recipients.ListAsync(cancellationToken), await store.AllPreferencesAsync(null, cancellationToken),
+                (await store.WebhooksAsync(cancellationToken)).Where(w => w.Active).Select(w => new WebhookTarget(w.Id, w.Tenant, w.Url)).ToList());
+            round.Audience = audience;
+        }
+
+        var (_, people, preferences, endpoints) = audience;
         NotificationPreference Preference(string subject, NotificationKind kind) =>
             preferences.TryGetValue(subject, out var mine) && mine.TryGetValue(kind, out var p) ? p : NotificationPreference.Default(kind);
 
