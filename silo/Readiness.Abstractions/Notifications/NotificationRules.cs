@@ -328,7 +328,18 @@ public static class NotificationRules
             null, null, reason, actorSubject, datasetId);
     }
 
-    private static string? Field(ImmutableArray<AuditField> fields, string name) => fields.FirstOrDefault(f => f.Name == name)?.Value;
+    private static string? Field(ImmutableArray<AuditField> fields, string name)
+    {
+        foreach (var f in fields)
+        {
+            if (f.Name == name)
+            {
+                return f.Value;
+            }
+        }
+
+        return null;
+    }
 
     private static SystemStatus ToStatus(string businessId, ImmutableArray<AuditField> fields)
     {

@@ -46,4 +46,31 @@ public sealed class AuditFieldsTests
         Assert.Equal([new AuditField("vendor", Forged)], AuditFields.Changed(before, after).ToList());
         Assert.Throws<JsonException>(() => AuditFields.FromJson("[1]"));
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("{\"phase\":\"testing\"")]
+    [InlineData("{\"phase\":\"testing\"} {}")]
+    [InlineData("{\"phase\":\"testing\"}x")]
+    [InlineData("{\"phase\":1}")]
+    [InlineData("{\"phase\":{\"a\":\"b\"}}")]
+    [InlineData("{\"phase\":[\"testing\"]}")]
+    [InlineData("\"phase\"")]
+    [InlineData("{phase:\"testing\"}")]
+    public void Anything_but_one_object_of_strings_booleans_and_nulls_is_refused(string text) =>
+        Assert.ThrowsAny<JsonException>(() => AuditFields.FromJson(text));
+
+    [Fact]
+    public void Escaped_names_long_values_and_repeated_names_read_back_as_written()
+    {
+        var longText = string.Concat(Enumerable.Repeat("根拠の文書 ", 400)); // past the reader's stack buffer
+        var fields = AuditFields.FromJson($$"""{"ph\u0061se":"testing","evidence":"{{longText}}","other":null,"other":true," \u2028":false}""");
+        Assert.Equal(
+            [new AuditField("phase", "testing"), new AuditField("evidence", longText), new AuditField("other", null), new AuditField("other", "true", IsFlag: true), new AuditField(" \u2028", "false", IsFlag: true)],
+            fields.ToList());
+        Assert.Same("phase", fields[0].Name); // a known name is the same string for every row, not a new one
+        Assert.Empty(AuditFields.FromJson(null));
+        Assert.Empty(AuditFields.FromJson(" { } "));
+    }
 }

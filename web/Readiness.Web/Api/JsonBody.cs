@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -65,7 +66,8 @@ public static class JsonBody
             return (null, default, readProblem);
         }
 
-        var (value, document, errors) = Bind<T>(bytes!);
+        // The document and its bytes live as long as the request (the caller reads which members were sent from it).
+        var (value, document, errors) = Bind<T>(bytes, request.HttpContext.Response.RegisterForDispose);
         return errors.Count == 0 ? (value, document, null) : (null, default, Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", errors));
     }
 
@@ -73,7 +75,12 @@ public static class JsonBody
     /// Binds UTF-8 JSON to <typeparamref name="T"/>: a syntax error names where the reader stopped; otherwise the
     /// document is checked against the type's contract and every fault is listed, in document order.
     /// </summary>
-    public static (T? Value, JsonElement Document, IReadOnlyList<ProblemError> Errors) Bind<T>(ReadOnlyMemory<byte> bytes)
+    /// <param name="bytes">The body.</param>
+    /// <param name="keepUntilDone">
+    /// Takes the parsed document to dispose of when its element is no longer used (the request's end); without it the
+    /// element returned is a copy that owns its memory.
+    /// </param>
+    public static (T? Value, JsonElement Document, IReadOnlyList<ProblemError> Errors) Bind<T>(ReadOnlyMemory<byte> bytes, Action<IDisposable>? keepUntilDone = null)
         where T : class
     {
         if (bytes.IsEmpty)
@@ -89,9 +96,20 @@ public static class JsonBody
         JsonElement document;
         try
         {
-            // Parsed where the bytes are (the document is disposed before they are), kept as one copy of itself.
-            using var parsed = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = RequestOptions.MaxDepth });
-            document = parsed.RootElement.Clone();
+            // Parsed where the bytes are; its pooled memory goes back when the owner disposes of it.
+            var parsed = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = RequestOptions.MaxDepth });
+            if (keepUntilDone is null)
+            {
+                using (parsed)
+                {
+                    document = parsed.RootElement.Clone();
+                }
+            }
+            else
+            {
+                keepUntilDone(parsed);
+                document = parsed.RootElement;
+            }
         }
         catch (JsonException ex)
         {
@@ -205,7 +223,7 @@ public static class JsonBody
         }
     }
 
-    private static async Task<(byte[]? Bytes, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    private static async Task<(ReadOnlyMemory<byte> Bytes, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         // Kestrel enforces the limit (Content-Length or chunked) and answers our 413 through the exception below.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -215,25 +233,45 @@ public static class JsonBody
 
         if (request.ContentLength > maxBytes)
         {
-            return (null, TooLarge(maxBytes));
+            return (default, TooLarge(maxBytes));
         }
 
         try
         {
-            // Sized by Content-Length when it is given (and within the limit), so that the buffer is the body.
-            using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)length : 0);
+            if (request.ContentLength is { } length and > 0)
+            {
+                // A pooled buffer of the declared length, back in the pool when the request ends (Kestrel ends the body
+                // at Content-Length and refuses a shorter one).
+                var rented = ArrayPool<byte>.Shared.Rent((int)length);
+                request.HttpContext.Response.RegisterForDispose(new PooledBuffer(rented));
+                var read = 0;
+                while (read < length && await request.Body.ReadAsync(rented.AsMemory(read, (int)length - read), cancellationToken) is var n and > 0)
+                {
+                    read += n;
+                }
+
+                return (rented.AsMemory(0, read), null);
+            }
+
+            using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, cancellationToken);
             if (buffer.Length > maxBytes)
             {
-                return (null, TooLarge(maxBytes));
+                return (default, TooLarge(maxBytes));
             }
 
-            return (buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray(), null);
+            return (buffer.ToArray(), null);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TooLarge(maxBytes));
+            return (default, TooLarge(maxBytes));
         }
+    }
+
+    /// <summary>A rented body buffer, returned to the pool when the request's resources are disposed of.</summary>
+    private sealed class PooledBuffer(byte[] rented) : IDisposable
+    {
+        public void Dispose() => ArrayPool<byte>.Shared.Return(rented);
     }
 
     private static ProblemHttpResult TooLarge(int maxBytes) =>
