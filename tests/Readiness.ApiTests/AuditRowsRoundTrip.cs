@@ -11,8 +11,9 @@ namespace Readiness.ApiTests;
 internal static class AuditRowsRoundTrip
 {
     /// <summary>
-    /// 40 entries of one version with targets in insertion order: rows 0–15 alike but for their target and sides (one
-    /// 16-row statement); row 20 by another person and row 25 without a client address, so rows 16–39 go one by one.
+    /// 40 entries of one version with targets in insertion order: rows 0–15 alike but for their target and sides' fields
+    /// (one 16-row statement); rows 16–39 have legacy text, row 20 another person and row 25 no client address, so they
+    /// go one by one.
     /// </summary>
     public static ImmutableArray<ChangeEntry> Entries(string code, long version, DateTimeOffset at) =>
     [
@@ -24,8 +25,9 @@ internal static class AuditRowsRoundTrip
             Actor = new Actor(i == 20 ? "other" : "tanaka", Role.Municipality, code),
             RequestId = $"bulk-{version}",
             Target = $"security:ITEM-{i:D2}",
-            Before = i % 3 == 0 ? null : $"status=partial-{i}",
-            After = $"status=implemented-{i}",
+            // Legacy text (only rows stored before fields existed have it): none in the first 16, as the product writes.
+            Before = i < 16 || i % 3 == 0 ? null : $"status=partial-{i}",
+            After = i < 16 ? null : $"status=implemented-{i}",
             ClientAddress = i == 25 ? null : "127.0.0.1",
             BeforeFields = i % 3 == 0 ? [] : [new AuditField("status", $"partial-{i}")],
             AfterFields = [new AuditField("status", $"implemented-{i}"), new AuditField("evidence", i % 4 == 0 ? null : $"規程 {i}"), new AuditField("flag", i % 2 == 0 ? "true" : "false", IsFlag: true)],
