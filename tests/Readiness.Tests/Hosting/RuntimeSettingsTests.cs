@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using Xunit;
+
+namespace Readiness.Tests.Hosting;
+
+/// <summary>
+/// The product hosts' JIT settings (docs/performance.md, "Tiered compilation" and "Write path, seventh round"): our code
+/// fully optimised at its first call, no instrumented tier, and the framework's precompiled code tiered up as soon as it
+/// is hot. The web node and the silo run the same way.
+/// </summary>
+public sealed class RuntimeSettingsTests
+{
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["System.Runtime.TieredCompilation.QuickJit"] = "false",
+        ["System.Runtime.TieredPGO"] = "false",
+        ["System.Runtime.TieredCompilation.CallCountingDelayMs"] = "0",
+    };
+
+    [Fact]
+    public void The_web_node_runs_with_the_measured_jit_settings()
+    {
+        // The web project's runtimeconfig.json is copied next to the tests that reference it.
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Readiness.Web.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        foreach (var (name, value) in Expected)
+        {
+            Assert.True(properties.TryGetProperty(name, out var actual), $"{name} is missing from Readiness.Web.runtimeconfig.json");
+            Assert.Equal(value, actual.ToString().ToLowerInvariant());
+        }
+    }
+
+    [Theory]
+    [InlineData("web/Readiness.Web/Readiness.Web.csproj")]
+    [InlineData("silo/Readiness.Silo/Readiness.Silo.csproj")]
+    public void Each_host_project_asks_for_them(string project)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Readiness.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var xml = XDocument.Load(Path.Combine(root!.FullName, project));
+        string? Property(string name) => xml.Descendants(name).SingleOrDefault()?.Value;
+        Assert.Equal("false", Property("TieredCompilationQuickJit"));
+        Assert.Equal("false", Property("TieredPGO"));
+        var option = xml.Descendants("RuntimeHostConfigurationOption").SingleOrDefault(e => (string?)e.Attribute("Include") == "System.Runtime.TieredCompilation.CallCountingDelayMs");
+        Assert.Equal("0", (string?)option?.Attribute("Value"));
+    }
+}
