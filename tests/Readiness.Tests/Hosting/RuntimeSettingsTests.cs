@@ -5,9 +5,8 @@ using Xunit;
 namespace Readiness.Tests.Hosting;
 
 /// <summary>
-/// The product hosts' JIT settings (docs/performance.md, "Tiered compilation" and "Write path, seventh round"): our code
-/// fully optimised at its first call, no instrumented tier, and the framework's precompiled code tiered up as soon as it
-/// is hot. The web node and the silo run the same way.
+/// The product hosts' JIT settings (docs/performance.md, "Tiered compilation"): our code fully optimised at its first
+/// call and no instrumented tier. The web node and the silo run the same way.
 /// </summary>
 public sealed class RuntimeSettingsTests
 {
@@ -15,7 +14,6 @@ public sealed class RuntimeSettingsTests
     {
         ["System.Runtime.TieredCompilation.QuickJit"] = "false",
         ["System.Runtime.TieredPGO"] = "false",
-        ["System.Runtime.TieredCompilation.CallCountingDelayMs"] = "0",
     };
 
     [Fact]
@@ -46,7 +44,5 @@ public sealed class RuntimeSettingsTests
         string? Property(string name) => xml.Descendants(name).SingleOrDefault()?.Value;
         Assert.Equal("false", Property("TieredCompilationQuickJit"));
         Assert.Equal("false", Property("TieredPGO"));
-        var option = xml.Descendants("RuntimeHostConfigurationOption").SingleOrDefault(e => (string?)e.Attribute("Include") == "System.Runtime.TieredCompilation.CallCountingDelayMs");
-        Assert.Equal("0", (string?)option?.Attribute("Value"));
     }
 }
