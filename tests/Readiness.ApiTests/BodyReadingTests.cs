@@ -69,4 +69,50 @@ public sealed class BodyReadingTests(ApiHost host) : IClassFixture<ApiHost>
 
         Assert.Equal(version, (await host.GetMunicipality(ApiHost.Osaka)).Version);
     }
+
+    /// <summary>Sends a report over a raw connection with <paramref name="framing"/> after its headers; returns the answer.</summary>
+    private async Task<(int Status, string Body)> SendRawAsync(string code, string framing, string key)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);
+        var stream = socket.GetStream();
+        var head = $"POST /api/v1/municipalities/{code}/reports HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\n" +
+            $"Authorization: Bearer {host.Token(Readiness.Role.Municipality, code)}\r\nIdempotency-Key: {key}\r\n" +
+            $"Content-Type: application/json\r\nConnection: close\r\n";
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(head + framing));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("HTTP/1.1 ", answer, StringComparison.Ordinal);
+        var status = int.Parse(answer.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        return (status, answer[(answer.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+    }
+
+    [Fact]
+    public async Task A_body_that_cannot_be_read_to_its_end_is_the_clients_fault_and_changes_nothing()
+    {
+        // Kestrel refuses the second chunk's size line while the endpoint reads the body: a 4xx naming the body, never a 500.
+        var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda);
+        var json = Report(1, "chunk");
+        var (status, body) = await SendRawAsync(ApiHost.Chiyoda, $"Transfer-Encoding: chunked\r\n\r\n{Encoding.UTF8.GetByteCount(json[..10]):x}\r\n{json[..10]}\r\nZZ\r\n{json[10..]}\r\n0\r\n\r\n", "bad-chunks");
+        Assert.Equal(400, status);
+        Assert.Contains("\"body_incomplete\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"field\":\"body\"", body, StringComparison.Ordinal);
+        Assert.Equal(version, (await host.GetMunicipality(ApiHost.Chiyoda)).Version);
+
+        // The same report framed right is taken.
+        var (good, _) = await SendRawAsync(ApiHost.Chiyoda, $"Content-Length: {Encoding.UTF8.GetByteCount(json)}\r\n\r\n{json}", "good-frames");
+        Assert.Equal(200, good);
+    }
+
+    [Fact]
+    public async Task A_byte_order_mark_is_named_as_such()
+    {
+        using var client = host.Municipality(ApiHost.Chiyoda);
+        var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{ApiHost.Chiyoda}/reports", idempotencyKey: "bom");
+        request.Content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Report(1, "x"))]);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await client.SendAsync(request);
+        await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "body");
+        Assert.Contains("utf8_bom", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

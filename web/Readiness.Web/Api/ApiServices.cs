@@ -24,6 +24,7 @@ public static class ApiServices
         services.AddProblemDetails();
         services.AddSingleton<ReportingService>();
         services.AddSingleton<PrefectureRunService>();
+        services.AddExceptionHandler<UnreadBody>();
         services.AddExceptionHandler<TransientFailureHandler>();
         services.AddTransient<IStartupFilter, HeadRequests>();
 

@@ -88,6 +88,13 @@ public static class JsonBody
             return (null, default, [new ProblemError("body", "required", "本文（JSON）がありません。", "The request body (JSON) is missing.")]);
         }
 
+        if (bytes.Span.StartsWith("\uFEFF"u8))
+        {
+            // RFC 8259 §8.1: JSON text sent between systems must not begin with a byte order mark.
+            return (null, default, [new ProblemError("body", "utf8_bom",
+                "本文の先頭に BOM（EF BB BF）があります。BOM なしの UTF-8 で送ってください。", "The body begins with a byte order mark (EF BB BF); send UTF-8 without a BOM (RFC 8259 §8.1).")]);
+        }
+
         if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
         {
             return (null, default, [new ProblemError("body", "invalid_utf8", "本文が UTF-8 として正しくありません。", "The body is not valid UTF-8.")]);
@@ -262,9 +269,11 @@ public static class JsonBody
 
             return (buffer.ToArray(), null);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException ex)
         {
-            return (default, TooLarge(maxBytes));
+            // Too large, cut short (the client went away mid-body) or too slow (less than Kestrel's minimum data rate):
+            // the client's fault, answered as such and not logged as an error of ours.
+            return (default, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(maxBytes) : UnreadBody.Problem(ex));
         }
     }
 
