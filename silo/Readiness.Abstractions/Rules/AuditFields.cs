@@ -147,7 +147,7 @@ public static class AuditFields
 
     /// <summary>The field names <see cref="Of(SystemStatus)"/> and <see cref="Of(SecurityItemStatus)"/> write, read back as the same strings.</summary>
     private static readonly string[] KnownNames =
-        ["phase", "notApplicable", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regression", "regressionReason", "cloudProvider", "status", "lastReviewed", "evidence"];
+        [.. Of(new SystemStatus { BusinessId = string.Empty }).Select(f => f.Name), .. Of(new SecurityItemStatus { ItemId = string.Empty }).Select(f => f.Name)];
 
     private static string? KnownName(ref Utf8JsonReader reader)
     {
