@@ -20,7 +20,8 @@ namespace Readiness.Hosting;
 /// <remarks>
 /// <para>
 /// <see cref="WriteStateAsync{T}"/> serializes the state with the silo's <see cref="IGrainStorageSerializer"/>
-/// (System.Text.Json, so rows stay readable) and queues it; one writer loop per silo takes every write waiting (at most
+/// (System.Text.Json, so rows stay readable; the municipality's state with <see cref="GrainStateJson"/>, which writes
+/// the same bytes) and queues it; one writer loop per silo takes every write waiting (at most
 /// <see cref="MaxWritesPerCommit"/>) into ONE transaction, commits it (one fsync) and only then answers each caller, so
 /// an acknowledged write is durable. A lone write commits at once; under a rush hundreds share a commit.
 /// </para>
@@ -165,8 +166,10 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         // Serialized now, on the grain's turn: the queued bytes are the state as it was when the grain asked.
         // The serializer's UTF-8 bytes go to the database as they are (the SQL makes them text): no UTF-16 copy of a
         // 5 KB state and no second UTF-8 copy when it is bound, on every change (allocation profile, issue 14).
-        var json = serializer.Serialize(grainState.State).ToMemory();
-        var payload = MemoryMarshal.TryGetArray(json, out var whole) && whole.Offset == 0 && whole.Count == whole.Array!.Length ? whole.Array : json.ToArray();
+        // The municipality's state, written on every change, goes through generated code (GrainStateJson: the same
+        // bytes) into a pooled array, given back once the write is answered (committed or failed).
+        using var pooled = GrainStateJson.TrySerialize(grainState.State);
+        var payload = pooled?.Memory ?? serializer.Serialize(grainState.State).ToMemory();
         var version = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, payload, AuditOf(grainState.State));
         grainState.ETag = version;
         grainState.RecordExists = true;
@@ -195,7 +198,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         }
     }
 
-    private async Task<string> EnqueueAsync<T>(string stateName, GrainId grainId, string? etag, byte[]? payload, PreparedAudit? audit)
+    private async Task<string> EnqueueAsync<T>(string stateName, GrainId grainId, string? etag, ReadOnlyMemory<byte>? payload, PreparedAudit? audit)
     {
         long? expected = null;
         var insert = true;
@@ -462,7 +465,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
             var (command, p) = write.Insert ? (insert, insertParameters) : (update, updateParameters);
             p.Grain.Value = write.GrainId;
             p.State.Value = write.StateName;
-            p.Payload.Value = (object?)write.Payload ?? DBNull.Value;
+            BindPayload(p, write.Payload);
             p.Version.Value = write.NewVersion;
             if (p.Expected is not null)
             {
@@ -496,8 +499,33 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
     }
 
     // The payload is bound as UTF-8 bytes and stored as readable JSON text (SQLite: the bytes taken as text in the
-    // database's UTF-8; PostgreSQL: decoded, which also refuses bytes that are not UTF-8).
-    private string PayloadText => IsSqlite ? "CAST(@payload AS TEXT)" : "convert_from(@payload, 'UTF8')";
+    // database's UTF-8; PostgreSQL: decoded, which also refuses bytes that are not UTF-8). On SQLite the bytes are the
+    // first @payload_length of a pooled array: Microsoft.Data.Sqlite 10 binds only whole arrays (and copies one to
+    // truncate it), so the statement takes the prefix itself.
+    private string PayloadText => IsSqlite ? "CAST(substr(@payload, 1, @payload_length) AS TEXT)" : "convert_from(@payload, 'UTF8')";
+
+    private void BindPayload(Parameters p, ReadOnlyMemory<byte>? payload)
+    {
+        if (payload is not { } bytes)
+        {
+            p.Payload.Value = DBNull.Value;
+            if (p.PayloadLength is not null)
+            {
+                p.PayloadLength.Value = DBNull.Value;
+            }
+
+            return;
+        }
+
+        if (p.PayloadLength is null)
+        {
+            p.Payload.Value = bytes; // Npgsql writes a ReadOnlyMemory<byte> as bytea as it is
+            return;
+        }
+
+        p.Payload.Value = MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 ? segment.Array! : bytes.ToArray();
+        p.PayloadLength.Value = bytes.Length;
+    }
 
     private Parameters Bind(DbCommand command, bool withExpected)
     {
@@ -505,7 +533,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         var now = DateTimeOffset.UtcNow;
         _ = IsSqlite ? Add(command, "@at", DbType.String, now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : Add(command, "@at", DbType.DateTimeOffset, now);
         return new Parameters(Add(command, "@grain", DbType.String, null), Add(command, "@state", DbType.String, null), Add(command, "@payload", DbType.Binary, null),
-            Add(command, "@version", DbType.Int64, null), withExpected ? Add(command, "@expected", DbType.Int64, null) : null);
+            Add(command, "@version", DbType.Int64, null), withExpected ? Add(command, "@expected", DbType.Int64, null) : null,
+            IsSqlite ? Add(command, "@payload_length", DbType.Int32, null) : null);
     }
 
     private async Task<long> StoredVersionAsync(DbConnection connection, DbTransaction transaction, PendingWrite write)
@@ -570,11 +599,11 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
 
     private sealed record Stored(string? Payload, long Version);
 
-    private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected);
+    private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected, DbParameter? PayloadLength);
 
     /// <param name="Insert">A new row (first write, or moving a state over from the Orleans table); else an update of <paramref name="Expected"/>.</param>
     /// <param name="Audit">Audit rows committed with the state, only if it applies.</param>
-    private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, byte[]? Payload, string? ETag, PreparedAudit? Audit)
+    private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, ReadOnlyMemory<byte>? Payload, string? ETag, PreparedAudit? Audit)
     {
         public long NewVersion => (Expected ?? 0) + 1;
 
