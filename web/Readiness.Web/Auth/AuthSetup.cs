@@ -58,10 +58,18 @@ public static class AuthSetup
             .Configure<IOptions<ReadinessAuthOptions>>((cookie, auth) => cookie.LoginPath = auth.Value.LoginPath);
 
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<ReadinessAuthOptions>, IOptions<ReadinessOptions>>((jwt, authOptions, readiness) =>
+            .Configure<IOptions<ReadinessAuthOptions>, IOptions<ReadinessOptions>, TimeProvider>((jwt, authOptions, readiness, time) =>
             {
                 var auth = authOptions.Value;
                 jwt.MapInboundClaims = false; // keep "sub", "role", "tenant" as they are
+                // A token's signature is checked once per ValidatedTokenReuse, not on every request (RememberedTokens).
+                var handlers = jwt.TokenHandlers.ToArray();
+                jwt.TokenHandlers.Clear();
+                foreach (var handler in handlers)
+                {
+                    jwt.TokenHandlers.Add(new RememberedTokens(handler, auth.ValidatedTokenReuse, time));
+                }
+
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     NameClaimType = auth.SubjectClaim,

@@ -44,5 +44,11 @@ public sealed class ReadinessAuthOptions
     /// </summary>
     public TimeSpan RevalidationInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a bearer token whose signature was checked is taken as checked (<see cref="RememberedTokens"/>); its
+    /// lifetime and the account checks are still applied on every request. Zero: every request checks the signature.
+    /// </summary>
+    public TimeSpan ValidatedTokenReuse { get; set; } = TimeSpan.FromSeconds(30);
+
     public bool LocalSignInEnabled => LocalSignIn ?? string.IsNullOrWhiteSpace(Authority);
 }
