@@ -114,6 +114,30 @@ public sealed class JsonBodyTests
     }
 
     [Fact]
+    public void The_members_sent_answer_as_a_read_only_set_in_contract_order()
+    {
+        var (_, document, errors) = JsonBody.Bind<SystemReport>(Encoding.UTF8.GetBytes("""{"regressionReason":"戻し","vendor":null,"phase":"testing"}"""));
+        Assert.Empty(errors);
+        var sent = JsonBody.Members<SystemReport>(document);
+
+        Assert.Equal(3, sent.Count);
+        Assert.True(sent.Contains("vendor"));
+        Assert.False(sent.Contains("hosting"));
+        Assert.False(sent.Contains("Vendor")); // ordinal, as the contract's names
+        Assert.False(sent.Contains("unknown"));
+        Assert.Equal(["phase", "vendor", "regressionReason"], sent.ToArray()); // the contract's order, not the body's
+        Assert.True(sent.SetEquals(["vendor", "regressionReason", "phase"]));
+        Assert.True(sent.IsSubsetOf(["phase", "vendor", "regressionReason", "hosting"]));
+        Assert.True(sent.IsProperSubsetOf(["phase", "vendor", "regressionReason", "hosting"]));
+        Assert.False(sent.IsSupersetOf(["phase", "hosting"]));
+        Assert.True(sent.Overlaps(["hosting", "phase"]));
+
+        // What a report leaves out is kept: the omitted members, in the change's order; none for a full report.
+        Assert.Equal(SystemChange.Members.Where(m => m is not ("phase" or "vendor" or "regressionReason")), ReportingService.NotGiven(SystemChange.Members, sent));
+        Assert.Empty(ReportingService.NotGiven(SecurityChange.Members, new HashSet<string>(SecurityChange.Members)));
+    }
+
+    [Fact]
     public void Items_deep_in_a_report_are_named_by_their_full_path()
     {
         var errors = Errors<MunicipalityReport>("""{"security":[{"itemId":"SEC-1-01","status":"done"},{"itemId":"SEC-1-02","lastReviewed":"2026-02-30","itemId":"x"}]}""");

@@ -197,7 +197,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         // Left out, "designated" is resolved from the current state; a reason or date given with it still applies.
         Designation = r.Designated || r.Given?.Contains("designated") == false ? new DesignationInput(r.DesignationReason, r.DesignationTarget) : null,
         Reason = r.RegressionReason,
-        Omitted = r.Given is { } given ? [.. SystemChange.Members.Where(m => !given.Contains(m))] : [],
+        Omitted = r.Given is { } given ? NotGiven(SystemChange.Members, given) : [],
     };
 
     private static SecurityChange ToChange(string itemId, SecurityReport r) => new()
@@ -206,6 +206,32 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         Status = r.Status,
         Evidence = r.Evidence,
         LastReviewed = r.LastReviewed,
-        Omitted = r.Given is { } given ? [.. SecurityChange.Members.Where(m => !given.Contains(m))] : [],
+        Omitted = r.Given is { } given ? NotGiven(SecurityChange.Members, given) : [],
     };
+
+    /// <summary><paramref name="members"/> not in <paramref name="given"/>, in their order; a full report's (none) without allocating.</summary>
+    internal static ImmutableArray<string> NotGiven(ImmutableArray<string> members, IReadOnlySet<string> given)
+    {
+        var missing = 0;
+        foreach (var member in members)
+        {
+            missing += given.Contains(member) ? 0 : 1;
+        }
+
+        if (missing == 0)
+        {
+            return [];
+        }
+
+        var omitted = ImmutableArray.CreateBuilder<string>(missing);
+        foreach (var member in members)
+        {
+            if (!given.Contains(member))
+            {
+                omitted.Add(member);
+            }
+        }
+
+        return omitted.MoveToImmutable();
+    }
 }
