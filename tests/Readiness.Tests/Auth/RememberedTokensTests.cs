@@ -129,26 +129,38 @@ public sealed class RememberedTokensTests
     }
 
     [Fact]
-    public async Task When_full_those_past_their_window_go_first_then_all()
+    public async Task When_full_those_past_their_window_go_first_and_all_go_unless_that_frees_half()
     {
-        var tokens = new RememberedTokens(inner, TimeSpan.FromSeconds(30), clock, capacity: 3);
+        var tokens = new RememberedTokens(inner, TimeSpan.FromSeconds(30), clock, capacity: 4);
         var t = Enumerable.Range(0, 5).Select(i => Token(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(i))).ToArray();
         await tokens.ValidateTokenAsync(t[0], Parameters());
         await tokens.ValidateTokenAsync(t[1], Parameters());
-        clock.Advance(TimeSpan.FromSeconds(31)); // the first two are past their window
         await tokens.ValidateTokenAsync(t[2], Parameters());
-        Assert.Equal(3, tokens.Count);
+        clock.Advance(TimeSpan.FromSeconds(31)); // the first three are past their window
+        await tokens.ValidateTokenAsync(t[3], Parameters());
+        Assert.Equal(4, tokens.Count);
 
-        await tokens.ValidateTokenAsync(t[3], Parameters()); // full: the two past their window go
+        await tokens.ValidateTokenAsync(t[4], Parameters()); // full: the three past their window go, the fourth stays
         Assert.Equal(2, tokens.Count);
-        await tokens.ValidateTokenAsync(t[4], Parameters());
-        Assert.Equal(3, tokens.Count);
+        await tokens.ValidateTokenAsync(t[0], Parameters());
+        await tokens.ValidateTokenAsync(t[1], Parameters());
+        Assert.Equal(4, tokens.Count);
 
-        await tokens.ValidateTokenAsync(t[0], Parameters()); // full, none past its window: all go, this one stays
+        await tokens.ValidateTokenAsync(t[2], Parameters()); // full, none past its window: all go, this one stays
         Assert.Equal(1, tokens.Count);
-        Assert.Equal(6, inner.Calls);
-        Assert.True((await tokens.ValidateTokenAsync(t[0], Parameters())).IsValid);
-        Assert.Equal(6, inner.Calls);
+        Assert.Equal(8, inner.Calls);
+        Assert.True((await tokens.ValidateTokenAsync(t[2], Parameters())).IsValid);
+        Assert.Equal(8, inner.Calls);
+
+        // Full again with one of four past its window: freeing one is not half, so all go (no scan on every new token).
+        clock.Advance(TimeSpan.FromSeconds(20));
+        await tokens.ValidateTokenAsync(t[3], Parameters());
+        await tokens.ValidateTokenAsync(t[4], Parameters());
+        clock.Advance(TimeSpan.FromSeconds(11)); // t[2] (remembered 31 s ago) is past its window; t[3], t[4] are not
+        await tokens.ValidateTokenAsync(t[0], Parameters());
+        Assert.Equal(4, tokens.Count);
+        await tokens.ValidateTokenAsync(t[1], Parameters());
+        Assert.Equal(1, tokens.Count);
     }
 
     private sealed class Counting : TokenHandler

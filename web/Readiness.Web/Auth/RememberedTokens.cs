@@ -22,7 +22,7 @@ public sealed class RememberedTokens(TokenHandler inner, TimeSpan reuse, TimePro
 {
     /// <summary>
     /// At most this many tokens are remembered (~1.5 KB each with the identity: ~15 MB): when full, those past their window
-    /// are let go, and if none is, all. A bound, not a tuning knob (a nation's municipalities use ~2,000 tokens at once).
+    /// are let go, and all of them unless that frees half. A bound, not a tuning knob (a nation's municipalities use ~2,000 tokens at once).
     /// </summary>
     public const int DefaultCapacity = 10_000;
 
@@ -62,7 +62,8 @@ public sealed class RememberedTokens(TokenHandler inner, TimeSpan reuse, TimePro
         {
             if (validated.Count >= capacity)
             {
-                // Those past their window first; if that is not enough, all (each is checked again at its next use).
+                // Those past their window first; unless that frees at least half, all (each is checked again at its next
+                // use): a scan of the whole memory happens at most once per capacity/2 new tokens.
                 foreach (var entry in validated)
                 {
                     if (entry.Value.Until <= now)
@@ -71,7 +72,7 @@ public sealed class RememberedTokens(TokenHandler inner, TimeSpan reuse, TimePro
                     }
                 }
 
-                if (validated.Count >= capacity)
+                if (validated.Count >= capacity / 2)
                 {
                     validated.Clear();
                 }
