@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Readiness.Rules;
 
 namespace Readiness.Web.Api;
 
@@ -17,6 +19,7 @@ public record SystemReport
     public DateOnly? PlannedGoLive { get; init; }
 
     /// <summary>Application vendor, up to 100 characters.</summary>
+    [MaxLength(ChangeRules.MaxVendorLength)]
     public string? Vendor { get; init; }
 
     /// <summary>Where it runs (government_cloud, ...).</summary>
@@ -37,6 +40,7 @@ public record SystemReport
     public DateOnly? DesignationTarget { get; init; }
 
     /// <summary>Why the phase moved backwards: required with a backward move (up to 500 characters); kept as recorded otherwise.</summary>
+    [MaxLength(ChangeRules.MaxReasonLength)]
     public string? RegressionReason { get; init; }
 
     /// <summary>The members the client sent (null: all of them, as a form does); the others keep their current values.</summary>
@@ -68,6 +72,7 @@ public record SecurityReport
     public SecurityStatus Status { get; init; }
 
     /// <summary>A note or a link, up to 1,000 characters.</summary>
+    [MaxLength(ChangeRules.MaxEvidenceLength)]
     public string? Evidence { get; init; }
 
     /// <summary>When the item was last reviewed, YYYY-MM-DD, not in the future.</summary>
