@@ -55,6 +55,7 @@ public static class ClusterHosting
             // A silo that joins is used within seconds; a dead one is dropped as soon as its connection breaks.
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            RememberedGrainInterfaceTypes.AddTo(client.Services);
             // Calls in flight through a gateway whose connection closes are attempted again at once (GrainCalls).
             client.AddClusterConnectionStatusObserver(gatewayWatch);
             if (options.OrleansDashboard)

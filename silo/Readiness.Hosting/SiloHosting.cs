@@ -79,6 +79,7 @@ public static class SiloHosting
         }
 
         ConfigureGrainStorage(silo, storage);
+        RememberedGrainInterfaceTypes.AddTo(silo.Services);
         if (options.OrleansDashboard)
         {
             silo.AddDashboard();

@@ -34,6 +34,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         {
             storage.EnsureSchema();
             SiloHosting.ConfigureGrainStorage(silo, storage);
+            RememberedGrainInterfaceTypes.AddTo(silo.Services);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
