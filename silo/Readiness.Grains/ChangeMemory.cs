@@ -33,7 +33,7 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
     where TState : class, IRememberingGrainState<TRecord>
     where TRecord : class
 {
-    private ImmutableArray<AppliedRequest> requests = [];
+    private readonly AppliedRequests requests = new(MunicipalityGrainState.RememberedRequests);
 
     // Requests a state stored before the tables existed still holds: the next write moves them into the table.
     private ImmutableArray<AppliedRequest> unmoved = [];
@@ -76,7 +76,7 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
 
         if (stored.IsDefaultOrEmpty)
         {
-            requests = [.. recent.Requests.Reverse()];
+            requests.Reset(recent.Requests.Reverse());
         }
         else
         {
@@ -85,7 +85,7 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
             // version, and let the next write move the state's into the table.
             var inTable = recent.Requests.Select(r => r.Version).ToHashSet();
             unmoved = [.. stored.Where(r => !inTable.Contains(r.Version))];
-            requests = [.. recent.Requests.Concat(unmoved).OrderBy(r => r.Version).TakeLast(MunicipalityGrainState.RememberedRequests)];
+            requests.Reset(recent.Requests.Concat(unmoved).OrderBy(r => r.Version));
         }
 
         RecentChanges = recent.Changes;
@@ -93,18 +93,7 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
     }
 
     /// <summary>The remembered request with this id, or null.</summary>
-    public AppliedRequest? Find(string requestId)
-    {
-        for (var i = requests.Length - 1; i >= 0; i--)
-        {
-            if (requests[i].RequestId == requestId)
-            {
-                return requests[i];
-            }
-        }
-
-        return null;
-    }
+    public AppliedRequest? Find(string requestId) => requests.Find(requestId);
 
     /// <summary>
     /// Stores <paramref name="next"/> with its entries and the request it applies (null for an official update) in one
@@ -137,8 +126,7 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
         unmoved = [];
         if (applied is not null)
         {
-            var added = requests.Add(applied);
-            requests = added.Length <= MunicipalityGrainState.RememberedRequests ? added : added.RemoveRange(0, added.Length - MunicipalityGrainState.RememberedRequests);
+            requests.Add(applied);
         }
 
         // Within a version in the order the audit trail gives back on the next activation (target ascending).
