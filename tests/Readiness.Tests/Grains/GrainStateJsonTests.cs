@@ -89,6 +89,96 @@ public sealed class GrainStateJsonTests
     }
 
     [Fact]
+    public void A_state_written_after_each_change_copies_the_unchanged_parts_and_is_still_what_Orleans_writes()
+    {
+        var random = new Random(20261202);
+        var state = RandomState(random, 11);
+        state.Record ??= RandomState(new Random(1), 1).Record;
+        var parts = state.Record!.Systems.Length + state.Record.Security.Length;
+        AssertWrittenAsOrleans(state);
+        Assert.Equal(parts, state.JsonParts.Count);
+        Assert.Equal(parts, state.JsonParts.Written);
+
+        // Written again unchanged: every part copied.
+        AssertWrittenAsOrleans(state);
+        Assert.Equal(parts, state.JsonParts.Written);
+
+        var other = RandomState(new Random(99), 12);
+        for (var change = 0; change < 300; change++)
+        {
+            var record = state.Record!;
+            var written = state.JsonParts.Written;
+            int replaced;
+            switch (random.Next(5))
+            {
+                case 0: // one system changed, as a report of one system does
+                {
+                    var i = random.Next(record.Systems.Length);
+                    var source = other.Record!.Systems[random.Next(other.Record.Systems.Length)];
+                    state.Record = record with { Version = record.Version + 1, Systems = record.Systems.SetItem(i, source with { BusinessId = record.Systems[i].BusinessId }) };
+                    replaced = 1;
+                    break;
+                }
+                case 1: // a few items changed
+                {
+                    var security = record.Security;
+                    var indexes = Enumerable.Range(0, random.Next(1, 5)).Select(_ => random.Next(security.Length)).Distinct().ToList();
+                    foreach (var i in indexes)
+                    {
+                        security = security.SetItem(i, security[i] with { Evidence = "根拠 " + change + "\u2028\"", Status = SecurityStatus.Implemented });
+                    }
+
+                    state.Record = record with { Version = record.Version + 1, Security = security };
+                    replaced = indexes.Count;
+                    break;
+                }
+                case 2: // an equal copy is a different object: written anew, the same bytes
+                {
+                    var i = random.Next(record.Systems.Length);
+                    state.Record = record with { Systems = record.Systems.SetItem(i, record.Systems[i] with { }) };
+                    replaced = 1;
+                    break;
+                }
+                case 3: // only the record's own fields
+                    state.Record = record with { Version = record.Version + 1, UpdatedAt = DateTimeOffset.UnixEpoch.AddSeconds(change), UpdatedBy = null };
+                    replaced = 0;
+                    break;
+                default: // every part new, as an official import that touches them all
+                    state.Record = record with
+                    {
+                        Systems = [.. other.Record!.Systems.Select(s => s with { ReportedAt = DateTimeOffset.UnixEpoch.AddDays(change) })],
+                        Security = [.. other.Record.Security.Select(s => s with { })],
+                    };
+                    replaced = parts;
+                    break;
+            }
+
+            AssertWrittenAsOrleans(state);
+            Assert.Equal(written + replaced, state.JsonParts.Written);
+            Assert.Equal(parts, state.JsonParts.Count);
+        }
+    }
+
+    [Fact]
+    public void A_state_whose_parts_are_shared_with_another_state_writes_each_with_its_own_memory()
+    {
+        var first = RandomState(new Random(21), 21);
+        first.Record ??= RandomState(new Random(1), 1).Record;
+        var second = new MunicipalityGrainState { Record = first.Record };
+        AssertWrittenAsOrleans(first);
+        AssertWrittenAsOrleans(second);
+        second.Record = second.Record! with { Systems = second.Record.Systems.SetItem(0, second.Record.Systems[0] with { Vendor = "別のベンダー" }) };
+        AssertWrittenAsOrleans(second);
+        AssertWrittenAsOrleans(first);
+    }
+
+    private static void AssertWrittenAsOrleans(MunicipalityGrainState state)
+    {
+        using var pooled = GrainStateJson.TrySerialize(state);
+        Assert.Equal(Encoding.UTF8.GetString(Orleans.Serialize(state).ToArray()), Encoding.UTF8.GetString(pooled!.Memory.Span));
+    }
+
+    [Fact]
     public void A_state_it_does_not_list_is_left_to_Orleans()
     {
         Assert.Null(GrainStateJson.TrySerialize(new MunicipalityRecordHolder()));
