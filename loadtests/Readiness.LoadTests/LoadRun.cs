@@ -162,13 +162,41 @@ public sealed class LoadRun : IAsyncDisposable
         return done / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>One GET, recorded; true when it answered 2xx.</summary>
-    public async Task<bool> ReadAsync(string operation, string path, bool authorized, CancellationToken cancellationToken)
+    /// <summary>
+    /// Conditional GETs (<c>If-None-Match: *</c>, answered 304 while the resource exists) from <paramref name="workers"/>
+    /// callers for <paramref name="duration"/>, each on the next of <paramref name="paths"/>; returns 304s per second.
+    /// </summary>
+    public async Task<double> ClosedLoopNotModifiedAsync(string operation, IReadOnlyList<string> paths, int workers, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        long done = 0;
+        long next = 0;
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            while (clock.Elapsed < duration && !cancellationToken.IsCancellationRequested)
+            {
+                var path = paths[(int)(Interlocked.Increment(ref next) % paths.Count)];
+                if (await ReadAsync(operation, path, authorized: true, cancellationToken, ifNoneMatchAny: true))
+                {
+                    Interlocked.Increment(ref done);
+                }
+            }
+        }, cancellationToken)));
+        return done / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>One GET, recorded; true when it answered 2xx (or 304 when <paramref name="ifNoneMatchAny"/> asked for it).</summary>
+    public async Task<bool> ReadAsync(string operation, string path, bool authorized, CancellationToken cancellationToken, bool ifNoneMatchAny = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (authorized)
         {
             request.Headers.Authorization = National;
+        }
+
+        if (ifNoneMatchAny)
+        {
+            request.Headers.IfNoneMatch.Add(System.Net.Http.Headers.EntityTagHeaderValue.Any);
         }
 
         // As a browser asks; the body is counted, not decompressed, so the generator's CPU does not cap the server's figure.
@@ -178,7 +206,7 @@ public sealed class LoadRun : IAsyncDisposable
         {
             using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
             Recorder[operation].Record(Stopwatch.GetElapsedTime(started), Writers.Status(response));
-            return response.IsSuccessStatusCode;
+            return ifNoneMatchAny ? response.StatusCode == System.Net.HttpStatusCode.NotModified : response.IsSuccessStatusCode;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {

@@ -5,20 +5,26 @@ namespace Readiness.LoadTests;
 
 /// <summary>
 /// What the same machine does without the product, measured in the same run as the product's figures so the two are
-/// read side by side (issue 14): the host's trivial endpoint over HTTP, and durable SQLite commits on the same disk as
-/// the server's data (WAL, synchronous=FULL as the embedded default: every commit is an fsync).
+/// read side by side (issue 14): the host's trivial endpoint over HTTP, the product's request path without a write (a
+/// conditional read answered 304 after the token, the rate limiter and one grain call), and durable SQLite commits on
+/// the same disk as the server's data (WAL, synchronous=FULL as the embedded default: every commit is an fsync).
 /// </summary>
 public static class RawCeilings
 {
-    /// <summary>Measures and records the ceilings as figures of <paramref name="run"/>. Takes ~10 s.</summary>
+    /// <summary>Measures and records the ceilings as figures of <paramref name="run"/>. Takes ~15 s.</summary>
     public static async Task MeasureAsync(LoadRun run, CancellationToken cancellationToken)
     {
         // Let the backlog of an overloaded last step drain first.
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
-        Console.WriteLine("Raw ceilings: the trivial endpoint, then durable SQLite commits on the same disk");
+        Console.WriteLine("Raw ceilings: the trivial endpoint, a conditional read, then durable SQLite commits on the same disk");
         var serverCpu = run.ServerCpuTime();
         var allocated = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
         var trivial = await run.ClosedLoopReadsAsync("GET /health/live (raw ceiling)", "/health/live", authorized: false, 64, TimeSpan.FromSeconds(5), cancellationToken);
+
+        // The product's own request path without a write: the bearer token, the rate limiter, routing, the
+        // precondition and one in-process grain call answering from memory, then 304 with no body.
+        var paths = Readiness.Catalog.ReadinessCatalog.Instance.Municipalities.Select(m => $"/api/v1/municipalities/{m.Code}").ToList();
+        var read = await run.ClosedLoopNotModifiedAsync("GET municipality, If-None-Match: * (raw ceiling)", paths, 64, TimeSpan.FromSeconds(5), cancellationToken);
         run.ExcludedServerCpu += run.ServerCpuTime() - serverCpu;
         if (allocated is { } before && await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken) is { } after)
         {
@@ -26,6 +32,7 @@ public static class RawCeilings
         }
 
         run.Figure("raw ceiling: trivial endpoint of the same host (GET /health/live, 64 callers, closed loop)", $"{trivial:N0} requests/s");
+        run.Figure("raw ceiling: the product's request path without a write (GET municipality with If-None-Match: *, bearer token, one grain call, 304; 64 callers, closed loop)", $"{read:N0} requests/s");
 
         var folder = Path.Combine(Path.GetTempPath(), "readiness-raw-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
