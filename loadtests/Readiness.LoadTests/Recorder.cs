@@ -36,7 +36,7 @@ public sealed class OperationStats(string name, Stopwatch clock)
     public IReadOnlyList<(int Second, long Requests, double P50, double P99)> Series() =>
         perSecond.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value.TotalCount, kv.Value.GetValueAtPercentile(50) / 1000.0, kv.Value.GetValueAtPercentile(99) / 1000.0)).ToList();
 
-    public static bool IsSuccess(string status) => status.StartsWith('2') || status == "stream";
+    public static bool IsSuccess(string status) => status.StartsWith('2') || status is "304" or "stream"; // 304: a conditional GET answered "not modified"
 
     /// <summary>Requests and p99 (ms) of one second of the run, for the live console line.</summary>
     public (long Requests, double P99) Second(int second) =>

@@ -11,7 +11,8 @@ namespace Readiness.Grains;
 /// left out, PascalCase names, the default encoder). It writes the very bytes that serializer writes for these types
 /// (<c>GrainStateJsonTests</c>), so rows written either way read back the same, and Orleans' serializer still reads
 /// every row; what it saves is the reflection serializer's converter machinery on each write (~6 % of the server's CPU
-/// at 1,500 changes/s, issue 14's profile).
+/// at 1,500 changes/s, issue 14's profile). Systems and security items are written once per object and their JSON
+/// copied by later writes of the same state (<see cref="StateJsonParts"/>).
 /// </summary>
 /// <remarks>
 /// Orleans adds converters of its own (IP addresses, grain references) to those options; none of them applies to the
