@@ -11,15 +11,13 @@ namespace Readiness.Grains;
 /// left out, PascalCase names, the default encoder). It writes the very bytes that serializer writes for these types
 /// (<c>GrainStateJsonTests</c>), so rows written either way read back the same, and Orleans' serializer still reads
 /// every row; what it saves is the reflection serializer's converter machinery on each write (~6 % of the server's CPU
-/// at 1,500 changes/s, issue 14's profile). Systems and security items are written once per object and their JSON
-/// copied by later writes of the same state (<see cref="StateJsonParts"/>).
+/// at 1,500 changes/s, issue 14's profile).
 /// </summary>
 /// <remarks>
 /// Orleans adds converters of its own (IP addresses, grain references) to those options; none of them applies to the
 /// types listed here. A state type holding such a value must not be listed.
 /// </remarks>
-[JsonSourceGenerationOptions(IncludeFields = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(SystemStatusJson), typeof(SecurityItemStatusJson)])]
+[JsonSourceGenerationOptions(IncludeFields = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(MunicipalityGrainState))]
 public sealed partial class GrainStateJson : JsonSerializerContext
 {
@@ -40,7 +38,6 @@ public sealed partial class GrainStateJson : JsonSerializerContext
         var (buffer, json) = writer ??= (new ArrayBufferWriter<byte>(16 * 1024), new Utf8JsonWriter(Stream.Null));
         buffer.ResetWrittenCount();
         json.Reset(buffer);
-        parts = (state as MunicipalityGrainState)?.JsonParts;
         try
         {
             JsonSerializer.Serialize(json, state, info);
@@ -48,7 +45,6 @@ public sealed partial class GrainStateJson : JsonSerializerContext
         }
         finally
         {
-            parts = null;
             // A buffer grown by one very large state is not kept for the thread's lifetime.
             if (buffer.Capacity > MaxKeptBuffer)
             {
@@ -61,93 +57,6 @@ public sealed partial class GrainStateJson : JsonSerializerContext
 
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? writer;
-
-    // The parts of the state being written on this thread (set by TrySerialize around one serialization).
-    [ThreadStatic]
-    private static StateJsonParts? parts;
-
-    /// <summary>Writes a system or security item: its remembered JSON when the state being written holds it, else written now.</summary>
-    private static void WritePart<T>(Utf8JsonWriter writer, T value, string id, JsonTypeInfo<T> info, bool isSystem)
-        where T : class
-    {
-        if (parts is { } remembered)
-        {
-            writer.WriteRawValue(remembered.Json(id, value, info, isSystem), skipInputValidation: true);
-        }
-        else
-        {
-            JsonSerializer.Serialize(writer, value, info);
-        }
-    }
-
-    /// <summary>A system as <see cref="GrainStatePartsJson"/> writes it, its JSON remembered by the state being written.</summary>
-    private sealed class SystemStatusJson : JsonConverter<SystemStatus>
-    {
-        public override SystemStatus? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            JsonSerializer.Deserialize(ref reader, GrainStatePartsJson.Default.SystemStatus);
-
-        public override void Write(Utf8JsonWriter writer, SystemStatus value, JsonSerializerOptions options) =>
-            WritePart(writer, value, value.BusinessId, GrainStatePartsJson.Default.SystemStatus, isSystem: true);
-    }
-
-    /// <summary>A security item as <see cref="GrainStatePartsJson"/> writes it, its JSON remembered by the state being written.</summary>
-    private sealed class SecurityItemStatusJson : JsonConverter<SecurityItemStatus>
-    {
-        public override SecurityItemStatus? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            JsonSerializer.Deserialize(ref reader, GrainStatePartsJson.Default.SecurityItemStatus);
-
-        public override void Write(Utf8JsonWriter writer, SecurityItemStatus value, JsonSerializerOptions options) =>
-            WritePart(writer, value, value.ItemId, GrainStatePartsJson.Default.SecurityItemStatus, isSystem: false);
-    }
-}
-
-/// <summary>The state's systems and security items on their own, with <see cref="GrainStateJson"/>'s options (and without its converters for them).</summary>
-[JsonSourceGenerationOptions(IncludeFields = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(SystemStatus))]
-[JsonSerializable(typeof(SecurityItemStatus))]
-internal sealed partial class GrainStatePartsJson : JsonSerializerContext;
-
-/// <summary>
-/// The JSON of each system and security item of one municipality's state as last written, with the object it was
-/// written from. A change replaces one system or a few items and keeps the other objects (the records are immutable,
-/// <c>ChangeRules.Apply</c> keeps what it does not change), so the next write copies their bytes instead of writing
-/// ~65 objects again: that was most of the state's JSON, itself 5.4 % of the server's CPU per single change (profile,
-/// 2026-12-01). Held by the grain's state object, so it lives as long as the activation: about the size of the
-/// state's JSON (~6–8 KB) per active municipality. Only touched on the grain's turn (the state is serialized there).
-/// </summary>
-public sealed class StateJsonParts
-{
-    private readonly Dictionary<string, (object Of, byte[] Json)> systems = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (object Of, byte[] Json)> items = new(StringComparer.Ordinal);
-
-    /// <summary>How many parts are remembered now.</summary>
-    public int Count => systems.Count + items.Count;
-
-    /// <summary>How many parts were written anew (not copied) since this state was made.</summary>
-    public long Written { get; private set; }
-
-    internal byte[] Json<T>(string id, T value, JsonTypeInfo<T> info, bool isSystem)
-        where T : class
-    {
-        var remembered = isSystem ? systems : items;
-        if (remembered.TryGetValue(id, out var part) && ReferenceEquals(part.Of, value))
-        {
-            return part.Json;
-        }
-
-        // Ids come from the catalog (20 systems, 47 items); a state with others would not grow this without bound.
-        if (remembered.Count >= MaxPerKind && !remembered.ContainsKey(id))
-        {
-            remembered.Clear();
-        }
-
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, info);
-        remembered[id] = (value, json);
-        Written++;
-        return json;
-    }
-
-    private const int MaxPerKind = 256;
 }
 
 /// <summary>

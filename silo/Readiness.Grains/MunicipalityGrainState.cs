@@ -67,12 +67,4 @@ public sealed class MunicipalityGrainState : IRememberingGrainState<Municipality
     /// <inheritdoc />
     [System.Text.Json.Serialization.JsonIgnore]
     public PendingAudit? Audit { get => audit; set => audit = value; }
-
-    // Not stored: the JSON of the systems and items last written, reused by the next write (GrainStateJson).
-    [NonSerialized]
-    private readonly StateJsonParts jsonParts = new();
-
-    /// <summary>The JSON of this state's systems and items as last written (<see cref="GrainStateJson"/>).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public StateJsonParts JsonParts => jsonParts;
 }
