@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Orleans.Core.Internal;
 using Readiness.Grains;
 
 namespace Readiness.HostTests.Grains;
@@ -77,6 +78,41 @@ public sealed class BadInputTests(GrainClusterFixture fixture)
         Assert.Equal("web-call-a", ownRetry.AppliedBy);
         Assert.Equal(ChangeStatus.Replayed, clientRepeat.Status);
         Assert.Equal("web-call-a", clientRepeat.AppliedBy);
+    }
+
+    [Fact]
+    public async Task A_request_id_is_remembered_for_the_last_256_accepted_requests_also_after_reactivation()
+    {
+        // docs/api.md: keys are remembered per municipality for its last 256 accepted requests, across restarts.
+        var grain = fixture.Grains.GetGrain<IMunicipalityGrain>("472115"); // 沖縄市
+        ChangeRequest Request(int i) => new() { RequestId = "window-" + i, Actor = Staff with { Tenant = "472115" }, Systems = [new SystemChange { BusinessId = "koseki", Vendor = "vendor " + i }] };
+        for (var i = 0; i <= MunicipalityGrainState.RememberedRequests; i++)
+        {
+            Assert.Equal(ChangeStatus.Accepted, (await grain.ApplyAsync(Request(i))).Status);
+        }
+
+        // 257 accepted: the first has left the window; the second is the oldest still remembered.
+        var version = (await grain.GetAsync()).Version;
+        Assert.Equal(ChangeStatus.Replayed, (await grain.ApplyAsync(Request(1))).Status);
+        Assert.Equal(ChangeStatus.Replayed, (await grain.ApplyAsync(Request(MunicipalityGrainState.RememberedRequests))).Status);
+        Assert.Equal(version, (await grain.GetAsync()).Version);
+        var forgotten = await grain.ApplyAsync(Request(0));
+        Assert.Equal(ChangeStatus.Accepted, forgotten.Status);
+        Assert.Equal(version + 1, forgotten.Record.Version);
+        Assert.Equal(ChangeStatus.Accepted, (await grain.ApplyAsync(Request(1))).Status); // pushed out by window-0
+
+        // Remembered now: window-2 … window-256, window-0, window-1 (259 accepted in all). A new activation reads the
+        // window back from the applied-request table: the same 256, no more.
+        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(200);
+        version = (await grain.GetAsync()).Version;
+        foreach (var kept in new[] { 3, 0, 1, MunicipalityGrainState.RememberedRequests })
+        {
+            Assert.Equal(ChangeStatus.Replayed, (await grain.ApplyAsync(Request(kept))).Status);
+        }
+
+        Assert.Equal(version, (await grain.GetAsync()).Version);
+        Assert.Equal(ChangeStatus.Accepted, (await grain.ApplyAsync(Request(2))).Status);
     }
 
     [Fact]
