@@ -18,7 +18,7 @@ public sealed class AppliedRequests
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
-        // Grown as requests come (most municipalities keep a few): 1,741 windows made at full size held ~17 MB.
+        // Grown as requests come: an empty window made at full size takes ~10 KB, ~17 MB for 1,741 municipalities.
         oldestFirst = new Queue<AppliedRequest>();
         byId = new Dictionary<string, AppliedRequest>(StringComparer.Ordinal);
     }
