@@ -5,7 +5,39 @@ namespace Readiness.Tests.Grains;
 
 public sealed class AppliedRequestsTests
 {
-    private static AppliedRequest Request(string id, long version) => new(id, "F" + version, version);
+    // Half with fingerprints and call ids as the grain and the web make them (kept packed), half as other text.
+    private static AppliedRequest Request(string id, long version) => new(id,
+        version % 2 == 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(version))) : "F" + version, version)
+    {
+        CallId = (version % 3) switch { 0 => null, 1 => new Guid((int)version, 1, 2, [3, 4, 5, 6, 7, 8, 9, 10]).ToString("N"), _ => "call-" + version },
+    };
+
+    /// <summary>Fingerprints and call ids in every form a window may be given: the grain's, the web's, older and odd ones.</summary>
+    public static TheoryData<string, string?> Forms() => new()
+    {
+        { Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("a"u8)), Guid.NewGuid().ToString("N") },
+        { "0000000000000000000000000000000000000000000000000000000000000000", "00000000000000000000000000000000" },
+        { "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", null },
+        { Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("b"u8)).ToLowerInvariant(), Guid.NewGuid().ToString("N").ToUpperInvariant() },
+        { Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("c"u8))[..63] + "G", Guid.NewGuid().ToString() },
+        { Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("d"u8)) + "0", "web-call-a" },
+        { "ABCDEF", "" },
+        { "", "0123456789abcdef0123456789abcdeg" },
+        { "指紋", "呼び出し" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void Gives_back_the_very_fingerprint_and_call_id_it_was_given(string fingerprint, string? callId)
+    {
+        var kept = new AppliedRequests(4);
+        var request = new AppliedRequest("key-1", fingerprint, 42) { CallId = callId };
+        kept.Add(request);
+        var found = kept.Find("key-1");
+        Assert.Equal(request, found);
+        Assert.Equal(fingerprint, found!.Fingerprint);
+        Assert.Equal(callId, found.CallId);
+    }
 
     [Fact]
     public void Keeps_the_last_capacity_requests_and_finds_them_by_id()
@@ -75,11 +107,11 @@ public sealed class AppliedRequestsTests
             kept.Add(request);
             all.Add(request);
             var window = all.Skip(Math.Max(0, all.Count - capacity)).ToList();
-            Assert.Equal(window, kept.OldestFirst);
+            Assert.Equal(window.Select(r => (r.RequestId, r.Version)), kept.OldestFirst);
             for (var i = 0; i < capacity + 3; i++)
             {
                 var id = "id" + i;
-                Assert.Same(window.LastOrDefault(r => r.RequestId == id), kept.Find(id));
+                Assert.Equal(window.LastOrDefault(r => r.RequestId == id), kept.Find(id));
             }
         }
     }
