@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Readiness.Web.Api;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -244,6 +245,12 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         using var response = await client.SendAsync(request);
         Assert.InRange((int)response.StatusCode, 400, 499);
         await ApiHost.AssertProblem(response, (HttpStatusCode)c.Status, c.Field);
+
+        // An X-Request-Id names a request id the server takes: never an invalid key echoed back.
+        if (response.Headers.TryGetValues("X-Request-Id", out var ids))
+        {
+            Assert.True(ReportingService.IsValidIdempotencyKey(Assert.Single(ids)), $"X-Request-Id '{ids.Single()}' is not a request id");
+        }
 
         var (stateAfter, versionAfter) = await host.GetMunicipality(M);
         Assert.Equal(versionBefore, versionAfter);

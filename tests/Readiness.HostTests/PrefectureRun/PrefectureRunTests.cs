@@ -148,6 +148,14 @@ public sealed class PrefectureRunTests(ITestOutputHelper output)
             Assert.Equal("\"1\"", replay.Headers.ETag?.Tag);
         }
 
+        // An invalid key: 400, not echoed as the request's id, nothing changed.
+        foreach (var bad in new[] { "a b", new string('k', 101) })
+        {
+            using var refused = await staff.SendAsync(Put(path, """{"phase":"testing","regressionReason":"x"}""", "\"1\"", bad));
+            await Problem(refused, HttpStatusCode.BadRequest, "Idempotency-Key");
+            Assert.DoesNotContain(bad, refused.Headers.TryGetValues("X-Request-Id", out var ids) ? ids : []);
+        }
+
         // A stale ETag with a new key: 412, nothing changed.
         await Problem(await staff.SendAsync(Put(path, """{"phase":"testing","regressionReason":"x"}""", "\"0\"", "pref-report-2")), HttpStatusCode.PreconditionFailed, "If-Match");
         Assert.Equal(1, (await host.Grains.GetGrain<IPrefectureRunGrain>(Iwate).GetAsync()).Version);

@@ -73,7 +73,8 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
     public async Task<PrefectureRunResult> ReportSystemAsync(ClaimsPrincipal user, string prefectureCode, string businessId, SystemReport report, ReportContext context)
     {
         var caller = Caller(user);
-        var requestId = context.IdempotencyKey ?? "req-" + Guid.CreateVersion7().ToString("N");
+        // An invalid key is refused below and never becomes the request's id (nor is it echoed in X-Request-Id).
+        var requestId = context.IdempotencyKey is { } given && ReportingService.IsValidIdempotencyKey(given) ? given : "req-" + Guid.CreateVersion7().ToString("N");
         PrefectureRunResult Refuse(ReportStatus status, string field, string code, string ja, string en, PrefectureRunRecord? record = null, ImmutableArray<ValidationError>? errors = null)
         {
             var list = errors ?? [new ValidationError(field, code, ja, en)];
@@ -101,7 +102,7 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
                 $"'{Problems.Truncate(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
         }
 
-        if (context.IdempotencyKey is { } key && (key.Length is 0 or > ReportingService.MaxIdempotencyKeyLength || key.Any(ch => ch is < '!' or > '~')))
+        if (context.IdempotencyKey is { } key && !ReportingService.IsValidIdempotencyKey(key))
         {
             return Refuse(ReportStatus.BadRequest, "Idempotency-Key", "invalid_idempotency_key",
                 $"Idempotency-Key は1〜{ReportingService.MaxIdempotencyKeyLength}文字の英数字・記号（空白なし）で指定してください。",

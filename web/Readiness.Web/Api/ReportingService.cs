@@ -52,6 +52,9 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
 {
     public const int MaxIdempotencyKeyLength = ChangeRules.MaxRequestIdLength;
 
+    /// <summary>An Idempotency-Key the API takes: 1 to <see cref="MaxIdempotencyKeyLength"/> visible ASCII characters (docs/api.md).</summary>
+    public static bool IsValidIdempotencyKey(string key) => key.Length is > 0 and <= MaxIdempotencyKeyLength && !key.Any(ch => ch is < '!' or > '~');
+
     public ReadinessCaller? Caller(ClaimsPrincipal user) => ReadinessCaller.From(user, authOptions.Value);
 
     public bool CanWrite(ClaimsPrincipal user, string code) => TenantAccess.CanWriteMunicipality(Caller(user), code);
@@ -101,7 +104,8 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         Func<(ImmutableArray<SystemChange> Systems, ImmutableArray<SecurityChange> Security, ReportResult? Refusal)> build)
     {
         var caller = Caller(user);
-        var requestId = context.IdempotencyKey ?? "req-" + Guid.CreateVersion7().ToString("N");
+        // An invalid key is refused below and never becomes the request's id (nor is it echoed in X-Request-Id).
+        var requestId = context.IdempotencyKey is { } given && IsValidIdempotencyKey(given) ? given : "req-" + Guid.CreateVersion7().ToString("N");
         ReportResult Refuse(ReportResult refusal)
         {
             securityLog.RefusedWrite(caller, code, Wire.Name(refusal.Status), string.Join("; ", refusal.Errors.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
@@ -125,7 +129,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
                 $"団体コード「{code}」のデータを更新する権限がありません（更新できるのは自団体のみです）。", $"You may not change the data of '{code}': only the municipality itself reports its data."));
         }
 
-        if (context.IdempotencyKey is { } key && (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(ch => ch is < '!' or > '~')))
+        if (context.IdempotencyKey is { } key && !IsValidIdempotencyKey(key))
         {
             return Refuse(Error(ReportStatus.BadRequest, "Idempotency-Key", "invalid_idempotency_key",
                 $"Idempotency-Key は1〜{MaxIdempotencyKeyLength}文字の英数字・記号（空白なし）で指定してください。", $"The Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters."));
