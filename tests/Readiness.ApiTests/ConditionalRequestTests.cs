@@ -74,6 +74,15 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         using var client = host.National();
         using var response = await Get(client, $"/api/v1/municipalities/{Osaka}", "not-a-tag");
         await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "If-None-Match");
+        Assert.Null(response.Headers.ETag); // a refusal names no representation
+
+        // The same on every read that takes a condition: a system, an item, the history.
+        foreach (var path in new[] { $"/api/v1/municipalities/{Osaka}/systems/koseki", $"/api/v1/municipalities/{Osaka}/security/SEC-1-01", $"/api/v1/municipalities/{Osaka}/history" })
+        {
+            using var refused = await Get(client, path, "not-a-tag");
+            await ApiHost.AssertProblem(refused, HttpStatusCode.BadRequest, "If-None-Match");
+            Assert.Null(refused.Headers.ETag);
+        }
     }
 
     [Fact]

@@ -164,8 +164,14 @@ public static class Preconditions
     /// </summary>
     public static IResult? ForRead(HttpContext http, string etag)
     {
-        http.Response.Headers.ETag = etag;
         var (outcome, header) = Evaluate(http.Request.Method, http.Request.Headers.IfMatch, http.Request.Headers.IfNoneMatch, etag);
+
+        // A request refused as malformed (400) names no representation, so it carries no ETag.
+        if (outcome != PreconditionOutcome.Malformed)
+        {
+            http.Response.Headers.ETag = etag;
+        }
+
         return outcome switch
         {
             PreconditionOutcome.NotModified => TypedResults.StatusCode(StatusCodes.Status304NotModified),
