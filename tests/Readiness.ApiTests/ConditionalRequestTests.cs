@@ -85,6 +85,53 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         }
     }
 
+    /// <summary>
+    /// Every GET that sends an ETag, whichever code path serves it: the grain-backed reads, the summaries, the exports,
+    /// the live map data and the map geometry (the last four through the shared compressed payload).
+    /// </summary>
+    public static TheoryData<string> Tagged() => new()
+    {
+        $"/api/v1/municipalities/{Osaka}",
+        $"/api/v1/municipalities/{Osaka}/systems/koseki",
+        $"/api/v1/municipalities/{Osaka}/security/SEC-1-01",
+        $"/api/v1/municipalities/{Osaka}/history",
+        "/api/v1/nation",
+        "/api/v1/prefectures",
+        "/api/v1/prefectures/27",
+        "/api/v1/prefectures/27/systems",
+        "/api/v1/nation/history",
+        "/api/v1/export/municipalities.csv?prefecture=27",
+        "/live/map-data",
+        "/map/japan.json",
+    };
+
+    [Theory]
+    [MemberData(nameof(Tagged))]
+    public async Task Every_tagged_read_refuses_a_malformed_condition_with_400_and_a_failing_if_match_with_412(string path)
+    {
+        using var client = host.National();
+        using var plain = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.NotNull(plain.Headers.ETag);
+
+        foreach (var (ifNoneMatch, ifMatch, header) in new (string?, string?, string)[] { ("not-a-tag", null, "If-None-Match"), (null, "\"a\" \"b\"", "If-Match"), ("*, \"1\"", null, "If-None-Match") })
+        {
+            using var refused = await Get(client, path, ifNoneMatch, ifMatch);
+            await ApiHost.AssertProblem(refused, HttpStatusCode.BadRequest, header);
+            Assert.Null(refused.Headers.ETag); // a refusal names no representation
+        }
+
+        using var failed = await Get(client, path, ifMatch: "\"not-this-one\"");
+        await ApiHost.AssertProblem(failed, HttpStatusCode.PreconditionFailed, "If-Match");
+        Assert.NotNull(failed.Headers.ETag); // the current version, to read again
+        if (path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            // HEAD is the API's (HeadRequests): it is refused as its GET is.
+            using var head = await Get(client, path, "not-a-tag", method: HttpMethod.Head);
+            Assert.Equal(HttpStatusCode.BadRequest, head.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task A_read_with_an_if_match_that_fails_gives_412()
     {

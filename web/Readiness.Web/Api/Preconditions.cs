@@ -181,10 +181,6 @@ public static class Preconditions
         };
     }
 
-    /// <summary>True when a GET/HEAD may answer 304 for <paramref name="etag"/> (If-None-Match matches by the weak comparison).</summary>
-    public static bool IsNotModified(HttpRequest request, string etag) =>
-        Evaluate(request.Method, request.Headers.IfMatch, request.Headers.IfNoneMatch, etag).Outcome == PreconditionOutcome.NotModified;
-
     public static ProblemHttpResult PreconditionFailed(string header) =>
         Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
             $"{header} の条件が成り立ちません（他の人が先に更新した可能性があります）。ETag を取得し直してください。",

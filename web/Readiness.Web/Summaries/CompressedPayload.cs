@@ -43,17 +43,27 @@ public sealed class CompressedPayload
 
     public int GzipLength => gzip.Value.Length;
 
-    /// <summary>Writes the body in the best encoding the client accepts; 304 when the client already has it.</summary>
+    /// <summary>
+    /// Writes the body in the best encoding the client accepts. The conditions are those of every other read
+    /// (<see cref="Api.Preconditions.ForRead"/>): 304 when the client already has it, 412 for a failing If-Match, 400
+    /// (problem details) for a header that is not a list of entity tags.
+    /// </summary>
     public Task WriteAsync(HttpContext http, string cacheControl)
     {
         var response = http.Response;
-        response.Headers.ETag = ETag;
+        var conditional = Api.Preconditions.ForRead(http, ETag);
+        if (conditional is not null and not IStatusCodeHttpResult { StatusCode: StatusCodes.Status304NotModified })
+        {
+            // A refusal is not the representation: it is not to be cached as one.
+            response.Headers.CacheControl = "no-store";
+            return conditional.ExecuteAsync(http);
+        }
+
         response.Headers.CacheControl = cacheControl;
         response.Headers.Vary = HeaderNames.AcceptEncoding;
-        if (Api.Preconditions.IsNotModified(http.Request, ETag))
+        if (conditional is not null)
         {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return Task.CompletedTask;
+            return conditional.ExecuteAsync(http);
         }
 
         var accept = http.Request.Headers.AcceptEncoding.ToString();

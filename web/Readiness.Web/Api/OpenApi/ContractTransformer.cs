@@ -39,10 +39,10 @@ public static class ContractTransformer
     public static IReadOnlyDictionary<string, OperationSpec> Operations { get; } = new Dictionary<string, OperationSpec>(StringComparer.Ordinal)
     {
         ["GET /api/v1/catalog"] = new("getCatalog", [401, 429], Grain: false),
-        ["GET /api/v1/nation"] = new("getNation", [401, 429], Conditional: true),
+        ["GET /api/v1/nation"] = new("getNation", [400, 401, 429], Conditional: true),
         ["GET /api/v1/nation/history"] = new("getNationHistory", [400, 401]),
-        ["GET /api/v1/prefectures"] = new("listPrefectures", [401, 429], Conditional: true),
-        ["GET /api/v1/prefectures/{prefCode}"] = new("getPrefecture", [401, 404, 429], Conditional: true),
+        ["GET /api/v1/prefectures"] = new("listPrefectures", [400, 401, 429], Conditional: true),
+        ["GET /api/v1/prefectures/{prefCode}"] = new("getPrefecture", [400, 401, 404, 429], Conditional: true),
         ["GET /api/v1/municipalities/{code}"] = new("getMunicipality", [400, 401, 403, 404, 429], Conditional: true),
         ["PUT /api/v1/municipalities/{code}/systems/{businessId}"] = new("putSystemReport", WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
         ["PUT /api/v1/municipalities/{code}/security/{itemId}"] = new("putSecurityReport", WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
