@@ -1,12 +1,17 @@
 namespace Readiness.Web.Api;
 
 /// <summary>
-/// HEAD on every GET resource of the API (RFC 9110 §9.3.2: the same header fields as GET, no content). Minimal-API
-/// routes match only the methods they map, so a HEAD under /api is routed, authorized and answered exactly as the
-/// GET, and its content is discarded here. Registered as a startup filter so it runs before routing.
+/// HEAD on every GET resource (RFC 9110 §9.1: a general-purpose server supports GET and HEAD; §9.3.2: the same header
+/// fields as GET, no content): the API, the dashboard's pages, the map data, the exports, the OpenAPI document.
+/// Uptime monitors and link checkers send HEAD. Minimal-API and page routes match only the methods they map, so a HEAD
+/// is routed, authorized and answered exactly as the GET, and its content is discarded here. Registered as a startup
+/// filter so it runs before routing.
 /// </summary>
 public sealed class HeadRequests : IStartupFilter
 {
+    /// <summary>The event stream never ends, so a HEAD there is left to routing (405).</summary>
+    public const string EventStreamPath = "/api/v1/stream";
+
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         app.Use(AsGet);
@@ -15,8 +20,7 @@ public sealed class HeadRequests : IStartupFilter
 
     private static async Task AsGet(HttpContext http, RequestDelegate next)
     {
-        // The event stream never ends: a HEAD there is left to routing (405).
-        if (!HttpMethods.IsHead(http.Request.Method) || !http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/api/v1/stream"))
+        if (!HttpMethods.IsHead(http.Request.Method) || http.Request.Path.StartsWithSegments(EventStreamPath))
         {
             await next(http);
             return;

@@ -1,0 +1,96 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// HEAD on every GET resource of the host (RFC 9110 §9.1, §9.3.2), read from its <see cref="EndpointDataSource"/>: the
+/// API, the dashboard's pages, the exports, the map data, the OpenAPI document, the sign-in routes. A HEAD gets the
+/// GET's status and Content-Type and no content; only the never-ending event stream refuses it (405).
+/// </summary>
+public sealed class HeadRequestTests(WarmApiHost host, ITestOutputHelper output) : IClassFixture<WarmApiHost>
+{
+    [Fact]
+    public async Task Every_get_route_answers_head_as_its_get_without_content()
+    {
+        var patterns = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Get) ?? false)
+            .Select(e => e.RoutePattern.RawText!)
+            .Where(p => p != Readiness.Web.Api.HeadRequests.EventStreamPath)
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.Contains("/", patterns);
+        Assert.Contains("/map/{layer}.json", patterns);
+        Assert.Contains("/api/v1/municipalities/{code}", patterns);
+        Assert.True(patterns.Count > 40, $"only {patterns.Count} GET routes found");
+
+        // Signed in as national staff (the page cookie) with the API's bearer token too, so most routes get past
+        // authorization; each route is asked by GET then HEAD on the same client, and a route that signs out (GET
+        // /auth/signout) gets a client of its own.
+        var failures = new List<string>();
+        foreach (var pattern in patterns)
+        {
+            var path = Path(pattern);
+            using var client = await SignedInAsync();
+            using var get = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+            var getType = get.Content.Headers.ContentType?.MediaType;
+            using var headClient = pattern.Contains("signout", StringComparison.Ordinal) ? await SignedInAsync() : null;
+            using var head = await (headClient ?? client).SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            var content = await head.Content.ReadAsByteArrayAsync();
+            output.WriteLine($"{pattern} ({path}): GET {(int)get.StatusCode} {getType}, HEAD {(int)head.StatusCode} {head.Content.Headers.ContentType?.MediaType} {content.Length} bytes");
+            if (head.StatusCode != get.StatusCode || head.Content.Headers.ContentType?.MediaType != getType || content.Length != 0)
+            {
+                failures.Add($"{pattern} ({path}): GET {(int)get.StatusCode} {getType}, HEAD {(int)head.StatusCode} {head.Content.Headers.ContentType?.MediaType} with {content.Length} bytes");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task The_event_stream_refuses_head()
+    {
+        using var client = host.National();
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Readiness.Web.Api.HeadRequests.EventStreamPath + "?topic=nation"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
+    }
+
+    private async Task<HttpClient> SignedInAsync()
+    {
+        var token = host.Token(Readiness.Role.National);
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = host.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["returnUrl"] = "/" }));
+        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A concrete address for a route pattern: Tokyo and Chiyoda, existing ids, so callers get past routing.</summary>
+    private static string Path(string pattern)
+    {
+        var prefecture = pattern.StartsWith("/prefectures", StringComparison.Ordinal) || pattern.StartsWith("/api/v1/prefectures", StringComparison.Ordinal);
+        if (pattern == "/lang/{code}")
+        {
+            return "/lang/en";
+        }
+
+        return System.Text.RegularExpressions.Regex.Replace(pattern, @"\{\*?([A-Za-z]+)[^}]*\}", m => m.Groups[1].Value switch
+        {
+            "code" or "Code" => prefecture ? "13" : ApiHost.Chiyoda,
+            "prefCode" => "13",
+            "businessId" => prefecture ? "public_assistance" : "koseki",
+            "itemId" => "SEC-1-01",
+            "layer" => "japan",
+            _ => "x",
+        });
+    }
+}
