@@ -32,6 +32,7 @@ public sealed class RunOptions
           --max-inflight N               client-side bound on requests in flight (default 512)
           --report-concurrency N         full reports in flight at once (default 128)
           --warm-up N                    deadline-rush: full reports sent before the rush's clock (default 0: a cold server)
+          --warm-up-seconds S            failover: single changes at the run's rate before its clock (default 5: a warm cluster)
           --streams N                    live-update subscribers (deadline-rush 200, viewers 10000, steady 20)
           --read-rate N                  summary and page reads per second (deadline-rush 100, viewers 200, steady 10)
           --start-rate N --max-rate N    capacity: first and last write rate (default 250, 12000)
@@ -76,6 +77,13 @@ public sealed class RunOptions
     /// harder case, as every round before this option measured.
     /// </summary>
     public int WarmUpReports { get; init; }
+
+    /// <summary>
+    /// failover: seconds of single changes at the run's rate before its clock (default 5), so that the seconds before
+    /// the kill, the recovery's yardstick, and the freshness figure measure a cluster that has run its write path, not
+    /// its first activations and compilation.
+    /// </summary>
+    public double WarmUpSeconds { get; init; } = 5;
 
     public int? Streams { get; init; }
 
@@ -141,7 +149,7 @@ public sealed class RunOptions
             values[a[2..]] = args[++i];
         }
 
-        string[] known = ["target", "return", "report-return", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency", "warm-up",
+        string[] known = ["target", "return", "report-return", "base-url", "signing-key", "token-file", "seed", "municipalities", "window", "duration", "rate", "max-inflight", "report-concurrency", "warm-up", "warm-up-seconds",
             "streams", "read-rate", "start-rate", "max-rate", "step-seconds", "objective-p99", "refine", "results", "configuration"];
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
@@ -185,6 +193,7 @@ public sealed class RunOptions
                 MaxInflight = Int(values, "max-inflight", 512),
                 ReportConcurrency = Int(values, "report-concurrency", 128),
                 WarmUpReports = Math.Max(0, Int(values, "warm-up", 0)),
+                WarmUpSeconds = Math.Max(0, Double(values, "warm-up-seconds") ?? 5),
                 Streams = values.ContainsKey("streams") ? Int(values, "streams", 0) : null,
                 ReadRate = Double(values, "read-rate"),
                 StartRate = Double(values, "start-rate") ?? 250,

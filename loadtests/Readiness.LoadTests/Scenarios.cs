@@ -22,6 +22,12 @@ public static class Scenarios
     /// <summary>The warm-up's reports, recorded apart from the rush's.</summary>
     public const string WarmUpOperation = "POST full report (warm-up)";
 
+    /// <summary>Issue #14's failover target: writes back to normal, and every request answered, within this many seconds of the kill.</summary>
+    private const double FailoverTargetSeconds = 3;
+
+    /// <summary>The failover's warm-up changes, recorded apart from the measured ones.</summary>
+    public const string WarmUpSingleOperation = "PUT single change (warm-up)";
+
     /// <summary>Every municipality sends a full report, then a burst of single changes, within the window; viewers watch.</summary>
     private static async Task DeadlineRushAsync(LoadRun run, CancellationToken cancellationToken)
     {
@@ -343,6 +349,22 @@ public static class Scenarios
         var baseVersion = await LoadRun.QuietVersionAsync(watcher, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), cancellationToken);
         run.StartProgress(() => $"nation +{watcher.LastVersion - baseVersion}");
         var picker = new SlotPicker(slots, o.Seed);
+
+        // A cluster under load has run its write path before a silo dies: the warm-up's changes (audited like the rest)
+        // take the first activations and compilation out of the seconds before the kill, which are the recovery's
+        // yardstick, and out of the freshness figure.
+        var warmUpAcks = 0;
+        if (o.WarmUpSeconds > 0)
+        {
+            Console.WriteLine($"Warm-up: {rate}/s single changes for {o.WarmUpSeconds:F0} s before the clock");
+            await OpenLoop.RunAsync(rate, TimeSpan.FromSeconds(o.WarmUpSeconds), o.MaxInflight, ct => SingleAsync(run, picker, ct, WarmUpSingleOperation), cancellationToken);
+            baseVersion = await LoadRun.QuietVersionAsync(watcher, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), cancellationToken);
+            warmUpAcks = run.Writers.AckTimestamps.Count;
+        }
+
+        run.Figure("warm-up before the clock", o.WarmUpSeconds > 0
+            ? $"{warmUpAcks:N0} single changes in {o.WarmUpSeconds:F0} s (left out of the figures below but for the audit; --warm-up-seconds 0 measures a cold cluster)"
+            : "none (--warm-up-seconds 0: the first seconds include the cluster's first activations and compilation)");
         Console.WriteLine($"Failover: {rate}/s single changes for {duration.TotalSeconds:F0} s; silo 1 is killed at {duration.TotalSeconds / 2:F0} s");
         var killAt = -1.0;
         var killer = Task.Run(async () =>
@@ -358,28 +380,16 @@ public static class Scenarios
 
         var op = run.Recorder["PUT single change"];
         var series = op.Series();
-        var before = series.Where(s => s.Second < killAt - 1 && s.Second > 2).Select(s => s.P99).DefaultIfEmpty(double.NaN).Max();
-        var after = series.Where(s => s.Second >= killAt).ToList();
-
-        // Recovered ("back to normal"): the first second after the kill from which three seconds in a row have a p99
-        // no worse than before the kill (its worst second), or within twice the objective if that is looser.
-        var normal = double.IsNaN(before) ? o.ObjectiveP99Ms * 2 : Math.Max(o.ObjectiveP99Ms * 2, before);
-        double? recovered = null;
-        for (var i = 0; i + 2 < after.Count; i++)
-        {
-            if (after.Skip(i).Take(3).All(s => s.P99 <= normal))
-            {
-                recovered = after[i].Second - killAt;
-                break;
-            }
-        }
-
+        var (before, after, normal, recovered) = FailoverRecovery.Measure(series, killAt, o.ObjectiveP99Ms);
         run.Figure("per-second p99 before the kill (worst second)", LoadRun.Ms(before));
         run.Figure("worst latency after the kill", LoadRun.Ms(after.Select(s => s.P99).DefaultIfEmpty(double.NaN).Max()) + $" (p99 of the worst second), max {LoadRun.Ms(op.MaxMs)}");
-        run.Check("failover: writes back to normal after kill -9 of one of two silos", "recovers; nothing lost, nothing applied twice",
-            recovered is { } r ? $"p99 back within {normal:F0} ms (the worst second before the kill) {r:F1} s after the kill; {run.Writers.Retries:N0} client retries (same Idempotency-Key)" : "did not recover within the run",
-            recovered is not null, "failure detection (probes every 1 s, declared dead in ~1-2 s) plus the web tier's 5 s per-attempt timeout for calls that were in flight to the dead silo");
-        await FreshnessAsync(run, timeline, watcher, baseVersion, "through the failover", cancellationToken);
+        // The issue's target (#14): back to normal within 3 s of the kill and no request over 3 s, nothing lost or applied twice (the audit).
+        run.Check("failover: writes back to normal after kill -9 of one of two silos", "≤ 3 s after the kill, no request over 3 s; nothing lost, nothing applied twice",
+            (recovered is { } r ? $"p99 back within {normal:F0} ms (the worst second before the kill, or twice the objective) for 3 s in a row from {r:F1} s after the kill" : "did not recover within the run")
+                + $"; slowest request {LoadRun.Ms(op.MaxMs)}; {run.Writers.Retries:N0} client retries (same Idempotency-Key)",
+            recovered is <= FailoverTargetSeconds && op.MaxMs <= FailoverTargetSeconds * 1000,
+            "failure detection (probes every 1 s, declared dead in ~1-2 s), then the dead silo's grains activated again on the survivor (each reads its state) as their next calls arrive");
+        await FreshnessAsync(run, timeline, watcher, baseVersion, "through the failover", cancellationToken, skipAcks: warmUpAcks);
         await stop();
         await AuditAsync(run, slots, cancellationToken);
     }
@@ -432,9 +442,10 @@ public static class Scenarios
         });
     }
 
-    private static async Task FreshnessAsync(LoadRun run, NationTimeline timeline, NationStream watcher, long baseVersion, string when, CancellationToken cancellationToken)
+    /// <param name="skipAcks">The first acknowledgements to leave out (a warm-up's, reflected before <paramref name="baseVersion"/>).</param>
+    private static async Task FreshnessAsync(LoadRun run, NationTimeline timeline, NationStream watcher, long baseVersion, string when, CancellationToken cancellationToken, int skipAcks = 0)
     {
-        var acks = run.Writers.AckTimestamps.ToArray();
+        var acks = run.Writers.AckTimestamps.Order().Skip(skipAcks).ToArray();
         var reflected = await LoadRun.WaitForVersionAsync(watcher, baseVersion + acks.Length, TimeSpan.FromSeconds(20));
         var (freshness, unreflected) = timeline.Freshness(baseVersion, acks);
         run.Check($"freshness {when}: acknowledgement → nation summary (live stream)", "p99 ≤ 1 s",
