@@ -32,7 +32,7 @@ public sealed class RunOptions
           --max-inflight N               client-side bound on requests in flight (default 512)
           --report-concurrency N         full reports in flight at once (default 128)
           --warm-up N                    deadline-rush: full reports sent before the rush's clock (default 0: a cold server)
-          --warm-up-seconds S            failover: single changes at the run's rate before its clock (default 5: a warm cluster)
+          --warm-up-seconds S            steady/failover: single changes at the run's rate before the clock (default 5: a warm server)
           --streams N                    live-update subscribers (deadline-rush 200, viewers 10000, steady 20)
           --read-rate N                  summary and page reads per second (deadline-rush 100, viewers 200, steady 10)
           --start-rate N --max-rate N    capacity: first and last write rate (default 250, 12000)
@@ -79,9 +79,9 @@ public sealed class RunOptions
     public int WarmUpReports { get; init; }
 
     /// <summary>
-    /// failover: seconds of single changes at the run's rate before its clock (default 5), so that the seconds before
-    /// the kill, the recovery's yardstick, and the freshness figure measure a cluster that has run its write path, not
-    /// its first activations and compilation.
+    /// steady and failover: seconds of single changes at the run's rate before its clock (default 5), so that the
+    /// latency and freshness figures (and the failover's yardstick, the seconds before the kill) measure a server that
+    /// has run its write path, not its first activations and compilation.
     /// </summary>
     public double WarmUpSeconds { get; init; } = 5;
 

@@ -122,15 +122,18 @@ public static class Scenarios
         var baseVersion = await LoadRun.QuietVersionAsync(watcher, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), cancellationToken);
         run.StartProgress(() => $"nation +{watcher.LastVersion - baseVersion}");
         Console.WriteLine($"Steady: {rate}/s single changes for {duration.TotalSeconds:F0} s, {viewers.Count} streams, {o.ReadRate ?? 10} reads/s");
-        var reads = run.ViewerReadsAsync(o.ReadRate ?? 10, duration, cancellationToken);
         var picker = new SlotPicker(slots, o.Seed);
+
+        // A normal day's server is warm: the warm-up keeps its first compilation out of the p99 and the freshness.
+        (baseVersion, var warmUpAcks) = await WarmUpSinglesAsync(run, picker, rate, watcher, baseVersion, cancellationToken);
+        var reads = run.ViewerReadsAsync(o.ReadRate ?? 10, duration, cancellationToken);
         var (offered, sent, saturated) = await OpenLoop.RunAsync(rate, duration, o.MaxInflight, ct => SingleAsync(run, picker, ct), cancellationToken);
         await reads;
         run.Figure("single changes offered / sent / not sent", $"{offered:N0} / {sent:N0} / {saturated:N0}");
         var writes = run.Recorder["PUT single change"];
         run.Check("single changes at a normal day's rate", "p99 ≤ 50 ms", $"{writes.Count / duration.TotalSeconds:F0}/s, p99 {LoadRun.Ms(writes.Percentile(99))}", writes.Percentile(99) <= 50,
             "far below capacity: latency is the audit rows' group commit plus the grain state's commit (each an fsync)");
-        await FreshnessAsync(run, timeline, watcher, baseVersion, "at a normal day's rate", cancellationToken);
+        await FreshnessAsync(run, timeline, watcher, baseVersion, "at a normal day's rate", cancellationToken, skipAcks: warmUpAcks);
         await stop();
         await AuditAsync(run, slots, cancellationToken);
     }
@@ -350,21 +353,9 @@ public static class Scenarios
         run.StartProgress(() => $"nation +{watcher.LastVersion - baseVersion}");
         var picker = new SlotPicker(slots, o.Seed);
 
-        // A cluster under load has run its write path before a silo dies: the warm-up's changes (audited like the rest)
-        // take the first activations and compilation out of the seconds before the kill, which are the recovery's
-        // yardstick, and out of the freshness figure.
-        var warmUpAcks = 0;
-        if (o.WarmUpSeconds > 0)
-        {
-            Console.WriteLine($"Warm-up: {rate}/s single changes for {o.WarmUpSeconds:F0} s before the clock");
-            await OpenLoop.RunAsync(rate, TimeSpan.FromSeconds(o.WarmUpSeconds), o.MaxInflight, ct => SingleAsync(run, picker, ct, WarmUpSingleOperation), cancellationToken);
-            baseVersion = await LoadRun.QuietVersionAsync(watcher, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), cancellationToken);
-            warmUpAcks = run.Writers.AckTimestamps.Count;
-        }
-
-        run.Figure("warm-up before the clock", o.WarmUpSeconds > 0
-            ? $"{warmUpAcks:N0} single changes in {o.WarmUpSeconds:F0} s (left out of the figures below but for the audit; --warm-up-seconds 0 measures a cold cluster)"
-            : "none (--warm-up-seconds 0: the first seconds include the cluster's first activations and compilation)");
+        // A cluster under load has run its write path before a silo dies: the warm-up takes the first activations and
+        // compilation out of the seconds before the kill, which are the recovery's yardstick, and out of the freshness.
+        (baseVersion, var warmUpAcks) = await WarmUpSinglesAsync(run, picker, rate, watcher, baseVersion, cancellationToken);
         Console.WriteLine($"Failover: {rate}/s single changes for {duration.TotalSeconds:F0} s; silo 1 is killed at {duration.TotalSeconds / 2:F0} s");
         var killAt = -1.0;
         var killer = Task.Run(async () =>
@@ -392,6 +383,29 @@ public static class Scenarios
         await FreshnessAsync(run, timeline, watcher, baseVersion, "through the failover", cancellationToken, skipAcks: warmUpAcks);
         await stop();
         await AuditAsync(run, slots, cancellationToken);
+    }
+
+    /// <summary>
+    /// --warm-up-seconds of single changes at <paramref name="rate"/> before the clock (steady, failover), recorded as
+    /// <see cref="WarmUpSingleOperation"/> and audited with the rest; then a quiet nation version. Returns that version and
+    /// how many acknowledgements the warm-up made (the freshness figure leaves them out).
+    /// </summary>
+    private static async Task<(long BaseVersion, int WarmUpAcks)> WarmUpSinglesAsync(LoadRun run, SlotPicker picker, double rate, NationStream watcher, long baseVersion, CancellationToken cancellationToken)
+    {
+        var seconds = run.Options.WarmUpSeconds;
+        var acks = 0;
+        if (seconds > 0)
+        {
+            Console.WriteLine($"Warm-up: {rate}/s single changes for {seconds:F0} s before the clock");
+            await OpenLoop.RunAsync(rate, TimeSpan.FromSeconds(seconds), run.Options.MaxInflight, ct => SingleAsync(run, picker, ct, WarmUpSingleOperation), cancellationToken);
+            baseVersion = await LoadRun.QuietVersionAsync(watcher, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), cancellationToken);
+            acks = run.Writers.AckTimestamps.Count;
+        }
+
+        run.Figure("warm-up before the clock", seconds > 0
+            ? $"{acks:N0} single changes in {seconds:F0} s (left out of the latency and freshness figures, audited with the rest; --warm-up-seconds 0 measures a cold server)"
+            : "none (--warm-up-seconds 0: the first seconds include the server's first activations and compilation)");
+        return (baseVersion, acks);
     }
 
     private static async Task<bool> SingleAsync(LoadRun run, SlotPicker picker, CancellationToken cancellationToken, string operation = "PUT single change")

@@ -51,6 +51,35 @@ public sealed class DeadlineRushSmokeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Steady_warms_up_apart_and_audits_the_warm_up_with_the_rest()
+    {
+        var results = Path.Combine(Path.GetTempPath(), "readiness-load-smoke-" + Guid.NewGuid().ToString("N")[..8]);
+        var (options, error) = RunOptions.Parse(["steady", "--municipalities", "30", "--rate", "20", "--duration", "3", "--warm-up-seconds", "2", "--streams", "2", "--read-rate", "2",
+            "--return", "minimal", "--no-build", "--configuration", Configuration, "--results", results]);
+        Assert.Null(error);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+
+        var report = await LoadTestProgram.RunAsync(options!, timeout.Token);
+        output.WriteLine(File.ReadAllText(Path.Combine(results, "report.md")));
+
+        var warmUp = report.Operations.Single(o => o.Name == Scenarios.WarmUpSingleOperation);
+        var measured = report.Operations.Single(o => o.Name == "PUT single change");
+        Assert.InRange(warmUp.Requests, 20, 60);
+        Assert.InRange(measured.Requests, 40, 80);
+        var audit = Assert.IsType<AuditFigures>(report.Audit);
+        Assert.Equal(warmUp.Statuses.GetValueOrDefault("204") + measured.Statuses.GetValueOrDefault("204"), audit.Acknowledged);
+        Assert.Equal(audit.Acknowledged, audit.Found);
+        Assert.Equal(0, audit.Lost + audit.AppliedTwice + report.ServerErrors);
+
+        // The freshness figure covers the measured changes only; the warm-up's were reflected before its base version.
+        var freshness = Assert.Single(report.Targets, t => t.Name.StartsWith("freshness at a normal day's rate", StringComparison.Ordinal));
+        Assert.Contains($"over {measured.Statuses.GetValueOrDefault("204"):N0} changes", freshness.Measured, StringComparison.Ordinal);
+        Assert.DoesNotContain("not visible", freshness.Measured, StringComparison.Ordinal);
+        Assert.StartsWith($"{warmUp.Statuses.GetValueOrDefault("204"):N0} single changes in 2 s", report.Figures["warm-up before the clock"], StringComparison.Ordinal);
+        Directory.Delete(results, recursive: true);
+    }
+
+    [Fact]
     public void Server_metrics_sum_a_metrics_samples_over_their_label_sets_and_ignore_others()
     {
         const string exposition = """
