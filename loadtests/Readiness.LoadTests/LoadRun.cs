@@ -297,14 +297,22 @@ public sealed class LoadRun : IAsyncDisposable
         var seconds = Recorder.Clock.Elapsed.TotalSeconds;
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - startUsage.Client).TotalSeconds;
         var serverCpu = (ServerCpu(Target) - startUsage.Server).TotalSeconds;
-        notes.Add($"CPU: the server used {serverCpu / seconds:F2} cores on average and the load generator {clientCpu / seconds:F2} cores, of {Environment.ProcessorCount}; "
+
+        // A server this run did not start (--base-url) has no process here to read: its CPU is not measured, not zero.
+        var serverMeasured = Target.ServerPids.Count > 0;
+        notes.Add((serverMeasured ? $"CPU: the server used {serverCpu / seconds:F2} cores on average and " : "CPU: the server's is not measured (a server this run did not start); ")
+            + $"the load generator used {clientCpu / seconds:F2} cores, of {Environment.ProcessorCount}; "
             + $"load average (1 min) {startUsage.Load1:F2} at the start, {LoadAverage():F2} at the end. Everything shares this machine: "
             + "the generator's own CPU is taken from the server, and other work on the machine (other builds and tests) shows in the load average.");
         if (Writers.AckTimestamps.Count is var acknowledged and > 0)
         {
             var changeCpu = serverCpu - ExcludedServerCpu.TotalSeconds;
-            notes.Add($"Server CPU per acknowledged change: {changeCpu * 1000 / acknowledged:F2} ms ({changeCpu:F1} CPU-seconds over {acknowledged:N0} acknowledged changes and reports; "
-                + "the scenario's reads included, the raw ceilings' requests left out).");
+            if (serverMeasured)
+            {
+                notes.Add($"Server CPU per acknowledged change: {changeCpu * 1000 / acknowledged:F2} ms ({changeCpu:F1} CPU-seconds over {acknowledged:N0} acknowledged changes and reports; "
+                    + "the scenario's reads included, the raw ceilings' requests left out).");
+            }
+
             if (startAllocated is { } before && await ServerMetrics.ReadAsync(Http, ServerMetrics.Allocated) is { } after)
             {
                 // Target of issue 14: at most 10 KB allocated on the server per accepted change.
@@ -331,8 +339,7 @@ public sealed class LoadRun : IAsyncDisposable
         }
 
         notes.AddRange(Target.Settings.Select(s => "Server setting: " + s));
-        var operations = Recorder.Operations.Where(o => o.Count > 0).Select(o =>
-            ReportWriter.Figures(o, o.Series() is { Count: > 0 } series ? Math.Max(1, series[^1].Second - series[0].Second + 1) : seconds)).ToList();
+        var operations = Recorder.Operations.Where(o => o.Count > 0).Select(ReportWriter.Figures).ToList();
         return new RunReport(Options.Scenario, startedAt, seconds, Target.Description, Options.Seed, Machine(), operations, targets, figures, Audit, notes);
     }
 

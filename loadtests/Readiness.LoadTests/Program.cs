@@ -4,7 +4,11 @@ using Readiness.LoadTests;
 var (options, error) = RunOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine(error);
+    if (error is not null)
+    {
+        Console.Error.WriteLine(error);
+    }
+
     Console.Error.WriteLine(RunOptions.Usage);
     return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
 }

@@ -14,13 +14,34 @@ public sealed class OperationStats(string name, Stopwatch clock)
 
     public string Name { get; } = name;
 
+    private long firstTicks = -1;
+    private long lastTicks;
+
     public void Record(TimeSpan latency, string status)
     {
         var micros = Math.Clamp((long)(latency.Ticks / 10), 1, MaxMicros);
+        var now = clock.Elapsed;
         all.RecordValue(micros);
-        perSecond.GetOrAdd((int)clock.Elapsed.TotalSeconds, _ => new LongConcurrentHistogram(1, MaxMicros, 2)).RecordValue(micros);
+        perSecond.GetOrAdd((int)now.TotalSeconds, _ => new LongConcurrentHistogram(1, MaxMicros, 2)).RecordValue(micros);
         statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
+        Interlocked.CompareExchange(ref firstTicks, now.Ticks, -1);
+        for (var last = Interlocked.Read(ref lastTicks); now.Ticks > last; last = Interlocked.Read(ref lastTicks))
+        {
+            if (Interlocked.CompareExchange(ref lastTicks, now.Ticks, last) == last)
+            {
+                break;
+            }
+        }
     }
+
+    /// <summary>
+    /// Completions per second over the span from the first to the last (n − 1 intervals); the count itself when there
+    /// are fewer than two or they share an instant. Not the whole seconds touched: 100 requests over 5 s touch 6 of them.
+    /// </summary>
+    public double RequestsPerSecond => Rate(all.TotalCount, TimeSpan.FromTicks(Interlocked.Read(ref lastTicks) - Interlocked.Read(ref firstTicks)));
+
+    /// <summary><paramref name="count"/> completions whose first and last are <paramref name="span"/> apart, per second (see <see cref="RequestsPerSecond"/>).</summary>
+    public static double Rate(long count, TimeSpan span) => count < 2 || span <= TimeSpan.Zero ? count : (count - 1) / span.TotalSeconds;
 
     public long Count => all.TotalCount;
 

@@ -40,8 +40,8 @@ public static class ReportWriter
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static OperationFigures Figures(OperationStats op, double seconds) => new(
-        op.Name, op.Count, seconds > 0 ? op.Count / seconds : 0, op.Percentile(50), op.Percentile(95), op.Percentile(99), op.MaxMs, op.Errors,
+    public static OperationFigures Figures(OperationStats op) => new(
+        op.Name, op.Count, op.RequestsPerSecond, op.Percentile(50), op.Percentile(95), op.Percentile(99), op.MaxMs, op.Errors,
         op.Statuses.ToDictionary(s => s.Key, s => s.Value));
 
     public static void Write(RunReport report, Recorder recorder, string folder)

@@ -117,9 +117,14 @@ public sealed class RunOptions
 
     public static readonly string[] Scenarios = ["deadline-rush", "steady", "viewers", "capacity", "failover"];
 
-    /// <summary>Parses the arguments; returns null with a message for anything it does not understand.</summary>
+    /// <summary>Parses the arguments; returns null with a message for anything it does not understand, and null with no message for -h/--help.</summary>
     public static (RunOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
     {
+        if (args.Count > 0 && args[0] is "-h" or "--help")
+        {
+            return (null, null);
+        }
+
         if (args.Count == 0 || !Scenarios.Contains(args[0]))
         {
             return (null, args.Count == 0 ? "Name a scenario." : $"Unknown scenario '{args[0]}'.");
@@ -185,22 +190,22 @@ public sealed class RunOptions
                 BaseUrl = baseUrl,
                 SigningKey = values.GetValueOrDefault("signing-key"),
                 TokenFile = values.GetValueOrDefault("token-file"),
-                Seed = Int(values, "seed", 20261201),
-                Municipalities = Math.Clamp(Int(values, "municipalities", 1741), 1, 1741),
-                WindowSeconds = Double(values, "window") ?? 60,
-                DurationSeconds = Double(values, "duration"),
-                Rate = Double(values, "rate"),
-                MaxInflight = Int(values, "max-inflight", 512),
-                ReportConcurrency = Int(values, "report-concurrency", 128),
-                WarmUpReports = Math.Max(0, Int(values, "warm-up", 0)),
-                WarmUpSeconds = Math.Max(0, Double(values, "warm-up-seconds") ?? 5),
-                Streams = values.ContainsKey("streams") ? Int(values, "streams", 0) : null,
+                Seed = Int(values, "seed", 20261201, int.MinValue),
+                Municipalities = Math.Min(Int(values, "municipalities", 1741, 1), 1741),
+                WindowSeconds = Double(values, "window", positive: true) ?? 60,
+                DurationSeconds = Double(values, "duration", positive: true),
+                Rate = Double(values, "rate", positive: true),
+                MaxInflight = Int(values, "max-inflight", 512, 1),
+                ReportConcurrency = Int(values, "report-concurrency", 128, 1),
+                WarmUpReports = Int(values, "warm-up", 0, 0),
+                WarmUpSeconds = Double(values, "warm-up-seconds") ?? 5,
+                Streams = values.ContainsKey("streams") ? Int(values, "streams", 0, 0) : null,
                 ReadRate = Double(values, "read-rate"),
-                StartRate = Double(values, "start-rate") ?? 250,
-                MaxRate = Double(values, "max-rate") ?? 12000,
-                StepSeconds = Double(values, "step-seconds") ?? 10,
-                ObjectiveP99Ms = Double(values, "objective-p99") ?? 50,
-                Refinements = Math.Clamp(Int(values, "refine", 2), 0, 10),
+                StartRate = Double(values, "start-rate", positive: true) ?? 250,
+                MaxRate = Double(values, "max-rate", positive: true) ?? 12000,
+                StepSeconds = Double(values, "step-seconds", positive: true) ?? 10,
+                ObjectiveP99Ms = Double(values, "objective-p99", positive: true) ?? 50,
+                Refinements = Math.Min(Int(values, "refine", 2, 0), 10),
                 Results = values.GetValueOrDefault("results"),
                 NoBuild = flags.Contains("no-build"),
                 Configuration = values.GetValueOrDefault("configuration") ?? "Release",
@@ -220,9 +225,29 @@ public sealed class RunOptions
         }
     }
 
-    private static int Int(Dictionary<string, string> values, string name, int fallback) =>
-        values.TryGetValue(name, out var v) ? int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture) : fallback;
+    /// <summary>A whole-number option of at least <paramref name="min"/>; the error names the option.</summary>
+    private static int Int(Dictionary<string, string> values, string name, int fallback, int min)
+    {
+        if (!values.TryGetValue(name, out var v))
+        {
+            return fallback;
+        }
 
-    private static double? Double(Dictionary<string, string> values, string name) =>
-        values.TryGetValue(name, out var v) ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) : null;
+        return int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min
+            ? n
+            : throw new FormatException(min == int.MinValue ? $"--{name} takes a whole number, not '{v}'." : $"--{name} takes a whole number of at least {min}, not '{v}'.");
+    }
+
+    /// <summary>A number option: finite, and above zero when <paramref name="positive"/> (else zero or more); the error names the option.</summary>
+    private static double? Double(Dictionary<string, string> values, string name, bool positive = false)
+    {
+        if (!values.TryGetValue(name, out var v))
+        {
+            return null;
+        }
+
+        return double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && (positive ? d > 0 : d >= 0)
+            ? d
+            : throw new FormatException($"--{name} takes a number {(positive ? "above 0" : "of 0 or more")} (e.g. 2.5), not '{v}'.");
+    }
 }

@@ -394,16 +394,18 @@ public static class Scenarios
     {
         var seconds = run.Options.WarmUpSeconds;
         var acks = 0;
+        var shown = seconds.ToString("0.##", CultureInfo.InvariantCulture);
         if (seconds > 0)
         {
-            Console.WriteLine($"Warm-up: {rate}/s single changes for {seconds:F0} s before the clock");
-            await OpenLoop.RunAsync(rate, TimeSpan.FromSeconds(seconds), run.Options.MaxInflight, ct => SingleAsync(run, picker, ct, WarmUpSingleOperation), cancellationToken);
+            Console.WriteLine($"Warm-up: {rate}/s single changes for {shown} s before the clock");
+            var (offered, sent, saturated) = await OpenLoop.RunAsync(rate, TimeSpan.FromSeconds(seconds), run.Options.MaxInflight, ct => SingleAsync(run, picker, ct, WarmUpSingleOperation), cancellationToken);
             baseVersion = await LoadRun.QuietVersionAsync(watcher, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), cancellationToken);
             acks = run.Writers.AckTimestamps.Count;
+            run.Figure("warm-up single changes offered / sent / not sent", $"{offered:N0} / {sent:N0} / {saturated:N0}");
         }
 
         run.Figure("warm-up before the clock", seconds > 0
-            ? $"{acks:N0} single changes in {seconds:F0} s (left out of the latency and freshness figures, audited with the rest; --warm-up-seconds 0 measures a cold server)"
+            ? $"{acks:N0} single changes acknowledged in {shown} s (left out of the latency and freshness figures, audited with the rest; --warm-up-seconds 0 measures a cold server)"
             : "none (--warm-up-seconds 0: the first seconds include the server's first activations and compilation)");
         return (baseVersion, acks);
     }

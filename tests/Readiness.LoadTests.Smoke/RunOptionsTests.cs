@@ -31,4 +31,38 @@ public sealed class RunOptionsTests
         Assert.Equal(0, RunOptions.Parse(["deadline-rush"]).Options!.WarmUpReports);
         Assert.Equal(200, RunOptions.Parse(["deadline-rush", "--warm-up", "200"]).Options!.WarmUpReports);
     }
+
+    [Theory]
+    [InlineData("--warm-up-seconds", "-2")]
+    [InlineData("--warm-up-seconds", "NaN")]
+    [InlineData("--warm-up-seconds", "Infinity")]
+    [InlineData("--warm-up-seconds", "1e400")]
+    [InlineData("--warm-up-seconds", "5s")]
+    [InlineData("--rate", "0")]
+    [InlineData("--duration", "-1")]
+    [InlineData("--max-inflight", "0")]
+    [InlineData("--report-concurrency", "abc")]
+    [InlineData("--warm-up", "-5")]
+    public void A_number_option_out_of_its_range_is_refused_naming_the_option(string option, string value)
+    {
+        var (options, error) = RunOptions.Parse(["steady", option, value]);
+        Assert.Null(options);
+        Assert.Contains(option, error, StringComparison.Ordinal);
+        Assert.Contains(value, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_is_not_an_error()
+    {
+        Assert.Equal(((RunOptions?)null, (string?)null), RunOptions.Parse(["--help"]));
+        Assert.Equal(0.5, RunOptions.Parse(["steady", "--warm-up-seconds", "0.5"]).Options!.WarmUpSeconds);
+    }
+
+    [Theory]
+    [InlineData(100, 4.95, 20.0)] // 100 completions at 20/s: 99 intervals, not the 6 whole seconds they touch
+    [InlineData(1, 0, 1.0)]
+    [InlineData(0, 0, 0.0)]
+    [InlineData(3, 0, 3.0)]
+    public void The_rate_is_completions_over_their_span(long count, double seconds, double expected) =>
+        Assert.Equal(expected, OperationStats.Rate(count, TimeSpan.FromSeconds(seconds)), 3);
 }
