@@ -133,6 +133,27 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
     }
 
     [Fact]
+    public async Task The_reporting_template_answers_its_conditions_as_every_other_read()
+    {
+        using var client = host.Municipality(Osaka);
+        var path = $"/api/v1/municipalities/{Osaka}/template.xlsx";
+        using var plain = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        var etag = plain.Headers.ETag!.Tag;
+
+        using var same = await Get(client, path, etag);
+        Assert.Equal(HttpStatusCode.NotModified, same.StatusCode);
+        Assert.Empty(await same.Content.ReadAsByteArrayAsync());
+        using var malformed = await Get(client, path, "bad");
+        await ApiHost.AssertProblem(malformed, HttpStatusCode.BadRequest, "If-None-Match");
+        Assert.Null(malformed.Headers.ETag);
+        using var stale = await Get(client, path, ifMatch: "\"9" + etag.Trim('"') + "\"");
+        await ApiHost.AssertProblem(stale, HttpStatusCode.PreconditionFailed, "If-Match");
+        using var held = await Get(client, path, ifMatch: etag);
+        Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+    }
+
+    [Fact]
     public async Task A_read_with_an_if_match_that_fails_gives_412()
     {
         var (_, version) = await host.GetMunicipality(Osaka);

@@ -5,12 +5,19 @@ namespace Readiness.Web.Api;
 /// fields as GET, no content): the API, the dashboard's pages, the map data, the exports, the OpenAPI document.
 /// Uptime monitors and link checkers send HEAD. Minimal-API and page routes match only the methods they map, so a HEAD
 /// is routed, authorized and answered exactly as the GET, and its content is discarded here. Registered as a startup
-/// filter so it runs before routing.
+/// filter so it runs before routing. <see cref="NotHeadPaths"/> are the exceptions.
 /// </summary>
 public sealed class HeadRequests : IStartupFilter
 {
     /// <summary>The event stream never ends, so a HEAD there is left to routing (405).</summary>
     public const string EventStreamPath = "/api/v1/stream";
+
+    /// <summary>
+    /// GET routes a HEAD is not turned into, so it is left to routing (405): those that never end (the event stream,
+    /// the Orleans Dashboard's live trace) and the one whose GET changes state (signing out), because HEAD is safe
+    /// (RFC 9110 §9.2.1) and a link checker's HEAD must not sign anyone out.
+    /// </summary>
+    public static IReadOnlyList<string> NotHeadPaths { get; } = [EventStreamPath, Operations.OperationsApi.DashboardPath + "/Trace", "/auth/signout"];
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
@@ -20,7 +27,7 @@ public sealed class HeadRequests : IStartupFilter
 
     private static async Task AsGet(HttpContext http, RequestDelegate next)
     {
-        if (!HttpMethods.IsHead(http.Request.Method) || http.Request.Path.StartsWithSegments(EventStreamPath))
+        if (!HttpMethods.IsHead(http.Request.Method) || IsNotHead(http.Request.Path))
         {
             await next(http);
             return;
@@ -38,5 +45,18 @@ public sealed class HeadRequests : IStartupFilter
             http.Response.Body = body;
             http.Request.Method = HttpMethods.Head;
         }
+    }
+
+    private static bool IsNotHead(PathString path)
+    {
+        foreach (var p in NotHeadPaths)
+        {
+            if (path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -102,8 +102,16 @@ public static class TemplateApi
         }
 
         var record = await templates.CurrentAsync(code, http.RequestAborted);
-        http.Response.Headers.ETag = Preconditions.ETag(record.Version);
         http.Response.Headers.CacheControl = "no-store";
+
+        // The ETag is the version the workbook is made from (B3, the If-Match of its upload): its conditions are those
+        // of every other read. Two downloads of one version hold the same cells; the file's bytes may differ (the
+        // package's part ids and times), so a 304 means "the same template", not the same bytes.
+        if (Preconditions.ForRead(http, Preconditions.ETag(record.Version)) is { } conditional)
+        {
+            return conditional;
+        }
+
         return TypedResults.File(ReportingWorkbook.Template(record), ReportingWorkbook.ContentType, TemplateService.FileName(code, record.Version));
     }
 
