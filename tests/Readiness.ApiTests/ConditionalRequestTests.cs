@@ -113,17 +113,28 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         using var plain = await client.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
         Assert.NotNull(plain.Headers.ETag);
+        Assert.True(plain.Headers.CacheControl is { NoCache: true } or { NoStore: true } or { MaxAge: not null }, $"{path}: Cache-Control {plain.Headers.CacheControl}");
 
         foreach (var (ifNoneMatch, ifMatch, header) in new (string?, string?, string)[] { ("not-a-tag", null, "If-None-Match"), (null, "\"a\" \"b\"", "If-Match"), ("*, \"1\"", null, "If-None-Match") })
         {
             using var refused = await Get(client, path, ifNoneMatch, ifMatch);
             await ApiHost.AssertProblem(refused, HttpStatusCode.BadRequest, header);
             Assert.Null(refused.Headers.ETag); // a refusal names no representation
+            Assert.True(refused.Headers.CacheControl?.NoStore, $"{path}: a 400 with Cache-Control {refused.Headers.CacheControl}");
         }
 
         using var failed = await Get(client, path, ifMatch: "\"not-this-one\"");
         await ApiHost.AssertProblem(failed, HttpStatusCode.PreconditionFailed, "If-Match");
         Assert.NotNull(failed.Headers.ETag); // the current version, to read again
+        Assert.True(failed.Headers.CacheControl?.NoStore, $"{path}: a 412 with Cache-Control {failed.Headers.CacheControl}");
+
+        // A 304 stands for the 200: the same Cache-Control and a Vary naming Accept-Encoding (RFC 9110 §15.4.5).
+        using var same = await Get(client, path, plain.Headers.ETag!.Tag);
+        if (same.StatusCode == HttpStatusCode.NotModified) // a summary may have moved on meanwhile
+        {
+            Assert.Equal(plain.Headers.CacheControl?.ToString(), same.Headers.CacheControl?.ToString());
+            Assert.Contains("Accept-Encoding", same.Headers.Vary, StringComparer.OrdinalIgnoreCase);
+        }
         if (path.StartsWith("/api/", StringComparison.Ordinal))
         {
             // HEAD is the API's (HeadRequests): it is refused as its GET is.

@@ -29,11 +29,14 @@ public enum PreconditionOutcome
 /// </summary>
 public static class Preconditions
 {
-    /// <summary>A municipality's entity tag: its version as a strong tag, e.g. "12".</summary>
+    /// <summary>Cache-Control of a signed-in read with an ETag: the caller's own cache only, revalidated before each use.</summary>
+    public const string RevalidateEachTime = "private, no-cache";
+
     /// <summary>A strong ETag that is a hash of <paramref name="content"/> (16 hex digits of its SHA-256), for representations without a version.</summary>
     public static string ContentETag(ReadOnlySpan<byte> content) =>
         $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16]}\"";
 
+    /// <summary>A municipality's entity tag: its version as a strong tag, e.g. "12".</summary>
     public static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     /// <summary>
@@ -159,17 +162,40 @@ public static class Preconditions
     }
 
     /// <summary>
-    /// For a GET/HEAD resource: sets the ETag and answers the conditions. Null: send the representation; otherwise
-    /// the 304, 412 or 400 to send instead. Summaries, the municipality, its items and the live payloads all call this.
+    /// For a GET/HEAD resource: sets the ETag and Cache-Control (<see cref="RevalidateEachTime"/> unless set; no-store on a
+    /// refusal) and answers the conditions. Null: send the representation; otherwise the 304, 412 or 400 to send
+    /// instead. Summaries, the municipality, its items, the exports, the template and the live payloads all call this.
     /// </summary>
     public static IResult? ForRead(HttpContext http, string etag)
     {
         var (outcome, header) = Evaluate(http.Request.Method, http.Request.Headers.IfMatch, http.Request.Headers.IfNoneMatch, etag);
+        var headers = http.Response.Headers;
 
         // A request refused as malformed (400) names no representation, so it carries no ETag.
         if (outcome != PreconditionOutcome.Malformed)
         {
-            http.Response.Headers.ETag = etag;
+            headers.ETag = etag;
+        }
+
+        if (outcome is PreconditionOutcome.Malformed or PreconditionOutcome.Failed)
+        {
+            // A refusal is not the representation: no cache is to keep it as one.
+            headers.CacheControl = "no-store";
+        }
+        else
+        {
+            // Signed-in data, kept by the caller's own cache only and checked with the ETag before each use (unless the
+            // resource said otherwise); a 304 names the same Vary as the 200 it stands for (RFC 9110 §15.4.5), whose
+            // body the response compression varies by Accept-Encoding.
+            if (StringValues.IsNullOrEmpty(headers.CacheControl))
+            {
+                headers.CacheControl = RevalidateEachTime;
+            }
+
+            if (outcome == PreconditionOutcome.NotModified && !headers.Vary.Any(v => v?.Contains(HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase) == true))
+            {
+                headers.Append(HeaderNames.Vary, HeaderNames.AcceptEncoding);
+            }
         }
 
         return outcome switch

@@ -54,9 +54,7 @@ public sealed class CompressedPayload
         var conditional = Api.Preconditions.ForRead(http, ETag);
         if (conditional is not null and not IStatusCodeHttpResult { StatusCode: StatusCodes.Status304NotModified })
         {
-            // A refusal is not the representation: it is not to be cached as one.
-            response.Headers.CacheControl = "no-store";
-            return conditional.ExecuteAsync(http);
+            return conditional.ExecuteAsync(http); // a refusal: ForRead made it no-store
         }
 
         response.Headers.CacheControl = cacheControl;

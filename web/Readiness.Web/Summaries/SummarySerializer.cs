@@ -15,7 +15,7 @@ public sealed class SummarySerializer(IOptions<JsonOptions> json)
     public const string JsonContentType = "application/json; charset=utf-8";
 
     /// <summary>Revalidate on every use: a summary can change at any moment, and a 304 costs the client nothing.</summary>
-    public const string CacheControl = "private, no-cache";
+    public const string CacheControl = Api.Preconditions.RevalidateEachTime;
 
     public CompressedPayload Response<T>(T view, string etag) =>
         new(JsonSerializer.SerializeToUtf8Bytes(view, json.Value.SerializerOptions), JsonContentType, etag, CompressionLevel.Fastest);
