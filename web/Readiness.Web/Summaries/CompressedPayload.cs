@@ -52,13 +52,13 @@ public sealed class CompressedPayload
     {
         var response = http.Response;
         var conditional = Api.Preconditions.ForRead(http, ETag);
-        if (conditional is not null and not IStatusCodeHttpResult { StatusCode: StatusCodes.Status304NotModified })
+        if (conditional is null or IStatusCodeHttpResult { StatusCode: StatusCodes.Status304NotModified })
         {
-            return conditional.ExecuteAsync(http); // a refusal: ForRead made it no-store
+            // The representation or its 304; a refusal keeps the no-store ForRead gave it.
+            response.Headers.CacheControl = cacheControl;
+            response.Headers.Vary = HeaderNames.AcceptEncoding;
         }
 
-        response.Headers.CacheControl = cacheControl;
-        response.Headers.Vary = HeaderNames.AcceptEncoding;
         if (conditional is not null)
         {
             return conditional.ExecuteAsync(http);
