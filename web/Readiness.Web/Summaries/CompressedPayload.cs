@@ -64,26 +64,48 @@ public sealed class CompressedPayload
             return conditional.ExecuteAsync(http);
         }
 
-        var accept = http.Request.Headers.AcceptEncoding.ToString();
         byte[] bytes;
-        if (accept.Contains("br", StringComparison.OrdinalIgnoreCase))
+        switch (Encoding(http.Request.Headers.AcceptEncoding))
         {
-            bytes = brotli.Value;
-            response.Headers.ContentEncoding = "br";
-        }
-        else if (accept.Contains("gzip", StringComparison.OrdinalIgnoreCase))
-        {
-            bytes = gzip.Value;
-            response.Headers.ContentEncoding = "gzip";
-        }
-        else
-        {
-            bytes = Body;
+            case "br":
+                bytes = brotli.Value;
+                response.Headers.ContentEncoding = "br";
+                break;
+            case "gzip":
+                bytes = gzip.Value;
+                response.Headers.ContentEncoding = "gzip";
+                break;
+            default:
+                bytes = Body;
+                break;
         }
 
         response.ContentType = ContentType;
         response.ContentLength = bytes.Length;
         return http.Request.Method == HttpMethods.Head ? Task.CompletedTask : response.Body.WriteAsync(bytes, http.RequestAborted).AsTask();
+    }
+
+    /// <summary>
+    /// The coding to send for an Accept-Encoding header (RFC 9110 §12.5.3): "br", "gzip" or null (identity). A coding is
+    /// acceptable when named, or covered by "*", with a q-value above 0 ("gzip;q=0" refuses gzip); of the acceptable
+    /// ones the highest q wins, brotli on a tie (smaller). Unparseable members are ignored.
+    /// </summary>
+    public static string? Encoding(Microsoft.Extensions.Primitives.StringValues acceptEncoding)
+    {
+        if (!StringWithQualityHeaderValue.TryParseList(acceptEncoding, out var offers) || offers.Count == 0)
+        {
+            return null;
+        }
+
+        double Quality(string coding)
+        {
+            var named = offers.FirstOrDefault(o => o.Value.Equals(coding, StringComparison.OrdinalIgnoreCase));
+            var offer = named ?? offers.FirstOrDefault(o => o.Value.Equals("*", StringComparison.Ordinal));
+            return offer is null ? 0 : offer.Quality ?? 1;
+        }
+
+        var (br, gzip) = (Quality("br"), Quality("gzip"));
+        return br > 0 && br >= gzip ? "br" : gzip > 0 ? "gzip" : null;
     }
 
     private static byte[] Compress(byte[] body, Func<Stream, Stream> wrap)
