@@ -10,7 +10,7 @@ if (options is null)
     }
 
     Console.Error.WriteLine(RunOptions.Usage);
-    return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
+    return error is null ? 0 : 2; // asked for help: 0; anything else (no scenario too): 2
 }
 
 using var cancel = new CancellationTokenSource();

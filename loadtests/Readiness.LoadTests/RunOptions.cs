@@ -120,7 +120,7 @@ public sealed class RunOptions
     /// <summary>Parses the arguments; returns null with a message for anything it does not understand, and null with no message for -h/--help.</summary>
     public static (RunOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
     {
-        if (args.Count > 0 && args[0] is "-h" or "--help")
+        if (args.Any(a => a is "-h" or "--help"))
         {
             return (null, null);
         }
@@ -146,7 +146,7 @@ public sealed class RunOptions
                 continue;
             }
 
-            if (i + 1 >= args.Count)
+            if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
                 return (null, $"{a} needs a value.");
             }
@@ -163,7 +163,14 @@ public sealed class RunOptions
 
         try
         {
-            Uri? baseUrl = values.TryGetValue("base-url", out var url) ? new Uri(url, UriKind.Absolute) : null;
+            Uri? baseUrl = values.TryGetValue("base-url", out var url)
+                ? Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? u : throw new FormatException($"--base-url takes an absolute http(s) address such as http://127.0.0.1:5000, not '{url}'.")
+                : null;
+            if (values.TryGetValue("signing-key", out var key) && !Convert.TryFromBase64String(key, new byte[key.Length], out _))
+            {
+                return (null, "--signing-key takes the server's Readiness__Auth__SigningKey (base64).");
+            }
+
             if (baseUrl is not null && !baseUrl.IsLoopback)
             {
                 return (null, "--base-url must be a loopback address (this load test never targets other hosts).");
@@ -171,7 +178,12 @@ public sealed class RunOptions
 
             var scenario = args[0];
             var target = baseUrl is not null ? TargetKind.External
-                : values.TryGetValue("target", out var t) ? Enum.Parse<TargetKind>(t, ignoreCase: true)
+                : values.TryGetValue("target", out var t) ? t.ToLowerInvariant() switch
+                {
+                    "embedded" => TargetKind.Embedded,
+                    "cluster" => TargetKind.Cluster,
+                    _ => throw new FormatException($"--target takes embedded or cluster, not '{t}'."),
+                }
                 : scenario == "failover" ? TargetKind.Cluster : TargetKind.Embedded;
             if (scenario == "failover" && target != TargetKind.Cluster)
             {
@@ -191,7 +203,7 @@ public sealed class RunOptions
                 SigningKey = values.GetValueOrDefault("signing-key"),
                 TokenFile = values.GetValueOrDefault("token-file"),
                 Seed = Int(values, "seed", 20261201, int.MinValue),
-                Municipalities = Math.Min(Int(values, "municipalities", 1741, 1), 1741),
+                Municipalities = Int(values, "municipalities", 1741, 1, 1741),
                 WindowSeconds = Double(values, "window", positive: true) ?? 60,
                 DurationSeconds = Double(values, "duration", positive: true),
                 Rate = Double(values, "rate", positive: true),
@@ -205,7 +217,7 @@ public sealed class RunOptions
                 MaxRate = Double(values, "max-rate", positive: true) ?? 12000,
                 StepSeconds = Double(values, "step-seconds", positive: true) ?? 10,
                 ObjectiveP99Ms = Double(values, "objective-p99", positive: true) ?? 50,
-                Refinements = Math.Min(Int(values, "refine", 2, 0), 10),
+                Refinements = Int(values, "refine", 2, 0, 10),
                 Results = values.GetValueOrDefault("results"),
                 NoBuild = flags.Contains("no-build"),
                 Configuration = values.GetValueOrDefault("configuration") ?? "Release",
@@ -217,6 +229,11 @@ public sealed class RunOptions
                     ? rr is "minimal" or "representation" ? rr : throw new FormatException("--report-return takes minimal or representation.")
                     : null,
             };
+            if (options.StartRate > options.MaxRate)
+            {
+                return (null, $"--start-rate ({options.StartRate}) is above --max-rate ({options.MaxRate}).");
+            }
+
             return (options, null);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
@@ -226,16 +243,18 @@ public sealed class RunOptions
     }
 
     /// <summary>A whole-number option of at least <paramref name="min"/>; the error names the option.</summary>
-    private static int Int(Dictionary<string, string> values, string name, int fallback, int min)
+    private static int Int(Dictionary<string, string> values, string name, int fallback, int min, int max = int.MaxValue)
     {
         if (!values.TryGetValue(name, out var v))
         {
             return fallback;
         }
 
-        return int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min
+        return int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
-            : throw new FormatException(min == int.MinValue ? $"--{name} takes a whole number, not '{v}'." : $"--{name} takes a whole number of at least {min}, not '{v}'.");
+            : throw new FormatException(min == int.MinValue ? $"--{name} takes a whole number, not '{v}'."
+                : max == int.MaxValue ? $"--{name} takes a whole number of at least {min}, not '{v}'."
+                : $"--{name} takes a whole number from {min} to {max}, not '{v}'.");
     }
 
     /// <summary>A number option: finite, and above zero when <paramref name="positive"/> (else zero or more); the error names the option.</summary>
@@ -246,7 +265,7 @@ public sealed class RunOptions
             return null;
         }
 
-        return double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && (positive ? d > 0 : d >= 0)
+        return double.TryParse(v, NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && (positive ? d > 0 : d >= 0)
             ? d
             : throw new FormatException($"--{name} takes a number {(positive ? "above 0" : "of 0 or more")} (e.g. 2.5), not '{v}'.");
     }

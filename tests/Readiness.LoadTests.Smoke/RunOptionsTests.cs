@@ -43,7 +43,12 @@ public sealed class RunOptionsTests
     [InlineData("--max-inflight", "0")]
     [InlineData("--report-concurrency", "abc")]
     [InlineData("--warm-up", "-5")]
-    public void A_number_option_out_of_its_range_is_refused_naming_the_option(string option, string value)
+    [InlineData("--municipalities", "5000")]
+    [InlineData("--refine", "11")]
+    [InlineData("--target", "1")]
+    [InlineData("--target", "nope")]
+    [InlineData("--base-url", "notaurl")]
+    public void An_option_value_out_of_its_range_is_refused_naming_the_option_and_the_value(string option, string value)
     {
         var (options, error) = RunOptions.Parse(["steady", option, value]);
         Assert.Null(options);
@@ -52,9 +57,24 @@ public sealed class RunOptionsTests
     }
 
     [Fact]
+    public void A_missing_value_and_a_backwards_range_are_named()
+    {
+        Assert.Equal("--warm-up-seconds needs a value.", RunOptions.Parse(["steady", "--warm-up-seconds", "--rate", "3"]).Error);
+        Assert.Contains("--start-rate", RunOptions.Parse(["capacity", "--start-rate", "500", "--max-rate", "100"]).Error, StringComparison.Ordinal);
+        Assert.Equal(1e-3, RunOptions.Parse(["steady", "--rate", "1e-3"]).Options!.Rate);
+
+        // A key that is not base64 is named before the run starts (it crashed the run after starting it); the key is not echoed.
+        var key = RunOptions.Parse(["steady", "--base-url", "http://127.0.0.1:5999", "--signing-key", "not*base64"]).Error;
+        Assert.Contains("--signing-key", key, StringComparison.Ordinal);
+        Assert.DoesNotContain("not*base64", key, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Help_is_not_an_error()
     {
         Assert.Equal(((RunOptions?)null, (string?)null), RunOptions.Parse(["--help"]));
+        Assert.Equal(((RunOptions?)null, (string?)null), RunOptions.Parse(["steady", "--help"]));
+        Assert.NotNull(RunOptions.Parse([]).Error);
         Assert.Equal(0.5, RunOptions.Parse(["steady", "--warm-up-seconds", "0.5"]).Options!.WarmUpSeconds);
     }
 
