@@ -27,6 +27,29 @@ public sealed class StatusPageTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Contains("<h1>ページが見つかりません</h1>", html, StringComparison.Ordinal);
     }
 
+    /// <summary>Every page that takes an id or a code answers one it does not know with 404 and the not-found page, not a 200 saying so.</summary>
+    [Theory]
+    [InlineData("/municipalities/999999")]
+    [InlineData("/prefectures/99")]
+    [InlineData("/planning/municipalities/999999")]
+    [InlineData("/planning/prefectures/99")]
+    [InlineData("/planning/vendors/no-such-vendor")]
+    [InlineData("/imports/0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("/imports/not-an-id")]
+    public async Task A_page_for_an_unknown_id_is_404(string path)
+    {
+        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+        using var client = new HttpClient(handler) { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using (var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = host.Token(Readiness.Role.National), ["returnUrl"] = "/" })))
+        {
+            Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
+        }
+
+        using var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("ページが見つかりません", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_head_request_to_an_unrouted_page_is_404_without_a_body()
     {
