@@ -122,6 +122,22 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
+    /// <summary>
+    /// A client signed in to the dashboard as a browser is (the token posted to /auth/local/signin, the cookie kept),
+    /// redirects not followed; <paramref name="timeout"/> bounds each request (default 60 s).
+    /// </summary>
+    public async Task<HttpClient> SignedInPagesAsync(string token, TimeSpan? timeout = null)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+        };
+        using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["returnUrl"] = "/" }));
+        Xunit.Assert.True(signIn.StatusCode is System.Net.HttpStatusCode.Redirect or System.Net.HttpStatusCode.SeeOther or System.Net.HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
+        return client;
+    }
+
     public HttpClient Municipality(string code, string? subject = null) => Client(Token(Role.Municipality, code, subject));
 
     public HttpClient National() => Client(Token(Role.National));

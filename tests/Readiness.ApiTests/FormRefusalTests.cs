@@ -106,17 +106,7 @@ public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHo
         Assert.Contains("Nothing was changed", body, StringComparison.Ordinal);
     }
 
-    private async Task<HttpClient> SignedInAsync(string token)
-    {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
-        {
-            BaseAddress = host.BaseAddress,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-        using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["returnUrl"] = "/" }));
-        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
-        return client;
-    }
+    private Task<HttpClient> SignedInAsync(string token) => host.SignedInPagesAsync(token);
 
     /// <summary>A concrete address for a route pattern: Tokyo's own tenant and existing ids, so callers get past authorization.</summary>
     private static string Path(string pattern)
