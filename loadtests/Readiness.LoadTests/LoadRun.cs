@@ -14,7 +14,7 @@ public sealed class LoadRun : IAsyncDisposable
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
     private readonly CancellationTokenSource progressStop = new();
     private Task? progress;
-    private (double Load1, TimeSpan Client, TimeSpan Server) startUsage;
+    private (double Load1, TimeSpan Client, TimeSpan Server, long? Written) startUsage;
 
     /// <summary>Server CPU spent on measurements that are not changes (the raw ceilings), left out of the CPU per change.</summary>
     public TimeSpan ExcludedServerCpu { get; set; }
@@ -82,7 +82,7 @@ public sealed class LoadRun : IAsyncDisposable
         Directory.CreateDirectory(resultsFolder);
         var target = await SystemUnderTest.StartAsync(options, resultsFolder, cancellationToken);
         var run = new LoadRun(options, target, resultsFolder);
-        run.startUsage = (LoadAverage(), Process.GetCurrentProcess().TotalProcessorTime, ServerCpu(target));
+        run.startUsage = (LoadAverage(), Process.GetCurrentProcess().TotalProcessorTime, ServerCpu(target), ServerWrittenBytes(target));
         run.startAllocated = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
         return run;
     }
@@ -322,6 +322,15 @@ public sealed class LoadRun : IAsyncDisposable
                 notes.Add($"Server allocation: {(after - before - ExcludedServerAllocation) / (1024.0 * 1024):N0} MiB over {acknowledged:N0} acknowledged changes and reports (the raw ceilings' requests left out).");
             }
 
+            // The embedded server's disk writes are its own (SQLite in process); a cluster's PostgreSQL writes in processes
+            // of its own, so a silo's count would leave them out.
+            if (Target is EmbeddedServer && startUsage.Written is { } writtenBefore && ServerWrittenBytes(Target) is { } writtenAfter)
+            {
+                var written = writtenAfter - writtenBefore;
+                notes.Add($"Server disk writes per acknowledged change: {written / 1024.0 / acknowledged:F1} KB ({written / (1024.0 * 1024):N0} MiB over {acknowledged:N0} acknowledged changes and reports; "
+                    + "write_bytes of /proc/PID/io: SQLite's WAL and its checkpoints into the database file, the scenario's reads and the server's log included).");
+            }
+
             if (Target is EmbeddedServer && await ServerMetrics.ReadAsync(Http, ServerMetrics.HeapAfterLastCollection) is { } heap)
             {
                 notes.Add($"Server managed heap after its last collection: {heap / (1024.0 * 1024):N0} MiB, all 1,741 municipality grains active ({heap / 1741 / 1024:N0} KB per municipality as an upper bound: the heap holds everything else too).");
@@ -363,6 +372,31 @@ public sealed class LoadRun : IAsyncDisposable
 
     private static double LoadAverage() =>
         File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var l) ? l : double.NaN;
+
+    /// <summary>
+    /// Bytes the server processes caused to be written to storage (write_bytes of /proc/PID/io), or null when not
+    /// self-hosted or not readable (no /proc, another user's process).
+    /// </summary>
+    private static long? ServerWrittenBytes(SystemUnderTest target)
+    {
+        long? total = null;
+        foreach (var pid in target.ServerPids)
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{pid}/io").FirstOrDefault(l => l.StartsWith("write_bytes:", StringComparison.Ordinal));
+                if (line is not null)
+                {
+                    total = (total ?? 0) + long.Parse(line["write_bytes:".Length..].Trim(), CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+            }
+        }
+
+        return total;
+    }
 
     /// <summary>User + system CPU time of the server processes (from /proc), zero when not self-hosted.</summary>
     private static TimeSpan ServerCpu(SystemUnderTest target)

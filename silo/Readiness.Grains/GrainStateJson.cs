@@ -22,11 +22,11 @@ namespace Readiness.Grains;
 public sealed partial class GrainStateJson : JsonSerializerContext
 {
     /// <summary>
-    /// The state's UTF-8 JSON in a pooled array (<see cref="PooledJson"/>; the caller gives it back by
+    /// The state's UTF-8 JSON in a pooled array (<see cref="PooledBytes"/>; the caller gives it back by
     /// disposing the result once the bytes are stored), or null when <typeparamref name="T"/> is not one of this
     /// context's states (the caller then uses Orleans' serializer).
     /// </summary>
-    public static PooledJson? TrySerialize<T>(T state)
+    public static PooledBytes? TrySerialize<T>(T state)
     {
         if (Default.GetTypeInfo(typeof(T)) is not JsonTypeInfo<T> info)
         {
@@ -41,7 +41,7 @@ public sealed partial class GrainStateJson : JsonSerializerContext
         try
         {
             JsonSerializer.Serialize(json, state, info);
-            return PooledJson.Of(buffer.WrittenSpan);
+            return PooledBytes.Of(buffer.WrittenSpan);
         }
         finally
         {
@@ -60,10 +60,11 @@ public sealed partial class GrainStateJson : JsonSerializerContext
 }
 
 /// <summary>
-/// UTF-8 JSON in an array rented from <see cref="Pool"/>: <see cref="Memory"/> until disposed, when the array goes
-/// back to the pool. Dispose it once, after the last reader of <see cref="Memory"/> is done.
+/// Bytes (a state's UTF-8 JSON, or its stored form) in an array rented from <see cref="Pool"/>: <see cref="Memory"/>
+/// until disposed, when the array goes back to the pool. Dispose it once, after the last reader of <see cref="Memory"/>
+/// is done.
 /// </summary>
-public sealed class PooledJson : IDisposable
+public sealed class PooledBytes : IDisposable
 {
     /// <summary>
     /// A pool of its own: a state is held until its group commit is answered, and a rush holds hundreds at once (128
@@ -76,24 +77,24 @@ public sealed class PooledJson : IDisposable
 
     private byte[]? array;
 
-    private PooledJson(byte[] array, int length)
+    private PooledBytes(byte[] array, int length)
     {
         this.array = array;
         Length = length;
     }
 
-    /// <summary>Bytes written.</summary>
+    /// <summary>The bytes' count.</summary>
     public int Length { get; }
 
-    /// <summary>The JSON; throws once disposed.</summary>
-    public ReadOnlyMemory<byte> Memory => (array ?? throw new ObjectDisposedException(nameof(PooledJson))).AsMemory(0, Length);
+    /// <summary>The bytes; throws once disposed.</summary>
+    public ReadOnlyMemory<byte> Memory => (array ?? throw new ObjectDisposedException(nameof(PooledBytes))).AsMemory(0, Length);
 
-    /// <summary>A rented copy of <paramref name="json"/>.</summary>
-    public static PooledJson Of(ReadOnlySpan<byte> json)
+    /// <summary>A rented copy of <paramref name="bytes"/>.</summary>
+    public static PooledBytes Of(ReadOnlySpan<byte> bytes)
     {
-        var rented = Pool.Rent(json.Length);
-        json.CopyTo(rented);
-        return new PooledJson(rented, json.Length);
+        var rented = Pool.Rent(bytes.Length);
+        bytes.CopyTo(rented);
+        return new PooledBytes(rented, bytes.Length);
     }
 
     public void Dispose()

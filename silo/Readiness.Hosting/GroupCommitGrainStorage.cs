@@ -3,7 +3,6 @@ using System.Data.Common;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -20,8 +19,8 @@ namespace Readiness.Hosting;
 /// <remarks>
 /// <para>
 /// <see cref="WriteStateAsync{T}"/> serializes the state with the silo's <see cref="IGrainStorageSerializer"/>
-/// (System.Text.Json, so rows stay readable; the municipality's state with <see cref="GrainStateJson"/>, which writes
-/// the same bytes) and queues it; one writer loop per silo takes every write waiting (at most
+/// (System.Text.Json; the municipality's state with <see cref="GrainStateJson"/>, which writes the same bytes; on
+/// SQLite a state of 1 KiB or more is stored compressed, <see cref="StatePayload"/>) and queues it; one writer loop per silo takes every write waiting (at most
 /// <see cref="MaxWritesPerCommit"/>) into ONE transaction, commits it (one fsync) and only then answers each caller, so
 /// an acknowledged write is durable. A lone write commits at once; under a rush hundreds share a commit.
 /// </para>
@@ -158,7 +157,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
 
         grainState.ETag = row.Version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = row.Payload is not null;
-        grainState.State = row.Payload is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(new BinaryData(Encoding.UTF8.GetBytes(row.Payload)));
+        grainState.State = row.Payload is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(row.Payload);
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -168,8 +167,11 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         // 5 KB state and no second UTF-8 copy when it is bound, on every change (allocation profile, issue 14).
         // The municipality's state, written on every change, goes through generated code (GrainStateJson: the same
         // bytes) into a pooled array, given back once the write is answered (committed or failed).
+        // SQLite stores a state of a page or more compressed (StatePayload), made here on the caller's turn too.
         using var pooled = GrainStateJson.TrySerialize(grainState.State);
-        var payload = pooled?.Memory ?? serializer.Serialize(grainState.State).ToMemory();
+        var json = pooled?.Memory ?? serializer.Serialize(grainState.State).ToMemory();
+        using var compressed = IsSqlite ? StatePayload.Compress(json.Span) : null;
+        var payload = new Payload(compressed?.Memory ?? json, Compressed: compressed is not null);
         var version = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, payload, AuditOf(grainState.State));
         grainState.ETag = version;
         grainState.RecordExists = true;
@@ -198,7 +200,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         }
     }
 
-    private async Task<string> EnqueueAsync<T>(string stateName, GrainId grainId, string? etag, ReadOnlyMemory<byte>? payload, PreparedAudit? audit)
+    private async Task<string> EnqueueAsync<T>(string stateName, GrainId grainId, string? etag, Payload? payload, PreparedAudit? audit)
     {
         long? expected = null;
         var insert = true;
@@ -498,20 +500,23 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         return outcomes;
     }
 
-    // The payload is bound as UTF-8 bytes and stored as readable JSON text (SQLite: the bytes taken as text in the
-    // database's UTF-8; PostgreSQL: decoded, which also refuses bytes that are not UTF-8). On SQLite the bytes are the
-    // first @payload_length of a pooled array: Microsoft.Data.Sqlite 10 binds only whole arrays (and copies one to
-    // truncate it), so the statement takes the prefix itself.
-    private string PayloadText => IsSqlite ? "CAST(substr(@payload, 1, @payload_length) AS TEXT)" : "convert_from(@payload, 'UTF8')";
+    // The payload is bound as bytes. PostgreSQL stores the UTF-8 JSON as text (decoded, which also refuses bytes that are
+    // not UTF-8). SQLite stores a compressed state as a BLOB and JSON as text (the bytes taken as text in the database's
+    // UTF-8), see StatePayload; its bytes are the first @payload_length of a pooled array: Microsoft.Data.Sqlite 10 binds
+    // only whole arrays (and copies one to truncate it), so the statement takes the prefix itself.
+    private string PayloadText => IsSqlite
+        ? "CASE WHEN @payload_compressed THEN substr(@payload, 1, @payload_length) ELSE CAST(substr(@payload, 1, @payload_length) AS TEXT) END"
+        : "convert_from(@payload, 'UTF8')";
 
-    private void BindPayload(Parameters p, ReadOnlyMemory<byte>? payload)
+    private static void BindPayload(Parameters p, Payload? payload)
     {
-        if (payload is not { } bytes)
+        if (payload is not { Bytes: var bytes, Compressed: var compressed })
         {
             p.Payload.Value = DBNull.Value;
             if (p.PayloadLength is not null)
             {
                 p.PayloadLength.Value = DBNull.Value;
+                p.PayloadCompressed!.Value = false;
             }
 
             return;
@@ -525,6 +530,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
 
         p.Payload.Value = MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 ? segment.Array! : bytes.ToArray();
         p.PayloadLength.Value = bytes.Length;
+        p.PayloadCompressed!.Value = compressed;
     }
 
     private Parameters Bind(DbCommand command, bool withExpected)
@@ -534,7 +540,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         _ = IsSqlite ? Add(command, "@at", DbType.String, now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : Add(command, "@at", DbType.DateTimeOffset, now);
         return new Parameters(Add(command, "@grain", DbType.String, null), Add(command, "@state", DbType.String, null), Add(command, "@payload", DbType.Binary, null),
             Add(command, "@version", DbType.Int64, null), withExpected ? Add(command, "@expected", DbType.Int64, null) : null,
-            IsSqlite ? Add(command, "@payload_length", DbType.Int32, null) : null);
+            IsSqlite ? Add(command, "@payload_length", DbType.Int32, null) : null,
+            IsSqlite ? Add(command, "@payload_compressed", DbType.Boolean, null) : null);
     }
 
     private async Task<long> StoredVersionAsync(DbConnection connection, DbTransaction transaction, PendingWrite write)
@@ -554,7 +561,19 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         Add(query, "@grain", DbType.String, grainId.ToString());
         Add(query, "@state", DbType.String, stateName);
         await using var reader = await query.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? new Stored(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1)) : null;
+        if (!await reader.ReadAsync())
+        {
+            return null;
+        }
+
+        try
+        {
+            return new Stored(StatePayload.ReadJson(reader.GetValue(0)), reader.GetInt64(1));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"The stored state of {grainId}/{stateName} cannot be read: {ex.Message}", ex);
+        }
     }
 
     private static Exception AsStorageFailure(Exception ex) => ex switch
@@ -597,13 +616,16 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         return parameter;
     }
 
-    private sealed record Stored(string? Payload, long Version);
+    private sealed record Stored(BinaryData? Payload, long Version);
 
-    private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected, DbParameter? PayloadLength);
+    /// <summary>A state as it is bound: UTF-8 JSON, or its zlib form (SQLite, <see cref="StatePayload"/>).</summary>
+    private readonly record struct Payload(ReadOnlyMemory<byte> Bytes, bool Compressed);
+
+    private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected, DbParameter? PayloadLength, DbParameter? PayloadCompressed);
 
     /// <param name="Insert">A new row (first write, or moving a state over from the Orleans table); else an update of <paramref name="Expected"/>.</param>
     /// <param name="Audit">Audit rows committed with the state, only if it applies.</param>
-    private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, ReadOnlyMemory<byte>? Payload, string? ETag, PreparedAudit? Audit)
+    private sealed record PendingWrite(string StateName, string GrainId, long? Expected, bool Insert, Payload? Payload, string? ETag, PreparedAudit? Audit)
     {
         public long NewVersion => (Expected ?? 0) + 1;
 

@@ -191,11 +191,18 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return new RecentHistory(applied.ToImmutable(), [.. await ReadEntries(entries, cancellationToken)]);
     }
 
+    /// <summary>
+    /// One request's rows: read through the primary key's municipality prefix and filtered by request, since the audit
+    /// trail keeps no index by request (070-audit-request-index.sql; a request is looked up rarely, a row is written on
+    /// every change).
+    /// </summary>
+    internal const string FindRequestSql =
+        $"SELECT {Columns} FROM readiness_audit WHERE municipality_code = @code AND request_id = @requestId AND version <= @upTo ORDER BY version DESC, target ASC";
+
     public async Task<ImmutableArray<ChangeEntry>> FindRequestAsync(string municipalityCode, string requestId, long upToVersion, CancellationToken cancellationToken = default)
     {
         await using var connection = await storage.OpenAsync(cancellationToken);
-        await using var query = Command(connection, null,
-            $"SELECT {Columns} FROM readiness_audit WHERE municipality_code = @code AND request_id = @requestId AND version <= @upTo ORDER BY version DESC, target ASC");
+        await using var query = Command(connection, null, FindRequestSql);
         Add(query, "@code", municipalityCode);
         Add(query, "@requestId", requestId);
         Add(query, "@upTo", upToVersion);

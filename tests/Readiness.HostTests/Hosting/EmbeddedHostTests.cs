@@ -124,7 +124,7 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
                 db.Open();
                 using var payload = db.CreateCommand();
                 payload.CommandText = "SELECT payload FROM readiness_grain_state WHERE grain_id LIKE '%131016'";
-                var json = (string)payload.ExecuteScalar()!;
+                var json = Readiness.Hosting.StatePayload.ReadJson(payload.ExecuteScalar())!.ToString();
                 output.WriteLine($"stored state of 131016 after one change: {json.Length:N0} characters");
                 Assert.DoesNotContain("persist-1", json, StringComparison.Ordinal);
             }

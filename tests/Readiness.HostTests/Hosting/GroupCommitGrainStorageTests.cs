@@ -74,6 +74,79 @@ public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_large_state_is_stored_compressed_a_small_one_and_a_row_from_before_as_text_and_a_damaged_row_is_refused()
+    {
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false };
+        var large = string.Concat(Enumerable.Range(0, 400).Select(i => $"第{i}業務: 移行中; "));
+        await using (var silo = await GroupCommitSilo.StartAsync(options))
+        {
+            var storage = silo.GroupCommit();
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("large"), GroupCommitSilo.State(large, 1));
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("small"), GroupCommitSilo.State("小さい", 2));
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("before"), GroupCommitSilo.State("to be rewritten as text", 3));
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("damaged"), GroupCommitSilo.State(large, 4));
+        }
+
+        using (var connection = Open(options))
+        {
+            using var rows = connection.CreateCommand();
+            rows.CommandText = "SELECT grain_id, typeof(payload), length(CAST(payload AS BLOB)) FROM readiness_grain_state ORDER BY grain_id";
+            using (var reader = rows.ExecuteReader())
+            {
+                var stored = new Dictionary<string, (string Type, long Bytes)>();
+                while (reader.Read())
+                {
+                    stored[reader.GetString(0)] = (reader.GetString(1), reader.GetInt64(2));
+                }
+
+                output.WriteLine(string.Join(", ", stored.Select(kv => $"{kv.Key}: {kv.Value.Type} {kv.Value.Bytes:N0} bytes")));
+                var largeJson = System.Text.Encoding.UTF8.GetByteCount(System.Text.Json.JsonSerializer.Serialize(new NoteState { Text = large, Count = 1 }));
+                Assert.Equal("blob", stored["note/large"].Type);
+                Assert.True(stored["note/large"].Bytes < largeJson / 4, $"{largeJson:N0} bytes of JSON stored as {stored["note/large"].Bytes:N0}");
+                Assert.Equal("text", stored["note/small"].Type);
+            }
+
+            // A row as this table held it before: JSON text, whatever its size.
+            using var before = connection.CreateCommand();
+            before.CommandText = "UPDATE readiness_grain_state SET payload = $json WHERE grain_id = 'note/before'";
+            before.Parameters.AddWithValue("$json", System.Text.Json.JsonSerializer.Serialize(new NoteState { Text = large + "(before)", Count = 3 }));
+            Assert.Equal(1, before.ExecuteNonQuery());
+
+            // A stored stream cut short: inflating what is there would give part of the state.
+            using var damage = connection.CreateCommand();
+            damage.CommandText = "UPDATE readiness_grain_state SET payload = substr(payload, 1, length(payload) - 40) WHERE grain_id = 'note/damaged'";
+            Assert.Equal(1, damage.ExecuteNonQuery());
+        }
+
+        await using (var restarted = await GroupCommitSilo.StartAsync(options))
+        {
+            var read = await restarted.ReadAsync("large");
+            Assert.Equal(("1", large, 1), (read.ETag, read.State!.Text, read.State!.Count));
+            read = await restarted.ReadAsync("small");
+            Assert.Equal(("1", "小さい", 2), (read.ETag, read.State!.Text, read.State!.Count));
+            read = await restarted.ReadAsync("before");
+            Assert.Equal(("1", large + "(before)", 3), (read.ETag, read.State!.Text, read.State!.Count));
+
+            // Rewritten, the row from before is stored compressed like any other.
+            read.State!.Count = 4;
+            await restarted.GroupCommit().WriteStateAsync("note", GroupCommitSilo.Grain("before"), read);
+            Assert.Equal(("2", 4), (read.ETag, (await restarted.ReadAsync("before")).State!.Count));
+
+            var refused = await Assert.ThrowsAsync<InvalidDataException>(() => restarted.ReadAsync("damaged"));
+            output.WriteLine(refused.Message);
+            Assert.Contains("note/damaged", refused.Message, StringComparison.Ordinal);
+        }
+
+        using (var connection = Open(options))
+        {
+            using var type = connection.CreateCommand();
+            type.CommandText = "SELECT typeof(payload) FROM readiness_grain_state WHERE grain_id = 'note/before'";
+            Assert.Equal("blob", (string)type.ExecuteScalar()!);
+        }
+    }
+
+    [Fact]
     public async Task A_stale_etag_fails_only_that_write_and_the_others_of_its_group_commit()
     {
         using var folder = new TempFolder();

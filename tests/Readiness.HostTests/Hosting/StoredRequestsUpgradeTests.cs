@@ -108,7 +108,7 @@ public sealed class StoredRequestsUpgradeTests
             select.CommandText = "SELECT grain_id, payload FROM readiness_grain_state WHERE grain_id LIKE '%131016'";
             using var row = select.ExecuteReader();
             Assert.True(row.Read());
-            (grainId, payload) = (row.GetString(0), row.GetString(1));
+            (grainId, payload) = (row.GetString(0), StatePayload.ReadJson(row.GetValue(1))!.ToString());
         }
 
         var state = JsonNode.Parse(payload)!.AsObject();
