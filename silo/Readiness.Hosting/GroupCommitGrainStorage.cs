@@ -20,9 +20,10 @@ namespace Readiness.Hosting;
 /// <para>
 /// <see cref="WriteStateAsync{T}"/> serializes the state with the silo's <see cref="IGrainStorageSerializer"/>
 /// (System.Text.Json; the municipality's state with <see cref="GrainStateJson"/>, which writes the same bytes; on
-/// SQLite a state of 1 KiB or more is stored compressed, <see cref="StatePayload"/>) and queues it; one writer loop per silo takes every write waiting (at most
-/// <see cref="MaxWritesPerCommit"/>) into ONE transaction, commits it (one fsync) and only then answers each caller, so
-/// an acknowledged write is durable. A lone write commits at once; under a rush hundreds share a commit.
+/// SQLite a state of 1 KiB or more is stored compressed, <see cref="StatePayload"/>) and queues it; one writer loop per
+/// silo takes every write waiting (at most <see cref="MaxWritesPerCommit"/>) into ONE transaction, commits it (one
+/// fsync) and only then answers each caller, so an acknowledged write is durable. A lone write commits at once; under a
+/// rush hundreds share a commit.
 /// </para>
 /// <para>
 /// A state that is an <see cref="IAuditedGrainState"/> brings its change's audit entries and applied requests: they are
