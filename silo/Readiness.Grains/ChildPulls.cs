@@ -8,7 +8,8 @@ namespace Readiness.Grains;
 /// </summary>
 internal static class ChildPulls
 {
-    public static async Task<(List<T> Pulled, int Failed)> PullAsync<TKey, T>(IReadOnlyList<TKey> keys, Func<TKey, Task<T>> pull, int attempts = 3)
+    /// <returns>The children's answers, and the keys of those that still failed after every attempt.</returns>
+    public static async Task<(List<T> Pulled, IReadOnlyList<TKey> Failed)> PullAsync<TKey, T>(IReadOnlyList<TKey> keys, Func<TKey, Task<T>> pull, int attempts = 3)
     {
         var pulled = new List<T>(keys.Count);
         var pending = keys;
@@ -34,6 +35,6 @@ internal static class ChildPulls
             pending = results.Where(r => !r.Ok).Select(r => r.Key).ToList();
         }
 
-        return (pulled, pending.Count);
+        return (pulled, pending);
     }
 }

@@ -51,7 +51,7 @@ public sealed class NationGrain(
 
     public async Task ReconcileAsync(bool deep)
     {
-        var (pulled, _) = await ChildPulls.PullAsync(ReadinessCatalog.Instance.Prefectures, async p =>
+        var (pulled, failed) = await ChildPulls.PullAsync(ReadinessCatalog.Instance.Prefectures, async p =>
         {
             var grain = GrainFactory.GetGrain<IPrefectureGrain>(p.Code);
             if (deep)
@@ -64,6 +64,12 @@ public sealed class NationGrain(
         foreach (var p in pulled)
         {
             Keep(p);
+        }
+
+        if (failed.Count > 0)
+        {
+            metrics.PullFailures.Add(failed.Count, new KeyValuePair<string, object?>("level", "nation"));
+            logger.LogWarning("The nation could not pull {Failed} of 47 prefectures ({Codes}); the next reconciliation tries again", failed.Count, string.Join(", ", failed.Select(p => p.Code)));
         }
 
         metrics.Reconciliations.Add(1, new KeyValuePair<string, object?>("level", deep ? "nation_deep" : "nation"));

@@ -69,9 +69,11 @@ public sealed class PrefectureGrain(
     {
         var codes = ReadinessCatalog.Instance.MunicipalitiesByPrefecture[Code];
         var (pulled, failed) = await ChildPulls.PullAsync(codes, m => GrainFactory.GetGrain<IMunicipalityGrain>(m.Code).GetSummaryAsync());
-        if (failed > 0)
+        if (failed.Count > 0)
         {
-            logger.LogWarning("Prefecture {Prefecture} could not pull {Failed} of {Total} municipalities; the next reconciliation tries again", Code, failed, codes.Count);
+            metrics.PullFailures.Add(failed.Count, new KeyValuePair<string, object?>("level", "prefecture"));
+            logger.LogWarning("Prefecture {Prefecture} could not pull {Failed} of {Total} municipalities ({Codes}); they are missing from its figures until the next reconciliation pulls them",
+                Code, failed.Count, codes.Count, string.Join(", ", failed.Take(20).Select(m => m.Code)));
         }
 
         foreach (var m in pulled)

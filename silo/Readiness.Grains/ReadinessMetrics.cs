@@ -15,6 +15,8 @@ public sealed class ReadinessMetrics
         MunicipalitiesSeeded = meter.CreateCounter<long>("readiness.municipalities.seeded", description: "Municipalities initialised from the baseline or demo seed");
         SummaryPushes = meter.CreateCounter<long>("readiness.summaries.pushed", description: "Aggregate summaries pushed upwards");
         Reconciliations = meter.CreateCounter<long>("readiness.reconciliations", description: "Aggregate reconciliations by pulling from children");
+        PullFailures = meter.CreateCounter<long>("readiness.reconciliations.pull_failures", unit: "{child}",
+            description: "Children an aggregate could not pull in a reconciliation (a municipality whose stored state cannot be read, a grain that did not answer): missing from its figures until a later pull succeeds");
     }
 
     public Counter<long> ChangesAccepted { get; }
@@ -22,4 +24,5 @@ public sealed class ReadinessMetrics
     public Counter<long> MunicipalitiesSeeded { get; }
     public Counter<long> SummaryPushes { get; }
     public Counter<long> Reconciliations { get; }
+    public Counter<long> PullFailures { get; }
 }

@@ -80,7 +80,10 @@ internal sealed class StorageHealthCheck(IStorageConnection storage, StorageWrit
     }
 }
 
-/// <summary>Ready only when the nation answers within a few seconds.</summary>
+/// <summary>
+/// Ready only when the nation answers within a few seconds; degraded (still ready: 200) while its figures leave out
+/// municipalities that could not be read, which the summaries would otherwise not show.
+/// </summary>
 internal sealed class NationHealthCheck(IGrainFactory grains) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -88,7 +91,12 @@ internal sealed class NationHealthCheck(IGrainFactory grains) : IHealthCheck
         try
         {
             var nation = await grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            return HealthCheckResult.Healthy($"{nation.Figures.Municipalities} municipalities");
+            var counted = nation.Figures.Municipalities;
+            var expected = Readiness.Catalog.ReadinessCatalog.Instance.Municipalities.Count;
+            return counted < expected
+                ? HealthCheckResult.Degraded($"{counted} of {expected} municipalities in the nation's figures: {expected - counted} could not be read and are left out "
+                    + "(the log names them, \"could not pull\"; metric readiness_reconciliations_pull_failures_total)")
+                : HealthCheckResult.Healthy($"{counted} municipalities");
         }
         catch (Exception ex)
         {

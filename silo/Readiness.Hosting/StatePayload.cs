@@ -12,10 +12,13 @@ namespace Readiness.Hosting;
 /// <remarks>
 /// Why: a municipality's state is ~11 KB of JSON, rewritten whole on every change. SQLite keeps a row larger than about
 /// a page on overflow pages, so each change wrote three 4 KB pages to the WAL and again at the checkpoint. Compressed
-/// (~2 KB, ~20 µs on the caller's thread) it shares one page with its neighbours (issue 14, eleventh round). PostgreSQL
-/// compresses the column itself (070-grain-state-lz4.sql), so its rows stay JSON.
-/// To read a compressed row by hand: <c>sqlite3 readiness.db "SELECT hex(payload) …"</c>, then any zlib inflater
-/// (<c>python3 -c "import zlib,sys; print(zlib.decompress(bytes.fromhex(sys.stdin.read())).decode())"</c>).
+/// (~2 KB, ~20 µs on the calling grain's turn, before the write is queued) it shares one page with its neighbours
+/// (issue 14, eleventh round). PostgreSQL compresses the column itself (070-grain-state-lz4.sql), so its rows stay JSON.
+/// To read a row by hand: <c>sqlite3 readiness.db "SELECT typeof(payload), hex(payload) FROM readiness_grain_state
+/// WHERE grain_id = 'municipality/131016'"</c>; a text row is the JSON itself (<c>SELECT payload …</c>), a blob row
+/// goes through any zlib inflater (<c>… | python3 -c "import zlib,sys,json; print(json.dumps(json.loads(
+/// zlib.decompress(bytes.fromhex(sys.stdin.read().split('|')[1]))), ensure_ascii=False))"</c>, which also shows the
+/// serializer's \uXXXX escapes as Japanese). A row that fails its check is damaged: restore from a backup.
 /// </remarks>
 public static class StatePayload
 {

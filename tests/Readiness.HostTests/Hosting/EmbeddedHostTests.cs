@@ -214,6 +214,52 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
         Assert.Contains("readiness_municipalities_seeded", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_municipality_whose_stored_state_cannot_be_read_is_counted_and_named_not_silently_left_out()
+    {
+        using var folder = new TempFolder();
+        await using (var host = new ReadinessWebHost(folder.Path))
+        {
+            using var http = host.CreateNationalClient();
+            Assert.Equal(1741, (await FirstAsync(http, "/api/v1/nation")).GetProperty("municipalities").GetInt32());
+            var ready = await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative));
+            Assert.Contains("\"1741 municipalities\"", ready, StringComparison.Ordinal);
+        }
+
+        // The file is damaged while the server is stopped: 千代田区's stored state loses its last bytes.
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection(Readiness.Hosting.SqliteSchema.ConnectionString(Path.Combine(folder.Path, Readiness.Hosting.SqliteSchema.DatabaseFileName))))
+        {
+            db.Open();
+            using var damage = db.CreateCommand();
+            damage.CommandText = "UPDATE readiness_grain_state SET payload = substr(payload, 1, length(payload) - 40) WHERE grain_id LIKE '%131016' AND state_name = 'municipality' AND typeof(payload) = 'blob'";
+            Assert.Equal(1, damage.ExecuteNonQuery());
+        }
+
+        await using (var host = new ReadinessWebHost(folder.Path))
+        {
+            using var http = host.CreateNationalClient();
+            // The figures leave it out (they cannot hold what cannot be read) ...
+            Assert.Equal(1740, (await FirstAsync(http, "/api/v1/nation")).GetProperty("municipalities").GetInt32());
+
+            // ... and readiness says so, still answering 200 (the node serves everyone else).
+            using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            var body = await ready.Content.ReadAsStringAsync();
+            output.WriteLine(body);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            using var health = JsonDocument.Parse(body);
+            Assert.Equal("Degraded", health.RootElement.GetProperty("status").GetString());
+            Assert.Contains("1740 of 1741 municipalities", body, StringComparison.Ordinal);
+
+            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            var failures = metrics.Split('\n').Where(l => l.StartsWith("readiness_reconciliations_pull_failures_total{", StringComparison.Ordinal) && l.Contains("level=\"prefecture\"", StringComparison.Ordinal)).ToList();
+            Assert.True(failures.Count == 1 && double.Parse(failures[0].Split(' ')[^1], CultureInfo.InvariantCulture) >= 1, string.Join("\n", failures));
+
+            // The municipality itself fails loudly; its neighbours answer.
+            Assert.Equal(HttpStatusCode.InternalServerError, (await http.GetAsync(new Uri("/api/v1/municipalities/131016", UriKind.Relative))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/v1/municipalities/131024", UriKind.Relative))).StatusCode);
+        }
+    }
+
     /// <summary>
     /// The first summary read of a starting host: the node answers 503 Starting (Retry-After) until its summary cache
     /// holds its first picture of the nation, which on a busy machine can take longer than one request waits.
