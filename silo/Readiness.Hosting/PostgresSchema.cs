@@ -47,6 +47,7 @@ public static class PostgresSchema
                 )
                 """);
             var applied = ReadApplied(connection);
+            RefuseNewer(applied.Keys, Scripts.Select(s => s.Version).DefaultIfEmpty(0).Max(), "database");
             var count = 0;
             foreach (var script in Scripts)
             {
@@ -84,6 +85,23 @@ public static class PostgresSchema
         finally
         {
             Execute(connection, null, $"SELECT pg_advisory_unlock({LockKey})");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a database that a newer version of the product has migrated (a version recorded beyond this build's last
+    /// script): this build would misread what that version writes (from schema 8 on SQLite, compressed states), so it
+    /// stops with the reason instead of failing on every read.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A recorded version is above <paramref name="known"/>.</exception>
+    internal static void RefuseNewer(IEnumerable<int> recorded, int known, string what)
+    {
+        var newest = recorded.DefaultIfEmpty(0).Max();
+        if (newest > known)
+        {
+            throw new InvalidOperationException(
+                $"This {what} was migrated by a newer version of Readiness (schema version {newest}; this version knows up to {known}). "
+                + "Run that version or a later one, or restore a backup taken before the upgrade (deploy/README.md).");
         }
     }
 

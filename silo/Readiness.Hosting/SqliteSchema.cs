@@ -37,6 +37,12 @@ public static class SqliteSchema
         connection.Open();
         Execute(connection, null, "PRAGMA journal_mode=WAL;");
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS ReadinessSchema (Version INTEGER NOT NULL PRIMARY KEY, Script TEXT NOT NULL, AppliedAt TEXT NOT NULL);");
+        using (var newest = connection.CreateCommand())
+        {
+            newest.CommandText = "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema";
+            PostgresSchema.RefuseNewer([Convert.ToInt32(newest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)], Scripts.Count, "data folder's database");
+        }
+
         var applied = 0;
         for (var i = 0; i < Scripts.Count; i++)
         {

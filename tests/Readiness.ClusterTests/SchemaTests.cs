@@ -52,6 +52,17 @@ public sealed class SchemaTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task A_database_a_newer_version_migrated_is_refused_with_the_reason()
+    {
+        var db = await postgres.CreateDatabaseAsync("schema_newer");
+        PostgresSchema.Apply(db);
+        var future = PostgresSchema.Scripts[^1].Version + 1;
+        await ExecuteAsync(db, $"INSERT INTO {PostgresSchema.VersionTable} (version, script, checksum) VALUES ({future}, '999-future.sql', repeat('0', 64))");
+        var error = Assert.Throws<InvalidOperationException>(() => PostgresSchema.Apply(db));
+        Assert.Contains($"schema version {future}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_grain_storage_provider_round_trips_state_and_refuses_a_stale_version()
     {
         var db = await postgres.CreateDatabaseAsync("schema_storage");

@@ -5,7 +5,8 @@ namespace Readiness.Tests.Hosting;
 
 /// <summary>
 /// The audit trail keeps no index by request (070-audit-request-index.sql): one request's rows are found through the
-/// primary key's municipality prefix, never by scanning the whole trail, and a database from before loses the index.
+/// primary key's municipality prefix, never by scanning the whole trail, and a database from before loses the index. A
+/// database a newer version migrated is refused (a build before this one would misread its compressed states).
 /// </summary>
 public sealed class AuditRequestLookupTests : IDisposable
 {
@@ -79,6 +80,22 @@ public sealed class AuditRequestLookupTests : IDisposable
             count.CommandText = "SELECT COUNT(*) FROM readiness_audit WHERE request_id = 'r-1'";
             Assert.Equal(1L, (long)count.ExecuteScalar()!);
         }
+    }
+
+    [Fact]
+    public void A_database_a_newer_version_migrated_is_refused_with_the_reason_and_left_unchanged()
+    {
+        SqliteSchema.Apply(ConnectionString);
+        using (var connection = new SqliteConnection(ConnectionString))
+        {
+            connection.Open();
+            Execute(connection, $"INSERT INTO ReadinessSchema (Version, Script, AppliedAt) VALUES ({SqliteSchema.Scripts.Count + 1}, 'Readiness.Sql.sqlite.999-future.sql', '2027-04-01T00:00:00Z')");
+        }
+
+        var refused = Assert.Throws<InvalidOperationException>(() => SqliteSchema.Apply(ConnectionString));
+        Assert.Contains($"schema version {SqliteSchema.Scripts.Count + 1}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"knows up to {SqliteSchema.Scripts.Count}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("restore a backup", refused.Message, StringComparison.Ordinal);
     }
 
     private static bool IndexExists(SqliteConnection connection)
