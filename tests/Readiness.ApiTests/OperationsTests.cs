@@ -111,7 +111,7 @@ public sealed class OperationsTests(ITestOutputHelper output)
         Assert.Throws<IOException>(() => SqliteBackup.BackupAsync(Path.Combine(data, SqliteSchema.DatabaseFileName), backup).GetAwaiter().GetResult());
 
         // A stored state that fails its checksum (StatePayload) makes the file invalid, naming the row; an intact
-        // compressed state does not.
+        // compressed state does not. (A row of its own: the backup may already hold states the host wrote.)
         var json = Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { Record = new { Code = "131016", Notes = new string('移', 2_000) } }));
         using var compressed = StatePayload.Compress(json)!;
         foreach (var (name, bytes) in new[] { ("intact.db", compressed.Memory.ToArray()), ("damaged.db", compressed.Memory[..^8].ToArray()) })
@@ -120,14 +120,14 @@ public sealed class OperationsTests(ITestOutputHelper output)
             using var connection = new SqliteConnection($"Data Source={Path.Combine(folder.Path, name)};Pooling=false");
             connection.Open();
             using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO readiness_grain_state (service_id, grain_id, state_name, payload, version, modified_at_utc) VALUES ('readiness', 'municipality/131016', 'municipality', $payload, 3, '2026-12-02T00:00:00Z')";
+            insert.CommandText = "INSERT INTO readiness_grain_state (service_id, grain_id, state_name, payload, version, modified_at_utc) VALUES ('readiness', 'checksum-test/1', 'note', $payload, 3, '2026-12-02T00:00:00Z')";
             insert.Parameters.AddWithValue("$payload", bytes);
             insert.ExecuteNonQuery();
         }
 
         Assert.Null(SqliteBackup.Validate(Path.Combine(folder.Path, "intact.db")));
         var damaged = SqliteBackup.Validate(Path.Combine(folder.Path, "damaged.db"));
-        Assert.Equal("1 stored grain state(s) fail their checksum: municipality/131016/municipality", damaged);
+        Assert.Equal("1 stored grain state(s) fail their checksum: checksum-test/1/note", damaged);
         var elsewhere = Path.Combine(folder.Path, "elsewhere");
         Assert.Contains("fail their checksum", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "damaged.db"), elsewhere)).Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(elsewhere, SqliteSchema.DatabaseFileName)));
