@@ -85,7 +85,7 @@ internal sealed class DataFolderLockHolder(IOptions<ReadinessOptions> options) :
 }
 
 /// <summary>Takes a backup every Readiness:Backup:Interval and keeps the newest Readiness:Backup:Retain.</summary>
-internal sealed class ScheduledBackups(Backups backups, IOptions<ReadinessOptions> options, TimeProvider time, ILogger<ScheduledBackups> logger) : BackgroundService
+internal sealed class ScheduledBackups(Backups backups, IOptions<ReadinessOptions> options, TimeProvider time, StorageWriteMonitor monitor, ILogger<ScheduledBackups> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -95,11 +95,13 @@ internal sealed class ScheduledBackups(Backups backups, IOptions<ReadinessOption
             try
             {
                 var result = await backups.TakeAsync(stoppingToken);
+                monitor.RecordBackup(null);
                 var removed = backups.Prune(options.Value.Backup.Retain);
                 logger.LogInformation("Scheduled backup {File}: {Bytes} bytes in {Elapsed} ms; {Removed} old backup(s) removed", result.File, result.Bytes, (long)result.Elapsed.TotalMilliseconds, removed);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                monitor.RecordBackup(ex); // readiness degraded and readiness_backups_failures_total, until one succeeds
                 logger.LogError(ex, "Scheduled backup failed; the next one is due in {Interval}", options.Value.Backup.Interval);
             }
         }

@@ -158,7 +158,17 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
 
         grainState.ETag = row.Version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = row.Payload is not null;
-        grainState.State = row.Payload is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(row.Payload);
+        try
+        {
+            grainState.State = row.Payload is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(row.Payload);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            monitor?.RecordUnreadable($"{grainId}/{stateName}");
+            throw new InvalidDataException($"The stored state of {grainId}/{stateName} cannot be read: {ex.Message}", ex);
+        }
+
+        monitor?.RecordReadable($"{grainId}/{stateName}");
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -573,6 +583,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         }
         catch (InvalidDataException ex)
         {
+            monitor?.RecordUnreadable($"{grainId}/{stateName}");
             throw new InvalidDataException($"The stored state of {grainId}/{stateName} cannot be read: {ex.Message}", ex);
         }
     }

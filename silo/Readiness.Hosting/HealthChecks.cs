@@ -38,7 +38,7 @@ internal sealed class StorageHealthCheck(IStorageConnection storage, StorageWrit
         var failure = monitor.RecentFailure(FailureMemory);
         if (failure is null && monitor.SucceededWithin(RecentSuccess))
         {
-            return HealthCheckResult.Healthy(storage.Location, data); // the product's own writes are committing now
+            return Writable(data); // the product's own writes are committing now
         }
 
         try
@@ -61,7 +61,36 @@ internal sealed class StorageHealthCheck(IStorageConnection storage, StorageWrit
         }
 
         monitor.RecordSuccess(); // the probe committed: the storage takes writes again
-        return HealthCheckResult.Healthy(storage.Location, data);
+        return Writable(data);
+    }
+
+    /// <summary>
+    /// Writable: healthy, or degraded (still ready) while stored states met since the start cannot be read or the last
+    /// scheduled backup failed.
+    /// </summary>
+    private HealthCheckResult Writable(Dictionary<string, object> data)
+    {
+        var unreadable = monitor.UnreadableStates();
+        var backup = monitor.BackupFailure();
+        if (unreadable.Count == 0 && backup is null)
+        {
+            return HealthCheckResult.Healthy(storage.Location, data);
+        }
+
+        var problems = new List<string>();
+        if (unreadable.Count > 0)
+        {
+            data["unreadableStates"] = unreadable;
+            problems.Add($"{unreadable.Count} stored state(s) cannot be read, so their grains cannot start: {string.Join(", ", unreadable.Take(10))}. "
+                + "The data is damaged or was written by a newer version; restore it from a backup (deploy/README.md).");
+        }
+
+        if (backup is { } b)
+        {
+            problems.Add($"The last scheduled backup failed at {b.At:u}: {b.Message}");
+        }
+
+        return HealthCheckResult.Degraded(string.Join(" ", problems), data: data);
     }
 
     private async Task ProbeAsync(CancellationToken cancellationToken)
@@ -107,12 +136,25 @@ internal sealed class NationHealthCheck(IGrainFactory grains) : IHealthCheck
 
 /// <summary>
 /// The outcome of the product's own storage writes (grain state, audit rows), so readiness reflects what writes meet,
-/// not only what a probe meets. Thread-safe; one per process.
+/// not only what a probe meets; and the stored grain states that could not be read (damaged, or another version's), so
+/// readiness says which grains cannot start. Thread-safe; one per process.
 /// </summary>
 public sealed class StorageWriteMonitor(TimeProvider time, IMeterFactory meters)
 {
+    /// <summary>At most this many unreadable states are named (the count goes on in the metric).</summary>
+    private const int MaxNamed = 100;
+
     private readonly Counter<long> failures = meters.Create(ReadinessMetrics.MeterName)
         .CreateCounter<long>("readiness.storage.write_failures", description: "Writes of grain state or audit rows that the database refused or could not take");
+
+    private readonly Counter<long> unreadableReads = meters.Create(ReadinessMetrics.MeterName)
+        .CreateCounter<long>("readiness.storage.unreadable_states", description: "Reads of a stored grain state that could not be read (damaged, or written by another version): its grain cannot start until the data is restored");
+
+    private readonly Counter<long> backupFailures = meters.Create(ReadinessMetrics.MeterName)
+        .CreateCounter<long>("readiness.backups.failures", description: "Scheduled backups that failed (the database could not be copied, or the copy did not validate)");
+
+    private readonly SortedSet<string> unreadable = new(StringComparer.Ordinal);
+    private (DateTimeOffset At, string Message)? lastBackupFailure;
 
     private readonly Lock sync = new();
     private DateTimeOffset lastSuccess = DateTimeOffset.MinValue;
@@ -134,6 +176,64 @@ public sealed class StorageWriteMonitor(TimeProvider time, IMeterFactory meters)
         }
 
         failures.Add(1);
+    }
+
+    /// <summary>A stored state (grain/state name) could not be read; counted each time, named once.</summary>
+    public void RecordUnreadable(string state)
+    {
+        lock (sync)
+        {
+            if (unreadable.Count < MaxNamed)
+            {
+                unreadable.Add(state);
+            }
+        }
+
+        unreadableReads.Add(1);
+    }
+
+    /// <summary>A scheduled backup's outcome: a failure is counted and named by readiness until one succeeds.</summary>
+    public void RecordBackup(Exception? failure)
+    {
+        lock (sync)
+        {
+            lastBackupFailure = failure is null ? null : (time.GetUtcNow(), $"{failure.GetType().Name}: {failure.Message}");
+        }
+
+        if (failure is not null)
+        {
+            backupFailures.Add(1);
+        }
+    }
+
+    /// <summary>The last scheduled backup's failure, or null when it succeeded (or none ran).</summary>
+    public (DateTimeOffset At, string Message)? BackupFailure()
+    {
+        lock (sync)
+        {
+            return lastBackupFailure;
+        }
+    }
+
+    /// <summary>A stored state was read successfully (after a restore, say): it is no longer named.</summary>
+    public void RecordReadable(string state)
+    {
+        lock (sync)
+        {
+            if (unreadable.Count > 0)
+            {
+                unreadable.Remove(state);
+            }
+        }
+    }
+
+    /// <summary>The stored states met since the start that could not be read (and not read since), in order.</summary>
+    public IReadOnlyList<string> UnreadableStates()
+    {
+        lock (sync)
+        {
+            return [.. unreadable];
+        }
     }
 
     /// <summary>True when a write committed within <paramref name="span"/>.</summary>

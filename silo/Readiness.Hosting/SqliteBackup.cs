@@ -129,6 +129,19 @@ public static class SqliteBackup
                 return ($"integrity check failed: {integrity}", 0, 0);
             }
 
+            // A database a newer version migrated would be refused at start: refuse it here, before it replaces one.
+            if (Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'ReadinessSchema'") != "0")
+            {
+                try
+                {
+                    PostgresSchema.RefuseNewer([int.Parse(Scalar(connection, "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema")!, CultureInfo.InvariantCulture)], SqliteSchema.Scripts.Count, "database");
+                }
+                catch (InvalidOperationException ex)
+                {
+                    return (ex.Message, 0, 0);
+                }
+            }
+
             var missing = RequiredTables.Where(t => Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{t}'") == "0").ToList();
             if (missing.Count > 0)
             {
@@ -142,12 +155,13 @@ public static class SqliteBackup
             {
                 grainStates += long.Parse(Scalar(connection, "SELECT COUNT(*) FROM readiness_grain_state")!, CultureInfo.InvariantCulture);
 
-                // A compressed state carries its own checksum (StatePayload): a row that fails it would fail its grain
-                // on every read after a restore, so the file is refused here, naming the rows (~20 µs a row).
+                // Every stored state must read: a compressed one passes its checksum (StatePayload), a text one parses as
+                // JSON. A row that does not would fail its grain on every read after a restore, so the file is refused
+                // here, naming the rows.
                 var unreadable = UnreadableStates(connection);
                 if (unreadable.Count > 0)
                 {
-                    return ($"{unreadable.Count} stored grain state(s) fail their checksum: {string.Join(", ", unreadable.Take(10))}", 0, 0);
+                    return ($"{unreadable.Count} stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): {string.Join(", ", unreadable.Take(10))}", 0, 0);
                 }
             }
 
@@ -164,15 +178,15 @@ public static class SqliteBackup
     {
         var unreadable = new List<string>();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT grain_id, state_name, payload FROM readiness_grain_state WHERE typeof(payload) = 'blob'";
+        command.CommandText = "SELECT grain_id, state_name, payload FROM readiness_grain_state WHERE payload IS NOT NULL";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             try
             {
-                StatePayload.ReadJson(reader.GetValue(2));
+                using var json = System.Text.Json.JsonDocument.Parse(StatePayload.ReadJson(reader.GetValue(2))!.ToMemory());
             }
-            catch (InvalidDataException)
+            catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException)
             {
                 unreadable.Add($"{reader.GetString(0)}/{reader.GetString(1)}");
             }

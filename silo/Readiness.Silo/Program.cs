@@ -15,7 +15,17 @@ if (HealthProbeCommand.IsInvoked(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddReadinessSilo();
+try
+{
+    builder.AddReadinessSilo();
+}
+catch (NewerSchemaException refused)
+{
+    // Not a crash: this version must not run on that database. Say why and stop (exit 1, not an abort).
+    Console.Error.WriteLine(refused.Message);
+    return 1;
+}
+
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

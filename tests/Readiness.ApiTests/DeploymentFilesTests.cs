@@ -158,7 +158,7 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         var (checkCode, check) = RunProcess("promtool", $"check rules {rules}");
         output.WriteLine(check);
         Assert.True(checkCode == 0, check);
-        Assert.Contains("7 rules found", check, StringComparison.Ordinal);
+        Assert.Contains("9 rules found", check, StringComparison.Ordinal);
         var (testCode, test) = RunProcess("promtool", $"test rules {Path.Combine(Root, "deploy/monitoring/alerts.test.yml")}");
         output.WriteLine(test);
         Assert.True(testCode == 0, test);

@@ -127,9 +127,33 @@ public sealed class OperationsTests(ITestOutputHelper output)
 
         Assert.Null(SqliteBackup.Validate(Path.Combine(folder.Path, "intact.db")));
         var damaged = SqliteBackup.Validate(Path.Combine(folder.Path, "damaged.db"));
-        Assert.Equal("1 stored grain state(s) fail their checksum: checksum-test/1/note", damaged);
+        Assert.Equal("1 stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): checksum-test/1/note", damaged);
         var elsewhere = Path.Combine(folder.Path, "elsewhere");
-        Assert.Contains("fail their checksum", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "damaged.db"), elsewhere)).Message, StringComparison.Ordinal);
+        Assert.Contains("checksum-test/1/note", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "damaged.db"), elsewhere)).Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(elsewhere, SqliteSchema.DatabaseFileName)));
+
+        // The same for a state stored as text (under 1 KiB) that is not JSON any more, and for a database a newer version
+        // migrated (this version would refuse to start on it).
+        File.Copy(backup, Path.Combine(folder.Path, "text.db"));
+        File.Copy(backup, Path.Combine(folder.Path, "newer.db"));
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(folder.Path, "text.db")};Pooling=false"))
+        {
+            connection.Open();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO readiness_grain_state (service_id, grain_id, state_name, payload, version, modified_at_utc) VALUES ('readiness', 'checksum-test/2', 'note', '{\"Record\":{\"Code\":\"13', 1, '2026-12-02T00:00:00Z')";
+            insert.ExecuteNonQuery();
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(folder.Path, "newer.db")};Pooling=false"))
+        {
+            connection.Open();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = $"INSERT INTO ReadinessSchema (Version, Script, AppliedAt) VALUES ({SqliteSchema.Scripts.Count + 1}, 'future.sql', '2027-04-01T00:00:00Z')";
+            insert.ExecuteNonQuery();
+        }
+
+        Assert.EndsWith("checksum-test/2/note", SqliteBackup.Validate(Path.Combine(folder.Path, "text.db")), StringComparison.Ordinal);
+        Assert.Contains($"schema version {SqliteSchema.Scripts.Count + 1}", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "newer.db"), elsewhere)).Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(elsewhere, SqliteSchema.DatabaseFileName)));
     }
 

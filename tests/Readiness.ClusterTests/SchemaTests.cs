@@ -58,7 +58,7 @@ public sealed class SchemaTests(PostgresServer postgres)
         PostgresSchema.Apply(db);
         var future = PostgresSchema.Scripts[^1].Version + 1;
         await ExecuteAsync(db, $"INSERT INTO {PostgresSchema.VersionTable} (version, script, checksum) VALUES ({future}, '999-future.sql', repeat('0', 64))");
-        var error = Assert.Throws<InvalidOperationException>(() => PostgresSchema.Apply(db));
+        var error = Assert.Throws<NewerSchemaException>(() => PostgresSchema.Apply(db));
         Assert.Contains($"schema version {future}", error.Message, StringComparison.Ordinal);
     }
 

@@ -30,7 +30,17 @@ if (BackupCommands.IsInvoked(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddReadinessProxyHeaders();
-builder.AddReadinessOrleans();
+try
+{
+    builder.AddReadinessOrleans();
+}
+catch (NewerSchemaException refused)
+{
+    // Not a crash: this version must not run on that database. Say why and stop (exit 1, not an abort).
+    Console.Error.WriteLine(refused.Message);
+    return 1;
+}
+
 builder.Services.AddReadinessApi();
 builder.AddReadinessAuth();
 builder.AddReadinessIdentity();

@@ -249,8 +249,14 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
             using var health = JsonDocument.Parse(body);
             Assert.Equal("Degraded", health.RootElement.GetProperty("status").GetString());
             Assert.Contains("1740 of 1741 municipalities", body, StringComparison.Ordinal);
+            // The storage check names the state that cannot be read (and says what to do).
+            var storage = health.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "storage");
+            Assert.Equal("Degraded", storage.GetProperty("status").GetString());
+            Assert.Contains("municipality/131016/municipality", storage.GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.Contains("restore it from a backup", storage.GetProperty("description").GetString(), StringComparison.Ordinal);
 
             var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Contains("readiness_storage_unreadable_states_total", metrics, StringComparison.Ordinal);
             var failures = metrics.Split('\n').Where(l => l.StartsWith("readiness_reconciliations_pull_failures_total{", StringComparison.Ordinal) && l.Contains("level=\"prefecture\"", StringComparison.Ordinal)).ToList();
             Assert.True(failures.Count == 1 && double.Parse(failures[0].Split(' ')[^1], CultureInfo.InvariantCulture) >= 1, string.Join("\n", failures));
 

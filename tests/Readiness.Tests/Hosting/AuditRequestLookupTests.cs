@@ -92,7 +92,7 @@ public sealed class AuditRequestLookupTests : IDisposable
             Execute(connection, $"INSERT INTO ReadinessSchema (Version, Script, AppliedAt) VALUES ({SqliteSchema.Scripts.Count + 1}, 'Readiness.Sql.sqlite.999-future.sql', '2027-04-01T00:00:00Z')");
         }
 
-        var refused = Assert.Throws<InvalidOperationException>(() => SqliteSchema.Apply(ConnectionString));
+        var refused = Assert.Throws<NewerSchemaException>(() => SqliteSchema.Apply(ConnectionString));
         Assert.Contains($"schema version {SqliteSchema.Scripts.Count + 1}", refused.Message, StringComparison.Ordinal);
         Assert.Contains($"knows up to {SqliteSchema.Scripts.Count}", refused.Message, StringComparison.Ordinal);
         Assert.Contains("restore a backup", refused.Message, StringComparison.Ordinal);
