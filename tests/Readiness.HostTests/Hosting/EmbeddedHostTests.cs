@@ -235,7 +235,8 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
             Assert.Equal(1, damage.ExecuteNonQuery());
         }
 
-        await using (var host = new ReadinessWebHost(folder.Path))
+        // Scheduled backups every 2 s: each must now fail (the file does not validate), and say so.
+        await using (var host = new ReadinessWebHost(folder.Path, new Dictionary<string, string?> { ["Readiness:Backup:Interval"] = "00:00:02" }))
         {
             using var http = host.CreateNationalClient();
             // The figures leave it out (they cannot hold what cannot be read) ...
@@ -254,6 +255,21 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
             Assert.Equal("Degraded", storage.GetProperty("status").GetString());
             Assert.Contains("municipality/131016/municipality", storage.GetProperty("description").GetString(), StringComparison.Ordinal);
             Assert.Contains("restore it from a backup", storage.GetProperty("description").GetString(), StringComparison.Ordinal);
+
+            // A scheduled backup of a file with a state that cannot be read fails its validation: readiness says so too.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            string described;
+            do
+            {
+                await Task.Delay(500);
+                using var again = JsonDocument.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)));
+                described = again.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "storage").GetProperty("description").GetString()!;
+            }
+            while (!described.Contains("The last scheduled backup failed", StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(30));
+            output.WriteLine(described);
+            Assert.Contains("The last scheduled backup failed", described, StringComparison.Ordinal);
+            Assert.Contains("municipality/131016/municipality", described, StringComparison.Ordinal);
+            Assert.Contains("readiness_backups_failures_total", await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
 
             var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
             Assert.Contains("readiness_storage_unreadable_states_total", metrics, StringComparison.Ordinal);

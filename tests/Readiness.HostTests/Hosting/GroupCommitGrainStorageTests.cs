@@ -86,6 +86,7 @@ public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
             await storage.WriteStateAsync("note", GroupCommitSilo.Grain("small"), GroupCommitSilo.State("小さい", 2));
             await storage.WriteStateAsync("note", GroupCommitSilo.Grain("before"), GroupCommitSilo.State("to be rewritten as text", 3));
             await storage.WriteStateAsync("note", GroupCommitSilo.Grain("damaged"), GroupCommitSilo.State(large, 4));
+            await storage.WriteStateAsync("note", GroupCommitSilo.Grain("small-damaged"), GroupCommitSilo.State("小", 5));
         }
 
         using (var connection = Open(options))
@@ -113,6 +114,11 @@ public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
             before.Parameters.AddWithValue("$json", System.Text.Json.JsonSerializer.Serialize(new NoteState { Text = large + "(before)", Count = 3 }));
             Assert.Equal(1, before.ExecuteNonQuery());
 
+            // A small state stored as text that is no longer JSON.
+            using var text = connection.CreateCommand();
+            text.CommandText = "UPDATE readiness_grain_state SET payload = substr(payload, 1, 10) WHERE grain_id = 'note/small-damaged'";
+            Assert.Equal(1, text.ExecuteNonQuery());
+
             // A stored stream cut short: inflating what is there would give part of the state.
             using var damage = connection.CreateCommand();
             damage.CommandText = "UPDATE readiness_grain_state SET payload = substr(payload, 1, length(payload) - 40) WHERE grain_id = 'note/damaged'";
@@ -136,6 +142,8 @@ public sealed class GroupCommitGrainStorageTests(ITestOutputHelper output)
             var refused = await Assert.ThrowsAsync<InvalidDataException>(() => restarted.ReadAsync("damaged"));
             output.WriteLine(refused.Message);
             Assert.Contains("note/damaged", refused.Message, StringComparison.Ordinal);
+            refused = await Assert.ThrowsAsync<InvalidDataException>(() => restarted.ReadAsync("small-damaged"));
+            Assert.Contains("note/small-damaged", refused.Message, StringComparison.Ordinal);
         }
 
         using (var connection = Open(options))
