@@ -112,7 +112,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     [InlineData("""{"name":"","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "name")]
     [InlineData("""{"name":"x","tenant":"131016","scope":"read","expiresAt":"2001-01-01T00:00:00Z"}""", "expiresAt")]
     [InlineData("""{"name":"x","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "expiresAt")]
-    [InlineData("""{"name":""", "body")]
+    [InlineData("""{"name":""", "name")]
     public async Task A_bad_client_is_refused_naming_the_field_and_nothing_is_created(string json, string field)
     {
         using var admin = Admin();
@@ -147,6 +147,18 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     [InlineData(AccountRole.PrefectureStaff, "13", "131016", false)]
     public void Who_administers_clients_of_which_tenant(AccountRole role, string? actorTenant, string tenant, bool allowed) =>
         Assert.Equal(allowed, ClientRules.CanAdminister(new ClientAdministrator("someone", role, actorTenant), tenant));
+
+    [Fact]
+    public async Task A_client_with_an_unknown_member_is_refused_naming_it_and_not_created()
+    {
+        using var admin = Admin();
+        var before = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/clients")).GetArrayLength();
+        var body = JsonSerializer.Serialize(new { name = "typo vendor", tenant = ApiHost.Chiyoda, scope = "read", expiresAt = DateTimeOffset.UtcNow.AddDays(30), expires = "2027-01-01" });
+        using var response = await admin.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", body));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("expires", (await ApiHost.Json(response)).GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/clients")).GetArrayLength());
+    }
 
     private HttpClient Admin() => host.Client(host.Token(Readiness.Role.Admin, subject: Creator));
 

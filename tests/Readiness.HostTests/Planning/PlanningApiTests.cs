@@ -77,6 +77,10 @@ public sealed class PlanningApiTests(ITestOutputHelper output)
         Assert.Superset(new HashSet<string?> { "name", "unreportedMonthlyCompletionRate", "vendorCapacity[0].perMonth", "targetShifts[0].prefectureCode" }, fields);
         var malformed = await national.PostAsync("/api/v1/scenarios", new StringContent("{\"name\": 5}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        // A misspelt member is refused naming it (it used to be dropped: the scenario saved without its rate).
+        var misspelt = await national.PostAsync("/api/v1/scenarios", new StringContent("{\"name\":\"typo\",\"unreportedMonthlyRate\":0.1}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
+        Assert.Equal("unreportedMonthlyRate", (await misspelt.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("field").GetString());
         Assert.Equal(0, (await national.GetFromJsonAsync<JsonElement>("/api/v1/scenarios")).GetProperty("scenarios").GetArrayLength());
 
         // A capacity scenario: one go-live a month for the vendor of Chiyoda's systems.

@@ -14,7 +14,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace Readiness.Web.Clients;
 
 /// <summary>A new client: a name (up to 100 characters), its tenant (municipality or prefecture code), read or write, and when it expires (at most a year ahead).</summary>
-public sealed record CreateClientRequest(string? Name, string? Tenant, string? Scope, DateTimeOffset? ExpiresAt);
+public sealed record CreateClientRequest(string? Name = null, string? Tenant = null, string? Scope = null, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>An API client as listed: status is active, expired or revoked.</summary>
 public sealed record ApiClientView(
@@ -119,14 +119,11 @@ public static class ClientsApi
             return NotAdministrator(http, options.Value);
         }
 
-        CreateClientRequest? body;
-        try
+        // Read as every other request body is (JsonBody): an unknown or misspelt member is refused naming it.
+        var (body, problem) = await JsonBody.ReadAsync<CreateClientRequest>(http.Request, JsonBody.SmallBodyBytes, http.RequestAborted);
+        if (problem is not null)
         {
-            body = await http.Request.ReadFromJsonAsync<CreateClientRequest>(http.RequestAborted);
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
-        {
-            body = null;
+            return problem;
         }
 
         if (body is null)

@@ -13,12 +13,12 @@ namespace Readiness.Web.Planning;
 
 /// <summary>A scenario as posted: the name and the levers (see <see cref="ForecastScenario"/>); version: the one the editor saw (0: new).</summary>
 public sealed record ScenarioInput(
-    string? Name,
-    string? Description,
-    IReadOnlyList<VendorCapacitySetting>? VendorCapacity,
-    IReadOnlyList<TargetShift>? TargetShifts,
-    double? UnreportedMonthlyCompletionRate,
-    long? Version);
+    string? Name = null,
+    string? Description = null,
+    IReadOnlyList<VendorCapacitySetting>? VendorCapacity = null,
+    IReadOnlyList<TargetShift>? TargetShifts = null,
+    double? UnreportedMonthlyCompletionRate = null,
+    long? Version = null);
 
 /// <summary>
 /// The planning API: forecasts of the nation, a prefecture and a municipality (who sees what follows the existing
@@ -127,17 +127,14 @@ public static class PlanningApi
         return TypedResults.Ok(PlanningViews.Compare(baseline, run));
     }
 
-    private static async Task<IResult> PostScenario(HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<JsonOptions> json, IOptions<ReadinessAuthOptions> auth)
+    private static async Task<IResult> PostScenario(HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
-        ScenarioInput? input;
-        try
+        // Read as every other request body is (JsonBody): an unknown or misspelt member is refused naming it, never
+        // dropped (a misspelt rate used to save the scenario without it).
+        var (input, problem) = await JsonBody.ReadAsync<ScenarioInput>(http.Request, JsonBody.SmallBodyBytes, http.RequestAborted);
+        if (problem is not null)
         {
-            input = await JsonSerializer.DeserializeAsync<ScenarioInput>(http.Request.Body, json.Value.SerializerOptions, http.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            return Problems.BadRequest(field, "invalid_json", $"JSONとして読めません（{field}）。", $"The body is not valid JSON for a scenario (at {field}).");
+            return problem;
         }
 
         if (input is null)
