@@ -47,7 +47,7 @@ public static class PostgresSchema
                 )
                 """);
             var applied = ReadApplied(connection);
-            RefuseNewer(applied.Keys, Scripts.Select(s => s.Version).DefaultIfEmpty(0).Max(), "database");
+            NewerSchemaException.ThrowIfNewer(applied.Keys, Scripts.Select(s => s.Version).DefaultIfEmpty(0).Max(), "database");
             var count = 0;
             foreach (var script in Scripts)
             {
@@ -85,23 +85,6 @@ public static class PostgresSchema
         finally
         {
             Execute(connection, null, $"SELECT pg_advisory_unlock({LockKey})");
-        }
-    }
-
-    /// <summary>
-    /// Refuses a database that a newer version of the product has migrated (a version recorded beyond this build's last
-    /// script): this build would misread what that version writes (from schema 8 on SQLite, compressed states), so it
-    /// stops with the reason instead of failing on every read.
-    /// </summary>
-    /// <exception cref="NewerSchemaException">A recorded version is above <paramref name="known"/>.</exception>
-    internal static void RefuseNewer(IEnumerable<int> recorded, int known, string what)
-    {
-        var newest = recorded.DefaultIfEmpty(0).Max();
-        if (newest > known)
-        {
-            throw new NewerSchemaException(
-                $"This {what} was migrated by a newer version of Readiness (schema version {newest}; this version knows up to {known}). "
-                + "Run that version or a later one, or restore a backup taken before the upgrade (deploy/README.md).");
         }
     }
 
@@ -189,9 +172,3 @@ public static class PostgresSchema
         return new SchemaScript(int.Parse(digits, CultureInfo.InvariantCulture), name, reader.ReadToEnd());
     }
 }
-
-/// <summary>
-/// The database was migrated by a newer version of the product than this one: it must not run on it. The hosts print
-/// the message and exit 1 instead of crashing with a stack trace.
-/// </summary>
-public sealed class NewerSchemaException(string message) : InvalidOperationException(message);

@@ -134,9 +134,9 @@ public static class SqliteBackup
             {
                 try
                 {
-                    PostgresSchema.RefuseNewer([int.Parse(Scalar(connection, "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema")!, CultureInfo.InvariantCulture)], SqliteSchema.Scripts.Count, "database");
+                    NewerSchemaException.ThrowIfNewer([int.Parse(Scalar(connection, "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema")!, CultureInfo.InvariantCulture)], SqliteSchema.Scripts.Count, "database");
                 }
-                catch (InvalidOperationException ex)
+                catch (NewerSchemaException ex)
                 {
                     return (ex.Message, 0, 0);
                 }

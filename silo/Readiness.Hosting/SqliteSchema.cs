@@ -40,7 +40,7 @@ public static class SqliteSchema
         using (var newest = connection.CreateCommand())
         {
             newest.CommandText = "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema";
-            PostgresSchema.RefuseNewer([Convert.ToInt32(newest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)], Scripts.Count, "data folder's database");
+            NewerSchemaException.ThrowIfNewer([Convert.ToInt32(newest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)], Scripts.Count, "data folder's database");
         }
 
         var applied = 0;
