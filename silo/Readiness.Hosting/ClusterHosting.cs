@@ -90,6 +90,7 @@ public static class ClusterHosting
         silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
         silo.Configure<ClusterMembershipOptions>(ConfigureFailureDetection);
         silo.Configure<ClusterMembershipOptions>(silo.Configuration.GetSection(MembershipSection));
+        SiloExitDetector.AddTo(silo.Services);
         silo.Services.AddSingleton<SiloDeathReconciler>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloDeathReconciler>());
         if (options.Kubernetes)
@@ -143,9 +144,10 @@ public static class ClusterHosting
     }
 
     /// <summary>
-    /// A killed silo is declared dead in about 2 s instead of the default ~15 s: probes every second with one missed
-    /// probe tolerated, and one vote suffices (with 2 silos only one other can vote). Probe timeouts still adapt to
-    /// observed latency and stretch while the prober itself is degraded, which keeps a busy silo from being voted out.
+    /// A silo that stops answering is declared dead in about 2 s instead of the default ~15 s: probes every second with
+    /// one missed probe tolerated, and one vote suffices (with 2 silos only one other can vote). Probe timeouts still
+    /// adapt to observed latency and stretch while the prober itself is degraded, which keeps a busy silo from being
+    /// voted out. A silo whose process exited is declared dead sooner, by <see cref="SiloExitDetector"/>.
     /// </summary>
     public static void ConfigureFailureDetection(ClusterMembershipOptions m)
     {

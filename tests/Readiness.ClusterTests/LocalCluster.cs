@@ -98,14 +98,20 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
         return env;
     }
 
-    public NodeProcess StartSilo(SiloPorts ports, bool warmUp)
+    public NodeProcess StartSilo(SiloPorts ports, bool warmUp, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var silo = NodeProcess.Start($"silo{Silos.Count + 1}", Binaries.Silo, ports.Http, Environment(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Readiness__SiloPort"] = ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Readiness__GatewayPort"] = ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Readiness__WarmUp"] = warmUp ? "true" : "false",
-        }));
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+        {
+            settings[k] = v;
+        }
+
+        var silo = NodeProcess.Start($"silo{Silos.Count + 1}", Binaries.Silo, ports.Http, Environment(settings));
         Silos.Add(silo);
         return silo;
     }

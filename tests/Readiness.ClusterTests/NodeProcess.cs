@@ -24,6 +24,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The exit code once the process has exited.</summary>
+    public int ExitCode => process.ExitCode;
+
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
     public static NodeProcess Start(string name, string dll, int httpPort, IReadOnlyDictionary<string, string> environment)
@@ -107,7 +110,7 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         tail.Enqueue(line);
-        while (tail.Count > 400)
+        while (tail.Count > 2000)
         {
             tail.TryDequeue(out _);
         }
