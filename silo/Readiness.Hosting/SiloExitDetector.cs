@@ -40,8 +40,9 @@ public sealed partial class SiloExitDetector(
 
     /// <summary>
     /// A connection that closes younger than this is no sign of an exit: each check's own connections are accepted by
-    /// the other silos and closed at once, and counting those would set them checking back, and this one again, without
-    /// end. A silo killed within a second of a connection opening is left to the probes.
+    /// the other silos and closed at once (seen there as an inbound connection of ~5 ms that never sent its preamble),
+    /// and counting those would set them checking back, and this one again, without end. A silo killed within a second
+    /// of a connection opening is left to the probes.
     /// </summary>
     public static readonly TimeSpan MinimumLifetime = TimeSpan.FromSeconds(1);
 

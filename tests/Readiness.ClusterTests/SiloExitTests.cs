@@ -53,6 +53,7 @@ public sealed class SiloExitTests(PostgresServer postgres, ITestOutputHelper out
         var checksAfterLeave = await ExitChecksAsync(ports[0].Http) + await ExitChecksAsync(ports[1].Http);
         Assert.True(checksAfterLeave >= 1, "no silo checked the others when a connection closed");
         await Task.Delay(TimeSpan.FromSeconds(3));
+        output.WriteLine($"Checks after the leave: {checksAfterLeave}; 3 s later: {await ExitChecksAsync(ports[0].Http) + await ExitChecksAsync(ports[1].Http)}");
         Assert.Equal(checksAfterLeave, await ExitChecksAsync(ports[0].Http) + await ExitChecksAsync(ports[1].Http));
 
         var clock = Stopwatch.StartNew();
