@@ -32,8 +32,9 @@ public sealed class GrainCallOptions
 
     /// <summary>
     /// The longest wait between attempts. In a failover the attempts to a dead silo's grains fail fast until membership
-    /// declares it dead (1–2 s with the cluster's failure detection); an uncapped doubling (0.25, 0.5, 1, 2 s) let the
-    /// next attempt come ~4 s after the kill, a cap of 0.5 s within 0.5 s of the declaration.
+    /// declares it dead (within 0.5 s of a kill, 1–2 s for a silo that hangs: see <see cref="SiloExitDetector"/>); an
+    /// uncapped doubling (0.25, 0.5, 1, 2 s) let the next attempt come ~4 s after the kill, a cap of 0.5 s within 0.5 s
+    /// of the declaration.
     /// </summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
 

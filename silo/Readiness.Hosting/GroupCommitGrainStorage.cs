@@ -165,7 +165,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
         {
             monitor?.RecordUnreadable($"{grainId}/{stateName}");
-            throw new InvalidDataException($"The stored state of {grainId}/{stateName} cannot be read: {ex.Message}", ex);
+            // The reason as text: the inner exception (a JsonException, ...) need not cross an Orleans call.
+            throw new UnreadableStateException($"{grainId}/{stateName}", ex.Message);
         }
 
         monitor?.RecordReadable($"{grainId}/{stateName}");
@@ -584,7 +585,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         catch (InvalidDataException ex)
         {
             monitor?.RecordUnreadable($"{grainId}/{stateName}");
-            throw new InvalidDataException($"The stored state of {grainId}/{stateName} cannot be read: {ex.Message}", ex);
+            throw new UnreadableStateException($"{grainId}/{stateName}", ex.Message);
         }
     }
 

@@ -276,8 +276,35 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
             var failures = metrics.Split('\n').Where(l => l.StartsWith("readiness_reconciliations_pull_failures_total{", StringComparison.Ordinal) && l.Contains("level=\"prefecture\"", StringComparison.Ordinal)).ToList();
             Assert.True(failures.Count == 1 && double.Parse(failures[0].Split(' ')[^1], CultureInfo.InvariantCulture) >= 1, string.Join("\n", failures));
 
-            // The municipality itself fails loudly; its neighbours answer.
-            Assert.Equal(HttpStatusCode.InternalServerError, (await http.GetAsync(new Uri("/api/v1/municipalities/131016", UriKind.Relative))).StatusCode);
+            // Whatever needs the municipality fails loudly and says why, in Japanese and English (500: asking again reads
+            // the same bytes); its neighbours answer.
+            using var own = host.CreateHttpClient();
+            own.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", host.Token(Role.Municipality, "131016"));
+            using var report = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/v1/municipalities/131016/reports", UriKind.Relative))
+            {
+                Content = new StringContent("{\"security\":[{\"itemId\":\"SEC-1-01\",\"status\":\"partial\"}]}", System.Text.Encoding.UTF8, "application/json"),
+            };
+            report.Headers.Add("Idempotency-Key", "unreadable-state-report");
+            foreach (var (client, request) in new (HttpClient, HttpRequestMessage)[]
+            {
+                (http, new(HttpMethod.Get, new Uri("/api/v1/municipalities/131016", UriKind.Relative))),
+                (http, new(HttpMethod.Get, new Uri("/api/v1/forecast/municipalities/131016", UriKind.Relative))),
+                (own, report),
+            })
+            {
+                using var answer = await client.SendAsync(request);
+                var problem = await answer.Content.ReadAsStringAsync();
+                Assert.True(answer.StatusCode == HttpStatusCode.InternalServerError, $"{request.Method} {request.RequestUri}: {(int)answer.StatusCode} {problem}");
+                Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+                using var parsed = JsonDocument.Parse(problem);
+                Assert.Equal("municipality/131016/municipality", parsed.RootElement.GetProperty("state").GetString());
+                var error = parsed.RootElement.GetProperty("errors")[0];
+                Assert.Equal(("storage", "unreadable"), (error.GetProperty("field").GetString(), error.GetProperty("code").GetString()));
+                Assert.Contains("保存データ（municipality/131016/municipality）を読み取れません", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+                Assert.Contains("restore it from a backup", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+                Assert.False(answer.Headers.Contains("Retry-After"), "a retry reads the same bytes");
+            }
+
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/v1/municipalities/131024", UriKind.Relative))).StatusCode);
         }
     }

@@ -26,6 +26,7 @@ public static class ApiServices
         services.AddSingleton<PrefectureRunService>();
         services.AddExceptionHandler<UnreadBody>();
         services.AddExceptionHandler<TransientFailureHandler>();
+        services.AddExceptionHandler<UnreadableStateHandler>();
         services.AddTransient<IStartupFilter, HeadRequests>();
 
         // The silo registers it; a web node that is only a client of the cluster reads the same table itself.
