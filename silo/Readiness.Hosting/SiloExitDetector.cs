@@ -55,13 +55,8 @@ public sealed partial class SiloExitDetector(
     private readonly Counter<long> checks = meters.Create(ReadinessMetrics.MeterName)
         .CreateCounter<long>("readiness.membership.exit_checks", description: "Checks of the other active silos' ports after a connection between silos closed");
 
-    private long declaredCount;
-
     // 0: idle; 1: a check runs; 2: a check runs and another connection closed meanwhile (check once more after it).
     private int checking;
-
-    /// <summary>Silos this one declared dead because their port refused connections, since start.</summary>
-    public long Declared => Interlocked.Read(ref declaredCount);
 
     /// <summary>
     /// Whether a connection attempt's outcome shows the process behind the endpoint has exited: only a refusal does
@@ -159,7 +154,6 @@ public sealed partial class SiloExitDetector(
             LogDeclaringDead(logger, silo);
             if (await membership.TryKill(silo))
             {
-                Interlocked.Increment(ref declaredCount);
                 declared.Add(1);
             }
         }
