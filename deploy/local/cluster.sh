@@ -66,6 +66,8 @@ start_postgres() {
 start_node() { # name dll env...
   local name=$1 dll=$2; shift 2
   if pid_alive "$name"; then return; fi
+  # Appended, with a line marking each start: a node restarted after a crash keeps the log of how it ended.
+  echo "=== $name started $(date -u +%FT%TZ)" >>"$LOGS/$name.log"
   # exec: the recorded pid is the node itself; its own session and no inherited output keep it apart from this shell.
   # Idle thread-pool workers do not spin (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0): three .NET nodes and
   # PostgreSQL share this machine's cores, and a perf profile at 600 changes/s found a quarter of them spent spinning
@@ -73,7 +75,7 @@ start_node() { # name dll env...
   ( cd "$(dirname "$dll")" && exec env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit="${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}" "$@" \
       Readiness__Mode=Cluster "Readiness__ConnectionString=$CONNECTION" \
       "Readiness__ClusterId=$CLUSTER_ID" Logging__LogLevel__Polly=Warning Logging__LogLevel__Microsoft.AspNetCore=Warning \
-      setsid dotnet "$dll" </dev/null >"$LOGS/$name.log" 2>&1 ) &
+      setsid dotnet "$dll" </dev/null >>"$LOGS/$name.log" 2>&1 ) &
   echo $! >"$RUN/$name.pid"
 }
 

@@ -305,6 +305,16 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
                 Assert.False(answer.Headers.Contains("Retry-After"), "a retry reads the same bytes");
             }
 
+            // A browser opening its page gets the same as a page, not JSON.
+            using var page = new HttpRequestMessage(HttpMethod.Get, new Uri("/municipalities/131016", UriKind.Relative));
+            page.Headers.Accept.ParseAdd("text/html");
+            using var shown = await own.SendAsync(page);
+            var html = WebUtility.HtmlDecode(await shown.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.InternalServerError, shown.StatusCode);
+            Assert.Equal("text/html", shown.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("保存データ（municipality/131016/municipality）を読み取れません", html, StringComparison.Ordinal);
+            Assert.Contains("<title>", html, StringComparison.Ordinal);
+
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/v1/municipalities/131024", UriKind.Relative))).StatusCode);
         }
     }

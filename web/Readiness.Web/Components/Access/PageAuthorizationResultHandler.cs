@@ -59,6 +59,6 @@ public sealed class PageAuthorizationResultHandler(
     }
 
     /// <summary>A page a person opened or a form they sent (as opposed to a script's fetch).</summary>
-    private static bool IsBrowserPage(HttpRequest request) =>
+    public static bool IsBrowserPage(HttpRequest request) =>
         request.HasFormContentType || request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 }
