@@ -130,7 +130,7 @@ public sealed partial class SiloExitDetector(
     }
 
     /// <summary>Checks every other active silo's port; declares dead those that refuse and are still active in the table.</summary>
-    public async Task CheckAsync()
+    private async Task CheckAsync()
     {
         if (membership.CurrentSnapshot.GetSiloStatus(local.SiloAddress) != SiloStatus.Active)
         {

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Readiness.Web.Components.Access;
-using Readiness.Web.Components.Shared;
 
 namespace Readiness.Web.Api;
 
@@ -9,9 +8,9 @@ namespace Readiness.Web.Api;
 /// A request that needs a grain whose stored state cannot be read (<see cref="UnreadableStateException"/>: damaged, or
 /// written by a newer version) is answered 500 as problem details naming the data (RFC 9457, Japanese and English),
 /// not a bare "An error occurred"; a browser's page or form gets the same words as a page
-/// (<see cref="UnreadableStateDocument"/>). 500, not 503 with Retry-After: asking again reads the same bytes, and the
-/// data stays unavailable until the operators restore it from a backup. Readiness, the metrics and the alerts say the same to the
-/// operators (deploy/README.md, "Health").
+/// (<see cref="FormAnswerDocument"/>). 500, not 503 with Retry-After: asking again reads the same bytes, and the data
+/// stays unavailable until the operators restore it from a backup. Readiness, the metrics and the alerts say the same
+/// to the operators (deploy/README.md, "Health").
 /// </summary>
 public sealed class UnreadableStateHandler(ILogger<UnreadableStateHandler> logger) : IExceptionHandler
 {
@@ -32,8 +31,14 @@ public sealed class UnreadableStateHandler(ILogger<UnreadableStateHandler> logge
             httpContext.RequestServices = scope.ServiceProvider;
             try
             {
-                await new RazorComponentResult<UnreadableStateDocument>(new { MessageJa = ja, MessageEn = en }) { StatusCode = StatusCodes.Status500InternalServerError }
-                    .ExecuteAsync(httpContext);
+                await new RazorComponentResult<FormAnswerDocument>(new
+                {
+                    Status = StatusCodes.Status500InternalServerError,
+                    TitleJa = "保存データを読み取れません",
+                    TitleEn = "Stored data cannot be read",
+                    MessageJa = ja,
+                    MessageEn = en,
+                }) { StatusCode = StatusCodes.Status500InternalServerError }.ExecuteAsync(httpContext);
             }
             finally
             {
