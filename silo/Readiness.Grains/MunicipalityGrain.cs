@@ -6,13 +6,16 @@ using Readiness.Rules;
 namespace Readiness.Grains;
 
 public sealed class MunicipalityGrain(
-    [PersistentState("municipality", ReadinessStorage.Name)] IPersistentState<MunicipalityGrainState> state,
+    [PersistentState(MunicipalityGrain.StateName, ReadinessStorage.Name)] IPersistentState<MunicipalityGrainState> state,
     IMunicipalitySeed seed,
     IAuditLog audit,
     TimeProvider time,
     ReadinessMetrics metrics,
     ILogger<MunicipalityGrain> logger) : Grain, IMunicipalityGrain
 {
+    /// <summary>The name its state is stored under (with the grain's id), read by reconciliation too (<see cref="IStoredGrainStates"/>).</summary>
+    public const string StateName = "municipality";
+
     // The audit rows are kept under the record's 6-digit body code.
     private readonly ChangeMemory<MunicipalityGrainState, MunicipalityRecord> memory = new(state, audit, r => (r.Code, r.Version));
 

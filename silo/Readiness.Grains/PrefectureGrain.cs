@@ -8,11 +8,14 @@ namespace Readiness.Grains;
 
 /// <summary>
 /// Keeps the newest summary per municipality (by version, so repeats and reordering are harmless), pushes its own
-/// summary to the nation at most once per debounce interval, and pulls from its municipalities on activation and
-/// periodically. Holds no stored state: everything it knows can be pulled again.
+/// summary to the nation at most once per debounce interval, and reconciles on activation and periodically. Holds no
+/// stored state of its own: everything it knows is read again from its municipalities' stored states
+/// (<see cref="IStoredGrainStates"/>, one query, no activations), or pulled from a municipality whose state is not
+/// stored there (never written, or still in the pre-upgrade table) or cannot be read.
 /// </summary>
 public sealed class PrefectureGrain(
     IOptions<AggregationOptions> options,
+    IStoredGrainStates stored,
     TimeProvider time,
     ReadinessMetrics metrics,
     ILogger<PrefectureGrain> logger) : Grain, IPrefectureGrain
@@ -67,19 +70,29 @@ public sealed class PrefectureGrain(
 
     public async Task ReconcileAsync()
     {
-        var codes = ReadinessCatalog.Instance.MunicipalitiesByPrefecture[Code];
-        var (pulled, failed) = await ChildPulls.PullAsync(codes, m => GrainFactory.GetGrain<IMunicipalityGrain>(m.Code).GetSummaryAsync());
+        var municipalities = ReadinessCatalog.Instance.MunicipalitiesByPrefecture[Code];
+        var fromStorage = await ReadStoredAsync(municipalities);
+        var rest = fromStorage.Count == municipalities.Count ? [] : municipalities.Where(m => !fromStorage.ContainsKey(m.Code)).ToList();
+        var (pulled, failed) = await ChildPulls.PullAsync(rest, m => GrainFactory.GetGrain<IMunicipalityGrain>(m.Code).GetSummaryAsync());
         if (failed.Count > 0)
         {
             metrics.PullFailures.Add(failed.Count, new KeyValuePair<string, object?>("level", "prefecture"));
             logger.LogWarning("Prefecture {Prefecture} could not pull {Failed} of {Total} municipalities ({Codes}); they are missing from its figures until the next reconciliation pulls them",
-                Code, failed.Count, codes.Count, string.Join(", ", failed.Take(20).Select(m => m.Code)));
+                Code, failed.Count, municipalities.Count, string.Join(", ", failed.Take(20).Select(m => m.Code)));
+        }
+
+        foreach (var m in fromStorage.Values)
+        {
+            Keep(m);
         }
 
         foreach (var m in pulled)
         {
             Keep(m);
         }
+
+        metrics.ReconciledFromStorage.Add(fromStorage.Count);
+        metrics.ReconciledByPull.Add(rest.Count);
 
         try
         {
@@ -92,6 +105,36 @@ public sealed class PrefectureGrain(
 
         metrics.Reconciliations.Add(1, new KeyValuePair<string, object?>("level", "prefecture"));
         await FlushAsync();
+    }
+
+    /// <summary>The summaries of the municipalities whose stored state could be read, by code; empty when the database cannot be reached (each is pulled then).</summary>
+    private async Task<Dictionary<string, MunicipalitySummary>> ReadStoredAsync(IReadOnlyList<MunicipalityInfo> municipalities)
+    {
+        var codes = new Dictionary<GrainId, string>(municipalities.Count);
+        foreach (var m in municipalities)
+        {
+            codes[GrainFactory.GetGrain<IMunicipalityGrain>(m.Code).GetGrainId()] = m.Code;
+        }
+
+        var summaries = new Dictionary<string, MunicipalitySummary>(municipalities.Count, StringComparer.Ordinal);
+        try
+        {
+            var states = await stored.ReadAsync<MunicipalityGrainState>(MunicipalityGrain.StateName, [.. codes.Keys]);
+            var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+            foreach (var (id, state) in states)
+            {
+                if (state.Record is { } record && record.Code == codes[id])
+                {
+                    summaries[record.Code] = ReadinessRules.Summary(record, today);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Prefecture {Prefecture} could not read its municipalities' stored states; it pulls from each of them instead", Code);
+        }
+
+        return summaries;
     }
 
     private void Keep(MunicipalitySummary incoming)

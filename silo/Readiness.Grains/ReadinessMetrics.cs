@@ -15,6 +15,10 @@ public sealed class ReadinessMetrics
         MunicipalitiesSeeded = meter.CreateCounter<long>("readiness.municipalities.seeded", description: "Municipalities initialised from the baseline or demo seed");
         SummaryPushes = meter.CreateCounter<long>("readiness.summaries.pushed", description: "Aggregate summaries pushed upwards");
         Reconciliations = meter.CreateCounter<long>("readiness.reconciliations", description: "Aggregate reconciliations by pulling from children");
+        ReconciledFromStorage = meter.CreateCounter<long>("readiness.reconciliations.from_storage", unit: "{child}",
+            description: "Municipalities a prefecture's reconciliation read from their stored state (one query, no activation)");
+        ReconciledByPull = meter.CreateCounter<long>("readiness.reconciliations.pulled", unit: "{child}",
+            description: "Municipalities a prefecture's reconciliation asked itself (no stored state yet, or one that could not be read): each call activates the grain");
         PullFailures = meter.CreateCounter<long>("readiness.reconciliations.pull_failures", unit: "{child}",
             description: "Children an aggregate could not pull in a reconciliation (a municipality whose stored state cannot be read, a grain that did not answer): missing from its figures until a later pull succeeds");
     }
@@ -24,5 +28,7 @@ public sealed class ReadinessMetrics
     public Counter<long> MunicipalitiesSeeded { get; }
     public Counter<long> SummaryPushes { get; }
     public Counter<long> Reconciliations { get; }
+    public Counter<long> ReconciledFromStorage { get; }
+    public Counter<long> ReconciledByPull { get; }
     public Counter<long> PullFailures { get; }
 }

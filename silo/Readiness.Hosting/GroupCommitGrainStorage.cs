@@ -52,10 +52,13 @@ namespace Readiness.Hosting;
 /// once with <see cref="StorageUnavailableException"/> (503 with Retry-After) instead of each waiting the lock timeout.
 /// </para>
 /// </remarks>
-public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     /// <summary>At most this many state writes go into one transaction.</summary>
     public const int MaxWritesPerCommit = 500;
+
+    /// <summary>At most this many grains are named in one query of <see cref="ReadAsync{T}"/> (well under SQLite's and PostgreSQL's parameter limits).</summary>
+    public const int MaxGrainsPerRead = 500;
 
     private const string Table = "readiness_grain_state";
     private const string LegacyPrefix = "legacy:";
@@ -170,6 +173,67 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         }
 
         monitor?.RecordReadable($"{grainId}/{stateName}");
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One query per <see cref="MaxGrainsPerRead"/> grains, by the table's primary key. A row that cannot be read is left
+    /// out without a word: its grain's own read names it (<see cref="UnreadableStateException"/>) when it is asked.
+    /// </remarks>
+    public async Task<IReadOnlyDictionary<GrainId, T>> ReadAsync<T>(string stateName, IReadOnlyList<GrainId> grainIds)
+    {
+        var found = new Dictionary<GrainId, T>(grainIds.Count);
+        var byKey = new Dictionary<string, GrainId>(grainIds.Count, StringComparer.Ordinal);
+        foreach (var id in grainIds)
+        {
+            byKey.TryAdd(id.ToString(), id);
+        }
+
+        try
+        {
+            await using var connection = await storage.OpenAsync();
+            foreach (var chunk in byKey.Keys.Chunk(MaxGrainsPerRead))
+            {
+                await using var query = Command(connection, null,
+                    $"SELECT grain_id, payload FROM {Table} WHERE service_id = @service AND state_name = @state AND grain_id IN ({string.Join(", ", chunk.Select((_, i) => $"@g{i}"))})");
+                Add(query, "@service", DbType.String, serviceId);
+                Add(query, "@state", DbType.String, stateName);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    Add(query, $"@g{i}", DbType.String, chunk[i]);
+                }
+
+                await using var reader = await query.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    if (!byKey.TryGetValue(reader.GetString(0), out var id))
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        if (StatePayload.ReadJson(reader.GetValue(1)) is { } json)
+                        {
+                            if (serializer.Deserialize<T>(json) is { } state)
+                            {
+                                found[id] = state;
+                            }
+                        }
+                    }
+                    catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+                    {
+                        // Left to the grain: its own read refuses the row and names it.
+                    }
+                }
+            }
+        }
+        catch (DbException ex)
+        {
+            throw StorageUnavailableException.From(ex);
+        }
+
+        return found;
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -99,6 +99,8 @@ public static class SiloHosting
         // upgrade (OrleansStorage).
         silo.Services.AddKeyedSingleton<IGrainStorage>(ReadinessStorage.Name, (sp, _) =>
             GroupCommitGrainStorage.Create(sp, storage, AdoNetGrainStorageFactory.Create(sp, ReadinessStorage.Name)));
+        // Reconciliation reads its municipalities' stored states through the same provider, without activating them.
+        silo.Services.AddSingleton<IStoredGrainStates>(sp => (GroupCommitGrainStorage)sp.GetRequiredKeyedService<IGrainStorage>(ReadinessStorage.Name));
 
         silo.UseSystemTextJsonGrainStorageSerializer();
         if (ServiceDefaults.TracesExported(silo.Configuration))
