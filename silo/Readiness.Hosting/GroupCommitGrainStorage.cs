@@ -47,6 +47,10 @@ namespace Readiness.Hosting;
 /// before any silo writes again.
 /// </para>
 /// <para>
+/// It also reads many grains' states in one query without activating them (<see cref="IStoredGrainStates"/>), which
+/// reconciliation uses for the municipalities.
+/// </para>
+/// <para>
 /// SQLite: each commit takes its turn at <see cref="SqliteWriteGate"/> (shared with the audit trail), so a lock held by
 /// another process still fails fast: when a group gives up on the lock, it and everything queued behind it fail at
 /// once with <see cref="StorageUnavailableException"/> (503 with Retry-After) instead of each waiting the lock timeout.

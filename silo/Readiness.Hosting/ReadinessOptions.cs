@@ -70,7 +70,10 @@ public sealed class ReadinessOptions
     /// </summary>
     public bool Kubernetes { get; set; }
 
-    /// <summary>Warm the nation (and with it every municipality) as soon as the silo starts.</summary>
+    /// <summary>
+    /// Warm the nation and its prefectures as soon as the silo starts. They read the municipalities' stored states; a
+    /// municipality with none stored yet (a new installation) is activated and seeded on the way.
+    /// </summary>
     public bool WarmUp { get; set; } = true;
 
     public string ResolveDataPath() =>

@@ -7,8 +7,9 @@ namespace Readiness.Hosting;
 /// <summary>
 /// When a silo dies, the one-way summary pushes it had sent or was about to receive may be lost, so aggregates could
 /// lag behind municipalities until the next periodic reconciliation. One surviving silo (the first by address, so
-/// only one acts) therefore asks the nation for a deep reconciliation right away: every prefecture pulls every
-/// municipality's summary again, re-activating the dead silo's grains elsewhere from PostgreSQL as it goes.
+/// only one acts) therefore asks the nation for a deep reconciliation right away: every prefecture reads every
+/// municipality's stored state again (one query each, no activations: the dead silo's municipalities activate again
+/// elsewhere only as their own calls come).
 /// </summary>
 internal sealed class SiloDeathReconciler(
     IClusterMembershipService membership,

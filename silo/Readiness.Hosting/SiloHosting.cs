@@ -110,7 +110,7 @@ public static class SiloHosting
     }
 }
 
-/// <summary>Activates the nation right after start-up, so the first reader does not wait for 1,741 activations.</summary>
+/// <summary>Activates the nation right after start-up, so the first reader does not wait for its prefectures' reconciliation (or, on a new installation, for 1,741 seeds).</summary>
 internal sealed class NationWarmUp(IGrainFactory grains, IOptions<ReadinessOptions> options, ILogger<NationWarmUp> logger, IHostApplicationLifetime lifetime) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)

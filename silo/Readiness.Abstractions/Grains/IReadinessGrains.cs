@@ -43,7 +43,7 @@ public interface IPrefectureGrain : IGrainWithStringKey
     [ReadOnly, Alias("GetSummary")]
     Task<PrefectureSummary> GetSummaryAsync();
 
-    /// <summary>Pulls every municipality's summary again, so a lost push heals.</summary>
+    /// <summary>Reads every municipality's summary again (from its stored state, or from the municipality itself when none is stored or it cannot be read), so a lost push heals.</summary>
     [Alias("Reconcile")]
     Task ReconcileAsync();
 
