@@ -6,21 +6,11 @@ namespace Readiness.Grains;
 /// children's answers: failed pulls are tried again a few times, and whatever still fails is left to the next
 /// reconciliation (pushes keep arriving meanwhile).
 /// </summary>
-/// <remarks>
-/// <paramref name="maxConcurrency"/> bounds the pulls in flight at once. The nation's deep reconciliation uses it: when a
-/// silo dies, the survivors are already busy activating the dead silo's grains again, and 47 prefectures reading all
-/// 1,741 municipalities at once took the whole machine for a moment (docs/performance.md, thirteenth round).
-/// </remarks>
 internal static class ChildPulls
 {
-    /// <param name="maxConcurrency">At most this many pulls in flight at once (all at once by default).</param>
     /// <returns>The children's answers, and the keys of those that still failed after every attempt.</returns>
-    public static async Task<(List<T> Pulled, IReadOnlyList<TKey> Failed)> PullAsync<TKey, T>(IReadOnlyList<TKey> keys, Func<TKey, Task<T>> pull,
-        int maxConcurrency = int.MaxValue, int attempts = 3)
+    public static async Task<(List<T> Pulled, IReadOnlyList<TKey> Failed)> PullAsync<TKey, T>(IReadOnlyList<TKey> keys, Func<TKey, Task<T>> pull, int attempts = 3)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
-        // Awaited within the calling grain's turn, so the continuations stay on its scheduler: the gate needs no more.
-        using var gate = maxConcurrency < keys.Count ? new SemaphoreSlim(maxConcurrency) : null;
         var pulled = new List<T>(keys.Count);
         var pending = keys;
         for (var attempt = 1; attempt <= attempts && pending.Count > 0; attempt++)
@@ -32,11 +22,6 @@ internal static class ChildPulls
 
             var results = await Task.WhenAll(pending.Select(async key =>
             {
-                if (gate is not null)
-                {
-                    await gate.WaitAsync();
-                }
-
                 try
                 {
                     return (Key: key, Ok: true, Value: await pull(key));
@@ -44,10 +29,6 @@ internal static class ChildPulls
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     return (Key: key, Ok: false, Value: default(T)!);
-                }
-                finally
-                {
-                    gate?.Release();
                 }
             }));
             pulled.AddRange(results.Where(r => r.Ok).Select(r => r.Value));

@@ -49,12 +49,8 @@ public sealed class NationGrain(
 
     public Task<NationSummary> GetAsync() => Task.FromResult(Current());
 
-    /// <summary>Prefectures reconciling at once in a deep reconciliation (<see cref="ChildPulls"/>): each reads its municipalities' stored states.</summary>
-    public const int DeepReconcileConcurrency = 2;
-
     public async Task ReconcileAsync(bool deep)
     {
-        // Shallow, each prefecture answers from memory: all 47 at once. Deep, each reads its municipalities' states.
         var (pulled, failed) = await ChildPulls.PullAsync(ReadinessCatalog.Instance.Prefectures, async p =>
         {
             var grain = GrainFactory.GetGrain<IPrefectureGrain>(p.Code);
@@ -64,7 +60,7 @@ public sealed class NationGrain(
             }
 
             return await grain.GetSummaryAsync();
-        }, deep ? DeepReconcileConcurrency : int.MaxValue);
+        });
         foreach (var p in pulled)
         {
             Keep(p);

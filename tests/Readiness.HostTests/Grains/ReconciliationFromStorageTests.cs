@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Orleans.Storage;
+using Orleans.TestingHost;
 using Readiness.Catalog;
 using Readiness.Grains;
 using Readiness.HostTests.Hosting;
@@ -71,10 +74,78 @@ public sealed class ReconciliationFromStorageTests(ITestOutputHelper output)
         Assert.Equal(0, await ActiveMunicipalitiesAsync(restarted));
     }
 
-    private static async Task<int> ActiveMunicipalitiesAsync(GroupCommitSilo silo)
+    [Fact]
+    public async Task A_deep_reconciliation_reads_every_municipality_from_storage_one_query_per_prefecture()
     {
-        var type = silo.Cluster.Client.GetGrain<IMunicipalityGrain>("011002").GetGrainId().Type;
-        var statistics = await silo.Cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        using var folder = new TempFolder();
+        var options = new ReadinessOptions { DataPath = folder.Path, WarmUp = false, ReconcileInterval = TimeSpan.FromHours(1) };
+        var storage = StorageConnection.For(options);
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ServiceId = GroupCommitSilo.ServiceId;
+        builder.ConfigureSiloHost((_, host) => SiloHosting.AddReadinessGrainServices(host.Services, options));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            storage.EnsureSchema();
+            SiloHosting.ConfigureGrainStorage(silo, storage);
+            silo.Services.AddSingleton(sp => new CountingStoredStates((IStoredGrainStates)sp.GetRequiredKeyedService<IGrainStorage>(ReadinessStorage.Name)));
+            silo.Services.AddSingleton<IStoredGrainStates>(sp => sp.GetRequiredService<CountingStoredStates>());
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        try
+        {
+            var nation = cluster.Client.GetGrain<INationGrain>(INationGrain.NationKey);
+            Assert.Equal(1741, (await nation.GetAsync()).Figures.Municipalities); // seeds and stores every municipality
+            var counting = cluster.Silos[0].ServiceProvider.GetRequiredService<CountingStoredStates>();
+            Assert.Equal((47, 0), (counting.Calls, counting.Found)); // nothing was stored yet
+            counting.Reset();
+
+            // As after a silo's death: no municipality active (here: every grain deactivated); the aggregates activate
+            // again, each prefecture reading its municipalities once; then a deep reconciliation reads them once more.
+            await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+            Assert.Equal(1741, (await nation.GetAsync()).Figures.Municipalities);
+            Assert.Equal((47, 1741), (counting.Calls, counting.Found));
+            counting.Reset();
+            await nation.ReconcileAsync(deep: true);
+            output.WriteLine($"deep reconciliation: {counting.Calls} reads, {counting.Found} states found");
+            Assert.Equal(47, counting.Calls);
+            Assert.Equal(1741, counting.Found);
+            Assert.Equal(0, await ActiveMunicipalitiesAsync(cluster));
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static Task<int> ActiveMunicipalitiesAsync(GroupCommitSilo silo) => ActiveMunicipalitiesAsync(silo.Cluster);
+
+    private static async Task<int> ActiveMunicipalitiesAsync(InProcessTestCluster cluster)
+    {
+        var type = cluster.Client.GetGrain<IMunicipalityGrain>("011002").GetGrainId().Type;
+        var statistics = await cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
         return statistics.Count(s => s.GrainId.Type.Equals(type));
+    }
+}
+
+/// <summary>The product's <see cref="IStoredGrainStates"/>, counting its reads and the states they found.</summary>
+internal sealed class CountingStoredStates(IStoredGrainStates inner) : IStoredGrainStates
+{
+    private int calls;
+    private int found;
+
+    public int Calls => Volatile.Read(ref calls);
+
+    public int Found => Volatile.Read(ref found);
+
+    public void Reset() => (calls, found) = (0, 0);
+
+    public async Task<IReadOnlyDictionary<GrainId, T>> ReadAsync<T>(string stateName, IReadOnlyList<GrainId> grainIds)
+    {
+        Interlocked.Increment(ref calls);
+        var read = await inner.ReadAsync<T>(stateName, grainIds);
+        Interlocked.Add(ref found, read.Count);
+        return read;
     }
 }
