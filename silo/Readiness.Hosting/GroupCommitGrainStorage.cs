@@ -19,7 +19,7 @@ namespace Readiness.Hosting;
 /// <remarks>
 /// <para>
 /// <see cref="WriteStateAsync{T}"/> serializes the state with the silo's <see cref="IGrainStorageSerializer"/>
-/// (System.Text.Json; the municipality's state with <see cref="GrainStateJson"/>, which writes the same bytes; on
+/// (System.Text.Json; the municipality's state with <see cref="GrainStateJson"/>, which writes the same bytes and reads them back; on
 /// SQLite a state of 1 KiB or more is stored compressed, <see cref="StatePayload"/>) and queues it; one writer loop per
 /// silo takes every write waiting (at most <see cref="MaxWritesPerCommit"/>) into ONE transaction, commits it (one
 /// fsync) and only then answers each caller, so an acknowledged write is durable. A lone write commits at once; under a
@@ -167,7 +167,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
         grainState.RecordExists = row.Payload is not null;
         try
         {
-            grainState.State = row.Payload is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(row.Payload);
+            grainState.State = row.Payload is null ? Activator.CreateInstance<T>() : Deserialize<T>(row.Payload)!;
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
         {
@@ -219,7 +219,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
                     {
                         if (StatePayload.ReadJson(reader.GetValue(1)) is { } json)
                         {
-                            if (serializer.Deserialize<T>(json) is { } state)
+                            if (Deserialize<T>(json) is { } state)
                             {
                                 found[id] = state;
                             }
@@ -656,6 +656,10 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
             throw new UnreadableStateException($"{grainId}/{stateName}", ex.Message);
         }
     }
+
+    /// <summary>The municipality's state through generated code (<see cref="GrainStateJson.TryDeserialize{T}"/>), any other through the silo's serializer.</summary>
+    private T? Deserialize<T>(BinaryData json) =>
+        GrainStateJson.TryDeserialize<T>(json.ToMemory().Span, out var state) ? state : serializer.Deserialize<T>(json);
 
     private static Exception AsStorageFailure(Exception ex) => ex switch
     {
