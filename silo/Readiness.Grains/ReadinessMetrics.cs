@@ -14,7 +14,7 @@ public sealed class ReadinessMetrics
         ChangesRejected = meter.CreateCounter<long>("readiness.changes.rejected", description: "Change requests refused (validation, version conflict)");
         MunicipalitiesSeeded = meter.CreateCounter<long>("readiness.municipalities.seeded", description: "Municipalities initialised from the baseline or demo seed");
         SummaryPushes = meter.CreateCounter<long>("readiness.summaries.pushed", description: "Aggregate summaries pushed upwards");
-        Reconciliations = meter.CreateCounter<long>("readiness.reconciliations", description: "Aggregate reconciliations by pulling from children");
+        Reconciliations = meter.CreateCounter<long>("readiness.reconciliations", description: "Aggregate reconciliations (a prefecture reading its municipalities, the nation pulling its prefectures)");
         ReconciledFromStorage = meter.CreateCounter<long>("readiness.reconciliations.from_storage", unit: "{child}",
             description: "Municipalities a prefecture's reconciliation read from their stored state (one query, no activation)");
         ReconciledByPull = meter.CreateCounter<long>("readiness.reconciliations.pulled", unit: "{child}",
