@@ -65,4 +65,11 @@ public interface IAuditedGrainState
 {
     /// <summary>What the next write records with the state; null for none.</summary>
     PendingAudit? Audit { get; }
+
+    /// <summary>
+    /// Whether the state holds its record. Once stored, an audited state always does: a stored row without one is
+    /// damaged, and a new record written over it would start again at version 1, over versions its audit trail already
+    /// holds (the storage refuses such a row as unreadable instead).
+    /// </summary>
+    bool HoldsRecord { get; }
 }

@@ -18,6 +18,8 @@ internal interface IRememberingGrainState<TRecord> : IAuditedGrainState
 
     /// <summary>Set by <see cref="ChangeMemory{TState, TRecord}.WriteAsync"/> for one write, then cleared.</summary>
     new PendingAudit? Audit { get; set; }
+
+    bool IAuditedGrainState.HoldsRecord => Record is not null;
 }
 
 /// <summary>

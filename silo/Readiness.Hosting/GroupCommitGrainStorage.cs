@@ -176,6 +176,14 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
             throw new UnreadableStateException($"{grainId}/{stateName}", ex.Message);
         }
 
+        if (grainState.State is IAuditedGrainState { HoldsRecord: false })
+        {
+            // A row without its record ('{}', a null record, a cleared payload) is damaged, not new: seeding it again would
+            // write versions its audit trail already holds, and the audit writer replaces rows at or above a new version.
+            monitor?.RecordUnreadable($"{grainId}/{stateName}");
+            throw new UnreadableStateException($"{grainId}/{stateName}", "The stored row holds no record.");
+        }
+
         monitor?.RecordReadable($"{grainId}/{stateName}");
     }
 
@@ -184,7 +192,12 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
     /// One query per <see cref="MaxGrainsPerRead"/> grains, by the table's primary key. A row that cannot be read is left
     /// out without a word: its grain's own read names it (<see cref="UnreadableStateException"/>) when it is asked.
     /// </remarks>
-    public async Task<IReadOnlyDictionary<GrainId, T>> ReadAsync<T>(string stateName, IReadOnlyList<GrainId> grainIds)
+    public Task<IReadOnlyDictionary<GrainId, T>> ReadAsync<T>(string stateName, IReadOnlyList<GrainId> grainIds) =>
+        // On the thread pool: Microsoft.Data.Sqlite's async methods run synchronously, and a prefecture's read of up to 179
+        // states held its activation's scheduler thread for a second on a busy machine (Orleans warned of it).
+        Task.Run(() => ReadStoredAsync<T>(stateName, grainIds));
+
+    private async Task<IReadOnlyDictionary<GrainId, T>> ReadStoredAsync<T>(string stateName, IReadOnlyList<GrainId> grainIds)
     {
         var found = new Dictionary<GrainId, T>(grainIds.Count);
         var byKey = new Dictionary<string, GrainId>(grainIds.Count, StringComparer.Ordinal);
@@ -217,12 +230,10 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
 
                     try
                     {
-                        if (StatePayload.ReadJson(reader.GetValue(1)) is { } json)
+                        if (StatePayload.ReadJson(reader.GetValue(1)) is { } json && Deserialize<T>(json) is { } state
+                            && state is not IAuditedGrainState { HoldsRecord: false })
                         {
-                            if (Deserialize<T>(json) is { } state)
-                            {
-                                found[id] = state;
-                            }
+                            found[id] = state;
                         }
                     }
                     catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)

@@ -21,6 +21,9 @@ public sealed class AuditedNoteState : IAuditedGrainState
 
     [System.Text.Json.Serialization.JsonIgnore]
     public PendingAudit? Audit { get; set; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HoldsRecord => true;
 }
 
 /// <summary>
