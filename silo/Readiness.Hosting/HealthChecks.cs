@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Readiness.Grains;
@@ -261,13 +262,40 @@ public static class StorageSpace
     public static long FreeBytes(string folder) => new DriveInfo(Path.GetFullPath(folder)).AvailableFreeSpace;
 }
 
-/// <summary>/health/ready and /health/live answer JSON naming each check and why it failed, for operators and probes.</summary>
+/// <summary>Who is told why a node is not ready (the "Readiness:Health" section).</summary>
+public sealed class HealthOptions
+{
+    public const string Section = "Readiness:Health";
+
+    /// <summary>
+    /// <see cref="HealthDetails.Local"/> (default): each check's description and data (the data file's path, free bytes,
+    /// the storage error, the unreadable states' names) go only to callers on this machine (loopback, or in-process);
+    /// everyone else gets the statuses, which is all an orchestrator's probe reads. <see cref="HealthDetails.Everyone"/>
+    /// answers them to anyone (env <c>Readiness__Health__Details=Everyone</c>), for a node that only a private network reaches.
+    /// </summary>
+    public HealthDetails Details { get; set; } = HealthDetails.Local;
+}
+
+/// <summary>To whom <c>/health/ready</c> and <c>/health/live</c> give each check's description and data.</summary>
+public enum HealthDetails
+{
+    Local,
+    Everyone,
+}
+
+/// <summary>
+/// /health/ready and /health/live answer JSON naming each check and its status. Why a check failed (a file path, an
+/// exception's message, the free bytes) is told to operators, not to anyone who can reach the port: see
+/// <see cref="HealthOptions.Details"/>. The HTTP status (200, or 503 when unhealthy) is the same for everyone.
+/// </summary>
 public static class HealthResponse
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
+        var details = context.RequestServices.GetService<IOptions<HealthOptions>>()?.Value.Details == HealthDetails.Everyone
+            || IsLocal(context.Connection.RemoteIpAddress);
         return JsonSerializer.SerializeAsync(context.Response.Body, new
         {
             status = report.Status.ToString(),
@@ -276,10 +304,18 @@ public static class HealthResponse
             {
                 name = e.Key,
                 status = e.Value.Status.ToString(),
-                description = e.Value.Description,
+                description = details ? e.Value.Description : null,
                 durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
-                data = e.Value.Data.Count > 0 ? e.Value.Data : null,
+                data = details && e.Value.Data.Count > 0 ? e.Value.Data : null,
             }),
         }, cancellationToken: context.RequestAborted);
     }
+
+    /// <summary>
+    /// A caller on this machine: a loopback address (IPv4, IPv6, or IPv4 mapped to IPv6), or none (an in-process
+    /// server). Behind a reverse proxy, the proxy must be named in "Readiness:Proxy" for the client's own address to be
+    /// seen here; otherwise a proxy on the same machine makes every caller local.
+    /// </summary>
+    public static bool IsLocal(System.Net.IPAddress? remote) =>
+        remote is null || System.Net.IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
 }

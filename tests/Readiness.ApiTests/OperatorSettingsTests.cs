@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -71,4 +72,35 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
         var newest = await host.PutForwardedAndReadNewestHistory("131032", "minato-staff", "203.0.113.7"); // 東京都港区
         Assert.Equal("203.0.113.7", newest.GetProperty("clientAddress").GetString());
     }
+
+    [Fact]
+    public async Task Health_tells_why_only_to_a_caller_on_this_machine_and_the_status_to_everyone()
+    {
+        using var client = host.Client();
+        using var local = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var localBody = await local.Content.ReadAsStringAsync();
+        var localChecks = Checks(localBody);
+        Assert.Contains(host.DataPath, localBody, StringComparison.Ordinal); // the storage check names the data file
+        Assert.False(string.IsNullOrEmpty(localChecks["storage"].GetProperty("description").GetString()));
+
+        // A client elsewhere, through the proxy this host trusts: the same statuses, no description, no data.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/health/ready", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.9");
+        using var remote = await client.SendAsync(request);
+        var remoteBody = await remote.Content.ReadAsStringAsync();
+        Assert.Equal(local.StatusCode, remote.StatusCode);
+        Assert.DoesNotContain(host.DataPath, remoteBody, StringComparison.Ordinal);
+        var remoteChecks = Checks(remoteBody);
+        Assert.Equal(localChecks.Keys.Order(), remoteChecks.Keys.Order());
+        foreach (var (name, check) in remoteChecks)
+        {
+            Assert.Equal(localChecks[name].GetProperty("status").GetString(), check.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, check.GetProperty("description").ValueKind);
+            Assert.Equal(JsonValueKind.Null, check.GetProperty("data").ValueKind);
+        }
+    }
+
+    private static Dictionary<string, JsonElement> Checks(string body) =>
+        JsonDocument.Parse(body).RootElement.GetProperty("checks").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.Clone());
 }
