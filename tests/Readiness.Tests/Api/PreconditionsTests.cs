@@ -60,6 +60,44 @@ public sealed class PreconditionsTests
         Assert.Equal(PreconditionOutcome.Malformed, Evaluate("GET", null, header));
     }
 
+    [Theory]
+    [InlineData("w/\"0\"")]         // the weak prefix is "W/", case-sensitive (RFC 9110 §8.8.3)
+    [InlineData("\"1\", w/\"0\"")]
+    public void A_lowercase_weak_prefix_is_malformed(string header)
+    {
+        Assert.Equal(PreconditionOutcome.Malformed, Evaluate("GET", header, null));
+        Assert.Equal(PreconditionOutcome.Malformed, Evaluate("GET", null, header));
+    }
+
+    [Theory]
+    [InlineData(",")]                // RFC 9110 §5.6.1.2: empty list elements are ignored
+    [InlineData(" , ,")]
+    public void A_list_of_empty_elements_is_no_condition(string header)
+    {
+        Assert.Equal(PreconditionOutcome.Proceed, Evaluate("GET", null, header));
+        Assert.Equal(PreconditionOutcome.Proceed, Evaluate("PUT", header, null));
+        Assert.True(Preconditions.TryParse(new StringValues(header), out var tags));
+        Assert.NotNull(tags);
+        Assert.Empty(tags);
+    }
+
+    [Fact]
+    public void A_required_if_match_of_empty_elements_is_missing_not_malformed()
+    {
+        Assert.Equal(428, Preconditions.ReadIfMatch(new StringValues(","), required: true, out _)?.StatusCode);
+        Assert.Null(Preconditions.ReadIfMatch(new StringValues(","), required: false, out var versions));
+        Assert.Null(versions);
+    }
+
+    [Theory]
+    [InlineData(", \"0\"")]
+    [InlineData("\"7\", , \"0\",")]
+    public void Empty_elements_among_tags_are_ignored(string header)
+    {
+        Assert.Equal(PreconditionOutcome.NotModified, Evaluate("GET", null, header));
+        Assert.Equal(PreconditionOutcome.Proceed, Evaluate("PUT", header, null));
+    }
+
     [Fact]
     public void Several_field_lines_form_one_list()
     {

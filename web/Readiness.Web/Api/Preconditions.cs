@@ -41,18 +41,21 @@ public static class Preconditions
 
     /// <summary>
     /// Parses a conditional header (all its field lines). <paramref name="tags"/> is null for "*", empty when the
-    /// header is absent. False when any member is not an entity tag (or "*" is combined with tags).
+    /// header is absent or lists only empty elements. False when any member is not an entity tag (or "*" is combined with tags).
     /// </summary>
     public static bool TryParse(StringValues header, out IReadOnlyList<EntityTagHeaderValue>? tags)
     {
         tags = [];
-        var lines = header.Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => l!).ToList();
+        // RFC 9110 §5.6.1.2: empty list elements are ignored, so a field of only commas ("If-None-Match: ,") names nothing.
+        var lines = header.Where(l => !string.IsNullOrWhiteSpace(l) && l.AsSpan().ContainsAnyExcept(ListSeparators)).Select(l => l!).ToList();
         if (lines.Count == 0)
         {
             return true;
         }
 
-        if (!EntityTagHeaderValue.TryParseStrictList(lines, out var parsed) || parsed.Count == 0)
+        // The weak prefix is "W/", case-sensitive (§8.8.3); ASP.NET Core's parser would take "w/" as weak too.
+        if (lines.Exists(HasLowercaseWeakPrefix)
+            || !EntityTagHeaderValue.TryParseStrictList(lines, out var parsed) || parsed.Count == 0)
         {
             return false;
         }
@@ -65,6 +68,39 @@ public static class Preconditions
 
         tags = [.. parsed];
         return true;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> ListSeparators = System.Buffers.SearchValues.Create(", \t");
+
+    /// <summary>A list member beginning "w/": at the start of the field or after a comma (outside quotes, as a tag cannot hold a comma unquoted).</summary>
+    private static bool HasLowercaseWeakPrefix(string line)
+    {
+        var quoted = false;
+        var memberStart = true;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '"')
+            {
+                quoted = !quoted;
+                memberStart = false;
+            }
+            else if (!quoted && c == ',')
+            {
+                memberStart = true;
+            }
+            else if (!quoted && c is not (' ' or '\t'))
+            {
+                if (memberStart && c == 'w' && i + 1 < line.Length && line[i + 1] == '/')
+                {
+                    return true;
+                }
+
+                memberStart = false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>RFC 9110 §13.1.1: true when <paramref name="current"/> (a quoted tag; null: no current representation) satisfies If-Match.</summary>
