@@ -19,7 +19,7 @@ public sealed class RunOptions
 {
     public const string Usage = """
         usage: dotnet run --project loadtests/Readiness.LoadTests -c Release -- <scenario> [options]
-          scenarios: deadline-rush | steady | viewers | capacity | failover
+          scenarios: deadline-rush | steady | viewers | capacity | failover | write-ceiling
           --target embedded|cluster      self-host (default embedded; failover: cluster)
           --base-url URL                 test a running deployment instead (loopback only)
           --signing-key BASE64           with --base-url: the server's Readiness__Auth__SigningKey
@@ -27,7 +27,7 @@ public sealed class RunOptions
           --seed N                       Bogus seed (default 20261201): same seed, same actors and changes
           --municipalities N             how many municipalities act (default 1741, all)
           --window S                     deadline-rush: the window in seconds (default 60)
-          --duration S                   steady/viewers/failover: seconds (defaults 60/60/40)
+          --duration S                   steady/viewers/failover: seconds (defaults 60/60/40); write-ceiling: each wrk run (default 10)
           --rate N                       single changes per second (deadline-rush 2000, steady 30, failover 300)
           --max-inflight N               client-side bound on requests in flight (default 512)
           --report-concurrency N         full reports in flight at once (default 128)
@@ -115,7 +115,7 @@ public sealed class RunOptions
     /// <summary>The Prefer return preference sent with full reports ("minimal": 204 and the ETag, no report view), or null for none.</summary>
     public string? ReportReturn { get; init; }
 
-    public static readonly string[] Scenarios = ["deadline-rush", "steady", "viewers", "capacity", "failover"];
+    public static readonly string[] Scenarios = ["deadline-rush", "steady", "viewers", "capacity", "failover", "write-ceiling"];
 
     /// <summary>Parses the arguments; returns null with a message for anything it does not understand, and null with no message for -h/--help.</summary>
     public static (RunOptions? Options, string? Error) Parse(IReadOnlyList<string> args)

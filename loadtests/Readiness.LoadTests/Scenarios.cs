@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace Readiness.LoadTests;
 
-/// <summary>The five scenarios of the issue. Each fills the run's figures, targets and audit.</summary>
+/// <summary>The five scenarios of the issue, and the write path's floor beside the product (<see cref="WriteCeiling"/>). Each fills the run's figures, targets and audit.</summary>
 public static class Scenarios
 {
     public const double FreshnessTargetMs = 1000;
@@ -16,6 +16,7 @@ public static class Scenarios
         "viewers" => ViewersAsync(run, cancellationToken),
         "capacity" => CapacityAsync(run, cancellationToken),
         "failover" => FailoverAsync(run, cancellationToken),
+        "write-ceiling" => WriteCeiling.RunAsync(run, cancellationToken),
         _ => throw new ArgumentException(run.Options.Scenario),
     };
 

@@ -101,7 +101,7 @@ public abstract class SystemUnderTest : IAsyncDisposable
         throw new InvalidOperationException($"No free port in {FirstPort}–{LastPort - 1}.");
     }
 
-    protected static async Task RunToEndAsync(string file, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile, CancellationToken cancellationToken)
+    internal static async Task RunToEndAsync(string file, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments)

@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Readiness.Catalog;
+
+namespace Readiness.LoadTests;
+
+/// <summary>
+/// Issue 14's "why the hardware, not the code": the product's single durable changes against the write path's floor
+/// on the same machine (<c>loadtests/Readiness.WriteCeiling</c>: the bearer token checked, the JSON read, one Orleans
+/// call to the municipality's grain, its state row and audit row committed in a group with fsync before the answer,
+/// the request id remembered, the prefecture told; nothing else). Both get the same requests from the same
+/// generator, <c>wrk</c> (C, lighter than this process), in closed loop: a checklist item's status set by its own
+/// municipality's token, <c>If-Match: *</c>, a new Idempotency-Key each time, <c>Prefer: return=minimal</c> (204 and the ETag, as the floor answers). Runs alternate, product first. After each
+/// run the durable count is checked against the acknowledged one (2xx answers; requests still in flight when wrk stops
+/// may have been committed unanswered, so at most that many more).
+/// </summary>
+public static class WriteCeiling
+{
+    private const int Connections = 64;
+
+    public static async Task RunAsync(LoadRun run, CancellationToken cancellationToken)
+    {
+        if (FindOnPath("wrk") is not { } wrk)
+        {
+            throw new InvalidOperationException("write-ceiling needs wrk on the PATH (apt-get install wrk).");
+        }
+
+        var seconds = run.Options.DurationSeconds ?? 10;
+        const int rounds = 2;
+        var folder = Path.Combine(run.ResultsFolder, "write-ceiling");
+        Directory.CreateDirectory(folder);
+        var catalog = ReadinessCatalog.Instance;
+        var codes = catalog.Municipalities.Select(m => m.Code).ToList();
+        var script = Path.Combine(folder, "put-item.lua");
+        await File.WriteAllTextAsync(script, LuaScript, cancellationToken);
+        var items = Path.Combine(folder, "items.txt");
+        await File.WriteAllLinesAsync(items, catalog.SecurityItems.Select(i => i.Id), cancellationToken);
+
+        var productTokens = Path.Combine(folder, "tokens-product.txt");
+        await File.WriteAllLinesAsync(productTokens, codes.Select(c => $"{c} {run.Target.Tokens.Municipality(c, $"ceiling-{c}")}"), cancellationToken);
+        await using var floor = await FloorServer.StartAsync(folder, run.Options.Configuration, run.Options.NoBuild, cancellationToken);
+        var floorTokens = Path.Combine(folder, "tokens-floor.txt");
+        await File.WriteAllLinesAsync(floorTokens, codes.Select(c => $"{c} {floor.Signer.Issue($"ceiling-{c}", "municipality", c, TimeSpan.FromHours(2))}"), cancellationToken);
+
+        using var national = new HttpClient { BaseAddress = run.Target.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        national.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", run.Target.Tokens.National("ceiling-check"));
+        Console.WriteLine($"Write ceiling: {rounds} rounds of {seconds:F0} s each, wrk -t2 -c{Connections}, the product then the floor");
+        var results = new List<(string Target, WrkResult Result, double CpuMsPerChange, double AllocatedKbPerChange, long Durable)>();
+        // The product first in each round, so a warmer machine never favours the floor.
+        for (var round = 1; round <= rounds; round++)
+        {
+            // The product: durable count from the nation's version sum (every change is one version of one municipality).
+            var before = await QuietNationVersionAsync(national, cancellationToken);
+            var cpu = ServerCpu(run.Target.ServerPids);
+            var allocated = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
+            var measured = await RunWrkAsync(wrk, run.Target.BaseUrl, script, productTokens, items, $"p{round}", seconds, Path.Combine(folder, $"wrk-product-{round}.txt"), cancellationToken);
+            var cpuUsed = ServerCpu(run.Target.ServerPids) - cpu;
+            var allocatedAfter = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
+            var after = await QuietNationVersionAsync(national, cancellationToken);
+            results.Add(("product", measured, run.Target.ServerPids.Count == 0 ? double.NaN : cpuUsed.TotalMilliseconds / Math.Max(1, measured.Acknowledged),
+                (allocatedAfter - allocated) / 1024.0 / Math.Max(1, measured.Acknowledged) ?? double.NaN, after - before));
+
+            var floorBefore = await floor.CountsAsync(cancellationToken);
+            var floorCpu = ServerCpu([floor.Pid]);
+            var result = await RunWrkAsync(wrk, floor.BaseUrl, script, floorTokens, items, $"f{round}", seconds, Path.Combine(folder, $"wrk-floor-{round}.txt"), cancellationToken);
+            var floorCpuUsed = ServerCpu([floor.Pid]) - floorCpu;
+            var floorAfter = await floor.CountsAsync(cancellationToken);
+            results.Add(("floor", result, floorCpuUsed.TotalMilliseconds / Math.Max(1, result.Acknowledged),
+                (floorAfter.AllocatedBytes - floorBefore.AllocatedBytes) / 1024.0 / Math.Max(1, result.Acknowledged), floorAfter.AuditRows - floorBefore.AuditRows));
+        }
+
+        foreach (var target in new[] { "product", "floor" })
+        {
+            var name = target == "product" ? "the product (embedded)" : "the floor (Readiness.WriteCeiling)";
+            var runs = results.Where(x => x.Target == target).ToList();
+            for (var i = 0; i < runs.Count; i++)
+            {
+                var (_, r, cpuMs, kb, durable) = runs[i];
+                var durableOk = durable >= r.Acknowledged && durable <= r.Acknowledged + Connections;
+                run.Figure($"write ceiling, {name}, run {i + 1}",
+                    $"{r.PerSecond:N0} changes/s acknowledged (p50 {r.P50Ms:F1} ms, p99 {r.P99Ms:F1} ms, {r.Errors:N0} not 2xx); server CPU per change {(double.IsNaN(cpuMs) ? "n/a" : cpuMs.ToString("F3", CultureInfo.InvariantCulture) + " ms")}, "
+                    + $"allocated {(double.IsNaN(kb) ? "n/a" : kb.ToString("F1", CultureInfo.InvariantCulture) + " KB")}; durable {durable:N0} of {r.Acknowledged:N0} acknowledged{(durableOk ? "" : " — MISMATCH")}");
+                if (!durableOk || r.Errors > 0)
+                {
+                    run.Note($"write ceiling: {name}, run {i + 1}: {r.Errors:N0} answers not 2xx; {durable:N0} durable against {r.Acknowledged:N0} acknowledged (up to {Connections} more may have been committed unanswered when wrk stopped).");
+                }
+            }
+        }
+
+        var product = results.Where(r => r.Target == "product").ToList();
+        var floorRuns = results.Where(r => r.Target == "floor").ToList();
+        var productBest = product.Max(r => r.Result.PerSecond);
+        var floorBest = floorRuns.Max(r => r.Result.PerSecond);
+        run.Check("single durable changes through HTTP, closed loop with wrk: the product, and the floor of the required parts on this machine", "≥ 5,000/s",
+            $"product {productBest:N0}/s; floor {floorBest:N0}/s (the product does {productBest / floorBest:P0} of the floor)", productBest >= 5000,
+            "the floor is this machine with only the required parts (token, JSON, one grain call, a state row and an audit row group-committed with fsync); the rest of the gap is the product's own work");
+        var productKb = product.Select(r => r.AllocatedKbPerChange).Where(k => !double.IsNaN(k)).DefaultIfEmpty(double.NaN).Min();
+        var floorKb = floorRuns.Min(r => r.AllocatedKbPerChange);
+        run.Check("allocation per acknowledged change: the product, and the floor", "≤ 10 KB",
+            $"product {(double.IsNaN(productKb) ? "n/a" : productKb.ToString("F1", CultureInfo.InvariantCulture) + " KB")}; floor {floorKb:F1} KB", productKb <= 10,
+            "the floor's allocation is what ASP.NET Core, the bearer handler and an Orleans call allocate for one request with nothing of the product's");
+        if (results.Any(r => r.Durable < r.Result.Acknowledged))
+        {
+            throw new InvalidOperationException("An acknowledged change was not durable: see the figures.");
+        }
+    }
+
+    /// <summary>wrk's summary of one run.</summary>
+    public sealed record WrkResult(long Requests, long Errors, double Seconds, double P50Ms, double P99Ms)
+    {
+        public long Acknowledged => Requests - Errors;
+
+        public double PerSecond => Acknowledged / Seconds;
+    }
+
+    /// <summary>Reads wrk's <c>--latency</c> output: the requests, the non-2xx/3xx answers and socket errors, the time, p50 and p99.</summary>
+    public static WrkResult ParseWrk(string output)
+    {
+        var total = Regex.Match(output, @"(\d+) requests in ([\d.]+)(ms|s|m)");
+        if (!total.Success)
+        {
+            throw new FormatException("wrk printed no request count:\n" + output);
+        }
+
+        var seconds = double.Parse(total.Groups[2].Value, CultureInfo.InvariantCulture) * total.Groups[3].Value switch { "ms" => 0.001, "m" => 60, _ => 1 };
+        var non2xx = Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)");
+        var socket = Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
+        long errors = non2xx.Success ? long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        if (socket.Success)
+        {
+            errors += Enumerable.Range(1, 4).Sum(i => long.Parse(socket.Groups[i].Value, CultureInfo.InvariantCulture));
+        }
+
+        return new WrkResult(long.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture), errors, seconds, Percentile(output, "50%"), Percentile(output, "99%"));
+    }
+
+    private static double Percentile(string output, string label)
+    {
+        var m = Regex.Match(output, @"^\s*" + Regex.Escape(label) + @"\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
+        return !m.Success ? double.NaN
+            : double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * m.Groups[2].Value switch { "us" => 0.001, "s" => 1000, _ => 1 };
+    }
+
+    private static async Task<WrkResult> RunWrkAsync(string wrk, Uri baseUrl, string script, string tokens, string items, string prefix, double seconds, string outputFile, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-t2", $"-c{Connections}", $"-d{seconds.ToString(CultureInfo.InvariantCulture)}s", "--latency", "--timeout", "10s", "-s", script,
+                     baseUrl.ToString().TrimEnd('/'), "--", tokens, items, prefix + "-" + Guid.NewGuid().ToString("N")[..8] })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var text = await stdout + await stderr;
+        await File.WriteAllTextAsync(outputFile, text, cancellationToken);
+        Console.WriteLine($"  {prefix}: {text.Split('\n').FirstOrDefault(l => l.StartsWith("Requests/sec", StringComparison.Ordinal))?.Trim()}");
+        return ParseWrk(text);
+    }
+
+    private static async Task<long> QuietNationVersionAsync(HttpClient national, CancellationToken cancellationToken)
+    {
+        long last = -1;
+        var stableSince = Stopwatch.StartNew();
+        var limit = Stopwatch.StartNew();
+        while (limit.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            using var json = JsonDocument.Parse(await national.GetStringAsync(new Uri("/api/v1/nation", UriKind.Relative), cancellationToken));
+            var version = json.RootElement.GetProperty("version").GetInt64();
+            if (version != last)
+            {
+                last = version;
+                stableSince.Restart();
+            }
+            else if (stableSince.Elapsed >= TimeSpan.FromSeconds(2))
+            {
+                return version;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return last;
+    }
+
+    private static TimeSpan ServerCpu(IEnumerable<int> pids) =>
+        pids.Aggregate(TimeSpan.Zero, (sum, pid) =>
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                return sum + p.TotalProcessorTime;
+            }
+            catch (ArgumentException)
+            {
+                return sum;
+            }
+        });
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>The wrk script: args tokens file ("code token" lines), items file (one id a line), a prefix for the Idempotency-Keys.</summary>
+    public const string LuaScript = """
+        -- A checklist item's status set by its own municipality: PUT with If-Match: * and a new Idempotency-Key each time,
+        -- answered 204 with the ETag (Prefer: return=minimal, RFC 7240), as the floor answers.
+        local codes, tokens, items = {}, {}, {}
+        local statuses = { "not_implemented", "partial", "implemented" }
+        local counter, prefix = 0, "wrk"
+        local next_thread = 1
+
+        function setup(thread)
+          thread:set("thread_id", next_thread)
+          next_thread = next_thread + 1
+        end
+
+        function init(args)
+          for line in io.lines(args[1]) do
+            local code, token = line:match("^(%S+)%s+(%S+)$")
+            if code then codes[#codes + 1] = code; tokens[code] = token end
+          end
+          for line in io.lines(args[2]) do
+            if #line > 0 then items[#items + 1] = line end
+          end
+          prefix = args[3] .. "-" .. tostring(thread_id)
+          math.randomseed(thread_id * 7919 + os.time())
+        end
+
+        function request()
+          counter = counter + 1
+          local code = codes[math.random(#codes)]
+          return wrk.format("PUT", "/api/v1/municipalities/" .. code .. "/security/" .. items[math.random(#items)],
+            { ["Authorization"] = "Bearer " .. tokens[code], ["Content-Type"] = "application/json", ["If-Match"] = "*",
+              ["Prefer"] = "return=minimal", ["Idempotency-Key"] = prefix .. "-" .. counter },
+            '{"status":"' .. statuses[math.random(#statuses)] .. '"}')
+        end
+        """;
+
+    /// <summary>The floor server (<c>loadtests/Readiness.WriteCeiling</c>, the run's build configuration) in a temp data folder, on free ports.</summary>
+    private sealed class FloorServer : IAsyncDisposable
+    {
+        private Process process = null!;
+        private string data = null!;
+        private HttpClient http = null!;
+
+        public required Uri BaseUrl { get; init; }
+
+        public required LocalTokenSigner Signer { get; init; }
+
+        public int Pid => process.Id;
+
+        public static async Task<FloorServer> StartAsync(string resultsFolder, string configuration, bool noBuild, CancellationToken cancellationToken)
+        {
+            var root = SystemUnderTest.RepositoryRoot();
+            var project = Path.Combine(root, "loadtests", "Readiness.WriteCeiling", "Readiness.WriteCeiling.csproj");
+            var log = Path.Combine(resultsFolder, "floor-server.log");
+            if (!noBuild)
+            {
+                await SystemUnderTest.RunToEndAsync("dotnet", ["build", project, "-c", configuration, "-nologo", "-v", "quiet"], root, new Dictionary<string, string>(), log, cancellationToken);
+            }
+
+            var dll = Path.Combine(root, "loadtests", "Readiness.WriteCeiling", "bin", configuration, "net10.0", "Readiness.WriteCeiling.dll");
+            var key = LocalTokenSigner.NewKey();
+            var port = SystemUnderTest.FreePort();
+            var data = Path.Combine(Path.GetTempPath(), "readiness-floor-" + Guid.NewGuid().ToString("N")[..8]);
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(dll);
+            start.ArgumentList.Add("--urls");
+            start.ArgumentList.Add($"http://127.0.0.1:{port}");
+            start.Environment["Ceiling__SigningKey"] = key;
+            start.Environment["Ceiling__DataPath"] = data;
+            start.Environment["Ceiling__SiloPort"] = SystemUnderTest.FreePort().ToString(CultureInfo.InvariantCulture);
+            start.Environment["Ceiling__GatewayPort"] = SystemUnderTest.FreePort().ToString(CultureInfo.InvariantCulture);
+            var server = new FloorServer { BaseUrl = new Uri($"http://127.0.0.1:{port}/"), Signer = LocalTokenSigner.FromBase64(key) };
+            server.data = data;
+            server.process = Process.Start(start)!;
+            var writer = new StreamWriter(log, append: true) { AutoFlush = true };
+            server.process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+            server.process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+            server.process.BeginOutputReadLine();
+            server.process.BeginErrorReadLine();
+            server.http = new HttpClient { BaseAddress = server.BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
+            for (var i = 0; i < 120; i++)
+            {
+                try
+                {
+                    using var live = await server.http.GetAsync(new Uri("/health/live", UriKind.Relative), cancellationToken);
+                    if (live.IsSuccessStatusCode)
+                    {
+                        return server;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                if (server.process.HasExited)
+                {
+                    break;
+                }
+
+                await Task.Delay(500, cancellationToken);
+            }
+
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"The floor server did not start; see {log}.");
+        }
+
+        public async Task<(long AuditRows, long AllocatedBytes)> CountsAsync(CancellationToken cancellationToken)
+        {
+            using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri("/ceiling/counts", UriKind.Relative), cancellationToken));
+            return (json.RootElement.GetProperty("auditRows").GetInt64(), json.RootElement.GetProperty("allocatedBytes").GetInt64());
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            http.Dispose();
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
+    }
+}
