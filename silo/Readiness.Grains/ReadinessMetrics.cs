@@ -21,6 +21,21 @@ public sealed class ReadinessMetrics
             description: "Municipalities a prefecture's reconciliation asked itself (no stored state yet, or one that could not be read): each call activates the grain");
         PullFailures = meter.CreateCounter<long>("readiness.reconciliations.pull_failures", unit: "{child}",
             description: "Children an aggregate could not pull in a reconciliation (a municipality whose stored state cannot be read, a grain that did not answer): missing from its figures until a later pull succeeds");
+        foreach (var counter in new[] { ChangesAccepted, ChangesRejected, MunicipalitiesSeeded, SummaryPushes, Reconciliations, ReconciledFromStorage, ReconciledByPull, PullFailures })
+        {
+            StartAtZero(counter);
+        }
+    }
+
+    /// <summary>
+    /// Puts <paramref name="counter"/>'s series on /metrics at 0 before its first event (Prometheus' advice for counters),
+    /// so that a rate, a dashboard panel and an alert read 0 instead of no data until something first happens.
+    /// </summary>
+    public static Counter<long> StartAtZero(Counter<long> counter)
+    {
+        ArgumentNullException.ThrowIfNull(counter);
+        counter.Add(0);
+        return counter;
     }
 
     public Counter<long> ChangesAccepted { get; }

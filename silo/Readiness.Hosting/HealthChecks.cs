@@ -145,14 +145,14 @@ public sealed class StorageWriteMonitor(TimeProvider time, IMeterFactory meters)
     /// <summary>At most this many unreadable states are named (the count goes on in the metric).</summary>
     private const int MaxNamed = 100;
 
-    private readonly Counter<long> failures = meters.Create(ReadinessMetrics.MeterName)
-        .CreateCounter<long>("readiness.storage.write_failures", description: "Writes of grain state or audit rows that the database refused or could not take");
+    private readonly Counter<long> failures = ReadinessMetrics.StartAtZero(meters.Create(ReadinessMetrics.MeterName)
+        .CreateCounter<long>("readiness.storage.write_failures", description: "Writes of grain state or audit rows that the database refused or could not take"));
 
-    private readonly Counter<long> unreadableReads = meters.Create(ReadinessMetrics.MeterName)
-        .CreateCounter<long>("readiness.storage.unreadable_states", description: "Reads of a stored grain state that could not be read (damaged, or written by another version): its grain cannot start until the data is restored");
+    private readonly Counter<long> unreadableReads = ReadinessMetrics.StartAtZero(meters.Create(ReadinessMetrics.MeterName)
+        .CreateCounter<long>("readiness.storage.unreadable_states", description: "Reads of a stored grain state that could not be read (damaged, or written by another version): its grain cannot start until the data is restored"));
 
-    private readonly Counter<long> backupFailures = meters.Create(ReadinessMetrics.MeterName)
-        .CreateCounter<long>("readiness.backups.failures", description: "Scheduled backups that failed (the database could not be copied, or the copy did not validate)");
+    private readonly Counter<long> backupFailures = ReadinessMetrics.StartAtZero(meters.Create(ReadinessMetrics.MeterName)
+        .CreateCounter<long>("readiness.backups.failures", description: "Scheduled backups that failed (the database could not be copied, or the copy did not validate)"));
 
     private readonly SortedSet<string> unreadable = new(StringComparer.Ordinal);
     private (DateTimeOffset At, string Message)? lastBackupFailure;

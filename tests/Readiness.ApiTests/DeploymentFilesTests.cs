@@ -188,7 +188,16 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         }
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var exported = MetricName().Matches(await national.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var exposition = await national.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        // The failure counters are on /metrics at 0 before their first event, so a rate, a panel and an alert have a
+        // series to read from the start (not "no data" until something first goes wrong).
+        foreach (var counter in new[] { "readiness_reconciliations_pull_failures_total", "readiness_storage_write_failures_total",
+                     "readiness_storage_unreadable_states_total", "readiness_backups_failures_total", "readiness_changes_rejected_total" })
+        {
+            Assert.Matches(new Regex("^" + counter + @"(\{[^}]*\})? 0( |$)", RegexOptions.Multiline), exposition);
+        }
+
+        var exported = MetricName().Matches(exposition).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         var scraped = exported.Count;
         lock (instruments)
         {
