@@ -92,10 +92,11 @@ public static class WriteCeiling
 
         var product = results.Where(r => r.Target == "product").ToList();
         var floorRuns = results.Where(r => r.Target == "floor").ToList();
-        var productBest = product.Max(r => r.Result.PerSecond);
-        var floorBest = floorRuns.Max(r => r.Result.PerSecond);
-        run.Check("single durable changes through HTTP, closed loop with wrk: the product, and the floor of the required parts on this machine", "≥ 5,000/s",
-            $"product {productBest:N0}/s; floor {floorBest:N0}/s (the product does {productBest / floorBest:P0} of the floor)", productBest >= 5000,
+        var productBest = product.MaxBy(r => r.Result.PerSecond).Result;
+        var floorBest = floorRuns.MaxBy(r => r.Result.PerSecond).Result;
+        run.Check($"single durable changes through HTTP, closed loop with wrk ({Connections} connections): the product, and the floor of the required parts on this machine", "≥ 5,000/s with p99 ≤ 50 ms",
+            $"product {productBest.PerSecond:N0}/s, p99 {productBest.P99Ms:F0} ms; floor {floorBest.PerSecond:N0}/s, p99 {floorBest.P99Ms:F0} ms (the product does {productBest.PerSecond / floorBest.PerSecond:P0} of the floor)",
+            productBest.PerSecond >= 5000 && productBest.P99Ms <= 50,
             "the floor is this machine with only the required parts (token, JSON, one grain call, a state row and an audit row group-committed with fsync); the rest of the gap is the product's own work");
         var productKb = product.Select(r => r.AllocatedKbPerChange).Where(k => !double.IsNaN(k)).DefaultIfEmpty(double.NaN).Min();
         var floorKb = floorRuns.Min(r => r.AllocatedKbPerChange);
