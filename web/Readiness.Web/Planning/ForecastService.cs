@@ -35,19 +35,29 @@ public sealed class PlanningOptions
 }
 
 /// <summary>A computed forecast with its inputs' time and the scenario it was computed for (null: the baseline).</summary>
-public sealed record ForecastRun(ForecastResult Result, DateTimeOffset ComputedAt, ForecastScenario? Scenario, TimeSpan Took);
+public sealed record ForecastRun(ForecastResult Result, DateTimeOffset ComputedAt, ForecastScenario? Scenario, TimeSpan Took)
+{
+    /// <summary>The municipalities left out because their stored state could not be read when the inputs were read (catalog order).</summary>
+    public IReadOnlyList<MunicipalityInfo> Unreadable { get; init; } = [];
+}
+
+/// <summary>The state the forecast and the lock-in view read: systems, history, Japan's day and when it was read, and the municipalities left out.</summary>
+internal sealed record ForecastInputs(IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt, IReadOnlyList<MunicipalityInfo> Unreadable);
 
 /// <summary>
 /// Runs the forecast on demand from the current state of every municipality (their grains) and the audit trail's
 /// history, and keeps the newest result per scenario in memory for <see cref="PlanningOptions.MaxAgeMinutes"/>; one
 /// computation at a time per web node. The inputs are read once and shared by the baseline and every scenario, so a
-/// scenario and the baseline compare like with like (same state, same seed).
+/// scenario and the baseline compare like with like (same state, same seed). A municipality whose stored state cannot be
+/// read is left out and named with every answer (<see cref="ForecastRun.Unreadable"/>); while any is left out, each
+/// answer first asks those again, and reads the inputs anew as soon as one can be read (it is not hidden for the age of
+/// the cache).
 /// </summary>
-public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.GrainCalls calls, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
+public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
-    private (IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt)? inputs;
+    private ForecastInputs? inputs;
     private (ConcentrationResult Result, DateTimeOffset ReadAt)? concentration;
 
     /// <summary>Shares listed per market and area in the lock-in view (the HHI counts every supplier).</summary>
@@ -61,7 +71,7 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
     {
         var key = scenario is null ? string.Empty : $"{scenario.Name}\u0001{scenario.Version}";
         var maxAge = TimeSpan.FromMinutes(options.Value.MaxAgeMinutes);
-        if (runs.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached))
+        if (runs.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached) && inputs is { Unreadable.Count: 0 })
         {
             return cached;
         }
@@ -69,18 +79,12 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         await gate.WaitAsync(cancellationToken);
         try
         {
+            var (systems, history, asOf, readAt, unreadable) = await CurrentInputsAsync(cancellationToken);
             if (runs.TryGetValue(key, out cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached))
             {
                 return cached;
             }
 
-            if (inputs is null || time.GetUtcNow() - inputs.Value.ReadAt >= maxAge)
-            {
-                inputs = await ReadInputsAsync(cancellationToken);
-                runs.Clear();
-            }
-
-            var (systems, history, asOf, readAt) = inputs.Value;
             var o = options.Value;
             var forecastOptions = new ForecastOptions { AsOf = asOf, Trials = Math.Clamp(o.Trials, 1, ushort.MaxValue), Seed = o.Seed };
             if (scenario is not null)
@@ -90,7 +94,7 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
 
             var started = time.GetTimestamp();
             var result = await Task.Run(() => ForecastEngine.Run(systems, history, forecastOptions), cancellationToken);
-            var run = new ForecastRun(result, readAt, scenario, time.GetElapsedTime(started));
+            var run = new ForecastRun(result, readAt, scenario, time.GetElapsedTime(started)) { Unreadable = unreadable };
             runs[key] = run;
             logger.LogInformation("Forecast {Scenario}: {Systems} systems × {Trials} trials in {Ms} ms", scenario?.Name ?? "baseline", systems.Count, forecastOptions.Trials, (int)run.Took.TotalMilliseconds);
             return run;
@@ -105,21 +109,22 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
 
     /// <summary>
     /// Systems by vendor and by Government Cloud provider with their HHI (<see cref="MarketConcentration"/>), over the
-    /// same state the forecast reads (applicable systems only), with the time that state was read.
+    /// same state the forecast reads (applicable systems only), with the time that state was read and the municipalities
+    /// left out because their stored state could not be read.
     /// </summary>
-    public async Task<(ConcentrationResult Result, DateTimeOffset ReadAt)> GetConcentrationAsync(CancellationToken cancellationToken)
+    public async Task<(ConcentrationResult Result, DateTimeOffset ReadAt, IReadOnlyList<MunicipalityInfo> Unreadable)> GetConcentrationAsync(CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var (systems, _, _, readAt) = await CurrentInputsAsync(cancellationToken);
+            var (systems, _, _, readAt, unreadable) = await CurrentInputsAsync(cancellationToken);
             if (concentration is not { } kept || kept.ReadAt != readAt)
             {
                 kept = (MarketConcentration.Compute([.. systems.Select(s => new MarketSystem(s.MunicipalityCode, s.Vendor, s.CloudProvider))], ConcentrationTop), readAt);
                 concentration = kept;
             }
 
-            return kept;
+            return (kept.Result, kept.ReadAt, unreadable);
         }
         finally
         {
@@ -133,7 +138,7 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var (_, history, _, readAt) = await CurrentInputsAsync(cancellationToken);
+            var (_, history, _, readAt, _) = await CurrentInputsAsync(cancellationToken);
             return (history, readAt);
         }
         finally
@@ -160,27 +165,40 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         }
     }
 
-    // Under the gate.
-    private async Task<(IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt)> CurrentInputsAsync(CancellationToken cancellationToken)
+    // Under the gate. Inputs older than MaxAgeMinutes are read again; so are inputs that left a municipality out once it can be read.
+    private async Task<ForecastInputs> CurrentInputsAsync(CancellationToken cancellationToken)
     {
-        if (inputs is null || time.GetUtcNow() - inputs.Value.ReadAt >= TimeSpan.FromMinutes(options.Value.MaxAgeMinutes))
+        if (inputs is { Unreadable.Count: > 0 } partial
+            && (await reads.ReadAsync(partial.Unreadable, cancellationToken, ReadConcurrency)).Readable.Count > 0)
+        {
+            logger.LogInformation("Forecast inputs: a municipality left out as unreadable can be read again; reading the inputs anew");
+            inputs = null;
+        }
+
+        if (inputs is null || time.GetUtcNow() - inputs.ReadAt >= TimeSpan.FromMinutes(options.Value.MaxAgeMinutes))
         {
             inputs = await ReadInputsAsync(cancellationToken);
             runs.Clear();
         }
 
-        return inputs.Value;
+        return inputs;
     }
 
-    private async Task<(IReadOnlyList<ForecastSystem>, ForecastHistory, DateOnly, DateTimeOffset)> ReadInputsAsync(CancellationToken cancellationToken)
+    /// <summary>Municipalities read at once for the inputs (a background read beside the API's).</summary>
+    private const int ReadConcurrency = 8;
+
+    private async Task<ForecastInputs> ReadInputsAsync(CancellationToken cancellationToken)
     {
         var readAt = time.GetUtcNow();
         var asOf = ReadinessRules.TodayInJapan(readAt);
         var catalog = ReadinessCatalog.Instance;
-        var records = new MunicipalityRecord[catalog.Municipalities.Count];
         // Through GrainCalls: a transient failure (an activation still starting on a busy silo) is retried, as for the API.
-        await Parallel.ForEachAsync(Enumerable.Range(0, records.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (i, ct) => records[i] = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(catalog.Municipalities[i].Code).GetAsync(), idempotent: true, ct));
+        var read = await reads.ReadAsync(catalog.Municipalities, cancellationToken, ReadConcurrency);
+        var records = read.Readable.Select(x => x.Value).ToArray();
+        if (read.Unreadable.Count > 0)
+        {
+            logger.LogWarning("Forecast inputs: {Count} municipalities left out, their stored state cannot be read: {Codes}", read.Unreadable.Count, string.Join(",", read.UnreadableCodes));
+        }
 
         var transitions = new List<PhaseTransition>();
         var plans = new List<PlanRecord>();
@@ -239,6 +257,6 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         }
 
         var history = new ForecastHistory { Transitions = [.. transitions], Plans = [.. plans] };
-        return (systems, history, asOf, readAt);
+        return new ForecastInputs(systems, history, asOf, readAt, read.Unreadable);
     }
 }
