@@ -225,7 +225,9 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     public static bool IsId(string id) => id.Length == 64 && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 
     /// <summary>
-    /// Applies a stored dataset once; a second apply answers the first result and changes nothing. Either way the
+    /// Applies a stored dataset once; a second apply answers the first result and changes nothing, except that rows
+    /// refused because their municipality's stored state could not be read are tried again (once restored, they are
+    /// applied with the first apply's dataset reference and counted into its result). Either way the
     /// reconciliation differences of its municipalities are then told (<see cref="ReconciliationNotifier"/>): the API
     /// and the page apply through here, and the events' ids are stable, so a second apply (or one after a crash
     /// between applying and telling) adds only what was not told yet.
@@ -238,8 +240,13 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             return null;
         }
 
-        if (record.Applied is not null)
+        if (record.Applied is { } done)
         {
+            if (!done.Unreadable.IsDefaultOrEmpty)
+            {
+                record = await ApplyRefusedAgainAsync(grain, record, done, actor);
+            }
+
             await NotifyReconciliationAsync(record, actor);
             return record;
         }
@@ -247,10 +254,31 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         // One instant for the dataset's ref in every record and the import's result: the same "when" everywhere.
         var appliedAt = time.GetUtcNow();
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
-        int changedMunicipalities = 0, older = 0, confirmed = 0;
+        var (changedMunicipalities, older, confirmed, refused) = await ApplyRowsAsync(record.Rows, dataset, actor);
+        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor) : 0;
+        var counts = record.Preview with
+        {
+            MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
+        };
+        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt) { Unreadable = refused });
+        await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
+        summaries.OfficialSourcesChanged();
+        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
+            id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
+        await NotifyReconciliationAsync(applied, actor);
+        return applied;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="rows"/> through their grains, at most <see cref="Parallelism"/> at once. A row whose
+    /// municipality's stored state cannot be read is refused with its reason (<see cref="UnreadableIssue"/>, one warning
+    /// naming them all); every other row is applied, and any other failure fails the apply as before.
+    /// </summary>
+    private async Task<(int Changed, int Older, int Confirmed, ImmutableArray<OfficialImportIssue> Refused)> ApplyRowsAsync(
+        IReadOnlyList<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
+    {
         using var gate = new SemaphoreSlim(Parallelism);
-        // A row whose municipality's stored state cannot be read is refused with its reason (null outcome); every other row is applied.
-        var outcomes = await Task.WhenAll(record.Rows.Select(async row =>
+        var outcomes = await Task.WhenAll(rows.Select(async row =>
         {
             await gate.WaitAsync();
             try
@@ -266,31 +294,43 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
                 gate.Release();
             }
         }));
-        foreach (var o in outcomes)
-        {
-            changedMunicipalities += o == OfficialOutcome.Applied ? 1 : 0;
-            older += o == OfficialOutcome.Older ? 1 : 0;
-            confirmed += o == OfficialOutcome.Confirmed ? 1 : 0;
-        }
-
-        var refused = record.Rows.Zip(outcomes).Where(x => x.Second is null).Select(x => UnreadableIssue(x.First, applying: true)).ToImmutableArray();
+        var refused = rows.Zip(outcomes).Where(x => x.Second is null).Select(x => UnreadableIssue(x.First, applying: true)).ToImmutableArray();
         if (refused.Length > 0)
         {
             logger.LogWarning("Official import {Id}: {Count} rows not applied, their municipality's stored state cannot be read (restore it from a backup and apply again): {Codes}",
-                id, refused.Length, string.Join(",", refused.Select(r => r.Code)));
+                dataset.DatasetId, refused.Length, string.Join(",", refused.Select(r => r.Code)));
         }
 
-        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor) : 0;
-        var counts = record.Preview with
+        return (outcomes.Count(o => o == OfficialOutcome.Applied), outcomes.Count(o => o == OfficialOutcome.Older), outcomes.Count(o => o == OfficialOutcome.Confirmed), refused);
+    }
+
+    /// <summary>
+    /// The rows an apply refused as unreadable, tried again with the first apply's dataset reference (the same "when" in
+    /// every record); those applied now are counted into the result, those still unreadable stay listed.
+    /// </summary>
+    private async Task<OfficialImportRecord> ApplyRefusedAgainAsync(IOfficialImportGrain grain, OfficialImportRecord record, OfficialImportResult done, Actor actor)
+    {
+        var codes = done.Unreadable.Select(u => u.Code).ToHashSet(StringComparer.Ordinal);
+        var rows = record.Rows.Where(r => codes.Contains(r.MunicipalityCode)).ToList();
+        var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, done.AppliedBy, done.AppliedAt);
+        var (changed, older, confirmed, refused) = await ApplyRowsAsync(rows, dataset, actor);
+        if (refused.Length == done.Unreadable.Length)
         {
-            MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
+            return record; // none could be read yet
+        }
+
+        var counts = done.Counts with
+        {
+            MunicipalitiesChanged = done.Counts.MunicipalitiesChanged + changed,
+            MunicipalitiesOlder = done.Counts.MunicipalitiesOlder + older,
+            MunicipalitiesConfirmed = done.Counts.MunicipalitiesConfirmed + confirmed,
+            MunicipalitiesUnreadable = refused.Length,
         };
-        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt) { Unreadable = refused });
+        var applied = await grain.MarkAppliedAsync(done with { Counts = counts, Unreadable = refused });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
-        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
-            id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
-        await NotifyReconciliationAsync(applied, actor);
+        logger.LogInformation("Official import {Id}: {Applied} rows refused as unreadable were applied by {Subject} once readable; {Still} still cannot be read",
+            record.Id, done.Unreadable.Length - refused.Length, actor.Subject, refused.Length);
         return applied;
     }
 
