@@ -53,7 +53,7 @@ internal sealed record ForecastInputs(IReadOnlyList<ForecastSystem> Systems, For
 /// answer first asks those again, and reads the inputs anew as soon as one can be read (it is not hidden for the age of
 /// the cache).
 /// </summary>
-public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
+public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads, IGrainFactory grains, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
@@ -144,6 +144,19 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A request about one municipality's own forecast needs its state: when <paramref name="run"/> left it out as
+    /// unreadable, its grain is asked, which fails with the <see cref="UnreadableStateException"/> naming the data
+    /// (answered 500 like every other request about it) rather than a "no forecast" 404.
+    /// </summary>
+    public async Task ThrowIfUnreadableAsync(ForecastRun run, string code)
+    {
+        if (run.Unreadable.Any(m => m.Code == code))
+        {
+            await grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
         }
     }
 
