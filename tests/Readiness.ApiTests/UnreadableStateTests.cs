@@ -287,6 +287,9 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
         var (osaka, _) = await Host.GetMunicipality(ApiHost.Osaka);
         Assert.Contains(source, osaka.ToString(), StringComparison.Ordinal);
 
+        // The forecast as computed now (kept for ten minutes) leaves 港区 out ...
+        Assert.Contains(await LeftOutOfForecastAsync(national), c => c == DamagedHost.Restored);
+
         // 港区 is restored from its good bytes: applying again applies its row (and only it), under the first apply.
         await using (var db = new SqliteConnection(Readiness.Hosting.SqliteSchema.ConnectionString(fixture.DatabasePath)))
         {
@@ -304,6 +307,17 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
         Assert.Equal(2, Taken(again.GetProperty("counts")));
         var (minato, _) = await Host.GetMunicipality(DamagedHost.Restored);
         Assert.Contains(source, minato.ToString(), StringComparison.Ordinal);
+
+        // ... and once it can be read, the next answer includes it again (the kept forecast does not hide that it came back).
+        Assert.Equal([DamagedHost.Damaged], await LeftOutOfForecastAsync(national));
+    }
+
+    private static async Task<List<string?>> LeftOutOfForecastAsync(HttpClient national)
+    {
+        using var response = await national.GetAsync("/api/v1/forecast/nation");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("run").GetProperty("unreadable").GetProperty("municipalities")
+            .EnumerateArray().Select(m => m.GetProperty("code").GetString())];
     }
 
     private static async Task<JsonElement> ApplyAsync(HttpClient national, string id)
