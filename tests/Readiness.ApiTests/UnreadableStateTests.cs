@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Notifications;
 using Readiness.Testing;
 using Readiness.Web.Identity;
 using Readiness.Web.Notifications;
@@ -13,6 +14,29 @@ using Xunit;
 using Xunit.Abstractions;
 
 namespace Readiness.ApiTests;
+
+/// <summary>
+/// A <see cref="NotificationHost"/> whose scan reads <see cref="ShiftedClock"/> (as <see cref="ScanHost"/>) and whose
+/// forecast asks the municipalities it left out again at every answer (no wait between checks).
+/// </summary>
+public sealed class UnreadableHost(string dataPath, int smtpPort, ShiftedClock clock) : NotificationHost(dataPath, smtpPort)
+{
+    protected override IDictionary<string, string?> Settings()
+    {
+        var settings = base.Settings();
+        settings["Readiness:Planning:UnreadableRecheckSeconds"] = "0";
+        return settings;
+    }
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.ConfigureTestServices(builder, services => services.AddKeyedSingleton<TimeProvider>(NotificationScan.ClockKey, clock));
+    }
+
+    /// <summary>What the Orleans reminder does, now: the schedule grain's tick (digests and the scan).</summary>
+    public Task<int> TickAsync() => Services.GetRequiredService<IGrainFactory>().GetGrain<INotificationScheduleGrain>(INotificationScheduleGrain.Key).TickAsync();
+}
 
 /// <summary>
 /// One host whose 千代田区 (131016) row was damaged while it was stopped (its compressed state loses its last bytes), as
@@ -34,7 +58,7 @@ public sealed class DamagedHost : IAsyncLifetime
 
     public ShiftedClock Clock { get; } = new();
 
-    public ScanHost Host { get; private set; } = null!;
+    public UnreadableHost Host { get; private set; } = null!;
 
     /// <summary>The national export's ETag before the damage.</summary>
     public string ExportETagBefore { get; private set; } = string.Empty;
@@ -47,7 +71,7 @@ public sealed class DamagedHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         smtp.Start();
-        var first = new ScanHost(dataPath, smtp.Port, Clock);
+        var first = new UnreadableHost(dataPath, smtp.Port, Clock);
         try
         {
             await first.InitializeAsync();
@@ -101,7 +125,7 @@ public sealed class DamagedHost : IAsyncLifetime
         }
 
         Clock.Offset = TimeSpan.FromDays(5);
-        Host = new ScanHost(dataPath, smtp.Port, Clock);
+        Host = new UnreadableHost(dataPath, smtp.Port, Clock);
         await Host.InitializeAsync();
         await DamagedHost.WaitReadyAsync(Host);
     }
@@ -144,7 +168,7 @@ public sealed class DamagedHost : IAsyncLifetime
 /// </summary>
 public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper output) : IClassFixture<DamagedHost>
 {
-    private ScanHost Host => fixture.Host;
+    private UnreadableHost Host => fixture.Host;
 
     [Fact]
     public async Task The_national_export_has_every_other_municipality_and_one_marked_row_for_the_unreadable_one()

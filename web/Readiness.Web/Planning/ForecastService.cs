@@ -32,6 +32,12 @@ public sealed class PlanningOptions
 
     /// <summary>How often the web node checks whether the day's forecast is kept (minutes).</summary>
     public double KeepCheckMinutes { get; set; } = 60;
+
+    /// <summary>
+    /// While the inputs leave out municipalities whose stored state cannot be read: how often an answer asks them again
+    /// (seconds; each failing read is logged by the storage), so one that can be read is included within this time.
+    /// </summary>
+    public double UnreadableRecheckSeconds { get; set; } = 30;
 }
 
 /// <summary>A computed forecast with its inputs' time and the scenario it was computed for (null: the baseline).</summary>
@@ -49,15 +55,16 @@ internal sealed record ForecastInputs(IReadOnlyList<ForecastSystem> Systems, For
 /// history, and keeps the newest result per scenario in memory for <see cref="PlanningOptions.MaxAgeMinutes"/>; one
 /// computation at a time per web node. The inputs are read once and shared by the baseline and every scenario, so a
 /// scenario and the baseline compare like with like (same state, same seed). A municipality whose stored state cannot be
-/// read is left out and named with every answer (<see cref="ForecastRun.Unreadable"/>); while any is left out, each
-/// answer first asks those again, and reads the inputs anew as soon as one can be read (it is not hidden for the age of
-/// the cache).
+/// read is left out and named with every answer (<see cref="ForecastRun.Unreadable"/>); while any is left out, an
+/// answer asks those again (at most every <see cref="PlanningOptions.UnreadableRecheckSeconds"/>), and the inputs are
+/// read anew as soon as one can be read (it is not hidden for the age of the cache).
 /// </summary>
 public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads, IGrainFactory grains, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
     private ForecastInputs? inputs;
+    private DateTimeOffset unreadableCheckedAt;
     private (ConcentrationResult Result, DateTimeOffset ReadAt)? concentration;
 
     /// <summary>Shares listed per market and area in the lock-in view (the HHI counts every supplier).</summary>
@@ -71,7 +78,7 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
     {
         var key = scenario is null ? string.Empty : $"{scenario.Name}\u0001{scenario.Version}";
         var maxAge = TimeSpan.FromMinutes(options.Value.MaxAgeMinutes);
-        if (runs.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached) && inputs is { Unreadable.Count: 0 })
+        if (runs.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached) && !RecheckDue())
         {
             return cached;
         }
@@ -105,6 +112,8 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         }
 
         bool Fresh(ForecastRun run) => inputs is { } i && i.ReadAt == run.ComputedAt;
+
+        bool RecheckDue() => inputs is { Unreadable.Count: > 0 } && time.GetUtcNow() - unreadableCheckedAt >= TimeSpan.FromSeconds(options.Value.UnreadableRecheckSeconds);
     }
 
     /// <summary>
@@ -182,7 +191,8 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
     private async Task<ForecastInputs> CurrentInputsAsync(CancellationToken cancellationToken)
     {
         if (inputs is { Unreadable.Count: > 0 } partial
-            && (await reads.ReadAsync(partial.Unreadable, cancellationToken, ReadConcurrency)).Readable.Count > 0)
+            && time.GetUtcNow() - unreadableCheckedAt >= TimeSpan.FromSeconds(options.Value.UnreadableRecheckSeconds)
+            && await AnyReadableAgainAsync(partial.Unreadable, cancellationToken))
         {
             logger.LogInformation("Forecast inputs: a municipality left out as unreadable can be read again; reading the inputs anew");
             inputs = null;
@@ -191,10 +201,17 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         if (inputs is null || time.GetUtcNow() - inputs.ReadAt >= TimeSpan.FromMinutes(options.Value.MaxAgeMinutes))
         {
             inputs = await ReadInputsAsync(cancellationToken);
+            unreadableCheckedAt = inputs.ReadAt;
             runs.Clear();
         }
 
         return inputs;
+    }
+
+    private async Task<bool> AnyReadableAgainAsync(IReadOnlyList<MunicipalityInfo> unreadable, CancellationToken cancellationToken)
+    {
+        unreadableCheckedAt = time.GetUtcNow();
+        return (await reads.ReadAsync(unreadable, cancellationToken, ReadConcurrency)).Readable.Count > 0;
     }
 
     /// <summary>Municipalities read at once for the inputs (a background read beside the API's).</summary>
