@@ -8,7 +8,7 @@ public sealed class OfficialImportGrainState
     [Id(0)] public OfficialImportRecord? Record { get; set; }
 }
 
-/// <summary>One official dataset version (key: the file's SHA-256): written once, then only marked applied.</summary>
+/// <summary>One official dataset version (key: the file's SHA-256): written once, then only marked applied (and completed later by rows it refused as unreadable).</summary>
 public sealed class OfficialImportGrain(
     [PersistentState("officialImport", ReadinessStorage.Name)] IPersistentState<OfficialImportGrainState> state) : Grain, IOfficialImportGrain
 {
@@ -29,7 +29,8 @@ public sealed class OfficialImportGrain(
     public async Task<OfficialImportRecord> MarkAppliedAsync(OfficialImportResult result)
     {
         var record = state.State.Record ?? throw new InvalidOperationException("No import is stored under this id.");
-        if (record.Applied is not null)
+        // Applied once; only the same apply (same instant) may be completed later, by rows it refused as unreadable.
+        if (record.Applied is { } done && (done.Unreadable.IsDefaultOrEmpty || done.AppliedAt != result.AppliedAt))
         {
             return record;
         }

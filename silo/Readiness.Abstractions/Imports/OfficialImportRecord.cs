@@ -56,6 +56,9 @@ public sealed record OfficialImportCounts(
 {
     /// <summary>Municipalities whose figures the dataset confirmed (a newer as-of day, the same figures): only their source changes.</summary>
     [Id(5)] public int MunicipalitiesConfirmed { get; init; }
+
+    /// <summary>Municipalities not applied (or, in the dry run, not compared) because their stored state cannot be read.</summary>
+    [Id(6)] public int MunicipalitiesUnreadable { get; init; }
 }
 
 /// <summary>The outcome of applying: counts and who applied it when.</summary>
@@ -63,7 +66,11 @@ public sealed record OfficialImportCounts(
 public sealed record OfficialImportResult(
     [property: Id(0)] OfficialImportCounts Counts,
     [property: Id(1)] string AppliedBy,
-    [property: Id(2)] DateTimeOffset AppliedAt);
+    [property: Id(2)] DateTimeOffset AppliedAt)
+{
+    /// <summary>The rows not applied because their municipality's stored state cannot be read, with the reason (default/empty: none).</summary>
+    [Id(3)] public ImmutableArray<OfficialImportIssue> Unreadable { get; init; } = [];
+}
 
 /// <summary>
 /// One uploaded official file as an immutable dataset version: source, as-of day, SHA-256 (its id), who uploaded it,
@@ -101,6 +108,9 @@ public sealed record OfficialImportRecord
 
     /// <summary>The dry run per municipality that would change: how many systems, and how many of those change phase.</summary>
     [Id(16)] public ImmutableArray<OfficialImportChange> Changes { get; init; } = [];
+
+    /// <summary>The dry run's rows whose municipality's stored state could not be read: not compared, and refused at apply unless restored by then.</summary>
+    [Id(17)] public ImmutableArray<OfficialImportIssue> Unreadable { get; init; } = [];
 }
 
 /// <summary>What applying would change in one municipality (the dry run).</summary>

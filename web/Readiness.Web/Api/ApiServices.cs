@@ -23,6 +23,7 @@ public static class ApiServices
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddSingleton<ReportingService>();
+        services.AddSingleton<MunicipalityRecords>();
         services.AddSingleton<PrefectureRunService>();
         services.AddExceptionHandler<UnreadBody>();
         services.AddExceptionHandler<TransientFailureHandler>();

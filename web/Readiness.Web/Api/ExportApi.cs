@@ -32,34 +32,29 @@ public static class ExportApi
         return app;
     }
 
-    private static async Task<IResult> Export(HttpContext http, IGrainFactory grains, GrainCalls calls, TimeProvider time, ReportingService reporting)
+    private static async Task<IResult> Export(HttpContext http, MunicipalityRecords reads, TimeProvider time, ReportingService reporting)
     {
-        var catalog = ReadinessCatalog.Instance;
-        var prefecture = http.Request.Query["prefecture"];
-        if (prefecture.Count > 1 || (prefecture.Count == 1 && !catalog.PrefecturesByCode.ContainsKey(prefecture.ToString())))
+        if (Scope(http, reporting) is not { } scope)
         {
-            return Problems.BadRequest("prefecture", "unknown_prefecture",
-                $"都道府県コード「{Problems.Truncate(prefecture.ToString())}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefecture.ToString())}' (two digits, 01-47).");
+            return UnknownPrefecture(http);
         }
 
-        // A prefecture's staff export their own prefecture when they name none (the policy refused any other).
-        var caller = reporting.Caller(http.User);
-        var scope = prefecture.Count == 1 ? prefecture.ToString() : caller?.Role == Role.Prefecture ? caller.Tenant : null;
-        var municipalities = scope is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[scope];
+        var municipalities = scope.Municipalities;
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
-        var records = new List<(MunicipalityInfo Municipality, MunicipalityRecord Record)>(municipalities.Count);
-        foreach (var batch in municipalities.Chunk(64))
-        {
-            var read = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, http.RequestAborted)));
-            records.AddRange(batch.Zip(read));
-        }
+        var read = await reads.ReadAsync(municipalities, http.RequestAborted);
 
-        // The rows follow from the records' versions and the day (the flags are judged on Japan's date): their hash is
-        // the validator (RFC 9110 §8.8.3), so a nightly download of an unchanged nation answers 304.
+        // The rows follow from the records' versions, the municipalities that cannot be read and the day (the flags are
+        // judged on Japan's date): their hash is the validator (RFC 9110 §8.8.3), so a nightly download of an unchanged
+        // nation answers 304, and a municipality that becomes unreadable or readable again changes it.
         var validator = new System.Text.StringBuilder(today.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
-        foreach (var (m, r) in records)
+        foreach (var (m, r) in read.Readable)
         {
             validator.Append(';').Append(m.Code).Append(':').Append(r.Version.ToString(CultureInfo.InvariantCulture));
+        }
+
+        foreach (var m in read.Unreadable)
+        {
+            validator.Append(';').Append(m.Code).Append(":unreadable");
         }
 
         var etag = Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(validator.ToString()));
@@ -68,17 +63,81 @@ public static class ExportApi
             return conditional;
         }
 
-        return await CsvOutput.Respond(http, $"municipalities-{scope ?? "all"}-{today:yyyyMMdd}.csv", async csv =>
+        return await CsvOutput.Respond(http, $"municipalities-{scope.Code ?? "all"}-{today:yyyyMMdd}.csv", async csv =>
         {
             await csv.Row(ExportColumns);
-            foreach (var (m, r) in records)
+            foreach (var row in ExportRows(municipalities, read, today))
             {
-                foreach (var s in r.Systems)
-                {
-                    await csv.Row(ExportRow(m, r, s, today));
-                }
+                await csv.Row(row);
             }
         });
+    }
+
+    /// <summary>
+    /// The municipalities the detailed export covers: <c>?prefecture=</c>'s, else a prefecture's staff their own, else
+    /// every one (Code null); null when <c>?prefecture=</c> names no prefecture.
+    /// </summary>
+    public static (string? Code, IReadOnlyList<MunicipalityInfo> Municipalities)? Scope(HttpContext http, ReportingService reporting)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var prefecture = http.Request.Query["prefecture"];
+        if (prefecture.Count > 1 || (prefecture.Count == 1 && !catalog.PrefecturesByCode.ContainsKey(prefecture.ToString())))
+        {
+            return null;
+        }
+
+        // A prefecture's staff export their own prefecture when they name none (the policy refused any other).
+        var caller = reporting.Caller(http.User);
+        var scope = prefecture.Count == 1 ? prefecture.ToString() : caller?.Role == Role.Prefecture ? caller.Tenant : null;
+        return (scope, scope is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[scope]);
+    }
+
+    /// <summary>The refusal of a <c>?prefecture=</c> that names no prefecture.</summary>
+    public static IResult UnknownPrefecture(HttpContext http)
+    {
+        var prefecture = http.Request.Query["prefecture"].ToString();
+        return Problems.BadRequest("prefecture", "unknown_prefecture",
+            $"都道府県コード「{Problems.Truncate(prefecture)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefecture)}' (two digits, 01-47).");
+    }
+
+    /// <summary>
+    /// The export's rows in catalog order: one per business system of each municipality read, and one
+    /// <see cref="UnreadableRow"/> for each municipality whose stored state cannot be read.
+    /// </summary>
+    public static IEnumerable<object?[]> ExportRows(IReadOnlyList<MunicipalityInfo> municipalities, MunicipalitiesRead<MunicipalityRecord> read, DateOnly today)
+    {
+        var records = read.Readable.ToDictionary(x => x.Municipality.Code, x => x.Value, StringComparer.Ordinal);
+        foreach (var m in municipalities)
+        {
+            if (!records.TryGetValue(m.Code, out var r))
+            {
+                yield return UnreadableRow(m);
+                continue;
+            }
+
+            foreach (var s in r.Systems)
+            {
+                yield return ExportRow(m, r, s, today);
+            }
+        }
+    }
+
+    /// <summary>The <c>origin</c> of the one row of a municipality whose stored state cannot be read (its other columns empty).</summary>
+    public const string UnreadableOrigin = "unreadable";
+
+    /// <summary>
+    /// The row of a municipality whose stored state cannot be read: code, prefecture code and name, municipality name,
+    /// <c>origin</c> = <see cref="UnreadableOrigin"/>; every other column empty (nothing is known until it is restored).
+    /// </summary>
+    public static object?[] UnreadableRow(MunicipalityInfo m)
+    {
+        var row = new object?[ExportColumns.Length];
+        row[0] = m.Code;
+        row[1] = m.PrefectureCode;
+        row[2] = ReadinessCatalog.Instance.PrefecturesByCode[m.PrefectureCode].Name;
+        row[3] = m.Name;
+        row[Array.IndexOf(ExportColumns, "origin")] = UnreadableOrigin;
+        return row;
     }
 
     /// <summary>

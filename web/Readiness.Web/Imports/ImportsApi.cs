@@ -12,13 +12,14 @@ public sealed record ImportIssueView(int Row, string? Prefecture, string? Munici
 /// <summary>Counts of a preview (what applying would change) or of an applied import.</summary>
 /// <summary>
 /// Counts over the dataset's municipalities: changed (figures move), confirmed (a newer as-of day with the same figures:
-/// only the source moves), older (they hold a later dataset: untouched); systems changed, and kept as self-reported.
+/// only the source moves), older (they hold a later dataset: untouched), unreadable (their stored state cannot be read:
+/// not compared, or not applied); systems changed, and kept as self-reported.
 /// </summary>
 public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChanged, int SystemsChanged, int SystemsKeptSelfReported, int MunicipalitiesOlder,
-    int MunicipalitiesConfirmed);
+    int MunicipalitiesConfirmed, int MunicipalitiesUnreadable);
 
-/// <summary>Who applied an import, when, and what it changed.</summary>
-public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts);
+/// <summary>Who applied an import, when, what it changed, and the rows not applied because their municipality's stored state cannot be read (with the reason).</summary>
+public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts, IReadOnlyList<ImportIssueView> Unreadable);
 
 /// <summary>A prefecture's own row on the designation list (prefecture-run businesses): recorded and shown, not applied to municipalities.</summary>
 public sealed record ImportPrefectureRowView(int Row, string PrefectureCode, string PrefectureName, IReadOnlyList<string> DesignatedBusinesses, bool CommonFunctions);
@@ -29,12 +30,13 @@ public sealed record ImportChangeView(string MunicipalityCode, string Municipali
 /// <summary>
 /// An uploaded official file as a dataset version: id (the file's SHA-256, lower-case hex), kind (mic_progress),
 /// source and as-of day (last day of the tally's month), the file, who uploaded it, rows matched, every row not matched,
-/// hidden rows read, the dry-run preview and, once applied, the result.
+/// hidden rows read, the dry-run preview and, once applied, the result; the dry run's rows whose municipality's stored
+/// state could not be read (not compared; refused at apply unless restored by then).
 /// </summary>
 public sealed record ImportView(
     string Id, string Kind, string Source, DateOnly AsOf, string FileName, long FileSize, string SheetName, string UploadedBy, DateTimeOffset UploadedAt,
     int MatchedRows, int HiddenRows, IReadOnlyList<ImportIssueView> Unmatched, ImportCountsView Preview, ImportAppliedView? Applied,
-    string? Format, IReadOnlyList<ImportPrefectureRowView> PrefectureRows, IReadOnlyList<ImportChangeView> Changes);
+    string? Format, IReadOnlyList<ImportPrefectureRowView> PrefectureRows, IReadOnlyList<ImportChangeView> Changes, IReadOnlyList<ImportIssueView> Unreadable);
 
 /// <summary>One dataset version in the list: id (SHA-256), kind, source, as-of day, file, who uploaded and applied it, when.</summary>
 public sealed record ImportListingView(string Id, string Kind, string Source, DateOnly AsOf, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt);
@@ -209,15 +211,19 @@ public static class ImportsApi
 
     public static ImportView View(OfficialImportRecord r) => new(
         r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.FileSize, r.SheetName, r.UploadedBy, r.UploadedAt, r.Rows.Count(x => x.RowNumber > 0), r.HiddenRows,
-        [.. r.Issues.Select(i => new ImportIssueView(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
+        Issues(r.Issues),
         Counts(r.Preview),
-        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts)) : null,
+        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts), Issues(a.Unreadable)) : null,
         r.Format ?? "xlsx",
         [.. (r.PrefectureRows.IsDefault ? [] : r.PrefectureRows).Select(p => new ImportPrefectureRowView(p.RowNumber, p.PrefectureCode,
             Catalog.ReadinessCatalog.Instance.PrefecturesByCode.TryGetValue(p.PrefectureCode, out var pref) ? pref.Name : p.PrefectureCode, p.DesignatedBusinesses, p.CommonFunctions))],
         [.. (r.Changes.IsDefault ? [] : r.Changes).Select(c => new ImportChangeView(c.MunicipalityCode,
-            Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))]);
+            Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))],
+        Issues(r.Unreadable));
+
+    private static List<ImportIssueView> Issues(System.Collections.Immutable.ImmutableArray<OfficialImportIssue> issues) =>
+        [.. (issues.IsDefault ? [] : issues).Select(i => new ImportIssueView(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))];
 
     private static ImportCountsView Counts(OfficialImportCounts c) =>
-        new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder, c.MunicipalitiesConfirmed);
+        new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder, c.MunicipalitiesConfirmed, c.MunicipalitiesUnreadable);
 }

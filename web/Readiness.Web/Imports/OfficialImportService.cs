@@ -16,7 +16,7 @@ namespace Readiness.Web.Imports;
 /// apply sends each matched municipality's figures through its grain (<see cref="IMunicipalityGrain.ApplyOfficialAsync"/>),
 /// which audits them as the import and never overwrites a newer self-report.
 /// </summary>
-public sealed class OfficialImportService(IGrainFactory grains, TimeProvider time, ReconciliationNotifier reconciliation, Summaries.SummaryCache summaries, ILogger<OfficialImportService> logger)
+public sealed class OfficialImportService(IGrainFactory grains, MunicipalityRecords reads, TimeProvider time, ReconciliationNotifier reconciliation, Summaries.SummaryCache summaries, ILogger<OfficialImportService> logger)
 {
     public const string MicSource = "総務省 PMOツール集計（市区町村別進捗）";
 
@@ -167,7 +167,7 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             _ => $"{MicSource} {parsed.AsOf:yyyy-MM}",
         };
         var dataset = new OfficialDatasetRef(id, source, parsed.AsOf, actor.Subject, time.GetUtcNow());
-        var (preview, changes) = await PreviewAsync(parsed.Rows, dataset, actor);
+        var (preview, changes, unreadable) = await PreviewAsync(parsed.Rows, dataset, actor);
         var previewMs = clock.ElapsedMilliseconds;
         var record = new OfficialImportRecord
         {
@@ -186,6 +186,7 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             Preview = preview,
             PrefectureRows = parsed.PrefectureRows,
             Changes = changes,
+            Unreadable = unreadable,
             Format = format,
         };
         var stored = await grain.StoreAsync(record);
@@ -224,7 +225,9 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
     public static bool IsId(string id) => id.Length == 64 && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 
     /// <summary>
-    /// Applies a stored dataset once; a second apply answers the first result and changes nothing. Either way the
+    /// Applies a stored dataset once; a second apply answers the first result and changes nothing, except that rows
+    /// refused because their municipality's stored state could not be read are tried again (once restored, they are
+    /// applied with the first apply's dataset reference and counted into its result). Either way the
     /// reconciliation differences of its municipalities are then told (<see cref="ReconciliationNotifier"/>): the API
     /// and the page apply through here, and the events' ids are stable, so a second apply (or one after a crash
     /// between applying and telling) adds only what was not told yet.
@@ -237,8 +240,13 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             return null;
         }
 
-        if (record.Applied is not null)
+        if (record.Applied is { } done)
         {
+            if (!done.Unreadable.IsDefaultOrEmpty)
+            {
+                record = await ApplyRefusedAgainAsync(grain, record, done, actor);
+            }
+
             await NotifyReconciliationAsync(record, actor);
             return record;
         }
@@ -246,35 +254,83 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
         // One instant for the dataset's ref in every record and the import's result: the same "when" everywhere.
         var appliedAt = time.GetUtcNow();
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
-        int changedMunicipalities = 0, older = 0, confirmed = 0;
+        var (changedMunicipalities, older, confirmed, refused) = await ApplyRowsAsync(record.Rows, dataset, actor);
+        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor) : 0;
+        var counts = record.Preview with
+        {
+            MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
+        };
+        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt) { Unreadable = refused });
+        await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
+        summaries.OfficialSourcesChanged();
+        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
+            id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
+        await NotifyReconciliationAsync(applied, actor);
+        return applied;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="rows"/> through their grains, at most <see cref="Parallelism"/> at once. A row whose
+    /// municipality's stored state cannot be read is refused with its reason (<see cref="UnreadableIssue"/>, one warning
+    /// naming them all); every other row is applied, and any other failure fails the apply as before.
+    /// </summary>
+    private async Task<(int Changed, int Older, int Confirmed, ImmutableArray<OfficialImportIssue> Refused)> ApplyRowsAsync(
+        IReadOnlyList<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
+    {
         using var gate = new SemaphoreSlim(Parallelism);
-        var outcomes = await Task.WhenAll(record.Rows.Select(async row =>
+        var outcomes = await Task.WhenAll(rows.Select(async row =>
         {
             await gate.WaitAsync();
             try
             {
                 return await grains.GetGrain<IMunicipalityGrain>(row.MunicipalityCode).ApplyOfficialAsync(row.ToUpdate(dataset, actor));
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && UnreadableStateException.Find(ex) is not null)
+            {
+                return (OfficialOutcome?)null;
+            }
             finally
             {
                 gate.Release();
             }
         }));
-        foreach (var o in outcomes)
+        var refused = rows.Zip(outcomes).Where(x => x.Second is null).Select(x => UnreadableIssue(x.First, applying: true)).ToImmutableArray();
+        if (refused.Length > 0)
         {
-            changedMunicipalities += o == OfficialOutcome.Applied ? 1 : 0;
-            older += o == OfficialOutcome.Older ? 1 : 0;
-            confirmed += o == OfficialOutcome.Confirmed ? 1 : 0;
+            logger.LogWarning("Official import {Id}: {Count} rows not applied, their municipality's stored state cannot be read (restore it from a backup and apply again): {Codes}",
+                dataset.DatasetId, refused.Length, string.Join(",", refused.Select(r => r.Code)));
         }
 
-        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor) : 0;
-        var counts = record.Preview with { MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed };
-        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt));
+        return (outcomes.Count(o => o == OfficialOutcome.Applied), outcomes.Count(o => o == OfficialOutcome.Older), outcomes.Count(o => o == OfficialOutcome.Confirmed), refused);
+    }
+
+    /// <summary>
+    /// The rows an apply refused as unreadable, tried again with the first apply's dataset reference (the same "when" in
+    /// every record); those applied now are counted into the result, those still unreadable stay listed.
+    /// </summary>
+    private async Task<OfficialImportRecord> ApplyRefusedAgainAsync(IOfficialImportGrain grain, OfficialImportRecord record, OfficialImportResult done, Actor actor)
+    {
+        var codes = done.Unreadable.Select(u => u.Code).ToHashSet(StringComparer.Ordinal);
+        var rows = record.Rows.Where(r => codes.Contains(r.MunicipalityCode)).ToList();
+        var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, done.AppliedBy, done.AppliedAt);
+        var (changed, older, confirmed, refused) = await ApplyRowsAsync(rows, dataset, actor);
+        if (refused.Length == done.Unreadable.Length)
+        {
+            return record; // none could be read yet
+        }
+
+        var counts = done.Counts with
+        {
+            MunicipalitiesChanged = done.Counts.MunicipalitiesChanged + changed,
+            MunicipalitiesOlder = done.Counts.MunicipalitiesOlder + older,
+            MunicipalitiesConfirmed = done.Counts.MunicipalitiesConfirmed + confirmed,
+            MunicipalitiesUnreadable = refused.Length,
+        };
+        var applied = await grain.MarkAppliedAsync(done with { Counts = counts, Unreadable = refused });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
-        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
-            id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
-        await NotifyReconciliationAsync(applied, actor);
+        logger.LogInformation("Official import {Id}: {Applied} rows refused as unreadable were applied by {Subject} once readable; {Still} still cannot be read",
+            record.Id, done.Unreadable.Length - refused.Length, actor.Subject, refused.Length);
         return applied;
     }
 
@@ -307,29 +363,56 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
         return outcomes.Count(o => o is OfficialOutcome.Applied or OfficialOutcome.Confirmed);
     }
 
-    /// <summary>The dry run: what applying would change, from the same pure rule the grains apply.</summary>
-    private async Task<(OfficialImportCounts Counts, ImmutableArray<OfficialImportChange> Changes)> PreviewAsync(ImmutableArray<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
+    /// <summary>
+    /// The row refused (at apply) or not compared (in the dry run) because its municipality's stored state cannot be
+    /// read, with the reason in Japanese and English.
+    /// </summary>
+    public static OfficialImportIssue UnreadableIssue(OfficialImportRow row, bool applying)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var m = catalog.MunicipalitiesByCode.GetValueOrDefault(row.MunicipalityCode);
+        var state = $"municipality/{row.MunicipalityCode}/municipality";
+        return new OfficialImportIssue(row.RowNumber, m is null ? null : catalog.PrefecturesByCode[m.PrefectureCode].Name, m?.Name, row.MunicipalityCode,
+            applying
+                ? $"この団体の保存データ（{state}）を読み取れないため、この行は適用していません。バックアップから復元してから、もう一度適用してください。"
+                : $"この団体の保存データ（{state}）を読み取れないため、この行は比較していません。復元しないまま適用すると、この行は適用されません。",
+            applying
+                ? $"Not applied: this municipality's stored data ({state}) cannot be read. Restore it from a backup, then apply again."
+                : $"Not compared: this municipality's stored data ({state}) cannot be read; unless it is restored first, applying leaves this row out.");
+    }
+
+    /// <summary>The dry run: what applying would change, from the same pure rule the grains apply, and the rows whose municipality cannot be read.</summary>
+    private async Task<(OfficialImportCounts Counts, ImmutableArray<OfficialImportChange> Changes, ImmutableArray<OfficialImportIssue> Unreadable)> PreviewAsync(
+        ImmutableArray<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
     {
         var now = time.GetUtcNow();
-        var records = await Task.WhenAll(rows.Select(r => grains.GetGrain<IMunicipalityGrain>(r.MunicipalityCode).GetAsync()));
+        var read = await reads.ReadAsync(MunicipalityRecords.Of(rows.Select(r => r.MunicipalityCode)), CancellationToken.None);
+        var records = read.Readable.ToDictionary(x => x.Municipality.Code, x => x.Value, StringComparer.Ordinal);
         int changed = 0, systems = 0, kept = 0, older = 0, confirmed = 0;
         var changes = ImmutableArray.CreateBuilder<OfficialImportChange>();
+        var unreadable = ImmutableArray.CreateBuilder<OfficialImportIssue>();
         for (var i = 0; i < rows.Length; i++)
         {
+            if (!records.TryGetValue(rows[i].MunicipalityCode, out var current))
+            {
+                unreadable.Add(UnreadableIssue(rows[i], applying: false));
+                continue;
+            }
+
             var update = rows[i].ToUpdate(dataset, actor);
-            var (outcome, next, entries) = OfficialRules.Apply(records[i], update, now);
+            var (outcome, next, entries) = OfficialRules.Apply(current, update, now);
             // Systems changed: the entries on systems (a dataset that only confirms the figures has one entry on its source).
             var systemEntries = entries.Count(e => e.Target.StartsWith("system:", StringComparison.Ordinal));
             if (outcome != OfficialOutcome.Older)
             {
                 // Systems the municipality reported itself on or after the as-of day where the dataset says something else.
-                kept += OfficialRules.KeptSelfReported(records[i], update);
+                kept += OfficialRules.KeptSelfReported(current, update);
             }
 
             if (outcome == OfficialOutcome.Applied)
             {
-                var phases = next.Systems.Zip(records[i].Systems).Count(p => p.First.Phase != p.Second.Phase || p.First.NotApplicable != p.Second.NotApplicable);
-                var designations = next.Systems.Zip(records[i].Systems).Count(p => p.First.Designated != p.Second.Designated);
+                var phases = next.Systems.Zip(current.Systems).Count(p => p.First.Phase != p.Second.Phase || p.First.NotApplicable != p.Second.NotApplicable);
+                var designations = next.Systems.Zip(current.Systems).Count(p => p.First.Designated != p.Second.Designated);
                 {
                     changes.Add(new OfficialImportChange(rows[i].MunicipalityCode, systemEntries, phases, designations));
                 }
@@ -341,7 +424,8 @@ public sealed class OfficialImportService(IGrainFactory grains, TimeProvider tim
             systems += systemEntries;
         }
 
-        return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed }, changes.ToImmutable());
+        return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = unreadable.Count },
+            changes.ToImmutable(), unreadable.ToImmutable());
     }
 }
 

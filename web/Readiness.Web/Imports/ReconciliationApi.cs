@@ -18,9 +18,13 @@ public sealed record ReconciliationDifferenceView(
     string ReportedPhase, string ReportedPhaseJa, bool ReportedDesignated, DateTimeOffset? ReportedAt,
     decimal? OfficialStepCompletion, int? OfficialStepsDone, bool OfficialDesignated, string OfficialSource, DateOnly OfficialAsOf);
 
-/// <summary>The list: the filters applied, the thresholds (step completion 0..1), the count and the differences.</summary>
+/// <summary>
+/// The list: the filters applied, the thresholds (step completion 0..1), the count and the differences, and the
+/// municipalities not compared because their stored state cannot be read.
+/// </summary>
 public sealed record ReconciliationView(
-    string? Prefecture, string? Kind, string? Business, decimal FarFromDoneBelow, decimal OfficialCompleteFrom, int Count, IReadOnlyList<ReconciliationDifferenceView> Differences);
+    string? Prefecture, string? Kind, string? Business, decimal FarFromDoneBelow, decimal OfficialCompleteFrom, int Count, IReadOnlyList<ReconciliationDifferenceView> Differences,
+    UnreadableMunicipalitiesView Unreadable);
 
 /// <summary>
 /// GET /api/v1/reconciliation (JSON) and /api/v1/reconciliation.csv: where self-reports and the latest official data
@@ -57,9 +61,9 @@ public static class ReconciliationApi
             return problem;
         }
 
-        var list = await service.ListAsync(caller!, filter!, http.RequestAborted);
+        var (list, unreadable) = await service.ListAsync(caller!, filter!, http.RequestAborted);
         return TypedResults.Ok(new ReconciliationView(filter!.Prefecture, filter.Kind is { } k ? Wire.Name(k) : null, filter.Business,
-            Reconciliation.FarFromDoneBelow, Baseline.MigratedFrom, list.Length, [.. list.Select(View)]));
+            Reconciliation.FarFromDoneBelow, Baseline.MigratedFrom, list.Length, [.. list.Select(View)], UnreadableMunicipalitiesView.Of(unreadable)));
     }
 
     private static async Task<IResult> Csv(HttpContext http, ReconciliationService service, IOptions<ReadinessAuthOptions> auth,
@@ -71,14 +75,18 @@ public static class ReconciliationApi
             return problem;
         }
 
-        var list = await service.ListAsync(caller!, filter!, http.RequestAborted);
-        return await CsvOutput.Respond(http, FileName(filter!, "csv"), csv => WriteAsync(csv, list.Select(View)));
+        var (list, unreadable) = await service.ListAsync(caller!, filter!, http.RequestAborted);
+        return await CsvOutput.Respond(http, FileName(filter!, "csv"), csv => WriteAsync(csv, list.Select(View), unreadable));
     }
 
     public static string FileName(ReconciliationFilter filter, string extension) =>
         $"reconciliation-{filter.Prefecture ?? "all"}{(filter.Kind is { } k ? "-" + Wire.Name(k) : null)}{(filter.Business is { } b ? "-" + b : null)}.{extension}";
 
-    public static async Task WriteAsync(CsvOutput csv, IEnumerable<ReconciliationDifferenceView> rows)
+    /// <summary>
+    /// The list's rows, then one row for each municipality not compared because its stored state cannot be read: its
+    /// code, prefecture and name with kind <c>unreadable</c>, the other columns empty.
+    /// </summary>
+    public static async Task WriteAsync(CsvOutput csv, IEnumerable<ReconciliationDifferenceView> rows, IReadOnlyList<MunicipalityInfo> unreadable)
     {
         await csv.Row(CsvHeader);
         foreach (var d in rows)
@@ -86,7 +94,16 @@ public static class ReconciliationApi
             await csv.Row(d.Code, d.PrefectureCode, d.Prefecture, d.Municipality, d.BusinessId, d.Business, d.Kind, d.KindJa, d.ReportedPhase, d.ReportedPhaseJa,
                 d.ReportedDesignated, d.ReportedAt, d.OfficialStepCompletion, d.OfficialStepsDone, d.OfficialDesignated, d.OfficialSource, d.OfficialAsOf);
         }
+
+        foreach (var m in unreadable)
+        {
+            await csv.Row(m.Code, m.PrefectureCode, ReadinessCatalog.Instance.PrefecturesByCode[m.PrefectureCode].Name, m.Name, null, null, UnreadableKind, "保存データを読み取れません",
+                null, null, null, null, null, null, null, null, null);
+        }
     }
+
+    /// <summary>The CSV's kind for a municipality not compared because its stored state cannot be read.</summary>
+    public const string UnreadableKind = "unreadable";
 
     /// <summary>The caller, the parsed filter, or a problem (403 without a valid caller or outside the tenant, 400 for unknown values).</summary>
     public static (ReadinessCaller? Caller, ReconciliationFilter? Filter, ProblemHttpResult? Problem) Check(HttpContext http, IOptions<ReadinessAuthOptions> auth,

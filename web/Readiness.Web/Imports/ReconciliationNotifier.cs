@@ -13,10 +13,11 @@ namespace Readiness.Web.Imports;
 /// event. The ids are stable (municipality, dataset, kind, channel, recipient), so applying or notifying twice adds nothing.
 /// Once told, the dataset is marked (state <c>reconciled:{id}</c>); the schedule's tick (<see cref="CatchUpAsync"/>) tells
 /// an import applied within <see cref="CatchUpWindow"/> and not marked, so a process killed between applying an import
-/// and writing its events loses none.
+/// and writing its events loses none. A municipality whose stored state cannot be read is skipped (one warning) and
+/// kept in state <c>reconciled-unreadable:{id}</c>; the tick tells it once it can be read (within the same window).
 /// </summary>
 public sealed class ReconciliationNotifier(
-    IGrainFactory grains, ReconciliationService reconciliation, NotificationStore store, NotificationRecipients recipients, NotificationMailer mailer,
+    IGrainFactory grains, Readiness.Web.Api.MunicipalityRecords reads, ReconciliationService reconciliation, NotificationStore store, NotificationRecipients recipients, NotificationMailer mailer,
     TimeProvider time, ILogger<ReconciliationNotifier> logger)
 {
     /// <summary>How long after its apply an import not marked as told is caught up by the schedule (longer ago: an installation from before the mark, not told again).</summary>
@@ -24,6 +25,9 @@ public sealed class ReconciliationNotifier(
 
     /// <summary>The state that marks dataset <paramref name="datasetId"/>'s differences as told.</summary>
     public static string ToldName(string datasetId) => "reconciled:" + datasetId;
+
+    /// <summary>The state that lists (comma-separated) the municipalities of dataset <paramref name="datasetId"/> not told because their stored state could not be read.</summary>
+    public static string UnreadableName(string datasetId) => "reconciled-unreadable:" + datasetId;
 
     /// <summary>Tells the differences of every import applied within <see cref="CatchUpWindow"/> and not marked as told; returns the outbox rows planned.</summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken = default)
@@ -33,8 +37,19 @@ public sealed class ReconciliationNotifier(
         var rows = 0;
         foreach (var listing in listings.Where(l => l.AppliedAt is { } at && now - at < CatchUpWindow))
         {
-            if (await store.GetStateAsync(ToldName(listing.Id), cancellationToken) is not null
-                || await grains.GetGrain<IOfficialImportGrain>(listing.Id).GetAsync() is not { Applied: { } applied } record)
+            if (await store.GetStateAsync(ToldName(listing.Id), cancellationToken) is not null)
+            {
+                // Told, but perhaps without municipalities that could not be read then: told now if they can be.
+                if (await store.GetStateAsync(UnreadableName(listing.Id), cancellationToken) is { Length: > 0 } pending
+                    && await grains.GetGrain<IOfficialImportGrain>(listing.Id).GetAsync() is { Applied: { } told })
+                {
+                    rows += await NotifyAsync(listing.Id, pending.Split(','), told.AppliedBy, cancellationToken);
+                }
+
+                continue;
+            }
+
+            if (await grains.GetGrain<IOfficialImportGrain>(listing.Id).GetAsync() is not { Applied: { } applied } record)
             {
                 continue;
             }
@@ -52,16 +67,27 @@ public sealed class ReconciliationNotifier(
         var now = time.GetUtcNow();
         var events = new List<NotificationEvent>();
         var designations = await reconciliation.DesignationsAsync(cancellationToken);
-        foreach (var batch in codes.Chunk(64))
+        var read = await reads.ReadAsync(Readiness.Web.Api.MunicipalityRecords.Of(codes), cancellationToken);
+        events.AddRange(read.Readable.Select(x => NotificationRules.ReconciliationEvent(x.Value.Code, datasetId, Reconciliation.Compare(x.Value, designations), now, actorSubject))
+            .OfType<NotificationEvent>());
+        if (read.Unreadable.Count > 0)
         {
-            var records = await Task.WhenAll(batch.Select(c => grains.GetGrain<IMunicipalityGrain>(c).GetAsync()));
-            events.AddRange(records.Select(r => NotificationRules.ReconciliationEvent(r.Code, datasetId, Reconciliation.Compare(r, designations), now, actorSubject))
-                .OfType<NotificationEvent>());
+            logger.LogWarning("Reconciliation after import {Dataset}: {Count} municipalities not compared, their stored state cannot be read (restore them from a backup; told then): {Codes}",
+                datasetId, read.Unreadable.Count, string.Join(",", read.UnreadableCodes));
+        }
+
+        async Task MarkToldAsync()
+        {
+            await store.SetStateAsync(ToldName(datasetId), now.ToString("O", CultureInfo.InvariantCulture));
+            if (read.Unreadable.Count > 0 || await store.GetStateAsync(UnreadableName(datasetId), cancellationToken) is not null)
+            {
+                await store.SetStateAsync(UnreadableName(datasetId), string.Join(",", read.UnreadableCodes));
+            }
         }
 
         if (events.Count == 0)
         {
-            await store.SetStateAsync(ToldName(datasetId), now.ToString("O", CultureInfo.InvariantCulture));
+            await MarkToldAsync();
             return 0;
         }
 
@@ -82,7 +108,7 @@ public sealed class ReconciliationNotifier(
             var position = long.Parse(stored, CultureInfo.InvariantCulture);
             if (await store.CommitDerivedAsync(position, position, planned, now))
             {
-                await store.SetStateAsync(ToldName(datasetId), now.ToString("O", CultureInfo.InvariantCulture));
+                await MarkToldAsync();
                 logger.LogInformation("Reconciliation after import {Dataset}: {Municipalities} municipalities differ, {Rows} outbox rows", datasetId, events.Count, planned.Count);
                 return planned.Count;
             }

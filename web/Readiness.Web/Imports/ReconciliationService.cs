@@ -16,7 +16,7 @@ public sealed record ReconciliationFilter(string? Prefecture, DifferenceKind? Ki
 /// prefecture staff their prefecture's, municipal staff their own. Reads each municipality's record from its grain and
 /// compares with the pure <see cref="Reconciliation.Compare"/> against the latest official designation list.
 /// </summary>
-public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls)
+public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls, MunicipalityRecords reads)
 {
     private OfficialDesignations? imported;
 
@@ -113,20 +113,21 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
         };
     }
 
-    /// <summary>Every difference in the caller's scope that the filter selects, by municipality code then catalog order.</summary>
-    public async Task<ImmutableArray<ReconciliationDifference>> ListAsync(ReadinessCaller caller, ReconciliationFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every difference in the caller's scope that the filter selects, by municipality code then catalog order, and the
+    /// municipalities of the scope that could not be compared because their stored state cannot be read.
+    /// </summary>
+    public async Task<(ImmutableArray<ReconciliationDifference> Differences, IReadOnlyList<MunicipalityInfo> Unreadable)> ListAsync(ReadinessCaller caller, ReconciliationFilter filter,
+        CancellationToken cancellationToken)
     {
         var result = ImmutableArray.CreateBuilder<ReconciliationDifference>();
         var designations = await DesignationsAsync(cancellationToken);
-        foreach (var batch in Scope(caller, filter.Prefecture).Chunk(64))
+        var read = await reads.ReadAsync(Scope(caller, filter.Prefecture), cancellationToken);
+        foreach (var (_, record) in read.Readable)
         {
-            var records = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, cancellationToken)));
-            foreach (var record in records)
-            {
-                result.AddRange(Reconciliation.Compare(record, designations).Where(d => Reconciliation.Matches(d, filter.Prefecture, filter.Kind, filter.Business)));
-            }
+            result.AddRange(Reconciliation.Compare(record, designations).Where(d => Reconciliation.Matches(d, filter.Prefecture, filter.Kind, filter.Business)));
         }
 
-        return result.ToImmutable();
+        return (result.ToImmutable(), read.Unreadable);
     }
 }

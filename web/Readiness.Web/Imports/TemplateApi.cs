@@ -222,35 +222,18 @@ public static class TemplateApi
         return TypedResults.File(bytes, ReportingWorkbook.ContentType, Path.ChangeExtension(MunicipalityTableCsv.FileName(prefecture), ".xlsx"));
     }
 
-    private static async Task<IResult> Export(HttpContext http, IGrainFactory grains, GrainCalls calls, TimeProvider time, ReportingService reporting)
+    private static async Task<IResult> Export(HttpContext http, MunicipalityRecords reads, TimeProvider time, ReportingService reporting)
     {
-        var catalog = ReadinessCatalog.Instance;
-        var prefecture = http.Request.Query["prefecture"];
-        if (prefecture.Count > 1 || (prefecture.Count == 1 && !catalog.PrefecturesByCode.ContainsKey(prefecture.ToString())))
+        if (ExportApi.Scope(http, reporting) is not { } scope)
         {
-            return Problems.BadRequest("prefecture", "unknown_prefecture",
-                $"都道府県コード「{Problems.Truncate(prefecture.ToString())}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefecture.ToString())}' (two digits, 01-47).");
+            return ExportApi.UnknownPrefecture(http);
         }
 
-        var caller = reporting.Caller(http.User);
-        var scope = prefecture.Count == 1 ? prefecture.ToString() : caller?.Role == Role.Prefecture ? caller.Tenant : null;
-        var municipalities = scope is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[scope];
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
-        var rows = new List<IReadOnlyList<object?>>(municipalities.Count * catalog.BusinessSystems.Count);
-        foreach (var batch in municipalities.Chunk(64))
-        {
-            var read = await Task.WhenAll(batch.Select(m => calls.Run(() => grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync(), idempotent: true, http.RequestAborted)));
-            foreach (var (m, r) in batch.Zip(read))
-            {
-                foreach (var s in r.Systems)
-                {
-                    rows.Add(ExportApi.ExportRow(m, r, s, today));
-                }
-            }
-        }
-
+        var read = await reads.ReadAsync(scope.Municipalities, http.RequestAborted);
+        var rows = ExportApi.ExportRows(scope.Municipalities, read, today).ToList<IReadOnlyList<object?>>();
         var bytes = ReportingWorkbook.Table("municipalities", [.. ExportApi.ExportColumns.Select(c => (string)c!)], rows);
-        return TypedResults.File(bytes, ReportingWorkbook.ContentType, $"municipalities-{scope ?? "all"}-{today:yyyyMMdd}.xlsx");
+        return TypedResults.File(bytes, ReportingWorkbook.ContentType, $"municipalities-{scope.Code ?? "all"}-{today:yyyyMMdd}.xlsx");
     }
 
 }

@@ -20,7 +20,7 @@ public sealed class DigestService(
     NotificationStore store,
     NotificationRecipients recipients,
     NotificationMailer mailer,
-    IGrainFactory grains,
+    Readiness.Web.Api.MunicipalityRecords reads,
     IOptions<NotificationOptions> options,
     TimeProvider time,
     NotificationDispatcher dispatcher,
@@ -113,9 +113,17 @@ public sealed class DigestService(
             .GroupBy(x => x.Row.MunicipalityCode!)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var lines = new List<NotificationMessages.DigestLine>();
-        foreach (var m in ReadinessCatalog.Instance.MunicipalitiesByPrefecture[prefectureCode])
+        // A municipality whose stored state cannot be read is left out of the digest (one warning), the others listed.
+        var read = await reads.ReadAsync(ReadinessCatalog.Instance.MunicipalitiesByPrefecture[prefectureCode], g => g.GetSummaryAsync(), cancellationToken);
+        if (read.Unreadable.Count > 0)
         {
-            var figures = (await grains.GetGrain<IMunicipalityGrain>(m.Code).GetSummaryAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken)).Figures;
+            logger.LogWarning("Digest for {Prefecture}: {Count} municipalities left out, their stored state cannot be read (restore them from a backup): {Codes}",
+                prefectureCode, read.Unreadable.Count, string.Join(",", read.UnreadableCodes));
+        }
+
+        foreach (var (m, summary) in read.Readable)
+        {
+            var figures = summary.Figures;
             var (ja, en) = OpenIssues(figures);
             events.TryGetValue(m.Code, out var changes);
             if (ja.Count == 0 && changes is null)

@@ -19,6 +19,7 @@ public sealed class NotificationScan(
     NotificationRecipients recipients,
     NotificationMailer mailer,
     IGrainFactory grains,
+    Readiness.Web.Api.MunicipalityRecords reads,
     IOptions<NotificationOptions> options,
     [FromKeyedServices(NotificationScan.ClockKey)] TimeProvider time,
     TimeProvider dispatchTime,
@@ -76,18 +77,32 @@ public sealed class NotificationScan(
         if (daily)
         {
             var activity = new List<MunicipalityActivity>();
+            var designated = new List<MunicipalityInfo>();
             foreach (var prefecture in ReadinessCatalog.Instance.Prefectures)
             {
                 var detail = await grains.GetGrain<IPrefectureGrain>(prefecture.Code).GetAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
                 foreach (var m in detail.Municipalities)
                 {
                     activity.Add(new MunicipalityActivity(m.Code, prefecture.Code, m.LastReportedAt));
-                    if (m.Figures.DesignatedSystems > 0)
+                    if (m.Figures.DesignatedSystems > 0 && ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(m.Code, out var info))
                     {
-                        var record = await grains.GetGrain<IMunicipalityGrain>(m.Code).GetAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-                        events.AddRange(ScanRules.SystemsDue(record, prefecture.Code, today, since, now));
+                        designated.Add(info);
                     }
                 }
+            }
+
+            // A municipality whose stored state cannot be read is skipped (one warning per scan), the others told; the
+            // next day's scan tells it once it is restored (the events' ids are stable, nothing is told twice).
+            var read = await reads.ReadAsync(designated, cancellationToken);
+            foreach (var (m, record) in read.Readable)
+            {
+                events.AddRange(ScanRules.SystemsDue(record, m.PrefectureCode, today, since, now));
+            }
+
+            if (read.Unreadable.Count > 0)
+            {
+                logger.LogWarning("Notification scan {Day}: {Count} municipalities skipped, their stored state cannot be read (restore them from a backup): {Codes}",
+                    Day(today), read.Unreadable.Count, string.Join(",", read.UnreadableCodes));
             }
 
             events.AddRange(ScanRules.StaleDue(activity, today, since, now));

@@ -32,22 +32,39 @@ public sealed class PlanningOptions
 
     /// <summary>How often the web node checks whether the day's forecast is kept (minutes).</summary>
     public double KeepCheckMinutes { get; set; } = 60;
+
+    /// <summary>
+    /// While the inputs leave out municipalities whose stored state cannot be read: how often an answer asks them again
+    /// (seconds; each failing read is logged by the storage), so one that can be read is included within this time.
+    /// </summary>
+    public double UnreadableRecheckSeconds { get; set; } = 30;
 }
 
 /// <summary>A computed forecast with its inputs' time and the scenario it was computed for (null: the baseline).</summary>
-public sealed record ForecastRun(ForecastResult Result, DateTimeOffset ComputedAt, ForecastScenario? Scenario, TimeSpan Took);
+public sealed record ForecastRun(ForecastResult Result, DateTimeOffset ComputedAt, ForecastScenario? Scenario, TimeSpan Took)
+{
+    /// <summary>The municipalities left out because their stored state could not be read when the inputs were read (catalog order).</summary>
+    public IReadOnlyList<MunicipalityInfo> Unreadable { get; init; } = [];
+}
+
+/// <summary>The state the forecast and the lock-in view read: systems, history, Japan's day and when it was read, and the municipalities left out.</summary>
+internal sealed record ForecastInputs(IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt, IReadOnlyList<MunicipalityInfo> Unreadable);
 
 /// <summary>
 /// Runs the forecast on demand from the current state of every municipality (their grains) and the audit trail's
 /// history, and keeps the newest result per scenario in memory for <see cref="PlanningOptions.MaxAgeMinutes"/>; one
 /// computation at a time per web node. The inputs are read once and shared by the baseline and every scenario, so a
-/// scenario and the baseline compare like with like (same state, same seed).
+/// scenario and the baseline compare like with like (same state, same seed). A municipality whose stored state cannot be
+/// read is left out and named with every answer (<see cref="ForecastRun.Unreadable"/>); while any is left out, an
+/// answer asks those again (at most every <see cref="PlanningOptions.UnreadableRecheckSeconds"/>), and the inputs are
+/// read anew as soon as one can be read (it is not hidden for the age of the cache).
 /// </summary>
-public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.GrainCalls calls, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
+public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads, IGrainFactory grains, IAuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<PlanningOptions> options, ILogger<ForecastService> logger)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
-    private (IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt)? inputs;
+    private ForecastInputs? inputs;
+    private DateTimeOffset unreadableCheckedAt;
     private (ConcentrationResult Result, DateTimeOffset ReadAt)? concentration;
 
     /// <summary>Shares listed per market and area in the lock-in view (the HHI counts every supplier).</summary>
@@ -61,7 +78,7 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
     {
         var key = scenario is null ? string.Empty : $"{scenario.Name}\u0001{scenario.Version}";
         var maxAge = TimeSpan.FromMinutes(options.Value.MaxAgeMinutes);
-        if (runs.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached))
+        if (runs.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached) && !RecheckDue())
         {
             return cached;
         }
@@ -69,18 +86,12 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         await gate.WaitAsync(cancellationToken);
         try
         {
+            var (systems, history, asOf, readAt, unreadable) = await CurrentInputsAsync(cancellationToken);
             if (runs.TryGetValue(key, out cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached))
             {
                 return cached;
             }
 
-            if (inputs is null || time.GetUtcNow() - inputs.Value.ReadAt >= maxAge)
-            {
-                inputs = await ReadInputsAsync(cancellationToken);
-                runs.Clear();
-            }
-
-            var (systems, history, asOf, readAt) = inputs.Value;
             var o = options.Value;
             var forecastOptions = new ForecastOptions { AsOf = asOf, Trials = Math.Clamp(o.Trials, 1, ushort.MaxValue), Seed = o.Seed };
             if (scenario is not null)
@@ -90,7 +101,7 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
 
             var started = time.GetTimestamp();
             var result = await Task.Run(() => ForecastEngine.Run(systems, history, forecastOptions), cancellationToken);
-            var run = new ForecastRun(result, readAt, scenario, time.GetElapsedTime(started));
+            var run = new ForecastRun(result, readAt, scenario, time.GetElapsedTime(started)) { Unreadable = unreadable };
             runs[key] = run;
             logger.LogInformation("Forecast {Scenario}: {Systems} systems × {Trials} trials in {Ms} ms", scenario?.Name ?? "baseline", systems.Count, forecastOptions.Trials, (int)run.Took.TotalMilliseconds);
             return run;
@@ -101,25 +112,28 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         }
 
         bool Fresh(ForecastRun run) => inputs is { } i && i.ReadAt == run.ComputedAt;
+
+        bool RecheckDue() => inputs is { Unreadable.Count: > 0 } && time.GetUtcNow() - unreadableCheckedAt >= TimeSpan.FromSeconds(options.Value.UnreadableRecheckSeconds);
     }
 
     /// <summary>
     /// Systems by vendor and by Government Cloud provider with their HHI (<see cref="MarketConcentration"/>), over the
-    /// same state the forecast reads (applicable systems only), with the time that state was read.
+    /// same state the forecast reads (applicable systems only), with the time that state was read and the municipalities
+    /// left out because their stored state could not be read.
     /// </summary>
-    public async Task<(ConcentrationResult Result, DateTimeOffset ReadAt)> GetConcentrationAsync(CancellationToken cancellationToken)
+    public async Task<(ConcentrationResult Result, DateTimeOffset ReadAt, IReadOnlyList<MunicipalityInfo> Unreadable)> GetConcentrationAsync(CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var (systems, _, _, readAt) = await CurrentInputsAsync(cancellationToken);
+            var (systems, _, _, readAt, unreadable) = await CurrentInputsAsync(cancellationToken);
             if (concentration is not { } kept || kept.ReadAt != readAt)
             {
                 kept = (MarketConcentration.Compute([.. systems.Select(s => new MarketSystem(s.MunicipalityCode, s.Vendor, s.CloudProvider))], ConcentrationTop), readAt);
                 concentration = kept;
             }
 
-            return kept;
+            return (kept.Result, kept.ReadAt, unreadable);
         }
         finally
         {
@@ -133,12 +147,25 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var (_, history, _, readAt) = await CurrentInputsAsync(cancellationToken);
+            var (_, history, _, readAt, _) = await CurrentInputsAsync(cancellationToken);
             return (history, readAt);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A request about one municipality's own forecast needs its state: when <paramref name="run"/> left it out as
+    /// unreadable, its grain is asked, which fails with the <see cref="UnreadableStateException"/> naming the data
+    /// (answered 500 like every other request about it) rather than a "no forecast" 404.
+    /// </summary>
+    public async Task ThrowIfUnreadableAsync(ForecastRun run, string code)
+    {
+        if (run.Unreadable.Any(m => m.Code == code))
+        {
+            await grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
         }
     }
 
@@ -160,27 +187,48 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         }
     }
 
-    // Under the gate.
-    private async Task<(IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt)> CurrentInputsAsync(CancellationToken cancellationToken)
+    // Under the gate. Inputs older than MaxAgeMinutes are read again; so are inputs that left a municipality out once it can be read.
+    private async Task<ForecastInputs> CurrentInputsAsync(CancellationToken cancellationToken)
     {
-        if (inputs is null || time.GetUtcNow() - inputs.Value.ReadAt >= TimeSpan.FromMinutes(options.Value.MaxAgeMinutes))
+        if (inputs is { Unreadable.Count: > 0 } partial
+            && time.GetUtcNow() - unreadableCheckedAt >= TimeSpan.FromSeconds(options.Value.UnreadableRecheckSeconds)
+            && await AnyReadableAgainAsync(partial.Unreadable, cancellationToken))
+        {
+            logger.LogInformation("Forecast inputs: a municipality left out as unreadable can be read again; reading the inputs anew");
+            inputs = null;
+        }
+
+        if (inputs is null || time.GetUtcNow() - inputs.ReadAt >= TimeSpan.FromMinutes(options.Value.MaxAgeMinutes))
         {
             inputs = await ReadInputsAsync(cancellationToken);
+            unreadableCheckedAt = inputs.ReadAt;
             runs.Clear();
         }
 
-        return inputs.Value;
+        return inputs;
     }
 
-    private async Task<(IReadOnlyList<ForecastSystem>, ForecastHistory, DateOnly, DateTimeOffset)> ReadInputsAsync(CancellationToken cancellationToken)
+    private async Task<bool> AnyReadableAgainAsync(IReadOnlyList<MunicipalityInfo> unreadable, CancellationToken cancellationToken)
+    {
+        unreadableCheckedAt = time.GetUtcNow();
+        return (await reads.ReadAsync(unreadable, cancellationToken, ReadConcurrency)).Readable.Count > 0;
+    }
+
+    /// <summary>Municipalities read at once for the inputs (a background read beside the API's).</summary>
+    private const int ReadConcurrency = 8;
+
+    private async Task<ForecastInputs> ReadInputsAsync(CancellationToken cancellationToken)
     {
         var readAt = time.GetUtcNow();
         var asOf = ReadinessRules.TodayInJapan(readAt);
         var catalog = ReadinessCatalog.Instance;
-        var records = new MunicipalityRecord[catalog.Municipalities.Count];
         // Through GrainCalls: a transient failure (an activation still starting on a busy silo) is retried, as for the API.
-        await Parallel.ForEachAsync(Enumerable.Range(0, records.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (i, ct) => records[i] = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(catalog.Municipalities[i].Code).GetAsync(), idempotent: true, ct));
+        var read = await reads.ReadAsync(catalog.Municipalities, cancellationToken, ReadConcurrency);
+        var records = read.Readable.Select(x => x.Value).ToArray();
+        if (read.Unreadable.Count > 0)
+        {
+            logger.LogWarning("Forecast inputs: {Count} municipalities left out, their stored state cannot be read: {Codes}", read.Unreadable.Count, string.Join(",", read.UnreadableCodes));
+        }
 
         var transitions = new List<PhaseTransition>();
         var plans = new List<PlanRecord>();
@@ -239,6 +287,6 @@ public sealed class ForecastService(IGrainFactory grains, Readiness.Hosting.Grai
         }
 
         var history = new ForecastHistory { Transitions = [.. transitions], Plans = [.. plans] };
-        return (systems, history, asOf, readAt);
+        return new ForecastInputs(systems, history, asOf, readAt, read.Unreadable);
     }
 }

@@ -77,6 +77,7 @@ public static class PlanningApi
             return problem;
         }
 
+        await forecasts.ThrowIfUnreadableAsync(run!, code);
         return PlanningViews.MunicipalityDetail(run!, code) is { } view
             ? TypedResults.Ok(view)
             : Problems.NotFound("code", $"団体コード「{code}」には対象システムがありません。", $"'{code}' has no applicable systems to forecast.");

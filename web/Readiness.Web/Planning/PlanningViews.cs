@@ -18,7 +18,8 @@ public sealed record SlipView(double MeanMonths, double SdMonths, int Observed, 
 public sealed record ForecastModelView(IReadOnlyList<PhaseDurationView> Phases, SlipView PlanSlip, SlipView TargetSlip, int VendorsWithCapacity);
 
 /// <summary>Run metadata common to every forecast answer.</summary>
-public sealed record ForecastRunView(DateOnly AsOf, DateTimeOffset ComputedAt, ulong Seed, int Trials, DateOnly Deadline, DateOnly HorizonEnd, long TookMs, string? Scenario, string Method);
+public sealed record ForecastRunView(DateOnly AsOf, DateTimeOffset ComputedAt, ulong Seed, int Trials, DateOnly Deadline, DateOnly HorizonEnd, long TookMs, string? Scenario, string Method,
+    Readiness.Web.Api.UnreadableMunicipalitiesView Unreadable);
 
 public sealed record NationForecastView(
     ForecastRunView Run,
@@ -63,7 +64,7 @@ public static class PlanningViews
 
     public static ForecastRunView Run(ForecastRun run) => new(
         run.Result.AsOf, run.ComputedAt, run.Result.Seed, run.Result.Trials, run.Result.Deadline, run.Result.HorizonEnd,
-        (long)run.Took.TotalMilliseconds, run.Scenario?.Name, Method);
+        (long)run.Took.TotalMilliseconds, run.Scenario?.Name, Method, Readiness.Web.Api.UnreadableMunicipalitiesView.Of(run.Unreadable));
 
     public static AreaForecastView Area(AreaForecast a)
     {

@@ -27,8 +27,8 @@ public static class VendorApi
 
     private static async Task<Ok<VendorConcentrationView>> GetNation(HttpContext http, ForecastService forecasts)
     {
-        var (result, readAt) = await forecasts.GetConcentrationAsync(http.RequestAborted);
-        return TypedResults.Ok(VendorViews.Nation(result, readAt));
+        var (result, readAt, unreadable) = await forecasts.GetConcentrationAsync(http.RequestAborted);
+        return TypedResults.Ok(VendorViews.Nation(result, readAt, unreadable));
     }
 
     private static async Task<Results<Ok<AreaMarketsView>, ProblemHttpResult>> GetPrefecture(string prefCode, HttpContext http, ForecastService forecasts)
@@ -38,8 +38,8 @@ public static class VendorApi
             return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
         }
 
-        var (result, _) = await forecasts.GetConcentrationAsync(http.RequestAborted);
-        return TypedResults.Ok(VendorViews.Prefecture(result, prefCode));
+        var (result, _, unreadable) = await forecasts.GetConcentrationAsync(http.RequestAborted);
+        return TypedResults.Ok(VendorViews.Prefecture(result, prefCode, unreadable));
     }
 
     private static async Task<Ok<ForecastCoverageView>> GetCoverage(HttpContext http, ForecastArchive archive)

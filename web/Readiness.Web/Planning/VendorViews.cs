@@ -12,7 +12,8 @@ namespace Readiness.Web.Planning;
 public sealed record MarketView(int Systems, int Known, int Suppliers, double? Hhi, bool HighlyConcentrated, IReadOnlyList<MarketShare> Shares, int OtherSystems);
 
 /// <summary>The nation (code "00") or a prefecture: its vendors and its Government Cloud providers (wire names: aws, microsoft_azure, ...).</summary>
-public sealed record AreaMarketsView(string Code, string Name, string NameEn, MarketView Vendors, MarketView Providers);
+/// <remarks><see cref="Unreadable"/>: the area's municipalities left out because their stored state cannot be read.</remarks>
+public sealed record AreaMarketsView(string Code, string Name, string NameEn, MarketView Vendors, MarketView Providers, Readiness.Web.Api.UnreadableMunicipalitiesView Unreadable);
 
 /// <summary>The lock-in view: the nation with its largest suppliers, and every prefecture with its HHI and largest suppliers.</summary>
 public sealed record VendorConcentrationView(DateTimeOffset ComputedAt, string Method, AreaMarketsView Nation, IReadOnlyList<AreaMarketsView> Prefectures);
@@ -39,19 +40,21 @@ public static class VendorViews
         "a system not live after its P90 month counts as a miss; target ≈ 80 % inside, ≈ 50 % at or before the P50";
 
     /// <summary>The nation with up to <paramref name="top"/> suppliers per market, and every prefecture with up to <paramref name="prefectureTop"/>.</summary>
-    public static VendorConcentrationView Nation(ConcentrationResult result, DateTimeOffset computedAt, int top = 20, int prefectureTop = 3) =>
-        new(computedAt, ConcentrationMethod, Area(result.Nation, top), [.. result.Prefectures.Select(p => Area(p, prefectureTop))]);
+    public static VendorConcentrationView Nation(ConcentrationResult result, DateTimeOffset computedAt, IReadOnlyList<MunicipalityInfo> unreadable, int top = 20, int prefectureTop = 3) =>
+        new(computedAt, ConcentrationMethod, Area(result.Nation, top, unreadable), [.. result.Prefectures.Select(p => Area(p, prefectureTop, unreadable))]);
 
     /// <summary>One prefecture, up to <paramref name="top"/> suppliers per market; an empty area when it has no applicable system.</summary>
-    public static AreaMarketsView Prefecture(ConcentrationResult result, string code, int top = ForecastService.ConcentrationTop) =>
-        Area(result.Prefectures.FirstOrDefault(p => p.Code == code) ?? new AreaConcentration(code, MarketConcentration.Of([]), MarketConcentration.Of([])), top);
+    public static AreaMarketsView Prefecture(ConcentrationResult result, string code, IReadOnlyList<MunicipalityInfo> unreadable, int top = ForecastService.ConcentrationTop) =>
+        Area(result.Prefectures.FirstOrDefault(p => p.Code == code) ?? new AreaConcentration(code, MarketConcentration.Of([]), MarketConcentration.Of([])), top, unreadable);
 
-    public static AreaMarketsView Area(AreaConcentration a, int top)
+    /// <summary>One area's markets; <paramref name="unreadable"/>: every municipality left out, of which the area's are named.</summary>
+    public static AreaMarketsView Area(AreaConcentration a, int top, IReadOnlyList<MunicipalityInfo> unreadable)
     {
         var catalog = ReadinessCatalog.Instance;
         var (name, nameEn) = a.Code == MarketConcentration.NationCode ? ("全国", "Japan")
             : catalog.PrefecturesByCode.TryGetValue(a.Code, out var p) ? (p.Name, p.NameEn) : (a.Code, a.Code);
-        return new AreaMarketsView(a.Code, name, nameEn, Market(a.Vendors, top), Market(a.Providers, top));
+        var mine = a.Code == MarketConcentration.NationCode ? unreadable : [.. unreadable.Where(m => m.PrefectureCode == a.Code)];
+        return new AreaMarketsView(a.Code, name, nameEn, Market(a.Vendors, top), Market(a.Providers, top), Readiness.Web.Api.UnreadableMunicipalitiesView.Of(mine));
     }
 
     private static MarketView Market(MarketConcentrationFigures m, int top)

@@ -46,6 +46,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public global::Readiness.ClientTests.Generated.Models.MarketView Providers { get; set; }
 #endif
+        /// <summary>The unreadable property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView? Unreadable { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView Unreadable { get; set; }
+#endif
         /// <summary>The vendors property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -83,6 +91,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "nameEn", n => { NameEn = n.GetStringValue(); } },
                 { "providers", n => { Providers = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.MarketView>(global::Readiness.ClientTests.Generated.Models.MarketView.CreateFromDiscriminatorValue); } },
+                { "unreadable", n => { Unreadable = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>(global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView.CreateFromDiscriminatorValue); } },
                 { "vendors", n => { Vendors = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.MarketView>(global::Readiness.ClientTests.Generated.Models.MarketView.CreateFromDiscriminatorValue); } },
             };
         }
@@ -97,6 +106,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("name", Name);
             writer.WriteStringValue("nameEn", NameEn);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.MarketView>("providers", Providers);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>("unreadable", Unreadable);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.MarketView>("vendors", Vendors);
             writer.WriteAdditionalData(AdditionalData);
         }

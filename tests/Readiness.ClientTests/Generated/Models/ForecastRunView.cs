@@ -45,6 +45,14 @@ namespace Readiness.ClientTests.Generated.Models
         public long? TookMs { get; set; }
         /// <summary>The trials property</summary>
         public int? Trials { get; set; }
+        /// <summary>The unreadable property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView? Unreadable { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView Unreadable { get; set; }
+#endif
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.ForecastRunView"/> and sets the default values.
         /// </summary>
@@ -79,6 +87,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "seed", n => { Seed = n.GetIntValue(); } },
                 { "tookMs", n => { TookMs = n.GetLongValue(); } },
                 { "trials", n => { Trials = n.GetIntValue(); } },
+                { "unreadable", n => { Unreadable = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>(global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView.CreateFromDiscriminatorValue); } },
             };
         }
         /// <summary>
@@ -97,6 +106,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteIntValue("seed", Seed);
             writer.WriteLongValue("tookMs", TookMs);
             writer.WriteIntValue("trials", Trials);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>("unreadable", Unreadable);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

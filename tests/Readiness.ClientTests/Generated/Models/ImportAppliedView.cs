@@ -32,6 +32,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public global::Readiness.ClientTests.Generated.Models.ImportCountsView Counts { get; set; }
 #endif
+        /// <summary>The unreadable property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView>? Unreadable { get; set; }
+#nullable restore
+#else
+        public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView> Unreadable { get; set; }
+#endif
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.ImportAppliedView"/> and sets the default values.
         /// </summary>
@@ -60,6 +68,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "appliedAt", n => { AppliedAt = n.GetDateTimeOffsetValue(); } },
                 { "appliedBy", n => { AppliedBy = n.GetStringValue(); } },
                 { "counts", n => { Counts = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>(global::Readiness.ClientTests.Generated.Models.ImportCountsView.CreateFromDiscriminatorValue); } },
+                { "unreadable", n => { Unreadable = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
             };
         }
         /// <summary>
@@ -72,6 +81,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("appliedAt", AppliedAt);
             writer.WriteStringValue("appliedBy", AppliedBy);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>("counts", Counts);
+            writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unreadable", Unreadable);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

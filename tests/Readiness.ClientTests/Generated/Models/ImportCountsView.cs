@@ -22,6 +22,8 @@ namespace Readiness.ClientTests.Generated.Models
         public int? MunicipalitiesConfirmed { get; set; }
         /// <summary>The municipalitiesOlder property</summary>
         public int? MunicipalitiesOlder { get; set; }
+        /// <summary>The municipalitiesUnreadable property</summary>
+        public int? MunicipalitiesUnreadable { get; set; }
         /// <summary>The systemsChanged property</summary>
         public int? SystemsChanged { get; set; }
         /// <summary>The systemsKeptSelfReported property</summary>
@@ -55,6 +57,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "municipalitiesChanged", n => { MunicipalitiesChanged = n.GetIntValue(); } },
                 { "municipalitiesConfirmed", n => { MunicipalitiesConfirmed = n.GetIntValue(); } },
                 { "municipalitiesOlder", n => { MunicipalitiesOlder = n.GetIntValue(); } },
+                { "municipalitiesUnreadable", n => { MunicipalitiesUnreadable = n.GetIntValue(); } },
                 { "systemsChanged", n => { SystemsChanged = n.GetIntValue(); } },
                 { "systemsKeptSelfReported", n => { SystemsKeptSelfReported = n.GetIntValue(); } },
             };
@@ -70,6 +73,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteIntValue("municipalitiesChanged", MunicipalitiesChanged);
             writer.WriteIntValue("municipalitiesConfirmed", MunicipalitiesConfirmed);
             writer.WriteIntValue("municipalitiesOlder", MunicipalitiesOlder);
+            writer.WriteIntValue("municipalitiesUnreadable", MunicipalitiesUnreadable);
             writer.WriteIntValue("systemsChanged", SystemsChanged);
             writer.WriteIntValue("systemsKeptSelfReported", SystemsKeptSelfReported);
             writer.WriteAdditionalData(AdditionalData);

@@ -111,6 +111,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView> Unmatched { get; set; }
 #endif
+        /// <summary>The unreadable property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView>? Unreadable { get; set; }
+#nullable restore
+#else
+        public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView> Unreadable { get; set; }
+#endif
         /// <summary>The uploadedAt property</summary>
         public DateTimeOffset? UploadedAt { get; set; }
         /// <summary>The uploadedBy property</summary>
@@ -161,6 +169,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "sheetName", n => { SheetName = n.GetStringValue(); } },
                 { "source", n => { Source = n.GetStringValue(); } },
                 { "unmatched", n => { Unmatched = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "unreadable", n => { Unreadable = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "uploadedAt", n => { UploadedAt = n.GetDateTimeOffsetValue(); } },
                 { "uploadedBy", n => { UploadedBy = n.GetStringValue(); } },
             };
@@ -187,6 +196,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("sheetName", SheetName);
             writer.WriteStringValue("source", Source);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unmatched", Unmatched);
+            writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unreadable", Unreadable);
             writer.WriteDateTimeOffsetValue("uploadedAt", UploadedAt);
             writer.WriteStringValue("uploadedBy", UploadedBy);
             writer.WriteAdditionalData(AdditionalData);

@@ -52,6 +52,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Prefecture { get; set; }
 #endif
+        /// <summary>The unreadable property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView? Unreadable { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView Unreadable { get; set; }
+#endif
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.ReconciliationView"/> and sets the default values.
         /// </summary>
@@ -84,6 +92,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "kind", n => { Kind = n.GetStringValue(); } },
                 { "officialCompleteFrom", n => { OfficialCompleteFrom = n.GetDoubleValue(); } },
                 { "prefecture", n => { Prefecture = n.GetStringValue(); } },
+                { "unreadable", n => { Unreadable = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>(global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView.CreateFromDiscriminatorValue); } },
             };
         }
         /// <summary>
@@ -100,6 +109,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("kind", Kind);
             writer.WriteDoubleValue("officialCompleteFrom", OfficialCompleteFrom);
             writer.WriteStringValue("prefecture", Prefecture);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>("unreadable", Unreadable);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
