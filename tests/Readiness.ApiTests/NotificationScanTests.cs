@@ -67,7 +67,7 @@ public sealed class NotificationScanTests(ITestOutputHelper output) : IDisposabl
         try
         {
             await first.InitializeAsync();
-            await WaitReadyAsync(first);
+            await first.WaitUntilReadyAsync();
             await first.AddPersonAsync(Pref13, AccountRole.PrefectureStaff, "13");
             await first.AddPersonAsync(Own, AccountRole.MunicipalityReporter, ApiHost.Chiyoda);
             await first.AddPersonAsync(Nation, AccountRole.NationalStaff, null);
@@ -149,7 +149,7 @@ public sealed class NotificationScanTests(ITestOutputHelper output) : IDisposabl
         try
         {
             await second.InitializeAsync();
-            await WaitReadyAsync(second);
+            await second.WaitUntilReadyAsync();
             await second.TickAsync();
             clock.Offset = TimeSpan.FromDays(34);
             await second.TickAsync();
@@ -167,30 +167,6 @@ public sealed class NotificationScanTests(ITestOutputHelper output) : IDisposabl
         finally
         {
             await ((IAsyncLifetime)second).DisposeAsync();
-        }
-    }
-
-    /// <summary>Until /health/ready answers 200 (the nation is loaded): on a loaded machine the first writes otherwise wait behind the start-up's.</summary>
-    private static async Task WaitReadyAsync(ApiHost host)
-    {
-        using var client = host.Client();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < TimeSpan.FromMinutes(4))
-        {
-            try
-            {
-                using var ready = await client.GetAsync("/health/ready");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (TaskCanceledException)
-            {
-                // busy: ask again
-            }
-
-            await Task.Delay(1000);
         }
     }
 

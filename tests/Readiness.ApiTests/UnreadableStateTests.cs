@@ -75,7 +75,7 @@ public sealed class DamagedHost : IAsyncLifetime
         try
         {
             await first.InitializeAsync();
-            await DamagedHost.WaitReadyAsync(first);
+            await first.WaitUntilReadyAsync();
             await first.AddPersonAsync(Pref13, AccountRole.PrefectureStaff, "13");
             var target = Readiness.Rules.ReadinessRules.TodayInJapan(DateTimeOffset.UtcNow).AddDays(3);
             using (var client = first.Municipality(ApiHost.Chuo, $"reporter@{ApiHost.Chuo}"))
@@ -127,31 +127,7 @@ public sealed class DamagedHost : IAsyncLifetime
         Clock.Offset = TimeSpan.FromDays(5);
         Host = new UnreadableHost(dataPath, smtp.Port, Clock);
         await Host.InitializeAsync();
-        await DamagedHost.WaitReadyAsync(Host);
-    }
-
-    /// <summary>Until /health/ready answers 200 (the nation is loaded); with a damaged row it answers 200 Degraded.</summary>
-    public static async Task WaitReadyAsync(ApiHost host)
-    {
-        using var client = host.Client();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < TimeSpan.FromMinutes(4))
-        {
-            try
-            {
-                using var ready = await client.GetAsync("/health/ready");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (TaskCanceledException)
-            {
-                // busy: ask again
-            }
-
-            await Task.Delay(1000);
-        }
+        await Host.WaitUntilReadyAsync();
     }
 
     public async Task DisposeAsync()
