@@ -126,7 +126,19 @@ public abstract class SystemUnderTest : IAsyncDisposable
         }
     }
 
-    protected static async Task WaitReadyAsync(Uri baseUrl, Func<bool> alive, TimeSpan timeout, string logFile, CancellationToken cancellationToken)
+    /// <summary>Starts <paramref name="start"/> (its output redirected) with both its output streams appended to <paramref name="log"/>.</summary>
+    internal static Process StartLogged(ProcessStartInfo start, string log)
+    {
+        var process = Process.Start(start)!;
+        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    internal static async Task WaitReadyAsync(Uri baseUrl, Func<bool> alive, TimeSpan timeout, string logFile, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
@@ -155,7 +167,7 @@ public abstract class SystemUnderTest : IAsyncDisposable
         throw new TimeoutException($"{baseUrl} was not ready after {timeout.TotalSeconds:F0} s; see {logFile}.");
     }
 
-    protected static void Terminate(Process process, TimeSpan grace)
+    internal static void Terminate(Process process, TimeSpan grace)
     {
         if (process.HasExited)
         {
@@ -231,12 +243,7 @@ public sealed class EmbeddedServer : SystemUnderTest
             keep = options.Keep,
         };
         Console.WriteLine($"Starting the embedded server on {server.BaseUrl} (data {data}) ...");
-        server.process = Process.Start(start)!;
-        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
-        server.process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-        server.process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-        server.process.BeginOutputReadLine();
-        server.process.BeginErrorReadLine();
+        server.process = StartLogged(start, log);
         var p = server.process;
         await WaitReadyAsync(server.BaseUrl, () => !p.HasExited, TimeSpan.FromMinutes(3), log, cancellationToken);
         return server;

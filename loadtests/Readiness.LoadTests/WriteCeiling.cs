@@ -280,37 +280,19 @@ public static class WriteCeiling
             start.Environment["Ceiling__GatewayPort"] = SystemUnderTest.FreePort().ToString(CultureInfo.InvariantCulture);
             var server = new FloorServer { BaseUrl = new Uri($"http://127.0.0.1:{port}/"), Signer = LocalTokenSigner.FromBase64(key) };
             server.data = data;
-            server.process = Process.Start(start)!;
-            var writer = new StreamWriter(log, append: true) { AutoFlush = true };
-            server.process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-            server.process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-            server.process.BeginOutputReadLine();
-            server.process.BeginErrorReadLine();
+            server.process = SystemUnderTest.StartLogged(start, log);
             server.http = new HttpClient { BaseAddress = server.BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
-            for (var i = 0; i < 120; i++)
+            try
             {
-                try
-                {
-                    using var live = await server.http.GetAsync(new Uri("/health/live", UriKind.Relative), cancellationToken);
-                    if (live.IsSuccessStatusCode)
-                    {
-                        return server;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-
-                if (server.process.HasExited)
-                {
-                    break;
-                }
-
-                await Task.Delay(500, cancellationToken);
+                var p = server.process;
+                await SystemUnderTest.WaitReadyAsync(server.BaseUrl, () => !p.HasExited, TimeSpan.FromMinutes(2), log, cancellationToken);
+                return server;
             }
-
-            await server.DisposeAsync();
-            throw new InvalidOperationException($"The floor server did not start; see {log}.");
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
         }
 
         public async Task<(long AuditRows, long AllocatedBytes)> CountsAsync(CancellationToken cancellationToken)
@@ -319,15 +301,10 @@ public static class WriteCeiling
             return (json.RootElement.GetProperty("auditRows").GetInt64(), json.RootElement.GetProperty("allocatedBytes").GetInt64());
         }
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
             http.Dispose();
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
+            SystemUnderTest.Terminate(process, TimeSpan.FromSeconds(10));
             process.Dispose();
             try
             {
@@ -336,6 +313,8 @@ public static class WriteCeiling
             catch (DirectoryNotFoundException)
             {
             }
+
+            return ValueTask.CompletedTask;
         }
     }
 }

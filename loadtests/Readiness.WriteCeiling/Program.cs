@@ -34,6 +34,7 @@ var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapGet("/health/live", () => "ok");
+app.MapGet("/health/ready", () => "ok");
 
 // For the load test: what was made durable (every acknowledged change is a row of the audit trail) and what the process
 // has allocated (GC.GetTotalAllocatedBytes, as the product's dotnet.gc.heap.total_allocated).
