@@ -13,9 +13,11 @@ namespace Readiness.LoadTests;
 /// call to the municipality's grain, its state row and audit row committed in a group with fsync before the answer,
 /// the request id remembered, the prefecture told; nothing else). Both get the same requests from the same
 /// generator, <c>wrk</c> (C, lighter than this process), in closed loop: a checklist item's status set by its own
-/// municipality's token, <c>If-Match: *</c>, a new Idempotency-Key each time, <c>Prefer: return=minimal</c> (204 and the ETag, as the floor answers). Runs alternate, product first. After each
-/// run the durable count is checked against the acknowledged one (2xx answers; requests still in flight when wrk stops
-/// may have been committed unanswered, so at most that many more).
+/// municipality's token, <c>If-Match: *</c>, a new Idempotency-Key each time, <c>Prefer: return=minimal</c> (204 and
+/// the ETag, as the floor answers). Runs alternate, product first. After each run the durable count (the product: the
+/// nation's version sum, which counts a change only once it is committed; the floor: its audit rows) is checked against
+/// the acknowledged one (2xx answers; requests still in flight when wrk stops may have been committed unanswered, so at
+/// most that many more).
 /// </summary>
 public static class WriteCeiling
 {
