@@ -75,7 +75,9 @@ public sealed class HeadRequestTests(WarmApiHost host, ITestOutputHelper output)
     {
         // The page cookie and the API's bearer token on one client, so pages and API routes both get past sign-in.
         var token = host.Token(role);
-        var client = await host.SignedInPagesAsync(token, TimeSpan.FromSeconds(20));
+        // A minute per request: a HEAD that never answers still fails, and the national .xlsx export (a 4.5 MB workbook of
+        // 34,820 rows, built for the GET and again for the HEAD, ~3 s each on a quiet machine) has room on a loaded one.
+        var client = await host.SignedInPagesAsync(token, TimeSpan.FromSeconds(60));
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return client;
     }
