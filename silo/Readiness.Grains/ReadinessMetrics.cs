@@ -21,20 +21,35 @@ public sealed class ReadinessMetrics
             description: "Municipalities a prefecture's reconciliation asked itself (no stored state yet, or one that could not be read): each call activates the grain");
         PullFailures = meter.CreateCounter<long>("readiness.reconciliations.pull_failures", unit: "{child}",
             description: "Children an aggregate could not pull in a reconciliation (a municipality whose stored state cannot be read, a grain that did not answer): missing from its figures until a later pull succeeds");
-        foreach (var counter in new[] { ChangesAccepted, ChangesRejected, MunicipalitiesSeeded, SummaryPushes, Reconciliations, ReconciledFromStorage, ReconciledByPull, PullFailures })
-        {
-            StartAtZero(counter);
-        }
+        // Each series as the code adds to it (the same tags), so the one an alert or a panel selects exists from the start.
+        StartAtZero(ChangesAccepted);
+        StartAtZero(ChangesRejected, ("reason", "version_conflict"), ("reason", "invalid"));
+        StartAtZero(MunicipalitiesSeeded);
+        StartAtZero(SummaryPushes, ("level", "prefecture"));
+        StartAtZero(Reconciliations, ("level", "prefecture"), ("level", "nation"), ("level", "nation_deep"));
+        StartAtZero(ReconciledFromStorage);
+        StartAtZero(ReconciledByPull);
+        StartAtZero(PullFailures, ("level", "prefecture"), ("level", "nation"));
     }
 
     /// <summary>
     /// Puts <paramref name="counter"/>'s series on /metrics at 0 before its first event (Prometheus' advice for counters),
-    /// so that a rate, a dashboard panel and an alert read 0 instead of no data until something first happens.
+    /// so that a rate, a dashboard panel and an alert read 0 instead of no data until something first happens: the
+    /// untagged series, or one series per tag given (each the tag set the code adds with).
     /// </summary>
-    public static Counter<long> StartAtZero(Counter<long> counter)
+    public static Counter<long> StartAtZero(Counter<long> counter, params (string Key, string Value)[] series)
     {
         ArgumentNullException.ThrowIfNull(counter);
-        counter.Add(0);
+        if (series.Length == 0)
+        {
+            counter.Add(0);
+        }
+
+        foreach (var (key, value) in series)
+        {
+            counter.Add(0, new KeyValuePair<string, object?>(key, value));
+        }
+
         return counter;
     }
 

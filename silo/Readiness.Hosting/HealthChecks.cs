@@ -274,6 +274,9 @@ public sealed class HealthOptions
     /// answers them to anyone (env <c>Readiness__Health__Details=Everyone</c>), for a node that only a private network reaches.
     /// </summary>
     public HealthDetails Details { get; set; } = HealthDetails.Local;
+
+    /// <summary>True for a named value (configuration binds a number to the enum too: "5" is not a setting).</summary>
+    public bool IsValid() => Enum.IsDefined(Details);
 }
 
 /// <summary>To whom <c>/health/ready</c> and <c>/health/live</c> give each check's description and data.</summary>
@@ -294,8 +297,11 @@ public static class HealthResponse
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
+        // A request a trusted proxy forwarded is never local, whatever client address it names (a proxy's network
+        // could otherwise claim 127.0.0.1): ASP.NET Core's forwarded-headers middleware keeps the proxy's own address
+        // in X-Original-For when it applies X-Forwarded-For.
         var details = context.RequestServices.GetService<IOptions<HealthOptions>>()?.Value.Details == HealthDetails.Everyone
-            || IsLocal(context.Connection.RemoteIpAddress);
+            || (IsLocal(context.Connection.RemoteIpAddress) && !context.Request.Headers.ContainsKey(ForwardedFromHeader));
         return JsonSerializer.SerializeAsync(context.Response.Body, new
         {
             status = report.Status.ToString(),
@@ -316,6 +322,9 @@ public static class HealthResponse
     /// server). Behind a reverse proxy, the proxy must be named in "Readiness:Proxy" for the client's own address to be
     /// seen here; otherwise a proxy on the same machine makes every caller local.
     /// </summary>
+    /// <summary>Where ASP.NET Core's forwarded-headers middleware keeps the connection's own address when it applies X-Forwarded-For.</summary>
+    public const string ForwardedFromHeader = "X-Original-For";
+
     public static bool IsLocal(System.Net.IPAddress? remote) =>
         remote is null || System.Net.IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
 }

@@ -1,8 +1,8 @@
 namespace Readiness.Hosting;
 
 /// <summary>
-/// <c>probe URL</c>: exits 0 when URL answers 200 within 4 s, else 1. The container images have no curl; their
-/// HEALTHCHECK runs the product's own binary with this command, which starts no host.
+/// <c>probe URL</c>: exits 0 when URL answers 200 within 4 s, else 1, and prints the status and the answer. The
+/// container images have no curl; their HEALTHCHECK runs the product's own binary with this command, which starts no host.
 /// </summary>
 public static class HealthProbeCommand
 {
@@ -21,6 +21,14 @@ public static class HealthProbeCommand
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(4) };
             using var response = http.GetAsync(url).GetAwaiter().GetResult();
             output.WriteLine($"{(int)response.StatusCode} {url}");
+            // The answer too: run on the node itself, the probe is the caller /health/ready tells why (its checks'
+            // descriptions), and the images have no curl to ask with.
+            var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+            if (body.Length > 0)
+            {
+                output.WriteLine(body);
+            }
+
             return response.StatusCode == System.Net.HttpStatusCode.OK ? 0 : 1;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)

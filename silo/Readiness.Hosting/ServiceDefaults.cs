@@ -47,7 +47,8 @@ public static class ServiceDefaults
                 .UseOtlpExporter();
         }
 
-        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section)
+            .Validate(o => o.IsValid(), $"{HealthOptions.Section}:Details must be Local or Everyone.").ValidateOnStart();
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;

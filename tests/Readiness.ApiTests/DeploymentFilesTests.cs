@@ -147,6 +147,8 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
 
         using var said = new StringWriter();
         Assert.Equal(0, HealthProbeCommand.Run(["probe", new Uri(host.BaseAddress, "/health/ready").ToString()], said));
+        Assert.Contains("\"description\"", said.ToString(), StringComparison.Ordinal); // run on the node, it prints why as well as the status
+        Assert.Contains("\"storage\"", said.ToString(), StringComparison.Ordinal);
         Assert.Equal(1, HealthProbeCommand.Run(["probe", $"http://127.0.0.1:{TestPorts.Free()}/health/ready"], said));
         Assert.Equal(2, HealthProbeCommand.Run(["probe"], said));
     }
@@ -191,11 +193,15 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         var exposition = await national.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         // The failure counters are on /metrics at 0 before their first event, so a rate, a panel and an alert have a
         // series to read from the start (not "no data" until something first goes wrong).
-        foreach (var counter in new[] { "readiness_reconciliations_pull_failures_total", "readiness_storage_write_failures_total",
-                     "readiness_storage_unreadable_states_total", "readiness_backups_failures_total", "readiness_changes_rejected_total" })
+        // Each with the labels the alerts and the panels select (the series the code adds to), not an unlabelled twin.
+        foreach (var series in new[] { @"readiness_reconciliations_pull_failures_total\{[^}]*level=""prefecture""[^}]*\}", @"readiness_reconciliations_pull_failures_total\{[^}]*level=""nation""[^}]*\}",
+                     @"readiness_changes_rejected_total\{[^}]*reason=""invalid""[^}]*\}", @"readiness_storage_write_failures_total(\{[^}]*\})?",
+                     @"readiness_storage_unreadable_states_total(\{[^}]*\})?", @"readiness_backups_failures_total(\{[^}]*\})?" })
         {
-            Assert.Matches(new Regex("^" + counter + @"(\{[^}]*\})? 0( |$)", RegexOptions.Multiline), exposition);
+            Assert.Matches(new Regex("^" + series + " 0( |$)", RegexOptions.Multiline), exposition);
         }
+
+        Assert.DoesNotMatch(new Regex(@"^readiness_reconciliations_pull_failures_total\{otel_scope_name=""Readiness""\} ", RegexOptions.Multiline), exposition);
 
         var exported = MetricName().Matches(exposition).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         var scraped = exported.Count;

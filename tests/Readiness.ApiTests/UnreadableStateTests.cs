@@ -204,6 +204,15 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
             AssertNamesDamaged(unreadable);
         }
 
+        // Another prefecture's forecast, and one of its municipalities', name only their own prefecture's left out: none.
+        foreach (var path in new[] { "/api/v1/forecast/prefectures/27", $"/api/v1/forecast/municipalities/{ApiHost.Osaka}" })
+        {
+            using var response = await national.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var unreadable = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("run").GetProperty("unreadable");
+            Assert.Equal(0, unreadable.GetProperty("count").GetInt32());
+        }
+
         using var vendors = await national.GetAsync("/api/v1/vendors");
         Assert.Equal(HttpStatusCode.OK, vendors.StatusCode);
         var view = JsonDocument.Parse(await vendors.Content.ReadAsStringAsync()).RootElement;

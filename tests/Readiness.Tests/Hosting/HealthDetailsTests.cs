@@ -24,4 +24,10 @@ public sealed class HealthDetailsTests
     [InlineData("2001:db8::1")]
     [InlineData("0.0.0.0")]
     public void Every_other_address_is_not(string address) => Assert.False(HealthResponse.IsLocal(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData(HealthDetails.Local, true)]
+    [InlineData(HealthDetails.Everyone, true)]
+    [InlineData((HealthDetails)5, false)]
+    public void Only_the_named_settings_are_valid(HealthDetails details, bool valid) => Assert.Equal(valid, new HealthOptions { Details = details }.IsValid());
 }

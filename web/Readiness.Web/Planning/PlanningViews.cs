@@ -62,9 +62,11 @@ public static class PlanningViews
 
     public static ForecastBandView Band(ForecastBand b) => new(b.Migrated, b.P10, b.P50, b.P90, Math.Round(b.ProbabilityByDeadline, 4));
 
-    public static ForecastRunView Run(ForecastRun run) => new(
+    /// <summary>The run, naming the municipalities left out of it: all of them, or those of <paramref name="prefectureCode"/> for a prefecture's or a municipality's view.</summary>
+    public static ForecastRunView Run(ForecastRun run, string? prefectureCode = null) => new(
         run.Result.AsOf, run.ComputedAt, run.Result.Seed, run.Result.Trials, run.Result.Deadline, run.Result.HorizonEnd,
-        (long)run.Took.TotalMilliseconds, run.Scenario?.Name, Method, Readiness.Web.Api.UnreadableMunicipalitiesView.Of(run.Unreadable));
+        (long)run.Took.TotalMilliseconds, run.Scenario?.Name, Method,
+        Readiness.Web.Api.UnreadableMunicipalitiesView.Of([.. run.Unreadable.Where(m => prefectureCode is null || m.PrefectureCode == prefectureCode)]));
 
     public static AreaForecastView Area(AreaForecast a)
     {
@@ -116,7 +118,7 @@ public static class PlanningViews
             .ThenBy(m => m.Code, StringComparer.Ordinal)
             .Select(Municipality)
             .ToList();
-        return new PrefectureForecastView(Run(run), Area(area), municipalities);
+        return new PrefectureForecastView(Run(run, prefectureCode), Area(area), municipalities);
     }
 
     public static MunicipalityForecastView? MunicipalityDetail(ForecastRun run, string code)
@@ -135,7 +137,7 @@ public static class PlanningViews
             return new SystemForecastView(s.BusinessId, info?.NameJa ?? s.BusinessId, info?.NameEn ?? s.BusinessId, s.Phase, s.Vendor, s.OwnTarget, Band(s.Band),
                 s.ProbabilityByOwnTarget is { } p ? Math.Round(p, 4) : null);
         }).ToList();
-        return new MunicipalityForecastView(Run(run), Municipality(m), systems);
+        return new MunicipalityForecastView(Run(run, m.Code[..2]), Municipality(m), systems);
     }
 
     public static ScenarioComparisonView Compare(ForecastRun baseline, ForecastRun scenario)
