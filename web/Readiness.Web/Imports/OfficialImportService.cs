@@ -313,6 +313,9 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var codes = done.Unreadable.Select(u => u.Code).ToHashSet(StringComparer.Ordinal);
         var rows = record.Rows.Where(r => codes.Contains(r.MunicipalityCode)).ToList();
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, done.AppliedBy, done.AppliedAt);
+        // The systems these rows change, counted as the first apply's preview counted the others' (which could not
+        // compare these), from their records before they are applied.
+        var (compared, _, _) = await PreviewAsync([.. rows], dataset, actor);
         var (changed, older, confirmed, refused) = await ApplyRowsAsync(rows, dataset, actor);
         if (refused.Length == done.Unreadable.Length)
         {
@@ -321,6 +324,8 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
 
         var counts = done.Counts with
         {
+            SystemsChanged = done.Counts.SystemsChanged + compared.SystemsChanged,
+            SystemsKeptSelfReported = done.Counts.SystemsKeptSelfReported + compared.SystemsKeptSelfReported,
             MunicipalitiesChanged = done.Counts.MunicipalitiesChanged + changed,
             MunicipalitiesOlder = done.Counts.MunicipalitiesOlder + older,
             MunicipalitiesConfirmed = done.Counts.MunicipalitiesConfirmed + confirmed,
