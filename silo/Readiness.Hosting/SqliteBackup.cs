@@ -24,7 +24,8 @@ public static class SqliteBackup
     /// <summary>
     /// Writes a consistent copy of <paramref name="databaseFile"/> to <paramref name="destinationFile"/> (which must not
     /// exist), checks it with <see cref="Validate"/>, and only then gives it its name. Throws IOException when the
-    /// destination exists, InvalidDataException when the copy does not validate.
+    /// destination exists, <see cref="Readiness.UnreadableStateException"/> (naming them) when stored states cannot be
+    /// read, InvalidDataException when the copy does not validate otherwise.
     /// </summary>
     public static async Task<BackupResult> BackupAsync(string databaseFile, string destinationFile, CancellationToken cancellationToken = default)
     {
@@ -48,11 +49,15 @@ public static class SqliteBackup
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var (problem, grains, audit) = Inspect(partial);
+        var (problem, grains, audit, unreadable) = Inspect(partial);
         if (problem is not null)
         {
             File.Delete(partial);
-            throw new InvalidDataException($"The backup did not validate: {problem}");
+            // The data itself is damaged: asking again copies the same rows, so this is no failure to retry, and the
+            // answer names the states as a read of them does.
+            throw unreadable.Count > 0
+                ? new Readiness.UnreadableStateException(string.Join(", ", unreadable), $"the backup did not validate: {problem}")
+                : new InvalidDataException($"The backup did not validate: {problem}");
         }
 
         File.Move(partial, destinationFile);
@@ -76,7 +81,7 @@ public static class SqliteBackup
             throw new FileNotFoundException($"No backup file at {backupFile}.", backupFile);
         }
 
-        var (problem, grains, audit) = Inspect(backupFile);
+        var (problem, grains, audit, _) = Inspect(backupFile);
         if (problem is not null)
         {
             throw new InvalidDataException($"{backupFile} is not a valid Readiness database: {problem}");
@@ -112,11 +117,11 @@ public static class SqliteBackup
         return new RestoreResult(target, keptAs, grains, audit);
     }
 
-    private static (string? Problem, long GrainStates, long AuditRows) Inspect(string file)
+    private static (string? Problem, long GrainStates, long AuditRows, IReadOnlyList<string> Unreadable) Inspect(string file)
     {
         if (!File.Exists(file))
         {
-            return ($"no file at {file}", 0, 0);
+            return ($"no file at {file}", 0, 0, []);
         }
 
         try
@@ -126,7 +131,7 @@ public static class SqliteBackup
             var integrity = Scalar(connection, "PRAGMA integrity_check");
             if (!string.Equals(integrity, "ok", StringComparison.Ordinal))
             {
-                return ($"integrity check failed: {integrity}", 0, 0);
+                return ($"integrity check failed: {integrity}", 0, 0, []);
             }
 
             // A database a newer version migrated would be refused at start: refuse it here, before it replaces one.
@@ -138,14 +143,14 @@ public static class SqliteBackup
                 }
                 catch (NewerSchemaException ex)
                 {
-                    return (ex.Message, 0, 0);
+                    return (ex.Message, 0, 0, []);
                 }
             }
 
             var missing = RequiredTables.Where(t => Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{t}'") == "0").ToList();
             if (missing.Count > 0)
             {
-                return ($"tables missing: {string.Join(", ", missing)}", 0, 0);
+                return ($"tables missing: {string.Join(", ", missing)}", 0, 0, []);
             }
 
             // Grain-state rows: readiness_grain_state (group commit, 050-grain-state.sql; absent in backups taken before
@@ -161,16 +166,16 @@ public static class SqliteBackup
                 var unreadable = UnreadableStates(connection);
                 if (unreadable.Count > 0)
                 {
-                    return ($"{unreadable.Count} stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): {string.Join(", ", unreadable.Take(10))}", 0, 0);
+                    return ($"{unreadable.Count} stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): {string.Join(", ", unreadable.Take(10))}", 0, 0, unreadable);
                 }
             }
 
             return (null, grainStates,
-                long.Parse(Scalar(connection, "SELECT COUNT(*) FROM readiness_audit")!, CultureInfo.InvariantCulture));
+                long.Parse(Scalar(connection, "SELECT COUNT(*) FROM readiness_audit")!, CultureInfo.InvariantCulture), []);
         }
         catch (SqliteException ex)
         {
-            return ($"SQLite: {ex.Message}", 0, 0);
+            return ($"SQLite: {ex.Message}", 0, 0, []);
         }
     }
 

@@ -252,6 +252,20 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_backup_of_damaged_data_is_refused_naming_it_without_an_invitation_to_retry()
+    {
+        using var admin = Host.Client(Host.Token(Role.Admin));
+        using var response = await admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Null(response.Headers.RetryAfter); // asking again copies the same rows
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("errors")[0];
+        Assert.Equal(("storage", "unreadable"), (error.GetProperty("field").GetString(), error.GetProperty("code").GetString()));
+        Assert.Contains(DamagedHost.Damaged, JsonDocument.Parse(body).RootElement.GetProperty("state").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("backup", error.GetProperty("messageJa").GetString(), StringComparison.OrdinalIgnoreCase); // Japanese throughout
+    }
+
+    [Fact]
     public async Task An_official_import_reports_the_unreadable_row_and_applies_the_others()
     {
         var catalog = ReadinessCatalog.Instance;

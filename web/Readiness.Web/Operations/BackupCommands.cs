@@ -80,7 +80,7 @@ public static class BackupCommands
 
             return 0;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or Readiness.UnreadableStateException)
         {
             error.WriteLine(ex.Message);
             return 1;
