@@ -51,11 +51,8 @@ public static class OperationsApi
             return TypedResults.Created($"/api/v1/admin/backups/{name}",
                 new BackupTakenView(name, result.Bytes, (long)result.Elapsed.TotalMilliseconds, result.TakenAt, result.GrainStates, result.AuditRows));
         }
-        catch (Readiness.UnreadableStateException ex)
-        {
-            // Damaged data, not a passing failure: no Retry-After (asking again copies the same rows); the states named.
-            return Api.UnreadableStateHandler.Problem(ex.StateKey);
-        }
+        // Stored states that cannot be read (UnreadableStateException) are not caught here: damaged data is no passing
+        // failure, and the shared handler answers it as any read of them (500 naming them, no Retry-After).
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
             http.Response.Headers.RetryAfter = "60";
