@@ -317,14 +317,14 @@ public static class HealthResponse
         }, cancellationToken: context.RequestAborted);
     }
 
+    /// <summary>Where ASP.NET Core's forwarded-headers middleware keeps the connection's own address when it applies X-Forwarded-For.</summary>
+    public const string ForwardedFromHeader = "X-Original-For";
+
     /// <summary>
     /// A caller on this machine: a loopback address (IPv4, IPv6, or IPv4 mapped to IPv6), or none (an in-process
     /// server). Behind a reverse proxy, the proxy must be named in "Readiness:Proxy" for the client's own address to be
     /// seen here; otherwise a proxy on the same machine makes every caller local.
     /// </summary>
-    /// <summary>Where ASP.NET Core's forwarded-headers middleware keeps the connection's own address when it applies X-Forwarded-For.</summary>
-    public const string ForwardedFromHeader = "X-Original-For";
-
     public static bool IsLocal(System.Net.IPAddress? remote) =>
         remote is null || System.Net.IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
 }
