@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -32,6 +33,14 @@ public static class ClientsSetup
 
     /// <summary>The section (Readiness:Clients:RequireHttps): the token endpoint refuses plain HTTP unless false (default: false outside Production).</summary>
     public const string RequireHttpsKey = "Readiness:Clients:RequireHttps";
+
+    /// <summary>
+    /// Whether an Authorization header value carries one of the product's API client tokens: a bearer token in JWE
+    /// compact form (RFC 7516 §7.1: five dot-separated parts), as OpenIddict issues them; every other bearer token is a JWS
+    /// (three parts) for the bearer handler.
+    /// </summary>
+    public static bool IsClientToken(string authorization) =>
+        authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authorization.AsSpan().Count('.') == 4;
 
     public static WebApplicationBuilder AddReadinessClients(this WebApplicationBuilder builder)
     {
@@ -91,15 +100,15 @@ public static class ClientsSetup
         services.PostConfigure<PolicySchemeOptions>(AuthSetup.Scheme, o =>
         {
             var inner = o.ForwardDefaultSelector;
-            o.ForwardDefaultSelector = http =>
-            {
-                var header = http.Request.Headers.Authorization.ToString();
-                return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Count(c => c == '.') == 4
-                    ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
-                    : inner?.Invoke(http);
-            };
+            o.ForwardDefaultSelector = http => IsClientToken(http.Request.Headers.Authorization.ToString())
+                ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
+                : inner?.Invoke(http);
         });
         services.AddSingleton<ICredentialRevalidator, ClientCredentialRevalidator>();
+
+        // OpenIddict's request handlers see only the requests they have a part in (RequestHandlerSchemes).
+        services.AddHttpContextAccessor();
+        services.Replace(ServiceDescriptor.Singleton<IAuthenticationSchemeProvider, RequestHandlerSchemes>());
         return builder;
     }
 
