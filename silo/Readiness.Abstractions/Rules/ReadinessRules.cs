@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Readiness.Catalog;
 
 namespace Readiness.Rules;
@@ -160,6 +161,8 @@ public static class ReadinessRules
             }
         }
 
+        // The arrays are this call's own and never written again: wrapped, not copied as ImmutableArray.Create would (a
+        // summary is made on every change: ~1.2 KB a change less, issue 14).
         return new Figures
         {
             Municipalities = 1,
@@ -173,18 +176,18 @@ public static class ReadinessRules
             ProgressUnits = progress,
             NotApplicableSystems = notApplicable,
             DesignatedSystems = designated,
-            DesignatedByReason = ImmutableArray.Create(reasons),
+            DesignatedByReason = ImmutableCollectionsMarshal.AsImmutableArray(reasons),
             DesignationIncomplete = incomplete,
             OverdueSystems = overdue,
             PastTargetSystems = pastTarget,
             BeyondLimitSystems = beyond,
             RegressionSystems = regressions,
-            PhaseCounts = ImmutableArray.Create(phaseCounts),
-            BusinessPhaseCounts = ImmutableArray.Create(businessPhase),
-            BusinessDesignated = ImmutableArray.Create(businessDesignated),
+            PhaseCounts = ImmutableCollectionsMarshal.AsImmutableArray(phaseCounts),
+            BusinessPhaseCounts = ImmutableCollectionsMarshal.AsImmutableArray(businessPhase),
+            BusinessDesignated = ImmutableCollectionsMarshal.AsImmutableArray(businessDesignated),
             SecurityApplicableItems = securityApplicable,
             SecurityScoreHalves = halves,
-            SecurityStatusCounts = ImmutableArray.Create(securityCounts),
+            SecurityStatusCounts = ImmutableCollectionsMarshal.AsImmutableArray(securityCounts),
             StepCompletionSystems = stepSystems,
             StepsDone = stepsDone,
         };
