@@ -83,9 +83,7 @@ public sealed class PrefectureRunGrain(
         if (request.ExpectedVersion is { } expected && expected != current.Version)
         {
             return new PrefectureRunOutcome(ChangeStatus.VersionConflict, current,
-                [new ValidationError("version", "version_conflict",
-                    $"他の人が先に更新しました（現在の版: {current.Version}）。最新の内容を確認してから再度保存してください。",
-                    $"Someone else changed this first (current version {current.Version}). Review the latest data and save again.")]);
+                [ChangeRules.VersionConflict(expected, current.Version)]);
         }
 
         // Whole microseconds: PostgreSQL keeps no finer time, and the answer (from memory) must equal the audit trail.

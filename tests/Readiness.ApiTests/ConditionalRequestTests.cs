@@ -365,6 +365,46 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         Assert.Equal(before.GetProperty("systems").GetRawText(), after.GetProperty("systems").GetRawText());
     }
 
+    public static TheoryData<string, string, string, string> EveryIfMatchWrite() => new()
+    {
+        // role, path, method, body
+        { "municipality", $"/api/v1/municipalities/{Osaka}/systems/koseki", "PUT", """{"vendor":"weak tag test"}""" },
+        { "municipality", $"/api/v1/municipalities/{Osaka}/security/SEC-1-01", "PUT", """{"status":"partial"}""" },
+        { "municipality", $"/api/v1/municipalities/{Osaka}/reports", "POST", """{"systems":[{"businessId":"koseki","vendor":"weak tag report"}]}""" },
+        { "prefecture", "/api/v1/prefectures/27/systems/public_assistance", "PUT", """{"vendor":"weak tag test","designated":false}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EveryIfMatchWrite))]
+    public async Task An_if_match_that_names_no_version_is_told_so_and_a_stale_one_that_someone_wrote_first(string role, string path, string method, string json)
+    {
+        using var client = role == "prefecture" ? host.Client(host.Token(Role.Prefecture, "27", "weak@pref.osaka")) : host.Municipality(Osaka);
+        var readPath = method == "POST" ? $"/api/v1/municipalities/{Osaka}" : path;
+        async Task<long> Current()
+        {
+            using var read = await client.GetAsync(readPath);
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            return long.Parse(read.Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        async Task<string> Refused(string ifMatch, long version)
+        {
+            using var request = ApiHost.Request(new HttpMethod(method), path, json, idempotencyKey: Guid.NewGuid().ToString());
+            request.Headers.Remove("If-Match");
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            using var response = await client.SendAsync(request);
+            var problem = await ApiHost.AssertProblem(response, HttpStatusCode.PreconditionFailed, "If-Match");
+            Assert.Equal($"\"{version}\"", response.Headers.ETag?.Tag);
+            Assert.Equal(version, await Current());
+            return problem.GetProperty("errors")[0].GetProperty("messageEn").GetString()!;
+        }
+
+        var version = await Current();
+        Assert.Contains("names no version", await Refused($"W/\"{version}\"", version), StringComparison.Ordinal);
+        Assert.Contains("names no version", await Refused($"\"0{version}\", W/\"{version}\"", version), StringComparison.Ordinal);
+        Assert.Contains("Someone else changed this first", await Refused($"\"{version + 5}\"", version), StringComparison.Ordinal);
+    }
+
     public static TheoryData<string> HoldingIfMatch() => new()
     {
         "\"{v}\"",

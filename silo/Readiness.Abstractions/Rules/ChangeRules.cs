@@ -11,6 +11,20 @@ public static class ChangeRules
     public const int MaxEvidenceLength = 1000;
     public const int MaxRequestIdLength = 100;
 
+    /// <summary>
+    /// The refusal of a write whose expected version (If-Match) is not <paramref name="current"/>, under the field
+    /// "version". A negative expected version names none: the API passes -1 when If-Match held only tags that can name
+    /// no version under RFC 9110's strong comparison (a weak W/"12", "012", "+12"), and such a write could never apply,
+    /// so it is told that rather than that someone else wrote first.
+    /// </summary>
+    public static ValidationError VersionConflict(long expected, long current) => expected < 0
+        ? new ValidationError("version", "version_conflict",
+            $"If-Match の ETag はどの版も指していません。W/ 付きの弱い ETag や \"012\"・\"+12\" のような書き方は一致しません。受け取った ETag をそのまま指定してください（現在の版: {current}）。",
+            $"If-Match names no version: a weak tag (W/\"12\") or a spelling such as \"012\" or \"+12\" never matches (RFC 9110 §13.1.1, strong comparison). Send the ETag exactly as you received it (current version {current}).")
+        : new ValidationError("version", "version_conflict",
+            $"他の人が先に更新しました（現在の版: {current}）。最新の内容を確認してから再度保存してください。",
+            $"Someone else changed this first (current version {current}). Review the latest data and save again.");
+
     /// <summary>Dates outside this window are typing errors, not plans.</summary>
     public static readonly DateOnly EarliestDate = new(2020, 1, 1);
     public static readonly DateOnly LatestDate = new(2040, 12, 31);

@@ -76,6 +76,14 @@ public sealed class ExcelReportingTests
         Assert.Equal("2027-04-01", d7.GetProperty("after").GetString());
         Assert.Equal(before.Version, (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).Version); // a preview applies nothing
 
+        // A weak tag of the current version never matches If-Match (RFC 9110 strong comparison): 412, saying why, nothing applied.
+        using (var weak = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/apply", filled, "報告.xlsx", ifMatch: $"W/\"{before.Version}\""))
+        {
+            Assert.Equal(HttpStatusCode.PreconditionFailed, weak.StatusCode);
+            Assert.Contains("names no version", await weak.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(before.Version, (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).Version);
+        }
+
         using var apply = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/apply", filled, "報告.xlsx", ifMatch: $"\"{before.Version}\"");
         Assert.Equal(HttpStatusCode.OK, apply.StatusCode);
         var after = await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync();

@@ -151,4 +151,19 @@ public sealed class ChangeRuleTests
         Assert.True(Aggregation.KeepNewest(latest, "131016", S(3), s => s.Version, s => s.AsOf));
         Assert.Equal(3, latest["131016"].Version);
     }
+
+    [Theory]
+    [InlineData(-1, "names no version")]
+    [InlineData(4, "Someone else changed this first")]
+    [InlineData(6, "Someone else changed this first")]
+    public void A_version_conflict_says_whether_if_match_named_a_version(long expected, string saying)
+    {
+        var error = ChangeRules.VersionConflict(expected, 5);
+
+        Assert.Equal(("version", "version_conflict"), (error.Field, error.Code));
+        Assert.Contains(saying, error.MessageEn, StringComparison.Ordinal);
+        Assert.Contains("current version 5", error.MessageEn, StringComparison.Ordinal);
+        Assert.Contains("現在の版: 5", error.MessageJa, StringComparison.Ordinal);
+        Assert.Equal(expected < 0, error.MessageJa.Contains("W/", StringComparison.Ordinal));
+    }
 }

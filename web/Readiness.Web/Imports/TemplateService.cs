@@ -98,6 +98,14 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
             return new(stale ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status422UnprocessableEntity, null, [.. preview.Errors.Select(Problem)]);
         }
 
+        if (ifMatch is { Count: 0 } && preview.FileVersion is { } fileVersion)
+        {
+            // Only tags that name no version (a weak W/"12", "012"): say so, not "() does not name the version" (the file's
+            // version is the current one here: a stale file was refused above).
+            var none = ChangeRules.VersionConflict(-1, fileVersion);
+            return new(StatusCodes.Status412PreconditionFailed, null, [new ProblemError("If-Match", "precondition_failed", none.MessageJa, none.MessageEn)]);
+        }
+
         if (ifMatch is not null && !(preview.FileVersion is { } made && ifMatch.Contains(made)))
         {
             var named = string.Join(", ", ifMatch);

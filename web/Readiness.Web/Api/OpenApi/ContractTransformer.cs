@@ -345,7 +345,7 @@ public static class ContractTransformer
             401 => ("Unauthorized: no bearer token, or an invalid or expired one.", "Authorization", "missing_token"),
             403 => ("Forbidden: signed in, but this tenant or role may not do this.", "code", "forbidden_tenant"),
             404 => ("Not Found: no municipality, prefecture, business system or checklist item with that code or id.", "code", "not_found"),
-            412 => ("Precondition Failed: If-Match is stale (someone else wrote first). Nothing was saved; the ETag header carries the current version: read, review and write again.", IfMatch, "version_conflict"),
+            412 => ("Precondition Failed: If-Match is stale (someone else wrote first), or names no version (a weak W/ tag never matches: RFC 9110 strong comparison). Nothing was saved; the ETag header carries the current version: read, review and write again.", IfMatch, "version_conflict"),
             413 => ("Payload Too Large: the body is over 256 KiB.", "body", "too_large"),
             415 => ("Unsupported Media Type: send the body as application/json.", "Content-Type", "unsupported_media_type"),
             422 => ("Unprocessable Entity: a domain rule refused the change (e.g. a phase moved back without a reason), or the Idempotency-Key was reused with another body. Nothing was saved.", "regressionReason", "regression_reason_required"),
