@@ -101,6 +101,9 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         "/api/v1/prefectures/27/systems",
         "/api/v1/nation/history",
         "/api/v1/export/municipalities.csv?prefecture=27",
+        "/api/v1/export/municipalities.xlsx?prefecture=27",
+        "/api/v1/prefectures/27/municipalities.csv",
+        "/api/v1/prefectures/27/municipalities.xlsx?sort=progress",
         "/live/map-data",
         "/map/japan.json",
     };
@@ -247,6 +250,9 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         $"/api/v1/municipalities/{Osaka}/history.csv",
         "/api/v1/nation/history",
         "/api/v1/export/municipalities.csv?prefecture=27",
+        "/api/v1/export/municipalities.xlsx?prefecture=27",
+        "/api/v1/prefectures/27/municipalities.csv",
+        "/api/v1/prefectures/27/municipalities.xlsx",
     };
 
     [Theory]
@@ -273,6 +279,9 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         $"/api/v1/municipalities/{Osaka}/history",
         "/api/v1/nation/history",
         "/api/v1/export/municipalities.csv?prefecture=27",
+        "/api/v1/export/municipalities.xlsx?prefecture=27",
+        "/api/v1/prefectures/27/municipalities.csv?q=大阪",
+        "/api/v1/prefectures/27/municipalities.xlsx",
     };
 
     [Theory]
@@ -291,10 +300,11 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
     }
 
-    [Fact]
-    public async Task The_export_validator_changes_when_a_municipality_in_it_changes()
+    [Theory]
+    [InlineData("/api/v1/export/municipalities.csv?prefecture=27")]
+    [InlineData("/api/v1/export/municipalities.xlsx?prefecture=27")]
+    public async Task The_export_validator_changes_when_a_municipality_in_it_changes(string path)
     {
-        const string path = "/api/v1/export/municipalities.csv?prefecture=27";
         using var client = host.National();
         using var before = await client.GetAsync(path);
         var (_, version) = await host.GetMunicipality(Osaka);

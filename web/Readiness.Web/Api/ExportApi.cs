@@ -43,21 +43,7 @@ public static class ExportApi
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         var read = await reads.ReadAsync(municipalities, http.RequestAborted);
 
-        // The rows follow from the records' versions, the municipalities that cannot be read and the day (the flags are
-        // judged on Japan's date): their hash is the validator (RFC 9110 §8.8.3), so a nightly download of an unchanged
-        // nation answers 304, and a municipality that becomes unreadable or readable again changes it.
-        var validator = new System.Text.StringBuilder(today.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
-        foreach (var (m, r) in read.Readable)
-        {
-            validator.Append(';').Append(m.Code).Append(':').Append(r.Version.ToString(CultureInfo.InvariantCulture));
-        }
-
-        foreach (var m in read.Unreadable)
-        {
-            validator.Append(';').Append(m.Code).Append(":unreadable");
-        }
-
-        var etag = Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(validator.ToString()));
+        var etag = ExportETag("csv", today, read);
         if (Preconditions.ForRead(http, etag) is { } conditional)
         {
             return conditional;
@@ -72,6 +58,37 @@ public static class ExportApi
             }
         });
     }
+
+    /// <summary>
+    /// The detailed export's validator (RFC 9110 §8.8.3) in one format ("csv" or "xlsx"): a hash of the format, Japan's
+    /// date (the flags are judged on it), every record's version and the municipalities that cannot be read. The rows
+    /// follow from exactly these, so a nightly download of an unchanged nation answers 304, and a change to any
+    /// municipality in it, or one becoming unreadable or readable again, changes it.
+    /// </summary>
+    public static string ExportETag(string format, DateOnly today, MunicipalitiesRead<MunicipalityRecord> read)
+    {
+        var validator = new System.Text.StringBuilder(format).Append(';').Append(today.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+        foreach (var (m, r) in read.Readable)
+        {
+            validator.Append(';').Append(m.Code).Append(':').Append(r.Version.ToString(CultureInfo.InvariantCulture));
+        }
+
+        foreach (var m in read.Unreadable)
+        {
+            validator.Append(';').Append(m.Code).Append(":unreadable");
+        }
+
+        return Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(validator.ToString()));
+    }
+
+    /// <summary>
+    /// A prefecture table's validator in one format ("csv" or "xlsx"): a hash of the format, the prefecture's summary as
+    /// its own GET tags it (the sum of its municipalities' versions and when it was computed) and the table's query
+    /// (?q= ?kind= ?flag= ?sort= ?dir=), from which the rows follow.
+    /// </summary>
+    public static string TableETag(string format, PrefectureSnapshot prefecture, params string?[] query) =>
+        Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(string.Join('\u001f',
+            [format, prefecture.View.Prefecture.Code, prefecture.VersionSum.ToString(CultureInfo.InvariantCulture), prefecture.ComputedAt.ToString("O", CultureInfo.InvariantCulture), .. query.Select(q => q ?? "")])));
 
     /// <summary>
     /// The municipalities the detailed export covers: <c>?prefecture=</c>'s, else a prefecture's staff their own, else
@@ -186,6 +203,11 @@ public static class ExportApi
         {
             return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "service", "unavailable",
                 "集計を準備中です。しばらくしてから再度お試しください。", "The summaries are being prepared; try again shortly.");
+        }
+
+        if (Preconditions.ForRead(http, TableETag("csv", prefecture, q, kind, flag, sort, dir)) is { } conditional)
+        {
+            return conditional;
         }
 
         var query = MunicipalityQuery.From(q, kind, flag, sort, dir);

@@ -213,6 +213,11 @@ public static class TemplateApi
                 "集計を準備中です。しばらくしてから再度お試しください。", "The summaries are being prepared; try again shortly.");
         }
 
+        if (Preconditions.ForRead(http, ExportApi.TableETag("xlsx", prefecture, q, kind, flag, sort, dir)) is { } conditional)
+        {
+            return conditional;
+        }
+
         var query = MunicipalityQuery.From(q, kind, flag, sort, dir);
         var p = prefecture.View.Prefecture;
         var rows = query.Apply(prefecture.Rows).Select(m => new object?[] { m.Code, p.Code, p.Name, m.Name, m.Kana, m.Kind, m.Population, m.Progress, m.Migrated,
@@ -231,6 +236,11 @@ public static class TemplateApi
 
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         var read = await reads.ReadAsync(scope.Municipalities, http.RequestAborted);
+        if (Preconditions.ForRead(http, ExportApi.ExportETag("xlsx", today, read)) is { } conditional)
+        {
+            return conditional;
+        }
+
         var rows = ExportApi.ExportRows(scope.Municipalities, read, today).ToList<IReadOnlyList<object?>>();
         var bytes = ReportingWorkbook.Table("municipalities", [.. ExportApi.ExportColumns.Select(c => (string)c!)], rows);
         return TypedResults.File(bytes, ReportingWorkbook.ContentType, $"municipalities-{scope.Code ?? "all"}-{today:yyyyMMdd}.xlsx");
