@@ -49,6 +49,23 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     }
 
     [Fact]
+    public async Task The_authorization_server_publishes_its_discovery_documents_and_keys()
+    {
+        using var http = host.Client();
+        foreach (var path in new[] { "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server" })
+        {
+            using var discovery = await http.GetAsync(path);
+            var document = await ApiHost.Json(discovery);
+            Assert.True(discovery.StatusCode == HttpStatusCode.OK, $"{path}: {discovery.StatusCode} {document}");
+            Assert.EndsWith(ClientsSetup.TokenPath, document.GetProperty("token_endpoint").GetString(), StringComparison.Ordinal);
+            Assert.Contains("client_credentials", document.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()));
+            using var keys = await http.GetAsync(new Uri(document.GetProperty("jwks_uri").GetString()!).PathAndQuery);
+            Assert.Equal(HttpStatusCode.OK, keys.StatusCode);
+            Assert.NotEmpty((await ApiHost.Json(keys)).GetProperty("keys").EnumerateArray());
+        }
+    }
+
+    [Fact]
     public async Task A_read_client_reads_its_municipality_and_cannot_write_nor_get_a_write_token()
     {
         var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "read");
@@ -63,6 +80,25 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         using var put = await client.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-2-01", """{"status":"implemented"}""", version));
         Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+
+        // Refused for what it is (its scope), not as if the municipality were another's: every write path says the same.
+        using var report = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{ApiHost.Chiyoda}/reports",
+            """{"systems":[{"businessId":"koseki","vendor":"read scope"}]}""", idempotencyKey: Guid.NewGuid().ToString()));
+        foreach (var write in new[] { put, report })
+        {
+            var problem = await ApiHost.AssertProblem(write, HttpStatusCode.Forbidden, "Authorization");
+            Assert.Equal("insufficient_scope", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+            Assert.Contains("read-only", problem.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        }
+
+        var (prefectureClient, prefectureSecret) = await CreateAsync("13", "read");
+        using var prefecture = host.Client(await TokenAsync(prefectureClient, prefectureSecret, "read"));
+        using var run = await prefecture.GetAsync("/api/v1/prefectures/13/systems/public_assistance");
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        using var runWrite = await prefecture.SendAsync(ApiHost.Request(HttpMethod.Put, "/api/v1/prefectures/13/systems/public_assistance",
+            """{"vendor":"read scope","designated":false}""", long.Parse(run.Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture)));
+        var runProblem = await ApiHost.AssertProblem(runWrite, HttpStatusCode.Forbidden, "Authorization");
+        Assert.Equal("insufficient_scope", runProblem.GetProperty("errors")[0].GetProperty("code").GetString());
     }
 
     [Fact]

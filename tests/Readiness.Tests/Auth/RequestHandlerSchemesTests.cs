@@ -33,7 +33,10 @@ public sealed class RequestHandlerSchemesTests
         options.AddScheme(Server, b => b.HandlerType = typeof(OpenIddictServerAspNetCoreHandler));
         options.AddScheme(Validation, b => b.HandlerType = typeof(OpenIddictValidationAspNetCoreHandler));
         options.AddScheme(Federation, b => b.HandlerType = typeof(OpenIdConnectHandler));
-        schemes = new RequestHandlerSchemes(Options.Create(options), accessor);
+        // As the product configures OpenIddict's server (ClientsSetup): the token endpoint, and its default discovery and key-set addresses.
+        var server = new OpenIddict.Server.OpenIddictServerOptions();
+        server.TokenEndpointUris.Add(new Uri("connect/token", UriKind.Relative));
+        schemes = new RequestHandlerSchemes(Options.Create(options), accessor, Options.Create(server));
     }
 
     [Theory]
@@ -45,6 +48,10 @@ public sealed class RequestHandlerSchemesTests
     [InlineData("PUT", "/api/v1/municipalities/131016/security/sec-01", Jwe, new[] { Validation, Federation })]
     [InlineData("GET", "/api/v1/nation", "bearer " + "a.b.c.d.e", new[] { Validation, Federation })]
     [InlineData("POST", "/connect/token", Jwe, new[] { Server, Validation, Federation })]
+    [InlineData("GET", "/.well-known/openid-configuration", "", new[] { Server, Federation })]
+    [InlineData("GET", "/.well-known/oauth-authorization-server", "", new[] { Server, Federation })]
+    [InlineData("GET", "/.well-known/jwks", "", new[] { Server, Federation })]
+    [InlineData("GET", "/.well-known/other", "", new[] { Federation })]
     public async Task Offers_OpenIddict_only_the_requests_it_has_a_part_in(string method, string path, string authorization, string[] expected)
     {
         accessor.HttpContext = Request(method, path, authorization);
@@ -52,6 +59,19 @@ public sealed class RequestHandlerSchemesTests
         var offered = (await schemes.GetRequestHandlerSchemesAsync()).Select(s => s.Name).Order(StringComparer.Ordinal);
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), offered);
+    }
+
+    [Fact]
+    public void The_server_endpoints_are_every_address_in_its_options()
+    {
+        var server = new OpenIddict.Server.OpenIddictServerOptions();
+        server.TokenEndpointUris.Add(new Uri("connect/token", UriKind.Relative));
+        server.RevocationEndpointUris.Add(new Uri("https://auth.example/connect/revoke"));
+
+        var paths = RequestHandlerSchemes.EndpointPaths(server).Select(p => p.Value);
+
+        Assert.Equal(new[] { "/.well-known/jwks", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/connect/revoke", "/connect/token" },
+            paths.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -90,9 +90,10 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
 
         if (!TenantAccess.CanWritePrefectureRun(caller, prefectureCode))
         {
-            return Refuse(ReportStatus.Forbidden, "prefCode", "forbidden_tenant",
+            var (field, why, ja, en) = TenantAccess.WriteRefusal(caller, caller is { Role: Role.Prefecture } && caller.Tenant == prefectureCode, ("prefCode", "forbidden_tenant",
                 $"都道府県「{prefectureCode}」が実施する事務を報告する権限がありません（報告できるのはその都道府県の職員のみです）。",
-                $"You may not report the systems prefecture '{prefectureCode}' runs: only that prefecture's staff report them.");
+                $"You may not report the systems prefecture '{prefectureCode}' runs: only that prefecture's staff report them."));
+            return Refuse(ReportStatus.Forbidden, field, why, ja, en);
         }
 
         if (!ReadinessCatalog.IsPrefectureRun(businessId))

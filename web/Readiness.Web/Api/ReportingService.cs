@@ -125,8 +125,9 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
 
         if (!TenantAccess.CanWriteMunicipality(caller, code))
         {
-            return Refuse(Error(ReportStatus.Forbidden, "code", "forbidden_tenant",
+            var (field, why, ja, en) = TenantAccess.WriteRefusal(caller, caller is { Role: Role.Municipality } && caller.Tenant == code, ("code", "forbidden_tenant",
                 $"団体コード「{code}」のデータを更新する権限がありません（更新できるのは自団体のみです）。", $"You may not change the data of '{code}': only the municipality itself reports its data."));
+            return Refuse(Error(ReportStatus.Forbidden, field, why, ja, en));
         }
 
         if (context.IdempotencyKey is { } key && !IsValidIdempotencyKey(key))

@@ -129,6 +129,20 @@ public static class TenantAccess
     public static bool CanWritePrefectureRun(ReadinessCaller? caller, string prefectureCode) =>
         caller is { Role: Role.Prefecture, ReadOnly: false } && caller.Tenant == prefectureCode;
 
+    /// <summary>
+    /// Why a write was refused, for the caller's own tenant when its credentials are read-only (a viewer account, or an
+    /// API client with the read scope: RFC 6750's insufficient_scope), else <paramref name="otherTenant"/>'s refusal: it
+    /// is not the caller's. One wording for every write endpoint and the authorization policy.
+    /// </summary>
+    /// <param name="ownTenant">Whether <paramref name="caller"/> has the tenant and role that would write here.</param>
+    /// <param name="otherTenant">The refusal when it does not (field, code, Japanese, English).</param>
+    public static (string Field, string Code, string Ja, string En) WriteRefusal(ReadinessCaller? caller, bool ownTenant, (string Field, string Code, string Ja, string En) otherTenant) =>
+        caller is { ReadOnly: true } && ownTenant
+            ? ("Authorization", "insufficient_scope",
+                "この資格情報は閲覧専用です（閲覧者のアカウント、または read スコープの API クライアント）。データを更新することはできません。",
+                "These credentials are read-only (a viewer account, or an API client with the read scope): they cannot change data.")
+            : otherTenant;
+
     /// <summary>The detailed CSV export: national and admin for any prefecture or all, a prefecture for its own.</summary>
     public static bool CanExport(ReadinessCaller? caller, string? prefectureCode) => caller?.Role switch
     {

@@ -96,12 +96,12 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
                 }
                 else
                 {
-                    context.Fail(requirement.Scope == TenantScope.MunicipalityWrite
-                        ? new TenantFailureReason(this, "code", "forbidden_tenant",
+                    var (field, why, ja, en) = requirement.Scope == TenantScope.MunicipalityWrite
+                        ? TenantAccess.WriteRefusal(caller, caller is { Role: Role.Municipality } && caller.Tenant == code, ("code", "forbidden_tenant",
                             $"団体コード「{code}」のデータを更新する権限がありません（更新できるのは自団体のみです）。",
-                            $"You may not change the data of '{code}': only the municipality itself reports its data.")
-                        : new TenantFailureReason(this, "code", "forbidden_tenant",
-                            $"団体コード「{code}」の詳細を閲覧する権限がありません。", $"You may not read the details of '{code}'."));
+                            $"You may not change the data of '{code}': only the municipality itself reports its data."))
+                        : ("code", "forbidden_tenant", $"団体コード「{code}」の詳細を閲覧する権限がありません。", $"You may not read the details of '{code}'.");
+                    context.Fail(new TenantFailureReason(this, field, why, ja, en));
                 }
 
                 break;
@@ -141,12 +141,13 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
                 }
                 else
                 {
-                    context.Fail(requirement.Scope == TenantScope.PrefectureRunWrite
-                        ? new TenantFailureReason(this, "prefCode", "forbidden_tenant",
+                    var (field, why, ja, en) = requirement.Scope == TenantScope.PrefectureRunWrite
+                        ? TenantAccess.WriteRefusal(caller, caller is { Role: Role.Prefecture } && caller.Tenant == prefCode, ("prefCode", "forbidden_tenant",
                             $"都道府県「{prefCode}」が実施する事務を報告する権限がありません（報告できるのはその都道府県の職員のみです）。",
-                            $"You may not report the systems prefecture '{prefCode}' runs: only that prefecture's staff report them.")
-                        : new TenantFailureReason(this, "prefCode", "forbidden_tenant",
-                            $"都道府県「{prefCode}」が実施する事務の詳細を閲覧する権限がありません。", $"You may not read the details of the systems prefecture '{prefCode}' runs."));
+                            $"You may not report the systems prefecture '{prefCode}' runs: only that prefecture's staff report them."))
+                        : ("prefCode", "forbidden_tenant",
+                            $"都道府県「{prefCode}」が実施する事務の詳細を閲覧する権限がありません。", $"You may not read the details of the systems prefecture '{prefCode}' runs.");
+                    context.Fail(new TenantFailureReason(this, field, why, ja, en));
                 }
 
                 break;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using OpenIddict.Validation.AspNetCore;
 
@@ -8,7 +9,8 @@ namespace Readiness.Web.Clients;
 /// <summary>
 /// The authentication schemes that ASP.NET Core's authentication middleware offers each request before anything else
 /// (<see cref="IAuthenticationRequestHandler"/>), with OpenIddict's two left out of requests they have no part in:
-/// the server's only on its token endpoint (<see cref="ClientsSetup.TokenPath"/>), the validation's only with an API
+/// the server's only on its endpoints (every address in <see cref="OpenIddictServerOptions"/>: the token endpoint
+/// <see cref="ClientsSetup.TokenPath"/>, the discovery documents, the key set), the validation's only with an API
 /// client's token (<see cref="ClientsSetup.IsClientToken"/>, the requests the API's policy scheme sends to it).
 /// </summary>
 /// <remarks>
@@ -18,9 +20,23 @@ namespace Readiness.Web.Clients;
 /// A request they are offered still gets exactly what OpenIddict did before: its handlers attach the transaction that
 /// their sign-in, authentication, challenge and forbid need. Every other scheme is offered every request as before.
 /// </remarks>
-public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> options, IHttpContextAccessor http) : AuthenticationSchemeProvider(options)
+public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> options, IHttpContextAccessor http, IOptions<OpenIddictServerOptions> serverOptions)
+    : AuthenticationSchemeProvider(options)
 {
+    private readonly Lazy<PathString[]> serverPaths = new(() => EndpointPaths(serverOptions.Value));
     private Lists? cached;
+
+    /// <summary>
+    /// The paths of every endpoint OpenIddict's server answers: each of its options' <c>…EndpointUris</c> lists (token,
+    /// configuration and key set by default; any kind a later version adds is found the same way), relative addresses as
+    /// paths, absolute ones by their path.
+    /// </summary>
+    public static PathString[] EndpointPaths(OpenIddictServerOptions options) =>
+        [.. typeof(OpenIddictServerOptions).GetProperties()
+            .Where(p => p.Name.EndsWith("EndpointUris", StringComparison.Ordinal) && typeof(IEnumerable<Uri>).IsAssignableFrom(p.PropertyType))
+            .SelectMany(p => (IEnumerable<Uri>?)p.GetValue(options) ?? [])
+            .Select(uri => new PathString("/" + (uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString).TrimStart('/')))
+            .Distinct()];
 
     /// <inheritdoc/>
     public override async Task<IEnumerable<AuthenticationScheme>> GetRequestHandlerSchemesAsync()
@@ -31,12 +47,17 @@ public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> option
 
     /// <summary>
     /// <paramref name="all"/> (the registered request handler schemes), without OpenIddict's server scheme unless
-    /// <paramref name="request"/> is to the token endpoint, and without its validation scheme unless it carries an API
+    /// <paramref name="request"/> is to one of its endpoints (<see cref="EndpointPaths"/>), and without its validation scheme unless it carries an API
     /// client's token. The four possible lists are made once per list of registered schemes.
     /// </summary>
     public IEnumerable<AuthenticationScheme> For(IEnumerable<AuthenticationScheme> all, HttpRequest request)
     {
-        var server = request.Path.StartsWithSegments(ClientsSetup.TokenPath, StringComparison.OrdinalIgnoreCase);
+        var server = false;
+        foreach (var endpoint in serverPaths.Value)
+        {
+            server |= request.Path.StartsWithSegments(endpoint, StringComparison.OrdinalIgnoreCase);
+        }
+
         var validation = ClientsSetup.IsClientToken(request.Headers.Authorization.ToString());
         var known = Volatile.Read(ref cached);
         if (known is null || !ReferenceEquals(known.All, all))

@@ -343,7 +343,7 @@ public static class ContractTransformer
         {
             400 => ("Bad Request: a path, query, header or body value is malformed; errors[].field names it.", "code", "invalid_code"),
             401 => ("Unauthorized: no bearer token, or an invalid or expired one.", "Authorization", "missing_token"),
-            403 => ("Forbidden: signed in, but this tenant or role may not do this.", "code", "forbidden_tenant"),
+            403 => ("Forbidden: signed in, but this tenant or role may not do this (forbidden_tenant), or the credentials are read-only: a viewer account or an API client with the read scope (insufficient_scope).", "code", "forbidden_tenant"),
             404 => ("Not Found: no municipality, prefecture, business system or checklist item with that code or id.", "code", "not_found"),
             412 => ("Precondition Failed: If-Match is stale (someone else wrote first), or names no version (a weak W/ tag never matches: RFC 9110 strong comparison). Nothing was saved; the ETag header carries the current version: read, review and write again.", IfMatch, "version_conflict"),
             413 => ("Payload Too Large: the body is over 256 KiB.", "body", "too_large"),
