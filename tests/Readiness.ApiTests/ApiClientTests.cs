@@ -121,6 +121,8 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
 
         using var missing = await admin.DeleteAsync("/api/v1/admin/clients/rc_nosuchclient");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        await ApiHost.AssertProblem(await admin.GetAsync("/api/v1/admin/clients/rc_nosuchclient"), HttpStatusCode.NotFound, "clientId");
+        Assert.Equal("revoked", (await ApiHost.Json(await admin.GetAsync($"/api/v1/admin/clients/{clientId}"))).GetProperty("status").GetString());
 
         await host.WithDbAsync(async db =>
         {
@@ -205,7 +207,15 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         using var response = await admin.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", body));
         var json = await ApiHost.Json(response);
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"create: {response.StatusCode} {json}");
-        return (json.GetProperty("client").GetProperty("clientId").GetString()!, json.GetProperty("clientSecret").GetString()!);
+        var clientId = json.GetProperty("client").GetProperty("clientId").GetString()!;
+
+        // The Location of the created client answers it (never its secret).
+        using var located = await admin.GetAsync(response.Headers.Location!);
+        var view = await ApiHost.Json(located);
+        Assert.True(located.StatusCode == HttpStatusCode.OK, $"GET {response.Headers.Location}: {located.StatusCode} {view}");
+        Assert.Equal((clientId, tenant, scope), (view.GetProperty("clientId").GetString(), view.GetProperty("tenant").GetString(), view.GetProperty("scope").GetString()));
+        Assert.DoesNotContain(json.GetProperty("clientSecret").GetString()!, view.ToString(), StringComparison.Ordinal);
+        return (clientId, json.GetProperty("clientSecret").GetString()!);
     }
 
     private async Task<HttpResponseMessage> TokenResponseAsync(string clientId, string secret, string? scope)

@@ -131,6 +131,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/admin/clients/", Access.Administration, "/api/v1/admin/clients"),
         new("POST", "/api/v1/admin/clients/", Access.Administration, "/api/v1/admin/clients", Success: 201,
             Body: $$"""{"name":"matrix client","tenant":"131016","scope":"read","expiresAt":"{{DateTime.UtcNow.AddDays(30):yyyy-MM-dd}}T00:00:00Z"}"""),
+        new("GET", "/api/v1/admin/clients/{clientId}", Access.Administration, "/api/v1/admin/clients/rc_matrix_none", Success: 404),
         new("DELETE", "/api/v1/admin/clients/{clientId}", Access.Administration, "/api/v1/admin/clients/rc_matrix_none", Success: 404),
         new("GET", "/api/v1/notifications/", Access.Summaries, "/api/v1/notifications"),
         new("POST", "/api/v1/notifications/{id}/read", Access.Summaries, "/api/v1/notifications/ntf_none/read", Success: 404),

@@ -51,6 +51,10 @@ public static class ClientsApi
             .WithDescription("Tokens: POST /connect/token with grant_type=client_credentials, client_id and client_secret (and scope read or write). A token lasts at most 10 minutes and never past the client's expiry.")
             .Accepts<CreateClientRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        clients.MapGet("/{clientId}", GetAsync).WithName("getApiClient")
+            .WithSummary("One API client among those the caller administers (the address a create answers in Location)")
+            .WithDescription("Answers the client as the list does (never its secret); 404 when there is no such client among those the caller administers.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         clients.MapDelete("/{clientId}", RevokeAsync).WithName("revokeApiClient")
             .WithSummary("Revoke an API client: the token endpoint refuses it and its tokens stop being accepted at once")
             .WithDescription("Answers the revoked client; 404 when there is no such client among those the caller administers.")
@@ -142,6 +146,22 @@ public static class ClientsApi
         return TypedResults.Created($"/api/v1/admin/clients/{view.ClientId}", new ApiClientCreatedView(view, created.Secret, ClientsSetup.TokenPath));
     }
 
+    private static async Task<Results<Ok<ApiClientView>, ProblemHttpResult>> GetAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        if (Administrator(http, options.Value) is not { } actor)
+        {
+            return NotAdministrator(http, options.Value);
+        }
+
+        // The same scope as the list: a client another administrator's tenant holds is as absent as an unknown one.
+        return await clients.FindAsync(clientId, http.RequestAborted) is { } row && ClientRules.CanAdminister(actor, row.Tenant)
+            ? TypedResults.Ok(ApiClientView.From(row, time.GetUtcNow().UtcDateTime))
+            : NoSuchClient(clientId);
+    }
+
+    private static ProblemHttpResult NoSuchClient(string clientId) =>
+        Problems.NotFound("clientId", $"API クライアント「{Problems.Truncate(clientId)}」はありません（管理できる範囲にありません）。", $"There is no API client '{Problems.Truncate(clientId)}' among those you administer.");
+
     private static async Task<Results<Ok<ApiClientView>, ProblemHttpResult>> RevokeAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
     {
         if (Administrator(http, options.Value) is not { } actor)
@@ -152,7 +172,7 @@ public static class ClientsApi
         var result = await clients.RevokeAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (!result.Succeeded)
         {
-            return Problems.NotFound("clientId", $"API クライアント「{Problems.Truncate(clientId)}」はありません（管理できる範囲にありません）。", $"There is no API client '{Problems.Truncate(clientId)}' among those you administer.");
+            return NoSuchClient(clientId);
         }
 
         return TypedResults.Ok(ApiClientView.From((await clients.FindAsync(clientId, http.RequestAborted))!, time.GetUtcNow().UtcDateTime));
