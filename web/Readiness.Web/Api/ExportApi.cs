@@ -86,9 +86,12 @@ public static class ExportApi
     /// its own GET tags it (the sum of its municipalities' versions and when it was computed) and the table's query
     /// (?q= ?kind= ?flag= ?sort= ?dir=), from which the rows follow.
     /// </summary>
-    public static string TableETag(string format, PrefectureSnapshot prefecture, params string?[] query) =>
-        Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(string.Join('\u001f',
-            [format, prefecture.View.Prefecture.Code, prefecture.VersionSum.ToString(CultureInfo.InvariantCulture), prefecture.ComputedAt.ToString("O", CultureInfo.InvariantCulture), .. query.Select(q => q ?? "")])));
+    public static string TableETag(string format, PrefectureSnapshot prefecture, params string?[] query)
+    {
+        string[] parts = [format, prefecture.View.Prefecture.Code, prefecture.VersionSum.ToString(CultureInfo.InvariantCulture),
+            prefecture.ComputedAt.ToString("O", CultureInfo.InvariantCulture), .. query.Select(q => q ?? "")];
+        return Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(string.Join('\u001f', parts)));
+    }
 
     /// <summary>
     /// The municipalities the detailed export covers: <c>?prefecture=</c>'s, else a prefecture's staff their own, else

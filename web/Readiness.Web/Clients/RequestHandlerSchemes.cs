@@ -47,8 +47,8 @@ public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> option
 
     /// <summary>
     /// <paramref name="all"/> (the registered request handler schemes), without OpenIddict's server scheme unless
-    /// <paramref name="request"/> is to one of its endpoints (<see cref="EndpointPaths"/>), and without its validation scheme unless it carries an API
-    /// client's token. The four possible lists are made once per list of registered schemes.
+    /// <paramref name="request"/> is to one of its endpoints (<see cref="EndpointPaths"/>), and without its validation
+    /// scheme unless it carries an API client's token. The four possible lists are made once per list of registered schemes.
     /// </summary>
     public IEnumerable<AuthenticationScheme> For(IEnumerable<AuthenticationScheme> all, HttpRequest request)
     {
@@ -74,6 +74,6 @@ public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> option
         return known.ByNeed[(server ? 1 : 0) + (validation ? 2 : 0)];
     }
 
-    /// <summary>The registered list and its four filtered forms, indexed by (token endpoint ? 1 : 0) + (client token ? 2 : 0).</summary>
+    /// <summary>The registered list and its four filtered forms, indexed by (a server endpoint ? 1 : 0) + (a client token ? 2 : 0).</summary>
     private sealed record Lists(IEnumerable<AuthenticationScheme> All, AuthenticationScheme[][] ByNeed);
 }
