@@ -205,13 +205,21 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
             }
 
             Assert.Equal(["null/text", "text/text"], found);
-        }
 
-        // Insertion order is the order of the rows (the notification dispatcher reads by it).
-        var store = host.Services.GetRequiredService<Readiness.Web.Notifications.NotificationStore>();
-        var rows = (await store.ReadAuditAsync(0, 0, 1_000_000)).Where(r => r.MunicipalityCode == code && r.Version == version).ToList();
-        Assert.Equal(entries.Select(e => e.Target), rows.Select(r => r.Target));
-        Assert.True(rows.Zip(rows.Skip(1)).All(p => p.First.Position < p.Second.Position));
+            // Insertion order is the order of the rows' positions (the notification dispatcher reads by it).
+            await using var order = db.CreateCommand();
+            order.CommandText = "SELECT target FROM readiness_audit WHERE municipality_code = $code AND version = $version ORDER BY rowid";
+            order.Parameters.AddWithValue("$code", code);
+            order.Parameters.AddWithValue("$version", version);
+            var targets = new List<string>();
+            await using var rows = await order.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                targets.Add(rows.GetString(0));
+            }
+
+            Assert.Equal(entries.Select(e => e.Target), targets);
+        }
     }
 
     [Fact]

@@ -6,14 +6,14 @@ using Xunit;
 namespace Readiness.ApiTests;
 
 /// <summary>
-/// What the notification dispatcher reads of the audit trail: every row's position (so that it moves past all of
-/// them), and the sides only of a system's rows, the only rows an event comes from (a full report's 47 checklist rows
-/// are not parsed).
+/// What the notification dispatcher reads of the audit trail: a window of positions that it moves past whole, and of
+/// it only a system's rows, the only rows an event comes from (a full report's 47 checklist rows are counted, never
+/// read).
 /// </summary>
 public sealed class NotificationAuditReadTests(ApiHost host) : IClassFixture<ApiHost>
 {
     [Fact]
-    public async Task The_dispatcher_reads_the_sides_of_system_rows_and_only_the_position_of_checklist_rows()
+    public async Task The_dispatcher_reads_the_system_rows_of_a_window_and_moves_past_the_checklist_rows()
     {
         const string Code = ApiHost.Chuo;
         var store = host.Services.GetRequiredService<NotificationStore>();
@@ -22,15 +22,39 @@ public sealed class NotificationAuditReadTests(ApiHost host) : IClassFixture<Api
         var itemId = Catalog.ReadinessCatalog.Instance.SecurityItems[5].Id;
         var vendor = "Dispatcher " + Guid.NewGuid().ToString("N")[..8];
         var json = $$"""{"systems":[{"businessId":"child_allowance","vendor":"{{vendor}}","designated":false}],"security":[{"itemId":"{{itemId}}","status":"partial"}]}""";
-        using var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Code}/reports", json, idempotencyKey: Guid.NewGuid().ToString()));
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using (var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Code}/reports", json, idempotencyKey: Guid.NewGuid().ToString())))
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
 
-        var rows = (await store.ReadAuditAsync(end, 0, 1000)).Where(r => r.MunicipalityCode == Code && r.Position > end).ToList();
+        var window = await store.ReadAuditAsync(end, 0, 1000);
+        var rows = window.SystemRows.Where(r => r.MunicipalityCode == Code && r.Position > end).ToList();
         var system = Assert.Single(rows, r => r.Target == "system:child_allowance");
         Assert.Contains(system.After, f => f.Name == "vendor" && f.Value == vendor);
         Assert.False(system.Before.IsDefaultOrEmpty);
-        var item = Assert.Single(rows, r => r.Target == "security:" + itemId);
-        Assert.True(item.Before.IsDefaultOrEmpty && item.After.IsDefaultOrEmpty, "a checklist row's sides are not read");
-        Assert.Equal(system.Version, item.Version);
+        Assert.All(window.SystemRows, r => Assert.StartsWith("system:", r.Target));
+        Assert.True(window.NewRows >= 2, $"the window counts the checklist row too: {window.NewRows}");
+        Assert.True(window.End > system.Position, "the checklist row, written after the system's, is inside the window");
+
+        // A report of checklist items only: nothing to read, but the window still moves past it.
+        var before = await store.AuditEndAsync();
+        var items = string.Join(",", Catalog.ReadinessCatalog.Instance.SecurityItems.Take(3).Select(i => $$"""{"itemId":"{{i.Id}}","status":"implemented","evidence":"{{vendor}}"}"""));
+        using (var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Code}/reports", $$"""{"security":[{{items}}]}""", idempotencyKey: Guid.NewGuid().ToString())))
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var after = await store.AuditEndAsync();
+        Assert.True(after > before, "the checklist report wrote audit rows");
+        var checklist = await store.ReadAuditAsync(before, 0, 1000);
+        Assert.DoesNotContain(checklist.SystemRows, r => r.MunicipalityCode == Code && r.Position > before);
+        Assert.Equal(after - before, checklist.NewRows);
+        Assert.Equal(after, checklist.End);
+
+        // A window smaller than what is there ends at its last row, and nothing new leaves the position where it was.
+        var first = await store.ReadAuditAsync(before, 0, 1);
+        Assert.Equal((1, before + 1), (first.NewRows, first.End));
+        var none = await store.ReadAuditAsync(after, 0, 1000);
+        Assert.Equal((0, after), (none.NewRows, none.End));
     }
 }

@@ -108,15 +108,15 @@ public sealed class PostgresNotificationOutboxTests(PostgresServer postgres, ITe
     private static async Task<(bool Committed, int Read, int Planned)> DeriveAsync(NotificationStore store)
     {
         var position = long.Parse((await store.GetStateAsync(NotificationStore.PositionName))!, CultureInfo.InvariantCulture);
-        var rows = await store.ReadAuditAsync(position, 1000, 500);
-        if (rows.Count == 0)
+        var window = await store.ReadAuditAsync(position, 1000, 500);
+        if (window.NewRows == 0)
         {
             return (false, 0, 0);
         }
 
-        var planned = rows.SelectMany(r => NotificationRules.Derive(r, Today)).SelectMany(e => NotificationRules.Plan(e, People, (_, k) => NotificationPreference.Default(k), [])).ToList();
-        var committed = await store.CommitDerivedAsync(position, Math.Max(position, rows.Max(r => r.Position)), planned, DateTimeOffset.UtcNow);
-        return (committed, rows.Count, planned.Count);
+        var planned = window.SystemRows.SelectMany(r => NotificationRules.Derive(r, Today)).SelectMany(e => NotificationRules.Plan(e, People, (_, k) => NotificationPreference.Default(k), [])).ToList();
+        var committed = await store.CommitDerivedAsync(position, window.End, planned, DateTimeOffset.UtcNow);
+        return (committed, window.NewRows, planned.Count);
     }
 
     private static string Root()

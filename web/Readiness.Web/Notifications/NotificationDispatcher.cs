@@ -138,9 +138,8 @@ public sealed class NotificationDispatcher(
         var stored = await store.GetStateAsync(NotificationStore.PositionName, cancellationToken)
             ?? await store.GetOrAddStateAsync(NotificationStore.PositionName, (await store.AuditEndAsync(cancellationToken)).ToString(CultureInfo.InvariantCulture));
         var position = long.Parse(stored, CultureInfo.InvariantCulture);
-        var rows = await store.ReadAuditAsync(position, options.Value.PositionLookback, options.Value.BatchSize, cancellationToken);
-        var newRows = rows.Count(r => r.Position > position);
-        if (newRows == 0)
+        var window = await store.ReadAuditAsync(position, options.Value.PositionLookback, options.Value.BatchSize, cancellationToken);
+        if (window.NewRows == 0)
         {
             return 0;
         }
@@ -158,21 +157,20 @@ public sealed class NotificationDispatcher(
         NotificationPreference Preference(string subject, NotificationKind kind) =>
             preferences.TryGetValue(subject, out var mine) && mine.TryGetValue(kind, out var p) ? p : NotificationPreference.Default(kind);
 
-        var planned = rows.SelectMany(r => NotificationRules.Derive(r, today))
+        var planned = window.SystemRows.SelectMany(r => NotificationRules.Derive(r, today))
             .SelectMany(e => NotificationRules.Plan(e, people, Preference, endpoints))
             .Where(d => d.Channel != NotificationChannel.Mail || mailer.Configured) // without SMTP: in the app (and webhooks) only
             .ToList();
-        var to = Math.Max(position, rows.Max(r => r.Position));
-        if (await store.CommitDerivedAsync(position, to, planned, now))
+        if (await store.CommitDerivedAsync(position, window.End, planned, now))
         {
             Derived.Add(planned.Count);
             if (planned.Count > 0)
             {
-                logger.LogDebug("Notifications: {Rows} audit rows → {Deliveries} outbox rows (position {From} → {To})", newRows, planned.Count, position, to);
+                logger.LogDebug("Notifications: {Rows} audit rows → {Deliveries} outbox rows (position {From} → {To})", window.NewRows, planned.Count, position, window.End);
             }
         }
 
-        return newRows;
+        return window.NewRows;
     }
 
     /// <summary>Sends every due row (leased to this node first); returns how many were sent.</summary>
