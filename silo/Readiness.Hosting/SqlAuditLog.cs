@@ -213,7 +213,13 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
     private static async Task<List<ChangeEntry>> ReadEntries(DbCommand query, CancellationToken cancellationToken)
     {
         var entries = new List<ChangeEntry>();
+        var sqlite = query is Microsoft.Data.Sqlite.SqliteCommand;
         await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+
+        // SQLite hands over a text column's UTF-8 bytes as they are; a string would be decoded only to be encoded again.
+        ImmutableArray<AuditField> Fields(int i) =>
+            reader.IsDBNull(i) ? [] : sqlite ? AuditFields.FromUtf8Json(reader.GetFieldValue<byte[]>(i)) : AuditFields.FromJson(reader.GetString(i));
+
         while (await reader.ReadAsync(cancellationToken))
         {
             var role = Wire.TryParse<Role>(reader.GetString(5), out var parsed) ? parsed : Role.System;
@@ -233,8 +239,8 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
                 Before = reader.IsDBNull(8) ? null : reader.GetString(8),
                 After = reader.IsDBNull(9) ? null : reader.GetString(9),
                 ClientAddress = reader.IsDBNull(10) ? null : reader.GetString(10),
-                BeforeFields = AuditFields.FromJson(reader.IsDBNull(11) ? null : reader.GetString(11)),
-                AfterFields = AuditFields.FromJson(reader.IsDBNull(12) ? null : reader.GetString(12)),
+                BeforeFields = Fields(11),
+                AfterFields = Fields(12),
             });
         }
 

@@ -117,6 +117,12 @@ public static class AuditFields
         }
     }
 
+    /// <summary>
+    /// <see cref="FromJson"/> from the UTF-8 bytes <see cref="ToUtf8Json"/> wrote (as SQLite hands back a text column's
+    /// bytes), without a UTF-16 string in between. Throws <see cref="JsonException"/> for anything but such an object.
+    /// </summary>
+    public static ImmutableArray<AuditField> FromUtf8Json(ReadOnlySpan<byte> json) => FromUtf8(json);
+
     private static ImmutableArray<AuditField> FromUtf8(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);

@@ -73,4 +73,16 @@ public sealed class AuditFieldsTests
         Assert.Empty(AuditFields.FromJson(null));
         Assert.Empty(AuditFields.FromJson(" { } "));
     }
+
+    [Fact]
+    public void The_utf8_bytes_written_read_back_as_the_same_fields_as_the_text()
+    {
+        var fields = AuditFields.Of(new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, Vendor = "株式会社\"引用\" \u2028", Regression = true, RegressionReason = "再計画" });
+        var utf8 = AuditFields.ToUtf8Json(fields)!;
+        Assert.Equal(fields.ToList(), AuditFields.FromUtf8Json(utf8).ToList());
+        Assert.Equal(AuditFields.FromJson(AuditFields.ToJson(fields)).ToList(), AuditFields.FromUtf8Json(utf8).ToList());
+        Assert.Same("vendor", AuditFields.FromUtf8Json(utf8)[3].Name);
+        Assert.ThrowsAny<JsonException>(() => AuditFields.FromUtf8Json("[1]"u8));
+        Assert.ThrowsAny<JsonException>(() => AuditFields.FromUtf8Json("""{"phase":1}"""u8));
+    }
 }

@@ -183,7 +183,10 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
             {
                 try
                 {
-                    return systems.IsDBNull(i) ? [] : AuditFields.FromJson(systems.GetString(i));
+                    // SQLite hands over a text column's UTF-8 bytes as they are; a string would be decoded only to be encoded again.
+                    return systems.IsDBNull(i) ? []
+                        : IsSqlite ? AuditFields.FromUtf8Json(systems.GetFieldValue<byte[]>(i))
+                        : AuditFields.FromJson(systems.GetString(i));
                 }
                 catch (JsonException)
                 {
