@@ -101,6 +101,46 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Equal("insufficient_scope", runProblem.GetProperty("errors")[0].GetProperty("code").GetString());
     }
 
+    /// <summary>
+    /// Least privilege as OAuth defines scopes (RFC 6749 §3.3), driven by the OpenAPI document: a write client that
+    /// asks its token URL for the scope a read operation names gets a token that reads and is refused what the write
+    /// operation needs; asking for no scope gives the client's own (it writes).
+    /// </summary>
+    [Fact]
+    public async Task A_write_client_asking_for_the_read_scope_gets_a_token_that_cannot_write()
+    {
+        using var anonymous = host.Client();
+        var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement;
+        var tokenUrl = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiClient")
+            .GetProperty("flows").GetProperty("clientCredentials").GetProperty("tokenUrl").GetString()!;
+        string ScopeOf(string method, string path) => document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("security")
+            .EnumerateArray().Select(r => r.EnumerateObject().Single()).Single(r => r.Name == "ApiClient").Value[0].GetString()!;
+        var readScope = ScopeOf("get", "/api/v1/municipalities/{code}");
+        var writeScope = ScopeOf("put", "/api/v1/municipalities/{code}/security/{itemId}");
+        Assert.NotEqual(readScope, writeScope);
+
+        var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "write");
+        using var granted = await anonymous.PostAsync(tokenUrl, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret, ["scope"] = readScope,
+        }));
+        var grant = await ApiHost.Json(granted);
+        Assert.True(granted.IsSuccessStatusCode, $"token at {tokenUrl}: {granted.StatusCode} {grant}");
+
+        using var reader = host.Client(grant.GetProperty("access_token").GetString()!);
+        var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda);
+        using var read = await reader.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        using var put = await reader.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-3-01", """{"status":"implemented"}""", version));
+        var problem = await ApiHost.AssertProblem(put, HttpStatusCode.Forbidden, "Authorization");
+        Assert.Equal("insufficient_scope", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+        Assert.Equal(version, (await host.GetMunicipality(ApiHost.Chiyoda)).Version);
+
+        using var writer = host.Client(await TokenAsync(clientId, secret, scope: null));
+        using var written = await writer.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-3-01", """{"status":"implemented"}""", version));
+        Assert.Equal(HttpStatusCode.OK, written.StatusCode);
+    }
+
     [Fact]
     public async Task A_revoked_client_gets_no_token_and_its_token_stops_working_and_both_are_in_the_admin_log()
     {

@@ -336,6 +336,57 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         Assert.All(Matrix, row => Assert.Equal(Callers.Length, Expected(row).Length));
     }
 
+    /// <summary>
+    /// The scope an API client's token needs, by what the matrix shows of each endpoint: API clients act as a
+    /// municipality or a prefecture, read-only with the read scope (refused where a municipality or a prefecture
+    /// writes); they never act as national staff or administrators; the notification inbox is a person's own.
+    /// </summary>
+    private static string? ClientScope(Row row) => row.Pattern.StartsWith("/api/v1/notifications/", StringComparison.Ordinal) ? null : row.Access switch
+    {
+        Access.Summaries or Access.MunicipalityRead or Access.ExportOwnPrefecture or Access.ExportDefault or Access.PrefectureRunRead => "read",
+        Access.MunicipalityWrite or Access.PrefectureRunWrite => "write",
+        Access.PlanningScenarios or Access.Administration or Access.OfficialImport => null,
+        _ => throw new ArgumentOutOfRangeException(nameof(row), row.Access, row.Name),
+    };
+
+    /// <summary>
+    /// /openapi/v1.json promises each operation to the callers the table lets through: every operation accepts the
+    /// Bearer scheme, and the ApiClient scheme (OAuth 2.0 client credentials) with the scope the endpoint's access rule
+    /// implies, or not at all. Every documented operation is a row of the table, so none goes unchecked.
+    /// </summary>
+    [Fact]
+    public async Task The_OpenAPI_document_names_for_every_operation_the_scope_an_API_client_needs()
+    {
+        using var http = host.Client();
+        var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")).RootElement;
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiClient");
+        Assert.Equal("oauth2", scheme.GetProperty("type").GetString());
+        var flow = scheme.GetProperty("flows").GetProperty("clientCredentials");
+        Assert.Equal(Readiness.Web.Clients.ClientsSetup.TokenPath, flow.GetProperty("tokenUrl").GetString());
+        Assert.Equal(["read", "write"], flow.GetProperty("scopes").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+
+        var checkedOperations = 0;
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "put" or "post" or "patch" or "delete" or "head"))
+            {
+                var method = operation.Name.ToUpperInvariant();
+                var rows = Matrix.Where(r => r.Method == method && r.Pattern.TrimEnd('/') == path.Name).ToList();
+                Assert.True(rows.Count > 0, $"{method} {path.Name} is documented but not in the authorization matrix");
+                var expected = rows.Select(ClientScope).Distinct().Single();
+                var security = operation.Value.GetProperty("security").EnumerateArray()
+                    .Select(requirement => requirement.EnumerateObject().Single())
+                    .ToDictionary(r => r.Name, r => r.Value.EnumerateArray().Select(v => v.GetString()).ToList(), StringComparer.Ordinal);
+                Assert.True(security.ContainsKey("Bearer"), $"{method} {path.Name}: no Bearer requirement");
+                var documented = security.TryGetValue("ApiClient", out var scopes) ? Assert.Single(scopes) : null;
+                Assert.True(expected == documented, $"{method} {path.Name}: the document asks API clients for '{documented ?? "(none)"}', the access rule implies '{expected ?? "(none)"}'");
+                checkedOperations++;
+            }
+        }
+
+        Assert.True(checkedOperations >= 50, $"only {checkedOperations} documented operations");
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Endpoint_answers_caller_with_expected_status(string endpoint, string caller, int expected)

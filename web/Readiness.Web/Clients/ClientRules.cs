@@ -21,6 +21,23 @@ public static class ClientRules
         return text is "read" or "write";
     }
 
+    /// <summary>
+    /// The scopes a token gets (RFC 6749 §3.3): those requested, or, when none is named, the client's own (read, and
+    /// write for a write client). A write client that asks for <c>read</c> alone gets a read-only token, so a job that
+    /// only reads can hold a token that cannot change anything. OpenIddict has already refused (invalid_scope) a scope
+    /// the client is not permitted.
+    /// </summary>
+    public static IReadOnlyList<string> GrantedScopes(ClientScope clientScope, IEnumerable<string> requested)
+    {
+        var granted = requested.Where(s => s is "read" or "write").Distinct(StringComparer.Ordinal).ToList();
+        if (granted.Count > 0)
+        {
+            return clientScope == ClientScope.Write ? granted : [.. granted.Where(s => s == "read")];
+        }
+
+        return clientScope == ClientScope.Write ? ["read", "write"] : ["read"];
+    }
+
     /// <summary>A client's tenant: a municipality (6 digits) or a prefecture (2 digits) of the catalog.</summary>
     public static bool IsValidTenant(string? tenant) =>
         tenant is not null && (ReadinessCatalog.Instance.IsMunicipality(tenant) || ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(tenant));

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore;
@@ -48,7 +49,7 @@ public static class ClientsApi
             .WithDescription("System administrators see every client; a prefecture administrator its prefecture's and its municipalities'; a municipality administrator its own.");
         clients.MapPost("/", CreateAsync).WithName("createApiClient")
             .WithSummary("Create an API client (client credentials) for one tenant, read or write, with an expiry; the secret is in this answer only")
-            .WithDescription("Tokens: POST /connect/token with grant_type=client_credentials, client_id and client_secret (and scope read or write). A token lasts at most 10 minutes and never past the client's expiry.")
+            .WithDescription("Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client's own). A token lasts at most 10 minutes and never past the client's expiry.")
             .Accepts<CreateClientRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         clients.MapGet("/{clientId}", GetAsync).WithName("getApiClient")
@@ -85,12 +86,13 @@ public static class ClientsApi
         identity.SetClaim(Claims.Subject, $"client:{row.ClientId} ({row.CreatedBy})");
         identity.SetClaim(auth.RoleClaim, Wire.Name(ClientRules.RoleOf(row.Tenant)));
         identity.SetClaim(auth.TenantClaim, row.Tenant);
-        if (row.Scope == ClientScope.Read)
+        var scopes = ClientRules.GrantedScopes(row.Scope, request.GetScopes());
+        if (!scopes.Contains(ClientRules.Name(ClientScope.Write)))
         {
             identity.SetClaim(AccountClaimsFactory.ReadOnlyClaim, "true");
         }
 
-        identity.SetScopes(request.GetScopes());
+        identity.SetScopes(scopes.ToImmutableArray());
         identity.SetDestinations(_ => [Destinations.AccessToken]);
         var principal = new ClaimsPrincipal(identity);
         var left = row.ExpiresAtUtc - now;

@@ -77,7 +77,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Clients
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Tokens: POST /connect/token with grant_type=client_credentials, client_id and client_secret (and scope read or write). A token lasts at most 10 minutes and never past the client&apos;s expiry.
+        /// Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client&apos;s own). A token lasts at most 10 minutes and never past the client&apos;s expiry.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ApiClientCreatedView"/></returns>
         /// <param name="body">The request body</param>
@@ -129,7 +129,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Clients
             return requestInfo;
         }
         /// <summary>
-        /// Tokens: POST /connect/token with grant_type=client_credentials, client_id and client_secret (and scope read or write). A token lasts at most 10 minutes and never past the client&apos;s expiry.
+        /// Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client&apos;s own). A token lasts at most 10 minutes and never past the client&apos;s expiry.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -1,0 +1,34 @@
+using Readiness.Web.Api;
+using Readiness.Web.Clients;
+
+namespace Readiness.Tests.Auth;
+
+/// <summary>The scopes an API client's token gets, and the scope each documented operation asks of it.</summary>
+public sealed class ClientScopeTests
+{
+    [Theory]
+    [InlineData(ClientScope.Write, "", "read write")]
+    [InlineData(ClientScope.Read, "", "read")]
+    [InlineData(ClientScope.Write, "read", "read")]
+    [InlineData(ClientScope.Write, "write", "write")]
+    [InlineData(ClientScope.Write, "read write read", "read write")]
+    [InlineData(ClientScope.Read, "read", "read")]
+    [InlineData(ClientScope.Read, "read write", "read")] // never more than the client has, even if asked
+    [InlineData(ClientScope.Write, "openid", "read write")] // names of no meaning here grant nothing extra
+    public void A_token_gets_the_scopes_asked_for_within_the_clients_own_or_the_clients_own_when_none_is_named(ClientScope client, string requested, string granted) =>
+        Assert.Equal(granted, string.Join(' ', ClientRules.GrantedScopes(client, requested.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+
+    [Theory]
+    [InlineData("GET", "/api/v1/municipalities/{code}", "read")]
+    [InlineData("head", "/api/v1/nation", "read")]
+    [InlineData("PUT", "/api/v1/municipalities/{code}/systems/{businessId}", "write")]
+    [InlineData("POST", "/api/v1/municipalities/{code}/reports", "write")]
+    [InlineData("PATCH", "/api/v1/prefectures/{prefCode}/systems/{businessId}", "write")]
+    [InlineData("GET", "/api/v1/municipalities/{code}/template.xlsx", "write")]
+    [InlineData("GET", "/api/v1/admin/clients", null)]
+    [InlineData("POST", "/api/v1/imports", null)]
+    [InlineData("GET", "/api/v1/scenarios/{name}", null)]
+    [InlineData("GET", "/api/v1/notifications", null)]
+    public void An_operation_asks_API_clients_for_read_to_read_write_to_change_and_nothing_where_only_people_may_call(string method, string path, string? scope) =>
+        Assert.Equal(scope, ApiDocs.ClientScopeOf(method, path));
+}
