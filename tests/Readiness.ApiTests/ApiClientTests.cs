@@ -157,7 +157,9 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         using var again = await TokenResponseAsync(clientId, secret, null);
         Assert.False(again.IsSuccessStatusCode);
         Assert.Equal("invalid_client", (await ApiHost.Json(again)).GetProperty("error").GetString());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}")).StatusCode);
+        using var afterRevoke = await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}");
+        var refused = await ApiHost.AssertProblem(afterRevoke, HttpStatusCode.Unauthorized, "Authorization");
+        Assert.Contains("revoked", refused.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
 
         using var missing = await admin.DeleteAsync("/api/v1/admin/clients/rc_nosuchclient");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -121,6 +121,10 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
         LocalTokens.Issue(new ReadinessAuthOptions(), key!, subject ?? $"test-{Wire.Name(role)}-{tenant ?? "all"}", role, tenant,
             lifetime ?? TimeSpan.FromHours(1), now ?? DateTimeOffset.UtcNow);
 
+    /// <summary>A municipality token signed with this host's local key but naming another issuer or audience.</summary>
+    public string TokenFor(string issuer, string audience) =>
+        LocalTokens.Issue(new ReadinessAuthOptions { LocalIssuer = issuer, Audience = audience }, key!, "elsewhere", Role.Municipality, Chiyoda, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+
     /// <summary>A token signed with this host's local key carrying exactly <paramref name="claims"/> (arrays become multi-valued claims).</summary>
     public string TokenWithClaims(IDictionary<string, object> claims, TimeSpan? lifetime = null)
     {

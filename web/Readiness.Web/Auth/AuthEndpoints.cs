@@ -117,8 +117,15 @@ public static class AuthEndpoints
                 return BackToSignInPage(auth, request?.ReturnUrl);
             }
 
-            return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "token", "invalid_token",
-                "トークンが無効か期限切れ、または役割・団体コードが正しくありません。", "The token is invalid or expired, or its role or tenant is not valid.");
+            if (!validated.IsValid)
+            {
+                // Why the token is refused (expired, not a JWT, another key's…), as the API says it.
+                var refusal = CredentialRefusal.From("Bearer " + token, validated.Exception, clientToken: false);
+                return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "token", refusal.Code, refusal.MessageJa, refusal.MessageEn);
+            }
+
+            return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "token", "invalid_claims",
+                "トークンの役割（role）か団体コード（tenant）が正しくありません。", "The token's role or tenant is not valid.");
         }
 
         var claims = new List<Claim> { new(auth.SubjectClaim, caller.Subject), new(auth.RoleClaim, Wire.Name(caller.Role)), new("name", caller.Subject) };

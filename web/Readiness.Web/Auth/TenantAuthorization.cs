@@ -186,13 +186,13 @@ public sealed class ProblemAuthorizationResultHandler(SecurityLog securityLog, I
         var caller = ReadinessCaller.From(context.User, options.Value);
         if (authorizeResult.Challenged)
         {
-            var presented = context.Request.Headers.Authorization.Count > 0;
-            securityLog.Refused(context, caller, "unauthenticated", 401, presented ? "invalid or expired token" : "no credentials");
+            // Only refused requests pay for this: the handlers keep the request's result, so nothing is validated twice.
+            var authorization = context.Request.Headers.Authorization.ToString();
+            var failure = authorization.Length > 0 ? (await context.AuthenticateAsync()).Failure : null;
+            var refusal = CredentialRefusal.From(authorization, failure, Clients.ClientsSetup.IsClientToken(authorization));
+            securityLog.Refused(context, caller, "unauthenticated", 401, refusal.Detail);
             await context.ChallengeAsync(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);
-            await Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization",
-                presented ? "invalid_token" : "missing_token",
-                presented ? "トークンが無効か期限切れです。新しいトークンでやり直してください。" : "サインインが必要です（Authorization: Bearer トークン）。",
-                presented ? "The bearer token is invalid or expired." : "Sign-in required: send Authorization: Bearer <token>.").ExecuteAsync(context);
+            await Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization", refusal.Code, refusal.MessageJa, refusal.MessageEn).ExecuteAsync(context);
             return;
         }
 
