@@ -18,6 +18,9 @@ public static class ApiDocs
     /// <summary>The security scheme of API clients (OAuth 2.0 client credentials, tokens from /connect/token).</summary>
     public const string ApiClientScheme = "ApiClient";
 
+    /// <summary>Where only people may call: API clients never act as national staff or administrators, and have no inbox.</summary>
+    private static readonly string[] PeopleOnly = ["/api/v1/admin/", "/api/v1/imports", "/api/v1/scenarios", "/api/v1/notifications"];
+
     /// <summary>
     /// The scope an API client's token needs for an operation, or null when no API client may call it. API clients act
     /// as a municipality or a prefecture (never national staff nor administrators), so administration, official
@@ -30,8 +33,7 @@ public static class ApiDocs
     /// <param name="path">The route as the document names it, e.g. "/api/v1/municipalities/{code}".</param>
     public static string? ClientScopeOf(string method, string path)
     {
-        string[] peopleOnly = ["/api/v1/admin/", "/api/v1/imports", "/api/v1/scenarios", "/api/v1/notifications"];
-        if (peopleOnly.Any(prefix => path.StartsWith(prefix, StringComparison.Ordinal)))
+        if (PeopleOnly.Any(prefix => path.StartsWith(prefix, StringComparison.Ordinal)))
         {
             return null;
         }
