@@ -141,6 +141,62 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Equal(HttpStatusCode.OK, written.StatusCode);
     }
 
+    /// <summary>The notification inbox is a person's: an API client, read or write, is refused every part of it (403).</summary>
+    [Fact]
+    public async Task An_API_client_has_no_notification_inbox()
+    {
+        foreach (var scope in new[] { "read", "write" })
+        {
+            var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, scope);
+            using var client = host.Client(await TokenAsync(clientId, secret, scope));
+            using var list = await client.GetAsync("/api/v1/notifications");
+            using var choices = await client.GetAsync("/api/v1/notifications/preferences");
+            using var change = await client.SendAsync(ApiHost.Request(HttpMethod.Put, "/api/v1/notifications/preferences",
+                """{"items":[{"kind":"regression","mail":false,"inApp":false,"frequency":"immediately"}]}"""));
+            using var read = await client.PostAsync("/api/v1/notifications/ntf_none/read", null);
+            foreach (var response in new[] { list, choices, change, read })
+            {
+                var problem = await ApiHost.AssertProblem(response, HttpStatusCode.Forbidden, "Authorization");
+                Assert.Equal("forbidden_client", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+            }
+
+            // Its reads elsewhere still work: the refusal is the inbox's, not the token's.
+            using var municipality = await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}");
+            Assert.Equal(HttpStatusCode.OK, municipality.StatusCode);
+        }
+    }
+
+    /// <summary>
+    /// A token request past the form's limits is refused as OAuth refuses a bad request (RFC 6749 §5.2), never a 5xx:
+    /// a field name over 2 KB, over 1,024 fields (400 invalid_request), a body over 16 KB (413); a good request after
+    /// them gets its token.
+    /// </summary>
+    [Fact]
+    public async Task A_token_request_past_the_forms_limits_is_refused_as_OAuth_does_never_a_5xx()
+    {
+        var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "read");
+        var basics = $"grant_type=client_credentials&client_id={clientId}&client_secret={Uri.EscapeDataString(secret)}";
+        var cases = new (string Name, string Body, HttpStatusCode Status)[]
+        {
+            ("a 3,000-character field name", basics + "&" + new string('k', 3000) + "=v", HttpStatusCode.BadRequest),
+            ("1,100 fields", basics + string.Concat(Enumerable.Range(0, 1100).Select(i => $"&f{i}=1")), HttpStatusCode.BadRequest),
+            // 64 KB: past the limit, yet small enough for the socket to take whole before the server answers.
+            ("a 64 KB secret", $"grant_type=client_credentials&client_id={clientId}&client_secret=" + new string('s', 64 * 1024), HttpStatusCode.RequestEntityTooLarge),
+        };
+        using var http = host.Client();
+        foreach (var (name, body, status) in cases)
+        {
+            using var response = await http.PostAsync(ClientsSetup.TokenPath, new StringContent(body, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"{name}: expected {(int)status}, got {(int)response.StatusCode}: {text[..Math.Min(300, text.Length)]}");
+            var error = JsonDocument.Parse(text).RootElement;
+            Assert.Equal("invalid_request", error.GetProperty("error").GetString());
+            Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error_description").GetString()), name);
+        }
+
+        Assert.False(string.IsNullOrEmpty(await TokenAsync(clientId, secret, "read")));
+    }
+
     [Fact]
     public async Task A_revoked_client_gets_no_token_and_its_token_stops_working_and_both_are_in_the_admin_log()
     {

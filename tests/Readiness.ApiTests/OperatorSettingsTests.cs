@@ -27,6 +27,8 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
     [InlineData("/api/v1/municipalities/131016", HttpStatusCode.Unauthorized)]
     [InlineData("/api/v1/municipalities/131016/history", HttpStatusCode.Unauthorized)]
     [InlineData("/api/v1/export/municipalities.csv?prefecture=13", HttpStatusCode.Unauthorized)]
+    [InlineData("/api/v1/notifications", HttpStatusCode.Unauthorized)] // a person's inbox: nobody's for an anonymous reader
+    [InlineData("/api/v1/notifications/preferences", HttpStatusCode.Unauthorized)]
     public async Task Anonymous_summaries_open_only_the_summaries(string path, HttpStatusCode expected)
     {
         using var anonymous = host.Client();
@@ -39,6 +41,23 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
         {
             await ApiHost.AssertProblem(response, expected, "Authorization");
         }
+    }
+
+    [Fact]
+    public async Task An_anonymous_reader_is_sent_to_sign_in_for_the_notification_inbox_and_cannot_change_choices()
+    {
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        using var anonymous = new HttpClient(handler) { BaseAddress = host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/notifications");
+        request.Headers.Accept.ParseAdd("text/html"); // a browser: sent to sign in (an API caller gets 401)
+        using var page = await anonymous.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/signin", page.Headers.Location!.IsAbsoluteUri ? page.Headers.Location.PathAndQuery : page.Headers.Location.OriginalString, StringComparison.Ordinal);
+
+        using var put = await anonymous.SendAsync(ApiHost.Request(HttpMethod.Put, "/api/v1/notifications/preferences", """{"items":[]}"""));
+        await ApiHost.AssertProblem(put, HttpStatusCode.Unauthorized, "Authorization");
+        using var read = await anonymous.PostAsync("/api/v1/notifications/ntf_none/read", null);
+        await ApiHost.AssertProblem(read, HttpStatusCode.Unauthorized, "Authorization");
     }
 
     [Fact]

@@ -42,6 +42,7 @@ public static class ApiServices
     {
         app.UseStatusCodePages(WriteStatusProblem);
         app.Use(LimitBodySize);
+        app.Use(Clients.ClientsSetup.ReadTokenFormAsync); // before OpenIddict reads it, in the authentication middleware
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

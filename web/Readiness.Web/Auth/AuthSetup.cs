@@ -103,7 +103,8 @@ public static class AuthSetup
             .AddPolicy(ReadinessPolicies.Administration, p => p.AddRequirements(new TenantRequirement(TenantScope.Administration)))
             .AddPolicy(ReadinessPolicies.OfficialImport, p => p.AddRequirements(new TenantRequirement(TenantScope.OfficialImport)))
             .AddPolicy(ReadinessPolicies.PrefectureRunRead, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureRunRead)))
-            .AddPolicy(ReadinessPolicies.PrefectureRunWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureRunWrite)));
+            .AddPolicy(ReadinessPolicies.PrefectureRunWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureRunWrite)))
+            .AddPolicy(ReadinessPolicies.Inbox, p => p.AddRequirements(new TenantRequirement(TenantScope.Inbox)));
         return builder;
     }
 }

@@ -25,6 +25,12 @@ public static class ReadinessPolicies
 
     /// <summary>Reporting a prefecture's own prefecture-run systems: only that prefecture's staff.</summary>
     public const string PrefectureRunWrite = "readiness:prefecture-run-write";
+
+    /// <summary>
+    /// A person's own notifications (the inbox and its choices): every signed-in person, never anonymous (even where
+    /// summaries are open to all) and never an API client, which has no inbox.
+    /// </summary>
+    public const string Inbox = "readiness:inbox";
 }
 
 public enum TenantScope
@@ -37,6 +43,7 @@ public enum TenantScope
     OfficialImport,
     PrefectureRunRead,
     PrefectureRunWrite,
+    Inbox,
 }
 
 public sealed class TenantRequirement(TenantScope scope) : IAuthorizationRequirement
@@ -86,6 +93,19 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
         {
             case TenantScope.Summaries:
                 context.Succeed(requirement);
+                break;
+            case TenantScope.Inbox:
+                if (caller.Client is null)
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(new TenantFailureReason(this, "Authorization", "forbidden_client",
+                        "通知の受信箱は人のものです。API クライアントにはありません。",
+                        "The notification inbox is a person's: API clients have none."));
+                }
+
                 break;
             case TenantScope.MunicipalityRead or TenantScope.MunicipalityWrite:
                 var code = http?.GetRouteValue("code") as string;

@@ -55,7 +55,7 @@ public static class NotificationApi
 
     public static WebApplication MapNotifications(this WebApplication app)
     {
-        var mine = app.MapGroup("/api/v1/notifications").WithTags("Notifications").RequireAuthorization(ReadinessPolicies.Summaries)
+        var mine = app.MapGroup("/api/v1/notifications").WithTags("Notifications").RequireAuthorization(ReadinessPolicies.Inbox)
             .RequireRateLimiting(RateLimits.ReadsPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         mine.MapGet(string.Empty, ListMine).WithName("listNotifications")
             .WithSummary("The caller's in-app notifications, newest first")
@@ -102,8 +102,8 @@ public static class NotificationApi
 
         // The pages' forms (antiforgery-checked).
         var forms = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy).WithMetadata(new RequireAntiforgeryTokenAttribute());
-        forms.MapPost("/notifications/preferences", PreferencesForm).RequireAuthorization(ReadinessPolicies.Summaries);
-        forms.MapPost("/notifications/{id}/read", ReadForm).RequireAuthorization(ReadinessPolicies.Summaries);
+        forms.MapPost("/notifications/preferences", PreferencesForm).RequireAuthorization(ReadinessPolicies.Inbox);
+        forms.MapPost("/notifications/{id}/read", ReadForm).RequireAuthorization(ReadinessPolicies.Inbox);
         forms.MapPost("/admin/notifications/{id}/retry", RetryForm).RequireAuthorization(ReadinessPolicies.Administration);
         forms.MapPost("/admin/notifications/webhooks/{id}/stop", StopWebhookForm).RequireAuthorization(ReadinessPolicies.Administration);
         return app;
