@@ -507,6 +507,12 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
         await using var connection = await storage.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         transactionStarted();
+        if (!IsSqlite)
+        {
+            var written = await WriteRowsBatchedAsync(connection, transaction, group);
+            await transaction.CommitAsync();
+            return written;
+        }
 
         // Two statements, each prepared once and bound again for every write: a new row only when none exists (a first
         // write, or one moving a state over from the Orleans table); else an update only when the stored version is the
@@ -522,11 +528,6 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
             """);
         var insertParameters = Bind(insert, withExpected: false);
         var updateParameters = Bind(update, withExpected: true);
-        if (!IsSqlite)
-        {
-            await insert.PrepareAsync();
-            await update.PrepareAsync();
-        }
 
         // The audit rows of the writes that carry them (IAuditedGrainState), in the same transaction.
         AuditRowWriter? auditRows = null;
@@ -548,10 +549,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
     private async Task<long?[]> WriteRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PendingWrite> group,
         DbCommand insert, Parameters insertParameters, DbCommand update, Parameters updateParameters, Func<AuditRowWriter> auditRows)
     {
+        // SQLite runs in process: statements prepared once, bound again for every write, taken one by one.
         var outcomes = new long?[group.Count];
-        // PostgreSQL answers each statement over the network: the applied writes' audit rows and requests go in one
-        // batch after the states (same transaction). SQLite runs in process and takes them one by one.
-        var batched = !IsSqlite && connection.CanCreateBatch ? new List<PreparedAudit>() : null;
         for (var i = 0; i < group.Count; i++)
         {
             var write = group[i];
@@ -572,67 +571,120 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
             }
             else if (write.Audit is { } audit)
             {
-                if (batched is not null)
-                {
-                    batched.Add(audit);
-                }
-                else
-                {
-                    await auditRows().WriteAsync(audit);
-                }
+                await auditRows().WriteAsync(audit);
             }
-        }
-
-        if (batched is { Count: > 0 })
-        {
-            await AuditRowWriter.WriteBatchAsync(connection, transaction, batched);
         }
 
         return outcomes;
     }
 
-    // The payload is bound as bytes. PostgreSQL stores the UTF-8 JSON as text (decoded, which also refuses bytes that are
-    // not UTF-8). SQLite stores a compressed state as a BLOB and JSON as text (the bytes taken as text in the database's
-    // UTF-8), see StatePayload; its bytes are the first @payload_length of a pooled array: Microsoft.Data.Sqlite 10 binds
-    // only whole arrays (and copies one to truncate it), so the statement takes the prefix itself.
-    private string PayloadText => IsSqlite
-        ? "CASE WHEN @payload_compressed THEN substr(@payload, 1, @payload_length) ELSE CAST(substr(@payload, 1, @payload_length) AS TEXT) END"
-        : "convert_from(@payload, 'UTF8')";
+    /// <summary>
+    /// PostgreSQL answers each statement over the network: the group's states go in one round trip (a batch, each
+    /// statement's count of rows telling whether its write applied), then the applied writes' audit rows and requests in
+    /// another (<see cref="AuditRowWriter.WriteBatchAsync"/>), in the same transaction. Before, each state was a round
+    /// trip of its own while the group's single writer waited.
+    /// </summary>
+    private async Task<long?[]> WriteRowsBatchedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PendingWrite> group)
+    {
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        batch.Timeout = 30;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var write in group)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = write.Insert ? PostgresInsertState : PostgresUpdateState;
+            Positional(command, DbType.String, serviceId);
+            Positional(command, DbType.String, write.GrainId);
+            Positional(command, DbType.String, write.StateName);
+            Positional(command, DbType.Binary, write.Payload is { Bytes: var bytes } ? bytes : DBNull.Value); // NULL when cleared
+            Positional(command, DbType.Int64, write.NewVersion);
+            Positional(command, DbType.DateTimeOffset, now);
+            if (!write.Insert)
+            {
+                Positional(command, DbType.Int64, write.Expected);
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        // Prepared once per connection (Npgsql keeps them): PostgreSQL then neither parses nor plans them again.
+        await batch.PrepareAsync();
+        await batch.ExecuteNonQueryAsync();
+        var outcomes = new long?[group.Count];
+        var applied = new List<PreparedAudit>(group.Count);
+        for (var i = 0; i < group.Count; i++)
+        {
+            if (batch.BatchCommands[i].RecordsAffected == 0)
+            {
+                // Not applied (a version conflict): its audit rows are not written either.
+                outcomes[i] = await StoredVersionAsync(connection, transaction, group[i]);
+            }
+            else if (group[i].Audit is { } audit)
+            {
+                applied.Add(audit);
+            }
+        }
+
+        if (applied.Count > 0)
+        {
+            await AuditRowWriter.WriteBatchAsync(connection, transaction, applied);
+        }
+
+        return outcomes;
+    }
+
+    // The statements of WriteAsync for PostgreSQL with positional parameters ($1…, see Positional): Npgsql sends them as
+    // they are instead of rewriting named ones in every batch.
+    private const string PostgresInsertState = $"""
+        INSERT INTO {Table} (service_id, grain_id, state_name, payload, version, modified_at_utc)
+        VALUES ($1, $2, $3, convert_from($4, 'UTF8'), $5, $6)
+        ON CONFLICT (service_id, grain_id, state_name) DO NOTHING
+        """;
+
+    private const string PostgresUpdateState = $"""
+        UPDATE {Table} SET payload = convert_from($4, 'UTF8'), version = $5, modified_at_utc = $6
+        WHERE service_id = $1 AND grain_id = $2 AND state_name = $3 AND version = $7
+        """;
+
+    private static void Positional(DbBatchCommand command, DbType type, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.DbType = type;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
+    // SQLite's statements (PostgreSQL's are PostgresInsertState and PostgresUpdateState). SQLite stores a compressed state
+    // as a BLOB and JSON as text (the bytes taken as text in the database's UTF-8), see StatePayload; its bytes are the
+    // first @payload_length of a pooled array: Microsoft.Data.Sqlite 10 binds only whole arrays (and copies one to
+    // truncate it), so the statement takes the prefix itself.
+    private const string PayloadText =
+        "CASE WHEN @payload_compressed THEN substr(@payload, 1, @payload_length) ELSE CAST(substr(@payload, 1, @payload_length) AS TEXT) END";
 
     private static void BindPayload(Parameters p, Payload? payload)
     {
         if (payload is not { Bytes: var bytes, Compressed: var compressed })
         {
             p.Payload.Value = DBNull.Value;
-            if (p.PayloadLength is not null)
-            {
-                p.PayloadLength.Value = DBNull.Value;
-                p.PayloadCompressed!.Value = false;
-            }
-
-            return;
-        }
-
-        if (p.PayloadLength is null)
-        {
-            p.Payload.Value = bytes; // Npgsql writes a ReadOnlyMemory<byte> as bytea as it is
+            p.PayloadLength.Value = DBNull.Value;
+            p.PayloadCompressed.Value = false;
             return;
         }
 
         p.Payload.Value = MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 ? segment.Array! : bytes.ToArray();
         p.PayloadLength.Value = bytes.Length;
-        p.PayloadCompressed!.Value = compressed;
+        p.PayloadCompressed.Value = compressed;
     }
 
     private Parameters Bind(DbCommand command, bool withExpected)
     {
         Add(command, "@service", DbType.String, serviceId);
         var now = DateTimeOffset.UtcNow;
-        _ = IsSqlite ? Add(command, "@at", DbType.String, now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : Add(command, "@at", DbType.DateTimeOffset, now);
+        Add(command, "@at", DbType.String, now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         return new Parameters(Add(command, "@grain", DbType.String, null), Add(command, "@state", DbType.String, null), Add(command, "@payload", DbType.Binary, null),
             Add(command, "@version", DbType.Int64, null), withExpected ? Add(command, "@expected", DbType.Int64, null) : null,
-            IsSqlite ? Add(command, "@payload_length", DbType.Int32, null) : null,
-            IsSqlite ? Add(command, "@payload_compressed", DbType.Boolean, null) : null);
+            Add(command, "@payload_length", DbType.Int32, null), Add(command, "@payload_compressed", DbType.Boolean, null));
     }
 
     private async Task<long> StoredVersionAsync(DbConnection connection, DbTransaction transaction, PendingWrite write)
@@ -717,7 +769,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
     /// <summary>A state as it is bound: UTF-8 JSON, or its zlib form (SQLite, <see cref="StatePayload"/>).</summary>
     private readonly record struct Payload(ReadOnlyMemory<byte> Bytes, bool Compressed);
 
-    private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected, DbParameter? PayloadLength, DbParameter? PayloadCompressed);
+    private sealed record Parameters(DbParameter Grain, DbParameter State, DbParameter Payload, DbParameter Version, DbParameter? Expected, DbParameter PayloadLength, DbParameter PayloadCompressed);
 
     /// <param name="Insert">A new row (first write, or moving a state over from the Orleans table); else an update of <paramref name="Expected"/>.</param>
     /// <param name="Audit">Audit rows committed with the state, only if it applies.</param>

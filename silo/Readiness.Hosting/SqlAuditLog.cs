@@ -377,55 +377,146 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes many states' changes in one round trip (a <see cref="DbBatch"/>, PostgreSQL): the same statements as
-    /// <see cref="WriteAsync(PreparedAudit)"/>, which a remote database would otherwise answer one at a time.
+    /// Writes many states' changes in one round trip (a <see cref="DbBatch"/>, PostgreSQL): per state, the orphans'
+    /// DELETE of <see cref="WriteAsync(PreparedAudit)"/>; then ALL the states' audit rows in one INSERT and all their
+    /// applied requests in another, each column bound once as an array and expanded by <c>unnest</c> in the rows'
+    /// order (so the identity <c>position</c> follows it, as row by row). One statement per kind, not per row: a
+    /// group's 900 single-row INSERTs each cost PostgreSQL a parse, a plan and an executor start, and Npgsql a rewrite
+    /// of named parameters, which together were a fifth of a cluster's CPU in a deadline rush (docs/performance.md,
+    /// eighteenth round). Parameters are positional ($1…): Npgsql then sends the SQL as it is.
     /// </summary>
     public static async Task WriteBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PreparedAudit> audits)
     {
         await using var batch = connection.CreateBatch();
         batch.Transaction = transaction;
         batch.Timeout = 30;
-        DbBatchCommand Add(string sql, params object?[] values)
+        void Add(string sql, params object[] values)
         {
             var command = batch.CreateBatchCommand();
             command.CommandText = sql;
-            for (var i = 0; i < values.Length; i++)
+            foreach (var value in values)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
-                parameter.Value = values[i] ?? DBNull.Value;
+                parameter.Value = value;
                 command.Parameters.Add(parameter);
             }
 
             batch.BatchCommands.Add(command);
-            return command;
         }
 
-        var insert = $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, {SqlAuditLog.JsonFromUtf8("@p11", sqlite: false)}, {SqlAuditLog.JsonFromUtf8("@p12", sqlite: false)})";
+        var rowCount = 0;
+        var requestCount = 0;
         foreach (var audit in audits)
         {
             if (audit.Rows.Length > 0)
             {
-                Add("DELETE FROM readiness_audit WHERE municipality_code = @p0 AND version >= @p1", audit.Code, audit.Version);
-                foreach (var row in audit.Rows)
-                {
-                    Add(insert, row);
-                }
+                Add("DELETE FROM readiness_audit WHERE municipality_code = $1 AND version >= $2", audit.Code, audit.Version);
             }
 
-            foreach (var request in audit.Requests)
-            {
-                Add("""
-                    INSERT INTO readiness_applied_request (code, version, request_id, fingerprint, call_id) VALUES (@p0, @p1, @p2, @p3, @p4)
-                    ON CONFLICT (code, version) DO UPDATE SET request_id = excluded.request_id, fingerprint = excluded.fingerprint, call_id = excluded.call_id
-                    """, audit.Code, request.Version, request.RequestId, request.Fingerprint, request.CallId);
-            }
+            rowCount += audit.Rows.Length;
+            requestCount += audit.Requests.Length;
+        }
+
+        if (rowCount > 0)
+        {
+            Add(InsertRowsSql, RowColumnsAsArrays(audits, rowCount));
+        }
+
+        if (requestCount > 0)
+        {
+            Add(InsertRequestsSql, RequestColumnsAsArrays(audits, requestCount));
         }
 
         if (batch.BatchCommands.Count > 0)
         {
+            await batch.PrepareAsync();
             await batch.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>The audit rows' INSERT of <see cref="WriteBatchAsync"/>: $1…$13 are the columns of <see cref="SqlAuditLog.Columns"/> as arrays.</summary>
+    internal static readonly string InsertRowsSql = $"""
+        INSERT INTO readiness_audit ({SqlAuditLog.Columns})
+        SELECT code, version, target, at_utc, subject, role, tenant, request_id, before_value, after_value, client_address,
+               {SqlAuditLog.JsonFromUtf8("before_fields", sqlite: false)}, {SqlAuditLog.JsonFromUtf8("after_fields", sqlite: false)}
+        FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[], $7::varchar[],
+                    $8::varchar[], $9::text[], $10::text[], $11::varchar[], $12::bytea[], $13::bytea[])
+             WITH ORDINALITY AS r(code, version, target, at_utc, subject, role, tenant, request_id, before_value, after_value,
+                                  client_address, before_fields, after_fields, n)
+        ORDER BY n
+        """;
+
+    /// <summary>The applied requests' INSERT of <see cref="WriteBatchAsync"/>: one per version (a row there can only be one an older release left: replaced).</summary>
+    internal const string InsertRequestsSql = """
+        INSERT INTO readiness_applied_request (code, version, request_id, fingerprint, call_id)
+        SELECT code, version, request_id, fingerprint, call_id
+        FROM unnest($1::varchar[], $2::bigint[], $3::text[], $4::varchar[], $5::text[]) AS r(code, version, request_id, fingerprint, call_id)
+        ON CONFLICT (code, version) DO UPDATE SET request_id = excluded.request_id, fingerprint = excluded.fingerprint, call_id = excluded.call_id
+        """;
+
+    /// <summary>The rows of <paramref name="audits"/>, in order, as 13 arrays (one per column of <see cref="SqlAuditLog.Columns"/>; null for DBNull).</summary>
+    internal static object[] RowColumnsAsArrays(IReadOnlyList<PreparedAudit> audits, int rowCount)
+    {
+        var codes = new string[rowCount];
+        var versions = new long[rowCount];
+        var targets = new string[rowCount];
+        var ats = new DateTimeOffset[rowCount];
+        var subjects = new string[rowCount];
+        var roles = new string[rowCount];
+        var tenants = new string?[rowCount];
+        var requestIds = new string[rowCount];
+        var befores = new string?[rowCount];
+        var afters = new string?[rowCount];
+        var clients = new string?[rowCount];
+        var beforeFields = new byte[]?[rowCount];
+        var afterFields = new byte[]?[rowCount];
+        var i = 0;
+        foreach (var audit in audits)
+        {
+            foreach (var row in audit.Rows)
+            {
+                codes[i] = (string)row[0];
+                versions[i] = (long)row[1];
+                targets[i] = (string)row[2];
+                ats[i] = (DateTimeOffset)row[3];
+                subjects[i] = (string)row[4];
+                roles[i] = (string)row[5];
+                tenants[i] = row[6] as string;
+                requestIds[i] = (string)row[7];
+                befores[i] = row[8] as string;
+                afters[i] = row[9] as string;
+                clients[i] = row[10] as string;
+                beforeFields[i] = row[11] as byte[];
+                afterFields[i] = row[12] as byte[];
+                i++;
+            }
+        }
+
+        return [codes, versions, targets, ats, subjects, roles, tenants, requestIds, befores, afters, clients, beforeFields, afterFields];
+    }
+
+    private static object[] RequestColumnsAsArrays(IReadOnlyList<PreparedAudit> audits, int requestCount)
+    {
+        var codes = new string[requestCount];
+        var versions = new long[requestCount];
+        var requestIds = new string[requestCount];
+        var fingerprints = new string[requestCount];
+        var callIds = new string?[requestCount];
+        var i = 0;
+        foreach (var audit in audits)
+        {
+            foreach (var request in audit.Requests)
+            {
+                codes[i] = audit.Code;
+                versions[i] = request.Version;
+                requestIds[i] = request.RequestId;
+                fingerprints[i] = request.Fingerprint;
+                callIds[i] = request.CallId;
+                i++;
+            }
+        }
+
+        return [codes, versions, requestIds, fingerprints, callIds];
     }
 
     /// <summary>

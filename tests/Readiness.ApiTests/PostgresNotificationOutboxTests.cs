@@ -104,6 +104,68 @@ public sealed class PostgresNotificationOutboxTests(PostgresServer postgres, ITe
         Assert.Empty(await store.ClaimDueAsync(now.AddHours(1), TimeSpan.FromMinutes(2), 1000));
     }
 
+    [Fact]
+    public async Task The_look_back_rereads_only_where_a_position_was_missing()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("notifications_lookback");
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var file in new[] { "020-audit.sql", "021-audit-fields.sql", "040-notifications.sql" })
+        {
+            await using var command = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(Root(), "deploy", "sql", "postgresql", file)), connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var store = new NotificationStore(StorageConnection.For(new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString }), new ServiceCollection().BuildServiceProvider());
+        var version = 0;
+        async Task InsertAsync(NpgsqlConnection on, NpgsqlTransaction? transaction = null)
+        {
+            await using var insert = new NpgsqlCommand(
+                "INSERT INTO readiness_audit (municipality_code, version, target, at_utc, actor_subject, actor_role, request_id) VALUES ('131016', @v, 'system:koseki', now(), 'staff', 'municipality', 'r')",
+                on, transaction);
+            insert.Parameters.AddWithValue("v", ++version);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await InsertAsync(connection); // positions 1–5
+        }
+
+        // Position 6 is taken by a transaction still in flight; 7–9 commit before it.
+        await using var late = new NpgsqlConnection(connectionString);
+        await late.OpenAsync();
+        await using var inFlight = await late.BeginTransactionAsync();
+        await InsertAsync(late, inFlight);
+        for (var i = 0; i < 3; i++)
+        {
+            await InsertAsync(connection);
+        }
+
+        static long[] Positions(AuditWindow w) => [.. w.SystemRows.Select(r => r.Position)];
+        var first = await store.ReadAuditAsync(0, 1000, 500, complete: 0);
+        Assert.Equal((8, 9L), (first.NewRows, first.End));
+        Assert.Equal([1, 2, 3, 4, 5, 7, 8, 9], Positions(first));
+        Assert.Equal(0, first.Complete); // a gap at 6: the next window looks back from the start again
+
+        await inFlight.CommitAsync();
+        await InsertAsync(connection); // 10
+        var second = await store.ReadAuditAsync(9, 1000, 500, first.Complete);
+        Assert.Equal((1, 10L), (second.NewRows, second.End));
+        Assert.Contains(6, Positions(second)); // the late row is found
+        Assert.Equal(10, second.Complete);     // and nothing up to 10 can appear any more
+
+        await InsertAsync(connection); // 11
+        var third = await store.ReadAuditAsync(10, 1000, 500, second.Complete);
+        Assert.Equal((1, 11L), (third.NewRows, third.End));
+        Assert.Equal([11], Positions(third)); // no look-back re-read
+        Assert.Equal(11, third.Complete);
+
+        // A caller that knows nothing (another node, a restart) looks back the whole window, as before.
+        var cold = await store.ReadAuditAsync(10, 1000, 500, complete: 0);
+        Assert.Equal(11, Positions(cold).Length);
+    }
+
     /// <summary>One derivation step as the dispatcher does it (NotificationDispatcher.DeriveOnceAsync, without the accounts database).</summary>
     private static async Task<(bool Committed, int Read, int Planned)> DeriveAsync(NotificationStore store)
     {

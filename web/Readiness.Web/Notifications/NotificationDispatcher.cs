@@ -50,6 +50,10 @@ public sealed class NotificationDispatcher(
 
     private readonly SemaphoreSlim wake = new(0);
 
+    // Up to here this dispatcher found every audit position present in a window it committed (PostgreSQL's look-back
+    // starts here, NotificationStore.ReadAuditAsync); 0 on start, and after another node moved the position it is behind.
+    private long complete;
+
     /// <summary>Asks the loop to run now (after an administrator's retry, a new digest).</summary>
     public void Wake()
     {
@@ -138,7 +142,7 @@ public sealed class NotificationDispatcher(
         var stored = await store.GetStateAsync(NotificationStore.PositionName, cancellationToken)
             ?? await store.GetOrAddStateAsync(NotificationStore.PositionName, (await store.AuditEndAsync(cancellationToken)).ToString(CultureInfo.InvariantCulture));
         var position = long.Parse(stored, CultureInfo.InvariantCulture);
-        var window = await store.ReadAuditAsync(position, options.Value.PositionLookback, options.Value.BatchSize, cancellationToken);
+        var window = await store.ReadAuditAsync(position, options.Value.PositionLookback, options.Value.BatchSize, complete, cancellationToken);
         if (window.NewRows == 0)
         {
             return 0;
@@ -163,6 +167,7 @@ public sealed class NotificationDispatcher(
             .ToList();
         if (await store.CommitDerivedAsync(position, window.End, planned, now))
         {
+            complete = window.Complete;
             Derived.Add(planned.Count);
             if (planned.Count > 0)
             {

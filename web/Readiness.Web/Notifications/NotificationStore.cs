@@ -138,32 +138,43 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
     /// yield an event (<see cref="NotificationRules.Derive"/>), so only they are read and returned; of the others (a full
     /// report's 47 checklist rows) the window counts them and moves past them. A deadline rush writes ~116,000 rows in
     /// seconds, and reading every row whole cost ~95 KB of allocation per report (2026-12-02 profile).
+    /// <para>
+    /// <paramref name="complete"/> (PostgreSQL): a position up to which an earlier window, committed by this caller,
+    /// found every position present. Nothing can commit there any more (a gap is a transaction still in flight or one
+    /// rolled back), so the look-back starts there instead of <paramref name="lookback"/> behind <paramref name="after"/>.
+    /// The window's <see cref="AuditWindow.Complete"/> is the next such position. Re-reading the whole look-back on every
+    /// window made a deadline rush's dispatcher read each row three times (docs/performance.md, eighteenth round).
+    /// </para>
     /// </summary>
-    public async Task<AuditWindow> ReadAuditAsync(long after, int lookback, int limit, CancellationToken cancellationToken = default)
+    public async Task<AuditWindow> ReadAuditAsync(long after, int lookback, int limit, long complete = 0, CancellationToken cancellationToken = default)
     {
         await using var connection = await storage.OpenAsync(cancellationToken);
-        var from = IsSqlite ? after : Math.Max(0, after - lookback);
+        var from = IsSqlite ? after : Math.Max(Math.Max(0, after - lookback), Math.Min(complete, after));
         int newRows;
         long end;
+        long present;
         await using (var window = Command(connection, null,
             $"""
-            SELECT COALESCE(SUM(CASE WHEN p > @after THEN 1 ELSE 0 END), 0), COALESCE(MAX(p), 0)
+            SELECT COALESCE(SUM(CASE WHEN p > @after THEN 1 ELSE 0 END), 0), COALESCE(MAX(p), 0), COUNT(*)
             FROM (SELECT {PositionColumn} AS p FROM readiness_audit WHERE {PositionColumn} > @from ORDER BY {PositionColumn} LIMIT @take) w
             """))
         {
             Add(window, "@after", after);
             Add(window, "@from", from);
-            Add(window, "@take", limit + (IsSqlite ? 0 : lookback));
+            Add(window, "@take", limit + (int)(after - from));
             await using var reader = await window.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             newRows = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
             end = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            present = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
         }
 
+        // Every position in (from, end] present: none can appear there later. Otherwise the gap's window is read again.
+        var nextComplete = end > from && present == end - from ? end : from;
         var rows = new List<AuditRow>();
         if (newRows == 0)
         {
-            return new AuditWindow(rows, 0, Math.Max(after, end));
+            return new AuditWindow(rows, 0, Math.Max(after, end), Math.Min(nextComplete, after));
         }
 
         // Bounded by the window's end, so a row committed since is read next time, never skipped.
@@ -205,7 +216,7 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
                 systems.GetString(5), Side(6), Side(7)));
         }
 
-        return new AuditWindow(rows, newRows, Math.Max(after, end));
+        return new AuditWindow(rows, newRows, Math.Max(after, end), nextComplete);
     }
 
     /// <summary>
@@ -692,4 +703,9 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
 /// that can yield an event, in position order; <paramref name="NewRows"/>, how many rows of any kind the window holds
 /// after the position asked for (0: nothing new); <paramref name="End"/>, the last position in it (at least the one asked for).
 /// </summary>
-public sealed record AuditWindow(IReadOnlyList<AuditRow> SystemRows, int NewRows, long End);
+/// <summary>
+/// A window of the audit trail (<see cref="NotificationStore.ReadAuditAsync"/>): its system rows in position order, how
+/// many rows are new (after the position asked from), its last position, and the position up to which every position
+/// was found present (pass it back as <c>complete</c> once the window is committed).
+/// </summary>
+public sealed record AuditWindow(IReadOnlyList<AuditRow> SystemRows, int NewRows, long End, long Complete);
