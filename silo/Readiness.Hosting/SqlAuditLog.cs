@@ -119,6 +119,14 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         await using var connection = await storage.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         progress.TransactionStarted = true;
+        if (!IsSqlite)
+        {
+            // One round trip and one INSERT for the group, as the grain states' group commit writes them.
+            await AuditRowWriter.WriteBatchAsync(connection, transaction, [.. group.Select(r => new PreparedAudit(r.MunicipalityCode, r.Version, r.Rows, []))]);
+            await transaction.CommitAsync();
+            return;
+        }
+
         await using var rows = AuditRowWriter.Create(connection, transaction, IsSqlite);
         foreach (var record in group)
         {
