@@ -191,11 +191,11 @@ public static class Accounts
     }
 
     /// <param name="formPage">The page whose antiforgery token is used (a dead link's page has no form: then another page's).</param>
-    public static async Task<FormAnswer> AcceptAsync(FormClient invitee, Uri link, string password = AccountHost.Password, string? confirm = null, string? formPage = null) =>
+    public static async Task<FormAnswer> AcceptAsync(FormClient invitee, Uri link, string password = AccountHost.Password, string? confirm = null, string? formPage = null, string displayName = "招待 花子") =>
         await invitee.PostAsync(formPage ?? link.PathAndQuery, "/account/invitation", new Dictionary<string, string>
         {
             ["token"] = System.Web.HttpUtility.ParseQueryString(link.Query)["token"]!,
-            ["displayName"] = "招待 花子",
+            ["displayName"] = displayName,
             ["password"] = password,
             ["confirm"] = confirm ?? password,
         });

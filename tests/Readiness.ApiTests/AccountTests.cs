@@ -40,6 +40,16 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
 
         // A weak password is refused and leaves the link usable.
         Assert.Equal("common_password", (await Accounts.AcceptAsync(invitee, link, "password1234")).Error);
+
+        // So is a name that forges a line (a line break) or that PostgreSQL could not store (a NUL: ASP.NET Core's form
+        // reading refuses it before the form gets here, 400), as an over-long one; the link stays usable.
+        foreach (var name in new[] { "招待 花子\nrole: admin", "招待\u200B花子", new string('名', 101) })
+        {
+            Assert.Equal("invalid_name", (await Accounts.AcceptAsync(invitee, link, displayName: name)).Error);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await Accounts.AcceptAsync(invitee, link, displayName: "招待\0花子")).Status);
+
         var accepted = await Accounts.AcceptAsync(invitee, link);
         Assert.Equal(HttpStatusCode.SeeOther, accepted.Status);
         Assert.StartsWith("/account/mfa", accepted.Location, StringComparison.Ordinal); // a prefecture administrator needs MFA

@@ -4,7 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Readiness.Catalog;
+using Readiness.Notifications;
 using Readiness.Web.Identity;
 using Readiness.Web.Notifications;
 using Xunit;
@@ -138,6 +140,39 @@ public sealed class NotificationTests(NotificationFixture fixture, ITestOutputHe
         using var other = Host.Client(Host.Token(Role.Prefecture, "27", NotificationFixture.Pref27));
         using var foreign = await other.PostAsync($"/api/v1/notifications/{item.GetProperty("id").GetString()}/read", null);
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_unread_count_is_of_the_whole_inbox_not_of_the_100_listed()
+    {
+        // 103 in-app notifications for one person, put in through the store's own insert (as the digest job does).
+        const string subject = "inbox-103@test.local";
+        var store = Host.Services.GetRequiredService<NotificationStore>();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var payload = JsonSerializer.Serialize(new NotificationPayload("digest", start, new NotificationData(string.Empty, string.Empty, "13", "東京都", null, null, null, 0, null, null, null, null)), NotificationStore.Json);
+        for (var i = 0; i < 103; i++)
+        {
+            Assert.True(await store.InsertAsync($"ntf_inbox103_{i:D3}", NotificationKind.Digest, NotificationChannel.InApp, subject, null, "ja", "13", payload, start.AddSeconds(i)));
+        }
+
+        using var person = Host.Client(Host.Token(Role.Prefecture, "13", subject));
+        var list = JsonDocument.Parse(await person.GetStringAsync("/api/v1/notifications")).RootElement;
+        Assert.Equal(100, list.GetProperty("items").GetArrayLength());
+        Assert.Equal(103, list.GetProperty("unread").GetInt32());
+        Assert.Contains("未読 103 件", await person.GetStringAsync("/notifications"), StringComparison.Ordinal);
+
+        // Reading one that is listed, and one too old to be listed (the store's own mark), both count.
+        var newest = list.GetProperty("items")[0].GetProperty("id").GetString();
+        Assert.Equal("ntf_inbox103_102", newest);
+        using (var read = await person.PostAsync($"/api/v1/notifications/{newest}/read", null))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, read.StatusCode);
+        }
+
+        Assert.Equal(1, await store.MarkReadAsync(subject, "ntf_inbox103_000", DateTimeOffset.UtcNow));
+        list = JsonDocument.Parse(await person.GetStringAsync("/api/v1/notifications")).RootElement;
+        Assert.Equal(101, list.GetProperty("unread").GetInt32());
+        Assert.Equal(99, list.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("readAt").ValueKind == JsonValueKind.Null));
     }
 
     [Fact]

@@ -60,6 +60,37 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
     }
 
     [Fact]
+    public async Task Every_store_of_a_subject_holds_the_longest_subject_the_product_takes()
+    {
+        // The whole schema, as a silo applies it.
+        var connectionString = await postgres.CreateDatabaseAsync("subjects");
+        PostgresSchema.Apply(connectionString);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+
+        // Every column that stores a subject (the audit trail's actor, notification recipients, preferences, webhook
+        // registrations) holds MaxSubjectLength characters; 200 refused a longer one with 22001, a 503 on every write.
+        (string Table, string Column)[] subjects =
+            [("readiness_audit", "actor_subject"), ("readiness_notification_outbox", "recipient"), ("readiness_notification_preferences", "subject"), ("readiness_webhook_endpoints", "created_by")];
+        foreach (var (table, column) in subjects)
+        {
+            await using var length = new NpgsqlCommand("SELECT character_maximum_length FROM information_schema.columns WHERE table_name = @t AND column_name = @c", connection);
+            length.Parameters.AddWithValue("t", table);
+            length.Parameters.AddWithValue("c", column);
+            var max = await length.ExecuteScalarAsync();
+            Assert.True(max is DBNull || Convert.ToInt32(max, System.Globalization.CultureInfo.InvariantCulture) >= Readiness.Web.Auth.ReadinessCaller.MaxSubjectLength, $"{table}.{column} holds {max} characters");
+        }
+
+        // A change by a person with the longest subject is recorded and read back whole, through the group commit's batch.
+        var audit = new SqlAuditLog(StorageConnection.For(new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString }));
+        var longest = new Actor(string.Concat(Enumerable.Repeat("利用者", 85)), Role.Municipality, ApiHost.Chiyoda);
+        Assert.Equal(Readiness.Web.Auth.ReadinessCaller.MaxSubjectLength, longest.Subject.Length);
+        Assert.True(Readiness.Web.Auth.ReadinessCaller.IsValidSubject(longest.Subject));
+        await audit.RecordAsync(ApiHost.Chiyoda, 1, [Entry(ApiHost.Chiyoda, 1, DateTimeOffset.UtcNow, longest, "r-long", "system:koseki", null, "phase=testing")]);
+        Assert.Equal(longest, (await audit.ReadAsync(ApiHost.Chiyoda, 1, null, 10)).Entries.Single().Actor);
+    }
+
+    [Fact]
     public async Task Forty_rows_of_one_change_are_stored_whole_on_postgresql()
     {
         var connectionString = await postgres.CreateDatabaseAsync("audit_rows");

@@ -56,4 +56,41 @@ public sealed class ReadinessCallerTests
         Assert.Equal(a.TenantPartitionKey, b.TenantPartitionKey);
         Assert.Equal(Role.National, a.Role);
     }
+    [Theory]
+    [InlineData(255, "a", true)]
+    [InlineData(256, "a", false)]
+    [InlineData(85, "利用者", true)] // 255 characters of Japanese
+    [InlineData(86, "利用者", false)]
+    public void A_subject_is_taken_up_to_255_characters(int repeat, string unit, bool taken)
+    {
+        var subject = string.Concat(Enumerable.Repeat(unit, repeat));
+        var user = User(("sub", subject), ("role", "municipality"), ("tenant", "131016"));
+        Assert.Equal(taken, ReadinessCaller.From(user, Options) is not null);
+        Assert.Equal(taken ? "invalid_role" : "invalid_subject", ReadinessCaller.Refusal(user, Options).Code);
+    }
+
+    [Theory]
+    [InlineData("tanaka\u0000")] // PostgreSQL text cannot hold a NUL
+    [InlineData("tanaka\nrole=admin")] // a forged log line
+    [InlineData("tanaka\u200B")] // invisible
+    [InlineData("   ")]
+    [InlineData("")]
+    public void A_subject_with_control_or_invisible_characters_or_blank_makes_no_caller(string escaped)
+    {
+        var subject = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        var user = User(("sub", subject), ("role", "municipality"), ("tenant", "131016"));
+        Assert.Null(ReadinessCaller.From(user, Options));
+        var (field, code, ja, en) = ReadinessCaller.Refusal(user, Options);
+        Assert.Equal(("sub", "invalid_subject"), (field, code));
+        Assert.Contains("255", ja, StringComparison.Ordinal);
+        Assert.Contains("subject (sub)", en, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_valid_subject_with_a_bad_tenant_is_refused_for_the_tenant()
+    {
+        var user = User(("sub", "tanaka"), ("role", "municipality"), ("tenant", "999999"));
+        Assert.Null(ReadinessCaller.From(user, Options));
+        Assert.Equal(("role", "invalid_role"), (ReadinessCaller.Refusal(user, Options).Field, ReadinessCaller.Refusal(user, Options).Code));
+    }
 }

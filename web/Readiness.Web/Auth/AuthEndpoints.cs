@@ -124,8 +124,8 @@ public static class AuthEndpoints
                 return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "token", refusal.Code, refusal.MessageJa, refusal.MessageEn);
             }
 
-            return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "token", "invalid_claims",
-                "トークンの役割（role）か団体コード（tenant）が正しくありません。", "The token's role or tenant is not valid.");
+            var (_, _, ja, en) = ReadinessCaller.Refusal(new ClaimsPrincipal(validated.ClaimsIdentity), auth);
+            return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "token", "invalid_claims", ja, en);
         }
 
         var claims = new List<Claim> { new(auth.SubjectClaim, caller.Subject), new(auth.RoleClaim, Wire.Name(caller.Role)), new("name", caller.Subject) };

@@ -108,6 +108,12 @@ public static class LocalTokenCommand
         }
 
         var subject = values.GetValueOrDefault("subject") ?? $"local-{Wire.Name(role)}{(code is null ? string.Empty : "-" + code)}";
+        if (!ReadinessCaller.IsValidSubject(subject))
+        {
+            error.WriteLine($"--subject must have 1 to {ReadinessCaller.MaxSubjectLength} characters, none of them control or invisible characters (OpenID Connect Core 1.0 §2).");
+            return 2;
+        }
+
         var unknown = values.Keys.Except(["role", "code", "subject", "hours", "allow-production"]).ToList();
         if (unknown.Count > 0)
         {

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using Readiness.Catalog;
+using Readiness.Rules;
 
 namespace Readiness.Web.Auth;
 
@@ -62,7 +64,7 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
         }
 
         var (subject, roleText, tenant, clientId, authorizedParty) = (values[0], values[1], values[2], values[3], values[4]);
-        if (string.IsNullOrWhiteSpace(subject) || !TryParseRole(roleText, out var role))
+        if (!IsValidSubject(subject) || !TryParseRole(roleText, out var role))
         {
             return null;
         }
@@ -70,6 +72,35 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
         return IsValidTenant(role, tenant)
             ? new ReadinessCaller(subject, role, role is Role.National or Role.Admin ? null : tenant) { Client = clientId ?? authorizedParty, ReadOnly = readOnly }
             : null;
+    }
+
+    /// <summary>
+    /// The longest subject taken, in UTF-16 characters: OpenID Connect Core 1.0 §2 caps "sub" at 255 ASCII characters.
+    /// Every store of a subject (the audit trail's actor, notification recipients, preferences) holds this many.
+    /// </summary>
+    public const int MaxSubjectLength = 255;
+
+    /// <summary>
+    /// A subject the product can attribute changes to and store: 1 to <see cref="MaxSubjectLength"/> characters, not
+    /// blank, no control or invisible characters (a NUL, which PostgreSQL text cannot hold, or a line break that would
+    /// forge a line of a log).
+    /// </summary>
+    public static bool IsValidSubject([NotNullWhen(true)] string? subject) =>
+        !string.IsNullOrWhiteSpace(subject) && subject.Length <= MaxSubjectLength && FreeText.Check(subject, multiline: false).Fault == FreeTextFault.None;
+
+    /// <summary>
+    /// Why claims that make no caller (<see cref="From"/> gave null) are refused, as a problem's field, code and
+    /// message (Japanese, English): the subject when it is not valid, else the role or tenant.
+    /// </summary>
+    public static (string Field, string Code, string Ja, string En) Refusal(ClaimsPrincipal? user, ReadinessAuthOptions options)
+    {
+        var subjects = user?.Identities.Where(i => i is not null).SelectMany(i => i.Claims)
+            .Where(c => string.Equals(c.Type, options.SubjectClaim, StringComparison.OrdinalIgnoreCase)).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        return subjects.Count == 1 && IsValidSubject(subjects[0])
+            ? ("role", "invalid_role", "トークンの役割（role）または団体コード（tenant）が正しくありません。", "The token's role or tenant claim is missing or not valid.")
+            : ("sub", "invalid_subject",
+                $"トークンの利用者（sub）は1つだけ、制御文字・不可視文字を含まない1〜{MaxSubjectLength}文字で指定してください。",
+                $"The token's subject (sub) must be one value of 1 to {MaxSubjectLength} characters, none of them control or invisible characters (OpenID Connect Core 1.0 §2).");
     }
 
     /// <summary>The four roles a person can have; "system" is the product's own and never comes from a token.</summary>

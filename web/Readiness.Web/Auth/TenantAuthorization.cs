@@ -83,8 +83,8 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
         var caller = ReadinessCaller.From(context.User, options.Value);
         if (caller is null)
         {
-            context.Fail(new TenantFailureReason(this, "role", "invalid_role",
-                "トークンの役割（role）または団体コード（tenant）が正しくありません。", "The token's role or tenant claim is missing or not valid."));
+            var (field, code, ja, en) = ReadinessCaller.Refusal(context.User, options.Value);
+            context.Fail(new TenantFailureReason(this, field, code, ja, en));
             return Task.CompletedTask;
         }
 

@@ -16,7 +16,7 @@ public static class AccountMessages
         "link_used" => ("このリンクはすでに使用されています（1回限り有効です）。", "This link has already been used (it works once)."),
         "invalid_email" => ("メールアドレスの形式が正しくありません。", "The e-mail address is not valid."),
         "email_taken" => ("このメールアドレスのアカウントはすでにあります。", "An account with this e-mail address already exists."),
-        "invalid_name" => ("氏名を100文字以内で入力してください。", "Enter a name of up to 100 characters."),
+        "invalid_name" => ("氏名を制御文字・不可視文字を含まない100文字以内で入力してください。", "Enter a name of up to 100 characters, none of them control or invisible characters."),
         "password_required" => ("パスワードを入力してください。", "Enter a password."),
         "password_mismatch" => ("確認用のパスワードが一致しません。", "The two passwords do not match."),
         "password_too_short" => ("パスワードが短すぎます。12文字以上にしてください（長い文やフレーズがおすすめです）。", "The password is too short: use at least 12 characters (a long phrase is best)."),
@@ -32,7 +32,7 @@ public static class AccountMessages
         "passkey_required" => ("このアカウントはパスキーで二要素認証を行います。「パスキーでサインイン」を使ってください。", "This account's second factor is its passkey: use “Sign in with a passkey”."),
         "passkey_failed" => ("パスキーを確認できませんでした（登録されていない・削除された・取り消された可能性があります）。もう一度お試しください。", "The passkey could not be verified (not registered, removed, or cancelled). Try again."),
         "passkey_unknown" => ("このパスキーは見つかりません（すでに削除されています）。", "This passkey was not found (it has already been removed)."),
-        "invalid_passkey_name" => ("パスキーの名前は100文字以内にしてください。", "Keep the passkey name to 100 characters."),
+        "invalid_passkey_name" => ("パスキーの名前は制御文字・不可視文字を含まない100文字以内にしてください。", "Keep the passkey name to 100 characters, none of them control or invisible characters."),
         _ => null,
     };
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Readiness.Rules;
 
 namespace Readiness.Web.Identity;
 
@@ -373,7 +374,8 @@ public sealed class AccountService(
             return AccountResult.Fail("email", "invalid_email");
         }
 
-        if (string.IsNullOrWhiteSpace(displayName) || displayName.Trim().Length > 100)
+        // A control character (a NUL, which PostgreSQL text refuses; a line break, which forges a line of a mail or log) is refused as an over-long name is.
+        if (string.IsNullOrWhiteSpace(displayName) || displayName.Trim().Length > 100 || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
         {
             return AccountResult.Fail("displayName", "invalid_name");
         }

@@ -14,7 +14,7 @@ public sealed record NotificationView(
     string Id, NotificationKind Kind, string TitleJa, string TitleEn, string TextJa, string TextEn,
     string? MunicipalityCode, string? BusinessId, long? Version, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
 
-/// <summary>The caller's in-app notifications, newest first (at most 100), and how many are unread.</summary>
+/// <summary>The caller's in-app notifications, newest first (at most 100), and how many of all theirs are unread (listed or not).</summary>
 public sealed record NotificationListView(IReadOnlyList<NotificationView> Items, int Unread);
 
 /// <summary>A person's choice for one kind: by mail, in the app, and how often mail comes (immediately, daily or weekly).</summary>
@@ -59,7 +59,7 @@ public static class NotificationApi
             .RequireRateLimiting(RateLimits.ReadsPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         mine.MapGet(string.Empty, ListMine).WithName("listNotifications")
             .WithSummary("The caller's in-app notifications, newest first")
-            .WithDescription("At most 100, with Japanese and English text. Every signed-in role has its own list (by subject).");
+            .WithDescription("At most 100, with Japanese and English text; unread counts all of the caller's unread notifications, listed or not. Every signed-in person has their own list (by subject).");
         mine.MapPost("/{id}/read", MarkRead).WithName("markNotificationRead")
             .WithSummary("Marks one of the caller's notifications as read")
             .WithDescription("204 when marked (or already read); 404 when the caller has no such notification.");
@@ -129,8 +129,8 @@ public static class NotificationApi
 
     private static async Task<Ok<NotificationListView>> ListMine(HttpContext http, NotificationStore store, CancellationToken cancellationToken)
     {
-        var rows = await store.InAppAsync(Caller(http)!.Subject, 100, cancellationToken);
-        return TypedResults.Ok(new NotificationListView(rows.Select(View).ToList(), rows.Count(r => r.ReadAt is null)));
+        var page = await store.InAppAsync(Caller(http)!.Subject, 100, cancellationToken);
+        return TypedResults.Ok(new NotificationListView(page.Items.Select(View).ToList(), page.Unread));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> MarkRead(string id, HttpContext http, NotificationStore store, TimeProvider time, CancellationToken cancellationToken)

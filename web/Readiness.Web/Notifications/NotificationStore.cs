@@ -422,15 +422,24 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
 
     // ---------------------------------------------------------------- reading
 
-    /// <summary>A person's in-app notifications, newest first.</summary>
-    public async Task<IReadOnlyList<OutboxRow>> InAppAsync(string subject, int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A person's in-app notifications: the newest <paramref name="limit"/>, newest first, and how many of ALL of theirs
+    /// are unread (not only of those listed: an inbox of 150 unread lists 100 and says 150).
+    /// </summary>
+    public async Task<InAppPage> InAppAsync(string subject, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await storage.OpenAsync(cancellationToken);
         await using var query = Command(connection, null, $"SELECT {Columns} FROM readiness_notification_outbox WHERE recipient = @r AND channel = @inApp ORDER BY created_ms DESC, id LIMIT @take");
         Add(query, "@r", subject);
         Add(query, "@inApp", Wire.Name(NotificationChannel.InApp));
         Add(query, "@take", limit);
-        return await ReadRows(query, cancellationToken);
+        var rows = await ReadRows(query, cancellationToken);
+
+        await using var count = Command(connection, null, "SELECT COUNT(*) FROM readiness_notification_outbox WHERE recipient = @r AND channel = @inApp AND read_ms IS NULL");
+        Add(count, "@r", subject);
+        Add(count, "@inApp", Wire.Name(NotificationChannel.InApp));
+        var unread = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        return new InAppPage(rows, unread);
     }
 
     /// <summary>Rows in one status (dead letters for administrators), newest first; <paramref name="prefectureCode"/> narrows to a prefecture.</summary>
@@ -709,3 +718,6 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
 /// was found present (pass it back as <c>complete</c> once the window is committed).
 /// </summary>
 public sealed record AuditWindow(IReadOnlyList<AuditRow> SystemRows, int NewRows, long End, long Complete);
+
+/// <summary>A page of a person's in-app notifications (newest first) and the count of all their unread ones, listed or not.</summary>
+public sealed record InAppPage(IReadOnlyList<OutboxRow> Items, int Unread);
