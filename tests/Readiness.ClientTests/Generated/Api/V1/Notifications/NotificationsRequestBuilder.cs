@@ -53,7 +53,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Notifications
         {
         }
         /// <summary>
-        /// At most 100, with Japanese and English text. Every signed-in role has its own list (by subject).
+        /// At most 100, with Japanese and English text; unread counts all of the caller&apos;s unread notifications, listed or not. Every signed-in person has their own list (by subject).
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.NotificationListView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -82,7 +82,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Notifications
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.NotificationListView>(requestInfo, global::Readiness.ClientTests.Generated.Models.NotificationListView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// At most 100, with Japanese and English text. Every signed-in role has its own list (by subject).
+        /// At most 100, with Japanese and English text; unread counts all of the caller&apos;s unread notifications, listed or not. Every signed-in person has their own list (by subject).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
