@@ -43,7 +43,7 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
 
         // So is a name that forges a line (a line break) or that PostgreSQL could not store (a NUL: ASP.NET Core's form
         // reading refuses it before the form gets here, 400), as an over-long one; the link stays usable.
-        foreach (var name in new[] { "招待 花子\nrole: admin", "招待\u200B花子", new string('名', 101) })
+        foreach (var name in new[] { "招待 花子\nrole: admin", "招待\u200B花子", "\u3164", "招待\u034F花子", "\u2800", new string('名', 101) })
         {
             Assert.Equal("invalid_name", (await Accounts.AcceptAsync(invitee, link, displayName: name)).Error);
         }
@@ -82,6 +82,30 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         var (_, users) = await Admin.GetAsync("/admin/users");
         Assert.Contains("data-log-action=\"accept_invitation\"", users, StringComparison.Ordinal);
         Assert.Contains("data-log-action=\"invite\"", users, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A passkey form posted without its ceremony (no options asked for first, so no challenge is underway: a replayed
+    /// or hand-made post) is refused as a failed passkey, never a 500; nothing is added and nobody is signed in.
+    /// </summary>
+    [Fact]
+    public async Task A_passkey_posted_without_its_ceremony_is_refused_not_a_server_error()
+    {
+        foreach (var credential in new[] { "{}", "not json", """{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{}}""" })
+        {
+            var added = await Admin.PostAsync("/account", "/account/passkeys", new Dictionary<string, string> { ["credential"] = credential, ["name"] = "儀式なしの鍵" });
+            Assert.True(added.Status == HttpStatusCode.SeeOther, $"add passkey with {credential}: {(int)added.Status} {added.Html}");
+            Assert.Equal("passkey_failed", added.Error);
+
+            using var anonymous = new FormClient(host.BaseAddress);
+            var signedIn = await anonymous.PostAsync("/signin", "/account/signin/passkey", new Dictionary<string, string> { ["credential"] = credential, ["returnUrl"] = "/" });
+            Assert.True(signedIn.Status == HttpStatusCode.SeeOther, $"passkey sign-in with {credential}: {(int)signedIn.Status} {signedIn.Html}");
+            Assert.Equal("passkey_failed", signedIn.Error);
+            Assert.False(await Accounts.SignedInAsync(anonymous));
+        }
+
+        var (_, account) = await Admin.GetAsync("/account");
+        Assert.DoesNotContain("儀式なしの鍵", account, StringComparison.Ordinal);
     }
 
     [Fact]

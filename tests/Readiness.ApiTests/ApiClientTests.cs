@@ -249,6 +249,10 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     [InlineData("""{"name":"x","tenant":"131016","scope":"read","expiresAt":"2001-01-01T00:00:00Z"}""", "expiresAt")]
     [InlineData("""{"name":"x","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "expiresAt")]
     [InlineData("""{"name":""", "name")]
+    [InlineData("""{"name":"vendor\u202Ea","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "name")] // reorders what is shown
+    [InlineData("""{"name":"vendor\u200B","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "name")] // looks like another client
+    [InlineData("""{"name":"vendor\u2028a","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "name")]
+    [InlineData("""{"name":"\u3164","tenant":"131016","scope":"read","expiresAt":"2099-01-01T00:00:00Z"}""", "name")] // displays as nothing
     public async Task A_bad_client_is_refused_naming_the_field_and_nothing_is_created(string json, string field)
     {
         using var admin = Admin();

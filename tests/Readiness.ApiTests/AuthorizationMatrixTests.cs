@@ -29,7 +29,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
     [
         "anonymous", "forged_token", "expired_token", "system_role", "municipality_without_tenant",
         "municipality_own", "municipality_other_same_prefecture", "municipality_other_prefecture",
-        "prefecture_own", "prefecture_other", "national", "admin",
+        "prefecture_own", "prefecture_other", "national", "admin", "admin_with_padded_subject",
     ];
 
     /// <summary>Who may call an endpoint (the policies of Auth/TenantAuthorization.cs, or none).</summary>
@@ -257,18 +257,18 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         var s = row.Success;
         int[] expected = row.Access switch
         {
-            //                                anon fake  exp  sys  noT  mOwn mSame mOth pOwn pOth nat  adm
-            Access.Public =>                 [s,   s,   s,   s,   s,   s,   s,   s,   s,   s,   s,   s],
-            Access.Summaries =>              [401, 401, 401, 403, 403, s,   s,   s,   s,   s,   s,   s],
-            Access.MunicipalityRead =>       [401, 401, 401, 403, 403, s,   403, 403, s,   403, s,   s],
-            Access.MunicipalityWrite =>      [401, 401, 401, 403, 403, s,   403, 403, 403, 403, 403, 403],
-            Access.ExportOwnPrefecture =>    [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s],
-            Access.ExportDefault =>          [401, 401, 401, 403, 403, 403, 403, 403, s,   s,   s,   s],
-            Access.PlanningScenarios =>      [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s],
-            Access.Administration =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, s],
-            Access.OfficialImport =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s],
-            Access.PrefectureRunRead =>      [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s],
-            Access.PrefectureRunWrite =>     [401, 401, 401, 403, 403, 403, 403, 403, s,   403, 403, 403],
+            //                                anon fake  exp  sys  noT  mOwn mSame mOth pOwn pOth nat  adm  badSub
+            Access.Public =>                 [s,   s,   s,   s,   s,   s,   s,   s,   s,   s,   s,   s,   s],
+            Access.Summaries =>              [401, 401, 401, 403, 403, s,   s,   s,   s,   s,   s,   s,   403],
+            Access.MunicipalityRead =>       [401, 401, 401, 403, 403, s,   403, 403, s,   403, s,   s,   403],
+            Access.MunicipalityWrite =>      [401, 401, 401, 403, 403, s,   403, 403, 403, 403, 403, 403, 403],
+            Access.ExportOwnPrefecture =>    [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s,   403],
+            Access.ExportDefault =>          [401, 401, 401, 403, 403, 403, 403, 403, s,   s,   s,   s,   403],
+            Access.PlanningScenarios =>      [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s,   403],
+            Access.Administration =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, s, 403],
+            Access.OfficialImport =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s,   403],
+            Access.PrefectureRunRead =>      [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s,   403],
+            Access.PrefectureRunWrite =>     [401, 401, 401, 403, 403, 403, 403, 403, s,   403, 403, 403, 403],
             _ => throw new ArgumentOutOfRangeException(nameof(row)),
         };
         return row.Browser && row.Access != Access.Public ? expected.Select(e => e == 401 ? 302 : e).ToArray() : expected;
@@ -425,10 +425,18 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         }
         else if (expected is 401 or 403)
         {
-            await ApiHost.AssertProblem(response, (HttpStatusCode)expected, expected == 401 ? "Authorization" : null);
+            var problem = await ApiHost.AssertProblem(response, (HttpStatusCode)expected, expected == 401 ? "Authorization" : null);
             if (expected == 401)
             {
                 Assert.Equal("Bearer", response.Headers.WwwAuthenticate.First().Scheme);
+            }
+
+            // Claims that make no caller are refused for what is wrong with them, by every policy alike.
+            if (NoCaller(caller) is { } why)
+            {
+                var error = problem.GetProperty("errors")[0];
+                Assert.True(error.GetProperty("code").GetString() == why.Code && error.GetProperty("field").GetString() == why.Field,
+                    $"{endpoint} as {caller}: expected {why.Field}/{why.Code}, got {error}");
             }
         }
         else
@@ -472,6 +480,14 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         return request;
     }
 
+    /// <summary>The refusal (field, code) of a caller whose token's claims make no caller; null for the others.</summary>
+    private static (string Field, string Code)? NoCaller(string caller) => caller switch
+    {
+        "system_role" or "municipality_without_tenant" => ("role", "invalid_role"),
+        "admin_with_padded_subject" => ("sub", "invalid_subject"),
+        _ => null,
+    };
+
     private string? Token(string caller) => caller switch
     {
         "anonymous" => null,
@@ -486,6 +502,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         "prefecture_other" => host.Token(Role.Prefecture, "27"),
         "national" => host.Token(Role.National),
         "admin" => host.Token(Role.Admin),
+        "admin_with_padded_subject" => host.TokenWithClaims(new Dictionary<string, object> { ["sub"] = " tanaka ", ["role"] = "admin" }),
         _ => throw new ArgumentOutOfRangeException(nameof(caller), caller, null),
     };
 }

@@ -19,7 +19,26 @@ public sealed class SubjectClaimTests(ApiHost host) : IClassFixture<ApiHost>
         { "a NUL", "tanaka\u0000" },
         { "a line break", "tanaka\nrole=admin" },
         { "blank", "   " },
+        { "white space at the ends", " tanaka " },
+        { "a Hangul filler (displays as nothing)", "\u3164" },
+        { "a combining grapheme joiner", "tanaka\u034F" },
     };
+
+    /// <summary>An API client's claim is an identifier as the subject is: a token whose client_id is not is refused naming it.</summary>
+    [Fact]
+    public async Task A_token_with_an_unstorable_client_claim_is_refused_naming_the_claim()
+    {
+        foreach (var clientId in new[] { "vendor\u0000a", new string('c', 4000), " vendor-a" })
+        {
+            using var client = host.Client(host.TokenWithClaims(new Dictionary<string, object>
+            {
+                ["sub"] = "batch", ["role"] = "municipality", ["tenant"] = ApiHost.Chiyoda, ["client_id"] = clientId,
+            }));
+            using var read = await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}");
+            var problem = await ApiHost.AssertProblem(read, HttpStatusCode.Forbidden, "client_id");
+            Assert.Equal("invalid_client", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Refused))]

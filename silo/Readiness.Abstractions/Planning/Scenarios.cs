@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Readiness.Rules;
 
 namespace Readiness.Planning;
 
@@ -59,14 +60,21 @@ public static class ScenarioRules
     public static ImmutableArray<ValidationError> Validate(ForecastScenario s, Func<string, bool> isPrefecture)
     {
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > MaxNameLength || s.Name.Any(char.IsControl) || s.Name.Contains('/', StringComparison.Ordinal))
+        if (string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > MaxNameLength || FreeText.Check(s.Name, multiline: false).Fault != FreeTextFault.None || s.Name.Contains('/', StringComparison.Ordinal))
         {
-            errors.Add(new("name", "invalid_name", $"シナリオ名は1〜{MaxNameLength}文字で、制御文字と「/」は使えません。", $"The scenario name must be 1-{MaxNameLength} characters without control characters or '/'."));
+            errors.Add(new("name", "invalid_name", $"シナリオ名は1〜{MaxNameLength}文字で、制御文字・表示されない文字・文字の向きを変える文字と「/」は使えません。",
+                $"The scenario name must be 1-{MaxNameLength} characters without control, invisible or direction-changing characters or '/'."));
         }
 
         if (s.Description is { Length: > MaxDescriptionLength })
         {
             errors.Add(new("description", "too_long", $"説明は{MaxDescriptionLength}文字以内です。", $"The description is at most {MaxDescriptionLength} characters."));
+        }
+        else if (FreeText.Check(s.Description, multiline: true) is { Fault: not FreeTextFault.None } fault)
+        {
+            errors.Add(new("description", "invalid_character",
+                $"説明に使用できない文字（{FreeText.Describe(fault.CodePoint)}、{fault.Index + 1}文字目）が含まれています。制御文字・表示されない文字・文字の向きを変える文字は使えません。",
+                $"The description contains a character that is not allowed ({FreeText.Describe(fault.CodePoint)} at position {fault.Index + 1}): no control, invisible or direction-changing characters."));
         }
 
         if (s.VendorCapacity.Length > MaxSettings || s.TargetShifts.Length > MaxSettings)
@@ -80,6 +88,12 @@ public static class ScenarioRules
             if (string.IsNullOrWhiteSpace(v.Vendor) || v.Vendor.Length > 200)
             {
                 errors.Add(new($"vendorCapacity[{i}].vendor", "required", "ベンダ名を入力してください（200文字以内）。", "Give the vendor's name (at most 200 characters)."));
+            }
+            else if (FreeText.Check(v.Vendor, multiline: false) is { Fault: not FreeTextFault.None } fault)
+            {
+                errors.Add(new($"vendorCapacity[{i}].vendor", "invalid_character",
+                    $"ベンダ名に使用できない文字（{FreeText.Describe(fault.CodePoint)}、{fault.Index + 1}文字目）が含まれています。",
+                    $"The vendor's name contains a character that is not allowed ({FreeText.Describe(fault.CodePoint)} at position {fault.Index + 1})."));
             }
 
             if (v.PerMonth is < 1 or > 10_000)

@@ -19,6 +19,14 @@ public enum FreeTextFault
 
     /// <summary>Half of a surrogate pair: not a character at all.</summary>
     LoneSurrogate,
+
+    /// <summary>
+    /// A character that is not a format character yet displays as nothing: U+034F COMBINING GRAPHEME JOINER, the Hangul
+    /// fillers (U+115F, U+1160, U+3164, U+FFA0), the Khmer inherent vowels (U+17B4, U+17B5), U+2800 BRAILLE PATTERN
+    /// BLANK, and the unassigned default-ignorable code points (U+2065, U+FFF0–U+FFF8, plane 14 outside the variation
+    /// selectors).
+    /// </summary>
+    InvisibleCharacter,
 }
 
 /// <summary>
@@ -33,7 +41,9 @@ public enum FreeTextFault
 /// field; unpaired surrogates. Canonical form: CR LF and CR become LF, Unicode normalisation form C (so 「が」 typed as
 /// か + U+3099 equals 「が」), Unicode white space (including U+3000 IDEOGRAPHIC SPACE and U+00A0) trimmed at both ends,
 /// and an empty result is "not given" (null). Variation selectors (kanji variants, U+E0100…) are kept: they are how a
-/// name such as 葛󠄀飾 is written.
+/// name such as 葛󠄀飾 is written. Also refused: characters of other categories that display as nothing
+/// (<see cref="FreeTextFault.InvisibleCharacter"/>: Unicode's Default_Ignorable_Code_Point outside Cf and the variation
+/// selectors, and U+2800 BRAILLE PATTERN BLANK), which make 「\u3164田中」 look like 「田中」 or a blank name look given.
 /// </remarks>
 public static class FreeText
 {
@@ -56,6 +66,11 @@ public static class FreeText
                     return (FreeTextFault.FormatCharacter, i, codePoint);
                 }
 
+                if (IsInvisible(codePoint))
+                {
+                    return (FreeTextFault.InvisibleCharacter, i, codePoint);
+                }
+
                 i++;
                 continue;
             }
@@ -75,6 +90,7 @@ public static class FreeText
                 UnicodeCategory.Format => FreeTextFault.FormatCharacter,
                 UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => FreeTextFault.LineSeparator,
                 UnicodeCategory.Control => FreeTextFault.ControlCharacter,
+                _ when IsInvisible(c) => FreeTextFault.InvisibleCharacter,
                 _ => FreeTextFault.None,
             };
             if (fault != FreeTextFault.None)
@@ -101,6 +117,20 @@ public static class FreeText
         var trimmed = (lines.IsNormalized(NormalizationForm.FormC) ? lines : Normalize(lines)).Trim();
         return trimmed.Length == 0 ? null : trimmed;
     }
+
+    /// <summary>
+    /// Whether a code point of a category other than Cf displays as nothing (see <see cref="FreeTextFault.InvisibleCharacter"/>).
+    /// Source: Unicode DerivedCoreProperties.txt, Default_Ignorable_Code_Point; the variation selectors (U+180B–U+180D,
+    /// U+180F, U+FE00–U+FE0F, U+E0100–U+E01EF) are kept, as they select a glyph of the character before them.
+    /// </summary>
+    public static bool IsInvisible(int codePoint) => codePoint switch
+    {
+        0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or 0x2065 or 0x2800 or 0x3164 or 0xFFA0 => true,
+        >= 0xFFF0 and <= 0xFFF8 => true,
+        >= 0xE0100 and <= 0xE01EF => false,
+        >= 0xE0000 and <= 0xE0FFF => true,
+        _ => false,
+    };
 
     /// <summary>"U+202E" for a code point, as the refusal names it.</summary>
     public static string Describe(int codePoint) => "U+" + codePoint.ToString("X4", CultureInfo.InvariantCulture);

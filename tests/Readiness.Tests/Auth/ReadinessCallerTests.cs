@@ -73,6 +73,11 @@ public sealed class ReadinessCallerTests
     [InlineData("tanaka\u0000")] // PostgreSQL text cannot hold a NUL
     [InlineData("tanaka\nrole=admin")] // a forged log line
     [InlineData("tanaka\u200B")] // invisible
+    [InlineData("\u3164")] // HANGUL FILLER: displays as nothing, not a format character
+    [InlineData("tanaka\u034F")] // COMBINING GRAPHEME JOINER
+    [InlineData("\u2800")] // BRAILLE PATTERN BLANK
+    [InlineData(" tanaka ")] // not "tanaka", yet displays as it
+    [InlineData("tanaka\u3000")] // IDEOGRAPHIC SPACE at the end
     [InlineData("   ")]
     [InlineData("")]
     public void A_subject_with_control_or_invisible_characters_or_blank_makes_no_caller(string escaped)
@@ -92,5 +97,33 @@ public sealed class ReadinessCallerTests
         var user = User(("sub", "tanaka"), ("role", "municipality"), ("tenant", "999999"));
         Assert.Null(ReadinessCaller.From(user, Options));
         Assert.Equal(("role", "invalid_role"), (ReadinessCaller.Refusal(user, Options).Field, ReadinessCaller.Refusal(user, Options).Code));
+    }
+
+    [Theory]
+    [InlineData("client_id", "vendor\u0000a")]
+    [InlineData("client_id", " vendor-a")]
+    [InlineData("azp", "app\u202Ea")]
+    [InlineData("azp", "app\nrole=admin")]
+    public void A_client_claim_that_is_not_a_clean_identifier_makes_no_caller_and_is_named(string type, string escaped)
+    {
+        var user = User(("sub", "batch"), ("role", "prefecture"), ("tenant", "27"), (type, System.Text.RegularExpressions.Regex.Unescape(escaped)));
+        Assert.Null(ReadinessCaller.From(user, Options));
+        Assert.Equal((type, "invalid_client"), (ReadinessCaller.Refusal(user, Options).Field, ReadinessCaller.Refusal(user, Options).Code));
+    }
+
+    [Fact]
+    public void A_client_claim_over_255_characters_makes_no_caller()
+    {
+        var user = User(("sub", "batch"), ("role", "prefecture"), ("tenant", "27"), ("client_id", new string('c', 256)));
+        Assert.Null(ReadinessCaller.From(user, Options));
+        Assert.Equal("invalid_client", ReadinessCaller.Refusal(user, Options).Code);
+        Assert.NotNull(ReadinessCaller.From(User(("sub", "batch"), ("role", "prefecture"), ("tenant", "27"), ("client_id", new string('c', 255))), Options));
+    }
+
+    [Fact]
+    public void Two_client_ids_are_refused_naming_the_client_claim()
+    {
+        var user = User(("sub", "batch"), ("role", "prefecture"), ("tenant", "27"), ("client_id", "a"), ("client_id", "b"));
+        Assert.Equal(("client_id", "invalid_client"), (ReadinessCaller.Refusal(user, Options).Field, ReadinessCaller.Refusal(user, Options).Code));
     }
 }

@@ -28,6 +28,35 @@ public sealed class FreeTextTests
     }
 
     [Theory]
+    [InlineData("\u3164", 0x3164, 0)] // HANGUL FILLER: a "name" that displays as nothing
+    [InlineData("田中\u3164", 0x3164, 2)]
+    [InlineData("\uFFA0田中", 0xFFA0, 0)] // HALFWIDTH HANGUL FILLER
+    [InlineData("A\u115FB", 0x115F, 1)] // HANGUL CHOSEONG FILLER
+    [InlineData("A\u1160B", 0x1160, 1)] // HANGUL JUNGSEONG FILLER
+    [InlineData("田\u034F中", 0x034F, 1)] // COMBINING GRAPHEME JOINER (Mn)
+    [InlineData("A\u17B4B", 0x17B4, 1)] // KHMER VOWEL INHERENT AQ
+    [InlineData("\u2800", 0x2800, 0)] // BRAILLE PATTERN BLANK
+    [InlineData("A\u2065B", 0x2065, 1)] // unassigned, default ignorable
+    [InlineData("A\uFFF0B", 0xFFF0, 1)]
+    [InlineData("A\U000E0080B", 0xE0080, 1)] // plane 14, unassigned, default ignorable
+    public void Characters_that_display_as_nothing_are_refused(string text, int codePoint, int index)
+    {
+        foreach (var multiline in new[] { false, true })
+        {
+            Assert.Equal((FreeTextFault.InvisibleCharacter, index, codePoint), FreeText.Check(text, multiline));
+        }
+    }
+
+    [Theory]
+    [InlineData("葛\U000E0100飾区")] // ideographic variation selector
+    [InlineData("❤\uFE0F")] // emoji presentation selector
+    [InlineData("\u1820\u180B")] // Mongolian free variation selector
+    [InlineData("한국어")] // Hangul syllables (not fillers)
+    [InlineData("\u2801")] // a braille pattern that has dots
+    public void Variation_selectors_and_visible_neighbours_of_invisible_characters_pass(string text) =>
+        Assert.Equal(FreeTextFault.None, FreeText.Check(text, multiline: false).Fault);
+
+    [Theory]
     [InlineData("一行目\u2028二行目", 0x2028)]
     [InlineData("一行目\u2029二行目", 0x2029)]
     public void Line_and_paragraph_separators_are_refused(string text, int codePoint)
@@ -95,6 +124,8 @@ public sealed class FreeTextTests
         { "systems[koseki].reason", System(new() { BusinessId = "koseki", Reason = "理由\u2029次" }) },
         { "security[SEC-1-01].evidence", Security(new() { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "規程\u200B第3条" }) },
         { "security[SEC-1-01].evidence", Security(new() { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "規程\u0007" }) },
+        { "systems[koseki].vendor", System(new() { BusinessId = "koseki", Vendor = "\u3164" }) },
+        { "security[SEC-1-01].evidence", Security(new() { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "\u2800" }) },
     };
 
     [Theory]

@@ -64,7 +64,8 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
         }
 
         var (subject, roleText, tenant, clientId, authorizedParty) = (values[0], values[1], values[2], values[3], values[4]);
-        if (!IsValidSubject(subject) || !TryParseRole(roleText, out var role))
+        if (!IsValidSubject(subject) || !TryParseRole(roleText, out var role)
+            || (clientId is not null && !IsValidIdentifier(clientId)) || (authorizedParty is not null && !IsValidIdentifier(authorizedParty)))
         {
             return null;
         }
@@ -85,8 +86,17 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
     /// blank, no control or invisible characters (a NUL, which PostgreSQL text cannot hold, or a line break that would
     /// forge a line of a log).
     /// </summary>
-    public static bool IsValidSubject([NotNullWhen(true)] string? subject) =>
-        !string.IsNullOrWhiteSpace(subject) && subject.Length <= MaxSubjectLength && FreeText.Check(subject, multiline: false).Fault == FreeTextFault.None;
+    public static bool IsValidSubject([NotNullWhen(true)] string? subject) => IsValidIdentifier(subject);
+
+    /// <summary>
+    /// The rule of an identifier a token carries (sub, client_id, azp): 1 to <see cref="MaxSubjectLength"/> characters,
+    /// no white space at either end (" tanaka " is not "tanaka", yet displays as it), no control, format or invisible
+    /// character (<see cref="FreeText.Check"/>).
+    /// </summary>
+    public static bool IsValidIdentifier([NotNullWhen(true)] string? value) =>
+        !string.IsNullOrWhiteSpace(value) && value.Length <= MaxSubjectLength
+        && !char.IsWhiteSpace(value[0]) && !char.IsWhiteSpace(value[^1])
+        && FreeText.Check(value, multiline: false).Fault == FreeTextFault.None;
 
     /// <summary>
     /// Why claims that make no caller (<see cref="From"/> gave null) are refused, as a problem's field, code and
@@ -94,13 +104,29 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
     /// </summary>
     public static (string Field, string Code, string Ja, string En) Refusal(ClaimsPrincipal? user, ReadinessAuthOptions options)
     {
-        var subjects = user?.Identities.Where(i => i is not null).SelectMany(i => i.Claims)
-            .Where(c => string.Equals(c.Type, options.SubjectClaim, StringComparison.OrdinalIgnoreCase)).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList() ?? [];
-        return subjects.Count == 1 && IsValidSubject(subjects[0])
-            ? ("role", "invalid_role", "トークンの役割（role）または団体コード（tenant）が正しくありません。", "The token's role or tenant claim is missing or not valid.")
-            : ("sub", "invalid_subject",
-                $"トークンの利用者（sub）は1つだけ、制御文字・不可視文字を含まない1〜{MaxSubjectLength}文字で指定してください。",
-                $"The token's subject (sub) must be one value of 1 to {MaxSubjectLength} characters, none of them control or invisible characters (OpenID Connect Core 1.0 §2).");
+        List<string> Values(string type) => user?.Identities.Where(i => i is not null).SelectMany(i => i.Claims)
+            .Where(c => string.Equals(c.Type, type, StringComparison.OrdinalIgnoreCase)).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList() ?? [];
+
+        var subjects = Values(options.SubjectClaim);
+        if (subjects.Count != 1 || !IsValidSubject(subjects[0]))
+        {
+            return ("sub", "invalid_subject",
+                $"トークンの利用者（sub）は1つだけ、前後に空白がなく制御文字・不可視文字を含まない1〜{MaxSubjectLength}文字で指定してください。",
+                $"The token's subject (sub) must be one value of 1 to {MaxSubjectLength} characters, without white space at either end and without control or invisible characters (OpenID Connect Core 1.0 §2).");
+        }
+
+        foreach (var type in ClientClaims)
+        {
+            var clients = Values(type);
+            if (clients.Count > 1 || (clients.Count == 1 && !IsValidIdentifier(clients[0])))
+            {
+                return (type, "invalid_client",
+                    $"トークンのクライアント（{type}）は1つだけ、前後に空白がなく制御文字・不可視文字を含まない1〜{MaxSubjectLength}文字で指定してください。",
+                    $"The token's client ({type}) must be one value of 1 to {MaxSubjectLength} characters, without white space at either end and without control or invisible characters.");
+            }
+        }
+
+        return ("role", "invalid_role", "トークンの役割（role）または団体コード（tenant）が正しくありません。", "The token's role or tenant claim is missing or not valid.");
     }
 
     /// <summary>The four roles a person can have; "system" is the product's own and never comes from a token.</summary>

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using System.Text;
+using Readiness.Rules;
 
 namespace Readiness.Web.Auth;
 
@@ -26,7 +28,7 @@ public sealed class SecurityLog
         refused.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("status", 0));
         logger.LogWarning(
             "Refused write {Reason} for {Code}: {Detail} (subject {Subject}, role {Role}, tenant {Tenant}, client {ClientAddress}, trace {TraceId})",
-            reason, code, detail, caller?.Subject, caller is null ? null : Wire.Name(caller.Role), caller?.Tenant, clientAddress,
+            reason, Printable(code), Printable(detail), caller?.Subject, caller is null ? null : Wire.Name(caller.Role), caller?.Tenant, clientAddress,
             System.Diagnostics.Activity.Current?.TraceId.ToString());
     }
 
@@ -36,8 +38,67 @@ public sealed class SecurityLog
         refused.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("status", status));
         logger.LogWarning(
             "Refused {Reason} {Status} {Method} {Path}: {Detail} (subject {Subject}, role {Role}, tenant {Tenant}, client {ClientAddress}, trace {TraceId})",
-            reason, status, http.Request.Method, http.Request.Path.Value, detail,
-            caller?.Subject ?? http.User.FindFirst("sub")?.Value, caller is null ? null : Wire.Name(caller.Role), caller?.Tenant,
+            reason, status, http.Request.Method, Printable(http.Request.Path.Value), Printable(detail),
+            caller?.Subject ?? Printable(http.User.FindFirst("sub")?.Value), caller is null ? null : Wire.Name(caller.Role), caller?.Tenant,
             http.Connection.RemoteIpAddress?.ToString(), System.Diagnostics.Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier);
+    }
+
+    /// <summary>
+    /// A value as a log line may hold it: what a refused request brought (a subject, a path, a detail quoting input) can
+    /// carry line breaks that would forge a log line, a NUL, or characters that hide or reorder text. Those are written
+    /// as \uXXXX, and a value past <paramref name="max"/> characters is cut with "…".
+    /// </summary>
+    public static string? Printable(string? value, int max = 500)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var clean = true;
+        foreach (var c in value)
+        {
+            if (c == '\\' || FreeText.Check(c.ToString(), multiline: false).Fault != FreeTextFault.None)
+            {
+                clean = false;
+                break;
+            }
+        }
+
+        if (clean && value.Length <= max)
+        {
+            return value;
+        }
+
+        var text = new StringBuilder(Math.Min(value.Length, max) + 16);
+        var i = 0;
+        for (; i < value.Length && text.Length < max; i++)
+        {
+            var c = value[i];
+            var pair = char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]);
+            var one = pair ? value.Substring(i, 2) : c.ToString();
+            if (c == '\\')
+            {
+                text.Append(@"\\");
+            }
+            else if (FreeText.Check(one, multiline: false).Fault != FreeTextFault.None)
+            {
+                foreach (var unit in one)
+                {
+                    text.Append(@"\u").Append(((int)unit).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            else
+            {
+                text.Append(one);
+            }
+
+            if (pair)
+            {
+                i++;
+            }
+        }
+
+        return i < value.Length ? text.Append('…').ToString() : text.ToString();
     }
 }

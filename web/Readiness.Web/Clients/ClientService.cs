@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
+using Readiness.Rules;
 using Readiness.Web.Identity;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -22,7 +23,7 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
     public async Task<(AccountResult Result, ClientCreated? Created)> CreateAsync(ClientAdministrator actor, string? name, string? tenant, string? scopeText, DateTimeOffset? expiresAt, string? client, CancellationToken cancellationToken)
     {
         name = name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl))
+        if (string.IsNullOrEmpty(name) || name.Length > 100 || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
         {
             return (AccountResult.Fail("name", "invalid_name"), null);
         }

@@ -191,10 +191,14 @@ public static class ClientsApi
     }
 
     private static ProblemHttpResult NotAdministrator(HttpContext http, ReadinessAuthOptions options) =>
-        ReadinessCaller.From(http.User, options) is null
+        http.User.Identity?.IsAuthenticated != true
             ? Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization", "missing_token", "サインインが必要です。", "Sign-in required.")
+            : ReadinessCaller.From(http.User, options) is null ? Refused(ReadinessCaller.Refusal(http.User, options))
             : Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", "role", "forbidden_role",
                 "API クライアントを管理できるのは管理者（システム・都道府県・市区町村の管理者）だけです。", "Only administrators (system, prefecture, municipality) manage API clients.");
+
+    private static ProblemHttpResult Refused((string Field, string Code, string Ja, string En) refusal) =>
+        Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", refusal.Field, refusal.Code, refusal.Ja, refusal.En);
 
     /// <summary>The refusal of a create, naming the field (RFC 9457), in Japanese and English.</summary>
     public static ProblemHttpResult Invalid(AccountResult result)

@@ -67,7 +67,19 @@ public static partial class AccountEndpoints
             return SeeOther($"{back}?error=passkey_failed");
         }
 
-        var attestation = await signIn.PerformPasskeyAttestationAsync(credential);
+        PasskeyAttestationResult attestation;
+        try
+        {
+            attestation = await signIn.PerformPasskeyAttestationAsync(credential);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Identity throws when no registration was begun (no options asked for in this session): a replayed or
+            // hand-made post. It is a failed passkey like any other, not a server fault.
+            Refused(http, "invalid", 400, $"passkey registration refused: {e.Message} ({user.Email})");
+            return SeeOther($"{back}?error=passkey_failed");
+        }
+
         if (!attestation.Succeeded)
         {
             Refused(http, "invalid", 400, $"passkey registration refused: {attestation.Failure?.Message} ({user.Email})");
@@ -151,7 +163,18 @@ public static partial class AccountEndpoints
         }
 
         http.Items[SessionMethodKey] = "passkey";
-        var result = await signIn.PasskeySignInAsync(credential);
+        SignInResult result;
+        try
+        {
+            result = await signIn.PasskeySignInAsync(credential);
+        }
+        catch (InvalidOperationException e)
+        {
+            // No sign-in ceremony underway (no options asked for): as the registration above.
+            Refused(http, "unauthenticated", 401, $"passkey sign-in refused: {e.Message}");
+            return Back("/signin", "passkey_failed", returnUrl);
+        }
+
         if (result.RequiresTwoFactor)
         {
             return SeeOther($"/signin/mfa?returnUrl={Uri.EscapeDataString(returnUrl)}");

@@ -25,9 +25,16 @@ public sealed class NationalStaffHandler(IOptions<ReadinessAuthOptions> options)
             return Task.CompletedTask; // 401
         }
 
-        if (ReadinessCaller.From(context.User, options.Value) is { Role: Role.National or Role.Admin })
+        var caller = ReadinessCaller.From(context.User, options.Value);
+        if (caller is { Role: Role.National or Role.Admin })
         {
             context.Succeed(requirement);
+        }
+        else if (caller is null)
+        {
+            // Claims that make no caller are refused for what is wrong with them, as every other policy does.
+            var (field, code, ja, en) = ReadinessCaller.Refusal(context.User, options.Value);
+            context.Fail(new TenantFailureReason(this, field, code, ja, en));
         }
         else
         {

@@ -1,0 +1,54 @@
+using Readiness.Planning;
+
+namespace Readiness.Tests.Planning;
+
+/// <summary>A scenario's text follows the free-text rule: names, descriptions and vendor names refuse what hides or reorders text.</summary>
+public sealed class ScenarioRulesTests
+{
+    private static bool IsPrefecture(string code) => code is "13" or "27";
+
+    private static ForecastScenario Valid() => new()
+    {
+        Name = "ベンダ増強",
+        Description = "主要ベンダの体制を増やした場合\n（2027年度から）",
+        VendorCapacity = [new VendorCapacitySetting("株式会社サンプル", 5)],
+    };
+
+    [Fact]
+    public void A_valid_scenario_has_no_fault() => Assert.Empty(ScenarioRules.Validate(Valid(), IsPrefecture));
+
+    [Theory]
+    [InlineData("ベンダ\\u202E強増")] // displays reordered
+    [InlineData("\\u200Bベンダ増強")] // looks equal to another scenario's name
+    [InlineData("\\u3164")] // displays as nothing
+    [InlineData("ベンダ\\u2028増強")]
+    [InlineData("ベンダ\\n増強")]
+    [InlineData("a/b")] // the name is a path segment of the API
+    public void A_name_that_hides_or_reorders_text_is_refused(string escaped)
+    {
+        var error = Assert.Single(ScenarioRules.Validate(Valid() with { Name = System.Text.RegularExpressions.Regex.Unescape(escaped) }, IsPrefecture));
+        Assert.Equal(("name", "invalid_name"), (error.Field, error.Code));
+        Assert.Contains("表示されない文字", error.MessageJa, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("説明\\u202Eです", 0x202E)]
+    [InlineData("説明\\u2029です", 0x2029)]
+    [InlineData("\\u2800", 0x2800)]
+    [InlineData("説明\\u0007", 0x0007)]
+    public void A_description_with_such_a_character_is_refused_naming_it(string escaped, int codePoint)
+    {
+        var error = Assert.Single(ScenarioRules.Validate(Valid() with { Description = System.Text.RegularExpressions.Regex.Unescape(escaped) }, IsPrefecture));
+        Assert.Equal(("description", "invalid_character"), (error.Field, error.Code));
+        Assert.Contains($"U+{codePoint:X4}", error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains($"U+{codePoint:X4}", error.MessageEn, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vendor_name_with_an_invisible_character_is_refused_at_its_index()
+    {
+        var scenario = Valid() with { VendorCapacity = [new VendorCapacitySetting("株式会社サンプル", 5), new VendorCapacitySetting("株式会社\u200Bサンプル", 3)] };
+        var error = Assert.Single(ScenarioRules.Validate(scenario, IsPrefecture));
+        Assert.Equal(("vendorCapacity[1].vendor", "invalid_character"), (error.Field, error.Code));
+    }
+}
