@@ -167,6 +167,34 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     }
 
     /// <summary>
+    /// A person's token from an identity provider names the application they signed in with (OpenID Connect azp, RFC
+    /// 9068 client_id); the person keeps their inbox and, as an administrator, the API clients page. Only a token whose
+    /// subject is the client itself is a machine's.
+    /// </summary>
+    [Fact]
+    public async Task A_person_signed_in_through_an_application_keeps_the_inbox_and_administers_clients()
+    {
+        foreach (var type in new[] { "azp", "client_id" })
+        {
+            using var person = host.Client(host.TokenWithClaims(new Dictionary<string, object>
+            {
+                ["sub"] = "f2c1e0a4-7d1b-4c7e-9a55-2b8a7c3d9e10", ["role"] = "admin", [type] = "readiness-dashboard",
+            }));
+            using var inbox = await person.GetAsync("/api/v1/notifications");
+            Assert.True(inbox.StatusCode == HttpStatusCode.OK, $"{type}: {(int)inbox.StatusCode} {await inbox.Content.ReadAsStringAsync()}");
+            using var clients = await person.GetAsync("/api/v1/admin/clients");
+            Assert.True(clients.StatusCode == HttpStatusCode.OK, $"{type}: {(int)clients.StatusCode} {await clients.Content.ReadAsStringAsync()}");
+
+            using var machine = host.Client(host.TokenWithClaims(new Dictionary<string, object>
+            {
+                ["sub"] = "batch-job", ["role"] = "admin", [type] = "batch-job",
+            }));
+            using var refused = await machine.GetAsync("/api/v1/notifications");
+            Assert.Equal("forbidden_client", (await ApiHost.AssertProblem(refused, HttpStatusCode.Forbidden, "Authorization")).GetProperty("errors")[0].GetProperty("code").GetString());
+        }
+    }
+
+    /// <summary>
     /// A token request past the form's limits is refused as OAuth refuses a bad request (RFC 6749 §5.2), never a 5xx:
     /// a field name over 2 KB, over 1,024 fields (400 invalid_request), a body over 16 KB (413); a good request after
     /// them gets its token.

@@ -72,6 +72,10 @@ public sealed class SiloExitTests(PostgresServer postgres, ITestOutputHelper out
         Assert.True(survivor.Wrote(Declaring), $"the survivor never declared the killed silo dead from its port:\n{survivor.Tail()}");
         Assert.Contains(survivor.Tail(100000).Split('\n'), l => l.Contains(Declaring, StringComparison.Ordinal)
             && l.Contains($":{ports[1].Silo.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal));
+        // Each log entry of a node carries its UTC time, so that a failover can be read as a timeline across the nodes
+        // (appsettings.json: the simple console formatter's timestamp).
+        Assert.Contains(survivor.Tail(100000).Split('\n'), l => System.Text.RegularExpressions.Regex.IsMatch(l,
+            @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z warn: Readiness\.Hosting\.SiloExitDetector"));
         Assert.False(survivor.HasExited, survivor.Tail());
         await LocalCluster.WaitForStatusAsync(new Uri($"http://127.0.0.1:{ports[0].Http}/health/live"), HttpStatusCode.OK, TimeSpan.FromSeconds(10), survivor);
     }

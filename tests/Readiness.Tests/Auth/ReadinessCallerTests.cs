@@ -126,4 +126,19 @@ public sealed class ReadinessCallerTests
         var user = User(("sub", "batch"), ("role", "prefecture"), ("tenant", "27"), ("client_id", "a"), ("client_id", "b"));
         Assert.Equal(("client_id", "invalid_client"), (ReadinessCaller.Refusal(user, Options).Field, ReadinessCaller.Refusal(user, Options).Code));
     }
+
+    [Theory]
+    [InlineData("rc_0123", "client_id", "rc_0123", true)] // RFC 9068 §2.2: a client credentials token's sub names the client
+    [InlineData("client:rc_0123 (admin@digital.go.jp)", "client_id", "rc_0123", true)] // this product's /connect/token
+    [InlineData("client:rc_0123", "client_id", "rc_0123", true)]
+    [InlineData("client:rc_01234 (x)", "client_id", "rc_0123", false)] // another client's subject
+    [InlineData("f2c1e0a4-7d1b-4c7e-9a55-2b8a7c3d9e10", "azp", "readiness-dashboard", false)] // a person signed in through an application
+    [InlineData("tanaka@city.chiyoda", "client_id", "readiness-dashboard", false)]
+    public void Only_a_client_acting_for_itself_is_an_API_client(string subject, string type, string client, bool apiClient)
+    {
+        var caller = ReadinessCaller.From(User(("sub", subject), ("role", "municipality"), ("tenant", "131016"), (type, client)), Options);
+        Assert.NotNull(caller);
+        Assert.Equal(client, caller.Client); // the rate limits still give each application its own budget
+        Assert.Equal(apiClient, caller.IsApiClient);
+    }
 }

@@ -16,8 +16,21 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
     /// <summary>Claims naming the OAuth client a token was issued to (RFC 9068 client_id, OpenID Connect azp).</summary>
     public static readonly string[] ClientClaims = ["client_id", "azp"];
 
-    /// <summary>The API client the token was issued to (client_id, else azp); null for a person's own token.</summary>
+    /// <summary>
+    /// The OAuth client the token was issued to (client_id, else azp), or null. A person's token from an identity provider
+    /// names one too (the application the person signed in with: OpenID Connect azp, RFC 9068 client_id); it keeps its
+    /// own rate-limit budget, but only <see cref="IsApiClient"/> makes the caller a machine.
+    /// </summary>
     public string? Client { get; init; }
+
+    /// <summary>
+    /// Whether the token has no person behind it, only a client acting for itself (a client credentials grant): the
+    /// subject names the client (RFC 9068 §2.2: sub equals client_id), or is this product's own client subject
+    /// "client:{client_id} ({creator})" (<c>/connect/token</c>). Such a caller has no notification inbox and administers
+    /// no API clients; a person whose token names the application they signed in with (azp) keeps both.
+    /// </summary>
+    public bool IsApiClient => Client is { } client
+        && (Subject == client || Subject == "client:" + client || Subject.StartsWith("client:" + client + " ", StringComparison.Ordinal));
 
     /// <summary>A municipality viewer's account (claim read_only=true): reads its municipality, never reports.</summary>
     public bool ReadOnly { get; init; }

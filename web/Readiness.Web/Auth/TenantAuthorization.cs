@@ -95,7 +95,7 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
                 context.Succeed(requirement);
                 break;
             case TenantScope.Inbox:
-                if (caller.Client is null)
+                if (!caller.IsApiClient)
                 {
                     context.Succeed(requirement);
                 }

@@ -61,7 +61,7 @@ public static class ClientRules
     /// <summary>The administrator behind a request, or null: an account's role (account_role claim), else an admin token.</summary>
     public static ClientAdministrator? Administrator(ReadinessCaller? caller, string? accountRole)
     {
-        if (caller is null || caller.Client is not null)
+        if (caller is null || caller.IsApiClient)
         {
             return null;
         }
