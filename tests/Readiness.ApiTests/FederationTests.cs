@@ -123,6 +123,9 @@ public sealed class FederationTests(FederationHost host) : IClassFixture<Federat
     [Theory]
     [InlineData("idp-stranger", "stranger@example.jp", true, "no_account")]
     [InlineData("idp-impostor", AdminEmail, false, "email_unverified")]
+    [InlineData(" idp-admin-padded ", AdminEmail, true, "invalid_subject")] // not "idp-admin-padded", yet shows as it
+    [InlineData("idp-admin\u3164", AdminEmail, true, "invalid_subject")] // a character that displays as nothing
+    [InlineData("idp-admin\nlinked", AdminEmail, true, "invalid_subject")] // a line break would forge a line of the administration log
     public async Task An_unlinked_or_unverified_identity_is_refused_and_nothing_is_created(string subject, string email, bool verified, string reason)
     {
         await EnsureAdministratorAsync();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Readiness.Web.Api;
+using Readiness.Web.Auth;
 using Readiness.Web.Identity.Pages;
 
 namespace Readiness.Web.Identity;
@@ -19,6 +20,7 @@ public static class FederationRefusal
     public const string LockedOut = "locked_out";
     public const string SessionExpired = "session_expired";
     public const string RemoteFailure = "remote_failure";
+    public const string InvalidSubject = "invalid_subject";
 
     /// <summary>The message for each reason, in Japanese and English.</summary>
     public static (string Ja, string En) Message(string? reason) => reason switch
@@ -32,6 +34,8 @@ public static class FederationRefusal
             "This account is already linked to another identity at the provider. Contact your administrator."),
         NotAllowed => ("このアカウントではサインインできません（無効化されています）。管理者に連絡してください。", "This account cannot sign in (it has been deactivated). Contact your administrator."),
         LockedOut => ("このアカウントは一時的にロックされています。しばらく待ってからやり直してください。", "This account is locked for a while. Try again later."),
+        InvalidSubject => ("IDプロバイダーが示した利用者ID（sub）を記録できないため、サインインできません（1〜255文字、前後の空白・制御文字・不可視文字なし）。IDプロバイダーの管理者に連絡してください。",
+            "The identity provider's subject (sub) cannot be recorded (1 to 255 characters, no white space at either end, no control or invisible characters), so you cannot sign in with it. Contact the provider's administrator."),
         SessionExpired => ("サインインの手続きが時間切れになったか、途中の情報が失われました。もう一度サインインしてください。", "The sign-in timed out or its state was lost. Sign in again."),
         _ => ("IDプロバイダーでのサインインが完了しませんでした。もう一度やり直してください。", "The sign-in at the identity provider did not complete. Try again."),
     };
@@ -86,7 +90,13 @@ public static class FederationEndpoints
             return Refused(http, FederationRefusal.SessionExpired, null);
         }
 
-        // What the product trusts from the provider: the subject, and the e-mail only when verified.
+        // What the product trusts from the provider: the subject, and the e-mail only when verified. A subject the
+        // product could not store or show (the rule of a token's sub) links nothing.
+        if (!ReadinessCaller.IsValidIdentifier(info.ProviderKey))
+        {
+            return await EndAsync(http, FederationRefusal.InvalidSubject, null);
+        }
+
         var users = signIn.UserManager;
         var user = await users.FindByLoginAsync(info.LoginProvider, info.ProviderKey);
         if (user is null)
