@@ -216,6 +216,9 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         ("new_file_other_kind", "kind_mismatch", 400),
         ("future_as_of", "future_as_of", 400),
         ("no_rows", "no_rows", 400),
+        ("name_reordered", "invalid_file_name", 400),
+        ("name_with_a_line_break", "invalid_file_name", 400),
+        ("name_too_long", "invalid_file_name", 400),
     ];
 
     [Fact]
@@ -256,6 +259,9 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
                 "no_rows" => (System.Text.Encoding.UTF8.GetBytes(
                     "都道府県,市区町村," + string.Join(',', ReadinessCatalog.Instance.BusinessSystems.Select(b => b.SoumuLabel)) + "\n" +
                     "東京都,架空町," + string.Join(',', Enumerable.Repeat("1", 20)) + "\n"), "令和8年2月_進捗状況.csv"),
+                "name_reordered" => (Workbook().File, "進捗状況\u202Exslx.exe"), // shows as 進捗状況exe.xlsx
+                "name_with_a_line_break" => (Workbook().File, "進捗\n状況.xlsx"),
+                "name_too_long" => (Workbook().File, new string('進', 300) + ".xlsx"),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
 

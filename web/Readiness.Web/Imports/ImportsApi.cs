@@ -124,10 +124,14 @@ public static class ImportsApi
             : TypedResults.Ok(view);
     }
 
+    /// <summary>The longest file name kept, in UTF-16 characters (as most file systems allow).</summary>
+    public const int MaxFileNameLength = 255;
+
     /// <summary>
-    /// The uploaded file from a multipart body; a problem naming "file" when there is none or it is over
+    /// The uploaded file from a multipart body; a problem naming "file" when there is none, it is over
     /// <paramref name="maxFileBytes"/> (the endpoint's own limit, named in the message; its <see cref="UploadLimit"/>
-    /// lets the body through up to twice that).
+    /// lets the body through up to twice that), or its name breaks the free-text rule or is over
+    /// <see cref="MaxFileNameLength"/> characters (invalid_file_name).
     /// </summary>
     public static async Task<((string Name, byte[] Bytes)? File, ProblemHttpResult? Problem)> ReadFileAsync(HttpContext http, long maxFileBytes)
     {
@@ -165,9 +169,18 @@ public static class ImportsApi
             return (null, TooLarge(maxFileBytes));
         }
 
+        // The name is kept and shown (the imports list, the audit of an apply): the free-text rule applies to it.
+        var name = Path.GetFileName(file.FileName);
+        if (name.Length > MaxFileNameLength || Readiness.Rules.FreeText.Check(name, multiline: false) is { Fault: not Readiness.Rules.FreeTextFault.None } fault)
+        {
+            return (null, Problems.BadRequest("file", "invalid_file_name",
+                $"ファイル名は{MaxFileNameLength}文字以内で、制御文字・表示されない文字・文字の向きを変える文字は使えません。ファイル名を変えてから送ってください。",
+                $"The file name must be at most {MaxFileNameLength} characters without control, invisible or direction-changing characters; rename the file and send it again."));
+        }
+
         using var buffer = new MemoryStream((int)file.Length);
         await file.CopyToAsync(buffer, http.RequestAborted);
-        return ((file.FileName, buffer.ToArray()), null);
+        return ((name, buffer.ToArray()), null);
     }
 
     private static ProblemHttpResult TooLarge(long maxFileBytes) => Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "file", "file_too_large",
