@@ -70,7 +70,7 @@ public sealed class FormFuzzTests(AccountHost host, ITestOutputHelper output) : 
             {
                 foreach (var (bodyName, fields) in bodies)
                 {
-                    var path = Path(pattern);
+                    var path = FormRefusalTests.Path(pattern);
                     using var request = new HttpRequestMessage(HttpMethod.Post, path)
                     {
                         Content = new FormUrlEncodedContent(new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = antiforgery }),
@@ -99,18 +99,4 @@ public sealed class FormFuzzTests(AccountHost host, ITestOutputHelper output) : 
     }
 
     private static string Shown(string value) => value.Length > 20 ? $"{value.Length} × '{value[0]}'" : $"\"{value}\"";
-
-    /// <summary>A concrete address for a route pattern: Tokyo's own tenant and existing names, unknown ids.</summary>
-    private static string Path(string pattern)
-    {
-        var prefecture = pattern.StartsWith("/prefectures", StringComparison.Ordinal) || pattern.Contains("digests", StringComparison.Ordinal);
-        return Regex.Replace(pattern, @"\{\*?([A-Za-z]+)[^}]*\}", m => m.Groups[1].Value switch
-        {
-            "code" or "Code" => prefecture ? "13" : ApiHost.Chiyoda,
-            "prefCode" => "13",
-            "businessId" => prefecture ? "public_assistance" : "child_allowance",
-            "itemId" => "SEC-2-01",
-            _ => "x",
-        });
-    }
 }

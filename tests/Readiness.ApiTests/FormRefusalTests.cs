@@ -109,7 +109,7 @@ public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHo
     private Task<HttpClient> SignedInAsync(string token) => host.SignedInPagesAsync(token);
 
     /// <summary>A concrete address for a route pattern: Tokyo's own tenant and existing ids, so callers get past authorization.</summary>
-    private static string Path(string pattern)
+    internal static string Path(string pattern)
     {
         var prefecture = pattern.StartsWith("/prefectures", StringComparison.Ordinal) || pattern.Contains("digests", StringComparison.Ordinal);
         return System.Text.RegularExpressions.Regex.Replace(pattern, @"\{\*?([A-Za-z]+)[^}]*\}", m => m.Groups[1].Value switch

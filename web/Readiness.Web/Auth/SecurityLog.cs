@@ -55,17 +55,7 @@ public sealed class SecurityLog
             return null;
         }
 
-        var clean = true;
-        foreach (var c in value)
-        {
-            if (c == '\\' || FreeText.Check(c.ToString(), multiline: false).Fault != FreeTextFault.None)
-            {
-                clean = false;
-                break;
-            }
-        }
-
-        if (clean && value.Length <= max)
+        if (value.Length <= max && !value.Contains('\\', StringComparison.Ordinal) && FreeText.Check(value, multiline: false).Fault == FreeTextFault.None)
         {
             return value;
         }
