@@ -30,7 +30,7 @@ public sealed class FormFuzzTests(AccountHost host, ITestOutputHelper output) : 
 
     private static readonly string[] Garbage =
     [
-        string.Empty, "{}", "not json", "-1", "99999999999999999999", "2026-13-45", "\u3164", new('a', 600),
+        string.Empty, "{}", "not json", "-1", "99999999999999999999", "2026-13-45", "0001-01-01", "9999-12-31", "\u3164", new('a', 600),
         """{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"AA"}}""",
     ];
 

@@ -37,7 +37,8 @@ public static class HistoryApi
             return Problems.BadRequest("to", $"「{to}」は日付ではありません（YYYY-MM-DD）。", $"'{to}' is not a date (YYYY-MM-DD).");
         }
 
-        if (!TryParseDay(from, last.AddDays(1 - DefaultDays), out var first))
+        // The default period ends at the calendar's start for a 'to' in its first days (AddDays would throw: a 500).
+        if (!TryParseDay(from, DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DefaultDays)), out var first))
         {
             return Problems.BadRequest("from", $"「{from}」は日付ではありません（YYYY-MM-DD）。", $"'{from}' is not a date (YYYY-MM-DD).");
         }

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Endpoints;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Readiness.Web.Components;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// Bad input never gets a 5xx from a query string, on any GET endpoint: every API endpoint and every page of the
+/// running host's <see cref="EndpointDataSource"/> (a new one is covered without being listed) is sent hostile values
+/// for every query parameter it reads (an API handler's parameters that are not route values or services; a page's
+/// <see cref="SupplyParameterFromQueryAttribute"/> names, its components' included) by a visitor, a national token and a
+/// municipality's token. An API endpoint (/api/…) that refuses a value answers 400 with a problem naming that parameter. The
+/// kind of fault found: <c>/municipalities/{code}?saved=abc</c> was a 500 (Blazor could not convert it to a version)
+/// and <c>/api/v1/nation/history?to=0001-01-01</c> was a 500 (the default period began before the calendar).
+/// </summary>
+public sealed class QueryFuzzTests(ApiHost host, ITestOutputHelper output) : IClassFixture<ApiHost>
+{
+    private static readonly string[] Hostile =
+    [
+        string.Empty, "-1", "99999999999999999999", "-9223372036854775808", "abc", "１２", "\u3164", "\0", new('a', 600),
+        "0001-01-01", "9999-12-31", "2026-02-30", "{}", "https://evil.example/",
+    ];
+
+    /// <summary>The query names every page and component reads: <see cref="SupplyParameterFromQueryAttribute"/> in the web assembly, and the ones read by hand.</summary>
+    private static readonly string[] PageNames = [.. typeof(QueryValues).Assembly.GetTypes()
+        .SelectMany(t => t.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+        .Select(p => p.GetCustomAttribute<SupplyParameterFromQueryAttribute>() is { } a ? a.Name ?? p.Name : null)
+        .OfType<string>()
+        .Concat(["prefecture", "token", "v"])
+        .Distinct(StringComparer.OrdinalIgnoreCase)
+        .Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task No_get_endpoint_answers_a_server_error_to_hostile_query_values()
+    {
+        var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("GET") ?? e.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
+            .Where(e => !e.RoutePattern.RawText!.Contains("stream", StringComparison.Ordinal) && !e.RoutePattern.RawText!.StartsWith("/_", StringComparison.Ordinal))
+            .GroupBy(e => e.RoutePattern.RawText!)
+            .Select(g => (Pattern: g.Key, Page: g.Any(e => e.Metadata.GetMetadata<ComponentTypeMetadata>() is not null), Names: g.SelectMany(QueryNames).Distinct().ToArray()))
+            .OrderBy(e => e.Pattern, StringComparer.Ordinal)
+            .ToList();
+        var api = endpoints.Where(e => !e.Page && e.Names.Length > 0).ToList();
+        var pages = endpoints.Where(e => e.Page).ToList();
+        Assert.Contains(api, e => e.Pattern == "/api/v1/nation/history" && e.Names.Contains("to"));
+        Assert.Contains(pages, e => e.Pattern == "/municipalities/{Code}");
+        Assert.Contains("saved", PageNames);
+        Assert.True(pages.Count >= 15, $"only {pages.Count} pages: {string.Join(", ", pages.Select(p => p.Pattern))}");
+
+        using var visitor = host.Client();
+        using var national = host.National();
+        using var municipality = host.Municipality(ApiHost.Chiyoda, "query-fuzz@city.chiyoda");
+        var callers = new (string Name, HttpClient Http)[] { ("visitor", visitor), ("national", national), ("municipality", municipality) };
+
+        var failures = new List<string>();
+        var requests = 0;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (caller, http) in callers)
+        {
+            // API endpoints one parameter at a time: a refusal of one must not hide a fault behind another.
+            foreach (var (pattern, _, names) in api)
+            {
+                foreach (var name in names)
+                {
+                    foreach (var value in Hostile)
+                    {
+                        requests++;
+                        var url = $"{Path(pattern)}?{Uri.EscapeDataString(name)}={Uri.EscapeDataString(value)}";
+                        using var response = await http.GetAsync(url);
+                        var text = await response.Content.ReadAsStringAsync();
+                        if ((int)response.StatusCode >= 500)
+                        {
+                            failures.Add($"{(int)response.StatusCode} GET {url[..Math.Min(160, url.Length)]} as {caller}: {text[..Math.Min(200, text.Length)]}");
+                        }
+                        else if (response.StatusCode == HttpStatusCode.BadRequest && pattern.StartsWith("/api/", StringComparison.Ordinal) && !NamesField(text, name))
+                        {
+                            failures.Add($"400 GET {url[..Math.Min(160, url.Length)]} as {caller} does not name '{name}': {text[..Math.Min(200, text.Length)]}");
+                        }
+                    }
+                }
+            }
+
+            // Pages ignore what they cannot use, so every name at once.
+            foreach (var (pattern, _, _) in pages)
+            {
+                foreach (var value in Hostile)
+                {
+                    requests++;
+                    var url = $"{Path(pattern)}?{string.Join("&", PageNames.Select(n => $"{n}={Uri.EscapeDataString(value)}"))}";
+                    using var response = await http.GetAsync(url);
+                    if ((int)response.StatusCode >= 500)
+                    {
+                        var text = await response.Content.ReadAsStringAsync();
+                        failures.Add($"{(int)response.StatusCode} GET {pattern} with every page parameter = {Shown(value)} as {caller}: {text[..Math.Min(200, text.Length)]}");
+                    }
+                }
+            }
+        }
+
+        output.WriteLine($"{api.Count} API endpoints ({api.Sum(a => a.Names.Length)} parameters) and {pages.Count} pages ({PageNames.Length} page parameters) × {callers.Length} callers × {Hostile.Length} values = {requests} requests in {started.Elapsed.TotalSeconds:F1} s");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed:\n{string.Join("\n", failures.Take(40))}");
+    }
+
+    /// <summary>The query parameters an API handler binds: its simple-typed parameters that are not route values, services or headers.</summary>
+    private static IEnumerable<string> QueryNames(RouteEndpoint endpoint)
+    {
+        if (endpoint.Metadata.GetMetadata<MethodInfo>() is not { } method)
+        {
+            return [];
+        }
+
+        var route = endpoint.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return method.GetParameters()
+            .Where(p => p.GetCustomAttribute<FromServicesAttribute>() is null && p.GetCustomAttribute<FromHeaderAttribute>() is null
+                && p.GetCustomAttribute<FromRouteAttribute>() is null && p.GetCustomAttribute<FromBodyAttribute>() is null)
+            .Where(p => IsSimple(Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType))
+            .Select(p => p.GetCustomAttribute<FromQueryAttribute>()?.Name ?? p.Name!)
+            .Where(n => !route.Contains(n));
+    }
+
+    private static bool IsSimple(Type type) =>
+        type == typeof(string) || type.IsPrimitive || type.IsEnum || type == typeof(DateOnly) || type == typeof(DateTimeOffset)
+        || type == typeof(DateTime) || type == typeof(decimal) || type == typeof(Guid) || type == typeof(string[]);
+
+    private static bool NamesField(string problem, string name)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(problem);
+            return json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
+                && errors.EnumerateArray().Any(e => e.TryGetProperty("field", out var f) && string.Equals(f.GetString(), name, StringComparison.OrdinalIgnoreCase));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A route with its values filled: a prefecture code after "prefectures", else 千代田区 and real ids.</summary>
+    private static string Path(string pattern) =>
+        Regex.Replace(pattern, @"(?<before>[a-z-]+)/\{\*?(?<name>[A-Za-z]+)[^}]*\}", m => $"{m.Groups["before"].Value}/" + (m.Groups["name"].Value switch
+        {
+            "code" or "Code" or "prefCode" => m.Groups["before"].Value == "prefectures" ? "13" : ApiHost.Chiyoda,
+            "businessId" => m.Groups["before"].Value == "systems" && pattern.Contains("prefectures", StringComparison.Ordinal) ? "public_assistance" : "child_allowance",
+            "itemId" => "SEC-2-01",
+            _ => "x",
+        }));
+
+    private static string Shown(string value) => value.Length > 20 ? $"{value.Length} × '{value[0]}'" : $"\"{value}\"";
+}
