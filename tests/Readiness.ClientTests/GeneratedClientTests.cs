@@ -147,6 +147,26 @@ public sealed class GeneratedClientTests(ContractHost host)
         Assert.Equal("Authorization", Assert.Single(problem.Errors!).Field);
     }
 
+    [Fact]
+    public async Task Sends_the_bodies_of_a_webhook_registration_and_notification_preferences()
+    {
+        // The description declared neither body before (BodyContractTests): a generated client could not send them.
+        var administrator = Client(host.Token(Role.Admin, subject: "client-admin"));
+        var webhook = await administrator.Api.V1.Admin.Webhooks.PostAsync(new WebhookRequest { Url = "https://hooks.example/readiness", Tenant = Tokyo });
+        Assert.StartsWith("wh_", webhook!.Id, StringComparison.Ordinal);
+        Assert.Equal(Tokyo, webhook.Tenant);
+        Assert.False(string.IsNullOrEmpty(webhook.Secret));
+
+        var person = Client(host.Token(Role.Municipality, Chiyoda, "suzuki@city.chiyoda"));
+        var preferences = await person.Api.V1.Notifications.Preferences.PutAsync(new PreferencesRequest
+        {
+            Items = [new PreferenceView { Kind = Models.NotificationKind.Regression, Mail = false, InApp = true, Frequency = Models.NotificationFrequency.Weekly }],
+        });
+        var regression = Assert.Single(preferences!.Items!, i => i.Kind == Models.NotificationKind.Regression);
+        Assert.Equal(false, regression.Mail);
+        Assert.Equal(Models.NotificationFrequency.Weekly, regression.Frequency);
+    }
+
     private ReadinessClient Client(string? token)
     {
         IAuthenticationProvider auth = token is null ? new AnonymousAuthenticationProvider() : new BaseBearerTokenAuthenticationProvider(new StaticToken(token));

@@ -41,7 +41,7 @@ public static class PlanningApi
         var scenarios = api.MapGroup("/scenarios").RequireAuthorization(PlanningPolicies.Scenarios).ProducesProblem(StatusCodes.Status403Forbidden);
         scenarios.MapGet(string.Empty, ListScenarios).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
         scenarios.MapGet("/{name}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A scenario side by side with the baseline forecast");
-        scenarios.MapPost(string.Empty, PostScenario).RequireRateLimiting(RateLimits.WritesPolicy).Produces<ScenarioComparisonView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Create or replace a named scenario (audited); answers its comparison with the baseline");
+        scenarios.MapPost(string.Empty, PostScenario).Accepts<ScenarioInput>(MediaTypes.Json).RequireRateLimiting(RateLimits.WritesPolicy).Produces<ScenarioComparisonView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Create or replace a named scenario (audited); answers its comparison with the baseline");
         scenarios.MapDelete("/{name}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Delete a scenario (audited)");
         app.MapPlanningPages();
         return app;
