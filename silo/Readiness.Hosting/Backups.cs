@@ -15,13 +15,25 @@ public sealed class Backups(IStorageConnection storage, IOptions<ReadinessOption
 
     public string Folder => options.Value.Backup.ResolvePath(options.Value);
 
-    /// <summary>Takes one backup now; one at a time (a second caller waits for the first).</summary>
+    /// <summary>
+    /// Takes one backup now; one at a time (a second caller waits for the first). A backup's name has the second it was
+    /// taken (<see cref="SqliteBackup.FileName"/>), so one asked for in the same second as the previous waits for the
+    /// next second rather than fail on the name (two administrators' clicks, or a click and the schedule).
+    /// </summary>
     public async Task<BackupResult> TakeAsync(CancellationToken cancellationToken = default)
     {
         await one.WaitAsync(cancellationToken);
         try
         {
-            return await SqliteBackup.BackupAsync(storage.Location, Path.Combine(Folder, SqliteBackup.FileName(time.GetUtcNow())), cancellationToken);
+            var at = time.GetUtcNow();
+            var file = Path.Combine(Folder, SqliteBackup.FileName(at));
+            if (File.Exists(file))
+            {
+                await Task.Delay(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - (at.UtcTicks % TimeSpan.TicksPerSecond)), time, cancellationToken);
+                file = Path.Combine(Folder, SqliteBackup.FileName(time.GetUtcNow()));
+            }
+
+            return await SqliteBackup.BackupAsync(storage.Location, file, cancellationToken);
         }
         finally
         {

@@ -316,6 +316,16 @@ public sealed class OperationsTests(ITestOutputHelper output)
             using var taken = await admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null);
             Assert.Equal(HttpStatusCode.Created, taken.StatusCode);
             Assert.Single(Directory.GetFiles(Path.Combine(folder.Path, "backups"), "readiness-*.db"));
+
+            // Three asked for at once (names have the second): each is taken under its own name, none refused.
+            var many = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null)));
+            foreach (var answer in many)
+            {
+                Assert.True(answer.StatusCode == HttpStatusCode.Created, $"{(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+                answer.Dispose();
+            }
+
+            Assert.Equal(4, Directory.GetFiles(Path.Combine(folder.Path, "backups"), "readiness-*.db").Length);
         }
         finally
         {
