@@ -268,6 +268,9 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         // Non-administrators get a 403 page from the administration endpoints.
         var (forbidden, _) = await viewer.GetAsync("/admin/users");
         Assert.Equal(HttpStatusCode.Forbidden, forbidden);
+        var (clientsPage, clientsHtml) = await viewer.GetAsync("/admin/clients");
+        Assert.Equal(HttpStatusCode.Forbidden, clientsPage);
+        Assert.Contains("API クライアントを管理する権限がありません", clientsHtml, StringComparison.Ordinal);
 
         // Nobody outside the tenant manages its accounts: the Tokyo administrator cannot deactivate the Osaka one.
         var osaka = await UserIdAsync("osaka.admin@city.osaka.lg.jp", required: false);
