@@ -119,6 +119,15 @@ public static class ScenarioRules
             {
                 errors.Add(new($"targetShifts[{i}].months", "out_of_range", "目標の移動は−120〜120か月です。", "A target shift is -120 to 120 months."));
             }
+
+            // Shifts of one scope add up (Apply): two for the same prefecture, or two for all, would move a target past
+            // the ±120 months a shift may (200 × −120 put go-lives in the first century).
+            if (s.TargetShifts.Take(i).Any(earlier => string.Equals(earlier.PrefectureCode, t.PrefectureCode, StringComparison.Ordinal)))
+            {
+                errors.Add(t.PrefectureCode is { } twice
+                    ? new($"targetShifts[{i}].prefectureCode", "duplicate", $"都道府県「{Truncate(twice)}」の目標の移動が2回指定されています。", $"Prefecture '{Truncate(twice)}' is shifted twice.")
+                    : new($"targetShifts[{i}].prefectureCode", "duplicate", "全国の目標の移動が2回指定されています。", "The shift for all prefectures is given twice."));
+            }
         }
 
         if (s.UnreportedMonthlyCompletionRate is { } r && !(r > 0 && r < 1))

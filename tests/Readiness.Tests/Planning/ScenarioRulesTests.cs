@@ -51,4 +51,21 @@ public sealed class ScenarioRulesTests
         var error = Assert.Single(ScenarioRules.Validate(scenario, IsPrefecture));
         Assert.Equal(("vendorCapacity[1].vendor", "invalid_character"), (error.Field, error.Code));
     }
+
+    [Fact]
+    public void A_scope_shifted_twice_is_refused_at_the_second_shift()
+    {
+        // Shifts of one scope add up: twice −120 for the same prefecture would move its targets 20 years.
+        var prefecture = Valid() with { TargetShifts = [new TargetShift("13", 120), new TargetShift("27", 6), new TargetShift("13", -120)] };
+        var error = Assert.Single(ScenarioRules.Validate(prefecture, IsPrefecture));
+        Assert.Equal(("targetShifts[2].prefectureCode", "duplicate"), (error.Field, error.Code));
+        Assert.Contains("「13」", error.MessageJa, StringComparison.Ordinal);
+
+        var all = Valid() with { TargetShifts = [new TargetShift(null, -120), new TargetShift("13", 3), new TargetShift(null, -120)] };
+        var twiceForAll = Assert.Single(ScenarioRules.Validate(all, IsPrefecture));
+        Assert.Equal(("targetShifts[2].prefectureCode", "duplicate"), (twiceForAll.Field, twiceForAll.Code));
+
+        // One shift for all and one for a prefecture is two scopes: allowed (they add up to at most ±240 months).
+        Assert.Empty(ScenarioRules.Validate(Valid() with { TargetShifts = [new TargetShift(null, -120), new TargetShift("13", -120)] }, IsPrefecture));
+    }
 }
