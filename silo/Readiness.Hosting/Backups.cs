@@ -25,11 +25,12 @@ public sealed class Backups(IStorageConnection storage, IOptions<ReadinessOption
         await one.WaitAsync(cancellationToken);
         try
         {
-            var at = time.GetUtcNow();
-            var file = Path.Combine(Folder, SqliteBackup.FileName(at));
-            if (File.Exists(file))
+            var file = Path.Combine(Folder, SqliteBackup.FileName(time.GetUtcNow()));
+            // A few tries: after one wait a backup still met the old name once, under parallel tests (the wall clock a timer wakes to can lag).
+            for (var attempt = 0; attempt < 5 && File.Exists(file); attempt++)
             {
-                await Task.Delay(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - (at.UtcTicks % TimeSpan.TicksPerSecond)), time, cancellationToken);
+                var at = time.GetUtcNow();
+                await Task.Delay(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - (at.UtcTicks % TimeSpan.TicksPerSecond)) + TimeSpan.FromMilliseconds(20), time, cancellationToken);
                 file = Path.Combine(Folder, SqliteBackup.FileName(time.GetUtcNow()));
             }
 

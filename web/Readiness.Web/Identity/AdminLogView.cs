@@ -30,6 +30,11 @@ public static partial class AdminLogView
         ["create_api_client"] = ("API クライアントの作成", "API client created"),
         ["revoke_api_client"] = ("API クライアントの失効", "API client revoked"),
         ["export_admin_log"] = ("管理操作の記録のダウンロード（CSV）", "Administration log downloaded (CSV)"),
+        ["register_webhook"] = ("Webhook の登録", "Webhook registered"),
+        ["stop_webhook"] = ("Webhook の停止", "Webhook stopped"),
+        ["retry_notification"] = ("通知の再送", "Notification retried"),
+        ["send_digest"] = ("都道府県ダイジェストの即時送信", "Prefecture digest sent now"),
+        ["take_backup"] = ("バックアップの作成", "Backup taken"),
     };
 
     /// <summary>The action in words; an action this version does not know (a newer writer) shows as its code.</summary>

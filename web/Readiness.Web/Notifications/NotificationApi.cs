@@ -6,6 +6,7 @@ using Readiness.Catalog;
 using Readiness.Notifications;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
+using Readiness.Web.Identity;
 
 namespace Readiness.Web.Notifications;
 
@@ -127,6 +128,20 @@ public static class NotificationApi
     private static ReadinessCaller? Caller(HttpContext http) =>
         ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
 
+    /// <summary>
+    /// Writes an administrator's action on deliveries to the administration log (who, what, when, from where; the page
+    /// and /admin/log.csv), as account and API client administration are: a webhook sends a tenant's changes outside.
+    /// Only system administrators reach these endpoints (ReadinessPolicies.Administration).
+    /// </summary>
+    internal static Task AdminLogAsync(HttpContext http, string action, string? target, string? tenant, string? before, string? after)
+    {
+        var actor = Caller(http)?.Subject ?? UnknownCaller;
+        return http.RequestServices.GetRequiredService<AccountService>().LogAsync(actor, AccountRules.Name(AccountRole.SystemAdministrator), null,
+            action, target, tenant, before, after, http.Connection.RemoteIpAddress?.ToString(), CancellationToken.None);
+    }
+
+    private const string UnknownCaller = "unknown";
+
     private static async Task<Ok<NotificationListView>> ListMine(HttpContext http, NotificationStore store, CancellationToken cancellationToken)
     {
         var page = await store.InAppAsync(Caller(http)!.Subject, 100, cancellationToken);
@@ -206,11 +221,12 @@ public static class NotificationApi
         }
 
         logger.LogInformation("Notification {Id} put back in line by {Subject}", id, Caller(http)?.Subject);
+        await AdminLogAsync(http, "retry_notification", id, null, null, "pending");
         dispatcher.Wake();
         return TypedResults.Accepted($"/api/v1/admin/notifications?status=pending", OutboxOf((await store.FindAsync(id))!));
     }
 
-    private static async Task<Results<Ok<DigestView>, ProblemHttpResult>> SendDigest(string prefCode, DigestService digests, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DigestView>, ProblemHttpResult>> SendDigest(string prefCode, DigestService digests, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
@@ -218,6 +234,7 @@ public static class NotificationApi
         }
 
         var (recipients, municipalities) = await digests.SendPrefectureDigestAsync(prefCode, cancellationToken);
+        await AdminLogAsync(http, "send_digest", prefCode, prefCode, null, $"{recipients} recipients, {municipalities} municipalities");
         return TypedResults.Ok(new DigestView(prefCode, recipients, municipalities));
     }
 
@@ -239,6 +256,7 @@ public static class NotificationApi
         }
 
         http.RequestServices.GetRequiredService<ILogger<NotificationDispatcher>>().LogInformation("Webhook {Id} for {Tenant} registered by {Subject}", endpoint!.Id, endpoint.Tenant ?? "all", endpoint.CreatedBy);
+        await AdminLogAsync(http, "register_webhook", endpoint.Id, endpoint.Tenant, null, endpoint.Url);
         return TypedResults.Created($"/api/v1/admin/webhooks/{endpoint.Id}",
             new WebhookView(endpoint.Id, endpoint.Tenant, endpoint.Url, true, endpoint.CreatedAt, endpoint.CreatedBy, endpoint.Secret));
     }
@@ -268,8 +286,16 @@ public static class NotificationApi
         return (endpoint, null);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string id, NotificationStore store) =>
-        await store.DeactivateWebhookAsync(id) ? TypedResults.NoContent() : Problems.NotFound("id", "この Webhook はありません。", "There is no such webhook endpoint.");
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string id, NotificationStore store, HttpContext http)
+    {
+        if (!await store.DeactivateWebhookAsync(id))
+        {
+            return Problems.NotFound("id", "この Webhook はありません。", "There is no such webhook endpoint.");
+        }
+
+        await AdminLogAsync(http, "stop_webhook", id, null, "active", "stopped");
+        return TypedResults.NoContent();
+    }
 
     private static async Task<IResult> Unsubscribe(HttpContext http, NotificationStore store, TimeProvider time, ILogger<NotificationDispatcher> logger)
     {
@@ -314,9 +340,14 @@ public static class NotificationApi
         return TypedResults.Redirect("/notifications");
     }
 
-    private static async Task<IResult> RetryForm(string id, NotificationStore store, NotificationDispatcher dispatcher, TimeProvider time)
+    private static async Task<IResult> RetryForm(string id, NotificationStore store, NotificationDispatcher dispatcher, TimeProvider time, HttpContext http)
     {
         var ok = await store.RetryAsync(id, time.GetUtcNow());
+        if (ok)
+        {
+            await AdminLogAsync(http, "retry_notification", id, null, null, "pending");
+        }
+
         dispatcher.Wake();
         return TypedResults.Redirect(ok ? "/admin/notifications?done=1" : "/admin/notifications?error=not_found");
     }
@@ -326,6 +357,11 @@ public static class NotificationApi
     {
         var stopped = await store.DeactivateWebhookAsync(id);
         logs.CreateLogger("Readiness.Web.Notifications.Webhooks").LogInformation("Webhook {Id} stopped by {Subject} (page)", id, Caller(http)?.Subject ?? "unknown");
+        if (stopped)
+        {
+            await AdminLogAsync(http, "stop_webhook", id, null, "active", "stopped");
+        }
+
         return TypedResults.Redirect(stopped ? "/admin/notifications?stopped=1" : "/admin/notifications?error=not_found");
     }
 }

@@ -48,6 +48,7 @@ public static class OperationsApi
             var result = await backups.TakeAsync(cancellationToken);
             var name = Path.GetFileName(result.File);
             logger.LogInformation("Backup {File} taken by {Subject}: {Bytes} bytes in {Elapsed} ms", result.File, http.User.Identity?.Name, result.Bytes, (long)result.Elapsed.TotalMilliseconds);
+            await Notifications.NotificationApi.AdminLogAsync(http, "take_backup", name, null, null, $"{result.Bytes} bytes, {result.GrainStates} grain states, {result.AuditRows} audit rows");
             return TypedResults.Created($"/api/v1/admin/backups/{name}",
                 new BackupTakenView(name, result.Bytes, (long)result.Elapsed.TotalMilliseconds, result.TakenAt, result.GrainStates, result.AuditRows));
         }
