@@ -220,7 +220,16 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         using var again = new FormClient(host.BaseAddress);
         step = await again.SignInAsync("osaka.admin@city.osaka.lg.jp", AccountHost.Password);
         Assert.Equal("invalid_recovery_code", (await again.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = codes[0], ["method"] = "recovery", ["returnUrl"] = "/" })).Error);
-        Assert.Equal("/", (await again.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = FormClient.Totp(key), ["method"] = "authenticator", ["returnUrl"] = "/" })).Location);
+        var usedCode = FormClient.Totp(key);
+        Assert.Equal("/", (await again.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = usedCode, ["method"] = "authenticator", ["returnUrl"] = "/" })).Location);
+
+        // An authenticator code is used once too (NIST SP 800-63B): the same code from another password sign-in within
+        // its 30 s is refused; the next one is taken.
+        using var replay = new FormClient(host.BaseAddress);
+        step = await replay.SignInAsync("osaka.admin@city.osaka.lg.jp", AccountHost.Password);
+        Assert.Equal("invalid_code", (await replay.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = usedCode, ["method"] = "authenticator", ["returnUrl"] = "/" })).Error);
+        Assert.False(await Accounts.SignedInAsync(replay));
+        Assert.Equal("/", (await replay.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = FormClient.Totp(key), ["method"] = "authenticator", ["returnUrl"] = "/" })).Location);
     }
 
     [Fact]

@@ -61,6 +61,7 @@ public static class IdentitySetup
             .AddSignInManager()
             .AddEntityFrameworkStores<IdentityDb>()
             .AddDefaultTokenProviders()
+            .AddTokenProvider<SingleUseAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider)
             .AddPasswordValidator<CommonPasswordValidator>()
             .AddClaimsPrincipalFactory<AccountClaimsFactory>();
         services.AddScoped<IUserConfirmation<ReadinessUser>, ActiveAccountConfirmation>();
