@@ -49,6 +49,8 @@ public sealed class NotificationDispatcher(
     private static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("readiness_notification_latency", "s", "From the outbox row's creation to its delivery");
 
     private readonly SemaphoreSlim wake = new(0);
+    private readonly SemaphoreSlim mailWake = new(0);
+    private readonly SemaphoreSlim webhookWake = new(0);
 
     // Up to here this dispatcher found every audit position present in a window it committed (PostgreSQL's look-back
     // starts here, NotificationStore.ReadAuditAsync); 0 on start, and after another node moved the position it is behind.
@@ -76,30 +78,77 @@ public sealed class NotificationDispatcher(
             logger.LogWarning("Notifications: SMTP is not configured (Readiness:Smtp:Host); notifications are kept in the app (/notifications) and sent to webhooks only, no e-mail");
         }
 
+        // Deliveries run in loops of their own, one for mail (and the app's rows) and one for webhooks: a receiver that
+        // hangs (a webhook attempt may take 3 × 10 s) holds neither the events' derivation (the app's list) nor the mail
+        // (behind one, four regressions' mails arrived 15, 47, 79 and 111 s after their saves).
+        Task[]? delivering = null;
         var leasesReleased = !store.IsSqlite;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (!leasesReleased)
+                    {
+                        // SQLite is embedded mode: one process, one dispatcher. Rows leased by a run of this process that
+                        // was killed mid-send are taken back now rather than after the lease (NotificationStore.ReleaseLeasesAsync).
+                        var released = await store.ReleaseLeasesAsync();
+                        leasesReleased = true;
+                        if (released > 0)
+                        {
+                            logger.LogWarning("Notifications: {Count} deliveries were leased by an earlier run that did not finish them (killed or stopped mid-send); sending them again with the same ids", released);
+                        }
+                    }
+
+                    delivering ??= [DeliveryLoopAsync(webhooks: false, stoppingToken), DeliveryLoopAsync(webhooks: true, stoppingToken)];
+                    var round = new AudienceRound();
+                    while (await DeriveOnceAsync(round, stoppingToken) >= options.Value.BatchSize)
+                    {
+                        // A backlog: keep reading without waiting, and let the deliveries start on what is read.
+                        WakeDeliveries();
+                    }
+
+                    WakeDeliveries();
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // The database may be away for a while: nothing was lost, the next round starts from the stored position.
+                    logger.LogWarning(ex, "Notification dispatcher: this round failed; trying again");
+                }
+
+                try
+                {
+                    await wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (delivering is not null)
+            {
+                await Task.WhenAll(delivering);
+            }
+        }
+    }
+
+    /// <summary>Delivers due rows of one kind (webhooks, or mail and the rest) whenever woken or every poll interval, until the host stops.</summary>
+    private async Task DeliveryLoopAsync(bool webhooks, CancellationToken stoppingToken)
+    {
+        var signal = webhooks ? webhookWake : mailWake;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!leasesReleased)
-                {
-                    // SQLite is embedded mode: one process, one dispatcher. Rows leased by a run of this process that
-                    // was killed mid-send are taken back now rather than after the lease (NotificationStore.ReleaseLeasesAsync).
-                    var released = await store.ReleaseLeasesAsync();
-                    leasesReleased = true;
-                    if (released > 0)
-                    {
-                        logger.LogWarning("Notifications: {Count} deliveries were leased by an earlier run that did not finish them (killed or stopped mid-send); sending them again with the same ids", released);
-                    }
-                }
-
-                var round = new AudienceRound();
-                while (await DeriveOnceAsync(round, stoppingToken) >= options.Value.BatchSize)
-                {
-                    // A backlog: keep reading without waiting.
-                }
-
-                await DeliverDueAsync(stoppingToken);
+                await DeliverDueAsync(webhooks, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -107,17 +156,27 @@ public sealed class NotificationDispatcher(
             }
             catch (Exception ex)
             {
-                // The database may be away for a while: nothing was lost, the next round starts from the stored position.
-                logger.LogWarning(ex, "Notification dispatcher: this round failed; trying again");
+                logger.LogWarning(ex, "Notification dispatcher: this round of {Kind} deliveries failed; trying again", webhooks ? "webhook" : "mail");
             }
 
             try
             {
-                await wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+                await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    private void WakeDeliveries()
+    {
+        foreach (var signal in new[] { mailWake, webhookWake })
+        {
+            if (signal.CurrentCount == 0)
+            {
+                signal.Release();
             }
         }
     }
@@ -179,27 +238,56 @@ public sealed class NotificationDispatcher(
     }
 
     /// <summary>Sends every due row (leased to this node first); returns how many were sent.</summary>
-    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    public Task<int> DeliverDueAsync(CancellationToken cancellationToken) => DeliverDueAsync(webhooks: null, cancellationToken);
+
+    /// <summary>Sends every due row of one kind (webhooks: true only webhooks, false all others, null all); returns how many were sent.</summary>
+    public async Task<int> DeliverDueAsync(bool? webhooks, CancellationToken cancellationToken)
     {
         var sent = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var due = await store.ClaimDueAsync(time.GetUtcNow(), options.Value.Lease, 50, cancellationToken);
+            var due = await store.ClaimDueAsync(time.GetUtcNow(), options.Value.Lease, 50, webhooks, cancellationToken);
             if (due.Count == 0)
             {
                 break;
             }
 
-            foreach (var row in due)
+            // One lane per receiver: the mail server, and each webhook endpoint; each lane in the rows' order, the lanes
+            // side by side. A receiver that hangs (a webhook attempt may take 3 × 10 s) holds only its own rows: in one
+            // lane for all it held every mail behind it (four regressions' mails arrived 15, 47, 79 and 111 s after
+            // their saves). After a failure the lane's other rows of this batch wait for that row's next attempt, not
+            // counted as attempts of their own.
+            var lanes = due.GroupBy(r => r.Channel == NotificationChannel.Webhook ? "webhook:" + r.Recipient : Wire.Name(r.Channel), StringComparer.Ordinal).ToList();
+            await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = MaxLanes, CancellationToken = cancellationToken }, async (lane, token) =>
             {
-                sent += await DeliverAsync(row, cancellationToken) ? 1 : 0;
-            }
+                DateTimeOffset? failedUntil = null;
+                foreach (var row in lane)
+                {
+                    if (failedUntil is { } next)
+                    {
+                        await store.DeferAsync(row.Id, next);
+                        continue;
+                    }
+
+                    var (delivered, retryAt) = await DeliverAsync(row, token);
+                    if (delivered)
+                    {
+                        Interlocked.Increment(ref sent);
+                    }
+
+                    failedUntil = retryAt;
+                }
+            });
         }
 
         return sent;
     }
 
-    private async Task<bool> DeliverAsync(OutboxRow row, CancellationToken cancellationToken)
+    /// <summary>How many receivers are sent to at once (<see cref="DeliverDueAsync"/>).</summary>
+    public const int MaxLanes = 8;
+
+    /// <summary>Sends one row: whether it was delivered, and when it is tried again if it failed (null otherwise).</summary>
+    private async Task<(bool Delivered, DateTimeOffset? RetryAt)> DeliverAsync(OutboxRow row, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -217,7 +305,7 @@ public sealed class NotificationDispatcher(
                     {
                         // The per-person limit: the rest of a burst goes into the person's next summary.
                         await store.HoldAsync(row.Id);
-                        return false;
+                        return (false, null);
                     }
 
                     await mailer.SendAsync(await ComposeMailAsync(row), cancellationToken);
@@ -235,7 +323,7 @@ public sealed class NotificationDispatcher(
             await store.MarkDeliveredAsync(row.Id, now);
             Sent.Add(1, new KeyValuePair<string, object?>("channel", Wire.Name(row.Channel)));
             Latency.Record((now - row.CreatedAt).TotalSeconds, new KeyValuePair<string, object?>("channel", Wire.Name(row.Channel)));
-            return true;
+            return (true, null);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -246,7 +334,7 @@ public sealed class NotificationDispatcher(
             Failed.Add(1, new KeyValuePair<string, object?>("channel", Wire.Name(row.Channel)));
             logger.Log(dead ? LogLevel.Error : LogLevel.Warning, "Notification {Id} ({Channel}) attempt {Attempt} failed after {Ms} ms: {Error}{Dead}",
                 row.Id, Wire.Name(row.Channel), attempts, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message, dead ? "; dead letter (retry at /admin/notifications)" : string.Empty);
-            return false;
+            return (false, next);
         }
     }
 

@@ -314,15 +314,22 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
     /// Takes up to <paramref name="limit"/> due rows (pending, next attempt reached, no live lease) for this node: each
     /// is leased with a conditional update, so two nodes never send the same row at the same time.
     /// </summary>
-    public async Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, bool? webhooks = null, CancellationToken cancellationToken = default)
     {
         var ms = now.ToUnixTimeMilliseconds();
         List<OutboxRow> candidates;
         await using (var connection = await storage.OpenAsync(cancellationToken))
         {
+            // webhooks: true only webhook rows, false all others, null every row (two delivery loops, one per kind).
+            var channel = webhooks switch { true => " AND channel = @webhook", false => " AND channel <> @webhook", null => string.Empty };
             await using var query = Command(connection, null,
-                $"SELECT {Columns} FROM readiness_notification_outbox WHERE status = @pending AND next_attempt_ms <= @now AND (lease_until_ms IS NULL OR lease_until_ms < @now) ORDER BY next_attempt_ms LIMIT @take");
+                $"SELECT {Columns} FROM readiness_notification_outbox WHERE status = @pending AND next_attempt_ms <= @now AND (lease_until_ms IS NULL OR lease_until_ms < @now){channel} ORDER BY next_attempt_ms LIMIT @take");
             Add(query, "@pending", Pending);
+            if (webhooks is not null)
+            {
+                Add(query, "@webhook", Wire.Name(NotificationChannel.Webhook));
+            }
+
             Add(query, "@now", ms);
             Add(query, "@take", limit);
             candidates = await ReadRows(query, cancellationToken);
@@ -384,6 +391,19 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         Add(update, "@attempts", attempts);
         Add(update, "@next", nextAttempt.ToUnixTimeMilliseconds());
         Add(update, "@error", error.Length > 1000 ? error[..1000] : error);
+        Add(update, "@id", id);
+        return await update.ExecuteNonQueryAsync();
+    });
+
+    /// <summary>
+    /// Releases a claimed pending row untried until <paramref name="nextAttempt"/>, its attempts unchanged: the row behind
+    /// a failed one of the same receiver (NotificationDispatcher.DeliverDueAsync).
+    /// </summary>
+    public Task DeferAsync(string id, DateTimeOffset nextAttempt) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET next_attempt_ms = @next, lease_until_ms = NULL WHERE id = @id AND status = @pending");
+        Add(update, "@next", nextAttempt.ToUnixTimeMilliseconds());
+        Add(update, "@pending", Pending);
         Add(update, "@id", id);
         return await update.ExecuteNonQueryAsync();
     });
