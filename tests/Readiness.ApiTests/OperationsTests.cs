@@ -38,7 +38,7 @@ public sealed class OperationsTests(ITestOutputHelper output)
             _ = host.BaseAddress; // start it once, before writers ask for it from several threads at once
             using var stop = new CancellationTokenSource();
             var writers = Writers.Select(code => Task.Run(() => WriteUntilStopped(host, code, acknowledged, stop.Token))).ToList();
-            await WaitUntil(() => acknowledged.Count >= 40, TimeSpan.FromSeconds(180));
+            await WaitUntil(() => acknowledged.Count >= 40, TimeSpan.FromSeconds(180), writers);
 
             using var admin = Client(host, host.Token(Role.Admin));
             backupStarted = DateTime.UtcNow;
@@ -46,7 +46,7 @@ public sealed class OperationsTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             backup = JsonSerializer.Deserialize<BackupTaken>(await response.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)!;
             var countAtBackup = acknowledged.Count;
-            await WaitUntil(() => acknowledged.Count >= countAtBackup + 20, TimeSpan.FromSeconds(180)); // writes go on meanwhile
+            await WaitUntil(() => acknowledged.Count >= countAtBackup + 20, TimeSpan.FromSeconds(180), writers); // writes go on meanwhile
             await stop.CancelAsync();
             await Task.WhenAll(writers);
 
@@ -387,17 +387,24 @@ public sealed class OperationsTests(ITestOutputHelper output)
         for (var n = 0; !stop.IsCancellationRequested; n++)
         {
             using var response = await client.SendAsync(EvidenceRequest(code, version, $"load {code} #{n}"), CancellationToken.None);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(response.StatusCode == HttpStatusCode.OK,
+                $"{code} change #{n} at version {version}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
             version = long.Parse(response.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
             acknowledged.Enqueue((code, version, DateTime.UtcNow));
         }
     }
 
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan limit)
+    /// <summary>Waits for <paramref name="condition"/>; a writer that stopped with a fault ends the wait with its own failure.</summary>
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan limit, IReadOnlyList<Task>? writers = null)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())
         {
+            if (writers?.FirstOrDefault(w => w.IsFaulted) is { } failed)
+            {
+                await failed; // rethrows the writer's assertion (the status it was answered), not a timeout
+            }
+
             Assert.True(deadline.Elapsed < limit, $"condition not met within {limit}");
             await Task.Delay(50);
         }

@@ -291,7 +291,7 @@ public static class ForecastEngine
                 Capacity = [.. capacity],
                 CapacitySet = [.. capacitySet],
                 DayFraction = (options.AsOf.Day - 1) / (double)days,
-                UnreportedLogRate = options.UnreportedMonthlyCompletionRate is { } r ? Math.Log(1 - r) : 0,
+                UnreportedLogRate = options.UnreportedMonthlyCompletionRate is { } r ? LogOneMinus(r) : 0,
             };
         }
     }
@@ -457,7 +457,11 @@ public static class ForecastEngine
             switch (p.Kind[i])
             {
                 case 3:
-                    return Math.Log(1 - u1) / p.UnreportedLogRate;
+                {
+                    // A rate so small that the quotient overflows means never within any horizon (not NaN or -∞, which the cast makes month 0).
+                    var months = Math.Log(1 - u1) / p.UnreportedLogRate;
+                    return double.IsNaN(months) ? double.MaxValue : Math.Max(0, months);
+                }
                 case 2:
                 {
                     var z = Conditional(NormalTable, p.SlipTail[i], u3, 0, 1, log: false);
@@ -768,6 +772,12 @@ public static class ForecastEngine
 
     // P(Z > z) for a standard normal Z, accurate far into the tail.
     private static double UpperTail(double z) => 0.5 * MathNet.Numerics.SpecialFunctions.Erfc(z / Math.Sqrt(2));
+
+    /// <summary>
+    /// ln(1 − x) for x in (0, 1) without cancellation: 1 − x rounds to 1 for x below ~1.1e-16, so Math.Log(1 − x) is 0
+    /// there (a rate of 1e-17 then read as "done at once"); below 1e-4 the series −x − x²/2 − x³/3 (relative error under 1e-12).
+    /// </summary>
+    public static double LogOneMinus(double x) => x < 1e-4 ? -(x + (x * x / 2) + (x * x * x / 3)) : Math.Log(1 - x);
 
     /// <summary>The standard normal quantile of p in (0, 1): Acklam's algorithm (relative error below 1.2e-9).</summary>
     public static double InverseNormal(double p)

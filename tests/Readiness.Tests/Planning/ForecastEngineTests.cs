@@ -246,6 +246,36 @@ public sealed class ForecastEngineTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     [Theory]
+    [InlineData(1e-17)]
+    [InlineData(5e-324)]
+    [InlineData(1e-15)]
+    [InlineData(1e-9)]
+    public void A_vanishing_completion_rate_means_unreported_systems_practically_never_finish(double rate)
+    {
+        // A breaker's finding: below ~1.1e-16 ln(1 − r) was 0 and every unreported system was forecast done this month.
+        var asOf = SyntheticHistory.AsOf;
+        var systems = Enumerable.Range(0, 20).Select(i => new ForecastSystem
+        {
+            MunicipalityCode = "011002",
+            BusinessId = "b" + i,
+            Phase = MigrationPhase.NotStarted,
+            PhaseSince = asOf.AddMonths(-1),
+            Reported = false,
+        }).ToArray();
+        var result = ForecastEngine.Run(systems, ForecastHistory.Empty, new ForecastOptions { AsOf = asOf, Trials = 500, Seed = 5, UnreportedMonthlyCompletionRate = rate });
+        Assert.All(result.Systems, s => Assert.Null(s.Band.P10));
+    }
+
+    [Theory]
+    [InlineData(1e-17)]
+    [InlineData(1e-10)]
+    [InlineData(9.9e-5)]
+    [InlineData(1e-4)]
+    [InlineData(0.3)]
+    public void Log_of_one_minus_x_keeps_small_x(double x) =>
+        Assert.Equal(2 * Math.Atanh(-x / (2 - x)), ForecastEngine.LogOneMinus(x), x * 1e-11); // ln(1 − x) = 2·artanh(−x / (2 − x)), exact for small x
+
+    [Theory]
     [InlineData(1e-12)]
     [InlineData(1e-5)]
     [InlineData(0.01)]
