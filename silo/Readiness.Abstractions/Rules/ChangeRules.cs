@@ -86,14 +86,21 @@ public static class ChangeRules
                 errors.Add(new(field.Member("status"), "required", "対応状況を選択してください。", "A status is required."));
             }
 
-            ValidateText(change.Evidence, field, "evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
-            if (FreeText.Canonical(change.Evidence) is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+            // As for systems: a stored value the request keeps is not judged again.
+            var stored = current.FindSecurityItem(change.ItemId);
+            var evidenceChanged = stored is null || !string.Equals(change.Evidence, stored.Evidence, StringComparison.Ordinal);
+            if (evidenceChanged)
+            {
+                ValidateText(change.Evidence, field, "evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
+            }
+
+            if (evidenceChanged && FreeText.Canonical(change.Evidence) is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
                 && !Uri.TryCreate(ev, UriKind.Absolute, out _))
             {
                 errors.Add(new(field.Member("evidence"), "invalid_link", "根拠のリンクが正しいURLではありません。", "The evidence link is not a valid URL."));
             }
 
-            if (change.LastReviewed is { } reviewed && (reviewed < EarliestDate || reviewed > today))
+            if (change.LastReviewed is { } reviewed && reviewed != stored?.LastReviewed && (reviewed < EarliestDate || reviewed > today))
             {
                 errors.Add(new(field.Member("lastReviewed"), "invalid_date",
                     $"最終確認日は{EarliestDate:yyyy-MM-dd}から今日までの日付にしてください。",
@@ -104,6 +111,12 @@ public static class ChangeRules
         return errors.ToImmutable();
     }
 
+    /// <summary>
+    /// Validates what the change sets that differs from the stored system: a value kept as stored is not judged again,
+    /// so a system that came in from the public baseline or an official release in a shape a report may not give (a
+    /// designation without reason or target, a vendor or date outside today's rules) can still have its other members
+    /// updated; the rule applies as soon as the request touches that member.
+    /// </summary>
     private static void ValidateSystem(SystemChange change, SystemStatus? current, ItemField field, ImmutableArray<ValidationError>.Builder errors)
     {
         if (change.Phase is { } phase && !Enum.IsDefined(phase))
@@ -112,15 +125,23 @@ public static class ChangeRules
             return;
         }
 
-        ValidateDate(change.PlannedGoLive, field, "plannedGoLive", "本番稼働予定日", "planned go-live date", errors);
-        ValidateText(change.Vendor, field, "vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
+        if (current is null || change.PlannedGoLive != current.PlannedGoLive)
+        {
+            ValidateDate(change.PlannedGoLive, field, "plannedGoLive", "本番稼働予定日", "planned go-live date", errors);
+        }
+
+        if (current is null || !string.Equals(change.Vendor, current.Vendor, StringComparison.Ordinal))
+        {
+            ValidateText(change.Vendor, field, "vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
+        }
+
         ValidateText(change.Reason, field, "reason", MaxReasonLength, multiline: true, "理由", "reason", errors);
         if (change.Hosting is { } hosting && !Enum.IsDefined(hosting))
         {
             errors.Add(new(field.Member("hosting"), "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
         }
 
-        if (change.CloudProvider is { } provider)
+        if (change.CloudProvider is { } provider && (current is null || provider != current.CloudProvider || change.Hosting != current.Hosting))
         {
             if (!Enum.IsDefined(provider))
             {
@@ -142,7 +163,8 @@ public static class ChangeRules
                 "Moving a phase backwards requires a reason."));
         }
 
-        if (change.Designation is { } d)
+        if (change.Designation is { } d
+            && (current is null || !current.Designated || d.Reason != current.DesignationReason || d.TargetDate != current.DesignationTarget))
         {
             if (d.Reason is not { } reason || !Enum.IsDefined(reason))
             {

@@ -68,6 +68,49 @@ public sealed class ChangeRuleTests
         });
     }
 
+    /// <summary>
+    /// A stored value the request keeps is not judged again (a breaker's finding: systems the public baseline lists as
+    /// designated, without reason or target, refused every update, even a vendor's, naming members the request did not
+    /// touch). Each stored value here is one a report may not give; the request changes something else, or sends it back as stored.
+    /// </summary>
+    public static TheoryData<string, SystemStatus, SystemChange> KeptStoredValues() => new()
+    {
+        { "designation without reason or target", new SystemStatus { BusinessId = "koseki", Designated = true }, new SystemChange { BusinessId = "koseki", Vendor = "X社", Omitted = ["phase", "plannedGoLive", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider"] } },
+        { "designation sent back as stored", new SystemStatus { BusinessId = "koseki", Designated = true }, new SystemChange { BusinessId = "koseki", Vendor = "X社", Designation = new DesignationInput(null, null) } },
+        { "vendor with a control character", new SystemStatus { BusinessId = "koseki", Vendor = "旧\u0007ベンダー" }, new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Testing, Vendor = "旧\u0007ベンダー" } },
+        { "planned go-live outside the window", new SystemStatus { BusinessId = "koseki", PlannedGoLive = new DateOnly(2019, 4, 1) }, new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Testing, PlannedGoLive = new DateOnly(2019, 4, 1) } },
+        { "provider without Government Cloud", new SystemStatus { BusinessId = "koseki", Hosting = HostingKind.OnPremises, CloudProvider = CloudProvider.Aws }, new SystemChange { BusinessId = "koseki", Vendor = "X社", Hosting = HostingKind.OnPremises, CloudProvider = CloudProvider.Aws } },
+    };
+
+    [Theory]
+    [MemberData(nameof(KeptStoredValues))]
+    public void A_stored_value_the_request_keeps_does_not_refuse_its_other_changes(string why, SystemStatus stored, SystemChange change)
+    {
+        var current = Current();
+        current = current with { Systems = current.Systems.SetItem(current.Systems.IndexOf(current.FindSystem("koseki")!), stored) };
+        Assert.True(ChangeRules.Validate(Request([change]), current, Today).IsEmpty, why);
+
+        // Touching the member itself still meets its rule.
+        var touched = stored.Designated
+            ? change with { Designation = new DesignationInput(DesignationReason.Mainframe, null), Omitted = [] }
+            : stored.Vendor is not null ? change with { Vendor = stored.Vendor + "2" }
+            : stored.PlannedGoLive is { } day ? change with { PlannedGoLive = day.AddDays(1) }
+            : change with { CloudProvider = CloudProvider.MicrosoftAzure };
+        Assert.NotEmpty(ChangeRules.Validate(Request([touched]), current, Today));
+    }
+
+    [Fact]
+    public void Stored_security_evidence_and_review_date_are_not_judged_again()
+    {
+        var current = Current();
+        var item = current.Security[0] with { Status = SecurityStatus.Partial, Evidence = "https://exa mple", LastReviewed = new DateOnly(2019, 1, 1) };
+        current = current with { Security = current.Security.SetItem(0, item) };
+        var keep = new SecurityChange { ItemId = item.ItemId, Status = SecurityStatus.Implemented, Evidence = item.Evidence, LastReviewed = item.LastReviewed };
+        Assert.Empty(ChangeRules.Validate(Request(security: [keep]), current, Today));
+        Assert.Contains(ChangeRules.Validate(Request(security: [keep with { Evidence = "https://exa mple2" }]), current, Today), e => e.Field.EndsWith(".evidence", StringComparison.Ordinal));
+        Assert.Contains(ChangeRules.Validate(Request(security: [keep with { LastReviewed = new DateOnly(2019, 1, 2) }]), current, Today), e => e.Field.EndsWith(".lastReviewed", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_good_report_is_valid_and_applies_as_one_version()
     {
