@@ -111,6 +111,73 @@ public sealed class QueryFuzzTests(ApiHost host, ITestOutputHelper output) : ICl
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed:\n{string.Join("\n", failures.Take(40))}");
     }
 
+    /// <summary>
+    /// The API description tells the truth about query parameters, so a generated client can send them and a typo is
+    /// not taken for a filter: (1) a parameter an operation refuses a value of (400 naming it) is declared on that
+    /// operation; (2) a declared closed set (<c>enum</c>) refuses a value outside it, naming the parameter; (3) a declared
+    /// parameter without one refuses <c>{}</c>, unless it is free text (listed here with why). The kind found: the
+    /// prefecture table's <c>kind</c>, <c>flag</c>, <c>sort</c> and <c>dir</c> ignored a misspelt value and answered
+    /// every row as if filtered, and the export's <c>prefecture</c> was read but not declared.
+    /// </summary>
+    [Fact]
+    public async Task Query_parameters_are_declared_and_a_closed_set_refuses_what_is_outside_it()
+    {
+        // Free text: any value is a search or a name to look up (404 when nothing has it), never a filter that could be misspelt.
+        string[] freeText = ["q", "business", "scenario", "cursor"];
+        using var national = host.National();
+        using var admin = host.Client(host.Token(Readiness.Role.Admin));
+        using var document = JsonDocument.Parse(await national.GetStringAsync("/openapi/v1.json"));
+        var operations = document.RootElement.GetProperty("paths").EnumerateObject()
+            .Where(p => p.Value.TryGetProperty("get", out _))
+            .Select(p => (Path: p.Name, Parameters: p.Value.GetProperty("get").TryGetProperty("parameters", out var ps)
+                ? ps.EnumerateArray().Where(x => x.GetProperty("in").GetString() == "query")
+                    .Select(x => (Name: x.GetProperty("name").GetString()!, Enum: x.TryGetProperty("schema", out var schema) && schema.TryGetProperty("enum", out var e)
+                        ? e.EnumerateArray().Select(v => v.GetString()!).ToArray() : null)).ToArray()
+                : []))
+            .ToList();
+        var everyName = operations.SelectMany(o => o.Parameters.Select(p => p.Name)).Concat(["prefecture", "kind", "flag", "sort", "dir", "status", "limit"])
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+
+        var failures = new List<string>();
+        var requests = 0;
+        async Task<(HttpStatusCode Status, string Text)> Get(string url)
+        {
+            requests++;
+            using var response = await (url.StartsWith("/api/v1/admin/", StringComparison.Ordinal) ? admin : national).GetAsync(url);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        foreach (var (path, parameters) in operations)
+        {
+            var url = Path(path);
+            foreach (var name in everyName.Where(n => !parameters.Any(p => p.Name == n)))
+            {
+                var (status, text) = await Get($"{url}?{name}=%7B%7D");
+                if (status == HttpStatusCode.BadRequest && NamesField(text, name))
+                {
+                    failures.Add($"GET {path} refuses ?{name}= but does not declare it");
+                }
+            }
+
+            foreach (var (name, allowed) in parameters)
+            {
+                var (status, text) = await Get($"{url}?{name}={(allowed is null ? "%7B%7D" : "zz-not-a-value")}");
+                if (allowed is null && freeText.Contains(name))
+                {
+                    continue;
+                }
+
+                if (status != HttpStatusCode.BadRequest || !NamesField(text, name))
+                {
+                    failures.Add($"GET {path}?{name}={(allowed is null ? "{}" : "zz-not-a-value")} answered {(int)status}, not 400 naming '{name}'{(allowed is null ? " (declare its values, or list it as free text)" : "")}");
+                }
+            }
+        }
+
+        output.WriteLine($"{operations.Count} GET operations, {operations.Sum(o => o.Parameters.Length)} declared query parameters ({operations.Sum(o => o.Parameters.Count(p => p.Enum is not null))} closed sets), {requests} requests");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     /// <summary>The query parameters an API handler binds: its simple-typed parameters that are not route values, services or headers.</summary>
     private static IEnumerable<string> QueryNames(RouteEndpoint endpoint)
     {

@@ -3,6 +3,7 @@ using Readiness.Catalog;
 using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
+using Readiness.Web.Api.OpenApi;
 using Readiness.Web.Auth;
 using Readiness.Web.Components;
 using Readiness.Web.Summaries;
@@ -21,13 +22,16 @@ public static class ExportApi
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithQueryParameter("prefecture", "任意。都道府県コード（2桁）で1都道府県に絞ります（都道府県職員は省略時に自団体）。 / Optional: a two-digit prefecture code for one prefecture (a prefecture's staff get their own when they name none); an unknown code is 400.", "13")
             .WithSummary("Every municipality × business system as CSV (UTF-8 with BOM); ?prefecture=13 for one prefecture (a prefecture's own is its default)");
         app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.csv", PrefectureTable)
             .RequireAuthorization(ReadinessPolicies.Summaries)
             .RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Export")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithClosedValues(("kind", MunicipalityQuery.Kinds), ("flag", MunicipalityQuery.Flags), ("sort", MunicipalityQuery.Columns), ("dir", MunicipalityQuery.Directions))
             .WithSummary("A prefecture's municipalities, one row each with their figures, as CSV (the dashboard's table; ?q= ?kind= ?flag= ?sort= ?dir= as on the page)");
         return app;
     }
@@ -199,6 +203,11 @@ public static class ExportApi
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
             return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+        }
+
+        if (MunicipalityQuery.Refused(kind, flag, sort, dir) is { } refused)
+        {
+            return Problems.UnknownValue(refused.Name, refused.Value, refused.Allowed);
         }
 
         var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);

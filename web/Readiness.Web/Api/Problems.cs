@@ -15,6 +15,10 @@ public static class Problems
 
     public static ProblemHttpResult BadRequest(string field, string code, string ja, string en) => Create(StatusCodes.Status400BadRequest, "Invalid request", field, code, ja, en);
 
+    /// <summary>400 <c>unknown_value</c>: a query value outside its closed set, naming the parameter and listing the allowed values.</summary>
+    public static ProblemHttpResult UnknownValue(string field, string value, IReadOnlyCollection<string> allowed) => BadRequest(field, "unknown_value",
+        $"{field} に「{Truncate(value)}」は指定できません（{string.Join("、", allowed)}）。", $"'{Truncate(value)}' is not a value of {field} ({string.Join(", ", allowed)}).");
+
     public static ProblemHttpResult Create(int status, string title, string field, string ja, string en) => Create(status, title, field, "invalid", ja, en);
 
     public static ProblemHttpResult Create(int status, string title, string field, string code, string ja, string en) =>

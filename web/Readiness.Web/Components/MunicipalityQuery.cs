@@ -17,6 +17,19 @@ public sealed record MunicipalityQuery(string? Search, string? Kind, string? Fla
 
     public static readonly string[] Columns = ["code", "name", "kind", "population", "progress", "migrated", "designated", "overdue", "stale", "security", "reported"];
 
+    public static readonly string[] Directions = ["asc", "desc"];
+
+    /// <summary>
+    /// For the API's downloads of the table: the first of kind, flag, sort and dir whose value is outside its set, with the
+    /// allowed values; null when each is absent, empty or allowed. (The page ignores what it cannot use, as links may be
+    /// old; a file that looks filtered but is not must not be.)
+    /// </summary>
+    public static (string Name, string Value, string[] Allowed)? Refused(string? kind, string? flag, string? sort, string? dir) =>
+        Outside("kind", kind, Kinds) ?? Outside("flag", flag, Flags) ?? Outside("sort", sort, Columns) ?? Outside("dir", dir, Directions);
+
+    private static (string, string, string[])? Outside(string name, string? value, string[] allowed) =>
+        string.IsNullOrEmpty(value) || allowed.Contains(value, StringComparer.Ordinal) ? null : (name, value, allowed);
+
     public static MunicipalityQuery From(string? q, string? kind, string? flag, string? sort, string? dir) => new(
         string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
         Kinds.Contains(kind) ? kind : null,

@@ -4,6 +4,7 @@ using Readiness.Catalog;
 using Readiness.Imports;
 using Readiness.Rules;
 using Readiness.Web.Api;
+using Readiness.Web.Api.OpenApi;
 using Readiness.Web.Auth;
 
 namespace Readiness.Web.Imports;
@@ -43,9 +44,11 @@ public static class ReconciliationApi
         var group = app.MapGroup("/api/v1").RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Reconciliation")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/reconciliation", List).WithName("getReconciliation")
+            .WithClosedValues(("kind", [.. Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v))]))
             .WithSummary("Where municipalities' own reports and the latest official data disagree, per system (filters: prefecture, kind, business)")
             .WithDescription("Kinds: reported_in_production_steps_low (reported in production or later, official steps below 30 of 40), official_complete_reported_earlier (official 39 of 40 steps or more, reported testing or earlier), designated_only_self_reported, designated_only_official. Only systems a municipality reported itself are compared. National staff and administrators see all, prefecture staff their municipalities, municipal staff their own.");
         group.MapGet("/reconciliation.csv", Csv).WithName("getReconciliationCsv")
+            .WithClosedValues(("kind", [.. Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v))]))
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .WithSummary("The reconciliation list as CSV (UTF-8 with BOM), with the same filters")
             .WithDescription("Columns: " + string.Join(", ", CsvHeader) + ".");

@@ -5,6 +5,7 @@ using Readiness.Hosting;
 using Readiness.Imports;
 using Readiness.Rules;
 using Readiness.Web.Api;
+using Readiness.Web.Api.OpenApi;
 using Readiness.Web.Auth;
 using Readiness.Web.Components;
 using Readiness.Web.Summaries;
@@ -57,13 +58,15 @@ public static class TemplateApi
         app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.xlsx", PrefectureTable).WithName("getPrefectureTableXlsx")
             .RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
             .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithClosedValues(("kind", MunicipalityQuery.Kinds), ("flag", MunicipalityQuery.Flags), ("sort", MunicipalityQuery.Columns), ("dir", MunicipalityQuery.Directions))
             .WithSummary("A prefecture's municipalities as .xlsx: the same columns and rows as municipalities.csv (?q= ?kind= ?flag= ?sort= ?dir=)")
             .WithDescription("Numbers as numbers, dates as date cells, the header row frozen.");
         app.MapGet("/api/v1/export/municipalities.xlsx", Export).WithName("getExportXlsx")
             .RequireAuthorization(ReadinessPolicies.Export).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
             .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithQueryParameter("prefecture", "任意。都道府県コード（2桁）で1都道府県に絞ります（都道府県職員は省略時に自団体）。 / Optional: a two-digit prefecture code for one prefecture (a prefecture's staff get their own when they name none); an unknown code is 400.", "13")
             .WithSummary("Every municipality × business system as .xlsx (the columns of municipalities.csv); ?prefecture=13 for one prefecture")
             .WithDescription("The same rows and columns as GET /api/v1/export/municipalities.csv; a prefecture's own is its default.");
         return app;
@@ -204,6 +207,11 @@ public static class TemplateApi
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
             return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+        }
+
+        if (MunicipalityQuery.Refused(kind, flag, sort, dir) is { } refused)
+        {
+            return Problems.UnknownValue(refused.Name, refused.Value, refused.Allowed);
         }
 
         var snapshot = await cache.GetAsync(TimeSpan.FromSeconds(60), http.RequestAborted);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Readiness.Catalog;
 using Readiness.Notifications;
 using Readiness.Web.Api;
+using Readiness.Web.Api.OpenApi;
 using Readiness.Web.Auth;
 using Readiness.Web.Identity;
 
@@ -74,6 +75,7 @@ public static class NotificationApi
         var admin = app.MapGroup("/api/v1/admin").WithTags("Administration").RequireAuthorization(ReadinessPolicies.Administration)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/notifications", ListOutbox).WithName("listOutbox")
+            .WithClosedValues(("status", OutboxStatuses))
             .WithSummary("The notification outbox by status (administrators); dead letters by default")
             .WithDescription("?status=dead|pending|held|delivered|digested. Counts per status and whether SMTP is configured.");
         admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification")
@@ -198,12 +200,15 @@ public static class NotificationApi
         return TypedResults.Ok(await PreferencesOf(subject, store, mailer, cancellationToken));
     }
 
+    /// <summary>The outbox's statuses, the values of ?status=.</summary>
+    private static readonly string[] OutboxStatuses = [NotificationStore.Dead, NotificationStore.Pending, NotificationStore.Held, NotificationStore.Delivered, NotificationStore.Digested];
+
     private static async Task<Results<Ok<OutboxListView>, ProblemHttpResult>> ListOutbox(string? status, NotificationStore store, NotificationMailer mailer, CancellationToken cancellationToken)
     {
         status ??= NotificationStore.Dead;
-        if (status is not (NotificationStore.Dead or NotificationStore.Pending or NotificationStore.Held or NotificationStore.Delivered or NotificationStore.Digested))
+        if (!OutboxStatuses.Contains(status, StringComparer.Ordinal))
         {
-            return Problems.BadRequest("status", "status は dead, pending, held, delivered, digested のいずれかです。", "status must be dead, pending, held, delivered or digested.");
+            return Problems.UnknownValue("status", status, OutboxStatuses);
         }
 
         var rows = await store.ByStatusAsync(status, null, 200, cancellationToken);

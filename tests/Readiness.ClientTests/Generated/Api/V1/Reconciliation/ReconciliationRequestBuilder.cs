@@ -111,19 +111,10 @@ namespace Readiness.ClientTests.Generated.Api.V1.Reconciliation
             public string Business { get; set; }
             #pragma warning restore CS1591
 #endif
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             #pragma warning disable CS1591
             [QueryParameter("kind")]
-            public string? Kind { get; set; }
+            public global::Readiness.ClientTests.Generated.Api.V1.Reconciliation.GetKindQueryParameterType? Kind { get; set; }
             #pragma warning restore CS1591
-#nullable restore
-#else
-            #pragma warning disable CS1591
-            [QueryParameter("kind")]
-            public string Kind { get; set; }
-            #pragma warning restore CS1591
-#endif
             /// <summary>2桁の都道府県コード（都道府県職員は既定で自県）。 / A 2-digit prefecture code (a prefecture&apos;s staff get their own by default).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

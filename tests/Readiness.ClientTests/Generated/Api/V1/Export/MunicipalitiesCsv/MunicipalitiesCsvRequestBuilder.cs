@@ -22,7 +22,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public MunicipalitiesCsvRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.csv", pathParameters)
+        public MunicipalitiesCsvRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.csv{?prefecture*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,7 +30,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public MunicipalitiesCsvRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.csv", rawUrl)
+        public MunicipalitiesCsvRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.csv{?prefecture*}", rawUrl)
         {
         }
         /// <summary>
@@ -47,11 +47,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<Stream?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<Stream?> GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder.MunicipalitiesCsvRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<Stream> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<Stream> GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder.MunicipalitiesCsvRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -73,11 +73,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder.MunicipalitiesCsvRequestBuilderGetQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder.MunicipalitiesCsvRequestBuilderGetQueryParameters>> requestConfiguration = default)
         {
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
@@ -93,6 +93,23 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv
         public global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder WithUrl(string rawUrl)
         {
             return new global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// Every municipality × business system as CSV (UTF-8 with BOM); ?prefecture=13 for one prefecture (a prefecture&apos;s own is its default)
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class MunicipalitiesCsvRequestBuilderGetQueryParameters 
+        {
+            /// <summary>任意。都道府県コード（2桁）で1都道府県に絞ります（都道府県職員は省略時に自団体）。 / Optional: a two-digit prefecture code for one prefecture (a prefecture&apos;s staff get their own when they name none); an unknown code is 400.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            [QueryParameter("prefecture")]
+            public string? Prefecture { get; set; }
+#nullable restore
+#else
+            [QueryParameter("prefecture")]
+            public string Prefecture { get; set; }
+#endif
         }
     }
 }

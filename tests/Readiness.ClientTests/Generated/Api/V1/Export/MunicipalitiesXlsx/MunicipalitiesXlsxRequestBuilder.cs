@@ -22,7 +22,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public MunicipalitiesXlsxRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.xlsx", pathParameters)
+        public MunicipalitiesXlsxRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.xlsx{?prefecture*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,7 +30,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public MunicipalitiesXlsxRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.xlsx", rawUrl)
+        public MunicipalitiesXlsxRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/export/municipalities.xlsx{?prefecture*}", rawUrl)
         {
         }
         /// <summary>
@@ -46,11 +46,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<Stream?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<Stream?> GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder.MunicipalitiesXlsxRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<Stream> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<Stream> GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder.MunicipalitiesXlsxRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -71,11 +71,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder.MunicipalitiesXlsxRequestBuilderGetQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder.MunicipalitiesXlsxRequestBuilderGetQueryParameters>> requestConfiguration = default)
         {
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
@@ -91,6 +91,23 @@ namespace Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx
         public global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder WithUrl(string rawUrl)
         {
             return new global::Readiness.ClientTests.Generated.Api.V1.Export.MunicipalitiesXlsx.MunicipalitiesXlsxRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// The same rows and columns as GET /api/v1/export/municipalities.csv; a prefecture&apos;s own is its default.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class MunicipalitiesXlsxRequestBuilderGetQueryParameters 
+        {
+            /// <summary>任意。都道府県コード（2桁）で1都道府県に絞ります（都道府県職員は省略時に自団体）。 / Optional: a two-digit prefecture code for one prefecture (a prefecture&apos;s staff get their own when they name none); an unknown code is 400.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            [QueryParameter("prefecture")]
+            public string? Prefecture { get; set; }
+#nullable restore
+#else
+            [QueryParameter("prefecture")]
+            public string Prefecture { get; set; }
+#endif
         }
     }
 }

@@ -39,6 +39,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Municipalities
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
@@ -55,6 +56,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Municipalities
             var requestInfo = ToGetRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "400", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -96,45 +98,18 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Municipalities
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class MunicipalitiesCsvRequestBuilderGetQueryParameters 
         {
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             #pragma warning disable CS1591
             [QueryParameter("dir")]
-            public string? Dir { get; set; }
+            public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.GetDirQueryParameterType? Dir { get; set; }
             #pragma warning restore CS1591
-#nullable restore
-#else
-            #pragma warning disable CS1591
-            [QueryParameter("dir")]
-            public string Dir { get; set; }
-            #pragma warning restore CS1591
-#endif
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             #pragma warning disable CS1591
             [QueryParameter("flag")]
-            public string? Flag { get; set; }
+            public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.GetFlagQueryParameterType? Flag { get; set; }
             #pragma warning restore CS1591
-#nullable restore
-#else
-            #pragma warning disable CS1591
-            [QueryParameter("flag")]
-            public string Flag { get; set; }
-            #pragma warning restore CS1591
-#endif
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             #pragma warning disable CS1591
             [QueryParameter("kind")]
-            public string? Kind { get; set; }
+            public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.GetKindQueryParameterType? Kind { get; set; }
             #pragma warning restore CS1591
-#nullable restore
-#else
-            #pragma warning disable CS1591
-            [QueryParameter("kind")]
-            public string Kind { get; set; }
-            #pragma warning restore CS1591
-#endif
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             #pragma warning disable CS1591
@@ -148,19 +123,10 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Municipalities
             public string Q { get; set; }
             #pragma warning restore CS1591
 #endif
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             #pragma warning disable CS1591
             [QueryParameter("sort")]
-            public string? Sort { get; set; }
+            public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.GetSortQueryParameterType? Sort { get; set; }
             #pragma warning restore CS1591
-#nullable restore
-#else
-            #pragma warning disable CS1591
-            [QueryParameter("sort")]
-            public string Sort { get; set; }
-            #pragma warning restore CS1591
-#endif
         }
     }
 }

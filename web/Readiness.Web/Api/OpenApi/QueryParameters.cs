@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Readiness.Web.Api.OpenApi;
+
+/// <summary>
+/// Query parameters in the API description that binding alone does not describe: the closed set a value must come from
+/// (a value outside it is refused 400 <c>unknown_value</c>), and parameters a handler reads from the query itself.
+/// </summary>
+public static class QueryParameters
+{
+    /// <summary>Marks each named query parameter's schema with its allowed values (<c>enum</c>).</summary>
+    public static TBuilder WithClosedValues<TBuilder>(this TBuilder builder, params (string Name, string[] Allowed)[] parameters)
+        where TBuilder : IEndpointConventionBuilder => builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            foreach (var (name, allowed) in parameters)
+            {
+                if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.In == ParameterLocation.Query && p.Name == name) is { } parameter)
+                {
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. allowed.Select(v => (JsonNode)JsonValue.Create(v))] };
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Declares an optional string query parameter the handler reads by hand (so binding does not describe it).</summary>
+    public static TBuilder WithQueryParameter<TBuilder>(this TBuilder builder, string name, string description, string example)
+        where TBuilder : IEndpointConventionBuilder => builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            if (!operation.Parameters.Any(p => p.In == ParameterLocation.Query && p.Name == name))
+            {
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = name,
+                    In = ParameterLocation.Query,
+                    Description = description,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    Example = JsonValue.Create(example),
+                });
+            }
+
+            return Task.CompletedTask;
+        });
+}
