@@ -30,6 +30,29 @@ public static class ReportingWorkbook
     private const uint Header = 3;
     private const uint LockedDate = 4;
 
+    private const string WorkbookContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
+
+    /// <summary>The zip entries' time: fixed, as the relationship ids are named, so the same content makes the same bytes.</summary>
+    private static readonly DateTime EntryTime = new(1980, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+
+    /// <summary>
+    /// The package's bytes with every zip entry's time set to <see cref="EntryTime"/>: the workbooks are served under strong
+    /// ETags (the template's is the version sent back as If-Match), which promise identical bytes (RFC 9110 §8.8.1), and the
+    /// packaging stamps each entry with the clock (the compressed data is copied, not compressed again).
+    /// </summary>
+    private static byte[] Deterministic(MemoryStream stream)
+    {
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            foreach (var entry in zip.Entries)
+            {
+                entry.LastWriteTime = EntryTime;
+            }
+        }
+
+        return stream.ToArray();
+    }
+
     /// <summary>The template of <paramref name="record"/>, made from its current version.</summary>
     public static byte[] Template(MunicipalityRecord record)
     {
@@ -39,9 +62,9 @@ public static class ReportingWorkbook
         using var stream = new MemoryStream();
         using (var doc = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
         {
-            var workbook = doc.AddWorkbookPart();
+            var workbook = doc.AddNewPart<WorkbookPart>(WorkbookContentType, "rIdWorkbook");
             workbook.Workbook = new Workbook();
-            var styles = workbook.AddNewPart<WorkbookStylesPart>();
+            var styles = workbook.AddNewPart<WorkbookStylesPart>("rIdStyles");
             styles.Stylesheet = Styles();
             var sheets = new Sheets();
 
@@ -144,7 +167,7 @@ public static class ReportingWorkbook
             workbook.Workbook.Save();
         }
 
-        return stream.ToArray();
+        return Deterministic(stream);
     }
 
     /// <summary>One table (a header row and rows of values) as a workbook with one sheet: numbers as numbers, dates as date cells, the header frozen.</summary>
@@ -153,9 +176,9 @@ public static class ReportingWorkbook
         using var stream = new MemoryStream();
         using (var doc = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
         {
-            var workbook = doc.AddWorkbookPart();
+            var workbook = doc.AddNewPart<WorkbookPart>(WorkbookContentType, "rIdWorkbook");
             workbook.Workbook = new Workbook();
-            var styles = workbook.AddNewPart<WorkbookStylesPart>();
+            var styles = workbook.AddNewPart<WorkbookStylesPart>("rIdStyles");
             styles.Stylesheet = Styles();
             var sheets = new Sheets();
             var data = new List<Row> { TextRow(1, [.. header.Select(h => (h, Header))]) };
@@ -190,7 +213,7 @@ public static class ReportingWorkbook
             workbook.Workbook.Save();
         }
 
-        return stream.ToArray();
+        return Deterministic(stream);
     }
 
     /// <summary>
@@ -273,7 +296,7 @@ public static class ReportingWorkbook
     private static void AddSheet(WorkbookPart workbook, Sheets sheets, uint id, string name, List<Row> rows, int[] widths, DataValidation[] validations,
         bool hidden = false, bool freezeHeader = false)
     {
-        var part = workbook.AddNewPart<WorksheetPart>();
+        var part = workbook.AddNewPart<WorksheetPart>("rIdSheet" + id.ToString(CultureInfo.InvariantCulture));
         var worksheet = new Worksheet();
         if (freezeHeader)
         {
