@@ -28,45 +28,67 @@ public sealed class PlanningScenarioGrain(
     public async Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion)
     {
         var existing = state.State.Scenarios.FirstOrDefault(s => s.Name == scenario.Name);
-        if (expectedVersion is { } expected && expected != (existing?.Version ?? 0))
+        if (existing is null)
+        {
+            if (expectedVersion is not (null or 0))
+            {
+                return new ScenarioSaveOutcome(ScenarioSaveStatus.NotFound, null);
+            }
+
+            if (state.State.Scenarios.Length >= MaxScenarios)
+            {
+                throw new InvalidOperationException($"At most {MaxScenarios} scenarios.");
+            }
+        }
+        else if (expectedVersion is not { } expected)
+        {
+            return new ScenarioSaveOutcome(ScenarioSaveStatus.VersionRequired, existing);
+        }
+        else if (expected != existing.Version)
         {
             return new ScenarioSaveOutcome(ScenarioSaveStatus.VersionConflict, existing);
         }
-
-        if (existing is null && state.State.Scenarios.Length >= MaxScenarios)
+        else if (ScenarioRules.SameContent(existing, scenario))
         {
-            throw new InvalidOperationException($"At most {MaxScenarios} scenarios.");
+            return new ScenarioSaveOutcome(ScenarioSaveStatus.Unchanged, existing);
         }
 
         var now = time.GetUtcNow();
         var saved = scenario with { Version = (existing?.Version ?? 0) + 1, SavedAt = now, SavedBy = actor };
-        var previous = (state.State.Scenarios, state.State.Audit);
-        state.State.Scenarios = existing is null ? state.State.Scenarios.Add(saved) : state.State.Scenarios.Replace(existing, saved);
-        state.State.Audit = Trim(state.State.Audit.Insert(0, new ScenarioAuditEntry(now, actor, existing is null ? "create" : "update", saved.Name, saved.Version, ScenarioRules.Describe(saved))));
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            (state.State.Scenarios, state.State.Audit) = previous;
-            throw;
-        }
-
-        return new ScenarioSaveOutcome(ScenarioSaveStatus.Saved, saved);
+        var entry = new ScenarioAuditEntry(now, actor, existing is null ? "create" : "update", saved.Name, saved.Version, ScenarioRules.DescribeChange(existing, saved));
+        await WriteAsync(existing is null ? state.State.Scenarios.Add(saved) : state.State.Scenarios.Replace(existing, saved), entry);
+        return new ScenarioSaveOutcome(existing is null ? ScenarioSaveStatus.Created : ScenarioSaveStatus.Saved, saved);
     }
 
-    public async Task<bool> DeleteAsync(string name, Actor actor)
+    public async Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion)
     {
         var existing = state.State.Scenarios.FirstOrDefault(s => s.Name == name);
         if (existing is null)
         {
-            return false;
+            return new ScenarioSaveOutcome(ScenarioSaveStatus.NotFound, null);
         }
 
+        if (expectedVersion is not { } expected)
+        {
+            return new ScenarioSaveOutcome(ScenarioSaveStatus.VersionRequired, existing);
+        }
+
+        if (expected != existing.Version)
+        {
+            return new ScenarioSaveOutcome(ScenarioSaveStatus.VersionConflict, existing);
+        }
+
+        var entry = new ScenarioAuditEntry(time.GetUtcNow(), actor, "delete", name, existing.Version, ScenarioRules.DescribeChange(null, existing));
+        await WriteAsync(state.State.Scenarios.Remove(existing), entry);
+        return new ScenarioSaveOutcome(ScenarioSaveStatus.Deleted, existing);
+    }
+
+    /// <summary>The scenarios and the audit entry in one write; on failure the state is as before and the caller sees the error.</summary>
+    private async Task WriteAsync(ImmutableArray<ForecastScenario> scenarios, ScenarioAuditEntry entry)
+    {
         var previous = (state.State.Scenarios, state.State.Audit);
-        state.State.Scenarios = state.State.Scenarios.Remove(existing);
-        state.State.Audit = Trim(state.State.Audit.Insert(0, new ScenarioAuditEntry(time.GetUtcNow(), actor, "delete", name, existing.Version, ScenarioRules.Describe(existing))));
+        state.State.Scenarios = scenarios;
+        state.State.Audit = Trim(state.State.Audit.Insert(0, entry));
         try
         {
             await state.WriteStateAsync();
@@ -76,8 +98,6 @@ public sealed class PlanningScenarioGrain(
             (state.State.Scenarios, state.State.Audit) = previous;
             throw;
         }
-
-        return true;
     }
 
     private static ImmutableArray<ScenarioAuditEntry> Trim(ImmutableArray<ScenarioAuditEntry> audit) =>

@@ -2,11 +2,32 @@ using System.Collections.Immutable;
 
 namespace Readiness.Planning;
 
-/// <summary>What saving a scenario did: Saved (new version), or a conflict when another save came first.</summary>
+/// <summary>
+/// What saving or deleting a scenario did. Only <see cref="Saved"/>, <see cref="Created"/> and <see cref="Deleted"/>
+/// changed anything (a new version and one audit entry, or the removal and one entry); the others changed nothing.
+/// </summary>
 public enum ScenarioSaveStatus
 {
+    /// <summary>An existing scenario replaced at the version expected: a new version.</summary>
     Saved,
+
+    /// <summary>The expected version is not the stored one (<see cref="ScenarioSaveOutcome.Scenario"/>: the stored one).</summary>
     VersionConflict,
+
+    /// <summary>A new scenario (version 1).</summary>
+    Created,
+
+    /// <summary>A replacement whose content equals the stored scenario: no new version, no audit entry.</summary>
+    Unchanged,
+
+    /// <summary>The scenario exists and no version was given: replacing or deleting it needs the version read.</summary>
+    VersionRequired,
+
+    /// <summary>No scenario has the name, and a version (other than 0 for a save) was expected.</summary>
+    NotFound,
+
+    /// <summary>Deleted at the version expected.</summary>
+    Deleted,
 }
 
 [GenerateSerializer, Immutable, Alias("Readiness.Planning.ScenarioSaveOutcome")]
@@ -26,13 +47,20 @@ public interface IScenarioGrain : IGrainWithStringKey
     [Alias("GetAll")]
     Task<ImmutableArray<ForecastScenario>> GetAllAsync();
 
-    /// <summary>Creates or replaces the named scenario; <paramref name="expectedVersion"/> (when given) must match the stored one (0: new).</summary>
+    /// <summary>
+    /// Creates the named scenario (<paramref name="expectedVersion"/> null or 0) or replaces it (<paramref name="expectedVersion"/>
+    /// must be the stored version: <see cref="ScenarioSaveStatus.VersionRequired"/> without one, so nobody replaces a
+    /// scenario unseen); a replacement that changes nothing is <see cref="ScenarioSaveStatus.Unchanged"/>.
+    /// </summary>
     [Alias("Save")]
     Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion);
 
-    /// <summary>Deletes the named scenario; false when there was none.</summary>
-    [Alias("Delete")]
-    Task<bool> DeleteAsync(string name, Actor actor);
+    /// <summary>
+    /// Deletes the named scenario at <paramref name="expectedVersion"/> (<see cref="ScenarioSaveStatus.Deleted"/>);
+    /// NotFound when there is none, VersionRequired without a version, VersionConflict when it is not the stored one.
+    /// </summary>
+    [Alias("DeleteAt")]
+    Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion);
 
     /// <summary>The scenarios' audit trail, newest first.</summary>
     [Alias("GetAudit")]

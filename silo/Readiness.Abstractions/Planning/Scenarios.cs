@@ -170,13 +170,52 @@ public static class ScenarioRules
         });
     }
 
-    /// <summary>A one-line description for the audit trail.</summary>
+    /// <summary>A one-line description of the levers (the editor's list).</summary>
     public static string Describe(ForecastScenario s) => string.Join("; ", new[]
     {
         s.VendorCapacity.IsDefaultOrEmpty ? null : "capacity=" + string.Join(",", s.VendorCapacity.Select(v => $"{v.Vendor}:{v.PerMonth.ToString(CultureInfo.InvariantCulture)}")),
         s.TargetShifts.IsDefaultOrEmpty ? null : "shift=" + string.Join(",", s.TargetShifts.Select(t => $"{t.PrefectureCode ?? "all"}:{t.Months.ToString(CultureInfo.InvariantCulture)}")),
         s.UnreportedMonthlyCompletionRate is { } r ? "unreported_rate=" + r.ToString(CultureInfo.InvariantCulture) : null,
     }.Where(x => x is not null));
+
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> say the same (name, description, levers); versions and who saved are not content.</summary>
+    public static bool SameContent(ForecastScenario a, ForecastScenario b) =>
+        string.Equals(a.Name, b.Name, StringComparison.Ordinal)
+        && string.Equals(a.Description, b.Description, StringComparison.Ordinal)
+        && (a.VendorCapacity.IsDefault ? [] : a.VendorCapacity).SequenceEqual(b.VendorCapacity.IsDefault ? [] : b.VendorCapacity)
+        && (a.TargetShifts.IsDefault ? [] : a.TargetShifts).SequenceEqual(b.TargetShifts.IsDefault ? [] : b.TargetShifts)
+        && Nullable.Equals(a.UnreportedMonthlyCompletionRate, b.UnreportedMonthlyCompletionRate);
+
+    /// <summary>
+    /// The audit detail of a save: for a create (<paramref name="before"/> null) or a delete every member given
+    /// (<c>name="…"; description="…"; capacity=…; shift=…; unreported_rate=…</c>); for a replacement each member that
+    /// changed, as <c>member: before → after</c> (<c>(none)</c> when absent). Text is quoted with \ " and line breaks escaped.
+    /// </summary>
+    public static string DescribeChange(ForecastScenario? before, ForecastScenario after)
+    {
+        var members = Members(after);
+        if (before is null)
+        {
+            return string.Join("; ", members.Where(m => m.Value is not null).Select(m => $"{m.Key}={m.Value}"));
+        }
+
+        var old = Members(before);
+        return string.Join("; ", members.Zip(old)
+            .Where(p => !string.Equals(p.First.Value, p.Second.Value, StringComparison.Ordinal))
+            .Select(p => $"{p.First.Key}: {p.Second.Value ?? "(none)"} → {p.First.Value ?? "(none)"}"));
+    }
+
+    private static KeyValuePair<string, string?>[] Members(ForecastScenario s) =>
+    [
+        new("name", Quote(s.Name)),
+        new("description", s.Description is null ? null : Quote(s.Description)),
+        new("capacity", s.VendorCapacity.IsDefaultOrEmpty ? null : string.Join(",", s.VendorCapacity.Select(v => $"{v.Vendor}:{v.PerMonth.ToString(CultureInfo.InvariantCulture)}"))),
+        new("shift", s.TargetShifts.IsDefaultOrEmpty ? null : string.Join(",", s.TargetShifts.Select(t => $"{t.PrefectureCode ?? "all"}:{t.Months.ToString(CultureInfo.InvariantCulture)}"))),
+        new("unreported_rate", s.UnreportedMonthlyCompletionRate is { } r ? r.ToString(CultureInfo.InvariantCulture) : null),
+    ];
+
+    private static string Quote(string text) =>
+        "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
 
     private static string Truncate(string text) => text.Length > 20 ? text[..20] + "…" : text;
 }

@@ -11,7 +11,10 @@ using Readiness.Web.Auth;
 
 namespace Readiness.Web.Planning;
 
-/// <summary>A scenario as posted: the name and the levers (see <see cref="ForecastScenario"/>); version: the one the editor saw (0: new).</summary>
+/// <summary>
+/// A scenario as posted: the name and the levers (see <see cref="ForecastScenario"/>); version: the one the editor read
+/// (null or 0: a new scenario). Replacing an existing scenario needs its version (or If-Match): without it 428.
+/// </summary>
 public sealed record ScenarioInput(
     string? Name = null,
     string? Description = null,
@@ -41,10 +44,46 @@ public static class PlanningApi
         var scenarios = api.MapGroup("/scenarios").RequireAuthorization(PlanningPolicies.Scenarios).ProducesProblem(StatusCodes.Status403Forbidden);
         scenarios.MapGet(string.Empty, ListScenarios).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
         scenarios.MapGet("/{name}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A scenario side by side with the baseline forecast");
-        scenarios.MapPost(string.Empty, PostScenario).Accepts<ScenarioInput>(MediaTypes.Json).RequireRateLimiting(RateLimits.WritesPolicy).Produces<ScenarioComparisonView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Create or replace a named scenario (audited); answers its comparison with the baseline");
-        scenarios.MapDelete("/{name}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Delete a scenario (audited)");
+        scenarios.MapPost(string.Empty, PostScenario).Accepts<ScenarioInput>(MediaTypes.Json).RequireRateLimiting(RateLimits.WritesPolicy)
+            .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: false))
+            .Produces<ScenarioComparisonView>(StatusCodes.Status201Created).Produces<ScenarioComparisonView>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WithSummary("Create (201) or replace (200) a named scenario (audited); answers its comparison with the baseline")
+            .WithDescription(PostDescription);
+        scenarios.MapDelete("/{name}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy)
+            .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: true))
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WithSummary("Delete a scenario at the version read (If-Match, audited)")
+            .WithDescription("If-Match names the scenario's version as a strong entity tag (\"3\"); without it 428, another version 412 (nothing deleted); an unknown name 404.");
         app.MapPlanningPages();
         return app;
+    }
+
+    private const string PostDescription =
+        "A new name (version left out or 0) is created: 201 with Location. An existing name is replaced only at the version read, "
+        + "given as the body's version or as If-Match (\"3\"): without either 428 naming version, another version 409 naming version "
+        + "(412 naming If-Match when given as the header), and a version for a name that does not exist 409 (not_found). A replacement "
+        + "whose content equals the stored scenario is 422 no_changes (no new version, no audit entry); otherwise 200 with the new version. "
+        + "The name is trimmed of white space at both ends (as all free text is), so \"s1 \" is the scenario \"s1\".";
+
+    /// <summary>Declares If-Match on a scenario write: the scenario's version as a strong entity tag.</summary>
+    private static Task DescribeIfMatch(Microsoft.OpenApi.OpenApiOperation operation, bool required)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+        {
+            Name = Microsoft.Net.Http.Headers.HeaderNames.IfMatch,
+            In = Microsoft.OpenApi.ParameterLocation.Header,
+            Required = required,
+            Description = required
+                ? "シナリオの版（例: \"3\"）。ないと 428、古いと 412。 / The scenario's version you read (e.g. \"3\"): 428 without it, 412 when someone else wrote first."
+                : "任意。本文の version の代わりに、置き換えるシナリオの版（例: \"3\"）。古いと 412。 / Optional, instead of the body's version: the version of the scenario you replace (e.g. \"3\"); 412 when stale.",
+            Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+            Example = System.Text.Json.Nodes.JsonValue.Create("\"3\""),
+        });
+        return Task.CompletedTask;
     }
 
     private static async Task<IResult> GetNation(string? scenario, HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
@@ -130,6 +169,15 @@ public static class PlanningApi
 
     private static async Task<IResult> PostScenario(HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
+        // If-Match is read as on every other write (400 when malformed); here it may stand for the body's version.
+        if (Preconditions.ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var versions) is { } malformed)
+        {
+            return malformed;
+        }
+
+        _ = Preconditions.TryParse(http.Request.Headers.IfMatch, out var tags);
+        var ifMatch = tags is null ? ScenarioIfMatch.Any : versions is null ? null : new ScenarioIfMatch(versions);
+
         // Read as every other request body is (JsonBody): an unknown or misspelt member is refused naming it, never
         // dropped (a misspelt rate used to save the scenario without it).
         var (input, problem) = await JsonBody.ReadAsync<ScenarioInput>(http.Request, JsonBody.SmallBodyBytes, http.RequestAborted);
@@ -144,19 +192,31 @@ public static class PlanningApi
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        var (scenario, errors) = await SaveAsync(input, caller.ToActor(), grains);
+        var (scenario, created, errors) = await SaveAsync(input, caller.ToActor(), grains, ifMatch);
         if (errors is not null)
         {
             return errors;
         }
 
         var baseline = await forecasts.GetBaselineAsync(http.RequestAborted);
-        var run = await forecasts.GetAsync(scenario, http.RequestAborted);
-        return TypedResults.Created($"/api/v1/scenarios/{Uri.EscapeDataString(scenario!.Name)}", PlanningViews.Compare(baseline, run));
+        var run = await forecasts.GetAsync(scenario!, http.RequestAborted);
+        var view = PlanningViews.Compare(baseline, run);
+        return created
+            ? TypedResults.Created($"/api/v1/scenarios/{Uri.EscapeDataString(scenario!.Name)}", view)
+            : TypedResults.Ok(view);
     }
 
-    /// <summary>Validates and saves a scenario (the API and the editor page share this); the problem when refused.</summary>
-    public static async Task<(ForecastScenario? Saved, ProblemHttpResult? Problem)> SaveAsync(ScenarioInput input, Actor actor, IGrainFactory grains)
+    /// <summary>An If-Match on a scenario write: "*" (<see cref="Any"/>: whichever version is stored) or the versions its tags name.</summary>
+    public sealed record ScenarioIfMatch(IReadOnlyList<long>? Versions)
+    {
+        public static ScenarioIfMatch Any { get; } = new((IReadOnlyList<long>?)null);
+    }
+
+    /// <summary>
+    /// Validates and saves a scenario (the API and the editor page share this): created (version 1) or replaced (at the
+    /// version the body or <paramref name="ifMatch"/> names); the problem when refused, nothing saved.
+    /// </summary>
+    public static async Task<(ForecastScenario? Saved, bool Created, ProblemHttpResult? Problem)> SaveAsync(ScenarioInput input, Actor actor, IGrainFactory grains, ScenarioIfMatch? ifMatch = null)
     {
         var scenario = new ForecastScenario
         {
@@ -167,27 +227,94 @@ public static class PlanningApi
             UnreportedMonthlyCompletionRate = input.UnreportedMonthlyCompletionRate,
         };
         var errors = ScenarioRules.Validate(scenario, ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey);
+        if (input.Version is < 0)
+        {
+            errors = errors.Add(new("version", "out_of_range", "version は読み取った版（0以上の整数、新規は0または省略）です。", "version is the version you read (0 or more; 0 or none for a new scenario)."));
+        }
+
         if (!errors.IsEmpty)
         {
-            return (null, Problems.FromValidation(StatusCodes.Status422UnprocessableEntity, "Invalid scenario", errors));
+            return (null, false, Problems.FromValidation(StatusCodes.Status422UnprocessableEntity, "Invalid scenario", errors));
         }
 
-        var outcome = await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).SaveAsync(scenario, actor, input.Version);
-        if (outcome.Status == ScenarioSaveStatus.VersionConflict)
+        var grain = grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key);
+        var expected = input.Version;
+        var byHeader = false;
+        if (ifMatch is not null)
         {
-            return (null, Problems.Create(StatusCodes.Status409Conflict, "Conflict", "version", "version_conflict",
-                $"シナリオ「{scenario.Name}」は他の人が先に保存しました（現在の版 {outcome.Scenario?.Version ?? 0}）。読み直してから保存してください。",
-                $"Someone saved scenario '{scenario.Name}' first (now version {outcome.Scenario?.Version ?? 0}); reload it before saving."));
+            var stored = (await grain.GetAllAsync()).FirstOrDefault(s => s.Name == scenario.Name);
+            var named = ifMatch.Versions is null
+                ? stored?.Version ?? -1
+                : await Preconditions.ExpectedVersionAsync(ifMatch.Versions, () => Task.FromResult(stored?.Version ?? -1)) ?? -1;
+            if (input.Version is { } body && ifMatch.Versions is not null && !ifMatch.Versions.Contains(body))
+            {
+                return (null, false, Problems.BadRequest("version", "version_mismatch",
+                    $"本文の version（{body}）と If-Match が別の版を指しています。どちらか一方にしてください。",
+                    $"The body's version ({body}) and If-Match name different versions; send one of them."));
+            }
+
+            byHeader = input.Version is null;
+            expected ??= named;
         }
 
-        return (outcome.Scenario, null);
+        var outcome = await grain.SaveAsync(scenario, actor, expected);
+        var name = Problems.Truncate(scenario.Name);
+        var current = outcome.Scenario?.Version ?? 0;
+        return outcome.Status switch
+        {
+            ScenarioSaveStatus.Created => (outcome.Scenario, true, null),
+            ScenarioSaveStatus.Saved => (outcome.Scenario, false, null),
+            ScenarioSaveStatus.Unchanged => (null, false, Problems.Create(StatusCodes.Status422UnprocessableEntity, "No changes", "body", "no_changes",
+                $"シナリオ「{name}」（版 {current}）から変わる内容がありません。何も保存していません。",
+                $"This changes nothing in scenario '{name}' (version {current}); nothing was saved.")),
+            ScenarioSaveStatus.VersionRequired => (null, false, Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "version", "precondition_required",
+                $"シナリオ「{name}」は既にあります。置き換えるには、読み取った版を version（または If-Match）で指定してください。新しく作るなら別の名前にしてください。",
+                $"A scenario named '{name}' already exists: to replace it, send the version you read as version (or If-Match), so that nobody's scenario is overwritten unseen; to create a new one, choose another name.")),
+            ScenarioSaveStatus.NotFound => (null, false, byHeader
+                ? Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed",
+                    $"シナリオ「{name}」はありません（削除されたか、保存されたことがありません）。新しく作るには If-Match を付けずに送ってください。",
+                    $"There is no scenario named '{name}' (deleted, or never saved); to create it, send it without If-Match.")
+                : Problems.Create(StatusCodes.Status409Conflict, "Conflict", "version", "not_found",
+                    $"シナリオ「{name}」はありません（削除されたか、保存されたことがありません）。新しく作るには version を省くか 0 にしてください。",
+                    $"There is no scenario named '{name}' (deleted, or never saved); to create it, leave version out or send 0.")),
+            _ => (null, false, byHeader
+                ? Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed",
+                    $"シナリオ「{name}」は他の人が先に保存しました（現在の版 {current}）。読み直してから保存してください。",
+                    $"Someone saved scenario '{name}' first (now version {current}); reload it before saving.")
+                : Problems.Create(StatusCodes.Status409Conflict, "Conflict", "version", "version_conflict",
+                    $"シナリオ「{name}」は他の人が先に保存しました（現在の版 {current}）。読み直してから保存してください。",
+                    $"Someone saved scenario '{name}' first (now version {current}); reload it before saving.")),
+        };
     }
 
     private static async Task<IResult> DeleteScenario(string name, HttpContext http, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
+        // As a municipality's write: the target first (404), then If-Match (428 without, 412 when stale; "*": whichever is stored).
+        if (Preconditions.ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var versions) is { } malformed)
+        {
+            return malformed;
+        }
+
+        _ = Preconditions.TryParse(http.Request.Headers.IfMatch, out var tags);
+        var stored = await FindAsync(grains, name);
+        if (stored is null)
+        {
+            return ScenarioNotFound(name);
+        }
+
+        var expected = tags is null ? stored.Version : await Preconditions.ExpectedVersionAsync(versions, () => Task.FromResult(stored.Version));
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        return await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).DeleteAsync(name, caller.ToActor())
-            ? TypedResults.NoContent()
-            : ScenarioNotFound(name);
+        var outcome = await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).DeleteAsync(name, caller.ToActor(), expected);
+        return outcome.Status switch
+        {
+            ScenarioSaveStatus.Deleted => TypedResults.NoContent(),
+            ScenarioSaveStatus.NotFound => ScenarioNotFound(name),
+            ScenarioSaveStatus.VersionRequired => Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "If-Match", "precondition_required",
+                "シナリオを削除するには、If-Match に読み取った版（例: \"3\"）を指定してください。",
+                "Send If-Match with the scenario's version you read (e.g. \"3\"), so that nobody's newer scenario is deleted unseen."),
+            _ => Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed",
+                $"シナリオ「{Problems.Truncate(name)}」は他の人が先に保存しました（現在の版 {outcome.Scenario?.Version ?? 0}）。何も削除していません。読み直してください。",
+                $"Someone saved scenario '{Problems.Truncate(name)}' first (now version {outcome.Scenario?.Version ?? 0}); nothing was deleted. Read it again."),
+        };
     }
 }

@@ -31,7 +31,7 @@ public static class PlanningPages
     private static async Task<IResult> SaveAsync(HttpContext http, IGrainFactory grains, ForecastService forecasts, IOptions<ReadinessAuthOptions> auth)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var values = new[] { "name", "description", "capacity", "shiftMonths", "shiftPrefecture", "unreportedRate" }
+        var values = new[] { "name", "description", "capacity", "shiftMonths", "shiftPrefecture", "unreportedRate", "version" }
             .ToDictionary(k => k, k => (string?)form[k].ToString(), StringComparer.Ordinal);
         var errors = new List<ProblemError>();
         var capacity = new List<VendorCapacitySetting>();
@@ -73,10 +73,24 @@ public static class PlanningPages
             }
         }
 
+        // The version of the scenario replaced (the list shows it): empty for a new one; replacing one needs it, as over the API.
+        long? version = null;
+        if (!string.IsNullOrWhiteSpace(values["version"]))
+        {
+            if (long.TryParse(values["version"], NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            {
+                version = v;
+            }
+            else
+            {
+                errors.Add(new ProblemError("version", "invalid_number", "版は0以上の整数で入力してください（新しく作るときは空欄）。", "Give the version as a whole number (empty for a new scenario)."));
+            }
+        }
+
         if (errors.Count == 0)
         {
             var caller = ReadinessCaller.From(http.User, auth.Value)!;
-            var (saved, problem) = await PlanningApi.SaveAsync(new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, null), caller.ToActor(), grains);
+            var (saved, _, problem) = await PlanningApi.SaveAsync(new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, version), caller.ToActor(), grains);
             if (saved is not null)
             {
                 http.Response.Headers.Location = $"/planning?scenario={Uri.EscapeDataString(saved.Name)}";

@@ -76,7 +76,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ScenarioListView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ScenarioListView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Create or replace a named scenario (audited); answers its comparison with the baseline
+        /// A new name (version left out or 0) is created: 201 with Location. An existing name is replaced only at the version read, given as the body&apos;s version or as If-Match (&quot;3&quot;): without either 428 naming version, another version 409 naming version (412 naming If-Match when given as the header), and a version for a name that does not exist 409 (not_found). A replacement whose content equals the stored scenario is 422 no_changes (no new version, no audit entry); otherwise 200 with the new version. The name is trimmed of white space at both ends (as all free text is), so &quot;s1 &quot; is the scenario &quot;s1&quot;.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ScenarioComparisonView"/></returns>
         /// <param name="body">The request body</param>
@@ -86,7 +86,9 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 422 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 428 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -106,7 +108,9 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios
                 { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "422", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "428", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
@@ -132,7 +136,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios
             return requestInfo;
         }
         /// <summary>
-        /// Create or replace a named scenario (audited); answers its comparison with the baseline
+        /// A new name (version left out or 0) is created: 201 with Location. An existing name is replaced only at the version read, given as the body&apos;s version or as If-Match (&quot;3&quot;): without either 428 naming version, another version 409 naming version (412 naming If-Match when given as the header), and a version for a name that does not exist 409 (not_found). A replacement whose content equals the stored scenario is 422 no_changes (no new version, no audit entry); otherwise 200 with the new version. The name is trimmed of white space at both ends (as all free text is), so &quot;s1 &quot; is the scenario &quot;s1&quot;.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

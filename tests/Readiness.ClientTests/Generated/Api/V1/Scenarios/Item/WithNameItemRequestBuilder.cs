@@ -34,13 +34,16 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios.Item
         {
         }
         /// <summary>
-        /// Delete a scenario (audited)
+        /// If-Match names the scenario&apos;s version as a strong entity tag (&quot;3&quot;); without it 428, another version 412 (nothing deleted); an unknown name 404.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 428 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -55,9 +58,12 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios.Item
             var requestInfo = ToDeleteRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "400", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "428", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
@@ -95,7 +101,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios.Item
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ScenarioComparisonView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ScenarioComparisonView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Delete a scenario (audited)
+        /// If-Match names the scenario&apos;s version as a strong entity tag (&quot;3&quot;); without it 428, another version 412 (nothing deleted); an unknown name 404.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// National staff's planning scenarios are written as municipalities are: replacing or deleting one needs the version
+/// read (body <c>version</c> or If-Match; 428 without, 409/412 when stale), a create answers 201 and a replacement 200,
+/// a replacement that changes nothing is refused 422 <c>no_changes</c> (no version, no audit entry), a version for a
+/// scenario that does not exist is answered truthfully, and the audit detail names every changed member.
+/// (Breaker's findings, section 5: a POST without version silently replaced another person's scenario.)
+/// </summary>
+public sealed class ScenarioVersionTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status, string field, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {(body.Length > 400 ? body[..400] : body)}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        var error = problem.GetProperty("errors")[0];
+        Assert.Equal(field, error.GetProperty("field").GetString());
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("messageJa").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("messageEn").GetString()));
+        return problem;
+    }
+
+    private static async Task<(JsonElement Scenario, JsonElement[] Audit)> Stored(HttpClient client, string name)
+    {
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/v1/scenarios");
+        var scenario = list.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
+        var audit = list.GetProperty("audit").EnumerateArray().Where(a => a.GetProperty("name").GetString() == name).ToArray();
+        return (scenario, audit);
+    }
+
+    [Fact]
+    public async Task Replacing_a_scenario_needs_its_version_and_a_create_answers_201_a_replacement_200()
+    {
+        using var national = host.National();
+        using var admin = host.Client(host.Token(Role.Admin));
+
+        var created = await national.PostAsync("/api/v1/scenarios", Json("""{"name":"lost-update","description":"by national"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // Another person's POST of the same name without a version: refused, nothing replaced.
+        var blind = await admin.PostAsync("/api/v1/scenarios", Json("""{"name":"lost-update","description":"by admin"}"""));
+        await Problem(blind, HttpStatusCode.PreconditionRequired, "version", "precondition_required");
+
+        // The same with trailing spaces (trimmed to the same name): refused too.
+        var padded = await admin.PostAsync("/api/v1/scenarios", Json("""{"name":"lost-update  ","description":"by admin"}"""));
+        await Problem(padded, HttpStatusCode.PreconditionRequired, "version", "precondition_required");
+
+        // A stale version (0: "new") is a conflict naming the current one.
+        var stale = await admin.PostAsync("/api/v1/scenarios", Json("""{"name":"lost-update","description":"by admin","version":0}"""));
+        var conflict = await Problem(stale, HttpStatusCode.Conflict, "version", "version_conflict");
+        Assert.Contains("1", conflict.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var (kept, auditBefore) = await Stored(national, "lost-update");
+        Assert.Equal("by national", kept.GetProperty("description").GetString());
+        Assert.Equal(1, kept.GetProperty("version").GetInt64());
+        Assert.Single(auditBefore);
+
+        // With the version read: replaced, 200 (not 201).
+        var replaced = await admin.PostAsync("/api/v1/scenarios", Json("""{"name":"lost-update","description":"by admin","version":1}"""));
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+
+        // Or with If-Match instead of the body's version.
+        using var withIfMatch = new HttpRequestMessage(HttpMethod.Post, "/api/v1/scenarios") { Content = Json("""{"name":"lost-update","description":"by national again"}""") };
+        withIfMatch.Headers.IfMatch.Add(new EntityTagHeaderValue("\"2\""));
+        var replacedByHeader = await national.SendAsync(withIfMatch);
+        Assert.Equal(HttpStatusCode.OK, replacedByHeader.StatusCode);
+
+        using var staleIfMatch = new HttpRequestMessage(HttpMethod.Post, "/api/v1/scenarios") { Content = Json("""{"name":"lost-update","description":"late"}""") };
+        staleIfMatch.Headers.IfMatch.Add(new EntityTagHeaderValue("\"2\""));
+        await Problem(await admin.SendAsync(staleIfMatch), HttpStatusCode.PreconditionFailed, "If-Match", "precondition_failed");
+        Assert.Equal(3, (await Stored(national, "lost-update")).Scenario.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_replacement_that_changes_nothing_is_refused_and_adds_no_version_nor_audit_entry()
+    {
+        using var national = host.National();
+        const string body = """{"name":"no-op","description":"same","unreportedMonthlyCompletionRate":0.05,"vendorCapacity":[{"vendor":"v","perMonth":3}]}""";
+        Assert.Equal(HttpStatusCode.Created, (await national.PostAsync("/api/v1/scenarios", Json(body))).StatusCode);
+
+        // The same body again (a retry): no second version, no "update" entry.
+        await Problem(await national.PostAsync("/api/v1/scenarios", Json(body)), HttpStatusCode.PreconditionRequired, "version", "precondition_required");
+
+        // The same content with the current version: nothing to change.
+        var same = await national.PostAsync("/api/v1/scenarios", Json(body.Replace("\"name\":\"no-op\"", "\"name\":\"no-op\",\"version\":1", StringComparison.Ordinal)));
+        await Problem(same, HttpStatusCode.UnprocessableEntity, "body", "no_changes");
+
+        var (scenario, audit) = await Stored(national, "no-op");
+        Assert.Equal(1, scenario.GetProperty("version").GetInt64());
+        Assert.Equal(["create"], audit.Select(a => a.GetProperty("action").GetString()));
+    }
+
+    [Fact]
+    public async Task A_version_for_a_scenario_that_does_not_exist_is_answered_truthfully()
+    {
+        using var national = host.National();
+        var response = await national.PostAsync("/api/v1/scenarios", Json("""{"name":"never-saved","version":5}"""));
+        var problem = await Problem(response, HttpStatusCode.Conflict, "version", "not_found");
+        Assert.DoesNotContain("Someone saved", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("never-saved", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain((await national.GetFromJsonAsync<JsonElement>("/api/v1/scenarios")).GetProperty("scenarios").EnumerateArray(),
+            s => s.GetProperty("name").GetString() == "never-saved");
+    }
+
+    [Fact]
+    public async Task Deleting_a_scenario_needs_its_version_as_If_Match()
+    {
+        using var national = host.National();
+        Assert.Equal(HttpStatusCode.Created, (await national.PostAsync("/api/v1/scenarios", Json("""{"name":"to-delete"}"""))).StatusCode);
+
+        await Problem(await national.DeleteAsync("/api/v1/scenarios/to-delete"), HttpStatusCode.PreconditionRequired, "If-Match", "precondition_required");
+
+        using var stale = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/scenarios/to-delete");
+        stale.Headers.IfMatch.Add(new EntityTagHeaderValue("\"7\""));
+        await Problem(await national.SendAsync(stale), HttpStatusCode.PreconditionFailed, "If-Match", "precondition_failed");
+        Assert.Equal(1, (await Stored(national, "to-delete")).Scenario.GetProperty("version").GetInt64());
+
+        using var current = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/scenarios/to-delete");
+        current.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+        Assert.Equal(HttpStatusCode.NoContent, (await national.SendAsync(current)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await national.GetAsync("/api/v1/scenarios/to-delete")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_audit_detail_names_every_changed_member_including_the_description()
+    {
+        using var national = host.National();
+        Assert.Equal(HttpStatusCode.Created, (await national.PostAsync("/api/v1/scenarios", Json("""{"name":"audited","description":"first","unreportedMonthlyCompletionRate":0.05}"""))).StatusCode);
+        var (_, created) = await Stored(national, "audited");
+        Assert.Contains("name=\"audited\"", created[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("description=\"first\"", created[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var changed = await national.PostAsync("/api/v1/scenarios", Json("""{"name":"audited","description":"second","unreportedMonthlyCompletionRate":0.05,"version":1}"""));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var (_, audit) = await Stored(national, "audited");
+        var update = audit[0];
+        Assert.Equal("update", update.GetProperty("action").GetString());
+        var detail = update.GetProperty("detail").GetString()!;
+        Assert.Contains("description: \"first\" → \"second\"", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("unreported_rate", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_contract_states_the_preconditions_and_both_success_statuses()
+    {
+        using var client = host.Client();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var post = document.GetProperty("paths").GetProperty("/api/v1/scenarios").GetProperty("post");
+        var delete = document.GetProperty("paths").GetProperty("/api/v1/scenarios/{name}").GetProperty("delete");
+        foreach (var status in new[] { "200", "201", "409", "412", "422", "428" })
+        {
+            Assert.True(post.GetProperty("responses").TryGetProperty(status, out _), $"POST /api/v1/scenarios does not state {status}");
+        }
+
+        foreach (var status in new[] { "204", "404", "412", "428" })
+        {
+            Assert.True(delete.GetProperty("responses").TryGetProperty(status, out _), $"DELETE /api/v1/scenarios/{{name}} does not state {status}");
+        }
+
+        static JsonElement IfMatch(JsonElement operation) =>
+            operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("in").GetString() == "header" && p.GetProperty("name").GetString() == "If-Match");
+        Assert.False(IfMatch(post).TryGetProperty("required", out var optional) && optional.GetBoolean());
+        Assert.True(IfMatch(delete).GetProperty("required").GetBoolean());
+    }
+
+    [Fact]
+    public async Task The_editor_page_replaces_a_scenario_only_at_the_version_given()
+    {
+        using var national = host.National();
+        Assert.Equal(HttpStatusCode.Created, (await national.PostAsync("/api/v1/scenarios", Json("""{"name":"page-edit","description":"by api"}"""))).StatusCode);
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+
+        async Task<HttpResponseMessage> Post(string? version)
+        {
+            var html = await pages.GetStringAsync("/planning/scenarios");
+            var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+            var fields = new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["name"] = "page-edit", ["description"] = "by page" };
+            if (version is not null)
+            {
+                fields["version"] = version;
+            }
+
+            return await pages.PostAsync("/planning/scenarios", new FormUrlEncodedContent(fields));
+        }
+
+        var blind = await Post(null);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, blind.StatusCode);
+        Assert.Contains("data-field=\"version\"", await blind.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("by api", (await Stored(national, "page-edit")).Scenario.GetProperty("description").GetString());
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await Post("1")).StatusCode);
+        var (scenario, _) = await Stored(national, "page-edit");
+        Assert.Equal("by page", scenario.GetProperty("description").GetString());
+        Assert.Equal(2, scenario.GetProperty("version").GetInt64());
+    }
+}
