@@ -56,7 +56,7 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
 
         // 2. suzuki: a report of one system and one item (one version, two entries).
         using var r2 = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Post, $"{path}/reports",
-            """{"systems":[{"businessId":"resident_registry","phase":"in_production"}],"security":[{"itemId":"SEC-1-01","status":"implemented"}]}""", idempotencyKey: "audit-report-1"));
+            """{"systems":[{"businessId":"resident_registry","phase":"in_production","vendor":"監査社"}],"security":[{"itemId":"SEC-1-01","status":"implemented"}]}""", idempotencyKey: "audit-report-1"));
         Assert.Equal(HttpStatusCode.OK, r2.StatusCode);
 
         // Another municipality's change is not in this history.
@@ -78,7 +78,7 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
         {
             (3, "security:SEC-1-01", "tanaka", request3, [("status", "implemented")], [("status", "partial"), ("evidence", Formula)]),
             (2, "security:SEC-1-01", "suzuki", "audit-report-1", [("status", "not_assessed"), ("evidence", null)], [("status", "implemented")]),
-            (2, "system:resident_registry", "suzuki", "audit-report-1", [], [("phase", "in_production")]),
+            (2, "system:resident_registry", "suzuki", "audit-report-1", [], [("phase", "in_production"), ("vendor", "監査社")]),
             (1, "system:child_allowance", "tanaka", request1, [], [("phase", "in_production"), ("vendor", "A社"), ("hosting", "government_cloud")]),
         };
         Assert.Equal(expected.Length, items.Count);

@@ -244,11 +244,16 @@ public static class ChangeRules
         }
     }
 
-    /// <summary>Applies a validated request: one version step, and one audit entry per changed target.</summary>
+    /// <summary>
+    /// Applies a validated request: one version step, and one audit entry per target whose fields change. Every target
+    /// given counts as reported (its ReportedAt and the record's LastReportedAt move: the 30-day stale rule counts
+    /// reports). A request that changes no field at all is a confirmation that everything given still holds: then each
+    /// target given has its entry (before = after), so the confirmation is attributable and the request is in the trail.
+    /// </summary>
     public static (MunicipalityRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(MunicipalityRecord current, ChangeRequest request, DateTimeOffset now)
     {
         var version = current.Version + 1;
-        var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
+        var all = ImmutableArray.CreateBuilder<ChangeEntry>();
         var systems = current.Systems.ToBuilder();
         foreach (var given in request.Systems.IsDefault ? [] : request.Systems)
         {
@@ -272,7 +277,7 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             systems[index] = after;
-            entries.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, AuditFields.Of(before), AuditFields.Of(after)));
+            all.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
         var security = current.Security.ToBuilder();
@@ -289,9 +294,11 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             security[index] = after;
-            entries.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, AuditFields.Of(before), AuditFields.Of(after)));
+            all.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
+        var changed = all.Where(e => !e.BeforeFields.SequenceEqual(e.AfterFields)).ToImmutableArray();
+        var entries = changed.IsEmpty ? all.ToImmutable() : changed;
         var record = current with
         {
             Version = version,
@@ -301,7 +308,7 @@ public static class ChangeRules
             UpdatedAt = now,
             UpdatedBy = request.Actor,
         };
-        return (record, entries.ToImmutable());
+        return (record, entries);
     }
 
     private static int IndexOf<T>(ImmutableArray<T>.Builder items, Func<T, bool> match)

@@ -112,6 +112,31 @@ public sealed class ChangeRuleTests
     }
 
     [Fact]
+    public void Only_targets_whose_fields_change_are_audited_unless_the_report_only_confirms()
+    {
+        // A breaker's finding: a target sent as stored was audited with before = after, among the real changes.
+        var current = Current();
+        var koseki = current.FindSystem("koseki")!;
+        var same = new SystemChange { BusinessId = "koseki", Phase = koseki.Phase, PlannedGoLive = koseki.PlannedGoLive, Vendor = koseki.Vendor, Hosting = koseki.Hosting };
+        var mixed = Request([same, new SystemChange { BusinessId = "resident_registry", Phase = MigrationPhase.Testing }]);
+        Assert.Empty(ChangeRules.Validate(mixed, current, Today));
+        var (next, entries) = ChangeRules.Apply(current, mixed, Now);
+        Assert.Equal("system:resident_registry", Assert.Single(entries).Target);
+        Assert.Equal(Now, next.FindSystem("koseki")!.ReportedAt); // reported, though unchanged
+        Assert.Equal(Now, next.LastReportedAt);
+
+        // Only confirmations: each target given is in the trail, so the report is attributable and clears "stale".
+        var index = current.Security.IndexOf(current.FindSecurityItem("SEC-1-01")!);
+        var confirmed = current with { Security = current.Security.SetItem(index, current.Security[index] with { Status = SecurityStatus.Partial }) };
+        var confirmation = Request([same], [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Partial }]);
+        var (after, trail) = ChangeRules.Apply(confirmed, confirmation, Now);
+        Assert.Equal(2, trail.Length);
+        Assert.All(trail, e => Assert.True(e.BeforeFields.SequenceEqual(e.AfterFields), e.Target));
+        Assert.Equal(confirmed.Version + 1, after.Version);
+        Assert.Equal(Now, after.LastReportedAt);
+    }
+
+    [Fact]
     public void A_good_report_is_valid_and_applies_as_one_version()
     {
         var current = Current();
