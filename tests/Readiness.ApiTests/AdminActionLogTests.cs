@@ -50,4 +50,21 @@ public sealed class AdminActionLogTests(AccountHost host) : IClassFixture<Accoun
             Assert.All(entries, e => Assert.Equal("system_administrator", e.ActorRole));
         });
     }
+
+    [Theory]
+    [InlineData("https://user:pass@refused-hooks.example/readiness")] // a breaker's finding: stored and listed with the password
+    [InlineData("https://token@refused-hooks.example/readiness")]
+    [InlineData("http://refused-hooks.example/readiness")]
+    [InlineData("ftp://refused-hooks.example/readiness")]
+    [InlineData("/relative")]
+    public async Task A_webhook_url_that_cannot_be_registered_is_refused_naming_url_and_nothing_is_stored(string url)
+    {
+        using var admin = host.Client(host.Token(Role.Admin, subject: "hooks.admin@digital.go.jp"));
+        using var refused = await admin.PostAsJsonAsync("/api/v1/admin/webhooks", new { url, tenant = "13" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("url", problem.GetProperty("errors")[0].GetProperty("field").GetString());
+        var listed = await admin.GetStringAsync("/api/v1/admin/webhooks");
+        Assert.DoesNotContain("refused-hooks.example", listed, StringComparison.Ordinal);
+    }
 }

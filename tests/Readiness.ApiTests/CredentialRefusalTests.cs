@@ -27,6 +27,7 @@ public sealed class CredentialRefusalTests(ApiHost host) : IClassFixture<ApiHost
         { "another key", "invalid_signature" },
         { "another issuer", "invalid_issuer" },
         { "another audience", "invalid_audience" },
+        { "a valid token twice", "multiple_authorization" },
     };
 
     private string? Header(string name) => name switch
@@ -40,6 +41,7 @@ public sealed class CredentialRefusalTests(ApiHost host) : IClassFixture<ApiHost
         "another key" => "Bearer " + LocalTokens.Issue(new ReadinessAuthOptions(), new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), "mallory", Role.Municipality, ApiHost.Chiyoda, TimeSpan.FromHours(1), DateTimeOffset.UtcNow),
         "another issuer" => "Bearer " + host.TokenFor("someone-else", new ReadinessAuthOptions().Audience),
         "another audience" => "Bearer " + host.TokenFor(new ReadinessAuthOptions().LocalIssuer, "another-api"),
+        "a valid token twice" => "Bearer " + host.Token(Role.Municipality, ApiHost.Chiyoda),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -52,6 +54,10 @@ public sealed class CredentialRefusalTests(ApiHost host) : IClassFixture<ApiHost
         if (Header(name) is { } header)
         {
             request.Headers.TryAddWithoutValidation("Authorization", header);
+            if (name == "a valid token twice")
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", header); // two fields (a breaker's finding: read as "revoked")
+            }
         }
 
         using var response = await http.SendAsync(request);

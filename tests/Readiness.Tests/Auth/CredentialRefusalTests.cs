@@ -25,6 +25,8 @@ public sealed class CredentialRefusalTests
         { "Bearer x.y.z", new SecurityTokenException("other"), false, "invalid_token" },
         { "Bearer x.y.z", null, false, "invalid_token" },
         { "Bearer a.b.c.d.e", new InvalidOperationException("ID0113"), true, "invalid_token" },
+        { "Bearer a.b.c.d.e,Bearer a.b.c.d.e", new InvalidOperationException("ID0113"), true, "multiple_authorization" },
+        { "Bearer x.y.z,Basic abc", new SecurityTokenMalformedException("IDX14100"), false, "multiple_authorization" },
     };
 
     [Theory]

@@ -25,6 +25,16 @@ public sealed record CredentialRefusal(string Code, string MessageJa, string Mes
             return new("missing_token", "サインインが必要です（Authorization: Bearer トークン）。", "Sign-in required: send Authorization: Bearer <token>.", "no credentials");
         }
 
+        // Two Authorization fields arrive joined by a comma (RFC 9110 §5.3), which no token holds: say so, rather than
+        // "invalid or revoked" (a breaker's finding: the same valid token sent twice read as a revoked client).
+        if (authorization.Contains(',', StringComparison.Ordinal))
+        {
+            return new("multiple_authorization",
+                "Authorization ヘッダーが複数あります。Bearer トークンを1つだけ送ってください。",
+                "More than one Authorization header (or a list in one): send exactly one, Authorization: Bearer <token>.",
+                "several authorization fields");
+        }
+
         var space = authorization.IndexOf(' ', StringComparison.Ordinal);
         var scheme = space < 0 ? authorization : authorization[..space];
         if (!scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))

@@ -281,6 +281,13 @@ public static class NotificationApi
             return (null, new("url", "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine)."));
         }
 
+        // Credentials in the URL would be stored, listed to every administrator and written to logs; a receiver
+        // authenticates Readiness by the signature (webhook-signature, its secret shown once), not by a password.
+        if (url.UserInfo.Length > 0)
+        {
+            return (null, new("url", "url に利用者名やパスワードを含めないでください（受信者は署名で送信元を確認します）。", "url must not hold a user name or password: a receiver authenticates Readiness by the webhook signature."));
+        }
+
         if (tenant is { } t && !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(t) && !ReadinessCatalog.Instance.IsMunicipality(t))
         {
             return (null, new("tenant", "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null."));
