@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OtpNet;
+using Readiness.Testing;
 using Readiness.Web.Identity;
 using Xunit;
 
@@ -146,32 +146,8 @@ public sealed class FormClient : IDisposable
         return (key, codes);
     }
 
-    /// <summary>
-    /// A fresh code of the authenticator app for <paramref name="key"/>: the server takes each time step once
-    /// (SingleUseAuthenticatorTokenProvider), so a second code within 30 s is the next step's (accepted up to two
-    /// steps ahead), waiting for the clock when even that was used.
-    /// </summary>
-    public static string Totp(string key)
-    {
-        var totp = new Totp(Base32Encoding.ToBytes(key));
-        while (true)
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
-            lock (UsedSteps)
-            {
-                var step = Math.Max(now, UsedSteps.GetValueOrDefault(key, long.MinValue) + 1);
-                if (step <= now + 1)
-                {
-                    UsedSteps[key] = step;
-                    return totp.ComputeTotp(DateTime.UnixEpoch.AddSeconds(step * 30));
-                }
-            }
+    public static string Totp(string key) => AuthenticatorCodes.Next(key);
 
-            Thread.Sleep(500);
-        }
-    }
-
-    private static readonly Dictionary<string, long> UsedSteps = new(StringComparer.Ordinal);
 
     public void Dispose() => http.Dispose();
 }

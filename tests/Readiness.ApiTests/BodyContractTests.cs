@@ -38,7 +38,7 @@ public sealed class BodyContractTests(ApiHost host, ITestOutputHelper output) : 
                 foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "post" or "put" or "patch"))
                 {
                     var declared = operation.Value.TryGetProperty("requestBody", out _);
-                    var url = Fill(path.Name);
+                    var url = RouteValues.Fill(path.Name);
                     HttpResponseMessage? answer = null;
                     foreach (var client in clients)
                     {
@@ -91,13 +91,4 @@ public sealed class BodyContractTests(ApiHost host, ITestOutputHelper output) : 
         return json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
             && errors.EnumerateArray().Any(e => e.TryGetProperty("field", out var f) && f.GetString() is "body" or "file");
     }
-
-    private static string Fill(string path) => Regex.Replace(path, @"(?<before>[a-z-]+)/\{(?<name>[A-Za-z]+)\}", m => $"{m.Groups["before"].Value}/" + (m.Groups["name"].Value switch
-    {
-        "code" => ApiHost.Chiyoda,
-        "prefCode" => "13",
-        "businessId" => path.Contains("prefectures", StringComparison.Ordinal) ? "public_assistance" : "child_allowance",
-        "itemId" => "SEC-2-01",
-        _ => "x",
-    }));
 }

@@ -70,7 +70,7 @@ public sealed class FormFuzzTests(AccountHost host, ITestOutputHelper output) : 
             {
                 foreach (var (bodyName, fields) in bodies)
                 {
-                    var path = FormRefusalTests.Path(pattern);
+                    var path = RouteValues.Fill(pattern);
                     using var request = new HttpRequestMessage(HttpMethod.Post, path)
                     {
                         Content = new FormUrlEncodedContent(new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = antiforgery }),

@@ -40,7 +40,7 @@ public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHo
         var failures = new List<string>();
         foreach (var pattern in forms)
         {
-            var path = Path(pattern);
+            var path = RouteValues.Fill(pattern);
             var answered = false;
             foreach (var client in clients)
             {
@@ -107,18 +107,4 @@ public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHo
     }
 
     private Task<HttpClient> SignedInAsync(string token) => host.SignedInPagesAsync(token);
-
-    /// <summary>A concrete address for a route pattern: Tokyo's own tenant and existing ids, so callers get past authorization.</summary>
-    internal static string Path(string pattern)
-    {
-        var prefecture = pattern.StartsWith("/prefectures", StringComparison.Ordinal) || pattern.Contains("digests", StringComparison.Ordinal);
-        return System.Text.RegularExpressions.Regex.Replace(pattern, @"\{\*?([A-Za-z]+)[^}]*\}", m => m.Groups[1].Value switch
-        {
-            "code" or "Code" => prefecture ? "13" : ApiHost.Chiyoda,
-            "prefCode" => "13",
-            "businessId" => prefecture ? "public_assistance" : "child_allowance",
-            "itemId" => "SEC-2-01",
-            _ => "x",
-        });
-    }
 }

@@ -75,7 +75,7 @@ public sealed class QueryFuzzTests(ApiHost host, ITestOutputHelper output) : ICl
                     foreach (var value in Hostile)
                     {
                         requests++;
-                        var url = $"{Path(pattern)}?{Uri.EscapeDataString(name)}={Uri.EscapeDataString(value)}";
+                        var url = $"{RouteValues.Fill(pattern)}?{Uri.EscapeDataString(name)}={Uri.EscapeDataString(value)}";
                         using var response = await http.GetAsync(url);
                         var text = await response.Content.ReadAsStringAsync();
                         if ((int)response.StatusCode >= 500)
@@ -96,7 +96,7 @@ public sealed class QueryFuzzTests(ApiHost host, ITestOutputHelper output) : ICl
                 foreach (var value in Hostile)
                 {
                     requests++;
-                    var url = $"{Path(pattern)}?{string.Join("&", PageNames.Select(n => $"{n}={Uri.EscapeDataString(value)}"))}";
+                    var url = $"{RouteValues.Fill(pattern)}?{string.Join("&", PageNames.Select(n => $"{n}={Uri.EscapeDataString(value)}"))}";
                     using var response = await http.GetAsync(url);
                     if ((int)response.StatusCode >= 500)
                     {
@@ -149,7 +149,7 @@ public sealed class QueryFuzzTests(ApiHost host, ITestOutputHelper output) : ICl
 
         foreach (var (path, parameters) in operations)
         {
-            var url = Path(path);
+            var url = RouteValues.Fill(path);
             foreach (var name in everyName.Where(n => !parameters.Any(p => p.Name == n)))
             {
                 var (status, text) = await Get($"{url}?{name}=%7B%7D");
@@ -212,16 +212,6 @@ public sealed class QueryFuzzTests(ApiHost host, ITestOutputHelper output) : ICl
             return false;
         }
     }
-
-    /// <summary>A route with its values filled: a prefecture code after "prefectures", else 千代田区 and real ids.</summary>
-    private static string Path(string pattern) =>
-        Regex.Replace(pattern, @"(?<before>[a-z-]+)/\{\*?(?<name>[A-Za-z]+)[^}]*\}", m => $"{m.Groups["before"].Value}/" + (m.Groups["name"].Value switch
-        {
-            "code" or "Code" or "prefCode" => m.Groups["before"].Value == "prefectures" ? "13" : ApiHost.Chiyoda,
-            "businessId" => m.Groups["before"].Value == "systems" && pattern.Contains("prefectures", StringComparison.Ordinal) ? "public_assistance" : "child_allowance",
-            "itemId" => "SEC-2-01",
-            _ => "x",
-        }));
 
     private static string Shown(string value) => value.Length > 20 ? $"{value.Length} × '{value[0]}'" : $"\"{value}\"";
 }

@@ -6,7 +6,7 @@ using Deque.AxeCore.Playwright;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using OtpNet;
+using Readiness.Testing;
 using Readiness.Notifications;
 using Readiness.Web.Notifications;
 using Xunit.Abstractions;
@@ -405,31 +405,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
 
     private async Task GoAsync(IPage page, string path) => await page.GotoAsync(Url(path));
 
-    /// <summary>
-    /// A fresh code of the authenticator app for <paramref name="key"/>: the server takes each time step once
-    /// (SingleUseAuthenticatorTokenProvider), so a second code within 30 s is the next step's (accepted up to two
-    /// steps ahead), waiting for the clock when even that was used.
-    /// </summary>
-    private static string Totp(string key)
-    {
-        var totp = new Totp(Base32Encoding.ToBytes(key));
-        while (true)
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
-            lock (UsedSteps)
-            {
-                var step = Math.Max(now, UsedSteps.GetValueOrDefault(key, long.MinValue) + 1);
-                if (step <= now + 1)
-                {
-                    UsedSteps[key] = step;
-                    return totp.ComputeTotp(DateTime.UnixEpoch.AddSeconds(step * 30));
-                }
-            }
+    private static string Totp(string key) => AuthenticatorCodes.Next(key);
 
-            Thread.Sleep(500);
-        }
-    }
-
-    private static readonly Dictionary<string, long> UsedSteps = new(StringComparer.Ordinal);
 
 }

@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using MimeKit;
-using OtpNet;
 using Readiness.Grains;
 using Readiness.Testing;
 using SmtpServer;
@@ -332,30 +331,6 @@ public sealed class IdentityFlowTests(IdentityDashboardFixture fixture, ITestOut
         throw new InvalidOperationException("Chiyoda has no applicable system without a designation.");
     }
 
-    /// <summary>
-    /// A fresh code of the authenticator app for <paramref name="key"/>: the server takes each time step once
-    /// (SingleUseAuthenticatorTokenProvider), so a second code within 30 s is the next step's (accepted up to two
-    /// steps ahead), waiting for the clock when even that was used.
-    /// </summary>
-    private static string Totp(string key)
-    {
-        var totp = new Totp(Base32Encoding.ToBytes(key));
-        while (true)
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
-            lock (UsedSteps)
-            {
-                var step = Math.Max(now, UsedSteps.GetValueOrDefault(key, long.MinValue) + 1);
-                if (step <= now + 1)
-                {
-                    UsedSteps[key] = step;
-                    return totp.ComputeTotp(DateTime.UnixEpoch.AddSeconds(step * 30));
-                }
-            }
+    private static string Totp(string key) => AuthenticatorCodes.Next(key);
 
-            Thread.Sleep(500);
-        }
-    }
-
-    private static readonly Dictionary<string, long> UsedSteps = new(StringComparer.Ordinal);
 }
