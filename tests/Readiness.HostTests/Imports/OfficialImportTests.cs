@@ -209,7 +209,7 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         ("xlsm_name", "macro_enabled", 400),
         ("wrong_sheet", "wrong_sheet", 400),
         ("missing_header", "missing_header", 400),
-        ("zip_bomb", "zip_bomb", 400),
+        ("zip_bomb", "zip_bomb", 413),
         ("external_links", "external_links", 400),
         ("known_file_xlsm_name", "macro_enabled", 400),
         ("known_file_other_kind", "kind_mismatch", 400),

@@ -41,7 +41,7 @@ public static class ImportPages
         var (record, error, _, _) = await service.UploadAsync(file.Value.Name, file.Value.Bytes, caller.ToActor(), kind);
         if (record is null)
         {
-            return Refused([error!], kind, error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
+            return Refused([error!], kind, OfficialWorkbook.Status(error!));
         }
 
         http.Response.Headers.Location = $"/imports/{record.Id}";

@@ -114,8 +114,8 @@ public static class ImportsApi
         http.Response.Headers["Server-Timing"] = timings.ServerTiming;
         if (record is null)
         {
-            var status = error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
-            return Problems.Create(status, status == 413 ? "Payload too large" : "Invalid file", [error]);
+            var status = OfficialWorkbook.Status(error!);
+            return Problems.Create(status, status == 413 ? "Payload too large" : "Invalid file", [error!]);
         }
 
         var view = View(record);

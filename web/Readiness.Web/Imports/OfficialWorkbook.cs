@@ -18,7 +18,15 @@ public static class OfficialWorkbook
     /// <summary>The largest upload taken: MIC's 1,741-row workbook is well under 1 MB.</summary>
     public const long MaxFileBytes = 10L * 1024 * 1024;
 
+    /// <summary>
+    /// The most an official workbook may unpack to: MIC's step detail (every municipality × business, 43 columns) is
+    /// tens of MB of sheet XML. Read with ExcelDataReader row by row; an upload kind with less to hold passes its own
+    /// (the reporting template: <see cref="ReportingWorkbook.MaxUnpackedBytes"/>).
+    /// </summary>
     public const long MaxUnpackedBytes = 200L * 1024 * 1024;
+
+    /// <summary>[Content_Types].xml is read whole: a real one is a few KB.</summary>
+    private const long MaxContentTypesBytes = 1024 * 1024;
 
     public const int MaxRatio = 200;
 
@@ -32,13 +40,16 @@ public static class OfficialWorkbook
     public static ProblemError? CheckName(string fileName) =>
         Path.GetExtension(fileName).ToLowerInvariant() is ".xlsm" or ".xlsb" or ".xltm" ? Macro() : null;
 
-    /// <summary>Null when the bytes are a plain .xlsx this product may open; otherwise the refusal.</summary>
-    public static ProblemError? Check(string fileName, ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Null when the bytes are a plain .xlsx this product may open, within the upload kind's limits (the file's size,
+    /// what it unpacks to); otherwise the refusal.
+    /// </summary>
+    public static ProblemError? Check(string fileName, ReadOnlySpan<byte> bytes, long maxFileBytes = MaxFileBytes, long maxUnpackedBytes = MaxUnpackedBytes)
     {
-        if (bytes.Length > MaxFileBytes)
+        if (bytes.Length > maxFileBytes)
         {
             return new ProblemError("file", "file_too_large",
-                $"ファイルが大きすぎます（上限 {MaxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {MaxFileBytes / 1024 / 1024} MB).");
+                $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
         }
 
         if (bytes.Length >= 8 && bytes[..8].SequenceEqual(new byte[] { 0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1 }))
@@ -63,7 +74,7 @@ public static class OfficialWorkbook
             using var zip = new ZipArchive(new MemoryStream(bytes.ToArray(), writable: false), ZipArchiveMode.Read);
             if (zip.Entries.Count > MaxEntries)
             {
-                return ZipBomb();
+                return ZipBomb(maxUnpackedBytes);
             }
 
             long unpacked = 0;
@@ -72,9 +83,9 @@ public static class OfficialWorkbook
             {
                 var name = entry.FullName.Replace('\\', '/');
                 unpacked += entry.Length;
-                if (unpacked > MaxUnpackedBytes || (entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > MaxRatio))
+                if (unpacked > maxUnpackedBytes || (entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > MaxRatio))
                 {
-                    return ZipBomb();
+                    return ZipBomb(maxUnpackedBytes);
                 }
 
                 if (name.EndsWith("vbaProject.bin", StringComparison.OrdinalIgnoreCase))
@@ -91,6 +102,11 @@ public static class OfficialWorkbook
 
                 if (name.Equals("[Content_Types].xml", StringComparison.OrdinalIgnoreCase))
                 {
+                    if (entry.Length > MaxContentTypesBytes)
+                    {
+                        return ZipBomb(maxUnpackedBytes);
+                    }
+
                     using var reader = new StreamReader(entry.Open());
                     var types = reader.ReadToEnd();
                     if (types.Contains("macroEnabled", StringComparison.OrdinalIgnoreCase))
@@ -175,6 +191,13 @@ public static class OfficialWorkbook
     private static ProblemError NotAWorkbook() => new("file", "not_a_workbook",
         "Excel ブック（.xlsx）ではありません。", "The file is not an Excel workbook (.xlsx).");
 
-    private static ProblemError ZipBomb() => new("file", "zip_bomb",
-        "展開後の大きさが上限を超えるため取り込めません。", "The workbook unpacks to more than the limit and is not taken.");
+    private static ProblemError ZipBomb(long maxUnpackedBytes) => new("file", "zip_bomb",
+        $"展開後の大きさが上限（{maxUnpackedBytes / 1024 / 1024} MB）を超えるため取り込めません。",
+        $"The workbook unpacks to more than the limit ({maxUnpackedBytes / 1024 / 1024} MB) and is not taken.");
+
+    /// <summary>
+    /// The status of a refused file: 413 when it is, or unpacks to, more than its upload kind takes; 400 otherwise.
+    /// </summary>
+    public static int Status(ProblemError error) =>
+        error.Code is "file_too_large" or "zip_bomb" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
 }

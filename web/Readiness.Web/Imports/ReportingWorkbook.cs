@@ -217,32 +217,44 @@ public static class ReportingWorkbook
     }
 
     /// <summary>
+    /// Null when <paramref name="bytes"/> may be opened as a template: at most <see cref="MaxTemplateBytes"/>, a plain
+    /// .xlsx (<see cref="OfficialWorkbook.Check"/>) unpacking to at most <see cref="MaxUnpackedBytes"/>; otherwise the refusal.
+    /// </summary>
+    public static Readiness.Web.Api.ProblemError? Check(string fileName, byte[] bytes) =>
+        OfficialWorkbook.Check(fileName, bytes, MaxTemplateBytes, MaxUnpackedBytes);
+
+    /// <summary>
     /// Every cell of every sheet as the reader sees it (shared and inline strings as text, numbers as double, booleans
-    /// as bool, ISO dates as DateTime). Null with the refusal when the workbook does not open.
+    /// as bool, ISO dates as DateTime); a cell whose value cannot be read (a shared string that does not exist, an error
+    /// value such as #N/A, a number that is not one, an inline string without its text) is an <see cref="UnreadableCell"/>,
+    /// never blank: blank would clear what it stands for. Null with the refusal when the workbook does not open, has a
+    /// row or cell reference no sheet can hold (r="-5", r="2000000000"), or holds more than <see cref="MaxCells"/> cells
+    /// or <see cref="MaxUnpackedBytes"/> characters in a part (a bomb, refused as it is read: sheets are streamed).
     /// </summary>
     public static (IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>>? Sheets, Readiness.Web.Api.ProblemError? Error) Read(byte[] bytes)
     {
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            using var doc = SpreadsheetDocument.Open(stream, false);
+
+            // The SDK counts the characters of each part as it reads it: a part that unpacks to more than a template can
+            // hold fails there, whatever the zip's headers say.
+            using var doc = SpreadsheetDocument.Open(stream, false, new OpenSettings { MaxCharactersInPart = MaxUnpackedBytes });
             var workbook = doc.WorkbookPart ?? throw new InvalidDataException("no workbook part");
-            var shared = workbook.SharedStringTablePart?.SharedStringTable.Elements<SharedStringItem>().Select(i => i.InnerText).ToArray() ?? [];
+            var cellCount = 0;
+            var shared = SharedStrings(workbook, ref cellCount);
             var result = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
             foreach (var sheet in workbook.Workbook.Sheets?.Elements<Sheet>() ?? [])
             {
-                if (sheet.Id?.Value is not { } id || workbook.GetPartById(id) is not WorksheetPart part || sheet.Name?.Value is not { } name)
+                if (sheet.Id?.Value is not { } id || !workbook.TryGetPartById(id, out var found) || found is not WorksheetPart part || sheet.Name?.Value is not { } name)
                 {
                     continue;
                 }
 
                 var cells = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-                foreach (var cell in part.Worksheet.Descendants<Cell>())
+                if (ReadCells(part, name, shared, cells, ref cellCount) is { } refused)
                 {
-                    if (cell.CellReference?.Value is { } reference)
-                    {
-                        cells[reference] = Value(cell, shared);
-                    }
+                    return (null, refused);
                 }
 
                 result[name] = cells;
@@ -250,18 +262,147 @@ public static class ReportingWorkbook
 
             return (result, null);
         }
-        catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or System.Xml.XmlException or FormatException or InvalidOperationException or IOException or NotSupportedException)
+        catch (Exception ex) when (ex is TooManyCellsException || (ex is System.Xml.XmlException && ex.Message.Contains("MaxCharactersInDocument", StringComparison.Ordinal)))
+        {
+            return (null, TooMuch());
+        }
+        catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or System.Xml.XmlException or FormatException or InvalidOperationException or IOException or NotSupportedException or ArgumentException)
         {
             return (null, new Readiness.Web.Api.ProblemError("file", "not_a_workbook", "Excel ブック（.xlsx）として開けません。", "The file does not open as an Excel workbook (.xlsx)."));
         }
     }
 
+    /// <summary>
+    /// The most unpacked bytes a template upload may hold: a filled-in template unpacks to about 100 KB; this leaves room
+    /// for long free text in every open cell and Excel's own parts (styles, theme), and is four times its 2 MB upload
+    /// limit, where the official imports' 10 MB take up to 200 MB (<see cref="OfficialWorkbook.MaxUnpackedBytes"/>).
+    /// </summary>
+    public const long MaxUnpackedBytes = 8L * 1024 * 1024;
+
+    /// <summary>The most cells (and shared strings) a template may hold: it has about 600 (20 systems × 11, 47 items × 6, headers, lists).</summary>
+    public const int MaxCells = 10_000;
+
+    /// <summary>Excel's last row and column (XFD): a reference past them is no cell of a sheet.</summary>
+    private const int LastRow = 1_048_576;
+
+    private const int LastColumn = 16_384;
+
+    // Shared strings as text (rich text runs joined, phonetic guides left out); counted against MaxCells.
+    private static string[] SharedStrings(WorkbookPart workbook, ref int count)
+    {
+        if (workbook.SharedStringTablePart is not { } part)
+        {
+            return [];
+        }
+
+        var result = new List<string>();
+        using var reader = OpenXmlReader.Create(part);
+        while (reader.Read())
+        {
+            if (reader.IsStartElement && reader.ElementType == typeof(SharedStringItem))
+            {
+                if (++count > MaxCells)
+                {
+                    throw new TooManyCellsException();
+                }
+
+                result.Add(Text((SharedStringItem)reader.LoadCurrentElement()!));
+            }
+        }
+
+        return [.. result];
+    }
+
+    private static string Text(OpenXmlElement item) =>
+        string.Concat(item.ChildElements.SelectMany(e => e switch
+        {
+            X.Text t => [t.Text],
+            Run r => r.Elements<X.Text>().Select(t => t.Text),
+            _ => [],
+        }));
+
+    // One sheet, streamed (OpenXmlReader): only one cell's element is loaded at a time. A row or cell without r is
+    // placed after the one before it (as the format says and Excel reads it).
+    private static Readiness.Web.Api.ProblemError? ReadCells(WorksheetPart part, string sheet, string[] shared, Dictionary<string, object?> cells, ref int count)
+    {
+        using var reader = OpenXmlReader.Create(part);
+        var row = 0;
+        var column = 0;
+        while (reader.Read())
+        {
+            if (!reader.IsStartElement)
+            {
+                continue;
+            }
+
+            if (reader.ElementType == typeof(Row))
+            {
+                var r = reader.Attributes.FirstOrDefault(a => a.LocalName == "r" && string.IsNullOrEmpty(a.NamespaceUri)).Value;
+                if (r is null)
+                {
+                    row++;
+                }
+                else if (!int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out row) || row < 1 || row > LastRow)
+                {
+                    return BadReference(sheet, $"row r=\"{r}\"");
+                }
+
+                column = 0;
+            }
+            else if (reader.ElementType == typeof(Cell))
+            {
+                if (++count > MaxCells)
+                {
+                    return TooMuch();
+                }
+
+                var cell = (Cell)reader.LoadCurrentElement()!;
+                var reference = cell.CellReference?.Value;
+                if (reference is null)
+                {
+                    column++;
+                    reference = Column(column) + row.ToString(CultureInfo.InvariantCulture);
+                }
+                else if (Parse(reference) is { } at && at.Row == row && at.Column <= LastColumn)
+                {
+                    column = at.Column;
+                }
+                else
+                {
+                    return BadReference(sheet, $"r=\"{reference}\"");
+                }
+
+                cells[reference] = Value(cell, shared);
+            }
+        }
+
+        return null;
+    }
+
+    // "E7" → (7, 5); null when not a cell reference.
+    private static (int Row, int Column)? Parse(string reference)
+    {
+        var i = 0;
+        var column = 0;
+        while (i < reference.Length && i < 3 && char.IsAsciiLetter(reference[i]))
+        {
+            column = (column * 26) + (char.ToUpperInvariant(reference[i]) - 'A' + 1);
+            i++;
+        }
+
+        return i > 0 && int.TryParse(reference.AsSpan(i), NumberStyles.None, CultureInfo.InvariantCulture, out var row) && row >= 1 && row <= LastRow
+            ? (row, column)
+            : null;
+    }
+
     private static object? Value(Cell cell, string[] shared)
     {
-        var type = cell.DataType?.Value;
-        if (type == X.CellValues.InlineString)
+        var type = cell.DataType?.InnerText ?? "n";
+        if (type == "inlineStr")
         {
-            return cell.InlineString?.InnerText;
+            return cell.InlineString is { } inline ? Text(inline)
+                : cell.CellValue is null ? null
+                : new UnreadableCell("インライン文字列に文字がありません", "an inline string without its text");
         }
 
         var raw = cell.CellValue?.Text;
@@ -270,28 +411,40 @@ public static class ReportingWorkbook
             return null;
         }
 
-        if (type == X.CellValues.SharedString)
+        return type switch
         {
-            return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < shared.Length ? shared[i] : null;
-        }
-
-        if (type == X.CellValues.Boolean)
-        {
-            return raw == "1";
-        }
-
-        if (type == X.CellValues.String || type == X.CellValues.Error)
-        {
-            return raw;
-        }
-
-        if (type == X.CellValues.Date)
-        {
-            return DateTime.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : raw;
-        }
-
-        return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : raw;
+            "s" => int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < shared.Length
+                ? shared[i]
+                : new UnreadableCell($"共有文字列 {Truncate(raw)} がブックにありません", $"shared string {Truncate(raw)} is not in the workbook"),
+            "b" => raw switch
+            {
+                "1" or "true" => true,
+                "0" or "false" => false,
+                _ => new UnreadableCell($"真偽値「{Truncate(raw)}」が読めません", $"'{Truncate(raw)}' is not a boolean"),
+            },
+            "str" => raw,
+            "e" => new UnreadableCell($"エラー値 {Truncate(raw)} です", $"it holds the error {Truncate(raw)}"),
+            "d" => DateTime.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
+                ? t
+                : new UnreadableCell($"日付「{Truncate(raw)}」が読めません", $"'{Truncate(raw)}' is not a date"),
+            "n" => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
+                ? d
+                : new UnreadableCell($"数値「{Truncate(raw)}」が読めません", $"'{Truncate(raw)}' is not a number"),
+            _ => new UnreadableCell($"セルの型「{Truncate(type)}」が読めません", $"the cell type '{Truncate(type)}' is unknown"),
+        };
     }
+
+    private static string Truncate(string text) => Readiness.Web.Api.Problems.Truncate(text);
+
+    private static Readiness.Web.Api.ProblemError TooMuch() => new("file", "zip_bomb",
+        $"テンプレートとして大きすぎるため取り込めません（セル {MaxCells:N0} 個、展開後 {MaxUnpackedBytes / 1024 / 1024} MB まで）。",
+        $"The file holds more than a template can (at most {MaxCells:N0} cells and {MaxUnpackedBytes / 1024 / 1024} MB unpacked) and is not taken.");
+
+    private static Readiness.Web.Api.ProblemError BadReference(string sheet, string what) => new("file", "invalid_reference",
+        $"シート「{sheet}」の {Truncate(what)} はシートにない位置です（行 1〜{LastRow:N0}、列 A〜XFD）。ダウンロードしたテンプレートに記入してください。",
+        $"{Truncate(what)} on the sheet '{sheet}' is no position of a sheet (rows 1-{LastRow:N0}, columns A-XFD): fill in the downloaded template.");
+
+    private sealed class TooManyCellsException() : Exception("too many cells");
 
     private static void AddSheet(WorkbookPart workbook, Sheets sheets, uint id, string name, List<Row> rows, int[] widths, DataValidation[] validations,
         bool hidden = false, bool freezeHeader = false)

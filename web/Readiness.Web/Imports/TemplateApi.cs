@@ -134,8 +134,8 @@ public static class TemplateApi
         var (preview, error) = await templates.PreviewAsync(code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
         if (preview is null)
         {
-            var status = error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
-            return Problems.Create(status, status == 413 ? "Payload too large" : "Invalid file", [error]);
+            var status = OfficialWorkbook.Status(error!);
+            return Problems.Create(status, status == 413 ? "Payload too large" : "Invalid file", [error!]);
         }
 
         return TypedResults.Ok(View(preview));

@@ -40,13 +40,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     /// <summary>The preview of an uploaded file, or the refusal of the file itself (too large, not .xlsx, encrypted, macros, …).</summary>
     public async Task<(TemplatePreview? Preview, ProblemError? FileError)> PreviewAsync(string code, string fileName, byte[] bytes, CancellationToken cancellationToken)
     {
-        if (bytes.Length > ReportingWorkbook.MaxTemplateBytes)
-        {
-            return (null, new ProblemError("file", "file_too_large", $"ファイルが大きすぎます（上限 {ReportingWorkbook.MaxTemplateBytes / 1024 / 1024} MB）。",
-                $"The file is too large (limit {ReportingWorkbook.MaxTemplateBytes / 1024 / 1024} MB)."));
-        }
-
-        if (OfficialWorkbook.Check(fileName, bytes) is { } refused)
+        if (ReportingWorkbook.Check(fileName, bytes) is { } refused)
         {
             return (null, refused);
         }
@@ -60,8 +54,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         var current = await CurrentAsync(code, cancellationToken);
         var hash = RequestId(bytes);
         var applied = await audit.FindRequestAsync(code, hash, current.Version, cancellationToken);
-        object? Cell(string sheet, string reference) => sheets.TryGetValue(sheet, out var cells) && cells.TryGetValue(reference, out var value) ? value : null;
-        var reading = ReportingTemplate.Read([.. sheets.Keys], Cell, current, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+        var reading = Reading(sheets, current, ReadinessRules.TodayInJapan(time.GetUtcNow()));
         return applied.IsEmpty
             ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, reading.Errors), null)
             : (new TemplatePreview(code, hash[5..], reading.Version, current.Version, true, [], []), null);
@@ -81,7 +74,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         var (preview, fileError) = await PreviewAsync(code, fileName, bytes, cancellationToken);
         if (preview is null)
         {
-            return new(fileError!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, null, [fileError]);
+            return new(OfficialWorkbook.Status(fileError!), null, [fileError!]);
         }
 
         var requestId = RequestId(bytes);
@@ -124,8 +117,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         // Read again for the request itself (the preview keeps only what it shows).
         var (sheets, _) = ReportingWorkbook.Read(bytes);
         var before = await CurrentAsync(code, cancellationToken);
-        object? Cell(string sheet, string reference) => sheets!.TryGetValue(sheet, out var cells) && cells.TryGetValue(reference, out var value) ? value : null;
-        var reading = ReportingTemplate.Read([.. sheets!.Keys], Cell, before, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+        var reading = Reading(sheets!, before, ReadinessRules.TodayInJapan(time.GetUtcNow()));
         var report = new MunicipalityReport
         {
             Systems = [.. reading.Systems.Select(s => new SystemReportItem
@@ -164,6 +156,43 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
             _ => new(StatusCodes.Status422UnprocessableEntity, result, [.. result.Errors.Select(e => ReportingTemplate.CellOf(e.Field, before) is { } at
                 ? new ProblemError(at, e.Code, $"{at}: {e.MessageJa}", $"{at}: {e.MessageEn}")
                 : new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn))]),
+        };
+    }
+
+    /// <summary>
+    /// What the cells say against <paramref name="current"/>, and an error naming every cell that cannot be read
+    /// (<see cref="UnreadableCell"/>, e.g. "E7" or "セキュリティ!E8"): such a cell reads as blank to the template, but
+    /// its change (a blank clears the stored value) is left out and the errors keep the file from being applied.
+    /// </summary>
+    public static TemplateReading Reading(IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> sheets, MunicipalityRecord current, DateOnly today)
+    {
+        object? Cell(string sheet, string reference) =>
+            sheets.TryGetValue(sheet, out var cells) && cells.TryGetValue(reference, out var value) && value is not UnreadableCell ? value : null;
+        var reading = ReportingTemplate.Read([.. sheets.Keys], Cell, current, today);
+        var unreadable = new List<TemplateIssue>();
+        foreach (var (sheet, cells) in sheets)
+        {
+            foreach (var (reference, value) in cells)
+            {
+                if (value is UnreadableCell u)
+                {
+                    var at = sheet == ReportingTemplate.SystemsSheet ? reference.ToUpperInvariant() : $"{sheet}!{reference.ToUpperInvariant()}";
+                    unreadable.Add(new(at, "unreadable_cell", $"{at}: セルの値を読み取れません（{u.ReasonJa}）。値を入力し直してください。",
+                        $"{at}: the cell cannot be read ({u.ReasonEn}); enter its value again."));
+                }
+            }
+        }
+
+        if (unreadable.Count == 0)
+        {
+            return reading;
+        }
+
+        var cellsAt = unreadable.Select(u => u.Cell).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return reading with
+        {
+            Changes = [.. reading.Changes.Where(c => !cellsAt.Contains(c.Cell))],
+            Errors = [.. unreadable, .. reading.Errors.Where(e => !cellsAt.Contains(e.Cell))],
         };
     }
 

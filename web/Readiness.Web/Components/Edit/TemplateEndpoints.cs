@@ -48,7 +48,7 @@ public static class TemplateEndpoints
 
         var (preview, error) = await templates.PreviewAsync(code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
         return preview is null
-            ? Page(code, null, [error!], null, file.Value.Name, error!.Code == "file_too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest)
+            ? Page(code, null, [error!], null, file.Value.Name, OfficialWorkbook.Status(error!))
             : Page(code, preview, [.. preview.Errors.Select(TemplateService.Problem)], Convert.ToBase64String(file.Value.Bytes), file.Value.Name, StatusCodes.Status200OK);
     }
 

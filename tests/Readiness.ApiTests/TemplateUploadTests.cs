@@ -1,0 +1,178 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using DocumentFormat.OpenXml.Packaging;
+using Readiness.Imports;
+using Xunit;
+using X = DocumentFormat.OpenXml.Spreadsheet;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// Uploading a reporting template (breaker's findings 2 and 9): a cell that cannot be read is an error naming it and
+/// clears nothing; a bomb under the 2 MB upload limit is refused with a 413 naming the file; rows no sheet can hold,
+/// and two files in one upload, are refused naming "file".
+/// </summary>
+public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string M = ApiHost.Chuo;
+    private const string Ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+
+    [Fact]
+    public async Task An_unreadable_cell_is_an_error_naming_it_and_clears_nothing()
+    {
+        using var client = host.Municipality(M);
+
+        // A row whose system the rules take as it stands (the baseline has designations without their reason).
+        var systems = (await host.GetMunicipality(M)).Body.GetProperty("systems").EnumerateArray().ToList();
+        var index = systems.FindIndex(s => !s.GetProperty("designated").GetBoolean() && !s.GetProperty("regression").GetBoolean());
+        var cell = $"E{ReportingTemplate.FirstRow + index}";
+        async Task<string?> Vendor() => (await host.GetMunicipality(M)).Body.GetProperty("systems")[index].GetProperty("vendor").GetString();
+        using (var applied = await Post(client, "apply", Edit(await Template(client), cell, $"<x:c r=\"{cell}\" t=\"inlineStr\"><x:is><x:t>+81-3-1234</x:t></x:is></x:c>")))
+        {
+            Assert.True(applied.StatusCode == HttpStatusCode.OK, await applied.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal("+81-3-1234", await Vendor());
+
+        // The cell refers to a shared string the file does not have (it has no shared strings at all).
+        var file = Edit(await Template(client), cell, $"<x:c r=\"{cell}\" t=\"s\"><x:v>99999</x:v></x:c>");
+        using (var preview = await Post(client, "preview", file))
+        {
+            var body = await ApiHost.Json(preview);
+            Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+            Assert.False(body.GetProperty("canApply").GetBoolean());
+            var error = body.GetProperty("errors").EnumerateArray().Single(e => e.GetProperty("field").GetString() == cell);
+            Assert.Equal("unreadable_cell", error.GetProperty("code").GetString());
+            Assert.Contains("cannot be read", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(body.GetProperty("changes").EnumerateArray(), c => c.GetProperty("cell").GetString() == cell);
+        }
+
+        using (var apply = await Post(client, "apply", file))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, apply.StatusCode);
+            Assert.Equal(cell, (await ApiHost.Json(apply)).GetProperty("errors")[0].GetProperty("field").GetString());
+        }
+
+        Assert.Equal("+81-3-1234", await Vendor());
+    }
+
+    [Fact]
+    public async Task A_bomb_under_the_upload_limit_is_refused_with_413_naming_the_file()
+    {
+        using var client = host.Municipality(M);
+        var template = await Template(client);
+
+        // The breaker's bomb on a smaller scale: rows of long inline strings, ratio about 100, under 2 MB zipped, 30 MB unpacked.
+        var rows = new StringBuilder();
+        var random = new Random(1);
+        for (var n = 100_000; rows.Length < 30 * 1024 * 1024; n++)
+        {
+            rows.Append($"<x:row r=\"{n}\">");
+            foreach (var c in "ABCDEFGHIJ")
+            {
+                rows.Append($"<x:c r=\"{c}{n}\" t=\"inlineStr\"><x:is><x:t>{new string('a', 700)}{random.Next(10)}</x:t></x:is></x:c>");
+            }
+
+            rows.Append("</x:row>");
+        }
+
+        var bomb = Patch(template, xml => xml.Replace("</x:sheetData>", rows + "</x:sheetData>", StringComparison.Ordinal));
+        Assert.True(bomb.Length < 2 * 1024 * 1024, $"{bomb.Length} bytes");
+
+        foreach (var path in new[] { "preview", "apply" })
+        {
+            using var response = await Post(client, path, bomb);
+            var body = await ApiHost.Json(response);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Equal("file", body.GetProperty("errors")[0].GetProperty("field").GetString());
+            Assert.Equal("zip_bomb", body.GetProperty("errors")[0].GetProperty("code").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("2000000000")]
+    public async Task A_row_no_sheet_can_hold_is_refused_naming_the_file(string r)
+    {
+        using var client = host.Municipality(M);
+        var file = Patch(await Template(client), xml => xml.Replace("<x:row r=\"7\"", $"<x:row r=\"{r}\"", StringComparison.Ordinal));
+
+        using var response = await Post(client, "preview", file);
+        var body = await ApiHost.Json(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("file", body.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Contains(r, body.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_files_in_one_upload_are_refused_naming_file()
+    {
+        using var client = host.Municipality(M);
+        var template = await Template(client);
+        using var content = new MultipartFormDataContent();
+        content.Add(new ByteArrayContent(template), "file", "a.xlsx");
+        content.Add(new ByteArrayContent(template), "file", "b.xlsx");
+
+        using var response = await client.PostAsync(new Uri($"/api/v1/municipalities/{M}/template/preview", UriKind.Relative), content);
+        var body = await ApiHost.Json(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("file", body.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal("multiple_files", body.GetProperty("errors")[0].GetProperty("code").GetString());
+    }
+
+    private static async Task<byte[]> Template(HttpClient client) =>
+        await client.GetByteArrayAsync(new Uri($"/api/v1/municipalities/{M}/template.xlsx", UriKind.Relative));
+
+    private static async Task<HttpResponseMessage> Post(HttpClient client, string path, byte[] file)
+    {
+        using var content = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        content.Add(part, "file", "template.xlsx");
+        return await client.PostAsync(new Uri($"/api/v1/municipalities/{M}/template/{path}", UriKind.Relative), content);
+    }
+
+    // The systems sheet with one cell written as given (raw XML, so that it may be what no spreadsheet program writes).
+    private static byte[] Edit(byte[] workbook, string reference, string cellXml) =>
+        Patch(workbook, xml =>
+        {
+            var start = xml.IndexOf($"<x:c r=\"{reference}\"", StringComparison.Ordinal);
+            var selfClosed = xml.IndexOf("/>", start, StringComparison.Ordinal);
+            var nextOpen = xml.IndexOf('>', start);
+            var end = selfClosed >= 0 && selfClosed < nextOpen ? selfClosed + 2 : xml.IndexOf("</x:c>", start, StringComparison.Ordinal) + 6;
+            return xml[..start] + cellXml + xml[end..];
+        });
+
+    private static byte[] Patch(byte[] workbook, Func<string, string> edit)
+    {
+        string path;
+        using (var doc = SpreadsheetDocument.Open(new MemoryStream(workbook), false))
+        {
+            var sheet = doc.WorkbookPart!.Workbook.Descendants<X.Sheet>().Single(s => s.Name == ReportingTemplate.SystemsSheet);
+            path = doc.WorkbookPart.GetPartById(sheet.Id!).Uri.OriginalString.TrimStart('/');
+        }
+
+        using var stream = new MemoryStream();
+        stream.Write(workbook);
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = zip.GetEntry(path)!;
+            string xml;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                xml = reader.ReadToEnd();
+            }
+
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry(path, CompressionLevel.SmallestSize).Open(), new UTF8Encoding(false));
+            writer.Write(edit(xml));
+        }
+
+        return stream.ToArray();
+    }
+}
