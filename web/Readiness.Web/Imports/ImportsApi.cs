@@ -128,7 +128,7 @@ public static class ImportsApi
     public const int MaxFileNameLength = 255;
 
     /// <summary>
-    /// The uploaded file from a multipart body; a problem naming "file" when there is none, it is over
+    /// The uploaded file from a multipart body; a problem naming "file" when there is none or more than one, it is over
     /// <paramref name="maxFileBytes"/> (the endpoint's own limit, named in the message; its <see cref="UploadLimit"/>
     /// lets the body through up to twice that), or its name breaks the free-text rule or is over
     /// <see cref="MaxFileNameLength"/> characters (invalid_file_name).
@@ -156,6 +156,12 @@ public static class ImportsApi
             return (null, ex is BadHttpRequestException { StatusCode: 413 } || ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
                 ? TooLarge(maxFileBytes)
                 : Problems.BadRequest("file", "invalid_multipart", "送信内容を読み取れませんでした（multipart/form-data）。", "The multipart body could not be read."));
+        }
+
+        // Two files under one name: which was meant is not ours to guess (GetFile would take the first silently).
+        if (form.Files.GetFiles("file").Count > 1)
+        {
+            return (null, Problems.BadRequest("file", "multiple_files", "ファイル（file）は1つだけ送ってください。", "Send exactly one file in the field 'file'."));
         }
 
         var file = form.Files.GetFile("file");
