@@ -140,6 +140,12 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
                 $"No sheet holds an official table (a progress sheet named like 令和8年1月_進捗状況, a header of 40 steps, or a header with 団体コード and 自治体区分). Sheets: {names}"), default, false);
         }
 
+        // A cell of the sheet taken that ExcelDataReader read as blank or as another value refuses the file, naming it.
+        if (!csv && OfficialWorkbook.CheckCells(bytes, parsed.SheetName) is { } unreadableCell)
+        {
+            return (null, unreadableCell, default, false);
+        }
+
         var parseMs = clock.ElapsedMilliseconds;
 
         // A file that lists no municipality it could match says nothing: refused, for the designation list is complete

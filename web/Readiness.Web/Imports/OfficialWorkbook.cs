@@ -127,6 +127,64 @@ public static class OfficialWorkbook
     }
 
     /// <summary>
+    /// Null when every cell of the sheet read (<paramref name="sheetName"/>) can be read; otherwise the refusal naming the first that cannot
+    /// ("シート!B7": a shared string that does not exist, an error value such as #N/A, a number, boolean or date that is
+    /// not one) or a row or cell reference no sheet holds (r="-5", r="2000000000"). ExcelDataReader reads such a cell
+    /// as blank or as another value (a missing shared string as its index, "2" as false), and fills blank rows up to
+    /// any row number: checked first with the Open XML SDK's streaming reader, one cell at a time.
+    /// </summary>
+    public static ProblemError? CheckCells(byte[] bytes, string sheetName)
+    {
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            using var doc = DocumentFormat.OpenXml.Packaging.SpreadsheetDocument.Open(stream, false,
+                new DocumentFormat.OpenXml.Packaging.OpenSettings { MaxCharactersInPart = MaxUnpackedBytes });
+            if (doc.WorkbookPart is not { } workbook)
+            {
+                return NotAWorkbook();
+            }
+
+            var count = 0;
+            var shared = ReportingWorkbook.SharedStrings(workbook, ref count, int.MaxValue, keepText: false);
+            foreach (var sheet in workbook.Workbook.Sheets?.Elements<DocumentFormat.OpenXml.Spreadsheet.Sheet>() ?? [])
+            {
+                if (sheet.Name?.Value != sheetName || sheet.Id?.Value is not { } id || !workbook.TryGetPartById(id, out var found)
+                    || found is not DocumentFormat.OpenXml.Packaging.WorksheetPart part || sheet.Name?.Value is not { } name)
+                {
+                    continue;
+                }
+
+                ProblemError? unreadable = null;
+                var refused = ReportingWorkbook.ReadCells(part, name, shared, (reference, value) =>
+                {
+                    if (unreadable is null && value is UnreadableCell u)
+                    {
+                        var at = $"{name}!{reference.ToUpperInvariant()}";
+                        unreadable = new ProblemError(at, "unreadable_cell", $"{at}: セルの値を読み取れません（{u.ReasonJa}）。値を入力し直して保存してください。",
+                            $"{at}: the cell cannot be read ({u.ReasonEn}); enter its value again and save.");
+                    }
+                }, ref count, int.MaxValue);
+                if ((refused ?? unreadable) is { } problem)
+                {
+                    return problem;
+                }
+            }
+
+            return null;
+        }
+        catch (System.Xml.XmlException ex) when (ex.Message.Contains("MaxCharactersInDocument", StringComparison.Ordinal))
+        {
+            return ZipBomb(MaxUnpackedBytes);
+        }
+        catch (Exception ex) when (ex is DocumentFormat.OpenXml.Packaging.OpenXmlPackageException or InvalidDataException or System.Xml.XmlException
+            or FormatException or InvalidOperationException or IOException or NotSupportedException or ArgumentException)
+        {
+            return NotAWorkbook();
+        }
+    }
+
+    /// <summary>
     /// Reads the workbook's visible sheets one after another with ExcelDataReader, each handed to
     /// <paramref name="visit"/> as a one-pass stream of rows read from the file as they are enumerated (blank rows left
     /// out, hidden rows kept and marked): never the whole workbook, nor a whole sheet, in memory. <paramref name="visit"/>

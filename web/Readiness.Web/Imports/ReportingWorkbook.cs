@@ -242,7 +242,7 @@ public static class ReportingWorkbook
             using var doc = SpreadsheetDocument.Open(stream, false, new OpenSettings { MaxCharactersInPart = MaxUnpackedBytes });
             var workbook = doc.WorkbookPart ?? throw new InvalidDataException("no workbook part");
             var cellCount = 0;
-            var shared = SharedStrings(workbook, ref cellCount);
+            var shared = SharedStrings(workbook, ref cellCount, MaxCells, keepText: true);
             var result = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
             foreach (var sheet in workbook.Workbook.Sheets?.Elements<Sheet>() ?? [])
             {
@@ -252,7 +252,7 @@ public static class ReportingWorkbook
                 }
 
                 var cells = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-                if (ReadCells(part, name, shared, cells, ref cellCount) is { } refused)
+                if (ReadCells(part, name, shared, (reference, value) => cells[reference] = value, ref cellCount, MaxCells) is { } refused)
                 {
                     return (null, refused);
                 }
@@ -287,8 +287,9 @@ public static class ReportingWorkbook
 
     private const int LastColumn = 16_384;
 
-    // Shared strings as text (rich text runs joined, phonetic guides left out); counted against MaxCells.
-    private static string[] SharedStrings(WorkbookPart workbook, ref int count)
+    // Shared strings as text (rich text runs joined, phonetic guides left out), or only as many (keepText false: a
+    // check needs only to know which exist); counted against maxCells.
+    internal static string[] SharedStrings(WorkbookPart workbook, ref int count, int maxCells, bool keepText)
     {
         if (workbook.SharedStringTablePart is not { } part)
         {
@@ -301,12 +302,12 @@ public static class ReportingWorkbook
         {
             if (reader.IsStartElement && reader.ElementType == typeof(SharedStringItem))
             {
-                if (++count > MaxCells)
+                if (++count > maxCells)
                 {
                     throw new TooManyCellsException();
                 }
 
-                result.Add(Text((SharedStringItem)reader.LoadCurrentElement()!));
+                result.Add(keepText ? Text((SharedStringItem)reader.LoadCurrentElement()!) : string.Empty);
             }
         }
 
@@ -323,7 +324,7 @@ public static class ReportingWorkbook
 
     // One sheet, streamed (OpenXmlReader): only one cell's element is loaded at a time. A row or cell without r is
     // placed after the one before it (as the format says and Excel reads it).
-    private static Readiness.Web.Api.ProblemError? ReadCells(WorksheetPart part, string sheet, string[] shared, Dictionary<string, object?> cells, ref int count)
+    internal static Readiness.Web.Api.ProblemError? ReadCells(WorksheetPart part, string sheet, string[] shared, Action<string, object?> put, ref int count, int maxCells)
     {
         using var reader = OpenXmlReader.Create(part);
         var row = 0;
@@ -351,7 +352,7 @@ public static class ReportingWorkbook
             }
             else if (reader.ElementType == typeof(Cell))
             {
-                if (++count > MaxCells)
+                if (++count > maxCells)
                 {
                     return TooMuch();
                 }
@@ -372,7 +373,7 @@ public static class ReportingWorkbook
                     return BadReference(sheet, $"r=\"{reference}\"");
                 }
 
-                cells[reference] = Value(cell, shared);
+                put(reference, Value(cell, shared));
             }
         }
 
@@ -441,10 +442,10 @@ public static class ReportingWorkbook
         $"The file holds more than a template can (at most {MaxCells:N0} cells and {MaxUnpackedBytes / 1024 / 1024} MB unpacked) and is not taken.");
 
     private static Readiness.Web.Api.ProblemError BadReference(string sheet, string what) => new("file", "invalid_reference",
-        $"シート「{sheet}」の {Truncate(what)} はシートにない位置です（行 1〜{LastRow:N0}、列 A〜XFD）。ダウンロードしたテンプレートに記入してください。",
-        $"{Truncate(what)} on the sheet '{sheet}' is no position of a sheet (rows 1-{LastRow:N0}, columns A-XFD): fill in the downloaded template.");
+        $"シート「{sheet}」の {Truncate(what)} はシートにない位置です（行 1〜{LastRow:N0}、列 A〜XFD）。",
+        $"{Truncate(what)} on the sheet '{sheet}' is no position of a sheet (rows 1-{LastRow:N0}, columns A-XFD).");
 
-    private sealed class TooManyCellsException() : Exception("too many cells");
+    internal sealed class TooManyCellsException() : Exception("too many cells");
 
     private static void AddSheet(WorkbookPart workbook, Sheets sheets, uint id, string name, List<Row> rows, int[] widths, DataValidation[] validations,
         bool hidden = false, bool freezeHeader = false)
