@@ -127,7 +127,7 @@ public static class ApiServices
         app.MapAuditApi();
         app.MapExportApi();
         app.MapAuthEndpoints();
-        app.MapOpenApi();
+        app.MapOpenApi().RequireRateLimiting(RateLimits.ReadsPolicy);
         app.MapScalarApiReference("/api/docs", o =>
         {
             o.WithTitle("Readiness API — 標準化・ガバメントクラウド移行状況").WithOpenApiRoutePattern("/openapi/{documentName}.json");
@@ -136,7 +136,7 @@ public static class ApiServices
             o.Telemetry = false;
             o.Agent = new ScalarAgentOptions { Disabled = true };
             o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
-        });
+        }).RequireRateLimiting(RateLimits.ReadsPolicy);
         return app;
     }
 }

@@ -20,7 +20,7 @@ public static class HistoryApi
 
     public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/nation/history", GetHistory).RequireAuthorization(ReadinessPolicies.Summaries)
+        app.MapGet("/api/v1/nation/history", GetHistory).RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Summaries")
             .Produces<NationHistoryView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)

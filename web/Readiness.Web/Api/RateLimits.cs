@@ -29,6 +29,23 @@ public sealed class RateLimitOptions
     /// <summary>All callers of one tenant together; default <see cref="DefaultTenantFactor"/> × <see cref="ReadsPerMinute"/>.</summary>
     public int? TenantReadsPerMinute { get; set; }
 
+    /// <summary>
+    /// Event streams (<see cref="StreamSlot"/>) one person or API client may hold open at once: more than the 6
+    /// connections a browser opens to one host over HTTP/1.1, so every tab of a person (on two machines too) stays live.
+    /// </summary>
+    public int StreamsPerCaller { get; set; } = 10;
+
+    /// <summary>Open streams of one tenant together; default <see cref="DefaultTenantFactor"/> × <see cref="StreamsPerCaller"/>.</summary>
+    public int? TenantStreams { get; set; }
+
+    /// <summary>Open streams on this node, anonymous readers included (they have no tenant ceiling).</summary>
+    public int StreamsPerNode { get; set; } = 4000;
+
+    /// <summary>Retry-After when a stream is refused for the number open: a slot frees only when another stream closes.</summary>
+    public int StreamRetryAfterSeconds { get; set; } = 10;
+
+    internal int TenantStreamLimit => TenantStreams ?? (int)Math.Min(int.MaxValue, (long)StreamsPerCaller * DefaultTenantFactor);
+
     internal int TenantWrites => TenantWritesPerMinute ?? (int)Math.Min(int.MaxValue, (long)WritesPerMinute * DefaultTenantFactor);
 
     internal int TenantReads => TenantReadsPerMinute ?? (int)Math.Min(int.MaxValue, (long)ReadsPerMinute * DefaultTenantFactor);
@@ -38,7 +55,10 @@ public sealed class RateLimitOptions
 /// Two fixed-window budgets per request: the caller's own (person or API client, <see cref="ReadinessCaller.PartitionKey"/>)
 /// first, as the rate limiter's global limiter, then the tenant ceiling (<see cref="ReadinessCaller.TenantPartitionKey"/>)
 /// as the endpoint's policy. In that order a caller past their own budget is refused without using up their
-/// colleagues' ceiling. Endpoints without one of the two policies are not limited.
+/// colleagues' ceiling. Endpoints without one of the two policies are not limited (RateLimitCoverageTests lists the
+/// few that may be so). An endpoint with <see cref="StreamSlot"/> also holds a slot of the caller's, the tenant's and the
+/// node's open streams while it runs (concurrency limiters chained to the global limiter; the middleware releases the
+/// lease when the response ends).
 /// </summary>
 public static class RateLimits
 {
@@ -51,15 +71,33 @@ public static class RateLimits
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(CallerPartition);
+            // A refused stream has used one of the caller's reads (the fixed window does not give a permit back): retrying in a loop is paid for.
+            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PartitionedRateLimiter.Create<HttpContext, string>(CallerPartition),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress, limits => limits.StreamsPerCaller)),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.TenantPartitionKey, limits => limits.TenantStreamLimit)),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, _ => "node", limits => limits.StreamsPerNode)));
             o.AddPolicy(ReadsPolicy, http => TenantPartition(http, "reads", limits => limits.TenantReads));
             o.AddPolicy(WritesPolicy, http => TenantPartition(http, "writes", limits => limits.TenantWrites));
             o.OnRejected = async (context, cancellationToken) =>
             {
                 var http = context.HttpContext;
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
-                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                var windowed = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter);
                 var caller = ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
+                if (!windowed && http.GetEndpoint()?.Metadata.GetMetadata<StreamSlot>() is not null)
+                {
+                    // Only the concurrency limiters refuse without a time: too many streams open, not too many requests.
+                    var wait = Math.Max(1, http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.StreamRetryAfterSeconds);
+                    http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+                    http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, caller, "too_many_streams", 429, $"retry after {wait} s");
+                    await Problems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", "rate", "too_many_streams",
+                        $"同時に開いている自動更新（イベントストリーム）が多すぎます（本人・所属団体全体・このサーバーの上限）。ほかのタブを閉じて、{wait}秒後に再度お試しください。",
+                        $"Too many event streams open at once (your own limit, your organisation's or this server's). Close another tab and retry after {wait} seconds.").ExecuteAsync(http);
+                    return;
+                }
+
+                var seconds = windowed ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, caller, "rate_limited", 429, $"retry after {seconds} s");
                 await Problems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", "rate", "rate_limited",
                     $"リクエストが多すぎます（本人または所属団体全体の上限）。{seconds}秒後に再度お試しください。",
@@ -101,6 +139,31 @@ public static class RateLimits
             : FixedWindow($"{kind}|{caller.TenantPartitionKey}", permits(http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value));
     }
 
+    /// <summary>
+    /// One open stream against a concurrency limit keyed by <paramref name="key"/> (null: no limit, e.g. an anonymous
+    /// reader has no tenant); endpoints without <see cref="StreamSlot"/> are not counted.
+    /// </summary>
+    private static RateLimitPartition<string> StreamPartition(HttpContext http, Func<ReadinessCaller?, string?> key, Func<RateLimitOptions, int> permits)
+    {
+        if (http.GetEndpoint()?.Metadata.GetMetadata<StreamSlot>() is null)
+        {
+            return RateLimitPartition.GetNoLimiter(string.Empty);
+        }
+
+        var caller = ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
+        if (key(caller) is not { } partition)
+        {
+            return RateLimitPartition.GetNoLimiter(string.Empty);
+        }
+
+        var limit = Math.Max(1, permits(http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value));
+        return RateLimitPartition.GetConcurrencyLimiter("streams|" + partition, _ => new ConcurrencyLimiterOptions { PermitLimit = limit, QueueLimit = 0 });
+    }
+
+    /// <summary>A long-lived response (Server-Sent Events): a read when it opens, and one of the caller's open streams while it runs.</summary>
+    public static TBuilder RequireStreamSlot<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireRateLimiting(ReadsPolicy).WithMetadata(StreamSlot.Instance);
+
     private static RateLimitPartition<string> FixedWindow(string key, int permits) =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
@@ -109,4 +172,14 @@ public static class RateLimits
             QueueLimit = 0,
             AutoReplenishment = true,
         });
+}
+
+/// <summary>Endpoint metadata: the response stays open (see <see cref="RateLimits.RequireStreamSlot"/>).</summary>
+public sealed class StreamSlot
+{
+    public static readonly StreamSlot Instance = new();
+
+    private StreamSlot()
+    {
+    }
 }

@@ -39,7 +39,8 @@ public static class ClientsApi
 {
     public static WebApplication MapClientsApi(this WebApplication app)
     {
-        app.MapPost(ClientsSetup.TokenPath, TokenAsync).ExcludeFromDescription();
+        // A client secret is checked here: as many tries per address as a sign-in form's.
+        app.MapPost(ClientsSetup.TokenPath, TokenAsync).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy);
 
         var clients = app.MapGroup("/api/v1/admin/clients").RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Administration")
             .RequireRateLimiting(RateLimits.WritesPolicy)

@@ -11,10 +11,12 @@ public static class DashboardEndpoints
 {
     public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/lang/{code}", SetLanguage).ExcludeFromDescription();
+        app.MapGet("/lang/{code}", SetLanguage).ExcludeFromDescription().RequireRateLimiting(RateLimits.ReadsPolicy);
+
+        // Not limited: geometry from memory, versioned and cached immutable like the static files (RateLimitCoverageTests' exemptions).
         app.MapGet("/map/{layer}.json", MapLayerAsync).ExcludeFromDescription();
-        app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
-        app.MapGet("/prefectures/{code}/search", SearchAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
+        app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
+        app.MapGet("/prefectures/{code}/search", SearchAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
+using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components.Access;
 using Readiness.Web.Components.Edit;
@@ -55,7 +56,8 @@ public static class DashboardSetup
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = AssetUrls.SetCacheHeaders });
         app.UseAntiforgery();
         app.UseFormAntiforgeryPage();
-        app.MapRazorComponents<App>();
+        // A page is a read (its forms post to endpoints under the writes policy; a POST to a page only renders it).
+        app.MapRazorComponents<App>().RequireRateLimiting(RateLimits.ReadsPolicy);
         app.MapDashboardEndpoints();
         app.MapEditEndpoints();
         Readiness.Web.Components.PrefectureRun.PrefectureRunEditEndpoints.MapPrefectureRunEditEndpoints(app);

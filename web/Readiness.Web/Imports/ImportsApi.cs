@@ -50,7 +50,7 @@ public static class ImportsApi
 {
     public static WebApplication MapImportsApi(this WebApplication app)
     {
-        var imports = app.MapGroup("/api/v1/imports").RequireAuthorization(ReadinessPolicies.OfficialImport).WithTags("Imports")
+        var imports = app.MapGroup("/api/v1/imports").RequireAuthorization(ReadinessPolicies.OfficialImport).WithTags("Imports").RequireRateLimiting(RateLimits.ReadsPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         imports.MapPost(string.Empty, Upload).WithName("postImport").DisableAntiforgery().WithMetadata(new UploadLimit(OfficialWorkbook.MaxFileBytes))
             .AddOpenApiOperationTransformer(DescribeUpload)

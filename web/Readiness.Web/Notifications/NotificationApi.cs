@@ -73,24 +73,24 @@ public static class NotificationApi
             .WithDescription("Only the kinds sent change. Bad input: 400 naming the field, nothing changed.");
 
         var admin = app.MapGroup("/api/v1/admin").WithTags("Administration").RequireAuthorization(ReadinessPolicies.Administration)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireRateLimiting(RateLimits.ReadsPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/notifications", ListOutbox).WithName("listOutbox")
             .WithClosedValues(("status", OutboxStatuses))
             .WithSummary("The notification outbox by status (administrators); dead letters by default")
             .WithDescription("?status=dead|pending|held|delivered|digested. Counts per status and whether SMTP is configured.");
-        admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification")
+        admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification").RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Puts a dead (or waiting) delivery back in line now (administrators)")
             .WithDescription("Its attempts start again from zero; it keeps its id. 404 when there is no such dead or pending row.");
-        admin.MapPost("/digests/{prefCode}", SendDigest).WithName("sendDigest")
+        admin.MapPost("/digests/{prefCode}", SendDigest).WithName("sendDigest").RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Puts a prefecture's digest in the outbox now (administrators)")
             .WithDescription("Covers the time since the prefecture's last digest; the weekly schedule continues from now.");
         admin.MapGet("/webhooks", ListWebhooks).WithName("listWebhooks")
             .WithSummary("Registered webhook endpoints (administrators)")
             .WithDescription("Secrets are never listed: they are shown once, when the endpoint is registered.");
-        admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook").Accepts<WebhookRequest>(MediaTypes.Json)
+        admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook").RequireRateLimiting(RateLimits.WritesPolicy).Accepts<WebhookRequest>(MediaTypes.Json)
             .WithSummary("Registers a webhook endpoint for a tenant (administrators); the answer holds its secret once")
             .WithDescription("Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery's stable id.");
-        admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook")
+        admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook").RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Stops deliveries to a webhook endpoint (administrators)")
             .WithDescription("Pending deliveries to it become dead letters at their next attempt.");
 
@@ -101,7 +101,7 @@ public static class NotificationApi
         app.MapPost(OneClickPath, Unsubscribe).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription()
             .RequireRateLimiting(RateLimits.WritesPolicy);
         app.MapGet(OneClickPath, (HttpContext http) => TypedResults.Redirect("/notifications/unsubscribe" + http.Request.QueryString.Value))
-            .AllowAnonymous().ExcludeFromDescription();
+            .AllowAnonymous().ExcludeFromDescription().RequireRateLimiting(RateLimits.ReadsPolicy);
 
         // The pages' forms (antiforgery-checked).
         var forms = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy).WithMetadata(new RequireAntiforgeryTokenAttribute());

@@ -26,8 +26,9 @@ public static class OperationsApi
         if (options.Mode == HostingMode.Embedded)
         {
             var backups = app.MapGroup("/api/v1/admin/backups").RequireAuthorization(ReadinessPolicies.Administration).WithTags("Administration")
+                .RequireRateLimiting(RateLimits.ReadsPolicy)
                 .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-            backups.MapPost("/", TakeBackup).WithName("postBackup")
+            backups.MapPost("/", TakeBackup).WithName("postBackup").RequireRateLimiting(RateLimits.WritesPolicy)
                 .WithSummary("Take an online backup of the embedded database now (administrators); 201 with the file's name, size and duration")
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             backups.MapGet("/", ListBackups).WithName("listBackups").WithSummary("The backups in the backup folder, newest first (administrators)");
@@ -35,7 +36,8 @@ public static class OperationsApi
 
         if (options.OrleansDashboard)
         {
-            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(ReadinessPolicies.Administration).ExcludeFromDescription();
+            // Its page polls a few of its routes every second: well inside an administrator's reads.
+            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(ReadinessPolicies.Administration).RequireRateLimiting(RateLimits.ReadsPolicy).ExcludeFromDescription();
         }
 
         return app;

@@ -18,8 +18,9 @@ public static class LiveEndpoints
     public static IEndpointRouteBuilder MapLiveEndpoints(this IEndpointRouteBuilder app)
     {
         // Summaries: every signed-in role, anonymous readers only when the operator allows (Readiness:Auth:AnonymousSummaries).
-        app.MapGet("/api/v1/stream", StreamAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
-        app.MapGet("/live/map-data", MapDataAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries);
+        // Opening a stream is a read, and each caller, tenant and node holds a bounded number open (RateLimitOptions.StreamsPerCaller…).
+        app.MapGet("/api/v1/stream", StreamAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireStreamSlot();
+        app.MapGet("/live/map-data", MapDataAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
         return app;
     }
 

@@ -33,9 +33,9 @@ public static class EditEndpoints
         // The address a failed post leaves in the location bar (e.g. after switching language) leads back to the form.
         // Route values are the client's: encoded, and judged like any other redirect target (never a 5xx).
         edit.MapGet("/systems/{businessId}", (string code, string businessId) => Results.Redirect(LocalRedirectTarget.From(
-            $"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.System(Uri.EscapeDataString(businessId))}")));
+            $"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.System(Uri.EscapeDataString(businessId))}"))).RequireRateLimiting(RateLimits.ReadsPolicy);
         edit.MapGet("/security/{itemId}", (string code, string itemId) => Results.Redirect(LocalRedirectTarget.From(
-            $"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.Security(Uri.EscapeDataString(itemId))}")));
+            $"/municipalities/{Uri.EscapeDataString(code)}#{EditAnchors.Security(Uri.EscapeDataString(itemId))}"))).RequireRateLimiting(RateLimits.ReadsPolicy);
         return app;
     }
 
