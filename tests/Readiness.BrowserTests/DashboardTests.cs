@@ -411,14 +411,22 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         var cache = fixture.Host.Services.GetRequiredService<SummaryCache>();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue };
         using var client = new HttpClient(handler) { BaseAddress = fixture.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Token(TestUser.National));
+        // Hundreds of people, as in a deadline rush: each holds one stream (a person may hold 10, a tenant 100:
+        // RateLimitOptions.StreamsPerCaller, TenantStreams), spread over the 47 prefectures' staff.
+        var tokens = Enumerable.Range(0, viewers).Select(i =>
+        {
+            var prefecture = ((i % 47) + 1).ToString("00", CultureInfo.InvariantCulture);
+            return fixture.Token(new TestUser(Role.Prefecture, prefecture, $"viewer{i}@pref-{prefecture}.lg.jp"));
+        }).ToArray();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var before = cache.Current!.Nation.Version;
         var connected = 0;
 
-        async Task<long> WatchAsync()
+        async Task<long> WatchAsync(int viewer)
         {
-            using var response = await client.GetAsync("/api/v1/stream?topic=nation", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/stream?topic=nation");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", tokens[viewer]);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
             response.EnsureSuccessStatusCode();
             Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
@@ -444,7 +452,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
             throw new InvalidOperationException("The stream ended before the change arrived.");
         }
 
-        var watchers = Enumerable.Range(0, viewers).Select(_ => Task.Run(WatchAsync)).ToList();
+        var watchers = Enumerable.Range(0, viewers).Select(i => Task.Run(() => WatchAsync(i))).ToList();
         while (Volatile.Read(ref connected) < viewers)
         {
             cancel.Token.ThrowIfCancellationRequested();

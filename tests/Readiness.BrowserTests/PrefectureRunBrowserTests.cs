@@ -100,7 +100,8 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
             await page.GotoAsync(Url($"/prefectures/{code}"));
             await page.AxeCheckAsync($"{language} prefecture staff: /prefectures/{code} (form)", found, output);
 
-            // A refused form (designated without reason and target) and a saved one.
+            // A refused form (a designation given a reason but no target: a stored designation sent back unchanged is
+            // not judged again, so the refusal needs the request to touch it) and a saved one.
             var form = page.Locator("#prefecture-run-child_rearing_allowance");
             await form.Locator("summary").ClickAsync();
             await form.Locator("select[name=phase]").SelectOptionAsync("fit_gap");
@@ -109,7 +110,8 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
                 await form.Locator("input[name=designated]").CheckAsync();
             }
 
-            await form.Locator("select[name=designationReason]").SelectOptionAsync(string.Empty);
+            await form.Locator("select[name=designationReason]").SelectOptionAsync("mainframe");
+            await form.Locator("input[name=designationTarget]").FillAsync(string.Empty);
             await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
             await Assertions.Expect(page.Locator("#prefecture-run-child_rearing_allowance .form-alert")).ToHaveCountAsync(1);
             await page.AxeCheckAsync($"{language} prefecture staff: refused form", found, output);
