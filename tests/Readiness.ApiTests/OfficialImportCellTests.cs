@@ -1,7 +1,5 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Readiness.Catalog;
 using Readiness.Testing;
@@ -28,7 +26,7 @@ public sealed class OfficialImportCellTests(ApiHost host) : IClassFixture<ApiHos
         var labels = catalog.BusinessSystems.Select(b => b.SoumuLabel).ToArray();
         var m = catalog.MunicipalitiesByCode[ApiHost.Osaka];
         var row = new MicRow(catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name, labels.ToDictionary(l => l, _ => 0.5m));
-        var file = Patch(OfficialWorkbooks.MicProgress(Sheet, labels, [row]), xml =>
+        var file = WorkbookXml.EditSheet(OfficialWorkbooks.MicProgress(Sheet, labels, [row]), null, xml =>
         {
             // D4: the first business's rate of the first municipality.
             var start = xml.IndexOf("r=\"D4\"", StringComparison.Ordinal);
@@ -52,27 +50,5 @@ public sealed class OfficialImportCellTests(ApiHost host) : IClassFixture<ApiHos
         Assert.Equal("unreadable_cell", error.GetProperty("code").GetString());
         using var list = await national.GetAsync(new Uri("/api/v1/imports", UriKind.Relative));
         Assert.DoesNotContain("tally.xlsx", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    private static byte[] Patch(byte[] workbook, Func<string, string> edit)
-    {
-        using var stream = new MemoryStream();
-        stream.Write(workbook);
-        using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
-        {
-            var entry = zip.Entries.Single(e => e.FullName.StartsWith("xl/worksheets/", StringComparison.Ordinal));
-            var path = entry.FullName;
-            string xml;
-            using (var reader = new StreamReader(entry.Open()))
-            {
-                xml = reader.ReadToEnd();
-            }
-
-            entry.Delete();
-            using var writer = new StreamWriter(zip.CreateEntry(path, CompressionLevel.SmallestSize).Open(), new UTF8Encoding(false));
-            writer.Write(edit(xml));
-        }
-
-        return stream.ToArray();
     }
 }

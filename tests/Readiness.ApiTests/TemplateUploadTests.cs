@@ -1,12 +1,10 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using DocumentFormat.OpenXml.Packaging;
 using Readiness.Imports;
+using Readiness.Testing;
 using Xunit;
-using X = DocumentFormat.OpenXml.Spreadsheet;
 
 namespace Readiness.ApiTests;
 
@@ -30,7 +28,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
         var index = systems.FindIndex(s => !s.GetProperty("designated").GetBoolean() && !s.GetProperty("regression").GetBoolean());
         var cell = $"E{ReportingTemplate.FirstRow + index}";
         async Task<string?> Vendor() => (await host.GetMunicipality(M)).Body.GetProperty("systems")[index].GetProperty("vendor").GetString();
-        using (var applied = await Post(client, "apply", Edit(await Template(client), cell, $"<x:c r=\"{cell}\" t=\"inlineStr\"><x:is><x:t>+81-3-1234</x:t></x:is></x:c>")))
+        using (var applied = await Post(client, "apply", WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, cell, $"<x:c r=\"{cell}\" t=\"inlineStr\"><x:is><x:t>+81-3-1234</x:t></x:is></x:c>")))
         {
             Assert.True(applied.StatusCode == HttpStatusCode.OK, await applied.Content.ReadAsStringAsync());
         }
@@ -38,7 +36,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal("+81-3-1234", await Vendor());
 
         // The cell refers to a shared string the file does not have (it has no shared strings at all).
-        var file = Edit(await Template(client), cell, $"<x:c r=\"{cell}\" t=\"s\"><x:v>99999</x:v></x:c>");
+        var file = WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, cell, $"<x:c r=\"{cell}\" t=\"s\"><x:v>99999</x:v></x:c>");
         using (var preview = await Post(client, "preview", file))
         {
             var body = await ApiHost.Json(preview);
@@ -79,7 +77,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
             rows.Append("</x:row>");
         }
 
-        var bomb = Patch(template, xml => xml.Replace("</x:sheetData>", rows + "</x:sheetData>", StringComparison.Ordinal));
+        var bomb = WorkbookXml.EditSheet(template, ReportingTemplate.SystemsSheet, xml => xml.Replace("</x:sheetData>", rows + "</x:sheetData>", StringComparison.Ordinal));
         Assert.True(bomb.Length < 2 * 1024 * 1024, $"{bomb.Length} bytes");
 
         foreach (var path in new[] { "preview", "apply" })
@@ -98,7 +96,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task A_row_no_sheet_can_hold_is_refused_naming_the_file(string r)
     {
         using var client = host.Municipality(M);
-        var file = Patch(await Template(client), xml => xml.Replace("<x:row r=\"7\"", $"<x:row r=\"{r}\"", StringComparison.Ordinal));
+        var file = WorkbookXml.EditSheet(await Template(client), ReportingTemplate.SystemsSheet, xml => xml.Replace("<x:row r=\"7\"", $"<x:row r=\"{r}\"", StringComparison.Ordinal));
 
         using var response = await Post(client, "preview", file);
         var body = await ApiHost.Json(response);
@@ -135,44 +133,5 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
         part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         content.Add(part, "file", "template.xlsx");
         return await client.PostAsync(new Uri($"/api/v1/municipalities/{M}/template/{path}", UriKind.Relative), content);
-    }
-
-    // The systems sheet with one cell written as given (raw XML, so that it may be what no spreadsheet program writes).
-    private static byte[] Edit(byte[] workbook, string reference, string cellXml) =>
-        Patch(workbook, xml =>
-        {
-            var start = xml.IndexOf($"<x:c r=\"{reference}\"", StringComparison.Ordinal);
-            var selfClosed = xml.IndexOf("/>", start, StringComparison.Ordinal);
-            var nextOpen = xml.IndexOf('>', start);
-            var end = selfClosed >= 0 && selfClosed < nextOpen ? selfClosed + 2 : xml.IndexOf("</x:c>", start, StringComparison.Ordinal) + 6;
-            return xml[..start] + cellXml + xml[end..];
-        });
-
-    private static byte[] Patch(byte[] workbook, Func<string, string> edit)
-    {
-        string path;
-        using (var doc = SpreadsheetDocument.Open(new MemoryStream(workbook), false))
-        {
-            var sheet = doc.WorkbookPart!.Workbook.Descendants<X.Sheet>().Single(s => s.Name == ReportingTemplate.SystemsSheet);
-            path = doc.WorkbookPart.GetPartById(sheet.Id!).Uri.OriginalString.TrimStart('/');
-        }
-
-        using var stream = new MemoryStream();
-        stream.Write(workbook);
-        using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
-        {
-            var entry = zip.GetEntry(path)!;
-            string xml;
-            using (var reader = new StreamReader(entry.Open()))
-            {
-                xml = reader.ReadToEnd();
-            }
-
-            entry.Delete();
-            using var writer = new StreamWriter(zip.CreateEntry(path, CompressionLevel.SmallestSize).Open(), new UTF8Encoding(false));
-            writer.Write(edit(xml));
-        }
-
-        return stream.ToArray();
     }
 }

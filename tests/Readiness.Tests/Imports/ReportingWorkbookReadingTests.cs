@@ -3,6 +3,7 @@ using System.Text;
 using DocumentFormat.OpenXml.Packaging;
 using Readiness.Imports;
 using Readiness.Rules;
+using Readiness.Testing;
 using Readiness.Web.Imports;
 using X = DocumentFormat.OpenXml.Spreadsheet;
 
@@ -63,7 +64,7 @@ public sealed class ReportingWorkbookReadingTests
     [InlineData("x")]
     public void ARowNoSheetCanHoldIsRefused(string r)
     {
-        var file = Patch(Template(), Systems, xml => xml.Replace("<x:row r=\"7\"", $"<x:row r=\"{r}\"", StringComparison.Ordinal));
+        var file = WorkbookXml.EditSheet(Template(), Systems, xml => xml.Replace("<x:row r=\"7\"", $"<x:row r=\"{r}\"", StringComparison.Ordinal));
 
         var (sheets, error) = ReportingWorkbook.Read(file);
 
@@ -90,7 +91,7 @@ public sealed class ReportingWorkbookReadingTests
             rows.Append("</x:row>");
         }
 
-        var file = Patch(Template(), ReportingTemplate.SecuritySheet, xml => xml.Replace("</x:sheetData>", rows + "</x:sheetData>", StringComparison.Ordinal));
+        var file = WorkbookXml.EditSheet(Template(), ReportingTemplate.SecuritySheet, xml => xml.Replace("</x:sheetData>", rows + "</x:sheetData>", StringComparison.Ordinal));
         rows.Clear();
         GC.Collect();
 
@@ -145,34 +146,6 @@ public sealed class ReportingWorkbookReadingTests
             cell.InsertAfterSelf(new X.Cell(outerXml));
             cell.Remove();
             doc.Save();
-        }
-
-        return stream.ToArray();
-    }
-
-    // The sheet's XML as text, changed by edit (the SDK writes it with the "x:" prefix).
-    private static byte[] Patch(byte[] workbook, string sheetName, Func<string, string> edit)
-    {
-        string path;
-        using (var doc = SpreadsheetDocument.Open(new MemoryStream(workbook), false))
-        {
-            path = SheetPart(doc, sheetName).Uri.OriginalString.TrimStart('/');
-        }
-
-        using var stream = new MemoryStream();
-        stream.Write(workbook);
-        using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
-        {
-            var entry = zip.GetEntry(path)!;
-            string xml;
-            using (var reader = new StreamReader(entry.Open()))
-            {
-                xml = reader.ReadToEnd();
-            }
-
-            entry.Delete();
-            using var writer = new StreamWriter(zip.CreateEntry(path, CompressionLevel.SmallestSize).Open(), new UTF8Encoding(false));
-            writer.Write(edit(xml));
         }
 
         return stream.ToArray();
