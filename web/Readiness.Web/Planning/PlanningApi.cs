@@ -270,22 +270,20 @@ public static class PlanningApi
             ScenarioSaveStatus.VersionRequired => (null, false, Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "version", "precondition_required",
                 $"シナリオ「{name}」は既にあります。置き換えるには、読み取った版を version（または If-Match）で指定してください。新しく作るなら別の名前にしてください。",
                 $"A scenario named '{name}' already exists: to replace it, send the version you read as version (or If-Match), so that nobody's scenario is overwritten unseen; to create a new one, choose another name.")),
-            ScenarioSaveStatus.NotFound => (null, false, byHeader
-                ? Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed",
-                    $"シナリオ「{name}」はありません（削除されたか、保存されたことがありません）。新しく作るには If-Match を付けずに送ってください。",
-                    $"There is no scenario named '{name}' (deleted, or never saved); to create it, send it without If-Match.")
-                : Problems.Create(StatusCodes.Status409Conflict, "Conflict", "version", "not_found",
-                    $"シナリオ「{name}」はありません（削除されたか、保存されたことがありません）。新しく作るには version を省くか 0 にしてください。",
-                    $"There is no scenario named '{name}' (deleted, or never saved); to create it, leave version out or send 0.")),
-            _ => (null, false, byHeader
-                ? Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed",
-                    $"シナリオ「{name}」は他の人が先に保存しました（現在の版 {current}）。読み直してから保存してください。",
-                    $"Someone saved scenario '{name}' first (now version {current}); reload it before saving.")
-                : Problems.Create(StatusCodes.Status409Conflict, "Conflict", "version", "version_conflict",
-                    $"シナリオ「{name}」は他の人が先に保存しました（現在の版 {current}）。読み直してから保存してください。",
-                    $"Someone saved scenario '{name}' first (now version {current}); reload it before saving.")),
+            ScenarioSaveStatus.NotFound => (null, false, VersionMismatch(byHeader, "not_found",
+                $"シナリオ「{name}」はありません（削除されたか、保存されたことがありません）。新しく作るには{(byHeader ? " If-Match を付けずに送って" : " version を省くか 0 にして")}ください。",
+                $"There is no scenario named '{name}' (deleted, or never saved); to create it, {(byHeader ? "send it without If-Match" : "leave version out or send 0")}.")),
+            _ => (null, false, VersionMismatch(byHeader, "version_conflict",
+                $"シナリオ「{name}」は他の人が先に保存しました（現在の版 {current}）。読み直してから保存してください。",
+                $"Someone saved scenario '{name}' first (now version {current}); reload it before saving.")),
         };
     }
+
+    // A version that does not match what is stored: 412 naming If-Match when it came as the header (RFC 9110 §13.1.1),
+    // 409 naming the body's version member when it came in the body.
+    private static ProblemHttpResult VersionMismatch(bool byHeader, string bodyCode, string japanese, string english) => byHeader
+        ? Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed", japanese, english)
+        : Problems.Create(StatusCodes.Status409Conflict, "Conflict", "version", bodyCode, japanese, english);
 
     private static async Task<IResult> DeleteScenario(string name, HttpContext http, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
