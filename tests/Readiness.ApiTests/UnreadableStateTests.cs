@@ -232,6 +232,51 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task The_nation_and_prefecture_summaries_name_the_municipality_missing_from_their_figures()
+    {
+        using var national = Host.National();
+        using var nation = await national.GetAsync("/api/v1/nation");
+        Assert.Equal(HttpStatusCode.OK, nation.StatusCode);
+        var nationView = JsonDocument.Parse(await nation.Content.ReadAsStringAsync()).RootElement;
+        AssertNamesMissing(nationView.GetProperty("missing"));
+
+        using var tokyo = await national.GetAsync("/api/v1/prefectures/13");
+        Assert.Equal(HttpStatusCode.OK, tokyo.StatusCode);
+        var tokyoView = JsonDocument.Parse(await tokyo.Content.ReadAsStringAsync()).RootElement;
+        AssertNamesMissing(tokyoView.GetProperty("missing"));
+        Assert.DoesNotContain(tokyoView.GetProperty("items").EnumerateArray(), m => m.GetProperty("code").GetString() == DamagedHost.Damaged);
+
+        // Another prefecture has all of its municipalities: nothing missing, no sentence.
+        using var osaka = await national.GetAsync("/api/v1/prefectures/27");
+        var osakaMissing = JsonDocument.Parse(await osaka.Content.ReadAsStringAsync()).RootElement.GetProperty("missing");
+        Assert.Equal(0, osakaMissing.GetProperty("count").GetInt32());
+        Assert.Equal(JsonValueKind.Null, osakaMissing.GetProperty("messageJa").ValueKind);
+
+        // The dashboard's nation and Tokyo pages say it; Osaka's does not.
+        using var pages = await Host.SignedInPagesAsync(Host.Token(Role.National));
+        foreach (var path in new[] { "/", "/prefectures/13" })
+        {
+            var page = WebUtility.HtmlDecode(await pages.GetStringAsync(path));
+            Assert.Contains("data-unreadable=", page, StringComparison.Ordinal);
+            Assert.Matches("[12]団体（131016 千代田区[^）]*）がこの集計に含まれていません", page);
+        }
+
+        Assert.DoesNotContain("data-unreadable=", await pages.GetStringAsync("/prefectures/27"), StringComparison.Ordinal);
+    }
+
+    /// <summary>千代田区 is named as missing from the figures (港区 too until the import test restores it).</summary>
+    private static void AssertNamesMissing(JsonElement missing)
+    {
+        var named = missing.GetProperty("municipalities").EnumerateArray().ToList();
+        Assert.Equal(named.Count, missing.GetProperty("count").GetInt32());
+        var m = Assert.Single(named, m => m.GetProperty("code").GetString() == DamagedHost.Damaged);
+        Assert.Equal("千代田区", m.GetProperty("name").GetString());
+        Assert.All(named, n => Assert.Contains(n.GetProperty("code").GetString(), new[] { DamagedHost.Damaged, DamagedHost.Restored }));
+        Assert.Contains("131016 千代田区", missing.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not in these figures", missing.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_digest_and_the_scan_go_on_for_everyone_else()
     {
         // The weekly digest of 東京都 is due (its last one eight days ago); it reads every municipality of the prefecture.

@@ -104,6 +104,35 @@ public sealed record UnreadableMunicipalitiesView(int Count, IReadOnlyList<Unrea
 {
     public static readonly UnreadableMunicipalitiesView None = new(0, [], null, null);
 
+    /// <summary>
+    /// Municipalities not in a summary's figures (nation, prefecture): their stored state cannot be read, or their
+    /// summary has not reached the aggregation yet (a failed pull is tried again at the next reconciliation).
+    /// </summary>
+    public static UnreadableMunicipalitiesView Missing(IReadOnlyList<MunicipalityInfo> missing)
+    {
+        if (missing.Count == 0)
+        {
+            return None;
+        }
+
+        var catalog = ReadinessCatalog.Instance;
+        var named = string.Join("、", missing.Take(10).Select(m => $"{m.Code} {m.Name}")) + (missing.Count > 10 ? $" ほか{missing.Count - 10}団体" : "");
+        var namedEn = string.Join(", ", missing.Take(10).Select(m => $"{m.Code} {m.Name}")) + (missing.Count > 10 ? $" and {missing.Count - 10} more" : "");
+        return new(missing.Count,
+            [.. missing.Select(m => new UnreadableMunicipalityView(m.Code, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name))],
+            MissingJa(missing.Count, $"（{named}）"), MissingEn(missing.Count, $" ({namedEn})"));
+    }
+
+    /// <summary>As <see cref="Missing(IReadOnlyList{MunicipalityInfo})"/> when only the number is known (a past day's snapshot).</summary>
+    public static UnreadableMunicipalitiesView Missing(int count) =>
+        count <= 0 ? None : new(count, [], MissingJa(count, ""), MissingEn(count, ""));
+
+    private static string MissingJa(int count, string named) =>
+        $"{count}団体{named}がこの集計に含まれていません。保存データを読み取れないか、まだ集計に届いていません（管理者は /health/ready で確認できます）。";
+
+    private static string MissingEn(int count, string named) =>
+        $"{count} municipalit{(count == 1 ? "y" : "ies")}{named} {(count == 1 ? "is" : "are")} not in these figures: {(count == 1 ? "its" : "their")} stored data cannot be read, or has not reached the aggregation yet (administrators: see /health/ready).";
+
     public static UnreadableMunicipalitiesView Of(IReadOnlyList<MunicipalityInfo> unreadable)
     {
         if (unreadable.Count == 0)

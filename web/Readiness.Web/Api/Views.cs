@@ -71,12 +71,17 @@ public sealed record NationView(
     FiguresView Figures,
     IReadOnlyList<PrefectureSummaryView> Prefectures,
     IReadOnlyList<SourceView> Sources,
-    FiguresView PrefectureRun);
+    FiguresView PrefectureRun,
+    UnreadableMunicipalitiesView Missing);
 
 public sealed record MunicipalitySummaryView(
     string Code, string Name, string Kana, string Kind, int Population, long Version, DateTimeOffset? LastReportedAt, string Origin, FiguresView Figures);
 
-public sealed record PrefectureView(PrefectureSummaryView Prefecture, int Municipalities, IReadOnlyList<MunicipalitySummaryView> Items);
+/// <summary>
+/// One prefecture and its municipalities' summaries. <c>missing</c>: the municipalities of the prefecture that are not in
+/// its figures (their stored state cannot be read, or their summary has not reached the prefecture yet), never silently.
+/// </summary>
+public sealed record PrefectureView(PrefectureSummaryView Prefecture, int Municipalities, IReadOnlyList<MunicipalitySummaryView> Items, UnreadableMunicipalitiesView Missing);
 
 /// <summary>
 /// One business system. <c>phase</c>/<c>phaseNameJa</c> are null only for a prefecture-run system not
@@ -154,10 +159,15 @@ public static class Views
             s.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Figures(s.Figures), PrefectureRunCounts(s.PrefectureRun ?? Readiness.Figures.Zero, s.PrefectureRunVersion));
     }
 
-    /// <summary>The nation with the sources of its official figures (<see cref="NationSources"/>).</summary>
-    public static NationView Nation(NationSummary n, IReadOnlyList<SourceView> sources) => new(
+    /// <summary>
+    /// The nation with the sources of its official figures (<see cref="NationSources"/>) and the municipalities not in
+    /// its figures: <paramref name="missing"/> when the caller knows them (the prefectures' pictures), else only how many
+    /// (the catalog's 1,741 less those counted; a past day's snapshot keeps no names).
+    /// </summary>
+    public static NationView Nation(NationSummary n, IReadOnlyList<SourceView> sources, IReadOnlyList<MunicipalityInfo>? missing = null) => new(
         n.Figures.Municipalities, n.VersionSum, n.ComputedAt, Figures(n.Figures), n.Prefectures.Select(PrefectureSummary).ToList(), sources,
-        Figures(n.PrefectureRun ?? Readiness.Figures.Zero));
+        Figures(n.PrefectureRun ?? Readiness.Figures.Zero),
+        missing is not null ? UnreadableMunicipalitiesView.Missing(missing) : UnreadableMunicipalitiesView.Missing(ReadinessCatalog.Instance.Municipalities.Count - n.Figures.Municipalities));
 
     /// <summary>
     /// The sources of the nation's official figures at <paramref name="at"/>: per layer (step completion first, then the
@@ -207,7 +217,20 @@ public static class Views
 
     /// <summary>The prefecture with each municipality's view made by <paramref name="municipality"/> (which may reuse views it made before).</summary>
     public static PrefectureView Prefecture(PrefectureDetail d, Func<MunicipalitySummary, MunicipalitySummaryView> municipality) =>
-        new(PrefectureSummary(d.Summary), d.Municipalities.Length, d.Municipalities.Select(municipality).ToList());
+        new(PrefectureSummary(d.Summary), d.Municipalities.Length, d.Municipalities.Select(municipality).ToList(), UnreadableMunicipalitiesView.Missing(MissingFrom(d)));
+
+    /// <summary>The prefecture's municipalities (catalog order) that <paramref name="d"/> has no summary of.</summary>
+    public static IReadOnlyList<MunicipalityInfo> MissingFrom(PrefectureDetail d)
+    {
+        var all = ReadinessCatalog.Instance.MunicipalitiesByPrefecture[d.Summary.PrefectureCode];
+        if (d.Municipalities.Length >= all.Count)
+        {
+            return [];
+        }
+
+        var present = d.Municipalities.Select(m => m.Code).ToHashSet(StringComparer.Ordinal);
+        return [.. all.Where(m => !present.Contains(m.Code))];
+    }
 
     /// <summary>One system with its flags on <paramref name="today"/>; the same for a municipality's and a prefecture's own systems.</summary>
     public static SystemView SystemOf(SystemStatus s, DateOnly today)

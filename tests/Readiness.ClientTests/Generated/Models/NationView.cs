@@ -24,6 +24,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public global::Readiness.ClientTests.Generated.Models.FiguresView Figures { get; set; }
 #endif
+        /// <summary>The missing property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView? Missing { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView Missing { get; set; }
+#endif
         /// <summary>The municipalities property</summary>
         public int? Municipalities { get; set; }
         /// <summary>The prefectureRun property</summary>
@@ -79,6 +87,7 @@ namespace Readiness.ClientTests.Generated.Models
             {
                 { "computedAt", n => { ComputedAt = n.GetDateTimeOffsetValue(); } },
                 { "figures", n => { Figures = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>(global::Readiness.ClientTests.Generated.Models.FiguresView.CreateFromDiscriminatorValue); } },
+                { "missing", n => { Missing = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>(global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView.CreateFromDiscriminatorValue); } },
                 { "municipalities", n => { Municipalities = n.GetIntValue(); } },
                 { "prefectureRun", n => { PrefectureRun = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>(global::Readiness.ClientTests.Generated.Models.FiguresView.CreateFromDiscriminatorValue); } },
                 { "prefectures", n => { Prefectures = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView>(global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView.CreateFromDiscriminatorValue)?.AsList(); } },
@@ -95,6 +104,7 @@ namespace Readiness.ClientTests.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateTimeOffsetValue("computedAt", ComputedAt);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>("figures", Figures);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>("missing", Missing);
             writer.WriteIntValue("municipalities", Municipalities);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>("prefectureRun", PrefectureRun);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView>("prefectures", Prefectures);

@@ -22,6 +22,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public List<global::Readiness.ClientTests.Generated.Models.MunicipalitySummaryView> Items { get; set; }
 #endif
+        /// <summary>The missing property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView? Missing { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView Missing { get; set; }
+#endif
         /// <summary>The municipalities property</summary>
         public int? Municipalities { get; set; }
         /// <summary>The prefecture property</summary>
@@ -58,6 +66,7 @@ namespace Readiness.ClientTests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "items", n => { Items = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.MunicipalitySummaryView>(global::Readiness.ClientTests.Generated.Models.MunicipalitySummaryView.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "missing", n => { Missing = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>(global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView.CreateFromDiscriminatorValue); } },
                 { "municipalities", n => { Municipalities = n.GetIntValue(); } },
                 { "prefecture", n => { Prefecture = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView>(global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView.CreateFromDiscriminatorValue); } },
             };
@@ -70,6 +79,7 @@ namespace Readiness.ClientTests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.MunicipalitySummaryView>("items", Items);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>("missing", Missing);
             writer.WriteIntValue("municipalities", Municipalities);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.PrefectureSummaryView>("prefecture", Prefecture);
             writer.WriteAdditionalData(AdditionalData);
