@@ -5,11 +5,15 @@ using Xunit;
 
 namespace Readiness.ApiTests;
 
-/// <summary>A warm host where a person may hold 2 event streams open, a tenant 3, and each person reads 20 times a minute.</summary>
+/// <summary>
+/// A warm host where a person may hold 2 event streams open, a tenant 3, anonymous readers (summaries are public here)
+/// 4 from one address together, and each person reads 20 times a minute.
+/// </summary>
 public sealed class StreamLimitHost : WarmApiHost
 {
     public const int PerCaller = 2;
     public const int PerTenant = 3;
+    public const int PerAnonymousAddress = 4;
     public const int ReadsPerMinute = 20;
 
     protected override IDictionary<string, string?> Settings()
@@ -17,7 +21,9 @@ public sealed class StreamLimitHost : WarmApiHost
         var settings = base.Settings();
         settings["Readiness:RateLimits:StreamsPerCaller"] = PerCaller.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Readiness:RateLimits:TenantStreams"] = PerTenant.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Readiness:RateLimits:AnonymousStreamsPerAddress"] = PerAnonymousAddress.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Readiness:RateLimits:ReadsPerMinute"] = ReadsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Readiness:Auth:AnonymousSummaries"] = "true";
         return settings;
     }
 }
@@ -58,6 +64,41 @@ public sealed class StreamLimitTests(StreamLimitHost host) : IClassFixture<Strea
         // Another municipality is not affected.
         using var neighbour = host.Client(host.Token(Role.Municipality, ApiHost.Chuo, "sato@city.chuo"));
         using var elsewhere = await OpenAsync(neighbour);
+    }
+
+    [Fact]
+    public async Task Anonymous_readers_of_one_address_have_their_own_larger_cap_than_a_person()
+    {
+        // A person: their own cap (2).
+        using var person = host.Client(host.Token(Role.Prefecture, "13", "viewer@pref.tokyo"));
+        var held = new List<HttpResponseMessage>();
+        try
+        {
+            for (var i = 0; i < StreamLimitHost.PerCaller; i++)
+            {
+                held.Add(await OpenAsync(person));
+            }
+
+            using (var over = await person.GetAsync(Path, HttpCompletionOption.ResponseHeadersRead))
+            {
+                await AssertTooManyStreamsAsync(over);
+            }
+
+            // Anonymous viewers behind one address (a prefecture's offices behind one LGWAN NAT address): past the
+            // person's cap, up to the address's (4). Before, the address had the person's cap: the 3rd viewer got 429.
+            using var anonymous = host.Client();
+            for (var i = 0; i < StreamLimitHost.PerAnonymousAddress; i++)
+            {
+                held.Add(await OpenAsync(anonymous));
+            }
+
+            using var overAddress = await anonymous.GetAsync(Path, HttpCompletionOption.ResponseHeadersRead);
+            await AssertTooManyStreamsAsync(overAddress);
+        }
+        finally
+        {
+            held.ForEach(response => response.Dispose());
+        }
     }
 
     [Fact]

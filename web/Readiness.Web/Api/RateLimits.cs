@@ -35,6 +35,13 @@ public sealed class RateLimitOptions
     /// </summary>
     public int StreamsPerCaller { get; set; } = 10;
 
+    /// <summary>
+    /// Event streams anonymous readers (Readiness:Auth:AnonymousSummaries) may hold open from one client address
+    /// together. Larger than <see cref="StreamsPerCaller"/>: one address is often many people (a prefecture's offices
+    /// behind one LGWAN NAT address). <see cref="StreamsPerNode"/> still applies.
+    /// </summary>
+    public int AnonymousStreamsPerAddress { get; set; } = 200;
+
     /// <summary>Open streams of one tenant together; default <see cref="DefaultTenantFactor"/> × <see cref="StreamsPerCaller"/>.</summary>
     public int? TenantStreams { get; set; }
 
@@ -74,9 +81,10 @@ public static class RateLimits
             // A refused stream has used one of the caller's reads (the fixed window does not give a permit back): retrying in a loop is paid for.
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(CallerPartition),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress, limits => limits.StreamsPerCaller)),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.TenantPartitionKey, limits => limits.TenantStreamLimit)),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, _ => "node", limits => limits.StreamsPerNode)));
+                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress,
+                    (caller, limits) => caller is null ? limits.AnonymousStreamsPerAddress : limits.StreamsPerCaller)),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.TenantPartitionKey, (_, limits) => limits.TenantStreamLimit)),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, _ => "node", (_, limits) => limits.StreamsPerNode)));
             o.AddPolicy(ReadsPolicy, http => TenantPartition(http, "reads", limits => limits.TenantReads));
             o.AddPolicy(WritesPolicy, http => TenantPartition(http, "writes", limits => limits.TenantWrites));
             o.OnRejected = async (context, cancellationToken) =>
@@ -141,9 +149,10 @@ public static class RateLimits
 
     /// <summary>
     /// One open stream against a concurrency limit keyed by <paramref name="key"/> (null: no limit, e.g. an anonymous
-    /// reader has no tenant); endpoints without <see cref="StreamSlot"/> are not counted.
+    /// reader has no tenant); endpoints without <see cref="StreamSlot"/> are not counted. The limit may depend on the
+    /// caller (anonymous readers share their address's).
     /// </summary>
-    private static RateLimitPartition<string> StreamPartition(HttpContext http, Func<ReadinessCaller?, string?> key, Func<RateLimitOptions, int> permits)
+    private static RateLimitPartition<string> StreamPartition(HttpContext http, Func<ReadinessCaller?, string?> key, Func<ReadinessCaller?, RateLimitOptions, int> permits)
     {
         if (http.GetEndpoint()?.Metadata.GetMetadata<StreamSlot>() is null)
         {
@@ -156,7 +165,7 @@ public static class RateLimits
             return RateLimitPartition.GetNoLimiter(string.Empty);
         }
 
-        var limit = Math.Max(1, permits(http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value));
+        var limit = Math.Max(1, permits(caller, http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value));
         return RateLimitPartition.GetConcurrencyLimiter("streams|" + partition, _ => new ConcurrencyLimiterOptions { PermitLimit = limit, QueueLimit = 0 });
     }
 
