@@ -13,7 +13,10 @@ namespace Readiness.Web.Summaries;
 /// </summary>
 public static class LiveEndpoints
 {
-    private static readonly byte[] RetryLine = Encoding.UTF8.GetBytes("retry: 2000\n\n");
+    /// <summary>The stream's reconnection delay (SSE <c>retry:</c>, ms); the dashboard starts its own back-off from it.</summary>
+    public const int RetryMilliseconds = 2000;
+
+    private static readonly byte[] RetryLine = Encoding.UTF8.GetBytes($"retry: {RetryMilliseconds}\n\n");
 
     public static IEndpointRouteBuilder MapLiveEndpoints(this IEndpointRouteBuilder app)
     {

@@ -479,8 +479,18 @@
     if (filterForm) applyFilter();
   }
 
+  // The browser retries an event stream only after a network drop; any other answer (429 too_many_streams, 502/503
+  // while a node restarts, 401 when the session has ended) closes it for good. A closed stream is opened again after a
+  // back-off: the server's retry setting, doubled per failure up to a minute, with jitter so that many pages refused
+  // together do not come back together; reset by a successful open. A 401/403 stops it and asks for sign-in instead.
   if (live && 'EventSource' in window) {
-    const source = new EventSource(`/api/v1/stream?topic=${encodeURIComponent(live.dataset.live)}`);
+    const url = `/api/v1/stream?topic=${encodeURIComponent(live.dataset.live)}`;
+    const baseDelay = Math.max(500, Number(status && status.dataset.retryMs) || 2000);
+    const maxDelay = 60000;
+    let source = null;
+    let timer = 0;
+    let failures = 0;
+    let check = null;
     let first = true;
     const received = (handler) => (e) => {
       handler(JSON.parse(e.data));
@@ -489,9 +499,57 @@
       setStatus('updated', `${t('更新', 'Updated')} ${now.toLocaleTimeString(en ? 'en-GB' : 'ja-JP')}`);
       live.dataset.updates = String(Number(live.dataset.updates || 0) + 1);
     };
-    source.addEventListener('nation', received(onNation));
-    source.addEventListener('prefecture', received(onPrefecture));
-    source.addEventListener('error', () => setStatus('offline', t('再接続中…', 'Reconnecting…')));
-    window.addEventListener('pagehide', () => source.close());
+    const stop = () => {
+      clearTimeout(timer);
+      timer = 0;
+      if (check) { check.abort(); check = null; }
+      if (source) { source.close(); source = null; }
+    };
+    const signInAgain = () => {
+      stop();
+      setStatus('offline', '');
+      const here = location.pathname + location.search;
+      const link = doc.createElement('a');
+      link.href = `${status.dataset.loginPath || '/signin'}?returnUrl=${encodeURIComponent(here)}`;
+      link.textContent = t('サインインし直してください', 'Please sign in again');
+      link.dataset.signInAgain = '';
+      status.append(link);
+    };
+    const schedule = () => {
+      const delay = Math.min(maxDelay, baseDelay * 2 ** Math.min(failures, 10));
+      failures += 1;
+      // Jitter: between half and all of the delay.
+      timer = setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
+    };
+    // EventSource does not show the status it was refused with: a cheap authenticated read of the same policy tells
+    // an ended session (401/403) from a refusal worth retrying.
+    const closed = () => {
+      if (source) { source.close(); source = null; }
+      setStatus('offline', t('再接続中…', 'Reconnecting…'));
+      check = new AbortController();
+      fetch('/api/v1/catalog', { credentials: 'same-origin', cache: 'no-cache', redirect: 'manual', signal: check.signal })
+        .then((r) => {
+          check = null;
+          if (r.status === 401 || r.status === 403 || r.type === 'opaqueredirect') { if (status) signInAgain(); else stop(); } else schedule();
+        })
+        .catch((err) => { if (err.name !== 'AbortError') { check = null; schedule(); } });
+    };
+    function connect() {
+      timer = 0;
+      first = true;
+      source = new EventSource(url);
+      source.addEventListener('open', () => { failures = 0; });
+      source.addEventListener('nation', received(onNation));
+      source.addEventListener('prefecture', received(onPrefecture));
+      source.addEventListener('error', (e) => {
+        if (e.target !== source) return;
+        if (source.readyState === EventSource.CLOSED) closed();
+        else setStatus('offline', t('再接続中…', 'Reconnecting…'));
+      });
+    }
+    connect();
+    window.addEventListener('pagehide', stop);
+    // Back from the back/forward cache: the stream was closed on pagehide.
+    window.addEventListener('pageshow', (e) => { if (e.persisted && !source && !timer) { failures = 0; connect(); } });
   }
 })();
