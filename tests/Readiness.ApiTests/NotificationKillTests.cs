@@ -373,6 +373,7 @@ public sealed class NotificationKillTests(ITestOutputHelper output) : IAsyncLife
                 ["Readiness__Notifications__MaxAttempts"] = "1000",
                 ["Readiness__Notifications__MaxMailsPerHour"] = "100000",
                 ["Readiness__Notifications__ScheduleInterval"] = "01:00:00",
+                ["Readiness__Webhooks__AllowedNetworks"] = "127.0.0.0/8",
 
                 // Longer than the test waits: deliveries after the restart prove the restart took the leases back.
                 ["Readiness__Notifications__Lease"] = Lease.ToString("c", CultureInfo.InvariantCulture),

@@ -188,6 +188,9 @@ public class NotificationHost : ApiHost
         settings["Readiness:Notifications:MaxAttempts"] = "1000";
         settings["Readiness:Notifications:MaxMailsPerHour"] = "100000";
         settings["Readiness:Notifications:ScheduleInterval"] = "01:00:00";
+
+        // The test receivers listen on loopback, which webhooks may reach only when listed.
+        settings["Readiness:Webhooks:AllowedNetworks"] = "127.0.0.0/8";
         return settings;
     }
 

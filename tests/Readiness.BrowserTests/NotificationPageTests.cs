@@ -51,6 +51,7 @@ public sealed class NotificationDashboardFixture : DashboardFixture, IDisposable
         ["Readiness:Smtp:From"] = "readiness@test.local",
         ["Readiness:Notifications:PollInterval"] = "00:00:00.200",
         ["Readiness:Notifications:ScheduleInterval"] = "01:00:00",
+        ["Readiness:Webhooks:AllowedNetworks"] = "127.0.0.0/8", // the test receiver listens on loopback
     };
 
     /// <summary>An active account with an e-mail address (the subject of its token is the address).</summary>

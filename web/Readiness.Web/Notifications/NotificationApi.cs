@@ -246,7 +246,7 @@ public static class NotificationApi
     private static async Task<Ok<IReadOnlyList<WebhookView>>> ListWebhooks(NotificationStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<WebhookView>>((await store.WebhooksAsync(cancellationToken)).Select(w => new WebhookView(w.Id, w.Tenant, w.Url, w.Active, w.CreatedAt, w.CreatedBy, null)).ToList());
 
-    private static async Task<Results<Created<WebhookView>, ProblemHttpResult>> AddWebhook(HttpContext http, NotificationStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<WebhookView>, ProblemHttpResult>> AddWebhook(HttpContext http, NotificationStore store, WebhookTargets targets, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<WebhookRequest>(http.Request, JsonBody.SmallBodyBytes, cancellationToken);
         if (problem is not null)
@@ -254,7 +254,7 @@ public static class NotificationApi
             return problem;
         }
 
-        var (endpoint, error) = await RegisterWebhookAsync(body!.Url, body.Tenant, Caller(http)!.Subject, store, time);
+        var (endpoint, error) = await RegisterWebhookAsync(body!.Url, body.Tenant, Caller(http)!.Subject, store, targets, time);
         if (error is { } e)
         {
             return Problems.BadRequest(e.Field, e.Ja, e.En);
@@ -271,11 +271,21 @@ public static class NotificationApi
 
     /// <summary>
     /// Checks and stores a webhook endpoint (the API and the administrators' page): url an absolute https URL (http only
-    /// on loopback), at most 2,000 characters; tenant a prefecture code, a municipality code or null (all). Returns the
-    /// endpoint with its new secret, or the error (nothing stored).
+    /// on loopback), at most 2,000 characters, not a literal address <paramref name="targets"/> refuses (loopback,
+    /// link-local, unspecified, multicast, their IPv4-mapped forms; a name is checked at every connection instead);
+    /// tenant a prefecture code, a municipality code or null (all). Returns the endpoint with its new secret, or the
+    /// error (nothing stored).
     /// </summary>
-    public static async Task<(NotificationStore.WebhookEndpoint? Endpoint, WebhookError? Error)> RegisterWebhookAsync(string? urlText, string? tenant, string createdBy, NotificationStore store, TimeProvider time)
+    public static async Task<(NotificationStore.WebhookEndpoint? Endpoint, WebhookError? Error)> RegisterWebhookAsync(string? urlText, string? tenant, string createdBy, NotificationStore store, WebhookTargets targets, TimeProvider time)
     {
+        // First: an address Readiness never posts to is the reason, whatever the scheme.
+        if (Uri.TryCreate(urlText, UriKind.Absolute, out var parsed) && parsed.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var literal)
+            && targets.Refusal(literal) is { } refusal)
+        {
+            return (null, new("url", $"url のアドレス {parsed.Host} は{refusal.Ja}のため、通知の送信先にできません（運用者が Readiness:Webhooks:AllowedNetworks で許可した範囲を除く）。",
+                $"url's address {parsed.Host} is {refusal.En}: Readiness does not post notifications there (unless the operator lists it in Readiness:Webhooks:AllowedNetworks)."));
+        }
+
         if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)) || urlText.Length > 2000)
         {
             return (null, new("url", "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine)."));

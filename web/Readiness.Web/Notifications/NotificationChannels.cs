@@ -155,7 +155,8 @@ public sealed class WebhookSender(IHttpClientFactory clients, TimeProvider time)
             MaxRetryAttempts = 2,
             Delay = TimeSpan.FromMilliseconds(200),
             BackoffType = DelayBackoffType.Exponential,
-            ShouldHandle = new PredicateBuilder<HttpResponseMessage>().Handle<HttpRequestException>().Handle<TimeoutRejectedException>()
+            // A refused address stays refused within the attempt: no quick retries (the outbox retries later).
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>().Handle<HttpRequestException>(e => e.InnerException is not WebhookTargetRefusedException).Handle<TimeoutRejectedException>()
                 .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode == System.Net.HttpStatusCode.TooManyRequests),
         })
         .AddTimeout(TimeSpan.FromSeconds(10))
@@ -168,15 +169,26 @@ public sealed class WebhookSender(IHttpClientFactory clients, TimeProvider time)
     {
         var webhook = new StandardWebhook(secret);
         var client = clients.CreateClient(ClientName);
-        using var response = await Pipeline.ExecuteAsync(async token =>
+        HttpResponseMessage answered;
+        try
         {
-            var timestamp = time.GetUtcNow();
-            var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
-            request.Headers.TryAddWithoutValidation("webhook-id", deliveryId);
-            request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-            request.Headers.TryAddWithoutValidation("webhook-signature", webhook.Sign(deliveryId, timestamp, payload));
-            return await client.SendAsync(request, token);
-        }, cancellationToken);
+            answered = await Pipeline.ExecuteAsync(async token =>
+            {
+                var timestamp = time.GetUtcNow();
+                var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+                request.Headers.TryAddWithoutValidation("webhook-id", deliveryId);
+                request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                request.Headers.TryAddWithoutValidation("webhook-signature", webhook.Sign(deliveryId, timestamp, payload));
+                return await client.SendAsync(request, token);
+            }, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is WebhookTargetRefusedException refused)
+        {
+            // The outbox records the refusal itself (which address, why, the setting), not the handler's wrapper.
+            throw new WebhookTargetRefusedException(refused.Message);
+        }
+
+        using var response = answered;
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"The webhook endpoint answered {(int)response.StatusCode}.", null, response.StatusCode);

@@ -23,7 +23,20 @@ public static class NotificationSetup
         services.AddSingleton<NotificationRecipients>();
         services.AddSingleton<NotificationMailer>();
         services.AddSingleton<SiteLinks>();
-        services.AddHttpClient(WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
+            .Validate(o => WebhookTargets.TryParseNetworks(o.AllowedNetworks, out _), "Readiness:Webhooks:AllowedNetworks is a comma-separated list of CIDR ranges (e.g. 127.0.0.0/8,::1/128).")
+            .ValidateOnStart();
+        services.AddSingleton<WebhookTargets>();
+
+        // Every connection a webhook opens goes through WebhookTargets (after name resolution, redirects included). No
+        // proxy: through one, the proxy would resolve the name and the check would see only the proxy's address.
+        services.AddHttpClient(WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
+                UseProxy = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            });
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());

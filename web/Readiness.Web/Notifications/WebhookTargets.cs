@@ -1,0 +1,144 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+
+namespace Readiness.Web.Notifications;
+
+/// <summary>The "Readiness:Webhooks" section (env Readiness__Webhooks__AllowedNetworks).</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "Readiness:Webhooks";
+
+    /// <summary>
+    /// Comma-separated CIDR ranges (e.g. "127.0.0.0/8,::1/128") a webhook may reach although they are refused by default
+    /// (<see cref="WebhookTargets"/>): a receiver on the same host, tests. Empty by default. Private ranges (10/8,
+    /// 172.16/12, 192.168/16, fc00::/7: LGWAN receivers) need no entry.
+    /// </summary>
+    public string? AllowedNetworks { get; set; }
+}
+
+/// <summary>The webhook's connection was refused because every address of its host is one Readiness does not post to.</summary>
+public sealed class WebhookTargetRefusedException(string message) : Exception(message);
+
+/// <summary>
+/// Where webhooks may connect. An administrator's URL must not make the server post to itself (loopback: its own
+/// admin endpoints), to the cloud's metadata service (link-local 169.254.169.254, fd00:ec2::254: credentials), to
+/// "any" (0.0.0.0, ::, which reach this host) or to a multicast or broadcast group, also written as IPv4-mapped IPv6
+/// (::ffff:127.0.0.1). Checked when the URL is registered (a literal address) and again at every connection
+/// (<see cref="ConnectAsync"/>), after name resolution, so a name that resolves to such an address at delivery time
+/// (DNS rebinding) is refused too. <see cref="WebhookOptions.AllowedNetworks"/> lifts the rule for listed ranges.
+/// </summary>
+public sealed class WebhookTargets
+{
+    private static readonly (IPNetwork Network, string Ja, string En)[] Refused =
+    [
+        (IPNetwork.Parse("0.0.0.0/8"), "未指定アドレス", "unspecified"),
+        (IPNetwork.Parse("127.0.0.0/8"), "ループバック（このサーバー自身）", "loopback (this server)"),
+        (IPNetwork.Parse("169.254.0.0/16"), "リンクローカル（クラウドのメタデータ等）", "link-local (e.g. cloud metadata)"),
+        (IPNetwork.Parse("224.0.0.0/4"), "マルチキャスト", "multicast"),
+        (IPNetwork.Parse("255.255.255.255/32"), "ブロードキャスト", "broadcast"),
+        (IPNetwork.Parse("::/128"), "未指定アドレス", "unspecified"),
+        (IPNetwork.Parse("::1/128"), "ループバック（このサーバー自身）", "loopback (this server)"),
+        (IPNetwork.Parse("fe80::/10"), "リンクローカル（クラウドのメタデータ等）", "link-local (e.g. cloud metadata)"),
+        (IPNetwork.Parse("fd00:ec2::254/128"), "クラウドのメタデータ", "cloud metadata"),
+        (IPNetwork.Parse("ff00::/8"), "マルチキャスト", "multicast"),
+    ];
+
+    private readonly ImmutableArray<IPNetwork> allowed;
+
+    public WebhookTargets(IOptions<WebhookOptions> options)
+    {
+        if (!TryParseNetworks(options.Value.AllowedNetworks, out allowed))
+        {
+            throw new OptionsValidationException(WebhookOptions.Section, typeof(WebhookOptions),
+                ["Readiness:Webhooks:AllowedNetworks is a comma-separated list of CIDR ranges (e.g. 127.0.0.0/8,::1/128)."]);
+        }
+    }
+
+    /// <summary>Comma-separated CIDR ranges; false when one is not a range.</summary>
+    public static bool TryParseNetworks(string? text, out ImmutableArray<IPNetwork> networks)
+    {
+        var list = new List<IPNetwork>();
+        foreach (var part in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!IPNetwork.TryParse(part, out var network))
+            {
+                networks = [];
+                return false;
+            }
+
+            list.Add(network);
+        }
+
+        networks = [.. list];
+        return true;
+    }
+
+    /// <summary>Why Readiness does not post to <paramref name="address"/> (Japanese, English), or null when it may.</summary>
+    public (string Ja, string En)? Refusal(IPAddress address)
+    {
+        // ::ffff:a.b.c.d reaches a.b.c.d: judged as that address, and allowed when either form is listed.
+        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        if (allowed.Any(n => n.Contains(address) || n.Contains(plain)))
+        {
+            return null;
+        }
+
+        foreach (var (network, ja, en) in Refused)
+        {
+            if (network.BaseAddress.AddressFamily == plain.AddressFamily && network.Contains(plain))
+            {
+                return (ja, en);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The webhook client's <see cref="SocketsHttpHandler.ConnectCallback"/>: resolves the host, skips the refused
+    /// addresses, connects to the first of the others that answers. Throws <see cref="WebhookTargetRefusedException"/>
+    /// when every address is refused (its message names them and the setting), else the last connection error.
+    /// </summary>
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        var refused = new List<string>();
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            if (Refusal(address) is { } reason)
+            {
+                refused.Add($"{address} ({reason.En})");
+                continue;
+            }
+
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                last = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        if (last is not null)
+        {
+            throw last;
+        }
+
+        throw new WebhookTargetRefusedException(
+            $"Refused to connect to {host}: {(refused.Count == 0 ? "it has no address" : "Readiness does not post to " + string.Join(", ", refused))}; a range can be allowed with Readiness:Webhooks:AllowedNetworks.");
+    }
+}
