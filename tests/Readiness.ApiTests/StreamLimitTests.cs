@@ -102,6 +102,30 @@ public sealed class StreamLimitTests(StreamLimitHost host) : IClassFixture<Strea
     }
 
     [Fact]
+    public async Task Anonymous_readers_of_one_address_have_a_larger_read_budget_than_a_person()
+    {
+        // The same kind as the stream cap: one address is often many people (LGWAN NAT). Before, the address had one
+        // person's 20 reads a minute; now 10 times that (AnonymousReadsPerMinute's default).
+        using var anonymous = host.Client();
+        for (var i = 0; i < StreamLimitHost.ReadsPerMinute + 10; i++)
+        {
+            using var read = await anonymous.GetAsync("/api/v1/catalog");
+            Assert.True(read.StatusCode == HttpStatusCode.OK, $"anonymous read {i + 1}: {(int)read.StatusCode}");
+        }
+
+        // A person is still held to their own budget.
+        using var person = host.Client(host.Token(Role.Prefecture, "14", "reader@pref.kanagawa"));
+        for (var i = 0; i < StreamLimitHost.ReadsPerMinute; i++)
+        {
+            using var read = await person.GetAsync("/api/v1/catalog");
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        using var over = await person.GetAsync("/api/v1/catalog");
+        Assert.Equal(HttpStatusCode.TooManyRequests, over.StatusCode);
+    }
+
+    [Fact]
     public async Task Opening_a_stream_is_a_read()
     {
         using var reader = host.Client(host.Token(Role.Prefecture, "27", "reader@pref.osaka"));

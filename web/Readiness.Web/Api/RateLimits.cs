@@ -10,7 +10,7 @@ namespace Readiness.Web.Api;
 /// The "Readiness:RateLimits" section, requests per minute. <see cref="ReadsPerMinute"/> and
 /// <see cref="WritesPerMinute"/> are each person's (and each API client's) own budget; the tenant ceilings cap a whole
 /// municipality or prefecture, all national staff together, all administrators together. Anonymous callers: per
-/// client address.
+/// client address (reads and streams with their own, larger budgets: one address is often many people).
 /// </summary>
 public sealed class RateLimitOptions
 {
@@ -28,6 +28,13 @@ public sealed class RateLimitOptions
 
     /// <summary>All callers of one tenant together; default <see cref="DefaultTenantFactor"/> × <see cref="ReadsPerMinute"/>.</summary>
     public int? TenantReadsPerMinute { get; set; }
+
+    /// <summary>
+    /// Reads of anonymous readers (Readiness:Auth:AnonymousSummaries) from one client address together; default
+    /// <see cref="DefaultTenantFactor"/> × <see cref="ReadsPerMinute"/>: one address is often many people (an office or
+    /// a prefecture behind one LGWAN NAT address), like a tenant.
+    /// </summary>
+    public int? AnonymousReadsPerMinute { get; set; }
 
     /// <summary>
     /// Event streams (<see cref="StreamSlot"/>) one person or API client may hold open at once: more than the 6
@@ -56,6 +63,8 @@ public sealed class RateLimitOptions
     internal int TenantWrites => TenantWritesPerMinute ?? (int)Math.Min(int.MaxValue, (long)WritesPerMinute * DefaultTenantFactor);
 
     internal int TenantReads => TenantReadsPerMinute ?? (int)Math.Min(int.MaxValue, (long)ReadsPerMinute * DefaultTenantFactor);
+
+    internal int AnonymousReads => AnonymousReadsPerMinute ?? (int)Math.Min(int.MaxValue, (long)ReadsPerMinute * DefaultTenantFactor);
 }
 
 /// <summary>
@@ -123,7 +132,7 @@ public static class RateLimits
         _ => null,
     };
 
-    /// <summary>The caller's own budget: per person or API client; anonymous callers per client address.</summary>
+    /// <summary>The caller's own budget: per person or API client; anonymous callers per client address (reads: <see cref="RateLimitOptions.AnonymousReadsPerMinute"/>).</summary>
     private static RateLimitPartition<string> CallerPartition(HttpContext http)
     {
         var kind = Kind(http);
@@ -134,8 +143,9 @@ public static class RateLimits
 
         var caller = ReadinessCaller.From(http.User, http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value);
         var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        // Anonymous writes (sign-in, token requests) keep a person's budget per address: they are what guessing needs.
         return FixedWindow($"{kind}|{caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress}",
-            kind == "reads" ? limits.ReadsPerMinute : limits.WritesPerMinute);
+            kind == "writes" ? limits.WritesPerMinute : caller is null ? limits.AnonymousReads : limits.ReadsPerMinute);
     }
 
     /// <summary>The tenant ceiling; anonymous callers have only their address's budget.</summary>
