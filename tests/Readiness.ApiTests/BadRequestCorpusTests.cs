@@ -107,9 +107,9 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
 
         // Unknown ids and bad codes (also with injection strings).
         ["unknown business"] = new("PUT", $"/api/v1/municipalities/{M}/systems/payroll", """{"phase":"testing"}""", "current", 404, "businessId"),
-        ["business injection"] = new("PUT", $"/api/v1/municipalities/{M}/systems/x'%20OR%20'1'%3D'1", """{"phase":"testing"}""", "current", 404, "businessId"),
+        ["business injection"] = new("PUT", $"/api/v1/municipalities/{M}/systems/x'%20OR%20'1'%3D'1", """{"phase":"testing"}""", "current", 400, "businessId"),
         ["unknown item"] = new("PUT", $"/api/v1/municipalities/{M}/security/SEC-99-99", """{"status":"implemented"}""", "current", 404, "itemId"),
-        ["item injection"] = new("PUT", $"/api/v1/municipalities/{M}/security/%3Cscript%3Ealert(1)%3C%2Fscript%3E", """{"status":"implemented"}""", "current", 404, "itemId"),
+        ["item injection"] = new("PUT", $"/api/v1/municipalities/{M}/security/%3Cscript%3Ealert(1)%3C%2Fscript%3E", """{"status":"implemented"}""", "current", 400, "itemId"),
         ["code wrong check digit"] = new("PUT", "/api/v1/municipalities/131017/systems/child_allowance", """{"phase":"testing"}""", "0", 400, "code"),
         ["code five digits"] = new("PUT", "/api/v1/municipalities/13101/systems/child_allowance", """{"phase":"testing"}""", "0", 400, "code"),
         ["code with letter"] = new("PUT", "/api/v1/municipalities/13101a/systems/child_allowance", """{"phase":"testing"}""", "0", 400, "code"),
@@ -118,8 +118,8 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["code valid digit not a municipality"] = new("PUT", "/api/v1/municipalities/000001/systems/child_allowance", """{"phase":"testing"}""", "0", 404, "code"),
         ["get code with letter"] = new("GET", "/api/v1/municipalities/13101X", null, "none", 400, "code", National: true),
         ["history not a municipality"] = new("GET", "/api/v1/municipalities/000001/history", null, "none", 404, "code", National: true),
-        ["unknown prefecture"] = new("GET", "/api/v1/prefectures/48", null, "none", 404, "prefCode", National: true),
-        ["prefecture injection"] = new("GET", "/api/v1/prefectures/13%27%3B%20DROP%20TABLE%20x%3B--", null, "none", 404, "prefCode", National: true),
+        ["prefecture out of 01-47"] = new("GET", "/api/v1/prefectures/48", null, "none", 400, "prefCode", National: true),
+        ["prefecture injection"] = new("GET", "/api/v1/prefectures/13%27%3B%20DROP%20TABLE%20x%3B--", null, "none", 400, "prefCode", National: true),
 
         // Concurrency headers.
         ["if-match missing"] = new("PUT", Sys, """{"phase":"testing"}""", "none", 428, "If-Match"),

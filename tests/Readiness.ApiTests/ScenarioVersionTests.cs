@@ -158,7 +158,7 @@ public sealed class ScenarioVersionTests(ApiHost host) : IClassFixture<ApiHost>
         using var client = host.Client();
         var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var post = document.GetProperty("paths").GetProperty("/api/v1/scenarios").GetProperty("post");
-        var delete = document.GetProperty("paths").GetProperty("/api/v1/scenarios/{name}").GetProperty("delete");
+        var delete = document.GetProperty("paths").GetProperty("/api/v1/scenarios/{scenario}").GetProperty("delete");
         foreach (var status in new[] { "200", "201", "409", "412", "422", "428" })
         {
             Assert.True(post.GetProperty("responses").TryGetProperty(status, out _), $"POST /api/v1/scenarios does not state {status}");

@@ -56,11 +56,18 @@ public static class ScenarioRules
     public const int MaxDescriptionLength = 1000;
     public const int MaxSettings = 200;
 
+    /// <summary>
+    /// True when the text can be a scenario's name: 1 to <see cref="MaxNameLength"/> characters, not blank, without
+    /// control, invisible or direction-changing characters or '/' (the name is a path segment of /api/v1/scenarios/{scenario}).
+    /// </summary>
+    public static bool IsName(string? name) =>
+        !string.IsNullOrWhiteSpace(name) && name.Length <= MaxNameLength && FreeText.Check(name, multiline: false).Fault == FreeTextFault.None && !name.Contains('/', StringComparison.Ordinal);
+
     /// <summary>The faults of a scenario, each naming its field, in Japanese and English; empty when valid.</summary>
     public static ImmutableArray<ValidationError> Validate(ForecastScenario s, Func<string, bool> isPrefecture)
     {
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > MaxNameLength || FreeText.Check(s.Name, multiline: false).Fault != FreeTextFault.None || s.Name.Contains('/', StringComparison.Ordinal))
+        if (!IsName(s.Name))
         {
             errors.Add(new("name", "invalid_name", $"シナリオ名は1〜{MaxNameLength}文字で、制御文字・表示されない文字・文字の向きを変える文字と「/」は使えません。",
                 $"The scenario name must be 1-{MaxNameLength} characters without control, invisible or direction-changing characters or '/'."));

@@ -27,7 +27,7 @@ public sealed class ClientScopeTests
     [InlineData("GET", "/api/v1/municipalities/{code}/template.xlsx", "write")]
     [InlineData("GET", "/api/v1/admin/clients", null)]
     [InlineData("POST", "/api/v1/imports", null)]
-    [InlineData("GET", "/api/v1/scenarios/{name}", null)]
+    [InlineData("GET", "/api/v1/scenarios/{scenario}", null)]
     [InlineData("GET", "/api/v1/notifications", null)]
     public void An_operation_asks_API_clients_for_read_to_read_write_to_change_and_nothing_where_only_people_may_call(string method, string path, string? scope) =>
         Assert.Equal(scope, ApiDocs.ClientScopeOf(method, path));

@@ -46,6 +46,7 @@ public static class ApiServices
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.Use(PathValues.Enforce);
         app.Use(MediaTypes.Enforce);
         return app;
     }

@@ -42,14 +42,12 @@ public static class Problems
     public static ProblemHttpResult FromValidation(int status, string title, IEnumerable<ValidationError> errors) =>
         Create(status, title, errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn)).ToList());
 
-    /// <summary>404 for a well-formed code that is not a municipality, 400 for a malformed code or a wrong check digit.</summary>
+    /// <summary>404 for a well-formed code that is not a municipality, 400 <c>invalid_path_value</c> for a malformed code or a wrong check digit (<see cref="PathValues"/>).</summary>
     public static ProblemHttpResult? CheckMunicipalityCode(string code)
     {
-        if (!MunicipalityCode.IsValid(code))
+        if (PathValues.Check("/api/v1/municipalities/{code}", "code", code) is { } malformed)
         {
-            return BadRequest("code", "invalid_code",
-                $"団体コード「{Truncate(code)}」が正しくありません（6桁、末尾は検査数字）。",
-                $"'{Truncate(code)}' is not a valid 6-digit local government code (the last digit is a check digit).");
+            return malformed;
         }
 
         return ReadinessCatalog.Instance.IsMunicipality(code)

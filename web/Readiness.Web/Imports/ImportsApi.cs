@@ -223,8 +223,7 @@ public static class ImportsApi
         return TypedResults.Ok(View(applied));
     }
 
-    private static ProblemHttpResult BadId(string id) => Problems.BadRequest("id", "invalid_id",
-        $"取込み ID「{Problems.Truncate(id)}」が正しくありません（SHA-256 の16進64桁）。", $"'{Problems.Truncate(id)}' is not an import id (64 lower-case hex digits of SHA-256).");
+    private static ProblemHttpResult BadId(string id) => PathValues.Check("/api/v1/imports/{id}", "id", id)!;
 
     private static ProblemHttpResult NoSuchImport(string id) => Problems.NotFound("id", $"取込み「{Problems.Truncate(id)}」はありません。", $"No import '{Problems.Truncate(id)}'.");
 

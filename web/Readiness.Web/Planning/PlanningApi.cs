@@ -43,7 +43,7 @@ public static class PlanningApi
         reads.MapVendorApi();
         var scenarios = api.MapGroup("/scenarios").RequireAuthorization(PlanningPolicies.Scenarios).ProducesProblem(StatusCodes.Status403Forbidden);
         scenarios.MapGet(string.Empty, ListScenarios).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
-        scenarios.MapGet("/{name}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A scenario side by side with the baseline forecast");
+        scenarios.MapGet("/{scenario}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A scenario side by side with the baseline forecast");
         scenarios.MapPost(string.Empty, PostScenario).Accepts<ScenarioInput>(MediaTypes.Json).RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: false))
             .Produces<ScenarioComparisonView>(StatusCodes.Status201Created).Produces<ScenarioComparisonView>(StatusCodes.Status200OK)
@@ -51,7 +51,7 @@ public static class PlanningApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .WithSummary("Create (201) or replace (200) a named scenario (audited); answers its comparison with the baseline")
             .WithDescription(PostDescription);
-        scenarios.MapDelete("/{name}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy)
+        scenarios.MapDelete("/{scenario}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: true))
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired)
@@ -154,12 +154,12 @@ public static class PlanningApi
         return TypedResults.Ok(new ScenarioListView(await grain.GetAllAsync(), (await grain.GetAuditAsync()).Take(100).ToList()));
     }
 
-    private static async Task<IResult> GetScenario(string name, HttpContext http, ForecastService forecasts, IGrainFactory grains)
+    private static async Task<IResult> GetScenario(string scenario, HttpContext http, ForecastService forecasts, IGrainFactory grains)
     {
-        var saved = await FindAsync(grains, name);
+        var saved = await FindAsync(grains, scenario);
         if (saved is null)
         {
-            return ScenarioNotFound(name);
+            return ScenarioNotFound(scenario);
         }
 
         var baseline = await forecasts.GetBaselineAsync(http.RequestAborted);
@@ -285,7 +285,7 @@ public static class PlanningApi
         ? Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed", japanese, english)
         : Problems.Create(StatusCodes.Status409Conflict, "Conflict", "version", bodyCode, japanese, english);
 
-    private static async Task<IResult> DeleteScenario(string name, HttpContext http, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
+    private static async Task<IResult> DeleteScenario(string scenario, HttpContext http, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
         // As a municipality's write: the target first (404), then If-Match (428 without, 412 when stale; "*": whichever is stored).
         if (Preconditions.ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var versions) is { } malformed)
@@ -294,25 +294,25 @@ public static class PlanningApi
         }
 
         _ = Preconditions.TryParse(http.Request.Headers.IfMatch, out var tags);
-        var stored = await FindAsync(grains, name);
+        var stored = await FindAsync(grains, scenario);
         if (stored is null)
         {
-            return ScenarioNotFound(name);
+            return ScenarioNotFound(scenario);
         }
 
         var expected = tags is null ? stored.Version : await Preconditions.ExpectedVersionAsync(versions, () => Task.FromResult(stored.Version));
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        var outcome = await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).DeleteAsync(name, caller.ToActor(), expected);
+        var outcome = await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).DeleteAsync(scenario, caller.ToActor(), expected);
         return outcome.Status switch
         {
             ScenarioSaveStatus.Deleted => TypedResults.NoContent(),
-            ScenarioSaveStatus.NotFound => ScenarioNotFound(name),
+            ScenarioSaveStatus.NotFound => ScenarioNotFound(scenario),
             ScenarioSaveStatus.VersionRequired => Problems.Create(StatusCodes.Status428PreconditionRequired, "Precondition required", "If-Match", "precondition_required",
                 "シナリオを削除するには、If-Match に読み取った版（例: \"3\"）を指定してください。",
                 "Send If-Match with the scenario's version you read (e.g. \"3\"), so that nobody's newer scenario is deleted unseen."),
             _ => Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed",
-                $"シナリオ「{Problems.Truncate(name)}」は他の人が先に保存しました（現在の版 {outcome.Scenario?.Version ?? 0}）。何も削除していません。読み直してください。",
-                $"Someone saved scenario '{Problems.Truncate(name)}' first (now version {outcome.Scenario?.Version ?? 0}); nothing was deleted. Read it again."),
+                $"シナリオ「{Problems.Truncate(scenario)}」は他の人が先に保存しました（現在の版 {outcome.Scenario?.Version ?? 0}）。何も削除していません。読み直してください。",
+                $"Someone saved scenario '{Problems.Truncate(scenario)}' first (now version {outcome.Scenario?.Version ?? 0}); nothing was deleted. Read it again."),
         };
     }
 }

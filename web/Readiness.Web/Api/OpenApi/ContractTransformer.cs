@@ -341,10 +341,10 @@ public static class ContractTransformer
     {
         var (description, field, code) = status switch
         {
-            400 => ("Bad Request: a path, query, header or body value is malformed; errors[].field names it.", "code", "invalid_code"),
+            400 => ("Bad Request: a path, query, header or body value is malformed; errors[].field names it. A path value that cannot be that kind of identifier (a municipality code that is not 6 digits ending in its check digit, a prefecture code outside 01-47) is invalid_path_value naming the route parameter.", "code", "invalid_path_value"),
             401 => ("Unauthorized: no bearer token, or an invalid or expired one.", "Authorization", "missing_token"),
             403 => ("Forbidden: signed in, but this tenant or role may not do this (forbidden_tenant), or the credentials are read-only: a viewer account or an API client with the read scope (insufficient_scope).", "code", "forbidden_tenant"),
-            404 => ("Not Found: no municipality, prefecture, business system or checklist item with that code or id.", "code", "not_found"),
+            404 => ("Not Found: a well-formed code or id that names nothing (no municipality, business system, checklist item or other resource has it).", "code", "not_found"),
             412 => ("Precondition Failed: If-Match is stale (someone else wrote first), or names no version (a weak W/ tag never matches: RFC 9110 strong comparison). Nothing was saved; the ETag header carries the current version: read, review and write again.", IfMatch, "version_conflict"),
             413 => ("Payload Too Large: the body is over 256 KiB.", "body", "too_large"),
             415 => ("Unsupported Media Type: send the body as application/json.", "Content-Type", "unsupported_media_type"),

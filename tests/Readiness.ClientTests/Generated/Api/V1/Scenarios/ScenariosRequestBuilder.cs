@@ -20,14 +20,14 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios
     {
         /// <summary>Gets an item from the Readiness.ClientTests.Generated.api.v1.scenarios.item collection</summary>
         /// <param name="position">Unique identifier of the item</param>
-        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder"/></returns>
-        public global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder this[string position]
+        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder"/></returns>
+        public global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder this[string position]
         {
             get
             {
                 var urlTplParams = new Dictionary<string, object>(PathParameters);
-                urlTplParams.Add("name", position);
-                return new global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder(urlTplParams, RequestAdapter);
+                urlTplParams.Add("scenario", position);
+                return new global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder(urlTplParams, RequestAdapter);
             }
         }
         /// <summary>

@@ -12,25 +12,25 @@ using System;
 namespace Readiness.ClientTests.Generated.Api.V1.Scenarios.Item
 {
     /// <summary>
-    /// Builds and executes requests for operations under \api\v1\scenarios\{name}
+    /// Builds and executes requests for operations under \api\v1\scenarios\{scenario}
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class WithNameItemRequestBuilder : BaseRequestBuilder
+    public partial class WithScenarioItemRequestBuilder : BaseRequestBuilder
     {
         /// <summary>
-        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public WithNameItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/scenarios/{name}", pathParameters)
+        public WithScenarioItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/scenarios/{scenario}", pathParameters)
         {
         }
         /// <summary>
-        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public WithNameItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/scenarios/{name}", rawUrl)
+        public WithScenarioItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/scenarios/{scenario}", rawUrl)
         {
         }
         /// <summary>
@@ -141,11 +141,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios.Item
         /// <summary>
         /// Returns a request builder with the provided arbitrary URL. Using this method means any other path or query parameters are ignored.
         /// </summary>
-        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder"/></returns>
+        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder"/></returns>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
-        public global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder WithUrl(string rawUrl)
+        public global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder WithUrl(string rawUrl)
         {
-            return new global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithNameItemRequestBuilder(rawUrl, RequestAdapter);
+            return new global::Readiness.ClientTests.Generated.Api.V1.Scenarios.Item.WithScenarioItemRequestBuilder(rawUrl, RequestAdapter);
         }
     }
 }
