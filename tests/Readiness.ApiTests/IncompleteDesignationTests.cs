@@ -42,7 +42,7 @@ public sealed class IncompleteDesignationTests(ApiHost host) : IClassFixture<Api
             request.Content = new StringContent("""{"designationReason":"mainframe"}""", Encoding.UTF8, "application/merge-patch+json");
             using var refused = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
-            Assert.Contains(".designationTarget", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("\"field\":\"designationTarget\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
 }

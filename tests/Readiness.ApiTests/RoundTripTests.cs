@@ -179,7 +179,7 @@ public sealed class RoundTripTests(ApiHost host) : IClassFixture<ApiHost>
         await Write(HttpMethod.Put, path, """{"phase":"testing","regressionReason":"テスト"}""");
         var (_, etag) = await Read(path);
         using var backwards = await Send(HttpMethod.Patch, path, """{"phase":"fit_gap"}""", etag, "application/merge-patch+json");
-        await ApiHost.AssertProblem(backwards, HttpStatusCode.UnprocessableEntity, "systems[national_health_insurance].regressionReason");
+        await ApiHost.AssertProblem(backwards, HttpStatusCode.UnprocessableEntity, "regressionReason");
 
         using var withReason = await Send(HttpMethod.Patch, path, """{"phase":"fit_gap","regressionReason":"仕様変更"}""", etag, "application/merge-patch+json");
         Assert.Equal(HttpStatusCode.OK, withReason.StatusCode);

@@ -93,9 +93,9 @@ public sealed class PrefectureRunTests(ITestOutputHelper output)
         await Problem(await staff.SendAsync(Put(path, """{"phase":"in_production"}""", null)), HttpStatusCode.PreconditionRequired, "If-Match");
         await Problem(await staff.SendAsync(Put(path, """{"phase":"almost_done"}""", "\"0\"")), HttpStatusCode.BadRequest, "phase");
         await Problem(await staff.SendAsync(Put(path, """{"phase":"testing","designated":true}""", "\"0\"")), HttpStatusCode.UnprocessableEntity,
-            "systems[public_assistance].designationReason");
+            "designationReason");
         await Problem(await staff.SendAsync(Put("/api/v1/prefectures/03/systems/koseki", """{"phase":"testing"}""", "\"0\"")), HttpStatusCode.NotFound, "businessId");
-        await Problem(await staff.SendAsync(Put("/api/v1/prefectures/99/systems/public_assistance", """{"phase":"testing"}""", "\"0\"")), HttpStatusCode.NotFound, "prefCode");
+        await Problem(await staff.SendAsync(Put("/api/v1/prefectures/99/systems/public_assistance", """{"phase":"testing"}""", "\"0\"")), HttpStatusCode.BadRequest, "prefCode");
 
         // Not theirs to report: the prefecture's municipality, another prefecture, national staff.
         using (var morioka = As(host, Role.Municipality, Morioka))

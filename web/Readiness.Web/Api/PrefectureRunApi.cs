@@ -296,7 +296,7 @@ public static class PrefectureRunApi
             {
                 "version" => e with { Field = "If-Match" },
                 "requestId" => e with { Field = WriteApi.IdempotencyKeyHeader },
-                _ => e with { Field = WriteApi.WireField(e.Field) },
+                _ => e with { Field = BodyFields.Single().Name(e) },
             }));
         }
 

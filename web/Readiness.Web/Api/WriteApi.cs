@@ -136,7 +136,7 @@ public static class WriteApi
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = JsonBody.Members<SystemReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = JsonBody.Members<SystemReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false, BodyFields.Single());
             }
 
             problem = bodyProblem;
@@ -153,7 +153,7 @@ public static class WriteApi
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
-                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = JsonBody.Members<SecurityReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false);
+                return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = JsonBody.Members<SecurityReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false, BodyFields.Single());
             }
 
             problem = bodyProblem;
@@ -176,7 +176,8 @@ public static class WriteApi
                     Systems = body.Systems?.Zip(document.GetProperty("systems").EnumerateArray(), (s, sent) => s with { Given = JsonBody.Members<SystemReportItem>(sent) }).ToList(),
                     Security = body.Security?.Zip(document.GetProperty("security").EnumerateArray(), (s, sent) => s with { Given = JsonBody.Members<SecurityReportItem>(sent) }).ToList(),
                 };
-                return ToHttp(await reporting.ReportAsync(http.User, code, report, WithPreference(context!, http)), http, time, reportShape: true);
+                return ToHttp(await reporting.ReportAsync(http.User, code, report, WithPreference(context!, http)), http, time, reportShape: true,
+                    BodyFields.Report([.. (body.Systems ?? []).Select(x => x?.BusinessId)], [.. (body.Security ?? []).Select(x => x?.ItemId)]));
             }
 
             problem = bodyProblem;
@@ -265,7 +266,7 @@ public static class WriteApi
         : field.EndsWith("].reason", StringComparison.Ordinal) ? field[..^".reason".Length] + ".regressionReason"
         : field;
 
-    private static IResult ToHttp(ReportResult result, HttpContext http, TimeProvider time, bool reportShape)
+    private static IResult ToHttp(ReportResult result, HttpContext http, TimeProvider time, bool reportShape, BodyFields fields)
     {
         if (!string.IsNullOrEmpty(result.RequestId))
         {
@@ -288,13 +289,14 @@ public static class WriteApi
                 ReportStatus.IdempotencyKeyReused => (StatusCodes.Status422UnprocessableEntity, "Idempotency key reused"),
                 _ => (StatusCodes.Status422UnprocessableEntity, "Validation failed"),
             };
-            // The grain names its own fields; over HTTP the version is the If-Match header and the request id the Idempotency-Key.
+            // The grain names its own fields; over HTTP the version is the If-Match header, the request id the
+            // Idempotency-Key, and a member the JSON path of the body sent (as a malformed body's 400 names it).
             return Problems.FromValidation(status, title, result.Errors.Select(e => e.Field switch
             {
                 "version" => e with { Field = "If-Match" },
                 "requestId" => e with { Field = IdempotencyKeyHeader },
-                _ => e with { Field = WireField(e.Field) },
-            }));
+                _ => e with { Field = fields.Name(e) },
+            }).ToList());
         }
 
         var record = result.Record!;
