@@ -23,7 +23,7 @@ public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
     private async Task<HttpResponseMessage> Send(HttpMethod method, string path, byte[] body, string contentType, string? idempotencyKey = null, Role role = Role.Municipality)
     {
         var (_, version) = await host.GetMunicipality(Code);
-        using var client = role == Role.Municipality ? host.Municipality(Code) : host.Client(host.Token(role, subject: "charset-" + role));
+        using var client = role == Role.Municipality ? host.Municipality(Code) : host.Client(host.Token(role, role == Role.Prefecture ? "27" : null, subject: "charset-" + role));
         using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
@@ -53,6 +53,53 @@ public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
         var (after, versionAfter) = await host.GetMunicipality(Code);
         Assert.Equal(version, versionAfter);
         Assert.Equal(before.GetProperty("systems").GetRawText(), after.GetProperty("systems").GetRawText());
+    }
+
+    /// <summary>
+    /// A Content-Type parameter given twice is 400 naming Content-Type (RFC 6838 §4.3), never one of them taken: before,
+    /// <c>charset=utf-8; charset=latin1</c> was read as UTF-8 and <c>charset=latin1; charset=utf-8</c> refused as Latin-1.
+    /// </summary>
+    [Theory]
+    [InlineData("PUT", "application/json; charset=utf-8; charset=latin1")]
+    [InlineData("PUT", "application/json; charset=utf-8; charset=utf-8")]
+    [InlineData("PUT", "application/json; Charset=utf-8; CHARSET=\"utf-8\"")]
+    [InlineData("PATCH", "application/merge-patch+json; charset=utf-8; charset=shift_jis")]
+    [InlineData("POST", "application/json; charset=utf-8; charset=latin1")]
+    public async Task A_content_type_parameter_given_twice_is_400_naming_content_type_and_changes_nothing(string method, string contentType)
+    {
+        var (before, version) = await host.GetMunicipality(Code);
+        var path = method == "POST" ? $"/api/v1/municipalities/{Code}/reports" : $"/api/v1/municipalities/{Code}/systems/koseki";
+        var body = method == "POST" ? """{"systems":[{"businessId":"koseki","vendor":"株式会社サンプル"}]}""" : Vendor;
+        using var client = host.Municipality(Code);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
+        Assert.True(request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType));
+        request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", "charset-" + Guid.NewGuid().ToString("N"));
+        using var response = await client.SendAsync(request);
+        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "Content-Type");
+        Assert.Equal("duplicate_parameter", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+        var (after, versionAfter) = await host.GetMunicipality(Code);
+        Assert.Equal(version, versionAfter);
+        Assert.Equal(before.GetProperty("systems").GetRawText(), after.GetProperty("systems").GetRawText());
+    }
+
+    [Fact]
+    public async Task A_multipart_boundary_given_twice_and_a_sign_in_charset_given_twice_are_400_naming_content_type()
+    {
+        using var client = host.Municipality(Code);
+        using var upload = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/municipalities/{Code}/template/preview")
+        {
+            Content = new ByteArrayContent(Encoding.ASCII.GetBytes("--a\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.xlsx\"\r\n\r\nx\r\n--a--\r\n")),
+        };
+        Assert.True(upload.Content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=a; boundary=b"));
+        using var uploaded = await client.SendAsync(upload);
+        await ApiHost.AssertProblem(uploaded, HttpStatusCode.BadRequest, "Content-Type");
+
+        using var anonymous = host.Client();
+        using var signIn = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"token":"x"}"""));
+        Assert.True(signIn.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8; charset=latin1"));
+        using var signedIn = await anonymous.PostAsync("/auth/local/signin", signIn);
+        await ApiHost.AssertProblem(signedIn, HttpStatusCode.BadRequest, "Content-Type");
     }
 
     [Theory]
@@ -102,10 +149,10 @@ public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
                 continue;
             }
 
-            var path = "/" + endpoint.RoutePattern.RawText!.TrimStart('/')
+            // Real values (a malformed one is refused as such first): this class's municipality, Osaka's prefecture.
+            var path = RouteValues.Fill("/" + endpoint.RoutePattern.RawText!.TrimStart('/')
                 .Replace("{code}", Code, StringComparison.Ordinal)
-                .Replace("{businessId}", "koseki", StringComparison.Ordinal)
-                .Replace("{itemId}", "SEC-1-01", StringComparison.Ordinal);
+                .Replace("{prefCode}", "27", StringComparison.Ordinal));
             found.AddRange(methods.Select(m => (m, path, json)));
         }
 
@@ -120,9 +167,9 @@ public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
         var sjis = Encoding.GetEncoding("shift_jis").GetBytes(Vendor);
         foreach (var (method, path, mediaType) in endpoints)
         {
-            // As a caller the endpoint admits (scenarios: national staff; webhooks: administrators).
+            // As a caller the endpoint admits (scenarios: national staff; webhooks: administrators; a prefecture's own systems: its staff).
             var response = await Send(new HttpMethod(method), path, sjis, $"{mediaType}; charset=shift_jis");
-            foreach (var role in new[] { Role.National, Role.Admin })
+            foreach (var role in new[] { Role.National, Role.Admin, Role.Prefecture })
             {
                 if (response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
                 {

@@ -27,6 +27,11 @@ public static class MediaTypes
                 $"Send the body as {list}, not '{Problems.Truncate(contentType ?? "none")}'.");
         }
 
+        if (DuplicateParameter(contentType) is { } duplicate)
+        {
+            return duplicate;
+        }
+
         var charset = parsed.Charset.HasValue ? parsed.Charset.Value!.Trim('"') : null;
         if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
@@ -39,6 +44,25 @@ public static class MediaTypes
     }
 
     /// <summary>
+    /// 400 <c>duplicate_parameter</c> naming Content-Type when a parameter is given twice (<c>application/json;
+    /// charset=utf-8; charset=latin1</c>, <c>multipart/form-data; boundary=a; boundary=b</c>): RFC 6838 §4.3 makes
+    /// that an error, and taking either one would read the body in a way the sender may not have meant. Null otherwise
+    /// (also when the header is absent or does not parse: that is the media type check's to name).
+    /// </summary>
+    public static ProblemHttpResult? DuplicateParameter(string? contentType)
+    {
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+        {
+            return null;
+        }
+
+        var twice = parsed.Parameters.GroupBy(p => p.Name.ToString(), StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)?.Key;
+        return twice is null ? null : Problems.BadRequest("Content-Type", "duplicate_parameter",
+            $"Content-Type のパラメーター「{Problems.Truncate(twice)}」が2回以上指定されています。1回だけ指定してください（「{Problems.Truncate(contentType)}」）。",
+            $"The Content-Type parameter '{Problems.Truncate(twice)}' is given more than once; give it once ('{Problems.Truncate(contentType)}').");
+    }
+
+    /// <summary>
     /// Middleware (after authorization, so strangers learn nothing): for an endpoint that accepts JSON, a request
     /// with a body, or a PUT/POST/PATCH, must send an accepted JSON type in UTF-8. PATCH refusals carry Accept-Patch (RFC 5789 §2.2).
     /// </summary>
@@ -46,6 +70,14 @@ public static class MediaTypes
     {
         var accepts = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>();
         var request = http.Request;
+
+        // Any body the API reads (JSON, a multipart upload): a parameter given twice is refused before anyone picks one.
+        if ((request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/auth")) && DuplicateParameter(request.ContentType) is { } duplicate)
+        {
+            await duplicate.ExecuteAsync(http);
+            return;
+        }
+
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0
             || HttpMethods.IsPut(request.Method) || HttpMethods.IsPost(request.Method) || HttpMethods.IsPatch(request.Method);
         if (accepts is { ContentTypes.Count: > 0 } && hasBody && accepts.ContentTypes.Any(IsJson) && Check(request.ContentType, accepts.ContentTypes) is { } problem)
