@@ -328,6 +328,46 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/clients")).GetArrayLength());
     }
 
+    /// <summary>
+    /// An API client's expiry given as a date alone is the end of that day in Japan (23:59:59.999 +09:00), as the
+    /// dashboard form's date field means it; left out, it is the form's default (90 days from today in Japan, the end of
+    /// that day); a date-time without an offset is refused naming expiresAt. Before: a date alone was midnight in the
+    /// server's time zone (09:00 in Japan on a UTC server), a missing one 400 invalid_expiry, an offset-less one taken
+    /// in the server's zone.
+    /// </summary>
+    [Fact]
+    public async Task An_expiry_is_a_date_meaning_the_end_of_that_day_in_Japan_or_the_forms_default_when_left_out()
+    {
+        using var admin = Admin();
+        var today = DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)).DateTime);
+        async Task<(HttpStatusCode Status, JsonElement Body)> Create(string expiry)
+        {
+            using var response = await admin.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients",
+                $$"""{"name":"expiry {{Guid.NewGuid():N}}","tenant":"131016","scope":"read"{{expiry}}}"""));
+            return (response.StatusCode, await ApiHost.Json(response));
+        }
+
+        static DateTimeOffset EndOfDayInJapan(DateOnly day) => new(day.ToDateTime(new TimeOnly(23, 59, 59, 999)), TimeSpan.FromHours(9));
+
+        var day = today.AddDays(30);
+        var (status, body) = await Create($$""","expiresAt":"{{day:yyyy-MM-dd}}" """);
+        Assert.True(status == HttpStatusCode.Created, $"{status} {body}");
+        Assert.Equal(EndOfDayInJapan(day), body.GetProperty("client").GetProperty("expiresAt").GetDateTimeOffset());
+
+        (status, body) = await Create(string.Empty);
+        Assert.True(status == HttpStatusCode.Created, $"{status} {body}");
+        Assert.Equal(EndOfDayInJapan(today.AddDays(ClientRules.DefaultLifetimeDays)), body.GetProperty("client").GetProperty("expiresAt").GetDateTimeOffset());
+        Assert.Equal(today.AddDays(90), ClientRules.DefaultExpiryDay(DateTimeOffset.UtcNow)); // the form's date field shows this day
+
+        foreach (var ambiguous in new[] { $"{day:yyyy-MM-dd}T12:00:00", $"{day:yyyy-MM-dd}T12:00", "2027-3-31", "31/03/2027" })
+        {
+            (status, body) = await Create($$""","expiresAt":"{{ambiguous}}" """);
+            Assert.True(status == HttpStatusCode.BadRequest, $"{ambiguous}: {status} {body}");
+            Assert.Equal("expiresAt", body.GetProperty("errors")[0].GetProperty("field").GetString());
+            Assert.Contains("RFC 3339", body.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     private HttpClient Admin() => host.Client(host.Token(Readiness.Role.Admin, subject: Creator));
 
     private async Task<(string ClientId, string Secret)> CreateAsync(string tenant, string scope, DateTimeOffset? expiresAt = null)

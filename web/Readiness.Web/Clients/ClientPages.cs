@@ -32,9 +32,19 @@ public static class ClientPages
             return Results.Redirect("/admin/clients?error=bad_form");
         }
 
-        DateTimeOffset? expires = DateOnly.TryParseExact(form["expiresAt"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-            ? new DateTimeOffset(day.ToDateTime(new TimeOnly(23, 59, 59)), TimeSpan.FromHours(9)) // the end of that day, JST
-            : null;
+        // The date field means the end of that day in Japan, as a date alone does in the API; left empty, the API's
+        // default (ClientService); anything else is refused, never taken as "no date".
+        DateTimeOffset? expires = null;
+        if (!string.IsNullOrEmpty(form["expiresAt"]))
+        {
+            if (!DateOnly.TryParseExact(form["expiresAt"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            {
+                return Results.Redirect("/admin/clients?error=invalid_expiry");
+            }
+
+            expires = Api.JapanTime.EndOfDay(day);
+        }
+
         var (result, created) = await clients.CreateAsync(actor, form["name"], form["tenant"], form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (!result.Succeeded)
         {

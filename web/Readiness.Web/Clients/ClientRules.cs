@@ -13,6 +13,15 @@ public static class ClientRules
     /// <summary>Longest a client may live (a year: vendors rotate secrets at least yearly).</summary>
     public static readonly TimeSpan MaxClientLifetime = TimeSpan.FromDays(366);
 
+    /// <summary>Days from today (in Japan) to the expiry a new client gets when none is given: the dashboard form's default too.</summary>
+    public const int DefaultLifetimeDays = 90;
+
+    /// <summary>The default expiry day: today in Japan plus <see cref="DefaultLifetimeDays"/>.</summary>
+    public static DateOnly DefaultExpiryDay(DateTimeOffset now) => Api.JapanTime.Today(now).AddDays(DefaultLifetimeDays);
+
+    /// <summary>The default expiry: the end of <see cref="DefaultExpiryDay"/> in Japan time.</summary>
+    public static DateTimeOffset DefaultExpiry(DateTimeOffset now) => Api.JapanTime.EndOfDay(DefaultExpiryDay(now));
+
     public static string Name(ClientScope scope) => scope == ClientScope.Write ? "write" : "read";
 
     public static bool TryParseScope(string? text, out ClientScope scope)

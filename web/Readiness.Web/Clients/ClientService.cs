@@ -40,6 +40,8 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
         }
 
         var now = Now;
+        // None given: the dashboard form's default (ClientRules.DefaultLifetimeDays), so both create the same client.
+        expiresAt ??= ClientRules.DefaultExpiry(time.GetUtcNow());
         if (expiresAt is not { } expires || expires.UtcDateTime <= now || expires.UtcDateTime > now + ClientRules.MaxClientLifetime)
         {
             return (AccountResult.Fail("expiresAt", "invalid_expiry"), null);

@@ -50,7 +50,7 @@ public static class ClientsApi
             .WithDescription("System administrators see every client; a prefecture administrator its prefecture's and its municipalities'; a municipality administrator its own.");
         clients.MapPost("/", CreateAsync).WithName("createApiClient")
             .WithSummary("Create an API client (client credentials) for one tenant, read or write, with an expiry; the secret is in this answer only")
-            .WithDescription("Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client's own). A token lasts at most 10 minutes and never past the client's expiry.")
+            .WithDescription("expiresAt: RFC 3339 with its offset (2027-03-31T23:59:59+09:00), or a date alone (2027-03-31), which is the end of that day in Japan time (23:59:59.999+09:00); left out, 90 days from today in Japan, at the end of that day (the dashboard form's default); in the future and at most 366 days ahead. Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client's own). A token lasts at most 10 minutes and never past the client's expiry.")
             .Accepts<CreateClientRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         clients.MapGet("/{clientId}", GetAsync).WithName("getApiClient")
