@@ -77,7 +77,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Clients
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client&apos;s own). A token lasts at most 10 minutes and never past the client&apos;s expiry.
+        /// expiresAt: RFC 3339 with its offset (2027-03-31T23:59:59+09:00), or a date alone (2027-03-31), which is the end of that day in Japan time (23:59:59.999+09:00); left out, 90 days from today in Japan, at the end of that day (the dashboard form&apos;s default); in the future and at most 366 days ahead. Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client&apos;s own). A token lasts at most 10 minutes and never past the client&apos;s expiry.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ApiClientCreatedView"/></returns>
         /// <param name="body">The request body</param>
@@ -129,7 +129,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Clients
             return requestInfo;
         }
         /// <summary>
-        /// Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client&apos;s own). A token lasts at most 10 minutes and never past the client&apos;s expiry.
+        /// expiresAt: RFC 3339 with its offset (2027-03-31T23:59:59+09:00), or a date alone (2027-03-31), which is the end of that day in Japan time (23:59:59.999+09:00); left out, 90 days from today in Japan, at the end of that day (the dashboard form&apos;s default); in the future and at most 366 days ahead. Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client&apos;s own). A token lasts at most 10 minutes and never past the client&apos;s expiry.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
