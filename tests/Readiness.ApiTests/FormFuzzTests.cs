@@ -25,7 +25,7 @@ public sealed class FormFuzzTests(AccountHost host, ITestOutputHelper output) : 
         "regression.frequency", "regression.inApp", "regression.mail", "capacity", "cloudProvider", "description", "designated",
         "designationReason", "designationTarget", "evidence", "hosting", "lastReviewed", "notApplicable", "phase",
         "plannedGoLive", "progress", "regressionReason", "security", "shiftMonths", "shiftPrefecture", "stale", "status",
-        "unreportedRate", "vendor", "url", "_handler",
+        "unreportedRate", "vendor", "url", "user", "_handler",
     ];
 
     private static readonly string[] Garbage =

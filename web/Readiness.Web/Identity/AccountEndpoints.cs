@@ -29,12 +29,16 @@ public static partial class AccountEndpoints
         forms.MapPost("/account/signin/mfa", SecondFactorAsync);
         forms.MapPost("/account/setup", SetupAsync);
         forms.MapPost("/account/invitation", AcceptInvitationAsync);
+        forms.MapPost("/account/password/forgot", ForgotPasswordAsync);
+        forms.MapPost("/account/password/reset", ResetPasswordAsync);
         forms.MapPost("/account/mfa/enable", EnableMfaAsync).RequireAuthorization();
         forms.MapPost("/account/recovery-codes", RecoveryCodesAsync).RequireAuthorization();
         forms.MapPost("/account/signout-everywhere", SignOutEverywhereAsync).RequireAuthorization();
         forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization();
+        forms.MapPost("/admin/invitations/{id}/withdraw", WithdrawInvitationAsync).RequireAuthorization();
         forms.MapPost("/admin/users/{id}/active", SetActiveAsync).RequireAuthorization();
         forms.MapPost("/admin/users/{id}/role", ChangeRoleAsync).RequireAuthorization();
+        forms.MapPost("/admin/users/{id}/password-reset", IssuePasswordResetAsync).RequireAuthorization();
         MapPasskeys(forms);
         MapAdminLog(app);
         return app;
@@ -49,14 +53,40 @@ public static partial class AccountEndpoints
 
         var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
         var email = AccountService.NormalizeEmail(form["email"]);
+        var password = form["password"].ToString();
         var user = email is null ? null : await signIn.UserManager.FindByEmailAsync(email);
         if (user is null)
         {
+            // The same answer as a wrong password, after the same work (one password hash check).
+            DummyPasswordCheck(signIn.UserManager, password);
             Refused(http, "unauthenticated", 401, "password sign-in: unknown e-mail");
             return Back("/signin", "invalid_credentials", returnUrl);
         }
 
-        var result = await signIn.PasswordSignInAsync(user, form["password"].ToString(), isPersistent: false, lockoutOnFailure: true);
+        var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
+        if (result.IsLockedOut || (result.IsNotAllowed && await signIn.UserManager.IsLockedOutAsync(user)))
+        {
+            // Identity answers a locked account before checking the password: hash once as the other answers do, and
+            // answer as for a wrong password, so a lockout does not tell a stranger that the address has an account.
+            DummyPasswordCheck(signIn.UserManager, password);
+            Refused(http, "locked_out", 401, $"password sign-in refused: locked_out ({user.Email})");
+            return Back("/signin", "invalid_credentials", returnUrl);
+        }
+
+        if (result.IsNotAllowed)
+        {
+            // Deactivated (Identity answers before the password): only the right password learns that; a wrong one
+            // counts towards the lockout and gets the answer an unknown address gets.
+            var right = await signIn.UserManager.CheckPasswordAsync(user, password);
+            if (!right)
+            {
+                await signIn.UserManager.AccessFailedAsync(user);
+            }
+
+            Refused(http, right ? "not_allowed" : "unauthenticated", 401, $"password sign-in refused: {(right ? "not_allowed" : "invalid_credentials, deactivated")} ({user.Email})");
+            return Back("/signin", right ? "not_allowed" : "invalid_credentials", returnUrl);
+        }
+
         if (result.RequiresTwoFactor)
         {
             return SeeOther($"/signin/mfa?returnUrl={Uri.EscapeDataString(returnUrl)}");
@@ -64,9 +94,8 @@ public static partial class AccountEndpoints
 
         if (!result.Succeeded)
         {
-            var code = result.IsLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : "invalid_credentials";
-            Refused(http, code == "invalid_credentials" ? "unauthenticated" : code, 401, $"password sign-in refused: {code} ({user.Email})");
-            return Back("/signin", code, returnUrl);
+            Refused(http, "unauthenticated", 401, $"password sign-in refused: invalid_credentials ({user.Email})");
+            return Back("/signin", "invalid_credentials", returnUrl);
         }
 
         if (options.Value.RequireMfa && AccountRules.RequiresMfa(user.AccountRole) && !user.TwoFactorEnabled && await AccountClaimsFactory.HasPasskeyAsync(signIn.UserManager, user))
@@ -162,6 +191,57 @@ public static partial class AccountEndpoints
         await accounts.RecordSignInAsync(user!, http.RequestAborted);
         var home = Home(user!);
         return await AccountClaimsFactory.MfaPendingAsync(signIn.UserManager, user!, options.Value) ? SeeOther($"/account/mfa?returnUrl={Uri.EscapeDataString(home)}") : SeeOther(home);
+    }
+
+    /// <summary>
+    /// "Forgot your password?": the same answer (303 to /password/forgot?sent=1), at once, for every well-formed
+    /// address, with an account or not, active or not; the mail (if any) goes out afterwards (<see cref="PasswordResetMailer"/>).
+    /// Without SMTP: 303 ?error=reset_needs_mail (again the same for every address): a reset needs mail.
+    /// </summary>
+    private static async Task<IResult> ForgotPasswordAsync(HttpContext http, AccountMail mail, PasswordResetMailer mailer)
+    {
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/password/forgot?error=bad_form");
+        }
+
+        if (AccountService.NormalizeEmail(form["email"]) is not { } email)
+        {
+            return SeeOther("/password/forgot?error=invalid_email");
+        }
+
+        if (!mail.Configured)
+        {
+            return SeeOther("/password/forgot?error=reset_needs_mail");
+        }
+
+        mailer.Enqueue(email, Client(http));
+        return SeeOther("/password/forgot?sent=1");
+    }
+
+    /// <summary>
+    /// The new password from a reset link. Success: 303 to /signin?done=password_reset (the person signs in with the new
+    /// password and the second factor; nothing is signed in here). A dead link: 303 /password/reset?error=reset_link_invalid.
+    /// </summary>
+    private static async Task<IResult> ResetPasswordAsync(HttpContext http, AccountService accounts)
+    {
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/password/forgot?error=bad_form");
+        }
+
+        var userId = form["user"].ToString();
+        var token = form["token"].ToString();
+        var result = await accounts.ResetPasswordAsync(userId, token, form["password"], form["confirm"], Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, "invalid", 400, $"password reset refused: {result.Code}");
+            return result.Code == "reset_link_invalid"
+                ? SeeOther("/password/reset?error=reset_link_invalid")
+                : SeeOther($"/password/reset?user={Uri.EscapeDataString(userId)}&token={Uri.EscapeDataString(token)}&error={result.Code}");
+        }
+
+        return SeeOther("/signin?done=password_reset");
     }
 
     /// <summary>Turns on the authenticator app after checking one code from it; answers with the recovery codes (shown once).</summary>
@@ -262,6 +342,60 @@ public static partial class AccountEndpoints
         });
     }
 
+    private static async Task<IResult> WithdrawInvitationAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var actor = await AdministratorAsync(http, signIn);
+        if (actor is null)
+        {
+            return Forbidden(http);
+        }
+
+        if (await ReadFormAsync(http) is null)
+        {
+            return SeeOther("/admin/users?error=bad_form");
+        }
+
+        var result = await accounts.WithdrawInvitationAsync(actor, id, Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, result.Code == "forbidden_invitation" ? "forbidden" : "invalid", result.Code == "forbidden_invitation" ? 403 : 400, $"invitation withdrawal refused: {result.Code}");
+            return SeeOther($"/admin/users?error={result.Code}");
+        }
+
+        return SeeOther("/admin/users?done=withdrawn");
+    }
+
+    /// <summary>An administrator's reset link for someone it manages: mailed (303 ?done=reset_mailed), or shown on the answer page without SMTP.</summary>
+    private static async Task<IResult> IssuePasswordResetAsync(
+        HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options, Microsoft.AspNetCore.Hosting.Server.IServer server)
+    {
+        var actor = await AdministratorAsync(http, signIn);
+        if (actor is null)
+        {
+            return Forbidden(http);
+        }
+
+        if (await ReadFormAsync(http) is null)
+        {
+            return SeeOther("/admin/users?error=bad_form");
+        }
+
+        var (result, issued) = await accounts.IssuePasswordResetAsync(actor, id, ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, result.Code == "forbidden_user" ? "forbidden" : "invalid", result.Code == "forbidden_user" ? 403 : 400, $"password reset link refused: {result.Code}");
+            return SeeOther($"/admin/users?error={result.Code}");
+        }
+
+        return issued!.Mailed
+            ? SeeOther("/admin/users?done=reset_mailed")
+            : new RazorComponentResult<AccountDocument>(new
+            {
+                Page = typeof(PasswordResetIssuedView),
+                Parameters = new Dictionary<string, object?> { ["Issued"] = issued },
+            });
+    }
+
     private static async Task<IResult> SetActiveAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
     {
         var actor = await AdministratorAsync(http, signIn);
@@ -319,6 +453,17 @@ public static partial class AccountEndpoints
     /// <summary>The site address for links: Readiness:Auth:PublicUrl, else the request's own (set PublicUrl in production).</summary>
     public static Uri Site(HttpContext http, AccountOptions options) =>
         new(string.IsNullOrWhiteSpace(options.PublicUrl) ? $"{http.Request.Scheme}://{http.Request.Host}" : options.PublicUrl);
+
+    /// <summary>A password hash made once per process, for checks that must cost what a real account's does.</summary>
+    private static string? dummyHash;
+
+    /// <summary>Verifies <paramref name="password"/> against a hash of a random password (always false): a password check's cost, no account's.</summary>
+    private static void DummyPasswordCheck(UserManager<ReadinessUser> users, string password)
+    {
+        var nobody = new ReadinessUser();
+        dummyHash ??= users.PasswordHasher.HashPassword(nobody, AccountService.NewSecret());
+        users.PasswordHasher.VerifyHashedPassword(nobody, dummyHash, password);
+    }
 
     private static string? Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 

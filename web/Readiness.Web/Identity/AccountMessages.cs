@@ -5,7 +5,7 @@ public static class AccountMessages
 {
     public static (string Ja, string En)? For(string? code) => code switch
     {
-        "invalid_credentials" => ("メールアドレスまたはパスワードが正しくありません。", "The e-mail address or password is not correct."),
+        "invalid_credentials" => ("メールアドレスまたはパスワードが正しくありません。続けて間違えた場合は、しばらくサインインできなくなります。", "The e-mail address or password is not correct. After several wrong tries, sign-in is blocked for a while."),
         "locked_out" => ("パスワードを続けて間違えたため、このアカウントは一時的にロックされています。しばらく待ってからやり直してください。", "This account is locked for a while after too many wrong passwords. Try again later."),
         "not_allowed" => ("このアカウントではサインインできません（無効化されています）。管理者に連絡してください。", "This account cannot sign in (it has been deactivated). Contact your administrator."),
         "invalid_code" => ("確認コードが正しくないか、期限切れです。認証アプリに表示されている最新の6桁を入力してください。", "The code is not correct or has expired. Enter the current 6 digits from your authenticator app."),
@@ -14,6 +14,14 @@ public static class AccountMessages
         "link_unknown" => ("このリンクは無効です。リンクを最後まで正しくコピーしたか確認してください。", "This link is not valid. Check that you copied the whole link."),
         "link_expired" => ("このリンクは有効期限が切れています。新しいリンクを発行してもらってください。", "This link has expired. Ask for a new one."),
         "link_used" => ("このリンクはすでに使用されています（1回限り有効です）。", "This link has already been used (it works once)."),
+        "link_withdrawn" => ("この招待は取り消されました。", "This invitation was withdrawn."),
+        "forbidden_invitation" => ("この招待を取り消す権限がありません（見つからないか、この役割・団体の招待を行えません）。", "You may not withdraw this invitation (not found, or you may not invite for this role and tenant)."),
+        "invitation_accepted" => ("この招待はすでに承諾され、アカウントが作成されています。取り消す場合はアカウントを無効にしてください。", "This invitation was already accepted and the account exists: deactivate the account instead."),
+        "reset_link_invalid" => ("このパスワード再設定リンクは使えません（有効期限切れ、使用済み、またはリンクが正しくありません）。リンクは1回限り・期限付きです。もう一度再設定を申し込んでください。",
+            "This password reset link cannot be used (expired, already used, or not a valid link). A link works once and expires. Ask for a new one."),
+        "reset_needs_mail" => ("パスワードの再設定にはメールの送信が必要ですが、このサーバーではメールが設定されていません。管理者に連絡してください。",
+            "A password reset needs mail, and this server has no mail set up. Contact your administrator."),
+        "user_deactivated" => ("無効にされたアカウントにはパスワード再設定リンクを発行できません。先に有効に戻してください。", "A deactivated account gets no reset link: reactivate it first."),
         "invalid_email" => ("メールアドレスの形式が正しくありません。", "The e-mail address is not valid."),
         "email_taken" => ("このメールアドレスのアカウントはすでにあります。", "An account with this e-mail address already exists."),
         "invalid_name" => ("氏名を制御文字・不可視文字を含まない100文字以内で入力してください。", "Enter a name of up to 100 characters, none of them control or invisible characters."),

@@ -20,6 +20,12 @@ public sealed class AccountOptions
     /// <summary>How long an invitation link stays valid.</summary>
     public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How long a mailed password reset link stays valid (Identity's default for its tokens is a day: too long for a link that replaces a password).</summary>
+    public TimeSpan PasswordResetLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Reset mails one address can be sent per hour (however many people ask): a mailbox is not flooded.</summary>
+    public int PasswordResetMailsPerHour { get; set; } = 3;
+
     /// <summary>Minimum password length (NIST SP 800-63B: length and a breached-password list, no composition rules).</summary>
     public int PasswordMinLength { get; set; } = 12;
 
@@ -35,7 +41,10 @@ public sealed class AccountOptions
     public bool AllowTokenCommandInProduction { get; set; }
 }
 
-/// <summary>The "Readiness:Smtp" section: where invitation mail goes. Without a host the link is shown to the inviter instead.</summary>
+/// <summary>
+/// The "Readiness:Smtp" section: where account mail (invitations, password resets) goes. Without a host an invitation
+/// link is shown to the inviter instead, and a password reset is refused with "ask an administrator".
+/// </summary>
 public sealed class SmtpOptions
 {
     public const string Section = "Readiness:Smtp";

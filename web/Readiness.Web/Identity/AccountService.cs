@@ -18,6 +18,9 @@ public sealed record AccountResult(bool Succeeded, string? Field = null, string?
 
 public sealed record InvitationSent(Invitation Invitation, Uri Link, bool Mailed);
 
+/// <summary>A reset link an administrator issued: mailed to the person, or (without SMTP) shown to the administrator.</summary>
+public sealed record PasswordResetIssued(string Email, Uri Link, DateTime ExpiresAtUtc, bool Mailed);
+
 /// <summary>Whether an invitation (or setup) link can still be used, and why not.</summary>
 public enum LinkState
 {
@@ -25,6 +28,9 @@ public enum LinkState
     Unknown,
     Expired,
     Used,
+
+    /// <summary>An administrator withdrew the invitation before it was accepted.</summary>
+    Withdrawn,
 }
 
 /// <summary>
@@ -34,7 +40,7 @@ public enum LinkState
 public sealed class AccountService(
     IdentityDb db,
     UserManager<ReadinessUser> users,
-    InvitationMail mail,
+    AccountMail mail,
     AccountSessions sessions,
     DeactivatedAccounts deactivated,
     IOptions<AccountOptions> options,
@@ -172,7 +178,7 @@ public sealed class AccountService(
         db.Invitations.Add(invitation);
         await db.SaveChangesAsync(cancellationToken);
         var link = new Uri(site, "/invitation?token=" + secret);
-        var mailed = await mail.SendAsync(email, string.IsNullOrWhiteSpace(actor.DisplayName) ? actor.Email! : actor.DisplayName,
+        var mailed = await mail.SendInvitationAsync(email, string.IsNullOrWhiteSpace(actor.DisplayName) ? actor.Email! : actor.DisplayName,
             AccountRules.Label(role, false) + (tenant is null ? string.Empty : $"（{tenant}）"), AccountRules.Label(role, true) + (tenant is null ? string.Empty : $" ({tenant})"),
             link, invitation.ExpiresAtUtc, cancellationToken);
         await LogAsync(actor, "invite", email, tenant, null, $"{AccountRules.Name(role)} {tenant} until {invitation.ExpiresAtUtc:O}{(mailed ? " (mailed)" : " (link shown)")}", client, cancellationToken);
@@ -188,7 +194,8 @@ public sealed class AccountService(
 
         var hash = Hash(secret);
         var invitation = await db.Invitations.AsNoTracking().FirstOrDefaultAsync(i => i.TokenHash == hash, cancellationToken);
-        return invitation is null || invitation.RevokedAtUtc is not null ? (LinkState.Unknown, null)
+        return invitation is null ? (LinkState.Unknown, null)
+            : invitation.RevokedAtUtc is not null ? (LinkState.Withdrawn, invitation)
             : invitation.AcceptedAtUtc is not null ? (LinkState.Used, invitation)
             : invitation.ExpiresAtUtc <= Now ? (LinkState.Expired, invitation)
             : (LinkState.Valid, invitation);
@@ -200,7 +207,7 @@ public sealed class AccountService(
         var (state, invitation) = await FindInvitationAsync(secret, cancellationToken);
         if (state != LinkState.Valid)
         {
-            return (AccountResult.Fail("token", state == LinkState.Expired ? "link_expired" : state == LinkState.Used ? "link_used" : "link_unknown"), null);
+            return (AccountResult.Fail("token", LinkError(state)), null);
         }
 
         var check = CheckNewAccount(invitation!.Email, displayName, password, confirm);
@@ -210,11 +217,13 @@ public sealed class AccountService(
         }
 
         var now = Now;
-        var spent = await db.Invitations.Where(i => i.Id == invitation.Id && i.AcceptedAtUtc == null && i.ExpiresAtUtc > now)
+        // Withdrawn between the check and here: not spent either (the withdrawal and the acceptance cannot both win).
+        var spent = await db.Invitations.Where(i => i.Id == invitation.Id && i.AcceptedAtUtc == null && i.RevokedAtUtc == null && i.ExpiresAtUtc > now)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.AcceptedAtUtc, now), cancellationToken);
         if (spent != 1)
         {
-            return (AccountResult.Fail("token", "link_used"), null);
+            var (after, _) = await FindInvitationAsync(secret, cancellationToken);
+            return (AccountResult.Fail("token", after == LinkState.Withdrawn ? "link_withdrawn" : "link_used"), null);
         }
 
         var user = NewUser(invitation.Email, displayName!, invitation.AccountRole, invitation.Tenant, invitation.InvitedBy);
@@ -227,6 +236,134 @@ public sealed class AccountService(
 
         await LogAsync(user.Email!, null, null, "accept_invitation", user.Email, user.Tenant, null, Describe(user), client, cancellationToken);
         return (AccountResult.Ok, user);
+    }
+
+    /// <summary>The error code of a link that cannot be used (see <see cref="AccountMessages"/>).</summary>
+    public static string LinkError(LinkState state) => state switch
+    {
+        LinkState.Expired => "link_expired",
+        LinkState.Used => "link_used",
+        LinkState.Withdrawn => "link_withdrawn",
+        _ => "link_unknown",
+    };
+
+    /// <summary>
+    /// Withdraws an invitation not yet accepted: its link then answers "withdrawn" and creates nothing. Only an
+    /// administrator who may issue that invitation (<see cref="AccountRules.CanAssign"/>) may withdraw it; its inviter
+    /// no longer allowed to is refused like anyone else.
+    /// </summary>
+    public async Task<AccountResult> WithdrawInvitationAsync(ReadinessUser actor, string? id, string? client, CancellationToken cancellationToken)
+    {
+        var invitation = Guid.TryParse(id, out var key) ? await db.Invitations.AsNoTracking().FirstOrDefaultAsync(i => i.Id == key, cancellationToken) : null;
+        if (invitation is null || !AccountRules.CanAssign(actor.AccountRole, actor.Tenant, invitation.AccountRole, invitation.Tenant))
+        {
+            return AccountResult.Fail("invitation", "forbidden_invitation");
+        }
+
+        if (invitation.AcceptedAtUtc is not null)
+        {
+            return AccountResult.Fail("invitation", "invitation_accepted");
+        }
+
+        var now = Now;
+        var withdrawn = await db.Invitations.Where(i => i.Id == invitation.Id && i.AcceptedAtUtc == null && i.RevokedAtUtc == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.RevokedAtUtc, now), cancellationToken);
+        if (withdrawn == 1)
+        {
+            await LogAsync(actor, "withdraw_invitation", invitation.Email, invitation.Tenant,
+                $"{AccountRules.Name(invitation.AccountRole)} {invitation.Tenant} invited by {invitation.InvitedBy} until {invitation.ExpiresAtUtc:O}", "withdrawn", client, cancellationToken);
+            return AccountResult.Ok;
+        }
+
+        // Accepted in the meantime, or withdrawn already (twice is the same as once).
+        var current = await db.Invitations.AsNoTracking().FirstAsync(i => i.Id == invitation.Id, cancellationToken);
+        return current.AcceptedAtUtc is not null ? AccountResult.Fail("invitation", "invitation_accepted") : AccountResult.Ok;
+    }
+
+    /// <summary>The page a reset token is used on: /password/reset?user=ID&amp;token=TOKEN under <paramref name="site"/>.</summary>
+    public static Uri ResetLink(Uri site, string userId, string token) =>
+        new(site, $"/password/reset?user={Uri.EscapeDataString(userId)}&token={Uri.EscapeDataString(token)}");
+
+    /// <summary>
+    /// An administrator's reset link for an active account it manages (the person forgot the password and the server
+    /// has no mail, or the mail did not arrive): mailed when SMTP works, else returned for the administrator to pass
+    /// on. The same single-use, expiring token as a mailed one. Errors: user self, forbidden_user, user_deactivated.
+    /// </summary>
+    public async Task<(AccountResult Result, PasswordResetIssued? Issued)> IssuePasswordResetAsync(ReadinessUser actor, string targetId, Uri site, string? client, CancellationToken cancellationToken)
+    {
+        var target = await users.FindByIdAsync(targetId);
+        if (target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant))
+        {
+            return (AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user"), null);
+        }
+
+        if (!target.Active)
+        {
+            return (AccountResult.Fail("user", "user_deactivated"), null);
+        }
+
+        var token = await users.GeneratePasswordResetTokenAsync(target);
+        var expires = Now + options.Value.PasswordResetLifetime;
+        var link = ResetLink(site, target.Id, token);
+        var mailed = await mail.SendPasswordResetAsync(target.Email!, link, expires, cancellationToken);
+        await LogAsync(actor, "issue_password_reset", target.Email, target.Tenant, null,
+            $"reset link valid until {expires:O}{(mailed ? " (mailed)" : " (shown to the administrator)")}", client, cancellationToken);
+        return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed));
+    }
+
+    /// <summary>The account a reset link is for, while the link is valid (not expired, not used, not forged) and the account active.</summary>
+    public async Task<ReadinessUser?> FindResetAsync(string? userId, string? token)
+    {
+        if (string.IsNullOrEmpty(userId) || userId.Length > 100 || string.IsNullOrEmpty(token) || token.Length > 2000)
+        {
+            return null;
+        }
+
+        var user = await users.FindByIdAsync(userId);
+        return user is { Active: true }
+            && await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, UserManager<ReadinessUser>.ResetPasswordTokenPurpose, token)
+            ? user
+            : null;
+    }
+
+    /// <summary>
+    /// Sets a new password with a mailed reset link (same rules as a new account). The new security stamp spends the
+    /// link and ends every other credential at its next check; the session records end at once; the lockout is
+    /// cleared; the second factor stays (the person signs in again, with it). Logged, and the person gets a notice mail.
+    /// Errors: token reset_link_invalid; password password_required, password_too_short, common_password, ...; confirm password_mismatch.
+    /// </summary>
+    public async Task<AccountResult> ResetPasswordAsync(string? userId, string? token, string? password, string? confirm, string? client, CancellationToken cancellationToken)
+    {
+        var user = await FindResetAsync(userId, token);
+        if (user is null)
+        {
+            return AccountResult.Fail("token", "reset_link_invalid");
+        }
+
+        if (string.IsNullOrEmpty(password))
+        {
+            return AccountResult.Fail("password", "password_required");
+        }
+
+        if (password != confirm)
+        {
+            return AccountResult.Fail("confirm", "password_mismatch");
+        }
+
+        // Checks the token again (a second use in the meantime has renewed the stamp) and the password rules.
+        var reset = await users.ResetPasswordAsync(user, token!, password);
+        if (!reset.Succeeded)
+        {
+            return reset.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken)) ? AccountResult.Fail("token", "reset_link_invalid") : FromIdentity(reset);
+        }
+
+        var ended = await sessions.EndAllAsync(user.Id, null, cancellationToken);
+        await users.SetLockoutEndDateAsync(user, null);
+        await users.ResetAccessFailedCountAsync(user);
+        await LogAsync(user.Email!, AccountRules.Name(user.AccountRole), user.Tenant, "reset_password", user.Email, user.Tenant, null,
+            $"password reset by mailed link; {ended} sessions ended; lockout cleared; second factor {(user.TwoFactorEnabled ? "kept" : "not set")}", client, cancellationToken);
+        await mail.SendPasswordChangedAsync(user.Email!, Now, client, cancellationToken);
+        return AccountResult.Ok;
     }
 
     /// <summary>The accounts the actor manages, newest first.</summary>

@@ -16,6 +16,10 @@ public static partial class AdminLogView
     {
         ["setup"] = ("初回セットアップ（最初のシステム管理者）", "First-run setup (first system administrator)"),
         ["invite"] = ("招待", "Invitation"),
+        ["withdraw_invitation"] = ("招待の取り消し", "Invitation withdrawn"),
+        ["request_password_reset"] = ("パスワード再設定の申し込み", "Password reset asked for"),
+        ["issue_password_reset"] = ("パスワード再設定リンクの発行（管理者）", "Password reset link issued (administrator)"),
+        ["reset_password"] = ("パスワードの再設定", "Password reset"),
         ["accept_invitation"] = ("招待の承諾（アカウント作成）", "Invitation accepted (account created)"),
         ["deactivate"] = ("アカウントの無効化", "Account deactivated"),
         ["reactivate"] = ("アカウントの再有効化", "Account reactivated"),

@@ -57,11 +57,21 @@ public sealed class FirstRunAnnouncer(
         }
     }
 
-    private Uri SiteAddress()
+    private Uri SiteAddress() => ServerSite.Of(server, options.Value);
+}
+
+/// <summary>The site's address for links made outside a request (the console's setup link, mailed reset links).</summary>
+public static class ServerSite
+{
+    /// <summary>
+    /// Readiness:Auth:PublicUrl, else the first address the server listens on; never a request's Host header, which
+    /// anyone can set (a reset link to the asker's own host would hand them the victim's token).
+    /// </summary>
+    public static Uri Of(IServer server, AccountOptions options)
     {
-        if (!string.IsNullOrWhiteSpace(options.Value.PublicUrl))
+        if (!string.IsNullOrWhiteSpace(options.PublicUrl))
         {
-            return new Uri(options.Value.PublicUrl);
+            return new Uri(options.PublicUrl);
         }
 
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];

@@ -57,19 +57,24 @@ public static class IdentitySetup
                 o.Lockout.DefaultLockoutTimeSpan = account.LockoutDuration;
                 o.ClaimsIdentity.RoleClaimType = "role";
                 o.Stores.SchemaVersion = IdentitySchemaVersions.Version3; // with the passkey table
+                o.Tokens.PasswordResetTokenProvider = PasswordResetTokenProvider.ProviderName;
             })
             .AddSignInManager()
             .AddEntityFrameworkStores<IdentityDb>()
             .AddDefaultTokenProviders()
             .AddTokenProvider<SingleUseAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider)
+            .AddTokenProvider<PasswordResetTokenProvider>(PasswordResetTokenProvider.ProviderName)
             .AddPasswordValidator<CommonPasswordValidator>()
             .AddClaimsPrincipalFactory<AccountClaimsFactory>();
         services.AddScoped<IUserConfirmation<ReadinessUser>, ActiveAccountConfirmation>();
+        services.Configure<PasswordResetTokenProviderOptions>(o => o.TokenLifespan = account.PasswordResetLifetime);
         services.AddScoped<AccountService>();
+        services.AddSingleton<PasswordResetMailer>();
+        services.AddHostedService(sp => sp.GetRequiredService<PasswordResetMailer>());
         services.AddScoped<AccountSessions>();
         services.AddSingleton<DeactivatedAccounts>();
         services.AddSingleton<ICredentialRevalidator, AccountCredentialRevalidator>();
-        services.AddSingleton<InvitationMail>();
+        services.AddSingleton<AccountMail>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddAuthentication().AddIdentityCookies(cookies =>

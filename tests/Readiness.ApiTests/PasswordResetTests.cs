@@ -1,0 +1,430 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Readiness.Web.Identity;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.ApiTests;
+
+/// <summary>The account host with a real SMTP server (the SmtpServer package): invitations and reset links are mailed.</summary>
+public sealed class MailAccountHost : AccountHost
+{
+    public TestMailServer Smtp { get; } = new();
+
+    protected override IDictionary<string, string?> Settings()
+    {
+        Smtp.Start();
+        var settings = base.Settings();
+        settings["Readiness:Smtp:Host"] = "127.0.0.1";
+        settings["Readiness:Smtp:Port"] = Smtp.Port.ToString(CultureInfo.InvariantCulture);
+        settings["Readiness:Smtp:Security"] = "None";
+        settings["Readiness:Smtp:From"] = "readiness@test.local";
+        return settings;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Smtp.Dispose();
+    }
+
+    /// <summary>The first link in the newest mail to <paramref name="to"/> whose subject contains <paramref name="subject"/> (waits for it).</summary>
+    public async Task<Uri> MailedLinkAsync(string to, string subject, string path, int skip = 0)
+    {
+        var mail = await MailAsync(to, subject, skip);
+        var link = Regex.Match(mail.TextBody ?? string.Empty, $@"http\S+{Regex.Escape(path)}\?\S+").Value;
+        Assert.False(string.IsNullOrEmpty(link), $"no {path} link in the mail: {mail.TextBody}");
+        return new Uri(link);
+    }
+
+    /// <summary>The (<paramref name="skip"/>+1)-th mail to <paramref name="to"/> with that subject, waiting for it.</summary>
+    public async Task<MimeMessage> MailAsync(string to, string subject, int skip = 0)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var found = Smtp.Mailbox.To(to).Where(m => m.Message.Subject?.Contains(subject, StringComparison.Ordinal) == true).Skip(skip).FirstOrDefault();
+            if (found.Message is not null)
+            {
+                return found.Message;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no mail \"{subject}\" to {to}");
+    }
+
+    public int MailsTo(string to, string subject) => Smtp.Mailbox.To(to).Count(m => m.Message.Subject?.Contains(subject, StringComparison.Ordinal) == true);
+}
+
+/// <summary>
+/// "Forgot your password?" over real HTTP and real SMTP: the mailed link works once, for an hour, and only for an
+/// active account; the form answers the same for every address; a reset signs out every session, clears the lockout,
+/// keeps the second factor, is logged and noticed by mail. Withdrawing an invitation, and who may.
+/// </summary>
+public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper output) : IClassFixture<MailAccountHost>, IAsyncLifetime
+{
+    private const string ResetSubject = "Reset your password";
+    private const string NewPassword = "a river of violet ink at dusk";
+
+    private static readonly SemaphoreSlim Once = new(1, 1);
+    private static (FormClient Client, string Key)? admin;
+
+    private FormClient Admin => admin!.Value.Client;
+
+    public async Task InitializeAsync()
+    {
+        await Once.WaitAsync();
+        try
+        {
+            admin ??= await Accounts.SetUpAdministratorAsync(host, "reset-admin@digital.go.jp");
+        }
+        finally
+        {
+            Once.Release();
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_mailed_link_resets_the_password_once_signs_out_every_session_clears_the_lockout_and_keeps_the_second_factor()
+    {
+        const string email = "reset.user@metro.tokyo.lg.jp";
+        var (person, key) = await InviteWithMfaAsync(email, "prefecture_administrator", "13");
+        using var other = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await other.SignInAsync(email, AccountHost.Password, key)).Location);
+        Assert.True(await Accounts.SignedInAsync(other));
+
+        // Someone guesses: the account locks.
+        using var guesser = new FormClient(host.BaseAddress);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("invalid_credentials", (await guesser.SignInAsync(email, "a wrong guess number " + i)).Error);
+        }
+
+        await host.WithDbAsync(async db => Assert.True((await db.Users.SingleAsync(u => u.Email == email)).LockoutEnd > DateTimeOffset.UtcNow));
+
+        // The person asks for a link (not signed in) and gets it by mail.
+        using var browser = new FormClient(host.BaseAddress);
+        var (_, signInPage) = await browser.GetAsync("/signin");
+        Assert.Contains("href=\"/password/forgot\"", signInPage, StringComparison.Ordinal);
+        var asked = await browser.PostAsync("/password/forgot", "/account/password/forgot", new Dictionary<string, string> { ["email"] = email.ToUpperInvariant() });
+        Assert.Equal(HttpStatusCode.SeeOther, asked.Status);
+        Assert.Equal("/password/forgot?sent=1", asked.Location);
+        var link = await host.MailedLinkAsync(email, ResetSubject, "/password/reset");
+        Assert.Contains("1時間", (await browser.GetAsync("/password/forgot?sent=1")).Html, StringComparison.Ordinal); // the page says how long the link lasts
+        var (status, page) = await browser.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($"data-reset=\"{email}\"", page, StringComparison.Ordinal);
+
+        // The password rules of a new account apply; a refused password leaves the link usable.
+        Assert.Equal("common_password", (await Reset(browser, link, "password1234")).Error);
+        Assert.Equal("password_too_short", (await Reset(browser, link, "short one")).Error);
+        Assert.Equal("password_mismatch", (await Reset(browser, link, NewPassword, NewPassword + "!")).Error);
+        var done = await Reset(browser, link, NewPassword);
+        Assert.Equal("/signin?done=password_reset", done.Location);
+        Assert.False(await Accounts.SignedInAsync(browser), "a reset must not sign anyone in (the second factor would be skipped)");
+
+        // Every other session ended at once; the link is spent.
+        Assert.False(await Accounts.SignedInAsync(person), "the session of the person's first browser still works");
+        Assert.False(await Accounts.SignedInAsync(other), "another session still works");
+        Assert.Equal("reset_link_invalid", (await Reset(browser, link, "yet another long passphrase")).Error);
+
+        // The old password no longer works; the new one does, lockout cleared, and the second factor is still asked.
+        using var next = new FormClient(host.BaseAddress);
+        Assert.Equal("invalid_credentials", (await next.SignInAsync(email, AccountHost.Password)).Error);
+        var password = await next.SignInAsync(email, NewPassword);
+        Assert.StartsWith("/signin/mfa", password.Location, StringComparison.Ordinal);
+        Assert.False(await Accounts.SignedInAsync(next));
+        using var full = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await full.SignInAsync(email, NewPassword, key)).Location);
+        Assert.True(await Accounts.SignedInAsync(full));
+
+        // Logged (request and reset), and the person is told by mail.
+        var notice = await host.MailAsync(email, "Your password was changed");
+        Assert.Contains("127.0.0.1", notice.TextBody, StringComparison.Ordinal);
+        await host.WithDbAsync(async db =>
+        {
+            var entries = await db.AdminLog.Where(e => e.TargetSubject == email).OrderBy(e => e.Id).ToListAsync();
+            Assert.Contains(entries, e => e.Action == "request_password_reset" && e.After!.StartsWith("link mailed", StringComparison.Ordinal));
+            var reset = entries.Single(e => e.Action == "reset_password");
+            Assert.Equal(email, reset.ActorSubject);
+            Assert.Equal("127.0.0.1", reset.ClientAddress);
+            Assert.Contains("second factor kept", reset.After, StringComparison.Ordinal);
+            var user = await db.Users.SingleAsync(u => u.Email == email);
+            Assert.True(user.TwoFactorEnabled);
+            Assert.Equal(0, user.AccessFailedCount);
+        });
+    }
+
+    [Fact]
+    public async Task A_used_forged_expired_or_other_persons_link_is_refused_with_a_clear_page()
+    {
+        const string email = "reset.links@pref.osaka.lg.jp";
+        var (person, _) = await InviteWithMfaAsync(email, "prefecture_administrator", "27");
+        person.Dispose();
+        using var browser = new FormClient(host.BaseAddress);
+        await browser.PostAsync("/password/forgot", "/account/password/forgot", new Dictionary<string, string> { ["email"] = email });
+        var link = await host.MailedLinkAsync(email, ResetSubject, "/password/reset");
+        var query = System.Web.HttpUtility.ParseQueryString(link.Query);
+        var userId = query["user"]!;
+        var token = query["token"]!;
+
+        // Forged: a changed token, another account's id, nothing at all.
+        var forged = token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA");
+        var adminId = await UserIdAsync("reset-admin@digital.go.jp");
+        foreach (var (user, value) in new[] { (userId, forged), (adminId, token), (userId, string.Empty), ("nobody", token) })
+        {
+            await RefusedAsync(browser, $"/password/reset?user={Uri.EscapeDataString(user)}&token={Uri.EscapeDataString(value)}", user, value);
+        }
+
+        // Expired: a token sealed by this server, of the right shape, made an hour and a minute ago. The same shape made
+        // now is accepted: the refusal is for its age.
+        var now = await SealedTokenAsync(userId, DateTimeOffset.UtcNow);
+        Assert.Contains($"data-reset=\"{email}\"", (await browser.GetAsync($"/password/reset?user={userId}&token={Uri.EscapeDataString(now)}")).Html, StringComparison.Ordinal);
+        var old = await SealedTokenAsync(userId, DateTimeOffset.UtcNow.AddMinutes(-61));
+        await RefusedAsync(browser, $"/password/reset?user={userId}&token={Uri.EscapeDataString(old)}", userId, old);
+
+        // Used: once it worked, the same link (and one made before it) is dead.
+        Assert.Equal("/signin?done=password_reset", (await Reset(browser, link, NewPassword)).Location);
+        await RefusedAsync(browser, link.PathAndQuery, userId, token);
+        await RefusedAsync(browser, $"/password/reset?user={userId}&token={Uri.EscapeDataString(now)}", userId, now);
+    }
+
+    [Fact]
+    public async Task The_forgot_form_and_the_sign_in_form_answer_the_same_for_an_unknown_a_deactivated_and_a_real_address()
+    {
+        const string real = "enum.real@digital.go.jp";
+        const string gone = "enum.gone@digital.go.jp";
+        const string locked = "enum.locked@digital.go.jp";
+        foreach (var email in new[] { real, gone, locked })
+        {
+            var link = await InviteAsync(email, "national_staff", null);
+            using var invitee = new FormClient(host.BaseAddress);
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, link)).Location);
+        }
+
+        var goneId = await UserIdAsync(gone);
+        Assert.Equal("/admin/users?done=active", (await Admin.PostAsync("/admin/users", $"/admin/users/{goneId}/active", new Dictionary<string, string> { ["active"] = "false" })).Location);
+
+        // The forgot form: the same status, redirect and page for all three (and for a malformed-but-valid address case).
+        using var browser = new FormClient(host.BaseAddress);
+        var answers = new List<(string Email, HttpStatusCode Status, string? Location, string Page)>();
+        foreach (var email in new[] { "enum.nobody@digital.go.jp", gone, real })
+        {
+            var answer = await browser.PostAsync("/password/forgot", "/account/password/forgot", new Dictionary<string, string> { ["email"] = email });
+            var (_, page) = await browser.GetAsync(answer.Location!);
+            answers.Add((email, answer.Status, answer.Location, WithoutAntiforgery(page)));
+        }
+
+        Assert.All(answers, a => Assert.Equal((answers[0].Status, answers[0].Location, answers[0].Page), (a.Status, a.Location, a.Page)));
+        Assert.Contains("data-reset-requested", answers[0].Page, StringComparison.Ordinal);
+
+        // Only the real, active account gets a mail: by the time it arrives the deactivated one (asked for first) was handled.
+        await host.MailAsync(real, ResetSubject);
+        Assert.Equal(0, host.MailsTo(gone, ResetSubject));
+        await host.WithDbAsync(async db => Assert.Contains(await db.AdminLog.Where(e => e.TargetSubject == gone).ToListAsync(),
+            e => e.Action == "request_password_reset" && e.After!.Contains("deactivated", StringComparison.Ordinal)));
+
+        // The sign-in form: a wrong password for a real, a deactivated and a locked account reads as an unknown address.
+        for (var i = 0; i < 5; i++)
+        {
+            await browser.SignInAsync(locked, "wrong password number " + i);
+        }
+
+        var refusals = new List<(string Who, HttpStatusCode Status, string? Location, string Page)>();
+        foreach (var (who, email, password) in new[]
+        {
+            ("unknown", "enum.nobody@digital.go.jp", AccountHost.Password), ("wrong password", real, "not the password at all"),
+            ("deactivated", gone, "not the password at all"), ("locked, right password", locked, AccountHost.Password), ("locked, wrong password", locked, "not the password at all"),
+        })
+        {
+            using var client = new FormClient(host.BaseAddress);
+            var answer = await client.SignInAsync(email, password);
+            var (_, page) = await client.GetAsync(answer.Location!);
+            refusals.Add((who, answer.Status, answer.Location, WithoutAntiforgery(page)));
+            output.WriteLine($"{who}: {(int)answer.Status} {answer.Location}");
+        }
+
+        Assert.All(refusals, r => Assert.True((refusals[0].Status, refusals[0].Location, refusals[0].Page) == (r.Status, r.Location, r.Page), $"{r.Who} answers {r.Location}, unknown {refusals[0].Location}"));
+        Assert.Equal("/signin?error=invalid_credentials&returnUrl=%2F", refusals[0].Location);
+
+        // Nor does the time tell: an unknown address costs a password hash check too (median of 9 posts each, alternated; the post alone).
+        using var timer = new FormClient(host.BaseAddress);
+        var antiforgery = WebUtility.HtmlDecode(Regex.Match((await timer.GetAsync("/signin")).Html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value);
+        var unknownMs = new List<double>();
+        var knownMs = new List<double>();
+        for (var i = 0; i < 9; i++)
+        {
+            foreach (var (email, times) in new[] { ("enum.nobody@digital.go.jp", unknownMs), (real, knownMs) })
+            {
+                using var body = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = email, ["password"] = "not the password " + i, ["__RequestVerificationToken"] = antiforgery });
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var answer = await timer.Http.PostAsync("/account/signin", body);
+                times.Add(clock.Elapsed.TotalMilliseconds);
+                Assert.Equal("/signin?error=invalid_credentials&returnUrl=%2F", answer.Headers.Location?.OriginalString);
+            }
+        }
+
+        var (unknownMedian, knownMedian) = (unknownMs.Order().ElementAt(4), knownMs.Order().ElementAt(4));
+        output.WriteLine($"sign-in refusal, median of 9 posts: unknown address {unknownMedian:F1} ms, real account {knownMedian:F1} ms");
+        Assert.True(unknownMedian > knownMedian * 0.6, $"an unknown address answers in {unknownMedian:F1} ms, a real one in {knownMedian:F1} ms");
+    }
+
+    [Fact]
+    public async Task A_withdrawn_invitation_link_is_refused_and_accepting_it_creates_nothing()
+    {
+        const string email = "wrong.address@pref.hokkaido.lg.jp";
+        var link = await InviteAsync(email, "prefecture_administrator", "01");
+        var (_, users) = await Admin.GetAsync("/admin/users");
+        var id = WithdrawIdOf(users, email);
+        var withdrawn = await Admin.PostAsync("/admin/users", $"/admin/invitations/{id}/withdraw", new Dictionary<string, string>());
+        Assert.Equal("/admin/users?done=withdrawn", withdrawn.Location);
+        Assert.DoesNotContain($"data-pending=\"{email}\"", (await Admin.GetAsync("/admin/users")).Html, StringComparison.Ordinal);
+
+        using var invitee = new FormClient(host.BaseAddress);
+        var (status, page) = await invitee.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("data-error=\"link_withdrawn\"", page, StringComparison.Ordinal);
+        Assert.Contains("この招待は取り消されました", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("action=\"/account/invitation\"", page, StringComparison.Ordinal);
+        var accepted = await Accounts.AcceptAsync(invitee, link, formPage: "/signin");
+        Assert.Equal("link_withdrawn", accepted.Error);
+        Assert.False(await Accounts.SignedInAsync(invitee));
+        await host.WithDbAsync(async db =>
+        {
+            Assert.False(await db.Users.AnyAsync(u => u.Email == email));
+            var entry = await db.AdminLog.SingleAsync(e => e.Action == "withdraw_invitation" && e.TargetSubject == email);
+            Assert.Equal("reset-admin@digital.go.jp", entry.ActorSubject);
+            Assert.Equal("system_administrator", entry.ActorRole);
+            Assert.Equal("01", entry.TargetTenant);
+            Assert.Equal("127.0.0.1", entry.ClientAddress);
+            Assert.True(entry.AtUtc > DateTime.UtcNow.AddMinutes(-5));
+        });
+    }
+
+    [Fact]
+    public async Task Only_an_administrator_who_may_issue_the_invitation_may_withdraw_it()
+    {
+        const string email = "national.invitee@digital.go.jp";
+        var link = await InviteAsync(email, "national_staff", null);
+        var (_, users) = await Admin.GetAsync("/admin/users");
+        var id = WithdrawIdOf(users, email);
+
+        // A prefecture administrator may not invite national staff, so may not withdraw it either; nor may a visitor.
+        var (prefecture, _) = await InviteWithMfaAsync("pref13.withdraw@metro.tokyo.lg.jp", "prefecture_administrator", "13");
+        var refused = await prefecture.PostAsync("/admin/users", $"/admin/invitations/{id}/withdraw", new Dictionary<string, string>());
+        Assert.Equal("forbidden_invitation", refused.Error);
+        Assert.DoesNotContain($"/admin/invitations/{id}/withdraw", (await prefecture.GetAsync("/admin/users")).Html, StringComparison.Ordinal);
+        using var visitor = new FormClient(host.BaseAddress);
+        var anonymous = await visitor.PostAsync("/signin", $"/admin/invitations/{id}/withdraw", new Dictionary<string, string>());
+        Assert.True(anonymous.Status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized or HttpStatusCode.Found, $"visitor: {anonymous.Status}");
+
+        // The invitation still works.
+        using var invitee = new FormClient(host.BaseAddress);
+        Assert.Contains($"data-invitation=\"{email}\"", (await invitee.GetAsync(link.PathAndQuery)).Html, StringComparison.Ordinal);
+        await host.WithDbAsync(async db => Assert.False(await db.AdminLog.AnyAsync(e => e.Action == "withdraw_invitation" && e.TargetSubject == email)));
+        prefecture.Dispose();
+    }
+
+    [Fact]
+    public async Task An_administrator_mails_a_reset_link_to_someone_it_manages_and_no_one_else()
+    {
+        const string email = "admin.reset@pref.kyoto.lg.jp";
+        var (person, _) = await InviteWithMfaAsync(email, "prefecture_administrator", "26");
+        var id = await UserIdAsync(email);
+        var issued = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/password-reset", new Dictionary<string, string>());
+        Assert.Equal("/admin/users?done=reset_mailed", issued.Location);
+        var link = await host.MailedLinkAsync(email, ResetSubject, "/password/reset");
+        Assert.Contains($"data-reset=\"{email}\"", (await person.GetAsync(link.PathAndQuery)).Html, StringComparison.Ordinal);
+        await host.WithDbAsync(async db => Assert.Equal("reset-admin@digital.go.jp",
+            (await db.AdminLog.SingleAsync(e => e.Action == "issue_password_reset" && e.TargetSubject == email)).ActorSubject));
+
+        // That prefecture administrator may not reset the system administrator's password (nor its own here).
+        var adminId = await UserIdAsync("reset-admin@digital.go.jp");
+        Assert.Equal("forbidden_user", (await person.PostAsync("/account", $"/admin/users/{adminId}/password-reset", new Dictionary<string, string>())).Error);
+        Assert.Equal("self", (await person.PostAsync("/account", $"/admin/users/{id}/password-reset", new Dictionary<string, string>())).Error);
+        Assert.Equal(0, host.MailsTo("reset-admin@digital.go.jp", ResetSubject));
+        person.Dispose();
+    }
+
+    private async Task<Uri> InviteAsync(string email, string role, string? tenant)
+    {
+        var sent = await Accounts.InviteAsync(Admin, email, role, tenant);
+        Assert.True(sent.Status == HttpStatusCode.OK, $"invitation of {email}: {sent.Status} {sent.Location}");
+        return await host.MailedLinkAsync(email, "Invitation", "/invitation");
+    }
+
+    private async Task<(FormClient Client, string Key)> InviteWithMfaAsync(string email, string role, string? tenant)
+    {
+        var link = await InviteAsync(email, role, tenant);
+        var person = new FormClient(host.BaseAddress);
+        var accepted = await Accounts.AcceptAsync(person, link);
+        Assert.StartsWith("/account/mfa", accepted.Location, StringComparison.Ordinal);
+        var (key, _) = await person.EnrolAsync();
+        return (person, key);
+    }
+
+    private static async Task<FormAnswer> Reset(FormClient browser, Uri link, string password, string? confirm = null)
+    {
+        var query = System.Web.HttpUtility.ParseQueryString(link.Query);
+        return await browser.PostAsync("/password/forgot", "/account/password/reset", new Dictionary<string, string>
+        {
+            ["user"] = query["user"]!, ["token"] = query["token"]!, ["password"] = password, ["confirm"] = confirm ?? password,
+        });
+    }
+
+    private async Task RefusedAsync(FormClient browser, string pathAndQuery, string user, string token)
+    {
+        var (status, page) = await browser.GetAsync(pathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("data-error=\"reset_link_invalid\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("action=\"/account/password/reset\"", page, StringComparison.Ordinal);
+        var posted = await browser.PostAsync("/password/forgot", "/account/password/reset", new Dictionary<string, string>
+        {
+            ["user"] = user, ["token"] = token, ["password"] = "an entirely fresh passphrase", ["confirm"] = "an entirely fresh passphrase",
+        });
+        Assert.Equal("/password/reset?error=reset_link_invalid", posted.Location);
+    }
+
+    /// <summary>A reset token as Identity's DataProtectorTokenProvider seals it (time, user id, purpose, security stamp), made at <paramref name="at"/>.</summary>
+    private async Task<string> SealedTokenAsync(string userId, DateTimeOffset at)
+    {
+        string stamp = string.Empty;
+        await host.WithDbAsync(async db => stamp = (await db.Users.SingleAsync(u => u.Id == userId)).SecurityStamp!);
+        var protector = host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(PasswordResetTokenProvider.ProviderName);
+        using var bytes = new MemoryStream();
+        using (var writer = new BinaryWriter(bytes, new UTF8Encoding(false, true), leaveOpen: true))
+        {
+            writer.Write(at.UtcTicks);
+            writer.Write(userId);
+            writer.Write("ResetPassword");
+            writer.Write(stamp);
+        }
+
+        return Convert.ToBase64String(protector.Protect(bytes.ToArray()));
+    }
+
+    private async Task<string> UserIdAsync(string email)
+    {
+        string id = string.Empty;
+        await host.WithDbAsync(async db => id = (await db.Users.SingleAsync(u => u.Email == email)).Id);
+        return id;
+    }
+
+    private static string WithdrawIdOf(string usersPage, string email)
+    {
+        var id = Regex.Match(usersPage, $"data-pending=\"{Regex.Escape(email)}\".*?action=\"/admin/invitations/([0-9a-f-]+)/withdraw\"", RegexOptions.Singleline).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(id), $"no withdraw form for {email}");
+        return id;
+    }
+
+    private static string WithoutAntiforgery(string html) => Regex.Replace(html, "name=\"__RequestVerificationToken\" value=\"[^\"]+\"", string.Empty);
+}

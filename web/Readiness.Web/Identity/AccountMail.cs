@@ -1,0 +1,101 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Readiness.Web.Identity;
+
+/// <summary>
+/// The account mails (invitations, password reset links, "your password was changed") through the configured SMTP
+/// server (MailKit). Without Readiness:Smtp:Host nothing is sent.
+/// </summary>
+public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMail> logger)
+{
+    public bool Configured => !string.IsNullOrWhiteSpace(options.Value.Host);
+
+    /// <summary>Returns false (and logs) when the mail could not be sent: the inviter is then shown the link.</summary>
+    public Task<bool> SendInvitationAsync(string to, string inviterName, string roleJa, string roleEn, Uri link, DateTime expiresAtUtc, CancellationToken cancellationToken)
+    {
+        var expires = UiTextDate(expiresAtUtc);
+        return SendAsync(to, "自治体システム標準化ダッシュボードへの招待 / Invitation to the Readiness dashboard", $"""
+            {inviterName} さんから、自治体システム標準化 移行状況ダッシュボードに「{roleJa}」として招待されました。
+            次のリンクを開き、パスワードと二要素認証を設定してください（1回限り、{expires} まで有効）。
+
+            {link}
+
+            {inviterName} invited you to the Municipal System Standardization Dashboard as {roleEn}.
+            Open the link above to set your password and second factor (single use, valid until {expires}).
+            """, cancellationToken);
+    }
+
+    /// <summary>The password reset link (single use, valid until <paramref name="expiresAtUtc"/>); false when it could not be sent.</summary>
+    public Task<bool> SendPasswordResetAsync(string to, Uri link, DateTime expiresAtUtc, CancellationToken cancellationToken)
+    {
+        var expires = UiTextDate(expiresAtUtc);
+        return SendAsync(to, "パスワードの再設定 / Reset your password", $"""
+            自治体システム標準化 移行状況ダッシュボードのパスワード再設定が申し込まれました。
+            次のリンクを開いて新しいパスワードを設定してください（1回限り、{expires} まで有効）。
+            次回のサインインでも二要素認証（認証アプリ・パスキー・リカバリーコード）は必要です。
+
+            {link}
+
+            心当たりがない場合は、このメールを無視してください。パスワードは変わりません。
+
+            Someone asked to reset your password for the Municipal System Standardization Dashboard.
+            Open the link above to choose a new password (single use, valid until {expires}).
+            Your second factor is still asked for at the next sign-in.
+            If this was not you, ignore this mail: your password stays as it is.
+            """, cancellationToken);
+    }
+
+    /// <summary>The notice after a password change, so that a change the person did not make is noticed.</summary>
+    public Task<bool> SendPasswordChangedAsync(string to, DateTime atUtc, string? client, CancellationToken cancellationToken)
+    {
+        var at = UiTextDate(atUtc);
+        return SendAsync(to, "パスワードが変更されました / Your password was changed", $"""
+            自治体システム標準化 移行状況ダッシュボードのパスワードが {at} に再設定されました（接続元 {client ?? "不明"}）。
+            ほかの端末のセッションはすべてサインアウトされました。
+            心当たりがない場合は、すぐに管理者に連絡してください。
+
+            The password of your account on the Municipal System Standardization Dashboard was reset at {at} (from {client ?? "unknown"}).
+            Every other session was signed out. If this was not you, contact your administrator at once.
+            """, cancellationToken);
+    }
+
+    private async Task<bool> SendAsync(string to, string subject, string text, CancellationToken cancellationToken)
+    {
+        var smtp = options.Value;
+        if (!Configured)
+        {
+            return false;
+        }
+
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(smtp.FromName, smtp.From));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = subject;
+        message.Body = new TextPart("plain") { Text = text };
+        try
+        {
+            using var client = new SmtpClient();
+            client.Timeout = 15_000;
+            var security = Enum.TryParse<SecureSocketOptions>(smtp.Security, ignoreCase: true, out var s) ? s : SecureSocketOptions.Auto;
+            await client.ConnectAsync(smtp.Host!, smtp.Port, security, cancellationToken);
+            if (!string.IsNullOrEmpty(smtp.User))
+            {
+                await client.AuthenticateAsync(smtp.User, smtp.Password ?? string.Empty, cancellationToken);
+            }
+
+            await client.SendAsync(message, cancellationToken);
+            await client.DisconnectAsync(true, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Account mail ({Subject}) to {To} could not be sent through {Host}:{Port}", subject, to, smtp.Host, smtp.Port);
+            return false;
+        }
+    }
+
+    private static string UiTextDate(DateTime utc) => Components.UiText.DateTimeJst(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
+}

@@ -1,0 +1,89 @@
+using System.Threading.Channels;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Readiness.Web.Identity;
+
+/// <summary>
+/// Mails password reset links after the request has been answered. The form's answer is the same for every address and
+/// takes the same time: whether an account exists, is deactivated, or is past its hourly mail limit is looked up here,
+/// off the request (a lookup, a token and an SMTP conversation only for real accounts would otherwise show in the
+/// response time). The link's address is <see cref="ServerSite"/>, never the request's Host.
+/// </summary>
+public sealed class PasswordResetMailer(
+    IServiceScopeFactory scopes, IServer server, IOptions<AccountOptions> options, TimeProvider time, ILogger<PasswordResetMailer> logger) : BackgroundService
+{
+    /// <summary>Requests waiting to be handled; when full (a flood) the newest are dropped, the answer stays the same.</summary>
+    public const int QueueLength = 1000;
+
+    private readonly Channel<(string Email, string? Client)> queue = Channel.CreateBounded<(string, string?)>(
+        new BoundedChannelOptions(QueueLength) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    private readonly PartitionedRateLimiter<string> perAddress = PartitionedRateLimiter.Create<string, string>(email =>
+        RateLimitPartition.GetFixedWindowLimiter(email, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = Math.Max(1, options.Value.PasswordResetMailsPerHour),
+            Window = TimeSpan.FromHours(1),
+            QueueLimit = 0,
+        }));
+
+    /// <summary>Queues a reset for <paramref name="email"/> (already normalized); returns at once, whatever the address.</summary>
+    public void Enqueue(string email, string? client) => queue.Writer.TryWrite((email, client));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var (email, client) in queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await HandleAsync(email, client, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Password reset for {Email} failed", email);
+            }
+        }
+    }
+
+    private async Task HandleAsync(string email, string? client, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ReadinessUser>>();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        var mail = scope.ServiceProvider.GetRequiredService<AccountMail>();
+        var user = await users.FindByEmailAsync(email);
+        if (user is null)
+        {
+            return; // nobody to tell; the asker was answered as for a real account
+        }
+
+        if (!user.Active)
+        {
+            await accounts.LogAsync(email, null, null, "request_password_reset", email, user.Tenant, null, "refused: account deactivated (no mail)", client, cancellationToken);
+            return;
+        }
+
+        using var lease = perAddress.AttemptAcquire(email);
+        if (!lease.IsAcquired)
+        {
+            await accounts.LogAsync(email, null, null, "request_password_reset", email, user.Tenant, null,
+                $"refused: more than {options.Value.PasswordResetMailsPerHour} reset mails this hour (no mail)", client, cancellationToken);
+            return;
+        }
+
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var expires = time.GetUtcNow().UtcDateTime + options.Value.PasswordResetLifetime;
+        var link = AccountService.ResetLink(ServerSite.Of(server, options.Value), user.Id, token);
+        var mailed = await mail.SendPasswordResetAsync(email, link, expires, cancellationToken);
+        await accounts.LogAsync(email, null, null, "request_password_reset", email, user.Tenant, null,
+            mailed ? $"link mailed, valid until {expires:O}" : "the mail could not be sent", client, cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        perAddress.Dispose();
+        base.Dispose();
+    }
+}
