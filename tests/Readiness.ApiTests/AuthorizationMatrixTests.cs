@@ -222,6 +222,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         ["POST /account"] = "", ["POST /account/mfa"] = "", ["POST /admin/users"] = "",
         ["POST /account/mfa/enable"] = "", ["POST /account/recovery-codes"] = "", ["POST /account/signout-everywhere"] = "",
         ["POST /admin/invitations"] = "", ["POST /admin/users/{id}/active"] = "", ["POST /admin/users/{id}/role"] = "",
+        ["POST /admin/invitations/{id}/withdraw"] = "", ["POST /admin/users/{id}/password-reset"] = "", // administrators only: PasswordResetTests
+        ["GET /password/forgot"] = null, ["POST /password/forgot"] = null, ["GET /password/reset"] = null, ["POST /password/reset"] = null,
+        ["POST /account/password/forgot"] = null, ["POST /account/password/reset"] = null, // the reset token is the credential: PasswordResetTests
         ["POST /account/passkeys/options"] = "", ["POST /account/passkeys"] = "", ["POST /account/passkeys/remove"] = "",
         ["POST /account/signin/passkey/options"] = null, ["POST /account/signin/passkey"] = null,
         ["GET /admin/log.csv"] = "", // administrators only, in their own scope: checked by the endpoint (AccountSessionTests)
