@@ -123,6 +123,7 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         var (status, page) = await browser.GetAsync(link.PathAndQuery);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains($"data-reset=\"{email}\"", page, StringComparison.Ordinal);
+        Assert.Contains("<meta name=\"referrer\" content=\"no-referrer\"", page, StringComparison.Ordinal); // the token is in the address
 
         // The password rules of a new account apply; a refused password leaves the link usable.
         Assert.Equal("common_password", (await Reset(browser, link, "password1234")).Error);
