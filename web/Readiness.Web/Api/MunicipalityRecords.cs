@@ -108,20 +108,8 @@ public sealed record UnreadableMunicipalitiesView(int Count, IReadOnlyList<Unrea
     /// Municipalities not in a summary's figures (nation, prefecture): their stored state cannot be read, or their
     /// summary has not reached the aggregation yet (a failed pull is tried again at the next reconciliation).
     /// </summary>
-    public static UnreadableMunicipalitiesView Missing(IReadOnlyList<MunicipalityInfo> missing)
-    {
-        if (missing.Count == 0)
-        {
-            return None;
-        }
-
-        var catalog = ReadinessCatalog.Instance;
-        var named = string.Join("、", missing.Take(10).Select(m => $"{m.Code} {m.Name}")) + (missing.Count > 10 ? $" ほか{missing.Count - 10}団体" : "");
-        var namedEn = string.Join(", ", missing.Take(10).Select(m => $"{m.Code} {m.Name}")) + (missing.Count > 10 ? $" and {missing.Count - 10} more" : "");
-        return new(missing.Count,
-            [.. missing.Select(m => new UnreadableMunicipalityView(m.Code, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name))],
-            MissingJa(missing.Count, $"（{named}）"), MissingEn(missing.Count, $" ({namedEn})"));
-    }
+    public static UnreadableMunicipalitiesView Missing(IReadOnlyList<MunicipalityInfo> missing) =>
+        Named(missing, (count, ja) => MissingJa(count, $"（{ja}）"), (count, en) => MissingEn(count, $" ({en})"));
 
     /// <summary>As <see cref="Missing(IReadOnlyList{MunicipalityInfo})"/> when only the number is known (a past day's snapshot).</summary>
     public static UnreadableMunicipalitiesView Missing(int count) =>
@@ -133,19 +121,25 @@ public sealed record UnreadableMunicipalitiesView(int Count, IReadOnlyList<Unrea
     private static string MissingEn(int count, string named) =>
         $"{count} municipalit{(count == 1 ? "y" : "ies")}{named} {(count == 1 ? "is" : "are")} not in these figures: {(count == 1 ? "its" : "their")} stored data cannot be read, or has not reached the aggregation yet (administrators: see /health/ready).";
 
-    public static UnreadableMunicipalitiesView Of(IReadOnlyList<MunicipalityInfo> unreadable)
+    public static UnreadableMunicipalitiesView Of(IReadOnlyList<MunicipalityInfo> unreadable) =>
+        Named(unreadable,
+            (count, named) => $"保存データを読み取れない{count}団体（{named}）を除いて計算しています。バックアップから復元すると、次の計算から含まれます。",
+            (count, named) => $"{count} municipalit{(count == 1 ? "y" : "ies")} whose stored data cannot be read {(count == 1 ? "is" : "are")} left out ({named}); once restored from a backup, the next computation includes {(count == 1 ? "it" : "them")}.");
+
+    // The list with its sentences: the first ten named ("131016 千代田区"), the rest counted.
+    private static UnreadableMunicipalitiesView Named(IReadOnlyList<MunicipalityInfo> municipalities, Func<int, string, string> japanese, Func<int, string, string> english)
     {
-        if (unreadable.Count == 0)
+        if (municipalities.Count == 0)
         {
             return None;
         }
 
         var catalog = ReadinessCatalog.Instance;
-        var named = string.Join("、", unreadable.Take(10).Select(m => $"{m.Code} {m.Name}")) + (unreadable.Count > 10 ? $" ほか{unreadable.Count - 10}団体" : "");
-        var namedEn = string.Join(", ", unreadable.Take(10).Select(m => $"{m.Code} {m.Name}")) + (unreadable.Count > 10 ? $" and {unreadable.Count - 10} more" : "");
-        return new(unreadable.Count,
-            [.. unreadable.Select(m => new UnreadableMunicipalityView(m.Code, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name))],
-            $"保存データを読み取れない{unreadable.Count}団体（{named}）を除いて計算しています。バックアップから復元すると、次の計算から含まれます。",
-            $"{unreadable.Count} municipalit{(unreadable.Count == 1 ? "y" : "ies")} whose stored data cannot be read {(unreadable.Count == 1 ? "is" : "are")} left out ({namedEn}); once restored from a backup, the next computation includes {(unreadable.Count == 1 ? "it" : "them")}.");
+        var count = municipalities.Count;
+        var named = string.Join("、", municipalities.Take(10).Select(m => $"{m.Code} {m.Name}")) + (count > 10 ? $" ほか{count - 10}団体" : "");
+        var namedEn = string.Join(", ", municipalities.Take(10).Select(m => $"{m.Code} {m.Name}")) + (count > 10 ? $" and {count - 10} more" : "");
+        return new(count,
+            [.. municipalities.Select(m => new UnreadableMunicipalityView(m.Code, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name))],
+            japanese(count, named), english(count, namedEn));
     }
 }

@@ -77,17 +77,7 @@ public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMa
         message.Body = new TextPart("plain") { Text = text };
         try
         {
-            using var client = new SmtpClient();
-            client.Timeout = 15_000;
-            var security = Enum.TryParse<SecureSocketOptions>(smtp.Security, ignoreCase: true, out var s) ? s : SecureSocketOptions.Auto;
-            await client.ConnectAsync(smtp.Host!, smtp.Port, security, cancellationToken);
-            if (!string.IsNullOrEmpty(smtp.User))
-            {
-                await client.AuthenticateAsync(smtp.User, smtp.Password ?? string.Empty, cancellationToken);
-            }
-
-            await client.SendAsync(message, cancellationToken);
-            await client.DisconnectAsync(true, cancellationToken);
+            await SmtpDelivery.SendAsync(smtp, message, cancellationToken);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -122,21 +122,7 @@ public sealed class NotificationMailer(IOptions<SmtpOptions> options)
         return message;
     }
 
-    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
-    {
-        var smtp = options.Value;
-        using var client = new SmtpClient();
-        client.Timeout = 15_000;
-        var security = Enum.TryParse<SecureSocketOptions>(smtp.Security, ignoreCase: true, out var s) ? s : SecureSocketOptions.Auto;
-        await client.ConnectAsync(smtp.Host!, smtp.Port, security, cancellationToken);
-        if (!string.IsNullOrEmpty(smtp.User))
-        {
-            await client.AuthenticateAsync(smtp.User, smtp.Password ?? string.Empty, cancellationToken);
-        }
-
-        await client.SendAsync(message, cancellationToken);
-        await client.DisconnectAsync(true, cancellationToken);
-    }
+    public Task SendAsync(MimeMessage message, CancellationToken cancellationToken) => SmtpDelivery.SendAsync(options.Value, message, cancellationToken);
 }
 
 /// <summary>
