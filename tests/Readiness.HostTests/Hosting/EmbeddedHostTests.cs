@@ -198,7 +198,7 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
             ("/api/v1/municipalities/13101", HttpStatusCode.BadRequest, "code"),
             ("/api/v1/municipalities/abc%27%3B--", HttpStatusCode.BadRequest, "code"),
             ("/api/v1/municipalities/016951", HttpStatusCode.NotFound, "code"), // valid check digit, a Northern-Territories village: not one of the 1,741
-            ("/api/v1/prefectures/48", HttpStatusCode.NotFound, "prefCode"),
+            ("/api/v1/prefectures/48", HttpStatusCode.BadRequest, "prefCode"), // no prefecture code is 48 (JIS X 0401: 01-47): malformed, not unknown
         })
         {
             var response = await http.GetAsync(new Uri(path, UriKind.Relative));

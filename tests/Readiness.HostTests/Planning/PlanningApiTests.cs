@@ -57,7 +57,7 @@ public sealed class PlanningApiTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await tokyo.GetAsync($"/api/v1/forecast/municipalities/{Chiyoda}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await tokyo.GetAsync($"/api/v1/forecast/municipalities/{Osaka}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await tokyo.GetAsync("/api/v1/forecast/prefectures/27")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await national.GetAsync("/api/v1/forecast/prefectures/48")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await national.GetAsync("/api/v1/forecast/prefectures/48")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await national.GetAsync("/api/v1/forecast/municipalities/131017")).StatusCode);
         var ranked = await tokyo.GetFromJsonAsync<JsonElement>("/api/v1/forecast/prefectures/13");
         var risks = ranked.GetProperty("municipalities").EnumerateArray().Select(m => m.GetProperty("risk").GetDouble()).ToList();

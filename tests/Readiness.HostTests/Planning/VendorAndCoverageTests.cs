@@ -57,7 +57,7 @@ public sealed class VendorAndCoverageTests(ITestOutputHelper output)
         Assert.Equal(vendorMarket.GetProperty("systems").GetInt32(), prefectures.Sum(p => p.GetProperty("vendors").GetProperty("systems").GetInt32()));
         var tokyo = await national.GetFromJsonAsync<JsonElement>("/api/v1/vendors/prefectures/13");
         Assert.Equal(prefectures.Single(p => p.GetProperty("code").GetString() == "13").GetProperty("vendors").GetProperty("hhi").GetDouble(), tokyo.GetProperty("vendors").GetProperty("hhi").GetDouble());
-        Assert.Equal(HttpStatusCode.NotFound, (await national.GetAsync("/api/v1/vendors/prefectures/48")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await national.GetAsync("/api/v1/vendors/prefectures/48")).StatusCode);
         using var chiyoda = Client(host, Role.Municipality, "131016");
         Assert.Equal(HttpStatusCode.OK, (await chiyoda.GetAsync("/api/v1/vendors")).StatusCode); // a summary, like the forecast
         var page = await chiyoda.GetStringAsync("/planning/vendors");
