@@ -60,6 +60,8 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
         ["/signin/mfa"] = Here,
         ["/setup"] = Here,
         ["/invitation"] = Here,
+        ["/password/forgot"] = Here,
+        ["/password/reset"] = Here,
         ["/account"] = Here,
         ["/account/mfa"] = Here,
         ["/admin/users"] = Here,
@@ -135,6 +137,10 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await Check(page, "/setup", "signed out: /setup with an invalid token");
             await GoAsync(page, "/invitation?token=not-an-invitation");
             await Check(page, "/invitation", "signed out: /invitation with an invalid token");
+            await GoAsync(page, "/password/forgot");
+            await Check(page, "/password/forgot", "signed out: /password/forgot");
+            await GoAsync(page, "/password/reset?user=not-a-user&token=not-a-reset-token");
+            await Check(page, "/password/reset", "signed out: /password/reset with an invalid link");
 
             await GoAsync(page, "/notifications/unsubscribe?token=not-a-token");
             await Check(page, "/notifications/unsubscribe", "signed out: unsubscribe with an invalid link");
