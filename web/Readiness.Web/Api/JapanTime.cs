@@ -40,7 +40,7 @@ public static class JapanTime
     }
 
     private static bool HasOffset(string text) =>
-        text[^1] is 'Z' or 'z' || (text.Length > 25 && text[^6] is '+' or '-' && text[^3] == ':');
+        text[^1] is 'Z' or 'z' || (text.Length >= 25 && text[^6] is '+' or '-' && text[^3] == ':');
 
     /// <summary>The request bodies' converter for <see cref="DateTimeOffset"/> (and, through System.Text.Json, its nullable).</summary>
     public sealed class InstantConverter : JsonConverter<DateTimeOffset>
