@@ -26,6 +26,11 @@ public sealed class WebhookTargetTests(ITestOutputHelper output)
         "https://[::]/",
         "https://[::ffff:127.0.0.1]/",
         "https://[::ffff:169.254.169.254]/",
+        "https://[::127.0.0.1]/", // IPv4-compatible (the second breaker's forms: IPv6 addresses that carry a refused IPv4 one)
+        "https://[::ffff:0:127.0.0.1]/", // IPv4-translated
+        "https://[64:ff9b::7f00:1]/", // NAT64 of 127.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/", // NAT64 of 169.254.169.254
+        "https://[2002:7f00:1::]/", // 6to4 of 127.0.0.1
         "https://[fe80::1]/",
         "https://224.0.0.1/",
     ];

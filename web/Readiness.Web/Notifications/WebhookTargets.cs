@@ -78,22 +78,65 @@ public sealed class WebhookTargets
     /// <summary>Why Readiness does not post to <paramref name="address"/> (Japanese, English), or null when it may.</summary>
     public (string Ja, string En)? Refusal(IPAddress address)
     {
-        // ::ffff:a.b.c.d reaches a.b.c.d: judged as that address, and allowed when either form is listed.
-        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        if (allowed.Any(n => n.Contains(address) || n.Contains(plain)))
+        // An IPv6 address that carries an IPv4 one reaches it (or may, through a translator): judged as both, and allowed
+        // when either form is listed.
+        var embedded = EmbeddedIPv4(address);
+        if (allowed.Any(n => n.Contains(address) || (embedded is not null && n.Contains(embedded))))
         {
             return null;
         }
 
         foreach (var (network, ja, en) in Refused)
         {
-            if (network.BaseAddress.AddressFamily == plain.AddressFamily && network.Contains(plain))
+            foreach (var form in embedded is null ? [address] : new[] { address, embedded })
             {
-                return (ja, en);
+                if (network.BaseAddress.AddressFamily == form.AddressFamily && network.Contains(form))
+                {
+                    return (ja, en);
+                }
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The IPv4 address inside an IPv6 one, or null: IPv4-mapped ::ffff:a.b.c.d (RFC 4291 §2.5.5.2), IPv4-compatible
+    /// ::a.b.c.d (§2.5.5.1, deprecated), IPv4-translated ::ffff:0:a.b.c.d (RFC 2765), the NAT64 well-known prefix
+    /// 64:ff9b::a.b.c.d (RFC 6052) and 6to4 2002:aabb:ccdd:: (RFC 3056).
+    /// </summary>
+    public static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        var b = address.GetAddressBytes();
+        bool Zero(int from, int to) => b.AsSpan(from, to - from).IndexOfAnyExcept((byte)0) < 0;
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return new IPAddress(b.AsSpan(2, 4));
+        }
+
+        var last = new IPAddress(b.AsSpan(12, 4));
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && Zero(4, 12))
+        {
+            return last;
+        }
+
+        if (Zero(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
+        {
+            return last;
+        }
+
+        // ::a.b.c.d, but not :: and ::1, which are IPv6's own unspecified and loopback addresses.
+        return Zero(0, 12) && !Zero(12, 15) ? last : null;
     }
 
     /// <summary>
