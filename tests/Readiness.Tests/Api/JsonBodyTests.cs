@@ -89,6 +89,20 @@ public sealed class JsonBodyTests
     }
 
     [Fact]
+    public void An_unknown_member_is_answered_with_the_members_the_body_takes()
+    {
+        // Not "the municipality comes from the URL" on every endpoint (the admin API's bodies have no municipality): the list.
+        var error = Assert.Single(Errors<SystemReport>("""{"Vendor":"a"}"""));
+        Assert.Equal("unknown_property", error.Code);
+        Assert.Contains("the properties are: ", error.MessageEn, StringComparison.Ordinal);
+        Assert.Contains("使える項目: ", error.MessageJa, StringComparison.Ordinal);
+        foreach (var member in new[] { "phase", "vendor", "plannedGoLive" })
+        {
+            Assert.Contains(member, error.MessageEn, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void An_unknown_member_sent_twice_is_unknown_then_a_duplicate()
     {
         var errors = Errors<SystemReport>("""{"tenant":1,"vendor":"a","tenant":2}""");

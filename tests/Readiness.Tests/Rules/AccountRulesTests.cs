@@ -69,4 +69,20 @@ public sealed class AccountRulesTests
     [InlineData("tr0ub4dor&3-staple", false)]
     public void Common_and_trivial_passwords_are_recognised(string password, bool common) =>
         Assert.Equal(common, CommonPasswordValidator.IsCommon(password));
+
+    [Theory]
+    [InlineData(256, true)]
+    [InlineData(257, false)]
+    [InlineData(80_000, false)]
+    public async Task A_password_longer_than_256_characters_is_refused(int length, bool taken)
+    {
+        // A phrase, not one character repeated (that is refused as common).
+        var password = string.Concat(Enumerable.Repeat("長い合言葉 correct horse ", (length / 20) + 1))[..length];
+        var result = await new CommonPasswordValidator().ValidateAsync(null!, new ReadinessUser { Email = "tanaka@city.example.lg.jp" }, password);
+        Assert.Equal(taken, result.Succeeded);
+        if (!taken)
+        {
+            Assert.Equal("password_too_long", Assert.Single(result.Errors).Code);
+        }
+    }
 }

@@ -334,6 +334,7 @@ public static class JsonContract
             Properties = [.. info.Properties];
             Utf8Names = [.. Properties.Select(p => System.Text.Encoding.UTF8.GetBytes(p.Name))];
             ByName = Properties.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+            Names = string.Join(", ", Properties.Select(p => p.Name));
             NullAllowed = [.. Properties.Select(Nullable)];
         }
 
@@ -342,6 +343,9 @@ public static class JsonContract
         public byte[][] Utf8Names { get; }
 
         public Dictionary<string, int> ByName { get; }
+
+        /// <summary>The contract's member names as the body spells them, for a refusal to list ("name, tenant, scope, expiresAt").</summary>
+        public string Names { get; }
 
         public bool[] NullAllowed { get; }
 
@@ -457,8 +461,8 @@ public static class JsonContract
                     var field = Path();
                     errors.Add((unknown ??= new HashSet<string>(StringComparer.Ordinal)).Add(name)
                         ? new ProblemError(field, "unknown_property",
-                            $"「{Problems.Truncate(name)}」という項目はありません（団体コードなどは URL とサインインから決まります）。",
-                            $"There is no property '{Problems.Truncate(name)}' here (the municipality comes from the URL and your sign-in, never from the body).")
+                            $"「{Problems.Truncate(name)}」という項目はありません。使える項目: {contract.Names}（団体コードなどは URL とサインインから決まります）。",
+                            $"There is no property '{Problems.Truncate(name)}' here; the properties are: {contract.Names} (whose data it is comes from the URL and your sign-in, never from the body).")
                         : Duplicate(field, name));
                     segments.RemoveAt(segments.Count - 1);
                     continue;

@@ -28,6 +28,7 @@ public static class AccountMessages
         "password_required" => ("パスワードを入力してください。", "Enter a password."),
         "password_mismatch" => ("確認用のパスワードが一致しません。", "The two passwords do not match."),
         "password_too_short" => ("パスワードが短すぎます。12文字以上にしてください（長い文やフレーズがおすすめです）。", "The password is too short: use at least 12 characters (a long phrase is best)."),
+        "password_too_long" => ($"パスワードが長すぎます。{CommonPasswordValidator.MaxLength}文字以内にしてください。", $"The password is too long: use at most {CommonPasswordValidator.MaxLength} characters."),
         "common_password" => ("このパスワードはよく使われる・漏えいしたパスワードの一覧にあります。別のパスワードにしてください。", "This password is on a list of common or breached passwords. Choose another."),
         "password_contains_email" => ("パスワードにメールアドレスを含めないでください。", "The password must not contain your e-mail address."),
         "password_weak" => ("このパスワードは使えません。別のパスワードにしてください。", "This password cannot be used. Choose another."),

@@ -551,11 +551,12 @@ public sealed class AccountService(
     private static AccountResult FromIdentity(IdentityResult result)
     {
         var error = result.Errors.First();
-        var field = error.Code.StartsWith("Password", StringComparison.Ordinal) || error.Code is "common_password" or "contains_email" ? "password" : "email";
+        var field = error.Code.StartsWith("Password", StringComparison.Ordinal) || error.Code is "common_password" or "contains_email" or "password_too_long" ? "password" : "email";
         var code = error.Code switch
         {
             "PasswordTooShort" => "password_too_short",
             "common_password" => "common_password",
+            "password_too_long" => "password_too_long",
             "contains_email" => "password_contains_email",
             "DuplicateEmail" or "DuplicateUserName" => "email_taken",
             _ when field == "password" => "password_weak",

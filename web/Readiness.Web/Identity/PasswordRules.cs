@@ -8,6 +8,12 @@ namespace Readiness.Web.Identity;
 /// </summary>
 public sealed class CommonPasswordValidator : IPasswordValidator<ReadinessUser>
 {
+    /// <summary>
+    /// The longest password taken (characters): far above any phrase a person types (NIST SP 800-63B asks for at least
+    /// 64), and a bound on the hashing work one request can ask for (a breaker set an 80,000-character password).
+    /// </summary>
+    public const int MaxLength = 256;
+
     /// <summary>From the published top-password lists (NCSC top 100k, SecLists); lower case, compared case-insensitively.</summary>
     private static readonly HashSet<string> Common = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -28,6 +34,11 @@ public sealed class CommonPasswordValidator : IPasswordValidator<ReadinessUser>
         if (password is null)
         {
             return Task.FromResult(IdentityResult.Success);
+        }
+
+        if (password.Length > MaxLength)
+        {
+            return Task.FromResult(IdentityResult.Failed(new IdentityError { Code = "password_too_long", Description = $"The password is longer than {MaxLength} characters." }));
         }
 
         if (IsCommon(password))
