@@ -1,9 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -71,21 +68,8 @@ public static class UnsubscribeTokens
 /// <summary>The site's address for links in mails: Readiness:Auth:PublicUrl, else the first address the server listens on.</summary>
 public sealed class SiteLinks(IOptions<AccountOptions> options, IServer server)
 {
-    public Uri Base
-    {
-        get
-        {
-            if (!string.IsNullOrWhiteSpace(options.Value.PublicUrl))
-            {
-                return new Uri(options.Value.PublicUrl.TrimEnd('/') + "/");
-            }
-
-            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) ?? addresses.FirstOrDefault() ?? "http://localhost:5000";
-            return new Uri(address.Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
-                .Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal).TrimEnd('/') + "/");
-        }
-    }
+    // With a trailing slash, so that relative paths resolve under it (a PublicUrl may carry a path).
+    public Uri Base => new(ServerSite.Of(server, options.Value).ToString().TrimEnd('/') + "/");
 
     /// <summary>The confirmation page (the link in the mail's text).</summary>
     public Uri Unsubscribe(string token) => new(Base, "notifications/unsubscribe?token=" + Uri.EscapeDataString(token));
