@@ -24,36 +24,69 @@ public static class LocalSigningKey
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
         {
-            // Written whole to a temporary file and then moved into place (no overwrite): a reader in another process or
-            // thread never sees the key half-written, and of two starting together one key wins and both use it.
-            var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-            try
-            {
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
-                {
-                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-
-                using (var stream = new FileStream(temporary, options))
-                using (var writer = new StreamWriter(stream))
-                {
-                    writer.Write(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-                }
-
-                File.Move(temporary, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first: use that one.
-            }
-            finally
-            {
-                File.Delete(temporary);
-            }
+            Create(path);
         }
 
         return FromBase64(File.ReadAllText(path).Trim(), path);
+    }
+
+    /// <summary>
+    /// Makes the key file once, under an exclusive lock on {key}.lock: <c>File.Move(..., overwrite: false)</c> alone is an
+    /// existence check and then a rename on Linux, so two starting together (the server's token validation and its API
+    /// clients, or the server and the <c>token</c> command) could each put its own key in place and keep using it: a token
+    /// signed with the first was refused (401) by a reader of the second (CI, OperationsTests, stop 41).
+    /// </summary>
+    private static void Create(string path)
+    {
+        using var held = Exclusive(path + ".lock");
+        if (File.Exists(path))
+        {
+            return; // made by whoever held the lock before
+        }
+
+        // Written whole to a temporary file and then moved into place: a reader that does not take the lock never sees
+        // the key half-written.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: false);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// The lock file opened with <see cref="FileShare.None"/> (an <c>flock</c> on Unix, between processes and between
+    /// threads of one), waited for up to 30 s.
+    /// </summary>
+    private static FileStream Exclusive(string path)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(5);
+            }
+        }
     }
 
     private static SymmetricSecurityKey FromBase64(string text, string source)
