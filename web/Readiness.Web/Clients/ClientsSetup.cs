@@ -70,6 +70,15 @@ public static class ClientsSetup
                 o.AllowClientCredentialsFlow();
                 o.RegisterScopes("read", "write");
                 o.SetAccessTokenLifetime(ClientRules.MaxTokenLifetime);
+                // OpenIddict's own codes where RFC 6749 §5.2 gives the fault another: set before its handlers turn the
+                // code into a status (invalid_client: 401 and WWW-Authenticate).
+                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(handler => handler
+                    .UseInlineHandler(context =>
+                    {
+                        TokenErrors.Apply(context.Response);
+                        return default;
+                    })
+                    .SetOrder(int.MinValue + 100_000));
                 var aspNetCore = o.UseAspNetCore().EnableTokenEndpointPassthrough();
                 if (!requireHttps)
                 {
@@ -160,6 +169,13 @@ public static class ClientsSetup
         catch (InvalidDataException)
         {
             fault = "The form is past its limits (a field name over 2,048 characters, or over 1,024 fields).";
+        }
+
+        // RFC 6749 §3.2: parameters MUST NOT be included more than once. OpenIddict took a repeated scope as given and
+        // described a repeated grant_type or client_id as missing.
+        if (fault is null && http.Request.Form.FirstOrDefault(p => p.Value.Count > 1).Key is { } repeated)
+        {
+            fault = $"The '{repeated[..Math.Min(repeated.Length, 64)]}' parameter is given more than once (RFC 6749 §3.2).";
         }
 
         if (fault is null)
