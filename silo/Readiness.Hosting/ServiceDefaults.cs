@@ -49,6 +49,8 @@ public static class ServiceDefaults
 
         builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section)
             .Validate(o => o.IsValid(), $"{HealthOptions.Section}:Details must be Local or Everyone.").ValidateOnStart();
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section)
+            .Validate(o => o.Parse().Invalid is null, $"{MetricsOptions.Section}:AllowedNetworks must be networks in CIDR form, comma-separated (e.g. 10.0.0.0/8,fc00::/7).").ValidateOnStart();
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;
@@ -58,7 +60,7 @@ public static class ServiceDefaults
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag), ResponseWriter = HealthResponse.WriteAsync });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag), ResponseWriter = HealthResponse.WriteAsync });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAllowedNetwork();
         return app;
     }
 }

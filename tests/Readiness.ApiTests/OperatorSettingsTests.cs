@@ -43,6 +43,42 @@ public sealed class OperatorSettingsTests(OperatorSettingsHost host) : IClassFix
         }
     }
 
+    /// <summary>
+    /// /metrics is served to this machine and the private networks (Readiness:Metrics:AllowedNetworks), judged by the
+    /// client address a trusted proxy forwards: a scrape routed in from the internet by mistake is 403 (it was 200).
+    /// </summary>
+    [Theory]
+    [InlineData(null, HttpStatusCode.OK)] // the connection's own loopback address
+    [InlineData("10.20.30.40", HttpStatusCode.OK)] // a cluster's Prometheus
+    [InlineData("fd12:3456::7", HttpStatusCode.OK)]
+    [InlineData("203.0.113.9", HttpStatusCode.Forbidden)]
+    [InlineData("2001:db8::1", HttpStatusCode.Forbidden)]
+    [InlineData("100.100.100.200", HttpStatusCode.Forbidden)] // shared address space (RFC 6598) is not private
+    public async Task Metrics_are_served_to_this_machine_and_private_networks_only(string? forwardedFor, HttpStatusCode expected)
+    {
+        using var client = host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        using var response = await client.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        if (expected == HttpStatusCode.OK)
+        {
+            Assert.Contains("# TYPE", body, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("# TYPE", body, StringComparison.Ordinal);
+            var error = JsonDocument.Parse(body).RootElement.GetProperty("errors")[0];
+            Assert.Equal("metrics_not_allowed", error.GetProperty("code").GetString());
+            Assert.Contains("メトリクス", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task An_anonymous_reader_is_sent_to_sign_in_for_the_notification_inbox_and_cannot_change_choices()
     {
