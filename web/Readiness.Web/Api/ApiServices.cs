@@ -32,6 +32,7 @@ public static class ApiServices
 
         // The silo registers it; a web node that is only a client of the cluster reads the same table itself.
         services.TryAddSingleton<IAuditLog, SqlAuditLog>();
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestLimits.Configure);
         services.AddReadinessRateLimits();
         services.AddReadinessOpenApi();
         return services;
@@ -41,6 +42,7 @@ public static class ApiServices
     public static WebApplication UseReadinessApi(this WebApplication app)
     {
         app.UseStatusCodePages(WriteStatusProblem);
+        app.Use(RequestLimits.Enforce);
         app.Use(LimitBodySize);
         app.Use(Clients.ClientsSetup.ReadTokenFormAsync); // before OpenIddict reads it, in the authentication middleware
         app.UseAuthentication();
