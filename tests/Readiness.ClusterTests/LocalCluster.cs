@@ -116,9 +116,9 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
         return silo;
     }
 
-    public NodeProcess StartWeb(int httpPort)
+    public NodeProcess StartWeb(int httpPort, IReadOnlyDictionary<string, string>? extra = null)
     {
-        Web = NodeProcess.Start("web", Binaries.Web, httpPort, Environment());
+        Web = NodeProcess.Start("web", Binaries.Web, httpPort, Environment(extra));
         return Web;
     }
 

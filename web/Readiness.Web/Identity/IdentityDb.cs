@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -6,10 +7,14 @@ namespace Readiness.Web.Identity;
 
 /// <summary>
 /// The identity store (EF Core) in the product's own database: the SQLite file of the data folder (embedded) or the
-/// cluster's PostgreSQL. Tables are prefixed readiness_ so they sit beside the Orleans and audit tables.
+/// cluster's PostgreSQL. Tables are prefixed readiness_ so they sit beside the Orleans and audit tables. It also holds
+/// ASP.NET Core's data protection key ring (<see cref="KeyRing"/>).
 /// </summary>
-public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityDbContext<ReadinessUser>(options)
+public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityDbContext<ReadinessUser>(options), IDataProtectionKeyContext
 {
+    /// <inheritdoc />
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Invitation> Invitations => Set<Invitation>();
 
     public DbSet<SetupToken> SetupTokens => Set<SetupToken>();
@@ -37,6 +42,7 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
         builder.Entity<IdentityRoleClaim<string>>().ToTable("readiness_role_claims");
         builder.Entity<IdentityUserToken<string>>().ToTable("readiness_user_tokens");
         builder.Entity<IdentityUserPasskey<string>>().ToTable("readiness_user_passkeys"); // Identity schema version 3
+        builder.Entity<DataProtectionKey>().ToTable(KeyRing.Table);
         builder.Entity<AccountSession>(s =>
         {
             s.ToTable("readiness_sessions");

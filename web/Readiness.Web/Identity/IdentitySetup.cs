@@ -42,6 +42,7 @@ public static class IdentitySetup
             }
         });
 
+        services.AddReadinessKeyRing();
         services.AddIdentityCore<ReadinessUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;
