@@ -15,9 +15,15 @@ public static class MediaTypes
     public const string Json = "application/json";
     public const string MergePatch = "application/merge-patch+json";
 
-    /// <summary>Null when <paramref name="contentType"/> is one of <paramref name="accepted"/> (parameters aside) with no charset or UTF-8; otherwise the 415.</summary>
+    /// <summary>Null when <paramref name="contentType"/> is one of <paramref name="accepted"/> (parameters aside) with no charset or UTF-8; otherwise the 415 (the 400 of <see cref="MalformedParameter"/> for a malformed parameter).</summary>
     public static ProblemHttpResult? Check(string? contentType, IReadOnlyList<string> accepted)
     {
+        // A malformed parameter first: the parser below may fail on it and the answer would wrongly blame the type.
+        if (MalformedParameter(contentType) is { } malformed)
+        {
+            return malformed;
+        }
+
         var list = string.Join(", ", accepted);
         if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed)
             || !accepted.Any(a => parsed.MediaType.Equals(a, StringComparison.OrdinalIgnoreCase)))
@@ -27,12 +33,8 @@ public static class MediaTypes
                 $"Send the body as {list}, not '{Problems.Truncate(contentType ?? "none")}'.");
         }
 
-        if (DuplicateParameter(contentType) is { } duplicate)
-        {
-            return duplicate;
-        }
-
-        var charset = parsed.Charset.HasValue ? parsed.Charset.Value!.Trim('"') : null;
+        // A quoted charset is read as its content, quoted-pairs undone ("utf\-8" is utf-8: RFC 9110 §5.6.4).
+        var charset = parsed.Charset.HasValue ? HeaderUtilities.UnescapeAsQuotedString(parsed.Charset).ToString() : null;
         if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Content-Type", "unsupported_charset",
@@ -44,23 +46,145 @@ public static class MediaTypes
     }
 
     /// <summary>
-    /// 400 <c>duplicate_parameter</c> naming Content-Type when a parameter is given twice (<c>application/json;
-    /// charset=utf-8; charset=latin1</c>, <c>multipart/form-data; boundary=a; boundary=b</c>): RFC 6838 §4.3 makes
-    /// that an error, and taking either one would read the body in a way the sender may not have meant. Null otherwise
-    /// (also when the header is absent or does not parse: that is the media type check's to name).
+    /// 400 naming Content-Type when the header's parameters break RFC 9110 §5.6.6/§8.3.1 (<c>parameter = token "="
+    /// ( token / quoted-string )</c>, no whitespace around "="): <c>malformed_parameter</c> for a name without a value
+    /// (<c>; charset</c>), an empty value (<c>charset=</c>), an unterminated quoted string (<c>charset="utf-8</c>), a
+    /// name or value with spaces or other non-token characters; <c>duplicate_parameter</c> when a parameter is given
+    /// twice (RFC 6838 §4.3). Either way the body would be read in a way the sender may not have meant. An empty
+    /// parameter between two semicolons (<c>;;</c>) is malformed_parameter too: RFC 9110's grammar allows it, but
+    /// ASP.NET Core's parser (routing, the form reader) does not, and the answer would otherwise be a 415 blaming the
+    /// type; a trailing <c>;</c> passes, as it does there. Null when the parameters are well formed or the header is absent (the type/subtype itself is the
+    /// media type check's to name).
     /// </summary>
-    public static ProblemHttpResult? DuplicateParameter(string? contentType)
+    public static ProblemHttpResult? MalformedParameter(string? contentType)
     {
-        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+        if (contentType is null)
         {
             return null;
         }
 
-        var twice = parsed.Parameters.GroupBy(p => p.Name.ToString(), StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)?.Key;
-        return twice is null ? null : Problems.BadRequest("Content-Type", "duplicate_parameter",
-            $"Content-Type のパラメーター「{Problems.Truncate(twice)}」が2回以上指定されています。1回だけ指定してください（「{Problems.Truncate(contentType)}」）。",
-            $"The Content-Type parameter '{Problems.Truncate(twice)}' is given more than once; give it once ('{Problems.Truncate(contentType)}').");
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var at = contentType.IndexOf(';', StringComparison.Ordinal);
+        while (at >= 0 && at < contentType.Length)
+        {
+            // at is on a ';' (or just past a parameter's whitespace): step over it and the whitespace after it.
+            at++;
+            at = SkipWhitespace(contentType, at);
+            if (at == contentType.Length)
+            {
+                break;
+            }
+
+            if (contentType[at] == ';')
+            {
+                return Malformed(contentType, ";;");
+            }
+
+            var start = at;
+            while (at < contentType.Length && IsTokenChar(contentType[at]))
+            {
+                at++;
+            }
+
+            var name = contentType[start..at];
+            if (name.Length == 0 || at == contentType.Length || contentType[at] != '=')
+            {
+                return Malformed(contentType, ParameterAt(contentType, start));
+            }
+
+            at++;
+            if (at < contentType.Length && contentType[at] == '"')
+            {
+                at = QuotedStringEnd(contentType, at);
+                if (at < 0)
+                {
+                    return Malformed(contentType, ParameterAt(contentType, start));
+                }
+            }
+            else
+            {
+                var valueStart = at;
+                while (at < contentType.Length && IsTokenChar(contentType[at]))
+                {
+                    at++;
+                }
+
+                if (at == valueStart)
+                {
+                    return Malformed(contentType, ParameterAt(contentType, start));
+                }
+            }
+
+            at = SkipWhitespace(contentType, at);
+            if (at < contentType.Length && contentType[at] != ';')
+            {
+                return Malformed(contentType, ParameterAt(contentType, start));
+            }
+
+            if (!names.Add(name))
+            {
+                return Problems.BadRequest("Content-Type", "duplicate_parameter",
+                    $"Content-Type のパラメーター「{Problems.Truncate(name)}」が2回以上指定されています。1回だけ指定してください（「{Problems.Truncate(contentType)}」）。",
+                    $"The Content-Type parameter '{Problems.Truncate(name)}' is given more than once; give it once ('{Problems.Truncate(contentType)}').");
+            }
+        }
+
+        return null;
     }
+
+    private static ProblemHttpResult Malformed(string contentType, string parameter) => Problems.BadRequest("Content-Type", "malformed_parameter",
+        $"Content-Type のパラメーター「{Problems.Truncate(parameter)}」の書き方が正しくありません。名前=値（値はトークンか \"…\" で囲んだ文字列、= の前後に空白なし）で指定してください（「{Problems.Truncate(contentType)}」）。",
+        $"The Content-Type parameter '{Problems.Truncate(parameter)}' is malformed: give name=value, the value a token or a quoted string, no spaces around '=' (RFC 9110 §8.3.1; '{Problems.Truncate(contentType)}').");
+
+    private static string ParameterAt(string contentType, int start)
+    {
+        var end = contentType.IndexOf(';', start);
+        return (end < 0 ? contentType[start..] : contentType[start..end]).Trim();
+    }
+
+    private static int SkipWhitespace(string text, int at)
+    {
+        while (at < text.Length && text[at] is ' ' or '\t')
+        {
+            at++;
+        }
+
+        return at;
+    }
+
+    // The index just past the closing quote of the quoted-string opening at `at`, or -1 when it is not closed or holds
+    // a character qdtext / quoted-pair does not allow (RFC 9110 §5.6.4).
+    private static int QuotedStringEnd(string text, int at)
+    {
+        for (at++; at < text.Length; at++)
+        {
+            var c = text[at];
+            if (c == '"')
+            {
+                return at + 1;
+            }
+
+            if (c == '\\')
+            {
+                at++;
+                if (at == text.Length || !IsQuotedChar(text[at]))
+                {
+                    return -1;
+                }
+            }
+            else if (!IsQuotedChar(c))
+            {
+                return -1;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool IsQuotedChar(char c) => c is '\t' or >= ' ' and not '\x7f';
+
+    // tchar (RFC 9110 §5.6.2).
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 
     /// <summary>
     /// Middleware (after authorization, so strangers learn nothing): for an endpoint that accepts JSON, a request
@@ -71,10 +195,11 @@ public static class MediaTypes
         var accepts = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>();
         var request = http.Request;
 
-        // Any body the API reads (JSON, a multipart upload): a parameter given twice is refused before anyone picks one.
-        if ((request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/auth")) && DuplicateParameter(request.ContentType) is { } duplicate)
+        // Any body the API reads (JSON, a CSV or .xlsx multipart upload): a malformed parameter or one given twice is
+        // refused before anyone guesses what was meant.
+        if ((request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/auth")) && MalformedParameter(request.ContentType) is { } malformed)
         {
-            await duplicate.ExecuteAsync(http);
+            await malformed.ExecuteAsync(http);
             return;
         }
 
