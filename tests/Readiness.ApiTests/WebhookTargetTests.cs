@@ -33,6 +33,12 @@ public sealed class WebhookTargetTests(ITestOutputHelper output)
         "https://[2002:7f00:1::]/", // 6to4 of 127.0.0.1
         "https://[fe80::1]/",
         "https://224.0.0.1/",
+        "http://168.63.129.16/machine?comp=goalstate", // Azure WireServer (the cloud metadata list)
+        "http://100.100.100.200/latest/meta-data/", // Alibaba Cloud metadata
+        "http://192.0.0.192/", // Oracle Cloud legacy metadata
+        "http://[fd20:ce::254]/computeMetadata/v1/", // GCP metadata over IPv6
+        "https://[::ffff:168.63.129.16]/",
+        "https://[64:ff9b::6464:64c8]/", // NAT64 of 100.100.100.200
     ];
 
     [Fact]

@@ -33,6 +33,9 @@ public sealed class WebhookTargetRuleTests
     [InlineData("2001:db8::7f00:1")] // ends like 127.0.0.1, carries nothing
     [InlineData("10.20.30.40")]
     [InlineData("fc00::1")]
+    [InlineData("100.100.100.201")] // beside Alibaba's metadata address (the shared 100.64/10 range stays allowed)
+    [InlineData("168.63.129.17")] // beside Azure's WireServer
+    [InlineData("fd00:ec2::1")] // beside AWS's IPv6 endpoints (a unique local address, like LGWAN's)
     public void Public_and_private_addresses_are_allowed(string address) =>
         Assert.Null(Targets.Refusal(IPAddress.Parse(address)));
 
@@ -43,5 +46,37 @@ public sealed class WebhookTargetRuleTests
     {
         Assert.Null(WebhookTargets.EmbeddedIPv4(IPAddress.Parse(address)));
         Assert.NotNull(Targets.Refusal(IPAddress.Parse(address)));
+    }
+
+    /// <summary>
+    /// Every major cloud's metadata or host-service address (WebhookTargets.CloudMetadata), also as an IPv6 form that
+    /// carries it, is refused as cloud metadata naming the cloud; Readiness:Webhooks:AllowedNetworks still lifts the
+    /// rule. Before, Azure's WireServer, Alibaba's and Oracle's metadata addresses and GCP's IPv6 one were allowed.
+    /// </summary>
+    [Theory]
+    [InlineData("168.63.129.16", "Azure")]
+    [InlineData("::ffff:168.63.129.16", "Azure")]
+    [InlineData("64:ff9b::a83f:8110", "Azure")] // NAT64 of 168.63.129.16
+    [InlineData("2002:a83f:8110::1", "Azure")] // 6to4 of 168.63.129.16
+    [InlineData("100.100.100.200", "Alibaba")]
+    [InlineData("::ffff:100.100.100.200", "Alibaba")]
+    [InlineData("64:ff9b::6464:64c8", "Alibaba")]
+    [InlineData("192.0.0.192", "Oracle")]
+    [InlineData("::ffff:192.0.0.192", "Oracle")]
+    [InlineData("fd20:ce::254", "GCP")]
+    [InlineData("fd00:ec2::253", "AWS")]
+    [InlineData("169.254.169.254", "Azure")]
+    public void Cloud_metadata_addresses_are_refused_naming_the_cloud_unless_listed(string address, string cloud)
+    {
+        var parsed = IPAddress.Parse(address);
+        var refusal = Targets.Refusal(parsed);
+        Assert.NotNull(refusal);
+        Assert.Contains("cloud metadata", refusal.Value.En, StringComparison.Ordinal);
+        Assert.Contains(cloud, refusal.Value.En, StringComparison.Ordinal);
+        Assert.Contains("クラウドのメタデータ", refusal.Value.Ja, StringComparison.Ordinal);
+
+        var listed = WebhookTargets.EmbeddedIPv4(parsed) ?? parsed;
+        var lifted = new WebhookTargets(Options.Create(new WebhookOptions { AllowedNetworks = $"{listed}/{(listed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)}" }));
+        Assert.Null(lifted.Refusal(parsed));
     }
 }

@@ -23,7 +23,8 @@ public sealed class WebhookTargetRefusedException(string message) : Exception(me
 
 /// <summary>
 /// Where webhooks may connect. An administrator's URL must not make the server post to itself (loopback: its own
-/// admin endpoints), to the cloud's metadata service (link-local 169.254.169.254, fd00:ec2::254: credentials), to
+/// admin endpoints), to a cloud's metadata or host service (<see cref="CloudMetadata"/>: 169.254.169.254, Azure's 168.63.129.16, Alibaba's
+/// 100.100.100.200, fd00:ec2::254…: credentials), to
 /// "any" (0.0.0.0, ::, which reach this host) or to a multicast or broadcast group, also written as IPv4-mapped IPv6
 /// (::ffff:127.0.0.1). Checked when the URL is registered (a literal address) and again at every connection
 /// (<see cref="ConnectAsync"/>), after name resolution, so a name that resolves to such an address at delivery time
@@ -31,8 +32,35 @@ public sealed class WebhookTargetRefusedException(string message) : Exception(me
 /// </summary>
 public sealed class WebhookTargets
 {
+    /// <summary>
+    /// The major clouds' instance metadata and host-service addresses (credentials, the host agent, the VM's DNS and
+    /// time): refused as "cloud metadata" whatever range they fall in, IPv6 forms included. The link-local ones are
+    /// also refused by the 169.254/16 rule; they are named here so the list is complete and the refusal says why.
+    /// </summary>
+    public static readonly ImmutableArray<(IPNetwork Network, string Cloud)> CloudMetadata =
+    [
+        // AWS, Azure, GCP, Oracle (OCI), IBM Cloud VPC, DigitalOcean, Huawei: the instance metadata service
+        // (AWS "Access instance metadata", Azure "Azure Instance Metadata Service", GCP "About VM metadata",
+        // OCI "Getting Instance Metadata", IBM "About VPC Instance Metadata").
+        (IPNetwork.Parse("169.254.169.254/32"), "AWS / Azure / GCP / Oracle / IBM"),
+        // AWS Nitro IPv6 endpoints: IMDS, the Amazon DNS server, Amazon Time Sync ("Access instance metadata",
+        // "Amazon DNS server", "Set the time for your EC2 instance").
+        (IPNetwork.Parse("fd00:ec2::254/128"), "AWS"),
+        (IPNetwork.Parse("fd00:ec2::253/128"), "AWS"),
+        (IPNetwork.Parse("fd00:ec2::123/128"), "AWS"),
+        // Azure WireServer / host agent: VM agent, health probes, DNS ("What is IP address 168.63.129.16?").
+        (IPNetwork.Parse("168.63.129.16/32"), "Azure"),
+        // GCP metadata server on IPv6-only and dual-stack VMs ("About VM metadata": http://[fd20:ce::254]).
+        (IPNetwork.Parse("fd20:ce::254/128"), "GCP"),
+        // Alibaba Cloud ECS instance metadata ("Instance metadata": http://100.100.100.200), in the 100.64/10 shared range.
+        (IPNetwork.Parse("100.100.100.200/32"), "Alibaba Cloud"),
+        // Oracle Cloud's legacy metadata address (OCI "Getting Instance Metadata": 192.0.0.192 for older images).
+        (IPNetwork.Parse("192.0.0.192/32"), "Oracle Cloud"),
+    ];
+
     private static readonly (IPNetwork Network, string Ja, string En)[] Refused =
     [
+        .. CloudMetadata.Select(m => (m.Network, $"クラウドのメタデータ（{m.Cloud}）", $"cloud metadata ({m.Cloud})")),
         (IPNetwork.Parse("0.0.0.0/8"), "未指定アドレス", "unspecified"),
         (IPNetwork.Parse("127.0.0.0/8"), "ループバック（このサーバー自身）", "loopback (this server)"),
         (IPNetwork.Parse("169.254.0.0/16"), "リンクローカル（クラウドのメタデータ等）", "link-local (e.g. cloud metadata)"),
@@ -41,7 +69,6 @@ public sealed class WebhookTargets
         (IPNetwork.Parse("::/128"), "未指定アドレス", "unspecified"),
         (IPNetwork.Parse("::1/128"), "ループバック（このサーバー自身）", "loopback (this server)"),
         (IPNetwork.Parse("fe80::/10"), "リンクローカル（クラウドのメタデータ等）", "link-local (e.g. cloud metadata)"),
-        (IPNetwork.Parse("fd00:ec2::254/128"), "クラウドのメタデータ", "cloud metadata"),
         (IPNetwork.Parse("ff00::/8"), "マルチキャスト", "multicast"),
     ];
 
