@@ -231,6 +231,53 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
         Assert.Matches("保存データを読み取れない[12]団体（131016 千代田区", page);
     }
 
+    /// <summary>
+    /// The forecast's coverage (kept forecasts against the go-lives since) names the municipalities whose state, and so
+    /// whose go-lives, cannot be read, in the forecasts' shape. Before, it had no unreadable member and said nothing.
+    /// </summary>
+    [Fact]
+    public async Task The_forecast_coverage_names_the_municipality_left_out()
+    {
+        using var national = Host.National();
+        using var response = await national.GetAsync("/api/v1/forecast/coverage");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body[..Math.Min(500, body.Length)]}");
+        var view = JsonDocument.Parse(body).RootElement;
+        Assert.True(view.TryGetProperty("unreadable", out var unreadable), body[..Math.Min(500, body.Length)]);
+        AssertNamesDamaged(unreadable);
+    }
+
+    /// <summary>
+    /// The prefecture table's downloads (API CSV and .xlsx, the dashboard's CSV) have one marked row for a municipality
+    /// missing from the figures, as the detailed export does (origin "missing", every figure empty); a filtered table
+    /// does not. Before, the row was silently absent.
+    /// </summary>
+    [Fact]
+    public async Task The_prefecture_table_downloads_have_a_marked_row_for_the_missing_municipality()
+    {
+        using var national = Host.National();
+        using var csv = await national.GetAsync("/api/v1/prefectures/13/municipalities.csv");
+        var text = await csv.Content.ReadAsStringAsync();
+        Assert.True(csv.StatusCode == HttpStatusCode.OK, $"{(int)csv.StatusCode} {text[..Math.Min(500, text.Length)]}");
+        var lines = text.TrimStart('\uFEFF').Split(["\r\n", "\n"], StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        Assert.Equal(ReadinessCatalog.Instance.MunicipalitiesByPrefecture["13"].Count, lines.Length - 1);
+        var marked = Assert.Single(lines, l => l.StartsWith(DamagedHost.Damaged + ",", StringComparison.Ordinal)).Split(',');
+        Assert.Equal([DamagedHost.Damaged, "13", "東京都", "千代田区"], marked[..4]);
+        Assert.Equal("missing", marked[Array.IndexOf(header, "origin")]);
+        Assert.Equal("", marked[Array.IndexOf(header, "progress")]);
+
+        using var filtered = await national.GetAsync("/api/v1/prefectures/13/municipalities.csv?flag=overdue");
+        Assert.DoesNotContain(DamagedHost.Damaged + ",", await filtered.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var xlsx = await national.GetAsync("/api/v1/prefectures/13/municipalities.xlsx");
+        Assert.Equal(HttpStatusCode.OK, xlsx.StatusCode);
+        var rows = ReadSheet(await xlsx.Content.ReadAsByteArrayAsync());
+        var row = Assert.Single(rows.Skip(1), r => r[0] == DamagedHost.Damaged);
+        Assert.Equal([DamagedHost.Damaged, "13", "東京都", "千代田区"], row[..4]);
+        Assert.Equal("missing", row[Array.IndexOf(rows[0], "origin")]);
+    }
+
     [Fact]
     public async Task The_nation_and_prefecture_summaries_name_the_municipality_missing_from_their_figures()
     {

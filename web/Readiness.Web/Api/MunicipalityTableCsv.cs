@@ -18,16 +18,51 @@ public static class MunicipalityTableCsv
 
     public static string FileName(PrefectureSnapshot prefecture) => $"municipalities-{prefecture.Code}-{prefecture.View.Prefecture.AsOf}.csv";
 
-    /// <summary>The rows of <paramref name="prefecture"/> that <paramref name="query"/> selects, in its order.</summary>
-    public static async Task WriteAsync(CsvOutput csv, PrefectureSnapshot prefecture, MunicipalityQuery query)
+    /// <summary>The <c>origin</c> of a row for a municipality missing from the prefecture's figures (see <see cref="Rows"/>).</summary>
+    public const string MissingOrigin = "missing";
+
+    /// <summary>
+    /// The rows of <paramref name="prefecture"/> that <paramref name="query"/> selects, in its order; then, unless the
+    /// query filters (?q= ?kind= ?flag=, which cannot be judged without the state), one row per municipality missing from
+    /// the figures (its stored state cannot be read, or it has not reached the aggregation: the JSON's <c>missing</c>)
+    /// with code, prefecture and name, <c>origin</c> = <see cref="MissingOrigin"/> and the day, every other column empty,
+    /// as the detailed export marks an unreadable one: a download never silently lacks a municipality.
+    /// </summary>
+    public static IEnumerable<object?[]> Rows(PrefectureSnapshot prefecture, MunicipalityQuery query)
     {
-        await csv.Row(Header);
         var p = prefecture.View.Prefecture;
         foreach (var m in query.Apply(prefecture.Rows))
         {
-            await csv.Row(m.Code, p.Code, p.Name, m.Name, m.Kana, m.Kind, m.Population, m.Progress, m.Migrated, m.Applicable,
+            yield return [m.Code, p.Code, p.Name, m.Name, m.Kana, m.Kind, m.Population, m.Progress, m.Migrated, m.Applicable,
                 m.Designated, m.DesignationIncomplete, m.Overdue, m.Regression, m.Complete, m.Stale, m.Security,
-                m.SecurityAssessed, m.LastReportedAt, m.Version, m.Origin, p.AsOf);
+                m.SecurityAssessed, m.LastReportedAt, m.Version, m.Origin, p.AsOf];
+        }
+
+        if (query.Search is not null || query.Kind is not null || query.Flag is not null)
+        {
+            yield break;
+        }
+
+        foreach (var m in prefecture.View.Missing.Municipalities)
+        {
+            var row = new object?[Header.Length];
+            row[0] = m.Code;
+            row[1] = m.PrefectureCode;
+            row[2] = m.Prefecture;
+            row[3] = m.Name;
+            row[Array.IndexOf(Header, "origin")] = MissingOrigin;
+            row[Array.IndexOf(Header, "as_of")] = p.AsOf;
+            yield return row;
+        }
+    }
+
+    /// <summary>The header and <see cref="Rows"/>.</summary>
+    public static async Task WriteAsync(CsvOutput csv, PrefectureSnapshot prefecture, MunicipalityQuery query)
+    {
+        await csv.Row(Header);
+        foreach (var row in Rows(prefecture, query))
+        {
+            await csv.Row(row);
         }
     }
 }

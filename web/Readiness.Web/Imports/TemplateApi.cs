@@ -228,10 +228,7 @@ public static class TemplateApi
 
         var query = MunicipalityQuery.From(q, kind, flag, sort, dir);
         var p = prefecture.View.Prefecture;
-        var rows = query.Apply(prefecture.Rows).Select(m => new object?[] { m.Code, p.Code, p.Name, m.Name, m.Kana, m.Kind, m.Population, m.Progress, m.Migrated,
-            m.Applicable, m.Designated, m.DesignationIncomplete, m.Overdue, m.Regression, m.Complete, m.Stale, m.Security, m.SecurityAssessed, m.LastReportedAt,
-            m.Version, m.Origin, p.AsOf });
-        var bytes = ReportingWorkbook.Table(p.Code + p.Name, MunicipalityTableCsv.Header, rows);
+        var bytes = ReportingWorkbook.Table(p.Code + p.Name, MunicipalityTableCsv.Header, MunicipalityTableCsv.Rows(prefecture, query));
         return TypedResults.File(bytes, ReportingWorkbook.ContentType, Path.ChangeExtension(MunicipalityTableCsv.FileName(prefecture), ".xlsx"));
     }
 

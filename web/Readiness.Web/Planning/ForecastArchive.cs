@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Readiness.Catalog;
 using Readiness.Planning;
 using Readiness.Rules;
 
@@ -16,7 +17,7 @@ public sealed class ForecastArchive(IGrainFactory grains, Readiness.Hosting.Grai
     public const int MonthsShown = 12;
 
     private readonly SemaphoreSlim gate = new(1, 1);
-    private (DateTimeOffset ReadAt, int Kept, ImmutableArray<KeptForecastCoverage> Coverage)? cached;
+    private (DateTimeOffset ReadAt, int Kept, ImmutableArray<KeptForecastCoverage> Coverage, IReadOnlyList<MunicipalityInfo> Unreadable)? cached;
 
     /// <summary>Keeps today's baseline forecast now (replacing one kept earlier today); the scheduled job and tests call this.</summary>
     public async Task<KeptForecastInfo> KeepNowAsync(CancellationToken cancellationToken)
@@ -45,14 +46,16 @@ public sealed class ForecastArchive(IGrainFactory grains, Readiness.Hosting.Grai
 
     /// <summary>
     /// How the kept forecasts have done: every kept forecast shown (see <see cref="MonthsShown"/>) with its coverage by
-    /// the go-lives since its day; the number kept in all. Recomputed when the forecast's inputs are read again.
+    /// the go-lives since its day; the number kept in all; the municipalities left out because their stored state (and
+    /// so whether their systems went live) cannot be read: their kept bands are not judged, else each would count as a
+    /// miss once past its P90. Recomputed when the forecast's inputs are read again.
     /// </summary>
-    public async Task<(int Kept, ImmutableArray<KeptForecastCoverage> Coverage)> GetCoverageAsync(CancellationToken cancellationToken)
+    public async Task<(int Kept, ImmutableArray<KeptForecastCoverage> Coverage, IReadOnlyList<MunicipalityInfo> Unreadable)> GetCoverageAsync(CancellationToken cancellationToken)
     {
-        var (history, readAt) = await forecasts.GetHistoryAsync(cancellationToken);
-        if (cached is { } c && c.ReadAt == readAt)
+        var (history, readAt, unreadable) = await forecasts.GetHistoryAsync(cancellationToken);
+        if (cached is { } c && c.ReadAt == readAt && c.Unreadable.SequenceEqual(unreadable))
         {
-            return (c.Kept, c.Coverage);
+            return (c.Kept, c.Coverage, c.Unreadable);
         }
 
         await gate.WaitAsync(cancellationToken);
@@ -60,6 +63,7 @@ public sealed class ForecastArchive(IGrainFactory grains, Readiness.Hosting.Grai
         {
             var index = await calls.Run(() => grains.GetGrain<IForecastArchiveGrain>(IForecastArchiveGrain.Key).ListAsync(), idempotent: true, cancellationToken);
             var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+            var left = unreadable.Select(m => m.Code).ToHashSet(StringComparer.Ordinal);
             var results = ImmutableArray.CreateBuilder<KeptForecastCoverage>();
             foreach (var info in Shown(index))
             {
@@ -70,11 +74,12 @@ public sealed class ForecastArchive(IGrainFactory grains, Readiness.Hosting.Grai
                 }
 
                 var goLives = ForecastCalibration.GoLivesSince(history.Transitions, kept.AsOf);
-                results.Add(new KeptForecastCoverage(info, ForecastCalibration.Coverage(KeptForecasts.Systems(kept), goLives, today)));
+                var bands = KeptForecasts.Systems(kept).Where(b => !left.Contains(b.MunicipalityCode));
+                results.Add(new KeptForecastCoverage(info, ForecastCalibration.Coverage(bands, goLives, today)));
             }
 
-            cached = (readAt, index.Length, results.ToImmutable());
-            return (index.Length, cached.Value.Coverage);
+            cached = (readAt, index.Length, results.ToImmutable(), unreadable);
+            return (index.Length, cached.Value.Coverage, unreadable);
         }
         finally
         {

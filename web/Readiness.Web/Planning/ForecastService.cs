@@ -141,14 +141,17 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         }
     }
 
-    /// <summary>The history (the audit trail's phase moves and plans) the current inputs were read with, and when they were read.</summary>
-    public async Task<(ForecastHistory History, DateTimeOffset ReadAt)> GetHistoryAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The history (the audit trail's phase moves and plans) the current inputs were read with, when they were read, and
+    /// the municipalities whose stored state (and so history) could not be read.
+    /// </summary>
+    public async Task<(ForecastHistory History, DateTimeOffset ReadAt, IReadOnlyList<MunicipalityInfo> Unreadable)> GetHistoryAsync(CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var (_, history, _, readAt, _) = await CurrentInputsAsync(cancellationToken);
-            return (history, readAt);
+            var (_, history, _, readAt, unreadable) = await CurrentInputsAsync(cancellationToken);
+            return (history, readAt, unreadable);
         }
         finally
         {

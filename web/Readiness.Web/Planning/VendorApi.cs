@@ -21,7 +21,7 @@ public static class VendorApi
             .WithDescription("The prefecture's applicable systems by vendor and by Government Cloud provider, its 50 largest suppliers per market with systems and share in %, and the HHI over all of them. 404 for an unknown prefecture code.");
         reads.MapGet("/forecast/coverage", GetCoverage).RequireAuthorization(ReadinessPolicies.Summaries)
             .WithSummary("How the forecast has done: kept baseline forecasts against what happened (coverage of the P10–P90 band)")
-            .WithDescription("The baseline forecast is kept once a day. For the newest kept forecast and the first of each of the 12 months before, the outcomes so far (systems that went live since, or are still not live past their P90), the share inside the P10–P90 band (≈ 0.8 when calibrated) and the share at or before the P50 (≈ 0.5). Null shares: no outcome yet.");
+            .WithDescription("The baseline forecast is kept once a day. For the newest kept forecast and the first of each of the 12 months before, the outcomes so far (systems that went live since, or are still not live past their P90), the share inside the P10–P90 band (≈ 0.8 when calibrated) and the share at or before the P50 (≈ 0.5). Null shares: no outcome yet. unreadable: the municipalities whose stored state cannot be read, left out of the judging (count, municipalities, messageJa/messageEn; count 0 and null messages when none).");
         return reads;
     }
 
@@ -44,7 +44,7 @@ public static class VendorApi
 
     private static async Task<Ok<ForecastCoverageView>> GetCoverage(HttpContext http, ForecastArchive archive)
     {
-        var (kept, coverage) = await archive.GetCoverageAsync(http.RequestAborted);
-        return TypedResults.Ok(VendorViews.Coverage(kept, coverage));
+        var (kept, coverage, unreadable) = await archive.GetCoverageAsync(http.RequestAborted);
+        return TypedResults.Ok(VendorViews.Coverage(kept, coverage, unreadable));
     }
 }

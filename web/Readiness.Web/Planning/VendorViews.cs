@@ -26,8 +26,11 @@ public sealed record VendorConcentrationView(DateTimeOffset ComputedAt, string M
 public sealed record KeptForecastCoverageView(
     DateOnly AsOf, DateTimeOffset ComputedAt, int Systems, int Trials, int Assessed, int Covered, double? Coverage, double? ShareAtOrBeforeP50, int Pending);
 
-/// <summary>How the forecast has done: kept forecasts in all, and the ones judged (newest first; see docs/forecast.md).</summary>
-public sealed record ForecastCoverageView(int Kept, IReadOnlyList<KeptForecastCoverageView> Forecasts, string Method);
+/// <summary>
+/// How the forecast has done: kept forecasts in all, the ones judged (newest first; see docs/forecast.md), and the
+/// municipalities left out because their stored state cannot be read (their systems are not judged).
+/// </summary>
+public sealed record ForecastCoverageView(int Kept, IReadOnlyList<KeptForecastCoverageView> Forecasts, string Method, Readiness.Web.Api.UnreadableMunicipalitiesView Unreadable);
 
 public static class VendorViews
 {
@@ -63,10 +66,10 @@ public static class VendorViews
         return new MarketView(m.Systems, m.Known, m.Suppliers, m.Hhi is { } h ? Math.Round(h, 1) : null, m.HighlyConcentrated, shares, m.Known - shares.Sum(s => s.Systems));
     }
 
-    public static ForecastCoverageView Coverage(int kept, IEnumerable<KeptForecastCoverage> forecasts) =>
+    public static ForecastCoverageView Coverage(int kept, IEnumerable<KeptForecastCoverage> forecasts, IReadOnlyList<MunicipalityInfo> unreadable) =>
         new(kept, [.. forecasts.Select(f => new KeptForecastCoverageView(
             f.Forecast.AsOf, f.Forecast.ComputedAt, f.Forecast.Systems, f.Forecast.Trials, f.Coverage.Assessed, f.Coverage.Covered,
             f.Coverage.Assessed == 0 ? null : Math.Round(f.Coverage.Coverage, 4),
             f.Coverage.Assessed == 0 ? null : Math.Round(f.Coverage.ShareAtOrBeforeP50, 4),
-            f.Coverage.Pending))], CoverageMethod);
+            f.Coverage.Pending))], CoverageMethod, Readiness.Web.Api.UnreadableMunicipalitiesView.Of(unreadable));
 }
