@@ -32,6 +32,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Method { get; set; }
 #endif
+        /// <summary>The unreadable property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView? Unreadable { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView Unreadable { get; set; }
+#endif
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.ForecastCoverageView"/> and sets the default values.
         /// </summary>
@@ -60,6 +68,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "forecasts", n => { Forecasts = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.KeptForecastCoverageView>(global::Readiness.ClientTests.Generated.Models.KeptForecastCoverageView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "kept", n => { Kept = n.GetIntValue(); } },
                 { "method", n => { Method = n.GetStringValue(); } },
+                { "unreadable", n => { Unreadable = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>(global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView.CreateFromDiscriminatorValue); } },
             };
         }
         /// <summary>
@@ -72,6 +81,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.KeptForecastCoverageView>("forecasts", Forecasts);
             writer.WriteIntValue("kept", Kept);
             writer.WriteStringValue("method", Method);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.UnreadableMunicipalitiesView>("unreadable", Unreadable);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Forecast.Coverage
         {
         }
         /// <summary>
-        /// The baseline forecast is kept once a day. For the newest kept forecast and the first of each of the 12 months before, the outcomes so far (systems that went live since, or are still not live past their P90), the share inside the P10–P90 band (≈ 0.8 when calibrated) and the share at or before the P50 (≈ 0.5). Null shares: no outcome yet.
+        /// The baseline forecast is kept once a day. For the newest kept forecast and the first of each of the 12 months before, the outcomes so far (systems that went live since, or are still not live past their P90), the share inside the P10–P90 band (≈ 0.8 when calibrated) and the share at or before the P50 (≈ 0.5). Null shares: no outcome yet. unreadable: the municipalities whose stored state cannot be read, left out of the judging (count, municipalities, messageJa/messageEn; count 0 and null messages when none).
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ForecastCoverageView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -61,7 +61,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Forecast.Coverage
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ForecastCoverageView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ForecastCoverageView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The baseline forecast is kept once a day. For the newest kept forecast and the first of each of the 12 months before, the outcomes so far (systems that went live since, or are still not live past their P90), the share inside the P10–P90 band (≈ 0.8 when calibrated) and the share at or before the P50 (≈ 0.5). Null shares: no outcome yet.
+        /// The baseline forecast is kept once a day. For the newest kept forecast and the first of each of the 12 months before, the outcomes so far (systems that went live since, or are still not live past their P90), the share inside the P10–P90 band (≈ 0.8 when calibrated) and the share at or before the P50 (≈ 0.5). Null shares: no outcome yet. unreadable: the municipalities whose stored state cannot be read, left out of the judging (count, municipalities, messageJa/messageEn; count 0 and null messages when none).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
