@@ -109,13 +109,20 @@ public sealed class FormClient : IDisposable
     }
 
     /// <summary>Opens the page, takes its antiforgery token and posts the fields to the action.</summary>
-    public async Task<FormAnswer> PostAsync(string page, string action, IDictionary<string, string> fields)
+    /// <param name="host">A Host header to send with the post instead of the real one (a forged one, as anyone can send).</param>
+    public async Task<FormAnswer> PostAsync(string page, string action, IDictionary<string, string> fields, string? host = null)
     {
         var (_, html) = await GetAsync(page);
         var token = Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(token), $"no form with an antiforgery token on {page}");
         var body = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token };
-        using var response = await http.PostAsync(action, new FormUrlEncodedContent(body));
+        using var request = new HttpRequestMessage(HttpMethod.Post, action) { Content = new FormUrlEncodedContent(body) };
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
+        using var response = await http.SendAsync(request);
         return new FormAnswer(response.StatusCode, response.Headers.Location?.OriginalString, await response.Content.ReadAsStringAsync());
     }
 
@@ -180,8 +187,9 @@ public static class Accounts
     }
 
     /// <summary>Invites through the administration page; without SMTP the answer shows the link.</summary>
-    public static async Task<FormAnswer> InviteAsync(FormClient inviter, string email, string role, string? tenant) =>
-        await inviter.PostAsync("/admin/users", "/admin/invitations", new Dictionary<string, string> { ["email"] = email, ["role"] = role, ["tenant"] = tenant ?? string.Empty });
+    /// <param name="host">A forged Host header for the post (null: the real one).</param>
+    public static async Task<FormAnswer> InviteAsync(FormClient inviter, string email, string role, string? tenant, string? host = null) =>
+        await inviter.PostAsync("/admin/users", "/admin/invitations", new Dictionary<string, string> { ["email"] = email, ["role"] = role, ["tenant"] = tenant ?? string.Empty }, host);
 
     public static Uri LinkOf(FormAnswer invited)
     {

@@ -88,6 +88,20 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
     /// A passkey form posted without its ceremony (no options asked for first, so no challenge is underway: a replayed
     /// or hand-made post) is refused as a failed passkey, never a 500; nothing is added and nobody is signed in.
     /// </summary>
+    /// <summary>
+    /// Without SMTP the invitation link is shown to the administrator: a forged Host header on the post does not choose
+    /// its site either (ServerSite: the listening address). Failed before: the page showed http://evil.example/invitation?token=....
+    /// </summary>
+    [Fact]
+    public async Task A_forged_host_header_does_not_put_another_site_in_a_shown_invitation_link()
+    {
+        var invited = await Accounts.InviteAsync(Admin, "shown.host@digital.go.jp", "national_staff", null, host: "evil.example");
+        Assert.DoesNotContain("evil.example", invited.Html, StringComparison.OrdinalIgnoreCase);
+        var link = Accounts.LinkOf(invited);
+        Assert.Equal(host.BaseAddress.Port, link.Port);
+        Assert.Contains(link.Host, new[] { "127.0.0.1", "localhost" });
+    }
+
     [Fact]
     public async Task A_passkey_posted_without_its_ceremony_is_refused_not_a_server_error()
     {

@@ -356,6 +356,26 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         person.Dispose();
     }
 
+    /// <summary>
+    /// A forged Host header (anyone can send one) does not choose where a mailed link points: the invitation mail links to
+    /// the address the server listens on, as reset and unsubscribe links do (ServerSite). Failed before: the invitation
+    /// was built from the request's Host, so the mail pointed at http://evil.example/invitation?token=....
+    /// </summary>
+    [Fact]
+    public async Task A_forged_host_header_does_not_put_another_site_in_a_mailed_invitation_link()
+    {
+        const string email = "forged.host@pref.nara.lg.jp";
+        var sent = await Accounts.InviteAsync(Admin, email, "prefecture_administrator", "29", host: "evil.example");
+        Assert.True(sent.Status == HttpStatusCode.OK, $"invitation: {sent.Status} {sent.Location}");
+        var link = await host.MailedLinkAsync(email, "Invitation", "/invitation");
+        var mail = await host.MailAsync(email, "Invitation");
+        Assert.DoesNotContain("evil.example", mail.TextBody, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(host.BaseAddress.Port, link.Port);
+        Assert.Contains(link.Host, new[] { "127.0.0.1", "localhost" });
+        using var invitee = new FormClient(host.BaseAddress);
+        Assert.Contains($"data-invitation=\"{email}\"", (await invitee.GetAsync(link.PathAndQuery)).Html, StringComparison.Ordinal);
+    }
+
     private async Task<Uri> InviteAsync(string email, string role, string? tenant)
     {
         var sent = await Accounts.InviteAsync(Admin, email, role, tenant);

@@ -315,7 +315,8 @@ public static partial class AccountEndpoints
         return SeeOther("/account?done=signed_out_others");
     }
 
-    private static async Task<IResult> InviteAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options)
+    private static async Task<IResult> InviteAsync(
+        HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options, Microsoft.AspNetCore.Hosting.Server.IServer server)
     {
         var actor = await AdministratorAsync(http, signIn);
         if (actor is null)
@@ -328,7 +329,7 @@ public static partial class AccountEndpoints
             return SeeOther("/admin/users?error=bad_form");
         }
 
-        var (result, sent) = await accounts.InviteAsync(actor, form["email"], form["role"], form["tenant"], Site(http, options.Value), Client(http), http.RequestAborted);
+        var (result, sent) = await accounts.InviteAsync(actor, form["email"], form["role"], form["tenant"], ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
             Refused(http, "invalid", 400, $"invitation refused: {result.Code}");
@@ -449,10 +450,6 @@ public static partial class AccountEndpoints
         Role.Prefecture => $"/prefectures/{user.Tenant}",
         _ => "/",
     };
-
-    /// <summary>The site address for links: Readiness:Auth:PublicUrl, else the request's own (set PublicUrl in production).</summary>
-    public static Uri Site(HttpContext http, AccountOptions options) =>
-        new(string.IsNullOrWhiteSpace(options.PublicUrl) ? $"{http.Request.Scheme}://{http.Request.Host}" : options.PublicUrl);
 
     /// <summary>A password hash made once per process, for checks that must cost what a real account's does.</summary>
     private static string? dummyHash;

@@ -34,7 +34,7 @@ public sealed class AccountOptions
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>The site's public address for links in e-mails and the console (e.g. https://readiness.example.lg.jp); default: the request's / the first listening address.</summary>
+    /// <summary>The site's public address for links in e-mails and the console (e.g. https://readiness.example.lg.jp); default: the first address the server listens on (never a request's Host header: see ServerSite).</summary>
     public string? PublicUrl { get; set; }
 
     /// <summary>The `token` command is refused in the Production environment unless this is true.</summary>
