@@ -102,6 +102,68 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.Contains(link.Host, new[] { "127.0.0.1", "localhost" });
     }
 
+    /// <summary>
+    /// Withdrawing an invitation twice: the second answer says it was withdrawn already (done=already_withdrawn, ja/en on
+    /// the page) and writes no second log row. An unknown id (a made-up one, or not an id) is forbidden_invitation, as
+    /// an invitation one may not withdraw (no existence oracle), and changes nothing. Failed before: the second
+    /// withdrawal answered done=withdrawn ("Saved") like the first.
+    /// </summary>
+    [Fact]
+    public async Task Withdrawing_an_invitation_twice_says_already_withdrawn_and_an_unknown_id_changes_nothing()
+    {
+        const string email = "twice.withdrawn@digital.go.jp";
+        Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null));
+        var (_, users) = await Admin.GetAsync("/admin/users");
+        var id = System.Text.RegularExpressions.Regex.Match(users, $"data-pending=\"{System.Text.RegularExpressions.Regex.Escape(email)}\".*?action=\"/admin/invitations/([0-9a-f-]+)/withdraw\"",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(id));
+        Assert.Equal("/admin/users?done=withdrawn", (await Admin.PostAsync("/admin/users", $"/admin/invitations/{id}/withdraw", new Dictionary<string, string>())).Location);
+        var again = await Admin.PostAsync("/admin/users", $"/admin/invitations/{id}/withdraw", new Dictionary<string, string>());
+        Assert.Equal("/admin/users?done=already_withdrawn", again.Location);
+        var (_, notice) = await Admin.GetAsync(again.Location!);
+        Assert.Contains("data-done=\"already_withdrawn\"", notice, StringComparison.Ordinal);
+        Assert.Contains("この招待はすでに取り消されています", notice, StringComparison.Ordinal);
+        await host.WithDbAsync(async db => Assert.Equal(1, await db.AdminLog.CountAsync(e => e.Action == "withdraw_invitation" && e.TargetSubject == email)));
+
+        // Unknown ids: refused as forbidden, nothing written, no invitation touched.
+        (int Log, int Withdrawn) before = default;
+        await host.WithDbAsync(async db => before = (await db.AdminLog.CountAsync(), await db.Invitations.CountAsync(i => i.RevokedAtUtc != null)));
+        foreach (var unknown in new[] { Guid.NewGuid().ToString(), "not-an-id" })
+        {
+            Assert.Equal("forbidden_invitation", (await Admin.PostAsync("/admin/users", $"/admin/invitations/{unknown}/withdraw", new Dictionary<string, string>())).Error);
+        }
+
+        await host.WithDbAsync(async db => Assert.Equal(before, (await db.AdminLog.CountAsync(), await db.Invitations.CountAsync(i => i.RevokedAtUtc != null))));
+    }
+
+    /// <summary>
+    /// The same kind: deactivating an inactive account or giving an account the role it has says so (done=already_inactive,
+    /// done=role_unchanged) and writes no log row (a role "change" also ended the person's sessions). Failed before:
+    /// both answered as a change ("Saved"), and the role change was logged with before = after.
+    /// </summary>
+    [Fact]
+    public async Task A_deactivation_or_role_change_that_changes_nothing_says_so_and_is_not_logged()
+    {
+        const string email = "nochange@digital.go.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null));
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, link)).Location);
+        }
+
+        var id = await UserIdAsync(email);
+        Assert.Equal("/admin/users?done=role_unchanged", (await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "national_staff" })).Location);
+        Assert.Equal("/admin/users?done=active", (await Admin.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "false" })).Location);
+        var again = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "false" });
+        Assert.Equal("/admin/users?done=already_inactive", again.Location);
+        Assert.Contains("data-done=\"already_inactive\"", (await Admin.GetAsync(again.Location!)).Html, StringComparison.Ordinal);
+        await host.WithDbAsync(async db =>
+        {
+            Assert.Equal(1, await db.AdminLog.CountAsync(e => e.Action == "deactivate" && e.TargetSubject == email));
+            Assert.Equal(0, await db.AdminLog.CountAsync(e => e.Action == "change_role" && e.TargetSubject == email));
+        });
+    }
+
     [Fact]
     public async Task A_passkey_posted_without_its_ceremony_is_refused_not_a_server_error()
     {

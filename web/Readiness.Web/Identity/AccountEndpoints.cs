@@ -363,7 +363,7 @@ public static partial class AccountEndpoints
             return SeeOther($"/admin/users?error={result.Code}");
         }
 
-        return SeeOther("/admin/users?done=withdrawn");
+        return SeeOther($"/admin/users?done={result.Code ?? "withdrawn"}");
     }
 
     /// <summary>An administrator's reset link for someone it manages: mailed (303 ?done=reset_mailed), or shown on the answer page without SMTP.</summary>
@@ -411,7 +411,7 @@ public static partial class AccountEndpoints
         }
 
         var result = await accounts.SetActiveAsync(actor, id, form["active"] == "true", Client(http), http.RequestAborted);
-        return SeeOther(result.Succeeded ? "/admin/users?done=active" : $"/admin/users?error={result.Code}");
+        return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "active"}" : $"/admin/users?error={result.Code}");
     }
 
     private static async Task<IResult> ChangeRoleAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
@@ -428,7 +428,7 @@ public static partial class AccountEndpoints
         }
 
         var result = await accounts.ChangeRoleAsync(actor, id, form["role"], form["tenant"], Client(http), http.RequestAborted);
-        return SeeOther(result.Succeeded ? "/admin/users?done=role" : $"/admin/users?error={result.Code}");
+        return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "role"}" : $"/admin/users?error={result.Code}");
     }
 
     /// <summary>The signed-in account if it is an active administrator that has completed MFA where required.</summary>

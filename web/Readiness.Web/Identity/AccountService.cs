@@ -14,6 +14,9 @@ public sealed record AccountResult(bool Succeeded, string? Field = null, string?
     public static AccountResult Ok { get; } = new(true);
 
     public static AccountResult Fail(string field, string code, string? detail = null) => new(false, field, code, detail);
+
+    /// <summary>Nothing to do: the account or invitation is already so (the code says how: already_withdrawn, ...); nothing written or logged.</summary>
+    public static AccountResult Unchanged(string code) => new(true, null, code);
 }
 
 public sealed record InvitationSent(Invitation Invitation, Uri Link, bool Mailed);
@@ -265,6 +268,11 @@ public sealed class AccountService(
             return AccountResult.Fail("invitation", "invitation_accepted");
         }
 
+        if (invitation.RevokedAtUtc is not null)
+        {
+            return AccountResult.Unchanged("already_withdrawn");
+        }
+
         var now = Now;
         var withdrawn = await db.Invitations.Where(i => i.Id == invitation.Id && i.AcceptedAtUtc == null && i.RevokedAtUtc == null)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.RevokedAtUtc, now), cancellationToken);
@@ -275,9 +283,9 @@ public sealed class AccountService(
             return AccountResult.Ok;
         }
 
-        // Accepted in the meantime, or withdrawn already (twice is the same as once).
+        // Accepted in the meantime, or withdrawn by someone else in the meantime (logged once, by that withdrawal).
         var current = await db.Invitations.AsNoTracking().FirstAsync(i => i.Id == invitation.Id, cancellationToken);
-        return current.AcceptedAtUtc is not null ? AccountResult.Fail("invitation", "invitation_accepted") : AccountResult.Ok;
+        return current.AcceptedAtUtc is not null ? AccountResult.Fail("invitation", "invitation_accepted") : AccountResult.Unchanged("already_withdrawn");
     }
 
     /// <summary>The page a reset token is used on: /password/reset?user=ID&amp;token=TOKEN under <paramref name="site"/>.</summary>
@@ -411,7 +419,7 @@ public sealed class AccountService(
 
         if (target.Active == active)
         {
-            return AccountResult.Ok;
+            return AccountResult.Unchanged(active ? "already_active" : "already_inactive");
         }
 
         var before = Describe(target);
@@ -452,6 +460,12 @@ public sealed class AccountService(
         if (!AccountRules.CanAssign(actor.AccountRole, actor.Tenant, role, tenant))
         {
             return AccountResult.Fail("role", "forbidden_role");
+        }
+
+        if (target.AccountRole == role && target.Tenant == tenant)
+        {
+            // Not a change: no new security stamp (that would end the person's sessions) and no log row.
+            return AccountResult.Unchanged("role_unchanged");
         }
 
         var before = Describe(target);
