@@ -103,6 +103,39 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
     }
 
     /// <summary>
+    /// Without SMTP the administrator is shown the reset link: the log's reset entry says so (CSV and the page), not
+    /// "by mailed link". Failed before: every reset was logged "password reset by mailed link".
+    /// </summary>
+    [Fact]
+    public async Task A_reset_with_a_link_shown_to_the_administrator_is_logged_as_shown_not_mailed()
+    {
+        const string email = "shown.reset@digital.go.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null));
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, link)).Location);
+        }
+
+        var id = await UserIdAsync(email);
+        var issued = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/password-reset", new Dictionary<string, string>());
+        var reset = new Uri(WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(issued.Html, "data-reset-link[^>]*>([^<]+)<").Groups[1].Value));
+        var query = System.Web.HttpUtility.ParseQueryString(reset.Query);
+        using var person = new FormClient(host.BaseAddress);
+        var fields = new Dictionary<string, string> { ["user"] = query["user"]!, ["token"] = query["token"]!, ["password"] = "a shown link's new passphrase", ["confirm"] = "a shown link's new passphrase" };
+        Assert.Equal("/signin?done=password_reset", (await person.PostAsync(reset.PathAndQuery, "/account/password/reset", fields)).Location);
+
+        var csv = await Admin.Http.GetStringAsync("/admin/log.csv");
+        var row = csv.Split("\r\n").Single(l => l.Contains(",reset_password,", StringComparison.Ordinal) && l.Contains(email, StringComparison.Ordinal));
+        Assert.Contains("password reset by a link shown to an administrator", row, StringComparison.Ordinal);
+        Assert.DoesNotContain("mailed", row, StringComparison.Ordinal);
+        var issuedRow = csv.Split("\r\n").Single(l => l.Contains(",issue_password_reset,", StringComparison.Ordinal) && l.Contains(email, StringComparison.Ordinal));
+        Assert.Contains("(shown to the administrator)", issuedRow, StringComparison.Ordinal);
+        var (_, page) = await Admin.GetAsync("/admin/users");
+        Assert.Contains("管理者に表示したリンクでパスワードを再設定", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("password reset by", page, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Withdrawing an invitation twice: the second answer says it was withdrawn already (done=already_withdrawn, ja/en on
     /// the page) and writes no second log row. An unknown id (a made-up one, or not an id) is forbidden_invitation, as
     /// an invitation one may not withdraw (no existence oracle), and changes nothing. Failed before: the second

@@ -310,10 +310,15 @@ public sealed class AccountService(
             return (AccountResult.Fail("user", "user_deactivated"), null);
         }
 
-        var token = await users.GeneratePasswordResetTokenAsync(target);
         var expires = Now + options.Value.PasswordResetLifetime;
-        var link = ResetLink(site, target.Id, token);
-        var mailed = await mail.SendPasswordResetAsync(target.Email!, link, expires, cancellationToken);
+        var link = ResetLink(site, target.Id, await users.GeneratePasswordResetTokenAsync(target));
+        var mailed = mail.Configured && await mail.SendPasswordResetAsync(target.Email!, link, expires, cancellationToken);
+        if (!mailed)
+        {
+            // The link the administrator is shown is sealed as such, so that the reset it makes is logged as what it was.
+            link = ResetLink(site, target.Id, await users.GenerateUserTokenAsync(target, users.Options.Tokens.PasswordResetTokenProvider, PasswordResetTokenProvider.ShownPurpose));
+        }
+
         await LogAsync(actor, "issue_password_reset", target.Email, target.Tenant, null,
             $"reset link valid until {expires:O}{(mailed ? " (mailed)" : " (shown to the administrator)")}", client, cancellationToken);
         return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed));
@@ -348,6 +353,9 @@ public sealed class AccountService(
             return AccountResult.Fail("token", "reset_link_invalid");
         }
 
+        // Known before the reset renews the stamp: a link an administrator was shown is sealed with a purpose of its own.
+        var shown = await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, PasswordResetTokenProvider.ShownPurpose, token!);
+
         if (string.IsNullOrEmpty(password))
         {
             return AccountResult.Fail("password", "password_required");
@@ -369,7 +377,7 @@ public sealed class AccountService(
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
         await LogAsync(user.Email!, AccountRules.Name(user.AccountRole), user.Tenant, "reset_password", user.Email, user.Tenant, null,
-            $"password reset by mailed link; {ended} sessions ended; lockout cleared; second factor {(user.TwoFactorEnabled ? "kept" : "not set")}", client, cancellationToken);
+            $"password reset by {(shown ? "a link shown to an administrator" : "mailed link")}; {ended} sessions ended; lockout cleared; second factor {(user.TwoFactorEnabled ? "kept" : "not set")}", client, cancellationToken);
         await mail.SendPasswordChangedAsync(user.Email!, Now, client, cancellationToken);
         return AccountResult.Ok;
     }
