@@ -56,7 +56,8 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
 
         // Used: the page says so, the form is refused, and no second account appears.
         using var again = new FormClient(host.BaseAddress);
-        var (_, used) = await again.GetAsync(link.PathAndQuery);
+        var (usedStatus, used) = await again.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Gone, usedStatus); // a link that was one but cannot work any more: 410
         Assert.Contains("data-error=\"link_used\"", used, StringComparison.Ordinal);
         Assert.Equal("link_used", (await Accounts.AcceptAsync(again, link, "another long passphrase here", formPage: "/signin")).Error);
         await host.WithDbAsync(async db => Assert.Equal(1, await db.Users.CountAsync(u => u.Email == "pref13.admin@metro.tokyo.lg.jp")));
@@ -66,16 +67,17 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         await host.WithDbAsync(async db => await db.Invitations.Where(i => i.Email == "late@digital.go.jp")
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAtUtc, DateTime.UtcNow.AddSeconds(-1))));
         using var tooLate = new FormClient(host.BaseAddress);
-        var (_, expired) = await tooLate.GetAsync(late.PathAndQuery);
+        var (expiredStatus, expired) = await tooLate.GetAsync(late.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Gone, expiredStatus);
         Assert.Contains("data-error=\"link_expired\"", expired, StringComparison.Ordinal);
         Assert.Equal("link_expired", (await Accounts.AcceptAsync(tooLate, late, formPage: "/signin")).Error);
         await host.WithDbAsync(async db => Assert.False(await db.Users.AnyAsync(u => u.Email == "late@digital.go.jp")));
 
-        // An unknown token, and one that is far too long, show no form and never a 5xx.
+        // An unknown token, and one that is far too long, show no form and never a 5xx: 400, never a link.
         foreach (var bad in new[] { "/invitation?token=nope", "/invitation", "/invitation?token=" + new string('x', 5000) })
         {
             var (status, html) = await tooLate.GetAsync(bad);
-            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
             Assert.Contains("data-error=\"link_unknown\"", html, StringComparison.Ordinal);
         }
 
@@ -246,7 +248,7 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         using var person = new FormClient(host.BaseAddress);
         var fields = new Dictionary<string, string> { ["user"] = query["user"]!, ["token"] = query["token"]!, ["password"] = "a brand new long passphrase", ["confirm"] = "a brand new long passphrase" };
         Assert.Equal("/signin?done=password_reset", (await person.PostAsync(reset.PathAndQuery, "/account/password/reset", fields)).Location);
-        Assert.Equal("/password/reset?error=reset_link_invalid", (await person.PostAsync("/signin", "/account/password/reset", fields)).Location);
+        Assert.Equal("/password/reset?error=reset_link_used", (await person.PostAsync("/signin", "/account/password/reset", fields)).Location);
         Assert.Equal("/", (await person.SignInAsync("forgetful@digital.go.jp", "a brand new long passphrase")).Location);
         await host.WithDbAsync(async db => Assert.Contains(await db.AdminLog.Where(e => e.TargetSubject == "forgetful@digital.go.jp").Select(e => e.Action).ToListAsync(), a => a == "issue_password_reset"));
     }

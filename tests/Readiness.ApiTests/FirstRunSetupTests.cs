@@ -20,7 +20,8 @@ public sealed class FirstRunSetupTests(AccountHost host) : IClassFixture<Account
         Assert.Contains("コンソール", signIn, StringComparison.Ordinal);
 
         // A wrong or truncated token shows no form.
-        var (_, wrong) = await browser.GetAsync("/setup?token=" + token[..^2]);
+        var (wrongStatus, wrong) = await browser.GetAsync("/setup?token=" + token[..^2]);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongStatus); // never a link: 400 (was 200)
         Assert.Contains("data-error=\"link_unknown\"", wrong, StringComparison.Ordinal);
         Assert.DoesNotContain("data-form=\"setup\"", wrong, StringComparison.Ordinal);
 
@@ -72,7 +73,8 @@ public sealed class FirstRunSetupTests(AccountHost host) : IClassFixture<Account
 
         // The link is dead: the page says so and a replayed form (even with a fresh antiforgery token) creates nobody.
         using var other = new FormClient(host.BaseAddress);
-        var (_, used) = await other.GetAsync(link.PathAndQuery);
+        var (usedStatus, used) = await other.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Gone, usedStatus); // a link that no longer works: 410 (was 200)
         Assert.Contains("data-error=\"link_used\"", used, StringComparison.Ordinal);
         var replay = await other.PostAsync("/signin", "/account/setup", Form(AccountHost.Password, email: "second.admin@digital.go.jp"));
         Assert.Equal("link_used", replay.Error);

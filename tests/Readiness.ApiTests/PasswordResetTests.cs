@@ -136,7 +136,7 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         // Every other session ended at once; the link is spent.
         Assert.False(await Accounts.SignedInAsync(person), "the session of the person's first browser still works");
         Assert.False(await Accounts.SignedInAsync(other), "another session still works");
-        Assert.Equal("reset_link_invalid", (await Reset(browser, link, "yet another long passphrase")).Error);
+        Assert.Equal("reset_link_used", (await Reset(browser, link, "yet another long passphrase")).Error);
 
         // The old password no longer works; the new one does, lockout cleared, and the second factor is still asked.
         using var next = new FormClient(host.BaseAddress);
@@ -159,6 +159,7 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
             Assert.Equal(email, reset.ActorSubject);
             Assert.Equal("127.0.0.1", reset.ClientAddress);
             Assert.Contains("second factor kept", reset.After, StringComparison.Ordinal);
+            Assert.StartsWith("password reset by mailed link;", reset.After, StringComparison.Ordinal); // the mailed branch (a shown link's: AccountTests)
             var user = await db.Users.SingleAsync(u => u.Email == email);
             Assert.True(user.TwoFactorEnabled);
             Assert.Equal(0, user.AccessFailedCount);
@@ -183,7 +184,7 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         var adminId = await UserIdAsync("reset-admin@digital.go.jp");
         foreach (var (user, value) in new[] { (userId, forged), (adminId, token), (userId, string.Empty), ("nobody", token) })
         {
-            await RefusedAsync(browser, $"/password/reset?user={Uri.EscapeDataString(user)}&token={Uri.EscapeDataString(value)}", user, value);
+            await RefusedAsync(browser, $"/password/reset?user={Uri.EscapeDataString(user)}&token={Uri.EscapeDataString(value)}", user, value, HttpStatusCode.BadRequest, "reset_link_invalid");
         }
 
         // Expired: a token sealed by this server, of the right shape, made an hour and a minute ago. The same shape made
@@ -191,12 +192,16 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         var now = await SealedTokenAsync(userId, DateTimeOffset.UtcNow);
         Assert.Contains($"data-reset=\"{email}\"", (await browser.GetAsync($"/password/reset?user={userId}&token={Uri.EscapeDataString(now)}")).Html, StringComparison.Ordinal);
         var old = await SealedTokenAsync(userId, DateTimeOffset.UtcNow.AddMinutes(-61));
-        await RefusedAsync(browser, $"/password/reset?user={userId}&token={Uri.EscapeDataString(old)}", userId, old);
+        await RefusedAsync(browser, $"/password/reset?user={userId}&token={Uri.EscapeDataString(old)}", userId, old, HttpStatusCode.Gone, "reset_link_expired");
 
         // Used: once it worked, the same link (and one made before it) is dead.
         Assert.Equal("/signin?done=password_reset", (await Reset(browser, link, NewPassword)).Location);
-        await RefusedAsync(browser, link.PathAndQuery, userId, token);
-        await RefusedAsync(browser, $"/password/reset?user={userId}&token={Uri.EscapeDataString(now)}", userId, now);
+        await RefusedAsync(browser, link.PathAndQuery, userId, token, HttpStatusCode.Gone, "reset_link_used");
+        await RefusedAsync(browser, $"/password/reset?user={userId}&token={Uri.EscapeDataString(now)}", userId, now, HttpStatusCode.Gone, "reset_link_used");
+
+        // Garbage: not a token at all, or no parameters.
+        await RefusedAsync(browser, $"/password/reset?user={userId}&token=%25%25not-base64", userId, "%%not-base64", HttpStatusCode.BadRequest, "reset_link_invalid");
+        Assert.Equal(HttpStatusCode.BadRequest, (await browser.GetAsync("/password/reset")).Status);
     }
 
     [Fact]
@@ -292,7 +297,7 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
 
         using var invitee = new FormClient(host.BaseAddress);
         var (status, page) = await invitee.GetAsync(link.PathAndQuery);
-        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(HttpStatusCode.Gone, status);
         Assert.Contains("data-error=\"link_withdrawn\"", page, StringComparison.Ordinal);
         Assert.Contains("この招待は取り消されました", page, StringComparison.Ordinal);
         Assert.DoesNotContain("action=\"/account/invitation\"", page, StringComparison.Ordinal);
@@ -402,17 +407,25 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         });
     }
 
-    private async Task RefusedAsync(FormClient browser, string pathAndQuery, string user, string token)
+    /// <summary>
+    /// A link that cannot work: the page says why (code) with a link to ask again, and its status says so too: 400 for a
+    /// link that never was one (malformed, forged, another account's), 410 Gone for one that was (expired, used).
+    /// </summary>
+    private async Task RefusedAsync(FormClient browser, string pathAndQuery, string user, string token, HttpStatusCode expected, string code)
     {
         var (status, page) = await browser.GetAsync(pathAndQuery);
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains("data-error=\"reset_link_invalid\"", page, StringComparison.Ordinal);
+        Assert.Equal(expected, status);
+        Assert.Contains($"data-error=\"{code}\"", page, StringComparison.Ordinal);
+        Assert.Contains("href=\"/password/forgot\"", page, StringComparison.Ordinal);
         Assert.DoesNotContain("action=\"/account/password/reset\"", page, StringComparison.Ordinal);
         var posted = await browser.PostAsync("/password/forgot", "/account/password/reset", new Dictionary<string, string>
         {
             ["user"] = user, ["token"] = token, ["password"] = "an entirely fresh passphrase", ["confirm"] = "an entirely fresh passphrase",
         });
-        Assert.Equal("/password/reset?error=reset_link_invalid", posted.Location);
+        Assert.Equal($"/password/reset?error={code}", posted.Location);
+        var (after, refusal) = await browser.GetAsync(posted.Location!);
+        Assert.Equal(expected, after);
+        Assert.Contains($"data-error=\"{code}\"", refusal, StringComparison.Ordinal);
     }
 
     /// <summary>A reset token as Identity's DataProtectorTokenProvider seals it (time, user id, purpose, security stamp), made at <paramref name="at"/>.</summary>

@@ -236,8 +236,8 @@ public static partial class AccountEndpoints
         if (!result.Succeeded)
         {
             Refused(http, "invalid", 400, $"password reset refused: {result.Code}");
-            return result.Code == "reset_link_invalid"
-                ? SeeOther("/password/reset?error=reset_link_invalid")
+            return result.Code is "reset_link_invalid" or "reset_link_expired" or "reset_link_used"
+                ? SeeOther($"/password/reset?error={result.Code}")
                 : SeeOther($"/password/reset?user={Uri.EscapeDataString(userId)}&token={Uri.EscapeDataString(token)}&error={result.Code}");
         }
 

@@ -47,6 +47,8 @@ public sealed class AccountService(
     AccountSessions sessions,
     DeactivatedAccounts deactivated,
     IOptions<AccountOptions> options,
+    IOptions<PasswordResetTokenProviderOptions> resetTokens,
+    Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection,
     TimeProvider time)
 {
     public const string SetupActor = "setup";
@@ -324,33 +326,88 @@ public sealed class AccountService(
         return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed));
     }
 
-    /// <summary>The account a reset link is for, while the link is valid (not expired, not used, not forged) and the account active.</summary>
-    public async Task<ReadinessUser?> FindResetAsync(string? userId, string? token)
+    /// <summary>
+    /// The account a reset link is for, while the link is valid and the account active; otherwise why not: Unknown (never
+    /// a link of this server for this account: malformed, forged, another account's), Expired (older than
+    /// <see cref="AccountOptions.PasswordResetLifetime"/>), Used (the account's security stamp changed since: the link was
+    /// used, or a later change voided it), Withdrawn (the account was deactivated).
+    /// </summary>
+    public async Task<(LinkState State, ReadinessUser? User)> FindResetAsync(string? userId, string? token)
     {
         if (string.IsNullOrEmpty(userId) || userId.Length > 100 || string.IsNullOrEmpty(token) || token.Length > 2000)
         {
-            return null;
+            return (LinkState.Unknown, null);
         }
 
         var user = await users.FindByIdAsync(userId);
-        return user is { Active: true }
-            && await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, UserManager<ReadinessUser>.ResetPasswordTokenPurpose, token)
-            ? user
-            : null;
+        if (user is null)
+        {
+            return (LinkState.Unknown, null);
+        }
+
+        if (await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, UserManager<ReadinessUser>.ResetPasswordTokenPurpose, token))
+        {
+            return user.Active ? (LinkState.Valid, user) : (LinkState.Withdrawn, null);
+        }
+
+        return (ResetTokenState(user.Id, token), null);
     }
+
+    /// <summary>Why a reset token Identity refused is refused: opened as Identity's DataProtectorTokenProvider seals it (time, user id, purpose, stamp).</summary>
+    private LinkState ResetTokenState(string userId, string token)
+    {
+        try
+        {
+            var sealedBytes = Convert.FromBase64String(token);
+            var bytes = protection.CreateProtector(resetTokens.Value.Name).Unprotect(sealedBytes);
+            using var reader = new BinaryReader(new MemoryStream(bytes), new UTF8Encoding(false, true));
+            var created = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+            var forUser = reader.ReadString();
+            var purpose = reader.ReadString();
+            if (forUser != userId || purpose is not (UserManager<ReadinessUser>.ResetPasswordTokenPurpose or PasswordResetTokenProvider.ShownPurpose))
+            {
+                return LinkState.Unknown;
+            }
+
+            return created + resetTokens.Value.TokenLifespan < time.GetUtcNow() ? LinkState.Expired : LinkState.Used;
+        }
+        catch (Exception ex) when (ex is FormatException or System.Security.Cryptography.CryptographicException or EndOfStreamException or IOException or DecoderFallbackException)
+        {
+            return LinkState.Unknown;
+        }
+    }
+
+    /// <summary>The error code of a reset link that cannot be used (see <see cref="AccountMessages"/>).</summary>
+    public static string ResetLinkError(LinkState state) => state switch
+    {
+        LinkState.Expired => "reset_link_expired",
+        LinkState.Used => "reset_link_used",
+        _ => "reset_link_invalid",
+    };
+
+    /// <summary>
+    /// The HTTP status of a page for a link that cannot be used (reset, invitation, setup): 400 for one that never was a
+    /// link (malformed, unknown, forged), 410 Gone for one that was and no longer works (expired, used, withdrawn); 200 while valid.
+    /// </summary>
+    public static int LinkStatus(LinkState state) => state switch
+    {
+        LinkState.Valid => StatusCodes.Status200OK,
+        LinkState.Unknown => StatusCodes.Status400BadRequest,
+        _ => StatusCodes.Status410Gone,
+    };
 
     /// <summary>
     /// Sets a new password with a mailed reset link (same rules as a new account). The new security stamp spends the
     /// link and ends every other credential at its next check; the session records end at once; the lockout is
     /// cleared; the second factor stays (the person signs in again, with it). Logged, and the person gets a notice mail.
-    /// Errors: token reset_link_invalid; password password_required, password_too_short, common_password, ...; confirm password_mismatch.
+    /// Errors: token reset_link_invalid (never a link), reset_link_expired, reset_link_used; password password_required, password_too_short, common_password, ...; confirm password_mismatch.
     /// </summary>
     public async Task<AccountResult> ResetPasswordAsync(string? userId, string? token, string? password, string? confirm, string? client, CancellationToken cancellationToken)
     {
-        var user = await FindResetAsync(userId, token);
+        var (state, user) = await FindResetAsync(userId, token);
         if (user is null)
         {
-            return AccountResult.Fail("token", "reset_link_invalid");
+            return AccountResult.Fail("token", ResetLinkError(state));
         }
 
         // Known before the reset renews the stamp: a link an administrator was shown is sealed with a purpose of its own.
@@ -370,7 +427,7 @@ public sealed class AccountService(
         var reset = await users.ResetPasswordAsync(user, token!, password);
         if (!reset.Succeeded)
         {
-            return reset.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken)) ? AccountResult.Fail("token", "reset_link_invalid") : FromIdentity(reset);
+            return reset.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken)) ? AccountResult.Fail("token", "reset_link_used") : FromIdentity(reset);
         }
 
         var ended = await sessions.EndAllAsync(user.Id, null, cancellationToken);
