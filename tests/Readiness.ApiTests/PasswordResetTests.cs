@@ -281,7 +281,10 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
 
         var (unknownMedian, knownMedian) = (unknownMs.Order().ElementAt(4), knownMs.Order().ElementAt(4));
         output.WriteLine($"sign-in refusal, median of 9 posts: unknown address {unknownMedian:F1} ms, real account {knownMedian:F1} ms");
-        Assert.True(unknownMedian > knownMedian * 0.6, $"an unknown address answers in {unknownMedian:F1} ms, a real one in {knownMedian:F1} ms");
+        // A bound on the order of magnitude, not a timing target: without the dummy hash an unknown address answered in
+        // ~2 % of a real account's time (3 ms vs 168 ms); with it, 55-120 % depending on the machine's load (a real
+        // account's refusal also writes its failed-attempt count, which a loaded CI machine makes slower).
+        Assert.True(unknownMedian > knownMedian * 0.25, $"an unknown address answers in {unknownMedian:F1} ms, a real one in {knownMedian:F1} ms");
     }
 
     [Fact]
