@@ -145,7 +145,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("DELETE", "/api/v1/admin/webhooks/{id}", Access.Administration, "/api/v1/admin/webhooks/wh_none", Success: 404),
         new("POST", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 400),
         new("GET", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 302),
-        new("GET", "/notifications/unsubscribe", Access.Public, "/notifications/unsubscribe?token=forged.x"),
+        new("GET", "/notifications/unsubscribe", Access.Public, "/notifications/unsubscribe?token=forged.x", Success: 400),
         new("POST", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 415, Body: "{}"),
         new("GET", "/api/v1/imports/", Access.OfficialImport, "/api/v1/imports", Success: 200),
         new("GET", "/api/v1/imports/{id}", Access.OfficialImport, "/api/v1/imports/" + NoImport, Success: 404),

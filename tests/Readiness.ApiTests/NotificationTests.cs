@@ -188,6 +188,14 @@ public sealed class NotificationTests(NotificationFixture fixture, ITestOutputHe
         var confirm = await anonymous.GetStringAsync(pageLink);
         Assert.Contains("停止しますか", confirm, StringComparison.Ordinal);
 
+        // ... a forged or truncated link's page says so and is not a 200 (400: it never was a link) ...
+        foreach (var broken in new[] { pageLink[..^3] + "AAA", pageLink[..pageLink.IndexOf('=', StringComparison.Ordinal)] + "=", pageLink[..pageLink.IndexOf('?', StringComparison.Ordinal)] })
+        {
+            using var page = await anonymous.GetAsync(broken);
+            Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+            Assert.Contains("このリンクは正しくありません", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         // ... a forged token is refused ...
         using (var forged = await anonymous.PostAsync(oneClick[..^3] + "AAA", new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")])))
         {
