@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -100,6 +101,37 @@ public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.True(signIn.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8; charset=latin1"));
         using var signedIn = await anonymous.PostAsync("/auth/local/signin", signIn);
         await ApiHost.AssertProblem(signedIn, HttpStatusCode.BadRequest, "Content-Type");
+    }
+
+    /// <summary>
+    /// The same on the pages' forms (sign-in, unsubscribe) and on the token endpoint (in OAuth's error format): they were
+    /// outside the rule (the sign-in form answered its antiforgery refusal, the token endpoint whatever OpenIddict made of it).
+    /// </summary>
+    [Theory]
+    [InlineData("/account/signin", "; charset")]
+    [InlineData("/account/signin", "; charset=\"utf-8")]
+    [InlineData("/unsubscribe?token=forged.x", "; charset=")]
+    [InlineData("/connect/token", "; charset")]
+    [InlineData("/connect/token", "; charset=utf-8; charset=latin1")]
+    public async Task A_malformed_content_type_parameter_on_a_form_or_the_token_endpoint_is_400(string path, string parameter)
+    {
+        using var anonymous = host.Client();
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("grant_type=client_credentials&client_id=rc_x&client_secret=y&email=a%40b.jp&password=x"));
+        Assert.True(content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded" + parameter));
+        using var response = await anonymous.PostAsync(path, content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode} {body}");
+        var json = JsonDocument.Parse(body).RootElement;
+        if (path == "/connect/token")
+        {
+            Assert.Equal("invalid_request", json.GetProperty("error").GetString());
+            Assert.Contains("Content-Type", json.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            var error = json.GetProperty("errors")[0];
+            Assert.Equal(("Content-Type", "malformed_parameter"), (error.GetProperty("field").GetString(), error.GetProperty("code").GetString()));
+        }
     }
 
     /// <summary>

@@ -195,9 +195,9 @@ public static class MediaTypes
         var accepts = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>();
         var request = http.Request;
 
-        // Any body the API reads (JSON, a CSV or .xlsx multipart upload): a malformed parameter or one given twice is
-        // refused before anyone guesses what was meant.
-        if ((request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/auth")) && MalformedParameter(request.ContentType) is { } malformed)
+        // Any body the product reads (JSON, a CSV or .xlsx multipart upload, a page's form): a malformed parameter or one
+        // given twice is refused before anyone guesses what was meant.
+        if (MalformedParameter(request.ContentType) is { } malformed)
         {
             await malformed.ExecuteAsync(http);
             return;

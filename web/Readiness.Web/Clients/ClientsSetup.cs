@@ -144,7 +144,20 @@ public static class ClientsSetup
     /// </summary>
     public static async Task ReadTokenFormAsync(HttpContext http, RequestDelegate next)
     {
-        if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.Path.Equals(TokenPath, StringComparison.Ordinal) || !http.Request.HasFormContentType)
+        if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.Path.Equals(TokenPath, StringComparison.Ordinal))
+        {
+            await next(http);
+            return;
+        }
+
+        // A malformed Content-Type parameter (RFC 9110 §8.3.1), as on every other body the product reads, in OAuth's format.
+        if (Api.MediaTypes.MalformedParameter(http.Request.ContentType) is not null)
+        {
+            await WriteInvalidRequestAsync(http, StatusCodes.Status400BadRequest, "The Content-Type header has a malformed or repeated parameter (RFC 9110 §8.3.1).");
+            return;
+        }
+
+        if (!http.Request.HasFormContentType)
         {
             await next(http);
             return;
@@ -184,12 +197,17 @@ public static class ClientsSetup
             return;
         }
 
+        await WriteInvalidRequestAsync(http, status, fault);
+    }
+
+    private static async Task WriteInvalidRequestAsync(HttpContext http, int status, string description)
+    {
         http.Response.StatusCode = status;
         http.Response.Headers.CacheControl = "no-store";
         await http.Response.WriteAsJsonAsync(new Dictionary<string, string>
         {
             ["error"] = OpenIddict.Abstractions.OpenIddictConstants.Errors.InvalidRequest,
-            ["error_description"] = fault,
+            ["error_description"] = description,
         }, http.RequestAborted);
     }
 
