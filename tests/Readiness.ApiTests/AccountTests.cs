@@ -120,6 +120,8 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
 
         var id = await UserIdAsync(email);
         var issued = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/password-reset", new Dictionary<string, string>());
+        Assert.Contains("data-mail=\"off\"", issued.Html, StringComparison.Ordinal); // no SMTP here: the page says that, not that a send failed
+        Assert.Contains("メール送信（SMTP）が設定されていません。", issued.Html, StringComparison.Ordinal);
         var reset = new Uri(WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(issued.Html, "data-reset-link[^>]*>([^<]+)<").Groups[1].Value));
         var query = System.Web.HttpUtility.ParseQueryString(reset.Query);
         using var person = new FormClient(host.BaseAddress);

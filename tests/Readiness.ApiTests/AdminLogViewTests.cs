@@ -39,6 +39,17 @@ public sealed partial class AdminLogViewTests
         Assert.Null(AdminLogView.Detail(null, english: false));
     }
 
+    /// <summary>A visitor's reset request reads in Japanese whatever became of it. Failed before: these stayed in English on the Japanese page.</summary>
+    [Theory]
+    [InlineData("link mailed, valid until 2026-12-07T04:05:00.0000000Z", "リンクをメールで送付、期限 2026/12/07 13:05 JST")]
+    [InlineData("the mail could not be sent", "メールを送信できませんでした")]
+    [InlineData("refused: account deactivated (no mail)", "受け付けず: アカウントは無効（メールは送らず）")]
+    [InlineData("refused: more than 5 reset mails this hour (no mail)", "受け付けず: 1時間あたりの再設定メール5通を超過（メールは送らず）")]
+    [InlineData("national_staff  until 2026-12-07T04:05:00.0000000Z (link shown; the mail could not be sent)", "国の職員  期限 2026/12/07 13:05 JST（メールを送信できず、リンクを画面に表示）")]
+    [InlineData("reset link valid until 2026-12-07T04:05:00.0000000Z (shown to the administrator; the mail could not be sent)", "再設定リンク 期限 2026/12/07 13:05 JST（メールを送信できず、管理者の画面に表示）")]
+    public void A_reset_request_and_an_undelivered_mail_read_in_Japanese(string after, string japanese) =>
+        Assert.Equal(japanese, AdminLogView.Detail(after, english: false));
+
     [GeneratedRegex(@"LogAsync\([^;]*?""([a-z_]+)""")]
     private static partial Regex LogCall();
 

@@ -19,10 +19,14 @@ public sealed record AccountResult(bool Succeeded, string? Field = null, string?
     public static AccountResult Unchanged(string code) => new(true, null, code);
 }
 
-public sealed record InvitationSent(Invitation Invitation, Uri Link, bool Mailed);
+/// <summary>An invitation made: mailed, or its link shown to the inviter (MailFailed: SMTP is set up but the send failed; else there is no SMTP).</summary>
+public sealed record InvitationSent(Invitation Invitation, Uri Link, bool Mailed, bool MailFailed = false);
 
-/// <summary>A reset link an administrator issued: mailed to the person, or (without SMTP) shown to the administrator.</summary>
-public sealed record PasswordResetIssued(string Email, Uri Link, DateTime ExpiresAtUtc, bool Mailed);
+/// <summary>
+/// A reset link an administrator issued: mailed to the person, or shown to the administrator (MailFailed: SMTP is set
+/// up but the send failed; else there is no SMTP).
+/// </summary>
+public sealed record PasswordResetIssued(string Email, Uri Link, DateTime ExpiresAtUtc, bool Mailed, bool MailFailed = false);
 
 /// <summary>Whether an invitation (or setup) link can still be used, and why not.</summary>
 public enum LinkState
@@ -186,8 +190,11 @@ public sealed class AccountService(
         var mailed = await mail.SendInvitationAsync(email, string.IsNullOrWhiteSpace(actor.DisplayName) ? actor.Email! : actor.DisplayName,
             AccountRules.Label(role, false) + (tenant is null ? string.Empty : $"（{tenant}）"), AccountRules.Label(role, true) + (tenant is null ? string.Empty : $" ({tenant})"),
             link, invitation.ExpiresAtUtc, cancellationToken);
-        await LogAsync(actor, "invite", email, tenant, null, $"{AccountRules.Name(role)} {tenant} until {invitation.ExpiresAtUtc:O}{(mailed ? " (mailed)" : " (link shown)")}", client, cancellationToken);
-        return (AccountResult.Ok, new InvitationSent(invitation, link, mailed));
+        // The log says why a link was shown: no SMTP, or a send that failed (which the operator has to look into).
+        var failed = !mailed && mail.Configured;
+        await LogAsync(actor, "invite", email, tenant, null,
+            $"{AccountRules.Name(role)} {tenant} until {invitation.ExpiresAtUtc:O}{(mailed ? " (mailed)" : failed ? " (link shown; the mail could not be sent)" : " (link shown)")}", client, cancellationToken);
+        return (AccountResult.Ok, new InvitationSent(invitation, link, mailed, failed));
     }
 
     public async Task<(LinkState State, Invitation? Invitation)> FindInvitationAsync(string? secret, CancellationToken cancellationToken = default)
@@ -322,8 +329,8 @@ public sealed class AccountService(
         }
 
         await LogAsync(actor, "issue_password_reset", target.Email, target.Tenant, null,
-            $"reset link valid until {expires:O}{(mailed ? " (mailed)" : " (shown to the administrator)")}", client, cancellationToken);
-        return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed));
+            $"reset link valid until {expires:O}{(mailed ? " (mailed)" : mail.Configured ? " (shown to the administrator; the mail could not be sent)" : " (shown to the administrator)")}", client, cancellationToken);
+        return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed, !mailed && mail.Configured));
     }
 
     /// <summary>
