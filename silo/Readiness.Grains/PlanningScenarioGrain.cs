@@ -8,6 +8,9 @@ public sealed class ScenarioGrainState
 {
     [Id(0)] public ImmutableArray<ForecastScenario> Scenarios { get; set; } = [];
     [Id(1)] public ImmutableArray<ScenarioAuditEntry> Audit { get; set; } = [];
+
+    /// <summary>The last version of each deleted scenario's name: a scenario made again under it goes on from there.</summary>
+    [Id(2)] public ImmutableDictionary<string, long> Retired { get; set; } = ImmutableDictionary<string, long>.Empty;
 }
 
 /// <summary>
@@ -54,7 +57,7 @@ public sealed class PlanningScenarioGrain(
         }
 
         var now = time.GetUtcNow();
-        var saved = scenario with { Version = (existing?.Version ?? 0) + 1, SavedAt = now, SavedBy = actor };
+        var saved = scenario with { Version = (existing?.Version ?? LastVersionOf(scenario.Name)) + 1, SavedAt = now, SavedBy = actor };
         var entry = new ScenarioAuditEntry(now, actor, existing is null ? "create" : "update", saved.Name, saved.Version, ScenarioRules.DescribeChange(existing, saved));
         await WriteAsync(existing is null ? state.State.Scenarios.Add(saved) : state.State.Scenarios.Replace(existing, saved), entry);
         return new ScenarioSaveOutcome(existing is null ? ScenarioSaveStatus.Created : ScenarioSaveStatus.Saved, saved);
@@ -79,23 +82,34 @@ public sealed class PlanningScenarioGrain(
         }
 
         var entry = new ScenarioAuditEntry(time.GetUtcNow(), actor, "delete", name, existing.Version, ScenarioRules.DescribeChange(null, existing));
-        await WriteAsync(state.State.Scenarios.Remove(existing), entry);
+        await WriteAsync(state.State.Scenarios.Remove(existing), entry, state.State.Retired.SetItem(name, existing.Version));
         return new ScenarioSaveOutcome(ScenarioSaveStatus.Deleted, existing);
     }
 
+    /// <summary>
+    /// The highest version the name ever had (0 for a name never used). A version is never given twice to one name:
+    /// when a deleted scenario's name began again at 1, a colleague's stale version 1 replaced the new scenario unseen
+    /// (ABA), and forecasts cached by name and version served the deleted one's figures (breaker, round 24).
+    /// </summary>
+    private long LastVersionOf(string name) => Math.Max(
+        state.State.Retired.GetValueOrDefault(name),
+        state.State.Audit.Where(a => a.Name == name).Select(a => a.Version).DefaultIfEmpty(0).Max()); // deletions before Retired was kept
+
+
     /// <summary>The scenarios and the audit entry in one write; on failure the state is as before and the caller sees the error.</summary>
-    private async Task WriteAsync(ImmutableArray<ForecastScenario> scenarios, ScenarioAuditEntry entry)
+    private async Task WriteAsync(ImmutableArray<ForecastScenario> scenarios, ScenarioAuditEntry entry, ImmutableDictionary<string, long>? retired = null)
     {
-        var previous = (state.State.Scenarios, state.State.Audit);
+        var previous = (state.State.Scenarios, state.State.Audit, state.State.Retired);
         state.State.Scenarios = scenarios;
         state.State.Audit = Trim(state.State.Audit.Insert(0, entry));
+        state.State.Retired = retired ?? state.State.Retired;
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            (state.State.Scenarios, state.State.Audit) = previous;
+            (state.State.Scenarios, state.State.Audit, state.State.Retired) = previous;
             throw;
         }
     }

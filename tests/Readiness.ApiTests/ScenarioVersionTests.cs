@@ -205,4 +205,73 @@ public sealed class ScenarioVersionTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal("by page", scenario.GetProperty("description").GetString());
         Assert.Equal(2, scenario.GetProperty("version").GetInt64());
     }
+    /// <summary>
+    /// A scenario deleted and made again under its name goes on from the deleted one's version: a colleague's stale
+    /// version is a conflict, not a silent replacement of the new scenario (ABA), and its forecast is computed from its
+    /// own assumptions, not served from the deleted one's (cached by name and version). Both failed before: versions
+    /// began again at 1 (breaker, round 24).
+    /// </summary>
+    [Fact]
+    public async Task A_scenario_made_again_under_a_deleted_name_never_reuses_a_version()
+    {
+        using var national = host.National();
+        using var colleague = host.Client(host.Token(Role.National, subject: "planner2@soumu.go.jp"));
+        Assert.Equal(HttpStatusCode.Created, (await national.PostAsync("/api/v1/scenarios", Json("""{"name":"aba","unreportedMonthlyCompletionRate":0.999999}"""))).StatusCode);
+        var optimistic = ProbabilitiesOf(await national.GetStringAsync("/api/v1/forecast/nation?scenario=aba"));
+        Assert.Contains(1.0, optimistic);
+
+        using (var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/scenarios/aba"))
+        {
+            delete.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+            Assert.Equal(HttpStatusCode.NoContent, (await national.SendAsync(delete)).StatusCode);
+        }
+
+        var remade = await colleague.PostAsync("/api/v1/scenarios", Json("""{"name":"aba","description":"made again, no assumptions"}"""));
+        Assert.Equal(HttpStatusCode.Created, remade.StatusCode);
+        Assert.Equal(2, (await Stored(national, "aba")).Scenario.GetProperty("version").GetInt64());
+
+        // The first planner, still holding version 1 of the deleted scenario: a conflict, nothing replaced.
+        var stale = await national.PostAsync("/api/v1/scenarios", Json("""{"name":"aba","description":"stale edit","version":1}"""));
+        await Problem(stale, HttpStatusCode.Conflict, "version", "version_conflict");
+        var (kept, _) = await Stored(national, "aba");
+        Assert.Equal("made again, no assumptions", kept.GetProperty("description").GetString());
+        Assert.Equal(2, kept.GetProperty("version").GetInt64());
+
+        // Its forecast is its own: without the deleted one's 0.999999 completion rate.
+        Assert.NotEqual(optimistic, ProbabilitiesOf(await national.GetStringAsync("/api/v1/forecast/nation?scenario=aba")));
+    }
+
+    /// <summary>Every probabilityByDeadline in a forecast answer, in document order.</summary>
+    private static List<double> ProbabilitiesOf(string json)
+    {
+        var found = new List<double>();
+        void Walk(JsonElement e)
+        {
+            if (e.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in e.EnumerateObject())
+                {
+                    if (p.NameEquals("probabilityByDeadline") && p.Value.ValueKind == JsonValueKind.Number)
+                    {
+                        found.Add(p.Value.GetDouble());
+                    }
+                    else
+                    {
+                        Walk(p.Value);
+                    }
+                }
+            }
+            else if (e.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in e.EnumerateArray())
+                {
+                    Walk(item);
+                }
+            }
+        }
+
+        Walk(JsonDocument.Parse(json).RootElement);
+        Assert.NotEmpty(found);
+        return found;
+    }
 }
