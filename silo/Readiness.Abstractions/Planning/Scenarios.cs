@@ -61,7 +61,9 @@ public static class ScenarioRules
     /// control, invisible or direction-changing characters or '/' (the name is a path segment of /api/v1/scenarios/{scenario}).
     /// </summary>
     public static bool IsName(string? name) =>
-        !string.IsNullOrWhiteSpace(name) && name.Length <= MaxNameLength && FreeText.Check(name, multiline: false).Fault == FreeTextFault.None && !name.Contains('/', StringComparison.Ordinal);
+        !string.IsNullOrWhiteSpace(name) && FreeText.Characters(name) <= MaxNameLength && FreeText.Check(name, multiline: false).Fault == FreeTextFault.None
+        && !name.Contains('/', StringComparison.Ordinal) && !name.Contains('\\', StringComparison.Ordinal)
+        && name is not ("." or ".."); // dot segments: clients and servers remove them from a path (RFC 3986 §5.2.4), so GET/DELETE could never reach it
 
     /// <summary>The faults of a scenario, each naming its field, in Japanese and English; empty when valid.</summary>
     public static ImmutableArray<ValidationError> Validate(ForecastScenario s, Func<string, bool> isPrefecture)
@@ -69,11 +71,11 @@ public static class ScenarioRules
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
         if (!IsName(s.Name))
         {
-            errors.Add(new("name", "invalid_name", $"シナリオ名は1〜{MaxNameLength}文字で、制御文字・表示されない文字・文字の向きを変える文字と「/」は使えません。",
-                $"The scenario name must be 1-{MaxNameLength} characters without control, invisible or direction-changing characters or '/'."));
+            errors.Add(new("name", "invalid_name", $"シナリオ名は1〜{MaxNameLength}文字で、制御文字・表示されない文字・文字の向きを変える文字と「/」「\\」は使えず、「.」「..」だけの名前にはできません。",
+                $"The scenario name must be 1-{MaxNameLength} characters without control, invisible or direction-changing characters, '/' or '\\', and not '.' or '..'."));
         }
 
-        if (s.Description is { Length: > MaxDescriptionLength })
+        if (FreeText.Characters(s.Description) > MaxDescriptionLength)
         {
             errors.Add(new("description", "too_long", $"説明は{MaxDescriptionLength}文字以内です。", $"The description is at most {MaxDescriptionLength} characters."));
         }
@@ -92,7 +94,7 @@ public static class ScenarioRules
         for (var i = 0; i < s.VendorCapacity.Length; i++)
         {
             var v = s.VendorCapacity[i];
-            if (string.IsNullOrWhiteSpace(v.Vendor) || v.Vendor.Length > 200)
+            if (string.IsNullOrWhiteSpace(v.Vendor) || FreeText.Characters(v.Vendor) > 200)
             {
                 errors.Add(new($"vendorCapacity[{i}].vendor", "required", "ベンダ名を入力してください（200文字以内）。", "Give the vendor's name (at most 200 characters)."));
             }

@@ -238,9 +238,9 @@ public static class ChangeRules
         }
 
         var stored = FreeText.Canonical(text);
-        if (stored is not null && stored.Length > max)
+        if (stored is not null && FreeText.Characters(stored) is var characters && characters > max)
         {
-            errors.Add(new(item.Member(member), "too_long", $"{labelJa}は{max}文字以内で入力してください（{stored.Length}文字）。", $"The {labelEn} must be at most {max} characters ({stored.Length} given)."));
+            errors.Add(new(item.Member(member), "too_long", $"{labelJa}は{max}文字以内で入力してください（{characters}文字）。", $"The {labelEn} must be at most {max} characters ({characters} given)."));
         }
     }
 

@@ -133,6 +133,27 @@ public static class FreeText
     };
 
     /// <summary>"U+202E" for a code point, as the refusal names it.</summary>
+    /// <summary>
+    /// How many characters <paramref name="text"/> has, as a person counts them and as PostgreSQL's <c>varchar(n)</c>
+    /// does: Unicode code points, so 𠮷 or 📊 is one (string.Length counts UTF-16 units: two each, and a 60-character
+    /// vendor name in supplementary-plane kanji was refused as 120 characters).
+    /// </summary>
+    public static int Characters(string? text)
+    {
+        if (text is null)
+        {
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var _ in text.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     public static string Describe(int codePoint) => "U+" + codePoint.ToString("X4", CultureInfo.InvariantCulture);
 
     // Normalize throws on an unpaired surrogate; such text is refused by Check, and kept as it is here.

@@ -68,4 +68,26 @@ public sealed class ScenarioRulesTests
         // One shift for all and one for a prefecture is two scopes: allowed (they add up to at most ±240 months).
         Assert.Empty(ScenarioRules.Validate(Valid() with { TargetShifts = [new TargetShift(null, -120), new TargetShift("13", -120)] }, IsPrefecture));
     }
+
+    /// <summary>
+    /// A name that no URL can reach (".", "..": removed from a path as dot segments; "\\": a path separator to some
+    /// clients) is refused (breaker, round 24: ".." was stored, then neither readable nor deletable); names and
+    /// descriptions count characters, not UTF-16 units.
+    /// </summary>
+    [Theory]
+    [InlineData(".", false)]
+    [InlineData("..", false)]
+    [InlineData("a\\b", false)]
+    [InlineData("...", true)]
+    [InlineData("a.b", true)]
+    [InlineData("v1..2", true)]
+    public void A_name_a_URL_cannot_reach_is_refused(string name, bool valid) =>
+        Assert.Equal(valid, ScenarioRules.Validate(Valid() with { Name = name }, IsPrefecture).IsEmpty);
+
+    [Fact]
+    public void Names_and_descriptions_count_characters()
+    {
+        Assert.Empty(ScenarioRules.Validate(Valid() with { Name = string.Concat(Enumerable.Repeat("𠮷", ScenarioRules.MaxNameLength)), Description = string.Concat(Enumerable.Repeat("📊", ScenarioRules.MaxDescriptionLength)) }, IsPrefecture));
+        Assert.Equal("name", Assert.Single(ScenarioRules.Validate(Valid() with { Name = string.Concat(Enumerable.Repeat("𠮷", ScenarioRules.MaxNameLength + 1)) }, IsPrefecture)).Field);
+    }
 }

@@ -114,6 +114,23 @@ public sealed class FreeTextTests
     [InlineData("ﾊﾝｶｸ", "ﾊﾝｶｸ")] // NFC, not NFKC: what was typed stays
     public void Canonical_form_is_nfc_trimmed_with_lf(string? text, string? expected) => Assert.Equal(expected, FreeText.Canonical(text));
 
+    /// <summary>
+    /// Limits count characters (code points), not UTF-16 units: a vendor name of 100 supplementary-plane kanji (𠮷) is
+    /// within 100 (it was refused as 200), 101 is refused and the message counts 101 (it said twice that).
+    /// </summary>
+    [Fact]
+    public void A_limit_counts_characters_not_utf16_units()
+    {
+        Assert.Equal(3, FreeText.Characters("𠮷野家"));
+        Assert.Equal(2, FreeText.Characters("📊a"));
+        Assert.Equal(0, FreeText.Characters(null));
+        Assert.Empty(ChangeRules.Validate(System(new() { BusinessId = "koseki", Vendor = string.Concat(Enumerable.Repeat("𠮷", 100)) }), Current(), Today));
+        var error = Assert.Single(ChangeRules.Validate(System(new() { BusinessId = "koseki", Vendor = string.Concat(Enumerable.Repeat("𠮷", 101)) }), Current(), Today));
+        Assert.Equal("too_long", error.Code);
+        Assert.Contains("（101文字）", error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("(101 given)", error.MessageEn, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, ChangeRequest> FaultsPerField() => new()
     {
         { "systems[koseki].vendor", System(new() { BusinessId = "koseki", Vendor = "株式会社\u202Eルプンサ" }) },

@@ -23,7 +23,7 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
     public async Task<(AccountResult Result, ClientCreated? Created)> CreateAsync(ClientAdministrator actor, string? name, string? tenant, string? scopeText, DateTimeOffset? expiresAt, string? client, CancellationToken cancellationToken)
     {
         name = name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 100 || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
+        if (string.IsNullOrEmpty(name) || FreeText.Characters(name) > 100 || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
         {
             return (AccountResult.Fail("name", "invalid_name"), null);
         }

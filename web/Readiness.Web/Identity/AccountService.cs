@@ -598,7 +598,7 @@ public sealed class AccountService(
         }
 
         // A control character (a NUL, which PostgreSQL text refuses; a line break, which forges a line of a mail or log) is refused as an over-long name is.
-        if (string.IsNullOrWhiteSpace(displayName) || displayName.Trim().Length > 100 || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
+        if (string.IsNullOrWhiteSpace(displayName) || FreeText.Characters(displayName.Trim()) > 100 || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
         {
             return AccountResult.Fail("displayName", "invalid_name");
         }
