@@ -108,6 +108,13 @@ public static class DesignationListParser
                 issues.Add(new ImportRowIssue(row.RowNumber, prefectureName, name, "unmatched_municipality",
                     $"{row.RowNumber}行目: 団体コード {code} と「{name}」に一致する市区町村がありません（取り込みません）。",
                     $"Row {row.RowNumber}: no municipality matches the code {code} and '{name}' (not imported)."));
+                if (catalog.IsMunicipality(code) && !listed.ContainsKey(code))
+                {
+                    // A municipality's code with another name: which one was meant is unknown, so the code's municipality
+                    // is not imported either (as "not listed" it lost all its designations: breaker, round 24).
+                    refused.TryAdd(code, row.RowNumber);
+                }
+
                 continue;
             }
 

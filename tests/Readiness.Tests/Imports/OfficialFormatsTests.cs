@@ -233,6 +233,23 @@ public sealed class DesignationListParserTests
         Assert.True(parsed.Rows.Single(r => r.MunicipalityCode == "131016").Designated[Catalog.BusinessIndex["koseki"]]);
     }
 
+    /// <summary>
+    /// A row with a municipality's valid code and another name is refused, and that municipality is not imported at all:
+    /// before, it counted as "not listed" and the preview cleared all its designations while saying the row was not imported.
+    /// </summary>
+    [Fact]
+    public void A_municipality_whose_code_comes_with_another_name_keeps_its_designations()
+    {
+        var parsed = DesignationListParser.Parse(Sheet(
+            Row(4, "131032", "東京都千代田区", "特別区", "koseki"), // 港区's code
+            Row(5, "131016", "東京都千代田区", "特別区", "koseki")));
+        Assert.Equal(["unmatched_municipality"], parsed.Issues.Select(i => i.Code));
+        Assert.Contains("取り込みません", parsed.Issues[0].MessageJa, StringComparison.Ordinal);
+        Assert.DoesNotContain(parsed.Rows, r => r.MunicipalityCode == "131032");
+        Assert.Equal(1740, parsed.Rows.Length);
+        Assert.True(parsed.Rows.Single(r => r.MunicipalityCode == "131016").Designated[Catalog.BusinessIndex["koseki"]]);
+    }
+
     [Fact]
     public void A_header_missing_a_business_refuses_the_file()
     {
