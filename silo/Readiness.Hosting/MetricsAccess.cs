@@ -69,9 +69,10 @@ public static class MetricsAccess
         builder.Add(endpoint =>
         {
             var inner = endpoint.RequestDelegate!;
+            IReadOnlyList<IPNetwork>? parsed = null; // once per application: IOptions does not change while it runs
             endpoint.RequestDelegate = async context =>
             {
-                var networks = context.RequestServices.GetRequiredService<IOptions<MetricsOptions>>().Value.Parse().Networks;
+                var networks = parsed ??= context.RequestServices.GetRequiredService<IOptions<MetricsOptions>>().Value.Parse().Networks;
                 if (Allows(networks, context.Connection.RemoteIpAddress))
                 {
                     await inner(context);

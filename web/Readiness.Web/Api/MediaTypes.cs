@@ -15,15 +15,14 @@ public static class MediaTypes
     public const string Json = "application/json";
     public const string MergePatch = "application/merge-patch+json";
 
-    /// <summary>Null when <paramref name="contentType"/> is one of <paramref name="accepted"/> (parameters aside) with no charset or UTF-8; otherwise the 415 (the 400 of <see cref="MalformedParameter"/> for a malformed parameter).</summary>
+    /// <summary>
+    /// Null when <paramref name="contentType"/> is one of <paramref name="accepted"/> (parameters aside) with no charset
+    /// or UTF-8; otherwise the 415. Malformed parameters are not looked at again here: every request passes
+    /// <see cref="Enforce"/> first, which refuses them (400, <see cref="MalformedParameter"/>), so a write is parsed for
+    /// them once, not once per check.
+    /// </summary>
     public static ProblemHttpResult? Check(string? contentType, IReadOnlyList<string> accepted)
     {
-        // A malformed parameter first: the parser below may fail on it and the answer would wrongly blame the type.
-        if (MalformedParameter(contentType) is { } malformed)
-        {
-            return malformed;
-        }
-
         var list = string.Join(", ", accepted);
         if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed)
             || !accepted.Any(a => parsed.MediaType.Equals(a, StringComparison.OrdinalIgnoreCase)))
@@ -58,13 +57,14 @@ public static class MediaTypes
     /// </summary>
     public static ProblemHttpResult? MalformedParameter(string? contentType)
     {
-        if (contentType is null)
+        // Most requests carry no parameter at all: nothing to parse, nothing allocated.
+        var at = contentType?.IndexOf(';', StringComparison.Ordinal) ?? -1;
+        if (contentType is null || at < 0)
         {
             return null;
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var at = contentType.IndexOf(';', StringComparison.Ordinal);
         while (at >= 0 && at < contentType.Length)
         {
             // at is on a ';' (or just past a parameter's whitespace): step over it and the whitespace after it.
