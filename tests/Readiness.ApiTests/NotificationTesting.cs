@@ -99,6 +99,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ConcurrentQueue<(string Id, string Body)> verified = new();
+    private readonly ConcurrentQueue<string> vias = new();
     private int rejected;
 
     public WebhookReceiver()
@@ -122,6 +123,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
 
             verified.Enqueue((http.Request.Headers["webhook-id"].ToString(), body));
+            vias.Enqueue(http.Request.Headers.Via.ToString());
             return Results.NoContent();
         });
     }
@@ -133,6 +135,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public IReadOnlyList<(string Id, string Body)> Verified => verified.ToArray();
 
     public int Rejected => Volatile.Read(ref rejected);
+
+    /// <summary>The Via header of each verified request (empty when it came directly), in arrival order.</summary>
+    public IReadOnlyList<string> Vias => vias.ToArray();
 
     public async Task StartAsync()
     {

@@ -25,18 +25,34 @@ public static class NotificationSetup
         services.AddSingleton<SiteLinks>();
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
             .Validate(o => WebhookTargets.TryParseNetworks(o.AllowedNetworks, out _), "Readiness:Webhooks:AllowedNetworks is a comma-separated list of CIDR ranges (e.g. 127.0.0.0/8,::1/128).")
+            .Validate(o => WebhookOptions.TryParseProxy(o.Proxy, out _), "Readiness:Webhooks:Proxy is the outbound proxy's absolute http:// URL (e.g. http://proxy.example.lg.jp:8080), or empty.")
             .ValidateOnStart();
         services.AddSingleton<WebhookTargets>();
+        services.AddTransient<WebhookProxyCheck>();
 
-        // Every connection a webhook opens goes through WebhookTargets (after name resolution, redirects included). No
-        // proxy: through one, the proxy would resolve the name and the check would see only the proxy's address.
+        // Directly (no proxy set): every connection a webhook opens goes through WebhookTargets after name resolution,
+        // redirects included. Through the operator's proxy the proxy resolves the name, so the receiver's host is checked
+        // before each request instead, and redirects are not followed (their host would not be checked).
         services.AddHttpClient(WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30))
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp =>
             {
-                ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
-                UseProxy = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            });
+                var proxy = WebhookOptions.TryParseProxy(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebhookOptions>>().Value.Proxy, out var parsed) ? parsed : null;
+                return proxy is null
+                    ? new SocketsHttpHandler
+                    {
+                        ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
+                        UseProxy = false,
+                        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    }
+                    : new SocketsHttpHandler
+                    {
+                        Proxy = new System.Net.WebProxy(proxy) { BypassProxyOnLocal = false },
+                        UseProxy = true,
+                        AllowAutoRedirect = false,
+                        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    };
+            })
+            .AddHttpMessageHandler<WebhookProxyCheck>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
@@ -97,5 +113,33 @@ public sealed class NotificationScheduleStarter(IServiceProvider services, IConf
                 logger.LogWarning(ex, "Notification schedule: digests failed this time");
             }
         }
+    }
+}
+
+/// <summary>
+/// When webhooks go through the outbound proxy (<see cref="WebhookOptions.Proxy"/>), checks each request's receiver
+/// with <see cref="WebhookTargets.CheckThroughProxyAsync"/> before it leaves; without a proxy it passes requests on
+/// (the connection itself is checked).
+/// </summary>
+public sealed class WebhookProxyCheck(WebhookTargets targets, Microsoft.Extensions.Options.IOptions<WebhookOptions> options) : DelegatingHandler
+{
+    private readonly bool throughProxy = !string.IsNullOrWhiteSpace(options.Value.Proxy);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (throughProxy && request.RequestUri is { } target)
+        {
+            try
+            {
+                await targets.CheckThroughProxyAsync(target, cancellationToken);
+            }
+            catch (WebhookTargetRefusedException refused)
+            {
+                // Wrapped as the direct path's ConnectCallback refusal is, so WebhookSender treats both alike.
+                throw new HttpRequestException(refused.Message, refused);
+            }
+        }
+
+        return await base.SendAsync(request, cancellationToken);
     }
 }

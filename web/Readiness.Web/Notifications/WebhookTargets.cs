@@ -16,6 +16,34 @@ public sealed class WebhookOptions
     /// 172.16/12, 192.168/16, fc00::/7: LGWAN receivers) need no entry.
     /// </summary>
     public string? AllowedNetworks { get; set; }
+
+    /// <summary>
+    /// The outbound HTTP proxy webhooks go through (env <c>Readiness__Webhooks__Proxy</c>, e.g.
+    /// <c>http://proxy.example.lg.jp:8080</c>): a network whose only way out is its proxy (LGWAN-connected segments).
+    /// Empty: webhooks connect directly. Through a proxy the proxy resolves the name, so <see cref="WebhookTargets"/>
+    /// checks the receiver's host before each request instead (<see cref="WebhookTargets.CheckThroughProxyAsync"/>),
+    /// and redirects are not followed (a redirect would be to a host not checked). A value that is not an absolute
+    /// http URL stops start-up.
+    /// </summary>
+    public string? Proxy { get; set; }
+
+    /// <summary>The proxy's URL; null when none is set; false when the value is not an absolute http:// URL with a host.</summary>
+    public static bool TryParseProxy(string? text, out Uri? proxy)
+    {
+        proxy = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || string.IsNullOrEmpty(uri.Host))
+        {
+            return false;
+        }
+
+        proxy = uri;
+        return true;
+    }
 }
 
 /// <summary>The webhook's connection was refused because every address of its host is one Readiness does not post to.</summary>
@@ -164,6 +192,41 @@ public sealed class WebhookTargets
 
         // ::a.b.c.d, but not :: and ::1, which are IPv6's own unspecified and loopback addresses.
         return Zero(0, 12) && !Zero(12, 15) ? last : null;
+    }
+
+    /// <summary>
+    /// Before a request through the outbound proxy (<see cref="WebhookOptions.Proxy"/>): the receiver's host, a literal
+    /// address or a name this server resolves, must have no address Readiness does not post to. Stricter than a direct
+    /// connection, which skips refused addresses: through the proxy, which address it uses is not ours to choose. A name
+    /// this server cannot resolve (closed networks often resolve outside names only at the proxy) is left to the
+    /// proxy's own rules. Throws <see cref="WebhookTargetRefusedException"/> naming the host, the addresses and the setting.
+    /// </summary>
+    public async Task CheckThroughProxyAsync(Uri target, CancellationToken cancellationToken)
+    {
+        var host = target.IdnHost.Trim('[', ']');
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+        }
+
+        var refused = addresses.Select(a => (Address: a, Reason: Refusal(a))).Where(a => a.Reason is not null).Select(a => $"{a.Address} ({a.Reason!.Value.En})").ToList();
+        if (refused.Count > 0)
+        {
+            throw new WebhookTargetRefusedException(
+                $"Refused to post to {target.Host} through the proxy: Readiness does not post to {string.Join(", ", refused)}; a range can be allowed with Readiness:Webhooks:AllowedNetworks.");
+        }
     }
 
     /// <summary>
