@@ -85,6 +85,13 @@ public sealed record OfficialImportRecord
 
     public const string DesignationListKind = "designation_list";
 
+    /// <summary>
+    /// At most this many rows not taken are kept with their reasons (the first ones, in row order); <see cref="IssueCount"/>
+    /// counts them all. A wrong or damaged file can have tens of thousands (a 10 MB sheet of unknown names): kept whole,
+    /// they made a 20 MB preview, a 15 MB page and a grain state as large, where the first thousand say what is wrong.
+    /// </summary>
+    public const int MaxIssuesKept = 1000;
+
     [Id(0)] public required string Id { get; init; }
     [Id(1)] public required string Kind { get; init; }
     [Id(2)] public required string Source { get; init; }
@@ -111,6 +118,12 @@ public sealed record OfficialImportRecord
 
     /// <summary>The dry run's rows whose municipality's stored state could not be read: not compared, and refused at apply unless restored by then.</summary>
     [Id(17)] public ImmutableArray<OfficialImportIssue> Unreadable { get; init; } = [];
+
+    /// <summary>How many rows were not taken (<see cref="Issues"/> holds at most <see cref="MaxIssuesKept"/> of them); 0 in records stored before it was counted, which kept them all.</summary>
+    [Id(18)] public int IssueCount { get; init; }
+
+    /// <summary>Every row not taken, whether listed in <see cref="Issues"/> or not.</summary>
+    public int UnmatchedRows => Math.Max(IssueCount, Issues.IsDefault ? 0 : Issues.Length);
 }
 
 /// <summary>What applying would change in one municipality (the dry run).</summary>

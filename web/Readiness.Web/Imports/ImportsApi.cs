@@ -31,12 +31,14 @@ public sealed record ImportChangeView(string MunicipalityCode, string Municipali
 /// An uploaded official file as a dataset version: id (the file's SHA-256, lower-case hex), kind (mic_progress),
 /// source and as-of day (last day of the tally's month), the file, who uploaded it, rows matched, every row not matched,
 /// hidden rows read, the dry-run preview and, once applied, the result; the dry run's rows whose municipality's stored
-/// state could not be read (not compared; refused at apply unless restored by then).
+/// state could not be read (not compared; refused at apply unless restored by then). <c>Unmatched</c> lists the first
+/// <see cref="OfficialImportRecord.MaxIssuesKept"/> rows not taken, in row order; <c>UnmatchedCount</c> counts them all.
 /// </summary>
 public sealed record ImportView(
     string Id, string Kind, string Source, DateOnly AsOf, string FileName, long FileSize, string SheetName, string UploadedBy, DateTimeOffset UploadedAt,
     int MatchedRows, int HiddenRows, IReadOnlyList<ImportIssueView> Unmatched, ImportCountsView Preview, ImportAppliedView? Applied,
-    string? Format, IReadOnlyList<ImportPrefectureRowView> PrefectureRows, IReadOnlyList<ImportChangeView> Changes, IReadOnlyList<ImportIssueView> Unreadable);
+    string? Format, IReadOnlyList<ImportPrefectureRowView> PrefectureRows, IReadOnlyList<ImportChangeView> Changes, IReadOnlyList<ImportIssueView> Unreadable,
+    int UnmatchedCount);
 
 /// <summary>One dataset version in the list: id (SHA-256), kind, source, as-of day, file, who uploaded and applied it, when.</summary>
 public sealed record ImportListingView(string Id, string Kind, string Source, DateOnly AsOf, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt);
@@ -237,7 +239,8 @@ public static class ImportsApi
             Catalog.ReadinessCatalog.Instance.PrefecturesByCode.TryGetValue(p.PrefectureCode, out var pref) ? pref.Name : p.PrefectureCode, p.DesignatedBusinesses, p.CommonFunctions))],
         [.. (r.Changes.IsDefault ? [] : r.Changes).Select(c => new ImportChangeView(c.MunicipalityCode,
             Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))],
-        Issues(r.Unreadable));
+        Issues(r.Unreadable),
+        r.UnmatchedRows);
 
     private static List<ImportIssueView> Issues(System.Collections.Immutable.ImmutableArray<OfficialImportIssue> issues) =>
         [.. (issues.IsDefault ? [] : issues).Select(i => new ImportIssueView(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))];

@@ -187,7 +187,8 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             UploadedBy = actor.Subject,
             UploadedAt = dataset.ImportedAt,
             Rows = parsed.Rows,
-            Issues = [.. parsed.Issues.Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
+            Issues = [.. parsed.Issues.Take(OfficialImportRecord.MaxIssuesKept).Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
+            IssueCount = parsed.Issues.Length,
             HiddenRows = parsed.HiddenRows,
             Preview = preview,
             PrefectureRows = parsed.PrefectureRows,
@@ -198,7 +199,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var stored = await grain.StoreAsync(record);
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(stored));
         logger.LogInformation("Official import {Id} ({Kind}, {File}, as of {AsOf}) uploaded by {Subject}: {Rows} rows, {Issues} not matched",
-            id, parsed.Kind, record.FileName, parsed.AsOf, actor.Subject, parsed.Rows.Length, record.Issues.Length);
+            id, parsed.Kind, record.FileName, parsed.AsOf, actor.Subject, parsed.Rows.Length, record.UnmatchedRows);
         var timings = new ImportTimings(checkMs, parseMs - checkMs, previewMs - parseMs, clock.ElapsedMilliseconds - previewMs);
         logger.LogInformation("Official import {Id} timings: {Timings}", id, timings.ServerTiming);
         return (stored, null, timings, stored.UploadedAt == record.UploadedAt);

@@ -111,6 +111,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView> Unmatched { get; set; }
 #endif
+        /// <summary>The unmatchedCount property</summary>
+        public int? UnmatchedCount { get; set; }
         /// <summary>The unreadable property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -169,6 +171,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "sheetName", n => { SheetName = n.GetStringValue(); } },
                 { "source", n => { Source = n.GetStringValue(); } },
                 { "unmatched", n => { Unmatched = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "unmatchedCount", n => { UnmatchedCount = n.GetIntValue(); } },
                 { "unreadable", n => { Unreadable = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "uploadedAt", n => { UploadedAt = n.GetDateTimeOffsetValue(); } },
                 { "uploadedBy", n => { UploadedBy = n.GetStringValue(); } },
@@ -196,6 +199,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("sheetName", SheetName);
             writer.WriteStringValue("source", Source);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unmatched", Unmatched);
+            writer.WriteIntValue("unmatchedCount", UnmatchedCount);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unreadable", Unreadable);
             writer.WriteDateTimeOffsetValue("uploadedAt", UploadedAt);
             writer.WriteStringValue("uploadedBy", UploadedBy);
