@@ -171,6 +171,16 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public HttpClient Municipality(string code, string? subject = null) => Client(Token(Role.Municipality, code, subject));
 
+    /// <summary>Uploads an official .xlsx as the dashboard and scripts do (multipart field "file") to POST /api/v1/imports.</summary>
+    public static async Task<HttpResponseMessage> PostImportAsync(HttpClient http, byte[] file, string name)
+    {
+        using var content = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        content.Add(part, "file", name);
+        return await http.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
+    }
+
     public HttpClient National() => Client(Token(Role.National));
 
     public async Task<(JsonElement Body, long Version)> GetMunicipality(string code)

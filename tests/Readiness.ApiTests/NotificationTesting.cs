@@ -220,6 +220,23 @@ public class NotificationHost : ApiHost
         return DateTimeOffset.UtcNow;
     }
 
+    /// <summary>The first pending outbox row for <paramref name="recipient"/> that has been tried at least once (within 30 s), or Undefined.</summary>
+    public async Task<JsonElement> FailedDeliveryAsync(string recipient)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            await Task.Delay(100);
+            var failing = (await OutboxAsync("pending")).GetProperty("items").EnumerateArray()
+                .FirstOrDefault(r => r.GetProperty("recipient").GetString() == recipient && r.GetProperty("attempts").GetInt32() >= 1);
+            if (failing.ValueKind != JsonValueKind.Undefined)
+            {
+                return failing;
+            }
+        }
+
+        return default;
+    }
+
     /// <summary>The outbox rows in a status, through the administrators' API.</summary>
     public async Task<JsonElement> OutboxAsync(string status)
     {

@@ -37,11 +37,7 @@ public sealed class OfficialImportCellTests(ApiHost host) : IClassFixture<ApiHos
         });
 
         using var national = host.National();
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        content.Add(part, "file", "tally.xlsx");
-        using var response = await national.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
+        using var response = await ApiHost.PostImportAsync(national, file, "tally.xlsx");
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Readiness.Catalog;
 using Readiness.Imports;
@@ -30,11 +29,7 @@ public sealed class OfficialImportIssueCapTests(ApiHost host, ITestOutputHelper 
         var file = OfficialWorkbooks.MicProgress("令和8年3月_進捗状況", labels, rows);
 
         using var national = host.National();
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        content.Add(part, "file", "wrong-sheet.xlsx");
-        using var upload = await national.PostAsync("/api/v1/imports", content);
+        using var upload = await ApiHost.PostImportAsync(national, file, "wrong-sheet.xlsx");
         var text = await upload.Content.ReadAsStringAsync();
         Assert.True(upload.StatusCode == HttpStatusCode.Created, $"{(int)upload.StatusCode} {text[..Math.Min(800, text.Length)]}");
         output.WriteLine($"preview: {text.Length:N0} characters for {unknown:N0} unmatched rows");

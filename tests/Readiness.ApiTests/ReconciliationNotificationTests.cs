@@ -79,7 +79,7 @@ public sealed partial class ReconciliationNotificationTests(ITestOutputHelper ou
         // MIC's tally for February 2026 (as of 2026-02-28): koseki at 10 of 40 steps, everything else as the baseline.
         var file = Tally();
         using var national = host.Client(host.Token(Role.National, subject: "import@digital.go.jp"));
-        using var upload = await PostFileAsync(national, file, "令和8年2月_進捗状況.xlsx");
+        using var upload = await ApiHost.PostImportAsync(national, file, "令和8年2月_進捗状況.xlsx");
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         var id = (await ApiHost.Json(upload)).GetProperty("id").GetString()!;
 
@@ -121,7 +121,7 @@ public sealed partial class ReconciliationNotificationTests(ITestOutputHelper ou
         var outboxBefore = await ReconciliationRowsAsync();
 
         // The same file again: the same dataset; applying it again (API) sends nothing new.
-        using var again = await PostFileAsync(national, file, "copy of 令和8年2月_進捗状況.xlsx");
+        using var again = await ApiHost.PostImportAsync(national, file, "copy of 令和8年2月_進捗状況.xlsx");
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(id, (await ApiHost.Json(again)).GetProperty("id").GetString());
         using (var reapply = await national.PostAsync(new Uri($"/api/v1/imports/{id}/apply", UriKind.Relative), null))
@@ -229,15 +229,6 @@ public sealed partial class ReconciliationNotificationTests(ITestOutputHelper ou
             return new MicRow(catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name, rates);
         }).ToList();
         return OfficialWorkbooks.MicProgress("令和8年2月_進捗状況", labels, rows);
-    }
-
-    private static async Task<HttpResponseMessage> PostFileAsync(HttpClient http, byte[] file, string name)
-    {
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        content.Add(part, "file", name);
-        return await http.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]*)\"|value=\"([^\"]*)\"[^>]*name=\"__RequestVerificationToken\"")]

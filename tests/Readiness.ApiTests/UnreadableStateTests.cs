@@ -372,11 +372,7 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
         var file = OfficialWorkbooks.MicProgress("令和8年2月_進捗状況", labels, rows);
 
         using var national = Host.Client(Host.Token(Role.National));
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        content.Add(part, "file", "tally.xlsx");
-        using var upload = await national.PostAsync("/api/v1/imports", content);
+        using var upload = await ApiHost.PostImportAsync(national, file, "tally.xlsx");
         var uploaded = await upload.Content.ReadAsStringAsync();
         Assert.True(upload.StatusCode == HttpStatusCode.Created, $"{(int)upload.StatusCode} {uploaded[..Math.Min(800, uploaded.Length)]}");
         var preview = JsonDocument.Parse(uploaded).RootElement;
