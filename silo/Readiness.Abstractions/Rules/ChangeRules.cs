@@ -61,6 +61,7 @@ public static class ChangeRules
             }
 
             var status = current.FindSystem(change.BusinessId);
+            ValidateGiven(change, status, field, errors);
             ValidateSystem(change.Over(status), status, field, errors);
         }
 
@@ -182,6 +183,35 @@ public static class ChangeRules
         }
     }
 
+    /// <summary>
+    /// Members sent that the change would not store are refused, never dropped with a success: a designation's reason or
+    /// target for a system that is not designated and is not made designated by this change (<c>designated</c> left
+    /// out): Over takes the designation away with the stored "not designated". (An explicit <c>designated: false</c>
+    /// clears both, as documented.)
+    /// </summary>
+    private static void ValidateGiven(SystemChange given, SystemStatus? current, ItemField field, ImmutableArray<ValidationError>.Builder errors)
+    {
+        bool Sent(string member) => given.Omitted.IsDefaultOrEmpty || !given.Omitted.Contains(member);
+        if (current is null || current.Designated || Sent("designated") || given.Designation is not { } designation)
+        {
+            return;
+        }
+
+        if (designation.Reason is not null && Sent("designationReason"))
+        {
+            errors.Add(new(field.Member("designation.reason"), "not_designated",
+                "この業務は特定移行支援システムではないため、該当理由は記録されません。該当とする場合は designated を true にして一緒に送ってください。",
+                "This system is not designated, so a designation reason would not be stored; send designated: true with it to designate it."));
+        }
+
+        if (designation.TargetDate is not null && Sent("designationTarget"))
+        {
+            errors.Add(new(field.Member("designation.targetDate"), "not_designated",
+                "この業務は特定移行支援システムではないため、移行目標時期は記録されません。該当とする場合は designated を true にして一緒に送ってください。",
+                "This system is not designated, so a designation target would not be stored; send designated: true with it to designate it."));
+        }
+    }
+
     /// <summary>An item's place in error fields ("systems[koseki]"), spelled out only when an error names it.</summary>
     private readonly record struct ItemField(string Collection, string Key)
     {
@@ -273,7 +303,11 @@ public static class ChangeRules
                 DesignationReason = change.Designation?.Reason,
                 DesignationTarget = change.Designation?.TargetDate,
                 Regression = phase < before.Phase || (phase == before.Phase && before.Regression),
-                RegressionReason = phase < before.Phase ? Normalize(change.Reason) : phase == before.Phase ? before.RegressionReason : null,
+                // A new move back records its reason; while the system stays back a reason given corrects the recorded one
+                // (null keeps it: a form or template row that leaves it empty does not clear it); a move forward clears it.
+                RegressionReason = phase < before.Phase ? Normalize(change.Reason)
+                    : phase == before.Phase ? (before.Regression ? Normalize(change.Reason) ?? before.RegressionReason : before.RegressionReason)
+                    : null,
                 ReportedAt = now,
             };
             systems[index] = after;

@@ -171,7 +171,7 @@ public static class JsonBody
 
         private static string[] Contract()
         {
-            string[] names = [.. RequestOptions.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name)];
+            string[] names = [.. JsonContract.BodyMembers(RequestOptions.GetTypeInfo(typeof(T))).Select(p => p.Name)];
             return names.Length <= 64 ? names : throw new InvalidOperationException($"{typeof(T).Name} has {names.Length} members; a member set holds 64.");
         }
     }
@@ -327,11 +327,20 @@ public static class JsonContract
     /// names are matched without being read as strings (a 67-target report has ~250), with each property's
     /// nullability. Computed once per type (the contract of a type never changes once its options are read-only).
     /// </summary>
+    /// <summary>
+    /// The members a body may carry: the type's JSON properties without those marked [JsonIgnore] (the web tier's own
+    /// bookkeeping, such as which members were sent). System.Text.Json lists those too and skips them silently when a
+    /// body names them, so {"given": …} was accepted instead of refused as unknown.
+    /// </summary>
+    internal static IEnumerable<JsonPropertyInfo> BodyMembers(JsonTypeInfo info) =>
+        info.Properties.Where(p => p.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), inherit: true)
+            .OfType<JsonIgnoreAttribute>().Any(a => a.Condition == JsonIgnoreCondition.Always) != true);
+
     private sealed class ObjectContract
     {
         private ObjectContract(JsonTypeInfo info)
         {
-            Properties = [.. info.Properties];
+            Properties = [.. BodyMembers(info)];
             Utf8Names = [.. Properties.Select(p => System.Text.Encoding.UTF8.GetBytes(p.Name))];
             ByName = Properties.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
             Names = string.Join(", ", Properties.Select(p => p.Name));
