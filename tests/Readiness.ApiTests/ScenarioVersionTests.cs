@@ -40,6 +40,43 @@ public sealed class ScenarioVersionTests(ApiHost host) : IClassFixture<ApiHost>
         return (scenario, audit);
     }
 
+    /// <summary>
+    /// A scenario's GET carries its version as the ETag (breaker's finding: it had none although its writes take If-Match),
+    /// as does the POST that saved it; the ETag read is the If-Match that deletes it. If-None-Match never answers 304: the
+    /// comparison with the baseline is recomputed though the version stays.
+    /// </summary>
+    [Fact]
+    public async Task A_scenario_read_or_saved_carries_its_version_as_the_ETag_that_writes_take()
+    {
+        using var national = host.National();
+        using var created = await national.PostAsync("/api/v1/scenarios", Json("""{"name":"etag-read","description":"v1"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("\"1\"", created.Headers.ETag?.ToString());
+
+        using var replaced = await national.PostAsync("/api/v1/scenarios", Json("""{"name":"etag-read","description":"v2","version":1}"""));
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal("\"2\"", replaced.Headers.ETag?.ToString());
+
+        using var read = await national.GetAsync("/api/v1/scenarios/etag-read");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        var etag = read.Headers.ETag;
+        Assert.NotNull(etag);
+        Assert.False(etag.IsWeak);
+        Assert.Equal("\"2\"", etag.Tag);
+        Assert.True(read.Headers.CacheControl?.NoStore, read.Headers.CacheControl?.ToString());
+
+        using var revalidate = new HttpRequestMessage(HttpMethod.Get, "/api/v1/scenarios/etag-read");
+        revalidate.Headers.IfNoneMatch.Add(etag);
+        using var again = await national.SendAsync(revalidate);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("etag-read", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("scenario").GetProperty("name").GetString());
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/scenarios/etag-read");
+        delete.Headers.IfMatch.Add(etag);
+        using var deleted = await national.SendAsync(delete);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
     [Fact]
     public async Task Replacing_a_scenario_needs_its_version_and_a_create_answers_201_a_replacement_200()
     {

@@ -40,7 +40,7 @@ public sealed record OutboxListView(string Status, IReadOnlyList<OutboxView> Ite
 public sealed record WebhookView(string Id, string? Tenant, string Url, bool Active, DateTimeOffset CreatedAt, string CreatedBy, string? Secret);
 
 /// <summary>Body of POST /api/v1/admin/webhooks: the receiver's https (or loopback http) URL and the tenant whose events it gets (2-digit prefecture, 6-digit municipality, or null for all).</summary>
-public sealed record WebhookRequest([property: JsonRequired] string Url, string? Tenant);
+public sealed record WebhookRequest([property: JsonRequired] string Url, string? Tenant = null);
 
 /// <summary>A digest just put in the outbox: for which prefecture, how many recipients, how many municipalities listed.</summary>
 public sealed record DigestView(string PrefectureCode, int Recipients, int Municipalities);

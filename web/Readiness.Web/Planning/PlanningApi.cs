@@ -19,9 +19,25 @@ public sealed record ScenarioInput(
     string? Name = null,
     string? Description = null,
     IReadOnlyList<VendorCapacitySetting>? VendorCapacity = null,
-    IReadOnlyList<TargetShift>? TargetShifts = null,
+    IReadOnlyList<TargetShiftInput>? TargetShifts = null,
     double? UnreportedMonthlyCompletionRate = null,
     long? Version = null);
+
+/// <summary>
+/// One target shift as posted: <c>months</c> (−120..120, positive = later) is required; <c>prefectureCode</c> (two
+/// digits, 01–47) is optional, and leaving it out means the same as null: all prefectures. (A positional
+/// <see cref="TargetShift"/> made it required, so the documented "omit for all" was refused 400 required.)
+/// </summary>
+public sealed record TargetShiftInput
+{
+    /// <summary>Two-digit prefecture code; null or left out: all prefectures.</summary>
+    public string? PrefectureCode { get; init; }
+
+    /// <summary>Months to move the targets by, −120..120 (positive = later).</summary>
+    public required int Months { get; init; }
+
+    public TargetShift ToShift() => new(PrefectureCode, Months);
+}
 
 /// <summary>
 /// The planning API: forecasts of the nation, a prefecture and a municipality (who sees what follows the existing
@@ -43,13 +59,16 @@ public static class PlanningApi
         reads.MapVendorApi();
         var scenarios = api.MapGroup("/scenarios").RequireAuthorization(PlanningPolicies.Scenarios).ProducesProblem(StatusCodes.Status403Forbidden);
         scenarios.MapGet(string.Empty, ListScenarios).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
-        scenarios.MapGet("/{scenario}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("A scenario side by side with the baseline forecast");
+        scenarios.MapGet("/{scenario}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound)
+            .AddOpenApiOperationTransformer((operation, _, _) => DescribeETag(operation, "200"))
+            .WithSummary("A scenario side by side with the baseline forecast; the ETag is the scenario's version (If-Match of its replacement and deletion)");
         scenarios.MapPost(string.Empty, PostScenario).Accepts<ScenarioInput>(MediaTypes.Json).RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: false))
             .Produces<ScenarioComparisonView>(StatusCodes.Status201Created).Produces<ScenarioComparisonView>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status428PreconditionRequired)
-            .WithSummary("Create (201) or replace (200) a named scenario (audited); answers its comparison with the baseline")
+            .AddOpenApiOperationTransformer((operation, _, _) => DescribeETag(operation, "201", "200"))
+            .WithSummary("Create (201) or replace (200) a named scenario (audited); answers its comparison with the baseline and its new version as the ETag")
             .WithDescription(PostDescription);
         scenarios.MapDelete("/{scenario}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: true))
@@ -67,6 +86,35 @@ public static class PlanningApi
         + "(412 naming If-Match when given as the header), and a version for a name that does not exist 409 (not_found). A replacement "
         + "whose content equals the stored scenario is 422 no_changes (no new version, no audit entry); otherwise 200 with the new version. "
         + "The name is trimmed of white space at both ends (as all free text is), so \"s1 \" is the scenario \"s1\".";
+
+    /// <summary>
+    /// A scenario's answer (GET, or a POST that saved it): its version as the ETag (the If-Match of its next write), and
+    /// <c>no-store</c>: the comparison it carries is recomputed with the baseline, so no cache is to revalidate it by version.
+    /// </summary>
+    private static void ScenarioETag(HttpContext http, long version)
+    {
+        http.Response.Headers.ETag = Preconditions.ETag(version);
+        http.Response.Headers.CacheControl = "private, no-store";
+    }
+
+    /// <summary>Declares the ETag header (the scenario's version, a strong entity tag) on the given responses.</summary>
+    private static Task DescribeETag(Microsoft.OpenApi.OpenApiOperation operation, params string[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            if (operation.Responses?.TryGetValue(status, out var found) == true && found is Microsoft.OpenApi.OpenApiResponse response)
+            {
+                response.Headers ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiHeader>(StringComparer.Ordinal);
+                response.Headers[Microsoft.Net.Http.Headers.HeaderNames.ETag] = new Microsoft.OpenApi.OpenApiHeader
+                {
+                    Description = "シナリオの版（例: \"3\"）。置き換え・削除の If-Match に送ります。 / The scenario's version (e.g. \"3\"): send it as If-Match to replace or delete it.",
+                    Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+                };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>Declares If-Match on a scenario write: the scenario's version as a strong entity tag.</summary>
     private static Task DescribeIfMatch(Microsoft.OpenApi.OpenApiOperation operation, bool required)
@@ -162,6 +210,10 @@ public static class PlanningApi
             return ScenarioNotFound(scenario);
         }
 
+        // The scenario's version as its ETag, the If-Match its replacement and deletion take. If-None-Match is not
+        // answered with 304: the comparison is recomputed with the baseline (every MaxAgeMinutes, and whenever a
+        // municipality reports), so an unchanged version does not mean an unchanged answer; nothing is to be stored.
+        ScenarioETag(http, saved.Version);
         var baseline = await forecasts.GetBaselineAsync(http.RequestAborted);
         var run = await forecasts.GetAsync(saved, http.RequestAborted);
         return TypedResults.Ok(PlanningViews.Compare(baseline, run));
@@ -201,6 +253,7 @@ public static class PlanningApi
         var baseline = await forecasts.GetBaselineAsync(http.RequestAborted);
         var run = await forecasts.GetAsync(scenario!, http.RequestAborted);
         var view = PlanningViews.Compare(baseline, run);
+        ScenarioETag(http, scenario!.Version);
         return created
             ? TypedResults.Created($"/api/v1/scenarios/{Uri.EscapeDataString(scenario!.Name)}", view)
             : TypedResults.Ok(view);
@@ -223,7 +276,7 @@ public static class PlanningApi
             Name = input.Name?.Trim() ?? string.Empty,
             Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim(),
             VendorCapacity = [.. (input.VendorCapacity ?? []).Where(v => v is not null).Select(v => v with { Vendor = v.Vendor?.Trim() ?? string.Empty })],
-            TargetShifts = [.. (input.TargetShifts ?? []).Where(t => t is not null)],
+            TargetShifts = [.. (input.TargetShifts ?? []).Where(t => t is not null).Select(t => t.ToShift())],
             UnreportedMonthlyCompletionRate = input.UnreportedMonthlyCompletionRate,
         };
         var errors = ScenarioRules.Validate(scenario, ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey);

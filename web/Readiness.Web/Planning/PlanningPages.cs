@@ -47,12 +47,12 @@ public static class PlanningPages
             capacity.Add(new VendorCapacitySetting(line[..eq].Trim(), perMonth));
         }
 
-        var shifts = new List<TargetShift>();
+        var shifts = new List<TargetShiftInput>();
         if (!string.IsNullOrWhiteSpace(values["shiftMonths"]))
         {
             if (int.TryParse(values["shiftMonths"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var months))
             {
-                shifts.Add(new TargetShift(string.IsNullOrEmpty(values["shiftPrefecture"]) ? null : values["shiftPrefecture"], months));
+                shifts.Add(new TargetShiftInput { PrefectureCode = string.IsNullOrEmpty(values["shiftPrefecture"]) ? null : values["shiftPrefecture"], Months = months });
             }
             else
             {

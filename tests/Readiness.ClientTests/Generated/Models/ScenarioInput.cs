@@ -33,10 +33,10 @@ namespace Readiness.ClientTests.Generated.Models
         /// <summary>The targetShifts property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<global::Readiness.ClientTests.Generated.Models.TargetShift>? TargetShifts { get; set; }
+        public List<global::Readiness.ClientTests.Generated.Models.TargetShiftInput>? TargetShifts { get; set; }
 #nullable restore
 #else
-        public List<global::Readiness.ClientTests.Generated.Models.TargetShift> TargetShifts { get; set; }
+        public List<global::Readiness.ClientTests.Generated.Models.TargetShiftInput> TargetShifts { get; set; }
 #endif
         /// <summary>The unreportedMonthlyCompletionRate property</summary>
         public double? UnreportedMonthlyCompletionRate { get; set; }
@@ -77,7 +77,7 @@ namespace Readiness.ClientTests.Generated.Models
             {
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
-                { "targetShifts", n => { TargetShifts = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.TargetShift>(global::Readiness.ClientTests.Generated.Models.TargetShift.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "targetShifts", n => { TargetShifts = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.TargetShiftInput>(global::Readiness.ClientTests.Generated.Models.TargetShiftInput.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "unreportedMonthlyCompletionRate", n => { UnreportedMonthlyCompletionRate = n.GetDoubleValue(); } },
                 { "vendorCapacity", n => { VendorCapacity = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.VendorCapacitySetting>(global::Readiness.ClientTests.Generated.Models.VendorCapacitySetting.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "version", n => { Version = n.GetLongValue(); } },
@@ -92,7 +92,7 @@ namespace Readiness.ClientTests.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("description", Description);
             writer.WriteStringValue("name", Name);
-            writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.TargetShift>("targetShifts", TargetShifts);
+            writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.TargetShiftInput>("targetShifts", TargetShifts);
             writer.WriteDoubleValue("unreportedMonthlyCompletionRate", UnreportedMonthlyCompletionRate);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.VendorCapacitySetting>("vendorCapacity", VendorCapacity);
             writer.WriteLongValue("version", Version);

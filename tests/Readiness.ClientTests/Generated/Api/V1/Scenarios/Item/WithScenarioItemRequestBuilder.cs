@@ -70,7 +70,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios.Item
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// A scenario side by side with the baseline forecast
+        /// A scenario side by side with the baseline forecast; the ETag is the scenario&apos;s version (If-Match of its replacement and deletion)
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ScenarioComparisonView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -120,7 +120,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Scenarios.Item
             return requestInfo;
         }
         /// <summary>
-        /// A scenario side by side with the baseline forecast
+        /// A scenario side by side with the baseline forecast; the ETag is the scenario&apos;s version (If-Match of its replacement and deletion)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
