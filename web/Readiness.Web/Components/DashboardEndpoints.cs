@@ -61,6 +61,11 @@ public static class DashboardEndpoints
             return Results.StatusCode(snapshot is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status404NotFound);
         }
 
+        if (MunicipalityQuery.Refused(kind, flag, null, null) is { } refused)
+        {
+            return Problems.UnknownValue(refused.Name, refused.Value, refused.Allowed);
+        }
+
         var query = MunicipalityQuery.From(q, kind, flag, null, null);
         http.Response.Headers.CacheControl = "no-store";
         return Results.Json(new SearchResult(prefecture.Rows.Where(query.Matches).Select(m => m.Code).ToList()));
@@ -74,6 +79,12 @@ public static class DashboardEndpoints
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(code) || snapshot is null || !snapshot.Prefectures.TryGetValue(code, out var prefecture))
         {
             return Results.StatusCode(snapshot is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status404NotFound);
+        }
+
+        // As the API's downloads of the same table: a file that looks filtered or sorted but is not must not be.
+        if (MunicipalityQuery.Refused(kind, flag, sort, dir) is { } refused)
+        {
+            return Problems.UnknownValue(refused.Name, refused.Value, refused.Allowed);
         }
 
         var query = MunicipalityQuery.From(q, kind, flag, sort, dir);

@@ -21,8 +21,8 @@ public sealed record MunicipalityQuery(string? Search, string? Kind, string? Fla
 
     /// <summary>
     /// For the API's downloads of the table: the first of kind, flag, sort and dir whose value is outside its set, with the
-    /// allowed values; null when each is absent, empty or allowed. (The page ignores what it cannot use, as links may be
-    /// old; a file that looks filtered but is not must not be.)
+    /// allowed values; null when each is absent, empty or allowed (a file that looks filtered but is not must not be).
+    /// The page refuses the same values (400 and a notice naming the parameter), showing the table without them.
     /// </summary>
     public static (string Name, string Value, string[] Allowed)? Refused(string? kind, string? flag, string? sort, string? dir) =>
         Outside("kind", kind, Kinds) ?? Outside("flag", flag, Flags) ?? Outside("sort", sort, Columns) ?? Outside("dir", dir, Directions);

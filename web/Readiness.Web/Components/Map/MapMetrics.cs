@@ -61,6 +61,9 @@ public static class MapMetrics
 
     public static MapMetric Find(string? id) => All.FirstOrDefault(m => m.Id == id) ?? Progress;
 
+    /// <summary>The values of a page's <c>?metric=</c>.</summary>
+    public static readonly string[] Ids = [.. All.Select(m => m.Id)];
+
     /// <summary>The definitions for the page script: [{id, t: thresholds}].</summary>
     public static string Json { get; } = JsonSerializer.Serialize(All.Select(m => new { id = m.Id, t = m.Thresholds }));
 
