@@ -41,7 +41,13 @@ public sealed class StatusPageTests(ApiHost host) : IClassFixture<ApiHost>
         using var client = await host.SignedInPagesAsync(host.Token(Readiness.Role.National));
         using var response = await client.GetAsync(path);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("ページが見つかりません", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var html = System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("ページが見つかりません", html, StringComparison.Ordinal);
+
+        // It says what it did not find (the identifier from the address), not only "no page at this address".
+        var identifier = path[(path.LastIndexOf('/') + 1)..];
+        Assert.Contains("data-not-found-reason", html, StringComparison.Ordinal);
+        Assert.Contains($"「{identifier[..Math.Min(20, identifier.Length)]}", html, StringComparison.Ordinal); // long ids are shortened
     }
 
     [Fact]
