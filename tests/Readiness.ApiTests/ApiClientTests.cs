@@ -59,6 +59,8 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
             Assert.True(discovery.StatusCode == HttpStatusCode.OK, $"{path}: {discovery.StatusCode} {document}");
             Assert.EndsWith(ClientsSetup.TokenPath, document.GetProperty("token_endpoint").GetString(), StringComparison.Ordinal);
             Assert.Contains("client_credentials", document.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()));
+            // What a client may ask for, and nothing it would be refused (openid was listed and gave read write).
+            Assert.Equal(["read", "write"], document.GetProperty("scopes_supported").EnumerateArray().Select(g => g.GetString()).Order(StringComparer.Ordinal));
             using var keys = await http.GetAsync(new Uri(document.GetProperty("jwks_uri").GetString()!).PathAndQuery);
             Assert.Equal(HttpStatusCode.OK, keys.StatusCode);
             Assert.NotEmpty((await ApiHost.Json(keys)).GetProperty("keys").EnumerateArray());

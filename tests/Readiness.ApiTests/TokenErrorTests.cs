@@ -20,6 +20,9 @@ public sealed class TokenErrorTests(AccountHost host, ITestOutputHelper output) 
     [Theory]
     [InlineData("scope-not-permitted", 400, "invalid_scope", "scope")] // was invalid_request
     [InlineData("scope-unknown", 400, "invalid_scope", "scope")]
+    [InlineData("scope-openid", 400, "invalid_scope", "'openid'")] // was 200, a token with read write
+    [InlineData("scope-openid-offline", 400, "invalid_scope", "scope")] // was invalid_request
+    [InlineData("scope-offline", 400, "invalid_scope", "'offline_access'")] // was invalid_request
     [InlineData("no-secret", 401, "invalid_client", "client_secret")] // was 400 invalid_request
     [InlineData("wrong-secret", 401, "invalid_client", "credentials")]
     [InlineData("unknown-client", 401, "invalid_client", "client_id")]
@@ -39,6 +42,9 @@ public sealed class TokenErrorTests(AccountHost host, ITestOutputHelper output) 
         {
             case "scope-not-permitted": pairs.Add(new("scope", "write")); break;
             case "scope-unknown": pairs.Add(new("scope", "admin")); break;
+            case "scope-openid": pairs.Add(new("scope", "openid")); break;
+            case "scope-openid-offline": pairs.Add(new("scope", "openid offline_access")); break;
+            case "scope-offline": pairs.Add(new("scope", "offline_access")); break;
             case "no-secret": pairs.RemoveAll(p => p.Key == "client_secret"); break;
             case "wrong-secret": pairs[2] = new("client_secret", secret + "x"); break;
             case "unknown-client": pairs[1] = new("client_id", "rc_nosuchclient"); break;

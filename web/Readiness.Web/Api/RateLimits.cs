@@ -136,7 +136,7 @@ public static class RateLimits
     private static RateLimitPartition<string> CallerPartition(HttpContext http)
     {
         var kind = Kind(http);
-        if (kind is null)
+        if (kind is null || http.GetEndpoint()?.Metadata.GetMetadata<CountedBeforeAuthentication>() is not null)
         {
             return RateLimitPartition.GetNoLimiter(string.Empty);
         }
@@ -199,6 +199,19 @@ public sealed class StreamSlot
     public static readonly StreamSlot Instance = new();
 
     private StreamSlot()
+    {
+    }
+}
+
+/// <summary>
+/// Endpoint metadata: its requests were counted before authentication (the token endpoint, Clients.TokenRequestLimits),
+/// so the caller's budget here would count them twice.
+/// </summary>
+public sealed class CountedBeforeAuthentication
+{
+    public static readonly CountedBeforeAuthentication Instance = new();
+
+    private CountedBeforeAuthentication()
     {
     }
 }

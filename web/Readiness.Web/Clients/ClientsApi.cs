@@ -40,7 +40,8 @@ public static class ClientsApi
     public static WebApplication MapClientsApi(this WebApplication app)
     {
         // A client secret is checked here: as many tries per address as a sign-in form's.
-        app.MapPost(ClientsSetup.TokenPath, TokenAsync).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy);
+        app.MapPost(ClientsSetup.TokenPath, TokenAsync).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy)
+            .WithMetadata(CountedBeforeAuthentication.Instance); // every request, refused ones too: TokenRequestLimits
 
         var clients = app.MapGroup("/api/v1/admin/clients").RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Administration")
             .RequireRateLimiting(RateLimits.WritesPolicy)

@@ -9,10 +9,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
+using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using Readiness.Hosting;
 using Readiness.Web.Auth;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Readiness.Web.Clients;
 
@@ -61,6 +63,7 @@ public static class ClientsSetup
             o.UseOpenIddict();
         });
         services.AddScoped<ClientService>();
+        services.AddSingleton<TokenRequestLimits>();
 
         services.AddOpenIddict()
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<ClientsDb>())
@@ -79,6 +82,21 @@ public static class ClientsSetup
                         return default;
                     })
                     .SetOrder(int.MinValue + 100_000));
+                // OpenIddict takes openid and offline_access from any client (no permission needed) and lists openid in
+                // discovery; a client-credentials client gets neither an ID token nor a refresh token, and openid then
+                // gave the client's own scopes. Refused as any scope this server does not grant (RFC 6749 §5.2).
+                o.Configure(options => options.Scopes.ExceptWith([Scopes.OpenId, Scopes.OfflineAccess]));
+                o.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler
+                    .UseInlineHandler(context =>
+                    {
+                        if (context.Request.GetScopes().FirstOrDefault(s => s is Scopes.OpenId or Scopes.OfflineAccess) is { } scope)
+                        {
+                            context.Reject(Errors.InvalidScope, $"The '{scope}' scope is not offered: API clients ask for read, write or none (RFC 6749 §3.3).");
+                        }
+
+                        return default;
+                    })
+                    .SetOrder(int.MinValue + 50_000));
                 var aspNetCore = o.UseAspNetCore().EnableTokenEndpointPassthrough();
                 if (!requireHttps)
                 {
@@ -140,11 +158,26 @@ public static class ClientsSetup
     /// <summary>
     /// Reads a token request's form before OpenIddict does (it then reuses it), so that a form past the limits (a
     /// 16 KB body, field names of 2 KB, 1,024 fields) is refused as OAuth refuses a bad request (RFC 6749 §5.2:
-    /// 400 invalid_request, 413 for the body's size) instead of failing inside OpenIddict with a 500.
+    /// 400 invalid_request, 413 for the body's size) instead of failing inside OpenIddict with a 500. Counts every
+    /// request against the token endpoint's budget first (<see cref="TokenRequestLimits"/>).
     /// </summary>
     public static async Task ReadTokenFormAsync(HttpContext http, RequestDelegate next)
     {
-        if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.Path.Equals(TokenPath, StringComparison.Ordinal))
+        if (!http.Request.Path.Equals(TokenPath, StringComparison.Ordinal))
+        {
+            await next(http);
+            return;
+        }
+
+        // Every request counts, whatever its method or fault (TokenRequestLimits): first the client address's budget.
+        var limits = http.RequestServices.GetRequiredService<TokenRequestLimits>();
+        if (limits.CountAddress(http) is { } wait)
+        {
+            await WriteThrottledAsync(http, wait, "client address");
+            return;
+        }
+
+        if (!HttpMethods.IsPost(http.Request.Method))
         {
             await next(http);
             return;
@@ -159,7 +192,7 @@ public static class ClientsSetup
 
         if (!http.Request.HasFormContentType)
         {
-            await next(http);
+            await next(http); // OpenIddict refuses it: 400 invalid_request
             return;
         }
 
@@ -191,22 +224,46 @@ public static class ClientsSetup
             fault = $"The '{repeated[..Math.Min(repeated.Length, 64)]}' parameter is given more than once (RFC 6749 §3.2).";
         }
 
-        if (fault is null)
+        if (fault is not null)
         {
-            await next(http);
+            await WriteInvalidRequestAsync(http, status, fault);
             return;
         }
 
-        await WriteInvalidRequestAsync(http, status, fault);
+        // Then the budget of the client it names, so that guessing one client's secret from many addresses is limited too.
+        if (limits.CountClient(http) is { } clientWait)
+        {
+            await WriteThrottledAsync(http, clientWait, "client_id");
+            return;
+        }
+
+        await next(http);
     }
 
-    private static async Task WriteInvalidRequestAsync(HttpContext http, int status, string description)
+    private static Task WriteInvalidRequestAsync(HttpContext http, int status, string description) =>
+        WriteErrorAsync(http, status, Errors.InvalidRequest, description);
+
+    /// <summary>
+    /// 429 in OAuth's format. RFC 6749 registers no code for throttling at the token endpoint; <c>slow_down</c> is the
+    /// one the OAuth error registry has for "too many requests, wait" at the token endpoint (RFC 8628 §3.5), and a
+    /// client that does not know it still sees an error and the Retry-After.
+    /// </summary>
+    private static async Task WriteThrottledAsync(HttpContext http, TimeSpan wait, string budget)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, null, "rate_limited", StatusCodes.Status429TooManyRequests, $"token requests: {budget} budget spent, retry after {seconds} s");
+        await WriteErrorAsync(http, StatusCodes.Status429TooManyRequests, "slow_down",
+            $"Too many token requests from this address or for this client (refused ones count too). Retry after {seconds} seconds.");
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, int status, string error, string description)
     {
         http.Response.StatusCode = status;
         http.Response.Headers.CacheControl = "no-store";
         await http.Response.WriteAsJsonAsync(new Dictionary<string, string>
         {
-            ["error"] = OpenIddict.Abstractions.OpenIddictConstants.Errors.InvalidRequest,
+            ["error"] = error,
             ["error_description"] = description,
         }, http.RequestAborted);
     }
