@@ -91,6 +91,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
             var problem = await ApiHost.AssertProblem(write, HttpStatusCode.Forbidden, "Authorization");
             Assert.Equal("insufficient_scope", problem.GetProperty("errors")[0].GetProperty("code").GetString());
             Assert.Contains("read-only", problem.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+            AssertInsufficientScopeChallenge(write);
         }
 
         var (prefectureClient, prefectureSecret) = await CreateAsync("13", "read");
@@ -101,6 +102,48 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
             """{"vendor":"read scope","designated":false}""", long.Parse(run.Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture)));
         var runProblem = await ApiHost.AssertProblem(runWrite, HttpStatusCode.Forbidden, "Authorization");
         Assert.Equal("insufficient_scope", runProblem.GetProperty("errors")[0].GetProperty("code").GetString());
+        AssertInsufficientScopeChallenge(runWrite);
+    }
+
+    /// <summary>RFC 6750 §3.1: a 403 for a scope the token lacks says so in WWW-Authenticate, naming the scope needed.</summary>
+    private static void AssertInsufficientScopeChallenge(HttpResponseMessage response)
+    {
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains("error=\"insufficient_scope\"", challenge.Parameter, StringComparison.Ordinal);
+        Assert.Contains("scope=\"write\"", challenge.Parameter, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// RFC 9110 §11.4 allows 1*SP between the scheme and the credentials: both kinds of bearer token are read with two
+    /// spaces (an API client's was refused as "expired or revoked"); a tab or a space inside is a malformed header,
+    /// never "expired or revoked".
+    /// </summary>
+    [Fact]
+    public async Task Both_kinds_of_bearer_token_are_read_after_several_spaces_and_a_malformed_header_is_called_so()
+    {
+        var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "read");
+        var clientToken = await TokenAsync(clientId, secret, "read");
+        var localToken = host.Token(Readiness.Role.Municipality, ApiHost.Chiyoda, "tanaka@city.chiyoda");
+        await host.GetMunicipality(ApiHost.Chiyoda); // waits out a host still starting
+        using var http = host.Client();
+        foreach (var (kind, token) in new[] { ("client", clientToken), ("local", localToken) })
+        {
+            using var spaced = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/municipalities/{ApiHost.Chiyoda}");
+            Assert.True(spaced.Headers.TryAddWithoutValidation("Authorization", "Bearer  " + token));
+            using var read = await http.SendAsync(spaced);
+            Assert.True(read.StatusCode == HttpStatusCode.OK, $"{kind}, two spaces: {(int)read.StatusCode} {await read.Content.ReadAsStringAsync()}");
+
+            foreach (var malformed in new[] { "Bearer \t" + token, "Bearer " + token[..10] + " " + token[10..] })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/municipalities/{ApiHost.Chiyoda}");
+                Assert.True(request.Headers.TryAddWithoutValidation("Authorization", malformed));
+                using var refused = await http.SendAsync(request);
+                var problem = await ApiHost.AssertProblem(refused, HttpStatusCode.Unauthorized, "Authorization");
+                Assert.True(problem.GetProperty("errors")[0].GetProperty("code").GetString() == "malformed_header", $"{kind}: {problem}");
+                Assert.DoesNotContain("revoked", problem.ToString(), StringComparison.Ordinal);
+            }
+        }
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public static class ApiServices
     public static IServiceCollection AddReadinessApi(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.ChallengeInsufficientScope);
         services.AddSingleton<ReportingService>();
         services.AddSingleton<MunicipalityRecords>();
         services.AddSingleton<PrefectureRunService>();
@@ -44,6 +44,7 @@ public static class ApiServices
         app.UseStatusCodePages(WriteStatusProblem);
         app.Use(RequestLimits.Enforce);
         app.Use(LimitBodySize);
+        app.Use(BearerHeader.Normalize); // one reading of "Bearer  <token>" for both bearer handlers
         app.Use(Clients.ClientsSetup.ReadTokenFormAsync); // before OpenIddict reads it, in the authentication middleware
         app.UseAuthentication();
         app.UseRateLimiter();

@@ -39,6 +39,24 @@ public static class Problems
             },
         });
 
+    /// <summary>
+    /// A 403 for read-only credentials (<c>insufficient_scope</c>, whichever endpoint or policy made it) carries the
+    /// challenge RFC 6750 §3.1 gives it, as the 401s carry theirs: a client library reads the scope it lacks from the
+    /// header, not from our body. Every problem passes here (the ProblemDetails service writes them all). Only for a
+    /// bearer credential: a viewer's cookie session has no token to widen.
+    /// </summary>
+    public static void ChallengeInsufficientScope(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails.Status == StatusCodes.Status403Forbidden
+            && context.HttpContext.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && context.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is IEnumerable<ProblemError> list
+            && list.Any(e => e.Code == "insufficient_scope"))
+        {
+            context.HttpContext.Response.Headers.WWWAuthenticate =
+                "Bearer error=\"insufficient_scope\", error_description=\"The credentials are read-only\", scope=\"write\"";
+        }
+    }
+
     public static ProblemHttpResult FromValidation(int status, string title, IEnumerable<ValidationError> errors) =>
         Create(status, title, errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn)).ToList());
 

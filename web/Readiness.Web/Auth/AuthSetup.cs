@@ -62,6 +62,20 @@ public static class AuthSetup
             {
                 var auth = authOptions.Value;
                 jwt.MapInboundClaims = false; // keep "sub", "role", "tenant" as they are
+                // The handler trims any white space around the token; OpenIddict's validation takes none: both refuse a
+                // header that is not "Bearer", spaces, one b64token (BearerHeader), so the two kinds of token agree.
+                jwt.Events ??= new JwtBearerEvents();
+                var received = jwt.Events.OnMessageReceived;
+                jwt.Events.OnMessageReceived = context =>
+                {
+                    if (BearerHeader.IsMalformed(context.Request.Headers.Authorization.ToString()))
+                    {
+                        context.Fail("malformed authorization header");
+                        return Task.CompletedTask;
+                    }
+
+                    return received(context);
+                };
                 // A token's signature is checked once per ValidatedTokenReuse, not on every request (RememberedTokens).
                 var handlers = jwt.TokenHandlers.ToArray();
                 jwt.TokenHandlers.Clear();

@@ -54,6 +54,15 @@ public sealed record CredentialRefusal(string Code, string MessageJa, string Mes
                 "empty bearer token");
         }
 
+        // A space, tab or quote among the credentials: the header is malformed (RFC 6750 §2.1), whichever handler it reached.
+        if (!BearerHeader.IsWellFormed(authorization.AsSpan(space + 1).TrimStart(' ')))
+        {
+            return new("malformed_header",
+                "Authorization ヘッダーの形式が正しくありません。「Bearer」、空白、トークン（空白や引用符を含まない）の順で送ってください。",
+                "The Authorization header is malformed: send Bearer, a space, then the token (no spaces, tabs or quotes inside it).",
+                "malformed authorization header");
+        }
+
         if (clientToken)
         {
             return new("invalid_token",
