@@ -130,7 +130,8 @@ public static class ImportsApi
     public const int MaxFileNameLength = 255;
 
     /// <summary>
-    /// The uploaded file from a multipart body; a problem naming "file" when there is none or more than one, it is over
+    /// The uploaded file from a multipart body; a problem naming "file" when there is none (required) or more than one
+    /// (multiple_files), it is empty (empty_file: 0 bytes, told apart from none chosen), it is over
     /// <paramref name="maxFileBytes"/> (the endpoint's own limit, named in the message; its <see cref="UploadLimit"/>
     /// lets the body through up to twice that), or its name breaks the free-text rule or is over
     /// <see cref="MaxFileNameLength"/> characters (invalid_file_name).
@@ -166,10 +167,18 @@ public static class ImportsApi
             return (null, Problems.BadRequest("file", "multiple_files", "ファイル（file）は1つだけ送ってください。", "Send exactly one file in the field 'file'."));
         }
 
+        // A file input left empty is sent as a plain field (no file name), so no file here means none was chosen; a
+        // chosen file of 0 bytes is another fault (a failed save or download) and is told as such.
         var file = form.Files.GetFile("file");
-        if (file is null || file.Length == 0)
+        if (file is null)
         {
             return (null, Problems.BadRequest("file", "required", "ファイル（file）を選んでください。", "Choose a file (field 'file')."));
+        }
+
+        if (file.Length == 0)
+        {
+            return (null, Problems.BadRequest("file", "empty_file",
+                "ファイルが空です（0 バイト）。中身のあるファイルを選んでください。", "The file is empty (0 bytes). Choose a file with content."));
         }
 
         if (file.Length > maxFileBytes)
