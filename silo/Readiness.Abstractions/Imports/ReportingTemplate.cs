@@ -260,7 +260,7 @@ public static class ReportingTemplate
                 ok = false;
             }
 
-            var vendor = FreeCell(At("E"));
+            var vendor = FreeText.Identifier(FreeCell(At("E"))); // as ChangeRules stores it: ＮＥＣ is NEC, not a change
             HostingKind? hosting = null;
             if (CellValues.Text(At("F")) is { } hostingText)
             {
@@ -482,7 +482,8 @@ public static class ReportingTemplate
     // Labels compare after NFKC, without whitespace, case-insensitively.
     private static string Key(string text) => JapaneseNames.Normalize(text).ToLowerInvariant();
 
-    // Free text (vendor, evidence, reasons) is kept as written (no NFKC: a vendor's name is its own), trimmed; blank is null.
+    // Free text (evidence, reasons) is kept as written (no NFKC), trimmed; blank is null. A vendor is then put in its
+    // identifier form (FreeText.Identifier) as every write path stores it.
     private static string? FreeCell(object? cell) => cell switch
     {
         null => null,

@@ -221,7 +221,7 @@ public static class ForecastEngine
                 }
 
                 key[i] = Fnv(system.MunicipalityCode, system.BusinessId);
-                vendorOf[i] = system.Vendor is { } v && vendorIndex.TryGetValue(v, out var vi) ? vi : -1;
+                vendorOf[i] = Rules.FreeText.Identifier(system.Vendor) is { } v && vendorIndex.TryGetValue(v, out var vi) ? vi : -1;
                 targetMonth[i] = system.OwnTarget is { } target ? MonthIndex(firstMonth, target) : int.MinValue;
                 if (system.Phase >= MigrationPhase.InProduction)
                 {

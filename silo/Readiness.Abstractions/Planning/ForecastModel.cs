@@ -97,7 +97,7 @@ public sealed record ForecastModel
                 if (move.From < MigrationPhase.InProduction && move.To >= MigrationPhase.InProduction)
                 {
                     goLives[system.Key] = move.At;
-                    if (move.Vendor is { } vendor)
+                    if (Rules.FreeText.Identifier(move.Vendor) is { } vendor)
                     {
                         (goLivesByVendor.TryGetValue(vendor, out var list) ? list : goLivesByVendor[vendor] = []).Add(move.At);
                     }
@@ -179,8 +179,9 @@ public sealed record ForecastModel
             }
         }
 
-        foreach (var (vendor, perMonth) in setCapacity ?? ImmutableDictionary<string, int>.Empty)
+        foreach (var (given, perMonth) in setCapacity ?? ImmutableDictionary<string, int>.Empty)
         {
+            var vendor = Rules.FreeText.Identifier(given) ?? given;
             var window = capacity.TryGetValue(vendor, out var estimate) ? estimate.GoLivesInWindow : 0;
             capacity[vendor] = new VendorCapacityEstimate(vendor, Math.Max(1, perMonth), window, true);
         }

@@ -43,8 +43,9 @@ public sealed record ConcentrationResult(AreaConcentration Nation, ImmutableArra
 
 /// <summary>
 /// Systems by application vendor and by Government Cloud provider, with the Herfindahl–Hirschman index, nationally and
-/// per prefecture. Pure. Vendors are grouped by their name as stored (the canonical text of the report): spellings of
-/// one company that differ are different vendors here.
+/// per prefecture. Pure. Vendors are grouped by the identifier form of their name (<see cref="Rules.FreeText.Identifier"/>:
+/// 「ＮＥＣ」 and "NEC" are one, also in states stored before names were normalized on write); other spellings of one
+/// company (「日本電気」) are different vendors here.
 /// </summary>
 public static class MarketConcentration
 {
@@ -113,6 +114,6 @@ public static class MarketConcentration
 
     private static AreaConcentration Area(string code, IReadOnlyList<MarketSystem> systems, int top) =>
         new(code,
-            Of(systems.Select(s => s.Vendor), top),
+            Of(systems.Select(s => Rules.FreeText.Identifier(s.Vendor)), top),
             Of(systems.Select(s => s.CloudProvider is { } p ? Wire.Name(p) : null), top));
 }

@@ -111,7 +111,7 @@ public static class ScenarioRules
             }
         }
 
-        if (s.VendorCapacity.GroupBy(v => v.Vendor, StringComparer.Ordinal).Any(g => g.Count() > 1))
+        if (s.VendorCapacity.GroupBy(v => FreeText.Identifier(v.Vendor) ?? v.Vendor, StringComparer.Ordinal).Any(g => g.Count() > 1))
         {
             errors.Add(new("vendorCapacity", "duplicate", "同じベンダが2回指定されています。", "A vendor is given twice."));
         }
@@ -169,7 +169,7 @@ public static class ScenarioRules
         var capacity = options.VendorCapacity;
         foreach (var v in scenario.VendorCapacity.IsDefault ? [] : scenario.VendorCapacity)
         {
-            capacity = capacity.SetItem(v.Vendor, v.PerMonth);
+            capacity = capacity.SetItem(FreeText.Identifier(v.Vendor) ?? v.Vendor, v.PerMonth); // as the systems' vendors are grouped
         }
 
         return (shifted, options with

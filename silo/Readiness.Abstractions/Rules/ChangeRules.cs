@@ -295,7 +295,7 @@ public static class ChangeRules
             {
                 Phase = phase,
                 PlannedGoLive = change.PlannedGoLive,
-                Vendor = Normalize(change.Vendor),
+                Vendor = FreeText.Identifier(change.Vendor), // one vendor, one name: ＮＥＣ is NEC
                 Hosting = change.Hosting,
                 CloudProvider = change.CloudProvider,
                 NotApplicable = change.NotApplicable,

@@ -45,7 +45,7 @@ public enum FreeTextFault
 /// (<see cref="FreeTextFault.InvisibleCharacter"/>: Unicode's Default_Ignorable_Code_Point outside Cf and the variation
 /// selectors, and U+2800 BRAILLE PATTERN BLANK), which make 「\u3164田中」 look like 「田中」 or a blank name look given.
 /// </remarks>
-public static class FreeText
+public static partial class FreeText
 {
     /// <summary>The first fault in <paramref name="text"/>, with its position (UTF-16 index) and code point; None for null.</summary>
     public static (FreeTextFault Fault, int Index, int CodePoint) Check(string? text, bool multiline)
@@ -117,6 +117,37 @@ public static class FreeText
         var trimmed = (lines.IsNormalized(NormalizationForm.FormC) ? lines : Normalize(lines)).Trim();
         return trimmed.Length == 0 ? null : trimmed;
     }
+
+    /// <summary>
+    /// The form of a name that identifies something (a vendor), in which names people read as one are one: the
+    /// <see cref="Canonical"/> form, then Unicode NFKC (full-width 「ＮＥＣ」 is "NEC", half-width ｶﾅ is カナ, U+3000 is a
+    /// space), every run of space separators (Zs) one U+0020 (line breaks and tabs stay, for Check to refuse); null
+    /// when nothing is left. Not for prose (reasons, evidence), whose
+    /// characters are kept as written.
+    /// </summary>
+    public static string? Identifier(string? text)
+    {
+        if (Canonical(text) is not { } canonical)
+        {
+            return null;
+        }
+
+        string compatible;
+        try
+        {
+            compatible = canonical.Normalize(NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            compatible = canonical; // an unpaired surrogate: refused by Check before anything is stored
+        }
+
+        var collapsed = WhiteSpaceRun().Replace(compatible, " ").Trim();
+        return collapsed.Length == 0 ? null : collapsed;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\p{Zs}+")]
+    private static partial System.Text.RegularExpressions.Regex WhiteSpaceRun();
 
     /// <summary>
     /// Whether a code point of a category other than Cf displays as nothing (see <see cref="FreeTextFault.InvisibleCharacter"/>).

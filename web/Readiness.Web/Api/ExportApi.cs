@@ -188,7 +188,7 @@ public static class ExportApi
         return
         [
             m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
-            f.Migrated, s.NotApplicable, s.PlannedGoLive, s.Vendor, s.Hosting is { } h ? Wire.Name(h) : null,
+            f.Migrated, s.NotApplicable, s.PlannedGoLive, Readiness.Rules.FreeText.Identifier(s.Vendor), s.Hosting is { } h ? Wire.Name(h) : null,
             s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin),
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,

@@ -275,7 +275,7 @@ public static class PlanningApi
         {
             Name = input.Name?.Trim() ?? string.Empty,
             Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim(),
-            VendorCapacity = [.. (input.VendorCapacity ?? []).Where(v => v is not null).Select(v => v with { Vendor = v.Vendor?.Trim() ?? string.Empty })],
+            VendorCapacity = [.. (input.VendorCapacity ?? []).Where(v => v is not null).Select(v => v with { Vendor = Readiness.Rules.FreeText.Identifier(v.Vendor) ?? v.Vendor?.Trim() ?? string.Empty })],
             TargetShifts = [.. (input.TargetShifts ?? []).Where(t => t is not null).Select(t => t.ToShift())],
             UnreportedMonthlyCompletionRate = input.UnreportedMonthlyCompletionRate,
         };

@@ -44,7 +44,7 @@ public static class PlanningPages
                 continue;
             }
 
-            capacity.Add(new VendorCapacitySetting(line[..eq].Trim(), perMonth));
+            capacity.Add(new VendorCapacitySetting(line[..eq].Trim(), perMonth)); // normalized by PlanningApi.SaveAsync
         }
 
         var shifts = new List<TargetShiftInput>();
