@@ -107,7 +107,7 @@ public sealed class ImportPageTests(DashboardFixture fixture, ITestOutputHelper 
         var stepSource = page.Locator("#official-sources [data-layer='step_completion']");
         Assert.Equal("2026-02-28", (await stepSource.Locator(".source-as-of").TextContentAsync())?.Trim());
         Assert.Contains("national@digital.go.jp", await stepSource.TextContentAsync(), StringComparison.Ordinal);
-        Assert.Equal("2025-12", (await page.Locator("#official-sources [data-layer='designation'] .source-as-of").TextContentAsync())?.Trim());
+        Assert.Equal("2025-12-31", (await page.Locator("#official-sources [data-layer='designation'] .source-as-of").TextContentAsync())?.Trim());
         Assert.Contains("2026-02-28", await page.Locator("#systems-table tbody tr").First.TextContentAsync(), StringComparison.Ordinal);
         await page.AxeCheckAsync("ja /municipalities/012025 after an import", found, output);
         Assert.True(found.Count == 0, string.Join('\n', found));

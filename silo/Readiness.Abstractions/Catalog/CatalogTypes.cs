@@ -35,4 +35,11 @@ public sealed record SecurityItemInfo(
     string Basis);
 
 /// <summary>Where a baseline figure comes from, shown next to it in every response.</summary>
-public sealed record BaselineSourceInfo(string Id, string Publisher, string Title, string AsOf);
+public sealed record BaselineSourceInfo(string Id, string Publisher, string Title, string AsOf)
+{
+    /// <summary>
+    /// The day the data holds at: the last day of the <see cref="AsOf"/> month (yyyy-MM), as an imported monthly
+    /// tally's as-of day is, so every view and export writes a source's date as one yyyy-MM-dd.
+    /// </summary>
+    public DateOnly AsOfDay => DateOnly.ParseExact(AsOf + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddMonths(1).AddDays(-1);
+}

@@ -69,7 +69,7 @@ public static class PrefectureRunRules
 
     /// <summary>The as-of day of the baseline's designation list (its month's last day), held until a list is applied.</summary>
     private static readonly DateOnly BaselineListAsOf =
-        DateOnly.ParseExact(ReadinessCatalog.DesignationSource.AsOf + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddMonths(1).AddDays(-1);
+        ReadinessCatalog.DesignationSource.AsOfDay;
 
     /// <summary>
     /// A designation list's row for this prefecture (<paramref name="listed"/>: the businesses marked; empty when the

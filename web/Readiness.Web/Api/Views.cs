@@ -115,8 +115,8 @@ public static class Views
 {
     public static IReadOnlyList<SourceView> Sources { get; } =
     [
-        new(ReadinessCatalog.PmoSource.Id, ReadinessCatalog.PmoSource.Publisher, ReadinessCatalog.PmoSource.Title, ReadinessCatalog.PmoSource.AsOf),
-        new(ReadinessCatalog.DesignationSource.Id, ReadinessCatalog.DesignationSource.Publisher, ReadinessCatalog.DesignationSource.Title, ReadinessCatalog.DesignationSource.AsOf),
+        new(ReadinessCatalog.PmoSource.Id, ReadinessCatalog.PmoSource.Publisher, ReadinessCatalog.PmoSource.Title, Day(ReadinessCatalog.PmoSource.AsOfDay)),
+        new(ReadinessCatalog.DesignationSource.Id, ReadinessCatalog.DesignationSource.Publisher, ReadinessCatalog.DesignationSource.Title, Day(ReadinessCatalog.DesignationSource.AsOfDay)),
     ];
 
     // Wire name and slot of each value, worked out once: views are built for every municipality on every refresh.

@@ -515,7 +515,7 @@ public static class ReportingWorkbook
     };
 
     private static Stylesheet Styles() => new(
-        new NumberingFormats(new NumberingFormat { NumberFormatId = 164, FormatCode = "yyyy/mm/dd" }) { Count = 1 },
+        new NumberingFormats(new NumberingFormat { NumberFormatId = 164, FormatCode = "yyyy-mm-dd" }) { Count = 1 },
         new Fonts(new Font(new FontSize { Val = 11 }), new Font(new Bold(), new FontSize { Val = 11 })) { Count = 2 },
         new Fills(
             new Fill(new PatternFill { PatternType = PatternValues.None }),
