@@ -106,7 +106,7 @@ public sealed class PrefectureRunGrain(
     {
         var now = time.GetUtcNow();
         now = now.AddTicks(-(now.Ticks % 10));
-        var (outcome, next, entries) = PrefectureRunRules.ApplyDesignationList(Record, listing.Dataset, listing.Listed, listing.Actor, now);
+        var (outcome, next, entries) = PrefectureRunRules.ApplyDesignationList(Record, listing.Dataset, listing.Listed, listing.Actor, now, listing.ClientAddress);
         if (outcome is not (OfficialOutcome.Applied or OfficialOutcome.Confirmed))
         {
             return outcome;

@@ -15,10 +15,11 @@ public sealed record OfficialImportRow(
     /// <summary>Step detail: the 40 step states per business, catalog order (<see cref="StepStates"/>); empty otherwise.</summary>
     [Id(4)] public ImmutableArray<string> Steps { get; init; } = [];
 
-    /// <summary>The grain update this row makes for a dataset and who applies it.</summary>
-    public OfficialUpdate ToUpdate(OfficialDatasetRef dataset, Actor actor) =>
+    /// <summary>The grain update this row makes for a dataset, who applies it and from which client address.</summary>
+    public OfficialUpdate ToUpdate(OfficialDatasetRef dataset, Actor actor, string? clientAddress = null) =>
         new(dataset, StepCompletion.IsDefault ? [] : [.. StepCompletion.Select(s => (decimal?)s)], actor)
         {
+            ClientAddress = clientAddress,
             Designated = Designated.IsDefault ? [] : Designated,
             Steps = Steps.IsDefault ? [] : Steps,
         };

@@ -88,6 +88,9 @@ public sealed record OfficialUpdate(
     /// <summary>Step detail per business, catalog order (40 characters each, see <see cref="Imports.StepStates"/>); empty when none.</summary>
     [Id(4)] public ImmutableArray<string> Steps { get; init; } = [];
 
+    /// <summary>The address of the client that applied the import (IPv4/IPv6 text), recorded on every audit entry as a report's is; null when unknown.</summary>
+    [Id(5)] public string? ClientAddress { get; init; }
+
     /// <summary>True for the Digital Agency's designation list: its as-of day is compared with <see cref="MunicipalityRecord.OfficialDesignation"/>.</summary>
     public bool IsDesignationList => !Designated.IsDefaultOrEmpty;
 }

@@ -96,4 +96,8 @@ public sealed record PrefectureRunOutcome(
 public sealed record PrefectureRunListing(
     [property: Id(0)] OfficialDatasetRef Dataset,
     [property: Id(1)] ImmutableArray<string> Listed,
-    [property: Id(2)] Actor Actor);
+    [property: Id(2)] Actor Actor)
+{
+    /// <summary>The address of the client that applied the list, recorded on its audit entries; null when unknown.</summary>
+    [Id(3)] public string? ClientAddress { get; init; }
+}

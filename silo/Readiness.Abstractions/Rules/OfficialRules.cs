@@ -169,6 +169,7 @@ public static class OfficialRules
         Target = target,
         BeforeFields = before,
         AfterFields = after,
+        ClientAddress = update.ClientAddress,
     };
 
     private static ImmutableArray<AuditField> DatasetFields(string? id, string? source, DateOnly? asOf) =>

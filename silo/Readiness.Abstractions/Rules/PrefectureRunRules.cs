@@ -80,7 +80,7 @@ public static class PrefectureRunRules
     /// that changes nothing still becomes the source (one audit entry, target <c>official:designation</c>).
     /// </summary>
     public static (OfficialOutcome Outcome, PrefectureRunRecord Record, ImmutableArray<ChangeEntry> Entries) ApplyDesignationList(
-        PrefectureRunRecord current, OfficialDatasetRef dataset, IReadOnlyCollection<string> listed, Actor actor, DateTimeOffset now)
+        PrefectureRunRecord current, OfficialDatasetRef dataset, IReadOnlyCollection<string> listed, Actor actor, DateTimeOffset now, string? clientAddress = null)
     {
         var heldAsOf = current.OfficialDesignation?.AsOf ?? BaselineListAsOf;
         if (heldAsOf > dataset.AsOf)
@@ -116,6 +116,7 @@ public static class PrefectureRunRules
                 Version = version,
                 At = now,
                 Actor = actor,
+                ClientAddress = clientAddress,
                 RequestId = "import:" + dataset.DatasetId,
                 Target = "system:" + before.BusinessId,
                 BeforeFields = Fields(before, wasListed),

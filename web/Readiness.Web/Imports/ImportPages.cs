@@ -51,7 +51,7 @@ public static class ImportPages
     private static async Task<IResult> ApplyAsync(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
     {
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        if (!OfficialImportService.IsId(id) || await service.ApplyAsync(id, caller.ToActor()) is null)
+        if (!OfficialImportService.IsId(id) || await service.ApplyAsync(id, caller.ToActor(), http.Connection.RemoteIpAddress?.ToString()) is null)
         {
             return FormAnswers.NotFound("id", id, "この取り込みはありません（プレビュー済みのアップロードのID）。", "There is no such import (the id of an uploaded, previewed file).");
         }

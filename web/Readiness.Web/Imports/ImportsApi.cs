@@ -225,7 +225,7 @@ public static class ImportsApi
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        var applied = await service.ApplyAsync(id, caller.ToActor());
+        var applied = await service.ApplyAsync(id, caller.ToActor(), http.Connection.RemoteIpAddress?.ToString());
         if (applied is null)
         {
             return NoSuchImport(id);

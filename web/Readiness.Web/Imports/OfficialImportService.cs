@@ -239,7 +239,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// and the page apply through here, and the events' ids are stable, so a second apply (or one after a crash
     /// between applying and telling) adds only what was not told yet.
     /// </summary>
-    public async Task<OfficialImportRecord?> ApplyAsync(string id, Actor actor)
+    public async Task<OfficialImportRecord?> ApplyAsync(string id, Actor actor, string? clientAddress = null)
     {
         var grain = grains.GetGrain<IOfficialImportGrain>(id);
         if (!IsId(id) || await grain.GetAsync() is not { } record)
@@ -251,7 +251,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         {
             if (!done.Unreadable.IsDefaultOrEmpty)
             {
-                record = await ApplyRefusedAgainAsync(grain, record, done, actor);
+                record = await ApplyRefusedAgainAsync(grain, record, done, actor, clientAddress);
             }
 
             await NotifyReconciliationAsync(record, actor);
@@ -261,8 +261,8 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         // One instant for the dataset's ref in every record and the import's result: the same "when" everywhere.
         var appliedAt = time.GetUtcNow();
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
-        var (changedMunicipalities, older, confirmed, refused) = await ApplyRowsAsync(record.Rows, dataset, actor);
-        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor) : 0;
+        var (changedMunicipalities, older, confirmed, refused) = await ApplyRowsAsync(record.Rows, dataset, actor, clientAddress);
+        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor, clientAddress) : 0;
         var counts = record.Preview with
         {
             MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
@@ -282,7 +282,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// naming them all); every other row is applied, and any other failure fails the apply as before.
     /// </summary>
     private async Task<(int Changed, int Older, int Confirmed, ImmutableArray<OfficialImportIssue> Refused)> ApplyRowsAsync(
-        IReadOnlyList<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
+        IReadOnlyList<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor, string? clientAddress)
     {
         using var gate = new SemaphoreSlim(Parallelism);
         var outcomes = await Task.WhenAll(rows.Select(async row =>
@@ -290,7 +290,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             await gate.WaitAsync();
             try
             {
-                return await grains.GetGrain<IMunicipalityGrain>(row.MunicipalityCode).ApplyOfficialAsync(row.ToUpdate(dataset, actor));
+                return await grains.GetGrain<IMunicipalityGrain>(row.MunicipalityCode).ApplyOfficialAsync(row.ToUpdate(dataset, actor, clientAddress));
             }
             catch (Exception ex) when (ex is not OperationCanceledException && UnreadableStateException.Find(ex) is not null)
             {
@@ -315,7 +315,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// The rows an apply refused as unreadable, tried again with the first apply's dataset reference (the same "when" in
     /// every record); those applied now are counted into the result, those still unreadable stay listed.
     /// </summary>
-    private async Task<OfficialImportRecord> ApplyRefusedAgainAsync(IOfficialImportGrain grain, OfficialImportRecord record, OfficialImportResult done, Actor actor)
+    private async Task<OfficialImportRecord> ApplyRefusedAgainAsync(IOfficialImportGrain grain, OfficialImportRecord record, OfficialImportResult done, Actor actor, string? clientAddress)
     {
         var codes = done.Unreadable.Select(u => u.Code).ToHashSet(StringComparer.Ordinal);
         var rows = record.Rows.Where(r => codes.Contains(r.MunicipalityCode)).ToList();
@@ -323,7 +323,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         // The systems these rows change, counted as the first apply's preview counted the others' (which could not
         // compare these), from their records before they are applied.
         var (compared, _, _) = await PreviewAsync([.. rows], dataset, actor);
-        var (changed, older, confirmed, refused) = await ApplyRowsAsync(rows, dataset, actor);
+        var (changed, older, confirmed, refused) = await ApplyRowsAsync(rows, dataset, actor, clientAddress);
         if (refused.Length == done.Unreadable.Length)
         {
             return record; // none could be read yet
@@ -364,13 +364,13 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// without a row has no listed system. Marks other than the prefecture-run businesses (and 共通機能) are not applied.
     /// Returns how many prefectures changed.
     /// </summary>
-    private async Task<int> ApplyPrefectureRowsAsync(OfficialImportRecord record, OfficialDatasetRef dataset, Actor actor)
+    private async Task<int> ApplyPrefectureRowsAsync(OfficialImportRecord record, OfficialDatasetRef dataset, Actor actor, string? clientAddress)
     {
         var rows = (record.PrefectureRows.IsDefault ? [] : record.PrefectureRows).ToLookup(r => r.PrefectureCode, StringComparer.Ordinal);
         var outcomes = await Task.WhenAll(ReadinessCatalog.Instance.Prefectures.Select(p =>
         {
             var listed = rows[p.Code].SelectMany(r => r.DesignatedBusinesses).Where(ReadinessCatalog.IsPrefectureRun).Distinct(StringComparer.Ordinal).ToImmutableArray();
-            return grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, listed, actor));
+            return grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, listed, actor) { ClientAddress = clientAddress });
         }));
         return outcomes.Count(o => o is OfficialOutcome.Applied or OfficialOutcome.Confirmed);
     }
