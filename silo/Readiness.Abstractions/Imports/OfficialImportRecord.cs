@@ -71,6 +71,9 @@ public sealed record OfficialImportResult(
 {
     /// <summary>The rows not applied because their municipality's stored state cannot be read, with the reason (default/empty: none).</summary>
     [Id(3)] public ImmutableArray<OfficialImportIssue> Unreadable { get; init; } = [];
+
+    /// <summary>The id of the applied dataset of the same kind and as-of day that this one replaced (its figures taken over); null when none.</summary>
+    [Id(4)] public string? Replaced { get; init; }
 }
 
 /// <summary>

@@ -19,7 +19,13 @@ public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChan
     int MunicipalitiesConfirmed, int MunicipalitiesUnreadable);
 
 /// <summary>Who applied an import, when, what it changed, and the rows not applied because their municipality's stored state cannot be read (with the reason).</summary>
-public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts, IReadOnlyList<ImportIssueView> Unreadable);
+public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts, IReadOnlyList<ImportIssueView> Unreadable, string? Replaced = null);
+
+/// <summary>
+/// Another dataset of the same kind and as-of day: applying this one replaces its figures (the later applied wins on an
+/// equal day). Its id, file, who uploaded and applied it (null: not applied), and the warning in Japanese and English.
+/// </summary>
+public sealed record ImportSameDayView(string Id, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt, string MessageJa, string MessageEn);
 
 /// <summary>A prefecture's own row on the designation list (prefecture-run businesses): recorded and shown, not applied to municipalities.</summary>
 public sealed record ImportPrefectureRowView(int Row, string PrefectureCode, string PrefectureName, IReadOnlyList<string> DesignatedBusinesses, bool CommonFunctions);
@@ -38,7 +44,7 @@ public sealed record ImportView(
     string Id, string Kind, string Source, DateOnly AsOf, string FileName, long FileSize, string SheetName, string UploadedBy, DateTimeOffset UploadedAt,
     int MatchedRows, int HiddenRows, IReadOnlyList<ImportIssueView> Unmatched, ImportCountsView Preview, ImportAppliedView? Applied,
     string? Format, IReadOnlyList<ImportPrefectureRowView> PrefectureRows, IReadOnlyList<ImportChangeView> Changes, IReadOnlyList<ImportIssueView> Unreadable,
-    int UnmatchedCount);
+    int UnmatchedCount, ImportSameDayView? SameDay = null);
 
 /// <summary>One dataset version in the list: id (SHA-256), kind, source, as-of day, file, who uploaded and applied it, when.</summary>
 public sealed record ImportListingView(string Id, string Kind, string Source, DateOnly AsOf, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt);
@@ -120,7 +126,7 @@ public static class ImportsApi
             return Problems.Create(status, status == 413 ? "Payload too large" : "Invalid file", [error!]);
         }
 
-        var view = View(record);
+        var view = View(record, await service.SameDayAsync(record));
         return created
             ? TypedResults.Created($"/api/v1/imports/{record.Id}", view)
             : TypedResults.Ok(view);
@@ -214,7 +220,7 @@ public static class ImportsApi
             return BadId(id);
         }
 
-        return await service.GetAsync(id) is { } record ? TypedResults.Ok(View(record)) : NoSuchImport(id);
+        return await service.GetAsync(id) is { } record ? TypedResults.Ok(View(record, await service.SameDayAsync(record))) : NoSuchImport(id);
     }
 
     private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
@@ -231,25 +237,42 @@ public static class ImportsApi
             return NoSuchImport(id);
         }
 
-        return TypedResults.Ok(View(applied));
+        return TypedResults.Ok(View(applied, await service.SameDayAsync(applied)));
     }
 
     private static ProblemHttpResult BadId(string id) => PathValues.Check("/api/v1/imports/{id}", "id", id)!;
 
     private static ProblemHttpResult NoSuchImport(string id) => Problems.NotFound("id", $"取込み「{Problems.Truncate(id)}」はありません。", $"No import '{Problems.Truncate(id)}'.");
 
-    public static ImportView View(OfficialImportRecord r) => new(
+    /// <summary>The record as the API answers it; <paramref name="sameDay"/> from <see cref="OfficialImportService.SameDayAsync"/>.</summary>
+    public static ImportView View(OfficialImportRecord r, OfficialImportListing? sameDay = null) => new(
         r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.FileSize, r.SheetName, r.UploadedBy, r.UploadedAt, r.Rows.Count(x => x.RowNumber > 0), r.HiddenRows,
         Issues(r.Issues),
         Counts(r.Preview),
-        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts), Issues(a.Unreadable)) : null,
+        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts), Issues(a.Unreadable), a.Replaced) : null,
         r.Format ?? "xlsx",
         [.. (r.PrefectureRows.IsDefault ? [] : r.PrefectureRows).Select(p => new ImportPrefectureRowView(p.RowNumber, p.PrefectureCode,
             Catalog.ReadinessCatalog.Instance.PrefecturesByCode.TryGetValue(p.PrefectureCode, out var pref) ? pref.Name : p.PrefectureCode, p.DesignatedBusinesses, p.CommonFunctions))],
         [.. (r.Changes.IsDefault ? [] : r.Changes).Select(c => new ImportChangeView(c.MunicipalityCode,
             Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))],
         Issues(r.Unreadable),
-        r.UnmatchedRows);
+        r.UnmatchedRows,
+        sameDay is null ? null : SameDay(r, sameDay));
+
+    private static ImportSameDayView SameDay(OfficialImportRecord r, OfficialImportListing l)
+    {
+        var day = r.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var (ja, en) = (l.AppliedAt, r.Applied) switch
+        {
+            (not null, null) => ($"同じ時点（{day}）の同じ種類のデータ「{l.FileName}」（{l.UploadedBy} がアップロード、{l.AppliedBy} が適用済み）がすでにあります。これを適用すると、その数値を置き換えます（同じ時点では後から適用したものが使われます）。",
+                $"A dataset of this kind as of the same day ({day}) already exists: '{l.FileName}' (uploaded by {l.UploadedBy}, applied by {l.AppliedBy}). Applying this one replaces its figures (on an equal day the one applied later is used)."),
+            (not null, not null) => ($"同じ時点（{day}）の同じ種類のデータ「{l.FileName}」（{l.AppliedBy} が適用）を置き換えました。",
+                $"This replaced the dataset of this kind as of the same day ({day}): '{l.FileName}' (applied by {l.AppliedBy})."),
+            _ => ($"同じ時点（{day}）の同じ種類のデータ「{l.FileName}」（{l.UploadedBy} がアップロード、未適用）があります。両方を適用すると、後から適用したほうの数値が使われます。",
+                $"Another dataset of this kind as of the same day ({day}) was uploaded: '{l.FileName}' (by {l.UploadedBy}, not applied). If both are applied, the one applied later is used."),
+        };
+        return new ImportSameDayView(l.Id, l.FileName, l.UploadedBy, l.UploadedAt, l.AppliedBy, l.AppliedAt, ja, en);
+    }
 
     private static List<ImportIssueView> Issues(System.Collections.Immutable.ImmutableArray<OfficialImportIssue> issues) =>
         [.. (issues.IsDefault ? [] : issues).Select(i => new ImportIssueView(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))];

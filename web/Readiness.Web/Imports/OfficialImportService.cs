@@ -222,6 +222,15 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         _ => kind,
     };
 
+    /// <summary>
+    /// Another dataset of the same kind and as-of day as <paramref name="record"/> (the newest applied one, else the
+    /// newest uploaded): applying <paramref name="record"/> replaces its figures (an equal as-of day wins), so the preview
+    /// warns of it and the apply records it (<see cref="OfficialImportResult.Replaced"/>); null when there is none.
+    /// </summary>
+    public async Task<OfficialImportListing?> SameDayAsync(OfficialImportRecord record) =>
+        (await ListAsync()).Where(l => l.Id != record.Id && l.Kind == record.Kind && l.AsOf == record.AsOf && (record.Applied is null || l.AppliedAt < record.Applied.AppliedAt))
+            .OrderByDescending(l => l.AppliedAt.HasValue).ThenByDescending(l => l.AppliedAt ?? l.UploadedAt).FirstOrDefault();
+
     /// <summary>Every dataset version uploaded, newest first.</summary>
     public async Task<IReadOnlyList<OfficialImportListing>> ListAsync() =>
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).ListAsync();
@@ -259,6 +268,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         }
 
         // One instant for the dataset's ref in every record and the import's result: the same "when" everywhere.
+        var replaced = await SameDayAsync(record) is { AppliedAt: not null } same ? same : null;
         var appliedAt = time.GetUtcNow();
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
         var (changedMunicipalities, older, confirmed, refused) = await ApplyRowsAsync(record.Rows, dataset, actor, clientAddress);
@@ -267,11 +277,11 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         {
             MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
         };
-        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt) { Unreadable = refused });
+        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt) { Unreadable = refused, Replaced = replaced?.Id });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
-        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed",
-            id, actor.Subject, changedMunicipalities, older, prefecturesChanged);
+        logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed; replaced {Replaced}",
+            id, actor.Subject, changedMunicipalities, older, prefecturesChanged, replaced?.Id ?? "none");
         await NotifyReconciliationAsync(applied, actor);
         return applied;
     }

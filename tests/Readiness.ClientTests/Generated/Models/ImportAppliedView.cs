@@ -32,6 +32,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public global::Readiness.ClientTests.Generated.Models.ImportCountsView Counts { get; set; }
 #endif
+        /// <summary>The replaced property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Replaced { get; set; }
+#nullable restore
+#else
+        public string Replaced { get; set; }
+#endif
         /// <summary>The unreadable property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -68,6 +76,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "appliedAt", n => { AppliedAt = n.GetDateTimeOffsetValue(); } },
                 { "appliedBy", n => { AppliedBy = n.GetStringValue(); } },
                 { "counts", n => { Counts = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>(global::Readiness.ClientTests.Generated.Models.ImportCountsView.CreateFromDiscriminatorValue); } },
+                { "replaced", n => { Replaced = n.GetStringValue(); } },
                 { "unreadable", n => { Unreadable = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
             };
         }
@@ -81,6 +90,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("appliedAt", AppliedAt);
             writer.WriteStringValue("appliedBy", AppliedBy);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>("counts", Counts);
+            writer.WriteStringValue("replaced", Replaced);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unreadable", Unreadable);
             writer.WriteAdditionalData(AdditionalData);
         }

@@ -87,6 +87,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public global::Readiness.ClientTests.Generated.Models.ImportCountsView Preview { get; set; }
 #endif
+        /// <summary>The sameDay property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.ImportSameDayView? SameDay { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.ImportSameDayView SameDay { get; set; }
+#endif
         /// <summary>The sheetName property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -168,6 +176,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "matchedRows", n => { MatchedRows = n.GetIntValue(); } },
                 { "prefectureRows", n => { PrefectureRows = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView>(global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "preview", n => { Preview = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>(global::Readiness.ClientTests.Generated.Models.ImportCountsView.CreateFromDiscriminatorValue); } },
+                { "sameDay", n => { SameDay = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ImportSameDayView>(global::Readiness.ClientTests.Generated.Models.ImportSameDayView.CreateFromDiscriminatorValue); } },
                 { "sheetName", n => { SheetName = n.GetStringValue(); } },
                 { "source", n => { Source = n.GetStringValue(); } },
                 { "unmatched", n => { Unmatched = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
@@ -196,6 +205,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteIntValue("matchedRows", MatchedRows);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportPrefectureRowView>("prefectureRows", PrefectureRows);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>("preview", Preview);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ImportSameDayView>("sameDay", SameDay);
             writer.WriteStringValue("sheetName", SheetName);
             writer.WriteStringValue("source", Source);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unmatched", Unmatched);
