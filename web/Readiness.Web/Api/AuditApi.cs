@@ -4,6 +4,7 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
+using Readiness.Web.Api.OpenApi;
 
 namespace Readiness.Web.Api;
 
@@ -19,13 +20,13 @@ public static class AuditApi
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
             .RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Audit trail");
-        api.MapGet("/history", GetHistory)
+        api.MapGet("/history", GetHistory).AnswersConditionalRequests()
             .Produces<HistoryView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The audit trail, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor");
-        api.MapGet("/history.csv", GetHistoryCsv)
+        api.MapGet("/history.csv", GetHistoryCsv).AnswersConditionalRequests()
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("The whole audit trail as CSV (UTF-8 with BOM, CRLF); before and after are JSON objects (field → value), one per cell");

@@ -15,7 +15,7 @@ public static class ExportApi
 {
     public static IEndpointRouteBuilder MapExportApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/export/municipalities.csv", Export)
+        app.MapGet("/api/v1/export/municipalities.csv", Export).AnswersConditionalRequests()
             .RequireAuthorization(ReadinessPolicies.Export)
             .RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Export")
@@ -24,7 +24,7 @@ public static class ExportApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithQueryParameter("prefecture", "任意。都道府県コード（2桁）で1都道府県に絞ります（都道府県職員は省略時に自団体）。 / Optional: a two-digit prefecture code for one prefecture (a prefecture's staff get their own when they name none); an unknown code is 400.", "13")
             .WithSummary("Every municipality × business system as CSV (UTF-8 with BOM); ?prefecture=13 for one prefecture (a prefecture's own is its default)");
-        app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.csv", PrefectureTable)
+        app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.csv", PrefectureTable).AnswersConditionalRequests()
             .RequireAuthorization(ReadinessPolicies.Summaries)
             .RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Export")

@@ -5,6 +5,7 @@ using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 using Readiness.Imports;
+using Readiness.Web.Api.OpenApi;
 
 namespace Readiness.Web.Api;
 
@@ -20,7 +21,7 @@ public static class HistoryApi
 
     public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/nation/history", GetHistory).RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy)
+        app.MapGet("/api/v1/nation/history", GetHistory).AnswersConditionalRequests().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Summaries")
             .Produces<NationHistoryView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -8,6 +8,7 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
+using Readiness.Web.Api.OpenApi;
 
 namespace Readiness.Web.Api;
 
@@ -154,11 +155,11 @@ public static class PrefectureRunApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        reads.MapGet("/systems", GetAll)
+        reads.MapGet("/systems", GetAll).AnswersConditionalRequests()
             .Produces<PrefectureRunView>()
             .WithSummary("The businesses the prefecture runs itself (児童扶養手当, 生活保護): listing, figures apart from its municipalities', systems, recent changes; the ETag is its version")
             .WithDescription("Prefectures run 児童扶養手当 and 生活保護 for towns and villages without a welfare office. A system is listed when the prefecture's row of the designation list in force marks it, and counted (in the prefecture's own figures and once in the nation's) from the prefecture's first report of it.");
-        reads.MapGet("/systems/{businessId}", GetSystem)
+        reads.MapGet("/systems/{businessId}", GetSystem).AnswersConditionalRequests()
             .Produces<SystemReport>()
             .WithSummary("One prefecture-run system as PUT and PATCH take it; the ETag is the prefecture-run record's version")
             .WithDescription("businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise).");

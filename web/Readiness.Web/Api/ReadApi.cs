@@ -5,6 +5,7 @@ using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
 using Readiness.Web.Summaries;
+using Readiness.Web.Api.OpenApi;
 
 namespace Readiness.Web.Api;
 
@@ -16,10 +17,10 @@ public static class ReadApi
         var api = app.MapGroup("/api/v1").RequireRateLimiting(RateLimits.ReadsPolicy);
         var summaries = api.MapGroup(string.Empty).RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Summaries").ProducesProblem(StatusCodes.Status401Unauthorized);
         summaries.MapGet("/catalog", GetCatalog).WithSummary("Business systems, phases, security items, deadlines");
-        summaries.MapGet("/nation", GetNation).Produces<NationView>().WithSummary("The nation's figures and every prefecture's summary");
-        summaries.MapGet("/prefectures", GetPrefectures).Produces<PrefectureListView>().WithSummary("The 47 prefectures' summaries");
-        summaries.MapGet("/prefectures/{prefCode}", GetPrefecture).Produces<PrefectureView>().WithSummary("One prefecture and its municipalities' summaries");
-        api.MapGet("/municipalities/{code}", GetMunicipality)
+        summaries.MapGet("/nation", GetNation).AnswersConditionalRequests().Produces<NationView>().WithSummary("The nation's figures and every prefecture's summary");
+        summaries.MapGet("/prefectures", GetPrefectures).AnswersConditionalRequests().Produces<PrefectureListView>().WithSummary("The 47 prefectures' summaries");
+        summaries.MapGet("/prefectures/{prefCode}", GetPrefecture).AnswersConditionalRequests().Produces<PrefectureView>().WithSummary("One prefecture and its municipalities' summaries");
+        api.MapGet("/municipalities/{code}", GetMunicipality).AnswersConditionalRequests()
             .Produces<MunicipalityView>()
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
             .WithTags("Municipality")

@@ -4,6 +4,7 @@ using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Rules;
 using Readiness.Web.Auth;
+using Readiness.Web.Api.OpenApi;
 
 namespace Readiness.Web.Api;
 
@@ -84,10 +85,10 @@ public static class WriteApi
             .WithTags("Reporting")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        reads.MapGet("/systems/{businessId}", GetSystem)
+        reads.MapGet("/systems/{businessId}", GetSystem).AnswersConditionalRequests()
             .Produces<SystemReport>()
             .WithSummary("One business system as PUT and PATCH take it; the ETag is the municipality's version");
-        reads.MapGet("/security/{itemId}", GetSecurity)
+        reads.MapGet("/security/{itemId}", GetSecurity).AnswersConditionalRequests()
             .Produces<SecurityReport>()
             .WithSummary("One security checklist item as PUT and PATCH take it; the ETag is the municipality's version");
         return app;

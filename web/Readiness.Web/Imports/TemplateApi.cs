@@ -36,7 +36,7 @@ public static class TemplateApi
         var group = app.MapGroup("/api/v1/municipalities/{code}").RequireAuthorization(ReadinessPolicies.MunicipalityWrite).WithTags("Excel reporting")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/template.xlsx", Download).WithName("getReportingTemplate")
+        group.MapGet("/template.xlsx", Download).AnswersConditionalRequests().WithName("getReportingTemplate")
             .RequireRateLimiting(RateLimits.ReadsPolicy)
             .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
             .WithSummary("The municipality's current state as an Excel reporting template (.xlsx); the ETag is the version it is made from")
@@ -55,14 +55,14 @@ public static class TemplateApi
             .WithSummary("Apply a filled-in template all or nothing, through the same validation and audit as POST …/reports")
             .WithDescription(WriteApi.MinimalReportAnswer + " The version in B3 is the If-Match: made from an older version → 412 naming B3, nothing applied; an If-Match header, when sent, must name that same version (412 naming If-Match otherwise). Any error in a cell → 422 listing every error by cell, nothing applied. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
 
-        app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.xlsx", PrefectureTable).WithName("getPrefectureTableXlsx")
+        app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.xlsx", PrefectureTable).AnswersConditionalRequests().WithName("getPrefectureTableXlsx")
             .RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
             .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
             .WithClosedValues(("kind", MunicipalityQuery.Kinds), ("flag", MunicipalityQuery.Flags), ("sort", MunicipalityQuery.Columns), ("dir", MunicipalityQuery.Directions))
             .WithSummary("A prefecture's municipalities as .xlsx: the same columns and rows as municipalities.csv (?q= ?kind= ?flag= ?sort= ?dir=)")
             .WithDescription("Numbers as numbers, dates as date cells, the header row frozen.");
-        app.MapGet("/api/v1/export/municipalities.xlsx", Export).WithName("getExportXlsx")
+        app.MapGet("/api/v1/export/municipalities.xlsx", Export).AnswersConditionalRequests().WithName("getExportXlsx")
             .RequireAuthorization(ReadinessPolicies.Export).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
             .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)

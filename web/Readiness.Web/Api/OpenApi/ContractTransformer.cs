@@ -14,7 +14,7 @@ namespace Readiness.Web.Api.OpenApi;
 /// trailing slash and examples for the bodies. Keyed on "METHOD /route" so the endpoint files stay thin; an operation
 /// not in <see cref="Operations"/> still gets a derived operationId and the problem responses every API route can give.
 /// </summary>
-public static class ContractTransformer
+public static partial class ContractTransformer
 {
     public const string IfMatch = "If-Match";
     public const string IfNoneMatch = "If-None-Match";
@@ -26,12 +26,11 @@ public static class ContractTransformer
 
     /// <summary>How an operation uses the protocol headers, and which problems it can answer besides 401/500/503.</summary>
     /// <param name="Id">The operationId: stable, camelCase verb + noun, never renamed (generated clients use it).</param>
-    /// <param name="Conditional">GET with <c>ETag</c> and <c>If-None-Match</c> → 304.</param>
     /// <param name="IfMatchRequired">null: not read; true: required (428 without); false: optional.</param>
     /// <param name="IdempotencyKeyRequired">null: not read; true: required (400 without); false: optional.</param>
     /// <param name="Problems">The 4xx statuses the operation can answer.</param>
     /// <param name="Grain">Calls a grain, so a storage or silo outage answers 503 with Retry-After.</param>
-    public sealed record OperationSpec(string? Id, int[] Problems, bool Conditional = false, bool? IfMatchRequired = null, bool? IdempotencyKeyRequired = null, bool Grain = true);
+    public sealed record OperationSpec(string? Id, int[] Problems, bool? IfMatchRequired = null, bool? IdempotencyKeyRequired = null, bool Grain = true);
 
     private static readonly int[] WriteProblems = [400, 401, 403, 404, 412, 413, 415, 422, 428, 429];
 
@@ -39,11 +38,11 @@ public static class ContractTransformer
     public static IReadOnlyDictionary<string, OperationSpec> Operations { get; } = new Dictionary<string, OperationSpec>(StringComparer.Ordinal)
     {
         ["GET /api/v1/catalog"] = new("getCatalog", [401, 429], Grain: false),
-        ["GET /api/v1/nation"] = new("getNation", [400, 401, 429], Conditional: true),
+        ["GET /api/v1/nation"] = new("getNation", [400, 401, 429]),
         ["GET /api/v1/nation/history"] = new("getNationHistory", [400, 401]),
-        ["GET /api/v1/prefectures"] = new("listPrefectures", [400, 401, 429], Conditional: true),
-        ["GET /api/v1/prefectures/{prefCode}"] = new("getPrefecture", [400, 401, 404, 429], Conditional: true),
-        ["GET /api/v1/municipalities/{code}"] = new("getMunicipality", [400, 401, 403, 404, 429], Conditional: true),
+        ["GET /api/v1/prefectures"] = new("listPrefectures", [400, 401, 429]),
+        ["GET /api/v1/prefectures/{prefCode}"] = new("getPrefecture", [400, 401, 404, 429]),
+        ["GET /api/v1/municipalities/{code}"] = new("getMunicipality", [400, 401, 403, 404, 429]),
         ["PUT /api/v1/municipalities/{code}/systems/{businessId}"] = new("putSystemReport", WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
         ["PUT /api/v1/municipalities/{code}/security/{itemId}"] = new("putSecurityReport", WriteProblems, IfMatchRequired: true, IdempotencyKeyRequired: false),
 
@@ -77,6 +76,11 @@ public static class ContractTransformer
         {
             StrictNumbers(schema);
             EnumsWithoutNull(schema);
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            ByEndpointRules(operation, context.Description);
             return Task.CompletedTask;
         });
         options.AddDocumentTransformer((document, _, _) =>
@@ -168,19 +172,6 @@ public static class ContractTransformer
             parameter.Description ??= ParameterDescription(parameter.Name);
         }
 
-        if (spec is { Conditional: true })
-        {
-            AddHeaderParameter(operation, IfNoneMatch, required: false,
-                "前回の ETag。変わっていなければ 304（本文なし）。 / The ETag you hold: 304 Not Modified (no body) while it is still current.", "\"12\"");
-            Ok(operation).Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal);
-            Ok(operation).Headers![ETag] = ETagHeader("The version of this response (a strong ETag); send it as If-None-Match to revalidate" + (path.StartsWith("/api/v1/municipalities/", StringComparison.Ordinal) ? " and as If-Match to write." : "."));
-            operation.Responses["304"] = new OpenApiResponse
-            {
-                Description = "Not Modified: the If-None-Match ETag is still current (no body).",
-                Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal) { [ETag] = ETagHeader("The current version (unchanged).") },
-            };
-        }
-
         if (spec?.IfMatchRequired is { } ifMatchRequired)
         {
             AddHeaderParameter(operation, IfMatch, ifMatchRequired, ifMatchRequired
@@ -236,12 +227,13 @@ public static class ContractTransformer
             };
         }
 
+        var conditional = operation.Responses.ContainsKey("304");
         var statuses = (spec?.Problems ?? [401]).Concat(spec is { Grain: false } ? [500] : [500, 503])
             .Concat(operation.Responses.Keys.Where(k => k.Length == 3 && k[0] is '4' or '5').Select(k => int.Parse(k, CultureInfo.InvariantCulture)))
             .Distinct().Order();
         foreach (var status in statuses)
         {
-            operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = ProblemResponse(document, status, write, spec);
+            operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = ProblemResponse(document, status, write, spec, conditional);
         }
 
         // Status order (2xx, 304, 4xx, 5xx) for readers; the generator adds ProducesProblem responses before Produces.
@@ -271,6 +263,51 @@ public static class ContractTransformer
             }
         }
     }
+
+    /// <summary>
+    /// What the endpoint's own metadata and route say the server answers, declared for every operation alike (the
+    /// document transformer then gives each 4xx its problem body): a GET marked <see cref="ConditionalRead"/> takes
+    /// If-None-Match (304 + ETag) and If-Match (412), and 400 for a malformed one; a path parameter that
+    /// <see cref="PathValues"/> checks can be 400 invalid_path_value; a rate-limited endpoint can be 429 with Retry-After.
+    /// </summary>
+    private static void ByEndpointRules(OpenApiOperation operation, Microsoft.AspNetCore.Mvc.ApiExplorer.ApiDescription description)
+    {
+        var metadata = description.ActionDescriptor.EndpointMetadata;
+        var route = "/" + description.RelativePath;
+        operation.Parameters ??= [];
+        operation.Responses ??= [];
+
+        if (metadata.OfType<ConditionalRead>().Any() && HttpMethods.IsGet(description.HttpMethod ?? string.Empty))
+        {
+            AddHeaderParameter(operation, IfNoneMatch, required: false,
+                "前回の ETag。変わっていなければ 304（本文なし）。 / The ETag you hold: 304 Not Modified (no body) while it is still current.", "\"12\"");
+            AddHeaderParameter(operation, IfMatch, required: false,
+                "任意。この ETag のときだけ返します（違えば 412）。 / Optional: answer only while the resource is at this ETag (412 otherwise).", "\"12\"");
+            Ok(operation).Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal);
+            Ok(operation).Headers![ETag] = ETagHeader("The version of this response (a strong ETag); send it as If-None-Match to revalidate" + (route.StartsWith("/api/v1/municipalities/", StringComparison.Ordinal) ? " and as If-Match to write." : "."));
+            operation.Responses["304"] = new OpenApiResponse
+            {
+                Description = "Not Modified: the If-None-Match ETag is still current (no body).",
+                Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal) { [ETag] = ETagHeader("The current version (unchanged).") },
+            };
+            operation.Responses.TryAdd("400", new OpenApiResponse());
+            operation.Responses.TryAdd("412", new OpenApiResponse());
+        }
+
+        if (RouteParameter().Matches(route).Any(m => PathValues.For(route, m.Groups["name"].Value) is not null))
+        {
+            operation.Responses.TryAdd("400", new OpenApiResponse());
+        }
+
+        if (metadata.OfType<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>().Any()
+            && !metadata.OfType<Microsoft.AspNetCore.RateLimiting.DisableRateLimitingAttribute>().Any())
+        {
+            operation.Responses.TryAdd("429", new OpenApiResponse());
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{\*?(?<name>[A-Za-z]+)[^}]*\}")]
+    private static partial System.Text.RegularExpressions.Regex RouteParameter();
 
     private static OpenApiResponse Ok(OpenApiOperation operation) =>
         operation.Responses!.TryGetValue("200", out var ok) && ok is OpenApiResponse response ? response : (OpenApiResponse)(operation.Responses["200"] = new OpenApiResponse { Description = "OK" });
@@ -337,7 +374,7 @@ public static class ContractTransformer
         Example = JsonValue.Create(2),
     };
 
-    private static OpenApiResponse ProblemResponse(OpenApiDocument document, int status, bool write, OperationSpec? spec)
+    private static OpenApiResponse ProblemResponse(OpenApiDocument document, int status, bool write, OperationSpec? spec, bool conditional)
     {
         var (description, field, code) = status switch
         {
@@ -376,6 +413,10 @@ public static class ContractTransformer
         if (status == 412 && spec?.IfMatchRequired is not null)
         {
             headers[ETag] = ETagHeader("The municipality's current version.");
+        }
+        else if (status == 412 && conditional)
+        {
+            headers[ETag] = ETagHeader("The current version, which the If-Match did not name.");
         }
 
         if (write && status is 400 or 403 or 404 or 412 or 422)
