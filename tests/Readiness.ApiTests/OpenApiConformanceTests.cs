@@ -148,6 +148,82 @@ public sealed class OpenApiConformanceTests(ApiHost host, ITestOutputHelper outp
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n{string.Join("\n", failures)}");
     }
 
+    [Fact]
+    public async Task A_member_a_write_body_declares_as_an_enum_is_that_enum_in_every_view()
+    {
+        using var document = await DocumentAsync();
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var written = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var body in new[] { "SystemReport", "SecurityReport" })
+        {
+            foreach (var property in schemas.GetProperty(body).GetProperty("properties").EnumerateObject())
+            {
+                if (EnumReference(property.Value) is { } enumName)
+                {
+                    written[property.Name] = enumName;
+                }
+            }
+        }
+
+        // Members that hold an enum's wire names without a write body: the municipality's kind, its data's origin, an actor's role.
+        var expected = new Dictionary<string, string>(written, StringComparer.Ordinal) { ["kind"] = "MunicipalityKind", ["origin"] = "DataOrigin", ["role"] = "Role" };
+        Assert.True(written.Count >= 5, "the write bodies declare only " + string.Join(", ", written.Keys));
+
+        var failures = new List<string>();
+        foreach (var view in new[] { "SystemView", "SecurityItemView", "MunicipalityView", "MunicipalitySummaryView", "ChangeView", "AuditEntryView" })
+        {
+            foreach (var property in schemas.GetProperty(view).GetProperty("properties").EnumerateObject().Where(p => expected.ContainsKey(p.Name)))
+            {
+                if (EnumReference(property.Value) != expected[property.Name])
+                {
+                    failures.Add($"{view}.{property.Name}: {property.Value.GetRawText()}, not the {expected[property.Name]} schema");
+                }
+                else if (!schemas.TryGetProperty(expected[property.Name], out var enumSchema) || !enumSchema.TryGetProperty("enum", out _))
+                {
+                    failures.Add($"{view}.{property.Name}: {expected[property.Name]} is not an enum schema");
+                }
+            }
+        }
+
+        // The wire is unchanged and within the enums: the municipality's own answer.
+        using var municipality = host.Municipality(ApiHost.Chiyoda, "conformance@city.chiyoda");
+        using var state = JsonDocument.Parse(await municipality.GetStringAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}"));
+        Allowed(schemas, "MunicipalityKind", state.RootElement.GetProperty("kind"), failures);
+        Allowed(schemas, "DataOrigin", state.RootElement.GetProperty("origin"), failures);
+        foreach (var system in state.RootElement.GetProperty("systems").EnumerateArray())
+        {
+            Allowed(schemas, "MigrationPhase", system.GetProperty("phase"), failures);
+            Allowed(schemas, "HostingKind", system.GetProperty("hosting"), failures);
+        }
+
+        foreach (var item in state.RootElement.GetProperty("security").EnumerateArray())
+        {
+            Allowed(schemas, "SecurityStatus", item.GetProperty("status"), failures);
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n{string.Join("\n", failures)}");
+    }
+
+    private static string? EnumReference(JsonElement property)
+    {
+        var candidates = property.TryGetProperty("oneOf", out var oneOf) || property.TryGetProperty("anyOf", out oneOf) ? [.. oneOf.EnumerateArray()] : new[] { property };
+        return candidates.Select(c => c.TryGetProperty("$ref", out var r) ? r.GetString()!.Split('/')[^1] : null).FirstOrDefault(r => r is not null);
+    }
+
+    private static void Allowed(JsonElement schemas, string enumName, JsonElement value, List<string> failures)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return;
+        }
+
+        if (!schemas.TryGetProperty(enumName, out var schema) || !schema.TryGetProperty("enum", out var values)
+            || !values.EnumerateArray().Any(v => v.GetString() == value.GetString()))
+        {
+            failures.Add($"'{value}' is not a value of the {enumName} schema");
+        }
+    }
+
     private async Task<JsonDocument> DocumentAsync()
     {
         using var national = host.National();

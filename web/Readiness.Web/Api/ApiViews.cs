@@ -35,7 +35,7 @@ public sealed record PrefectureListView(long Version, DateTimeOffset ComputedAt,
 /// there is nothing (the "before" of a change recorded without one).
 /// </summary>
 public sealed record AuditEntryView(
-    long Version, DateTimeOffset At, string Subject, string Role, string? Tenant, string Target,
+    long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
     IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress);
 
 /// <summary>

@@ -75,7 +75,7 @@ public sealed record NationView(
     UnreadableMunicipalitiesView Missing);
 
 public sealed record MunicipalitySummaryView(
-    string Code, string Name, string Kana, string Kind, int Population, long Version, DateTimeOffset? LastReportedAt, string Origin, FiguresView Figures);
+    string Code, string Name, string Kana, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(MunicipalityKind))] string Kind, int Population, long Version, DateTimeOffset? LastReportedAt, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(DataOrigin))] string Origin, FiguresView Figures);
 
 /// <summary>
 /// One prefecture and its municipalities' summaries. <c>missing</c>: the municipalities of the prefecture that are not in
@@ -88,25 +88,25 @@ public sealed record PrefectureView(PrefectureSummaryView Prefecture, int Munici
 /// yet reported (it has no phase: 未報告, never 未着手), whose flags (overdue, pastTarget, beyondLimit, designationIncomplete) are then false.
 /// </summary>
 public sealed record SystemView(
-    string BusinessId, string NameJa, string NameEn, string? Phase, string? PhaseNameJa, DateOnly? PlannedGoLive, string? Vendor, string? Hosting,
-    bool NotApplicable, bool Designated, string? DesignationReason, DateOnly? DesignationTarget, bool Regression, string? RegressionReason,
+    string BusinessId, string NameJa, string NameEn, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(MigrationPhase))] string? Phase, string? PhaseNameJa, DateOnly? PlannedGoLive, string? Vendor, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(HostingKind))] string? Hosting,
+    bool NotApplicable, bool Designated, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(DesignationReason))] string? DesignationReason, DateOnly? DesignationTarget, bool Regression, string? RegressionReason,
     decimal? BaselineStepCompletion, DateTimeOffset? ReportedAt, bool Migrated, bool Overdue, bool PastTarget, bool BeyondLimit, bool DesignationIncomplete,
-    double Progress, string? CloudProvider);
+    double Progress, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(CloudProvider))] string? CloudProvider);
 
 public sealed record SecurityItemView(
     string ItemId, int Chapter, string ChapterJa, string TitleJa, string TitleEn, string Party, string Reference, string Basis,
-    string Status, string? Evidence, DateOnly? LastReviewed, DateTimeOffset? ReportedAt);
+    [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(SecurityStatus))] string Status, string? Evidence, DateOnly? LastReviewed, DateTimeOffset? ReportedAt);
 
 public sealed record ChapterScoreView(int Chapter, string ChapterJa, double? Score, int ApplicableItems);
 
 /// <summary>A recent change as the municipality view carries it; before/after as in <see cref="AuditEntryView"/>.</summary>
 public sealed record ChangeView(
-    long Version, DateTimeOffset At, string Subject, string Role, string? Tenant, string Target,
+    long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
     IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId);
 
 public sealed record MunicipalityView(
-    string Code, string Name, string Kana, string Kind, int Population, string PrefectureCode, string PrefectureName,
-    long Version, DateTimeOffset? LastReportedAt, bool Stale, string Origin, string ProvenanceDescription, IReadOnlyList<string> Sources,
+    string Code, string Name, string Kana, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(MunicipalityKind))] string Kind, int Population, string PrefectureCode, string PrefectureName,
+    long Version, DateTimeOffset? LastReportedAt, bool Stale, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(DataOrigin))] string Origin, string ProvenanceDescription, IReadOnlyList<string> Sources,
     OfficialSourcesView OfficialSources, DateTimeOffset? UpdatedAt, string? UpdatedBy,
     FiguresView Figures, IReadOnlyList<SystemView> Systems, IReadOnlyList<SecurityItemView> Security, IReadOnlyList<ChapterScoreView> SecurityChapters,
     IReadOnlyList<ChangeView> RecentChanges);

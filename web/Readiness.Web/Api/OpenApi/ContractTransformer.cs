@@ -72,10 +72,17 @@ public static partial class ContractTransformer
 
     public static OpenApiOptions AddReadinessContract(this OpenApiOptions options)
     {
-        options.AddSchemaTransformer((schema, _, _) =>
+        options.AddSchemaTransformer((schema, context, _) =>
         {
             StrictNumbers(schema);
             EnumsWithoutNull(schema);
+            if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(WireEnumAttribute), inherit: false) is [WireEnumAttribute wire, ..])
+            {
+                schema.Extensions ??= new Dictionary<string, IOpenApiExtension>(StringComparer.Ordinal);
+                schema.Extensions[WireEnumMark] = new JsonNodeExtension(JsonValue.Create(wire.EnumType.Name));
+                WireEnums[wire.EnumType.Name] = wire.EnumType;
+            }
+
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
@@ -118,6 +125,45 @@ public static partial class ContractTransformer
         }
     }
 
+    private const string WireEnumMark = "x-readiness-wire-enum";
+
+    /// <summary>The enums named by <see cref="WireEnumAttribute"/>, by schema name (one name per enum type in this product).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Type> WireEnums = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A view's string member marked <see cref="WireEnumAttribute"/> becomes a reference to its enum's schema (the one
+    /// the write bodies use; added when no body uses it), so a generated client reads the same enum it writes.
+    /// </summary>
+    private static void WireEnumReferences(OpenApiDocument document)
+    {
+        var schemas = document.Components!.Schemas!;
+        foreach (var schema in schemas.Values.OfType<OpenApiSchema>().ToList())
+        {
+            foreach (var (name, property) in (schema.Properties ?? new Dictionary<string, IOpenApiSchema>()).ToList())
+            {
+                if (property is not OpenApiSchema { Extensions: { } extensions } marked || !extensions.TryGetValue(WireEnumMark, out var mark)
+                    || mark is not JsonNodeExtension { Node: { } node } || !WireEnums.TryGetValue(node.GetValue<string>(), out var type))
+                {
+                    continue;
+                }
+
+                if (!schemas.ContainsKey(type.Name))
+                {
+                    schemas[type.Name] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [.. Enum.GetNames(type).Select(n => (JsonNode)JsonValue.Create(JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))],
+                    };
+                }
+
+                var reference = new OpenApiSchemaReference(type.Name, document);
+                schema.Properties![name] = marked.Type is { } t && (t & JsonSchemaType.Null) != 0
+                    ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, reference], Description = marked.Description }
+                    : reference;
+            }
+        }
+    }
+
     private static void Apply(OpenApiDocument document)
     {
         document.Info.License = new OpenApiLicense
@@ -141,6 +187,7 @@ public static partial class ContractTransformer
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal);
         document.Components.Schemas[ProblemErrorSchema] = ProblemErrorSchemaObject();
         document.Components.Schemas[ProblemSchema] = ProblemSchemaObject(document);
+        WireEnumReferences(document);
 
         foreach (var (path, item) in document.Paths)
         {
