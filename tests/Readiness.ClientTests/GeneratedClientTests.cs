@@ -63,7 +63,7 @@ public sealed class GeneratedClientTests(ContractHost host)
                 c.Options.Add(written);
             });
         Assert.Equal(before!.Version + 1, after!.Version);
-        Assert.Equal("in_production", after.Systems!.Single(s => s.BusinessId == "koseki").Phase);
+        Assert.Equal(Models.MigrationPhase.In_production, after.Systems!.Single(s => s.BusinessId == "koseki").Phase);
         Assert.Equal($"\"{after.Version}\"", Header(written, "ETag"));
         Assert.StartsWith("req-", Header(written, "X-Request-Id"), StringComparison.Ordinal);
 

@@ -49,13 +49,7 @@ namespace Readiness.ClientTests.Generated.Models
         public string RequestId { get; set; }
 #endif
         /// <summary>The role property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Role { get; set; }
-#nullable restore
-#else
-        public string Role { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.Role? Role { get; set; }
         /// <summary>The subject property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -112,7 +106,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "before", n => { Before = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_before>(global::Readiness.ClientTests.Generated.Models.AuditEntryView_before.CreateFromDiscriminatorValue); } },
                 { "clientAddress", n => { ClientAddress = n.GetStringValue(); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
-                { "role", n => { Role = n.GetStringValue(); } },
+                { "role", n => { Role = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.Role>(); } },
                 { "subject", n => { Subject = n.GetStringValue(); } },
                 { "target", n => { Target = n.GetStringValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
@@ -131,7 +125,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_before>("before", Before);
             writer.WriteStringValue("clientAddress", ClientAddress);
             writer.WriteStringValue("requestId", RequestId);
-            writer.WriteStringValue("role", Role);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.Role>("role", Role);
             writer.WriteStringValue("subject", Subject);
             writer.WriteStringValue("target", Target);
             writer.WriteStringValue("tenant", Tenant);

@@ -41,13 +41,7 @@ namespace Readiness.ClientTests.Generated.Models
         public string RequestId { get; set; }
 #endif
         /// <summary>The role property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Role { get; set; }
-#nullable restore
-#else
-        public string Role { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.Role? Role { get; set; }
         /// <summary>The subject property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -103,7 +97,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
                 { "before", n => { Before = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ChangeView_before>(global::Readiness.ClientTests.Generated.Models.ChangeView_before.CreateFromDiscriminatorValue); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
-                { "role", n => { Role = n.GetStringValue(); } },
+                { "role", n => { Role = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.Role>(); } },
                 { "subject", n => { Subject = n.GetStringValue(); } },
                 { "target", n => { Target = n.GetStringValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
@@ -121,7 +115,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("at", At);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ChangeView_before>("before", Before);
             writer.WriteStringValue("requestId", RequestId);
-            writer.WriteStringValue("role", Role);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.Role>("role", Role);
             writer.WriteStringValue("subject", Subject);
             writer.WriteStringValue("target", Target);
             writer.WriteStringValue("tenant", Tenant);

@@ -39,13 +39,7 @@ namespace Readiness.ClientTests.Generated.Models
         public string Kana { get; set; }
 #endif
         /// <summary>The kind property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Kind { get; set; }
-#nullable restore
-#else
-        public string Kind { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.MunicipalityKind? Kind { get; set; }
         /// <summary>The lastReportedAt property</summary>
         public DateTimeOffset? LastReportedAt { get; set; }
         /// <summary>The name property</summary>
@@ -65,13 +59,7 @@ namespace Readiness.ClientTests.Generated.Models
         public global::Readiness.ClientTests.Generated.Models.OfficialSourcesView OfficialSources { get; set; }
 #endif
         /// <summary>The origin property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Origin { get; set; }
-#nullable restore
-#else
-        public string Origin { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.DataOrigin? Origin { get; set; }
         /// <summary>The population property</summary>
         public int? Population { get; set; }
         /// <summary>The prefectureCode property</summary>
@@ -180,11 +168,11 @@ namespace Readiness.ClientTests.Generated.Models
                 { "code", n => { Code = n.GetStringValue(); } },
                 { "figures", n => { Figures = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>(global::Readiness.ClientTests.Generated.Models.FiguresView.CreateFromDiscriminatorValue); } },
                 { "kana", n => { Kana = n.GetStringValue(); } },
-                { "kind", n => { Kind = n.GetStringValue(); } },
+                { "kind", n => { Kind = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.MunicipalityKind>(); } },
                 { "lastReportedAt", n => { LastReportedAt = n.GetDateTimeOffsetValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "officialSources", n => { OfficialSources = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.OfficialSourcesView>(global::Readiness.ClientTests.Generated.Models.OfficialSourcesView.CreateFromDiscriminatorValue); } },
-                { "origin", n => { Origin = n.GetStringValue(); } },
+                { "origin", n => { Origin = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DataOrigin>(); } },
                 { "population", n => { Population = n.GetIntValue(); } },
                 { "prefectureCode", n => { PrefectureCode = n.GetStringValue(); } },
                 { "prefectureName", n => { PrefectureName = n.GetStringValue(); } },
@@ -210,11 +198,11 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("code", Code);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.FiguresView>("figures", Figures);
             writer.WriteStringValue("kana", Kana);
-            writer.WriteStringValue("kind", Kind);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.MunicipalityKind>("kind", Kind);
             writer.WriteDateTimeOffsetValue("lastReportedAt", LastReportedAt);
             writer.WriteStringValue("name", Name);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.OfficialSourcesView>("officialSources", OfficialSources);
-            writer.WriteStringValue("origin", Origin);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DataOrigin>("origin", Origin);
             writer.WriteIntValue("population", Population);
             writer.WriteStringValue("prefectureCode", PrefectureCode);
             writer.WriteStringValue("prefectureName", PrefectureName);

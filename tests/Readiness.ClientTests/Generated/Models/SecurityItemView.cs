@@ -70,13 +70,7 @@ namespace Readiness.ClientTests.Generated.Models
         /// <summary>The reportedAt property</summary>
         public DateTimeOffset? ReportedAt { get; set; }
         /// <summary>The status property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Status { get; set; }
-#nullable restore
-#else
-        public string Status { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.SecurityStatus? Status { get; set; }
         /// <summary>The titleEn property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -127,7 +121,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "party", n => { Party = n.GetStringValue(); } },
                 { "reference", n => { Reference = n.GetStringValue(); } },
                 { "reportedAt", n => { ReportedAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetStringValue(); } },
+                { "status", n => { Status = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.SecurityStatus>(); } },
                 { "titleEn", n => { TitleEn = n.GetStringValue(); } },
                 { "titleJa", n => { TitleJa = n.GetStringValue(); } },
             };
@@ -148,7 +142,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("party", Party);
             writer.WriteStringValue("reference", Reference);
             writer.WriteDateTimeOffsetValue("reportedAt", ReportedAt);
-            writer.WriteStringValue("status", Status);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.SecurityStatus>("status", Status);
             writer.WriteStringValue("titleEn", TitleEn);
             writer.WriteStringValue("titleJa", TitleJa);
             writer.WriteAdditionalData(AdditionalData);

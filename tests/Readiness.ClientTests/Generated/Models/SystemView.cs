@@ -28,35 +28,17 @@ namespace Readiness.ClientTests.Generated.Models
         public string BusinessId { get; set; }
 #endif
         /// <summary>The cloudProvider property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? CloudProvider { get; set; }
-#nullable restore
-#else
-        public string CloudProvider { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.CloudProvider? CloudProvider { get; set; }
         /// <summary>The designated property</summary>
         public bool? Designated { get; set; }
         /// <summary>The designationIncomplete property</summary>
         public bool? DesignationIncomplete { get; set; }
         /// <summary>The designationReason property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? DesignationReason { get; set; }
-#nullable restore
-#else
-        public string DesignationReason { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.DesignationReason? DesignationReason { get; set; }
         /// <summary>The designationTarget property</summary>
         public Date? DesignationTarget { get; set; }
         /// <summary>The hosting property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Hosting { get; set; }
-#nullable restore
-#else
-        public string Hosting { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.HostingKind? Hosting { get; set; }
         /// <summary>The migrated property</summary>
         public bool? Migrated { get; set; }
         /// <summary>The nameEn property</summary>
@@ -82,13 +64,7 @@ namespace Readiness.ClientTests.Generated.Models
         /// <summary>The pastTarget property</summary>
         public bool? PastTarget { get; set; }
         /// <summary>The phase property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Phase { get; set; }
-#nullable restore
-#else
-        public string Phase { get; set; }
-#endif
+        public global::Readiness.ClientTests.Generated.Models.MigrationPhase? Phase { get; set; }
         /// <summary>The phaseNameJa property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -149,19 +125,19 @@ namespace Readiness.ClientTests.Generated.Models
                 { "baselineStepCompletion", n => { BaselineStepCompletion = n.GetDoubleValue(); } },
                 { "beyondLimit", n => { BeyondLimit = n.GetBoolValue(); } },
                 { "businessId", n => { BusinessId = n.GetStringValue(); } },
-                { "cloudProvider", n => { CloudProvider = n.GetStringValue(); } },
+                { "cloudProvider", n => { CloudProvider = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>(); } },
                 { "designated", n => { Designated = n.GetBoolValue(); } },
                 { "designationIncomplete", n => { DesignationIncomplete = n.GetBoolValue(); } },
-                { "designationReason", n => { DesignationReason = n.GetStringValue(); } },
+                { "designationReason", n => { DesignationReason = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>(); } },
                 { "designationTarget", n => { DesignationTarget = n.GetDateValue(); } },
-                { "hosting", n => { Hosting = n.GetStringValue(); } },
+                { "hosting", n => { Hosting = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>(); } },
                 { "migrated", n => { Migrated = n.GetBoolValue(); } },
                 { "nameEn", n => { NameEn = n.GetStringValue(); } },
                 { "nameJa", n => { NameJa = n.GetStringValue(); } },
                 { "notApplicable", n => { NotApplicable = n.GetBoolValue(); } },
                 { "overdue", n => { Overdue = n.GetBoolValue(); } },
                 { "pastTarget", n => { PastTarget = n.GetBoolValue(); } },
-                { "phase", n => { Phase = n.GetStringValue(); } },
+                { "phase", n => { Phase = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.MigrationPhase>(); } },
                 { "phaseNameJa", n => { PhaseNameJa = n.GetStringValue(); } },
                 { "plannedGoLive", n => { PlannedGoLive = n.GetDateValue(); } },
                 { "progress", n => { Progress = n.GetDoubleValue(); } },
@@ -181,19 +157,19 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDoubleValue("baselineStepCompletion", BaselineStepCompletion);
             writer.WriteBoolValue("beyondLimit", BeyondLimit);
             writer.WriteStringValue("businessId", BusinessId);
-            writer.WriteStringValue("cloudProvider", CloudProvider);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>("cloudProvider", CloudProvider);
             writer.WriteBoolValue("designated", Designated);
             writer.WriteBoolValue("designationIncomplete", DesignationIncomplete);
-            writer.WriteStringValue("designationReason", DesignationReason);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>("designationReason", DesignationReason);
             writer.WriteDateValue("designationTarget", DesignationTarget);
-            writer.WriteStringValue("hosting", Hosting);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>("hosting", Hosting);
             writer.WriteBoolValue("migrated", Migrated);
             writer.WriteStringValue("nameEn", NameEn);
             writer.WriteStringValue("nameJa", NameJa);
             writer.WriteBoolValue("notApplicable", NotApplicable);
             writer.WriteBoolValue("overdue", Overdue);
             writer.WriteBoolValue("pastTarget", PastTarget);
-            writer.WriteStringValue("phase", Phase);
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.MigrationPhase>("phase", Phase);
             writer.WriteStringValue("phaseNameJa", PhaseNameJa);
             writer.WriteDateValue("plannedGoLive", PlannedGoLive);
             writer.WriteDoubleValue("progress", Progress);
