@@ -130,13 +130,13 @@ public static class Views
     public static FiguresView Figures(Figures f)
     {
         var catalog = ReadinessCatalog.Instance;
-        var reasons = SlotCountDictionary.From(ReasonSlots, f.DesignatedByReason.AsSpan());
+        var reasons = SlotCountDictionary.From(ReasonSlots, f.DesignatedByReason);
         var businesses = new BusinessFiguresView[catalog.BusinessSystems.Count];
         for (var i = 0; i < businesses.Length; i++)
         {
             var b = catalog.BusinessSystems[i];
             var slots = f.BusinessPhaseCounts.AsSpan().Slice(i * Readiness.Figures.BusinessSlots, Readiness.Figures.BusinessSlots);
-            businesses[i] = new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, SlotCountDictionary.From(PhaseSlots, slots), slots[Readiness.Figures.PhaseCount],
+            businesses[i] = new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, SlotCountDictionary.From(PhaseSlots, f.BusinessPhaseCounts, i * Readiness.Figures.BusinessSlots), slots[Readiness.Figures.PhaseCount],
                 slots[(int)MigrationPhase.InProduction] + slots[(int)MigrationPhase.LegacyDecommissioned], f.BusinessDesignated[i]);
         }
 
@@ -144,9 +144,9 @@ public static class Views
             f.Municipalities, f.CompleteMunicipalities, f.StaleMunicipalities, f.ReportedMunicipalities, f.MunicipalitiesWithDesignation, f.MunicipalitiesWithOverdue,
             f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, reasons, f.DesignationIncomplete,
             f.OverdueSystems, f.PastTargetSystems, f.BeyondLimitSystems, f.RegressionSystems,
-            SlotCountDictionary.From(PhaseSlots, f.PhaseCounts.AsSpan()),
+            SlotCountDictionary.From(PhaseSlots, f.PhaseCounts),
             f.SecurityScore, f.SecurityApplicableItems,
-            SlotCountDictionary.From(StatusSlots, f.SecurityStatusCounts.AsSpan()),
+            SlotCountDictionary.From(StatusSlots, f.SecurityStatusCounts),
             businesses,
             f.StepCompletion,
             f.StepCompletionSystems);
