@@ -39,6 +39,41 @@ public static class Preconditions
     /// <summary>A municipality's entity tag: its version as a strong tag, e.g. "12".</summary>
     public static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
+    /// <summary>A view's entity tag on a day its flags have turned since the version was made: "12-5be0c1a7" (<see cref="Views.DayETag"/>).</summary>
+    public static string ETag(long version, string dayDigest) => $"\"{version.ToString(CultureInfo.InvariantCulture)}-{dayDigest}\"";
+
+    /// <summary>
+    /// The version an entity tag names: "12" or, from a view whose day-dependent flags have turned, "12-5be0c1a7" (8
+    /// lowercase hex digits). -1 for anything else, including spellings <see cref="ETag(long)"/> never makes ("012", "+1").
+    /// </summary>
+    public static long VersionOf(StringSegment tag)
+    {
+        var inner = tag.AsSpan();
+        if (inner.Length < 3 || inner[0] != '"' || inner[^1] != '"')
+        {
+            return -1;
+        }
+
+        inner = inner[1..^1];
+        var dash = inner.IndexOf('-');
+        if (dash >= 0)
+        {
+            var digest = inner[(dash + 1)..];
+            if (digest.Length != 8 || digest.ContainsAnyExcept(LowerHex))
+            {
+                return -1;
+            }
+
+            inner = inner[..dash];
+        }
+
+        return inner.Length > 0 && !inner.ContainsAnyExcept(Digits) && (inner.Length == 1 || inner[0] != '0')
+            && long.TryParse(inner, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+    private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");
+
     /// <summary>
     /// Parses a conditional header (all its field lines). <paramref name="tags"/> is null for "*", empty when the
     /// header is absent or lists only empty elements. False when any member is not an entity tag (or "*" is combined with tags).
@@ -145,11 +180,12 @@ public static class Preconditions
 
     /// <summary>
     /// The versions that If-Match can match, for a write whose current version is checked atomically later (by the
-    /// municipality grain): only strong tags spelled exactly as <see cref="ETag"/> spells a version ("00", "+1", W/"1" never match).
+    /// municipality grain): only strong tags spelled exactly as <see cref="ETag(long)"/> or <see cref="ETag(long, string)"/> spell a version
+    /// ("00", "+1", W/"1" never match).
     /// </summary>
     public static IReadOnlyList<long> Versions(IReadOnlyList<EntityTagHeaderValue> tags) =>
         [.. tags.Where(t => !t.IsWeak)
-            .Select(t => long.TryParse(t.Tag.AsSpan().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var v) && ETag(v) == t.Tag.ToString() ? v : -1)
+            .Select(t => VersionOf(t.Tag))
             .Where(v => v >= 0)
             .Distinct()];
 

@@ -202,8 +202,8 @@ public static class PrefectureRunApi
         }
 
         var (record, recent) = await service.GetAsync(prefCode, http.RequestAborted);
-        return Preconditions.ForRead(http, Preconditions.ETag(record.Version))
-            ?? TypedResults.Ok(PrefectureRunView.From(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow())));
+        var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        return Preconditions.ForRead(http, Views.ETag(record, today)) ?? TypedResults.Ok(PrefectureRunView.From(record, recent, today));
     }
 
     private static async Task<IResult> GetSystem(string prefCode, string businessId, HttpContext http, PrefectureRunService service)

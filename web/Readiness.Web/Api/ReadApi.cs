@@ -93,12 +93,13 @@ public static class ReadApi
 
         var grain = grains.GetGrain<IMunicipalityGrain>(code);
         var record = await calls.Run(() => grain.GetAsync(), idempotent: true, http.RequestAborted);
-        if (Preconditions.ForRead(http, Preconditions.ETag(record.Version)) is { } conditional)
+        var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        if (Preconditions.ForRead(http, Views.ETag(record, today)) is { } conditional)
         {
             return conditional;
         }
 
         var recent = await calls.Run(() => grain.GetRecentChangesAsync(), idempotent: true, http.RequestAborted);
-        return TypedResults.Ok(Views.Municipality(record, recent, ReadinessRules.TodayInJapan(time.GetUtcNow())));
+        return TypedResults.Ok(Views.Municipality(record, recent, today));
     }
 }

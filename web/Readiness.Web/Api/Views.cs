@@ -262,6 +262,50 @@ public static class Views
     public static PrefectureRunCountsView PrefectureRunCounts(Figures f, long version) =>
         new(version, f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, f.OverdueSystems);
 
+    /// <summary>
+    /// The ETag of <see cref="Municipality"/>'s view on <paramref name="today"/> (the version and, when a flag has turned
+    /// since, a digest of the flags: <see cref="DayETag"/>).
+    /// </summary>
+    public static string ETag(MunicipalityRecord r, DateOnly today) =>
+        DayETag(r.Version, r.Systems, r.LastReportedAt, withStale: true, r.UpdatedAt ?? r.CreatedAt, today);
+
+    /// <summary>The ETag of a prefecture's own systems' view on <paramref name="today"/>: as <see cref="ETag(MunicipalityRecord, DateOnly)"/>, over the systems it counts.</summary>
+    public static string ETag(PrefectureRunRecord r, DateOnly today) =>
+        DayETag(r.Version, r.Systems.Where(PrefectureRunRecord.Counts), null, withStale: false, r.UpdatedAt ?? r.CreatedAt, today);
+
+    /// <summary>
+    /// The ETag of a view whose flags depend on the day (stale after 30 days without a report; each system's overdue and
+    /// past target, <see cref="ReadinessRules.Evaluate"/>). While every such flag on <paramref name="today"/> is as it was
+    /// on the day the version was made (JST), the ETag is the version, e.g. "12", as everywhere else. Once one has turned,
+    /// it is the version and 8 hex digits of a SHA-256 of today's flags, e.g. "12-5be0c1a7": the same on every day the flags
+    /// are the same, so a 304 never keeps a flag that has since turned (before, a cached "stale": false stayed "current"
+    /// past its 30 days). If-Match takes either form (<see cref="Preconditions.Versions"/>): writes compare the version.
+    /// </summary>
+    public static string DayETag(long version, IEnumerable<SystemStatus> systems, DateTimeOffset? lastReportedAt, bool withStale, DateTimeOffset made, DateOnly today)
+    {
+        var listed = systems as IReadOnlyCollection<SystemStatus> ?? [.. systems];
+        var now = DayFlags(listed, lastReportedAt, withStale, today);
+        var madeOn = ReadinessRules.TodayInJapan(made);
+        return madeOn == today || now.AsSpan().SequenceEqual(DayFlags(listed, lastReportedAt, withStale, madeOn))
+            ? Preconditions.ETag(version)
+            : Preconditions.ETag(version, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(now))[..8]);
+    }
+
+    /// <summary>Each day-dependent flag as one byte: stale (when <paramref name="withStale"/>), then each system's flags as bits.</summary>
+    private static byte[] DayFlags(IReadOnlyCollection<SystemStatus> systems, DateTimeOffset? lastReportedAt, bool withStale, DateOnly day)
+    {
+        var flags = new byte[systems.Count + 1];
+        flags[0] = (byte)(withStale && ReadinessRules.IsStale(lastReportedAt, day) ? 1 : 0);
+        var i = 1;
+        foreach (var s in systems)
+        {
+            var f = ReadinessRules.Evaluate(s, day);
+            flags[i++] = (byte)((f.Overdue ? 1 : 0) | (f.PastTarget ? 2 : 0) | (f.BeyondLimit ? 4 : 0) | (f.DesignationIncomplete ? 8 : 0) | (f.Migrated ? 16 : 0));
+        }
+
+        return flags;
+    }
+
     public static MunicipalityView Municipality(MunicipalityRecord r, ImmutableArray<ChangeEntry> recent, DateOnly today)
     {
         var catalog = ReadinessCatalog.Instance;

@@ -232,7 +232,7 @@ public static class WriteApi
         {
             // An If-None-Match: compare with the current version (the grain checks the If-Match version again atomically).
             var now = await Current();
-            if (Preconditions.IfNoneMatchMatches(noneTags, Preconditions.ETag(now)))
+            if (noneTags is null || noneTags.Any(t => Preconditions.VersionOf(t.Tag) == now)) // weak comparison: W/ too; any day's tag of the version
             {
                 http.Response.Headers.ETag = Preconditions.ETag(now);
                 return (null, Preconditions.PreconditionFailed("If-None-Match"));

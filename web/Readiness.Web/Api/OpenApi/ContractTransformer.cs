@@ -331,7 +331,9 @@ public static partial class ContractTransformer
             AddHeaderParameter(operation, IfMatch, required: false,
                 "任意。この ETag のときだけ返します（違えば 412）。 / Optional: answer only while the resource is at this ETag (412 otherwise).", "\"12\"");
             Ok(operation).Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal);
-            Ok(operation).Headers![ETag] = ETagHeader("The version of this response (a strong ETag); send it as If-None-Match to revalidate" + (route.StartsWith("/api/v1/municipalities/", StringComparison.Ordinal) ? " and as If-Match to write." : "."));
+            Ok(operation).Headers![ETag] = ETagHeader("The version of this response (a strong ETag); send it as If-None-Match to revalidate" + (route.StartsWith("/api/v1/municipalities/", StringComparison.Ordinal) || route.StartsWith("/api/v1/prefectures/{prefCode}/systems", StringComparison.Ordinal)
+                ? " and as If-Match to write. A view with day-dependent flags (stale, overdue, past target) whose flags have turned since the version was made carries the version and a digest of the flags (\"12-5be0c1a7\"); If-Match takes it as the version."
+                : "."));
             operation.Responses["304"] = new OpenApiResponse
             {
                 Description = "Not Modified: the If-None-Match ETag is still current (no body).",
