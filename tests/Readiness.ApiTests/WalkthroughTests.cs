@@ -201,10 +201,48 @@ public sealed class WalkthroughTests(WarmApiHost host) : IClassFixture<WarmApiHo
         Assert.Equal(3, token.Trim().Split('.').Length);
     }
 
+    /// <summary>
+    /// The usual slip (an operator's report): the token command run with a data folder other than the server's made a key
+    /// of its own in silence, and the server then refused its token (401) with no hint why. It now says so, on stderr in
+    /// Japanese and English, naming the key file it made; stdout is still the token alone (TOKEN=$(...)). With the
+    /// server's own data folder it says nothing.
+    /// </summary>
+    [Fact]
+    public async Task The_token_command_says_when_it_made_a_new_key_and_the_server_refuses_that_token()
+    {
+        var elsewhere = Directory.CreateTempSubdirectory("readiness-token-elsewhere-").FullName;
+        try
+        {
+            var (exit, token, error) = await RunTokenCommandAt(elsewhere, "Development", "--role", "national");
+            Assert.True(exit == 0, error);
+            Assert.Equal(3, token.Trim().Split('.').Length);
+            var keyFile = Path.Combine(elsewhere, "auth", "local-signing.key");
+            Assert.Contains($"a new one was made at {keyFile}", error, StringComparison.Ordinal);
+            Assert.Contains("署名鍵がなかったため新しく作りました", error, StringComparison.Ordinal);
+            using var client = host.Client(token.Trim());
+            using var refused = await client.GetAsync("/api/v1/nation");
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+            var (again, _, quiet) = await RunTokenCommandAt(elsewhere, "Development", "--role", "national");
+            Assert.Equal(0, again);
+            Assert.DoesNotContain("new one was made", quiet, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+
+        var (own, _, ownError) = await RunTokenCommand("--role", "national");
+        Assert.Equal(0, own);
+        Assert.DoesNotContain("new one was made", ownError, StringComparison.Ordinal);
+    }
+
     /// <summary>The token command as a developer runs it (ASPNETCORE_ENVIRONMENT=Development; Production refuses it).</summary>
     private Task<(int Exit, string Output, string Error)> RunTokenCommand(params string[] args) => RunTokenCommandIn("Development", args);
 
-    private async Task<(int Exit, string Output, string Error)> RunTokenCommandIn(string environment, params string[] args)
+    private Task<(int Exit, string Output, string Error)> RunTokenCommandIn(string environment, params string[] args) => RunTokenCommandAt(host.DataPath, environment, args);
+
+    private static async Task<(int Exit, string Output, string Error)> RunTokenCommandAt(string dataPath, string environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Readiness.Web.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -215,7 +253,7 @@ public sealed class WalkthroughTests(WarmApiHost host) : IClassFixture<WarmApiHo
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["Readiness__DataPath"] = host.DataPath;
+        start.Environment["Readiness__DataPath"] = dataPath;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

@@ -12,8 +12,16 @@ public static class LocalSigningKey
 {
     public const string FileName = "local-signing.key";
 
-    public static SymmetricSecurityKey Resolve(ReadinessAuthOptions auth, ReadinessOptions readiness)
+    public static SymmetricSecurityKey Resolve(ReadinessAuthOptions auth, ReadinessOptions readiness) => Resolve(auth, readiness, out _, out _);
+
+    /// <summary>
+    /// As <see cref="Resolve(ReadinessAuthOptions, ReadinessOptions)"/>; <paramref name="path"/> is the key file (null when
+    /// the key is configured) and <paramref name="created"/> true when this call made it (no key was there before).
+    /// </summary>
+    public static SymmetricSecurityKey Resolve(ReadinessAuthOptions auth, ReadinessOptions readiness, out string? path, out bool created)
     {
+        created = false;
+        path = null;
         if (!string.IsNullOrWhiteSpace(auth.SigningKey))
         {
             return FromBase64(auth.SigningKey, "Readiness:Auth:SigningKey");
@@ -21,10 +29,10 @@ public static class LocalSigningKey
 
         var folder = Path.Combine(readiness.ResolveDataPath(), "auth");
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, FileName);
+        path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
         {
-            Create(path);
+            created = Create(path);
         }
 
         return FromBase64(File.ReadAllText(path).Trim(), path);
@@ -36,12 +44,12 @@ public static class LocalSigningKey
     /// clients, or the server and the <c>token</c> command) could each put its own key in place and keep using it: a token
     /// signed with the first was refused (401) by a reader of the second (CI, OperationsTests, stop 41).
     /// </summary>
-    private static void Create(string path)
+    private static bool Create(string path)
     {
         using var held = Exclusive(path + ".lock");
         if (File.Exists(path))
         {
-            return; // made by whoever held the lock before
+            return false; // made by whoever held the lock before
         }
 
         // Written whole to a temporary file and then moved into place: a reader that does not take the lock never sees
@@ -62,6 +70,7 @@ public static class LocalSigningKey
             }
 
             File.Move(temporary, path, overwrite: false);
+            return true;
         }
         finally
         {

@@ -141,7 +141,15 @@ public static class LocalTokenCommand
             error.WriteLine($"Note: Readiness:Auth:Authority is set ({auth.Authority}); the server will not accept local tokens.");
         }
 
-        var key = LocalSigningKey.Resolve(auth, SiloHosting.ReadOptions(configuration));
+        var key = LocalSigningKey.Resolve(auth, SiloHosting.ReadOptions(configuration), out var keyPath, out var created);
+        if (created)
+        {
+            // The usual slip: a data folder other than the server's. The token is printed anyway (a new data folder is a
+            // real case), but its 401 later must not be a mystery.
+            error.WriteLine($"注意: 署名鍵がなかったため新しく作りました（{keyPath}）。サーバーが別のデータフォルダーを使っていると、このトークンは拒否されます。サーバーと同じ Readiness__DataPath で実行してください。");
+            error.WriteLine($"Note: there was no signing key, so a new one was made at {keyPath}. A server using another data folder will refuse this token (401): run the command with the server's Readiness__DataPath.");
+        }
+
         output.WriteLine(LocalTokens.Issue(auth, key, subject, role, code, TimeSpan.FromHours(hours), DateTimeOffset.UtcNow));
         return 0;
     }
