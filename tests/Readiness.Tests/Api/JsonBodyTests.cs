@@ -63,6 +63,26 @@ public sealed class JsonBodyTests
         Assert.Equal("invalid_json", error.Code);
     }
 
+    /// <summary>Nesting beyond the 16 levels taken is its own fault (integrator's finding: it was "malformed JSON"), named where it went too deep.</summary>
+    [Fact]
+    public void Nesting_beyond_the_limit_is_too_deep_not_malformed()
+    {
+        static string Nested(int levels) => """{"vendor":""" + string.Concat(Enumerable.Repeat("""{"a":""", levels)) + "1" + new string('}', levels + 1);
+
+        var deep = Assert.Single(Errors<SystemReport>(Nested(40)));
+        Assert.Equal("too_deep", deep.Code);
+        Assert.StartsWith("vendor.a.a", deep.Field, StringComparison.Ordinal);
+        Assert.Contains("16", deep.MessageEn, StringComparison.Ordinal);
+        Assert.Contains("入れ子", deep.MessageJa, StringComparison.Ordinal);
+
+        // 16 levels in all is taken (the body's object is one of them): the fault is then the value, not the depth.
+        Assert.Equal("wrong_type", Assert.Single(Errors<SystemReport>(Nested(14))).Code);
+        Assert.Equal("too_deep", Assert.Single(Errors<SystemReport>(Nested(16))).Code);
+
+        // A syntax error that is not deep stays malformed, even in a body that would also be too deep after it.
+        Assert.Equal("invalid_json", Assert.Single(Errors<SystemReport>("""{"vendor":tru""" + Nested(40)[10..])).Code);
+    }
+
     [Fact]
     public void Bytes_that_are_not_utf8_are_named_as_such()
     {

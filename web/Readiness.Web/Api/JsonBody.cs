@@ -176,14 +176,43 @@ public static class JsonBody
         }
     }
 
-    /// <summary>Malformed JSON: the path the reader had reached, its line and byte.</summary>
+    /// <summary>
+    /// Malformed JSON: the path the reader had reached, its line and byte. Nesting deeper than
+    /// <see cref="JsonSerializerOptions.MaxDepth"/> (16 levels) is well-formed JSON the product refuses: said as such
+    /// (<c>too_deep</c>), not as a syntax error.
+    /// </summary>
     private static ProblemError Malformed(ReadOnlySpan<byte> bytes, JsonException parseError)
     {
         var field = Locate(bytes);
         var where = parseError.LineNumber is { } line && parseError.BytePositionInLine is { } position
             ? $"{field}, line {line + 1}, byte {position + 1}"
             : field;
-        return new ProblemError(field, "invalid_json", $"JSON の形式が正しくありません（{where}）。", $"Malformed JSON ({where}).");
+        var depth = RequestOptions.MaxDepth;
+        return NestsBeyond(bytes, depth)
+            ? new ProblemError(field, "too_deep", $"JSON の入れ子が深すぎます（{depth} 段まで、{where}）。", $"The JSON is nested too deeply (at most {depth} levels; {where}).")
+            : new ProblemError(field, "invalid_json", $"JSON の形式が正しくありません（{where}）。", $"Malformed JSON ({where}).");
+    }
+
+    /// <summary>True when a reader without the depth limit reaches an object or array deeper than <paramref name="depth"/> levels before any syntax error.</summary>
+    private static bool NestsBeyond(ReadOnlySpan<byte> bytes, int depth)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = depth + 2 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= depth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A syntax error before any such depth: malformed.
+        }
+
+        return false;
     }
 
     /// <summary>Reads tokens until the reader fails and names the member it was in ("designation.reason", "systems[2]"); "body" at the top.</summary>
