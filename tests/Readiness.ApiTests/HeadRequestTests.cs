@@ -71,6 +71,55 @@ public sealed class HeadRequestTests(WarmApiHost host, ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
 
+    /// <summary>
+    /// A 405's Allow names HEAD wherever it names GET and HEAD is answered (integrator's finding: it listed GET alone),
+    /// on every route of the host, read from its endpoints: each is sent a method it does not map.
+    /// </summary>
+    [Fact]
+    public async Task A_405_allows_head_wherever_it_allows_get_and_head_is_answered()
+    {
+        var routes = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>() is { HttpMethods.Count: > 0 })
+            .GroupBy(e => e.RoutePattern.RawText!)
+            .Select(g => (Pattern: g.Key, Methods: g.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods).ToHashSet(StringComparer.OrdinalIgnoreCase)))
+            .Where(r => r.Methods.Contains(HttpMethods.Get))
+            .OrderBy(r => r.Pattern, StringComparer.Ordinal)
+            .ToList();
+        Assert.True(routes.Count > 40, $"only {routes.Count} GET routes found");
+
+        using var client = await SignedInAsync(Readiness.Role.Admin);
+        var failures = new List<string>();
+        var asked = 0;
+        foreach (var (pattern, methods) in routes)
+        {
+            var method = new[] { HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Put, HttpMethods.Post }.FirstOrDefault(m => !methods.Contains(m));
+            if (method is null)
+            {
+                continue;
+            }
+
+            var path = RouteValues.Fill(pattern);
+            using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") });
+            if (response.StatusCode != HttpStatusCode.MethodNotAllowed)
+            {
+                failures.Add($"{method} {path}: {(int)response.StatusCode}, not 405");
+                continue;
+            }
+
+            asked++;
+            var allow = response.Content.Headers.Allow.ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var headAnswered = !Readiness.Web.Api.HeadRequests.NotHeadPaths.Any(p => path.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+            if (!allow.Contains(HttpMethods.Get) || allow.Contains(HttpMethods.Head) != headAnswered)
+            {
+                failures.Add($"{method} {path}: Allow {string.Join(", ", allow)} (HEAD answered there: {headAnswered})");
+            }
+        }
+
+        output.WriteLine($"{asked} routes answered 405");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(asked > 40, $"only {asked} routes answered 405");
+    }
+
     private async Task<HttpClient> SignedInAsync(Readiness.Role role)
     {
         // The page cookie and the API's bearer token on one client, so pages and API routes both get past sign-in.

@@ -89,6 +89,11 @@ public static class ApiServices
     private static async Task WriteStatusProblem(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
     {
         var http = context.HttpContext;
+        if (http.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+        {
+            HeadRequests.CompleteAllow(http); // pages too
+        }
+
         if (!http.Request.Path.StartsWithSegments("/api"))
         {
             return;

@@ -47,6 +47,27 @@ public sealed class HeadRequests : IStartupFilter
         }
     }
 
+    /// <summary>
+    /// A 405's <c>Allow</c> (RFC 9110 §10.2.1: the methods the resource supports) lists HEAD wherever it lists GET and a
+    /// HEAD is answered there: routing lists only the methods an endpoint maps, and HEAD is answered by this filter, not
+    /// mapped. Left as routing wrote it on <see cref="NotHeadPaths"/>.
+    /// </summary>
+    public static void CompleteAllow(HttpContext http)
+    {
+        var allow = http.Response.Headers.Allow;
+        if (allow.Count == 0 || IsNotHead(http.Request.Path))
+        {
+            return;
+        }
+
+        var methods = allow.SelectMany(a => (a ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        if (methods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase) && !methods.Contains(HttpMethods.Head, StringComparer.OrdinalIgnoreCase))
+        {
+            methods.Insert(methods.FindIndex(m => HttpMethods.IsGet(m)) + 1, HttpMethods.Head);
+            http.Response.Headers.Allow = string.Join(", ", methods);
+        }
+    }
+
     private static bool IsNotHead(PathString path)
     {
         foreach (var p in NotHeadPaths)
