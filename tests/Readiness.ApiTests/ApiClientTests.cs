@@ -305,6 +305,54 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Contains(listed.EnumerateArray(), c => c.GetProperty("clientId").GetString() == clientId && c.GetProperty("status").GetString() == "revoked");
     }
 
+    /// <summary>
+    /// A new secret for the same client (operator's finding: the only way was to revoke and create another client_id,
+    /// which every vendor must then reconfigure): the old secret and its tokens stop at once, the new one gets tokens,
+    /// the client_id, tenant and scope stay, and it is in the admin log. Not for a revoked client (409) nor another's (404).
+    /// </summary>
+    [Fact]
+    public async Task A_new_secret_keeps_the_client_id_and_stops_the_old_secret_and_its_tokens()
+    {
+        var (clientId, oldSecret) = await CreateAsync(ApiHost.Chuo, "write");
+        using var oldClient = host.Client(await TokenAsync(clientId, oldSecret, null));
+        Assert.Equal(HttpStatusCode.OK, (await oldClient.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}")).StatusCode);
+
+        using var admin = Admin();
+        using var rotate = await admin.PostAsync($"/api/v1/admin/clients/{clientId}/secret", null);
+        var rotated = await ApiHost.Json(rotate);
+        Assert.True(rotate.StatusCode == HttpStatusCode.OK, $"{rotate.StatusCode} {rotated}");
+        var newSecret = rotated.GetProperty("clientSecret").GetString()!;
+        Assert.NotEqual(oldSecret, newSecret);
+        Assert.Equal((clientId, ApiHost.Chuo, "write", "active"), (rotated.GetProperty("client").GetProperty("clientId").GetString(),
+            rotated.GetProperty("client").GetProperty("tenant").GetString(), rotated.GetProperty("client").GetProperty("scope").GetString(),
+            rotated.GetProperty("client").GetProperty("status").GetString()));
+
+        using var withOld = await TokenResponseAsync(clientId, oldSecret, null);
+        Assert.Equal("invalid_client", (await ApiHost.Json(withOld)).GetProperty("error").GetString());
+        await ApiHost.AssertProblem(await oldClient.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}"), HttpStatusCode.Unauthorized, "Authorization");
+        using var newClient = host.Client(await TokenAsync(clientId, newSecret, "write"));
+        var (_, version) = await host.GetMunicipality(ApiHost.Chuo);
+        using var put = await newClient.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chuo}/security/SEC-2-01", """{"status":"implemented"}""", version));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        await ApiHost.AssertProblem(await admin.PostAsync("/api/v1/admin/clients/rc_nosuchclient/secret", null), HttpStatusCode.NotFound, "clientId");
+        using (var revoke = await admin.DeleteAsync($"/api/v1/admin/clients/{clientId}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        var inactive = await ApiHost.AssertProblem(await admin.PostAsync($"/api/v1/admin/clients/{clientId}/secret", null), HttpStatusCode.Conflict, "clientId");
+        Assert.Equal("client_inactive", inactive.GetProperty("errors")[0].GetProperty("code").GetString());
+
+        await host.WithDbAsync(async db =>
+        {
+            var entries = await db.AdminLog.Where(e => e.TargetSubject == clientId).OrderBy(e => e.Id).ToListAsync();
+            Assert.Equal(["create_api_client", "rotate_api_client_secret", "revoke_api_client"], entries.Select(e => e.Action));
+            Assert.All(entries, e => Assert.Equal(Creator, e.ActorSubject));
+            Assert.DoesNotContain(entries, e => (e.After ?? string.Empty).Contains(newSecret, StringComparison.Ordinal));
+        });
+    }
+
     [Fact]
     public async Task An_expired_client_gets_no_token()
     {

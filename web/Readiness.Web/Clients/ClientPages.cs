@@ -16,6 +16,7 @@ public static class ClientPages
         var forms = app.MapGroup("/admin/clients").ExcludeFromDescription().RequireAuthorization().RequireRateLimiting(RateLimits.WritesPolicy)
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         forms.MapPost("/new", CreateAsync);
+        forms.MapPost("/{clientId}/secret", RotateSecretAsync);
         forms.MapPost("/{clientId}/revoke", RevokeAsync);
         return app;
     }
@@ -56,6 +57,32 @@ public static class ClientPages
         {
             Page = typeof(ClientCreatedView),
             Parameters = new Dictionary<string, object?> { ["Created"] = view },
+        });
+    }
+
+    private static async Task<IResult> RotateSecretAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        if (ClientsApi.Administrator(http, options.Value) is not { } actor)
+        {
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        if (await ReadFormAsync(http) is null)
+        {
+            return Results.Redirect("/admin/clients?error=bad_form");
+        }
+
+        var (result, rotated) = await clients.RotateSecretAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return Results.Redirect($"/admin/clients?error={result.Code}");
+        }
+
+        var view = new ApiClientCreatedView(ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime), rotated.Secret, ClientsSetup.TokenPath);
+        return new RazorComponentResult<AccountDocument>(new
+        {
+            Page = typeof(ClientCreatedView),
+            Parameters = new Dictionary<string, object?> { ["Created"] = view, ["Rotated"] = true },
         });
     }
 

@@ -16,7 +16,7 @@ public sealed record ClientCreated(ApiClient Client, string Secret);
 /// with who, what, when and from where. Revoking deletes the application, and with it every token OpenIddict issued
 /// to it: the API checks each token's entry, so a revoked client's tokens stop at once.
 /// </summary>
-public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager applications, AccountService accounts, TimeProvider time)
+public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, AccountService accounts, TimeProvider time)
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -93,6 +93,33 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
 
     public Task<ApiClient?> FindAsync(string clientId, CancellationToken cancellationToken) =>
         db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+
+    /// <summary>
+    /// A new secret for a client the actor administers, for a planned rotation or after a leak: the same client_id,
+    /// tenant, scope and expiry. The old secret is refused from this moment, and the tokens issued with it are revoked
+    /// (the API checks each token's entry, so they stop at once); the client asks for a new token with the new secret.
+    /// Faults: "not_found" (no such client among the actor's), "client_inactive" (revoked or expired: create a new one).
+    /// </summary>
+    public async Task<(AccountResult Result, ClientCreated? Rotated)> RotateSecretAsync(ClientAdministrator actor, string clientId, string? client, CancellationToken cancellationToken)
+    {
+        var row = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+        if (row is null || !ClientRules.CanAdminister(actor, row.Tenant))
+        {
+            return (AccountResult.Fail("clientId", "not_found"), null);
+        }
+
+        if (!row.IsActive(Now) || await applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
+        {
+            return (AccountResult.Fail("clientId", "client_inactive"), null);
+        }
+
+        var secret = AccountService.NewSecret();
+        await applications.UpdateAsync(application, secret, cancellationToken); // OpenIddict stores its hash only
+        var revoked = await tokens.RevokeByApplicationIdAsync((await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+        await accounts.LogAsync(actor.Subject, AccountRules.Name(actor.Kind), actor.Tenant, "rotate_api_client_secret", row.ClientId, row.Tenant,
+            $"{row.Name}: {ClientRules.Name(row.Scope)} {row.Tenant}", $"new secret; {revoked} token(s) revoked", client, cancellationToken);
+        return (AccountResult.Ok, new ClientCreated(row, secret));
+    }
 
     /// <summary>Revokes a client the actor administers: not found (or not theirs) gives "not_found".</summary>
     public async Task<AccountResult> RevokeAsync(ClientAdministrator actor, string clientId, string? client, CancellationToken cancellationToken)

@@ -33,7 +33,7 @@ public sealed record ApiClientCreatedView(ApiClientView Client, string ClientSec
 
 /// <summary>
 /// The token endpoint (client credentials; OpenIddict checks the secret before this runs) and the administration API
-/// /api/v1/admin/clients (list, create, revoke) for system, prefecture and municipality administrators.
+/// /api/v1/admin/clients (list, create, a new secret, revoke) for system, prefecture and municipality administrators.
 /// </summary>
 public static class ClientsApi
 {
@@ -58,6 +58,10 @@ public static class ClientsApi
             .WithSummary("One API client among those the caller administers (the address a create answers in Location)")
             .WithDescription("Answers the client as the list does (never its secret); 404 when there is no such client among those the caller administers.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        clients.MapPost("/{clientId}/secret", RotateSecretAsync).WithName("rotateApiClientSecret")
+            .WithSummary("A new secret for an API client (the same client_id, tenant, scope and expiry); the secret is in this answer only")
+            .WithDescription("For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. 404 when there is no such client among those the caller administers; 409 client_inactive when it is revoked or expired (create a new one). No body.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         clients.MapDelete("/{clientId}", RevokeAsync).WithName("revokeApiClient")
             .WithSummary("Revoke an API client: the token endpoint refuses it and its tokens stop being accepted at once")
             .WithDescription("Answers the revoked client; 404 when there is no such client among those the caller administers.")
@@ -166,6 +170,28 @@ public static class ClientsApi
     private static ProblemHttpResult NoSuchClient(string clientId) =>
         Problems.NotFound("clientId", $"API クライアント「{Problems.Truncate(clientId)}」はありません（管理できる範囲にありません）。", $"There is no API client '{Problems.Truncate(clientId)}' among those you administer.");
 
+    private static async Task<Results<Ok<ApiClientCreatedView>, ProblemHttpResult>> RotateSecretAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    {
+        if (Administrator(http, options.Value) is not { } actor)
+        {
+            return NotAdministrator(http, options.Value);
+        }
+
+        var (result, rotated) = await clients.RotateSecretAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        if (result.Code == "not_found")
+        {
+            return NoSuchClient(clientId);
+        }
+
+        if (!result.Succeeded)
+        {
+            var (ja, en) = ClientMessages.For(result.Code);
+            return Problems.Create(StatusCodes.Status409Conflict, "Conflict", "clientId", result.Code!, ja, en);
+        }
+
+        return TypedResults.Ok(new ApiClientCreatedView(ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime), rotated.Secret, ClientsSetup.TokenPath));
+    }
+
     private static async Task<Results<Ok<ApiClientView>, ProblemHttpResult>> RevokeAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
     {
         if (Administrator(http, options.Value) is not { } actor)
@@ -224,6 +250,8 @@ public static class ClientMessages
         "forbidden_tenant" => ("tenant: この団体の API クライアントを作成する権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
             "tenant: you may not create clients for this tenant (a prefecture administrator: its prefecture and municipalities; a municipality administrator: its own)."),
         "not_found" => ("API クライアントが見つかりません。", "No such API client."),
+        "client_inactive" => ("失効済みまたは期限切れの API クライアントには新しいシークレットを発行できません。新しいクライアントを作成してください。",
+            "A revoked or expired API client gets no new secret: create a new client."),
         "bad_form" => ("フォームの有効期限が切れたか、内容が正しくありません。", "The form has expired or is not valid."),
         _ => ("入力が正しくありません。", "The input is not valid."),
     };

@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Admin.Clients.Item.Secret;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -17,6 +18,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Clients.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithClientItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The secret property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.Item.Secret.SecretRequestBuilder Secret
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.Item.Secret.SecretRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Clients.Item.WithClientItemRequestBuilder"/> and sets the default values.
         /// </summary>
