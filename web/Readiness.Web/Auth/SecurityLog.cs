@@ -14,9 +14,12 @@ public sealed class SecurityLog
 
     private readonly ILogger logger;
     private readonly Counter<long> refused;
+    private readonly TimeProvider time;
+    private readonly RepeatedRefusals repeated = new(TimeSpan.FromMinutes(1));
 
-    public SecurityLog(ILoggerFactory loggers, IMeterFactory meters)
+    public SecurityLog(ILoggerFactory loggers, IMeterFactory meters, TimeProvider time)
     {
+        this.time = time;
         logger = loggers.CreateLogger(Category);
         refused = meters.Create(Grains.ReadinessMetrics.MeterName).CreateCounter<long>(
             "readiness.security.refused", description: "Requests refused: authentication, authorization, validation, conflicts, rate limits");
@@ -36,6 +39,23 @@ public sealed class SecurityLog
     public void Refused(HttpContext http, ReadinessCaller? caller, string reason, int status, string detail)
     {
         refused.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("status", status));
+
+        // A client over its rate limit is refused on every request it sends: one line a minute for it, naming how many
+        // were not written (operator's finding: 5,842 lines in 6 s from one client). The counter above counts every one.
+        if (reason == "rate_limited")
+        {
+            var who = caller?.Subject ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            if (!repeated.Admit(who, time.GetUtcNow(), out var notWritten))
+            {
+                return;
+            }
+
+            if (notWritten > 0)
+            {
+                detail = $"{detail}; {notWritten} more refused in the last minute not written";
+            }
+        }
+
         logger.LogWarning(
             "Refused {Reason} {Status} {Method} {Path}: {Detail} (subject {Subject}, role {Role}, tenant {Tenant}, client {ClientAddress}, trace {TraceId})",
             reason, status, http.Request.Method, Printable(http.Request.Path.Value), Printable(detail),
@@ -90,5 +110,48 @@ public sealed class SecurityLog
         }
 
         return i < value.Length ? text.Append('…').ToString() : text.ToString();
+    }
+}
+
+/// <summary>
+/// Which of a stream of like refusals to write: the first for a key, then none until <paramref name="window"/> has passed
+/// since the last one written, which then says how many were not written. Holds at most 10,000 keys (cleared past it:
+/// a flood from many addresses then writes a line each again, the safe side).
+/// </summary>
+public sealed class RepeatedRefusals(TimeSpan window)
+{
+    private const int MaxKeys = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+
+    /// <summary>True when this refusal is to be written; <paramref name="notWritten"/>: those of the key not written since the last line.</summary>
+    public bool Admit(string key, DateTimeOffset now, out int notWritten)
+    {
+        notWritten = 0;
+        if (entries.Count >= MaxKeys)
+        {
+            entries.Clear();
+        }
+
+        var entry = entries.GetOrAdd(key, _ => new Entry());
+        lock (entry)
+        {
+            if (entry.Written is { } last && now - last < window)
+            {
+                entry.NotWritten++;
+                return false;
+            }
+
+            notWritten = entry.NotWritten;
+            entry.Written = now;
+            entry.NotWritten = 0;
+            return true;
+        }
+    }
+
+    private sealed class Entry
+    {
+        public DateTimeOffset? Written { get; set; }
+
+        public int NotWritten { get; set; }
     }
 }
