@@ -353,6 +353,32 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         });
     }
 
+    /// <summary>The page's シークレットを再発行 form does what the API does, and shows the new secret once, saying the old one stopped.</summary>
+    [Fact]
+    public async Task The_clients_page_gives_a_new_secret_and_shows_it_once()
+    {
+        var (clientId, oldSecret) = await CreateAsync(ApiHost.Chiyoda, "read");
+        var form = new FormClient(host.BaseAddress);
+        using (var signIn = await form.Http.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = host.Token(Readiness.Role.Admin, subject: Creator), ["returnUrl"] = "/admin/clients",
+        })))
+        {
+            Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther, $"sign-in: {signIn.StatusCode}");
+        }
+
+        var (_, list) = await form.GetAsync("/admin/clients");
+        Assert.Contains($"action=\"/admin/clients/{clientId}/secret\"", list, StringComparison.Ordinal);
+        var answer = await form.PostAsync("/admin/clients", $"/admin/clients/{clientId}/secret", new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Contains("data-secret-rotated", answer.Html, StringComparison.Ordinal);
+        var newSecret = System.Text.RegularExpressions.Regex.Match(answer.Html, "data-client-secret[^>]*>([^<]+)<").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(newSecret));
+        Assert.NotEqual(oldSecret, newSecret);
+        Assert.False((await TokenResponseAsync(clientId, oldSecret, null)).IsSuccessStatusCode);
+        Assert.False(string.IsNullOrEmpty(await TokenAsync(clientId, System.Net.WebUtility.HtmlDecode(newSecret), "read")));
+    }
+
     [Fact]
     public async Task An_expired_client_gets_no_token()
     {
