@@ -21,6 +21,16 @@ public class AccountHost : ApiHost
 
     private readonly LogCapture log = new();
 
+    public AccountHost()
+    {
+    }
+
+    /// <summary>Another web node on <paramref name="dataPath"/>'s database (or a restart of one).</summary>
+    protected AccountHost(string dataPath)
+        : base(dataPath)
+    {
+    }
+
     protected override IDictionary<string, string?> Settings()
     {
         var settings = base.Settings();

@@ -8,7 +8,7 @@ using Xunit;
 namespace Readiness.ApiTests;
 
 /// <summary>
-/// A database made before passkeys and sessions existed gets their tables at start-up (IdentitySchema), on SQLite and
+/// A database made before passkeys, sessions and account counters existed gets their tables at start-up (IdentitySchema), on SQLite and
 /// on PostgreSQL, and the tables work; a second start changes nothing.
 /// </summary>
 public sealed class IdentitySchemaUpgradeTests(PostgresServer postgres) : IClassFixture<PostgresServer>
@@ -77,6 +77,7 @@ public sealed class IdentitySchemaUpgradeTests(PostgresServer postgres) : IClass
             Assert.True(await IdentitySchema.EnsureAsync(db));
             await db.Database.ExecuteSqlRawAsync("DROP TABLE \"readiness_user_passkeys\"");
             await db.Database.ExecuteSqlRawAsync("DROP TABLE \"readiness_sessions\"");
+            await db.Database.ExecuteSqlRawAsync($"DROP TABLE \"{AccountCounters.Table}\"");
         }
 
         await using (var scope = provider_.CreateAsyncScope())
@@ -97,5 +98,16 @@ public sealed class IdentitySchemaUpgradeTests(PostgresServer postgres) : IClass
             Assert.Equal(1, await db.Sessions.CountAsync(s => s.UserId == user.Id));
             Assert.Equal(postgresql, db.Database.IsNpgsql());
         }
+
+        // The account counters work, and two contexts (as two web nodes) add to one count: 3 allowed, then refused.
+        var answers = new List<bool>();
+        for (var i = 0; i < 5; i++)
+        {
+            await using var node = provider_.CreateAsyncScope();
+            var counters = new AccountCounters(node.ServiceProvider.GetRequiredService<IdentityDb>(), TimeProvider.System);
+            answers.Add(await counters.TryCountAsync("password_reset_mail:upgrade", 3, TimeSpan.FromHours(1)));
+        }
+
+        Assert.Equal([true, true, true, false, false], answers);
     }
 }

@@ -15,6 +15,31 @@ namespace Readiness.ApiTests;
 /// <summary>The account host with a real SMTP server (the SmtpServer package): invitations and reset links are mailed.</summary>
 public sealed class MailAccountHost : AccountHost
 {
+    public MailAccountHost()
+    {
+    }
+
+    /// <summary>The identity database's connection string when this host is a second web node on another's, else null.</summary>
+    private string? sharedIdentityDatabase;
+
+    /// <summary>
+    /// A second web node whose identity store is <paramref name="node"/>'s database (as two web nodes share the
+    /// cluster's PostgreSQL), with its own SMTP server. Its embedded silo keeps its own data folder: a data folder is
+    /// locked to one process.
+    /// </summary>
+    public static MailAccountHost NodeBeside(AccountHost node) =>
+        new() { sharedIdentityDatabase = node.Scoped(sp => sp.GetRequiredService<IdentityDb>().Database.GetConnectionString()!) };
+
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
+    {
+        if (sharedIdentityDatabase is { } shared)
+        {
+            builder.ConfigureServices((_, s) => s.ConfigureDbContext<IdentityDb>(o => o.UseSqlite(shared)));
+        }
+
+        return base.CreateHost(builder);
+    }
+
     public TestMailServer Smtp { get; } = new();
 
     protected override IDictionary<string, string?> Settings()

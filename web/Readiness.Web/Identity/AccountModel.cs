@@ -133,3 +133,18 @@ public sealed class AccountSession
 
     public DateTime? EndedAtUtc { get; set; }
 }
+
+/// <summary>
+/// An account-level count in a fixed window (e.g. reset mails of one account this hour), kept in the identity
+/// database so every web node adds to the same count (<see cref="AccountCounters"/>).
+/// </summary>
+public sealed class AccountCounter
+{
+    /// <summary>What is counted and for whom, e.g. "password_reset_mail:{user id}".</summary>
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary>The window's start in Unix seconds (UTC), a multiple of the window's length.</summary>
+    public long WindowStart { get; set; }
+
+    public int Count { get; set; }
+}

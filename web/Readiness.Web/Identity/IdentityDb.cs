@@ -23,6 +23,8 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
 
     public DbSet<AccountSession> Sessions => Set<AccountSession>();
 
+    public DbSet<AccountCounter> Counters => Set<AccountCounter>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -53,6 +55,12 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             s.Property(x => x.UserAgent).HasMaxLength(512);
             s.Property(x => x.Method).HasMaxLength(20);
             s.HasIndex(x => x.UserId);
+        });
+        builder.Entity<AccountCounter>(c =>
+        {
+            c.ToTable(AccountCounters.Table);
+            c.HasKey(x => new { x.Key, x.WindowStart });
+            c.Property(x => x.Key).HasMaxLength(200);
         });
         builder.Entity<Invitation>(i =>
         {

@@ -70,6 +70,7 @@ public static class IdentitySetup
         services.AddScoped<IUserConfirmation<ReadinessUser>, ActiveAccountConfirmation>();
         services.Configure<PasswordResetTokenProviderOptions>(o => o.TokenLifespan = account.PasswordResetLifetime);
         services.AddScoped<AccountService>();
+        services.AddScoped<AccountCounters>();
         services.AddSingleton<PasswordResetMailer>();
         services.AddHostedService(sp => sp.GetRequiredService<PasswordResetMailer>());
         services.AddScoped<AccountSessions>();

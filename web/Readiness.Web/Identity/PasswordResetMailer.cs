@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -10,7 +9,8 @@ namespace Readiness.Web.Identity;
 /// Mails password reset links after the request has been answered. The form's answer is the same for every address and
 /// takes the same time: whether an account exists, is deactivated, or is past its hourly mail limit is looked up here,
 /// off the request (a lookup, a token and an SMTP conversation only for real accounts would otherwise show in the
-/// response time). The link's address is <see cref="ServerSite"/>, never the request's Host.
+/// response time). The link's address is <see cref="ServerSite"/>, never the request's Host. The hourly limit per account
+/// is counted in the identity database (<see cref="AccountCounters"/>), so it holds across every web node.
 /// </summary>
 public sealed class PasswordResetMailer(
     IServiceScopeFactory scopes, IServer server, IOptions<AccountOptions> options, TimeProvider time, ILogger<PasswordResetMailer> logger) : BackgroundService
@@ -21,13 +21,8 @@ public sealed class PasswordResetMailer(
     private readonly Channel<(string Email, string? Client)> queue = Channel.CreateBounded<(string, string?)>(
         new BoundedChannelOptions(QueueLength) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    private readonly PartitionedRateLimiter<string> perAddress = PartitionedRateLimiter.Create<string, string>(email =>
-        RateLimitPartition.GetFixedWindowLimiter(email, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = Math.Max(1, options.Value.PasswordResetMailsPerHour),
-            Window = TimeSpan.FromHours(1),
-            QueueLimit = 0,
-        }));
+    /// <summary>The <see cref="AccountCounters"/> key prefix of an account's reset mails (followed by the user id).</summary>
+    public const string CounterKey = "password_reset_mail:";
 
     /// <summary>Queues a reset for <paramref name="email"/> (already normalized); returns at once, whatever the address.</summary>
     public void Enqueue(string email, string? client) => queue.Writer.TryWrite((email, client));
@@ -53,6 +48,7 @@ public sealed class PasswordResetMailer(
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ReadinessUser>>();
         var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
         var mail = scope.ServiceProvider.GetRequiredService<AccountMail>();
+        var counters = scope.ServiceProvider.GetRequiredService<AccountCounters>();
         var user = await users.FindByEmailAsync(email);
         if (user is null)
         {
@@ -65,8 +61,7 @@ public sealed class PasswordResetMailer(
             return;
         }
 
-        using var lease = perAddress.AttemptAcquire(email);
-        if (!lease.IsAcquired)
+        if (!await counters.TryCountAsync(CounterKey + user.Id, options.Value.PasswordResetMailsPerHour, TimeSpan.FromHours(1), cancellationToken))
         {
             await accounts.LogAsync(email, null, null, "request_password_reset", email, user.Tenant, null,
                 $"refused: more than {options.Value.PasswordResetMailsPerHour} reset mails this hour (no mail)", client, cancellationToken);
@@ -79,11 +74,5 @@ public sealed class PasswordResetMailer(
         var mailed = await mail.SendPasswordResetAsync(email, link, expires, cancellationToken);
         await accounts.LogAsync(email, null, null, "request_password_reset", email, user.Tenant, null,
             mailed ? $"link mailed, valid until {expires:O}" : "the mail could not be sent", client, cancellationToken);
-    }
-
-    public override void Dispose()
-    {
-        perAddress.Dispose();
-        base.Dispose();
     }
 }
