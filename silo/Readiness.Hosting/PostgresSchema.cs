@@ -84,7 +84,12 @@ public static class PostgresSchema
         }
         finally
         {
-            Execute(connection, null, $"SELECT pg_advisory_unlock({LockKey})");
+            // Not on a connection that broke: its session (and lock) is gone, and the unlock's own error would replace
+            // the one that broke it.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                Execute(connection, null, $"SELECT pg_advisory_unlock({LockKey})");
+            }
         }
     }
 

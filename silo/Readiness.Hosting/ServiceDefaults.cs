@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -29,6 +31,7 @@ public static class ServiceDefaults
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
+        CheckUrls(builder.Configuration[WebHostDefaults.ServerUrlsKey]);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReadinessMetrics>();
         var otel = builder.Services.AddOpenTelemetry()
@@ -54,6 +57,32 @@ public static class ServiceDefaults
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;
+    }
+
+    /// <summary>
+    /// Refuses an address to listen on that Kestrel would refuse without naming it (a port past 65535 is only
+    /// "Specified argument was out of the range of valid values", at bind time).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An address does not parse or its port is out of range.</exception>
+    public static void CheckUrls(string? urls)
+    {
+        foreach (var url in (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            BindingAddress address;
+            try
+            {
+                address = BindingAddress.Parse(url);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidOperationException($"ASPNETCORE_URLS (urls) '{url}': 待ち受けアドレスとして読めません / not an address to listen on ({e.Message}).", e);
+            }
+
+            if (!address.IsNamedPipe && !address.IsUnixPipe && address.Port is < 0 or > 65535)
+            {
+                throw new InvalidOperationException($"ASPNETCORE_URLS (urls) '{url}': ポート番号は 0〜65535 です / the port must be 0-65535.");
+            }
+        }
     }
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)

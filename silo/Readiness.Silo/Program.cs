@@ -13,11 +13,19 @@ if (HealthProbeCommand.IsInvoked(args))
     return HealthProbeCommand.Run(args, Console.Out);
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+// A start that fails (a setting refused, a port in use, PostgreSQL unreachable) is one line and exit 2, not an unhandled
+// exception's abort (134, a core dump, a "crash" to systemd and Kubernetes).
 try
 {
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults();
     builder.AddReadinessSilo();
+
+    var app = builder.Build();
+    app.MapDefaultEndpoints();
+    app.MapGet("/", () => Results.Text("Readiness silo: /health/live, /health/ready, /metrics\n"));
+    app.Run();
+    return 0;
 }
 catch (NewerSchemaException refused)
 {
@@ -25,10 +33,7 @@ catch (NewerSchemaException refused)
     Console.Error.WriteLine(refused.Message);
     return 1;
 }
-
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapGet("/", () => Results.Text("Readiness silo: /health/live, /health/ready, /metrics\n"));
-app.Run();
-return 0;
+catch (Exception refused) when (refused is not HostAbortedException)
+{
+    return StartRefusal.Report(refused, Console.Error);
+}

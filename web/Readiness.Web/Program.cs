@@ -27,12 +27,58 @@ if (BackupCommands.IsInvoked(args))
     return BackupCommands.Run(args, Console.Out, Console.Error);
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddReadinessProxyHeaders();
+// A start that fails (a setting refused, a port in use, a data folder that cannot be made) is one line and exit 2, not an
+// unhandled exception's abort (134, a core dump, a "crash" to systemd and Kubernetes).
 try
 {
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults();
+    builder.AddReadinessProxyHeaders();
     builder.AddReadinessOrleans();
+
+    builder.Services.AddReadinessApi();
+    builder.AddReadinessAuth();
+    builder.AddReadinessIdentity();
+    builder.AddReadinessFederation();
+    builder.AddReadinessClients();
+    builder.AddReadinessDashboard();
+    builder.AddReadinessPlanning();
+    builder.AddReadinessNotifications();
+    builder.Services.AddSingleton<Readiness.Web.Imports.OfficialImportService>();
+    builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationService>();
+    builder.Services.AddSingleton<Readiness.Web.Imports.TemplateService>();
+    builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationNotifier>();
+
+    var app = builder.Build();
+    app.UseReadinessProxyHeaders();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+
+    // Inside the default status pages, so it answers first: a page address that matches nothing gets the dashboard's own
+    // 404 page (language, title, a way back). Before routing, so the re-executed request is routed again to /not-found.
+    // The API's empty 4xx get problem details in UseReadinessApi; everything else the default status text.
+    app.UseWhen(
+        http => HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api"),
+        pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+    app.UseRouting();
+    app.UseReadinessApi();
+    app.UseReadinessDashboard();
+    app.MapDefaultEndpoints();
+    app.MapReadinessApi();
+    app.MapReadApi();
+    app.MapHistoryApi();
+    app.UseReadinessIdentity();
+    app.MapFederationEndpoints();
+    app.UseReadinessClients();
+    app.MapOperations();
+    app.MapPlanningApi();
+    app.MapNotifications();
+    Readiness.Web.Imports.ImportsApi.MapImportsApi(app);
+    Readiness.Web.Imports.ImportPages.MapImportPages(app);
+    Readiness.Web.Imports.ReconciliationApi.MapReconciliationApi(app);
+    Readiness.Web.Imports.TemplateApi.MapTemplateApi(app);
+    app.Run();
+    return 0;
 }
 catch (NewerSchemaException refused)
 {
@@ -40,49 +86,10 @@ catch (NewerSchemaException refused)
     Console.Error.WriteLine(refused.Message);
     return 1;
 }
-
-builder.Services.AddReadinessApi();
-builder.AddReadinessAuth();
-builder.AddReadinessIdentity();
-builder.AddReadinessFederation();
-builder.AddReadinessClients();
-builder.AddReadinessDashboard();
-builder.AddReadinessPlanning();
-builder.AddReadinessNotifications();
-builder.Services.AddSingleton<Readiness.Web.Imports.OfficialImportService>();
-builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationService>();
-builder.Services.AddSingleton<Readiness.Web.Imports.TemplateService>();
-builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationNotifier>();
-
-var app = builder.Build();
-app.UseReadinessProxyHeaders();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-
-// Inside the default status pages, so it answers first: a page address that matches nothing gets the dashboard's own
-// 404 page (language, title, a way back). Before routing, so the re-executed request is routed again to /not-found.
-// The API's empty 4xx get problem details in UseReadinessApi; everything else the default status text.
-app.UseWhen(
-    http => HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api"),
-    pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
-app.UseRouting();
-app.UseReadinessApi();
-app.UseReadinessDashboard();
-app.MapDefaultEndpoints();
-app.MapReadinessApi();
-app.MapReadApi();
-app.MapHistoryApi();
-app.UseReadinessIdentity();
-app.MapFederationEndpoints();
-app.UseReadinessClients();
-app.MapOperations();
-app.MapPlanningApi();
-app.MapNotifications();
-Readiness.Web.Imports.ImportsApi.MapImportsApi(app);
-Readiness.Web.Imports.ImportPages.MapImportPages(app);
-Readiness.Web.Imports.ReconciliationApi.MapReconciliationApi(app);
-Readiness.Web.Imports.TemplateApi.MapTemplateApi(app);
-app.Run();
-return 0;
+catch (Exception refused) when (refused is not HostAbortedException)
+{
+    // HostAbortedException is the test host's (WebApplicationFactory's) way of taking the built host: not a failure.
+    return StartRefusal.Report(refused, Console.Error);
+}
 
 public partial class Program;

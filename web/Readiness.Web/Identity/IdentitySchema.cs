@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -25,6 +26,7 @@ public static class IdentitySchema
     {
         var postgres = db.Database.IsNpgsql();
         DbConnection? lockConnection = null;
+        var locked = false;
         try
         {
             if (postgres)
@@ -34,6 +36,7 @@ public static class IdentitySchema
                 await using var take = lockConnection.CreateCommand();
                 take.CommandText = $"SELECT pg_advisory_lock({PostgresLockKey})";
                 await take.ExecuteNonQueryAsync(cancellationToken);
+                locked = true;
             }
 
             if (await TableExistsAsync(db, postgres, "readiness_users", cancellationToken))
@@ -49,9 +52,12 @@ public static class IdentitySchema
             if (lockConnection is not null)
             {
                 // Unlocked explicitly: disposing returns the connection to Npgsql's pool, where the session (and with
-                // it a session-level advisory lock) lives on, and the next start's lock would wait for ever.
-                await using (var release = lockConnection.CreateCommand())
+                // it a session-level advisory lock) lives on, and the next start's lock would wait for ever. Only when
+                // taken, on a connection still open: else the unlock's "Connection is not open" would replace the
+                // real failure (PostgreSQL unreachable), and a closed session holds no lock anyway.
+                if (locked && lockConnection.State == ConnectionState.Open)
                 {
+                    await using var release = lockConnection.CreateCommand();
                     release.CommandText = $"SELECT pg_advisory_unlock({PostgresLockKey})";
                     await release.ExecuteNonQueryAsync(CancellationToken.None);
                 }

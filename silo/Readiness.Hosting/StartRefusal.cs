@@ -1,0 +1,75 @@
+using System.Reflection;
+
+namespace Readiness.Hosting;
+
+/// <summary>
+/// A process that cannot start (a setting that does not parse or is refused, a port in use, a data folder that cannot
+/// be made) says so in one line and exits <see cref="ExitCode"/>. Unhandled, the exception aborts the runtime (SIGABRT,
+/// exit 134): a hundred lines of stack, a core dump, and to systemd or Kubernetes a crash rather than a refusal.
+/// READINESS_START_TRACE=1 prints the whole exception as well, for a refusal whose message is not enough.
+/// </summary>
+public static class StartRefusal
+{
+    /// <summary>The exit code of a refused start (1 stays a database of a newer version, <see cref="NewerSchemaException"/>).</summary>
+    public const int ExitCode = 2;
+
+    /// <summary>The environment variable that adds the full exception to the message.</summary>
+    public const string TraceVariable = "READINESS_START_TRACE";
+
+    /// <summary>Writes the one-line refusal (and the trace when asked) to <paramref name="error"/>; returns the exit code.</summary>
+    public static int Report(Exception refused, TextWriter error)
+    {
+        error.WriteLine(Message(refused));
+        if (Environment.GetEnvironmentVariable(TraceVariable) is "1" or "true")
+        {
+            error.WriteLine(refused.ToString());
+        }
+
+        error.Flush();
+        return ExitCode;
+    }
+
+    /// <summary>
+    /// 「起動できません / Cannot start: …」 with the exception's own message (a configuration error names the key and
+    /// the value) and each inner message it does not already contain (a bind failure's reason, a converter's complaint).
+    /// </summary>
+    public static string Message(Exception refused)
+    {
+        var parts = new List<string>();
+        for (Exception? e = Unwrap(refused); e is not null; e = e.InnerException is null ? null : Unwrap(e.InnerException))
+        {
+            var text = OneLine(e.Message);
+            if (text.Length > 0 && !parts.Any(p => p.Contains(text, StringComparison.Ordinal)))
+            {
+                parts.Add(text);
+            }
+        }
+
+        return "起動できません / Cannot start: " + string.Join(" — ", parts);
+    }
+
+    /// <summary>The wrappers that say nothing of their own: reflection, a static constructor, a task's single fault.</summary>
+    private static Exception Unwrap(Exception e)
+    {
+        while (true)
+        {
+            switch (e)
+            {
+                case TargetInvocationException { InnerException: { } inner }:
+                    e = inner;
+                    break;
+                case TypeInitializationException { InnerException: { } inner }:
+                    e = inner;
+                    break;
+                case AggregateException aggregate when aggregate.InnerExceptions.Count == 1:
+                    e = aggregate.InnerExceptions[0];
+                    break;
+                default:
+                    return e;
+            }
+        }
+    }
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

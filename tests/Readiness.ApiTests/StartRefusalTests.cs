@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// The web process, run as an operator runs it, refuses a start it cannot make in one line naming the setting and exits
+/// with a plain code: not an unhandled exception's stack trace and SIGABRT (134), which systemd and Kubernetes take for
+/// a crash.
+/// </summary>
+public class StartRefusalTests
+{
+    [Theory]
+    [InlineData("Readiness__Mode", "Clustr", "Readiness:Mode")]
+    [InlineData("Readiness__Auth__RequireMfa", "flase", "Readiness:Auth:RequireMfa")]
+    [InlineData("Readiness__Metrics__AllowedNetworks", "garbage", "Readiness:Metrics:AllowedNetworks")]
+    [InlineData("ASPNETCORE_URLS", "http://localhost:99999", "99999")]
+    public async Task A_setting_that_cannot_start_the_server_is_one_line_naming_it_and_a_plain_exit(string variable, string value, string named)
+    {
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { [variable] = value });
+        AssertRefused(exit, output, named);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_one_line_naming_the_address_and_a_plain_exit()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        AssertRefused(exit, output, $"127.0.0.1:{port}");
+    }
+
+    private static void AssertRefused(int exit, string output, string named)
+    {
+        Assert.True(exit == 2, $"exit {exit}:\n{output}");
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        var line = output.Split('\n').SingleOrDefault(l => l.StartsWith("起動できません / Cannot start: ", StringComparison.Ordinal));
+        Assert.True(line is not null, output);
+        Assert.Contains(named, line, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs Readiness.Web.dll on a data folder of its own with the settings; stdout and stderr together.</summary>
+    private static async Task<(int Exit, string Output)> RunWebAsync(IDictionary<string, string> settings)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "readiness-start-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        try
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Readiness.Web.dll"));
+            start.Environment["Readiness__DataPath"] = data;
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+            start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+            start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+            foreach (var (key, value) in settings)
+            {
+                start.Environment[key] = value;
+            }
+
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                return (-1, "still running after 90 s (the setting was taken):\n" + await output + await error);
+            }
+
+            return (process.ExitCode, await output + await error);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+}
