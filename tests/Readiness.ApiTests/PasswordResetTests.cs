@@ -312,6 +312,62 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         Assert.True(unknownMedian > knownMedian * 0.25, $"an unknown address answers in {unknownMedian:F1} ms, a real one in {knownMedian:F1} ms");
     }
 
+    /// <summary>
+    /// A link and its form post give the same answer: a deactivated account's reset link says 410 Gone with the
+    /// deactivation message, and so does the page its post lands on (it landed on a 400 "not a link" page); the
+    /// invitation link of an account since deactivated, and a withdrawn invitation, likewise (410 both ways).
+    /// </summary>
+    [Fact]
+    public async Task A_dead_link_and_its_form_post_answer_alike_for_a_deactivated_account()
+    {
+        const string email = "deactivated.reset@pref.kyoto.lg.jp";
+        var invitation = await InviteAsync(email, "prefecture_administrator", "26");
+        using (var person = new FormClient(host.BaseAddress))
+        {
+            Assert.StartsWith("/", (await Accounts.AcceptAsync(person, invitation)).Location, StringComparison.Ordinal);
+        }
+
+        var id = await UserIdAsync(email);
+        using var browser = new FormClient(host.BaseAddress);
+        await browser.PostAsync("/password/forgot", "/account/password/forgot", new Dictionary<string, string> { ["email"] = email });
+        var link = await host.MailedLinkAsync(email, ResetSubject, "/password/reset");
+        var token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"]!;
+        Assert.Equal("/admin/users?done=active", (await Admin.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "false" })).Location);
+
+        await RefusedAsync(browser, link.PathAndQuery, id, token, HttpStatusCode.Gone, "reset_link_withdrawn");
+        Assert.Contains("このアカウントは無効にされているため", (await browser.GetAsync(link.PathAndQuery)).Html, StringComparison.Ordinal);
+        Assert.Contains("This account has been deactivated", (await browser.GetAsync(link.PathAndQuery)).Html, StringComparison.Ordinal);
+
+        // The same while the link's token still verifies (the account deactivated with its stamp kept, as between the
+        // two saves of a deactivation): the post landed on a 400 "not a link" page while the link said 410.
+        const string kept = "deactivated.kept@pref.kyoto.lg.jp";
+        var keptInvitation = await InviteAsync(kept, "prefecture_administrator", "26");
+        using (var person = new FormClient(host.BaseAddress))
+        {
+            await Accounts.AcceptAsync(person, keptInvitation);
+        }
+
+        var keptId = await UserIdAsync(kept);
+        await browser.PostAsync("/password/forgot", "/account/password/forgot", new Dictionary<string, string> { ["email"] = kept });
+        var keptLink = await host.MailedLinkAsync(kept, ResetSubject, "/password/reset");
+        await host.WithDbAsync(async db =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Id == keptId);
+            user.Active = false;
+            await db.SaveChangesAsync();
+        });
+        await RefusedAsync(browser, keptLink.PathAndQuery, keptId, System.Web.HttpUtility.ParseQueryString(keptLink.Query)["token"]!, HttpStatusCode.Gone, "reset_link_withdrawn");
+
+        // The invitation link of the account, since deactivated: the link and the page its post lands on agree.
+        using var invitee = new FormClient(host.BaseAddress);
+        var (linkStatus, linkPage) = await invitee.GetAsync(invitation.PathAndQuery);
+        var posted = await Accounts.AcceptAsync(invitee, invitation, formPage: "/signin");
+        var (postStatus, postPage) = await invitee.GetAsync(posted.Location!);
+        Assert.Equal(HttpStatusCode.Gone, linkStatus);
+        Assert.Equal(linkStatus, postStatus);
+        Assert.Equal(Regex.Match(linkPage, "data-error=\"([a-z_]+)\"").Value, Regex.Match(postPage, "data-error=\"([a-z_]+)\"").Value);
+    }
+
     [Fact]
     public async Task A_withdrawn_invitation_link_is_refused_and_accepting_it_creates_nothing()
     {
@@ -331,6 +387,9 @@ public sealed class PasswordResetTests(MailAccountHost host, ITestOutputHelper o
         Assert.DoesNotContain("action=\"/account/invitation\"", page, StringComparison.Ordinal);
         var accepted = await Accounts.AcceptAsync(invitee, link, formPage: "/signin");
         Assert.Equal("link_withdrawn", accepted.Error);
+        var (landed, landing) = await invitee.GetAsync(accepted.Location!);
+        Assert.Equal(HttpStatusCode.Gone, landed); // the post lands where the link does
+        Assert.Contains("data-error=\"link_withdrawn\"", landing, StringComparison.Ordinal);
         Assert.False(await Accounts.SignedInAsync(invitee));
         await host.WithDbAsync(async db =>
         {

@@ -221,7 +221,8 @@ public static partial class AccountEndpoints
 
     /// <summary>
     /// The new password from a reset link. Success: 303 to /signin?done=password_reset (the person signs in with the new
-    /// password and the second factor; nothing is signed in here). A dead link: 303 /password/reset?error=reset_link_invalid.
+    /// password and the second factor; nothing is signed in here). A dead link: 303 /password/reset?error=reset_link_... (the page answers
+    /// as the link itself would: 400 never a link, 410 expired, used or the account deactivated).
     /// </summary>
     private static async Task<IResult> ResetPasswordAsync(HttpContext http, AccountService accounts)
     {
@@ -236,7 +237,7 @@ public static partial class AccountEndpoints
         if (!result.Succeeded)
         {
             Refused(http, "invalid", 400, $"password reset refused: {result.Code}");
-            return result.Code is "reset_link_invalid" or "reset_link_expired" or "reset_link_used"
+            return result.Code is "reset_link_invalid" or "reset_link_expired" or "reset_link_used" or "reset_link_withdrawn"
                 ? SeeOther($"/password/reset?error={result.Code}")
                 : SeeOther($"/password/reset?user={Uri.EscapeDataString(userId)}&token={Uri.EscapeDataString(token)}&error={result.Code}");
         }

@@ -22,6 +22,8 @@ public static class AccountMessages
             "This password reset link has already been used, or a later change voided it (it works once). Ask for a new one."),
         "reset_link_invalid" => ("このパスワード再設定リンクは使えません（有効期限切れ、使用済み、またはリンクが正しくありません）。リンクは1回限り・期限付きです。もう一度再設定を申し込んでください。",
             "This password reset link cannot be used (expired, already used, or not a valid link). A link works once and expires. Ask for a new one."),
+        "reset_link_withdrawn" => ("このアカウントは無効にされているため、パスワード再設定リンクは使えません。管理者に連絡してください。",
+            "This account has been deactivated, so its password reset link no longer works. Contact your administrator."),
         "reset_needs_mail" => ("パスワードの再設定にはメールの送信が必要ですが、このサーバーではメールが設定されていません。管理者に連絡してください。",
             "A password reset needs mail, and this server has no mail set up. Contact your administrator."),
         "user_deactivated" => ("無効にされたアカウントにはパスワード再設定リンクを発行できません。先に有効に戻してください。", "A deactivated account gets no reset link: reactivate it first."),

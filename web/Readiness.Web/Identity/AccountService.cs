@@ -357,7 +357,10 @@ public sealed class AccountService(
             return user.Active ? (LinkState.Valid, user) : (LinkState.Withdrawn, null);
         }
 
-        return (ResetTokenState(user.Id, token), null);
+        // A genuine link of a deactivated account says so, whatever else voided it (deactivation renews the stamp, which
+        // alone would read as "used"): the link and its form post then give the same 410 and message.
+        var state = ResetTokenState(user.Id, token);
+        return (state != LinkState.Unknown && !user.Active ? LinkState.Withdrawn : state, null);
     }
 
     /// <summary>Why a reset token Identity refused is refused: opened as Identity's DataProtectorTokenProvider seals it (time, user id, purpose, stamp).</summary>
@@ -389,6 +392,7 @@ public sealed class AccountService(
     {
         LinkState.Expired => "reset_link_expired",
         LinkState.Used => "reset_link_used",
+        LinkState.Withdrawn => "reset_link_withdrawn",
         _ => "reset_link_invalid",
     };
 
@@ -407,7 +411,7 @@ public sealed class AccountService(
     /// Sets a new password with a mailed reset link (same rules as a new account). The new security stamp spends the
     /// link and ends every other credential at its next check; the session records end at once; the lockout is
     /// cleared; the second factor stays (the person signs in again, with it). Logged, and the person gets a notice mail.
-    /// Errors: token reset_link_invalid (never a link), reset_link_expired, reset_link_used; password password_required, password_too_short, common_password, ...; confirm password_mismatch.
+    /// Errors: token reset_link_invalid (never a link), reset_link_expired, reset_link_used, reset_link_withdrawn (the account is deactivated); password password_required, password_too_short, common_password, ...; confirm password_mismatch.
     /// </summary>
     public async Task<AccountResult> ResetPasswordAsync(string? userId, string? token, string? password, string? confirm, string? client, CancellationToken cancellationToken)
     {
