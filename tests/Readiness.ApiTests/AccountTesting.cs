@@ -12,8 +12,8 @@ using Xunit;
 namespace Readiness.ApiTests;
 
 /// <summary>
-/// The real app with an empty identity store: the setup link is read from the log as an operator reads it from the
-/// console. Sessions are re-checked every second so that a deactivation shows within the test.
+/// The real app with an empty identity store: the setup link is read from the announcer as an operator reads it from
+/// the console. Sessions are re-checked every second so that a deactivation shows within the test.
 /// </summary>
 public class AccountHost : ApiHost
 {
@@ -47,12 +47,12 @@ public class AccountHost : ApiHost
     /// <summary>The first-run setup link as printed (waits until the server has announced it).</summary>
     public async Task<Uri> SetupLinkAsync()
     {
+        var announcer = Services.GetServices<IHostedService>().OfType<FirstRunAnnouncer>().Single();
         for (var i = 0; i < 300; i++)
         {
-            var line = log.Lines.FirstOrDefault(l => l.Contains("/setup?token=", StringComparison.Ordinal));
-            if (line is not null)
+            if (announcer.Link is { } link)
             {
-                return new Uri(Regex.Match(line, @"http\S+/setup\?token=\S+").Value);
+                return link;
             }
 
             await Task.Delay(100);
@@ -60,6 +60,9 @@ public class AccountHost : ApiHost
 
         throw new TimeoutException("No setup link was announced.");
     }
+
+    /// <summary>What the host logged in the first-run category.</summary>
+    public IReadOnlyCollection<string> SetupLog => log.Lines;
 
     public T Scoped<T>(Func<IServiceProvider, T> use)
         where T : notnull

@@ -8,6 +8,15 @@ namespace Readiness.ApiTests;
 public sealed class FirstRunSetupTests(AccountHost host) : IClassFixture<AccountHost>
 {
     [Fact]
+    public async Task The_setup_token_is_on_the_console_only_never_in_the_log()
+    {
+        var link = await host.SetupLinkAsync();
+        var token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"]!;
+        Assert.Contains(host.SetupLog, l => l.Contains("First-run setup link printed to the console", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.SetupLog, l => l.Contains(token, StringComparison.Ordinal) || l.Contains("/setup?token=", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_setup_link_creates_one_administrator_with_a_strong_password_and_is_dead_afterwards()
     {
         var link = await host.SetupLinkAsync();

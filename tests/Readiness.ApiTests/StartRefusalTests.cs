@@ -17,6 +17,11 @@ public class StartRefusalTests
     [InlineData("Readiness__Auth__RequireMfa", "flase", "Readiness:Auth:RequireMfa")]
     [InlineData("Readiness__Metrics__AllowedNetworks", "garbage", "Readiness:Metrics:AllowedNetworks")]
     [InlineData("ASPNETCORE_URLS", "http://localhost:99999", "99999")]
+    [InlineData("Readiness__Smtp__Port", "abc", "Readiness:Smtp:Port")]
+    [InlineData("Readiness__Smtp__Security", "Foo", "Readiness:Smtp:Security = 'Foo'")]
+    [InlineData("Readiness__Auth__PublicUrl", "not a url", "Readiness:Auth:PublicUrl = 'not a url'")]
+    [InlineData("Readiness__RateLimits__WritesPerMinute", "-5", "Readiness:RateLimits:WritesPerMinute = -5")]
+    [InlineData("Readiness__Auth__LockoutDuration", "-00:01:00", "Readiness:Auth:LockoutDuration")]
     public async Task A_setting_that_cannot_start_the_server_is_one_line_naming_it_and_a_plain_exit(string variable, string value, string named)
     {
         var (exit, output) = await RunWebAsync(new Dictionary<string, string> { [variable] = value });

@@ -39,8 +39,13 @@ public sealed class ReadinessWebHost : WebApplicationFactory<Program>
 
     public string DataPath => settings["Readiness:DataPath"]!;
 
-    /// <summary>What the host logged in the first-run category (the setup link, as the console shows it).</summary>
-    public IReadOnlyCollection<string> SetupLog => setupLog.Lines;
+    /// <summary>
+    /// The setup link as the console shows it (one line, once announced) and what the host logged in the first-run
+    /// category (never the link).
+    /// </summary>
+    public IReadOnlyCollection<string> SetupLog =>
+        [.. Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Readiness.Web.Identity.FirstRunAnnouncer>()
+            .Select(a => a.Link?.ToString()).OfType<string>(), .. setupLog.Lines];
 
     private readonly SetupLogCapture setupLog = new();
 

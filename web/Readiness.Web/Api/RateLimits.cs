@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Readiness.Hosting;
 using Readiness.Web.Auth;
 
 namespace Readiness.Web.Api;
@@ -58,6 +59,14 @@ public sealed class RateLimitOptions
     /// <summary>Retry-After when a stream is refused for the number open: a slot frees only when another stream closes.</summary>
     public int StreamRetryAfterSeconds { get; set; } = 10;
 
+    /// <summary>Every setting that is not a positive whole number (a limiter cannot be made with zero or less).</summary>
+    public IEnumerable<string> Problems() =>
+        typeof(RateLimitOptions).GetProperties()
+            .Where(p => p.PropertyType == typeof(int) || p.PropertyType == typeof(int?))
+            .Select(p => (p.Name, Value: (int?)p.GetValue(this)))
+            .Where(v => v.Value <= 0)
+            .Select(v => $"{Section}:{v.Name} = {v.Value}: 正の整数を指定してください / must be a positive whole number.");
+
     internal int TenantStreamLimit => TenantStreams ?? (int)Math.Min(int.MaxValue, (long)StreamsPerCaller * DefaultTenantFactor);
 
     internal int TenantWrites => TenantWritesPerMinute ?? (int)Math.Min(int.MaxValue, (long)WritesPerMinute * DefaultTenantFactor);
@@ -83,7 +92,7 @@ public static class RateLimits
 
     public static IServiceCollection AddReadinessRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateProblemsOnStart(o => o.Problems());
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -39,6 +39,32 @@ public sealed class AccountOptions
 
     /// <summary>The `token` command is refused in the Production environment unless this is true.</summary>
     public bool AllowTokenCommandInProduction { get; set; }
+
+    /// <summary>The settings the product cannot work with (a public address links cannot be made from, a lifetime of zero or less).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (!string.IsNullOrWhiteSpace(PublicUrl)
+            && !(Uri.TryCreate(PublicUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        {
+            yield return $"{Section}:PublicUrl = '{PublicUrl}': http:// か https:// で始まる絶対 URL を指定してください / must be an absolute http or https URL (e.g. https://readiness.example.lg.jp).";
+        }
+
+        foreach (var (name, value) in new[] { (nameof(SessionLifetime), SessionLifetime), (nameof(SetupLinkLifetime), SetupLinkLifetime), (nameof(InvitationLifetime), InvitationLifetime), (nameof(PasswordResetLifetime), PasswordResetLifetime), (nameof(LockoutDuration), LockoutDuration) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return $"{Section}:{name} = {value}: 0 より長い時間を指定してください / must be longer than zero.";
+            }
+        }
+
+        foreach (var (name, value, least) in new[] { (nameof(PasswordMinLength), PasswordMinLength, 1), (nameof(MaxFailedAccessAttempts), MaxFailedAccessAttempts, 1), (nameof(PasswordResetMailsPerHour), PasswordResetMailsPerHour, 0) })
+        {
+            if (value < least)
+            {
+                yield return $"{Section}:{name} = {value}: {least} 以上を指定してください / must be at least {least}.";
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -59,6 +85,20 @@ public sealed class SmtpOptions
 
     /// <summary>None, Auto, SslOnConnect, StartTls, StartTlsWhenAvailable (MailKit's SecureSocketOptions).</summary>
     public string Security { get; set; } = "Auto";
+
+    /// <summary>The settings mail cannot be sent with: a port out of range, a security mode MailKit does not know (once read as Auto in silence).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Port is < 1 or > 65535)
+        {
+            yield return $"{Section}:Port = {Port}: 1〜65535 を指定してください / must be 1-65535.";
+        }
+
+        if (!Enum.GetNames<MailKit.Security.SecureSocketOptions>().Contains(Security, StringComparer.OrdinalIgnoreCase))
+        {
+            yield return $"{Section}:Security = '{Security}': {string.Join(", ", Enum.GetNames<MailKit.Security.SecureSocketOptions>())} のいずれかを指定してください / must be one of these.";
+        }
+    }
 
     public string From { get; set; } = "readiness@localhost";
 

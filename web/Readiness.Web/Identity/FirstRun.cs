@@ -13,10 +13,13 @@ namespace Readiness.Web.Identity;
 public sealed class FirstRunAnnouncer(
     IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, IServer server, IOptions<AccountOptions> options, ILoggerFactory loggers) : IHostedService
 {
-    /// <summary>The log category of the setup link (tests read the link from the log, an operator from the console).</summary>
+    /// <summary>The log category of the setup notice (which says the link was printed, never the link).</summary>
     public const string Category = "Readiness.Setup";
 
     private readonly ILogger logger = loggers.CreateLogger(Category);
+
+    /// <summary>The link last printed (tests read it here, as an operator reads the console).</summary>
+    public Uri? Link { get; private set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -49,7 +52,9 @@ public sealed class FirstRunAnnouncer(
             Console.WriteLine(" " + link);
             Console.WriteLine("==================================================================================");
             Console.WriteLine();
-            logger.LogWarning("First-run setup link (single use, valid until {Until}): {SetupLink}", until, link);
+            // The link is a credential: on the console only. A log is shipped, kept and read by others.
+            Link = link;
+            logger.LogWarning("First-run setup link printed to the console (single use, valid until {Until}); restart to print a new one", until);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -8,14 +8,14 @@ namespace Readiness.Web.Identity;
 public static class SmtpDelivery
 {
     /// <summary>
-    /// Connects (15 s timeout; <see cref="SmtpOptions.Security"/> as MailKit's SecureSocketOptions, Auto when unknown),
+    /// Connects (15 s timeout; <see cref="SmtpOptions.Security"/> as MailKit's SecureSocketOptions, checked at start),
     /// authenticates when a user is set, sends and disconnects. Throws MailKit's and the socket's exceptions as they come.
     /// </summary>
     public static async Task SendAsync(SmtpOptions smtp, MimeMessage message, CancellationToken cancellationToken)
     {
         using var client = new SmtpClient();
         client.Timeout = 15_000;
-        var security = Enum.TryParse<SecureSocketOptions>(smtp.Security, ignoreCase: true, out var s) ? s : SecureSocketOptions.Auto;
+        var security = Enum.Parse<SecureSocketOptions>(smtp.Security, ignoreCase: true);
         await client.ConnectAsync(smtp.Host!, smtp.Port, security, cancellationToken);
         if (!string.IsNullOrEmpty(smtp.User))
         {
