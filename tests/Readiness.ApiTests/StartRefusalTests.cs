@@ -60,6 +60,10 @@ public class StartRefusalTests
             start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
             start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
             start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+
+            // Ports of its own for the co-hosted silo: the defaults (11111, 30000) may be another process's on a shared machine.
+            start.Environment["Readiness__SiloPort"] = Readiness.Testing.TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["Readiness__GatewayPort"] = Readiness.Testing.TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
             foreach (var (key, value) in settings)
             {
                 start.Environment[key] = value;
