@@ -33,6 +33,7 @@ public static partial class AdminLogView
         ["link_external_login"] = ("外部 ID プロバイダとの連携", "External sign-in linked"),
         ["create_api_client"] = ("API クライアントの作成", "API client created"),
         ["revoke_api_client"] = ("API クライアントの失効", "API client revoked"),
+        ["rotate_api_client_secret"] = ("API クライアントのシークレット再発行", "API client secret renewed"),
         ["export_admin_log"] = ("管理操作の記録のダウンロード（CSV）", "Administration log downloaded (CSV)"),
         ["register_webhook"] = ("Webhook の登録", "Webhook registered"),
         ["stop_webhook"] = ("Webhook の停止", "Webhook stopped"),
