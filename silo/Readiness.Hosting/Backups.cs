@@ -72,7 +72,7 @@ public sealed class Backups(IStorageConnection storage, IOptions<ReadinessOption
 }
 
 /// <summary>Holds the data folder's lock while the product runs, so a restore or a second server refuses.</summary>
-internal sealed class DataFolderLockHolder(IOptions<ReadinessOptions> options) : IHostedService, IDisposable
+internal sealed class DataFolderLockHolder(IOptions<ReadinessOptions> options, ILogger<DataFolderLockHolder> logger) : IHostedService, IDisposable
 {
     private DataFolderLock? held;
 
@@ -81,6 +81,20 @@ internal sealed class DataFolderLockHolder(IOptions<ReadinessOptions> options) :
         var folder = options.Value.ResolveDataPath();
         held = DataFolderLock.TryAcquire(folder)
             ?? throw new InvalidOperationException($"Another Readiness process is using the data folder {folder} (readiness.lock is held). Stop it, or choose another folder with Readiness__DataPath.");
+        var backups = options.Value.Backup.ResolvePath(options.Value);
+        OwnerOnly.SecureFiles(backups);
+        foreach (var warning in new[]
+        {
+            OwnerOnly.OpenFolderWarning(folder, "データフォルダー", "data folder"),
+            OwnerOnly.OpenFolderWarning(backups, "バックアップフォルダー", "backup folder"),
+        })
+        {
+            if (warning is not null)
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
+        }
+
         return Task.CompletedTask;
     }
 

@@ -35,9 +35,10 @@ public static class SqliteBackup
             throw new IOException($"{destinationFile} already exists; choose another file name.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(destinationFile)!);
+        OwnerOnly.CreateFolder(Path.GetDirectoryName(destinationFile)!);
         var partial = destinationFile + ".partial";
         File.Delete(partial);
+        OwnerOnly.Touch(partial); // VACUUM INTO fills an empty file and keeps its mode: owner-only from the first page
         var started = Stopwatch.StartNew();
         var takenAt = DateTimeOffset.UtcNow;
         await using (var connection = new SqliteConnection(Connection(databaseFile, SqliteOpenMode.ReadWrite)))
@@ -61,6 +62,7 @@ public static class SqliteBackup
         }
 
         File.Move(partial, destinationFile);
+        OwnerOnly.Narrow(destinationFile);
         return new BackupResult(destinationFile, new FileInfo(destinationFile).Length, started.Elapsed, takenAt, grains, audit);
     }
 
@@ -87,7 +89,7 @@ public static class SqliteBackup
             throw new InvalidDataException($"{backupFile} is not a valid Readiness database: {problem}");
         }
 
-        Directory.CreateDirectory(dataPath);
+        OwnerOnly.CreateFolder(dataPath);
         using var folderLock = DataFolderLock.TryAcquire(dataPath)
             ?? throw new InvalidOperationException($"Readiness is running on {dataPath} (its lock file is held); stop it before restoring.");
         var target = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
@@ -96,23 +98,26 @@ public static class SqliteBackup
         {
             keptAs = $"{target}.before-restore-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
             File.Move(target, keptAs);
+            OwnerOnly.Narrow(keptAs);
             foreach (var suffix in new[] { "-wal", "-shm" })
             {
                 if (File.Exists(target + suffix))
                 {
                     File.Move(target + suffix, keptAs + suffix);
+                    OwnerOnly.Narrow(keptAs + suffix);
                 }
             }
         }
 
         var partial = target + ".restoring";
         using (var source = File.OpenRead(backupFile))
-        using (var destination = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var destination = new FileStream(partial, OwnerOnly.Create(FileMode.Create, FileAccess.Write)))
         {
             source.CopyTo(destination);
             destination.Flush(flushToDisk: true);
         }
 
+        OwnerOnly.Narrow(partial); // FileMode.Create keeps the mode of a .restoring left by an interrupted restore
         File.Move(partial, target);
         return new RestoreResult(target, keptAs, grains, audit);
     }
@@ -229,11 +234,14 @@ public sealed class DataFolderLock : IDisposable
 
     private DataFolderLock(FileStream stream) => this.stream = stream;
 
+    /// <summary>The lock file's name in the data folder.</summary>
+    public const string FileName = "readiness.lock";
+
     public static DataFolderLock? TryAcquire(string dataPath)
     {
         try
         {
-            return new DataFolderLock(new FileStream(Path.Combine(dataPath, "readiness.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return new DataFolderLock(new FileStream(Path.Combine(dataPath, FileName), OwnerOnly.Create(FileMode.OpenOrCreate, FileAccess.ReadWrite)));
         }
         catch (IOException)
         {

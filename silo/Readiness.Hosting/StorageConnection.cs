@@ -40,7 +40,7 @@ internal sealed class SqliteStorage : IStorageConnection
 {
     public SqliteStorage(string dataPath, TimeSpan lockTimeout)
     {
-        Directory.CreateDirectory(dataPath);
+        OwnerOnly.CreateFolder(dataPath);
         DataFolder = dataPath;
         Location = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
         ConnectionString = SqliteSchema.ConnectionString(Location, lockTimeout);
@@ -63,6 +63,9 @@ internal sealed class SqliteStorage : IStorageConnection
 
     public void EnsureSchema()
     {
+        OwnerOnly.SecureDataFolder(DataFolder);
+        // Made 0600 before SQLite first opens it: SQLite creates the -wal and -shm with the database file's mode.
+        OwnerOnly.Touch(Location);
         var applied = SqliteSchema.Apply(ConnectionString);
         Console.WriteLine($"Readiness data: {Location} (SQLite{(applied > 0 ? $", schema applied: {applied} script(s)" : string.Empty)})");
     }

@@ -49,6 +49,9 @@ public sealed class ReadinessWebHost : WebApplicationFactory<Program>
 
     private readonly SetupLogCapture setupLog = new();
 
+    /// <summary>Every message the host logged at Warning or above, in order.</summary>
+    public IReadOnlyCollection<string> Warnings => setupLog.Warnings;
+
     public Uri BaseAddress
     {
         get
@@ -97,26 +100,35 @@ public sealed class ReadinessWebHost : WebApplicationFactory<Program>
         builder.ConfigureLogging(l => l.AddProvider(setupLog));
     }
 
-    /// <summary>Keeps the messages of the first-run category (Readiness.Setup), nothing else.</summary>
+    /// <summary>Keeps the messages of the first-run category (Readiness.Setup), and every warning or worse.</summary>
     private sealed class SetupLogCapture : ILoggerProvider
     {
         public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
 
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName == Readiness.Web.Identity.FirstRunAnnouncer.Category ? Lines : null);
+        public System.Collections.Concurrent.ConcurrentQueue<string> Warnings { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) =>
+            new Logger(categoryName == Readiness.Web.Identity.FirstRunAnnouncer.Category ? Lines : null, Warnings);
 
         public void Dispose()
         {
         }
 
-        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string>? lines) : ILogger
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string>? lines, System.Collections.Concurrent.ConcurrentQueue<string> warnings) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
 
-            public bool IsEnabled(LogLevel logLevel) => lines is not null;
+            public bool IsEnabled(LogLevel logLevel) => lines is not null || logLevel >= LogLevel.Warning;
 
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
                 lines?.Enqueue(formatter(state, exception));
+                if (logLevel >= LogLevel.Warning)
+                {
+                    warnings.Enqueue(formatter(state, exception));
+                }
+            }
         }
     }
 }

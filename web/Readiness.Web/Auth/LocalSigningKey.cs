@@ -28,7 +28,8 @@ public static class LocalSigningKey
         }
 
         var folder = Path.Combine(readiness.ResolveDataPath(), "auth");
-        Directory.CreateDirectory(folder);
+        OwnerOnly.CreateFolder(readiness.ResolveDataPath());
+        OwnerOnly.OwnFolder(folder);
         path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
         {
@@ -57,13 +58,7 @@ public static class LocalSigningKey
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temporary, options))
+            using (var stream = new FileStream(temporary, OwnerOnly.Create(FileMode.CreateNew, FileAccess.Write)))
             {
                 stream.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
                 stream.Flush(flushToDisk: true);
@@ -89,7 +84,7 @@ public static class LocalSigningKey
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return new FileStream(path, OwnerOnly.Create(FileMode.OpenOrCreate, FileAccess.ReadWrite));
             }
             catch (IOException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
             {
