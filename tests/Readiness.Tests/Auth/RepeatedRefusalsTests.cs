@@ -38,6 +38,23 @@ public sealed class RepeatedRefusalsTests
         Assert.True(refusals.Admit("192.0.2.7", T0, out _));
         Assert.False(refusals.Admit("a@city.example", T0.AddSeconds(1), out _));
     }
+
+    [Fact]
+    public void At_the_key_limit_the_keys_whose_minute_has_passed_go_and_a_flooding_caller_stays_quiet()
+    {
+        var refusals = new RepeatedRefusals(TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 9_999; i++)
+        {
+            Assert.True(refusals.Admit($"192.0.2.{i}", T0, out _));
+        }
+
+        Assert.True(refusals.Admit("flood@city.example", T0.AddSeconds(61), out _));
+        Assert.Equal(10_000, refusals.Count);
+        Assert.True(refusals.Admit("new@city.example", T0.AddSeconds(62), out _)); // the 9,999 from T0 have passed their minute
+
+        Assert.Equal(2, refusals.Count);
+        Assert.False(refusals.Admit("flood@city.example", T0.AddSeconds(63), out _)); // still within its minute: no new line
+    }
 }
 
 /// <summary>The security log itself: a flood of rate-limit refusals from one caller is one line; other refusals are each a line.</summary>

@@ -283,10 +283,15 @@ public static class Views
     /// </summary>
     public static string DayETag(long version, IEnumerable<SystemStatus> systems, DateTimeOffset? lastReportedAt, bool withStale, DateTimeOffset made, DateOnly today)
     {
+        var madeOn = ReadinessRules.TodayInJapan(made);
+        if (madeOn == today)
+        {
+            return Preconditions.ETag(version); // made today: no flag can have turned, nothing to evaluate
+        }
+
         var listed = systems as IReadOnlyCollection<SystemStatus> ?? [.. systems];
         var now = DayFlags(listed, lastReportedAt, withStale, today);
-        var madeOn = ReadinessRules.TodayInJapan(made);
-        return madeOn == today || now.AsSpan().SequenceEqual(DayFlags(listed, lastReportedAt, withStale, madeOn))
+        return now.AsSpan().SequenceEqual(DayFlags(listed, lastReportedAt, withStale, madeOn))
             ? Preconditions.ETag(version)
             : Preconditions.ETag(version, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(now))[..8]);
     }

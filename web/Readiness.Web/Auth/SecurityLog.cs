@@ -115,21 +115,26 @@ public sealed class SecurityLog
 
 /// <summary>
 /// Which of a stream of like refusals to write: the first for a key, then none until <paramref name="window"/> has passed
-/// since the last one written, which then says how many were not written. Holds at most 10,000 keys (cleared past it:
-/// a flood from many addresses then writes a line each again, the safe side).
+/// since the last one written, which then says how many were not written. Holds at most 10,000 keys: past it, the keys
+/// whose window has passed go first (their next refusal would be written anyway, with its count: only that count is
+/// lost); only when 10,000 keys are all within their window (a flood from that many addresses in one window) is
+/// everything dropped, the safe side (each then writes a line again).
 /// </summary>
 public sealed class RepeatedRefusals(TimeSpan window)
 {
     private const int MaxKeys = 10_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
 
+    /// <summary>How many keys are held (at most 10,000).</summary>
+    public int Count => entries.Count;
+
     /// <summary>True when this refusal is to be written; <paramref name="notWritten"/>: those of the key not written since the last line.</summary>
     public bool Admit(string key, DateTimeOffset now, out int notWritten)
     {
         notWritten = 0;
-        if (entries.Count >= MaxKeys)
+        if (entries.Count >= MaxKeys && !entries.ContainsKey(key))
         {
-            entries.Clear();
+            Evict(now);
         }
 
         var entry = entries.GetOrAdd(key, _ => new Entry());
@@ -145,6 +150,28 @@ public sealed class RepeatedRefusals(TimeSpan window)
             entry.Written = now;
             entry.NotWritten = 0;
             return true;
+        }
+    }
+
+    private void Evict(DateTimeOffset now)
+    {
+        foreach (var (key, entry) in entries)
+        {
+            bool passed;
+            lock (entry)
+            {
+                passed = entry.Written is not { } last || now - last >= window;
+            }
+
+            if (passed)
+            {
+                entries.TryRemove(key, out _);
+            }
+        }
+
+        if (entries.Count >= MaxKeys)
+        {
+            entries.Clear();
         }
     }
 
