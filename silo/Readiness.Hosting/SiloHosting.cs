@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -70,6 +71,7 @@ public static class SiloHosting
         });
         if (options.Mode == HostingMode.Embedded)
         {
+            ListenPorts.EnsureFree(IPAddress.Loopback, ("Readiness:SiloPort", options.SiloPort), ("Readiness:GatewayPort", options.GatewayPort));
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
             silo.UseInMemoryReminderService();
         }

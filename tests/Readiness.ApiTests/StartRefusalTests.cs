@@ -38,6 +38,22 @@ public class StartRefusalTests
         AssertRefused(exit, output, $"127.0.0.1:{port}");
     }
 
+    [Theory]
+    [InlineData("Readiness__SiloPort", "Readiness:SiloPort")]
+    [InlineData("Readiness__GatewayPort", "Readiness:GatewayPort")]
+    public async Task A_silo_or_gateway_port_another_server_listens_on_is_refused_though_Orleans_would_share_it(string variable, string setting)
+    {
+        // Listening as Orleans does (ReuseAddress: SO_REUSEADDR and SO_REUSEPORT on Linux), which let a second server
+        // bind the same port beside it before.
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { [variable] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        AssertRefused(exit, output, $"{setting}={port}: the port is in use");
+    }
+
     private static void AssertRefused(int exit, string output, string named)
     {
         Assert.True(exit == 2, $"exit {exit}:\n{output}");

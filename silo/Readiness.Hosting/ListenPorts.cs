@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Readiness.Hosting;
+
+/// <summary>
+/// Refuses a start whose silo or gateway port another process is listening on. Orleans binds its listeners with
+/// ReuseAddress, which .NET maps on Linux to SO_REUSEADDR and SO_REUSEPORT: a second process given the same ports binds
+/// them too, and the kernel then shares incoming connections between the two (operator's finding: two embedded servers
+/// with different data folders both listened on 11111 and 30000, so a gateway client could reach the other's data).
+/// </summary>
+public static class ListenPorts
+{
+    /// <summary>
+    /// Throws InvalidOperationException naming the setting, the port and the way out when a socket without
+    /// SO_REUSEPORT cannot bind <paramref name="address"/>:port, i.e. another socket is listening there. SO_REUSEADDR
+    /// alone is set so that connections of a previous run in TIME_WAIT do not count (a restart within a minute).
+    /// </summary>
+    public static void EnsureFree(IPAddress address, params (string Setting, int Port)[] ports)
+    {
+        foreach (var (setting, port) in ports)
+        {
+            if (port == 0)
+            {
+                continue; // the system picks a free one
+            }
+
+            using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (OperatingSystem.IsLinux())
+            {
+                // SOL_SOCKET (1), SO_REUSEADDR (2), which .NET also sets by default on Unix; the ReuseAddress option would add
+                // SO_REUSEPORT and bind beside the other.
+                probe.SetRawSocketOption(1, 2, BitConverter.GetBytes(1));
+            }
+
+            try
+            {
+                probe.Bind(new IPEndPoint(address, port));
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
+            {
+                throw new InvalidOperationException(
+                    $"{setting}={port}: the port is in use on {address} ({e.Message}); another Readiness server (or another program) is listening there. " +
+                    $"Stop it, or give this server other ports with Readiness__SiloPort and Readiness__GatewayPort.", e);
+            }
+        }
+    }
+}
