@@ -30,21 +30,39 @@ public static class SqliteSchema
         .Order(StringComparer.Ordinal)
         .ToList();
 
-    /// <summary>Returns the number of scripts applied now (0 when the database was already current).</summary>
-    public static int Apply(string connectionString)
+    /// <summary>
+    /// Applies the scripts the database has not had; returns how many (0 when it was already current). On a database
+    /// that already had a schema and lacks some script, <paramref name="beforeUpgrade"/> is called first with the
+    /// newest version it had and the version it is brought to (the embedded product takes a backup there, since some
+    /// steps are one way); an exception from it applies nothing. <paramref name="upTo"/> applies only the first scripts,
+    /// as an older version would have (tests of an upgrade).
+    /// </summary>
+    public static int Apply(string connectionString, Action<int, int>? beforeUpgrade = null, int? upTo = null)
     {
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
         Execute(connection, null, "PRAGMA journal_mode=WAL;");
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS ReadinessSchema (Version INTEGER NOT NULL PRIMARY KEY, Script TEXT NOT NULL, AppliedAt TEXT NOT NULL);");
+        int had;
+        long present;
         using (var newest = connection.CreateCommand())
         {
-            newest.CommandText = "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema";
-            NewerSchemaException.ThrowIfNewer([Convert.ToInt32(newest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)], Scripts.Count, "data folder's database");
+            newest.CommandText = "SELECT COALESCE(MAX(Version), 0), COUNT(*) FROM ReadinessSchema";
+            using var reader = newest.ExecuteReader();
+            reader.Read();
+            had = reader.GetInt32(0);
+            present = reader.GetInt64(1);
+            NewerSchemaException.ThrowIfNewer([had], Scripts.Count, "data folder's database");
+        }
+
+        var target = Math.Min(upTo ?? Scripts.Count, Scripts.Count);
+        if (had > 0 && present < target)
+        {
+            beforeUpgrade?.Invoke(had, target);
         }
 
         var applied = 0;
-        for (var i = 0; i < Scripts.Count; i++)
+        for (var i = 0; i < target; i++)
         {
             var version = i + 1;
             using var transaction = connection.BeginTransaction();

@@ -30,7 +30,7 @@ public static class StorageConnection
 {
     public static IStorageConnection For(ReadinessOptions options) => options.Mode switch
     {
-        HostingMode.Embedded => new SqliteStorage(options.ResolveDataPath(), options.StorageLockTimeout),
+        HostingMode.Embedded => new SqliteStorage(options.ResolveDataPath(), options.StorageLockTimeout, options.Backup.ResolvePath(options)),
         _ => new PostgresStorage(ClusterHosting.WithPoolDefaults(options.ConnectionString
             ?? throw new InvalidOperationException("Cluster mode needs Readiness:ConnectionString (env Readiness__ConnectionString) for PostgreSQL."))),
     };
@@ -38,8 +38,11 @@ public static class StorageConnection
 
 internal sealed class SqliteStorage : IStorageConnection
 {
-    public SqliteStorage(string dataPath, TimeSpan lockTimeout)
+    private readonly string backupFolder;
+
+    public SqliteStorage(string dataPath, TimeSpan lockTimeout, string backupFolder)
     {
+        this.backupFolder = backupFolder;
         OwnerOnly.CreateFolder(dataPath);
         DataFolder = dataPath;
         Location = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
@@ -66,8 +69,30 @@ internal sealed class SqliteStorage : IStorageConnection
         OwnerOnly.SecureDataFolder(DataFolder);
         // Made 0600 before SQLite first opens it: SQLite creates the -wal and -shm with the database file's mode.
         OwnerOnly.Touch(Location);
-        var applied = SqliteSchema.Apply(ConnectionString);
+        var applied = SqliteSchema.Apply(ConnectionString, BackUpBeforeUpgrade);
         Console.WriteLine($"Readiness data: {Location} (SQLite{(applied > 0 ? $", schema applied: {applied} script(s)" : string.Empty)})");
+    }
+
+    /// <summary>
+    /// A validated copy of the database as it was before a schema upgrade, kept in the backup folder as
+    /// before-upgrade-readiness-{UTC}-schema-{version}.db (outside the scheduled backups' pruning, which matches
+    /// readiness-*.db): some steps are one way, so going back to the version before means restoring this file. A copy
+    /// that cannot be made (disk full, damaged rows) refuses the start, and nothing is upgraded.
+    /// </summary>
+    private void BackUpBeforeUpgrade(int from, int to)
+    {
+        var file = Path.Combine(backupFolder, $"before-upgrade-{SqliteBackup.FileName(DateTimeOffset.UtcNow)[..^3]}-schema-{from}.db");
+        try
+        {
+            var taken = SqliteBackup.BackupAsync(Location, file).GetAwaiter().GetResult();
+            Console.WriteLine($"Readiness data: schema {from} -> {to}; the database before it was backed up to {taken.File} ({taken.Bytes:N0} bytes)");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or SqliteException or UnauthorizedAccessException or Readiness.UnreadableStateException)
+        {
+            throw new InvalidOperationException(
+                $"The database needs a schema upgrade ({from} -> {to}), and the backup taken before it could not be made at {file}: {e.Message} " +
+                "Nothing was upgraded. Free space or fix the folder (Readiness__Backup__Path), or restore an intact backup, and start again.", e);
+        }
     }
 }
 
