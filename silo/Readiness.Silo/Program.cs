@@ -18,6 +18,10 @@ if (HealthProbeCommand.IsInvoked(args))
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+
+    // A misspelt name refuses the start; keys under the web tier's sections (Auth, Smtp, ...) are the web nodes' to
+    // judge, since one environment often serves both.
+    builder.Services.RefuseUnknownSettings(builder.Configuration, SettingNames.Silo(), onlyOwnSections: true);
     builder.AddServiceDefaults();
     builder.AddReadinessSilo();
 

@@ -32,6 +32,9 @@ if (BackupCommands.IsInvoked(args))
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+
+    // A misspelt name (Readiness__DataPth) refuses the start instead of a server on the default it did not mean.
+    builder.Services.RefuseUnknownSettings(builder.Configuration, KnownSettings.Web());
     builder.AddServiceDefaults();
     builder.AddReadinessProxyHeaders();
     builder.AddReadinessOrleans();

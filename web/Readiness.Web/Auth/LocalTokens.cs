@@ -41,6 +41,9 @@ public static class LocalTokens
 /// </summary>
 public static class LocalTokenCommand
 {
+    /// <summary>true: the token command runs in Production too (the setting an operator who really means it sets).</summary>
+    public const string AllowTokenCommandKey = "Readiness:Auth:AllowTokenCommandInProduction";
+
     public const string Name = "token";
 
     private const string Usage = """
@@ -129,7 +132,7 @@ public static class LocalTokenCommand
 
         // People sign in with accounts; a token minted on the server bypasses them, so production refuses it.
         if (host.Environment.IsProduction() && !values.ContainsKey("allow-production")
-            && !configuration.GetValue<bool>("Readiness:Auth:AllowTokenCommandInProduction"))
+            && !configuration.GetValue<bool>(AllowTokenCommandKey))
         {
             error.WriteLine("The token command is refused in the Production environment (ASPNETCORE_ENVIRONMENT unset or Production): people sign in with accounts.");
             error.WriteLine("For development, tests and load tests run it with ASPNETCORE_ENVIRONMENT=Development; an operator who really means it adds --allow-production true");
