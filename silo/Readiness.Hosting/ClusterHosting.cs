@@ -34,6 +34,7 @@ public static class ClusterHosting
     public static IHostApplicationBuilder AddReadinessClient(this IHostApplicationBuilder builder, ReadinessOptions options)
     {
         var storage = StorageConnection.For(options);
+        SiloHosting.ValidateOnStart(builder.Services, options);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(storage);
         builder.Services.AddSingleton(SqliteWriteGate.For(storage));

@@ -40,6 +40,12 @@ public sealed class GrainCallOptions
 
     /// <summary>No attempt starts after this much time has passed since the first.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>One message per value of zero or less (backoffs: negative); empty when none.</summary>
+    public IEnumerable<string> Problems() =>
+        OptionsProblems.LongerThanZero(Section, (nameof(AttemptTimeout), AttemptTimeout), (nameof(Deadline), Deadline))
+            .Concat(OptionsProblems.NotNegative(Section, (nameof(FirstBackoff), FirstBackoff), (nameof(MaxBackoff), MaxBackoff)))
+            .Concat(OptionsProblems.AtLeast(Section, 1, (nameof(MaxAttempts), MaxAttempts)));
 }
 
 /// <summary>
@@ -185,7 +191,7 @@ public static class GrainCallsRegistration
 {
     public static IServiceCollection AddGrainCalls(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<GrainCallOptions>().Bind(configuration.GetSection(GrainCallOptions.Section));
+        services.AddOptions<GrainCallOptions>().Bind(configuration.GetSection(GrainCallOptions.Section)).ValidateProblemsOnStart(o => o.Problems());
         services.AddSingleton(sp => new GrainCalls(sp.GetRequiredService<IOptions<GrainCallOptions>>(), sp.GetRequiredService<ILogger<GrainCalls>>(),
             sp.GetRequiredService<IMeterFactory>(), sp.GetService<GatewayConnectionWatch>()));
         return services;

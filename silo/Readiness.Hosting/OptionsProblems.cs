@@ -18,6 +18,26 @@ public static class OptionsProblems
         return options.ValidateOnStart();
     }
 
+    /// <summary>"{section}:{name} = {value}: must be longer than zero" for each time of zero or less.</summary>
+    public static IEnumerable<string> LongerThanZero(string section, params (string Name, TimeSpan Value)[] values) =>
+        values.Where(v => v.Value <= TimeSpan.Zero)
+            .Select(v => $"{section}:{v.Name} = {v.Value}: 0 より長い時間を指定してください / must be longer than zero.");
+
+    /// <summary>"{section}:{name} = {value}: must not be negative" for each negative time (zero has a meaning: at once, never).</summary>
+    public static IEnumerable<string> NotNegative(string section, params (string Name, TimeSpan Value)[] values) =>
+        values.Where(v => v.Value < TimeSpan.Zero)
+            .Select(v => $"{section}:{v.Name} = {v.Value}: 0 以上を指定してください / must not be negative.");
+
+    /// <summary>"{section}:{name} = {value}: must be at least {least}" for each count below <paramref name="least"/>.</summary>
+    public static IEnumerable<string> AtLeast(string section, double least, params (string Name, double Value)[] values) =>
+        values.Where(v => !(v.Value >= least)) // NaN too
+            .Select(v => FormattableString.Invariant($"{section}:{v.Name} = {v.Value}: {least} 以上を指定してください / must be at least {least}."));
+
+    /// <summary>"{section}:{name} = {value}: must be more than zero" for each number of zero or less (minutes, seconds).</summary>
+    public static IEnumerable<string> MoreThanZero(string section, params (string Name, double Value)[] values) =>
+        values.Where(v => !(v.Value > 0))
+            .Select(v => FormattableString.Invariant($"{section}:{v.Name} = {v.Value}: 0 より大きい値を指定してください / must be more than zero."));
+
     private sealed class Check<T>(string? name, Func<T, IEnumerable<string>> problems) : IValidateOptions<T>
         where T : class
     {

@@ -76,6 +76,13 @@ public sealed class ReadinessOptions
     /// </summary>
     public bool WarmUp { get; set; } = true;
 
+    /// <summary>One message per value the product cannot work with (a time of zero or less, a backup count below 1); empty when none.</summary>
+    public IEnumerable<string> Problems() =>
+        OptionsProblems.LongerThanZero(Section, (nameof(ReconcileInterval), ReconcileInterval), (nameof(StorageLockTimeout), StorageLockTimeout))
+            .Concat(OptionsProblems.AtLeast(Section, 0, (nameof(MinimumFreeBytes), MinimumFreeBytes)))
+            .Concat(OptionsProblems.NotNegative(Section + ":Backup", (nameof(BackupOptions.Interval), Backup.Interval ?? TimeSpan.Zero)))
+            .Concat(OptionsProblems.AtLeast(Section + ":Backup", 1, (nameof(BackupOptions.Retain), Backup.Retain)));
+
     public string ResolveDataPath() =>
         Path.GetFullPath(string.IsNullOrWhiteSpace(DataPath)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "readiness")

@@ -30,6 +30,7 @@ public static class SiloHosting
         // Load and validate the embedded data now: broken data stops start-up with a message naming the file and row.
         _ = Readiness.Catalog.ReadinessCatalog.Instance;
         var options = ReadOptions(builder.Configuration);
+        ValidateOnStart(builder.Services, options);
         AddReadinessGrainServices(builder.Services, options);
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         if (options.Mode == HostingMode.Embedded)
@@ -43,6 +44,13 @@ public static class SiloHosting
             .AddCheck<NationHealthCheck>("nation", tags: [ServiceDefaults.ReadyTag]);
         return builder;
     }
+
+    /// <summary>
+    /// Refuses the start for <see cref="ReadinessOptions.Problems"/> of the options read at build time (registered as
+    /// a fixed instance, not bound, so the check is of that instance).
+    /// </summary>
+    internal static void ValidateOnStart(IServiceCollection services, ReadinessOptions options) =>
+        services.AddOptions<ReadinessOptions>().ValidateProblemsOnStart(_ => options.Problems());
 
     /// <summary>The services grains need, shared by every host and by the test cluster.</summary>
     public static void AddReadinessGrainServices(IServiceCollection services, ReadinessOptions options)

@@ -22,6 +22,7 @@ public class StartRefusalTests
     [InlineData("Readiness__Auth__PublicUrl", "not a url", "Readiness:Auth:PublicUrl = 'not a url'")]
     [InlineData("Readiness__RateLimits__WritesPerMinute", "-5", "Readiness:RateLimits:WritesPerMinute = -5")]
     [InlineData("Readiness__Auth__LockoutDuration", "-00:01:00", "Readiness:Auth:LockoutDuration")]
+    [InlineData("Readiness__Backup__Retain", "0", "Readiness:Backup:Retain = 0")]
     [InlineData("Readiness__DataPth", "/var/lib/readiness-elsewhere", "Readiness:DataPth is not a setting; did you mean Readiness:DataPath?")]
     public async Task A_setting_that_cannot_start_the_server_is_one_line_naming_it_and_a_plain_exit(string variable, string value, string named)
     {

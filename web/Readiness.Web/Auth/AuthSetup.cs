@@ -20,7 +20,7 @@ public static class AuthSetup
     public static WebApplicationBuilder AddReadinessAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ReadinessAuthOptions>().BindConfiguration(ReadinessAuthOptions.Section);
+        services.AddOptions<ReadinessAuthOptions>().BindConfiguration(ReadinessAuthOptions.Section).ValidateProblemsOnStart(o => o.Problems());
         services.AddSingleton<SecurityLog>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CredentialWatch>();

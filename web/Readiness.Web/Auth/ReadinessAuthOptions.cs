@@ -50,5 +50,9 @@ public sealed class ReadinessAuthOptions
     /// </summary>
     public TimeSpan ValidatedTokenReuse { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>One message per negative interval (zero: check every time); empty when none.</summary>
+    public IEnumerable<string> Problems() =>
+        Readiness.Hosting.OptionsProblems.NotNegative(Section, (nameof(RevalidationInterval), RevalidationInterval), (nameof(ValidatedTokenReuse), ValidatedTokenReuse));
+
     public bool LocalSignInEnabled => LocalSignIn ?? string.IsNullOrWhiteSpace(Authority);
 }

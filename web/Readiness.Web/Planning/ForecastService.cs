@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Readiness.Catalog;
 using Readiness.Grains;
+using Readiness.Hosting;
 using Readiness.Planning;
 using Readiness.Rules;
 
@@ -38,6 +39,12 @@ public sealed class PlanningOptions
     /// (seconds; each failing read is logged by the storage), so one that can be read is included within this time.
     /// </summary>
     public double UnreadableRecheckSeconds { get; set; } = 30;
+
+    /// <summary>One message per value the forecasts cannot work with (no trials, an age or check period of zero or less); empty when none.</summary>
+    public IEnumerable<string> Problems() =>
+        OptionsProblems.AtLeast(Section, 1, (nameof(Trials), Trials))
+            .Concat(OptionsProblems.MoreThanZero(Section, (nameof(MaxAgeMinutes), MaxAgeMinutes), (nameof(KeepFirstCheckMinutes), KeepFirstCheckMinutes), (nameof(KeepCheckMinutes), KeepCheckMinutes)))
+            .Concat(OptionsProblems.AtLeast(Section, 0, (nameof(UnreadableRecheckSeconds), UnreadableRecheckSeconds))); // 0: ask again every time
 }
 
 /// <summary>A computed forecast with its inputs' time and the scenario it was computed for (null: the baseline).</summary>

@@ -1,3 +1,4 @@
+using Readiness.Hosting;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Readiness.Web.Planning;
@@ -7,7 +8,7 @@ public static class PlanningSetup
 {
     public static WebApplicationBuilder AddReadinessPlanning(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<PlanningOptions>(builder.Configuration.GetSection(PlanningOptions.Section));
+        builder.Services.AddOptions<PlanningOptions>().Bind(builder.Configuration.GetSection(PlanningOptions.Section)).ValidateProblemsOnStart(o => o.Problems());
         builder.Services.AddSingleton<ForecastService>();
         builder.Services.AddSingleton<ForecastArchive>();
         builder.Services.AddHostedService<ForecastKeeper>();

@@ -32,6 +32,11 @@ public sealed class SummaryCacheOptions
     /// died, which Orleans itself would only give up after 30 s.
     /// </summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>One message per interval or timeout of zero or less (a zero poll would spin); empty when none.</summary>
+    public IEnumerable<string> Problems() =>
+        OptionsProblems.LongerThanZero(Section, (nameof(PollInterval), PollInterval), (nameof(FullRefreshInterval), FullRefreshInterval),
+            (nameof(HeartbeatInterval), HeartbeatInterval), (nameof(TrendRefreshInterval), TrendRefreshInterval), (nameof(CallTimeout), CallTimeout));
 }
 
 /// <summary>

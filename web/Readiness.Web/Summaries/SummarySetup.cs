@@ -1,3 +1,5 @@
+using Readiness.Hosting;
+
 namespace Readiness.Web.Summaries;
 
 public static class SummarySetup
@@ -5,7 +7,7 @@ public static class SummarySetup
     /// <summary>The one read path for summaries on this web node: the cache, its serializer, the event fan-out, the trend.</summary>
     public static IServiceCollection AddReadinessSummaries(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<SummaryCacheOptions>(configuration.GetSection(SummaryCacheOptions.Section));
+        services.AddOptions<SummaryCacheOptions>().Bind(configuration.GetSection(SummaryCacheOptions.Section)).ValidateProblemsOnStart(o => o.Problems());
         services.AddSingleton<SummarySerializer>();
         services.AddSingleton<LiveHub>();
         services.AddSingleton<SummaryCache>();
