@@ -13,27 +13,34 @@ public static class StartRefusal
     /// <summary>The exit code of a refused start (1 stays a database of a newer version, <see cref="NewerSchemaException"/>).</summary>
     public const int ExitCode = 2;
 
+    /// <summary>The exit code of a server that stopped on a fatal error after it had started (not a refusal: the settings were taken).</summary>
+    public const int StoppedExitCode = 1;
+
     /// <summary>The environment variable that adds the full exception to the message.</summary>
     public const string TraceVariable = "READINESS_START_TRACE";
 
-    /// <summary>Writes the one-line refusal (and the trace when asked) to <paramref name="error"/>; returns the exit code.</summary>
-    public static int Report(Exception refused, TextWriter error)
+    /// <summary>
+    /// Writes the one line (and the trace when asked) to <paramref name="error"/>; returns the exit code:
+    /// <see cref="ExitCode"/> for a refused start, <see cref="StoppedExitCode"/> when <paramref name="started"/> (the
+    /// host's ApplicationStarted had fired, so the failure came while serving).
+    /// </summary>
+    public static int Report(Exception refused, TextWriter error, bool started = false)
     {
-        error.WriteLine(Message(refused));
+        error.WriteLine(Message(refused, started));
         if (Environment.GetEnvironmentVariable(TraceVariable) is "1" or "true")
         {
             error.WriteLine(refused.ToString());
         }
 
         error.Flush();
-        return ExitCode;
+        return started ? StoppedExitCode : ExitCode;
     }
 
     /// <summary>
-    /// 「起動できません / Cannot start: …」 with the exception's own message (a configuration error names the key and
+    /// 「起動できません / Cannot start: …」 (or, once <paramref name="started"/>, 「停止しました / Stopped: …」) with the exception's own message (a configuration error names the key and
     /// the value) and each inner message it does not already contain (a bind failure's reason, a converter's complaint).
     /// </summary>
-    public static string Message(Exception refused)
+    public static string Message(Exception refused, bool started = false)
     {
         var parts = new List<string>();
         for (Exception? e = Unwrap(refused); e is not null; e = e.InnerException is null ? null : Unwrap(e.InnerException))
@@ -45,7 +52,7 @@ public static class StartRefusal
             }
         }
 
-        return "起動できません / Cannot start: " + string.Join(" — ", parts);
+        return (started ? "停止しました / Stopped: " : "起動できません / Cannot start: ") + string.Join(" — ", parts);
     }
 
     /// <summary>The wrappers that say nothing of their own: reflection, a static constructor, a task's single fault.</summary>

@@ -15,6 +15,8 @@ if (HealthProbeCommand.IsInvoked(args))
 
 // A start that fails (a setting refused, a port in use, PostgreSQL unreachable) is one line and exit 2, not an unhandled
 // exception's abort (134, a core dump, a "crash" to systemd and Kubernetes).
+// Set once the host has started: a failure after that is a stop while serving, not a refused start.
+var started = false;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
@@ -26,6 +28,7 @@ try
     builder.AddReadinessSilo();
 
     var app = builder.Build();
+    app.Lifetime.ApplicationStarted.Register(() => started = true);
     app.MapDefaultEndpoints();
     app.MapGet("/", () => Results.Text("Readiness silo: /health/live, /health/ready, /metrics\n"));
     app.Run();
@@ -39,5 +42,5 @@ catch (NewerSchemaException refused)
 }
 catch (Exception refused) when (refused is not HostAbortedException)
 {
-    return StartRefusal.Report(refused, Console.Error);
+    return StartRefusal.Report(refused, Console.Error, started);
 }

@@ -29,6 +29,8 @@ if (BackupCommands.IsInvoked(args))
 
 // A start that fails (a setting refused, a port in use, a data folder that cannot be made) is one line and exit 2, not an
 // unhandled exception's abort (134, a core dump, a "crash" to systemd and Kubernetes).
+// Set once the host has started: a failure after that is a stop while serving, not a refused start.
+var started = false;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
@@ -53,6 +55,7 @@ try
     builder.Services.AddSingleton<Readiness.Web.Imports.ReconciliationNotifier>();
 
     var app = builder.Build();
+    app.Lifetime.ApplicationStarted.Register(() => started = true);
     app.UseReadinessProxyHeaders();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
@@ -92,7 +95,7 @@ catch (NewerSchemaException refused)
 catch (Exception refused) when (refused is not HostAbortedException)
 {
     // HostAbortedException is the test host's (WebApplicationFactory's) way of taking the built host: not a failure.
-    return StartRefusal.Report(refused, Console.Error);
+    return StartRefusal.Report(refused, Console.Error, started);
 }
 
 public partial class Program;
