@@ -13,8 +13,8 @@ public static class StartRefusal
     /// <summary>The exit code of a refused start (1 stays a database of a newer version, <see cref="NewerSchemaException"/>).</summary>
     public const int ExitCode = 2;
 
-    /// <summary>The exit code of a server that stopped on a fatal error after it had started (not a refusal: the settings were taken).</summary>
-    public const int StoppedExitCode = 1;
+    /// <summary>The exit code of a server that stopped on a fatal error after it had started (not a refusal: the settings were taken); 3, since 1 is a database of a newer version and 2 a refused start.</summary>
+    public const int StoppedExitCode = 3;
 
     /// <summary>The environment variable that adds the full exception to the message.</summary>
     public const string TraceVariable = "READINESS_START_TRACE";

@@ -19,11 +19,11 @@ public sealed class StartRefusalMessageTests
     }
 
     [Fact]
-    public void After_the_host_started_it_is_a_stop_with_exit_1()
+    public void After_the_host_started_it_is_a_stop_with_exit_3()
     {
         using var error = new StringWriter();
         var exit = StartRefusal.Report(new IOException("disk failed", new InvalidOperationException("inner reason")), error, started: true);
-        Assert.Equal(1, exit);
+        Assert.Equal(3, exit);
         Assert.Equal("停止しました / Stopped: disk failed — inner reason", error.ToString().TrimEnd());
         Assert.DoesNotContain("Cannot start", error.ToString(), StringComparison.Ordinal);
     }
