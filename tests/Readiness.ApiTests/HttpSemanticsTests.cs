@@ -12,7 +12,8 @@ namespace Readiness.ApiTests;
 
 /// <summary>
 /// HTTP request semantics, each as a kind across the whole /api surface read from the host's
-/// <see cref="EndpointDataSource"/> (a new endpoint is covered without being listed): a compressed request body.
+/// <see cref="EndpointDataSource"/> (a new endpoint is covered without being listed): a compressed request body, a
+/// query parameter given twice.
 /// </summary>
 public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) : IClassFixture<ApiHost>
 {
@@ -82,6 +83,77 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
         identity.Content.Headers.ContentEncoding.Add("identity");
         using var plain = await municipality.SendAsync(identity);
         Assert.Equal(HttpStatusCode.PreconditionRequired, plain.StatusCode);
+    }
+
+    /// <summary>
+    /// Every GET route of the host, API and page, sent a known parameter twice (<c>limit</c>, <c>prefecture</c>): an API
+    /// route answers 400 repeated_parameter naming it, a page 400 naming it with a link to the page without it. The
+    /// kind found: one of the values was used in silence (<c>?limit=10&amp;limit=20</c> read 10 items).
+    /// </summary>
+    [Fact]
+    public async Task A_parameter_given_twice_is_400_naming_it_on_every_get_route()
+    {
+        var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Get) ?? e.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is not null)
+            .Where(e => !e.RoutePattern.RawText!.StartsWith("/_", StringComparison.Ordinal))
+            .GroupBy(e => e.RoutePattern.RawText!)
+            .Select(g => (Pattern: g.Key, Page: g.Any(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is not null)))
+            .OrderBy(e => e.Pattern, StringComparer.Ordinal)
+            .ToList();
+        var api = endpoints.Where(e => e.Pattern.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        var pages = endpoints.Where(e => e.Page).ToList();
+        Assert.True(api.Count > 30, $"only {api.Count} API GET routes");
+        Assert.True(pages.Count >= 15, $"only {pages.Count} pages");
+
+        // The administrator, and the municipality for the routes only it may read (its reporting template).
+        var token = host.Token(Role.Admin);
+        using var client = await host.SignedInPagesAsync(token);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var municipality = host.Municipality(ApiHost.Chiyoda, "repeated@city.chiyoda");
+        var failures = new List<string>();
+        foreach (var (pattern, page) in api.Concat(pages))
+        {
+            foreach (var (name, first, second) in new[] { ("limit", "10", "20"), ("prefecture", "13", "14") })
+            {
+                var path = $"{RouteValues.Fill(pattern)}?{name}={first}&{name}={second}";
+                var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+                if (response.StatusCode == HttpStatusCode.Forbidden && !page)
+                {
+                    response.Dispose();
+                    response = await municipality.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+                }
+
+                using var answer = response;
+                var text = await response.Content.ReadAsStringAsync();
+                var named = page
+                    ? text.Contains($"data-refused=\"{name}\"", StringComparison.Ordinal) && text.Contains("2回以上", StringComparison.Ordinal)
+                    : NamesField(text, name, "repeated_parameter");
+                output.WriteLine($"GET {path}: {(int)response.StatusCode}");
+                if (response.StatusCode != HttpStatusCode.BadRequest || !named)
+                {
+                    failures.Add($"GET {path}: {(int)response.StatusCode} {text[..Math.Min(160, text.Length)]}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} routes took a repeated parameter:\n{string.Join("\n", failures)}");
+    }
+
+    /// <summary>An empty value is as if absent (<c>?limit=</c> is the default, not a refusal), and beside a value it is no repetition.</summary>
+    [Fact]
+    public async Task An_empty_query_value_is_absent()
+    {
+        await host.WaitUntilReadyAsync();
+        using var national = host.National();
+        foreach (var query in new[] { "?limit=", "?limit=&limit=5", "?limit=&cursor=" })
+        {
+            using var response = await national.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}/history{query}");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"history{query}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        using var twice = await national.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}/history?limit=5&LIMIT=6");
+        var refusal = await twice.Content.ReadAsStringAsync();
+        Assert.True(NamesField(refusal, "limit", "repeated_parameter") || NamesField(refusal, "LIMIT", "repeated_parameter"), $"?limit=5&LIMIT=6 is not refused naming limit: {(int)twice.StatusCode} {refusal}");
     }
 
     private static ByteArrayContent Compressed(string json, string coding)

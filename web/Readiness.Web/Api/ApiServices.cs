@@ -50,6 +50,7 @@ public static class ApiServices
         app.UseRateLimiter();
         app.UseAuthorization();
         app.Use(PathValues.Enforce);
+        app.Use(RepeatedParameters.Enforce);
         app.Use(ContentEncodings.Enforce);
         app.Use(MediaTypes.Enforce);
         return app;
