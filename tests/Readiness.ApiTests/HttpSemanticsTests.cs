@@ -13,7 +13,7 @@ namespace Readiness.ApiTests;
 /// <summary>
 /// HTTP request semantics, each as a kind across the whole /api surface read from the host's
 /// <see cref="EndpointDataSource"/> (a new endpoint is covered without being listed): a compressed request body, a
-/// query parameter given twice.
+/// query parameter given twice, X-Request-Id on every answer.
 /// </summary>
 public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) : IClassFixture<ApiHost>
 {
@@ -156,6 +156,116 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
         Assert.True(NamesField(refusal, "limit", "repeated_parameter") || NamesField(refusal, "LIMIT", "repeated_parameter"), $"?limit=5&LIMIT=6 is not refused naming limit: {(int)twice.StatusCode} {refusal}");
     }
 
+    /// <summary>
+    /// X-Request-Id on every /api answer: a well-formed one sent is echoed on every GET route (refusals included), a
+    /// malformed one (too long, a space, non-ASCII, two values) is replaced by the server's trace id, which is the problem's
+    /// traceId on a 401, 404 or 400; a write keeps its change request's id (the Idempotency-Key). The kind found: only a
+    /// write's answer carried one.
+    /// </summary>
+    [Fact]
+    public async Task Every_api_answer_carries_x_request_id_echoing_a_well_formed_one()
+    {
+        await host.WaitUntilReadyAsync();
+        var patterns = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Get) ?? false)
+            .Select(e => e.RoutePattern.RawText!)
+            .Where(p => p.StartsWith("/api/", StringComparison.Ordinal) && !p.StartsWith(Readiness.Web.Api.HeadRequests.EventStreamPath, StringComparison.Ordinal))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        using var national = host.National();
+        var failures = new List<string>();
+        foreach (var pattern in patterns)
+        {
+            var sent = $"walk-{Guid.NewGuid():N}";
+            using var request = new HttpRequestMessage(HttpMethod.Get, RouteValues.Fill(pattern));
+            request.Headers.Add("X-Request-Id", sent);
+            using var response = await national.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            if (RequestId(response) != sent)
+            {
+                failures.Add($"GET {pattern}: {(int)response.StatusCode} X-Request-Id '{RequestId(response)}'");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        // Refusals before and after routing: not signed in, no such route, a repeated parameter, a compressed body.
+        using var visitor = host.Client();
+        foreach (var (client, path) in new[] { (visitor, "/api/v1/municipalities/131016"), (national, "/api/v1/nope"), (national, "/api/v1/catalog?limit=1&limit=2") })
+        {
+            foreach (var malformed in new[] { new string('a', 129), "has space", "tab\tinside", string.Empty })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.TryAddWithoutValidation("X-Request-Id", malformed);
+                using var response = await client.SendAsync(request);
+                var id = RequestId(response);
+                using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                Assert.True(id is not null && id != malformed && id == problem.RootElement.GetProperty("traceId").GetString(),
+                    $"GET {path} with X-Request-Id '{Problems(malformed)}': {(int)response.StatusCode} X-Request-Id '{id}'");
+            }
+
+            using var echoed = new HttpRequestMessage(HttpMethod.Get, path);
+            echoed.Headers.Add("X-Request-Id", "support-ticket-42");
+            using var answer = await client.SendAsync(echoed);
+            Assert.True(RequestId(answer) == "support-ticket-42", $"GET {path}: {(int)answer.StatusCode} X-Request-Id '{RequestId(answer)}'");
+        }
+
+        using var two = new HttpRequestMessage(HttpMethod.Get, "/api/v1/catalog");
+        two.Headers.TryAddWithoutValidation("X-Request-Id", ["one", "two"]);
+        using var twoAnswer = await national.SendAsync(two);
+        Assert.True(RequestId(twoAnswer) is { } twoId && twoId != "one" && twoId != "two", $"two values: '{RequestId(twoAnswer)}'");
+
+        // A write answers its change request's id, the one in the audit trail.
+        using var municipality = host.Municipality(ApiHost.Chiyoda, "request-id@city.chiyoda");
+        using var write = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/municipalities/{ApiHost.Chiyoda}/reports")
+        {
+            Content = new StringContent("{\"systems\":[]}", Encoding.UTF8, "application/json"),
+        };
+        var key = $"key-{Guid.NewGuid():N}";
+        write.Headers.Add("Idempotency-Key", key);
+        write.Headers.Add("X-Request-Id", "client-id");
+        using var written = await municipality.SendAsync(write);
+        Assert.True(RequestId(written) == key, $"POST reports: {(int)written.StatusCode} X-Request-Id '{RequestId(written)}'");
+    }
+
+    /// <summary>The contract says so: every response of every /api operation declares X-Request-Id, and every 201 Location.</summary>
+    [Fact]
+    public async Task The_contract_declares_x_request_id_on_every_api_answer_and_location_on_201()
+    {
+        using var national = host.National();
+        using var document = JsonDocument.Parse(await national.GetStringAsync("/openapi/v1.json"));
+        var missing = new List<string>();
+        var created = 0;
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api/", StringComparison.Ordinal)))
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("responses", out _)))
+            {
+                foreach (var response in operation.Value.GetProperty("responses").EnumerateObject())
+                {
+                    var headers = response.Value.TryGetProperty("headers", out var h) ? h : default;
+                    if (headers.ValueKind != JsonValueKind.Object || !headers.TryGetProperty("X-Request-Id", out _))
+                    {
+                        missing.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {response.Name}: no X-Request-Id");
+                    }
+
+                    if (response.Name == "201")
+                    {
+                        created++;
+                        if (headers.ValueKind != JsonValueKind.Object || !headers.TryGetProperty("Location", out _))
+                        {
+                            missing.Add($"{operation.Name.ToUpperInvariant()} {path.Name} 201: no Location");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(missing.Count == 0, $"{missing.Count} answers undeclared:\n{string.Join("\n", missing.Take(40))}");
+        Assert.True(created >= 3, $"only {created} 201 answers declared");
+    }
+
+    private static string? RequestId(HttpResponseMessage response) => response.Headers.TryGetValues("X-Request-Id", out var ids) ? string.Join("|", ids) : null;
+
+    private static string Problems(string value) => value.Length > 20 ? value[..20] + "…" : value;
+
     private static ByteArrayContent Compressed(string json, string coding)
     {
         using var buffer = new MemoryStream();
@@ -182,5 +292,34 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
         {
             return false;
         }
+    }
+}
+
+/// <summary>A 429 carries X-Request-Id too: the rate limiter answers before any endpoint runs.</summary>
+public sealed class RateLimitedRequestIdTests(RateLimitHost host) : IClassFixture<RateLimitHost>
+{
+    [Fact]
+    public async Task A_429_carries_x_request_id()
+    {
+        using var client = host.Client(host.Token(Role.National, subject: $"request-id-{Guid.NewGuid():N}"));
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i <= RateLimitHost.PerPerson && limited is null; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/catalog");
+            request.Headers.Add("X-Request-Id", $"burst-{i}");
+            var response = await client.SendAsync(request);
+            Assert.True(response.Headers.TryGetValues("X-Request-Id", out var ids) && ids.Single() == $"burst-{i}", $"request {i}: {(int)response.StatusCode} without its X-Request-Id");
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        Assert.NotNull(limited);
+        limited.Dispose();
     }
 }

@@ -42,6 +42,7 @@ public static class ApiServices
     public static WebApplication UseReadinessApi(this WebApplication app)
     {
         app.UseStatusCodePages(WriteStatusProblem);
+        app.Use(RequestIds.Enforce);
         app.Use(RequestLimits.Enforce);
         app.Use(LimitBodySize);
         app.Use(BearerHeader.Normalize); // one reading of "Bearer  <token>" for both bearer handlers

@@ -309,7 +309,42 @@ public static partial class ContractTransformer
                 AddBodyExample(document, mediaType, media);
             }
         }
+
+        // Every /api answer carries X-Request-Id (RequestIds), refusals too; a 201 names what it made in Location.
+        if (path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            foreach (var (status, response) in operation.Responses)
+            {
+                if (response is not OpenApiResponse declared)
+                {
+                    continue;
+                }
+
+                declared.Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal);
+                declared.Headers.TryAdd(WriteApi.RequestIdHeader, AnyRequestIdHeader());
+                if (status == "201")
+                {
+                    declared.Headers.TryAdd(Location, new OpenApiHeader
+                    {
+                        Description = "The address of the resource made (RFC 9110 §10.2.2), relative to the server.",
+                        Required = true,
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
+                    });
+                }
+            }
+        }
     }
+
+    private const string Location = "Location";
+
+    private static OpenApiHeader AnyRequestIdHeader() => new()
+    {
+        Description = "This request's id, to quote to the operators: the X-Request-Id sent when it is 1-" + RequestIds.MaxLength.ToString(CultureInfo.InvariantCulture)
+            + " visible ASCII characters, else the server's trace id (the problem's traceId). A write's answer carries the change request's id (see the write's 200 or 204).",
+        Required = true,
+        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = RequestIds.MaxLength },
+        Example = JsonValue.Create("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+    };
 
     /// <summary>
     /// What the endpoint's own metadata and route say the server answers, declared for every operation alike (the
