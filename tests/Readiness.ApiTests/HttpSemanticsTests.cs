@@ -13,7 +13,7 @@ namespace Readiness.ApiTests;
 /// <summary>
 /// HTTP request semantics, each as a kind across the whole /api surface read from the host's
 /// <see cref="EndpointDataSource"/> (a new endpoint is covered without being listed): a compressed request body, a
-/// query parameter given twice, X-Request-Id on every answer.
+/// query parameter given twice, X-Request-Id on every answer, an API path written with repeated or encoded slashes.
 /// </summary>
 public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) : IClassFixture<ApiHost>
 {
@@ -260,6 +260,39 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
 
         Assert.True(missing.Count == 0, $"{missing.Count} answers undeclared:\n{string.Join("\n", missing.Take(40))}");
         Assert.True(created >= 3, $"only {created} 201 answers declared");
+    }
+
+    /// <summary>
+    /// An API path written with repeated or encoded slashes is 404 problem details naming the canonical path, for every
+    /// method and caller, never the dashboard's HTML page nor a 5xx. The kind found: <c>//api/v1/catalog</c> and
+    /// <c>/api%2Fv1/catalog</c> answered the HTML not-found page.
+    /// </summary>
+    [Theory]
+    [InlineData("//api/v1/catalog", "/api/v1/catalog")]
+    [InlineData("///api/v1/municipalities/131016", "/api/v1/municipalities/131016")]
+    [InlineData("/api//v1/catalog", "/api/v1/catalog")]
+    [InlineData("/api/v1//catalog", "/api/v1/catalog")]
+    [InlineData("/api%2Fv1/catalog", "/api/v1/catalog")]
+    [InlineData("/api%2fv1%2Fcatalog", "/api/v1/catalog")]
+    [InlineData("/%2Fapi/v1/catalog", "/api/v1/catalog")]
+    [InlineData("//api", "/api")]
+    public async Task An_api_path_with_repeated_or_encoded_slashes_is_a_404_problem_naming_the_canonical_path(string path, string canonical)
+    {
+        using var national = host.National();
+        using var visitor = host.Client();
+        foreach (var (client, method) in new[] { (national, HttpMethod.Get), (visitor, HttpMethod.Get), (national, HttpMethod.Put), (national, HttpMethod.Head) })
+        {
+            using var request = new HttpRequestMessage(method, new Uri(host.BaseAddress.GetLeftPart(UriPartial.Authority) + path));
+            using var response = await client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound && response.Content.Headers.ContentType?.MediaType == "application/problem+json",
+                $"{method} {path}: {(int)response.StatusCode} {response.Content.Headers.ContentType} {text[..Math.Min(160, text.Length)]}");
+            Assert.True(RequestId(response) is not null, $"{method} {path}: no X-Request-Id");
+            if (method != HttpMethod.Head)
+            {
+                Assert.True(NamesField(text, "path", "not_found") && text.Contains(canonical, StringComparison.Ordinal), $"{method} {path}: {text}");
+            }
+        }
     }
 
     private static string? RequestId(HttpResponseMessage response) => response.Headers.TryGetValues("X-Request-Id", out var ids) ? string.Join("|", ids) : null;

@@ -29,6 +29,7 @@ public static class ApiServices
         services.AddExceptionHandler<TransientFailureHandler>();
         services.AddExceptionHandler<UnreadableStateHandler>();
         services.AddTransient<IStartupFilter, HeadRequests>();
+        services.AddTransient<IStartupFilter, ApiPaths>();
 
         // The silo registers it; a web node that is only a client of the cluster reads the same table itself.
         services.TryAddSingleton<IAuditLog, SqlAuditLog>();

@@ -14,6 +14,13 @@ public static class RequestIds
     /// <summary>True for 1 to <see cref="MaxLength"/> characters, each visible ASCII (0x21-0x7E).</summary>
     public static bool IsWellFormed(string? id) => id is { Length: > 0 and <= MaxLength } && !id.Any(c => c is < '!' or > '~');
 
+    /// <summary>The id of this request: the client's when well formed, else the server's trace id.</summary>
+    public static string For(HttpContext http)
+    {
+        var sent = http.Request.Headers[WriteApi.RequestIdHeader];
+        return sent.Count == 1 && IsWellFormed(sent[0]) ? sent[0]! : System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier;
+    }
+
     /// <summary>
     /// Middleware, first in the API's pipeline (before the limits, authentication and rate limits answer): the id is
     /// chosen now and written when the answer starts, unless the endpoint wrote its own.
@@ -25,8 +32,7 @@ public static class RequestIds
             return next(http);
         }
 
-        var sent = http.Request.Headers[WriteApi.RequestIdHeader];
-        var id = sent.Count == 1 && IsWellFormed(sent[0]) ? sent[0]! : System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier;
+        var id = For(http);
         http.Response.OnStarting(() =>
         {
             if (!http.Response.Headers.ContainsKey(WriteApi.RequestIdHeader))

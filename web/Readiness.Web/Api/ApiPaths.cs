@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+
+namespace Readiness.Web.Api;
+
+/// <summary>
+/// A path that is an API path once its slashes are merged and an encoded slash (<c>%2F</c>) is read as one
+/// (<c>//api/v1/catalog</c>, <c>/api//v1/catalog</c>, <c>/api%2Fv1/catalog</c>) but is not written so is 404
+/// <c>not_found</c> problem details naming the canonical path, never the dashboard's HTML not-found page (which a
+/// client's JSON parser fails on) nor a 5xx. Not routed to the canonical path: a proxy or a rule in front that matched
+/// the written path would be bypassed. A startup filter, so it answers before routing and the pages' status pages.
+/// </summary>
+public sealed partial class ApiPaths : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(Refuse);
+        next(app);
+    };
+
+    /// <summary>
+    /// The canonical path when <paramref name="path"/> is an API path written with repeated or encoded slashes, else
+    /// null: under /api, an empty segment (<c>//</c>; no route has one); outside it, a path that is under /api once runs of
+    /// slashes and <c>%2F</c> are one slash. An encoded slash inside an /api path's segment is left to its route (a
+    /// scenario's name may hold one).
+    /// </summary>
+    public static string? Misspelt(string path)
+    {
+        if (new PathString(path).StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        {
+            return path.Contains("//", StringComparison.Ordinal) ? RepeatedSlashes().Replace(path, "/") : null;
+        }
+
+        var canonical = Slashes().Replace(path, "/");
+        return canonical != path && new PathString(canonical).StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) ? canonical : null;
+    }
+
+    private static Task Refuse(HttpContext http, RequestDelegate next)
+    {
+        // PathBase and Path as the server decoded them; Kestrel leaves %2F encoded in Path.
+        if (Misspelt(http.Request.PathBase.Add(http.Request.Path).ToString()) is not { } canonical)
+        {
+            return next(http);
+        }
+
+        http.Response.Headers[WriteApi.RequestIdHeader] = RequestIds.For(http);
+        return Problems.Create(StatusCodes.Status404NotFound, "Not found", "path", "not_found",
+            $"この URL の API はありません。スラッシュを重ねたり %2F と書いたりせず、{Shown(canonical)} のように送ってください。",
+            $"There is no API at this URL: send it without repeated or encoded slashes, as {Shown(canonical)}.").ExecuteAsync(http);
+    }
+
+    private static string Shown(string path) => path.Length > 80 ? path[..80] + "…" : path;
+
+    [GeneratedRegex("(?:/|%2[Ff])+", RegexOptions.CultureInvariant)]
+    private static partial Regex Slashes();
+
+    [GeneratedRegex("/{2,}", RegexOptions.CultureInvariant)]
+    private static partial Regex RepeatedSlashes();
+}
