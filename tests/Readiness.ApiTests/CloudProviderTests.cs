@@ -1,6 +1,10 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Readiness.Catalog;
+using Readiness.Imports;
+using Readiness.Testing;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -116,5 +120,66 @@ public sealed class CloudProviderTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
         Assert.Contains("-cloudProvider-error", html, StringComparison.Ordinal);
         Assert.Equal(version, (await host.GetMunicipality(M)).Version);
+    }
+
+    [Fact]
+    public async Task The_reporting_template_keeps_the_provider_it_has_no_column_for_and_clears_it_only_with_the_hosting_shown()
+    {
+        using (var put = await Send(HttpMethod.Put, """{"phase":"in_production","hosting":"government_cloud","cloudProvider":"aws","designated":false,"regressionReason":"テスト"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using var client = host.Municipality(M);
+        var row = ReportingTemplate.FirstRow + ReadinessCatalog.Instance.BusinessIndex["resident_registry"];
+
+        // Only the vendor changed (breaker's finding: the apply sent the provider as null, and the preview did not say so).
+        var vendor = $"E{row}";
+        var file = WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, vendor, $"<x:c r=\"{vendor}\" t=\"inlineStr\"><x:is><x:t>テンプレート事業者</x:t></x:is></x:c>");
+        using (var preview = await Upload(client, "preview", file))
+        {
+            var changes = (await ApiHost.Json(preview)).GetProperty("changes").EnumerateArray().ToList();
+            Assert.Equal([vendor], changes.Select(c => c.GetProperty("cell").GetString()));
+        }
+
+        using (var apply = await Upload(client, "apply", file))
+        {
+            Assert.True(apply.StatusCode == HttpStatusCode.OK, await apply.Content.ReadAsStringAsync());
+        }
+
+        var system = System((await host.GetMunicipality(M)).Body, "resident_registry");
+        Assert.Equal("テンプレート事業者", system.GetProperty("vendor").GetString());
+        Assert.Equal("aws", system.GetProperty("cloudProvider").GetString());
+
+        // The hosting moved off the Government Cloud: the provider goes with it, and the preview shows both.
+        var hosting = $"F{row}";
+        file = WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, hosting, $"<x:c r=\"{hosting}\" t=\"inlineStr\"><x:is><x:t>オンプレミス</x:t></x:is></x:c>");
+        using (var preview = await Upload(client, "preview", file))
+        {
+            var changes = (await ApiHost.Json(preview)).GetProperty("changes").EnumerateArray().ToList();
+            Assert.Equal(["hosting", "cloudProvider"], changes.Select(c => c.GetProperty("field").GetString()));
+            Assert.All(changes, c => Assert.Equal(hosting, c.GetProperty("cell").GetString()));
+        }
+
+        using (var apply = await Upload(client, "apply", file))
+        {
+            Assert.True(apply.StatusCode == HttpStatusCode.OK, await apply.Content.ReadAsStringAsync());
+        }
+
+        system = System((await host.GetMunicipality(M)).Body, "resident_registry");
+        Assert.Equal("on_premises", system.GetProperty("hosting").GetString());
+        Assert.Equal(JsonValueKind.Null, system.GetProperty("cloudProvider").ValueKind);
+    }
+
+    private static async Task<byte[]> Template(HttpClient client) =>
+        await client.GetByteArrayAsync(new Uri($"/api/v1/municipalities/{M}/template.xlsx", UriKind.Relative));
+
+    private static async Task<HttpResponseMessage> Upload(HttpClient client, string path, byte[] file)
+    {
+        using var content = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        content.Add(part, "file", "template.xlsx");
+        return await client.PostAsync(new Uri($"/api/v1/municipalities/{M}/template/{path}", UriKind.Relative), content);
     }
 }

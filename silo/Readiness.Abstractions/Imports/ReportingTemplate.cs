@@ -59,6 +59,13 @@ public static class ReportingTemplate
         ("K", "regressionReason", "後退理由（フェーズを戻す場合）", "Regression reason (when moving back)"),
     ];
 
+    /// <summary>
+    /// Members of <see cref="SystemChange.Members"/> the template has no column for, each with its rule in
+    /// <c>ReadSystems</c>: cloudProvider is kept while the hosting stays the Government Cloud and cleared with it. A member
+    /// in neither list would be sent as blank by every apply (a test checks).
+    /// </summary>
+    public static readonly ImmutableArray<string> SystemMembersWithoutColumn = ["cloudProvider"];
+
     /// <summary>A checklist row's columns.</summary>
     public static readonly ImmutableArray<(string Column, string? Field, string HeaderJa, string HeaderEn)> SecurityColumns =
     [
@@ -343,6 +350,17 @@ public static class ReportingTemplate
             Diff("I", "designationReason", before.DesignationReason is { } br ? Wire.Name(br) : null, reason is { } rr ? Wire.Name(rr) : null,
                 Blank(ReasonLabel(before.DesignationReason)), Blank(ReasonLabel(reason)));
             Diff("J", "designationTarget", Iso(before.DesignationTarget), Iso(target), Iso(before.DesignationTarget), Iso(target));
+
+            // The template has no CSP column: the provider stays as it is while the hosting stays the Government Cloud,
+            // and goes with it when the hosting cell moves elsewhere (a CSP only exists there). Shown against the hosting
+            // cell, so the preview lists every change the apply makes (breaker's finding: the apply erased it unseen).
+            var provider = hosting == HostingKind.GovernmentCloud ? before.CloudProvider : null;
+            if (provider != before.CloudProvider)
+            {
+                changes.Add(new($"F{row}", "system:" + id, "cloudProvider", $"{catalog.BusinessSystems[index].NameJa}：ガバメントクラウドの事業者（CSP）",
+                    $"{catalog.BusinessSystems[index].NameEn}: Government Cloud provider", Wire.Name(before.CloudProvider!.Value), null, Wire.Name(before.CloudProvider!.Value), null));
+            }
+
             if (changes.Count == n)
             {
                 continue; // nothing changed in this row (a regression reason alone changes nothing)
@@ -355,6 +373,7 @@ public static class ReportingTemplate
                 PlannedGoLive = goLive,
                 Vendor = vendor,
                 Hosting = hosting,
+                CloudProvider = provider,
                 NotApplicable = notApplicable,
                 Designation = designated ? new DesignationInput(reason, target) : null,
                 Reason = regressionReason,

@@ -127,6 +127,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
                 PlannedGoLive = s.PlannedGoLive,
                 Vendor = s.Vendor,
                 Hosting = s.Hosting,
+                CloudProvider = s.CloudProvider,
                 NotApplicable = s.NotApplicable,
                 Designated = s.Designation is not null,
                 DesignationReason = s.Designation?.Reason,
