@@ -237,6 +237,28 @@ public sealed class WalkthroughTests(WarmApiHost host) : IClassFixture<WarmApiHo
         Assert.DoesNotContain("new one was made", ownError, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A server just started has its key in place before any request, so the token command run then against its data
+    /// folder says nothing (breaker's finding: it said "made a new key, this token will be refused", and the server then
+    /// accepted the token).
+    /// </summary>
+    [Fact]
+    public async Task The_token_command_right_after_the_start_finds_the_servers_key_and_says_nothing()
+    {
+        using var data = new Readiness.Testing.TempFolder("readiness-token-at-start");
+        await using var fresh = new Readiness.Testing.ReadinessWebHost(data.Path, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" });
+        _ = fresh.BaseAddress; // started; no request made
+        Assert.True(File.Exists(Path.Combine(data.Path, "auth", "local-signing.key")));
+
+        var (exit, token, error) = await RunTokenCommandAt(data.Path, "Development", "--role", "national");
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain("new one was made", error, StringComparison.Ordinal);
+        using var client = fresh.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
+        using var accepted = await client.GetAsync(new Uri("/api/v1/nation", UriKind.Relative));
+        Assert.NotEqual(HttpStatusCode.Unauthorized, accepted.StatusCode);
+    }
+
     /// <summary>The token command as a developer runs it (ASPNETCORE_ENVIRONMENT=Development; Production refuses it).</summary>
     private Task<(int Exit, string Output, string Error)> RunTokenCommand(params string[] args) => RunTokenCommandIn("Development", args);
 

@@ -22,6 +22,7 @@ public static class AuthSetup
         var services = builder.Services;
         services.AddOptions<ReadinessAuthOptions>().BindConfiguration(ReadinessAuthOptions.Section).ValidateProblemsOnStart(o => o.Problems());
         services.AddSingleton<SecurityLog>();
+        services.AddHostedService<LocalSigningKeyAtStart>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CredentialWatch>();
         services.AddSingleton<IAuthorizationHandler, TenantAuthorizationHandler>();

@@ -113,3 +113,20 @@ public static class LocalSigningKey
         return new SymmetricSecurityKey(bytes) { KeyId = "readiness-local" };
     }
 }
+
+/// <summary>
+/// Makes (or reads) the local signing key when the server starts, not at the first request that needs it: the token
+/// command run against the server's data folder right after the start found no key, made one, and warned that its token
+/// would be refused, which the server then accepted (breaker's finding). Nothing to do when an Authority is configured.
+/// </summary>
+internal sealed class LocalSigningKeyAtStart(Microsoft.Extensions.Options.IOptions<ReadinessAuthOptions> auth, Microsoft.Extensions.Options.IOptions<ReadinessOptions> readiness) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // API clients' keys (OpenIddict) derive from it even when people's tokens come from an Authority.
+        LocalSigningKey.Resolve(auth.Value, readiness.Value);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
