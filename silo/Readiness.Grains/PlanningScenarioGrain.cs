@@ -28,7 +28,14 @@ public sealed class PlanningScenarioGrain(
 
     public Task<ImmutableArray<ScenarioAuditEntry>> GetAuditAsync() => Task.FromResult(state.State.Audit);
 
-    public async Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion)
+    // The overloads without an origin stay for a web node of the previous version during a rolling upgrade.
+    public Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion) =>
+        SaveAsync(scenario, actor, expectedVersion, WriteOrigin.None);
+
+    public Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion) =>
+        DeleteAsync(name, actor, expectedVersion, WriteOrigin.None);
+
+    public async Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion, WriteOrigin origin)
     {
         var existing = state.State.Scenarios.FirstOrDefault(s => s.Name == scenario.Name);
         if (existing is null)
@@ -58,12 +65,16 @@ public sealed class PlanningScenarioGrain(
 
         var now = time.GetUtcNow();
         var saved = scenario with { Version = (existing?.Version ?? LastVersionOf(scenario.Name)) + 1, SavedAt = now, SavedBy = actor };
-        var entry = new ScenarioAuditEntry(now, actor, existing is null ? "create" : "update", saved.Name, saved.Version, ScenarioRules.DescribeChange(existing, saved));
+        var entry = new ScenarioAuditEntry(now, actor, existing is null ? "create" : "update", saved.Name, saved.Version, ScenarioRules.DescribeChange(existing, saved))
+        {
+            ClientAddress = origin.ClientAddress,
+            RequestId = origin.RequestId,
+        };
         await WriteAsync(existing is null ? state.State.Scenarios.Add(saved) : state.State.Scenarios.Replace(existing, saved), entry);
         return new ScenarioSaveOutcome(existing is null ? ScenarioSaveStatus.Created : ScenarioSaveStatus.Saved, saved);
     }
 
-    public async Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion)
+    public async Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion, WriteOrigin origin)
     {
         var existing = state.State.Scenarios.FirstOrDefault(s => s.Name == name);
         if (existing is null)
@@ -81,7 +92,11 @@ public sealed class PlanningScenarioGrain(
             return new ScenarioSaveOutcome(ScenarioSaveStatus.VersionConflict, existing);
         }
 
-        var entry = new ScenarioAuditEntry(time.GetUtcNow(), actor, "delete", name, existing.Version, ScenarioRules.DescribeChange(null, existing));
+        var entry = new ScenarioAuditEntry(time.GetUtcNow(), actor, "delete", name, existing.Version, ScenarioRules.DescribeChange(null, existing))
+        {
+            ClientAddress = origin.ClientAddress,
+            RequestId = origin.RequestId,
+        };
         await WriteAsync(state.State.Scenarios.Remove(existing), entry, state.State.Retired.SetItem(name, existing.Version));
         return new ScenarioSaveOutcome(ScenarioSaveStatus.Deleted, existing);
     }

@@ -55,12 +55,20 @@ public interface IScenarioGrain : IGrainWithStringKey
     [Alias("Save")]
     Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion);
 
+    /// <summary>As <see cref="SaveAsync(ForecastScenario, Actor, long?)"/>, the audit entry keeping <paramref name="origin"/>'s client address and request id.</summary>
+    [Alias("SaveFrom")]
+    Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion, WriteOrigin origin);
+
     /// <summary>
     /// Deletes the named scenario at <paramref name="expectedVersion"/> (<see cref="ScenarioSaveStatus.Deleted"/>);
     /// NotFound when there is none, VersionRequired without a version, VersionConflict when it is not the stored one.
     /// </summary>
     [Alias("DeleteAt")]
     Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion);
+
+    /// <summary>As <see cref="DeleteAsync(string, Actor, long?)"/>, the audit entry keeping <paramref name="origin"/>'s client address and request id.</summary>
+    [Alias("DeleteFrom")]
+    Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion, WriteOrigin origin);
 
     /// <summary>The scenarios' audit trail, newest first.</summary>
     [Alias("GetAudit")]

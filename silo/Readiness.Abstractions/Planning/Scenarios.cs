@@ -39,7 +39,10 @@ public sealed record ForecastScenario
     [Id(7)] public Actor? SavedBy { get; init; }
 }
 
-/// <summary>One audited change of the scenarios: who saved or deleted which scenario, when, and what it said.</summary>
+/// <summary>
+/// One audited change of the scenarios: who saved or deleted which scenario, when, from where (as a municipality's
+/// change entry), and what it said.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Readiness.Planning.ScenarioAuditEntry")]
 public sealed record ScenarioAuditEntry(
     [property: Id(0)] DateTimeOffset At,
@@ -47,7 +50,27 @@ public sealed record ScenarioAuditEntry(
     [property: Id(2)] string Action,
     [property: Id(3)] string Name,
     [property: Id(4)] long Version,
-    [property: Id(5)] string Detail);
+    [property: Id(5)] string Detail)
+{
+    /// <summary>The writer's IP address as the web node saw it (behind a known proxy: the forwarded one); null for entries written before it was kept.</summary>
+    [Id(6)] public string? ClientAddress { get; init; }
+
+    /// <summary>The write's request id ("req-" and 32 hex digits); null for entries written before it was kept.</summary>
+    [Id(7)] public string? RequestId { get; init; }
+}
+
+/// <summary>
+/// Where a scenario write came from, kept on its audit entry: the client's IP address (null when unknown) and the
+/// request's id.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Readiness.Planning.WriteOrigin")]
+public sealed record WriteOrigin(
+    [property: Id(0)] string? ClientAddress,
+    [property: Id(1)] string? RequestId)
+{
+    /// <summary>No origin known (a call from a web node that sent none).</summary>
+    public static WriteOrigin None { get; } = new(null, null);
+}
 
 /// <summary>The pure rules of scenarios: validation, and how a scenario changes the forecast's inputs and options.</summary>
 public static class ScenarioRules

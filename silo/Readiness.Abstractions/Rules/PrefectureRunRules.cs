@@ -139,6 +139,7 @@ public static class PrefectureRunRules
                 Version = version,
                 At = now,
                 Actor = actor,
+                ClientAddress = clientAddress,
                 RequestId = "import:" + dataset.DatasetId,
                 Target = "official:designation",
                 BeforeFields = [new("dataset", current.OfficialDesignation?.DatasetId ?? "public_baseline"), new("asOf", heldAsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))],

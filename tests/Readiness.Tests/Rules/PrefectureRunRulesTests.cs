@@ -180,4 +180,22 @@ public sealed class PrefectureRunRulesTests
         Assert.True(cleared.FindSystem("public_assistance")!.Designated);
         Assert.True(cleared.Holds(cleared.FindSystem("public_assistance")!));
     }
+
+    /// <summary>
+    /// Every entry a designation list writes records the importer's client address, the confirmation of an unchanged
+    /// listing too (it had none while the switching entries had it).
+    /// </summary>
+    [Fact]
+    public void Every_entry_of_a_designation_list_records_the_client_address()
+    {
+        var iwate = PrefectureRunRules.Create("03", Now);
+        var (_, january, switched) = PrefectureRunRules.ApplyDesignationList(iwate, List(new DateOnly(2026, 1, 31), "jan"), ["public_assistance"], Importer, Now, "192.0.2.7");
+        Assert.NotEmpty(switched);
+        Assert.All(switched, e => Assert.Equal("192.0.2.7", e.ClientAddress));
+
+        var (outcome, _, confirmed) = PrefectureRunRules.ApplyDesignationList(january, List(new DateOnly(2026, 2, 28), "feb"), ["public_assistance"], Importer, Now, "192.0.2.8");
+        Assert.Equal(OfficialOutcome.Confirmed, outcome);
+        var entry = Assert.Single(confirmed);
+        Assert.Equal(("official:designation", "import:feb", "192.0.2.8"), (entry.Target, entry.RequestId, entry.ClientAddress));
+    }
 }

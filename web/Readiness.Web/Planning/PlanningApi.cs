@@ -244,7 +244,7 @@ public static class PlanningApi
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        var (scenario, created, errors) = await SaveAsync(input, caller.ToActor(), grains, ifMatch);
+        var (scenario, created, errors) = await SaveAsync(input, caller.ToActor(), OriginOf(http), grains, ifMatch);
         if (errors is not null)
         {
             return errors;
@@ -259,6 +259,13 @@ public static class PlanningApi
             : TypedResults.Ok(view);
     }
 
+    /// <summary>
+    /// Where a scenario write comes from, for its audit entry as a municipality's change keeps it: the client address
+    /// (the forwarded one behind a known proxy, as ForwardedHeaders set it) and a new request id.
+    /// </summary>
+    public static WriteOrigin OriginOf(HttpContext http) =>
+        new(http.Connection.RemoteIpAddress?.ToString(), "req-" + Guid.CreateVersion7().ToString("N"));
+
     /// <summary>An If-Match on a scenario write: "*" (<see cref="Any"/>: whichever version is stored) or the versions its tags name.</summary>
     public sealed record ScenarioIfMatch(IReadOnlyList<long>? Versions)
     {
@@ -269,7 +276,7 @@ public static class PlanningApi
     /// Validates and saves a scenario (the API and the editor page share this): created (version 1) or replaced (at the
     /// version the body or <paramref name="ifMatch"/> names); the problem when refused, nothing saved.
     /// </summary>
-    public static async Task<(ForecastScenario? Saved, bool Created, ProblemHttpResult? Problem)> SaveAsync(ScenarioInput input, Actor actor, IGrainFactory grains, ScenarioIfMatch? ifMatch = null)
+    public static async Task<(ForecastScenario? Saved, bool Created, ProblemHttpResult? Problem)> SaveAsync(ScenarioInput input, Actor actor, WriteOrigin origin, IGrainFactory grains, ScenarioIfMatch? ifMatch = null)
     {
         var scenario = new ForecastScenario
         {
@@ -310,7 +317,7 @@ public static class PlanningApi
             expected ??= named;
         }
 
-        var outcome = await grain.SaveAsync(scenario, actor, expected);
+        var outcome = await grain.SaveAsync(scenario, actor, expected, origin);
         var name = Problems.Truncate(scenario.Name);
         var current = outcome.Scenario?.Version ?? 0;
         return outcome.Status switch
@@ -355,7 +362,7 @@ public static class PlanningApi
 
         var expected = tags is null ? stored.Version : await Preconditions.ExpectedVersionAsync(versions, () => Task.FromResult(stored.Version));
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        var outcome = await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).DeleteAsync(scenario, caller.ToActor(), expected);
+        var outcome = await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).DeleteAsync(scenario, caller.ToActor(), expected, OriginOf(http));
         return outcome.Status switch
         {
             ScenarioSaveStatus.Deleted => TypedResults.NoContent(),

@@ -90,7 +90,7 @@ public static class PlanningPages
         if (errors.Count == 0)
         {
             var caller = ReadinessCaller.From(http.User, auth.Value)!;
-            var (saved, _, problem) = await PlanningApi.SaveAsync(new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, version), caller.ToActor(), grains);
+            var (saved, _, problem) = await PlanningApi.SaveAsync(new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, version), caller.ToActor(), PlanningApi.OriginOf(http), grains);
             if (saved is not null)
             {
                 http.Response.Headers.Location = $"/planning?scenario={Uri.EscapeDataString(saved.Name)}";
