@@ -117,7 +117,8 @@ public static class ScenarioRules
         for (var i = 0; i < s.VendorCapacity.Length; i++)
         {
             var v = s.VendorCapacity[i];
-            if (string.IsNullOrWhiteSpace(v.Vendor) || FreeText.Characters(v.Vendor) > 200)
+            // Counted as stored: the capacity is kept under the name's identifier form (NFKC), which a caller may not have applied.
+            if (string.IsNullOrWhiteSpace(v.Vendor) || FreeText.Characters(FreeText.Identifier(v.Vendor) ?? v.Vendor) > 200)
             {
                 errors.Add(new($"vendorCapacity[{i}].vendor", "required", "ベンダ名を入力してください（200文字以内）。", "Give the vendor's name (at most 200 characters)."));
             }

@@ -92,7 +92,7 @@ public static class ChangeRules
             var evidenceChanged = stored is null || !string.Equals(change.Evidence, stored.Evidence, StringComparison.Ordinal);
             if (evidenceChanged)
             {
-                ValidateText(change.Evidence, field, "evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
+                ValidateText(change.Evidence, FreeText.Canonical, field, "evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
             }
 
             if (evidenceChanged && FreeText.Canonical(change.Evidence) is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
@@ -133,10 +133,10 @@ public static class ChangeRules
 
         if (current is null || !string.Equals(change.Vendor, current.Vendor, StringComparison.Ordinal))
         {
-            ValidateText(change.Vendor, field, "vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
+            ValidateText(change.Vendor, FreeText.Identifier, field, "vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
         }
 
-        ValidateText(change.Reason, field, "reason", MaxReasonLength, multiline: true, "理由", "reason", errors);
+        ValidateText(change.Reason, FreeText.Canonical, field, "reason", MaxReasonLength, multiline: true, "理由", "reason", errors);
         if (change.Hosting is { } hosting && !Enum.IsDefined(hosting))
         {
             errors.Add(new(field.Member("hosting"), "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
@@ -228,8 +228,12 @@ public static class ChangeRules
         }
     }
 
-    /// <summary>The free-text rule (<see cref="FreeText"/>) and the length limit, counted on the text as it would be stored.</summary>
-    private static void ValidateText(string? text, ItemField item, string member, int max, bool multiline, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    /// <summary>
+    /// The free-text rule (<see cref="FreeText"/>) and the length limit in code points (as the message and the contract's
+    /// maxLength say), counted on the text as <paramref name="store"/> makes it before storing: the vendor's NFKC form
+    /// can be longer (「㍿」 is 株式会社) or shorter (ｶﾞ is ガ) than what was sent, and the stored name is what must fit.
+    /// </summary>
+    private static void ValidateText(string? text, Func<string?, string?> store, ItemField item, string member, int max, bool multiline, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
     {
         if (text is null)
         {
@@ -267,7 +271,7 @@ public static class ChangeRules
             return;
         }
 
-        var stored = FreeText.Canonical(text);
+        var stored = store(text);
         if (stored is not null && FreeText.Characters(stored) is var characters && characters > max)
         {
             errors.Add(new(item.Member(member), "too_long", $"{labelJa}は{max}文字以内で入力してください（{characters}文字）。", $"The {labelEn} must be at most {max} characters ({characters} given)."));

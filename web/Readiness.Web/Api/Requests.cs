@@ -18,7 +18,7 @@ public record SystemReport
     /// <summary>Planned go-live date, YYYY-MM-DD (2020-01-01..2040-12-31).</summary>
     public DateOnly? PlannedGoLive { get; init; }
 
-    /// <summary>Application vendor, up to 100 characters.</summary>
+    /// <summary>Application vendor, up to 100 characters (code points) as stored: the name is kept in its NFKC form, so ｶﾞ counts as one (ガ) and ㍿ as four (株式会社).</summary>
     [MaxLength(ChangeRules.MaxVendorLength)]
     public string? Vendor { get; init; }
 
