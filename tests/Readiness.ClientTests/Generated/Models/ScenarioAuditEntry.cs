@@ -32,6 +32,14 @@ namespace Readiness.ClientTests.Generated.Models
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>The at property</summary>
         public DateTimeOffset? At { get; set; }
+        /// <summary>The clientAddress property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? ClientAddress { get; set; }
+#nullable restore
+#else
+        public string ClientAddress { get; set; }
+#endif
         /// <summary>The detail property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -47,6 +55,14 @@ namespace Readiness.ClientTests.Generated.Models
 #nullable restore
 #else
         public string Name { get; set; }
+#endif
+        /// <summary>The requestId property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? RequestId { get; set; }
+#nullable restore
+#else
+        public string RequestId { get; set; }
 #endif
         /// <summary>The version property</summary>
         public long? Version { get; set; }
@@ -78,8 +94,10 @@ namespace Readiness.ClientTests.Generated.Models
                 { "action", n => { Action = n.GetStringValue(); } },
                 { "actor", n => { Actor = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.Actor>(global::Readiness.ClientTests.Generated.Models.Actor.CreateFromDiscriminatorValue); } },
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
+                { "clientAddress", n => { ClientAddress = n.GetStringValue(); } },
                 { "detail", n => { Detail = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "requestId", n => { RequestId = n.GetStringValue(); } },
                 { "version", n => { Version = n.GetLongValue(); } },
             };
         }
@@ -93,8 +111,10 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("action", Action);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.Actor>("actor", Actor);
             writer.WriteDateTimeOffsetValue("at", At);
+            writer.WriteStringValue("clientAddress", ClientAddress);
             writer.WriteStringValue("detail", Detail);
             writer.WriteStringValue("name", Name);
+            writer.WriteStringValue("requestId", RequestId);
             writer.WriteLongValue("version", Version);
             writer.WriteAdditionalData(AdditionalData);
         }
