@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Readiness.Catalog;
@@ -135,14 +134,14 @@ public sealed class CloudProviderTests(ApiHost host) : IClassFixture<ApiHost>
 
         // Only the vendor changed (breaker's finding: the apply sent the provider as null, and the preview did not say so).
         var vendor = $"E{row}";
-        var file = WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, vendor, $"<x:c r=\"{vendor}\" t=\"inlineStr\"><x:is><x:t>テンプレート事業者</x:t></x:is></x:c>");
-        using (var preview = await Upload(client, "preview", file))
+        var file = WorkbookXml.ReplaceCell(await TemplateRequests.DownloadAsync(client, M), ReportingTemplate.SystemsSheet, vendor, $"<x:c r=\"{vendor}\" t=\"inlineStr\"><x:is><x:t>テンプレート事業者</x:t></x:is></x:c>");
+        using (var preview = await TemplateRequests.PostAsync(client, M, "preview", file))
         {
             var changes = (await ApiHost.Json(preview)).GetProperty("changes").EnumerateArray().ToList();
             Assert.Equal([vendor], changes.Select(c => c.GetProperty("cell").GetString()));
         }
 
-        using (var apply = await Upload(client, "apply", file))
+        using (var apply = await TemplateRequests.PostAsync(client, M, "apply", file))
         {
             Assert.True(apply.StatusCode == HttpStatusCode.OK, await apply.Content.ReadAsStringAsync());
         }
@@ -153,15 +152,15 @@ public sealed class CloudProviderTests(ApiHost host) : IClassFixture<ApiHost>
 
         // The hosting moved off the Government Cloud: the provider goes with it, and the preview shows both.
         var hosting = $"F{row}";
-        file = WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, hosting, $"<x:c r=\"{hosting}\" t=\"inlineStr\"><x:is><x:t>オンプレミス</x:t></x:is></x:c>");
-        using (var preview = await Upload(client, "preview", file))
+        file = WorkbookXml.ReplaceCell(await TemplateRequests.DownloadAsync(client, M), ReportingTemplate.SystemsSheet, hosting, $"<x:c r=\"{hosting}\" t=\"inlineStr\"><x:is><x:t>オンプレミス</x:t></x:is></x:c>");
+        using (var preview = await TemplateRequests.PostAsync(client, M, "preview", file))
         {
             var changes = (await ApiHost.Json(preview)).GetProperty("changes").EnumerateArray().ToList();
             Assert.Equal(["hosting", "cloudProvider"], changes.Select(c => c.GetProperty("field").GetString()));
             Assert.All(changes, c => Assert.Equal(hosting, c.GetProperty("cell").GetString()));
         }
 
-        using (var apply = await Upload(client, "apply", file))
+        using (var apply = await TemplateRequests.PostAsync(client, M, "apply", file))
         {
             Assert.True(apply.StatusCode == HttpStatusCode.OK, await apply.Content.ReadAsStringAsync());
         }
@@ -169,17 +168,5 @@ public sealed class CloudProviderTests(ApiHost host) : IClassFixture<ApiHost>
         system = System((await host.GetMunicipality(M)).Body, "resident_registry");
         Assert.Equal("on_premises", system.GetProperty("hosting").GetString());
         Assert.Equal(JsonValueKind.Null, system.GetProperty("cloudProvider").ValueKind);
-    }
-
-    private static async Task<byte[]> Template(HttpClient client) =>
-        await client.GetByteArrayAsync(new Uri($"/api/v1/municipalities/{M}/template.xlsx", UriKind.Relative));
-
-    private static async Task<HttpResponseMessage> Upload(HttpClient client, string path, byte[] file)
-    {
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        content.Add(part, "file", "template.xlsx");
-        return await client.PostAsync(new Uri($"/api/v1/municipalities/{M}/template/{path}", UriKind.Relative), content);
     }
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Readiness.Hosting;
 using Readiness.Testing;
+using Readiness.Web;
 using Xunit;
 using Xunit.Abstractions;
 using YamlDotNet.RepresentationModel;
@@ -250,53 +251,15 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
             : name;
     }
 
-    private static bool IsKnownKey(string variable)
-    {
-        if (PlatformVariables.Contains(variable) || OrleansKubernetesVariables.Value.Contains(variable))
-        {
-            return true;
-        }
+    /// <summary>
+    /// A platform or Orleans variable, or a name the product's own check knows (<see cref="KnownSettings.Web"/>: the
+    /// web tier's and the hosting options, one source for the fact that refuses an unknown name at start).
+    /// </summary>
+    private static bool IsKnownKey(string variable) =>
+        PlatformVariables.Contains(variable) || OrleansKubernetesVariables.Value.Contains(variable)
+        || (variable.StartsWith(ReadinessOptions.Section + "__", StringComparison.Ordinal) && Known.IsKnown(variable.Replace("__", ":", StringComparison.Ordinal)));
 
-        var path = variable.Split("__");
-        if (path[0] != ReadinessOptions.Section)
-        {
-            return false;
-        }
-
-        for (var split = path.Length - 1; split >= 1; split--)
-        {
-            if (Sections.Value.TryGetValue(string.Join(':', path[..split]), out var type))
-            {
-                return IsProperty(type, path[split..]);
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsProperty(Type type, string[] path)
-    {
-        if (path.Length == 0)
-        {
-            return true;
-        }
-
-        var property = type.GetProperty(path[0], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-        if (property is null || (property.SetMethod is null && !IsBindableCollection(property.PropertyType)))
-        {
-            return false;
-        }
-
-        var next = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        if (path.Length == 1)
-        {
-            return true;
-        }
-
-        return IsBindableCollection(next) ? path.Length == 2 : !next.IsPrimitive && next != typeof(string) && next != typeof(TimeSpan) && IsProperty(next, path[1..]);
-    }
-
-    private static bool IsBindableCollection(Type type) => type != typeof(string) && type.IsAssignableTo(typeof(System.Collections.IEnumerable));
+    private static readonly SettingNames Known = KnownSettings.Web();
 
     private static readonly HashSet<string> PlatformVariables = new(StringComparer.Ordinal)
     {
@@ -313,22 +276,6 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         .Select(f => (string)f.GetRawConstantValue()!)
         .Where(v => v.All(c => char.IsUpper(c) || c == '_'))
         .ToHashSet(StringComparer.Ordinal));
-
-    /// <summary>Configuration sections and the option types bound to them, found by their Section constants.</summary>
-    private static readonly Lazy<Dictionary<string, Type>> Sections = new(() =>
-    {
-        var sections = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase) { [ClusterHosting.MembershipSection] = typeof(Orleans.Configuration.ClusterMembershipOptions) };
-        foreach (var type in typeof(ReadinessOptions).Assembly.GetTypes().Concat(typeof(Program).Assembly.GetTypes()))
-        {
-            if (type.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } field && field.GetRawConstantValue() is string section)
-            {
-                sections[section] = type;
-            }
-        }
-
-        Assert.True(sections.ContainsKey("Readiness") && sections.ContainsKey("Readiness:Auth"), string.Join(", ", sections.Keys));
-        return sections;
-    });
 
     private static IEnumerable<string> DockerfileEnv(string line) =>
         DockerEnv().Matches(line).Select(m => m.Groups[1].Value);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Readiness.Imports;
@@ -28,7 +27,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
         var index = systems.FindIndex(s => !s.GetProperty("designated").GetBoolean() && !s.GetProperty("regression").GetBoolean());
         var cell = $"E{ReportingTemplate.FirstRow + index}";
         async Task<string?> Vendor() => (await host.GetMunicipality(M)).Body.GetProperty("systems")[index].GetProperty("vendor").GetString();
-        using (var applied = await Post(client, "apply", WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, cell, $"<x:c r=\"{cell}\" t=\"inlineStr\"><x:is><x:t>+81-3-1234</x:t></x:is></x:c>")))
+        using (var applied = await TemplateRequests.PostAsync(client, M, "apply", WorkbookXml.ReplaceCell(await TemplateRequests.DownloadAsync(client, M), ReportingTemplate.SystemsSheet, cell, $"<x:c r=\"{cell}\" t=\"inlineStr\"><x:is><x:t>+81-3-1234</x:t></x:is></x:c>")))
         {
             Assert.True(applied.StatusCode == HttpStatusCode.OK, await applied.Content.ReadAsStringAsync());
         }
@@ -36,8 +35,8 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal("+81-3-1234", await Vendor());
 
         // The cell refers to a shared string the file does not have (it has no shared strings at all).
-        var file = WorkbookXml.ReplaceCell(await Template(client), ReportingTemplate.SystemsSheet, cell, $"<x:c r=\"{cell}\" t=\"s\"><x:v>99999</x:v></x:c>");
-        using (var preview = await Post(client, "preview", file))
+        var file = WorkbookXml.ReplaceCell(await TemplateRequests.DownloadAsync(client, M), ReportingTemplate.SystemsSheet, cell, $"<x:c r=\"{cell}\" t=\"s\"><x:v>99999</x:v></x:c>");
+        using (var preview = await TemplateRequests.PostAsync(client, M, "preview", file))
         {
             var body = await ApiHost.Json(preview);
             Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
@@ -48,7 +47,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
             Assert.DoesNotContain(body.GetProperty("changes").EnumerateArray(), c => c.GetProperty("cell").GetString() == cell);
         }
 
-        using (var apply = await Post(client, "apply", file))
+        using (var apply = await TemplateRequests.PostAsync(client, M, "apply", file))
         {
             Assert.Equal(HttpStatusCode.UnprocessableEntity, apply.StatusCode);
             Assert.Equal(cell, (await ApiHost.Json(apply)).GetProperty("errors")[0].GetProperty("field").GetString());
@@ -61,7 +60,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task A_bomb_under_the_upload_limit_is_refused_with_413_naming_the_file()
     {
         using var client = host.Municipality(M);
-        var template = await Template(client);
+        var template = await TemplateRequests.DownloadAsync(client, M);
 
         // The breaker's bomb on a smaller scale: rows of long inline strings, ratio about 100, under 2 MB zipped, 30 MB unpacked.
         var rows = new StringBuilder();
@@ -82,7 +81,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
 
         foreach (var path in new[] { "preview", "apply" })
         {
-            using var response = await Post(client, path, bomb);
+            using var response = await TemplateRequests.PostAsync(client, M, path, bomb);
             var body = await ApiHost.Json(response);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Equal("file", body.GetProperty("errors")[0].GetProperty("field").GetString());
@@ -96,9 +95,9 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task A_row_no_sheet_can_hold_is_refused_naming_the_file(string r)
     {
         using var client = host.Municipality(M);
-        var file = WorkbookXml.EditSheet(await Template(client), ReportingTemplate.SystemsSheet, xml => xml.Replace("<x:row r=\"7\"", $"<x:row r=\"{r}\"", StringComparison.Ordinal));
+        var file = WorkbookXml.EditSheet(await TemplateRequests.DownloadAsync(client, M), ReportingTemplate.SystemsSheet, xml => xml.Replace("<x:row r=\"7\"", $"<x:row r=\"{r}\"", StringComparison.Ordinal));
 
-        using var response = await Post(client, "preview", file);
+        using var response = await TemplateRequests.PostAsync(client, M, "preview", file);
         var body = await ApiHost.Json(response);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -110,7 +109,7 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Two_files_in_one_upload_are_refused_naming_file()
     {
         using var client = host.Municipality(M);
-        var template = await Template(client);
+        var template = await TemplateRequests.DownloadAsync(client, M);
         using var content = new MultipartFormDataContent();
         content.Add(new ByteArrayContent(template), "file", "a.xlsx");
         content.Add(new ByteArrayContent(template), "file", "b.xlsx");
@@ -121,17 +120,5 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("file", body.GetProperty("errors")[0].GetProperty("field").GetString());
         Assert.Equal("multiple_files", body.GetProperty("errors")[0].GetProperty("code").GetString());
-    }
-
-    private static async Task<byte[]> Template(HttpClient client) =>
-        await client.GetByteArrayAsync(new Uri($"/api/v1/municipalities/{M}/template.xlsx", UriKind.Relative));
-
-    private static async Task<HttpResponseMessage> Post(HttpClient client, string path, byte[] file)
-    {
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        content.Add(part, "file", "template.xlsx");
-        return await client.PostAsync(new Uri($"/api/v1/municipalities/{M}/template/{path}", UriKind.Relative), content);
     }
 }
