@@ -88,7 +88,7 @@ public static class ClusterHosting
             r.ConnectionString = storage.ConnectionString;
         });
         var advertised = string.IsNullOrWhiteSpace(options.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
-        ListenPorts.EnsureFree(IPAddress.IsLoopback(advertised) ? advertised : IPAddress.Any, ("Readiness:SiloPort", options.SiloPort), ("Readiness:GatewayPort", options.GatewayPort));
+        ListenPorts.Refuse(silo, IPAddress.IsLoopback(advertised) ? advertised : IPAddress.Any, ("Readiness:SiloPort", options.SiloPort), ("Readiness:GatewayPort", options.GatewayPort));
         silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
         silo.Configure<ClusterMembershipOptions>(ConfigureFailureDetection);
         silo.Configure<ClusterMembershipOptions>(silo.Configuration.GetSection(MembershipSection));

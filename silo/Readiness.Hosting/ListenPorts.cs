@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Readiness.Hosting;
 
@@ -44,5 +45,30 @@ public static class ListenPorts
                     $"Stop it, or give this server other ports with Readiness__SiloPort and Readiness__GatewayPort.", e);
             }
         }
+    }
+
+    /// <summary>
+    /// Probes the ports now (so the refusal comes before anything else starts) and again in the silo's lifecycle just
+    /// before Orleans binds its listeners (stage RuntimeInitialize - 1): a process that took a port in the second or so
+    /// between configuration and the bind would otherwise be joined through SO_REUSEPORT (review finding of stop 45).
+    /// </summary>
+    public static void Refuse(ISiloBuilder silo, IPAddress address, params (string Setting, int Port)[] ports)
+    {
+        EnsureFree(address, ports);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new BeforeBind(address, ports));
+    }
+
+    /// <summary>The second probe, one stage before the silo's and the gateway's connection listeners bind.</summary>
+    private sealed class BeforeBind(IPAddress address, (string Setting, int Port)[] ports) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        /// <summary>Orleans' connection listeners subscribe at RuntimeInitialize - 1.</summary>
+        public const int Stage = ServiceLifecycleStage.RuntimeInitialize - 2;
+
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(ListenPorts), Stage, _ =>
+            {
+                EnsureFree(address, ports);
+                return Task.CompletedTask;
+            });
     }
 }

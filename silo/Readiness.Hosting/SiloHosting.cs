@@ -79,7 +79,7 @@ public static class SiloHosting
         });
         if (options.Mode == HostingMode.Embedded)
         {
-            ListenPorts.EnsureFree(IPAddress.Loopback, ("Readiness:SiloPort", options.SiloPort), ("Readiness:GatewayPort", options.GatewayPort));
+            ListenPorts.Refuse(silo, IPAddress.Loopback, ("Readiness:SiloPort", options.SiloPort), ("Readiness:GatewayPort", options.GatewayPort));
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
             silo.UseInMemoryReminderService();
         }
