@@ -5,7 +5,9 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 // Where a server's managed allocations come from, read from an EventPipe trace of the GC's allocation ticks (one event
 // per ~100 KB allocated, with the type and the call stack): `dotnet-trace collect -p PID --profile gc-verbose`.
 // Prints the sampled share by type, by the innermost frame of this product's own code (Readiness.*), and by
-// method (inclusive). Usage: Readiness.AllocationProfile TRACE.nettrace [rows]. See docs/performance.md, "allocation profile".
+// method (inclusive). Usage: Readiness.AllocationProfile TRACE.nettrace [rows [TYPE]]; with TYPE (a substring of the
+// type's name), also the innermost 8 frames of the stacks that allocate it, since a type's innermost own frame alone
+// often names only the middleware that wraps everything. See docs/performance.md, "allocation profile".
 if (args.Length == 0 || !File.Exists(args[0]))
 {
     Console.Error.WriteLine("usage: Readiness.AllocationProfile TRACE.nettrace [rows]  (from: dotnet-trace collect -p PID --profile gc-verbose)");
@@ -13,7 +15,7 @@ if (args.Length == 0 || !File.Exists(args[0]))
 }
 
 var rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
-var profile = AllocationTicks.Read(args[0]);
+var profile = AllocationTicks.Read(args[0], args.Length > 2 ? args[2] : null);
 if (profile.Total == 0)
 {
     Console.Error.WriteLine("The trace holds no allocation ticks: collect it with --profile gc-verbose.");
@@ -24,6 +26,11 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{profile.Ticks:N
 Print("by type", profile.ByType, profile.Total, rows);
 Print("by the innermost Readiness.* frame (type <= frame)", profile.ByOwnFrame, profile.Total, rows);
 Print("by method, inclusive", profile.ByMethod, profile.Total, rows);
+if (args.Length > 2)
+{
+    Print($"stacks of types named like '{args[2]}' (innermost 8 frames)", profile.ByStack, profile.Total, rows);
+}
+
 return 0;
 
 static void Print(string title, IReadOnlyDictionary<string, long> shares, long total, int rows)
@@ -36,13 +43,13 @@ static void Print(string title, IReadOnlyDictionary<string, long> shares, long t
 }
 
 /// <summary>Allocation ticks summed by type, by the innermost frame of the product's code and by method (inclusive).</summary>
-internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string, long> ByType, Dictionary<string, long> ByOwnFrame, Dictionary<string, long> ByMethod)
+internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string, long> ByType, Dictionary<string, long> ByOwnFrame, Dictionary<string, long> ByMethod, Dictionary<string, long> ByStack)
 {
-    public static AllocationTicks Read(string path)
+    public static AllocationTicks Read(string path, string? stacksOf)
     {
         var etlx = TraceLog.CreateFromEventPipeDataFile(path);
         using var log = new TraceLog(etlx);
-        var result = new AllocationTicks(0, 0, [], [], []);
+        var result = new AllocationTicks(0, 0, [], [], [], []);
         var ticks = 0;
         long total = 0;
         foreach (var e in log.Events)
@@ -57,6 +64,7 @@ internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string,
             Add(result.ByType, tick.TypeName, tick.AllocationAmount64);
             string? own = null;
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var stack = stacksOf is not null && tick.TypeName.Contains(stacksOf, StringComparison.Ordinal) ? new List<string>() : null;
             for (var frame = tick.CallStack(); frame is not null; frame = frame.Caller)
             {
                 var method = frame.CodeAddress.FullMethodName;
@@ -66,6 +74,11 @@ internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string,
                 }
 
                 own ??= method.StartsWith("Readiness.", StringComparison.Ordinal) ? method : null;
+                if (stack is { Count: < 8 })
+                {
+                    stack.Add(method);
+                }
+
                 if (seen.Add(method))
                 {
                     Add(result.ByMethod, method, tick.AllocationAmount64);
@@ -73,6 +86,10 @@ internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string,
             }
 
             Add(result.ByOwnFrame, $"{tick.TypeName} <= {own ?? "(no Readiness frame)"}", tick.AllocationAmount64);
+            if (stack is not null)
+            {
+                Add(result.ByStack, $"{tick.TypeName}\n           <= {string.Join("\n           <= ", stack)}", tick.AllocationAmount64);
+            }
         }
 
         return result with { Ticks = ticks, Total = total };

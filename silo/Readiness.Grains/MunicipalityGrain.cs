@@ -19,6 +19,9 @@ public sealed class MunicipalityGrain(
     // The audit rows are kept under the record's 6-digit body code.
     private readonly ChangeMemory<MunicipalityGrainState, MunicipalityRecord> memory = new(state, audit, r => (r.Code, r.Version));
 
+    // A change to security items alone keeps the systems list, so its summary reuses their counts (~1 KB a change, issue 14).
+    private readonly SystemsFiguresMemo systemsFigures = new();
+
     private MunicipalityRecord Record => state.State.Record!;
 
     private string Code => this.GetPrimaryKeyString();
@@ -110,7 +113,7 @@ public sealed class MunicipalityGrain(
         return outcome;
     }
 
-    private MunicipalitySummary Summary() => ReadinessRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+    private MunicipalitySummary Summary() => ReadinessRules.Summary(Record, ReadinessRules.TodayInJapan(time.GetUtcNow()), systemsFigures);
 
     private void PushSummary()
     {

@@ -77,7 +77,45 @@ public static class ReadinessRules
     }
 
     /// <summary>The additive figures of one municipality on one day.</summary>
-    public static Figures Summarize(MunicipalityRecord record, DateOnly today)
+    public static Figures Summarize(MunicipalityRecord record, DateOnly today) => Summarize(record, today, SystemsFigures(record.Systems, today));
+
+    /// <summary>
+    /// The additive figures of one municipality on one day, with the systems' counts taken from
+    /// <paramref name="systems"/>, which must be <see cref="SystemsFigures"/> of this record's systems on
+    /// <paramref name="today"/> (<see cref="SystemsFiguresMemo"/> keeps them between changes that leave the systems alone).
+    /// </summary>
+    public static Figures Summarize(MunicipalityRecord record, DateOnly today, Figures systems)
+    {
+        var securityCounts = new int[Figures.SecurityStatusCount];
+        var securityApplicable = 0;
+        long halves = 0;
+        foreach (var item in record.Security)
+        {
+            securityCounts[(int)item.Status]++;
+            if (item.Status != SecurityStatus.NotApplicable)
+            {
+                securityApplicable++;
+                halves += SecurityHalves(item.Status);
+            }
+        }
+
+        return systems with
+        {
+            Municipalities = 1,
+            StaleMunicipalities = IsStale(record.LastReportedAt, today) ? 1 : 0,
+            ReportedMunicipalities = record.LastReportedAt is null ? 0 : 1,
+            SecurityApplicableItems = securityApplicable,
+            SecurityScoreHalves = halves,
+            SecurityStatusCounts = ImmutableCollectionsMarshal.AsImmutableArray(securityCounts),
+        };
+    }
+
+    /// <summary>
+    /// The figures that depend only on <paramref name="systems"/> and the day (the municipality's own and security
+    /// fields left at zero): the costly part of a summary (~1 KB of counts), the same for every change that touches only
+    /// security items on the same day.
+    /// </summary>
+    public static Figures SystemsFigures(ImmutableArray<SystemStatus> systems, DateOnly today)
     {
         var catalog = ReadinessCatalog.Instance;
         var phaseCounts = new int[Figures.PhaseCount];
@@ -87,7 +125,7 @@ public static class ReadinessRules
         int applicable = 0, migrated = 0, notApplicable = 0, designated = 0, incomplete = 0, overdue = 0, pastTarget = 0, beyond = 0, regressions = 0;
         long progress = 0, stepsDone = 0;
         var stepSystems = 0;
-        foreach (var s in record.Systems)
+        foreach (var s in systems)
         {
             var b = catalog.BusinessIndex[s.BusinessId];
 
@@ -148,27 +186,11 @@ public static class ReadinessRules
             }
         }
 
-        var securityCounts = new int[Figures.SecurityStatusCount];
-        var securityApplicable = 0;
-        long halves = 0;
-        foreach (var item in record.Security)
-        {
-            securityCounts[(int)item.Status]++;
-            if (item.Status != SecurityStatus.NotApplicable)
-            {
-                securityApplicable++;
-                halves += SecurityHalves(item.Status);
-            }
-        }
-
         // The arrays are this call's own and never written again: wrapped, not copied as ImmutableArray.Create would (a
         // summary is made on every change: ~1.2 KB a change less, issue 14).
         return new Figures
         {
-            Municipalities = 1,
             CompleteMunicipalities = applicable == migrated ? 1 : 0,
-            StaleMunicipalities = IsStale(record.LastReportedAt, today) ? 1 : 0,
-            ReportedMunicipalities = record.LastReportedAt is null ? 0 : 1,
             MunicipalitiesWithDesignation = designated > 0 ? 1 : 0,
             MunicipalitiesWithOverdue = overdue > 0 ? 1 : 0,
             ApplicableSystems = applicable,
@@ -185,21 +207,49 @@ public static class ReadinessRules
             PhaseCounts = ImmutableCollectionsMarshal.AsImmutableArray(phaseCounts),
             BusinessPhaseCounts = ImmutableCollectionsMarshal.AsImmutableArray(businessPhase),
             BusinessDesignated = ImmutableCollectionsMarshal.AsImmutableArray(businessDesignated),
-            SecurityApplicableItems = securityApplicable,
-            SecurityScoreHalves = halves,
-            SecurityStatusCounts = ImmutableCollectionsMarshal.AsImmutableArray(securityCounts),
             StepCompletionSystems = stepSystems,
             StepsDone = stepsDone,
         };
     }
 
-    public static MunicipalitySummary Summary(MunicipalityRecord record, DateOnly today) => new()
+    public static MunicipalitySummary Summary(MunicipalityRecord record, DateOnly today) => Summary(record, today, SystemsFigures(record.Systems, today));
+
+    /// <summary>As <see cref="Summary(MunicipalityRecord, DateOnly)"/>, the systems' counts kept in <paramref name="memo"/> while the systems and the day stay.</summary>
+    public static MunicipalitySummary Summary(MunicipalityRecord record, DateOnly today, SystemsFiguresMemo memo) => Summary(record, today, memo.For(record.Systems, today));
+
+    private static MunicipalitySummary Summary(MunicipalityRecord record, DateOnly today, Figures systems) => new()
     {
         Code = record.Code,
         Version = record.Version,
-        Figures = Summarize(record, today),
+        Figures = Summarize(record, today, systems),
         LastReportedAt = record.LastReportedAt,
         Origin = record.Provenance.Origin,
         AsOf = today,
     };
+}
+
+/// <summary>
+/// One municipality's last <see cref="ReadinessRules.SystemsFigures"/>, reused while its systems are the very same list
+/// (a change to security items alone keeps the list, <see cref="ChangeRules.Apply"/>) and the day is the same. Not
+/// thread-safe: one per grain activation.
+/// </summary>
+public sealed class SystemsFiguresMemo
+{
+    private ImmutableArray<SystemStatus> systems;
+    private DateOnly day;
+    private Figures? figures;
+
+    /// <summary>The systems' figures of <paramref name="current"/> on <paramref name="today"/>, computed again only when either moved.</summary>
+    public Figures For(ImmutableArray<SystemStatus> current, DateOnly today)
+    {
+        // ImmutableArray's == compares the underlying arrays by reference; records never change in place.
+        if (figures is null || day != today || current != systems)
+        {
+            figures = ReadinessRules.SystemsFigures(current, today);
+            systems = current;
+            day = today;
+        }
+
+        return figures;
+    }
 }
