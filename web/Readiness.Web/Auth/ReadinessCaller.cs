@@ -43,40 +43,83 @@ public sealed record ReadinessCaller(string Subject, Role Role, string? Tenant)
         }
 
         // Every claim the authorization reads must be single-valued (distinct values, across all identities). One pass
-        // over the claims: this runs several times on every request (authorization, rate limiting, the endpoint).
-        var types = new[] { options.SubjectClaim, options.RoleClaim, options.TenantClaim, ClientClaims[0], ClientClaims[1] };
-        var values = new string?[types.Length];
+        // over the claims: this runs several times on every request (authorization, rate limiting, the endpoint), so
+        // it allocates nothing of its own but the caller (no lists of types and values, no boxed enumerators: ~0.8 KB
+        // a change, issue 14).
+        string? subject = null, roleText = null, tenant = null, clientId = null, authorizedParty = null;
         var readOnly = false;
-        foreach (var identity in user.Identities)
+        var consistent = true;
+        if (user.Identities is List<ClaimsIdentity> identities)
+        {
+            foreach (var identity in identities)
+            {
+                Read(identity);
+            }
+        }
+        else
+        {
+            foreach (var identity in user.Identities)
+            {
+                Read(identity);
+            }
+        }
+
+        if (!consistent)
+        {
+            return null;
+        }
+
+        void Read(ClaimsIdentity? identity)
         {
             if (identity is null)
             {
-                continue; // as ClaimsPrincipal.FindAll does
+                return; // as ClaimsPrincipal.FindAll does
             }
 
-            foreach (var claim in identity.Claims)
+            if (identity.Claims is List<Claim> claims)
             {
-                if (string.Equals(claim.Type, "read_only", StringComparison.OrdinalIgnoreCase) && claim.Value == "true")
+                foreach (var claim in claims)
                 {
-                    readOnly = true;
+                    Take(claim);
                 }
-
-                for (var i = 0; i < types.Length; i++)
+            }
+            else
+            {
+                foreach (var claim in identity.Claims)
                 {
-                    if (string.Equals(claim.Type, types[i], StringComparison.OrdinalIgnoreCase))
-                    {
-                        if (values[i] is { } seen && !string.Equals(seen, claim.Value, StringComparison.Ordinal))
-                        {
-                            return null;
-                        }
-
-                        values[i] = claim.Value;
-                    }
+                    Take(claim);
                 }
             }
         }
 
-        var (subject, roleText, tenant, clientId, authorizedParty) = (values[0], values[1], values[2], values[3], values[4]);
+        void Take(Claim claim)
+        {
+            if (string.Equals(claim.Type, "read_only", StringComparison.OrdinalIgnoreCase) && claim.Value == "true")
+            {
+                readOnly = true;
+            }
+
+            // The same claim type may be configured for two of them: each takes it, as a list of types did.
+            Single(claim, options.SubjectClaim, ref subject);
+            Single(claim, options.RoleClaim, ref roleText);
+            Single(claim, options.TenantClaim, ref tenant);
+            Single(claim, ClientClaims[0], ref clientId);
+            Single(claim, ClientClaims[1], ref authorizedParty);
+        }
+
+        void Single(Claim claim, string type, ref string? value)
+        {
+            if (string.Equals(claim.Type, type, StringComparison.OrdinalIgnoreCase))
+            {
+                if (value is { } seen && !string.Equals(seen, claim.Value, StringComparison.Ordinal))
+                {
+                    consistent = false;
+                }
+
+                value = claim.Value;
+            }
+        }
+
         if (!IsValidSubject(subject) || !TryParseRole(roleText, out var role)
             || (clientId is not null && !IsValidIdentifier(clientId)) || (authorizedParty is not null && !IsValidIdentifier(authorizedParty)))
         {
