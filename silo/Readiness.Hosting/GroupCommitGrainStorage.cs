@@ -514,18 +514,29 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
             return written;
         }
 
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqliteConnection)
+        {
+            AuditRowWriter? preparedAudit = null;
+            try
+            {
+                var outcomes = await WritePreparedRowsAsync(sqliteConnection, transaction, group, () => preparedAudit ??= AuditRowWriter.Create(connection, transaction, IsSqlite));
+                await transaction.CommitAsync();
+                return outcomes;
+            }
+            finally
+            {
+                if (preparedAudit is not null)
+                {
+                    await preparedAudit.DisposeAsync();
+                }
+            }
+        }
+
         // Two statements, each prepared once and bound again for every write: a new row only when none exists (a first
         // write, or one moving a state over from the Orleans table); else an update only when the stored version is the
         // caller's ETag.
-        await using var insert = Command(connection, transaction, $"""
-            INSERT INTO {Table} (service_id, grain_id, state_name, payload, version, modified_at_utc)
-            VALUES (@service, @grain, @state, {PayloadText}, @version, @at)
-            ON CONFLICT (service_id, grain_id, state_name) DO NOTHING
-            """);
-        await using var update = Command(connection, transaction, $"""
-            UPDATE {Table} SET payload = {PayloadText}, version = @version, modified_at_utc = @at
-            WHERE service_id = @service AND grain_id = @grain AND state_name = @state AND version = @expected
-            """);
+        await using var insert = Command(connection, transaction, SqliteInsertState);
+        await using var update = Command(connection, transaction, SqliteUpdateState);
         var insertParameters = Bind(insert, withExpected: false);
         var updateParameters = Bind(update, withExpected: true);
 
@@ -544,6 +555,75 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
                 await auditRows.DisposeAsync();
             }
         }
+    }
+
+    private const string SqliteInsertState = $"""
+        INSERT INTO {Table} (service_id, grain_id, state_name, payload, version, modified_at_utc)
+        VALUES (@service, @grain, @state, {PayloadText}, @version, @at)
+        ON CONFLICT (service_id, grain_id, state_name) DO NOTHING
+        """;
+
+    private const string SqliteUpdateState = $"""
+        UPDATE {Table} SET payload = {PayloadText}, version = @version, modified_at_utc = @at
+        WHERE service_id = @service AND grain_id = @grain AND state_name = @state AND version = @expected
+        """;
+
+    private static readonly string[] StateNames = ["@service", "@at", "@grain", "@state", "@payload", "@version", "@payload_length", "@payload_compressed"];
+
+    /// <summary>
+    /// <see cref="WriteRowsAsync"/> on Microsoft.Data.Sqlite's connection with the statements bound by position
+    /// (<see cref="SqliteStatement"/>): the same SQL, values and order, without the provider's objects per execution and
+    /// value; the service and the time are bound once per group (SQLite keeps bindings across runs).
+    /// </summary>
+    private async Task<long?[]> WritePreparedRowsAsync(Microsoft.Data.Sqlite.SqliteConnection connection, DbTransaction transaction, IReadOnlyList<PendingWrite> group, Func<AuditRowWriter> auditRows)
+    {
+        using var insert = SqliteStatement.Prepare(connection, SqliteInsertState, StateNames);
+        using var update = SqliteStatement.Prepare(connection, SqliteUpdateState, [.. StateNames, "@expected"]);
+        var at = DateTimeOffset.UtcNow.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        foreach (var statement in (ReadOnlySpan<SqliteStatement>)[insert, update])
+        {
+            statement.Bind(0, serviceId);
+            statement.Bind(1, at);
+        }
+
+        var outcomes = new long?[group.Count];
+        for (var i = 0; i < group.Count; i++)
+        {
+            var write = group[i];
+            var statement = write.Insert ? insert : update;
+            statement.Bind(2, write.GrainId);
+            statement.Bind(3, write.StateName);
+            if (write.Payload is { Bytes: var bytes, Compressed: var compressed })
+            {
+                statement.Bind(4, MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 ? segment.Array! : bytes.ToArray());
+                statement.Bind(6, bytes.Length);
+                statement.Bind(7, compressed);
+            }
+            else
+            {
+                statement.Bind(4, null);
+                statement.Bind(6, null);
+                statement.Bind(7, false);
+            }
+
+            statement.Bind(5, write.NewVersion);
+            if (!write.Insert)
+            {
+                statement.Bind(8, write.Expected);
+            }
+
+            if (statement.Execute() == 0)
+            {
+                // Not applied (a version conflict): its audit rows are not written either.
+                outcomes[i] = await StoredVersionAsync(connection, transaction, write);
+            }
+            else if (write.Audit is { } audit)
+            {
+                await auditRows().WriteAsync(audit);
+            }
+        }
+
+        return outcomes;
     }
 
     private async Task<long?[]> WriteRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PendingWrite> group,

@@ -304,9 +304,27 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     /// </summary>
     public const int MaxRowsPerPostgresTransaction = 900;
 
-    private readonly DbCommand orphans;
-    private readonly DbParameter orphanCode;
-    private readonly DbParameter orphanVersion;
+    private const string OrphansSql = "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version";
+    private const string RequestInsertSql = """
+        INSERT INTO readiness_applied_request (code, version, request_id, fingerprint, call_id)
+        VALUES (@code, @version, @requestId, @fingerprint, @callId)
+        ON CONFLICT (code, version) DO UPDATE SET request_id = excluded.request_id, fingerprint = excluded.fingerprint, call_id = excluded.call_id
+        """;
+
+    private static readonly string[] InsertNames = ["@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client", "@beforeFields", "@afterFields"];
+    private static readonly string[] RequestNames = ["@code", "@version", "@requestId", "@fingerprint", "@callId"];
+
+    private readonly DbConnection connection;
+    private readonly DbTransaction transaction;
+
+    // SQLite (Microsoft.Data.Sqlite): the statements every change runs, prepared on the connection and bound by
+    // position (SqliteStatement: none of the provider's per-execution objects). Otherwise: commands.
+    private readonly SqliteStatement? orphanStatement;
+    private readonly SqliteStatement? insertStatement;
+    private SqliteStatement? requestStatement;
+    private readonly DbCommand? orphans;
+    private readonly DbParameter? orphanCode;
+    private readonly DbParameter? orphanVersion;
     /// <summary>Rows in one multi-row insert (<see cref="WriteAsync(string, long, object[][])"/>): a full report's 67 go in 4 of them and 3 single ones.</summary>
     internal const int RowsPerInsert = 16;
 
@@ -319,8 +337,8 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     /// <summary>Columns each row has its own: the target and both sides' fields.</summary>
     private static readonly int[] RowColumns = [2, 11, 12];
 
-    private readonly DbCommand insert;
-    private readonly DbParameter[] values;
+    private readonly DbCommand? insert;
+    private readonly DbParameter[]? values;
     private readonly bool sqlite;
     private DbCommand? insertMany;
     private DbParameter[]? manyShared;
@@ -331,18 +349,26 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     private AuditRowWriter(DbConnection connection, DbTransaction transaction, bool sqlite)
     {
         this.sqlite = sqlite;
-        // Only rows of a write that never completed can sit at or above the new version: replace them.
-        orphans = SqlAuditLog.Command(connection, transaction, "DELETE FROM readiness_audit WHERE municipality_code = @code AND version >= @version");
-        orphanCode = SqlAuditLog.Add(orphans, "@code", null);
-        orphanVersion = SqlAuditLog.Add(orphans, "@version", null);
+        this.connection = connection;
+        this.transaction = transaction;
 
-        // One command, its statement prepared once and bound again for every row. PostgreSQL keeps the sides in json
+        // One statement per kind, prepared once and bound again for every row. PostgreSQL keeps the sides in json
         // columns (checked as JSON, order kept); SQLite in TEXT.
         string Json(string parameter) => SqlAuditLog.JsonFromUtf8(parameter, sqlite);
-        insert = SqlAuditLog.Command(connection, transaction,
-            $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json("@beforeFields")}, {Json("@afterFields")})");
-        values = new[] { "@code", "@version", "@target", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client", "@beforeFields", "@afterFields" }
-            .Select(name => SqlAuditLog.Add(insert, name, null)).ToArray();
+        var insertSql = $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES (@code, @version, @target, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json("@beforeFields")}, {Json("@afterFields")})";
+        if (sqlite && connection is Microsoft.Data.Sqlite.SqliteConnection sqliteConnection)
+        {
+            // Only rows of a write that never completed can sit at or above the new version: replace them.
+            orphanStatement = SqliteStatement.Prepare(sqliteConnection, OrphansSql, "@code", "@version");
+            insertStatement = SqliteStatement.Prepare(sqliteConnection, insertSql, InsertNames);
+            return;
+        }
+
+        orphans = SqlAuditLog.Command(connection, transaction, OrphansSql);
+        orphanCode = SqlAuditLog.Add(orphans, "@code", null);
+        orphanVersion = SqlAuditLog.Add(orphans, "@version", null);
+        insert = SqlAuditLog.Command(connection, transaction, insertSql);
+        values = InsertNames.Select(name => SqlAuditLog.Add(insert, name, null)).ToArray();
     }
 
     public static AuditRowWriter Create(DbConnection connection, DbTransaction transaction, bool sqlite) => new(connection, transaction, sqlite);
@@ -357,6 +383,23 @@ internal sealed class AuditRowWriter : IAsyncDisposable
 
         if (audit.Requests.IsEmpty)
         {
+            return;
+        }
+
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqliteConnection && insertStatement is not null)
+        {
+            // One request per version; a row at that version can only be one an older release left behind: replace it.
+            requestStatement ??= SqliteStatement.Prepare(sqliteConnection, RequestInsertSql, RequestNames);
+            foreach (var request in audit.Requests)
+            {
+                requestStatement.Bind(0, audit.Code);
+                requestStatement.Bind(1, request.Version);
+                requestStatement.Bind(2, request.RequestId);
+                requestStatement.Bind(3, request.Fingerprint);
+                requestStatement.Bind(4, request.CallId);
+                requestStatement.Execute();
+            }
+
             return;
         }
 
@@ -375,12 +418,8 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     private DbCommand CreateRequestInsert()
     {
         // One request per version; a row at that version can only be one an older release left behind: replace it.
-        var command = SqlAuditLog.Command(insert.Connection!, insert.Transaction, """
-            INSERT INTO readiness_applied_request (code, version, request_id, fingerprint, call_id)
-            VALUES (@code, @version, @requestId, @fingerprint, @callId)
-            ON CONFLICT (code, version) DO UPDATE SET request_id = excluded.request_id, fingerprint = excluded.fingerprint, call_id = excluded.call_id
-            """);
-        requestValues = [.. new[] { "@code", "@version", "@requestId", "@fingerprint", "@callId" }.Select(name => SqlAuditLog.Add(command, name, null))];
+        var command = SqlAuditLog.Command(connection, transaction, RequestInsertSql);
+        requestValues = [.. RequestNames.Select(name => SqlAuditLog.Add(command, name, null))];
         return command;
     }
 
@@ -536,9 +575,19 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     /// </summary>
     public async Task WriteAsync(string municipalityCode, long version, object[][] rows)
     {
-        orphanCode.Value = municipalityCode;
-        orphanVersion.Value = version;
-        await orphans.ExecuteNonQueryAsync();
+        if (orphanStatement is not null)
+        {
+            orphanStatement.Bind(0, municipalityCode);
+            orphanStatement.Bind(1, version);
+            orphanStatement.Execute();
+        }
+        else
+        {
+            orphanCode!.Value = municipalityCode;
+            orphanVersion!.Value = version;
+            await orphans!.ExecuteNonQueryAsync();
+        }
+
         var next = 0;
         for (; next + RowsPerInsert <= rows.Length && ShareColumns(rows, next, RowsPerInsert); next += RowsPerInsert)
         {
@@ -566,12 +615,23 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         for (; next < rows.Length; next++)
         {
             var row = rows[next];
-            for (var i = 0; i < values.Length; i++)
+            if (insertStatement is not null)
+            {
+                for (var i = 0; i < InsertNames.Length; i++)
+                {
+                    insertStatement.Bind(i, row[i]);
+                }
+
+                insertStatement.Execute();
+                continue;
+            }
+
+            for (var i = 0; i < values!.Length; i++)
             {
                 values[i].Value = row[i];
             }
 
-            await insert.ExecuteNonQueryAsync();
+            await insert!.ExecuteNonQueryAsync();
         }
     }
 
@@ -598,7 +658,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         string Json(string parameter) => SqlAuditLog.JsonFromUtf8(parameter, sqlite);
         var tuples = Enumerable.Range(0, RowsPerInsert).Select(r =>
             $"(@code, @version, @target{r}, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json($"@beforeFields{r}")}, {Json($"@afterFields{r}")})");
-        var command = SqlAuditLog.Command(insert.Connection!, insert.Transaction, $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES {string.Join(", ", tuples)}");
+        var command = SqlAuditLog.Command(connection, transaction, $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES {string.Join(", ", tuples)}");
         var shared = new[] { "@code", "@version", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client" }.Select(name => SqlAuditLog.Add(command, name, null)).ToArray();
         var perRow = Enumerable.Range(0, RowsPerInsert)
             .SelectMany(r => new[] { $"@target{r}", $"@beforeFields{r}", $"@afterFields{r}" })
@@ -659,8 +719,19 @@ internal sealed class AuditRowWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await orphans.DisposeAsync();
-        await insert.DisposeAsync();
+        orphanStatement?.Dispose();
+        insertStatement?.Dispose();
+        requestStatement?.Dispose();
+        if (orphans is not null)
+        {
+            await orphans.DisposeAsync();
+        }
+
+        if (insert is not null)
+        {
+            await insert.DisposeAsync();
+        }
+
         if (insertMany is not null)
         {
             await insertMany.DisposeAsync();
