@@ -57,6 +57,12 @@ public static class PrefectureRunRules
     public static (PrefectureRunRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(PrefectureRunRecord current, ChangeRequest request, DateTimeOffset now)
     {
         var (body, entries) = ChangeRules.Apply(Body(current), request, now);
+
+        // A system's first report: its before is the unreported system, which has no phase (as every read shows it).
+        entries = [.. entries.Select(e => e.Target.StartsWith("system:", StringComparison.Ordinal)
+            && current.FindSystem(e.Target["system:".Length..]) is { } before && !PrefectureRunRecord.Counts(before)
+                ? e with { BeforeFields = Unreported(e.BeforeFields) }
+                : e)];
         return (current with
         {
             Version = body.Version,
@@ -199,6 +205,13 @@ public static class PrefectureRunRules
         OfficialDesignation = r.OfficialDesignation,
     };
 
-    private static ImmutableArray<AuditField> Fields(SystemStatus s, bool listed) =>
-        AuditFields.Of(s).Add(new AuditField("listed", listed ? "true" : "false", IsFlag: true));
+    private static ImmutableArray<AuditField> Fields(SystemStatus s, bool listed)
+    {
+        var fields = AuditFields.Of(s).Add(new AuditField("listed", listed ? "true" : "false", IsFlag: true));
+        return PrefectureRunRecord.Counts(s) ? fields : Unreported(fields);
+    }
+
+    /// <summary>A system's audit fields before its first report: phase null, as the API, the list and the page read it.</summary>
+    private static ImmutableArray<AuditField> Unreported(ImmutableArray<AuditField> fields) =>
+        [.. fields.Select(f => f.Name == "phase" ? f with { Value = null } : f)];
 }

@@ -13,7 +13,7 @@ public sealed class JsonBodyTests
     [InlineData("""{"tenant":"271004"}""", "tenant", "unknown_property")]
     [InlineData("""{"Phase":"testing"}""", "Phase", "unknown_property")]
     [InlineData("""{"phase":"testing","phase":"fit_gap"}""", "phase", "duplicate_property")]
-    [InlineData("""{"phase":null}""", "phase", "null_not_allowed")]
+    [InlineData("""{"notApplicable":null}""", "notApplicable", "null_not_allowed")]
     [InlineData("""{"designated":null}""", "designated", "null_not_allowed")]
     [InlineData("""{"phase":3}""", "phase", "unknown_value")]
     [InlineData("""{"phase":"InProduction"}""", "phase", "unknown_value")]

@@ -111,6 +111,20 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
                 $"The Idempotency-Key must be 1 to {ReportingService.MaxIdempotencyKeyLength} visible ASCII characters.");
         }
 
+        var grain = grains.GetGrain<IPrefectureRunGrain>(prefectureCode);
+        if (report.GivesNullPhase)
+        {
+            // A system never reported reads phase null (GET, the list, the page), so a client sends that null back on
+            // its first report: it keeps the system as it is, as leaving phase out does. Once reported, null would clear it.
+            var current = await calls.Run(() => grain.GetAsync(), idempotent: true);
+            if (PrefectureRunRecord.Counts(current.FindSystem(businessId)!))
+            {
+                return Refuse(ReportStatus.BadRequest, "phase", "null_not_allowed", string.Empty, string.Empty, errors: [SystemReport.NullPhase("phase")]);
+            }
+
+            report = report with { Given = (report.Given ?? SystemChange.Members.ToHashSet(StringComparer.Ordinal)).Where(m => m != "phase").ToHashSet(StringComparer.Ordinal) };
+        }
+
         var request = new ChangeRequest
         {
             RequestId = requestId,
@@ -121,7 +135,6 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
             CallId = Guid.NewGuid().ToString("N"),
             Minimal = context.Minimal,
         };
-        var grain = grains.GetGrain<IPrefectureRunGrain>(prefectureCode);
         var outcome = await calls.Run(() => grain.ApplyAsync(request), idempotent: true);
         if (!outcome.Succeeded)
         {
@@ -162,7 +175,7 @@ public static class PrefectureRunApi
         reads.MapGet("/systems/{businessId}", GetSystem).AnswersConditionalRequests()
             .Produces<SystemReport>()
             .WithSummary("One prefecture-run system as PUT and PATCH take it; the ETag is the prefecture-run record's version")
-            .WithDescription("businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise).");
+            .WithDescription("businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise). A system the prefecture has not yet reported reads phase null, as in the list; PUT takes that null back (the system keeps its state, as when phase is left out), while for a reported system null is refused (400 naming phase).");
 
         var writes = app.MapGroup("/api/v1/prefectures/{prefCode}")
             .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
@@ -215,7 +228,7 @@ public static class PrefectureRunApi
 
         var (record, _) = await service.GetAsync(prefCode, http.RequestAborted);
         http.Response.Headers["Accept-Patch"] = MediaTypes.MergePatch;
-        return Preconditions.ForRead(http, Preconditions.ETag(record.Version)) ?? TypedResults.Ok(SystemReport.From(record.FindSystem(businessId)!));
+        return Preconditions.ForRead(http, Preconditions.ETag(record.Version)) ?? TypedResults.Ok(Views.PrefectureRunReportOf(record.FindSystem(businessId)!));
     }
 
     private static async Task<IResult> WriteSystem(string prefCode, string businessId, HttpContext http, PrefectureRunService service, TimeProvider time, SecurityLog securityLog)

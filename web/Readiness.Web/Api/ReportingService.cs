@@ -60,10 +60,15 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
     public bool CanWrite(ClaimsPrincipal user, string code) => TenantAccess.CanWriteMunicipality(Caller(user), code);
 
     public Task<ReportResult> ReportSystemAsync(ClaimsPrincipal user, string code, string businessId, SystemReport report, ReportContext context) =>
-        ApplyAsync(user, code, context, () => ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId)
-            ? ([ToChange(businessId, report)], [], null)
-            : ([], [], Error(ReportStatus.NotFound, "businessId", "unknown_business",
-                $"業務「{Problems.Truncate(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Truncate(businessId)}'.")));
+        ApplyAsync(user, code, context, () => !ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId)
+            ? ([], [], Error(ReportStatus.NotFound, "businessId", "unknown_business",
+                $"業務「{Problems.Truncate(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Truncate(businessId)}'."))
+            : report.GivesNullPhase
+                // Every municipality system has a phase (the baseline's until its first report): null would clear it.
+                ? ([], [], NullPhase("phase"))
+                : ([ToChange(businessId, report)], [], null));
+
+    private static ReportResult NullPhase(string field) => new(ReportStatus.BadRequest, string.Empty, null, [SystemReport.NullPhase(field)], null, []);
 
     public Task<ReportResult> ReportSecurityAsync(ClaimsPrincipal user, string code, string itemId, SecurityReport report, ReportContext context) =>
         ApplyAsync(user, code, context, () => ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId)
@@ -80,6 +85,11 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
                 if (report.Systems![i] is not { } s)
                 {
                     return ([], [], Error(ReportStatus.BadRequest, $"systems[{i}]", "null_not_allowed", "null の業務は指定できません。", "A system report cannot be null."));
+                }
+
+                if (s.GivesNullPhase)
+                {
+                    return ([], [], NullPhase($"systems[{i}].phase"));
                 }
 
                 systems.Add(ToChange(s.BusinessId, s));

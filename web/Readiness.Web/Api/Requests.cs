@@ -12,8 +12,13 @@ namespace Readiness.Web.Api;
 /// </summary>
 public record SystemReport
 {
-    /// <summary>Migration phase (snake_case, e.g. fit_gap, in_production); cannot be null.</summary>
-    public MigrationPhase Phase { get; init; }
+    /// <summary>
+    /// Migration phase (snake_case, e.g. fit_gap, in_production). Null only where no phase was ever reported: a
+    /// prefecture-run system before its first report reads null, and a write may send that null back (it keeps the
+    /// system as it is, as leaving phase out does). A system that has a phase cannot have it cleared: null is refused
+    /// there (400 null_not_allowed naming phase).
+    /// </summary>
+    public MigrationPhase? Phase { get; init; }
 
     /// <summary>Planned go-live date, YYYY-MM-DD (2020-01-01..2040-12-31).</summary>
     public DateOnly? PlannedGoLive { get; init; }
@@ -47,9 +52,21 @@ public record SystemReport
     [JsonIgnore]
     public IReadOnlySet<string>? Given { get; init; }
 
-    public static SystemReport From(SystemStatus s) => new()
+    /// <summary>True when the client sent phase as null (given explicitly, or a full report without a phase).</summary>
+    [JsonIgnore]
+    public bool GivesNullPhase => Phase is null && (Given is null || Given.Contains("phase"));
+
+    /// <summary>The refusal of a null phase for a system that has one, named as <see cref="JsonBody"/> names a null it refuses.</summary>
+    internal static ValidationError NullPhase(string field) =>
+        new(field, "null_not_allowed", $"「{field}」に null は指定できません（値を消せない項目です）。", $"'{field}' cannot be null (this member cannot be cleared).");
+
+    /// <summary>
+    /// A stored system as GET shows it; <paramref name="reported"/> false (a prefecture-run system never reported:
+    /// <see cref="PrefectureRunRecord.Counts"/>) reads phase null, as the prefecture's list and page show it.
+    /// </summary>
+    public static SystemReport From(SystemStatus s, bool reported = true) => new()
     {
-        Phase = s.Phase,
+        Phase = reported ? s.Phase : null,
         PlannedGoLive = s.PlannedGoLive,
         Vendor = s.Vendor,
         Hosting = s.Hosting,

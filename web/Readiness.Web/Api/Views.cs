@@ -259,6 +259,9 @@ public static class Views
                 DesignationIncomplete = false,
             };
 
+    /// <summary>A prefecture-run system as its single GET shows it: phase null before its first report, as <see cref="PrefectureRunSystemOf"/>.</summary>
+    public static SystemReport PrefectureRunReportOf(SystemStatus s) => SystemReport.From(s, reported: PrefectureRunRecord.Counts(s));
+
     public static PrefectureRunCountsView PrefectureRunCounts(Figures f, long version) =>
         new(version, f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, f.OverdueSystems);
 
