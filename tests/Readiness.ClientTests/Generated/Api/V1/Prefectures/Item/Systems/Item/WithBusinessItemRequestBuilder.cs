@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item
         {
         }
         /// <summary>
-        /// businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise).
+        /// businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise). A system the prefecture has not yet reported reads phase null, as in the list; PUT takes that null back (the system keeps its state, as when phase is left out), while for a reported system null is refused (400 naming phase).
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.SystemReport"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -165,7 +165,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.PrefectureRunView>(requestInfo, global::Readiness.ClientTests.Generated.Models.PrefectureRunView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise).
+        /// businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise). A system the prefecture has not yet reported reads phase null, as in the list; PUT takes that null back (the system keeps its state, as when phase is left out), while for a reported system null is refused (400 naming phase).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
