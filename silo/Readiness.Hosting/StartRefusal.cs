@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Logging;
 
 namespace Readiness.Hosting;
 
@@ -19,15 +20,52 @@ public static class StartRefusal
     /// <summary>The environment variable that adds the full exception to the message.</summary>
     public const string TraceVariable = "READINESS_START_TRACE";
 
+    /// <summary>The category of the generic host's own log, whose error "Hosting failed to start" carries the exception's stack.</summary>
+    public const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
     /// <summary>
-    /// Writes the one line (and the trace when asked) to <paramref name="error"/>; returns the exit code:
-    /// <see cref="ExitCode"/> for a refused start, <see cref="StoppedExitCode"/> when <paramref name="started"/> (the
-    /// host's ApplicationStarted had fired, so the failure came while serving).
+    /// Drops the host's error log while <paramref name="started"/> is false: its "Hosting failed to start" prints the
+    /// stack of the very exception the program's catch turns into <see cref="Report"/>'s one line (with the stack for an
+    /// unexpected one, <see cref="IsUnexpected"/>), so the operator saw a stack above the line. Only that category and
+    /// only before the host has started: its later errors (a background service that failed) are kept.
+    /// </summary>
+    public static ILoggingBuilder QuietFailedStart(this ILoggingBuilder logging, Func<bool> started) =>
+        logging.AddFilter(HostCategory, level => level < LogLevel.Error || started());
+
+    /// <summary>
+    /// A fault of the program rather than of its settings or surroundings (a null dereference, a bad cast, an index
+    /// out of range, a missing key, something not implemented) anywhere in the exception's chain: its stack is printed
+    /// with the one line, for the one line alone would hide where it came from.
+    /// </summary>
+    public static bool IsUnexpected(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is NullReferenceException or InvalidCastException or IndexOutOfRangeException or KeyNotFoundException
+                or NotImplementedException or DivideByZeroException or StackOverflowException or AccessViolationException)
+            {
+                return true;
+            }
+
+            if (x is AggregateException aggregate && aggregate.InnerExceptions.Any(IsUnexpected))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Writes the one line (and the trace when asked, or for an <see cref="IsUnexpected"/> exception) to
+    /// <paramref name="error"/>; returns the exit code: <see cref="ExitCode"/> for a refused start,
+    /// <see cref="StoppedExitCode"/> when <paramref name="started"/> (the host's ApplicationStarted had fired, so the
+    /// failure came while serving).
     /// </summary>
     public static int Report(Exception refused, TextWriter error, bool started = false)
     {
         error.WriteLine(Message(refused, started));
-        if (Environment.GetEnvironmentVariable(TraceVariable) is "1" or "true")
+        if (Environment.GetEnvironmentVariable(TraceVariable) is "1" or "true" || IsUnexpected(refused))
         {
             error.WriteLine(refused.ToString());
         }

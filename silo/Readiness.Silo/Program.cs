@@ -21,6 +21,9 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
 
+    // The catch below reports a failed start as one line: the host's own log of it would print the stack above it.
+    builder.Logging.QuietFailedStart(() => started);
+
     // A misspelt name refuses the start; keys under the web tier's sections (Auth, Smtp, ...) are the web nodes' to
     // judge, since one environment often serves both.
     builder.Services.RefuseUnknownSettings(builder.Configuration, SettingNames.Silo(), onlyOwnSections: true);

@@ -37,7 +37,9 @@ public class StartRefusalTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var (exit, output) = await RunWebAsync(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
-        AssertRefused(exit, output, $"127.0.0.1:{port}");
+        // Kestrel binds after the co-hosted silo has started, and that silo's grains log faults with stacks while the
+        // disposed host goes down (not yet fixed): here only the host's own stack of the failed start is judged.
+        AssertRefused(exit, output, $"127.0.0.1:{port}", siloStarted: true);
     }
 
     [Theory]
@@ -56,10 +58,17 @@ public class StartRefusalTests
         AssertRefused(exit, output, $"{setting}={port}: the port is in use");
     }
 
-    private static void AssertRefused(int exit, string output, string named)
+    private static void AssertRefused(int exit, string output, string named, bool siloStarted = false)
     {
         Assert.True(exit == 2, $"exit {exit}:\n{output}");
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+
+        // Only the one line: no framework log of the failed start with the exception's stack above it.
+        Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+        if (!siloStarted)
+        {
+            Assert.False(output.Contains("   at ", StringComparison.Ordinal), $"a stack trace in the output:\n{output}");
+        }
         var line = output.Split('\n').SingleOrDefault(l => l.StartsWith("起動できません / Cannot start: ", StringComparison.Ordinal));
         Assert.True(line is not null, output);
         Assert.Contains(named, line, StringComparison.Ordinal);

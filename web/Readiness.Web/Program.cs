@@ -35,6 +35,9 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
 
+    // The catch below reports a failed start as one line: the host's own log of it would print the stack above it.
+    builder.Logging.QuietFailedStart(() => started);
+
     // A misspelt name (Readiness__DataPth) refuses the start instead of a server on the default it did not mean.
     builder.Services.RefuseUnknownSettings(builder.Configuration, KnownSettings.Web());
     builder.AddServiceDefaults();

@@ -27,4 +27,36 @@ public sealed class StartRefusalMessageTests
         Assert.Equal("停止しました / Stopped: disk failed — inner reason", error.ToString().TrimEnd());
         Assert.DoesNotContain("Cannot start", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_unexpected_exception_keeps_its_stack_under_the_one_line_a_refusal_does_not()
+    {
+        // The host's own "Hosting failed to start" log is dropped (QuietFailedStart), so the stack of a fault of the
+        // program has to come from here; a refusal (a setting, a port) stays one line.
+        using var unexpected = new StringWriter();
+        Assert.Equal(2, StartRefusal.Report(new InvalidOperationException("wrapper", Thrown()), unexpected));
+        var lines = unexpected.ToString().Split('\n');
+        Assert.StartsWith("起動できません / Cannot start: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("   at ", StringComparison.Ordinal));
+
+        using var refused = new StringWriter();
+        StartRefusal.Report(new IOException("Failed to bind to address http://127.0.0.1:5000: address already in use."), refused);
+        Assert.DoesNotContain("   at ", refused.ToString(), StringComparison.Ordinal);
+        Assert.Single(refused.ToString().TrimEnd().Split('\n'));
+    }
+
+    private static NullReferenceException Thrown()
+    {
+        try
+        {
+            _ = Missing()!.Length;
+            throw new InvalidOperationException("unreachable");
+        }
+        catch (NullReferenceException e)
+        {
+            return e;
+        }
+    }
+
+    private static string? Missing() => null;
 }
