@@ -32,6 +32,9 @@ public static class ServiceDefaults
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         CheckUrls(builder.Configuration[WebHostDefaults.ServerUrlsKey]);
+
+        // First among the hosted services, so a web address in use refuses the start before the silo starts.
+        builder.Services.AddHostedService<WebPorts>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReadinessMetrics>();
         var otel = builder.Services.AddOpenTelemetry()

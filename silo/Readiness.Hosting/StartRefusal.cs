@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Readiness.Hosting;
@@ -29,8 +30,31 @@ public static class StartRefusal
     /// unexpected one, <see cref="IsUnexpected"/>), so the operator saw a stack above the line. Only that category and
     /// only before the host has started: its later errors (a background service that failed) are kept.
     /// </summary>
-    public static ILoggingBuilder QuietFailedStart(this ILoggingBuilder logging, Func<bool> started) =>
-        logging.AddFilter(HostCategory, level => level < LogLevel.Error || started());
+    /// <remarks>
+    /// A category filter replaces the configured level for that category, so the configured minimum
+    /// (Logging:LogLevel:{category or a prefix of it}, else Default, else Information) is applied here too: without it
+    /// the host's debug lines ("Hosting starting") were printed on every start.
+    /// </remarks>
+    public static ILoggingBuilder QuietFailedStart(this ILoggingBuilder logging, IConfiguration configuration, Func<bool> started)
+    {
+        var minimum = ConfiguredLevel(configuration, HostCategory);
+        return logging.AddFilter(HostCategory, level => level >= minimum && (level < LogLevel.Error || started()));
+    }
+
+    /// <summary>The level Logging:LogLevel gives <paramref name="category"/>: its longest configured prefix, else Default, else Information.</summary>
+    public static LogLevel ConfiguredLevel(IConfiguration configuration, string category)
+    {
+        var levels = configuration.GetSection("Logging:LogLevel");
+        for (var name = category; name.Length > 0; name = name.LastIndexOf('.') is var dot and > 0 ? name[..dot] : string.Empty)
+        {
+            if (Enum.TryParse<LogLevel>(levels[name], ignoreCase: true, out var level))
+            {
+                return level;
+            }
+        }
+
+        return Enum.TryParse<LogLevel>(levels["Default"], ignoreCase: true, out var fallback) ? fallback : LogLevel.Information;
+    }
 
     /// <summary>
     /// A fault of the program rather than of its settings or surroundings (a null dereference, a bad cast, an index

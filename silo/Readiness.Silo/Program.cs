@@ -19,10 +19,10 @@ if (HealthProbeCommand.IsInvoked(args))
 var started = false;
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 
     // The catch below reports a failed start as one line: the host's own log of it would print the stack above it.
-    builder.Logging.QuietFailedStart(() => started);
+    builder.Logging.QuietFailedStart(builder.Configuration, () => started);
 
     // A misspelt name refuses the start; keys under the web tier's sections (Auth, Smtp, ...) are the web nodes' to
     // judge, since one environment often serves both.

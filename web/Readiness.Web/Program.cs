@@ -33,10 +33,10 @@ if (BackupCommands.IsInvoked(args))
 var started = false;
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 
     // The catch below reports a failed start as one line: the host's own log of it would print the stack above it.
-    builder.Logging.QuietFailedStart(() => started);
+    builder.Logging.QuietFailedStart(builder.Configuration, () => started);
 
     // A misspelt name (Readiness__DataPth) refuses the start instead of a server on the default it did not mean.
     builder.Services.RefuseUnknownSettings(builder.Configuration, KnownSettings.Web());
