@@ -381,6 +381,32 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
     }
 
     [Fact]
+    public async Task An_email_a_code_and_a_tenant_typed_in_full_width_with_an_input_method_are_read()
+    {
+        // Before: the full-width address was not an address, the full-width code was refused, the tenant was not a code.
+        using var browser = new FormClient(host.BaseAddress);
+        var first = await browser.PostAsync("/signin", "/account/signin", new Dictionary<string, string>
+        {
+            ["email"] = "ＡＤＭＩＮ＠ｄｉｇｉｔａｌ．ｇｏ．ｊｐ", ["password"] = AccountHost.Password, ["returnUrl"] = "/admin/users",
+        });
+        Assert.True(first.Location?.StartsWith("/signin/mfa", StringComparison.Ordinal) == true, $"{first.Status} {first.Location} {first.Error}");
+        var code = FormClient.Totp(admin!.Value.Key);
+        var typed = string.Concat(code.Select(c => (char)(c - '0' + '０'))).Insert(3, "　");
+        var signedIn = await browser.PostAsync(first.Location!, "/account/signin/mfa", new Dictionary<string, string>
+        {
+            ["code"] = typed, ["method"] = "authenticator", ["returnUrl"] = "/admin/users",
+        });
+        Assert.Equal("/admin/users", signedIn.Location);
+
+        Accounts.LinkOf(await Accounts.InviteAsync(browser, "ｐｒｅｆ２７．ａｄｍｉｎ＠ｐｒｅｆ．ｏｓａｋａ．ｌｇ．ｊｐ", "prefecture_administrator", "２７"));
+        await host.WithDbAsync(async db =>
+        {
+            var invitation = await db.Invitations.SingleAsync(i => i.Email == "pref27.admin@pref.osaka.lg.jp");
+            Assert.Equal("27", invitation.Tenant);
+        });
+    }
+
+    [Fact]
     public async Task Each_administrator_invites_only_the_roles_and_tenants_below_it_and_a_viewer_cannot_report()
     {
         // System administrator: national staff, prefecture administrators; not municipal roles directly.

@@ -213,6 +213,29 @@ public sealed class ScenarioVersionTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task The_editor_page_reads_numbers_typed_in_full_width_with_an_input_method()
+    {
+        using var national = host.National();
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        var html = await pages.GetStringAsync("/planning/scenarios");
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+
+        // What a person types with a Japanese input method on: full-width digits, point, minus and equals.
+        var saved = await pages.PostAsync("/planning/scenarios", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["name"] = "全角の数字", ["shiftMonths"] = "－３", ["shiftPrefecture"] = "１３",
+            ["unreportedRate"] = "０．０５", ["capacity"] = "ベンダＡ＝１２",
+        }));
+        Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
+        var scenario = (await Stored(national, "全角の数字")).Scenario;
+        var shift = scenario.GetProperty("targetShifts").EnumerateArray().Single();
+        Assert.Equal(-3, shift.GetProperty("months").GetInt32());
+        Assert.Equal("13", shift.GetProperty("prefectureCode").GetString());
+        Assert.Equal(0.05, scenario.GetProperty("unreportedMonthlyCompletionRate").GetDouble(), 10);
+        Assert.Equal(12, scenario.GetProperty("vendorCapacity").EnumerateArray().Single().GetProperty("perMonth").GetInt32());
+    }
+
+    [Fact]
     public async Task The_editor_page_replaces_a_scenario_only_at_the_version_given()
     {
         using var national = host.National();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Identity.Pages;
+using Readiness.Web.Components;
 
 namespace Readiness.Web.Clients;
 
@@ -36,9 +37,9 @@ public static class ClientPages
         // The date field means the end of that day in Japan, as a date alone does in the API; left empty, the API's
         // default (ClientService); anything else is refused, never taken as "no date".
         DateTimeOffset? expires = null;
-        if (!string.IsNullOrEmpty(form["expiresAt"]))
+        if (TypedInput.Text(form["expiresAt"]) is { } expiresAt)
         {
-            if (!DateOnly.TryParseExact(form["expiresAt"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            if (!DateOnly.TryParseExact(expiresAt, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
             {
                 return Results.Redirect("/admin/clients?error=invalid_expiry");
             }
@@ -46,7 +47,7 @@ public static class ClientPages
             expires = Api.JapanTime.EndOfDay(day);
         }
 
-        var (result, created) = await clients.CreateAsync(actor, form["name"], form["tenant"], form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        var (result, created) = await clients.CreateAsync(actor, form["name"], TypedInput.Text(form["tenant"]), form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (!result.Succeeded)
         {
             return Results.Redirect($"/admin/clients?error={result.Code}");

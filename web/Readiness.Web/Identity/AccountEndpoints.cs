@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Readiness.Web.Api;
 using Readiness.Web.Identity.Pages;
+using Readiness.Web.Components;
 
 namespace Readiness.Web.Identity;
 
@@ -52,7 +53,7 @@ public static partial class AccountEndpoints
         }
 
         var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
-        var email = AccountService.NormalizeEmail(form["email"]);
+        var email = AccountService.NormalizeEmail(TypedInput.Text(form["email"]));
         var password = form["password"].ToString();
         var user = email is null ? null : await signIn.UserManager.FindByEmailAsync(email);
         if (user is null)
@@ -128,8 +129,9 @@ public static partial class AccountEndpoints
         }
 
         var recovery = form["method"] == "recovery";
-        // Authenticator codes are typed with spaces at times; recovery codes keep their dash (XXXXX-XXXXX), as stored.
-        var code = new string(form["code"].ToString().Where(c => !char.IsWhiteSpace(c) && (recovery || c != '-')).ToArray());
+        // Authenticator codes are typed with spaces at times, and in full width with an input method on; recovery codes
+        // keep their dash (XXXXX-XXXXX), as stored.
+        var code = TypedInput.Code(form["code"], keepDash: recovery);
         http.Items[SessionMethodKey] = recovery ? "password+recovery_code" : "password+totp";
         var result = recovery
             ? await signIn.TwoFactorRecoveryCodeSignInAsync(code)
@@ -158,7 +160,7 @@ public static partial class AccountEndpoints
         }
 
         var token = form["token"].ToString();
-        var (result, user) = await accounts.SetupAsync(token, form["email"], form["displayName"], form["password"], form["confirm"], Client(http), http.RequestAborted);
+        var (result, user) = await accounts.SetupAsync(token, TypedInput.Text(form["email"]), form["displayName"], form["password"], form["confirm"], Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
             Refused(http, "invalid", 400, $"setup refused: {result.Code}");
@@ -205,7 +207,7 @@ public static partial class AccountEndpoints
             return SeeOther("/password/forgot?error=bad_form");
         }
 
-        if (AccountService.NormalizeEmail(form["email"]) is not { } email)
+        if (AccountService.NormalizeEmail(TypedInput.Text(form["email"])) is not { } email)
         {
             return SeeOther("/password/forgot?error=invalid_email");
         }
@@ -260,7 +262,7 @@ public static partial class AccountEndpoints
         }
 
         var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
-        var code = new string(form["code"].ToString().Where(char.IsAsciiDigit).ToArray());
+        var code = new string(TypedInput.Code(form["code"]).Where(char.IsAsciiDigit).ToArray());
         var valid = await signIn.UserManager.VerifyTwoFactorTokenAsync(user, signIn.UserManager.Options.Tokens.AuthenticatorTokenProvider, code);
         if (!valid)
         {
@@ -330,7 +332,7 @@ public static partial class AccountEndpoints
             return SeeOther("/admin/users?error=bad_form");
         }
 
-        var (result, sent) = await accounts.InviteAsync(actor, form["email"], form["role"], form["tenant"], ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
+        var (result, sent) = await accounts.InviteAsync(actor, TypedInput.Text(form["email"]), form["role"], TypedInput.Text(form["tenant"]), ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
             Refused(http, "invalid", 400, $"invitation refused: {result.Code}");
@@ -428,7 +430,7 @@ public static partial class AccountEndpoints
             return SeeOther("/admin/users?error=bad_form");
         }
 
-        var result = await accounts.ChangeRoleAsync(actor, id, form["role"], form["tenant"], Client(http), http.RequestAborted);
+        var result = await accounts.ChangeRoleAsync(actor, id, form["role"], TypedInput.Text(form["tenant"]), Client(http), http.RequestAborted);
         return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "role"}" : $"/admin/users?error={result.Code}");
     }
 

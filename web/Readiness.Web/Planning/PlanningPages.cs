@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Readiness.Planning;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
+using Readiness.Web.Components;
 
 namespace Readiness.Web.Planning;
 
@@ -35,7 +36,7 @@ public static class PlanningPages
             .ToDictionary(k => k, k => (string?)form[k].ToString(), StringComparer.Ordinal);
         var errors = new List<ProblemError>();
         var capacity = new List<VendorCapacitySetting>();
-        foreach (var (line, i) in (values["capacity"] ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Select((l, i) => (l, i)))
+        foreach (var (line, i) in (values["capacity"] ?? string.Empty).Split('\n').Select(l => TypedInput.Number(l) ?? string.Empty).Where(l => l.Length > 0).Select((l, i) => (l, i)))
         {
             var eq = line.LastIndexOf('=');
             if (eq <= 0 || !int.TryParse(line[(eq + 1)..].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var perMonth))
@@ -50,9 +51,9 @@ public static class PlanningPages
         var shifts = new List<TargetShiftInput>();
         if (!string.IsNullOrWhiteSpace(values["shiftMonths"]))
         {
-            if (int.TryParse(values["shiftMonths"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var months))
+            if (int.TryParse(TypedInput.Number(values["shiftMonths"]), NumberStyles.Integer, CultureInfo.InvariantCulture, out var months))
             {
-                shifts.Add(new TargetShiftInput { PrefectureCode = string.IsNullOrEmpty(values["shiftPrefecture"]) ? null : values["shiftPrefecture"], Months = months });
+                shifts.Add(new TargetShiftInput { PrefectureCode = TypedInput.Text(values["shiftPrefecture"]), Months = months });
             }
             else
             {
@@ -63,7 +64,7 @@ public static class PlanningPages
         double? rate = null;
         if (!string.IsNullOrWhiteSpace(values["unreportedRate"]))
         {
-            if (double.TryParse(values["unreportedRate"], NumberStyles.Float, CultureInfo.InvariantCulture, out var r))
+            if (double.TryParse(TypedInput.Number(values["unreportedRate"]), NumberStyles.Float, CultureInfo.InvariantCulture, out var r))
             {
                 rate = r;
             }
@@ -77,7 +78,7 @@ public static class PlanningPages
         long? version = null;
         if (!string.IsNullOrWhiteSpace(values["version"]))
         {
-            if (long.TryParse(values["version"], NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            if (long.TryParse(TypedInput.Number(values["version"]), NumberStyles.None, CultureInfo.InvariantCulture, out var v))
             {
                 version = v;
             }
