@@ -67,6 +67,32 @@ public static class ClientRules
         _ => false,
     };
 
+    /// <summary>
+    /// Whether an administrator may give a client of <paramref name="tenant"/> the write scope: only reporting staff
+    /// edit a tenant's figures, so a write client comes from that tenant's own administrator (a municipality
+    /// administrator for its municipality, a prefecture administrator for its prefecture's own systems) or a system
+    /// administrator (the operator setting up a vendor's feed). A prefecture administrator reads its municipalities
+    /// and may give their clients read only. <paramref name="actorRole"/> is an account role's wire name
+    /// (<see cref="AccountRules.Name"/>), as the admin log records it; unknown or null: no.
+    /// </summary>
+    public static bool MayGrantWrite(string? actorRole, string? actorTenant, string tenant) =>
+        AccountRules.TryParse(actorRole, out var role) && role switch
+        {
+            AccountRole.SystemAdministrator => true,
+            AccountRole.PrefectureAdministrator or AccountRole.MunicipalityAdministrator => actorTenant is not null && actorTenant == tenant,
+            _ => false,
+        };
+
+    /// <summary>
+    /// The scope a client's tokens may carry: its own, except that a write client whose creation is not on record as
+    /// made by an administrator who may give write (<see cref="MayGrantWrite"/>), from the admin log's
+    /// create_api_client entry, reads only. That covers clients created before the rule (a prefecture administrator's
+    /// write client for a municipality) and a client whose entry is missing: with no proof of who gave write, the
+    /// safe answer is read.
+    /// </summary>
+    public static ClientScope EffectiveScope(ClientScope scope, string tenant, string? creatorRole, string? creatorTenant, bool creationRecorded) =>
+        scope == ClientScope.Write && (!creationRecorded || !MayGrantWrite(creatorRole, creatorTenant, tenant)) ? ClientScope.Read : scope;
+
     /// <summary>The administrator behind a request, or null: an account's role (account_role claim), else an admin token.</summary>
     public static ClientAdministrator? Administrator(ReadinessCaller? caller, string? accountRole)
     {

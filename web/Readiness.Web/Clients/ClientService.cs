@@ -52,6 +52,11 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
             return (AccountResult.Fail("tenant", "forbidden_tenant"), null);
         }
 
+        if (scope == ClientScope.Write && !ClientRules.MayGrantWrite(AccountRules.Name(actor.Kind), actor.Tenant, tenant!))
+        {
+            return (AccountResult.Fail("scope", "forbidden_scope"), null);
+        }
+
         var row = new ApiClient
         {
             ClientId = "rc_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
@@ -93,6 +98,21 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
 
     public Task<ApiClient?> FindAsync(string clientId, CancellationToken cancellationToken) =>
         db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+
+    /// <summary>
+    /// The scope <paramref name="row"/>'s tokens may carry (<see cref="ClientRules.EffectiveScope"/>): a write client
+    /// reads only unless its create_api_client entry in the admin log names an administrator who may give it write.
+    /// </summary>
+    public async Task<ClientScope> EffectiveScopeAsync(ApiClient row, CancellationToken cancellationToken)
+    {
+        if (row.Scope != ClientScope.Write)
+        {
+            return row.Scope;
+        }
+
+        var creation = await accounts.ClientCreationAsync(row.ClientId, row.Tenant, cancellationToken);
+        return ClientRules.EffectiveScope(row.Scope, row.Tenant, creation?.ActorRole, creation?.ActorTenant, creation is not null);
+    }
 
     /// <summary>
     /// A new secret for a client the actor administers, for a planned rotation or after a leak: the same client_id,

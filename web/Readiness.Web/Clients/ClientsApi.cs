@@ -92,7 +92,16 @@ public static class ClientsApi
         identity.SetClaim(Claims.Subject, $"client:{row.ClientId} ({row.CreatedBy})");
         identity.SetClaim(auth.RoleClaim, Wire.Name(ClientRules.RoleOf(row.Tenant)));
         identity.SetClaim(auth.TenantClaim, row.Tenant);
-        var scopes = ClientRules.GrantedScopes(row.Scope, request.GetScopes());
+        // A write client whose creator could not give write (a prefecture administrator's, for a municipality, made
+        // before the rule) gets read only: asking for write by name is refused rather than answered with less.
+        var scope = await clients.EffectiveScopeAsync(row, http.RequestAborted);
+        if (scope != row.Scope && request.GetScopes().Contains(ClientRules.Name(ClientScope.Write)))
+        {
+            http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, null, "forbidden", 400, $"token refused: client {row.ClientId} write (its creator may not give write to {row.Tenant})");
+            return Refuse(Errors.InvalidScope, "This client may not write: only the tenant's own administrator (or a system administrator) gives write; it reads only.");
+        }
+
+        var scopes = ClientRules.GrantedScopes(scope, request.GetScopes());
         if (!scopes.Contains(ClientRules.Name(ClientScope.Write)))
         {
             identity.SetClaim(AccountClaimsFactory.ReadOnlyClaim, "true");
@@ -232,8 +241,8 @@ public static class ClientsApi
     public static ProblemHttpResult Invalid(AccountResult result)
     {
         var (ja, en) = ClientMessages.For(result.Code);
-        return result.Code == "forbidden_tenant"
-            ? Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", result.Field ?? "tenant", "forbidden_tenant", ja, en)
+        return result.Code is "forbidden_tenant" or "forbidden_scope"
+            ? Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", result.Field ?? "tenant", result.Code, ja, en)
             : Problems.BadRequest(result.Field ?? "body", result.Code ?? "invalid", ja, en);
     }
 }
@@ -249,6 +258,8 @@ public static class ClientMessages
         "invalid_expiry" => ("expiresAt: 有効期限は現在より後、1年以内の日時にしてください。", "expiresAt: must be in the future and at most a year ahead."),
         "forbidden_tenant" => ("tenant: この団体の API クライアントを作成する権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
             "tenant: you may not create clients for this tenant (a prefecture administrator: its prefecture and municipalities; a municipality administrator: its own)."),
+        "forbidden_scope" => ("scope: write（報告）の API クライアントを作成できるのは、その団体自身の管理者（またはシステム管理者）だけです。都道府県の管理者が県内市区町村に作成できるのは read（閲覧）だけです。",
+            "scope: only the tenant's own administrator (or a system administrator) may create a write client; a prefecture administrator may create read clients only for its municipalities."),
         "not_found" => ("API クライアントが見つかりません。", "No such API client."),
         "client_inactive" => ("失効済みまたは期限切れの API クライアントには新しいシークレットを発行できません。新しいクライアントを作成してください。",
             "A revoked or expired API client gets no new secret: create a new client."),

@@ -559,6 +559,12 @@ public sealed class AccountService(
         await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAtUtc, now), cancellationToken);
     }
 
+    /// <summary>The admin log's create_api_client entry of a client (who created it, in which role), or null when there is none.</summary>
+    public Task<AdminLogEntry?> ClientCreationAsync(string clientId, string tenant, CancellationToken cancellationToken) =>
+        db.AdminLog.AsNoTracking()
+            .Where(e => e.TargetTenant == tenant && e.Action == "create_api_client" && e.TargetSubject == clientId)
+            .OrderBy(e => e.Id).FirstOrDefaultAsync(cancellationToken);
+
     public Task LogAsync(ReadinessUser actor, string action, string? targetSubject, string? targetTenant, string? before, string? after, string? client, CancellationToken cancellationToken) =>
         LogAsync(actor.Email!, AccountRules.Name(actor.AccountRole), actor.Tenant, action, targetSubject, targetTenant, before, after, client, cancellationToken);
 
