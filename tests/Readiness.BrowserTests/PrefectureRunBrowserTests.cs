@@ -88,6 +88,33 @@ public sealed class PrefectureRunBrowserTests(DashboardFixture fixture, ITestOut
         await Assertions.Expect(nationalPage.Locator("#prefecture-run-heading")).ToHaveTextAsync("都道府県が実施する事務");
     }
 
+    [Fact]
+    public async Task A_system_never_reported_shows_no_phase_and_is_not_reported_not_started_by_a_vendor_only_save()
+    {
+        const string ehime = "38"; // 愛媛県: a prefecture of its own for this test, never reported
+        await using var staff = await fixture.NewContextAsync(user: TestUser.Prefecture(ehime));
+        var page = await staff.NewPageAsync();
+        await page.GotoAsync(Url($"/prefectures/{ehime}"));
+        var before = (await fixture.Host.Grains.GetGrain<IPrefectureRunGrain>(ehime).GetAsync()).Version;
+
+        // The phase select shows the empty "not reported" choice, not 0（未着手）.
+        var form = page.Locator("#prefecture-run-public_assistance");
+        await form.Locator("summary").ClickAsync();
+        await Assertions.Expect(form.Locator("select[name=phase]")).ToHaveValueAsync(string.Empty);
+        await Assertions.Expect(form.Locator("select[name=phase] option:checked")).ToHaveTextAsync("未報告");
+
+        // Saving only the vendor: refused next to the phase, nothing saved, the system still not reported.
+        await form.Locator("input[name=vendor]").FillAsync("株式会社えひめ");
+        await page.NavigateAsync(() => form.Locator("button[type=submit]").ClickAsync());
+        await Assertions.Expect(page.Locator("#pref-public_assistance-phase-error")).ToContainTextAsync("移行フェーズを選択してください");
+        var record = await fixture.Host.Grains.GetGrain<IPrefectureRunGrain>(ehime).GetAsync();
+        Assert.Equal(before, record.Version);
+        Assert.Null(record.FindSystem("public_assistance")!.ReportedAt);
+        await Assertions.Expect(page.Locator("#prefecture-run tr[data-business='public_assistance']")).ToHaveAttributeAsync("data-counted", "false");
+        await Assertions.Expect(page.Locator("#prefecture-run-public_assistance select[name=phase]")).ToHaveValueAsync(string.Empty);
+        await Assertions.Expect(page.Locator("#prefecture-run-public_assistance input[name=vendor]")).ToHaveValueAsync("株式会社えひめ");
+    }
+
     [Theory]
     [MemberData(nameof(Languages))]
     public async Task The_prefecture_page_with_its_own_businesses_has_no_violations(string language)
