@@ -93,6 +93,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/prefectures/{prefCode}", Access.Summaries, "/api/v1/prefectures/13"),
         new("GET", "/api/v1/prefectures/{prefCode}/systems", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems"),
         new("GET", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/public_assistance"),
+        new("GET", "/api/v1/prefectures/{prefCode}/systems/history", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/history"),
+        new("GET", "/api/v1/prefectures/{prefCode}/systems/history.csv", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/history.csv"),
 
         // Without a body an allowed caller gets 415 (past authorization, nothing written); everyone else 401/403.
         new("PUT", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 415),

@@ -461,7 +461,7 @@ public sealed class UnreadableStateTests(DamagedHost fixture, ITestOutputHelper 
     }
 
     /// <summary>The first sheet's cells as text (ExcelDataReader, as the official import reads workbooks).</summary>
-    private static List<string[]> ReadSheet(byte[] bytes)
+    internal static List<string[]> ReadSheet(byte[] bytes)
     {
         System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
         using var stream = new MemoryStream(bytes);

@@ -43,27 +43,51 @@ public static class AuditApi
             return problem;
         }
 
-        var take = DefaultLimit;
+        if (Paging(limit, cursor, out var take, out var after) is { } refused)
+        {
+            return refused;
+        }
+
+        // Only versions the municipality has stored are history; anything above belongs to a write that never completed.
+        var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, cancellationToken);
+        return await Page(http, audit, code, record.Version, take, after, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>?limit=</c> (1..<see cref="MaxLimit"/>, default <see cref="DefaultLimit"/>) and <c>?cursor=</c> (a previous
+    /// page's nextCursor) read, or the 400 problem naming the one that is not valid.
+    /// </summary>
+    public static IResult? Paging(string? limit, string? cursor, out int take, out AuditCursor? after)
+    {
+        take = DefaultLimit;
+        after = null;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > MaxLimit))
         {
             return Problems.BadRequest("limit", "out_of_range", $"limit は1〜{MaxLimit}の整数で指定してください。", $"limit must be an integer from 1 to {MaxLimit}.");
         }
 
-        AuditCursor? after = null;
         if (cursor is not null && (after = DecodeCursor(cursor)) is null)
         {
             return Problems.BadRequest("cursor", "invalid_cursor", "cursor が正しくありません（前のページの nextCursor を指定してください）。", "The cursor is not valid: pass nextCursor of the previous page.");
         }
 
-        // Only versions the municipality has stored are history; anything above belongs to a write that never completed.
-        var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, cancellationToken);
-        if (Preconditions.ForRead(http, Preconditions.ETag(record.Version)) is { } conditional)
+        return null;
+    }
+
+    /// <summary>
+    /// One page of the audit trail kept under <paramref name="code"/> (a municipality's, or a prefecture's own 団体コード
+    /// for the systems it runs), newest first, up to <paramref name="version"/> (the stored record's); that version is
+    /// the ETag, since the trail up to it never changes.
+    /// </summary>
+    public static async Task<IResult> Page(HttpContext http, IAuditLog audit, string code, long version, int take, AuditCursor? after, CancellationToken cancellationToken)
+    {
+        if (Preconditions.ForRead(http, Preconditions.ETag(version)) is { } conditional)
         {
             return conditional; // the trail up to a version never changes: the version tags every page of it
         }
 
-        var page = await audit.ReadAsync(code, record.Version, after, take, cancellationToken);
-        return TypedResults.Ok(new HistoryView(code, record.Version, page.Total, take, page.Entries.Select(View).ToList(), page.Next is null ? null : EncodeCursor(page.Next)));
+        var page = await audit.ReadAsync(code, version, after, take, cancellationToken);
+        return TypedResults.Ok(new HistoryView(code, version, page.Total, take, page.Entries.Select(View).ToList(), page.Next is null ? null : EncodeCursor(page.Next)));
     }
 
     private static async Task<IResult> GetHistoryCsv(string code, HttpContext http, IGrainFactory grains, GrainCalls calls, IAuditLog audit)
@@ -74,7 +98,13 @@ public static class AuditApi
         }
 
         var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
-        if (Preconditions.ForRead(http, Preconditions.ETag(record.Version)) is { } conditional)
+        return await Csv(http, audit, code, record.Version);
+    }
+
+    /// <summary>The whole audit trail kept under <paramref name="code"/> up to <paramref name="version"/> as CSV (history-{code}.csv); the version is the ETag.</summary>
+    public static async Task<IResult> Csv(HttpContext http, IAuditLog audit, string code, long version)
+    {
+        if (Preconditions.ForRead(http, Preconditions.ETag(version)) is { } conditional)
         {
             return conditional;
         }
@@ -85,7 +115,7 @@ public static class AuditApi
             AuditCursor? after = null;
             do
             {
-                var page = await audit.ReadAsync(code, record.Version, after, 1000, http.RequestAborted);
+                var page = await audit.ReadAsync(code, version, after, 1000, http.RequestAborted);
                 foreach (var e in page.Entries)
                 {
                     await csv.Row(e.MunicipalityCode, e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target,

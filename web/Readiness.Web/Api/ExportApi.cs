@@ -10,7 +10,11 @@ using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Api;
 
-/// <summary>The detailed export: one row per municipality and business system, keyed by the 6-digit code.</summary>
+/// <summary>
+/// The detailed export: one row per municipality and business system, keyed by the 6-digit code, and one per system a
+/// prefecture runs itself and has reported (keyed by the prefecture's own 団体コード, <c>prefecture_run</c> true), so the
+/// rows add up to the overview's figures for the same scope.
+/// </summary>
 public static class ExportApi
 {
     public static IEndpointRouteBuilder MapExportApi(this IEndpointRouteBuilder app)
@@ -36,7 +40,7 @@ public static class ExportApi
         return app;
     }
 
-    private static async Task<IResult> Export(HttpContext http, MunicipalityRecords reads, TimeProvider time, ReportingService reporting)
+    private static async Task<IResult> Export(HttpContext http, MunicipalityRecords reads, TimeProvider time, ReportingService reporting, IGrainFactory grains, GrainCalls calls)
     {
         if (Scope(http, reporting) is not { } scope)
         {
@@ -46,8 +50,9 @@ public static class ExportApi
         var municipalities = scope.Municipalities;
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         var read = await reads.ReadAsync(municipalities, http.RequestAborted);
+        var prefectureRun = await ReadPrefectureRunAsync(scope.Code, grains, calls, http.RequestAborted);
 
-        var etag = ExportETag("csv", today, read);
+        var etag = ExportETag("csv", today, read, prefectureRun);
         if (Preconditions.ForRead(http, etag) is { } conditional)
         {
             return conditional;
@@ -56,7 +61,7 @@ public static class ExportApi
         return await CsvOutput.Respond(http, $"municipalities-{scope.Code ?? "all"}-{today:yyyyMMdd}.csv", async csv =>
         {
             await csv.Row(ExportColumns);
-            foreach (var row in ExportRows(municipalities, read, today))
+            foreach (var row in ExportRows(municipalities, read, prefectureRun, today))
             {
                 await csv.Row(row);
             }
@@ -65,16 +70,22 @@ public static class ExportApi
 
     /// <summary>
     /// The detailed export's validator (RFC 9110 §8.8.3) in one format ("csv" or "xlsx"): a hash of the format, Japan's
-    /// date (the flags are judged on it), every record's version and the municipalities that cannot be read. The rows
-    /// follow from exactly these, so a nightly download of an unchanged nation answers 304, and a change to any
-    /// municipality in it, or one becoming unreadable or readable again, changes it.
+    /// date (the flags are judged on it), every record's version (the prefectures' own systems' too) and the
+    /// municipalities that cannot be read. The rows follow from exactly these, so a nightly download of an unchanged
+    /// nation answers 304, and a change to any municipality or prefecture-run system in it, or a municipality becoming
+    /// unreadable or readable again, changes it.
     /// </summary>
-    public static string ExportETag(string format, DateOnly today, MunicipalitiesRead<MunicipalityRecord> read)
+    public static string ExportETag(string format, DateOnly today, MunicipalitiesRead<MunicipalityRecord> read, IReadOnlyList<PrefectureRunRecord> prefectureRun)
     {
         var validator = new System.Text.StringBuilder(format).Append(';').Append(today.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
         foreach (var (m, r) in read.Readable)
         {
             validator.Append(';').Append(m.Code).Append(':').Append(r.Version.ToString(CultureInfo.InvariantCulture));
+        }
+
+        foreach (var p in prefectureRun)
+        {
+            validator.Append(';').Append(p.Code).Append(":p").Append(p.Version.ToString(CultureInfo.InvariantCulture));
         }
 
         foreach (var m in read.Unreadable)
@@ -116,6 +127,16 @@ public static class ExportApi
         return (scope, scope is null ? catalog.Municipalities : catalog.MunicipalitiesByPrefecture[scope]);
     }
 
+    /// <summary>
+    /// The prefecture-run records of the export's scope (one prefecture's, or all 47 in catalog order when
+    /// <paramref name="prefecture"/> is null), read from their grains.
+    /// </summary>
+    public static async Task<IReadOnlyList<PrefectureRunRecord>> ReadPrefectureRunAsync(string? prefecture, IGrainFactory grains, GrainCalls calls, CancellationToken cancellationToken)
+    {
+        IEnumerable<string> codes = prefecture is null ? ReadinessCatalog.Instance.Prefectures.Select(p => p.Code) : [prefecture];
+        return await Task.WhenAll(codes.Select(c => calls.Run(() => grains.GetGrain<IPrefectureRunGrain>(c).GetAsync(), idempotent: true, cancellationToken)));
+    }
+
     /// <summary>The refusal of a <c>?prefecture=</c> that names no prefecture.</summary>
     public static IResult UnknownPrefecture(HttpContext http)
     {
@@ -125,14 +146,26 @@ public static class ExportApi
     }
 
     /// <summary>
-    /// The export's rows in catalog order: one per business system of each municipality read, and one
-    /// <see cref="UnreadableRow"/> for each municipality whose stored state cannot be read.
+    /// The export's rows in catalog order: one per business system of each municipality read, one
+    /// <see cref="UnreadableRow"/> for each municipality whose stored state cannot be read, and before each prefecture's
+    /// municipalities (its 団体コード sorts first) one <see cref="PrefectureRunRow"/> per system the prefecture runs itself
+    /// and has reported: the systems the overview counts, so that the rows' sums equal its figures.
     /// </summary>
-    public static IEnumerable<object?[]> ExportRows(IReadOnlyList<MunicipalityInfo> municipalities, MunicipalitiesRead<MunicipalityRecord> read, DateOnly today)
+    public static IEnumerable<object?[]> ExportRows(IReadOnlyList<MunicipalityInfo> municipalities, MunicipalitiesRead<MunicipalityRecord> read,
+        IReadOnlyList<PrefectureRunRecord> prefectureRun, DateOnly today)
     {
         var records = read.Readable.ToDictionary(x => x.Municipality.Code, x => x.Value, StringComparer.Ordinal);
+        var pending = prefectureRun.ToDictionary(p => p.PrefectureCode, StringComparer.Ordinal);
         foreach (var m in municipalities)
         {
+            if (pending.Remove(m.PrefectureCode, out var own))
+            {
+                foreach (var s in own.Systems.Where(PrefectureRunRecord.Counts))
+                {
+                    yield return PrefectureRunRow(own, s, today);
+                }
+            }
+
             if (!records.TryGetValue(m.Code, out var r))
             {
                 yield return UnreadableRow(m);
@@ -174,7 +207,7 @@ public static class ExportApi
         "code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
         "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
         "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin", "cloud_provider",
-        "step_completion_as_of", "step_completion_source", "designation_as_of",
+        "step_completion_as_of", "step_completion_source", "designation_as_of", "prefecture_run",
     ];
 
     /// <summary>One row of <see cref="ExportColumns"/>.</summary>
@@ -192,9 +225,36 @@ public static class ExportApi
             s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin),
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
-            sources.StepCompletion?.AsOf, sources.StepCompletion?.Title, sources.Designation?.AsOf,
+            sources.StepCompletion?.AsOf, sources.StepCompletion?.Title, sources.Designation?.AsOf, false,
         ];
     }
+
+    /// <summary>
+    /// One row of <see cref="ExportColumns"/> for a system a prefecture runs itself (都道府県が実施する事務): <c>code</c> the
+    /// prefecture's own 団体コード (北海道 010006), <c>municipality</c> the prefecture's name, <c>prefecture_run</c> true,
+    /// <c>version</c> the prefecture-run record's, <c>origin</c> "prefecture_run" (the prefecture's own report; no
+    /// official step completion is published for it), <c>designation_as_of</c> the designation list its listing comes from.
+    /// </summary>
+    public static object?[] PrefectureRunRow(PrefectureRunRecord r, SystemStatus s, DateOnly today)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var pref = catalog.PrefecturesByCode[r.PrefectureCode];
+        var b = catalog.BusinessSystems[catalog.BusinessIndex[s.BusinessId]];
+        var f = ReadinessRules.Evaluate(s, today);
+        var list = r.OfficialDesignation is { } d ? Views.SourceOf(d, designation: true) : Views.Sources[1];
+        return
+        [
+            r.Code, r.PrefectureCode, pref.Name, pref.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
+            f.Migrated, s.NotApplicable, s.PlannedGoLive, Readiness.Rules.FreeText.Identifier(s.Vendor), s.Hosting is { } h ? Wire.Name(h) : null,
+            s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
+            f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, PrefectureRunOrigin,
+            s.CloudProvider is { } cp ? Wire.Name(cp) : null,
+            null, null, list.AsOf, true,
+        ];
+    }
+
+    /// <summary>The <c>origin</c> of a prefecture-run system's row: the prefecture's own report.</summary>
+    public const string PrefectureRunOrigin = "prefecture_run";
 
     /// <summary>The prefecture table of the dashboard, with the same columns and rows as its download.</summary>
     private static async Task<IResult> PrefectureTable(HttpContext http, string prefCode, SummaryCache cache,

@@ -172,6 +172,14 @@ public static class PrefectureRunApi
             .Produces<PrefectureRunView>()
             .WithSummary("The businesses the prefecture runs itself (児童扶養手当, 生活保護): listing, figures apart from its municipalities', systems, recent changes; the ETag is its version")
             .WithDescription("Prefectures run 児童扶養手当 and 生活保護 for towns and villages without a welfare office. A system is listed when the prefecture's row of the designation list in force marks it, and counted (in the prefecture's own figures and once in the nation's) from the prefecture's first report of it.");
+        reads.MapGet("/systems/history", GetHistory).AnswersConditionalRequests()
+            .Produces<HistoryView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("The audit trail of the systems the prefecture runs itself, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
+            .WithDescription("The same shape and paging as GET /api/v1/municipalities/{code}/history; code is the prefecture's own 6-digit 団体コード (北海道 010006) the entries are kept under, version (the ETag) the prefecture-run record's.");
+        reads.MapGet("/systems/history.csv", GetHistoryCsv).AnswersConditionalRequests()
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .WithSummary("The whole audit trail of the systems the prefecture runs itself as CSV (the columns of a municipality's history.csv; municipality_code is the prefecture's 団体コード)");
         reads.MapGet("/systems/{businessId}", GetSystem).AnswersConditionalRequests()
             .Produces<SystemReport>()
             .WithSummary("One prefecture-run system as PUT and PATCH take it; the ETag is the prefecture-run record's version")
@@ -217,6 +225,34 @@ public static class PrefectureRunApi
         var (record, recent) = await service.GetAsync(prefCode, http.RequestAborted);
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         return Preconditions.ForRead(http, Views.ETag(record, today)) ?? TypedResults.Ok(PrefectureRunView.From(record, recent, today));
+    }
+
+    private static async Task<IResult> GetHistory(string prefCode, string? limit, string? cursor, HttpContext http, PrefectureRunService service, IAuditLog audit)
+    {
+        if (Unknown(prefCode) is { } unknown)
+        {
+            return unknown;
+        }
+
+        if (AuditApi.Paging(limit, cursor, out var take, out var after) is { } refused)
+        {
+            return refused;
+        }
+
+        // Only versions the record has stored are history, as for a municipality.
+        var (record, _) = await service.GetAsync(prefCode, http.RequestAborted);
+        return await AuditApi.Page(http, audit, record.Code, record.Version, take, after, http.RequestAborted);
+    }
+
+    private static async Task<IResult> GetHistoryCsv(string prefCode, HttpContext http, PrefectureRunService service, IAuditLog audit)
+    {
+        if (Unknown(prefCode) is { } problem)
+        {
+            return problem;
+        }
+
+        var (record, _) = await service.GetAsync(prefCode, http.RequestAborted);
+        return await AuditApi.Csv(http, audit, record.Code, record.Version);
     }
 
     private static async Task<IResult> GetSystem(string prefCode, string businessId, HttpContext http, PrefectureRunService service)

@@ -232,7 +232,7 @@ public static class TemplateApi
         return TypedResults.File(bytes, ReportingWorkbook.ContentType, Path.ChangeExtension(MunicipalityTableCsv.FileName(prefecture), ".xlsx"));
     }
 
-    private static async Task<IResult> Export(HttpContext http, MunicipalityRecords reads, TimeProvider time, ReportingService reporting)
+    private static async Task<IResult> Export(HttpContext http, MunicipalityRecords reads, TimeProvider time, ReportingService reporting, IGrainFactory grains, GrainCalls calls)
     {
         if (ExportApi.Scope(http, reporting) is not { } scope)
         {
@@ -241,12 +241,13 @@ public static class TemplateApi
 
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         var read = await reads.ReadAsync(scope.Municipalities, http.RequestAborted);
-        if (Preconditions.ForRead(http, ExportApi.ExportETag("xlsx", today, read)) is { } conditional)
+        var prefectureRun = await ExportApi.ReadPrefectureRunAsync(scope.Code, grains, calls, http.RequestAborted);
+        if (Preconditions.ForRead(http, ExportApi.ExportETag("xlsx", today, read, prefectureRun)) is { } conditional)
         {
             return conditional;
         }
 
-        var rows = ExportApi.ExportRows(scope.Municipalities, read, today).ToList<IReadOnlyList<object?>>();
+        var rows = ExportApi.ExportRows(scope.Municipalities, read, prefectureRun, today).ToList<IReadOnlyList<object?>>();
         var bytes = ReportingWorkbook.Table("municipalities", [.. ExportApi.ExportColumns.Select(c => (string)c!)], rows);
         return TypedResults.File(bytes, ReportingWorkbook.ContentType, $"municipalities-{scope.Code ?? "all"}-{today:yyyyMMdd}.xlsx");
     }

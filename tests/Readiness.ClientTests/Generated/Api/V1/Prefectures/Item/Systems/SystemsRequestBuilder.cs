@@ -3,6 +3,8 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.History;
+using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.HistoryCsv;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
@@ -18,6 +20,16 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class SystemsRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The history property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.History.HistoryRequestBuilder History
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.History.HistoryRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The historyCsv property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.HistoryCsv.HistoryCsvRequestBuilder HistoryCsv
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.HistoryCsv.HistoryCsvRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>Gets an item from the Readiness.ClientTests.Generated.api.v1.prefectures.item.systems.item collection</summary>
         /// <param name="position">標準化対象20業務の ID（GET /catalog の systems）。 / One of the 20 business systems&apos; ids (GET /catalog), e.g. koseki.</param>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems.Item.WithBusinessItemRequestBuilder"/></returns>
