@@ -61,7 +61,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
 
     public Task<ReportResult> ReportSystemAsync(ClaimsPrincipal user, string code, string businessId, SystemReport report, ReportContext context) =>
         ApplyAsync(user, code, context, () => !ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId)
-            ? ([], [], Error(ReportStatus.NotFound, "businessId", "unknown_business",
+            ? ([], [], Error(ReportStatus.NotFound, "businessId", "not_found",
                 $"業務「{Problems.Truncate(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Truncate(businessId)}'."))
             : report.GivesNullPhase
                 // Every municipality system has a phase (the baseline's until its first report): null would clear it.
@@ -73,7 +73,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
     public Task<ReportResult> ReportSecurityAsync(ClaimsPrincipal user, string code, string itemId, SecurityReport report, ReportContext context) =>
         ApplyAsync(user, code, context, () => ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId)
             ? ([], [ToChange(itemId, report)], null)
-            : ([], [], Error(ReportStatus.NotFound, "itemId", "unknown_item",
+            : ([], [], Error(ReportStatus.NotFound, "itemId", "not_found",
                 $"セキュリティ項目「{Problems.Truncate(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Truncate(itemId)}'.")));
 
     public Task<ReportResult> ReportAsync(ClaimsPrincipal user, string code, MunicipalityReport report, ReportContext context) =>
