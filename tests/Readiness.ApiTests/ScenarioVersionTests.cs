@@ -170,6 +170,34 @@ public sealed class ScenarioVersionTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.NotFound, (await national.GetAsync("/api/v1/scenarios/to-delete")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("weak", "W/\"1\"")]
+    [InlineData("zero", "\"01\"")]
+    [InlineData("word", "\"abc\"")]
+    public async Task An_If_Match_that_names_no_version_is_told_so_and_changes_nothing(string name, string tag)
+    {
+        // Before, a delete or replace with such a tag was answered "someone saved first", which sends a person to
+        // reload and retry the same tag forever; a municipality's write says what is wrong with the tag.
+        using var national = host.National();
+        var scenario = "no-version-" + name;
+        Assert.Equal(HttpStatusCode.Created, (await national.PostAsync("/api/v1/scenarios", Json($$"""{"name":"{{scenario}}"}"""))).StatusCode);
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/scenarios/" + scenario);
+        delete.Headers.TryAddWithoutValidation("If-Match", tag);
+        var deleted = await Problem(await national.SendAsync(delete), HttpStatusCode.PreconditionFailed, "If-Match", "precondition_failed");
+        Assert.Contains("names no version", deleted.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        Assert.Contains("どの版も指していません", deleted.GetProperty("errors")[0].GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+
+        using var replace = new HttpRequestMessage(HttpMethod.Post, "/api/v1/scenarios") { Content = Json($$"""{"name":"{{scenario}}","description":"changed"}""") };
+        replace.Headers.TryAddWithoutValidation("If-Match", tag);
+        var replaced = await Problem(await national.SendAsync(replace), HttpStatusCode.PreconditionFailed, "If-Match", "precondition_failed");
+        Assert.Contains("names no version", replaced.GetProperty("errors")[0].GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+
+        var (stored, _) = await Stored(national, scenario);
+        Assert.Equal(1, stored.GetProperty("version").GetInt64());
+        Assert.False(stored.TryGetProperty("description", out var description) && description.ValueKind == JsonValueKind.String, $"replaced: {stored}");
+    }
+
     [Fact]
     public async Task The_audit_detail_names_every_changed_member_including_the_description()
     {

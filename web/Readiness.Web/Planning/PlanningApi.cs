@@ -314,6 +314,12 @@ public static class PlanningApi
             }
 
             byHeader = input.Version is null;
+            if (byHeader && ifMatch.Versions is { Count: 0 })
+            {
+                // Only tags that can name no version (W/"3", "03", "abc"): say so, not that someone saved first.
+                return (null, false, NamesNoVersion(stored?.Version ?? 0));
+            }
+
             expected ??= named;
         }
 
@@ -339,6 +345,14 @@ public static class PlanningApi
         };
     }
 
+    // An If-Match whose tags can name no version (weak, "03", not a number) could never match: 412 telling that, as a
+    // municipality's write does (ChangeRules.VersionConflict with no version), rather than that someone saved first.
+    private static ProblemHttpResult NamesNoVersion(long current)
+    {
+        var none = Readiness.Rules.ChangeRules.VersionConflict(-1, current);
+        return Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed", none.MessageJa, none.MessageEn);
+    }
+
     // A version that does not match what is stored: 412 naming If-Match when it came as the header (RFC 9110 §13.1.1),
     // 409 naming the body's version member when it came in the body.
     private static ProblemHttpResult VersionMismatch(bool byHeader, string bodyCode, string japanese, string english) => byHeader
@@ -358,6 +372,11 @@ public static class PlanningApi
         if (stored is null)
         {
             return ScenarioNotFound(scenario);
+        }
+
+        if (versions is { Count: 0 })
+        {
+            return NamesNoVersion(stored.Version);
         }
 
         var expected = tags is null ? stored.Version : await Preconditions.ExpectedVersionAsync(versions, () => Task.FromResult(stored.Version));
