@@ -66,6 +66,34 @@ public sealed class CsvDownloadTests(WarmApiHost host) : IClassFixture<WarmApiHo
         Assert.Equal(ja.TrimStart('\uFEFF')[..ja.TrimStart('\uFEFF').IndexOf('\r')], en.TrimStart('\uFEFF')[..en.TrimStart('\uFEFF').IndexOf('\r')]);
     }
 
+    /// <summary>
+    /// A dated download names its day one way (yyyyMMdd, as the detailed export always did; the prefecture table wrote
+    /// 2026-12-05), and two different files of one prefecture never share a name (the table and the detailed export
+    /// were both municipalities-13-…, so one download could replace the other).
+    /// </summary>
+    [Fact]
+    public async Task Dated_downloads_name_the_day_one_way_and_different_files_differently()
+    {
+        using var client = host.National();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in new[]
+        {
+            "/api/v1/prefectures/13/municipalities.csv", "/api/v1/prefectures/13/municipalities.xlsx",
+            "/api/v1/export/municipalities.csv?prefecture=13", "/api/v1/export/municipalities.xlsx?prefecture=13",
+            "/api/v1/export/municipalities.csv",
+        })
+        {
+            using var response = await client.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {response.StatusCode}");
+            var name = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"');
+            Assert.False(string.IsNullOrEmpty(name), $"{path}: no file name");
+            Assert.Matches(@"^[a-z]+(-[a-z0-9]+)*-20\d{6}\.(csv|xlsx)$", name);
+            names[path] = name!;
+        }
+
+        Assert.Equal(names.Count, names.Values.Distinct(StringComparer.Ordinal).Count());
+    }
+
     private async Task<byte[]> DownloadAsync(string path, bool dashboard)
     {
         HttpResponseMessage response;

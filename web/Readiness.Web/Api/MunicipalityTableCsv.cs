@@ -16,7 +16,9 @@ public static class MunicipalityTableCsv
          "designated_systems", "designation_incomplete", "overdue_systems", "regression_systems", "complete", "stale", "security_score",
          "security_items_assessed", "last_reported_at_utc", "version", "origin", "as_of"];
 
-    public static string FileName(PrefectureSnapshot prefecture) => $"municipalities-{prefecture.Code}-{prefecture.View.Prefecture.AsOf}.csv";
+    // The detailed export of the same prefecture is municipalities-{code}-{day}.csv: a different name, so that one
+    // download never replaces the other, and the same day style (yyyyMMdd) as every dated download.
+    public static string FileName(PrefectureSnapshot prefecture) => $"prefecture-{prefecture.Code}-municipalities-{prefecture.AsOf:yyyyMMdd}.csv";
 
     /// <summary>The <c>origin</c> of a row for a municipality missing from the prefecture's figures (see <see cref="Rows"/>).</summary>
     public const string MissingOrigin = "missing";
