@@ -78,6 +78,9 @@ public sealed partial class ExportDateFormatTests(ApiHost host) : IClassFixture<
                 if (value is not null && LooksLikeADate().IsMatch(value))
                 {
                     Assert.True(IsOneFormat(value), $"{cell.CellReference} = '{value}' in {path}");
+
+                    // A day is a date cell, so that Excel sorts and filters it as a date (an as_of column was text).
+                    Assert.False(DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _), $"{cell.CellReference} = '{value}' in {path} is a day written as text, not a date cell");
                 }
             }
         }

@@ -225,7 +225,7 @@ public static class ExportApi
             s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin),
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
-            sources.StepCompletion?.AsOf, sources.StepCompletion?.Title, sources.Designation?.AsOf, false,
+            Views.DayOf(sources.StepCompletion?.AsOf), sources.StepCompletion?.Title, Views.DayOf(sources.Designation?.AsOf), false,
         ];
     }
 
@@ -249,7 +249,7 @@ public static class ExportApi
             s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, PrefectureRunOrigin,
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
-            null, null, list.AsOf, true,
+            null, null, Views.DayOf(list.AsOf), true,
         ];
     }
 

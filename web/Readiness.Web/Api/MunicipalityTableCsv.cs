@@ -37,7 +37,7 @@ public static class MunicipalityTableCsv
         {
             yield return [m.Code, p.Code, p.Name, m.Name, m.Kana, m.Kind, m.Population, m.Progress, m.Migrated, m.Applicable,
                 m.Designated, m.DesignationIncomplete, m.Overdue, m.Regression, m.Complete, m.Stale, m.Security,
-                m.SecurityAssessed, m.LastReportedAt, m.Version, m.Origin, p.AsOf];
+                m.SecurityAssessed, m.LastReportedAt, m.Version, m.Origin, Views.DayOf(p.AsOf)];
         }
 
         if (query.Search is not null || query.Kind is not null || query.Flag is not null)
@@ -53,7 +53,7 @@ public static class MunicipalityTableCsv
             row[2] = m.Prefecture;
             row[3] = m.Name;
             row[Array.IndexOf(Header, "origin")] = MissingOrigin;
-            row[Array.IndexOf(Header, "as_of")] = p.AsOf;
+            row[Array.IndexOf(Header, "as_of")] = Views.DayOf(p.AsOf);
             yield return row;
         }
     }

@@ -207,6 +207,13 @@ public static class Views
 
     private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A view's day text (yyyy-MM-dd, as <see cref="SourceView.AsOf"/> carries it) as a day, for the exports: a CSV writes
+    /// it the same, an .xlsx as a date cell (docs/api.md "Dates in exports"); null when absent or not a day.
+    /// </summary>
+    public static DateOnly? DayOf(string? day) =>
+        DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d : null;
+
     public static MunicipalitySummaryView MunicipalitySummary(MunicipalitySummary s)
     {
         var m = ReadinessCatalog.Instance.MunicipalitiesByCode[s.Code];
