@@ -114,6 +114,15 @@ public static class OfficialRules
             }
 
             var undesignated = before.Designated && !designated;
+
+            // A regression is work going back. A designation list newly marking a system whose steps are done shows it
+            // as testing rather than in production (a designated system is not counted migrated: PhaseFromSteps), and
+            // that lower phase is the list's classification, not a step undone: with its former designation the same
+            // steps would not have fallen, so it is not flagged (nor notified) as a regression.
+            var reclassified = phase < before.Phase && designated != before.Designated
+                && completion is { } done && Baseline.PhaseFromSteps(done, before.Designated) >= before.Phase;
+            var fell = phase < before.Phase && !reclassified;
+            var keeps = phase == before.Phase || reclassified;
             var after = before with
             {
                 BaselineStepCompletion = completion,
@@ -123,10 +132,10 @@ public static class OfficialRules
                 DesignationTarget = undesignated ? null : before.DesignationTarget,
                 NotApplicable = notApplicable,
                 Phase = phase,
-                Regression = phase < before.Phase || (phase == before.Phase && before.Regression),
-                RegressionReason = phase < before.Phase
+                Regression = fell || (keeps && before.Regression),
+                RegressionReason = fell
                     ? $"公式データ「{update.Dataset.Source}」による更新（{update.Dataset.AsOf:yyyy-MM-dd}時点）"
-                    : phase == before.Phase ? before.RegressionReason : null,
+                    : keeps ? before.RegressionReason : null,
             };
             systems[i] = after;
             entries.Add(Entry(current.Code, version, now, update, requestId, "system:" + before.BusinessId, Fields(before), Fields(after)));

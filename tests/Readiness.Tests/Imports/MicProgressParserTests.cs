@@ -260,6 +260,39 @@ public sealed class OfficialRulesTests
     }
 
     [Fact]
+    public void A_designation_list_marking_a_system_whose_steps_are_done_is_no_regression_but_steps_undone_are()
+    {
+        // 千代田区's koseki with every step done (in production), no report: the list newly designates it, so it is
+        // shown as testing (a designated system is not counted migrated). That is the list's classification: before,
+        // it was flagged a regression and notified as one.
+        var record = Baseline.Create("131016", Now);
+        var k = ReadinessCatalog.Instance.BusinessIndex["koseki"];
+        record = record with
+        {
+            Systems = record.Systems.SetItem(k, record.Systems[k] with
+            {
+                Phase = MigrationPhase.InProduction, BaselineStepCompletion = 1m, Designated = false, Regression = false, RegressionReason = null, ReportedAt = null,
+            }),
+        };
+        var flags = record.Systems.Select(s => s.Designated).ToArray();
+        flags[k] = true;
+        var list = Update(new DateOnly(2026, 10, 31), 0m, "list") with { StepCompletion = [], Designated = [.. flags] };
+        var (_, next, entries) = OfficialRules.Apply(record, list, Now);
+        var koseki = next.Systems[k];
+        Assert.True(koseki.Designated);
+        Assert.Equal(MigrationPhase.Testing, koseki.Phase);
+        Assert.False(koseki.Regression);
+        Assert.Null(koseki.RegressionReason);
+        Assert.Contains(entries, e => e.Target == "system:koseki");
+
+        // Step figures that fall are a regression still, designated or not.
+        var fewer = Update(new DateOnly(2026, 11, 30), 0.2m, "fewer");
+        var (_, after, _) = OfficialRules.Apply(next, fewer, Now);
+        Assert.True(after.Systems[k].Phase < MigrationPhase.Testing);
+        Assert.True(after.Systems[k].Regression);
+    }
+
+    [Fact]
     public void A_system_the_list_no_longer_designates_loses_its_reason_and_target()
     {
         var record = Baseline.Create("131016", Now);
