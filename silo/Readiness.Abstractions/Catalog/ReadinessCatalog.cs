@@ -73,6 +73,22 @@ public sealed class ReadinessCatalog
 
     public bool IsMunicipality(string code) => MunicipalitiesByCode.ContainsKey(code);
 
+    /// <summary>
+    /// The prefecture whose own 6-digit 団体コード (<see cref="PrefectureBodyCode"/>, 北海道 010006) is <paramref name="code"/>:
+    /// the audit trail keys a prefecture's own systems by it. False for a municipality's code or anything else.
+    /// </summary>
+    public bool TryPrefectureOfBodyCode(string? code, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PrefectureInfo? prefecture)
+    {
+        if (code is { Length: 6 } && PrefecturesByCode.TryGetValue(code[..2], out var p) && PrefectureBodyCode(p.Code) == code)
+        {
+            prefecture = p;
+            return true;
+        }
+
+        prefecture = null;
+        return false;
+    }
+
     public static ReadinessCatalog Load() => Load(EmbeddedFile);
 
     /// <summary>The text of one embedded data file (e.g. "municipalities.csv").</summary>

@@ -145,22 +145,45 @@ public static class NotificationRules
     /// <summary>
     /// The events of one audit row: a regression when the phase moved backwards; overdue, past target, beyond limit
     /// and designation incomplete when the flag (<see cref="ReadinessRules.Evaluate"/> on <paramref name="today"/>) is
-    /// set after the change and was not before. Checklist rows and unknown municipalities yield nothing.
+    /// set after the change and was not before. A prefecture's own system (row keyed by its 団体コード, 北海道 010006, and a
+    /// prefecture-run business) yields the same events, its prefecture as prefecture; its first report (phase null
+    /// before) is judged against nothing, as a municipality's first. Checklist rows and unknown codes yield nothing.
     /// </summary>
     public static ImmutableArray<NotificationEvent> Derive(AuditRow row, DateOnly today)
     {
-        if (!row.Target.StartsWith(SystemTargetPrefix, StringComparison.Ordinal)
-            || !ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(row.MunicipalityCode, out var municipality)
-            || row.After.IsDefaultOrEmpty)
+        if (!row.Target.StartsWith(SystemTargetPrefix, StringComparison.Ordinal) || row.After.IsDefaultOrEmpty)
         {
             return [];
         }
 
         var businessId = row.Target[SystemTargetPrefix.Length..];
+        var catalog = ReadinessCatalog.Instance;
+        string prefectureCode;
+        var own = false;
+        if (catalog.MunicipalitiesByCode.TryGetValue(row.MunicipalityCode, out var municipality))
+        {
+            prefectureCode = municipality.PrefectureCode;
+        }
+        else if (catalog.TryPrefectureOfBodyCode(row.MunicipalityCode, out var prefecture) && ReadinessCatalog.IsPrefectureRun(businessId))
+        {
+            prefectureCode = prefecture.Code;
+            own = true;
+        }
+        else
+        {
+            return [];
+        }
+
+        // A prefecture-run system not yet reported has no phase (PrefectureRunRules.Unreported): nothing to judge.
+        if (own && Field(row.After, "phase") is null)
+        {
+            return [];
+        }
+
         var after = ToStatus(businessId, row.After);
-        var before = row.Before.IsDefaultOrEmpty ? null : ToStatus(businessId, row.Before);
+        var before = row.Before.IsDefaultOrEmpty || (own && Field(row.Before, "phase") is null) ? null : ToStatus(businessId, row.Before);
         var events = ImmutableArray.CreateBuilder<NotificationEvent>();
-        NotificationEvent Event(NotificationKind kind) => new(kind, row.MunicipalityCode, municipality.PrefectureCode, businessId, row.Version, row.Position, row.At,
+        NotificationEvent Event(NotificationKind kind) => new(kind, row.MunicipalityCode, prefectureCode, businessId, row.Version, row.Position, row.At,
             before is null ? null : Wire.Name(before.Phase), Wire.Name(after.Phase), Field(row.After, "regressionReason"), row.ActorSubject);
 
         if (before is not null && after.Phase < before.Phase)

@@ -81,6 +81,53 @@ public sealed class NotificationRulesTests
     }
 
     [Fact]
+    public void A_prefectures_own_system_yields_the_same_events_for_its_prefecture_staff()
+    {
+        // 北海道's own 生活保護 (団体コード 010006), reported through the real rules: first in production, then back to testing.
+        var now = DateTimeOffset.Parse("2026-11-30T01:00:00Z");
+        var staff = new Actor("staff@pref.hokkaido", Role.Prefecture, "01");
+        ChangeRequest Report(string id, MigrationPhase phase, string? reason = null) => new()
+        {
+            RequestId = id,
+            Actor = staff,
+            Systems = [new SystemChange { BusinessId = "public_assistance", Phase = phase, Reason = reason }],
+        };
+        var created = PrefectureRunRules.Create("01", now);
+        var (first, firstEntries) = PrefectureRunRules.Apply(created, Report("r1", MigrationPhase.InProduction), now);
+        var (_, entries) = PrefectureRunRules.Apply(first, Report("r2", MigrationPhase.Testing, "再計画"), now);
+        AuditRow Of(ChangeEntry e) => new(9, e.MunicipalityCode, e.Version, e.Target, e.At, e.Actor.Subject, e.BeforeFields, e.AfterFields);
+
+        var events = NotificationRules.Derive(Of(Assert.Single(entries)), Today);
+        var regression = Assert.Single(events, e => e.Kind == NotificationKind.Regression);
+        Assert.Equal(("010006", "01", "public_assistance", "in_production", "testing", "再計画"),
+            (regression.MunicipalityCode, regression.PrefectureCode, regression.BusinessId, regression.PhaseBefore, regression.PhaseAfter, regression.Reason));
+        Assert.Contains(events, e => e.Kind == NotificationKind.Overdue); // back from production after the deadline
+
+        // The first report (before: not reported, no phase) is judged as new: in production raises nothing.
+        Assert.Empty(NotificationRules.Derive(Of(Assert.Single(firstEntries)), Today));
+
+        // A first report not started after the deadline is overdue at once.
+        var (_, late) = PrefectureRunRules.Apply(created, Report("r3", MigrationPhase.NotStarted), now);
+        Assert.Equal([NotificationKind.Overdue], NotificationRules.Derive(Of(Assert.Single(late)), Today).Select(e => e.Kind));
+
+        // Only the prefecture-run businesses: a row of another business under the prefecture's code is nobody's.
+        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing), code: "010006"), Today));
+
+        // Its prefecture's staff and webhooks receive it (as for its municipalities); no one else's.
+        NotificationRecipient[] people =
+        [
+            new("pref01@x", "pref01@x", Role.Prefecture, "01"),
+            new("pref13@x", "pref13@x", Role.Prefecture, "13"),
+            new("sapporo@x", "sapporo@x", Role.Municipality, "011002"),
+            new("national@x", "national@x", Role.National, null),
+        ];
+        var plan = NotificationRules.Plan(regression, people, (_, k) => NotificationPreference.Default(k),
+            [new WebhookTarget("wh01", "01", "https://a"), new WebhookTarget("wh13", "13", "https://b"), new WebhookTarget("whAll", null, "https://c")]);
+        Assert.Equal(["pref01@x"], plan.Where(p => p.Channel == NotificationChannel.Mail).Select(p => p.Recipient));
+        Assert.Equal(["wh01", "whAll"], plan.Where(p => p.Channel == NotificationChannel.Webhook).Select(p => p.Recipient).Order());
+    }
+
+    [Fact]
     public void Recipients_are_the_prefecture_for_its_municipalities_and_the_municipality_for_itself()
     {
         NotificationRecipient[] people =

@@ -24,6 +24,7 @@ public sealed class DigestService(
     IOptions<NotificationOptions> options,
     TimeProvider time,
     NotificationDispatcher dispatcher,
+    IGrainFactory grains,
     ILogger<DigestService> logger)
 {
     /// <summary>Puts every due prefecture digest and personal summary into the outbox; returns how many.</summary>
@@ -103,6 +104,7 @@ public sealed class DigestService(
     /// The digest's lines: every municipality of the prefecture with an open issue now (regression, overdue, past
     /// target, beyond limit, designation incomplete: each municipality's own summary, read from its grain), with the
     /// events of [since, until) as "what changed". A municipality with changes but no open issue now is listed too.
+    /// The prefecture's own systems (都道府県が実施する事務, keyed by its 団体コード) come first, on the same terms.
     /// </summary>
     public async Task<IReadOnlyList<NotificationMessages.DigestLine>> LinesAsync(string prefectureCode, DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
     {
@@ -113,6 +115,25 @@ public sealed class DigestService(
             .GroupBy(x => x.Row.MunicipalityCode!)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var lines = new List<NotificationMessages.DigestLine>();
+        void Add(string code, Figures figures)
+        {
+            var (ja, en) = OpenIssues(figures);
+            events.TryGetValue(code, out var changes);
+            if (ja.Count == 0 && changes is null)
+            {
+                return;
+            }
+
+            changes ??= [];
+            lines.Add(new NotificationMessages.DigestLine(code, NotificationMessages.OrganisationName(code), ja, en,
+                changes.Take(20).Select(c => NotificationMessages.Sentence(c.Row.Kind, c.Event!.Data).Ja).Append(changes.Count > 20 ? $"ほか{changes.Count - 20}件" : null).OfType<string>().ToList(),
+                changes.Take(20).Select(c => NotificationMessages.Sentence(c.Row.Kind, c.Event!.Data).En).Append(changes.Count > 20 ? $"and {changes.Count - 20} more" : null).OfType<string>().ToList()));
+        }
+
+        // The prefecture's own systems: their figures count the reported systems only (PrefectureRunRules.Summarize).
+        var own = await grains.GetGrain<IPrefectureRunGrain>(prefectureCode).GetSummaryAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        Add(ReadinessCatalog.PrefectureBodyCode(prefectureCode), own.Figures);
+
         // A municipality whose stored state cannot be read is left out of the digest (one warning), the others listed.
         var read = await reads.ReadAsync(ReadinessCatalog.Instance.MunicipalitiesByPrefecture[prefectureCode], g => g.GetSummaryAsync(), cancellationToken);
         if (read.Unreadable.Count > 0)
@@ -123,18 +144,7 @@ public sealed class DigestService(
 
         foreach (var (m, summary) in read.Readable)
         {
-            var figures = summary.Figures;
-            var (ja, en) = OpenIssues(figures);
-            events.TryGetValue(m.Code, out var changes);
-            if (ja.Count == 0 && changes is null)
-            {
-                continue;
-            }
-
-            changes ??= [];
-            lines.Add(new NotificationMessages.DigestLine(m.Code, m.Name, ja, en,
-                changes.Take(20).Select(c => NotificationMessages.Sentence(c.Row.Kind, c.Event!.Data).Ja).Append(changes.Count > 20 ? $"ほか{changes.Count - 20}件" : null).OfType<string>().ToList(),
-                changes.Take(20).Select(c => NotificationMessages.Sentence(c.Row.Kind, c.Event!.Data).En).Append(changes.Count > 20 ? $"and {changes.Count - 20} more" : null).OfType<string>().ToList()));
+            Add(m.Code, summary.Figures);
         }
 
         return lines;
@@ -195,8 +205,7 @@ public sealed class DigestService(
             var since = last ?? rows.Min(r => r.CreatedAt);
             var lines = rows.Where(r => r.Event is not null).GroupBy(r => r.MunicipalityCode!).Select(g =>
             {
-                var m = ReadinessCatalog.Instance.MunicipalitiesByCode[g.Key];
-                return new NotificationMessages.DigestLine(m.Code, m.Name, [], [],
+                return new NotificationMessages.DigestLine(g.Key, NotificationMessages.OrganisationName(g.Key), [], [],
                     g.Select(r => NotificationMessages.Sentence(r.Kind, r.Event!.Data).Ja).ToList(),
                     g.Select(r => NotificationMessages.Sentence(r.Kind, r.Event!.Data).En).ToList());
             }).ToList();

@@ -354,7 +354,7 @@ public sealed class NotificationDispatcher(
         }
 
         var payload = row.Event!;
-        var detail = links.Page(payload.Data.MunicipalityCode.Length == 0 ? "/" : $"/municipalities/{payload.Data.MunicipalityCode}");
+        var detail = links.Page(NotificationMessages.PagePath(payload.Data.MunicipalityCode));
         return mailer.Compose(row.Id, row.Address!, NotificationMessages.Subject(row.Kind, payload.Data),
             NotificationMessages.EventText(row.Kind, payload.Data, detail, unsubscribe),
             NotificationMessages.EventHtml(row.Kind, payload.Data, detail, unsubscribe), oneClick);

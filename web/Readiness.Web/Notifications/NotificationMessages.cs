@@ -43,7 +43,35 @@ public static class NotificationMessages
 
     /// <summary>What an event is about, in Japanese: "東京都千代田区 戸籍", "東京都千代田区" or "全国".</summary>
     public static string Where(NotificationData d) =>
-        d.MunicipalityName.Length == 0 ? "全国" : d.BusinessNameJa is null ? $"{d.PrefectureName}{d.MunicipalityName}" : $"{d.PrefectureName}{d.MunicipalityName} {d.BusinessNameJa}";
+        d.MunicipalityName.Length == 0 ? "全国" : d.BusinessNameJa is null ? WhoJa(d) : $"{WhoJa(d)} {d.BusinessNameJa}";
+
+    /// <summary>
+    /// Whether the event is about a prefecture's own systems (都道府県が実施する事務): keyed by the prefecture's own
+    /// 団体コード (北海道 010006), not a municipality's.
+    /// </summary>
+    public static bool IsPrefectureOwn(string? code) => ReadinessCatalog.Instance.TryPrefectureOfBodyCode(code, out _);
+
+    /// <summary>
+    /// The page of an event's organisation, as a site path: the prefecture's page (its own systems are there) for a
+    /// prefecture's 団体コード, the municipality's page for a municipality, the overview for a national event.
+    /// </summary>
+    public static string PagePath(string? code) =>
+        string.IsNullOrEmpty(code) ? "/"
+        : ReadinessCatalog.Instance.TryPrefectureOfBodyCode(code, out var prefecture) ? $"/prefectures/{prefecture.Code}"
+        : $"/municipalities/{code}";
+
+    /// <summary>The name a digest line gives an organisation: the municipality's, or "北海道（都道府県が実施する事務）" for a prefecture's own systems.</summary>
+    public static string OrganisationName(string code) =>
+        ReadinessCatalog.Instance.TryPrefectureOfBodyCode(code, out var prefecture) ? $"{prefecture.Name}（都道府県が実施する事務）"
+        : ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(code, out var m) ? m.Name : code;
+
+    /// <summary>Who an event is about in Japanese: "東京都千代田区", or "北海道（都道府県が実施する事務）" for a prefecture's own systems.</summary>
+    private static string WhoJa(NotificationData d) =>
+        IsPrefectureOwn(d.MunicipalityCode) ? $"{d.PrefectureName}（都道府県が実施する事務）" : $"{d.PrefectureName}{d.MunicipalityName}";
+
+    /// <summary>Who an event is about in English: "千代田区 (東京都)", or "北海道 (run by the prefecture)".</summary>
+    private static string WhoEn(NotificationData d) =>
+        IsPrefectureOwn(d.MunicipalityCode) ? $"{d.PrefectureName} (run by the prefecture)" : $"{d.MunicipalityName} ({d.PrefectureName})";
 
     private static string Day(DateTimeOffset? at) => at is { } a ? a.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "—";
 
@@ -63,32 +91,32 @@ public static class NotificationMessages
     public static (string Ja, string En) Sentence(NotificationKind kind, NotificationData d) => kind switch
     {
         NotificationKind.Regression => (
-            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」のフェーズが「{PhaseJa(d.PhaseBefore)}」から「{PhaseJa(d.PhaseAfter)}」に戻りました。理由：{d.Reason ?? "（記入なし）"}",
-            $"{d.MunicipalityName} ({d.PrefectureName}) moved {d.BusinessNameEn} back from \"{PhaseEn(d.PhaseBefore)}\" to \"{PhaseEn(d.PhaseAfter)}\". Reason: {d.Reason ?? "(none given)"}"),
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」のフェーズが「{PhaseJa(d.PhaseBefore)}」から「{PhaseJa(d.PhaseAfter)}」に戻りました。理由：{d.Reason ?? "（記入なし）"}",
+            $"{WhoEn(d)} moved {d.BusinessNameEn} back from \"{PhaseEn(d.PhaseBefore)}\" to \"{PhaseEn(d.PhaseAfter)}\". Reason: {d.Reason ?? "(none given)"}"),
         NotificationKind.Overdue => (
-            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」が期限を過ぎても移行していません（現在：{PhaseJa(d.PhaseAfter)}）。",
-            $"{d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}) is overdue (now: {PhaseEn(d.PhaseAfter)})."),
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」が期限を過ぎても移行していません（現在：{PhaseJa(d.PhaseAfter)}）。",
+            $"{d.BusinessNameEn} of {WhoEn(d)} is overdue (now: {PhaseEn(d.PhaseAfter)})."),
         NotificationKind.PastTarget => (
-            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が過ぎています。",
-            $"The target date of {d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, has passed."),
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が過ぎています。",
+            $"The target date of {d.BusinessNameEn} of {WhoEn(d)}, a designated system, has passed."),
         NotificationKind.BeyondLimit => (
-            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が上限（2030年度末）を超えています。",
-            $"The target of {d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, is beyond the limit (end of FY2030)."),
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が上限（2030年度末）を超えています。",
+            $"The target of {d.BusinessNameEn} of {WhoEn(d)}, a designated system, is beyond the limit (end of FY2030)."),
         NotificationKind.StaleReminder => (
-            $"{d.PrefectureName}{d.MunicipalityName}の最後の報告（{Day(d.LastReportedAt)}）から{d.Days}日が過ぎました。30日を過ぎると「報告が古い」団体として都道府県に通知されます。現在の状況を報告してください。",
-            $"{d.MunicipalityName} ({d.PrefectureName}) last reported on {Day(d.LastReportedAt)}, {d.Days} days ago. After 30 days it is shown as stale and its prefecture is told. Please report the current status."),
+            $"{WhoJa(d)}の最後の報告（{Day(d.LastReportedAt)}）から{d.Days}日が過ぎました。30日を過ぎると「報告が古い」団体として都道府県に通知されます。現在の状況を報告してください。",
+            $"{WhoEn(d)} last reported on {Day(d.LastReportedAt)}, {d.Days} days ago. After 30 days it is shown as stale and its prefecture is told. Please report the current status."),
         NotificationKind.Stale => (
-            $"{d.PrefectureName}{d.MunicipalityName}から30日以上報告がありません（最後の報告：{Day(d.LastReportedAt)}、{d.Days}日前）。",
-            $"{d.MunicipalityName} ({d.PrefectureName}) has not reported for more than 30 days (last report: {Day(d.LastReportedAt)}, {d.Days} days ago)."),
+            $"{WhoJa(d)}から30日以上報告がありません（最後の報告：{Day(d.LastReportedAt)}、{d.Days}日前）。",
+            $"{WhoEn(d)} has not reported for more than 30 days (last report: {Day(d.LastReportedAt)}, {d.Days} days ago)."),
         NotificationKind.NationalThreshold => (
             $"{MeasureName(d.Measure).Ja}が{Figure(d.Measure, d.Threshold)}に達しました（現在 {Figure(d.Measure, d.Value)}）。",
             $"{MeasureName(d.Measure).En} reached {Figure(d.Measure, d.Threshold)} (now {Figure(d.Measure, d.Value)})."),
         NotificationKind.ReconciliationDifferences => (
-            $"公式データの取込み後、{d.PrefectureName}{d.MunicipalityName}の報告と公式データに差異があります（{d.Reason}）。突合一覧（/reconciliation）で確認してください。",
-            $"After an official import, the reports of {d.MunicipalityName} ({d.PrefectureName}) differ from the official data ({d.Reason}). See the reconciliation list (/reconciliation)."),
+            $"公式データの取込み後、{WhoJa(d)}の報告と公式データに差異があります（{d.Reason}）。突合一覧（/reconciliation）で確認してください。",
+            $"After an official import, the reports of {WhoEn(d)} differ from the official data ({d.Reason}). See the reconciliation list (/reconciliation)."),
         _ => (
-            $"{d.PrefectureName}{d.MunicipalityName}の「{d.BusinessNameJa}」（特定移行支援システム）に理由または目標時期がありません。",
-            $"{d.BusinessNameEn} of {d.MunicipalityName} ({d.PrefectureName}), a designated system, has no reason or target date."),
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）に理由または目標時期がありません。",
+            $"{d.BusinessNameEn} of {WhoEn(d)}, a designated system, has no reason or target date."),
     };
 
     public static string EventText(NotificationKind kind, NotificationData d, Uri page, Uri unsubscribe)

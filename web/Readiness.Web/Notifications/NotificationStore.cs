@@ -300,7 +300,9 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
     public static NotificationPayload PayloadOf(NotificationEvent e)
     {
         var catalog = ReadinessCatalog.Instance;
-        var m = catalog.MunicipalitiesByCode.TryGetValue(e.MunicipalityCode, out var municipality) ? municipality.Name : string.Empty;
+        // A prefecture's own systems (its 団体コード, 北海道 010006): the organisation is the prefecture itself.
+        var m = catalog.MunicipalitiesByCode.TryGetValue(e.MunicipalityCode, out var municipality) ? municipality.Name
+            : catalog.TryPrefectureOfBodyCode(e.MunicipalityCode, out var own) ? own.Name : string.Empty;
         var p = catalog.PrefecturesByCode.TryGetValue(e.PrefectureCode, out var prefecture) ? prefecture.Name : string.Empty;
         var b = catalog.BusinessIndex.TryGetValue(e.BusinessId, out var i) ? catalog.BusinessSystems[i] : null;
         return new NotificationPayload(Wire.Name(e.Kind), e.At, new NotificationData(
