@@ -12,8 +12,13 @@ using Readiness.Web.Api.OpenApi;
 
 namespace Readiness.Web.Api;
 
-/// <summary>A prefecture's own prefecture-run systems as counts (the prefecture summary carries these; the full figures are in <see cref="PrefectureRunView"/>).</summary>
-public sealed record PrefectureRunCountsView(long Version, int ApplicableSystems, int MigratedSystems, double? Progress, int NotApplicableSystems, int DesignatedSystems, int OverdueSystems);
+/// <summary>
+/// A prefecture's own prefecture-run systems as counts (the prefecture summary carries these; the full figures are in
+/// <see cref="PrefectureRunView"/>): systems, by the municipality's rules, of the reported systems only. Every system
+/// counter of the nation's <c>figures</c> is Σ over the prefectures of <c>figures</c> + <c>prefectureRun</c>.
+/// </summary>
+public sealed record PrefectureRunCountsView(long Version, int ApplicableSystems, int MigratedSystems, double? Progress, int NotApplicableSystems, int DesignatedSystems, int OverdueSystems,
+    int DesignationIncomplete, int PastTargetSystems, int BeyondLimitSystems, int RegressionSystems);
 
 /// <summary>
 /// One prefecture-run system: <c>listed</c> marked on the prefecture's row of the designation list in force;

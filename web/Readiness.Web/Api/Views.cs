@@ -59,7 +59,8 @@ public sealed record TileView(int Col, int Row);
 
 /// <summary>
 /// One prefecture. <c>figures</c> is the sum of its municipalities; <c>prefectureRun</c> the prefecture's own systems
-/// for the prefecture-run businesses (児童扶養手当, 生活保護), counted once reported and shown apart.
+/// for the prefecture-run businesses (児童扶養手当, 生活保護), counted once reported and shown apart. The nation's system
+/// counters (applicable, migrated, designated, overdue, regressions …) are Σ of both over the prefectures.
 /// </summary>
 public sealed record PrefectureSummaryView(string Code, string Name, string NameEn, string Region, TileView Tile, long Version, string AsOf, FiguresView Figures,
     PrefectureRunCountsView PrefectureRun);
@@ -270,7 +271,8 @@ public static class Views
     public static SystemReport PrefectureRunReportOf(SystemStatus s) => SystemReport.From(s, reported: PrefectureRunRecord.Counts(s));
 
     public static PrefectureRunCountsView PrefectureRunCounts(Figures f, long version) =>
-        new(version, f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, f.OverdueSystems);
+        new(version, f.ApplicableSystems, f.MigratedSystems, f.Progress, f.NotApplicableSystems, f.DesignatedSystems, f.OverdueSystems,
+            f.DesignationIncomplete, f.PastTargetSystems, f.BeyondLimitSystems, f.RegressionSystems);
 
     /// <summary>
     /// The ETag of <see cref="Municipality"/>'s view on <paramref name="today"/> (the version and, when a flag has turned

@@ -16,16 +16,24 @@ namespace Readiness.ClientTests.Generated.Models
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>The applicableSystems property</summary>
         public int? ApplicableSystems { get; set; }
+        /// <summary>The beyondLimitSystems property</summary>
+        public int? BeyondLimitSystems { get; set; }
         /// <summary>The designatedSystems property</summary>
         public int? DesignatedSystems { get; set; }
+        /// <summary>The designationIncomplete property</summary>
+        public int? DesignationIncomplete { get; set; }
         /// <summary>The migratedSystems property</summary>
         public int? MigratedSystems { get; set; }
         /// <summary>The notApplicableSystems property</summary>
         public int? NotApplicableSystems { get; set; }
         /// <summary>The overdueSystems property</summary>
         public int? OverdueSystems { get; set; }
+        /// <summary>The pastTargetSystems property</summary>
+        public int? PastTargetSystems { get; set; }
         /// <summary>The progress property</summary>
         public double? Progress { get; set; }
+        /// <summary>The regressionSystems property</summary>
+        public int? RegressionSystems { get; set; }
         /// <summary>The version property</summary>
         public long? Version { get; set; }
         /// <summary>
@@ -54,11 +62,15 @@ namespace Readiness.ClientTests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "applicableSystems", n => { ApplicableSystems = n.GetIntValue(); } },
+                { "beyondLimitSystems", n => { BeyondLimitSystems = n.GetIntValue(); } },
                 { "designatedSystems", n => { DesignatedSystems = n.GetIntValue(); } },
+                { "designationIncomplete", n => { DesignationIncomplete = n.GetIntValue(); } },
                 { "migratedSystems", n => { MigratedSystems = n.GetIntValue(); } },
                 { "notApplicableSystems", n => { NotApplicableSystems = n.GetIntValue(); } },
                 { "overdueSystems", n => { OverdueSystems = n.GetIntValue(); } },
+                { "pastTargetSystems", n => { PastTargetSystems = n.GetIntValue(); } },
                 { "progress", n => { Progress = n.GetDoubleValue(); } },
+                { "regressionSystems", n => { RegressionSystems = n.GetIntValue(); } },
                 { "version", n => { Version = n.GetLongValue(); } },
             };
         }
@@ -70,11 +82,15 @@ namespace Readiness.ClientTests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("applicableSystems", ApplicableSystems);
+            writer.WriteIntValue("beyondLimitSystems", BeyondLimitSystems);
             writer.WriteIntValue("designatedSystems", DesignatedSystems);
+            writer.WriteIntValue("designationIncomplete", DesignationIncomplete);
             writer.WriteIntValue("migratedSystems", MigratedSystems);
             writer.WriteIntValue("notApplicableSystems", NotApplicableSystems);
             writer.WriteIntValue("overdueSystems", OverdueSystems);
+            writer.WriteIntValue("pastTargetSystems", PastTargetSystems);
             writer.WriteDoubleValue("progress", Progress);
+            writer.WriteIntValue("regressionSystems", RegressionSystems);
             writer.WriteLongValue("version", Version);
             writer.WriteAdditionalData(AdditionalData);
         }
