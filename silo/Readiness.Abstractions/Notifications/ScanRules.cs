@@ -88,6 +88,22 @@ public static class ScanRules
     }
 
     /// <summary>
+    /// The prefecture's own systems (都道府県が実施する事務) that time made past target, as <see cref="SystemsDue"/> for a
+    /// municipality's: keyed by the prefecture's 団体コード, its prefecture as prefecture. Only the systems the prefecture
+    /// reported (<see cref="PrefectureRunRecord.Counts"/>): an unreported system has no flag, as in the figures.
+    /// </summary>
+    public static ImmutableArray<NotificationEvent> PrefectureSystemsDue(PrefectureRunRecord record, DateOnly today, DateOnly since, DateTimeOffset now) =>
+        SystemsDue(new MunicipalityRecord
+        {
+            Code = record.Code,
+            Version = record.Version,
+            Systems = [.. record.Systems.Where(PrefectureRunRecord.Counts)],
+            Security = [],
+            Provenance = new DataProvenance(DataOrigin.PublicBaseline, "都道府県が実施する事務 / Businesses run by the prefecture", []),
+            CreatedAt = record.CreatedAt,
+        }, record.PrefectureCode, today, since, now);
+
+    /// <summary>
     /// The thresholds of <paramref name="measure"/> crossed upwards since the last scan: previous &lt; threshold ≤ now.
     /// No previous value (the first scan): nothing, the value is only recorded. Spell: measure, threshold and day, so a
     /// measure that falls back and crosses again on another day is told again.

@@ -116,6 +116,31 @@ public sealed class ScanRulesTests
     }
 
     [Fact]
+    public void A_prefectures_own_designated_system_whose_target_passes_is_an_event_for_its_prefecture()
+    {
+        // 北海道 reports its own 生活保護 as 特定移行支援システム with a target of 2026-11-15, on 2026-10-20.
+        var reportedAt = new DateTimeOffset(2026, 10, 20, 3, 0, 0, TimeSpan.Zero);
+        var request = new ChangeRequest
+        {
+            RequestId = "r1",
+            Actor = new Actor("staff@pref.hokkaido", Role.Prefecture, "01"),
+            Systems = [new SystemChange { BusinessId = "public_assistance", Phase = MigrationPhase.Testing, Designation = new DesignationInput(DesignationReason.VendorCapacity, new DateOnly(2026, 11, 15)) }],
+        };
+        var (record, _) = Readiness.Rules.PrefectureRunRules.Apply(Readiness.Rules.PrefectureRunRules.Create("01", reportedAt), request, reportedAt);
+
+        Assert.Empty(ScanRules.PrefectureSystemsDue(record, new DateOnly(2026, 11, 15), Since, Now));
+        var due = Assert.Single(ScanRules.PrefectureSystemsDue(record, new DateOnly(2026, 11, 16), Since, Now));
+        Assert.Equal((NotificationKind.PastTarget, "010006", "01", "public_assistance"), (due.Kind, due.MunicipalityCode, due.PrefectureCode, due.BusinessId));
+
+        // Its prefecture's staff receive it; no one else's.
+        NotificationRecipient[] people = [new("pref01@x", "pref01@x", Role.Prefecture, "01"), new("pref13@x", "pref13@x", Role.Prefecture, "13")];
+        Assert.Equal(["pref01@x"], NotificationRules.Plan(due, people, (_, k) => NotificationPreference.Default(k), []).Where(r => r.Channel == NotificationChannel.Mail).Select(r => r.Recipient));
+
+        // A system never reported has no flag, whatever the listing says.
+        Assert.Empty(ScanRules.PrefectureSystemsDue(Readiness.Rules.PrefectureRunRules.Create("01", reportedAt), new DateOnly(2026, 11, 30), Since, Now));
+    }
+
+    [Fact]
     public void National_thresholds_are_events_when_crossed_upwards_and_go_to_national_staff()
     {
         var share = new NationalMeasure("migrated_share", 0.52, [0.25, 0.5, 0.75]);

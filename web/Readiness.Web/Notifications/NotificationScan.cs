@@ -9,7 +9,7 @@ namespace Readiness.Web.Notifications;
 
 /// <summary>
 /// The scan for events of time passing (<see cref="ScanRules"/>): municipalities due a 21-day reminder or stale, 特定移行支援システム
-/// whose target passed, national thresholds crossed. Run by the schedule grain's reminder with the digests. The day's
+/// (a municipality's or a prefecture's own) whose target passed, national thresholds crossed. Run by the schedule grain's reminder with the digests. The day's
 /// municipality part runs once per JST day (its conditions change only with the day); the national part every tick.
 /// Every event has a stable id (its spell), so a repeated or interrupted scan, or a restart, puts nothing in twice.
 /// The clock is the keyed <see cref="TimeProvider"/> <see cref="ClockKey"/> (the system clock unless a test moves it).
@@ -81,6 +81,10 @@ public sealed class NotificationScan(
             foreach (var prefecture in ReadinessCatalog.Instance.Prefectures)
             {
                 var detail = await grains.GetGrain<IPrefectureGrain>(prefecture.Code).GetAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+                // The prefecture's own systems (都道府県が実施する事務): their targets pass as a municipality's do.
+                var own = await grains.GetGrain<IPrefectureRunGrain>(prefecture.Code).GetAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                events.AddRange(ScanRules.PrefectureSystemsDue(own, today, since, now));
                 foreach (var m in detail.Municipalities)
                 {
                     activity.Add(new MunicipalityActivity(m.Code, prefecture.Code, m.LastReportedAt));
