@@ -90,7 +90,7 @@ public sealed class PrefectureRunNotificationTests(PrefectureRunNotificationFixt
         Assert.Equal($"【Readiness】北海道（都道府県が実施する事務） {nameJa}：フェーズの後退 / Phase moved back", mail.Subject);
         var text = mail.TextBody ?? string.Empty;
         Assert.Contains("ベンダー撤退のため再調達", text, StringComparison.Ordinal);
-        Assert.Contains("北海道 (run by the prefecture)", text, StringComparison.Ordinal);
+        Assert.Contains("Hokkaido (run by the prefecture)", text, StringComparison.Ordinal);
         Assert.Matches(@"http://127\.0\.0\.1:\d+/prefectures/01\s", text); // the prefecture's page, where its own systems are
         Assert.DoesNotContain("/municipalities/", text, StringComparison.Ordinal);
         Assert.DoesNotContain(fixture.Smtp.Mailbox.To(PrefectureRunNotificationFixture.Pref27), m => (m.Message.Subject ?? string.Empty).Contains("北海道", StringComparison.Ordinal));

@@ -237,6 +237,11 @@ public sealed class NotificationRulesTests
         Assert.True(text.IndexOf("戻りました", StringComparison.Ordinal) < text.IndexOf("moved", StringComparison.Ordinal));
         Assert.Contains("再計画", text, StringComparison.Ordinal);
         Assert.Contains("本番稼働", text, StringComparison.Ordinal);
+
+        // The English half names the prefecture in English (the catalog has it), not 東京都 in an English sentence.
+        var (_, en) = NotificationMessages.Sentence(e.Kind, data);
+        Assert.Contains("千代田区 (Tokyo)", en, StringComparison.Ordinal);
+        Assert.DoesNotContain("東京都", en, StringComparison.Ordinal);
         _ = OsakaCity;
     }
 }

@@ -69,9 +69,15 @@ public static class NotificationMessages
     private static string WhoJa(NotificationData d) =>
         IsPrefectureOwn(d.MunicipalityCode) ? $"{d.PrefectureName}（都道府県が実施する事務）" : $"{d.PrefectureName}{d.MunicipalityName}";
 
-    /// <summary>Who an event is about in English: "千代田区 (東京都)", or "北海道 (run by the prefecture)".</summary>
-    private static string WhoEn(NotificationData d) =>
-        IsPrefectureOwn(d.MunicipalityCode) ? $"{d.PrefectureName} (run by the prefecture)" : $"{d.MunicipalityName} ({d.PrefectureName})";
+    /// <summary>
+    /// Who an event is about in English: "千代田区 (Tokyo)", or "Hokkaido (run by the prefecture)". Prefectures have English
+    /// names in the catalog; municipalities have none in the official data, so theirs stays Japanese.
+    /// </summary>
+    private static string WhoEn(NotificationData d)
+    {
+        var prefecture = ReadinessCatalog.Instance.PrefecturesByCode.TryGetValue(d.PrefectureCode, out var p) ? p.NameEn : d.PrefectureName;
+        return IsPrefectureOwn(d.MunicipalityCode) ? $"{prefecture} (run by the prefecture)" : $"{d.MunicipalityName} ({prefecture})";
+    }
 
     private static string Day(DateTimeOffset? at) => at is { } a ? a.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "—";
 
