@@ -25,6 +25,8 @@ if (profile.Total == 0)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{profile.Ticks:N0} allocation ticks, {profile.Total / 1048576.0:N1} MiB sampled"));
 Print("by type", profile.ByType, profile.Total, rows);
 Print("by the innermost Readiness.* frame (type <= frame)", profile.ByOwnFrame, profile.Total, rows);
+Print("by part: the innermost frame of a named library or of the product (Components), the runtime's own frames skipped", profile.ByPart, profile.Total, rows);
+Print("by part and that frame", profile.ByPartFrame, profile.Total, rows);
 Print("by method, inclusive", profile.ByMethod, profile.Total, rows);
 if (args.Length > 2)
 {
@@ -43,13 +45,13 @@ static void Print(string title, IReadOnlyDictionary<string, long> shares, long t
 }
 
 /// <summary>Allocation ticks summed by type, by the innermost frame of the product's code and by method (inclusive).</summary>
-internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string, long> ByType, Dictionary<string, long> ByOwnFrame, Dictionary<string, long> ByMethod, Dictionary<string, long> ByStack)
+internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string, long> ByType, Dictionary<string, long> ByOwnFrame, Dictionary<string, long> ByMethod, Dictionary<string, long> ByStack, Dictionary<string, long> ByPart, Dictionary<string, long> ByPartFrame)
 {
     public static AllocationTicks Read(string path, string? stacksOf)
     {
         var etlx = TraceLog.CreateFromEventPipeDataFile(path);
         using var log = new TraceLog(etlx);
-        var result = new AllocationTicks(0, 0, [], [], [], []);
+        var result = new AllocationTicks(0, 0, [], [], [], [], [], []);
         var ticks = 0;
         long total = 0;
         foreach (var e in log.Events)
@@ -63,6 +65,8 @@ internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string,
             total += tick.AllocationAmount64;
             Add(result.ByType, tick.TypeName, tick.AllocationAmount64);
             string? own = null;
+            string? part = null;
+            string? partFrame = null;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var stack = stacksOf is not null && tick.TypeName.Contains(stacksOf, StringComparison.Ordinal) ? new List<string>() : null;
             for (var frame = tick.CallStack(); frame is not null; frame = frame.Caller)
@@ -74,6 +78,11 @@ internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string,
                 }
 
                 own ??= method.StartsWith("Readiness.", StringComparison.Ordinal) ? method : null;
+                if (part is null && Components.Of(method) is { } named)
+                {
+                    part = named;
+                    partFrame = method;
+                }
                 if (stack is { Count: < 8 })
                 {
                     stack.Add(method);
@@ -86,6 +95,8 @@ internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string,
             }
 
             Add(result.ByOwnFrame, $"{tick.TypeName} <= {own ?? "(no Readiness frame)"}", tick.AllocationAmount64);
+            Add(result.ByPart, part ?? "the runtime alone (thread pool, tasks, timers)", tick.AllocationAmount64);
+            Add(result.ByPartFrame, $"{part ?? "the runtime alone"}: {tick.TypeName} <= {partFrame ?? "-"}", tick.AllocationAmount64);
             if (stack is not null)
             {
                 Add(result.ByStack, $"{tick.TypeName}\n           <= {string.Join("\n           <= ", stack)}", tick.AllocationAmount64);
@@ -96,4 +107,54 @@ internal sealed record AllocationTicks(int Ticks, long Total, Dictionary<string,
     }
 
     private static void Add(Dictionary<string, long> shares, string key, long bytes) => shares[key] = shares.GetValueOrDefault(key) + bytes;
+}
+
+/// <summary>
+/// The part of a server a method belongs to, by its namespace: the product's own code, or one of the libraries the write
+/// path is built on; null for the runtime's general-purpose code (collections, strings, tasks), which a tick is charged to
+/// the nearest caller of. So a string built by the bearer handler counts as authentication, one built by our code as ours.
+/// </summary>
+internal static class Components
+{
+    private static readonly (string Prefix, string Part)[] Parts =
+    [
+        ("Readiness.", "the product (Readiness.*)"),
+        ("Orleans.", "Orleans"),
+        ("Microsoft.AspNetCore.Server.Kestrel", "Kestrel (HTTP/1.1, sockets)"),
+        ("System.Net.", "Kestrel (HTTP/1.1, sockets)"),
+        ("System.IO.Pipelines", "Kestrel (HTTP/1.1, sockets)"),
+        ("Microsoft.AspNetCore.Authentication", "authentication (JwtBearer, cookies, IdentityModel, OpenIddict)"),
+        ("Microsoft.IdentityModel", "authentication (JwtBearer, cookies, IdentityModel, OpenIddict)"),
+        ("System.IdentityModel", "authentication (JwtBearer, cookies, IdentityModel, OpenIddict)"),
+        ("System.Security.Claims", "authentication (JwtBearer, cookies, IdentityModel, OpenIddict)"),
+        ("OpenIddict.", "authentication (JwtBearer, cookies, IdentityModel, OpenIddict)"),
+        ("Microsoft.AspNetCore.Authorization", "authorization"),
+        ("Microsoft.AspNetCore.RateLimiting", "rate limiting"),
+        ("System.Threading.RateLimiting", "rate limiting"),
+        ("Microsoft.Data.Sqlite", "SQLite (Microsoft.Data.Sqlite)"),
+        ("SQLitePCL", "SQLite (Microsoft.Data.Sqlite)"),
+        ("Npgsql", "PostgreSQL (Npgsql)"),
+        ("System.Text.Json", "JSON (System.Text.Json)"),
+        ("OpenTelemetry", "telemetry (OpenTelemetry, metrics, activities)"),
+        ("System.Diagnostics.Metrics", "telemetry (OpenTelemetry, metrics, activities)"),
+        ("System.Diagnostics.Activity", "telemetry (OpenTelemetry, metrics, activities)"),
+        ("Microsoft.Extensions.Logging", "logging"),
+        ("Microsoft.AspNetCore.", "ASP.NET Core (routing, middleware, minimal API)"),
+        ("Microsoft.Extensions.", "ASP.NET Core (routing, middleware, minimal API)"),
+        ("System.IO.Compression", "compression (zlib)"),
+    ];
+
+    /// <summary>The part <paramref name="method"/> (a full method name) belongs to, or null for the runtime's general code.</summary>
+    public static string? Of(string method)
+    {
+        foreach (var (prefix, part) in Parts)
+        {
+            if (method.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return part;
+            }
+        }
+
+        return null;
+    }
 }

@@ -43,8 +43,10 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
 
     private bool loaded;
 
+    private readonly RecentChangeList recent = new(MunicipalityGrainState.RememberedChanges);
+
     /// <summary>Recent changes, newest first (once <see cref="RememberAsync"/> has run).</summary>
-    public ImmutableArray<ChangeEntry> RecentChanges { get; private set; } = [];
+    public ImmutableArray<ChangeEntry> RecentChanges => recent.Newest;
 
     /// <summary>The recent changes an answer to <paramref name="request"/> carries: none when the caller renders no view (<see cref="ChangeRequest.Minimal"/>).</summary>
     public ImmutableArray<ChangeEntry> RecentChangesFor(ChangeRequest request) => request.Minimal ? [] : RecentChanges;
@@ -67,10 +69,10 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
 
         var (code, version) = identify(state.State.Record!);
         var stored = state.State.Requests;
-        RecentHistory recent;
+        RecentHistory history;
         try
         {
-            recent = await audit.ReadRecentAsync(code, version, MunicipalityGrainState.RememberedRequests, MunicipalityGrainState.RememberedChanges);
+            history = await audit.ReadRecentAsync(code, version, MunicipalityGrainState.RememberedRequests, MunicipalityGrainState.RememberedChanges);
         }
         catch (DbException ex)
         {
@@ -79,19 +81,19 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
 
         if (stored.IsDefaultOrEmpty)
         {
-            requests.Reset(recent.Requests.Reverse());
+            requests.Reset(history.Requests.Reverse());
         }
         else
         {
             // A state an older release wrote (or wrote last, during a rolling upgrade or after a rollback) holds
             // requests the table may lack, and the table may hold requests that state lacks: remember both, one per
             // version, and let the next write move the state's into the table.
-            var inTable = recent.Requests.Select(r => r.Version).ToHashSet();
+            var inTable = history.Requests.Select(r => r.Version).ToHashSet();
             unmoved = [.. stored.Where(r => !inTable.Contains(r.Version))];
-            requests.Reset(recent.Requests.Concat(unmoved).OrderBy(r => r.Version));
+            requests.Reset(history.Requests.Concat(unmoved).OrderBy(r => r.Version));
         }
 
-        RecentChanges = recent.Changes;
+        recent.Reset(history.Changes);
         loaded = true;
     }
 
@@ -132,29 +134,6 @@ internal sealed class ChangeMemory<TState, TRecord>(IPersistentState<TState> sta
             requests.Add(applied);
         }
 
-        RecentChanges = Newest(entries, RecentChanges, MunicipalityGrainState.RememberedChanges);
-    }
-
-    /// <summary>
-    /// <paramref name="entries"/> (one version's, in the order the audit trail gives back on the next activation: target
-    /// ascending) before <paramref name="kept"/>, at most <paramref name="limit"/>. One array of the final size: a LINQ
-    /// chain grew its array by doubling on every change (~0.6 KB a change, issue 14).
-    /// </summary>
-    private static ImmutableArray<ChangeEntry> Newest(ImmutableArray<ChangeEntry> entries, ImmutableArray<ChangeEntry> kept, int limit)
-    {
-        var result = new ChangeEntry[Math.Min(limit, entries.Length + kept.Length)];
-        var fresh = Math.Min(entries.Length, result.Length);
-        if (entries.Length == 1 && fresh == 1)
-        {
-            result[0] = entries[0];
-        }
-        else if (fresh > 0)
-        {
-            // Several entries (a report): sorted as before (OrderBy is stable).
-            entries.OrderBy(e => e.Target, StringComparer.Ordinal).Take(fresh).ToArray().CopyTo(result, 0);
-        }
-
-        kept.CopyTo(0, result, fresh, result.Length - fresh);
-        return ImmutableCollectionsMarshal.AsImmutableArray(result);
+        recent.Add(entries);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Readiness.Catalog;
 using Readiness.Web.Api;
 using Xunit;
 
@@ -55,5 +56,25 @@ public sealed class FiguresViewTests
         Assert.Throws<KeyNotFoundException>(() => counts["finished"]);
         Assert.Equal(Figures.PhaseCount, counts.Count);
         Assert.True(counts.ContainsKey(Wire.Name(MigrationPhase.InProduction)));
+    }
+
+    [Fact]
+    public void The_businesses_rendered_on_first_read_are_written_as_the_20_in_catalog_order()
+    {
+        // Rendered on first read (issue 14): what is written and read is what an eager rendering gave.
+        var view = Views.Figures(Distinct());
+        var catalog = ReadinessCatalog.Instance;
+
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(view, Web));
+        var written = document.RootElement.GetProperty("businesses");
+        Assert.Equal(JsonValueKind.Array, written.ValueKind);
+        Assert.Equal(catalog.BusinessSystems.Select(b => b.Id), written.EnumerateArray().Select(b => b.GetProperty("id").GetString()));
+        var inProduction = Wire.Name(MigrationPhase.InProduction);
+        Assert.Equal(
+            Enumerable.Range(0, catalog.BusinessSystems.Count).Select(i => 1_000 + (i * Figures.BusinessSlots) + (int)MigrationPhase.InProduction),
+            written.EnumerateArray().Select(b => b.GetProperty("phases").GetProperty(inProduction).GetInt32()));
+        Assert.Equal(catalog.BusinessSystems.Count, view.Businesses.Count);
+        Assert.Same(view.Businesses[0], view.Businesses.Single(b => b.Id == catalog.BusinessSystems[0].Id)); // rendered once, then kept
+        Assert.Equal(1_000 + Figures.PhaseCount, view.Businesses[0].NotApplicable);
     }
 }

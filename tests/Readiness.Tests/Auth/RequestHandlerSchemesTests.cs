@@ -94,6 +94,34 @@ public sealed class RequestHandlerSchemesTests
             (await schemes.GetRequestHandlerSchemesAsync()).Select(s => s.Name).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_scheme_removed_at_run_time_is_no_longer_offered()
+    {
+        accessor.HttpContext = Request("POST", "/connect/token", Jwe);
+        Assert.Contains(Server, (await schemes.GetRequestHandlerSchemesAsync()).Select(s => s.Name));
+
+        schemes.RemoveScheme(Server);
+
+        Assert.DoesNotContain(Server, (await schemes.GetRequestHandlerSchemesAsync()).Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task Requests_of_the_same_kind_get_the_same_answer_without_a_new_task()
+    {
+        // Issue 14: this runs on every request; the answer for each kind is made once and handed out again.
+        accessor.HttpContext = Request("PUT", "/api/v1/municipalities/131016/security/sec-01", Jws);
+        await schemes.GetRequestHandlerSchemesAsync();
+        var first = schemes.GetRequestHandlerSchemesAsync();
+        accessor.HttpContext = Request("GET", "/api/v1/nation", Jws);
+        var second = schemes.GetRequestHandlerSchemesAsync();
+        accessor.HttpContext = Request("POST", "/connect/token", "");
+        var token = schemes.GetRequestHandlerSchemesAsync();
+
+        Assert.Same(first, second);
+        Assert.NotSame(first, token);
+        Assert.Equal([Federation], (await second).Select(s => s.Name));
+    }
+
     [Theory]
     [InlineData("Bearer a.b.c.d.e", true)]
     [InlineData("bearer a.b.c.d.e", true)]

@@ -23,10 +23,9 @@ public static class MediaTypes
     /// </summary>
     public static ProblemHttpResult? Check(string? contentType, IReadOnlyList<string> accepted)
     {
-        var list = string.Join(", ", accepted);
-        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed)
-            || !accepted.Any(a => parsed.MediaType.Equals(a, StringComparison.OrdinalIgnoreCase)))
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed) || !Accepts(accepted, parsed.MediaType))
         {
+            var list = string.Join(", ", accepted);
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Content-Type", "unsupported_media_type",
                 $"本文は {list} で送ってください（「{Problems.Truncate(contentType ?? "なし")}」は使えません）。",
                 $"Send the body as {list}, not '{Problems.Truncate(contentType ?? "none")}'.");
@@ -42,6 +41,20 @@ public static class MediaTypes
         }
 
         return null;
+    }
+
+    // A loop, not a lambda over the parsed value: this runs on every write (issue 14).
+    private static bool Accepts(IReadOnlyList<string> accepted, Microsoft.Extensions.Primitives.StringSegment mediaType)
+    {
+        for (var i = 0; i < accepted.Count; i++)
+        {
+            if (mediaType.Equals(accepted[i], StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

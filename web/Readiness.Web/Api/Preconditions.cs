@@ -80,9 +80,24 @@ public static class Preconditions
     /// </summary>
     public static bool TryParse(StringValues header, out IReadOnlyList<EntityTagHeaderValue>? tags)
     {
+        // "If-Match: *" alone, the commonest form of a write that overrides, without a list (a write reads this on every request).
+        if (header is [ "*" ])
+        {
+            tags = null;
+            return true;
+        }
+
         tags = [];
         // RFC 9110 §5.6.1.2: empty list elements are ignored, so a field of only commas ("If-None-Match: ,") names nothing.
-        var lines = header.Where(l => !string.IsNullOrWhiteSpace(l) && l.AsSpan().ContainsAnyExcept(ListSeparators)).Select(l => l!).ToList();
+        var lines = new List<string>(header.Count);
+        foreach (var l in header)
+        {
+            if (!string.IsNullOrWhiteSpace(l) && l.AsSpan().ContainsAnyExcept(ListSeparators))
+            {
+                lines.Add(l);
+            }
+        }
+
         if (lines.Count == 0)
         {
             return true;

@@ -26,11 +26,19 @@ public static class Preferences
                 continue;
             }
 
-            foreach (var item in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            // Read in place (a write reads it on every request; issue 14): the same as splitting on ',' then ';'.
+            var all = header.AsSpan();
+            foreach (var range in all.Split(','))
             {
                 // preference = token [ BWS "=" BWS word ] *( OWS ";" [ OWS parameter ] ); the parameters do not matter here.
-                var preference = item.Split(';', 2)[0];
-                var equals = preference.IndexOf('=', StringComparison.Ordinal);
+                var preference = all[range];
+                var semicolon = preference.IndexOf(';');
+                if (semicolon >= 0)
+                {
+                    preference = preference[..semicolon];
+                }
+
+                var equals = preference.IndexOf('=');
                 if (equals < 0 || !preference[..equals].Trim().Equals("return", StringComparison.OrdinalIgnoreCase))
                 {
                     continue;

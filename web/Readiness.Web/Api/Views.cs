@@ -130,16 +130,8 @@ public static class Views
 
     public static FiguresView Figures(Figures f)
     {
-        var catalog = ReadinessCatalog.Instance;
         var reasons = SlotCountDictionary.From(ReasonSlots, f.DesignatedByReason);
-        var businesses = new BusinessFiguresView[catalog.BusinessSystems.Count];
-        for (var i = 0; i < businesses.Length; i++)
-        {
-            var b = catalog.BusinessSystems[i];
-            var slots = f.BusinessPhaseCounts.AsSpan().Slice(i * Readiness.Figures.BusinessSlots, Readiness.Figures.BusinessSlots);
-            businesses[i] = new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, SlotCountDictionary.From(PhaseSlots, f.BusinessPhaseCounts, i * Readiness.Figures.BusinessSlots), slots[Readiness.Figures.PhaseCount],
-                slots[(int)MigrationPhase.InProduction] + slots[(int)MigrationPhase.LegacyDecommissioned], f.BusinessDesignated[i]);
-        }
+        var businesses = new BusinessFiguresList(f);
 
         return new FiguresView(
             f.Municipalities, f.CompleteMunicipalities, f.StaleMunicipalities, f.ReportedMunicipalities, f.MunicipalitiesWithDesignation, f.MunicipalitiesWithOverdue,
@@ -151,6 +143,22 @@ public static class Views
             businesses,
             f.StepCompletion,
             f.StepCompletionSystems);
+    }
+
+    /// <summary>The 20 businesses' counts of <paramref name="f"/> in catalog order (<see cref="FiguresView.Businesses"/>).</summary>
+    internal static BusinessFiguresView[] Businesses(Figures f)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var businesses = new BusinessFiguresView[catalog.BusinessSystems.Count];
+        for (var i = 0; i < businesses.Length; i++)
+        {
+            var b = catalog.BusinessSystems[i];
+            var slots = f.BusinessPhaseCounts.AsSpan().Slice(i * Readiness.Figures.BusinessSlots, Readiness.Figures.BusinessSlots);
+            businesses[i] = new BusinessFiguresView(b.Id, b.NameJa, b.NameEn, SlotCountDictionary.From(PhaseSlots, f.BusinessPhaseCounts, i * Readiness.Figures.BusinessSlots), slots[Readiness.Figures.PhaseCount],
+                slots[(int)MigrationPhase.InProduction] + slots[(int)MigrationPhase.LegacyDecommissioned], f.BusinessDesignated[i]);
+        }
+
+        return businesses;
     }
 
     public static PrefectureSummaryView PrefectureSummary(PrefectureSummary s)

@@ -63,6 +63,7 @@ public static class AuthSetup
             {
                 var auth = authOptions.Value;
                 jwt.MapInboundClaims = false; // keep "sub", "role", "tenant" as they are
+                jwt.SaveToken = false; // nothing reads the token back from the ticket: no copy of it per request (issue 14)
                 // The handler trims any white space around the token; OpenIddict's validation takes none: both refuse a
                 // header that is not "Bearer", spaces, one b64token (BearerHeader), so the two kinds of token agree.
                 jwt.Events ??= new JwtBearerEvents();

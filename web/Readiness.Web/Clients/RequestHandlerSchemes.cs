@@ -24,7 +24,9 @@ public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> option
     : AuthenticationSchemeProvider(options)
 {
     private readonly Lazy<PathString[]> serverPaths = new(() => EndpointPaths(serverOptions.Value));
+    private readonly Lock gate = new();
     private Lists? cached;
+    private int generation; // schemes added or removed at run time: a list made from an older set is not kept
 
     /// <summary>
     /// The paths of every endpoint OpenIddict's server answers: each of its options' <c>…EndpointUris</c> lists (token,
@@ -39,10 +41,54 @@ public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> option
             .Distinct()];
 
     /// <inheritdoc/>
-    public override async Task<IEnumerable<AuthenticationScheme>> GetRequestHandlerSchemesAsync()
+    public override Task<IEnumerable<AuthenticationScheme>> GetRequestHandlerSchemesAsync()
     {
-        var all = await base.GetRequestHandlerSchemesAsync();
-        return http.HttpContext?.Request is { } request ? For(all, request) : all;
+        // The four lists' tasks are made once (per list of registered schemes) and handed out again: this runs on every
+        // request, and a task per call was ~1 % of what a change allocated (issue 14).
+        if (http.HttpContext?.Request is not { } request)
+        {
+            return base.GetRequestHandlerSchemesAsync();
+        }
+
+        var known = Volatile.Read(ref cached);
+        return known is null ? FirstAsync(request) : known.ByNeed[Need(request)];
+    }
+
+    private async Task<IEnumerable<AuthenticationScheme>> FirstAsync(HttpRequest request)
+    {
+        var madeAt = Volatile.Read(ref generation); // before the list is read: a change after it makes this list not kept
+        return For(await base.GetRequestHandlerSchemesAsync(), request, madeAt);
+    }
+
+    private void Forget()
+    {
+        lock (gate)
+        {
+            generation++;
+            cached = null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void AddScheme(AuthenticationScheme scheme)
+    {
+        base.AddScheme(scheme);
+        Forget();
+    }
+
+    /// <inheritdoc/>
+    public override bool TryAddScheme(AuthenticationScheme scheme)
+    {
+        var added = base.TryAddScheme(scheme);
+        Forget();
+        return added;
+    }
+
+    /// <inheritdoc/>
+    public override void RemoveScheme(string name)
+    {
+        base.RemoveScheme(name);
+        Forget();
     }
 
     /// <summary>
@@ -50,7 +96,33 @@ public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> option
     /// <paramref name="request"/> is to one of its endpoints (<see cref="EndpointPaths"/>), and without its validation
     /// scheme unless it carries an API client's token. The four possible lists are made once per list of registered schemes.
     /// </summary>
-    public IEnumerable<AuthenticationScheme> For(IEnumerable<AuthenticationScheme> all, HttpRequest request)
+    public IEnumerable<AuthenticationScheme> For(IEnumerable<AuthenticationScheme> all, HttpRequest request) => For(all, request, Volatile.Read(ref generation));
+
+    private IEnumerable<AuthenticationScheme> For(IEnumerable<AuthenticationScheme> all, HttpRequest request, int madeAt)
+    {
+        var known = Volatile.Read(ref cached);
+        if (known is null || !ReferenceEquals(known.All, all))
+        {
+            // Schemes added or removed at run time give a new list (AuthenticationSchemeProvider copies it on change).
+            var list = all.ToArray();
+            Task<IEnumerable<AuthenticationScheme>> Keep(bool withServer, bool withValidation) =>
+                Task.FromResult<IEnumerable<AuthenticationScheme>>([.. list.Where(s => (withServer || s.Name != OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)
+                    && (withValidation || s.Name != OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme))]);
+            known = new Lists(all, [Keep(false, false), Keep(true, false), Keep(false, true), Keep(true, true)]);
+            lock (gate)
+            {
+                if (generation == madeAt)
+                {
+                    cached = known;
+                }
+            }
+        }
+
+        return known.ByNeed[Need(request)].Result;
+    }
+
+    // (a server endpoint ? 1 : 0) + (a client token ? 2 : 0)
+    private int Need(HttpRequest request)
     {
         var server = false;
         foreach (var endpoint in serverPaths.Value)
@@ -58,22 +130,9 @@ public sealed class RequestHandlerSchemes(IOptions<AuthenticationOptions> option
             server |= request.Path.StartsWithSegments(endpoint, StringComparison.OrdinalIgnoreCase);
         }
 
-        var validation = ClientsSetup.IsClientToken(request.Headers.Authorization.ToString());
-        var known = Volatile.Read(ref cached);
-        if (known is null || !ReferenceEquals(known.All, all))
-        {
-            // Schemes added or removed at run time give a new list (AuthenticationSchemeProvider copies it on change).
-            var list = all.ToArray();
-            AuthenticationScheme[] Keep(bool withServer, bool withValidation) =>
-                [.. list.Where(s => (withServer || s.Name != OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)
-                    && (withValidation || s.Name != OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme))];
-            known = new Lists(all, [Keep(false, false), Keep(true, false), Keep(false, true), Keep(true, true)]);
-            Volatile.Write(ref cached, known);
-        }
-
-        return known.ByNeed[(server ? 1 : 0) + (validation ? 2 : 0)];
+        return (server ? 1 : 0) + (ClientsSetup.IsClientToken(request.Headers.Authorization.ToString()) ? 2 : 0);
     }
 
-    /// <summary>The registered list and its four filtered forms, indexed by (a server endpoint ? 1 : 0) + (a client token ? 2 : 0).</summary>
-    private sealed record Lists(IEnumerable<AuthenticationScheme> All, AuthenticationScheme[][] ByNeed);
+    /// <summary>The registered list and its four filtered forms as completed tasks, indexed by <see cref="Need"/>.</summary>
+    private sealed record Lists(IEnumerable<AuthenticationScheme> All, Task<IEnumerable<AuthenticationScheme>>[] ByNeed);
 }
