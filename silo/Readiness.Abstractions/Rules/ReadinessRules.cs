@@ -40,9 +40,12 @@ public static class ReadinessRules
         var designated = s.Designated;
         var overdue = !migrated && !designated
             && (today > ReadinessCatalog.StandardizationDeadline || (s.PlannedGoLive is { } planned && planned < today));
-        var pastTarget = designated && s.DesignationTarget is { } target && target < today;
-        var beyondLimit = designated && s.DesignationTarget is { } t && t > ReadinessCatalog.DesignationLimit;
-        var incomplete = designated && (s.DesignationReason is null || s.DesignationTarget is null);
+        // A designated system's target is met once it is in production: its target flags no longer apply (a live system
+        // is neither past its target nor beyond the FY2030 limit, and its plan needs no reason or target any more).
+        var open = designated && !migrated;
+        var pastTarget = open && s.DesignationTarget is { } target && target < today;
+        var beyondLimit = open && s.DesignationTarget is { } t && t > ReadinessCatalog.DesignationLimit;
+        var incomplete = open && (s.DesignationReason is null || s.DesignationTarget is null);
         return new SystemFlags(true, migrated, overdue, designated, pastTarget, beyondLimit, incomplete, s.Regression, ProgressUnits(s.Phase));
     }
 

@@ -71,6 +71,12 @@ public sealed class NotificationRulesTests
         Assert.Equal([NotificationKind.BeyondLimit], beyond.Select(e => e.Kind));
         var past = NotificationRules.Derive(Row(System(MigrationPhase.Testing), System(MigrationPhase.Testing, true, DesignationReason.Mainframe, new DateOnly(2026, 6, 30))), Today);
         Assert.Equal([NotificationKind.PastTarget], past.Select(e => e.Kind));
+
+        // A system in production marked designated with a past or distant target has met it: nothing to tell.
+        foreach (var target in new DateOnly?[] { new DateOnly(2026, 1, 31), new DateOnly(2032, 3, 31), null })
+        {
+            Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.InProduction, true, DesignationReason.CustomBuilt, target)), Today));
+        }
     }
 
     [Fact]

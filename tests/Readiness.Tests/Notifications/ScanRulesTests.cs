@@ -78,11 +78,11 @@ public sealed class ScanRulesTests
         Assert.Equal(["pref@x"], Recipients(NotificationKind.Stale));
     }
 
-    private static MunicipalityRecord Record(DateOnly? target, DateTimeOffset? reported, bool designated = true) => new()
+    private static MunicipalityRecord Record(DateOnly? target, DateTimeOffset? reported, bool designated = true, MigrationPhase phase = MigrationPhase.Testing) => new()
     {
         Code = Chiyoda,
         Version = 9,
-        Systems = [new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, Designated = designated, DesignationReason = DesignationReason.VendorCapacity, DesignationTarget = target, ReportedAt = reported }],
+        Systems = [new SystemStatus { BusinessId = "koseki", Phase = phase, Designated = designated, DesignationReason = DesignationReason.VendorCapacity, DesignationTarget = target, ReportedAt = reported }],
         Security = [],
         Provenance = new DataProvenance(DataOrigin.PublicBaseline, "test", []),
     };
@@ -110,6 +110,9 @@ public sealed class ScanRulesTests
         Assert.Empty(ScanRules.SystemsDue(Record(target, ReportedOn(new DateOnly(2026, 11, 20))), "13", new DateOnly(2026, 11, 30), Since, Now));
         Assert.Empty(ScanRules.SystemsDue(Record(new DateOnly(2026, 8, 1), null), "13", new DateOnly(2026, 11, 30), Since, Now));
         Assert.Empty(ScanRules.SystemsDue(Record(target, null, designated: false), "13", new DateOnly(2026, 11, 30), Since, Now));
+
+        // In production before its target passed: the target was met, nothing to tell (breaker's finding).
+        Assert.Empty(ScanRules.SystemsDue(Record(target, ReportedOn(new DateOnly(2026, 10, 20)), phase: MigrationPhase.InProduction), "13", new DateOnly(2026, 11, 30), Since, Now));
 
         // The public baseline (never reported) whose target passes after the scan started: told.
         Assert.Single(ScanRules.SystemsDue(Record(target, null), "13", new DateOnly(2026, 11, 30), Since, Now));

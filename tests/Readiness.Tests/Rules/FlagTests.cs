@@ -51,6 +51,32 @@ public sealed class FlagTests
         Assert.False(ReadinessRules.Evaluate(s, target).DesignationIncomplete);
     }
 
+    [Theory]
+    [InlineData(MigrationPhase.InProduction)]
+    [InlineData(MigrationPhase.LegacyDecommissioned)]
+    public void A_designated_system_in_production_has_met_its_target_and_raises_no_designation_flag(MigrationPhase phase)
+    {
+        // Breaker's finding: in production and designated, it counted migrated yet was past its target and beyond the limit.
+        var past = System(phase) with { Designated = true, DesignationReason = DesignationReason.CustomBuilt, DesignationTarget = new DateOnly(2026, 1, 31) };
+        var beyond = past with { DesignationTarget = Limit.AddDays(1) };
+        var unplanned = System(phase) with { Designated = true };
+        foreach (var s in new[] { past, beyond, unplanned })
+        {
+            var f = ReadinessRules.Evaluate(s, Deadline.AddDays(30));
+            Assert.True(f.Migrated);
+            Assert.True(f.Designated);
+            Assert.False(f.PastTarget);
+            Assert.False(f.BeyondLimit);
+            Assert.False(f.DesignationIncomplete);
+            Assert.False(f.Overdue);
+        }
+
+        // One step before production the flags stand.
+        var testing = ReadinessRules.Evaluate(past with { Phase = MigrationPhase.Testing }, Deadline.AddDays(30));
+        Assert.True(testing.PastTarget);
+        Assert.True(ReadinessRules.Evaluate(beyond with { Phase = MigrationPhase.Testing }, Deadline).BeyondLimit);
+    }
+
     [Fact]
     public void Beyond_limit_is_a_target_after_the_end_of_FY2030()
     {
