@@ -86,6 +86,26 @@ public sealed partial class ExportDateFormatTests(ApiHost host) : IClassFixture<
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Workbooks))]
+    public async Task Every_true_or_false_cell_is_written_as_1_or_0(string path)
+    {
+        // ECMA-376 Part 1 §18.18.11: a boolean cell's value is 0 or 1. "true" (as CellValue(bool) writes) is read by Excel,
+        // misread by other spreadsheets (breaker's finding).
+        await ReportAsync();
+        using var client = path.Contains("/template", StringComparison.Ordinal) ? host.Municipality(M) : host.National();
+        var bytes = await client.GetByteArrayAsync(new Uri(path, UriKind.Relative));
+        using var document = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
+        var booleans = document.WorkbookPart!.WorksheetParts.SelectMany(s => s.Worksheet.Descendants<Cell>())
+            .Where(c => c.DataType?.Value == CellValues.Boolean).ToList();
+        Assert.All(booleans, c => Assert.True(c.CellValue?.Text is "0" or "1", $"{c.CellReference} = '{c.CellValue?.Text}' in {path}"));
+        if (!path.Contains("/template", StringComparison.Ordinal))
+        {
+            Assert.Contains(booleans, c => c.CellValue!.Text == "1"); // the exports' flags (e.g. the reported system's regression false, stale true)
+            Assert.Contains(booleans, c => c.CellValue!.Text == "0");
+        }
+    }
+
     private static bool IsOneFormat(string value) =>
         DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
         || DateTimeOffset.TryParseExact(value, "yyyy-MM-dd'T'HH:mm:ss.fffK", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);

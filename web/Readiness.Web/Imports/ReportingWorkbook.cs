@@ -193,7 +193,7 @@ public static class ReportingWorkbook
                     {
                         null => new Cell { CellReference = column + r },
                         string s => Text(column, r, s, Locked),
-                        bool b => new Cell { CellReference = column + r, DataType = X.CellValues.Boolean, CellValue = new CellValue(b) },
+                        bool b => new Cell { CellReference = column + r, DataType = X.CellValues.Boolean, CellValue = new CellValue(b ? "1" : "0") }, // ECMA-376 §18.18.11: 0 or 1, not "true"
                         int i => Number(column, r, i),
                         long l => Number(column, r, l),
                         decimal d => Number(column, r, (double)d),
