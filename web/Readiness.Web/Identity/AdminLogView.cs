@@ -122,6 +122,20 @@ public static partial class AdminLogView
         _ => "Webhook",
     };
 
+    /// <summary>
+    /// An outbox status (<see cref="Readiness.Web.Notifications.NotificationStore.Statuses"/>) in words, as the
+    /// administrators' notifications page shows it; an unknown one as it is.
+    /// </summary>
+    public static string OutboxStatus(string status, bool english) => status switch
+    {
+        Readiness.Web.Notifications.NotificationStore.Pending => english ? "Pending (to be sent or retried)" : "配信待ち（送信・再試行待ち）",
+        Readiness.Web.Notifications.NotificationStore.Held => english ? "Held for a summary" : "まとめ配信待ち",
+        Readiness.Web.Notifications.NotificationStore.Delivered => english ? "Delivered" : "配信済み",
+        Readiness.Web.Notifications.NotificationStore.Digested => english ? "Sent in a summary" : "まとめて配信済み",
+        Readiness.Web.Notifications.NotificationStore.Dead => english ? "Failed (stopped after every retry)" : "配信失敗（再試行を終了）",
+        _ => status,
+    };
+
     [GeneratedRegex(@"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")]
     private static partial Regex Instant();
 }
