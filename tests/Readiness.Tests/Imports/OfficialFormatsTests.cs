@@ -348,4 +348,28 @@ public sealed class OfficialCsvTests
         Assert.Equal("a,b", sheet.Rows.ElementAt(2).Cells[2]);
         Assert.Equal("札幌市 ", sheet.Rows.ElementAt(2).Cells[1]);
     }
+
+    [Theory]
+    [InlineData("utf-16", '\t')]
+    [InlineData("utf-16", ',')]
+    [InlineData("shift_jis", '\t')]
+    [InlineData("utf-8", ',')]
+    public void The_separator_is_read_from_the_table_not_from_a_title_line_without_one(string encoding, char separator)
+    {
+        // Excel's "Unicode テキスト" (UTF-16, tabs) writes MIC's title row alone, with no tab (breaker's finding: 400 missing_header).
+        var text = string.Join("\r\n", "令和8年7月末時点 標準準拠システムへの移行状況", string.Empty,
+            string.Join(separator, "都道府県", "市区町村名", "メモ"), string.Join(separator, "北海道", "札幌市", "x")) + "\r\n";
+        byte[] bytes = encoding switch
+        {
+            "utf-16" => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(text)],
+            "shift_jis" => Encoding.GetEncoding(932).GetBytes(text),
+            _ => Encoding.UTF8.GetBytes(text),
+        };
+
+        Assert.Equal(separator, OfficialCsv.Separator(text));
+        var (sheet, _, error) = OfficialCsv.Read("令和8年7月_進捗状況.csv", bytes);
+        Assert.Null(error);
+        Assert.Equal(["都道府県", "市区町村名", "メモ"], sheet!.Rows.ElementAt(1).Cells);
+        Assert.Equal(["北海道", "札幌市", "x"], sheet.Rows.ElementAt(2).Cells);
+    }
 }

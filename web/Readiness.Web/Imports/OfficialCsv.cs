@@ -57,6 +57,26 @@ public static class OfficialCsv
         }
     }
 
+    /// <summary>
+    /// Tab or comma, from the line of the first 20 that holds the most of either: the table's header row, not the first
+    /// line, which in MIC's files may be the title alone (Excel's "Unicode テキスト" saves such a line without tabs).
+    /// </summary>
+    internal static char Separator(string text)
+    {
+        var (tabs, commas, lines) = (0, 0, 0);
+        foreach (var line in text.AsSpan().EnumerateLines())
+        {
+            tabs = Math.Max(tabs, line.Count('\t'));
+            commas = Math.Max(commas, line.Count(','));
+            if (++lines == 20)
+            {
+                break;
+            }
+        }
+
+        return tabs > commas ? '\t' : ',';
+    }
+
     /// <summary>The rows of the CSV as a sheet named after the file; a refusal naming the file when it is not text.</summary>
     public static (SheetData? Sheet, string? Encoding, ProblemError? Error) Read(string fileName, byte[] bytes)
     {
@@ -73,8 +93,7 @@ public static class OfficialCsv
             return (null, null, NotWellFormed());
         }
 
-        var firstLine = decoded.Text.AsSpan()[..Math.Max(0, decoded.Text.IndexOf('\n') is var n && n >= 0 ? n : decoded.Text.Length)];
-        var delimiter = firstLine.Count('\t') > firstLine.Count(',') ? '\t' : ',';
+        var delimiter = Separator(decoded.Text);
         var options = CsvReaderOptions.Default with
         {
             HasHeader = false,
