@@ -16,6 +16,7 @@ namespace Readiness.ApiTests;
 public sealed class SameDayDatasetTests(ApiHost host) : IClassFixture<ApiHost>
 {
     private const string Minato = "131032";
+    private const string Shinjuku = "131041"; // another municipality's datasets, so the two tests' months never meet
 
     [Fact]
     public async Task The_second_dataset_of_a_day_warns_that_it_replaces_the_first_and_records_it()
@@ -50,12 +51,51 @@ public sealed class SameDayDatasetTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Contains("置き換えました", again.GetProperty("sameDay").GetProperty("messageJa").GetString(), StringComparison.Ordinal);
     }
 
-    private static byte[] Tally(decimal rate)
+    [Fact]
+    public async Task An_apply_that_changes_nothing_says_so_and_replaces_nothing()
+    {
+        // Breaker's finding: an older month applied after a newer one answered the upload's preview (48 systems changed)
+        // and 「…を置き換えました」, though nothing changed.
+        using var national = host.Client(host.Token(Role.National, subject: "importer@example.go.jp"));
+        var marchA = await UploadAsync(national, Tally(27m / 40, "令和8年3月_進捗状況", Shinjuku), "march-a.xlsx");
+        var marchB = await UploadAsync(national, Tally(26m / 40, "令和8年3月_進捗状況", Shinjuku), "march-b.xlsx");
+        Assert.True(marchB.GetProperty("preview").GetProperty("systemsChanged").GetInt32() > 0);
+        await ApplyAsync(national, marchA.GetProperty("id").GetString()!);
+        await ApplyAsync(national, (await UploadAsync(national, Tally(28m / 40, "令和8年4月_進捗状況", Shinjuku), "april.xlsx")).GetProperty("id").GetString()!);
+        var before = (await host.GetMunicipality(Shinjuku)).Body.GetProperty("version").GetInt64();
+
+        var id = marchB.GetProperty("id").GetString()!;
+        var result = await ApplyAsync(national, id);
+
+        Assert.Equal(before, (await host.GetMunicipality(Shinjuku)).Body.GetProperty("version").GetInt64()); // nothing changed
+        var counts = result.GetProperty("applied").GetProperty("counts");
+        Assert.Equal(0, counts.GetProperty("municipalitiesChanged").GetInt32());
+        Assert.Equal(0, counts.GetProperty("systemsChanged").GetInt32());
+        Assert.Equal(1, counts.GetProperty("municipalitiesOlder").GetInt32());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("applied").GetProperty("replaced").ValueKind);
+        Assert.Empty(result.GetProperty("changes").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("sameDay").ValueKind);
+
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        var html = await pages.GetStringAsync(new Uri($"/imports/{id}", UriKind.Relative));
+        Assert.DoesNotContain("置き換えました", html, StringComparison.Ordinal);
+        Assert.Contains("適用で変わった市区町村（0）", html, StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonElement> ApplyAsync(HttpClient client, string id)
+    {
+        using var apply = await client.PostAsync(new Uri($"/api/v1/imports/{id}/apply", UriKind.Relative), null);
+        var text = await apply.Content.ReadAsStringAsync();
+        Assert.True(apply.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static byte[] Tally(decimal rate, string sheet = "令和8年2月_進捗状況", string code = Minato)
     {
         var catalog = ReadinessCatalog.Instance;
         var labels = catalog.BusinessSystems.Select(b => b.SoumuLabel).ToArray();
-        var m = catalog.MunicipalitiesByCode[Minato];
-        return OfficialWorkbooks.MicProgress("令和8年2月_進捗状況", labels, [new MicRow(catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name, labels.ToDictionary(l => l, _ => rate))]);
+        var m = catalog.MunicipalitiesByCode[code];
+        return OfficialWorkbooks.MicProgress(sheet, labels, [new MicRow(catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name, labels.ToDictionary(l => l, _ => rate))]);
     }
 
     private static async Task<JsonElement> UploadAsync(HttpClient client, byte[] file, string name)

@@ -74,6 +74,13 @@ public sealed record OfficialImportResult(
 
     /// <summary>The id of the applied dataset of the same kind and as-of day that this one replaced (its figures taken over); null when none.</summary>
     [Id(4)] public string? Replaced { get; init; }
+
+    /// <summary>
+    /// What the apply changed in each municipality, compared at apply time (the preview's list was taken at upload, and
+    /// a newer dataset or a municipality's own report since can leave nothing to change); default for results stored
+    /// before it was recorded is read as empty (with municipalities changed: the page falls back to the preview's).
+    /// </summary>
+    [Id(5)] public ImmutableArray<OfficialImportChange> Changes { get; init; } = [];
 }
 
 /// <summary>

@@ -253,7 +253,7 @@ public static class ImportsApi
         r.Format ?? "xlsx",
         [.. (r.PrefectureRows.IsDefault ? [] : r.PrefectureRows).Select(p => new ImportPrefectureRowView(p.RowNumber, p.PrefectureCode,
             Catalog.ReadinessCatalog.Instance.PrefecturesByCode.TryGetValue(p.PrefectureCode, out var pref) ? pref.Name : p.PrefectureCode, p.DesignatedBusinesses, p.CommonFunctions))],
-        [.. (r.Changes.IsDefault ? [] : r.Changes).Select(c => new ImportChangeView(c.MunicipalityCode,
+        [.. (r.Applied is { } done && !done.Changes.IsDefault && (done.Changes.Length > 0 || done.Counts.MunicipalitiesChanged == 0) ? done.Changes : r.Changes.IsDefault ? [] : r.Changes).Select(c => new ImportChangeView(c.MunicipalityCode,
             Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))],
         Issues(r.Unreadable),
         r.UnmatchedRows,

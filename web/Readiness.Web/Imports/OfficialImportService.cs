@@ -225,10 +225,11 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// <summary>
     /// Another dataset of the same kind and as-of day as <paramref name="record"/> (the newest applied one, else the
     /// newest uploaded): applying <paramref name="record"/> replaces its figures (an equal as-of day wins), so the preview
-    /// warns of it and the apply records it (<see cref="OfficialImportResult.Replaced"/>); null when there is none.
+    /// warns of it and the apply records it (<see cref="OfficialImportResult.Replaced"/>); null when there is none. For an
+    /// applied dataset, only the one its apply replaced (none when the apply took no effect).
     /// </summary>
     public async Task<OfficialImportListing?> SameDayAsync(OfficialImportRecord record) =>
-        (await ListAsync()).Where(l => l.Id != record.Id && l.Kind == record.Kind && l.AsOf == record.AsOf && (record.Applied is null || l.AppliedAt < record.Applied.AppliedAt))
+        (await ListAsync()).Where(l => l.Id != record.Id && l.Kind == record.Kind && l.AsOf == record.AsOf && (record.Applied is null || (l.AppliedAt < record.Applied.AppliedAt && l.Id == record.Applied.Replaced)))
             .OrderByDescending(l => l.AppliedAt.HasValue).ThenByDescending(l => l.AppliedAt ?? l.UploadedAt).FirstOrDefault();
 
     /// <summary>Every dataset version uploaded, newest first.</summary>
@@ -271,13 +272,22 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var replaced = await SameDayAsync(record) is { AppliedAt: not null } same ? same : null;
         var appliedAt = time.GetUtcNow();
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
+        // The systems it changes, compared now with the same rule the grains apply: the upload's preview may be stale (a
+        // newer dataset applied since, or the municipalities' own reports), and the result must say what this apply did.
+        var (now, changes, _) = await PreviewAsync(record.Rows, dataset, actor);
         var (changedMunicipalities, older, confirmed, refused) = await ApplyRowsAsync(record.Rows, dataset, actor, clientAddress);
         var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor, clientAddress) : 0;
-        var counts = record.Preview with
+        var tookEffect = changedMunicipalities + confirmed + prefecturesChanged > 0;
+        var counts = now with
         {
+            SystemsChanged = changedMunicipalities == 0 ? 0 : now.SystemsChanged,
             MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
         };
-        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt) { Unreadable = refused, Replaced = replaced?.Id });
+        // It replaced a same-day dataset only where it took effect (changed or confirmed a municipality's figures).
+        var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt)
+        {
+            Unreadable = refused, Replaced = tookEffect ? replaced?.Id : null, Changes = changedMunicipalities == 0 ? [] : changes,
+        });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed; replaced {Replaced}",
