@@ -52,10 +52,31 @@ public sealed record ForecastRun(ForecastResult Result, DateTimeOffset ComputedA
 {
     /// <summary>The municipalities left out because their stored state could not be read when the inputs were read (catalog order).</summary>
     public IReadOnlyList<MunicipalityInfo> Unreadable { get; init; } = [];
+
+    /// <summary>
+    /// The version of each record the forecast starts from (a municipality's code, or a prefecture's own 団体コード for
+    /// its prefecture-run systems): their sums are comparable with the figures' <c>version</c> of the nation and a
+    /// prefecture, so an answer can say whether a report arrived since.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Versions { get; init; } = new Dictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>When the inputs are read again and the forecast computed anew (the read time + MaxAgeMinutes).</summary>
+    public DateTimeOffset NextComputationAt { get; init; }
+
+    /// <summary>The version sum of the records of <paramref name="prefectureCode"/> (null: the nation) this forecast starts from.</summary>
+    /// <summary>The systems read (before a scenario's levers), for recomputing one municipality's part.</summary>
+    internal IReadOnlyList<ForecastSystem> InputSystems { get; init; } = [];
+
+    public long FiguresVersion(string? prefectureCode = null) =>
+        Versions.Where(v => prefectureCode is null || v.Key.StartsWith(prefectureCode, StringComparison.Ordinal)).Sum(v => v.Value);
 }
 
 /// <summary>The state the forecast and the lock-in view read: systems, history, Japan's day and when it was read, and the municipalities left out.</summary>
-internal sealed record ForecastInputs(IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt, IReadOnlyList<MunicipalityInfo> Unreadable);
+internal sealed record ForecastInputs(IReadOnlyList<ForecastSystem> Systems, ForecastHistory History, DateOnly AsOf, DateTimeOffset ReadAt, IReadOnlyList<MunicipalityInfo> Unreadable)
+{
+    /// <summary>The version of each record read (municipalities and prefectures' own systems), see <see cref="ForecastRun.Versions"/>.</summary>
+    public IReadOnlyDictionary<string, long> Versions { get; init; } = new Dictionary<string, long>(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Runs the forecast on demand from the current state of every municipality (their grains) and the audit trail's
@@ -70,6 +91,9 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ConcurrentDictionary<string, ForecastRun> runs = new(StringComparer.Ordinal);
+
+    // A municipality's own forecast recomputed after its record changed, by scenario key, code and version.
+    private readonly ConcurrentDictionary<(string Key, string Code, long Version), ForecastRun> ownRuns = new();
     private ForecastInputs? inputs;
     private DateTimeOffset unreadableCheckedAt;
     private (ConcentrationResult Result, DateTimeOffset ReadAt)? concentration;
@@ -93,7 +117,8 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var (systems, history, asOf, readAt, unreadable) = await CurrentInputsAsync(cancellationToken);
+            var current = await CurrentInputsAsync(cancellationToken);
+            var (systems, history, asOf, readAt, unreadable) = current;
             if (runs.TryGetValue(key, out cached) && time.GetUtcNow() - cached.ComputedAt < maxAge && Fresh(cached))
             {
                 return cached;
@@ -108,7 +133,13 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
 
             var started = time.GetTimestamp();
             var result = await Task.Run(() => ForecastEngine.Run(systems, history, forecastOptions), cancellationToken);
-            var run = new ForecastRun(result, readAt, scenario, time.GetElapsedTime(started)) { Unreadable = unreadable };
+            var run = new ForecastRun(result, readAt, scenario, time.GetElapsedTime(started))
+            {
+                Unreadable = unreadable,
+                Versions = current.Versions,
+                NextComputationAt = readAt + maxAge,
+                InputSystems = current.Systems,
+            };
             runs[key] = run;
             logger.LogInformation("Forecast {Scenario}: {Systems} systems × {Trials} trials in {Ms} ms", scenario?.Name ?? "baseline", systems.Count, forecastOptions.Trials, (int)run.Took.TotalMilliseconds);
             return run;
@@ -179,8 +210,84 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         }
     }
 
+    /// <summary>
+    /// A municipality's own forecast from its current record. The shared inputs are read at most every MaxAgeMinutes
+    /// (reading every municipality and its audit trail is the expensive part); when this municipality's record changed
+    /// since (a report, a move back, an official import applied), its part is computed again at once from its current
+    /// systems and its own phase history, with the run's model and seed, over the systems its answer depends on
+    /// (<see cref="ForecastSystems.DependedOnBy"/>), so a municipality's own forecast never lags its own figures.
+    /// Returns the run and the record's current version; an unreadable municipality fails as every request about it.
+    /// </summary>
+    public async Task<(ForecastRun Run, long CurrentVersion)> GetMunicipalityAsync(ForecastScenario? scenario, string code, CancellationToken cancellationToken)
+    {
+        var run = await GetAsync(scenario, cancellationToken);
+        await ThrowIfUnreadableAsync(run, code);
+        var record = await grains.GetGrain<IMunicipalityGrain>(code).GetAsync().WaitAsync(cancellationToken);
+        if (run.Versions.TryGetValue(code, out var version) && version == record.Version)
+        {
+            return (run, record.Version);
+        }
+
+        var key = (scenario is null ? string.Empty : $"{scenario.Name}\u0001{scenario.Version}", code, record.Version);
+        if (ownRuns.TryGetValue(key, out var done) && done.NextComputationAt == run.NextComputationAt)
+        {
+            return (done, record.Version);
+        }
+
+        var started = time.GetTimestamp();
+        var transitions = new List<PhaseTransition>();
+        var plans = new List<PlanRecord>();
+        if (options.Value.ReadAuditHistory && record.Version > 0)
+        {
+            await ReadHistoryAsync(record.Code, record.Version, transitions, plans, cancellationToken);
+        }
+
+        var since = ForecastModel.PhaseSince(new ForecastHistory { Transitions = [.. transitions] }, run.Result.AsOf);
+        var all = run.InputSystems.Where(s => s.MunicipalityCode != code).Concat(ForecastSystems.Of(code, record.Systems, since)).ToList();
+        var part = ForecastSystems.DependedOnBy(all, code, run.Result.Model);
+        var forecastOptions = new ForecastOptions { AsOf = run.Result.AsOf, Trials = run.Result.Trials, Seed = run.Result.Seed };
+        if (scenario is not null)
+        {
+            (part, forecastOptions) = ScenarioRules.Apply(scenario, part, forecastOptions);
+        }
+
+        var model = run.Result.Model;
+        var result = await Task.Run(() => ForecastEngine.Run(part, model, forecastOptions), cancellationToken);
+        var versions = new Dictionary<string, long>(run.Versions, StringComparer.Ordinal) { [code] = record.Version };
+        var own = run with { Result = result, ComputedAt = time.GetUtcNow(), Took = time.GetElapsedTime(started), Versions = versions, InputSystems = [] };
+        ownRuns[key] = own;
+        logger.LogInformation("Forecast of {Code} recomputed after a change (version {Version}): {Systems} systems in {Ms} ms", code, record.Version, part.Count, (int)own.Took.TotalMilliseconds);
+        return (own, record.Version);
+    }
+
+    /// <summary>
+    /// The version sum of the figures now (the nation's, or <paramref name="prefectureCode"/>'s: the sum of its records'
+    /// versions, as <see cref="ForecastRun.FiguresVersion"/>); null when the summary cannot be read.
+    /// </summary>
+    public async Task<long?> CurrentFiguresVersionAsync(string? prefectureCode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return prefectureCode is null
+                ? (await grains.GetGrain<INationGrain>(INationGrain.NationKey).GetAsync().WaitAsync(cancellationToken)).VersionSum
+                : (await grains.GetGrain<IPrefectureGrain>(prefectureCode).GetSummaryAsync().WaitAsync(cancellationToken)).VersionSum;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The forecast is still worth answering; the freshness is then unknown (said so), not a 5xx.
+            logger.LogWarning(e, "Forecast freshness: the figures' version of {Scope} cannot be read", prefectureCode ?? "the nation");
+            return null;
+        }
+    }
+
     /// <summary>Forgets every kept forecast (after a scenario changed, or for tests).</summary>
-    public void Invalidate() => runs.Clear();
+    public void Invalidate() => ClearRuns();
+
+    private void ClearRuns()
+    {
+        runs.Clear();
+        ownRuns.Clear();
+    }
 
     /// <summary>Forgets the inputs too: the next answer reads the current state again (tests; otherwise inputs are read again after MaxAgeMinutes).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
@@ -189,7 +296,7 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         try
         {
             inputs = null;
-            runs.Clear();
+            ClearRuns();
         }
         finally
         {
@@ -212,7 +319,7 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
         {
             inputs = await ReadInputsAsync(cancellationToken);
             unreadableCheckedAt = inputs.ReadAt;
-            runs.Clear();
+            ClearRuns();
         }
 
         return inputs;
@@ -240,27 +347,32 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
             logger.LogWarning("Forecast inputs: {Count} municipalities left out, their stored state cannot be read: {Codes}", read.Unreadable.Count, string.Join(",", read.UnreadableCodes));
         }
 
+        // The prefectures' own systems (都道府県が実施する事務) count in the prefecture's and the nation's figures once
+        // reported, so they are forecast too (keyed by the prefecture's 団体コード); before, the forecast left them out.
+        var prefectureRun = new List<PrefectureRunRecord>();
+        foreach (var prefecture in catalog.Prefectures)
+        {
+            try
+            {
+                prefectureRun.Add(await grains.GetGrain<IPrefectureRunGrain>(prefecture.Code).GetAsync().WaitAsync(cancellationToken));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Forecast inputs: the own systems of prefecture {Prefecture} cannot be read and are left out", prefecture.Code);
+            }
+        }
+
         var transitions = new List<PhaseTransition>();
         var plans = new List<PlanRecord>();
         if (options.Value.ReadAuditHistory)
         {
-            await Parallel.ForEachAsync(records.Where(r => r.Version > 0), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-                async (record, ct) =>
+            var trails = records.Select(r => (r.Code, r.Version)).Concat(prefectureRun.Select(r => (r.Code, r.Version))).Where(r => r.Version > 0);
+            await Parallel.ForEachAsync(trails, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (trail, ct) =>
                 {
                     var mine = new List<PhaseTransition>();
                     var myPlans = new List<PlanRecord>();
-                    AuditCursor? after = null;
-                    do
-                    {
-                        var page = await audit.ReadAsync(record.Code, record.Version, after, 1000, ct);
-                        foreach (var entry in page.Entries)
-                        {
-                            AuditHistory.Add(entry, mine, myPlans);
-                        }
-
-                        after = page.Next;
-                    }
-                    while (after is not null);
+                    await ReadHistoryAsync(trail.Code, trail.Version, mine, myPlans, ct);
                     lock (transitions)
                     {
                         transitions.AddRange(mine);
@@ -271,32 +383,37 @@ public sealed class ForecastService(Readiness.Web.Api.MunicipalityRecords reads,
 
         var since = ForecastModel.PhaseSince(new ForecastHistory { Transitions = [.. transitions] }, asOf);
         var systems = new List<ForecastSystem>(records.Length * 20);
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var record in records)
         {
-            foreach (var s in record.Systems)
-            {
-                if (s.NotApplicable)
-                {
-                    continue;
-                }
+            systems.AddRange(ForecastSystems.Of(record.Code, record.Systems, since));
+            versions[record.Code] = record.Version;
+        }
 
-                systems.Add(new ForecastSystem
-                {
-                    MunicipalityCode = record.Code,
-                    BusinessId = s.BusinessId,
-                    Phase = s.Phase,
-                    PhaseSince = since.TryGetValue((record.Code, s.BusinessId), out var day) ? day : null,
-                    PlannedGoLive = s.PlannedGoLive,
-                    Designated = s.Designated,
-                    DesignationTarget = s.DesignationTarget,
-                    Vendor = s.Vendor,
-                    CloudProvider = s.CloudProvider,
-                    Reported = s.ReportedAt is not null,
-                });
-            }
+        foreach (var record in prefectureRun)
+        {
+            systems.AddRange(ForecastSystems.OfPrefectureRun(record, since));
+            versions[record.Code] = record.Version;
         }
 
         var history = new ForecastHistory { Transitions = [.. transitions], Plans = [.. plans] };
-        return new ForecastInputs(systems, history, asOf, readAt, read.Unreadable);
+        return new ForecastInputs(systems, history, asOf, readAt, read.Unreadable) { Versions = versions };
+    }
+
+    // One body's audit trail up to its version, as phase moves and plans.
+    private async Task ReadHistoryAsync(string code, long version, List<PhaseTransition> transitions, List<PlanRecord> plans, CancellationToken cancellationToken)
+    {
+        AuditCursor? after = null;
+        do
+        {
+            var page = await audit.ReadAsync(code, version, after, 1000, cancellationToken);
+            foreach (var entry in page.Entries)
+            {
+                AuditHistory.Add(entry, transitions, plans);
+            }
+
+            after = page.Next;
+        }
+        while (after is not null);
     }
 }

@@ -137,7 +137,7 @@ public static class PlanningApi
     private static async Task<IResult> GetNation(string? scenario, HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
         var (run, problem) = await RunAsync(scenario, http, forecasts, grains, auth);
-        return problem ?? TypedResults.Ok(PlanningViews.Nation(run!));
+        return problem ?? TypedResults.Ok(PlanningViews.Nation(run!, await forecasts.CurrentFiguresVersionAsync(null, http.RequestAborted)));
     }
 
     private static async Task<IResult> GetPrefecture(string prefCode, string? scenario, HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
@@ -148,7 +148,7 @@ public static class PlanningApi
         }
 
         var (run, problem) = await RunAsync(scenario, http, forecasts, grains, auth);
-        return problem ?? TypedResults.Ok(PlanningViews.Prefecture(run!, prefCode));
+        return problem ?? TypedResults.Ok(PlanningViews.Prefecture(run!, prefCode, await forecasts.CurrentFiguresVersionAsync(prefCode, http.RequestAborted)));
     }
 
     private static async Task<IResult> GetMunicipality(string code, string? scenario, HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
@@ -164,8 +164,9 @@ public static class PlanningApi
             return problem;
         }
 
-        await forecasts.ThrowIfUnreadableAsync(run!, code);
-        return PlanningViews.MunicipalityDetail(run!, code) is { } view
+        // Its own forecast starts from its current record: recomputed at once when it changed since the inputs were read.
+        var (own, current) = await forecasts.GetMunicipalityAsync(run!.Scenario, code, http.RequestAborted);
+        return PlanningViews.MunicipalityDetail(own, code, current) is { } view
             ? TypedResults.Ok(view)
             : Problems.NotFound("code", $"団体コード「{code}」には対象システムがありません。", $"'{code}' has no applicable systems to forecast.");
     }
@@ -216,7 +217,7 @@ public static class PlanningApi
         ScenarioETag(http, saved.Version);
         var baseline = await forecasts.GetBaselineAsync(http.RequestAborted);
         var run = await forecasts.GetAsync(saved, http.RequestAborted);
-        return TypedResults.Ok(PlanningViews.Compare(baseline, run));
+        return TypedResults.Ok(PlanningViews.Compare(baseline, run, await forecasts.CurrentFiguresVersionAsync(null, http.RequestAborted)));
     }
 
     private static async Task<IResult> PostScenario(HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
@@ -252,7 +253,7 @@ public static class PlanningApi
 
         var baseline = await forecasts.GetBaselineAsync(http.RequestAborted);
         var run = await forecasts.GetAsync(scenario!, http.RequestAborted);
-        var view = PlanningViews.Compare(baseline, run);
+        var view = PlanningViews.Compare(baseline, run, await forecasts.CurrentFiguresVersionAsync(null, http.RequestAborted));
         ScenarioETag(http, scenario!.Version);
         return created
             ? TypedResults.Created($"/api/v1/scenarios/{Uri.EscapeDataString(scenario!.Name)}", view)
