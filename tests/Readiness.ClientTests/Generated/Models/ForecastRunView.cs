@@ -21,6 +21,14 @@ namespace Readiness.ClientTests.Generated.Models
         public DateTimeOffset? ComputedAt { get; set; }
         /// <summary>The deadline property</summary>
         public Date? Deadline { get; set; }
+        /// <summary>The freshness property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Readiness.ClientTests.Generated.Models.ForecastFreshnessView? Freshness { get; set; }
+#nullable restore
+#else
+        public global::Readiness.ClientTests.Generated.Models.ForecastFreshnessView Freshness { get; set; }
+#endif
         /// <summary>The horizonEnd property</summary>
         public Date? HorizonEnd { get; set; }
         /// <summary>The method property</summary>
@@ -81,6 +89,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "asOf", n => { AsOf = n.GetDateValue(); } },
                 { "computedAt", n => { ComputedAt = n.GetDateTimeOffsetValue(); } },
                 { "deadline", n => { Deadline = n.GetDateValue(); } },
+                { "freshness", n => { Freshness = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ForecastFreshnessView>(global::Readiness.ClientTests.Generated.Models.ForecastFreshnessView.CreateFromDiscriminatorValue); } },
                 { "horizonEnd", n => { HorizonEnd = n.GetDateValue(); } },
                 { "method", n => { Method = n.GetStringValue(); } },
                 { "scenario", n => { Scenario = n.GetStringValue(); } },
@@ -100,6 +109,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateValue("asOf", AsOf);
             writer.WriteDateTimeOffsetValue("computedAt", ComputedAt);
             writer.WriteDateValue("deadline", Deadline);
+            writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ForecastFreshnessView>("freshness", Freshness);
             writer.WriteDateValue("horizonEnd", HorizonEnd);
             writer.WriteStringValue("method", Method);
             writer.WriteStringValue("scenario", Scenario);

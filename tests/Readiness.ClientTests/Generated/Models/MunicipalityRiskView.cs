@@ -41,6 +41,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>The prefectureRun property</summary>
+        public bool? PrefectureRun { get; set; }
         /// <summary>The probabilityByOwnTargets property</summary>
         public double? ProbabilityByOwnTargets { get; set; }
         /// <summary>The remaining property</summary>
@@ -55,6 +57,7 @@ namespace Readiness.ClientTests.Generated.Models
         public MunicipalityRiskView()
         {
             AdditionalData = new Dictionary<string, object>();
+            PrefectureRun = false;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -78,6 +81,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "code", n => { Code = n.GetStringValue(); } },
                 { "latestOwnTarget", n => { LatestOwnTarget = n.GetDateValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "prefectureRun", n => { PrefectureRun = n.GetBoolValue(); } },
                 { "probabilityByOwnTargets", n => { ProbabilityByOwnTargets = n.GetDoubleValue(); } },
                 { "remaining", n => { Remaining = n.GetIntValue(); } },
                 { "risk", n => { Risk = n.GetDoubleValue(); } },
@@ -95,6 +99,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("code", Code);
             writer.WriteDateValue("latestOwnTarget", LatestOwnTarget);
             writer.WriteStringValue("name", Name);
+            writer.WriteBoolValue("prefectureRun", PrefectureRun);
             writer.WriteDoubleValue("probabilityByOwnTargets", ProbabilityByOwnTargets);
             writer.WriteIntValue("remaining", Remaining);
             writer.WriteDoubleValue("risk", Risk);
