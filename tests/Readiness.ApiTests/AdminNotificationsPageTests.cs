@@ -47,6 +47,29 @@ public sealed class AdminNotificationsPageTests
             Assert.Contains(failing.GetProperty("lastError").GetString()!, row, StringComparison.Ordinal);
             Assert.Contains($"data-retry=\"{failing.GetProperty("id").GetString()}\"", page, StringComparison.Ordinal);
             Assert.Contains($"http://127.0.0.1:{closed}/hook", page[page.IndexOf("data-retrying", StringComparison.Ordinal)..], StringComparison.Ordinal);
+
+            // The receiver's state in full (tester's finding): when it was last tried, when next, and the cause in
+            // plain words, Japanese on the Japanese page and English on the English one; the raw error stays beside it.
+            Assert.Contains("受信側が接続を拒否しました", row, StringComparison.Ordinal);
+            Assert.Matches(@"data-webhook-last-attempt>\d{4}/\d{2}/\d{2} \d{2}:\d{2} JST<", row);
+            Assert.Matches(@"data-webhook-next-attempt>\d{4}/\d{2}/\d{2} \d{2}:\d{2} JST<", row);
+            var retryRow = page[page.IndexOf($"data-retry=\"{failing.GetProperty("id").GetString()}\"", StringComparison.Ordinal)..];
+            retryRow = retryRow[..retryRow.IndexOf("</tr>", StringComparison.Ordinal)];
+            Assert.Matches(@"data-last-attempt>\d{4}/\d{2}/\d{2} \d{2}:\d{2} JST<", retryRow);
+            Assert.Contains("受信側が接続を拒否しました", retryRow, StringComparison.Ordinal);
+
+            // Each count names its status in words and as the API's ?status= value.
+            Assert.Matches("data-status=\"pending\">配信待ち[^<]*<code class=\"muted\">pending</code>", page);
+
+            using var english = new HttpRequestMessage(HttpMethod.Get, "/admin/notifications");
+            english.Headers.Add("Cookie", "readiness-lang=en");
+            using var answered = await admin.SendAsync(english);
+            var englishPage = WebUtility.HtmlDecode(await answered.Content.ReadAsStringAsync());
+            var englishRow = englishPage[englishPage.IndexOf($"data-webhook=\"{webhookId}\"", StringComparison.Ordinal)..];
+            englishRow = englishRow[..englishRow.IndexOf("</tr>", StringComparison.Ordinal)];
+            Assert.Contains("The receiver refused the connection", englishRow, StringComparison.Ordinal);
+            Assert.Contains("Last attempt", englishRow, StringComparison.Ordinal);
+            Assert.Contains("Delivered", englishPage, StringComparison.Ordinal);
         }
         finally
         {

@@ -329,8 +329,9 @@ public sealed class NotificationDispatcher(
         {
             var attempts = row.Attempts + 1;
             var dead = NotificationRules.IsDead(attempts, options.Value.MaxAttempts);
-            var next = time.GetUtcNow() + NotificationRules.RetryDelay(attempts, options.Value.RetryFirst, options.Value.RetryCap);
-            await store.MarkFailedAsync(row.Id, attempts, next, $"{ex.GetType().Name}: {ex.Message}", dead);
+            var failedAt = time.GetUtcNow();
+            var next = failedAt + NotificationRules.RetryDelay(attempts, options.Value.RetryFirst, options.Value.RetryCap);
+            await store.MarkFailedAsync(row.Id, attempts, next, $"{ex.GetType().Name}: {ex.Message}", dead, failedAt);
             Failed.Add(1, new KeyValuePair<string, object?>("channel", Wire.Name(row.Channel)));
             logger.Log(dead ? LogLevel.Error : LogLevel.Warning, "Notification {Id} ({Channel}) attempt {Attempt} failed after {Ms} ms: {Error}{Dead}",
                 row.Id, Wire.Name(row.Channel), attempts, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message, dead ? "; dead letter (retry at /admin/notifications)" : string.Empty);

@@ -379,6 +379,12 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
 
     public Task MarkDeliveredAsync(string id, DateTimeOffset now) => WriteAsync(async (c, t) =>
     {
+        await using (var forget = Command(c, t, "DELETE FROM readiness_notification_state WHERE name = @name"))
+        {
+            Add(forget, "@name", AttemptPrefix + id);
+            await forget.ExecuteNonQueryAsync();
+        }
+
         await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET status = @status, delivered_ms = @now, attempts = attempts + 1, lease_until_ms = NULL, last_error = NULL WHERE id = @id");
         Add(update, "@status", Delivered);
         Add(update, "@now", now.ToUnixTimeMilliseconds());
@@ -386,8 +392,21 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         return await update.ExecuteNonQueryAsync();
     });
 
-    public Task MarkFailedAsync(string id, int attempts, DateTimeOffset nextAttempt, string error, bool dead) => WriteAsync(async (c, t) =>
+    /// <summary>
+    /// Records a failed attempt made at <paramref name="attemptedAt"/>: the row's attempts, its next attempt (or dead) and
+    /// the error (at most 1,000 characters). The attempt's time is kept beside the row in the state table (name
+    /// "attempt:{id}", Unix milliseconds) rather than in a new column, so that no schema version is added; the next
+    /// attempt cannot stand for it, since a row behind a failed one is deferred without being tried (<see cref="DeferAsync"/>).
+    /// </summary>
+    public Task MarkFailedAsync(string id, int attempts, DateTimeOffset nextAttempt, string error, bool dead, DateTimeOffset attemptedAt) => WriteAsync(async (c, t) =>
     {
+        await using (var upsert = Command(c, t, "INSERT INTO readiness_notification_state (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value"))
+        {
+            Add(upsert, "@name", AttemptPrefix + id);
+            Add(upsert, "@value", attemptedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+            await upsert.ExecuteNonQueryAsync();
+        }
+
         await using var update = Command(c, t, "UPDATE readiness_notification_outbox SET status = @status, attempts = @attempts, next_attempt_ms = @next, lease_until_ms = NULL, last_error = @error WHERE id = @id");
         Add(update, "@status", dead ? Dead : Pending);
         Add(update, "@attempts", attempts);
@@ -409,6 +428,26 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         Add(update, "@id", id);
         return await update.ExecuteNonQueryAsync();
     });
+
+    private const string AttemptPrefix = "attempt:";
+
+    /// <summary>When each failed row was last tried (see <see cref="MarkFailedAsync"/>), by outbox id; rows never failed are absent.</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> LastAttemptsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, "SELECT name, value FROM readiness_notification_state WHERE name LIKE 'attempt:%'");
+        var attempts = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (long.TryParse(reader.GetString(1), NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+            {
+                attempts[reader.GetString(0)[AttemptPrefix.Length..]] = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            }
+        }
+
+        return attempts;
+    }
 
     /// <summary>Puts a dead (or pending) row back in line now with its attempts reset; false when there is no such row or it was delivered.</summary>
     public Task<bool> RetryAsync(string id, DateTimeOffset now) => WriteAsync(async (c, t) =>
