@@ -369,8 +369,15 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
 
         var (_, list) = await form.GetAsync("/admin/clients");
         Assert.Contains($"action=\"/admin/clients/{clientId}/secret\"", list, StringComparison.Ordinal);
+
+        // The scope in the words of the page's form, not the raw "read" (tester's finding, the same kind as the
+        // notifications page's raw status names); the wire name stays in brackets, as the connected system asks for it.
+        var row = System.Net.WebUtility.HtmlDecode(list[list.IndexOf($"data-client=\"{clientId}\"", StringComparison.Ordinal)..]);
+        row = row[..row.IndexOf("</tr>", StringComparison.Ordinal)];
+        Assert.Contains("<td data-scope=\"read\">閲覧（read）</td>", row, StringComparison.Ordinal);
         var answer = await form.PostAsync("/admin/clients", $"/admin/clients/{clientId}/secret", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Contains("千代田区（131016） ・ <span data-scope=\"read\">閲覧（read）</span>", System.Net.WebUtility.HtmlDecode(answer.Html), StringComparison.Ordinal);
         Assert.Contains("data-secret-rotated", answer.Html, StringComparison.Ordinal);
         var newSecret = System.Text.RegularExpressions.Regex.Match(answer.Html, "data-client-secret[^>]*>([^<]+)<").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(newSecret));

@@ -24,6 +24,17 @@ public static class ClientRules
 
     public static string Name(ClientScope scope) => scope == ClientScope.Write ? "write" : "read";
 
+    /// <summary>
+    /// A scope's name (<see cref="Name"/>: "read" or "write") in words, as the dashboard's form offers it, the wire name
+    /// kept in brackets (it is what the connected system asks for); an unknown name as it is.
+    /// </summary>
+    public static string Label(string scope, bool english) => scope switch
+    {
+        "read" => english ? "Read (read)" : "閲覧（read）",
+        "write" => english ? "Read and report (write)" : "閲覧と報告（write）",
+        _ => scope,
+    };
+
     public static bool TryParseScope(string? text, out ClientScope scope)
     {
         scope = text == "write" ? ClientScope.Write : ClientScope.Read;

@@ -69,6 +69,20 @@ public sealed class UiText(IHttpContextAccessor accessor)
         _ => status,
     };
 
+    /// <summary>
+    /// The role a change was made in (the audit trail's wire name: municipality, prefecture, national, admin, system)
+    /// in words, as the change history shows it under the person; an unknown one as it is.
+    /// </summary>
+    public string CallerRole(string role) => role switch
+    {
+        "municipality" => this["市区町村", "Municipality"],
+        "prefecture" => this["都道府県", "Prefecture"],
+        "national" => this["国", "National"],
+        "admin" => this["システム管理者", "System administrator"],
+        "system" => this["システム（自動・取込）", "System (automatic, import)"],
+        _ => role,
+    };
+
     public string Party(string party) => party switch
     {
         "municipality" => this["団体", "Municipality"],
