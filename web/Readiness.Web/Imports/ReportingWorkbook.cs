@@ -550,8 +550,11 @@ public static class ReportingWorkbook
             StyleIndex = style,
         };
 
-    private static Cell Number(string column, uint row, double value) =>
-        new() { CellReference = column + row, CellValue = new CellValue(value) };
+    // A number cell holds a finite xsd:double: NaN or ∞ (CellValue(double) writes "NaN", "∞") makes Excel repair the
+    // file and other spreadsheets read text, so a value that is not a number is left empty, as a missing one is.
+    private static Cell Number(string column, uint row, double value) => double.IsFinite(value)
+        ? new() { CellReference = column + row, CellValue = new CellValue(value) }
+        : new() { CellReference = column + row };
 
     private static Cell Date(string column, uint row, DateOnly? date, uint style) => date is { } d
         ? new Cell { CellReference = column + row, CellValue = new CellValue(Values.ToSerial(d)), StyleIndex = style }
