@@ -120,13 +120,47 @@ public static partial class MicProgressParser
     /// <summary>Picks the progress sheet among a workbook's sheet names; null when none is named so.</summary>
     public static string? FindSheet(IEnumerable<string> sheetNames) => sheetNames.FirstOrDefault(n => SheetMonth(n) is not null);
 
+    /// <summary>
+    /// True when <paramref name="top"/> (a sheet's first rows) holds the tally's header: 都道府県, 市区町村 and all 20
+    /// businesses by name. Recognises a tally whose sheet (a CSV's file) is not named after its month.
+    /// </summary>
+    public static bool HasHeader(IReadOnlyList<SheetRow> top) => TryFindHeader(top, out _, out _);
+
+    /// <summary>
+    /// The month of the tally: the sheet's name (令和8年9月_進捗状況), else a date in the title rows above the header
+    /// (「令和8年9月末時点」, 「2026年9月30日現在」: its month); a refusal (missing_as_of, naming the sheet, i.e. a CSV's
+    /// file name) when neither says it.
+    /// </summary>
+    private static (int Year, int Month) Month(SheetData sheet, List<SheetRow> top, int headerIndex)
+    {
+        if (SheetMonth(sheet.Name) is { } named)
+        {
+            return named;
+        }
+
+        foreach (var row in top.Take(headerIndex))
+        {
+            foreach (var cell in row.Cells)
+            {
+                if (CellValues.FindDateInText(Text(cell)) is { } day)
+                {
+                    return (day.Year, day.Month);
+                }
+            }
+        }
+
+        // Whether a workbook's sheet or a CSV (whose sheet is its file's name), the same advice: name it after the month.
+        throw new ImportFormatException("sheet", "missing_as_of",
+            $"「{sheet.Name}」の名前にもタイトル行にも年月がありません。シート名（CSV はファイル名）を「令和8年9月_進捗状況」（CSV は 令和8年9月_進捗状況.csv）のように集計の年月を付けた名前にしてください。",
+            $"Neither the name '{sheet.Name}' nor the title rows say the tally's month: name the sheet (for a CSV, the file) after the month, like 令和8年9月_進捗状況 (a CSV: 令和8年9月_進捗状況.csv).");
+    }
+
     public static MicProgressImport Parse(SheetData sheet)
     {
-        var month = SheetMonth(sheet.Name) ?? throw new ImportFormatException("sheet", "wrong_sheet",
-            $"シート名「{sheet.Name}」は「令和8年1月_進捗状況」の形ではありません。", $"The sheet '{sheet.Name}' is not named like 令和8年1月_進捗状況.");
         var catalog = ReadinessCatalog.Instance;
         using var sheetRows = new SheetRows(sheet.Rows, HeaderSearchRows);
         var (headerIndex, prefectureCol, municipalityCol, overallCol, businessCols) = FindHeader(sheetRows.Head);
+        var month = Month(sheet, sheetRows.Head, headerIndex);
 
         var rows = ImmutableArray.CreateBuilder<OfficialRow>();
         var issues = ImmutableArray.CreateBuilder<ImportRowIssue>();
@@ -201,8 +235,41 @@ public static partial class MicProgressParser
 
     private static (int Index, int Prefecture, int Municipality, int? Overall, int[] Businesses) FindHeader(List<SheetRow> top)
     {
+        if (TryFindHeader(top, out var header, out var best))
+        {
+            return header;
+        }
+
         var catalog = ReadinessCatalog.Instance;
-        var best = (Index: -1, Found: 0);
+        if (best.Index >= 0)
+        {
+            var cells = top[best.Index].Cells.Select(c => OfficialBusinessNames.Resolve(Text(c))).ToHashSet();
+            var missing = catalog.BusinessSystems.Where(b => !cells.Contains(b.Id)).Select(b => b.SoumuLabel).ToList();
+            var columns = new List<string>(missing);
+            if (!top[best.Index].Cells.Any(c => JapaneseNames.Normalize(Text(c)).Contains("都道府県", StringComparison.Ordinal)))
+            {
+                columns.Add("都道府県");
+            }
+
+            if (columns.Count > 0)
+            {
+                throw new ImportFormatException("header", "missing_header",
+                    $"{top[best.Index].RowNumber}行目の見出しに次の列がありません: {string.Join("、", columns)}",
+                    $"The header in row {top[best.Index].RowNumber} lacks these columns: {string.Join(", ", columns)}");
+            }
+        }
+
+        throw new ImportFormatException("header", "missing_header",
+            "見出し行（都道府県・市区町村と20業務の名前）が見つかりません。",
+            "No header row (prefecture, municipality and the 20 business names) was found.");
+    }
+
+    // The header row (all 20 businesses, 都道府県 and 市区町村), or false with the row holding the most businesses.
+    private static bool TryFindHeader(IReadOnlyList<SheetRow> top, out (int Index, int Prefecture, int Municipality, int? Overall, int[] Businesses) header, out (int Index, int Found) best)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        header = default;
+        best = (Index: -1, Found: 0);
         for (var i = 0; i < top.Count; i++)
         {
             var cells = top[i].Cells;
@@ -243,7 +310,8 @@ public static partial class MicProgressParser
             var found = businesses.Count(b => b >= 0);
             if (found == businesses.Length && prefecture >= 0 && municipality >= 0)
             {
-                return (i, prefecture, municipality, overall, businesses);
+                header = (i, prefecture, municipality, overall, businesses);
+                return true;
             }
 
             if (found > best.Found)
@@ -252,27 +320,7 @@ public static partial class MicProgressParser
             }
         }
 
-        if (best.Index >= 0)
-        {
-            var cells = top[best.Index].Cells.Select(c => OfficialBusinessNames.Resolve(Text(c))).ToHashSet();
-            var missing = catalog.BusinessSystems.Where(b => !cells.Contains(b.Id)).Select(b => b.SoumuLabel).ToList();
-            var columns = new List<string>(missing);
-            if (!top[best.Index].Cells.Any(c => JapaneseNames.Normalize(Text(c)).Contains("都道府県", StringComparison.Ordinal)))
-            {
-                columns.Add("都道府県");
-            }
-
-            if (columns.Count > 0)
-            {
-                throw new ImportFormatException("header", "missing_header",
-                    $"{top[best.Index].RowNumber}行目の見出しに次の列がありません: {string.Join("、", columns)}",
-                    $"The header in row {top[best.Index].RowNumber} lacks these columns: {string.Join(", ", columns)}");
-            }
-        }
-
-        throw new ImportFormatException("header", "missing_header",
-            "見出し行（都道府県・市区町村と20業務の名前）が見つかりません。",
-            "No header row (prefecture, municipality and the 20 business names) was found.");
+        return false;
     }
 
     private static object? Cell(SheetRow row, int column) => column >= 0 && column < row.Cells.Count ? row.Cells[column] : null;

@@ -30,7 +30,7 @@ public sealed record OfficialDataset(
 /// <summary>Recognising which official release a sheet is, from its header (never from the file name). Pure.</summary>
 public static class OfficialKinds
 {
-    /// <summary>The kind of the sheet: designation list (団体コード + 自治体区分), step detail (40 step columns), MIC tally (an era-month sheet); null when none.</summary>
+    /// <summary>The kind of the sheet: designation list (団体コード + 自治体区分), step detail (40 step columns), MIC tally (an era-month sheet, or its header of the 20 businesses); null when none.</summary>
     public static string? Detect(SheetData sheet)
     {
         foreach (var row in sheet.Rows.Take(MicProgressParser.HeaderSearchRows))
@@ -47,7 +47,10 @@ public static class OfficialKinds
             }
         }
 
-        return MicProgressParser.SheetMonth(sheet.Name) is not null ? OfficialImportRecord.MicProgressKind : null;
+        // The tally: a sheet named after its month, or its header of 20 businesses under a name without the month (a
+        // CSV saved as progress2.csv), whose month the parser then takes from the title rows or refuses naming the file.
+        return MicProgressParser.SheetMonth(sheet.Name) is not null || MicProgressParser.HasHeader([.. sheet.Rows.Take(MicProgressParser.HeaderSearchRows)])
+            ? OfficialImportRecord.MicProgressKind : null;
     }
 
     /// <summary>

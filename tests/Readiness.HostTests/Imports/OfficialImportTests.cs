@@ -208,6 +208,7 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         ("macro_enabled", "macro_enabled", 400),
         ("xlsm_name", "macro_enabled", 400),
         ("wrong_sheet", "wrong_sheet", 400),
+        ("tally_without_month", "missing_as_of", 400),
         ("missing_header", "missing_header", 400),
         ("zip_bomb", "zip_bomb", 413),
         ("external_links", "external_links", 400),
@@ -248,7 +249,10 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
                 "encrypted" => ([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, .. new byte[4096]], "protected.xlsx"),
                 "macro_enabled" => (Workbook(macro: true).File, "progress.xlsx"),
                 "xlsm_name" => (Workbook().File, "progress.xlsm"),
-                "wrong_sheet" => (Workbook(sheet: "Sheet1").File, "progress.xlsx"),
+                // No official table: a sheet without the month in its name and without the tally's full header.
+                "wrong_sheet" => (Workbook(sheet: "Sheet1", labels: l => [.. l.Where(x => x != "戸籍附票")]).File, "progress.xlsx"),
+                // The tally's header, but neither the sheet's name nor the title rows say its month.
+                "tally_without_month" => (Workbook(sheet: "Sheet1").File, "progress.xlsx"),
                 "missing_header" => (Workbook(labels: l => [.. l.Where(x => x != "戸籍附票")]).File, "progress.xlsx"),
                 "zip_bomb" => (ZipWith("xl/workbook.xml", new byte[50 * 1024 * 1024]), "bomb.xlsx"),
                 "external_links" => (AddEntry(Workbook().File, "xl/externalLinks/externalLink1.xml", "<externalLink/>"u8.ToArray()), "links.xlsx"),

@@ -153,8 +153,10 @@ public sealed class MicProgressParserTests
     [Fact]
     public void A_wrong_sheet_or_a_missing_header_refuses_the_whole_file()
     {
+        // A name without the month and no month in a title row: refused naming the sheet (a CSV: its file).
         var wrong = Assert.Throws<ImportFormatException>(() => MicProgressParser.Parse(Sheet("Sheet1", Header(1))));
-        Assert.Equal("wrong_sheet", wrong.Code);
+        Assert.Equal("missing_as_of", wrong.Code);
+        Assert.Contains("Sheet1", wrong.Message, StringComparison.Ordinal);
         var missing = Assert.Throws<ImportFormatException>(() => MicProgressParser.Parse(Sheet("令和8年2月_進捗状況", Header(1, Labels.Where(l => l != "戸籍附票")))));
         Assert.Equal("missing_header", missing.Code);
         Assert.Contains("戸籍附票", missing.MessageJa, StringComparison.Ordinal);

@@ -373,3 +373,59 @@ public sealed class OfficialCsvTests
         Assert.Equal(["北海道", "札幌市", "x"], sheet.Rows.ElementAt(2).Cells);
     }
 }
+
+/// <summary>
+/// MIC's tally saved as CSV under a name without its month (breaker's finding: progress2.csv answered 400 wrong_sheet
+/// "No sheet holds an official table… Sheets: progress2"): recognised by its header, its month read from the title row,
+/// else refused naming the file and saying how to name it.
+/// </summary>
+public sealed class MicProgressTitleMonthTests
+{
+    static MicProgressTitleMonthTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    private static byte[] Tally(string title, string encoding = "shift_jis")
+    {
+        var labels = Readiness.Catalog.ReadinessCatalog.Instance.BusinessSystems.Select(b => b.SoumuLabel);
+        var separator = encoding == "utf-16" ? "\t" : ",";
+        var text = string.Join("\r\n", title, string.Join(separator, ["都道府県", "市区町村名", "全体", .. labels]),
+            string.Join(separator, ["北海道", "札幌市", "0.5", .. Enumerable.Repeat("0.5", 20)])) + "\r\n";
+        return encoding switch
+        {
+            "utf-16" => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(text)],
+            _ => Encoding.GetEncoding(932).GetBytes(text),
+        };
+    }
+
+    [Theory]
+    [InlineData("令和8年9月末時点 市区町村別・業務別 標準化の進捗状況", "shift_jis", 2026, 9)]
+    [InlineData("標準化の進捗状況（令和8年9月30日現在）", "utf-16", 2026, 9)]
+    [InlineData("標準化の進捗状況 2026年8月末", "shift_jis", 2026, 8)]
+    public void A_tally_named_without_its_month_takes_the_month_of_its_title_row(string title, string encoding, int year, int month)
+    {
+        var (sheet, _, error) = OfficialCsv.Read("progress2.csv", Tally(title, encoding));
+        Assert.Null(error);
+        var (kind, dataset) = OfficialKinds.DetectAndParse(sheet!)!.Value;
+        Assert.Equal(OfficialImportRecord.MicProgressKind, kind);
+        Assert.Equal(new DateOnly(year, month, 1).AddMonths(1).AddDays(-1), dataset!.AsOf);
+        Assert.Single(dataset.Rows);
+    }
+
+    [Fact]
+    public void The_name_s_month_comes_before_the_title_s()
+    {
+        var (sheet, _, _) = OfficialCsv.Read("令和8年7月_進捗状況.csv", Tally("令和8年9月末時点"));
+        Assert.Equal(new DateOnly(2026, 7, 31), OfficialKinds.DetectAndParse(sheet!)!.Value.Dataset!.AsOf);
+    }
+
+    [Fact]
+    public void A_tally_whose_name_and_title_lack_the_month_is_refused_naming_the_file_and_how_to_name_it()
+    {
+        var (sheet, _, _) = OfficialCsv.Read("progress2.csv", Tally("市区町村別・業務別 標準化の進捗状況（PMOツール集計）"));
+        var refused = Assert.Throws<ImportFormatException>(() => OfficialKinds.DetectAndParse(sheet!));
+        Assert.Equal("missing_as_of", refused.Code);
+        Assert.Contains("progress2", refused.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("progress2", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("令和8年9月_進捗状況.csv", refused.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("令和8年9月_進捗状況.csv", refused.Message, StringComparison.Ordinal);
+    }
+}

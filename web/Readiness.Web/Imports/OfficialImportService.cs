@@ -136,8 +136,8 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
 
             var names = string.Join("、", sheetNames);
             return (null, new ProblemError("sheet", "wrong_sheet",
-                $"取り込める表のシートがありません（「令和8年1月_進捗状況」の名前の進捗シート、40ステップの見出し、または団体コード・自治体区分の見出し）。あるシート: {names}",
-                $"No sheet holds an official table (a progress sheet named like 令和8年1月_進捗状況, a header of 40 steps, or a header with 団体コード and 自治体区分). Sheets: {names}"), default, false);
+                $"取り込める表のシートがありません（「令和8年1月_進捗状況」の名前か20業務の見出しの進捗シート（CSV はファイル名を 令和8年1月_進捗状況.csv に）、40ステップの見出し、または団体コード・自治体区分の見出し）。あるシート: {names}",
+                $"No sheet holds an official table (a progress sheet named like 令和8年1月_進捗状況 or with a header of the 20 businesses (a CSV: name the file like 令和8年1月_進捗状況.csv), a header of 40 steps, or a header with 団体コード and 自治体区分). Sheets: {names}"), default, false);
         }
 
         // A cell of the sheet taken that ExcelDataReader read as blank or as another value refuses the file, naming it.
@@ -274,19 +274,22 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
         // The systems it changes, compared now with the same rule the grains apply: the upload's preview may be stale (a
         // newer dataset applied since, or the municipalities' own reports), and the result must say what this apply did.
-        var (now, changes, _) = await PreviewAsync(record.Rows, dataset, actor);
-        var (changedMunicipalities, older, confirmed, refused) = await ApplyRowsAsync(record.Rows, dataset, actor, clientAddress);
+        var (now, compared, _) = await PreviewAsync(record.Rows, dataset, actor);
+        var (changedMunicipalities, older, confirmed, refused, appliedCodes) = await ApplyRowsAsync(record.Rows, dataset, actor, clientAddress);
         var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor, clientAddress) : 0;
         var tookEffect = changedMunicipalities + confirmed + prefecturesChanged > 0;
+        // Only the municipalities whose grain applied the row count, with the systems compared for them: a report that
+        // reached a grain between the comparison and the apply leaves that row out rather than counted as changed.
+        var changes = Changed(compared, appliedCodes);
         var counts = now with
         {
-            SystemsChanged = changedMunicipalities == 0 ? 0 : now.SystemsChanged,
+            SystemsChanged = changes.Sum(c => c.SystemsChanged),
             MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
         };
         // It replaced a same-day dataset only where it took effect (changed or confirmed a municipality's figures).
         var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt)
         {
-            Unreadable = refused, Replaced = tookEffect ? replaced?.Id : null, Changes = changedMunicipalities == 0 ? [] : changes,
+            Unreadable = refused, Replaced = tookEffect ? replaced?.Id : null, Changes = changes,
         });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
@@ -301,7 +304,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// municipality's stored state cannot be read is refused with its reason (<see cref="UnreadableIssue"/>, one warning
     /// naming them all); every other row is applied, and any other failure fails the apply as before.
     /// </summary>
-    private async Task<(int Changed, int Older, int Confirmed, ImmutableArray<OfficialImportIssue> Refused)> ApplyRowsAsync(
+    private async Task<(int Changed, int Older, int Confirmed, ImmutableArray<OfficialImportIssue> Refused, HashSet<string> Applied)> ApplyRowsAsync(
         IReadOnlyList<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor, string? clientAddress)
     {
         using var gate = new SemaphoreSlim(Parallelism);
@@ -328,8 +331,13 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
                 dataset.DatasetId, refused.Length, string.Join(",", refused.Select(r => r.Code)));
         }
 
-        return (outcomes.Count(o => o == OfficialOutcome.Applied), outcomes.Count(o => o == OfficialOutcome.Older), outcomes.Count(o => o == OfficialOutcome.Confirmed), refused);
+        var applied = rows.Zip(outcomes).Where(x => x.Second == OfficialOutcome.Applied).Select(x => x.First.MunicipalityCode).ToHashSet(StringComparer.Ordinal);
+        return (applied.Count, outcomes.Count(o => o == OfficialOutcome.Older), outcomes.Count(o => o == OfficialOutcome.Confirmed), refused, applied);
     }
+
+    /// <summary>The compared changes of the municipalities whose grain applied the row (<paramref name="applied"/>).</summary>
+    private static ImmutableArray<OfficialImportChange> Changed(ImmutableArray<OfficialImportChange> compared, HashSet<string> applied) =>
+        [.. compared.Where(c => applied.Contains(c.MunicipalityCode))];
 
     /// <summary>
     /// The rows an apply refused as unreadable, tried again with the first apply's dataset reference (the same "when" in
@@ -342,23 +350,36 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, done.AppliedBy, done.AppliedAt);
         // The systems these rows change, counted as the first apply's preview counted the others' (which could not
         // compare these), from their records before they are applied.
-        var (compared, _, _) = await PreviewAsync([.. rows], dataset, actor);
-        var (changed, older, confirmed, refused) = await ApplyRowsAsync(rows, dataset, actor, clientAddress);
+        var (compared, comparedChanges, _) = await PreviewAsync([.. rows], dataset, actor);
+        var (changed, older, confirmed, refused, appliedCodes) = await ApplyRowsAsync(rows, dataset, actor, clientAddress);
         if (refused.Length == done.Unreadable.Length)
         {
             return record; // none could be read yet
         }
 
+        // What these rows changed, added to what the first apply changed (its list and counts are the apply's answer).
+        var changes = Changed(comparedChanges, appliedCodes);
         var counts = done.Counts with
         {
-            SystemsChanged = done.Counts.SystemsChanged + compared.SystemsChanged,
+            SystemsChanged = done.Counts.SystemsChanged + changes.Sum(c => c.SystemsChanged),
             SystemsKeptSelfReported = done.Counts.SystemsKeptSelfReported + compared.SystemsKeptSelfReported,
             MunicipalitiesChanged = done.Counts.MunicipalitiesChanged + changed,
             MunicipalitiesOlder = done.Counts.MunicipalitiesOlder + older,
             MunicipalitiesConfirmed = done.Counts.MunicipalitiesConfirmed + confirmed,
             MunicipalitiesUnreadable = refused.Length,
         };
-        var applied = await grain.MarkAppliedAsync(done with { Counts = counts, Unreadable = refused });
+        // A first apply that took no effect replaced no same-day dataset; once these rows take effect, it does.
+        var replaced = done.Replaced;
+        if (replaced is null && changed + confirmed > 0
+            && await SameDayAsync(record with { Applied = null }) is { AppliedAt: { } at } same && at < done.AppliedAt)
+        {
+            replaced = same.Id;
+        }
+
+        var applied = await grain.MarkAppliedAsync(done with
+        {
+            Counts = counts, Unreadable = refused, Replaced = replaced, Changes = [.. done.Changes.IsDefault ? [] : done.Changes, .. changes],
+        });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
         logger.LogInformation("Official import {Id}: {Applied} rows refused as unreadable were applied by {Subject} once readable; {Still} still cannot be read",
