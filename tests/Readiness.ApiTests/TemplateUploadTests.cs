@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -120,5 +121,45 @@ public sealed class TemplateUploadTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("file", body.GetProperty("errors")[0].GetProperty("field").GetString());
         Assert.Equal("multiple_files", body.GetProperty("errors")[0].GetProperty("code").GetString());
+    }
+
+    /// <summary>A monthly tally saved as CSV (any encoding Excel writes) is not a workbook at all: 400 not_a_workbook saying the template is an .xlsx (breaker's finding: 413 zip_bomb), on preview and apply.</summary>
+    [Theory]
+    [InlineData("shift_jis", "令和8年9月_進捗状況.csv")]
+    [InlineData("utf-8", "令和8年9月_進捗状況.csv")]
+    [InlineData("utf-16", "令和8年9月_進捗状況.txt")]
+    [InlineData("shift_jis", "template.xlsx")]
+    public async Task A_tally_csv_is_not_a_workbook(string encoding, string name)
+    {
+        using var client = host.Municipality(M);
+        var text = new StringBuilder("令和8年9月末時点 市区町村別・業務別 標準化の進捗状況\r\n都道府県,市区町村名,全体,住民基本台帳\r\n");
+        for (var i = 0; i < 1741; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"北海道,札幌市{i},0.975,1\r\n");
+        }
+
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+        var bytes = encoding switch
+        {
+            "utf-16" => [.. System.Text.Encoding.Unicode.GetPreamble(), .. System.Text.Encoding.Unicode.GetBytes(text.ToString().Replace(',', '\t'))],
+            "utf-8" => [.. System.Text.Encoding.UTF8.GetPreamble(), .. System.Text.Encoding.UTF8.GetBytes(text.ToString())],
+            _ => System.Text.Encoding.GetEncoding(932).GetBytes(text.ToString()),
+        };
+
+        foreach (var path in new[] { $"/api/v1/municipalities/{M}/template/preview", $"/api/v1/municipalities/{M}/template/apply" })
+        {
+            using var content = new MultipartFormDataContent();
+            var part = new ByteArrayContent(bytes);
+            part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+            content.Add(part, "file", name);
+            using var response = await client.PostAsync(new Uri(path, UriKind.Relative), content);
+            var raw = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode} {raw}");
+            var error = JsonDocument.Parse(raw).RootElement.GetProperty("errors")[0];
+            Assert.Equal("file", error.GetProperty("field").GetString());
+            Assert.Equal("not_a_workbook", error.GetProperty("code").GetString());
+            Assert.Contains("ひな形は .xlsx", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+            Assert.Contains("The template is an .xlsx", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        }
     }
 }

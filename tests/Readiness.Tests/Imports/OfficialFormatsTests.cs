@@ -337,6 +337,15 @@ public sealed class OfficialCsvTests
     }
 
     [Fact]
+    public void A_file_that_is_not_text_is_refused_naming_every_encoding_read()
+    {
+        var (_, _, error) = OfficialCsv.Read("令和8年1月_進捗状況.csv", [0x50, 0x4B, 0x03, 0x04, 0x00]);
+        Assert.Equal("not_a_csv", error!.Code);
+        Assert.Contains("UTF-16", error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("UTF-16", error.MessageEn, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rows_keep_their_line_numbers_blank_lines_are_skipped_and_quoted_commas_stay()
     {
         var bytes = Encoding.GetEncoding(932).GetBytes("タイトル\r\n\r\n都道府県,市区町村名,メモ\r\n北海道,札幌市 ,\"a,b\"\r\n");
@@ -354,6 +363,7 @@ public sealed class OfficialCsvTests
     [InlineData("utf-16", ',')]
     [InlineData("shift_jis", '\t')]
     [InlineData("utf-8", ',')]
+    [InlineData("utf-16be", '\t')]
     public void The_separator_is_read_from_the_table_not_from_a_title_line_without_one(string encoding, char separator)
     {
         // Excel's "Unicode テキスト" (UTF-16, tabs) writes MIC's title row alone, with no tab (breaker's finding: 400 missing_header).
@@ -362,6 +372,7 @@ public sealed class OfficialCsvTests
         byte[] bytes = encoding switch
         {
             "utf-16" => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(text)],
+            "utf-16be" => [0xFE, 0xFF, .. Encoding.BigEndianUnicode.GetBytes(text)],
             "shift_jis" => Encoding.GetEncoding(932).GetBytes(text),
             _ => Encoding.UTF8.GetBytes(text),
         };

@@ -9,7 +9,7 @@ namespace Readiness.Web.Imports;
 /// <summary>
 /// An official table saved by Excel as CSV, read into the same rows as a workbook sheet (CsvHelper). Encodings as Excel
 /// writes them: "CSV (コンマ区切り)" is Shift_JIS (code page 932) without BOM, "CSV UTF-8" is UTF-8 with BOM, "Unicode
-/// テキスト" is UTF-16 LE with BOM and tabs. Without a BOM, text that is valid UTF-8 is read as UTF-8, anything else as
+/// テキスト" is UTF-16 LE with BOM and tabs (UTF-16 BE with its BOM is read too). Without a BOM, text that is valid UTF-8 is read as UTF-8, anything else as
 /// Shift_JIS. The sheet's name is the file's name without extension (Excel names the file after the sheet), e.g.
 /// 令和8年1月_進捗状況.csv. Refused: NUL bytes or text that decodes in neither.
 /// </summary>
@@ -20,7 +20,7 @@ public static class OfficialCsv
     public static bool IsCsvName(string fileName) =>
         Path.GetExtension(fileName).ToLowerInvariant() is ".csv" or ".txt" or ".tsv";
 
-    /// <summary>The encoding of the bytes as named in <see cref="Decode"/>: utf-8 (BOM or valid), utf-16 or shift_jis.</summary>
+    /// <summary>The text and its encoding: utf-8 (BOM) or utf-8 (valid), utf-16 (LE BOM), utf-16be (BE BOM) or shift_jis; null when none.</summary>
     public static (string Text, string Encoding)? Decode(byte[] bytes)
     {
         if (bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
@@ -31,6 +31,12 @@ public static class OfficialCsv
         if (bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
         {
             return (Encoding.Unicode.GetString(bytes, 2, bytes.Length - 2), "utf-16");
+        }
+
+        // UTF-16 big-endian with its BOM (written by other tools than Excel; its NUL bytes would otherwise read as binary).
+        if (bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            return (Encoding.BigEndianUnicode.GetString(bytes, 2, bytes.Length - 2), "utf-16be");
         }
 
         if (bytes.AsSpan().IndexOf((byte)0) >= 0)
@@ -83,7 +89,7 @@ public static class OfficialCsv
         if (Decode(bytes) is not { } decoded)
         {
             return (null, null, new ProblemError("file", "not_a_csv",
-                "CSV として読めません（Shift_JIS または UTF-8 のテキストではありません）。", "The file cannot be read as CSV (neither Shift_JIS nor UTF-8 text)."));
+                "CSV として読めません（Shift_JIS、UTF-8、BOM 付き UTF-16 のいずれのテキストでもありません）。", "The file cannot be read as CSV (not Shift_JIS, UTF-8 or UTF-16 text with a BOM)."));
         }
 
         // Quotes come in pairs in well-formed CSV (a quoted field's two, an escaped quote doubled): an odd count is a

@@ -221,7 +221,18 @@ public static class ReportingWorkbook
     /// .xlsx (<see cref="OfficialWorkbook.Check"/>) unpacking to at most <see cref="MaxUnpackedBytes"/>; otherwise the refusal.
     /// </summary>
     public static Readiness.Web.Api.ProblemError? Check(string fileName, byte[] bytes) =>
-        OfficialWorkbook.Check(fileName, bytes, MaxTemplateBytes, MaxUnpackedBytes);
+        OfficialWorkbook.Check(fileName, bytes, MaxTemplateBytes, MaxUnpackedBytes) switch
+        {
+            { Code: "not_a_workbook" } notZip => NotATemplate(notZip),
+            var other => other,
+        };
+
+    // A file that is no zip at all (a CSV or text saved from the official tally, say) is told what the template is.
+    private static Readiness.Web.Api.ProblemError NotATemplate(Readiness.Web.Api.ProblemError error) => error with
+    {
+        MessageJa = "Excel ブック（.xlsx）ではありません。ひな形は .xlsx です。ダウンロードしたひな形に記入し、.xlsx のまま保存して送ってください（CSV やテキストは取り込めません）。",
+        MessageEn = "The file is not an Excel workbook (.xlsx). The template is an .xlsx: fill in the downloaded template and send it saved as .xlsx (CSV or text is not taken).",
+    };
 
     /// <summary>
     /// Every cell of every sheet as the reader sees it (shared and inline strings as text, numbers as double, booleans
