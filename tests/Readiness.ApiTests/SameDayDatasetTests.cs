@@ -80,6 +80,11 @@ public sealed class SameDayDatasetTests(ApiHost host) : IClassFixture<ApiHost>
         var html = await pages.GetStringAsync(new Uri($"/imports/{id}", UriKind.Relative));
         Assert.DoesNotContain("置き換えました", html, StringComparison.Ordinal);
         Assert.Contains("適用で変わった市区町村（0）", html, StringComparison.Ordinal);
+        // The page's counts are the apply's, not the upload's preview (which said systems would change).
+        Assert.Contains("data-count=\"systems-changed\">0<", html, StringComparison.Ordinal);
+        Assert.Contains("data-count=\"municipalities-changed\">0<", html, StringComparison.Ordinal);
+        Assert.Contains("data-count=\"older\">1<", html, StringComparison.Ordinal);
+        Assert.Contains("変わったシステム", html, StringComparison.Ordinal);
     }
 
     private static async Task<JsonElement> ApplyAsync(HttpClient client, string id)

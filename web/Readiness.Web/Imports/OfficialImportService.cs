@@ -294,7 +294,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
         summaries.OfficialSourcesChanged();
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed; replaced {Replaced}",
-            id, actor.Subject, changedMunicipalities, older, prefecturesChanged, replaced?.Id ?? "none");
+            id, actor.Subject, changedMunicipalities, older, prefecturesChanged, applied.Applied?.Replaced ?? "none");
         await NotifyReconciliationAsync(applied, actor);
         return applied;
     }
