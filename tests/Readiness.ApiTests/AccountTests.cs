@@ -245,6 +245,9 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         var id = await UserIdAsync("forgetful@digital.go.jp");
         var issued = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/password-reset", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.OK, issued.Status);
+        // This person never set up a second factor: the administrator is told the link alone is the account.
+        Assert.Contains("data-second-factor=\"none\"", issued.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("still needs their second factor", issued.Html, StringComparison.Ordinal);
         var reset = new Uri(WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(issued.Html, "data-reset-link[^>]*>([^<]+)<").Groups[1].Value));
         var query = System.Web.HttpUtility.ParseQueryString(reset.Query);
         using var person = new FormClient(host.BaseAddress);

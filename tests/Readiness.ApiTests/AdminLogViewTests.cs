@@ -39,6 +39,16 @@ public sealed partial class AdminLogViewTests
         Assert.Null(AdminLogView.Detail(null, english: false));
     }
 
+    /// <summary>An API client's secret and tokens read in Japanese: its holder, a new secret, tokens ended and why. Failed before: English on the Japanese page.</summary>
+    [Theory]
+    [InlineData("new secret; 2 token(s) revoked", "新しいシークレット; トークン2件を失効")]
+    [InlineData("holder deactivated; 1 token(s) revoked", "保持者を無効化; トークン1件を失効")]
+    [InlineData("holder's role changed; 0 token(s) revoked", "保持者の役割を変更; トークン0件を失効")]
+    [InlineData("feed: write 131016; secret held by a@city.example.lg.jp", "feed: write 131016; シークレットの保持者 a@city.example.lg.jp")]
+    [InlineData("reset link valid until 2026-12-07T04:05:00.0000000Z (shown to the administrator); the account has no second factor", "再設定リンク 期限 2026/12/07 13:05 JST（管理者の画面に表示）; このアカウントは二要素認証が未設定")]
+    public void An_API_clients_secret_and_tokens_read_in_Japanese(string text, string japanese) =>
+        Assert.Equal(japanese, AdminLogView.Detail(text, english: false));
+
     /// <summary>A visitor's reset request reads in Japanese whatever became of it. Failed before: these stayed in English on the Japanese page.</summary>
     [Theory]
     [InlineData("link mailed, valid until 2026-12-07T04:05:00.0000000Z", "リンクをメールで送付、期限 2026/12/07 13:05 JST")]

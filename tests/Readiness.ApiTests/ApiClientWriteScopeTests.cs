@@ -121,6 +121,7 @@ public sealed class ApiClientWriteScopeTests(AccountHost host) : IClassFixture<A
             var entry = await db.AdminLog.SingleAsync(e => e.Action == "create_api_client" && e.TargetSubject == clientId);
             if (recordedAsPrefecture)
             {
+                entry.ActorSubject = "scope.pref13@metro.tokyo.lg.jp";
                 entry.ActorRole = "prefecture_administrator";
                 entry.ActorTenant = "13";
             }

@@ -79,7 +79,7 @@ public static class ClientPages
             return Results.Redirect($"/admin/clients?error={result.Code}");
         }
 
-        var view = new ApiClientCreatedView(ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime), rotated.Secret, ClientsSetup.TokenPath);
+        var view = new ApiClientCreatedView(ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime, await clients.StandingAsync(rotated.Client, http.RequestAborted)), rotated.Secret, ClientsSetup.TokenPath);
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = typeof(ClientCreatedView),

@@ -11,6 +11,14 @@ namespace Readiness.Web.Clients;
 public sealed record ClientCreated(ApiClient Client, string Secret);
 
 /// <summary>
+/// A client as it stands: <paramref name="Holder"/>, who holds its secret (the e-mail, or the admin token's subject, of
+/// whoever created it or last issued it a new secret: the client's changes are recorded in that person's name);
+/// <paramref name="HolderActive"/>, false while that account is deactivated (the client is suspended); and the scope
+/// its tokens may carry now.
+/// </summary>
+public sealed record ClientStanding(string Holder, bool HolderActive, ClientScope EffectiveScope);
+
+/// <summary>
 /// Creates, lists and revokes API clients: the product's row (<see cref="ApiClient"/>) and OpenIddict's application
 /// (the hashed secret and permissions) change together, and each change goes into the admin log (readiness_admin_log)
 /// with who, what, when and from where. Revoking deletes the application, and with it every token OpenIddict issued
@@ -100,25 +108,78 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
         db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
 
     /// <summary>
-    /// The scope <paramref name="row"/>'s tokens may carry (<see cref="ClientRules.EffectiveScope"/>): a write client
-    /// reads only unless its create_api_client entry in the admin log names an administrator who may give it write.
+    /// Who holds each client's secret now and what that lets the client do (<see cref="ClientStanding"/>): the person the
+    /// admin log's latest create_api_client or rotate_api_client_secret entry names, read against that person's account
+    /// today. A holder whose account is deactivated leaves the client suspended (the token endpoint refuses it); a write
+    /// client reads only unless its holder may give write to its tenant now (<see cref="ClientRules.MayGrantWrite"/>:
+    /// the account's current role and tenant; the entry's for an actor that is no account, an admin token). A client
+    /// with no entry on record is held by its creator and reads only: with no proof of who gave write, the safe answer.
     /// </summary>
-    public async Task<ClientScope> EffectiveScopeAsync(ApiClient row, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, ClientStanding>> StandingsAsync(IReadOnlyCollection<ApiClient> rows, CancellationToken cancellationToken)
     {
-        if (row.Scope != ClientScope.Write)
+        var issues = await accounts.ClientSecretIssuesAsync([.. rows.Select(r => r.ClientId)], cancellationToken);
+        var people = new Dictionary<string, ReadinessUser?>(StringComparer.OrdinalIgnoreCase);
+        var standings = new Dictionary<string, ClientStanding>(StringComparer.Ordinal);
+        foreach (var row in rows)
         {
-            return row.Scope;
+            var issue = issues.GetValueOrDefault(row.ClientId);
+            var holder = issue?.ActorSubject ?? row.CreatedBy;
+            if (!people.TryGetValue(holder, out var account))
+            {
+                people[holder] = account = await accounts.FindByEmailAsync(holder);
+            }
+
+            var (role, tenant) = account is not null ? (AccountRules.Name(account.AccountRole), account.Tenant) : (issue?.ActorRole, issue?.ActorTenant);
+            standings[row.ClientId] = new ClientStanding(holder, account?.Active ?? true,
+                ClientRules.EffectiveScope(row.Scope, row.Tenant, role, tenant, issue is not null));
         }
 
-        var creation = await accounts.ClientCreationAsync(row.ClientId, row.Tenant, cancellationToken);
-        return ClientRules.EffectiveScope(row.Scope, row.Tenant, creation?.ActorRole, creation?.ActorTenant, creation is not null);
+        return standings;
+    }
+
+    /// <summary>The standing of one client (<see cref="StandingsAsync"/>).</summary>
+    public async Task<ClientStanding> StandingAsync(ApiClient row, CancellationToken cancellationToken) =>
+        (await StandingsAsync([row], cancellationToken))[row.ClientId];
+
+    /// <summary>
+    /// Ends at once the tokens of every client whose secret <paramref name="target"/> holds, after that person was
+    /// deactivated or given another role: a deactivated holder's clients are refused new tokens until an administrator
+    /// issues a new secret (or the person is reactivated); after a role change, the next token carries what the holder
+    /// may give now. Each client's ending goes into the admin log (revoke_api_client_tokens), naming why. Answers how
+    /// many clients were touched.
+    /// </summary>
+    public async Task<int> EndTokensHeldByAsync(ClientAdministrator actor, ReadinessUser target, string reason, string? client, CancellationToken cancellationToken)
+    {
+        if (target.Email is not { } email)
+        {
+            return 0;
+        }
+
+        var ended = 0;
+        foreach (var clientId in await accounts.ClientSecretsHeldByAsync(email, cancellationToken))
+        {
+            var row = await FindAsync(clientId, cancellationToken);
+            if (row is null || !row.IsActive(Now) || await applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
+            {
+                continue;
+            }
+
+            var revoked = await tokens.RevokeByApplicationIdAsync((await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+            await accounts.LogAsync(actor.Subject, AccountRules.Name(actor.Kind), actor.Tenant, "revoke_api_client_tokens", row.ClientId, row.Tenant,
+                $"{row.Name}: {ClientRules.Name(row.Scope)} {row.Tenant}; secret held by {email}", $"{reason}; {revoked} token(s) revoked", client, cancellationToken);
+            ended++;
+        }
+
+        return ended;
     }
 
     /// <summary>
     /// A new secret for a client the actor administers, for a planned rotation or after a leak: the same client_id,
     /// tenant, scope and expiry. The old secret is refused from this moment, and the tokens issued with it are revoked
     /// (the API checks each token's entry, so they stop at once); the client asks for a new token with the new secret.
-    /// Faults: "not_found" (no such client among the actor's), "client_inactive" (revoked or expired: create a new one).
+    /// The actor holds the new secret: the client's changes are recorded in the actor's name from now on.
+    /// Faults: "not_found" (no such client among the actor's), "client_inactive" (revoked or expired: create a new one),
+    /// "forbidden_secret" (a write client, and the actor may not give write to its tenant: it may revoke it).
     /// </summary>
     public async Task<(AccountResult Result, ClientCreated? Rotated)> RotateSecretAsync(ClientAdministrator actor, string clientId, string? client, CancellationToken cancellationToken)
     {
@@ -131,6 +192,14 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
         if (!row.IsActive(Now) || await applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
         {
             return (AccountResult.Fail("clientId", "client_inactive"), null);
+        }
+
+        // Whoever issues a new secret holds it, and the client then writes in that person's name: so a write client's
+        // secret goes only to someone who may give write to its tenant, as at creation (a prefecture administrator
+        // may revoke its municipalities' write clients, not take their secrets).
+        if (row.Scope == ClientScope.Write && !ClientRules.MayGrantWrite(AccountRules.Name(actor.Kind), actor.Tenant, row.Tenant))
+        {
+            return (AccountResult.Fail("clientId", "forbidden_secret"), null);
         }
 
         var secret = AccountService.NewSecret();

@@ -17,15 +17,21 @@ namespace Readiness.Web.Clients;
 /// <summary>A new client: a name (up to 100 characters), its tenant (municipality or prefecture code), read or write, and when it expires (at most a year ahead).</summary>
 public sealed record CreateClientRequest(string? Name = null, string? Tenant = null, string? Scope = null, DateTimeOffset? ExpiresAt = null);
 
-/// <summary>An API client as listed: status is active, expired or revoked.</summary>
+/// <summary>
+/// An API client as listed. Status: active, suspended (the person holding its secret is deactivated: tokens are refused
+/// until an administrator issues a new secret or reactivates that person), expired or revoked. SecretHolder: who holds
+/// its secret now (whoever created it or last issued it a new secret); the client's changes are recorded in that name.
+/// </summary>
 public sealed record ApiClientView(
     string ClientId, string Name, string Tenant, string Scope, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, string CreatedBy,
-    DateTimeOffset? RevokedAt, string? RevokedBy, string Status)
+    DateTimeOffset? RevokedAt, string? RevokedBy, string Status, string SecretHolder)
 {
-    public static ApiClientView From(ApiClient c, DateTime nowUtc) => new(
+    /// <summary>The view of <paramref name="c"/>; without a standing, its creator holds the secret (a client just created).</summary>
+    public static ApiClientView From(ApiClient c, DateTime nowUtc, ClientStanding? standing = null) => new(
         c.ClientId, c.Name, c.Tenant, ClientRules.Name(c.Scope), new DateTimeOffset(c.ExpiresAtUtc, TimeSpan.Zero), new DateTimeOffset(c.CreatedAtUtc, TimeSpan.Zero), c.CreatedBy,
         c.RevokedAtUtc is { } r ? new DateTimeOffset(r, TimeSpan.Zero) : null, c.RevokedBy,
-        c.RevokedAtUtc is not null ? "revoked" : c.ExpiresAtUtc <= nowUtc ? "expired" : "active");
+        c.RevokedAtUtc is not null ? "revoked" : c.ExpiresAtUtc <= nowUtc ? "expired" : standing is { HolderActive: false } ? "suspended" : "active",
+        standing?.Holder ?? c.CreatedBy);
 }
 
 /// <summary>The answer to creating a client: the client, its secret (shown this once only) and where to get tokens.</summary>
@@ -60,8 +66,8 @@ public static class ClientsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         clients.MapPost("/{clientId}/secret", RotateSecretAsync).WithName("rotateApiClientSecret")
             .WithSummary("A new secret for an API client (the same client_id, tenant, scope and expiry); the secret is in this answer only")
-            .WithDescription("For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. 404 when there is no such client among those the caller administers; 409 client_inactive when it is revoked or expired (create a new one). No body.")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription("For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. The caller holds the new secret: the client's changes are recorded in the caller's name from now on (secretHolder). 404 when there is no such client among those the caller administers; 403 forbidden_secret for a write client when the caller may not give write to its tenant (a prefecture administrator and a municipality's write client: it may revoke it); 409 client_inactive when it is revoked or expired (create a new one). No body.")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         clients.MapDelete("/{clientId}", RevokeAsync).WithName("revokeApiClient")
             .WithSummary("Revoke an API client: the token endpoint refuses it and its tokens stop being accepted at once")
             .WithDescription("Answers the revoked client; 404 when there is no such client among those the caller administers.")
@@ -85,19 +91,28 @@ public static class ClientsApi
             return Refuse(Errors.InvalidClient, "The client is unknown, revoked or expired.");
         }
 
+        var standing = await clients.StandingAsync(row, http.RequestAborted);
+        if (!standing.HolderActive)
+        {
+            http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, null, "unauthenticated", 400, $"token refused: client {row.ClientId} suspended (its secret's holder {standing.Holder} is deactivated)");
+            return Refuse(Errors.InvalidClient, "The person who holds this client's secret is deactivated: an administrator issues a new secret (or reactivates that person) before it gets tokens again.");
+        }
+
         var auth = options.Value;
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, auth.SubjectClaim, auth.RoleClaim);
 
-        // The audit trail's subject names the client and the person who created it; the tenant is the client's own.
-        identity.SetClaim(Claims.Subject, $"client:{row.ClientId} ({row.CreatedBy})");
+        // The audit trail's subject names the client and the person who holds its secret (who created it or last
+        // issued it a new secret); the tenant is the client's own.
+        identity.SetClaim(Claims.Subject, $"client:{row.ClientId} ({standing.Holder})");
         identity.SetClaim(auth.RoleClaim, Wire.Name(ClientRules.RoleOf(row.Tenant)));
         identity.SetClaim(auth.TenantClaim, row.Tenant);
-        // A write client whose creator could not give write (a prefecture administrator's, for a municipality, made
-        // before the rule) gets read only: asking for write by name is refused rather than answered with less.
-        var scope = await clients.EffectiveScopeAsync(row, http.RequestAborted);
+        // A write client whose holder may not give write now (a prefecture administrator's, for a municipality, made
+        // before the rule; a holder since given another role) gets read only: asking for write by name is refused
+        // rather than answered with less.
+        var scope = standing.EffectiveScope;
         if (scope != row.Scope && request.GetScopes().Contains(ClientRules.Name(ClientScope.Write)))
         {
-            http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, null, "forbidden", 400, $"token refused: client {row.ClientId} write (its creator may not give write to {row.Tenant})");
+            http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, null, "forbidden", 400, $"token refused: client {row.ClientId} write (its secret's holder {standing.Holder} may not give write to {row.Tenant})");
             return Refuse(Errors.InvalidScope, "This client may not write: only the tenant's own administrator (or a system administrator) gives write; it reads only.");
         }
 
@@ -130,7 +145,9 @@ public static class ClientsApi
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok((await clients.ListAsync(actor, http.RequestAborted)).Select(c => ApiClientView.From(c, now)).ToList());
+        var list = await clients.ListAsync(actor, http.RequestAborted);
+        var standings = await clients.StandingsAsync(list, http.RequestAborted);
+        return TypedResults.Ok(list.Select(c => ApiClientView.From(c, now, standings[c.ClientId])).ToList());
     }
 
     private static async Task<Results<Created<ApiClientCreatedView>, ProblemHttpResult>> CreateAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
@@ -172,7 +189,7 @@ public static class ClientsApi
 
         // The same scope as the list: a client another administrator's tenant holds is as absent as an unknown one.
         return await clients.FindAsync(clientId, http.RequestAborted) is { } row && ClientRules.CanAdminister(actor, row.Tenant)
-            ? TypedResults.Ok(ApiClientView.From(row, time.GetUtcNow().UtcDateTime))
+            ? TypedResults.Ok(ApiClientView.From(row, time.GetUtcNow().UtcDateTime, await clients.StandingAsync(row, http.RequestAborted)))
             : NoSuchClient(clientId);
     }
 
@@ -195,10 +212,13 @@ public static class ClientsApi
         if (!result.Succeeded)
         {
             var (ja, en) = ClientMessages.For(result.Code);
-            return Problems.Create(StatusCodes.Status409Conflict, "Conflict", "clientId", result.Code!, ja, en);
+            return result.Code == "forbidden_secret"
+                ? Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", "clientId", result.Code, ja, en)
+                : Problems.Create(StatusCodes.Status409Conflict, "Conflict", "clientId", result.Code!, ja, en);
         }
 
-        return TypedResults.Ok(new ApiClientCreatedView(ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime), rotated.Secret, ClientsSetup.TokenPath));
+        var view = ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime, await clients.StandingAsync(rotated.Client, http.RequestAborted));
+        return TypedResults.Ok(new ApiClientCreatedView(view, rotated.Secret, ClientsSetup.TokenPath));
     }
 
     private static async Task<Results<Ok<ApiClientView>, ProblemHttpResult>> RevokeAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
@@ -214,7 +234,8 @@ public static class ClientsApi
             return NoSuchClient(clientId);
         }
 
-        return TypedResults.Ok(ApiClientView.From((await clients.FindAsync(clientId, http.RequestAborted))!, time.GetUtcNow().UtcDateTime));
+        var revoked = (await clients.FindAsync(clientId, http.RequestAborted))!;
+        return TypedResults.Ok(ApiClientView.From(revoked, time.GetUtcNow().UtcDateTime, await clients.StandingAsync(revoked, http.RequestAborted)));
     }
 
     public static ClientAdministrator? Administrator(HttpContext http, ReadinessAuthOptions options)
@@ -261,6 +282,8 @@ public static class ClientMessages
         "forbidden_scope" => ("scope: write（報告）の API クライアントを作成できるのは、その団体自身の管理者（またはシステム管理者）だけです。都道府県の管理者が県内市区町村に作成できるのは read（閲覧）だけです。",
             "scope: only the tenant's own administrator (or a system administrator) may create a write client; a prefecture administrator may create read clients only for its municipalities."),
         "not_found" => ("API クライアントが見つかりません。", "No such API client."),
+        "forbidden_secret" => ("clientId: write（報告）の API クライアントに新しいシークレットを発行できるのは、その団体自身の管理者（またはシステム管理者）だけです（発行した人がシークレットを持ち、以後の報告はその人の名前で記録されるため）。失効させることはできます。",
+            "clientId: only the tenant's own administrator (or a system administrator) may issue a write client a new secret (whoever issues it holds it, and the client's changes are recorded in that name); you may revoke it."),
         "client_inactive" => ("失効済みまたは期限切れの API クライアントには新しいシークレットを発行できません。新しいクライアントを作成してください。",
             "A revoked or expired API client gets no new secret: create a new client."),
         "bad_form" => ("フォームの有効期限が切れたか、内容が正しくありません。", "The form has expired or is not valid."),

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Readiness.Web.Api;
 using Readiness.Web.Identity.Pages;
 using Readiness.Web.Components;
+using Readiness.Web.Clients;
 
 namespace Readiness.Web.Identity;
 
@@ -400,7 +401,7 @@ public static partial class AccountEndpoints
             });
     }
 
-    private static async Task<IResult> SetActiveAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    private static async Task<IResult> SetActiveAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, ClientService clients)
     {
         var actor = await AdministratorAsync(http, signIn);
         if (actor is null)
@@ -413,11 +414,17 @@ public static partial class AccountEndpoints
             return SeeOther("/admin/users?error=bad_form");
         }
 
-        var result = await accounts.SetActiveAsync(actor, id, form["active"] == "true", Client(http), http.RequestAborted);
+        var active = form["active"] == "true";
+        var result = await accounts.SetActiveAsync(actor, id, active, Client(http), http.RequestAborted);
+        if (result.Succeeded && !active)
+        {
+            await EndClientTokensAsync(http, actor, id, "holder deactivated", accounts, clients);
+        }
+
         return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "active"}" : $"/admin/users?error={result.Code}");
     }
 
-    private static async Task<IResult> ChangeRoleAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    private static async Task<IResult> ChangeRoleAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, ClientService clients)
     {
         var actor = await AdministratorAsync(http, signIn);
         if (actor is null)
@@ -431,7 +438,25 @@ public static partial class AccountEndpoints
         }
 
         var result = await accounts.ChangeRoleAsync(actor, id, form["role"], TypedInput.Text(form["tenant"]), Client(http), http.RequestAborted);
+        if (result.Succeeded && result.Code is null)
+        {
+            await EndClientTokensAsync(http, actor, id, "holder's role changed", accounts, clients);
+        }
+
         return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "role"}" : $"/admin/users?error={result.Code}");
+    }
+
+    /// <summary>
+    /// After a person is deactivated or given another role: the API clients whose secret that person holds lose their
+    /// tokens at once, so a client never goes on acting for someone who may no longer do what it does
+    /// (ClientService.EndTokensHeldByAsync; the token endpoint then refuses a deactivated holder's clients).
+    /// </summary>
+    private static async Task EndClientTokensAsync(HttpContext http, ReadinessUser actor, string targetId, string reason, AccountService accounts, ClientService clients)
+    {
+        if (await accounts.FindByIdAsync(targetId) is { } target)
+        {
+            await clients.EndTokensHeldByAsync(new ClientAdministrator(actor.Email!, actor.AccountRole, actor.Tenant), target, reason, Client(http), http.RequestAborted);
+        }
     }
 
     /// <summary>The signed-in account if it is an active administrator that has completed MFA where required.</summary>

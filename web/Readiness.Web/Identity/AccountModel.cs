@@ -92,7 +92,7 @@ public sealed class AdminLogEntry
 
     public string? ActorTenant { get; set; }
 
-    /// <summary>setup, invite, withdraw_invitation, accept_invitation, request_password_reset, issue_password_reset, reset_password, deactivate, reactivate, change_role, enable_mfa, reset_mfa, recovery_codes, sign_out_everywhere.</summary>
+    /// <summary>setup, invite, withdraw_invitation, accept_invitation, request_password_reset, issue_password_reset, reset_password, deactivate, reactivate, change_role, enable_mfa, reset_mfa, recovery_codes, sign_out_everywhere; for API clients create_api_client, rotate_api_client_secret, revoke_api_client, revoke_api_client_tokens.</summary>
     public string Action { get; set; } = string.Empty;
 
     public string? TargetSubject { get; set; }

@@ -26,7 +26,12 @@ public sealed record InvitationSent(Invitation Invitation, Uri Link, bool Mailed
 /// A reset link an administrator issued: mailed to the person, or shown to the administrator (MailFailed: SMTP is set
 /// up but the send failed; else there is no SMTP).
 /// </summary>
-public sealed record PasswordResetIssued(string Email, Uri Link, DateTime ExpiresAtUtc, bool Mailed, bool MailFailed = false);
+/// <summary>
+/// A reset link made: mailed, or shown to the administrator (MailFailed: SMTP is set up but the send failed). SecondFactor:
+/// whether the account has one (an authenticator app or a passkey); without one, whoever uses the link can sign in as
+/// the person and set up a second factor of their own, so the administrator is told so.
+/// </summary>
+public sealed record PasswordResetIssued(string Email, Uri Link, DateTime ExpiresAtUtc, bool Mailed, bool MailFailed = false, bool SecondFactor = true);
 
 /// <summary>Whether an invitation (or setup) link can still be used, and why not.</summary>
 public enum LinkState
@@ -328,9 +333,10 @@ public sealed class AccountService(
             link = ResetLink(site, target.Id, await users.GenerateUserTokenAsync(target, users.Options.Tokens.PasswordResetTokenProvider, PasswordResetTokenProvider.ShownPurpose));
         }
 
+        var secondFactor = target.TwoFactorEnabled || await AccountClaimsFactory.HasPasskeyAsync(users, target);
         await LogAsync(actor, "issue_password_reset", target.Email, target.Tenant, null,
-            $"reset link valid until {expires:O}{(mailed ? " (mailed)" : mail.Configured ? " (shown to the administrator; the mail could not be sent)" : " (shown to the administrator)")}", client, cancellationToken);
-        return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed, !mailed && mail.Configured));
+            $"reset link valid until {expires:O}{(mailed ? " (mailed)" : mail.Configured ? " (shown to the administrator; the mail could not be sent)" : " (shown to the administrator)")}{(secondFactor ? "" : "; the account has no second factor")}", client, cancellationToken);
+        return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed, !mailed && mail.Configured, secondFactor));
     }
 
     /// <summary>
@@ -559,11 +565,37 @@ public sealed class AccountService(
         await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAtUtc, now), cancellationToken);
     }
 
-    /// <summary>The admin log's create_api_client entry of a client (who created it, in which role), or null when there is none.</summary>
-    public Task<AdminLogEntry?> ClientCreationAsync(string clientId, string tenant, CancellationToken cancellationToken) =>
-        db.AdminLog.AsNoTracking()
-            .Where(e => e.TargetTenant == tenant && e.Action == "create_api_client" && e.TargetSubject == clientId)
-            .OrderBy(e => e.Id).FirstOrDefaultAsync(cancellationToken);
+    /// <summary>The admin log's actions that hand a client's secret to a person: creating it and issuing a new secret.</summary>
+    public static readonly string[] ClientSecretActions = ["create_api_client", "rotate_api_client_secret"];
+
+    /// <summary>
+    /// Per client id of <paramref name="clientIds"/>, the admin log's latest entry that handed out its secret
+    /// (<see cref="ClientSecretActions"/>): whoever it names holds the secret now. A client with no such entry is absent.
+    /// </summary>
+    public async Task<Dictionary<string, AdminLogEntry>> ClientSecretIssuesAsync(IReadOnlyCollection<string> clientIds, CancellationToken cancellationToken)
+    {
+        var entries = await db.AdminLog.AsNoTracking()
+            .Where(e => ClientSecretActions.Contains(e.Action) && e.TargetSubject != null && clientIds.Contains(e.TargetSubject))
+            .ToListAsync(cancellationToken);
+        return entries.GroupBy(e => e.TargetSubject!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.MaxBy(e => e.Id)!, StringComparer.Ordinal);
+    }
+
+    /// <summary>The client ids whose secret <paramref name="email"/> was the last to be handed (by creating the client or issuing a new secret).</summary>
+    public async Task<IReadOnlyList<string>> ClientSecretsHeldByAsync(string email, CancellationToken cancellationToken)
+    {
+        var touched = await db.AdminLog.AsNoTracking()
+            .Where(e => ClientSecretActions.Contains(e.Action) && e.TargetSubject != null && e.ActorSubject == email)
+            .Select(e => e.TargetSubject!).Distinct().ToListAsync(cancellationToken);
+        var latest = await ClientSecretIssuesAsync(touched, cancellationToken);
+        return [.. latest.Values.Where(e => string.Equals(e.ActorSubject, email, StringComparison.OrdinalIgnoreCase)).Select(e => e.TargetSubject!)];
+    }
+
+    /// <summary>The account of an e-mail address (an admin log's actor), or null for an actor that is no account (an admin token).</summary>
+    public Task<ReadinessUser?> FindByEmailAsync(string email) => users.FindByEmailAsync(email);
+
+    /// <summary>The account of an id, or null.</summary>
+    public Task<ReadinessUser?> FindByIdAsync(string id) => users.FindByIdAsync(id);
 
     public Task LogAsync(ReadinessUser actor, string action, string? targetSubject, string? targetTenant, string? before, string? after, string? client, CancellationToken cancellationToken) =>
         LogAsync(actor.Email!, AccountRules.Name(actor.AccountRole), actor.Tenant, action, targetSubject, targetTenant, before, after, client, cancellationToken);

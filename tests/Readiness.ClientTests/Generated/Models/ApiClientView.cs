@@ -60,6 +60,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Scope { get; set; }
 #endif
+        /// <summary>The secretHolder property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? SecretHolder { get; set; }
+#nullable restore
+#else
+        public string SecretHolder { get; set; }
+#endif
         /// <summary>The status property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -109,6 +117,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "revokedAt", n => { RevokedAt = n.GetDateTimeOffsetValue(); } },
                 { "revokedBy", n => { RevokedBy = n.GetStringValue(); } },
                 { "scope", n => { Scope = n.GetStringValue(); } },
+                { "secretHolder", n => { SecretHolder = n.GetStringValue(); } },
                 { "status", n => { Status = n.GetStringValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
             };
@@ -128,6 +137,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("revokedAt", RevokedAt);
             writer.WriteStringValue("revokedBy", RevokedBy);
             writer.WriteStringValue("scope", Scope);
+            writer.WriteStringValue("secretHolder", SecretHolder);
             writer.WriteStringValue("status", Status);
             writer.WriteStringValue("tenant", Tenant);
             writer.WriteAdditionalData(AdditionalData);

@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Clients.Item.Secret
         {
         }
         /// <summary>
-        /// For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. 404 when there is no such client among those the caller administers; 409 client_inactive when it is revoked or expired (create a new one). No body.
+        /// For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. The caller holds the new secret: the client&apos;s changes are recorded in the caller&apos;s name from now on (secretHolder). 404 when there is no such client among those the caller administers; 403 forbidden_secret for a write client when the caller may not give write to its tenant (a prefecture administrator and a municipality&apos;s write client: it may revoke it); 409 client_inactive when it is revoked or expired (create a new one). No body.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ApiClientCreatedView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -71,7 +71,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Clients.Item.Secret
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ApiClientCreatedView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ApiClientCreatedView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. 404 when there is no such client among those the caller administers; 409 client_inactive when it is revoked or expired (create a new one). No body.
+        /// For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. The caller holds the new secret: the client&apos;s changes are recorded in the caller&apos;s name from now on (secretHolder). 404 when there is no such client among those the caller administers; 403 forbidden_secret for a write client when the caller may not give write to its tenant (a prefecture administrator and a municipality&apos;s write client: it may revoke it); 409 client_inactive when it is revoked or expired (create a new one). No body.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
