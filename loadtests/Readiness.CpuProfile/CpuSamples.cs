@@ -11,6 +11,13 @@ public sealed record CpuSamples(long Samples, Dictionary<string, long> ByPart, D
     /// <summary>The part a sample is charged to when none of its frames is named: the runtime's own general code.</summary>
     public const string RuntimeAlone = "the runtime alone (thread pool, tasks, stubs)";
 
+    /// <summary>
+    /// The part of a sample in the runtime's native code (libcoreclr) with no named caller: mostly the GC's own threads.
+    /// Under a caller the same code (an allocation, a type check) is charged to that caller. The runtime as shipped has
+    /// no symbols, so the GC cannot be told from the rest of it here.
+    /// </summary>
+    public const string RuntimeNative = "the runtime's native code alone (libcoreclr: GC threads and others, unsymbolised)";
+
     /// <summary>Reads every sample of <paramref name="perfScript"/>.</summary>
     public static CpuSamples Read(TextReader perfScript)
     {
@@ -133,6 +140,20 @@ public sealed record CpuSamples(long Samples, Dictionary<string, long> ByPart, D
             return "kernel: other (scheduling, page faults, timers)";
         }
 
+        if (dso.Contains("libc.so", StringComparison.Ordinal))
+        {
+            // libc's system-call wrappers (their user-space half; perf often cannot unwind past them to the caller).
+            if (symbol.Contains("pwrite", StringComparison.Ordinal) || symbol.Contains("pread", StringComparison.Ordinal) || symbol.Contains("fsync", StringComparison.Ordinal) || symbol.Contains("fdatasync", StringComparison.Ordinal))
+            {
+                return "kernel: files (fsync, pwrite, pread)";
+            }
+
+            if (symbol.Contains("send", StringComparison.Ordinal) || symbol.Contains("recv", StringComparison.Ordinal) || symbol.Contains("epoll", StringComparison.Ordinal))
+            {
+                return "kernel: network (loopback TCP, epoll)";
+            }
+        }
+
         if (dso.Contains("libclrjit", StringComparison.Ordinal))
         {
             return "JIT";
@@ -163,8 +184,9 @@ public sealed record CpuSamples(long Samples, Dictionary<string, long> ByPart, D
             }
         }
 
-        Add(ByPart, RuntimeAlone);
-        Add(ByPartFrame, $"{RuntimeAlone}: {(frames.Count > 0 ? Shorten(frames[0].Symbol) : "-")}");
+        var alone = frames.Count > 0 && frames[0].Dso.Contains("libcoreclr", StringComparison.Ordinal) ? RuntimeNative : RuntimeAlone;
+        Add(ByPart, alone);
+        Add(ByPartFrame, $"{alone}: {(frames.Count > 0 ? Shorten(frames[0].Symbol) : "-")}");
     }
 
     private static string Shorten(string symbol) => ManagedMethod(symbol) is { } method && method.Length > 160 ? method[..160] : ManagedMethod(symbol) ?? symbol;

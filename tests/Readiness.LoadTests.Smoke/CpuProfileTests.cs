@@ -66,5 +66,21 @@ public sealed class CpuProfileTests
 
         Assert.Equal(1, profile.Samples);
         Assert.Equal(1, profile.ByPart[CpuSamples.RuntimeAlone]);
+
+        // The runtime's unsymbolised native code with no named caller (a GC thread) is told apart.
+        var gc = CpuSamples.Read(new StringReader("""
+            dotnet  1 [000] 1.0: 1 cpu-clock:
+            	    7f03 [unknown] (/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0/libcoreclr.so)
+            	    7f04 [unknown] (/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0/libcoreclr.so)
+            	    7f05 start_thread+0x1 (/usr/lib/x86_64-linux-gnu/libc.so.6)
+            """));
+        Assert.Equal(1, gc.ByPart[CpuSamples.RuntimeNative]);
+
+        // libc's system-call wrapper, where perf could not unwind further, is the system call's.
+        var write = CpuSamples.Read(new StringReader("""
+            dotnet  1 [000] 1.0: 1 cpu-clock:
+            	    7f06 __libc_pwrite+0x15 (/usr/lib/x86_64-linux-gnu/libc.so.6)
+            """));
+        Assert.Equal(1, write.ByPart["kernel: files (fsync, pwrite, pread)"]);
     }
 }
