@@ -102,7 +102,7 @@ public sealed class AccountSessionTests(SessionHost host, ITestOutputHelper outp
         var tokenEnd = ReadToEndAsync(tokenStream, TimeSpan.FromSeconds(30));
         var otherEnd = ReadToEndAsync(otherStream, TimeSpan.FromSeconds(12));
 
-        var id = await UserIdAsync("stream.leaver@digital.go.jp");
+        var id = await host.UserIdAsync("stream.leaver@digital.go.jp");
         var clock = Stopwatch.StartNew();
         var deactivated = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "false" });
         Assert.Equal("/admin/users?done=active", deactivated.Location);
@@ -242,10 +242,4 @@ public sealed class AccountSessionTests(SessionHost host, ITestOutputHelper outp
         }
     }
 
-    private async Task<string> UserIdAsync(string email)
-    {
-        string? id = null;
-        await host.WithDbAsync(async db => id = (await db.Users.SingleAsync(u => u.Email == email)).Id);
-        return id!;
-    }
 }

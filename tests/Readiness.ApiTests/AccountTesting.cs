@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -69,6 +70,14 @@ public class AccountHost : ApiHost
     {
         using var scope = Services.CreateScope();
         return use(scope.ServiceProvider);
+    }
+
+    /// <summary>The id of the account with this e-mail address (as stored).</summary>
+    public async Task<string> UserIdAsync(string email)
+    {
+        string? id = null;
+        await WithDbAsync(async db => id = (await db.Users.SingleAsync(u => u.Email == email)).Id);
+        return id!;
     }
 
     public async Task WithDbAsync(Func<IdentityDb, Task> use)

@@ -68,7 +68,7 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
         Assert.DoesNotContain("data-client-secret", form.Html, StringComparison.Ordinal);
 
         // Nothing changed: the old secret gets a write token, the client is still held by its creator, nothing logged.
-        Assert.False(string.IsNullOrEmpty(await TokenAsync(clientId, secret, "write")));
+        Assert.False(string.IsNullOrEmpty(await host.ClientTokenAsync(clientId, secret, "write")));
         var view = await prefecture.Http.GetFromJsonAsync<JsonElement>($"/api/v1/admin/clients/{clientId}");
         Assert.Equal(MunicipalityEmail, view.GetProperty("secretHolder").GetString());
         await host.WithDbAsync(async db => Assert.Equal(0, await db.AdminLog.CountAsync(e => e.Action == "rotate_api_client_secret" && e.TargetSubject == clientId)));
@@ -98,7 +98,7 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
         var renewal = await ApiHost.Json(renewed);
         Assert.True(renewed.StatusCode == HttpStatusCode.OK, $"{renewed.StatusCode} {renewal}");
         var newSecret = renewal.GetProperty("clientSecret").GetString()!;
-        using var client = host.Client(await TokenAsync(writeId, newSecret, "write"));
+        using var client = host.Client(await host.ClientTokenAsync(writeId, newSecret, "write"));
         var subject = await WriteAsync(client, "SEC-2-01");
         Assert.Contains(writeId, subject, StringComparison.Ordinal);
         Assert.Contains(SecondEmail, subject, StringComparison.Ordinal);
@@ -110,10 +110,10 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
     {
         var leaver = await AcceptAsync(Accounts.LinkOf(await Accounts.InviteAsync(prefecture!, "holder.leaver@city.chiyoda.lg.jp", "municipality_administrator", ApiHost.Chiyoda)));
         var (clientId, secret) = await CreateAsync(leaver, ApiHost.Chiyoda, "write");
-        using var client = host.Client(await TokenAsync(clientId, secret, "write"));
+        using var client = host.Client(await host.ClientTokenAsync(clientId, secret, "write"));
         Assert.Contains("holder.leaver@", await WriteAsync(client, "SEC-2-02"), StringComparison.Ordinal);
 
-        var id = await UserIdAsync("holder.leaver@city.chiyoda.lg.jp");
+        var id = await host.UserIdAsync("holder.leaver@city.chiyoda.lg.jp");
         Assert.Equal("/admin/users?done=active", (await prefecture!.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "false" })).Location);
 
         // The token issued before stops at once; the secret gets no new one, saying why.
@@ -123,7 +123,7 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
             Assert.Equal(HttpStatusCode.Unauthorized, put.StatusCode);
         }
 
-        using (var refused = await TokenResponseAsync(clientId, secret, "write"))
+        using (var refused = await host.ClientTokenResponseAsync(clientId, secret, "write"))
         {
             var error = await ApiHost.Json(refused);
             Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{refused.StatusCode} {error}"); // invalid_client: 401 (RFC 6749 §5.2)
@@ -139,7 +139,7 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
 
         // Reactivated, the person's client works again with the same secret.
         await prefecture.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "true" });
-        Assert.False(string.IsNullOrEmpty(await TokenAsync(clientId, secret, "write")));
+        Assert.False(string.IsNullOrEmpty(await host.ClientTokenAsync(clientId, secret, "write")));
 
         // Deactivated again, the municipality's other administrator issues a new secret: the client works, in that name.
         await prefecture.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = "false" });
@@ -147,7 +147,7 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
         var renewal = await ApiHost.Json(renewed);
         Assert.True(renewed.StatusCode == HttpStatusCode.OK, $"{renewed.StatusCode} {renewal}");
         Assert.Equal("active", renewal.GetProperty("client").GetProperty("status").GetString());
-        using var resumed = host.Client(await TokenAsync(clientId, renewal.GetProperty("clientSecret").GetString()!, "write"));
+        using var resumed = host.Client(await host.ClientTokenAsync(clientId, renewal.GetProperty("clientSecret").GetString()!, "write"));
         Assert.Contains(MunicipalityEmail, await WriteAsync(resumed, "SEC-2-04"), StringComparison.Ordinal);
         leaver.Dispose();
     }
@@ -157,10 +157,10 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
     {
         var mover = await AcceptAsync(Accounts.LinkOf(await Accounts.InviteAsync(prefecture!, "holder.mover@city.chiyoda.lg.jp", "municipality_administrator", ApiHost.Chiyoda)));
         var (clientId, secret) = await CreateAsync(mover, ApiHost.Chiyoda, "write");
-        using var client = host.Client(await TokenAsync(clientId, secret, "write"));
+        using var client = host.Client(await host.ClientTokenAsync(clientId, secret, "write"));
         await WriteAsync(client, "SEC-3-01");
 
-        var id = await UserIdAsync("holder.mover@city.chiyoda.lg.jp");
+        var id = await host.UserIdAsync("holder.mover@city.chiyoda.lg.jp");
         var changed = await prefecture!.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "prefecture_staff", ["tenant"] = "13" });
         Assert.Equal("/admin/users?done=role", changed.Location);
 
@@ -170,19 +170,19 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
             Assert.Equal(HttpStatusCode.Unauthorized, put.StatusCode);
         }
 
-        using (var refused = await TokenResponseAsync(clientId, secret, "write"))
+        using (var refused = await host.ClientTokenResponseAsync(clientId, secret, "write"))
         {
             Assert.Equal("invalid_scope", (await ApiHost.Json(refused)).GetProperty("error").GetString());
         }
 
-        Assert.False(string.IsNullOrEmpty(await TokenAsync(clientId, secret, null)));
+        Assert.False(string.IsNullOrEmpty(await host.ClientTokenAsync(clientId, secret, null)));
         mover.Dispose();
     }
 
     [Fact]
     public async Task A_reset_link_for_a_person_with_a_second_factor_says_it_is_still_needed()
     {
-        var id = await UserIdAsync(SecondEmail);
+        var id = await host.UserIdAsync(SecondEmail);
         var issued = await prefecture!.PostAsync("/admin/users", $"/admin/users/{id}/password-reset", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.OK, issued.Status);
         Assert.Contains("data-second-factor=\"set\"", issued.Html, StringComparison.Ordinal);
@@ -213,12 +213,6 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
         return client;
     }
 
-    private async Task<string> UserIdAsync(string email)
-    {
-        string? id = null;
-        await host.WithDbAsync(async db => id = (await db.Users.SingleAsync(u => u.Email == email)).Id);
-        return id!;
-    }
 
     private static async Task<(string ClientId, string Secret)> CreateAsync(FormClient actor, string tenant, string scope)
     {
@@ -226,25 +220,5 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
         var json = await ApiHost.Json(created);
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"{created.StatusCode} {json}");
         return (json.GetProperty("client").GetProperty("clientId").GetString()!, json.GetProperty("clientSecret").GetString()!);
-    }
-
-    private async Task<HttpResponseMessage> TokenResponseAsync(string clientId, string secret, string? scope)
-    {
-        using var http = host.Client();
-        var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret };
-        if (scope is not null)
-        {
-            form["scope"] = scope;
-        }
-
-        return await http.PostAsync(ClientsSetup.TokenPath, new FormUrlEncodedContent(form));
-    }
-
-    private async Task<string> TokenAsync(string clientId, string secret, string? scope)
-    {
-        using var response = await TokenResponseAsync(clientId, secret, scope);
-        var json = await ApiHost.Json(response);
-        Assert.True(response.IsSuccessStatusCode, $"token: {response.StatusCode} {json}");
-        return json.GetProperty("access_token").GetString()!;
     }
 }

@@ -22,7 +22,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     public async Task A_write_client_reports_for_its_own_municipality_only_and_is_attributed_to_the_client_and_its_creator()
     {
         var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "write");
-        var token = await TokenAsync(clientId, secret, "write");
+        var token = await host.ClientTokenAsync(clientId, secret, "write");
         Assert.Equal(4, token.Count(c => c == '.')); // an encrypted OpenIddict token (JWE), not a local JWT
 
         using var client = host.Client(token);
@@ -71,12 +71,12 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     public async Task A_read_client_reads_its_municipality_and_cannot_write_nor_get_a_write_token()
     {
         var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "read");
-        using var refused = await TokenResponseAsync(clientId, secret, "write");
+        using var refused = await host.ClientTokenResponseAsync(clientId, secret, "write");
         Assert.False(refused.IsSuccessStatusCode);
         Assert.StartsWith("invalid_", (await ApiHost.Json(refused)).GetProperty("error").GetString(), StringComparison.Ordinal); // OpenIddict: scope not permitted
         Assert.DoesNotContain("access_token", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using var client = host.Client(await TokenAsync(clientId, secret, "read"));
+        using var client = host.Client(await host.ClientTokenAsync(clientId, secret, "read"));
         var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda); // waits out a host still starting (503 + Retry-After)
         using var read = await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
@@ -95,7 +95,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         }
 
         var (prefectureClient, prefectureSecret) = await CreateAsync("13", "read");
-        using var prefecture = host.Client(await TokenAsync(prefectureClient, prefectureSecret, "read"));
+        using var prefecture = host.Client(await host.ClientTokenAsync(prefectureClient, prefectureSecret, "read"));
         using var run = await prefecture.GetAsync("/api/v1/prefectures/13/systems/public_assistance");
         Assert.Equal(HttpStatusCode.OK, run.StatusCode);
         using var runWrite = await prefecture.SendAsync(ApiHost.Request(HttpMethod.Put, "/api/v1/prefectures/13/systems/public_assistance",
@@ -123,7 +123,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     public async Task Both_kinds_of_bearer_token_are_read_after_several_spaces_and_a_malformed_header_is_called_so()
     {
         var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "read");
-        var clientToken = await TokenAsync(clientId, secret, "read");
+        var clientToken = await host.ClientTokenAsync(clientId, secret, "read");
         var localToken = host.Token(Readiness.Role.Municipality, ApiHost.Chiyoda, "tanaka@city.chiyoda");
         await host.GetMunicipality(ApiHost.Chiyoda); // waits out a host still starting
         using var http = host.Client();
@@ -181,7 +181,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Equal("insufficient_scope", problem.GetProperty("errors")[0].GetProperty("code").GetString());
         Assert.Equal(version, (await host.GetMunicipality(ApiHost.Chiyoda)).Version);
 
-        using var writer = host.Client(await TokenAsync(clientId, secret, scope: null));
+        using var writer = host.Client(await host.ClientTokenAsync(clientId, secret, scope: null));
         using var written = await writer.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-3-01", """{"status":"implemented"}""", version));
         Assert.Equal(HttpStatusCode.OK, written.StatusCode);
     }
@@ -193,7 +193,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         foreach (var scope in new[] { "read", "write" })
         {
             var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, scope);
-            using var client = host.Client(await TokenAsync(clientId, secret, scope));
+            using var client = host.Client(await host.ClientTokenAsync(clientId, secret, scope));
             using var list = await client.GetAsync("/api/v1/notifications");
             using var choices = await client.GetAsync("/api/v1/notifications/preferences");
             using var change = await client.SendAsync(ApiHost.Request(HttpMethod.Put, "/api/v1/notifications/preferences",
@@ -267,14 +267,14 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
             Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error_description").GetString()), name);
         }
 
-        Assert.False(string.IsNullOrEmpty(await TokenAsync(clientId, secret, "read")));
+        Assert.False(string.IsNullOrEmpty(await host.ClientTokenAsync(clientId, secret, "read")));
     }
 
     [Fact]
     public async Task A_revoked_client_gets_no_token_and_its_token_stops_working_and_both_are_in_the_admin_log()
     {
         var (clientId, secret) = await CreateAsync(ApiHost.Chuo, "write");
-        var token = await TokenAsync(clientId, secret, null);
+        var token = await host.ClientTokenAsync(clientId, secret, null);
         using var client = host.Client(token);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}")).StatusCode);
 
@@ -283,7 +283,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         Assert.Equal("revoked", (await ApiHost.Json(revoke)).GetProperty("status").GetString());
 
-        using var again = await TokenResponseAsync(clientId, secret, null);
+        using var again = await host.ClientTokenResponseAsync(clientId, secret, null);
         Assert.False(again.IsSuccessStatusCode);
         Assert.Equal("invalid_client", (await ApiHost.Json(again)).GetProperty("error").GetString());
         using var afterRevoke = await client.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}");
@@ -314,7 +314,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     public async Task A_new_secret_keeps_the_client_id_and_stops_the_old_secret_and_its_tokens()
     {
         var (clientId, oldSecret) = await CreateAsync(ApiHost.Chuo, "write");
-        using var oldClient = host.Client(await TokenAsync(clientId, oldSecret, null));
+        using var oldClient = host.Client(await host.ClientTokenAsync(clientId, oldSecret, null));
         Assert.Equal(HttpStatusCode.OK, (await oldClient.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}")).StatusCode);
 
         using var admin = Admin();
@@ -327,10 +327,10 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
             rotated.GetProperty("client").GetProperty("tenant").GetString(), rotated.GetProperty("client").GetProperty("scope").GetString(),
             rotated.GetProperty("client").GetProperty("status").GetString()));
 
-        using var withOld = await TokenResponseAsync(clientId, oldSecret, null);
+        using var withOld = await host.ClientTokenResponseAsync(clientId, oldSecret, null);
         Assert.Equal("invalid_client", (await ApiHost.Json(withOld)).GetProperty("error").GetString());
         await ApiHost.AssertProblem(await oldClient.GetAsync($"/api/v1/municipalities/{ApiHost.Chuo}"), HttpStatusCode.Unauthorized, "Authorization");
-        using var newClient = host.Client(await TokenAsync(clientId, newSecret, "write"));
+        using var newClient = host.Client(await host.ClientTokenAsync(clientId, newSecret, "write"));
         var (_, version) = await host.GetMunicipality(ApiHost.Chuo);
         using var put = await newClient.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chuo}/security/SEC-2-01", """{"status":"implemented"}""", version));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
@@ -382,8 +382,8 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         var newSecret = System.Text.RegularExpressions.Regex.Match(answer.Html, "data-client-secret[^>]*>([^<]+)<").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(newSecret));
         Assert.NotEqual(oldSecret, newSecret);
-        Assert.False((await TokenResponseAsync(clientId, oldSecret, null)).IsSuccessStatusCode);
-        Assert.False(string.IsNullOrEmpty(await TokenAsync(clientId, System.Net.WebUtility.HtmlDecode(newSecret), "read")));
+        Assert.False((await host.ClientTokenResponseAsync(clientId, oldSecret, null)).IsSuccessStatusCode);
+        Assert.False(string.IsNullOrEmpty(await host.ClientTokenAsync(clientId, System.Net.WebUtility.HtmlDecode(newSecret), "read")));
     }
 
     [Fact]
@@ -391,7 +391,7 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
     {
         var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "write", DateTimeOffset.UtcNow.AddSeconds(3));
         await Task.Delay(TimeSpan.FromSeconds(4));
-        using var refused = await TokenResponseAsync(clientId, secret, null);
+        using var refused = await host.ClientTokenResponseAsync(clientId, secret, null);
         Assert.False(refused.IsSuccessStatusCode);
         Assert.Equal("invalid_client", (await ApiHost.Json(refused)).GetProperty("error").GetString());
     }
@@ -512,25 +512,5 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         Assert.Equal((clientId, tenant, scope), (view.GetProperty("clientId").GetString(), view.GetProperty("tenant").GetString(), view.GetProperty("scope").GetString()));
         Assert.DoesNotContain(json.GetProperty("clientSecret").GetString()!, view.ToString(), StringComparison.Ordinal);
         return (clientId, json.GetProperty("clientSecret").GetString()!);
-    }
-
-    private async Task<HttpResponseMessage> TokenResponseAsync(string clientId, string secret, string? scope)
-    {
-        using var http = host.Client();
-        var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret };
-        if (scope is not null)
-        {
-            form["scope"] = scope;
-        }
-
-        return await http.PostAsync(ClientsSetup.TokenPath, new FormUrlEncodedContent(form));
-    }
-
-    private async Task<string> TokenAsync(string clientId, string secret, string? scope)
-    {
-        using var response = await TokenResponseAsync(clientId, secret, scope);
-        var json = await ApiHost.Json(response);
-        Assert.True(response.IsSuccessStatusCode, $"token: {response.StatusCode} {json}");
-        return json.GetProperty("access_token").GetString()!;
     }
 }

@@ -83,7 +83,7 @@ public sealed class ApiClientWriteScopeTests(AccountHost host) : IClassFixture<A
         using var own = await CreateAsync(prefecture!, "13", "write");
         Assert.True(own.StatusCode == HttpStatusCode.Created, $"{own.StatusCode} {await own.Content.ReadAsStringAsync()}");
         var created = await ApiHost.Json(own);
-        var token = await TokenAsync(created.GetProperty("client").GetProperty("clientId").GetString()!, created.GetProperty("clientSecret").GetString()!, "write");
+        var token = await host.ClientTokenAsync(created.GetProperty("client").GetProperty("clientId").GetString()!, created.GetProperty("clientSecret").GetString()!, "write");
         Assert.False(string.IsNullOrEmpty(token));
     }
 
@@ -93,7 +93,7 @@ public sealed class ApiClientWriteScopeTests(AccountHost host) : IClassFixture<A
         using var created = await CreateAsync(municipality!, ApiHost.Chiyoda, "write");
         var json = await ApiHost.Json(created);
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"{created.StatusCode} {json}");
-        using var client = host.Client(await TokenAsync(json.GetProperty("client").GetProperty("clientId").GetString()!, json.GetProperty("clientSecret").GetString()!, "write"));
+        using var client = host.Client(await host.ClientTokenAsync(json.GetProperty("client").GetProperty("clientId").GetString()!, json.GetProperty("clientSecret").GetString()!, "write"));
         var (_, version) = await host.GetMunicipality(ApiHost.Chiyoda);
         using var put = await client.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/security/SEC-1-01", """{"status":"implemented"}""", version));
         Assert.True(put.StatusCode == HttpStatusCode.OK, $"{put.StatusCode} {await put.Content.ReadAsStringAsync()}");
@@ -133,14 +133,14 @@ public sealed class ApiClientWriteScopeTests(AccountHost host) : IClassFixture<A
             await db.SaveChangesAsync();
         });
 
-        using (var refused = await TokenResponseAsync(clientId, secret, "write"))
+        using (var refused = await host.ClientTokenResponseAsync(clientId, secret, "write"))
         {
             var error = await ApiHost.Json(refused);
             Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{refused.StatusCode} {error}");
             Assert.Equal("invalid_scope", error.GetProperty("error").GetString());
         }
 
-        using var reader = host.Client(await TokenAsync(clientId, secret, null));
+        using var reader = host.Client(await host.ClientTokenAsync(clientId, secret, null));
         using (var read = await reader.GetAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}"))
         {
             Assert.Equal(HttpStatusCode.OK, read.StatusCode);
@@ -164,24 +164,4 @@ public sealed class ApiClientWriteScopeTests(AccountHost host) : IClassFixture<A
 
     private static async Task<int> CountAsync(FormClient actor) =>
         (await actor.Http.GetFromJsonAsync<JsonElement>("/api/v1/admin/clients")).GetArrayLength();
-
-    private async Task<HttpResponseMessage> TokenResponseAsync(string clientId, string secret, string? scope)
-    {
-        using var http = host.Client();
-        var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret };
-        if (scope is not null)
-        {
-            form["scope"] = scope;
-        }
-
-        return await http.PostAsync(ClientsSetup.TokenPath, new FormUrlEncodedContent(form));
-    }
-
-    private async Task<string> TokenAsync(string clientId, string secret, string? scope)
-    {
-        using var response = await TokenResponseAsync(clientId, secret, scope);
-        var json = await ApiHost.Json(response);
-        Assert.True(response.IsSuccessStatusCode, $"token: {response.StatusCode} {json}");
-        return json.GetProperty("access_token").GetString()!;
-    }
 }
