@@ -492,6 +492,133 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         return client;
     }
 
+    /// <summary>
+    /// One open invitation per address, however it is typed (case, full width); a link whose address got an account
+    /// through another invitation answers 410 like a spent link and is no longer listed as open (breaker's finding).
+    /// </summary>
+    [Fact]
+    public async Task A_second_open_invitation_for_the_same_address_is_refused_and_a_superseded_link_is_gone()
+    {
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, "dup@example.jp", "national_staff", null));
+        foreach (var typed in new[] { "DUP@example.jp", "ｄｕｐ＠ｅｘａｍｐｌｅ．ｊｐ" })
+        {
+            var again = await Accounts.InviteAsync(Admin, typed, "national_staff", null);
+            Assert.Equal("invitation_open", again.Error);
+            Assert.Contains("field=email", again.Location, StringComparison.Ordinal);
+            var (_, page) = await Admin.GetAsync(again.Location!);
+            Assert.Contains("data-error=\"invitation_open\"", page, StringComparison.Ordinal);
+            Assert.Contains("data-open-invitation=\"dup@example.jp\"", page, StringComparison.Ordinal);
+            Assert.Contains("Open invitation: sent by admin@digital.go.jp", page, StringComparison.Ordinal);
+        }
+
+        // Two open invitations made before this rule (written to the store as they were): accepting one voids the other.
+        var secret = Readiness.Web.Identity.AccountService.NewSecret();
+        await host.WithDbAsync(async db =>
+        {
+            Assert.Equal(1, await db.Invitations.CountAsync(i => i.Email == "dup@example.jp"));
+            db.Invitations.Add(new Readiness.Web.Identity.Invitation
+            {
+                Id = Guid.NewGuid(), TokenHash = Readiness.Web.Identity.AccountService.Hash(secret), Email = "dup@example.jp",
+                AccountRole = Readiness.Web.Identity.AccountRole.NationalStaff, InvitedBy = "admin@digital.go.jp",
+                CreatedAtUtc = DateTime.UtcNow, ExpiresAtUtc = DateTime.UtcNow.AddDays(1),
+            });
+            await db.SaveChangesAsync();
+        });
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, link)).Location);
+        }
+
+        var other = new Uri(host.BaseAddress, "/invitation?token=" + secret);
+        using var late = new FormClient(host.BaseAddress);
+        var (status, html) = await late.GetAsync(other.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Gone, status);
+        Assert.Contains("data-error=\"link_account_exists\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("action=\"/account/invitation\"", html, StringComparison.Ordinal);
+        Assert.Equal("link_account_exists", (await Accounts.AcceptAsync(late, other, formPage: "/signin")).Error);
+        var (_, users) = await Admin.GetAsync("/admin/users");
+        Assert.DoesNotContain("data-pending=\"dup@example.jp\"", users, StringComparison.Ordinal);
+    }
+
+    /// <summary>A value the form never sends ("maybe") is refused with 400 naming the field, never read as false (breaker's finding).</summary>
+    [Fact]
+    public async Task An_activation_or_sign_in_method_the_form_never_sends_is_refused_and_changes_nothing()
+    {
+        const string email = "maybe@digital.go.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null));
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, link)).Location);
+        }
+
+        var id = await UserIdAsync(email);
+        foreach (var value in new[] { "maybe", "", "TRUE", "0" })
+        {
+            var answer = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/active", new Dictionary<string, string> { ["active"] = value });
+            Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+            Assert.Contains("active: true（有効にする）か false", answer.Html, StringComparison.Ordinal);
+            Assert.Contains("active: must be true (reactivate) or false (deactivate). Nothing was changed.", answer.Html, StringComparison.Ordinal);
+        }
+
+        await host.WithDbAsync(async db =>
+        {
+            Assert.True((await db.Users.SingleAsync(u => u.Email == email)).Active);
+            Assert.Equal(0, await db.AdminLog.CountAsync(e => e.Action == "deactivate" && e.TargetSubject == email));
+        });
+
+        using var browser = new FormClient(host.BaseAddress);
+        var step = await browser.SignInAsync("admin@digital.go.jp", AccountHost.Password);
+        var odd = await browser.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = "000000", ["method"] = "sms", ["returnUrl"] = "/" });
+        Assert.Equal(HttpStatusCode.BadRequest, odd.Status);
+        Assert.Contains("method: must be authenticator or recovery.", odd.Html, StringComparison.Ordinal);
+    }
+
+    /// <summary>A recovery code typed in lower case, without its dash, with spaces or in full width is read (breaker's finding).</summary>
+    [Fact]
+    public async Task A_recovery_code_is_read_in_any_case_width_and_with_or_without_its_dash()
+    {
+        const string email = "recovery.typing@digital.go.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "system_administrator", null));
+        using var person = new FormClient(host.BaseAddress);
+        Assert.StartsWith("/account/mfa", (await Accounts.AcceptAsync(person, link)).Location, StringComparison.Ordinal);
+        var (_, codes) = await person.EnrolAsync();
+        var typings = new[]
+        {
+            codes[0].ToLowerInvariant(),
+            codes[1].Replace("-", string.Empty, StringComparison.Ordinal).ToLowerInvariant(),
+            string.Concat(codes[2].Select(c => c == '-' ? '　' : (char)(c + 0xFEE0))).ToLowerInvariant(), // full width, an ideographic space for the dash
+        };
+        foreach (var typed in typings)
+        {
+            using var browser = new FormClient(host.BaseAddress);
+            var step = await browser.SignInAsync(email, AccountHost.Password);
+            var answer = await browser.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = typed, ["method"] = "recovery", ["returnUrl"] = "/" });
+            Assert.True(answer.Location == "/", $"{typed}: {answer.Status} {answer.Location}");
+        }
+    }
+
+    /// <summary>
+    /// A session that ended before a POST-only form was sent: the sign-in page returns to the page holding the form,
+    /// not to the POST-only address (a GET of which answers 405) (breaker's finding).
+    /// </summary>
+    [Theory]
+    [InlineData("/account/recovery-codes", "/account")]
+    [InlineData("/account/signout-everywhere", "/account")]
+    [InlineData("/account/mfa/enable", "/account/mfa")]
+    [InlineData("/admin/users/00000000-0000-0000-0000-000000000000/active", "/admin/users")]
+    [InlineData("/admin/invitations", "/")]
+    public async Task An_expired_session_posting_a_form_returns_after_sign_in_to_a_page_that_exists(string action, string page)
+    {
+        using var expired = new FormClient(host.BaseAddress);
+        using var response = await expired.Http.PostAsync(action, new FormUrlEncodedContent(new Dictionary<string, string>()));
+        var location = response.Headers.Location?.OriginalString ?? string.Empty;
+        Assert.True(location.StartsWith("/signin?", StringComparison.Ordinal), $"{action}: {response.StatusCode} {location}");
+        var returnUrl = System.Web.HttpUtility.ParseQueryString(location[(location.IndexOf('?') + 1)..])["ReturnUrl"];
+        Assert.Equal(page, returnUrl);
+        var (status, _) = await Admin.GetAsync(returnUrl!);
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
     private async Task<string?> UserIdAsync(string email, bool required = true)
     {
         string? id = null;

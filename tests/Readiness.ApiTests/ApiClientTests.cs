@@ -494,6 +494,36 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         }
     }
 
+    /// <summary>
+    /// A tenant code typed in full width is read as the /admin/clients form reads it, in the API too (one rule for
+    /// both), and the form's posts answer 303 See Other like the account forms (breaker's findings).
+    /// </summary>
+    [Fact]
+    public async Task A_full_width_tenant_is_one_code_in_the_api_and_the_form_and_the_form_answers_303()
+    {
+        using var admin = Admin();
+        var body = JsonSerializer.Serialize(new { name = "full width vendor", tenant = "１３１０１６", scope = "read", expiresAt = DateTimeOffset.UtcNow.AddDays(30) });
+        using var response = await admin.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", body));
+        var json = await ApiHost.Json(response);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"create: {response.StatusCode} {json}");
+        Assert.Equal(ApiHost.Chiyoda, json.GetProperty("client").GetProperty("tenant").GetString());
+
+        using var form = new FormClient(host.BaseAddress);
+        using (var signIn = await form.Http.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = host.Token(Readiness.Role.Admin, subject: Creator), ["returnUrl"] = "/admin/clients",
+        })))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
+        }
+
+        var refused = await form.PostAsync("/admin/clients", "/admin/clients/new", new Dictionary<string, string> { ["name"] = "x", ["tenant"] = "９９", ["scope"] = "read" });
+        Assert.Equal(HttpStatusCode.SeeOther, refused.Status);
+        Assert.Equal("invalid_tenant", refused.Error);
+        var revoked = await form.PostAsync("/admin/clients", $"/admin/clients/{json.GetProperty("client").GetProperty("clientId").GetString()}/revoke", new Dictionary<string, string>());
+        Assert.Equal((HttpStatusCode.SeeOther, "/admin/clients"), (revoked.Status, revoked.Location));
+    }
+
     private HttpClient Admin() => host.Client(host.Token(Readiness.Role.Admin, subject: Creator));
 
     private async Task<(string ClientId, string Secret)> CreateAsync(string tenant, string scope, DateTimeOffset? expiresAt = null)

@@ -110,7 +110,7 @@ public sealed class WalkthroughTests(WarmApiHost host) : IClassFixture<WarmApiHo
         await ApiHost.AssertProblem(refused, HttpStatusCode.Forbidden, "Origin");
 
         using var signIn = await browser.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["returnUrl"] = "/dashboard" }));
-        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
         Assert.Equal("/dashboard", signIn.Headers.Location?.OriginalString);
         var setCookie = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(Readiness.Web.Auth.AuthSetup.CookieName, StringComparison.Ordinal));
         Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);

@@ -138,7 +138,7 @@ public static class AuthEndpoints
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, auth.SubjectClaim, auth.RoleClaim));
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { IsPersistent = true, ExpiresUtc = expires });
         return form
-            ? Results.Redirect(LocalRedirectTarget.From(request!.ReturnUrl), permanent: false, preserveMethod: false)
+            ? Components.Access.FormAnswers.SeeOther(LocalRedirectTarget.From(request!.ReturnUrl))
             : Results.Ok(new CallerView(true, caller.Subject, Wire.Name(caller.Role), caller.Tenant, expires));
     }
 
@@ -146,7 +146,7 @@ public static class AuthEndpoints
     {
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return http.Request.HasFormContentType || HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal)
-            ? Results.Redirect("/")
+            ? Components.Access.FormAnswers.SeeOther("/")
             : Results.NoContent();
     }
 
@@ -164,5 +164,5 @@ public static class AuthEndpoints
 
     /// <summary>A person who pasted a bad token sees the sign-in page again with the message (not a JSON problem).</summary>
     private static IResult BackToSignInPage(ReadinessAuthOptions auth, string? returnUrl) =>
-        Results.Redirect($"{auth.LoginPath}?error=invalid_token&returnUrl={Uri.EscapeDataString(LocalRedirectTarget.From(returnUrl))}");
+        Components.Access.FormAnswers.SeeOther($"{auth.LoginPath}?error=invalid_token&returnUrl={Uri.EscapeDataString(LocalRedirectTarget.From(returnUrl))}");
 }

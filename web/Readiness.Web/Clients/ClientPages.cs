@@ -6,6 +6,7 @@ using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Identity.Pages;
 using Readiness.Web.Components;
+using Readiness.Web.Components.Access;
 
 namespace Readiness.Web.Clients;
 
@@ -31,7 +32,7 @@ public static class ClientPages
 
         if (await ReadFormAsync(http) is not { } form)
         {
-            return Results.Redirect("/admin/clients?error=bad_form");
+            return FormAnswers.SeeOther("/admin/clients?error=bad_form");
         }
 
         // The date field means the end of that day in Japan, as a date alone does in the API; left empty, the API's
@@ -41,7 +42,7 @@ public static class ClientPages
         {
             if (!DateOnly.TryParseExact(expiresAt, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
             {
-                return Results.Redirect("/admin/clients?error=invalid_expiry");
+                return FormAnswers.SeeOther("/admin/clients?error=invalid_expiry");
             }
 
             expires = Api.JapanTime.EndOfDay(day);
@@ -50,7 +51,7 @@ public static class ClientPages
         var (result, created) = await clients.CreateAsync(actor, form["name"], TypedInput.Text(form["tenant"]), form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (!result.Succeeded)
         {
-            return Results.Redirect($"/admin/clients?error={result.Code}");
+            return FormAnswers.SeeOther($"/admin/clients?error={result.Code}");
         }
 
         var view = new ApiClientCreatedView(ApiClientView.From(created!.Client, time.GetUtcNow().UtcDateTime), created.Secret, ClientsSetup.TokenPath);
@@ -70,13 +71,13 @@ public static class ClientPages
 
         if (await ReadFormAsync(http) is null)
         {
-            return Results.Redirect("/admin/clients?error=bad_form");
+            return FormAnswers.SeeOther("/admin/clients?error=bad_form");
         }
 
         var (result, rotated) = await clients.RotateSecretAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (!result.Succeeded)
         {
-            return Results.Redirect($"/admin/clients?error={result.Code}");
+            return FormAnswers.SeeOther($"/admin/clients?error={result.Code}");
         }
 
         var view = new ApiClientCreatedView(ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime, await clients.StandingAsync(rotated.Client, http.RequestAborted)), rotated.Secret, ClientsSetup.TokenPath);
@@ -96,11 +97,11 @@ public static class ClientPages
 
         if (await ReadFormAsync(http) is null)
         {
-            return Results.Redirect("/admin/clients?error=bad_form");
+            return FormAnswers.SeeOther("/admin/clients?error=bad_form");
         }
 
         var result = await clients.RevokeAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
-        return Results.Redirect(result.Succeeded ? "/admin/clients" : $"/admin/clients?error={result.Code}");
+        return FormAnswers.SeeOther(result.Succeeded ? "/admin/clients" : $"/admin/clients?error={result.Code}");
     }
 
     private static async Task<IFormCollection?> ReadFormAsync(HttpContext http)

@@ -170,7 +170,8 @@ public static class ClientsApi
                 "The body must be a JSON object {\"name\",\"tenant\",\"scope\",\"expiresAt\"}.");
         }
 
-        var (result, created) = await clients.CreateAsync(actor, body.Name, body.Tenant, body.Scope, body.ExpiresAt, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        // The tenant code read as the /admin/clients form reads it (TypedInput: full-width １３１０１６ is 131016): one rule for both.
+        var (result, created) = await clients.CreateAsync(actor, body.Name, Components.TypedInput.Text(body.Tenant), body.Scope, body.ExpiresAt, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (!result.Succeeded)
         {
             return Invalid(result);

@@ -26,7 +26,34 @@ public static class TypedInput
     /// </summary>
     public static string Code(string? typed, bool keepDash = false)
     {
-        var text = (typed ?? string.Empty).Normalize(NormalizationForm.FormKC);
+        var text = Nfkc(typed);
         return new string(text.Where(c => !char.IsWhiteSpace(c) && (keepDash || c != '-')).ToArray());
+    }
+
+    /// <summary>
+    /// A recovery code as typed, in the form Identity stores it (XXXXX-XXXXX, upper case): NFKC, without whitespace of
+    /// any width and without dashes of any kind (an input method gives ー or − for '-'), upper case, and the dash put
+    /// back after the fifth character when there are ten. So cptvq-xg5fn, CPTVQXG5FN and ｃｐｔｖｑ　ｘｇ５ｆｎ are
+    /// CPTVQ-XG5FN. Anything else is returned as read (it then simply matches no code).
+    /// </summary>
+    public static string RecoveryCode(string? typed)
+    {
+        var text = new string(Nfkc(typed).Where(c => !char.IsWhiteSpace(c) && !IsDash(c)).ToArray()).ToUpperInvariant();
+        return text.Length == 10 ? text[..5] + "-" + text[5..] : text;
+    }
+
+    private static bool IsDash(char c) => c is '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2015' or '\u2212' or '\u30FC';
+
+    // Normalize throws on an unpaired surrogate; such input is kept as it is (it matches nothing).
+    private static string Nfkc(string? typed)
+    {
+        try
+        {
+            return (typed ?? string.Empty).Normalize(NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            return typed ?? string.Empty;
+        }
     }
 }

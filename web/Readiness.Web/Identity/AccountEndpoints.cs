@@ -129,10 +129,15 @@ public static partial class AccountEndpoints
             return Back("/signin", "mfa_session_expired", returnUrl);
         }
 
+        if (form["method"].ToString() is not ("authenticator" or "recovery"))
+        {
+            return Components.Access.FormAnswers.InvalidField("method", "authenticator か recovery にしてください。", "must be authenticator or recovery.");
+        }
+
         var recovery = form["method"] == "recovery";
         // Authenticator codes are typed with spaces at times, and in full width with an input method on; recovery codes
-        // keep their dash (XXXXX-XXXXX), as stored.
-        var code = TypedInput.Code(form["code"], keepDash: recovery);
+        // also in lower case or without their dash, and are put back into the stored form XXXXX-XXXXX.
+        var code = recovery ? TypedInput.RecoveryCode(form["code"]) : TypedInput.Code(form["code"]);
         http.Items[SessionMethodKey] = recovery ? "password+recovery_code" : "password+totp";
         var result = recovery
             ? await signIn.TwoFactorRecoveryCodeSignInAsync(code)
@@ -337,7 +342,9 @@ public static partial class AccountEndpoints
         if (!result.Succeeded)
         {
             Refused(http, "invalid", 400, $"invitation refused: {result.Code}");
-            return SeeOther($"/admin/users?error={result.Code}&field={result.Field}");
+            // The page names who sent the open invitation and when (from its own list, so only within the actor's scope).
+            return SeeOther($"/admin/users?error={result.Code}&field={result.Field}"
+                + (result.Code == "invitation_open" ? "&email=" + Uri.EscapeDataString(AccountService.NormalizeEmail(TypedInput.Text(form["email"]))!) : string.Empty));
         }
 
         return new RazorComponentResult<AccountDocument>(new
@@ -412,6 +419,13 @@ public static partial class AccountEndpoints
         if (await ReadFormAsync(http) is not { } form)
         {
             return SeeOther("/admin/users?error=bad_form");
+        }
+
+        // Only the two values the form sends: anything else ("maybe", "", "TRUE") is refused, never read as false.
+        if (form["active"].ToString() is not ("true" or "false"))
+        {
+            Refused(http, "invalid", 400, "account activation refused: active not true or false");
+            return Components.Access.FormAnswers.InvalidField("active", "true（有効にする）か false（無効にする）にしてください。", "must be true (reactivate) or false (deactivate).");
         }
 
         var active = form["active"] == "true";

@@ -43,6 +43,9 @@ public enum LinkState
 
     /// <summary>An administrator withdrew the invitation before it was accepted.</summary>
     Withdrawn,
+
+    /// <summary>An account with the invitation's address exists (made by another invitation): the link can create nothing.</summary>
+    AccountExists,
 }
 
 /// <summary>
@@ -176,8 +179,18 @@ public sealed class AccountService(
             return (AccountResult.Fail("email", "email_taken"), null);
         }
 
-        var secret = NewSecret();
         var now = Now;
+        // One open invitation per address: of two, only the first accepted could make the account and the other link
+        // would stay "open" without ever working. The inviter withdraws the open one first to send another.
+        var open = await db.Invitations.AsNoTracking()
+            .Where(i => i.Email == email && i.AcceptedAtUtc == null && i.RevokedAtUtc == null && i.ExpiresAtUtc > now)
+            .OrderBy(i => i.CreatedAtUtc).FirstOrDefaultAsync(cancellationToken);
+        if (open is not null)
+        {
+            return (AccountResult.Fail("email", "invitation_open", $"{open.InvitedBy} {open.CreatedAtUtc:O}"), null);
+        }
+
+        var secret = NewSecret();
         var invitation = new Invitation
         {
             Id = Guid.NewGuid(),
@@ -215,6 +228,8 @@ public sealed class AccountService(
             : invitation.RevokedAtUtc is not null ? (LinkState.Withdrawn, invitation)
             : invitation.AcceptedAtUtc is not null ? (LinkState.Used, invitation)
             : invitation.ExpiresAtUtc <= Now ? (LinkState.Expired, invitation)
+            // Another invitation for the same address was accepted first: this link can only fail, so it is not offered.
+            : await users.FindByEmailAsync(invitation.Email) is not null ? (LinkState.AccountExists, invitation)
             : (LinkState.Valid, invitation);
     }
 
@@ -261,6 +276,7 @@ public sealed class AccountService(
         LinkState.Expired => "link_expired",
         LinkState.Used => "link_used",
         LinkState.Withdrawn => "link_withdrawn",
+        LinkState.AccountExists => "link_account_exists",
         _ => "link_unknown",
     };
 
@@ -474,7 +490,10 @@ public sealed class AccountService(
     {
         var now = Now;
         var open = await db.Invitations.AsNoTracking().Where(i => i.AcceptedAtUtc == null && i.RevokedAtUtc == null && i.ExpiresAtUtc > now).ToListAsync(cancellationToken);
-        return [.. open.Where(i => AccountRules.CanManage(actor.AccountRole, actor.Tenant, i.AccountRole, i.Tenant) || i.InvitedBy == actor.Email).OrderByDescending(i => i.CreatedAtUtc)];
+        // An invitation whose address has an account meanwhile (another invitation was accepted) can never be accepted: not open.
+        var addresses = open.Select(i => i.Email).Distinct().ToList();
+        var taken = (await db.Users.AsNoTracking().Where(u => u.Email != null && addresses.Contains(u.Email)).Select(u => u.Email!).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        return [.. open.Where(i => !taken.Contains(i.Email) && (AccountRules.CanManage(actor.AccountRole, actor.Tenant, i.AccountRole, i.Tenant) || i.InvitedBy == actor.Email)).OrderByDescending(i => i.CreatedAtUtc)];
     }
 
     public async Task<IReadOnlyList<AdminLogEntry>> LogEntriesAsync(ReadinessUser actor, int limit, CancellationToken cancellationToken)
@@ -621,9 +640,21 @@ public sealed class AccountService(
     public static string Describe(ReadinessUser user) =>
         $"{AccountRules.Name(user.AccountRole)}{(user.Tenant is null ? string.Empty : " " + user.Tenant)}{(user.Active ? string.Empty : " deactivated")}";
 
+    /// <summary>
+    /// An e-mail address as stored and compared: NFKC (a Japanese input method's full-width ａ and ＠ are ASCII), trimmed,
+    /// lower case; null when it is not one address of up to 254 characters.
+    /// </summary>
     public static string? NormalizeEmail(string? email)
     {
-        email = email?.Trim();
+        try
+        {
+            email = email?.Normalize(NormalizationForm.FormKC).Trim();
+        }
+        catch (ArgumentException)
+        {
+            return null; // an unpaired surrogate: not an address
+        }
+
         if (string.IsNullOrEmpty(email) || email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !email.Contains('@', StringComparison.Ordinal))
         {
             return null;

@@ -97,6 +97,7 @@ public static class IdentitySetup
                     return Task.CompletedTask;
                 };
                 AccountSessions.Attach(o.Events);
+                Auth.SignInReturn.Attach(o.Events);
             });
             cookies.TwoFactorUserIdCookie!.Configure(o =>
             {

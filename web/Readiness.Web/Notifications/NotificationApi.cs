@@ -298,6 +298,8 @@ public static class NotificationApi
             return (null, new("url", "url に利用者名やパスワードを含めないでください（受信者は署名で送信元を確認します）。", "url must not hold a user name or password: a receiver authenticates Readiness by the webhook signature."));
         }
 
+        // Full-width digits read as the forms read them (TypedInput); a blank code stays blank (refused), never "all".
+        tenant = tenant is null ? null : Components.TypedInput.Text(tenant) ?? tenant;
         if (tenant is { } t && !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(t) && !ReadinessCatalog.Instance.IsMunicipality(t))
         {
             return (null, new("tenant", "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null."));
@@ -334,7 +336,7 @@ public static class NotificationApi
         // A mail client's one-click POST wants 200; a browser's form post goes back to the page, which now says so.
         return http.Request.HasFormContentType && (await http.Request.ReadFormAsync()).ContainsKey("List-Unsubscribe")
             ? TypedResults.Ok()
-            : TypedResults.Redirect($"/notifications/unsubscribe?token={Uri.EscapeDataString(token)}&done=1", permanent: false, preserveMethod: false);
+            : Components.Access.FormAnswers.SeeOther($"/notifications/unsubscribe?token={Uri.EscapeDataString(token)}&done=1");
     }
 
     private static async Task<IResult> PreferencesForm(HttpContext http, NotificationStore store, TimeProvider time)
@@ -346,20 +348,29 @@ public static class NotificationApi
             var name = Wire.Name(kind);
             if (!Wire.TryParse<NotificationFrequency>(form[$"{name}.frequency"].ToString(), out var frequency))
             {
-                return TypedResults.Redirect($"/notifications?error=frequency&field={name}");
+                return Components.Access.FormAnswers.SeeOther($"/notifications?error=frequency&field={name}");
+            }
+
+            // A checkbox sends "on" or nothing; any other value is refused, never read as unticked.
+            foreach (var box in new[] { $"{name}.mail", $"{name}.inApp" })
+            {
+                if (form.ContainsKey(box) && form[box].ToString() != "on")
+                {
+                    return Components.Access.FormAnswers.InvalidField(box, "チェックボックスの値は on（または送らない）にしてください。", "a checkbox sends on, or nothing.");
+                }
             }
 
             items.Add(new NotificationPreference(kind, form[$"{name}.mail"] == "on", form[$"{name}.inApp"] == "on", frequency));
         }
 
         await store.SetPreferencesAsync(Caller(http)!.Subject, items, time.GetUtcNow());
-        return TypedResults.Redirect("/notifications?done=1");
+        return Components.Access.FormAnswers.SeeOther("/notifications?done=1");
     }
 
     private static async Task<IResult> ReadForm(string id, HttpContext http, NotificationStore store, TimeProvider time)
     {
         await store.MarkReadAsync(Caller(http)!.Subject, id, time.GetUtcNow());
-        return TypedResults.Redirect("/notifications");
+        return Components.Access.FormAnswers.SeeOther("/notifications");
     }
 
     private static async Task<IResult> RetryForm(string id, NotificationStore store, NotificationDispatcher dispatcher, TimeProvider time, HttpContext http)
@@ -371,7 +382,7 @@ public static class NotificationApi
         }
 
         dispatcher.Wake();
-        return TypedResults.Redirect(ok ? "/admin/notifications?done=1" : "/admin/notifications?error=not_found");
+        return Components.Access.FormAnswers.SeeOther(ok ? "/admin/notifications?done=1" : "/admin/notifications?error=not_found");
     }
 
     /// <summary>The page's stop button (a plain form, like retry: the row it sits in is gone once the webhook is stopped).</summary>
@@ -384,6 +395,6 @@ public static class NotificationApi
             await AdminLogAsync(http, "stop_webhook", id, null, "active", "stopped");
         }
 
-        return TypedResults.Redirect(stopped ? "/admin/notifications?stopped=1" : "/admin/notifications?error=not_found");
+        return Components.Access.FormAnswers.SeeOther(stopped ? "/admin/notifications?stopped=1" : "/admin/notifications?error=not_found");
     }
 }

@@ -47,6 +47,35 @@ public static class FormAnswers
         MessageEn = $"{field} \"{value}\": {messageEn} Nothing was changed.",
     }) { StatusCode = StatusCodes.Status404NotFound };
 
+    /// <summary>
+    /// 400: a form field holds a value the form never sends (a boolean other than its two values, an unknown choice);
+    /// refused rather than read as the default, so nothing changes. The messages name the field and say what it takes.
+    /// </summary>
+    public static RazorComponentResult<FormAnswerDocument> InvalidField(string field, string messageJa, string messageEn) => new(new
+    {
+        Status = StatusCodes.Status400BadRequest,
+        TitleJa = "フォームの内容が正しくありません",
+        TitleEn = "The form is not valid",
+        MessageJa = $"{field}: {messageJa} 何も変更していません。",
+        MessageEn = $"{field}: {messageEn} Nothing was changed.",
+    }) { StatusCode = StatusCodes.Status400BadRequest };
+
+    /// <summary>
+    /// 303 See Other to <paramref name="location"/>: the answer to every form post (the next page is fetched with GET,
+    /// whatever the client; 302 leaves that to the client).
+    /// </summary>
+    public static IResult SeeOther(string location) => new SeeOtherResult(location);
+
+    private sealed class SeeOtherResult(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+    }
+
     /// <summary>The municipality code of a form's route, or null when it is one (<c>code</c> checked first, as the API does).</summary>
     public static RazorComponentResult<FormAnswerDocument> NoMunicipality(string code) =>
         NotFound("code", code, "この団体コードの市区町村はありません（6桁、末尾は検査数字）。", "There is no municipality with this code (six digits, the last a check digit).");
