@@ -619,6 +619,33 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.Equal(HttpStatusCode.OK, status);
     }
 
+    /// <summary>
+    /// Status pages and notices give both languages, Japanese first; a 403 explains the page that was refused, not
+    /// municipality pages (breaker's finding).
+    /// </summary>
+    [Fact]
+    public async Task The_not_found_page_the_reset_notice_and_a_403_give_both_languages_and_the_403_fits_the_path()
+    {
+        var (notFound, page) = await Admin.GetAsync("/municipalities/999999");
+        Assert.Equal(HttpStatusCode.NotFound, notFound);
+        Assert.Contains("lang=\"en\"", page[page.IndexOf("<h1", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Contains("Prefecture pages are /prefectures/01", page, StringComparison.Ordinal);
+
+        using var anonymous = new FormClient(host.BaseAddress);
+        var (_, signIn) = await anonymous.GetAsync("/signin?done=password_reset");
+        Assert.Contains("Your password was reset.", signIn, StringComparison.Ordinal);
+        Assert.Contains("パスワードを再設定しました。", signIn, StringComparison.Ordinal);
+
+        const string email = "log.reader@digital.go.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null));
+        using var staff = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await Accounts.AcceptAsync(staff, link)).Location);
+        var (status, denied) = await staff.GetAsync("/admin/log.csv");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.DoesNotContain("市区町村の詳細ページ", denied, StringComparison.Ordinal);
+        Assert.Contains("administration log and its CSV", denied, StringComparison.Ordinal);
+    }
+
     private async Task<string?> UserIdAsync(string email, bool required = true)
     {
         string? id = null;
