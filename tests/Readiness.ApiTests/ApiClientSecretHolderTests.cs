@@ -129,6 +129,7 @@ public sealed class ApiClientSecretHolderTests(AccountHost host) : IClassFixture
             Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{refused.StatusCode} {error}"); // invalid_client: 401 (RFC 6749 §5.2)
             Assert.Equal("invalid_client", error.GetProperty("error").GetString());
             Assert.Contains("deactivated", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+            Assert.Contains("無効", error.GetProperty(TokenErrors.JapaneseMember).GetString(), StringComparison.Ordinal);
         }
 
         var listed = await municipality!.Http.GetFromJsonAsync<JsonElement>($"/api/v1/admin/clients/{clientId}");

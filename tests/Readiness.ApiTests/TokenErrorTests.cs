@@ -64,7 +64,12 @@ public sealed class TokenErrorTests(AccountHost host, ITestOutputHelper output) 
         Assert.Equal(status, (int)response.StatusCode);
         using var json = JsonDocument.Parse(body);
         Assert.Equal(error, json.RootElement.GetProperty("error").GetString());
-        Assert.Contains(described, json.RootElement.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+        var description = json.RootElement.GetProperty("error_description").GetString()!;
+        Assert.Contains(described, description, StringComparison.Ordinal);
+        // RFC 6749 §5.2 keeps error_description to printable ASCII; the Japanese goes beside it. Failed before: none.
+        Assert.All(description, c => Assert.InRange(c, ' ', '~'));
+        var japanese = json.RootElement.GetProperty(TokenErrors.JapaneseMember).GetString()!;
+        Assert.Contains(japanese, c => c is >= '\u3040' and <= '\u30ff' or >= '\u4e00' and <= '\u9fff');
         Assert.DoesNotContain("access_token", body, StringComparison.Ordinal);
         if (status == 401)
         {

@@ -82,6 +82,13 @@ public static class ClientsSetup
                         return default;
                     })
                     .SetOrder(int.MinValue + 100_000));
+                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(handler => handler
+                    .UseInlineHandler(context =>
+                    {
+                        TokenErrors.AddJapanese(context.Response);
+                        return default;
+                    })
+                    .SetOrder(OpenIddict.Server.AspNetCore.OpenIddictServerAspNetCoreHandlers.AttachWwwAuthenticateHeader<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor.Order + 1));
                 // OpenIddict takes openid and offline_access from any client (no permission needed) and lists openid in
                 // discovery; a client-credentials client gets neither an ID token nor a refresh token, and openid then
                 // gave the client's own scopes. Refused as any scope this server does not grant (RFC 6749 §5.2).
@@ -91,7 +98,7 @@ public static class ClientsSetup
                     {
                         if (context.Request.GetScopes().FirstOrDefault(s => s is Scopes.OpenId or Scopes.OfflineAccess) is { } scope)
                         {
-                            context.Reject(Errors.InvalidScope, $"The '{scope}' scope is not offered: API clients ask for read, write or none (RFC 6749 §3.3).");
+                            context.Reject(Errors.InvalidScope, $"The '{scope}' scope is not offered: API clients ask for read, write or none (RFC 6749 section 3.3).");
                         }
 
                         return default;
@@ -186,7 +193,7 @@ public static class ClientsSetup
         // A malformed Content-Type parameter (RFC 9110 §8.3.1), as on every other body the product reads, in OAuth's format.
         if (Api.MediaTypes.MalformedParameter(http.Request.ContentType) is not null)
         {
-            await WriteInvalidRequestAsync(http, StatusCodes.Status400BadRequest, "The Content-Type header has a malformed or repeated parameter (RFC 9110 §8.3.1).");
+            await WriteInvalidRequestAsync(http, StatusCodes.Status400BadRequest, "The Content-Type header has a malformed or repeated parameter (RFC 9110 section 8.3.1).");
             return;
         }
 
@@ -221,7 +228,7 @@ public static class ClientsSetup
         // described a repeated grant_type or client_id as missing.
         if (fault is null && http.Request.Form.FirstOrDefault(p => p.Value.Count > 1).Key is { } repeated)
         {
-            fault = $"The '{repeated[..Math.Min(repeated.Length, 64)]}' parameter is given more than once (RFC 6749 §3.2).";
+            fault = $"The '{repeated[..Math.Min(repeated.Length, 64)]}' parameter is given more than once (RFC 6749 section 3.2).";
         }
 
         if (fault is not null)
@@ -265,6 +272,7 @@ public static class ClientsSetup
         {
             ["error"] = error,
             ["error_description"] = description,
+            [TokenErrors.JapaneseMember] = TokenErrors.Japanese(error, description),
         }, http.RequestAborted);
     }
 
