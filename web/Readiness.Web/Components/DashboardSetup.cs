@@ -54,6 +54,7 @@ public static class DashboardSetup
     {
         app.UseResponseCompression();
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = AssetUrls.SetCacheHeaders });
+        app.UseFormBodyKept();
         app.UseAntiforgery();
         app.UseFormAntiforgeryPage();
         // A page is a read (its forms post to endpoints under the writes policy; a POST to a page only renders it).

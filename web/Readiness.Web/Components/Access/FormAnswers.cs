@@ -17,15 +17,95 @@ public static class FormAnswers
     /// </summary>
     public static IApplicationBuilder UseFormAntiforgeryPage(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }
+        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false } validation
             && context.GetEndpoint()?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true })
         {
+            // ASP.NET Core's form reader refuses a whole form with a NUL in any field ("%00"), so the token is never
+            // read: the person is told which field, not that the form expired.
+            if (IsUnreadableForm(validation.Error) && await FieldWithNulAsync(context.Request) is { } field)
+            {
+                await InvalidField(field, "NUL などの制御文字は送れません。入力し直してください。", "a control character such as NUL cannot be sent; type the value again.").ExecuteAsync(context);
+                return;
+            }
+
             await ExpiredForm().ExecuteAsync(context);
             return;
         }
 
         await next(context);
     });
+
+    /// <summary>
+    /// Before UseAntiforgery: keeps a URL-encoded form post's body so that a form the framework could not read can be
+    /// looked at again (<see cref="FieldWithNulAsync"/>). Forms are small (the body limits apply); nothing else changes.
+    /// </summary>
+    public static IApplicationBuilder UseFormBodyKept(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (HttpMethods.IsPost(context.Request.Method)
+            && context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true
+            && context.GetEndpoint()?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true })
+        {
+            context.Request.EnableBuffering();
+        }
+
+        await next(context);
+    });
+
+    private static bool IsUnreadableForm(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is InvalidDataException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The name of the first field of a kept URL-encoded body whose name or value holds a NUL, or null.</summary>
+    internal static async Task<string?> FieldWithNulAsync(HttpRequest request)
+    {
+        if (!request.Body.CanSeek)
+        {
+            return null;
+        }
+
+        request.Body.Position = 0;
+        using var reader = new StreamReader(request.Body, leaveOpen: true);
+        var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        return FieldWithNul(body);
+    }
+
+    /// <summary>
+    /// The name of the first field of <paramref name="urlEncoded"/> (application/x-www-form-urlencoded) whose name or
+    /// value decodes to a NUL, the NUL itself removed from the name and the name cut to 64 characters; null when none does.
+    /// </summary>
+    public static string? FieldWithNul(string urlEncoded)
+    {
+        foreach (var pair in urlEncoded.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (pair.Contains("%00", StringComparison.Ordinal) || pair.Contains('\0'))
+            {
+                var name = pair.Split('=', 2)[0].Replace("%00", string.Empty, StringComparison.Ordinal).Replace("\0", string.Empty, StringComparison.Ordinal);
+                string decoded;
+                try
+                {
+                    decoded = Uri.UnescapeDataString(name.Replace('+', ' '));
+                }
+                catch (UriFormatException)
+                {
+                    decoded = name;
+                }
+
+                decoded = new string([.. decoded.Where(c => !char.IsControl(c))]);
+                return decoded.Length == 0 ? "(name)" : decoded[..Math.Min(decoded.Length, 64)];
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>400: the form's antiforgery token is missing or expired; reloading the page gives a new one.</summary>
     public static RazorComponentResult<FormAnswerDocument> ExpiredForm() => new(new
