@@ -65,6 +65,9 @@ public sealed class AccountService(
 {
     public const string SetupActor = "setup";
 
+    /// <summary>The first key of PostgreSQL's two-key advisory locks taken on an invited address (any constant the product uses nowhere else).</summary>
+    private const int InvitationLockSpace = 0x52696E76;
+
     /// <summary>A URL-safe secret of 256 bits; only its SHA-256 is stored.</summary>
     public static string NewSecret() => Base64Url(RandomNumberGenerator.GetBytes(32));
 
@@ -182,6 +185,15 @@ public sealed class AccountService(
         var now = Now;
         // One open invitation per address: of two, only the first accepted could make the account and the other link
         // would stay "open" without ever working. The inviter withdraws the open one first to send another.
+        // Looked for and added in one transaction that holds the address: two administrators inviting it at the same
+        // instant would otherwise both find none open and both add one. SQLite's transaction takes the write lock as it
+        // begins (BEGIN IMMEDIATE); PostgreSQL's holds an advisory lock on the address until it ends.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({InvitationLockSpace}, hashtext({email}))", cancellationToken);
+        }
+
         var open = await db.Invitations.AsNoTracking()
             .Where(i => i.Email == email && i.AcceptedAtUtc == null && i.RevokedAtUtc == null && i.ExpiresAtUtc > now)
             .OrderBy(i => i.CreatedAtUtc).FirstOrDefaultAsync(cancellationToken);
@@ -204,6 +216,7 @@ public sealed class AccountService(
         };
         db.Invitations.Add(invitation);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         var link = new Uri(site, "/invitation?token=" + secret);
         var mailed = await mail.SendInvitationAsync(email, string.IsNullOrWhiteSpace(actor.DisplayName) ? actor.Email! : actor.DisplayName,
             AccountRules.Label(role, false) + (tenant is null ? string.Empty : $"（{tenant}）"), AccountRules.Label(role, true) + (tenant is null ? string.Empty : $" ({tenant})"),
