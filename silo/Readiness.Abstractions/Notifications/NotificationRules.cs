@@ -143,7 +143,8 @@ public static class NotificationRules
             NotificationKind.StaleReminder, NotificationKind.Stale, NotificationKind.NationalThreshold, NotificationKind.Digest];
 
     /// <summary>
-    /// The events of one audit row: a regression when the phase moved backwards; overdue, past target, beyond limit
+    /// The events of one audit row: a regression when the phase moved backwards and the record flags it (a designation
+    /// list's reclassification lowers the phase without a regression); overdue, past target, beyond limit
     /// and designation incomplete when the flag (<see cref="ReadinessRules.Evaluate"/> on <paramref name="today"/>) is
     /// set after the change and was not before. A prefecture's own system (row keyed by its 団体コード, 北海道 010006, and a
     /// prefecture-run business) yields the same events, its prefecture as prefecture; its first report (phase null
@@ -186,7 +187,10 @@ public static class NotificationRules
         NotificationEvent Event(NotificationKind kind) => new(kind, row.MunicipalityCode, prefectureCode, businessId, row.Version, row.Position, row.At,
             before is null ? null : Wire.Name(before.Phase), Wire.Name(after.Phase), Field(row.After, "regressionReason"), row.ActorSubject);
 
-        if (before is not null && after.Phase < before.Phase)
+        // A regression is what the record flags as one (ChangeRules, OfficialRules), not any lower phase: a designation
+        // list newly marking a migrated system shows it as testing without a step undone, and is not one (imports.md).
+        // An audit row written before the flag was recorded has no "regression" field: then the lower phase decides.
+        if (before is not null && after.Phase < before.Phase && (after.Regression || Field(row.After, "regression") is null))
         {
             events.Add(Event(NotificationKind.Regression));
         }

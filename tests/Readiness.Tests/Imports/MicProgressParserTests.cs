@@ -285,13 +285,21 @@ public sealed class OfficialRulesTests
         Assert.Equal(MigrationPhase.Testing, koseki.Phase);
         Assert.False(koseki.Regression);
         Assert.Null(koseki.RegressionReason);
-        Assert.Contains(entries, e => e.Target == "system:koseki");
+        var reclassified = Assert.Single(entries, e => e.Target == "system:koseki");
 
-        // Step figures that fall are a regression still, designated or not.
+        // Nor is it notified as one (a tester's finding: the prefecture's and the municipality's webhooks got a
+        // "regression" with no reason, decided by the lower phase alone).
+        static ImmutableArray<Readiness.Notifications.NotificationEvent> Events(ChangeEntry e) => Readiness.Notifications.NotificationRules.Derive(
+            new Readiness.Notifications.AuditRow(1, e.MunicipalityCode, e.Version, e.Target, e.At, e.Actor.Subject, e.BeforeFields, e.AfterFields), new DateOnly(2026, 11, 30));
+        Assert.DoesNotContain(Events(reclassified), x => x.Kind == Readiness.Notifications.NotificationKind.Regression);
+
+        // Step figures that fall are a regression still, designated or not, and notified with the dataset as the reason.
         var fewer = Update(new DateOnly(2026, 11, 30), 0.2m, "fewer");
-        var (_, after, _) = OfficialRules.Apply(next, fewer, Now);
+        var (_, after, fell) = OfficialRules.Apply(next, fewer, Now);
         Assert.True(after.Systems[k].Phase < MigrationPhase.Testing);
         Assert.True(after.Systems[k].Regression);
+        var regression = Assert.Single(Events(Assert.Single(fell, e => e.Target == "system:koseki")), x => x.Kind == Readiness.Notifications.NotificationKind.Regression);
+        Assert.Contains("公式データ", regression.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

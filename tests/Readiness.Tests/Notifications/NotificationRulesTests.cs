@@ -13,8 +13,8 @@ public sealed class NotificationRulesTests
     private const string OsakaCity = "271004";
     private static readonly DateOnly Today = new(2026, 11, 30);
 
-    private static ImmutableArray<AuditField> System(MigrationPhase phase, bool designated = false, DesignationReason? reason = null, DateOnly? target = null, DateOnly? planned = null) =>
-        AuditFields.Of(new SystemStatus { BusinessId = "koseki", Phase = phase, Designated = designated, DesignationReason = reason, DesignationTarget = target, PlannedGoLive = planned, RegressionReason = "再計画" });
+    private static ImmutableArray<AuditField> System(MigrationPhase phase, bool designated = false, DesignationReason? reason = null, DateOnly? target = null, DateOnly? planned = null, bool regression = false) =>
+        AuditFields.Of(new SystemStatus { BusinessId = "koseki", Phase = phase, Designated = designated, DesignationReason = reason, DesignationTarget = target, PlannedGoLive = planned, Regression = regression, RegressionReason = "再計画" });
 
     private static AuditRow Row(ImmutableArray<AuditField> before, ImmutableArray<AuditField> after, string code = Chiyoda, string target = "system:koseki", long version = 7) =>
         new(42, code, version, target, DateTimeOffset.Parse("2026-11-30T01:00:00Z"), "tanaka@city.chiyoda", before, after);
@@ -22,9 +22,16 @@ public sealed class NotificationRulesTests
     [Fact]
     public void A_phase_moved_back_is_a_regression_and_forward_is_not()
     {
-        var back = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today);
+        var back = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true)), Today);
         var regression = Assert.Single(back, e => e.Kind == NotificationKind.Regression);
         Assert.Equal(("in_production", "testing", "13"), (regression.PhaseBefore, regression.PhaseAfter, regression.PrefectureCode));
+
+        // A lower phase the record does not flag (a designation list's reclassification) is no regression; an audit row
+        // from before the flag was recorded (no "regression" field) is judged by the phase alone.
+        Assert.DoesNotContain(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, designated: true)), Today),
+            e => e.Kind == NotificationKind.Regression);
+        var unflagged = System(MigrationPhase.Testing).RemoveAll(f => f.Name == "regression");
+        Assert.Single(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), unflagged), Today), e => e.Kind == NotificationKind.Regression);
 
         var forward = NotificationRules.Derive(Row(System(MigrationPhase.Testing), System(MigrationPhase.InProduction)), Today);
         Assert.DoesNotContain(forward, e => e.Kind == NotificationKind.Regression);
@@ -59,7 +66,7 @@ public sealed class NotificationRulesTests
     public void Flags_are_events_only_when_newly_set()
     {
         // Moving back from in production makes the system overdue (after the deadline): newly set.
-        Assert.Contains(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today), e => e.Kind == NotificationKind.Overdue);
+        Assert.Contains(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true)), Today), e => e.Kind == NotificationKind.Overdue);
 
         // Already overdue before: no second overdue event for another change.
         Assert.DoesNotContain(NotificationRules.Derive(Row(System(MigrationPhase.FitGap), System(MigrationPhase.Testing)), Today), e => e.Kind == NotificationKind.Overdue);
@@ -82,8 +89,8 @@ public sealed class NotificationRulesTests
     [Fact]
     public void Checklist_rows_and_unknown_municipalities_yield_nothing()
     {
-        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing), target: "security:1-1"), Today));
-        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing), code: "999999"), Today));
+        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true), target: "security:1-1"), Today));
+        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true), code: "999999"), Today));
     }
 
     [Fact]
@@ -117,7 +124,7 @@ public sealed class NotificationRulesTests
         Assert.Equal([NotificationKind.Overdue], NotificationRules.Derive(Of(Assert.Single(late)), Today).Select(e => e.Kind));
 
         // Only the prefecture-run businesses: a row of another business under the prefecture's code is nobody's.
-        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing), code: "010006"), Today));
+        Assert.Empty(NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true), code: "010006"), Today));
 
         // Its prefecture's staff and webhooks receive it (as for its municipalities); no one else's.
         NotificationRecipient[] people =
@@ -145,7 +152,7 @@ public sealed class NotificationRulesTests
             new("national@x", "national@x", Role.National, null),
             new("admin@x", "admin@x", Role.Admin, null),
         ];
-        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today).First(x => x.Kind == NotificationKind.Regression);
+        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true)), Today).First(x => x.Kind == NotificationKind.Regression);
         var plan = NotificationRules.Plan(e, people, (_, k) => NotificationPreference.Default(k), [new WebhookTarget("wh13", "13", "https://a"), new WebhookTarget("wh27", "27", "https://b"), new WebhookTarget("whAll", null, "https://c")]);
 
         Assert.Equal(["chiyoda@x", "pref13@x"], plan.Where(p => p.Channel == NotificationChannel.Mail).Select(p => p.Recipient).Order());
@@ -157,7 +164,7 @@ public sealed class NotificationRulesTests
     [Fact]
     public void Preferences_choose_channels_and_hold_mail_for_a_digest()
     {
-        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today).First(x => x.Kind == NotificationKind.Regression);
+        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true)), Today).First(x => x.Kind == NotificationKind.Regression);
         NotificationRecipient[] people = [new("pref13@x", "pref13@x", Role.Prefecture, "13")];
 
         var off = NotificationRules.Plan(e, people, (_, k) => new NotificationPreference(k, false, false, NotificationFrequency.Immediately), []);
@@ -180,7 +187,7 @@ public sealed class NotificationRulesTests
         Assert.NotEqual(a, NotificationRules.DeliveryId("131016/8/system:koseki/regression", NotificationChannel.Mail, "p@x"));
 
         // The same audit row read twice plans the same ids (re-reading inserts nothing twice).
-        var row = Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing));
+        var row = Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true));
         NotificationRecipient[] people = [new("pref13@x", "pref13@x", Role.Prefecture, "13")];
         var once = NotificationRules.Derive(row, Today).SelectMany(e => NotificationRules.Plan(e, people, (_, k) => NotificationPreference.Default(k), [])).Select(p => p.Id);
         var twice = NotificationRules.Derive(row, Today).SelectMany(e => NotificationRules.Plan(e, people, (_, k) => NotificationPreference.Default(k), [])).Select(p => p.Id);
@@ -234,7 +241,7 @@ public sealed class NotificationRulesTests
     [Fact]
     public void Messages_are_Japanese_first_with_English()
     {
-        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing)), Today).First(x => x.Kind == NotificationKind.Regression);
+        var e = NotificationRules.Derive(Row(System(MigrationPhase.InProduction), System(MigrationPhase.Testing, regression: true)), Today).First(x => x.Kind == NotificationKind.Regression);
         var data = NotificationStore.PayloadOf(e).Data;
         var subject = NotificationMessages.Subject(e.Kind, data);
         Assert.Contains("千代田区", subject, StringComparison.Ordinal);
