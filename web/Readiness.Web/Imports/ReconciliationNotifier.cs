@@ -10,7 +10,8 @@ namespace Readiness.Web.Imports;
 /// After an official import is applied: for each municipality of the dataset whose own reports now disagree with the
 /// official data (<see cref="Reconciliation"/>), one <see cref="NotificationKind.ReconciliationDifferences"/> event for
 /// its prefecture's staff (<see cref="NotificationRules.ReconciliationEvent"/>), written to the outbox like every other
-/// event. The ids are stable (municipality, dataset, kind, channel, recipient), so applying or notifying twice adds nothing.
+/// event, when they are new or have changed since the municipality was last told (<see cref="DifferencesToldName"/>). The ids
+/// are stable (municipality, dataset, kind, channel, recipient), so applying or notifying twice adds nothing.
 /// Once told, the dataset is marked (state <c>reconciled:{id}</c>); the schedule's tick (<see cref="CatchUpAsync"/>) tells
 /// an import applied within <see cref="CatchUpWindow"/> and not marked, so a process killed between applying an import
 /// and writing its events loses none. A municipality whose stored state cannot be read is skipped (one warning) and
@@ -28,6 +29,25 @@ public sealed class ReconciliationNotifier(
 
     /// <summary>The state that lists (comma-separated) the municipalities of dataset <paramref name="datasetId"/> not told because their stored state could not be read.</summary>
     public static string UnreadableName(string datasetId) => "reconciled-unreadable:" + datasetId;
+
+    /// <summary>
+    /// The state holding, as a JSON object, each municipality's differences as last told (code → the event's reason,
+    /// <see cref="NotificationRules.ReconciliationEvent"/>); a municipality that agrees with the official data is not in it.
+    /// </summary>
+    public const string DifferencesToldName = "reconciliation_told";
+
+    private static Dictionary<string, string> ReadTold(string? json)
+    {
+        try
+        {
+            return json is null ? [] : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Damaged: every difference is told again, none lost.
+            return [];
+        }
+    }
 
     /// <summary>Tells the differences of every import applied within <see cref="CatchUpWindow"/> and not marked as told; returns the outbox rows planned.</summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken = default)
@@ -68,8 +88,26 @@ public sealed class ReconciliationNotifier(
         var events = new List<NotificationEvent>();
         var designations = await reconciliation.DesignationsAsync(cancellationToken);
         var read = await reads.ReadAsync(Readiness.Web.Api.MunicipalityRecords.Of(codes), cancellationToken);
-        events.AddRange(read.Readable.Select(x => NotificationRules.ReconciliationEvent(x.Value.Code, datasetId, Reconciliation.Compare(x.Value, designations), now, actorSubject))
-            .OfType<NotificationEvent>());
+
+        // Told when a municipality's differences are new or have changed since it was last told: an import that changes
+        // nothing (the same month again, an older dataset, a designation list that leaves them as they were) tells the
+        // prefecture nothing it was already told. A municipality that now agrees is forgotten, so differences that come
+        // back are told again.
+        var told = ReadTold(await store.GetStateAsync(DifferencesToldName, cancellationToken));
+        var stillTold = new Dictionary<string, string>(told, StringComparer.Ordinal);
+        foreach (var (_, record) in read.Readable)
+        {
+            if (NotificationRules.ReconciliationEvent(record.Code, datasetId, Reconciliation.Compare(record, designations), now, actorSubject) is not { } e)
+            {
+                stillTold.Remove(record.Code);
+            }
+            else if (!told.TryGetValue(record.Code, out var before) || before != e.Reason)
+            {
+                events.Add(e);
+                stillTold[record.Code] = e.Reason!;
+            }
+        }
+
         if (read.Unreadable.Count > 0)
         {
             logger.LogWarning("Reconciliation after import {Dataset}: {Count} municipalities not compared, their stored state cannot be read (restore them from a backup; told then): {Codes}",
@@ -78,6 +116,8 @@ public sealed class ReconciliationNotifier(
 
         async Task MarkToldAsync()
         {
+            // After the outbox rows: a process killed before this line tells them again with the same ids (no duplicates).
+            await store.SetStateAsync(DifferencesToldName, System.Text.Json.JsonSerializer.Serialize(stillTold));
             await store.SetStateAsync(ToldName(datasetId), now.ToString("O", CultureInfo.InvariantCulture));
             if (read.Unreadable.Count > 0 || await store.GetStateAsync(UnreadableName(datasetId), cancellationToken) is not null)
             {
