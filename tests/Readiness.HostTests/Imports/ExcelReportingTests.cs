@@ -164,7 +164,7 @@ public sealed class ExcelReportingTests
         await Refused([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0], "encrypted.xlsx", HttpStatusCode.BadRequest, "file", "encrypted_or_legacy");
 
         // The template's own size limit (2 MB), on both template endpoints: a 1.5 MB file is read (and is no workbook);
-        // one byte over 2 MB is refused naming the file and that limit, not the official imports' 10 MB.
+        // one byte over 2 MB is refused naming the file and that limit, not the official imports' 32 MB.
         await Refused(new byte[1_500_000], "large.xlsx", HttpStatusCode.BadRequest, "file", "not_a_workbook");
         await Refused(new byte[(2 * 1024 * 1024) + 1], "too-large.xlsx", HttpStatusCode.RequestEntityTooLarge, "file", "file_too_large", "ファイルが大きすぎます（上限 2 MB）");
         using (var largePreview = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/preview", new byte[1_500_000], "large.xlsx"))

@@ -319,7 +319,7 @@ public sealed class OfficialFormatsImportTests(ITestOutputHelper output)
             ([0x00, 0x01, 0x02, 0x03, .. new byte[100]], "令和8年2月_進捗状況.csv", "not_a_csv"),
             (OfficialWorkbooks.Csv([["都道府県", "市区町村名"], ["北海道", "札幌市"]]), "令和8年2月_進捗状況.csv", "missing_header"),
             (OfficialWorkbooks.Csv(Table(c => c.StartsWith("13", StringComparison.Ordinal), false)), "進捗.csv", "missing_as_of"),
-            (new byte[11 * 1024 * 1024], "big.csv", "file_too_large"),
+            (new byte[Readiness.Web.Imports.OfficialWorkbook.MaxFileBytes + 1], "big.csv", "file_too_large"),
             // A quote never closed (found by a user: taken as one junk row running to the end, answered 201).
             ([.. OfficialWorkbooks.Csv(Table(c => c.StartsWith("13", StringComparison.Ordinal), false)), .. "\"東京都,千代田区,1\n"u8.ToArray()], "令和8年2月_進捗状況.csv", "not_a_csv"),
         };

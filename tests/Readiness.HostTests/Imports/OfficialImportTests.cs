@@ -244,7 +244,7 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
             var askedKind = kind.EndsWith("_other_kind", StringComparison.Ordinal) ? OfficialImportRecord.DesignationListKind : null;
             var (file, name) = kind switch
             {
-                "too_large" => (new byte[11 * 1024 * 1024], "big.xlsx"),
+                "too_large" => (new byte[Readiness.Web.Imports.OfficialWorkbook.MaxFileBytes + 1], "big.xlsx"),
                 "not_a_workbook" => ("都道府県,市区町村\n北海道,札幌市\n"u8.ToArray(), "progress.xlsx"),
                 "encrypted" => ([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, .. new byte[4096]], "protected.xlsx"),
                 "macro_enabled" => (Workbook(macro: true).File, "progress.xlsx"),

@@ -61,7 +61,7 @@ public static class ApiServices
     /// <summary>
     /// The server-side cap on request bodies for the API and sign-in (Kestrel's default is 30 MB): twice what the
     /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection. A file upload
-    /// declares its own limit (<see cref="Readiness.Web.Imports.UploadLimit"/>: 10 MB for an official workbook, 2 MB for
+    /// declares its own limit (<see cref="Readiness.Web.Imports.UploadLimit"/>: 32 MB for an official release, 2 MB for
     /// a reporting template).
     /// </summary>
     private static Task LimitBodySize(HttpContext http, RequestDelegate next)

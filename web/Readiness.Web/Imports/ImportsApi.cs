@@ -63,7 +63,7 @@ public static class ImportsApi
         imports.MapPost(string.Empty, Upload).WithName("postImport").DisableAntiforgery().WithMetadata(new UploadLimit(OfficialWorkbook.MaxFileBytes))
             .AddOpenApiOperationTransformer(DescribeUpload)
             .WithSummary("Upload an official file (MIC's per-municipality tally, MIC's step detail or the Digital Agency's designation list; .xlsx or CSV); answers the dry-run preview")
-            .WithDescription("Multipart form with the field 'file' and optionally 'kind' (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
+            .WithDescription("Multipart form with the field 'file' and optionally 'kind' (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 32 MB (MIC's whole-country step detail as UTF-8 CSV is about 19 MB), not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         imports.MapGet(string.Empty, List).WithName("listImports")
@@ -206,8 +206,8 @@ public static class ImportsApi
         return ((name, buffer.ToArray()), null);
     }
 
-    private static ProblemHttpResult TooLarge(long maxFileBytes) => Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "file", "file_too_large",
-        $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
+    private static ProblemHttpResult TooLarge(long maxFileBytes) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes)]);
 
     private static async Task<Ok<IReadOnlyList<ImportListingView>>> List(OfficialImportService service) =>
         TypedResults.Ok<IReadOnlyList<ImportListingView>>([.. (await service.ListAsync()).Select(l =>

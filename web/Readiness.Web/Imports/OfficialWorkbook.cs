@@ -15,8 +15,13 @@ namespace Readiness.Web.Imports;
 /// </summary>
 public static class OfficialWorkbook
 {
-    /// <summary>The largest upload taken: MIC's 1,741-row workbook is well under 1 MB.</summary>
-    public const long MaxFileBytes = 10L * 1024 * 1024;
+    /// <summary>
+    /// The largest official upload taken, in bytes (32 MiB). Sized from the largest release in its largest accepted
+    /// encoding: MIC's whole-country step detail (1,741 municipalities × 20 businesses = 34,820 rows of 43 cells) is
+    /// 12.9 MB as Shift_JIS, 14.5 MB as UTF-16 and 18.7 MB as UTF-8 with BOM (every cell 完了済み and every field
+    /// quoted: about 24 MB); a workbook is far smaller. Over it: <see cref="TooLarge"/>.
+    /// </summary>
+    public const long MaxFileBytes = 32L * 1024 * 1024;
 
     /// <summary>
     /// The most an official workbook may unpack to: MIC's step detail (every municipality × business, 43 columns) is
@@ -36,6 +41,17 @@ public static class OfficialWorkbook
 
     static OfficialWorkbook() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
+    /// <summary>
+    /// The 413 refusal of a file over <paramref name="maxFileBytes"/> (field "file", code file_too_large, the limit in
+    /// MB); at the official imports' limit it also says how to bring an official release under it.
+    /// </summary>
+    public static ProblemError TooLarge(long maxFileBytes) => maxFileBytes == MaxFileBytes
+        ? new ProblemError("file", "file_too_large",
+            $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。.xlsx で保存して取り込むか（CSV よりずっと小さくなります）、総務省の進捗・ステップ別の表は都道府県ごとのファイルに分けて取り込んでください。",
+            $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). Save it as .xlsx (far smaller than CSV) and import that, or split MIC's progress or step-detail table into one file per prefecture.")
+        : new ProblemError("file", "file_too_large",
+            $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
+
     /// <summary>Null when the file name may be a plain workbook; a macro-enabled or binary workbook's name is refused whatever the bytes.</summary>
     public static ProblemError? CheckName(string fileName) =>
         Path.GetExtension(fileName).ToLowerInvariant() is ".xlsm" or ".xlsb" or ".xltm" ? Macro() : null;
@@ -48,8 +64,7 @@ public static class OfficialWorkbook
     {
         if (bytes.Length > maxFileBytes)
         {
-            return new ProblemError("file", "file_too_large",
-                $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
+            return TooLarge(maxFileBytes);
         }
 
         if (bytes.Length >= 8 && bytes[..8].SequenceEqual(new byte[] { 0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1 }))
