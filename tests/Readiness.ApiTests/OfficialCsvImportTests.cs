@@ -73,6 +73,41 @@ public sealed class OfficialCsvImportTests(ApiHost host) : IClassFixture<ApiHost
         Assert.Contains("適用で変わった市区町村（0）", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_name_saying_another_month_than_the_title_is_warned_in_the_preview_and_the_title_day_is_taken()
+    {
+        using var national = host.Client(host.Token(Role.National));
+        using var upload = await UploadAsync(national, Tally("令和8年3月末時点 市区町村別・業務別 標準化の進捗状況", 0.5m, "shift_jis"), "unknown_令和8年4月_進捗状況.csv");
+        var text = await upload.Content.ReadAsStringAsync();
+        Assert.True(upload.StatusCode == HttpStatusCode.Created, text);
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal("2026-03-31", body.GetProperty("asOf").GetString());
+        var warning = Assert.Single(body.GetProperty("warnings").EnumerateArray());
+        Assert.Equal("as_of_name_differs", warning.GetProperty("code").GetString());
+        Assert.Contains("2026年4月", warning.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        Assert.Contains("2026-04", warning.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        var html = await pages.GetStringAsync(new Uri($"/imports/{body.GetProperty("id").GetString()}", UriKind.Relative));
+        Assert.Contains("data-warning=\"as_of_name_differs\"", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("wrongcol_令和8年5月_進捗状況.csv")]
+    [InlineData("コピー令和8年9月_進捗状況.csv")]
+    [InlineData("令和8年5月_進捗状況 (1).csv")]
+    public async Task A_wrong_column_is_named_whatever_the_file_is_called(string name)
+    {
+        using var national = host.Client(host.Token(Role.National));
+        var file = Encoding.GetEncoding(932).GetBytes(Encoding.GetEncoding(932).GetString(Tally("市区町村別・業務別 標準化の進捗状況", 0.5m, "shift_jis")).Replace(",児童手当,", ",児童手当金,", StringComparison.Ordinal));
+        using var upload = await UploadAsync(national, file, name);
+        var text = await upload.Content.ReadAsStringAsync();
+        Assert.True(upload.StatusCode == HttpStatusCode.BadRequest, text);
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("errors")[0];
+        Assert.Equal("missing_header", error.GetProperty("code").GetString());
+        Assert.Contains("2行目の見出しに次の列がありません: 児童手当", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+    }
+
     private static byte[] Tally(string title, decimal rate, string encoding)
     {
         var catalog = ReadinessCatalog.Instance;

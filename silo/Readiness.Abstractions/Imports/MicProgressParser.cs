@@ -85,6 +85,9 @@ public sealed record MicProgressImport(
 
     /// <summary>"yyyy-MM".</summary>
     public string AsOfMonth => $"{Year:D4}-{Month:D2}";
+
+    /// <summary>Said about the whole file, nothing refused (as_of_name_differs).</summary>
+    public ImmutableArray<ImportRowIssue> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -99,10 +102,12 @@ public static partial class MicProgressParser
     /// <summary>How many rows from the top the header may be searched in (below the title rows).</summary>
     public const int HeaderSearchRows = 30;
 
-    [GeneratedRegex(@"^(令和|平成|R|H)(元|\d{1,2})年?(\d{1,2})月.*進捗", RegexOptions.CultureInvariant)]
+    // Anywhere in the name: a copy (コピー令和8年9月…), a prefix (wrongcol_…), a browser's " (1)" or a suffix (…_修正版)
+    // still names the month; not after a letter, so "HR8…" is no era.
+    [GeneratedRegex(@"(?<![A-Za-z])(令和|平成|R|H)(元|\d{1,2})年?(\d{1,2})月.*進捗", RegexOptions.CultureInvariant)]
     private static partial Regex EraSheetName();
 
-    /// <summary>(year, month) of a sheet named like 令和8年1月_進捗状況, or null.</summary>
+    /// <summary>(year, month) of a sheet named like 令和8年1月_進捗状況 (with anything before or after), or null.</summary>
     public static (int Year, int Month)? SheetMonth(string sheetName)
     {
         var m = EraSheetName().Match(JapaneseNames.Normalize(sheetName));
@@ -127,26 +132,52 @@ public static partial class MicProgressParser
     public static bool HasHeader(IReadOnlyList<SheetRow> top) => TryFindHeader(top, out _, out _);
 
     /// <summary>
-    /// The month of the tally: the sheet's name (令和8年9月_進捗状況), else a date in the title rows above the header
-    /// (「令和8年9月末時点」, 「2026年9月30日現在」: its month); a refusal (missing_as_of, naming the sheet, i.e. a CSV's
-    /// file name) when neither says it.
+    /// True when <paramref name="top"/> holds a header that shows the tally even with a column missing or misspelt
+    /// (at least half of the 20 businesses by name): parsed as the tally, it is refused naming the missing columns.
     /// </summary>
-    private static (int Year, int Month) Month(SheetData sheet, List<SheetRow> top, int headerIndex)
+    public static bool ShowsHeader(IReadOnlyList<SheetRow> top) =>
+        TryFindHeader(top, out _, out var best) || best.Found * 2 >= ReadinessCatalog.Instance.BusinessSystems.Count;
+
+    /// <summary>
+    /// The warning (code as_of_name_differs, naming the title's row) when the sheet's name (a CSV's file name) says
+    /// another month than <paramref name="asOf"/>, the day the title row <paramref name="titleRow"/> says; null when
+    /// they agree or the name says no month.
+    /// </summary>
+    public static ImportRowIssue? NameDisagrees(string sheetName, DateOnly asOf, int titleRow)
     {
-        if (SheetMonth(sheet.Name) is { } named)
+        var named = SheetMonth(sheetName) ?? (CellValues.FindDateInText(sheetName) is { } day ? (day.Year, day.Month) : null);
+        if (named is not { } n || (n.Year == asOf.Year && n.Month == asOf.Month))
         {
-            return named;
+            return null;
         }
 
+        return new ImportRowIssue(titleRow, null, null, "as_of_name_differs",
+            $"名前「{sheetName}」は{n.Year}年{n.Month}月ですが、{titleRow}行目のタイトルは{asOf:yyyy-MM-dd}時点です。タイトルの時点（{asOf:yyyy-MM-dd}）で取り込みます。違う場合はタイトルを直してから取り込み直してください。",
+            $"The name '{sheetName}' says {n.Year}-{n.Month:D2}, but the title in row {titleRow} says as of {asOf:yyyy-MM-dd}: the title's day ({asOf:yyyy-MM-dd}) is taken. If it is wrong, correct the title and upload the file again.");
+    }
+
+    /// <summary>
+    /// The month of the tally: a date in the title rows above the header (「令和8年9月末時点」, 「2026年9月30日現在」: its
+    /// month; MIC's own word, where a name may be a user's copy of another month's file), with a warning when the sheet's
+    /// name (a CSV's file name) says another month; else the sheet's name (令和8年9月_進捗状況); a refusal
+    /// (missing_as_of, naming the sheet, i.e. a CSV's file name) when neither says it.
+    /// </summary>
+    private static (int Year, int Month, ImportRowIssue? Warning) Month(SheetData sheet, List<SheetRow> top, int headerIndex)
+    {
         foreach (var row in top.Take(headerIndex))
         {
             foreach (var cell in row.Cells)
             {
                 if (CellValues.FindDateInText(Text(cell)) is { } day)
                 {
-                    return (day.Year, day.Month);
+                    return (day.Year, day.Month, NameDisagrees(sheet.Name, new DateOnly(day.Year, day.Month, 1).AddMonths(1).AddDays(-1), row.RowNumber));
                 }
             }
+        }
+
+        if (SheetMonth(sheet.Name) is { } named)
+        {
+            return (named.Year, named.Month, null);
         }
 
         // Whether a workbook's sheet or a CSV (whose sheet is its file's name), the same advice: name it after the month.
@@ -230,7 +261,10 @@ public static partial class MicProgressParser
             rows.Add(new OfficialRow(row.RowNumber, code, ImmutableCollectionsMarshal.AsImmutableArray(rates), overallCol is { } oc ? Rate(Cell(row, oc)) : null, row.Hidden));
         }
 
-        return new MicProgressImport(sheet.Name, month.Year, month.Month, rows.ToImmutable(), issues.ToImmutable(), hidden);
+        return new MicProgressImport(sheet.Name, month.Year, month.Month, rows.ToImmutable(), issues.ToImmutable(), hidden)
+        {
+            Warnings = month.Warning is { } warning ? [warning] : [],
+        };
     }
 
     private static (int Index, int Prefecture, int Municipality, int? Overall, int[] Businesses) FindHeader(List<SheetRow> top)

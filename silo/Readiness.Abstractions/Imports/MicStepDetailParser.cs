@@ -37,7 +37,12 @@ public static partial class MicStepDetailParser
     {
         using var sheetRows = new SheetRows(sheet.Rows, MicProgressParser.HeaderSearchRows);
         var header = FindHeader(sheetRows.Head);
-        var asOf = sheetRows.Head.Take(header.Index).SelectMany(r => r.Cells).Select(c => c is DateTime d ? DateOnly.FromDateTime(d) : CellValues.FindDateInText(MicProgressParser.Text(c))).FirstOrDefault(d => d is not null)
+        // The title's date first (MIC's own word; a name may be a copy of another month's file), warned when the name says another month.
+        var titled = sheetRows.Head.Take(header.Index)
+            .SelectMany(r => r.Cells.Select(c => (r.RowNumber, Day: c is DateTime d ? DateOnly.FromDateTime(d) : CellValues.FindDateInText(MicProgressParser.Text(c)))))
+            .FirstOrDefault(t => t.Day is not null);
+        var warning = titled.Day is { } titleDay ? MicProgressParser.NameDisagrees(sheet.Name, titleDay, titled.RowNumber) : null;
+        var asOf = titled.Day
             ?? CellValues.FindDateInText(sheet.Name)
             ?? throw new ImportFormatException("sheet", "missing_as_of",
                 "時点（例: 令和8年1月31日時点）がタイトル行にもシート名にもありません。", "No as-of date (e.g. 令和8年1月31日時点) in the title rows or the sheet's name.");
@@ -183,7 +188,10 @@ public static partial class MicStepDetailParser
         }
 
         return new OfficialDataset(OfficialImportRecord.MicStepDetailKind, sheet.Name, asOf, rows.ToImmutable(),
-            [.. issues.OrderBy(i => i.RowNumber)], hidden, [], byCode.Count);
+            [.. issues.OrderBy(i => i.RowNumber)], hidden, [], byCode.Count)
+        {
+            Warnings = warning is null ? [] : [warning],
+        };
     }
 
     private static (int Index, int Prefecture, int Municipality, int Business, int[] Steps) FindHeader(List<SheetRow> top)

@@ -20,11 +20,17 @@ public sealed record OfficialDataset(
     ImmutableArray<OfficialPrefectureRow> PrefectureRows,
     int ListedRows)
 {
+    /// <summary>Said about the whole file, nothing refused: the name says another month than the title (as_of_name_differs).</summary>
+    public ImmutableArray<ImportRowIssue> Warnings { get; init; } = [];
+
     /// <summary>MIC's per-municipality tally as a dataset.</summary>
     public static OfficialDataset From(MicProgressImport p) => new(
         OfficialImportRecord.MicProgressKind, p.SheetName, p.AsOf,
         [.. p.Rows.Select(r => new OfficialImportRow(r.RowNumber, r.MunicipalityCode, r.StepCompletion))],
-        p.Issues, p.HiddenRows, [], p.Rows.Length);
+        p.Issues, p.HiddenRows, [], p.Rows.Length)
+    {
+        Warnings = p.Warnings,
+    };
 }
 
 /// <summary>Recognising which official release a sheet is, from its header (never from the file name). Pure.</summary>
@@ -41,7 +47,8 @@ public static class OfficialKinds
                 return OfficialImportRecord.DesignationListKind;
             }
 
-            if (texts.Select(MicStepDetailParser.StepNumber).Where(n => n is not null).Distinct().Count() >= Rules.Baseline.PmoSteps)
+            // Half the steps show the kind: a header with a step misspelt is parsed and refused naming the step.
+            if (texts.Select(MicStepDetailParser.StepNumber).Where(n => n is not null).Distinct().Count() * 2 >= Rules.Baseline.PmoSteps)
             {
                 return OfficialImportRecord.MicStepDetailKind;
             }
@@ -49,7 +56,8 @@ public static class OfficialKinds
 
         // The tally: a sheet named after its month, or its header of 20 businesses under a name without the month (a
         // CSV saved as progress2.csv), whose month the parser then takes from the title rows or refuses naming the file.
-        return MicProgressParser.SheetMonth(sheet.Name) is not null || MicProgressParser.HasHeader([.. sheet.Rows.Take(MicProgressParser.HeaderSearchRows)])
+        // A header with a business misspelt still shows the tally, so that it is refused naming the column, whatever the name.
+        return MicProgressParser.SheetMonth(sheet.Name) is not null || MicProgressParser.ShowsHeader([.. sheet.Rows.Take(MicProgressParser.HeaderSearchRows)])
             ? OfficialImportRecord.MicProgressKind : null;
     }
 

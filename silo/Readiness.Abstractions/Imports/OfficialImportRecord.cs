@@ -133,6 +133,9 @@ public sealed record OfficialImportRecord
     /// <summary>How many rows were not taken (<see cref="Issues"/> holds at most <see cref="MaxIssuesKept"/> of them); 0 in records stored before it was counted, which kept them all.</summary>
     [Id(18)] public int IssueCount { get; init; }
 
+    /// <summary>Said about the whole file, nothing refused: e.g. as_of_name_differs (the name says another month than the title, whose day was taken).</summary>
+    [Id(19)] public ImmutableArray<OfficialImportIssue> Warnings { get; init; } = [];
+
     /// <summary>Every row not taken, whether listed in <see cref="Issues"/> or not.</summary>
     public int UnmatchedRows => Math.Max(IssueCount, Issues.IsDefault ? 0 : Issues.Length);
 }

@@ -44,7 +44,11 @@ public sealed record ImportView(
     string Id, string Kind, string Source, DateOnly AsOf, string FileName, long FileSize, string SheetName, string UploadedBy, DateTimeOffset UploadedAt,
     int MatchedRows, int HiddenRows, IReadOnlyList<ImportIssueView> Unmatched, ImportCountsView Preview, ImportAppliedView? Applied,
     string? Format, IReadOnlyList<ImportPrefectureRowView> PrefectureRows, IReadOnlyList<ImportChangeView> Changes, IReadOnlyList<ImportIssueView> Unreadable,
-    int UnmatchedCount, ImportSameDayView? SameDay = null);
+    int UnmatchedCount, ImportSameDayView? SameDay = null)
+{
+    /// <summary>Said about the whole file, nothing refused, in Japanese and English (as_of_name_differs: the name says another month than the title, whose day was taken).</summary>
+    public IReadOnlyList<ImportIssueView> Warnings { get; init; } = [];
+}
 
 /// <summary>One dataset version in the list: id (SHA-256), kind, source, as-of day, file, who uploaded and applied it, when.</summary>
 public sealed record ImportListingView(string Id, string Kind, string Source, DateOnly AsOf, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt);
@@ -257,7 +261,10 @@ public static class ImportsApi
             Catalog.ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(c.MunicipalityCode, out var m) ? m.Name : c.MunicipalityCode, c.SystemsChanged, c.PhasesChanged, c.DesignationsChanged))],
         Issues(r.Unreadable),
         r.UnmatchedRows,
-        sameDay is null ? null : SameDay(r, sameDay));
+        sameDay is null ? null : SameDay(r, sameDay))
+    {
+        Warnings = Issues(r.Warnings),
+    };
 
     private static ImportSameDayView SameDay(OfficialImportRecord r, OfficialImportListing l)
     {

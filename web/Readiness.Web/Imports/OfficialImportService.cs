@@ -189,6 +189,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             Rows = parsed.Rows,
             Issues = [.. parsed.Issues.Take(OfficialImportRecord.MaxIssuesKept).Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
             IssueCount = parsed.Issues.Length,
+            Warnings = [.. parsed.Warnings.Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
             HiddenRows = parsed.HiddenRows,
             Preview = preview,
             PrefectureRows = parsed.PrefectureRows,
