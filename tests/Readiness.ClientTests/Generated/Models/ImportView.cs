@@ -139,6 +139,14 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string UploadedBy { get; set; }
 #endif
+        /// <summary>The warnings property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView>? Warnings { get; set; }
+#nullable restore
+#else
+        public List<global::Readiness.ClientTests.Generated.Models.ImportIssueView> Warnings { get; set; }
+#endif
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.ImportView"/> and sets the default values.
         /// </summary>
@@ -184,6 +192,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "unreadable", n => { Unreadable = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "uploadedAt", n => { UploadedAt = n.GetDateTimeOffsetValue(); } },
                 { "uploadedBy", n => { UploadedBy = n.GetStringValue(); } },
+                { "warnings", n => { Warnings = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
             };
         }
         /// <summary>
@@ -213,6 +222,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unreadable", Unreadable);
             writer.WriteDateTimeOffsetValue("uploadedAt", UploadedAt);
             writer.WriteStringValue("uploadedBy", UploadedBy);
+            writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("warnings", Warnings);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

@@ -79,7 +79,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Multipart form with the field &apos;file&apos; and optionally &apos;kind&apos; (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
+        /// Multipart form with the field &apos;file&apos; and optionally &apos;kind&apos; (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 32 MB (MIC&apos;s whole-country step detail as UTF-8 CSV is about 19 MB), not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ImportView"/></returns>
         /// <param name="body">The request body</param>
@@ -135,7 +135,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports
             return requestInfo;
         }
         /// <summary>
-        /// Multipart form with the field &apos;file&apos; and optionally &apos;kind&apos; (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 10 MB, not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
+        /// Multipart form with the field &apos;file&apos; and optionally &apos;kind&apos; (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file&apos;s SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 32 MB (MIC&apos;s whole-country step detail as UTF-8 CSV is about 19 MB), not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
