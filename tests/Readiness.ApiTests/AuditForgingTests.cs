@@ -60,9 +60,9 @@ public sealed class AuditForgingTests(ApiHost host) : IClassFixture<ApiHost>
         // Markup whitespace between elements is the page's layout, not content.
         var section = System.Text.RegularExpressions.Regex.Replace(
             WebUtility.HtmlDecode(html[start..html.IndexOf("</section>", start, StringComparison.Ordinal)]), @">\s+<", "><");
-        Assert.Contains($"<div data-field=\"vendor\"><dt>vendor</dt><dd>「{Forged}」</dd></div>", section, StringComparison.Ordinal);
-        Assert.Contains("<div data-field=\"hosting\"><dt>hosting</dt><dd>「on_premises」</dd></div>", section, StringComparison.Ordinal);
-        Assert.DoesNotContain("<dd>「government_cloud」</dd>", section, StringComparison.Ordinal);
+        Assert.Contains($"<div data-field=\"vendor\" data-value=\"{Forged}\"><dt>ベンダ（アプリ提供事業者）</dt><dd>「{Forged}」</dd></div>", section, StringComparison.Ordinal);
+        Assert.Contains("<div data-field=\"hosting\" data-value=\"on_premises\"><dt>稼働環境</dt><dd>オンプレミス</dd></div>", section, StringComparison.Ordinal);
+        Assert.DoesNotContain("<dd>ガバメントクラウド</dd>", section, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,68 @@
+using System.Globalization;
+
+namespace Readiness.Web.Components;
+
+/// <summary>
+/// The change history's words: an audited field's name and value (wire names, <see cref="Readiness.Rules.AuditFields"/>)
+/// as the edit forms say them, Japanese first. The wire names stay in the markup (data-field, data-value) for machines;
+/// the API and CSV keep them as they are.
+/// </summary>
+public static class ChangeText
+{
+    /// <summary>The form's label of an audited field; a field this page does not know, as its wire name.</summary>
+    public static string FieldLabel(this UiText t, string field) => field switch
+    {
+        "phase" => t["移行フェーズ", "Migration phase"],
+        "notApplicable" => t["この団体では対象外", "Not applicable to this municipality"],
+        "plannedGoLive" => t["本番稼働予定日", "Planned go-live"],
+        "vendor" => t["ベンダ（アプリ提供事業者）", "Vendor (application provider)"],
+        "hosting" => t["稼働環境", "Hosting"],
+        "cloudProvider" => t["ガバメントクラウドの事業者（CSP）", "Government Cloud provider (CSP)"],
+        "designated" => t["特定移行支援システム", "Designated system (特定移行支援システム)"],
+        "designationReason" => t["該当理由", "Reason"],
+        "designationTarget" => t["移行目標時期", "Target date"],
+        "regression" => t["後退", "Regression"],
+        "regressionReason" => t["フェーズを戻す理由", "Reason for moving the phase back"],
+        "status" => t["対応状況", "Status"],
+        "lastReviewed" => t["最終確認日", "Last reviewed"],
+        "evidence" => t["根拠・証跡（メモまたはリンク）", "Evidence (a note or a link)"],
+        "stepCompletion" => t["作業ステップの完了率（公式データ）", "Steps completed (official data)"],
+        "officialSteps" => t["作業ステップ（公式データ）", "Steps (official data)"],
+        "listed" => t["該当見込み一覧に掲載", "On the designation list"],
+        Readiness.Rules.AuditFields.LegacyText => t["記録（旧形式）", "Record (earlier format)"],
+        _ => field,
+    };
+
+    /// <summary>
+    /// An audited value in words: a closed set's label (phase, hosting, provider, reason, status), a flag as はい/いいえ,
+    /// a date as yyyy/MM/dd, a share as a percentage; free text (a vendor, a reason) quoted 「…」 as it was typed;
+    /// null as —. A value this page does not know is quoted as it is.
+    /// </summary>
+    public static string FieldValue(this UiText t, string field, object? value)
+    {
+        if (value is null)
+        {
+            return "—";
+        }
+
+        if (value is bool flag)
+        {
+            return flag ? t["はい", "Yes"] : t["いいえ", "No"];
+        }
+
+        var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
+        return field switch
+        {
+            "phase" => t.PhaseShort(text),
+            "hosting" => t.Hosting(text),
+            "cloudProvider" => t.CloudProvider(text),
+            "designationReason" => t.Reason(text),
+            "status" => t.SecurityStatus(text),
+            "plannedGoLive" or "designationTarget" or "lastReviewed"
+                when DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) => UiText.Date(day),
+            "stepCompletion" when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var share) => t.Percent(share),
+            "notApplicable" or "designated" or "regression" or "listed" when text is "true" or "false" => text == "true" ? t["はい", "Yes"] : t["いいえ", "No"],
+            _ => $"「{text}」",
+        };
+    }
+}
