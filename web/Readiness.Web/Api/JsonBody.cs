@@ -629,10 +629,22 @@ public sealed class WireEnumConverterFactory : JsonConverterFactory
                 return value;
             }
 
-            var shown = text is null ? reader.TokenType.ToString().ToLowerInvariant() : $"'{Problems.Truncate(text)}'";
-            throw new WireEnumException($"{shown} is not one of: {Allowed}.", $"{shown} は使用できません。次のいずれかを指定してください: {Allowed}");
+            // The value as it was sent (a tester's finding: {"phase":9} was answered "number is not one of"); an object
+            // or an array by its kind, as its text could be long.
+            var (shownEn, shownJa) = reader.TokenType switch
+            {
+                JsonTokenType.String => ($"'{Problems.Truncate(text!)}'", $"'{Problems.Truncate(text!)}'"),
+                JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null => (Raw(ref reader), Raw(ref reader)),
+                JsonTokenType.StartObject => ("An object", "オブジェクト"),
+                JsonTokenType.StartArray => ("An array", "配列"),
+                var other => (other.ToString(), other.ToString()),
+            };
+            throw new WireEnumException($"{shownEn} is not one of: {Allowed}.", $"{shownJa} は使用できません。次のいずれかを指定してください: {Allowed}");
         }
 
         public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) => writer.WriteStringValue(Wire.Name(value));
+
+        private static string Raw(ref Utf8JsonReader reader) =>
+            Problems.Truncate(System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan));
     }
 }
