@@ -172,11 +172,13 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
     public HttpClient Municipality(string code, string? subject = null) => Client(Token(Role.Municipality, code, subject));
 
     /// <summary>Uploads an official .xlsx as the dashboard and scripts do (multipart field "file") to POST /api/v1/imports.</summary>
+    /// <summary>Uploads an official file to POST /api/v1/imports as a browser would: text/csv for a .csv name, else the xlsx media type.</summary>
     public static async Task<HttpResponseMessage> PostImportAsync(HttpClient http, byte[] file, string name)
     {
         using var content = new MultipartFormDataContent();
         var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+            ? "text/csv" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         content.Add(part, "file", name);
         return await http.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
     }

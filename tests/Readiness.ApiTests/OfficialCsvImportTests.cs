@@ -118,14 +118,7 @@ public sealed class OfficialCsvImportTests(ApiHost host) : IClassFixture<ApiHost
         return encoding == "utf-8" ? [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)] : Encoding.GetEncoding(932).GetBytes(text);
     }
 
-    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] file, string name)
-    {
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        content.Add(part, "file", name);
-        return await client.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
-    }
+    private static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] file, string name) => ApiHost.PostImportAsync(client, file, name);
 
     private static async Task<string> CreatedAsync(HttpClient client, byte[] file, string name)
     {

@@ -121,14 +121,7 @@ public sealed partial class OfficialImportSizeTests(ApiHost host, ITestOutputHel
         return text.ToString();
     }
 
-    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] file, string name)
-    {
-        using var content = new MultipartFormDataContent();
-        var part = new ByteArrayContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        content.Add(part, "file", name);
-        return await client.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
-    }
+    private static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] file, string name) => ApiHost.PostImportAsync(client, file, name);
 
     private static async Task<HttpResponseMessage> PostFormAsync(HttpClient pages, byte[] file, string name)
     {
