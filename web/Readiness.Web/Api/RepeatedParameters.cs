@@ -8,7 +8,8 @@ namespace Readiness.Web.Api;
 /// One rule for the query string, on every /api endpoint and every dashboard page: a parameter given twice
 /// (<c>?prefecture=13&amp;prefecture=14</c>, <c>?limit=10&amp;limit=20</c>, names compared ignoring case as binding does)
 /// is 400 <c>repeated_parameter</c> naming it, never one of the values taken in silence; an empty value
-/// (<c>?limit=</c>) is as if absent. Applied once, after authorization, so a new endpoint or page follows it unasked.
+/// (<c>?limit=</c>) is as if absent; under /api a name the endpoint does not take is 400 <c>unknown_parameter</c>
+/// (<see cref="UnknownParameters"/>). Applied once, after authorization, so a new endpoint or page follows it unasked.
 /// </summary>
 public static class RepeatedParameters
 {
@@ -71,6 +72,11 @@ public static class RepeatedParameters
                 return Problems.BadRequest(name, Code,
                     $"クエリパラメーター「{Problems.Truncate(name)}」が2回以上指定されています。1回だけ指定してください。",
                     $"The query parameter '{Problems.Truncate(name)}' is given more than once; give it once.").ExecuteAsync(http);
+            }
+
+            if (UnknownParameters.First(endpoint, request.Query) is { } unknown)
+            {
+                return UnknownParameters.Refuse(endpoint, unknown).ExecuteAsync(http);
             }
         }
         else if (HttpMethods.IsGet(request.Method) && endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null && First(request.Query) is { } name)

@@ -27,7 +27,7 @@ public static class QueryParameters
 
     /// <summary>Declares an optional string query parameter the handler reads by hand (so binding does not describe it).</summary>
     public static TBuilder WithQueryParameter<TBuilder>(this TBuilder builder, string name, string description, string example)
-        where TBuilder : IEndpointConventionBuilder => builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new DeclaredQueryParameter(name)).AddOpenApiOperationTransformer((operation, _, _) =>
         {
             operation.Parameters ??= [];
             if (!operation.Parameters.Any(p => p.In == ParameterLocation.Query && p.Name == name))
@@ -45,3 +45,6 @@ public static class QueryParameters
             return Task.CompletedTask;
         });
 }
+
+/// <summary>A query parameter an endpoint's handler reads by hand (<see cref="QueryParameters.WithQueryParameter{TBuilder}"/>): taken by <see cref="UnknownParameters"/>.</summary>
+public sealed record DeclaredQueryParameter(string Name);

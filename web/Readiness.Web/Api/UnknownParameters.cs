@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using Readiness.Web.Api.OpenApi;
+
+namespace Readiness.Web.Api;
+
+/// <summary>
+/// Under /api a query parameter the endpoint does not take is 400 <c>unknown_parameter</c> naming it: a misspelt filter
+/// (<c>?pref=27</c> for <c>?prefecture=27</c>, <c>?flags=overdue</c> for <c>?flag=overdue</c>) answered the whole
+/// nation as if filtered (a tester's finding). What an endpoint takes: its handler's parameters that binding may read from
+/// the query (by name, or the <see cref="FromQueryAttribute"/> name) and those it reads by hand, declared with
+/// <see cref="QueryParameters.WithQueryParameter{TBuilder}"/>; names compared ignoring case, as binding does. An endpoint
+/// without a handler method, or with a parameter that binds itself (<c>BindAsync</c>), is left as it is.
+/// </summary>
+public static class UnknownParameters
+{
+    public const string Code = "unknown_parameter";
+
+    private static readonly ConcurrentDictionary<Endpoint, HashSet<string>?> Taken = new();
+
+    /// <summary>The first query name <paramref name="endpoint"/> does not take, in query order; null when it takes them all (or is not checked).</summary>
+    public static string? First(Endpoint endpoint, IQueryCollection query)
+    {
+        if (Taken.GetOrAdd(endpoint, Names) is not { } names)
+        {
+            return null;
+        }
+
+        foreach (var (name, _) in query)
+        {
+            if (!names.Contains(name))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The refusal, in Japanese and English, listing what the endpoint takes.</summary>
+    public static IResult Refuse(Endpoint endpoint, string name)
+    {
+        var taken = Taken.TryGetValue(endpoint, out var names) && names is { Count: > 0 } ? string.Join(", ", names.Order(StringComparer.Ordinal)) : null;
+        return Problems.BadRequest(name, Code,
+            $"クエリパラメーター「{Problems.Truncate(name)}」はこの API にはありません。" + (taken is null ? "クエリパラメーターは取りません。" : $"使えるのは {taken} です。"),
+            $"This endpoint has no query parameter '{Problems.Truncate(name)}'. " + (taken is null ? "It takes none." : $"It takes: {taken}."));
+    }
+
+    private static HashSet<string>? Names(Endpoint endpoint)
+    {
+        if (endpoint.Metadata.GetMetadata<MethodInfo>() is not { } method)
+        {
+            return null;
+        }
+
+        var route = (endpoint as RouteEndpoint)?.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase) ?? [];
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var parameter in method.GetParameters())
+        {
+            var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+            if (type.GetMethod("BindAsync", BindingFlags.Public | BindingFlags.Static) is not null || parameter.GetCustomAttribute<AsParametersAttribute>() is not null)
+            {
+                return null; // reads what it likes
+            }
+
+            if (parameter.GetCustomAttribute<FromServicesAttribute>() is not null || parameter.GetCustomAttribute<FromHeaderAttribute>() is not null
+                || parameter.GetCustomAttribute<FromBodyAttribute>() is not null || parameter.GetCustomAttribute<FromFormAttribute>() is not null
+                || type == typeof(HttpContext) || type == typeof(HttpRequest) || type == typeof(HttpResponse) || type == typeof(CancellationToken) || type == typeof(ClaimsPrincipal))
+            {
+                continue;
+            }
+
+            var name = parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.GetCustomAttribute<FromRouteAttribute>()?.Name ?? parameter.Name;
+            if (name is not null && !route.Contains(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        foreach (var declared in endpoint.Metadata.GetOrderedMetadata<DeclaredQueryParameter>())
+        {
+            names.Add(declared.Name);
+        }
+
+        return names;
+    }
+}
