@@ -201,12 +201,19 @@ public static class DesignationListParser
                 }
             }
 
-            if (code < 0)
+            // The header: the row with the code column or half the businesses (a list whose 団体コード is misspelt is
+            // refused naming it, not as having no header).
+            if (code < 0 && businesses.Count(b => b >= 0) * 2 < businesses.Length)
             {
                 continue;
             }
 
             var lacking = new List<string>();
+            if (code < 0)
+            {
+                lacking.Add("団体コード");
+            }
+
             if (name < 0)
             {
                 lacking.Add("自治体名");

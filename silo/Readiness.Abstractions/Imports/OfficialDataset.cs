@@ -36,13 +36,25 @@ public sealed record OfficialDataset(
 /// <summary>Recognising which official release a sheet is, from its header (never from the file name). Pure.</summary>
 public static class OfficialKinds
 {
-    /// <summary>The kind of the sheet: designation list (団体コード + 自治体区分), step detail (40 step columns), MIC tally (an era-month sheet, or its header of the 20 businesses); null when none.</summary>
+    /// <summary>
+    /// The kind of the sheet: designation list (団体コード + 自治体区分, or a header of the businesses with ● marks and
+    /// no figures under it), step detail (40 step columns), MIC tally (an era-month sheet, or its header of the 20
+    /// businesses); null when none.
+    /// </summary>
     public static string? Detect(SheetData sheet)
     {
-        foreach (var row in sheet.Rows.Take(MicProgressParser.HeaderSearchRows))
+        var top = sheet.Rows.Take(MicProgressParser.HeaderSearchRows).ToList();
+        for (var i = 0; i < top.Count; i++)
         {
-            var texts = row.Cells.Select(c => JapaneseNames.Normalize(MicProgressParser.Text(c))).ToList();
+            var texts = top[i].Cells.Select(c => JapaneseNames.Normalize(MicProgressParser.Text(c))).ToList();
             if (texts.Any(t => t.Contains("団体コード", StringComparison.Ordinal)) && texts.Any(t => t.Contains("区分", StringComparison.Ordinal)))
+            {
+                return OfficialImportRecord.DesignationListKind;
+            }
+
+            // The list by its marks: with 団体コード or 自治体区分 misspelt it was taken for the tally (the same 20
+            // businesses) and refused as one; now it is parsed as the list and refused naming the column.
+            if (MarksUnder(top, i, texts))
             {
                 return OfficialImportRecord.DesignationListKind;
             }
@@ -59,6 +71,46 @@ public static class OfficialKinds
         // A header with a business misspelt still shows the tally, so that it is refused naming the column, whatever the name.
         return MicProgressParser.SheetMonth(sheet.Name) is not null || MicProgressParser.ShowsHeader([.. sheet.Rows.Take(MicProgressParser.HeaderSearchRows)])
             ? OfficialImportRecord.MicProgressKind : null;
+    }
+
+    /// <summary>
+    /// Whether row <paramref name="header"/> names at least half the businesses and the rows under it (within
+    /// <paramref name="top"/>) hold ● marks in those columns and no figures: the designation list, not the tally.
+    /// </summary>
+    private static bool MarksUnder(List<SheetRow> top, int header, List<string> texts)
+    {
+        var columns = new List<int>();
+        for (var c = 0; c < texts.Count; c++)
+        {
+            if (texts[c].Length > 0 && OfficialBusinessNames.Resolve(texts[c]) is not null)
+            {
+                columns.Add(c);
+            }
+        }
+
+        if (columns.Count * 2 < Businesses.Count)
+        {
+            return false;
+        }
+
+        var marks = 0;
+        foreach (var row in top.Skip(header + 1))
+        {
+            foreach (var c in columns)
+            {
+                var cell = c < row.Cells.Count ? row.Cells[c] : null;
+                switch (DesignationListParser.IsMarked(cell))
+                {
+                    case true:
+                        marks++;
+                        break;
+                    case null when cell is not null:
+                        return false; // a figure or other text: not a list of marks
+                }
+            }
+        }
+
+        return marks > 0;
     }
 
     /// <summary>

@@ -259,6 +259,43 @@ public sealed class DesignationListParserTests
         Assert.Contains("戸籍", refused.MessageJa, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A designation list whose 自治体区分 or 団体コード heading is misspelt was taken for MIC's tally (its 20 business
+    /// columns) and refused as a tally; it is the list by its ● marks, and is refused naming the missing column.
+    /// </summary>
+    [Theory]
+    [InlineData("自治体コード", "自治体名", "自治体種別", "自治体区分")]
+    [InlineData("団体コード", "自治体名", "種別", "自治体区分")]
+    [InlineData("団体ｺｰﾄﾞ", "自治体名", "団体の種類", "自治体区分")]
+    [InlineData("No.", "自治体名", "自治体区分", "コード")]
+    public void A_designation_list_with_a_misspelt_heading_is_recognised_by_its_marks_and_refused_naming_the_column(string code, string name, string kind, string named)
+    {
+        var sheet = new SheetData("該当見込み一覧",
+        [
+            new SheetRow(1, false, ["特定移行支援システムの該当見込み一覧（令和7年12月末時点）"]),
+            new SheetRow(3, false, [code, name, kind, .. Catalog.BusinessSystems.Select(b => (object?)b.NameJa).Reverse(), "共通機能"]),
+            Row(4, "011002", "北海道札幌市", "指定都市", "koseki"),
+            Row(5, "131016", "東京都千代田区", "特別区", "koseki", "common"),
+        ]);
+        Assert.Equal(OfficialImportRecord.DesignationListKind, OfficialKinds.Detect(sheet));
+        var refused = Assert.Throws<ImportFormatException>(() => OfficialKinds.DetectAndParse(sheet));
+        Assert.Equal("missing_header", refused.Code);
+        Assert.Contains(named, refused.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("row 3", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tally_with_figures_under_its_businesses_is_not_taken_for_the_list()
+    {
+        var sheet = new SheetData("進捗",
+        [
+            new SheetRow(1, false, ["（令和8年9月末時点）"]),
+            new SheetRow(3, false, ["団体コード", "都道府県名", "市区町村名", .. Catalog.BusinessSystems.Select(b => (object?)b.NameJa)]),
+            new SheetRow(4, false, ["011002", "北海道", "札幌市", .. Catalog.BusinessSystems.Select(_ => (object?)0.5)]),
+        ]);
+        Assert.Equal(OfficialImportRecord.MicProgressKind, OfficialKinds.Detect(sheet));
+    }
+
     [Fact]
     public void Kinds_are_recognised_from_the_header()
     {
