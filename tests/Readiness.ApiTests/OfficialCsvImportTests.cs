@@ -23,10 +23,7 @@ public sealed class OfficialCsvImportTests(ApiHost host) : IClassFixture<ApiHost
     public async Task A_tally_csv_named_without_its_month_takes_the_month_of_its_title_row()
     {
         using var national = host.Client(host.Token(Role.National));
-        using var upload = await UploadAsync(national, Tally("令和8年5月末時点 市区町村別・業務別 標準化の進捗状況", 0.5m, "shift_jis"), "progress2.csv");
-        var text = await upload.Content.ReadAsStringAsync();
-        Assert.True(upload.StatusCode == HttpStatusCode.Created, text);
-        var body = JsonDocument.Parse(text).RootElement;
+        var body = await PreviewAsync(national, Tally("令和8年5月末時点 市区町村別・業務別 標準化の進捗状況", 0.5m, "shift_jis"), "progress2.csv", HttpStatusCode.Created);
         Assert.Equal("mic_progress", body.GetProperty("kind").GetString());
         Assert.Equal("2026-05-31", body.GetProperty("asOf").GetString());
     }
@@ -35,10 +32,7 @@ public sealed class OfficialCsvImportTests(ApiHost host) : IClassFixture<ApiHost
     public async Task A_tally_csv_without_a_month_in_its_name_or_title_is_refused_naming_the_file()
     {
         using var national = host.Client(host.Token(Role.National));
-        using var upload = await UploadAsync(national, Tally("市区町村別・業務別 標準化の進捗状況（PMOツール集計）", 0.5m, "shift_jis"), "progress2.csv");
-        var text = await upload.Content.ReadAsStringAsync();
-        Assert.True(upload.StatusCode == HttpStatusCode.BadRequest, text);
-        var error = JsonDocument.Parse(text).RootElement.GetProperty("errors")[0];
+        var error = (await PreviewAsync(national, Tally("市区町村別・業務別 標準化の進捗状況（PMOツール集計）", 0.5m, "shift_jis"), "progress2.csv", HttpStatusCode.BadRequest)).GetProperty("errors")[0];
         Assert.Equal("missing_as_of", error.GetProperty("code").GetString());
         Assert.Contains("progress2", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
         Assert.Contains("令和8年9月_進捗状況.csv", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
@@ -77,10 +71,7 @@ public sealed class OfficialCsvImportTests(ApiHost host) : IClassFixture<ApiHost
     public async Task A_name_saying_another_month_than_the_title_is_warned_in_the_preview_and_the_title_day_is_taken()
     {
         using var national = host.Client(host.Token(Role.National));
-        using var upload = await UploadAsync(national, Tally("令和8年3月末時点 市区町村別・業務別 標準化の進捗状況", 0.5m, "shift_jis"), "unknown_令和8年4月_進捗状況.csv");
-        var text = await upload.Content.ReadAsStringAsync();
-        Assert.True(upload.StatusCode == HttpStatusCode.Created, text);
-        var body = JsonDocument.Parse(text).RootElement;
+        var body = await PreviewAsync(national, Tally("令和8年3月末時点 市区町村別・業務別 標準化の進捗状況", 0.5m, "shift_jis"), "unknown_令和8年4月_進捗状況.csv", HttpStatusCode.Created);
         Assert.Equal("2026-03-31", body.GetProperty("asOf").GetString());
         var warning = Assert.Single(body.GetProperty("warnings").EnumerateArray());
         Assert.Equal("as_of_name_differs", warning.GetProperty("code").GetString());
@@ -100,12 +91,24 @@ public sealed class OfficialCsvImportTests(ApiHost host) : IClassFixture<ApiHost
     {
         using var national = host.Client(host.Token(Role.National));
         var file = Encoding.GetEncoding(932).GetBytes(Encoding.GetEncoding(932).GetString(Tally("市区町村別・業務別 標準化の進捗状況", 0.5m, "shift_jis")).Replace(",児童手当,", ",児童手当金,", StringComparison.Ordinal));
-        using var upload = await UploadAsync(national, file, name);
-        var text = await upload.Content.ReadAsStringAsync();
-        Assert.True(upload.StatusCode == HttpStatusCode.BadRequest, text);
-        var error = JsonDocument.Parse(text).RootElement.GetProperty("errors")[0];
+        var error = (await PreviewAsync(national, file, name, HttpStatusCode.BadRequest)).GetProperty("errors")[0];
         Assert.Equal("missing_header", error.GetProperty("code").GetString());
         Assert.Contains("2行目の見出しに次の列がありません: 児童手当", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("団体コード,自治体名,自治体種別", "自治体区分")]
+    [InlineData("番号,自治体名,自治体区分", "団体コード")]
+    public async Task A_designation_list_with_a_misspelt_heading_is_refused_naming_it(string headings, string named)
+    {
+        using var national = host.Client(host.Token(Role.National));
+        var catalog = ReadinessCatalog.Instance;
+        var marks = string.Join(",", catalog.BusinessSystems.Select(b => b.Id == "koseki" ? "●" : ""));
+        var text = $"特定移行支援システムの該当見込み一覧（令和7年12月末時点）\r\n{headings},{string.Join(",", catalog.BusinessSystems.Select(b => b.NameJa))},共通機能\r\n"
+            + $"{Bunkyo},東京都文京区,特別区,{marks},\r\n";
+        var error = (await PreviewAsync(national, Encoding.GetEncoding(932).GetBytes(text), "該当見込み一覧.csv", HttpStatusCode.BadRequest)).GetProperty("errors")[0];
+        Assert.Equal("missing_header", error.GetProperty("code").GetString());
+        Assert.Contains($"2行目の見出しに次の列がありません: {named}", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
     }
 
     private static byte[] Tally(string title, decimal rate, string encoding)
@@ -120,13 +123,17 @@ public sealed class OfficialCsvImportTests(ApiHost host) : IClassFixture<ApiHost
 
     private static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] file, string name) => ApiHost.PostImportAsync(client, file, name);
 
-    private static async Task<string> CreatedAsync(HttpClient client, byte[] file, string name)
+    /// <summary>Uploads a file, asserts the status (the body in the message when it differs) and gives the body.</summary>
+    private static async Task<JsonElement> PreviewAsync(HttpClient client, byte[] file, string name, HttpStatusCode expected)
     {
         using var upload = await UploadAsync(client, file, name);
         var text = await upload.Content.ReadAsStringAsync();
-        Assert.True(upload.StatusCode == HttpStatusCode.Created, text);
-        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+        Assert.True(upload.StatusCode == expected, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
+
+    private static async Task<string> CreatedAsync(HttpClient client, byte[] file, string name) =>
+        (await PreviewAsync(client, file, name, HttpStatusCode.Created)).GetProperty("id").GetString()!;
 
     private static async Task<JsonElement> ApplyAsync(HttpClient client, string id)
     {
