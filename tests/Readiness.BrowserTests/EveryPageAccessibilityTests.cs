@@ -55,6 +55,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
         ["/"] = nameof(AccessibilityTests),
         ["/prefectures/{Code}"] = nameof(AccessibilityTests),
         ["/municipalities/{Code}"] = nameof(AccessibilityTests),
+        ["/municipalities/{Code}/history"] = nameof(AccessibilityTests), // its first page and a refused cursor
         ["/planning"] = nameof(AccessibilityTests),
         ["/signin"] = Here, // also AccessibilityTests (the token form and its error)
         ["/signin/mfa"] = Here,

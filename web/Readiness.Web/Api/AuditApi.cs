@@ -86,11 +86,26 @@ public static class AuditApi
             return conditional; // the trail up to a version never changes: the version tags every page of it
         }
 
-        var page = await audit.ReadAsync(code, version, after, take, cancellationToken);
-        return TypedResults.Ok(new HistoryView(code, version, page.Total, take, page.Entries.Select(View).ToList(), page.Next is null ? null : EncodeCursor(page.Next)));
+        var (page, next) = await ReadPageAsync(audit, code, version, take, after, cancellationToken);
+        return TypedResults.Ok(new HistoryView(code, version, page.Total, take, page.Entries.Select(View).ToList(), next));
     }
 
-    private static async Task<IResult> GetHistoryCsv(string code, HttpContext http, IGrainFactory grains, GrainCalls calls, IAuditLog audit)
+    /// <summary>
+    /// One page of the trail kept under <paramref name="code"/> up to <paramref name="version"/>, newest first, at most
+    /// <paramref name="take"/> entries after <paramref name="after"/>, with the next page's cursor (null on the last
+    /// page). The API's JSON and the history page both read here, so they page alike.
+    /// </summary>
+    public static async Task<(AuditPage Page, string? NextCursor)> ReadPageAsync(IAuditLog audit, string code, long version, int take, AuditCursor? after, CancellationToken cancellationToken)
+    {
+        var page = await audit.ReadAsync(code, version, after, take, cancellationToken);
+        return (page, page.Next is null ? null : EncodeCursor(page.Next));
+    }
+
+    /// <summary>
+    /// A municipality's whole trail as CSV (<see cref="Csv"/>): the API's history.csv, and the dashboard's download of
+    /// the same bytes at /municipalities/{code}/history.csv (refusals there are the pages': sign-in, the 403 page).
+    /// </summary>
+    public static async Task<IResult> GetHistoryCsv(string code, HttpContext http, IGrainFactory grains, GrainCalls calls, IAuditLog audit)
     {
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
@@ -132,7 +147,8 @@ public static class AuditApi
     private static string EncodeCursor(AuditCursor cursor) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{cursor.Version.ToString(CultureInfo.InvariantCulture)}|{cursor.Target}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static AuditCursor? DecodeCursor(string text)
+    /// <summary>A cursor as a previous page gave it (nextCursor), or null when the text is not one.</summary>
+    public static AuditCursor? DecodeCursor(string text)
     {
         try
         {

@@ -1,12 +1,13 @@
 using Readiness.Catalog;
 using Readiness.Web.Api;
+using Readiness.Web.Api.OpenApi;
 using Readiness.Web.Auth;
 using Readiness.Web.Components.Map;
 using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Components;
 
-/// <summary>The dashboard's non-page endpoints: language choice, map geometry, the prefecture table as CSV.</summary>
+/// <summary>The dashboard's non-page endpoints: language choice, map geometry, the prefecture table and a municipality's history as CSV.</summary>
 public static class DashboardEndpoints
 {
     public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
@@ -16,6 +17,9 @@ public static class DashboardEndpoints
         // Not limited: geometry from memory, versioned and cached immutable like the static files (RateLimitCoverageTests' exemptions).
         app.MapGet("/map/{layer}.json", MapLayerAsync).ExcludeFromDescription();
         app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
+        // A person's download from the municipality page: the API's writer and bytes, the page's policy and refusals.
+        app.MapGet("/municipalities/{code}/history.csv", AuditApi.GetHistoryCsv).ExcludeFromDescription().AnswersConditionalRequests()
+            .RequireAuthorization(ReadinessPolicies.MunicipalityRead).RequireRateLimiting(RateLimits.ReadsPolicy);
         app.MapGet("/prefectures/{code}/search", SearchAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
         return app;
     }
