@@ -16,6 +16,12 @@ public sealed record AuditPage(
     [property: Id(2)] long Total);
 
 /// <summary>
+/// One page of the changes across many municipalities (a prefecture's or the nation's), newest recorded first.
+/// <paramref name="Next"/> is the position (the trail's order of recording) the next page starts below; null on the last page.
+/// </summary>
+public sealed record AreaChangesPage(ImmutableArray<ChangeEntry> Entries, long? Next);
+
+/// <summary>
 /// The durable, append-only audit trail. The municipality grain records a change's entries BEFORE it writes its
 /// state, so every acknowledged change is audited. Entries above a municipality's stored version belong to a write
 /// that never completed (a crash between the two writes): readers pass the current version and never see them, and
@@ -28,6 +34,16 @@ public interface IAuditLog
 
     /// <summary>Entries with version &lt;= <paramref name="upToVersion"/>, newest first (version descending, then target), after <paramref name="after"/>.</summary>
     Task<AuditPage> ReadAsync(string municipalityCode, long upToVersion, AuditCursor? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The newest changes across the municipalities of prefecture <paramref name="prefectureCode"/> (2 digits: every
+    /// municipality code starting with them; a prefecture's own systems, kept under its 6-digit 団体コード, are not
+    /// included) or, when null, across the nation, newest recorded first, below position <paramref name="before"/>
+    /// (a previous page's <see cref="AreaChangesPage.Next"/>), at most <paramref name="limit"/> (≥ 1). One indexed
+    /// query per page. Every row returned is committed, and a committed row is history: the rows of a change are
+    /// written in the transaction that stores the state, only when that write applies (<see cref="IAuditedGrainState"/>).
+    /// </summary>
+    Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// What a grain remembers when it activates, in one round trip: the requests applied to a municipality (or a

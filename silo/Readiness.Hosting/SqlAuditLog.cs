@@ -172,6 +172,57 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return new AuditPage([.. entries], next, total);
     }
 
+    /// <summary>
+    /// The query of <see cref="ReadAreaAsync"/>: the order of recording is SQLite's rowid and PostgreSQL's identity
+    /// <c>position</c> (040-notifications.sql); a prefecture's page is a backward range of ix_readiness_audit_prefecture
+    /// (Sql/sqlite/080, deploy/sql/postgresql/100), whose expression this repeats exactly; the nation's is the rowid
+    /// order (SQLite) or ix_readiness_audit_position. A prefecture's own 団体コード (PP000C) is filtered out on the way.
+    /// </summary>
+    public static string AreaSql(bool sqlite, bool prefecture, bool after)
+    {
+        var position = sqlite ? "rowid" : "position";
+        var where = new List<string> { "substr(municipality_code, 3, 3) <> '000'" };
+        if (prefecture)
+        {
+            where.Insert(0, "substr(municipality_code, 1, 2) = @prefecture");
+        }
+
+        if (after)
+        {
+            where.Add($"{position} < @before");
+        }
+
+        return $"SELECT {Columns}, {position} FROM readiness_audit WHERE {string.Join(" AND ", where)} ORDER BY {position} DESC LIMIT @take";
+    }
+
+    public async Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, AreaSql(IsSqlite, prefectureCode is not null, before is not null));
+        if (prefectureCode is not null)
+        {
+            Add(query, "@prefecture", prefectureCode);
+        }
+
+        if (before is not null)
+        {
+            Add(query, "@before", before.Value);
+        }
+
+        Add(query, "@take", limit + 1);
+        var positions = new List<long>();
+        var entries = await ReadEntries(query, cancellationToken, positions);
+        long? next = null;
+        if (entries.Count > limit)
+        {
+            entries.RemoveAt(limit);
+            next = positions[limit - 1];
+        }
+
+        return new AreaChangesPage([.. entries], next);
+    }
+
     public async Task<RecentHistory> ReadRecentAsync(string code, long upToVersion, int requests, int changes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(requests, 1);
@@ -218,7 +269,8 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return [.. await ReadEntries(query, cancellationToken)];
     }
 
-    private static async Task<List<ChangeEntry>> ReadEntries(DbCommand query, CancellationToken cancellationToken)
+    /// <summary>The entries of <paramref name="query"/> (<see cref="Columns"/>, then, when <paramref name="positions"/> is given, each row's position).</summary>
+    private static async Task<List<ChangeEntry>> ReadEntries(DbCommand query, CancellationToken cancellationToken, List<long>? positions = null)
     {
         var entries = new List<ChangeEntry>();
         var sqlite = query is Microsoft.Data.Sqlite.SqliteCommand;
@@ -250,6 +302,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
                 BeforeFields = Fields(11),
                 AfterFields = Fields(12),
             });
+            positions?.Add(reader.GetInt64(13));
         }
 
         return entries;

@@ -67,6 +67,12 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
 
         /// <summary>Reporting prefecture 13's own prefecture-run systems: only that prefecture's staff.</summary>
         PrefectureRunWrite,
+
+        /// <summary>The changes across prefecture 13's municipalities: that prefecture, national, admin.</summary>
+        PrefectureChanges,
+
+        /// <summary>The changes across the nation's municipalities: national staff and administrators.</summary>
+        NationChanges,
     }
 
     /// <summary>
@@ -95,6 +101,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/public_assistance"),
         new("GET", "/api/v1/prefectures/{prefCode}/systems/history", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/history"),
         new("GET", "/api/v1/prefectures/{prefCode}/systems/history.csv", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/history.csv"),
+        new("GET", "/api/v1/prefectures/{prefCode}/changes", Access.PrefectureChanges, "/api/v1/prefectures/13/changes"),
+        new("GET", "/api/v1/nation/changes", Access.NationChanges, "/api/v1/nation/changes"),
 
         // Without a body an allowed caller gets 415 (past authorization, nothing written); everyone else 401/403.
         new("PUT", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 415),
@@ -278,6 +286,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
             Access.OfficialImport =>         [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s,   403],
             Access.PrefectureRunRead =>      [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s,   403],
             Access.PrefectureRunWrite =>     [401, 401, 401, 403, 403, 403, 403, 403, s,   403, 403, 403, 403],
+            Access.PrefectureChanges =>      [401, 401, 401, 403, 403, 403, 403, 403, s,   403, s,   s,   403],
+            Access.NationChanges =>          [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, s,   s,   403],
             _ => throw new ArgumentOutOfRangeException(nameof(row)),
         };
         return row.Browser && row.Access != Access.Public ? expected.Select(e => e == 401 ? 302 : e).ToArray() : expected;
@@ -352,9 +362,9 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
     /// </summary>
     private static string? ClientScope(Row row) => row.Pattern.StartsWith("/api/v1/notifications/", StringComparison.Ordinal) ? null : row.Access switch
     {
-        Access.Summaries or Access.MunicipalityRead or Access.ExportOwnPrefecture or Access.ExportDefault or Access.PrefectureRunRead => "read",
+        Access.Summaries or Access.MunicipalityRead or Access.ExportOwnPrefecture or Access.ExportDefault or Access.PrefectureRunRead or Access.PrefectureChanges => "read",
         Access.MunicipalityWrite or Access.PrefectureRunWrite => "write",
-        Access.PlanningScenarios or Access.Administration or Access.OfficialImport => null,
+        Access.PlanningScenarios or Access.Administration or Access.OfficialImport or Access.NationChanges => null,
         _ => throw new ArgumentOutOfRangeException(nameof(row), row.Access, row.Name),
     };
 

@@ -91,6 +91,96 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
     }
 
     [Fact]
+    public async Task Changes_across_a_prefecture_and_the_nation_are_paged_newest_first_through_an_index_on_postgresql()
+    {
+        // The whole schema, as a silo applies it (100-audit-prefecture-index.sql among it).
+        var connectionString = await postgres.CreateDatabaseAsync("audit_area");
+        PostgresSchema.Apply(connectionString);
+        var audit = new SqlAuditLog(StorageConnection.For(new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString }));
+        var at = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        var written = new List<string>();
+        var versions = new Dictionary<string, long>();
+        string[] codes = [ApiHost.Chiyoda, ApiHost.Chuo, ApiHost.Osaka, "130001"]; // the last is Tokyo's own 団体コード (its own systems)
+        for (var i = 0; i < 12; i++)
+        {
+            var code = codes[i % codes.Length];
+            var version = versions[code] = versions.GetValueOrDefault(code) + 1;
+            var actor = new Actor("staff", Role.Municipality, code);
+            // Two targets in one change: a page may end between them.
+            await audit.RecordAsync(code, version,
+            [
+                Entry(code, version, at.AddMinutes(i), actor, $"r{i}", "security:SEC-1-01", null, "status=implemented"),
+                Entry(code, version, at.AddMinutes(i), actor, $"r{i}", "system:koseki", null, "phase=testing"),
+            ]);
+            written.Add($"{code}/{version}/security:SEC-1-01");
+            written.Add($"{code}/{version}/system:koseki");
+        }
+
+        async Task<List<string>> ReadAll(string? prefecture, int limit)
+        {
+            var all = new List<string>();
+            long? before = null;
+            do
+            {
+                var page = await audit.ReadAreaAsync(prefecture, before, limit);
+                Assert.True(page.Entries.Length <= limit);
+                all.AddRange(page.Entries.Select(e => $"{e.MunicipalityCode}/{e.Version}/{e.Target}"));
+                before = page.Next;
+            }
+            while (before is not null);
+            return all;
+        }
+
+        // Newest recorded first; within a change, the order it was recorded in, read backwards.
+        var newestFirst = written.AsEnumerable().Reverse().ToList();
+        Assert.Equal(newestFirst.Where(w => w.StartsWith("13", StringComparison.Ordinal) && !w.StartsWith("130001", StringComparison.Ordinal)).ToList(), await ReadAll("13", 5));
+        Assert.Equal(newestFirst.Where(w => w.StartsWith("27", StringComparison.Ordinal)).ToList(), await ReadAll("27", 4));
+        Assert.Equal(newestFirst.Where(w => !w.StartsWith("130001", StringComparison.Ordinal)).ToList(), await ReadAll(null, 7));
+        Assert.Empty(await ReadAll("01", 5));
+
+        // One index range per page, however long the trail: 47,000 more rows in other prefectures, analysed. (Where a
+        // prefecture's changes are a large share of the trail, the planner may rightly walk ix_readiness_audit_position
+        // backwards instead, meeting one of them every few rows; the prefecture's index is for the quiet prefectures.)
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var fill = new NpgsqlCommand("""
+            INSERT INTO readiness_audit (municipality_code, version, target, at_utc, actor_subject, actor_role, request_id)
+            SELECT lpad((14 + g % 34)::text, 2, '0') || '2010', 100 + g, 'system:koseki', now(), 'load', 'municipality', 'r' || g
+            FROM generate_series(1, 47000) AS g;
+            ANALYZE readiness_audit;
+            """, connection))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        async Task<string> Plan(bool prefecture, bool after)
+        {
+            // A later page: below the middle of the trail.
+            var sql = SqlAuditLog.AreaSql(sqlite: false, prefecture, after).Replace("@prefecture", "'13'").Replace("@before", "24000").Replace("@take", "51");
+            await using var explain = new NpgsqlCommand("EXPLAIN " + sql, connection);
+            await using var reader = await explain.ExecuteReaderAsync();
+            var lines = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(0));
+            }
+
+            return string.Join("\n", lines);
+        }
+
+        foreach (var prefecturePlan in new[] { await Plan(prefecture: true, after: false), await Plan(prefecture: true, after: true) })
+        {
+            // (A bitmap scan of it and a sort of the few rows it finds, or a backward scan of it: either reads only the prefecture's rows.)
+            Assert.True(prefecturePlan.Contains("ix_readiness_audit_prefecture", StringComparison.Ordinal) && !prefecturePlan.Contains("Seq Scan", StringComparison.Ordinal), prefecturePlan);
+        }
+
+        foreach (var nationPlan in new[] { await Plan(prefecture: false, after: false), await Plan(prefecture: false, after: true) })
+        {
+            Assert.True(nationPlan.Contains("Index Scan Backward using ix_readiness_audit_position", StringComparison.Ordinal) && !nationPlan.Contains("Seq Scan", StringComparison.Ordinal) && !nationPlan.Contains("Sort", StringComparison.Ordinal), nationPlan);
+        }
+    }
+
+    [Fact]
     public async Task Forty_rows_of_one_change_are_stored_whole_on_postgresql()
     {
         var connectionString = await postgres.CreateDatabaseAsync("audit_rows");

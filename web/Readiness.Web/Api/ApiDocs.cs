@@ -19,12 +19,12 @@ public static class ApiDocs
     public const string ApiClientScheme = "ApiClient";
 
     /// <summary>Where only people may call: API clients never act as national staff or administrators, and have no inbox.</summary>
-    private static readonly string[] PeopleOnly = ["/api/v1/admin/", "/api/v1/imports", "/api/v1/scenarios", "/api/v1/notifications"];
+    private static readonly string[] PeopleOnly = ["/api/v1/admin/", "/api/v1/imports", "/api/v1/scenarios", "/api/v1/notifications", "/api/v1/nation/changes"];
 
     /// <summary>
     /// The scope an API client's token needs for an operation, or null when no API client may call it. API clients act
     /// as a municipality or a prefecture (never national staff nor administrators), so administration, official
-    /// imports and planning scenarios are for people only, as is the notification inbox (a person's own); a read
+    /// imports, planning scenarios and the nation's changes are for people only, as is the notification inbox (a person's own); a read
     /// (GET, HEAD) needs <c>read</c>, a change <c>write</c>, and so does the reporting template (a writer's form,
     /// refused to read-only callers as a change is). Source of the rules: ReadinessCaller.CanWriteMunicipality,
     /// CanWritePrefectureRun and the endpoints' policies; AuthorizationMatrixTests holds the document to them.

@@ -138,6 +138,7 @@ public static class ApiServices
         app.MapWriteApi();
         app.MapPrefectureRunApi();
         app.MapAuditApi();
+        app.MapAreaChangesApi();
         app.MapExportApi();
         app.MapAuthEndpoints();
         app.MapOpenApi().RequireRateLimiting(RateLimits.ReadsPolicy);

@@ -121,6 +121,8 @@ public static class AuthSetup
             .AddPolicy(ReadinessPolicies.OfficialImport, p => p.AddRequirements(new TenantRequirement(TenantScope.OfficialImport)))
             .AddPolicy(ReadinessPolicies.PrefectureRunRead, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureRunRead)))
             .AddPolicy(ReadinessPolicies.PrefectureRunWrite, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureRunWrite)))
+            .AddPolicy(ReadinessPolicies.PrefectureChanges, p => p.AddRequirements(new TenantRequirement(TenantScope.PrefectureChanges)))
+            .AddPolicy(ReadinessPolicies.NationChanges, p => p.AddRequirements(new TenantRequirement(TenantScope.NationChanges)))
             .AddPolicy(ReadinessPolicies.Inbox, p => p.AddRequirements(new TenantRequirement(TenantScope.Inbox)));
         return builder;
     }

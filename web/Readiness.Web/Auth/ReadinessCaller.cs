@@ -238,6 +238,9 @@ public static class TenantAccess
         _ => false,
     };
 
+    /// <summary>The changes across a prefecture's municipalities (their audit trails): that prefecture, national staff, administrators.</summary>
+    public static bool CanReadPrefectureChanges(ReadinessCaller? caller, string prefectureCode) => CanReadPrefectureRun(caller, prefectureCode);
+
     /// <summary>Only the prefecture's own staff report the businesses it runs (児童扶養手当, 生活保護).</summary>
     public static bool CanWritePrefectureRun(ReadinessCaller? caller, string prefectureCode) =>
         caller is { Role: Role.Prefecture, ReadOnly: false } && caller.Tenant == prefectureCode;

@@ -26,6 +26,12 @@ public static class ReadinessPolicies
     /// <summary>Reporting a prefecture's own prefecture-run systems: only that prefecture's staff.</summary>
     public const string PrefectureRunWrite = "readiness:prefecture-run-write";
 
+    /// <summary>What changed across a prefecture's municipalities: that prefecture, national staff, administrators.</summary>
+    public const string PrefectureChanges = "readiness:prefecture-changes";
+
+    /// <summary>What changed across the nation's municipalities: national staff and administrators.</summary>
+    public const string NationChanges = "readiness:nation-changes";
+
     /// <summary>
     /// A person's own notifications (the inbox and its choices): every signed-in person, never anonymous (even where
     /// summaries are open to all) and never an API client, which has no inbox.
@@ -44,6 +50,8 @@ public enum TenantScope
     PrefectureRunRead,
     PrefectureRunWrite,
     Inbox,
+    PrefectureChanges,
+    NationChanges,
 }
 
 public sealed class TenantRequirement(TenantScope scope) : IAuthorizationRequirement
@@ -168,6 +176,33 @@ public sealed class TenantAuthorizationHandler(IOptions<ReadinessAuthOptions> op
                         : ("prefCode", "forbidden_tenant",
                             $"都道府県「{prefCode}」が実施する事務の詳細を閲覧する権限がありません。", $"You may not read the details of the systems prefecture '{prefCode}' runs.");
                     context.Fail(new TenantFailureReason(this, field, why, ja, en));
+                }
+
+                break;
+            case TenantScope.PrefectureChanges:
+                var changesOf = http?.GetRouteValue("prefCode") as string;
+                if (changesOf is null || !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(changesOf) || TenantAccess.CanReadPrefectureChanges(caller, changesOf))
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(new TenantFailureReason(this, "prefCode", "forbidden_tenant",
+                        $"都道府県「{changesOf}」の市区町村の変更履歴を閲覧する権限がありません（閲覧できるのはその都道府県、国の職員、管理者です）。",
+                        $"You may not read the changes across prefecture '{changesOf}': only that prefecture, national staff and administrators may."));
+                }
+
+                break;
+            case TenantScope.NationChanges:
+                if (caller.Role is Role.National or Role.Admin)
+                {
+                    context.Succeed(requirement);
+                }
+                else
+                {
+                    context.Fail(new TenantFailureReason(this, "role", "forbidden_role",
+                        "全国の変更履歴は国の職員（national）と管理者（admin）だけが閲覧できます。",
+                        "Only national staff (role national) and administrators (role admin) may read the changes across the nation."));
                 }
 
                 break;

@@ -15,7 +15,7 @@ public sealed record MunicipalityQuery(string? Search, string? Kind, string? Fla
 
     public static readonly string[] Kinds = ["designated_city", "city", "town", "village", "special_ward"];
 
-    public static readonly string[] Columns = ["code", "name", "kind", "population", "progress", "migrated", "designated", "overdue", "stale", "security", "reported"];
+    public static readonly string[] Columns = ["code", "name", "kind", "population", "progress", "migrated", "designated", "overdue", "regression", "stale", "security", "reported"];
 
     public static readonly string[] Directions = ["asc", "desc"];
 
@@ -112,6 +112,7 @@ public sealed record MunicipalityQuery(string? Search, string? Kind, string? Fla
         "migrated" => m.Applicable == 0 ? null : m.Migrated / (double)m.Applicable,
         "designated" => m.Designated,
         "overdue" => m.Overdue,
+        "regression" => m.Regression,
         "stale" => m.Stale,
         "security" => m.Security,
         "reported" => m.LastReportedAt,

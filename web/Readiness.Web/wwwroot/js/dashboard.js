@@ -457,7 +457,7 @@
       const permille = (v) => (v == null ? '' : String(Math.round(v * 1000)));
       Object.assign(tr.dataset, {
         progress: permille(r.progress), security: permille(r.security), migrated: r.migrated, applicable: r.applicable,
-        designated: r.designated, stale: r.stale ? 1 : 0, overdue: r.overdue,
+        designated: r.designated, stale: r.stale ? 1 : 0, overdue: r.overdue, regression: r.regression,
       });
       const flags = [r.complete ? 'complete' : 'incomplete', r.designated > 0 && 'designated', r.overdue > 0 && 'overdue', r.stale && 'stale', r.regression > 0 && 'regression', r.origin === 'synthetic' && 'synthetic'];
       tr.dataset.flags = flags.filter(Boolean).join(' ');
@@ -466,6 +466,7 @@
       cell('migrated', r.applicable ? r.migrated / r.applicable : null, `${r.migrated} / ${r.applicable}`);
       cell('designated', r.designated, fmtInt(r.designated));
       cell('overdue', r.overdue, r.overdue > 0 ? `<span class="badge badge-alert">${fmtInt(r.overdue)}</span>` : '<span>0</span>');
+      cell('regression', r.regression, r.regression > 0 ? `<span class="badge badge-alert">${fmtInt(r.regression)}</span>` : '<span>0</span>');
       cell('stale', r.stale ? 1 : 0, r.stale ? `<span class="badge badge-warn">${t('停滞', 'Stale')}</span>` : `<span class="badge badge-ok">${t('報告あり', 'Reported')}</span>`);
       cell('security', r.security, r.security == null ? unreported() : fmtPct(r.security));
       cell('reported', r.lastReportedAt || '', r.lastReportedAt ? jst(r.lastReportedAt) : unreported());

@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Nation.Changes;
 using Readiness.ClientTests.Generated.Api.V1.Nation.History;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
@@ -18,6 +19,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class NationRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The changes property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Nation.Changes.ChangesRequestBuilder Changes
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Nation.Changes.ChangesRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The history property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Nation.History.HistoryRequestBuilder History
         {

@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesXlsx;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems;
@@ -20,6 +21,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithPrefCodeItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The changes property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes.ChangesRequestBuilder Changes
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes.ChangesRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The municipalitiesCsv property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder MunicipalitiesCsv
         {

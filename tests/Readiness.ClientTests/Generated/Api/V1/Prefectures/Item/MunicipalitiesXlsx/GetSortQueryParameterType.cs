@@ -40,6 +40,10 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Municipalities
         #pragma warning disable CS1591
         Overdue,
         #pragma warning restore CS1591
+        [EnumMember(Value = "regression")]
+        #pragma warning disable CS1591
+        Regression,
+        #pragma warning restore CS1591
         [EnumMember(Value = "stale")]
         #pragma warning disable CS1591
         Stale,

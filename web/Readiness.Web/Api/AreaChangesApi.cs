@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text;
+using Readiness.Catalog;
+using Readiness.Grains;
+using Readiness.Rules;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Api;
+
+/// <summary>
+/// One change in the changes across a prefecture or the nation: the entry of a municipality's history
+/// (<see cref="AuditEntryView"/>, the same members) with the municipality's 6-digit code and name.
+/// </summary>
+public sealed record AreaChangeView(
+    string MunicipalityCode, string MunicipalityName,
+    long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
+    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress);
+
+/// <summary>
+/// A page of the changes across a prefecture's municipalities (<c>prefectureCode</c> its 2 digits) or the nation's
+/// (<c>prefectureCode</c> null), newest recorded first; <c>nextCursor</c> null on the last page.
+/// </summary>
+public sealed record AreaChangesView(string? PrefectureCode, int Limit, IReadOnlyList<AreaChangeView> Items, string? NextCursor);
+
+/// <summary>
+/// What changed recently across a prefecture (<c>/api/v1/prefectures/{prefCode}/changes</c>: that prefecture,
+/// national staff, administrators) and the nation (<c>/api/v1/nation/changes</c>: national staff, administrators):
+/// the audit trail's entries of many municipalities, newest recorded first, paged as a municipality's history.
+/// </summary>
+public static class AreaChangesApi
+{
+    private const string CursorPrefix = "changes:";
+
+    public static IEndpointRouteBuilder MapAreaChangesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture)
+            .RequireAuthorization(ReadinessPolicies.PrefectureChanges)
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .WithTags("Audit trail")
+            .Produces<AreaChangesView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The newest changes across the prefecture's municipalities, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
+            .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The prefecture, national staff and administrators only.");
+        app.MapGet("/api/v1/nation/changes", GetNation)
+            .RequireAuthorization(ReadinessPolicies.NationChanges)
+            .RequireRateLimiting(RateLimits.ReadsPolicy)
+            .WithTags("Audit trail")
+            .Produces<AreaChangesView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
+            .WithDescription("The shape and paging of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.");
+        return app;
+    }
+
+    /// <summary>An entry of the audit trail with its municipality's code and name.</summary>
+    public static AreaChangeView View(ChangeEntry e) =>
+        new(e.MunicipalityCode, ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(e.MunicipalityCode, out var m) ? m.Name : e.MunicipalityCode,
+            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
+
+    private static async Task<IResult> GetPrefecture(string prefCode, string? limit, string? cursor, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
+        {
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+        }
+
+        return await Page(audit, prefCode, limit, cursor, cancellationToken);
+    }
+
+    private static Task<IResult> GetNation(string? limit, string? cursor, IAuditLog audit, CancellationToken cancellationToken) =>
+        Page(audit, null, limit, cursor, cancellationToken);
+
+    private static async Task<IResult> Page(IAuditLog audit, string? prefectureCode, string? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (Paging(limit, cursor, out var take, out var before) is { } refused)
+        {
+            return refused;
+        }
+
+        var page = await audit.ReadAreaAsync(prefectureCode, before, take, cancellationToken);
+        return TypedResults.Ok(new AreaChangesView(prefectureCode, take, [.. page.Entries.Select(View)], page.Next is { } next ? EncodeCursor(next) : null));
+    }
+
+    /// <summary><c>?limit=</c> as a municipality's history takes it, and <c>?cursor=</c> (this endpoint's nextCursor), or the 400 naming the one that is not valid.</summary>
+    private static IResult? Paging(string? limit, string? cursor, out int take, out long? before)
+    {
+        before = null;
+        if (AuditApi.Paging(limit, null, out take, out _) is { } refused)
+        {
+            return refused;
+        }
+
+        if (cursor is not null && (before = DecodeCursor(cursor)) is null)
+        {
+            return Problems.BadRequest("cursor", "invalid_cursor", "cursor が正しくありません（前のページの nextCursor を指定してください）。", "The cursor is not valid: pass nextCursor of the previous page.");
+        }
+
+        return null;
+    }
+
+    private static string EncodeCursor(long position) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(CursorPrefix + position.ToString(CultureInfo.InvariantCulture))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static long? DecodeCursor(string text)
+    {
+        if (text.Length is 0 or > 100)
+        {
+            return null;
+        }
+
+        try
+        {
+            var base64 = text.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+            return decoded.StartsWith(CursorPrefix, StringComparison.Ordinal)
+                && long.TryParse(decoded.AsSpan(CursorPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position > 0
+                ? position
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
