@@ -212,6 +212,79 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         });
     }
 
+    /// <summary>
+    /// A role change that moves a person out of a prefecture is in that prefecture administrator's log (page and CSV), not
+    /// only in the new tenant's: ps13 made national_staff left the 13 administrator's account table with no trace. A
+    /// tenant code given with a national role is refused naming the tenant (invitation and role change), not dropped.
+    /// Failed before: the 13 administrator's export lacked the change_role row; tenant=13/27 were dropped and accepted.
+    /// </summary>
+    [Fact]
+    public async Task A_role_change_out_of_a_prefecture_is_in_its_log_and_a_tenant_with_a_national_role_is_refused()
+    {
+        using var tokyo = await PrefectureAdministratorAsync("13");
+        const string email = "ps13.moved@metro.tokyo.lg.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(tokyo, email, "prefecture_staff", "13"));
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            await Accounts.AcceptAsync(invitee, link);
+        }
+
+        var id = await UserIdAsync(email);
+        var kept = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "national_staff", ["tenant"] = "27" });
+        Assert.Equal("invalid_tenant", kept.Error);
+        Assert.Contains("field=tenant", kept.Location, StringComparison.Ordinal);
+        Assert.Contains("国・システム管理者は空欄", (await Admin.GetAsync(kept.Location!)).Html, StringComparison.Ordinal);
+        var invited = await Accounts.InviteAsync(Admin, "national.with.tenant@digital.go.jp", "national_staff", "13");
+        Assert.Equal("invalid_tenant", invited.Error);
+        Assert.Contains("field=tenant", invited.Location, StringComparison.Ordinal);
+        await host.WithDbAsync(async db =>
+        {
+            Assert.Equal("prefecture_staff", Readiness.Web.Identity.AccountRules.Name((await db.Users.SingleAsync(u => u.Email == email)).AccountRole));
+            Assert.False(await db.Invitations.AnyAsync(i => i.Email == "national.with.tenant@digital.go.jp"));
+        });
+
+        Assert.Equal("/admin/users?done=role", (await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "national_staff", ["tenant"] = "" })).Location);
+        var csv = await tokyo.Http.GetStringAsync("/admin/log.csv");
+        var row = Assert.Single(csv.Split("\r\n"), l => l.Contains(",change_role,", StringComparison.Ordinal) && l.Contains(email, StringComparison.Ordinal));
+        Assert.Contains("prefecture_staff 13", row, StringComparison.Ordinal);
+        var (_, page) = await tokyo.GetAsync("/admin/users");
+        Assert.Contains(email, page, StringComparison.Ordinal); // the log on the page, the account no longer in the table
+
+        // Another prefecture's administrator does not see it.
+        using var osaka = await PrefectureAdministratorAsync("27");
+        Assert.DoesNotContain(email, await osaka.Http.GetStringAsync("/admin/log.csv"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Five wrong second-factor codes lock the account as wrong passwords do, and the message says so: not "wrong
+    /// passwords" alone. Failed before: 「パスワードを続けて間違えたため…」 / "too many wrong passwords".
+    /// </summary>
+    [Fact]
+    public async Task Five_wrong_codes_lock_the_account_with_a_message_naming_codes_as_well_as_passwords()
+    {
+        const string email = "code.lockout@digital.go.jp";
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null));
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            await Accounts.AcceptAsync(invitee, link);
+            await invitee.EnrolAsync();
+        }
+
+        using var browser = new FormClient(host.BaseAddress);
+        var step = await browser.SignInAsync(email, AccountHost.Password);
+        Assert.StartsWith("/signin/mfa", step.Location, StringComparison.Ordinal);
+        FormAnswer last = step;
+        for (var i = 0; i < 5; i++)
+        {
+            last = await browser.PostAsync(step.Location!, "/account/signin/mfa", new Dictionary<string, string> { ["code"] = "00000" + i, ["method"] = "authenticator", ["returnUrl"] = "/" });
+        }
+
+        Assert.Equal("locked_out", last.Error);
+        var (_, page) = await browser.GetAsync(last.Location!);
+        Assert.Contains("パスワードまたは確認コードを続けて間違えたため", page, StringComparison.Ordinal);
+        Assert.Contains("too many wrong passwords or confirmation codes", page, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_passkey_posted_without_its_ceremony_is_refused_not_a_server_error()
     {
@@ -433,15 +506,21 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         // Prefecture administrator of 13: its staff and its municipalities' administrators, nothing else.
         var tokyo = await PrefectureAdministratorAsync("13");
         Assert.Equal("forbidden_role", (await Accounts.InviteAsync(tokyo, "x4@example.jp", "national_staff", null)).Error);
-        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(tokyo, "x5@example.jp", "municipality_administrator", ApiHost.Osaka)).Error);
-        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(tokyo, "x6@example.jp", "prefecture_staff", "27")).Error);
+        // A role it may give, for a tenant outside its prefecture: the fault is the tenant, and the answer names it.
+        var osakaAdmin = await Accounts.InviteAsync(tokyo, "x5@example.jp", "municipality_administrator", ApiHost.Osaka);
+        Assert.Equal("forbidden_tenant", osakaAdmin.Error);
+        Assert.Contains("field=tenant", osakaAdmin.Location, StringComparison.Ordinal);
+        var (_, osakaPage) = await tokyo.GetAsync(osakaAdmin.Location!);
+        Assert.Contains("この団体の招待や変更を行う権限がありません", osakaPage, StringComparison.Ordinal);
+        Assert.Contains("You may not invite or assign for this tenant", osakaPage, StringComparison.Ordinal);
+        Assert.Equal("forbidden_tenant", (await Accounts.InviteAsync(tokyo, "x6@example.jp", "prefecture_staff", "27")).Error);
         var chiyodaLink = Accounts.LinkOf(await Accounts.InviteAsync(tokyo, "chiyoda.admin@city.chiyoda.lg.jp", "municipality_administrator", ApiHost.Chiyoda));
 
         // Municipality administrator: its own reporters and viewers only.
         using var chiyoda = new FormClient(host.BaseAddress);
         await Accounts.AcceptAsync(chiyoda, chiyodaLink);
         await chiyoda.EnrolAsync();
-        Assert.Equal("forbidden_role", (await Accounts.InviteAsync(chiyoda, "x7@example.jp", "municipality_reporter", ApiHost.Chuo)).Error);
+        Assert.Equal("forbidden_tenant", (await Accounts.InviteAsync(chiyoda, "x7@example.jp", "municipality_reporter", ApiHost.Chuo)).Error);
         Assert.Equal("forbidden_role", (await Accounts.InviteAsync(chiyoda, "x8@example.jp", "municipality_administrator", ApiHost.Chiyoda)).Error);
         var viewerLink = Accounts.LinkOf(await Accounts.InviteAsync(chiyoda, "viewer@city.chiyoda.lg.jp", "municipality_viewer", ApiHost.Chiyoda));
 
@@ -477,8 +556,8 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         }
 
         var viewerId = await UserIdAsync("viewer@city.chiyoda.lg.jp");
-        Assert.Equal("/admin/users?error=forbidden_role",
-            (await chiyoda.PostAsync("/admin/users", $"/admin/users/{viewerId}/role", new Dictionary<string, string> { ["role"] = "municipality_administrator", ["tenant"] = ApiHost.Chiyoda })).Location);
+        Assert.Equal("forbidden_role",
+            (await chiyoda.PostAsync("/admin/users", $"/admin/users/{viewerId}/role", new Dictionary<string, string> { ["role"] = "municipality_administrator", ["tenant"] = ApiHost.Chiyoda })).Error);
         Assert.Equal("/admin/users?done=role",
             (await chiyoda.PostAsync("/admin/users", $"/admin/users/{viewerId}/role", new Dictionary<string, string> { ["role"] = "municipality_reporter", ["tenant"] = ApiHost.Chiyoda })).Location);
 

@@ -520,6 +520,15 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
         var refused = await form.PostAsync("/admin/clients", "/admin/clients/new", new Dictionary<string, string> { ["name"] = "x", ["tenant"] = "９９", ["scope"] = "read" });
         Assert.Equal(HttpStatusCode.SeeOther, refused.Status);
         Assert.Equal("invalid_tenant", refused.Error);
+
+        // A malformed expiry is refused for its format, in the API's words (wrong_type), not as a date in the past.
+        // Failed before: invalid_expiry, "must be in the future and at most a year ahead".
+        var malformed = await form.PostAsync("/admin/clients", "/admin/clients/new", new Dictionary<string, string> { ["name"] = "x", ["tenant"] = ApiHost.Chiyoda, ["scope"] = "read", ["expiresAt"] = "not-a-date" });
+        Assert.Equal("wrong_type", malformed.Error);
+        var (_, malformedPage) = await form.GetAsync(malformed.Location!);
+        Assert.Contains("日時は時差付きの RFC 3339", malformedPage, StringComparison.Ordinal);
+        Assert.Contains("An instant is RFC 3339 with its offset", malformedPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("must be in the future", malformedPage, StringComparison.Ordinal);
         var revoked = await form.PostAsync("/admin/clients", $"/admin/clients/{json.GetProperty("client").GetProperty("clientId").GetString()}/revoke", new Dictionary<string, string>());
         Assert.Equal((HttpStatusCode.SeeOther, "/admin/clients"), (revoked.Status, revoked.Location));
     }

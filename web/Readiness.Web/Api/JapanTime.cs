@@ -14,6 +14,12 @@ public static class JapanTime
 {
     public static readonly TimeSpan Offset = TimeSpan.FromHours(9);
 
+    /// <summary>The rule of <see cref="TryParseInstant"/> in words, for a refusal of a value that is neither form (the API's and the forms' alike).</summary>
+    public const string InstantRuleJa = "日時は時差付きの RFC 3339（例 2027-03-31T23:59:59+09:00）か日付のみ（2027-03-31: その日の終わり、日本時間）で指定してください。";
+
+    /// <inheritdoc cref="InstantRuleJa"/>
+    public const string InstantRuleEn = "An instant is RFC 3339 with its offset (e.g. 2027-03-31T23:59:59+09:00) or a date alone (2027-03-31: the end of that day in Japan time).";
+
     public static DateOnly Today(DateTimeOffset now) => DateOnly.FromDateTime(now.ToOffset(Offset).DateTime);
 
     /// <summary>23:59:59.999 of <paramref name="day"/> at +09:00.</summary>

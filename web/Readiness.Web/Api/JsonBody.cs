@@ -595,8 +595,7 @@ public static class JsonContract
         {
             "plannedGoLive" or "designationTarget" or "lastReviewed" => ("日付は YYYY-MM-DD 形式の実在する日付で指定してください。", " Dates are YYYY-MM-DD and must exist on the calendar."),
             "notApplicable" or "designated" => ("true または false を指定してください。", " Use true or false."),
-            "expiresAt" => ("日時は時差付きの RFC 3339（例 2027-03-31T23:59:59+09:00）か日付のみ（2027-03-31: その日の終わり、日本時間）で指定してください。",
-                " An instant is RFC 3339 with its offset (e.g. 2027-03-31T23:59:59+09:00) or a date alone (2027-03-31: the end of that day in Japan time)."),
+            "expiresAt" => (JapanTime.InstantRuleJa, " " + JapanTime.InstantRuleEn),
             _ => (string.Empty, string.Empty),
         };
     }

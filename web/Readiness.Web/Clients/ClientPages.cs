@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -35,17 +34,18 @@ public static class ClientPages
             return FormAnswers.SeeOther("/admin/clients?error=bad_form");
         }
 
-        // The date field means the end of that day in Japan, as a date alone does in the API; left empty, the API's
-        // default (ClientService); anything else is refused, never taken as "no date".
+        // Read by the API's rule (JapanTime.TryParseInstant: the date field's date alone is the end of that day in Japan);
+        // left empty, the API's default (ClientService); anything else is refused as the API refuses it (wrong_type:
+        // the format), never taken as "no date" nor as a date in the past.
         DateTimeOffset? expires = null;
         if (TypedInput.Text(form["expiresAt"]) is { } expiresAt)
         {
-            if (!DateOnly.TryParseExact(expiresAt, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            if (!Api.JapanTime.TryParseInstant(expiresAt, out var instant))
             {
-                return FormAnswers.SeeOther("/admin/clients?error=invalid_expiry");
+                return FormAnswers.SeeOther("/admin/clients?error=wrong_type");
             }
 
-            expires = Api.JapanTime.EndOfDay(day);
+            expires = instant;
         }
 
         var (result, created) = await clients.CreateAsync(actor, form["name"], TypedInput.Text(form["tenant"]), form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);

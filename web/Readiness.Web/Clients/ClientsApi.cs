@@ -278,6 +278,8 @@ public static class ClientMessages
         "invalid_tenant" => ("tenant: 団体コードが正しくありません（都道府県は2桁、市区町村は6桁）。", "tenant: not a known code (2 digits for a prefecture, 6 for a municipality)."),
         "invalid_scope" => ("scope: read または write を指定してください。", "scope: must be read or write."),
         "invalid_expiry" => ("expiresAt: 有効期限は現在より後、1年以内の日時にしてください。", "expiresAt: must be in the future and at most a year ahead."),
+        // The API's answer to a malformed expiresAt (JsonBody: wrong_type) in the same words; the form gives it too.
+        "wrong_type" => ("expiresAt: 日時の形式が正しくありません。" + Api.JapanTime.InstantRuleJa, "expiresAt: the value has the wrong format. " + Api.JapanTime.InstantRuleEn),
         "forbidden_tenant" => ("tenant: この団体の API クライアントを作成する権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
             "tenant: you may not create clients for this tenant (a prefecture administrator: its prefecture and municipalities; a municipality administrator: its own)."),
         "forbidden_scope" => ("scope: write（報告）の API クライアントを作成できるのは、その団体自身の管理者（またはシステム管理者）だけです。都道府県の管理者が県内市区町村に作成できるのは read（閲覧）だけです。",

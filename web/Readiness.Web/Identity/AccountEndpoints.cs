@@ -457,7 +457,7 @@ public static partial class AccountEndpoints
             await EndClientTokensAsync(http, actor, id, "holder's role changed", accounts, clients);
         }
 
-        return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "role"}" : $"/admin/users?error={result.Code}");
+        return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "role"}" : $"/admin/users?error={result.Code}&field={result.Field}");
     }
 
     /// <summary>

@@ -26,22 +26,26 @@ public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMa
             """, cancellationToken);
     }
 
-    /// <summary>The password reset link (single use, valid until <paramref name="expiresAtUtc"/>); false when it could not be sent.</summary>
-    public Task<bool> SendPasswordResetAsync(string to, Uri link, DateTime expiresAtUtc, CancellationToken cancellationToken)
+    /// <summary>
+    /// The password reset link (single use, valid until <paramref name="expiresAtUtc"/>); false when it could not be sent.
+    /// <paramref name="secondFactor"/>: whether the account has one (an authenticator app or a passkey); only then does the
+    /// mail say it is still asked for at the next sign-in (a reset keeps it; an account without one would be misled).
+    /// </summary>
+    public Task<bool> SendPasswordResetAsync(string to, Uri link, DateTime expiresAtUtc, bool secondFactor, CancellationToken cancellationToken)
     {
         var expires = UiTextDate(expiresAtUtc);
+        var keptJa = secondFactor ? "\n次回のサインインでも二要素認証（認証アプリ・パスキー・リカバリーコード）は必要です。" : string.Empty;
+        var keptEn = secondFactor ? "\nYour second factor is still asked for at the next sign-in." : string.Empty;
         return SendAsync(to, "パスワードの再設定 / Reset your password", $"""
             自治体システム標準化 移行状況ダッシュボードのパスワード再設定が申し込まれました。
-            次のリンクを開いて新しいパスワードを設定してください（1回限り、{expires} まで有効）。
-            次回のサインインでも二要素認証（認証アプリ・パスキー・リカバリーコード）は必要です。
+            次のリンクを開いて新しいパスワードを設定してください（1回限り、{expires} まで有効）。{keptJa}
 
             {link}
 
             心当たりがない場合は、このメールを無視してください。パスワードは変わりません。
 
             Someone asked to reset your password for the Municipal System Standardization Dashboard.
-            Open the link above to choose a new password (single use, valid until {expires}).
-            Your second factor is still asked for at the next sign-in.
+            Open the link above to choose a new password (single use, valid until {expires}).{keptEn}
             If this was not you, ignore this mail: your password stays as it is.
             """, cancellationToken);
     }

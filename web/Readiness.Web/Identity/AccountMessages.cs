@@ -6,7 +6,8 @@ public static class AccountMessages
     public static (string Ja, string En)? For(string? code) => code switch
     {
         "invalid_credentials" => ("メールアドレスまたはパスワードが正しくありません。続けて間違えた場合は、しばらくサインインできなくなります。", "The e-mail address or password is not correct. After several wrong tries, sign-in is blocked for a while."),
-        "locked_out" => ("パスワードを続けて間違えたため、このアカウントは一時的にロックされています。しばらく待ってからやり直してください。", "This account is locked for a while after too many wrong passwords. Try again later."),
+        // Identity counts wrong passwords and wrong second-factor codes alike (MaxFailedAccessAttempts): the message names both.
+        "locked_out" => ("パスワードまたは確認コードを続けて間違えたため、このアカウントは一時的にロックされています。しばらく待ってからやり直してください。", "This account is locked for a while after too many wrong passwords or confirmation codes. Try again later."),
         "not_allowed" => ("このアカウントではサインインできません（無効化されています）。管理者に連絡してください。", "This account cannot sign in (it has been deactivated). Contact your administrator."),
         "invalid_code" => ("確認コードが正しくないか、期限切れです。認証アプリに表示されている最新の6桁を入力してください。", "The code is not correct or has expired. Enter the current 6 digits from your authenticator app."),
         "invalid_recovery_code" => ("リカバリーコードが正しくないか、使用済みです。", "The recovery code is not correct or has been used."),
@@ -42,8 +43,10 @@ public static class AccountMessages
         "password_contains_email" => ("パスワードにメールアドレスを含めないでください。", "The password must not contain your e-mail address."),
         "password_weak" => ("このパスワードは使えません。別のパスワードにしてください。", "This password cannot be used. Choose another."),
         "invalid_role" => ("役割を選んでください。", "Choose a role."),
-        "invalid_tenant" => ("団体コードが正しくありません（都道府県は2桁、市区町村は6桁）。", "The tenant code is not valid (2 digits for a prefecture, 6 for a municipality)."),
-        "forbidden_role" => ("この役割・団体の招待や変更を行う権限がありません。", "You may not invite or assign this role for this tenant."),
+        "invalid_tenant" => ("団体コードが正しくありません（都道府県は2桁、市区町村は6桁。国・システム管理者は空欄）。", "The tenant code is not valid (2 digits for a prefecture, 6 for a municipality; empty for national roles)."),
+        "forbidden_role" => ("この役割の招待や変更を行う権限がありません。", "You may not invite or assign this role."),
+        "forbidden_tenant" => ("この団体の招待や変更を行う権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
+            "You may not invite or assign for this tenant (a prefecture administrator: its prefecture and its municipalities; a municipality administrator: its own)."),
         "forbidden_user" => ("このアカウントを管理する権限がありません。", "You may not manage this account."),
         "self" => ("自分自身のアカウントはここでは変更できません。", "You cannot change your own account here."),
         "bad_form" => ("フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてからやり直してください。", "The form has expired or is not valid. Reload the page and try again."),

@@ -90,6 +90,16 @@ public static class AccountRules
         };
     }
 
+    /// <summary>
+    /// Why <see cref="CanAssign"/> refuses, naming what is at fault: null when allowed; field tenant, forbidden_tenant,
+    /// when the actor may give the role but not for this tenant (another prefecture's municipality); field role,
+    /// forbidden_role, when it may not give the role at all. The tenant must already fit the role (<see cref="IsValidTenant"/>).
+    /// </summary>
+    public static AccountResult? AssignRefusal(AccountRole actorRole, string? actorTenant, AccountRole role, string? tenant) =>
+        CanAssign(actorRole, actorTenant, role, tenant) ? null
+        : Assignable(actorRole).Contains(role) ? AccountResult.Fail("tenant", "forbidden_tenant")
+        : AccountResult.Fail("role", "forbidden_role");
+
     /// <summary>Whose accounts an administrator lists and manages: system administrators all; a prefecture
     /// administrator its prefecture's and its municipalities' accounts; a municipality administrator its own.</summary>
     public static bool CanManage(AccountRole actorRole, string? actorTenant, AccountRole targetRole, string? targetTenant) => actorRole switch

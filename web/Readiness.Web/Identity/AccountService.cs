@@ -161,20 +161,16 @@ public sealed class AccountService(
             return (AccountResult.Fail("role", "invalid_role"), null);
         }
 
+        // A tenant code given with a national or system role is refused, not dropped: the inviter meant something else.
         tenant = string.IsNullOrWhiteSpace(tenant) ? null : tenant.Trim();
-        if (AccountRules.ApiRole(role) is Role.Admin or Role.National)
-        {
-            tenant = null;
-        }
-
         if (!AccountRules.IsValidTenant(role, tenant))
         {
             return (AccountResult.Fail("tenant", "invalid_tenant"), null);
         }
 
-        if (!AccountRules.CanAssign(actor.AccountRole, actor.Tenant, role, tenant))
+        if (AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } refusal)
         {
-            return (AccountResult.Fail("role", "forbidden_role"), null);
+            return (refusal, null);
         }
 
         if (await users.FindByEmailAsync(email) is not null)
@@ -354,15 +350,15 @@ public sealed class AccountService(
         }
 
         var expires = Now + options.Value.PasswordResetLifetime;
+        var secondFactor = target.TwoFactorEnabled || await AccountClaimsFactory.HasPasskeyAsync(users, target);
         var link = ResetLink(site, target.Id, await users.GeneratePasswordResetTokenAsync(target));
-        var mailed = mail.Configured && await mail.SendPasswordResetAsync(target.Email!, link, expires, cancellationToken);
+        var mailed = mail.Configured && await mail.SendPasswordResetAsync(target.Email!, link, expires, secondFactor, cancellationToken);
         if (!mailed)
         {
             // The link the administrator is shown is sealed as such, so that the reset it makes is logged as what it was.
             link = ResetLink(site, target.Id, await users.GenerateUserTokenAsync(target, users.Options.Tokens.PasswordResetTokenProvider, PasswordResetTokenProvider.ShownPurpose));
         }
 
-        var secondFactor = target.TwoFactorEnabled || await AccountClaimsFactory.HasPasskeyAsync(users, target);
         await LogAsync(actor, "issue_password_reset", target.Email, target.Tenant, null,
             $"reset link valid until {expires:O}{(mailed ? " (mailed)" : mail.Configured ? " (shown to the administrator; the mail could not be sent)" : " (shown to the administrator)")}{(secondFactor ? "" : "; the account has no second factor")}", client, cancellationToken);
         return (AccountResult.Ok, new PasswordResetIssued(target.Email!, link, expires, mailed, !mailed && mail.Configured, secondFactor));
@@ -516,7 +512,12 @@ public sealed class AccountService(
         {
             var prefix = actor.Tenant ?? "\0";
             var email = actor.Email;
-            query = query.Where(e => (e.TargetTenant != null && e.TargetTenant.StartsWith(prefix)) || e.ActorSubject == email);
+            // A role change is in the scope of the tenant it left as well as the one it gave (target_tenant): its before
+            // text is Describe's "role tenant[ deactivated]", and role names hold no space, so " 13" there is tenant 13...
+            // The only action whose before and after tenants can differ (an invitation, a client keeps its tenant).
+            var left = " " + prefix;
+            query = query.Where(e => (e.TargetTenant != null && e.TargetTenant.StartsWith(prefix)) || e.ActorSubject == email
+                || (e.Action == "change_role" && e.Before != null && e.Before.Contains(left)));
         }
 
         return await query.OrderByDescending(e => e.Id).Take(limit).ToListAsync(cancellationToken);
@@ -565,15 +566,18 @@ public sealed class AccountService(
             return AccountResult.Fail("role", "invalid_role");
         }
 
-        tenant = AccountRules.ApiRole(role) is Role.Admin or Role.National ? null : string.IsNullOrWhiteSpace(tenant) ? target.Tenant : tenant.Trim();
+        // Empty keeps the account's tenant for a role that has one; a code given with a national or system role is
+        // refused (invalid_tenant), never dropped.
+        var national = AccountRules.ApiRole(role) is Role.Admin or Role.National;
+        tenant = string.IsNullOrWhiteSpace(tenant) ? national ? null : target.Tenant : tenant.Trim();
         if (!AccountRules.IsValidTenant(role, tenant))
         {
             return AccountResult.Fail("tenant", "invalid_tenant");
         }
 
-        if (!AccountRules.CanAssign(actor.AccountRole, actor.Tenant, role, tenant))
+        if (AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } refusal)
         {
-            return AccountResult.Fail("role", "forbidden_role");
+            return refusal;
         }
 
         if (target.AccountRole == role && target.Tenant == tenant)

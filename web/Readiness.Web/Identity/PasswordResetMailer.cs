@@ -71,7 +71,8 @@ public sealed class PasswordResetMailer(
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var expires = time.GetUtcNow().UtcDateTime + options.Value.PasswordResetLifetime;
         var link = AccountService.ResetLink(ServerSite.Of(server, options.Value), user.Id, token);
-        var mailed = await mail.SendPasswordResetAsync(email, link, expires, cancellationToken);
+        var secondFactor = user.TwoFactorEnabled || await AccountClaimsFactory.HasPasskeyAsync(users, user);
+        var mailed = await mail.SendPasswordResetAsync(email, link, expires, secondFactor, cancellationToken);
         await accounts.LogAsync(email, null, null, "request_password_reset", email, user.Tenant, null,
             mailed ? $"link mailed, valid until {expires:O}" : "the mail could not be sent", client, cancellationToken);
     }
