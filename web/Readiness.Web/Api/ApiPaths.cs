@@ -48,6 +48,64 @@ public sealed partial class ApiPaths : IStartupFilter
             $"There is no API at this URL: send it without repeated or encoded slashes, as {Shown(canonical)}.").ExecuteAsync(http);
     }
 
+    /// <summary>
+    /// After routing, under /api: a path routed to an endpoint but not written as its route is (a trailing slash,
+    /// <c>/api/v1/nation/</c>; a literal segment in another case, <c>/API/v1/Nation</c>) is 404 <c>not_found</c> naming
+    /// the canonical path, as a path with repeated slashes is, for the same reason: routing matches literals ignoring case
+    /// and takes a trailing slash, a proxy's rule in front (nginx's <c>location</c> is case-sensitive) does not. Route
+    /// values keep their case (they are checked by <see cref="PathValues"/>); a route with a catch-all is left alone.
+    /// </summary>
+    public static Task RefuseNotCanonical(HttpContext http, RequestDelegate next)
+    {
+        if (!http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+            || http.GetEndpoint() is not RouteEndpoint endpoint
+            || Canonical(http.Request.Path.Value ?? "/", endpoint.RoutePattern) is not { } canonical)
+        {
+            return next(http);
+        }
+
+        return Problems.Create(StatusCodes.Status404NotFound, "Not found", "path", "not_found",
+            $"この URL の API はありません。末尾のスラッシュを付けず、大文字・小文字も変えずに {Shown(canonical)} のように送ってください。",
+            $"There is no API at this URL: send it without a trailing slash and in its own case, as {Shown(canonical)}.").ExecuteAsync(http);
+    }
+
+    /// <summary>
+    /// The path as <paramref name="pattern"/> writes it when <paramref name="path"/> (which routing matched to it) is
+    /// written otherwise (a trailing slash, a literal in another case), else null. Route values are kept as sent.
+    /// </summary>
+    public static string? Canonical(string path, Microsoft.AspNetCore.Routing.Patterns.RoutePattern pattern)
+    {
+        if (pattern.Parameters.Any(p => p.IsCatchAll))
+        {
+            return null;
+        }
+
+        var segments = path.Trim('/').Split('/');
+        for (var i = 0; i < segments.Length && i < pattern.PathSegments.Count; i++)
+        {
+            var parts = pattern.PathSegments[i].Parts;
+            if (parts is [Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart only])
+            {
+                segments[i] = only.Content;
+                continue;
+            }
+
+            // A segment mixing a value and a literal ({layer}.json, {code}.csv): the literal at either end in its own case.
+            if (parts[^1] is Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart last && segments[i].EndsWith(last.Content, StringComparison.OrdinalIgnoreCase))
+            {
+                segments[i] = segments[i][..^last.Content.Length] + last.Content;
+            }
+
+            if (parts[0] is Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart first && segments[i].StartsWith(first.Content, StringComparison.OrdinalIgnoreCase))
+            {
+                segments[i] = first.Content + segments[i][first.Content.Length..];
+            }
+        }
+
+        var canonical = "/" + string.Join('/', segments);
+        return canonical == path ? null : canonical;
+    }
+
     private static string Shown(string path) => path.Length > 80 ? path[..80] + "…" : path;
 
     [GeneratedRegex("(?:/|%2[Ff])+", RegexOptions.CultureInvariant)]

@@ -44,6 +44,7 @@ public static class ApiServices
     {
         app.UseStatusCodePages(WriteStatusProblem);
         app.Use(RequestIds.Enforce);
+        app.Use(ApiPaths.RefuseNotCanonical);
         app.Use(RequestLimits.Enforce);
         app.Use(LimitBodySize);
         app.Use(BearerHeader.Normalize); // one reading of "Bearer  <token>" for both bearer handlers
@@ -100,6 +101,14 @@ public static class ApiServices
 
         if (!http.Request.Path.StartsWithSegments("/api"))
         {
+            if (http.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+            {
+                // A page answers a method it does not take in both languages too (the default text is English only).
+                await Problems.Create(StatusCodes.Status405MethodNotAllowed, "Method Not Allowed", "method", "method_not_allowed",
+                    $"この URL では {http.Request.Method} は使えません（使えるのは {http.Response.Headers.Allow} です）。",
+                    $"{http.Request.Method} is not allowed at this URL (it takes {http.Response.Headers.Allow}).").ExecuteAsync(http);
+            }
+
             return;
         }
 

@@ -50,6 +50,22 @@ public static class DashboardSetup
         return builder;
     }
 
+    /// <summary>
+    /// A page is mapped for GET and POST (POST for a form it handles itself); one without such a form
+    /// (no <see cref="Microsoft.AspNetCore.Components.SupplyParameterFromFormAttribute"/>) takes GET only, so a POST, PUT
+    /// or DELETE there is 405 with <c>Allow: GET, HEAD</c> (RFC 9110 §15.5.6), not the 400 "form expired" page. The last
+    /// method metadata is the one routing reads.
+    /// </summary>
+    private static void GetUnlessItTakesAForm(EndpointBuilder endpoint)
+    {
+        if (endpoint.Metadata.OfType<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>().LastOrDefault() is { } page
+            && !page.Type.GetProperties(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+                .Any(p => p.IsDefined(typeof(Microsoft.AspNetCore.Components.SupplyParameterFromFormAttribute), inherit: true)))
+        {
+            endpoint.Metadata.Add(new HttpMethodMetadata([HttpMethods.Get]));
+        }
+    }
+
     public static WebApplication UseReadinessDashboard(this WebApplication app)
     {
         app.UseResponseCompression();
@@ -58,7 +74,7 @@ public static class DashboardSetup
         app.UseAntiforgery();
         app.UseFormAntiforgeryPage();
         // A page is a read (its forms post to endpoints under the writes policy; a POST to a page only renders it).
-        app.MapRazorComponents<App>().RequireRateLimiting(RateLimits.ReadsPolicy);
+        app.MapRazorComponents<App>().RequireRateLimiting(RateLimits.ReadsPolicy).Add(GetUnlessItTakesAForm);
         app.MapDashboardEndpoints();
         app.MapEditEndpoints();
         Readiness.Web.Components.PrefectureRun.PrefectureRunEditEndpoints.MapPrefectureRunEditEndpoints(app);

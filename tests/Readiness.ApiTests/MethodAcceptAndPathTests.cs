@@ -1,0 +1,213 @@
+using System.Net;
+using System.Reflection;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Endpoints;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// What a client author expects of a URL, each as a kind over every route of the host read from its
+/// <see cref="EndpointDataSource"/>: a method the resource does not take is 405 with Allow (RFC 9110 §15.5.6), on pages
+/// too (the tester's finding: a POST to /prefectures/13 answered 400, the expired-form page); Accept is not negotiated
+/// under /api, the URL names the representation (.csv is CSV whatever the Accept); an /api path with a trailing slash or
+/// a literal in another case is 404 naming the canonical path (it was served as if canonical).
+/// </summary>
+public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper output) : IClassFixture<WarmApiHost>
+{
+    private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete];
+
+    [Fact]
+    public async Task Every_method_a_route_does_not_take_is_405_with_allow_and_a_bilingual_problem()
+    {
+        var routes = Routes();
+        Assert.Contains(routes, r => r.Pattern.StartsWith("/prefectures/{code", StringComparison.Ordinal) && r.Methods.SetEquals([HttpMethods.Get]));
+        Assert.True(routes.Count > 40, $"only {routes.Count} routes found");
+
+        using var client = await SignedInAsync(Readiness.Role.Admin);
+        var failures = new List<string>();
+        var asked = 0;
+        foreach (var (pattern, methods) in routes.Where(r => r.Pattern != "/connect/token")) // OpenIddict's: OAuth's own errors (RFC 6749 §5.2)
+        {
+            var path = RouteValues.Fill(pattern);
+
+            // What the URL takes is what every route matching it takes (/api/v1/prefectures/13/systems/history is also a system's).
+            var taken = routes.Where(r => Matches(r.Pattern, path)).SelectMany(r => r.Methods).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var method in Methods.Where(m => !taken.Contains(m)))
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                if (method != HttpMethods.Get)
+                {
+                    request.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["x"] = "1" });
+                }
+
+                using var response = await client.SendAsync(request);
+                var text = await response.Content.ReadAsStringAsync();
+                asked++;
+                var allow = response.Content.Headers.Allow.ToHashSet(StringComparer.OrdinalIgnoreCase);
+                if (response.StatusCode != HttpStatusCode.MethodNotAllowed)
+                {
+                    failures.Add($"{method} {path}: {(int)response.StatusCode}, not 405");
+                }
+                else if (allow.Contains(method) || !methods.IsSubsetOf(allow))
+                {
+                    failures.Add($"{method} {path}: Allow {string.Join(", ", allow)}, the route takes {string.Join(", ", methods)}");
+                }
+                else if (method == HttpMethods.Get && !path.StartsWith("/api/", StringComparison.Ordinal) && response.Content.Headers.ContentType?.MediaType == "text/html")
+                {
+                    // A browser's GET of a form's address gets the dashboard's own page (ja/en), with the 405.
+                }
+                else if (response.Content.Headers.ContentType?.MediaType != "application/problem+json"
+                    || !text.Contains("\"method_not_allowed\"", StringComparison.Ordinal) || !text.Contains("は使えません", StringComparison.Ordinal)
+                    || !text.Contains("is not allowed", StringComparison.Ordinal))
+                {
+                    failures.Add($"{method} {path}: 405 as {response.Content.Headers.ContentType} {text[..Math.Min(160, text.Length)]}");
+                }
+            }
+        }
+
+        output.WriteLine($"{asked} requests with a method the route does not take");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {asked}:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// Accept is not negotiated under /api (as GitHub's and Azure's APIs, and ASP.NET Core's default): each GET route
+    /// answers Accept: text/html as it answers no Accept, never with HTML; a .csv route answers CSV to Accept: text/csv and
+    /// to Accept: application/json alike. /api/docs is the documentation's HTML page, not the API.
+    /// </summary>
+    [Fact]
+    public async Task Accept_is_not_negotiated_under_api_the_url_names_the_representation()
+    {
+        var gets = Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal) && r.Methods.Contains(HttpMethods.Get)
+            && r.Pattern != Readiness.Web.Api.HeadRequests.EventStreamPath && !r.Pattern.StartsWith("/api/docs", StringComparison.Ordinal)).Select(r => r.Pattern).ToList();
+        Assert.Contains("/api/v1/export/municipalities.csv", gets);
+        using var client = await SignedInAsync(Readiness.Role.Admin);
+        var failures = new List<string>();
+        var csv = 0;
+        foreach (var pattern in gets)
+        {
+            var path = RouteValues.Fill(pattern);
+            using var plain = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+            foreach (var accept in pattern.EndsWith(".csv", StringComparison.Ordinal) ? new[] { "text/html", "text/csv", "application/json" } : ["text/html"])
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.TryAddWithoutValidation("Accept", accept);
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                var type = response.Content.Headers.ContentType?.MediaType;
+                if (response.StatusCode != plain.StatusCode || type != plain.Content.Headers.ContentType?.MediaType || type == "text/html")
+                {
+                    failures.Add($"GET {path} Accept: {accept}: {(int)response.StatusCode} {type}, without Accept {(int)plain.StatusCode} {plain.Content.Headers.ContentType?.MediaType}");
+                }
+            }
+
+            if (pattern.EndsWith(".csv", StringComparison.Ordinal) && plain.IsSuccessStatusCode)
+            {
+                csv++;
+                Assert.Equal("text/csv", plain.Content.Headers.ContentType?.MediaType);
+            }
+        }
+
+        output.WriteLine($"{gets.Count} GET routes, {csv} CSV");
+        Assert.True(csv >= 2, $"only {csv} CSV routes answered");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// Every /api route written with a trailing slash, or with its literal segments upper-cased, is 404 not_found naming
+    /// the canonical path, for every method it takes, and changes nothing; the canonical path is not refused so.
+    /// Pages are served either way (links in mail and bookmarks keep working).
+    /// </summary>
+    [Fact]
+    public async Task An_api_path_with_a_trailing_slash_or_another_case_is_404_naming_the_canonical_path()
+    {
+        var routes = Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal) && !r.Pattern.Contains('*', StringComparison.Ordinal)).ToList();
+        Assert.True(routes.Count > 40, $"only {routes.Count} /api routes found");
+        using var client = await SignedInAsync(Readiness.Role.Admin);
+        var (_, before) = await host.GetMunicipality(ApiHost.Chiyoda);
+        var failures = new List<string>();
+        foreach (var (pattern, methods) in routes)
+        {
+            var canonical = RouteValues.Fill(pattern).TrimEnd('/');
+            var literal = pattern.TrimEnd('/').Split('/');
+            var upper = string.Join('/', canonical.Split('/').Select((s, i) => i < literal.Length && !literal[i].Contains('{', StringComparison.Ordinal) ? s.ToUpperInvariant() : s));
+            foreach (var method in methods)
+            {
+                foreach (var written in new[] { canonical + "/", upper })
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), written);
+                    if (method != HttpMethods.Get)
+                    {
+                        request.Content = new StringContent("{}", System.Text.Encoding.UTF8, method == HttpMethods.Patch ? "application/merge-patch+json" : "application/json");
+                        request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+                    }
+
+                    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    var text = response.StatusCode == HttpStatusCode.NotFound ? await response.Content.ReadAsStringAsync() : string.Empty;
+                    if (response.StatusCode != HttpStatusCode.NotFound || !text.Contains("\"not_found\"", StringComparison.Ordinal) || !text.Contains(canonical[..Math.Min(80, canonical.Length)], StringComparison.Ordinal)) // longer ones are cut with …
+                    {
+                        failures.Add($"{method} {written}: {(int)response.StatusCode} {text[..Math.Min(160, text.Length)]}");
+                    }
+                }
+            }
+        }
+
+        // The canonical path is routed as before; a page keeps being served however it is written.
+        using (var nation = await client.GetAsync("/api/v1/nation"))
+        {
+            Assert.Equal(HttpStatusCode.OK, nation.StatusCode);
+        }
+
+        foreach (var page in new[] { "/prefectures/13/", "/PREFECTURES/13" })
+        {
+            using var response = await client.GetAsync(page);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {page}: {(int)response.StatusCode}");
+        }
+
+        var (_, after) = await host.GetMunicipality(ApiHost.Chiyoda);
+        Assert.Equal(before, after);
+        Assert.True(failures.Count == 0, $"{failures.Count}:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// Each route pattern with the methods it takes: what its endpoints map, but a page (a Razor component) takes POST
+    /// only when it handles a form itself (a [SupplyParameterFromForm] property), read from the component type, not from
+    /// the endpoint's method metadata (the fix under test changes that).
+    /// </summary>
+    private List<(string Pattern, HashSet<string> Methods)> Routes() =>
+        host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>() is { HttpMethods.Count: > 0 })
+            .GroupBy(e => e.RoutePattern.RawText!)
+            .Select(g => (Pattern: g.Key, Methods: g.SelectMany(Takes).ToHashSet(StringComparer.OrdinalIgnoreCase)))
+            .Where(r => !Readiness.Web.Api.HeadRequests.NotHeadPaths.Any(p => r.Pattern.StartsWith(p, StringComparison.OrdinalIgnoreCase)) && !r.Pattern.StartsWith("/admin/orleans", StringComparison.OrdinalIgnoreCase))
+            .OrderBy(r => r.Pattern, StringComparer.Ordinal)
+            .ToList();
+
+    private static bool Matches(string pattern, string path) =>
+        new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(pattern), new RouteValueDictionary())
+            .TryMatch(path, new RouteValueDictionary());
+
+    private static IEnumerable<string> Takes(RouteEndpoint endpoint)
+    {
+        var methods = endpoint.Metadata.OfType<IHttpMethodMetadata>().First().HttpMethods;
+        if (endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is { } page
+            && !page.Type.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Any(p => p.IsDefined(typeof(SupplyParameterFromFormAttribute), true)))
+        {
+            return methods.Where(m => m != HttpMethods.Post);
+        }
+
+        return methods;
+    }
+
+    private async Task<HttpClient> SignedInAsync(Readiness.Role role)
+    {
+        // The page cookie and the API's bearer token on one client, so pages and API routes both get past sign-in.
+        var token = host.Token(role);
+        var client = await host.SignedInPagesAsync(token, TimeSpan.FromSeconds(60));
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}
