@@ -124,7 +124,7 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
     [Fact]
     public async Task An_api_path_with_a_trailing_slash_or_another_case_is_404_naming_the_canonical_path()
     {
-        var routes = Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal) && !r.Pattern.Contains('*', StringComparison.Ordinal)).ToList();
+        var routes = Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal) && !r.Pattern.StartsWith("/api/docs", StringComparison.Ordinal) && !r.Pattern.Contains('*', StringComparison.Ordinal)).ToList();
         Assert.True(routes.Count > 40, $"only {routes.Count} /api routes found");
         using var client = await SignedInAsync(Readiness.Role.Admin);
         var (_, before) = await host.GetMunicipality(ApiHost.Chiyoda);

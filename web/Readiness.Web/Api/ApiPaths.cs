@@ -57,7 +57,9 @@ public sealed partial class ApiPaths : IStartupFilter
     /// </summary>
     public static Task RefuseNotCanonical(HttpContext http, RequestDelegate next)
     {
+        // /api/docs is the documentation's HTML page (Scalar serves it at /api/docs/), not the API.
         if (!http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+            || http.Request.Path.StartsWithSegments("/api/docs", StringComparison.OrdinalIgnoreCase)
             || http.GetEndpoint() is not RouteEndpoint endpoint
             || Canonical(http.Request.Path.Value ?? "/", endpoint.RoutePattern) is not { } canonical)
         {
