@@ -24,7 +24,8 @@ public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHo
             .Select(e => e.RoutePattern.RawText!)
             .Distinct()
             .ToList();
-        Assert.Contains("/notifications/unsubscribe", forms);
+        Assert.Contains("/account/signin", forms); // a form for someone not signed in
+        Assert.Contains("/admin/notifications", forms); // a page that handles its own form
         Assert.Contains("/prefectures/{prefCode}/systems/{businessId}", forms);
 
         var clients = new List<HttpClient>();

@@ -23,8 +23,8 @@ public static class PlanningPages
             .RequireAuthorization(PlanningPolicies.Scenarios)
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .WithMetadata(new RequireAntiforgeryTokenAttribute())
-            // The editor page (a Razor component at the same path) also takes POSTs for its own form handling: without
-            // an order the two are ambiguous and the router answers 500. The form posts here.
+            // The editor page (a Razor component at the same path) takes GET only (DashboardSetup); the order keeps this
+            // the one POST endpoint should the page ever handle a form of its own (two would be ambiguous: 500).
             .WithOrder(-1);
         return app;
     }
