@@ -125,6 +125,13 @@ public static class RateLimits
                 var seconds = windowed ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, caller, "rate_limited", 429, $"retry after {seconds} s");
+                if (Readiness.Web.Components.Access.FormAnswers.IsBrowserPage(http))
+                {
+                    // A person's browser (a page or its form, signed in or not) is shown a page, not problem details.
+                    await Readiness.Web.Components.Access.FormAnswers.TooManyRequests(seconds, signedIn: caller is not null).ExecuteAsync(http);
+                    return;
+                }
+
                 await Problems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", "rate", "rate_limited",
                     $"リクエストが多すぎます（本人または所属団体全体の上限）。{seconds}秒後に再度お試しください。",
                     $"Too many requests (your own limit or your organisation's). Retry after {seconds} seconds.").ExecuteAsync(http);

@@ -141,6 +141,34 @@ public static class FormAnswers
     }) { StatusCode = StatusCodes.Status400BadRequest };
 
     /// <summary>
+    /// 429: the writes or reads budget of this person (signed in) or of this client address (not signed in) is used up
+    /// for the current minute; the page says to wait <paramref name="seconds"/> (the Retry-After header the caller has
+    /// already set). Nothing was read or changed.
+    /// </summary>
+    public static RazorComponentResult<FormAnswerDocument> TooManyRequests(int seconds, bool signedIn) => new(new
+    {
+        Status = StatusCodes.Status429TooManyRequests,
+        TitleJa = "しばらくお待ちください",
+        TitleEn = "Please wait a moment",
+        MessageJa = signedIn
+            ? $"短い時間に送信が多すぎました（ご本人または所属団体全体の上限）。何も変更していません。{seconds}秒待ってから、もう一度お試しください。"
+            : $"この接続元から短い時間に送信が多すぎました。何も変更していません。{seconds}秒待ってから、もう一度お試しください。",
+        MessageEn = signedIn
+            ? $"Too many requests in a short time (your own limit or your organisation's). Nothing was changed. Wait {seconds} seconds and try again."
+            : $"Too many requests from this network address in a short time. Nothing was changed. Wait {seconds} seconds and try again.",
+    }) { StatusCode = StatusCodes.Status429TooManyRequests };
+
+    /// <summary>
+    /// Whether the request is a person's browser on a page or one of its forms (outside /api: a Razor page, or an
+    /// endpoint that requires the antiforgery token), so that a refusal before the endpoint runs is a ja/en page.
+    /// </summary>
+    public static bool IsBrowserPage(HttpContext http) =>
+        !http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+        && http.GetEndpoint()?.Metadata is { } metadata
+        && (metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true }
+            || metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is not null);
+
+    /// <summary>
     /// 303 See Other to <paramref name="location"/>: the answer to every form post (the next page is fetched with GET,
     /// whatever the client; 302 leaves that to the client).
     /// </summary>
