@@ -6,6 +6,7 @@ using Readiness.Web.Auth;
 using Readiness.Web.Identity.Pages;
 using Readiness.Web.Components;
 using Readiness.Web.Components.Access;
+using Readiness.Web.Identity;
 
 namespace Readiness.Web.Clients;
 
@@ -22,7 +23,7 @@ public static class ClientPages
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    private static async Task<IResult> CreateAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time, FormReplays replays)
     {
         if (ClientsApi.Administrator(http, options.Value) is not { } actor)
         {
@@ -48,6 +49,12 @@ public static class ClientPages
             expires = instant;
         }
 
+        // A reload of the answer page sends this form again: that would create a second client with its own secret.
+        if (!await replays.FirstAsync(http, actor.Subject, form, http.RequestAborted))
+        {
+            return FormAnswers.SeeOther($"/admin/clients?error={FormReplays.ReplayedCode}");
+        }
+
         var (result, created) = await clients.CreateAsync(actor, form["name"], TypedInput.Text(form["tenant"]), form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (!result.Succeeded)
         {
@@ -55,6 +62,7 @@ public static class ClientPages
         }
 
         var view = new ApiClientCreatedView(ApiClientView.From(created!.Client, time.GetUtcNow().UtcDateTime), created.Secret, ClientsSetup.TokenPath);
+        http.Response.Headers.CacheControl = "no-store"; // it shows the secret
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = typeof(ClientCreatedView),
@@ -62,16 +70,22 @@ public static class ClientPages
         });
     }
 
-    private static async Task<IResult> RotateSecretAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
+    private static async Task<IResult> RotateSecretAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time, FormReplays replays)
     {
         if (ClientsApi.Administrator(http, options.Value) is not { } actor)
         {
             return Results.StatusCode(StatusCodes.Status403Forbidden);
         }
 
-        if (await ReadFormAsync(http) is null)
+        if (await ReadFormAsync(http) is not { } form)
         {
             return FormAnswers.SeeOther("/admin/clients?error=bad_form");
+        }
+
+        // A reload of the answer page sends this form again: a second rotation would void the secret just shown.
+        if (!await replays.FirstAsync(http, actor.Subject, form, http.RequestAborted))
+        {
+            return FormAnswers.SeeOther($"/admin/clients?error={FormReplays.ReplayedCode}");
         }
 
         var (result, rotated) = await clients.RotateSecretAsync(actor, clientId, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
@@ -81,6 +95,7 @@ public static class ClientPages
         }
 
         var view = new ApiClientCreatedView(ApiClientView.From(rotated!.Client, time.GetUtcNow().UtcDateTime, await clients.StandingAsync(rotated.Client, http.RequestAborted)), rotated.Secret, ClientsSetup.TokenPath);
+        http.Response.Headers.CacheControl = "no-store"; // it shows the secret
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = typeof(ClientCreatedView),

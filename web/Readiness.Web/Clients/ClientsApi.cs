@@ -274,6 +274,7 @@ public static class ClientMessages
 {
     public static (string Ja, string En) For(string? code) => code switch
     {
+        "form_replayed" => ("このフォームはすでに送信され、処理されています（ページの再読み込みなどによる再送信のため、何も変更していません）。先に表示されたシークレットが有効です。", "This form was already sent and done (sent again, e.g. by reloading the page, so nothing changed). The secret shown then stays valid."),
         "invalid_name" => ("name: 名前を1〜100文字で入力してください。", "name: give a name of 1 to 100 characters."),
         "invalid_tenant" => ("tenant: 団体コードが正しくありません（都道府県は2桁、市区町村は6桁）。", "tenant: not a known code (2 digits for a prefecture, 6 for a municipality)."),
         "invalid_scope" => ("scope: read または write を指定してください。", "scope: must be read or write."),

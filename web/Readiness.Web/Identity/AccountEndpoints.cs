@@ -254,7 +254,7 @@ public static partial class AccountEndpoints
     }
 
     /// <summary>Turns on the authenticator app after checking one code from it; answers with the recovery codes (shown once).</summary>
-    private static async Task<IResult> EnableMfaAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    private static async Task<IResult> EnableMfaAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, FormReplays replays)
     {
         var user = await signIn.UserManager.GetUserAsync(http.User);
         if (user is null)
@@ -268,6 +268,11 @@ public static partial class AccountEndpoints
         }
 
         var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
+        if (!await replays.FirstAsync(http, user.Id, form, http.RequestAborted))
+        {
+            return SeeOther($"/account?error={FormReplays.ReplayedCode}"); // a reload of the recovery codes page: no new codes
+        }
+
         var code = new string(TypedInput.Code(form["code"]).Where(char.IsAsciiDigit).ToArray());
         var valid = await signIn.UserManager.VerifyTwoFactorTokenAsync(user, signIn.UserManager.Options.Tokens.AuthenticatorTokenProvider, code);
         if (!valid)
@@ -279,6 +284,7 @@ public static partial class AccountEndpoints
         var codes = await signIn.UserManager.GenerateNewTwoFactorRecoveryCodesAsync(user, 10) ?? [];
         await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "mfa"); // the new security stamp, now with the role claims
         await accounts.LogAsync(user, "enable_mfa", user.Email, user.Tenant, "mfa off", "mfa on (authenticator app)", Client(http), http.RequestAborted);
+        http.Response.Headers.CacheControl = "no-store"; // it shows the recovery codes
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = typeof(RecoveryCodesView),
@@ -286,17 +292,24 @@ public static partial class AccountEndpoints
         });
     }
 
-    private static async Task<IResult> RecoveryCodesAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    private static async Task<IResult> RecoveryCodesAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, FormReplays replays)
     {
         var user = await signIn.UserManager.GetUserAsync(http.User);
-        if (user is null || !user.TwoFactorEnabled || await ReadFormAsync(http) is null)
+        if (user is null || !user.TwoFactorEnabled || await ReadFormAsync(http) is not { } form)
         {
             return SeeOther("/account?error=bad_form");
+        }
+
+        // A reload of the codes page would void the codes just shown.
+        if (!await replays.FirstAsync(http, user.Id, form, http.RequestAborted))
+        {
+            return SeeOther($"/account?error={FormReplays.ReplayedCode}");
         }
 
         var codes = await signIn.UserManager.GenerateNewTwoFactorRecoveryCodesAsync(user, 10) ?? [];
         await signIn.RefreshSignInAsync(user);
         await accounts.LogAsync(user, "recovery_codes", user.Email, user.Tenant, null, "10 new recovery codes (old ones void)", Client(http), http.RequestAborted);
+        http.Response.Headers.CacheControl = "no-store"; // it shows the recovery codes
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = typeof(RecoveryCodesView),
@@ -325,7 +338,7 @@ public static partial class AccountEndpoints
     }
 
     private static async Task<IResult> InviteAsync(
-        HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options, Microsoft.AspNetCore.Hosting.Server.IServer server)
+        HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options, Microsoft.AspNetCore.Hosting.Server.IServer server, FormReplays replays)
     {
         var actor = await AdministratorAsync(http, signIn);
         if (actor is null)
@@ -338,6 +351,12 @@ public static partial class AccountEndpoints
             return SeeOther("/admin/users?error=bad_form");
         }
 
+        // A reload of the answer page sends this form again: it would be refused as "an open invitation exists".
+        if (!await replays.FirstAsync(http, actor.Id, form, http.RequestAborted))
+        {
+            return SeeOther($"/admin/users?error={FormReplays.ReplayedCode}");
+        }
+
         var (result, sent) = await accounts.InviteAsync(actor, TypedInput.Text(form["email"]), form["role"], TypedInput.Text(form["tenant"]), ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
@@ -347,6 +366,7 @@ public static partial class AccountEndpoints
                 + (result.Code == "invitation_open" ? "&email=" + Uri.EscapeDataString(AccountService.NormalizeEmail(TypedInput.Text(form["email"]))!) : string.Empty));
         }
 
+        http.Response.Headers.CacheControl = "no-store"; // it may show the invitation link
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = typeof(InvitationSentView),
@@ -379,7 +399,7 @@ public static partial class AccountEndpoints
 
     /// <summary>An administrator's reset link for someone it manages: mailed (303 ?done=reset_mailed), or shown on the answer page without SMTP.</summary>
     private static async Task<IResult> IssuePasswordResetAsync(
-        HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options, Microsoft.AspNetCore.Hosting.Server.IServer server)
+        HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, IOptions<AccountOptions> options, Microsoft.AspNetCore.Hosting.Server.IServer server, FormReplays replays)
     {
         var actor = await AdministratorAsync(http, signIn);
         if (actor is null)
@@ -387,9 +407,15 @@ public static partial class AccountEndpoints
             return Forbidden(http);
         }
 
-        if (await ReadFormAsync(http) is null)
+        if (await ReadFormAsync(http) is not { } form)
         {
             return SeeOther("/admin/users?error=bad_form");
+        }
+
+        // A reload of the page showing the link would issue another one.
+        if (!await replays.FirstAsync(http, actor.Id, form, http.RequestAborted))
+        {
+            return SeeOther($"/admin/users?error={FormReplays.ReplayedCode}");
         }
 
         var (result, issued) = await accounts.IssuePasswordResetAsync(actor, id, ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
@@ -399,13 +425,17 @@ public static partial class AccountEndpoints
             return SeeOther($"/admin/users?error={result.Code}");
         }
 
-        return issued!.Mailed
-            ? SeeOther("/admin/users?done=reset_mailed")
-            : new RazorComponentResult<AccountDocument>(new
-            {
-                Page = typeof(PasswordResetIssuedView),
-                Parameters = new Dictionary<string, object?> { ["Issued"] = issued },
-            });
+        if (issued!.Mailed)
+        {
+            return SeeOther("/admin/users?done=reset_mailed");
+        }
+
+        http.Response.Headers.CacheControl = "no-store"; // it shows the link
+        return new RazorComponentResult<AccountDocument>(new
+        {
+            Page = typeof(PasswordResetIssuedView),
+            Parameters = new Dictionary<string, object?> { ["Issued"] = issued },
+        });
     }
 
     private static async Task<IResult> SetActiveAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, ClientService clients)

@@ -5,6 +5,7 @@ public static class AccountMessages
 {
     public static (string Ja, string En)? For(string? code) => code switch
     {
+        "form_replayed" => ("このフォームはすでに送信され、処理されています（ページの再読み込みなどによる再送信のため、何も変更していません）。先に表示された内容が有効です。", "This form was already sent and done (sent again, e.g. by reloading the page, so nothing changed). What was shown then stays valid."),
         "invalid_credentials" => ("メールアドレスまたはパスワードが正しくありません。続けて間違えた場合は、しばらくサインインできなくなります。", "The e-mail address or password is not correct. After several wrong tries, sign-in is blocked for a while."),
         // Identity counts wrong passwords and wrong second-factor codes alike (MaxFailedAccessAttempts): the message names both.
         "locked_out" => ("パスワードまたは確認コードを続けて間違えたため、このアカウントは一時的にロックされています。しばらく待ってからやり直してください。", "This account is locked for a while after too many wrong passwords or confirmation codes. Try again later."),

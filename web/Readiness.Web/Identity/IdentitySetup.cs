@@ -71,6 +71,7 @@ public static class IdentitySetup
         services.Configure<PasswordResetTokenProviderOptions>(o => o.TokenLifespan = account.PasswordResetLifetime);
         services.AddScoped<AccountService>();
         services.AddScoped<AccountCounters>();
+        services.AddScoped<FormReplays>();
         services.AddSingleton<PasswordResetMailer>();
         services.AddHostedService(sp => sp.GetRequiredService<PasswordResetMailer>());
         services.AddScoped<AccountSessions>();
