@@ -12,7 +12,15 @@ namespace Readiness.ApiTests;
 /// </summary>
 public static partial class RouteValues
 {
-    public static string Fill(string pattern) => Parameter().Replace(pattern, m => m.Groups["before"].Value + m.Groups["name"].Value switch
+    /// <summary>
+    /// The pattern with its values filled, as a client writes the path: an /api/v1 group's own route ("/" in
+    /// MapGroup("/api/v1/imports")) without its trailing slash, which the API refuses as not canonical (ApiPaths).
+    /// </summary>
+    public static string Fill(string pattern) => pattern.StartsWith("/api/v1/", StringComparison.Ordinal) && pattern.EndsWith('/')
+        ? Filled(pattern).TrimEnd('/')
+        : Filled(pattern);
+
+    private static string Filled(string pattern) => Parameter().Replace(pattern, m => m.Groups["before"].Value + m.Groups["name"].Value switch
     {
         "code" or "Code" => m.Groups["before"].Value switch
         {
