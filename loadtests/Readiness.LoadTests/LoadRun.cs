@@ -250,10 +250,28 @@ public sealed class LoadRun : IAsyncDisposable
         return (streams, running, clock.Elapsed);
     }
 
+    /// <summary>
+    /// Waits up to 60 s for the stream's first event (the nation as it is); past that the run cannot measure anything,
+    /// and says why (e.g. the server refusing the generator's streams: 429 too_many_streams).
+    /// </summary>
+    public static async Task FirstEventAsync(NationStream stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await stream.FirstEvent.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"The nation's event stream gave no event within 60 s: {stream.Failures:N0} connects refused or failed, the last {stream.LastFailure ?? "none"}. " +
+                "A 429 too_many_streams means a Readiness:RateLimits stream limit refuses the generator's streams (they share one identity).");
+        }
+    }
+
     /// <summary>Waits until the timeline's version stops moving (nothing in flight), returns it.</summary>
     public static async Task<long> QuietVersionAsync(NationStream stream, TimeSpan settle, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        await stream.FirstEvent.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        await FirstEventAsync(stream, cancellationToken);
         var clock = Stopwatch.StartNew();
         var last = stream.LastVersion;
         var since = Stopwatch.StartNew();

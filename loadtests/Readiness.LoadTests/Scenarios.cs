@@ -450,7 +450,8 @@ public static class Scenarios
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watcher = new NationStream(run.Sse, timeline.Observe);
         var watching = Task.Run(() => watcher.RunAsync(null, stop.Token), CancellationToken.None);
-        var (viewers, running, _) = streams > 0 ? await run.OpenStreamsAsync(streams, null, stop.Token) : ([], [], TimeSpan.Zero);
+        var (viewers, running, took) = streams > 0 ? await run.OpenStreamsAsync(streams, null, stop.Token) : ([], [], TimeSpan.Zero);
+        run.Figure("live-update streams opened", $"{viewers.Count(s => s.FirstEvent.Task.IsCompleted):N0} of {streams:N0} in {took.TotalSeconds:F1} s");
         return (slots, timeline, watcher, viewers, async () =>
         {
             await stop.CancelAsync();

@@ -26,6 +26,9 @@ public sealed class NationStream(HttpClient http, Action<NationStream, long, lon
 
     public int Failures { get; private set; }
 
+    /// <summary>The last refused or failed connect: an HTTP status with the problem's code (e.g. "429 too_many_streams") or "network"/"timeout"; null if none.</summary>
+    public string? LastFailure { get; private set; }
+
     /// <summary>Set once the first event (the current state) arrived.</summary>
     public TaskCompletionSource FirstEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -47,6 +50,7 @@ public sealed class NationStream(HttpClient http, Action<NationStream, long, lon
                 if (!response.IsSuccessStatusCode)
                 {
                     Failures++;
+                    LastFailure = $"{(int)response.StatusCode} {ProblemCode(await response.Content.ReadAsStringAsync(cancellationToken))}".TrimEnd();
                     await Task.Delay(1000, cancellationToken);
                     continue;
                 }
@@ -74,6 +78,7 @@ public sealed class NationStream(HttpClient http, Action<NationStream, long, lon
             {
                 recorder?["SSE connect"].Record(Stopwatch.GetElapsedTime(started), ex is TaskCanceledException ? "timeout" : "network");
                 Failures++;
+                LastFailure = ex is TaskCanceledException ? "timeout" : "network";
             }
             finally
             {
@@ -81,6 +86,19 @@ public sealed class NationStream(HttpClient http, Action<NationStream, long, lon
             }
 
             await Task.Delay(500, CancellationToken.None);
+        }
+    }
+
+    private static string ProblemCode(string body)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("code", out var code) ? code.ToString() : string.Empty;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return string.Empty;
         }
     }
 

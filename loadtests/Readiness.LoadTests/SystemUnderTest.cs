@@ -40,6 +40,10 @@ public abstract class SystemUnderTest : IAsyncDisposable
             : await EmbeddedServer.StartAsync(root, options, resultsFolder, cancellationToken);
     }
 
+    /// <summary>How a report states the limits <see cref="LoadTestEnvironment"/> lifts.</summary>
+    protected const string LiftedLimits = "Readiness__RateLimits__WritesPerMinute, ReadsPerMinute, StreamsPerCaller and TenantStreams = 100000000 " +
+        "(per-person and per-tenant limits lifted to measure the system; StreamsPerNode left at its default)";
+
     /// <summary>Settings every self-hosted run gives the server: its own signing key, and rate limits out of the way.</summary>
     protected static Dictionary<string, string> LoadTestEnvironment(string signingKey) => new(StringComparer.Ordinal)
     {
@@ -49,6 +53,12 @@ public abstract class SystemUnderTest : IAsyncDisposable
         // test measures the system, so it lifts them. Stated in every report.
         ["Readiness__RateLimits__WritesPerMinute"] = "100000000",
         ["Readiness__RateLimits__ReadsPerMinute"] = "100000000",
+
+        // Every event stream of the generator (the freshness watcher, the viewers) is one national identity, where real
+        // viewers are thousands of people: the per-person and per-tenant stream limits (10, 100) are lifted too. The
+        // node's own limit (StreamsPerNode) stays the product's default, so the viewers scenario measures it.
+        ["Readiness__RateLimits__StreamsPerCaller"] = "100000000",
+        ["Readiness__RateLimits__TenantStreams"] = "100000000",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging__LogLevel__Readiness.Security"] = "Error",
@@ -237,7 +247,7 @@ public sealed class EmbeddedServer : SystemUnderTest
             BaseUrl = new Uri($"http://127.0.0.1:{port}/"),
             Tokens = new TokenSource(LocalTokenSigner.FromBase64(key)),
             Description = $"embedded (web + co-hosted silo + SQLite in {data}), {options.Configuration} build, http://127.0.0.1:{port}",
-            Settings = ["Readiness__RateLimits__WritesPerMinute=100000000 and ReadsPerMinute=100000000 (per-tenant limits lifted to measure the system)",
+            Settings = [LiftedLimits,
                 "Readiness__Auth__SigningKey generated for this run (never stored)", .. DurabilityOverrides().Select(kv => $"{kv.Key}={kv.Value}")],
             dataFolder = data,
             keep = options.Keep,
@@ -313,7 +323,7 @@ public sealed class LocalCluster : SystemUnderTest
             BaseUrl = new Uri($"http://127.0.0.1:{web}/"),
             Tokens = new TokenSource(LocalTokenSigner.FromBase64(key)),
             Description = $"local cluster (deploy/local/cluster.sh: PostgreSQL {environment["PG_PORT"]}, 2 silos, 1 web node), Release build, http://127.0.0.1:{web}",
-            Settings = ["Readiness__RateLimits__WritesPerMinute=100000000 and ReadsPerMinute=100000000 (per-tenant limits lifted to measure the system)",
+            Settings = [LiftedLimits,
                 "Readiness__Auth__SigningKey generated for this run (never stored)"],
             root = root,
             dataFolder = data,

@@ -53,8 +53,11 @@ public sealed class RateLimitOptions
     /// <summary>Open streams of one tenant together; default <see cref="DefaultTenantFactor"/> × <see cref="StreamsPerCaller"/>.</summary>
     public int? TenantStreams { get; set; }
 
-    /// <summary>Open streams on this node, anonymous readers included (they have no tenant ceiling).</summary>
-    public int StreamsPerNode { get; set; } = 4000;
+    /// <summary>
+    /// Open streams on this node, anonymous readers included (they have no tenant ceiling). The default is what one
+    /// 2-core web node was measured to serve, every subscriber updated within 2 s (docs/performance.md, viewers).
+    /// </summary>
+    public int StreamsPerNode { get; set; } = 10000;
 
     /// <summary>Retry-After when a stream is refused for the number open: a slot frees only when another stream closes.</summary>
     public int StreamRetryAfterSeconds { get; set; } = 10;
