@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Readiness.Web.Identity;
 using Xunit;
+using Readiness.Testing;
 
 namespace Readiness.ApiTests;
 
@@ -14,7 +15,7 @@ public sealed partial class AdminLogViewTests
     [Fact]
     public void Every_action_written_to_the_administration_log_has_a_label_in_both_languages()
     {
-        var web = Path.Combine(FindRoot(), "web", "Readiness.Web");
+        var web = Path.Combine(RepositoryFolder.Root, "web", "Readiness.Web");
         var written = Directory.GetFiles(web, "*.cs", SearchOption.AllDirectories)
             .SelectMany(f => LogCall().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
             .ToHashSet(StringComparer.Ordinal);
@@ -62,17 +63,4 @@ public sealed partial class AdminLogViewTests
 
     [GeneratedRegex(@"LogAsync\([^;]*?""([a-z_]+)""")]
     private static partial Regex LogCall();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Readiness.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -23,7 +23,7 @@ namespace Readiness.ApiTests;
 [Collection(OperationsCollection.Name)]
 public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryFolder.Root;
 
     [Fact]
     public void Every_environment_variable_in_the_deployment_files_is_a_real_configuration_key()
@@ -325,19 +325,6 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
         var text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, text);
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Readiness.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"ENTRYPOINT \[""dotnet"", ""/app/([A-Za-z.]+\.dll)""\]")]

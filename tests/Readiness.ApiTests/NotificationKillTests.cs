@@ -15,6 +15,7 @@ using SmtpServer.Protocol;
 using SmtpServer.Storage;
 using Xunit;
 using Xunit.Abstractions;
+using Readiness.Testing;
 
 namespace Readiness.ApiTests;
 
@@ -347,7 +348,7 @@ public sealed class NotificationKillTests(ITestOutputHelper output) : IAsyncLife
 
         public static Product Start(string dataPath, int smtpPort)
         {
-            var dll = Path.Combine(Root(), "web", "Readiness.Web", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, new DirectoryInfo(AppContext.BaseDirectory).Name, "Readiness.Web.dll");
+            var dll = Path.Combine(RepositoryFolder.Root, "web", "Readiness.Web", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, new DirectoryInfo(AppContext.BaseDirectory).Name, "Readiness.Web.dll");
             Assert.True(File.Exists(dll), $"{dll} is not built");
             var port = Readiness.Testing.TestPorts.Free();
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -456,19 +457,6 @@ public sealed class NotificationKillTests(ITestOutputHelper output) : IAsyncLife
                     tail.TryDequeue(out _);
                 }
             }
-        }
-
-        private static string Root()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new DirectoryNotFoundException("Readiness.sln");
         }
     }
 }

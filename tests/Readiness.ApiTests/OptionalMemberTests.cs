@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Readiness.Web.Api;
 using Xunit;
+using Readiness.Testing;
 
 namespace Readiness.ApiTests;
 
@@ -24,7 +25,7 @@ public sealed partial class OptionalMemberTests(ApiHost host) : IClassFixture<Ap
     public void No_request_member_is_both_nullable_and_required()
     {
         var web = typeof(JsonBody).Assembly;
-        var roots = Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "web"), "*.cs", SearchOption.AllDirectories)
+        var roots = Directory.EnumerateFiles(Path.Combine(RepositoryFolder.Root, "web"), "*.cs", SearchOption.AllDirectories)
             .SelectMany(f => ReadCall().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
             .Distinct(StringComparer.Ordinal)
             .Select(name => web.GetTypes().Single(t => t.Name == name))
@@ -104,17 +105,4 @@ public sealed partial class OptionalMemberTests(ApiHost host) : IClassFixture<Ap
 
     [GeneratedRegex(@"JsonBody\.Read\w*Async<(\w+)>")]
     private static partial Regex ReadCall();
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Readiness.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit;
+using Readiness.Testing;
 
 namespace Readiness.ApiTests;
 
@@ -18,7 +19,7 @@ public sealed class OutboundHttpLoggingTests
     [InlineData("silo/Readiness.Silo/appsettings.json")]
     public void Outbound_http_requests_log_nothing_below_a_warning_and_the_dispatchers_warning_stays(string settingsFile)
     {
-        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(FindRoot(), settingsFile)).Build();
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(RepositoryFolder.Root, settingsFile)).Build();
         using var services = new ServiceCollection().AddLogging(l => l.AddConfiguration(configuration.GetSection("Logging")).AddProvider(new Probe())).BuildServiceProvider();
         var factory = services.GetRequiredService<ILoggerFactory>();
 
@@ -35,19 +36,6 @@ public sealed class OutboundHttpLoggingTests
 
         Assert.True(factory.CreateLogger("Readiness.Web.Notifications.NotificationDispatcher").IsEnabled(LogLevel.Warning));
         Assert.True(factory.CreateLogger("Readiness.Web.Notifications.NotificationDispatcher").IsEnabled(LogLevel.Information));
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Readiness.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>A provider that takes every level, so the configured filters alone decide.</summary>

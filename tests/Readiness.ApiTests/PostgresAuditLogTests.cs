@@ -10,7 +10,7 @@ namespace Readiness.ApiTests;
 /// <summary>The cluster-mode audit table (deploy/sql/postgresql/020-audit.sql) with the same SqlAuditLog the grains use.</summary>
 public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
-    private static readonly string Script = string.Join("\n", new[] { "020-audit.sql", "021-audit-fields.sql" }.Select(f => File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "sql", "postgresql", f))));
+    private static readonly string Script = string.Join("\n", new[] { "020-audit.sql", "021-audit-fields.sql" }.Select(f => File.ReadAllText(Path.Combine(RepositoryFolder.Root, "deploy", "sql", "postgresql", f))));
 
     [Fact]
     public async Task Audit_log_records_reads_pages_and_replaces_incomplete_writes_on_postgresql()
@@ -307,17 +307,4 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
     {
         MunicipalityCode = code, Version = version, At = at, Actor = actor, RequestId = requestId, Target = target, Before = before, After = after, ClientAddress = "127.0.0.1",
     };
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Readiness.sln not found above " + AppContext.BaseDirectory);
-    }
 }

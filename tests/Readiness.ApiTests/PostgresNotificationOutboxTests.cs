@@ -38,7 +38,7 @@ public sealed class PostgresNotificationOutboxTests(PostgresServer postgres, ITe
             await connection.OpenAsync();
             foreach (var file in new[] { "020-audit.sql", "021-audit-fields.sql", "040-notifications.sql" })
             {
-                await using var command = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(Root(), "deploy", "sql", "postgresql", file)), connection);
+                await using var command = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(RepositoryFolder.Root, "deploy", "sql", "postgresql", file)), connection);
                 await command.ExecuteNonQueryAsync();
             }
         }
@@ -112,7 +112,7 @@ public sealed class PostgresNotificationOutboxTests(PostgresServer postgres, ITe
         await connection.OpenAsync();
         foreach (var file in new[] { "020-audit.sql", "021-audit-fields.sql", "040-notifications.sql" })
         {
-            await using var command = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(Root(), "deploy", "sql", "postgresql", file)), connection);
+            await using var command = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(RepositoryFolder.Root, "deploy", "sql", "postgresql", file)), connection);
             await command.ExecuteNonQueryAsync();
         }
 
@@ -179,18 +179,5 @@ public sealed class PostgresNotificationOutboxTests(PostgresServer postgres, ITe
         var planned = window.SystemRows.SelectMany(r => NotificationRules.Derive(r, Today)).SelectMany(e => NotificationRules.Plan(e, People, (_, k) => NotificationPreference.Default(k), [])).ToList();
         var committed = await store.CommitDerivedAsync(position, window.End, planned, DateTimeOffset.UtcNow);
         return (committed, window.NewRows, planned.Count);
-    }
-
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Readiness.sln");
     }
 }

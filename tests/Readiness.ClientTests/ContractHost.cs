@@ -68,24 +68,11 @@ public sealed class ContractCollection : ICollectionFixture<ContractHost>
 /// <summary>The repository's folders (the tests run from bin/; the linter and generator configuration live in the repository).</summary>
 public static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = RepositoryFolder.Root;
 
     public static string LintFolder => Path.Combine(Root, "tests", "openapi-lint");
 
     public static string GeneratedFolder => Path.Combine(Root, "tests", "Readiness.ClientTests", "Generated");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Readiness.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>Runs a command line tool (npm, redocly, dotnet kiota) and collects its output.</summary>

@@ -1,9 +1,11 @@
+using Readiness.Testing;
+
 namespace Readiness.ClusterTests;
 
 /// <summary>Where the built silo and web node are: next to this test assembly's own build, same configuration.</summary>
 public static class Binaries
 {
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => RepositoryFolder.Root;
 
     private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
@@ -19,18 +21,5 @@ public static class Binaries
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"{dll} is not built at {path}; build the test project (it references {project}).");
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Readiness.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Readiness.sln not found above " + AppContext.BaseDirectory);
     }
 }

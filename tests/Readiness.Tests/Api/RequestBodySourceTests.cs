@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Readiness.Testing;
 
 namespace Readiness.Tests.Api;
 
@@ -12,13 +13,8 @@ public sealed partial class RequestBodySourceTests
     [Fact]
     public void No_endpoint_reads_a_request_body_with_the_serializer_directly()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Readiness.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var web = Path.Combine(root!.FullName, "web", "Readiness.Web");
+        var root = RepositoryFolder.Root;
+        var web = Path.Combine(root, "web", "Readiness.Web");
         var sources = Directory.GetFiles(web, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Xml.Linq;
 using Xunit;
+using Readiness.Testing;
 
 namespace Readiness.Tests.Hosting;
 
@@ -34,13 +35,8 @@ public sealed class RuntimeSettingsTests
     [InlineData("silo/Readiness.Silo/Readiness.Silo.csproj")]
     public void Each_host_project_asks_for_them(string project)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Readiness.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var xml = XDocument.Load(Path.Combine(root!.FullName, project));
+        var root = RepositoryFolder.Root;
+        var xml = XDocument.Load(Path.Combine(root, project));
         string? Property(string name) => xml.Descendants(name).SingleOrDefault()?.Value;
         Assert.Equal("false", Property("TieredCompilationQuickJit"));
         Assert.Equal("false", Property("TieredPGO"));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Readiness.Hosting;
 using Readiness.Web;
 using Xunit;
+using Readiness.Testing;
 
 namespace Readiness.Tests.Hosting;
 
@@ -102,7 +103,7 @@ public sealed partial class SettingNamesTests
     [Fact]
     public void Every_setting_named_in_the_docs_deployment_tests_and_appsettings_is_known()
     {
-        var root = FindRoot();
+        var root = RepositoryFolder.Root;
         var files = Directory.EnumerateFiles(root, "*.md", SearchOption.AllDirectories)
             .Concat(new[] { "deploy", ".ci", "tests", "loadtests" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, d), "*", SearchOption.AllDirectories)))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
@@ -155,19 +156,6 @@ public sealed partial class SettingNamesTests
 
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
-
-    private static string FindRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Readiness.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Readiness.sln not found above " + AppContext.BaseDirectory);
-    }
 
     private sealed class Sample
     {
