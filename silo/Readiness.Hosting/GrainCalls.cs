@@ -24,6 +24,16 @@ public sealed class GrainCallOptions
     /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long an attempt may take when it follows the loss of a silo or of the connection to it (the silo unavailable,
+    /// a connection failed, a message rejected): doubled for each further attempt that times out, up to
+    /// <see cref="AttemptTimeout"/>. After a kill the dead silo's grains start again on a survivor, and one that fails
+    /// while starting leaves the calls sent to it unanswered: on a loaded machine such calls waited out the whole 5 s
+    /// (325 of them in one failover, docs/performance.md, thirty-seventh round). A retried write is safe to abandon: the
+    /// next attempt with the same request id is answered Replayed if the abandoned one applied.
+    /// </summary>
+    public TimeSpan AttemptTimeoutAfterSiloLoss { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Attempts for a call that is safe to repeat (1 = no retry).</summary>
     public int MaxAttempts { get; set; } = 10;
 
@@ -43,7 +53,7 @@ public sealed class GrainCallOptions
 
     /// <summary>One message per value of zero or less (backoffs: negative); empty when none.</summary>
     public IEnumerable<string> Problems() =>
-        OptionsProblems.LongerThanZero(Section, (nameof(AttemptTimeout), AttemptTimeout), (nameof(Deadline), Deadline))
+        OptionsProblems.LongerThanZero(Section, (nameof(AttemptTimeout), AttemptTimeout), (nameof(AttemptTimeoutAfterSiloLoss), AttemptTimeoutAfterSiloLoss), (nameof(Deadline), Deadline))
             .Concat(OptionsProblems.NotNegative(Section, (nameof(FirstBackoff), FirstBackoff), (nameof(MaxBackoff), MaxBackoff)))
             .Concat(OptionsProblems.AtLeast(Section, 1, (nameof(MaxAttempts), MaxAttempts)));
 }
@@ -79,11 +89,12 @@ public sealed class GrainCalls
         var started = DateTime.UtcNow;
         var attempts = idempotent ? Math.Max(1, options.MaxAttempts) : 1;
         var backoff = options.FirstBackoff;
+        var timeout = options.AttemptTimeout;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await AttemptAsync(call, idempotent && attempt < attempts, options.AttemptTimeout, cancellationToken);
+                return await AttemptAsync(call, idempotent && attempt < attempts, timeout, cancellationToken);
             }
             catch (Exception ex) when (attempt < attempts && IsTransient(ex) && !IsLockTimeout(ex) && !cancellationToken.IsCancellationRequested
                                        && DateTime.UtcNow - started + backoff < options.Deadline)
@@ -92,6 +103,7 @@ public sealed class GrainCalls
                 logger.LogInformation("Grain call attempt {Attempt} failed ({Error}); retrying in {Backoff} ms", attempt, ex.GetType().Name, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, cancellationToken);
                 backoff = NextBackoff(backoff, options);
+                timeout = NextAttemptTimeout(timeout, ex, options);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -159,6 +171,28 @@ public sealed class GrainCalls
     /// <summary>The wait after <paramref name="backoff"/>: doubled, at most <see cref="GrainCallOptions.MaxBackoff"/> (never below the first).</summary>
     public static TimeSpan NextBackoff(TimeSpan backoff, GrainCallOptions options) =>
         TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, Math.Max(options.MaxBackoff.Ticks, options.FirstBackoff.Ticks)));
+
+    /// <summary>
+    /// The timeout of the attempt after one that failed with <paramref name="failure"/>: after the loss of a silo or its
+    /// connection, <see cref="GrainCallOptions.AttemptTimeoutAfterSiloLoss"/>; after a timeout, twice the last one; else
+    /// the last one. Never more than <see cref="GrainCallOptions.AttemptTimeout"/>.
+    /// </summary>
+    public static TimeSpan NextAttemptTimeout(TimeSpan last, Exception failure, GrainCallOptions options)
+    {
+        var next = IsSiloLoss(failure) ? options.AttemptTimeoutAfterSiloLoss
+            : failure is TimeoutException ? TimeSpan.FromTicks(Math.Min(last.Ticks * 2, options.AttemptTimeout.Ticks))
+            : last;
+        return next < options.AttemptTimeout ? next : options.AttemptTimeout;
+    }
+
+    /// <summary>A failure that says a silo, or the connection to it, went away (as in a failover), not that the grain or storage failed.</summary>
+    public static bool IsSiloLoss(Exception ex) => ex switch
+    {
+        SiloUnavailableException or ConnectionFailedException or SocketConnectionException or OrleansMessageRejectionException => true,
+        OrleansException { InnerException: { } inner } => IsSiloLoss(inner),
+        AggregateException { InnerExceptions.Count: 1 } aggregate => IsSiloLoss(aggregate.InnerExceptions[0]),
+        _ => false,
+    };
 
     /// <summary>
     /// SQLite's lock held by another process past Readiness:StorageLockTimeout: answered 503 with Retry-After at once

@@ -181,11 +181,58 @@ public sealed class GrainCallsTests : IDisposable
         Assert.Equal(TimeSpan.FromMilliseconds(400), GrainCalls.NextBackoff(TimeSpan.FromMilliseconds(400), new GrainCallOptions { FirstBackoff = TimeSpan.FromMilliseconds(400), MaxBackoff = TimeSpan.FromMilliseconds(100) }));
     }
 
-    private GrainCalls Create(int maxAttempts, TimeSpan? attemptTimeout = null, GatewayConnectionWatch? gateways = null) => new(
+    [Fact]
+    public async Task An_attempt_after_a_silo_was_lost_that_gets_no_answer_is_given_up_after_the_short_timeout_not_the_attempt_timeout()
+    {
+        // The failover's pattern: the first attempt fails (its silo died), the second reaches an activation that failed
+        // while starting and never answers, the third finds the grain running.
+        var calls = Create(maxAttempts: 4, attemptTimeout: TimeSpan.FromHours(1), afterSiloLoss: TimeSpan.FromMilliseconds(100));
+        var attempts = 0;
+        var call = calls.Run(async () =>
+        {
+            switch (Interlocked.Increment(ref attempts))
+            {
+                case 1:
+                    throw new SiloUnavailableException("the silo died");
+                case 2:
+                    await Task.Delay(Timeout.Infinite);
+                    return "never";
+                default:
+                    return "answered";
+            }
+        }, idempotent: true);
+
+        Assert.Equal("answered", await call.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public void The_timeout_after_a_silo_loss_doubles_while_attempts_time_out_and_never_passes_the_attempt_timeout()
+    {
+        var options = new GrainCallOptions();
+        Assert.Equal(TimeSpan.FromSeconds(5), options.AttemptTimeout);
+        var lost = new SiloUnavailableException("gone");
+        var timeouts = new List<TimeSpan> { GrainCalls.NextAttemptTimeout(options.AttemptTimeout, lost, options) };
+        for (var i = 0; i < 4; i++)
+        {
+            timeouts.Add(GrainCalls.NextAttemptTimeout(timeouts[^1], new TimeoutException(), options));
+        }
+
+        Assert.Equal(new[] { 1, 2, 4, 5, 5 }, timeouts.Select(t => (int)t.TotalSeconds));
+        // A first attempt that timed out in full keeps the full timeout; a grain's or storage's failure changes nothing.
+        Assert.Equal(options.AttemptTimeout, GrainCalls.NextAttemptTimeout(options.AttemptTimeout, new TimeoutException(), options));
+        Assert.Equal(options.AttemptTimeout, GrainCalls.NextAttemptTimeout(options.AttemptTimeout, new InconsistentStateException("stale"), options));
+        Assert.Equal(TimeSpan.FromSeconds(1), GrainCalls.NextAttemptTimeout(options.AttemptTimeout, new OrleansException("wrapped", new SiloUnavailableException("gone")), options));
+        // A short timeout configured above the attempt timeout is bounded by it.
+        Assert.Equal(TimeSpan.FromSeconds(2), GrainCalls.NextAttemptTimeout(TimeSpan.FromSeconds(2), lost, new GrainCallOptions { AttemptTimeout = TimeSpan.FromSeconds(2), AttemptTimeoutAfterSiloLoss = TimeSpan.FromSeconds(3) }));
+    }
+
+    private GrainCalls Create(int maxAttempts, TimeSpan? attemptTimeout = null, GatewayConnectionWatch? gateways = null, TimeSpan? afterSiloLoss = null) => new(
         Options.Create(new GrainCallOptions
         {
             MaxAttempts = maxAttempts,
             AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(5),
+            AttemptTimeoutAfterSiloLoss = afterSiloLoss ?? TimeSpan.FromSeconds(1),
             FirstBackoff = TimeSpan.FromMilliseconds(10),
             Deadline = TimeSpan.FromSeconds(10),
         }),

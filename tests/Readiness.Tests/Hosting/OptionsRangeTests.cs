@@ -42,6 +42,7 @@ public sealed class OptionsRangeTests
     public void Grain_call_timeouts_attempts_and_backoffs()
     {
         AssertOne(new GrainCallOptions { AttemptTimeout = TimeSpan.Zero }.Problems(), "Readiness:GrainCalls:AttemptTimeout = 00:00:00");
+        AssertOne(new GrainCallOptions { AttemptTimeoutAfterSiloLoss = TimeSpan.Zero }.Problems(), "Readiness:GrainCalls:AttemptTimeoutAfterSiloLoss = 00:00:00");
         AssertOne(new GrainCallOptions { Deadline = Negative }.Problems(), "Readiness:GrainCalls:Deadline = -00:00:01");
         AssertOne(new GrainCallOptions { MaxAttempts = 0 }.Problems(), "Readiness:GrainCalls:MaxAttempts = 0");
         AssertOne(new GrainCallOptions { FirstBackoff = Negative }.Problems(), "Readiness:GrainCalls:FirstBackoff = -00:00:01");
