@@ -61,6 +61,16 @@ public sealed partial class AdminLogViewTests
     public void A_reset_request_and_an_undelivered_mail_read_in_Japanese(string after, string japanese) =>
         Assert.Equal(japanese, AdminLogView.Detail(after, english: false));
 
+    /// <summary>An administrator's unlock reads in Japanese, the lockout's end in Japan time. Failed before: "locked out" stayed English.</summary>
+    [Fact]
+    public void An_unlock_reads_in_Japanese()
+    {
+        Assert.Equal("ロック中 期限 2026/12/07 13:05 JST", AdminLogView.Detail("locked out until 2026-12-07T04:05:00.0000000Z", english: false));
+        Assert.Equal("locked out until 2026/12/07 13:05 JST", AdminLogView.Detail("locked out until 2026-12-07T04:05:00.0000000Z", english: true));
+        Assert.Equal("ロック解除", AdminLogView.Detail("lockout cleared", english: false));
+        Assert.Equal("アカウントのロック解除（管理者）", AdminLogView.Action("unlock_account", english: false));
+    }
+
     [GeneratedRegex(@"LogAsync\([^;]*?""([a-z_]+)""")]
     private static partial Regex LogCall();
 }

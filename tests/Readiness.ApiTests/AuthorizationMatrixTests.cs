@@ -243,6 +243,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         ["POST /account/mfa/enable"] = "", ["POST /account/recovery-codes"] = "", ["POST /account/signout-everywhere"] = "",
         ["POST /admin/invitations"] = "", ["POST /admin/users/{id}/active"] = "", ["POST /admin/users/{id}/role"] = "",
         ["POST /admin/invitations/{id}/withdraw"] = "", ["POST /admin/users/{id}/password-reset"] = "", // administrators only: PasswordResetTests
+        ["POST /admin/users/{id}/unlock"] = "", // administrators who manage the person: AccountTests
         ["GET /password/forgot"] = null, ["GET /password/reset"] = null,
         ["POST /account/password/forgot"] = null, ["POST /account/password/reset"] = null, // the reset token is the credential: PasswordResetTests
         ["POST /account/passkeys/options"] = "", ["POST /account/passkeys"] = "", ["POST /account/passkeys/remove"] = "",

@@ -41,6 +41,7 @@ public static partial class AccountEndpoints
         forms.MapPost("/admin/users/{id}/active", SetActiveAsync).RequireAuthorization();
         forms.MapPost("/admin/users/{id}/role", ChangeRoleAsync).RequireAuthorization();
         forms.MapPost("/admin/users/{id}/password-reset", IssuePasswordResetAsync).RequireAuthorization();
+        forms.MapPost("/admin/users/{id}/unlock", UnlockAsync).RequireAuthorization();
         MapPasskeys(forms);
         MapAdminLog(app);
         return app;
@@ -436,6 +437,39 @@ public static partial class AccountEndpoints
             Page = typeof(PasswordResetIssuedView),
             Parameters = new Dictionary<string, object?> { ["Issued"] = issued },
         });
+    }
+
+    /// <summary>
+    /// Ends a person's lockout (and failed-attempt count) so that they can sign in now: 303 ?done=unlocked, or
+    /// ?done=not_locked when the account was not locked out (nothing changed); ?error=forbidden_user (403 in the
+    /// security log) for an account the administrator does not manage, self for its own; 404 page for an unknown id.
+    /// </summary>
+    private static async Task<IResult> UnlockAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var actor = await AdministratorAsync(http, signIn);
+        if (actor is null)
+        {
+            return Forbidden(http);
+        }
+
+        if (await ReadFormAsync(http) is null)
+        {
+            return SeeOther("/admin/users?error=bad_form");
+        }
+
+        if (await accounts.FindByIdAsync(id) is null)
+        {
+            return Components.Access.FormAnswers.NotFound("id", id.Length > 64 ? id[..64] + "…" : id, "このIDのアカウントはありません。", "There is no account with this id.");
+        }
+
+        var result = await accounts.UnlockAsync(actor, id, Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, result.Code == "forbidden_user" ? "forbidden" : "invalid", result.Code == "forbidden_user" ? 403 : 400, $"account unlock refused: {result.Code}");
+            return SeeOther($"/admin/users?error={result.Code}");
+        }
+
+        return SeeOther($"/admin/users?done={result.Code ?? "unlocked"}");
     }
 
     private static async Task<IResult> SetActiveAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, ClientService clients)

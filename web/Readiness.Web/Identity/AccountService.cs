@@ -338,10 +338,10 @@ public sealed class AccountService(
     /// </summary>
     public async Task<(AccountResult Result, PasswordResetIssued? Issued)> IssuePasswordResetAsync(ReadinessUser actor, string targetId, Uri site, string? client, CancellationToken cancellationToken)
     {
-        var target = await users.FindByIdAsync(targetId);
-        if (target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant))
+        var (target, refusal) = await ManagedAsync(actor, targetId);
+        if (target is null)
         {
-            return (AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user"), null);
+            return (refusal, null);
         }
 
         if (!target.Active)
@@ -526,10 +526,10 @@ public sealed class AccountService(
     /// <summary>Deactivates (or reactivates) an account the actor manages. A new security stamp ends open sessions at their next check.</summary>
     public async Task<AccountResult> SetActiveAsync(ReadinessUser actor, string targetId, bool active, string? client, CancellationToken cancellationToken)
     {
-        var target = await users.FindByIdAsync(targetId);
-        if (target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant))
+        var (target, refusal) = await ManagedAsync(actor, targetId);
+        if (target is null)
         {
-            return AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user");
+            return refusal;
         }
 
         if (target.Active == active)
@@ -555,10 +555,10 @@ public sealed class AccountService(
     /// <summary>Gives an account another role (and tenant), within what the actor may assign.</summary>
     public async Task<AccountResult> ChangeRoleAsync(ReadinessUser actor, string targetId, string? roleText, string? tenant, string? client, CancellationToken cancellationToken)
     {
-        var target = await users.FindByIdAsync(targetId);
-        if (target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant))
+        var (target, refusal) = await ManagedAsync(actor, targetId);
+        if (target is null)
         {
-            return AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user");
+            return refusal;
         }
 
         if (!AccountRules.TryParse(roleText, out var role))
@@ -575,9 +575,9 @@ public sealed class AccountService(
             return AccountResult.Fail("tenant", "invalid_tenant");
         }
 
-        if (AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } refusal)
+        if (AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } assignRefusal)
         {
-            return refusal;
+            return assignRefusal;
         }
 
         if (target.AccountRole == role && target.Tenant == tenant)
@@ -593,6 +593,49 @@ public sealed class AccountService(
         await users.UpdateSecurityStampAsync(target); // open sessions end at their next check; the next sign-in carries the new role
         await LogAsync(actor, "change_role", target.Email, tenant, before, Describe(target), client, cancellationToken);
         return AccountResult.Ok;
+    }
+
+    /// <summary>
+    /// Ends the lockout of an account the actor manages (Identity locks an account for
+    /// <see cref="AccountOptions.LockoutDuration"/> after <see cref="AccountOptions.MaxFailedAccessAttempts"/> wrong
+    /// passwords or second-factor codes in a row) and sets its failed-attempt count back to 0, so the person can sign
+    /// in at once instead of waiting. Logged as unlock_account with the lockout's end. Unchanged not_locked (nothing
+    /// written or logged) when the account is not locked out now. Errors: user self, forbidden_user.
+    /// </summary>
+    public async Task<AccountResult> UnlockAsync(ReadinessUser actor, string targetId, string? client, CancellationToken cancellationToken)
+    {
+        var (target, refusal) = await ManagedAsync(actor, targetId);
+        if (target is null)
+        {
+            return refusal;
+        }
+
+        if (LockedUntil(target, time.GetUtcNow()) is not { } until)
+        {
+            return AccountResult.Unchanged("not_locked");
+        }
+
+        await users.SetLockoutEndDateAsync(target, null);
+        await users.ResetAccessFailedCountAsync(target);
+        await LogAsync(actor, "unlock_account", target.Email, target.Tenant, $"locked out until {until.UtcDateTime:O}", "lockout cleared", client, cancellationToken);
+        return AccountResult.Ok;
+    }
+
+    /// <summary>When the account's lockout ends, if it is locked out at <paramref name="now"/>; null when it is not.</summary>
+    public static DateTimeOffset? LockedUntil(ReadinessUser user, DateTimeOffset now) =>
+        user.LockoutEnabled && user.LockoutEnd is { } end && end > now ? end : null;
+
+    /// <summary>
+    /// The one rule of every administrator's action on a person (deactivate, change role, reset link, unlock): an
+    /// account the actor manages (<see cref="AccountRules.CanManage"/>), never the actor's own. Target null with the
+    /// refusal (user forbidden_user, also for an unknown id; user self) when not allowed.
+    /// </summary>
+    private async Task<(ReadinessUser? Target, AccountResult Refusal)> ManagedAsync(ReadinessUser actor, string targetId)
+    {
+        var target = await users.FindByIdAsync(targetId);
+        return target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant)
+            ? (null, AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user"))
+            : (target, AccountResult.Ok);
     }
 
     public async Task RecordSignInAsync(ReadinessUser user, CancellationToken cancellationToken)
