@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Xunit;
@@ -864,6 +865,74 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.Contains("data-locked-until=", Row((await tokyo.GetAsync("/admin/users")).Html, email), StringComparison.Ordinal);
         Assert.Equal("/admin/users?done=unlocked", (await tokyo.PostAsync("/admin/users", $"/admin/users/{id}/unlock", new Dictionary<string, string>())).Location);
         Assert.Equal("/prefectures/13", (await person.SignInAsync(email, AccountHost.Password, returnUrl: "/prefectures/13")).Location);
+    }
+
+    /// <summary>
+    /// An invitation opened while this browser is signed in as someone else says so (who, that accepting signs them
+    /// out, a link to keep that session); accepting still works, signs the invited person in and ends the other
+    /// person's session (its record too). Failed before: no word on the page, and the other session's record stayed open.
+    /// </summary>
+    [Fact]
+    public async Task An_invitation_opened_while_signed_in_as_someone_else_says_so_and_accepting_signs_that_person_out()
+    {
+        const string first = "signed.in.first@digital.go.jp";
+        const string invited = "invited.second@digital.go.jp";
+        using var browser = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await Accounts.AcceptAsync(browser, Accounts.LinkOf(await Accounts.InviteAsync(Admin, first, "national_staff", null)))).Location);
+        var firstId = await UserIdAsync(first);
+        await host.WithDbAsync(async db => Assert.Equal(1, await db.Sessions.CountAsync(x => x.UserId == firstId && x.EndedAtUtc == null)));
+
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, invited, "national_staff", null));
+        var (status, page) = await browser.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($"data-signed-in-as=\"{first}\"", page, StringComparison.Ordinal);
+        Assert.Contains($"現在 {first} としてサインインしています。招待を受け入れると {first} からサインアウトします。", page, StringComparison.Ordinal);
+        Assert.Contains($"You are signed in as {first}. Accepting this invitation signs {first} out.", page, StringComparison.Ordinal);
+        Assert.Contains("data-keep-session", page, StringComparison.Ordinal);
+
+        // Accepting: the invited person is signed in, the first person's session is over.
+        Assert.Equal("/", (await Accounts.AcceptAsync(browser, link)).Location);
+        var me = await browser.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/me");
+        Assert.Equal(invited, me.GetProperty("subject").GetString());
+        await host.WithDbAsync(async db => Assert.Equal(0, await db.Sessions.CountAsync(x => x.UserId == firstId && x.EndedAtUtc == null)));
+
+        // Nobody signed in: no such notice.
+        using var anonymous = new FormClient(host.BaseAddress);
+        var other = Accounts.LinkOf(await Accounts.InviteAsync(Admin, "invited.third@digital.go.jp", "national_staff", null));
+        Assert.DoesNotContain("data-signed-in-as", (await anonymous.GetAsync(other.PathAndQuery)).Html, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A password reset link opened while signed in as someone else says so, and the reset signs that person out (the
+    /// browser then signs in afresh as the link's account). Failed before: no word on the page, and after the reset
+    /// the browser was still signed in as the other person.
+    /// </summary>
+    [Fact]
+    public async Task A_reset_link_opened_while_signed_in_as_someone_else_says_so_and_the_reset_signs_that_person_out()
+    {
+        const string first = "reset.signed.in@digital.go.jp";
+        const string owner = "reset.owner@digital.go.jp";
+        using var browser = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await Accounts.AcceptAsync(browser, Accounts.LinkOf(await Accounts.InviteAsync(Admin, first, "national_staff", null)))).Location);
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, Accounts.LinkOf(await Accounts.InviteAsync(Admin, owner, "national_staff", null)))).Location);
+        }
+
+        var issued = await Admin.PostAsync("/admin/users", $"/admin/users/{await UserIdAsync(owner)}/password-reset", new Dictionary<string, string>());
+        var reset = new Uri(WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(issued.Html, "data-reset-link[^>]*>([^<]+)<").Groups[1].Value));
+        var (_, page) = await browser.GetAsync(reset.PathAndQuery);
+        Assert.Contains($"data-reset=\"{owner}\"", page, StringComparison.Ordinal);
+        Assert.Contains($"現在 {first} としてサインインしています。パスワードを再設定すると {first} からサインアウトします。", page, StringComparison.Ordinal);
+        Assert.Contains($"You are signed in as {first}. Resetting the password signs {first} out.", page, StringComparison.Ordinal);
+
+        var query = System.Web.HttpUtility.ParseQueryString(reset.Query);
+        var fields = new Dictionary<string, string> { ["user"] = query["user"]!, ["token"] = query["token"]!, ["password"] = "another brand new passphrase", ["confirm"] = "another brand new passphrase" };
+        Assert.Equal("/signin?done=password_reset", (await browser.PostAsync(reset.PathAndQuery, "/account/password/reset", fields)).Location);
+        Assert.False(await Accounts.SignedInAsync(browser));
+        var firstId = await UserIdAsync(first);
+        await host.WithDbAsync(async db => Assert.Equal(0, await db.Sessions.CountAsync(x => x.UserId == firstId && x.EndedAtUtc == null)));
+        Assert.Equal("/", (await browser.SignInAsync(owner, "another brand new passphrase")).Location);
     }
 
     /// <summary>The users table row of <paramref name="email"/> on the administration page.</summary>

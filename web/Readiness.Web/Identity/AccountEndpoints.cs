@@ -174,6 +174,7 @@ public static partial class AccountEndpoints
             return SeeOther($"/setup?token={Uri.EscapeDataString(token)}&error={result.Code}");
         }
 
+        await SignOutCurrentAsync(http, signIn);
         http.Items[SessionMethodKey] = "setup";
         await signIn.SignInAsync(user!, isPersistent: false);
         await accounts.RecordSignInAsync(user!, http.RequestAborted);
@@ -195,6 +196,7 @@ public static partial class AccountEndpoints
             return SeeOther($"/invitation?token={Uri.EscapeDataString(token)}&error={result.Code}");
         }
 
+        await SignOutCurrentAsync(http, signIn); // whoever was signed in here (the page said so): not switched over silently
         http.Items[SessionMethodKey] = "invitation";
         await signIn.SignInAsync(user!, isPersistent: false);
         await accounts.RecordSignInAsync(user!, http.RequestAborted);
@@ -230,10 +232,10 @@ public static partial class AccountEndpoints
 
     /// <summary>
     /// The new password from a reset link. Success: 303 to /signin?done=password_reset (the person signs in with the new
-    /// password and the second factor; nothing is signed in here). A dead link: 303 /password/reset?error=reset_link_... (the page answers
+    /// password and the second factor; nothing is signed in here, and whoever this browser was signed in as is signed out). A dead link: 303 /password/reset?error=reset_link_... (the page answers
     /// as the link itself would: 400 never a link, 410 expired, used or the account deactivated).
     /// </summary>
-    private static async Task<IResult> ResetPasswordAsync(HttpContext http, AccountService accounts)
+    private static async Task<IResult> ResetPasswordAsync(HttpContext http, AccountService accounts, SignInManager<ReadinessUser> signIn)
     {
         if (await ReadFormAsync(http) is not { } form)
         {
@@ -251,6 +253,8 @@ public static partial class AccountEndpoints
                 : SeeOther($"/password/reset?user={Uri.EscapeDataString(userId)}&token={Uri.EscapeDataString(token)}&error={result.Code}");
         }
 
+        // Whoever was signed in on this browser (the page said so) is signed out: the person signs in afresh as the link's account.
+        await SignOutCurrentAsync(http, signIn);
         return SeeOther("/signin?done=password_reset");
     }
 
@@ -534,6 +538,26 @@ public static partial class AccountEndpoints
         if (await accounts.FindByIdAsync(targetId) is { } target)
         {
             await clients.EndTokensHeldByAsync(new ClientAdministrator(actor.Email!, actor.AccountRole, actor.Tenant), target, reason, Client(http), http.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// Before a one-time link's form signs someone in (invitation, setup) or resets a password: whoever this browser is
+    /// signed in as is signed out first, as the link's page says (<see cref="SignedInNotice"/>), so that person's session
+    /// is not left open behind the new one (its record ended: it no longer shows on their /account) nor mixed with it
+    /// (a development token cookie beside the account cookie). No one signed in: nothing happens.
+    /// </summary>
+    private static async Task SignOutCurrentAsync(HttpContext http, SignInManager<ReadinessUser> signIn)
+    {
+        if (http.Request.Cookies.ContainsKey(IdentitySetup.CookieName))
+        {
+            await signIn.SignOutAsync(); // AccountSessions ends the session's record
+        }
+
+        if (http.Request.Cookies.ContainsKey(Auth.AuthSetup.CookieName))
+        {
+            // Deleted rather than signed out through its scheme: that scheme's sign-out also deletes the account cookie a sign-in here is about to set.
+            http.Response.Cookies.Delete(Auth.AuthSetup.CookieName);
         }
     }
 
