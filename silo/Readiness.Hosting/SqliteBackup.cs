@@ -70,10 +70,14 @@ public static class SqliteBackup
     public static string? Validate(string file) => Inspect(file).Problem;
 
     /// <summary>
-    /// Replaces the database in <paramref name="dataPath"/> with <paramref name="backupFile"/> after validating it. The
-    /// product must be stopped (its data-folder lock is checked); the database it replaces is kept beside it as
-    /// readiness.db.before-restore-{time} (with its -wal). Returns what was restored; throws InvalidOperationException
-    /// (product running) or InvalidDataException (not a valid Readiness database) and then changes nothing.
+    /// Replaces the database in <paramref name="dataPath"/> with the database in <paramref name="backupFile"/>. The
+    /// product must be stopped (its data-folder lock is checked). The backup is read through SQLite into a copy beside
+    /// the database (<c>VACUUM INTO</c>: a -wal left beside the file, as after a crash, is part of what is read), the copy
+    /// is validated, and only then does the database it replaces move aside, kept as readiness.db.before-restore-{time}
+    /// (with its -wal and -shm), and the copy take its name: what is put in place is what was validated, and a restore
+    /// that fails at any step leaves the database where it was. <paramref name="backupFile"/> may be the database itself.
+    /// Returns what was restored; throws InvalidOperationException (product running) or InvalidDataException (not a
+    /// valid Readiness database) and then changes nothing.
     /// </summary>
     public static RestoreResult Restore(string backupFile, string dataPath)
     {
@@ -83,7 +87,8 @@ public static class SqliteBackup
             throw new FileNotFoundException($"No backup file at {backupFile}.", backupFile);
         }
 
-        var (problem, grains, audit, _) = Inspect(backupFile);
+        // Checked before the lock, so that a file that is no database is refused the same way whether or not the product runs.
+        var (problem, _, _, _) = Inspect(backupFile);
         if (problem is not null)
         {
             throw new InvalidDataException($"{backupFile} is not a valid Readiness database: {problem}");
@@ -93,6 +98,38 @@ public static class SqliteBackup
         using var folderLock = DataFolderLock.TryAcquire(dataPath)
             ?? throw new InvalidOperationException($"Readiness is running on {dataPath} (its lock file is held); stop it before restoring.");
         var target = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
+        var partial = target + ".restoring";
+        File.Delete(partial); // left by an interrupted restore
+        OwnerOnly.Touch(partial); // VACUUM INTO fills an empty file and keeps its mode: owner-only from the first page
+        long grains, audit;
+        try
+        {
+            using (var connection = new SqliteConnection(Connection(backupFile, SqliteOpenMode.ReadOnly)))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "VACUUM INTO $file";
+                command.Parameters.AddWithValue("$file", partial);
+                command.ExecuteNonQuery();
+            }
+
+            using (var written = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite))
+            {
+                written.Flush(flushToDisk: true);
+            }
+
+            (problem, grains, audit, _) = Inspect(partial);
+            if (problem is not null)
+            {
+                throw new InvalidDataException($"{backupFile} is not a valid Readiness database: {problem}");
+            }
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
+
         string? keptAs = null;
         if (File.Exists(target))
         {
@@ -101,6 +138,7 @@ public static class SqliteBackup
             OwnerOnly.Narrow(keptAs);
             foreach (var suffix in new[] { "-wal", "-shm" })
             {
+                // Moved with their database: a -wal left beside the restored file would be applied to it.
                 if (File.Exists(target + suffix))
                 {
                     File.Move(target + suffix, keptAs + suffix);
@@ -109,15 +147,6 @@ public static class SqliteBackup
             }
         }
 
-        var partial = target + ".restoring";
-        using (var source = File.OpenRead(backupFile))
-        using (var destination = new FileStream(partial, OwnerOnly.Create(FileMode.Create, FileAccess.Write)))
-        {
-            source.CopyTo(destination);
-            destination.Flush(flushToDisk: true);
-        }
-
-        OwnerOnly.Narrow(partial); // FileMode.Create keeps the mode of a .restoring left by an interrupted restore
         File.Move(partial, target);
         return new RestoreResult(target, keptAs, grains, audit);
     }

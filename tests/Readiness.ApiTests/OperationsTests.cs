@@ -161,6 +161,61 @@ public sealed class OperationsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Restore_puts_in_place_what_it_validated_a_wal_beside_the_file_included_and_never_leaves_the_folder_without_its_database()
+    {
+        using var folder = new TempFolder("readiness-restore-wal");
+        var data = Path.Combine(folder.Path, "data");
+        await using (var host = new ReadinessWebHost(data, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" }))
+        {
+            _ = host.BaseAddress; // started and stopped: a Readiness database with its schema and seeded states
+        }
+
+        var database = Path.Combine(data, SqliteSchema.DatabaseFileName);
+        long States(string file)
+        {
+            using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=false");
+            connection.Open();
+            using var count = connection.CreateCommand();
+            count.CommandText = "SELECT COUNT(*) FROM readiness_grain_state";
+            return (long)count.ExecuteScalar()!;
+        }
+
+        var stored = States(database);
+
+        // 1. The operator names the database itself (an operator's finding): before, it was moved aside first, the copy
+        //    then found no file, and the next start ran on a new, empty database.
+        var onItself = SqliteBackup.Restore(database, data);
+        Assert.True(File.Exists(database));
+        Assert.Equal(stored, States(database));
+        Assert.Equal(stored, onItself.GrainStates);
+        Assert.NotNull(onItself.PreviousKeptAs);
+
+        // 2. A file whose last commits are still in its -wal (a product killed with kill -9, copied with its -wal and
+        //    -shm): the restored database holds them, as the validation that counted them did. Before, only the main
+        //    file was copied and the restore printed counts it had not put in place.
+        var crashed = Path.Combine(folder.Path, "crashed.db");
+        using (var writer = new SqliteConnection($"Data Source={database};Pooling=false"))
+        {
+            writer.Open();
+            using var command = writer.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;" + string.Concat(Enumerable.Range(1, 3).Select(i =>
+                $"INSERT INTO readiness_grain_state (service_id, grain_id, state_name, payload, version, modified_at_utc) VALUES ('readiness', 'wal-test/{i}', 'note', '{{}}', 1, '2026-12-06T00:00:00Z');"));
+            command.ExecuteNonQuery();
+            foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+            {
+                File.Copy(database + suffix, crashed + suffix); // while the writer is open: its commits are in the -wal only
+            }
+        }
+
+        Assert.True(new FileInfo(crashed + "-wal").Length > 0);
+        var elsewhere = Path.Combine(folder.Path, "elsewhere");
+        var restored = SqliteBackup.Restore(crashed, elsewhere);
+        Assert.Equal(stored + 3, restored.GrainStates);
+        Assert.Equal(stored + 3, States(Path.Combine(elsewhere, SqliteSchema.DatabaseFileName)));
+        Assert.False(File.Exists(Path.Combine(elsewhere, SqliteSchema.DatabaseFileName + ".restoring")));
+    }
+
+    [Fact]
     public async Task Readiness_fails_while_the_disk_is_full_and_recovers_when_space_returns()
     {
         using var mountPoint = new TempFolder("readiness-smallfs");
