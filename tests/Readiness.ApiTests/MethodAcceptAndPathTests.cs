@@ -74,6 +74,112 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
         Assert.True(failures.Count == 0, $"{failures.Count} of {asked}:\n" + string.Join("\n", failures));
     }
 
+    /// <summary>What Chromium sends when a person opens an address or posts a form.</summary>
+    private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+
+    /// <summary>
+    /// A person whose browser posts to a page that takes GET only (an old bookmark of a form, a stale tab) gets the 405
+    /// with Allow as a ja/en page, Japanese first, linking to the page (GET the same path) and to the overview; it was
+    /// raw application/problem+json. 405 comes before authorization, so no one needs to be signed in.
+    /// </summary>
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task A_browser_sending_a_method_a_page_does_not_take_gets_a_ja_en_page_with_allow_and_a_link_to_it(string method)
+    {
+        using var client = host.Client();
+        using var response = await SendAsync(client, method, "/prefectures/13", BrowserAccept);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "text/html", $"{response.Content.Headers.ContentType}: {body[..Math.Min(200, body.Length)]}");
+        Assert.Equal(new[] { "GET", "HEAD" }, response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        var ja = body.IndexOf("開いて見るページ", StringComparison.Ordinal);
+        var en = body.IndexOf("This address is a page to open", StringComparison.Ordinal);
+        Assert.True(ja >= 0 && en > ja, "not Japanese then English: " + body[..Math.Min(400, body.Length)]);
+        Assert.Contains($"{method} では送信できません", body, StringComparison.Ordinal);
+        Assert.Equal("/prefectures/13", AnswerLink(body));
+        Assert.Contains("href=\"/\"", body, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The same 405 to a client that asks for JSON (or names no preference) stays the problem document; under /api it
+    /// stays so even for a browser (Accept is not negotiated there).
+    /// </summary>
+    [Theory]
+    [InlineData("/prefectures/13", "application/json")]
+    [InlineData("/prefectures/13", "application/problem+json, text/html;q=0.9")]
+    [InlineData("/prefectures/13", "*/*")]
+    [InlineData("/prefectures/13", null)]
+    [InlineData("/api/v1/nation", BrowserAccept)]
+    [InlineData("/api/v1/nation/changes", BrowserAccept)]
+    public async Task A_405_to_a_client_not_asking_for_html_or_under_api_stays_the_problem_document(string path, string? accept)
+    {
+        using var client = host.Client();
+        using var response = await SendAsync(client, HttpMethods.Post, path, accept);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"method_not_allowed\"", body, StringComparison.Ordinal);
+        Assert.Contains("GET", response.Content.Headers.Allow);
+    }
+
+    /// <summary>
+    /// The other empty refusals a browser can meet at a page address answer the same page: a GET of a form's own
+    /// address (a bookmark of the answer to a form) is 405 linking to the page holding the form; a form posted to an
+    /// address that is neither page nor form is 404 in both languages (was the framework's English text/plain
+    /// "Status Code: 404; Not Found"). A GET of an unknown address keeps the not-found page.
+    /// </summary>
+    [Fact]
+    public async Task A_browser_meeting_another_empty_refusal_at_a_page_address_gets_the_ja_en_page()
+    {
+        using var client = host.Client();
+        using (var form = await SendAsync(client, HttpMethods.Get, "/account/recovery-codes", BrowserAccept))
+        {
+            var body = await form.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, form.StatusCode);
+            Assert.True(form.Content.Headers.ContentType?.MediaType == "text/html", $"{form.Content.Headers.ContentType}: {body[..Math.Min(200, body.Length)]}");
+            Assert.Contains("POST", form.Content.Headers.Allow);
+            Assert.Contains("フォームの送信先", body, StringComparison.Ordinal);
+            Assert.Contains("This address receives a form", body, StringComparison.Ordinal);
+            Assert.Equal("/account", AnswerLink(body));
+        }
+
+        using (var unknown = await SendAsync(client, HttpMethods.Post, "/no-such-page/here", BrowserAccept))
+        {
+            var body = await unknown.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.True(unknown.Content.Headers.ContentType?.MediaType == "text/html", $"{unknown.Content.Headers.ContentType}: {body[..Math.Min(200, body.Length)]}");
+            var ja = body.IndexOf("ページもフォームの送信先もありません", StringComparison.Ordinal);
+            var en = body.IndexOf("There is no page or form at this address", StringComparison.Ordinal);
+            Assert.True(ja >= 0 && en > ja, "not Japanese then English: " + body[..Math.Min(400, body.Length)]);
+        }
+
+        using var page = await SendAsync(client, HttpMethods.Get, "/no-such-page/here", BrowserAccept);
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Contains("There is no page at this address", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The href of the page's own link besides the overview (FormAnswerDocument's data-answer-link), or null.</summary>
+    private static string? AnswerLink(string html) =>
+        System.Text.RegularExpressions.Regex.Match(html, "<a[^>]*\\bhref=\"([^\"]*)\"[^>]*\\bdata-answer-link") is { Success: true } m ? System.Net.WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string? accept)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method != HttpMethods.Get)
+        {
+            request.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["x"] = "1" });
+        }
+
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
+        return await client.SendAsync(request);
+    }
+
     /// <summary>
     /// Accept is not negotiated under /api (as GitHub's and Azure's APIs, and ASP.NET Core's default): each GET route
     /// answers Accept: text/html as it answers no Accept, never with HTML; a .csv route answers CSV to Accept: text/csv and

@@ -89,7 +89,10 @@ public static class ApiServices
 
     /// <summary>
     /// Any other empty 4xx under /api (no such route, wrong method, a media type the route does not accept) still
-    /// answers with problem details naming the fault; other paths keep the default status pages.
+    /// answers with problem details naming the fault. Outside /api, a browser (Accept preferring text/html) gets the
+    /// dashboard's ja/en page for the status (<see cref="Readiness.Web.Components.Access.FormAnswers.StatusPage"/>,
+    /// the one the refused forms and the rate limit use), except a GET's 404, the not-found page's; a 405 to anyone
+    /// else is problem details in both languages; the rest keep the default status pages.
     /// </summary>
     private static async Task WriteStatusProblem(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
     {
@@ -101,6 +104,13 @@ public static class ApiServices
 
         if (!http.Request.Path.StartsWithSegments("/api"))
         {
+            // A person sees a page, not JSON or English status text (an old bookmark of a form, a stale tab posting to a page).
+            if (Readiness.Web.Components.Access.FormAnswers.PrefersHtml(http.Request) && Readiness.Web.Components.Access.FormAnswers.StatusPage(http) is { } page)
+            {
+                await Readiness.Web.Components.Access.FormAnswers.ExecuteInFreshScopeAsync(page, http);
+                return;
+            }
+
             if (http.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
             {
                 // A page answers a method it does not take in both languages too (the default text is English only).

@@ -26,25 +26,14 @@ public sealed class UnreadableStateHandler(ILogger<UnreadableStateHandler> logge
         if (PageAuthorizationResultHandler.IsBrowserPage(httpContext.Request))
         {
             // A fresh scope: the failed page's own Blazor services (its navigation manager) are already initialized.
-            await using var scope = httpContext.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
-            var pageServices = httpContext.RequestServices;
-            httpContext.RequestServices = scope.ServiceProvider;
-            try
+            await FormAnswers.ExecuteInFreshScopeAsync(new RazorComponentResult<FormAnswerDocument>(new
             {
-                await new RazorComponentResult<FormAnswerDocument>(new
-                {
-                    Status = StatusCodes.Status500InternalServerError,
-                    TitleJa = "保存データを読み取れません",
-                    TitleEn = "Stored data cannot be read",
-                    MessageJa = ja,
-                    MessageEn = en,
-                }) { StatusCode = StatusCodes.Status500InternalServerError }.ExecuteAsync(httpContext);
-            }
-            finally
-            {
-                httpContext.RequestServices = pageServices;
-            }
-
+                Status = StatusCodes.Status500InternalServerError,
+                TitleJa = "保存データを読み取れません",
+                TitleEn = "Stored data cannot be read",
+                MessageJa = ja,
+                MessageEn = en,
+            }) { StatusCode = StatusCodes.Status500InternalServerError }, httpContext);
             return true;
         }
 

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Readiness.Web.Api;
+using Readiness.Web.Auth;
 
 namespace Readiness.Web.Components.Access;
 
@@ -157,6 +159,128 @@ public static class FormAnswers
             ? $"Too many requests in a short time (your own limit or your organisation's). Nothing was changed. Wait {seconds} seconds and try again."
             : $"Too many requests from this network address in a short time. Nothing was changed. Wait {seconds} seconds and try again.",
     }) { StatusCode = StatusCodes.Status429TooManyRequests };
+
+    /// <summary>
+    /// The page for an empty error status answered outside /api to someone whose browser asked for HTML
+    /// (<see cref="PrefersHtml"/>), in place of problem details or the framework's English status text; headers already
+    /// set (Allow, Retry-After) are kept. 405: the address is a page to open, with a link to it (GET the same path and
+    /// query), or a form's address, with a link to the nearest page above it; 404 for a method other than GET: no page
+    /// or form here; any other status: not answered, nothing changed. Null for a GET's 404, which the not-found page
+    /// answers (re-executed, with its own reason and hints).
+    /// </summary>
+    public static RazorComponentResult<FormAnswerDocument>? StatusPage(HttpContext http)
+    {
+        var request = http.Request;
+        var status = http.Response.StatusCode;
+        var get = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        if (status == StatusCodes.Status404NotFound && get)
+        {
+            return null;
+        }
+
+        var method = Problems.Truncate(request.Method);
+        if (status == StatusCodes.Status405MethodNotAllowed)
+        {
+            var allow = http.Response.Headers.Allow.ToString();
+            if (allow.Split(',', StringSplitOptions.TrimEntries).Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase))
+            {
+                return Answer(status, "このアドレスはページです", "This address is a page",
+                    $"このアドレスは開いて見るページで、{method} では送信できません（使えるのは {allow} です）。何も変更していません。下のリンクからページを開いてください。",
+                    $"This address is a page to open; it does not take {method} (it takes {allow}). Nothing was changed. Open the page with the link below.",
+                    request.PathBase + request.Path + request.QueryString, "このページを開く", "Open this page");
+            }
+
+            return Answer(status, "このアドレスはフォームの送信先です", "This address receives a form",
+                $"このアドレスはフォームの送信先で、{method} では使えません（使えるのは {allow} です）。何も変更していません。フォームのあるページを開いて、そこから送信してください。",
+                $"This address receives a form and does not take {method} (it takes {allow}). Nothing was changed. Open the page with the form and send it from there.",
+                Above(http), "フォームのあるページを開く", "Open the page with the form");
+        }
+
+        if (status == StatusCodes.Status404NotFound)
+        {
+            return Answer(status, "見つかりません", "Not found",
+                "このアドレスにはページもフォームの送信先もありません。何も変更していません。アドレスを確かめてください。",
+                "There is no page or form at this address. Nothing was changed. Check the address.",
+                Above(http), "上の階層のページを開く", "Open the page above");
+        }
+
+        var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+        return status >= 500
+            ? Answer(status, "ただいま応答できません", "Cannot answer right now",
+                $"サーバーがこのリクエストに応答できませんでした（{status} {reason}）。しばらく待ってから、もう一度お試しください。",
+                $"The server could not answer this request ({status} {reason}). Wait a moment and try again.",
+                Above(http), "ページを開く", "Open the page")
+            : Answer(status, "リクエストを受け付けられませんでした", "The request was not accepted",
+                $"このリクエストには応じられません（{status} {reason}）。何も変更していません。ページを開き直して、もう一度お試しください。",
+                $"This request cannot be answered ({status} {reason}). Nothing was changed. Open the page again and retry.",
+                Above(http), "ページを開く", "Open the page");
+    }
+
+    /// <summary>
+    /// Whether the request's Accept prefers text/html to JSON (a browser's navigation or form post:
+    /// <c>text/html,…,*/*;q=0.8</c>): text/html named with a quality above zero, and above that of application/json and
+    /// application/problem+json (or equal and listed first). No Accept, <c>*/*</c> (fetch, curl) or a JSON type first: false.
+    /// </summary>
+    public static bool PrefersHtml(HttpRequest request)
+    {
+        var (html, htmlAt, json, jsonAt) = (0.0, int.MaxValue, 0.0, int.MaxValue);
+        var accept = request.GetTypedHeaders().Accept;
+        for (var i = 0; i < accept.Count; i++)
+        {
+            var type = accept[i].MediaType;
+            var quality = accept[i].Quality ?? 1.0;
+            if (type.Equals("text/html", StringComparison.OrdinalIgnoreCase) && quality > html)
+            {
+                (html, htmlAt) = (quality, i);
+            }
+            else if ((type.Equals(MediaTypes.Json, StringComparison.OrdinalIgnoreCase) || type.Equals("application/problem+json", StringComparison.OrdinalIgnoreCase)) && quality > json)
+            {
+                (json, jsonAt) = (quality, i);
+            }
+        }
+
+        return html > 0 && (html > json || (html == json && htmlAt < jsonAt));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="page"/> in a fresh request scope: a page that already rendered (and then answered an
+    /// error) has initialized its Blazor services, which render once per scope.
+    /// </summary>
+    public static async Task ExecuteInFreshScopeAsync(IResult page, HttpContext http)
+    {
+        await using var scope = http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        var pageServices = http.RequestServices;
+        http.RequestServices = scope.ServiceProvider;
+        try
+        {
+            await page.ExecuteAsync(http);
+        }
+        finally
+        {
+            http.RequestServices = pageServices;
+        }
+    }
+
+    /// <summary>The nearest page at or above the request's path (<see cref="SignInReturn.PageFor"/>), or null when that is the overview (always offered).</summary>
+    private static string? Above(HttpContext http) =>
+        SignInReturn.PageFor(http, http.Request.Path.Value ?? "/") is var nearest && nearest != "/" ? http.Request.PathBase + nearest : null;
+
+    // Only a path on this site: a request path written "//host/…" must not become a link to another host.
+    private static string? LocalPath(string? path) =>
+        path is not null && path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal) ? path : null;
+
+    private static RazorComponentResult<FormAnswerDocument> Answer(int status, string titleJa, string titleEn, string messageJa, string messageEn,
+        string? link, string linkJa, string linkEn) => new(new
+    {
+        Status = status,
+        TitleJa = titleJa,
+        TitleEn = titleEn,
+        MessageJa = messageJa,
+        MessageEn = messageEn,
+        LinkHref = LocalPath(link),
+        LinkJa = linkJa,
+        LinkEn = linkEn,
+    }) { StatusCode = status };
 
     /// <summary>
     /// Whether the request is a person's browser on a page or one of its forms (outside /api: a Razor page, or an
