@@ -1,7 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -10,7 +7,7 @@ namespace Readiness.ApiTests;
 /// A person's browser past the rate limit gets a ja/en page saying how long to wait (Retry-After kept), not
 /// application/problem+json: a sign-in or forgotten-password form posted ~120 times a minute from one address answered
 /// 429 problem details even with Accept: text/html (breaker's finding). Every form endpoint outside /api is walked
-/// (read from the host's <see cref="EndpointDataSource"/>); those without a writes budget never reach 429 and are
+/// (<see cref="FormEndpoints"/>); those without a writes budget never reach 429 and are
 /// skipped. Four writes a minute; each walk uses its own forwarded client address.
 /// </summary>
 public sealed class FormRateLimitTests(TokenRateLimitHost host) : IClassFixture<TokenRateLimitHost>
@@ -20,14 +17,7 @@ public sealed class FormRateLimitTests(TokenRateLimitHost host) : IClassFixture<
     [Fact]
     public async Task Every_form_endpoint_past_the_limit_answers_a_ja_en_page_for_someone_not_signed_in()
     {
-        var forms = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => !e.RoutePattern.RawText!.StartsWith("/api", StringComparison.OrdinalIgnoreCase)
-                && e.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true }
-                && (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("POST") ?? false))
-            .Select(e => e.RoutePattern.RawText!)
-            .Distinct()
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var forms = FormEndpoints.Patterns(host.Services);
         Assert.Contains("/account/signin", forms);
         Assert.Contains("/account/password/forgot", forms);
 

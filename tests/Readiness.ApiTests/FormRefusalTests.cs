@@ -1,14 +1,11 @@
 using System.Net;
-using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Readiness.ApiTests;
 
 /// <summary>
 /// Every form endpoint's refusals are one ja/en page: a post without an antiforgery token (every POST endpoint that
-/// requires one, read from the host's <see cref="EndpointDataSource"/>) gets 400 and the page, never the framework's
+/// requires one, <see cref="FormEndpoints"/>) gets 400 and the page, never the framework's
 /// English text; a form posted with a valid token to an unknown business or prefecture gets the 404 page naming it.
 /// </summary>
 public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHost>
@@ -18,12 +15,7 @@ public sealed class FormRefusalTests(WarmApiHost host) : IClassFixture<WarmApiHo
     [Fact]
     public async Task Every_form_endpoint_without_an_antiforgery_token_answers_the_ja_en_page()
     {
-        var forms = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true }
-                && (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods.Contains("POST") ?? true))
-            .Select(e => e.RoutePattern.RawText!)
-            .Distinct()
-            .ToList();
+        var forms = FormEndpoints.Patterns(host.Services);
         Assert.Contains("/account/signin", forms); // a form for someone not signed in
         Assert.Contains("/admin/notifications", forms); // a page that handles its own form
         Assert.Contains("/prefectures/{prefCode}/systems/{businessId}", forms);

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -122,13 +119,7 @@ public sealed class FormReplayTests(AccountHost host) : IClassFixture<AccountHos
     [Fact]
     public async Task Every_form_post_endpoint_answers_303_or_is_listed_with_its_reason()
     {
-        var forms = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true }
-                && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("POST") == true
-                && e.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is null)
-            .Select(e => e.RoutePattern.RawText!)
-            .Distinct()
-            .ToList();
+        var forms = FormEndpoints.Patterns(host.Services, pages: false);
         Assert.Contains("/admin/clients/{clientId}/secret", forms);
 
         // A listed shown-once endpoint is one this class replays (each fact above), so a new one needs a test.

@@ -33,29 +33,25 @@ public static class AreaChangesApi
 
     public static IEndpointRouteBuilder MapAreaChangesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture)
-            .RequireAuthorization(ReadinessPolicies.PrefectureChanges)
-            .RequireRateLimiting(RateLimits.ReadsPolicy)
-            .WithTags("Audit trail")
-            .Produces<AreaChangesView>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
+        Feed(app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture), ReadinessPolicies.PrefectureChanges)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The newest changes across the prefecture's municipalities, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
             .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The prefecture, national staff and administrators only.");
-        app.MapGet("/api/v1/nation/changes", GetNation)
-            .RequireAuthorization(ReadinessPolicies.NationChanges)
-            .RequireRateLimiting(RateLimits.ReadsPolicy)
-            .WithTags("Audit trail")
-            .Produces<AreaChangesView>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
+        Feed(app.MapGet("/api/v1/nation/changes", GetNation), ReadinessPolicies.NationChanges)
             .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
             .WithDescription("The shape and paging of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.");
         return app;
     }
+
+    /// <summary>What both feeds declare alike: who may read (<paramref name="policy"/>), the reads budget, the tag, the page and the refusals.</summary>
+    private static RouteHandlerBuilder Feed(RouteHandlerBuilder route, string policy) => route
+        .RequireAuthorization(policy)
+        .RequireRateLimiting(RateLimits.ReadsPolicy)
+        .WithTags("Audit trail")
+        .Produces<AreaChangesView>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>An entry of the audit trail with its municipality's code and name.</summary>
     public static AreaChangeView View(ChangeEntry e) =>
