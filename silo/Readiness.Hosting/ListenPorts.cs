@@ -19,6 +19,13 @@ public static class ListenPorts
     /// </summary>
     public static void EnsureFree(IPAddress address, params (string Setting, int Port)[] ports)
     {
+        // A port out of range or given twice is named here, before the probe: IPEndPoint's "Specified argument was out
+        // of the range" named no setting, and the same port twice passed the probe (each probe closes before the next).
+        if (Problems(ports).ToList() is { Count: > 0 } problems)
+        {
+            throw new InvalidOperationException(string.Join(" ", problems));
+        }
+
         foreach (var (setting, port) in ports)
         {
             if (port == 0)
@@ -43,6 +50,29 @@ public static class ListenPorts
                 throw new InvalidOperationException(
                     $"{setting}={port}: the port is in use on {address} ({e.Message}); another Readiness server (or another program) is listening there. " +
                     $"Stop it, or give this server other ports with Readiness__SiloPort and Readiness__GatewayPort.", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One message per port outside 0 (the system picks one) to 65535, and per port given to two settings, naming the
+    /// settings and the value in Japanese and English; empty when none.
+    /// </summary>
+    public static IEnumerable<string> Problems(params (string Setting, int Port)[] ports)
+    {
+        foreach (var (setting, port) in ports.Where(p => p.Port is < 0 or > IPEndPoint.MaxPort))
+        {
+            yield return $"{setting} = {port}: 0〜65535 のポート番号を指定してください / must be a port number from 0 to 65535.";
+        }
+
+        for (var i = 0; i < ports.Length; i++)
+        {
+            for (var j = i + 1; j < ports.Length; j++)
+            {
+                if (ports[i].Port == ports[j].Port && ports[i].Port is > 0 and <= IPEndPoint.MaxPort)
+                {
+                    yield return $"{ports[j].Setting} = {ports[j].Port}: {ports[i].Setting} と同じポートです。別のポートを指定してください / is the same port as {ports[i].Setting}; give each its own.";
+                }
             }
         }
     }

@@ -10,10 +10,19 @@ namespace Readiness.Hosting;
 /// </summary>
 public static class OptionsProblems
 {
-    /// <summary>Fails validation with every message <paramref name="problems"/> returns; checked on start.</summary>
+    /// <summary>
+    /// Fails validation with every message <paramref name="problems"/> returns; checked on start. One such check per
+    /// options type and name: a second registration (the web's ConfigurationChecks, then the co-hosted silo's own) is
+    /// ignored, so each message is printed once.
+    /// </summary>
     public static OptionsBuilder<T> ValidateProblemsOnStart<T>(this OptionsBuilder<T> options, Func<T, IEnumerable<string>> problems)
         where T : class
     {
+        if (options.Services.Any(d => d.ServiceType == typeof(IValidateOptions<T>) && d.ImplementationInstance is Check<T> check && check.Name == options.Name))
+        {
+            return options.ValidateOnStart();
+        }
+
         options.Services.AddSingleton<IValidateOptions<T>>(new Check<T>(options.Name, problems));
         return options.ValidateOnStart();
     }
@@ -41,6 +50,8 @@ public static class OptionsProblems
     private sealed class Check<T>(string? name, Func<T, IEnumerable<string>> problems) : IValidateOptions<T>
         where T : class
     {
+        public string? Name => name;
+
         public ValidateOptionsResult Validate(string? optionsName, T options)
         {
             if (name is not null && name != optionsName)

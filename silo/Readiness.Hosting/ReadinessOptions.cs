@@ -81,7 +81,8 @@ public sealed class ReadinessOptions
         OptionsProblems.LongerThanZero(Section, (nameof(ReconcileInterval), ReconcileInterval), (nameof(StorageLockTimeout), StorageLockTimeout))
             .Concat(OptionsProblems.AtLeast(Section, 0, (nameof(MinimumFreeBytes), MinimumFreeBytes)))
             .Concat(OptionsProblems.NotNegative(Section + ":Backup", (nameof(BackupOptions.Interval), Backup.Interval ?? TimeSpan.Zero)))
-            .Concat(OptionsProblems.AtLeast(Section + ":Backup", 1, (nameof(BackupOptions.Retain), Backup.Retain)));
+            .Concat(OptionsProblems.AtLeast(Section + ":Backup", 1, (nameof(BackupOptions.Retain), Backup.Retain)))
+            .Concat(ListenPorts.Problems(($"{Section}:{nameof(SiloPort)}", SiloPort), ($"{Section}:{nameof(GatewayPort)}", GatewayPort)));
 
     public string ResolveDataPath() =>
         Path.GetFullPath(string.IsNullOrWhiteSpace(DataPath)

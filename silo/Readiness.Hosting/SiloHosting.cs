@@ -49,7 +49,7 @@ public static class SiloHosting
     /// Refuses the start for <see cref="ReadinessOptions.Problems"/> of the options read at build time (registered as
     /// a fixed instance, not bound, so the check is of that instance).
     /// </summary>
-    internal static void ValidateOnStart(IServiceCollection services, ReadinessOptions options) =>
+    public static void ValidateOnStart(IServiceCollection services, ReadinessOptions options) =>
         services.AddOptions<ReadinessOptions>().ValidateProblemsOnStart(_ => options.Problems());
 
     /// <summary>The services grains need, shared by every host and by the test cluster.</summary>

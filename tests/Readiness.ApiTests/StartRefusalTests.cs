@@ -31,6 +31,89 @@ public class StartRefusalTests
     }
 
     [Theory]
+    [InlineData("Readiness__Auth__Authority", "http://idp.example.lg.jp", "Readiness:Auth:Authority = 'http://idp.example.lg.jp'")]
+    [InlineData("Readiness__Auth__Authority", "idp.example.lg.jp", "Readiness:Auth:Authority = 'idp.example.lg.jp'")]
+    [InlineData("Readiness__Auth__SigningKey", "c2hvcnQ=", "Readiness:Auth:SigningKey")]
+    [InlineData("Readiness__Proxy__KnownNetworks", "10.0.0.0/99", "Readiness:Proxy:KnownNetworks: '10.0.0.0/99'")]
+    public async Task A_setting_taken_at_start_that_then_broke_every_request_is_refused_naming_it(string variable, string value, string named)
+    {
+        // Before, the server started and reported healthy; every bearer API call then failed with a 500.
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { [variable] = value });
+        AssertRefused(exit, output, named);
+        Assert.Contains(" / ", output, StringComparison.Ordinal); // Japanese and English
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("0")]
+    public async Task A_forward_limit_below_one_is_refused_at_start_instead_of_failing_every_request(string limit)
+    {
+        // Before, -1 was taken and every request failed with an OverflowException in ForwardedHeadersMiddleware (500).
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string>
+        {
+            ["Readiness__Proxy__KnownProxies"] = "10.0.0.5",
+            ["Readiness__Proxy__ForwardLimit"] = limit,
+        });
+        AssertRefused(exit, output, $"Readiness:Proxy:ForwardLimit = {limit}: 1 以上を指定してください");
+    }
+
+    [Fact]
+    public async Task A_silo_port_out_of_range_or_equal_to_the_gateway_port_is_refused_naming_the_setting()
+    {
+        // Before: "Specified argument was out of the range of valid values", naming no setting.
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { ["Readiness__SiloPort"] = "70000" });
+        AssertRefused(exit, output, "Readiness:SiloPort = 70000: 0〜65535 のポート番号を指定してください / must be a port number from 0 to 65535.");
+
+        var port = Readiness.Testing.TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (exit, output) = await RunWebAsync(new Dictionary<string, string> { ["Readiness__SiloPort"] = port, ["Readiness__GatewayPort"] = port });
+        AssertRefused(exit, output, $"Readiness:GatewayPort = {port}: Readiness:SiloPort と同じポートです");
+    }
+
+    [Theory]
+    [InlineData("backup")]
+    [InlineData("restore", "--from", "bk.db")]
+    [InlineData("token", "--role", "national")]
+    public async Task Every_command_refuses_a_misspelt_setting_as_the_server_does(params string[] command)
+    {
+        // Before, the command exited 0 on the default data folder (restore: replacing the wrong database).
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { ["Readiness__DataPth"] = "/tmp/readiness-elsewhere" }, command);
+        AssertRefused(exit, output, "Readiness:DataPth is not a setting; did you mean Readiness:DataPath?");
+    }
+
+    [Fact]
+    public async Task The_token_command_refuses_a_short_signing_key_in_one_line_naming_the_setting()
+    {
+        // Before: an unhandled InvalidOperationException, exit 134.
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { ["Readiness__Auth__SigningKey"] = "c2hvcnQ=" }, "token", "--role", "national");
+        AssertRefused(exit, output, "Readiness:Auth:SigningKey");
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    public async Task The_token_command_refuses_hours_that_are_not_a_number_in_range_naming_the_option(string hours)
+    {
+        // Before, NaN passed the range check and TimeSpan.FromHours aborted (ArgumentException, exit 134).
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string>(), "token", "--role", "national", "--hours", hours);
+        Assert.True(exit == 2, $"exit {exit}:\n{output}");
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.Contains($"--hours '{hours}': 0.1 から 720 までの数を指定してください / must be a number from 0.1 to 720.", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("false", 3, "refused in the Production environment")]
+    [InlineData("yes", 2, "--allow-production 'yes': true か false を指定してください / must be true or false.")]
+    public async Task The_token_command_in_Production_takes_only_true_as_allowing_it(string allow, int expectedExit, string said)
+    {
+        // Before, any value counted: "--allow-production false" printed a token in Production.
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+            "token", "--role", "national", "--allow-production", allow);
+        Assert.True(exit == expectedExit, $"exit {exit}:\n{output}");
+        Assert.Contains(said, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("eyJ", output, StringComparison.Ordinal); // no JWT printed
+    }
+
+    [Theory]
     [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:{0}", "ASPNETCORE_URLS (urls) 'http://127.0.0.1:{0}'")]
     [InlineData("ASPNETCORE_URLS", "http://localhost:{0}", "ASPNETCORE_URLS (urls) 'http://localhost:{0}'")]
     [InlineData("ASPNETCORE_HTTP_PORTS", "{0}", "ASPNETCORE_HTTP_PORTS (http_ports) 'http://*:{0}'")]
@@ -128,10 +211,15 @@ public class StartRefusalTests
     }
 
     /// <summary>Readiness.Web.dll on the data folder with its own silo ports and the settings, output redirected.</summary>
-    private static ProcessStartInfo WebProcess(IDictionary<string, string> settings, string data)
+    private static ProcessStartInfo WebProcess(IDictionary<string, string> settings, string data, params string[] command)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Readiness.Web.dll"));
+        foreach (var argument in command)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["Readiness__DataPath"] = data;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
@@ -148,14 +236,15 @@ public class StartRefusalTests
         return start;
     }
 
-    /// <summary>Runs Readiness.Web.dll on a data folder of its own with the settings; stdout and stderr together.</summary>
-    private static async Task<(int Exit, string Output)> RunWebAsync(IDictionary<string, string> settings)
+    /// <summary>Runs Readiness.Web.dll (with <paramref name="command"/>, e.g. "backup") on a data folder of its own with the settings; stdout and stderr together.</summary>
+    private static async Task<(int Exit, string Output)> RunWebAsync(IDictionary<string, string> settings, params string[] command)
     {
         var data = Path.Combine(Path.GetTempPath(), "readiness-start-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         try
         {
-            var start = WebProcess(settings, data);
+            var start = WebProcess(settings, data, command);
+            start.WorkingDirectory = data; // a relative --from names a file there
             using var process = Process.Start(start)!;
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();

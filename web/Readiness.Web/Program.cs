@@ -39,7 +39,8 @@ try
     builder.Logging.QuietFailedStart(builder.Configuration, () => started);
 
     // A misspelt name (Readiness__DataPth) refuses the start instead of a server on the default it did not mean.
-    builder.Services.RefuseUnknownSettings(builder.Configuration, KnownSettings.Web());
+    // The same checks the backup, restore and token commands run.
+    builder.Services.AddConfigurationChecks(builder.Configuration);
     builder.AddServiceDefaults();
     builder.AddReadinessProxyHeaders();
     builder.AddReadinessOrleans();

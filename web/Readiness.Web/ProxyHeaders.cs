@@ -22,6 +22,29 @@ public sealed class ProxyOptions
     public int ForwardLimit { get; set; } = 1;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(KnownProxies) || !string.IsNullOrWhiteSpace(KnownNetworks);
+
+    /// <summary>
+    /// One message per value the forwarded-headers middleware cannot work with, naming the setting and the value; empty
+    /// when none. A ForwardLimit below 1 was taken at start and then failed every request (an OverflowException, 500).
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        if (ForwardLimit < 1)
+        {
+            yield return FormattableString.Invariant(
+                $"{Section}:ForwardLimit = {ForwardLimit}: 1 以上を指定してください（前段のプロキシの数） / must be at least 1 (the number of proxies in front).");
+        }
+
+        foreach (var text in ProxyHeaders.Split(KnownProxies).Where(t => !IPAddress.TryParse(t, out _)))
+        {
+            yield return $"{Section}:KnownProxies: '{text}' は IP アドレスではありません / is not an IP address.";
+        }
+
+        foreach (var text in ProxyHeaders.Split(KnownNetworks).Where(t => !System.Net.IPNetwork.TryParse(t, out _)))
+        {
+            yield return $"{Section}:KnownNetworks: '{text}' は CIDR 形式のネットワークではありません（例 10.0.0.0/24） / is not a network in CIDR form (e.g. 10.0.0.0/24).";
+        }
+    }
 }
 
 public static class ProxyHeaders
@@ -35,13 +58,11 @@ public static class ProxyHeaders
             return builder;
         }
 
-        // Parsed here so that a mistyped address stops the start-up with a clear message instead of the first request.
-        var proxies = Split(proxy.KnownProxies).Select(text => IPAddress.TryParse(text, out var address)
-            ? address
-            : throw new InvalidOperationException($"{ProxyOptions.Section}:KnownProxies: '{text}' is not an IP address.")).ToList();
-        var networks = Split(proxy.KnownNetworks).Select(text => System.Net.IPNetwork.TryParse(text, out var network)
-            ? network
-            : throw new InvalidOperationException($"{ProxyOptions.Section}:KnownNetworks: '{text}' is not a network in CIDR form (e.g. 10.0.0.0/24).")).ToList();
+        // A value that does not parse, or a ForwardLimit below 1, refuses the start (ProxyOptions.Problems, checked in
+        // ConfigurationChecks) instead of failing requests; only what parses is taken here.
+        var proxies = Split(proxy.KnownProxies).Select(text => IPAddress.TryParse(text, out var address) ? address : null).OfType<IPAddress>().ToList();
+        var networks = Split(proxy.KnownNetworks).Select(text => System.Net.IPNetwork.TryParse(text, out var network) ? network : (System.Net.IPNetwork?)null)
+            .OfType<System.Net.IPNetwork>().ToList();
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
@@ -65,6 +86,6 @@ public static class ProxyHeaders
         return app;
     }
 
-    private static string[] Split(string? list) =>
+    internal static string[] Split(string? list) =>
         (list ?? string.Empty).Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

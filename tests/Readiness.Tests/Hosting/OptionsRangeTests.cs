@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Readiness.Hosting;
 using Readiness.Web.Auth;
 using Readiness.Web.Planning;
@@ -80,6 +81,76 @@ public sealed class OptionsRangeTests
         AssertOne(new ReadinessAuthOptions { RevalidationInterval = Negative }.Problems(), "Readiness:Auth:RevalidationInterval = -00:00:01");
         AssertOne(new ReadinessAuthOptions { ValidatedTokenReuse = Negative }.Problems(), "Readiness:Auth:ValidatedTokenReuse = -00:00:01");
         Assert.Empty(new ReadinessAuthOptions { RevalidationInterval = TimeSpan.Zero, ValidatedTokenReuse = TimeSpan.Zero }.Problems()); // check every time
+    }
+
+    [Fact]
+    public void Auth_authority_a_library_refuses_later_and_a_short_signing_key()
+    {
+        // Taken at start before, then every bearer request failed with a 500 ("Authority must use HTTPS").
+        AssertOne(new ReadinessAuthOptions { Authority = "http://idp.example.lg.jp" }.Problems(), "Readiness:Auth:Authority = 'http://idp.example.lg.jp'");
+        AssertOne(new ReadinessAuthOptions { Authority = "idp.example.lg.jp" }.Problems(), "Readiness:Auth:Authority = 'idp.example.lg.jp'");
+        AssertOne(new ReadinessAuthOptions { Authority = "ftp://idp.example.lg.jp" }.Problems(), "Readiness:Auth:Authority = 'ftp://idp.example.lg.jp'");
+        Assert.Empty(new ReadinessAuthOptions { Authority = "http://localhost:8080/realms/r", RequireHttpsMetadata = false }.Problems()); // development
+        Assert.Empty(new ReadinessAuthOptions { Authority = "https://idp.example.lg.jp/realms/r" }.Problems());
+
+        // The key itself is never printed.
+        AssertOne(new ReadinessAuthOptions { SigningKey = "c2hvcnQ=" }.Problems(), "Readiness:Auth:SigningKey");
+        AssertOne(new ReadinessAuthOptions { SigningKey = "not base64!" }.Problems(), "Readiness:Auth:SigningKey");
+        Assert.DoesNotContain("c2hvcnQ=", string.Concat(new ReadinessAuthOptions { SigningKey = "c2hvcnQ=" }.Problems()), StringComparison.Ordinal);
+        Assert.Empty(new ReadinessAuthOptions { SigningKey = Convert.ToBase64String(new byte[32]) }.Problems());
+    }
+
+    [Fact]
+    public void Federation_authority_and_callback_path_and_the_login_path()
+    {
+        var on = new Readiness.Web.Identity.FederationOptions { Authority = "http://idp.example.lg.jp", ClientId = "readiness" };
+        AssertOne(on.Problems(), "Readiness:Identity:Oidc:Authority = 'http://idp.example.lg.jp'");
+        on.Authority = "https://idp.example.lg.jp";
+        on.CallbackPath = "signin-oidc";
+        AssertOne(on.Problems(), "Readiness:Identity:Oidc:CallbackPath = 'signin-oidc'");
+        Assert.Empty(new Readiness.Web.Identity.FederationOptions { Authority = "http://idp", ClientId = "r", RequireHttpsMetadata = false }.Problems());
+        Assert.Empty(new Readiness.Web.Identity.FederationOptions { Authority = "http://idp" }.Problems()); // off without ClientId
+        AssertOne(new ReadinessAuthOptions { LoginPath = "signin" }.Problems(), "Readiness:Auth:LoginPath = 'signin'");
+    }
+
+    [Fact]
+    public void Proxy_forward_limit_and_addresses()
+    {
+        // -1 was taken and failed every request (OverflowException in ForwardedHeadersMiddleware).
+        AssertOne(new Readiness.Web.ProxyOptions { KnownProxies = "10.0.0.5", ForwardLimit = -1 }.Problems(), "Readiness:Proxy:ForwardLimit = -1");
+        AssertOne(new Readiness.Web.ProxyOptions { ForwardLimit = 0 }.Problems(), "Readiness:Proxy:ForwardLimit = 0");
+        AssertOne(new Readiness.Web.ProxyOptions { KnownProxies = "10.0.0.5,proxy.lg.jp" }.Problems(), "Readiness:Proxy:KnownProxies");
+        AssertOne(new Readiness.Web.ProxyOptions { KnownNetworks = "10.0.0.0/99" }.Problems(), "Readiness:Proxy:KnownNetworks");
+        Assert.Empty(new Readiness.Web.ProxyOptions().Problems());
+        Assert.Empty(new Readiness.Web.ProxyOptions { KnownProxies = "10.0.0.5", KnownNetworks = "10.1.0.0/16", ForwardLimit = 2 }.Problems());
+    }
+
+    [Fact]
+    public void Silo_and_gateway_ports_out_of_range_or_the_same()
+    {
+        // 70000 was refused by IPEndPoint ("Specified argument was out of the range"), naming no setting.
+        AssertOne(new ReadinessOptions { SiloPort = 70000 }.Problems(), "Readiness:SiloPort = 70000");
+        AssertOne(new ReadinessOptions { GatewayPort = -1 }.Problems(), "Readiness:GatewayPort = -1");
+        AssertOne(new ReadinessOptions { SiloPort = 30000, GatewayPort = 30000 }.Problems(), "Readiness:GatewayPort = 30000");
+        Assert.Empty(new ReadinessOptions { SiloPort = 0, GatewayPort = 0 }.Problems()); // the system picks each
+        var refused = Assert.Throws<InvalidOperationException>(() => ListenPorts.EnsureFree(System.Net.IPAddress.Loopback, ("Readiness:SiloPort", 70000)));
+        Assert.StartsWith("Readiness:SiloPort = 70000: ", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_commands_run_the_checks_the_server_starts_with()
+    {
+        // One path: a misspelt name and a value out of range refuse a command as they refuse the server.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Readiness:DataPth"] = "/tmp/x",
+            ["Readiness:Proxy:ForwardLimit"] = "-1",
+        }).Build();
+        using var error = new StringWriter();
+        Assert.Equal(StartRefusal.ExitCode, Readiness.Web.ConfigurationChecks.Refusal(configuration, error));
+        Assert.Contains("did you mean Readiness:DataPath?", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Readiness:Proxy:ForwardLimit = -1", error.ToString(), StringComparison.Ordinal);
+        Assert.Null(Readiness.Web.ConfigurationChecks.Refusal(new ConfigurationBuilder().Build(), error));
     }
 
     private static void AssertOne(IEnumerable<string> problems, string named)

@@ -95,7 +95,7 @@ public static class RateLimits
 
     public static IServiceCollection AddReadinessRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateProblemsOnStart(o => o.Problems());
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section); // checked in ConfigurationChecks
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

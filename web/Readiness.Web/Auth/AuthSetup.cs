@@ -20,7 +20,7 @@ public static class AuthSetup
     public static WebApplicationBuilder AddReadinessAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ReadinessAuthOptions>().BindConfiguration(ReadinessAuthOptions.Section).ValidateProblemsOnStart(o => o.Problems());
+        services.AddOptions<ReadinessAuthOptions>().BindConfiguration(ReadinessAuthOptions.Section); // checked in ConfigurationChecks
         services.AddSingleton<SecurityLog>();
         services.AddHostedService<LocalSigningKeyAtStart>();
         services.TryAddSingleton(TimeProvider.System);

@@ -93,7 +93,16 @@ public static class LocalSigningKey
         }
     }
 
-    private static SymmetricSecurityKey FromBase64(string text, string source)
+    private static SymmetricSecurityKey FromBase64(string text, string source) =>
+        Problem(text, source) is { } problem
+            ? throw new InvalidOperationException(problem)
+            : new SymmetricSecurityKey(Convert.FromBase64String(text)) { KeyId = "readiness-local" };
+
+    /// <summary>
+    /// Why <paramref name="text"/> cannot be the signing key (not base64, or fewer than 32 bytes = 256 bits), naming
+    /// <paramref name="source"/> (the setting or the key file), in Japanese and English; null when it can.
+    /// </summary>
+    public static string? Problem(string text, string source)
     {
         byte[] bytes;
         try
@@ -102,15 +111,12 @@ public static class LocalSigningKey
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException($"The local signing key in {source} is not base64.");
+            return $"{source}: ローカル署名鍵が base64 ではありません / the local signing key is not base64.";
         }
 
-        if (bytes.Length < 32)
-        {
-            throw new InvalidOperationException($"The local signing key in {source} must have at least 32 bytes (256 bits).");
-        }
-
-        return new SymmetricSecurityKey(bytes) { KeyId = "readiness-local" };
+        return bytes.Length < 32
+            ? $"{source}: ローカル署名鍵は 32 バイト（256 ビット）以上にしてください（{bytes.Length} バイト） / the local signing key must have at least 32 bytes (256 bits), not {bytes.Length}."
+            : null;
     }
 }
 

@@ -47,11 +47,11 @@ public static class LocalTokenCommand
     public const string Name = "token";
 
     private const string Usage = """
-        Usage: token --role municipality|prefecture|national|admin [--code CODE] [--subject NAME] [--hours HOURS] [--allow-production true]
+        Usage: token --role municipality|prefecture|national|admin [--code CODE] [--subject NAME] [--hours HOURS] [--allow-production true|false]
           --code     6-digit municipality code (role municipality) or 2-digit prefecture code (role prefecture)
           --subject  who the token names (default: local-<role>[-<code>])
           --hours    lifetime, 0.1 to 720 (default 8)
-          --allow-production  issue a token although the environment is Production (refused otherwise)
+          --allow-production  true: issue a token although the environment is Production (refused otherwise); false: do not
         The key comes from Readiness:Auth:SigningKey or {data folder}/auth/local-signing.key (Readiness__DataPath).
         """;
 
@@ -102,11 +102,20 @@ public static class LocalTokenCommand
             return 2;
         }
 
+        // NaN compares false both ways, so the range is written as what is taken (NaN passed "< 0.1 or > 720" and aborted).
         var hours = 8.0;
         if (values.TryGetValue("hours", out var hoursText)
-            && (!double.TryParse(hoursText, NumberStyles.Float, CultureInfo.InvariantCulture, out hours) || hours is < 0.1 or > 720))
+            && (!double.TryParse(hoursText, NumberStyles.Float, CultureInfo.InvariantCulture, out hours) || !(hours >= 0.1 && hours <= 720)))
         {
-            error.WriteLine("--hours must be a number from 0.1 to 720.");
+            error.WriteLine($"--hours '{hoursText}': 0.1 から 720 までの数を指定してください / must be a number from 0.1 to 720.");
+            return 2;
+        }
+
+        // Only true or false: any value used to count as true ("--allow-production false" issued a token in Production).
+        var allowProduction = false;
+        if (values.TryGetValue("allow-production", out var allowText) && !bool.TryParse(allowText, out allowProduction))
+        {
+            error.WriteLine($"--allow-production '{allowText}': true か false を指定してください / must be true or false.");
             return 2;
         }
 
@@ -127,11 +136,18 @@ public static class LocalTokenCommand
         // Same configuration sources as the server (appsettings, environment, user secrets), without starting it.
         var host = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         var configuration = host.Configuration;
+
+        // The server's own checks of the configuration (a misspelt name, a signing key too short), refused as at its start.
+        if (ConfigurationChecks.Refusal(configuration, error) is { } refused)
+        {
+            return refused;
+        }
+
         var auth = new ReadinessAuthOptions();
         configuration.GetSection(ReadinessAuthOptions.Section).Bind(auth);
 
         // People sign in with accounts; a token minted on the server bypasses them, so production refuses it.
-        if (host.Environment.IsProduction() && !values.ContainsKey("allow-production")
+        if (host.Environment.IsProduction() && !allowProduction
             && !configuration.GetValue<bool>(AllowTokenCommandKey))
         {
             error.WriteLine("The token command is refused in the Production environment (ASPNETCORE_ENVIRONMENT unset or Production): people sign in with accounts.");
@@ -144,7 +160,19 @@ public static class LocalTokenCommand
             error.WriteLine($"Note: Readiness:Auth:Authority is set ({auth.Authority}); the server will not accept local tokens.");
         }
 
-        var key = LocalSigningKey.Resolve(auth, SiloHosting.ReadOptions(configuration), out var keyPath, out var created);
+        SymmetricSecurityKey key;
+        string? keyPath;
+        bool created;
+        try
+        {
+            key = LocalSigningKey.Resolve(auth, SiloHosting.ReadOptions(configuration), out keyPath, out created);
+        }
+        catch (Exception unusable) when (unusable is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // A key file that is not a key, or a data folder that cannot be made: one line, as at the server's start.
+            return StartRefusal.Report(unusable, error);
+        }
+
         if (created)
         {
             // The usual slip: a data folder other than the server's. The token is printed anyway (a new data folder is a

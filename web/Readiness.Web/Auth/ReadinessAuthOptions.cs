@@ -50,9 +50,42 @@ public sealed class ReadinessAuthOptions
     /// </summary>
     public TimeSpan ValidatedTokenReuse { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>One message per negative interval (zero: check every time); empty when none.</summary>
-    public IEnumerable<string> Problems() =>
-        Readiness.Hosting.OptionsProblems.NotNegative(Section, (nameof(RevalidationInterval), RevalidationInterval), (nameof(ValidatedTokenReuse), ValidatedTokenReuse));
+    /// <summary>
+    /// One message per value the server cannot work with, naming the setting and the value; empty when none: a negative
+    /// interval (zero: check every time); an Authority that is not an absolute http(s) URL, or is http while
+    /// RequireHttpsMetadata is true (the JWT handler then failed every bearer request with a 500); a SigningKey that is
+    /// not base64 of at least 32 bytes (<see cref="LocalSigningKey.Problem"/>).
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        foreach (var problem in Readiness.Hosting.OptionsProblems.NotNegative(Section, (nameof(RevalidationInterval), RevalidationInterval), (nameof(ValidatedTokenReuse), ValidatedTokenReuse)))
+        {
+            yield return problem;
+        }
+
+        if (!string.IsNullOrWhiteSpace(Authority))
+        {
+            if (!Uri.TryCreate(Authority, UriKind.Absolute, out var authority) || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp))
+            {
+                yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の絶対 URL を指定してください / must be an absolute https URL.";
+            }
+            else if (authority.Scheme == Uri.UriSchemeHttp && RequireHttpsMetadata)
+            {
+                yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の URL を指定してください（http は {Section}:{nameof(RequireHttpsMetadata)}=false の開発用のみ） / must use https (http only for development, with {Section}:{nameof(RequireHttpsMetadata)}=false).";
+            }
+        }
+
+        // A PathString: without the leading "/" the cookie handler's options threw on every request that resolved them.
+        if (!LoginPath.StartsWith('/') || LoginPath.StartsWith("//", StringComparison.Ordinal))
+        {
+            yield return $"{Section}:{nameof(LoginPath)} = '{LoginPath}': / で始まるパスを指定してください（例 /signin） / must be a path starting with / (e.g. /signin).";
+        }
+
+        if (!string.IsNullOrWhiteSpace(SigningKey) && LocalSigningKey.Problem(SigningKey, $"{Section}:{nameof(SigningKey)}") is { } key)
+        {
+            yield return key;
+        }
+    }
 
     public bool LocalSignInEnabled => LocalSignIn ?? string.IsNullOrWhiteSpace(Authority);
 }

@@ -37,4 +37,31 @@ public sealed class FederationOptions
     public bool TrustMfa { get; set; } = true;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority) && !string.IsNullOrWhiteSpace(ClientId);
+
+    /// <summary>
+    /// One message per value the OpenID Connect handler would refuse on the first sign-in (a 500) rather than at start,
+    /// naming the setting and the value; empty when none or when federation is off: an Authority that is not an absolute
+    /// https URL (http only with RequireHttpsMetadata=false), a CallbackPath that does not start with "/".
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        if (!Enabled)
+        {
+            yield break;
+        }
+
+        if (!Uri.TryCreate(Authority, UriKind.Absolute, out var authority) || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp))
+        {
+            yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の絶対 URL を指定してください / must be an absolute https URL.";
+        }
+        else if (authority.Scheme == Uri.UriSchemeHttp && RequireHttpsMetadata)
+        {
+            yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の URL を指定してください（http は {Section}:{nameof(RequireHttpsMetadata)}=false の開発用のみ） / must use https (http only for development, with {Section}:{nameof(RequireHttpsMetadata)}=false).";
+        }
+
+        if (!CallbackPath.StartsWith('/') || CallbackPath.StartsWith("//", StringComparison.Ordinal))
+        {
+            yield return $"{Section}:{nameof(CallbackPath)} = '{CallbackPath}': / で始まるパスを指定してください（例 /signin-oidc） / must be a path starting with / (e.g. /signin-oidc).";
+        }
+    }
 }

@@ -25,8 +25,10 @@ public static class IdentitySetup
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section)
             .Validate(a => a.SessionRevalidation > TimeSpan.Zero && a.SessionRevalidation <= TimeSpan.FromMinutes(1),
                 "Readiness:Auth:SessionRevalidation must be more than zero and at most 00:01:00 (a deactivated user's sessions must stop within a minute).")
-            .ValidateProblemsOnStart(a => a.Problems());
-        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateProblemsOnStart(s => s.Problems());
+            .ValidateOnStart();
+
+        // Their Problems() are checked in ConfigurationChecks, with the commands'.
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section);
 
         // The product's own database: the data folder's SQLite file (embedded) or the cluster's PostgreSQL.
         services.AddDbContext<IdentityDb>((sp, o) =>

@@ -5,7 +5,7 @@ namespace Readiness.Web.Operations;
 /// <summary>
 /// <c>backup [--out FILE]</c> takes an online backup of the embedded database while the product runs (or not);
 /// <c>restore --from FILE</c> puts a backup in place of the database, with the product stopped. Both use the same
-/// configuration as the server (Readiness__DataPath). Exit codes: 0 done, 1 failed, 2 usage.
+/// configuration as the server (Readiness__DataPath). Exit codes: 0 done, 1 failed, 2 usage or a setting the server would refuse (one line, as at its start).
 /// </summary>
 public static class BackupCommands
 {
@@ -39,6 +39,13 @@ public static class BackupCommands
         }
 
         var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
+
+        // A setting the server would refuse (Readiness__DataPth) is refused here too, before any file is touched.
+        if (ConfigurationChecks.Refusal(configuration, error) is { } refused)
+        {
+            return refused;
+        }
+
         var options = SiloHosting.ReadOptions(configuration);
         if (options.Mode != HostingMode.Embedded)
         {

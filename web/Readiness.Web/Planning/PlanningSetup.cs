@@ -8,7 +8,7 @@ public static class PlanningSetup
 {
     public static WebApplicationBuilder AddReadinessPlanning(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PlanningOptions>().Bind(builder.Configuration.GetSection(PlanningOptions.Section)).ValidateProblemsOnStart(o => o.Problems());
+        builder.Services.AddOptions<PlanningOptions>().Bind(builder.Configuration.GetSection(PlanningOptions.Section)); // checked in ConfigurationChecks
         builder.Services.AddSingleton<ForecastService>();
         builder.Services.AddSingleton<ForecastArchive>();
         builder.Services.AddHostedService<ForecastKeeper>();
