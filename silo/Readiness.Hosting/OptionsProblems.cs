@@ -63,4 +63,25 @@ public static class OptionsProblems
             return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
         }
     }
+
+    /// <summary>
+    /// The problem with an OpenID Connect authority (<paramref name="value"/> of <paramref name="section"/>:<paramref name="name"/>),
+    /// or null: an absolute https URL, or http only where <paramref name="requireHttpsName"/> is false (development).
+    /// The handlers refuse anything else on every request that resolves their options.
+    /// </summary>
+    public static string? AuthorityUrl(string section, string name, string? value, bool requireHttps, string requireHttpsName) =>
+        !Uri.TryCreate(value, UriKind.Absolute, out var authority) || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp)
+            ? $"{section}:{name} = '{value}': https の絶対 URL を指定してください / must be an absolute https URL."
+            : authority.Scheme == Uri.UriSchemeHttp && requireHttps
+                ? $"{section}:{name} = '{value}': https の URL を指定してください（http は {section}:{requireHttpsName}=false の開発用のみ） / must use https (http only for development, with {section}:{requireHttpsName}=false)."
+                : null;
+
+    /// <summary>
+    /// The problem with a path on this host (a PathString: it must start with one "/"), or null; <paramref name="example"/>
+    /// is shown in the message.
+    /// </summary>
+    public static string? LocalPath(string section, string name, string value, string example) =>
+        !value.StartsWith('/') || value.StartsWith("//", StringComparison.Ordinal)
+            ? $"{section}:{name} = '{value}': / で始まるパスを指定してください（例 {example}） / must be a path starting with / (e.g. {example})."
+            : null;
 }

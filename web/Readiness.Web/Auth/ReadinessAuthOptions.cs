@@ -63,22 +63,15 @@ public sealed class ReadinessAuthOptions
             yield return problem;
         }
 
-        if (!string.IsNullOrWhiteSpace(Authority))
+        if (!string.IsNullOrWhiteSpace(Authority) && Readiness.Hosting.OptionsProblems.AuthorityUrl(Section, nameof(Authority), Authority, RequireHttpsMetadata, nameof(RequireHttpsMetadata)) is { } authority)
         {
-            if (!Uri.TryCreate(Authority, UriKind.Absolute, out var authority) || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp))
-            {
-                yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の絶対 URL を指定してください / must be an absolute https URL.";
-            }
-            else if (authority.Scheme == Uri.UriSchemeHttp && RequireHttpsMetadata)
-            {
-                yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の URL を指定してください（http は {Section}:{nameof(RequireHttpsMetadata)}=false の開発用のみ） / must use https (http only for development, with {Section}:{nameof(RequireHttpsMetadata)}=false).";
-            }
+            yield return authority;
         }
 
         // A PathString: without the leading "/" the cookie handler's options threw on every request that resolved them.
-        if (!LoginPath.StartsWith('/') || LoginPath.StartsWith("//", StringComparison.Ordinal))
+        if (Readiness.Hosting.OptionsProblems.LocalPath(Section, nameof(LoginPath), LoginPath, "/signin") is { } loginPath)
         {
-            yield return $"{Section}:{nameof(LoginPath)} = '{LoginPath}': / で始まるパスを指定してください（例 /signin） / must be a path starting with / (e.g. /signin).";
+            yield return loginPath;
         }
 
         if (!string.IsNullOrWhiteSpace(SigningKey) && LocalSigningKey.Problem(SigningKey, $"{Section}:{nameof(SigningKey)}") is { } key)

@@ -50,18 +50,14 @@ public sealed class FederationOptions
             yield break;
         }
 
-        if (!Uri.TryCreate(Authority, UriKind.Absolute, out var authority) || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp))
+        if (Readiness.Hosting.OptionsProblems.AuthorityUrl(Section, nameof(Authority), Authority, RequireHttpsMetadata, nameof(RequireHttpsMetadata)) is { } authority)
         {
-            yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の絶対 URL を指定してください / must be an absolute https URL.";
-        }
-        else if (authority.Scheme == Uri.UriSchemeHttp && RequireHttpsMetadata)
-        {
-            yield return $"{Section}:{nameof(Authority)} = '{Authority}': https の URL を指定してください（http は {Section}:{nameof(RequireHttpsMetadata)}=false の開発用のみ） / must use https (http only for development, with {Section}:{nameof(RequireHttpsMetadata)}=false).";
+            yield return authority;
         }
 
-        if (!CallbackPath.StartsWith('/') || CallbackPath.StartsWith("//", StringComparison.Ordinal))
+        if (Readiness.Hosting.OptionsProblems.LocalPath(Section, nameof(CallbackPath), CallbackPath, "/signin-oidc") is { } callback)
         {
-            yield return $"{Section}:{nameof(CallbackPath)} = '{CallbackPath}': / で始まるパスを指定してください（例 /signin-oidc） / must be a path starting with / (e.g. /signin-oidc).";
+            yield return callback;
         }
     }
 }
