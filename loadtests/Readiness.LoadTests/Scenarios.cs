@@ -434,11 +434,23 @@ public static class Scenarios
     {
         var op = run.Recorder["PUT single change"];
         var achieved = op.Statuses.Where(s => OperationStats.IsSuccess(s.Key)).Sum(s => s.Value) / Math.Max(1, remaining.TotalSeconds);
+        var met = SingleChangesMet(offered, achieved, op.Percentile(99));
         run.Check("single durable changes through HTTP during the rush", "≥ 5,000/s with p99 ≤ 50 ms",
-            $"{achieved:N0}/s done of {rate:N0}/s offered, p99 {LoadRun.Ms(op.Percentile(99))}, {op.Failures:N0} failed, {saturated:N0} not sent",
-            achieved >= 5000 && op.Percentile(99) <= 50,
-            "see the capacity scenario for the operating envelope; here the offered rate is fixed by --rate");
+            met is null
+                ? $"not measured: the full reports left {Math.Max(0, remaining.TotalSeconds):F1} s of the window, too little for one change at {rate:N0}/s"
+                : $"{achieved:N0}/s done of {rate:N0}/s offered, p99 {LoadRun.Ms(op.Percentile(99))}, {op.Failures:N0} failed, {saturated:N0} not sent",
+            met,
+            met is null
+                ? "lengthen the window (--window) to measure single changes after the reports"
+                : "see the capacity scenario for the operating envelope; here the offered rate is fixed by --rate");
     }
+
+    /// <summary>
+    /// Whether the rush's single changes met issue 14's target (≥ 5,000/s acknowledged, p99 ≤ 50 ms); null when none was
+    /// offered (the full reports took the whole window), which is not a miss.
+    /// </summary>
+    public static bool? SingleChangesMet(long offered, double achievedPerSecond, double p99Ms) =>
+        offered == 0 ? null : achievedPerSecond >= 5000 && p99Ms <= 50;
 
     private static async Task<(IReadOnlyList<MunicipalitySlot> Slots, NationTimeline Timeline, NationStream Watcher, List<NationStream> Viewers, Func<Task> Stop)> PrepareAsync(
         LoadRun run, int streams, CancellationToken cancellationToken)
