@@ -87,6 +87,12 @@ public sealed class LoadRun : IAsyncDisposable
         return run;
     }
 
+    /// <summary>
+    /// A target's verdict from <paramref name="samples"/> measurements: null (not measured, shown "·") when there were
+    /// none, so that a figure over nothing is neither met (a p99 of no requests is 0) nor missed (0/s of nothing offered).
+    /// </summary>
+    public static bool? IfMeasured(long samples, bool met) => samples == 0 ? null : met;
+
     public void Check(string name, string target, string measured, bool? met, string limit)
     {
         targets.Add(new TargetCheck(name, target, measured, met, limit));

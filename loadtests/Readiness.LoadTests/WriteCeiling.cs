@@ -110,7 +110,7 @@ public static class WriteCeiling
         var productKb = product.Select(r => r.AllocatedKbPerChange).Where(k => !double.IsNaN(k)).DefaultIfEmpty(double.NaN).Min();
         var floorKb = floorRuns.Min(r => r.AllocatedKbPerChange);
         run.Check("allocation per acknowledged change: the product, and the floor", "≤ 10 KB",
-            $"product {(double.IsNaN(productKb) ? "n/a" : productKb.ToString("F1", CultureInfo.InvariantCulture) + " KB")}; floor {floorKb:F1} KB", productKb <= 10,
+            $"product {(double.IsNaN(productKb) ? "n/a" : productKb.ToString("F1", CultureInfo.InvariantCulture) + " KB")}; floor {floorKb:F1} KB", double.IsNaN(productKb) ? null : productKb <= 10,
             "the floor's allocation is what ASP.NET Core, the bearer handler and an Orleans call allocate for one request with nothing of the product's");
         if (results.Any(r => r.Durable < r.Result.Acknowledged))
         {

@@ -3,8 +3,8 @@ using Xunit;
 
 namespace Readiness.LoadTests.Smoke;
 
-/// <summary>The deadline rush's verdict on its single changes (<see cref="Scenarios.SingleChangesMet"/>).</summary>
-public sealed class DeadlineRushVerdictTests
+/// <summary>Targets' verdicts over what was measured (<see cref="LoadRun.IfMeasured"/>, <see cref="Scenarios.SingleChangesMet"/>).</summary>
+public sealed class TargetVerdictTests
 {
     [Fact]
     public void No_single_change_offered_is_not_measured_rather_than_missed()
@@ -20,5 +20,15 @@ public sealed class DeadlineRushVerdictTests
     public void Offered_single_changes_are_judged_on_rate_and_p99(double achieved, double p99, bool met)
     {
         Assert.Equal(met, Scenarios.SingleChangesMet(offered: 100, achieved, p99));
+    }
+
+    [Fact]
+    public void A_figure_over_no_samples_is_neither_met_nor_missed()
+    {
+        // The steady scenario judged "p99 ≤ 50 ms" met when no change was acknowledged (the p99 of nothing is 0).
+        Assert.Null(LoadRun.IfMeasured(0, met: true));
+        Assert.Null(LoadRun.IfMeasured(0, met: false));
+        Assert.True(LoadRun.IfMeasured(1, met: true));
+        Assert.False(LoadRun.IfMeasured(1, met: false));
     }
 }
