@@ -35,7 +35,8 @@ public enum FreeTextFault
 /// form. Pure; used by <see cref="ChangeRules"/>, so every write path (API, forms, seeds) gets it.
 /// </summary>
 /// <remarks>
-/// Refused: Unicode format characters (Cf: U+200B–U+200F, U+202A–U+202E, U+2060–U+2069, U+FEFF, …), which reorder or
+/// Refused: Unicode format characters (Cf: U+200B–U+200F, U+202A–U+202E, U+2060–U+2069, U+FEFF, …; a U+200D ZERO WIDTH
+/// JOINER between two emoji, as in 👨‍💻, is kept: it makes one emoji), which reorder or
 /// hide text («株式会社\u202Eルプンサ» displays as 「株式会社サンプル」; «\u200B株式会社サンプル» looks equal to another
 /// vendor); U+2028/U+2029; control characters (Cc: U+0000–U+001F, U+007F–U+009F) except a line feed in a multi-line
 /// field; unpaired surrogates. Canonical form: CR LF and CR become LF, Unicode normalisation form C (so 「が」 typed as
@@ -81,6 +82,11 @@ public static partial class FreeText
             }
 
             if (multiline && c is '\n' or '\r')
+            {
+                continue;
+            }
+
+            if (c == ZeroWidthJoiner && JoinsEmoji(text, i))
             {
                 continue;
             }
@@ -163,7 +169,58 @@ public static partial class FreeText
         _ => false,
     };
 
-    /// <summary>"U+202E" for a code point, as the refusal names it.</summary>
+    private const char ZeroWidthJoiner = '\u200D';
+
+    /// <summary>
+    /// Whether the U+200D ZERO WIDTH JOINER at <paramref name="index"/> joins two emoji into one (👨‍💻 is 👨 U+200D 💻,
+    /// 👨‍👩‍👧 two joiners, ❤️‍🔥 and 🏳️‍🌈 with U+FE0F before the joiner, 👩🏽‍💻 with a skin tone): it displays as the emoji
+    /// it makes, or as the two side by side, and hides nothing. A joiner anywhere else (株式会社\u200Dサンプル) is still
+    /// refused. Emoji: Unicode's Extended_Pictographic blocks (emoji-data.txt), approximated by the ranges of
+    /// <see cref="IsPictographic"/>.
+    /// </summary>
+    private static bool JoinsEmoji(string text, int index)
+    {
+        var before = index - 1;
+        while (before >= 0 && PrecedingCodePoint(text, before) is var (modifier, start) && IsEmojiModifier(modifier))
+        {
+            before = start - 1;
+        }
+
+        if (before < 0 || index + 1 >= text.Length)
+        {
+            return false;
+        }
+
+        var (previous, _) = PrecedingCodePoint(text, before);
+        var next = char.IsHighSurrogate(text[index + 1]) && index + 2 < text.Length && char.IsLowSurrogate(text[index + 2])
+            ? char.ConvertToUtf32(text[index + 1], text[index + 2])
+            : text[index + 1];
+        return IsPictographic(previous) && IsPictographic(next);
+    }
+
+    /// <summary>The code point that ends at <paramref name="end"/> (a UTF-16 index) and the index where it starts.</summary>
+    private static (int CodePoint, int Start) PrecedingCodePoint(string text, int end) =>
+        char.IsLowSurrogate(text[end]) && end > 0 && char.IsHighSurrogate(text[end - 1])
+            ? (char.ConvertToUtf32(text[end - 1], text[end]), end - 1)
+            : (text[end], end);
+
+    /// <summary>U+FE0F (emoji presentation) and the skin tones U+1F3FB–U+1F3FF, which may stand between an emoji and its joiner.</summary>
+    private static bool IsEmojiModifier(int codePoint) => codePoint is 0xFE0F or (>= 0x1F3FB and <= 0x1F3FF);
+
+    /// <summary>Code points in the blocks that hold Unicode's Extended_Pictographic characters (emoji).</summary>
+    private static bool IsPictographic(int codePoint) => codePoint switch
+    {
+        0x00A9 or 0x00AE or 0x203C or 0x2049 or 0x2122 or 0x2139 or 0x24C2 or 0x3030 or 0x303D or 0x3297 or 0x3299 => true,
+        >= 0x2194 and <= 0x21AA => true,
+        >= 0x231A and <= 0x23FF => true,
+        >= 0x25AA and <= 0x25FE => true,
+        >= 0x2600 and <= 0x27BF => true,
+        >= 0x2934 and <= 0x2935 => true,
+        >= 0x2B05 and <= 0x2B55 => true,
+        >= 0x1F000 and <= 0x1FAFF => true,
+        _ => false,
+    };
+
     /// <summary>
     /// How many characters <paramref name="text"/> has, as a person counts them and as PostgreSQL's <c>varchar(n)</c>
     /// does: Unicode code points, so 𠮷 or 📊 is one (string.Length counts UTF-16 units: two each, and a 60-character
@@ -185,6 +242,7 @@ public static partial class FreeText
         return count;
     }
 
+    /// <summary>"U+202E" for a code point, as the refusal names it.</summary>
     public static string Describe(int codePoint) => "U+" + codePoint.ToString("X4", CultureInfo.InvariantCulture);
 
     // Normalize throws on an unpaired surrogate; such text is refused by Check, and kept as it is here.

@@ -13,6 +13,9 @@ public sealed class FreeTextTests
     [InlineData("株式会社\u202Eルプンサ", 0x202E, 4)] // RIGHT-TO-LEFT OVERRIDE: displays as 株式会社サンプル
     [InlineData("\u200B株式会社サンプル\u200B", 0x200B, 0)] // ZERO WIDTH SPACE: looks like an existing vendor
     [InlineData("株式会社\u200Dサンプル", 0x200D, 4)] // ZERO WIDTH JOINER
+    [InlineData("👨\u200Dサンプル", 0x200D, 2)] // a joiner after an emoji but not before one
+    [InlineData("A\u200D💻", 0x200D, 1)] // before an emoji but not after one
+    [InlineData("👨\u200D", 0x200D, 2)] // at the end
     [InlineData("\uFEFF株式会社サンプル", 0xFEFF, 0)] // BOM / ZERO WIDTH NO-BREAK SPACE
     [InlineData("株式会社\u2066サンプル\u2069", 0x2066, 4)] // isolates
     [InlineData("A\u200EB", 0x200E, 1)] // LEFT-TO-RIGHT MARK
@@ -50,6 +53,11 @@ public sealed class FreeTextTests
     [Theory]
     [InlineData("葛\U000E0100飾区")] // ideographic variation selector
     [InlineData("❤\uFE0F")] // emoji presentation selector
+    [InlineData("👨\u200D💻")] // a ZERO WIDTH JOINER between two emoji makes one (technologist): kept
+    [InlineData("担当 👨\u200D👩\u200D👧 です")] // two joiners (family)
+    [InlineData("❤\uFE0F\u200D🔥")] // presentation selector before the joiner
+    [InlineData("👩🏽\u200D💻")] // skin tone before the joiner
+    [InlineData("👨\u200D⚕\uFE0F")] // an emoji from the U+2600 block after the joiner
     [InlineData("\u1820\u180B")] // Mongolian free variation selector
     [InlineData("한국어")] // Hangul syllables (not fillers)
     [InlineData("\u2801")] // a braille pattern that has dots
