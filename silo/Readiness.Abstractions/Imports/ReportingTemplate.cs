@@ -128,6 +128,18 @@ public static class ReportingTemplate
     /// (stale_version: the file was made from an older state); every cell's value; then the product's own rules
     /// (<see cref="ChangeRules.Validate"/>), each error mapped to its cell.
     /// </summary>
+    /// <summary>
+    /// What a date cell takes, appended to its refusal: a day, in the forms the template reads (a month or a fiscal year
+    /// alone, 令和9年3月 or 令和9年度末, names no day and is refused).
+    /// </summary>
+    public const string DateHintJa = "年月日で入力してください（例: 2027-03-31、2027/3/31、令和9年3月31日）。月や年度だけ（令和9年3月、令和9年度末）は読めません。";
+
+    /// <summary>The English of <see cref="DateHintJa"/>.</summary>
+    public const string DateHintEn = "Enter a day (e.g. 2027-03-31, 2027/3/31, 令和9年3月31日); a month or a fiscal year alone cannot be read.";
+
+    /// <summary>A cell's value as a refusal quotes it: its text, at most 40 characters.</summary>
+    private static string Shown(object? value) => CellValues.Text(value) is { } text ? (text.Length > 40 ? text[..40] + "…" : text) : string.Empty;
+
     public static TemplateReading Read(IReadOnlyCollection<string> sheets, Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today)
     {
         var errors = ImmutableArray.CreateBuilder<TemplateIssue>();
@@ -263,7 +275,7 @@ public static class ReportingTemplate
             var (goLiveOk, goLive) = CellValues.Date(At("D"));
             if (!goLiveOk)
             {
-                error($"D{row}", "invalid_date", "稼働予定日が日付ではありません。", "The planned go-live is not a date.");
+                error($"D{row}", "invalid_date", $"稼働予定日が日付ではありません（「{Shown(At("D"))}」）。{DateHintJa}", $"The planned go-live is not a date ('{Shown(At("D"))}'). {DateHintEn}");
                 ok = false;
             }
 
@@ -313,7 +325,7 @@ public static class ReportingTemplate
             var (targetOk, target) = CellValues.Date(At("J"));
             if (!targetOk)
             {
-                error($"J{row}", "invalid_date", "移行目標時期が日付ではありません。", "The designation target is not a date.");
+                error($"J{row}", "invalid_date", $"移行目標時期が日付ではありません（「{Shown(At("J"))}」）。{DateHintJa}", $"The designation target is not a date ('{Shown(At("J"))}'). {DateHintEn}");
                 ok = false;
             }
 
@@ -435,7 +447,7 @@ public static class ReportingTemplate
             var (reviewedOk, reviewed) = CellValues.Date(At("F"));
             if (!reviewedOk)
             {
-                error(Ref("F"), "invalid_date", "最終確認日が日付ではありません。", "The last-reviewed date is not a date.");
+                error(Ref("F"), "invalid_date", $"最終確認日が日付ではありません（「{Shown(At("F"))}」）。{DateHintJa}", $"The last-reviewed date is not a date ('{Shown(At("F"))}'). {DateHintEn}");
                 ok = false;
             }
 
