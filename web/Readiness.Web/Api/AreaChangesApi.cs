@@ -3,6 +3,7 @@ using System.Text;
 using Readiness.Catalog;
 using Readiness.Grains;
 using Readiness.Rules;
+using Readiness.Web.Api.OpenApi;
 using Readiness.Web.Auth;
 
 namespace Readiness.Web.Api;
@@ -36,15 +37,20 @@ public static class AreaChangesApi
         Feed(app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture), ReadinessPolicies.PrefectureChanges)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The newest changes across the prefecture's municipalities, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
-            .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The prefecture, national staff and administrators only.");
+            .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.");
         Feed(app.MapGet("/api/v1/nation/changes", GetNation), ReadinessPolicies.NationChanges)
             .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
-            .WithDescription("The shape and paging of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.");
+            .WithDescription("The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.");
         return app;
     }
 
-    /// <summary>What both feeds declare alike: who may read (<paramref name="policy"/>), the reads budget, the tag, the page and the refusals.</summary>
+    /// <summary>
+    /// What both feeds declare alike: who may read (<paramref name="policy"/>), the reads budget, the tag, the page, the
+    /// refusals and conditional requests (<see cref="PageETag"/>: a client polling the newest page gets 304 until a change
+    /// in its area is committed).
+    /// </summary>
     private static RouteHandlerBuilder Feed(RouteHandlerBuilder route, string policy) => route
+        .AnswersConditionalRequests()
         .RequireAuthorization(policy)
         .RequireRateLimiting(RateLimits.ReadsPolicy)
         .WithTags("Audit trail")
@@ -58,20 +64,20 @@ public static class AreaChangesApi
         new(e.MunicipalityCode, ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(e.MunicipalityCode, out var m) ? m.Name : e.MunicipalityCode,
             e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
 
-    private static async Task<IResult> GetPrefecture(string prefCode, string? limit, string? cursor, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<IResult> GetPrefecture(string prefCode, string? limit, string? cursor, IAuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
             return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
         }
 
-        return await Page(audit, prefCode, limit, cursor, cancellationToken);
+        return await Page(http, audit, prefCode, limit, cursor, cancellationToken);
     }
 
-    private static Task<IResult> GetNation(string? limit, string? cursor, IAuditLog audit, CancellationToken cancellationToken) =>
-        Page(audit, null, limit, cursor, cancellationToken);
+    private static Task<IResult> GetNation(string? limit, string? cursor, IAuditLog audit, HttpContext http, CancellationToken cancellationToken) =>
+        Page(http, audit, null, limit, cursor, cancellationToken);
 
-    private static async Task<IResult> Page(IAuditLog audit, string? prefectureCode, string? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> Page(HttpContext http, IAuditLog audit, string? prefectureCode, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (Paging(limit, cursor, out var take, out var before) is { } refused)
         {
@@ -79,7 +85,37 @@ public static class AreaChangesApi
         }
 
         var page = await audit.ReadAreaAsync(prefectureCode, before, take, cancellationToken);
-        return TypedResults.Ok(new AreaChangesView(prefectureCode, take, [.. page.Entries.Select(View)], page.Next is { } next ? EncodeCursor(next) : null));
+        var nextCursor = page.Next is { } next ? EncodeCursor(next) : null;
+        return Preconditions.ForRead(http, PageETag(prefectureCode, take, page.Entries, nextCursor))
+            ?? TypedResults.Ok(new AreaChangesView(prefectureCode, take, [.. page.Entries.Select(View)], nextCursor));
+    }
+
+    /// <summary>
+    /// The strong entity tag of one page: a hash (<see cref="Preconditions.ContentETag"/>, 16 hex digits) of what the
+    /// page is made of (the area, the limit, the next page's cursor and each entry's municipality, version, target,
+    /// request id and time), not of its JSON. A committed row never changes (the table refuses UPDATE), and a row is
+    /// only ever replaced by another change (an older release's leftover above a stored version), which has its own
+    /// request id and time; names come from the catalog. So the tag changes exactly when the page's content does: the
+    /// newest page when a change in the area commits (including, on PostgreSQL, one committed late with a smaller
+    /// position), an older page (a cursor) not at all. The page is still read (one indexed query), but a poller's 304
+    /// needs no serialization and no body.
+    /// </summary>
+    public static string PageETag(string? prefectureCode, int limit, IReadOnlyList<ChangeEntry> entries, string? nextCursor)
+    {
+        var text = new StringBuilder(64 + (entries.Count * 80))
+            .Append(prefectureCode ?? "nation").Append('\n')
+            .Append(limit.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append(nextCursor).Append('\n');
+        foreach (var e in entries)
+        {
+            text.Append(e.MunicipalityCode).Append('\t')
+                .Append(e.Version.ToString(CultureInfo.InvariantCulture)).Append('\t')
+                .Append(e.Target).Append('\t')
+                .Append(e.RequestId).Append('\t')
+                .Append(e.At.UtcTicks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return Preconditions.ContentETag(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     /// <summary><c>?limit=</c> as a municipality's history takes it, and <c>?cursor=</c> (this endpoint's nextCursor), or the 400 naming the one that is not valid.</summary>

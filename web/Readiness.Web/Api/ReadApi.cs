@@ -16,7 +16,7 @@ public static class ReadApi
     {
         var api = app.MapGroup("/api/v1").RequireRateLimiting(RateLimits.ReadsPolicy);
         var summaries = api.MapGroup(string.Empty).RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Summaries").ProducesProblem(StatusCodes.Status401Unauthorized);
-        summaries.MapGet("/catalog", GetCatalog).WithSummary("Business systems, phases, security items, deadlines");
+        summaries.MapGet("/catalog", GetCatalog).AnswersConditionalRequests().Produces<CatalogView>().WithSummary("Business systems, phases, security items, deadlines");
         summaries.MapGet("/nation", GetNation).AnswersConditionalRequests().Produces<NationView>().WithSummary("The nation's figures and every prefecture's summary");
         summaries.MapGet("/prefectures", GetPrefectures).AnswersConditionalRequests().Produces<PrefectureListView>().WithSummary("The 47 prefectures' summaries");
         summaries.MapGet("/prefectures/{prefCode}", GetPrefecture).AnswersConditionalRequests().Produces<PrefectureView>().WithSummary("One prefecture and its municipalities' summaries");
@@ -49,7 +49,14 @@ public static class ReadApi
             Enum.GetValues<CloudProvider>().Select(v => Wire.Name(v)).ToList());
     }
 
-    private static Ok<CatalogView> GetCatalog() => TypedResults.Ok(Catalog);
+    /// <summary>
+    /// The catalog's strong entity tag: a hash of its JSON, made once. The catalog is fixed for the life of the process
+    /// (built from the compiled-in catalog), so this is exact and costs nothing per request; it changes with a release
+    /// that changes the catalog.
+    /// </summary>
+    public static string CatalogETag { get; } = Preconditions.ContentETag(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Catalog));
+
+    private static IResult GetCatalog(HttpContext http) => Preconditions.ForRead(http, CatalogETag) ?? TypedResults.Ok(Catalog);
 
     // Summaries come from this node's summary cache (Summaries/SummaryCache.cs), the same snapshot the pages and the
     // event stream show; each response is serialized and compressed once per version and answers If-None-Match.
