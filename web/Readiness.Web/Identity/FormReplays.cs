@@ -9,11 +9,15 @@ namespace Readiness.Web.Identity;
 /// ("Resubmit") sends the very same form again: same antiforgery token (a fresh one per rendered page), same fields.
 /// The first post of a form claims it; a replay is refused (<see cref="ReplayedCode"/>) and changes nothing, so the
 /// secret just shown stays the valid one. The claim is an atomic upsert in the identity database
-/// (<see cref="AccountCounters"/>), so it holds across web nodes (no affinity); a claim is kept for the clock day
-/// (UTC) it was made in.
+/// (<see cref="AccountCounters.TryClaimAsync"/>), so it holds across web nodes (no affinity); a claim holds for
+/// <see cref="Hold"/> from the form's first post, whatever the time of day (it used to end with the UTC day it was made
+/// in, so a reload a minute after midnight UTC acted again).
 /// </summary>
 public sealed class FormReplays(AccountCounters counters)
 {
+    /// <summary>How long a form's first post keeps its replays refused: 24 hours from that post.</summary>
+    public static readonly TimeSpan Hold = TimeSpan.FromHours(24);
+
     /// <summary>The error code a replayed form is sent back with (messages in both languages: AccountMessages, ClientMessages).</summary>
     public const string ReplayedCode = "form_replayed";
 
@@ -31,6 +35,6 @@ public sealed class FormReplays(AccountCounters counters)
 
         // Only a hash is stored: the fields may hold a one-time code.
         var key = "form:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-        return await counters.TryCountAsync(key, 1, TimeSpan.FromDays(1), cancellationToken);
+        return await counters.TryClaimAsync(key, Hold, cancellationToken);
     }
 }
