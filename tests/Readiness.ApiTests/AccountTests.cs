@@ -257,6 +257,49 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
     }
 
     /// <summary>
+    /// The role-change form of an account leaves the tenant code empty, the current one shown as its placeholder: sent as
+    /// rendered, a national role is accepted without clearing anything, and a role of the same kind keeps the tenant.
+    /// Failed before: the field was pre-filled with the current tenant (13), so making a prefecture's staff national
+    /// staff with the form as rendered was refused invalid_tenant until the administrator cleared the field.
+    /// </summary>
+    [Fact]
+    public async Task The_role_change_form_sends_no_tenant_unless_one_is_typed()
+    {
+        using var tokyo = await PrefectureAdministratorAsync("13");
+        const string email = "ps13.roleform@metro.tokyo.lg.jp";
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            await Accounts.AcceptAsync(invitee, Accounts.LinkOf(await Accounts.InviteAsync(tokyo, email, "prefecture_staff", "13")));
+        }
+
+        var id = await UserIdAsync(email);
+        async Task<Dictionary<string, string>> RenderedAsync(FormClient client, string role)
+        {
+            var (_, page) = await client.GetAsync("/admin/users");
+            var input = System.Text.RegularExpressions.Regex.Match(page, $"<input[^>]*id=\"tenant-{id}\"[^>]*>").Value;
+            Assert.False(string.IsNullOrEmpty(input), "no tenant field in the role form");
+            Assert.Contains("placeholder=\"13\"", input, StringComparison.Ordinal);
+            var value = System.Text.RegularExpressions.Regex.Match(input, "value=\"([^\"]*)\"");
+            return new Dictionary<string, string> { ["role"] = role, ["tenant"] = value.Success ? System.Net.WebUtility.HtmlDecode(value.Groups[1].Value) : string.Empty };
+        }
+
+        // A role of the same kind, with the form as rendered: the tenant is kept.
+        var promoted = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", await RenderedAsync(Admin, "prefecture_administrator"));
+        Assert.Equal("/admin/users?done=role", promoted.Location);
+        await host.WithDbAsync(async db => Assert.Equal("13", (await db.Users.SingleAsync(u => u.Email == email)).Tenant));
+
+        // A national role, with the form as rendered: accepted, and the tenant is gone.
+        var national = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", await RenderedAsync(Admin, "national_staff"));
+        Assert.Equal("/admin/users?done=role", national.Location);
+        await host.WithDbAsync(async db =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Email == email);
+            Assert.Equal("national_staff", Readiness.Web.Identity.AccountRules.Name(user.AccountRole));
+            Assert.Null(user.Tenant);
+        });
+    }
+
+    /// <summary>
     /// Five wrong second-factor codes lock the account as wrong passwords do, and the message says so: not "wrong
     /// passwords" alone. Failed before: 「パスワードを続けて間違えたため…」 / "too many wrong passwords".
     /// </summary>
