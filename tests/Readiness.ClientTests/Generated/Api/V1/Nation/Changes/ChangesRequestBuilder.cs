@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
         {
         }
         /// <summary>
-        /// The shape and paging of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
+        /// The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.AreaChangesView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -42,6 +42,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
@@ -60,6 +61,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
                 { "400", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -67,7 +69,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.AreaChangesView>(requestInfo, global::Readiness.ClientTests.Generated.Models.AreaChangesView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The shape and paging of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
+        /// The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -95,7 +97,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
             return new global::Readiness.ClientTests.Generated.Api.V1.Nation.Changes.ChangesRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// The shape and paging of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
+        /// The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ChangesRequestBuilderGetQueryParameters 

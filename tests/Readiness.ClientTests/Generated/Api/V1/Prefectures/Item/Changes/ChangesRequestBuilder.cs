@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
         {
         }
         /// <summary>
-        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The prefecture, national staff and administrators only.
+        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.AreaChangesView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -43,6 +43,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
@@ -62,6 +63,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
                 { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -69,7 +71,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.AreaChangesView>(requestInfo, global::Readiness.ClientTests.Generated.Models.AreaChangesView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The prefecture, national staff and administrators only.
+        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -97,7 +99,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
             return new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes.ChangesRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The prefecture, national staff and administrators only.
+        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ChangesRequestBuilderGetQueryParameters 
