@@ -978,6 +978,87 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.Equal("/", (await browser.SignInAsync(owner, "another brand new passphrase")).Location);
     }
 
+    /// <summary>
+    /// The sign-in page opened while signed in says who (and that signing in as someone else signs that person out, with
+    /// a way to stay); signing in there as another person ends the first person's session record, and signing in again
+    /// as the same person keeps the one session. Failed before: the page said only "already signed in", and the sign-in
+    /// switched the browser over while the first person's session stayed open on their /account.
+    /// </summary>
+    [Fact]
+    public async Task Signing_in_as_someone_else_while_signed_in_says_so_and_ends_the_first_persons_session()
+    {
+        const string first = "signin.first@digital.go.jp";
+        const string second = "signin.second@digital.go.jp";
+        using var browser = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await Accounts.AcceptAsync(browser, Accounts.LinkOf(await Accounts.InviteAsync(Admin, first, "national_staff", null)))).Location);
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, Accounts.LinkOf(await Accounts.InviteAsync(Admin, second, "national_staff", null)))).Location);
+        }
+
+        var firstId = await UserIdAsync(first);
+        var secondId = await UserIdAsync(second);
+        int secondOpen = 0, secondAll = 0; // the invitee's own session (the acceptance signed it in)
+        await host.WithDbAsync(async db => (secondOpen, secondAll) = (await db.Sessions.CountAsync(x => x.UserId == secondId && x.EndedAtUtc == null), await db.Sessions.CountAsync(x => x.UserId == secondId)));
+        var (status, page) = await browser.GetAsync("/signin?returnUrl=%2Fprefectures%2F13");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($"data-signed-in-as=\"{first}\"", page, StringComparison.Ordinal);
+        Assert.Contains($"現在 {first} としてサインインしています。別のアカウントでサインインすると {first} からサインアウトします。", page, StringComparison.Ordinal);
+        Assert.Contains($"You are signed in as {first}. Signing in as someone else signs {first} out.", page, StringComparison.Ordinal);
+        Assert.Matches("href=\"/prefectures/13\"[^>]*data-keep-session", page); // staying leads where the person was going
+
+        Assert.Equal("/", (await browser.SignInAsync(second, AccountHost.Password)).Location);
+        Assert.Equal(second, (await browser.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/me")).GetProperty("subject").GetString());
+        await host.WithDbAsync(async db =>
+        {
+            Assert.Equal(0, await db.Sessions.CountAsync(x => x.UserId == firstId && x.EndedAtUtc == null));
+            Assert.Equal(secondOpen + 1, await db.Sessions.CountAsync(x => x.UserId == secondId && x.EndedAtUtc == null));
+        });
+
+        // The same person again: harmless, the same session goes on (no new one, none ended).
+        Assert.Equal("/", (await browser.SignInAsync(second, AccountHost.Password)).Location);
+        Assert.Equal(second, (await browser.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/me")).GetProperty("subject").GetString());
+        await host.WithDbAsync(async db =>
+        {
+            Assert.Equal(secondAll + 1, await db.Sessions.CountAsync(x => x.UserId == secondId));
+            Assert.Equal(secondOpen + 1, await db.Sessions.CountAsync(x => x.UserId == secondId && x.EndedAtUtc == null));
+        });
+
+        // A wrong password for someone else changes nothing: the person signed in stays so.
+        Assert.Equal("invalid_credentials", (await browser.SignInAsync(first, "not the password at all")).Error);
+        Assert.Equal(second, (await browser.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/me")).GetProperty("subject").GetString());
+    }
+
+    /// <summary>
+    /// A person's account session and a development token's cookie never live side by side in one browser: pasting a
+    /// token ends the person's session (record and cookie: the token's subject is who is signed in), and a password
+    /// sign-in drops the token cookie. Failed before: after pasting a token the browser was still the person (the
+    /// account cookie wins) with the token cookie kept beside it, to take over silently once the session ended.
+    /// </summary>
+    [Fact]
+    public async Task A_token_sign_in_and_an_account_sign_in_replace_each_other_without_a_mixed_session()
+    {
+        const string person = "token.switch@digital.go.jp";
+        const string subject = "token.subject@digital.go.jp";
+        using var browser = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await Accounts.AcceptAsync(browser, Accounts.LinkOf(await Accounts.InviteAsync(Admin, person, "national_staff", null)))).Location);
+        var id = await UserIdAsync(person);
+
+        using (var pasted = await browser.Http.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+            { ["token"] = host.Token(Readiness.Role.National, subject: subject), ["returnUrl"] = "/" })))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, pasted.StatusCode);
+        }
+
+        Assert.Equal(subject, (await browser.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/me")).GetProperty("subject").GetString());
+        Assert.DoesNotContain(browser.Cookies.GetCookies(host.BaseAddress), c => c.Name == Readiness.Web.Identity.IdentitySetup.CookieName);
+        await host.WithDbAsync(async db => Assert.Equal(0, await db.Sessions.CountAsync(x => x.UserId == id && x.EndedAtUtc == null)));
+
+        Assert.Equal("/", (await browser.SignInAsync(person, AccountHost.Password)).Location);
+        Assert.Equal(person, (await browser.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/me")).GetProperty("subject").GetString());
+        Assert.DoesNotContain(browser.Cookies.GetCookies(host.BaseAddress), c => c.Name == Readiness.Web.Auth.AuthSetup.CookieName);
+    }
+
     /// <summary>The users table row of <paramref name="email"/> on the administration page.</summary>
     private static string Row(string html, string email)
     {

@@ -120,6 +120,33 @@ public sealed class FederationTests(FederationHost host) : IClassFixture<Federat
         Assert.Equal("13", me.GetProperty("tenant").GetString());
     }
 
+    /// <summary>
+    /// Signing in through the provider in a browser signed in as someone else ends that person's session (its record
+    /// too), as every sign-in route does. Failed before: the provider's person was signed in over the other one, whose
+    /// session record stayed open (listed on their /account as a session that no browser held any more).
+    /// </summary>
+    [Fact]
+    public async Task Signing_in_through_the_provider_over_another_persons_session_ends_it()
+    {
+        var (admin, _) = await EnsureAdministratorAsync();
+        const string first = "fed-first@digital.go.jp";
+        const string second = "fed-second@digital.go.jp";
+        using var browser = new FormClient(host.BaseAddress);
+        Assert.Equal("/", (await Accounts.AcceptAsync(browser, Accounts.LinkOf(await Accounts.InviteAsync(admin!, first, "national_staff", null)))).Location);
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, Accounts.LinkOf(await Accounts.InviteAsync(admin!, second, "national_staff", null)))).Location);
+        }
+
+        var firstId = await host.UserIdAsync(first);
+        host.Idp.User = new("idp-second-1", second, EmailVerified: true, Mfa: true);
+        var (status, html, location) = await SignInThroughIdpAsync(browser, "/");
+        Assert.True(status == HttpStatusCode.OK, $"callback: {status} {html}");
+        Assert.Equal("/", location);
+        Assert.Equal(second, (await browser.Http.GetFromJsonAsync<JsonElement>("/auth/me")).GetProperty("subject").GetString());
+        await host.WithDbAsync(async db => Assert.Equal(0, await db.Sessions.CountAsync(x => x.UserId == firstId && x.EndedAtUtc == null)));
+    }
+
     [Theory]
     [InlineData("idp-stranger", "stranger@example.jp", true, "no_account")]
     [InlineData("idp-impostor", AdminEmail, false, "email_unverified")]

@@ -187,7 +187,8 @@ public static partial class AccountEndpoints
             return Back("/signin", code, returnUrl);
         }
 
-        var user = await signIn.UserManager.GetUserAsync(http.User) ?? await UserOfNewSessionAsync(http, signIn);
+        // The person the passkey signed in, not the one this browser was signed in as before (http.User is still that one).
+        var user = await UserOfNewSessionAsync(http, signIn);
         if (user is not null)
         {
             await accounts.RecordSignInAsync(user, http.RequestAborted);
@@ -196,7 +197,7 @@ public static partial class AccountEndpoints
         return SeeOther(returnUrl);
     }
 
-    /// <summary>The user just signed in within this request (http.User is still the anonymous one).</summary>
+    /// <summary>The user just signed in within this request (http.User is still whoever was signed in before: no one, or another person).</summary>
     private static async Task<ReadinessUser?> UserOfNewSessionAsync(HttpContext http, SignInManager<ReadinessUser> signIn) =>
         http.Items[SignedInUserIdKey] is string id ? await signIn.UserManager.FindByIdAsync(id) : null;
 }

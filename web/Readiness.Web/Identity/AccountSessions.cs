@@ -118,10 +118,30 @@ public sealed class AccountSessions(IdentityDb db, TimeProvider time)
 
             var http = ctx.HttpContext;
             var sessions = http.RequestServices.GetRequiredService<AccountSessions>();
-            var current = http.User.FindFirstValue(SessionClaim);
-            var sid = current is not null && http.User.FindFirstValue(ClaimTypes.NameIdentifier) == userId && await sessions.IsActiveAsync(current, userId, http.RequestAborted)
-                ? current // the same person's cookie re-issued (new claims or security stamp): the same session
-                : await sessions.StartAsync(userId, http.Items[AccountEndpoints.SessionMethodKey] as string ?? "password", http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString(), http.RequestAborted);
+            var (current, currentUser) = Current(http);
+            string sid;
+            if (current is not null && currentUser == userId && await sessions.IsActiveAsync(current, userId, http.RequestAborted))
+            {
+                sid = current; // the same person signing in again, or the cookie re-issued (new claims or security stamp): the same session
+            }
+            else
+            {
+                // Whoever this browser was signed in as before (any sign-in route: password, second factor, passkey,
+                // external provider, a one-time link) is signed out, not switched over silently: their session record
+                // ends (the new cookie replaces theirs), and a development token cookie goes (no mixed session).
+                if (current is not null)
+                {
+                    await sessions.EndAsync(current, CancellationToken.None);
+                }
+
+                if (http.Request.Cookies.ContainsKey(AuthSetup.CookieName))
+                {
+                    http.Response.Cookies.Delete(AuthSetup.CookieName);
+                }
+
+                sid = await sessions.StartAsync(userId, http.Items[AccountEndpoints.SessionMethodKey] as string ?? "password", http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString(), http.RequestAborted);
+            }
+
             foreach (var old in identity.FindAll(SessionClaim).ToList())
             {
                 identity.RemoveClaim(old);
@@ -129,6 +149,7 @@ public sealed class AccountSessions(IdentityDb db, TimeProvider time)
 
             identity.AddClaim(new Claim(SessionClaim, sid));
             http.Items[AccountEndpoints.SignedInUserIdKey] = userId;
+            http.Items[SignedInSessionKey] = sid;
         };
 
         var signingOut = events.OnSigningOut;
@@ -139,12 +160,49 @@ public sealed class AccountSessions(IdentityDb db, TimeProvider time)
         };
     }
 
-    /// <summary>Ends the session of the request's account cookie, if any (sign-out).</summary>
+    /// <summary>
+    /// HttpContext.Items key: the account session this browser had when it left for an external provider
+    /// (<see cref="RequestSession"/>), for the provider's return, which comes without the SameSite=Strict cookie.
+    /// </summary>
+    public const string PreviousSessionKey = "readiness.previous_session";
+
+    /// <summary>HttpContext.Items key: the session started (or kept) by a sign-in during this request.</summary>
+    private const string SignedInSessionKey = "readiness.signed_in_session";
+
+    /// <summary>The request's account session and its user id, (null, null) when it has none.</summary>
+    public static (string? SessionId, string? UserId) RequestSession(HttpContext http) =>
+        (http.User.FindFirstValue(SessionClaim), http.User.FindFirstValue(ClaimTypes.NameIdentifier));
+
+    /// <summary>
+    /// The session this browser is signed in with: the request's account cookie, or, on an external provider's return
+    /// (no cookie sent), the one recorded when it left (<see cref="PreviousSessionKey"/>).
+    /// </summary>
+    private static (string? SessionId, string? UserId) Current(HttpContext http)
+    {
+        var cookie = RequestSession(http);
+        if (cookie.SessionId is not null)
+        {
+            return cookie;
+        }
+
+        return http.Items[PreviousSessionKey] is ValueTuple<string, string> previous ? (previous.Item1, previous.Item2) : (null, null);
+    }
+
+    /// <summary>
+    /// Ends the session of the request's account cookie, if any, and one signed in during this request (sign-out; a
+    /// password sign-in undone because the account must use its passkey).
+    /// </summary>
     public static async Task EndCurrentAsync(HttpContext http)
     {
+        var sessions = http.RequestServices.GetRequiredService<AccountSessions>();
         if (http.User.FindFirstValue(SessionClaim) is { } sid)
         {
-            await http.RequestServices.GetRequiredService<AccountSessions>().EndAsync(sid, CancellationToken.None);
+            await sessions.EndAsync(sid, CancellationToken.None);
+        }
+
+        if (http.Items[SignedInSessionKey] is string started)
+        {
+            await sessions.EndAsync(started, CancellationToken.None);
         }
     }
 }

@@ -54,6 +54,9 @@ public static class FederationEndpoints
     public const string CallbackPath = "/account/external/callback";
     public const string RefusedPath = "/account/external/refused";
 
+    /// <summary>The sign-in state's item with the account session ("sid userId") the browser had at the challenge.</summary>
+    private const string PreviousSessionItem = "readiness.previous_session";
+
     public static IEndpointRouteBuilder MapFederationEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy);
@@ -78,6 +81,13 @@ public static class FederationEndpoints
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
         var properties = signIn.ConfigureExternalAuthenticationProperties(FederationOptions.Scheme, $"{CallbackPath}?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        if (AccountSessions.RequestSession(http) is ({ } sid, { } userId))
+        {
+            // The provider's return comes without this browser's SameSite=Strict cookie: the session it is signed in
+            // with travels in the (protected) sign-in state, so that the sign-in there ends it or, for the same person, keeps it.
+            properties.Items[PreviousSessionItem] = $"{sid} {userId}";
+        }
+
         return Results.Challenge(properties, [FederationOptions.Scheme]);
     }
 
@@ -131,6 +141,11 @@ public static class FederationEndpoints
 
             await accounts.LogAsync(user, "link_external_login", user.Email, user.Tenant, null,
                 $"{info.LoginProvider} ({options.Value.DisplayName}) subject {info.ProviderKey}", Client(http), http.RequestAborted);
+        }
+
+        if (info.AuthenticationProperties?.Items.TryGetValue(PreviousSessionItem, out var previous) == true && previous?.Split(' ') is [var previousSid, var previousUser])
+        {
+            http.Items[AccountSessions.PreviousSessionKey] = (previousSid, previousUser);
         }
 
         var idpMfa = options.Value.TrustMfa && info.Principal.HasClaim(FederationSetup.IdpMfaClaim, "true");

@@ -155,8 +155,22 @@ public static class IdentitySetup
         });
 
         // The header's sign-out button posts to /auth/signout (the token cookie's scheme): it ends the account session too.
+        // Signing in with a token ends a person's account session in this browser the same way: the account cookie
+        // would otherwise keep winning over the new token cookie (a mixed session) and its record stay open.
         services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
         {
+            var signingIn = o.Events.OnSigningIn;
+            o.Events.OnSigningIn = async ctx =>
+            {
+                await signingIn(ctx);
+                if (ctx.HttpContext.Request.Cookies.ContainsKey(CookieName))
+                {
+                    // Through its own handler, not a bare delete: its sign-out ends the session record, and the handler
+                    // then does not renew the cookie at the end of this request (a due security-stamp check would).
+                    await ctx.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                }
+            };
+
             var inner = o.Events.OnSigningOut;
             o.Events.OnSigningOut = async ctx =>
             {
