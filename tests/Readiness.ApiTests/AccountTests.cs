@@ -1059,6 +1059,61 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.DoesNotContain(browser.Cookies.GetCookies(host.BaseAddress), c => c.Name == Readiness.Web.Auth.AuthSetup.CookieName);
     }
 
+    /// <summary>
+    /// Every administrator's action on a person (each form endpoint under /admin/users/{id}/, read from the host: a new
+    /// one is walked unasked) answers an id that names no account with the 404 page in Japanese and English, whatever
+    /// the fields, and changes nothing; a known person outside the administrator's scope stays forbidden_user (403 in
+    /// the security log). Failed before: deactivate, role and reset link answered ?error=forbidden_user for an unknown id.
+    /// </summary>
+    [Fact]
+    public async Task Every_action_on_a_person_answers_404_for_an_unknown_id_and_forbidden_outside_the_scope()
+    {
+        var actions = FormEndpoints.Patterns(host.Services).Where(p => p.StartsWith("/admin/users/{id}/", StringComparison.Ordinal)).ToList();
+        Assert.Contains("/admin/users/{id}/active", actions);
+        Assert.Contains("/admin/users/{id}/role", actions);
+        Assert.Contains("/admin/users/{id}/password-reset", actions);
+        Assert.Contains("/admin/users/{id}/unlock", actions);
+
+        using var osaka = await PrefectureAdministratorAsync("27");
+        using var tokyo = await PrefectureAdministratorAsync("13");
+        var email = $"walk13.{Guid.NewGuid():N}"[..16] + "@metro.tokyo.lg.jp";
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, (await Accounts.AcceptAsync(invitee, Accounts.LinkOf(await Accounts.InviteAsync(tokyo, email, "prefecture_staff", "13")))).Status);
+        }
+
+        var known = await UserIdAsync(email);
+        var fields = new Dictionary<string, string> { ["active"] = "false", ["role"] = "prefecture_staff", ["tenant"] = "27" };
+        int logBefore = 0;
+        await host.WithDbAsync(async db => logBefore = await db.AdminLog.CountAsync());
+        var failures = new List<string>();
+        foreach (var action in actions)
+        {
+            foreach (var unknown in new[] { Guid.Empty.ToString(), "no-such-person" })
+            {
+                var answer = await Admin.PostAsync("/admin/users", action.Replace("{id}", unknown, StringComparison.Ordinal), fields);
+                if (answer.Status != HttpStatusCode.NotFound || !answer.Html.Contains("このIDのアカウントはありません。", StringComparison.Ordinal)
+                    || !answer.Html.Contains("There is no account with this id.", StringComparison.Ordinal) || !answer.Html.Contains(unknown, StringComparison.Ordinal))
+                {
+                    failures.Add($"{action} with {unknown}: {(int)answer.Status} {answer.Location}");
+                }
+            }
+
+            var outside = await osaka.PostAsync("/admin/users", action.Replace("{id}", known, StringComparison.Ordinal), fields);
+            if (outside.Error != "forbidden_user")
+            {
+                failures.Add($"{action} outside the scope: {(int)outside.Status} {outside.Location}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        await host.WithDbAsync(async db =>
+        {
+            Assert.Equal(logBefore, await db.AdminLog.CountAsync());
+            Assert.True((await db.Users.SingleAsync(u => u.Email == email)).Active);
+        });
+    }
+
     /// <summary>The users table row of <paramref name="email"/> on the administration page.</summary>
     private static string Row(string html, string email)
     {

@@ -38,10 +38,13 @@ public static partial class AccountEndpoints
         forms.MapPost("/account/signout-everywhere", SignOutEverywhereAsync).RequireAuthorization();
         forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization();
         forms.MapPost("/admin/invitations/{id}/withdraw", WithdrawInvitationAsync).RequireAuthorization();
-        forms.MapPost("/admin/users/{id}/active", SetActiveAsync).RequireAuthorization();
-        forms.MapPost("/admin/users/{id}/role", ChangeRoleAsync).RequireAuthorization();
-        forms.MapPost("/admin/users/{id}/password-reset", IssuePasswordResetAsync).RequireAuthorization();
-        forms.MapPost("/admin/users/{id}/unlock", UnlockAsync).RequireAuthorization();
+        // Every action on a person: an id that names no account is the 404 page, before anything else is looked at
+        // (a new action here is covered unasked); one outside the administrator's scope stays ?error=forbidden_user.
+        var person = forms.MapGroup("/admin/users/{id}").RequireAuthorization().AddEndpointFilter(KnownPersonAsync);
+        person.MapPost("/active", SetActiveAsync);
+        person.MapPost("/role", ChangeRoleAsync);
+        person.MapPost("/password-reset", IssuePasswordResetAsync);
+        person.MapPost("/unlock", UnlockAsync);
         MapPasskeys(forms);
         MapAdminLog(app);
         return app;
@@ -395,8 +398,7 @@ public static partial class AccountEndpoints
         var result = await accounts.WithdrawInvitationAsync(actor, id, Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            Refused(http, result.Code == "forbidden_invitation" ? "forbidden" : "invalid", result.Code == "forbidden_invitation" ? 403 : 400, $"invitation withdrawal refused: {result.Code}");
-            return SeeOther($"/admin/users?error={result.Code}");
+            return RefusedAction(http, id, result, "invitation withdrawal");
         }
 
         return SeeOther($"/admin/users?done={result.Code ?? "withdrawn"}");
@@ -426,8 +428,7 @@ public static partial class AccountEndpoints
         var (result, issued) = await accounts.IssuePasswordResetAsync(actor, id, ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            Refused(http, result.Code == "forbidden_user" ? "forbidden" : "invalid", result.Code == "forbidden_user" ? 403 : 400, $"password reset link refused: {result.Code}");
-            return SeeOther($"/admin/users?error={result.Code}");
+            return RefusedAction(http, id, result, "password reset link");
         }
 
         if (issued!.Mailed)
@@ -461,16 +462,10 @@ public static partial class AccountEndpoints
             return SeeOther("/admin/users?error=bad_form");
         }
 
-        if (await accounts.FindByIdAsync(id) is null)
-        {
-            return Components.Access.FormAnswers.NotFound("id", id.Length > 64 ? id[..64] + "…" : id, "このIDのアカウントはありません。", "There is no account with this id.");
-        }
-
         var result = await accounts.UnlockAsync(actor, id, Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            Refused(http, result.Code == "forbidden_user" ? "forbidden" : "invalid", result.Code == "forbidden_user" ? 403 : 400, $"account unlock refused: {result.Code}");
-            return SeeOther($"/admin/users?error={result.Code}");
+            return RefusedAction(http, id, result, "account unlock");
         }
 
         return SeeOther($"/admin/users?done={result.Code ?? "unlocked"}");
@@ -498,12 +493,17 @@ public static partial class AccountEndpoints
 
         var active = form["active"] == "true";
         var result = await accounts.SetActiveAsync(actor, id, active, Client(http), http.RequestAborted);
-        if (result.Succeeded && !active)
+        if (!result.Succeeded)
+        {
+            return RefusedAction(http, id, result, active ? "account reactivation" : "account deactivation");
+        }
+
+        if (!active)
         {
             await EndClientTokensAsync(http, actor, id, "holder deactivated", accounts, clients);
         }
 
-        return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "active"}" : $"/admin/users?error={result.Code}");
+        return SeeOther($"/admin/users?done={result.Code ?? "active"}");
     }
 
     private static async Task<IResult> ChangeRoleAsync(HttpContext http, string id, SignInManager<ReadinessUser> signIn, AccountService accounts, ClientService clients)
@@ -520,12 +520,57 @@ public static partial class AccountEndpoints
         }
 
         var result = await accounts.ChangeRoleAsync(actor, id, form["role"], TypedInput.Text(form["tenant"]), Client(http), http.RequestAborted);
-        if (result.Succeeded && result.Code is null)
+        if (!result.Succeeded)
+        {
+            return RefusedAction(http, id, result, "role change", withField: true);
+        }
+
+        if (result.Code is null)
         {
             await EndClientTokensAsync(http, actor, id, "holder's role changed", accounts, clients);
         }
 
-        return SeeOther(result.Succeeded ? $"/admin/users?done={result.Code ?? "role"}" : $"/admin/users?error={result.Code}&field={result.Field}");
+        return SeeOther($"/admin/users?done={result.Code ?? "role"}");
+    }
+
+    /// <summary>
+    /// Endpoint filter of the actions on a person (/admin/users/{id}/…): for an administrator's valid form, an id that
+    /// names no account answers the 404 page at once (<see cref="RefusedAction"/>'s answer), whatever the fields; a
+    /// non-administrator or an expired form goes on to the action's own refusal, so an id's existence is told to no one else.
+    /// </summary>
+    private static async ValueTask<object?> KnownPersonAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.GetRouteValue("id") is string id
+            && http.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: true }
+            && await AdministratorAsync(http, http.RequestServices.GetRequiredService<SignInManager<ReadinessUser>>()) is not null
+            && await http.RequestServices.GetRequiredService<AccountService>().FindByIdAsync(id) is null)
+        {
+            return RefusedAction(http, id, AccountResult.Fail("user", AccountService.UnknownUser), "action on a person");
+        }
+
+        return await next(context);
+    }
+
+    /// <summary>
+    /// The answer to a refused administrator's action on a person or an invitation: an id that names no account
+    /// (unknown_user) is the 404 page in Japanese and English naming the id; any other refusal goes back to
+    /// /admin/users with ?error=CODE (and &amp;field=FIELD when <paramref name="withField"/>: the role form marks its field),
+    /// one for someone the administrator does not manage logged as 403.
+    /// </summary>
+    private static IResult RefusedAction(HttpContext http, string id, AccountResult result, string action, bool withField = false)
+    {
+        var shown = id.Length > 64 ? id[..64] + "…" : id;
+        if (result.Code == AccountService.UnknownUser)
+        {
+            Refused(http, "not_found", 404, $"{action} refused: {result.Code}");
+            var (ja, en) = AccountMessages.For(result.Code)!.Value;
+            return Components.Access.FormAnswers.NotFound("id", shown, ja, en);
+        }
+
+        var forbidden = result.Code is "forbidden_user" or "forbidden_invitation";
+        Refused(http, forbidden ? "forbidden" : "invalid", forbidden ? 403 : 400, $"{action} refused: {result.Code}");
+        return SeeOther($"/admin/users?error={result.Code}" + (withField ? $"&field={result.Field}" : string.Empty));
     }
 
     /// <summary>

@@ -49,6 +49,7 @@ public static class AccountMessages
         "forbidden_tenant" => ("この団体の招待や変更を行う権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
             "You may not invite or assign for this tenant (a prefecture administrator: its prefecture and its municipalities; a municipality administrator: its own)."),
         "forbidden_user" => ("このアカウントを管理する権限がありません。", "You may not manage this account."),
+        AccountService.UnknownUser => ("このIDのアカウントはありません。", "There is no account with this id."),
         "self" => ("自分自身のアカウントはここでは変更できません。", "You cannot change your own account here."),
         "bad_form" => ("フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてからやり直してください。", "The form has expired or is not valid. Reload the page and try again."),
         "passkey_required" => ("このアカウントはパスキーで二要素認証を行います。「パスキーでサインイン」を使ってください。", "This account's second factor is its passkey: use “Sign in with a passkey”."),

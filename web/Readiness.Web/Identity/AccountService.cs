@@ -334,7 +334,7 @@ public sealed class AccountService(
     /// <summary>
     /// An administrator's reset link for an active account it manages (the person forgot the password and the server
     /// has no mail, or the mail did not arrive): mailed when SMTP works, else returned for the administrator to pass
-    /// on. The same single-use, expiring token as a mailed one. Errors: user self, forbidden_user, user_deactivated.
+    /// on. The same single-use, expiring token as a mailed one. Errors: user unknown_user, self, forbidden_user, user_deactivated.
     /// </summary>
     public async Task<(AccountResult Result, PasswordResetIssued? Issued)> IssuePasswordResetAsync(ReadinessUser actor, string targetId, Uri site, string? client, CancellationToken cancellationToken)
     {
@@ -600,7 +600,7 @@ public sealed class AccountService(
     /// <see cref="AccountOptions.LockoutDuration"/> after <see cref="AccountOptions.MaxFailedAccessAttempts"/> wrong
     /// passwords or second-factor codes in a row) and sets its failed-attempt count back to 0, so the person can sign
     /// in at once instead of waiting. Logged as unlock_account with the lockout's end. Unchanged not_locked (nothing
-    /// written or logged) when the account is not locked out now. Errors: user self, forbidden_user.
+    /// written or logged) when the account is not locked out now. Errors: user unknown_user, self, forbidden_user.
     /// </summary>
     public async Task<AccountResult> UnlockAsync(ReadinessUser actor, string targetId, string? client, CancellationToken cancellationToken)
     {
@@ -625,16 +625,21 @@ public sealed class AccountService(
     public static DateTimeOffset? LockedUntil(ReadinessUser user, DateTimeOffset now) =>
         user.LockoutEnabled && user.LockoutEnd is { } end && end > now ? end : null;
 
+    /// <summary>Refusal code of an action on a person whose id names no account (the form endpoints answer 404).</summary>
+    public const string UnknownUser = "unknown_user";
+
     /// <summary>
     /// The one rule of every administrator's action on a person (deactivate, change role, reset link, unlock): an
     /// account the actor manages (<see cref="AccountRules.CanManage"/>), never the actor's own. Target null with the
-    /// refusal (user forbidden_user, also for an unknown id; user self) when not allowed.
+    /// refusal when not allowed: user unknown_user (no account has this id), forbidden_user (one the actor does not
+    /// manage), self.
     /// </summary>
     private async Task<(ReadinessUser? Target, AccountResult Refusal)> ManagedAsync(ReadinessUser actor, string targetId)
     {
         var target = await users.FindByIdAsync(targetId);
-        return target is null || target.Id == actor.Id || !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant)
-            ? (null, AccountResult.Fail("user", target?.Id == actor.Id ? "self" : "forbidden_user"))
+        return target is null ? (null, AccountResult.Fail("user", UnknownUser))
+            : target.Id == actor.Id ? (null, AccountResult.Fail("user", "self"))
+            : !AccountRules.CanManage(actor.AccountRole, actor.Tenant, target.AccountRole, target.Tenant) ? (null, AccountResult.Fail("user", "forbidden_user"))
             : (target, AccountResult.Ok);
     }
 
