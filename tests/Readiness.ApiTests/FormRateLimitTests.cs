@@ -72,6 +72,43 @@ public sealed class FormRateLimitTests(TokenRateLimitHost host) : IClassFixture<
         Assert.Null(await PageProblem(response, signedIn: true));
     }
 
+    /// <summary>
+    /// A browser past the limit at an address outside /api that is neither page nor form (the external sign-in's return
+    /// and refusal addresses; a CSV download likewise) gets the same ja/en page; a client asking for JSON keeps the
+    /// problem document. Failed before: application/problem+json to the browser too.
+    /// </summary>
+    [Theory]
+    [InlineData("/account/external/refused", "203.0.113.240")]
+    [InlineData("/account/external/callback", "203.0.113.241")]
+    public async Task A_browser_past_the_limit_at_an_address_with_no_page_gets_the_ja_en_page(string path, string address)
+    {
+        HttpResponseMessage? last = null;
+        for (var n = 0; n <= TokenRateLimitHost.Writes; n++)
+        {
+            last?.Dispose();
+            last = await GetAsync(path, address, HtmlAccept);
+        }
+
+        using (var response = last!)
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}");
+            Assert.Null(await PageProblem(response, signedIn: false));
+        }
+
+        using var json = await GetAsync(path, address, "application/json");
+        Assert.Equal(HttpStatusCode.TooManyRequests, json.StatusCode);
+        Assert.Equal("application/problem+json", json.Content.Headers.ContentType?.MediaType);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string path, string address, string accept)
+    {
+        using var http = host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Forwarded-For", address);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        return await http.SendAsync(request);
+    }
+
     /// <summary>What is wrong with a 429 page (null: nothing): HTML, Retry-After, the wait in both languages, Japanese first.</summary>
     private static async Task<string?> PageProblem(HttpResponseMessage response, bool signedIn)
     {

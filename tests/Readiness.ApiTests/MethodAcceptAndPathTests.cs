@@ -160,6 +160,121 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
         Assert.Contains("There is no page at this address", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A person's browser past the product's request limits outside /api (a URL past 8 KB, header fields past 32 KB or
+    /// 100 of them: a long link, a swollen cookie) gets the dashboard's refusal page with the status, in Japanese then
+    /// English, saying what was too large; a client asking for JSON, and /api even for a browser, keep the problem
+    /// document. Failed before: application/problem+json to the browser. Past Kestrel's own limits (8 × the product's)
+    /// Kestrel answers by itself, before any of the product's code: that bare answer stays (no page is possible there).
+    /// </summary>
+    [Theory]
+    [InlineData("uri", 414, "URL が長すぎます", "The URL (path and query) is too long")]
+    [InlineData("header_bytes", 431, "ヘッダーが大きすぎます", "The header fields are too large")]
+    [InlineData("header_count", 431, "ヘッダーが多すぎます", "Too many header fields")]
+    public async Task A_browser_past_the_request_limits_outside_api_gets_the_ja_en_page(string kind, int status, string ja, string en)
+    {
+        using var client = host.Client();
+        HttpRequestMessage Request(string path, string accept)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, kind == "uri" ? path + "?q=" + new string('a', Readiness.Web.Api.RequestLimits.TargetBytes) : path);
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+            if (kind == "header_bytes")
+            {
+                request.Headers.Add("X-Note", new string('n', Readiness.Web.Api.RequestLimits.HeaderBytes));
+            }
+            else if (kind == "header_count")
+            {
+                for (var i = 0; i < Readiness.Web.Api.RequestLimits.HeaderCount + 5; i++)
+                {
+                    request.Headers.Add($"X-N{i}", "1");
+                }
+            }
+
+            return request;
+        }
+
+        using (var request = Request("/prefectures/13", BrowserAccept))
+        using (var response = await client.SendAsync(request))
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(status, (int)response.StatusCode);
+            Assert.True(response.Content.Headers.ContentType?.MediaType == "text/html", $"{response.Content.Headers.ContentType}: {body[..Math.Min(200, body.Length)]}");
+            Assert.Contains("form-answer-heading", body, StringComparison.Ordinal); // the dashboard's page, not a bare one
+            var jaAt = body.IndexOf(ja, StringComparison.Ordinal);
+            var enAt = body.IndexOf(en, StringComparison.Ordinal);
+            Assert.True(jaAt >= 0 && enAt > jaAt, "not Japanese then English: " + body[..Math.Min(400, body.Length)]);
+            Assert.Contains("何も変更していません", body, StringComparison.Ordinal);
+        }
+
+        foreach (var (path, accept) in new[] { ("/prefectures/13", "application/json"), ("/prefectures/13", "*/*"), ("/api/v1/nation", BrowserAccept) })
+        {
+            using var request = Request(path, accept);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(status, (int)response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        if (kind == "uri")
+        {
+            // Past Kestrel's request-line limit Kestrel answers by itself, whatever the Accept: measured here over a raw
+            // connection (System.Uri takes no URL that long), to say what is possible there, not changed by the product.
+            var answer = await RawGetAsync("/prefectures/13?q=" + new string('a', Readiness.Web.Api.RequestLimits.ServerTargetBytes + 64), BrowserAccept);
+            output.WriteLine("past Kestrel's limit: " + answer.ReplaceLineEndings(" | "));
+            Assert.StartsWith("HTTP/1.1 414", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("text/html", answer, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    /// <summary>A GET written by hand on a new connection; the answer's text (status line and headers, and any body) as far as it came.</summary>
+    private async Task<string> RawGetAsync(string target, string accept)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        try
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"));
+        }
+        catch (IOException)
+        {
+            // The server may answer and close before the whole request line is written: read what it said.
+        }
+
+        var read = new MemoryStream();
+        try
+        {
+            await stream.CopyToAsync(read);
+        }
+        catch (IOException)
+        {
+        }
+
+        return System.Text.Encoding.ASCII.GetString(read.ToArray());
+    }
+
+    /// <summary>
+    /// A page given a query parameter twice answers 400 as the dashboard's refusal page (header, language, a way back),
+    /// naming the parameter in Japanese then English and linking to the page without it. Failed before: a bare page of
+    /// its own (no header, no stylesheet, no link to the overview).
+    /// </summary>
+    [Fact]
+    public async Task A_page_given_a_parameter_twice_answers_the_dashboards_refusal_page_naming_it()
+    {
+        using var client = await host.SignedInPagesAsync(host.Token(Readiness.Role.National));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/prefectures/13?metric=phase&limit=10&limit=20");
+        request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("form-answer-heading", body, StringComparison.Ordinal);
+        Assert.Contains("data-refused=\"limit\"", body, StringComparison.Ordinal);
+        var ja = body.IndexOf("クエリパラメーター「limit」が2回以上指定されています", StringComparison.Ordinal);
+        var en = body.IndexOf("is given more than once; give it once.", StringComparison.Ordinal);
+        Assert.True(ja >= 0 && en > ja, "not Japanese then English: " + body[..Math.Min(600, body.Length)]);
+        Assert.Equal("/prefectures/13?metric=phase", AnswerLink(body));
+        Assert.Contains("href=\"/\"", body, StringComparison.Ordinal);
+    }
+
     /// <summary>The href of the page's own link besides the overview (FormAnswerDocument's data-answer-link), or null.</summary>
     private static string? AnswerLink(string html) =>
         System.Text.RegularExpressions.Regex.Match(html, "<a[^>]*\\bhref=\"([^\"]*)\"[^>]*\\bdata-answer-link") is { Success: true } m ? System.Net.WebUtility.HtmlDecode(m.Groups[1].Value) : null;

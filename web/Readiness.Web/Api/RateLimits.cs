@@ -128,9 +128,10 @@ public static class RateLimits
                 var seconds = windowed ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, caller, "rate_limited", 429, $"retry after {seconds} s");
-                if (Readiness.Web.Components.Access.FormAnswers.IsBrowserPage(http))
+                if (Readiness.Web.Components.Access.FormAnswers.IsBrowserPage(http) || Readiness.Web.Components.Access.FormAnswers.WantsPage(http))
                 {
-                    // A person's browser (a page or its form, signed in or not) is shown a page, not problem details.
+                    // A person's browser (a page or its form, signed in or not, or any address outside /api it opens
+                    // asking for HTML: a CSV download, the external sign-in's return) is shown a page, not problem details.
                     await Readiness.Web.Components.Access.FormAnswers.TooManyRequests(seconds, signedIn: caller is not null).ExecuteAsync(http);
                     return;
                 }

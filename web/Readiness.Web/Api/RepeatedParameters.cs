@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.Extensions.Primitives;
 
@@ -87,21 +86,17 @@ public static class RepeatedParameters
         return next(http);
     }
 
-    // Written here, not by the page: a Blazor page binds one value of a parameter and cannot tell it was given twice.
+    // Answered here, not by the page: a Blazor page binds one value of a parameter and cannot tell it was given twice.
+    // The dashboard's refusal page (header, language, way back), as every other refusal a person's browser meets.
     private static Task RefusePage(HttpContext http, string name)
     {
         var kept = http.Request.Query.Where(p => !p.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
             .SelectMany(p => p.Value.Select(v => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(v ?? string.Empty))).ToList();
         var without = http.Request.PathBase + http.Request.Path + (kept.Count == 0 ? string.Empty : "?" + string.Join('&', kept));
-        var shown = WebUtility.HtmlEncode(Problems.Truncate(name));
-        http.Response.StatusCode = StatusCodes.Status400BadRequest;
-        http.Response.ContentType = "text/html; charset=utf-8";
-        return http.Response.WriteAsync($"""
-            <!DOCTYPE html>
-            <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>リクエストが正しくありません | Bad request</title></head>
-            <body><main><h1>リクエストが正しくありません <span lang="en">Bad request</span></h1>
-            <p role="alert" data-refused="{WebUtility.HtmlEncode(name)}">クエリパラメーター「{shown}」が2回以上指定されています。1回だけ指定してください。 <span lang="en">The query parameter '{shown}' is given more than once; give it once.</span></p>
-            <p><a href="{WebUtility.HtmlEncode(without)}">「{shown}」を指定せずに開く <span lang="en">Open the page without '{shown}'</span></a></p></main></body></html>
-            """);
+        var shown = Problems.Truncate(name);
+        return Components.Access.FormAnswers.Refusal(http, StatusCodes.Status400BadRequest, "リクエストが正しくありません", "Bad request",
+            $"クエリパラメーター「{shown}」が2回以上指定されています。1回だけ指定してください。何も変更していません。",
+            $"The query parameter '{shown}' is given more than once; give it once. Nothing was changed.",
+            without, $"「{shown}」を指定せずに開く", $"Open the page without '{shown}'", refused: name).ExecuteAsync(http);
     }
 }

@@ -8,6 +8,7 @@ namespace Readiness.Web.Api;
 /// Kestrel refuses a request past its own limits before any middleware runs, with an empty 414 or 431 that tells a
 /// client nothing. So Kestrel's limits are set well above the product's (<see cref="ServerTargetBytes"/>, …) and this
 /// middleware answers at the product's: only a request past the raised limits still gets Kestrel's bare answer.
+/// A person's browser outside /api gets the answer as the dashboard's ja/en page, others problem details.
 /// </summary>
 public static class RequestLimits
 {
@@ -43,17 +44,19 @@ public static class RequestLimits
         var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Concat(http.Request.PathBase, http.Request.Path, http.Request.QueryString);
         if (System.Text.Encoding.UTF8.GetByteCount(target) > TargetBytes)
         {
-            return Problems.Create(StatusCodes.Status414UriTooLong, "URI Too Long", "URL", "uri_too_long",
+            return Refuse(http, StatusCodes.Status414UriTooLong, "URI Too Long", "URL", "uri_too_long",
                 $"URL（パスとクエリ）が長すぎます（{TargetBytes:N0} バイトまで）。条件は本文で送るか、分けて送ってください。",
-                $"The URL (path and query) is too long (at most {TargetBytes:N0} bytes). Send fewer values, or split the request.").ExecuteAsync(http);
+                $"The URL (path and query) is too long (at most {TargetBytes:N0} bytes). Send fewer values, or split the request.",
+                "URL が長すぎます", "The URL is too long");
         }
 
         var headers = http.Request.Headers;
         if (headers.Count > HeaderCount)
         {
-            return Problems.Create(StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request Header Fields Too Large", "headers", "too_many_headers",
+            return Refuse(http, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request Header Fields Too Large", "headers", "too_many_headers",
                 $"ヘッダーが多すぎます（{headers.Count} 個、{HeaderCount} 個まで）。",
-                $"Too many header fields ({headers.Count}; at most {HeaderCount}).").ExecuteAsync(http);
+                $"Too many header fields ({headers.Count}; at most {HeaderCount}).",
+                "ヘッダーが多すぎます", "Too many header fields");
         }
 
         var total = 0;
@@ -75,11 +78,21 @@ public static class RequestLimits
 
         if (total > HeaderBytes)
         {
-            return Problems.Create(StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request Header Fields Too Large", largest.Name, "headers_too_large",
+            return Refuse(http, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request Header Fields Too Large", largest.Name, "headers_too_large",
                 $"ヘッダーが大きすぎます（計 {total:N0} バイト、{HeaderBytes:N0} バイトまで。最大は {largest.Name} の {largest.Bytes:N0} バイト）。",
-                $"The header fields are too large ({total:N0} bytes; at most {HeaderBytes:N0}; the largest is {largest.Name}, {largest.Bytes:N0} bytes).").ExecuteAsync(http);
+                $"The header fields are too large ({total:N0} bytes; at most {HeaderBytes:N0}; the largest is {largest.Name}, {largest.Bytes:N0} bytes).",
+                "ヘッダーが大きすぎます", "The header fields are too large");
         }
 
         return next(http);
     }
+
+    /// <summary>
+    /// The refusal as problem details; to a person's browser outside /api (<see cref="Components.Access.FormAnswers.WantsPage"/>)
+    /// the dashboard's page with the same words instead (a large cookie or a long link meets a person too).
+    /// </summary>
+    private static Task Refuse(HttpContext http, int status, string title, string field, string code, string ja, string en, string titleJa, string titleEn) =>
+        Components.Access.FormAnswers.WantsPage(http)
+            ? Components.Access.FormAnswers.Refusal(http, status, titleJa, titleEn, $"{ja} 何も変更していません。", $"{en} Nothing was changed.").ExecuteAsync(http)
+            : Problems.Create(status, title, field, code, ja, en).ExecuteAsync(http);
 }

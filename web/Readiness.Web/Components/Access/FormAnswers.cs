@@ -217,6 +217,25 @@ public static class FormAnswers
     }
 
     /// <summary>
+    /// Whether a refusal goes to a person's browser outside /api (Accept preferring text/html: <see cref="PrefersHtml"/>),
+    /// which is then shown the dashboard's page (<see cref="Refusal"/>) rather than problem details. Under /api, and to
+    /// clients not asking for HTML (JSON, <c>*/*</c>, no Accept), false: they keep the problem document.
+    /// </summary>
+    public static bool WantsPage(HttpContext http) =>
+        !http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && PrefersHtml(http.Request);
+
+    /// <summary>
+    /// A refusal that has its own words (what its problem details say, in Japanese and English) as the dashboard's
+    /// page: status <paramref name="status"/>, the title and message in both languages, Japanese first, and a link
+    /// besides the overview (<paramref name="link"/>, a local path; null: the nearest page above the request's path).
+    /// <paramref name="refused"/> names the refused query parameter or field on the message (data-refused), if any.
+    /// Nothing was changed by the request; the page says so only through <paramref name="messageJa"/>/<paramref name="messageEn"/>.
+    /// </summary>
+    public static RazorComponentResult<FormAnswerDocument> Refusal(HttpContext http, int status, string titleJa, string titleEn, string messageJa, string messageEn,
+        string? link = null, string linkJa = "ページを開く", string linkEn = "Open the page", string? refused = null) =>
+        Answer(status, titleJa, titleEn, messageJa, messageEn, link ?? Above(http), linkJa, linkEn, refused);
+
+    /// <summary>
     /// Whether the request's Accept prefers text/html to JSON (a browser's navigation or form post:
     /// <c>text/html,…,*/*;q=0.8</c>): text/html named with a quality above zero, and above that of application/json and
     /// application/problem+json (or equal and listed first). No Accept, <c>*/*</c> (fetch, curl) or a JSON type first: false.
@@ -270,7 +289,7 @@ public static class FormAnswers
         path is not null && path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal) ? path : null;
 
     private static RazorComponentResult<FormAnswerDocument> Answer(int status, string titleJa, string titleEn, string messageJa, string messageEn,
-        string? link, string linkJa, string linkEn) => new(new
+        string? link, string linkJa, string linkEn, string? refused = null) => new(new
     {
         Status = status,
         TitleJa = titleJa,
@@ -280,6 +299,7 @@ public static class FormAnswers
         LinkHref = LocalPath(link),
         LinkJa = linkJa,
         LinkEn = linkEn,
+        Refused = refused,
     }) { StatusCode = status };
 
     /// <summary>
