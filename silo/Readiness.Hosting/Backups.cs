@@ -63,51 +63,10 @@ public sealed class Backups(IStorageConnection storage, IOptions<ReadinessOption
     internal static void Register(IServiceCollection services, ReadinessOptions options)
     {
         services.AddSingleton<Backups>();
-        services.AddHostedService<DataFolderLockHolder>();
         if (options.Backup.Interval is { } interval && interval > TimeSpan.Zero)
         {
             services.AddHostedService<ScheduledBackups>();
         }
-    }
-}
-
-/// <summary>Holds the data folder's lock while the product runs, so a restore or a second server refuses.</summary>
-internal sealed class DataFolderLockHolder(IOptions<ReadinessOptions> options, ILogger<DataFolderLockHolder> logger) : IHostedService, IDisposable
-{
-    private DataFolderLock? held;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        var folder = options.Value.ResolveDataPath();
-        held = DataFolderLock.TryAcquire(folder)
-            ?? throw new InvalidOperationException($"Another Readiness process is using the data folder {folder} (readiness.lock is held). Stop it, or choose another folder with Readiness__DataPath.");
-        var backups = options.Value.Backup.ResolvePath(options.Value);
-        OwnerOnly.SecureFiles(backups);
-        foreach (var warning in new[]
-        {
-            OwnerOnly.OpenFolderWarning(folder, "データフォルダー", "data folder"),
-            OwnerOnly.OpenFolderWarning(backups, "バックアップフォルダー", "backup folder"),
-        })
-        {
-            if (warning is not null)
-            {
-                logger.LogWarning("{Warning}", warning);
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        held?.Dispose();
-        held = null;
     }
 }
 

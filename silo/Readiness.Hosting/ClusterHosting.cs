@@ -41,6 +41,9 @@ public static class ClusterHosting
         builder.Services.AddSingleton<StorageWriteMonitor>();
         var gatewayWatch = new GatewayConnectionWatch();
         builder.Services.AddSingleton(gatewayWatch);
+
+        // The web tier's own tables (IStorageStartStep) when the host starts; the silos apply the schema.
+        StorageStart.Register(builder.Services, applySchema: false);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(c =>

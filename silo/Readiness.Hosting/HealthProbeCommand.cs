@@ -10,8 +10,13 @@ public static class HealthProbeCommand
 
     public static int Run(string[] args, TextWriter output)
     {
-        if (args.Length != 2 || !Uri.TryCreate(args[1], UriKind.Absolute, out var url))
+        // Only an absolute http(s) address: HttpClient throws NotSupportedException for file:///x (and the like), which
+        // ended the command in a stack trace.
+        if (args.Length != 2 || !Uri.TryCreate(args[1], UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
+            output.WriteLine(args.Length == 2
+                ? StartRefusal.Say($"'{args[1]}'", "http:// か https:// で始まる絶対 URL を指定してください", "must be an absolute http or https URL.")
+                : StartRefusal.Say("probe", "確かめる URL を一つ指定してください", "takes one URL."));
             output.WriteLine("Usage: probe http://127.0.0.1:8080/health/ready");
             return 2;
         }
@@ -31,7 +36,7 @@ public static class HealthProbeCommand
 
             return response.StatusCode == System.Net.HttpStatusCode.OK ? 0 : 1;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException or NotSupportedException)
         {
             output.WriteLine($"{url}: {ex.Message}");
             return 1;

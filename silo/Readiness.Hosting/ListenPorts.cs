@@ -47,9 +47,10 @@ public static class ListenPorts
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
             {
-                throw new InvalidOperationException(
-                    $"{setting}={port}: the port is in use on {address} ({e.Message}); another Readiness server (or another program) is listening there. " +
-                    $"Stop it, or give this server other ports with Readiness__SiloPort and Readiness__GatewayPort.", e);
+                throw StartRefusal.Refused($"{setting} = {port}",
+                    $"このポートは {address} で使用中です。別の Readiness サーバー（または別のプログラム）が待ち受けています。それを止めるか、Readiness__SiloPort と Readiness__GatewayPort で別のポートを指定してください",
+                    $"the port is in use on {address} ({e.Message}); another Readiness server (or another program) is listening there. " +
+                    "Stop it, or give this server other ports with Readiness__SiloPort and Readiness__GatewayPort.", e);
             }
         }
     }

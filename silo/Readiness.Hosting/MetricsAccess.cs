@@ -25,6 +25,12 @@ public sealed class MetricsOptions
     /// </summary>
     public string AllowedNetworks { get; set; } = DefaultAllowedNetworks;
 
+    /// <summary>The entry that is not a network in CIDR form, naming the setting; empty when none.</summary>
+    public IEnumerable<string> Problems() => Parse().Invalid is { } invalid
+        ? [OptionsProblems.Setting($"{Section}:{nameof(AllowedNetworks)}", invalid,
+            "CIDR 形式のネットワークをカンマ区切りで指定してください（例 10.0.0.0/8,fc00::/7）", "must be networks in CIDR form, comma-separated (e.g. 10.0.0.0/8,fc00::/7).")]
+        : [];
+
     /// <summary>The networks, or the first entry that is not a network in CIDR form.</summary>
     public (IReadOnlyList<IPNetwork> Networks, string? Invalid) Parse()
     {

@@ -17,9 +17,11 @@ public sealed class NewerSchemaException(string message) : InvalidOperationExcep
         var newest = recorded.DefaultIfEmpty(0).Max();
         if (newest > known)
         {
-            throw new NewerSchemaException(
-                $"This {what} was migrated by a newer version of Readiness (schema version {newest}; this version knows up to {known}). "
-                + "Run that version or a later one, or restore a backup taken before the upgrade (deploy/README.md).");
+            throw new NewerSchemaException(StartRefusal.Say(
+                FormattableString.Invariant($"{what} (schema {newest})"),
+                FormattableString.Invariant($"新しい版の Readiness で移行されています（スキーマ版 {newest}、この版は {known} まで）。その版以降で動かすか、移行前のバックアップを復元してください（deploy/README.md）"),
+                FormattableString.Invariant($"This {what} was migrated by a newer version of Readiness (schema version {newest}; this version knows up to {known}). ")
+                + "Run that version or a later one, or restore a backup taken before the upgrade (deploy/README.md)."));
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -27,25 +29,56 @@ public static class OptionsProblems
         return options.ValidateOnStart();
     }
 
+    /// <summary>
+    /// Registers the check of options type <typeparamref name="T"/>, bound afresh from <paramref name="section"/> of
+    /// <paramref name="configuration"/> when checked, so that a collection without the server's bindings (a command's, or
+    /// the check a process runs before it builds anything) checks the same values. A value the binder cannot convert is
+    /// left to <see cref="SettingNames.ValueProblems"/>, which names it with the same converter; here it would end the
+    /// whole check with the binder's English exception.
+    /// </summary>
+    public static IServiceCollection AddOptionsCheck<T>(this IServiceCollection services, IConfiguration configuration, string section, Func<T, IEnumerable<string>> problems)
+        where T : class, new()
+    {
+        services.AddOptions<T>().ValidateProblemsOnStart(_ =>
+        {
+            T options;
+            try
+            {
+                options = configuration.GetSection(section).Get<T>() ?? new T();
+            }
+            catch (InvalidOperationException)
+            {
+                return [];
+            }
+
+            return problems(options);
+        });
+        return services;
+    }
+
+    /// <summary>"{key} = {value}: {japanese} / {english}", the form of every problem with a setting; a text value is quoted, a number or time is not.</summary>
+    public static string Setting(string key, object? value, string japanese, string english) =>
+        StartRefusal.Say(FormattableString.Invariant($"{key} = {(value is string or null ? $"'{value}'" : Convert.ToString(value, CultureInfo.InvariantCulture))}"), japanese, english);
+
     /// <summary>"{section}:{name} = {value}: must be longer than zero" for each time of zero or less.</summary>
     public static IEnumerable<string> LongerThanZero(string section, params (string Name, TimeSpan Value)[] values) =>
         values.Where(v => v.Value <= TimeSpan.Zero)
-            .Select(v => $"{section}:{v.Name} = {v.Value}: 0 より長い時間を指定してください / must be longer than zero.");
+            .Select(v => Setting($"{section}:{v.Name}", v.Value, "0 より長い時間を指定してください", "must be longer than zero."));
 
     /// <summary>"{section}:{name} = {value}: must not be negative" for each negative time (zero has a meaning: at once, never).</summary>
     public static IEnumerable<string> NotNegative(string section, params (string Name, TimeSpan Value)[] values) =>
         values.Where(v => v.Value < TimeSpan.Zero)
-            .Select(v => $"{section}:{v.Name} = {v.Value}: 0 以上を指定してください / must not be negative.");
+            .Select(v => Setting($"{section}:{v.Name}", v.Value, "0 以上を指定してください", "must not be negative."));
 
     /// <summary>"{section}:{name} = {value}: must be at least {least}" for each count below <paramref name="least"/>.</summary>
     public static IEnumerable<string> AtLeast(string section, double least, params (string Name, double Value)[] values) =>
         values.Where(v => !(v.Value >= least)) // NaN too
-            .Select(v => FormattableString.Invariant($"{section}:{v.Name} = {v.Value}: {least} 以上を指定してください / must be at least {least}."));
+            .Select(v => Setting($"{section}:{v.Name}", v.Value, FormattableString.Invariant($"{least} 以上を指定してください"), FormattableString.Invariant($"must be at least {least}.")));
 
     /// <summary>"{section}:{name} = {value}: must be more than zero" for each number of zero or less (minutes, seconds).</summary>
     public static IEnumerable<string> MoreThanZero(string section, params (string Name, double Value)[] values) =>
         values.Where(v => !(v.Value > 0))
-            .Select(v => FormattableString.Invariant($"{section}:{v.Name} = {v.Value}: 0 より大きい値を指定してください / must be more than zero."));
+            .Select(v => Setting($"{section}:{v.Name}", v.Value, "0 より大きい値を指定してください", "must be more than zero."));
 
     private sealed class Check<T>(string? name, Func<T, IEnumerable<string>> problems) : IValidateOptions<T>
         where T : class

@@ -57,7 +57,8 @@ public static class PostgresSchema
                     if (!string.Equals(recorded.Checksum, script.Checksum, StringComparison.OrdinalIgnoreCase))
                     {
                         // An applied script is history: editing it would leave existing databases different from new ones.
-                        throw new InvalidOperationException(
+                        throw StartRefusal.Refused(script.Name,
+                            $"スキーマ版 {script.Version} として適用済みのもの（{recorded.Script}）と内容が違います。適用済みのスクリプトは変えず、番号の新しいスクリプトを加えてください",
                             $"Schema script {script.Name} differs from the one applied as version {script.Version} ({recorded.Script}). " +
                             "Add a new numbered script instead of editing an applied one.");
                     }

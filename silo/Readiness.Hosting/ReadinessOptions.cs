@@ -82,7 +82,10 @@ public sealed class ReadinessOptions
             .Concat(OptionsProblems.AtLeast(Section, 0, (nameof(MinimumFreeBytes), MinimumFreeBytes)))
             .Concat(OptionsProblems.NotNegative(Section + ":Backup", (nameof(BackupOptions.Interval), Backup.Interval ?? TimeSpan.Zero)))
             .Concat(OptionsProblems.AtLeast(Section + ":Backup", 1, (nameof(BackupOptions.Retain), Backup.Retain)))
-            .Concat(ListenPorts.Problems(($"{Section}:{nameof(SiloPort)}", SiloPort), ($"{Section}:{nameof(GatewayPort)}", GatewayPort)));
+            .Concat(ListenPorts.Problems(($"{Section}:{nameof(SiloPort)}", SiloPort), ($"{Section}:{nameof(GatewayPort)}", GatewayPort)))
+            .Concat(string.IsNullOrWhiteSpace(AdvertisedAddress) || System.Net.IPAddress.TryParse(AdvertisedAddress, out _)
+                ? Array.Empty<string>()
+                : new[] { OptionsProblems.Setting($"{Section}:{nameof(AdvertisedAddress)}", AdvertisedAddress, "IP アドレスを指定してください（例 10.0.0.11）", "must be an IP address (e.g. 10.0.0.11).") });
 
     public string ResolveDataPath() =>
         Path.GetFullPath(string.IsNullOrWhiteSpace(DataPath)

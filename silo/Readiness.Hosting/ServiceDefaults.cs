@@ -53,10 +53,9 @@ public static class ServiceDefaults
                 .UseOtlpExporter();
         }
 
-        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section)
-            .Validate(o => o.IsValid(), $"{HealthOptions.Section}:Details must be Local or Everyone.").ValidateOnStart();
-        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section)
-            .Validate(o => o.Parse().Invalid is null, $"{MetricsOptions.Section}:AllowedNetworks must be networks in CIDR form, comma-separated (e.g. 10.0.0.0/8,fc00::/7).").ValidateOnStart();
+        // Checked with the process's other settings (HostingChecks), before anything is built.
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section);
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;

@@ -14,6 +14,9 @@ public sealed class SettingNames
 {
     private readonly HashSet<string> leaves = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The type each leaf is bound to (a key read directly has one when its constant says so, <see cref="SettingTypeAttribute"/>).</summary>
+    private readonly Dictionary<string, Type> types = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Dictionary- and list-valued settings: any child key is theirs.</summary>
     private readonly HashSet<string> open = new(StringComparer.OrdinalIgnoreCase);
 
@@ -45,7 +48,7 @@ public sealed class SettingNames
                 }
                 else if (field.Name.EndsWith("Key", StringComparison.Ordinal))
                 {
-                    names.AddKey(value);
+                    names.AddKey(value, field.GetCustomAttribute<SettingTypeAttribute>()?.Type);
                 }
             }
         }
@@ -64,10 +67,15 @@ public sealed class SettingNames
         return this;
     }
 
-    /// <summary>Adds one key read directly (configuration["Readiness:…"]).</summary>
-    public SettingNames AddKey(string key)
+    /// <summary>Adds one key read directly (configuration["Readiness:…"]), with the type it is read as when known.</summary>
+    public SettingNames AddKey(string key, Type? type = null)
     {
         leaves.Add(key);
+        if (type is not null)
+        {
+            types[key] = type;
+        }
+
         AddSection(Parent(key));
         return this;
     }
@@ -117,6 +125,69 @@ public sealed class SettingNames
                 ? $"{key} は設定ではありません / {key} is not a setting (docs: deploy/README.md)."
                 : $"{key} は設定ではありません。{closest} のことですか / {key} is not a setting; did you mean {closest}?";
         }
+    }
+
+    /// <summary>
+    /// One message per known setting whose value its type cannot take, naming the key, the value and what it takes, in
+    /// Japanese and English: the binder converts with the same TypeDescriptor converter and the invariant culture, and
+    /// its own failure ("Failed to convert configuration value 'abc' at 'Readiness:Proxy:ForwardLimit' to type
+    /// 'System.Int32'") was English only and ended the checks at the first value. A number that names no value of an
+    /// enum (the converter takes "5") is refused too: no setting means it.
+    /// </summary>
+    public IEnumerable<string> ValueProblems(IConfiguration configuration)
+    {
+        foreach (var (key, value) in configuration.GetSection(ReadinessOptions.Section).AsEnumerable().OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (value is not null && types.TryGetValue(key, out var type) && Expected(type, value) is { } expected)
+            {
+                yield return OptionsProblems.Setting(key, value, expected.Japanese, expected.English);
+            }
+        }
+    }
+
+    /// <summary>What <paramref name="type"/> takes, when <paramref name="value"/> is not that; null when it converts as the binder converts it.</summary>
+    private static (string Japanese, string English)? Expected(Type type, string value)
+    {
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            if (value.Length == 0)
+            {
+                return null; // the binder leaves a nullable empty
+            }
+
+            type = underlying;
+        }
+
+        var converter = TypeDescriptor.GetConverter(type);
+        if (type == typeof(string) || type == typeof(object) || !converter.CanConvertFrom(typeof(string)))
+        {
+            return null;
+        }
+
+        try
+        {
+            var converted = converter.ConvertFromInvariantString(value);
+            if (!type.IsEnum || type.IsDefined(typeof(FlagsAttribute), false) || Enum.IsDefined(type, converted!))
+            {
+                return null;
+            }
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or NotSupportedException or InvalidCastException)
+        {
+            // A converter reports a value it cannot take with one of these (Int32Converter wraps the FormatException in an ArgumentException).
+        }
+
+        return type switch
+        {
+            _ when type.IsEnum => ($"{string.Join(", ", Enum.GetNames(type))} のいずれかを指定してください", $"must be one of {string.Join(", ", Enum.GetNames(type))}."),
+            _ when type == typeof(bool) => ("true か false を指定してください", "must be true or false."),
+            _ when type == typeof(TimeSpan) => ("時間を [日.]時:分:秒 の形で指定してください（例 00:05:00、1.00:00:00）", "must be a time as [days.]hh:mm:ss (e.g. 00:05:00, 1.00:00:00)."),
+            _ when type == typeof(TimeOnly) => ("時刻を 時:分 の形で指定してください（例 08:00）", "must be a time of day as hh:mm (e.g. 08:00)."),
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) || type == typeof(uint) || type == typeof(ulong) || type == typeof(ushort) || type == typeof(sbyte)
+                => ("整数を指定してください", "must be a whole number."),
+            _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => ("数を指定してください（例 2.5）", "must be a number (e.g. 2.5)."),
+            _ => ($"{type.Name} として読めません", $"cannot be read as {type.Name}."),
+        };
     }
 
     /// <summary>The known name nearest to <paramref name="key"/> (case-insensitive edit distance at most a third of its length, and 3), or null.</summary>
@@ -193,6 +264,7 @@ public sealed class SettingNames
                 if (property.SetMethod is { IsPublic: true })
                 {
                     leaves.Add(key);
+                    types[key] = property.PropertyType;
                 }
             }
             else if (typeof(System.Collections.IEnumerable).IsAssignableFrom(valueType))
@@ -238,15 +310,26 @@ public sealed class SettingNames
 public static class SettingNamesCheck
 {
     /// <summary>
-    /// Refuses the start (<see cref="OptionsProblems"/>, one message per name) when the final configuration (every
-    /// source, read at start) holds a "Readiness" key <paramref name="names"/> does not know.
+    /// Refuses the start (<see cref="OptionsProblems"/>, one message per name or value) when the final configuration
+    /// (every source, read at start) holds a "Readiness" key <paramref name="names"/> does not know, or a value a known
+    /// setting's type cannot take (<see cref="SettingNames.ValueProblems"/>).
     /// </summary>
     public static IServiceCollection RefuseUnknownSettings(this IServiceCollection services, IConfiguration configuration, SettingNames names, bool onlyOwnSections = false)
     {
-        services.AddOptions<Checked>().ValidateProblemsOnStart(_ => names.Problems(configuration, onlyOwnSections));
+        services.AddOptions<Checked>().ValidateProblemsOnStart(_ => names.Problems(configuration, onlyOwnSections).Concat(names.ValueProblems(configuration)));
         return services;
     }
 
     /// <summary>Nothing to bind: the options type the check hangs on.</summary>
     public sealed class Checked;
+}
+
+/// <summary>
+/// The type a setting read directly (a <c>const string …Key</c>, not an options property) is read as, so that its value
+/// is checked as an options property's is (<see cref="SettingNames.ValueProblems"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Field)]
+public sealed class SettingTypeAttribute(Type type) : Attribute
+{
+    public Type Type { get; } = type;
 }

@@ -32,6 +32,9 @@ public static class SiloHosting
         var options = ReadOptions(builder.Configuration);
         ValidateOnStart(builder.Services, options);
         AddReadinessGrainServices(builder.Services, options);
+
+        // Before the silo's hosted service: the data folder's lock and the schema come first when the host starts.
+        StorageStart.Register(builder.Services, applySchema: true);
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         if (options.Mode == HostingMode.Embedded)
         {
@@ -68,10 +71,13 @@ public static class SiloHosting
         services.AddSingleton<IAuditLog, SqlAuditLog>();
     }
 
+    /// <summary>
+    /// Configures the silo; touches no data (<see cref="StorageStart"/> takes the data folder's lock and applies the
+    /// schema when the host starts), so a refusal here or at start leaves the data folder as it was.
+    /// </summary>
     public static void ConfigureSilo(ISiloBuilder silo, ReadinessOptions options)
     {
         var storage = StorageConnection.For(options);
-        storage.EnsureSchema();
         silo.Configure<ClusterOptions>(c =>
         {
             c.ClusterId = options.ClusterId;

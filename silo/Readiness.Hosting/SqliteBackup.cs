@@ -32,7 +32,7 @@ public static class SqliteBackup
         destinationFile = Path.GetFullPath(destinationFile);
         if (File.Exists(destinationFile))
         {
-            throw new IOException($"{destinationFile} already exists; choose another file name.");
+            throw new IOException(StartRefusal.Say(destinationFile, "既にあります。別のファイル名を指定してください", "already exists; choose another file name."));
         }
 
         OwnerOnly.CreateFolder(Path.GetDirectoryName(destinationFile)!);
@@ -51,14 +51,14 @@ public static class SqliteBackup
         }
 
         var (problem, grains, audit, unreadable) = Inspect(partial);
-        if (problem is not null)
+        if (problem is { } p)
         {
             File.Delete(partial);
             // The data itself is damaged: asking again copies the same rows, so this is no failure to retry, and the
             // answer names the states as a read of them does.
             throw unreadable.Count > 0
-                ? new Readiness.UnreadableStateException(string.Join(", ", unreadable), $"the backup did not validate: {problem}")
-                : new InvalidDataException($"The backup did not validate: {problem}");
+                ? new Readiness.UnreadableStateException(string.Join(", ", unreadable), $"the backup did not validate: {p.English}")
+                : new InvalidDataException(StartRefusal.Say(destinationFile, $"バックアップの検証に失敗しました（{p.Japanese}）", $"the backup did not validate: {p.English}"));
         }
 
         File.Move(partial, destinationFile);
@@ -66,8 +66,8 @@ public static class SqliteBackup
         return new BackupResult(destinationFile, new FileInfo(destinationFile).Length, started.Elapsed, takenAt, grains, audit);
     }
 
-    /// <summary>Null when <paramref name="file"/> is an intact Readiness database; otherwise why it is not.</summary>
-    public static string? Validate(string file) => Inspect(file).Problem;
+    /// <summary>Null when <paramref name="file"/> is an intact Readiness database; otherwise why it is not, "Japanese / English".</summary>
+    public static string? Validate(string file) => Inspect(file).Problem is { } p ? $"{p.Japanese} / {p.English}" : null;
 
     /// <summary>
     /// Replaces the database in <paramref name="dataPath"/> with the database in <paramref name="backupFile"/>. The
@@ -84,19 +84,21 @@ public static class SqliteBackup
         backupFile = Path.GetFullPath(backupFile);
         if (!File.Exists(backupFile))
         {
-            throw new FileNotFoundException($"No backup file at {backupFile}.", backupFile);
+            throw new FileNotFoundException(StartRefusal.Say(backupFile, "バックアップファイルがありません", "there is no backup file at this path."), backupFile);
         }
 
         // Checked before the lock, so that a file that is no database is refused the same way whether or not the product runs.
         var (problem, _, _, _) = Inspect(backupFile);
         if (problem is not null)
         {
-            throw new InvalidDataException($"{backupFile} is not a valid Readiness database: {problem}");
+            throw NotValid(backupFile, problem.Value);
         }
 
         OwnerOnly.CreateFolder(dataPath);
         using var folderLock = DataFolderLock.TryAcquire(dataPath)
-            ?? throw new InvalidOperationException($"Readiness is running on {dataPath} (its lock file is held); stop it before restoring.");
+            ?? throw StartRefusal.Refused($"Readiness:DataPath = '{dataPath}'",
+                "Readiness がこのデータフォルダーで動いています（readiness.lock を保持）。復元の前に止めてください",
+                "Readiness is running on this data folder (its lock file is held); stop it before restoring.");
         var target = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
         var partial = target + ".restoring";
         File.Delete(partial); // left by an interrupted restore
@@ -121,7 +123,7 @@ public static class SqliteBackup
             (problem, grains, audit, _) = Inspect(partial);
             if (problem is not null)
             {
-                throw new InvalidDataException($"{backupFile} is not a valid Readiness database: {problem}");
+                throw NotValid(backupFile, problem.Value);
             }
         }
         catch
@@ -151,11 +153,16 @@ public static class SqliteBackup
         return new RestoreResult(target, keptAs, grains, audit);
     }
 
-    private static (string? Problem, long GrainStates, long AuditRows, IReadOnlyList<string> Unreadable) Inspect(string file)
+    /// <summary>The refusal of a file that is not an intact Readiness database, naming it, Japanese first.</summary>
+    private static InvalidDataException NotValid(string file, (string Japanese, string English) problem) =>
+        new(StartRefusal.Say(file, $"Readiness の正しいデータベースではありません（{problem.Japanese}）", $"is not a valid Readiness database: {problem.English}"));
+
+    /// <summary>Why <paramref name="file"/> is not an intact Readiness database, in Japanese and English (null when it is), and what it holds.</summary>
+    private static ((string Japanese, string English)? Problem, long GrainStates, long AuditRows, IReadOnlyList<string> Unreadable) Inspect(string file)
     {
         if (!File.Exists(file))
         {
-            return ($"no file at {file}", 0, 0, []);
+            return (("ファイルがありません", $"no file at {file}"), 0, 0, []);
         }
 
         try
@@ -165,26 +172,24 @@ public static class SqliteBackup
             var integrity = Scalar(connection, "PRAGMA integrity_check");
             if (!string.Equals(integrity, "ok", StringComparison.Ordinal))
             {
-                return ($"integrity check failed: {integrity}", 0, 0, []);
+                return (($"整合性検査に失敗しました（{integrity}）", $"integrity check failed: {integrity}"), 0, 0, []);
             }
 
             // A database a newer version migrated would be refused at start: refuse it here, before it replaces one.
             if (Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'ReadinessSchema'") != "0")
             {
-                try
+                var version = int.Parse(Scalar(connection, "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema")!, CultureInfo.InvariantCulture);
+                if (version > SqliteSchema.Scripts.Count)
                 {
-                    NewerSchemaException.ThrowIfNewer([int.Parse(Scalar(connection, "SELECT COALESCE(MAX(Version), 0) FROM ReadinessSchema")!, CultureInfo.InvariantCulture)], SqliteSchema.Scripts.Count, "database");
-                }
-                catch (NewerSchemaException ex)
-                {
-                    return (ex.Message, 0, 0, []);
+                    return ((FormattableString.Invariant($"新しい版の Readiness で移行されています（スキーマ版 {version}、この版は {SqliteSchema.Scripts.Count} まで）。その版以降で使うか、移行前のバックアップを選んでください"),
+                        FormattableString.Invariant($"this database was migrated by a newer version of Readiness (schema version {version}; this version knows up to {SqliteSchema.Scripts.Count}). Use that version or a later one, or choose a backup taken before the upgrade")), 0, 0, []);
                 }
             }
 
             var missing = RequiredTables.Where(t => Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{t}'") == "0").ToList();
             if (missing.Count > 0)
             {
-                return ($"tables missing: {string.Join(", ", missing)}", 0, 0, []);
+                return (($"Readiness の表がありません: {string.Join(", ", missing)}", $"tables missing: {string.Join(", ", missing)}"), 0, 0, []);
             }
 
             // Grain-state rows: readiness_grain_state (group commit, 050-grain-state.sql; absent in backups taken before
@@ -200,7 +205,8 @@ public static class SqliteBackup
                 var unreadable = UnreadableStates(connection);
                 if (unreadable.Count > 0)
                 {
-                    return ($"{unreadable.Count} stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): {string.Join(", ", unreadable.Take(10))}", 0, 0, unreadable);
+                    return (($"{unreadable.Count} 件の保存された状態を読めません（圧縮したものがチェックサムに合わないか、テキストが JSON ではありません）: {string.Join(", ", unreadable.Take(10))}",
+                        $"{unreadable.Count} stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): {string.Join(", ", unreadable.Take(10))}"), 0, 0, unreadable);
                 }
             }
 
@@ -209,7 +215,8 @@ public static class SqliteBackup
         }
         catch (SqliteException ex)
         {
-            return ($"SQLite: {ex.Message}", 0, 0, []);
+            // A truncated or overwritten file: SQLite's own words ("database disk image is malformed") are the detail.
+            return (($"SQLite で読めません（途中で切れたファイルか、データベースではありません）: {ex.Message}", $"SQLite cannot read it (a truncated file, or no database): {ex.Message}"), 0, 0, []);
         }
     }
 

@@ -99,22 +99,71 @@ public static class StartRefusal
     }
 
     /// <summary>
+    /// The one form of every refusal a start or a command prints: "{subject}: {japanese} / {english}", Japanese first.
+    /// <paramref name="subject"/> names what is refused (a setting with its value, a file, an option); the two texts say
+    /// the same. Options checks (<see cref="OptionsProblems.Setting"/>) and <see cref="Refused"/> use it, so the
+    /// order and the separator are the same everywhere.
+    /// </summary>
+    public static string Say(string subject, string japanese, string english) => $"{subject}: {japanese} / {english}";
+
+    /// <summary>
+    /// The message of <paramref name="failed"/> when it is said in Japanese and English already (<see cref="Say"/>);
+    /// otherwise (a framework's or the operating system's own words, English only) the failure said in both, naming
+    /// <paramref name="subject"/>, with those words as the detail: "{subject}: {japanese} / {english}: {detail}".
+    /// </summary>
+    public static string Explain(Exception failed, string subject, string japanese, string english)
+    {
+        var detail = OneLine(failed.Message);
+        return detail.Any(IsJapanese) ? detail : Say(subject, japanese, $"{english}: {detail}");
+    }
+
+    /// <summary>Hiragana, katakana or a CJK ideograph: a message that has one is said in Japanese (every refusal says Japanese first).</summary>
+    public static bool IsJapanese(char c) => c is >= '\u3040' and <= '\u30FF' or >= '\u4E00' and <= '\u9FFF';
+
+    /// <summary>
+    /// A refusal the operator can put right (a data folder in use, one that cannot be made, a database that cannot be
+    /// opened), its message in the form of <see cref="Say"/>: an InvalidOperationException, as the English-only ones it
+    /// replaces were, so that whoever caught those still does.
+    /// </summary>
+    public static InvalidOperationException Refused(string subject, string japanese, string english, Exception? inner = null) =>
+        new(Say(subject, japanese, english), inner);
+
+    /// <summary>
     /// 「起動できません / Cannot start: …」 (or, once <paramref name="started"/>, 「停止しました / Stopped: …」) with the exception's own message (a configuration error names the key and
     /// the value) and each inner message it does not already contain (a bind failure's reason, a converter's complaint).
     /// </summary>
     public static string Message(Exception refused, bool started = false)
     {
         var parts = new List<string>();
+        Collect(refused, parts);
+        return (started ? "停止しました / Stopped: " : "起動できません / Cannot start: ") + string.Join(" — ", parts);
+    }
+
+    /// <summary>
+    /// The messages of <paramref name="refused"/> and its inner exceptions, each once. Several failures at once (two
+    /// options types refused) are each one's own message: the aggregate's "One or more errors occurred." says nothing and
+    /// was English only.
+    /// </summary>
+    private static void Collect(Exception refused, List<string> parts)
+    {
         for (Exception? e = Unwrap(refused); e is not null; e = e.InnerException is null ? null : Unwrap(e.InnerException))
         {
+            if (e is AggregateException { InnerExceptions.Count: > 1 } several)
+            {
+                foreach (var inner in several.InnerExceptions)
+                {
+                    Collect(inner, parts);
+                }
+
+                return;
+            }
+
             var text = OneLine(e.Message);
             if (text.Length > 0 && !parts.Any(p => p.Contains(text, StringComparison.Ordinal)))
             {
                 parts.Add(text);
             }
         }
-
-        return (started ? "停止しました / Stopped: " : "起動できません / Cannot start: ") + string.Join(" — ", parts);
     }
 
     /// <summary>The wrappers that say nothing of their own: reflection, a static constructor, a task's single fault.</summary>
@@ -142,3 +191,4 @@ public static class StartRefusal
     private static string OneLine(string message) =>
         string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
+

@@ -43,7 +43,16 @@ internal sealed class SqliteStorage : IStorageConnection
     public SqliteStorage(string dataPath, TimeSpan lockTimeout, string backupFolder)
     {
         this.backupFolder = backupFolder;
-        OwnerOnly.CreateFolder(dataPath);
+        try
+        {
+            OwnerOnly.CreateFolder(dataPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StartRefusal.Refused($"Readiness:DataPath = '{dataPath}'", "データフォルダーを作れません（親フォルダーの権限と空きを確かめてください）",
+                "the data folder cannot be made (check the parent folder's permissions and free space).", e);
+        }
+
         DataFolder = dataPath;
         Location = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
         ConnectionString = SqliteSchema.ConnectionString(Location, lockTimeout);
@@ -89,8 +98,9 @@ internal sealed class SqliteStorage : IStorageConnection
         }
         catch (Exception e) when (e is IOException or InvalidDataException or SqliteException or UnauthorizedAccessException or Readiness.UnreadableStateException)
         {
-            throw new InvalidOperationException(
-                $"The database needs a schema upgrade ({from} -> {to}), and the backup taken before it could not be made at {file}: {e.Message} " +
+            throw StartRefusal.Refused(file,
+                $"データベースのスキーマ更新（{from} → {to}）の前のバックアップを作れませんでした。何も更新していません。空きを作るかフォルダー（Readiness__Backup__Path）を直すか、正常なバックアップを復元してから起動し直してください",
+                $"the database needs a schema upgrade ({from} -> {to}), and the backup taken before it could not be made. " +
                 "Nothing was upgraded. Free space or fix the folder (Readiness__Backup__Path), or restore an intact backup, and start again.", e);
         }
     }

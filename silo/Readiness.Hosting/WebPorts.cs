@@ -104,14 +104,13 @@ public sealed class WebPorts(IConfiguration configuration, IServer server) : IHo
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse)
         {
-            throw new InvalidOperationException(
-                $"{setting} '{url}': ポート {address.Port} は使用中です / the port is in use on {ip} ({e.Message}); another server (or another program) is listening there. " +
-                "Stop it, or give this server another address.", e);
+            throw StartRefusal.Refused($"{setting} '{url}'",
+                $"ポート {address.Port} は {ip} で使用中です。別のサーバー（または別のプログラム）が待ち受けています。それを止めるか、別のアドレスを指定してください",
+                $"the port is in use on {ip} ({e.Message}); another server (or another program) is listening there. Stop it, or give this server another address.", e);
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.AccessDenied or SocketError.AddressNotAvailable)
         {
-            throw new InvalidOperationException(
-                $"{setting} '{url}': {ip}:{address.Port} で待ち受けできません / cannot listen on {ip}:{address.Port} ({e.Message}).", e);
+            throw StartRefusal.Refused($"{setting} '{url}'", $"{ip}:{address.Port} で待ち受けできません", $"cannot listen on {ip}:{address.Port} ({e.Message}).", e);
         }
     }
 }

@@ -24,9 +24,13 @@ try
     // The catch below reports a failed start as one line: the host's own log of it would print the stack above it.
     builder.Logging.QuietFailedStart(builder.Configuration, () => started);
 
-    // A misspelt name refuses the start; keys under the web tier's sections (Auth, Smtp, ...) are the web nodes' to
-    // judge, since one environment often serves both.
-    builder.Services.RefuseUnknownSettings(builder.Configuration, SettingNames.Silo(), onlyOwnSections: true);
+    // A misspelt name or a value the silo cannot work with refuses the start, now, before anything reads the
+    // configuration or touches the database (and again at start); keys under the web tier's sections (Auth, Smtp, ...)
+    // are the web nodes' to judge, since one environment often serves both.
+    static void Checks(IServiceCollection services, IConfiguration configuration) =>
+        services.AddHostingChecks(configuration, SettingNames.Silo(), onlyOwnSections: true);
+    HostingChecks.Run(builder.Configuration, Checks);
+    Checks(builder.Services, builder.Configuration);
     builder.AddServiceDefaults();
     builder.AddReadinessSilo();
 

@@ -102,6 +102,11 @@ public sealed class OperationsTests(ITestOutputHelper output)
         var data = Path.Combine(folder.Path, "data");
         Assert.Contains("not a valid Readiness database", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(garbage, data)).Message, StringComparison.Ordinal);
         Assert.Contains("tables missing", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(foreign, data)).Message, StringComparison.Ordinal);
+
+        // Each refusal names the file and says why in Japanese first, then English (they were English only).
+        AssertSaid(Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(garbage, data)).Message, garbage, "Readiness の正しいデータベースではありません（SQLite で読めません");
+        AssertSaid(Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(foreign, data)).Message, foreign, "Readiness の正しいデータベースではありません（Readiness の表がありません");
+        AssertSaid(Assert.Throws<FileNotFoundException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "none.db"), data)).Message, Path.Combine(folder.Path, "none.db"), "バックアップファイルがありません");
         Assert.False(File.Exists(Path.Combine(data, SqliteSchema.DatabaseFileName)));
 
         await using var host = new ReadinessWebHost(data, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" });
@@ -111,6 +116,14 @@ public sealed class OperationsTests(ITestOutputHelper output)
         Assert.True(taken.Bytes > 0);
         var refused = Assert.Throws<InvalidOperationException>(() => SqliteBackup.Restore(backup, data));
         Assert.Contains("stop it before restoring", refused.Message, StringComparison.Ordinal);
+        AssertSaid(refused.Message, $"Readiness:DataPath = '{data}'", "Readiness がこのデータフォルダーで動いています");
+
+        // A backup cut short (a copy interrupted, a full disk): refused in both languages, with SQLite's own words.
+        var truncated = Path.Combine(folder.Path, "truncated.db");
+        var whole = await File.ReadAllBytesAsync(backup);
+        await File.WriteAllBytesAsync(truncated, whole[..(whole.Length / 2)]);
+        AssertSaid(Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(truncated, Path.Combine(folder.Path, "elsewhere-truncated"))).Message, truncated, "Readiness の正しいデータベースではありません（");
+        Assert.False(File.Exists(Path.Combine(folder.Path, "elsewhere-truncated", SqliteSchema.DatabaseFileName)));
         Assert.Throws<IOException>(() => SqliteBackup.BackupAsync(Path.Combine(data, SqliteSchema.DatabaseFileName), backup).GetAwaiter().GetResult());
 
         // A stored state that fails its checksum (StatePayload) makes the file invalid, naming the row; an intact
@@ -130,7 +143,8 @@ public sealed class OperationsTests(ITestOutputHelper output)
 
         Assert.Null(SqliteBackup.Validate(Path.Combine(folder.Path, "intact.db")));
         var damaged = SqliteBackup.Validate(Path.Combine(folder.Path, "damaged.db"));
-        Assert.Equal("1 stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): checksum-test/1/note", damaged);
+        Assert.EndsWith(" / 1 stored grain state(s) cannot be read (a compressed one fails its checksum, a text one is not JSON): checksum-test/1/note", damaged, StringComparison.Ordinal);
+        Assert.StartsWith("1 件の保存された状態を読めません", damaged, StringComparison.Ordinal);
         var elsewhere = Path.Combine(folder.Path, "elsewhere");
         Assert.Contains("checksum-test/1/note", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "damaged.db"), elsewhere)).Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(elsewhere, SqliteSchema.DatabaseFileName)));
@@ -156,7 +170,9 @@ public sealed class OperationsTests(ITestOutputHelper output)
         }
 
         Assert.EndsWith("checksum-test/2/note", SqliteBackup.Validate(Path.Combine(folder.Path, "text.db")), StringComparison.Ordinal);
-        Assert.Contains($"schema version {SqliteSchema.Scripts.Count + 1}", Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "newer.db"), elsewhere)).Message, StringComparison.Ordinal);
+        var newer = Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(Path.Combine(folder.Path, "newer.db"), elsewhere)).Message;
+        Assert.Contains($"schema version {SqliteSchema.Scripts.Count + 1}", newer, StringComparison.Ordinal);
+        AssertSaid(newer, Path.Combine(folder.Path, "newer.db"), $"Readiness の正しいデータベースではありません（新しい版の Readiness で移行されています（スキーマ版 {SqliteSchema.Scripts.Count + 1}");
         Assert.False(File.Exists(Path.Combine(elsewhere, SqliteSchema.DatabaseFileName)));
     }
 

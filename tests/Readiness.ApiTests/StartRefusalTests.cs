@@ -70,6 +70,98 @@ public class StartRefusalTests
     }
 
     [Theory]
+    [InlineData("Readiness__Proxy__ForwardLimit", "abc", "Readiness:Proxy:ForwardLimit = 'abc': 整数を指定してください / must be a whole number.")]
+    [InlineData("Readiness__ReconcileInterval", "5m", "Readiness:ReconcileInterval = '5m': 時間を")]
+    [InlineData("Readiness__Health__Details", "Nobody", "Readiness:Health:Details = 'Nobody': Local, Everyone のいずれかを指定してください / must be one of Local, Everyone.")]
+    [InlineData("Readiness__Health__Details", "5", "Readiness:Health:Details = '5': Local, Everyone のいずれかを指定してください")]
+    [InlineData("Readiness__Metrics__AllowedNetworks", "garbage", "Readiness:Metrics:AllowedNetworks = 'garbage': CIDR")]
+    [InlineData("Readiness__Notifications__MaxAttempts", "0", "Readiness:Notifications:MaxAttempts = 0: 1 以上を指定してください / must be at least 1.")]
+    [InlineData("Readiness__Notifications__ScheduleInterval", "00:00:00", "Readiness:Notifications:ScheduleInterval = 00:00:00: 0 より長い時間を指定してください")]
+    [InlineData("Readiness__Webhooks__Proxy", "ftp://proxy.example.lg.jp", "Readiness:Webhooks:Proxy = 'ftp://proxy.example.lg.jp': 送信用プロキシ")]
+    [InlineData("Readiness__Webhooks__AllowedNetworks", "10.0.0.0/99", "Readiness:Webhooks:AllowedNetworks = '10.0.0.0/99': CIDR")]
+    [InlineData("Readiness__Auth__SessionRevalidation", "00:05:00", "Readiness:Auth:SessionRevalidation = 00:05:00: 0 より長く 00:01:00 以下")]
+    [InlineData("Readiness__Clients__RequireHttps", "yes", "Readiness:Clients:RequireHttps = 'yes': true か false を指定してください / must be true or false.")]
+    public async Task Every_refusal_of_a_setting_says_it_in_Japanese_first_then_English_naming_the_setting_and_value(string variable, string value, string said)
+    {
+        // Before, these were English only after the bilingual prefix: the binder's "Failed to convert configuration
+        // value 'abc' at ...", "Readiness:Health:Details must be Local or Everyone.", one English sentence for all the
+        // notification settings, and a schedule interval of zero failed the dispatcher's timer after start.
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { [variable] = value });
+        AssertRefused(exit, output, said);
+        AssertBilingual(output);
+    }
+
+    [Fact]
+    public async Task Two_settings_refused_at_once_are_each_named_in_both_languages()
+    {
+        // Before: "One or more errors occurred. (…) (…)", English, when two options types were refused together.
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string>
+        {
+            ["Readiness__Backup__Retain"] = "0",
+            ["Readiness__Notifications__BatchSize"] = "0",
+        });
+        AssertRefused(exit, output, "Readiness:Backup:Retain = 0: 1 以上を指定してください");
+        AssertRefused(exit, output, "Readiness:Notifications:BatchSize = 0: 1 以上を指定してください");
+        Assert.DoesNotContain("One or more errors", output, StringComparison.Ordinal);
+        AssertBilingual(output);
+    }
+
+    [Theory]
+    [InlineData("Readiness__Webhooks__AllowedNetworks", "garbage", "backup")]
+    [InlineData("Readiness__Webhooks__Proxy", "ftp://proxy.example.lg.jp", "restore", "--from", "bk.db")]
+    [InlineData("Readiness__Notifications__MaxAttempts", "0", "token", "--role", "national")]
+    [InlineData("Readiness__Health__Details", "Nobody", "backup")]
+    [InlineData("Readiness__Proxy__ForwardLimit", "abc", "token", "--role", "national")]
+    public async Task Every_command_runs_the_checks_the_server_runs(string variable, string value, params string[] command)
+    {
+        // Before, the notification, webhook, health and metrics settings were checked by the server only: backup said
+        // "No Readiness database", token printed a token.
+        var (exit, output) = await RunWebAsync(new Dictionary<string, string> { [variable] = value }, command);
+        AssertRefused(exit, output, variable.Replace("__", ":", StringComparison.Ordinal) + " = ");
+        AssertBilingual(output);
+    }
+
+    [Theory]
+    [InlineData("port out of range")]
+    [InlineData("silo port in use")]
+    [InlineData("web port in use")]
+    [InlineData("data folder in use")]
+    public async Task A_refused_start_leaves_the_data_folder_without_a_database(string refusal)
+    {
+        // Before, the schema was applied (readiness.db made or migrated) while the silo was configured, before a port out
+        // of range or in use was refused; and the data folder's lock was taken after the silo had started, so a second
+        // server on the folder migrated it, joined, and printed the silo's shutdown (~40 lines) above its refusal.
+        var data = Directory.CreateTempSubdirectory("readiness-refused-").FullName;
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (settings, said) = refusal switch
+        {
+            "port out of range" => (new Dictionary<string, string> { ["Readiness__SiloPort"] = "70000" }, "Readiness:SiloPort = 70000: "),
+            "silo port in use" => (new Dictionary<string, string> { ["Readiness__GatewayPort"] = port }, $"Readiness:GatewayPort = {port}: "),
+            "web port in use" => (new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" }, $"ASPNETCORE_URLS (urls) 'http://127.0.0.1:{port}': "),
+            _ => (new Dictionary<string, string>(), $"Readiness:DataPath = '{data}': 別の Readiness プロセスがこのデータフォルダーを使っています"),
+        };
+        using var held = refusal == "data folder in use" ? Readiness.Hosting.DataFolderLock.TryAcquire(data) : null;
+        try
+        {
+            var (exit, output) = await RunWebInAsync(settings, data);
+            AssertRefused(exit, output, said);
+            AssertBilingual(output);
+            Assert.False(File.Exists(Path.Combine(data, "readiness.db")), $"readiness.db was made by a refused start:\n{output}");
+            Assert.DoesNotContain("Readiness data:", output, StringComparison.Ordinal);
+
+            // The refusal alone: no silo's start or shutdown logged above it.
+            Assert.True(output.Split('\n').Count(l => l.Trim().Length > 0) == 1, $"more than the one line:\n{output}");
+        }
+        finally
+        {
+            held?.Dispose();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Theory]
     [InlineData("backup")]
     [InlineData("restore", "--from", "bk.db")]
     [InlineData("token", "--role", "national")]
@@ -151,7 +243,8 @@ public class StartRefusalTests
         taken.Listen();
         var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
         var (exit, output) = await RunWebAsync(new Dictionary<string, string> { [variable] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        AssertRefused(exit, output, $"{setting}={port}: the port is in use");
+        AssertRefused(exit, output, $"{setting} = {port}: このポートは 127.0.0.1 で使用中です");
+        AssertBilingual(output);
     }
 
     [Fact]
@@ -191,6 +284,37 @@ public class StartRefusalTests
         finally
         {
             Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Every line after 「起動できません / Cannot start: 」 says each thing in Japanese before its English: each part
+    /// (" — " between a refusal and its detail, "; " between refusals) that has English has Japanese before it.
+    /// </summary>
+    private static void AssertBilingual(string output)
+    {
+        var line = output.Split('\n').Single(l => l.StartsWith("起動できません / Cannot start: ", StringComparison.Ordinal));
+        var said = line["起動できません / Cannot start: ".Length..];
+        // Refusals are joined by "; " (several of one options type) or " — " (several types); a piece without " / " is
+        // the English sentence of the one before it going on.
+        var refusals = new List<string>();
+        foreach (var piece in said.Split(["; ", " — "], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (refusals.Count > 0 && !piece.Contains(" / ", StringComparison.Ordinal))
+            {
+                refusals[^1] += "; " + piece;
+            }
+            else
+            {
+                refusals.Add(piece);
+            }
+        }
+
+        foreach (var refusal in refusals)
+        {
+            var japanese = refusal.IndexOfAny([.. refusal.Where(c => c is >= '\u3040' and <= '\u30FF' or >= '\u4E00' and <= '\u9FFF')]);
+            var separator = refusal.IndexOf(" / ", StringComparison.Ordinal);
+            Assert.True(japanese >= 0 && separator > japanese, $"not Japanese first, then English: '{refusal}' in\n{output}");
         }
     }
 
@@ -243,28 +367,34 @@ public class StartRefusalTests
         Directory.CreateDirectory(data);
         try
         {
-            var start = WebProcess(settings, data, command);
-            start.WorkingDirectory = data; // a relative --from names a file there
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                return (-1, "still running after 90 s (the setting was taken):\n" + await output + await error);
-            }
-
-            return (process.ExitCode, await output + await error);
+            return await RunWebInAsync(settings, data, command);
         }
         finally
         {
             Directory.Delete(data, recursive: true);
         }
+    }
+
+    /// <summary>Runs Readiness.Web.dll on <paramref name="data"/> (left in place, for the caller to look into) with the settings.</summary>
+    private static async Task<(int Exit, string Output)> RunWebInAsync(IDictionary<string, string> settings, string data, params string[] command)
+    {
+        var start = WebProcess(settings, data, command);
+        start.WorkingDirectory = data; // a relative --from names a file there
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, "still running after 90 s (the setting was taken):\n" + await output + await error);
+        }
+
+        return (process.ExitCode, await output + await error);
     }
 }

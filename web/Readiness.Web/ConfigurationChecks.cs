@@ -2,16 +2,19 @@ using Readiness.Hosting;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Identity;
+using Readiness.Web.Notifications;
 using Readiness.Web.Planning;
 using Readiness.Web.Summaries;
 
 namespace Readiness.Web;
 
 /// <summary>
-/// The checks of the configuration alone (misspelt names, values out of range, URLs a library refuses later) that refuse
-/// the server's start; the <c>backup</c>, <c>restore</c> and <c>token</c> commands run the same ones before doing
-/// anything, so a setting the server refuses by name is not taken in silence by a command (Readiness__DataPth used to
-/// back up the default data folder).
+/// The checks of the configuration alone (misspelt names, values a setting's type cannot take, values out of range, URLs
+/// a library refuses later) that refuse the server's start, each registered here once; the server runs them before it
+/// builds anything (and again at start, for sources added later), and the <c>backup</c>, <c>restore</c> and <c>token</c>
+/// commands run the same ones before doing anything, so a setting the server refuses is not taken in silence by a
+/// command (Readiness__DataPth used to back up the default data folder; the notification and webhook settings were
+/// checked by the server only).
 /// </summary>
 public static class ConfigurationChecks
 {
@@ -22,32 +25,28 @@ public static class ConfigurationChecks
     /// </summary>
     public static IServiceCollection AddConfigurationChecks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.RefuseUnknownSettings(configuration, KnownSettings.Web());
-        SiloHosting.ValidateOnStart(services, SiloHosting.ReadOptions(configuration));
-        Check<ReadinessAuthOptions>(services, configuration, ReadinessAuthOptions.Section, o => o.Problems());
-        Check<ProxyOptions>(services, configuration, ProxyOptions.Section, o => o.Problems());
-        Check<AccountOptions>(services, configuration, AccountOptions.Section, o => o.Problems());
-        Check<FederationOptions>(services, configuration, FederationOptions.Section, o => o.Problems());
-        Check<SmtpOptions>(services, configuration, SmtpOptions.Section, o => o.Problems());
-        Check<RateLimitOptions>(services, configuration, RateLimitOptions.Section, o => o.Problems());
-        Check<SummaryCacheOptions>(services, configuration, SummaryCacheOptions.Section, o => o.Problems());
-        Check<PlanningOptions>(services, configuration, PlanningOptions.Section, o => o.Problems());
-        Check<GrainCallOptions>(services, configuration, GrainCallOptions.Section, o => o.Problems());
+        services.AddHostingChecks(configuration, KnownSettings.Web());
+        services.AddOptionsCheck<ReadinessAuthOptions>(configuration, ReadinessAuthOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<ProxyOptions>(configuration, ProxyOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<AccountOptions>(configuration, AccountOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<FederationOptions>(configuration, FederationOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<SmtpOptions>(configuration, SmtpOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<RateLimitOptions>(configuration, RateLimitOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<SummaryCacheOptions>(configuration, SummaryCacheOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<PlanningOptions>(configuration, PlanningOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<GrainCallOptions>(configuration, GrainCallOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<NotificationOptions>(configuration, NotificationOptions.Section, o => o.Problems());
+        services.AddOptionsCheck<WebhookOptions>(configuration, WebhookOptions.Section, o => o.Problems());
         return services;
     }
 
     /// <summary>
-    /// Runs the checks of <see cref="AddConfigurationChecks"/> now, as the server's start does; throws what the start
-    /// would (an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming each setting, or the
-    /// binder's InvalidOperationException naming a value that does not convert). Report it with <see cref="StartRefusal.Report"/>.
+    /// Runs the checks of <see cref="AddConfigurationChecks"/> now, as the server's start does, before anything is
+    /// built; throws what the start would (an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>
+    /// naming each setting and value, Japanese first). Report it with <see cref="StartRefusal.Report"/>.
     /// </summary>
-    public static void Run(IConfiguration configuration)
-    {
-        var services = new ServiceCollection();
-        services.AddConfigurationChecks(configuration);
-        using var provider = services.BuildServiceProvider();
-        provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
-    }
+    public static void Run(IConfiguration configuration) =>
+        HostingChecks.Run(configuration, (services, c) => services.AddConfigurationChecks(c));
 
     /// <summary>
     /// For a command: runs <see cref="Run"/> and, when the configuration is refused, writes the server's one-line
@@ -66,8 +65,4 @@ public static class ConfigurationChecks
             return StartRefusal.Report(refused, error);
         }
     }
-
-    private static void Check<T>(IServiceCollection services, IConfiguration configuration, string section, Func<T, IEnumerable<string>> problems)
-        where T : class, new() =>
-        services.AddOptions<T>().ValidateProblemsOnStart(_ => problems(configuration.GetSection(section).Get<T>() ?? new T()));
 }

@@ -38,8 +38,10 @@ try
     // The catch below reports a failed start as one line: the host's own log of it would print the stack above it.
     builder.Logging.QuietFailedStart(builder.Configuration, () => started);
 
-    // A misspelt name (Readiness__DataPth) refuses the start instead of a server on the default it did not mean.
-    // The same checks the backup, restore and token commands run.
+    // A misspelt name (Readiness__DataPth) or a value the product cannot work with refuses the start instead of a server
+    // on the default it did not mean: the same checks the backup, restore and token commands run, now, before anything
+    // below reads the configuration or touches the data folder, and again at start for sources added later.
+    ConfigurationChecks.Run(builder.Configuration);
     builder.Services.AddConfigurationChecks(builder.Configuration);
     builder.AddServiceDefaults();
     builder.AddReadinessProxyHeaders();

@@ -39,6 +39,6 @@ public sealed class ListenPortsBeforeBindTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(timeout.Token));
         var message = StartRefusal.Message(refused);
-        Assert.Contains($"Readiness:SiloPort={siloPort}: the port is in use on 127.0.0.1", message, StringComparison.Ordinal);
+        Assert.Contains($"Readiness:SiloPort = {siloPort}: このポートは 127.0.0.1 で使用中です", message, StringComparison.Ordinal);
     }
 }

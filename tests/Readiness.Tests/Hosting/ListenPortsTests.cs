@@ -19,7 +19,8 @@ public class ListenPortsTests
         var port = ((IPEndPoint)orleans.LocalEndPoint!).Port;
 
         var refused = Assert.Throws<InvalidOperationException>(() => ListenPorts.EnsureFree(IPAddress.Loopback, ("Readiness:SiloPort", port)));
-        Assert.StartsWith($"Readiness:SiloPort={port}: the port is in use on 127.0.0.1", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Readiness:SiloPort = {port}: このポートは 127.0.0.1 で使用中です", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(" / the port is in use on 127.0.0.1", refused.Message, StringComparison.Ordinal);
         Assert.Contains("Readiness__SiloPort and Readiness__GatewayPort", refused.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => ListenPorts.EnsureFree(IPAddress.Any, ("Readiness:GatewayPort", port)));
     }

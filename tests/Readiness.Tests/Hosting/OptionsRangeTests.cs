@@ -133,6 +133,10 @@ public sealed class OptionsRangeTests
         AssertOne(new ReadinessOptions { GatewayPort = -1 }.Problems(), "Readiness:GatewayPort = -1");
         AssertOne(new ReadinessOptions { SiloPort = 30000, GatewayPort = 30000 }.Problems(), "Readiness:GatewayPort = 30000");
         Assert.Empty(new ReadinessOptions { SiloPort = 0, GatewayPort = 0 }.Problems()); // the system picks each
+
+        // IPAddress.Parse refused it while the cluster silo was configured, in English, naming no setting.
+        AssertOne(new ReadinessOptions { AdvertisedAddress = "silo-1.local" }.Problems(), "Readiness:AdvertisedAddress = 'silo-1.local'");
+        Assert.Empty(new ReadinessOptions { AdvertisedAddress = "10.0.0.11" }.Problems());
         var refused = Assert.Throws<InvalidOperationException>(() => ListenPorts.EnsureFree(System.Net.IPAddress.Loopback, ("Readiness:SiloPort", 70000)));
         Assert.StartsWith("Readiness:SiloPort = 70000: ", refused.Message, StringComparison.Ordinal);
     }
@@ -151,6 +155,39 @@ public sealed class OptionsRangeTests
         Assert.Contains("did you mean Readiness:DataPath?", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("Readiness:Proxy:ForwardLimit = -1", error.ToString(), StringComparison.Ordinal);
         Assert.Null(Readiness.Web.ConfigurationChecks.Refusal(new ConfigurationBuilder().Build(), error));
+    }
+
+    [Theory]
+    [InlineData("Readiness:Notifications:MaxAttempts", "0", "Readiness:Notifications:MaxAttempts = 0: 1 以上を指定してください / must be at least 1.")]
+    [InlineData("Readiness:Notifications:NationalOverdueThresholds", "1000,lots", "Readiness:Notifications:NationalOverdueThresholds = '1000,lots': 数をカンマ区切りで")]
+    [InlineData("Readiness:Webhooks:AllowedNetworks", "garbage", "Readiness:Webhooks:AllowedNetworks = 'garbage': CIDR 形式の範囲をカンマ区切りで")]
+    [InlineData("Readiness:Webhooks:Proxy", "https://proxy.example.lg.jp", "Readiness:Webhooks:Proxy = 'https://proxy.example.lg.jp': 送信用プロキシの")]
+    [InlineData("Readiness:Metrics:AllowedNetworks", "10.0.0.0/8,localhost", "Readiness:Metrics:AllowedNetworks = 'localhost': CIDR 形式の")]
+    [InlineData("Readiness:Health:Details", "Nobody", "Readiness:Health:Details = 'Nobody': Local, Everyone のいずれかを指定してください / must be one of Local, Everyone.")]
+    [InlineData("Readiness:Auth:SessionRevalidation", "00:02:00", "Readiness:Auth:SessionRevalidation = 00:02:00: 0 より長く 00:01:00 以下の時間")]
+    [InlineData("Readiness:Proxy:ForwardLimit", "abc", "Readiness:Proxy:ForwardLimit = 'abc': 整数を指定してください / must be a whole number.")]
+    [InlineData("Readiness:Clients:RequireHttps", "yes", "Readiness:Clients:RequireHttps = 'yes': true か false を指定してください / must be true or false.")]
+    public void The_commands_run_every_check_the_server_runs_each_said_in_Japanese_then_English(string key, string value, string said)
+    {
+        // Before, the notification, webhook, health and metrics settings were checked by the server's own registrations
+        // only (English), and a value the binder could not convert ended the check with its English exception.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        using var error = new StringWriter();
+        Assert.Equal(StartRefusal.ExitCode, Readiness.Web.ConfigurationChecks.Refusal(configuration, error));
+        Assert.StartsWith("起動できません / Cannot start: " + said, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Notification_webhook_and_account_defaults_pass_and_each_problem_names_its_setting()
+    {
+        Assert.Empty(new Readiness.Web.Notifications.NotificationOptions().Problems());
+        Assert.Empty(new Readiness.Web.Notifications.WebhookOptions().Problems());
+        Assert.Empty(new Readiness.Web.Identity.AccountOptions().Problems());
+        Assert.Empty(new MetricsOptions().Problems());
+        AssertOne(new Readiness.Web.Notifications.NotificationOptions { Lease = TimeSpan.Zero }.Problems(), "Readiness:Notifications:Lease = 00:00:00");
+        AssertOne(new Readiness.Web.Notifications.NotificationOptions { RetryCap = TimeSpan.FromSeconds(1) }.Problems(), "Readiness:Notifications:RetryCap = 00:00:01");
+        AssertOne(new Readiness.Web.Notifications.NotificationOptions { PollInterval = Negative }.Problems(), "Readiness:Notifications:PollInterval = -00:00:01");
+        AssertOne(new Readiness.Web.Identity.AccountOptions { SessionRevalidation = TimeSpan.Zero }.Problems(), "Readiness:Auth:SessionRevalidation = 00:00:00");
     }
 
     private static void AssertOne(IEnumerable<string> problems, string named)

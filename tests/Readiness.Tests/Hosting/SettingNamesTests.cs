@@ -154,6 +154,55 @@ public sealed partial class SettingNamesTests
     [GeneratedRegex(@"\bReadiness(?:__|:)[A-Za-z][A-Za-z0-9_:]*")]
     private static partial Regex SettingName();
 
+    [Theory]
+    [InlineData("Readiness:Proxy:ForwardLimit", "abc", typeof(Readiness.Web.ProxyOptions), "Readiness:Proxy")]
+    [InlineData("Readiness:Proxy:ForwardLimit", "", typeof(Readiness.Web.ProxyOptions), "Readiness:Proxy")]
+    [InlineData("Readiness:Proxy:ForwardLimit", "99999999999", typeof(Readiness.Web.ProxyOptions), "Readiness:Proxy")]
+    [InlineData("Readiness:Proxy:ForwardLimit", " 2 ", typeof(Readiness.Web.ProxyOptions), "Readiness:Proxy")]
+    [InlineData("Readiness:ReconcileInterval", "5m", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:ReconcileInterval", "00:10:00", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:Backup:Interval", "", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:Backup:Interval", "daily", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:Mode", "cluster", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:Mode", "Clustr", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:WarmUp", "flase", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:WarmUp", "TRUE", typeof(ReadinessOptions), "Readiness")]
+    [InlineData("Readiness:Notifications:DigestTime", "25:00", typeof(Readiness.Web.Notifications.NotificationOptions), "Readiness:Notifications")]
+    [InlineData("Readiness:Notifications:DigestTime", "08:30", typeof(Readiness.Web.Notifications.NotificationOptions), "Readiness:Notifications")]
+    [InlineData("Readiness:Planning:UnreadableRecheckSeconds", "1,5", typeof(Readiness.Web.Planning.PlanningOptions), "Readiness:Planning")]
+    [InlineData("Readiness:Membership:ProbeTimeout", "soon", typeof(Orleans.Configuration.ClusterMembershipOptions), "Readiness:Membership")]
+    public void A_value_is_refused_exactly_when_the_binder_cannot_take_it_and_then_named_in_both_languages(string key, string value, Type options, string section)
+    {
+        // The same converter as the binder's: a value it throws on is refused, naming the key and the value, Japanese
+        // first, instead of its English "Failed to convert configuration value"; a value it takes is not.
+        var configuration = Configuration((key, value));
+        var binderRefuses = false;
+        try
+        {
+            configuration.GetSection(section).Get(options);
+        }
+        catch (InvalidOperationException)
+        {
+            binderRefuses = true;
+        }
+
+        var problems = Web.ValueProblems(configuration).ToList();
+        Assert.True(binderRefuses == (problems.Count == 1), $"binder refuses: {binderRefuses}; problems: {string.Join(" | ", problems)}");
+        if (binderRefuses)
+        {
+            Assert.StartsWith($"{key} = '{value}': ", problems[0], StringComparison.Ordinal);
+            Assert.Matches(@"^[^/]*[\p{IsHiragana}\p{IsKatakana}\p{IsCJKUnifiedIdeographs}][^/]* / [ -~]+$", problems[0][(key.Length + value.Length + 7)..]);
+        }
+    }
+
+    [Fact]
+    public void A_number_that_names_no_value_of_an_enum_is_refused_though_the_binder_takes_it()
+    {
+        var problem = Assert.Single(Web.ValueProblems(Configuration(("Readiness:Mode", "5"))));
+        Assert.Equal("Readiness:Mode = '5': Embedded, Cluster のいずれかを指定してください / must be one of Embedded, Cluster.", problem);
+        Assert.Empty(Web.ValueProblems(Configuration(("Readiness:Mode", "1"))));
+    }
+
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 

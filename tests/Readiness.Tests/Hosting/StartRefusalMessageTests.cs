@@ -45,6 +45,40 @@ public sealed class StartRefusalMessageTests
         Assert.Single(refused.ToString().TrimEnd().Split('\n'));
     }
 
+    [Fact]
+    public void Several_refusals_at_once_are_each_its_own_message_not_the_aggregates_English()
+    {
+        // Two options types refused together reach the catch as an AggregateException; its own message, "One or more
+        // errors occurred. (…) (…)", was English after the bilingual prefix.
+        var both = new AggregateException(
+            new Microsoft.Extensions.Options.OptionsValidationException("Readiness", typeof(object), ["Readiness:Backup:Retain = 0: 1 以上を指定してください / must be at least 1."]),
+            new Microsoft.Extensions.Options.OptionsValidationException("Readiness:Notifications", typeof(object), ["Readiness:Notifications:BatchSize = 0: 1 以上を指定してください / must be at least 1."]));
+        Assert.Equal(
+            "起動できません / Cannot start: Readiness:Backup:Retain = 0: 1 以上を指定してください / must be at least 1. — Readiness:Notifications:BatchSize = 0: 1 以上を指定してください / must be at least 1.",
+            StartRefusal.Message(both));
+    }
+
+    [Fact]
+    public void A_refusal_in_the_product_s_own_words_is_Japanese_first_and_anything_else_gets_them()
+    {
+        Assert.Equal("Readiness:DataPath = '/x': 日本語 / English.", StartRefusal.Say("Readiness:DataPath = '/x'", "日本語", "English."));
+        Assert.Equal("/x/bk.db: 復元できませんでした / the restore failed: Access to the path '/x/bk.db' is denied.",
+            StartRefusal.Explain(new UnauthorizedAccessException("Access to the path '/x/bk.db' is denied."), "/x/bk.db", "復元できませんでした", "the restore failed"));
+        Assert.Equal("a: 既に日本語 / already both.", StartRefusal.Explain(new IOException("a: 既に日本語 / already both."), "b", "c", "d"));
+    }
+
+    [Theory]
+    [InlineData("file:///x")]
+    [InlineData("ftp://127.0.0.1/health/ready")]
+    [InlineData("not a url")]
+    public void The_probe_command_refuses_an_address_it_cannot_ask_in_one_line(string url)
+    {
+        // Before, file:///x reached HttpClient, whose NotSupportedException ended the command in a stack trace.
+        using var output = new StringWriter();
+        Assert.Equal(2, HealthProbeCommand.Run(["probe", url], output));
+        Assert.StartsWith($"'{url}': http:// か https:// で始まる絶対 URL を指定してください / must be an absolute http or https URL.", output.ToString(), StringComparison.Ordinal);
+    }
+
     private static NullReferenceException Thrown()
     {
         try

@@ -42,6 +42,7 @@ public static class LocalTokens
 public static class LocalTokenCommand
 {
     /// <summary>true: the token command runs in Production too (the setting an operator who really means it sets).</summary>
+    [Readiness.Hosting.SettingType(typeof(bool))]
     public const string AllowTokenCommandKey = "Readiness:Auth:AllowTokenCommandInProduction";
 
     public const string Name = "token";
@@ -70,7 +71,9 @@ public static class LocalTokenCommand
 
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                error.WriteLine($"Unexpected argument '{args[i]}'.");
+                error.WriteLine(args[i].StartsWith("--", StringComparison.Ordinal)
+                    ? StartRefusal.Say(args[i], "値を指定してください", "needs a value.")
+                    : StartRefusal.Say($"'{args[i]}'", "この引数は使えません", "unexpected argument."));
                 error.WriteLine(Usage);
                 return 2;
             }
@@ -80,7 +83,7 @@ public static class LocalTokenCommand
 
         if (!ReadinessCaller.TryParseRole(values.GetValueOrDefault("role"), out var role))
         {
-            error.WriteLine("--role must be one of municipality, prefecture, national, admin.");
+            error.WriteLine(StartRefusal.Say($"--role '{values.GetValueOrDefault("role")}'", "municipality、prefecture、national、admin のいずれかを指定してください", "must be one of municipality, prefecture, national, admin."));
             error.WriteLine(Usage);
             return 2;
         }
@@ -91,14 +94,14 @@ public static class LocalTokenCommand
             if (!ReadinessCaller.IsValidTenant(role, code))
             {
                 error.WriteLine(role == Role.Municipality
-                    ? $"--code must be one of the 1,741 municipality codes (6 digits with check digit), not '{code}'."
-                    : $"--code must be a prefecture code 01 to 47, not '{code}'.");
+                    ? StartRefusal.Say($"--code '{code}'", "1,741 の市区町村コード（検査数字付きの 6 桁）のいずれかを指定してください", "must be one of the 1,741 municipality codes (6 digits with check digit).")
+                    : StartRefusal.Say($"--code '{code}'", "都道府県コード 01〜47 を指定してください", "must be a prefecture code 01 to 47."));
                 return 2;
             }
         }
         else if (code is not null)
         {
-            error.WriteLine($"Role {Wire.Name(role)} has no --code: it reads every municipality.");
+            error.WriteLine(StartRefusal.Say($"--code '{code}'", $"{Wire.Name(role)} にはコードがありません（すべての市区町村を読みます）", $"role {Wire.Name(role)} has no --code: it reads every municipality."));
             return 2;
         }
 
@@ -122,14 +125,15 @@ public static class LocalTokenCommand
         var subject = values.GetValueOrDefault("subject") ?? $"local-{Wire.Name(role)}{(code is null ? string.Empty : "-" + code)}";
         if (!ReadinessCaller.IsValidSubject(subject))
         {
-            error.WriteLine($"--subject must have 1 to {ReadinessCaller.MaxSubjectLength} characters, none of them control or invisible characters (OpenID Connect Core 1.0 §2).");
+            error.WriteLine(StartRefusal.Say("--subject", $"1〜{ReadinessCaller.MaxSubjectLength} 文字で、制御文字や見えない文字を含まない名前を指定してください",
+                $"must have 1 to {ReadinessCaller.MaxSubjectLength} characters, none of them control or invisible characters (OpenID Connect Core 1.0 §2)."));
             return 2;
         }
 
         var unknown = values.Keys.Except(["role", "code", "subject", "hours", "allow-production"]).ToList();
         if (unknown.Count > 0)
         {
-            error.WriteLine($"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
+            error.WriteLine(StartRefusal.Say(string.Join(", ", unknown.Select(u => "--" + u)), "知らないオプションです", "unknown option(s)."));
             return 2;
         }
 
@@ -150,7 +154,9 @@ public static class LocalTokenCommand
         if (host.Environment.IsProduction() && !allowProduction
             && !configuration.GetValue<bool>(AllowTokenCommandKey))
         {
-            error.WriteLine("The token command is refused in the Production environment (ASPNETCORE_ENVIRONMENT unset or Production): people sign in with accounts.");
+            error.WriteLine(StartRefusal.Say("ASPNETCORE_ENVIRONMENT = Production",
+                "本番環境では token コマンドは使えません（利用者はアカウントでサインインします）。開発・テスト・負荷試験では ASPNETCORE_ENVIRONMENT=Development で実行してください。本当に必要な運用者は --allow-production true を付けるか Readiness__Auth__AllowTokenCommandInProduction=true を設定してください",
+                "the token command is refused in the Production environment (ASPNETCORE_ENVIRONMENT unset or Production): people sign in with accounts."));
             error.WriteLine("For development, tests and load tests run it with ASPNETCORE_ENVIRONMENT=Development; an operator who really means it adds --allow-production true");
             error.WriteLine("or sets Readiness__Auth__AllowTokenCommandInProduction=true.");
             return 3;
@@ -170,7 +176,9 @@ public static class LocalTokenCommand
         catch (Exception unusable) when (unusable is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             // A key file that is not a key, or a data folder that cannot be made: one line, as at the server's start.
-            return StartRefusal.Report(unusable, error);
+            return StartRefusal.Report(unusable.Message.Any(StartRefusal.IsJapanese) ? unusable
+                : StartRefusal.Refused($"Readiness:DataPath = '{SiloHosting.ReadOptions(configuration).ResolveDataPath()}'", "署名鍵のフォルダーを作れないか、鍵を読めません",
+                    "the signing key's folder cannot be made or the key cannot be read.", unusable), error);
         }
 
         if (created)

@@ -34,6 +34,7 @@ public static class ClientsSetup
     private const long PostgresLockKey = 0x5265616469_636c;
 
     /// <summary>The section (Readiness:Clients:RequireHttps): the token endpoint refuses plain HTTP unless false (default: false outside Production).</summary>
+    [Readiness.Hosting.SettingType(typeof(bool?))] // read as GetValue<bool?>: empty is the default
     public const string RequireHttpsKey = "Readiness:Clients:RequireHttps";
 
     /// <summary>
@@ -48,6 +49,7 @@ public static class ClientsSetup
     {
         var services = builder.Services;
         var requireHttps = builder.Configuration.GetValue<bool?>(RequireHttpsKey) ?? builder.Environment.IsProduction();
+        services.AddSingleton<IStorageStartStep, ClientTables>();
         services.AddDbContext<ClientsDb>((sp, o) =>
         {
             var storage = sp.GetRequiredService<IStorageConnection>();
@@ -146,17 +148,9 @@ public static class ClientsSetup
         return builder;
     }
 
-    /// <summary>Creates the client tables if missing (before the server takes requests) and maps the endpoints.</summary>
+    /// <summary>Maps the endpoints (the client tables are made when the host starts, <see cref="ClientTables"/>).</summary>
     public static WebApplication UseReadinessClients(this WebApplication app)
     {
-        using (var scope = app.Services.CreateScope())
-        {
-            if (EnsureSchemaAsync(scope.ServiceProvider.GetRequiredService<ClientsDb>()).GetAwaiter().GetResult())
-            {
-                Console.WriteLine("Readiness API clients: tables created");
-            }
-        }
-
         app.MapClientsApi();
         app.MapClientPages();
         return app;
@@ -280,6 +274,22 @@ public static class ClientsSetup
         new(HKDF.DeriveKey(HashAlgorithmName.SHA256, root, 32, salt: [], info: Encoding.UTF8.GetBytes(purpose)));
 
     /// <summary>As <see cref="Identity.IdentitySchema"/>: CreateTables once, when readiness_api_clients is missing; on PostgreSQL under an advisory lock.</summary>
+    /// <summary>
+    /// Creates the client tables if missing when the host starts, after the product's schema and the identity tables,
+    /// before the server takes requests (<see cref="StorageStart"/>).
+    /// </summary>
+    public sealed class ClientTables : IStorageStartStep
+    {
+        public async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
+        {
+            using var scope = services.CreateScope();
+            if (await EnsureSchemaAsync(scope.ServiceProvider.GetRequiredService<ClientsDb>()))
+            {
+                Console.WriteLine("Readiness API clients: tables created");
+            }
+        }
+    }
+
     private static async Task<bool> EnsureSchemaAsync(ClientsDb db)
     {
         var postgres = db.Database.IsNpgsql();

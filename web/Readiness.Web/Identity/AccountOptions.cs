@@ -1,3 +1,5 @@
+using Readiness.Hosting;
+
 namespace Readiness.Web.Identity;
 
 /// <summary>The account settings in the "Readiness:Auth" section (env Readiness__Auth__RequireMfa, ...).</summary>
@@ -47,6 +49,13 @@ public sealed class AccountOptions
             && !(Uri.TryCreate(PublicUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
         {
             yield return $"{Section}:PublicUrl = '{PublicUrl}': http:// か https:// で始まる絶対 URL を指定してください / must be an absolute http or https URL (e.g. https://readiness.example.lg.jp).";
+        }
+
+        if (SessionRevalidation <= TimeSpan.Zero || SessionRevalidation > TimeSpan.FromMinutes(1))
+        {
+            yield return OptionsProblems.Setting($"{Section}:{nameof(SessionRevalidation)}", SessionRevalidation,
+                "0 より長く 00:01:00 以下の時間を指定してください（無効にした利用者のセッションは 1 分以内に止まる必要があります）",
+                "must be more than zero and at most 00:01:00 (a deactivated user's sessions must stop within a minute).");
         }
 
         foreach (var (name, value) in new[] { (nameof(SessionLifetime), SessionLifetime), (nameof(SetupLinkLifetime), SetupLinkLifetime), (nameof(InvitationLifetime), InvitationLifetime), (nameof(PasswordResetLifetime), PasswordResetLifetime), (nameof(LockoutDuration), LockoutDuration) })

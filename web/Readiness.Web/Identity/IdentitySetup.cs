@@ -22,10 +22,8 @@ public static class IdentitySetup
         var services = builder.Services;
         var account = new AccountOptions();
         builder.Configuration.GetSection(AccountOptions.Section).Bind(account);
-        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section)
-            .Validate(a => a.SessionRevalidation > TimeSpan.Zero && a.SessionRevalidation <= TimeSpan.FromMinutes(1),
-                "Readiness:Auth:SessionRevalidation must be more than zero and at most 00:01:00 (a deactivated user's sessions must stop within a minute).")
-            .ValidateOnStart();
+        // Its Problems() are checked in ConfigurationChecks, with the commands'.
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
 
         // Their Problems() are checked in ConfigurationChecks, with the commands'.
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section);
@@ -187,23 +185,31 @@ public static class IdentitySetup
         }
 
         builder.Services.AddHostedService<FirstRunAnnouncer>();
+        builder.Services.AddSingleton<IStorageStartStep, IdentityTables>();
         return builder;
     }
 
-    /// <summary>Creates the identity tables if missing (before the server takes requests) and maps the account endpoints.</summary>
+    /// <summary>Maps the account endpoints (the identity tables are made when the host starts, <see cref="IdentityTables"/>).</summary>
     public static WebApplication UseReadinessIdentity(this WebApplication app)
     {
-        using (var scope = app.Services.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
-            if (IdentitySchema.EnsureAsync(db).GetAwaiter().GetResult())
-            {
-                Console.WriteLine("Readiness accounts: identity tables created");
-            }
-        }
-
         app.MapAccountEndpoints();
         return app;
+    }
+}
+
+/// <summary>
+/// Creates the identity tables if missing when the host starts, after the product's schema and before the server takes
+/// requests (<see cref="StorageStart"/>); while the host was built they were made before a refused start had said so.
+/// </summary>
+public sealed class IdentityTables : IStorageStartStep
+{
+    public async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        using var scope = services.CreateScope();
+        if (await IdentitySchema.EnsureAsync(scope.ServiceProvider.GetRequiredService<IdentityDb>(), cancellationToken))
+        {
+            Console.WriteLine("Readiness accounts: identity tables created");
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+using Readiness.Hosting;
+
 namespace Readiness.Web.Notifications;
 
 /// <summary>The "Readiness:Notifications" section (env Readiness__Notifications__MaxAttempts, ...). Every value has a default.</summary>
@@ -47,6 +49,34 @@ public sealed class NotificationOptions
 
     /// <summary>National thresholds: the number of overdue systems nationwide, comma-separated; an event when it rises to or past one.</summary>
     public string NationalOverdueThresholds { get; set; } = "1000,5000,10000,20000,30000";
+
+    /// <summary>
+    /// One message per value the dispatcher and the schedule cannot work with, naming the setting and the value in
+    /// Japanese and English (they were one English sentence for all of them); empty when none. A schedule interval or
+    /// lease of zero or less failed the dispatcher's timers after start.
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        var problems = OptionsProblems.AtLeast(Section, 1, (nameof(MaxAttempts), MaxAttempts), (nameof(BatchSize), BatchSize))
+            .Concat(OptionsProblems.AtLeast(Section, 0, (nameof(MaxMailsPerHour), MaxMailsPerHour), (nameof(PositionLookback), PositionLookback)))
+            .Concat(OptionsProblems.LongerThanZero(Section, (nameof(PollInterval), PollInterval), (nameof(RetryFirst), RetryFirst), (nameof(Lease), Lease), (nameof(ScheduleInterval), ScheduleInterval)));
+        if (RetryFirst > TimeSpan.Zero && RetryCap < RetryFirst)
+        {
+            problems = problems.Append(OptionsProblems.Setting($"{Section}:{nameof(RetryCap)}", RetryCap,
+                $"{Section}:{nameof(RetryFirst)}（{RetryFirst}）以上を指定してください", $"must be at least {Section}:{nameof(RetryFirst)} ({RetryFirst})."));
+        }
+
+        foreach (var (name, value) in new[] { (nameof(NationalMigratedShareThresholds), NationalMigratedShareThresholds), (nameof(NationalOverdueThresholds), NationalOverdueThresholds) })
+        {
+            if (!TryParseThresholds(value, out _))
+            {
+                problems = problems.Append(OptionsProblems.Setting($"{Section}:{name}", value,
+                    "数をカンマ区切りで指定してください（例 0.25,0.5,0.75）", "must be numbers, comma-separated (e.g. 0.25,0.5,0.75)."));
+            }
+        }
+
+        return problems;
+    }
 
     /// <summary>A comma-separated list of numbers (invariant culture); entries that are not numbers are refused at start-up.</summary>
     public static bool TryParseThresholds(string? text, out System.Collections.Immutable.ImmutableArray<double> thresholds)

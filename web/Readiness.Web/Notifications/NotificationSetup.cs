@@ -12,21 +12,14 @@ public static class NotificationSetup
     public static WebApplicationBuilder AddReadinessNotifications(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
-            .Validate(o => o.MaxAttempts >= 1 && o.BatchSize >= 1 && o.PollInterval > TimeSpan.Zero && o.RetryFirst > TimeSpan.Zero && o.RetryCap >= o.RetryFirst,
-                "Readiness:Notifications: MaxAttempts and BatchSize must be at least 1; PollInterval and RetryFirst more than zero; RetryCap at least RetryFirst.")
-            .Validate(o => NotificationOptions.TryParseThresholds(o.NationalMigratedShareThresholds, out _) && NotificationOptions.TryParseThresholds(o.NationalOverdueThresholds, out _),
-                "Readiness:Notifications: NationalMigratedShareThresholds and NationalOverdueThresholds are comma-separated numbers (e.g. 0.25,0.5,0.75).")
-            .ValidateOnStart();
+        // Their Problems() are checked in ConfigurationChecks, with the commands' (as the webhooks' below).
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section);
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section);
         services.AddSingleton<NotificationStore>();
         services.AddSingleton<NotificationRecipients>();
         services.AddSingleton<NotificationMailer>();
         services.AddSingleton<SiteLinks>();
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
-            .Validate(o => WebhookTargets.TryParseNetworks(o.AllowedNetworks, out _), "Readiness:Webhooks:AllowedNetworks is a comma-separated list of CIDR ranges (e.g. 127.0.0.0/8,::1/128).")
-            .Validate(o => WebhookOptions.TryParseProxy(o.Proxy, out _), "Readiness:Webhooks:Proxy is the outbound proxy's absolute http:// URL (e.g. http://proxy.example.lg.jp:8080), or empty.")
-            .ValidateOnStart();
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.AddSingleton<WebhookTargets>();
         services.AddTransient<WebhookProxyCheck>();
 

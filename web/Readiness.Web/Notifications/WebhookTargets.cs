@@ -27,6 +27,23 @@ public sealed class WebhookOptions
     /// </summary>
     public string? Proxy { get; set; }
 
+    /// <summary>The values webhooks cannot be sent with, naming the setting and the value in Japanese and English; empty when none.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (!WebhookTargets.TryParseNetworks(AllowedNetworks, out _))
+        {
+            yield return Readiness.Hosting.OptionsProblems.Setting($"{Section}:{nameof(AllowedNetworks)}", AllowedNetworks,
+                "CIDR 形式の範囲をカンマ区切りで指定してください（例 127.0.0.0/8,::1/128）", "must be CIDR ranges, comma-separated (e.g. 127.0.0.0/8,::1/128).");
+        }
+
+        if (!TryParseProxy(Proxy, out _))
+        {
+            yield return Readiness.Hosting.OptionsProblems.Setting($"{Section}:{nameof(Proxy)}", Proxy,
+                "送信用プロキシの http:// で始まる絶対 URL を指定するか、空にしてください（例 http://proxy.example.lg.jp:8080）",
+                "must be the outbound proxy's absolute http:// URL (e.g. http://proxy.example.lg.jp:8080), or empty.");
+        }
+    }
+
     /// <summary>The proxy's URL; null when none is set; false when the value is not an absolute http:// URL with a host.</summary>
     public static bool TryParseProxy(string? text, out Uri? proxy)
     {
@@ -106,8 +123,7 @@ public sealed class WebhookTargets
     {
         if (!TryParseNetworks(options.Value.AllowedNetworks, out allowed))
         {
-            throw new OptionsValidationException(WebhookOptions.Section, typeof(WebhookOptions),
-                ["Readiness:Webhooks:AllowedNetworks is a comma-separated list of CIDR ranges (e.g. 127.0.0.0/8,::1/128)."]);
+            throw new OptionsValidationException(WebhookOptions.Section, typeof(WebhookOptions), [.. options.Value.Problems()]);
         }
     }
 

@@ -30,7 +30,9 @@ public static class BackupCommands
 
             if (args[i] is not ("--out" or "--from") || i + 1 >= args.Length)
             {
-                error.WriteLine($"Unexpected argument '{args[i]}'.");
+                error.WriteLine(args[i] is "--out" or "--from"
+                    ? StartRefusal.Say(args[i], "ファイルを指定してください", "needs a file.")
+                    : StartRefusal.Say($"'{args[i]}'", "この引数は使えません", "unexpected argument."));
                 error.WriteLine(Usage);
                 return 2;
             }
@@ -49,23 +51,28 @@ public static class BackupCommands
         var options = SiloHosting.ReadOptions(configuration);
         if (options.Mode != HostingMode.Embedded)
         {
-            error.WriteLine("Cluster mode keeps its data in PostgreSQL: back it up with pg_dump and restore with pg_restore (deploy/README.md, \"Backup and restore\").");
+            error.WriteLine(StartRefusal.Say("Readiness:Mode = Cluster",
+                "クラスターのデータは PostgreSQL にあります。pg_dump でバックアップし、pg_restore で復元してください（deploy/README.md「Backup and restore」）",
+                "cluster mode keeps its data in PostgreSQL: back it up with pg_dump and restore with pg_restore (deploy/README.md, \"Backup and restore\")."));
             return 2;
         }
 
         var dataPath = options.ResolveDataPath();
         var database = Path.Combine(dataPath, SqliteSchema.DatabaseFileName);
+        var subject = database;
         try
         {
             if (args[0] == "backup")
             {
                 if (!File.Exists(database))
                 {
-                    error.WriteLine($"No Readiness database at {database} (set Readiness__DataPath to the server's data folder).");
+                    error.WriteLine(StartRefusal.Say(database, "Readiness のデータベースがありません（Readiness__DataPath にサーバーのデータフォルダーを指定してください）",
+                        "there is no Readiness database here (set Readiness__DataPath to the server's data folder)."));
                     return 1;
                 }
 
                 var target = values.GetValueOrDefault("out") ?? Path.Combine(options.Backup.ResolvePath(options), SqliteBackup.FileName(DateTimeOffset.UtcNow));
+                subject = Path.GetFullPath(target);
                 var result = SqliteBackup.BackupAsync(database, target).GetAwaiter().GetResult();
                 output.WriteLine($"Backup written: {result.File} ({result.Bytes:N0} bytes, {result.GrainStates:N0} grain states, {result.AuditRows:N0} audit rows, {result.Elapsed.TotalMilliseconds:N0} ms; consistent as of {result.TakenAt:O})");
                 return 0;
@@ -73,11 +80,12 @@ public static class BackupCommands
 
             if (!values.TryGetValue("from", out var from))
             {
-                error.WriteLine("restore needs --from FILE.");
+                error.WriteLine(StartRefusal.Say("restore", "--from FILE で復元するファイルを指定してください", "needs --from FILE."));
                 error.WriteLine(Usage);
                 return 2;
             }
 
+            subject = Path.GetFullPath(from);
             var restored = SqliteBackup.Restore(from, dataPath);
             output.WriteLine($"Restored {restored.Database} from {Path.GetFullPath(from)} ({restored.GrainStates:N0} grain states, {restored.AuditRows:N0} audit rows).");
             if (restored.PreviousKeptAs is not null)
@@ -89,7 +97,10 @@ public static class BackupCommands
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or Readiness.UnreadableStateException)
         {
-            error.WriteLine(ex.Message);
+            // The product's own refusals are said in both languages; a file system's or SQLite's words become the detail of one.
+            error.WriteLine(args[0] == "backup"
+                ? StartRefusal.Explain(ex, subject, "バックアップを作れませんでした", "the backup could not be made")
+                : StartRefusal.Explain(ex, subject, "復元できませんでした（データベースは元のままです）", "the restore failed (the database is as it was)"));
             return 1;
         }
     }
