@@ -138,6 +138,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("DELETE", "/api/v1/scenarios/{scenario}", Access.PlanningScenarios, "/api/v1/scenarios/matrix-none", Success: 404),
         new("GET", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups"),
         new("POST", "/api/v1/admin/backups/", Access.Administration, "/api/v1/admin/backups", Success: 201),
+        new("GET", "/api/v1/admin/backups/{name}", Access.Administration, "/api/v1/admin/backups/readiness-20000101T000000Z.db", Success: 404),
         new("GET", "/api/v1/admin/clients/", Access.Administration, "/api/v1/admin/clients"),
         new("POST", "/api/v1/admin/clients/", Access.Administration, "/api/v1/admin/clients", Success: 201,
             Body: $$"""{"name":"matrix client","tenant":"131016","scope":"read","expiresAt":"{{DateTime.UtcNow.AddDays(30):yyyy-MM-dd}}T00:00:00Z"}"""),

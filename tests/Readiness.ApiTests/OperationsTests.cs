@@ -389,7 +389,31 @@ public sealed class OperationsTests(ITestOutputHelper output)
 
             using var taken = await admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null);
             Assert.Equal(HttpStatusCode.Created, taken.StatusCode);
-            Assert.Single(Directory.GetFiles(Path.Combine(folder.Path, "backups"), "readiness-*.db"));
+            var file = Assert.Single(Directory.GetFiles(Path.Combine(folder.Path, "backups"), "readiness-*.db"));
+
+            // The 201's Location names the backup just taken (RFC 9110 §15.3.2): a GET of it describes that file, as the
+            // listing does, to administrators only. Before, the address answered 404.
+            var location = taken.Headers.Location;
+            Assert.NotNull(location);
+            var body = JsonSerializer.Deserialize<BackupTaken>(await taken.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)!;
+            using (var described = await admin.GetAsync(location))
+            {
+                Assert.True(described.StatusCode == HttpStatusCode.OK, $"GET {location}: {(int)described.StatusCode} {await described.Content.ReadAsStringAsync()}");
+                var view = JsonSerializer.Deserialize<BackupListed>(await described.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)!;
+                Assert.Equal((Path.GetFileName(file), new FileInfo(file).Length), (view.Name, view.Bytes));
+                Assert.Equal(body.Name, view.Name);
+            }
+
+            foreach (var (role, client) in callers)
+            {
+                Assert.True((await client.GetAsync(location)).StatusCode == HttpStatusCode.Forbidden, role);
+            }
+
+            using (var missing = await admin.GetAsync(new Uri("/api/v1/admin/backups/readiness-20000101T000000Z.db", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+                Assert.Contains("\"field\":\"name\"", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
 
             // Three asked for at once (names have the second): each is taken under its own name, none refused.
             var many = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null)));
@@ -410,7 +434,16 @@ public sealed class OperationsTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A refusal in the product's one form: "{subject}: {Japanese} / {English}", the Japanese beginning with <paramref name="japanese"/>.</summary>
+    private static void AssertSaid(string message, string subject, string japanese)
+    {
+        Assert.StartsWith($"{subject}: {japanese}", message, StringComparison.Ordinal);
+        Assert.Contains(" / ", message, StringComparison.Ordinal);
+    }
+
     private sealed record BackupTaken(string Name, long Bytes, long ElapsedMs, DateTimeOffset TakenAt, long GrainStates, long AuditRows);
+
+    private sealed record BackupListed(string Name, long Bytes, DateTimeOffset WrittenAt);
 
     private static HttpClient Client(ReadinessWebHost host, string token)
     {

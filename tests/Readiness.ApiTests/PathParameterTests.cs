@@ -25,6 +25,7 @@ public sealed class PathParameterTests(ApiHost host, ITestOutputHelper output) :
         ["clientId"] = ["client1", "rc_ABC"],
         ["id"] = ["none", "x y"],
         ["scenario"] = [new string('a', 81), "a\u202Eb"],
+        ["name"] = ["readiness.db", "readiness-2026.db", "x y"],
     };
 
     /// <summary>A well-formed identifier that names nothing; none for a prefecture code (all 47 exist).</summary>
@@ -35,6 +36,7 @@ public sealed class PathParameterTests(ApiHost host, ITestOutputHelper output) :
         "itemId" => "SEC-99-99",
         "clientId" => "rc_none",
         "scenario" => "no-such-scenario",
+        "name" => "readiness-20000101T000000Z.db",
         "id" => RouteValues.Fill(path).Split('/').SkipWhile(s => s is not ("webhooks" or "notifications" or "imports")).Skip(1).FirstOrDefault(),
         _ => null,
     };

@@ -6,7 +6,7 @@ namespace Readiness.ApiTests;
 /// Real values for a route pattern's parameters, for the tests that walk every endpoint (query fuzzing, body contract,
 /// form refusals, HEAD): a code after "prefectures/" or "digests/" is Tokyo's (13), a language "en", any other code
 /// 千代田区; a business is a prefecture-run one under a prefecture's route; a checklist item SEC-2-01; a map layer
-/// "japan"; an API client "rc_none", a notification "ntf_none", a webhook "wh_none", an import 64 zeros (well-formed ids
+/// "japan"; an API client "rc_none", a backup "readiness-20000101T000000Z.db", a notification "ntf_none", a webhook "wh_none", an import 64 zeros (well-formed ids
 /// that name nothing, so the route's shape check passes); anything else "x". Catch-alls and
 /// constraints ({*path}, {code:regex}) are filled the same way.
 /// </summary>
@@ -33,6 +33,7 @@ public static partial class RouteValues
         "itemId" => "SEC-2-01",
         "layer" => "japan",
         "clientId" => "rc_none",
+        "name" when pattern.Contains("/backups/", StringComparison.Ordinal) => "readiness-20000101T000000Z.db",
         "id" when pattern.Contains("webhooks/", StringComparison.Ordinal) => "wh_none",
         "id" when pattern.Contains("notifications/", StringComparison.Ordinal) => "ntf_none",
         "id" when pattern.Contains("/api/v1/imports/", StringComparison.Ordinal) => new string('0', 64),

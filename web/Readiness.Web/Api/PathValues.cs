@@ -31,6 +31,8 @@ public static partial class PathValues
     private static readonly Shape Webhook = new("Webhook ID（wh_ で始まる英小文字・数字）", "a webhook id: 'wh_' and lower-case letters or digits", v => Opaque("wh_", v));
     private static readonly Shape Import = new("取込み ID（SHA-256 の16進64桁、小文字）", "an import id: 64 lower-case hex digits of SHA-256", Readiness.Web.Imports.OfficialImportService.IsId);
 
+    private static readonly Shape Backup = new("バックアップ名（readiness-日時.db、例 readiness-20261130T091500Z.db）", "a backup name readiness-<UTC time>.db (e.g. readiness-20261130T091500Z.db)", v => BackupName().IsMatch(v));
+
     private static readonly Shape Scenario = new($"シナリオ名（1〜{ScenarioRules.MaxNameLength}文字、制御文字・表示されない文字・文字の向きを変える文字を含まない）",
         $"a scenario name: 1-{ScenarioRules.MaxNameLength} characters without control, invisible or direction-changing characters", ScenarioRules.IsName);
 
@@ -49,6 +51,7 @@ public static partial class PathValues
         "id" when routePattern.Contains("/webhooks/", StringComparison.Ordinal) => Webhook,
         "id" when routePattern.Contains("/notifications/", StringComparison.Ordinal) => Notification,
         "id" when routePattern.Contains("/imports/", StringComparison.Ordinal) => Import,
+        "name" when routePattern.Contains("/backups/", StringComparison.Ordinal) => Backup,
         _ => null,
     };
 
@@ -93,6 +96,9 @@ public static partial class PathValues
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,63}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex BusinessId();
+
+    [GeneratedRegex("^readiness-[0-9]{8}T[0-9]{6}Z\\.db\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex BackupName();
 
     [GeneratedRegex("^SEC-[0-9]{1,2}-[0-9]{2}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ItemId();

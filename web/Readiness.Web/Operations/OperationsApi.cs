@@ -32,6 +32,9 @@ public static class OperationsApi
                 .WithSummary("Take an online backup of the embedded database now (administrators); 201 with the file's name, size and duration")
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             backups.MapGet("/", ListBackups).WithName("listBackups").WithSummary("The backups in the backup folder, newest first (administrators)");
+            backups.MapGet("/{name}", GetBackup).WithName("getBackup")
+                .WithSummary("One backup in the backup folder: its name, size in bytes and when it was written (administrators); the Location of a backup just taken")
+                .ProducesProblem(StatusCodes.Status404NotFound);
         }
 
         if (options.OrleansDashboard)
@@ -65,5 +68,19 @@ public static class OperationsApi
     }
 
     private static Ok<IReadOnlyList<BackupView>> ListBackups(Backups backups) =>
-        TypedResults.Ok<IReadOnlyList<BackupView>>(backups.List().Select(f => new BackupView(f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero))).ToList());
+        TypedResults.Ok<IReadOnlyList<BackupView>>(backups.List().Select(View).ToList());
+
+    /// <summary>
+    /// The backup <paramref name="name"/> as the listing shows it, found among the listed files only (never a path built
+    /// from the name); 404 naming it when there is none (pruned, or never taken). The 201 of a backup just taken names
+    /// this resource in its Location (RFC 9110 §15.3.2): before, that address answered 404.
+    /// </summary>
+    private static Results<Ok<BackupView>, ProblemHttpResult> GetBackup(string name, Backups backups) =>
+        backups.List().FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal)) is { } file
+            ? TypedResults.Ok(View(file))
+            : Problems.Create(StatusCodes.Status404NotFound, "Not Found", "name", "not_found",
+                $"バックアップ「{name}」はバックアップフォルダーにありません（古いものは保持数を超えると消えます）。",
+                $"There is no backup '{name}' in the backup folder (old ones are removed beyond the number kept).");
+
+    private static BackupView View(FileInfo file) => new(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
 }
