@@ -14,7 +14,13 @@ if (args.Length == 0 || !File.Exists(args[0]))
     return 2;
 }
 
-var rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
+// A number that does not parse is named in one line (int.Parse ended the command in a stack trace).
+var rows = 30;
+if (args.Length > 1 && !(int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out rows) && rows > 0))
+{
+    Console.Error.WriteLine($"rows '{args[1]}': a whole number of at least 1 (default 30).");
+    return 2;
+}
 var profile = AllocationTicks.Read(args[0], args.Length > 2 ? args[2] : null);
 if (profile.Total == 0)
 {

@@ -13,8 +13,25 @@ if (args.Length == 0 || !File.Exists(args[0]))
     return 2;
 }
 
-var rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
-double? perChange = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : null;
+// Numbers that do not parse are named in one line (int.Parse ended the command in a stack trace).
+var rows = 30;
+if (args.Length > 1 && !(int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out rows) && rows > 0))
+{
+    Console.Error.WriteLine($"rows '{args[1]}': a whole number of at least 1 (default 30).");
+    return 2;
+}
+
+double? perChange = null;
+if (args.Length > 2)
+{
+    if (!double.TryParse(args[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var perChangeValue) || !double.IsFinite(perChangeValue) || perChangeValue <= 0)
+    {
+        Console.Error.WriteLine($"µs-per-change '{args[2]}': a number above 0 (e.g. 1300).");
+        return 2;
+    }
+
+    perChange = perChangeValue;
+}
 using var reader = File.OpenText(args[0]);
 var profile = CpuSamples.Read(reader);
 if (profile.Samples == 0)

@@ -242,6 +242,32 @@ public sealed class RunOptions
         }
     }
 
+    /// <summary>
+    /// What the run needs from the machine, checked before it builds or starts anything: <c>wrk</c> on the PATH for
+    /// write-ceiling (it was looked for after the servers had started, about 70 s in, and ended in a stack trace), the
+    /// token file given with --token-file. Returns the one-line error, or null when the run can start.
+    /// <paramref name="findOnPath"/> finds a program by name (<see cref="FindOnPath"/>).
+    /// </summary>
+    public string? Preflight(Func<string, string?> findOnPath)
+    {
+        if (Scenario == "write-ceiling" && findOnPath("wrk") is null)
+        {
+            return "write-ceiling needs wrk on the PATH (apt-get install wrk); nothing was started.";
+        }
+
+        if (TokenFile is not null && !File.Exists(TokenFile))
+        {
+            return $"--token-file: there is no file '{TokenFile}'.";
+        }
+
+        return null;
+    }
+
+    /// <summary>The full path of program <paramref name="name"/> in a folder of the PATH, or null.</summary>
+    public static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
     /// <summary>A whole-number option of at least <paramref name="min"/>; the error names the option.</summary>
     private static int Int(Dictionary<string, string> values, string name, int fallback, int min, int max = int.MaxValue)
     {

@@ -25,7 +25,8 @@ public static class WriteCeiling
 
     public static async Task RunAsync(LoadRun run, CancellationToken cancellationToken)
     {
-        if (FindOnPath("wrk") is not { } wrk)
+        // Checked before the run started (RunOptions.Preflight); still needed here for the path.
+        if (RunOptions.FindOnPath("wrk") is not { } wrk)
         {
             throw new InvalidOperationException("write-ceiling needs wrk on the PATH (apt-get install wrk).");
         }
@@ -211,10 +212,6 @@ public static class WriteCeiling
                 return sum;
             }
         });
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     /// <summary>The wrk script: args tokens file ("code token" lines), items file (one id a line), a prefix for the Idempotency-Keys.</summary>
     public const string LuaScript = """

@@ -78,6 +78,30 @@ public sealed class RunOptionsTests
         Assert.Equal(0.5, RunOptions.Parse(["steady", "--warm-up-seconds", "0.5"]).Options!.WarmUpSeconds);
     }
 
+    [Fact]
+    public void What_the_run_needs_from_the_machine_is_checked_before_anything_starts()
+    {
+        // write-ceiling looked for wrk only after both servers had started (~70 s), then ended in a stack trace.
+        var ceiling = RunOptions.Parse(["write-ceiling", "--duration", "1"]).Options!;
+        Assert.Equal("write-ceiling needs wrk on the PATH (apt-get install wrk); nothing was started.", ceiling.Preflight(_ => null));
+        Assert.Null(ceiling.Preflight(name => "/usr/bin/" + name));
+        Assert.Null(RunOptions.Parse(["steady"]).Options!.Preflight(_ => null)); // only write-ceiling runs wrk
+
+        // A token file that is not there was read only when the run began.
+        var missing = Path.Combine(Path.GetTempPath(), "readiness-no-such-tokens-" + Guid.NewGuid().ToString("N"));
+        var external = RunOptions.Parse(["steady", "--base-url", "http://127.0.0.1:5999", "--token-file", missing]).Options!;
+        Assert.Equal($"--token-file: there is no file '{missing}'.", external.Preflight(RunOptions.FindOnPath));
+    }
+
+    [Theory]
+    [InlineData(typeof(InvalidOperationException), true)] // a server that exited during start-up, a build that failed
+    [InlineData(typeof(TimeoutException), true)] // a server not ready in time
+    [InlineData(typeof(IOException), true)]
+    [InlineData(typeof(NullReferenceException), false)] // a fault of the program keeps its stack
+    [InlineData(typeof(ObjectDisposedException), false)]
+    public void A_run_that_cannot_go_on_is_one_line_a_fault_of_the_program_keeps_its_stack(Type thrown, bool oneLine) =>
+        Assert.Equal(oneLine, LoadTestProgram.IsRunFailure((Exception)Activator.CreateInstance(thrown, "x")!));
+
     [Theory]
     [InlineData(100, 4.95, 20.0)] // 100 completions at 20/s: 99 intervals, not the 6 whole seconds they touch
     [InlineData(1, 0, 1.0)]
