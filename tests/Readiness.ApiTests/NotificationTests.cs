@@ -175,6 +175,73 @@ public sealed class NotificationTests(NotificationFixture fixture, ITestOutputHe
         Assert.Equal(99, list.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("readAt").ValueKind == JsonValueKind.Null));
     }
 
+    /// <summary>
+    /// 千代田区 法人住民税 is in production only as the public baseline estimates it (PMO step share 1, which can mean
+    /// 対象外). Reporting its real phase not_started corrects the estimate: no reason asked (it was 422), no 後退 in the
+    /// municipality's, prefecture's or nation's figures, no regression notification; the history says it corrected the
+    /// estimate. A later move back from the phase it reported itself is a regression as before.
+    /// </summary>
+    [Fact]
+    public async Task Correcting_the_baseline_estimate_is_no_regression_and_notifies_none()
+    {
+        const string Business = "corporate_resident_tax";
+        var (body, version) = await Host.GetMunicipality(ApiHost.Chiyoda);
+        var system = body.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == Business);
+        Assert.Equal("in_production", system.GetProperty("phase").GetString());
+        Assert.Equal(JsonValueKind.Null, system.GetProperty("reportedAt").ValueKind);
+        var municipalityBefore = body.GetProperty("figures").GetProperty("regressionSystems").GetInt32();
+        var prefectureBefore = await RegressionSystemsAsync("/api/v1/prefectures/13");
+        var nationBefore = await RegressionSystemsAsync("/api/v1/nation");
+
+        using var reporter = Host.Municipality(ApiHost.Chiyoda, NotificationFixture.ChiyodaStaff);
+        using (var put = await reporter.SendAsync(ApiHost.Request(HttpMethod.Put, $"/api/v1/municipalities/{ApiHost.Chiyoda}/systems/{Business}",
+            """{"phase":"not_started","designated":false}""", version)))
+        {
+            Assert.True(put.StatusCode == HttpStatusCode.OK, $"{put.StatusCode}: {await put.Content.ReadAsStringAsync()}");
+        }
+
+        (body, _) = await Host.GetMunicipality(ApiHost.Chiyoda);
+        system = body.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == Business);
+        Assert.Equal("not_started", system.GetProperty("phase").GetString());
+        Assert.False(system.GetProperty("regression").GetBoolean());
+        Assert.Equal(municipalityBefore, body.GetProperty("figures").GetProperty("regressionSystems").GetInt32());
+        using (var national = Host.National())
+        {
+            var newest = JsonDocument.Parse(await national.GetStringAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}/history?limit=1")).RootElement.GetProperty("items")[0];
+            Assert.Equal("system:" + Business, newest.GetProperty("target").GetString());
+            Assert.Equal(NotificationFixture.ChiyodaStaff, newest.GetProperty("subject").GetString());
+            Assert.True(newest.GetProperty("after").GetProperty("estimateCorrected").GetBoolean());
+        }
+
+        // Then a real regression of the same system (from the phase 千代田区 reported): its mail and one more 後退 in each
+        // figure are proof the correction before it sent none and counted none (events and summaries keep their order).
+        await Host.RegressAsync(ApiHost.Chiyoda, Business);
+        await fixture.Smtp.Mailbox.WaitAsync(NotificationFixture.Pref13, About(Business, "フェーズの後退"));
+        Assert.Single(fixture.Smtp.Mailbox.To(NotificationFixture.Pref13), m => About(Business, "フェーズの後退")(m.Message));
+        (body, _) = await Host.GetMunicipality(ApiHost.Chiyoda);
+        Assert.Equal(municipalityBefore + 1, body.GetProperty("figures").GetProperty("regressionSystems").GetInt32());
+        Assert.Equal(prefectureBefore + 1, await RegressionSystemsAsync("/api/v1/prefectures/13", prefectureBefore + 1));
+        Assert.Equal(nationBefore + 1, await RegressionSystemsAsync("/api/v1/nation", nationBefore + 1));
+    }
+
+    /// <summary>The regressionSystems figure of the nation or a prefecture, waiting (30 s at most) until it is at least <paramref name="atLeast"/>: summaries follow a save shortly.</summary>
+    private async Task<int> RegressionSystemsAsync(string path, int atLeast = 0)
+    {
+        using var client = Host.National();
+        for (var i = 0; ; i++)
+        {
+            var root = JsonDocument.Parse(await client.GetStringAsync(path)).RootElement;
+            var figures = root.TryGetProperty("prefecture", out var p) ? p.GetProperty("figures") : root.GetProperty("figures");
+            var value = figures.GetProperty("regressionSystems").GetInt32();
+            if (value >= atLeast || i >= 300)
+            {
+                return value;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task Unsubscribe_stops_that_kind_for_that_person_only()
     {

@@ -17,6 +17,12 @@ public static class AuditFields
     /// <summary>The key a legacy entry's whole "key=value; …" text is served under (see <see cref="ChangeEntry.Before"/>).</summary>
     public const string LegacyText = "legacyText";
 
+    /// <summary>
+    /// A flag only on the after side of a report that moved a phase below an estimate the municipality never reported
+    /// (<see cref="PhaseMove.EstimateCorrected"/>): the lower phase corrected the estimate, it is no regression.
+    /// </summary>
+    public const string EstimateCorrected = "estimateCorrected";
+
     /// <summary>A system's fields, named as in the API's system view.</summary>
     public static ImmutableArray<AuditField> Of(SystemStatus s) =>
     [

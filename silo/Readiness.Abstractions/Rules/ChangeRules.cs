@@ -158,7 +158,8 @@ public static class ChangeRules
             }
         }
 
-        if (change.Phase is { } next && current is not null && next < current.Phase && FreeText.Canonical(change.Reason) is null)
+        if (change.Phase is { } next && current is not null && ReadinessRules.MoveOf(current, next) == PhaseMove.Regression
+            && FreeText.Canonical(change.Reason) is null)
         {
             errors.Add(new(field.Member("reason"), "regression_reason_required",
                 "フェーズを戻す場合は理由を入力してください。",
@@ -300,6 +301,7 @@ public static class ChangeRules
             var before = systems[index];
             var change = given.Over(before);
             var phase = change.Phase ?? before.Phase;
+            var move = ReadinessRules.MoveOf(before, phase);
             var after = before with
             {
                 Phase = phase,
@@ -311,16 +313,24 @@ public static class ChangeRules
                 Designated = change.Designation is not null,
                 DesignationReason = change.Designation?.Reason,
                 DesignationTarget = change.Designation?.TargetDate,
-                Regression = phase < before.Phase || (phase == before.Phase && before.Regression),
+                // A move below an estimate never reported corrects it: no regression, and none carried over (ReadinessRules.MoveOf).
+                Regression = move == PhaseMove.Regression || (phase == before.Phase && before.Regression),
                 // A new move back records its reason; while the system stays back a reason given corrects the recorded one
                 // (null keeps it: a form or template row that leaves it empty does not clear it); a move forward clears it.
-                RegressionReason = phase < before.Phase ? Normalize(change.Reason)
+                RegressionReason = move == PhaseMove.Regression ? Normalize(change.Reason)
                     : phase == before.Phase ? (before.Regression ? Normalize(change.Reason) ?? before.RegressionReason : before.RegressionReason)
                     : null,
                 ReportedAt = now,
             };
             systems[index] = after;
-            all.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, AuditFields.Of(before), AuditFields.Of(after)));
+            var afterFields = AuditFields.Of(after);
+            if (move == PhaseMove.EstimateCorrected)
+            {
+                // The history says why this lower phase is no 後退: it replaced an estimate the municipality never reported.
+                afterFields = afterFields.Add(new AuditField(AuditFields.EstimateCorrected, "true", IsFlag: true));
+            }
+
+            all.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, AuditFields.Of(before), afterFields));
         }
 
         SecurityItemStatus[]? security = null;

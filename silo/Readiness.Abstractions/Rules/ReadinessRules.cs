@@ -16,6 +16,19 @@ public readonly record struct SystemFlags(
     bool Regression,
     int ProgressUnits);
 
+/// <summary>How a report's phase counts against the phase it replaces (<see cref="ReadinessRules.MoveOf"/>).</summary>
+public enum PhaseMove
+{
+    /// <summary>The same phase or a later one.</summary>
+    NotBack,
+
+    /// <summary>Below a phase the municipality itself reported: work went back (a reason is required; flagged 後退, notified).</summary>
+    Regression,
+
+    /// <summary>Below an estimate the municipality never reported (public baseline, official import): a correction, not a regression.</summary>
+    EstimateCorrected,
+}
+
 /// <summary>The product's rules: derived figures and flags. Pure functions of state and the day (JST).</summary>
 public static class ReadinessRules
 {
@@ -48,6 +61,24 @@ public static class ReadinessRules
         var incomplete = open && (s.DesignationReason is null || s.DesignationTarget is null);
         return new SystemFlags(true, migrated, overdue, designated, pastTarget, beyondLimit, incomplete, s.Regression, ProgressUnits(s.Phase));
     }
+
+    /// <summary>
+    /// True while a system's phase is an estimate the municipality never reported (<see cref="SystemStatus.ReportedAt"/>
+    /// null): the public baseline's, derived from the PMO step share (where every step done can also mean 対象外), or an
+    /// official import's, derived the same way. The municipality's first report of the system makes the phase its own.
+    /// </summary>
+    public static bool IsEstimate(SystemStatus s) => s.ReportedAt is null;
+
+    /// <summary>
+    /// How a report moving <paramref name="before"/> to <paramref name="next"/> counts. Only a move below a phase the
+    /// municipality reported is a regression (domain.md): below an estimate it never reported, the report corrects the
+    /// estimate, so the first reports before a reporting date do not flood prefectures with false 後退 alerts. An
+    /// official import lowering a phase is decided in <see cref="OfficialRules"/> (a fall in the step share stays a regression).
+    /// </summary>
+    public static PhaseMove MoveOf(SystemStatus before, MigrationPhase next) =>
+        next >= before.Phase ? PhaseMove.NotBack
+        : IsEstimate(before) ? PhaseMove.EstimateCorrected
+        : PhaseMove.Regression;
 
     /// <summary>Stale: no report for 30 days (never reported counts as stale).</summary>
     public static bool IsStale(DateTimeOffset? lastReportedAt, DateOnly today) =>

@@ -12,7 +12,61 @@ public sealed class ChangeRuleTests
     private static MunicipalityRecord Current()
     {
         var r = Baseline.Empty("131016", Now.AddDays(-100), Baseline.Provenance);
-        return r with { Systems = r.Systems.SetItem(0, r.Systems[0] with { Phase = MigrationPhase.Contract }) };
+        // Reported by the municipality itself: a move below its phase is a regression (below an estimate it is not).
+        return r with { Systems = r.Systems.SetItem(0, r.Systems[0] with { Phase = MigrationPhase.Contract, ReportedAt = Now.AddDays(-10) }) };
+    }
+
+    /// <summary>千代田区 as the public baseline seeds it: 印鑑登録 in production from the PMO step share, never reported.</summary>
+    private static MunicipalityRecord Estimated()
+    {
+        var r = Baseline.Empty("131016", Now.AddDays(-100), Baseline.Provenance);
+        var i = r.Systems.IndexOf(r.FindSystem("seal_registration")!);
+        return r with { Systems = r.Systems.SetItem(i, r.Systems[i] with { Phase = MigrationPhase.InProduction, BaselineStepCompletion = 1m }) };
+    }
+
+    [Fact]
+    public void A_move_below_an_estimate_never_reported_corrects_it_and_is_no_regression()
+    {
+        var current = Estimated();
+        var before = current.FindSystem("seal_registration")!;
+        Assert.True(ReadinessRules.IsEstimate(before));
+        Assert.Equal(PhaseMove.EstimateCorrected, ReadinessRules.MoveOf(before, MigrationPhase.NotStarted));
+        Assert.Equal(PhaseMove.NotBack, ReadinessRules.MoveOf(before, MigrationPhase.InProduction));
+
+        // No reason needed, not flagged, and the history says it corrected the estimate.
+        var request = Request([new SystemChange { BusinessId = "seal_registration", Phase = MigrationPhase.NotStarted }]);
+        Assert.Empty(ChangeRules.Validate(request, current, Today));
+        var (next, entries) = ChangeRules.Apply(current, request, Now);
+        var after = next.FindSystem("seal_registration")!;
+        Assert.Equal(MigrationPhase.NotStarted, after.Phase);
+        Assert.False(after.Regression);
+        Assert.Null(after.RegressionReason);
+        Assert.False(ReadinessRules.Evaluate(after, Today).Regression);
+        Assert.Equal(0, ReadinessRules.Summarize(next, Today).RegressionSystems);
+        var entry = Assert.Single(entries);
+        Assert.Equal(Staff, entry.Actor);
+        Assert.Contains(new AuditField("phase", "in_production"), entry.BeforeFields);
+        Assert.Contains(new AuditField("phase", "not_started"), entry.AfterFields);
+        Assert.Contains(new AuditField("regression", "false", IsFlag: true), entry.AfterFields);
+        Assert.Contains(new AuditField(AuditFields.EstimateCorrected, "true", IsFlag: true), entry.AfterFields);
+        Assert.DoesNotContain(entry.BeforeFields, f => f.Name == AuditFields.EstimateCorrected);
+
+        // Once reported, the phase is the municipality's own: moving back from it is a regression again.
+        Assert.Equal(PhaseMove.Regression, ReadinessRules.MoveOf(after with { Phase = MigrationPhase.Testing }, MigrationPhase.NotStarted));
+        var (tested, _) = ChangeRules.Apply(next, Request([new SystemChange { BusinessId = "seal_registration", Phase = MigrationPhase.Testing }], requestId: "r-2"), Now);
+        var back = Request([new SystemChange { BusinessId = "seal_registration", Phase = MigrationPhase.NotStarted }], requestId: "r-3");
+        Assert.Equal("systems[seal_registration].reason", Assert.Single(ChangeRules.Validate(back, tested, Today)).Field);
+    }
+
+    [Fact]
+    public void A_move_below_a_phase_the_municipality_reported_needs_a_reason_and_is_a_regression()
+    {
+        var current = Current();
+        Assert.Equal(PhaseMove.Regression, ReadinessRules.MoveOf(current.Systems[0], MigrationPhase.NotStarted));
+        var request = Request([new SystemChange { BusinessId = current.Systems[0].BusinessId, Phase = MigrationPhase.NotStarted, Reason = "入札不調" }]);
+        var (next, entries) = ChangeRules.Apply(current, request, Now);
+        Assert.True(next.Systems[0].Regression);
+        Assert.DoesNotContain(Assert.Single(entries).AfterFields, f => f.Name == AuditFields.EstimateCorrected);
     }
 
     private static ChangeRequest Request(SystemChange[]? systems = null, SecurityChange[]? security = null, string requestId = "r-1") => new()

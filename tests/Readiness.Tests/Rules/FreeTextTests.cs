@@ -181,7 +181,7 @@ public sealed class FreeTextTests
             Systems = [new SystemChange { BusinessId = "koseki", Vendor = "\u3000株式会社サンプル\u3000", Phase = MigrationPhase.NotStarted, Reason = " か\u3099ん\r\nばる " }],
             Security = [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented, Evidence = "\u3000\u3000" }],
         };
-        var current = Current() with { Systems = Current().Systems.SetItem(Current().Systems.IndexOf(Current().FindSystem("koseki")!), Current().FindSystem("koseki")! with { Phase = MigrationPhase.Testing }) };
+        var current = Current() with { Systems = Current().Systems.SetItem(Current().Systems.IndexOf(Current().FindSystem("koseki")!), Current().FindSystem("koseki")! with { Phase = MigrationPhase.Testing, ReportedAt = Now.AddDays(-10) }) };
         Assert.Empty(ChangeRules.Validate(request, current, Today));
         var (record, _) = ChangeRules.Apply(current, request, Now);
         var koseki = record.FindSystem("koseki")!;
@@ -193,7 +193,7 @@ public sealed class FreeTextTests
     [Fact]
     public void A_regression_reason_of_ideographic_spaces_only_is_no_reason()
     {
-        var current = Current() with { Systems = Current().Systems.Select(s => s with { Phase = MigrationPhase.Testing }).ToImmutableArray() };
+        var current = Current() with { Systems = Current().Systems.Select(s => s with { Phase = MigrationPhase.Testing, ReportedAt = Now.AddDays(-10) }).ToImmutableArray() };
         var request = System(new() { BusinessId = "koseki", Phase = MigrationPhase.FitGap, Reason = "\u3000\u3000" });
         Assert.Contains(ChangeRules.Validate(request, current, Today), e => e.Field == "systems[koseki].reason" && e.Code == "regression_reason_required");
     }

@@ -29,7 +29,7 @@ public sealed class VendorNameTests
     public void A_full_width_vendor_is_stored_as_one_name_and_a_reason_as_written()
     {
         var current = Baseline.Empty("131016", Now.AddDays(-100), Baseline.Provenance);
-        current = current with { Systems = current.Systems.SetItem(0, current.Systems[0] with { Phase = MigrationPhase.Contract }) };
+        current = current with { Systems = current.Systems.SetItem(0, current.Systems[0] with { Phase = MigrationPhase.Contract, ReportedAt = Now.AddDays(-10) }) };
         var id = current.Systems[0].BusinessId;
         var request = new ChangeRequest
         {

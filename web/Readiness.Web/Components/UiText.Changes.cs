@@ -23,6 +23,7 @@ public static class ChangeText
         "designationTarget" => t["移行目標時期", "Target date"],
         "regression" => t["後退", "Regression"],
         "regressionReason" => t["フェーズを戻す理由", "Reason for moving the phase back"],
+        Readiness.Rules.AuditFields.EstimateCorrected => t["初期値（推定）の訂正（後退ではありません）", "Corrected the baseline estimate (not a regression)"],
         "status" => t["対応状況", "Status"],
         "lastReviewed" => t["最終確認日", "Last reviewed"],
         "evidence" => t["根拠・証跡（メモまたはリンク）", "Evidence (a note or a link)"],
@@ -61,7 +62,7 @@ public static class ChangeText
             "plannedGoLive" or "designationTarget" or "lastReviewed"
                 when DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) => UiText.Date(day),
             "stepCompletion" when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var share) => t.Percent(share),
-            "notApplicable" or "designated" or "regression" or "listed" when text is "true" or "false" => text == "true" ? t["はい", "Yes"] : t["いいえ", "No"],
+            "notApplicable" or "designated" or "regression" or "listed" or Readiness.Rules.AuditFields.EstimateCorrected when text is "true" or "false" => text == "true" ? t["はい", "Yes"] : t["いいえ", "No"],
             _ => $"「{text}」",
         };
     }
