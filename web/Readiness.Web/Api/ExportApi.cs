@@ -223,7 +223,7 @@ public static class ExportApi
             m.Code, m.PrefectureCode, pref.Name, m.Name, s.BusinessId, b.NameJa, Wire.Name(s.Phase), catalog.Phases[(int)s.Phase].NameJa,
             f.Migrated, s.NotApplicable, s.PlannedGoLive, Readiness.Rules.FreeText.Identifier(s.Vendor), s.Hosting is { } h ? Wire.Name(h) : null,
             s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null, s.DesignationTarget, f.Overdue, f.PastTarget,
-            f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, Wire.Name(r.Provenance.Origin),
+            f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, RowOrigin(r, s),
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
             Views.DayOf(sources.StepCompletion?.AsOf), sources.StepCompletion?.Title, Views.DayOf(sources.Designation?.AsOf), false,
         ];
@@ -255,6 +255,17 @@ public static class ExportApi
 
     /// <summary>The <c>origin</c> of a prefecture-run system's row: the prefecture's own report.</summary>
     public const string PrefectureRunOrigin = "prefecture_run";
+
+    /// <summary>The origin of a municipality's system row that the municipality has reported (reported_at_utc set).</summary>
+    public const string MunicipalityReportOrigin = "municipality_report";
+
+    /// <summary>
+    /// Where one row's figures come from: <c>municipality_report</c> once the municipality reported the system
+    /// (<see cref="SystemStatus.ReportedAt"/>), else the record's starting data (<c>public_baseline</c>, <c>synthetic</c>),
+    /// so a prefecture's staff can tell reported rows from baseline ones.
+    /// </summary>
+    public static string RowOrigin(MunicipalityRecord r, SystemStatus s) =>
+        s.ReportedAt is not null ? MunicipalityReportOrigin : Wire.Name(r.Provenance.Origin);
 
     /// <summary>The prefecture table of the dashboard, with the same columns and rows as its download.</summary>
     private static async Task<IResult> PrefectureTable(HttpContext http, string prefCode, SummaryCache cache,
