@@ -158,6 +158,16 @@ public static class ChangeRules
             }
         }
 
+        // A system the municipality does not run cannot be one whose migration is specially supported: the figures count
+        // designations among systems that apply only, so the exports would list more designated systems than they do.
+        // A stored pair the request keeps is not judged again (as above).
+        if (change.NotApplicable && change.Designation is not null && (current is null || !current.NotApplicable || !current.Designated))
+        {
+            errors.Add(new(field.Member("designated"), "designated_not_applicable",
+                "対象外の業務は特定移行支援システムに指定できません。対象外を外すか、特定移行支援の指定を外してください。",
+                "A system that does not apply (notApplicable) cannot be designated for special migration support: clear one of the two."));
+        }
+
         if (change.Phase is { } next && current is not null && ReadinessRules.MoveOf(current, next) == PhaseMove.Regression
             && FreeText.Canonical(change.Reason) is null)
         {

@@ -153,6 +153,38 @@ public sealed class ChangeRuleTests
         Assert.NotEmpty(ChangeRules.Validate(Request([touched]), current, Today));
     }
 
+    /// <summary>
+    /// A system that does not apply cannot be designated (a breaker's finding: 軽自動車税 saved as 対象外 and 特定移行支援,
+    /// so the CSV listed one more designated system than figures.designatedSystems counts). Either alone is accepted,
+    /// and so is a stored pair the request keeps (as other stored values, above).
+    /// </summary>
+    [Fact]
+    public void A_not_applicable_system_cannot_be_designated()
+    {
+        var designation = new DesignationInput(DesignationReason.Mainframe, new DateOnly(2029, 3, 31));
+        var both = new SystemChange { BusinessId = "light_vehicle_tax", NotApplicable = true, Designation = designation };
+        var error = Assert.Single(ChangeRules.Validate(Request([both]), Current(), Today));
+        Assert.Equal("systems[light_vehicle_tax].designated", error.Field);
+        Assert.Equal("designated_not_applicable", error.Code);
+        Assert.Contains("対象外", error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("notApplicable", error.MessageEn, StringComparison.Ordinal);
+
+        Assert.Empty(ChangeRules.Validate(Request([both with { Designation = null }]), Current(), Today));
+        Assert.Empty(ChangeRules.Validate(Request([both with { NotApplicable = false }]), Current(), Today));
+
+        // Designating a stored not-applicable system, or marking a designated one not applicable, is the same contradiction.
+        var current = Current();
+        var index = current.Systems.IndexOf(current.FindSystem("light_vehicle_tax")!);
+        var notApplicable = current with { Systems = current.Systems.SetItem(index, current.Systems[index] with { NotApplicable = true }) };
+        Assert.Contains(ChangeRules.Validate(Request([both]), notApplicable, Today), e => e.Code == "designated_not_applicable");
+        var designated = current with { Systems = current.Systems.SetItem(index, current.Systems[index] with { Designated = true, DesignationReason = DesignationReason.Mainframe, DesignationTarget = new DateOnly(2029, 3, 31) }) };
+        Assert.Contains(ChangeRules.Validate(Request([both]), designated, Today), e => e.Code == "designated_not_applicable");
+
+        // A pair already stored (an official release) does not refuse another member's change.
+        var stored = current with { Systems = current.Systems.SetItem(index, current.Systems[index] with { NotApplicable = true, Designated = true, DesignationReason = DesignationReason.Mainframe, DesignationTarget = new DateOnly(2029, 3, 31) }) };
+        Assert.Empty(ChangeRules.Validate(Request([both with { Vendor = "X社" }]), stored, Today));
+    }
+
     [Fact]
     public void Stored_security_evidence_and_review_date_are_not_judged_again()
     {
