@@ -131,7 +131,7 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
             body = Json(w => WriteSystem(w, change, withId: false));
         }
 
-        var outcome = await SendAsync(slot, HttpMethod.Put, path, operation, body, requestId, ifMatch: true, cancellationToken);
+        var outcome = await SendAsync(slot, HttpMethod.Put, path, operation, body, requestId, single: true, cancellationToken);
         if (outcome == HttpStatusCode.UnprocessableEntity && system is not null)
         {
             // The actor's idea of the phase diverged (e.g. after a refused change): read it again.
@@ -167,7 +167,7 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
 
     /// <summary>Sends a full report built by <see cref="FullReportBody"/>; true when it was accepted (200, or 204 when answered <c>return=minimal</c>).</summary>
     public async Task<bool> FullReportAsync(MunicipalitySlot slot, byte[] body, CancellationToken cancellationToken, string operation = "POST full report") =>
-        await SendAsync(slot, HttpMethod.Post, $"api/v1/municipalities/{slot.Code}/reports", operation, body, slot.NextRequestId(run), ifMatch: false, cancellationToken, reportReturn)
+        await SendAsync(slot, HttpMethod.Post, $"api/v1/municipalities/{slot.Code}/reports", operation, body, slot.NextRequestId(run), single: false, cancellationToken, reportReturn)
             is HttpStatusCode.OK or HttpStatusCode.NoContent;
 
     private async Task ResyncAsync(MunicipalitySlot slot, CancellationToken cancellationToken)
@@ -177,7 +177,7 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
         slot.Version = Math.Max(slot.Version, version);
     }
 
-    private async Task<HttpStatusCode?> SendAsync(MunicipalitySlot slot, HttpMethod method, string path, string operation, byte[] body, string requestId, bool ifMatch, CancellationToken cancellationToken, string? reportPrefer = null)
+    private async Task<HttpStatusCode?> SendAsync(MunicipalitySlot slot, HttpMethod method, string path, string operation, byte[] body, string requestId, bool single, CancellationToken cancellationToken, string? reportPrefer = null)
     {
         for (var attempt = 1; attempt <= MaxAttempts && !cancellationToken.IsCancellationRequested; attempt++)
         {
@@ -185,17 +185,12 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.Authorization = slot.Authorization;
             request.Headers.TryAddWithoutValidation("Idempotency-Key", requestId);
-            if (ifMatch)
+            // Reports too send the version the actor last read (428 without): a 412 adopts the current ETag below and
+            // resends, as a single change does (the same Idempotency-Key, so one that did apply is answered as a replay).
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{slot.Version.ToString(CultureInfo.InvariantCulture)}\"");
+            if ((single ? preferReturn : reportPrefer) is { } prefer)
             {
-                request.Headers.TryAddWithoutValidation("If-Match", $"\"{slot.Version.ToString(CultureInfo.InvariantCulture)}\"");
-                if (preferReturn is not null)
-                {
-                    request.Headers.TryAddWithoutValidation("Prefer", $"return={preferReturn}");
-                }
-            }
-            else if (reportPrefer is not null)
-            {
-                request.Headers.TryAddWithoutValidation("Prefer", $"return={reportPrefer}");
+                request.Headers.TryAddWithoutValidation("Prefer", $"return={prefer}");
             }
 
             var started = Stopwatch.GetTimestamp();

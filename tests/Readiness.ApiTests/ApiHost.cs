@@ -216,7 +216,8 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
     public static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
 
-    public static HttpRequestMessage Request(HttpMethod method, string path, string? json = null, long? ifMatch = null, string? idempotencyKey = null)
+    /// <summary>A request; <paramref name="anyVersion"/> sends <c>If-Match: *</c> (a write that overwrites knowingly: tests not about concurrency).</summary>
+    public static HttpRequestMessage Request(HttpMethod method, string path, string? json = null, long? ifMatch = null, string? idempotencyKey = null, bool anyVersion = false)
     {
         var request = new HttpRequestMessage(method, path);
         if (json is not null)
@@ -227,6 +228,10 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
         if (ifMatch is { } v)
         {
             request.Headers.TryAddWithoutValidation("If-Match", $"\"{v}\"");
+        }
+        else if (anyVersion)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", "*");
         }
 
         if (idempotencyKey is not null)

@@ -56,7 +56,7 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
 
         // 2. suzuki: a report of one system and one item (one version, two entries).
         using var r2 = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Post, $"{path}/reports",
-            """{"systems":[{"businessId":"resident_registry","phase":"in_production","vendor":"監査社"}],"security":[{"itemId":"SEC-1-01","status":"implemented"}]}""", idempotencyKey: "audit-report-1"));
+            """{"systems":[{"businessId":"resident_registry","phase":"in_production","vendor":"監査社"}],"security":[{"itemId":"SEC-1-01","status":"implemented"}]}""", idempotencyKey: "audit-report-1", anyVersion: true));
         Assert.Equal(HttpStatusCode.OK, r2.StatusCode);
 
         // Another municipality's change is not in this history.

@@ -15,7 +15,7 @@ public sealed class CorpusHost : ApiHost
         using var client = Municipality(Chiyoda);
         await PutSystem(client, Chiyoda, "child_allowance", """{"vendor":"初期ベンダー"}""");
         using var report = await client.SendAsync(Request(HttpMethod.Post, $"/api/v1/municipalities/{Chiyoda}/reports",
-            """{"security":[{"itemId":"SEC-1-01","status":"partial"}]}""", idempotencyKey: "corpus-original"));
+            """{"security":[{"itemId":"SEC-1-01","status":"partial"}]}""", idempotencyKey: "corpus-original", anyVersion: true));
         Assert.Equal(HttpStatusCode.OK, report.StatusCode);
     }
 }
@@ -102,8 +102,8 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["itemId in put body"] = new("PUT", Sec, """{"itemId":"SEC-1-02","status":"implemented"}""", "current", 400, "itemId"),
         ["duplicate property"] = new("PUT", Sys, """{"phase":"testing","phase":"fit_gap"}""", "current", 400, "phase"),
         ["property other casing"] = new("PUT", Sys, """{"Phase":"testing"}""", "current", 400, "Phase"),
-        ["municipality in report"] = new("POST", Rep, """{"municipalityCode":"271004","systems":[]}""", "none", 400, "municipalityCode", Key: "k-municipality"),
-        ["tenant in report item"] = new("POST", Rep, """{"systems":[{"businessId":"child_allowance","phase":"testing","tenant":"271004"}]}""", "none", 400, "systems[0].tenant", Key: "k-tenant"),
+        ["municipality in report"] = new("POST", Rep, """{"municipalityCode":"271004","systems":[]}""", "*", 400, "municipalityCode", Key: "k-municipality"),
+        ["tenant in report item"] = new("POST", Rep, """{"systems":[{"businessId":"child_allowance","phase":"testing","tenant":"271004"}]}""", "*", 400, "systems[0].tenant", Key: "k-tenant"),
 
         // Unknown ids and bad codes (also with injection strings).
         ["unknown business"] = new("PUT", $"/api/v1/municipalities/{M}/systems/payroll", """{"phase":"testing"}""", "current", 404, "businessId"),
@@ -124,6 +124,8 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         // Concurrency headers.
         ["if-match missing"] = new("PUT", Sys, """{"phase":"testing"}""", "none", 428, "If-Match"),
         ["if-match missing on security"] = new("PUT", Sec, """{"status":"implemented"}""", "none", 428, "If-Match"),
+        ["designated not applicable"] = new("PUT", Sys, """{"notApplicable":true,"designated":true,"designationReason":"mainframe","designationTarget":"2029-03-31"}""", "current", 422, "designated"),
+        ["if-match missing on report"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "none", 428, "If-Match", Key: "k-no-if-match"),
         ["if-match stale"] = new("PUT", Sys, """{"phase":"testing"}""", "stale", 412, "If-Match"),
         ["if-match stale on report"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "stale", 412, "If-Match", Key: "k-stale"),
         ["if-match weak"] = new("PUT", Sys, """{"phase":"testing"}""", "W/\"1\"", 412, "If-Match"),
@@ -135,23 +137,23 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["if-match negative"] = new("PUT", Sys, """{"phase":"testing"}""", "\"-1\"", 412, "If-Match"),
 
         // Idempotency keys.
-        ["idempotency key missing"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "none", 400, "Idempotency-Key"),
-        ["idempotency key with space"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "none", 400, "Idempotency-Key", Key: "a b"),
-        ["idempotency key too long"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "none", 400, "Idempotency-Key", Key: Long101),
-        ["idempotency key empty"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "none", 400, "Idempotency-Key", Key: ""),
-        ["idempotency key replayed with other body"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-01","status":"implemented"}]}""", "none", 422, "Idempotency-Key", Key: "corpus-original"),
+        ["idempotency key missing"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "*", 400, "Idempotency-Key"),
+        ["idempotency key with space"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "*", 400, "Idempotency-Key", Key: "a b"),
+        ["idempotency key too long"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "*", 400, "Idempotency-Key", Key: Long101),
+        ["idempotency key empty"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "*", 400, "Idempotency-Key", Key: ""),
+        ["idempotency key replayed with other body"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-01","status":"implemented"}]}""", "*", 422, "Idempotency-Key", Key: "corpus-original"),
 
         // Whole reports.
-        ["report empty"] = new("POST", Rep, "{}", "none", 422, "report", Key: "k-empty"),
-        ["report systems not array"] = new("POST", Rep, """{"systems":{"businessId":"child_allowance"}}""", "none", 400, "systems", Key: "k-object"),
-        ["report item without businessId"] = new("POST", Rep, """{"systems":[{"phase":"testing"}]}""", "none", 400, "systems[0].businessId", Key: "k-nobusiness"),
-        ["report businessId as number"] = new("POST", Rep, """{"systems":[{"businessId":123}]}""", "none", 400, "systems[0].businessId", Key: "k-number"),
-        ["report null item"] = new("POST", Rep, """{"systems":[null]}""", "none", 400, "systems[0]", Key: "k-null"),
-        ["report unknown business"] = new("POST", Rep, """{"systems":[{"businessId":"payroll","phase":"testing"}]}""", "none", 422, "systems[0].businessId", Key: "k-unknown"),
-        ["report duplicate system"] = new("POST", Rep, """{"systems":[{"businessId":"child_allowance","phase":"testing"},{"businessId":"child_allowance","phase":"testing"}]}""", "none", 422, "systems[1].businessId", Key: "k-dup"),
-        ["report duplicate item"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"},{"itemId":"SEC-1-02","status":"partial"}]}""", "none", 422, "security[1].itemId", Key: "k-dupitem"),
-        ["report all or nothing"] = new("POST", Rep, """{"systems":[{"businessId":"resident_registry","phase":"in_production"}],"security":[{"itemId":"SEC-1-02","status":"done"}]}""", "none", 400, "security[0].status", Key: "k-atomic1"),
-        ["report all or nothing rules"] = new("POST", Rep, """{"systems":[{"businessId":"resident_registry","phase":"in_production"}],"security":[{"itemId":"SEC-1-02","lastReviewed":"2099-01-01","status":"implemented"}]}""", "none", 422, "security[0].lastReviewed", Key: "k-atomic2"),
+        ["report empty"] = new("POST", Rep, "{}", "*", 422, "report", Key: "k-empty"),
+        ["report systems not array"] = new("POST", Rep, """{"systems":{"businessId":"child_allowance"}}""", "*", 400, "systems", Key: "k-object"),
+        ["report item without businessId"] = new("POST", Rep, """{"systems":[{"phase":"testing"}]}""", "*", 400, "systems[0].businessId", Key: "k-nobusiness"),
+        ["report businessId as number"] = new("POST", Rep, """{"systems":[{"businessId":123}]}""", "*", 400, "systems[0].businessId", Key: "k-number"),
+        ["report null item"] = new("POST", Rep, """{"systems":[null]}""", "*", 400, "systems[0]", Key: "k-null"),
+        ["report unknown business"] = new("POST", Rep, """{"systems":[{"businessId":"payroll","phase":"testing"}]}""", "*", 422, "systems[0].businessId", Key: "k-unknown"),
+        ["report duplicate system"] = new("POST", Rep, """{"systems":[{"businessId":"child_allowance","phase":"testing"},{"businessId":"child_allowance","phase":"testing"}]}""", "*", 422, "systems[1].businessId", Key: "k-dup"),
+        ["report duplicate item"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"},{"itemId":"SEC-1-02","status":"partial"}]}""", "*", 422, "security[1].itemId", Key: "k-dupitem"),
+        ["report all or nothing"] = new("POST", Rep, """{"systems":[{"businessId":"resident_registry","phase":"in_production"}],"security":[{"itemId":"SEC-1-02","status":"done"}]}""", "*", 400, "security[0].status", Key: "k-atomic1"),
+        ["report all or nothing rules"] = new("POST", Rep, """{"systems":[{"businessId":"resident_registry","phase":"in_production"}],"security":[{"itemId":"SEC-1-02","lastReviewed":"2099-01-01","status":"implemented"}]}""", "*", 422, "security[0].lastReviewed", Key: "k-atomic2"),
 
         // Media types, methods, routes and sizes.
         ["method not allowed"] = new("DELETE", Sys, null, "none", 405, "method"),
@@ -160,14 +162,14 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["content-type form"] = new("PUT", Sys, "phase=testing", "current", 415, "Content-Type", ContentType: "application/x-www-form-urlencoded"),
         ["content-type missing"] = new("PUT", Sys, """{"phase":"testing"}""", "current", 415, "Content-Type", ContentType: null),
         ["charset shift_jis"] = new("PUT", Sys, """{"vendor":"株式会社サンプル"}""", "current", 415, "Content-Type", ContentType: "application/json; charset=shift_jis"),
-        ["charset shift_jis on report"] = new("POST", Rep, """{"systems":[{"businessId":"child_allowance","vendor":"株式会社サンプル"}]}""", "none", 415, "Content-Type", Key: "k-sjis", ContentType: "application/json; charset=shift_jis"),
+        ["charset shift_jis on report"] = new("POST", Rep, """{"systems":[{"businessId":"child_allowance","vendor":"株式会社サンプル"}]}""", "*", 415, "Content-Type", Key: "k-sjis", ContentType: "application/json; charset=shift_jis"),
         ["merge patch as json"] = new("PATCH", Sys, """{"vendor":"x"}""", "current", 415, "Content-Type"),
         ["json as merge patch on put"] = new("PUT", Sys, """{"vendor":"x"}""", "current", 415, "Content-Type", ContentType: "application/merge-patch+json"),
         ["patch phase removed"] = new("PATCH", Sys, """{"phase":null}""", "current", 400, "phase", ContentType: "application/merge-patch+json"),
         ["patch unknown member"] = new("PATCH", Sec, """{"tenant":"271004"}""", "current", 400, "tenant", ContentType: "application/merge-patch+json"),
         ["patch without if-match"] = new("PATCH", Sec, """{"evidence":"x"}""", "none", 428, "If-Match", ContentType: "application/merge-patch+json"),
         ["huge body"] = new("PUT", Sys, $$"""{"vendor":"{{new string('v', 300 * 1024)}}"}""", "current", 413, "body"),
-        ["huge chunked body"] = new("POST", Rep, $$"""{"systems":[{"businessId":"child_allowance","vendor":"{{new string('v', 400 * 1024)}}"}]}""", "none", 413, "body", Key: "k-huge", Chunked: true),
+        ["huge chunked body"] = new("POST", Rep, $$"""{"systems":[{"businessId":"child_allowance","vendor":"{{new string('v', 400 * 1024)}}"}]}""", "*", 413, "body", Key: "k-huge", Chunked: true),
 
         ["sign-in huge form"] = new("POST", "/auth/local/signin", "token=" + new string('t', 64 * 1024), "none", 413, "body", ContentType: "application/x-www-form-urlencoded"),
         ["sign-in huge json"] = new("POST", "/auth/local/signin", $$"""{"token":"{{new string('t', 20 * 1024)}}"}""", "none", 413, "body"),

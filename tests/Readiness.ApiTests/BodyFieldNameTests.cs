@@ -57,6 +57,7 @@ public sealed class BodyFieldNameTests(ApiHost host) : IClassFixture<ApiHost>
                     Content = new StringContent($"{{\"{collection}\":{items}}}", Encoding.UTF8, "application/json"),
                 };
                 request.Headers.TryAddWithoutValidation("Idempotency-Key", Guid.NewGuid().ToString());
+                request.Headers.TryAddWithoutValidation("If-Match", "*");
                 using var response = await client.SendAsync(request);
                 await AssertNames(response, status, $"{collection}[{index}].{member}");
             }

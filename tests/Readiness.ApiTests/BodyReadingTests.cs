@@ -31,7 +31,7 @@ public sealed class BodyReadingTests(ApiHost host) : IClassFixture<ApiHost>
         for (var i = 0; i < reports.Length; i++)
         {
             var (items, evidence) = reports[i];
-            using var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{M}/reports", Report(items, evidence), idempotencyKey: $"body-{i}"));
+            using var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{M}/reports", Report(items, evidence), idempotencyKey: $"body-{i}", anyVersion: true));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal(evidence, await Evidence(SecurityItems[0]));
         }
@@ -46,7 +46,7 @@ public sealed class BodyReadingTests(ApiHost host) : IClassFixture<ApiHost>
         using var client = host.Municipality(ApiHost.Osaka);
         async Task<HttpResponseMessage> SendChunked(string json, string key)
         {
-            var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{ApiHost.Osaka}/reports", idempotencyKey: key);
+            var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{ApiHost.Osaka}/reports", idempotencyKey: key, anyVersion: true);
             request.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)));
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.TransferEncodingChunked = true;
@@ -77,7 +77,7 @@ public sealed class BodyReadingTests(ApiHost host) : IClassFixture<ApiHost>
         await socket.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);
         var stream = socket.GetStream();
         var head = $"POST /api/v1/municipalities/{code}/reports HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\n" +
-            $"Authorization: Bearer {host.Token(Readiness.Role.Municipality, code)}\r\nIdempotency-Key: {key}\r\n" +
+            $"Authorization: Bearer {host.Token(Readiness.Role.Municipality, code)}\r\nIdempotency-Key: {key}\r\nIf-Match: *\r\n" +
             $"Content-Type: application/json\r\nConnection: close\r\n";
         await stream.WriteAsync(Encoding.UTF8.GetBytes(head + framing));
         using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -108,7 +108,7 @@ public sealed class BodyReadingTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task A_byte_order_mark_is_named_as_such()
     {
         using var client = host.Municipality(ApiHost.Chiyoda);
-        var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{ApiHost.Chiyoda}/reports", idempotencyKey: "bom");
+        var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{ApiHost.Chiyoda}/reports", idempotencyKey: "bom", anyVersion: true);
         request.Content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Report(1, "x"))]);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await client.SendAsync(request);

@@ -75,6 +75,53 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         clients.ForEach(c => c.Dispose());
     }
 
+    /// <summary>
+    /// A whole report sent from an old read must not revert, unseen, a colleague's change made since: without If-Match
+    /// it is 428 naming If-Match and changes nothing; with the stale ETag 412 (the current one in the answer); with "*"
+    /// it overwrites knowingly. Before, the report without If-Match answered 200 and put the vendor back.
+    /// </summary>
+    [Fact]
+    public async Task A_report_without_if_match_is_428_and_does_not_revert_a_colleagues_change()
+    {
+        const string code = "131130"; // 渋谷区: no other test here writes it
+        var (_, read) = await host.GetMunicipality(code);
+        await host.PutSystem(host.Municipality(code, "colleague"), code, "koseki", """{"vendor":"同僚が保存したベンダー"}""");
+        var (before, current) = await host.GetMunicipality(code);
+        Assert.Equal(read + 1, current);
+        using var reporter = host.Municipality(code, "reporter");
+        const string body = """{"systems":[{"businessId":"koseki","vendor":"古い読み取りのベンダー"}]}""";
+        string Vendor(JsonElement view) => view.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == "koseki").GetProperty("vendor").GetString()!;
+
+        using (var missing = await reporter.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: Guid.NewGuid().ToString())))
+        {
+            var problem = await ApiHost.AssertProblem(missing, HttpStatusCode.PreconditionRequired, "If-Match");
+            Assert.Equal("precondition_required", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+            Assert.Contains("If-Match", problem.GetProperty("errors")[0].GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        }
+
+        var (afterMissing, versionAfterMissing) = await host.GetMunicipality(code);
+        Assert.Equal(current, versionAfterMissing);
+        Assert.Equal("同僚が保存したベンダー", Vendor(afterMissing));
+        Assert.Equal(before.GetProperty("systems").GetRawText(), afterMissing.GetProperty("systems").GetRawText());
+
+        using (var stale = await reporter.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, read, Guid.NewGuid().ToString())))
+        {
+            await ApiHost.AssertProblem(stale, HttpStatusCode.PreconditionFailed, "If-Match");
+            Assert.Equal($"\"{current}\"", stale.Headers.ETag?.Tag);
+        }
+
+        Assert.Equal(current, (await host.GetMunicipality(code)).Version);
+
+        using (var any = await reporter.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: Guid.NewGuid().ToString(), anyVersion: true)))
+        {
+            Assert.Equal(HttpStatusCode.OK, any.StatusCode);
+        }
+
+        var (afterAny, versionAfterAny) = await host.GetMunicipality(code);
+        Assert.Equal(current + 1, versionAfterAny);
+        Assert.Equal("古い読み取りのベンダー", Vendor(afterAny));
+    }
+
     [Fact]
     public async Task A_replayed_report_returns_the_first_result_and_applies_nothing_again()
     {
@@ -85,7 +132,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         const string body = """{"systems":[{"businessId":"individual_resident_tax","phase":"in_production","designated":false,"hosting":"government_cloud"}],"security":[{"itemId":"SEC-5-01","status":"implemented"},{"itemId":"SEC-5-02","status":"not_applicable"}]}""";
         var key = Guid.NewGuid().ToString();
 
-        using var first = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key));
+        using var first = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, version, key));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var firstResult = await ApiHost.Json(first);
         Assert.Equal("accepted", firstResult.GetProperty("status").GetString());
@@ -96,7 +143,8 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         // Someone else changes something meanwhile; the replay still answers with the first result.
         await host.PutSystem(host.Municipality(code, "other"), code, "child_allowance", """{"phase":"testing","designated":false,"regressionReason":"meanwhile"}""");
 
-        using var replay = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key));
+        // The retry sends the If-Match of the first attempt, stale now: still the replay, as for a PUT.
+        using var replay = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, version, key));
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
         var replayResult = await ApiHost.Json(replay);
@@ -110,7 +158,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
 
         // The same key with another body is refused and applies nothing.
         using var reused = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports",
-            """{"security":[{"itemId":"SEC-5-01","status":"partial"}]}""", idempotencyKey: key));
+            """{"security":[{"itemId":"SEC-5-01","status":"partial"}]}""", version + 2, key));
         await ApiHost.AssertProblem(reused, HttpStatusCode.UnprocessableEntity, "Idempotency-Key");
         Assert.Equal(version + 2, (await host.GetMunicipality(code)).Version);
     }
@@ -123,7 +171,7 @@ public sealed class ConcurrencyTests(ApiHost host) : IClassFixture<ApiHost>
         var key = Guid.NewGuid().ToString();
         const string body = """{"systems":[{"businessId":"national_pension","phase":"testing","designated":false,"regressionReason":"retry storm"}]}""";
         var clients = Enumerable.Range(0, 6).Select(_ => host.Municipality(code, "sapporo")).ToList();
-        var responses = await Task.WhenAll(clients.Select(c => c.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key))));
+        var responses = await Task.WhenAll(clients.Select(c => c.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, version, key))));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var results = await Task.WhenAll(responses.Select(ApiHost.Json));
         Assert.Single(results, r => r.GetProperty("status").GetString() == "accepted");

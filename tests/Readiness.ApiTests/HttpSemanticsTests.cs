@@ -221,6 +221,7 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
         };
         var key = $"key-{Guid.NewGuid():N}";
         write.Headers.Add("Idempotency-Key", key);
+        write.Headers.Add("If-Match", "*");
         write.Headers.Add("X-Request-Id", "client-id");
         using var written = await municipality.SendAsync(write);
         Assert.True(RequestId(written) == key, $"POST reports: {(int)written.StatusCode} X-Request-Id '{RequestId(written)}'");

@@ -102,9 +102,19 @@ public sealed class GeneratedClientTests(ContractHost host)
             Security = [new SecurityReportItem { ItemId = "SEC-1-01", Status = Models.SecurityStatus.Implemented, LastReviewed = new Date(2025, 12, 1) }],
         };
 
+        var read = Inspect();
+        await writer.Api.V1.Municipalities[Code].GetAsync(c => c.Options.Add(read));
+        var etag = Header(read, "ETag");
+
+        // If-Match is required on a report as on a single change: without it 428, nothing applied.
+        var withoutIfMatch = await Assert.ThrowsAsync<ProblemDetails>(() => writer.Api.V1.Municipalities[Code].Reports.PostAsync(report, c => c.Headers.Add("Idempotency-Key", key)));
+        Assert.Equal(428, withoutIfMatch.Status);
+        Assert.Equal("If-Match", Assert.Single(withoutIfMatch.Errors!).Field);
+
         var first = Inspect();
         var accepted = await writer.Api.V1.Municipalities[Code].Reports.PostAsync(report, c =>
         {
+            c.Headers.Add("If-Match", etag);
             c.Headers.Add("Idempotency-Key", key);
             c.Options.Add(first);
         });
@@ -116,6 +126,7 @@ public sealed class GeneratedClientTests(ContractHost host)
         var second = Inspect();
         var replayed = await writer.Api.V1.Municipalities[Code].Reports.PostAsync(report, c =>
         {
+            c.Headers.Add("If-Match", etag); // stale by now: a replay is still recognised by its key
             c.Headers.Add("Idempotency-Key", key);
             c.Options.Add(second);
         });
@@ -124,7 +135,7 @@ public sealed class GeneratedClientTests(ContractHost host)
         Assert.Equal(accepted.Version, replayed.Municipality!.Version);
         Assert.Equal("true", Header(second, "Idempotent-Replayed"));
 
-        var withoutKey = await Assert.ThrowsAsync<ProblemDetails>(() => writer.Api.V1.Municipalities[Code].Reports.PostAsync(report));
+        var withoutKey = await Assert.ThrowsAsync<ProblemDetails>(() => writer.Api.V1.Municipalities[Code].Reports.PostAsync(report, c => c.Headers.Add("If-Match", "*")));
         Assert.Equal(400, withoutKey.Status);
         Assert.Equal("Idempotency-Key", Assert.Single(withoutKey.Errors!).Field);
 

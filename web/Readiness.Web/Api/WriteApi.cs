@@ -9,7 +9,7 @@ using Readiness.Web.Api.OpenApi;
 namespace Readiness.Web.Api;
 
 /// <summary>
-/// Write endpoints: one system, one checklist item (both need If-Match), or a whole report (needs Idempotency-Key).
+/// Write endpoints: one system, one checklist item, or a whole report (all need If-Match; a report also Idempotency-Key).
 /// The tenant is checked by the <see cref="ReadinessPolicies.MunicipalityWrite"/> policy and again by
 /// <see cref="ReportingService"/>; the municipality comes from the route and the caller's claims only.
 /// </summary>
@@ -76,7 +76,8 @@ public static class WriteApi
             .Produces<ReportResultView>()
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .WithSummary("Report any subset of systems and items, all or nothing (requires Idempotency-Key; If-Match optional)")
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WithSummary("Report any subset of systems and items, all or nothing (requires If-Match and Idempotency-Key)")
             .WithDescription(MinimalReportAnswer);
 
         var reads = app.MapGroup("/api/v1/municipalities/{code}")
@@ -165,7 +166,10 @@ public static class WriteApi
 
     private static async Task<IResult> PostReport(string code, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
-        var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: false, requireIdempotencyKey: true, code);
+        // If-Match is required as on a single change: a report sent from an old read would otherwise revert, unseen,
+        // whatever a colleague saved since ("*" overwrites knowingly). A replay still answers as one (the grain looks
+        // up the Idempotency-Key before it compares versions).
+        var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: true, code);
         if (problem is null)
         {
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<MunicipalityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
