@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Readiness.ClientTests.Generated.Api.V1.Admin.Backups.Item;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -17,6 +18,18 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Backups
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackupsRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>Gets an item from the Readiness.ClientTests.Generated.api.v1.admin.backups.item collection</summary>
+        /// <param name="position">Unique identifier of the item</param>
+        /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Backups.Item.WithNameItemRequestBuilder"/></returns>
+        public global::Readiness.ClientTests.Generated.Api.V1.Admin.Backups.Item.WithNameItemRequestBuilder this[string position]
+        {
+            get
+            {
+                var urlTplParams = new Dictionary<string, object>(PathParameters);
+                urlTplParams.Add("name", position);
+                return new global::Readiness.ClientTests.Generated.Api.V1.Admin.Backups.Item.WithNameItemRequestBuilder(urlTplParams, RequestAdapter);
+            }
+        }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Api.V1.Admin.Backups.BackupsRequestBuilder"/> and sets the default values.
         /// </summary>
