@@ -14,7 +14,7 @@ public sealed partial class FormSession : IDisposable
 
     private FormSession(HttpClient client) => this.client = client;
 
-    public static async Task<FormSession> SignInAsync(ApiHost host, string code)
+    public static async Task<FormSession> SignInAsync(ApiHost host, string code, string? subject = null)
     {
         var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
         {
@@ -23,7 +23,7 @@ public sealed partial class FormSession : IDisposable
         };
         using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["token"] = host.Token(Readiness.Role.Municipality, code, "form-user@" + code),
+            ["token"] = host.Token(Readiness.Role.Municipality, code, subject ?? "form-user@" + code),
             ["returnUrl"] = "/municipalities/" + code,
         }));
         Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
@@ -51,6 +51,34 @@ public sealed partial class FormSession : IDisposable
             ["version"] = Hidden(form, "version"),
             ["requestId"] = Hidden(form, "requestId"),
         };
+        foreach (var (k, v) in fields)
+        {
+            values[k] = v;
+        }
+
+        using var response = await client.PostAsync(action, new FormUrlEncodedContent(values));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Opens the page and keeps the form's hidden fields (token, version, request id), to send later with <see cref="SendAsync"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> OpenFormAsync(string code, string action)
+    {
+        var html = await PageAsync(code);
+        var start = html.IndexOf($"action=\"{action}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no form for {action}");
+        var form = html[start..html.IndexOf("</form>", start, StringComparison.Ordinal)];
+        return new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = Hidden(form, "__RequestVerificationToken"),
+            ["version"] = Hidden(form, "version"),
+            ["requestId"] = Hidden(form, "requestId"),
+        };
+    }
+
+    /// <summary>Posts a form opened earlier (<see cref="OpenFormAsync"/>) with <paramref name="fields"/>.</summary>
+    public async Task<(HttpStatusCode Status, string Html)> SendAsync(string action, IReadOnlyDictionary<string, string> opened, IReadOnlyDictionary<string, string> fields)
+    {
+        var values = new Dictionary<string, string>(opened);
         foreach (var (k, v) in fields)
         {
             values[k] = v;

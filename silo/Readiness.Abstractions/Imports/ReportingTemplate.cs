@@ -122,13 +122,6 @@ public static class ReportingTemplate
     public static string FlagLabel(bool value) => value ? Flags[0] : Flags[1];
 
     /// <summary>
-    /// Reads a filled-in template. <paramref name="cell"/> gives a cell's value (string, double, bool, DateTime or null)
-    /// by sheet and reference, <paramref name="sheets"/> the sheet names. Checks: both sheets present; B2 is
-    /// <paramref name="current"/>'s code (wrong_municipality); B3 a version (invalid_version) equal to the current one
-    /// (stale_version: the file was made from an older state); every cell's value; then the product's own rules
-    /// (<see cref="ChangeRules.Validate"/>), each error mapped to its cell.
-    /// </summary>
-    /// <summary>
     /// What a date cell takes, appended to its refusal: a day, in the forms the template reads (a month or a fiscal year
     /// alone, 令和9年3月 or 令和9年度末, names no day and is refused).
     /// </summary>
@@ -140,7 +133,18 @@ public static class ReportingTemplate
     /// <summary>A cell's value as a refusal quotes it: its text, at most 40 characters.</summary>
     private static string Shown(object? value) => CellValues.Text(value) is { } text ? (text.Length > 40 ? text[..40] + "…" : text) : string.Empty;
 
-    public static TemplateReading Read(IReadOnlyCollection<string> sheets, Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today)
+    /// <summary>
+    /// Reads a filled-in template. <paramref name="cell"/> gives a cell's value (string, double, bool, DateTime or null)
+    /// by sheet and reference, <paramref name="sheets"/> the sheet names. Checks: both sheets present; B2 is
+    /// <paramref name="current"/>'s code (wrong_municipality); B3 a version (invalid_version) equal to the current one
+    /// (stale_version: the file was made from an older state); every cell's value; then the product's own rules
+    /// (<see cref="ChangeRules.Validate"/>), each error mapped to its cell.
+    /// <paramref name="leaveAsIs"/>: for a file made from an older version that applies on top of the current one
+    /// (<see cref="ChangesSince"/>), the targets others changed since and the file does not: their rows are read as
+    /// no change (they hold the older values), and B3 is not stale. Null: B3 must be the current version.
+    /// </summary>
+    public static TemplateReading Read(IReadOnlyCollection<string> sheets, Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today,
+        IReadOnlySet<string>? leaveAsIs = null)
     {
         var errors = ImmutableArray.CreateBuilder<TemplateIssue>();
         var changes = ImmutableArray.CreateBuilder<TemplateChange>();
@@ -173,15 +177,16 @@ public static class ReportingTemplate
         {
             Error(VersionCell, "invalid_version", "版（ETag）が読めません。ダウンロードしたままの値にしてください。", "The version (ETag) cannot be read: leave it as downloaded.");
         }
-        else if (version != current.Version)
+        else if (version != current.Version && (leaveAsIs is null || version > current.Version))
         {
             Error(VersionCell, "stale_version",
                 $"このファイルは版{version}から作られましたが、現在は版{current.Version}です。最新のテンプレートをダウンロードして記入し直してください。",
                 $"This file was made from version {version}, the current version is {current.Version}: download the latest template and fill it in again.");
         }
 
-        var systems = ReadSystems(cell, current, changes, Error);
-        var security = ReadSecurity(cell, current, today, changes, Error);
+        var leave = leaveAsIs ?? ImmutableHashSet<string>.Empty;
+        var systems = ReadSystems(cell, current, leave, changes, Error);
+        var security = ReadSecurity(cell, current, today, leave, changes, Error);
 
         if (!systems.IsEmpty || !security.IsEmpty)
         {
@@ -226,7 +231,7 @@ public static class ReportingTemplate
         return null;
     }
 
-    private static ImmutableArray<SystemChange> ReadSystems(Func<string, string, object?> cell, MunicipalityRecord current,
+    private static ImmutableArray<SystemChange> ReadSystems(Func<string, string, object?> cell, MunicipalityRecord current, IReadOnlySet<string> leave,
         ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
     {
         var catalog = ReadinessCatalog.Instance;
@@ -250,6 +255,11 @@ public static class ReportingTemplate
             if (!seen.Add(id))
             {
                 error($"A{row}", "duplicate", $"業務ID「{id}」が2回あります。", $"The business '{id}' appears twice.");
+                continue;
+            }
+
+            if (leave.Contains("system:" + id))
+            {
                 continue;
             }
 
@@ -396,7 +406,7 @@ public static class ReportingTemplate
         return result.ToImmutable();
     }
 
-    private static ImmutableArray<SecurityChange> ReadSecurity(Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today,
+    private static ImmutableArray<SecurityChange> ReadSecurity(Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today, IReadOnlySet<string> leave,
         ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
     {
         var catalog = ReadinessCatalog.Instance;
@@ -421,6 +431,11 @@ public static class ReportingTemplate
             if (!seen.Add(id))
             {
                 error(Ref("A"), "duplicate", $"項目ID「{id}」が2回あります。", $"The item '{id}' appears twice.");
+                continue;
+            }
+
+            if (leave.Contains("security:" + id))
+            {
                 continue;
             }
 

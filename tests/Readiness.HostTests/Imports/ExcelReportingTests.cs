@@ -177,18 +177,19 @@ public sealed class ExcelReportingTests
         // An If-Match header, when sent, must name the version the file was made from (B3): otherwise 412, nothing applied.
         await Refused(Edit(template, good), "if-match.xlsx", HttpStatusCode.PreconditionFailed, "If-Match", "precondition_failed", ifMatch: $"\"{version + 5}\"");
 
-        // Stale: someone changes the municipality after the download; the file's version is then old (412, nothing applied).
+        // Stale: someone changes the row the file changes after the download (412 naming its cell, nothing applied; a
+        // change to another row would not refuse it, UnrelatedEditTests).
         var stale = Edit(template, good);
         var changed = await host.Grains.GetGrain<IMunicipalityGrain>(Code).ApplyAsync(new ChangeRequest
         {
             RequestId = "someone-else",
             Actor = new Actor("suzuki@city.chiyoda.lg.jp", Role.Municipality, Code),
-            Security = [new SecurityChange { ItemId = ReadinessCatalog.Instance.SecurityItems[3].Id, Status = SecurityStatus.Partial }],
+            Systems = [new SystemChange { BusinessId = "child_allowance", Phase = (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).FindSystem("child_allowance")!.Phase, Vendor = "株式会社ほか" }],
         });
         Assert.Equal(ChangeStatus.Accepted, changed.Status);
         version = changed.Record.Version;
-        await Refused(stale, "stale.xlsx", HttpStatusCode.PreconditionFailed, "B3", "stale_version");
-        Assert.Null((await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).FindSystem("child_allowance")!.Vendor);
+        await Refused(stale, "stale.xlsx", HttpStatusCode.PreconditionFailed, "E6", "changed_since");
+        Assert.Equal("株式会社ほか", (await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync()).FindSystem("child_allowance")!.Vendor);
 
         // The preview lists the errors too (200), in Japanese and English, each naming its cell.
         using var preview = await PostAsync(http, $"/api/v1/municipalities/{Code}/template/preview", Edit(template, ("業務システム", "D7", "来年の春")), "p.xlsx");
@@ -196,7 +197,7 @@ public sealed class ExcelReportingTests
         Assert.False(p.GetProperty("canApply").GetBoolean());
         var messages = p.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("messageJa").GetString(), e.GetProperty("messageEn").GetString())).ToList();
         Assert.Contains(messages, m => m.Item1!.StartsWith("D7: 稼働予定日が日付ではありません", StringComparison.Ordinal) && m.Item2!.StartsWith("D7: ", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.Item1!.StartsWith("B3: ", StringComparison.Ordinal)); // and the version is stale by now
+        Assert.DoesNotContain(messages, m => m.Item1!.StartsWith("B3: ", StringComparison.Ordinal)); // an older version alone is no error: its row 7 was not changed since
     }
 
     [Fact]

@@ -109,6 +109,83 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
             return (systems.ToImmutable(), security.ToImmutable(), null);
         });
 
+    /// <summary>
+    /// A dashboard form's or a template's report made from an older version (<see cref="ReportContext.ExpectedVersion"/>):
+    /// the version is the whole municipality's, so a change since to another target must not refuse it. Reports once;
+    /// when the grain answers VersionConflict, reads the audit trail above that version and, unless someone changed one
+    /// of <paramref name="targets"/> ("system:koseki", "security:SEC-2-01") since (<see cref="ChangesSince.Conflicts"/>),
+    /// reports again on top of the current version (the grain checks it again; a few attempts when others keep saving).
+    /// Conflicts: the VersionConflict result and the targets named. The API's If-Match stays strict and never comes here.
+    /// </summary>
+    public async Task<(ReportResult Result, ImmutableArray<TargetConflict> Conflicts)> ReportOnTopAsync(
+        string code, IReadOnlyCollection<string> targets, ReportContext context, Func<ReportContext, Task<ReportResult>> report, CancellationToken cancellationToken)
+    {
+        var result = await report(context);
+        for (var attempt = 0; attempt < OnTopAttempts; attempt++)
+        {
+            if (result.Status != ReportStatus.VersionConflict || result.Record is not { } current || context.ExpectedVersion is not { } madeFrom || current.Version <= madeFrom)
+            {
+                break;
+            }
+
+            if (await ChangesSinceAsync(code, madeFrom, current.Version, cancellationToken) is not { } history)
+            {
+                break; // too much history to tell: refused as a whole, as before
+            }
+
+            if (ChangesSince.Conflicts(history, madeFrom, targets) is { IsEmpty: false } conflicts)
+            {
+                return (result, conflicts);
+            }
+
+            result = await report(context with { ExpectedVersion = current.Version });
+        }
+
+        return (result, []);
+    }
+
+    /// <summary>How often <see cref="ReportOnTopAsync"/> reports again while others keep saving before it answers the conflict.</summary>
+    private const int OnTopAttempts = 3;
+
+    /// <summary>
+    /// The audit entries of <paramref name="code"/> with a version above <paramref name="afterVersion"/> up to
+    /// <paramref name="upToVersion"/> (newest first); null when there are more than <see cref="MaxEntriesSince"/>
+    /// (the caller then refuses the submission as a whole).
+    /// </summary>
+    public async Task<ImmutableArray<ChangeEntry>?> ChangesSinceAsync(string code, long afterVersion, long upToVersion, CancellationToken cancellationToken)
+    {
+        var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
+        AuditCursor? cursor = null;
+        while (true)
+        {
+            var page = await audit.ReadAsync(code, upToVersion, cursor, 500, cancellationToken);
+            foreach (var e in page.Entries)
+            {
+                if (e.Version <= afterVersion)
+                {
+                    return entries.ToImmutable();
+                }
+
+                entries.Add(e);
+            }
+
+            if (page.Next is null)
+            {
+                return entries.ToImmutable();
+            }
+
+            if (entries.Count > MaxEntriesSince)
+            {
+                return null;
+            }
+
+            cursor = page.Next;
+        }
+    }
+
+    /// <summary>More entries than this since a submission's version (some 150 whole reports): too old to merge.</summary>
+    private const int MaxEntriesSince = 10_000;
+
     private async Task<ReportResult> ApplyAsync(
         ClaimsPrincipal user, string code, ReportContext context,
         Func<(ImmutableArray<SystemChange> Systems, ImmutableArray<SecurityChange> Security, ReportResult? Refusal)> build)

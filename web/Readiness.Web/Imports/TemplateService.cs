@@ -37,8 +37,12 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     public async Task<MunicipalityRecord> CurrentAsync(string code, CancellationToken cancellationToken) =>
         await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, cancellationToken);
 
-    /// <summary>The preview of an uploaded file, or the refusal of the file itself (too large, not .xlsx, encrypted, macros, …).</summary>
-    public async Task<(TemplatePreview? Preview, ProblemError? FileError)> PreviewAsync(string code, string fileName, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// The preview of an uploaded file, or the refusal of the file itself (too large, not .xlsx, encrypted, macros, …).
+    /// <paramref name="onTop"/>: a file made from an older version is read on top of the current one (<see cref="ReadOnTopAsync"/>);
+    /// false (an If-Match header was sent): B3 must be the current version.
+    /// </summary>
+    public async Task<(TemplatePreview? Preview, ProblemError? FileError)> PreviewAsync(string code, string fileName, byte[] bytes, CancellationToken cancellationToken, bool onTop = true)
     {
         if (ReportingWorkbook.Check(fileName, bytes) is { } refused)
         {
@@ -54,15 +58,15 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         var current = await CurrentAsync(code, cancellationToken);
         var hash = RequestId(bytes);
         var applied = await audit.FindRequestAsync(code, hash, current.Version, cancellationToken);
-        var reading = Reading(sheets, current, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+        var (reading, _) = await ReadOnTopAsync(code, sheets, current, ReadinessRules.TodayInJapan(time.GetUtcNow()), onTop, cancellationToken);
         return applied.IsEmpty
             ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, reading.Errors), null)
             : (new TemplatePreview(code, hash[5..], reading.Version, current.Version, true, [], []), null);
     }
 
     /// <summary>
-    /// Applies the file all or nothing: 400/413 for a refused file, 412 when it was made from an older version (stale:
-    /// nothing applied), 422 for errors in its cells or when it changes nothing; the same file again answers the first
+    /// Applies the file all or nothing: 400/413 for a refused file, 412 when it was made from an older version and
+    /// someone changed a row it changes since (<see cref="ReadOnTopAsync"/>; with an If-Match, any older version), 422 for errors in its cells or when it changes nothing; the same file again answers the first
     /// application (Replayed). <paramref name="minimal"/>: the answer renders no view (RFC 7240 <c>return=minimal</c>),
     /// so the grain leaves out the recent changes. <paramref name="ifMatch"/>: the versions an If-Match header names
     /// (null: none, or "*"); the file must have been made from one of them (412 naming If-Match otherwise), and the
@@ -71,7 +75,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     public async Task<TemplateApplyResult> ApplyAsync(
         ClaimsPrincipal user, string code, string fileName, byte[] bytes, string? clientAddress, bool minimal, IReadOnlyList<long>? ifMatch, CancellationToken cancellationToken)
     {
-        var (preview, fileError) = await PreviewAsync(code, fileName, bytes, cancellationToken);
+        var (preview, fileError) = await PreviewAsync(code, fileName, bytes, cancellationToken, onTop: ifMatch is null);
         if (preview is null)
         {
             return new(OfficialWorkbook.Status(fileError!), null, [fileError!]);
@@ -87,8 +91,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
 
         if (!preview.Errors.IsEmpty)
         {
-            var stale = preview.Errors.Any(e => e.Code == "stale_version");
-            return new(stale ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status422UnprocessableEntity, null, [.. preview.Errors.Select(Problem)]);
+            return Refused(preview.Errors);
         }
 
         if (ifMatch is { Count: 0 } && preview.FileVersion is { } fileVersion)
@@ -114,50 +117,122 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
                 [new ProblemError("file", "no_changes", "このファイルには現在の内容からの変更がありません。", "This file changes nothing against the current data.")]);
         }
 
-        // Read again for the request itself (the preview keeps only what it shows).
+        // Read again for the request itself (the preview keeps only what it shows), against the version it is sent with:
+        // when someone saves in between, the grain refuses it and the file is read again on top of theirs.
         var (sheets, _) = ReportingWorkbook.Read(bytes);
-        var before = await CurrentAsync(code, cancellationToken);
-        var reading = Reading(sheets!, before, ReadinessRules.TodayInJapan(time.GetUtcNow()));
-        var report = new MunicipalityReport
+        for (var attempt = 1; ; attempt++)
         {
-            Systems = [.. reading.Systems.Select(s => new SystemReportItem
+            var before = await CurrentAsync(code, cancellationToken);
+            var (reading, onTop) = await ReadOnTopAsync(code, sheets!, before, ReadinessRules.TodayInJapan(time.GetUtcNow()), ifMatch is null, cancellationToken);
+            if (!reading.Errors.IsEmpty)
             {
-                BusinessId = s.BusinessId,
-                Phase = s.Phase ?? MigrationPhase.NotStarted,
-                PlannedGoLive = s.PlannedGoLive,
-                Vendor = s.Vendor,
-                Hosting = s.Hosting,
-                CloudProvider = s.CloudProvider,
-                NotApplicable = s.NotApplicable,
-                Designated = s.Designation is not null,
-                DesignationReason = s.Designation?.Reason,
-                DesignationTarget = s.Designation?.TargetDate,
-                RegressionReason = s.Reason,
-                Given = SystemChange.Members.Where(m => !s.Omitted.Contains(m)).ToHashSet(StringComparer.Ordinal),
-            })],
-            Security = [.. reading.Security.Select(s => new SecurityReportItem
-            {
-                ItemId = s.ItemId,
-                Status = s.Status ?? SecurityStatus.NotAssessed,
-                Evidence = s.Evidence,
-                LastReviewed = s.LastReviewed,
-            })],
-        };
+                return Refused(reading.Errors);
+            }
 
-        // The version the file was made from is the If-Match: the grain checks it atomically with the change.
-        var result = await reporting.ReportAsync(user, code, report, new ReportContext(preview.FileVersion, requestId, clientAddress, minimal));
-        return result.Status switch
+            if (reading.Changes.IsEmpty)
+            {
+                return new(StatusCodes.Status422UnprocessableEntity, null,
+                    [new ProblemError("file", "no_changes", "このファイルには現在の内容からの変更がありません。", "This file changes nothing against the current data.")]);
+            }
+
+            var report = new MunicipalityReport
+            {
+                Systems = [.. reading.Systems.Select(s => new SystemReportItem
+                {
+                    BusinessId = s.BusinessId,
+                    Phase = s.Phase ?? MigrationPhase.NotStarted,
+                    PlannedGoLive = s.PlannedGoLive,
+                    Vendor = s.Vendor,
+                    Hosting = s.Hosting,
+                    CloudProvider = s.CloudProvider,
+                    NotApplicable = s.NotApplicable,
+                    Designated = s.Designation is not null,
+                    DesignationReason = s.Designation?.Reason,
+                    DesignationTarget = s.Designation?.TargetDate,
+                    RegressionReason = s.Reason,
+                    Given = SystemChange.Members.Where(m => !s.Omitted.Contains(m)).ToHashSet(StringComparer.Ordinal),
+                })],
+                Security = [.. reading.Security.Select(s => new SecurityReportItem
+                {
+                    ItemId = s.ItemId,
+                    Status = s.Status ?? SecurityStatus.NotAssessed,
+                    Evidence = s.Evidence,
+                    LastReviewed = s.LastReviewed,
+                })],
+            };
+
+            // The version the file was made from is the If-Match (read on top: the current version it was read against):
+            // the grain checks it atomically with the change.
+            var result = await reporting.ReportAsync(user, code, report, new ReportContext(onTop ? before.Version : preview.FileVersion, requestId, clientAddress, minimal));
+            if (result.Status == ReportStatus.VersionConflict && ifMatch is null && attempt < OnTopAttempts)
+            {
+                continue;
+            }
+
+            return result.Status switch
+            {
+                ReportStatus.Accepted or ReportStatus.Replayed => new(StatusCodes.Status200OK, result, []),
+                ReportStatus.VersionConflict => new(StatusCodes.Status412PreconditionFailed, result,
+                    [new ProblemError(ReportingTemplate.VersionCell, "stale_version",
+                        $"{ReportingTemplate.VersionCell}: このファイルは版{preview.FileVersion}から作られましたが、現在は版{result.Record?.Version}です。何も反映していません。最新のテンプレートをダウンロードしてください。",
+                        $"{ReportingTemplate.VersionCell}: this file was made from version {preview.FileVersion}, the current version is {result.Record?.Version}. Nothing was applied: download the latest template.")]),
+                ReportStatus.Forbidden => new(StatusCodes.Status403Forbidden, result, [.. result.Errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn))]),
+                _ => new(StatusCodes.Status422UnprocessableEntity, result, [.. result.Errors.Select(e => ReportingTemplate.CellOf(e.Field, before) is { } at
+                    ? new ProblemError(at, e.Code, $"{at}: {e.MessageJa}", $"{at}: {e.MessageEn}")
+                    : new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn))]),
+            };
+        }
+    }
+
+    /// <summary>How often an apply reads the file again on top of others' saves before it answers 412.</summary>
+    private const int OnTopAttempts = 3;
+
+    /// <summary>Errors answer 412 when the file is stale or conflicts (nothing applied), else 422.</summary>
+    private static TemplateApplyResult Refused(ImmutableArray<TemplateIssue> errors) =>
+        new(errors.Any(e => e.Code is "stale_version" or ConflictCode) ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status422UnprocessableEntity,
+            null, [.. errors.Select(Problem)]);
+
+    /// <summary>The error code of a cell the file changes in a row someone else changed after the file's version.</summary>
+    public const string ConflictCode = "changed_since";
+
+    /// <summary>
+    /// The file read against <paramref name="current"/>. With <paramref name="onTop"/>, a file made from an older version
+    /// (B3) is not stale as a whole: the rows it changes are those whose cells differ from that version (rebuilt from the
+    /// audit trail, <see cref="ChangesSince.AsOf"/>) and from the current one. If someone changed one of those rows since,
+    /// every changed cell of such a row is an error (<see cref="ConflictCode"/>, naming the row, who and which version);
+    /// otherwise the rows others changed and the file does not are left as they are now and the rest applies on top.
+    /// OnTop in the answer: read on top (send it with the current version, not B3).
+    /// </summary>
+    public async Task<(TemplateReading Reading, bool OnTop)> ReadOnTopAsync(
+        string code, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> sheets, MunicipalityRecord current, DateOnly today, bool onTop, CancellationToken cancellationToken)
+    {
+        var reading = Reading(sheets, current, today);
+        if (!onTop || reading.Version is not { } madeFrom || madeFrom >= current.Version || reading.Code != current.Code
+            || await reporting.ChangesSinceAsync(code, madeFrom, current.Version, cancellationToken) is not { } history)
         {
-            ReportStatus.Accepted or ReportStatus.Replayed => new(StatusCodes.Status200OK, result, []),
-            ReportStatus.VersionConflict => new(StatusCodes.Status412PreconditionFailed, result,
-                [new ProblemError(ReportingTemplate.VersionCell, "stale_version",
-                    $"{ReportingTemplate.VersionCell}: このファイルは版{preview.FileVersion}から作られましたが、現在は版{result.Record?.Version}です。何も反映していません。最新のテンプレートをダウンロードしてください。",
-                    $"{ReportingTemplate.VersionCell}: this file was made from version {preview.FileVersion}, the current version is {result.Record?.Version}. Nothing was applied: download the latest template.")]),
-            ReportStatus.Forbidden => new(StatusCodes.Status403Forbidden, result, [.. result.Errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn))]),
-            _ => new(StatusCodes.Status422UnprocessableEntity, result, [.. result.Errors.Select(e => ReportingTemplate.CellOf(e.Field, before) is { } at
-                ? new ProblemError(at, e.Code, $"{at}: {e.MessageJa}", $"{at}: {e.MessageEn}")
-                : new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn))]),
-        };
+            return (reading, false);
+        }
+
+        var mine = Reading(sheets, ChangesSince.AsOf(current, history, madeFrom), today);
+        var differs = reading.Changes.Select(c => c.Target).ToHashSet(StringComparer.Ordinal);
+        var submitted = mine.Changes.Select(c => c.Target).Where(differs.Contains).ToHashSet(StringComparer.Ordinal);
+        var conflicts = ChangesSince.Conflicts(history, madeFrom, submitted);
+        if (!conflicts.IsEmpty)
+        {
+            var issues = conflicts.SelectMany(c => mine.Changes.Where(m => m.Target == c.Target).Select(m => ConflictIssue(m, madeFrom, c)));
+            return (mine with { Errors = [.. issues, .. mine.Errors] }, true);
+        }
+
+        var leave = ChangesSince.Changed(history, madeFrom).Keys.Where(t => !submitted.Contains(t)).ToHashSet(StringComparer.Ordinal);
+        return (Reading(sheets, current, today, leave), true);
+    }
+
+    private static TemplateIssue ConflictIssue(TemplateChange change, long madeFrom, TargetConflict conflict)
+    {
+        var who = string.Join("、", conflict.Actors);
+        return new(change.Cell, ConflictCode,
+            $"{change.Cell}: {change.LabelJa} — この行は、このファイルの版{madeFrom}の後に {who} が更新しました（版{conflict.LastVersion}）。何も反映していません。変更履歴で最新の内容を確認し、この行を入力し直してください（他の行はそのままで構いません）。",
+            $"{change.Cell}: {change.LabelEn} — this row was changed after version {madeFrom} of this file by {string.Join(", ", conflict.Actors)} (version {conflict.LastVersion}). Nothing was applied. Check the latest data in the history and enter this row again (the other rows can stay as they are).");
     }
 
     /// <summary>
@@ -165,11 +240,12 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     /// (<see cref="UnreadableCell"/>, e.g. "E7" or "セキュリティ!E8"): such a cell reads as blank to the template, but
     /// its change (a blank clears the stored value) is left out and the errors keep the file from being applied.
     /// </summary>
-    public static TemplateReading Reading(IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> sheets, MunicipalityRecord current, DateOnly today)
+    public static TemplateReading Reading(IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> sheets, MunicipalityRecord current, DateOnly today,
+        IReadOnlySet<string>? leaveAsIs = null)
     {
         object? Cell(string sheet, string reference) =>
             sheets.TryGetValue(sheet, out var cells) && cells.TryGetValue(reference, out var value) && value is not UnreadableCell ? value : null;
-        var reading = ReportingTemplate.Read([.. sheets.Keys], Cell, current, today);
+        var reading = ReportingTemplate.Read([.. sheets.Keys], Cell, current, today, leaveAsIs);
         var unreadable = new List<TemplateIssue>();
         foreach (var (sheet, cells) in sheets)
         {

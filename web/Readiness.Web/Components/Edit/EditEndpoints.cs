@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -51,10 +52,10 @@ public static class EditEndpoints
             return Task.FromResult<IResult>(FormAnswers.NotFound("businessId", businessId, "この業務はありません（20業務の英字ID、例 koseki）。", "There is no such business (one of the 20 business ids, e.g. koseki)."));
         }
 
-        return SaveAsync(http, code, "system:" + businessId, EditFields.SystemFields, (values, errors, context) =>
+        return SaveAsync(http, code, "system:" + businessId, EditFields.SystemFields, reporting, (values, errors) =>
         {
             var report = EditFields.ToSystemReport(values, errors);
-            return errors.Count > 0 ? null : reporting.ReportSystemAsync(http.User, code, businessId, report, context);
+            return errors.Count > 0 ? null : context => reporting.ReportSystemAsync(http.User, code, businessId, report, context);
         });
     }
 
@@ -70,16 +71,16 @@ public static class EditEndpoints
             return Task.FromResult<IResult>(FormAnswers.NotFound("itemId", itemId, "このチェック項目はありません（例 SEC-2-01）。", "There is no such checklist item (e.g. SEC-2-01)."));
         }
 
-        return SaveAsync(http, code, "security:" + itemId, EditFields.SecurityFields, (values, errors, context) =>
+        return SaveAsync(http, code, "security:" + itemId, EditFields.SecurityFields, reporting, (values, errors) =>
         {
             var report = EditFields.ToSecurityReport(values, errors);
-            return errors.Count > 0 ? null : reporting.ReportSecurityAsync(http.User, code, itemId, report, context);
+            return errors.Count > 0 ? null : context => reporting.ReportSecurityAsync(http.User, code, itemId, report, context);
         });
     }
 
     private static async Task<IResult> SaveAsync(
-        HttpContext http, string code, string target, string[] fields,
-        Func<IReadOnlyDictionary<string, string?>, List<FieldMessage>, ReportContext, Task<ReportResult>?> report)
+        HttpContext http, string code, string target, string[] fields, ReportingService reporting,
+        Func<IReadOnlyDictionary<string, string?>, List<FieldMessage>, Func<ReportContext, Task<ReportResult>>?> report)
     {
         // Without a valid antiforgery token the form is not even read (the framework refuses to).
         if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -99,13 +100,15 @@ public static class EditEndpoints
         var context = new ReportContext(version, requestId.Length is > 0 and <= ReportingService.MaxIdempotencyKeyLength ? requestId : null,
             http.Connection.RemoteIpAddress?.ToString());
         var errors = new List<FieldMessage>();
-        var pending = report(values, errors, context);
-        if (pending is null)
+        var send = report(values, errors);
+        if (send is null)
         {
             return Page(code, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
         }
 
-        var result = await pending;
+        // The form's version is the whole municipality's: a save to another system or item since is no conflict, so
+        // the form is saved on top of it; only a change to this very target since the form was opened refuses it.
+        var (result, conflicts) = await reporting.ReportOnTopAsync(code, [target], context, send, http.RequestAborted);
         switch (result.Status)
         {
             case ReportStatus.Accepted or ReportStatus.Replayed:
@@ -121,12 +124,10 @@ public static class EditEndpoints
                 }) { StatusCode = StatusCodes.Status403Forbidden };
             case ReportStatus.VersionConflict:
                 var current = result.Record?.Version ?? version;
-                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values,
-                    [new FieldMessage(string.Empty,
-                        $"他の人が先に更新しました（あなたが開いた版: {version}、現在の版: {current}）。入力内容は下に残しています。上の表と変更履歴で最新の内容を確認し、必要ならこのまま保存し直してください。",
-                        $"Someone else changed this first (you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data in the table and history above, then save again if it is still right."),
-                     ..NowSaved(result.Record, target)],
-                    current), StatusCodes.Status409Conflict);
+                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(target, version, current, conflicts)], current)
+                {
+                    StoredNow = StoredNow(result.Record, target),
+                }, StatusCodes.Status409Conflict);
             case ReportStatus.IdempotencyKeyReused:
                 return Page(code, new EditSubmission(target, EditFailure.BadForm, values,
                     [new FieldMessage(string.Empty, "このフォームはすでに別の内容で送信されています。ページを再読み込みしてから、もう一度入力してください。",
@@ -138,14 +139,33 @@ public static class EditEndpoints
         }
     }
 
-    /// <summary>What is stored now for the target, in the audit trail's words, so the person can compare without scrolling.</summary>
-    private static IEnumerable<FieldMessage> NowSaved(MunicipalityRecord? record, string target)
+    /// <summary>
+    /// Why the form was not saved: who changed this very target after the version the form was opened at, and in which
+    /// version (when the trail was read); otherwise, as before, that the municipality changed.
+    /// </summary>
+    private static FieldMessage Conflict(string target, long version, long current, ImmutableArray<TargetConflict> conflicts)
     {
-        var now = target.StartsWith("system:", StringComparison.Ordinal)
-            ? record?.FindSystem(target[7..]) is { } system ? AuditFields.ToJson(AuditFields.Of(system)) : null
-            : record?.Security.FirstOrDefault(i => i.ItemId == target[9..]) is { } item ? AuditFields.ToJson(AuditFields.Of(item)) : null;
-        return now is null ? [] : [new FieldMessage(string.Empty, "現在の保存内容: " + now, "Stored now: " + now)];
+        const string KeptJa = "入力内容は下に残しています。上の表と変更履歴で最新の内容を確認し、必要ならこのまま保存し直してください。";
+        const string KeptEn = "Your input is kept below. Check the latest data in the table and history above, then save again if it is still right.";
+        if (conflicts.FirstOrDefault(c => c.Target == target) is not { } conflict)
+        {
+            return new(string.Empty,
+                $"他の人が先に更新しました（あなたが開いた版: {version}、現在の版: {current}）。{KeptJa}",
+                $"Someone else changed this first (you opened version {version}; it is now version {current}). {KeptEn}");
+        }
+
+        var (ja, en) = TargetNames.Of(target);
+        var who = string.Join("、", conflict.Actors);
+        return new(string.Empty,
+            $"他の人が先に更新しました: {ja}（あなたが開いた版: {version} の後、版 {conflict.LastVersion} で {who} が更新。現在の版: {current}）。{KeptJa}",
+            $"Someone else changed this first: {en} (after version {version}, which you opened, {string.Join(", ", conflict.Actors)} changed it in version {conflict.LastVersion}; it is now version {current}). {KeptEn}");
     }
+
+    /// <summary>What is stored now for the target (the audit trail's fields), shown in the page's words so the person can compare without scrolling.</summary>
+    private static ImmutableArray<AuditField> StoredNow(MunicipalityRecord? record, string target) =>
+        target.StartsWith("system:", StringComparison.Ordinal)
+            ? record?.FindSystem(target[7..]) is { } system ? AuditFields.Of(system) : []
+            : record?.FindSecurityItem(target[9..]) is { } item ? AuditFields.Of(item) : [];
 
     private static RazorComponentResult<EditResponseDocument> BadForm(string code, string target, IReadOnlyDictionary<string, string?> values, long version) =>
         Page(code, new EditSubmission(target, EditFailure.BadForm, values,
@@ -162,4 +182,25 @@ public static class EditAnchors
     public static string System(string businessId) => "edit-system-" + businessId;
 
     public static string Security(string itemId) => "edit-security-" + itemId;
+}
+
+/// <summary>A target's name in both languages: "system:koseki" → 戸籍 / Family register; "security:SEC-2-01" → the item's id and title.</summary>
+public static class TargetNames
+{
+    public static (string Ja, string En) Of(string target)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        if (target.StartsWith("system:", StringComparison.Ordinal) && catalog.BusinessIndex.TryGetValue(target[7..], out var b))
+        {
+            return ($"「{catalog.BusinessSystems[b].NameJa}」", $"'{catalog.BusinessSystems[b].NameEn}'");
+        }
+
+        if (target.StartsWith("security:", StringComparison.Ordinal) && catalog.SecurityIndex.TryGetValue(target[9..], out var i))
+        {
+            var item = catalog.SecurityItems[i];
+            return ($"「{item.Id} {item.TitleJa}」", $"'{item.Id} {item.TitleEn}'");
+        }
+
+        return (target, target);
+    }
 }

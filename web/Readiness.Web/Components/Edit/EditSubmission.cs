@@ -27,6 +27,9 @@ public sealed record FieldMessage(string Field, string MessageJa, string Message
 public sealed record EditSubmission(
     string Target, EditFailure Failure, IReadOnlyDictionary<string, string?> Values, IReadOnlyList<FieldMessage> Errors, long FormVersion)
 {
+    /// <summary>For a conflict: what is stored now for the target (the audit trail's fields), shown in the page's words.</summary>
+    public ImmutableArray<AuditField> StoredNow { get; init; } = [];
+
     public string? Value(string field) => Values.TryGetValue(field, out var v) ? v : null;
 
     public bool Checked(string field) => Value(field) is "true" or "on";
