@@ -44,7 +44,7 @@ public sealed class ChangesSinceTests
         var conflict = Assert.Single(ChangesSince.Conflicts(history, 17, ["system:resident_registry", "security:SEC-2-01"]));
         Assert.Equal("system:resident_registry", conflict.Target);
         Assert.Equal(19, conflict.LastVersion);
-        Assert.Equal(["suzuki", "tanaka"], conflict.Actors);
+        Assert.Equal(new[] { "suzuki", "tanaka" }, conflict.Actors.ToArray());
     }
 
     [Fact]
