@@ -44,7 +44,7 @@ public sealed class AuditTrailTests(ApiHost host) : IClassFixture<ApiHost>
             Assert.Equal(HttpStatusCode.PreconditionFailed, refused.StatusCode);
         }
 
-        using (var refused = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/systems/koseki", """{"phase":"not_started"}""", 1)))
+        using (var refused = await suzuki.SendAsync(ApiHost.Request(HttpMethod.Put, $"{path}/systems/child_allowance", """{"phase":"not_started"}""", 1)))
         {
             Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         }

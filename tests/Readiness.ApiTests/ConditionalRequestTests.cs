@@ -256,7 +256,6 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         "/api/v1/prefectures/27/changes",
         "/api/v1/nation/changes",
         "/api/v1/nation/changes?limit=1",
-        "/api/v1/catalog",
         "/api/v1/export/municipalities.csv?prefecture=27",
         "/api/v1/export/municipalities.xlsx?prefecture=27",
         "/api/v1/prefectures/27/municipalities.csv",

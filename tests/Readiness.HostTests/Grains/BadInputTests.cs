@@ -15,7 +15,6 @@ public sealed class BadInputTests(GrainClusterFixture fixture)
         { "systems[0].businessId", new ChangeRequest { RequestId = "bad-1", Actor = Staff, Systems = [new SystemChange { BusinessId = "'; DROP TABLE OrleansStorage; --" }] } },
         { "systems[koseki].plannedGoLive", new ChangeRequest { RequestId = "bad-2", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", PlannedGoLive = new DateOnly(1900, 1, 1) }] } },
         { "systems[koseki].designation.reason", new ChangeRequest { RequestId = "bad-3", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Designation = new DesignationInput(null, new DateOnly(2030, 1, 1)) }] } },
-        { "systems[koseki].reason", new ChangeRequest { RequestId = "bad-4", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.NotStarted }] } },
         { "security[SEC-1-01].status", new ChangeRequest { RequestId = "bad-5", Actor = Staff, Security = [new SecurityChange { ItemId = "SEC-1-01" }] } },
         // Valid first change, invalid second: all or nothing.
         { "security[1].itemId", new ChangeRequest { RequestId = "bad-6", Actor = Staff, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.InProduction }], Security = [new SecurityChange { ItemId = "SEC-1-01", Status = SecurityStatus.Implemented }, new SecurityChange { ItemId = "nope", Status = SecurityStatus.Implemented }] } },
@@ -32,6 +31,23 @@ public sealed class BadInputTests(GrainClusterFixture fixture)
         Assert.Contains(outcome.Errors, e => e.Field == field);
         Assert.Equal(before, JsonSerializer.Serialize(await grain.GetAsync()));
         Assert.Equal(before, JsonSerializer.Serialize(outcome.Record));
+    }
+
+    [Fact]
+    public async Task A_move_back_from_a_reported_phase_without_a_reason_is_rejected_and_changes_nothing()
+    {
+        // A move below the public baseline's estimate corrects it and needs no reason; below what the municipality
+        // itself reported it is a regression, which does.
+        var grain = fixture.Grains.GetGrain<IMunicipalityGrain>("012076"); // 帯広市
+        var reported = await grain.ApplyAsync(new ChangeRequest { RequestId = "back-1", Actor = Staff with { Tenant = "012076" }, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.InProduction }] });
+        Assert.Equal(ChangeStatus.Accepted, reported.Status);
+        var before = JsonSerializer.Serialize(await grain.GetAsync());
+
+        var outcome = await grain.ApplyAsync(new ChangeRequest { RequestId = "back-2", Actor = Staff with { Tenant = "012076" }, Systems = [new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.NotStarted }] });
+
+        Assert.Equal(ChangeStatus.Invalid, outcome.Status);
+        Assert.Contains(outcome.Errors, e => e.Field == "systems[koseki].reason");
+        Assert.Equal(before, JsonSerializer.Serialize(await grain.GetAsync()));
     }
 
     [Fact]

@@ -285,6 +285,7 @@ public sealed class EmbeddedHostTests(ITestOutputHelper output)
                 Content = new StringContent("{\"security\":[{\"itemId\":\"SEC-1-01\",\"status\":\"partial\"}]}", System.Text.Encoding.UTF8, "application/json"),
             };
             report.Headers.Add("Idempotency-Key", "unreadable-state-report");
+            report.Headers.Add("If-Match", "*");
             foreach (var (client, request) in new (HttpClient, HttpRequestMessage)[]
             {
                 (http, new(HttpMethod.Get, new Uri("/api/v1/municipalities/131016", UriKind.Relative))),

@@ -32,19 +32,9 @@ public sealed class AccountCounters(IdentityDb db, TimeProvider time)
     /// </summary>
     public async Task<bool> TryCountAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
         var length = Math.Max(1, (long)window.TotalSeconds);
-        var start = now - (now % length);
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
-        if (opened)
+        return await RunAsync(async (connection, now) =>
         {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-        }
-
-        try
-        {
-            await PruneAsync(connection, now, cancellationToken);
             await using var count = connection.CreateCommand();
             count.CommandText = $"""
                 INSERT INTO {Table} ("Key", "WindowStart", "Count") VALUES (@key, @start, 1)
@@ -52,17 +42,10 @@ public sealed class AccountCounters(IdentityDb db, TimeProvider time)
                 RETURNING "Count"
                 """;
             Add(count, "@key", key);
-            Add(count, "@start", start);
+            Add(count, "@start", now - (now % length));
             var counted = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
             return counted <= Math.Max(1, limit);
-        }
-        finally
-        {
-            if (opened)
-            {
-                await db.Database.CloseConnectionAsync();
-            }
-        }
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -76,17 +59,8 @@ public sealed class AccountCounters(IdentityDb db, TimeProvider time)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hold, TimeSpan.FromSeconds(1));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hold, Keep);
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
-        if (opened)
+        return await RunAsync(async (connection, now) =>
         {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-        }
-
-        try
-        {
-            await PruneAsync(connection, now, cancellationToken);
             await using var claim = connection.CreateCommand();
             claim.CommandText = $"""
                 INSERT INTO {Table} ("Key", "WindowStart", "Count") VALUES (@key, @mark, @at)
@@ -99,6 +73,27 @@ public sealed class AccountCounters(IdentityDb db, TimeProvider time)
             Add(claim, "@at", checked((int)(now - ClaimEpoch)));
             Add(claim, "@hold", (int)hold.TotalSeconds);
             return await claim.ExecuteScalarAsync(cancellationToken) is not (null or DBNull);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="statement"/> on the identity database's connection (opened for it unless already open) with
+    /// the current time in Unix seconds, after pruning what is past keeping.
+    /// </summary>
+    private async Task<T> RunAsync<T>(Func<System.Data.Common.DbConnection, long, Task<T>> statement, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+
+        try
+        {
+            await PruneAsync(connection, now, cancellationToken);
+            return await statement(connection, now);
         }
         finally
         {
