@@ -202,8 +202,18 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
     [Fact]
     public async Task A_backward_move_without_a_reason_is_refused_next_to_the_reason_field_and_changes_nothing()
     {
-        var (code, businessId) = await FindSystemAsync("10", s => !s.NotApplicable && !s.Designated && s.Phase >= MigrationPhase.ProjectSetup && !s.Regression
-            && s.ReportedAt is not null); // a phase the municipality reported: below an estimate it never reported a move is a correction
+        var (code, businessId) = await FindSystemAsync("10", s => !s.NotApplicable && !s.Designated && s.Phase >= MigrationPhase.ProjectSetup && !s.Regression);
+
+        // The municipality reports that phase first: below an estimate it never reported, a move is a correction, not a regression.
+        var reporter = fixture.Host.Grains.GetGrain<IMunicipalityGrain>(code);
+        var reported = await reporter.ApplyAsync(new ChangeRequest
+        {
+            RequestId = Guid.NewGuid().ToString("N"),
+            Actor = new Actor("reporter@example.lg.jp", Role.Municipality, code),
+            Systems = [new SystemChange { BusinessId = businessId, Phase = (await reporter.GetAsync()).FindSystem(businessId)!.Phase, Vendor = "報告済み株式会社" }],
+        });
+        Assert.Equal(ChangeStatus.Accepted, reported.Status);
+        Assert.NotNull(reported.Record.FindSystem(businessId)!.ReportedAt);
         foreach (var language in new[] { "ja", "en" })
         {
             await using var context = await fixture.NewContextAsync(language, user: TestUser.Municipality(code));
