@@ -44,6 +44,10 @@ public sealed class StreamCredentialTests(RevocationHost host) : IClassFixture<R
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(20); // long enough to sign in and open the stream on a loaded machine
 
+    // The stream ends at the expiry's timer, not at a later periodic check or the 30 s read deadline; the margin is the
+    // client seeing the end on a loaded CI machine (a fresh-clone run saw 5.4 s, with 5 s allowed).
+    private static readonly TimeSpan Promptly = TimeSpan.FromSeconds(15);
+
     [Fact]
     public async Task A_stream_opened_with_a_bearer_token_ends_when_the_token_expires()
     {
@@ -55,7 +59,7 @@ public sealed class StreamCredentialTests(RevocationHost host) : IClassFixture<R
         Assert.Contains("data:", text, StringComparison.Ordinal);                 // the first event was delivered
         Assert.Contains(": credential expired", text, StringComparison.Ordinal);
         Assert.NotNull(endedAt);
-        Assert.InRange(endedAt.Value, expires - TimeSpan.FromSeconds(1), expires + TimeSpan.FromSeconds(5));
+        Assert.InRange(endedAt.Value, expires - TimeSpan.FromSeconds(1), expires + Promptly);
 
         // Within the validation's clock skew the token still authenticates, but the stream refuses it with a 401
         // (an empty 200 would make EventSource reconnect in a loop).
@@ -81,7 +85,7 @@ public sealed class StreamCredentialTests(RevocationHost host) : IClassFixture<R
         Assert.Contains("data:", text, StringComparison.Ordinal);
         Assert.Contains(": credential expired", text, StringComparison.Ordinal);
         Assert.NotNull(endedAt);
-        Assert.InRange(endedAt.Value, expires - TimeSpan.FromSeconds(1), expires + TimeSpan.FromSeconds(5));
+        Assert.InRange(endedAt.Value, expires - TimeSpan.FromSeconds(1), expires + Promptly);
     }
 
     [Fact]
