@@ -52,7 +52,7 @@ public static class ClientsApi
         var clients = app.MapGroup("/api/v1/admin/clients").RequireAuthorization(ReadinessPolicies.Summaries).WithTags("Administration")
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        clients.MapGet("/", ListAsync).WithName("listApiClients")
+        clients.MapGet("/", ListAsync).WithName("listApiClients").AnswersConditionalRequestsByContent()
             .WithSummary("The API clients of the tenants the caller administers, newest first")
             .WithDescription("System administrators see every client; a prefecture administrator its prefecture's and its municipalities'; a municipality administrator its own.");
         clients.MapPost("/", CreateAsync).WithName("createApiClient")
@@ -60,7 +60,7 @@ public static class ClientsApi
             .WithDescription("expiresAt: RFC 3339 with its offset (2027-03-31T23:59:59+09:00), or a date alone (2027-03-31), which is the end of that day in Japan time (23:59:59.999+09:00); left out, 90 days from today in Japan, at the end of that day (the dashboard form's default); in the future and at most 366 days ahead. Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client's own). A token lasts at most 10 minutes and never past the client's expiry.")
             .Accepts<CreateClientRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        clients.MapGet("/{clientId}", GetAsync).WithName("getApiClient")
+        clients.MapGet("/{clientId}", GetAsync).WithName("getApiClient").AnswersConditionalRequestsByContent()
             .WithSummary("One API client among those the caller administers (the address a create answers in Location)")
             .WithDescription("Answers the client as the list does (never its secret); 404 when there is no such client among those the caller administers.")
             .ProducesProblem(StatusCodes.Status404NotFound);

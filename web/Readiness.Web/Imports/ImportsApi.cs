@@ -70,9 +70,9 @@ public static class ImportsApi
             .WithDescription("Multipart form with the field 'file' and optionally 'kind' (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 32 MB (MIC's whole-country step detail as UTF-8 CSV is about 19 MB), not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        imports.MapGet(string.Empty, List).WithName("listImports")
+        imports.MapGet(string.Empty, List).WithName("listImports").AnswersConditionalRequestsByContent()
             .WithSummary("Every uploaded official dataset version, newest first: kind, source, as-of day, file hash, who uploaded and applied it, when");
-        imports.MapGet("/{id}", Get).WithName("getImport")
+        imports.MapGet("/{id}", Get).WithName("getImport").AnswersConditionalRequestsByContent()
             .WithSummary("An uploaded official dataset: source, as-of day, file hash, unmatched rows, preview and, once applied, the result")
             .WithDescription("id: the file's SHA-256 as 64 lower-case hex digits (400 otherwise, 404 when no such upload).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);

@@ -43,11 +43,11 @@ public static class ReconciliationApi
     {
         var group = app.MapGroup("/api/v1").RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Reconciliation")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/reconciliation", List).WithName("getReconciliation")
+        group.MapGet("/reconciliation", List).WithName("getReconciliation").AnswersConditionalRequestsByContent()
             .WithClosedValues(("kind", [.. Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v))]))
             .WithSummary("Where municipalities' own reports and the latest official data disagree, per system (filters: prefecture, kind, business)")
             .WithDescription("Kinds: reported_in_production_steps_low (reported in production or later, official steps below 30 of 40), official_complete_reported_earlier (official 39 of 40 steps or more, reported testing or earlier), designated_only_self_reported, designated_only_official. Only systems a municipality reported itself are compared. National staff and administrators see all, prefecture staff their municipalities, municipal staff their own.");
-        group.MapGet("/reconciliation.csv", Csv).WithName("getReconciliationCsv")
+        group.MapGet("/reconciliation.csv", Csv).WithName("getReconciliationCsv").AnswersConditionalRequests()
             .WithClosedValues(("kind", [.. Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v))]))
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .WithSummary("The reconciliation list as CSV (UTF-8 with BOM), with the same filters")
@@ -79,7 +79,13 @@ public static class ReconciliationApi
         }
 
         var (list, unreadable) = await service.ListAsync(caller!, filter!, http.RequestAborted);
-        return await CsvOutput.Respond(http, FileName(filter!, "csv"), csv => WriteAsync(csv, list.Select(View), unreadable));
+        var rows = list.Select(View).ToArray();
+        if (ContentConditionalRead.ForRead(http, new { rows, unreadable = UnreadableMunicipalitiesView.Of(unreadable) }) is { } answered)
+        {
+            return answered; // the same rows as last time: 304 (or the refusal of a malformed condition)
+        }
+
+        return await CsvOutput.Respond(http, FileName(filter!, "csv"), csv => WriteAsync(csv, rows, unreadable));
     }
 
     public static string FileName(ReconciliationFilter filter, string extension) =>

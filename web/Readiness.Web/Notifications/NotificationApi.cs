@@ -59,13 +59,13 @@ public static class NotificationApi
     {
         var mine = app.MapGroup("/api/v1/notifications").WithTags("Notifications").RequireAuthorization(ReadinessPolicies.Inbox)
             .RequireRateLimiting(RateLimits.ReadsPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        mine.MapGet(string.Empty, ListMine).WithName("listNotifications")
+        mine.MapGet(string.Empty, ListMine).WithName("listNotifications").AnswersConditionalRequestsByContent()
             .WithSummary("The caller's in-app notifications, newest first")
             .WithDescription("At most 100, with Japanese and English text; unread counts all of the caller's unread notifications, listed or not. Every signed-in person has their own list (by subject).");
         mine.MapPost("/{id}/read", MarkRead).WithName("markNotificationRead")
             .WithSummary("Marks one of the caller's notifications as read")
             .WithDescription("204 when marked (or already read); 404 when the caller has no such notification.");
-        mine.MapGet("/preferences", GetPreferences).WithName("getNotificationPreferences")
+        mine.MapGet("/preferences", GetPreferences).WithName("getNotificationPreferences").AnswersConditionalRequestsByContent()
             .WithSummary("The caller's notification choices per kind")
             .WithDescription("Mail and in-app per kind and the mail frequency (immediately, daily, weekly); defaults where nothing was chosen.");
         mine.MapPut("/preferences", PutPreferences).WithName("putNotificationPreferences").Accepts<PreferencesRequest>(MediaTypes.Json)
@@ -74,7 +74,7 @@ public static class NotificationApi
 
         var admin = app.MapGroup("/api/v1/admin").WithTags("Administration").RequireAuthorization(ReadinessPolicies.Administration)
             .RequireRateLimiting(RateLimits.ReadsPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        admin.MapGet("/notifications", ListOutbox).WithName("listOutbox")
+        admin.MapGet("/notifications", ListOutbox).WithName("listOutbox").AnswersConditionalRequestsByContent()
             .WithClosedValues(("status", OutboxStatuses))
             .WithSummary("The notification outbox by status (administrators); dead letters by default")
             .WithDescription("?status=dead|pending|held|delivered|digested. Counts per status and whether SMTP is configured.");
@@ -84,7 +84,7 @@ public static class NotificationApi
         admin.MapPost("/digests/{prefCode}", SendDigest).WithName("sendDigest").RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Puts a prefecture's digest in the outbox now (administrators)")
             .WithDescription("Covers the time since the prefecture's last digest; the weekly schedule continues from now.");
-        admin.MapGet("/webhooks", ListWebhooks).WithName("listWebhooks")
+        admin.MapGet("/webhooks", ListWebhooks).WithName("listWebhooks").AnswersConditionalRequestsByContent()
             .WithSummary("Registered webhook endpoints (administrators)")
             .WithDescription("Secrets are never listed: they are shown once, when the endpoint is registered.");
         admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook").RequireRateLimiting(RateLimits.WritesPolicy).Accepts<WebhookRequest>(MediaTypes.Json)

@@ -31,8 +31,8 @@ public static class OperationsApi
             backups.MapPost("/", TakeBackup).WithName("postBackup").RequireRateLimiting(RateLimits.WritesPolicy)
                 .WithSummary("Take an online backup of the embedded database now (administrators); 201 with the file's name, size and duration")
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-            backups.MapGet("/", ListBackups).WithName("listBackups").WithSummary("The backups in the backup folder, newest first (administrators)");
-            backups.MapGet("/{name}", GetBackup).WithName("getBackup")
+            backups.MapGet("/", ListBackups).WithName("listBackups").AnswersConditionalRequestsByContent().WithSummary("The backups in the backup folder, newest first (administrators)");
+            backups.MapGet("/{name}", GetBackup).WithName("getBackup").AnswersConditionalRequestsByContent()
                 .WithSummary("One backup in the backup folder: its name, size in bytes and when it was written (administrators); the Location of a backup just taken")
                 .ProducesProblem(StatusCodes.Status404NotFound);
         }

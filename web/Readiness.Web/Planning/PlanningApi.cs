@@ -49,16 +49,16 @@ public static class PlanningApi
     {
         var api = app.MapGroup("/api/v1").WithTags("Planning").ProducesProblem(StatusCodes.Status401Unauthorized);
         var reads = api.MapGroup(string.Empty).RequireRateLimiting(RateLimits.ReadsPolicy);
-        reads.MapGet("/forecast/nation", GetNation).RequireAuthorization(ReadinessPolicies.Summaries).Produces<NationForecastView>()
+        reads.MapGet("/forecast/nation", GetNation).AnswersConditionalRequestsByContent().RequireAuthorization(ReadinessPolicies.Summaries).Produces<NationForecastView>()
             .WithSummary("The nation's forecast completion (P10/P50/P90), expected share migrated per month to FY2030 with its band, prefectures, vendor queues; ?scenario=name for national staff");
-        reads.MapGet("/forecast/prefectures/{prefCode}", GetPrefecture).RequireAuthorization(ReadinessPolicies.Summaries).Produces<PrefectureForecastView>().ProducesProblem(StatusCodes.Status404NotFound)
+        reads.MapGet("/forecast/prefectures/{prefCode}", GetPrefecture).AnswersConditionalRequestsByContent().RequireAuthorization(ReadinessPolicies.Summaries).Produces<PrefectureForecastView>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A prefecture's forecast and its municipalities ranked by risk (1 − P(complete by 2031-03-31))");
-        reads.MapGet("/forecast/municipalities/{code}", GetMunicipality).RequireAuthorization(ReadinessPolicies.MunicipalityRead).Produces<MunicipalityForecastView>().ProducesProblem(StatusCodes.Status404NotFound)
+        reads.MapGet("/forecast/municipalities/{code}", GetMunicipality).AnswersConditionalRequestsByContent().RequireAuthorization(ReadinessPolicies.MunicipalityRead).Produces<MunicipalityForecastView>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("A municipality's forecast against its own targets, per system");
         reads.MapVendorApi();
         var scenarios = api.MapGroup("/scenarios").RequireAuthorization(PlanningPolicies.Scenarios).ProducesProblem(StatusCodes.Status403Forbidden);
-        scenarios.MapGet(string.Empty, ListScenarios).RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
+        scenarios.MapGet(string.Empty, ListScenarios).AnswersConditionalRequestsByContent().RequireRateLimiting(RateLimits.ReadsPolicy).WithSummary("Saved scenarios and their audit trail (national staff)");
         scenarios.MapGet("/{scenario}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeETag(operation, "200"))
             .WithSummary("A scenario side by side with the baseline forecast; the ETag is the scenario's version (If-Match of its replacement and deletion)");
