@@ -69,7 +69,13 @@ public static partial class AccountEndpoints
             return Back("/signin", "invalid_credentials", returnUrl);
         }
 
-        var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
+        // An account whose second factor is its passkey never signs in with its password: the password is only checked
+        // (the same lockout counting), so that refusing it leaves whoever is signed in on this browser signed in.
+        var passkeyOnly = options.Value.RequireMfa && AccountRules.RequiresMfa(user.AccountRole) && !user.TwoFactorEnabled
+            && await AccountClaimsFactory.HasPasskeyAsync(signIn.UserManager, user);
+        var result = passkeyOnly
+            ? await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true)
+            : await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
         if (result.IsLockedOut || (result.IsNotAllowed && await signIn.UserManager.IsLockedOutAsync(user)))
         {
             // Identity answers a locked account before checking the password: hash once as the other answers do, and
@@ -104,11 +110,10 @@ public static partial class AccountEndpoints
             return Back("/signin", "invalid_credentials", returnUrl);
         }
 
-        if (options.Value.RequireMfa && AccountRules.RequiresMfa(user.AccountRole) && !user.TwoFactorEnabled && await AccountClaimsFactory.HasPasskeyAsync(signIn.UserManager, user))
+        if (passkeyOnly)
         {
             // The second factor of this account is its passkey: a password alone is not enough, and a passkey sign-in
             // is a complete one (device key + PIN or biometrics), so the person signs in with the passkey instead.
-            await signIn.SignOutAsync();
             Refused(http, "unauthenticated", 401, $"password sign-in refused: passkey_required ({user.Email})");
             return Back("/signin", "passkey_required", returnUrl);
         }
