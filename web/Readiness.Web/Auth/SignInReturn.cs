@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Routing.Template;
+using Microsoft.Extensions.Options;
 
 namespace Readiness.Web.Auth;
 
@@ -18,16 +19,51 @@ public static class SignInReturn
     public static void Attach(CookieAuthenticationEvents events)
     {
         var original = events.OnRedirectToLogin;
-        events.OnRedirectToLogin = context =>
+        events.OnRedirectToLogin = async context =>
         {
             if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
             {
                 var page = PageFor(context.HttpContext, context.Request.Path.Value ?? "/");
-                context.RedirectUri = context.Request.PathBase + context.Options.LoginPath + QueryString.Create(context.Options.ReturnUrlParameter, page);
+                var query = QueryString.Create(context.Options.ReturnUrlParameter, page);
+                // A dashboard form (it carries an antiforgery token) posted after the session ended: nothing is saved,
+                // the sign-in page says so, and the input is kept for its page when that page can show it again.
+                if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Antiforgery.IAntiforgeryMetadata>() is { RequiresValidation: true })
+                {
+                    var drafts = context.HttpContext.RequestServices.GetRequiredService<Components.Access.FormDrafts>();
+                    var outcome = await drafts.KeepAsync(context.HttpContext, EndedSessionSubject(context.HttpContext));
+                    query = query.Add(Components.Access.FormDrafts.QueryName, Components.Access.FormDrafts.Wire(outcome));
+                }
+
+                context.RedirectUri = context.Request.PathBase + context.Options.LoginPath + query;
             }
 
-            return original(context);
+            await original(context);
         };
+    }
+
+    /// <summary>
+    /// Whose session ended, when the browser still sends its sign-in cookie (an account's session cookie whose
+    /// ticket expired or was signed out elsewhere); null when the cookie is gone or unreadable. Used only to bind a
+    /// kept draft to that person, never to sign anyone in.
+    /// </summary>
+    private static string? EndedSessionSubject(HttpContext http)
+    {
+        var monitor = http.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>();
+        var auth = http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value;
+        foreach (var scheme in new[] { Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme, CookieAuthenticationDefaults.AuthenticationScheme })
+        {
+            var options = monitor.Get(scheme);
+            if (options.Cookie.Name is { } name && options.TicketDataFormat is { } format
+                && options.CookieManager is { } cookies
+                && cookies.GetRequestCookie(http, name) is { Length: > 0 } cookie
+                && format.Unprotect(cookie) is { } ticket
+                && ReadinessCaller.From(ticket.Principal, auth) is { } caller)
+            {
+                return caller.Subject;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The nearest path at or above <paramref name="path"/> (dropping segments from the end) that a GET endpoint matches; "/" when none does.</summary>

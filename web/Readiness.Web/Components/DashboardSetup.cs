@@ -29,6 +29,7 @@ public static class DashboardSetup
         services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddHttpContextAccessor();
         services.AddScoped<UiText>();
+        services.AddSingleton<FormDrafts>();
         services.AddSingleton<MapAssets>();
         services.AddReadinessSummaries(builder.Configuration);
 

@@ -22,7 +22,7 @@ public static class PlanningPages
             .ExcludeFromDescription()
             .RequireAuthorization(PlanningPolicies.Scenarios)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute())
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new Readiness.Web.Components.Access.RestoresDraftAttribute())
             // The editor page (a Razor component at the same path) takes GET only (DashboardSetup); the order keeps this
             // the one POST endpoint should the page ever handle a form of its own (two would be ambiguous: 500).
             .WithOrder(-1);

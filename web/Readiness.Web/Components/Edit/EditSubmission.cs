@@ -15,6 +15,12 @@ public enum EditFailure
 
     /// <summary>The form is broken or expired (antiforgery token, version field): reload the page.</summary>
     BadForm,
+
+    /// <summary>
+    /// Not a failure of this post: the input of a form sent after the sign-in session ended, put back after signing
+    /// in again (<see cref="Access.FormDrafts"/>). Nothing was saved; the person reviews it and saves again.
+    /// </summary>
+    Restored,
 }
 
 /// <summary>A message for one form field (empty field: the whole form), in Japanese first with English.</summary>
@@ -31,6 +37,20 @@ public sealed record EditSubmission(
     public ImmutableArray<AuditField> StoredNow { get; init; } = [];
 
     public string? Value(string field) => Values.TryGetValue(field, out var v) ? v : null;
+
+    /// <summary>
+    /// The form of <paramref name="target"/> with the input of a kept draft (<see cref="EditFailure.Restored"/>: not
+    /// saved, a notice saying so), at the version the person's form carried so the usual conflict rules apply when it
+    /// is sent again; null without a draft or when its version field is not a version.
+    /// </summary>
+    public static EditSubmission? Restored(string target, Access.FormDraft? draft, string[] fields) =>
+        draft is not null && long.TryParse(draft.Value("version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? new EditSubmission(target, EditFailure.Restored, fields.ToDictionary(f => f, draft.Value),
+                [new FieldMessage(string.Empty,
+                    "サインインの有効期限が切れる前に入力した内容を戻しました。まだ保存されていません。内容を確かめて、もう一度保存してください。",
+                    "What you typed before your sign-in session ended is back in this form. It is not saved yet: check it and save it again.")],
+                version)
+            : null;
 
     public bool Checked(string field) => Value(field) is "true" or "on";
 

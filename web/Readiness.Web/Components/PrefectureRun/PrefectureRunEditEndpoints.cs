@@ -26,7 +26,7 @@ public static class PrefectureRunEditEndpoints
         edit.MapPost("/{businessId}", SaveAsync)
             .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute());
         return app;
     }
 
