@@ -164,6 +164,20 @@ public sealed partial class FormDraftTests(ApiHost host) : IClassFixture<ApiHost
     }
 
     [Fact]
+    public async Task A_form_whose_input_cannot_be_kept_still_says_it_was_not_saved()
+    {
+        using var browser = new Browser(host.BaseAddress);
+        var post = await browser.SendAsync(HttpMethod.Post, "/admin/invitations", new Dictionary<string, string> { ["email"] = "someone@city.chuo.lg.jp", ["role"] = "municipality_viewer", ["tenant"] = Code });
+        Assert.Equal(HttpStatusCode.Redirect, post.Status);
+        Assert.Contains("unsaved=not_kept", post.Location, StringComparison.Ordinal);
+        Assert.DoesNotContain(browser.Cookies, c => c.StartsWith(Draft, StringComparison.Ordinal));
+        var signIn = await browser.SendAsync(HttpMethod.Get, post.Location!);
+        Assert.Contains("data-unsaved=\"not_kept\"", signIn.Html, StringComparison.Ordinal);
+        Assert.Contains("保存されていません", signIn.Html, StringComparison.Ordinal);
+        Assert.Contains("cannot be kept", signIn.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_tampered_draft_is_dropped_unread()
     {
         var (id, _) = await PlainSystemAsync(0);
