@@ -54,7 +54,7 @@ public sealed class ChangeHistoryWordsTests(ApiHost host) : IClassFixture<ApiHos
         using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
         foreach (var (language, expected) in new[]
         {
-            ("ja", new[] { "<dt>移行フェーズ</dt><dd>本番稼働</dd>", "<dt>移行フェーズ</dt><dd>テスト</dd>", "<dt>後退</dt><dd>はい</dd>", "<dt>フェーズを戻す理由</dt><dd>「再テストのため」</dd>",
+            ("ja", new[] { "<dt>移行フェーズ</dt><dd>本番稼働</dd>", "<dt>移行フェーズ</dt><dd>テスト</dd>", "<dt>後退</dt><dd>はい</dd>", "<dt>後退理由</dt><dd>「再テストのため」</dd>",
                 "<dt>稼働環境</dt><dd>ガバメントクラウド</dd>", "<dt>本番稼働予定日</dt><dd>2026/04/01</dd>", "<dt>対応状況</dt><dd>実施済み</dd>", "<dt>最終確認日</dt><dd>2026/11/20</dd>" }),
             ("en", new[] { "<dt>Migration phase</dt><dd>In production</dd>", "<dt>Migration phase</dt><dd>Testing</dd>", "<dt>Regression</dt><dd>Yes</dd>",
                 "<dt>Hosting</dt><dd>Government Cloud</dd>", "<dt>Status</dt><dd>Implemented</dd>", "<dt>Last reviewed</dt><dd>2026/11/20</dd>" }),

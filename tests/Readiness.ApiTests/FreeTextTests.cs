@@ -72,10 +72,10 @@ public sealed class FreeTextTests(ApiHost host) : IClassFixture<ApiHost>
     public static TheoryData<string, string, string, string> FormFaults() => new()
     {
         // form action tail, field, value, message (Japanese)
-        { "systems/child_allowance", "vendor", "株式会社\u202Eルプンサ", "事業者名に表示されない文字" },
-        { "systems/child_allowance", "vendor", "\u200B株式会社サンプル\u200B", "事業者名に表示されない文字" },
-        { "systems/child_allowance", "vendor", "株式会社\u2028サンプル", "事業者名に行区切り文字" },
-        { "security/SEC-1-01", "evidence", "規程\u200B第3条", "根拠に表示されない文字" },
+        { "systems/child_allowance", "vendor", "株式会社\u202Eルプンサ", "ベンダに表示されない文字" },
+        { "systems/child_allowance", "vendor", "\u200B株式会社サンプル\u200B", "ベンダに表示されない文字" },
+        { "systems/child_allowance", "vendor", "株式会社\u2028サンプル", "ベンダに行区切り文字" },
+        { "security/SEC-1-01", "evidence", "規程\u200B第3条", "根拠・証跡に表示されない文字" },
     };
 
     [Theory]

@@ -260,7 +260,7 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
         await retry.Locator($"#edit-system-{businessId} > summary").ClickAsync();
         var retryForm = retry.Locator($"form[data-edit-form='system:{businessId}']");
         await retryForm.Locator("select[name=phase]").SelectOptionAsync("not_started");
-        await retryForm.GetByLabel("フェーズを戻す理由").FillAsync("ベンダが撤退したため");
+        await retryForm.GetByLabel("後退理由").FillAsync("ベンダが撤退したため");
         var ok = await retry.RunAndWaitForResponseAsync(() => retryForm.Locator("button[type=submit]").ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(303, ok.Status);
         await retry.WaitForUrlAsync($"**/municipalities/{code}?saved=*");

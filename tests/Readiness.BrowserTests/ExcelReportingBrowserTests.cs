@@ -35,7 +35,7 @@ public sealed class ExcelReportingBrowserTests(DashboardFixture fixture, ITestOu
         // A bad date first: the preview names the cell, offers no apply, and nothing changes.
         var bad = TemplateCells.Edit(template, ("業務システム", "E6", "株式会社ブラウザ"), ("業務システム", "D7", "来年の春"));
         await UploadAsync(page, bad, "報告（誤りあり）.xlsx");
-        await Assertions.Expect(page.Locator("[data-template-errors] li[data-cell='D7']")).ToContainTextAsync("D7: 稼働予定日が日付ではありません");
+        await Assertions.Expect(page.Locator("[data-template-errors] li[data-cell='D7']")).ToContainTextAsync("D7: 本番稼働予定日が日付ではありません");
         Assert.Equal(0, await page.Locator("form[data-template-apply]").CountAsync());
 
         // The corrected file: the preview lists every change by cell, then one click applies them all.

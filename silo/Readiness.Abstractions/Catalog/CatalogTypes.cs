@@ -22,7 +22,8 @@ public sealed record PrefectureInfo(string Code, string Name, string NameEn, str
 
 public sealed record BusinessSystemInfo(int SeiriNo, string Id, string NameJa, string NameEn, string SoumuLabel);
 
-public sealed record PhaseInfo(MigrationPhase Phase, string Id, string NameJa, string NameEn);
+/// <summary>A phase of migration_phases.csv: its full names and, beside them, the one short form for tight places (table cells, legends).</summary>
+public sealed record PhaseInfo(MigrationPhase Phase, string Id, string NameJa, string NameEn, string ShortJa, string ShortEn);
 
 public sealed record SecurityItemInfo(
     string Id,

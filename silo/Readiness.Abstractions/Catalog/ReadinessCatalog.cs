@@ -108,7 +108,7 @@ public sealed class ReadinessCatalog
                 throw new CatalogException($"migration_phases.csv row {i + 2}: phase '{r["id"]}' with order {order} does not match the product's phase model.");
             }
 
-            return new PhaseInfo((MigrationPhase)order, r["id"], r["name_ja"], r["name_en"]);
+            return new PhaseInfo((MigrationPhase)order, r["id"], r["name_ja"], r["name_en"], r["short_ja"], r["short_en"]);
         }).ToList();
         if (phases.Count != Enum.GetValues<MigrationPhase>().Length)
         {

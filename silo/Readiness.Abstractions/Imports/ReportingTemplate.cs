@@ -8,7 +8,7 @@ namespace Readiness.Imports;
 /// <summary>One change an uploaded template makes: the cell, the target ("system:juki" / "security:org-01"), the field's wire name and label, both values (wire form and Japanese display).</summary>
 public sealed record TemplateChange(string Cell, string Target, string Field, string LabelJa, string LabelEn, string? Before, string? After, string? BeforeJa, string? AfterJa);
 
-/// <summary>One error of an uploaded template, naming its cell: MessageJa is 「D7: 稼働予定日が日付ではありません。」.</summary>
+/// <summary>One error of an uploaded template, naming its cell: MessageJa is 「D7: 本番稼働予定日が日付ではありません。」.</summary>
 public sealed record TemplateIssue(string Cell, string Code, string MessageJa, string MessageEn);
 
 /// <summary>
@@ -43,20 +43,20 @@ public static class ReportingTemplate
     public const int HeaderRow = 5;
     public const int FirstRow = 6;
 
-    /// <summary>A system row's columns: letter, wire name (null: read-only), header ja, header en.</summary>
+    /// <summary>A system row's columns: letter, wire name (null: read-only), header ja, header en (a field's header is its <see cref="Vocabulary"/> term in full).</summary>
     public static readonly ImmutableArray<(string Column, string? Field, string HeaderJa, string HeaderEn)> SystemColumns =
     [
         ("A", null, "業務ID", "Business id"),
         ("B", null, "業務", "Business"),
-        ("C", "phase", "移行フェーズ", "Phase"),
-        ("D", "plannedGoLive", "稼働予定日", "Planned go-live"),
-        ("E", "vendor", "事業者名", "Vendor"),
-        ("F", "hosting", "稼働環境", "Hosting"),
-        ("G", "notApplicable", "対象外", "Not applicable"),
-        ("H", "designated", "特定移行支援システム", "Designated"),
-        ("I", "designationReason", "該当理由", "Designation reason"),
-        ("J", "designationTarget", "移行目標時期", "Designation target"),
-        ("K", "regressionReason", "後退理由（フェーズを戻す場合）", "Regression reason (when moving back)"),
+        ("C", "phase", Vocabulary.Phase.Ja, Vocabulary.Phase.En),
+        ("D", "plannedGoLive", Vocabulary.PlannedGoLive.Ja, Vocabulary.PlannedGoLive.En),
+        ("E", "vendor", Vocabulary.Vendor.Ja, Vocabulary.Vendor.En),
+        ("F", "hosting", Vocabulary.Hosting.Ja, Vocabulary.Hosting.En),
+        ("G", "notApplicable", Vocabulary.NotApplicable.Ja, Vocabulary.NotApplicable.En),
+        ("H", "designated", Vocabulary.Designated.Ja, Vocabulary.Designated.En),
+        ("I", "designationReason", Vocabulary.DesignationReason.Ja, Vocabulary.DesignationReason.En),
+        ("J", "designationTarget", Vocabulary.DesignationTarget.Ja, Vocabulary.DesignationTarget.En),
+        ("K", "regressionReason", Vocabulary.RegressionReason.Ja, Vocabulary.RegressionReason.En),
     ];
 
     /// <summary>
@@ -72,9 +72,9 @@ public static class ReportingTemplate
         ("A", null, "項目ID", "Item id"),
         ("B", null, "章", "Chapter"),
         ("C", null, "項目", "Item"),
-        ("D", "status", "対応状況", "Status"),
-        ("E", "evidence", "根拠・証跡", "Evidence"),
-        ("F", "lastReviewed", "最終確認日", "Last reviewed"),
+        ("D", "status", Vocabulary.SecurityStatus.Ja, Vocabulary.SecurityStatus.En),
+        ("E", "evidence", Vocabulary.Evidence.Ja, Vocabulary.Evidence.En),
+        ("F", "lastReviewed", Vocabulary.LastReviewed.Ja, Vocabulary.LastReviewed.En),
     ];
 
     /// <summary>Yes/no cells: the two words of the drop-down.</summary>
@@ -269,7 +269,7 @@ public static class ReportingTemplate
             var phaseText = CellValues.Text(At("C"));
             if (phaseText is null)
             {
-                error($"C{row}", "required", "移行フェーズを選んでください。", "Choose a phase.");
+                error($"C{row}", "required", $"{Vocabulary.Phase.Ja}を選んでください。", "Choose a phase.");
                 ok = false;
             }
             else if (ParsePhase(phaseText) is { } p)
@@ -278,14 +278,14 @@ public static class ReportingTemplate
             }
             else
             {
-                error($"C{row}", "unknown_phase", $"移行フェーズ「{phaseText}」は選択肢にありません。", $"'{phaseText}' is not a migration phase.");
+                error($"C{row}", "unknown_phase", $"{Vocabulary.Phase.Ja}「{phaseText}」は選択肢にありません。", $"'{phaseText}' is not a migration phase.");
                 ok = false;
             }
 
             var (goLiveOk, goLive) = CellValues.Date(At("D"));
             if (!goLiveOk)
             {
-                error($"D{row}", "invalid_date", $"稼働予定日が日付ではありません（「{Shown(At("D"))}」）。{DateHintJa}", $"The planned go-live is not a date ('{Shown(At("D"))}'). {DateHintEn}");
+                error($"D{row}", "invalid_date", $"{Vocabulary.PlannedGoLive.ShortJa}が日付ではありません（「{Shown(At("D"))}」）。{DateHintJa}", $"The {Vocabulary.PlannedGoLive.ShortEnInText} is not a date ('{Shown(At("D"))}'). {DateHintEn}");
                 ok = false;
             }
 
@@ -327,7 +327,7 @@ public static class ReportingTemplate
                 }
                 else
                 {
-                    error($"I{row}", "unknown_reason", $"該当理由「{reasonText}」は選択肢にありません。", $"'{reasonText}' is not a designation reason.");
+                    error($"I{row}", "unknown_reason", $"{Vocabulary.DesignationReason.Ja}「{reasonText}」は選択肢にありません。", $"'{reasonText}' is not a designation reason.");
                     ok = false;
                 }
             }
@@ -335,7 +335,7 @@ public static class ReportingTemplate
             var (targetOk, target) = CellValues.Date(At("J"));
             if (!targetOk)
             {
-                error($"J{row}", "invalid_date", $"移行目標時期が日付ではありません（「{Shown(At("J"))}」）。{DateHintJa}", $"The designation target is not a date ('{Shown(At("J"))}'). {DateHintEn}");
+                error($"J{row}", "invalid_date", $"{Vocabulary.DesignationTarget.ShortJa}が日付ではありません（「{Shown(At("J"))}」）。{DateHintJa}", $"The {Vocabulary.DesignationTarget.ShortEnInText} is not a date ('{Shown(At("J"))}'). {DateHintEn}");
                 ok = false;
             }
 
@@ -445,7 +445,7 @@ public static class ReportingTemplate
             var statusText = CellValues.Text(At("D"));
             if (statusText is null)
             {
-                error(Ref("D"), "required", "対応状況を選んでください。", "Choose a status.");
+                error(Ref("D"), "required", $"{Vocabulary.SecurityStatus.Ja}を選んでください。", "Choose a status.");
                 ok = false;
             }
             else if (Pick(Statuses, statusText) is { } s)
@@ -454,7 +454,7 @@ public static class ReportingTemplate
             }
             else
             {
-                error(Ref("D"), "unknown_status", $"対応状況「{statusText}」は選択肢にありません。", $"'{statusText}' is not a checklist status.");
+                error(Ref("D"), "unknown_status", $"{Vocabulary.SecurityStatus.Ja}「{statusText}」は選択肢にありません。", $"'{statusText}' is not a checklist status.");
                 ok = false;
             }
 

@@ -66,6 +66,12 @@ public enum DataOrigin
 
     /// <summary>Bogus-generated demo data; always labelled synthetic.</summary>
     Synthetic,
+
+    /// <summary>
+    /// The municipality's own report: never a record's stored provenance, only what a view says of figures the
+    /// municipality reported over its starting data (<see cref="Rules.ReadinessRules.OriginOf(DataOrigin, DateTimeOffset?)"/>).
+    /// </summary>
+    MunicipalityReport,
 }
 
 public enum Role

@@ -85,7 +85,7 @@ public static class ChangeRules
 
             if (change.Status is not { } status || !Enum.IsDefined(status))
             {
-                errors.Add(new(field.Member("status"), "required", "対応状況を選択してください。", "A status is required."));
+                errors.Add(new(field.Member("status"), "required", $"{Vocabulary.SecurityStatus.ShortJa}を選択してください。", $"A {Vocabulary.SecurityStatus.ShortEnInText} is required."));
             }
 
             // As for systems: a stored value the request keeps is not judged again.
@@ -93,13 +93,13 @@ public static class ChangeRules
             var evidenceChanged = stored is null || !string.Equals(change.Evidence, stored.Evidence, StringComparison.Ordinal);
             if (evidenceChanged)
             {
-                ValidateText(change.Evidence, FreeText.Canonical, field, "evidence", MaxEvidenceLength, multiline: true, "根拠", "evidence", errors);
+                ValidateText(change.Evidence, FreeText.Canonical, field, "evidence", MaxEvidenceLength, multiline: true, Vocabulary.Evidence.ShortJa, Vocabulary.Evidence.ShortEnInText, errors);
             }
 
             if (evidenceChanged && FreeText.Canonical(change.Evidence) is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
                 && !Uri.TryCreate(ev, UriKind.Absolute, out _))
             {
-                errors.Add(new(field.Member("evidence"), "invalid_link", "根拠のリンクが正しいURLではありません。", "The evidence link is not a valid URL."));
+                errors.Add(new(field.Member("evidence"), "invalid_link", $"{Vocabulary.Evidence.ShortJa}のリンクが正しいURLではありません。", $"The {Vocabulary.Evidence.ShortEnInText} link is not a valid URL."));
             }
 
             if (change.LastReviewed is { } reviewed && reviewed != stored?.LastReviewed && (reviewed < EarliestDate || reviewed > today))
@@ -129,15 +129,15 @@ public static class ChangeRules
 
         if (current is null || change.PlannedGoLive != current.PlannedGoLive)
         {
-            ValidateDate(change.PlannedGoLive, field, "plannedGoLive", "本番稼働予定日", "planned go-live date", errors);
+            ValidateDate(change.PlannedGoLive, field, "plannedGoLive", Vocabulary.PlannedGoLive.ShortJa, Vocabulary.PlannedGoLive.ShortEnInText, errors);
         }
 
         if (current is null || !string.Equals(change.Vendor, current.Vendor, StringComparison.Ordinal))
         {
-            ValidateText(change.Vendor, FreeText.Identifier, field, "vendor", MaxVendorLength, multiline: false, "事業者名", "vendor", errors);
+            ValidateText(change.Vendor, FreeText.Identifier, field, "vendor", MaxVendorLength, multiline: false, Vocabulary.Vendor.ShortJa, Vocabulary.Vendor.ShortEnInText, errors);
         }
 
-        ValidateText(change.Reason, FreeText.Canonical, field, "reason", MaxReasonLength, multiline: true, "理由", "reason", errors);
+        ValidateText(change.Reason, FreeText.Canonical, field, "reason", MaxReasonLength, multiline: true, Vocabulary.RegressionReason.ShortJa, Vocabulary.RegressionReason.ShortEnInText, errors);
         if (change.Hosting is { } hosting && !Enum.IsDefined(hosting))
         {
             errors.Add(new(field.Member("hosting"), "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
@@ -172,8 +172,8 @@ public static class ChangeRules
             && FreeText.Canonical(change.Reason) is null)
         {
             errors.Add(new(field.Member("reason"), "regression_reason_required",
-                "フェーズを戻す場合は理由を入力してください。",
-                "Moving a phase backwards requires a reason."));
+                $"フェーズを戻す場合は{Vocabulary.RegressionReason.ShortJa}を入力してください。",
+                $"Moving a phase backwards requires a {Vocabulary.RegressionReason.ShortEnInText}."));
         }
 
         if (change.Designation is { } d
@@ -190,7 +190,7 @@ public static class ChangeRules
             }
             else
             {
-                ValidateDate(d.TargetDate, field, "designation.targetDate", "移行目標時期", "target date", errors);
+                ValidateDate(d.TargetDate, field, "designation.targetDate", Vocabulary.DesignationTarget.ShortJa, Vocabulary.DesignationTarget.ShortEnInText, errors);
             }
         }
     }

@@ -70,6 +70,27 @@ public static class ReadinessRules
     public static bool IsEstimate(SystemStatus s) => s.ReportedAt is null;
 
     /// <summary>
+    /// Where figures come from, the one rule for every surface (the API's municipality and prefecture views, the
+    /// detailed export's rows, the prefecture table's CSV, the pages): synthetic data stays <see cref="DataOrigin.Synthetic"/>
+    /// whatever was reported over it (always labelled synthetic); else <see cref="DataOrigin.MunicipalityReport"/> once
+    /// the municipality reported (<paramref name="reportedAt"/> set), else what the record started from
+    /// (<see cref="DataOrigin.PublicBaseline"/>).
+    /// </summary>
+    public static DataOrigin OriginOf(DataOrigin startedFrom, DateTimeOffset? reportedAt) =>
+        startedFrom == DataOrigin.Synthetic ? DataOrigin.Synthetic
+        : reportedAt is not null ? DataOrigin.MunicipalityReport
+        : startedFrom;
+
+    /// <summary>One system's origin (<see cref="OriginOf(DataOrigin, DateTimeOffset?)"/> with <see cref="SystemStatus.ReportedAt"/>).</summary>
+    public static DataOrigin OriginOf(MunicipalityRecord r, SystemStatus s) => OriginOf(r.Provenance.Origin, s.ReportedAt);
+
+    /// <summary>A municipality's origin: its report once it reported anything (<see cref="MunicipalityRecord.LastReportedAt"/>).</summary>
+    public static DataOrigin OriginOf(MunicipalityRecord r) => OriginOf(r.Provenance.Origin, r.LastReportedAt);
+
+    /// <summary>A municipality's origin from the summary its prefecture holds (the same rule as <see cref="OriginOf(MunicipalityRecord)"/>).</summary>
+    public static DataOrigin OriginOf(MunicipalitySummary s) => OriginOf(s.Origin, s.LastReportedAt);
+
+    /// <summary>
     /// How a report moving <paramref name="before"/> to <paramref name="next"/> counts. Only a move below a phase the
     /// municipality reported is a regression (domain.md): below an estimate it never reported, the report corrects the
     /// estimate, so the first reports before a reporting date do not flood prefectures with false 後退 alerts. An

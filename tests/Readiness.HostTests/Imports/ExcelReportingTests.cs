@@ -48,7 +48,7 @@ public sealed class ExcelReportingTests
             Assert.Equal(Code, Read(doc, sheet, "B2"));
             Assert.Equal(before.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Read(doc, sheet, "B3"));
             Assert.Equal("移行フェーズ", Read(doc, sheet, "C5"));
-            Assert.Equal("稼働予定日", Read(doc, sheet, "D5"));
+            Assert.Equal("本番稼働予定日", Read(doc, sheet, "D5"));
             Assert.Contains(sheet.Worksheet.Descendants<DataValidation>(), v => v.SequenceOfReferences!.InnerText == "C6:C25" && v.Type!.Value == DataValidationValues.List);
             Assert.NotNull(sheet.Worksheet.GetFirstChild<SheetProtection>());
             Assert.NotNull(doc.WorkbookPart!.Workbook.GetFirstChild<WorkbookProtection>());
@@ -153,7 +153,7 @@ public sealed class ExcelReportingTests
         // A good change beside each bad cell: the whole file is refused, the good change too.
         var good = ("業務システム", "E6", (object?)"株式会社サンプル");
         await Refused(Edit(template, good, ("業務システム", "D7", "来年の春")), "bad-date.xlsx", HttpStatusCode.UnprocessableEntity, "D7", "invalid_date",
-            "D7: 稼働予定日が日付ではありません");
+            "D7: 本番稼働予定日が日付ではありません");
         await Refused(Edit(template, good, ("業務システム", "C8", "ほぼ完了")), "bad-phase.xlsx", HttpStatusCode.UnprocessableEntity, "C8", "unknown_phase");
         await Refused(Edit(template, good, ("業務システム", "B2", "131024")), "wrong-municipality.xlsx", HttpStatusCode.UnprocessableEntity, "B2", "wrong_municipality");
         await Refused(Edit(template, good, ("セキュリティ", "D7", "だいたい")), "bad-status.xlsx", HttpStatusCode.UnprocessableEntity, "セキュリティ!D7", "unknown_status");
@@ -196,7 +196,7 @@ public sealed class ExcelReportingTests
         var p = await preview.Content.ReadFromJsonAsync<JsonElement>(Json);
         Assert.False(p.GetProperty("canApply").GetBoolean());
         var messages = p.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("messageJa").GetString(), e.GetProperty("messageEn").GetString())).ToList();
-        Assert.Contains(messages, m => m.Item1!.StartsWith("D7: 稼働予定日が日付ではありません", StringComparison.Ordinal) && m.Item2!.StartsWith("D7: ", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Item1!.StartsWith("D7: 本番稼働予定日が日付ではありません", StringComparison.Ordinal) && m.Item2!.StartsWith("D7: ", StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Item1!.StartsWith("B3: ", StringComparison.Ordinal)); // an older version alone is no error: its row 7 was not changed since
     }
 

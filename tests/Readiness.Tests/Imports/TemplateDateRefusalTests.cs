@@ -7,13 +7,13 @@ namespace Readiness.Tests.Imports;
 
 /// <summary>
 /// A date cell the template cannot read says what it read and what it takes (breaker: 令和9年3月, 2027年3月, R9.3 and
-/// 令和9年度末 were each refused as 「D17: 稼働予定日が日付ではありません。」 with no example, while the form gives one).
+/// 令和9年度末 were each refused as 「D17: 稼働予定日が日付ではありません。」 (now 本番稼働予定日, the field's term) with no example, while the form gives one).
 /// </summary>
 public sealed class TemplateDateRefusalTests
 {
     [Theory]
-    [InlineData(ReportingTemplate.SystemsSheet, "D", "稼働予定日", "令和9年3月")]
-    [InlineData(ReportingTemplate.SystemsSheet, "D", "稼働予定日", "令和9年度末")]
+    [InlineData(ReportingTemplate.SystemsSheet, "D", "本番稼働予定日", "令和9年3月")]
+    [InlineData(ReportingTemplate.SystemsSheet, "D", "本番稼働予定日", "令和9年度末")]
     [InlineData(ReportingTemplate.SystemsSheet, "J", "移行目標時期", "2027年3月")]
     [InlineData(ReportingTemplate.SecuritySheet, "F", "最終確認日", "R9.3")]
     public void A_month_or_fiscal_year_is_refused_naming_the_value_and_the_forms_taken(string sheet, string column, string label, string value)

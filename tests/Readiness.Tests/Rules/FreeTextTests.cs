@@ -161,7 +161,7 @@ public sealed class FreeTextTests
         Assert.Equal(field, error.Field);
         Assert.Matches("U\\+[0-9A-F]{4}", error.MessageJa);
         Assert.Matches("U\\+[0-9A-F]{4}", error.MessageEn);
-        Assert.Contains(field.EndsWith("vendor", StringComparison.Ordinal) ? "事業者名" : field.EndsWith("reason", StringComparison.Ordinal) ? "理由" : "根拠", error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains(field.EndsWith("vendor", StringComparison.Ordinal) ? Readiness.Catalog.Vocabulary.Vendor.ShortJa : field.EndsWith("reason", StringComparison.Ordinal) ? "理由" : Readiness.Catalog.Vocabulary.Evidence.ShortJa, error.MessageJa, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,4 +25,17 @@ public sealed class RowOriginTests
         Assert.Equal("municipality_report", ExportApi.ExportRow(info, record, reported, today)[origin]);
         Assert.Equal("public_baseline", ExportApi.ExportRow(info, record, estimated, today)[origin]);
     }
+
+    /// <summary>Demo data stays labelled synthetic in the export though its seed marks every system reported (it said municipality_report).</summary>
+    [Fact]
+    public void A_synthetic_row_says_synthetic_even_when_reported()
+    {
+        var record = Baseline.Create("131016", Now.AddDays(-100));
+        record = record with { Provenance = record.Provenance with { Origin = DataOrigin.Synthetic } };
+        var reported = record.FindSystem("koseki")! with { ReportedAt = Now };
+        var info = ReadinessCatalog.Instance.Municipalities.Single(m => m.Code == "131016");
+        var origin = Array.IndexOf(ExportApi.ExportColumns, "origin");
+
+        Assert.Equal("synthetic", ExportApi.ExportRow(info, record, reported, ReadinessRules.TodayInJapan(Now))[origin]);
+    }
 }

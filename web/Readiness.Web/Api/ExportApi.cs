@@ -256,16 +256,14 @@ public static class ExportApi
     /// <summary>The <c>origin</c> of a prefecture-run system's row: the prefecture's own report.</summary>
     public const string PrefectureRunOrigin = "prefecture_run";
 
-    /// <summary>The origin of a municipality's system row that the municipality has reported (reported_at_utc set).</summary>
-    public const string MunicipalityReportOrigin = "municipality_report";
-
     /// <summary>
-    /// Where one row's figures come from: <c>municipality_report</c> once the municipality reported the system
-    /// (<see cref="SystemStatus.ReportedAt"/>), else the record's starting data (<c>public_baseline</c>, <c>synthetic</c>),
-    /// so a prefecture's staff can tell reported rows from baseline ones.
+    /// Where one row's figures come from (<see cref="ReadinessRules.OriginOf(MunicipalityRecord, SystemStatus)"/>, the
+    /// rule the API, the prefecture table and the pages use too): <c>municipality_report</c> once the municipality reported
+    /// the system (<see cref="SystemStatus.ReportedAt"/>), else the record's starting data (<c>public_baseline</c>);
+    /// <c>synthetic</c> for synthetic data whatever was reported over it. A prefecture's staff can tell reported rows from
+    /// baseline ones.
     /// </summary>
-    public static string RowOrigin(MunicipalityRecord r, SystemStatus s) =>
-        s.ReportedAt is not null ? MunicipalityReportOrigin : Wire.Name(r.Provenance.Origin);
+    public static string RowOrigin(MunicipalityRecord r, SystemStatus s) => Wire.Name(ReadinessRules.OriginOf(r, s));
 
     /// <summary>The prefecture table of the dashboard, with the same columns and rows as its download.</summary>
     private static async Task<IResult> PrefectureTable(HttpContext http, string prefCode, SummaryCache cache,

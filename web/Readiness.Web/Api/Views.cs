@@ -226,7 +226,7 @@ public static class Views
     public static MunicipalitySummaryView MunicipalitySummary(MunicipalitySummary s)
     {
         var m = ReadinessCatalog.Instance.MunicipalitiesByCode[s.Code];
-        return new(m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, s.Version, s.LastReportedAt, Wire.Name(s.Origin), Figures(s.Figures));
+        return new(m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, s.Version, s.LastReportedAt, Wire.Name(ReadinessRules.OriginOf(s)), Figures(s.Figures));
     }
 
     public static PrefectureView Prefecture(PrefectureDetail d) => Prefecture(d, MunicipalitySummary);
@@ -349,7 +349,7 @@ public static class Views
         }).ToList();
         return new MunicipalityView(
             m.Code, m.Name, m.Kana, Wire.Name(m.Kind), m.Population, m.PrefectureCode, catalog.PrefecturesByCode[m.PrefectureCode].Name,
-            r.Version, r.LastReportedAt, ReadinessRules.IsStale(r.LastReportedAt, today), Wire.Name(r.Provenance.Origin), r.Provenance.Description, r.Provenance.Sources,
+            r.Version, r.LastReportedAt, ReadinessRules.IsStale(r.LastReportedAt, today), Wire.Name(ReadinessRules.OriginOf(r)), r.Provenance.Description, r.Provenance.Sources,
             OfficialSourcesOf(r), r.UpdatedAt, r.UpdatedBy?.Subject,
             Figures(ReadinessRules.Summarize(r, today)), systems, security, chapters,
             recent.Select(Change).ToList());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Readiness.Catalog;
 
 namespace Readiness.Web.Components;
 
@@ -9,24 +10,24 @@ namespace Readiness.Web.Components;
 /// </summary>
 public static class ChangeText
 {
-    /// <summary>The form's label of an audited field; a field this page does not know, as its wire name.</summary>
+    /// <summary>The form's label of an audited field, its <see cref="Vocabulary"/> term in full; a field this page does not know, as its wire name.</summary>
     public static string FieldLabel(this UiText t, string field) => field switch
     {
-        "phase" => t["移行フェーズ", "Migration phase"],
-        "notApplicable" => t["この団体では対象外", "Not applicable to this municipality"],
-        "plannedGoLive" => t["本番稼働予定日", "Planned go-live"],
-        "vendor" => t["ベンダ（アプリ提供事業者）", "Vendor (application provider)"],
-        "hosting" => t["稼働環境", "Hosting"],
-        "cloudProvider" => t["ガバメントクラウドの事業者（CSP）", "Government Cloud provider (CSP)"],
-        "designated" => t["特定移行支援システム", "Designated system (特定移行支援システム)"],
-        "designationReason" => t["該当理由", "Reason"],
-        "designationTarget" => t["移行目標時期", "Target date"],
-        "regression" => t["後退", "Regression"],
-        "regressionReason" => t["フェーズを戻す理由", "Reason for moving the phase back"],
+        "phase" => t[Vocabulary.Phase],
+        "notApplicable" => t[Vocabulary.NotApplicable],
+        "plannedGoLive" => t[Vocabulary.PlannedGoLive],
+        "vendor" => t[Vocabulary.Vendor],
+        "hosting" => t[Vocabulary.Hosting],
+        "cloudProvider" => t[Vocabulary.CloudProvider],
+        "designated" => t[Vocabulary.Designated],
+        "designationReason" => t[Vocabulary.DesignationReason],
+        "designationTarget" => t[Vocabulary.DesignationTarget],
+        "regression" => t[Vocabulary.Regression],
+        "regressionReason" => t[Vocabulary.RegressionReason],
         Readiness.Rules.AuditFields.EstimateCorrected => t["初期値（推定）の訂正（後退ではありません）", "Corrected the baseline estimate (not a regression)"],
-        "status" => t["対応状況", "Status"],
-        "lastReviewed" => t["最終確認日", "Last reviewed"],
-        "evidence" => t["根拠・証跡（メモまたはリンク）", "Evidence (a note or a link)"],
+        "status" => t[Vocabulary.SecurityStatus],
+        "lastReviewed" => t[Vocabulary.LastReviewed],
+        "evidence" => t[Vocabulary.Evidence],
         "stepCompletion" => t["作業ステップの完了率（公式データ）", "Steps completed (official data)"],
         "officialSteps" => t["作業ステップ（公式データ）", "Steps (official data)"],
         "listed" => t["該当見込み一覧に掲載", "On the designation list"],

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Readiness.Catalog;
 
 namespace Readiness.Web.Components;
 
@@ -86,8 +87,8 @@ public sealed class UiText(IHttpContextAccessor accessor)
     public string Party(string party) => party switch
     {
         "municipality" => this["団体", "Municipality"],
-        "csp" => this["クラウド事業者", "Cloud provider"],
-        "app_vendor" => this["アプリ事業者", "Application vendor"],
+        "csp" => Short(Vocabulary.CloudProvider),
+        "app_vendor" => Short(Vocabulary.Vendor),
         "shared" => this["共同", "Shared"],
         _ => party,
     };
@@ -108,28 +109,21 @@ public sealed class UiText(IHttpContextAccessor accessor)
         }
         : chapterJa;
 
-    /// <summary>Short phase names for chart legends; the catalog's names are long.</summary>
-    public string PhaseShort(string phase) => phase switch
-    {
-        "not_started" => this["未着手", "Not started"],
-        "project_setup" => this["計画立案", "Set-up"],
-        "current_system_survey" => this["現行調査", "Survey"],
-        "fit_gap" => this["Fit&Gap", "Fit & gap"],
-        "migration_plan" => this["移行計画", "Plan"],
-        "procurement" => this["調達", "Procurement"],
-        "contract" => this["契約", "Contract"],
-        "build_and_data_migration" => this["構築・移行", "Build"],
-        "testing" => this["テスト", "Testing"],
-        "in_production" => this["本番稼働", "In production"],
-        "legacy_decommissioned" => this["旧システム廃止", "Legacy retired"],
-        "not_applicable" => this["対象外", "Not applicable"],
-        _ => phase,
-    };
+    /// <summary>
+    /// A phase's fixed short form (chart legends, table cells, the change history; migration_phases.csv short_ja and
+    /// short_en, beside its full name); "not_applicable" as <see cref="Vocabulary.NotApplicable"/>; an unknown one as it is.
+    /// </summary>
+    public string PhaseShort(string phase) =>
+        phase == "not_applicable" ? this[Vocabulary.NotApplicable]
+        : Wire.TryParse<MigrationPhase>(phase, out var known) ? Short(Vocabulary.PhaseOf(known))
+        : phase;
 
-    public string Origin(string origin) => origin switch
-    {
-        "public_baseline" => this["公開データ（初期値）", "Public baseline"],
-        "synthetic" => this["合成データ（デモ）", "Synthetic (demo)"],
-        _ => origin,
-    };
+    /// <summary>An <c>origin</c> (the API's and the exports' wire name) in words (<see cref="Vocabulary.OriginOf"/>); an unknown one as it is.</summary>
+    public string Origin(string origin) => Wire.TryParse<DataOrigin>(origin, out var known) ? this[Vocabulary.OriginOf(known)] : origin;
+
+    /// <summary>A term in full (form labels, headings): <see cref="Term.Ja"/> or <see cref="Term.En"/>.</summary>
+    public string this[Term term] => IsEnglish ? term.En : term.Ja;
+
+    /// <summary>A term's fixed short form (table headers, legends, within a sentence).</summary>
+    public string Short(Term term) => IsEnglish ? term.ShortEn : term.ShortJa;
 }

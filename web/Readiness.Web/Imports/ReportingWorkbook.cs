@@ -143,7 +143,7 @@ public static class ReportingWorkbook
             last = r - 1;
             AddSheet(workbook, sheets, 2, ReportingTemplate.SecuritySheet, securityRows, [12, 24, 60, 20, 50, 14],
                 [
-                    DropDown($"D{ReportingTemplate.FirstRow}:D{last}", ListRef("E"), "対応状況", "一覧から選んでください。"),
+                    DropDown($"D{ReportingTemplate.FirstRow}:D{last}", ListRef("E"), Vocabulary.SecurityStatus.Ja, "一覧から選んでください。"),
                     Dates($"F{ReportingTemplate.FirstRow}:F{last}"),
                 ]);
 

@@ -103,11 +103,11 @@ public static class NotificationMessages
             $"{WhoJa(d)}の「{d.BusinessNameJa}」が期限を過ぎても移行していません（現在：{PhaseJa(d.PhaseAfter)}）。",
             $"{d.BusinessNameEn} of {WhoEn(d)} is overdue (now: {PhaseEn(d.PhaseAfter)})."),
         NotificationKind.PastTarget => (
-            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が過ぎています。",
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）の移行目標時期が過ぎています。",
             $"The target date of {d.BusinessNameEn} of {WhoEn(d)}, a designated system, has passed."),
         NotificationKind.BeyondLimit => (
-            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）の目標時期が上限（2030年度末）を超えています。",
-            $"The target of {d.BusinessNameEn} of {WhoEn(d)}, a designated system, is beyond the limit (end of FY2030)."),
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）の移行目標時期が上限（2030年度末）を超えています。",
+            $"The target date of {d.BusinessNameEn} of {WhoEn(d)}, a designated system, is beyond the limit (end of FY2030)."),
         NotificationKind.StaleReminder => (
             $"{WhoJa(d)}の最後の報告（{Day(d.LastReportedAt)}）から{d.Days}日が過ぎました。30日を過ぎると「報告が古い」団体として都道府県に通知されます。現在の状況を報告してください。",
             $"{WhoEn(d)} last reported on {Day(d.LastReportedAt)}, {d.Days} days ago. After 30 days it is shown as stale and its prefecture is told. Please report the current status."),
@@ -121,7 +121,7 @@ public static class NotificationMessages
             $"公式データの取込み後、{WhoJa(d)}の報告と公式データに差異があります（{d.Reason}）。突合一覧（/reconciliation）で確認してください。",
             $"After an official import, the reports of {WhoEn(d)} differ from the official data ({d.Reason}). See the reconciliation list (/reconciliation)."),
         _ => (
-            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）に理由または目標時期がありません。",
+            $"{WhoJa(d)}の「{d.BusinessNameJa}」（特定移行支援システム）に該当理由または移行目標時期がありません。",
             $"{d.BusinessNameEn} of {WhoEn(d)}, a designated system, has no reason or target date."),
     };
 

@@ -16,5 +16,9 @@ namespace Readiness.ClientTests.Generated.Models
         #pragma warning disable CS1591
         Synthetic,
         #pragma warning restore CS1591
+        [EnumMember(Value = "municipality_report")]
+        #pragma warning disable CS1591
+        Municipality_report,
+        #pragma warning restore CS1591
     }
 }

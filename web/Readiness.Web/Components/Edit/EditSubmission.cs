@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
+using Readiness.Catalog;
 using Readiness.Web.Api;
 
 namespace Readiness.Web.Components.Edit;
@@ -94,7 +95,7 @@ public static class EditFields
     public static SystemReport ToSystemReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors)
     {
         var designated = values["designated"] is "true" or "on";
-        var phase = Choice<MigrationPhase>(values["phase"], "phase", "移行フェーズ", "phase", errors);
+        var phase = Choice<MigrationPhase>(values["phase"], "phase", Vocabulary.Phase.Ja, Vocabulary.Phase.ShortEnInText, errors);
         if (phase is null && string.IsNullOrEmpty(values["phase"]))
         {
             errors.Add(new FieldMessage("phase", "移行フェーズを選択してください。", "Choose a phase."));
@@ -103,24 +104,24 @@ public static class EditFields
         return new SystemReport
         {
             Phase = phase ?? default,
-            PlannedGoLive = Date(values["plannedGoLive"], "plannedGoLive", "本番稼働予定日", "planned go-live date", errors),
+            PlannedGoLive = Date(values["plannedGoLive"], "plannedGoLive", Vocabulary.PlannedGoLive.ShortJa, Vocabulary.PlannedGoLive.ShortEnInText, errors),
             Vendor = Text(values["vendor"]),
-            Hosting = Choice<HostingKind>(values["hosting"], "hosting", "稼働環境", "hosting", errors),
-            CloudProvider = Choice<CloudProvider>(values["cloudProvider"], "cloudProvider", "ガバメントクラウドの事業者（CSP）", "Government Cloud provider", errors),
+            Hosting = Choice<HostingKind>(values["hosting"], "hosting", Vocabulary.Hosting.ShortJa, Vocabulary.Hosting.ShortEnInText, errors),
+            CloudProvider = Choice<CloudProvider>(values["cloudProvider"], "cloudProvider", Vocabulary.CloudProvider.Ja, Vocabulary.CloudProvider.En, errors),
             NotApplicable = values["notApplicable"] is "true" or "on",
             Designated = designated,
-            DesignationReason = designated ? Choice<DesignationReason>(values["designationReason"], "designationReason", "該当理由", "designation reason", errors) : null,
-            DesignationTarget = designated ? Date(values["designationTarget"], "designationTarget", "移行目標時期", "target date", errors) : null,
+            DesignationReason = designated ? Choice<DesignationReason>(values["designationReason"], "designationReason", Vocabulary.DesignationReason.Ja, Vocabulary.DesignationReason.En.ToLowerInvariant(), errors) : null,
+            DesignationTarget = designated ? Date(values["designationTarget"], "designationTarget", Vocabulary.DesignationTarget.ShortJa, Vocabulary.DesignationTarget.ShortEnInText, errors) : null,
             RegressionReason = Text(values["regressionReason"]),
         };
     }
 
     public static SecurityReport ToSecurityReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors)
     {
-        var status = Choice<SecurityStatus>(values["status"], "status", "対応状況", "status", errors);
+        var status = Choice<SecurityStatus>(values["status"], "status", Vocabulary.SecurityStatus.ShortJa, Vocabulary.SecurityStatus.ShortEnInText, errors);
         if (status is null && string.IsNullOrEmpty(values["status"]))
         {
-            errors.Add(new FieldMessage("status", "対応状況を選択してください。", "A status is required."));
+            errors.Add(new FieldMessage("status", $"{Vocabulary.SecurityStatus.ShortJa}を選択してください。", $"A {Vocabulary.SecurityStatus.ShortEnInText} is required."));
         }
 
         return new()
