@@ -234,8 +234,8 @@ public sealed class EditTests(DashboardFixture fixture, ITestOutputHelper output
 
             var reason = page.Locator($"#sys-{businessId}-regressionReason");
             var error = page.Locator($"#sys-{businessId}-regressionReason-error");
-            await Assertions.Expect(error).ToContainTextAsync("フェーズを戻す場合は理由を入力してください。");
-            await Assertions.Expect(error).ToContainTextAsync("Moving a phase backwards requires a reason.");
+            await Assertions.Expect(error).ToContainTextAsync("フェーズを戻す場合は後退理由を入力してください。");
+            await Assertions.Expect(error).ToContainTextAsync("Moving a phase backwards requires a regression reason.");
             Assert.Equal("true", await reason.GetAttributeAsync("aria-invalid"));
             Assert.Contains($"sys-{businessId}-regressionReason-error", await reason.GetAttributeAsync("aria-describedby"), StringComparison.Ordinal);
             Assert.True(await page.EvaluateAsync<bool>("id => document.getElementById(id).closest('.field').contains(document.getElementById(id + '-error'))", $"sys-{businessId}-regressionReason"),
