@@ -33,7 +33,8 @@ public static class Vocabulary
 {
     public static readonly Term Phase = new("移行フェーズ", "Migration phase", "フェーズ", "Phase");
 
-    public static readonly Term PlannedGoLive = new("本番稼働予定日", "Planned go-live date", retired: "(?<!本番)稼働予定日");
+    // 本稼働 was the planning pages' word for a go-live (本番稼働, the phase in_production).
+    public static readonly Term PlannedGoLive = new("本番稼働予定日", "Planned go-live date", retired: "(?<!本番)稼働予定日|本稼働");
 
     public static readonly Term Vendor = new("ベンダ（アプリ提供事業者）", "Vendor (application provider)", "ベンダ", "Vendor", "事業者名|ベンダー|アプリ事業者");
 
