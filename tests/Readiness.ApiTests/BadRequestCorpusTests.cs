@@ -124,6 +124,7 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         // Concurrency headers.
         ["if-match missing"] = new("PUT", Sys, """{"phase":"testing"}""", "none", 428, "If-Match"),
         ["if-match missing on security"] = new("PUT", Sec, """{"status":"implemented"}""", "none", 428, "If-Match"),
+        ["not applicable in a phase"] = new("PUT", Sys, """{"phase":"testing","notApplicable":true}""", "current", 422, "phase"),
         ["designated not applicable"] = new("PUT", Sys, """{"notApplicable":true,"designated":true,"designationReason":"mainframe","designationTarget":"2029-03-31"}""", "current", 422, "designated"),
         ["if-match missing on report"] = new("POST", Rep, """{"security":[{"itemId":"SEC-1-02","status":"implemented"}]}""", "none", 428, "If-Match", Key: "k-no-if-match"),
         ["if-match stale"] = new("PUT", Sys, """{"phase":"testing"}""", "stale", 412, "If-Match"),

@@ -60,6 +60,20 @@ public sealed partial class FormSession : IDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>As <see cref="PostAsync"/>, answering the status and the Location a save redirects to.</summary>
+    public async Task<(HttpStatusCode Status, string? Location)> PostForLocationAsync(string code, string action, IReadOnlyDictionary<string, string> fields)
+    {
+        var opened = await OpenFormAsync(code, action);
+        var values = new Dictionary<string, string>(opened);
+        foreach (var (k, v) in fields)
+        {
+            values[k] = v;
+        }
+
+        using var response = await client.PostAsync(action, new FormUrlEncodedContent(values));
+        return (response.StatusCode, response.Headers.Location?.OriginalString);
+    }
+
     /// <summary>Opens the page and keeps the form's hidden fields (token, version, request id), to send later with <see cref="SendAsync"/>.</summary>
     public async Task<IReadOnlyDictionary<string, string>> OpenFormAsync(string code, string action)
     {

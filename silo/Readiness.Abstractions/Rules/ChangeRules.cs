@@ -168,7 +168,17 @@ public static class ChangeRules
                 "A system that does not apply (notApplicable) cannot be designated for special migration support: clear one of the two."));
         }
 
-        if (change.Phase is { } next && current is not null && ReadinessRules.MoveOf(current, next) == PhaseMove.Regression
+        // A system that does not apply has no migration: its phase is not_started, else the history and the exports show a
+        // phase the figures ignore. A stored pair the request keeps (an official release's) is not judged again.
+        if (change.NotApplicable && (change.Phase ?? current?.Phase) is { } naPhase && naPhase != MigrationPhase.NotStarted
+            && (current is null || !current.NotApplicable || current.Phase != naPhase))
+        {
+            errors.Add(new(field.Member("phase"), "phase_not_applicable",
+                "対象外の業務の移行フェーズは「未着手」にしてください。対象外を外すか、フェーズを「未着手」にしてください。",
+                "A system that does not apply (notApplicable) must have the phase not_started: set the phase to not_started or clear notApplicable."));
+        }
+
+        if (change.Phase is { } next && current is not null && MoveOf(current, change with { Phase = next }) == PhaseMove.Regression
             && FreeText.Canonical(change.Reason) is null)
         {
             errors.Add(new(field.Member("reason"), "regression_reason_required",
@@ -223,6 +233,15 @@ public static class ChangeRules
                 "This system is not designated, so a designation target would not be stored; send designated: true with it to designate it."));
         }
     }
+
+    /// <summary>
+    /// How a report's phase counts (<see cref="ReadinessRules.MoveOf"/>), except that a move to not_started that leaves the
+    /// system not applicable is no regression: the system dropped out, no work went back, so no reason, 後退 or alert.
+    /// </summary>
+    private static PhaseMove MoveOf(SystemStatus before, SystemChange change) =>
+        change.Phase is not { } next ? PhaseMove.NotBack
+        : change.NotApplicable && next == MigrationPhase.NotStarted ? PhaseMove.NotBack
+        : ReadinessRules.MoveOf(before, next);
 
     /// <summary>An item's place in error fields ("systems[koseki]"), spelled out only when an error names it.</summary>
     private readonly record struct ItemField(string Collection, string Key)
@@ -311,7 +330,7 @@ public static class ChangeRules
             var before = systems[index];
             var change = given.Over(before);
             var phase = change.Phase ?? before.Phase;
-            var move = ReadinessRules.MoveOf(before, phase);
+            var move = MoveOf(before, change with { Phase = phase });
             var after = before with
             {
                 Phase = phase,

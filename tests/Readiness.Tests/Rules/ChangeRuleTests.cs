@@ -185,6 +185,45 @@ public sealed class ChangeRuleTests
         Assert.Empty(ChangeRules.Validate(Request([both with { Vendor = "X社" }]), stored, Today));
     }
 
+    /// <summary>
+    /// A system that does not apply has the phase not_started (a breaker's finding: 対象外 with the phase 本番稼働 was
+    /// accepted, and the figures ignore it). Refused naming phase; with not_started accepted, and marking a system not
+    /// applicable from a phase the municipality reported is no regression (no reason needed, no 後退). A pair already
+    /// stored (an official release) does not refuse another member's change.
+    /// </summary>
+    [Fact]
+    public void A_not_applicable_system_must_be_not_started()
+    {
+        var current = Current();
+        var reported = current.Systems[0];
+        Assert.Equal(MigrationPhase.Contract, reported.Phase);
+        var na = new SystemChange { BusinessId = reported.BusinessId, NotApplicable = true, Phase = MigrationPhase.InProduction };
+        var error = Assert.Single(ChangeRules.Validate(Request([na]), current, Today));
+        Assert.Equal($"systems[{reported.BusinessId}].phase", error.Field);
+        Assert.Equal("phase_not_applicable", error.Code);
+        Assert.Contains("未着手", error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("not_started", error.MessageEn, StringComparison.Ordinal);
+
+        // Left out, the phase is the stored one (contract): refused the same way.
+        var omitted = na with { Phase = null, Omitted = ["phase"] };
+        Assert.Equal($"systems[{reported.BusinessId}].phase", Assert.Single(ChangeRules.Validate(Request([omitted]), current, Today)).Field);
+
+        // not_started: accepted without a reason, and no regression.
+        var ok = na with { Phase = MigrationPhase.NotStarted };
+        Assert.Empty(ChangeRules.Validate(Request([ok]), current, Today));
+        var (next, entries) = ChangeRules.Apply(current, Request([ok]), Now);
+        var after = next.FindSystem(reported.BusinessId)!;
+        Assert.True(after.NotApplicable);
+        Assert.Equal(MigrationPhase.NotStarted, after.Phase);
+        Assert.False(after.Regression);
+        Assert.Contains(new AuditField("regression", "false", IsFlag: true), Assert.Single(entries).AfterFields);
+
+        // A stored pair (an official release) is not judged again when the request keeps it.
+        var stored = current with { Systems = current.Systems.SetItem(0, reported with { NotApplicable = true }) };
+        Assert.Empty(ChangeRules.Validate(Request([new SystemChange { BusinessId = reported.BusinessId, NotApplicable = true, Phase = MigrationPhase.Contract, Vendor = "X社" }]), stored, Today));
+        Assert.NotEmpty(ChangeRules.Validate(Request([new SystemChange { BusinessId = reported.BusinessId, NotApplicable = true, Phase = MigrationPhase.Testing }]), stored, Today));
+    }
+
     [Fact]
     public void Stored_security_evidence_and_review_date_are_not_judged_again()
     {

@@ -330,9 +330,18 @@ public static class JsonBody
         public void Dispose() => BodyPool.Return(rented);
     }
 
-    private static ProblemHttpResult TooLarge(int maxBytes) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large",
-            $"本文が大きすぎます（上限 {maxBytes / 1024} KiB）。", $"The body is too large (at most {maxBytes / 1024} KiB).");
+    /// <summary>
+    /// 413 naming "body", with how to fit: Japanese text escaped as \uXXXX takes 6 bytes a character where UTF-8 takes 3
+    /// (some JSON libraries escape by default: Python's json.dumps without ensure_ascii=False, .NET's default encoder),
+    /// so the same body can fit as UTF-8; else it can be split.
+    /// </summary>
+    internal static ProblemHttpResult TooLarge(int maxBytes) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large", TooLargeMessages(maxBytes).Ja, TooLargeMessages(maxBytes).En);
+
+    /// <summary>The 413's words in Japanese and English for a limit of <paramref name="maxBytes"/> bytes (the OpenAPI example uses them too).</summary>
+    public static (string Ja, string En) TooLargeMessages(int maxBytes) => (
+        $"本文が大きすぎます（上限 {maxBytes / 1024} KiB）。日本語は \\u3042 のようにエスケープせず UTF-8 のまま送ってください（エスケープは1文字6バイト、UTF-8 なら3バイトです。例: Python は json.dumps(..., ensure_ascii=False)）。それでも大きい場合は、複数のリクエストに分けて送ってください（報告なら業務・項目を分けて）。",
+        $"The body is too large (at most {maxBytes / 1024} KiB). Send Japanese text as raw UTF-8, not \\u-escaped (\\u3042 takes 6 bytes a character, UTF-8 takes 3; e.g. Python's json.dumps(..., ensure_ascii=False)). If it is still too large, split it into several requests (a report: some systems and items in each).");
 }
 
 /// <summary>

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Readiness.Catalog;
+using Readiness.Imports;
+using Readiness.Testing;
+using Xunit;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// Reporting rules a breaker found loose, on every write path (the API's PUT, PATCH and whole report, the dashboard's
+/// form, the Excel template): a system that does not apply must be not_started (422 naming phase); a 413 says how to
+/// fit. (A save that changes nothing stays a confirmation: a report, which the 30-day stale rule counts; ChangeRuleTests.)
+/// </summary>
+public sealed class ReportingRulesTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string M = ApiHost.Chiyoda;
+    private const string Koseki = $"/api/v1/municipalities/{M}/systems/koseki";
+    private const string Item = $"/api/v1/municipalities/{M}/security/SEC-2-01";
+    private const string Reports = $"/api/v1/municipalities/{M}/reports";
+
+    [Fact]
+    public async Task A_not_applicable_system_in_a_phase_is_refused_naming_the_phase_on_every_path()
+    {
+        using var client = host.Municipality(M);
+        await host.PutSystem(client, M, "light_vehicle_tax", """{"phase":"testing","notApplicable":false,"designated":false,"regressionReason":"テスト"}""");
+        var (_, version) = await host.GetMunicipality(M);
+        var history = await host.HistoryTotal(M);
+        const string Path = $"/api/v1/municipalities/{M}/systems/light_vehicle_tax";
+
+        // PUT, PATCH (the stored phase kept) and a whole report.
+        using (var put = await client.SendAsync(ApiHost.Request(HttpMethod.Put, Path, """{"phase":"in_production","notApplicable":true}""", version)))
+        {
+            var problem = await ApiHost.AssertProblem(put, HttpStatusCode.UnprocessableEntity, "phase");
+            var error = problem.GetProperty("errors").EnumerateArray().Single(e => e.GetProperty("field").GetString() == "phase");
+            Assert.Equal("phase_not_applicable", error.GetProperty("code").GetString());
+            Assert.Contains("未着手", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+            Assert.Contains("not_started", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        }
+
+        using (var patch = ApiHost.Request(HttpMethod.Patch, Path, null, version))
+        {
+            patch.Content = new StringContent("""{"notApplicable":true}""", Encoding.UTF8, "application/merge-patch+json");
+            using var answer = await client.SendAsync(patch);
+            await ApiHost.AssertProblem(answer, HttpStatusCode.UnprocessableEntity, "phase");
+        }
+
+        using (var report = await client.SendAsync(ApiHost.Request(HttpMethod.Post, Reports, """{"systems":[{"businessId":"light_vehicle_tax","phase":"testing","notApplicable":true}]}""", version, "na-report")))
+        {
+            await ApiHost.AssertProblem(report, HttpStatusCode.UnprocessableEntity, "systems[0].phase");
+        }
+
+        // The dashboard's form.
+        using var form = await FormSession.SignInAsync(host, M);
+        var (status, html) = await form.PostAsync(M, $"/municipalities/{M}/systems/light_vehicle_tax",
+            new Dictionary<string, string> { ["phase"] = "testing", ["notApplicable"] = "on" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Contains("-phase-error", html, StringComparison.Ordinal);
+
+        // The Excel template: 対象外 はい on a row in testing names the phase cell.
+        var row = ReportingTemplate.FirstRow + ReadinessCatalog.Instance.BusinessIndex["light_vehicle_tax"];
+        var cell = $"G{row}";
+        var file = WorkbookXml.ReplaceCell(await TemplateRequests.DownloadAsync(client, M), ReportingTemplate.SystemsSheet, cell, $"<x:c r=\"{cell}\" t=\"inlineStr\"><x:is><x:t>はい</x:t></x:is></x:c>");
+        using (var apply = await TemplateRequests.PostAsync(client, M, "apply", file))
+        {
+            var text = await apply.Content.ReadAsStringAsync();
+            Assert.True(apply.StatusCode == HttpStatusCode.UnprocessableEntity, text);
+            Assert.Contains(JsonDocument.Parse(text).RootElement.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == $"C{row}");
+        }
+
+        Assert.Equal(version, (await host.GetMunicipality(M)).Version);
+        Assert.Equal(history, await host.HistoryTotal(M));
+
+        // not_started with 対象外 is accepted, without a reason, and is no 後退.
+        var done = await host.PutSystem(client, M, "light_vehicle_tax", """{"phase":"not_started","notApplicable":true}""");
+        var stored = done.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == "light_vehicle_tax");
+        Assert.False(stored.GetProperty("regression").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_body_too_large_says_to_send_utf8_rather_than_escapes()
+    {
+        using var client = host.Municipality(M);
+        var (_, version) = await host.GetMunicipality(M);
+        var escaped = string.Concat(Enumerable.Repeat("\\u30c6\\u30b9\\u30c8", 16 * 1024));
+        using var response = await client.SendAsync(ApiHost.Request(HttpMethod.Put, Koseki, $$"""{"vendor":"{{escaped}}"}""", version));
+        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "body");
+        var error = problem.GetProperty("errors")[0];
+        Assert.Contains("UTF-8", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        Assert.Contains("\\u", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        Assert.Contains("raw UTF-8", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        Assert.Contains("6 bytes", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+    }
+}
