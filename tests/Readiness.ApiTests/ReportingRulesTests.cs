@@ -80,6 +80,70 @@ public sealed class ReportingRulesTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task The_designation_reason_other_needs_its_details_on_every_path()
+    {
+        using var client = host.Municipality(M);
+        const string Path = $"/api/v1/municipalities/{M}/systems/fixed_asset_tax";
+        var (_, version) = await host.GetMunicipality(M);
+        var history = await host.HistoryTotal(M);
+
+        // The API: PUT and a whole report without the details are 422 naming designationReasonNote.
+        using (var put = await client.SendAsync(ApiHost.Request(HttpMethod.Put, Path, """{"phase":"contract","designated":true,"designationReason":"other","designationTarget":"2029-03-31","regressionReason":"テスト"}""", version)))
+        {
+            var problem = await ApiHost.AssertProblem(put, HttpStatusCode.UnprocessableEntity, "designationReasonNote");
+            var error = problem.GetProperty("errors").EnumerateArray().Single(e => e.GetProperty("field").GetString() == "designationReasonNote");
+            Assert.Equal("designation_reason_note_required", error.GetProperty("code").GetString());
+            Assert.Contains("その他", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        }
+
+        using (var report = await client.SendAsync(ApiHost.Request(HttpMethod.Post, Reports, """{"systems":[{"businessId":"fixed_asset_tax","phase":"contract","designated":true,"designationReason":"other","designationTarget":"2029-03-31","regressionReason":"テスト"}]}""", version, "other-report")))
+        {
+            await ApiHost.AssertProblem(report, HttpStatusCode.UnprocessableEntity, "systems[0].designationReasonNote");
+        }
+
+        // The form: the same refusal, shown under the field.
+        using var form = await FormSession.SignInAsync(host, M);
+        var (status, html) = await form.PostAsync(M, $"/municipalities/{M}/systems/fixed_asset_tax",
+            new Dictionary<string, string> { ["phase"] = "contract", ["designated"] = "true", ["designationReason"] = "other", ["designationTarget"] = "2029-03-31", ["regressionReason"] = "テスト" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Contains("-designationReasonNote-error", html, StringComparison.Ordinal);
+
+        // The template: その他 without the details in column L names that cell.
+        var row = ReportingTemplate.FirstRow + ReadinessCatalog.Instance.BusinessIndex["fixed_asset_tax"];
+        var file = await TemplateRequests.DownloadAsync(client, M);
+        foreach (var (column, text) in new[] { ("H", "はい"), ("I", "その他") })
+        {
+            file = WorkbookXml.ReplaceCell(file, ReportingTemplate.SystemsSheet, $"{column}{row}", $"<x:c r=\"{column}{row}\" t=\"inlineStr\"><x:is><x:t>{text}</x:t></x:is></x:c>");
+        }
+
+        file = WorkbookXml.ReplaceCell(file, ReportingTemplate.SystemsSheet, $"J{row}", $"<x:c r=\"J{row}\" t=\"inlineStr\"><x:is><x:t>2029-03-31</x:t></x:is></x:c>");
+        using (var apply = await TemplateRequests.PostAsync(client, M, "apply", file))
+        {
+            var text = await apply.Content.ReadAsStringAsync();
+            Assert.True(apply.StatusCode == HttpStatusCode.UnprocessableEntity, text);
+            Assert.Contains(JsonDocument.Parse(text).RootElement.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == $"L{row}");
+        }
+
+        Assert.Equal(version, (await host.GetMunicipality(M)).Version);
+        Assert.Equal(history, await host.HistoryTotal(M));
+
+        // With the details (the template's column L): stored, shown and in the history.
+        file = WorkbookXml.ReplaceCell(file, ReportingTemplate.SystemsSheet, $"L{row}", $"<x:c r=\"L{row}\" t=\"inlineStr\"><x:is><x:t>独自の共通基盤に依存</x:t></x:is></x:c>");
+        using (var apply = await TemplateRequests.PostAsync(client, M, "apply", file))
+        {
+            Assert.True(apply.StatusCode == HttpStatusCode.OK, await apply.Content.ReadAsStringAsync());
+        }
+
+        var (stored, _) = await host.GetMunicipality(M);
+        var system = stored.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == "fixed_asset_tax");
+        Assert.Equal("独自の共通基盤に依存", system.GetProperty("designationReasonNote").GetString());
+        using var national = host.National();
+        var newest = (await ApiHost.Json(await national.GetAsync($"/api/v1/municipalities/{M}/history?limit=1"))).GetProperty("items")[0];
+        Assert.Equal("独自の共通基盤に依存", newest.GetProperty("after").GetProperty("designationReasonNote").GetString());
+        Assert.Contains("独自の共通基盤に依存", await form.PageAsync(M), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_too_large_says_to_send_utf8_rather_than_escapes()
     {
         using var client = host.Municipality(M);

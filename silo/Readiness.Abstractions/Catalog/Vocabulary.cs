@@ -48,6 +48,9 @@ public static class Vocabulary
 
     public static readonly Term DesignationReason = new("該当理由", "Designation reason", "該当理由", "Reason");
 
+    /// <summary>What the designation reason 「その他」 (other) is, in the municipality's words (required with that reason).</summary>
+    public static readonly Term DesignationReasonNote = new("該当理由「その他」の内容", "Details of the reason \"other\"");
+
     public static readonly Term DesignationTarget = new("移行目標時期", "Target date", retired: "目標期限|目標日|(?<!移行)目標時期(?!超過)");
 
     public static readonly Term PastTarget = new("目標時期超過", "Past target");
@@ -89,7 +92,7 @@ public static class Vocabulary
     [
         (nameof(Phase), Phase), (nameof(PlannedGoLive), PlannedGoLive), (nameof(Vendor), Vendor), (nameof(Hosting), Hosting),
         (nameof(CloudProvider), CloudProvider), (nameof(NotApplicable), NotApplicable), (nameof(Designated), Designated),
-        (nameof(DesignationReason), DesignationReason), (nameof(DesignationTarget), DesignationTarget), (nameof(PastTarget), PastTarget),
+        (nameof(DesignationReason), DesignationReason), (nameof(DesignationReasonNote), DesignationReasonNote), (nameof(DesignationTarget), DesignationTarget), (nameof(PastTarget), PastTarget),
         (nameof(Regression), Regression), (nameof(RegressionReason), RegressionReason), (nameof(SecurityStatus), SecurityStatus),
         (nameof(Evidence), Evidence), (nameof(LastReviewed), LastReviewed), (nameof(Flags), Flags), (nameof(Origin), Origin),
     ];

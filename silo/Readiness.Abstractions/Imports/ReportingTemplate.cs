@@ -57,6 +57,7 @@ public static class ReportingTemplate
         ("I", "designationReason", Vocabulary.DesignationReason.Ja, Vocabulary.DesignationReason.En),
         ("J", "designationTarget", Vocabulary.DesignationTarget.Ja, Vocabulary.DesignationTarget.En),
         ("K", "regressionReason", Vocabulary.RegressionReason.Ja, Vocabulary.RegressionReason.En),
+        ("L", "designationReasonNote", Vocabulary.DesignationReasonNote.Ja, Vocabulary.DesignationReasonNote.En),
     ];
 
     /// <summary>
@@ -340,6 +341,7 @@ public static class ReportingTemplate
             }
 
             var regressionReason = FreeCell(At("K"));
+            var reasonNote = FreeCell(At("L"));
             if (!ok)
             {
                 continue;
@@ -350,6 +352,12 @@ public static class ReportingTemplate
             {
                 reason = null;
                 target = null;
+            }
+
+            // The details of その他 are kept only with that reason (ChangeRules): another reason clears them.
+            if (reason != DesignationReason.Other)
+            {
+                reasonNote = null;
             }
 
             var n = changes.Count;
@@ -372,6 +380,7 @@ public static class ReportingTemplate
             Diff("I", "designationReason", before.DesignationReason is { } br ? Wire.Name(br) : null, reason is { } rr ? Wire.Name(rr) : null,
                 Blank(ReasonLabel(before.DesignationReason)), Blank(ReasonLabel(reason)));
             Diff("J", "designationTarget", Iso(before.DesignationTarget), Iso(target), Iso(before.DesignationTarget), Iso(target));
+            Diff("L", "designationReasonNote", before.DesignationReasonNote, reasonNote, before.DesignationReasonNote, reasonNote);
 
             // The template has no CSP column: the provider stays as it is while the hosting stays the Government Cloud,
             // and goes with it when the hosting cell moves elsewhere (a CSP only exists there). Shown against the hosting
@@ -399,6 +408,7 @@ public static class ReportingTemplate
                 NotApplicable = notApplicable,
                 Designation = designated ? new DesignationInput(reason, target) : null,
                 Reason = regressionReason,
+                DesignationReasonNote = reasonNote,
                 Omitted = regressionReason is null ? ["regressionReason"] : [],
             });
         }

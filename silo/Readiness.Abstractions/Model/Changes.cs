@@ -35,9 +35,12 @@ public sealed record SystemChange
     /// <summary>The Government Cloud provider (CSP); allowed only with hosting government_cloud.</summary>
     [Id(9)] public CloudProvider? CloudProvider { get; init; }
 
+    /// <summary>What the designation reason other (その他) means: required with that reason, stored only with it (wire name designationReasonNote).</summary>
+    [Id(10)] public string? DesignationReasonNote { get; init; }
+
     /// <summary>The representation's member names, as on the wire (GET, PUT, PATCH, the form and the CSV say the same).</summary>
     public static readonly ImmutableArray<string> Members =
-        ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider"];
+        ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider", "designationReasonNote"];
 
     /// <summary>This change with every omitted member taken from <paramref name="current"/> (a regression reason is never carried over: each backward move gives its own).</summary>
     public SystemChange Over(SystemStatus? current)
@@ -56,6 +59,7 @@ public sealed record SystemChange
             Vendor = Kept("vendor") ? current.Vendor : Vendor,
             Hosting = Kept("hosting") ? current.Hosting : Hosting,
             CloudProvider = Kept("cloudProvider") ? current.CloudProvider : CloudProvider,
+            DesignationReasonNote = Kept("designationReasonNote") ? current.DesignationReasonNote : DesignationReasonNote,
             NotApplicable = Kept("notApplicable") ? current.NotApplicable : NotApplicable,
             Designation = designated
                 ? new DesignationInput(

@@ -33,6 +33,9 @@ public sealed record SystemStatus
     /// (see <see cref="Imports.StepStates"/>); null until a step-detail dataset was applied.
     /// </summary>
     [Id(14)] public string? OfficialSteps { get; init; }
+
+    /// <summary>What 「その他」 (designation reason other) means for this system, in the municipality's words; only with that reason.</summary>
+    [Id(15)] public string? DesignationReasonNote { get; init; }
 }
 
 /// <summary>One security checklist item as the municipality assessed it.</summary>

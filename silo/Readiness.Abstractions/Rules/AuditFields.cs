@@ -37,6 +37,7 @@ public static class AuditFields
         new("regression", Flag(s.Regression), IsFlag: true),
         new("regressionReason", s.RegressionReason),
         new("cloudProvider", s.CloudProvider is { } p ? Wire.Name(p) : null),
+        new("designationReasonNote", s.DesignationReasonNote),
     ];
 
     /// <summary>A checklist item's fields, named as in the API's security item view.</summary>

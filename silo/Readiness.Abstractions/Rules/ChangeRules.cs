@@ -158,6 +158,22 @@ public static class ChangeRules
             }
         }
 
+        // The details of 「その他」: free text as the regression reason, kept only with that reason (so a new note sent with
+        // another reason would be dropped unseen: refused instead; a stored note kept goes with its reason). A stored note
+        // the request keeps is not judged again.
+        if (current is null || !string.Equals(change.DesignationReasonNote, current.DesignationReasonNote, StringComparison.Ordinal))
+        {
+            ValidateText(change.DesignationReasonNote, FreeText.Canonical, field, "designationReasonNote", MaxReasonLength, multiline: true, "その他の内容", "designation reason details", errors);
+        }
+
+        if (FreeText.Canonical(change.DesignationReasonNote) is not null && change.Designation?.Reason != DesignationReason.Other
+            && (current is null || !string.Equals(change.DesignationReasonNote, current.DesignationReasonNote, StringComparison.Ordinal)))
+        {
+            errors.Add(new(field.Member("designationReasonNote"), "not_other",
+                "「その他の内容」は該当理由が「その他」の場合だけ入力できます。該当理由を「その他」にするか、内容を空にしてください。",
+                "designationReasonNote is kept only with the designation reason other: choose other, or leave it empty."));
+        }
+
         // A system the municipality does not run cannot be one whose migration is specially supported: the figures count
         // designations among systems that apply only, so the exports would list more designated systems than they do.
         // A stored pair the request keeps is not judged again (as above).
@@ -192,6 +208,13 @@ public static class ChangeRules
             if (d.Reason is not { } reason || !Enum.IsDefined(reason))
             {
                 errors.Add(new(field.Member("designation.reason"), "required", "特定移行支援システムの該当理由を選択してください。", "A designation needs its reason."));
+            }
+
+            if (d.Reason == DesignationReason.Other && FreeText.Canonical(change.DesignationReasonNote) is null)
+            {
+                errors.Add(new(field.Member("designationReasonNote"), "designation_reason_note_required",
+                    "該当理由が「その他」の場合は、その内容を入力してください。",
+                    "A designation reason of other needs its details (designationReasonNote)."));
             }
 
             if (d.TargetDate is null)
@@ -342,6 +365,7 @@ public static class ChangeRules
                 Designated = change.Designation is not null,
                 DesignationReason = change.Designation?.Reason,
                 DesignationTarget = change.Designation?.TargetDate,
+                DesignationReasonNote = change.Designation?.Reason == DesignationReason.Other ? Normalize(change.DesignationReasonNote) : null,
                 // A move below an estimate never reported corrects it: no regression, and none carried over (ReadinessRules.MoveOf).
                 Regression = move == PhaseMove.Regression || (phase == before.Phase && before.Regression),
                 // A new move back records its reason; while the system stays back a reason given corrects the recorded one

@@ -97,6 +97,7 @@ public static class ChangesSince
         Regression = Flag(f, "regression", s.Regression),
         RegressionReason = f.TryGetValue("regressionReason", out var r) ? r : s.RegressionReason,
         CloudProvider = Optional(f, "cloudProvider", s.CloudProvider),
+        DesignationReasonNote = f.TryGetValue("designationReasonNote", out var n) ? n : s.DesignationReasonNote,
     };
 
     private static SecurityItemStatus Restore(SecurityItemStatus s, Dictionary<string, string?> f) => s with

@@ -130,6 +130,7 @@ public static class OfficialRules
                 Designated = designated,
                 DesignationReason = undesignated ? null : before.DesignationReason,
                 DesignationTarget = undesignated ? null : before.DesignationTarget,
+                DesignationReasonNote = undesignated ? null : before.DesignationReasonNote,
                 NotApplicable = notApplicable,
                 Phase = phase,
                 Regression = fell || (keeps && before.Regression),

@@ -109,6 +109,7 @@ public static class PrefectureRunRules
                 Designated = isListed,
                 DesignationReason = undesignated ? null : before.DesignationReason,
                 DesignationTarget = undesignated ? null : before.DesignationTarget,
+                DesignationReasonNote = undesignated ? null : before.DesignationReasonNote,
             };
             if (after == before && wasListed == isListed)
             {

@@ -224,6 +224,36 @@ public sealed class ChangeRuleTests
         Assert.NotEmpty(ChangeRules.Validate(Request([new SystemChange { BusinessId = reported.BusinessId, NotApplicable = true, Phase = MigrationPhase.Testing }]), stored, Today));
     }
 
+    /// <summary>
+    /// The designation reason 「その他」 needs its details (a breaker's finding: "other" said nothing). Required with that
+    /// reason (422 naming designationReasonNote), refused with another, stored and audited with it, cleared when the
+    /// reason changes (a note kept as stored goes with its reason).
+    /// </summary>
+    [Fact]
+    public void The_designation_reason_other_needs_its_details()
+    {
+        var current = Current();
+        var other = new SystemChange { BusinessId = "koseki", Phase = MigrationPhase.Contract, Designation = new DesignationInput(DesignationReason.Other, new DateOnly(2029, 3, 31)) };
+        var error = Assert.Single(ChangeRules.Validate(Request([other]), current, Today));
+        Assert.Equal(("systems[koseki].designationReasonNote", "designation_reason_note_required"), (error.Field, error.Code));
+        Assert.Contains("その他", error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("other", error.MessageEn, StringComparison.Ordinal);
+        Assert.Single(ChangeRules.Validate(Request([other with { DesignationReasonNote = "  " }]), current, Today));
+
+        var explained = other with { DesignationReasonNote = " 庁内独自の連携基盤に依存 " };
+        Assert.Empty(ChangeRules.Validate(Request([explained]), current, Today));
+        var (next, entries) = ChangeRules.Apply(current, Request([explained]), Now);
+        Assert.Equal("庁内独自の連携基盤に依存", next.FindSystem("koseki")!.DesignationReasonNote);
+        Assert.Contains(new AuditField("designationReasonNote", "庁内独自の連携基盤に依存"), Assert.Single(entries).AfterFields);
+
+        // With another reason a new note is refused; the stored note kept goes with its reason.
+        var mainframe = new DesignationInput(DesignationReason.Mainframe, new DateOnly(2029, 3, 31));
+        Assert.Equal("not_other", Assert.Single(ChangeRules.Validate(Request([explained with { Designation = mainframe, DesignationReasonNote = "別の内容" }], requestId: "r-2"), next, Today)).Code);
+        var kept = new SystemChange { BusinessId = "koseki", Designation = mainframe, Omitted = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "regressionReason", "cloudProvider", "designationReasonNote"] };
+        Assert.Empty(ChangeRules.Validate(Request([kept], requestId: "r-3"), next, Today));
+        Assert.Null(ChangeRules.Apply(next, Request([kept], requestId: "r-3"), Now).Record.FindSystem("koseki")!.DesignationReasonNote);
+    }
+
     [Fact]
     public void Stored_security_evidence_and_review_date_are_not_judged_again()
     {

@@ -289,6 +289,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         // Left out, "designated" is resolved from the current state; a reason or date given with it still applies.
         Designation = r.Designated || r.Given?.Contains("designated") == false ? new DesignationInput(r.DesignationReason, r.DesignationTarget) : null,
         Reason = r.RegressionReason,
+        DesignationReasonNote = r.DesignationReasonNote,
         Omitted = r.Given is { } given ? NotGiven(SystemChange.Members, given) : [],
     };
 

@@ -48,6 +48,10 @@ public record SystemReport
     [MaxLength(ChangeRules.MaxReasonLength)]
     public string? RegressionReason { get; init; }
 
+    /// <summary>What the designation reason other (その他) means, up to 500 characters: required with designationReason other (422 designation_reason_note_required), refused with another reason (422 not_other), cleared when the reason changes.</summary>
+    [MaxLength(ChangeRules.MaxReasonLength)]
+    public string? DesignationReasonNote { get; init; }
+
     /// <summary>The members the client sent (null: all of them, as a form does); the others keep their current values.</summary>
     [JsonIgnore]
     public IReadOnlySet<string>? Given { get; init; }
@@ -76,6 +80,7 @@ public record SystemReport
         DesignationReason = s.DesignationReason,
         DesignationTarget = s.DesignationTarget,
         RegressionReason = s.RegressionReason,
+        DesignationReasonNote = s.DesignationReasonNote,
     };
 }
 

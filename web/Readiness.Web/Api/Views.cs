@@ -92,7 +92,7 @@ public sealed record SystemView(
     string BusinessId, string NameJa, string NameEn, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(MigrationPhase))] string? Phase, string? PhaseNameJa, DateOnly? PlannedGoLive, string? Vendor, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(HostingKind))] string? Hosting,
     bool NotApplicable, bool Designated, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(DesignationReason))] string? DesignationReason, DateOnly? DesignationTarget, bool Regression, string? RegressionReason,
     decimal? BaselineStepCompletion, DateTimeOffset? ReportedAt, bool Migrated, bool Overdue, bool PastTarget, bool BeyondLimit, bool DesignationIncomplete,
-    double Progress, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(CloudProvider))] string? CloudProvider);
+    double Progress, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(CloudProvider))] string? CloudProvider, string? DesignationReasonNote = null);
 
 public sealed record SecurityItemView(
     string ItemId, int Chapter, string ChapterJa, string TitleJa, string TitleEn, string Party, string Reference, string Basis,
@@ -258,7 +258,7 @@ public static class Views
             s.Hosting is { } h ? Wire.Name(h) : null, s.NotApplicable, s.Designated, s.DesignationReason is { } dr ? Wire.Name(dr) : null,
             s.DesignationTarget, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, f.Migrated, f.Overdue, f.PastTarget,
             f.BeyondLimit, f.DesignationIncomplete, f.ProgressUnits / (double)(int)MigrationPhase.InProduction,
-            s.CloudProvider is { } cp ? Wire.Name(cp) : null);
+            s.CloudProvider is { } cp ? Wire.Name(cp) : null, s.DesignationReasonNote);
     }
 
     /// <summary>

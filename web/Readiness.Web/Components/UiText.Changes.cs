@@ -22,6 +22,7 @@ public static class ChangeText
         "designated" => t[Vocabulary.Designated],
         "designationReason" => t[Vocabulary.DesignationReason],
         "designationTarget" => t[Vocabulary.DesignationTarget],
+        "designationReasonNote" => t[Vocabulary.DesignationReasonNote],
         "regression" => t[Vocabulary.Regression],
         "regressionReason" => t[Vocabulary.RegressionReason],
         Readiness.Rules.AuditFields.EstimateCorrected => t["初期値（推定）の訂正（後退ではありません）", "Corrected the baseline estimate (not a regression)"],

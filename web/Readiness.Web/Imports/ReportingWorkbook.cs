@@ -85,7 +85,7 @@ public static class ReportingWorkbook
                 TextRow(1, [(title + " 移行状況の報告 / Migration report", Header)]),
                 TextRow(2, [("団体コード / Code", Header), (record.Code, Locked)]),
                 TextRow(3, [("版（ETag） / Version", Header), (record.Version.ToString(CultureInfo.InvariantCulture), Locked)]),
-                TextRow(4, [("色のない列（C〜K）に記入し、このファイルをアップロードしてください。版は変えないでください。 / Fill in columns C-K and upload this file; leave the version as it is.", Locked)]),
+                TextRow(4, [("色のない列（C〜L）に記入し、このファイルをアップロードしてください。版は変えないでください。 / Fill in columns C-L and upload this file; leave the version as it is.", Locked)]),
                 TextRow(ReportingTemplate.HeaderRow, [.. ReportingTemplate.SystemColumns.Select(c => (c.HeaderJa, Header))]),
             };
             var r = (uint)ReportingTemplate.FirstRow;
@@ -103,12 +103,13 @@ public static class ReportingWorkbook
                     Text("H", r, ReportingTemplate.FlagLabel(s.Designated), Open),
                     Text("I", r, ReportingTemplate.ReasonLabel(s.DesignationReason), Open),
                     Date("J", r, s.DesignationTarget, OpenDate),
-                    Text("K", r, null, Open)) { RowIndex = r });
+                    Text("K", r, null, Open),
+                    Text("L", r, s.DesignationReasonNote, Open)) { RowIndex = r });
                 r++;
             }
 
             var last = r - 1;
-            AddSheet(workbook, sheets, 1, ReportingTemplate.SystemsSheet, systemRows, [14, 22, 40, 14, 24, 20, 10, 20, 22, 14, 40],
+            AddSheet(workbook, sheets, 1, ReportingTemplate.SystemsSheet, systemRows, [14, 22, 40, 14, 24, 20, 10, 20, 22, 14, 40, 40],
                 [
                     DropDown($"C{ReportingTemplate.FirstRow}:C{last}", ListRef("A"), "移行フェーズ", "一覧から選んでください。"),
                     DropDown($"F{ReportingTemplate.FirstRow}:F{last}", ListRef("B"), "稼働環境", "一覧から選ぶか、空欄にしてください。"),

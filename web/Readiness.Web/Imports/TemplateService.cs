@@ -150,6 +150,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
                     DesignationReason = s.Designation?.Reason,
                     DesignationTarget = s.Designation?.TargetDate,
                     RegressionReason = s.Reason,
+                    DesignationReasonNote = s.DesignationReasonNote,
                     Given = SystemChange.Members.Where(m => !s.Omitted.Contains(m)).ToHashSet(StringComparer.Ordinal),
                 })],
                 Security = [.. reading.Security.Select(s => new SecurityReportItem

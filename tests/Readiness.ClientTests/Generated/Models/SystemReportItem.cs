@@ -29,6 +29,14 @@ namespace Readiness.ClientTests.Generated.Models
         public bool? Designated { get; set; }
         /// <summary>The designationReason property</summary>
         public global::Readiness.ClientTests.Generated.Models.DesignationReason? DesignationReason { get; set; }
+        /// <summary>The designationReasonNote property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? DesignationReasonNote { get; set; }
+#nullable restore
+#else
+        public string DesignationReasonNote { get; set; }
+#endif
         /// <summary>The designationTarget property</summary>
         public Date? DesignationTarget { get; set; }
         /// <summary>The hosting property</summary>
@@ -84,6 +92,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "cloudProvider", n => { CloudProvider = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>(); } },
                 { "designated", n => { Designated = n.GetBoolValue(); } },
                 { "designationReason", n => { DesignationReason = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>(); } },
+                { "designationReasonNote", n => { DesignationReasonNote = n.GetStringValue(); } },
                 { "designationTarget", n => { DesignationTarget = n.GetDateValue(); } },
                 { "hosting", n => { Hosting = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>(); } },
                 { "notApplicable", n => { NotApplicable = n.GetBoolValue(); } },
@@ -104,6 +113,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.CloudProvider>("cloudProvider", CloudProvider);
             writer.WriteBoolValue("designated", Designated);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>("designationReason", DesignationReason);
+            writer.WriteStringValue("designationReasonNote", DesignationReasonNote);
             writer.WriteDateValue("designationTarget", DesignationTarget);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>("hosting", Hosting);
             writer.WriteBoolValue("notApplicable", NotApplicable);

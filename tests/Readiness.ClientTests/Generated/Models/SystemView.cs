@@ -35,6 +35,14 @@ namespace Readiness.ClientTests.Generated.Models
         public bool? DesignationIncomplete { get; set; }
         /// <summary>The designationReason property</summary>
         public global::Readiness.ClientTests.Generated.Models.DesignationReason? DesignationReason { get; set; }
+        /// <summary>The designationReasonNote property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? DesignationReasonNote { get; set; }
+#nullable restore
+#else
+        public string DesignationReasonNote { get; set; }
+#endif
         /// <summary>The designationTarget property</summary>
         public Date? DesignationTarget { get; set; }
         /// <summary>The hosting property</summary>
@@ -129,6 +137,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "designated", n => { Designated = n.GetBoolValue(); } },
                 { "designationIncomplete", n => { DesignationIncomplete = n.GetBoolValue(); } },
                 { "designationReason", n => { DesignationReason = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>(); } },
+                { "designationReasonNote", n => { DesignationReasonNote = n.GetStringValue(); } },
                 { "designationTarget", n => { DesignationTarget = n.GetDateValue(); } },
                 { "hosting", n => { Hosting = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>(); } },
                 { "migrated", n => { Migrated = n.GetBoolValue(); } },
@@ -161,6 +170,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteBoolValue("designated", Designated);
             writer.WriteBoolValue("designationIncomplete", DesignationIncomplete);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.DesignationReason>("designationReason", DesignationReason);
+            writer.WriteStringValue("designationReasonNote", DesignationReasonNote);
             writer.WriteDateValue("designationTarget", DesignationTarget);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.HostingKind>("hosting", Hosting);
             writer.WriteBoolValue("migrated", Migrated);

@@ -63,7 +63,7 @@ public sealed record EditSubmission(
 /// <summary>The fields of the edit forms and how their text becomes a report. Dates are YYYY-MM-DD (input type=date).</summary>
 public static class EditFields
 {
-    public static readonly string[] SystemFields = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider"];
+    public static readonly string[] SystemFields = ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider", "designationReasonNote"];
 
     public static readonly string[] SecurityFields = ["status", "evidence", "lastReviewed"];
 
@@ -113,6 +113,7 @@ public static class EditFields
             DesignationReason = designated ? Choice<DesignationReason>(values["designationReason"], "designationReason", Vocabulary.DesignationReason.Ja, Vocabulary.DesignationReason.En.ToLowerInvariant(), errors) : null,
             DesignationTarget = designated ? Date(values["designationTarget"], "designationTarget", Vocabulary.DesignationTarget.ShortJa, Vocabulary.DesignationTarget.ShortEnInText, errors) : null,
             RegressionReason = Text(values["regressionReason"]),
+            DesignationReasonNote = designated ? Text(values["designationReasonNote"]) : null,
         };
     }
 

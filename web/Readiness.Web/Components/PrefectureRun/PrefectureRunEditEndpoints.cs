@@ -18,7 +18,7 @@ namespace Readiness.Web.Components.PrefectureRun;
 public static class PrefectureRunEditEndpoints
 {
     /// <summary>The fields the form shows: the members it leaves out (not applicable, CSP) keep their values.</summary>
-    private static readonly string[] FormFields = ["phase", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regressionReason"];
+    private static readonly string[] FormFields = ["phase", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regressionReason", "designationReasonNote"];
 
     public static IEndpointRouteBuilder MapPrefectureRunEditEndpoints(this IEndpointRouteBuilder app)
     {
