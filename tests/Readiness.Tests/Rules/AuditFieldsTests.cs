@@ -13,7 +13,7 @@ public sealed class AuditFieldsTests
     {
         var status = new SystemStatus { BusinessId = "koseki", Phase = MigrationPhase.Testing, Vendor = Forged, Hosting = HostingKind.OnPremises };
         var fields = AuditFields.Of(status);
-        Assert.Equal(["phase", "notApplicable", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regression", "regressionReason", "cloudProvider"], fields.Select(f => f.Name));
+        Assert.Equal(["phase", "notApplicable", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regression", "regressionReason", "cloudProvider", "designationReasonNote"], fields.Select(f => f.Name));
         Assert.Equal(Forged, fields.Single(f => f.Name == "vendor").Value);
         Assert.Equal("testing", fields.Single(f => f.Name == "phase").Value);
 
