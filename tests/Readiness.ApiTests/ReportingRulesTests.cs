@@ -21,6 +21,40 @@ public sealed class ReportingRulesTests(ApiHost host) : IClassFixture<ApiHost>
     private const string Item = $"/api/v1/municipalities/{M}/security/SEC-2-01";
     private const string Reports = $"/api/v1/municipalities/{M}/reports";
 
+    /// <summary>
+    /// A form saved with the values stored is a confirmation, and the page says so (a breaker's finding: a save that
+    /// changed nothing said "Saved" and made a version, leaving the reporter to wonder what changed). It stays a report,
+    /// which the 30-day stale rule counts: one version, one history entry with before = after.
+    /// </summary>
+    [Fact]
+    public async Task A_form_saved_unchanged_is_recorded_as_a_confirmation_and_says_so()
+    {
+        using var client = host.Municipality(M);
+        await host.PutSystem(client, M, "child_allowance", """{"phase":"contract","plannedGoLive":null,"vendor":"フォーム社","hosting":"on_premises","cloudProvider":null,"notApplicable":false,"designated":false,"regressionReason":"テスト"}""");
+        var (_, version) = await host.GetMunicipality(M);
+        var history = await host.HistoryTotal(M);
+
+        using var form = await FormSession.SignInAsync(host, M);
+        var (status, location) = await form.PostForLocationAsync(M, $"/municipalities/{M}/systems/child_allowance",
+            new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "フォーム社", ["hosting"] = "on_premises" });
+        Assert.Equal(HttpStatusCode.SeeOther, status);
+        Assert.Contains("confirmed=1", location, StringComparison.Ordinal);
+        Assert.Equal(version + 1, (await host.GetMunicipality(M)).Version);
+        Assert.Equal(history + 1, await host.HistoryTotal(M));
+
+        using var page = await form.GetAsync(location!);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("data-confirmed", html, StringComparison.Ordinal);
+        Assert.Contains("確認済みとして記録しました", html, StringComparison.Ordinal);
+        Assert.Contains("recorded as confirmed", html, StringComparison.Ordinal);
+
+        // A save that does change something says "saved", not "confirmed".
+        (status, location) = await form.PostForLocationAsync(M, $"/municipalities/{M}/systems/child_allowance",
+            new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "フォーム社2", ["hosting"] = "on_premises" });
+        Assert.Equal(HttpStatusCode.SeeOther, status);
+        Assert.DoesNotContain("confirmed=1", location, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_not_applicable_system_in_a_phase_is_refused_naming_the_phase_on_every_path()
     {
