@@ -103,6 +103,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/api/v1/prefectures/{prefCode}/systems/history.csv", Access.PrefectureRunRead, "/api/v1/prefectures/13/systems/history.csv"),
         new("GET", "/api/v1/prefectures/{prefCode}/changes", Access.PrefectureChanges, "/api/v1/prefectures/13/changes"),
         new("GET", "/api/v1/nation/changes", Access.NationChanges, "/api/v1/nation/changes"),
+        new("GET", "/api/v1/prefectures/{prefCode}/changes.csv", Access.PrefectureChanges, "/api/v1/prefectures/13/changes.csv"),
+        new("GET", "/api/v1/nation/changes.csv", Access.NationChanges, "/api/v1/nation/changes.csv"),
 
         // Without a body an allowed caller gets 415 (past authorization, nothing written); everyone else 401/403.
         new("PUT", "/api/v1/prefectures/{prefCode}/systems/{businessId}", Access.PrefectureRunWrite, "/api/v1/prefectures/13/systems/public_assistance", Success: 415),
@@ -177,6 +179,10 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/municipalities/{Code}", Access.MunicipalityRead, $"/municipalities/{Target}"),
         new("GET", "/municipalities/{Code}/history", Access.MunicipalityRead, $"/municipalities/{Target}/history"),
         new("GET", "/municipalities/{code}/history.csv", Access.MunicipalityRead, $"/municipalities/{Target}/history.csv"),
+        new("GET", "/prefectures/{PrefCode}/changes", Access.PrefectureChanges, "/prefectures/13/changes"),
+        new("GET", "/changes", Access.NationChanges, "/changes"),
+        new("GET", "/prefectures/{prefCode}/changes.csv", Access.PrefectureChanges, "/prefectures/13/changes.csv"),
+        new("GET", "/changes.csv", Access.NationChanges, "/changes.csv"),
         new("GET", "/prefectures/{code}/municipalities.csv", Access.Summaries, "/prefectures/13/municipalities.csv"),
         new("GET", "/live/map-data", Access.Summaries, "/live/map-data"),
         new("GET", "/prefectures/{code}/search", Access.Summaries, "/prefectures/12/search?q=%E9%8E%8C%E3%83%B6%E8%B0%B7"),
@@ -225,6 +231,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/prefectures/{Code}", Access.Public, "/prefectures/13", Success: 405, Form: "x=1"),
         new("POST", "/municipalities/{Code}", Access.Public, $"/municipalities/{Target}", Success: 405, Form: "x=1"),
         new("POST", "/municipalities/{Code}/history", Access.Public, $"/municipalities/{Target}/history", Success: 405, Form: "x=1"),
+        new("POST", "/prefectures/{PrefCode}/changes", Access.Public, "/prefectures/13/changes", Success: 405, Form: "x=1"),
+        new("POST", "/changes", Access.Public, "/changes", Success: 405, Form: "x=1"),
         new("POST", "/reconciliation", Access.Public, "/reconciliation", Success: 405, Form: "x=1"),
         new("POST", "/signin", Access.Public, "/signin", Success: 405, Form: "x=1"),
         new("POST", "/not-found", Access.Public, "/not-found", Success: 405, Form: "x=1"),

@@ -41,8 +41,25 @@ public static class AreaChangesApi
         Feed(app.MapGet("/api/v1/nation/changes", GetNation), ReadinessPolicies.NationChanges)
             .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
             .WithDescription("The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.");
+        Csv(app.MapGet("/api/v1/prefectures/{prefCode}/changes.csv", GetPrefectureCsv), ReadinessPolicies.PrefectureChanges)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Every change across the prefecture's municipalities as CSV (UTF-8 with BOM, CRLF), newest first")
+            .WithDescription("The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.");
+        Csv(app.MapGet("/api/v1/nation/changes.csv", GetNationCsv), ReadinessPolicies.NationChanges)
+            .WithSummary("Every change across every municipality as CSV (UTF-8 with BOM, CRLF), newest first")
+            .WithDescription("The file of GET /api/v1/prefectures/{prefCode}/changes.csv across the nation: the whole trail, streamed (it can be millions of rows; use the JSON feed's cursor for a part). National staff and administrators only.");
         return app;
     }
+
+    /// <summary>What both CSV files declare alike: <see cref="Feed"/>'s policy, budget and conditional requests, a text/csv answer.</summary>
+    private static RouteHandlerBuilder Csv(RouteHandlerBuilder route, string policy) => route
+        .AnswersConditionalRequests()
+        .RequireAuthorization(policy)
+        .RequireRateLimiting(RateLimits.ReadsPolicy)
+        .WithTags("Audit trail")
+        .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>
     /// What both feeds declare alike: who may read (<paramref name="policy"/>), the reads budget, the tag, the page, the
@@ -61,8 +78,12 @@ public static class AreaChangesApi
 
     /// <summary>An entry of the audit trail with its municipality's code and name.</summary>
     public static AreaChangeView View(ChangeEntry e) =>
-        new(e.MunicipalityCode, ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(e.MunicipalityCode, out var m) ? m.Name : e.MunicipalityCode,
+        new(e.MunicipalityCode, NameOf(e.MunicipalityCode),
             e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
+
+    /// <summary>The municipality's name from the catalog (its code when the catalog no longer has it).</summary>
+    public static string NameOf(string municipalityCode) =>
+        ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(municipalityCode, out var m) ? m.Name : municipalityCode;
 
     private static async Task<IResult> GetPrefecture(string prefCode, string? limit, string? cursor, IAuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
@@ -72,6 +93,57 @@ public static class AreaChangesApi
         }
 
         return await Page(http, audit, prefCode, limit, cursor, cancellationToken);
+    }
+
+    /// <summary>
+    /// The prefecture's whole trail as CSV (<see cref="CsvAsync"/>): the API's changes.csv and the dashboard's download of
+    /// the same bytes at /prefectures/{prefCode}/changes.csv (refusals there are the pages': sign-in, the 403 page).
+    /// </summary>
+    public static Task<IResult> GetPrefectureCsv(string prefCode, IAuditLog audit, HttpContext http) =>
+        ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode)
+            ? CsvAsync(http, audit, prefCode)
+            : Task.FromResult<IResult>(Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47)."));
+
+    /// <summary>The nation's whole trail as CSV: the API's nation/changes.csv and the dashboard's /changes.csv.</summary>
+    public static Task<IResult> GetNationCsv(IAuditLog audit, HttpContext http) => CsvAsync(http, audit, null);
+
+    /// <summary>Rows read a query at a time while the file streams: one indexed range each (as a page of the feed).</summary>
+    private const int CsvReadSize = 1000;
+
+    /// <summary>
+    /// Every change across the area, newest recorded first, as CSV (changes-{prefCode|nation}.csv): municipality_code,
+    /// municipality_name, then <see cref="AuditApi.CsvColumns"/>. Streamed a read of <see cref="CsvReadSize"/> at a time
+    /// through the feed's query and cursor, so no bound is needed: the nation's millions of rows never sit in memory.
+    /// The tag is the first read's page tag (<see cref="PageETag"/>): a committed change in the area changes it, and the
+    /// rows below never change, so a 304 answers before anything is written.
+    /// </summary>
+    private static async Task<IResult> CsvAsync(HttpContext http, IAuditLog audit, string? prefectureCode)
+    {
+        var page = await audit.ReadAreaAsync(prefectureCode, null, CsvReadSize, http.RequestAborted);
+        var tag = PageETag("csv:" + (prefectureCode ?? "nation"), CsvReadSize, page.Entries, page.Next?.ToString(CultureInfo.InvariantCulture));
+        if (Preconditions.ForRead(http, tag) is { } conditional)
+        {
+            return conditional;
+        }
+
+        return await CsvOutput.Respond(http, $"changes-{prefectureCode ?? "nation"}.csv", async csv =>
+        {
+            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns]);
+            while (true)
+            {
+                foreach (var e in page.Entries)
+                {
+                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), .. AuditApi.CsvValues(e)]);
+                }
+
+                if (page.Next is not { } next)
+                {
+                    break;
+                }
+
+                page = await audit.ReadAreaAsync(prefectureCode, next, CsvReadSize, http.RequestAborted);
+            }
+        });
     }
 
     private static Task<IResult> GetNation(string? limit, string? cursor, IAuditLog audit, HttpContext http, CancellationToken cancellationToken) =>
@@ -119,7 +191,7 @@ public static class AreaChangesApi
     }
 
     /// <summary><c>?limit=</c> as a municipality's history takes it, and <c>?cursor=</c> (this endpoint's nextCursor), or the 400 naming the one that is not valid.</summary>
-    private static IResult? Paging(string? limit, string? cursor, out int take, out long? before)
+    public static IResult? Paging(string? limit, string? cursor, out int take, out long? before)
     {
         before = null;
         if (AuditApi.Paging(limit, null, out take, out _) is { } refused)
@@ -135,7 +207,7 @@ public static class AreaChangesApi
         return null;
     }
 
-    private static string EncodeCursor(long position) =>
+    public static string EncodeCursor(long position) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(CursorPrefix + position.ToString(CultureInfo.InvariantCulture))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static long? DecodeCursor(string text)

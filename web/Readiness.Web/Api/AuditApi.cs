@@ -126,16 +126,14 @@ public static class AuditApi
 
         return await CsvOutput.Respond(http, $"history-{code}.csv", async csv =>
         {
-            await csv.Row("municipality_code", "version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address");
+            await csv.Row(["municipality_code", .. CsvColumns]);
             AuditCursor? after = null;
             do
             {
                 var page = await audit.ReadAsync(code, version, after, 1000, http.RequestAborted);
                 foreach (var e in page.Entries)
                 {
-                    await csv.Row(e.MunicipalityCode, e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target,
-                        AuditSide.Json(AuditFields.Side(e.BeforeFields, e.Before)), AuditSide.Json(AuditFields.Side(e.AfterFields, e.After)),
-                        e.RequestId, e.ClientAddress);
+                    await csv.Row([e.MunicipalityCode, .. CsvValues(e)]);
                 }
 
                 after = page.Next;
@@ -143,6 +141,19 @@ public static class AuditApi
             while (after is not null);
         });
     }
+
+    /// <summary>
+    /// The columns of an audit entry in every trail CSV after its code column(s) (history.csv, the prefecture's systems,
+    /// the changes across a prefecture or the nation), so the files read alike: version, at_utc (UTC with Z), the actor,
+    /// target, before and after (JSON objects, field → value, one per cell), request_id, client_address.
+    /// </summary>
+    public static readonly string[] CsvColumns = ["version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address"];
+
+    /// <summary>The values of <see cref="CsvColumns"/> for one entry, in that order.</summary>
+    public static object?[] CsvValues(ChangeEntry e) =>
+        [e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target,
+            AuditSide.Json(AuditFields.Side(e.BeforeFields, e.Before)), AuditSide.Json(AuditFields.Side(e.AfterFields, e.After)),
+            e.RequestId, e.ClientAddress];
 
     private static string EncodeCursor(AuditCursor cursor) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{cursor.Version.ToString(CultureInfo.InvariantCulture)}|{cursor.Target}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');

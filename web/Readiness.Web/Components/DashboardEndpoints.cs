@@ -7,7 +7,7 @@ using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Components;
 
-/// <summary>The dashboard's non-page endpoints: language choice, map geometry, the prefecture table and a municipality's history as CSV.</summary>
+/// <summary>The dashboard's non-page endpoints: language choice, map geometry, the prefecture table, a municipality's history and the changes across an area as CSV.</summary>
 public static class DashboardEndpoints
 {
     public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
@@ -20,6 +20,11 @@ public static class DashboardEndpoints
         // A person's download from the municipality page: the API's writer and bytes, the page's policy and refusals.
         app.MapGet("/municipalities/{code}/history.csv", AuditApi.GetHistoryCsv).ExcludeFromDescription().AnswersConditionalRequests()
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead).RequireRateLimiting(RateLimits.ReadsPolicy);
+        // The same for the changes across a prefecture or the nation (the changes pages' download).
+        app.MapGet("/prefectures/{prefCode}/changes.csv", AreaChangesApi.GetPrefectureCsv).ExcludeFromDescription().AnswersConditionalRequests()
+            .RequireAuthorization(ReadinessPolicies.PrefectureChanges).RequireRateLimiting(RateLimits.ReadsPolicy);
+        app.MapGet("/changes.csv", AreaChangesApi.GetNationCsv).ExcludeFromDescription().AnswersConditionalRequests()
+            .RequireAuthorization(ReadinessPolicies.NationChanges).RequireRateLimiting(RateLimits.ReadsPolicy);
         app.MapGet("/prefectures/{code}/search", SearchAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
         return app;
     }
