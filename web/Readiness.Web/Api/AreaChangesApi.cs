@@ -58,6 +58,7 @@ public static class AreaChangesApi
         .RequireRateLimiting(RateLimits.ReadsPolicy)
         .WithTags("Audit trail")
         .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+        .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status403Forbidden);
 

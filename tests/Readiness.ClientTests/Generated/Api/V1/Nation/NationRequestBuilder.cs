@@ -4,6 +4,7 @@ using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
 using Readiness.ClientTests.Generated.Api.V1.Nation.Changes;
+using Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv;
 using Readiness.ClientTests.Generated.Api.V1.Nation.History;
 using Readiness.ClientTests.Generated.Models;
 using System.Collections.Generic;
@@ -23,6 +24,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation
         public global::Readiness.ClientTests.Generated.Api.V1.Nation.Changes.ChangesRequestBuilder Changes
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Nation.Changes.ChangesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The changesCsv property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder ChangesCsv
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The history property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Nation.History.HistoryRequestBuilder History

@@ -4,6 +4,7 @@ using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes;
+using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesXlsx;
 using Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Systems;
@@ -25,6 +26,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item
         public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes.ChangesRequestBuilder Changes
         {
             get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes.ChangesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The changesCsv property</summary>
+        public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder ChangesCsv
+        {
+            get => new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The municipalitiesCsv property</summary>
         public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.MunicipalitiesCsv.MunicipalitiesCsvRequestBuilder MunicipalitiesCsv
