@@ -57,7 +57,7 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         var found = new List<string>();
         await using var context = await fixture.NewContextAsync(language, user: TestUser.National);
         var page = await context.NewPageAsync();
-        foreach (var path in new[] { "/", "/?metric=security", "/prefectures/13", "/prefectures/13?flag=overdue", "/prefectures/47", $"/municipalities/{Chiyoda}", $"/municipalities/{Chiyoda}/history", $"/municipalities/{Chiyoda}/history?cursor=nope", "/municipalities/999999", "/no-such-page", "/planning" })
+        foreach (var path in new[] { "/", "/?metric=security", "/prefectures/13", "/prefectures/13?flag=overdue", "/prefectures/47", $"/municipalities/{Chiyoda}", $"/municipalities/{Chiyoda}/history", $"/municipalities/{Chiyoda}/history?cursor=nope", "/prefectures/13/changes", "/changes", "/changes?cursor=nope", "/municipalities/999999", "/no-such-page", "/planning" })
         {
             await page.GotoAsync(Url(path));
             await page.AxeCheckAsync($"{language} national: {path}", found, output);
@@ -73,7 +73,7 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         var found = new List<string>();
         await using var context = await fixture.NewContextAsync(language, user: TestUser.Prefecture("13"));
         var page = await context.NewPageAsync();
-        foreach (var path in new[] { "/", "/prefectures/13", $"/municipalities/{Chiyoda}", $"/municipalities/{Osaka}" })
+        foreach (var path in new[] { "/", "/prefectures/13", "/prefectures/13/changes", $"/municipalities/{Chiyoda}", $"/municipalities/{Osaka}" })
         {
             await page.GotoAsync(Url(path));
             await page.AxeCheckAsync($"{language} prefecture 13: {path}", found, output);

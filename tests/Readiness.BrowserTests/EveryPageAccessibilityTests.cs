@@ -56,6 +56,8 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
         ["/prefectures/{Code}"] = nameof(AccessibilityTests),
         ["/municipalities/{Code}"] = nameof(AccessibilityTests),
         ["/municipalities/{Code}/history"] = nameof(AccessibilityTests), // its first page and a refused cursor
+        ["/prefectures/{PrefCode}/changes"] = nameof(AccessibilityTests), // the prefecture's and national staff's
+        ["/changes"] = nameof(AccessibilityTests), // its first page and a refused cursor
         ["/planning"] = nameof(AccessibilityTests),
         ["/signin"] = Here, // also AccessibilityTests (the token form and its error)
         ["/signin/mfa"] = Here,
