@@ -20,7 +20,7 @@ public sealed class FormFuzzTests(AccountHost host, ITestOutputHelper output) : 
         "active", "code", "confirm", "content", "credential", "displayName", "email", "expiresAt", "fileName", "id", "method",
         "name", "page", "password", "requestId", "returnUrl", "role", "scope", "tenant", "token", "version", "kind",
         "regression.frequency", "regression.inApp", "regression.mail", "capacity", "cloudProvider", "description", "designated",
-        "designationReason", "designationTarget", "evidence", "hosting", "lastReviewed", "notApplicable", "phase",
+        "designationReason", "designationReasonNote", "designationTarget", "evidence", "hosting", "lastReviewed", "notApplicable", "phase",
         "plannedGoLive", "progress", "regressionReason", "security", "shiftMonths", "shiftPrefecture", "stale", "status",
         "unreportedRate", "vendor", "url", "user", "_handler",
     ];

@@ -18,7 +18,7 @@ public sealed class RoundTripTests(ApiHost host) : IClassFixture<ApiHost>
     private const string Security = $"/api/v1/municipalities/{Code}/security";
 
     private static readonly string[] SystemMembers =
-        ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationTarget", "regressionReason", "cloudProvider"];
+        ["phase", "plannedGoLive", "vendor", "hosting", "notApplicable", "designated", "designationReason", "designationReasonNote", "designationTarget", "regressionReason", "cloudProvider"];
 
     private async Task<(JsonObject Body, string ETag)> Read(string path)
     {

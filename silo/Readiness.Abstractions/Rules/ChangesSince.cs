@@ -30,7 +30,7 @@ public static class ChangesSince
     /// </summary>
     private static readonly ImmutableHashSet<string> Reported = ImmutableHashSet.Create(StringComparer.Ordinal,
         "phase", "notApplicable", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget",
-        "regressionReason", "cloudProvider", "status", "lastReviewed", "evidence");
+        "regressionReason", "cloudProvider", "designationReasonNote", "status", "lastReviewed", "evidence");
 
     /// <summary>
     /// The targets changed after version <paramref name="madeFrom"/>: entries with a higher version whose reported
