@@ -92,11 +92,13 @@ public sealed class MunicipalityActor
 
         if (roll < 0.13 && current < MigrationPhase.InProduction)
         {
+            var reason = faker.Random.WeightedRandom(Reasons, ReasonWeights);
             return Change(business.Id, current, today) with
             {
-                Designation = new DesignationInput(
-                    faker.Random.WeightedRandom(Reasons, ReasonWeights),
-                    today.AddDays(faker.Random.Int(120, 1500))),
+                Designation = new DesignationInput(reason, today.AddDays(faker.Random.Int(120, 1500))),
+
+                // その他 needs its details (422 designation_reason_note_required without), as a municipality's client sends them.
+                DesignationReasonNote = reason == DesignationReason.Other ? "庁内の改修計画と調整中のため（負荷試験）" : null,
             };
         }
 

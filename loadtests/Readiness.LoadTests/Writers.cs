@@ -172,9 +172,12 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
 
     private async Task ResyncAsync(MunicipalitySlot slot, CancellationToken cancellationToken)
     {
-        var version = slot.Version;
+        // A resync re-reads the phases mid-run: the version the run started from stays the audit's floor. (It used to be
+        // reset too, so the audit stopped reading the history there and called every change before it lost.)
+        var (version, initial) = (slot.Version, slot.InitialVersion);
         await SyncAsync([slot], 1, cancellationToken);
         slot.Version = Math.Max(slot.Version, version);
+        slot.InitialVersion = initial;
     }
 
     private async Task<HttpStatusCode?> SendAsync(MunicipalitySlot slot, HttpMethod method, string path, string operation, byte[] body, string requestId, bool single, CancellationToken cancellationToken, string? reportPrefer = null)
@@ -281,6 +284,7 @@ public sealed class Writers(HttpClient http, Recorder recorder, string run, stri
         WriteOrNull(w, "designationReason", s.Designation?.Reason is { } reason ? Wire.Name(reason) : null);
         WriteOrNull(w, "designationTarget", s.Designation?.TargetDate is { } target ? Date(target) : null);
         WriteOrNull(w, "regressionReason", s.Reason);
+        WriteOrNull(w, "designationReasonNote", s.DesignationReasonNote);
         w.WriteEndObject();
     }
 
