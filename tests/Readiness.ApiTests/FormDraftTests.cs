@@ -106,6 +106,41 @@ public sealed partial class FormDraftTests(ApiHost host) : IClassFixture<ApiHost
         Assert.DoesNotContain(browser.Cookies, c => c.StartsWith(Draft, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The usual ending: the sign-in cookie expired, so the browser no longer sends it and the post names nobody. The
+    /// draft still goes back only to the person the form was shown to (its protected owner field), not to whoever of the
+    /// municipality signs in next on that browser (a breaker's finding: B was shown A's input and saved it as B's).
+    /// </summary>
+    [Fact]
+    public async Task A_draft_kept_after_the_cookie_expired_goes_back_to_the_person_the_form_was_shown_to_only()
+    {
+        var (id, phase) = await PlainSystemAsync(2);
+        using var browser = new Browser(host.BaseAddress);
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.owner.a@city.chuo.lg.jp"), "/municipalities/" + Code);
+        var opened = Form(await browser.PageAsync("/municipalities/" + Code), Action(id));
+        Assert.True(opened.Hidden.ContainsKey("draftOwner"), "the form names its person");
+        Assert.DoesNotContain("draft.owner.a", opened.Hidden["draftOwner"], StringComparison.Ordinal); // protected, not readable
+
+        browser.Drop(Readiness.Web.Auth.AuthSetup.CookieName); // what a browser does with an expired cookie
+        var post = await browser.SendAsync(HttpMethod.Post, Action(id), new Dictionary<string, string>(opened.Hidden) { ["phase"] = phase, ["vendor"] = "Aさんの期限切れ下書き" });
+        Assert.Equal(HttpStatusCode.Redirect, post.Status);
+        Assert.Contains("unsaved=kept", post.Location, StringComparison.Ordinal);
+
+        // B, of the same municipality, signs in next: nothing of A's is shown, and the draft is gone.
+        var other = await browser.FollowAsync(await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.owner.b@city.chuo.lg.jp"), "/municipalities/" + Code));
+        Assert.DoesNotContain("Aさんの期限切れ下書き", other, StringComparison.Ordinal);
+        Assert.DoesNotContain(browser.Cookies, c => c.StartsWith(Draft, StringComparison.Ordinal));
+
+        // The same again from A's form, and A signs in: A's input comes back.
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.owner.a@city.chuo.lg.jp"), "/municipalities/" + Code);
+        var again = Form(await browser.PageAsync("/municipalities/" + Code), Action(id));
+        browser.Drop(Readiness.Web.Auth.AuthSetup.CookieName);
+        post = await browser.SendAsync(HttpMethod.Post, Action(id), new Dictionary<string, string>(again.Hidden) { ["phase"] = phase, ["vendor"] = "Aさんの期限切れ下書き" });
+        Assert.Contains("unsaved=kept", post.Location, StringComparison.Ordinal);
+        var mine = await browser.FollowAsync(await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.owner.a@city.chuo.lg.jp"), "/municipalities/" + Code));
+        Assert.Contains("value=\"Aさんの期限切れ下書き\"", mine, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_draft_over_the_size_limit_is_not_kept_and_the_sign_in_page_says_so()
     {
@@ -198,10 +233,13 @@ public sealed partial class FormDraftTests(ApiHost host) : IClassFixture<ApiHost
         Assert.True(start >= 0, $"no form for {action}");
         var html = page[start..page.IndexOf("</form>", start, StringComparison.Ordinal)];
         var hidden = new Dictionary<string, string>();
-        foreach (var name in new[] { "__RequestVerificationToken", "version", "requestId" })
+        foreach (var name in new[] { "__RequestVerificationToken", "version", "requestId", "draftOwner" })
         {
-            var input = Input().Matches(html).Select(m => m.Value).First(i => i.Contains($"name=\"{name}\"", StringComparison.Ordinal));
-            hidden[name] = WebUtility.HtmlDecode(Value().Match(input).Groups[1].Value);
+            // draftOwner: the protected person a kept draft goes back to (absent from a form that keeps no draft).
+            if (Input().Matches(html).Select(m => m.Value).FirstOrDefault(i => i.Contains($"name=\"{name}\"", StringComparison.Ordinal)) is { } input)
+            {
+                hidden[name] = WebUtility.HtmlDecode(Value().Match(input).Groups[1].Value);
+            }
         }
 
         return (html, hidden);

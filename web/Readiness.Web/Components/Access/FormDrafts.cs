@@ -62,15 +62,50 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
     /// <summary>How long a kept draft can be put back.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The hidden field (<c>DraftOwner</c>) naming, protected, the person a form was shown to. An expired sign-in cookie
+    /// is no longer sent by the browser, so without it the draft's person is unknown and anyone of the municipality who
+    /// signs in next on that browser would be shown it (a breaker's finding).
+    /// </summary>
+    public const string OwnerField = "draftOwner";
+
+    /// <summary>How long a form's owner field holds (a form left open over a working day).</summary>
+    public static readonly TimeSpan OwnerLifetime = TimeSpan.FromHours(24);
+
     // Never kept: the old session's token (the page gives a fresh one), the request id (a new one per form shown), and secrets.
     private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
     {
-        "__RequestVerificationToken", "requestId", "password", "confirm", "code", "credential", "token", "secret",
+        "__RequestVerificationToken", "requestId", "password", "confirm", "code", "credential", "token", "secret", OwnerField,
     };
 
     private static readonly ChunkingCookieManager Cookies = new();
 
     private readonly ITimeLimitedDataProtector protector = protection.CreateProtector("Readiness.FormDraft.v1").ToTimeLimitedDataProtector();
+
+    private readonly ITimeLimitedDataProtector owners = protection.CreateProtector("Readiness.FormDraft.Owner.v1").ToTimeLimitedDataProtector();
+
+    /// <summary>The protected value of <see cref="OwnerField"/> for the signed-in person of <paramref name="http"/>, or null when nobody is.</summary>
+    public string? OwnerToken(HttpContext? http) =>
+        http?.User is { } user && ReadinessCaller.From(user, auth.Value) is { } caller
+            ? owners.Protect(caller.Subject, DateTimeOffset.UtcNow + OwnerLifetime)
+            : null;
+
+    private string? OwnerOf(IFormCollection form)
+    {
+        if (form[OwnerField] is not [{ Length: > 0 } token])
+        {
+            return null;
+        }
+
+        try
+        {
+            return owners.Unprotect(token, out _);
+        }
+        catch (CryptographicException)
+        {
+            return null; // forged or expired: the draft then names nobody, as before
+        }
+    }
 
     /// <summary>The wire value of <paramref name="outcome"/> for <see cref="QueryName"/>.</summary>
     public static string Wire(DraftOutcome outcome) => outcome switch
@@ -109,6 +144,8 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
             return DraftOutcome.NotKept;
         }
 
+        // The ended cookie's person, else the one the form was shown to (the browser drops an expired cookie).
+        subject ??= OwnerOf(form);
         var fields = new List<KeyValuePair<string, string>>();
         var bytes = 0;
         foreach (var (name, values) in form)
