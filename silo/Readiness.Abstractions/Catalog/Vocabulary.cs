@@ -49,7 +49,7 @@ public static class Vocabulary
     public static readonly Term DesignationReason = new("該当理由", "Designation reason", "該当理由", "Reason");
 
     /// <summary>What the designation reason 「その他」 (other) is, in the municipality's words (required with that reason).</summary>
-    public static readonly Term DesignationReasonNote = new("該当理由「その他」の内容", "Details of the reason \"other\"");
+    public static readonly Term DesignationReasonNote = new("該当理由「その他」の内容", "Details of the reason \"other\"", retired: "該当理由が「その他」の場合の内容|該当理由（その他）の内容");
 
     public static readonly Term DesignationTarget = new("移行目標時期", "Target date", retired: "目標期限|目標日|(?<!移行)目標時期(?!超過)");
 
