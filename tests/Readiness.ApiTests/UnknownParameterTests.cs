@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -13,6 +14,49 @@ namespace Readiness.ApiTests;
 /// </summary>
 public sealed class UnknownParameterTests(ApiHost host, ITestOutputHelper output) : IClassFixture<ApiHost>
 {
+    /// <summary>
+    /// A handler's injected services are no query parameters: on every API GET, a query named like one of them is refused
+    /// as unknown, and no refusal lists it among the names taken (a breaker's finding: the change feeds took ?audit=x, the
+    /// name of their IAuditLog, and offered "audit").
+    /// </summary>
+    [Fact]
+    public async Task A_service_a_handler_is_given_is_no_query_parameter()
+    {
+        var endpoints = host.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints.OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/v1/", StringComparison.Ordinal) && e.RoutePattern.RawText != "/api/v1/stream"
+                && (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods.Contains("GET") ?? false))
+            .ToList();
+        using var national = host.National();
+        var asked = 0;
+        var failures = new List<string>();
+        foreach (var endpoint in endpoints)
+        {
+            var services = endpoint.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters()
+                .Where(p => p.ParameterType.IsInterface || (p.ParameterType.IsClass && p.ParameterType != typeof(string) && !p.ParameterType.IsArray
+                    && p.ParameterType.Namespace?.StartsWith("Readiness", StringComparison.Ordinal) == true))
+                .Select(p => p.Name!).ToList() ?? [];
+            foreach (var name in services)
+            {
+                using var response = await national.GetAsync($"{RouteValues.Fill(endpoint.RoutePattern.RawText!)}?{name}=x");
+                var text = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode == HttpStatusCode.Forbidden)
+                {
+                    continue; // not national staff's to read (administrators', a municipality's): authorization answers first
+                }
+
+                asked++;
+                if (response.StatusCode != HttpStatusCode.BadRequest || !text.Contains("unknown_parameter", StringComparison.Ordinal) || text.Contains($" {name},", StringComparison.Ordinal) || text.Contains($" {name} ", StringComparison.Ordinal))
+                {
+                    failures.Add($"{endpoint.RoutePattern.RawText}?{name}=x: {(int)response.StatusCode} {text[..Math.Min(200, text.Length)]}");
+                }
+            }
+        }
+
+        output.WriteLine($"{asked} service parameters asked as queries");
+        Assert.True(asked > 10, $"only {asked} service parameters found");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     [Fact]
     public async Task A_misspelt_filter_is_refused_naming_it_and_the_right_one_is_taken()
     {

@@ -48,6 +48,24 @@ public static class UnknownParameters
             $"This endpoint has no query parameter '{Problems.Truncate(name)}'. " + (taken is null ? "It takes none." : $"It takes: {taken}."));
     }
 
+    /// <summary>
+    /// Whether a handler parameter of <paramref name="type"/> can come from the query: text, an enum, or a type with a
+    /// static TryParse (numbers, dates, Guid…), or an array of those. Anything else a minimal API takes from the services
+    /// (IAuditLog, ForecastService…): it is no query parameter, and the refusal must not offer its name (a breaker's
+    /// finding: ?audit=x was taken silently on the change feeds, and "audit" listed as a parameter).
+    /// </summary>
+    internal static bool FromQueryText(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsArray)
+        {
+            return FromQueryText(type.GetElementType()!);
+        }
+
+        return type == typeof(string) || type == typeof(Microsoft.Extensions.Primitives.StringValues) || type.IsEnum
+            || type.GetMethods(BindingFlags.Public | BindingFlags.Static).Any(m => m.Name == "TryParse");
+    }
+
     private static HashSet<string>? Names(Endpoint endpoint)
     {
         if (endpoint.Metadata.GetMetadata<MethodInfo>() is not { } method)
@@ -67,7 +85,8 @@ public static class UnknownParameters
 
             if (parameter.GetCustomAttribute<FromServicesAttribute>() is not null || parameter.GetCustomAttribute<FromHeaderAttribute>() is not null
                 || parameter.GetCustomAttribute<FromBodyAttribute>() is not null || parameter.GetCustomAttribute<FromFormAttribute>() is not null
-                || type == typeof(HttpContext) || type == typeof(HttpRequest) || type == typeof(HttpResponse) || type == typeof(CancellationToken) || type == typeof(ClaimsPrincipal))
+                || type == typeof(HttpContext) || type == typeof(HttpRequest) || type == typeof(HttpResponse) || type == typeof(CancellationToken) || type == typeof(ClaimsPrincipal)
+                || !FromQueryText(type))
             {
                 continue;
             }
