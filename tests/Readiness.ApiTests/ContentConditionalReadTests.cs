@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Readiness.Web.Api;
 using Readiness.Web.Api.OpenApi;
 using Xunit;
 using Xunit.Abstractions;
@@ -35,6 +36,7 @@ public sealed class ContentConditionalReadTests(WarmApiHost host, ITestOutputHel
     public async Task Every_json_read_of_the_api_sends_an_etag_and_answers_304_for_it()
     {
         var patterns = ApiGets().Select(e => e.RoutePattern.RawText!).Distinct().Order(StringComparer.Ordinal).ToList();
+        var taggedByContent = ApiGets().Where(e => e.Metadata.GetMetadata<ContentConditionalRead.TaggedByContent>() is not null).Select(e => e.RoutePattern.RawText!).ToHashSet();
         Assert.Contains(patterns, p => p.TrimEnd('/') == "/api/v1/notifications");
         Assert.Contains(patterns, p => p.TrimEnd('/') == "/api/v1/imports");
         Assert.Contains("/api/v1/reconciliation.csv", patterns);
@@ -42,6 +44,7 @@ public sealed class ContentConditionalReadTests(WarmApiHost host, ITestOutputHel
 
         var failures = new List<string>();
         var checkedReads = 0;
+        var contentTagged = 0;
         foreach (var (role, tenant) in new (Role, string?)[] { (Role.National, null), (Role.Admin, null), (Role.Municipality, ApiHost.Chiyoda) })
         {
             var token = host.Token(role, tenant);
@@ -64,6 +67,17 @@ public sealed class ContentConditionalReadTests(WarmApiHost host, ITestOutputHel
                     continue;
                 }
 
+                // A tag made from the content is the hash of exactly the JSON sent (serialized once), with its length.
+                if (taggedByContent.Contains(pattern) && first.Content.Headers.ContentType?.MediaType == "application/json")
+                {
+                    var sent = await first.Content.ReadAsByteArrayAsync();
+                    contentTagged++;
+                    if (Preconditions.ContentETag(sent) != etag.Tag || first.Content.Headers.ContentLength != sent.Length)
+                    {
+                        failures.Add($"{role} {path}: ETag {etag.Tag} is not the hash of the {sent.Length} bytes sent (Content-Length {first.Content.Headers.ContentLength})");
+                    }
+                }
+
                 using var request = new HttpRequestMessage(HttpMethod.Get, path);
                 request.Headers.IfNoneMatch.Add(etag);
                 using var again = await client.SendAsync(request);
@@ -77,6 +91,7 @@ public sealed class ContentConditionalReadTests(WarmApiHost host, ITestOutputHel
         }
 
         Assert.True(checkedReads > 40, $"only {checkedReads} reads answered 200");
+        Assert.True(contentTagged > 15, $"only {contentTagged} reads were tagged by their content");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 

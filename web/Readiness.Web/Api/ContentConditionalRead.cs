@@ -19,7 +19,17 @@ public static class ContentConditionalRead
     /// <summary>Marks a GET (or every GET of a group) as answering conditional requests by its content.</summary>
     public static TBuilder AnswersConditionalRequestsByContent<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AnswersConditionalRequests().AddEndpointFilter(FilterAsync);
+        builder.AnswersConditionalRequests().WithMetadata(TaggedByContent.Instance).AddEndpointFilter(FilterAsync);
+
+    /// <summary>Endpoint metadata of a read whose entity tag is the hash of its JSON answer (this filter's).</summary>
+    public sealed class TaggedByContent
+    {
+        public static readonly TaggedByContent Instance = new();
+
+        private TaggedByContent()
+        {
+        }
+    }
 
     private static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -30,7 +40,10 @@ public static class ContentConditionalRead
             return result;
         }
 
-        return ForRead(http, value) ?? result;
+        // Serialized once: the bytes hashed for the tag are the bytes sent (before, the framework serialized the value
+        // a second time to write it).
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), SerializerOptions(http));
+        return Preconditions.ForRead(http, Preconditions.ContentETag(json)) ?? new JsonBytes(json);
     }
 
     /// <summary>
@@ -39,9 +52,23 @@ public static class ContentConditionalRead
     /// </summary>
     public static IResult? ForRead(HttpContext http, object content)
     {
-        // The API's own serializer settings (camelCase, enums as strings…), so equal answers hash equally.
-        var options = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        return Preconditions.ForRead(http, Preconditions.ContentETag(JsonSerializer.SerializeToUtf8Bytes(content, content.GetType(), options)));
+        return Preconditions.ForRead(http, Preconditions.ContentETag(JsonSerializer.SerializeToUtf8Bytes(content, content.GetType(), SerializerOptions(http))));
+    }
+
+    /// <summary>The API's own serializer settings (camelCase, enums as strings…): what the framework writes with, so equal answers hash equally.</summary>
+    private static JsonSerializerOptions SerializerOptions(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+
+    /// <summary>A 200 whose body is JSON already serialized (UTF-8), with its length.</summary>
+    private sealed class JsonBytes(byte[] json) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status200OK;
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            httpContext.Response.ContentLength = json.Length;
+            return httpContext.Response.Body.WriteAsync(json, httpContext.RequestAborted).AsTask();
+        }
     }
 
     /// <summary>The JSON value of a 200 answer (through a <c>Results&lt;…&gt;</c> union), or null for anything else.</summary>
