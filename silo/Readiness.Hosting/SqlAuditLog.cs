@@ -176,15 +176,16 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
     /// The query of <see cref="ReadAreaAsync"/>: the order of recording is SQLite's rowid and PostgreSQL's identity
     /// <c>position</c> (040-notifications.sql); a prefecture's page is a backward range of ix_readiness_audit_prefecture
     /// (Sql/sqlite/080, deploy/sql/postgresql/100), whose expression this repeats exactly; the nation's is the rowid
-    /// order (SQLite) or ix_readiness_audit_position. A prefecture's own 団体コード (PP000C) is filtered out on the way.
+    /// order (SQLite) or ix_readiness_audit_position. A prefecture's own systems (kept under its 団体コード, PP000C) are
+    /// part of its area and of the nation's: the people following an area see every change in it in one place.
     /// </summary>
     public static string AreaSql(bool sqlite, bool prefecture, bool after)
     {
         var position = sqlite ? "rowid" : "position";
-        var where = new List<string> { "substr(municipality_code, 3, 3) <> '000'" };
+        var where = new List<string>();
         if (prefecture)
         {
-            where.Insert(0, "substr(municipality_code, 1, 2) = @prefecture");
+            where.Add("substr(municipality_code, 1, 2) = @prefecture");
         }
 
         if (after)
@@ -192,7 +193,8 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
             where.Add($"{position} < @before");
         }
 
-        return $"SELECT {Columns}, {position} FROM readiness_audit WHERE {string.Join(" AND ", where)} ORDER BY {position} DESC LIMIT @take";
+        var filter = where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where);
+        return $"SELECT {Columns}, {position} FROM readiness_audit{filter} ORDER BY {position} DESC LIMIT @take";
     }
 
     public async Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, CancellationToken cancellationToken = default)

@@ -41,6 +41,37 @@ public sealed class AreaChangesTests(AreaChangesTests.ChangedHost host) : IClass
     }
 
     [Fact]
+    public async Task A_prefectures_changes_hold_the_systems_it_runs_itself_named_and_marked_in_the_feed_the_csv_and_the_page()
+    {
+        using var hokkaido = host.Client(host.Token(Role.Prefecture, "01", "pref-01"));
+        var page = JsonDocument.Parse(await hokkaido.GetStringAsync("/api/v1/prefectures/01/changes")).RootElement;
+        var own = Assert.Single(page.GetProperty("items").EnumerateArray().ToList());
+        Assert.Equal(ChangedHost.HokkaidoBody, own.GetProperty("municipalityCode").GetString());
+        Assert.Equal("北海道", own.GetProperty("municipalityName").GetString());
+        Assert.True(own.GetProperty("prefectureRun").GetBoolean());
+        Assert.Equal("system:child_rearing_allowance", own.GetProperty("target").GetString());
+        Assert.Equal("道庁ベンダ", own.GetProperty("after").GetProperty("vendor").GetString());
+
+        // A municipality's change is not marked.
+        using var tokyo = host.Client(host.Token(Role.Prefecture, "13", "pref-13"));
+        var tokyoItems = JsonDocument.Parse(await tokyo.GetStringAsync("/api/v1/prefectures/13/changes")).RootElement.GetProperty("items").EnumerateArray().ToList();
+        Assert.NotEmpty(tokyoItems);
+        Assert.All(tokyoItems, e => Assert.False(e.GetProperty("prefectureRun").GetBoolean()));
+
+        // The CSV marks it in its own column, as the detailed export does.
+        var csv = AuditForgingTests.ParseCsv((await hokkaido.GetStringAsync("/api/v1/prefectures/01/changes.csv")).TrimStart('\uFEFF'));
+        Assert.Equal(["municipality_code", "municipality_name", "prefecture_run"], csv[0].Take(3));
+        Assert.Equal([ChangedHost.HokkaidoBody, "北海道", "true"], Assert.Single(csv.Skip(1)).Take(3));
+
+        // The page links it to the prefecture's own systems, not to a municipality page that does not exist.
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.Prefecture, "01", "pref-01"));
+        var html = await pages.GetStringAsync("/prefectures/01/changes");
+        Assert.Contains("<a href=\"/prefectures/01#prefecture-run\">北海道</a>", html, StringComparison.Ordinal);
+        Assert.Contains("都道府県が実施する事務", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("/municipalities/" + ChangedHost.HokkaidoBody, html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task National_staff_and_administrators_read_the_nations_changes_newest_first()
     {
         foreach (var token in new[] { host.Token(Role.National), host.Token(Role.Admin) })
@@ -191,6 +222,9 @@ public sealed class AreaChangesTests(AreaChangesTests.ChangedHost host) : IClass
     /// <summary>A host where eight changes were made, once for the class: seven in Tokyo, alternating between two wards, one in Osaka in the middle.</summary>
     public sealed class ChangedHost : ApiHost
     {
+        /// <summary>北海道's own 6-digit 団体コード, under which the systems it runs itself are kept.</summary>
+        public const string HokkaidoBody = "010006";
+
         private static readonly string[] Businesses = ["koseki", "resident_registry", "child_allowance", "fixed_asset_tax"];
 
         /// <summary>The changes written, oldest first: (municipality, business).</summary>
@@ -212,6 +246,18 @@ public sealed class AreaChangesTests(AreaChangesTests.ChangedHost host) : IClass
                 {
                     await PutSystem(osaka, Osaka, "koseki", """{"vendor":"大阪ベンダ"}""");
                     Written.Add((Osaka, "koseki"));
+                }
+
+                if (i == 5)
+                {
+                    // A system 北海道 runs itself, kept under its own 団体コード: part of its area's changes and the nation's.
+                    using var hokkaido = Client(Token(Role.Prefecture, "01", "pref-01"));
+                    using var get = await hokkaido.GetAsync(new Uri("/api/v1/prefectures/01/systems/child_rearing_allowance", UriKind.Relative));
+                    using var put = Request(HttpMethod.Put, "/api/v1/prefectures/01/systems/child_rearing_allowance", """{"phase":"fit_gap","vendor":"道庁ベンダ"}""",
+                        long.Parse(get.Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture));
+                    using var answer = await hokkaido.SendAsync(put);
+                    Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+                    Written.Add((HokkaidoBody, "child_rearing_allowance"));
                 }
             }
         }

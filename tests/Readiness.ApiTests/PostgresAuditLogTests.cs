@@ -133,9 +133,11 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
 
         // Newest recorded first; within a change, the order it was recorded in, read backwards.
         var newestFirst = written.AsEnumerable().Reverse().ToList();
-        Assert.Equal(newestFirst.Where(w => w.StartsWith("13", StringComparison.Ordinal) && !w.StartsWith("130001", StringComparison.Ordinal)).ToList(), await ReadAll("13", 5));
+        // A prefecture's own systems (130001) are part of its area and of the nation's.
+        Assert.Equal(newestFirst.Where(w => w.StartsWith("13", StringComparison.Ordinal)).ToList(), await ReadAll("13", 5));
+        Assert.Contains(newestFirst, w => w.StartsWith("130001", StringComparison.Ordinal));
         Assert.Equal(newestFirst.Where(w => w.StartsWith("27", StringComparison.Ordinal)).ToList(), await ReadAll("27", 4));
-        Assert.Equal(newestFirst.Where(w => !w.StartsWith("130001", StringComparison.Ordinal)).ToList(), await ReadAll(null, 7));
+        Assert.Equal(newestFirst, await ReadAll(null, 7));
         Assert.Empty(await ReadAll("01", 5));
 
         // One index range per page, however long the trail: 47,000 more rows in other prefectures, analysed. (Where a

@@ -10,10 +10,12 @@ namespace Readiness.Web.Api;
 
 /// <summary>
 /// One change in the changes across a prefecture or the nation: the entry of a municipality's history
-/// (<see cref="AuditEntryView"/>, the same members) with the municipality's 6-digit code and name.
+/// (<see cref="AuditEntryView"/>, the same members) with the municipality's 6-digit code and name. A change to a system
+/// the prefecture runs itself has <c>prefectureRun</c> true, the prefecture's own 団体コード (北海道 010006) as
+/// <c>municipalityCode</c> and its name (北海道), as the detailed export's rows of those systems.
 /// </summary>
 public sealed record AreaChangeView(
-    string MunicipalityCode, string MunicipalityName,
+    string MunicipalityCode, string MunicipalityName, bool PrefectureRun,
     long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
     IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress);
 
@@ -79,12 +81,17 @@ public static class AreaChangesApi
 
     /// <summary>An entry of the audit trail with its municipality's code and name.</summary>
     public static AreaChangeView View(ChangeEntry e) =>
-        new(e.MunicipalityCode, NameOf(e.MunicipalityCode),
+        new(e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode),
             e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
 
-    /// <summary>The municipality's name from the catalog (its code when the catalog no longer has it).</summary>
+    /// <summary>The municipality's name from the catalog, the prefecture's for its own 団体コード (its code when the catalog has neither).</summary>
     public static string NameOf(string municipalityCode) =>
-        ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(municipalityCode, out var m) ? m.Name : municipalityCode;
+        ReadinessCatalog.Instance.MunicipalitiesByCode.TryGetValue(municipalityCode, out var m) ? m.Name
+        : ReadinessCatalog.Instance.TryPrefectureOfBodyCode(municipalityCode, out var p) ? p.Name
+        : municipalityCode;
+
+    /// <summary>True when the code is a prefecture's own 団体コード: the change is to a system the prefecture runs itself.</summary>
+    public static bool IsPrefectureRun(string municipalityCode) => ReadinessCatalog.Instance.TryPrefectureOfBodyCode(municipalityCode, out _);
 
     private static async Task<IResult> GetPrefecture(string prefCode, string? limit, string? cursor, IAuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
@@ -129,12 +136,12 @@ public static class AreaChangesApi
 
         return await CsvOutput.Respond(http, $"changes-{prefectureCode ?? "nation"}.csv", async csv =>
         {
-            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns]);
+            await csv.Row(["municipality_code", "municipality_name", "prefecture_run", .. AuditApi.CsvColumns]);
             while (true)
             {
                 foreach (var e in page.Entries)
                 {
-                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), .. AuditApi.CsvValues(e)]);
+                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode) ? "true" : "false", .. AuditApi.CsvValues(e)]);
                 }
 
                 if (page.Next is not { } next)

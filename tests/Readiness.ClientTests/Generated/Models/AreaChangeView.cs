@@ -56,6 +56,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string MunicipalityName { get; set; }
 #endif
+        /// <summary>The prefectureRun property</summary>
+        public bool? PrefectureRun { get; set; }
         /// <summary>The requestId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -123,6 +125,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "clientAddress", n => { ClientAddress = n.GetStringValue(); } },
                 { "municipalityCode", n => { MunicipalityCode = n.GetStringValue(); } },
                 { "municipalityName", n => { MunicipalityName = n.GetStringValue(); } },
+                { "prefectureRun", n => { PrefectureRun = n.GetBoolValue(); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
                 { "role", n => { Role = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.Role>(); } },
                 { "subject", n => { Subject = n.GetStringValue(); } },
@@ -144,6 +147,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("clientAddress", ClientAddress);
             writer.WriteStringValue("municipalityCode", MunicipalityCode);
             writer.WriteStringValue("municipalityName", MunicipalityName);
+            writer.WriteBoolValue("prefectureRun", PrefectureRun);
             writer.WriteStringValue("requestId", RequestId);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.Role>("role", Role);
             writer.WriteStringValue("subject", Subject);
