@@ -209,7 +209,7 @@ public static class AreaChangesApi
 
         if (cursor is not null && (before = DecodeCursor(cursor)) is null)
         {
-            return Problems.BadRequest("cursor", "invalid_cursor", "cursor が正しくありません（前のページの nextCursor を指定してください）。", "The cursor is not valid: pass nextCursor of the previous page.");
+            return QueryValue.MalformedCursor(cursor);
         }
 
         return null;

@@ -55,20 +55,20 @@ public static class AuditApi
 
     /// <summary>
     /// <c>?limit=</c> (1..<see cref="MaxLimit"/>, default <see cref="DefaultLimit"/>) and <c>?cursor=</c> (a previous
-    /// page's nextCursor) read, or the 400 problem naming the one that is not valid.
+    /// page's nextCursor) read, or the 400 problem naming the one that is not valid (<see cref="QueryValue"/>: not an
+    /// integer or not a cursor is invalid_format, an integer outside 1..200 out_of_range).
     /// </summary>
     public static IResult? Paging(string? limit, string? cursor, out int take, out AuditCursor? after)
     {
-        take = DefaultLimit;
         after = null;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > MaxLimit))
+        if (QueryValue.Integer("limit", limit, 1, MaxLimit, DefaultLimit, out take) is { } refused)
         {
-            return Problems.BadRequest("limit", "out_of_range", $"limit は1〜{MaxLimit}の整数で指定してください。", $"limit must be an integer from 1 to {MaxLimit}.");
+            return refused;
         }
 
         if (cursor is not null && (after = DecodeCursor(cursor)) is null)
         {
-            return Problems.BadRequest("cursor", "invalid_cursor", "cursor が正しくありません（前のページの nextCursor を指定してください）。", "The cursor is not valid: pass nextCursor of the previous page.");
+            return QueryValue.MalformedCursor(cursor);
         }
 
         return null;

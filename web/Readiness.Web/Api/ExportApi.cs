@@ -137,10 +137,18 @@ public static class ExportApi
         return await Task.WhenAll(codes.Select(c => calls.Run(() => grains.GetGrain<IPrefectureRunGrain>(c).GetAsync(), idempotent: true, cancellationToken)));
     }
 
-    /// <summary>The refusal of a <c>?prefecture=</c> that names no prefecture.</summary>
+    /// <summary>
+    /// The refusal of a <c>?prefecture=</c> that names no prefecture: not two digits is invalid_format
+    /// (<see cref="QueryValue.PrefectureCodeShape"/>), two digits that no prefecture has unknown_prefecture.
+    /// </summary>
     public static IResult UnknownPrefecture(HttpContext http)
     {
         var prefecture = http.Request.Query["prefecture"].ToString();
+        if (QueryValue.PrefectureCodeShape(prefecture) is { } malformed)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", [malformed]);
+        }
+
         return Problems.BadRequest("prefecture", "unknown_prefecture",
             $"都道府県コード「{Problems.Truncate(prefecture)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefecture)}' (two digits, 01-47).");
     }

@@ -33,25 +33,26 @@ public static class HistoryApi
         string? from, string? to, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
-        if (!TryParseDay(to, today, out var last))
+        if (QueryValue.Day("to", to, today, out var last) is { } malformedTo)
         {
-            return Problems.BadRequest("to", $"「{to}」は日付ではありません（YYYY-MM-DD）。", $"'{to}' is not a date (YYYY-MM-DD).");
+            return malformedTo;
         }
 
         // The default period ends at the calendar's start for a 'to' in its first days (AddDays would throw: a 500).
-        if (!TryParseDay(from, DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DefaultDays)), out var first))
+        if (QueryValue.Day("from", from, DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DefaultDays)), out var first) is { } malformedFrom)
         {
-            return Problems.BadRequest("from", $"「{from}」は日付ではありません（YYYY-MM-DD）。", $"'{from}' is not a date (YYYY-MM-DD).");
+            return malformedFrom;
         }
 
+        // Two dates that are dates, in the wrong order or too far apart: a range fault, not a format one.
         if (first > last)
         {
-            return Problems.BadRequest("from", "開始日は終了日以前にしてください。", "'from' must not be after 'to'.");
+            return Problems.BadRequest("from", QueryValue.OutOfRange, "from は to 以前の日付にしてください。", "from must not be after to.");
         }
 
         if (last.DayNumber - first.DayNumber + 1 > MaxDays)
         {
-            return Problems.BadRequest("from", $"期間は{MaxDays}日以内にしてください。", $"The period may span at most {MaxDays} days.");
+            return Problems.BadRequest("from", QueryValue.OutOfRange, $"from から to までの期間は{MaxDays}日以内にしてください。", $"The period from 'from' to 'to' may span at most {MaxDays} days.");
         }
 
         var history = grains.GetGrain<INationHistoryGrain>(INationGrain.NationKey);
@@ -66,17 +67,6 @@ public static class HistoryApi
         // is its validator (RFC 9110 §8.8.3), so a chart polling the same period gets 304 until something moved.
         var etag = Preconditions.ContentETag(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view));
         return Preconditions.ForRead(http, etag) ?? TypedResults.Ok(view);
-    }
-
-    private static bool TryParseDay(string? text, DateOnly fallback, out DateOnly day)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            day = fallback;
-            return true;
-        }
-
-        return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
     }
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

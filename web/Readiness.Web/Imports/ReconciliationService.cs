@@ -61,6 +61,11 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
         prefecture = string.IsNullOrWhiteSpace(prefecture) ? null : prefecture.Trim();
         kind = string.IsNullOrWhiteSpace(kind) ? null : kind.Trim();
         business = string.IsNullOrWhiteSpace(business) ? null : business.Trim();
+        if (prefecture is not null && QueryValue.PrefectureCodeShape(prefecture) is { } malformed)
+        {
+            return (null, malformed, 400);
+        }
+
         if (prefecture is not null && !catalog.PrefecturesByCode.ContainsKey(prefecture))
         {
             return (null, new("prefecture", "unknown_prefecture", $"都道府県コード「{Problems.Truncate(prefecture)}」はありません（01〜47の2桁）。",
@@ -72,8 +77,10 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
         {
             if (!Wire.TryParse<DifferenceKind>(kind, out var k))
             {
-                return (null, new("kind", "unknown_kind", $"差異の種類「{Problems.Truncate(kind)}」はありません（{string.Join("、", Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v)))}）。",
-                    $"Unknown kind of difference '{Problems.Truncate(kind)}' ({string.Join(", ", Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v)))})."), 400);
+                // The closed set's refusal, as every other query value outside its set (one code, unknown_value).
+                var allowed = Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v)).ToArray();
+                return (null, new("kind", "unknown_value", $"差異の種類 kind に「{Problems.Truncate(kind)}」は指定できません（{string.Join("、", allowed)}）。",
+                    $"'{Problems.Truncate(kind)}' is not a kind of difference ({string.Join(", ", allowed)})."), 400);
             }
 
             parsedKind = k;

@@ -38,7 +38,8 @@ public static class LiveEndpoints
 
         if (topic != LiveHub.NationTopic && (prefecture is null || !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefecture)))
         {
-            await Problems.BadRequest("topic", $"topic「{Truncate(topic)}」は nation または prefecture:01〜47 で指定してください。",
+            // A closed set of 48 values (nation, prefecture:01..47): outside it is unknown_value, as every closed set's refusal.
+            await Problems.BadRequest("topic", "unknown_value", $"topic「{Truncate(topic)}」は nation または prefecture:01〜47 で指定してください。",
                 $"topic '{Truncate(topic)}' must be 'nation' or 'prefecture:01'..'prefecture:47'.").ExecuteAsync(http);
             return;
         }
