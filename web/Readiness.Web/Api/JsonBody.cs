@@ -43,17 +43,17 @@ public static class JsonBody
         return options;
     }
 
-    /// <summary>The body as <typeparamref name="T"/>, or the problem to answer.</summary>
-    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>The body as <typeparamref name="T"/>, or the problem to answer; <paramref name="limit"/> is the kind of body (its size and its 413's advice).</summary>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, BodyLimit limit, CancellationToken cancellationToken)
         where T : class
     {
-        var (value, _, problem) = await ReadWithMembersAsync<T>(request, maxBytes, cancellationToken);
+        var (value, _, problem) = await ReadWithMembersAsync<T>(request, limit, cancellationToken);
         return (value, problem);
     }
 
     /// <summary>The body as <typeparamref name="T"/> and as the document it came from (to see which members were sent), or the problem.</summary>
     public static async Task<(T? Value, JsonElement Document, ProblemHttpResult? Problem)> ReadWithMembersAsync<T>(
-        HttpRequest request, int maxBytes, CancellationToken cancellationToken, IReadOnlyList<string>? accepted = null)
+        HttpRequest request, BodyLimit limit, CancellationToken cancellationToken, IReadOnlyList<string>? accepted = null)
         where T : class
     {
         if (MediaTypes.Check(request.ContentType, accepted ?? [MediaTypes.Json]) is { } mediaProblem)
@@ -61,7 +61,7 @@ public static class JsonBody
             return (null, default, mediaProblem);
         }
 
-        var (bytes, readProblem) = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        var (bytes, readProblem) = await ReadBytesAsync(request, limit, cancellationToken);
         if (readProblem is not null)
         {
             return (null, default, readProblem);
@@ -270,17 +270,18 @@ public static class JsonBody
         }
     }
 
-    private static async Task<(ReadOnlyMemory<byte> Bytes, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    private static async Task<(ReadOnlyMemory<byte> Bytes, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, BodyLimit limit, CancellationToken cancellationToken)
     {
+        var maxBytes = limit.MaxBytes;
         // Kestrel enforces the limit (Content-Length or chunked) and answers our 413 through the exception below.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
         {
-            limit.MaxRequestBodySize = maxBytes;
+            server.MaxRequestBodySize = maxBytes;
         }
 
         if (request.ContentLength > maxBytes)
         {
-            return (default, TooLarge(maxBytes));
+            return (default, limit.TooLarge());
         }
 
         try
@@ -304,7 +305,7 @@ public static class JsonBody
             await request.Body.CopyToAsync(buffer, cancellationToken);
             if (buffer.Length > maxBytes)
             {
-                return (default, TooLarge(maxBytes));
+                return (default, limit.TooLarge());
             }
 
             return (buffer.ToArray(), null);
@@ -313,7 +314,7 @@ public static class JsonBody
         {
             // Too large, cut short (the client went away mid-body) or too slow (less than Kestrel's minimum data rate):
             // the client's fault, answered as such and not logged as an error of ours.
-            return (default, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(maxBytes) : UnreadBody.Problem(ex));
+            return (default, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? limit.TooLarge() : UnreadBody.Problem(ex));
         }
     }
 
@@ -329,19 +330,6 @@ public static class JsonBody
     {
         public void Dispose() => BodyPool.Return(rented);
     }
-
-    /// <summary>
-    /// 413 naming "body", with how to fit: Japanese text escaped as \uXXXX takes 6 bytes a character where UTF-8 takes 3
-    /// (some JSON libraries escape by default: Python's json.dumps without ensure_ascii=False, .NET's default encoder),
-    /// so the same body can fit as UTF-8; else it can be split.
-    /// </summary>
-    internal static ProblemHttpResult TooLarge(int maxBytes) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large", TooLargeMessages(maxBytes).Ja, TooLargeMessages(maxBytes).En);
-
-    /// <summary>The 413's words in Japanese and English for a limit of <paramref name="maxBytes"/> bytes (the OpenAPI example uses them too).</summary>
-    public static (string Ja, string En) TooLargeMessages(int maxBytes) => (
-        $"本文が大きすぎます（上限 {maxBytes / 1024} KiB）。日本語は \\u3042 のようにエスケープせず UTF-8 のまま送ってください（エスケープは1文字6バイト、UTF-8 なら3バイトです。例: Python は json.dumps(..., ensure_ascii=False)）。それでも大きい場合は、複数のリクエストに分けて送ってください（報告なら業務・項目を分けて）。",
-        $"The body is too large (at most {maxBytes / 1024} KiB). Send Japanese text as raw UTF-8, not \\u-escaped (\\u3042 takes 6 bytes a character, UTF-8 takes 3; e.g. Python's json.dumps(..., ensure_ascii=False)). If it is still too large, split it into several requests (a report: some systems and items in each).");
 }
 
 /// <summary>

@@ -283,7 +283,7 @@ public static class PrefectureRunApi
 
         if (problem is null)
         {
-            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted,
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted,
                 HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json]);
             if (bodyProblem is null)
             {

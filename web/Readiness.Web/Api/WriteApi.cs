@@ -135,7 +135,7 @@ public static class WriteApi
         var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
-            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
                 return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = JsonBody.Members<SystemReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false, BodyFields.Single());
@@ -152,7 +152,7 @@ public static class WriteApi
         var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
-            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted, AcceptedBy(http));
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
                 return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = JsonBody.Members<SecurityReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false, BodyFields.Single());
@@ -172,7 +172,7 @@ public static class WriteApi
         var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: true, code);
         if (problem is null)
         {
-            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<MunicipalityReport>(http.Request, JsonBody.MaxBodyBytes, http.RequestAborted);
+            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<MunicipalityReport>(http.Request, BodyLimit.Report, http.RequestAborted);
             if (bodyProblem is null)
             {
                 // Each item keeps what it leaves out, as a PUT does.

@@ -73,12 +73,14 @@ public static class AuthEndpoints
             }
             catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException)
             {
-                return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large", "本文が大きすぎます。", "The body is too large.");
+                return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large",
+                    $"本文が大きすぎます（上限 {JsonBody.SmallBodyBytes / 1024} KiB）。サインインにはトークン（token）と戻り先（returnUrl）だけを送ってください。",
+                    $"The body is too large (at most {JsonBody.SmallBodyBytes / 1024} KiB). A sign-in sends only the token (token) and where to return (returnUrl).");
             }
         }
         else
         {
-            var (body, problem) = await JsonBody.ReadAsync<SignInRequest>(http.Request, JsonBody.SmallBodyBytes, http.RequestAborted);
+            var (body, problem) = await JsonBody.ReadAsync<SignInRequest>(http.Request, BodyLimit.Small, http.RequestAborted);
             if (problem is not null)
             {
                 return problem;

@@ -158,7 +158,7 @@ public static class ClientsApi
         }
 
         // Read as every other request body is (JsonBody): an unknown or misspelt member is refused naming it.
-        var (body, problem) = await JsonBody.ReadAsync<CreateClientRequest>(http.Request, JsonBody.SmallBodyBytes, http.RequestAborted);
+        var (body, problem) = await JsonBody.ReadAsync<CreateClientRequest>(http.Request, BodyLimit.Small, http.RequestAborted);
         if (problem is not null)
         {
             return problem;

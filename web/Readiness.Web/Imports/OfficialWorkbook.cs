@@ -43,12 +43,17 @@ public static class OfficialWorkbook
 
     /// <summary>
     /// The 413 refusal of a file over <paramref name="maxFileBytes"/> (field "file", code file_too_large, the limit in
-    /// MB); at the official imports' limit it also says how to bring an official release under it.
+    /// MB); at the official imports' limit it also says how to bring an official release under it, at the reporting
+    /// template's how a template stays small (each upload's own advice, as <see cref="Api.BodyLimit"/> for JSON bodies).
     /// </summary>
     public static ProblemError TooLarge(long maxFileBytes) => maxFileBytes == MaxFileBytes
         ? new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。.xlsx で保存して取り込むか（CSV よりずっと小さくなります）、総務省の進捗・ステップ別の表は都道府県ごとのファイルに分けて取り込んでください。",
             $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). Save it as .xlsx (far smaller than CSV) and import that, or split MIC's progress or step-detail table into one file per prefecture.")
+        : maxFileBytes == ReportingWorkbook.MaxTemplateBytes
+        ? new ProblemError("file", "file_too_large",
+            $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。報告テンプレートは1団体分で、記入しても 100 KB に届きません。この団体のテンプレート（template.xlsx）をダウンロードし直し、画像やシートを加えずに値だけ入力して送ってください。",
+            $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). A reporting template holds one municipality and stays under 100 KB when filled in: download this municipality's template (template.xlsx) again and enter only values, without adding pictures or sheets.")
         : new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
 

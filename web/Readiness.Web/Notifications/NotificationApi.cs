@@ -175,7 +175,7 @@ public static class NotificationApi
 
     private static async Task<Results<Ok<PreferencesView>, ProblemHttpResult>> PutPreferences(HttpContext http, NotificationStore store, NotificationMailer mailer, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync<PreferencesRequest>(http.Request, JsonBody.SmallBodyBytes, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync<PreferencesRequest>(http.Request, BodyLimit.Small, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -248,7 +248,7 @@ public static class NotificationApi
 
     private static async Task<Results<Created<WebhookView>, ProblemHttpResult>> AddWebhook(HttpContext http, NotificationStore store, WebhookTargets targets, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync<WebhookRequest>(http.Request, JsonBody.SmallBodyBytes, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync<WebhookRequest>(http.Request, BodyLimit.Small, cancellationToken);
         if (problem is not null)
         {
             return problem;

@@ -233,7 +233,7 @@ public static class PlanningApi
 
         // Read as every other request body is (JsonBody): an unknown or misspelt member is refused naming it, never
         // dropped (a misspelt rate used to save the scenario without it).
-        var (input, problem) = await JsonBody.ReadAsync<ScenarioInput>(http.Request, JsonBody.SmallBodyBytes, http.RequestAborted);
+        var (input, problem) = await JsonBody.ReadAsync<ScenarioInput>(http.Request, BodyLimit.Small, http.RequestAborted);
         if (problem is not null)
         {
             return problem;
