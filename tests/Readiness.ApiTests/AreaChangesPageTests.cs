@@ -147,6 +147,54 @@ public sealed partial class AreaChangesPageTests(ApiHost host) : IClassFixture<A
         Assert.Contains("Next (earlier changes)", english, StringComparison.Ordinal);
     }
 
+    [GeneratedRegex("href=\"(/api/v1/(?:nation|prefectures/\\d\\d)/changes(?:\\?[^\"]*)?)\"")]
+    private static partial Regex ApiLink();
+
+    /// <summary>The rows of a page's changes table: (municipality, version, target), in the page's order.</summary>
+    private static List<(string Code, long Version, string Target)> Rows(string html) =>
+        [.. Row().Matches(html).Select(m => (m.Groups[3].Value, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value))];
+
+    /// <summary>
+    /// The link for programs on a changes page answers the rows that page shows, page after page, and the 「最近の変更」
+    /// panel's answers the panel's rows (a breaker's finding: the changes page's API link gave the newest page whatever
+    /// page was shown, and the panel's 50 changes where it showed 20). Failed before: on the second page the link's
+    /// items were the first page's; the panel's link answered 50 items.
+    /// </summary>
+    [Theory]
+    [InlineData("/prefectures/13/changes", "/prefectures/13")]
+    [InlineData("/changes", "/")]
+    public async Task The_api_link_of_a_changes_page_or_panel_answers_the_rows_shown(string path, string panelPage)
+    {
+        await WriteChangesAsync();
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        using var national = host.National();
+        async Task<List<(string, long, string)>> FollowAsync(string html)
+        {
+            var link = ApiLink().Match(html);
+            Assert.True(link.Success, "the page links to the API");
+            var body = JsonDocument.Parse(await national.GetStringAsync(link.Groups[1].Value)).RootElement;
+            return [.. body.GetProperty("items").EnumerateArray().Select(e => (e.GetProperty("municipalityCode").GetString()!, e.GetProperty("version").GetInt64(), e.GetProperty("target").GetString()!))];
+        }
+
+        var shown = path;
+        for (var n = 1; n <= 2; n++)
+        {
+            var (status, html) = await GetPageAsync(pages, shown);
+            Assert.Equal(HttpStatusCode.OK, status);
+            var rows = Rows(html);
+            Assert.NotEmpty(rows);
+            Assert.True(rows.SequenceEqual(await FollowAsync(html)), $"page {n} ({shown}): the API link answers other rows than the page shows");
+            var next = NextLink().Match(html);
+            Assert.True(next.Success || n == 2, "more than 50 changes take more than one page");
+            shown = next.Groups[1].Value;
+        }
+
+        var (_, panel) = await GetPageAsync(pages, panelPage);
+        var panelRows = Rows(panel);
+        Assert.Equal(20, panelRows.Count);
+        Assert.Equal(panelRows, await FollowAsync(panel));
+    }
+
     [Fact]
     public async Task National_staff_and_administrators_page_through_the_nations_changes()
     {

@@ -134,6 +134,31 @@ public sealed partial class MunicipalityHistoryPageTests(ApiHost host) : IClassF
         Assert.Contains("<dt>Status</dt>", english, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Each page of the history links programs to the API's page of the same rows (its cursor), as the changes pages do
+    /// (a breaker's finding: the changes page's link gave the newest page). Failed before: the history page had no link.
+    /// </summary>
+    [Fact]
+    public async Task Each_history_page_links_to_the_api_page_of_the_rows_it_shows()
+    {
+        await WriteSixtyFiveChangesAsync();
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.Prefecture, "13"));
+        using var national = host.National();
+        var path = $"/municipalities/{M}/history";
+        for (var n = 1; n <= 2; n++)
+        {
+            var (status, html) = await GetPageAsync(pages, path);
+            Assert.Equal(HttpStatusCode.OK, status);
+            var rows = Row().Matches(html).Select(m => (long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), m.Groups[2].Value)).ToList();
+            var link = Regex.Match(html, $"href=\"(/api/v1/municipalities/{M}/history(?:\\?[^\"]*)?)\" data-api>");
+            Assert.True(link.Success, $"page {n} links to the API");
+            var body = JsonDocument.Parse(await national.GetStringAsync(link.Groups[1].Value)).RootElement;
+            Assert.Equal(rows, body.GetProperty("items").EnumerateArray().Select(e => (e.GetProperty("version").GetInt64(), e.GetProperty("target").GetString()!)).ToList());
+            path = NextLink().Match(html).Groups[1].Value;
+            Assert.True(n == 2 || path.Length > 0, "more than 50 changes take more than one page");
+        }
+    }
+
     [Fact]
     public async Task The_municipality_pages_download_link_answers_the_whole_trail_as_csv_to_the_browser_session()
     {

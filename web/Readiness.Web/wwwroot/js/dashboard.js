@@ -332,14 +332,16 @@
   });
 
   const filterForm = doc.querySelector('[data-table-filter]');
+  // Every download of the table (CSV and Excel) follows the filters and sort shown: the Excel link kept the page's
+  // first filters after a search as you type.
   function updateCsvLink() {
-    const link = doc.querySelector('[data-csv-link]');
-    if (!link) return;
-    const url = new URL(link.href, window.location.href);
     const page = new URL(window.location.href);
-    url.search = '';
-    ['q', 'kind', 'flag', 'sort', 'dir'].forEach((k) => { if (page.searchParams.get(k)) url.searchParams.set(k, page.searchParams.get(k)); });
-    link.href = url.pathname + url.search;
+    doc.querySelectorAll('[data-csv-link], [data-xlsx-link]').forEach((link) => {
+      const url = new URL(link.href, window.location.href);
+      url.search = '';
+      ['q', 'kind', 'flag', 'sort', 'dir'].forEach((k) => { if (page.searchParams.get(k)) url.searchParams.set(k, page.searchParams.get(k)); });
+      link.href = url.pathname + url.search;
+    });
   }
   // Which rows match is the server's answer (/prefectures/{code}/search): Japanese search (NFKC, kana, ケ/ヶ, variant
   // kanji) has one set of rules, on the server; this script keeps no copy of them. The newest answer wins.
