@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Readiness.Testing;
+using Readiness.Web.Components.Access;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Readiness.ApiTests;
 
@@ -12,7 +14,7 @@ namespace Readiness.ApiTests;
 /// fresh antiforgery token; saved only when sent again. The draft is the browser's (a protected cookie): used once,
 /// never shown to another person, never readable. Real Kestrel, real sign-in cookies, a browser-like cookie jar.
 /// </summary>
-public sealed partial class FormDraftTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed partial class FormDraftTests(ApiHost host, ITestOutputHelper output) : IClassFixture<ApiHost>
 {
     private const string Code = ApiHost.Chuo;
 
@@ -225,6 +227,252 @@ public sealed partial class FormDraftTests(ApiHost host) : IClassFixture<ApiHost
         Assert.DoesNotContain(browser.Cookies, c => c.StartsWith(Draft, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Two tabs, two forms, one ended session (a breaker's finding: one draft cookie per browser, so the second tab's
+    /// post replaced the first tab's draft although the first sign-in page had said 「保持」/"kept"). Each form
+    /// address keeps its own draft: after signing in, both come back, each on its own form, once each.
+    /// </summary>
+    [Fact]
+    public async Task Two_tabs_drafts_both_come_back_each_on_its_own_form_once_each()
+    {
+        var (first, phase1) = await PlainSystemAsync(3);
+        var (second, phase2) = await PlainSystemAsync(4);
+        using var browser = new Browser(host.BaseAddress);
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.tabs@city.chuo.lg.jp"), "/municipalities/" + Code);
+        var page = await browser.PageAsync("/municipalities/" + Code);
+        var (tab1, tab2) = (Form(page, Action(first)), Form(page, Action(second)));
+
+        browser.Drop(Browser.AuthCookie);
+        var post1 = await browser.SendAsync(HttpMethod.Post, Action(first), new Dictionary<string, string>(tab1.Hidden) { ["phase"] = phase1, ["vendor"] = "タブ1の下書き" });
+        var post2 = await browser.SendAsync(HttpMethod.Post, Action(second), new Dictionary<string, string>(tab2.Hidden) { ["phase"] = phase2, ["vendor"] = "タブ2の下書き" });
+        Assert.Contains("unsaved=kept", post1.Location, StringComparison.Ordinal);
+        Assert.Contains("unsaved=kept", post2.Location, StringComparison.Ordinal);
+        Assert.DoesNotContain(DroppedQuery, post2.Location, StringComparison.Ordinal); // nothing was dropped, so nothing is said
+
+        // Signed in again from the first tab's sign-in page: the first tab's form has its input, the other form not yet.
+        var back = await browser.FollowAsync(await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.tabs@city.chuo.lg.jp"), ReturnUrl(post1)));
+        Assert.Contains("value=\"タブ1の下書き\"", Form(back, Action(first)).Html, StringComparison.Ordinal);
+        Assert.Contains("data-failure=\"Restored\"", Form(back, Action(first)).Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("タブ2の下書き", back, StringComparison.Ordinal);
+
+        // The second tab's sign-in page leads to the same page: its form's input comes back there, the first one's is used up.
+        var again = await browser.PageAsync(ReturnUrl(post2).Split('#')[0]);
+        Assert.Contains("value=\"タブ2の下書き\"", Form(again, Action(second)).Html, StringComparison.Ordinal);
+        Assert.Contains("data-failure=\"Restored\"", Form(again, Action(second)).Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("タブ1の下書き", again, StringComparison.Ordinal);
+
+        var third = await browser.PageAsync("/municipalities/" + Code);
+        Assert.DoesNotContain("の下書き", third, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-failure=\"Restored\"", third, StringComparison.Ordinal);
+        Assert.DoesNotContain(browser.Cookies, c => c.StartsWith(Draft, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The drafts a browser keeps are bounded (<see cref="FormDrafts.MaxDrafts"/> forms): keeping one more drops the
+    /// oldest, and that post's sign-in page says so (draftsDropped, ja/en), since the dropped one's page had said
+    /// "kept". The same form sent again replaces its draft, and that is said too. What is kept comes back, once.
+    /// </summary>
+    [Fact]
+    public async Task A_browser_keeps_a_bounded_number_of_drafts_and_the_sign_in_page_says_when_an_earlier_one_was_dropped()
+    {
+        var systems = (await host.GetMunicipality(Code)).Body.GetProperty("systems").EnumerateArray()
+            .Select(s => (Id: s.GetProperty("businessId").GetString()!, Phase: s.GetProperty("phase").GetString()!)).Skip(5).Take(FormDrafts.MaxDrafts + 1).ToList();
+        using var browser = new Browser(host.BaseAddress);
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.many@city.chuo.lg.jp"), "/municipalities/" + Code);
+        var page = await browser.PageAsync("/municipalities/" + Code);
+        var forms = systems.Select(s => Form(page, Action(s.Id))).ToList();
+        browser.Drop(Browser.AuthCookie);
+
+        Answer? post = null;
+        for (var i = 0; i < systems.Count; i++)
+        {
+            post = await browser.SendAsync(HttpMethod.Post, Action(systems[i].Id), new Dictionary<string, string>(forms[i].Hidden) { ["phase"] = systems[i].Phase, ["vendor"] = $"束の下書き{i}" });
+            Assert.Contains("unsaved=kept", post.Location, StringComparison.Ordinal);
+            Assert.True(post.Location!.Contains($"{DroppedQuery}1", StringComparison.Ordinal) == (i == FormDrafts.MaxDrafts), $"post {i}: {post.Location}");
+        }
+
+        // The post that dropped the oldest says so on its sign-in page, Japanese first.
+        var signIn = await browser.SendAsync(HttpMethod.Get, post!.Location!);
+        Assert.Contains("data-drafts-dropped=\"1\"", signIn.Html, StringComparison.Ordinal);
+        Assert.Contains("破棄しました", signIn.Html, StringComparison.Ordinal);
+        Assert.Contains("were dropped", signIn.Html, StringComparison.Ordinal);
+        Assert.Equal(FormDrafts.MaxDrafts, browser.Cookies.Count(c => c.StartsWith(Draft + ".", StringComparison.Ordinal) && c.Length == Draft.Length + 1 + FormDrafts.KeyLength));
+
+        // The newest form sent again: its draft is replaced (the earlier one will not come back), and that is said.
+        var last = systems.Count - 1;
+        var resent = await browser.SendAsync(HttpMethod.Post, Action(systems[last].Id), new Dictionary<string, string>(forms[last].Hidden) { ["phase"] = systems[last].Phase, ["vendor"] = $"束の下書き{last}改" });
+        Assert.Contains($"{DroppedQuery}1", resent.Location, StringComparison.Ordinal);
+
+        // Signed in: the kept ones come back, oldest first, one each time the page is shown; the dropped one never.
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.many@city.chuo.lg.jp"), "/municipalities/" + Code);
+        for (var i = 1; i < systems.Count; i++)
+        {
+            var shown = await browser.PageAsync("/municipalities/" + Code);
+            var expected = i == last ? $"束の下書き{last}改" : $"束の下書き{i}";
+            Assert.Contains($"value=\"{expected}\"", Form(shown, Action(systems[i].Id)).Html, StringComparison.Ordinal);
+            Assert.DoesNotContain("束の下書き0", shown, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("束の下書き", await browser.PageAsync("/municipalities/" + Code), StringComparison.Ordinal);
+        Assert.DoesNotContain(browser.Cookies, c => c.StartsWith(Draft, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Large drafts: two near the field limit fit together; a third drops the oldest (the browser sends every draft with
+    /// each request, and all headers together are bounded), and the sign-in page says so. The drafts' cookies stay
+    /// within <see cref="FormDrafts.MaxCookieBytes"/>.
+    /// </summary>
+    [Fact]
+    public async Task Large_drafts_stay_within_the_cookie_budget_and_the_oldest_is_dropped_with_a_word()
+    {
+        var systems = (await host.GetMunicipality(Code)).Body.GetProperty("systems").EnumerateArray()
+            .Select(s => (Id: s.GetProperty("businessId").GetString()!, Phase: s.GetProperty("phase").GetString()!)).Skip(10).Take(3).ToList();
+        using var browser = new Browser(host.BaseAddress);
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.large@city.chuo.lg.jp"), "/municipalities/" + Code);
+        var page = await browser.PageAsync("/municipalities/" + Code);
+        var forms = systems.Select(s => Form(page, Action(s.Id))).ToList();
+        browser.Drop(Browser.AuthCookie);
+        var bytes = new List<int>();
+        for (var i = 0; i < systems.Count; i++)
+        {
+            // 1,900 kanji: 5,700 UTF-8 bytes, under the 6 KB field limit.
+            var post = await browser.SendAsync(HttpMethod.Post, Action(systems[i].Id), new Dictionary<string, string>(forms[i].Hidden)
+            {
+                ["phase"] = systems[i].Phase, ["vendor"] = $"大きな下書き{i}", ["regressionReason"] = new string('長', 1900),
+            });
+            Assert.Contains("unsaved=kept", post.Location, StringComparison.Ordinal);
+            Assert.True(post.Location!.Contains($"{DroppedQuery}1", StringComparison.Ordinal) == (i == 2), $"post {i}: {post.Location}");
+            bytes.Add(browser.DraftBytes);
+            Assert.True(browser.DraftBytes <= FormDrafts.MaxCookieBytes, $"{browser.DraftBytes} bytes of draft cookies");
+        }
+
+        output.WriteLine($"draft cookie bytes after each post: {string.Join(", ", bytes)}");
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.large@city.chuo.lg.jp"), "/municipalities/" + Code);
+        Assert.Contains("value=\"大きな下書き1\"", await browser.PageAsync("/municipalities/" + Code), StringComparison.Ordinal);
+        Assert.Contains("value=\"大きな下書き2\"", await browser.PageAsync("/municipalities/" + Code), StringComparison.Ordinal);
+        Assert.DoesNotContain("大きな下書き", await browser.PageAsync("/municipalities/" + Code), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// After signing in again the person is at the page that shows the form, at the form (its anchor), in one step:
+    /// not at the form's POST address, which a GET answers with a redirect to the page (a breaker's finding) or 405.
+    /// Every form that keeps drafts.
+    /// </summary>
+    [Fact]
+    public async Task The_sign_in_page_returns_to_the_form_s_own_page_for_every_form_that_keeps_drafts()
+    {
+        using var municipal = new Browser(host.BaseAddress);
+        await municipal.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.return@city.chuo.lg.jp"), "/municipalities/" + Code);
+        var page = await municipal.PageAsync("/municipalities/" + Code);
+        var (id, _) = await PlainSystemAsync(0);
+        var item = Regex.Match(page, $"action=\"/municipalities/{Code}/security/([^\"]+)\"").Groups[1].Value;
+        Assert.NotEqual(string.Empty, item);
+        using var prefectural = new Browser(host.BaseAddress);
+        await prefectural.SignInAsync(host.Token(Readiness.Role.Prefecture, "13", "draft.return@metro.tokyo.lg.jp"), "/prefectures/13");
+        using var national = new Browser(host.BaseAddress);
+        await national.SignInAsync(host.Token(Readiness.Role.National, null, "draft.return@digital.go.jp"), "/planning/scenarios");
+
+        var failures = new List<string>();
+        foreach (var (browser, action, expected) in new[]
+        {
+            (municipal, Action(id), $"/municipalities/{Code}#edit-system-{id}"),
+            (municipal, $"/municipalities/{Code}/security/{item}", $"/municipalities/{Code}#edit-security-{item}"),
+            (prefectural, "/prefectures/13/systems/public_assistance", "/prefectures/13#prefecture-run-public_assistance"),
+            (national, "/planning/scenarios", "/planning/scenarios"),
+        })
+        {
+            using var ended = new Browser(host.BaseAddress);
+            var post = await ended.SendAsync(HttpMethod.Post, action, new Dictionary<string, string> { ["vendor"] = "戻り先" });
+            var returnUrl = ReturnUrl(post);
+            if (returnUrl != expected)
+            {
+                failures.Add($"{action}: ReturnUrl {returnUrl}, expected {expected}");
+                continue;
+            }
+
+            // The page itself answers, no hop: what the sign-in's redirect leads to is the page.
+            var shown = await browser.SendAsync(HttpMethod.Get, returnUrl.Split('#')[0]);
+            if (shown.Status != HttpStatusCode.OK || !shown.Html.Contains($"action=\"{action}\"", StringComparison.Ordinal))
+            {
+                failures.Add($"{action}: GET {returnUrl} answered {(int)shown.Status} {shown.Location}, or without the form");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join('\n', failures));
+    }
+
+    /// <summary>
+    /// Every form of the dashboard's pages (those that keep drafts and those that do not), posted after the session
+    /// ended, leads back after signing in to the page the form is on (a page answering 200), never to its POST address
+    /// (405, a redirect, or another page such as /imports/{id} for /imports/upload) nor to the home page. Found by
+    /// reading each page's forms, so a new form is covered unasked.
+    /// </summary>
+    [Fact]
+    public async Task Every_form_of_the_dashboard_returns_after_signing_in_again_to_the_page_it_is_on()
+    {
+        var pages = new (Readiness.Role Role, string? Tenant, string Page)[]
+        {
+            (Readiness.Role.Municipality, Code, "/municipalities/" + Code),
+            (Readiness.Role.Municipality, Code, "/notifications"),
+            (Readiness.Role.Prefecture, "13", "/prefectures/13"),
+            (Readiness.Role.National, null, "/planning/scenarios"),
+            (Readiness.Role.National, null, "/imports"),
+            (Readiness.Role.Admin, null, "/admin/users"),
+            (Readiness.Role.Admin, null, "/admin/clients"),
+            (Readiness.Role.Admin, null, "/admin/notifications"),
+            (Readiness.Role.Admin, null, "/account"),
+        };
+        var failures = new List<string>();
+        var checkedForms = new List<string>();
+        foreach (var (role, tenant, path) in pages)
+        {
+            using var browser = new Browser(host.BaseAddress);
+            await browser.SignInAsync(host.Token(role, tenant, $"draft.forms.{role}@example.lg.jp".ToLowerInvariant()), path);
+            var shown = await browser.SendAsync(HttpMethod.Get, path);
+            if (shown.Status != HttpStatusCode.OK)
+            {
+                output.WriteLine($"{path} as {role}: {(int)shown.Status}, not read"); // a page this kind of sign-in does not get
+                continue;
+            }
+
+            var html = shown.Html;
+            foreach (var action in FormTag().Matches(html).Select(m => m.Value)
+                .Where(f => f.Contains("method=\"post\"", StringComparison.OrdinalIgnoreCase))
+                .Select(f => Regex.Match(f, "action=\"([^\"]*)\"") is { Success: true } a ? WebUtility.HtmlDecode(a.Groups[1].Value) : path)
+                .Where(a => a.StartsWith('/')).Distinct())
+            {
+                using var ended = new Browser(host.BaseAddress);
+                var post = await ended.SendAsync(HttpMethod.Post, action, new Dictionary<string, string>());
+                if (post.Location?.StartsWith("/signin?ReturnUrl=", StringComparison.Ordinal) != true)
+                {
+                    continue; // a form for anyone (sign-out's own "/signin?returnUrl=", federation): no session to end
+                }
+
+                checkedForms.Add(action);
+                var returnUrl = ReturnUrl(post);
+                var returned = returnUrl.Split('#')[0];
+                var answer = await browser.SendAsync(HttpMethod.Get, returned);
+                if (returned != path || answer.Status != HttpStatusCode.OK)
+                {
+                    failures.Add($"{path}: the form to {action} returns to {returnUrl} ({(int)answer.Status} {answer.Location})");
+                }
+            }
+        }
+
+        output.WriteLine($"forms checked: {string.Join(", ", checkedForms)}");
+        Assert.Contains(checkedForms, a => a.StartsWith($"/municipalities/{Code}/systems/", StringComparison.Ordinal));
+        Assert.Contains("/imports/upload", checkedForms); // /admin/users needs an account sign-in: AccountTests covers its forms
+        Assert.True(failures.Count == 0, string.Join('\n', failures));
+    }
+
+    private const string DroppedQuery = FormDrafts.DroppedQueryName + "=";
+
+    private static string ReturnUrl(Answer post) =>
+        WebUtility.UrlDecode(Regex.Match(post.Location ?? string.Empty, "ReturnUrl=([^&]+)").Groups[1].Value);
+
+    [GeneratedRegex("<form\\b[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex FormTag();
+
     private const string Draft = "readiness.draft";
 
     private static (string Html, Dictionary<string, string> Hidden) Form(string page, string action)
@@ -260,6 +508,9 @@ public sealed partial class FormDraftTests(ApiHost host) : IClassFixture<ApiHost
         private readonly HttpClient http = new(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
 
         public IEnumerable<string> Cookies => jar.Keys;
+
+        /// <summary>The bytes of the draft cookies' values (chunks included) this browser sends with every request.</summary>
+        public int DraftBytes => jar.Where(c => c.Key.StartsWith(Draft, StringComparison.Ordinal)).Sum(c => c.Value.Length);
 
         public void Drop(string name) => jar.Remove(name);
 

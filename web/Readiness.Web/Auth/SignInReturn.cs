@@ -1,5 +1,7 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.Options;
@@ -7,11 +9,46 @@ using Microsoft.Extensions.Options;
 namespace Readiness.Web.Auth;
 
 /// <summary>
+/// Endpoint metadata of a form post: the page that shows the form, when it is not the nearest page above the post's
+/// address (<see cref="SignInReturn.PageFor"/>). <see cref="Template"/> is a local path, optionally with a fragment,
+/// whose <c>{name}</c> parts are the post's route values (escaped): "/municipalities/{code}#edit-system-{businessId}",
+/// "/admin/users". A person whose session ended before the post is sent back there after signing in again.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed partial class FormPageAttribute(string template) : Attribute
+{
+    /// <summary>The page's address with <c>{name}</c> route-value parts, e.g. "/prefectures/{prefCode}#prefecture-run-{businessId}".</summary>
+    public string Template { get; } = template;
+
+    /// <summary>The page for this request's route values, or null when the template names a value the route lacks.</summary>
+    public string? For(RouteValueDictionary values)
+    {
+        var missing = false;
+        var page = Part().Replace(Template, m =>
+        {
+            if (values.TryGetValue(m.Groups[1].Value, out var value) && value?.ToString() is { Length: > 0 } text)
+            {
+                return Uri.EscapeDataString(text);
+            }
+
+            missing = true;
+            return string.Empty;
+        });
+        return missing ? null : page;
+    }
+
+    [GeneratedRegex(@"\{([A-Za-z][A-Za-z0-9]*)\}")]
+    private static partial Regex Part();
+}
+
+/// <summary>
 /// Where the sign-in page sends a person back to when their session ended before a form post (a POST to
-/// /account/recovery-codes, /admin/users/{id}/active, ...): the return URL is followed with GET, and a POST-only
-/// address answers that with 405. So for anything but GET and HEAD the return URL is the nearest address above the
-/// posted one that a GET reaches (/account for /account/recovery-codes, /admin/users for /admin/users/{id}/active),
-/// else the home page.
+/// /account/recovery-codes, /municipalities/{code}/systems/{businessId}, ...): the return URL is followed with GET,
+/// and a POST-only address answers that with 405, a form's address that a GET redirects (to its page) costs a hop and
+/// leaves the sign-in page's return address wrong. So for anything but GET and HEAD the return URL is the page that
+/// shows the form: the post's <see cref="FormPageAttribute"/> when it has one (/municipalities/{code}#edit-system-…,
+/// /admin/users for /admin/invitations), else the nearest page above the posted address (/account for
+/// /account/recovery-codes, /admin/users for /admin/users/{id}/active), else the home page. Always a local address.
 /// </summary>
 public static class SignInReturn
 {
@@ -23,15 +60,20 @@ public static class SignInReturn
         {
             if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
             {
-                var page = PageFor(context.HttpContext, context.Request.Path.Value ?? "/");
+                var page = FormPage(context.HttpContext);
                 var query = QueryString.Create(context.Options.ReturnUrlParameter, page);
                 // A dashboard form (it carries an antiforgery token) posted after the session ended: nothing is saved,
                 // the sign-in page says so, and the input is kept for its page when that page can show it again.
                 if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Antiforgery.IAntiforgeryMetadata>() is { RequiresValidation: true })
                 {
                     var drafts = context.HttpContext.RequestServices.GetRequiredService<Components.Access.FormDrafts>();
-                    var outcome = await drafts.KeepAsync(context.HttpContext, EndedSessionSubject(context.HttpContext));
-                    query = query.Add(Components.Access.FormDrafts.QueryName, Components.Access.FormDrafts.Wire(outcome));
+                    var kept = await drafts.KeepAsync(context.HttpContext, EndedSessionSubject(context.HttpContext));
+                    query = query.Add(Components.Access.FormDrafts.QueryName, Components.Access.FormDrafts.Wire(kept.Outcome));
+                    if (kept.Dropped > 0)
+                    {
+                        // Drafts whose sign-in page said "kept" and that will not come back now: this page says so.
+                        query = query.Add(Components.Access.FormDrafts.DroppedQueryName, kept.Dropped.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
                 }
 
                 context.RedirectUri = context.Request.PathBase + context.Options.LoginPath + query;
@@ -66,10 +108,31 @@ public static class SignInReturn
         return null;
     }
 
-    /// <summary>The nearest path at or above <paramref name="path"/> (dropping segments from the end) that a GET endpoint matches; "/" when none does.</summary>
+    /// <summary>
+    /// The local address (path, optionally a fragment) of the page that shows the form this request posted: its
+    /// endpoint's <see cref="FormPageAttribute"/>, else <see cref="PageFor"/> of the posted path.
+    /// </summary>
+    public static string FormPage(HttpContext http)
+    {
+        if (http.GetEndpoint()?.Metadata.GetMetadata<FormPageAttribute>() is { } declared
+            && declared.For(http.Request.RouteValues) is { } page
+            && LocalRedirectTarget.TryParse(page, out var local))
+        {
+            return local;
+        }
+
+        return PageFor(http, http.Request.Path.Value ?? "/");
+    }
+
+    /// <summary>
+    /// The nearest path at or above <paramref name="path"/> (dropping segments from the end) that a page (a Razor
+    /// component answering GET) matches; "/" when none does. Other GET endpoints (a form address's redirect to its
+    /// page, a download) are no page to return to.
+    /// </summary>
     public static string PageFor(HttpContext http, string path)
     {
         var templates = http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
             .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is not { } methods || methods.HttpMethods.Contains(HttpMethods.Get))
             // A catch-all (the not-found fallback) matches everything and says nothing about which page holds a form.
             .Where(e => !e.RoutePattern.Parameters.Any(p => p.IsCatchAll))

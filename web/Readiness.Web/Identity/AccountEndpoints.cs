@@ -36,8 +36,9 @@ public static partial class AccountEndpoints
         forms.MapPost("/account/mfa/enable", EnableMfaAsync).RequireAuthorization();
         forms.MapPost("/account/recovery-codes", RecoveryCodesAsync).RequireAuthorization();
         forms.MapPost("/account/signout-everywhere", SignOutEverywhereAsync).RequireAuthorization();
-        forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization();
-        forms.MapPost("/admin/invitations/{id}/withdraw", WithdrawInvitationAsync).RequireAuthorization();
+        // Both forms are on the accounts page (no page lives at /admin or /admin/invitations).
+        forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization().WithMetadata(new Auth.FormPageAttribute("/admin/users"));
+        forms.MapPost("/admin/invitations/{id}/withdraw", WithdrawInvitationAsync).RequireAuthorization().WithMetadata(new Auth.FormPageAttribute("/admin/users"));
         // Every action on a person: an id that names no account is the 404 page, before anything else is looked at
         // (a new action here is covered unasked); one outside the administrator's scope stays ?error=forbidden_user.
         var person = forms.MapGroup("/admin/users/{id}").RequireAuthorization().AddEndpointFilter(KnownPersonAsync);

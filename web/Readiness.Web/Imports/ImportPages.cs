@@ -19,7 +19,8 @@ public static class ImportPages
         app.MapPost("/imports/upload", UploadAsync).ExcludeFromDescription()
             .RequireAuthorization(ReadinessPolicies.OfficialImport)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new UploadLimit(OfficialWorkbook.MaxFileBytes));
+            // The upload form is on /imports; /imports/upload would be read as the import "upload" (/imports/{id}).
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new UploadLimit(OfficialWorkbook.MaxFileBytes), new FormPageAttribute("/imports"));
         app.MapPost("/imports/{id}/apply", ApplyAsync).ExcludeFromDescription()
             .RequireAuthorization(ReadinessPolicies.OfficialImport)
             .RequireRateLimiting(RateLimits.WritesPolicy)

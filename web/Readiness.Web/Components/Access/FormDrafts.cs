@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
@@ -41,23 +42,57 @@ public sealed record FormDraft(string Action, string? Subject, IReadOnlyList<Key
 }
 
 /// <summary>
+/// What keeping a form's input did: its <see cref="Outcome"/>, and how many drafts kept earlier on this browser were
+/// dropped to make room for it (<see cref="FormDrafts.MaxDrafts"/>, <see cref="FormDrafts.MaxCookieBytes"/>) or
+/// replaced by it (the same form sent again): 0 or more. The sign-in page says both.
+/// </summary>
+public sealed record DraftKeeping(DraftOutcome Outcome, int Dropped);
+
+/// <summary>
 /// Keeps a form's input across a sign-in (the session ended while the person typed). Nothing of it is saved: the page
 /// it came from shows it once more, for this person only, and they press 保存 again (the normal version and
-/// authorization rules then apply). The draft lives in the browser, not the server: a cookie
-/// (<see cref="CookieName"/>, HttpOnly, SameSite=Strict, chunked like the sign-in cookie) protected with ASP.NET Core
-/// Data Protection (encrypted and signed; no one can read or forge it) and time-limited to <see cref="Lifetime"/>.
-/// It is bound to the address it was posted to and, when known, to the person; it is never logged, and it is used once.
+/// authorization rules then apply). The drafts live in the browser, not the server: one cookie per form address
+/// (<see cref="CookieName"/>.{key of the address}, HttpOnly, SameSite=Strict, chunked like the sign-in cookie), at
+/// most <see cref="MaxDrafts"/> and <see cref="MaxCookieBytes"/> in all, so that two tabs' forms both come back
+/// (a breaker's finding: one cookie per browser, the second tab's post replaced the first tab's "kept" draft). Each is
+/// protected with ASP.NET Core Data Protection (encrypted and signed; no one can read or forge it), time-limited to
+/// <see cref="Lifetime"/>, bound to the address it was posted to and, when known, to the person; it is never logged,
+/// and it is used once.
 /// </summary>
 public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<ReadinessAuthOptions> auth)
 {
-    /// <summary>The cookie (chunks: readiness.draftC1, …) holding the protected draft.</summary>
+    /// <summary>
+    /// The cookies' name: readiness.draft.{key}, key the first <see cref="KeyLength"/> characters of the base64url
+    /// SHA-256 of the form's address (chunks: readiness.draft.{key}C1, …). A cookie named readiness.draft alone
+    /// (one per browser, before keyed drafts) is still read, and deleted once used.
+    /// </summary>
     public const string CookieName = "readiness.draft";
 
     /// <summary>The sign-in page's query parameter saying that a post was not saved: kept, too_large or not_kept.</summary>
     public const string QueryName = "unsaved";
 
+    /// <summary>
+    /// The sign-in page's query parameter, with <c>unsaved=kept</c>: how many drafts kept earlier on this browser were
+    /// dropped (the oldest, past <see cref="MaxDrafts"/> or <see cref="MaxCookieBytes"/>) or replaced (the same form's)
+    /// to keep this one; absent when none was.
+    /// </summary>
+    public const string DroppedQueryName = "draftsDropped";
+
     /// <summary>The largest draft kept: the UTF-8 bytes of its field names and values (a reporting form uses a few hundred).</summary>
     public const int MaxFieldBytes = 6 * 1024;
+
+    /// <summary>How many drafts (forms) a browser keeps at once; keeping one more drops the oldest.</summary>
+    public const int MaxDrafts = 4;
+
+    /// <summary>
+    /// The most bytes of all drafts' cookie values together (a protected draft of <see cref="MaxFieldBytes"/> is
+    /// about 9 KB, so two such fit): the browser sends them with every request, and all headers together may be 32 KB
+    /// (<see cref="Api.RequestLimits.HeaderBytes"/>). Keeping one more drops the oldest until it fits.
+    /// </summary>
+    public const int MaxCookieBytes = 20 * 1024;
+
+    /// <summary>The length of a draft cookie's key (base64url characters of the address's SHA-256).</summary>
+    public const int KeyLength = 16;
 
     /// <summary>How long a kept draft can be put back.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
@@ -79,6 +114,9 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
     };
 
     private static readonly ChunkingCookieManager Cookies = new();
+
+    // The payload is encrypted, never HTML: Japanese stays 3 UTF-8 bytes a character rather than a 6-byte \uXXXX escape.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ITimeLimitedDataProtector protector = protection.CreateProtector("Readiness.FormDraft.v1").ToTimeLimitedDataProtector();
 
@@ -115,23 +153,30 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
         _ => "not_kept",
     };
 
+    /// <summary>The cookie holding the draft of the form posted to <paramref name="action"/> (a path): readiness.draft.{key}.</summary>
+    public static string CookieFor(string action) =>
+        CookieName + "." + WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.UTF8.GetBytes(action)))[..KeyLength];
+
     /// <summary>
     /// Keeps the input of this form post (a URL-encoded form to an endpoint with <see cref="RestoresDraftAttribute"/>)
-    /// in the draft cookie for <paramref name="subject"/> (null: whoever the form's page allows). Replaces an earlier draft.
+    /// in the draft cookie of its address for <paramref name="subject"/> (null: whoever the form's page allows). It
+    /// replaces an earlier draft of the same address; the browser's other drafts stay unless there are
+    /// <see cref="MaxDrafts"/> or their bytes pass <see cref="MaxCookieBytes"/>, then the oldest are dropped. Every
+    /// draft replaced or dropped is counted in <see cref="DraftKeeping.Dropped"/>.
     /// </summary>
-    public async Task<DraftOutcome> KeepAsync(HttpContext http, string? subject)
+    public async Task<DraftKeeping> KeepAsync(HttpContext http, string? subject)
     {
         var request = http.Request;
         if (http.GetEndpoint()?.Metadata.GetMetadata<RestoresDraftAttribute>() is null
             || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return DraftOutcome.NotKept;
+            return new(DraftOutcome.NotKept, 0);
         }
 
         // A body well over the limit is not even read.
         if (request.ContentLength > 4L * MaxFieldBytes)
         {
-            return DraftOutcome.TooLarge;
+            return new(DraftOutcome.TooLarge, 0);
         }
 
         IFormCollection form;
@@ -141,7 +186,7 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {
-            return DraftOutcome.NotKept;
+            return new(DraftOutcome.NotKept, 0);
         }
 
         // The ended cookie's person, else the one the form was shown to (the browser drops an expired cookie).
@@ -164,56 +209,132 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
 
         if (bytes > MaxFieldBytes)
         {
-            return DraftOutcome.TooLarge;
+            return new(DraftOutcome.TooLarge, 0);
         }
 
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new Stored(request.Path.Value ?? "/", subject, [.. fields.Select(f => new[] { f.Key, f.Value })]));
-        var value = WebEncoders.Base64UrlEncode(protector.Protect(payload, DateTimeOffset.UtcNow + Lifetime));
-        Cookies.AppendResponseCookie(http, CookieName, value, Options(http, DateTimeOffset.UtcNow + Lifetime));
-        return DraftOutcome.Kept;
+        var now = DateTimeOffset.UtcNow;
+        var action = request.Path.Value ?? "/";
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new Stored(action, subject, [.. fields.Select(f => new[] { f.Key, f.Value })], now), Json);
+        var value = WebEncoders.Base64UrlEncode(protector.Protect(payload, now + Lifetime));
+        if (value.Length > MaxCookieBytes)
+        {
+            return new(DraftOutcome.TooLarge, 0); // under the field limit, but escapes (control characters) swelled it
+        }
+
+        // The browser's other drafts: unreadable ones go (they never come back anyway); this form's earlier one is
+        // replaced; then the oldest go until this one is within both limits. Each replaced or dropped one is counted,
+        // since its sign-in page said "kept".
+        var cookie = CookieFor(action);
+        var dropped = 0;
+        var others = new List<DraftCookie>();
+        foreach (var kept in Drafts(http))
+        {
+            if (kept.Stored is null)
+            {
+                Delete(http, kept.Name);
+            }
+            else if (kept.Name == cookie || kept.Stored.Action == action)
+            {
+                Delete(http, kept.Name);
+                dropped++;
+            }
+            else
+            {
+                others.Add(kept);
+            }
+        }
+
+        others.Sort((a, b) => a.Stored!.Kept.CompareTo(b.Stored!.Kept));
+        var total = value.Length + others.Sum(k => k.Bytes);
+        while (others.Count > 0 && (others.Count + 1 > MaxDrafts || total > MaxCookieBytes))
+        {
+            Delete(http, others[0].Name);
+            total -= others[0].Bytes;
+            others.RemoveAt(0);
+            dropped++;
+        }
+
+        Cookies.AppendResponseCookie(http, cookie, value, Options(http, now + Lifetime));
+        return new(DraftOutcome.Kept, dropped);
     }
 
     /// <summary>
-    /// The kept draft for one of the forms of the page being shown (<paramref name="isOwnForm"/> is given the draft's
-    /// action), taken out of the browser (used once), or null. A draft for another page stays for that page. It is
-    /// dropped unused when the page's form is not for this person (<paramref name="mayUse"/> false: the page shows
-    /// them no such form) or the draft was another person's, when it expired or was tampered with. Call before the
-    /// response starts (static rendering sets the cookie).
+    /// A kept draft for one of the forms of the page being shown (<paramref name="isOwnForm"/> is given the draft's
+    /// action), taken out of the browser (used once), or null. With several for this page (two of its forms, in two
+    /// tabs), the oldest comes now and the others the next times the page is shown, one each. Drafts for other pages
+    /// stay for them. A draft of this page is dropped unused when the page's form is not for this person
+    /// (<paramref name="mayUse"/> false: the page shows them no such form) or the draft was another person's; any draft
+    /// that expired or was tampered with is dropped. Call before the response starts (static rendering sets the cookie).
     /// </summary>
     public FormDraft? Take(HttpContext http, Func<string, bool> isOwnForm, bool mayUse)
     {
-        if (Cookies.GetRequestCookie(http, CookieName) is not { Length: > 0 } value || http.User.Identity?.IsAuthenticated != true)
+        if (http.User.Identity?.IsAuthenticated != true)
         {
             return null;
-        }
-
-        Stored? stored;
-        try
-        {
-            stored = JsonSerializer.Deserialize<Stored>(protector.Unprotect(WebEncoders.Base64UrlDecode(value), out _));
-        }
-        catch (Exception e) when (e is CryptographicException or FormatException or JsonException)
-        {
-            stored = null;
-        }
-
-        if (stored is not null && !isOwnForm(stored.Action))
-        {
-            return null;
-        }
-
-        if (!http.Response.HasStarted)
-        {
-            Cookies.DeleteCookie(http, CookieName, Options(http, null));
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value);
-        if (stored is null || !mayUse || caller is null || (stored.Subject is not null && stored.Subject != caller.Subject))
+        FormDraft? taken = null;
+        foreach (var kept in Drafts(http).OrderBy(k => k.Stored?.Kept ?? DateTimeOffset.MinValue))
         {
-            return null;
+            if (kept.Stored is { } other && !isOwnForm(other.Action))
+            {
+                continue; // another page's
+            }
+
+            var usable = kept.Stored is { } stored && mayUse && caller is not null && (stored.Subject is null || stored.Subject == caller.Subject);
+            if (usable && taken is not null)
+            {
+                continue; // the next showing of this page takes it
+            }
+
+            Delete(http, kept.Name); // used now, or unreadable, or not this person's: gone
+            if (usable)
+            {
+                taken = new FormDraft(kept.Stored!.Action, kept.Stored.Subject,
+                    [.. kept.Stored.Fields.Where(f => f.Length == 2).Select(f => new KeyValuePair<string, string>(f[0], f[1]))]);
+            }
         }
 
-        return new FormDraft(stored.Action, stored.Subject, [.. stored.Fields.Where(f => f.Length == 2).Select(f => new KeyValuePair<string, string>(f[0], f[1]))]);
+        return taken;
+    }
+
+    /// <summary>The browser's draft cookies, each read (null <see cref="DraftCookie.Stored"/>: expired, tampered or not for the address its name says).</summary>
+    private List<DraftCookie> Drafts(HttpContext http)
+    {
+        var found = new List<DraftCookie>();
+        foreach (var name in http.Request.Cookies.Keys)
+        {
+            var keyed = name.Length == CookieName.Length + 1 + KeyLength && name.StartsWith(CookieName + ".", StringComparison.Ordinal);
+            if (!keyed && name != CookieName)
+            {
+                continue; // another cookie, or a chunk (readiness.draft.{key}C1) read with its draft
+            }
+
+            var value = Cookies.GetRequestCookie(http, name) ?? string.Empty;
+            Stored? stored;
+            try
+            {
+                stored = JsonSerializer.Deserialize<Stored>(protector.Unprotect(WebEncoders.Base64UrlDecode(value), out _), Json);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException or JsonException)
+            {
+                stored = null;
+            }
+
+            // Bound to its address: a draft moved under another form's cookie name is not put back.
+            found.Add(new DraftCookie(name, stored is not null && (!keyed || CookieFor(stored.Action) == name) ? stored : null, value.Length));
+        }
+
+        return found;
+    }
+
+    private static void Delete(HttpContext http, string name)
+    {
+        if (!http.Response.HasStarted)
+        {
+            Cookies.DeleteCookie(http, name, Options(http, null));
+        }
     }
 
     private static CookieOptions Options(HttpContext http, DateTimeOffset? expires) => new()
@@ -226,5 +347,9 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
         IsEssential = true,
     };
 
-    private sealed record Stored(string Action, string? Subject, string[][] Fields);
+    /// <summary>A draft cookie: its name, what it holds (null when unreadable) and its value's length.</summary>
+    private sealed record DraftCookie(string Name, Stored? Stored, int Bytes);
+
+    /// <summary>The protected payload; its <c>Kept</c> time orders the drafts (a draft from before keyed drafts has none: oldest).</summary>
+    private sealed record Stored(string Action, string? Subject, string[][] Fields, DateTimeOffset Kept);
 }

@@ -25,11 +25,13 @@ public static class EditEndpoints
         edit.MapPost("/systems/{businessId}", SaveSystemAsync)
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(),
+                new FormPageAttribute("/municipalities/{code}#" + EditAnchors.System("{businessId}")));
         edit.MapPost("/security/{itemId}", SaveSecurityAsync)
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(),
+                new FormPageAttribute("/municipalities/{code}#" + EditAnchors.Security("{itemId}")));
 
         // The address a failed post leaves in the location bar (e.g. after switching language) leads back to the form.
         // Route values are the client's: encoded, and judged like any other redirect target (never a 5xx).

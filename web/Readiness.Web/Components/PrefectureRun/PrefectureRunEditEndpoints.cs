@@ -26,7 +26,8 @@ public static class PrefectureRunEditEndpoints
         edit.MapPost("/{businessId}", SaveAsync)
             .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(),
+                new FormPageAttribute("/prefectures/{prefCode}#" + PrefectureRunPanel.Anchor("{businessId}")));
         return app;
     }
 
