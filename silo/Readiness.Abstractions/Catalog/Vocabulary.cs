@@ -65,6 +65,13 @@ public static class Vocabulary
 
     public static readonly Term LastReviewed = new("最終確認日", "Last reviewed");
 
+    /// <summary>
+    /// A report whose values were those stored (a form saved as it stands, a PUT of the same values): the audit trail
+    /// records it with before equal to after and the 30-day stale rule counts it, so every list of changes names it so,
+    /// never as "no change" (a breaker's finding: the history said 「変更なし」).
+    /// </summary>
+    public static readonly Term Confirmed = new("確認済み", "Confirmed", retired: "\"(変更なし|No change)\"");
+
     /// <summary>A system's or municipality's flags on the day (migrated, overdue, past target, regression …).</summary>
     public static readonly Term Flags = new("状態", "Flags");
 
@@ -94,6 +101,6 @@ public static class Vocabulary
         (nameof(CloudProvider), CloudProvider), (nameof(NotApplicable), NotApplicable), (nameof(Designated), Designated),
         (nameof(DesignationReason), DesignationReason), (nameof(DesignationReasonNote), DesignationReasonNote), (nameof(DesignationTarget), DesignationTarget), (nameof(PastTarget), PastTarget),
         (nameof(Regression), Regression), (nameof(RegressionReason), RegressionReason), (nameof(SecurityStatus), SecurityStatus),
-        (nameof(Evidence), Evidence), (nameof(LastReviewed), LastReviewed), (nameof(Flags), Flags), (nameof(Origin), Origin),
+        (nameof(Evidence), Evidence), (nameof(LastReviewed), LastReviewed), (nameof(Confirmed), Confirmed), (nameof(Flags), Flags), (nameof(Origin), Origin),
     ];
 }

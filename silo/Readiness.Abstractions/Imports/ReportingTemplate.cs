@@ -27,7 +27,8 @@ public sealed record TemplateReading(
 /// The municipality's Excel reporting template (issue 11, item 6): its layout, its vocabulary (the drop-down lists) and
 /// the reading of a filled-in copy against the current record. Pure: the web host writes and opens the .xlsx
 /// (web/Readiness.Web/Imports/ReportingWorkbook.cs) and gives this class the cells.
-/// Layout: sheet 業務システム — B2 団体コード, B3 版 (the ETag the file was made from), header in row 5, one business per
+/// Layout: sheet 業務システム — B2 団体コード, B3 版 (the ETag the file was made from), header in row 5 (Japanese with the
+/// English under it: <see cref="HeaderText"/>), one business per
 /// row from row 6 (column A the business id); sheet セキュリティ — the same B2/B3, header row 5, one checklist item per
 /// row from row 6 (column A the item id); sheet 選択肢 (hidden) — the lists the drop-downs use.
 /// Values are the dashboard's Japanese labels (the same words as the UI; the CSV's *_ja columns); the API's wire names
@@ -41,6 +42,12 @@ public static class ReportingTemplate
     public const string CodeCell = "B2";
     public const string VersionCell = "B3";
     public const int HeaderRow = 5;
+
+    /// <summary>
+    /// A column's header cell as the template writes it: the Japanese, and under it (a line break in the same cell) the
+    /// English. The header is never read, so a template downloaded when it was Japanese only is read the same.
+    /// </summary>
+    public static string HeaderText(string ja, string en) => $"{ja}\n{en}";
     public const int FirstRow = 6;
 
     /// <summary>A system row's columns: letter, wire name (null: read-only), header ja, header en (a field's header is its <see cref="Vocabulary"/> term in full).</summary>

@@ -182,6 +182,16 @@ public static class AuditFields
     public static ImmutableArray<AuditField> Side(ImmutableArray<AuditField> fields, string? legacy) =>
         !fields.IsDefaultOrEmpty ? fields : legacy is null ? [] : [new AuditField(LegacyText, legacy)];
 
+    /// <summary>
+    /// Whether <paramref name="entry"/> records a confirmation (<see cref="Readiness.Catalog.Vocabulary.Confirmed"/>): a report
+    /// that changed no field of its target, so both sides are there and equal (the fields, or a legacy entry's text).
+    /// What every list of changes (pages, JSON <c>confirmed</c>, CSV <c>confirmed</c>) and the form's notice go by.
+    /// </summary>
+    public static bool IsConfirmation(ChangeEntry entry) =>
+        !entry.AfterFields.IsDefaultOrEmpty
+            ? !entry.BeforeFields.IsDefaultOrEmpty && entry.BeforeFields.SequenceEqual(entry.AfterFields)
+            : entry.After is not null && string.Equals(entry.Before, entry.After, StringComparison.Ordinal);
+
     /// <summary>The fields of <paramref name="after"/> whose value differs from <paramref name="before"/> (all of them when before is empty).</summary>
     public static ImmutableArray<AuditField> Changed(ImmutableArray<AuditField> before, ImmutableArray<AuditField> after)
     {

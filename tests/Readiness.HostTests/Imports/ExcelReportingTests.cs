@@ -41,14 +41,14 @@ public sealed class ExcelReportingTests
         var before = await host.Grains.GetGrain<IMunicipalityGrain>(Code).GetAsync();
         Assert.Equal($"\"{before.Version}\"", download.Headers.ETag?.Tag);
 
-        // What the template holds: code, version, Japanese headers, a drop-down for phases, protection.
+        // What the template holds: code, version, headers in Japanese with the English under them, a drop-down for phases, protection.
         using (var doc = SpreadsheetDocument.Open(new MemoryStream(template), false))
         {
             var sheet = Sheet(doc, "業務システム");
             Assert.Equal(Code, Read(doc, sheet, "B2"));
             Assert.Equal(before.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Read(doc, sheet, "B3"));
-            Assert.Equal("移行フェーズ", Read(doc, sheet, "C5"));
-            Assert.Equal("本番稼働予定日", Read(doc, sheet, "D5"));
+            Assert.Equal("移行フェーズ\nMigration phase", Read(doc, sheet, "C5"));
+            Assert.Equal("本番稼働予定日\nPlanned go-live date", Read(doc, sheet, "D5"));
             Assert.Contains(sheet.Worksheet.Descendants<DataValidation>(), v => v.SequenceOfReferences!.InnerText == "C6:C25" && v.Type!.Value == DataValidationValues.List);
             Assert.NotNull(sheet.Worksheet.GetFirstChild<SheetProtection>());
             Assert.NotNull(doc.WorkbookPart!.Workbook.GetFirstChild<WorkbookProtection>());

@@ -32,11 +32,13 @@ public sealed record PrefectureListView(long Version, DateTimeOffset ComputedAt,
 /// <summary>
 /// One audited change of one target: who (subject, role, tenant), when (UTC), what before and after, from where.
 /// Before and after are objects, field → value (string, boolean or null; see <see cref="AuditSide"/>), null when
-/// there is nothing (the "before" of a change recorded without one).
+/// there is nothing (the "before" of a change recorded without one). <c>confirmed</c>: true when the entry is a
+/// confirmation (確認済み), a report that changed nothing of its target (before equals after) and counts for the 30-day
+/// stale rule (<see cref="Readiness.Rules.AuditFields.IsConfirmation"/>).
 /// </summary>
 public sealed record AuditEntryView(
     long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
-    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress);
+    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress, bool Confirmed);
 
 /// <summary>
 /// One side of an audited change as the API, the pages and CSV show it: the target's fields (named as in the system

@@ -17,7 +17,7 @@ namespace Readiness.Web.Api;
 public sealed record AreaChangeView(
     string MunicipalityCode, string MunicipalityName, bool PrefectureRun,
     long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
-    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress);
+    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress, bool Confirmed);
 
 /// <summary>
 /// A page of the changes across a prefecture's municipalities (<c>prefectureCode</c> its 2 digits) or the nation's
@@ -82,7 +82,7 @@ public static class AreaChangesApi
     /// <summary>An entry of the audit trail with its municipality's code and name.</summary>
     public static AreaChangeView View(ChangeEntry e) =>
         new(e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode),
-            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
+            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress, AuditFields.IsConfirmation(e));
 
     /// <summary>The municipality's name from the catalog, the prefecture's for its own 団体コード (its code when the catalog has neither).</summary>
     public static string NameOf(string municipalityCode) =>

@@ -34,7 +34,7 @@ public static class AuditApi
     }
 
     public static AuditEntryView View(ChangeEntry e) =>
-        new(e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress);
+        new(e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress, AuditFields.IsConfirmation(e));
 
     private static async Task<IResult> GetHistory(string code, string? limit, string? cursor, HttpContext http, IGrainFactory grains, GrainCalls calls, IAuditLog audit, CancellationToken cancellationToken)
     {
@@ -145,15 +145,38 @@ public static class AuditApi
     /// <summary>
     /// The columns of an audit entry in every trail CSV after its code column(s) (history.csv, the prefecture's systems,
     /// the changes across a prefecture or the nation), so the files read alike: version, at_utc (UTC with Z), the actor,
-    /// target, before and after (JSON objects, field → value, one per cell), request_id, client_address.
+    /// target, before and after (JSON objects, field → value, one per cell), request_id, client_address, confirmed (true
+    /// for a confirmation, 確認済み: a report that changed nothing, before equal to after; the JSON's <c>confirmed</c>).
     /// </summary>
-    public static readonly string[] CsvColumns = ["version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address"];
+    public static readonly string[] CsvColumns = ["version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address", "confirmed"];
+
+    /// <summary>
+    /// The members of the API's system view (<see cref="SystemView"/>) an entry's before and after do not record, each
+    /// with why: they are the entry's own columns, the catalog's words, official data or judged on the day from the
+    /// recorded fields. Every other member is a field of <see cref="AuditFields.Of(SystemStatus)"/>, so history.csv and
+    /// the area and prefecture trail CSVs carry it (a test holds this list against the API's JSON; docs/api.md).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> SystemMembersNotRecorded = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["businessId"] = "the entry's target, system:{businessId}",
+        ["nameJa"] = "the catalog's name of the business",
+        ["nameEn"] = "the catalog's name of the business",
+        ["phaseNameJa"] = "the catalog's name of the phase",
+        ["reportedAt"] = "the entry's at_utc",
+        ["baselineStepCompletion"] = "official data, recorded by the import's own entries (stepCompletion)",
+        ["migrated"] = "judged from phase",
+        ["progress"] = "judged from phase",
+        ["overdue"] = "judged on the day from phase and plannedGoLive",
+        ["pastTarget"] = "judged on the day from designated and designationTarget",
+        ["beyondLimit"] = "judged on the day from designated and designationTarget",
+        ["designationIncomplete"] = "judged from phase, designated, designationReason and designationTarget",
+    };
 
     /// <summary>The values of <see cref="CsvColumns"/> for one entry, in that order.</summary>
     public static object?[] CsvValues(ChangeEntry e) =>
         [e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target,
             AuditSide.Json(AuditFields.Side(e.BeforeFields, e.Before)), AuditSide.Json(AuditFields.Side(e.AfterFields, e.After)),
-            e.RequestId, e.ClientAddress];
+            e.RequestId, e.ClientAddress, AuditFields.IsConfirmation(e)];
 
     private static string EncodeCursor(AuditCursor cursor) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{cursor.Version.ToString(CultureInfo.InvariantCulture)}|{cursor.Target}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');

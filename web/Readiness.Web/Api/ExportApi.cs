@@ -70,14 +70,15 @@ public static class ExportApi
 
     /// <summary>
     /// The detailed export's validator (RFC 9110 §8.8.3) in one format ("csv" or "xlsx"): a hash of the format, Japan's
-    /// date (the flags are judged on it), every record's version (the prefectures' own systems' too) and the
+    /// columns, Japan's date (the flags are judged on it), every record's version (the prefectures' own systems' too) and the
     /// municipalities that cannot be read. The rows follow from exactly these, so a nightly download of an unchanged
     /// nation answers 304, and a change to any municipality or prefecture-run system in it, or a municipality becoming
     /// unreadable or readable again, changes it.
     /// </summary>
     public static string ExportETag(string format, DateOnly today, MunicipalitiesRead<MunicipalityRecord> read, IReadOnlyList<PrefectureRunRecord> prefectureRun)
     {
-        var validator = new System.Text.StringBuilder(format).Append(';').Append(today.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+        // The columns too: a file with a column added since is new content for the same records.
+        var validator = new System.Text.StringBuilder(format).Append(';').AppendJoin(',', ExportColumns).Append(';').Append(today.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
         foreach (var (m, r) in read.Readable)
         {
             validator.Append(';').Append(m.Code).Append(':').Append(r.Version.ToString(CultureInfo.InvariantCulture));
@@ -208,15 +209,38 @@ public static class ExportApi
     /// <summary>
     /// The detailed export's columns, the same in CSV and .xlsx (one row per municipality × business): the reported state,
     /// its flags on the day, the official step completion with the as-of day and source of its dataset (the baseline's
-    /// month when none was applied) and the designation list's as-of day.
+    /// month when none was applied) and the designation list's as-of day. Every member of the API's system view has its
+    /// column (<see cref="ColumnOfSystemMember"/>) but those in <see cref="SystemMembersLeftOut"/>; columns added later
+    /// come last, so a reader by position keeps working.
     /// </summary>
     public static readonly object?[] ExportColumns =
     [
         "code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "phase", "phase_ja", "migrated", "not_applicable",
         "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
         "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin", "cloud_provider",
-        "step_completion_as_of", "step_completion_source", "designation_as_of", "prefecture_run",
+        "step_completion_as_of", "step_completion_source", "designation_as_of", "prefecture_run", "designation_reason_note", "designation_incomplete",
     ];
+
+    /// <summary>
+    /// The members of the API's system view (<see cref="SystemView"/>, a municipality's <c>systems[]</c>) whose column is
+    /// not their snake_case name (<c>designationReasonNote</c> → <c>designation_reason_note</c>): member → column.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ColumnOfSystemMember = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["nameJa"] = "business",
+        ["phaseNameJa"] = "phase_ja",
+        ["reportedAt"] = "reported_at_utc",
+    };
+
+    /// <summary>
+    /// The members of the API's system view the export leaves out, each with why: every other member has its column
+    /// (a test holds the two lists against the API's JSON, so a new member cannot be forgotten; docs/api.md).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> SystemMembersLeftOut = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["nameEn"] = "the catalog's English name of the business (GET /api/v1/catalog); business_id names it",
+        ["progress"] = "follows from phase alone (its share of the way to in_production)",
+    };
 
     /// <summary>One row of <see cref="ExportColumns"/>.</summary>
     public static object?[] ExportRow(MunicipalityInfo m, MunicipalityRecord r, SystemStatus s, DateOnly today)
@@ -234,6 +258,7 @@ public static class ExportApi
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, RowOrigin(r, s),
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
             Views.DayOf(sources.StepCompletion?.AsOf), sources.StepCompletion?.Title, Views.DayOf(sources.Designation?.AsOf), false,
+            s.DesignationReasonNote, f.DesignationIncomplete,
         ];
     }
 
@@ -258,6 +283,7 @@ public static class ExportApi
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, PrefectureRunOrigin,
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
             null, null, Views.DayOf(list.AsOf), true,
+            s.DesignationReasonNote, f.DesignationIncomplete,
         ];
     }
 

@@ -100,10 +100,10 @@ public sealed record SecurityItemView(
 
 public sealed record ChapterScoreView(int Chapter, string ChapterJa, double? Score, int ApplicableItems);
 
-/// <summary>A recent change as the municipality view carries it; before/after as in <see cref="AuditEntryView"/>.</summary>
+/// <summary>A recent change as the municipality view carries it; before/after and confirmed as in <see cref="AuditEntryView"/>.</summary>
 public sealed record ChangeView(
     long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
-    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId);
+    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, bool Confirmed);
 
 public sealed record MunicipalityView(
     string Code, string Name, string Kana, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(MunicipalityKind))] string Kind, int Population, string PrefectureCode, string PrefectureName,
@@ -356,5 +356,5 @@ public static class Views
     }
 
     public static ChangeView Change(ChangeEntry c) =>
-        new(c.Version, c.At, c.Actor.Subject, Wire.Name(c.Actor.Role), c.Actor.Tenant, c.Target, AuditSide.Before(c), AuditSide.After(c), c.RequestId);
+        new(c.Version, c.At, c.Actor.Subject, Wire.Name(c.Actor.Role), c.Actor.Tenant, c.Target, AuditSide.Before(c), AuditSide.After(c), c.RequestId, AuditFields.IsConfirmation(c));
 }

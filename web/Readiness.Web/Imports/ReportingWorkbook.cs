@@ -11,7 +11,7 @@ namespace Readiness.Web.Imports;
 
 /// <summary>
 /// The .xlsx files of the product, written and read with the Open XML SDK: a municipality's reporting template (layout
-/// and vocabulary in <see cref="ReportingTemplate"/>: Japanese headers, drop-down lists for phases, hosting, yes/no,
+/// and vocabulary in <see cref="ReportingTemplate"/>: headers in Japanese with the English under them, drop-down lists for phases, hosting, yes/no,
 /// reasons and statuses, real date cells, the code and version it was made from; sheets protected so that only the
 /// fields to report can be typed in, the workbook's structure locked) and the tables (prefecture, nation) as plain
 /// sheets. Reading gives every cell's value as the reader sees it (string, double, bool) by sheet and reference.
@@ -29,6 +29,7 @@ public static class ReportingWorkbook
     private const uint OpenDate = 2;
     private const uint Header = 3;
     private const uint LockedDate = 4;
+    private const uint ColumnHeader = 5;
 
     private const string WorkbookContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
 
@@ -86,7 +87,7 @@ public static class ReportingWorkbook
                 TextRow(2, [("団体コード / Code", Header), (record.Code, Locked)]),
                 TextRow(3, [("版（ETag） / Version", Header), (record.Version.ToString(CultureInfo.InvariantCulture), Locked)]),
                 TextRow(4, [("色のない列（C〜L）に記入し、このファイルをアップロードしてください。版は変えないでください。 / Fill in columns C-L and upload this file; leave the version as it is.", Locked)]),
-                TextRow(ReportingTemplate.HeaderRow, [.. ReportingTemplate.SystemColumns.Select(c => (c.HeaderJa, Header))]),
+                HeaderRow([.. ReportingTemplate.SystemColumns.Select(c => ReportingTemplate.HeaderText(c.HeaderJa, c.HeaderEn))]),
             };
             var r = (uint)ReportingTemplate.FirstRow;
             foreach (var s in record.Systems)
@@ -111,10 +112,10 @@ public static class ReportingWorkbook
             var last = r - 1;
             AddSheet(workbook, sheets, 1, ReportingTemplate.SystemsSheet, systemRows, [14, 22, 40, 14, 24, 20, 10, 20, 22, 14, 40, 40],
                 [
-                    DropDown($"C{ReportingTemplate.FirstRow}:C{last}", ListRef("A"), "移行フェーズ", "一覧から選んでください。"),
-                    DropDown($"F{ReportingTemplate.FirstRow}:F{last}", ListRef("B"), "稼働環境", "一覧から選ぶか、空欄にしてください。"),
-                    DropDown($"G{ReportingTemplate.FirstRow}:H{last}", ListRef("C"), "はい／いいえ", "「はい」か「いいえ」を選んでください。"),
-                    DropDown($"I{ReportingTemplate.FirstRow}:I{last}", ListRef("D"), "該当理由", "特定移行支援システムの場合に選んでください。"),
+                    DropDown($"C{ReportingTemplate.FirstRow}:C{last}", ListRef("A"), Vocabulary.Phase, "一覧から選んでください。 / Choose from the list."),
+                    DropDown($"F{ReportingTemplate.FirstRow}:F{last}", ListRef("B"), Vocabulary.Hosting, "一覧から選ぶか、空欄にしてください。 / Choose from the list or leave it blank."),
+                    DropDown($"G{ReportingTemplate.FirstRow}:H{last}", ListRef("C"), new Term("はい／いいえ", "Yes or no"), "「はい」か「いいえ」を選んでください。 / Choose はい (yes) or いいえ (no)."),
+                    DropDown($"I{ReportingTemplate.FirstRow}:I{last}", ListRef("D"), Vocabulary.DesignationReason, "特定移行支援システムの場合に選んでください。 / Choose one for a designated system."),
                     Dates($"D{ReportingTemplate.FirstRow}:D{last}"),
                     Dates($"J{ReportingTemplate.FirstRow}:J{last}"),
                 ]);
@@ -125,7 +126,7 @@ public static class ReportingWorkbook
                 TextRow(2, [("団体コード / Code", Header), (record.Code, Locked)]),
                 TextRow(3, [("版（ETag） / Version", Header), (record.Version.ToString(CultureInfo.InvariantCulture), Locked)]),
                 TextRow(4, [("色のない列（D〜F）に記入してください。 / Fill in columns D-F.", Locked)]),
-                TextRow(ReportingTemplate.HeaderRow, [.. ReportingTemplate.SecurityColumns.Select(c => (c.HeaderJa, Header))]),
+                HeaderRow([.. ReportingTemplate.SecurityColumns.Select(c => ReportingTemplate.HeaderText(c.HeaderJa, c.HeaderEn))]),
             };
             r = ReportingTemplate.FirstRow;
             foreach (var item in record.Security)
@@ -144,7 +145,7 @@ public static class ReportingWorkbook
             last = r - 1;
             AddSheet(workbook, sheets, 2, ReportingTemplate.SecuritySheet, securityRows, [12, 24, 60, 20, 50, 14],
                 [
-                    DropDown($"D{ReportingTemplate.FirstRow}:D{last}", ListRef("E"), Vocabulary.SecurityStatus.Ja, "一覧から選んでください。"),
+                    DropDown($"D{ReportingTemplate.FirstRow}:D{last}", ListRef("E"), Vocabulary.SecurityStatus, "一覧から選んでください。 / Choose from the list."),
                     Dates($"F{ReportingTemplate.FirstRow}:F{last}"),
                 ]);
 
@@ -499,17 +500,18 @@ public static class ReportingWorkbook
         sheets.Append(sheet);
     }
 
-    private static DataValidation DropDown(string range, string source, string titleJa, string promptJa) => new(new Formula1(source))
+    // The title is the column's term in both languages (Excel allows 32 characters), as the header above it.
+    private static DataValidation DropDown(string range, string source, Term title, string prompt) => new(new Formula1(source))
     {
         Type = DataValidationValues.List,
         AllowBlank = true,
         ShowDropDown = false, // (sic) false shows the in-cell drop-down arrow
         ShowErrorMessage = true,
         ShowInputMessage = true,
-        ErrorTitle = titleJa,
+        ErrorTitle = $"{title.Ja} / {title.En}",
         Error = "一覧にない値です。 / Not in the list.",
-        PromptTitle = titleJa,
-        Prompt = promptJa,
+        PromptTitle = $"{title.Ja} / {title.En}",
+        Prompt = prompt,
         SequenceOfReferences = new ListValue<StringValue> { InnerText = range },
     };
 
@@ -521,7 +523,7 @@ public static class ReportingWorkbook
         Operator = DataValidationOperatorValues.Between,
         AllowBlank = true,
         ShowErrorMessage = true,
-        ErrorTitle = "日付",
+        ErrorTitle = "日付 / Date",
         Error = "2020/1/1〜2040/12/31 の日付を入力してください。 / A date from 2020-01-01 to 2040-12-31.",
         SequenceOfReferences = new ListValue<StringValue> { InnerText = range },
     };
@@ -540,7 +542,20 @@ public static class ReportingWorkbook
             new CellFormat(new Protection { Locked = false }) { ApplyProtection = true },
             new CellFormat(new Protection { Locked = false }) { NumberFormatId = 164, ApplyNumberFormat = true, ApplyProtection = true },
             new CellFormat { FontId = 1, FillId = 2, ApplyFont = true, ApplyFill = true },
-            new CellFormat { NumberFormatId = 164, ApplyNumberFormat = true }) { Count = 5 });
+            new CellFormat { NumberFormatId = 164, ApplyNumberFormat = true },
+            new CellFormat(new Alignment { WrapText = true, Vertical = VerticalAlignmentValues.Top }) { FontId = 1, FillId = 2, ApplyFont = true, ApplyFill = true, ApplyAlignment = true }) { Count = 6 });
+
+    /// <summary>
+    /// The template's column header row (<see cref="ReportingTemplate.HeaderRow"/>): each cell the Japanese with the English
+    /// under it, wrapped, the row two lines high (Excel does not grow a row for wrapped text it did not lay out itself).
+    /// </summary>
+    private static Row HeaderRow(string[] headers)
+    {
+        var row = TextRow(ReportingTemplate.HeaderRow, [.. headers.Select(h => (h, ColumnHeader))]);
+        row.Height = 30;
+        row.CustomHeight = true;
+        return row;
+    }
 
     private static Row TextRow(uint index, (string Text, uint Style)[] cells)
     {

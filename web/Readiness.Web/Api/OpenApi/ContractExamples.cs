@@ -54,7 +54,7 @@ public static class ContractExamples
         var municipality = Views.Municipality(records[Chiyoda], [], today);
         var change = new AuditEntryView(1, At, "tanaka@city.chiyoda", "municipality", Chiyoda, "system:koseki",
             new Dictionary<string, object?> { ["phase"] = "testing" },
-            new Dictionary<string, object?> { ["phase"] = "in_production", ["vendor"] = "株式会社サンプル", ["hosting"] = "government_cloud" }, "5f0c8f0e-8a8e-4f7b-9d55-2f1f6c3a9b10", "192.0.2.10");
+            new Dictionary<string, object?> { ["phase"] = "in_production", ["vendor"] = "株式会社サンプル", ["hosting"] = "government_cloud" }, "5f0c8f0e-8a8e-4f7b-9d55-2f1f6c3a9b10", "192.0.2.10", false);
         var nationView = Views.Nation(nation, Views.Sources);
         var listItems = nation.Prefectures.Select(Views.PrefectureSummary).ToList();
         var views = new Dictionary<string, object>(StringComparer.Ordinal)
