@@ -40,6 +40,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string ClientAddress { get; set; }
 #endif
+        /// <summary>The confirmed property</summary>
+        public bool? Confirmed { get; set; }
         /// <summary>The municipalityCode property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -123,6 +125,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
                 { "before", n => { Before = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.AreaChangeView_before>(global::Readiness.ClientTests.Generated.Models.AreaChangeView_before.CreateFromDiscriminatorValue); } },
                 { "clientAddress", n => { ClientAddress = n.GetStringValue(); } },
+                { "confirmed", n => { Confirmed = n.GetBoolValue(); } },
                 { "municipalityCode", n => { MunicipalityCode = n.GetStringValue(); } },
                 { "municipalityName", n => { MunicipalityName = n.GetStringValue(); } },
                 { "prefectureRun", n => { PrefectureRun = n.GetBoolValue(); } },
@@ -145,6 +148,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("at", At);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.AreaChangeView_before>("before", Before);
             writer.WriteStringValue("clientAddress", ClientAddress);
+            writer.WriteBoolValue("confirmed", Confirmed);
             writer.WriteStringValue("municipalityCode", MunicipalityCode);
             writer.WriteStringValue("municipalityName", MunicipalityName);
             writer.WriteBoolValue("prefectureRun", PrefectureRun);

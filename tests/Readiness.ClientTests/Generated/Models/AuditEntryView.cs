@@ -40,6 +40,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string ClientAddress { get; set; }
 #endif
+        /// <summary>The confirmed property</summary>
+        public bool? Confirmed { get; set; }
         /// <summary>The requestId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -105,6 +107,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
                 { "before", n => { Before = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_before>(global::Readiness.ClientTests.Generated.Models.AuditEntryView_before.CreateFromDiscriminatorValue); } },
                 { "clientAddress", n => { ClientAddress = n.GetStringValue(); } },
+                { "confirmed", n => { Confirmed = n.GetBoolValue(); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
                 { "role", n => { Role = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.Role>(); } },
                 { "subject", n => { Subject = n.GetStringValue(); } },
@@ -124,6 +127,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("at", At);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.AuditEntryView_before>("before", Before);
             writer.WriteStringValue("clientAddress", ClientAddress);
+            writer.WriteBoolValue("confirmed", Confirmed);
             writer.WriteStringValue("requestId", RequestId);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.Role>("role", Role);
             writer.WriteStringValue("subject", Subject);

@@ -32,6 +32,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public global::Readiness.ClientTests.Generated.Models.ChangeView_before Before { get; set; }
 #endif
+        /// <summary>The confirmed property</summary>
+        public bool? Confirmed { get; set; }
         /// <summary>The requestId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -96,6 +98,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "after", n => { After = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ChangeView_after>(global::Readiness.ClientTests.Generated.Models.ChangeView_after.CreateFromDiscriminatorValue); } },
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
                 { "before", n => { Before = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ChangeView_before>(global::Readiness.ClientTests.Generated.Models.ChangeView_before.CreateFromDiscriminatorValue); } },
+                { "confirmed", n => { Confirmed = n.GetBoolValue(); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
                 { "role", n => { Role = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.Role>(); } },
                 { "subject", n => { Subject = n.GetStringValue(); } },
@@ -114,6 +117,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ChangeView_after>("after", After);
             writer.WriteDateTimeOffsetValue("at", At);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ChangeView_before>("before", Before);
+            writer.WriteBoolValue("confirmed", Confirmed);
             writer.WriteStringValue("requestId", RequestId);
             writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.Role>("role", Role);
             writer.WriteStringValue("subject", Subject);
