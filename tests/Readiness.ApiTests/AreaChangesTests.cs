@@ -60,8 +60,11 @@ public sealed class AreaChangesTests(AreaChangesTests.ChangedHost host) : IClass
 
         // The CSV marks it in its own column, as the detailed export does.
         var csv = AuditForgingTests.ParseCsv((await hokkaido.GetStringAsync("/api/v1/prefectures/01/changes.csv")).TrimStart('\uFEFF'));
-        Assert.Equal(["municipality_code", "municipality_name", "prefecture_run"], csv[0].Take(3));
-        Assert.Equal([ChangedHost.HokkaidoBody, "北海道", "true"], Assert.Single(csv.Skip(1)).Take(3));
+        Assert.Equal(["municipality_code", "municipality_name"], csv[0].Take(2));
+        Assert.Equal("prefecture_run", csv[0][^1]);
+        var row = Assert.Single(csv.Skip(1));
+        Assert.Equal([ChangedHost.HokkaidoBody, "北海道"], row.Take(2));
+        Assert.Equal("true", row[^1]);
 
         // The page links it to the prefecture's own systems, not to a municipality page that does not exist.
         using var pages = await host.SignedInPagesAsync(host.Token(Role.Prefecture, "01", "pref-01"));

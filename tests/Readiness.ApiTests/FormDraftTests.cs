@@ -168,11 +168,14 @@ public sealed partial class FormDraftTests(ApiHost host, ITestOutputHelper outpu
         using (var browser = new Browser(host.BaseAddress))
         {
             await browser.SignInAsync(host.Token(Readiness.Role.National, null, "draft.national@digital.go.jp"), "/planning/scenarios");
-            var token = Regex.Match(await browser.PageAsync("/planning/scenarios"), "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+            var editor = await browser.PageAsync("/planning/scenarios");
+            var token = Regex.Match(editor, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+            var owner = Regex.Match(editor, "name=\"draftOwner\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+            Assert.NotEmpty(owner); // the person the editor was shown to: a draft names them, or it is not kept
             browser.Drop(Browser.AuthCookie);
             var post = await browser.SendAsync(HttpMethod.Post, "/planning/scenarios", new Dictionary<string, string>
             {
-                ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token), ["name"] = "下書きシナリオ", ["capacity"] = "ベンダＡ＝１２", ["shiftMonths"] = "3",
+                ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token), ["draftOwner"] = WebUtility.HtmlDecode(owner), ["name"] = "下書きシナリオ", ["capacity"] = "ベンダＡ＝１２", ["shiftMonths"] = "3",
             });
             Assert.Contains("unsaved=kept", post.Location, StringComparison.Ordinal);
             var page = await browser.FollowAsync(await browser.SignInAsync(host.Token(Readiness.Role.National, null, "draft.national@digital.go.jp"), "/planning/scenarios"));
@@ -212,6 +215,41 @@ public sealed partial class FormDraftTests(ApiHost host, ITestOutputHelper outpu
         Assert.Contains("data-unsaved=\"not_kept\"", signIn.Html, StringComparison.Ordinal);
         Assert.Contains("保存されていません", signIn.Html, StringComparison.Ordinal);
         Assert.Contains("cannot be kept", signIn.Html, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A post that names nobody (no ended sign-in cookie, no draftOwner: what another site's page posting to this
+    /// address sends, without the SameSite cookies) keeps nothing (a breaker's finding: such a draft was kept, bound to
+    /// nobody, and shown as "what you typed" to the next person who signed in on that browser). As a kind: every form
+    /// that keeps drafts.
+    /// </summary>
+    [Fact]
+    public async Task A_post_naming_nobody_keeps_no_draft_on_any_form_that_keeps_drafts()
+    {
+        var (id, _) = await PlainSystemAsync(0);
+        var forms = new[]
+        {
+            (Action(id), new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "攻撃者ベンダー", ["version"] = "0" }),
+            ($"/municipalities/{Code}/security/SEC-1-01", new Dictionary<string, string> { ["status"] = "implemented", ["version"] = "0" }),
+            ("/prefectures/01/systems/public_assistance", new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "攻撃者ベンダー", ["version"] = "0" }),
+            ("/planning/scenarios", new Dictionary<string, string> { ["name"] = "攻撃者", ["version"] = "0" }),
+        };
+        foreach (var (action, fields) in forms)
+        {
+            using var other = new Browser(host.BaseAddress);
+            var post = await other.SendAsync(HttpMethod.Post, action, fields);
+            Assert.True(post.Status is HttpStatusCode.Redirect or HttpStatusCode.SeeOther, $"{action}: {post.Status}");
+            Assert.Contains("unsaved=not_kept", post.Location, StringComparison.Ordinal);
+            Assert.DoesNotContain(other.Cookies, c => c.StartsWith(Draft, StringComparison.Ordinal));
+        }
+
+        // Signing in on that browser afterwards shows the stored values, not the planted ones.
+        using var browser = new Browser(host.BaseAddress);
+        await browser.SendAsync(HttpMethod.Post, Action(id), forms[0].Item2);
+        await browser.SignInAsync(host.Token(Readiness.Role.Municipality, Code, "draft.planted@city.chuo.lg.jp"), "/municipalities/" + Code);
+        var page = await browser.PageAsync("/municipalities/" + Code);
+        Assert.DoesNotContain("攻撃者ベンダー", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-failure=\"Restored\"", page, StringComparison.Ordinal);
     }
 
     [Fact]

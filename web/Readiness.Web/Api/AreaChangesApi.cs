@@ -136,12 +136,13 @@ public static class AreaChangesApi
 
         return await CsvOutput.Respond(http, $"changes-{prefectureCode ?? "nation"}.csv", async csv =>
         {
-            await csv.Row(["municipality_code", "municipality_name", "prefecture_run", .. AuditApi.CsvColumns]);
+            // Columns added later come last (as the detailed export's), so a program reading by position keeps working.
+            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns, "prefecture_run"]);
             while (true)
             {
                 foreach (var e in page.Entries)
                 {
-                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode) ? "true" : "false", .. AuditApi.CsvValues(e)]);
+                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), .. AuditApi.CsvValues(e), IsPrefectureRun(e.MunicipalityCode) ? "true" : "false"]);
                 }
 
                 if (page.Next is not { } next)

@@ -189,8 +189,14 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
             return new(DraftOutcome.NotKept, 0);
         }
 
-        // The ended cookie's person, else the one the form was shown to (the browser drops an expired cookie).
+        // The ended cookie's person, else the one the form was shown to (the browser drops an expired cookie). A post
+        // that names nobody is not kept: it did not come from a form this site showed to someone (another site can post
+        // to these addresses, without the SameSite cookies), and a draft of nobody's would be shown to whoever signs in.
         subject ??= OwnerOf(form);
+        if (subject is null)
+        {
+            return new(DraftOutcome.NotKept, 0);
+        }
         var fields = new List<KeyValuePair<string, string>>();
         var bytes = 0;
         foreach (var (name, values) in form)
@@ -282,7 +288,7 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
                 continue; // another page's
             }
 
-            var usable = kept.Stored is { } stored && mayUse && caller is not null && (stored.Subject is null || stored.Subject == caller.Subject);
+            var usable = kept.Stored is { } stored && mayUse && caller is not null && stored.Subject == caller.Subject; // a draft of nobody's (kept before 2026-12-06) goes back to nobody
             if (usable && taken is not null)
             {
                 continue; // the next showing of this page takes it
