@@ -12,7 +12,31 @@ public sealed partial class FormSession : IDisposable
 {
     private readonly HttpClient client;
 
-    private FormSession(HttpClient client) => this.client = client;
+    /// <summary>Where the forms are: "/municipalities/" (a municipality's page) or "/prefectures/" (a prefecture's own systems).</summary>
+    private readonly string pages;
+
+    private FormSession(HttpClient client, string pages = "/municipalities/")
+    {
+        this.client = client;
+        this.pages = pages;
+    }
+
+    /// <summary>Signs in a prefecture's staff, whose forms (the systems it runs itself) are on /prefectures/{code}.</summary>
+    public static async Task<FormSession> SignInPrefectureAsync(ApiHost host, string prefectureCode, string? subject = null)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = host.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = host.Token(Readiness.Role.Prefecture, prefectureCode, subject ?? "form-user@pref" + prefectureCode),
+            ["returnUrl"] = "/prefectures/" + prefectureCode,
+        }));
+        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
+        return new FormSession(client, "/prefectures/");
+    }
 
     public static async Task<FormSession> SignInAsync(ApiHost host, string code, string? subject = null)
     {
@@ -32,7 +56,7 @@ public sealed partial class FormSession : IDisposable
 
     public async Task<string> PageAsync(string code)
     {
-        using var response = await client.GetAsync("/municipalities/" + code);
+        using var response = await client.GetAsync(pages + code);
         var html = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"page: {response.StatusCode}");
         return html;

@@ -55,6 +55,30 @@ public sealed class ReportingRulesTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.DoesNotContain("confirmed=1", location, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The prefecture's form for a system it runs itself says a confirmation as the municipality's does (a breaker's
+    /// finding: it said 「保存しました…変更履歴に記録されました」 for a save that changed nothing, while the history said 確認済み).
+    /// </summary>
+    [Fact]
+    public async Task A_prefecture_s_own_system_form_saved_unchanged_says_it_was_recorded_as_a_confirmation()
+    {
+        const string Pref = "01";
+        const string Action = $"/prefectures/{Pref}/systems/public_assistance";
+        using var form = await FormSession.SignInPrefectureAsync(host, Pref);
+        var fields = new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "道の確認ベンダ", ["hosting"] = "on_premises" };
+        var (status, location) = await form.PostForLocationAsync(Pref, Action, fields);
+        Assert.Equal(HttpStatusCode.SeeOther, status);
+        Assert.DoesNotContain("confirmed=1", location, StringComparison.Ordinal);
+
+        (status, location) = await form.PostForLocationAsync(Pref, Action, fields);
+        Assert.Equal(HttpStatusCode.SeeOther, status);
+        Assert.Contains("confirmed=1", location, StringComparison.Ordinal);
+        using var page = await form.GetAsync(location!);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("確認済みとして記録しました", html, StringComparison.Ordinal);
+        Assert.Contains("recorded as confirmed", html, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_not_applicable_system_in_a_phase_is_refused_naming_the_phase_on_every_path()
     {
