@@ -22,36 +22,26 @@ public sealed partial class FormSession : IDisposable
     }
 
     /// <summary>Signs in a prefecture's staff, whose forms (the systems it runs itself) are on /prefectures/{code}.</summary>
-    public static async Task<FormSession> SignInPrefectureAsync(ApiHost host, string prefectureCode, string? subject = null)
-    {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
-        {
-            BaseAddress = host.BaseAddress,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-        using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["token"] = host.Token(Readiness.Role.Prefecture, prefectureCode, subject ?? "form-user@pref" + prefectureCode),
-            ["returnUrl"] = "/prefectures/" + prefectureCode,
-        }));
-        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
-        return new FormSession(client, "/prefectures/");
-    }
+    public static Task<FormSession> SignInPrefectureAsync(ApiHost host, string prefectureCode, string? subject = null) =>
+        SignInAsync(host.BaseAddress, host.Token(Readiness.Role.Prefecture, prefectureCode, subject ?? "form-user@pref" + prefectureCode), "/prefectures/", prefectureCode);
 
-    public static async Task<FormSession> SignInAsync(ApiHost host, string code, string? subject = null)
+    public static Task<FormSession> SignInAsync(ApiHost host, string code, string? subject = null) =>
+        SignInAsync(host.BaseAddress, host.Token(Readiness.Role.Municipality, code, subject ?? "form-user@" + code), "/municipalities/", code);
+
+    private static async Task<FormSession> SignInAsync(Uri baseAddress, string token, string pages, string code)
     {
         var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
         {
-            BaseAddress = host.BaseAddress,
+            BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(60),
         };
         using var signIn = await client.PostAsync("/auth/local/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["token"] = host.Token(Readiness.Role.Municipality, code, subject ?? "form-user@" + code),
-            ["returnUrl"] = "/municipalities/" + code,
+            ["token"] = token,
+            ["returnUrl"] = pages + code,
         }));
         Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther or HttpStatusCode.OK, $"sign-in: {signIn.StatusCode}");
-        return new FormSession(client);
+        return new FormSession(client, pages);
     }
 
     public async Task<string> PageAsync(string code)
