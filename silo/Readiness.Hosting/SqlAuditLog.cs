@@ -398,6 +398,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     private DbCommand? insertMany;
     private DbParameter[]? manyShared;
     private DbParameter[]? manyRows;
+    private SqliteStatement? insertManyStatement;
     private DbCommand? requestInsert;
     private DbParameter[]? requestValues;
 
@@ -646,6 +647,28 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         var next = 0;
         for (; next + RowsPerInsert <= rows.Length && ShareColumns(rows, next, RowsPerInsert); next += RowsPerInsert)
         {
+            if (insertStatement is not null)
+            {
+                // SQLite: the multi-row statement bound by position, as the single row's (no binder objects, no UTF-8
+                // copy of each text value and name per execution: ~8 % of a full report's allocation, issue 14).
+                insertManyStatement ??= SqliteStatement.Prepare((Microsoft.Data.Sqlite.SqliteConnection)connection, InsertManySql(), InsertManyNames);
+                for (var k = 0; k < SharedColumns.Length; k++)
+                {
+                    insertManyStatement.Bind(k, rows[next][SharedColumns[k]]);
+                }
+
+                for (var r = 0; r < RowsPerInsert; r++)
+                {
+                    for (var k = 0; k < RowColumns.Length; k++)
+                    {
+                        insertManyStatement.Bind(SharedColumns.Length + (r * RowColumns.Length) + k, rows[next + r][RowColumns[k]]);
+                    }
+                }
+
+                insertManyStatement.Execute();
+                continue;
+            }
+
             if (insertMany is null)
             {
                 (insertMany, manyShared, manyRows) = CreateInsertMany();
@@ -707,19 +730,27 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         return true;
     }
 
-    private (DbCommand Command, DbParameter[] Shared, DbParameter[] Rows) CreateInsertMany()
+    /// <summary>The multi-row statement's names: the <see cref="SharedColumns"/>' in their order, then each row's <see cref="RowColumns"/>'.</summary>
+    private static readonly string[] InsertManyNames =
+    [
+        "@code", "@version", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client",
+        .. Enumerable.Range(0, RowsPerInsert).SelectMany(r => new[] { $"@target{r}", $"@beforeFields{r}", $"@afterFields{r}" }),
+    ];
+
+    private string InsertManySql()
     {
         // A named parameter used in every row is one parameter: SQLite and Npgsql bind it once per statement.
         string Json(string parameter) => SqlAuditLog.JsonFromUtf8(parameter, sqlite);
         var tuples = Enumerable.Range(0, RowsPerInsert).Select(r =>
             $"(@code, @version, @target{r}, @at, @subject, @role, @tenant, @requestId, @before, @after, @client, {Json($"@beforeFields{r}")}, {Json($"@afterFields{r}")})");
-        var command = SqlAuditLog.Command(connection, transaction, $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES {string.Join(", ", tuples)}");
-        var shared = new[] { "@code", "@version", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client" }.Select(name => SqlAuditLog.Add(command, name, null)).ToArray();
-        var perRow = Enumerable.Range(0, RowsPerInsert)
-            .SelectMany(r => new[] { $"@target{r}", $"@beforeFields{r}", $"@afterFields{r}" })
-            .Select(name => SqlAuditLog.Add(command, name, null))
-            .ToArray();
-        return (command, shared, perRow);
+        return $"INSERT INTO readiness_audit ({SqlAuditLog.Columns}) VALUES {string.Join(", ", tuples)}";
+    }
+
+    private (DbCommand Command, DbParameter[] Shared, DbParameter[] Rows) CreateInsertMany()
+    {
+        var command = SqlAuditLog.Command(connection, transaction, InsertManySql());
+        var parameters = InsertManyNames.Select(name => SqlAuditLog.Add(command, name, null)).ToArray();
+        return (command, parameters[..SharedColumns.Length], parameters[SharedColumns.Length..]);
     }
 
     /// <summary>
@@ -776,6 +807,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     {
         orphanStatement?.Dispose();
         insertStatement?.Dispose();
+        insertManyStatement?.Dispose();
         requestStatement?.Dispose();
         if (orphans is not null)
         {

@@ -137,6 +137,14 @@ public static class NotificationRules
     /// <summary>The audit target of a business system ("system:koseki"): the only rows <see cref="Derive"/> finds events in.</summary>
     public const string SystemTargetPrefix = "system:";
 
+    /// <summary>
+    /// The fields of a system's audit side that <see cref="Derive"/> judges: a reader of the trail for it
+    /// (<see cref="AuditFields.FromUtf8Json(ReadOnlySpan{byte}, ImmutableArray{string})"/>) may leave out the rest (the
+    /// vendor, the hosting, free text other than the regression's reason), and gets the same events.
+    /// </summary>
+    public static readonly ImmutableArray<string> JudgedFields =
+        ["phase", "notApplicable", "plannedGoLive", "designated", "designationReason", "designationTarget", "regression", "regressionReason"];
+
     /// <summary>The kinds a person can choose for (in this order on the preferences page).</summary>
     public static readonly ImmutableArray<NotificationKind> ChoosableKinds =
         [NotificationKind.Regression, NotificationKind.Overdue, NotificationKind.PastTarget, NotificationKind.BeyondLimit, NotificationKind.DesignationIncomplete,

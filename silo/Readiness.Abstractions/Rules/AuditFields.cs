@@ -99,7 +99,10 @@ public static class AuditFields
     }
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; empty for null. Throws <see cref="JsonException"/> for anything else.</summary>
-    public static ImmutableArray<AuditField> FromJson(string? text)
+    public static ImmutableArray<AuditField> FromJson(string? text) => FromJson(text, default);
+
+    /// <summary><see cref="FromJson(string?)"/> keeping only the fields named in <paramref name="only"/> (all when default), as <see cref="FromUtf8Json(ReadOnlySpan{byte}, ImmutableArray{string})"/>.</summary>
+    public static ImmutableArray<AuditField> FromJson(string? text, ImmutableArray<string> only)
     {
         if (text is null)
         {
@@ -113,7 +116,7 @@ public static class AuditFields
         try
         {
             Span<byte> utf8 = rented ?? stackalloc byte[1024];
-            return FromUtf8(utf8[..Encoding.UTF8.GetBytes(text, utf8)]);
+            return FromUtf8(utf8[..Encoding.UTF8.GetBytes(text, utf8)], only);
         }
         finally
         {
@@ -130,7 +133,15 @@ public static class AuditFields
     /// </summary>
     public static ImmutableArray<AuditField> FromUtf8Json(ReadOnlySpan<byte> json) => FromUtf8(json);
 
-    private static ImmutableArray<AuditField> FromUtf8(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// <see cref="FromUtf8Json(ReadOnlySpan{byte})"/> keeping only the fields named in <paramref name="only"/> (in the
+    /// side's order), for a reader that judges a few of them: the others' values are checked as scalars but never
+    /// turned into strings. A value that is one of the known enum wire names (a phase, a reason) is the one shared string.
+    /// Throws <see cref="JsonException"/> as the whole read does.
+    /// </summary>
+    public static ImmutableArray<AuditField> FromUtf8Json(ReadOnlySpan<byte> json, ImmutableArray<string> only) => FromUtf8(json, only);
+
+    private static ImmutableArray<AuditField> FromUtf8(ReadOnlySpan<byte> json, ImmutableArray<string> only = default)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -138,18 +149,27 @@ public static class AuditFields
             throw new JsonException("An audit side must be a JSON object.");
         }
 
-        var fields = ImmutableArray.CreateBuilder<AuditField>(KnownNames.Length);
+        var fields = ImmutableArray.CreateBuilder<AuditField>(only.IsDefault ? KnownNames.Length : only.Length);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = KnownName(ref reader) ?? reader.GetString()!;
             reader.Read();
+            if (reader.TokenType is not (JsonTokenType.Null or JsonTokenType.True or JsonTokenType.False or JsonTokenType.String))
+            {
+                throw new JsonException($"Audit field '{name}' must be a string, a boolean or null.");
+            }
+
+            if (!only.IsDefault && !only.Contains(name))
+            {
+                continue;
+            }
+
             fields.Add(reader.TokenType switch
             {
                 JsonTokenType.Null => new AuditField(name, null),
                 JsonTokenType.True => new AuditField(name, "true", IsFlag: true),
                 JsonTokenType.False => new AuditField(name, "false", IsFlag: true),
-                JsonTokenType.String => new AuditField(name, reader.GetString()),
-                _ => throw new JsonException($"Audit field '{name}' must be a string, a boolean or null."),
+                _ => new AuditField(name, only.IsDefault ? reader.GetString() : KnownValue(ref reader) ?? reader.GetString()),
             });
         }
 
@@ -161,6 +181,35 @@ public static class AuditFields
     /// <summary>The field names <see cref="Of(SystemStatus)"/> and <see cref="Of(SecurityItemStatus)"/> write, read back as the same strings.</summary>
     private static readonly string[] KnownNames =
         [.. Of(new SystemStatus { BusinessId = string.Empty }).Select(f => f.Name), .. Of(new SecurityItemStatus { ItemId = string.Empty }).Select(f => f.Name)];
+
+    /// <summary>The enum wire names a side's value can be (phases, hosting, providers, reasons, checklist statuses), read back as the same strings.</summary>
+    private static readonly string[] KnownValues =
+    [
+        .. Enum.GetValues<MigrationPhase>().Select(v => Wire.Name(v)),
+        .. Enum.GetValues<DesignationReason>().Select(v => Wire.Name(v)),
+        .. Enum.GetValues<HostingKind>().Select(v => Wire.Name(v)),
+        .. Enum.GetValues<CloudProvider>().Select(v => Wire.Name(v)),
+        .. Enum.GetValues<SecurityStatus>().Select(v => Wire.Name(v)),
+    ];
+
+    private static string? KnownValue(ref Utf8JsonReader reader)
+    {
+        // Wire names are short ASCII: longer values (free text, dates) are not compared at all.
+        if (reader.HasValueSequence || reader.ValueSpan.Length > 32 || reader.ValueIsEscaped)
+        {
+            return null;
+        }
+
+        foreach (var value in KnownValues)
+        {
+            if (reader.ValueTextEquals(value))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
 
     private static string? KnownName(ref Utf8JsonReader reader)
     {

@@ -93,7 +93,7 @@ public static class ChangeRules
             var evidenceChanged = stored is null || !string.Equals(change.Evidence, stored.Evidence, StringComparison.Ordinal);
             if (evidenceChanged)
             {
-                ValidateText(change.Evidence, FreeText.Canonical, field, "evidence", MaxEvidenceLength, multiline: true, Vocabulary.Evidence.ShortJa, Vocabulary.Evidence.ShortEnInText, errors);
+                ValidateText(change.Evidence, FreeText.Canonical, field, "evidence", MaxEvidenceLength, multiline: true, Vocabulary.Evidence, errors);
             }
 
             if (evidenceChanged && FreeText.Canonical(change.Evidence) is { } ev && (ev.StartsWith("http:", StringComparison.OrdinalIgnoreCase) || ev.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
@@ -129,15 +129,15 @@ public static class ChangeRules
 
         if (current is null || change.PlannedGoLive != current.PlannedGoLive)
         {
-            ValidateDate(change.PlannedGoLive, field, "plannedGoLive", Vocabulary.PlannedGoLive.ShortJa, Vocabulary.PlannedGoLive.ShortEnInText, errors);
+            ValidateDate(change.PlannedGoLive, field, "plannedGoLive", Vocabulary.PlannedGoLive, errors);
         }
 
         if (current is null || !string.Equals(change.Vendor, current.Vendor, StringComparison.Ordinal))
         {
-            ValidateText(change.Vendor, FreeText.Identifier, field, "vendor", MaxVendorLength, multiline: false, Vocabulary.Vendor.ShortJa, Vocabulary.Vendor.ShortEnInText, errors);
+            ValidateText(change.Vendor, FreeText.Identifier, field, "vendor", MaxVendorLength, multiline: false, Vocabulary.Vendor, errors);
         }
 
-        ValidateText(change.Reason, FreeText.Canonical, field, "reason", MaxReasonLength, multiline: true, Vocabulary.RegressionReason.ShortJa, Vocabulary.RegressionReason.ShortEnInText, errors);
+        ValidateText(change.Reason, FreeText.Canonical, field, "reason", MaxReasonLength, multiline: true, Vocabulary.RegressionReason, errors);
         if (change.Hosting is { } hosting && !Enum.IsDefined(hosting))
         {
             errors.Add(new(field.Member("hosting"), "unknown_hosting", "稼働環境が不明です。", "Unknown hosting."));
@@ -163,7 +163,7 @@ public static class ChangeRules
         // the request keeps is not judged again.
         if (current is null || !string.Equals(change.DesignationReasonNote, current.DesignationReasonNote, StringComparison.Ordinal))
         {
-            ValidateText(change.DesignationReasonNote, FreeText.Canonical, field, "designationReasonNote", MaxReasonLength, multiline: true, "その他の内容", "designation reason details", errors);
+            ValidateText(change.DesignationReasonNote, FreeText.Canonical, field, "designationReasonNote", MaxReasonLength, multiline: true, DesignationReasonNoteLabel, errors);
         }
 
         if (FreeText.Canonical(change.DesignationReasonNote) is not null && change.Designation?.Reason != DesignationReason.Other
@@ -223,7 +223,7 @@ public static class ChangeRules
             }
             else
             {
-                ValidateDate(d.TargetDate, field, "designation.targetDate", Vocabulary.DesignationTarget.ShortJa, Vocabulary.DesignationTarget.ShortEnInText, errors);
+                ValidateDate(d.TargetDate, field, "designation.targetDate", Vocabulary.DesignationTarget, errors);
             }
         }
     }
@@ -272,13 +272,16 @@ public static class ChangeRules
         public string Member(string name) => $"{Collection}[{Key}].{name}";
     }
 
-    private static void ValidateDate(DateOnly? date, ItemField item, string member, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    // The label of その他's details in messages (no vocabulary term of its own: it is the reason's free-text part).
+    private static readonly Term DesignationReasonNoteLabel = new("その他の内容", "designation reason details");
+
+    private static void ValidateDate(DateOnly? date, ItemField item, string member, Term label, ImmutableArray<ValidationError>.Builder errors)
     {
         if (date is { } d && (d < EarliestDate || d > LatestDate))
         {
             errors.Add(new(item.Member(member), "invalid_date",
-                $"{labelJa}は{EarliestDate:yyyy-MM-dd}から{LatestDate:yyyy-MM-dd}までの日付にしてください。",
-                $"The {labelEn} must be between {EarliestDate:yyyy-MM-dd} and {LatestDate:yyyy-MM-dd}."));
+                $"{label.ShortJa}は{EarliestDate:yyyy-MM-dd}から{LatestDate:yyyy-MM-dd}までの日付にしてください。",
+                $"The {label.ShortEnInText} must be between {EarliestDate:yyyy-MM-dd} and {LatestDate:yyyy-MM-dd}."));
         }
     }
 
@@ -287,7 +290,7 @@ public static class ChangeRules
     /// maxLength say), counted on the text as <paramref name="store"/> makes it before storing: the vendor's NFKC form
     /// can be longer (「㍿」 is 株式会社) or shorter (ｶﾞ is ガ) than what was sent, and the stored name is what must fit.
     /// </summary>
-    private static void ValidateText(string? text, Func<string?, string?> store, ItemField item, string member, int max, bool multiline, string labelJa, string labelEn, ImmutableArray<ValidationError>.Builder errors)
+    private static void ValidateText(string? text, Func<string?, string?> store, ItemField item, string member, int max, bool multiline, Term label, ImmutableArray<ValidationError>.Builder errors)
     {
         if (text is null)
         {
@@ -303,24 +306,24 @@ public static class ChangeRules
             errors.Add(fault switch
             {
                 FreeTextFault.FormatCharacter => new(field, "format_character",
-                    $"{labelJa}に表示されない文字または文字の向きを変える文字（{at}、{position}文字目）が含まれています。削除してください。",
-                    $"The {labelEn} contains an invisible or direction-changing character ({at} at position {position}); remove it."),
+                    $"{label.ShortJa}に表示されない文字または文字の向きを変える文字（{at}、{position}文字目）が含まれています。削除してください。",
+                    $"The {label.ShortEnInText} contains an invisible or direction-changing character ({at} at position {position}); remove it."),
                 FreeTextFault.InvisibleCharacter => new(field, "invisible_character",
-                    $"{labelJa}に表示されない文字（{at}、{position}文字目）が含まれています。削除してください。",
-                    $"The {labelEn} contains a character that displays as nothing ({at} at position {position}); remove it."),
+                    $"{label.ShortJa}に表示されない文字（{at}、{position}文字目）が含まれています。削除してください。",
+                    $"The {label.ShortEnInText} contains a character that displays as nothing ({at} at position {position}); remove it."),
                 FreeTextFault.LineSeparator => new(field, "line_separator",
-                    $"{labelJa}に行区切り文字（{at}、{position}文字目）が含まれています。",
-                    $"The {labelEn} contains a line or paragraph separator ({at} at position {position})."),
+                    $"{label.ShortJa}に行区切り文字（{at}、{position}文字目）が含まれています。",
+                    $"The {label.ShortEnInText} contains a line or paragraph separator ({at} at position {position})."),
                 FreeTextFault.LoneSurrogate => new(field, "invalid_character",
-                    $"{labelJa}に文字として正しくない符号（{at}、{position}文字目）が含まれています。",
-                    $"The {labelEn} contains an invalid character ({at} at position {position})."),
+                    $"{label.ShortJa}に文字として正しくない符号（{at}、{position}文字目）が含まれています。",
+                    $"The {label.ShortEnInText} contains an invalid character ({at} at position {position})."),
                 _ => new(field, "control_character",
                     multiline
-                        ? $"{labelJa}に使用できない制御文字（{at}、{position}文字目）が含まれています。"
-                        : $"{labelJa}に改行や制御文字（{at}、{position}文字目）は使えません。",
+                        ? $"{label.ShortJa}に使用できない制御文字（{at}、{position}文字目）が含まれています。"
+                        : $"{label.ShortJa}に改行や制御文字（{at}、{position}文字目）は使えません。",
                     multiline
-                        ? $"The {labelEn} contains a control character ({at} at position {position})."
-                        : $"The {labelEn} must be one line without control characters ({at} at position {position})."),
+                        ? $"The {label.ShortEnInText} contains a control character ({at} at position {position})."
+                        : $"The {label.ShortEnInText} must be one line without control characters ({at} at position {position})."),
             });
             return;
         }
@@ -328,7 +331,7 @@ public static class ChangeRules
         var stored = store(text);
         if (stored is not null && FreeText.Characters(stored) is var characters && characters > max)
         {
-            errors.Add(new(item.Member(member), "too_long", $"{labelJa}は{max}文字以内で入力してください（{characters}文字）。", $"The {labelEn} must be at most {max} characters ({characters} given)."));
+            errors.Add(new(item.Member(member), "too_long", $"{label.ShortJa}は{max}文字以内で入力してください（{characters}文字）。", $"The {label.ShortEnInText} must be at most {max} characters ({characters} given)."));
         }
     }
 
@@ -346,6 +349,7 @@ public static class ChangeRules
         // both lists twice (builder and back), ~0.7 KB a change (issue 14). The copies are this call's own, so they are
         // wrapped, not copied again.
         SystemStatus[]? systems = null;
+        var skipped = false;
         foreach (var given in request.Systems.IsDefault ? [] : request.Systems)
         {
             systems ??= current.Systems.ToArray();
@@ -376,6 +380,13 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             systems[index] = after;
+            if (move != PhaseMove.EstimateCorrected && after == before with { ReportedAt = now })
+            {
+                // Left as it was: its fields are made only if no target changed (a confirmation keeps every entry).
+                skipped = true;
+                continue;
+            }
+
             var afterFields = AuditFields.Of(after);
             if (move == PhaseMove.EstimateCorrected)
             {
@@ -401,11 +412,22 @@ public static class ChangeRules
                 ReportedAt = now,
             };
             security[index] = after;
+            if (after == before with { ReportedAt = now })
+            {
+                skipped = true;
+                continue;
+            }
+
             all.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
+        // A target whose status is equal but for the time of the report has equal fields: only the others can be changes.
+        // Its entry is made only when nothing changed, so that a confirmation records every target it confirmed, in
+        // the order sent (issue 14: a full report's unchanged targets were 2 × 67 field lists for nothing).
         var changed = all.Where(e => !e.BeforeFields.SequenceEqual(e.AfterFields)).ToImmutableArray();
-        var entries = changed.IsEmpty ? all.ToImmutable() : changed;
+        var entries = !changed.IsEmpty ? changed
+            : skipped ? ConfirmationEntries(current, version, now, request, systems, security)
+            : all.ToImmutable();
         var record = current with
         {
             Version = version,
@@ -416,6 +438,25 @@ public static class ChangeRules
             UpdatedBy = request.Actor,
         };
         return (record, entries);
+    }
+
+    /// <summary>A confirmation's entries: every target the request named, in its order, both sides as they are (equal).</summary>
+    private static ImmutableArray<ChangeEntry> ConfirmationEntries(MunicipalityRecord current, long version, DateTimeOffset now, ChangeRequest request, SystemStatus[]? systems, SecurityItemStatus[]? security)
+    {
+        var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
+        foreach (var given in request.Systems.IsDefault ? [] : request.Systems)
+        {
+            var index = IndexOfSystem(systems!, given.BusinessId);
+            entries.Add(Entry(current.Code, version, now, request, "system:" + given.BusinessId, AuditFields.Of(current.Systems[index]), AuditFields.Of(systems![index])));
+        }
+
+        foreach (var given in request.Security.IsDefault ? [] : request.Security)
+        {
+            var index = IndexOfItem(security!, given.ItemId);
+            entries.Add(Entry(current.Code, version, now, request, "security:" + given.ItemId, AuditFields.Of(current.Security[index]), AuditFields.Of(security![index])));
+        }
+
+        return entries.ToImmutable();
     }
 
     private static int IndexOfSystem(SystemStatus[] systems, string businessId)

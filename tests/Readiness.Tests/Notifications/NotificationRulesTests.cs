@@ -257,4 +257,41 @@ public sealed class NotificationRulesTests
         Assert.DoesNotContain("東京都", en, StringComparison.Ordinal);
         _ = OsakaCity;
     }
+    [Fact]
+    public void The_judged_fields_alone_give_the_same_events_as_the_whole_sides()
+    {
+        // The dispatcher reads only NotificationRules.JudgedFields of each side (issue 14): a rule that came to read
+        // another field would judge it missing there; this compares both readings over many random sides.
+        var random = new Random(20261206);
+        var phases = Enum.GetValues<MigrationPhase>();
+        var reasons = Enum.GetValues<DesignationReason>();
+        ImmutableArray<AuditField> Side() => AuditFields.Of(new SystemStatus
+        {
+            BusinessId = "koseki",
+            Phase = phases[random.Next(phases.Length)],
+            NotApplicable = random.Next(8) == 0,
+            PlannedGoLive = random.Next(3) == 0 ? null : Today.AddDays(random.Next(-400, 400)),
+            Vendor = random.Next(2) == 0 ? null : "ベンダー",
+            Hosting = random.Next(2) == 0 ? null : HostingKind.GovernmentCloud,
+            Designated = random.Next(3) == 0,
+            DesignationReason = random.Next(2) == 0 ? null : reasons[random.Next(reasons.Length)],
+            DesignationTarget = random.Next(2) == 0 ? null : Today.AddDays(random.Next(-400, 1500)),
+            Regression = random.Next(4) == 0,
+            RegressionReason = random.Next(2) == 0 ? null : "再計画",
+            CloudProvider = random.Next(2) == 0 ? null : CloudProvider.Aws,
+        });
+        var events = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            var (before, after) = (random.Next(10) == 0 ? [] : Side(), Side());
+            ImmutableArray<AuditField> Judged(ImmutableArray<AuditField> side) =>
+                side.IsEmpty ? [] : AuditFields.FromUtf8Json(AuditFields.ToUtf8Json(side), NotificationRules.JudgedFields);
+            var whole = NotificationRules.Derive(Row(before, after), Today);
+            var judged = NotificationRules.Derive(Row(Judged(before), Judged(after)), Today);
+            Assert.Equal(whole.ToList(), judged.ToList());
+            events += whole.Length;
+        }
+
+        Assert.True(events > 500, $"{events} events");
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Readiness.Rules;
 
@@ -84,5 +85,25 @@ public sealed class AuditFieldsTests
         Assert.Same("vendor", AuditFields.FromUtf8Json(utf8)[3].Name);
         Assert.ThrowsAny<JsonException>(() => AuditFields.FromUtf8Json("[1]"u8));
         Assert.ThrowsAny<JsonException>(() => AuditFields.FromUtf8Json("""{"phase":1}"""u8));
+    }
+    [Fact]
+    public void A_side_read_for_some_fields_holds_those_as_the_whole_read_does_and_known_values_are_shared()
+    {
+        var fields = AuditFields.Of(new SystemStatus
+        {
+            BusinessId = "koseki", Phase = MigrationPhase.Testing, Vendor = Forged, Hosting = HostingKind.OnPremises, PlannedGoLive = new DateOnly(2026, 3, 31),
+            Designated = true, DesignationReason = DesignationReason.Other, DesignationReasonNote = "\"phase\": \"x\"", RegressionReason = "再計画",
+        });
+        var utf8 = AuditFields.ToUtf8Json(fields)!;
+        ImmutableArray<string> only = ["phase", "plannedGoLive", "designationReason", "regressionReason", "notApplicable"];
+        var some = AuditFields.FromUtf8Json(utf8, only);
+        Assert.Equal(AuditFields.FromUtf8Json(utf8).Where(f => only.Contains(f.Name)).ToList(), some.ToList());
+        Assert.Equal(some.ToList(), AuditFields.FromJson(AuditFields.ToJson(fields), only).ToList());
+        Assert.Same(Wire.Name(MigrationPhase.Testing), some.Single(f => f.Name == "phase").Value);
+        Assert.Same(Wire.Name(DesignationReason.Other), some.Single(f => f.Name == "designationReason").Value);
+
+        // A field left out is still checked: a side that is not an audit side is refused either way.
+        Assert.Throws<JsonException>(() => AuditFields.FromUtf8Json("{\"phase\":\"testing\",\"vendor\":[1]}"u8, only));
+        Assert.Throws<JsonException>(() => AuditFields.FromUtf8Json("[]"u8, only));
     }
 }

@@ -12,21 +12,24 @@ namespace Readiness.Web.Api;
 public sealed class BodyFields
 {
     private readonly bool single;
-    private readonly Dictionary<string, Queue<int>> occurrences = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<string?> systems;
+    private readonly IReadOnlyList<string?> security;
 
-    private BodyFields(bool single) => this.single = single;
+    // Indexed at the first refusal named: a report the rules accept (nearly all) never needs it (issue 14).
+    private Dictionary<string, Queue<int>>? occurrences;
+
+    private BodyFields(bool single, IReadOnlyList<string?> systems, IReadOnlyList<string?> security)
+    {
+        this.single = single;
+        this.systems = systems;
+        this.security = security;
+    }
 
     /// <summary>A body that is one system or one item (PUT/PATCH …/systems/{businessId}, …/security/{itemId}).</summary>
-    public static BodyFields Single() => new(single: true);
+    public static BodyFields Single() => new(single: true, [], []);
 
     /// <summary>A report: the business ids and item ids of its <c>systems</c> and <c>security</c> arrays, in the order sent.</summary>
-    public static BodyFields Report(IReadOnlyList<string?> systems, IReadOnlyList<string?> security)
-    {
-        var fields = new BodyFields(single: false);
-        fields.Index("systems", systems);
-        fields.Index("security", security);
-        return fields;
-    }
+    public static BodyFields Report(IReadOnlyList<string?> systems, IReadOnlyList<string?> security) => new(single: false, systems, security);
 
     /// <summary>
     /// The wire name of one error's field. Errors come in the order the rules check the items, so an item sent twice is
@@ -50,6 +53,13 @@ public sealed class BodyFields
             return rest.StartsWith('.') ? rest[1..] : collection;
         }
 
+        if (occurrences is null)
+        {
+            occurrences = new(StringComparer.Ordinal);
+            Index("systems", systems);
+            Index("security", security);
+        }
+
         if (int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
             || !occurrences.TryGetValue($"{collection}[{key}]", out var at) || at.Count == 0)
         {
@@ -71,7 +81,7 @@ public sealed class BodyFields
             if (keys[i] is { } key)
             {
                 var name = $"{collection}[{key}]";
-                if (!occurrences.TryGetValue(name, out var at))
+                if (!occurrences!.TryGetValue(name, out var at))
                 {
                     occurrences[name] = at = new Queue<int>();
                 }

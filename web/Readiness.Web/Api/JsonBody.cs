@@ -616,9 +616,22 @@ public sealed class WireEnumConverterFactory : JsonConverterFactory
         where TEnum : struct, Enum
     {
         private static readonly string Allowed = string.Join(", ", Enum.GetValues<TEnum>().Select(v => Wire.Name(v)));
+        private static readonly (string Name, TEnum Value)[] Names = [.. Enum.GetValues<TEnum>().Select(v => (Wire.Name(v), v))];
 
         public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
+            // Compared in place: a report has 67 of these, and a string for each was a per-report cost (issue 14).
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                foreach (var (name, known) in Names)
+                {
+                    if (reader.ValueTextEquals(name))
+                    {
+                        return known;
+                    }
+                }
+            }
+
             var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
             if (text is not null && Wire.TryParse<TEnum>(text, out var value))
             {

@@ -190,20 +190,29 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         await using var systems = await command.ExecuteReaderAsync(cancellationToken);
         while (await systems.ReadAsync(cancellationToken))
         {
-            ImmutableArray<AuditField> Side(int i)
+            // Only the fields the rules judge (NotificationRules.JudgedFields), and a side equal to the other (a
+            // confirmation, or a report that left the system as it was) read once: the dispatcher reads back every
+            // system row a deadline rush writes, a fifth of a full report's allocation before (issue 14).
+            ImmutableArray<AuditField> Side(int i, byte[]? utf8)
             {
                 try
                 {
                     // SQLite hands over a text column's UTF-8 bytes as they are; a string would be decoded only to be encoded again.
                     return systems.IsDBNull(i) ? []
-                        : IsSqlite ? AuditFields.FromUtf8Json(systems.GetFieldValue<byte[]>(i))
-                        : AuditFields.FromJson(systems.GetString(i));
+                        : utf8 is not null ? AuditFields.FromUtf8Json(utf8, NotificationRules.JudgedFields)
+                        : AuditFields.FromJson(systems.GetString(i), NotificationRules.JudgedFields);
                 }
                 catch (JsonException)
                 {
                     return [];
                 }
             }
+
+            byte[]? Utf8(int i) => IsSqlite && !systems.IsDBNull(i) ? systems.GetFieldValue<byte[]>(i) : null;
+            var beforeUtf8 = Utf8(6);
+            var afterUtf8 = Utf8(7);
+            var afterSide = Side(7, afterUtf8);
+            var beforeSide = beforeUtf8 is not null && afterUtf8 is not null && beforeUtf8.AsSpan().SequenceEqual(afterUtf8) ? afterSide : Side(6, beforeUtf8);
 
             rows.Add(new AuditRow(
                 systems.GetInt64(0), systems.GetString(1), systems.GetInt64(2), systems.GetString(3),
@@ -213,7 +222,7 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
                     DateTimeOffset at => at,
                     var text => DateTimeOffset.Parse(Convert.ToString(text, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                 },
-                systems.GetString(5), Side(6), Side(7)));
+                systems.GetString(5), beforeSide, afterSide));
         }
 
         return new AuditWindow(rows, newRows, Math.Max(after, end), nextComplete);
