@@ -49,6 +49,18 @@ public sealed record FormDraft(string Action, string? Subject, IReadOnlyList<Key
 public sealed record DraftKeeping(DraftOutcome Outcome, int Dropped);
 
 /// <summary>
+/// What <see cref="FormDrafts.Take"/> found for a page: the drafts put back now (<see cref="Restored"/>, oldest first, so
+/// the last is the newest: the form the sign-in page returned to), and how many of the page's drafts belong to
+/// someone else and were left unshown for them (<see cref="KeptForOthers"/>, 0 or more), the latest of which expires
+/// at <see cref="OthersExpire"/> (UTC; null when none).
+/// </summary>
+public sealed record TakenDrafts(IReadOnlyList<FormDraft> Restored, int KeptForOthers, DateTimeOffset? OthersExpire)
+{
+    /// <summary>Nothing restored, nothing kept for others.</summary>
+    public static readonly TakenDrafts None = new([], 0, null);
+}
+
+/// <summary>
 /// Keeps a form's input across a sign-in (the session ended while the person typed). Nothing of it is saved: the page
 /// it came from shows it once more, for this person only, and they press 保存 again (the normal version and
 /// authorization rules then apply). The drafts live in the browser, not the server: one cookie per form address
@@ -265,22 +277,27 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
     }
 
     /// <summary>
-    /// A kept draft for one of the forms of the page being shown (<paramref name="isOwnForm"/> is given the draft's
-    /// action), taken out of the browser (used once), or null. With several for this page (two of its forms, in two
-    /// tabs), the oldest comes now and the others the next times the page is shown, one each. Drafts for other pages
-    /// stay for them. A draft of this page is dropped unused when the page's form is not for this person
-    /// (<paramref name="mayUse"/> false: the page shows them no such form) or the draft was another person's; any draft
-    /// that expired or was tampered with is dropped. Call before the response starts (static rendering sets the cookie).
+    /// The kept drafts for the forms of the page being shown (<paramref name="isOwnForm"/> is given a draft's action),
+    /// all at once, oldest first, each taken out of the browser (used once): the sign-in page returns to the newest
+    /// post's form, and the others of the page come back with it on their own forms (a breaker's finding: one a showing,
+    /// the oldest first, so the person landed on a form with nothing restored). Drafts for other pages stay for them.
+    /// A draft of another person is never shown and stays for them until it expires (a shared browser: a colleague's
+    /// sign-in does not destroy it); it is counted in <see cref="TakenDrafts.KeptForOthers"/> so the page can say so.
+    /// A draft of this person is dropped unused when the page shows them no such form (<paramref name="mayUse"/>
+    /// false); one that names nobody (kept before 2026-12-06), expired or was tampered with is dropped. Call before the
+    /// response starts (static rendering sets the cookies).
     /// </summary>
-    public FormDraft? Take(HttpContext http, Func<string, bool> isOwnForm, bool mayUse)
+    public TakenDrafts Take(HttpContext http, Func<string, bool> isOwnForm, bool mayUse)
     {
         if (http.User.Identity?.IsAuthenticated != true)
         {
-            return null;
+            return TakenDrafts.None;
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value);
-        FormDraft? taken = null;
+        var taken = new List<FormDraft>();
+        var othersKept = 0;
+        DateTimeOffset? othersExpire = null;
         foreach (var kept in Drafts(http).OrderBy(k => k.Stored?.Kept ?? DateTimeOffset.MinValue))
         {
             if (kept.Stored is { } other && !isOwnForm(other.Action))
@@ -288,21 +305,23 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
                 continue; // another page's
             }
 
-            var usable = kept.Stored is { } stored && mayUse && caller is not null && stored.Subject == caller.Subject; // a draft of nobody's (kept before 2026-12-06) goes back to nobody
-            if (usable && taken is not null)
+            if (kept.Stored is { Subject: { } owner } theirs && caller is not null && owner != caller.Subject)
             {
-                continue; // the next showing of this page takes it
+                othersKept++; // someone else's: not shown, not destroyed
+                var expires = theirs.Kept + Lifetime;
+                othersExpire = othersExpire is { } later && later > expires ? later : expires;
+                continue;
             }
 
-            Delete(http, kept.Name); // used now, or unreadable, or not this person's: gone
-            if (usable)
+            Delete(http, kept.Name); // used now, or unreadable, or naming nobody, or a form this person no longer has: gone
+            if (kept.Stored is { } stored && mayUse && caller is not null && stored.Subject == caller.Subject)
             {
-                taken = new FormDraft(kept.Stored!.Action, kept.Stored.Subject,
-                    [.. kept.Stored.Fields.Where(f => f.Length == 2).Select(f => new KeyValuePair<string, string>(f[0], f[1]))]);
+                taken.Add(new FormDraft(stored.Action, stored.Subject,
+                    [.. stored.Fields.Where(f => f.Length == 2).Select(f => new KeyValuePair<string, string>(f[0], f[1]))]));
             }
         }
 
-        return taken;
+        return new TakenDrafts(taken, othersKept, othersExpire);
     }
 
     /// <summary>The browser's draft cookies, each read (null <see cref="DraftCookie.Stored"/>: expired, tampered or not for the address its name says).</summary>

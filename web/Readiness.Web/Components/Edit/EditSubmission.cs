@@ -24,6 +24,9 @@ public enum EditFailure
     Restored,
 }
 
+/// <summary>Another form of the page put back from a kept draft: its element id (a link's fragment) and its name, quoted, in Japanese and English.</summary>
+public sealed record RestoredForm(string Anchor, string NameJa, string NameEn);
+
 /// <summary>A message for one form field (empty field: the whole form), in Japanese first with English.</summary>
 public sealed record FieldMessage(string Field, string MessageJa, string MessageEn);
 
@@ -37,7 +40,32 @@ public sealed record EditSubmission(
     /// <summary>For a conflict: what is stored now for the target (the audit trail's fields), shown in the page's words.</summary>
     public ImmutableArray<AuditField> StoredNow { get; init; } = [];
 
+    /// <summary>
+    /// For a form put back from a kept draft: the other forms of the same page put back with it (their anchors and
+    /// names), so that the person, landing on one, learns where the rest are. Empty otherwise.
+    /// </summary>
+    public ImmutableArray<RestoredForm> AlsoRestored { get; init; } = [];
+
     public string? Value(string field) => Values.TryGetValue(field, out var v) ? v : null;
+
+    /// <summary>
+    /// The forms of one page with the input of their kept drafts (<paramref name="drafts"/> oldest first, as
+    /// <see cref="Access.FormDrafts.Take"/> gives them), each <see cref="Restored"/> and naming the others
+    /// (<see cref="AlsoRestored"/>). <paramref name="target"/> maps a draft's action to its form's target (null: not a
+    /// form of this page, left out), <paramref name="anchor"/> a target to its element id, <paramref name="fields"/> a
+    /// target to its form's fields. Oldest first, so the last is the newest: the form the sign-in page returned to.
+    /// </summary>
+    public static IReadOnlyList<EditSubmission> RestoredPage(
+        IEnumerable<Access.FormDraft> drafts, Func<string, string?> target, Func<string, string> anchor, Func<string, string[]> fields)
+    {
+        // One form per target: of two drafts for one form (a cookie from before keyed drafts), the newer wins.
+        var forms = drafts.Select(d => target(d.Action) is { } t ? Restored(t, d, fields(t)) : null).OfType<EditSubmission>()
+            .GroupBy(f => f.Target).Select(g => g.Last()).ToList();
+        return [.. forms.Select(f => f with
+        {
+            AlsoRestored = [.. forms.Where(o => o.Target != f.Target).Select(o => Named(o.Target, anchor))],
+        })];
+    }
 
     /// <summary>
     /// The form of <paramref name="target"/> with the input of a kept draft (<see cref="EditFailure.Restored"/>: not
@@ -52,6 +80,12 @@ public sealed record EditSubmission(
                     "What you typed before your sign-in session ended is back in this form. It is not saved yet: check it and save it again.")],
                 version)
             : null;
+
+    private static RestoredForm Named(string target, Func<string, string> anchor)
+    {
+        var (ja, en) = TargetNames.Of(target);
+        return new RestoredForm(anchor(target), ja, en);
+    }
 
     public bool Checked(string field) => Value(field) is "true" or "on";
 
