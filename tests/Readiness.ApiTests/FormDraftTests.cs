@@ -610,6 +610,40 @@ public sealed partial class FormDraftTests(ApiHost host, ITestOutputHelper outpu
     }
 
     /// <summary>
+    /// A shared browser, one form, two people whose sessions ended in turn: B's post of the same form replaced A's kept
+    /// draft (one cookie per form address), and B's sign-in page called it "this same form's" input dropped, as if it
+    /// were B's own; A's was lost unseen. Each person's draft of a form is kept apart: B's is B's, A's stays for A.
+    /// </summary>
+    [Fact]
+    public async Task The_same_form_sent_by_two_people_keeps_each_person_s_draft()
+    {
+        var (id, phase) = await PlainSystemAsync(2);
+        var (tokenA, tokenB) = (host.Token(Readiness.Role.Municipality, Code, "draft.same.a@city.chuo.lg.jp"), host.Token(Readiness.Role.Municipality, Code, "draft.same.b@city.chuo.lg.jp"));
+        using var browser = new Browser(host.BaseAddress);
+        await browser.SignInAsync(tokenA, "/municipalities/" + Code);
+        var formA = Form(await browser.PageAsync("/municipalities/" + Code), Action(id));
+        browser.Drop(Browser.AuthCookie);
+        Assert.Contains("unsaved=kept", (await browser.SendAsync(HttpMethod.Post, Action(id), new Dictionary<string, string>(formA.Hidden) { ["phase"] = phase, ["vendor"] = "同じフォームのAさん" })).Location, StringComparison.Ordinal);
+
+        await browser.SignInAsync(tokenB, "/municipalities/" + Code);
+        var formB = Form(await browser.PageAsync("/municipalities/" + Code), Action(id));
+        browser.Drop(Browser.AuthCookie);
+        var postB = await browser.SendAsync(HttpMethod.Post, Action(id), new Dictionary<string, string>(formB.Hidden) { ["phase"] = phase, ["vendor"] = "同じフォームのBさん" });
+        Assert.Contains("unsaved=kept", postB.Location, StringComparison.Ordinal);
+        Assert.DoesNotContain(DroppedQuery, postB.Location, StringComparison.Ordinal); // nothing of anyone's was dropped
+
+        var pageB = await browser.FollowAsync(await browser.SignInAsync(tokenB, ReturnUrl(postB)));
+        Assert.Contains("value=\"同じフォームのBさん\"", Form(pageB, Action(id)).Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("同じフォームのAさん", pageB, StringComparison.Ordinal);
+        Assert.Contains("data-drafts-kept-for-others=\"1\"", pageB, StringComparison.Ordinal);
+
+        var pageA = await browser.FollowAsync(await browser.SignInAsync(tokenA, "/municipalities/" + Code));
+        Assert.Contains("value=\"同じフォームのAさん\"", Form(pageA, Action(id)).Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("同じフォームのBさん", pageA, StringComparison.Ordinal);
+        Assert.DoesNotContain(browser.Cookies, k => k.StartsWith(Draft, StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// A restored draft is not a way around the conflict rule: it carries the version its form was opened at, so when
     /// someone else saved that very system in the meantime, sending it again is refused (409) with who changed it and
     /// what is stored now, and the other person's save stands.

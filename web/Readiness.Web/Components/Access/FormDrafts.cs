@@ -63,8 +63,8 @@ public sealed record TakenDrafts(IReadOnlyList<FormDraft> Restored, int KeptForO
 /// <summary>
 /// Keeps a form's input across a sign-in (the session ended while the person typed). Nothing of it is saved: the page
 /// it came from shows it once more, for this person only, and they press 保存 again (the normal version and
-/// authorization rules then apply). The drafts live in the browser, not the server: one cookie per form address
-/// (<see cref="CookieName"/>.{key of the address}, HttpOnly, SameSite=Strict, chunked like the sign-in cookie), at
+/// authorization rules then apply). The drafts live in the browser, not the server: one cookie per form address and
+/// person (<see cref="CookieName"/>.{key of the address and person}, HttpOnly, SameSite=Strict, chunked like the sign-in cookie), at
 /// most <see cref="MaxDrafts"/> and <see cref="MaxCookieBytes"/> in all, so that two tabs' forms both come back
 /// (a breaker's finding: one cookie per browser, the second tab's post replaced the first tab's "kept" draft). Each is
 /// protected with ASP.NET Core Data Protection (encrypted and signed; no one can read or forge it), time-limited to
@@ -75,7 +75,7 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
 {
     /// <summary>
     /// The cookies' name: readiness.draft.{key}, key the first <see cref="KeyLength"/> characters of the base64url
-    /// SHA-256 of the form's address (chunks: readiness.draft.{key}C1, …). A cookie named readiness.draft alone
+    /// SHA-256 of the form's address and the person (<see cref="CookieFor"/>; chunks: readiness.draft.{key}C1, …). A cookie named readiness.draft alone
     /// (one per browser, before keyed drafts) is still read, and deleted once used.
     /// </summary>
     public const string CookieName = "readiness.draft";
@@ -165,9 +165,13 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
         _ => "not_kept",
     };
 
-    /// <summary>The cookie holding the draft of the form posted to <paramref name="action"/> (a path): readiness.draft.{key}.</summary>
-    public static string CookieFor(string action) =>
-        CookieName + "." + WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.UTF8.GetBytes(action)))[..KeyLength];
+    /// <summary>
+    /// The cookie holding <paramref name="subject"/>'s draft of the form posted to <paramref name="action"/> (a path):
+    /// readiness.draft.{key}. Keyed by the person too, so that on a shared browser one person's post of a form does not
+    /// replace another's kept draft of it (a breaker's finding); null subject: the key of drafts kept before that.
+    /// </summary>
+    public static string CookieFor(string action, string? subject) =>
+        CookieName + "." + WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.UTF8.GetBytes(subject is null ? action : action + "\n" + subject)))[..KeyLength];
 
     /// <summary>
     /// Keeps the input of this form post (a URL-encoded form to an endpoint with <see cref="RestoresDraftAttribute"/>)
@@ -242,16 +246,16 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
         // The browser's other drafts: unreadable ones go (they never come back anyway); this form's earlier one is
         // replaced; then the oldest go until this one is within both limits. Each replaced or dropped one is counted,
         // since its sign-in page said "kept".
-        var cookie = CookieFor(action);
+        var cookie = CookieFor(action, subject);
         var dropped = 0;
         var others = new List<DraftCookie>();
         foreach (var kept in Drafts(http))
         {
-            if (kept.Stored is null)
+            if (kept.Stored?.Subject is null)
             {
-                Delete(http, kept.Name);
+                Delete(http, kept.Name); // unreadable, or naming nobody: never put back anyway
             }
-            else if (kept.Name == cookie || kept.Stored.Action == action)
+            else if (kept.Name == cookie || kept.Stored.Action == action && kept.Stored.Subject == subject)
             {
                 Delete(http, kept.Name);
                 dropped++;
@@ -348,7 +352,8 @@ public sealed class FormDrafts(IDataProtectionProvider protection, IOptions<Read
             }
 
             // Bound to its address: a draft moved under another form's cookie name is not put back.
-            found.Add(new DraftCookie(name, stored is not null && (!keyed || CookieFor(stored.Action) == name) ? stored : null, value.Length));
+            // (A draft kept under the address's key alone, before drafts were keyed by person too, is still read.)
+            found.Add(new DraftCookie(name, stored is not null && (!keyed || CookieFor(stored.Action, stored.Subject) == name || CookieFor(stored.Action, null) == name) ? stored : null, value.Length));
         }
 
         return found;
