@@ -54,6 +54,51 @@ public sealed class FormDraftBrowserTests(DashboardFixture fixture, ITestOutputH
         Assert.True(found.Count == 0, string.Join('\n', found));
     }
 
+    /// <summary>
+    /// Two tabs, two forms of one page, one ended session (a breaker's finding): signing in from the newer tab's sign-in
+    /// page lands at its form's anchor, and that form (in view) has the input back, as does the other, which the landed
+    /// form's notice links to; the focus is not pulled to the other form. axe on the page with both restored.
+    /// </summary>
+    [Fact]
+    public async Task Two_tabs_forms_of_one_page_both_come_back_and_the_person_lands_on_a_restored_form()
+    {
+        var code = Readiness.Catalog.ReadinessCatalog.Instance.MunicipalitiesByPrefecture["46"][0].Code;
+        var record = await fixture.Host.Grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
+        var ids = record.Systems.Where(s => !s.NotApplicable && !s.Designated && !s.Regression).Select(s => s.BusinessId).Take(2).ToList();
+        var user = TestUser.Municipality(code);
+        var found = new List<string>();
+        await using var context = await fixture.NewContextAsync(user: user);
+        var tabs = new[] { await context.NewPageAsync(), await context.NewPageAsync() };
+        for (var i = 0; i < 2; i++)
+        {
+            await tabs[i].GotoAsync(Url($"/municipalities/{code}"));
+            await tabs[i].Locator($"#edit-system-{ids[i]} > summary").ClickAsync();
+            await tabs[i].Locator($"form[data-edit-form='system:{ids[i]}']").GetByLabel("ベンダ（アプリ提供事業者）").FillAsync($"二つのタブの下書き{i}");
+        }
+
+        await context.ClearCookiesAsync(new BrowserContextClearCookiesOptions { Name = "readiness.auth" });
+        for (var i = 0; i < 2; i++)
+        {
+            await tabs[i].Locator($"form[data-edit-form='system:{ids[i]}'] button[type=submit]").ClickAsync();
+            await tabs[i].WaitForUrlAsync("**/signin?*unsaved=kept*");
+        }
+
+        // Signed in from the newer tab: at its form, in view, with its input; the older tab's form has its input too.
+        var page = tabs[1];
+        await page.Locator("#token").FillAsync(fixture.Token(user));
+        await page.Locator("form[action='/auth/local/signin'] button[type=submit]").ClickAsync();
+        await page.WaitForUrlAsync($"**/municipalities/{code}#edit-system-{ids[1]}");
+        var landed = page.Locator($"form[data-edit-form='system:{ids[1]}']");
+        await Assertions.Expect(landed.Locator("[data-failure='Restored']")).ToBeInViewportAsync();
+        await Assertions.Expect(landed.GetByLabel("ベンダ（アプリ提供事業者）")).ToHaveValueAsync("二つのタブの下書き1");
+        await Assertions.Expect(landed.Locator("[data-restored-others='1'] ~ ul a")).ToHaveAttributeAsync("href", $"#edit-system-{ids[0]}");
+        var other = page.Locator($"form[data-edit-form='system:{ids[0]}']");
+        await Assertions.Expect(other.GetByLabel("ベンダ（アプリ提供事業者）")).ToHaveValueAsync("二つのタブの下書き0");
+        Assert.False(await other.EvaluateAsync<bool>("f => f.contains(document.activeElement)"), "the focus stays off the other restored form");
+        await page.AxeCheckAsync($"ja municipality {code}: two restored forms", found, output);
+        Assert.True(found.Count == 0, string.Join('\n', found));
+    }
+
     private async Task<(string Code, string BusinessId)> FindSystemAsync(string prefecture, Func<SystemStatus, bool> match)
     {
         foreach (var m in Readiness.Catalog.ReadinessCatalog.Instance.MunicipalitiesByPrefecture[prefecture])
