@@ -116,6 +116,38 @@ public sealed partial class FormSession : IDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// Posts <paramref name="file"/> (multipart field "file") to the upload form whose action is <paramref name="action"/>
+    /// on the page, with that form's antiforgery token, as the Excel panel's form sends it; the answer as sent.
+    /// </summary>
+    public async Task<HttpResponseMessage> UploadAsync(string code, string action, byte[] file, string fileName)
+    {
+        var html = await PageAsync(code);
+        using var content = new MultipartFormDataContent
+        {
+            { new StringContent(HiddenIn(html, action, "__RequestVerificationToken")), "__RequestVerificationToken" },
+            { new ByteArrayContent(file), "file", fileName },
+        };
+        return await client.PostAsync(action, content);
+    }
+
+    /// <summary>Posts the form whose action is <paramref name="action"/> in <paramref name="html"/> (an answer page) with its hidden fields as they are.</summary>
+    public async Task<HttpResponseMessage> SubmitAsync(string html, string action, params string[] hidden)
+    {
+        var values = hidden.ToDictionary(name => name, name => HiddenIn(html, action, name), StringComparer.Ordinal);
+        values["__RequestVerificationToken"] = HiddenIn(html, action, "__RequestVerificationToken");
+        using var content = new FormUrlEncodedContent(values);
+        return await client.PostAsync(action, content);
+    }
+
+    /// <summary>The value of the hidden input <paramref name="name"/> of the form whose action is <paramref name="action"/>.</summary>
+    private static string HiddenIn(string html, string action, string name)
+    {
+        var start = html.IndexOf($"action=\"{action}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no form for {action}");
+        return Hidden(html[start..html.IndexOf("</form>", start, StringComparison.Ordinal)], name);
+    }
+
     /// <summary>GET with the sign-in cookie.</summary>
     public Task<HttpResponseMessage> GetAsync(string path) => client.GetAsync(path);
 

@@ -13,7 +13,9 @@ public sealed record TemplateIssue(string Cell, string Code, string MessageJa, s
 
 /// <summary>
 /// What an uploaded template says: the municipality code and version (ETag) it was made from, every change against the
-/// current record, every error, and the change request's parts (systems and items that change, every member given).
+/// current record, every error, and the change request's parts: every row the file covers and reads without error
+/// (every member given), the rows that change nothing too, so that applying it reports them as a full report with the
+/// same content does (a file that changes nothing records a confirmation of every row, <c>確認済み</c>).
 /// </summary>
 public sealed record TemplateReading(
     string? Code,
@@ -399,11 +401,10 @@ public static class ReportingTemplate
                     $"{catalog.BusinessSystems[index].NameEn}: Government Cloud provider", Wire.Name(before.CloudProvider!.Value), null, Wire.Name(before.CloudProvider!.Value), null));
             }
 
-            if (changes.Count == n)
-            {
-                continue; // nothing changed in this row (a regression reason alone changes nothing)
-            }
-
+            // A row that changes nothing is reported all the same, as a full report with the same content would be: a
+            // confirmation that it still holds (its as-of day renewed; the trail's entry before = after when the whole
+            // file changes nothing). Its regression reason is left out: a reason alone changes nothing and the preview shows none.
+            var unchanged = changes.Count == n;
             result.Add(new SystemChange
             {
                 BusinessId = id,
@@ -414,9 +415,9 @@ public static class ReportingTemplate
                 CloudProvider = provider,
                 NotApplicable = notApplicable,
                 Designation = designated ? new DesignationInput(reason, target) : null,
-                Reason = regressionReason,
+                Reason = unchanged ? null : regressionReason,
                 DesignationReasonNote = reasonNote,
-                Omitted = regressionReason is null ? ["regressionReason"] : [],
+                Omitted = unchanged || regressionReason is null ? ["regressionReason"] : [],
             });
         }
 
@@ -488,7 +489,6 @@ public static class ReportingTemplate
                 continue;
             }
 
-            var n = changes.Count;
             var item = catalog.SecurityItems[index];
             void Diff(string column, string field, string? was, string? now, string? wasJa, string? nowJa)
             {
@@ -502,10 +502,8 @@ public static class ReportingTemplate
             Diff("D", "status", Wire.Name(before.Status), Wire.Name(status), StatusLabel(before.Status), StatusLabel(status));
             Diff("E", "evidence", before.Evidence, evidence, before.Evidence, evidence);
             Diff("F", "lastReviewed", Iso(before.LastReviewed), Iso(reviewed), Iso(before.LastReviewed), Iso(reviewed));
-            if (changes.Count > n)
-            {
-                result.Add(new SecurityChange { ItemId = id, Status = status, Evidence = evidence, LastReviewed = reviewed });
-            }
+            // Unchanged too: a confirmation of the item, as for a business row.
+            result.Add(new SecurityChange { ItemId = id, Status = status, Evidence = evidence, LastReviewed = reviewed });
         }
 
         _ = today;

@@ -159,7 +159,10 @@ public sealed class ExcelReportingTests
         await Refused(Edit(template, good, ("セキュリティ", "D7", "だいたい")), "bad-status.xlsx", HttpStatusCode.UnprocessableEntity, "セキュリティ!D7", "unknown_status");
         await Refused(Edit(template, good, ("業務システム", "H9", "はい")), "designation-without-reason.xlsx", HttpStatusCode.UnprocessableEntity, "I9", "required");
         await Refused(Edit(template, good, ("業務システム", "D6", "2051/1/1")), "out-of-range.xlsx", HttpStatusCode.UnprocessableEntity, "D6", "invalid_date");
-        await Refused(template, "unchanged.xlsx", HttpStatusCode.UnprocessableEntity, "file", "no_changes");
+        // A file that changes nothing is a confirmation (TemplateConfirmationTests); one with no row at all reports nothing.
+        var noRows = Edit(template, [.. Enumerable.Range(6, ReadinessCatalog.Instance.BusinessSystems.Count).Select(r => ("業務システム", $"A{r}", (object?)null)),
+            .. Enumerable.Range(6, ReadinessCatalog.Instance.SecurityItems.Count).Select(r => ("セキュリティ", $"A{r}", (object?)null))]);
+        await Refused(noRows, "no-rows.xlsx", HttpStatusCode.UnprocessableEntity, "file", "no_rows");
         await Refused("これは表ではありません"u8.ToArray(), "not.xlsx", HttpStatusCode.BadRequest, "file", "not_a_workbook");
         await Refused(Edit(template, good), "macro.xlsm", HttpStatusCode.BadRequest, "file", "macro_enabled");
         await Refused([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0], "encrypted.xlsx", HttpStatusCode.BadRequest, "file", "encrypted_or_legacy");

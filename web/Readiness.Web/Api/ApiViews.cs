@@ -76,6 +76,19 @@ public sealed record HistoryView(string Code, long Version, long Total, int Limi
 
 /// <summary>
 /// The answer to a report: status accepted or replayed, the version and changes of the first application (the same on
-/// every replay), and the municipality's current state.
+/// every replay), and the municipality's current state. <c>confirmed</c>: the report changed nothing and was recorded as
+/// a confirmation (<c>確認済み</c>: every change has before = after, its as-of day renewed); <c>messageJa</c>/<c>messageEn</c>
+/// say so, or "saved", in the forms' words (<see cref="SavedNotice"/>).
 /// </summary>
-public sealed record ReportResultView(string Status, string RequestId, long Version, IReadOnlyList<AuditEntryView> Changes, MunicipalityView Municipality);
+public sealed record ReportResultView(string Status, string RequestId, long Version, IReadOnlyList<AuditEntryView> Changes, MunicipalityView Municipality,
+    bool Confirmed, string MessageJa, string MessageEn)
+{
+    /// <summary>The answer to a successful <paramref name="result"/> (its record is the current state).</summary>
+    public static ReportResultView Of(ReportResult result, MunicipalityView municipality)
+    {
+        var version = result.AppliedVersion ?? result.Record!.Version;
+        var confirmed = SavedNotice.IsConfirmation(result.Changes);
+        return new(Wire.Name(result.Status), result.RequestId, version, [.. result.Changes.Select(AuditApi.View)], municipality,
+            confirmed, SavedNotice.Ja(version, confirmed), SavedNotice.En(version, confirmed));
+    }
+}

@@ -319,8 +319,7 @@ public static class WriteApi
         var view = Views.Municipality(record, result.RecentChanges, ReadinessRules.TodayInJapan(time.GetUtcNow()));
 
         return reportShape
-            ? TypedResults.Ok(new ReportResultView(Wire.Name(result.Status), result.RequestId, result.AppliedVersion ?? record.Version,
-                result.Changes.Select(AuditApi.View).ToList(), view))
+            ? TypedResults.Ok(ReportResultView.Of(result, view))
             : TypedResults.Ok(view);
     }
 

@@ -19,10 +19,13 @@ public sealed record TemplateChangeView(string Cell, string Target, string Field
 /// The preview of an uploaded template: municipality code, the file's SHA-256, the version the file was made from and
 /// the current one, whether this very file was already applied, whether it can be applied, every change and every
 /// error (field = the cell, e.g. "D7" or "セキュリティ!D8"; the messages begin with the cell).
+/// <c>rows</c>: the businesses and checklist items applying it reports (those it changes and those it confirms as they
+/// stand, as a full report with the same content); <c>confirmation</c>: it changes nothing and applying it records every
+/// row as confirmed (<c>確認済み</c>), as <c>messageJa</c>/<c>messageEn</c> say (null otherwise).
 /// </summary>
 public sealed record TemplatePreviewView(
     string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, bool CanApply,
-    IReadOnlyList<TemplateChangeView> Changes, IReadOnlyList<ProblemError> Errors);
+    IReadOnlyList<TemplateChangeView> Changes, IReadOnlyList<ProblemError> Errors, int Rows, bool Confirmation, string? MessageJa, string? MessageEn);
 
 /// <summary>
 /// Excel reporting over the API: GET /api/v1/municipalities/{code}/template.xlsx, POST …/template/preview and
@@ -53,7 +56,7 @@ public static class TemplateApi
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Apply a filled-in template all or nothing, through the same validation and audit as POST …/reports")
-            .WithDescription(WriteApi.MinimalReportAnswer + " B3 is the version the file was made from. Made from an older one, it applies on top of the current version unless someone changed a row it changes since: 412 with one changed_since error per such cell, nothing applied. An If-Match header, when sent, must name that same version (412 naming If-Match otherwise) and is strict: B3 must then be the current version (412 naming B3). Any error in a cell → 422 listing every error by cell, nothing applied. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
+            .WithDescription(WriteApi.MinimalReportAnswer + " B3 is the version the file was made from. Made from an older one, it applies on top of the current version unless someone changed a row it changes since: 412 with one changed_since error per such cell, nothing applied. An If-Match header, when sent, must name that same version (412 naming If-Match otherwise) and is strict: B3 must then be the current version (412 naming B3). Any error in a cell → 422 listing every error by cell, nothing applied. Rows that change nothing are reported too, as a full report with the same content: a file that changes nothing records every row it covers as confirmed (confirmed: true, each change with before = after, the as-of days renewed); a file with no row at all → 422 no_rows. The file's SHA-256 is the idempotency key: the same file again answers the first application (Idempotent-Replayed: true) and applies nothing twice.");
 
         app.MapGet("/api/v1/prefectures/{prefCode}/municipalities.xlsx", PrefectureTable).AnswersConditionalRequests().WithName("getPrefectureTableXlsx")
             .RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy).WithTags("Export")
@@ -178,8 +181,7 @@ public static class TemplateApi
             }
 
             var view = Views.Municipality(record, result.RecentChanges, ReadinessRules.TodayInJapan(time.GetUtcNow()));
-            return TypedResults.Ok(new ReportResultView(Wire.Name(result.Status), result.RequestId, result.AppliedVersion ?? record.Version,
-                [.. result.Changes.Select(AuditApi.View)], view));
+            return TypedResults.Ok(ReportResultView.Of(result, view));
         }
 
         if (outcome.Result?.Record is { } current)
@@ -200,7 +202,8 @@ public static class TemplateApi
 
     public static TemplatePreviewView View(TemplatePreview p) => new(p.Code, p.FileHash, p.FileVersion, p.CurrentVersion, p.AlreadyApplied, p.CanApply,
         [.. p.Changes.Select(c => new TemplateChangeView(c.Cell, c.Target, c.Field, c.LabelJa, c.LabelEn, c.Before, c.After, c.BeforeJa, c.AfterJa))],
-        [.. p.Errors.Select(TemplateService.Problem)]);
+        [.. p.Errors.Select(TemplateService.Problem)], p.Rows, p.Confirmation,
+        p.Confirmation ? TemplateService.ConfirmationNoticeJa(p.Rows) : null, p.Confirmation ? TemplateService.ConfirmationNoticeEn(p.Rows) : null);
 
     private static async Task<IResult> PrefectureTable(HttpContext http, string prefCode, SummaryCache cache, string? q, string? kind, string? flag, string? sort, string? dir)
     {

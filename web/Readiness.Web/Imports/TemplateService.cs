@@ -11,12 +11,21 @@ namespace Readiness.Web.Imports;
 
 /// <summary>
 /// What an uploaded template would do: the municipality, the file's SHA-256 (its idempotency key), the version it was
-/// made from and the current one, whether this very file was applied already, every change and every error (cells named).
+/// made from and the current one, whether this very file was applied already, every change and every error (cells named),
+/// and how many rows (businesses and checklist items) applying it reports, those it changes and those it confirms as they stand.
 /// </summary>
 public sealed record TemplatePreview(
-    string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, ImmutableArray<TemplateChange> Changes, ImmutableArray<TemplateIssue> Errors)
+    string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, ImmutableArray<TemplateChange> Changes, ImmutableArray<TemplateIssue> Errors,
+    int Rows = 0)
 {
-    public bool CanApply => !AlreadyApplied && Errors.IsEmpty && !Changes.IsEmpty;
+    /// <summary>A file that changes nothing applies too: it records every row it covers as confirmed (as a full report with the same content).</summary>
+    public bool CanApply => !AlreadyApplied && Errors.IsEmpty && Rows > 0;
+
+    /// <summary>Applying it changes nothing and records its rows as confirmed (<c>確認済み</c>).</summary>
+    public bool Confirmation => CanApply && Changes.IsEmpty;
+
+    /// <summary>The rows applying it reports without changing them (their as-of day renewed, as in a full report).</summary>
+    public int Unchanged => Rows - Changes.Select(c => c.Target).Distinct(StringComparer.Ordinal).Count();
 }
 
 /// <summary>What became of applying a template: the report's result, or the HTTP status and the errors (nothing applied).</summary>
@@ -59,14 +68,17 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         var hash = RequestId(bytes);
         var applied = await audit.FindRequestAsync(code, hash, current.Version, cancellationToken);
         var (reading, _) = await ReadOnTopAsync(code, sheets, current, ReadinessRules.TodayInJapan(time.GetUtcNow()), onTop, cancellationToken);
+        var rows = reading.Systems.Length + reading.Security.Length;
+        var errors = rows == 0 && reading.Errors.IsEmpty ? [new TemplateIssue(NoRows.Errors[0].Field, NoRows.Errors[0].Code, NoRows.Errors[0].MessageJa, NoRows.Errors[0].MessageEn)] : reading.Errors;
         return applied.IsEmpty
-            ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, reading.Errors), null)
+            ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, errors, rows), null)
             : (new TemplatePreview(code, hash[5..], reading.Version, current.Version, true, [], []), null);
     }
 
     /// <summary>
     /// Applies the file all or nothing: 400/413 for a refused file, 412 when it was made from an older version and
-    /// someone changed a row it changes since (<see cref="ReadOnTopAsync"/>; with an If-Match, any older version), 422 for errors in its cells or when it changes nothing; the same file again answers the first
+    /// someone changed a row it changes since (<see cref="ReadOnTopAsync"/>; with an If-Match, any older version), 422 for errors in its cells or when it has no row at all
+    /// (no_rows); a file that changes nothing records every row it covers as confirmed, as a full report does; the same file again answers the first
     /// application (Replayed). <paramref name="minimal"/>: the answer renders no view (RFC 7240 <c>return=minimal</c>),
     /// so the grain leaves out the recent changes. <paramref name="ifMatch"/>: the versions an If-Match header names
     /// (null: none, or "*"); the file must have been made from one of them (412 naming If-Match otherwise), and the
@@ -111,10 +123,9 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
                     $"If-Match ({named}) does not name the version this file was made from ({ReportingTemplate.VersionCell}: {preview.FileVersion}). Nothing was applied.")]);
         }
 
-        if (preview.Changes.IsEmpty)
+        if (preview.Rows == 0)
         {
-            return new(StatusCodes.Status422UnprocessableEntity, null,
-                [new ProblemError("file", "no_changes", "このファイルには現在の内容からの変更がありません。", "This file changes nothing against the current data.")]);
+            return NoRows;
         }
 
         // Read again for the request itself (the preview keeps only what it shows), against the version it is sent with:
@@ -129,10 +140,10 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
                 return Refused(reading.Errors);
             }
 
-            if (reading.Changes.IsEmpty)
+            // Rows that change nothing are reported too: a file that changes nothing is a confirmation (as a full report).
+            if (reading.Systems.IsEmpty && reading.Security.IsEmpty)
             {
-                return new(StatusCodes.Status422UnprocessableEntity, null,
-                    [new ProblemError("file", "no_changes", "このファイルには現在の内容からの変更がありません。", "This file changes nothing against the current data.")]);
+                return NoRows;
             }
 
             var report = new MunicipalityReport
@@ -184,6 +195,19 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
             };
         }
     }
+
+    /// <summary>What the preview of a file that changes nothing says: applying it records its <paramref name="rows"/> rows as confirmed.</summary>
+    public static string ConfirmationNoticeJa(int rows) =>
+        $"現在の内容からの変更はありません。反映すると、このファイルの{rows}行（業務・セキュリティ項目）を現状のまま確認済みとして記録します（報告日として数えられます）。";
+
+    /// <summary>The English of <see cref="ConfirmationNoticeJa"/>.</summary>
+    public static string ConfirmationNoticeEn(int rows) =>
+        $"Nothing changes against the current data. Applying it records the file's {rows} rows (businesses and checklist items) as confirmed as they stand (it counts as a report).";
+
+    /// <summary>A file with no business and no checklist row (every row's id cleared): it reports nothing, not even a confirmation.</summary>
+    private static readonly TemplateApplyResult NoRows = new(StatusCodes.Status422UnprocessableEntity, null,
+        [new ProblemError("file", "no_rows", "このファイルには報告する行（業務・セキュリティ項目）がありません。ダウンロードしたテンプレートの行を消さずに記入してください。",
+            "This file has no row to report (no business, no checklist item): fill in the downloaded template without deleting its rows.")]);
 
     /// <summary>How often an apply reads the file again on top of others' saves before it answers 412.</summary>
     private const int OnTopAttempts = 3;

@@ -64,7 +64,7 @@ public static class ContractExamples
             ["PrefectureListView"] = new PrefectureListView(nation.VersionSum, nation.ComputedAt, listItems.Count, listItems),
             ["PrefectureView"] = Views.Prefecture(new PrefectureDetail(tokyo, byPrefecture["13"])),
             ["MunicipalityView"] = municipality,
-            ["ReportResultView"] = new ReportResultView("accepted", change.RequestId, 1, [change], municipality),
+            ["ReportResultView"] = new ReportResultView("accepted", change.RequestId, 1, [change], municipality, false, SavedNotice.Ja(1, false), SavedNotice.En(1, false)),
             ["HistoryView"] = new HistoryView(Chiyoda, 1, 1, AuditApi.DefaultLimit, [change], null),
             ["NationHistoryView"] = new NationHistoryView(Day(today), Day(today), [new DailySnapshotView(Day(today), nationView)]),
         };

@@ -117,7 +117,7 @@ public static class EditEndpoints
                 var anchor = target.StartsWith("system:", StringComparison.Ordinal) ? EditAnchors.System(target[7..]) : EditAnchors.Security(target[9..]);
                 // A save whose values are those stored is a confirmation (a report: the 30-day stale rule counts it): the
                 // page says so, rather than a plain "saved" that leaves the person wondering what changed.
-                var confirmed = !result.Changes.IsDefaultOrEmpty && result.Changes.All(Readiness.Rules.AuditFields.IsConfirmation);
+                var confirmed = SavedNotice.IsConfirmation(result.Changes);
                 http.Response.Headers.Location =
                     $"/municipalities/{code}?saved={result.AppliedVersion?.ToString(CultureInfo.InvariantCulture)}{(confirmed ? "&confirmed=1" : null)}&target={Uri.EscapeDataString(target)}#{anchor}";
                 return Results.StatusCode(StatusCodes.Status303SeeOther);

@@ -79,8 +79,9 @@ public static class TemplateEndpoints
         var outcome = await templates.ApplyAsync(http.User, code, fileName, bytes, http.Connection.RemoteIpAddress?.ToString(), minimal: false, ifMatch: null, http.RequestAborted);
         if (outcome.Result is { Succeeded: true } result)
         {
+            // A file that changed nothing was recorded as a confirmation: the page says so, as the forms do.
             http.Response.Headers.Location =
-                $"/municipalities/{code}?saved={(result.AppliedVersion ?? result.Record!.Version).ToString(CultureInfo.InvariantCulture)}&target=template#excel";
+                $"/municipalities/{code}?saved={(result.AppliedVersion ?? result.Record!.Version).ToString(CultureInfo.InvariantCulture)}{(SavedNotice.IsConfirmation(result.Changes) ? "&confirmed=1" : null)}&target=template#excel";
             return Results.StatusCode(StatusCodes.Status303SeeOther);
         }
 
