@@ -49,6 +49,12 @@ public sealed record PrefectureRunView(
 /// <summary>What became of a report of a prefecture's own system (as <see cref="ReportResult"/> for a municipality).</summary>
 public sealed record PrefectureRunResult(ReportStatus Status, string RequestId, PrefectureRunRecord? Record, ImmutableArray<ValidationError> Errors)
 {
+    /// <summary>
+    /// On success the audit entries of the first application (also for a replay), as the grain audited them: whether
+    /// the save was a confirmation (<see cref="SavedNotice.IsConfirmation"/>) is read here. Empty for refusals.
+    /// </summary>
+    public ImmutableArray<ChangeEntry> Changes { get; init; } = [];
+
     /// <summary>The prefecture's most recent changes after the report, newest first (empty for refusals and for a <see cref="ReportContext.Minimal"/> report).</summary>
     public ImmutableArray<ChangeEntry> RecentChanges { get; init; } = [];
 
@@ -60,7 +66,7 @@ public sealed record PrefectureRunResult(ReportStatus Status, string RequestId, 
 /// caller's claims (only the prefecture's own staff), the actor, then the prefecture-run grain (validation, version,
 /// idempotency, audit, storage).
 /// </summary>
-public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
+public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
 {
     public ReadinessCaller? Caller(ClaimsPrincipal user) => ReadinessCaller.From(user, authOptions.Value);
 
@@ -152,8 +158,17 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
             return Refuse(status, string.Empty, string.Empty, string.Empty, string.Empty, outcome.Record, outcome.Errors);
         }
 
+        // As ReportingService: an accepted request's entries come back from the grain as audited; a replay's are read
+        // from the audit trail (the prefecture's 団体コード is its trail's key), where the first application left them.
+        var changes = outcome.Status == ChangeStatus.Accepted
+            ? outcome.Applied
+            : await audit.FindRequestAsync(outcome.Record.Code, requestId, outcome.Record.Version);
         var replayed = outcome.Status == ChangeStatus.Replayed && outcome.AppliedBy != request.CallId;
-        return new PrefectureRunResult(replayed ? ReportStatus.Replayed : ReportStatus.Accepted, requestId, outcome.Record, []) { RecentChanges = outcome.RecentChanges };
+        return new PrefectureRunResult(replayed ? ReportStatus.Replayed : ReportStatus.Accepted, requestId, outcome.Record, [])
+        {
+            RecentChanges = outcome.RecentChanges,
+            Changes = changes,
+        };
     }
 }
 

@@ -72,10 +72,8 @@ public static class PrefectureRunEditEndpoints
         {
             case ReportStatus.Accepted or ReportStatus.Replayed:
                 // A save whose values are those stored is a confirmation (the trail's entry has before = after): the page
-                // says so, as the municipality's form does (EditEndpoints), not a plain "saved".
-                var (_, recent) = await service.GetAsync(prefCode, http.RequestAborted);
-                var entries = recent.Where(e => e.Version == result.Record!.Version && e.Target == target).ToList();
-                var confirmed = entries.Count > 0 && entries.All(Readiness.Rules.AuditFields.IsConfirmation);
+                // says so, as the municipality's form does (EditEndpoints), from the save's own entries.
+                var confirmed = SavedNotice.IsConfirmation(result.Changes);
                 http.Response.Headers.Location = $"/prefectures/{prefCode}?saved={result.Record!.Version.ToString(CultureInfo.InvariantCulture)}{(confirmed ? "&confirmed=1" : null)}&target={Uri.EscapeDataString(target)}#{PrefectureRunPanel.Anchor(businessId)}";
                 return Results.StatusCode(StatusCodes.Status303SeeOther);
             case ReportStatus.Forbidden:
