@@ -22,6 +22,24 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public List<global::Readiness.ClientTests.Generated.Models.AuditEntryView> Changes { get; set; }
 #endif
+        /// <summary>The confirmed property</summary>
+        public bool? Confirmed { get; set; }
+        /// <summary>The messageEn property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? MessageEn { get; set; }
+#nullable restore
+#else
+        public string MessageEn { get; set; }
+#endif
+        /// <summary>The messageJa property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? MessageJa { get; set; }
+#nullable restore
+#else
+        public string MessageJa { get; set; }
+#endif
         /// <summary>The municipality property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -74,6 +92,9 @@ namespace Readiness.ClientTests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "changes", n => { Changes = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.AuditEntryView>(global::Readiness.ClientTests.Generated.Models.AuditEntryView.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "confirmed", n => { Confirmed = n.GetBoolValue(); } },
+                { "messageEn", n => { MessageEn = n.GetStringValue(); } },
+                { "messageJa", n => { MessageJa = n.GetStringValue(); } },
                 { "municipality", n => { Municipality = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.MunicipalityView>(global::Readiness.ClientTests.Generated.Models.MunicipalityView.CreateFromDiscriminatorValue); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
                 { "status", n => { Status = n.GetStringValue(); } },
@@ -88,6 +109,9 @@ namespace Readiness.ClientTests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.AuditEntryView>("changes", Changes);
+            writer.WriteBoolValue("confirmed", Confirmed);
+            writer.WriteStringValue("messageEn", MessageEn);
+            writer.WriteStringValue("messageJa", MessageJa);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.MunicipalityView>("municipality", Municipality);
             writer.WriteStringValue("requestId", RequestId);
             writer.WriteStringValue("status", Status);

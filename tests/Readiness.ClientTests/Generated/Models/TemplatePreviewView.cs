@@ -34,6 +34,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Code { get; set; }
 #endif
+        /// <summary>The confirmation property</summary>
+        public bool? Confirmation { get; set; }
         /// <summary>The currentVersion property</summary>
         public long? CurrentVersion { get; set; }
         /// <summary>The errors property</summary>
@@ -54,6 +56,24 @@ namespace Readiness.ClientTests.Generated.Models
 #endif
         /// <summary>The fileVersion property</summary>
         public long? FileVersion { get; set; }
+        /// <summary>The messageEn property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? MessageEn { get; set; }
+#nullable restore
+#else
+        public string MessageEn { get; set; }
+#endif
+        /// <summary>The messageJa property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? MessageJa { get; set; }
+#nullable restore
+#else
+        public string MessageJa { get; set; }
+#endif
+        /// <summary>The rows property</summary>
+        public int? Rows { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::Readiness.ClientTests.Generated.Models.TemplatePreviewView"/> and sets the default values.
         /// </summary>
@@ -83,10 +103,14 @@ namespace Readiness.ClientTests.Generated.Models
                 { "canApply", n => { CanApply = n.GetBoolValue(); } },
                 { "changes", n => { Changes = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.TemplateChangeView>(global::Readiness.ClientTests.Generated.Models.TemplateChangeView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "code", n => { Code = n.GetStringValue(); } },
+                { "confirmation", n => { Confirmation = n.GetBoolValue(); } },
                 { "currentVersion", n => { CurrentVersion = n.GetLongValue(); } },
                 { "errors", n => { Errors = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ProblemError>(global::Readiness.ClientTests.Generated.Models.ProblemError.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "fileHash", n => { FileHash = n.GetStringValue(); } },
                 { "fileVersion", n => { FileVersion = n.GetLongValue(); } },
+                { "messageEn", n => { MessageEn = n.GetStringValue(); } },
+                { "messageJa", n => { MessageJa = n.GetStringValue(); } },
+                { "rows", n => { Rows = n.GetIntValue(); } },
             };
         }
         /// <summary>
@@ -100,10 +124,14 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteBoolValue("canApply", CanApply);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.TemplateChangeView>("changes", Changes);
             writer.WriteStringValue("code", Code);
+            writer.WriteBoolValue("confirmation", Confirmation);
             writer.WriteLongValue("currentVersion", CurrentVersion);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ProblemError>("errors", Errors);
             writer.WriteStringValue("fileHash", FileHash);
             writer.WriteLongValue("fileVersion", FileVersion);
+            writer.WriteStringValue("messageEn", MessageEn);
+            writer.WriteStringValue("messageJa", MessageJa);
+            writer.WriteIntValue("rows", Rows);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
