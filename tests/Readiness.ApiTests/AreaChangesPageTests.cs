@@ -260,7 +260,7 @@ public sealed partial class AreaChangesPageTests(ApiHost host) : IClassFixture<A
     public async Task A_cursor_that_is_not_one_is_said_in_both_languages_with_a_way_to_the_newest(string path, string cursor)
     {
         using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
-        foreach (var (language, first, second) in new[] { ("ja", "ページの指定", "The page asked for"), ("en", "The page asked for", "ページの指定") })
+        foreach (var (language, first, second) in new[] { ("ja", "cursor は", "cursor must be"), ("en", "cursor must be", "cursor は") })
         {
             var (status, html) = await GetPageAsync(pages, $"{path}?cursor={cursor}", language);
             Assert.Equal(HttpStatusCode.BadRequest, status);
@@ -268,7 +268,7 @@ public sealed partial class AreaChangesPageTests(ApiHost host) : IClassFixture<A
             Assert.True(notice > 0, "the page says the cursor is refused");
             var text = html[notice..];
             Assert.True(text.IndexOf(first, StringComparison.Ordinal) is >= 0 and var a && a < text.IndexOf(second, StringComparison.Ordinal), $"{language}: {first} before {second}");
-            Assert.Contains($"href=\"{path}\" data-newest>", text, StringComparison.Ordinal);
+            Assert.Contains($"href=\"{path}\" data-without>", text, StringComparison.Ordinal);
             Assert.DoesNotContain("<tr data-version=", html, StringComparison.Ordinal);
         }
     }

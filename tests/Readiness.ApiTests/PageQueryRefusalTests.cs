@@ -77,4 +77,25 @@ public sealed class PageQueryRefusalTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains($"\"field\":\"{parameter}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Failed before: a page of rows given a cursor it refuses said 「全 0 件」 and 「版 0」 in its header as if there
+    /// were no rows, and said the refusal in words of its own (「ページの指定が正しくありません」) instead of naming the
+    /// parameter and its form as the API's 400 does. Each such page (a municipality's history, a prefecture's and the
+    /// nation's changes) now claims no counts, says the API's words, and links to its first page.
+    /// </summary>
+    [Theory]
+    [InlineData("/municipalities/131016/history")]
+    [InlineData("/prefectures/13/changes")]
+    [InlineData("/changes")]
+    public async Task A_page_of_rows_given_a_refused_cursor_claims_no_counts_and_says_the_api_s_refusal(string path)
+    {
+        var (status, html) = await Page($"{path}?cursor=garbage");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var notice = html[html.IndexOf("data-refused=\"cursor\"", StringComparison.Ordinal)..];
+        Assert.Contains("cursor は前のページの nextCursorで指定してください（「garbage」は前のページの nextCursorではありません）。", notice, StringComparison.Ordinal);
+        Assert.Contains("cursor must be a previous page's nextCursor; 'garbage' is not one.", notice, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"{path}\" data-without>", notice, StringComparison.Ordinal);
+        Assert.DoesNotMatch("全 ?0 ?件|版 ?0|Total ?0|data-version=\"0\"", html);
+    }
 }

@@ -108,7 +108,7 @@ public sealed partial class ApiPaths : IStartupFilter
         return canonical == path ? null : canonical;
     }
 
-    private static string Shown(string path) => path.Length > 80 ? path[..80] + "…" : path;
+    private static string Shown(string path) => Auth.SecurityLog.Printable(path, 80) ?? string.Empty;
 
     [GeneratedRegex("(?:/|%2[Ff])+", RegexOptions.CultureInvariant)]
     private static partial Regex Slashes();

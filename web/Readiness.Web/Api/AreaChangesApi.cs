@@ -36,11 +36,11 @@ public static class AreaChangesApi
 
     public static IEndpointRouteBuilder MapAreaChangesApi(this IEndpointRouteBuilder app)
     {
-        Feed(app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture), ReadinessPolicies.PrefectureChanges)
+        Feed(app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture), ReadinessPolicies.PrefectureChanges).WithTypedQuery(AuditApi.Limit)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The newest changes across the prefecture's municipalities, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
             .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.");
-        Feed(app.MapGet("/api/v1/nation/changes", GetNation), ReadinessPolicies.NationChanges)
+        Feed(app.MapGet("/api/v1/nation/changes", GetNation), ReadinessPolicies.NationChanges).WithTypedQuery(AuditApi.Limit)
             .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
             .WithDescription("The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.");
         Csv(app.MapGet("/api/v1/prefectures/{prefCode}/changes.csv", GetPrefectureCsv), ReadinessPolicies.PrefectureChanges)
@@ -97,7 +97,7 @@ public static class AreaChangesApi
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
-            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47).");
         }
 
         return await Page(http, audit, prefCode, limit, cursor, cancellationToken);
@@ -110,7 +110,7 @@ public static class AreaChangesApi
     public static Task<IResult> GetPrefectureCsv(string prefCode, IAuditLog audit, HttpContext http) =>
         ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode)
             ? CsvAsync(http, audit, prefCode)
-            : Task.FromResult<IResult>(Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47)."));
+            : Task.FromResult<IResult>(Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47)."));
 
     /// <summary>The nation's whole trail as CSV: the API's nation/changes.csv and the dashboard's /changes.csv.</summary>
     public static Task<IResult> GetNationCsv(IAuditLog audit, HttpContext http) => CsvAsync(http, audit, null);

@@ -14,13 +14,16 @@ public static class AuditApi
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
+    /// <summary>?limit= of every paged trail (a municipality's, a prefecture-run record's, the area feeds): 1..<see cref="MaxLimit"/>, default <see cref="DefaultLimit"/>.</summary>
+    public static readonly QueryValue.IntegerParameter Limit = new("limit", 1, MaxLimit, DefaultLimit);
+
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/municipalities/{code}")
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead)
             .RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Audit trail");
-        api.MapGet("/history", GetHistory).AnswersConditionalRequests()
+        api.MapGet("/history", GetHistory).AnswersConditionalRequests().WithTypedQuery(Limit)
             .Produces<HistoryView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -61,7 +64,7 @@ public static class AuditApi
     public static IResult? Paging(string? limit, string? cursor, out int take, out AuditCursor? after)
     {
         after = null;
-        if (QueryValue.Integer("limit", limit, 1, MaxLimit, DefaultLimit, out take) is { } refused)
+        if (Limit.Read(limit, out take) is { } refused)
         {
             return refused;
         }

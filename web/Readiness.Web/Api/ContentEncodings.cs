@@ -45,7 +45,7 @@ public static class ContentEncodings
 
         http.Response.Headers.AcceptEncoding = "identity";
         return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Content-Encoding", Code,
-            $"Content-Encoding「{Problems.Truncate(coding)}」の本文は受け付けません。圧縮せずに送ってください（Content-Encoding なし、または identity）。",
-            $"A body with Content-Encoding '{Problems.Truncate(coding)}' is not accepted: send it uncompressed (no Content-Encoding, or identity).").ExecuteAsync(http);
+            $"Content-Encoding「{Problems.Shown(coding)}」の本文は受け付けません。圧縮せずに送ってください（Content-Encoding なし、または identity）。",
+            $"A body with Content-Encoding '{Problems.Shown(coding)}' is not accepted: send it uncompressed (no Content-Encoding, or identity).").ExecuteAsync(http);
     }
 }

@@ -151,7 +151,7 @@ public static class ExportApi
         }
 
         return Problems.BadRequest("prefecture", "unknown_prefecture",
-            $"都道府県コード「{Problems.Truncate(prefecture)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefecture)}' (two digits, 01-47).");
+            $"都道府県コード「{Problems.Shown(prefecture)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefecture)}' (two digits, 01-47).");
     }
 
     /// <summary>
@@ -305,7 +305,7 @@ public static class ExportApi
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
-            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47).");
         }
 
         if (MunicipalityQuery.Refused(kind, flag, sort, dir) is { } refused)

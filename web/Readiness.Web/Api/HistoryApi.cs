@@ -19,9 +19,15 @@ public static class HistoryApi
     public const int DefaultDays = 30;
     public const int MaxDays = 366;
 
+    /// <summary>?from=: the first day (Japan date), default <see cref="DefaultDays"/> days before ?to=.</summary>
+    public static readonly QueryValue.DayParameter From = new("from");
+
+    /// <summary>?to=: the last day (Japan date), default today.</summary>
+    public static readonly QueryValue.DayParameter To = new("to");
+
     public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/nation/history", GetHistory).AnswersConditionalRequests().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy)
+        app.MapGet("/api/v1/nation/history", GetHistory).AnswersConditionalRequests().WithTypedQuery(From, To).RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy)
             .WithTags("Summaries")
             .Produces<NationHistoryView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -33,13 +39,13 @@ public static class HistoryApi
         string? from, string? to, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
-        if (QueryValue.Day("to", to, today, out var last) is { } malformedTo)
+        if (To.Read(to, today, out var last) is { } malformedTo)
         {
             return malformedTo;
         }
 
         // The default period ends at the calendar's start for a 'to' in its first days (AddDays would throw: a 500).
-        if (QueryValue.Day("from", from, DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DefaultDays)), out var first) is { } malformedFrom)
+        if (From.Read(from, DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DefaultDays)), out var first) is { } malformedFrom)
         {
             return malformedFrom;
         }

@@ -273,17 +273,19 @@ public static class JsonBody
     private static async Task<(ReadOnlyMemory<byte> Bytes, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, BodyLimit limit, CancellationToken cancellationToken)
     {
         var maxBytes = limit.MaxBytes;
+        if (request.ContentLength > maxBytes)
+        {
+            // Before the limit is lowered: its start says whether Japanese came \u-escaped, so the advice fits.
+            return (default, limit.TooLarge(await EscapedAsync(request, cancellationToken)));
+        }
+
         // Kestrel enforces the limit (Content-Length or chunked) and answers our 413 through the exception below.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
         {
             server.MaxRequestBodySize = maxBytes;
         }
 
-        if (request.ContentLength > maxBytes)
-        {
-            return (default, limit.TooLarge());
-        }
-
+        var chunked = new MemoryStream();
         try
         {
             if (request.ContentLength is { } length and > 0)
@@ -301,21 +303,68 @@ public static class JsonBody
                 return (rented.AsMemory(0, read), null);
             }
 
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
-            if (buffer.Length > maxBytes)
+            await request.Body.CopyToAsync(chunked, cancellationToken);
+            if (chunked.Length > maxBytes)
             {
-                return (default, limit.TooLarge());
+                return (default, limit.TooLarge(Escapes(chunked.GetBuffer().AsSpan(0, (int)Math.Min(chunked.Length, SniffBytes)))));
             }
 
-            return (buffer.ToArray(), null);
+            return (chunked.ToArray(), null);
         }
         catch (BadHttpRequestException ex)
         {
             // Too large, cut short (the client went away mid-body) or too slow (less than Kestrel's minimum data rate):
             // the client's fault, answered as such and not logged as an error of ours.
-            return (default, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? limit.TooLarge() : UnreadBody.Problem(ex));
+            return (default, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? limit.TooLarge(chunked.Length == 0 ? null : Escapes(chunked.GetBuffer().AsSpan(0, (int)Math.Min(chunked.Length, SniffBytes))))
+                : UnreadBody.Problem(ex));
         }
+        finally
+        {
+            await chunked.DisposeAsync();
+        }
+    }
+
+    /// <summary>How much of an over-limit body is looked at for \u-escaped text: its first 16 KiB.</summary>
+    private const int SniffBytes = 16 * 1024;
+
+    /// <summary>
+    /// Whether the start of a body over its limit holds non-ASCII text written as <c>\uXXXX</c> (6 bytes a character
+    /// where UTF-8 takes 3); null when it cannot be read (over the server's own cap, or cut short).
+    /// </summary>
+    private static async Task<bool?> EscapedAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var start = new byte[SniffBytes];
+        var read = 0;
+        try
+        {
+            while (read < start.Length && await request.Body.ReadAsync(start.AsMemory(read), cancellationToken) is var n and > 0)
+            {
+                read += n;
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            return null;
+        }
+
+        return read == 0 ? null : Escapes(start.AsSpan(0, read));
+    }
+
+    /// <summary>True when <paramref name="json"/> holds a <c>\uXXXX</c> escape of a character past ASCII.</summary>
+    internal static bool Escapes(ReadOnlySpan<byte> json)
+    {
+        while (json.IndexOf("\\u"u8) is var i and >= 0)
+        {
+            if (i + 6 <= json.Length && System.Buffers.Text.Utf8Parser.TryParse(json.Slice(i + 2, 4), out ushort code, out var used, 'x') && used == 4 && code >= 0x80)
+            {
+                return true;
+            }
+
+            json = json[(i + 2)..];
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -492,12 +541,12 @@ public static class JsonContract
                 {
                     // Not in the contract: refused the first time, a duplicate after that.
                     var name = member.Name;
-                    segments.Add((name, -1));
+                    segments.Add((Problems.Escaped(name), -1)); // the field names what was sent, as text
                     var field = Path();
                     errors.Add((unknown ??= new HashSet<string>(StringComparer.Ordinal)).Add(name)
                         ? new ProblemError(field, "unknown_property",
-                            $"「{Problems.Truncate(name)}」という項目はありません。使える項目: {contract.Names}（団体コードなどは URL とサインインから決まります）。",
-                            $"There is no property '{Problems.Truncate(name)}' here; the properties are: {contract.Names} (whose data it is comes from the URL and your sign-in, never from the body).")
+                            $"「{Problems.Shown(name)}」という項目はありません。使える項目: {contract.Names}（団体コードなどは URL とサインインから決まります）。",
+                            $"There is no property '{Problems.Shown(name)}' here; the properties are: {contract.Names} (whose data it is comes from the URL and your sign-in, never from the body).")
                         : Duplicate(field, name));
                     segments.RemoveAt(segments.Count - 1);
                     continue;
@@ -561,7 +610,7 @@ public static class JsonContract
         || ((info.Type == typeof(bool) || info.Type == typeof(bool?)) && element.ValueKind is JsonValueKind.True or JsonValueKind.False);
 
     private static ProblemError Duplicate(string field, string name) =>
-        new(field, "duplicate_property", $"「{name}」が2回あります。", $"The property '{name}' appears twice.");
+        new(field, "duplicate_property", $"「{Problems.Shown(name)}」が2回あります。", $"The property '{Problems.Shown(name)}' appears twice.");
 
     /// <summary>A value the converter refused: an enum's own message lists the allowed names; other values get a hint for their field.</summary>
     public static ProblemError WrongValue(string field, JsonException ex)
@@ -642,7 +691,7 @@ public sealed class WireEnumConverterFactory : JsonConverterFactory
             // or an array by its kind, as its text could be long.
             var (shownEn, shownJa) = reader.TokenType switch
             {
-                JsonTokenType.String => ($"'{Problems.Truncate(text!)}'", $"'{Problems.Truncate(text!)}'"),
+                JsonTokenType.String => ($"'{Problems.Shown(text!)}'", $"'{Problems.Shown(text!)}'"),
                 JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null => (Raw(ref reader), Raw(ref reader)),
                 JsonTokenType.StartObject => ("An object", "オブジェクト"),
                 JsonTokenType.StartArray => ("An array", "配列"),
@@ -654,6 +703,6 @@ public sealed class WireEnumConverterFactory : JsonConverterFactory
         public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) => writer.WriteStringValue(Wire.Name(value));
 
         private static string Raw(ref Utf8JsonReader reader) =>
-            Problems.Truncate(System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan));
+            Problems.Shown(System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan));
     }
 }

@@ -27,8 +27,8 @@ public static class MediaTypes
         {
             var list = string.Join(", ", accepted);
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Content-Type", "unsupported_media_type",
-                $"本文は {list} で送ってください（「{Problems.Truncate(contentType ?? "なし")}」は使えません）。",
-                $"Send the body as {list}, not '{Problems.Truncate(contentType ?? "none")}'.");
+                $"本文は {list} で送ってください（「{Problems.Shown(contentType ?? "なし")}」は使えません）。",
+                $"Send the body as {list}, not '{Problems.Shown(contentType ?? "none")}'.");
         }
 
         // A quoted charset is read as its content, quoted-pairs undone ("utf\-8" is utf-8: RFC 9110 §5.6.4).
@@ -36,8 +36,8 @@ public static class MediaTypes
         if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Content-Type", "unsupported_charset",
-                $"文字コード「{Problems.Truncate(charset)}」は使えません。本文は UTF-8 で送ってください（Content-Type: {accepted[0]}; charset=utf-8）。",
-                $"The charset '{Problems.Truncate(charset)}' is not accepted: the body must be UTF-8 (Content-Type: {accepted[0]}; charset=utf-8).");
+                $"文字コード「{Problems.Shown(charset)}」は使えません。本文は UTF-8 で送ってください（Content-Type: {accepted[0]}; charset=utf-8）。",
+                $"The charset '{Problems.Shown(charset)}' is not accepted: the body must be UTF-8 (Content-Type: {accepted[0]}; charset=utf-8).");
         }
 
         return null;
@@ -137,8 +137,8 @@ public static class MediaTypes
             if (!names.Add(name))
             {
                 return Problems.BadRequest("Content-Type", "duplicate_parameter",
-                    $"Content-Type のパラメーター「{Problems.Truncate(name)}」が2回以上指定されています。1回だけ指定してください（「{Problems.Truncate(contentType)}」）。",
-                    $"The Content-Type parameter '{Problems.Truncate(name)}' is given more than once; give it once ('{Problems.Truncate(contentType)}').");
+                    $"Content-Type のパラメーター「{Problems.Shown(name)}」が2回以上指定されています。1回だけ指定してください（「{Problems.Shown(contentType)}」）。",
+                    $"The Content-Type parameter '{Problems.Shown(name)}' is given more than once; give it once ('{Problems.Shown(contentType)}').");
             }
         }
 
@@ -146,8 +146,8 @@ public static class MediaTypes
     }
 
     private static ProblemHttpResult Malformed(string contentType, string parameter) => Problems.BadRequest("Content-Type", "malformed_parameter",
-        $"Content-Type のパラメーター「{Problems.Truncate(parameter)}」の書き方が正しくありません。名前=値（値はトークンか \"…\" で囲んだ文字列、= の前後に空白なし）で指定してください（「{Problems.Truncate(contentType)}」）。",
-        $"The Content-Type parameter '{Problems.Truncate(parameter)}' is malformed: give name=value, the value a token or a quoted string, no spaces around '=' (RFC 9110 §8.3.1; '{Problems.Truncate(contentType)}').");
+        $"Content-Type のパラメーター「{Problems.Shown(parameter)}」の書き方が正しくありません。名前=値（値はトークンか \"…\" で囲んだ文字列、= の前後に空白なし）で指定してください（「{Problems.Shown(contentType)}」）。",
+        $"The Content-Type parameter '{Problems.Shown(parameter)}' is malformed: give name=value, the value a token or a quoted string, no spaces around '=' (RFC 9110 §8.3.1; '{Problems.Shown(contentType)}').");
 
     private static string ParameterAt(string contentType, int start)
     {

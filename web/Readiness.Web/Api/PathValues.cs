@@ -86,7 +86,7 @@ public static partial class PathValues
         await next(http);
     }
 
-    private static string Shown(string value) => Problems.Truncate(SecurityLog.Printable(value, 40) ?? string.Empty);
+    private static string Shown(string value) => Problems.Shown(value);
 
     private static bool Opaque(string prefix, string value) =>
         value.Length is > 3 and <= 100 && value.StartsWith(prefix, StringComparison.Ordinal) && value.Length > prefix.Length && OpaqueTail().IsMatch(value.AsSpan(prefix.Length));

@@ -90,14 +90,14 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
         PrefectureRunResult Refuse(ReportStatus status, string field, string code, string ja, string en, PrefectureRunRecord? record = null, ImmutableArray<ValidationError>? errors = null)
         {
             var list = errors ?? [new ValidationError(field, code, ja, en)];
-            securityLog.RefusedWrite(caller, "pref:" + Problems.Truncate(prefectureCode), Wire.Name(status), string.Join("; ", list.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
+            securityLog.RefusedWrite(caller, "pref:" + Problems.Shown(prefectureCode), Wire.Name(status), string.Join("; ", list.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
             return new PrefectureRunResult(status, requestId, record, list);
         }
 
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefectureCode))
         {
             return Refuse(ReportStatus.NotFound, "prefCode", "not_found",
-                $"都道府県コード「{Problems.Truncate(prefectureCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefectureCode)}' (two digits, 01-47).");
+                $"都道府県コード「{Problems.Shown(prefectureCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefectureCode)}' (two digits, 01-47).");
         }
 
         if (!TenantAccess.CanWritePrefectureRun(caller, prefectureCode))
@@ -111,8 +111,8 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
         if (!ReadinessCatalog.IsPrefectureRun(businessId))
         {
             return Refuse(ReportStatus.NotFound, "businessId", "not_prefecture_run",
-                $"業務「{Problems.Truncate(businessId)}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
-                $"'{Problems.Truncate(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
+                $"業務「{Problems.Shown(businessId)}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
+                $"'{Problems.Shown(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
         }
 
         if (context.IdempotencyKey is { } key && !ReportingService.IsValidIdempotencyKey(key))
@@ -192,7 +192,7 @@ public static class PrefectureRunApi
             .Produces<PrefectureRunView>()
             .WithSummary("The businesses the prefecture runs itself (児童扶養手当, 生活保護): listing, figures apart from its municipalities', systems, recent changes; the ETag is its version")
             .WithDescription("Prefectures run 児童扶養手当 and 生活保護 for towns and villages without a welfare office. A system is listed when the prefecture's row of the designation list in force marks it, and counted (in the prefecture's own figures and once in the nation's) from the prefecture's first report of it.");
-        reads.MapGet("/systems/history", GetHistory).AnswersConditionalRequests()
+        reads.MapGet("/systems/history", GetHistory).AnswersConditionalRequests().WithTypedQuery(AuditApi.Limit)
             .Produces<HistoryView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("The audit trail of the systems the prefecture runs itself, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
@@ -315,11 +315,11 @@ public static class PrefectureRunApi
     }
 
     private static ProblemHttpResult? Unknown(string prefCode) => ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode) ? null
-        : Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+        : Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47).");
 
     private static ProblemHttpResult? UnknownBusiness(string businessId) => ReadinessCatalog.IsPrefectureRun(businessId) ? null
-        : Problems.NotFound("businessId", $"業務「{Problems.Truncate(businessId)}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
-            $"'{Problems.Truncate(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
+        : Problems.NotFound("businessId", $"業務「{Problems.Shown(businessId)}」は都道府県が実施する事務（児童扶養手当・生活保護）ではありません。",
+            $"'{Problems.Shown(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
 
     /// <summary>
     /// If-Match as on a municipality's writes (<see cref="Preconditions.ReadIfMatch"/>: required, 428 without, 400

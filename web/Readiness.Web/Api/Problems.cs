@@ -17,7 +17,7 @@ public static class Problems
 
     /// <summary>400 <c>unknown_value</c>: a query value outside its closed set, naming the parameter and listing the allowed values.</summary>
     public static ProblemHttpResult UnknownValue(string field, string value, IReadOnlyCollection<string> allowed) => BadRequest(field, "unknown_value",
-        $"{field} に「{Truncate(value)}」は指定できません（{string.Join("、", allowed)}）。", $"'{Truncate(value)}' is not a value of {field} ({string.Join(", ", allowed)}).");
+        $"{field} に「{Shown(value)}」は指定できません（{string.Join("、", allowed)}）。", $"'{Shown(value)}' is not a value of {field} ({string.Join(", ", allowed)}).");
 
     public static ProblemHttpResult Create(int status, string title, string field, string ja, string en) => Create(status, title, field, "invalid", ja, en);
 
@@ -31,7 +31,7 @@ public static class Problems
             Title = title,
             Detail = errors.Count == 1
                 ? $"{errors[0].MessageJa} / {errors[0].MessageEn}"
-                : $"{errors.Count}件の誤りがあります。 / {errors.Count} problems: " + string.Join(" ", errors.Select(e => $"[{e.Field}] {e.MessageEn}")),
+                : $"{errors.Count}件の誤りがあります。 / {errors.Count} problems: " + string.Join(" ", errors.Select(e => $"[{Escaped(e.Field)}] {e.MessageEn}")),
             Type = $"https://readiness.example/problems/{status}",
             Extensions =
             {
@@ -73,5 +73,24 @@ public static class Problems
             : NotFound("code", $"団体コード「{code}」の市区町村はありません。", $"No municipality has the code '{code}'.");
     }
 
-    public static string Truncate(string text) => text.Length > 20 ? text[..20] + "…" : text;
+    /// <summary>
+    /// Input as a refusal quotes it (inside 「」 or ''): at most 20 characters of it, cut with "…", and written by
+    /// <see cref="Escaped"/>. A breaker's finding: a NUL, an ESC, CR/LF or U+202E sent in a query value, a body
+    /// member's name, a header or a route value came back inside the message as it was, able to end a line or reorder
+    /// the words around it.
+    /// </summary>
+    public static string Shown(string text)
+    {
+        // Cut by input characters, never between the halves of a pair.
+        var cut = text.Length <= 20 ? text : text[..(char.IsHighSurrogate(text[19]) && char.IsLowSurrogate(text[20]) ? 19 : 20)];
+        return Escaped(cut) + (cut.Length < text.Length ? "…" : string.Empty);
+    }
+
+    /// <summary>
+    /// Input written so that it shows as text: control characters (NUL, ESC, CR, LF…), format characters (bidi
+    /// overrides such as U+202E, zero-width characters), U+2028/U+2029 and lone surrogates as <c>\uXXXX</c>, a backslash
+    /// as <c>\\</c> (so the escape cannot be forged); nothing cut. The same rule as the security log's
+    /// (<see cref="Auth.SecurityLog.Printable"/>).
+    /// </summary>
+    public static string Escaped(string text) => Auth.SecurityLog.Printable(text, int.MaxValue) ?? string.Empty;
 }

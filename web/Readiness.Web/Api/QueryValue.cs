@@ -13,6 +13,28 @@ namespace Readiness.Web.Api;
 /// </summary>
 public static class QueryValue
 {
+    /// <summary>
+    /// A typed query parameter: how it is read (and refused) and what the API description declares for it
+    /// (<see cref="OpenApi.QueryParameters.WithTypedQuery{TBuilder}"/>), from this one record, so the two cannot drift.
+    /// A breaker's finding: ?limit= and ?from=/?to= were declared plain strings while the server refused all but an
+    /// integer from 1 to 200 and a date.
+    /// </summary>
+    public abstract record Parameter(string Name);
+
+    /// <summary>An integer from <paramref name="Min"/> to <paramref name="Max"/> (both taken), <paramref name="Default"/> when absent; declared <c>type: integer</c> with <c>minimum</c>, <c>maximum</c> and <c>default</c>.</summary>
+    public sealed record IntegerParameter(string Name, int Min, int Max, int Default) : Parameter(Name)
+    {
+        /// <summary>The value, or the refusal (<see cref="Integer"/>).</summary>
+        public ProblemHttpResult? Read(string? text, out int value) => Integer(Name, text, Min, Max, Default, out value);
+    }
+
+    /// <summary>A day, YYYY-MM-DD (a date that exists); declared <c>type: string, format: date</c>. Its default depends on the request (today, the other bound), so the reader is given it.</summary>
+    public sealed record DayParameter(string Name) : Parameter(Name)
+    {
+        /// <summary>The day, or the refusal (<see cref="Day"/>).</summary>
+        public ProblemHttpResult? Read(string? text, DateOnly fallback, out DateOnly day) => Day(Name, text, fallback, out day);
+    }
+
     /// <summary>The code of a value that is not of its parameter's type.</summary>
     public const string InvalidFormat = "invalid_format";
 
@@ -38,14 +60,14 @@ public static class QueryValue
     /// <summary>The fault of <see cref="NotOfItsForm"/>, for a caller that gathers its faults as <see cref="ProblemError"/>s.</summary>
     public static ProblemError FormError(string name, string value, (string Ja, string En) form) =>
         new(name, InvalidFormat,
-            $"{name} は{form.Ja}で指定してください（「{Problems.Truncate(value)}」は{form.Ja}ではありません）。",
-            $"{name} must be {form.En}; '{Problems.Truncate(value)}' is not one.");
+            $"{name} は{form.Ja}で指定してください（「{Problems.Shown(value)}」は{form.Ja}ではありません）。",
+            $"{name} must be {form.En}; '{Problems.Shown(value)}' is not one.");
 
     /// <summary>400 <see cref="OutOfRange"/> naming <paramref name="name"/>, with the bounds in words (「1〜200」 / "from 1 to 200").</summary>
     public static ProblemHttpResult Outside(string name, string value, string boundsJa, string boundsEn) =>
         Problems.BadRequest(name, OutOfRange,
-            $"{name} は{boundsJa}で指定してください（「{Problems.Truncate(value)}」は範囲外です）。",
-            $"{name} must be {boundsEn}; '{Problems.Truncate(value)}' is outside that.");
+            $"{name} は{boundsJa}で指定してください（「{Problems.Shown(value)}」は範囲外です）。",
+            $"{name} must be {boundsEn}; '{Problems.Shown(value)}' is outside that.");
 
     /// <summary>
     /// An integer parameter from <paramref name="min"/> to <paramref name="max"/>: <paramref name="fallback"/> when

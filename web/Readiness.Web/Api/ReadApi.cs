@@ -80,7 +80,7 @@ public static class ReadApi
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
-            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47).");
         }
 
         if (await cache.GetOrStartingAsync(http, http.RequestAborted) is { } snapshot)

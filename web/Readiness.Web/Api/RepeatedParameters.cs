@@ -68,9 +68,9 @@ public static class RepeatedParameters
             request.Query = WithoutEmpty(request.Query);
             if (First(request.Query) is { } name)
             {
-                return Problems.BadRequest(name, Code,
-                    $"クエリパラメーター「{Problems.Truncate(name)}」が2回以上指定されています。1回だけ指定してください。",
-                    $"The query parameter '{Problems.Truncate(name)}' is given more than once; give it once.").ExecuteAsync(http);
+                return Problems.BadRequest(Problems.Escaped(name), Code,
+                    $"クエリパラメーター「{Problems.Shown(name)}」が2回以上指定されています。1回だけ指定してください。",
+                    $"The query parameter '{Problems.Shown(name)}' is given more than once; give it once.").ExecuteAsync(http);
             }
 
             if (UnknownParameters.First(endpoint, request.Query) is { } unknown)
@@ -93,7 +93,7 @@ public static class RepeatedParameters
         var kept = http.Request.Query.Where(p => !p.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
             .SelectMany(p => p.Value.Select(v => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(v ?? string.Empty))).ToList();
         var without = http.Request.PathBase + http.Request.Path + (kept.Count == 0 ? string.Empty : "?" + string.Join('&', kept));
-        var shown = Problems.Truncate(name);
+        var shown = Problems.Shown(name);
         return Components.Access.FormAnswers.Refusal(http, StatusCodes.Status400BadRequest, "リクエストが正しくありません", "Bad request",
             $"クエリパラメーター「{shown}」が2回以上指定されています。1回だけ指定してください。何も変更していません。",
             $"The query parameter '{shown}' is given more than once; give it once. Nothing was changed.",

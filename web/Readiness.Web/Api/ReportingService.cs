@@ -62,7 +62,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
     public Task<ReportResult> ReportSystemAsync(ClaimsPrincipal user, string code, string businessId, SystemReport report, ReportContext context) =>
         ApplyAsync(user, code, context, () => !ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId)
             ? ([], [], Error(ReportStatus.NotFound, "businessId", "not_found",
-                $"業務「{Problems.Truncate(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Truncate(businessId)}'."))
+                $"業務「{Problems.Shown(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Shown(businessId)}'."))
             : report.GivesNullPhase
                 // Every municipality system has a phase (the baseline's until its first report): null would clear it.
                 ? ([], [], NullPhase("phase"))
@@ -74,7 +74,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         ApplyAsync(user, code, context, () => ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId)
             ? ([], [ToChange(itemId, report)], null)
             : ([], [], Error(ReportStatus.NotFound, "itemId", "not_found",
-                $"セキュリティ項目「{Problems.Truncate(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Truncate(itemId)}'.")));
+                $"セキュリティ項目「{Problems.Shown(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Shown(itemId)}'.")));
 
     public Task<ReportResult> ReportAsync(ClaimsPrincipal user, string code, MunicipalityReport report, ReportContext context) =>
         ApplyAsync(user, code, context, () =>
@@ -202,7 +202,7 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         if (!MunicipalityCode.IsValid(code))
         {
             return Refuse(Error(ReportStatus.BadRequest, "code", "invalid_code",
-                $"団体コード「{Problems.Truncate(code)}」が正しくありません（6桁、末尾は検査数字）。", $"'{Problems.Truncate(code)}' is not a valid 6-digit local government code (the last digit is a check digit)."));
+                $"団体コード「{Problems.Shown(code)}」が正しくありません（6桁、末尾は検査数字）。", $"'{Problems.Shown(code)}' is not a valid 6-digit local government code (the last digit is a check digit)."));
         }
 
         if (!ReadinessCatalog.Instance.IsMunicipality(code))

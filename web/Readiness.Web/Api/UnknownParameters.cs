@@ -43,9 +43,9 @@ public static class UnknownParameters
     public static IResult Refuse(Endpoint endpoint, string name)
     {
         var taken = Taken.TryGetValue(endpoint, out var names) && names is { Count: > 0 } ? string.Join(", ", names.Order(StringComparer.Ordinal)) : null;
-        return Problems.BadRequest(name, Code,
-            $"クエリパラメーター「{Problems.Truncate(name)}」はこの API にはありません。" + (taken is null ? "クエリパラメーターは取りません。" : $"使えるのは {taken} です。"),
-            $"This endpoint has no query parameter '{Problems.Truncate(name)}'. " + (taken is null ? "It takes none." : $"It takes: {taken}."));
+        return Problems.BadRequest(Problems.Escaped(name), Code,
+            $"クエリパラメーター「{Problems.Shown(name)}」はこの API にはありません。" + (taken is null ? "クエリパラメーターは取りません。" : $"使えるのは {taken} です。"),
+            $"This endpoint has no query parameter '{Problems.Shown(name)}'. " + (taken is null ? "It takes none." : $"It takes: {taken}."));
     }
 
     /// <summary>

@@ -104,7 +104,7 @@ public static class WriteApi
 
         if (!ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId))
         {
-            return Problems.NotFound("businessId", $"業務「{Problems.Truncate(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Truncate(businessId)}'.");
+            return Problems.NotFound("businessId", $"業務「{Problems.Shown(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Shown(businessId)}'.");
         }
 
         var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
@@ -121,7 +121,7 @@ public static class WriteApi
 
         if (!ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId))
         {
-            return Problems.NotFound("itemId", $"セキュリティ項目「{Problems.Truncate(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Truncate(itemId)}'.");
+            return Problems.NotFound("itemId", $"セキュリティ項目「{Problems.Shown(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Shown(itemId)}'.");
         }
 
         var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);

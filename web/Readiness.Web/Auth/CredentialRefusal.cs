@@ -39,7 +39,7 @@ public sealed record CredentialRefusal(string Code, string MessageJa, string Mes
         var scheme = space < 0 ? authorization : authorization[..space];
         if (!scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
-            var shown = scheme.Length > 20 ? scheme[..20] + "…" : scheme;
+            var shown = Api.Problems.Shown(scheme);
             return new("unsupported_scheme",
                 $"Authorization ヘッダーは Bearer 方式で送ってください（Authorization: Bearer トークン）。「{shown}」方式は使えません。",
                 $"Send the token with the Bearer scheme (Authorization: Bearer <token>); the {shown} scheme is not accepted.",

@@ -195,7 +195,7 @@ public static class ClientsApi
     }
 
     private static ProblemHttpResult NoSuchClient(string clientId) =>
-        Problems.NotFound("clientId", $"API クライアント「{Problems.Truncate(clientId)}」はありません（管理できる範囲にありません）。", $"There is no API client '{Problems.Truncate(clientId)}' among those you administer.");
+        Problems.NotFound("clientId", $"API クライアント「{Problems.Shown(clientId)}」はありません（管理できる範囲にありません）。", $"There is no API client '{Problems.Shown(clientId)}' among those you administer.");
 
     private static async Task<Results<Ok<ApiClientCreatedView>, ProblemHttpResult>> RotateSecretAsync(HttpContext http, string clientId, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time)
     {

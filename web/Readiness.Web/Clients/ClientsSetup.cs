@@ -100,7 +100,7 @@ public static class ClientsSetup
                     {
                         if (context.Request.GetScopes().FirstOrDefault(s => s is Scopes.OpenId or Scopes.OfflineAccess) is { } scope)
                         {
-                            context.Reject(Errors.InvalidScope, $"The '{scope}' scope is not offered: API clients ask for read, write or none (RFC 6749 section 3.3).");
+                            context.Reject(Errors.InvalidScope, $"The '{Api.Problems.Shown(scope)}' scope is not offered: API clients ask for read, write or none (RFC 6749 section 3.3).");
                         }
 
                         return default;

@@ -566,12 +566,11 @@ public static partial class AccountEndpoints
     /// </summary>
     private static IResult RefusedAction(HttpContext http, string id, AccountResult result, string action, bool withField = false)
     {
-        var shown = id.Length > 64 ? id[..64] + "…" : id;
         if (result.Code == AccountService.UnknownUser)
         {
             Refused(http, "not_found", 404, $"{action} refused: {result.Code}");
             var (ja, en) = AccountMessages.For(result.Code)!.Value;
-            return Components.Access.FormAnswers.NotFound("id", shown, ja, en);
+            return Components.Access.FormAnswers.NotFound("id", id, ja, en);
         }
 
         var forbidden = result.Code is "forbidden_user" or "forbidden_invitation";

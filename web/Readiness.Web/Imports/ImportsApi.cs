@@ -150,7 +150,7 @@ public static class ImportsApi
     {
         if (http.Request.ContentLength > UploadLimit.BodyBytes(maxFileBytes))
         {
-            return (null, TooLarge(maxFileBytes));
+            return (null, TooLarge(maxFileBytes, http.Request.ContentLength));
         }
 
         if (!http.Request.HasFormContentType)
@@ -167,7 +167,7 @@ public static class ImportsApi
         catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
         {
             return (null, ex is BadHttpRequestException { StatusCode: 413 } || ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                ? TooLarge(maxFileBytes)
+                ? TooLarge(maxFileBytes, http.Request.ContentLength)
                 : Problems.BadRequest("file", "invalid_multipart", "送信内容を読み取れませんでした（multipart/form-data）。", "The multipart body could not be read."));
         }
 
@@ -193,7 +193,7 @@ public static class ImportsApi
 
         if (file.Length > maxFileBytes)
         {
-            return (null, TooLarge(maxFileBytes));
+            return (null, TooLarge(maxFileBytes, file.Length));
         }
 
         // The name is kept and shown (the imports list, the audit of an apply): the free-text rule applies to it.
@@ -210,8 +210,8 @@ public static class ImportsApi
         return ((name, buffer.ToArray()), null);
     }
 
-    private static ProblemHttpResult TooLarge(long maxFileBytes) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes)]);
+    private static ProblemHttpResult TooLarge(long maxFileBytes, long? sentBytes) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes, sentBytes)]);
 
     private static async Task<Ok<IReadOnlyList<ImportListingView>>> List(OfficialImportService service) =>
         TypedResults.Ok<IReadOnlyList<ImportListingView>>([.. (await service.ListAsync()).Select(l =>
@@ -246,7 +246,7 @@ public static class ImportsApi
 
     private static ProblemHttpResult BadId(string id) => PathValues.Check("/api/v1/imports/{id}", "id", id)!;
 
-    private static ProblemHttpResult NoSuchImport(string id) => Problems.NotFound("id", $"取込み「{Problems.Truncate(id)}」はありません。", $"No import '{Problems.Truncate(id)}'.");
+    private static ProblemHttpResult NoSuchImport(string id) => Problems.NotFound("id", $"取込み「{Problems.Shown(id)}」はありません。", $"No import '{Problems.Shown(id)}'.");
 
     /// <summary>The record as the API answers it; <paramref name="sameDay"/> from <see cref="OfficialImportService.SameDayAsync"/>.</summary>
     public static ImportView View(OfficialImportRecord r, OfficialImportListing? sameDay = null) => new(

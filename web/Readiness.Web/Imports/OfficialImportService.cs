@@ -39,8 +39,8 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var clock = Stopwatch.StartNew();
         if (kind is not null && !Kinds.Contains(kind))
         {
-            return (null, new ProblemError("kind", "invalid_kind", $"取込みの種類「{Problems.Truncate(kind)}」はありません（{string.Join("、", Kinds)}）。",
-                $"'{Problems.Truncate(kind)}' is not an import kind ({string.Join(", ", Kinds)})."), default, false);
+            return (null, new ProblemError("kind", "invalid_kind", $"取込みの種類「{Problems.Shown(kind)}」はありません（{string.Join("、", Kinds)}）。",
+                $"'{Problems.Shown(kind)}' is not an import kind ({string.Join(", ", Kinds)})."), default, false);
         }
 
         // The same file again is the same dataset: answered before reading it again, once its name passes the checks

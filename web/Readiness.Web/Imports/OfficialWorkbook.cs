@@ -45,8 +45,16 @@ public static class OfficialWorkbook
     /// The 413 refusal of a file over <paramref name="maxFileBytes"/> (field "file", code file_too_large, the limit in
     /// MB); at the official imports' limit it also says how to bring an official release under it, at the reporting
     /// template's how a template stays small (each upload's own advice, as <see cref="Api.BodyLimit"/> for JSON bodies).
+    /// A template upload of <paramref name="sentBytes"/> over four times its limit is no template grown large (a
+    /// filled-in one stays under 100 KB) but most likely official data sent to the wrong place: it is told where official
+    /// data is imported (a breaker's finding: a 34 MB .xlsx was told to enter only values in its template).
     /// </summary>
-    public static ProblemError TooLarge(long maxFileBytes) => maxFileBytes == MaxFileBytes
+    public static ProblemError TooLarge(long maxFileBytes, long? sentBytes = null) =>
+        maxFileBytes == ReportingWorkbook.MaxTemplateBytes && sentBytes > 4 * ReportingWorkbook.MaxTemplateBytes
+        ? new ProblemError("file", "file_too_large",
+            $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB、送られたのは約 {Megabytes(sentBytes.Value)} MB）。報告テンプレートは1団体分で、記入しても 100 KB に届かないため、これは報告テンプレートではないようです。総務省・デジタル庁の公式データなら、システム管理者が「公式データの取り込み」（/imports）で取り込みます。報告するなら、この団体のテンプレート（template.xlsx）をダウンロードし、値を入力して送ってください。",
+            $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB; about {Megabytes(sentBytes.Value)} MB was sent). A reporting template holds one municipality and stays under 100 KB when filled in, so this does not look like one. Official data (MIC's, the Digital Agency's) is imported by a system administrator at Official data imports (/imports). To report, download this municipality's template (template.xlsx), enter the values and send that.")
+        : maxFileBytes == MaxFileBytes
         ? new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。.xlsx で保存して取り込むか（CSV よりずっと小さくなります）、総務省の進捗・ステップ別の表は都道府県ごとのファイルに分けて取り込んでください。",
             $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). Save it as .xlsx (far smaller than CSV) and import that, or split MIC's progress or step-detail table into one file per prefecture.")
@@ -56,6 +64,8 @@ public static class OfficialWorkbook
             $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). A reporting template holds one municipality and stays under 100 KB when filled in: download this municipality's template (template.xlsx) again and enter only values, without adding pictures or sheets.")
         : new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
+
+    private static string Megabytes(long bytes) => (bytes / (1024.0 * 1024)).ToString("0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Null when the file name may be a plain workbook; a macro-enabled or binary workbook's name is refused whatever the bytes.</summary>
     public static ProblemError? CheckName(string fileName) =>

@@ -68,8 +68,8 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
 
         if (prefecture is not null && !catalog.PrefecturesByCode.ContainsKey(prefecture))
         {
-            return (null, new("prefecture", "unknown_prefecture", $"都道府県コード「{Problems.Truncate(prefecture)}」はありません（01〜47の2桁）。",
-                $"Unknown prefecture code '{Problems.Truncate(prefecture)}' (two digits, 01-47)."), 400);
+            return (null, new("prefecture", "unknown_prefecture", $"都道府県コード「{Problems.Shown(prefecture)}」はありません（01〜47の2桁）。",
+                $"Unknown prefecture code '{Problems.Shown(prefecture)}' (two digits, 01-47)."), 400);
         }
 
         DifferenceKind? parsedKind = null;
@@ -79,8 +79,8 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
             {
                 // The closed set's refusal, as every other query value outside its set (one code, unknown_value).
                 var allowed = Enum.GetValues<DifferenceKind>().Select(v => Wire.Name(v)).ToArray();
-                return (null, new("kind", "unknown_value", $"差異の種類 kind に「{Problems.Truncate(kind)}」は指定できません（{string.Join("、", allowed)}）。",
-                    $"'{Problems.Truncate(kind)}' is not a kind of difference ({string.Join(", ", allowed)})."), 400);
+                return (null, new("kind", "unknown_value", $"差異の種類 kind に「{Problems.Shown(kind)}」は指定できません（{string.Join("、", allowed)}）。",
+                    $"'{Problems.Shown(kind)}' is not a kind of difference ({string.Join(", ", allowed)})."), 400);
             }
 
             parsedKind = k;
@@ -88,8 +88,8 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
 
         if (business is not null && !catalog.BusinessIndex.ContainsKey(business))
         {
-            return (null, new("business", "unknown_business", $"業務「{Problems.Truncate(business)}」は標準化対象の20業務にありません。",
-                $"Unknown business system '{Problems.Truncate(business)}'."), 400);
+            return (null, new("business", "unknown_business", $"業務「{Problems.Shown(business)}」は標準化対象の20業務にありません。",
+                $"Unknown business system '{Problems.Shown(business)}'."), 400);
         }
 
         if (prefecture is not null && caller.Role == Role.Prefecture && caller.Tenant != prefecture)

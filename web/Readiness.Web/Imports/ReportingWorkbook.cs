@@ -448,7 +448,7 @@ public static class ReportingWorkbook
         };
     }
 
-    private static string Truncate(string text) => Readiness.Web.Api.Problems.Truncate(text);
+    private static string Truncate(string text) => Readiness.Web.Api.Problems.Shown(text);
 
     private static Readiness.Web.Api.ProblemError TooMuch() => new("file", "zip_bomb",
         $"テンプレートとして大きすぎるため取り込めません（セル {MaxCells:N0} 個、展開後 {MaxUnpackedBytes / 1024 / 1024} MB まで）。",

@@ -144,7 +144,7 @@ public static class PlanningApi
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
-            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Truncate(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Truncate(prefCode)}' (two digits, 01-47).");
+            return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47).");
         }
 
         var (run, problem) = await RunAsync(scenario, http, forecasts, grains, auth);
@@ -195,7 +195,7 @@ public static class PlanningApi
         (await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).GetAllAsync()).FirstOrDefault(s => s.Name == name);
 
     private static ProblemHttpResult ScenarioNotFound(string name) =>
-        Problems.NotFound("scenario", $"シナリオ「{Problems.Truncate(name)}」はありません。", $"No scenario is named '{Problems.Truncate(name)}'.");
+        Problems.NotFound("scenario", $"シナリオ「{Problems.Shown(name)}」はありません。", $"No scenario is named '{Problems.Shown(name)}'.");
 
     private static async Task<Ok<ScenarioListView>> ListScenarios(IGrainFactory grains)
     {
@@ -325,7 +325,7 @@ public static class PlanningApi
         }
 
         var outcome = await grain.SaveAsync(scenario, actor, expected, origin);
-        var name = Problems.Truncate(scenario.Name);
+        var name = Problems.Shown(scenario.Name);
         var current = outcome.Scenario?.Version ?? 0;
         return outcome.Status switch
         {
@@ -391,8 +391,8 @@ public static class PlanningApi
                 "シナリオを削除するには、If-Match に読み取った版（例: \"3\"）を指定してください。",
                 "Send If-Match with the scenario's version you read (e.g. \"3\"), so that nobody's newer scenario is deleted unseen."),
             _ => Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match", "precondition_failed",
-                $"シナリオ「{Problems.Truncate(scenario)}」は他の人が先に保存しました（現在の版 {outcome.Scenario?.Version ?? 0}）。何も削除していません。読み直してください。",
-                $"Someone saved scenario '{Problems.Truncate(scenario)}' first (now version {outcome.Scenario?.Version ?? 0}); nothing was deleted. Read it again."),
+                $"シナリオ「{Problems.Shown(scenario)}」は他の人が先に保存しました（現在の版 {outcome.Scenario?.Version ?? 0}）。何も削除していません。読み直してください。",
+                $"Someone saved scenario '{Problems.Shown(scenario)}' first (now version {outcome.Scenario?.Version ?? 0}); nothing was deleted. Read it again."),
         };
     }
 }

@@ -115,5 +115,5 @@ public static class LiveEndpoints
         }
     }
 
-    private static string Truncate(string text) => text.Length > 30 ? text[..30] + "…" : text;
+    private static string Truncate(string text) => text.Length > 30 ? Problems.Escaped(text[..30]) + "…" : Problems.Escaped(text);
 }

@@ -25,6 +25,37 @@ public static class QueryParameters
             return Task.CompletedTask;
         });
 
+    /// <summary>
+    /// Declares each typed query parameter's schema from the record its handler reads it with
+    /// (<see cref="QueryValue.Parameter"/>): an integer with its bounds and default, a day as <c>format: date</c>. The
+    /// handler takes the value as text (to refuse it in words), which binding alone would declare a plain string.
+    /// </summary>
+    public static TBuilder WithTypedQuery<TBuilder>(this TBuilder builder, params QueryValue.Parameter[] parameters)
+        where TBuilder : IEndpointConventionBuilder => builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            foreach (var typed in parameters)
+            {
+                if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.In == ParameterLocation.Query && p.Name == typed.Name) is { } parameter)
+                {
+                    parameter.Schema = typed switch
+                    {
+                        QueryValue.IntegerParameter i => new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Integer,
+                            Format = "int32",
+                            Minimum = i.Min.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            Maximum = i.Max.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            Default = JsonValue.Create(i.Default),
+                        },
+                        QueryValue.DayParameter => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" },
+                        _ => parameter.Schema,
+                    };
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+
     /// <summary>Declares an optional string query parameter the handler reads by hand (so binding does not describe it).</summary>
     public static TBuilder WithQueryParameter<TBuilder>(this TBuilder builder, string name, string description, string example)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new DeclaredQueryParameter(name)).AddOpenApiOperationTransformer((operation, _, _) =>

@@ -30,12 +30,48 @@ public static class FormAnswers
                 return;
             }
 
+            // A body over the server's cap cannot be read for its token either: the person is told the file or form
+            // is too large, in the upload's own words, not that the form expired (a breaker's finding: a 34 MB .xlsx
+            // sent to the template form was told to reload the page).
+            if (TooLarge(validation.Error, context.Request))
+            {
+                var (ja, en) = context.GetEndpoint()?.Metadata.GetMetadata<Imports.UploadLimit>() is { } upload
+                    && Imports.OfficialWorkbook.TooLarge(upload.MaxFileBytes, context.Request.ContentLength) is var error
+                    ? (error.MessageJa, error.MessageEn)
+                    : ("送信内容が大きすぎます。入力を短くしてから、もう一度送信してください。", "The form is too large: shorten what was entered and send it again.");
+                await TooLargeForm(ja, en).ExecuteAsync(context);
+                return;
+            }
+
             await ExpiredForm().ExecuteAsync(context);
             return;
         }
 
         await next(context);
     });
+
+    private static bool TooLarge(Exception? error, HttpRequest request)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return request.ContentLength > request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+    }
+
+    /// <summary>413: the form's body is over the server's cap, so not even its token was read; nothing changed.</summary>
+    public static RazorComponentResult<FormAnswerDocument> TooLargeForm(string messageJa, string messageEn) => new(new
+    {
+        Status = StatusCodes.Status413PayloadTooLarge,
+        TitleJa = "送信内容が大きすぎます",
+        TitleEn = "Too large",
+        MessageJa = $"{messageJa} 何も変更していません。",
+        MessageEn = $"{messageEn} Nothing was changed.",
+    }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
 
     /// <summary>
     /// Before UseAntiforgery: keeps a URL-encoded form post's body so that a form the framework could not read can be
@@ -125,8 +161,8 @@ public static class FormAnswers
         Status = StatusCodes.Status404NotFound,
         TitleJa = "見つかりません",
         TitleEn = "Not found",
-        MessageJa = $"{field}「{value}」: {messageJa} 何も変更していません。",
-        MessageEn = $"{field} \"{value}\": {messageEn} Nothing was changed.",
+        MessageJa = $"{field}「{Api.Problems.Shown(value)}」: {messageJa} 何も変更していません。",
+        MessageEn = $"{field} \"{Api.Problems.Shown(value)}\": {messageEn} Nothing was changed.",
     }) { StatusCode = StatusCodes.Status404NotFound };
 
     /// <summary>
@@ -178,7 +214,7 @@ public static class FormAnswers
             return null;
         }
 
-        var method = Problems.Truncate(request.Method);
+        var method = Problems.Shown(request.Method);
         if (status == StatusCodes.Status405MethodNotAllowed)
         {
             var allow = http.Response.Headers.Allow.ToString();

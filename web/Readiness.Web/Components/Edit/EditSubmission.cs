@@ -184,7 +184,7 @@ public static class EditFields
             return value;
         }
 
-        errors.Add(new FieldMessage(field, $"{ja}の値「{Problems.Truncate(text)}」は選択肢にありません。", $"'{Problems.Truncate(text)}' is not a valid {en}."));
+        errors.Add(new FieldMessage(field, $"{ja}の値「{Problems.Shown(text)}」は選択肢にありません。", $"'{Problems.Shown(text)}' is not a valid {en}."));
         return null;
     }
 
