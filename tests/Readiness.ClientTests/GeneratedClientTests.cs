@@ -139,7 +139,7 @@ public sealed class GeneratedClientTests(ContractHost host)
         Assert.Equal(400, withoutKey.Status);
         Assert.Equal("Idempotency-Key", Assert.Single(withoutKey.Errors!).Field);
 
-        var history = await writer.Api.V1.Municipalities[Code].History.GetAsync(c => c.QueryParameters.Limit = "10");
+        var history = await writer.Api.V1.Municipalities[Code].History.GetAsync(c => c.QueryParameters.Limit = 10);
         var entry = Assert.Single(history!.Items!, e => e.RequestId == key);
         Assert.Equal("security:SEC-1-01", entry.Target);
         Assert.Equal("sato@city.chuo", entry.Subject);

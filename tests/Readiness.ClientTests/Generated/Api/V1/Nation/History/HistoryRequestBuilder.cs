@@ -101,25 +101,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.History
         public partial class HistoryRequestBuilderGetQueryParameters 
         {
             /// <summary>開始日 YYYY-MM-DD（既定: 終了日の29日前）。 / First day, YYYY-MM-DD (default: 29 days before &apos;to&apos;).</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             [QueryParameter("from")]
-            public string? From { get; set; }
-#nullable restore
-#else
-            [QueryParameter("from")]
-            public string From { get; set; }
-#endif
+            public Date? From { get; set; }
             /// <summary>終了日 YYYY-MM-DD（既定: 今日・日本時間）。 / Last day, YYYY-MM-DD (default: today in Japan).</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             [QueryParameter("to")]
-            public string? To { get; set; }
-#nullable restore
-#else
-            [QueryParameter("to")]
-            public string To { get; set; }
-#endif
+            public Date? To { get; set; }
         }
     }
 }

@@ -115,15 +115,8 @@ namespace Readiness.ClientTests.Generated.Api.V1.Municipalities.Item.History
             public string Cursor { get; set; }
 #endif
             /// <summary>1ページの件数 1〜200（既定 50）。 / Entries per page, 1 to 200 (default 50).</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
             [QueryParameter("limit")]
-            public string? Limit { get; set; }
-#nullable restore
-#else
-            [QueryParameter("limit")]
-            public string Limit { get; set; }
-#endif
+            public int? Limit { get; set; }
         }
     }
 }
