@@ -179,6 +179,8 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/municipalities/{Code}", Access.MunicipalityRead, $"/municipalities/{Target}"),
         new("GET", "/municipalities/{Code}/history", Access.MunicipalityRead, $"/municipalities/{Target}/history"),
         new("GET", "/municipalities/{code}/history.csv", Access.MunicipalityRead, $"/municipalities/{Target}/history.csv"),
+        new("GET", "/prefectures/{PrefCode}/systems/history", Access.PrefectureRunRead, "/prefectures/13/systems/history"),
+        new("GET", "/prefectures/{prefCode}/systems/history.csv", Access.PrefectureRunRead, "/prefectures/13/systems/history.csv"),
         new("GET", "/prefectures/{PrefCode}/changes", Access.PrefectureChanges, "/prefectures/13/changes"),
         new("GET", "/changes", Access.NationChanges, "/changes"),
         new("GET", "/prefectures/{prefCode}/changes.csv", Access.PrefectureChanges, "/prefectures/13/changes.csv"),

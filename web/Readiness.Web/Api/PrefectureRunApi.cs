@@ -264,7 +264,8 @@ public static class PrefectureRunApi
         return await AuditApi.Page(http, audit, record.Code, record.Version, take, after, http.RequestAborted);
     }
 
-    private static async Task<IResult> GetHistoryCsv(string prefCode, HttpContext http, PrefectureRunService service, IAuditLog audit)
+    /// <summary>The whole trail of the prefecture's own systems as CSV (history-{団体コード}.csv): the API's and the prefecture page's download.</summary>
+    public static async Task<IResult> GetHistoryCsv(string prefCode, HttpContext http, PrefectureRunService service, IAuditLog audit)
     {
         if (Unknown(prefCode) is { } problem)
         {

@@ -20,6 +20,9 @@ public static class DashboardEndpoints
         // A person's download from the municipality page: the API's writer and bytes, the page's policy and refusals.
         app.MapGet("/municipalities/{code}/history.csv", AuditApi.GetHistoryCsv).ExcludeFromDescription().AnswersConditionalRequests()
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead).RequireRateLimiting(RateLimits.ReadsPolicy);
+        // The same for the systems a prefecture runs itself (the prefecture page's panel and its history page).
+        app.MapGet("/prefectures/{prefCode}/systems/history.csv", PrefectureRunApi.GetHistoryCsv).ExcludeFromDescription().AnswersConditionalRequests()
+            .RequireAuthorization(ReadinessPolicies.PrefectureRunRead).RequireRateLimiting(RateLimits.ReadsPolicy);
         // The same for the changes across a prefecture or the nation (the changes pages' download).
         app.MapGet("/prefectures/{prefCode}/changes.csv", AreaChangesApi.GetPrefectureCsv).ExcludeFromDescription().AnswersConditionalRequests()
             .RequireAuthorization(ReadinessPolicies.PrefectureChanges).RequireRateLimiting(RateLimits.ReadsPolicy);

@@ -17,8 +17,8 @@ namespace Readiness.Web.Components.PrefectureRun;
 /// </summary>
 public static class PrefectureRunEditEndpoints
 {
-    /// <summary>The fields the form shows: the members it leaves out (not applicable, CSP) keep their values.</summary>
-    private static readonly string[] FormFields = ["phase", "plannedGoLive", "vendor", "hosting", "designated", "designationReason", "designationTarget", "regressionReason", "designationReasonNote"];
+    /// <summary>The fields the form shows, a municipality's system form's (EditFields.SystemFields): 対象外 and the CSP too.</summary>
+    private static readonly string[] FormFields = EditFields.SystemFields;
 
     public static IEndpointRouteBuilder MapPrefectureRunEditEndpoints(this IEndpointRouteBuilder app)
     {
