@@ -42,7 +42,7 @@ public sealed class GeneratedClientTests(ContractHost host)
         var municipality = await client.Api.V1.Municipalities[Chiyoda].GetAsync(c => c.Options.Add(headers));
         Assert.Equal(Chiyoda, municipality!.Code);
         Assert.Equal(20, municipality.Systems!.Count);
-        Assert.Equal($"\"{municipality.Version}\"", Header(headers, "ETag"));
+        Assert.Equal($"\"{municipality.Version}\"", Uncoded(Header(headers, "ETag")));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class GeneratedClientTests(ContractHost host)
             });
         Assert.Equal(before!.Version + 1, after!.Version);
         Assert.Equal(Models.MigrationPhase.In_production, after.Systems!.Single(s => s.BusinessId == "koseki").Phase);
-        Assert.Equal($"\"{after.Version}\"", Header(written, "ETag"));
+        Assert.Equal($"\"{after.Version}\"", Uncoded(Header(written, "ETag")));
         Assert.StartsWith("req-", Header(written, "X-Request-Id"), StringComparison.Ordinal);
 
         var conflict = Inspect();
@@ -81,7 +81,7 @@ public sealed class GeneratedClientTests(ContractHost host)
         Assert.Equal("If-Match", error.Field);
         Assert.Equal("version_conflict", error.Code);
         Assert.False(string.IsNullOrWhiteSpace(error.MessageJa));
-        Assert.Equal($"\"{after.Version}\"", Header(conflict, "ETag"));
+        Assert.Equal($"\"{after.Version}\"", Uncoded(Header(conflict, "ETag")));
 
         var unconditional = await Assert.ThrowsAsync<ProblemDetails>(() => writer.Api.V1.Municipalities[Chiyoda].Systems["koseki"].PutAsync(new SystemReport { Phase = Models.MigrationPhase.In_production }));
         Assert.Equal(428, unconditional.Status);
@@ -186,6 +186,10 @@ public sealed class GeneratedClientTests(ContractHost host)
     }
 
     private static HeadersInspectionHandlerOption Inspect() => new() { InspectResponseHeaders = true };
+
+    /// <summary>A tag without the coding a compressed answer adds ("12-gzip" → "12"): Kiota's client asks for gzip and brotli.</summary>
+    private static string Uncoded(string tag) =>
+        tag.EndsWith("-gzip\"", StringComparison.Ordinal) ? tag[..^6] + "\"" : tag.EndsWith("-br\"", StringComparison.Ordinal) ? tag[..^4] + "\"" : tag;
 
     private static string Header(HeadersInspectionHandlerOption option, string name) =>
         option.ResponseHeaders.TryGetValue(name, out var values) ? string.Join(",", values) : throw new Xunit.Sdk.XunitException($"No {name} header; got: {string.Join(", ", option.ResponseHeaders.Keys)}");

@@ -25,7 +25,8 @@ public enum PreconditionOutcome
 /// Conditional requests per RFC 9110 §13, one implementation for every resource. Entity tags are opaque quoted
 /// strings (parsed and compared by ASP.NET Core's <see cref="EntityTagHeaderValue"/>): If-Match uses the strong
 /// comparison (a weak tag never matches; "00" is not "0"), If-None-Match the weak comparison (W/"0" matches "0");
-/// both take a comma-separated list or "*". Evaluation order is §13.2.2: If-Match, then If-None-Match.
+/// both take a comma-separated list or "*". Evaluation order is §13.2.2: If-Match, then If-None-Match. A tag sent with a
+/// content-coding ("12-gzip", "12-br": <see cref="CodedEntityTags"/>) matches as the tag it is made from.
 /// </summary>
 public static class Preconditions
 {
@@ -116,7 +117,8 @@ public static class Preconditions
             return parsed.Count == 1;
         }
 
-        tags = [.. parsed];
+        // A tag read from a compressed answer ("12-gzip") names the same content as the tag it is made from.
+        tags = [.. parsed.Select(CodedEntityTags.Uncoded)];
         return true;
     }
 

@@ -69,6 +69,8 @@ public static class DashboardSetup
 
     public static WebApplication UseReadinessDashboard(this WebApplication app)
     {
+        // Outside the compression, so it sees the coding the answer went out in and tags it (RFC 9110 §8.8.3).
+        app.Use(CodedEntityTags.Mark);
         app.UseResponseCompression();
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = AssetUrls.SetCacheHeaders });
         app.UseFormBodyKept();
