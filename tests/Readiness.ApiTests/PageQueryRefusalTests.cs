@@ -88,6 +88,7 @@ public sealed class PageQueryRefusalTests(ApiHost host) : IClassFixture<ApiHost>
     [InlineData("/municipalities/131016/history")]
     [InlineData("/prefectures/13/changes")]
     [InlineData("/changes")]
+    [InlineData("/prefectures/13/systems/history")]
     public async Task A_page_of_rows_given_a_refused_cursor_claims_no_counts_and_says_the_api_s_refusal(string path)
     {
         var (status, html) = await Page($"{path}?cursor=garbage");
