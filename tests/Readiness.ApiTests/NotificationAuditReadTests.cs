@@ -21,7 +21,7 @@ public sealed class NotificationAuditReadTests(ApiHost host) : IClassFixture<Api
         using var client = host.Municipality(Code, "reader@city.chuo");
         var itemId = Catalog.ReadinessCatalog.Instance.SecurityItems[5].Id;
         var vendor = "Dispatcher " + Guid.NewGuid().ToString("N")[..8];
-        var json = $$"""{"systems":[{"businessId":"child_allowance","vendor":"{{vendor}}","designated":false}],"security":[{"itemId":"{{itemId}}","status":"partial"}]}""";
+        var json = $$"""{"systems":[{"businessId":"child_allowance","vendor":"{{vendor}}","plannedGoLive":"2027-04-01","designated":false}],"security":[{"itemId":"{{itemId}}","status":"partial"}]}""";
         using (var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Code}/reports", json, idempotencyKey: Guid.NewGuid().ToString(), anyVersion: true)))
         {
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
@@ -30,7 +30,11 @@ public sealed class NotificationAuditReadTests(ApiHost host) : IClassFixture<Api
         var window = await store.ReadAuditAsync(end, 0, 1000);
         var rows = window.SystemRows.Where(r => r.MunicipalityCode == Code && r.Position > end).ToList();
         var system = Assert.Single(rows, r => r.Target == "system:child_allowance");
-        Assert.Contains(system.After, f => f.Name == "vendor" && f.Value == vendor);
+        // Read as the rules judge it: their fields with their values, nothing else (the vendor is not judged).
+        Assert.Contains(system.After, f => f.Name == "plannedGoLive" && f.Value == "2027-04-01");
+        Assert.Contains(system.After, f => f.Name == "phase");
+        Assert.All(system.After, f => Assert.Contains(f.Name, Readiness.Notifications.NotificationRules.JudgedFields));
+        Assert.DoesNotContain(system.After, f => f.Name == "vendor");
         Assert.False(system.Before.IsDefaultOrEmpty);
         Assert.All(window.SystemRows, r => Assert.StartsWith("system:", r.Target));
         Assert.True(window.NewRows >= 2, $"the window counts the checklist row too: {window.NewRows}");
