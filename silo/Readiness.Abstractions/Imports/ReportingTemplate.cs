@@ -146,7 +146,7 @@ public static class ReportingTemplate
     /// <summary>
     /// Reads a filled-in template. <paramref name="cell"/> gives a cell's value (string, double, bool, DateTime or null)
     /// by sheet and reference, <paramref name="sheets"/> the sheet names. Checks: both sheets present; B2 is
-    /// <paramref name="current"/>'s code (wrong_municipality); B3 a version (invalid_version) equal to the current one
+    /// <paramref name="current"/>'s code (wrong_municipality, then the only error: nothing else of another municipality's file is read); B3 a version (invalid_version) equal to the current one
     /// (stale_version: the file was made from an older state); every cell's value; then the product's own rules
     /// (<see cref="ChangeRules.Validate"/>), each error mapped to its cell.
     /// <paramref name="leaveAsIs"/>: for a file made from an older version that applies on top of the current one
@@ -180,6 +180,10 @@ public static class ReportingTemplate
             Error(CodeCell, "wrong_municipality",
                 $"団体コード「{CellValues.Text(cell(SystemsSheet, CodeCell))}」はこの団体（{current.Code}）のものではありません。",
                 $"The municipality code '{CellValues.Text(cell(SystemsSheet, CodeCell))}' is not this municipality's ({current.Code}).");
+
+            // Another municipality's file: its version and rows say nothing about this one (a breaker's finding: they
+            // were read as 28 errors, a "stale" version and a 412). The one fault is the answer.
+            return new(code, null, [], errors.ToImmutable(), [], []);
         }
 
         var version = CellValues.WholeNumber(cell(SystemsSheet, VersionCell));

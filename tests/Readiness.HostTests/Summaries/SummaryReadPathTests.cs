@@ -9,7 +9,7 @@ namespace Readiness.HostTests.Summaries;
 /// <summary>
 /// One read path: every summary the node serves (the API's nation, prefecture list and prefecture, the map data) comes
 /// from the one summary cache, as one payload per version with a strong ETag, 304 for a reader who has it, and the same
-/// bytes in every encoding; the event stream starts from the same snapshot.
+/// bytes in every encoding, each coding with its own strong tag ("12-gzip"; RFC 9110 §8.8.3, CodedEntityTags); the event stream starts from the same snapshot.
 /// </summary>
 [Collection(SummaryHostCollection.Name)]
 public sealed class SummaryReadPathTests(SummaryHost fixture)
@@ -18,7 +18,7 @@ public sealed class SummaryReadPathTests(SummaryHost fixture)
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public async Task A_summary_has_a_strong_ETag_answers_304_to_it_and_is_the_same_in_every_encoding(string path)
+    public async Task A_summary_has_a_strong_ETag_answers_304_to_it_and_is_the_same_bytes_in_every_encoding_tagged_by_its_coding(string path)
     {
         using var http = fixture.Host.CreateNationalClient();
         await WarmAsync(http);
@@ -63,9 +63,17 @@ public sealed class SummaryReadPathTests(SummaryHost fixture)
                 using var request = new HttpRequestMessage(HttpMethod.Get, path);
                 request.Headers.AcceptEncoding.ParseAdd(encoding);
                 using var compressed = await http.SendAsync(request);
-                consistent &= compressed.Headers.ETag?.Tag == etag.Tag;
+                var coded = Readiness.Web.Api.CodedEntityTags.Coded(etag.Tag, encoding);
+                consistent &= compressed.Headers.ETag?.Tag == coded;
                 if (consistent)
                 {
+                    using var revalidate = new HttpRequestMessage(HttpMethod.Get, path);
+                    revalidate.Headers.AcceptEncoding.ParseAdd(encoding);
+                    revalidate.Headers.TryAddWithoutValidation("If-None-Match", coded);
+                    using var notModified = await http.SendAsync(revalidate);
+                    Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+                    Assert.Equal(coded, notModified.Headers.ETag?.Tag);
+
                     Assert.Equal(encoding, Assert.Single(compressed.Content.Headers.ContentEncoding));
                     await using var raw = await compressed.Content.ReadAsStreamAsync();
                     await using Stream decoder = encoding == "br" ? new BrotliStream(raw, CompressionMode.Decompress) : new GZipStream(raw, CompressionMode.Decompress);
