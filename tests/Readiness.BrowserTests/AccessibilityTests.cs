@@ -73,7 +73,7 @@ public sealed class AccessibilityTests(DashboardFixture fixture, ITestOutputHelp
         var found = new List<string>();
         await using var context = await fixture.NewContextAsync(language, user: TestUser.Prefecture("13"));
         var page = await context.NewPageAsync();
-        foreach (var path in new[] { "/", "/prefectures/13", "/prefectures/13/changes", $"/municipalities/{Chiyoda}", $"/municipalities/{Osaka}" })
+        foreach (var path in new[] { "/", "/prefectures/13", "/prefectures/13/changes", "/prefectures/13/systems/history", "/prefectures/13/systems/history?cursor=nope", $"/municipalities/{Chiyoda}", $"/municipalities/{Osaka}" })
         {
             await page.GotoAsync(Url(path));
             await page.AxeCheckAsync($"{language} prefecture 13: {path}", found, output);

@@ -57,6 +57,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
         ["/municipalities/{Code}"] = nameof(AccessibilityTests),
         ["/municipalities/{Code}/history"] = nameof(AccessibilityTests), // its first page and a refused cursor
         ["/prefectures/{PrefCode}/changes"] = nameof(AccessibilityTests), // the prefecture's and national staff's
+        ["/prefectures/{PrefCode}/systems/history"] = nameof(AccessibilityTests), // the prefecture's own systems' history, and a refused cursor
         ["/changes"] = nameof(AccessibilityTests), // its first page and a refused cursor
         ["/planning"] = nameof(AccessibilityTests),
         ["/signin"] = Here, // also AccessibilityTests (the token form and its error)
