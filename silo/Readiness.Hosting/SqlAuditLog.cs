@@ -761,9 +761,16 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     {
         var rows = new object[entries.Length][];
         (DateTimeOffset At, object Value)? at = null;
+        (long Version, object Value)? version = null;
         for (var i = 0; i < rows.Length; i++)
         {
             var e = entries[i];
+            if (version?.Version != e.Version)
+            {
+                // The entries of one change share their version too: one boxed value, not one per row.
+                version = (e.Version, e.Version);
+            }
+
             if (at?.At != e.At)
             {
                 // The entries of one change share their time: one value for all (and one parameter, see WriteAsync).
@@ -773,7 +780,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
             rows[i] =
             [
                 e.MunicipalityCode,
-                e.Version,
+                version.Value.Value,
                 e.Target,
                 at.Value.Value,
                 e.Actor.Subject,

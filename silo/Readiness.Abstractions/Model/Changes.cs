@@ -199,9 +199,11 @@ public sealed record ChangeEntry
 /// <summary>
 /// One field of an audited target and its value: the field's name in the API (e.g. "vendor", "phase"); the value as
 /// text (wire names, yyyy-MM-dd dates, free text as stored) or, when <see cref="IsFlag"/>, "true"/"false". Null: not set.
+/// A value, not an object: a full report's audit holds ~760 of them on each of its two sides' arrays, and the arrays of
+/// values are one allocation each instead of one per field.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Readiness.AuditField")]
-public sealed record AuditField(
+public readonly record struct AuditField(
     [property: Id(0)] string Name,
     [property: Id(1)] string? Value,
     [property: Id(2)] bool IsFlag = false);

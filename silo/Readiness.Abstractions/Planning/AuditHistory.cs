@@ -57,7 +57,7 @@ public static class AuditHistory
     {
         if (!fields.IsDefaultOrEmpty)
         {
-            string? Value(string name) => fields.FirstOrDefault(f => f.Name == name)?.Value;
+            string? Value(string name) => fields.FirstOrDefault(f => f.Name == name).Value; // none: default, its Value null
             return new SystemSide(Value("phase"), Value("plannedGoLive"), Value("vendor"), Value("designated") == "true", Value("designationTarget"));
         }
 

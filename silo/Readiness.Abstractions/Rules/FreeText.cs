@@ -141,7 +141,8 @@ public static partial class FreeText
         string compatible;
         try
         {
-            compatible = canonical.Normalize(NormalizationForm.FormKC);
+            // Most names are already in form KC; Normalize would copy them anyway.
+            compatible = canonical.IsNormalized(NormalizationForm.FormKC) ? canonical : canonical.Normalize(NormalizationForm.FormKC);
         }
         catch (ArgumentException)
         {
