@@ -19,7 +19,37 @@ public sealed record AuditPage(
 /// One page of the changes across many municipalities (a prefecture's or the nation's), newest recorded first.
 /// <paramref name="Next"/> is the position (the trail's order of recording) the next page starts below; null on the last page.
 /// </summary>
-public sealed record AreaChangesPage(ImmutableArray<ChangeEntry> Entries, long? Next);
+public sealed record AreaChangesPage(ImmutableArray<ChangeEntry> Entries, long? Next)
+{
+    /// <summary>
+    /// Per entry (same order), how many audit rows it stands for: 0 for an entry shown as itself, else (a confirmation
+    /// read <see cref="AreaConfirmations.Grouped"/> or <see cref="AreaConfirmations.Only"/>) the number of targets its
+    /// report confirmed (67 for a full report). Empty when every entry stands for itself.
+    /// </summary>
+    public ImmutableArray<int> Grouped { get; init; } = [];
+
+    /// <summary>The rows entry <paramref name="index"/> stands for as a grouped confirmation; null when it is shown as itself.</summary>
+    public int? GroupedCount(int index) => Grouped.IsDefaultOrEmpty || Grouped[index] == 0 ? null : Grouped[index];
+}
+
+/// <summary>
+/// How the changes across an area show confirmations (a report that changed nothing: one row per target it names, before
+/// = after). A full report that confirms writes 67 rows, which would push every real change off a page of the feed.
+/// </summary>
+public enum AreaConfirmations
+{
+    /// <summary>Each confirming report (one municipality, one version) as one entry, with the count of its rows; the default.</summary>
+    Grouped,
+
+    /// <summary>Every row as recorded, confirmations one per target (the whole trail, as a municipality's history shows it).</summary>
+    Each,
+
+    /// <summary>No confirmation at all: real changes only.</summary>
+    Exclude,
+
+    /// <summary>Confirmations only, each confirming report as one entry.</summary>
+    Only,
+}
 
 /// <summary>
 /// The durable, append-only audit trail. The municipality grain records a change's entries BEFORE it writes its
@@ -42,8 +72,11 @@ public interface IAuditLog
     /// (a previous page's <see cref="AreaChangesPage.Next"/>), at most <paramref name="limit"/> (≥ 1). One indexed
     /// query per page. Every row returned is committed, and a committed row is history: the rows of a change are
     /// written in the transaction that stores the state, only when that write applies (<see cref="IAuditedGrainState"/>).
+    /// <paramref name="confirmations"/> chooses how confirmations are shown; <paramref name="limit"/> counts entries as
+    /// shown (a grouped confirmation is one), and the position paging holds as it is (a group is one row of the trail,
+    /// its first target's, so it can neither be cut between pages nor shown twice).
     /// </summary>
-    Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, CancellationToken cancellationToken = default);
+    Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, AreaConfirmations confirmations = AreaConfirmations.Each, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// What a grain remembers when it activates, in one round trip: the requests applied to a municipality (or a

@@ -178,30 +178,56 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
     /// (Sql/sqlite/080, deploy/sql/postgresql/100), whose expression this repeats exactly; the nation's is the rowid
     /// order (SQLite) or ix_readiness_audit_position. A prefecture's own systems (kept under its 団体コード, PP000C) are
     /// part of its area and of the nation's: the people following an area see every change in it in one place.
+    /// Confirmations (<see cref="AreaConfirmations"/>): a confirming report's rows share municipality and version, so
+    /// grouped it is shown as its row of the smallest target alone (a primary key lookup), with the count of its rows
+    /// as the last column; every other row of the group is left out wherever it lies, so paging by position stays exact.
     /// </summary>
-    public static string AreaSql(bool sqlite, bool prefecture, bool after)
+    public static string AreaSql(bool sqlite, bool prefecture, bool after, AreaConfirmations confirmations = AreaConfirmations.Each)
     {
         var position = sqlite ? "rowid" : "position";
         var where = new List<string>();
         if (prefecture)
         {
-            where.Add("substr(municipality_code, 1, 2) = @prefecture");
+            where.Add("substr(a.municipality_code, 1, 2) = @prefecture");
         }
 
         if (after)
         {
-            where.Add($"{position} < @before");
+            where.Add($"a.{position} < @before");
         }
 
+        // AuditFields.IsConfirmation in SQL: both sides there and equal (the fields as stored JSON text, written by one
+        // serializer, or a legacy row's text). Compared as text: PostgreSQL's json has no equality.
+        const string confirmation = "(CASE WHEN a.after_fields IS NOT NULL THEN (CASE WHEN a.before_fields IS NOT NULL AND CAST(a.before_fields AS TEXT) = CAST(a.after_fields AS TEXT) THEN 1 ELSE 0 END)"
+            + " WHEN a.after_value IS NOT NULL AND a.before_value = a.after_value THEN 1 ELSE 0 END)";
+        const string sameChange = "FROM readiness_audit g WHERE g.municipality_code = a.municipality_code AND g.version = a.version";
+        const string first = $"a.target = (SELECT MIN(g.target) {sameChange})";
+        switch (confirmations)
+        {
+            case AreaConfirmations.Grouped:
+                where.Add($"({confirmation} = 0 OR {first})");
+                break;
+            case AreaConfirmations.Exclude:
+                where.Add($"{confirmation} = 0");
+                break;
+            case AreaConfirmations.Only:
+                where.Add($"{confirmation} = 1 AND {first}");
+                break;
+        }
+
+        var grouped = confirmations is AreaConfirmations.Grouped or AreaConfirmations.Only
+            ? $", CASE WHEN {confirmation} = 1 THEN (SELECT COUNT(*) {sameChange}) ELSE 0 END"
+            : string.Empty;
         var filter = where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where);
-        return $"SELECT {Columns}, {position} FROM readiness_audit{filter} ORDER BY {position} DESC LIMIT @take";
+        var columns = string.Join(", ", Columns.Split(", ").Select(c => "a." + c));
+        return $"SELECT {columns}, a.{position}{grouped} FROM readiness_audit a{filter} ORDER BY a.{position} DESC LIMIT @take";
     }
 
-    public async Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, CancellationToken cancellationToken = default)
+    public async Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, AreaConfirmations confirmations = AreaConfirmations.Each, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         await using var connection = await storage.OpenAsync(cancellationToken);
-        await using var query = Command(connection, null, AreaSql(IsSqlite, prefectureCode is not null, before is not null));
+        await using var query = Command(connection, null, AreaSql(IsSqlite, prefectureCode is not null, before is not null, confirmations));
         if (prefectureCode is not null)
         {
             Add(query, "@prefecture", prefectureCode);
@@ -214,15 +240,17 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
 
         Add(query, "@take", limit + 1);
         var positions = new List<long>();
-        var entries = await ReadEntries(query, cancellationToken, positions);
+        var counts = confirmations is AreaConfirmations.Grouped or AreaConfirmations.Only ? new List<int>() : null;
+        var entries = await ReadEntries(query, cancellationToken, positions, counts);
         long? next = null;
         if (entries.Count > limit)
         {
             entries.RemoveAt(limit);
+            counts?.RemoveAt(limit);
             next = positions[limit - 1];
         }
 
-        return new AreaChangesPage([.. entries], next);
+        return new AreaChangesPage([.. entries], next) { Grouped = counts is null ? [] : [.. counts] };
     }
 
     public async Task<RecentHistory> ReadRecentAsync(string code, long upToVersion, int requests, int changes, CancellationToken cancellationToken = default)
@@ -271,8 +299,11 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return [.. await ReadEntries(query, cancellationToken)];
     }
 
-    /// <summary>The entries of <paramref name="query"/> (<see cref="Columns"/>, then, when <paramref name="positions"/> is given, each row's position).</summary>
-    private static async Task<List<ChangeEntry>> ReadEntries(DbCommand query, CancellationToken cancellationToken, List<long>? positions = null)
+    /// <summary>
+    /// The entries of <paramref name="query"/> (<see cref="Columns"/>, then, when <paramref name="positions"/> is given, each
+    /// row's position, then, when <paramref name="counts"/> is given, the rows a grouped confirmation stands for).
+    /// </summary>
+    private static async Task<List<ChangeEntry>> ReadEntries(DbCommand query, CancellationToken cancellationToken, List<long>? positions = null, List<int>? counts = null)
     {
         var entries = new List<ChangeEntry>();
         var sqlite = query is Microsoft.Data.Sqlite.SqliteCommand;
@@ -305,6 +336,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
                 AfterFields = Fields(12),
             });
             positions?.Add(reader.GetInt64(13));
+            counts?.Add(Convert.ToInt32(reader.GetValue(14), CultureInfo.InvariantCulture));
         }
 
         return entries;

@@ -305,6 +305,49 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         await command.ExecuteNonQueryAsync();
     }
 
+    [Fact]
+    public async Task A_confirming_report_is_one_entry_of_the_area_feed_on_postgresql_and_every_view_pages_exactly()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("audit_confirmed");
+        PostgresSchema.Apply(connectionString);
+        var audit = new SqlAuditLog(StorageConnection.For(new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString }));
+        var at = new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero);
+        var actor = new Actor("staff", Role.Municipality, ApiHost.Chiyoda);
+        ImmutableArray<AuditField> vendor = [new AuditField("vendor", "A")];
+        ChangeEntry Confirm(string code, long version, string target) =>
+            Entry(code, version, at, actor, $"c{version}", target, null, null) with { BeforeFields = vendor, AfterFields = vendor };
+
+        // Oldest first: a real change, a confirmation of three targets (fields), a real change, a legacy confirmation (text).
+        await audit.RecordAsync(ApiHost.Chiyoda, 1, [Entry(ApiHost.Chiyoda, 1, at, actor, "r1", "system:koseki", null, "vendor=A")]);
+        await audit.RecordAsync(ApiHost.Chiyoda, 2, [Confirm(ApiHost.Chiyoda, 2, "system:koseki"), Confirm(ApiHost.Chiyoda, 2, "system:juki"), Confirm(ApiHost.Chiyoda, 2, "security:SEC-1-01")]);
+        await audit.RecordAsync(ApiHost.Chuo, 1, [Entry(ApiHost.Chuo, 1, at, actor, "r2", "system:koseki", "vendor=A", "vendor=B")]);
+        await audit.RecordAsync(ApiHost.Chuo, 2, [Entry(ApiHost.Chuo, 2, at, actor, "r3", "system:koseki", "vendor=B", "vendor=B")]);
+
+        async Task<List<string>> Walk(AreaConfirmations view, int limit)
+        {
+            var keys = new List<string>();
+            long? before = null;
+            do
+            {
+                var page = await audit.ReadAreaAsync("13", before, limit, view);
+                Assert.True(page.Entries.Length <= limit);
+                keys.AddRange(page.Entries.Select((e, i) => $"{e.MunicipalityCode}/{e.Version}/" + (page.GroupedCount(i) is { } n ? $"count={n}" : e.Target)));
+                before = page.Next;
+            }
+            while (before is not null);
+            return keys;
+        }
+
+        string[] grouped = [$"{ApiHost.Chuo}/2/count=1", $"{ApiHost.Chuo}/1/system:koseki", $"{ApiHost.Chiyoda}/2/count=3", $"{ApiHost.Chiyoda}/1/system:koseki"];
+        foreach (var limit in new[] { 1, 2, 3, 10 })
+        {
+            Assert.Equal(grouped, await Walk(AreaConfirmations.Grouped, limit));
+            Assert.Equal([grouped[1], grouped[3]], await Walk(AreaConfirmations.Exclude, limit));
+            Assert.Equal([grouped[0], grouped[2]], await Walk(AreaConfirmations.Only, limit));
+            Assert.Equal(6, (await Walk(AreaConfirmations.Each, limit)).Count);
+        }
+    }
+
     private static ChangeEntry Entry(string code, long version, DateTimeOffset at, Actor actor, string requestId, string target, string? before, string? after) => new()
     {
         MunicipalityCode = code, Version = version, At = at, Actor = actor, RequestId = requestId, Target = target, Before = before, After = after, ClientAddress = "127.0.0.1",

@@ -12,18 +12,23 @@ namespace Readiness.Web.Api;
 /// One change in the changes across a prefecture or the nation: the entry of a municipality's history
 /// (<see cref="AuditEntryView"/>, the same members) with the municipality's 6-digit code and name. A change to a system
 /// the prefecture runs itself has <c>prefectureRun</c> true, the prefecture's own 団体コード (北海道 010006) as
-/// <c>municipalityCode</c> and its name (北海道), as the detailed export's rows of those systems.
+/// <c>municipalityCode</c> and its name (北海道), as the detailed export's rows of those systems. A confirming report
+/// shown grouped (<c>?confirmed=grouped</c>, the default, or <c>only</c>) is one item: <c>confirmed</c> true,
+/// <c>confirmedCount</c> the number of targets it confirmed (its rows in the municipality's history: 67 for a full
+/// report), <c>target</c>, <c>before</c> and <c>after</c> null. Every other item has <c>confirmedCount</c> null.
 /// </summary>
 public sealed record AreaChangeView(
     string MunicipalityCode, string MunicipalityName, bool PrefectureRun,
-    long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string Target,
-    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress, bool Confirmed);
+    long Version, DateTimeOffset At, string Subject, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(Role))] string Role, string? Tenant, string? Target,
+    IReadOnlyDictionary<string, object?>? Before, IReadOnlyDictionary<string, object?>? After, string RequestId, string? ClientAddress, bool Confirmed, int? ConfirmedCount);
 
 /// <summary>
 /// A page of the changes across a prefecture's municipalities (<c>prefectureCode</c> its 2 digits) or the nation's
-/// (<c>prefectureCode</c> null), newest recorded first; <c>nextCursor</c> null on the last page.
+/// (<c>prefectureCode</c> null), newest recorded first; <c>nextCursor</c> null on the last page. <c>confirmed</c> is how
+/// confirmations are shown (<c>grouped</c>, <c>each</c>, <c>exclude</c>, <c>only</c>); a next page keeps it only when
+/// asked again with the same value (the cursor is a position, valid for every value).
 /// </summary>
-public sealed record AreaChangesView(string? PrefectureCode, int Limit, IReadOnlyList<AreaChangeView> Items, string? NextCursor);
+public sealed record AreaChangesView(string? PrefectureCode, int Limit, [property: Readiness.Web.Api.OpenApi.WireEnum(typeof(AreaConfirmations))] string Confirmed, IReadOnlyList<AreaChangeView> Items, string? NextCursor);
 
 /// <summary>
 /// What changed recently across a prefecture (<c>/api/v1/prefectures/{prefCode}/changes</c>: that prefecture,
@@ -34,19 +39,24 @@ public static class AreaChangesApi
 {
     private const string CursorPrefix = "changes:";
 
+    /// <summary>The values of <c>?confirmed=</c>, in the order they are listed (the default first).</summary>
+    public static readonly string[] ConfirmedValues = [.. Enum.GetValues<AreaConfirmations>().Select(v => Wire.Name(v))];
+
+    private const string ConfirmedDescription = "?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality's history has every entry), so a full report's 67 confirmations do not push real changes off the page; each shows every entry as the municipality's history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it.";
+
     public static IEndpointRouteBuilder MapAreaChangesApi(this IEndpointRouteBuilder app)
     {
         Feed(app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture), ReadinessPolicies.PrefectureChanges).WithTypedQuery(AuditApi.Limit)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("The newest changes across the prefecture's municipalities, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
-            .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.");
+            .WithSummary("The newest changes across the prefecture's municipalities, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor, ?confirmed=grouped|each|exclude|only (default grouped)")
+            .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. " + ConfirmedDescription + " Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.");
         Feed(app.MapGet("/api/v1/nation/changes", GetNation), ReadinessPolicies.NationChanges).WithTypedQuery(AuditApi.Limit)
-            .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor")
-            .WithDescription("The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.");
+            .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor, ?confirmed=grouped|each|exclude|only (default grouped)")
+            .WithDescription("The shape, paging, ?confirmed= and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. " + ConfirmedDescription + " National staff and administrators only.");
         Csv(app.MapGet("/api/v1/prefectures/{prefCode}/changes.csv", GetPrefectureCsv), ReadinessPolicies.PrefectureChanges)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Every change across the prefecture's municipalities as CSV (UTF-8 with BOM, CRLF), newest first")
-            .WithDescription("The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.");
+            .WithDescription("The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed's (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.");
         Csv(app.MapGet("/api/v1/nation/changes.csv", GetNationCsv), ReadinessPolicies.NationChanges)
             .WithSummary("Every change across every municipality as CSV (UTF-8 with BOM, CRLF), newest first")
             .WithDescription("The file of GET /api/v1/prefectures/{prefCode}/changes.csv across the nation: the whole trail, streamed (it can be millions of rows; use the JSON feed's cursor for a part). National staff and administrators only.");
@@ -55,6 +65,7 @@ public static class AreaChangesApi
 
     /// <summary>What both CSV files declare alike: <see cref="Feed"/>'s policy, budget and conditional requests, a text/csv answer.</summary>
     private static RouteHandlerBuilder Csv(RouteHandlerBuilder route, string policy) => route
+        .WithClosedValues(("confirmed", ConfirmedValues))
         .AnswersConditionalRequests()
         .RequireAuthorization(policy)
         .RequireRateLimiting(RateLimits.ReadsPolicy)
@@ -70,6 +81,7 @@ public static class AreaChangesApi
     /// in its area is committed).
     /// </summary>
     private static RouteHandlerBuilder Feed(RouteHandlerBuilder route, string policy) => route
+        .WithClosedValues(("confirmed", ConfirmedValues))
         .AnswersConditionalRequests()
         .RequireAuthorization(policy)
         .RequireRateLimiting(RateLimits.ReadsPolicy)
@@ -79,10 +91,44 @@ public static class AreaChangesApi
         .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status403Forbidden);
 
-    /// <summary>An entry of the audit trail with its municipality's code and name.</summary>
-    public static AreaChangeView View(ChangeEntry e) =>
-        new(e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode),
-            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress, AuditFields.IsConfirmation(e));
+    /// <summary>
+    /// An entry of the audit trail with its municipality's code and name; with <paramref name="confirmedCount"/>, a
+    /// confirming report shown as one item (no target, no sides: its municipality's history has them).
+    /// </summary>
+    public static AreaChangeView View(ChangeEntry e, int? confirmedCount = null) => confirmedCount is { } count
+        ? new(e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode),
+            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, null, null, null, e.RequestId, e.ClientAddress, true, count)
+        : new(e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode),
+            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress, AuditFields.IsConfirmation(e), null);
+
+    /// <summary>
+    /// <c>?confirmed=</c>: how confirmations are shown (<see cref="AreaConfirmations"/>, default grouped), or the 400
+    /// <c>unknown_value</c> naming <c>confirmed</c>, in Japanese and English, listing the values.
+    /// </summary>
+    public static IResult? Confirmations(string? text, out AreaConfirmations confirmations) => Confirmations(null, text, out confirmations);
+
+    /// <summary>
+    /// <see cref="Confirmations(string?, out AreaConfirmations)"/> of a request: an empty <c>?confirmed=</c> (which binding
+    /// gives as null) is refused as a value outside the set, not read as the default, as an empty cursor is.
+    /// </summary>
+    public static IResult? Confirmations(HttpContext? http, string? text, out AreaConfirmations confirmations)
+    {
+        text ??= http is not null && http.Request.Query.ContainsKey("confirmed") ? http.Request.Query["confirmed"].ToString() : null;
+        confirmations = AreaConfirmations.Grouped;
+        if (text is null)
+        {
+            return null;
+        }
+
+        // Wire names only (grouped, each, exclude, only): a number or another case is not one of them.
+        if (ConfirmedValues.Contains(text, StringComparer.Ordinal) && Wire.TryParse(text, out confirmations))
+        {
+            return null;
+        }
+
+        confirmations = AreaConfirmations.Grouped;
+        return Problems.UnknownValue("confirmed", text, ConfirmedValues);
+    }
 
     /// <summary>The municipality's name from the catalog, the prefecture's for its own 団体コード (its code when the catalog has neither).</summary>
     public static string NameOf(string municipalityCode) =>
@@ -93,27 +139,27 @@ public static class AreaChangesApi
     /// <summary>True when the code is a prefecture's own 団体コード: the change is to a system the prefecture runs itself.</summary>
     public static bool IsPrefectureRun(string municipalityCode) => ReadinessCatalog.Instance.TryPrefectureOfBodyCode(municipalityCode, out _);
 
-    private static async Task<IResult> GetPrefecture(string prefCode, string? limit, string? cursor, IAuditLog audit, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> GetPrefecture(string prefCode, string? limit, string? cursor, string? confirmed, IAuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode))
         {
             return Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47).");
         }
 
-        return await Page(http, audit, prefCode, limit, cursor, cancellationToken);
+        return await Page(http, audit, prefCode, limit, cursor, confirmed, cancellationToken);
     }
 
     /// <summary>
     /// The prefecture's whole trail as CSV (<see cref="CsvAsync"/>): the API's changes.csv and the dashboard's download of
     /// the same bytes at /prefectures/{prefCode}/changes.csv (refusals there are the pages': sign-in, the 403 page).
     /// </summary>
-    public static Task<IResult> GetPrefectureCsv(string prefCode, IAuditLog audit, HttpContext http) =>
+    public static Task<IResult> GetPrefectureCsv(string prefCode, string? confirmed, IAuditLog audit, HttpContext http) =>
         ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(prefCode)
-            ? CsvAsync(http, audit, prefCode)
+            ? CsvAsync(http, audit, prefCode, confirmed)
             : Task.FromResult<IResult>(Problems.NotFound("prefCode", $"都道府県コード「{Problems.Shown(prefCode)}」はありません（01〜47の2桁）。", $"Unknown prefecture code '{Problems.Shown(prefCode)}' (two digits, 01-47)."));
 
     /// <summary>The nation's whole trail as CSV: the API's nation/changes.csv and the dashboard's /changes.csv.</summary>
-    public static Task<IResult> GetNationCsv(IAuditLog audit, HttpContext http) => CsvAsync(http, audit, null);
+    public static Task<IResult> GetNationCsv(string? confirmed, IAuditLog audit, HttpContext http) => CsvAsync(http, audit, null, confirmed);
 
     /// <summary>Rows read a query at a time while the file streams: one indexed range each (as a page of the feed).</summary>
     private const int CsvReadSize = 1000;
@@ -125,10 +171,15 @@ public static class AreaChangesApi
     /// The tag is the first read's page tag (<see cref="PageETag"/>): a committed change in the area changes it, and the
     /// rows below never change, so a 304 answers before anything is written.
     /// </summary>
-    private static async Task<IResult> CsvAsync(HttpContext http, IAuditLog audit, string? prefectureCode)
+    private static async Task<IResult> CsvAsync(HttpContext http, IAuditLog audit, string? prefectureCode, string? confirmed)
     {
-        var page = await audit.ReadAreaAsync(prefectureCode, null, CsvReadSize, http.RequestAborted);
-        var tag = PageETag("csv:" + (prefectureCode ?? "nation"), CsvReadSize, page.Entries, page.Next?.ToString(CultureInfo.InvariantCulture));
+        if (Confirmations(http, confirmed, out var confirmations) is { } refused)
+        {
+            return refused;
+        }
+
+        var page = await audit.ReadAreaAsync(prefectureCode, null, CsvReadSize, confirmations, http.RequestAborted);
+        var tag = PageETag("csv:" + (prefectureCode ?? "nation"), CsvReadSize, page, page.Next?.ToString(CultureInfo.InvariantCulture), confirmations);
         if (Preconditions.ForRead(http, tag) is { } conditional)
         {
             return conditional;
@@ -137,12 +188,22 @@ public static class AreaChangesApi
         return await CsvOutput.Respond(http, $"changes-{prefectureCode ?? "nation"}.csv", async csv =>
         {
             // Columns added later come last (as the detailed export's), so a program reading by position keeps working.
-            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns, "prefecture_run"]);
+            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns, "prefecture_run", "confirmed_count"]);
             while (true)
             {
-                foreach (var e in page.Entries)
+                for (var i = 0; i < page.Entries.Length; i++)
                 {
-                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), .. AuditApi.CsvValues(e), IsPrefectureRun(e.MunicipalityCode) ? "true" : "false"]);
+                    var e = page.Entries[i];
+                    var values = AuditApi.CsvValues(e);
+                    if (page.GroupedCount(i) is { } count)
+                    {
+                        // One row for the confirming report: no one target, no sides (the municipality's history.csv has them).
+                        values[5] = null;
+                        values[6] = null;
+                        values[7] = null;
+                    }
+
+                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), .. values, IsPrefectureRun(e.MunicipalityCode) ? "true" : "false", page.GroupedCount(i)]);
                 }
 
                 if (page.Next is not { } next)
@@ -150,26 +211,35 @@ public static class AreaChangesApi
                     break;
                 }
 
-                page = await audit.ReadAreaAsync(prefectureCode, next, CsvReadSize, http.RequestAborted);
+                page = await audit.ReadAreaAsync(prefectureCode, next, CsvReadSize, confirmations, http.RequestAborted);
             }
         });
     }
 
-    private static Task<IResult> GetNation(string? limit, string? cursor, IAuditLog audit, HttpContext http, CancellationToken cancellationToken) =>
-        Page(http, audit, null, limit, cursor, cancellationToken);
+    private static Task<IResult> GetNation(string? limit, string? cursor, string? confirmed, IAuditLog audit, HttpContext http, CancellationToken cancellationToken) =>
+        Page(http, audit, null, limit, cursor, confirmed, cancellationToken);
 
-    private static async Task<IResult> Page(HttpContext http, IAuditLog audit, string? prefectureCode, string? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> Page(HttpContext http, IAuditLog audit, string? prefectureCode, string? limit, string? cursor, string? confirmed, CancellationToken cancellationToken)
     {
         if (Paging(limit, cursor, out var take, out var before) is { } refused)
         {
             return refused;
         }
 
-        var page = await audit.ReadAreaAsync(prefectureCode, before, take, cancellationToken);
+        if (Confirmations(http, confirmed, out var confirmations) is { } refusedConfirmed)
+        {
+            return refusedConfirmed;
+        }
+
+        var page = await audit.ReadAreaAsync(prefectureCode, before, take, confirmations, cancellationToken);
         var nextCursor = page.Next is { } next ? EncodeCursor(next) : null;
-        return Preconditions.ForRead(http, PageETag(prefectureCode, take, page.Entries, nextCursor))
-            ?? TypedResults.Ok(new AreaChangesView(prefectureCode, take, [.. page.Entries.Select(View)], nextCursor));
+        return Preconditions.ForRead(http, PageETag(prefectureCode, take, page, nextCursor, confirmations))
+            ?? TypedResults.Ok(new AreaChangesView(prefectureCode, take, Wire.Name(confirmations), Views(page), nextCursor));
     }
+
+    /// <summary>The page's entries as the feed shows them, a grouped confirmation as one item.</summary>
+    public static IReadOnlyList<AreaChangeView> Views(AreaChangesPage page) =>
+        [.. page.Entries.Select((e, i) => View(e, page.GroupedCount(i)))];
 
     /// <summary>
     /// The strong entity tag of one page: a hash (<see cref="Preconditions.ContentETag"/>, 16 hex digits) of what the
@@ -181,19 +251,25 @@ public static class AreaChangesApi
     /// position), an older page (a cursor) not at all. The page is still read (one indexed query), but a poller's 304
     /// needs no serialization and no body.
     /// </summary>
-    public static string PageETag(string? prefectureCode, int limit, IReadOnlyList<ChangeEntry> entries, string? nextCursor)
+    public static string PageETag(string? prefectureCode, int limit, AreaChangesPage page, string? nextCursor, AreaConfirmations confirmations)
     {
-        var text = new StringBuilder(64 + (entries.Count * 80))
+        // The view of confirmations shapes the page (a grouped item has no target, a count), so it is part of the tag;
+        // a group's count never changes once committed (its rows are committed together).
+        var entries = page.Entries;
+        var text = new StringBuilder(64 + (entries.Length * 80))
             .Append(prefectureCode ?? "nation").Append('\n')
             .Append(limit.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append(Wire.Name(confirmations)).Append('\n')
             .Append(nextCursor).Append('\n');
-        foreach (var e in entries)
+        for (var i = 0; i < entries.Length; i++)
         {
+            var e = entries[i];
             text.Append(e.MunicipalityCode).Append('\t')
                 .Append(e.Version.ToString(CultureInfo.InvariantCulture)).Append('\t')
                 .Append(e.Target).Append('\t')
                 .Append(e.RequestId).Append('\t')
-                .Append(e.At.UtcTicks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                .Append(e.At.UtcTicks.ToString(CultureInfo.InvariantCulture)).Append('\t')
+                .Append(page.GroupedCount(i)?.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
         return Preconditions.ContentETag(Encoding.UTF8.GetBytes(text.ToString()));
