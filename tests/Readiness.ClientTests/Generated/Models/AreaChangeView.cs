@@ -42,6 +42,8 @@ namespace Readiness.ClientTests.Generated.Models
 #endif
         /// <summary>The confirmed property</summary>
         public bool? Confirmed { get; set; }
+        /// <summary>The confirmedCount property</summary>
+        public int? ConfirmedCount { get; set; }
         /// <summary>The municipalityCode property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -126,6 +128,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "before", n => { Before = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.AreaChangeView_before>(global::Readiness.ClientTests.Generated.Models.AreaChangeView_before.CreateFromDiscriminatorValue); } },
                 { "clientAddress", n => { ClientAddress = n.GetStringValue(); } },
                 { "confirmed", n => { Confirmed = n.GetBoolValue(); } },
+                { "confirmedCount", n => { ConfirmedCount = n.GetIntValue(); } },
                 { "municipalityCode", n => { MunicipalityCode = n.GetStringValue(); } },
                 { "municipalityName", n => { MunicipalityName = n.GetStringValue(); } },
                 { "prefectureRun", n => { PrefectureRun = n.GetBoolValue(); } },
@@ -149,6 +152,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.AreaChangeView_before>("before", Before);
             writer.WriteStringValue("clientAddress", ClientAddress);
             writer.WriteBoolValue("confirmed", Confirmed);
+            writer.WriteIntValue("confirmedCount", ConfirmedCount);
             writer.WriteStringValue("municipalityCode", MunicipalityCode);
             writer.WriteStringValue("municipalityName", MunicipalityName);
             writer.WriteBoolValue("prefectureRun", PrefectureRun);

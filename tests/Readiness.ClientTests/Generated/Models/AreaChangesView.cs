@@ -14,6 +14,8 @@ namespace Readiness.ClientTests.Generated.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The confirmed property</summary>
+        public global::Readiness.ClientTests.Generated.Models.AreaConfirmations? Confirmed { get; set; }
         /// <summary>The items property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -65,6 +67,7 @@ namespace Readiness.ClientTests.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "confirmed", n => { Confirmed = n.GetEnumValue<global::Readiness.ClientTests.Generated.Models.AreaConfirmations>(); } },
                 { "items", n => { Items = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.AreaChangeView>(global::Readiness.ClientTests.Generated.Models.AreaChangeView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "limit", n => { Limit = n.GetIntValue(); } },
                 { "nextCursor", n => { NextCursor = n.GetStringValue(); } },
@@ -78,6 +81,7 @@ namespace Readiness.ClientTests.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteEnumValue<global::Readiness.ClientTests.Generated.Models.AreaConfirmations>("confirmed", Confirmed);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.AreaChangeView>("items", Items);
             writer.WriteIntValue("limit", Limit);
             writer.WriteStringValue("nextCursor", NextCursor);

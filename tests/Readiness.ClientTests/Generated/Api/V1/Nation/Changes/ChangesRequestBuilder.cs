@@ -22,7 +22,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes{?cursor*,limit*}", pathParameters)
+        public ChangesRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes{?confirmed*,cursor*,limit*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,11 +30,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes{?cursor*,limit*}", rawUrl)
+        public ChangesRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes{?confirmed*,cursor*,limit*}", rawUrl)
         {
         }
         /// <summary>
-        /// The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
+        /// The shape, paging, ?confirmed= and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. ?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality&apos;s history has every entry), so a full report&apos;s 67 confirmations do not push real changes off the page; each shows every entry as the municipality&apos;s history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it. National staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.AreaChangesView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -69,7 +69,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.AreaChangesView>(requestInfo, global::Readiness.ClientTests.Generated.Models.AreaChangesView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
+        /// The shape, paging, ?confirmed= and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. ?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality&apos;s history has every entry), so a full report&apos;s 67 confirmations do not push real changes off the page; each shows every entry as the municipality&apos;s history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it. National staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -97,11 +97,15 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.Changes
             return new global::Readiness.ClientTests.Generated.Api.V1.Nation.Changes.ChangesRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// The shape, paging and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. National staff and administrators only.
+        /// The shape, paging, ?confirmed= and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. ?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality&apos;s history has every entry), so a full report&apos;s 67 confirmations do not push real changes off the page; each shows every entry as the municipality&apos;s history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it. National staff and administrators only.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ChangesRequestBuilderGetQueryParameters 
         {
+            #pragma warning disable CS1591
+            [QueryParameter("confirmed")]
+            public global::Readiness.ClientTests.Generated.Api.V1.Nation.Changes.GetConfirmedQueryParameterType? Confirmed { get; set; }
+            #pragma warning restore CS1591
             /// <summary>前のページの nextCursor。 / nextCursor of the previous page.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

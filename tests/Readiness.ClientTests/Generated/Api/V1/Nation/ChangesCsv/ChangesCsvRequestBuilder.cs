@@ -22,7 +22,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesCsvRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes.csv", pathParameters)
+        public ChangesCsvRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes.csv{?confirmed*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,7 +30,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesCsvRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes.csv", rawUrl)
+        public ChangesCsvRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/nation/changes.csv{?confirmed*}", rawUrl)
         {
         }
         /// <summary>
@@ -47,11 +47,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -74,11 +74,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>> requestConfiguration = default)
         {
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
@@ -94,6 +94,17 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv
         public global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder WithUrl(string rawUrl)
         {
             return new global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.ChangesCsvRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// The file of GET /api/v1/prefectures/{prefCode}/changes.csv across the nation: the whole trail, streamed (it can be millions of rows; use the JSON feed&apos;s cursor for a part). National staff and administrators only.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class ChangesCsvRequestBuilderGetQueryParameters 
+        {
+            #pragma warning disable CS1591
+            [QueryParameter("confirmed")]
+            public global::Readiness.ClientTests.Generated.Api.V1.Nation.ChangesCsv.GetConfirmedQueryParameterType? Confirmed { get; set; }
+            #pragma warning restore CS1591
         }
     }
 }

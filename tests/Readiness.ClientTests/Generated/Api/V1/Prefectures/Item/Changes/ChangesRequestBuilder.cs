@@ -22,7 +22,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes{?cursor*,limit*}", pathParameters)
+        public ChangesRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes{?confirmed*,cursor*,limit*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,11 +30,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes{?cursor*,limit*}", rawUrl)
+        public ChangesRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes{?confirmed*,cursor*,limit*}", rawUrl)
         {
         }
         /// <summary>
-        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
+        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. ?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality&apos;s history has every entry), so a full report&apos;s 67 confirmations do not push real changes off the page; each shows every entry as the municipality&apos;s history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.AreaChangesView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -71,7 +71,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.AreaChangesView>(requestInfo, global::Readiness.ClientTests.Generated.Models.AreaChangesView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
+        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. ?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality&apos;s history has every entry), so a full report&apos;s 67 confirmations do not push real changes off the page; each shows every entry as the municipality&apos;s history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -99,11 +99,15 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes
             return new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes.ChangesRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
+        /// Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. ?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality&apos;s history has every entry), so a full report&apos;s 67 confirmations do not push real changes off the page; each shows every entry as the municipality&apos;s history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it. Newest first is the order the changes were recorded (committed); a change&apos;s entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ChangesRequestBuilderGetQueryParameters 
         {
+            #pragma warning disable CS1591
+            [QueryParameter("confirmed")]
+            public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.Changes.GetConfirmedQueryParameterType? Confirmed { get; set; }
+            #pragma warning restore CS1591
             /// <summary>前のページの nextCursor。 / nextCursor of the previous page.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

@@ -22,7 +22,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesCsvRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes.csv", pathParameters)
+        public ChangesCsvRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes.csv{?confirmed*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,11 +30,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ChangesCsvRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes.csv", rawUrl)
+        public ChangesCsvRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/prefectures/{prefCode}/changes.csv{?confirmed*}", rawUrl)
         {
         }
         /// <summary>
-        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
+        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -48,11 +48,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task GetAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -70,17 +70,17 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
+        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder.ChangesCsvRequestBuilderGetQueryParameters>> requestConfiguration = default)
         {
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
@@ -96,6 +96,17 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
         public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder WithUrl(string rawUrl)
         {
             return new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class ChangesCsvRequestBuilderGetQueryParameters 
+        {
+            #pragma warning disable CS1591
+            [QueryParameter("confirmed")]
+            public global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.GetConfirmedQueryParameterType? Confirmed { get; set; }
+            #pragma warning restore CS1591
         }
     }
 }
