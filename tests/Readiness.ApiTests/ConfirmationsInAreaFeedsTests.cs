@@ -110,7 +110,6 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
 
     [Theory]
     [InlineData("/api/v1/prefectures/13/changes?confirmed=maybe")]
-    [InlineData("/api/v1/prefectures/13/changes?confirmed=")]
     [InlineData("/api/v1/nation/changes?confirmed=Exclude")]
     [InlineData("/api/v1/prefectures/13/changes.csv?confirmed=all")]
     [InlineData("/api/v1/nation/changes.csv?confirmed=1")]
