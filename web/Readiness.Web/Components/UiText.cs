@@ -118,6 +118,15 @@ public sealed class UiText(IHttpContextAccessor accessor)
         : Wire.TryParse<MigrationPhase>(phase, out var known) ? Short(Vocabulary.PhaseOf(known))
         : phase;
 
+    /// <summary>
+    /// A phase's full name (migration_phases.csv name_ja, name_en): the systems tables (SystemsTable), the Excel template's
+    /// drop-down and the CSV's phase_ja say it so; "not_applicable" as <see cref="Vocabulary.NotApplicable"/>; an unknown one as it is.
+    /// </summary>
+    public string Phase(string phase) =>
+        phase == "not_applicable" ? this[Vocabulary.NotApplicable]
+        : Wire.TryParse<MigrationPhase>(phase, out var known) ? this[Vocabulary.PhaseOf(known)]
+        : phase;
+
     /// <summary>An <c>origin</c> (the API's and the exports' wire name) in words (<see cref="Vocabulary.OriginOf"/>); an unknown one as it is.</summary>
     public string Origin(string origin) => Wire.TryParse<DataOrigin>(origin, out var known) ? this[Vocabulary.OriginOf(known)] : origin;
 
