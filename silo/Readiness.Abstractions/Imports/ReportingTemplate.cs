@@ -16,6 +16,9 @@ public sealed record TemplateIssue(string Cell, string Code, string MessageJa, s
 /// current record, every error, and the change request's parts: every row the file covers and reads without error
 /// (every member given), the rows that change nothing too, so that applying it reports them as a full report with the
 /// same content does (a file that changes nothing records a confirmation of every row, <c>確認済み</c>).
+/// <see cref="LeftAsIs"/>: the targets ("system:juki", "security:org-01") of the file's rows it does not report, left as
+/// they are now because someone else changed them after the file's version (read on top: <see cref="ReportingTemplate.Read"/>'s leaveAsIs),
+/// so that a preview counts the file's own rows and names these (a breaker's finding: 「このファイルの65行」 for a 67-row file).
 /// </summary>
 public sealed record TemplateReading(
     string? Code,
@@ -23,7 +26,8 @@ public sealed record TemplateReading(
     ImmutableArray<TemplateChange> Changes,
     ImmutableArray<TemplateIssue> Errors,
     ImmutableArray<SystemChange> Systems,
-    ImmutableArray<SecurityChange> Security);
+    ImmutableArray<SecurityChange> Security,
+    ImmutableArray<string> LeftAsIs);
 
 /// <summary>
 /// The municipality's Excel reporting template (issue 11, item 6): its layout, its vocabulary (the drop-down lists) and
@@ -171,7 +175,7 @@ public static class ReportingTemplate
 
         if (errors.Count > 0)
         {
-            return new(null, null, [], errors.ToImmutable(), [], []);
+            return new(null, null, [], errors.ToImmutable(), [], [], []);
         }
 
         var code = CellValues.Code(cell(SystemsSheet, CodeCell));
@@ -183,7 +187,7 @@ public static class ReportingTemplate
 
             // Another municipality's file: its version and rows say nothing about this one (a breaker's finding: they
             // were read as 28 errors, a "stale" version and a 412). The one fault is the answer.
-            return new(code, null, [], errors.ToImmutable(), [], []);
+            return new(code, null, [], errors.ToImmutable(), [], [], []);
         }
 
         var version = CellValues.WholeNumber(cell(SystemsSheet, VersionCell));
@@ -199,8 +203,9 @@ public static class ReportingTemplate
         }
 
         var leave = leaveAsIs ?? ImmutableHashSet<string>.Empty;
-        var systems = ReadSystems(cell, current, leave, changes, Error);
-        var security = ReadSecurity(cell, current, today, leave, changes, Error);
+        var left = ImmutableArray.CreateBuilder<string>();
+        var systems = ReadSystems(cell, current, leave, left, changes, Error);
+        var security = ReadSecurity(cell, current, today, leave, left, changes, Error);
 
         if (!systems.IsEmpty || !security.IsEmpty)
         {
@@ -214,7 +219,7 @@ public static class ReportingTemplate
             }
         }
 
-        return new(code, version, changes.ToImmutable(), errors.ToImmutable(), systems, security);
+        return new(code, version, changes.ToImmutable(), errors.ToImmutable(), systems, security, left.ToImmutable());
     }
 
     /// <summary>The cell of a rule's field ("systems[juki].plannedGoLive" → "D6"; security on its own sheet, "セキュリティ!D7"); null for request-level fields.</summary>
@@ -246,7 +251,7 @@ public static class ReportingTemplate
     }
 
     private static ImmutableArray<SystemChange> ReadSystems(Func<string, string, object?> cell, MunicipalityRecord current, IReadOnlySet<string> leave,
-        ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
+        ImmutableArray<string>.Builder left, ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
     {
         var catalog = ReadinessCatalog.Instance;
         var result = ImmutableArray.CreateBuilder<SystemChange>();
@@ -274,6 +279,7 @@ public static class ReportingTemplate
 
             if (leave.Contains("system:" + id))
             {
+                left.Add("system:" + id);
                 continue;
             }
 
@@ -401,15 +407,15 @@ public static class ReportingTemplate
             var provider = hosting == HostingKind.GovernmentCloud ? before.CloudProvider : null;
             if (provider != before.CloudProvider)
             {
-                changes.Add(new($"F{row}", "system:" + id, "cloudProvider", $"{catalog.BusinessSystems[index].NameJa}：ガバメントクラウドの事業者（CSP）",
-                    $"{catalog.BusinessSystems[index].NameEn}: Government Cloud provider", Wire.Name(before.CloudProvider!.Value), null, Wire.Name(before.CloudProvider!.Value), null));
+                changes.Add(new($"F{row}", "system:" + id, "cloudProvider", $"{catalog.BusinessSystems[index].NameJa}：{Vocabulary.CloudProvider.Ja}",
+                    $"{catalog.BusinessSystems[index].NameEn}: {Vocabulary.CloudProvider.En}", Wire.Name(before.CloudProvider!.Value), null, Wire.Name(before.CloudProvider!.Value), null));
             }
 
             // A row that changes nothing is reported all the same, as a full report with the same content would be: a
             // confirmation that it still holds (its as-of day renewed; the trail's entry before = after when the whole
             // file changes nothing). Its regression reason is left out: a reason alone changes nothing and the preview shows none.
             var unchanged = changes.Count == n;
-            result.Add(new SystemChange
+            var reported = new SystemChange
             {
                 BusinessId = id,
                 Phase = phase,
@@ -422,14 +428,29 @@ public static class ReportingTemplate
                 Reason = unchanged ? null : regressionReason,
                 DesignationReasonNote = reasonNote,
                 Omitted = unchanged || regressionReason is null ? ["regressionReason"] : [],
-            });
+            };
+            result.Add(reported);
+            if (!unchanged)
+            {
+                // What the apply records of a move back (ChangeRules.RegressionAfter, the same rule): the 後退 flag and
+                // column K's reason, each a change of its own, so the preview lists what the apply records (a breaker's
+                // finding: the reason was recorded unseen).
+                var (regression, why) = ChangeRules.RegressionAfter(before, reported.Over(before));
+                if (regression != before.Regression)
+                {
+                    changes.Add(new($"C{row}", "system:" + id, "regression", $"{catalog.BusinessSystems[index].NameJa}：{Vocabulary.Regression.Ja}",
+                        $"{catalog.BusinessSystems[index].NameEn}: {Vocabulary.Regression.En}", Bool(before.Regression), Bool(regression), FlagLabel(before.Regression), FlagLabel(regression)));
+                }
+
+                Diff("K", "regressionReason", before.RegressionReason, why, before.RegressionReason, why);
+            }
         }
 
         return result.ToImmutable();
     }
 
     private static ImmutableArray<SecurityChange> ReadSecurity(Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today, IReadOnlySet<string> leave,
-        ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
+        ImmutableArray<string>.Builder left, ImmutableArray<TemplateChange>.Builder changes, Action<string, string, string, string> error)
     {
         var catalog = ReadinessCatalog.Instance;
         var result = ImmutableArray.CreateBuilder<SecurityChange>();
@@ -458,6 +479,7 @@ public static class ReportingTemplate
 
             if (leave.Contains("security:" + id))
             {
+                left.Add("security:" + id);
                 continue;
             }
 

@@ -258,6 +258,23 @@ public static class ChangeRules
     }
 
     /// <summary>
+    /// The regression flag and reason a system records after <paramref name="change"/> (<see cref="Apply"/>'s rule; the
+    /// template's preview shows them from here, so it lists what the apply records). A move below an estimate never
+    /// reported corrects it: no regression, and none carried over (<see cref="ReadinessRules.MoveOf"/>). A new move back
+    /// records the change's reason; while the system stays back a reason given corrects the recorded one (null keeps it:
+    /// a form or template row that leaves it empty does not clear it); a move forward clears both.
+    /// </summary>
+    public static (bool Regression, string? Reason) RegressionAfter(SystemStatus before, SystemChange change)
+    {
+        var phase = change.Phase ?? before.Phase;
+        var move = MoveOf(before, change with { Phase = phase });
+        return (move == PhaseMove.Regression || (phase == before.Phase && before.Regression),
+            move == PhaseMove.Regression ? Normalize(change.Reason)
+            : phase == before.Phase ? (before.Regression ? Normalize(change.Reason) ?? before.RegressionReason : before.RegressionReason)
+            : null);
+    }
+
+    /// <summary>
     /// How a report's phase counts (<see cref="ReadinessRules.MoveOf"/>), except that a move to not_started that leaves the
     /// system not applicable is no regression: the system dropped out, no work went back, so no reason, 後退 or alert.
     /// </summary>
@@ -358,6 +375,7 @@ public static class ChangeRules
             var change = given.Over(before);
             var phase = change.Phase ?? before.Phase;
             var move = MoveOf(before, change with { Phase = phase });
+            var regression = RegressionAfter(before, change);
             var after = before with
             {
                 Phase = phase,
@@ -370,13 +388,8 @@ public static class ChangeRules
                 DesignationReason = change.Designation?.Reason,
                 DesignationTarget = change.Designation?.TargetDate,
                 DesignationReasonNote = change.Designation?.Reason == DesignationReason.Other ? Normalize(change.DesignationReasonNote) : null,
-                // A move below an estimate never reported corrects it: no regression, and none carried over (ReadinessRules.MoveOf).
-                Regression = move == PhaseMove.Regression || (phase == before.Phase && before.Regression),
-                // A new move back records its reason; while the system stays back a reason given corrects the recorded one
-                // (null keeps it: a form or template row that leaves it empty does not clear it); a move forward clears it.
-                RegressionReason = move == PhaseMove.Regression ? Normalize(change.Reason)
-                    : phase == before.Phase ? (before.Regression ? Normalize(change.Reason) ?? before.RegressionReason : before.RegressionReason)
-                    : null,
+                Regression = regression.Regression,
+                RegressionReason = regression.Reason,
                 ReportedAt = now,
             };
             systems[index] = after;

@@ -20,12 +20,17 @@ public sealed record TemplateChangeView(string Cell, string Target, string Field
 /// the current one, whether this very file was already applied, whether it can be applied, every change and every
 /// error (field = the cell, e.g. "D7" or "セキュリティ!D8"; the messages begin with the cell).
 /// <c>rows</c>: the businesses and checklist items applying it reports (those it changes and those it confirms as they
-/// stand, as a full report with the same content); <c>confirmation</c>: it changes nothing and applying it records every
-/// row as confirmed (<c>確認済み</c>), as <c>messageJa</c>/<c>messageEn</c> say (null otherwise).
+/// stand, as a full report with the same content); <c>fileRows</c>: the rows the file has, those and <c>leftAsIs</c>
+/// (targets such as "system:koseki" of rows someone else changed after the file's version: not reported, left as they are
+/// now); <c>confirmation</c>: it changes nothing and applying it records every row reported as confirmed (<c>確認済み</c>).
+/// <c>outcome</c> (applied, errors, none, partly, all) and <c>messageJa</c>/<c>messageEn</c>: what applying does, for
+/// every outcome, counting the file's rows and naming those not reported.
+/// A change with field <c>regression</c> (cell C) or <c>regressionReason</c> (cell K) is the 後退 and its reason the apply records.
 /// </summary>
 public sealed record TemplatePreviewView(
     string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, bool CanApply,
-    IReadOnlyList<TemplateChangeView> Changes, IReadOnlyList<ProblemError> Errors, int Rows, bool Confirmation, string? MessageJa, string? MessageEn);
+    IReadOnlyList<TemplateChangeView> Changes, IReadOnlyList<ProblemError> Errors, int Rows, bool Confirmation, string MessageJa, string MessageEn,
+    int FileRows, IReadOnlyList<string> LeftAsIs, string Outcome);
 
 /// <summary>
 /// Excel reporting over the API: GET /api/v1/municipalities/{code}/template.xlsx, POST …/template/preview and
@@ -200,10 +205,13 @@ public static class TemplateApi
         return Problems.Create(outcome.Status, title, outcome.Errors);
     }
 
-    public static TemplatePreviewView View(TemplatePreview p) => new(p.Code, p.FileHash, p.FileVersion, p.CurrentVersion, p.AlreadyApplied, p.CanApply,
-        [.. p.Changes.Select(c => new TemplateChangeView(c.Cell, c.Target, c.Field, c.LabelJa, c.LabelEn, c.Before, c.After, c.BeforeJa, c.AfterJa))],
-        [.. p.Errors.Select(TemplateService.Problem)], p.Rows, p.Confirmation,
-        p.Confirmation ? TemplateService.ConfirmationNoticeJa(p.Rows) : null, p.Confirmation ? TemplateService.ConfirmationNoticeEn(p.Rows) : null);
+    public static TemplatePreviewView View(TemplatePreview p)
+    {
+        var notice = p.Notice;
+        return new(p.Code, p.FileHash, p.FileVersion, p.CurrentVersion, p.AlreadyApplied, p.CanApply,
+            [.. p.Changes.Select(c => new TemplateChangeView(c.Cell, c.Target, c.Field, c.LabelJa, c.LabelEn, c.Before, c.After, c.BeforeJa, c.AfterJa))],
+            [.. p.Errors.Select(TemplateService.Problem)], p.Rows, p.Confirmation, notice.MessageJa, notice.MessageEn, p.FileRows, p.Left, notice.Outcome);
+    }
 
     private static async Task<IResult> PrefectureTable(HttpContext http, string prefCode, SummaryCache cache, string? q, string? kind, string? flag, string? sort, string? dir)
     {

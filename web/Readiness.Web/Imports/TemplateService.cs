@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Readiness.Catalog;
 using Readiness.Grains;
 using Readiness.Hosting;
 using Readiness.Imports;
@@ -12,11 +13,12 @@ namespace Readiness.Web.Imports;
 /// <summary>
 /// What an uploaded template would do: the municipality, the file's SHA-256 (its idempotency key), the version it was
 /// made from and the current one, whether this very file was applied already, every change and every error (cells named),
-/// and how many rows (businesses and checklist items) applying it reports, those it changes and those it confirms as they stand.
+/// and how many rows (businesses and checklist items) applying it reports, those it changes and those it confirms as they stand;
+/// <c>LeftAsIs</c>: the file's rows it does not report because someone else changed them after the file's version (targets).
 /// </summary>
 public sealed record TemplatePreview(
     string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, ImmutableArray<TemplateChange> Changes, ImmutableArray<TemplateIssue> Errors,
-    int Rows = 0)
+    int Rows = 0, ImmutableArray<string> LeftAsIs = default)
 {
     /// <summary>A file that changes nothing applies too: it records every row it covers as confirmed (as a full report with the same content).</summary>
     public bool CanApply => !AlreadyApplied && Errors.IsEmpty && Rows > 0;
@@ -25,7 +27,106 @@ public sealed record TemplatePreview(
     public bool Confirmation => CanApply && Changes.IsEmpty;
 
     /// <summary>The rows applying it reports without changing them (their as-of day renewed, as in a full report).</summary>
-    public int Unchanged => Rows - Changes.Select(c => c.Target).Distinct(StringComparer.Ordinal).Count();
+    public int Unchanged => Rows - ChangedRows;
+
+    /// <summary>The rows applying it changes.</summary>
+    public int ChangedRows => Changes.Select(c => c.Target).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>The targets of <see cref="LeftAsIs"/> (never default).</summary>
+    public ImmutableArray<string> Left => LeftAsIs.IsDefault ? [] : LeftAsIs;
+
+    /// <summary>The rows the file has (a business or checklist item in column A): those applying it reports and those it leaves as they are now.</summary>
+    public int FileRows => Rows + Left.Length;
+
+    /// <summary>What the preview says, whatever its outcome (<see cref="TemplateNotice"/>).</summary>
+    public TemplateNotice Notice => TemplateNotice.Of(this);
+}
+
+/// <summary>
+/// What a template's preview says applying it does, for every outcome (the API's <c>outcome</c>, <c>messageJa</c>,
+/// <c>messageEn</c>; the preview page's notice, in both languages): <c>applied</c> (this very file was applied already),
+/// <c>errors</c> (nothing can be applied), <c>none</c> (nothing changes: every row reported is recorded as confirmed),
+/// <c>partly</c> (some rows change, the others are reported as they stand), <c>all</c> (every row reported changes). The
+/// rows counted are the file's own; those it leaves as someone else changed them since, and the template's rows the file
+/// does not have, are named as not reported (breakers' findings: a partly changed file had no message; an older unchanged
+/// file said 「このファイルの65行」 for a 67-row file and nothing of the other 2).
+/// </summary>
+public sealed record TemplateNotice(string Outcome, string MessageJa, string MessageEn)
+{
+    /// <summary>At most this many rows are named in a sentence; the rest are counted.</summary>
+    private const int Named = 10;
+
+    public static TemplateNotice Of(TemplatePreview p)
+    {
+        if (p.AlreadyApplied)
+        {
+            return new("applied", "このファイルはすでに反映済みです（同じファイルは一度だけ反映されます）。", "This file was already applied (the same file applies once).");
+        }
+
+        if (!p.Errors.IsEmpty)
+        {
+            return new("errors", $"誤りが {p.Errors.Length} 件あります。何も反映していません。ファイルを直してもう一度アップロードしてください。",
+                $"{Count(p.Errors.Length, "error", "errors")}: nothing was applied. Correct the file and upload it again.");
+        }
+
+        var file = p.FileRows;
+        var changed = p.ChangedRows;
+        var of = p.Left.IsEmpty ? string.Empty : $"のうち{p.Rows}行";
+        var (outcome, ja, en) = changed == 0
+            ? ("none", $"現在の内容からの変更はありません。反映すると、このファイルの{file}行（業務・セキュリティ項目）{of}を現状のまま確認済みとして記録します（報告日として数えられます）。",
+                $"Nothing changes against the current data. Applying it records {(p.Left.IsEmpty ? "the file's " + Rows(file) : $"{p.Rows} of the file's {Rows(file)}")} (businesses and checklist items) as confirmed as they stand (it counts as a report).")
+            : changed == p.Rows
+                ? ("all", $"反映すると、このファイルの{file}行（業務・セキュリティ項目）{of}をすべて変更します。",
+                    $"Applying it changes {(p.Left.IsEmpty ? "all " + Rows(file) + " of the file" : $"{p.Rows} of the file's {Rows(file)}")} (businesses and checklist items).")
+                : ("partly", $"反映すると、このファイルの{file}行（業務・セキュリティ項目）のうち{changed}行を変更し、変更のない{p.Unchanged}行も現状のまま報告したものとして記録します（報告日が更新されます）。",
+                    $"Applying it changes {Rows(changed)} of the file's {Rows(file)} (businesses and checklist items) and records the {Rows(p.Unchanged)} without a change as reported as they stand (their report dates are renewed).");
+        if (!p.Left.IsEmpty)
+        {
+            var (namesJa, namesEn) = Names(p.Left);
+            ja += $"残る{p.Left.Length}行（{namesJa}）は、このファイルの版{p.FileVersion}の後に他の人が更新したため、このファイルの値では報告せず、現在の内容のまま残します。";
+            en += $" The other {Rows(p.Left.Length)} ({namesEn}) were changed by someone else after this file's version {p.FileVersion}: they are not reported from this file and stay as they are now.";
+        }
+
+        var catalog = ReadinessCatalog.Instance;
+        var template = catalog.BusinessSystems.Count + catalog.SecurityItems.Count;
+        if (file < template)
+        {
+            ja += $"テンプレートの{template}行のうち、このファイルにない{template - file}行は報告しません（現在の内容のまま）。";
+            en += $" {template - file} of the template's {template} rows are not in this file: they are not reported and stay as they are.";
+        }
+
+        return new(outcome, ja, en);
+    }
+
+    private static string Rows(int n) => Count(n, "row", "rows");
+
+    private static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";
+
+    /// <summary>The rows' names (a business, a checklist item with its id), the first <see cref="Named"/> of them, the rest counted.</summary>
+    private static (string Ja, string En) Names(ImmutableArray<string> targets)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        (string Ja, string En) Name(string target)
+        {
+            if (target.StartsWith("system:", StringComparison.Ordinal) && catalog.BusinessIndex.TryGetValue(target[7..], out var b))
+            {
+                return (catalog.BusinessSystems[b].NameJa, catalog.BusinessSystems[b].NameEn);
+            }
+
+            if (target.StartsWith("security:", StringComparison.Ordinal) && catalog.SecurityIndex.TryGetValue(target[9..], out var i))
+            {
+                var item = catalog.SecurityItems[i];
+                return ($"{item.Id} {item.TitleJa}", $"{item.Id} {item.TitleEn}");
+            }
+
+            return (target, target);
+        }
+
+        var named = targets.Take(Named).Select(Name).ToList();
+        var more = targets.Length - named.Count;
+        return (string.Join("、", named.Select(n => n.Ja)) + (more > 0 ? $"ほか{more}行" : string.Empty),
+            string.Join(", ", named.Select(n => n.En)) + (more > 0 ? $" and {more} more" : string.Empty));
+    }
 }
 
 /// <summary>What became of applying a template: the report's result, or the HTTP status and the errors (nothing applied).</summary>
@@ -71,7 +172,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         var rows = reading.Systems.Length + reading.Security.Length;
         var errors = rows == 0 && reading.Errors.IsEmpty ? [new TemplateIssue(NoRows.Errors[0].Field, NoRows.Errors[0].Code, NoRows.Errors[0].MessageJa, NoRows.Errors[0].MessageEn)] : reading.Errors;
         return applied.IsEmpty
-            ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, errors, rows), null)
+            ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, errors, rows, reading.LeftAsIs), null)
             : (new TemplatePreview(code, hash[5..], reading.Version, current.Version, true, [], []), null);
     }
 
@@ -195,14 +296,6 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
             };
         }
     }
-
-    /// <summary>What the preview of a file that changes nothing says: applying it records its <paramref name="rows"/> rows as confirmed.</summary>
-    public static string ConfirmationNoticeJa(int rows) =>
-        $"現在の内容からの変更はありません。反映すると、このファイルの{rows}行（業務・セキュリティ項目）を現状のまま確認済みとして記録します（報告日として数えられます）。";
-
-    /// <summary>The English of <see cref="ConfirmationNoticeJa"/>.</summary>
-    public static string ConfirmationNoticeEn(int rows) =>
-        $"Nothing changes against the current data. Applying it records the file's {rows} rows (businesses and checklist items) as confirmed as they stand (it counts as a report).";
 
     /// <summary>A file with no business and no checklist row (every row's id cleared): it reports nothing, not even a confirmation.</summary>
     private static readonly TemplateApplyResult NoRows = new(StatusCodes.Status422UnprocessableEntity, null,
