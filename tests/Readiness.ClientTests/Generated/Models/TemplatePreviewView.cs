@@ -54,8 +54,18 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string FileHash { get; set; }
 #endif
+        /// <summary>The fileRows property</summary>
+        public int? FileRows { get; set; }
         /// <summary>The fileVersion property</summary>
         public long? FileVersion { get; set; }
+        /// <summary>The leftAsIs property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? LeftAsIs { get; set; }
+#nullable restore
+#else
+        public List<string> LeftAsIs { get; set; }
+#endif
         /// <summary>The messageEn property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -71,6 +81,14 @@ namespace Readiness.ClientTests.Generated.Models
 #nullable restore
 #else
         public string MessageJa { get; set; }
+#endif
+        /// <summary>The outcome property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Outcome { get; set; }
+#nullable restore
+#else
+        public string Outcome { get; set; }
 #endif
         /// <summary>The rows property</summary>
         public int? Rows { get; set; }
@@ -107,9 +125,12 @@ namespace Readiness.ClientTests.Generated.Models
                 { "currentVersion", n => { CurrentVersion = n.GetLongValue(); } },
                 { "errors", n => { Errors = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ProblemError>(global::Readiness.ClientTests.Generated.Models.ProblemError.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "fileHash", n => { FileHash = n.GetStringValue(); } },
+                { "fileRows", n => { FileRows = n.GetIntValue(); } },
                 { "fileVersion", n => { FileVersion = n.GetLongValue(); } },
+                { "leftAsIs", n => { LeftAsIs = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "messageEn", n => { MessageEn = n.GetStringValue(); } },
                 { "messageJa", n => { MessageJa = n.GetStringValue(); } },
+                { "outcome", n => { Outcome = n.GetStringValue(); } },
                 { "rows", n => { Rows = n.GetIntValue(); } },
             };
         }
@@ -128,9 +149,12 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteLongValue("currentVersion", CurrentVersion);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ProblemError>("errors", Errors);
             writer.WriteStringValue("fileHash", FileHash);
+            writer.WriteIntValue("fileRows", FileRows);
             writer.WriteLongValue("fileVersion", FileVersion);
+            writer.WriteCollectionOfPrimitiveValues<string>("leftAsIs", LeftAsIs);
             writer.WriteStringValue("messageEn", MessageEn);
             writer.WriteStringValue("messageJa", MessageJa);
+            writer.WriteStringValue("outcome", Outcome);
             writer.WriteIntValue("rows", Rows);
             writer.WriteAdditionalData(AdditionalData);
         }
