@@ -110,7 +110,8 @@ public sealed class UiText(IHttpContextAccessor accessor)
         : chapterJa;
 
     /// <summary>
-    /// A phase's fixed short form (chart legends, table cells, the change history; migration_phases.csv short_ja and
+    /// A phase's fixed short form (chart legends, the change history, an edit form's summary; the systems tables say the
+    /// full name, <see cref="Phase"/>; migration_phases.csv short_ja and
     /// short_en, beside its full name); "not_applicable" as <see cref="Vocabulary.NotApplicable"/>; an unknown one as it is.
     /// </summary>
     public string PhaseShort(string phase) =>
