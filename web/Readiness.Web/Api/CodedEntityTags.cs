@@ -30,20 +30,36 @@ public static class CodedEntityTags
             ? tag
             : $"{tag[..^1]}-{coding}\"";
 
-    /// <summary>The tag a coded tag is made from (<c>"12-gzip"</c> → <c>"12"</c>, <c>W/"ab-br"</c> → <c>W/"ab"</c>); any other tag as it is.</summary>
+    /// <summary>
+    /// The tag a coded tag is made from (<c>"12-gzip"</c> → <c>"12"</c>, <c>W/"ab-br"</c> → <c>W/"ab"</c>); any other tag as
+    /// it is. One coding only: a tag is coded once (<see cref="Coded"/>), so <c>"2-gzip-gzip"</c> names no tag of ours and
+    /// stays as it is (it matches nothing). Uncoding twice gives what uncoding once gives.
+    /// </summary>
     public static EntityTagHeaderValue Uncoded(EntityTagHeaderValue tag)
     {
         var inner = tag.Tag.AsSpan();
+        if (CodingSuffix(inner) is not { } length)
+        {
+            return tag;
+        }
+
+        var made = string.Concat(inner[..^(length + 1)], "\"");
+        return CodingSuffix(made) is null ? new EntityTagHeaderValue(new StringSegment(made), tag.IsWeak) : tag;
+    }
+
+    /// <summary>The length of the "-coding" that ends the quoted tag <paramref name="quoted"/> before its closing quote, after at least one character; null when none does.</summary>
+    private static int? CodingSuffix(ReadOnlySpan<char> quoted)
+    {
         foreach (var coding in Codings)
         {
             // "-gzip" after at least one character inside the quotes: "\"-gzip\"" stays as it is.
-            if (inner.Length > coding.Length + 3 && inner[^(coding.Length + 2)] == '-' && inner[^(coding.Length + 1)..^1].SequenceEqual(coding))
+            if (quoted.Length > coding.Length + 3 && quoted[^(coding.Length + 2)] == '-' && quoted[^(coding.Length + 1)..^1].SequenceEqual(coding))
             {
-                return new EntityTagHeaderValue(new StringSegment(string.Concat(inner[..^(coding.Length + 2)], "\"")), tag.IsWeak);
+                return coding.Length + 1;
             }
         }
 
-        return tag;
+        return null;
     }
 
     /// <summary>
@@ -53,6 +69,13 @@ public static class CodedEntityTags
     /// </summary>
     public static Task Mark(HttpContext http, RequestDelegate next)
     {
+        // Once a request: a page's error re-executes the pipeline (UseStatusCodePagesWithReExecute), and a second
+        // callback would code the tag twice ("12-gzip-gzip").
+        if (!http.Items.TryAdd(MarkedKey, true))
+        {
+            return next(http);
+        }
+
         var request = http.Request.Headers;
         request.IfNoneMatch = UncodedHeader(request.IfNoneMatch);
         request.IfMatch = UncodedHeader(request.IfMatch);
@@ -65,10 +88,20 @@ public static class CodedEntityTags
                 headers.ETag = Coded(tag, coding);
             }
 
+            // RFC 9110 §12.5.5: an answer whose representation the coding chooses says so whatever the request offered;
+            // the response compression says it only when the request named a coding (a breaker's finding: a 200 sent
+            // without Accept-Encoding had no Vary, so a cache could hand that identity body's tag to a gzip request).
+            if (VariesByCoding(context) && !headers.Vary.Any(v => v?.Split(',').Any(f => f.Trim().Equals(HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase) || f.Trim() == "*") == true))
+            {
+                headers.Append(HeaderNames.Vary, HeaderNames.AcceptEncoding);
+            }
+
             return Task.CompletedTask;
         }, http);
         return next(http);
     }
+
+    private static readonly object MarkedKey = new();
 
     /// <summary>A conditional header with its coded tags uncoded; as it is when it names none (or is not a list of tags).</summary>
     private static StringValues UncodedHeader(StringValues header)
@@ -82,7 +115,10 @@ public static class CodedEntityTags
         return string.Join(", ", tags.Select(t => t.ToString()));
     }
 
-    /// <summary>The coding of the answer: the Content-Encoding sent, or for a 304 (or a HEAD) the one its 200 (its GET) would have been sent in.</summary>
+    /// <summary>
+    /// The coding of the answer: the Content-Encoding sent, or for an answer without the representation (a 304, a 412,
+    /// a HEAD) the one the 200 (the GET) would have been sent in, so that its tag is the tag of that 200.
+    /// </summary>
     private static string? Coding(HttpContext http)
     {
         var response = http.Response;
@@ -91,30 +127,66 @@ public static class CodedEntityTags
             return sent;
         }
 
-        // A body not sent (a 304, a HEAD) is tagged as the body it stands for would have been.
-        var bodyless = response.StatusCode == StatusCodes.Status304NotModified
+        return StandsForTheRepresentation(http) && CompressedPayload.Encoding(http.Request.Headers.AcceptEncoding) is { } coding
+            && Compressible(http, bodyless: true) ? coding : null;
+    }
+
+    /// <summary>
+    /// True when the answer's body (or the 200 it stands for) would be sent compressed to a request offering gzip or br:
+    /// a Content-Encoding was sent, or its media type is one the response compression compresses.
+    /// </summary>
+    private static bool VariesByCoding(HttpContext http) =>
+        http.Response.Headers.ContentEncoding.Count > 0
+        || (StandsForTheRepresentation(http) ? Compressible(http, bodyless: true) : Compressible(http, bodyless: false))
+        || ChoosesItsOwnCoding(http);
+
+    /// <summary>
+    /// The Orleans Dashboard's files (a library's handler) pick their coding themselves, whatever their media type (its
+    /// favicon.ico went out in gzip): every answer of theirs that is or stands for a file varies by Accept-Encoding.
+    /// </summary>
+    private static bool ChoosesItsOwnCoding(HttpContext http) =>
+        http.Request.Path.StartsWithSegments(Operations.OperationsApi.DashboardPath)
+        && http.Response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status304NotModified or StatusCodes.Status412PreconditionFailed;
+
+    /// <summary>
+    /// An answer that carries the representation's metadata without its body: a 304, a HEAD's 200, and a 412 (its
+    /// body is a problem, its ETag the current representation's, RFC 9110 §15.5.13).
+    /// </summary>
+    private static bool StandsForTheRepresentation(HttpContext http)
+    {
+        var response = http.Response;
+        return response.StatusCode is StatusCodes.Status304NotModified
+            || (response.StatusCode == StatusCodes.Status412PreconditionFailed && response.Headers.ETag.Count > 0)
             || (HttpMethods.IsHead(http.Request.Method) && response.StatusCode == StatusCodes.Status200OK);
-        if (!bodyless || CompressedPayload.Encoding(http.Request.Headers.AcceptEncoding) is not { } coding)
+    }
+
+    /// <summary>
+    /// Whether the response compression compresses the answer's media type: its own (a body sent; a static file's 304),
+    /// else for an answer standing for a 200 (<paramref name="bodyless"/>) the one the endpoint declares for 200. An
+    /// endpoint that declares none answers JSON (the API's reads). A 412's own type is its problem's, not the 200's.
+    /// </summary>
+    private static bool Compressible(HttpContext http, bool bodyless)
+    {
+        var response = http.Response;
+        if (response.Headers.ContentRange.Count > 0)
         {
-            return null;
+            return false;
         }
 
-        // The 200's media type: the 304's own (a static file's), else the one the endpoint declares; compressed only when
-        // the response compression compresses it. An endpoint that declares none answers JSON (the API's reads).
         var compressed = http.RequestServices.GetRequiredService<IOptions<ResponseCompressionOptions>>().Value.MimeTypes ?? ResponseCompressionDefaults.MimeTypes;
-        bool Compressible(string type) => compressed.Contains(type.Split(';')[0].Trim(), StringComparer.OrdinalIgnoreCase);
-        if (response.ContentType is { Length: > 0 } own)
+        bool Is(string type) => compressed.Contains(type.Split(';')[0].Trim(), StringComparer.OrdinalIgnoreCase);
+        if (response.ContentType is { Length: > 0 } own && (!bodyless || response.StatusCode != StatusCodes.Status412PreconditionFailed))
         {
-            return Compressible(own) ? coding : null;
+            return Is(own);
         }
 
-        if (http.GetEndpoint() is not { } endpoint)
+        if (!bodyless || http.GetEndpoint() is not { } endpoint)
         {
-            return null;
+            return false;
         }
 
         var declared = endpoint.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
             .Where(p => p.StatusCode == StatusCodes.Status200OK).SelectMany(p => p.ContentTypes).ToList();
-        return declared.Count == 0 || declared.Any(Compressible) ? coding : null;
+        return declared.Count == 0 || declared.Any(Is);
     }
 }

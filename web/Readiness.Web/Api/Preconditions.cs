@@ -106,7 +106,8 @@ public static class Preconditions
 
         // The weak prefix is "W/", case-sensitive (§8.8.3); ASP.NET Core's parser would take "w/" as weak too.
         if (lines.Exists(HasLowercaseWeakPrefix)
-            || !EntityTagHeaderValue.TryParseStrictList(lines, out var parsed) || parsed.Count == 0)
+            || !EntityTagHeaderValue.TryParseStrictList(lines, out var parsed) || parsed.Count == 0
+            || !parsed.All(IsEntityTag))
         {
             return false;
         }
@@ -119,6 +120,35 @@ public static class Preconditions
 
         // A tag read from a compressed answer ("12-gzip") names the same content as the tag it is made from.
         tags = [.. parsed.Select(CodedEntityTags.Uncoded)];
+        return true;
+    }
+
+    /// <summary>
+    /// RFC 9110 §8.8.3: opaque-tag = DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text. ASP.NET Core's parser reads
+    /// a quoted-string, which also takes controls (ESC, TAB), spaces and backslash escapes of a quote (a breaker's
+    /// finding: <c>If-Match: "1&lt;ESC&gt;"</c> was a tag that did not match, 412, not a malformed field, 400).
+    /// </summary>
+    private static bool IsEntityTag(EntityTagHeaderValue tag)
+    {
+        if (tag.Equals(EntityTagHeaderValue.Any))
+        {
+            return true;
+        }
+
+        var quoted = tag.Tag.AsSpan();
+        if (quoted.Length < 2 || quoted[0] != '"' || quoted[^1] != '"')
+        {
+            return false;
+        }
+
+        foreach (var c in quoted[1..^1])
+        {
+            if (!(c == '\x21' || c is >= '\x23' and <= '\x7E' || c >= '\x80'))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
@@ -217,7 +247,7 @@ public static class Preconditions
         versions = null;
         if (!TryParse(header, out var tags))
         {
-            return MalformedHeader(HeaderNames.IfMatch);
+            return MalformedHeader(HeaderNames.IfMatch, header);
         }
 
         if (tags is { Count: 0 } && required)
@@ -291,7 +321,7 @@ public static class Preconditions
         {
             PreconditionOutcome.NotModified => TypedResults.StatusCode(StatusCodes.Status304NotModified),
             PreconditionOutcome.Failed => PreconditionFailed(header!),
-            PreconditionOutcome.Malformed => MalformedHeader(header!),
+            PreconditionOutcome.Malformed => MalformedHeader(header!, http.Request.Headers[header!]),
             _ => null,
         };
     }
@@ -301,8 +331,16 @@ public static class Preconditions
             $"{header} の条件が成り立ちません（他の人が先に更新した可能性があります）。ETag を取得し直してください。",
             $"The {header} condition does not hold (someone may have changed it first): read the ETag again.");
 
-    public static ProblemHttpResult MalformedHeader(string header) =>
-        Problems.BadRequest(header, "invalid_" + header.ToLowerInvariant().Replace('-', '_'),
-            $"{header} は ETag（例: \"12\"、W/\"12\"）のカンマ区切りの並び、または * で指定してください。",
-            $"{header} must be a comma-separated list of entity tags (e.g. \"12\", W/\"12\") or *.");
+    /// <summary>
+    /// 400 naming <paramref name="header"/> (code <c>invalid_if_match</c>, <c>invalid_if_none_match</c>); the value sent,
+    /// when given, is quoted escaped (<see cref="Problems.Shown"/>: a control character is written as \u001B, never sent back as it came).
+    /// </summary>
+    public static ProblemHttpResult MalformedHeader(string header, StringValues sent = default)
+    {
+        var value = sent.ToString();
+        var (shownJa, shownEn) = string.IsNullOrEmpty(value) ? (string.Empty, string.Empty) : ($"（「{Problems.Shown(value)}」は ETag の並びではありません）", $"; '{Problems.Shown(value)}' is not one");
+        return Problems.BadRequest(header, "invalid_" + header.ToLowerInvariant().Replace('-', '_'),
+            $"{header} は ETag（例: \"12\"、W/\"12\"。引用符の中は空白・制御文字を除く可視 ASCII）のカンマ区切りの並び、または * で指定してください{shownJa}。",
+            $"{header} must be a comma-separated list of entity tags (e.g. \"12\", W/\"12\"; inside the quotes visible ASCII, no spaces or control characters) or *{shownEn}.");
+    }
 }

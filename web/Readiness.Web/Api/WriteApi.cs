@@ -226,7 +226,7 @@ public static class WriteApi
 
         if (!Preconditions.TryParse(headers.IfNoneMatch, out var noneTags))
         {
-            return (null, Preconditions.MalformedHeader("If-None-Match"));
+            return (null, Preconditions.MalformedHeader("If-None-Match", headers.IfNoneMatch));
         }
 
         long? current = null;
