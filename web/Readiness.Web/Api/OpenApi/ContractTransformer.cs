@@ -217,6 +217,12 @@ public static partial class ContractTransformer
         foreach (var parameter in operation.Parameters.OfType<OpenApiParameter>())
         {
             parameter.Description ??= ParameterDescription(parameter.Name);
+
+            // Every ?prefecture= is read as two ASCII digits (QueryValue.PrefectureCodeShape): the schema says so, not only the words.
+            if (parameter.In == ParameterLocation.Query && parameter.Name == "prefecture" && parameter.Schema is OpenApiSchema { Type: JsonSchemaType.String } or null)
+            {
+                parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]{2}$", MinLength = 2, MaxLength = 2 };
+            }
         }
 
         if (spec?.IfMatchRequired is { } ifMatchRequired)
@@ -408,8 +414,8 @@ public static partial class ContractTransformer
         "prefCode" => "2桁の都道府県コード（01〜47）。 / The 2-digit prefecture code, 01-47.",
         "businessId" => "標準化対象20業務の ID（GET /catalog の systems）。 / One of the 20 business systems' ids (GET /catalog), e.g. koseki.",
         "itemId" => "セキュリティチェックリスト項目の ID（GET /catalog の securityItems）。 / A security checklist item's id (GET /catalog), e.g. SEC-1-01.",
-        "from" => "開始日 YYYY-MM-DD（既定: 終了日の29日前）。 / First day, YYYY-MM-DD (default: 29 days before 'to').",
-        "to" => "終了日 YYYY-MM-DD（既定: 今日・日本時間）。 / Last day, YYYY-MM-DD (default: today in Japan).",
+        "from" => $"開始日 YYYY-MM-DD（既定: 終了日の29日前）。to 以前で、to までの期間は{HistoryApi.MaxDays}日以内。 / First day, YYYY-MM-DD (default: 29 days before 'to'); not after 'to', and at most {HistoryApi.MaxDays} days from 'to', both included.",
+        "to" => $"終了日 YYYY-MM-DD（既定: 今日・日本時間）。from 以後で、from からの期間は{HistoryApi.MaxDays}日以内。 / Last day, YYYY-MM-DD (default: today in Japan); not before 'from', and at most {HistoryApi.MaxDays} days after 'from', both included.",
         "limit" => "1ページの件数 1〜200（既定 50）。 / Entries per page, 1 to 200 (default 50).",
         "cursor" => "前のページの nextCursor。 / nextCursor of the previous page.",
         "prefecture" => "2桁の都道府県コード（都道府県職員は既定で自県）。 / A 2-digit prefecture code (a prefecture's staff get their own by default).",
