@@ -58,16 +58,81 @@ public sealed class BodyLimitAdviceTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(before, (await host.GetMunicipality(M)).Version);
     }
 
+    /// <summary>A report over the limit by its many texts, each within its own length: UTF-8, or split it.</summary>
     [Fact]
     public async Task A_report_is_told_to_send_utf8_or_split_it()
     {
         using var client = host.Municipality(M, "limits@city.bunkyo");
-        var body = $$"""{"systems":[{"businessId":"koseki","vendor":"{{Escaped}}"}]}""";
+        // 47 items' evidence at its 1,000 characters, \u-escaped: ~282 KB, ~141 KB as UTF-8.
+        var evidence = string.Concat(Enumerable.Repeat("\\u8a3c", Readiness.Rules.ChangeRules.MaxEvidenceLength));
+        var items = string.Join(",", Catalog.ReadinessCatalog.Instance.SecurityItems.Select(i => $$"""{"itemId":"{{i.Id}}","status":"implemented","evidence":"{{evidence}}"}"""));
+        var body = $$"""{"security":[{{items}}]}""";
         using var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{M}/reports", body, idempotencyKey: "limits-report", anyVersion: true));
         var (ja, en) = await TooLargeAsync(response, "body", "too_large");
         Assert.Contains("UTF-8", ja, StringComparison.Ordinal);
         Assert.Contains("報告を複数に分けて", ja, StringComparison.Ordinal);
         Assert.Contains("split the report", en, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Failed before: a report holding one value far over its member's length was told to split the report (which
+    /// leaves that value as it is) and named only "body". Now the 413 names the value's place and its member's limit,
+    /// whether the body came with its length or chunked.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_report_with_one_huge_value_is_told_to_shorten_that_value_not_to_split(bool chunked)
+    {
+        using var client = host.Municipality(M, "limits@city.bunkyo");
+        var before = (await host.GetMunicipality(M)).Version;
+        var body = $$"""{"systems":[{"businessId":"koseki","phase":"testing"},{"businessId":"juki","vendor":"{{new string('x', 300 * 1024)}}"}]}""";
+        using var request = ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{M}/reports", body, idempotencyKey: "limits-one-value-" + chunked, anyVersion: true);
+        if (chunked)
+        {
+            var content = new StreamContent(new UnseekableStream(Encoding.UTF8.GetBytes(body)));
+            content.Headers.ContentType = new("application/json");
+            request.Content = content;
+            request.Headers.TransferEncodingChunked = true;
+        }
+
+        using var response = await client.SendAsync(request);
+        var (ja, en) = await TooLargeAsync(response, "systems[1].vendor", "too_large");
+        Assert.Contains("systems[1].vendor", ja, StringComparison.Ordinal);
+        Assert.Contains($"vendor は{Readiness.Rules.ChangeRules.MaxVendorLength}文字まで", ja, StringComparison.Ordinal);
+        Assert.Contains($"vendor takes at most {Readiness.Rules.ChangeRules.MaxVendorLength} characters", en, StringComparison.Ordinal);
+        Assert.DoesNotContain("報告を複数に分けて", ja, StringComparison.Ordinal);
+        Assert.DoesNotContain("split the report into", en, StringComparison.Ordinal);
+        Assert.DoesNotContain("UTF-8", ja, StringComparison.Ordinal);
+        Assert.Equal(before, (await host.GetMunicipality(M)).Version);
+    }
+
+    /// <summary>
+    /// Failed before: an official import too large was told to save it as .xlsx even when it was an .xlsx. An .xlsx is
+    /// told to split the table by prefecture; a CSV to save as .xlsx or split; whether its name is read from the
+    /// form (a file one byte over) or from the start of a body too large to read (declared 40 MB).
+    /// </summary>
+    [Fact]
+    public async Task An_official_import_too_large_is_advised_by_the_kind_of_file_sent()
+    {
+        var limitMb = Readiness.Web.Imports.OfficialWorkbook.MaxFileBytes / 1024 / 1024;
+        var national = host.Token(Role.National);
+        using var client = host.Client(national);
+        var over = new byte[Readiness.Web.Imports.OfficialWorkbook.MaxFileBytes + 1];
+        foreach (var (name, xlsx) in new[] { ("R7_official.xlsx", true), ("R7_official.csv", false) })
+        {
+            using var response = await ApiHost.PostImportAsync(client, over, name);
+            var (ja, en) = await TooLargeAsync(response, "file", "file_too_large");
+            Assert.Contains($"上限 {limitMb} MB", ja, StringComparison.Ordinal);
+            Assert.Contains("都道府県ごと", ja, StringComparison.Ordinal);
+            Assert.Equal(!xlsx, ja.Contains(".xlsx で保存", StringComparison.Ordinal));
+            Assert.Equal(!xlsx, en.Contains("as .xlsx", StringComparison.Ordinal));
+
+            var raw = await RawPostAsync("/api/v1/imports", 40L * 1024 * 1024, [("Authorization", $"Bearer {national}")], name);
+            Assert.True(raw.Status == 413, $"{name}: {raw.Status} {raw.Body}");
+            Assert.Contains("都道府県ごと", raw.Body, StringComparison.Ordinal);
+            Assert.Equal(!xlsx, raw.Body.Contains(".xlsx で保存", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>Failed before: a scenario and the sign-in were told to split a report they do not have.</summary>
@@ -161,7 +226,7 @@ public sealed class BodyLimitAdviceTests(ApiHost host) : IClassFixture<ApiHost>
     /// plain socket: the server answers a body over its cap without reading it and closes, which HttpClient reports as a
     /// broken pipe instead of the answer a browser shows.
     /// </summary>
-    private async Task<(int Status, string Body)> RawPostAsync(string path, long contentLength, (string Name, string Value)[] headers)
+    private async Task<(int Status, string Body)> RawPostAsync(string path, long contentLength, (string Name, string Value)[] headers, string fileName = "R7_official.xlsx")
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);
@@ -175,7 +240,7 @@ public sealed class BodyLimitAdviceTests(ApiHost host) : IClassFixture<ApiHost>
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head.Append("\r\n").ToString()));
         try
         {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"R7_official.xlsx\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"));
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{fileName}\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"));
             await stream.WriteAsync(new byte[64 * 1024]);
         }
         catch (IOException)
@@ -214,5 +279,39 @@ public sealed class BodyLimitAdviceTests(ApiHost host) : IClassFixture<ApiHost>
         }
 
         return (status, Encoding.UTF8.GetString(content.ToArray()));
+    }
+
+    /// <summary>A body HttpClient cannot measure, so it is sent chunked, 16 KiB a read (a chunk each, as a client streams it).</summary>
+    private sealed class UnseekableStream(byte[] bytes) : Stream
+    {
+        private int position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, 16 * 1024), bytes.Length - position);
+            Array.Copy(bytes, position, buffer, offset, n);
+            position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -56,9 +56,23 @@ public sealed record BodyLimit(int MaxBytes, string ShortenJa, string ShortenEn,
             string.Join(' ', new[] { $"The body is too large (at most {MaxBytes / 1024} KiB).", ShortenEn, utf8En, thenEn }.Where(p => p.Length > 0)));
     }
 
-    /// <summary>413 <c>too_large</c> naming "body", with this kind's advice for what was sent (<see cref="MessagesFor"/>).</summary>
-    public ProblemHttpResult TooLarge(bool? escaped)
+    /// <summary>
+    /// 413 <c>too_large</c> with this kind's advice for what was sent: naming "body" (<see cref="MessagesFor"/>), or, for a
+    /// body that can be split (a report) holding one value far over its member's length (<paramref name="longValue"/>),
+    /// naming that value: splitting would leave it as it is, so the advice is to shorten it.
+    /// </summary>
+    public ProblemHttpResult TooLarge(bool? escaped, LongValue? longValue = null)
     {
+        if (SplitJa.Length > 0 && longValue is { } value)
+        {
+            var size = (Math.Max(1, value.Bytes / 1024)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var (atLeastJa, atLeastEn) = value.Cut ? ("以上", " or more") : (string.Empty, string.Empty);
+            var name = value.Member ?? value.Path;
+            return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", value.Path, "too_large",
+                $"本文が大きすぎます（上限 {MaxBytes / 1024} KiB）。{value.Path} の値だけで約 {size} KiB{atLeastJa}あります（{name} は{value.MaxCharacters}文字まで）。この値を短くしてください（報告を分けても、この値は小さくなりません）。",
+                $"The body is too large (at most {MaxBytes / 1024} KiB): the value of {value.Path} alone is about {size} KiB{atLeastEn} ({name} takes at most {value.MaxCharacters} characters). Shorten that value; splitting the report would not make it smaller.");
+        }
+
         var (ja, en) = MessagesFor(escaped);
         return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", "body", "too_large", ja, en);
     }

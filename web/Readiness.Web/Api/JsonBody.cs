@@ -276,7 +276,8 @@ public static class JsonBody
         if (request.ContentLength > maxBytes)
         {
             // Before the limit is lowered: its start says whether Japanese came \u-escaped, so the advice fits.
-            return (default, limit.TooLarge(await EscapedAsync(request, cancellationToken)));
+            var (escaped, longValue) = await LookAtStartAsync(request, maxBytes, cancellationToken);
+            return (default, limit.TooLarge(escaped, longValue));
         }
 
         // Kestrel enforces the limit (Content-Length or chunked) and answers our 413 through the exception below.
@@ -306,7 +307,8 @@ public static class JsonBody
             await request.Body.CopyToAsync(chunked, cancellationToken);
             if (chunked.Length > maxBytes)
             {
-                return (default, limit.TooLarge(Escapes(chunked.GetBuffer().AsSpan(0, (int)Math.Min(chunked.Length, SniffBytes)))));
+                var seen = chunked.GetBuffer().AsSpan(0, (int)chunked.Length);
+                return (default, limit.TooLarge(Escapes(seen[..Math.Min(seen.Length, SniffBytes)]), LongValue.Find(seen)));
             }
 
             return (chunked.ToArray(), null);
@@ -316,7 +318,8 @@ public static class JsonBody
             // Too large, cut short (the client went away mid-body) or too slow (less than Kestrel's minimum data rate):
             // the client's fault, answered as such and not logged as an error of ours.
             return (default, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? limit.TooLarge(chunked.Length == 0 ? null : Escapes(chunked.GetBuffer().AsSpan(0, (int)Math.Min(chunked.Length, SniffBytes))))
+                ? limit.TooLarge(chunked.Length == 0 ? null : Escapes(chunked.GetBuffer().AsSpan(0, (int)Math.Min(chunked.Length, SniffBytes))),
+                    chunked.Length == 0 ? null : LongValue.Find(chunked.GetBuffer().AsSpan(0, (int)chunked.Length)))
                 : UnreadBody.Problem(ex));
         }
         finally
@@ -329,12 +332,14 @@ public static class JsonBody
     private const int SniffBytes = 16 * 1024;
 
     /// <summary>
-    /// Whether the start of a body over its limit holds non-ASCII text written as <c>\uXXXX</c> (6 bytes a character
-    /// where UTF-8 takes 3); null when it cannot be read (over the server's own cap, or cut short).
+    /// What the start of a body over its limit (up to <paramref name="maxBytes"/>, the limit) says: whether it holds
+    /// non-ASCII text written as <c>\uXXXX</c> (6 bytes a character where UTF-8 takes 3; in its first 16 KiB) and the
+    /// first string value far over any text's length (<see cref="LongValue"/>); both null when it cannot be read (over
+    /// the server's own cap, or cut short).
     /// </summary>
-    private static async Task<bool?> EscapedAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<(bool? Escaped, LongValue? Long)> LookAtStartAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
-        var start = new byte[SniffBytes];
+        var start = new byte[maxBytes];
         var read = 0;
         try
         {
@@ -345,10 +350,10 @@ public static class JsonBody
         }
         catch (BadHttpRequestException)
         {
-            return null;
+            return (null, null);
         }
 
-        return read == 0 ? null : Escapes(start.AsSpan(0, read));
+        return read == 0 ? (null, null) : (Escapes(start.AsSpan(0, Math.Min(read, SniffBytes))), LongValue.Find(start.AsSpan(0, read)));
     }
 
     /// <summary>True when <paramref name="json"/> holds a <c>\uXXXX</c> escape of a character past ASCII.</summary>

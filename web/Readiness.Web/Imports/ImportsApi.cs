@@ -58,7 +58,7 @@ public sealed record ImportListingView(string Id, string Kind, string Source, Da
 /// MIC's per-municipality progress tally) → preview; GET /api/v1/imports/{id}; POST /api/v1/imports/{id}/apply.
 /// Bad files are refused with RFC 9457 problems naming "file", "sheet" or "header"; nothing is stored or applied.
 /// </summary>
-public static class ImportsApi
+public static partial class ImportsApi
 {
     public static WebApplication MapImportsApi(this WebApplication app)
     {
@@ -150,7 +150,7 @@ public static class ImportsApi
     {
         if (http.Request.ContentLength > UploadLimit.BodyBytes(maxFileBytes))
         {
-            return (null, TooLarge(maxFileBytes, http.Request.ContentLength));
+            return (null, TooLarge(maxFileBytes, http.Request.ContentLength, await FileNameAtStartAsync(http.Request)));
         }
 
         if (!http.Request.HasFormContentType)
@@ -193,7 +193,7 @@ public static class ImportsApi
 
         if (file.Length > maxFileBytes)
         {
-            return (null, TooLarge(maxFileBytes, file.Length));
+            return (null, TooLarge(maxFileBytes, file.Length, Path.GetFileName(file.FileName)));
         }
 
         // The name is kept and shown (the imports list, the audit of an apply): the free-text rule applies to it.
@@ -210,8 +210,42 @@ public static class ImportsApi
         return ((name, buffer.ToArray()), null);
     }
 
-    private static ProblemHttpResult TooLarge(long maxFileBytes, long? sentBytes) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes, sentBytes)]);
+    private static ProblemHttpResult TooLarge(long maxFileBytes, long? sentBytes, string? fileName = null) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes, sentBytes, fileName)]);
+
+    /// <summary>
+    /// The file name of the "file" part of a multipart body too large to read, from its first 16 KiB (the part's
+    /// headers come before its bytes), so that its 413 fits the kind of file; null when not found or not readable.
+    /// </summary>
+    private static async Task<string?> FileNameAtStartAsync(HttpRequest request)
+    {
+        if (!request.HasFormContentType)
+        {
+            return null;
+        }
+
+        var start = new byte[16 * 1024];
+        var read = 0;
+        try
+        {
+            while (read < start.Length && await request.Body.ReadAsync(start.AsMemory(read), request.HttpContext.RequestAborted) is var n and > 0)
+            {
+                read += n;
+            }
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
+        {
+            return null;
+        }
+
+        // Part headers are ASCII or UTF-8 (browsers send the name as UTF-8); the file's bytes after them are never matched.
+        var text = System.Text.Encoding.UTF8.GetString(start, 0, read);
+        var part = FilePartHeader().Match(text);
+        return part.Success ? Path.GetFileName(part.Groups["name"].Value) : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Content-Disposition:[^\r\n]*\bname=""?file""?;[^\r\n]*\bfilename=""(?<name>[^""\r\n]*)""", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex FilePartHeader();
 
     private static async Task<Ok<IReadOnlyList<ImportListingView>>> List(OfficialImportService service) =>
         TypedResults.Ok<IReadOnlyList<ImportListingView>>([.. (await service.ListAsync()).Select(l =>

@@ -49,21 +49,46 @@ public static class OfficialWorkbook
     /// filled-in one stays under 100 KB) but most likely official data sent to the wrong place: it is told where official
     /// data is imported (a breaker's finding: a 34 MB .xlsx was told to enter only values in its template).
     /// </summary>
-    public static ProblemError TooLarge(long maxFileBytes, long? sentBytes = null) =>
+    /// <param name="maxFileBytes">The upload kind's limit, in bytes.</param>
+    /// <param name="sentBytes">The size sent (the file's, else the body's Content-Length), when known.</param>
+    /// <param name="fileName">
+    /// The file's name, when it could be read: at the official imports' limit an .xlsx is told to split (saving it as
+    /// .xlsx again does nothing), a CSV to save as .xlsx or split, a name not known both as conditions (a breaker's
+    /// finding: a 40 MB .xlsx was told to save it as .xlsx).
+    /// </param>
+    public static ProblemError TooLarge(long maxFileBytes, long? sentBytes = null, string? fileName = null) =>
         maxFileBytes == ReportingWorkbook.MaxTemplateBytes && sentBytes > 4 * ReportingWorkbook.MaxTemplateBytes
         ? new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB、送られたのは約 {Megabytes(sentBytes.Value)} MB）。報告テンプレートは1団体分で、記入しても 100 KB に届かないため、これは報告テンプレートではないようです。総務省・デジタル庁の公式データなら、システム管理者が「公式データの取り込み」（/imports）で取り込みます。報告するなら、この団体のテンプレート（template.xlsx）をダウンロードし、値を入力して送ってください。",
             $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB; about {Megabytes(sentBytes.Value)} MB was sent). A reporting template holds one municipality and stays under 100 KB when filled in, so this does not look like one. Official data (MIC's, the Digital Agency's) is imported by a system administrator at Official data imports (/imports). To report, download this municipality's template (template.xlsx), enter the values and send that.")
         : maxFileBytes == MaxFileBytes
-        ? new ProblemError("file", "file_too_large",
-            $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。.xlsx で保存して取り込むか（CSV よりずっと小さくなります）、総務省の進捗・ステップ別の表は都道府県ごとのファイルに分けて取り込んでください。",
-            $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). Save it as .xlsx (far smaller than CSV) and import that, or split MIC's progress or step-detail table into one file per prefecture.")
+        ? OfficialTooLarge(maxFileBytes, Path.GetExtension(fileName ?? string.Empty).ToLowerInvariant())
         : maxFileBytes == ReportingWorkbook.MaxTemplateBytes
         ? new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。報告テンプレートは1団体分で、記入しても 100 KB に届きません。この団体のテンプレート（template.xlsx）をダウンロードし直し、画像やシートを加えずに値だけ入力して送ってください。",
             $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). A reporting template holds one municipality and stays under 100 KB when filled in: download this municipality's template (template.xlsx) again and enter only values, without adding pictures or sheets.")
         : new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
+
+    /// <summary>The official imports' 413, by the kind of file sent: <paramref name="extension"/> ".xlsx", ".csv", or anything else (not known).</summary>
+    private static ProblemError OfficialTooLarge(long maxFileBytes, string extension)
+    {
+        var limit = maxFileBytes / 1024 / 1024;
+        const string SplitJa = "総務省の進捗・ステップ別の表は都道府県ごとのファイルに分けて取り込んでください。";
+        const string SplitEn = "split MIC's progress or step-detail table into one file per prefecture and import each.";
+        return extension switch
+        {
+            ".xlsx" => new ProblemError("file", "file_too_large",
+                $"ファイルが大きすぎます（上限 {limit} MB）。この .xlsx は上限を超えています。{SplitJa}",
+                $"The file is too large (limit {limit} MB): this .xlsx is over it; {SplitEn}"),
+            ".csv" => new ProblemError("file", "file_too_large",
+                $"ファイルが大きすぎます（上限 {limit} MB）。この CSV を .xlsx で保存して取り込むか（CSV よりずっと小さくなります）、{SplitJa}",
+                $"The file is too large (limit {limit} MB). Save this CSV as .xlsx (far smaller than CSV) and import that, or {SplitEn}"),
+            _ => new ProblemError("file", "file_too_large",
+                $"ファイルが大きすぎます（上限 {limit} MB）。CSV なら .xlsx で保存すると小さくなります。.xlsx でも大きい場合は、{SplitJa}",
+                $"The file is too large (limit {limit} MB). A CSV saved as .xlsx is far smaller; if it is already an .xlsx, {SplitEn}"),
+        };
+    }
 
     private static string Megabytes(long bytes) => (bytes / (1024.0 * 1024)).ToString("0", System.Globalization.CultureInfo.InvariantCulture);
 
