@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.History
         {
         }
         /// <summary>
-        /// The nation&apos;s daily snapshots, oldest first: ?from=&amp;to= (YYYY-MM-DD, Japan dates; default the last 30 days, at most 366)
+        /// from ≤ to、from から to まで（両端を含めて）366日以内。誤りは 400 out_of_range で、送った from・to のうち誤っているものを名指しします。 / from must not be after to, and the period from &apos;from&apos; to &apos;to&apos; (both included) spans at most 366 days; otherwise 400 out_of_range naming whichever of from and to was sent and is at fault (a bound not sent is its default: to today in Japan, from 29 days before to).
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.NationHistoryView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -67,7 +67,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.History
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.NationHistoryView>(requestInfo, global::Readiness.ClientTests.Generated.Models.NationHistoryView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The nation&apos;s daily snapshots, oldest first: ?from=&amp;to= (YYYY-MM-DD, Japan dates; default the last 30 days, at most 366)
+        /// from ≤ to、from から to まで（両端を含めて）366日以内。誤りは 400 out_of_range で、送った from・to のうち誤っているものを名指しします。 / from must not be after to, and the period from &apos;from&apos; to &apos;to&apos; (both included) spans at most 366 days; otherwise 400 out_of_range naming whichever of from and to was sent and is at fault (a bound not sent is its default: to today in Japan, from 29 days before to).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -95,15 +95,15 @@ namespace Readiness.ClientTests.Generated.Api.V1.Nation.History
             return new global::Readiness.ClientTests.Generated.Api.V1.Nation.History.HistoryRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// The nation&apos;s daily snapshots, oldest first: ?from=&amp;to= (YYYY-MM-DD, Japan dates; default the last 30 days, at most 366)
+        /// from ≤ to、from から to まで（両端を含めて）366日以内。誤りは 400 out_of_range で、送った from・to のうち誤っているものを名指しします。 / from must not be after to, and the period from &apos;from&apos; to &apos;to&apos; (both included) spans at most 366 days; otherwise 400 out_of_range naming whichever of from and to was sent and is at fault (a bound not sent is its default: to today in Japan, from 29 days before to).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class HistoryRequestBuilderGetQueryParameters 
         {
-            /// <summary>開始日 YYYY-MM-DD（既定: 終了日の29日前）。 / First day, YYYY-MM-DD (default: 29 days before &apos;to&apos;).</summary>
+            /// <summary>開始日 YYYY-MM-DD（既定: 終了日の29日前）。to 以前で、to までの期間は366日以内。 / First day, YYYY-MM-DD (default: 29 days before &apos;to&apos;); not after &apos;to&apos;, and at most 366 days from &apos;to&apos;, both included.</summary>
             [QueryParameter("from")]
             public Date? From { get; set; }
-            /// <summary>終了日 YYYY-MM-DD（既定: 今日・日本時間）。 / Last day, YYYY-MM-DD (default: today in Japan).</summary>
+            /// <summary>終了日 YYYY-MM-DD（既定: 今日・日本時間）。from 以後で、from からの期間は366日以内。 / Last day, YYYY-MM-DD (default: today in Japan); not before &apos;from&apos;, and at most 366 days after &apos;from&apos;, both included.</summary>
             [QueryParameter("to")]
             public Date? To { get; set; }
         }
