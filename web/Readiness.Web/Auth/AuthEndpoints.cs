@@ -146,7 +146,7 @@ public static class AuthEndpoints
 
     private static async Task<IResult> SignOut(HttpContext http)
     {
-        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        await Identity.TokenCookieSessions.SignOutEverywayAsync(http);
         return http.Request.HasFormContentType || HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal)
             ? Components.Access.FormAnswers.SeeOther("/")
             : Results.NoContent();

@@ -176,6 +176,10 @@ public static class IdentitySetup
                 await AccountSessions.EndCurrentAsync(ctx.HttpContext);
                 ctx.HttpContext.Response.Cookies.Delete(CookieName);
             };
+
+            // A token cookie is a session too (a record in readiness_sessions, its id the "sid" claim): the cookie alone
+            // is a self-contained ticket, so without the record a copy kept from before the sign-out went on working.
+            TokenCookieSessions.Attach(o.Events);
         });
 
         // Pasting a token is for development and tests: off in Production unless Readiness:Auth:LocalSignIn says otherwise.
