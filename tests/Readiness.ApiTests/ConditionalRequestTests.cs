@@ -422,7 +422,7 @@ public sealed class ConditionalRequestTests(ApiHost host) : IClassFixture<ApiHos
         var version = await Current();
         Assert.Contains("names no version", await Refused($"W/\"{version}\"", version), StringComparison.Ordinal);
         Assert.Contains("names no version", await Refused($"\"0{version}\", W/\"{version}\"", version), StringComparison.Ordinal);
-        Assert.Contains("Someone else changed this first", await Refused($"\"{version + 5}\"", version), StringComparison.Ordinal);
+        Assert.Contains("This changed after the version you read", await Refused($"\"{version + 5}\"", version), StringComparison.Ordinal);
     }
 
     public static TheoryData<string> HoldingIfMatch() => new()

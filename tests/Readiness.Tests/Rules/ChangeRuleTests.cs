@@ -377,8 +377,8 @@ public sealed class ChangeRuleTests
 
     [Theory]
     [InlineData(-1, "names no version")]
-    [InlineData(4, "Someone else changed this first")]
-    [InlineData(6, "Someone else changed this first")]
+    [InlineData(4, "This changed after the version you read")]
+    [InlineData(6, "This changed after the version you read")]
     public void A_version_conflict_says_whether_if_match_named_a_version(long expected, string saying)
     {
         var error = ChangeRules.VersionConflict(expected, 5);

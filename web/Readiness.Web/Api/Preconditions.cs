@@ -328,8 +328,8 @@ public static class Preconditions
 
     public static ProblemHttpResult PreconditionFailed(string header) =>
         Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
-            $"{header} の条件が成り立ちません（他の人が先に更新した可能性があります）。ETag を取得し直してください。",
-            $"The {header} condition does not hold (someone may have changed it first): read the ETag again.");
+            $"{header} の条件が成り立ちません（読み取った後に、他の人か別の画面・プログラムから更新された可能性があります）。ETag を取得し直してください。",
+            $"The {header} condition does not hold (it may have changed since you read it, by someone else or from another tab or program): read the ETag again.");
 
     /// <summary>
     /// 400 naming <paramref name="header"/> (code <c>invalid_if_match</c>, <c>invalid_if_none_match</c>); the value sent,
