@@ -148,6 +148,25 @@ public sealed partial class FormSession : IDisposable
         return Hidden(html[start..html.IndexOf("</form>", start, StringComparison.Ordinal)], name);
     }
 
+    /// <summary>
+    /// Posts the form whose action is <paramref name="action"/> in <paramref name="html"/> with every hidden input it has,
+    /// as a browser sends a form of hidden fields only (the language switch of a page answering a post).
+    /// </summary>
+    public async Task<HttpResponseMessage> SubmitHiddenAsync(string html, string action)
+    {
+        var start = html.IndexOf($"action=\"{WebUtility.HtmlEncode(action)}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no form for {action}");
+        var form = html[start..html.IndexOf("</form>", start, StringComparison.Ordinal)];
+        var values = new List<KeyValuePair<string, string>>();
+        foreach (var input in Input().Matches(form).Select(m => m.Value).Where(i => i.Contains("type=\"hidden\"", StringComparison.Ordinal)))
+        {
+            values.Add(new(WebUtility.HtmlDecode(Name().Match(input).Groups[1].Value), WebUtility.HtmlDecode(Value().Match(input).Groups[1].Value)));
+        }
+
+        using var content = new FormUrlEncodedContent(values);
+        return await client.PostAsync(action, content);
+    }
+
     /// <summary>GET with the sign-in cookie.</summary>
     public Task<HttpResponseMessage> GetAsync(string path) => client.GetAsync(path);
 
@@ -165,4 +184,7 @@ public sealed partial class FormSession : IDisposable
 
     [GeneratedRegex("value=\"([^\"]*)\"")]
     private static partial Regex Value();
+
+    [GeneratedRegex("name=\"([^\"]*)\"")]
+    private static partial Regex Name();
 }

@@ -144,6 +144,23 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         return (result, []);
     }
 
+    /// <summary>
+    /// Read only, nothing saved: the municipality now and the conflicts a submission to <paramref name="targets"/> made
+    /// from version <paramref name="madeFrom"/> meets (the targets changed since, as <see cref="ReportOnTopAsync"/> judges
+    /// them). For a refused form shown again in the other language: the same message, without sending it again.
+    /// </summary>
+    public async Task<(MunicipalityRecord Record, ImmutableArray<TargetConflict> Conflicts)> ConflictsNowAsync(
+        string code, long madeFrom, IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
+    {
+        var record = await grains.GetGrain<IMunicipalityGrain>(code).GetAsync();
+        if (record.Version <= madeFrom || await ChangesSinceAsync(code, madeFrom, record.Version, cancellationToken) is not { } history)
+        {
+            return (record, []);
+        }
+
+        return (record, ChangesSince.Conflicts(history, madeFrom, targets));
+    }
+
     /// <summary>How often <see cref="ReportOnTopAsync"/> reports again while others keep saving before it answers the conflict.</summary>
     private const int OnTopAttempts = 3;
 

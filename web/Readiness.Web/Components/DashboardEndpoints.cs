@@ -35,16 +35,7 @@ public static class DashboardEndpoints
     /// <summary>Remembers the language for a year and returns to the page (a plain link: works without scripts).</summary>
     private static IResult SetLanguage(HttpContext http, string code, string? returnUrl)
     {
-        var language = code == "en" ? "en" : "ja";
-        http.Response.Cookies.Append(UiText.Cookie, language, new CookieOptions
-        {
-            Path = "/",
-            MaxAge = TimeSpan.FromDays(365),
-            SameSite = SameSiteMode.Lax,
-            HttpOnly = true,
-            IsEssential = true,
-            Secure = http.Request.IsHttps,
-        });
+        LanguageSwitch.Remember(http, code == "en" ? "en" : "ja");
         return Results.Redirect(LocalRedirectTarget.From(returnUrl));
     }
 

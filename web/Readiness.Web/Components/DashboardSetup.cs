@@ -76,6 +76,7 @@ public static class DashboardSetup
         app.UseFormBodyKept();
         app.UseAntiforgery();
         app.UseFormAntiforgeryPage();
+        app.UseLanguageSwitch();
         // A page is a read (its forms post to endpoints under the writes policy; a POST to a page only renders it).
         app.MapRazorComponents<App>().RequireRateLimiting(RateLimits.ReadsPolicy).Add(GetUnlessItTakesAForm);
         app.MapDashboardEndpoints();

@@ -11,7 +11,8 @@ public sealed class UiText(IHttpContextAccessor accessor)
 {
     public const string Cookie = "readiness-lang";
 
-    public bool IsEnglish { get; } = accessor.HttpContext?.Request.Cookies[Cookie] == "en";
+    // A language switch post (LanguageSwitch) answers in the language it asks for, before its cookie comes back.
+    public bool IsEnglish { get; } = accessor.HttpContext is { } http && (LanguageSwitch.Requested(http) ?? http.Request.Cookies[Cookie]) == "en";
 
     public string Code => IsEnglish ? "en" : "ja";
 

@@ -25,12 +25,12 @@ public static class EditEndpoints
         edit.MapPost("/systems/{businessId}", SaveSystemAsync)
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(),
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(),
                 new FormPageAttribute("/municipalities/{code}#" + EditAnchors.System("{businessId}")));
         edit.MapPost("/security/{itemId}", SaveSecurityAsync)
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(),
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(),
                 new FormPageAttribute("/municipalities/{code}#" + EditAnchors.Security("{itemId}")));
 
         // The address a failed post leaves in the location bar (e.g. after switching language) leads back to the form.
@@ -108,6 +108,23 @@ public static class EditEndpoints
             return Page(code, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
         }
 
+        var me = reporting.Caller(http.User)?.Subject;
+        if (LanguageSwitch.Requested(http) is not null)
+        {
+            // The refused form shown again in the other language (its input posted back): judged as the save judged
+            // it, read only; nothing is sent. No conflict any more: nothing to show again but the form's page.
+            var (now, pending) = await reporting.ConflictsNowAsync(code, version, [target], http.RequestAborted);
+            if (now.Version <= version || pending.IsEmpty)
+            {
+                return FormAnswers.SeeOther(SignInReturn.FormPage(http));
+            }
+
+            return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(target, version, now.Version, pending, me)], now.Version)
+            {
+                StoredNow = StoredNow(now, target),
+            }, StatusCodes.Status409Conflict);
+        }
+
         // The form's version is the whole municipality's: a save to another system or item since is no conflict, so
         // the form is saved on top of it; only a change to this very target since the form was opened refuses it.
         var (result, conflicts) = await reporting.ReportOnTopAsync(code, [target], context, send, http.RequestAborted);
@@ -129,7 +146,7 @@ public static class EditEndpoints
                 }) { StatusCode = StatusCodes.Status403Forbidden };
             case ReportStatus.VersionConflict:
                 var current = result.Record?.Version ?? version;
-                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(target, version, current, conflicts)], current)
+                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(target, version, current, conflicts, me)], current)
                 {
                     StoredNow = StoredNow(result.Record, target),
                 }, StatusCodes.Status409Conflict);
@@ -146,24 +163,36 @@ public static class EditEndpoints
 
     /// <summary>
     /// Why the form was not saved: who changed this very target after the version the form was opened at, and in which
-    /// version (when the trail was read); otherwise, as before, that the municipality changed.
+    /// version (when the trail was read): the person themself (<paramref name="me"/>, the caller's subject: another tab
+    /// or window) in their own words, never "someone else"; otherwise, as before, that the municipality changed.
     /// </summary>
-    private static FieldMessage Conflict(string target, long version, long current, ImmutableArray<TargetConflict> conflicts)
+    private static FieldMessage Conflict(string target, long version, long current, ImmutableArray<TargetConflict> conflicts, string? me)
     {
         const string KeptJa = "入力内容は下に残しています。上の表と変更履歴で最新の内容を確認し、必要ならこのまま保存し直してください。";
         const string KeptEn = "Your input is kept below. Check the latest data in the table and history above, then save again if it is still right.";
         if (conflicts.FirstOrDefault(c => c.Target == target) is not { } conflict)
         {
+            // Who is not known (the trail was too long to read): neither "someone else" nor "you".
             return new(string.Empty,
-                $"他の人が先に更新しました（あなたが開いた版: {version}、現在の版: {current}）。{KeptJa}",
-                $"Someone else changed this first (you opened version {version}; it is now version {current}). {KeptEn}");
+                $"開いた後に更新されました（あなたが開いた版: {version}、現在の版: {current}）。{KeptJa}",
+                $"This changed after you opened it (you opened version {version}; it is now version {current}). {KeptEn}");
         }
 
         var (ja, en) = TargetNames.Of(target);
-        var who = string.Join("、", conflict.Actors);
+        var at = UiText.DateTimeJst(conflict.Changes[^1].At);
+        if (me is not null && conflict.Actors.All(a => a == me))
+        {
+            return new(string.Empty,
+                $"あなたが別の画面（タブやウィンドウ）で先に保存しました: {ja}（{at}、版 {conflict.LastVersion}。この画面で開いた版: {version}、現在の版: {current}）。{KeptJa}",
+                $"You saved this in another tab or window first: {en} (at {at}, version {conflict.LastVersion}; this tab opened version {version}; it is now version {current}). {KeptEn}");
+        }
+
+        var whoJa = string.Join("、", conflict.Actors.Select(a => a == me ? "あなた（別の画面）" : a));
+        var whoEn = string.Join(", ", conflict.Actors.Select(a => a == me ? "you (in another tab or window)" : a));
+        var others = me is not null && conflict.Actors.Contains(me) ? ("開いた後に更新されました", "This was changed after you opened it") : ("他の人が先に更新しました", "Someone else changed this first");
         return new(string.Empty,
-            $"他の人が先に更新しました: {ja}（あなたが開いた版: {version} の後、版 {conflict.LastVersion} で {who} が更新。現在の版: {current}）。{KeptJa}",
-            $"Someone else changed this first: {en} (after version {version}, which you opened, {string.Join(", ", conflict.Actors)} changed it in version {conflict.LastVersion}; it is now version {current}). {KeptEn}");
+            $"{others.Item1}: {ja}（あなたが開いた版: {version} の後、版 {conflict.LastVersion} で {whoJa} が更新。現在の版: {current}）。{KeptJa}",
+            $"{others.Item2}: {en} (after version {version}, which you opened, {whoEn} changed it in version {conflict.LastVersion}; it is now version {current}). {KeptEn}");
     }
 
     /// <summary>What is stored now for the target (the audit trail's fields), shown in the page's words so the person can compare without scrolling.</summary>

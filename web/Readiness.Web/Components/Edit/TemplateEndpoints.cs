@@ -23,7 +23,7 @@ public static class TemplateEndpoints
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .WithMetadata(new RequireAntiforgeryTokenAttribute(), new UploadLimit(ReportingWorkbook.MaxTemplateBytes));
-        forms.MapPost(string.Empty, PreviewAsync);
+        forms.MapPost(string.Empty, PreviewAsync).WithMetadata(new KeepsWorkOnLanguageSwitchAttribute());
         forms.MapPost("/apply", ApplyAsync);
         return app;
     }
@@ -40,16 +40,49 @@ public static class TemplateEndpoints
             return Page(code, null, [Expired], null, string.Empty, StatusCodes.Status400BadRequest);
         }
 
-        var (file, problem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
-        if (file is null)
+        (string Name, byte[] Bytes)? file;
+        if (LanguageSwitch.Requested(http) is not null)
         {
-            return Page(code, null, Errors(problem!), null, string.Empty, problem!.StatusCode);
+            // The preview's language switch posts the file back as the apply form does (base64 "content"): the same
+            // preview again in the other language. Without it (a refused upload's page) there is nothing to show again.
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            if (Kept(form["content"].ToString()) is not { } kept)
+            {
+                return FormAnswers.SeeOther(SignInReturn.FormPage(http));
+            }
+
+            file = (form["fileName"].ToString(), kept);
+        }
+        else
+        {
+            (file, var problem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
+            if (file is null)
+            {
+                return Page(code, null, Errors(problem!), null, string.Empty, problem!.StatusCode);
+            }
         }
 
         var (preview, error) = await templates.PreviewAsync(code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
-        return preview is null
-            ? Page(code, null, [error!], null, file.Value.Name, OfficialWorkbook.Status(error!))
-            : Page(code, preview, [.. preview.Errors.Select(TemplateService.Problem)], Convert.ToBase64String(file.Value.Bytes), file.Value.Name, StatusCodes.Status200OK);
+        if (preview is null)
+        {
+            return Page(code, null, [error!], null, file.Value.Name, OfficialWorkbook.Status(error!));
+        }
+
+        var content = Convert.ToBase64String(file.Value.Bytes);
+        LanguageSwitch.Keep(http, [new("content", content), new("fileName", file.Value.Name)]);
+        return Page(code, preview, [.. preview.Errors.Select(TemplateService.Problem)], content, file.Value.Name, StatusCodes.Status200OK);
+    }
+
+    private static byte[]? Kept(string content)
+    {
+        try
+        {
+            return content.Length == 0 ? null : Convert.FromBase64String(content);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static async Task<IResult> ApplyAsync(HttpContext http, string code, TemplateService templates)

@@ -26,7 +26,7 @@ public static class PrefectureRunEditEndpoints
         edit.MapPost("/{businessId}", SaveAsync)
             .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(),
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(),
                 new FormPageAttribute("/prefectures/{prefCode}#" + PrefectureRunPanel.Anchor("{businessId}")));
         return app;
     }
@@ -63,6 +63,14 @@ public static class PrefectureRunEditEndpoints
             return Page(prefCode, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
         }
 
+        if (LanguageSwitch.Requested(http) is not null)
+        {
+            // The refused form shown again in the other language (its input posted back), read only: still a conflict
+            // when the prefecture's systems changed since the form's version; otherwise nothing to show but the page.
+            var now = (await service.GetAsync(prefCode, http.RequestAborted)).Record.Version;
+            return now > version ? Conflict(prefCode, target, values, version, now) : FormAnswers.SeeOther(SignInReturn.FormPage(http));
+        }
+
         // The request id makes a double submission (a second click, a resent form) a replay instead of a conflict.
         var requestId = form["requestId"].ToString();
         var context = new ReportContext(version, requestId.Length is > 0 and <= ReportingService.MaxIdempotencyKeyLength ? requestId : null,
@@ -83,12 +91,7 @@ public static class PrefectureRunEditEndpoints
                     MessageEn = result.Errors.FirstOrDefault()?.MessageEn ?? "You may not change this.",
                 }) { StatusCode = StatusCodes.Status403Forbidden };
             case ReportStatus.VersionConflict:
-                var current = result.Record?.Version ?? version;
-                return Page(prefCode, new EditSubmission(target, EditFailure.VersionConflict, values,
-                    [new FieldMessage(string.Empty,
-                        $"他の人が先に更新しました（あなたが開いた版: {version}、現在の版: {current}）。入力内容は下に残しています。最新の内容を確認し、必要ならこのまま保存し直してください。",
-                        $"Someone else changed this first (you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data, then save again if it is still right.")],
-                    current), StatusCodes.Status409Conflict);
+                return Conflict(prefCode, target, values, version, result.Record?.Version ?? version);
             case ReportStatus.IdempotencyKeyReused:
                 return Page(prefCode, new EditSubmission(target, EditFailure.BadForm, values,
                     [new FieldMessage(string.Empty, "このフォームはすでに別の内容で送信されています。ページを再読み込みしてから、もう一度入力してください。",
@@ -102,6 +105,14 @@ public static class PrefectureRunEditEndpoints
 
     private static readonly FieldMessage Expired = new(string.Empty, "フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてから、もう一度入力してください。",
         "The form has expired or is not valid. Reload the page and enter the change again.");
+
+    private static RazorComponentResult<PrefectureRunResponseDocument> Conflict(string prefCode, string target, IReadOnlyDictionary<string, string?> values, long version, long current) =>
+        Page(prefCode, new EditSubmission(target, EditFailure.VersionConflict, values,
+            [new FieldMessage(string.Empty,
+                // Who saved since is not read here: it may be this person in another tab, so neither is claimed.
+                $"開いた後に更新されました（他の人か、別の画面でのあなた自身の保存です。あなたが開いた版: {version}、現在の版: {current}）。入力内容は下に残しています。最新の内容を確認し、必要ならこのまま保存し直してください。",
+                $"This changed after you opened it (by someone else, or by you in another tab or window; you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data, then save again if it is still right.")],
+            current), StatusCodes.Status409Conflict);
 
     private static RazorComponentResult<PrefectureRunResponseDocument> Page(string code, EditSubmission submission, int status) =>
         new(new { Code = code, Submission = submission }) { StatusCode = status };

@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Readiness.Web.Auth;
+
+namespace Readiness.Web.Components;
+
+/// <summary>
+/// Marks a form post whose answer page (a preview, a form shown again with its 409/422) keeps the person's work when
+/// the language is switched: the header's switch there is a post of the kept fields to the same address with
+/// <c>?language=en|ja</c>, and the endpoint answers the same page in that language without acting (it reads
+/// <see cref="LanguageSwitch.Requested"/>). Posts without it answer such a switch with 303 to the form's page.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class KeepsWorkOnLanguageSwitchAttribute : Attribute;
+
+/// <summary>
+/// The language choice: remembered in the <see cref="UiText.Cookie"/> cookie (a year), from the GET link
+/// /lang/{code} on pages answering a GET, or from a post to the page's own address with <c>?language=</c> on a page
+/// answering a post (so the answer, not a GET of the post's address — a 405 or an empty form — is shown again).
+/// </summary>
+public static class LanguageSwitch
+{
+    /// <summary>The query parameter of a language switch post: "en" or "ja" (anything else: "ja", as /lang/ does).</summary>
+    public const string Parameter = "language";
+
+    private const string RequestedKey = "readiness.language.requested";
+    private const string KeptKey = "readiness.language.kept";
+
+    /// <summary>The language this request switches to ("en", "ja"), null when it is no switch.</summary>
+    public static string? Requested(HttpContext http) => http.Items[RequestedKey] as string;
+
+    /// <summary>
+    /// The fields the switch posts back instead of the request's own form fields (e.g. a preview's file as base64,
+    /// where the request had the file itself).
+    /// </summary>
+    public static void Keep(HttpContext http, IReadOnlyList<KeyValuePair<string, string>> fields) => http.Items[KeptKey] = fields;
+
+    /// <summary>Sets the language cookie for a year (HttpOnly: only the server reads it).</summary>
+    public static void Remember(HttpContext http, string language) =>
+        http.Response.Cookies.Append(UiText.Cookie, language, new CookieOptions
+        {
+            Path = "/",
+            MaxAge = TimeSpan.FromDays(365),
+            SameSite = SameSiteMode.Lax,
+            HttpOnly = true,
+            IsEssential = true,
+            Secure = http.Request.IsHttps,
+        });
+
+    /// <summary>True when this request is a post whose answer page switches language by posting again (the endpoint keeps the work).</summary>
+    public static bool SwitchesByPost(HttpContext http) =>
+        HttpMethods.IsPost(http.Request.Method) && http.GetEndpoint()?.Metadata.GetMetadata<KeepsWorkOnLanguageSwitchAttribute>() is not null;
+
+    /// <summary>The switch form's action: the posted path and query with language=<paramref name="language"/>.</summary>
+    public static string Action(HttpContext http, string language)
+    {
+        var query = QueryString.Create(http.Request.Query.Where(q => q.Key != Parameter)).Add(Parameter, language);
+        return http.Request.PathBase + http.Request.Path + query.ToUriComponent();
+    }
+
+    /// <summary>
+    /// The fields the switch posts back: those kept by the endpoint (<see cref="Keep"/>), else the request's form
+    /// fields as posted, without its antiforgery token (the switch form carries a fresh one).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Fields(HttpContext http)
+    {
+        if (http.Items[KeptKey] is IReadOnlyList<KeyValuePair<string, string>> kept)
+        {
+            return kept;
+        }
+
+        // The form as the endpoint read it; never read here (a synchronous read of the body).
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IFormFeature>()?.Form is not { } form)
+        {
+            return [];
+        }
+
+        var token = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AntiforgeryOptions>>().Value.FormFieldName;
+        return [.. form.Where(f => f.Key != token).SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? string.Empty)))];
+    }
+
+    /// <summary>
+    /// Reads a language switch post (?language= on a post): remembers the language, marks the request for
+    /// <see cref="Requested"/> and <see cref="UiText"/>, and answers 303 to the form's page when the endpoint does not
+    /// keep the work (so nothing is sent again: a sign-in, an invitation, a save).
+    /// </summary>
+    public static IApplicationBuilder UseLanguageSwitch(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Query.TryGetValue(Parameter, out var asked))
+        {
+            var language = asked.ToString() == "en" ? "en" : "ja";
+            Remember(http, language);
+            http.Items[RequestedKey] = language;
+            if (!SwitchesByPost(http))
+            {
+                http.Response.StatusCode = StatusCodes.Status303SeeOther;
+                http.Response.Headers.Location = SignInReturn.FormPage(http);
+                return;
+            }
+        }
+
+        await next(http);
+    });
+}
