@@ -46,9 +46,15 @@ public static class LanguageSwitch
             Secure = http.Request.IsHttps,
         });
 
-    /// <summary>True when this request is a post whose answer page switches language by posting again (the endpoint keeps the work).</summary>
+    /// <summary>
+    /// True when this request is a post whose answer page switches language by posting again (the endpoint keeps the
+    /// work). A post refused for its antiforgery token was never read: there is no work to keep, and its page links to
+    /// the form's page as any other.
+    /// </summary>
     public static bool SwitchesByPost(HttpContext http) =>
-        HttpMethods.IsPost(http.Request.Method) && http.GetEndpoint()?.Metadata.GetMetadata<KeepsWorkOnLanguageSwitchAttribute>() is not null;
+        HttpMethods.IsPost(http.Request.Method)
+        && http.GetEndpoint()?.Metadata.GetMetadata<KeepsWorkOnLanguageSwitchAttribute>() is not null
+        && http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: false };
 
     /// <summary>The switch form's action: the posted path and query with language=<paramref name="language"/>.</summary>
     public static string Action(HttpContext http, string language)
