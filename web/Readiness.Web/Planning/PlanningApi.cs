@@ -126,7 +126,7 @@ public static class PlanningApi
             In = Microsoft.OpenApi.ParameterLocation.Header,
             Required = required,
             Description = required
-                ? "シナリオの版（例: \"3\"）。ないと 428、古いと 412。 / The scenario's version you read (e.g. \"3\"): 428 without it, 412 when someone else wrote first."
+                ? "シナリオの版（例: \"3\"）。ないと 428、古いと 412。 / The scenario's version you read (e.g. \"3\"): 428 without it, 412 when it changed since you read it."
                 : "任意。本文の version の代わりに、置き換えるシナリオの版（例: \"3\"）。古いと 412。 / Optional, instead of the body's version: the version of the scenario you replace (e.g. \"3\"); 412 when stale.",
             Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
             Example = System.Text.Json.Nodes.JsonValue.Create("\"3\""),

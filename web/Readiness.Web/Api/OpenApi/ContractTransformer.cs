@@ -228,7 +228,7 @@ public static partial class ContractTransformer
         if (spec?.IfMatchRequired is { } ifMatchRequired)
         {
             AddHeaderParameter(operation, IfMatch, ifMatchRequired, ifMatchRequired
-                ? "読み取った時点の ETag（例: \"12\"）。ないと 428、古いと 412。 / The ETag you read (e.g. \"12\"): 428 without it, 412 when someone else wrote first."
+                ? "読み取った時点の ETag（例: \"12\"）。ないと 428、古いと 412。 / The ETag you read (e.g. \"12\"): 428 without it, 412 when it changed since you read it."
                 : "任意。指定すると版が一致する場合だけ反映（古いと 412）。 / Optional: apply only while the municipality is still at this version (412 when stale).", "\"12\"");
         }
 
@@ -472,7 +472,7 @@ public static partial class ContractTransformer
             401 => ("Unauthorized: no bearer token, or an invalid or expired one.", "Authorization", "missing_token"),
             403 => ("Forbidden: signed in, but this tenant or role may not do this (forbidden_tenant), or the credentials are read-only: a viewer account or an API client with the read scope (insufficient_scope).", "code", "forbidden_tenant"),
             404 => ("Not Found: a well-formed code or id that names nothing (no municipality, business system, checklist item or other resource has it).", "code", "not_found"),
-            412 => ("Precondition Failed: If-Match is stale (someone else wrote first), or names no version (a weak W/ tag never matches: RFC 9110 strong comparison). Nothing was saved; the ETag header carries the current version: read, review and write again.", IfMatch, "version_conflict"),
+            412 => ("Precondition Failed: If-Match is stale (it changed since it was read, by someone else or by the caller from another tab or program), or names no version (a weak W/ tag never matches: RFC 9110 strong comparison). Nothing was saved; the ETag header carries the current version: read, review and write again.", IfMatch, "version_conflict"),
             413 => ("Payload Too Large: the body is over the endpoint's limit (256 KiB for one system or item and for a report, 16 KiB for a small JSON document, an upload's own for a file). The message says how to fit what was sent: shorten the text; when the body holds \\u-escaped Japanese, send it as raw UTF-8 (6 bytes a character instead of 3); for a report only, split it into several; for a file far larger than a reporting template, where official data is imported.", "body", "too_large"),
             415 => ("Unsupported Media Type: send the body as application/json.", "Content-Type", "unsupported_media_type"),
             422 => ("Unprocessable Entity: a domain rule refused the change (e.g. a phase moved back without a reason), or the Idempotency-Key was reused with another body. Nothing was saved.", "regressionReason", "regression_reason_required"),
@@ -543,7 +543,7 @@ public static partial class ContractTransformer
         401 => ("サインインが必要です（Authorization: Bearer トークン）。", "Sign-in required: send Authorization: Bearer <token>."),
         403 => ("団体コード「271004」のデータを更新する権限がありません（更新できるのは自団体のみです）。", "You may not change the data of '271004': only the municipality itself reports its data."),
         404 => ("団体コード「131008」の市区町村はありません。", "No municipality has the code '131008'."),
-        412 => ("他の人が先に更新しました（現在の版: 13）。最新の内容を確認して、もう一度保存してください。", "Someone else changed this first (current version 13). Review the latest data and save again."),
+        412 => ("読み取った版の後に更新されています（現在の版: 13）。他の人か、別の画面・プログラムでのあなた自身の保存です。最新の内容を確認してから再度保存してください。", "This changed after the version you read (current version 13), by someone else or by you from another tab, window or program. Review the latest data and save again."),
         413 => BodyLimit.OneRecord.Messages,
         415 => ("本文は JSON（Content-Type: application/json）で送ってください。", "Send the body as JSON (Content-Type: application/json)."),
         422 => ("フェーズを戻す場合は理由を入力してください。", "A reason is required when the phase moves backwards."),
