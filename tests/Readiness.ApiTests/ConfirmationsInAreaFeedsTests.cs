@@ -125,6 +125,35 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
     }
 
     [Fact]
+    public async Task An_empty_confirmed_is_the_default_on_the_api_the_csv_and_the_pages_and_the_description_says_so()
+    {
+        // An empty value is absent everywhere (the API's rule, the pages' rule): the page refused it while the API gave
+        // the default (a breaker's finding).
+        using var national = host.National();
+        var api = await ApiHost.Json(await national.GetAsync("/api/v1/nation/changes?confirmed="));
+        Assert.Equal("grouped", api.GetProperty("confirmed").GetString());
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        foreach (var path in new[] { "/changes?confirmed=", "/prefectures/13/changes?confirmed=" })
+        {
+            var html = await GetHtmlAsync(pages, path, "ja");
+            Assert.Contains($"確認済み {FullReport}件", html, StringComparison.Ordinal);
+        }
+
+        using var csv = await pages.GetAsync("/changes.csv?confirmed=");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+
+        // The description: the default declared, and the prefecture's own systems included (the server includes them).
+        var document = await ApiHost.Json(await national.GetAsync("/openapi/v1.json"));
+        foreach (var path in new[] { "/api/v1/prefectures/{prefCode}/changes", "/api/v1/nation/changes" })
+        {
+            var operation = document.GetProperty("paths").GetProperty(path).GetProperty("get");
+            var confirmed = operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "confirmed");
+            Assert.Equal("grouped", confirmed.GetProperty("schema").GetProperty("default").GetString());
+            Assert.DoesNotContain("runs itself are not included", operation.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_confirmed_value_outside_its_set_is_a_400_page_saying_so()
     {
         using var pages = await host.SignedInPagesAsync(host.Token(Role.National));

@@ -49,7 +49,7 @@ public static class AreaChangesApi
         Feed(app.MapGet("/api/v1/prefectures/{prefCode}/changes", GetPrefecture), ReadinessPolicies.PrefectureChanges).WithTypedQuery(AuditApi.Limit)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The newest changes across the prefecture's municipalities, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor, ?confirmed=grouped|each|exclude|only (default grouped)")
-            .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. " + ConfirmedDescription + " Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are not included (GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.");
+            .WithDescription("Each item is an entry of GET /api/v1/municipalities/{code}/history with municipalityCode and municipalityName. " + ConfirmedDescription + " Newest first is the order the changes were recorded (committed); a change's entries share its version and at. The systems the prefecture runs itself are included (prefectureRun true, municipalityCode its own 団体コード; their history alone: GET /api/v1/prefectures/{prefCode}/systems/history). The ETag of a page changes exactly when its content does (a change committed in the prefecture; an older page, with a cursor, keeps its tag): poll with If-None-Match for a 304 until then. The prefecture, national staff and administrators only.");
         Feed(app.MapGet("/api/v1/nation/changes", GetNation), ReadinessPolicies.NationChanges).WithTypedQuery(AuditApi.Limit)
             .WithSummary("The newest changes across every municipality, newest first: ?limit=1..200 (default 50), ?cursor= from nextCursor, ?confirmed=grouped|each|exclude|only (default grouped)")
             .WithDescription("The shape, paging, ?confirmed= and ETag of GET /api/v1/prefectures/{prefCode}/changes, across the nation. " + ConfirmedDescription + " National staff and administrators only.");
@@ -65,7 +65,7 @@ public static class AreaChangesApi
 
     /// <summary>What both CSV files declare alike: <see cref="Feed"/>'s policy, budget and conditional requests, a text/csv answer.</summary>
     private static RouteHandlerBuilder Csv(RouteHandlerBuilder route, string policy) => route
-        .WithClosedValues(("confirmed", ConfirmedValues))
+        .WithClosedValue("confirmed", ConfirmedValues, ConfirmedValues[0])
         .AnswersConditionalRequests()
         .RequireAuthorization(policy)
         .RequireRateLimiting(RateLimits.ReadsPolicy)
@@ -81,7 +81,7 @@ public static class AreaChangesApi
     /// in its area is committed).
     /// </summary>
     private static RouteHandlerBuilder Feed(RouteHandlerBuilder route, string policy) => route
-        .WithClosedValues(("confirmed", ConfirmedValues))
+        .WithClosedValue("confirmed", ConfirmedValues, ConfirmedValues[0])
         .AnswersConditionalRequests()
         .RequireAuthorization(policy)
         .RequireRateLimiting(RateLimits.ReadsPolicy)
@@ -104,18 +104,13 @@ public static class AreaChangesApi
     /// <summary>
     /// <c>?confirmed=</c>: how confirmations are shown (<see cref="AreaConfirmations"/>, default grouped), or the 400
     /// <c>unknown_value</c> naming <c>confirmed</c>, in Japanese and English, listing the values.
+    /// An empty <c>?confirmed=</c> is the default, as an empty value is absent everywhere in the API
+    /// (<see cref="RepeatedParameters.WithoutEmpty"/>) and on the pages (<see cref="Components.QueryRefusal"/>).
     /// </summary>
-    public static IResult? Confirmations(string? text, out AreaConfirmations confirmations) => Confirmations(null, text, out confirmations);
-
-    /// <summary>
-    /// <see cref="Confirmations(string?, out AreaConfirmations)"/> of a request: an empty <c>?confirmed=</c> (which binding
-    /// gives as null) is refused as a value outside the set, not read as the default, as an empty cursor is.
-    /// </summary>
-    public static IResult? Confirmations(HttpContext? http, string? text, out AreaConfirmations confirmations)
+    public static IResult? Confirmations(string? text, out AreaConfirmations confirmations)
     {
-        text ??= http is not null && http.Request.Query.ContainsKey("confirmed") ? http.Request.Query["confirmed"].ToString() : null;
         confirmations = AreaConfirmations.Grouped;
-        if (text is null)
+        if (string.IsNullOrEmpty(text))
         {
             return null;
         }
@@ -173,7 +168,7 @@ public static class AreaChangesApi
     /// </summary>
     private static async Task<IResult> CsvAsync(HttpContext http, IAuditLog audit, string? prefectureCode, string? confirmed)
     {
-        if (Confirmations(http, confirmed, out var confirmations) is { } refused)
+        if (Confirmations(confirmed, out var confirmations) is { } refused)
         {
             return refused;
         }
@@ -226,7 +221,7 @@ public static class AreaChangesApi
             return refused;
         }
 
-        if (Confirmations(http, confirmed, out var confirmations) is { } refusedConfirmed)
+        if (Confirmations(confirmed, out var confirmations) is { } refusedConfirmed)
         {
             return refusedConfirmed;
         }

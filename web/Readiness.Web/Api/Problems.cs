@@ -79,10 +79,16 @@ public static class Problems
     /// member's name, a header or a route value came back inside the message as it was, able to end a line or reorder
     /// the words around it.
     /// </summary>
-    public static string Shown(string text)
+    public static string Shown(string text) => Shown(text, 20);
+
+    /// <summary>
+    /// <see cref="Shown(string)"/> with room for <paramref name="most"/> characters: an identifier the person must
+    /// recognise (an account's id, a GUID of 36) is shown whole.
+    /// </summary>
+    public static string Shown(string text, int most)
     {
         // Cut by input characters, never between the halves of a pair.
-        var cut = text.Length <= 20 ? text : text[..(char.IsHighSurrogate(text[19]) && char.IsLowSurrogate(text[20]) ? 19 : 20)];
+        var cut = text.Length <= most ? text : text[..(char.IsHighSurrogate(text[most - 1]) && char.IsLowSurrogate(text[most]) ? most - 1 : most)];
         return Escaped(cut) + (cut.Length < text.Length ? "…" : string.Empty);
     }
 

@@ -25,6 +25,23 @@ public static class QueryParameters
             return Task.CompletedTask;
         });
 
+    /// <summary>Marks one query parameter's schema with its allowed values (<c>enum</c>) and the value taken when it is absent or empty (<c>default</c>).</summary>
+    public static TBuilder WithClosedValue<TBuilder>(this TBuilder builder, string name, string[] allowed, string defaultValue)
+        where TBuilder : IEndpointConventionBuilder => builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.In == ParameterLocation.Query && p.Name == name) is { } parameter)
+            {
+                parameter.Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Enum = [.. allowed.Select(v => (JsonNode)JsonValue.Create(v))],
+                    Default = JsonValue.Create(defaultValue),
+                };
+            }
+
+            return Task.CompletedTask;
+        });
+
     /// <summary>
     /// Declares each typed query parameter's schema from the record its handler reads it with
     /// (<see cref="QueryValue.Parameter"/>): an integer with its bounds and default, a day as <c>format: date</c>. The

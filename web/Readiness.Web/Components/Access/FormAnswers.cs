@@ -161,8 +161,9 @@ public static class FormAnswers
         Status = StatusCodes.Status404NotFound,
         TitleJa = "見つかりません",
         TitleEn = "Not found",
-        MessageJa = $"{field}「{Api.Problems.Shown(value)}」: {messageJa} 何も変更していません。",
-        MessageEn = $"{field} \"{Api.Problems.Shown(value)}\": {messageEn} Nothing was changed.",
+        // Whole up to 64: an id (a GUID is 36) cut at 20 no longer says which one was not found.
+        MessageJa = $"{field}「{Api.Problems.Shown(value, 64)}」: {messageJa} 何も変更していません。",
+        MessageEn = $"{field} \"{Api.Problems.Shown(value, 64)}\": {messageEn} Nothing was changed.",
     }) { StatusCode = StatusCodes.Status404NotFound };
 
     /// <summary>
