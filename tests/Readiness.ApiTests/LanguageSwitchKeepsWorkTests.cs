@@ -97,6 +97,177 @@ public sealed class LanguageSwitchKeepsWorkTests(ApiHost host) : IClassFixture<A
         Assert.Contains("value=\"入力したベンダ\"", english, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A breaker's finding: a form refused by the reporting rules (here a move back without its reason, the grain's
+    /// rule, not the form's parsing), switched to English, answered 303 to the page: the input gone. The switch judges
+    /// the rules again, read only: the same 422 in English, the input kept, nothing saved.
+    /// </summary>
+    [Fact]
+    public async Task A_municipality_form_refused_by_the_reporting_rules_switched_to_english_keeps_the_input()
+    {
+        const string M = "131032"; // 港区
+        var id = await PlainSystemAsync(M);
+        var action = $"/municipalities/{M}/systems/{id}";
+        using var person = await FormSession.SignInAsync(host, M, "rules.switch@city.minato.lg.jp");
+        var (saved, _) = await person.PostForLocationAsync(M, action, new Dictionary<string, string> { ["phase"] = "legacy_decommissioned" });
+        Assert.Equal(HttpStatusCode.SeeOther, saved);
+        var version = (await host.GetMunicipality(M)).Version;
+
+        var (refused, html) = await person.PostAsync(M, action, new Dictionary<string, string> { ["phase"] = "testing", ["vendor"] = "戻したベンダ" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
+        Assert.Contains("フェーズを戻す場合は後退理由を入力してください", html, StringComparison.Ordinal);
+
+        using var switched = await person.SubmitHiddenAsync(html, action + "?language=en");
+        var english = await switched.Content.ReadAsStringAsync();
+        Assert.True(switched.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)switched.StatusCode} {switched.Headers.Location}");
+        Assert.Contains("<html lang=\"en\"", english, StringComparison.Ordinal);
+        Assert.Contains("Moving a phase backwards requires a", english, StringComparison.Ordinal);
+        Assert.Contains("value=\"戻したベンダ\"", english, StringComparison.Ordinal);
+        Assert.Equal(version, (await host.GetMunicipality(M)).Version);
+
+        // And back to Japanese from the English page: still the same refusal with the input.
+        using var back = await person.SubmitHiddenAsync(english, action + "?language=ja");
+        var japanese = await back.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, back.StatusCode);
+        Assert.Contains("<html lang=\"ja\"", japanese, StringComparison.Ordinal);
+        Assert.Contains("value=\"戻したベンダ\"", japanese, StringComparison.Ordinal);
+    }
+
+    /// <summary>The same for the other rule kinds and forms: a designation without its reason and target, a checklist item reviewed in the future.</summary>
+    [Fact]
+    public async Task Every_rule_kind_on_every_municipality_form_is_judged_again_by_the_switch()
+    {
+        const string M = "131041"; // 新宿区
+        var id = await PlainSystemAsync(M);
+        var version = (await host.GetMunicipality(M)).Version;
+        using var person = await FormSession.SignInAsync(host, M, "rules.kinds@city.shinjuku.lg.jp");
+
+        var system = $"/municipalities/{M}/systems/{id}";
+        var (designation, html) = await person.PostAsync(M, system, new Dictionary<string, string>
+        {
+            ["phase"] = (await SystemAsync(M, id)).GetProperty("phase").GetString()!, ["designated"] = "true", ["vendor"] = "指定のベンダ",
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, designation);
+        using (var switched = await person.SubmitHiddenAsync(html, system + "?language=en"))
+        {
+            var english = await switched.Content.ReadAsStringAsync();
+            Assert.True(switched.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)switched.StatusCode} {switched.Headers.Location}");
+            Assert.Contains("A designation needs its reason.", english, StringComparison.Ordinal);
+            Assert.Contains("value=\"指定のベンダ\"", english, StringComparison.Ordinal);
+        }
+
+        var item = $"/municipalities/{M}/security/SEC-2-01";
+        var (future, text) = await person.PostAsync(M, item, new Dictionary<string, string>
+        {
+            ["status"] = "partial", ["evidence"] = "未来の確認記録", ["lastReviewed"] = "2039-01-01",
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, future);
+
+        // English is remembered from the switch above: this page switches back to Japanese.
+        Assert.Contains("<html lang=\"en\"", text, StringComparison.Ordinal);
+        using (var switched = await person.SubmitHiddenAsync(text, item + "?language=ja"))
+        {
+            var japanese = await switched.Content.ReadAsStringAsync();
+            Assert.True(switched.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)switched.StatusCode} {switched.Headers.Location}");
+            Assert.Contains("<html lang=\"ja\"", japanese, StringComparison.Ordinal);
+            Assert.Contains("最終確認日は2020-01-01から今日までの日付にしてください", japanese, StringComparison.Ordinal);
+            Assert.Contains("未来の確認記録", japanese, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(version, (await host.GetMunicipality(M)).Version);
+    }
+
+    /// <summary>The prefecture's own-systems form: a move back without its reason and a designation without its reason, switched to English, are the same 422 with the input.</summary>
+    [Fact]
+    public async Task The_prefecture_form_refused_by_the_reporting_rules_switched_to_english_keeps_the_input()
+    {
+        const string Pref = "13";
+        using var person = await FormSession.SignInPrefectureAsync(host, Pref, "rules.switch@metro.tokyo.lg.jp");
+        var action = $"/prefectures/{Pref}/systems/public_assistance";
+        var (saved, _) = await person.PostForLocationAsync(Pref, action, new Dictionary<string, string> { ["phase"] = "legacy_decommissioned" });
+        Assert.Equal(HttpStatusCode.SeeOther, saved);
+        var version = await PrefectureVersionAsync(Pref);
+
+        var (refused, html) = await person.PostAsync(Pref, action, new Dictionary<string, string> { ["phase"] = "testing", ["vendor"] = "県の戻したベンダ" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
+        Assert.Contains("フェーズを戻す場合は後退理由を入力してください", html, StringComparison.Ordinal);
+        using (var switched = await person.SubmitHiddenAsync(html, action + "?language=en"))
+        {
+            var english = await switched.Content.ReadAsStringAsync();
+            Assert.True(switched.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)switched.StatusCode} {switched.Headers.Location}");
+            Assert.Contains("<html lang=\"en\"", english, StringComparison.Ordinal);
+            Assert.Contains("Moving a phase backwards requires a", english, StringComparison.Ordinal);
+            Assert.Contains("value=\"県の戻したベンダ\"", english, StringComparison.Ordinal);
+        }
+
+        var other = $"/prefectures/{Pref}/systems/child_rearing_allowance";
+        var (designation, text) = await person.PostAsync(Pref, other, new Dictionary<string, string> { ["phase"] = "contract", ["designated"] = "true", ["vendor"] = "県の指定ベンダ" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, designation);
+
+        // English is remembered from the switch above: this page switches back to Japanese.
+        Assert.Contains("<html lang=\"en\"", text, StringComparison.Ordinal);
+        using (var switched = await person.SubmitHiddenAsync(text, other + "?language=ja"))
+        {
+            var japanese = await switched.Content.ReadAsStringAsync();
+            Assert.True(switched.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)switched.StatusCode} {switched.Headers.Location}");
+            Assert.Contains("特定移行支援システムの該当理由を選択してください", japanese, StringComparison.Ordinal);
+            Assert.Contains("value=\"県の指定ベンダ\"", japanese, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(version, await PrefectureVersionAsync(Pref));
+    }
+
+    /// <summary>
+    /// A breaker's finding: the prefecture form's 409 after the person's own save in another tab hedged (「他の人か、別の
+    /// 画面でのあなた自身の保存です」) and named no time or version, where the municipality form says whose save it was.
+    /// </summary>
+    [Fact]
+    public async Task The_prefecture_form_s_409_after_the_person_s_own_save_in_another_tab_says_so_with_time_and_version()
+    {
+        const string Pref = "27";
+        var action = $"/prefectures/{Pref}/systems/public_assistance";
+        using var person = await FormSession.SignInPrefectureAsync(host, Pref, "two.tabs@pref.osaka.lg.jp");
+        var first = await person.OpenFormAsync(Pref, action);
+        var second = await person.OpenFormAsync(Pref, action);
+        var (saved, _) = await person.SendAsync(action, first, new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "最初のタブ" });
+        Assert.Equal(HttpStatusCode.SeeOther, saved);
+        var version = await PrefectureVersionAsync(Pref);
+        var (conflict, html) = await person.SendAsync(action, second, new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "二つ目のタブ" });
+        Assert.Equal(HttpStatusCode.Conflict, conflict);
+
+        var alert = Alert(html);
+        Assert.Contains("あなたが別の画面", alert, StringComparison.Ordinal);
+        Assert.Contains($"版 {version}", alert, StringComparison.Ordinal);
+        Assert.Contains("「生活保護」", alert, StringComparison.Ordinal);
+        Assert.DoesNotContain("他の人", alert, StringComparison.Ordinal);
+
+        using var switched = await person.SubmitHiddenAsync(html, action + "?language=en");
+        var english = await switched.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Conflict, switched.StatusCode);
+        Assert.Contains("value=\"二つ目のタブ\"", english, StringComparison.Ordinal);
+        var englishAlert = Alert(english);
+        Assert.Contains("You saved this in another tab or window", englishAlert, StringComparison.Ordinal);
+        Assert.Contains($"version {version}", englishAlert, StringComparison.Ordinal);
+        Assert.DoesNotContain("someone else", englishAlert, StringComparison.OrdinalIgnoreCase);
+
+        // Another person's save since is told as theirs, by name.
+        using var other = await FormSession.SignInPrefectureAsync(host, Pref, "colleague@pref.osaka.lg.jp");
+        var stale = await person.OpenFormAsync(Pref, action);
+        var (colleague, _) = await other.PostForLocationAsync(Pref, action, new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "同僚の保存" });
+        Assert.Equal(HttpStatusCode.SeeOther, colleague);
+        var (theirs, page) = await person.SendAsync(action, stale, new Dictionary<string, string> { ["phase"] = "contract", ["vendor"] = "私の保存" });
+        Assert.Equal(HttpStatusCode.Conflict, theirs);
+        var theirAlert = Alert(page);
+        Assert.Contains("他の人が先に更新しました", theirAlert, StringComparison.Ordinal);
+        Assert.Contains("colleague@pref.osaka.lg.jp", theirAlert, StringComparison.Ordinal);
+    }
+
+    private async Task<long> PrefectureVersionAsync(string pref)
+    {
+        using var national = host.National();
+        return JsonDocument.Parse(await national.GetStringAsync($"/api/v1/prefectures/{pref}/systems")).RootElement.GetProperty("version").GetInt64();
+    }
+
     private static string Apply(string html)
     {
         var start = html.IndexOf("/template/apply\"", StringComparison.Ordinal);

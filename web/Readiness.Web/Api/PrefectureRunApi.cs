@@ -66,7 +66,7 @@ public sealed record PrefectureRunResult(ReportStatus Status, string RequestId, 
 /// caller's claims (only the prefecture's own staff), the actor, then the prefecture-run grain (validation, version,
 /// idempotency, audit, storage).
 /// </summary>
-public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
+public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog, TimeProvider time)
 {
     public ReadinessCaller? Caller(ClaimsPrincipal user) => ReadinessCaller.From(user, authOptions.Value);
 
@@ -82,6 +82,26 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
         return (record, recent);
     }
 
+    /// <summary>
+    /// Read only, nothing saved: the prefecture's own systems now and what changed them after version
+    /// <paramref name="madeFrom"/> (the targets a person reported, with who and when, from the trail kept under the
+    /// prefecture's 団体コード); empty when nothing did, or when the trail since is too long to read. The version is the
+    /// whole record's, so a change to either system since refuses a form: every target counts.
+    /// </summary>
+    public async Task<(PrefectureRunRecord Record, ImmutableArray<TargetConflict> Conflicts)> ConflictsNowAsync(
+        string prefectureCode, long madeFrom, CancellationToken cancellationToken)
+    {
+        var grain = grains.GetGrain<IPrefectureRunGrain>(prefectureCode);
+        var record = await calls.Run(() => grain.GetAsync(), idempotent: true, cancellationToken);
+        return (record, await ConflictsSinceAsync(record, madeFrom, cancellationToken));
+    }
+
+    /// <summary>What changed <paramref name="current"/> after <paramref name="madeFrom"/> (<see cref="ConflictsNowAsync"/>'s second part).</summary>
+    public async Task<ImmutableArray<TargetConflict>> ConflictsSinceAsync(PrefectureRunRecord current, long madeFrom, CancellationToken cancellationToken) =>
+        current.Version > madeFrom && await audit.ChangesSinceAsync(current.Code, madeFrom, current.Version, cancellationToken) is { } history
+            ? ChangesSince.Conflicts(history, madeFrom, current.Systems.Select(s => "system:" + s.BusinessId))
+            : [];
+
     public async Task<PrefectureRunResult> ReportSystemAsync(ClaimsPrincipal user, string prefectureCode, string businessId, SystemReport report, ReportContext context)
     {
         var caller = Caller(user);
@@ -90,7 +110,12 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
         PrefectureRunResult Refuse(ReportStatus status, string field, string code, string ja, string en, PrefectureRunRecord? record = null, ImmutableArray<ValidationError>? errors = null)
         {
             var list = errors ?? [new ValidationError(field, code, ja, en)];
-            securityLog.RefusedWrite(caller, "pref:" + Problems.Shown(prefectureCode), Wire.Name(status), string.Join("; ", list.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
+            // A dry run's refusal was the refused save's, already logged.
+            if (!context.DryRun)
+            {
+                securityLog.RefusedWrite(caller, "pref:" + Problems.Shown(prefectureCode), Wire.Name(status), string.Join("; ", list.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
+            }
+
             return new PrefectureRunResult(status, requestId, record, list);
         }
 
@@ -146,6 +171,16 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
             CallId = Guid.NewGuid().ToString("N"),
             Minimal = context.Minimal,
         };
+        if (context.DryRun)
+        {
+            // The grain's own rules against its record now, read only (the version check left to the caller).
+            var now = await calls.Run(() => grain.GetAsync(), idempotent: true);
+            var errors = PrefectureRunRules.Validate(request, now, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+            return errors.IsEmpty
+                ? new PrefectureRunResult(ReportStatus.Accepted, requestId, now, [])
+                : Refuse(ReportStatus.Invalid, string.Empty, string.Empty, string.Empty, string.Empty, now, errors);
+        }
+
         var outcome = await calls.Run(() => grain.ApplyAsync(request), idempotent: true);
         if (!outcome.Succeeded)
         {

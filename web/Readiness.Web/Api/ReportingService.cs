@@ -23,7 +23,17 @@ public enum ReportStatus
 
 /// <summary>How a report is made: the version the caller saw (optimistic concurrency), its idempotency key, its address.</summary>
 /// <param name="Minimal">The answer is RFC 7240 <c>return=minimal</c> (no view rendered): the grain leaves the recent changes out of its outcome.</param>
-public sealed record ReportContext(long? ExpectedVersion, string? IdempotencyKey, string? ClientAddress, bool Minimal = false);
+public sealed record ReportContext(long? ExpectedVersion, string? IdempotencyKey, string? ClientAddress, bool Minimal = false)
+{
+    /// <summary>
+    /// Judged only, read only: the report goes through every check a save makes up to the grain, then the grain's rules
+    /// (<see cref="ChangeRules.Validate"/>, or <see cref="PrefectureRunRules.Validate"/>) judge it against the record as
+    /// it is now, without the version check (a form is saved on top of others' changes, <see cref="ReportingService.ReportOnTopAsync"/>).
+    /// Nothing is applied, audited or logged. Answers the refusal a save would meet, or Accepted with no applied version
+    /// and no changes. For a refused form shown again in the other language.
+    /// </summary>
+    public bool DryRun { get; init; }
+}
 
 /// <summary>
 /// What became of a report. On success <see cref="AppliedVersion"/> and <see cref="Changes"/> are those of the first
@@ -48,7 +58,7 @@ public sealed record ReportResult(
 /// from the request), builds the <see cref="ChangeRequest"/> with the actor and calls the municipality grain, which
 /// validates, checks the version and idempotency, audits, stores and answers with what it audited.
 /// </summary>
-public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog)
+public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAuditLog audit, IOptions<ReadinessAuthOptions> authOptions, SecurityLog securityLog, TimeProvider time)
 {
     public const int MaxIdempotencyKeyLength = ChangeRules.MaxRequestIdLength;
 
@@ -166,42 +176,11 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
 
     /// <summary>
     /// The audit entries of <paramref name="code"/> with a version above <paramref name="afterVersion"/> up to
-    /// <paramref name="upToVersion"/> (newest first); null when there are more than <see cref="MaxEntriesSince"/>
+    /// <paramref name="upToVersion"/> (newest first); null when there are too many (<see cref="AuditTrailSince"/>)
     /// (the caller then refuses the submission as a whole).
     /// </summary>
-    public async Task<ImmutableArray<ChangeEntry>?> ChangesSinceAsync(string code, long afterVersion, long upToVersion, CancellationToken cancellationToken)
-    {
-        var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
-        AuditCursor? cursor = null;
-        while (true)
-        {
-            var page = await audit.ReadAsync(code, upToVersion, cursor, 500, cancellationToken);
-            foreach (var e in page.Entries)
-            {
-                if (e.Version <= afterVersion)
-                {
-                    return entries.ToImmutable();
-                }
-
-                entries.Add(e);
-            }
-
-            if (page.Next is null)
-            {
-                return entries.ToImmutable();
-            }
-
-            if (entries.Count > MaxEntriesSince)
-            {
-                return null;
-            }
-
-            cursor = page.Next;
-        }
-    }
-
-    /// <summary>More entries than this since a submission's version (some 150 whole reports): too old to merge.</summary>
-    private const int MaxEntriesSince = 10_000;
+    public Task<ImmutableArray<ChangeEntry>?> ChangesSinceAsync(string code, long afterVersion, long upToVersion, CancellationToken cancellationToken) =>
+        audit.ChangesSinceAsync(code, afterVersion, upToVersion, cancellationToken);
 
     private async Task<ReportResult> ApplyAsync(
         ClaimsPrincipal user, string code, ReportContext context,
@@ -212,7 +191,12 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
         var requestId = context.IdempotencyKey is { } given && IsValidIdempotencyKey(given) ? given : "req-" + Guid.CreateVersion7().ToString("N");
         ReportResult Refuse(ReportResult refusal)
         {
-            securityLog.RefusedWrite(caller, code, Wire.Name(refusal.Status), string.Join("; ", refusal.Errors.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
+            // A dry run's refusal was the refused save's, already logged.
+            if (!context.DryRun)
+            {
+                securityLog.RefusedWrite(caller, code, Wire.Name(refusal.Status), string.Join("; ", refusal.Errors.Select(e => $"{e.Field}: {e.Code}")), context.ClientAddress);
+            }
+
             return refusal with { RequestId = requestId };
         }
 
@@ -258,6 +242,16 @@ public sealed class ReportingService(IGrainFactory grains, GrainCalls calls, IAu
             CallId = Guid.NewGuid().ToString("N"),
             Minimal = context.Minimal,
         };
+
+        if (context.DryRun)
+        {
+            // The grain's own rules against the municipality now, read only (the grain's version check left to the caller).
+            var now = await calls.Run(() => grain.GetAsync(), idempotent: true);
+            var errors = ChangeRules.Validate(request, now, ReadinessRules.TodayInJapan(time.GetUtcNow()));
+            return errors.IsEmpty
+                ? new ReportResult(ReportStatus.Accepted, requestId, now, [], null, [])
+                : Refuse(new ReportResult(ReportStatus.Invalid, requestId, now, errors, null, []));
+        }
 
         // Safe to retry: a repeat of the same RequestId is answered Replayed and applies nothing again. A retry of a
         // write whose first attempt was applied but whose answer was lost comes back Replayed, which is a success.

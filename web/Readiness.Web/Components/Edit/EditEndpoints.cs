@@ -109,25 +109,39 @@ public static class EditEndpoints
         }
 
         var me = reporting.Caller(http.User)?.Subject;
+        ReportResult result;
+        ImmutableArray<TargetConflict> conflicts;
         if (LanguageSwitch.Requested(http) is not null)
         {
             // The refused form shown again in the other language (its input posted back): judged as the save judged
-            // it, read only; nothing is sent. No conflict any more: nothing to show again but the form's page.
+            // it, read only; nothing is sent. First a conflict on this target, as the save meets it first.
             var (now, pending) = await reporting.ConflictsNowAsync(code, version, [target], http.RequestAborted);
-            if (now.Version <= version || pending.IsEmpty)
+            if (now.Version > version && !pending.IsEmpty)
+            {
+                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(version, now.Version, pending, me)], now.Version)
+                {
+                    StoredNow = StoredNow(now, target),
+                }, StatusCodes.Status409Conflict);
+            }
+
+            // Then the reporting rules (a move back without its reason, a designation without its reason or target...)
+            // against the record now, as the save on top of it would be judged. Nothing refuses it any more: nothing to
+            // show again but the form's page.
+            result = await send(context with { DryRun = true });
+            if (result.Succeeded)
             {
                 return FormAnswers.SeeOther(SignInReturn.FormPage(http));
             }
 
-            return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(target, version, now.Version, pending, me)], now.Version)
-            {
-                StoredNow = StoredNow(now, target),
-            }, StatusCodes.Status409Conflict);
+            conflicts = [];
+        }
+        else
+        {
+            // The form's version is the whole municipality's: a save to another system or item since is no conflict, so
+            // the form is saved on top of it; only a change to this very target since the form was opened refuses it.
+            (result, conflicts) = await reporting.ReportOnTopAsync(code, [target], context, send, http.RequestAborted);
         }
 
-        // The form's version is the whole municipality's: a save to another system or item since is no conflict, so
-        // the form is saved on top of it; only a change to this very target since the form was opened refuses it.
-        var (result, conflicts) = await reporting.ReportOnTopAsync(code, [target], context, send, http.RequestAborted);
         switch (result.Status)
         {
             case ReportStatus.Accepted or ReportStatus.Replayed:
@@ -146,7 +160,7 @@ public static class EditEndpoints
                 }) { StatusCode = StatusCodes.Status403Forbidden };
             case ReportStatus.VersionConflict:
                 var current = result.Record?.Version ?? version;
-                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(target, version, current, conflicts, me)], current)
+                return Page(code, new EditSubmission(target, EditFailure.VersionConflict, values, [Conflict(version, current, conflicts, me)], current)
                 {
                     StoredNow = StoredNow(result.Record, target),
                 }, StatusCodes.Status409Conflict);
@@ -162,38 +176,13 @@ public static class EditEndpoints
     }
 
     /// <summary>
-    /// Why the form was not saved: who changed this very target after the version the form was opened at, and in which
-    /// version (when the trail was read): the person themself (<paramref name="me"/>, the caller's subject: another tab
-    /// or window) in their own words, never "someone else"; otherwise, as before, that the municipality changed.
+    /// Why the form was not saved: who changed this very target after the version the form was opened at, when, and in
+    /// which version (when the trail was read), in the words every form uses (<see cref="ConflictMessage"/>).
     /// </summary>
-    private static FieldMessage Conflict(string target, long version, long current, ImmutableArray<TargetConflict> conflicts, string? me)
-    {
-        const string KeptJa = "入力内容は下に残しています。上の表と変更履歴で最新の内容を確認し、必要ならこのまま保存し直してください。";
-        const string KeptEn = "Your input is kept below. Check the latest data in the table and history above, then save again if it is still right.";
-        if (conflicts.FirstOrDefault(c => c.Target == target) is not { } conflict)
-        {
-            // Who is not known (the trail was too long to read): neither "someone else" nor "you".
-            return new(string.Empty,
-                $"開いた後に更新されました（あなたが開いた版: {version}、現在の版: {current}）。{KeptJa}",
-                $"This changed after you opened it (you opened version {version}; it is now version {current}). {KeptEn}");
-        }
-
-        var (ja, en) = TargetNames.Of(target);
-        var at = UiText.DateTimeJst(conflict.Changes[^1].At);
-        if (me is not null && conflict.Actors.All(a => a == me))
-        {
-            return new(string.Empty,
-                $"あなたが別の画面（タブやウィンドウ）で先に保存しました: {ja}（{at}、版 {conflict.LastVersion}。この画面で開いた版: {version}、現在の版: {current}）。{KeptJa}",
-                $"You saved this in another tab or window first: {en} (at {at}, version {conflict.LastVersion}; this tab opened version {version}; it is now version {current}). {KeptEn}");
-        }
-
-        var whoJa = string.Join("、", conflict.Actors.Select(a => a == me ? "あなた（別の画面）" : a));
-        var whoEn = string.Join(", ", conflict.Actors.Select(a => a == me ? "you (in another tab or window)" : a));
-        var others = me is not null && conflict.Actors.Contains(me) ? ("開いた後に更新されました", "This was changed after you opened it") : ("他の人が先に更新しました", "Someone else changed this first");
-        return new(string.Empty,
-            $"{others.Item1}: {ja}（あなたが開いた版: {version} の後、版 {conflict.LastVersion} で {whoJa} が更新。現在の版: {current}）。{KeptJa}",
-            $"{others.Item2}: {en} (after version {version}, which you opened, {whoEn} changed it in version {conflict.LastVersion}; it is now version {current}). {KeptEn}");
-    }
+    private static FieldMessage Conflict(long version, long current, ImmutableArray<TargetConflict> conflicts, string? me) =>
+        ConflictMessage.Of(version, current, conflicts, me,
+            "入力内容は下に残しています。上の表と変更履歴で最新の内容を確認し、必要ならこのまま保存し直してください。",
+            "Your input is kept below. Check the latest data in the table and history above, then save again if it is still right.");
 
     /// <summary>What is stored now for the target (the audit trail's fields), shown in the page's words so the person can compare without scrolling.</summary>
     private static ImmutableArray<AuditField> StoredNow(MunicipalityRecord? record, string target) =>

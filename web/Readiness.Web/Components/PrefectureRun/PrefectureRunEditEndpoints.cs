@@ -1,7 +1,9 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Readiness.Catalog;
+using Readiness.Rules;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components.Access;
@@ -13,7 +15,7 @@ namespace Readiness.Web.Components.PrefectureRun;
 /// The prefecture page's forms for the businesses the prefecture runs itself post here (plain HTML forms). The write
 /// policy refuses anyone but the prefecture's own staff before the form is read; <see cref="PrefectureRunService"/>
 /// checks again. Saved: 303 back to the page's section. Not saved: the page again with the input and the messages
-/// next to the fields (422 invalid, 409 someone else changed it first, 400 expired form).
+/// next to the fields (422 invalid, 409 changed since the form was opened: by whom, when, which version; 400 expired form).
 /// </summary>
 public static class PrefectureRunEditEndpoints
 {
@@ -63,19 +65,35 @@ public static class PrefectureRunEditEndpoints
             return Page(prefCode, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
         }
 
-        if (LanguageSwitch.Requested(http) is not null)
-        {
-            // The refused form shown again in the other language (its input posted back), read only: still a conflict
-            // when the prefecture's systems changed since the form's version; otherwise nothing to show but the page.
-            var now = (await service.GetAsync(prefCode, http.RequestAborted)).Record.Version;
-            return now > version ? Conflict(prefCode, target, values, version, now) : FormAnswers.SeeOther(SignInReturn.FormPage(http));
-        }
-
         // The request id makes a double submission (a second click, a resent form) a replay instead of a conflict.
         var requestId = form["requestId"].ToString();
         var context = new ReportContext(version, requestId.Length is > 0 and <= ReportingService.MaxIdempotencyKeyLength ? requestId : null,
             http.Connection.RemoteIpAddress?.ToString());
-        var result = await service.ReportSystemAsync(http.User, prefCode, businessId, report, context);
+        var me = service.Caller(http.User)?.Subject;
+        PrefectureRunResult result;
+        if (LanguageSwitch.Requested(http) is not null)
+        {
+            // The refused form shown again in the other language (its input posted back), read only: still a conflict
+            // when the prefecture's systems changed since the form's version (the save checks that first)...
+            var (now, conflicts) = await service.ConflictsNowAsync(prefCode, version, http.RequestAborted);
+            if (now.Version != version)
+            {
+                return Conflict(prefCode, target, values, version, now.Version, conflicts, me);
+            }
+
+            // ...then the reporting rules (a move back without its reason, a designation without its reason or
+            // target...) as the save judges them. Nothing refuses it any more: nothing to show but the page.
+            result = await service.ReportSystemAsync(http.User, prefCode, businessId, report, context with { DryRun = true });
+            if (result.Succeeded)
+            {
+                return FormAnswers.SeeOther(SignInReturn.FormPage(http));
+            }
+        }
+        else
+        {
+            result = await service.ReportSystemAsync(http.User, prefCode, businessId, report, context);
+        }
+
         switch (result.Status)
         {
             case ReportStatus.Accepted or ReportStatus.Replayed:
@@ -91,7 +109,10 @@ public static class PrefectureRunEditEndpoints
                     MessageEn = result.Errors.FirstOrDefault()?.MessageEn ?? "You may not change this.",
                 }) { StatusCode = StatusCodes.Status403Forbidden };
             case ReportStatus.VersionConflict:
-                return Conflict(prefCode, target, values, version, result.Record?.Version ?? version);
+                var current = result.Record?.Version ?? version;
+                // Who saved since, when and in which version, read from the trail (the person themself in another tab, or others).
+                var since = result.Record is { } record ? await service.ConflictsSinceAsync(record, version, http.RequestAborted) : [];
+                return Conflict(prefCode, target, values, version, current, since, me);
             case ReportStatus.IdempotencyKeyReused:
                 return Page(prefCode, new EditSubmission(target, EditFailure.BadForm, values,
                     [new FieldMessage(string.Empty, "このフォームはすでに別の内容で送信されています。ページを再読み込みしてから、もう一度入力してください。",
@@ -106,12 +127,16 @@ public static class PrefectureRunEditEndpoints
     private static readonly FieldMessage Expired = new(string.Empty, "フォームの有効期限が切れたか、内容が正しくありません。ページを再読み込みしてから、もう一度入力してください。",
         "The form has expired or is not valid. Reload the page and enter the change again.");
 
-    private static RazorComponentResult<PrefectureRunResponseDocument> Conflict(string prefCode, string target, IReadOnlyDictionary<string, string?> values, long version, long current) =>
+    /// <summary>
+    /// The 409 page: the input kept, and who saved since (<paramref name="conflicts"/>: the targets changed after
+    /// <paramref name="version"/>, from the trail), when and in which version, in the municipality form's words.
+    /// </summary>
+    private static RazorComponentResult<PrefectureRunResponseDocument> Conflict(
+        string prefCode, string target, IReadOnlyDictionary<string, string?> values, long version, long current, ImmutableArray<TargetConflict> conflicts, string? me) =>
         Page(prefCode, new EditSubmission(target, EditFailure.VersionConflict, values,
-            [new FieldMessage(string.Empty,
-                // Who saved since is not read here: it may be this person in another tab, so neither is claimed.
-                $"開いた後に更新されました（他の人か、別の画面でのあなた自身の保存です。あなたが開いた版: {version}、現在の版: {current}）。入力内容は下に残しています。最新の内容を確認し、必要ならこのまま保存し直してください。",
-                $"This changed after you opened it (by someone else, or by you in another tab or window; you opened version {version}; it is now version {current}). Your input is kept below. Check the latest data, then save again if it is still right.")],
+            [ConflictMessage.Of(version, current, conflicts, me,
+                "入力内容は下に残しています。最新の内容を確認し、必要ならこのまま保存し直してください。",
+                "Your input is kept below. Check the latest data, then save again if it is still right.")],
             current), StatusCodes.Status409Conflict);
 
     private static RazorComponentResult<PrefectureRunResponseDocument> Page(string code, EditSubmission submission, int status) =>
