@@ -17,8 +17,10 @@ public sealed record TemplateIssue(string Cell, string Code, string MessageJa, s
 /// (every member given), the rows that change nothing too, so that applying it reports them as a full report with the
 /// same content does (a file that changes nothing records a confirmation of every row, <c>確認済み</c>).
 /// <see cref="LeftAsIs"/>: the targets ("system:juki", "security:org-01") of the file's rows it does not report, left as
-/// they are now because someone else changed them after the file's version (read on top: <see cref="ReportingTemplate.Read"/>'s leaveAsIs),
+/// they are now because they were changed after the file's version (read on top: <see cref="ReportingTemplate.Read"/>'s leaveAsIs),
 /// so that a preview counts the file's own rows and names these (a breaker's finding: 「このファイルの65行」 for a 67-row file).
+/// Their cells are read and checked all the same: an unreadable value there is an error naming its cell.
+/// <see cref="FileRows"/>: every row the file has (an id in column A, on either sheet), those with errors too.
 /// </summary>
 public sealed record TemplateReading(
     string? Code,
@@ -27,7 +29,8 @@ public sealed record TemplateReading(
     ImmutableArray<TemplateIssue> Errors,
     ImmutableArray<SystemChange> Systems,
     ImmutableArray<SecurityChange> Security,
-    ImmutableArray<string> LeftAsIs);
+    ImmutableArray<string> LeftAsIs,
+    int FileRows = 0);
 
 /// <summary>
 /// The municipality's Excel reporting template (issue 11, item 6): its layout, its vocabulary (the drop-down lists) and
@@ -155,7 +158,9 @@ public static class ReportingTemplate
     /// (<see cref="ChangeRules.Validate"/>), each error mapped to its cell.
     /// <paramref name="leaveAsIs"/>: for a file made from an older version that applies on top of the current one
     /// (<see cref="ChangesSince"/>), the targets others changed since and the file does not: their rows are read as
-    /// no change (they hold the older values), and B3 is not stale. Null: B3 must be the current version.
+    /// no change (they hold the older values), and B3 is not stale. Their cells are still checked (an invalid value
+    /// there is an error, never dropped); only the product's rules, which compare against the current record, are not
+    /// applied to them. Null: B3 must be the current version.
     /// </summary>
     public static TemplateReading Read(IReadOnlyCollection<string> sheets, Func<string, string, object?> cell, MunicipalityRecord current, DateOnly today,
         IReadOnlySet<string>? leaveAsIs = null)
@@ -219,8 +224,13 @@ public static class ReportingTemplate
             }
         }
 
-        return new(code, version, changes.ToImmutable(), errors.ToImmutable(), systems, security, left.ToImmutable());
+        var fileRows = CountRows(cell, SystemsSheet, ReadinessCatalog.Instance.BusinessSystems.Count) + CountRows(cell, SecuritySheet, ReadinessCatalog.Instance.SecurityItems.Count);
+        return new(code, version, changes.ToImmutable(), errors.ToImmutable(), systems, security, left.ToImmutable(), fileRows);
     }
+
+    /// <summary>The rows of a sheet with anything in column A (the rows the readers look at: the template's and 20 more).</summary>
+    private static int CountRows(Func<string, string, object?> cell, string sheet, int templateRows) =>
+        Enumerable.Range(FirstRow, templateRows + 20).Count(row => CellValues.Text(cell(sheet, $"A{row}")) is not null);
 
     /// <summary>The cell of a rule's field ("systems[juki].plannedGoLive" → "D6"; security on its own sheet, "セキュリティ!D7"); null for request-level fields.</summary>
     public static string? CellOf(string field, MunicipalityRecord current)
@@ -274,12 +284,6 @@ public static class ReportingTemplate
             if (!seen.Add(id))
             {
                 error($"A{row}", "duplicate", $"業務ID「{id}」が2回あります。", $"The business '{id}' appears twice.");
-                continue;
-            }
-
-            if (leave.Contains("system:" + id))
-            {
-                left.Add("system:" + id);
                 continue;
             }
 
@@ -363,6 +367,14 @@ public static class ReportingTemplate
             var reasonNote = FreeCell(At("L"));
             if (!ok)
             {
+                continue;
+            }
+
+            // A row left as it is now is checked above like any other (a breaker's finding: 「だめ」 there was dropped
+            // silently and the file applied as a confirmation); only its report is left out.
+            if (leave.Contains("system:" + id))
+            {
+                left.Add("system:" + id);
                 continue;
             }
 
@@ -477,12 +489,6 @@ public static class ReportingTemplate
                 continue;
             }
 
-            if (leave.Contains("security:" + id))
-            {
-                left.Add("security:" + id);
-                continue;
-            }
-
             var before = current.FindSecurityItem(id)!;
             var ok = true;
             var status = before.Status;
@@ -512,6 +518,13 @@ public static class ReportingTemplate
 
             if (!ok)
             {
+                continue;
+            }
+
+            // Checked like any other row, then left as it is now (as a business row).
+            if (leave.Contains("security:" + id))
+            {
+                left.Add("security:" + id);
                 continue;
             }
 

@@ -17,8 +17,9 @@ public sealed class TemplateNoticeTests
     private static TemplateChange Change(string businessId) =>
         new("E6", "system:" + businessId, "vendor", "ベンダ", "Vendor", null, "A社", null, "A社");
 
-    private static TemplatePreview Preview(ImmutableArray<TemplateChange> changes, int rows, ImmutableArray<string> left = default, ImmutableArray<TemplateIssue> errors = default, bool applied = false) =>
-        new("131016", "00", 12, 14, applied, changes, errors.IsDefault ? [] : errors, rows, left);
+    private static TemplatePreview Preview(ImmutableArray<TemplateChange> changes, int rows, ImmutableArray<string> left = default, ImmutableArray<TemplateIssue> errors = default, bool applied = false,
+        ImmutableArray<string> leftBy = default, string? caller = null) =>
+        new("131016", "00", 12, 14, applied, changes, errors.IsDefault ? [] : errors, rows, left, rows + (left.IsDefault ? 0 : left.Length), leftBy, caller);
 
     [Fact]
     public void Nothing_changed_counts_every_row_of_the_file_as_confirmed()
@@ -33,12 +34,40 @@ public sealed class TemplateNoticeTests
     public void An_older_file_counts_its_own_rows_and_names_those_left_to_the_person_who_changed_them_since()
     {
         var b = ReadinessCatalog.Instance.BusinessSystems;
-        var n = Preview([], TemplateRows - 2, [$"system:{b[0].Id}", $"system:{b[1].Id}"]).Notice;
+        var n = Preview([], TemplateRows - 2, [$"system:{b[0].Id}", $"system:{b[1].Id}"], leftBy: ["other@example.lg.jp"], caller: "me@example.lg.jp").Notice;
         Assert.Equal("none", n.Outcome);
         Assert.Contains($"このファイルの{TemplateRows}行（業務・セキュリティ項目）のうち{TemplateRows - 2}行を現状のまま確認済み", n.MessageJa, StringComparison.Ordinal);
-        Assert.Contains($"残る2行（{b[0].NameJa}、{b[1].NameJa}）は、このファイルの版12の後に他の人が更新したため", n.MessageJa, StringComparison.Ordinal);
+        Assert.Contains($"残る2行（{b[0].NameJa}、{b[1].NameJa}）は、このファイルの版12の後に他の人（other@example.lg.jp）が更新したため", n.MessageJa, StringComparison.Ordinal);
         Assert.Contains($"records {TemplateRows - 2} of the file's {TemplateRows} rows", n.MessageEn, StringComparison.Ordinal);
-        Assert.Contains($"The other 2 rows ({b[0].NameEn}, {b[1].NameEn}) were changed by someone else after this file's version 12", n.MessageEn, StringComparison.Ordinal);
+        Assert.Contains($"The other 2 rows ({b[0].NameEn}, {b[1].NameEn}) were changed by someone else (other@example.lg.jp) after this file's version 12", n.MessageEn, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_row_left_or_one_error_is_said_in_the_singular()
+    {
+        var b = ReadinessCatalog.Instance.BusinessSystems;
+        var n = Preview([], TemplateRows - 1, [$"system:{b[0].Id}"]).Notice;
+        Assert.Contains($"The other 1 row ({b[0].NameEn}) was changed", n.MessageEn, StringComparison.Ordinal);
+        Assert.DoesNotContain("were changed", n.MessageEn, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("me@example.lg.jp", "あなたが別の画面（タブやウィンドウ）やプログラムで更新したため", "was changed by you (in another tab, window or program) after")]
+    [InlineData("me@example.lg.jp,other@example.lg.jp", "あなた（別の画面やプログラム）、other@example.lg.jp が更新したため", "was changed by you (in another tab, window or program), other@example.lg.jp after")]
+    [InlineData("other@example.lg.jp", "他の人（other@example.lg.jp）が更新したため", "was changed by someone else (other@example.lg.jp) after")]
+    [InlineData("", "の後に更新されたため", "was changed after")]
+    public void Rows_left_say_you_when_every_change_since_was_the_callers_own_and_name_others_otherwise(string actors, string ja, string en)
+    {
+        var b = ReadinessCatalog.Instance.BusinessSystems;
+        var leftBy = actors.Length == 0 ? [] : actors.Split(',').ToImmutableArray();
+        var n = Preview([], TemplateRows - 1, [$"system:{b[0].Id}"], leftBy: leftBy, caller: "me@example.lg.jp").Notice;
+        Assert.Contains(ja, n.MessageJa, StringComparison.Ordinal);
+        Assert.Contains(en, n.MessageEn, StringComparison.Ordinal);
+        if (actors == "me@example.lg.jp")
+        {
+            Assert.DoesNotContain("他の人", n.MessageJa, StringComparison.Ordinal);
+            Assert.DoesNotContain("someone else", n.MessageEn, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -20,9 +20,10 @@ public sealed record TemplateChangeView(string Cell, string Target, string Field
 /// the current one, whether this very file was already applied, whether it can be applied, every change and every
 /// error (field = the cell, e.g. "D7" or "セキュリティ!D8"; the messages begin with the cell).
 /// <c>rows</c>: the businesses and checklist items applying it reports (those it changes and those it confirms as they
-/// stand, as a full report with the same content); <c>fileRows</c>: the rows the file has, those and <c>leftAsIs</c>
-/// (targets such as "system:koseki" of rows someone else changed after the file's version: not reported, left as they are
-/// now); <c>confirmation</c>: it changes nothing and applying it records every row reported as confirmed (<c>確認済み</c>).
+/// stand, as a full report with the same content); <c>fileRows</c>: every row the file has (an id in column A), those
+/// with errors too; <c>leftAsIs</c>: targets such as "system:koseki" of rows changed after the file's version (by others
+/// or by the uploader elsewhere; the message says which): not reported, left as they are now, their cells still checked;
+/// <c>confirmation</c>: it changes nothing and applying it records every row reported as confirmed (<c>確認済み</c>).
 /// <c>outcome</c> (applied, errors, none, partly, all) and <c>messageJa</c>/<c>messageEn</c>: what applying does, for
 /// every outcome, counting the file's rows and naming those not reported.
 /// A change with field <c>regression</c> (cell C) or <c>regressionReason</c> (cell K) is the 後退 and its reason the apply records.
@@ -139,7 +140,7 @@ public static class TemplateApi
             return fileProblem!;
         }
 
-        var (preview, error) = await templates.PreviewAsync(code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
+        var (preview, error) = await templates.PreviewAsync(http.User, code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
         if (preview is null)
         {
             var status = OfficialWorkbook.Status(error!);

@@ -14,11 +14,14 @@ namespace Readiness.Web.Imports;
 /// What an uploaded template would do: the municipality, the file's SHA-256 (its idempotency key), the version it was
 /// made from and the current one, whether this very file was applied already, every change and every error (cells named),
 /// and how many rows (businesses and checklist items) applying it reports, those it changes and those it confirms as they stand;
-/// <c>LeftAsIs</c>: the file's rows it does not report because someone else changed them after the file's version (targets).
+/// <c>LeftAsIs</c>: the file's rows it does not report because they were changed after the file's version (targets);
+/// <c>FileRows</c>: every row the file has (an id in column A), those with errors too; <c>LeftBy</c>: who changed the
+/// rows left as they are (actor subjects, each once) and <c>Caller</c> the subject of the person previewing, so the
+/// notice says "you" when every change since was their own (another tab, window or program), never "someone else".
 /// </summary>
 public sealed record TemplatePreview(
     string Code, string FileHash, long? FileVersion, long CurrentVersion, bool AlreadyApplied, ImmutableArray<TemplateChange> Changes, ImmutableArray<TemplateIssue> Errors,
-    int Rows = 0, ImmutableArray<string> LeftAsIs = default)
+    int Rows = 0, ImmutableArray<string> LeftAsIs = default, int FileRows = 0, ImmutableArray<string> LeftBy = default, string? Caller = null)
 {
     /// <summary>A file that changes nothing applies too: it records every row it covers as confirmed (as a full report with the same content).</summary>
     public bool CanApply => !AlreadyApplied && Errors.IsEmpty && Rows > 0;
@@ -35,9 +38,6 @@ public sealed record TemplatePreview(
     /// <summary>The targets of <see cref="LeftAsIs"/> (never default).</summary>
     public ImmutableArray<string> Left => LeftAsIs.IsDefault ? [] : LeftAsIs;
 
-    /// <summary>The rows the file has (a business or checklist item in column A): those applying it reports and those it leaves as they are now.</summary>
-    public int FileRows => Rows + Left.Length;
-
     /// <summary>What the preview says, whatever its outcome (<see cref="TemplateNotice"/>).</summary>
     public TemplateNotice Notice => TemplateNotice.Of(this);
 }
@@ -47,7 +47,7 @@ public sealed record TemplatePreview(
 /// <c>messageEn</c>; the preview page's notice, in both languages): <c>applied</c> (this very file was applied already),
 /// <c>errors</c> (nothing can be applied), <c>none</c> (nothing changes: every row reported is recorded as confirmed),
 /// <c>partly</c> (some rows change, the others are reported as they stand), <c>all</c> (every row reported changes). The
-/// rows counted are the file's own; those it leaves as someone else changed them since, and the template's rows the file
+/// rows counted are the file's own; those it leaves as they were changed since (by others, or by the person in another tab, window or program: said so), and the template's rows the file
 /// does not have, are named as not reported (breakers' findings: a partly changed file had no message; an older unchanged
 /// file said 「このファイルの65行」 for a 67-row file and nothing of the other 2).
 /// </summary>
@@ -83,8 +83,9 @@ public sealed record TemplateNotice(string Outcome, string MessageJa, string Mes
         if (!p.Left.IsEmpty)
         {
             var (namesJa, namesEn) = Names(p.Left);
-            ja += $"残る{p.Left.Length}行（{namesJa}）は、このファイルの版{p.FileVersion}の後に他の人が更新したため、このファイルの値では報告せず、現在の内容のまま残します。";
-            en += $" The other {Rows(p.Left.Length)} ({namesEn}) were changed by someone else after this file's version {p.FileVersion}: they are not reported from this file and stay as they are now.";
+            var (whoJa, whoEn) = Who(p.LeftBy.IsDefault ? [] : p.LeftBy, p.Caller);
+            ja += $"残る{p.Left.Length}行（{namesJa}）は、このファイルの版{p.FileVersion}の後に{whoJa}ため、このファイルの値では報告せず、現在の内容のまま残します。";
+            en += $" The other {Rows(p.Left.Length)} ({namesEn}) {(p.Left.Length == 1 ? "was" : "were")} changed{whoEn} after this file's version {p.FileVersion}: {(p.Left.Length == 1 ? "it is" : "they are")} not reported from this file and {(p.Left.Length == 1 ? "stays" : "stay")} as {(p.Left.Length == 1 ? "it is" : "they are")} now.";
         }
 
         var catalog = ReadinessCatalog.Instance;
@@ -100,7 +101,30 @@ public sealed record TemplateNotice(string Outcome, string MessageJa, string Mes
 
     private static string Rows(int n) => Count(n, "row", "rows");
 
-    private static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";
+    /// <summary>A count with its noun in the singular for 1 ("1 row", "2 rows").</summary>
+    public static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";
+
+    /// <summary>
+    /// Who changed rows since, as the sentence says it (ja up to 「ため」, en after "changed"): the caller alone is
+    /// "you" from another tab, window or program (the form's 409 words); others are named, the caller among them as
+    /// "you"; nobody known claims no author.
+    /// </summary>
+    private static (string Ja, string En) Who(ImmutableArray<string> actors, string? caller)
+    {
+        if (actors.IsEmpty)
+        {
+            return ("更新された", string.Empty);
+        }
+
+        if (caller is not null && actors.All(a => a == caller))
+        {
+            return ("あなたが別の画面（タブやウィンドウ）やプログラムで更新した", " by you (in another tab, window or program)");
+        }
+
+        var ja = string.Join("、", actors.Select(a => a == caller ? "あなた（別の画面やプログラム）" : a));
+        var en = string.Join(", ", actors.Select(a => a == caller ? "you (in another tab, window or program)" : a));
+        return caller is not null && actors.Contains(caller) ? ($"{ja} が更新した", $" by {en}") : ($"他の人（{ja}）が更新した", $" by someone else ({en})");
+    }
 
     /// <summary>The rows' names (a business, a checklist item with its id), the first <see cref="Named"/> of them, the rest counted.</summary>
     private static (string Ja, string En) Names(ImmutableArray<string> targets)
@@ -150,9 +174,11 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     /// <summary>
     /// The preview of an uploaded file, or the refusal of the file itself (too large, not .xlsx, encrypted, macros, …).
     /// <paramref name="onTop"/>: a file made from an older version is read on top of the current one (<see cref="ReadOnTopAsync"/>);
-    /// false (an If-Match header was sent): B3 must be the current version.
+    /// false (an If-Match header was sent): B3 must be the current version. <paramref name="user"/>: the person previewing,
+    /// whose own changes since are said to be theirs.
     /// </summary>
-    public async Task<(TemplatePreview? Preview, ProblemError? FileError)> PreviewAsync(string code, string fileName, byte[] bytes, CancellationToken cancellationToken, bool onTop = true)
+    public async Task<(TemplatePreview? Preview, ProblemError? FileError)> PreviewAsync(
+        ClaimsPrincipal user, string code, string fileName, byte[] bytes, CancellationToken cancellationToken, bool onTop = true)
     {
         if (ReportingWorkbook.Check(fileName, bytes) is { } refused)
         {
@@ -168,11 +194,12 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         var current = await CurrentAsync(code, cancellationToken);
         var hash = RequestId(bytes);
         var applied = await audit.FindRequestAsync(code, hash, current.Version, cancellationToken);
-        var (reading, _) = await ReadOnTopAsync(code, sheets, current, ReadinessRules.TodayInJapan(time.GetUtcNow()), onTop, cancellationToken);
+        var me = reporting.Caller(user)?.Subject;
+        var (reading, _, leftBy) = await ReadOnTopAsync(code, sheets, current, ReadinessRules.TodayInJapan(time.GetUtcNow()), onTop, me, cancellationToken);
         var rows = reading.Systems.Length + reading.Security.Length;
         var errors = rows == 0 && reading.Errors.IsEmpty ? [new TemplateIssue(NoRows.Errors[0].Field, NoRows.Errors[0].Code, NoRows.Errors[0].MessageJa, NoRows.Errors[0].MessageEn)] : reading.Errors;
         return applied.IsEmpty
-            ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, errors, rows, reading.LeftAsIs), null)
+            ? (new TemplatePreview(code, hash[5..], reading.Version, current.Version, false, reading.Changes, errors, rows, reading.LeftAsIs, reading.FileRows, leftBy, me), null)
             : (new TemplatePreview(code, hash[5..], reading.Version, current.Version, true, [], []), null);
     }
 
@@ -188,7 +215,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
     public async Task<TemplateApplyResult> ApplyAsync(
         ClaimsPrincipal user, string code, string fileName, byte[] bytes, string? clientAddress, bool minimal, IReadOnlyList<long>? ifMatch, CancellationToken cancellationToken)
     {
-        var (preview, fileError) = await PreviewAsync(code, fileName, bytes, cancellationToken, onTop: ifMatch is null);
+        var (preview, fileError) = await PreviewAsync(user, code, fileName, bytes, cancellationToken, onTop: ifMatch is null);
         if (preview is null)
         {
             return new(OfficialWorkbook.Status(fileError!), null, [fileError!]);
@@ -235,7 +262,7 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         for (var attempt = 1; ; attempt++)
         {
             var before = await CurrentAsync(code, cancellationToken);
-            var (reading, onTop) = await ReadOnTopAsync(code, sheets!, before, ReadinessRules.TodayInJapan(time.GetUtcNow()), ifMatch is null, cancellationToken);
+            var (reading, onTop, _) = await ReadOnTopAsync(code, sheets!, before, ReadinessRules.TodayInJapan(time.GetUtcNow()), ifMatch is null, reporting.Caller(user)?.Subject, cancellationToken);
             if (!reading.Errors.IsEmpty)
             {
                 return Refused(reading.Errors);
@@ -310,25 +337,27 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         new(errors.Any(e => e.Code is "stale_version" or ConflictCode) ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status422UnprocessableEntity,
             null, [.. errors.Select(Problem)]);
 
-    /// <summary>The error code of a cell the file changes in a row someone else changed after the file's version.</summary>
+    /// <summary>The error code of a cell the file changes in a row changed after the file's version (by anyone, the uploader too).</summary>
     public const string ConflictCode = "changed_since";
 
     /// <summary>
     /// The file read against <paramref name="current"/>. With <paramref name="onTop"/>, a file made from an older version
     /// (B3) is not stale as a whole: the rows it changes are those whose cells differ from that version (rebuilt from the
     /// audit trail, <see cref="ChangesSince.AsOf"/>) and from the current one. If someone changed one of those rows since,
-    /// every changed cell of such a row is an error (<see cref="ConflictCode"/>, naming the row, who and which version);
-    /// otherwise the rows others changed and the file does not are left as they are now and the rest applies on top.
-    /// OnTop in the answer: read on top (send it with the current version, not B3).
+    /// every changed cell of such a row is an error (<see cref="ConflictCode"/>, naming the row, who and which version:
+    /// "you" when <paramref name="me"/>, the caller's subject, made every change since);
+    /// otherwise the rows changed since that the file does not change are left as they are now and the rest applies on top.
+    /// OnTop in the answer: read on top (send it with the current version, not B3); LeftBy: who changed the rows left (subjects, each once).
     /// </summary>
-    public async Task<(TemplateReading Reading, bool OnTop)> ReadOnTopAsync(
-        string code, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> sheets, MunicipalityRecord current, DateOnly today, bool onTop, CancellationToken cancellationToken)
+    public async Task<(TemplateReading Reading, bool OnTop, ImmutableArray<string> LeftBy)> ReadOnTopAsync(
+        string code, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> sheets, MunicipalityRecord current, DateOnly today, bool onTop, string? me,
+        CancellationToken cancellationToken)
     {
         var reading = Reading(sheets, current, today);
         if (!onTop || reading.Version is not { } madeFrom || madeFrom >= current.Version || reading.Code != current.Code
             || await reporting.ChangesSinceAsync(code, madeFrom, current.Version, cancellationToken) is not { } history)
         {
-            return (reading, false);
+            return (reading, false, []);
         }
 
         var mine = Reading(sheets, ChangesSince.AsOf(current, history, madeFrom), today);
@@ -337,20 +366,34 @@ public sealed class TemplateService(IGrainFactory grains, GrainCalls calls, IAud
         var conflicts = ChangesSince.Conflicts(history, madeFrom, submitted);
         if (!conflicts.IsEmpty)
         {
-            var issues = conflicts.SelectMany(c => mine.Changes.Where(m => m.Target == c.Target).Select(m => ConflictIssue(m, madeFrom, c)));
-            return (mine with { Errors = [.. issues, .. mine.Errors] }, true);
+            var issues = conflicts.SelectMany(c => mine.Changes.Where(m => m.Target == c.Target).Select(m => ConflictIssue(m, madeFrom, c, me)));
+            return (mine with { Errors = [.. issues, .. mine.Errors] }, true, []);
         }
 
-        var leave = ChangesSince.Changed(history, madeFrom).Keys.Where(t => !submitted.Contains(t)).ToHashSet(StringComparer.Ordinal);
-        return (Reading(sheets, current, today, leave), true);
+        var changedSince = ChangesSince.Changed(history, madeFrom);
+        var leave = changedSince.Keys.Where(t => !submitted.Contains(t)).ToHashSet(StringComparer.Ordinal);
+        var leftBy = changedSince.Where(c => leave.Contains(c.Key)).SelectMany(c => c.Value).OrderBy(e => e.Version)
+            .Select(e => e.Actor.Subject).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        return (Reading(sheets, current, today, leave), true, leftBy);
     }
 
-    private static TemplateIssue ConflictIssue(TemplateChange change, long madeFrom, TargetConflict conflict)
+    /// <summary>A cell the file changes in a row changed since: who changed it, "you" (another tab, window or program) when every change was the caller's own.</summary>
+    private static TemplateIssue ConflictIssue(TemplateChange change, long madeFrom, TargetConflict conflict, string? me)
     {
-        var who = string.Join("、", conflict.Actors);
+        const string AgainJa = "何も反映していません。変更履歴で最新の内容を確認し、この行を入力し直してください（他の行はそのままで構いません）。";
+        const string AgainEn = "Nothing was applied. Check the latest data in the history and enter this row again (the other rows can stay as they are).";
+        if (me is not null && conflict.Actors.All(a => a == me))
+        {
+            return new(change.Cell, ConflictCode,
+                $"{change.Cell}: {change.LabelJa} — この行は、このファイルの版{madeFrom}の後に、あなたが別の画面（タブやウィンドウ）やプログラムで更新しました（版{conflict.LastVersion}）。{AgainJa}",
+                $"{change.Cell}: {change.LabelEn} — this row was changed after version {madeFrom} of this file by you, in another tab, window or program (version {conflict.LastVersion}). {AgainEn}");
+        }
+
+        var whoJa = string.Join("、", conflict.Actors.Select(a => a == me ? "あなた（別の画面やプログラム）" : a));
+        var whoEn = string.Join(", ", conflict.Actors.Select(a => a == me ? "you (in another tab, window or program)" : a));
         return new(change.Cell, ConflictCode,
-            $"{change.Cell}: {change.LabelJa} — この行は、このファイルの版{madeFrom}の後に {who} が更新しました（版{conflict.LastVersion}）。何も反映していません。変更履歴で最新の内容を確認し、この行を入力し直してください（他の行はそのままで構いません）。",
-            $"{change.Cell}: {change.LabelEn} — this row was changed after version {madeFrom} of this file by {string.Join(", ", conflict.Actors)} (version {conflict.LastVersion}). Nothing was applied. Check the latest data in the history and enter this row again (the other rows can stay as they are).");
+            $"{change.Cell}: {change.LabelJa} — この行は、このファイルの版{madeFrom}の後に {whoJa} が更新しました（版{conflict.LastVersion}）。{AgainJa}",
+            $"{change.Cell}: {change.LabelEn} — this row was changed after version {madeFrom} of this file by {whoEn} (version {conflict.LastVersion}). {AgainEn}");
     }
 
     /// <summary>

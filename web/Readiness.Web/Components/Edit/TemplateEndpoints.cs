@@ -62,7 +62,7 @@ public static class TemplateEndpoints
             }
         }
 
-        var (preview, error) = await templates.PreviewAsync(code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
+        var (preview, error) = await templates.PreviewAsync(http.User, code, file.Value.Name, file.Value.Bytes, http.RequestAborted);
         if (preview is null)
         {
             return Page(code, null, [error!], null, file.Value.Name, OfficialWorkbook.Status(error!));
