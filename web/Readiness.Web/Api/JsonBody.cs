@@ -218,30 +218,13 @@ public static class JsonBody
     /// <summary>Reads tokens until the reader fails and names the member it was in ("designation.reason", "systems[2]"); "body" at the top.</summary>
     private static string Locate(ReadOnlySpan<byte> bytes)
     {
-        var frames = new List<(bool Array, string? Name, int Index)>();
+        var position = new JsonBodyPosition();
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = RequestOptions.MaxDepth });
         try
         {
             while (reader.Read())
             {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.PropertyName:
-                        frames[^1] = frames[^1] with { Name = reader.GetString() };
-                        break;
-                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                        Step(frames);
-                        frames.Add((reader.TokenType == JsonTokenType.StartArray, null, -1));
-                        break;
-                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        frames.RemoveAt(frames.Count - 1);
-                        Done(frames);
-                        break;
-                    default:
-                        Step(frames);
-                        Done(frames);
-                        break;
-                }
+                position.Follow(ref reader);
             }
         }
         catch (JsonException)
@@ -249,25 +232,7 @@ public static class JsonBody
             // Where it stopped is the answer.
         }
 
-        var path = string.Concat(frames.Select(f => f.Array ? (f.Index >= 0 ? $"[{f.Index}]" : string.Empty) : f.Name is null ? string.Empty : "." + f.Name));
-        return path.Length == 0 ? "body" : path.TrimStart('.');
-
-        // A member whose value is complete is no longer where the reader is.
-        static void Done(List<(bool Array, string? Name, int Index)> frames)
-        {
-            if (frames.Count > 0 && !frames[^1].Array)
-            {
-                frames[^1] = frames[^1] with { Name = null };
-            }
-        }
-
-        static void Step(List<(bool Array, string? Name, int Index)> frames)
-        {
-            if (frames.Count > 0 && frames[^1].Array)
-            {
-                frames[^1] = frames[^1] with { Index = frames[^1].Index + 1 };
-            }
-        }
+        return position.Path;
     }
 
     private static async Task<(ReadOnlyMemory<byte> Bytes, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, BodyLimit limit, CancellationToken cancellationToken)
@@ -280,10 +245,13 @@ public static class JsonBody
             return (default, limit.TooLarge(escaped, longValue));
         }
 
-        // Kestrel enforces the limit (Content-Length or chunked) and answers our 413 through the exception below.
+        // Kestrel enforces the limit of a body with a length and answers our 413 through the exception below. A chunked
+        // body is counted here instead, Kestrel's limit only a backstop above one read's most (its request buffer, 1 MiB):
+        // Kestrel refuses the read that crosses its limit with that read's bytes unseen, so a value that crossed it could
+        // not be named, depending on how the bytes happened to arrive.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
         {
-            server.MaxRequestBodySize = maxBytes;
+            server.MaxRequestBodySize = request.ContentLength is > 0 ? maxBytes : maxBytes + ChunkedBackstopBytes;
         }
 
         var chunked = new MemoryStream();
@@ -304,7 +272,12 @@ public static class JsonBody
                 return (rented.AsMemory(0, read), null);
             }
 
-            await request.Body.CopyToAsync(chunked, cancellationToken);
+            var piece = new byte[16 * 1024];
+            while (chunked.Length <= maxBytes && await request.Body.ReadAsync(piece, cancellationToken) is var got and > 0)
+            {
+                chunked.Write(piece, 0, got);
+            }
+
             if (chunked.Length > maxBytes)
             {
                 var seen = chunked.GetBuffer().AsSpan(0, (int)chunked.Length);
@@ -327,6 +300,9 @@ public static class JsonBody
             await chunked.DisposeAsync();
         }
     }
+
+    /// <summary>Kestrel's limit of a chunked body above ours: more than one read of Kestrel's request buffer (1 MiB) holds.</summary>
+    private const long ChunkedBackstopBytes = 2 * 1024 * 1024;
 
     /// <summary>How much of an over-limit body is looked at for \u-escaped text: its first 16 KiB.</summary>
     private const int SniffBytes = 16 * 1024;

@@ -33,55 +33,36 @@ public sealed record LongValue(string Path, string? Member, int MaxCharacters, l
     /// </summary>
     public static LongValue? Find(ReadOnlySpan<byte> json)
     {
-        var frames = new List<(bool Array, string? Name, int Index)>();
+        var position = new JsonBodyPosition();
         var reader = new Utf8JsonReader(json, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = 64 }));
         try
         {
-            while (reader.Read())
+            LongValue? found = null;
+            while (found is null && reader.Read())
             {
-                switch (reader.TokenType)
+                var bytes = reader.TokenType == JsonTokenType.String ? (reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length) : 0;
+                position.Follow(ref reader, () =>
                 {
-                    case JsonTokenType.PropertyName:
-                        if (frames.Count > 0)
-                        {
-                            frames[^1] = frames[^1] with { Name = reader.GetString() };
-                        }
+                    if (bytes > (long)MaxBytesPerCharacter * MaxCharactersOf(position.Member))
+                    {
+                        found = new LongValue(position.Path, position.Member, MaxCharactersOf(position.Member), bytes, Cut: false);
+                    }
+                });
+            }
 
-                        break;
-                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                        Step(frames);
-                        frames.Add((reader.TokenType == JsonTokenType.StartArray, null, -1));
-                        break;
-                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        if (frames.Count > 0)
-                        {
-                            frames.RemoveAt(frames.Count - 1);
-                        }
-
-                        Done(frames);
-                        break;
-                    default:
-                        Step(frames);
-                        var bytes = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-                        if (reader.TokenType == JsonTokenType.String && At(frames) is var (path, member) && bytes > (long)MaxBytesPerCharacter * MaxCharactersOf(member))
-                        {
-                            return new LongValue(path, member, MaxCharactersOf(member), bytes, Cut: false);
-                        }
-
-                        Done(frames);
-                        break;
-                }
+            if (found is not null)
+            {
+                return found;
             }
 
             // The reader stopped for want of bytes: a string that opens here and runs to the end is a value cut short.
             var rest = json[(int)reader.BytesConsumed..].TrimStart(" \t\r\n,:"u8);
             if (rest.Length > 0 && rest[0] == (byte)'"')
             {
-                Step(frames);
-                var (path, member) = At(frames);
-                if (rest.Length - 1 > (long)MaxBytesPerCharacter * MaxCharactersOf(member))
+                position.Step();
+                if (rest.Length - 1 > (long)MaxBytesPerCharacter * MaxCharactersOf(position.Member))
                 {
-                    return new LongValue(path, member, MaxCharactersOf(member), rest.Length - 1, Cut: true);
+                    return new LongValue(position.Path, position.Member, MaxCharactersOf(position.Member), rest.Length - 1, Cut: true);
                 }
             }
         }
@@ -91,28 +72,5 @@ public sealed record LongValue(string Path, string? Member, int MaxCharacters, l
         }
 
         return null;
-
-        static void Step(List<(bool Array, string? Name, int Index)> frames)
-        {
-            if (frames.Count > 0 && frames[^1].Array)
-            {
-                frames[^1] = frames[^1] with { Index = frames[^1].Index + 1 };
-            }
-        }
-
-        static void Done(List<(bool Array, string? Name, int Index)> frames)
-        {
-            if (frames.Count > 0 && !frames[^1].Array)
-            {
-                frames[^1] = frames[^1] with { Name = null };
-            }
-        }
-
-        static (string Path, string? Member) At(List<(bool Array, string? Name, int Index)> frames)
-        {
-            var path = string.Concat(frames.Select(f => f.Array ? (f.Index >= 0 ? $"[{f.Index}]" : string.Empty) : f.Name is null ? string.Empty : "." + f.Name));
-            var member = frames.Count > 0 && !frames[^1].Array ? frames[^1].Name : null;
-            return (path.Length == 0 ? "body" : path.TrimStart('.'), member);
-        }
     }
 }
