@@ -263,7 +263,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IStoredGrainStates,
         var json = pooled?.Memory ?? serializer.Serialize(grainState.State).ToMemory();
         using var compressed = IsSqlite ? StatePayload.Compress(json.Span) : null;
         var payload = new Payload(compressed?.Memory ?? json, Compressed: compressed is not null);
-        var version = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, payload, AuditOf(grainState.State));
+        using var audit = AuditOf(grainState.State); // its pooled JSON too, given back once the write is answered
+        var version = await EnqueueAsync<T>(stateName, grainId, grainState.ETag, payload, audit);
         grainState.ETag = version;
         grainState.RecordExists = true;
     }

@@ -73,6 +73,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
             }
 
             await CommitAsync(group);
+            group.ForEach(r => r.Rows.Dispose()); // answered: the callers no longer wait on them (they may have left)
             group.Clear();
         }
     }
@@ -372,7 +373,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         public bool TransactionStarted { get; set; }
     }
 
-    private sealed record PendingRecord(string MunicipalityCode, long Version, object[][] Rows)
+    private sealed record PendingRecord(string MunicipalityCode, long Version, AuditRows Rows)
     {
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -412,17 +413,8 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     private readonly DbCommand? orphans;
     private readonly DbParameter? orphanCode;
     private readonly DbParameter? orphanVersion;
-    /// <summary>Rows in one multi-row insert (<see cref="WriteAsync(string, long, object[][])"/>): a full report's 67 go in 4 of them and 3 single ones.</summary>
+    /// <summary>Rows in one multi-row insert (<see cref="WriteAsync(string, long, AuditRows)"/>): a full report's 67 go in 4 of them and 3 single ones.</summary>
     internal const int RowsPerInsert = 16;
-
-    /// <summary>
-    /// Columns (in <see cref="SqlAuditLog.Columns"/> order) that every row of one change shares: the municipality, the
-    /// version, when, who, the request and the client, and the legacy text of both sides, which no new row has (null).
-    /// </summary>
-    private static readonly int[] SharedColumns = [0, 1, 3, 4, 5, 6, 7, 8, 9, 10];
-
-    /// <summary>Columns each row has its own: the target and both sides' fields.</summary>
-    private static readonly int[] RowColumns = [2, 11, 12];
 
     private readonly DbCommand? insert;
     private readonly DbParameter[]? values;
@@ -608,21 +600,22 @@ internal sealed class AuditRowWriter : IAsyncDisposable
         var i = 0;
         foreach (var audit in audits)
         {
-            foreach (var row in audit.Rows)
+            var rows = audit.Rows;
+            for (var r = 0; r < rows.Length; r++)
             {
-                codes[i] = (string)row[0];
-                versions[i] = (long)row[1];
-                targets[i] = (string)row[2];
-                ats[i] = (DateTimeOffset)row[3];
-                subjects[i] = (string)row[4];
-                roles[i] = (string)row[5];
-                tenants[i] = row[6] as string;
-                requestIds[i] = (string)row[7];
-                befores[i] = row[8] as string;
-                afters[i] = row[9] as string;
-                clients[i] = row[10] as string;
-                beforeFields[i] = row[11] as byte[];
-                afterFields[i] = row[12] as byte[];
+                codes[i] = (string)rows.Value(r, 0);
+                versions[i] = (long)rows.Value(r, 1);
+                targets[i] = rows.Target(r);
+                ats[i] = (DateTimeOffset)rows.Value(r, 3);
+                subjects[i] = (string)rows.Value(r, 4);
+                roles[i] = (string)rows.Value(r, 5);
+                tenants[i] = rows.Value(r, 6) as string;
+                requestIds[i] = (string)rows.Value(r, 7);
+                befores[i] = rows.Value(r, 8) as string;
+                afters[i] = rows.Value(r, 9) as string;
+                clients[i] = rows.Value(r, 10) as string;
+                beforeFields[i] = rows.Value(r, 11) as byte[];
+                afterFields[i] = rows.Value(r, 12) as byte[];
                 i++;
             }
         }
@@ -661,7 +654,7 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     /// statements and ~270 bound values instead of 67 and 871 (the binding, not the insert, was the cost: SQLite finds each
     /// named parameter by a linear scan of the statement's names, so a statement's cost grows with the square of them).
     /// </summary>
-    public async Task WriteAsync(string municipalityCode, long version, object[][] rows)
+    public async Task WriteAsync(string municipalityCode, long version, AuditRows rows)
     {
         if (orphanStatement is not null)
         {
@@ -676,25 +669,24 @@ internal sealed class AuditRowWriter : IAsyncDisposable
             await orphans!.ExecuteNonQueryAsync();
         }
 
+        var shared = AuditRows.SharedColumns;
+        var own = AuditRows.RowColumns;
         var next = 0;
-        for (; next + RowsPerInsert <= rows.Length && ShareColumns(rows, next, RowsPerInsert); next += RowsPerInsert)
+        for (; next + RowsPerInsert <= rows.Length && rows.ShareColumns(next, RowsPerInsert); next += RowsPerInsert)
         {
             if (insertStatement is not null)
             {
                 // SQLite: the multi-row statement bound by position, as the single row's (no binder objects, no UTF-8
                 // copy of each text value and name per execution: ~8 % of a full report's allocation, issue 14).
                 insertManyStatement ??= SqliteStatement.Prepare((Microsoft.Data.Sqlite.SqliteConnection)connection, InsertManySql(), InsertManyNames);
-                for (var k = 0; k < SharedColumns.Length; k++)
+                for (var k = 0; k < shared.Length; k++)
                 {
-                    insertManyStatement.Bind(k, rows[next][SharedColumns[k]]);
+                    insertManyStatement.Bind(k, rows.Shared(next, k));
                 }
 
                 for (var r = 0; r < RowsPerInsert; r++)
                 {
-                    for (var k = 0; k < RowColumns.Length; k++)
-                    {
-                        insertManyStatement.Bind(SharedColumns.Length + (r * RowColumns.Length) + k, rows[next + r][RowColumns[k]]);
-                    }
+                    BindOwn(insertManyStatement, shared.Length + (r * own.Length), rows, next + r);
                 }
 
                 insertManyStatement.Execute();
@@ -706,16 +698,16 @@ internal sealed class AuditRowWriter : IAsyncDisposable
                 (insertMany, manyShared, manyRows) = CreateInsertMany();
             }
 
-            for (var k = 0; k < SharedColumns.Length; k++)
+            for (var k = 0; k < shared.Length; k++)
             {
-                manyShared![k].Value = rows[next][SharedColumns[k]];
+                manyShared![k].Value = rows.Shared(next, k);
             }
 
             for (var r = 0; r < RowsPerInsert; r++)
             {
-                for (var k = 0; k < RowColumns.Length; k++)
+                for (var k = 0; k < own.Length; k++)
                 {
-                    manyRows![(r * RowColumns.Length) + k].Value = rows[next + r][RowColumns[k]];
+                    manyRows![(r * own.Length) + k].Value = rows.Value(next + r, own[k]);
                 }
             }
 
@@ -724,45 +716,51 @@ internal sealed class AuditRowWriter : IAsyncDisposable
 
         for (; next < rows.Length; next++)
         {
-            var row = rows[next];
             if (insertStatement is not null)
             {
-                for (var i = 0; i < InsertNames.Length; i++)
+                // InsertNames are in column order: the shared ones by their index, the row's own by BindOwn.
+                for (var k = 0; k < shared.Length; k++)
                 {
-                    insertStatement.Bind(i, row[i]);
+                    insertStatement.Bind(shared[k], rows.Shared(next, k));
                 }
 
+                insertStatement.Bind(own[0], rows.Target(next));
+                BindSide(insertStatement, own[1], rows, next, after: false);
+                BindSide(insertStatement, own[2], rows, next, after: true);
                 insertStatement.Execute();
                 continue;
             }
 
             for (var i = 0; i < values!.Length; i++)
             {
-                values[i].Value = row[i];
+                values[i].Value = rows.Value(next, i);
             }
 
             await insert!.ExecuteNonQueryAsync();
         }
     }
 
-    /// <summary>Whether the <paramref name="count"/> rows from <paramref name="start"/> have the same values in every shared column.</summary>
-    internal static bool ShareColumns(object[][] rows, int start, int count)
+    /// <summary>Binds a row's target and both sides to the three parameters from <paramref name="first"/>.</summary>
+    private static void BindOwn(SqliteStatement statement, int first, AuditRows rows, int row)
     {
-        for (var r = start + 1; r < start + count; r++)
-        {
-            foreach (var c in SharedColumns)
-            {
-                if (!Equals(rows[start][c], rows[r][c]))
-                {
-                    return false;
-                }
-            }
-        }
-
-        return true;
+        statement.Bind(first, rows.Target(row));
+        BindSide(statement, first + 1, rows, row, after: false);
+        BindSide(statement, first + 2, rows, row, after: true);
     }
 
-    /// <summary>The multi-row statement's names: the <see cref="SharedColumns"/>' in their order, then each row's <see cref="RowColumns"/>'.</summary>
+    private static void BindSide(SqliteStatement statement, int parameter, AuditRows rows, int row, bool after)
+    {
+        if (rows.TrySide(row, after, out var json))
+        {
+            statement.BindBlob(parameter, json);
+        }
+        else
+        {
+            statement.Bind(parameter, null);
+        }
+    }
+
+    /// <summary>The multi-row statement's names: the <see cref="AuditRows.SharedColumns"/>' in their order, then each row's <see cref="AuditRows.RowColumns"/>'.</summary>
     private static readonly string[] InsertManyNames =
     [
         "@code", "@version", "@at", "@subject", "@role", "@tenant", "@requestId", "@before", "@after", "@client",
@@ -782,53 +780,11 @@ internal sealed class AuditRowWriter : IAsyncDisposable
     {
         var command = SqlAuditLog.Command(connection, transaction, InsertManySql());
         var parameters = InsertManyNames.Select(name => SqlAuditLog.Add(command, name, null)).ToArray();
-        return (command, parameters[..SharedColumns.Length], parameters[SharedColumns.Length..]);
+        return (command, parameters[..AuditRows.SharedColumns.Length], parameters[AuditRows.SharedColumns.Length..]);
     }
 
-    /// <summary>
-    /// The entries' column values, in <see cref="SqlAuditLog.Columns"/> order, made on the caller's thread: the JSON of
-    /// both sides is the costly part of a row, and the writer loops run while holding SQLite's one write lock.
-    /// </summary>
-    public static object[][] Prepare(ImmutableArray<ChangeEntry> entries, bool sqlite)
-    {
-        var rows = new object[entries.Length][];
-        (DateTimeOffset At, object Value)? at = null;
-        (long Version, object Value)? version = null;
-        for (var i = 0; i < rows.Length; i++)
-        {
-            var e = entries[i];
-            if (version?.Version != e.Version)
-            {
-                // The entries of one change share their version too: one boxed value, not one per row.
-                version = (e.Version, e.Version);
-            }
-
-            if (at?.At != e.At)
-            {
-                // The entries of one change share their time: one value for all (and one parameter, see WriteAsync).
-                at = (e.At, sqlite ? e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : e.At.ToUniversalTime());
-            }
-
-            rows[i] =
-            [
-                e.MunicipalityCode,
-                version.Value.Value,
-                e.Target,
-                at.Value.Value,
-                e.Actor.Subject,
-                Wire.Name(e.Actor.Role),
-                (object?)e.Actor.Tenant ?? DBNull.Value,
-                e.RequestId,
-                (object?)e.Before ?? DBNull.Value,
-                (object?)e.After ?? DBNull.Value,
-                (object?)e.ClientAddress ?? DBNull.Value,
-                (object?)AuditFields.ToUtf8Json(e.BeforeFields) ?? DBNull.Value,
-                (object?)AuditFields.ToUtf8Json(e.AfterFields) ?? DBNull.Value,
-            ];
-        }
-
-        return rows;
-    }
+    /// <summary>The entries' rows, made on the caller's thread (<see cref="AuditRows.Prepare"/>).</summary>
+    public static AuditRows Prepare(ImmutableArray<ChangeEntry> entries, bool sqlite) => AuditRows.Prepare(entries, sqlite);
 
     /// <summary>Checks that every entry belongs to one municipality's one version (the unit the trail replaces).</summary>
     public static void CheckOneVersion(string municipalityCode, long version, ImmutableArray<ChangeEntry> entries)
@@ -871,8 +827,11 @@ internal sealed class AuditRowWriter : IAsyncDisposable
 }
 
 /// <summary>A state's change made ready for <see cref="AuditRowWriter"/>: its audit rows and the requests it applies.</summary>
-internal sealed record PreparedAudit(string Code, long Version, object[][] Rows, ImmutableArray<AppliedRequest> Requests)
+/// <remarks>Disposed once its write is answered (committed or failed): <see cref="AuditRows"/> gives its pooled array back.</remarks>
+internal sealed record PreparedAudit(string Code, long Version, AuditRows Rows, ImmutableArray<AppliedRequest> Requests) : IDisposable
 {
+    public void Dispose() => Rows.Dispose();
+
     public static PreparedAudit Of(PendingAudit audit, bool sqlite)
     {
         var entries = audit.Entries.IsDefault ? [] : audit.Entries;

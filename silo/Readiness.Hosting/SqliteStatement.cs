@@ -72,6 +72,10 @@ internal sealed class SqliteStatement : IDisposable
         SqliteException.ThrowExceptionForRC(rc, db);
     }
 
+    /// <summary>Binds the <paramref name="i"/>th name to a BLOB of <paramref name="bytes"/> (SQLite copies them: the span may be reused at once).</summary>
+    public void BindBlob(int i, ReadOnlySpan<byte> bytes) =>
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_blob(statement, positions[i], bytes), db);
+
     /// <summary>Runs the statement with its bound values; returns the rows it changed.</summary>
     /// <exception cref="SqliteException">SQLite refused it (a constraint, a full disk), or stayed busy past <see cref="Timeout"/>.</exception>
     public int Execute()

@@ -59,6 +59,22 @@ public static class AuditFields
     public static byte[]? ToUtf8Json(ImmutableArray<AuditField> fields) =>
         fields.IsDefaultOrEmpty ? null : Write(fields).ToArray();
 
+    /// <summary>
+    /// Appends <see cref="ToUtf8Json"/>'s bytes to <paramref name="output"/> (nothing for no fields); returns their
+    /// count, -1 for no fields (stored as NULL). For writers that keep many sides in one buffer (the audit rows of a change).
+    /// </summary>
+    public static int WriteUtf8Json(ImmutableArray<AuditField> fields, IBufferWriter<byte> output)
+    {
+        if (fields.IsDefaultOrEmpty)
+        {
+            return -1;
+        }
+
+        var json = Write(fields);
+        output.Write(json);
+        return json.Length;
+    }
+
     /// <summary>The JSON object in this thread's buffer, valid until the thread's next call.</summary>
     private static ReadOnlySpan<byte> Write(ImmutableArray<AuditField> fields)
     {

@@ -36,7 +36,7 @@ public sealed class AuditRowGroupingTests
     [InlineData(true)]
     [InlineData(false)]
     public void The_rows_of_one_change_share_every_shared_column(bool sqlite) =>
-        Assert.True(AuditRowWriter.ShareColumns(AuditRowWriter.Prepare(Change(), sqlite), 0, AuditRowWriter.RowsPerInsert));
+        Assert.True(AuditRowWriter.Prepare(Change(), sqlite).ShareColumns(0, AuditRowWriter.RowsPerInsert));
 
     public static TheoryData<string> Differences() => ["subject", "client", "request", "legacy before", "legacy after", "time"];
 
@@ -54,7 +54,7 @@ public sealed class AuditRowGroupingTests
             _ => e with { At = At.AddTicks(10) },
         }), sqlite: true);
 
-        Assert.False(AuditRowWriter.ShareColumns(rows, 0, AuditRowWriter.RowsPerInsert));
-        Assert.True(AuditRowWriter.ShareColumns(rows, 0, 7));
+        Assert.False(rows.ShareColumns(0, AuditRowWriter.RowsPerInsert));
+        Assert.True(rows.ShareColumns(0, 7));
     }
 }

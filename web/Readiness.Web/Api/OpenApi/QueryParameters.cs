@@ -18,7 +18,7 @@ public static class QueryParameters
             {
                 if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.In == ParameterLocation.Query && p.Name == name) is { } parameter)
                 {
-                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. allowed.Select(v => (JsonNode)JsonValue.Create(v))] };
+                    parameter.Schema = ClosedSchema(allowed, defaultValue: null);
                 }
             }
 
@@ -31,16 +31,18 @@ public static class QueryParameters
         {
             if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.In == ParameterLocation.Query && p.Name == name) is { } parameter)
             {
-                parameter.Schema = new OpenApiSchema
-                {
-                    Type = JsonSchemaType.String,
-                    Enum = [.. allowed.Select(v => (JsonNode)JsonValue.Create(v))],
-                    Default = JsonValue.Create(defaultValue),
-                };
+                parameter.Schema = ClosedSchema(allowed, defaultValue);
             }
 
             return Task.CompletedTask;
         });
+
+    private static OpenApiSchema ClosedSchema(string[] allowed, string? defaultValue) => new()
+    {
+        Type = JsonSchemaType.String,
+        Enum = [.. allowed.Select(v => (JsonNode)JsonValue.Create(v))],
+        Default = defaultValue is null ? null : JsonValue.Create(defaultValue),
+    };
 
     /// <summary>
     /// Declares each typed query parameter's schema from the record its handler reads it with
