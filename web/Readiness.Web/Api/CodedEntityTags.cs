@@ -77,8 +77,24 @@ public static class CodedEntityTags
         }
 
         var request = http.Request.Headers;
-        request.IfNoneMatch = UncodedHeader(request.IfNoneMatch);
-        request.IfMatch = UncodedHeader(request.IfMatch);
+        if ((HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)) && !http.Request.Path.StartsWithSegments(Operations.OperationsApi.DashboardPath))
+        {
+            // A read matches a tag only to the answer it would get: "12-gzip" is the gzip body's, not the identity
+            // body's, and "12" not the gzip body's (a breaker's finding: either revalidated the other, so a cache kept
+            // the stored body of one coding under the 304 of the other). If-None-Match is compared weakly, so W/ is
+            // dropped here for the handlers that compare strongly (the static files did: W/"x" did not match "x").
+            var coding = AnswerCoding(http);
+            request.IfNoneMatch = ForAnswer(request.IfNoneMatch, coding, weakAsStrong: true);
+            request.IfMatch = ForAnswer(request.IfMatch, coding, weakAsStrong: false);
+        }
+        else
+        {
+            // A write's If-Match names a version whatever coding its tag was read in ("12-gzip" is version 12); the
+            // Orleans Dashboard picks its coding itself, so its files take either form.
+            request.IfNoneMatch = UncodedHeader(request.IfNoneMatch);
+            request.IfMatch = UncodedHeader(request.IfMatch);
+        }
+
         http.Response.OnStarting(static state =>
         {
             var context = (HttpContext)state;
@@ -102,6 +118,67 @@ public static class CodedEntityTags
     }
 
     private static readonly object MarkedKey = new();
+
+    /// <summary>A tag no answer of ours carries: what a tag of another coding becomes, so that it matches nothing.</summary>
+    private const string NoAnswersTag = "\"-\"";
+
+    /// <summary>
+    /// The coding the 200 to this read would be sent in, decided before it is made: the request's choice of br or gzip
+    /// (<see cref="CompressedPayload.Encoding"/>) when the media type is one the response compression compresses (the
+    /// endpoint's declared 200 type, JSON when it declares none; a static file's by its name), else identity (null).
+    /// The 304's tag is coded by the same rule (<see cref="Coding"/>).
+    /// </summary>
+    private static string? AnswerCoding(HttpContext http)
+    {
+        if (CompressedPayload.Encoding(http.Request.Headers.AcceptEncoding) is not { } coding)
+        {
+            return null;
+        }
+
+        if (http.GetEndpoint() is { } endpoint)
+        {
+            var declared = endpoint.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+                .Where(p => p.StatusCode == StatusCodes.Status200OK).SelectMany(p => p.ContentTypes).ToList();
+            return declared.Count == 0 || declared.Any(t => IsCompressedType(http, t)) ? coding : null;
+        }
+
+        return StaticFileTypes.TryGetContentType(http.Request.Path.Value ?? string.Empty, out var type) && IsCompressedType(http, type) ? coding : null;
+    }
+
+    private static readonly Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider StaticFileTypes = new();
+
+    /// <summary>Whether the response compression compresses <paramref name="type"/> (parameters ignored).</summary>
+    private static bool IsCompressedType(HttpContext http, string type)
+    {
+        var compressed = http.RequestServices.GetRequiredService<IOptions<ResponseCompressionOptions>>().Value.MimeTypes ?? ResponseCompressionDefaults.MimeTypes;
+        return compressed.Contains(type.Split(';')[0].Trim(), StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// A conditional header of a read as the handlers compare it: each tag of the answer's <paramref name="coding"/> as
+    /// the tag it is made from, each tag of another coding (or of identity, when the answer is coded) as a tag that
+    /// matches nothing; with <paramref name="weakAsStrong"/> (If-None-Match, compared weakly) without its W/. As it is
+    /// when absent, "*" or malformed (<see cref="ConditionalHeaders"/> refuses that first).
+    /// </summary>
+    private static StringValues ForAnswer(StringValues header, string? coding, bool weakAsStrong)
+    {
+        if (StringValues.IsNullOrEmpty(header) || !Preconditions.TryParseAsSent(header, out var tags) || tags is not { Count: > 0 })
+        {
+            return header;
+        }
+
+        return string.Join(", ", tags.Select(t =>
+        {
+            var made = Uncoded(t);
+            var tagCoding = ReferenceEquals(made, t) ? null : t.Tag.AsSpan()[(made.Tag.Length)..^1].ToString();
+            if (!string.Equals(tagCoding, coding, StringComparison.Ordinal))
+            {
+                return NoAnswersTag;
+            }
+
+            return weakAsStrong || !made.IsWeak ? made.Tag.ToString() : "W/" + made.Tag.ToString();
+        }));
+    }
 
     /// <summary>A conditional header with its coded tags uncoded; as it is when it names none (or is not a list of tags).</summary>
     private static StringValues UncodedHeader(StringValues header)
@@ -137,8 +214,17 @@ public static class CodedEntityTags
     /// </summary>
     private static bool VariesByCoding(HttpContext http) =>
         http.Response.Headers.ContentEncoding.Count > 0
+        || IsPartOfCompressedType(http)
         || (StandsForTheRepresentation(http) ? Compressible(http, bodyless: true) : Compressible(http, bodyless: false))
         || ChoosesItsOwnCoding(http);
+
+    /// <summary>
+    /// A 206 (a static file's range) is a part of the identity body, sent so because a Range was asked; the same request
+    /// without it gets the coded body, so the part varies by Accept-Encoding too (a breaker's finding: its 206 had no Vary).
+    /// Its tag stays the identity body's, the one an If-Range for it must name.
+    /// </summary>
+    private static bool IsPartOfCompressedType(HttpContext http) =>
+        http.Response.StatusCode == StatusCodes.Status206PartialContent && http.Response.ContentType is { Length: > 0 } type && IsCompressedType(http, type);
 
     /// <summary>
     /// The Orleans Dashboard's files (a library's handler) pick their coding themselves, whatever their media type (its

@@ -81,6 +81,26 @@ public static class Preconditions
     /// </summary>
     public static bool TryParse(StringValues header, out IReadOnlyList<EntityTagHeaderValue>? tags)
     {
+        if (!TryParseAsSent(header, out tags))
+        {
+            return false;
+        }
+
+        // A tag read from a compressed answer ("12-gzip") names the same content as the tag it is made from.
+        if (tags is { Count: > 0 })
+        {
+            tags = [.. tags.Select(CodedEntityTags.Uncoded)];
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryParse"/> without reading coded tags as the tags they are made from: the tags as sent (for
+    /// <see cref="CodedEntityTags"/>, which matches a coded tag only to the answer in its coding).
+    /// </summary>
+    public static bool TryParseAsSent(StringValues header, out IReadOnlyList<EntityTagHeaderValue>? tags)
+    {
         // "If-Match: *" alone, the commonest form of a write that overrides, without a list (a write reads this on every request).
         if (header is [ "*" ])
         {
@@ -118,8 +138,7 @@ public static class Preconditions
             return parsed.Count == 1;
         }
 
-        // A tag read from a compressed answer ("12-gzip") names the same content as the tag it is made from.
-        tags = [.. parsed.Select(CodedEntityTags.Uncoded)];
+        tags = [.. parsed];
         return true;
     }
 

@@ -70,6 +70,8 @@ public static class DashboardSetup
     public static WebApplication UseReadinessDashboard(this WebApplication app)
     {
         // Outside the compression, so it sees the coding the answer went out in and tags it (RFC 9110 §8.8.3).
+        // One reading of the conditions of every read (API, pages, static files, exports): a malformed tag list is 400.
+        app.Use(ConditionalHeaders.Enforce);
         app.Use(CodedEntityTags.Mark);
         app.UseResponseCompression();
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = AssetUrls.SetCacheHeaders });
