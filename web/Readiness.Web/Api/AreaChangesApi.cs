@@ -56,7 +56,7 @@ public static class AreaChangesApi
         Csv(app.MapGet("/api/v1/prefectures/{prefCode}/changes.csv", GetPrefectureCsv), ReadinessPolicies.PrefectureChanges)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Every change across the prefecture's municipalities as CSV (UTF-8 with BOM, CRLF), newest first")
-            .WithDescription("The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed's (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.");
+            .WithDescription("The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed's (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is a hash of every row of the file: it changes exactly when the file does; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.");
         Csv(app.MapGet("/api/v1/nation/changes.csv", GetNationCsv), ReadinessPolicies.NationChanges)
             .WithSummary("Every change across every municipality as CSV (UTF-8 with BOM, CRLF), newest first")
             .WithDescription("The file of GET /api/v1/prefectures/{prefCode}/changes.csv across the nation: the whole trail, streamed (it can be millions of rows; use the JSON feed's cursor for a part). National staff and administrators only.");
@@ -163,8 +163,8 @@ public static class AreaChangesApi
     /// Every change across the area, newest recorded first, as CSV (changes-{prefCode|nation}.csv): municipality_code,
     /// municipality_name, then <see cref="AuditApi.CsvColumns"/>. Streamed a read of <see cref="CsvReadSize"/> at a time
     /// through the feed's query and cursor, so no bound is needed: the nation's millions of rows never sit in memory.
-    /// The tag is the first read's page tag (<see cref="PageETag"/>): a committed change in the area changes it, and the
-    /// rows below never change, so a 304 answers before anything is written.
+    /// The tag covers every row (<see cref="TrailETagAsync"/>), so it changes exactly when the file does; a 304 answers
+    /// before anything is written.
     /// </summary>
     private static async Task<IResult> CsvAsync(HttpContext http, IAuditLog audit, string? prefectureCode, string? confirmed)
     {
@@ -173,8 +173,7 @@ public static class AreaChangesApi
             return refused;
         }
 
-        var page = await audit.ReadAreaAsync(prefectureCode, null, CsvReadSize, confirmations, http.RequestAborted);
-        var tag = PageETag("csv:" + (prefectureCode ?? "nation"), CsvReadSize, page, page.Next?.ToString(CultureInfo.InvariantCulture), confirmations);
+        var (tag, page) = await TrailETagAsync(audit, prefectureCode, confirmations, http.RequestAborted);
         if (Preconditions.ForRead(http, tag) is { } conditional)
         {
             return conditional;
@@ -209,6 +208,35 @@ public static class AreaChangesApi
                 page = await audit.ReadAreaAsync(prefectureCode, next, CsvReadSize, confirmations, http.RequestAborted);
             }
         });
+    }
+
+    /// <summary>
+    /// The CSV's strong tag: a hash (16 hex digits of SHA-256) of what every row of the file is made of (each entry's
+    /// municipality, version, target, request id, time and group count, as <see cref="PageETag"/> takes them), read a
+    /// <see cref="CsvReadSize"/> at a time, and the first read to send from. Until round 43 it hashed the newest 1,000
+    /// rows only, so a change below them (a row removed, one committed late with an older position) kept the tag while
+    /// the file's bytes changed. A 304 costs one read of the trail (no serialization, no body).
+    /// </summary>
+    private static async Task<(string Tag, AreaChangesPage First)> TrailETagAsync(IAuditLog audit, string? prefectureCode, AreaConfirmations confirmations, CancellationToken cancellationToken)
+    {
+        var first = await audit.ReadAreaAsync(prefectureCode, null, CsvReadSize, confirmations, cancellationToken);
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"csv:{prefectureCode ?? "nation"}\n{Wire.Name(confirmations)}\n"));
+        var text = new StringBuilder();
+        for (var page = first; ;)
+        {
+            text.Clear();
+            AppendEntries(text, page);
+            hash.AppendData(Encoding.UTF8.GetBytes(text.ToString()));
+            if (page.Next is not { } next)
+            {
+                break;
+            }
+
+            page = await audit.ReadAreaAsync(prefectureCode, next, CsvReadSize, confirmations, cancellationToken);
+        }
+
+        return ($"\"{Convert.ToHexStringLower(hash.GetHashAndReset())[..16]}\"", first);
     }
 
     private static Task<IResult> GetNation(string? limit, string? cursor, string? confirmed, IAuditLog audit, HttpContext http, CancellationToken cancellationToken) =>
@@ -250,12 +278,19 @@ public static class AreaChangesApi
     {
         // The view of confirmations shapes the page (a grouped item has no target, a count), so it is part of the tag;
         // a group's count never changes once committed (its rows are committed together).
-        var entries = page.Entries;
-        var text = new StringBuilder(64 + (entries.Length * 80))
+        var text = new StringBuilder(64 + (page.Entries.Length * 80))
             .Append(prefectureCode ?? "nation").Append('\n')
             .Append(limit.ToString(CultureInfo.InvariantCulture)).Append('\n')
             .Append(Wire.Name(confirmations)).Append('\n')
             .Append(nextCursor).Append('\n');
+        AppendEntries(text, page);
+        return Preconditions.ContentETag(Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    /// <summary>What a page's entries are made of, one line each: the text a tag of them hashes.</summary>
+    private static void AppendEntries(StringBuilder text, AreaChangesPage page)
+    {
+        var entries = page.Entries;
         for (var i = 0; i < entries.Length; i++)
         {
             var e = entries[i];
@@ -266,8 +301,6 @@ public static class AreaChangesApi
                 .Append(e.At.UtcTicks.ToString(CultureInfo.InvariantCulture)).Append('\t')
                 .Append(page.GroupedCount(i)?.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
-
-        return Preconditions.ContentETag(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     /// <summary><c>?limit=</c> as a municipality's history takes it, and <c>?cursor=</c> (this endpoint's nextCursor), or the 400 naming the one that is not valid.</summary>
