@@ -145,6 +145,8 @@ public sealed class AccountSessionTests(SessionHost host, ITestOutputHelper outp
         Assert.Contains(all.Rows, r => r["target_subject"] == "csv.reporter@city.osaka.lg.jp" && r["action"] == "invite");
         Assert.Contains(all.Rows, r => r["action"] == "setup");
         Assert.All(all.Rows, r => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", r["at_utc"]));
+        // at_jst beside it, the same instant in Japan time (+09:00): failed before, the log had no JST column.
+        Assert.True(ExportJapanTimeTests.AssertJapanTime([[.. all.Header], .. all.Rows.Select(r => all.Header.Select(h => r[h]).ToList())], "admin log") > 0);
 
         // Tokyo sees Tokyo's and Chiyoda's entries and its own actions, nothing of Osaka.
         var tokyoRows = (await ExportAsync(tokyo)).Rows;

@@ -292,13 +292,15 @@ public sealed partial class AreaChangesPageTests(ApiHost host) : IClassFixture<A
         using var national = host.National();
         var history = await national.GetByteArrayAsync($"/api/v1/municipalities/{ApiHost.Chiyoda}/history.csv");
         var historyRows = AuditForgingTests.ParseCsv(Encoding.UTF8.GetString(history, 3, history.Length - 3));
-        Assert.Equal(new[] { "municipality_code", "municipality_name" }.Concat(historyRows[0].Skip(1)).Append("prefecture_run").Append("confirmed_count").ToList(), rows[0].ToList());
+        // at_jst (at_utc in Japan time) was added to both since: each file's last column.
+        Assert.Equal("at_jst", historyRows[0][^1]);
+        Assert.Equal(new[] { "municipality_code", "municipality_name" }.Concat(historyRows[0].Skip(1).SkipLast(1)).Append("prefecture_run").Append("confirmed_count").Append("at_jst").ToList(), rows[0].ToList());
         Assert.Equal(expected, rows.Skip(1).Select(r => (r[0], long.Parse(r[2], CultureInfo.InvariantCulture), r[7])).ToList());
-        Assert.Contains(rows, r => r[0] == ApiHost.Chiyoda && r[1] == "千代田区" && r[^2] == "false" && r[^1] == "");
+        Assert.Contains(rows, r => r[0] == ApiHost.Chiyoda && r[1] == "千代田区" && r[^3] == "false" && r[^2] == "");
         Assert.Contains(rows, r => r[0] == ApiHost.Chuo && r[1] == "中央区" && r[9].Contains("中央ベンダ", StringComparison.Ordinal));
 
         // Each of 千代田区's rows is a row of its history.csv with the name, the mark and the empty count added (the order within a version may differ).
-        var chiyodaRows = rows.Skip(1).Where(r => r[0] == ApiHost.Chiyoda).Select(r => string.Join("\u001f", r.Where((_, i) => i != 1).SkipLast(2))).Order(StringComparer.Ordinal).ToList();
+        var chiyodaRows = rows.Skip(1).Where(r => r[0] == ApiHost.Chiyoda).Select(r => string.Join("\u001f", r.Where((_, i) => i != 1 && i < r.Count - 3).Append(r[^1]))).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(historyRows.Skip(1).Select(r => string.Join("\u001f", r)).Order(StringComparer.Ordinal).ToList(), chiyodaRows);
 
         // Conditional: the same tag answers 304 without a body until a change in the prefecture is committed.

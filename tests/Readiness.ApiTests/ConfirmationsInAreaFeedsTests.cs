@@ -59,17 +59,17 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
             }
         }
 
-        // The CSVs: the confirming report is one row, with the count of its entries in the last column.
+        // The CSVs: the confirming report is one row, with the count of its entries in confirmed_count (then at_jst, added since, last).
         foreach (var csvPath in new[] { "/api/v1/prefectures/13/changes.csv", "/api/v1/nation/changes.csv", "/prefectures/13/changes.csv", "/changes.csv" })
         {
             var client = csvPath.StartsWith("/api", StringComparison.Ordinal) ? national : pages;
             var rows = AuditForgingTests.ParseCsv((await client.GetStringAsync(csvPath)).TrimStart('\uFEFF'));
-            Assert.Equal("confirmed_count", rows[0][^1]);
+            Assert.Equal(["confirmed_count", "at_jst"], rows[0][^2..]);
             var (version, target, confirmed) = (rows[0].IndexOf("version"), rows[0].IndexOf("target"), rows[0].IndexOf("confirmed"));
             var group = Assert.Single(rows, r => r[0] == ApiHost.Chiyoda && r[version] == $"{host.ConfirmingVersion}");
-            Assert.Equal(("", "true", $"{FullReport}"), (group[target], group[confirmed], group[^1]));
+            Assert.Equal(("", "true", $"{FullReport}"), (group[target], group[confirmed], group[^2]));
             Assert.Equal($"{ApiHost.Chuo}|system:koseki", $"{rows[2][0]}|{rows[2][target]}");
-            Assert.Equal("", rows[2][^1]);
+            Assert.Equal("", rows[2][^2]);
         }
     }
 

@@ -182,7 +182,7 @@ public static class AreaChangesApi
         return await CsvOutput.Respond(http, $"changes-{prefectureCode ?? "nation"}.csv", async csv =>
         {
             // Columns added later come last (as the detailed export's), so a program reading by position keeps working.
-            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns, "prefecture_run", "confirmed_count"]);
+            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns, "prefecture_run", "confirmed_count", .. AuditApi.CsvColumnsAdded]);
             while (true)
             {
                 for (var i = 0; i < page.Entries.Length; i++)
@@ -197,7 +197,7 @@ public static class AreaChangesApi
                         values[7] = null;
                     }
 
-                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), .. values, IsPrefectureRun(e.MunicipalityCode) ? "true" : "false", page.GroupedCount(i)]);
+                    await csv.Row([e.MunicipalityCode, NameOf(e.MunicipalityCode), .. values, IsPrefectureRun(e.MunicipalityCode) ? "true" : "false", page.GroupedCount(i), .. AuditApi.CsvValuesAdded(e)]);
                 }
 
                 if (page.Next is not { } next)

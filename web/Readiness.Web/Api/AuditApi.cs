@@ -129,14 +129,14 @@ public static class AuditApi
 
         return await CsvOutput.Respond(http, $"history-{code}.csv", async csv =>
         {
-            await csv.Row(["municipality_code", .. CsvColumns]);
+            await csv.Row(["municipality_code", .. CsvColumns, .. CsvColumnsAdded]);
             AuditCursor? after = null;
             do
             {
                 var page = await audit.ReadAsync(code, version, after, 1000, http.RequestAborted);
                 foreach (var e in page.Entries)
                 {
-                    await csv.Row([e.MunicipalityCode, .. CsvValues(e)]);
+                    await csv.Row([e.MunicipalityCode, .. CsvValues(e), .. CsvValuesAdded(e)]);
                 }
 
                 after = page.Next;
@@ -152,6 +152,15 @@ public static class AuditApi
     /// for a confirmation, 確認済み: a report that changed nothing, before equal to after; the JSON's <c>confirmed</c>).
     /// </summary>
     public static readonly string[] CsvColumns = ["version", "at_utc", "actor_subject", "actor_role", "actor_tenant", "target", "before", "after", "request_id", "client_address", "confirmed"];
+
+    /// <summary>
+    /// The columns of an audit entry added since, each trail CSV's last (after the area files' own prefecture_run and
+    /// confirmed_count), so a program reading by position keeps working: at_jst, the entry's at_utc in Japan time.
+    /// </summary>
+    public static readonly string[] CsvColumnsAdded = [CsvOutput.JstColumn("at_utc")];
+
+    /// <summary>The values of <see cref="CsvColumnsAdded"/> for one entry, in that order.</summary>
+    public static object?[] CsvValuesAdded(ChangeEntry e) => [CsvOutput.InstantJst(e.At)];
 
     /// <summary>
     /// The members of the API's system view (<see cref="SystemView"/>) an entry's before and after do not record, each

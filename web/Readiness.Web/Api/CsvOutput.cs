@@ -11,7 +11,8 @@ namespace Readiness.Web.Api;
 /// </summary>
 /// <remarks>
 /// Values are formatted once here, so a concept reads the same in every file: booleans true/false, dates yyyy-MM-dd,
-/// instants UTC ISO 8601 with a Z (<see cref="Instant"/>), numbers in the invariant culture, nothing for null.
+/// instants UTC ISO 8601 with a Z (<see cref="Instant"/>; each export adds the same instant in Japan time,
+/// <see cref="InstantJst"/>, in a <c>…_jst</c> column after its last column), numbers in the invariant culture, nothing for null.
 /// </remarks>
 public sealed class CsvOutput : IAsyncDisposable
 {
@@ -89,6 +90,21 @@ public sealed class CsvOutput : IAsyncDisposable
 
     /// <summary>An instant as every CSV writes it: UTC, ISO 8601, milliseconds, Z.</summary>
     public static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The same instant in Japan time, as every export writes it in the <c>…_jst</c> column beside a <c>…_utc</c> one
+    /// (<see cref="JstColumn"/>): ISO 8601, milliseconds, <c>+09:00</c>; 2026-11-25T00:30:00.000Z is
+    /// 2026-11-25T09:30:00.000+09:00. Null for null (the cell stays empty, as its UTC cell). Staff open the files in
+    /// Excel and read the clock they live by: a report at 09:30 JST read as 00:30Z looked like the day before.
+    /// </summary>
+    public static string? InstantJst(DateTimeOffset? at) =>
+        at is { } a ? a.ToOffset(JapanTime.Offset).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+09:00'", CultureInfo.InvariantCulture) : null;
+
+    /// <summary>The name of the Japan-time column of a UTC one: <c>at_utc</c> → <c>at_jst</c>, <c>reported_at_utc</c> → <c>reported_at_jst</c>.</summary>
+    /// <exception cref="ArgumentException">The name does not end in <c>_utc</c>.</exception>
+    public static string JstColumn(string utcColumn) => utcColumn.EndsWith("_utc", StringComparison.Ordinal)
+        ? string.Concat(utcColumn.AsSpan(0, utcColumn.Length - 4), "_jst")
+        : throw new ArgumentException($"'{utcColumn}' is not a UTC column.", nameof(utcColumn));
 
     public async ValueTask DisposeAsync()
     {

@@ -104,7 +104,8 @@ public static class ExportApi
     /// </summary>
     public static string TableETag(string format, PrefectureSnapshot prefecture, params string?[] query)
     {
-        string[] parts = [format, prefecture.View.Prefecture.Code, prefecture.VersionSum.ToString(CultureInfo.InvariantCulture),
+        // The columns too, as the detailed export's: a file with a column added since (last_reported_at_jst) is new content.
+        string[] parts = [format, string.Join(',', MunicipalityTableCsv.Header), prefecture.View.Prefecture.Code, prefecture.VersionSum.ToString(CultureInfo.InvariantCulture),
             prefecture.ComputedAt.ToString("O", CultureInfo.InvariantCulture), .. query.Select(q => q ?? "")];
         return Preconditions.ContentETag(System.Text.Encoding.UTF8.GetBytes(string.Join('\u001f', parts)));
     }
@@ -219,6 +220,7 @@ public static class ExportApi
         "planned_go_live", "vendor", "hosting", "designated", "designation_reason", "designation_target", "overdue", "past_target", "beyond_limit",
         "regression", "regression_reason", "baseline_step_completion", "reported_at_utc", "version", "origin", "cloud_provider",
         "step_completion_as_of", "step_completion_source", "designation_as_of", "prefecture_run", "designation_reason_note", "designation_incomplete",
+        CsvOutput.JstColumn("reported_at_utc"),
     ];
 
     /// <summary>
@@ -258,7 +260,7 @@ public static class ExportApi
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, RowOrigin(r, s),
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
             Views.DayOf(sources.StepCompletion?.AsOf), sources.StepCompletion?.Title, Views.DayOf(sources.Designation?.AsOf), false,
-            s.DesignationReasonNote, f.DesignationIncomplete,
+            s.DesignationReasonNote, f.DesignationIncomplete, CsvOutput.InstantJst(s.ReportedAt),
         ];
     }
 
@@ -283,7 +285,7 @@ public static class ExportApi
             f.BeyondLimit, s.Regression, s.RegressionReason, s.BaselineStepCompletion, s.ReportedAt, r.Version, PrefectureRunOrigin,
             s.CloudProvider is { } cp ? Wire.Name(cp) : null,
             null, null, Views.DayOf(list.AsOf), true,
-            s.DesignationReasonNote, f.DesignationIncomplete,
+            s.DesignationReasonNote, f.DesignationIncomplete, CsvOutput.InstantJst(s.ReportedAt),
         ];
     }
 

@@ -14,7 +14,7 @@ public static class MunicipalityTableCsv
     public static readonly string[] Header =
         ["code", "prefecture_code", "prefecture", "municipality", "kana", "kind", "population", "progress", "migrated_systems", "applicable_systems",
          "designated_systems", "designation_incomplete", "overdue_systems", "regression_systems", "complete", "stale", "security_score",
-         "security_items_assessed", "last_reported_at_utc", "version", "origin", "as_of"];
+         "security_items_assessed", "last_reported_at_utc", "version", "origin", "as_of", CsvOutput.JstColumn("last_reported_at_utc")];
 
     // The detailed export of the same prefecture is municipalities-{code}-{day}.csv: a different name, so that one
     // download never replaces the other, and the same day style (yyyyMMdd) as every dated download.
@@ -37,7 +37,7 @@ public static class MunicipalityTableCsv
         {
             yield return [m.Code, p.Code, p.Name, m.Name, m.Kana, m.Kind, m.Population, m.Progress, m.Migrated, m.Applicable,
                 m.Designated, m.DesignationIncomplete, m.Overdue, m.Regression, m.Complete, m.Stale, m.Security,
-                m.SecurityAssessed, m.LastReportedAt, m.Version, m.Origin, Views.DayOf(p.AsOf)];
+                m.SecurityAssessed, m.LastReportedAt, m.Version, m.Origin, Views.DayOf(p.AsOf), CsvOutput.InstantJst(m.LastReportedAt)];
         }
 
         if (query.Search is not null || query.Kind is not null || query.Flag is not null)

@@ -11,7 +11,7 @@ public static partial class AccountEndpoints
 
     /// <summary>The CSV header, in column order (the <see cref="AdminLogEntry"/> fields, in the product's snake_case).</summary>
     public static readonly string[] AdminLogColumns =
-        ["id", "at_utc", "actor_subject", "actor_role", "actor_tenant", "action", "target_subject", "target_tenant", "before", "after", "client_address"];
+        ["id", "at_utc", "actor_subject", "actor_role", "actor_tenant", "action", "target_subject", "target_tenant", "before", "after", "client_address", CsvOutput.JstColumn("at_utc")];
 
     private static void MapAdminLog(IEndpointRouteBuilder app) =>
         app.MapGet(AdminLogCsvPath, AdminLogCsvAsync).ExcludeFromDescription().RequireAuthorization().RequireRateLimiting(RateLimits.WritesPolicy);
@@ -37,7 +37,8 @@ public static partial class AccountEndpoints
             await csv.Row(AdminLogColumns);
             foreach (var e in entries.OrderBy(e => e.Id))
             {
-                await csv.Row(e.Id, CsvOutput.Instant(new DateTimeOffset(DateTime.SpecifyKind(e.AtUtc, DateTimeKind.Utc))), e.ActorSubject, e.ActorRole, e.ActorTenant, e.Action, e.TargetSubject, e.TargetTenant, e.Before, e.After, e.ClientAddress);
+                var at = new DateTimeOffset(DateTime.SpecifyKind(e.AtUtc, DateTimeKind.Utc));
+                await csv.Row(e.Id, CsvOutput.Instant(at), e.ActorSubject, e.ActorRole, e.ActorTenant, e.Action, e.TargetSubject, e.TargetTenant, e.Before, e.After, e.ClientAddress, CsvOutput.InstantJst(at));
             }
         });
     }

@@ -37,7 +37,7 @@ public static class ReconciliationApi
 {
     public static readonly string[] CsvHeader =
         ["code", "prefecture_code", "prefecture", "municipality", "business_id", "business", "kind", "kind_ja", "reported_phase", "reported_phase_ja",
-         "reported_designated", "reported_at_utc", "official_step_completion", "official_steps_done", "official_designated", "official_source", "official_as_of"];
+         "reported_designated", "reported_at_utc", "official_step_completion", "official_steps_done", "official_designated", "official_source", "official_as_of", CsvOutput.JstColumn("reported_at_utc")];
 
     public static WebApplication MapReconciliationApi(this WebApplication app)
     {
@@ -80,7 +80,7 @@ public static class ReconciliationApi
 
         var (list, unreadable) = await service.ListAsync(caller!, filter!, http.RequestAborted);
         var rows = list.Select(View).ToArray();
-        if (ContentConditionalRead.ForRead(http, new { rows, unreadable = UnreadableMunicipalitiesView.Of(unreadable) }) is { } answered)
+        if (ContentConditionalRead.ForRead(http, new { columns = CsvHeader, rows, unreadable = UnreadableMunicipalitiesView.Of(unreadable) }) is { } answered)
         {
             return answered; // the same rows as last time: 304 (or the refusal of a malformed condition)
         }
@@ -101,13 +101,13 @@ public static class ReconciliationApi
         foreach (var d in rows)
         {
             await csv.Row(d.Code, d.PrefectureCode, d.Prefecture, d.Municipality, d.BusinessId, d.Business, d.Kind, d.KindJa, d.ReportedPhase, d.ReportedPhaseJa,
-                d.ReportedDesignated, d.ReportedAt, d.OfficialStepCompletion, d.OfficialStepsDone, d.OfficialDesignated, d.OfficialSource, d.OfficialAsOf);
+                d.ReportedDesignated, d.ReportedAt, d.OfficialStepCompletion, d.OfficialStepsDone, d.OfficialDesignated, d.OfficialSource, d.OfficialAsOf, CsvOutput.InstantJst(d.ReportedAt));
         }
 
         foreach (var m in unreadable)
         {
             await csv.Row(m.Code, m.PrefectureCode, ReadinessCatalog.Instance.PrefecturesByCode[m.PrefectureCode].Name, m.Name, null, null, UnreadableKind, "保存データを読み取れません",
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
         }
     }
 

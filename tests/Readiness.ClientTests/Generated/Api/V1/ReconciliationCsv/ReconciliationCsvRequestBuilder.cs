@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.ReconciliationCsv
         {
         }
         /// <summary>
-        /// Columns: code, prefecture_code, prefecture, municipality, business_id, business, kind, kind_ja, reported_phase, reported_phase_ja, reported_designated, reported_at_utc, official_step_completion, official_steps_done, official_designated, official_source, official_as_of.
+        /// Columns: code, prefecture_code, prefecture, municipality, business_id, business, kind, kind_ja, reported_phase, reported_phase_ja, reported_designated, reported_at_utc, official_step_completion, official_steps_done, official_designated, official_source, official_as_of, reported_at_jst.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -68,7 +68,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.ReconciliationCsv
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Columns: code, prefecture_code, prefecture, municipality, business_id, business, kind, kind_ja, reported_phase, reported_phase_ja, reported_designated, reported_at_utc, official_step_completion, official_steps_done, official_designated, official_source, official_as_of.
+        /// Columns: code, prefecture_code, prefecture, municipality, business_id, business, kind, kind_ja, reported_phase, reported_phase_ja, reported_designated, reported_at_utc, official_step_completion, official_steps_done, official_designated, official_source, official_as_of, reported_at_jst.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -96,7 +96,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.ReconciliationCsv
             return new global::Readiness.ClientTests.Generated.Api.V1.ReconciliationCsv.ReconciliationCsvRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Columns: code, prefecture_code, prefecture, municipality, business_id, business, kind, kind_ja, reported_phase, reported_phase_ja, reported_designated, reported_at_utc, official_step_completion, official_steps_done, official_designated, official_source, official_as_of.
+        /// Columns: code, prefecture_code, prefecture, municipality, business_id, business, kind, kind_ja, reported_phase, reported_phase_ja, reported_designated, reported_at_utc, official_step_completion, official_steps_done, official_designated, official_source, official_as_of, reported_at_jst.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ReconciliationCsvRequestBuilderGetQueryParameters 
