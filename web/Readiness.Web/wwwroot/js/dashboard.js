@@ -482,12 +482,52 @@
     if (filterForm) applyFilter();
   }
 
+  // A change list (a prefecture's or the nation's changes, a municipality's history) says that newer changes exist,
+  // driven by the same stream: on an event whose version differs from the last one seen, it reads the JSON feed's newest
+  // page once and counts the entries after the one the page knew (NewerChanges.razor). The reader keeps their place.
+  const newer = doc.querySelector('[data-newer-changes]');
+  let newerVersion = null;
+  let newerRequest = 0;
+  async function checkNewer(msg) {
+    if (msg.version === newerVersion) return;
+    newerVersion = msg.version;
+    const request = ++newerRequest;
+    let body;
+    try {
+      const r = await fetch(newer.dataset.feed, { credentials: 'same-origin', cache: 'no-cache', headers: { Accept: 'application/json' } });
+      if (!r.ok) return;
+      body = await r.json();
+    } catch (e) {
+      return;
+    }
+    if (request !== newerRequest) return;
+    const items = body.items || [];
+    let count = 0;
+    let found = false;
+    if (newer.dataset.afterVersion) {
+      const after = Number(newer.dataset.afterVersion);
+      count = items.filter((i) => i.version > after).length;
+      found = items.some((i) => i.version <= after);
+    } else {
+      for (const i of items) {
+        if (newer.dataset.newest && `${i.municipalityCode}|${i.version}` === newer.dataset.newest) { found = true; break; }
+        count += 1;
+      }
+    }
+    if (count === 0) return;
+    const n = !found && body.nextCursor ? `${fmtInt(count)}${t('件以上', '+')}` : fmtInt(count);
+    if (newer.dataset.count === n) return; // unchanged: not announced again
+    newer.dataset.count = n;
+    newer.innerHTML = `<p class="notice notice-newer">${esc(t(`新しい変更があります（${n}件）`, `There are newer changes (${n})`))} — `
+      + `<a href="${esc(newer.dataset.link)}" data-newer-link>${esc(t('表示を更新', 'Show them'))}</a></p>`;
+  }
+
   // The browser retries an event stream only after a network drop; any other answer (429 too_many_streams, 502/503
   // while a node restarts, 401 when the session has ended) closes it for good. A closed stream is opened again after a
   // back-off: the server's retry setting, doubled per failure up to a minute, with jitter so that many pages refused
   // together do not come back together; reset by a successful open. A 401/403 stops it and asks for sign-in instead.
-  if (live && 'EventSource' in window) {
-    const url = `/api/v1/stream?topic=${encodeURIComponent(live.dataset.live)}`;
+  if ((live || newer) && 'EventSource' in window) {
+    const url = `/api/v1/stream?topic=${encodeURIComponent(live ? live.dataset.live : newer.dataset.topic)}`;
     const baseDelay = Math.max(500, Number(status && status.dataset.retryMs) || 2000);
     const maxDelay = 60000;
     let source = null;
@@ -496,11 +536,13 @@
     let check = null;
     let first = true;
     const received = (handler) => (e) => {
-      handler(JSON.parse(e.data));
+      const msg = JSON.parse(e.data);
+      if (live) handler(msg);
+      if (newer) checkNewer(msg);
       if (first) { first = false; setStatus('live', t('自動更新中', 'Live')); return; }
       const now = new Date();
       setStatus('updated', `${t('更新', 'Updated')} ${now.toLocaleTimeString(en ? 'en-GB' : 'ja-JP')}`);
-      live.dataset.updates = String(Number(live.dataset.updates || 0) + 1);
+      if (live) live.dataset.updates = String(Number(live.dataset.updates || 0) + 1);
     };
     const stop = () => {
       clearTimeout(timer);
