@@ -67,8 +67,8 @@ public interface IAuditLog
 
     /// <summary>
     /// The newest changes across the municipalities of prefecture <paramref name="prefectureCode"/> (2 digits: every
-    /// municipality code starting with them; a prefecture's own systems, kept under its 6-digit 団体コード, are not
-    /// included) or, when null, across the nation, newest recorded first, below position <paramref name="before"/>
+    /// municipality code starting with them, the prefecture's own systems, kept under its 6-digit 団体コード, included)
+    /// or, when null, across the nation, newest recorded first, below position <paramref name="before"/>
     /// (a previous page's <see cref="AreaChangesPage.Next"/>), at most <paramref name="limit"/> (≥ 1). One indexed
     /// query per page. Every row returned is committed, and a committed row is history: the rows of a change are
     /// written in the transaction that stores the state, only when that write applies (<see cref="IAuditedGrainState"/>).
@@ -77,6 +77,14 @@ public interface IAuditLog
     /// its first target's, so it can neither be cut between pages nor shown twice).
     /// </summary>
     Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, AreaConfirmations confirmations = AreaConfirmations.Each, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The rows of an area's trail (those <see cref="ReadAreaAsync"/> reads, whatever the view of confirmations) in
+    /// three numbers, "count:newest position:sum of positions". A row is never updated, so this changes whenever a row
+    /// joins or leaves the area (one committed late with an older position included), without reading the rows: one
+    /// aggregate over the prefecture's index or the table's positions. For the area CSV's ETag.
+    /// </summary>
+    Task<string> ReadAreaFingerprintAsync(string? prefectureCode, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// What a grain remembers when it activates, in one round trip: the requests applied to a municipality (or a

@@ -254,6 +254,24 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return new AreaChangesPage([.. entries], next) { Grouped = counts is null ? [] : [.. counts] };
     }
 
+    public async Task<string> ReadAreaFingerprintAsync(string? prefectureCode, CancellationToken cancellationToken = default)
+    {
+        // The filter of AreaSql, so SQLite reads only ix_readiness_audit_prefecture (every index entry holds the rowid).
+        var position = IsSqlite ? "rowid" : "position";
+        var sql = $"SELECT COUNT(*), COALESCE(MAX({position}), 0), COALESCE(SUM({position}), 0) FROM readiness_audit"
+            + (prefectureCode is null ? string.Empty : " WHERE substr(municipality_code, 1, 2) = @prefecture");
+        await using var connection = await storage.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, sql);
+        if (prefectureCode is not null)
+        {
+            Add(query, "@prefecture", prefectureCode);
+        }
+
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return string.Join(':', Enumerable.Range(0, 3).Select(i => Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)));
+    }
+
     public async Task<RecentHistory> ReadRecentAsync(string code, long upToVersion, int requests, int changes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(requests, 1);

@@ -140,6 +140,18 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         Assert.Equal(newestFirst, await ReadAll(null, 7));
         Assert.Empty(await ReadAll("01", 5));
 
+        // The area's fingerprint (the CSV's ETag): its rows' count, newest position and sum of positions; a row that
+        // joins another area leaves it as it was.
+        var tokyo = await audit.ReadAreaFingerprintAsync("13");
+        var nation = await audit.ReadAreaFingerprintAsync(null);
+        Assert.StartsWith("18:", tokyo, StringComparison.Ordinal);
+        Assert.StartsWith("24:", nation, StringComparison.Ordinal);
+        Assert.Equal("0:0:0", await audit.ReadAreaFingerprintAsync("01"));
+        await audit.RecordAsync(ApiHost.Osaka, versions[ApiHost.Osaka] + 1, [Entry(ApiHost.Osaka, versions[ApiHost.Osaka] + 1, at.AddHours(1), new Actor("staff", Role.Municipality, ApiHost.Osaka), "r-late", "system:koseki", null, "phase=testing")]);
+        Assert.Equal(tokyo, await audit.ReadAreaFingerprintAsync("13"));
+        Assert.NotEqual(nation, await audit.ReadAreaFingerprintAsync(null));
+        Assert.StartsWith("25:", await audit.ReadAreaFingerprintAsync(null), StringComparison.Ordinal);
+
         // One index range per page, however long the trail: 47,000 more rows in other prefectures, analysed. (Where a
         // prefecture's changes are a large share of the trail, the planner may rightly walk ix_readiness_audit_position
         // backwards instead, meeting one of them every few rows; the prefecture's index is for the quiet prefectures.)

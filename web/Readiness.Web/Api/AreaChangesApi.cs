@@ -182,7 +182,7 @@ public static class AreaChangesApi
         return await CsvOutput.Respond(http, $"changes-{prefectureCode ?? "nation"}.csv", async csv =>
         {
             // Columns added later come last (as the detailed export's), so a program reading by position keeps working.
-            await csv.Row(["municipality_code", "municipality_name", .. AuditApi.CsvColumns, "prefecture_run", "confirmed_count", .. AuditApi.CsvColumnsAdded]);
+            await csv.Row(CsvHeader);
             while (true)
             {
                 for (var i = 0; i < page.Entries.Length; i++)
@@ -211,33 +211,22 @@ public static class AreaChangesApi
     }
 
     /// <summary>
-    /// The CSV's strong tag: a hash (16 hex digits of SHA-256) of what every row of the file is made of (each entry's
-    /// municipality, version, target, request id, time and group count, as <see cref="PageETag"/> takes them), read a
-    /// <see cref="CsvReadSize"/> at a time, and the first read to send from. Until round 43 it hashed the newest 1,000
-    /// rows only, so a change below them (a row removed, one committed late with an older position) kept the tag while
-    /// the file's bytes changed. A 304 costs one read of the trail (no serialization, no body).
+    /// The CSV's strong tag: a hash (16 hex digits of SHA-256) of the area, the view of confirmations, the columns and
+    /// the rows of the trail as <see cref="IAuditLog.ReadAreaFingerprintAsync"/> sums them up, so it changes exactly when
+    /// the file's rows or columns do, and the first read to send from. Until round 43 it hashed the newest 1,000 rows
+    /// only, so a change below them (a row removed, one committed late with an older position) kept the tag while the
+    /// file's bytes changed. A 304 costs one aggregate query and one page read, not a read of the trail.
     /// </summary>
     private static async Task<(string Tag, AreaChangesPage First)> TrailETagAsync(IAuditLog audit, string? prefectureCode, AreaConfirmations confirmations, CancellationToken cancellationToken)
     {
+        var rows = await audit.ReadAreaFingerprintAsync(prefectureCode, cancellationToken);
         var first = await audit.ReadAreaAsync(prefectureCode, null, CsvReadSize, confirmations, cancellationToken);
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"csv:{prefectureCode ?? "nation"}\n{Wire.Name(confirmations)}\n"));
-        var text = new StringBuilder();
-        for (var page = first; ;)
-        {
-            text.Clear();
-            AppendEntries(text, page);
-            hash.AppendData(Encoding.UTF8.GetBytes(text.ToString()));
-            if (page.Next is not { } next)
-            {
-                break;
-            }
-
-            page = await audit.ReadAreaAsync(prefectureCode, next, CsvReadSize, confirmations, cancellationToken);
-        }
-
-        return ($"\"{Convert.ToHexStringLower(hash.GetHashAndReset())[..16]}\"", first);
+        var text = $"csv:{prefectureCode ?? "nation"}\n{Wire.Name(confirmations)}\n{string.Join(',', CsvHeader)}\n{rows}";
+        return (Preconditions.ContentETag(Encoding.UTF8.GetBytes(text)), first);
     }
+
+    /// <summary>The CSV's columns, in order.</summary>
+    private static readonly string[] CsvHeader = ["municipality_code", "municipality_name", .. AuditApi.CsvColumns, "prefecture_run", "confirmed_count", .. AuditApi.CsvColumnsAdded];
 
     private static Task<IResult> GetNation(string? limit, string? cursor, string? confirmed, IAuditLog audit, HttpContext http, CancellationToken cancellationToken) =>
         Page(http, audit, null, limit, cursor, confirmed, cancellationToken);
