@@ -76,8 +76,17 @@ internal sealed class AuditRows : IDisposable
             targets[i] = e.Target;
             sides[4 * i] = buffer.WrittenCount;
             sides[(4 * i) + 1] = AuditFields.WriteUtf8Json(e.BeforeFields, buffer);
-            sides[(4 * i) + 2] = buffer.WrittenCount;
-            sides[(4 * i) + 3] = AuditFields.WriteUtf8Json(e.AfterFields, buffer);
+            if (e.AfterFields == e.BeforeFields)
+            {
+                // A confirmation's sides are one field list (ChangeRules.Apply): its JSON is written once, bound twice.
+                sides[(4 * i) + 2] = sides[4 * i];
+                sides[(4 * i) + 3] = sides[(4 * i) + 1];
+            }
+            else
+            {
+                sides[(4 * i) + 2] = buffer.WrittenCount;
+                sides[(4 * i) + 3] = AuditFields.WriteUtf8Json(e.AfterFields, buffer);
+            }
             previous = e;
         }
 

@@ -179,9 +179,11 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
     /// (Sql/sqlite/080, deploy/sql/postgresql/100), whose expression this repeats exactly; the nation's is the rowid
     /// order (SQLite) or ix_readiness_audit_position. A prefecture's own systems (kept under its 団体コード, PP000C) are
     /// part of its area and of the nation's: the people following an area see every change in it in one place.
-    /// Confirmations (<see cref="AreaConfirmations"/>): a confirming report's rows share municipality and version, so
-    /// grouped it is shown as its row of the smallest target alone (a primary key lookup), with the count of its rows
-    /// as the last column; every other row of the group is left out wherever it lies, so paging by position stays exact.
+    /// Confirmations (<see cref="AreaConfirmations"/>): a report's confirmation rows share municipality and version, so
+    /// grouped they are shown as the confirmed row of the smallest target alone (a primary key range of the report's
+    /// rows), with the count of its confirmed rows as the last column; a report that also changed targets keeps those
+    /// as rows of their own. Every other confirmed row of the group is left out wherever it lies, so paging by position
+    /// stays exact.
     /// </summary>
     public static string AreaSql(bool sqlite, bool prefecture, bool after, AreaConfirmations confirmations = AreaConfirmations.Each)
     {
@@ -199,10 +201,14 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
 
         // AuditFields.IsConfirmation in SQL: both sides there and equal (the fields as stored JSON text, written by one
         // serializer, or a legacy row's text). Compared as text: PostgreSQL's json has no equality.
-        const string confirmation = "(CASE WHEN a.after_fields IS NOT NULL THEN (CASE WHEN a.before_fields IS NOT NULL AND CAST(a.before_fields AS TEXT) = CAST(a.after_fields AS TEXT) THEN 1 ELSE 0 END)"
-            + " WHEN a.after_value IS NOT NULL AND a.before_value = a.after_value THEN 1 ELSE 0 END)";
-        const string sameChange = "FROM readiness_audit g WHERE g.municipality_code = a.municipality_code AND g.version = a.version";
-        const string first = $"a.target = (SELECT MIN(g.target) {sameChange})";
+        static string Confirmation(string row) => $"(CASE WHEN {row}.after_fields IS NOT NULL THEN (CASE WHEN {row}.before_fields IS NOT NULL AND CAST({row}.before_fields AS TEXT) = CAST({row}.after_fields AS TEXT) THEN 1 ELSE 0 END)"
+            + $" WHEN {row}.after_value IS NOT NULL AND {row}.before_value = {row}.after_value THEN 1 ELSE 0 END)";
+        var confirmation = Confirmation("a");
+
+        // A report's confirmations are its group, whether or not other targets of it changed (then those are rows of
+        // their own): the group's row is its smallest confirmed target, its count the confirmed targets alone.
+        var sameChange = $"FROM readiness_audit g WHERE g.municipality_code = a.municipality_code AND g.version = a.version AND {Confirmation("g")} = 1";
+        var first = $"a.target = (SELECT MIN(g.target) {sameChange})";
         switch (confirmations)
         {
             case AreaConfirmations.Grouped:

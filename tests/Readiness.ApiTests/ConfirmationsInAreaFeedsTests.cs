@@ -178,14 +178,16 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
         using var national = host.National();
         var each = await WalkApiAsync(national, "/api/v1/nation/changes", "each", 200);
 
-        // What the view should hold, from the whole trail: a confirming report (one municipality, one version) once, at its first entry's place.
-        var seen = new HashSet<string>();
+        // What the view should hold, from the whole trail: a report's confirmations (one municipality, one version) once,
+        // at the place of its smallest confirmed target; its changes, if any, each at its own place.
         var expected = new List<string>();
         foreach (var item in each)
         {
-            var grouped = $"{item.Code}|{item.Version}|count={each.Count(i => i.Code == item.Code && i.Version == item.Version)}";
+            var group = each.Where(i => i.Code == item.Code && i.Version == item.Version && i.Confirmed).ToList();
+            var grouped = $"{item.Code}|{item.Version}|count={group.Count}";
             var key = confirmed == "each" || !item.Confirmed ? item.Key : grouped;
-            if ((confirmed == "exclude" && item.Confirmed) || (confirmed == "only" && !item.Confirmed) || (key == grouped && !seen.Add(key)))
+            if ((confirmed == "exclude" && item.Confirmed) || (confirmed == "only" && !item.Confirmed)
+                || (key == grouped && item.Key != group.Select(i => i.Key).Min(StringComparer.Ordinal)))
             {
                 continue;
             }
@@ -206,6 +208,69 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
         var api = (await WalkApiAsync(national, "/api/v1/prefectures/13/changes", null, 200)).Select(i => i.Key).ToList();
         Assert.True(api.Count > 50, "one page: paging not exercised");
         Assert.Equal(api, await WalkPagesAsync(pages, "/prefectures/13/changes"));
+    }
+
+    [Fact]
+    public async Task A_report_that_changes_3_of_67_targets_shows_its_3_changes_and_its_64_confirmations_as_one_item()
+    {
+        // The trail keeps all 67 (a breaker's finding: a changing report recorded its 3 changes only, so nothing said
+        // that it had confirmed the other 64).
+        using var national = host.National();
+        var history = (await ApiHost.Json(await national.GetAsync($"/api/v1/municipalities/{ApiHost.Osaka}/history?limit=200"))).GetProperty("items").EnumerateArray()
+            .Where(i => i.GetProperty("version").GetInt64() == host.MixedVersion).ToList();
+        Assert.Equal(FullReport, history.Count);
+        Assert.Equal(host.MixedChanged.Order(StringComparer.Ordinal), history.Where(i => !i.GetProperty("confirmed").GetBoolean()).Select(i => i.GetProperty("target").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(history, i => Assert.Equal("mixed@city.osaka", i.GetProperty("subject").GetString()));
+
+        var changes = host.MixedChanged.Select(t => $"{ApiHost.Osaka}|{host.MixedVersion}|{t}").Order(StringComparer.Ordinal).ToList();
+        var group = $"{ApiHost.Osaka}|{host.MixedVersion}|count={FullReport - 3}";
+        foreach (var (value, expected) in new[] { ("grouped", [.. changes, group]), ("exclude", changes), ("only", [group]), ("each", null as List<string>) }.Select(v => (v.Item1, v.Item2?.Order(StringComparer.Ordinal).ToList())))
+        {
+            var items = (await WalkApiAsync(national, "/api/v1/prefectures/27/changes", value, 200)).Where(i => i.Version == host.MixedVersion && i.Code == ApiHost.Osaka).Select(i => i.Key).ToList();
+            if (expected is null)
+            {
+                Assert.Equal(FullReport, items.Count);
+                continue;
+            }
+
+            Assert.Equal(expected, items.Order(StringComparer.Ordinal).ToList());
+            var csv = AuditForgingTests.ParseCsv((await national.GetStringAsync($"/api/v1/prefectures/27/changes.csv?confirmed={value}")).TrimStart('\uFEFF'));
+            Assert.Equal(expected, csv.Skip(1).Select(r => CsvKey(csv[0], r)).Where(k => k.StartsWith($"{ApiHost.Osaka}|{host.MixedVersion}|", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList());
+        }
+
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        var rows = (await WalkPagesAsync(pages, "/prefectures/27/changes")).Where(k => k.StartsWith($"{ApiHost.Osaka}|{host.MixedVersion}|", StringComparison.Ordinal));
+        Assert.Equal(changes.Append(group).Order(StringComparer.Ordinal), rows.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_grouped_confirmation_of_one_target_names_it_in_the_api_the_csv_and_the_pages()
+    {
+        // 「確認済み 1件」 did not say what (a breaker's finding).
+        using var national = host.National();
+        var items = (await ApiHost.Json(await national.GetAsync("/api/v1/prefectures/13/changes?confirmed=only"))).GetProperty("items").EnumerateArray().ToList();
+        var one = Assert.Single(items, i => i.GetProperty("municipalityCode").GetString() == ConfirmedHost.Minato);
+        Assert.Equal((1, "system:koseki"), (one.GetProperty("confirmedCount").GetInt32(), one.GetProperty("target").GetString()));
+        Assert.Equal(JsonValueKind.Null, one.GetProperty("after").ValueKind);
+        var many = Assert.Single(items, i => i.GetProperty("municipalityCode").GetString() == ApiHost.Chiyoda);
+        Assert.Equal(JsonValueKind.Null, many.GetProperty("target").ValueKind);
+
+        foreach (var path in new[] { "/api/v1/prefectures/13/changes.csv", "/api/v1/nation/changes.csv" })
+        {
+            var csv = AuditForgingTests.ParseCsv((await national.GetStringAsync(path)).TrimStart('\uFEFF'));
+            var row = Assert.Single(csv, r => r[0] == ConfirmedHost.Minato && r[^1] == "1");
+            Assert.Equal("system:koseki", row[csv[0].IndexOf("target")]);
+        }
+
+        var koseki = ReadinessCatalog.Instance.BusinessSystems.Single(b => b.Id == "koseki");
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        foreach (var (language, count, name) in new[] { ("ja", "確認済み 1件", koseki.NameJa), ("en", "Confirmed 1 item", koseki.NameEn) })
+        {
+            var html = await GetHtmlAsync(pages, "/prefectures/13/changes?confirmed=only", language);
+            var row = WebUtility.HtmlDecode(Assert.Single(Rows(html), r => r.Key.StartsWith(ConfirmedHost.Minato + "|", StringComparison.Ordinal)).Html);
+            Assert.Contains($"{count}</a>", row, StringComparison.Ordinal);
+            Assert.Contains($"<span data-confirmed-target=\"system:koseki\">{name}</span>", row, StringComparison.Ordinal);
+        }
     }
 
     private sealed record Item(string Code, long Version, string Key, bool Confirmed);
@@ -290,7 +355,7 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
     private static partial Regex NextLink();
 
     /// <summary>
-    /// A host where, oldest first: 港区 changed a system and confirmed it (a one-entry confirmation), 千代田区 made a full
+    /// A host where, oldest first: 大阪市 made a full report and then the same report changing 3 targets, 港区 changed a system and confirmed it (a one-entry confirmation), 千代田区 made a full
     /// report of 67 real changes, 中央区 changed a system, and 千代田区 sent the same full report again (67 confirmations).
     /// </summary>
     public sealed class ConfirmedHost : ApiHost
@@ -303,6 +368,11 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
 
         public long ConfirmingVersion { get; private set; }
 
+        /// <summary>大阪市's second full report, which changed the 3 targets of <see cref="MixedChanged"/> and confirmed the other 64.</summary>
+        public long MixedVersion { get; private set; }
+
+        public IReadOnlyList<string> MixedChanged { get; private set; } = [];
+
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
@@ -312,22 +382,33 @@ public sealed partial class ConfirmationsInAreaFeedsTests(ConfirmationsInAreaFee
                 systems = catalog.BusinessSystems.Select(b => new { businessId = b.Id, vendor = "確認試験ベンダ" }),
                 security = catalog.SecurityItems.Select(i => new { itemId = i.Id, status = "implemented" }),
             });
+            // 大阪市: a full report, then the same report with 3 targets changed (2 vendors, 1 checklist status).
+            using var osaka = Municipality(Osaka, "mixed@city.osaka");
+            await ReportAsync(osaka, Osaka, body, "osaka-1");
+            MixedChanged = ["security:" + catalog.SecurityItems[4].Id, "system:" + catalog.BusinessSystems[2].Id, "system:" + catalog.BusinessSystems[7].Id];
+            var mixed = JsonSerializer.Serialize(new
+            {
+                systems = catalog.BusinessSystems.Select(b => new { businessId = b.Id, vendor = MixedChanged.Contains("system:" + b.Id) ? "新ベンダ" : "確認試験ベンダ" }),
+                security = catalog.SecurityItems.Select(i => new { itemId = i.Id, status = MixedChanged.Contains("security:" + i.Id) ? "partial" : "implemented" }),
+            });
+            MixedVersion = await ReportAsync(osaka, Osaka, mixed, "osaka-2");
+
             using var minato = Municipality(Minato, "one@city.minato");
             await PutSystem(minato, Minato, "koseki", """{"vendor":"港ベンダ"}""");
             MinatoConfirmingVersion = (await PutSystem(minato, Minato, "koseki", """{"vendor":"港ベンダ"}""")).GetProperty("version").GetInt64();
 
             using var chiyoda = Municipality(Chiyoda, "full@city.chiyoda");
-            await ReportAsync(chiyoda, body, "full-1");
+            await ReportAsync(chiyoda, Chiyoda, body, "full-1");
 
             using var chuo = Municipality(Chuo, "real@city.chuo");
             RealVersion = (await PutSystem(chuo, Chuo, "koseki", """{"vendor":"中央ベンダ"}""")).GetProperty("version").GetInt64();
 
-            ConfirmingVersion = await ReportAsync(chiyoda, body, "full-2");
+            ConfirmingVersion = await ReportAsync(chiyoda, Chiyoda, body, "full-2");
         }
 
-        private static async Task<long> ReportAsync(HttpClient client, string body, string key)
+        private static async Task<long> ReportAsync(HttpClient client, string code, string body, string key)
         {
-            using var report = await client.SendAsync(Request(HttpMethod.Post, $"/api/v1/municipalities/{Chiyoda}/reports", body, idempotencyKey: key, anyVersion: true));
+            using var report = await client.SendAsync(Request(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports", body, idempotencyKey: key, anyVersion: true));
             var text = await report.Content.ReadAsStringAsync();
             Assert.True(report.StatusCode == HttpStatusCode.OK, text);
             return JsonDocument.Parse(text).RootElement.GetProperty("version").GetInt64();

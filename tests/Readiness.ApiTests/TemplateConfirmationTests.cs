@@ -88,11 +88,13 @@ public sealed class TemplateConfirmationTests(ApiHost host) : IClassFixture<ApiH
         Assert.False(a.GetProperty("confirmed").GetBoolean());
         Assert.StartsWith("保存しました", a.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
 
-        // The entries are those of the changed row only (as a full report that changes something), ...
-        var change = Assert.Single(a.GetProperty("changes").EnumerateArray());
+        // Every row the file covers has its entry, as a full report's (a breaker's finding: the unchanged rows left no
+        // trace): the changed row a change, the other 66 confirmations, ...
+        var entries = a.GetProperty("changes").EnumerateArray().ToList();
+        Assert.Equal(67, entries.Count);
+        var change = Assert.Single(entries, e => !e.GetProperty("confirmed").GetBoolean());
         Assert.Equal("system:" + ReadinessCatalog.Instance.BusinessSystems[0].Id, change.GetProperty("target").GetString());
-        Assert.False(change.GetProperty("confirmed").GetBoolean());
-        Assert.Equal(history + 1, await host.HistoryTotal(M));
+        Assert.Equal(history + 67, await host.HistoryTotal(M));
 
         // ... and every row the file covers was reported: its as-of day renewed, the unchanged rows too.
         var (after, _) = await host.GetMunicipality(M);

@@ -354,10 +354,11 @@ public static class ChangeRules
     }
 
     /// <summary>
-    /// Applies a validated request: one version step, and one audit entry per target whose fields change. Every target
-    /// given counts as reported (its ReportedAt and the record's LastReportedAt move: the 30-day stale rule counts
-    /// reports). A request that changes no field at all is a confirmation that everything given still holds: then each
-    /// target given has its entry (before = after), so the confirmation is attributable and the request is in the trail.
+    /// Applies a validated request: one version step, and one audit entry per target the request names, in the order
+    /// sent (systems, then checklist items). Every target given counts as reported (its ReportedAt and the record's
+    /// LastReportedAt move: the 30-day stale rule counts reports), so every one is in the trail: a target whose fields
+    /// change has before and after; one left as it stands is a confirmation (<see cref="AuditFields.IsConfirmation"/>:
+    /// before = after, one field list shared by both sides), whether or not other targets of the request changed.
     /// </summary>
     public static (MunicipalityRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(MunicipalityRecord current, ChangeRequest request, DateTimeOffset now)
     {
@@ -367,7 +368,6 @@ public static class ChangeRules
         // both lists twice (builder and back), ~0.7 KB a change (issue 14). The copies are this call's own, so they are
         // wrapped, not copied again.
         SystemStatus[]? systems = null;
-        var skipped = false;
         foreach (var given in request.Systems.IsDefault ? [] : request.Systems)
         {
             systems ??= current.Systems.ToArray();
@@ -396,8 +396,10 @@ public static class ChangeRules
             systems[index] = after;
             if (move != PhaseMove.EstimateCorrected && after == before with { ReportedAt = now })
             {
-                // Left as it was: its fields are made only if no target changed (a confirmation keeps every entry).
-                skipped = true;
+                // Left as it stands: confirmed, also beside other targets' changes (the trail is the record of what a
+                // report affirmed: a breaker's finding). One field list for both sides: equal, and made once.
+                var fields = AuditFields.Of(after);
+                all.Add(Entry(current.Code, version, now, request, "system:" + change.BusinessId, fields, fields));
                 continue;
             }
 
@@ -428,20 +430,15 @@ public static class ChangeRules
             security[index] = after;
             if (after == before with { ReportedAt = now })
             {
-                skipped = true;
+                var fields = AuditFields.Of(after);
+                all.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, fields, fields));
                 continue;
             }
 
             all.Add(Entry(current.Code, version, now, request, "security:" + change.ItemId, AuditFields.Of(before), AuditFields.Of(after)));
         }
 
-        // A target whose status is equal but for the time of the report has equal fields: only the others can be changes.
-        // Its entry is made only when nothing changed, so that a confirmation records every target it confirmed, in
-        // the order sent (issue 14: a full report's unchanged targets were 2 × 67 field lists for nothing).
-        var changed = all.Where(e => !e.BeforeFields.SequenceEqual(e.AfterFields)).ToImmutableArray();
-        var entries = !changed.IsEmpty ? changed
-            : skipped ? ConfirmationEntries(current, version, now, request, systems, security)
-            : all.ToImmutable();
+        var entries = all.ToImmutable();
         var record = current with
         {
             Version = version,
@@ -452,25 +449,6 @@ public static class ChangeRules
             UpdatedBy = request.Actor,
         };
         return (record, entries);
-    }
-
-    /// <summary>A confirmation's entries: every target the request named, in its order, both sides as they are (equal).</summary>
-    private static ImmutableArray<ChangeEntry> ConfirmationEntries(MunicipalityRecord current, long version, DateTimeOffset now, ChangeRequest request, SystemStatus[]? systems, SecurityItemStatus[]? security)
-    {
-        var entries = ImmutableArray.CreateBuilder<ChangeEntry>();
-        foreach (var given in request.Systems.IsDefault ? [] : request.Systems)
-        {
-            var index = IndexOfSystem(systems!, given.BusinessId);
-            entries.Add(Entry(current.Code, version, now, request, "system:" + given.BusinessId, AuditFields.Of(current.Systems[index]), AuditFields.Of(systems![index])));
-        }
-
-        foreach (var given in request.Security.IsDefault ? [] : request.Security)
-        {
-            var index = IndexOfItem(security!, given.ItemId);
-            entries.Add(Entry(current.Code, version, now, request, "security:" + given.ItemId, AuditFields.Of(current.Security[index]), AuditFields.Of(security![index])));
-        }
-
-        return entries.ToImmutable();
     }
 
     private static int IndexOfSystem(SystemStatus[] systems, string businessId)

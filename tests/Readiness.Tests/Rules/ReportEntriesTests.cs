@@ -4,9 +4,10 @@ using Readiness.Rules;
 namespace Readiness.Tests.Rules;
 
 /// <summary>
-/// <see cref="ChangeRules.Apply"/>'s audit entries for reports that mix changed and unchanged targets: the same as
-/// the whole rule (every target's fields made, the unchanged dropped unless nothing changed), which Apply now follows
-/// without making the unchanged targets' fields (issue 14).
+/// <see cref="ChangeRules.Apply"/>'s audit entries for reports that mix changed and unchanged targets: every target the
+/// report names has its entry, in the order sent, a changed one before and after, an unchanged one a confirmation
+/// (before = after). The forty-first round dropped the unchanged targets of a changing report to save allocation, so
+/// the trail did not say that the report had confirmed them (a breaker's finding).
 /// </summary>
 public sealed class ReportEntriesTests
 {
@@ -64,7 +65,38 @@ public sealed class ReportEntriesTests
         Assert.True(applied - confirmations > 100, $"{applied - confirmations} reports with changes");
     }
 
-    /// <summary>The rule as it reads: every target's both sides, then the ones that differ, or all when none does.</summary>
+    [Fact]
+    public void A_full_report_that_changes_3_targets_records_the_other_64_as_confirmed()
+    {
+        var current = Current(new Random(7));
+        var changed = new HashSet<string>(StringComparer.Ordinal) { "system:" + current.Systems[0].BusinessId, "system:" + current.Systems[5].BusinessId, "security:" + current.Security[10].ItemId };
+        var request = new ChangeRequest
+        {
+            RequestId = "full",
+            Actor = Staff,
+            Systems = [.. current.Systems.Select(s => new SystemChange
+            {
+                BusinessId = s.BusinessId, Phase = s.Phase, PlannedGoLive = s.PlannedGoLive, Hosting = s.Hosting,
+                Vendor = changed.Contains("system:" + s.BusinessId) ? "新ベンダー" : s.Vendor,
+            })],
+            Security = [.. current.Security.Select(i => new SecurityChange
+            {
+                ItemId = i.ItemId, LastReviewed = i.LastReviewed,
+                Status = i.Status, Evidence = changed.Contains("security:" + i.ItemId) ? "規程第3条" : i.Evidence,
+            })],
+        };
+        Assert.Empty(ChangeRules.Validate(request, current, Today));
+
+        var (next, entries) = ChangeRules.Apply(current, request, Now);
+        Assert.Equal(67, entries.Length);
+        Assert.Equal([.. request.Systems.Select(s => "system:" + s.BusinessId), .. request.Security.Select(i => "security:" + i.ItemId)], entries.Select(e => e.Target));
+        Assert.Equal(changed.Order(StringComparer.Ordinal), entries.Where(e => !AuditFields.IsConfirmation(e)).Select(e => e.Target).Order(StringComparer.Ordinal));
+        Assert.All(entries.Where(AuditFields.IsConfirmation), e => Assert.Equal(e.Target.StartsWith("system:", StringComparison.Ordinal)
+            ? AuditFields.Of(current.FindSystem(e.Target[7..])!) : AuditFields.Of(current.FindSecurityItem(e.Target[9..])!), e.AfterFields));
+        Assert.All(entries, e => Assert.Equal((next.Version, Now, "full", Staff.Subject), (e.Version, e.At, e.RequestId, e.Actor.Subject)));
+    }
+
+    /// <summary>The rule as it reads: every target the report names, its both sides (equal when it is left as it stands).</summary>
     private static List<(string Target, ImmutableArray<AuditField> Before, ImmutableArray<AuditField> After)> WholeRule(MunicipalityRecord current, MunicipalityRecord next, ChangeRequest request)
     {
         var all = new List<(string Target, ImmutableArray<AuditField> Before, ImmutableArray<AuditField> After)>();
@@ -86,8 +118,7 @@ public sealed class ReportEntriesTests
             all.Add(("security:" + i.ItemId, AuditFields.Of(current.FindSecurityItem(i.ItemId)!), AuditFields.Of(next.FindSecurityItem(i.ItemId)!)));
         }
 
-        var changed = all.Where(e => !e.Before.SequenceEqual(e.After)).ToList();
-        return changed.Count > 0 ? changed : all;
+        return all;
     }
 
     private static MunicipalityRecord Current(Random random)

@@ -14,8 +14,10 @@ namespace Readiness.Web.Api;
 /// the prefecture runs itself has <c>prefectureRun</c> true, the prefecture's own 団体コード (北海道 010006) as
 /// <c>municipalityCode</c> and its name (北海道), as the detailed export's rows of those systems. A confirming report
 /// shown grouped (<c>?confirmed=grouped</c>, the default, or <c>only</c>) is one item: <c>confirmed</c> true,
-/// <c>confirmedCount</c> the number of targets it confirmed (its rows in the municipality's history: 67 for a full
-/// report), <c>target</c>, <c>before</c> and <c>after</c> null. Every other item has <c>confirmedCount</c> null.
+/// <c>confirmedCount</c> the number of targets it confirmed (its confirmation rows in the municipality's history: 67
+/// for a full report that changed nothing, 64 for one that changed 3, which are items of their own), <c>before</c>
+/// and <c>after</c> null, <c>target</c> the one target when <c>confirmedCount</c> is 1, else null. Every other item
+/// has <c>confirmedCount</c> null.
 /// </summary>
 public sealed record AreaChangeView(
     string MunicipalityCode, string MunicipalityName, bool PrefectureRun,
@@ -42,7 +44,7 @@ public static class AreaChangesApi
     /// <summary>The values of <c>?confirmed=</c>, in the order they are listed (the default first).</summary>
     public static readonly string[] ConfirmedValues = [.. Enum.GetValues<AreaConfirmations>().Select(v => Wire.Name(v))];
 
-    private const string ConfirmedDescription = "?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each confirming report as one item (confirmed true, confirmedCount its targets, e.g. 67 for a full report; target, before and after null; its municipality's history has every entry), so a full report's 67 confirmations do not push real changes off the page; each shows every entry as the municipality's history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it.";
+    private const string ConfirmedDescription = "?confirmed= chooses how confirmations (a report or save that changed nothing: one entry per target it names, before = after) are shown: grouped (the default) shows each report's confirmations as one item (confirmed true, confirmedCount the targets it confirmed, e.g. 67 for a full report that changed nothing, 64 for one that changed 3, whose 3 changes are items of their own; target the one target when confirmedCount is 1, else null; before and after null; its municipality's history has every entry), so a full report's 67 confirmations do not push real changes off the page; each shows every entry as the municipality's history does; exclude leaves confirmations out; only shows them alone, grouped. A value outside these is 400 unknown_value naming confirmed. A cursor is a position in the trail: it pages every value of confirmed exactly (no item skipped or repeated), so send the same value with it.";
 
     public static IEndpointRouteBuilder MapAreaChangesApi(this IEndpointRouteBuilder app)
     {
@@ -97,9 +99,15 @@ public static class AreaChangesApi
     /// </summary>
     public static AreaChangeView View(ChangeEntry e, int? confirmedCount = null) => confirmedCount is { } count
         ? new(e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode),
-            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, null, null, null, e.RequestId, e.ClientAddress, true, count)
+            e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, GroupTarget(e, count), null, null, e.RequestId, e.ClientAddress, true, count)
         : new(e.MunicipalityCode, NameOf(e.MunicipalityCode), IsPrefectureRun(e.MunicipalityCode),
             e.Version, e.At, e.Actor.Subject, Wire.Name(e.Actor.Role), e.Actor.Tenant, e.Target, AuditSide.Before(e), AuditSide.After(e), e.RequestId, e.ClientAddress, AuditFields.IsConfirmation(e), null);
+
+    /// <summary>
+    /// The target a grouped confirmation names: its one target when it confirmed one (the group's row is that target's
+    /// entry), so 「確認済み 1件」 says what; null for more (they are in the municipality's history).
+    /// </summary>
+    public static string? GroupTarget(ChangeEntry e, int confirmedCount) => confirmedCount == 1 ? e.Target : null;
 
     /// <summary>
     /// <c>?confirmed=</c>: how confirmations are shown (<see cref="AreaConfirmations"/>, default grouped), or the 400
@@ -191,8 +199,9 @@ public static class AreaChangesApi
                     var values = AuditApi.CsvValues(e);
                     if (page.GroupedCount(i) is { } count)
                     {
-                        // One row for the confirming report: no one target, no sides (the municipality's history.csv has them).
-                        values[5] = null;
+                        // One row for the report's confirmations: no sides (the municipality's history.csv has them), its
+                        // target only when it is the one confirmed.
+                        values[5] = GroupTarget(e, count);
                         values[6] = null;
                         values[7] = null;
                     }
