@@ -267,16 +267,20 @@ public sealed class ChangeRuleTests
     }
 
     [Fact]
-    public void Only_targets_whose_fields_change_are_audited_unless_the_report_only_confirms()
+    public void Every_target_a_report_names_is_audited_a_kept_one_as_a_confirmation_beside_the_changes()
     {
-        // A breaker's finding: a target sent as stored was audited with before = after, among the real changes.
+        // Two breakers' findings: a target sent as stored was audited with before = after among the real changes and
+        // crowded the feeds (now the feeds group a report's confirmations into one row), and then, once it was left
+        // out, nothing in the trail said the report had affirmed it. It is in the trail, as a confirmation.
         var current = Current();
         var koseki = current.FindSystem("koseki")!;
         var same = new SystemChange { BusinessId = "koseki", Phase = koseki.Phase, PlannedGoLive = koseki.PlannedGoLive, Vendor = koseki.Vendor, Hosting = koseki.Hosting };
         var mixed = Request([same, new SystemChange { BusinessId = "resident_registry", Phase = MigrationPhase.Testing }]);
         Assert.Empty(ChangeRules.Validate(mixed, current, Today));
         var (next, entries) = ChangeRules.Apply(current, mixed, Now);
-        Assert.Equal("system:resident_registry", Assert.Single(entries).Target);
+        Assert.Equal(["system:koseki", "system:resident_registry"], entries.Select(e => e.Target));
+        Assert.True(AuditFields.IsConfirmation(entries[0]));
+        Assert.False(AuditFields.IsConfirmation(entries[1]));
         Assert.Equal(Now, next.FindSystem("koseki")!.ReportedAt); // reported, though unchanged
         Assert.Equal(Now, next.LastReportedAt);
 

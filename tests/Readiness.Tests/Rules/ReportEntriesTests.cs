@@ -92,7 +92,7 @@ public sealed class ReportEntriesTests
         Assert.Equal([.. request.Systems.Select(s => "system:" + s.BusinessId), .. request.Security.Select(i => "security:" + i.ItemId)], entries.Select(e => e.Target));
         Assert.Equal(changed.Order(StringComparer.Ordinal), entries.Where(e => !AuditFields.IsConfirmation(e)).Select(e => e.Target).Order(StringComparer.Ordinal));
         Assert.All(entries.Where(AuditFields.IsConfirmation), e => Assert.Equal(e.Target.StartsWith("system:", StringComparison.Ordinal)
-            ? AuditFields.Of(current.FindSystem(e.Target[7..])!) : AuditFields.Of(current.FindSecurityItem(e.Target[9..])!), e.AfterFields));
+            ? AuditFields.Of(current.FindSystem(e.Target[7..])!).AsEnumerable() : AuditFields.Of(current.FindSecurityItem(e.Target[9..])!), e.AfterFields.AsEnumerable()));
         Assert.All(entries, e => Assert.Equal((next.Version, Now, "full", Staff.Subject), (e.Version, e.At, e.RequestId, e.Actor.Subject)));
     }
 
