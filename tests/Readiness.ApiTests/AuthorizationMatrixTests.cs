@@ -359,7 +359,19 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
             }
         }
 
+        // A form's POST-only address answers GET by sending the person to the form's page (FormAddresses): that GET
+        // requires exactly what its post requires, so it is in the table when its post is.
+        var returns = routes.Where(e => e.Metadata.GetMetadata<Readiness.Web.Components.Access.ReturnsToFormPageAttribute>() is not null).ToList();
+        Assert.True(returns.Count >= 25, $"only {returns.Count} form addresses answer GET");
+        foreach (var back in returns)
+        {
+            var post = routes.Single(e => e.RoutePattern.RawText == back.RoutePattern.RawText && e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is ["POST"]);
+            static string Policies(Microsoft.AspNetCore.Http.Endpoint e) => string.Join(", ", e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(d => d.Policy ?? "(signed in)").Order(StringComparer.Ordinal));
+            Assert.True(Policies(back) == Policies(post), $"GET {back.RoutePattern.RawText}: requires {Policies(back)}, its post {Policies(post)}");
+        }
+
         var table = Matrix.Select(r => $"{r.Method} {r.Pattern}").Concat(DeclaredOnly.Keys)
+            .Concat(returns.Select(e => $"GET {e.RoutePattern.RawText}"))
             .Concat(dashboard.SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? methods : ["*"]).Select(m => $"{m} {e.RoutePattern.RawText}")))
             .ToHashSet(StringComparer.Ordinal);
 

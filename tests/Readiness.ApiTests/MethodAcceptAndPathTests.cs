@@ -125,8 +125,8 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
     }
 
     /// <summary>
-    /// The other empty refusals a browser can meet at a page address answer the same page: a GET of a form's own
-    /// address (a bookmark of the answer to a form) is 405 linking to the page holding the form; a form posted to an
+    /// The other empty refusals a browser can meet at a page address answer the same page: another method at a form's
+    /// own address is 405 linking to the page holding the form (a GET there is sent to that page: FormAddressTests); a form posted to an
     /// address that is neither page nor form is 404 in both languages (was the framework's English text/plain
     /// "Status Code: 404; Not Found"). A GET of an unknown address keeps the not-found page.
     /// </summary>
@@ -134,7 +134,7 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
     public async Task A_browser_meeting_another_empty_refusal_at_a_page_address_gets_the_ja_en_page()
     {
         using var client = host.Client();
-        using (var form = await SendAsync(client, HttpMethods.Get, "/account/recovery-codes", BrowserAccept))
+        using (var form = await SendAsync(client, HttpMethods.Put, "/account/recovery-codes", BrowserAccept))
         {
             var body = await form.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.MethodNotAllowed, form.StatusCode);

@@ -89,6 +89,7 @@ try
     Readiness.Web.Imports.ImportPages.MapImportPages(app);
     Readiness.Web.Imports.ReconciliationApi.MapReconciliationApi(app);
     Readiness.Web.Imports.TemplateApi.MapTemplateApi(app);
+    Readiness.Web.Components.Access.FormAddresses.MapFormAddressReturns(app); // last: it reads every other endpoint
     app.Run();
     return 0;
 }

@@ -61,7 +61,8 @@ public static class ApiServices
 
     /// <summary>
     /// The server-side cap on request bodies for the API and sign-in (Kestrel's default is 30 MB): twice what the
-    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection. A file upload
+    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection; 256 KiB for a
+    /// dashboard form (one with an antiforgery token), whose refusal would otherwise show all of it again. A file upload
     /// declares its own limit (<see cref="Readiness.Web.Imports.UploadLimit"/>: 32 MB for an official release, 2 MB for
     /// a reporting template).
     /// </summary>
@@ -81,6 +82,12 @@ public static class ApiServices
             else if (http.Request.Path.StartsWithSegments("/auth"))
             {
                 feature.MaxRequestBodySize = 2L * JsonBody.SmallBodyBytes;
+            }
+            else if (http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Antiforgery.IAntiforgeryMetadata>() is { RequiresValidation: true })
+            {
+                // A dashboard form takes what a system's report takes over the API: past it the 413 page, not a page
+                // echoing megabytes of input back (a refused form is shown again with what was typed).
+                feature.MaxRequestBodySize = JsonBody.MaxBodyBytes;
             }
         }
 

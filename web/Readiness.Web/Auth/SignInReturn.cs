@@ -58,7 +58,9 @@ public static class SignInReturn
         var original = events.OnRedirectToLogin;
         events.OnRedirectToLogin = async context =>
         {
-            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+            // A form address's GET (Components.Access.FormAddresses) returns to the form's page too, not to itself.
+            if ((!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                || context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Components.Access.ReturnsToFormPageAttribute>() is not null)
             {
                 var page = FormPage(context.HttpContext);
                 var query = QueryString.Create(context.Options.ReturnUrlParameter, page);

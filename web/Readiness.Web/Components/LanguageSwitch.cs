@@ -56,6 +56,29 @@ public static class LanguageSwitch
         && http.GetEndpoint()?.Metadata.GetMetadata<KeepsWorkOnLanguageSwitchAttribute>() is not null
         && http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: false };
 
+    /// <summary>
+    /// True when this answer's switch posts the kept input back (<see cref="SwitchesByPost"/>): not when the post was
+    /// refused as too large (413: nothing of it is kept or shown again, <see cref="InputNotKept"/>), nor when the kept
+    /// fields are past <see cref="KeptCharsLimit"/>. Otherwise the switch is the link to the form's page.
+    /// </summary>
+    public static bool KeepsInput(HttpContext http) =>
+        SwitchesByPost(http) && !InputNotKept(http) && Fields(http).Sum(f => (long)f.Key.Length + f.Value.Length) <= KeptCharsLimit(http);
+
+    /// <summary>A post answered 413: its input is neither kept nor shown again on the page (which says so).</summary>
+    public static bool InputNotKept(HttpContext http) =>
+        !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)
+        && http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge;
+
+    /// <summary>
+    /// The most characters (names and values together) a page embeds again for its switch: an upload's file as base64
+    /// (4 characters per 3 bytes of <see cref="Imports.UploadLimit.MaxFileBytes"/>, plus its name), else a form body's
+    /// limit (<see cref="Api.JsonBody.MaxBodyBytes"/>, 256 KiB), what a form takes at most.
+    /// </summary>
+    public static long KeptCharsLimit(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<Imports.UploadLimit>() is { } upload
+            ? (4 * ((upload.MaxFileBytes + 2) / 3)) + 1024
+            : Api.JsonBody.MaxBodyBytes;
+
     /// <summary>The switch form's action: the posted path and query with language=<paramref name="language"/>.</summary>
     public static string Action(HttpContext http, string language)
     {

@@ -22,8 +22,8 @@ public static partial class AccountEndpoints
         forms.MapPost("/account/passkeys/options", PasskeyCreationOptionsAsync).RequireAuthorization();
         forms.MapPost("/account/passkeys", AddPasskeyAsync).RequireAuthorization();
         forms.MapPost("/account/passkeys/remove", RemovePasskeyAsync).RequireAuthorization();
-        forms.MapPost("/account/signin/passkey/options", PasskeyRequestOptionsAsync);
-        forms.MapPost("/account/signin/passkey", PasskeySignInAsync);
+        forms.MapPost("/account/signin/passkey/options", PasskeyRequestOptionsAsync).WithMetadata(new Auth.FormPageAttribute("/signin"));
+        forms.MapPost("/account/signin/passkey", PasskeySignInAsync).WithMetadata(new Auth.FormPageAttribute("/signin"));
     }
 
     /// <summary>The creation options (JSON for PublicKeyCredential.parseCreationOptionsFromJSON) for the signed-in account.</summary>

@@ -27,12 +27,13 @@ public static partial class AccountEndpoints
     {
         var forms = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy)
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
-        forms.MapPost("/account/signin", SignInAsync);
-        forms.MapPost("/account/signin/mfa", SecondFactorAsync);
-        forms.MapPost("/account/setup", SetupAsync);
-        forms.MapPost("/account/invitation", AcceptInvitationAsync);
-        forms.MapPost("/account/password/forgot", ForgotPasswordAsync);
-        forms.MapPost("/account/password/reset", ResetPasswordAsync);
+        // The pages before signing in live outside /account (the walk up from /account/signin would find /account).
+        forms.MapPost("/account/signin", SignInAsync).WithMetadata(new Auth.FormPageAttribute("/signin"));
+        forms.MapPost("/account/signin/mfa", SecondFactorAsync).WithMetadata(new Auth.FormPageAttribute("/signin/mfa"));
+        forms.MapPost("/account/setup", SetupAsync).WithMetadata(new Auth.FormPageAttribute("/setup"));
+        forms.MapPost("/account/invitation", AcceptInvitationAsync).WithMetadata(new Auth.FormPageAttribute("/invitation"));
+        forms.MapPost("/account/password/forgot", ForgotPasswordAsync).WithMetadata(new Auth.FormPageAttribute("/password/forgot"));
+        forms.MapPost("/account/password/reset", ResetPasswordAsync).WithMetadata(new Auth.FormPageAttribute("/password/reset"));
         forms.MapPost("/account/mfa/enable", EnableMfaAsync).RequireAuthorization();
         forms.MapPost("/account/recovery-codes", RecoveryCodesAsync).RequireAuthorization();
         forms.MapPost("/account/signout-everywhere", SignOutEverywhereAsync).RequireAuthorization();

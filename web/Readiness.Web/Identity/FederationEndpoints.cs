@@ -60,7 +60,7 @@ public static class FederationEndpoints
     public static IEndpointRouteBuilder MapFederationEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(string.Empty).ExcludeFromDescription().RequireRateLimiting(RateLimits.WritesPolicy);
-        group.MapPost(ChallengePath, ChallengeAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        group.MapPost(ChallengePath, ChallengeAsync).WithMetadata(new RequireAntiforgeryTokenAttribute(), new Auth.FormPageAttribute("/signin"));
         group.MapGet(CallbackPath, CallbackAsync);
         group.MapGet(RefusedPath, (HttpContext http, string? reason) => Refused(http, reason ?? FederationRefusal.RemoteFailure, null));
         return app;

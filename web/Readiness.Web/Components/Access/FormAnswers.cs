@@ -201,7 +201,8 @@ public static class FormAnswers
     /// The page for an empty error status answered outside /api to someone whose browser asked for HTML
     /// (<see cref="PrefersHtml"/>), in place of problem details or the framework's English status text; headers already
     /// set (Allow, Retry-After) are kept. 405: the address is a page to open, with a link to it (GET the same path and
-    /// query), or a form's address, with a link to the nearest page above it; 404 for a method other than GET: no page
+    /// query), or a form's address (its GET only leads to the form's page: <see cref="FormAddresses"/>), with a link to
+    /// the nearest page above it; 404 for a method other than GET: no page
     /// or form here; any other status: not answered, nothing changed. Null for a GET's 404, which the not-found page
     /// answers (re-executed, with its own reason and hints).
     /// </summary>
@@ -219,7 +220,7 @@ public static class FormAnswers
         if (status == StatusCodes.Status405MethodNotAllowed)
         {
             var allow = http.Response.Headers.Allow.ToString();
-            if (allow.Split(',', StringSplitOptions.TrimEntries).Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase))
+            if (allow.Split(',', StringSplitOptions.TrimEntries).Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase) && !FormAddresses.IsFormAddress(http))
             {
                 return Answer(status, "このアドレスはページです", "This address is a page",
                     $"このアドレスは開いて見るページで、{method} では送信できません（使えるのは {allow} です）。何も変更していません。下のリンクからページを開いてください。",

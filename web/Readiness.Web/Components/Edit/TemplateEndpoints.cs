@@ -46,7 +46,7 @@ public static class TemplateEndpoints
             // The preview's language switch posts the file back as the apply form does (base64 "content"): the same
             // preview again in the other language. Without it (a refused upload's page) there is nothing to show again.
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            if (Kept(form["content"].ToString()) is not { } kept)
+            if (Kept(form["content"].ToString()) is not { } kept || form["fileName"].ToString().Length > MaxFileNameChars)
             {
                 return FormAnswers.SeeOther(SignInReturn.FormPage(http));
             }
@@ -72,6 +72,9 @@ public static class TemplateEndpoints
         LanguageSwitch.Keep(http, [new("content", content), new("fileName", file.Value.Name)]);
         return Page(code, preview, [.. preview.Errors.Select(TemplateService.Problem)], content, file.Value.Name, StatusCodes.Status200OK);
     }
+
+    /// <summary>The longest file name a kept preview posts back (file systems' 255, with room): longer is no kept preview.</summary>
+    private const int MaxFileNameChars = 260;
 
     private static byte[]? Kept(string content)
     {
@@ -99,6 +102,12 @@ public static class TemplateEndpoints
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var fileName = form["fileName"].ToString();
+        if (fileName.Length > MaxFileNameChars)
+        {
+            // Not a name the preview kept: refused without showing it again (a crafted one could be megabytes).
+            return Page(code, null, [Expired], null, string.Empty, StatusCodes.Status400BadRequest);
+        }
+
         byte[] bytes;
         try
         {

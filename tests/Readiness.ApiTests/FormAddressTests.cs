@@ -1,0 +1,157 @@
+using System.Net;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Readiness.Web.Auth;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Readiness.ApiTests;
+
+/// <summary>
+/// After a person sends a form the address bar holds the post's address; reloading it, opening it from history or a
+/// bookmark sends GET (a breaker's finding: 405 and a bare page everywhere but the municipality's system form). Every
+/// dashboard form's POST-only address, read from the host's <see cref="EndpointDataSource"/> so a new form cannot
+/// forget it, answers GET and HEAD with 303 to the page holding the form, signed in; signed out, the sign-in page
+/// with that page as ReturnUrl. /api keeps 405 with Allow.
+/// </summary>
+public sealed class FormAddressTests(WarmApiHost host, ITestOutputHelper output) : IClassFixture<WarmApiHost>
+{
+    private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    /// <summary>POSTs outside /api that no person's form sends (OAuth's token endpoint): their GET stays 405.</summary>
+    private static readonly string[] NotForms = [Readiness.Web.Clients.ClientsSetup.TokenPath];
+
+    /// <summary>The dashboard's POST-only addresses outside /api: pattern, and the policies their post requires (null: none).</summary>
+    private List<(string Pattern, IReadOnlyList<IAuthorizeData> Authorize)> FormPosts()
+    {
+        var routes = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        static string Methods(Endpoint e) => string.Join(',', e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]);
+        return [.. routes
+            .Where(e => Methods(e) == HttpMethods.Post && !e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
+            .Where(e => !NotForms.Contains(e.RoutePattern.RawText, StringComparer.Ordinal) && !e.RoutePattern.RawText!.StartsWith("/admin/orleans/", StringComparison.Ordinal))
+            // An address with a GET of its own (a page, the sign-out link, the edit forms' redirect) answers it itself;
+            // the GET this change adds is known by its metadata's name (so this test compiles against the code before).
+            .Where(e => !routes.Any(g => g.RoutePattern.RawText == e.RoutePattern.RawText && Methods(g).Split(',').Contains(HttpMethods.Get)
+                && !g.Metadata.Any(m => m.GetType().Name == "ReturnsToFormPageAttribute")))
+            .Select(e => (e.RoutePattern.RawText!, (IReadOnlyList<IAuthorizeData>)e.Metadata.GetOrderedMetadata<IAuthorizeData>()))];
+    }
+
+    private static string? Location(HttpResponseMessage response) =>
+        response.Headers.Location is { } l ? (l.IsAbsoluteUri ? l.PathAndQuery + l.Fragment : l.OriginalString) : null;
+
+    private async Task<HttpClient> SignedInAsync(IReadOnlyList<IAuthorizeData> authorize)
+    {
+        var policies = authorize.Select(a => a.Policy).ToHashSet();
+        var token = policies.Contains(ReadinessPolicies.MunicipalityWrite) ? host.Token(Readiness.Role.Municipality, ApiHost.Chiyoda)
+            : policies.Contains(ReadinessPolicies.PrefectureRunWrite) ? host.Token(Readiness.Role.Prefecture, "13")
+            : host.Token(Readiness.Role.Admin);
+        return await host.SignedInPagesAsync(token);
+    }
+
+    [Fact]
+    public async Task Every_form_address_answers_get_and_head_with_303_to_the_page_holding_the_form()
+    {
+        var forms = FormPosts();
+        Assert.True(forms.Count >= 25, $"only {forms.Count} form addresses: {string.Join(", ", forms.Select(f => f.Pattern))}");
+        var failures = new List<string>();
+        foreach (var (pattern, authorize) in forms)
+        {
+            var path = RouteValues.Fill(pattern);
+            using var client = await SignedInAsync(authorize);
+            string? page = null;
+            foreach (var method in new[] { HttpMethod.Get, HttpMethod.Head })
+            {
+                using var request = new HttpRequestMessage(method, path);
+                request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
+                using var response = await client.SendAsync(request);
+                var location = Location(response);
+                output.WriteLine($"{method} {path}: {(int)response.StatusCode} {location}");
+                if (response.StatusCode != HttpStatusCode.SeeOther || location is null || !location.StartsWith('/') || location.StartsWith("//", StringComparison.Ordinal))
+                {
+                    failures.Add($"{method} {path}: {(int)response.StatusCode} {location}, not 303 to a local page");
+                    continue;
+                }
+
+                page ??= location;
+                if (location != page || location.Split('#')[0] == path)
+                {
+                    failures.Add($"{method} {path}: 303 to {location}");
+                }
+            }
+
+            if (page is null)
+            {
+                continue;
+            }
+
+            // The page is one: a GET there is not refused as a method or missing (it may say its link expired).
+            using (var opened = await client.GetAsync(page.Split('#')[0]))
+            {
+                // 404 only where the filled route value ("x") names nothing, e.g. the import /imports/x.
+                if ((opened.StatusCode == HttpStatusCode.NotFound && !page.Contains("/x", StringComparison.Ordinal))
+                    || opened.StatusCode == HttpStatusCode.MethodNotAllowed || (int)opened.StatusCode >= 500)
+                {
+                    failures.Add($"GET {path} → {page}: {(int)opened.StatusCode}");
+                }
+            }
+
+            // Signed out, a protected form's address goes to sign-in, returning to the form's page (not its own address).
+            if (authorize.Count > 0)
+            {
+                using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
+                using var response = await anonymous.SendAsync(request);
+                var location = Location(response) ?? string.Empty;
+                var expected = "/signin?ReturnUrl=" + Uri.EscapeDataString(page);
+                if (response.StatusCode != HttpStatusCode.Redirect || !string.Equals(Uri.UnescapeDataString(location), Uri.UnescapeDataString(expected), StringComparison.Ordinal))
+                {
+                    failures.Add($"anonymous GET {path}: {(int)response.StatusCode} {location}, expected 302 {expected}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {forms.Count} form addresses:\n" + string.Join("\n", failures));
+    }
+
+    [Theory]
+    [InlineData("/admin/invitations", "/admin/users")]
+    [InlineData("/account/mfa/enable", "/account/mfa")]
+    [InlineData("/imports/upload", "/imports")]
+    [InlineData("/notifications/preferences", "/notifications")]
+    [InlineData("/admin/clients/new", "/admin/clients")]
+    [InlineData("/account/signin", "/signin")]
+    [InlineData("/account/password/reset", "/password/reset")]
+    public async Task A_reloaded_form_address_is_sent_to_its_page_keeping_the_language(string address, string page)
+    {
+        using var client = await host.SignedInPagesAsync(host.Token(Readiness.Role.Admin));
+        using var request = new HttpRequestMessage(HttpMethod.Get, address + "?language=en");
+        request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal(page, Location(response));
+        // The language a switch post left in the address is remembered: the page comes in English.
+        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("readiness-lang=en", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_template_preview_address_reloaded_goes_to_the_municipality_page()
+    {
+        using var client = await host.SignedInPagesAsync(host.Token(Readiness.Role.Municipality, ApiHost.Chiyoda));
+        using var response = await client.GetAsync($"/municipalities/{ApiHost.Chiyoda}/template");
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal($"/municipalities/{ApiHost.Chiyoda}", Location(response));
+    }
+
+    [Fact]
+    public async Task An_api_post_only_address_still_answers_get_with_405_and_allow()
+    {
+        using var client = host.Client(host.Token(Readiness.Role.Admin));
+        using var response = await client.GetAsync("/api/v1/admin/notifications/ntf_none/retry");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Contains("POST", response.Content.Headers.Allow);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}
