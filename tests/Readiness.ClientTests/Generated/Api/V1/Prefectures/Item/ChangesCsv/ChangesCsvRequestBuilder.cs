@@ -34,7 +34,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
         {
         }
         /// <summary>
-        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
+        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is a hash of every row of the file: it changes exactly when the file does; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -70,7 +70,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
+        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is a hash of every row of the file: it changes exactly when the file does; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -98,7 +98,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv
             return new global::Readiness.ClientTests.Generated.Api.V1.Prefectures.Item.ChangesCsv.ChangesCsvRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is made from the newest 1,000 changes: it changes when a change in the prefecture is committed; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
+        /// The whole trail of GET /api/v1/prefectures/{prefCode}/changes, streamed, not bounded: the columns of GET /api/v1/municipalities/{code}/history.csv with municipality_name after municipality_code (before and after are JSON objects, field → value, one per cell), then prefecture_run and confirmed_count. ?confirmed= as the JSON feed&apos;s (default grouped: a confirming report is one row, target, before and after empty, confirmed_count its rows; each: every row of the trail). The ETag is a hash of every row of the file: it changes exactly when the file does; poll with If-None-Match for a 304. The prefecture, national staff and administrators only.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ChangesCsvRequestBuilderGetQueryParameters 
