@@ -61,8 +61,8 @@ public static class ApiServices
 
     /// <summary>
     /// The server-side cap on request bodies for the API and sign-in (Kestrel's default is 30 MB): twice what the
-    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection; 256 KiB for a
-    /// dashboard form (one with an antiforgery token), whose refusal would otherwise show all of it again. A file upload
+    /// readers accept, so that they answer 413 with problem details before Kestrel cuts the connection; likewise twice
+    /// 256 KiB for a dashboard form (one with an antiforgery token), whose refusal would otherwise show all of it again. A file upload
     /// declares its own limit (<see cref="Readiness.Web.Imports.UploadLimit"/>: 32 MB for an official release, 2 MB for
     /// a reporting template).
     /// </summary>
@@ -86,8 +86,10 @@ public static class ApiServices
             else if (http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Antiforgery.IAntiforgeryMetadata>() is { RequiresValidation: true })
             {
                 // A dashboard form takes what a system's report takes over the API: past it the 413 page, not a page
-                // echoing megabytes of input back (a refused form is shown again with what was typed).
-                feature.MaxRequestBodySize = JsonBody.MaxBodyBytes;
+                // echoing megabytes of input back (a refused form is shown again with what was typed). Kestrel's cap is
+                // twice that, so a body a little over is read whole and answered (FormAnswers.UseFormAntiforgeryPage)
+                // instead of the connection being cut while the browser still sends it.
+                feature.MaxRequestBodySize = 2L * JsonBody.MaxBodyBytes;
             }
         }
 

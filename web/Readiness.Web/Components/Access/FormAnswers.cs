@@ -19,6 +19,17 @@ public static class FormAnswers
     /// </summary>
     public static IApplicationBuilder UseFormAntiforgeryPage(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        if (context.Request.ContentLength > Api.JsonBody.MaxBodyBytes
+            && context.GetEndpoint()?.Metadata is { } metadata
+            && metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true }
+            && metadata.GetMetadata<Imports.UploadLimit>() is null)
+        {
+            // A dashboard form over its 256 KiB (read whole under Kestrel's cap of twice that, so the browser is not cut
+            // off mid-send): the 413 page, keeping nothing of the input.
+            await TooLargeForm("送信内容が大きすぎます。入力を短くしてから、もう一度送信してください。", "The form is too large: shorten what was entered and send it again.").ExecuteAsync(context);
+            return;
+        }
+
         if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false } validation
             && context.GetEndpoint()?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true })
         {
