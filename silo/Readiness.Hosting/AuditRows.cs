@@ -147,7 +147,8 @@ internal sealed class AuditRows : IDisposable
     {
         TargetColumn => targets[row],
         BeforeFieldsColumn or AfterFieldsColumn => TrySide(row, column == AfterFieldsColumn, out var bytes) ? bytes.ToArray() : DBNull.Value,
-        _ => shared[row][Array.IndexOf(SharedColumns, column)],
+        // SharedColumns is every column but the row's own (2, 11, 12): columns 0–1 are at k = column, 3–10 at column − 1.
+        _ => shared[row][column < TargetColumn ? column : column - 1],
     };
 
     public void Dispose()
