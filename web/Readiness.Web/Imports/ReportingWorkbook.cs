@@ -172,50 +172,272 @@ public static class ReportingWorkbook
         return Deterministic(stream);
     }
 
-    /// <summary>One table (a header row and rows of values) as a workbook with one sheet: numbers as numbers, dates as date cells, the header frozen.</summary>
+    /// <summary>
+    /// One table (a header row and rows of values) as a workbook with one sheet named <paramref name="sheetName"/>: the
+    /// header bold on grey and frozen, each column as wide as its header (10 to 30 characters), then one row per item of
+    /// <paramref name="rows"/> with its values from column A: text (and any other value, invariant) as inline strings,
+    /// int/long/decimal/double as numbers (NaN and ∞ left empty), bool as a boolean, <see cref="DateOnly"/> as a date cell
+    /// (yyyy-mm-dd), <see cref="DateTimeOffset"/> as ISO 8601 UTC text (<see cref="Readiness.Web.Api.CsvOutput.Instant"/>),
+    /// null as an empty cell. The same content makes the same bytes. See <see cref="WriteTable"/>.
+    /// </summary>
     public static byte[] Table(string sheetName, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
     {
         using var stream = new MemoryStream();
-        using (var doc = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
-        {
-            var workbook = doc.AddNewPart<WorkbookPart>(WorkbookContentType, "rIdWorkbook");
-            workbook.Workbook = new Workbook();
-            var styles = workbook.AddNewPart<WorkbookStylesPart>("rIdStyles");
-            styles.Stylesheet = Styles();
-            var sheets = new Sheets();
-            var data = new List<Row> { TextRow(1, [.. header.Select(h => (h, Header))]) };
-            uint r = 2;
-            foreach (var values in rows)
-            {
-                var row = new Row { RowIndex = r };
-                for (var c = 0; c < values.Count; c++)
-                {
-                    var column = Column(c + 1);
-                    row.Append(values[c] switch
-                    {
-                        null => new Cell { CellReference = column + r },
-                        string s => Text(column, r, s, Locked),
-                        bool b => new Cell { CellReference = column + r, DataType = X.CellValues.Boolean, CellValue = new CellValue(b ? "1" : "0") }, // ECMA-376 §18.18.11: 0 or 1, not "true"
-                        int i => Number(column, r, i),
-                        long l => Number(column, r, l),
-                        decimal d => Number(column, r, (double)d),
-                        double d => Number(column, r, d),
-                        DateOnly d => Date(column, r, d, LockedDate),
-                        DateTimeOffset t => Text(column, r, Readiness.Web.Api.CsvOutput.Instant(t), Locked),
-                        var other => Text(column, r, Convert.ToString(other, CultureInfo.InvariantCulture), Locked),
-                    });
-                }
+        WriteTable(stream, sheetName, header, rows);
+        return stream.ToArray();
+    }
 
-                data.Add(row);
-                r++;
+    /// <summary>
+    /// <see cref="Table"/> written to <paramref name="output"/> (left open) as it is made: the package is zipped as it is
+    /// written and the sheet streamed one row at a time (<see cref="OpenXmlWriter"/>), so memory holds one row, not the
+    /// sheet's document object model nor its unzipped XML (the nation's 34,820 rows × 36 cells took 0.9–1.4 GB that way).
+    /// <paramref name="rows"/> is enumerated once. Synchronous writes: give it a buffer or a file, not a response body.
+    /// </summary>
+    public static void WriteTable(Stream output, string sheetName, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+    {
+        // Written as a package directly (the parts, their content types and relationships; the part names and ids those
+        // the SDK gave them) rather than through SpreadsheetDocument: its package buffers every part unzipped until it
+        // is saved, and stamps each entry with the clock, which a strong ETag forbids (see Deterministic).
+        using var zip = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true);
+        Entry(zip, "[Content_Types].xml", xml =>
+        {
+            const string ns = "http://schemas.openxmlformats.org/package/2006/content-types";
+            xml.WriteStartElement("Types", ns);
+            (string Extension, string Type)[] defaults =
+            [
+                ("rels", "application/vnd.openxmlformats-package.relationships+xml"),
+                ("xml", "application/xml"),
+            ];
+            foreach (var (extension, type) in defaults)
+            {
+                xml.WriteStartElement("Default", ns);
+                xml.WriteAttributeString("Extension", extension);
+                xml.WriteAttributeString("ContentType", type);
+                xml.WriteEndElement();
             }
 
-            AddSheet(workbook, sheets, 1, sheetName, data, [.. header.Select(h => Math.Clamp(h.Length + 4, 10, 30))], [], freezeHeader: true);
-            workbook.Workbook.Append(sheets);
-            workbook.Workbook.Save();
+            (string Part, string Type)[] overrides =
+            [
+                ("/xl/workbook.xml", WorkbookContentType),
+                ("/xl/styles.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"),
+                ("/xl/worksheets/sheet1.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"),
+            ];
+            foreach (var (part, type) in overrides)
+            {
+                xml.WriteStartElement("Override", ns);
+                xml.WriteAttributeString("PartName", part);
+                xml.WriteAttributeString("ContentType", type);
+                xml.WriteEndElement();
+            }
+
+            xml.WriteEndElement();
+        });
+        Relationships(zip, "_rels/.rels", [("rIdWorkbook", "officeDocument", "xl/workbook.xml")]);
+        Relationships(zip, "xl/_rels/workbook.xml.rels", [("rIdStyles", "styles", "styles.xml"), ("rIdSheet1", "worksheet", "worksheets/sheet1.xml")]);
+        Part(zip, "xl/workbook.xml", writer => writer.WriteElement(new Workbook(new Sheets(new Sheet { Id = "rIdSheet1", SheetId = 1, Name = sheetName }))));
+        Part(zip, "xl/styles.xml", writer => writer.WriteElement(Styles()));
+        Part(zip, "xl/worksheets/sheet1.xml", writer => WriteSheet(writer, header, rows));
+    }
+
+    private const string RelationshipsNamespace = "http://schemas.openxmlformats.org/package/2006/relationships";
+
+    private static void Relationships(System.IO.Compression.ZipArchive zip, string name, (string Id, string Type, string Target)[] relationships) =>
+        Entry(zip, name, xml =>
+        {
+            xml.WriteStartElement("Relationships", RelationshipsNamespace);
+            foreach (var (id, type, target) in relationships)
+            {
+                xml.WriteStartElement("Relationship", RelationshipsNamespace);
+                xml.WriteAttributeString("Type", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/" + type);
+                xml.WriteAttributeString("Target", target);
+                xml.WriteAttributeString("Id", id);
+                xml.WriteEndElement();
+            }
+
+            xml.WriteEndElement();
+        });
+
+    private static void Entry(System.IO.Compression.ZipArchive zip, string name, Action<System.Xml.XmlWriter> write)
+    {
+        var entry = zip.CreateEntry(name, System.IO.Compression.CompressionLevel.Optimal);
+        entry.LastWriteTime = EntryTime;
+        using var stream = entry.Open();
+        using var xml = System.Xml.XmlWriter.Create(stream, new System.Xml.XmlWriterSettings { Encoding = new System.Text.UTF8Encoding(false) });
+        xml.WriteStartDocument(standalone: true);
+        write(xml);
+        xml.WriteEndDocument();
+    }
+
+    private static void Part(System.IO.Compression.ZipArchive zip, string name, Action<OpenXmlWriter> write)
+    {
+        var entry = zip.CreateEntry(name, System.IO.Compression.CompressionLevel.Optimal);
+        entry.LastWriteTime = EntryTime;
+        using var stream = entry.Open();
+        using var writer = OpenXmlWriter.Create(stream);
+        writer.WriteStartDocument(true);
+        write(writer);
+        writer.Close();
+    }
+
+    // The sheet of Table: the frozen header, the columns' widths, then the rows one at a time; each cell as the
+    // document object model wrote it (r, t, s; <v> or <is><t>), so a reader sees what it saw before.
+    private static void WriteSheet(OpenXmlWriter writer, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+    {
+        writer.WriteStartElement(new Worksheet());
+        writer.WriteElement(new SheetViews(new SheetView(new Pane { VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen })
+        { WorkbookViewId = 0 }));
+        var columns = new Columns();
+        for (var i = 0; i < header.Count; i++)
+        {
+            columns.Append(new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = Math.Clamp(header[i].Length + 4, 10, 30), CustomWidth = true });
         }
 
-        return Deterministic(stream);
+        writer.WriteElement(columns);
+        writer.WriteStartElement(new X.SheetData());
+        var cells = new SheetCells(writer);
+        cells.StartRow(1);
+        for (var c = 0; c < header.Count; c++)
+        {
+            cells.Text(c, header[c], Header);
+        }
+
+        writer.WriteEndElement();
+        uint r = 2;
+        foreach (var values in rows)
+        {
+            cells.StartRow(r);
+            for (var c = 0; c < values.Count; c++)
+            {
+                switch (values[c])
+                {
+                    case null:
+                        cells.Empty(c, null);
+                        break;
+                    case string s:
+                        cells.Text(c, s, Locked);
+                        break;
+                    case bool b:
+                        cells.Value(c, "b", b ? "1" : "0", null); // ECMA-376 §18.18.11: 0 or 1, not "true"
+                        break;
+                    case int i:
+                        cells.Number(c, i);
+                        break;
+                    case long l:
+                        cells.Number(c, l);
+                        break;
+                    case decimal d:
+                        cells.Number(c, (double)d);
+                        break;
+                    case double d:
+                        cells.Number(c, d);
+                        break;
+                    case DateOnly d:
+                        cells.Value(c, null, new CellValue(Values.ToSerial(d)).Text, LockedDate);
+                        break;
+                    case DateTimeOffset t:
+                        cells.Text(c, Readiness.Web.Api.CsvOutput.Instant(t), Locked);
+                        break;
+                    case var other:
+                        cells.Text(c, Convert.ToString(other, CultureInfo.InvariantCulture), Locked);
+                        break;
+                }
+            }
+
+            writer.WriteEndElement();
+            r++;
+        }
+
+        writer.WriteEndElement();
+        writer.WriteEndElement();
+    }
+
+    /// <summary>Writes the cells of one row at a time, with one set of elements and attributes reused for all of them.</summary>
+    private sealed class SheetCells(OpenXmlWriter writer)
+    {
+        private static readonly Row RowElement = new();
+        private static readonly Cell CellElement = new();
+        private static readonly CellValue ValueElement = new();
+        private static readonly InlineString InlineElement = new();
+        private static readonly X.Text TextElement = new();
+        private static readonly OpenXmlAttribute[] Preserve = [new("xml", "space", "http://www.w3.org/XML/1998/namespace", "preserve")];
+
+        private readonly List<OpenXmlAttribute> attributes = new(3);
+        private readonly List<string> columns = [];
+        private string row = string.Empty;
+
+        public void StartRow(uint index)
+        {
+            row = index.ToString(CultureInfo.InvariantCulture);
+            writer.WriteStartElement(RowElement, [new OpenXmlAttribute("r", string.Empty, row)]);
+        }
+
+        public void Empty(int column, uint? style)
+        {
+            writer.WriteStartElement(CellElement, Attributes(column, null, style));
+            writer.WriteEndElement();
+        }
+
+        public void Text(int column, string? text, uint style)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                Empty(column, style);
+                return;
+            }
+
+            writer.WriteStartElement(CellElement, Attributes(column, "inlineStr", style));
+            writer.WriteStartElement(InlineElement);
+            writer.WriteStartElement(TextElement, Preserve);
+            writer.WriteString(text);
+            writer.WriteEndElement();
+            writer.WriteEndElement();
+            writer.WriteEndElement();
+        }
+
+        // A number cell holds a finite xsd:double: NaN or ∞ (CellValue(double) writes "NaN", "∞") makes Excel repair the
+        // file and other spreadsheets read text, so a value that is not a number is left empty, as a missing one is.
+        public void Number(int column, double value)
+        {
+            if (double.IsFinite(value))
+            {
+                Value(column, null, new CellValue(value).Text, null);
+            }
+            else
+            {
+                Empty(column, null);
+            }
+        }
+
+        public void Value(int column, string? type, string value, uint? style)
+        {
+            writer.WriteStartElement(CellElement, Attributes(column, type, style));
+            writer.WriteStartElement(ValueElement);
+            writer.WriteString(value);
+            writer.WriteEndElement();
+            writer.WriteEndElement();
+        }
+
+        private List<OpenXmlAttribute> Attributes(int column, string? type, uint? style)
+        {
+            while (columns.Count <= column)
+            {
+                columns.Add(Column(columns.Count + 1));
+            }
+
+            attributes.Clear();
+            attributes.Add(new OpenXmlAttribute("r", string.Empty, columns[column] + row));
+            if (type is not null)
+            {
+                attributes.Add(new OpenXmlAttribute("t", string.Empty, type));
+            }
+
+            if (style is { } s)
+            {
+                attributes.Add(new OpenXmlAttribute("s", string.Empty, s.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            return attributes;
+        }
     }
 
     /// <summary>
@@ -461,16 +683,10 @@ public static class ReportingWorkbook
     internal sealed class TooManyCellsException() : Exception("too many cells");
 
     private static void AddSheet(WorkbookPart workbook, Sheets sheets, uint id, string name, List<Row> rows, int[] widths, DataValidation[] validations,
-        bool hidden = false, bool freezeHeader = false)
+        bool hidden = false)
     {
         var part = workbook.AddNewPart<WorksheetPart>("rIdSheet" + id.ToString(CultureInfo.InvariantCulture));
         var worksheet = new Worksheet();
-        if (freezeHeader)
-        {
-            worksheet.Append(new SheetViews(new SheetView(new Pane { VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen })
-            { WorkbookViewId = 0 }));
-        }
-
         var columns = new Columns();
         for (var i = 0; i < widths.Length; i++)
         {

@@ -259,8 +259,7 @@ public static class TemplateApi
             return conditional;
         }
 
-        var rows = ExportApi.ExportRows(scope.Municipalities, read, prefectureRun, today).ToList<IReadOnlyList<object?>>();
-        var bytes = ReportingWorkbook.Table("municipalities", [.. ExportApi.ExportColumns.Select(c => (string)c!)], rows);
+        var bytes = ReportingWorkbook.Table("municipalities", [.. ExportApi.ExportColumns.Select(c => (string)c!)], ExportApi.ExportRows(scope.Municipalities, read, prefectureRun, today));
         return TypedResults.File(bytes, ReportingWorkbook.ContentType, $"municipalities-{scope.Code ?? "all"}-{today:yyyyMMdd}.xlsx");
     }
 
