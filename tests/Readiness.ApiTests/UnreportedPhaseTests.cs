@@ -8,7 +8,9 @@ namespace Readiness.ApiTests;
 /// <summary>
 /// A prefecture-run system the prefecture has never reported has no phase, and reads so on every path: the list, the
 /// single GET, the prefecture page, and the audit entry of its first report (before). A client that GETs it and PUTs
-/// the body back (If-Match) is not refused for that null; a reported system's null phase, and a municipality's, still is.
+/// the body back (If-Match) confirms it as it is, still unreported; a write leaving the phase out or null (the API, the
+/// page's form with 「未報告」) keeps it unreported whatever else it changes; a reported system's null phase, and a
+/// municipality's, is refused (the form: 422 naming the phase).
 /// </summary>
 public sealed class UnreportedPhaseTests(ApiHost host) : IClassFixture<ApiHost>
 {
@@ -42,23 +44,36 @@ public sealed class UnreportedPhaseTests(ApiHost host) : IClassFixture<ApiHost>
         var phaseCell = rowHtml.Split("<td")[1]; // business (th), phase (the listing is under the designation, as in SystemsTable)
         Assert.Contains("class=\"unreported\"", phaseCell, StringComparison.Ordinal);
 
-        // GET, then PUT the body back as it came: accepted, and the system is now reported.
+        // GET, then PUT the body back as it came: a confirmation that keeps it unreported (phase null on both sides of
+        // its entry), never a change null → not_started (a breaker's finding: it was reported not started).
         var version = long.Parse(get.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
         using var put = ApiHost.Request(HttpMethod.Put, $"/api/v1/prefectures/{Shizuoka}/systems/{Business}", single, version);
         using var answer = await prefecture.SendAsync(put);
         Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
         var view = await ApiHost.Json(answer);
-        var reported = view.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == Business);
+        var kept = view.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == Business);
+        Assert.False(kept.GetProperty("counted").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, kept.GetProperty("system").GetProperty("phase").ValueKind);
+        var confirmation = view.GetProperty("recentChanges").EnumerateArray().First(c => c.GetProperty("target").GetString() == "system:" + Business);
+        Assert.True(confirmation.GetProperty("confirmed").GetBoolean(), confirmation.ToString());
+        Assert.Equal(JsonValueKind.Null, confirmation.GetProperty("after").GetProperty("phase").ValueKind);
+
+        // A phase given reports it: the audit entry of that first report has no phase before.
+        var confirmedVersion = long.Parse(answer.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+        using var first = ApiHost.Request(HttpMethod.Patch, $"/api/v1/prefectures/{Shizuoka}/systems/{Business}", """{"phase":"not_started"}""", confirmedVersion);
+        first.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/merge-patch+json");
+        using var firstAnswer = await prefecture.SendAsync(first);
+        Assert.True(firstAnswer.StatusCode == HttpStatusCode.OK, $"{firstAnswer.StatusCode}: {await firstAnswer.Content.ReadAsStringAsync()}");
+        var reportedView = await ApiHost.Json(firstAnswer);
+        var reported = reportedView.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == Business);
         Assert.True(reported.GetProperty("counted").GetBoolean());
         Assert.Equal("not_started", reported.GetProperty("system").GetProperty("phase").GetString());
-
-        // The audit entry of that first report: before, the system had no phase.
-        var entry = view.GetProperty("recentChanges").EnumerateArray().First(c => c.GetProperty("target").GetString() == "system:" + Business);
+        var entry = reportedView.GetProperty("recentChanges").EnumerateArray().First(c => c.GetProperty("target").GetString() == "system:" + Business);
         Assert.Equal(JsonValueKind.Null, entry.GetProperty("before").GetProperty("phase").ValueKind);
         Assert.Equal("not_started", entry.GetProperty("after").GetProperty("phase").GetString());
 
         // Reported, it has a phase: null would clear it and is refused, changing nothing.
-        var now = long.Parse(answer.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+        var now = long.Parse(firstAnswer.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
         using var clear = ApiHost.Request(HttpMethod.Put, $"/api/v1/prefectures/{Shizuoka}/systems/{Business}", """{"phase":null}""", now);
         using var refused = await prefecture.SendAsync(clear);
         await ApiHost.AssertProblem(refused, HttpStatusCode.BadRequest, "phase");
@@ -84,6 +99,90 @@ public sealed class UnreportedPhaseTests(ApiHost host) : IClassFixture<ApiHost>
         using var response = await client.SendAsync(request);
         await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, field);
         Assert.Equal(version, (await host.GetMunicipality(ApiHost.Chiyoda)).Version);
+    }
+
+    [Theory]
+    [InlineData("PATCH", "child_rearing_allowance", """{"vendor":"県のベンダA"}""")]
+    [InlineData("PUT", "public_assistance", """{"phase":null,"vendor":"県のベンダB"}""")]
+    public async Task A_write_leaving_the_phase_out_or_null_keeps_a_never_reported_system_unreported(string method, string business, string json)
+    {
+        const string Prefecture = "23"; // 愛知県: its own systems untouched by the other tests of this class
+        using var client = host.Client(host.Token(Role.Prefecture, Prefecture, "keep@pref.aichi"));
+        using var get = await client.GetAsync($"/api/v1/prefectures/{Prefecture}/systems/{business}");
+        var version = long.Parse(get.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+        var read = JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement;
+        var body = method == "PUT"
+            ? json[..^1] + $",\"designated\":{(read.GetProperty("designated").GetBoolean() ? "true" : "false")}}}"
+            : json;
+        using var request = ApiHost.Request(new HttpMethod(method), $"/api/v1/prefectures/{Prefecture}/systems/{business}", body, version);
+        if (method == "PATCH")
+        {
+            request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/merge-patch+json");
+        }
+
+        using var answer = await client.SendAsync(request);
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+        var view = await ApiHost.Json(answer);
+        var system = view.GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == business);
+        Assert.False(system.GetProperty("counted").GetBoolean(), system.ToString());
+        Assert.Equal(JsonValueKind.Null, system.GetProperty("system").GetProperty("phase").ValueKind);
+        Assert.StartsWith("県のベンダ", system.GetProperty("system").GetProperty("vendor").GetString(), StringComparison.Ordinal);
+        var entry = view.GetProperty("recentChanges").EnumerateArray().First(c => c.GetProperty("target").GetString() == "system:" + business);
+        Assert.Equal(JsonValueKind.Null, entry.GetProperty("after").GetProperty("phase").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_form_saved_with_no_phase_keeps_a_never_reported_system_unreported_and_refuses_to_unreport_a_reported_one()
+    {
+        const string Prefecture = "13"; // 東京都: no row in the designation list, so its systems are not designated
+        var action = $"/prefectures/{Prefecture}/systems/{Business}";
+        using var person = await FormSession.SignInPrefectureAsync(host, Prefecture, "form-keep@metro.tokyo.lg.jp");
+
+        // The form as shown (「未報告」 chosen, nothing typed), saved: a confirmation, the system still unreported.
+        var page = await person.PageAsync(Prefecture);
+        var form = page[page.IndexOf($"action=\"{action}\"", StringComparison.Ordinal)..];
+        form = form[..form.IndexOf("</form>", StringComparison.Ordinal)];
+        Assert.True(global::System.Text.RegularExpressions.Regex.IsMatch(form, "<option value(=\"\")? selected[^>]*>[^<]*未報告"), form[..Math.Min(form.Length, 3000)]);
+        var (saved, location) = await person.PostForLocationAsync(Prefecture, action, new Dictionary<string, string> { ["phase"] = "" });
+        Assert.Equal(HttpStatusCode.SeeOther, saved);
+        Assert.Contains("confirmed=1", location, StringComparison.Ordinal);
+        using var client = host.Client(host.Token(Role.Prefecture, Prefecture, "form-keep-read@metro.tokyo.lg.jp"));
+        using var list = await client.GetAsync($"/api/v1/prefectures/{Prefecture}/systems");
+        var system = (await ApiHost.Json(list)).GetProperty("systems").EnumerateArray().Single(s => s.GetProperty("businessId").GetString() == Business);
+        Assert.False(system.GetProperty("counted").GetBoolean(), system.ToString());
+
+        // A vendor saved alone (no phase chosen): stored, the phase still unreported.
+        (saved, _) = await person.PostForLocationAsync(Prefecture, action, new Dictionary<string, string> { ["phase"] = "", ["vendor"] = "都のベンダ" });
+        Assert.Equal(HttpStatusCode.SeeOther, saved);
+        using var after = await client.GetAsync($"/api/v1/prefectures/{Prefecture}/systems/{Business}");
+        var single = await ApiHost.Json(after);
+        Assert.Equal((JsonValueKind.Null, "都のベンダ"), (single.GetProperty("phase").ValueKind, single.GetProperty("vendor").GetString()));
+
+        // Reported, the phase cannot be taken back to 「未報告」: 422 naming the field in both languages, nothing saved.
+        (saved, _) = await person.PostForLocationAsync(Prefecture, action, new Dictionary<string, string> { ["phase"] = "fit_gap" });
+        Assert.Equal(HttpStatusCode.SeeOther, saved);
+        var version = after.Headers.ETag!.Tag;
+        using var reported = await client.GetAsync($"/api/v1/prefectures/{Prefecture}/systems/{Business}");
+        var (refused, html) = await person.PostAsync(Prefecture, action, new Dictionary<string, string> { ["phase"] = "" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
+        Assert.Contains("「未報告」に戻すことはできません", html, StringComparison.Ordinal);
+        Assert.Contains("cannot be taken back to not reported", html, StringComparison.Ordinal);
+        Assert.Contains($"id=\"pref-{Business}-phase-error\"", html, StringComparison.Ordinal);
+        using var unchanged = await client.GetAsync($"/api/v1/prefectures/{Prefecture}/systems/{Business}");
+        Assert.Equal(reported.Headers.ETag!.Tag, unchanged.Headers.ETag!.Tag);
+        Assert.NotEqual(version, reported.Headers.ETag!.Tag);
+        Assert.Equal("fit_gap", (await ApiHost.Json(unchanged)).GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task A_municipality_form_saved_with_no_phase_is_refused_for_a_municipality_system_always_has_one()
+    {
+        using var person = await FormSession.SignInAsync(host, ApiHost.Chiyoda, "form-phase@" + ApiHost.Chiyoda);
+        var (_, before) = await host.GetMunicipality(ApiHost.Chiyoda);
+        var (refused, html) = await person.PostAsync(ApiHost.Chiyoda, $"/municipalities/{ApiHost.Chiyoda}/systems/koseki", new Dictionary<string, string> { ["phase"] = "" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
+        Assert.Contains("移行フェーズを選択してください", html, StringComparison.Ordinal);
+        Assert.Equal(before, (await host.GetMunicipality(ApiHost.Chiyoda)).Version);
     }
 
     private static async Task<JsonElement> System(HttpClient client)

@@ -359,8 +359,11 @@ public static class ChangeRules
     /// LastReportedAt move: the 30-day stale rule counts reports), so every one is in the trail: a target whose fields
     /// change has before and after; one left as it stands is a confirmation (<see cref="AuditFields.IsConfirmation"/>:
     /// before = after, one field list shared by both sides), whether or not other targets of the request changed.
+    /// With <paramref name="phaseNullUntilReported"/> (a prefecture's own systems: <see cref="PrefectureRunRecord.Counts"/>),
+    /// a system not yet reported whose change leaves the phase out or null stays not reported (its ReportedAt stays null):
+    /// its other members are stored, and a change of none of them is a confirmation.
     /// </summary>
-    public static (MunicipalityRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(MunicipalityRecord current, ChangeRequest request, DateTimeOffset now)
+    public static (MunicipalityRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(MunicipalityRecord current, ChangeRequest request, DateTimeOffset now, bool phaseNullUntilReported = false)
     {
         var version = current.Version + 1;
         var all = ImmutableArray.CreateBuilder<ChangeEntry>();
@@ -377,6 +380,11 @@ public static class ChangeRules
             var phase = change.Phase ?? before.Phase;
             var move = MoveOf(before, change with { Phase = phase });
             var regression = RegressionAfter(before, change);
+            // Where an unreported phase reads null (a prefecture's own system before its first report), a request that
+            // leaves the phase out or null keeps it unreported: "keep" keeps it as it stands, so the read written back
+            // as read is a confirmation, and a vendor saved alone reports no phase (not_started). A municipality's
+            // estimate reads as a phase: any report of the system makes it the municipality's (OfficialRules.ReportedSince).
+            var reportedAt = !phaseNullUntilReported || GivesPhase(given) || before.ReportedAt is not null ? now : before.ReportedAt;
             var after = before with
             {
                 Phase = phase,
@@ -391,10 +399,10 @@ public static class ChangeRules
                 DesignationReasonNote = change.Designation?.Reason == DesignationReason.Other ? Normalize(change.DesignationReasonNote) : null,
                 Regression = regression.Regression,
                 RegressionReason = regression.Reason,
-                ReportedAt = now,
+                ReportedAt = reportedAt,
             };
             systems[index] = after;
-            if (move != PhaseMove.EstimateCorrected && after == before with { ReportedAt = now })
+            if (move != PhaseMove.EstimateCorrected && after == before with { ReportedAt = reportedAt })
             {
                 // Left as it stands: confirmed, also beside other targets' changes (the trail is the record of what a
                 // report affirmed: a breaker's finding). One field list for both sides: equal, and made once.
@@ -450,6 +458,10 @@ public static class ChangeRules
         };
         return (record, entries);
     }
+
+    /// <summary>Whether a system change names a phase: sent and not null (a null or left-out phase keeps the stored one).</summary>
+    public static bool GivesPhase(SystemChange given) =>
+        given.Phase is not null && (given.Omitted.IsDefaultOrEmpty || !given.Omitted.Contains("phase"));
 
     private static int IndexOfSystem(SystemStatus[] systems, string businessId)
     {

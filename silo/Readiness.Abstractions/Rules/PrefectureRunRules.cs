@@ -56,13 +56,22 @@ public static class PrefectureRunRules
     /// <summary>Applies a validated request: one version step, one audit entry per system (keyed by the prefecture's 団体コード).</summary>
     public static (PrefectureRunRecord Record, ImmutableArray<ChangeEntry> Entries) Apply(PrefectureRunRecord current, ChangeRequest request, DateTimeOffset now)
     {
-        var (body, entries) = ChangeRules.Apply(Body(current), request, now);
+        // A system not yet reported stays so unless the request names its phase (a GET's phase null sent back keeps it).
+        var (body, entries) = ChangeRules.Apply(Body(current), request, now, phaseNullUntilReported: true);
 
-        // A system's first report: its before is the unreported system, which has no phase (as every read shows it).
-        entries = [.. entries.Select(e => e.Target.StartsWith("system:", StringComparison.Ordinal)
-            && current.FindSystem(e.Target["system:".Length..]) is { } before && !PrefectureRunRecord.Counts(before)
-                ? e with { BeforeFields = Unreported(e.BeforeFields) }
-                : e)];
+        // A system not yet reported has no phase (as every read shows it): its before on its first report, and both sides
+        // while it stays unreported (a confirmation then has before = after, phase null: nothing for notifications to judge).
+        entries = [.. entries.Select(e =>
+        {
+            if (!e.Target.StartsWith("system:", StringComparison.Ordinal) || current.FindSystem(e.Target["system:".Length..]) is not { } before
+                || PrefectureRunRecord.Counts(before))
+            {
+                return e;
+            }
+
+            var stillUnreported = body.FindSystem(before.BusinessId) is { } after && !PrefectureRunRecord.Counts(after);
+            return e with { BeforeFields = Unreported(e.BeforeFields), AfterFields = stillUnreported ? Unreported(e.AfterFields) : e.AfterFields };
+        })];
         return (current with
         {
             Version = body.Version,

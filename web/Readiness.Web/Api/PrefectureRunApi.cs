@@ -102,6 +102,11 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
             ? ChangesSince.Conflicts(history, madeFrom, current.Systems.Select(s => "system:" + s.BusinessId))
             : [];
 
+    /// <summary>The refusal of an empty (null) phase for a system already reported: a reported phase is never taken back.</summary>
+    public static readonly ValidationError ReportedPhaseKept = new("phase", "null_not_allowed",
+        "この業務は報告済みのため、移行フェーズを「未報告」に戻すことはできません。フェーズを選択してください。",
+        "This system has been reported, so its phase cannot be taken back to not reported (null): choose a phase.");
+
     public async Task<PrefectureRunResult> ReportSystemAsync(ClaimsPrincipal user, string prefectureCode, string businessId, SystemReport report, ReportContext context)
     {
         var caller = Caller(user);
@@ -150,12 +155,13 @@ public sealed class PrefectureRunService(IGrainFactory grains, GrainCalls calls,
         var grain = grains.GetGrain<IPrefectureRunGrain>(prefectureCode);
         if (report.GivesNullPhase)
         {
-            // A system never reported reads phase null (GET, the list, the page), so a client sends that null back on
-            // its first report: it keeps the system as it is, as leaving phase out does. Once reported, null would clear it.
+            // A system never reported reads phase null (GET, the list, the page, the form's 「未報告」), so a client sends
+            // that null back: it keeps the system not reported, as leaving phase out does (ChangeRules.Apply). Once
+            // reported, a phase cannot be taken back to not reported.
             var current = await calls.Run(() => grain.GetAsync(), idempotent: true);
             if (PrefectureRunRecord.Counts(current.FindSystem(businessId)!))
             {
-                return Refuse(ReportStatus.BadRequest, "phase", "null_not_allowed", string.Empty, string.Empty, errors: [SystemReport.NullPhase("phase")]);
+                return Refuse(ReportStatus.BadRequest, "phase", "null_not_allowed", string.Empty, string.Empty, errors: [ReportedPhaseKept]);
             }
 
             report = report with { Given = (report.Given ?? SystemChange.Members.ToHashSet(StringComparer.Ordinal)).Where(m => m != "phase").ToHashSet(StringComparer.Ordinal) };

@@ -107,6 +107,12 @@ public static class EditFields
     /// </summary>
     public static string FormField(string grainField)
     {
+        if (SystemFields.Contains(grainField))
+        {
+            // Named as the form's field already (a refusal before the grain: a reported phase taken back to 「未報告」).
+            return grainField;
+        }
+
         var dot = grainField.IndexOf("].", StringComparison.Ordinal);
         if (dot < 0 || !(grainField.StartsWith("systems[", StringComparison.Ordinal) || grainField.StartsWith("security[", StringComparison.Ordinal)))
         {
@@ -126,18 +132,24 @@ public static class EditFields
     public static IReadOnlyDictionary<string, string?> Values(IFormCollection form, string[] fields) =>
         fields.ToImmutableDictionary(f => f, f => Single(form[f]), StringComparer.Ordinal);
 
-    public static SystemReport ToSystemReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors)
+    /// <summary>
+    /// The system form's values as a report. An empty phase (the 「未報告 / Not reported」 choice) is refused unless
+    /// <paramref name="emptyPhaseKeeps"/> (a prefecture's own system, whose unreported phase reads null): then the report
+    /// carries phase null, which keeps a system never reported as it is and is refused for one already reported
+    /// (<see cref="PrefectureRunService.ReportedPhaseKept"/>). A municipality's system always has a phase.
+    /// </summary>
+    public static SystemReport ToSystemReport(IReadOnlyDictionary<string, string?> values, List<FieldMessage> errors, bool emptyPhaseKeeps = false)
     {
         var designated = values["designated"] is "true" or "on";
         var phase = Choice<MigrationPhase>(values["phase"], "phase", Vocabulary.Phase.Ja, Vocabulary.Phase.ShortEnInText, errors);
-        if (phase is null && string.IsNullOrEmpty(values["phase"]))
+        if (phase is null && string.IsNullOrEmpty(values["phase"]) && !emptyPhaseKeeps)
         {
             errors.Add(new FieldMessage("phase", "移行フェーズを選択してください。", "Choose a phase."));
         }
 
         return new SystemReport
         {
-            Phase = phase ?? default,
+            Phase = emptyPhaseKeeps ? phase : phase ?? default,
             PlannedGoLive = Date(values["plannedGoLive"], "plannedGoLive", Vocabulary.PlannedGoLive.ShortJa, Vocabulary.PlannedGoLive.ShortEnInText, errors),
             Vendor = Text(values["vendor"]),
             Hosting = Choice<HostingKind>(values["hosting"], "hosting", Vocabulary.Hosting.ShortJa, Vocabulary.Hosting.ShortEnInText, errors),

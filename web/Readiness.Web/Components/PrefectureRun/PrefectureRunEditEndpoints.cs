@@ -59,7 +59,8 @@ public static class PrefectureRunEditEndpoints
         }
 
         var errors = new List<FieldMessage>();
-        var report = EditFields.ToSystemReport(values, errors) with { Given = FormFields.ToHashSet(StringComparer.Ordinal) };
+        // 「未報告」 (empty) keeps a system never reported as it is; for one reported it is refused (422 naming phase, below).
+        var report = EditFields.ToSystemReport(values, errors, emptyPhaseKeeps: true) with { Given = FormFields.ToHashSet(StringComparer.Ordinal) };
         if (errors.Count > 0)
         {
             return Page(prefCode, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
@@ -119,8 +120,10 @@ public static class PrefectureRunEditEndpoints
                         "This form was already sent with other values. Reload the page and enter the change again.")], version), StatusCodes.Status409Conflict);
             default:
                 var messages = result.Errors.Select(e => new FieldMessage(EditFields.FormField(e.Field), e.MessageJa, e.MessageEn)).ToList();
+                // A reported phase taken back to 「未報告」 is the input's fault, as any other refused value: 422 (the API says 400).
+                var invalid = result.Status == ReportStatus.Invalid || result.Errors.Contains(PrefectureRunService.ReportedPhaseKept);
                 return Page(prefCode, new EditSubmission(target, EditFailure.Invalid, values, messages, version),
-                    result.Status == ReportStatus.Invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
+                    invalid ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest);
         }
     }
 
