@@ -63,7 +63,14 @@ public sealed class PreconditionsTests
     [Theory]
     [InlineData("w/\"0\"")]         // the weak prefix is "W/", case-sensitive (RFC 9110 §8.8.3)
     [InlineData("\"1\", w/\"0\"")]
-    public void A_lowercase_weak_prefix_is_malformed(string header)
+    [InlineData("W/ \"0\"")]        // no space between "W/" and the quote (entity-tag = [ weak ] opaque-tag)
+    [InlineData("W/\t\"0\"")]
+    [InlineData("\"1\", W/ \"0\"")]
+    [InlineData("W/0")]              // unquoted after the prefix
+    [InlineData("W/\"0")]            // no closing quote
+    [InlineData("W/\"0\u0001\"")]    // a control character
+    [InlineData("W/")]
+    public void A_malformed_weak_prefix_is_malformed(string header)
     {
         Assert.Equal(PreconditionOutcome.Malformed, Evaluate("GET", header, null));
         Assert.Equal(PreconditionOutcome.Malformed, Evaluate("GET", null, header));

@@ -124,8 +124,9 @@ public static class Preconditions
             return true;
         }
 
-        // The weak prefix is "W/", case-sensitive (§8.8.3); ASP.NET Core's parser would take "w/" as weak too.
-        if (lines.Exists(HasLowercaseWeakPrefix)
+        // The weak prefix is "W/", case-sensitive and followed at once by the quote (§8.8.3: entity-tag = [ weak ]
+        // opaque-tag); ASP.NET Core's parser would take "w/" as weak too, and a space after "W/" (W/ "4").
+        if (lines.Exists(HasMalformedWeakPrefix)
             || !EntityTagHeaderValue.TryParseStrictList(lines, out var parsed) || parsed.Count == 0
             || !parsed.All(IsEntityTag))
         {
@@ -173,8 +174,11 @@ public static class Preconditions
 
     private static readonly System.Buffers.SearchValues<char> ListSeparators = System.Buffers.SearchValues.Create(", \t");
 
-    /// <summary>A list member beginning "w/": at the start of the field or after a comma (outside quotes, as a tag cannot hold a comma unquoted).</summary>
-    private static bool HasLowercaseWeakPrefix(string line)
+    /// <summary>
+    /// A list member beginning "w/", or "W/" not followed at once by its tag's quote ("W/ \"4\"", "W/\t\"4\""): at the
+    /// start of the field or after a comma (outside quotes, as a tag cannot hold a comma unquoted).
+    /// </summary>
+    private static bool HasMalformedWeakPrefix(string line)
     {
         var quoted = false;
         var memberStart = true;
@@ -192,7 +196,8 @@ public static class Preconditions
             }
             else if (!quoted && c is not (' ' or '\t'))
             {
-                if (memberStart && c == 'w' && i + 1 < line.Length && line[i + 1] == '/')
+                if (memberStart && c is 'w' or 'W' && i + 1 < line.Length && line[i + 1] == '/'
+                    && (c == 'w' || i + 2 >= line.Length || line[i + 2] != '"'))
                 {
                     return true;
                 }
