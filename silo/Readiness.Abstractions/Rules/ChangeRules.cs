@@ -43,7 +43,9 @@ public static class ChangeRules
 
         if (request.Systems.IsDefaultOrEmpty && request.Security.IsDefaultOrEmpty)
         {
-            errors.Add(new("report", "empty", "変更する業務システムまたはセキュリティ項目を1件以上指定してください。", "A report must change at least one business system or security item."));
+            // A report need not change anything (one whose values are those stored is a confirmation): it names targets.
+            errors.Add(new("report", "empty", "報告する業務システムまたはセキュリティ項目を1件以上指定してください（現状のままの確認も報告です）。",
+                "A report must name at least one business system or security item (confirming one as it is is a report too)."));
         }
 
         var seenSystems = new HashSet<string>(StringComparer.Ordinal);

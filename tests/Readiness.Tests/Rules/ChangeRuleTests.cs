@@ -154,6 +154,21 @@ public sealed class ChangeRuleTests
     }
 
     /// <summary>
+    /// A report with no target is refused for naming none, not for changing nothing: a report whose values are those
+    /// stored is a confirmation (a breaker's finding: the message said a report must "change" something).
+    /// </summary>
+    [Fact]
+    public void An_empty_report_is_told_to_name_a_target_not_to_change_one()
+    {
+        var error = Assert.Single(ChangeRules.Validate(Request(), Current(), Today));
+        Assert.Equal(("report", "empty"), (error.Field, error.Code));
+        Assert.Contains("must name at least one", error.MessageEn, StringComparison.Ordinal);
+        Assert.DoesNotContain("change", error.MessageEn.Split('(')[0], StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("報告する", error.MessageJa, StringComparison.Ordinal);
+        Assert.DoesNotContain("変更する", error.MessageJa, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A system that does not apply cannot be designated (a breaker's finding: 軽自動車税 saved as 対象外 and 特定移行支援,
     /// so the CSV listed one more designated system than figures.designatedSystems counts). Either alone is accepted,
     /// and so is a stored pair the request keeps (as other stored values, above).
