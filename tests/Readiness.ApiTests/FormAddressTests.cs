@@ -136,6 +136,41 @@ public sealed class FormAddressTests(WarmApiHost host, ITestOutputHelper output)
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("readiness-lang=en", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Signed out, a form's address reloaded with the ?language= a switch left goes to sign-in remembering the language
+    /// (it was forgotten: the sign-in page and the form's page came in Japanese); a client not asking for HTML gets the
+    /// API's 401 problem (ja + en, WWW-Authenticate), not a bare 401.
+    /// </summary>
+    [Theory]
+    [InlineData("/admin/invitations", "/admin/users")]
+    [InlineData("/imports/upload", "/imports")]
+    [InlineData("/municipalities/" + ApiHost.Chiyoda + "/template", "/municipalities/" + ApiHost.Chiyoda)]
+    public async Task A_signed_out_form_address_keeps_the_language_through_sign_in_and_answers_scripts_a_problem(string address, string page)
+    {
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using (var request = new HttpRequestMessage(HttpMethod.Get, address + "?language=en"))
+        {
+            request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
+            using var response = await anonymous.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal("/signin?ReturnUrl=" + page, Uri.UnescapeDataString(Location(response) ?? string.Empty).Split('&')[0]);
+            Assert.True(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("readiness-lang=en", StringComparison.Ordinal)),
+                $"no language cookie on the way to sign-in: {string.Join(" | ", cookies ?? [])}");
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, address))
+        {
+            request.Headers.TryAddWithoutValidation("Accept", "application/json");
+            using var response = await anonymous.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.NotEmpty(response.Headers.WwwAuthenticate);
+            Assert.Contains("サインイン", body, StringComparison.Ordinal);
+            Assert.Contains("Sign-in required", body, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task The_template_preview_address_reloaded_goes_to_the_municipality_page()
     {

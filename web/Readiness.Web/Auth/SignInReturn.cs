@@ -58,6 +58,13 @@ public static class SignInReturn
         var original = events.OnRedirectToLogin;
         events.OnRedirectToLogin = async context =>
         {
+            // A ?language= left by a language switch (a form's address reloaded, a switch post) is remembered before the
+            // sign-in page, so that page and the form's page after it come in that language (the return URL drops it).
+            if (context.Request.Query.TryGetValue(Components.LanguageSwitch.Parameter, out var language))
+            {
+                Components.LanguageSwitch.Remember(context.HttpContext, language.ToString() == "en" ? "en" : "ja");
+            }
+
             // A form address's GET (Components.Access.FormAddresses) returns to the form's page too, not to itself.
             if ((!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
                 || context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Components.Access.ReturnsToFormPageAttribute>() is not null)
