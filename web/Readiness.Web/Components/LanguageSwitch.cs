@@ -70,6 +70,12 @@ public static class LanguageSwitch
         && http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge;
 
     /// <summary>
+    /// True when the request's endpoint takes a file (<see cref="Imports.UploadLimit"/>): a refused upload's page asks to
+    /// choose the file again (a browser cannot keep a chosen file) and shows no file name, rather than to enter it again.
+    /// </summary>
+    public static bool IsUpload(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<Imports.UploadLimit>() is not null;
+
+    /// <summary>
     /// The most characters (names and values together) a page embeds again for its switch: an upload's file as base64
     /// (4 characters per 3 bytes of <see cref="Imports.UploadLimit.MaxFileBytes"/>, plus its name), else a form body's
     /// limit (<see cref="Api.JsonBody.MaxBodyBytes"/>, 256 KiB), what a form takes at most.
@@ -88,7 +94,8 @@ public static class LanguageSwitch
 
     /// <summary>
     /// The fields the switch posts back: those kept by the endpoint (<see cref="Keep"/>), else the request's form
-    /// fields as posted, without its antiforgery token (the switch form carries a fresh one).
+    /// fields as posted, each cut to its field's limit (<see cref="FormFieldLimits"/>), without its antiforgery token
+    /// (the switch form carries a fresh one).
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Fields(HttpContext http)
     {
@@ -104,7 +111,8 @@ public static class LanguageSwitch
         }
 
         var token = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AntiforgeryOptions>>().Value.FormFieldName;
-        return [.. form.Where(f => f.Key != token).SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? string.Empty)))];
+        // Each value cut to its field's limit (FormFieldLimits), as the visible field shows it: a huge value is not embedded twice.
+        return [.. form.Where(f => f.Key != token).SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, FormFieldLimits.Shown(f.Key, v) ?? string.Empty)))];
     }
 
     /// <summary>

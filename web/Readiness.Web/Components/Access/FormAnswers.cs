@@ -15,42 +15,41 @@ public static class FormAnswers
     /// <summary>
     /// After UseAntiforgery: an endpoint that requires the token (the dashboard's forms, the Razor pages' form posts,
     /// the account, import, planning and notification forms) and whose token did not validate gets the 400 page and
-    /// is never run, so nothing changes. /api/v1 and the RFC 8058 one-click POST disable antiforgery and are untouched.
+    /// is never run, so nothing changes; one whose body is over its limit (an upload's file plus framing, else 256 KiB)
+    /// gets the 413 page, whatever its token. /api/v1 and the RFC 8058 one-click POST disable antiforgery and are untouched.
     /// </summary>
     public static IApplicationBuilder UseFormAntiforgeryPage(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (context.Request.ContentLength > Api.JsonBody.MaxBodyBytes
-            && context.GetEndpoint()?.Metadata is { } metadata
-            && metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true }
-            && metadata.GetMetadata<Imports.UploadLimit>() is null)
+        if (context.GetEndpoint()?.Metadata is not { } metadata || metadata.GetMetadata<IAntiforgeryMetadata>() is not { RequiresValidation: true })
         {
-            // A dashboard form over its 256 KiB (read whole under Kestrel's cap of twice that, so the browser is not cut
-            // off mid-send): the 413 page, keeping nothing of the input.
-            await TooLargeForm("送信内容が大きすぎます。入力を短くしてから、もう一度送信してください。", "The form is too large: shorten what was entered and send it again.").ExecuteAsync(context);
+            await next(context);
             return;
         }
 
-        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false } validation
-            && context.GetEndpoint()?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true })
+        // One size rule, the endpoint's own limit read once: an upload's file plus its framing (UploadLimit), else a
+        // dashboard form's 256 KiB. Kestrel's cap is twice that (ApiServices), so a body a little over is read whole and
+        // answered here rather than cut off while the browser still sends; a body past Kestrel's cap (its token never
+        // read) is the same refusal. The 413 page keeps nothing of the input, in the endpoint's own words.
+        var upload = metadata.GetMetadata<Imports.UploadLimit>();
+        var limit = upload is null ? Api.JsonBody.MaxBodyBytes : Imports.UploadLimit.BodyBytes(upload.MaxFileBytes);
+        var validation = context.Features.Get<IAntiforgeryValidationFeature>();
+        if (context.Request.ContentLength > limit || IsTooLarge(validation?.Error))
+        {
+            var advice = upload is null ? null : Imports.OfficialWorkbook.TooLarge(upload.MaxFileBytes, context.Request.ContentLength,
+                validation is { IsValid: true } ? SentFileName(context) : null);
+            await TooLargeForm(
+                advice?.MessageJa ?? "送信内容が大きすぎます。入力を短くしてから、もう一度送信してください。",
+                advice?.MessageEn ?? "The form is too large: shorten what was entered and send it again.").ExecuteAsync(context);
+            return;
+        }
+
+        if (validation is { IsValid: false })
         {
             // ASP.NET Core's form reader refuses a whole form with a NUL in any field ("%00"), so the token is never
             // read: the person is told which field, not that the form expired.
             if (IsUnreadableForm(validation.Error) && await FieldWithNulAsync(context.Request) is { } field)
             {
                 await InvalidField(field, "NUL などの制御文字は送れません。入力し直してください。", "a control character such as NUL cannot be sent; type the value again.").ExecuteAsync(context);
-                return;
-            }
-
-            // A body over the server's cap cannot be read for its token either: the person is told the file or form
-            // is too large, in the upload's own words, not that the form expired (a breaker's finding: a 34 MB .xlsx
-            // sent to the template form was told to reload the page).
-            if (TooLarge(validation.Error, context.Request))
-            {
-                var (ja, en) = context.GetEndpoint()?.Metadata.GetMetadata<Imports.UploadLimit>() is { } upload
-                    && Imports.OfficialWorkbook.TooLarge(upload.MaxFileBytes, context.Request.ContentLength) is var error
-                    ? (error.MessageJa, error.MessageEn)
-                    : ("送信内容が大きすぎます。入力を短くしてから、もう一度送信してください。", "The form is too large: shorten what was entered and send it again.");
-                await TooLargeForm(ja, en).ExecuteAsync(context);
                 return;
             }
 
@@ -61,7 +60,8 @@ public static class FormAnswers
         await next(context);
     });
 
-    private static bool TooLarge(Exception? error, HttpRequest request)
+    /// <summary>Whether reading the form failed because the body was over Kestrel's cap (a 413 anywhere in the chain).</summary>
+    private static bool IsTooLarge(Exception? error)
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
@@ -71,10 +71,18 @@ public static class FormAnswers
             }
         }
 
-        return request.ContentLength > request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        return false;
     }
 
-    /// <summary>413: the form's body is over the server's cap, so not even its token was read; nothing changed.</summary>
+    /// <summary>
+    /// The name of the file an upload form sent, once the antiforgery check has read the form whole (the advice differs
+    /// for an .xlsx and a CSV; a form not read is never read here: the getter would read it synchronously); used only
+    /// for the advice, never shown.
+    /// </summary>
+    private static string? SentFileName(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IFormFeature>()?.Form?.Files.GetFile("file")?.FileName;
+
+    /// <summary>413: the form's body is over its endpoint's limit; nothing of it is kept or shown again, nothing changed.</summary>
     public static RazorComponentResult<FormAnswerDocument> TooLargeForm(string messageJa, string messageEn) => new(new
     {
         Status = StatusCodes.Status413PayloadTooLarge,

@@ -46,7 +46,8 @@ public sealed record EditSubmission(
     /// </summary>
     public ImmutableArray<RestoredForm> AlsoRestored { get; init; } = [];
 
-    public string? Value(string field) => Values.TryGetValue(field, out var v) ? v : null;
+    /// <summary>The value to show again in <paramref name="field"/>: as typed, cut to the field's limit (<see cref="FormFieldLimits"/>).</summary>
+    public string? Value(string field) => Values.TryGetValue(field, out var v) ? FormFieldLimits.Shown(field, v) : null;
 
     /// <summary>
     /// The forms of one page with the input of their kept drafts (<paramref name="drafts"/> oldest first, as

@@ -146,6 +146,7 @@ public static class TemplateEndpoints
     private static IReadOnlyList<ProblemError> Errors(ProblemHttpResult problem) =>
         problem.ProblemDetails.Extensions.TryGetValue("errors", out var e) && e is IEnumerable<ProblemError> list ? [.. list] : [Expired];
 
+    // A file refused as too large (413) is not kept: its page names no file and asks to choose it again (MainLayout).
     private static RazorComponentResult<TemplatePreviewDocument> Page(string code, TemplatePreview? preview, IReadOnlyList<ProblemError> errors, string? content, string fileName, int status) =>
-        new(new { Code = code, Preview = preview, Errors = errors, Content = content, FileName = fileName }) { StatusCode = status };
+        new(new { Code = code, Preview = preview, Errors = errors, Content = content, FileName = status == StatusCodes.Status413PayloadTooLarge ? string.Empty : fileName }) { StatusCode = status };
 }
