@@ -79,12 +79,14 @@ public interface IAuditLog
     Task<AreaChangesPage> ReadAreaAsync(string? prefectureCode, long? before, int limit, AreaConfirmations confirmations = AreaConfirmations.Each, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The rows of an area's trail (those <see cref="ReadAreaAsync"/> reads, whatever the view of confirmations) in
-    /// three numbers, "count:newest position:sum of positions". A row is never updated, so this changes whenever a row
-    /// joins or leaves the area (one committed late with an older position included), without reading the rows: one
-    /// aggregate over the prefecture's index or the table's positions. For the area CSV's ETag.
+    /// The rows of an area's trail that the view <paramref name="confirmations"/> draws on (those <see cref="ReadAreaAsync"/>
+    /// reads in that view: every row for grouped and each, the rows that are not confirmations for exclude, the
+    /// confirmations alone for only) in three numbers, "count:newest position:sum of positions". A row is never
+    /// updated, so this changes whenever a row the view shows joins or leaves the area (one committed late with an older
+    /// position included), and not when a row it leaves out does, without reading the rows: one aggregate over the
+    /// prefecture's index or the table's positions. For the area CSV's ETag.
     /// </summary>
-    Task<string> ReadAreaFingerprintAsync(string? prefectureCode, CancellationToken cancellationToken = default);
+    Task<string> ReadAreaFingerprintAsync(string? prefectureCode, AreaConfirmations confirmations = AreaConfirmations.Each, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// What a grain remembers when it activates, in one round trip: the requests applied to a municipality (or a

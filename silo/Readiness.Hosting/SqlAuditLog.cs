@@ -174,6 +174,15 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
     }
 
     /// <summary>
+    /// AuditFields.IsConfirmation in SQL, 1 or 0 for the row alias <paramref name="row"/>: both sides there and equal (the
+    /// fields as stored JSON text, written by one serializer, or a legacy row's text). Compared as text: PostgreSQL's
+    /// json has no equality.
+    /// </summary>
+    private static string ConfirmationSql(string row) =>
+        $"(CASE WHEN {row}.after_fields IS NOT NULL THEN (CASE WHEN {row}.before_fields IS NOT NULL AND CAST({row}.before_fields AS TEXT) = CAST({row}.after_fields AS TEXT) THEN 1 ELSE 0 END)"
+        + $" WHEN {row}.after_value IS NOT NULL AND {row}.before_value = {row}.after_value THEN 1 ELSE 0 END)";
+
+    /// <summary>
     /// The query of <see cref="ReadAreaAsync"/>: the order of recording is SQLite's rowid and PostgreSQL's identity
     /// <c>position</c> (040-notifications.sql); a prefecture's page is a backward range of ix_readiness_audit_prefecture
     /// (Sql/sqlite/080, deploy/sql/postgresql/100), whose expression this repeats exactly; the nation's is the rowid
@@ -199,10 +208,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
             where.Add($"a.{position} < @before");
         }
 
-        // AuditFields.IsConfirmation in SQL: both sides there and equal (the fields as stored JSON text, written by one
-        // serializer, or a legacy row's text). Compared as text: PostgreSQL's json has no equality.
-        static string Confirmation(string row) => $"(CASE WHEN {row}.after_fields IS NOT NULL THEN (CASE WHEN {row}.before_fields IS NOT NULL AND CAST({row}.before_fields AS TEXT) = CAST({row}.after_fields AS TEXT) THEN 1 ELSE 0 END)"
-            + $" WHEN {row}.after_value IS NOT NULL AND {row}.before_value = {row}.after_value THEN 1 ELSE 0 END)";
+        static string Confirmation(string row) => ConfirmationSql(row);
         var confirmation = Confirmation("a");
 
         // A report's confirmations are its group, whether or not other targets of it changed (then those are rows of
@@ -260,14 +266,40 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
         return new AreaChangesPage([.. entries], next) { Grouped = counts is null ? [] : [.. counts] };
     }
 
-    public async Task<string> ReadAreaFingerprintAsync(string? prefectureCode, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The query of <see cref="ReadAreaFingerprintAsync"/>: one aggregate over the area's rows that the view shows.
+    /// Grouped and only show every confirmation row in a group's count, so those views sum every row they draw on;
+    /// exclude and only leave out (or keep alone) the confirmation rows by <see cref="AreaSql"/>'s own test, in the same
+    /// aggregate, so a row the view does not show never moves the tag.
+    /// </summary>
+    public static string AreaFingerprintSql(bool sqlite, bool prefecture, AreaConfirmations confirmations)
     {
-        // The filter of AreaSql, so SQLite reads only ix_readiness_audit_prefecture (every index entry holds the rowid).
-        var position = IsSqlite ? "rowid" : "position";
-        var sql = $"SELECT COUNT(*), COALESCE(MAX({position}), 0), COALESCE(SUM({position}), 0) FROM readiness_audit"
-            + (prefectureCode is null ? string.Empty : " WHERE substr(municipality_code, 1, 2) = @prefecture");
+        var position = sqlite ? "rowid" : "position";
+        var where = new List<string>();
+        if (prefecture)
+        {
+            // The filter of AreaSql, so SQLite reads ix_readiness_audit_prefecture (every index entry holds the rowid).
+            where.Add("substr(a.municipality_code, 1, 2) = @prefecture");
+        }
+
+        switch (confirmations)
+        {
+            case AreaConfirmations.Exclude:
+                where.Add($"{ConfirmationSql("a")} = 0");
+                break;
+            case AreaConfirmations.Only:
+                where.Add($"{ConfirmationSql("a")} = 1");
+                break;
+        }
+
+        return $"SELECT COUNT(*), COALESCE(MAX(a.{position}), 0), COALESCE(SUM(a.{position}), 0) FROM readiness_audit a"
+            + (where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where));
+    }
+
+    public async Task<string> ReadAreaFingerprintAsync(string? prefectureCode, AreaConfirmations confirmations = AreaConfirmations.Each, CancellationToken cancellationToken = default)
+    {
         await using var connection = await storage.OpenAsync(cancellationToken);
-        await using var query = Command(connection, null, sql);
+        await using var query = Command(connection, null, AreaFingerprintSql(IsSqlite, prefectureCode is not null, confirmations));
         if (prefectureCode is not null)
         {
             Add(query, "@prefecture", prefectureCode);

@@ -81,4 +81,77 @@ public sealed class AreaCsvWholeFileETagTests(ApiHost host) : IClassFixture<ApiH
         using var notModified = await client.SendAsync(again);
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
     }
+
+    /// <summary>
+    /// Round 44, a breaker's finding: the tag summed every row of the area whatever the view, so under
+    /// <c>?confirmed=exclude</c> a confirmation arriving (a row the file does not show) changed it, and under
+    /// <c>?confirmed=only</c> a real change did. Now a row the view leaves out keeps the tag (304) and one it shows
+    /// changes it. Failed before: 200 for the old tag after the row the view leaves out.
+    /// </summary>
+    [Theory]
+    [InlineData("exclude", "/api/v1/prefectures/46/changes.csv")]
+    [InlineData("only", "/api/v1/prefectures/46/changes.csv")]
+    [InlineData("exclude", "/prefectures/46/changes.csv")]
+    [InlineData("only", "/prefectures/46/changes.csv")]
+    public async Task A_row_the_view_leaves_out_keeps_the_tag_and_one_it_shows_changes_it(string view, string path)
+    {
+        // 鹿児島市: nothing else in this class's host writes 鹿児島県; each case its own request ids.
+        const string Kagoshima = "462012";
+        var database = Path.Combine(host.DataPath, SqliteSchema.DatabaseFileName);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var version = 2_000_000L + (Random.Shared.Next(0, 1_000_000) * 4L);
+
+        async Task Record(bool confirmation)
+        {
+            await using var connection = new SqliteConnection($"Data Source={database}");
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO readiness_audit (municipality_code, version, target, at_utc, actor_subject, actor_role, request_id, before_value, after_value) VALUES (@m, @v, 'system:koseki', @at, 'view-tag@city.kagoshima', 'municipality', @r, @before, @after)";
+            insert.Parameters.AddWithValue("@m", Kagoshima);
+            insert.Parameters.AddWithValue("@v", ++version);
+            insert.Parameters.AddWithValue("@at", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue("@r", $"view-tag-{run}-{version}");
+            insert.Parameters.AddWithValue("@before", confirmation ? "vendor a" : "vendor a");
+            insert.Parameters.AddWithValue("@after", confirmation ? "vendor a" : $"vendor {version}");
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        }
+
+        // One row of each kind first, so the file is not empty in either view.
+        await Record(confirmation: true);
+        await Record(confirmation: false);
+        var url = $"{path}?confirmed={view}";
+        var token = host.Token(Readiness.Role.National);
+        using var client = path.StartsWith("/api/", StringComparison.Ordinal) ? host.Client(token) : await host.SignedInPagesAsync(token);
+
+        async Task<HttpResponseMessage> Get(string? tag)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (tag is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-None-Match", tag);
+            }
+
+            return await client.SendAsync(request);
+        }
+
+        using var first = await Get(null);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var tag = first.Headers.ETag!.Tag;
+        var file = await first.Content.ReadAsStringAsync();
+
+        // A row this view does not show: the file is the same, so its tag still answers 304.
+        await Record(confirmation: view == "exclude");
+        using var unseen = await Get(tag);
+        Assert.True(unseen.StatusCode == HttpStatusCode.NotModified, $"a row ?confirmed={view} leaves out changed the tag: {(int)unseen.StatusCode}");
+        using var whole = await Get(null);
+        Assert.Equal(tag, whole.Headers.ETag!.Tag);
+        Assert.Equal(file, await whole.Content.ReadAsStringAsync());
+
+        // A row it shows: a new file and a new tag.
+        await Record(confirmation: view == "only");
+        using var seen = await Get(tag);
+        Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+        Assert.NotEqual(tag, seen.Headers.ETag!.Tag);
+        Assert.NotEqual(file, await seen.Content.ReadAsStringAsync());
+    }
 }

@@ -152,6 +152,28 @@ public sealed class PostgresAuditLogTests(PostgresServer postgres) : IClassFixtu
         Assert.NotEqual(nation, await audit.ReadAreaFingerprintAsync(null));
         Assert.StartsWith("25:", await audit.ReadAreaFingerprintAsync(null), StringComparison.Ordinal);
 
+        // Per view (round 44): exclude sums only the rows that are not confirmations, only the confirmations alone, so a
+        // confirmation arriving moves each, grouped and only but not exclude, and a real change not only. Failed before:
+        // the fingerprint took no view.
+        var views = new[] { AreaConfirmations.Each, AreaConfirmations.Grouped, AreaConfirmations.Exclude, AreaConfirmations.Only };
+        async Task<Dictionary<AreaConfirmations, string>> Tokyo() =>
+            (await Task.WhenAll(views.Select(async v => (v, await audit.ReadAreaFingerprintAsync("13", v))))).ToDictionary(p => p.v, p => p.Item2);
+        var noConfirmation = await Tokyo();
+        Assert.Equal(tokyo, noConfirmation[AreaConfirmations.Exclude]);
+        Assert.Equal("0:0:0", noConfirmation[AreaConfirmations.Only]);
+        var chiyoda = versions[ApiHost.Chiyoda] += 1;
+        await audit.RecordAsync(ApiHost.Chiyoda, chiyoda, [Entry(ApiHost.Chiyoda, chiyoda, at.AddHours(2), new Actor("staff", Role.Municipality, ApiHost.Chiyoda), "r-confirm", "system:koseki", "phase=testing", "phase=testing")]);
+        var confirmed = await Tokyo();
+        Assert.Equal(noConfirmation[AreaConfirmations.Exclude], confirmed[AreaConfirmations.Exclude]);
+        Assert.StartsWith("1:", confirmed[AreaConfirmations.Only], StringComparison.Ordinal);
+        Assert.NotEqual(noConfirmation[AreaConfirmations.Each], confirmed[AreaConfirmations.Each]);
+        Assert.NotEqual(noConfirmation[AreaConfirmations.Grouped], confirmed[AreaConfirmations.Grouped]);
+        chiyoda = versions[ApiHost.Chiyoda] += 1;
+        await audit.RecordAsync(ApiHost.Chiyoda, chiyoda, [Entry(ApiHost.Chiyoda, chiyoda, at.AddHours(3), new Actor("staff", Role.Municipality, ApiHost.Chiyoda), "r-change", "system:koseki", "phase=testing", "phase=in_production")]);
+        var changed = await Tokyo();
+        Assert.Equal(confirmed[AreaConfirmations.Only], changed[AreaConfirmations.Only]);
+        Assert.NotEqual(confirmed[AreaConfirmations.Exclude], changed[AreaConfirmations.Exclude]);
+
         // One index range per page, however long the trail: 47,000 more rows in other prefectures, analysed. (Where a
         // prefecture's changes are a large share of the trail, the planner may rightly walk ix_readiness_audit_position
         // backwards instead, meeting one of them every few rows; the prefecture's index is for the quiet prefectures.)

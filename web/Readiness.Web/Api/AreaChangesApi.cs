@@ -221,14 +221,15 @@ public static class AreaChangesApi
 
     /// <summary>
     /// The CSV's strong tag: a hash (16 hex digits of SHA-256) of the area, the view of confirmations, the columns and
-    /// the rows of the trail as <see cref="IAuditLog.ReadAreaFingerprintAsync"/> sums them up, so it changes exactly when
-    /// the file's rows or columns do, and the first read to send from. Until round 43 it hashed the newest 1,000 rows
+    /// the rows of the trail the view shows as <see cref="IAuditLog.ReadAreaFingerprintAsync"/> sums them up, so it changes
+    /// exactly when the file's rows or columns do (a confirmation arriving keeps the tag of ?confirmed=exclude, a real
+    /// change that of ?confirmed=only; round 44), and the first read to send from. Until round 43 it hashed the newest 1,000 rows
     /// only, so a change below them (a row removed, one committed late with an older position) kept the tag while the
     /// file's bytes changed. A 304 costs one aggregate query and one page read, not a read of the trail.
     /// </summary>
     private static async Task<(string Tag, AreaChangesPage First)> TrailETagAsync(IAuditLog audit, string? prefectureCode, AreaConfirmations confirmations, CancellationToken cancellationToken)
     {
-        var rows = await audit.ReadAreaFingerprintAsync(prefectureCode, cancellationToken);
+        var rows = await audit.ReadAreaFingerprintAsync(prefectureCode, confirmations, cancellationToken);
         var first = await audit.ReadAreaAsync(prefectureCode, null, CsvReadSize, confirmations, cancellationToken);
         var text = $"csv:{prefectureCode ?? "nation"}\n{Wire.Name(confirmations)}\n{string.Join(',', CsvHeader)}\n{rows}";
         return (Preconditions.ContentETag(Encoding.UTF8.GetBytes(text)), first);
