@@ -19,7 +19,7 @@ public sealed class ConditionalKindsTests(ApiHost host) : IClassFixture<ApiHost>
     /// <summary>A kind of resource: a path and how it is reached (bearer or a signed-in browser).</summary>
     public sealed record Kind(string Name, string Path, bool Pages);
 
-    public static TheoryData<string> Kinds => new() { "api", "page", "static", "api-csv", "page-csv" };
+    public static TheoryData<string> Kinds => new() { "api", "page", "static", "api-csv", "page-csv", "page-table-csv" };
 
     private static Kind Of(string name) => name switch
     {
@@ -28,6 +28,7 @@ public sealed class ConditionalKindsTests(ApiHost host) : IClassFixture<ApiHost>
         "static" => new(name, "/css/dashboard.css", false),
         "api-csv" => new(name, "/api/v1/prefectures/13/changes.csv", false),
         "page-csv" => new(name, "/prefectures/13/changes.csv", true),
+        "page-table-csv" => new(name, "/prefectures/13/municipalities.csv", true),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -164,6 +165,47 @@ public sealed class ConditionalKindsTests(ApiHost host) : IClassFixture<ApiHost>
             Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{kind.Path} {header}: {(int)answer.StatusCode}");
             Assert.Equal(length, (await answer.Content.ReadAsByteArrayAsync()).Length);
         }
+    }
+
+    /// <summary>
+    /// Round 44, a breaker's findings: every kind but a page sends a strong tag, a failing If-Match is 412 carrying the
+    /// current tag (the static file's carried none) and If-None-Match: * is 304; the dashboard's table download sent no
+    /// tag. A page has no tag: If-Match with a tag is 412 naming it, If-Match: * holds, If-None-Match: * is 304 (RFC
+    /// 9110 §13.1.1, §13.1.2), a tag in If-None-Match never matches. Failed before on the page, the static file and the
+    /// table download.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task If_match_and_if_none_match_star_hold_on_every_kind(string name)
+    {
+        var kind = Of(name);
+        using var client = await ClientFor(kind);
+        using var ok = await Send(client, HttpMethod.Get, kind.Path, null);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        using var star = await Send(client, HttpMethod.Get, kind.Path, null, ("If-None-Match", "*"));
+        Assert.True(star.StatusCode == HttpStatusCode.NotModified, $"{kind.Path} If-None-Match: *: {(int)star.StatusCode}");
+        Assert.Empty(await star.Content.ReadAsByteArrayAsync());
+        using var starHead = await Send(client, HttpMethod.Head, kind.Path, null, ("If-None-Match", "*"));
+        Assert.Equal(HttpStatusCode.NotModified, starHead.StatusCode);
+        using var anyMatch = await Send(client, HttpMethod.Get, kind.Path, null, ("If-Match", "*"));
+        Assert.Equal(HttpStatusCode.OK, anyMatch.StatusCode);
+        using var failed = await Send(client, HttpMethod.Get, kind.Path, null, ("If-Match", "\"no-such-tag\""));
+        Assert.True(failed.StatusCode == HttpStatusCode.PreconditionFailed, $"{kind.Path} If-Match \"no-such-tag\": {(int)failed.StatusCode}");
+        if (name == "page")
+        {
+            Assert.Null(ok.Headers.ETag);
+            await ApiHost.AssertProblem(failed, HttpStatusCode.PreconditionFailed, "If-Match");
+            using var other = await Send(client, HttpMethod.Get, kind.Path, null, ("If-None-Match", "\"x\""));
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+            return;
+        }
+
+        var tag = ok.Headers.ETag;
+        Assert.True(tag is { IsWeak: false }, $"{kind.Path} sends no strong tag: {tag}");
+        Assert.NotNull(tag);
+        Assert.True(failed.Headers.ETag?.Tag == tag.Tag, $"{kind.Path}: the 412 carries {failed.Headers.ETag?.Tag ?? "no tag"}, the current is {tag.Tag}");
+        using var matching = await Send(client, HttpMethod.Get, kind.Path, null, ("If-Match", tag.Tag));
+        Assert.Equal(HttpStatusCode.OK, matching.StatusCode);
     }
 
     private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path, string? coding, params (string Name, string Value)[] headers)

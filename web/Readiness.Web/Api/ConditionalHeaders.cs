@@ -21,6 +21,8 @@ namespace Readiness.Web.Api;
 /// </summary>
 public static class ConditionalHeaders
 {
+    private static readonly string[] TagHeaders = [HeaderNames.IfMatch, HeaderNames.IfNoneMatch];
+
     /// <summary>Middleware, before the static files and every endpoint: the 400 for a malformed tag list, nothing else refused.</summary>
     public static Task Enforce(HttpContext http, RequestDelegate next)
     {
@@ -32,7 +34,8 @@ public static class ConditionalHeaders
         }
 
         var headers = request.Headers;
-        foreach (var name in new[] { HeaderNames.IfMatch, HeaderNames.IfNoneMatch })
+        // The two names as a static array: no allocation per GET (a review's finding, round 44).
+        foreach (var name in TagHeaders)
         {
             if (!Preconditions.TryParse(headers[name], out _))
             {
@@ -67,5 +70,69 @@ public static class ConditionalHeaders
         }
 
         return HeaderUtilities.TryParseDate(value, out _);
+    }
+
+    /// <summary>
+    /// Endpoint convention for the dashboard's pages, which send no entity tag (each render is made for its reader):
+    /// the conditions of RFC 9110 §13.1.1 and §13.1.2 for a resource that exists but has no tag. On a GET or HEAD,
+    /// <c>If-Match</c> with a list of tags never matches (none is the page's): 412 <c>precondition_failed</c> naming
+    /// If-Match, <c>Cache-Control: no-store</c>; <c>If-Match: *</c> holds. <c>If-None-Match: *</c> matches (the page
+    /// exists): 304 with <c>Cache-Control: private, no-cache</c> and no body; a list of tags never matches. A page is
+    /// taken to exist when its route matches: one that renders its own not-found answer (an unknown prefecture) is
+    /// still 304 to <c>If-None-Match: *</c>, as deciding otherwise would mean rendering it first. Round 44: pages
+    /// ignored both headers (200).
+    /// </summary>
+    public static void AnswersUntaggedConditions(EndpointBuilder endpoint)
+    {
+        if (endpoint.Metadata.OfType<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>().Any() && endpoint.RequestDelegate is { } page)
+        {
+            endpoint.RequestDelegate = http => Untagged(http) is { } answer ? answer.ExecuteAsync(http) : page(http);
+        }
+    }
+
+    /// <summary>The 412 or 304 a GET or HEAD of an untagged resource gets instead of itself, or null to send it.</summary>
+    private static IResult? Untagged(HttpContext http)
+    {
+        var request = http.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            return null;
+        }
+
+        // Enforce has refused a malformed list already, so these parse.
+        var headers = request.Headers;
+        if (!StringValues.IsNullOrEmpty(headers.IfMatch) && Preconditions.TryParse(headers.IfMatch, out var match) && match is { Count: > 0 })
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return Preconditions.PreconditionFailed(HeaderNames.IfMatch);
+        }
+
+        if (!StringValues.IsNullOrEmpty(headers.IfNoneMatch) && Preconditions.TryParse(headers.IfNoneMatch, out var none) && none is null)
+        {
+            http.Response.Headers.CacheControl = Preconditions.RevalidateEachTime;
+            http.Response.Headers.Append(HeaderNames.Vary, HeaderNames.AcceptEncoding);
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The static files' <c>OnPrepareResponse</c> part for a 412: the file's current ETag, which the static file
+    /// middleware leaves off answers of 400 and above (RFC 9110 §15.5.13: a 412 should say what is current, so the
+    /// client can read it again). The tag as that middleware makes it: the last write time (whole seconds, UTC, as a
+    /// file time) XOR the length, in hex. Round 44: the 412 carried none.
+    /// </summary>
+    public static void TagPreconditionFailed(Microsoft.AspNetCore.StaticFiles.StaticFileResponseContext context)
+    {
+        var response = context.Context.Response;
+        if (response.StatusCode != StatusCodes.Status412PreconditionFailed || context.File is not { Exists: true } file || response.Headers.ETag.Count > 0)
+        {
+            return;
+        }
+
+        var last = file.LastModified;
+        var seconds = new DateTimeOffset(last.Year, last.Month, last.Day, last.Hour, last.Minute, last.Second, last.Offset).ToUniversalTime();
+        response.Headers.ETag = $"\"{Convert.ToString(seconds.ToFileTime() ^ file.Length, 16)}\"";
     }
 }

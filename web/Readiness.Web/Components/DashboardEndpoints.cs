@@ -16,7 +16,7 @@ public static class DashboardEndpoints
 
         // Not limited: geometry from memory, versioned and cached immutable like the static files (RateLimitCoverageTests' exemptions).
         app.MapGet("/map/{layer}.json", MapLayerAsync).ExcludeFromDescription();
-        app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
+        app.MapGet("/prefectures/{code}/municipalities.csv", CsvAsync).ExcludeFromDescription().AnswersConditionalRequests().RequireAuthorization(ReadinessPolicies.Summaries).RequireRateLimiting(RateLimits.ReadsPolicy);
         // A person's download from the municipality page: the API's writer and bytes, the page's policy and refusals.
         app.MapGet("/municipalities/{code}/history.csv", AuditApi.GetHistoryCsv).ExcludeFromDescription().AnswersConditionalRequests()
             .RequireAuthorization(ReadinessPolicies.MunicipalityRead).RequireRateLimiting(RateLimits.ReadsPolicy);
@@ -74,7 +74,10 @@ public static class DashboardEndpoints
         return Results.Json(new SearchResult(prefecture.Rows.Where(query.Matches).Select(m => m.Code).ToList()));
     }
 
-    /// <summary>The rows the prefecture page shows for the same query, written by the product's one CSV writer (see <see cref="MunicipalityTableCsv"/>).</summary>
+    /// <summary>
+    /// The rows the prefecture page shows for the same query, written by the product's one CSV writer (see
+    /// <see cref="MunicipalityTableCsv"/>), with the strong ETag of the API's download of it (304, 412, 400 as every read).
+    /// </summary>
     private static async Task<IResult> CsvAsync(HttpContext http, string code, SummaryCache cache,
         string? q, string? kind, string? flag, string? sort, string? dir)
     {
@@ -88,6 +91,13 @@ public static class DashboardEndpoints
         if (MunicipalityQuery.Refused(kind, flag, sort, dir) is { } refused)
         {
             return Problems.UnknownValue(refused.Name, refused.Value, refused.Allowed);
+        }
+
+        // The API's download of the same table's validator (same writer, same bytes): a strong ETag from the prefecture's
+        // summary and the query, so a 304 answers If-None-Match without writing the file (round 44: it sent none).
+        if (Preconditions.ForRead(http, ExportApi.TableETag("csv", prefecture, q, kind, flag, sort, dir)) is { } conditional)
+        {
+            return conditional;
         }
 
         var query = MunicipalityQuery.From(q, kind, flag, sort, dir);

@@ -74,13 +74,23 @@ public static class DashboardSetup
         app.Use(ConditionalHeaders.Enforce);
         app.Use(CodedEntityTags.Mark);
         app.UseResponseCompression();
-        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = AssetUrls.SetCacheHeaders });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = file =>
+            {
+                AssetUrls.SetCacheHeaders(file);
+                ConditionalHeaders.TagPreconditionFailed(file);
+            },
+        });
         app.UseFormBodyKept();
         app.UseAntiforgery();
         app.UseFormAntiforgeryPage();
         app.UseLanguageSwitch();
         // A page is a read (its forms post to endpoints under the writes policy; a POST to a page only renders it).
-        app.MapRazorComponents<App>().RequireRateLimiting(RateLimits.ReadsPolicy).Add(GetUnlessItTakesAForm);
+        // Pages have no entity tag: If-Match with tags is 412, If-None-Match: * is 304 (ConditionalHeaders).
+        var pages = app.MapRazorComponents<App>().RequireRateLimiting(RateLimits.ReadsPolicy);
+        pages.Add(GetUnlessItTakesAForm);
+        pages.Add(ConditionalHeaders.AnswersUntaggedConditions);
         app.MapDashboardEndpoints();
         app.MapEditEndpoints();
         Readiness.Web.Components.PrefectureRun.PrefectureRunEditEndpoints.MapPrefectureRunEditEndpoints(app);
