@@ -56,6 +56,57 @@ public sealed class NewerChangesBrowserTests(DashboardFixture fixture, ITestOutp
         await Assertions.Expect(pages[0].Locator("main")).ToContainTextAsync(vendor);
     }
 
+    /// <summary>
+    /// Round 44, a breaker's finding: a colleague's report confirming many targets (nothing changed) was announced on a
+    /// municipality's history as that many changes. Each list counts as it groups: one report on the history and on the
+    /// prefecture's changes (a grouped 確認済み item), nothing under ?confirmed=exclude. Failed before: the history said
+    /// （12件）.
+    /// </summary>
+    [Fact]
+    public async Task A_report_that_confirms_many_targets_is_announced_as_one()
+    {
+        const string Chiyoda = "131016";
+        var items = Readiness.Catalog.ReadinessCatalog.Instance.SecurityItems.Take(12).Select(i => i.Id).ToList();
+        var body = System.Text.Json.JsonSerializer.Serialize(new { security = items.Select(id => new { itemId = id, status = "partial" }) });
+        await ReportAsync(Chiyoda, body); // the statuses as the next report names them, so that one confirms all 12
+
+        await using var context = await fixture.NewContextAsync(user: TestUser.National);
+        string[] paths = [$"/municipalities/{Chiyoda}/history", "/prefectures/13/changes", "/prefectures/13/changes?confirmed=exclude"];
+        var pages = new List<IPage>();
+        foreach (var path in paths)
+        {
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(new Uri(fixture.BaseAddress, path).ToString());
+            await Assertions.Expect(page.Locator("[data-newer-changes][role=status]")).ToHaveCountAsync(1);
+            pages.Add(page);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await ReportAsync(Chiyoda, body);
+        for (var i = 0; i < 2; i++)
+        {
+            await Assertions.Expect(pages[i].Locator("[data-newer-changes]")).ToContainTextAsync("新しい変更があります（1件）", new() { Timeout = 15000 });
+            output.WriteLine($"{paths[i]}: {await pages[i].Locator("[data-newer-changes]").TextContentAsync()}");
+        }
+
+        // The same event reached the third page; with confirmations left out there is nothing new to announce.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, await pages[2].Locator("[data-newer-link]").CountAsync());
+    }
+
+    private async Task ReportAsync(string code, string json)
+    {
+        using var client = fixture.CreateHttpClient(user: TestUser.Municipality(code));
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/municipalities/{code}/reports")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", "*");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", $"newer-confirm-{Guid.NewGuid():N}");
+        using var response = await client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     private async Task PutAsync(string json)
     {
         using var client = fixture.CreateHttpClient(user: TestUser.Municipality(Chuo));

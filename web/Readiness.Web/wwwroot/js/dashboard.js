@@ -505,10 +505,19 @@
     let count = 0;
     let found = false;
     if (newer.dataset.afterVersion) {
+      // A municipality's history lists every entry; a report's confirmations (before = after, one per target it named)
+      // count as one, as the area feeds group them: a colleague's report confirming 67 targets is one new report, not
+      // 67 changes (round 44).
       const after = Number(newer.dataset.afterVersion);
-      count = items.filter((i) => i.version > after).length;
-      found = items.some((i) => i.version <= after);
+      const confirmedVersions = new Set();
+      for (const i of items) {
+        if (i.version <= after) { found = true; continue; }
+        if (!i.confirmed) count += 1;
+        else if (!confirmedVersions.has(i.version)) { confirmedVersions.add(i.version); count += 1; }
+      }
     } else {
+      // The area feeds are read with the page's ?confirmed= view: a confirming report is already one item (grouped,
+      // only) or absent (exclude), so each item counts once.
       for (const i of items) {
         if (newer.dataset.newest && `${i.municipalityCode}|${i.version}` === newer.dataset.newest) { found = true; break; }
         count += 1;
