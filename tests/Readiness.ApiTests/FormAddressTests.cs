@@ -110,6 +110,17 @@ public sealed class FormAddressTests(WarmApiHost host, ITestOutputHelper output)
                 {
                     failures.Add($"anonymous GET {path}: {(int)response.StatusCode} {location}, expected 302 {expected}");
                 }
+
+                // A script (no HTML asked for) gets the API's 401 problem in both languages, not a bare 401.
+                using var script = new HttpRequestMessage(HttpMethod.Get, path);
+                script.Headers.TryAddWithoutValidation("Accept", "application/json");
+                using var refused = await anonymous.SendAsync(script);
+                var body = await refused.Content.ReadAsStringAsync();
+                if (refused.StatusCode != HttpStatusCode.Unauthorized || refused.Content.Headers.ContentType?.MediaType != "application/problem+json"
+                    || !body.Contains("サインイン", StringComparison.Ordinal) || !body.Contains("Sign-in required", StringComparison.Ordinal))
+                {
+                    failures.Add($"anonymous JSON GET {path}: {(int)refused.StatusCode} {refused.Content.Headers.ContentType} {body[..Math.Min(body.Length, 120)]}");
+                }
             }
         }
 
