@@ -178,7 +178,7 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
     /// fields as stored JSON text, written by one serializer, or a legacy row's text). Compared as text: PostgreSQL's
     /// json has no equality.
     /// </summary>
-    private static string ConfirmationSql(string row) =>
+    public static string ConfirmationSql(string row) =>
         $"(CASE WHEN {row}.after_fields IS NOT NULL THEN (CASE WHEN {row}.before_fields IS NOT NULL AND CAST({row}.before_fields AS TEXT) = CAST({row}.after_fields AS TEXT) THEN 1 ELSE 0 END)"
         + $" WHEN {row}.after_value IS NOT NULL AND {row}.before_value = {row}.after_value THEN 1 ELSE 0 END)";
 
@@ -208,12 +208,11 @@ public sealed class SqlAuditLog : IAuditLog, IDisposable
             where.Add($"a.{position} < @before");
         }
 
-        static string Confirmation(string row) => ConfirmationSql(row);
-        var confirmation = Confirmation("a");
+        var confirmation = ConfirmationSql("a");
 
         // A report's confirmations are its group, whether or not other targets of it changed (then those are rows of
         // their own): the group's row is its smallest confirmed target, its count the confirmed targets alone.
-        var sameChange = $"FROM readiness_audit g WHERE g.municipality_code = a.municipality_code AND g.version = a.version AND {Confirmation("g")} = 1";
+        var sameChange = $"FROM readiness_audit g WHERE g.municipality_code = a.municipality_code AND g.version = a.version AND {ConfirmationSql("g")} = 1";
         var first = $"a.target = (SELECT MIN(g.target) {sameChange})";
         switch (confirmations)
         {

@@ -40,6 +40,21 @@ public sealed class NotificationAuditReadTests(ApiHost host) : IClassFixture<Api
         Assert.True(window.NewRows >= 2, $"the window counts the checklist row too: {window.NewRows}");
         Assert.True(window.End > system.Position, "the checklist row, written after the system's, is inside the window");
 
+        // The same report again keeps every target as stored: its system row is a confirmation, which no rule can
+        // judge (both sides alike), so it is counted and moved past, never read.
+        var beforeConfirming = await store.AuditEndAsync();
+        using (var response = await client.SendAsync(ApiHost.Request(HttpMethod.Post, $"/api/v1/municipalities/{Code}/reports", json, idempotencyKey: Guid.NewGuid().ToString(), anyVersion: true)))
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var afterConfirming = await store.AuditEndAsync();
+        Assert.True(afterConfirming >= beforeConfirming + 2, "the confirming report recorded its system and its item");
+        var confirming = await store.ReadAuditAsync(beforeConfirming, 0, 1000);
+        Assert.DoesNotContain(confirming.SystemRows, r => r.MunicipalityCode == Code && r.Position > beforeConfirming);
+        Assert.Equal(afterConfirming - beforeConfirming, confirming.NewRows);
+        Assert.Equal(afterConfirming, confirming.End);
+
         // A report of checklist items only: nothing to read, but the window still moves past it.
         var before = await store.AuditEndAsync();
         var items = string.Join(",", Catalog.ReadinessCatalog.Instance.SecurityItems.Take(3).Select(i => $$"""{"itemId":"{{i.Id}}","status":"implemented","evidence":"{{vendor}}"}"""));

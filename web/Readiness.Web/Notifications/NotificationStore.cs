@@ -135,9 +135,11 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
     /// <summary>
     /// The next window of the audit trail: up to <paramref name="limit"/> rows after <paramref name="after"/> (and, on
     /// PostgreSQL, the <paramref name="lookback"/> rows behind it again), in position order. Only a system's rows can
-    /// yield an event (<see cref="NotificationRules.Derive"/>), so only they are read and returned; of the others (a full
-    /// report's 47 checklist rows) the window counts them and moves past them. A deadline rush writes ~116,000 rows in
-    /// seconds, and reading every row whole cost ~95 KB of allocation per report (2026-12-02 profile).
+    /// yield an event (<see cref="NotificationRules.Derive"/>), and only if it changed something, so only a system's rows
+    /// that are not confirmations (<see cref="SqlAuditLog.ConfirmationSql"/>: both sides equal, so every rule judges them
+    /// alike) are read and returned; of the others (a full report's 47 checklist rows, and since every report records
+    /// every target it names, a report's kept systems) the window counts them and moves past them. A deadline rush
+    /// writes ~116,000 rows in seconds, and reading every row whole cost ~95 KB of allocation per report (2026-12-02 profile).
     /// <para>
     /// <paramref name="complete"/> (PostgreSQL): a position up to which an earlier window, committed by this caller,
     /// found every position present. Nothing can commit there any more (a gap is a transaction still in flight or one
@@ -183,6 +185,7 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
             SELECT {PositionColumn}, municipality_code, version, target, at_utc, actor_subject, before_fields, after_fields
             FROM readiness_audit
             WHERE {PositionColumn} > @from AND {PositionColumn} <= @end AND target LIKE '{NotificationRules.SystemTargetPrefix}%'
+              AND {SqlAuditLog.ConfirmationSql("readiness_audit")} = 0
             ORDER BY {PositionColumn}
             """);
         Add(command, "@from", from);
@@ -190,9 +193,8 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         await using var systems = await command.ExecuteReaderAsync(cancellationToken);
         while (await systems.ReadAsync(cancellationToken))
         {
-            // Only the fields the rules judge (NotificationRules.JudgedFields), and a side equal to the other (a
-            // confirmation, or a report that left the system as it was) read once: the dispatcher reads back every
-            // system row a deadline rush writes, a fifth of a full report's allocation before (issue 14).
+            // Only the fields the rules judge (NotificationRules.JudgedFields): the dispatcher reads back every system
+            // row a deadline rush changes, a fifth of a full report's allocation before (issue 14).
             ImmutableArray<AuditField> Side(int i, byte[]? utf8)
             {
                 try
@@ -212,7 +214,7 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
             var beforeUtf8 = Utf8(6);
             var afterUtf8 = Utf8(7);
             var afterSide = Side(7, afterUtf8);
-            var beforeSide = beforeUtf8 is not null && afterUtf8 is not null && beforeUtf8.AsSpan().SequenceEqual(afterUtf8) ? afterSide : Side(6, beforeUtf8);
+            var beforeSide = Side(6, beforeUtf8);
 
             rows.Add(new AuditRow(
                 systems.GetInt64(0), systems.GetString(1), systems.GetInt64(2), systems.GetString(3),
