@@ -79,7 +79,12 @@ public sealed class DeadlineRushSmokeTests(ITestOutputHelper output)
         Assert.Contains($"over {measured.Statuses.GetValueOrDefault("204"):N0} changes", freshness.Measured, StringComparison.Ordinal);
         Assert.DoesNotContain("not visible", freshness.Measured, StringComparison.Ordinal);
         Assert.StartsWith($"{warmUp.Statuses.GetValueOrDefault("204"):N0} single changes acknowledged in 2 s", report.Figures["warm-up before the clock"], StringComparison.Ordinal);
-        Assert.EndsWith($" / {warmUp.Requests:N0} / 0", report.Figures["warm-up single changes offered / sent / not sent"], StringComparison.Ordinal);
+        // Every warm-up change sent is one of the warm-up's requests; an open-loop generator on a busy machine may leave
+        // the last offered ones unsent when the warm-up ends (CI saw 39 / 38 / 1), which it counts, never loses.
+        var offeredSentNotSent = report.Figures["warm-up single changes offered / sent / not sent"].Split(" / ").Select(n => int.Parse(n, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(warmUp.Requests, offeredSentNotSent[1]);
+        Assert.Equal(offeredSentNotSent[0], offeredSentNotSent[1] + offeredSentNotSent[2]);
+        Assert.InRange(offeredSentNotSent[2], 0, offeredSentNotSent[0] / 4);
         Directory.Delete(results, recursive: true);
     }
 
