@@ -163,7 +163,7 @@ public static partial class CellValues
             return string.Empty;
         }
 
-        var nfkc = text.Normalize(NormalizationForm.FormKC);
+        var nfkc = Readiness.Rules.FreeText.Normalized(text, NormalizationForm.FormKC);
         var sb = new StringBuilder(nfkc.Length);
         foreach (var c in nfkc)
         {

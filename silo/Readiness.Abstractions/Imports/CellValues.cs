@@ -36,7 +36,7 @@ public static partial class CellValues
             return null;
         }
 
-        var normalized = text.Normalize(NormalizationForm.FormKC).Trim().Trim('\u200B', '\uFEFF').Trim();
+        var normalized = Readiness.Rules.FreeText.Normalized(text, NormalizationForm.FormKC).Trim().Trim('\u200B', '\uFEFF').Trim();
         return normalized.Length == 0 ? null : normalized;
     }
 

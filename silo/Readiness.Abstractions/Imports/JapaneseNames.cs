@@ -36,7 +36,7 @@ public static class JapaneseNames
             return string.Empty;
         }
 
-        var nfkc = name.Normalize(NormalizationForm.FormKC);
+        var nfkc = Readiness.Rules.FreeText.Normalized(name, NormalizationForm.FormKC);
         var sb = new StringBuilder(nfkc.Length);
         foreach (var c in nfkc)
         {

@@ -370,7 +370,7 @@ public static partial class MicProgressParser
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => value.ToString(),
         };
-        s = s?.Normalize(System.Text.NormalizationForm.FormKC).Trim();
+        s = s is null ? null : Readiness.Rules.FreeText.Normalized(s, System.Text.NormalizationForm.FormKC).Trim();
         return string.IsNullOrEmpty(s) ? null : s;
     }
 

@@ -334,7 +334,7 @@ public static class ChangeRules
                 FreeTextFault.LineSeparator => new(field, "line_separator",
                     $"{label.ShortJa}に行区切り文字（{at}、{position}文字目）が含まれています。",
                     $"The {label.ShortEnInText} contains a line or paragraph separator ({at} at position {position})."),
-                FreeTextFault.LoneSurrogate => new(field, "invalid_character",
+                FreeTextFault.LoneSurrogate or FreeTextFault.Noncharacter => new(field, "invalid_character",
                     $"{label.ShortJa}に文字として正しくない符号（{at}、{position}文字目）が含まれています。",
                     $"The {label.ShortEnInText} contains an invalid character ({at} at position {position})."),
                 _ => new(field, "control_character",

@@ -21,6 +21,12 @@ public enum FreeTextFault
     LoneSurrogate,
 
     /// <summary>
+    /// A Unicode noncharacter (U+FDD0–U+FDEF, and U+FFFE/U+FFFF of every plane): never a character of text. U+FFFE and
+    /// U+FFFF cannot be written in XML 1.0 (an .xlsx) and .NET's normalisation refuses them.
+    /// </summary>
+    Noncharacter,
+
+    /// <summary>
     /// A character that is not a format character yet displays as nothing: U+034F COMBINING GRAPHEME JOINER, the Hangul
     /// fillers (U+115F, U+1160, U+3164, U+FFA0), the Khmer inherent vowels (U+17B4, U+17B5), U+2800 BRAILLE PATTERN
     /// BLANK, and the unassigned default-ignorable code points (U+2065, U+FFF0–U+FFF8, plane 14 outside the variation
@@ -62,6 +68,11 @@ public static partial class FreeText
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 var codePoint = char.ConvertToUtf32(c, text[i + 1]);
+                if (IsNoncharacter(codePoint))
+                {
+                    return (FreeTextFault.Noncharacter, i, codePoint);
+                }
+
                 if (CharUnicodeInfo.GetUnicodeCategory(codePoint) == UnicodeCategory.Format)
                 {
                     return (FreeTextFault.FormatCharacter, i, codePoint);
@@ -79,6 +90,11 @@ public static partial class FreeText
             if (char.IsSurrogate(c))
             {
                 return (FreeTextFault.LoneSurrogate, i, c);
+            }
+
+            if (IsNoncharacter(c))
+            {
+                return (FreeTextFault.Noncharacter, i, c);
             }
 
             if (multiline && c is '\n' or '\r')
@@ -120,7 +136,7 @@ public static partial class FreeText
         }
 
         var lines = text.Contains('\r', StringComparison.Ordinal) ? text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n') : text;
-        var trimmed = (lines.IsNormalized(NormalizationForm.FormC) ? lines : Normalize(lines)).Trim();
+        var trimmed = Normalized(lines, NormalizationForm.FormC).Trim();
         return trimmed.Length == 0 ? null : trimmed;
     }
 
@@ -138,16 +154,7 @@ public static partial class FreeText
             return null;
         }
 
-        string compatible;
-        try
-        {
-            // Most names are already in form KC; Normalize would copy them anyway.
-            compatible = canonical.IsNormalized(NormalizationForm.FormKC) ? canonical : canonical.Normalize(NormalizationForm.FormKC);
-        }
-        catch (ArgumentException)
-        {
-            compatible = canonical; // an unpaired surrogate: refused by Check before anything is stored
-        }
+        var compatible = Normalized(canonical, NormalizationForm.FormKC);
 
         var collapsed = WhiteSpaceRun().Replace(compatible, " ").Trim();
         return collapsed.Length == 0 ? null : collapsed;
@@ -246,12 +253,21 @@ public static partial class FreeText
     /// <summary>"U+202E" for a code point, as the refusal names it.</summary>
     public static string Describe(int codePoint) => "U+" + codePoint.ToString("X4", CultureInfo.InvariantCulture);
 
-    // Normalize throws on an unpaired surrogate; such text is refused by Check, and kept as it is here.
-    private static string Normalize(string text)
+    /// <summary>Whether a code point is a Unicode noncharacter (see <see cref="FreeTextFault.Noncharacter"/>).</summary>
+    public static bool IsNoncharacter(int codePoint) => codePoint is >= 0xFDD0 and <= 0xFDEF || (codePoint & 0xFFFE) == 0xFFFE;
+
+    /// <summary>
+    /// <paramref name="text"/> in normalisation <paramref name="form"/>, or as it is when it cannot be normalised: .NET
+    /// throws <see cref="ArgumentException"/> on an unpaired surrogate or U+FFFE/U+FFFF, which <see cref="Check"/> refuses
+    /// wherever text is stored; a search term, a cell of an uploaded file or a typed address holding one is compared as
+    /// it is (and matches nothing) instead of failing the request. The one way the product normalises untrusted text.
+    /// </summary>
+    public static string Normalized(string text, NormalizationForm form)
     {
         try
         {
-            return text.Normalize(NormalizationForm.FormC);
+            // Most text is already normalised: IsNormalized spares Normalize's copy.
+            return text.IsNormalized(form) ? text : text.Normalize(form);
         }
         catch (ArgumentException)
         {

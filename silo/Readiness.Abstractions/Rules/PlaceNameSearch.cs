@@ -74,7 +74,7 @@ public static class PlaceNameSearch
             return string.Empty;
         }
 
-        var normalised = text.Normalize(NormalizationForm.FormKC);
+        var normalised = FreeText.Normalized(text, NormalizationForm.FormKC);
         var key = new StringBuilder(normalised.Length);
         var previousKanji = false;
         foreach (var rune in normalised.EnumerateRunes())

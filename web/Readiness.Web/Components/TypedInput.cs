@@ -49,7 +49,7 @@ public static class TypedInput
     {
         try
         {
-            return (typed ?? string.Empty).Normalize(NormalizationForm.FormKC);
+            return Readiness.Rules.FreeText.Normalized(typed ?? string.Empty, NormalizationForm.FormKC);
         }
         catch (ArgumentException)
         {

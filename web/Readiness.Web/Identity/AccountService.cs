@@ -713,7 +713,7 @@ public sealed class AccountService(
     {
         try
         {
-            email = email?.Normalize(NormalizationForm.FormKC).Trim();
+            email = email is null ? null : FreeText.Normalized(email, NormalizationForm.FormKC).Trim();
         }
         catch (ArgumentException)
         {

@@ -388,7 +388,7 @@ public static class ReportingWorkbook
             writer.WriteStartElement(CellElement, Attributes(column, "inlineStr", style));
             writer.WriteStartElement(InlineElement);
             writer.WriteStartElement(TextElement, Preserve);
-            writer.WriteString(text);
+            writer.WriteString(XmlText(text));
             writer.WriteEndElement();
             writer.WriteEndElement();
             writer.WriteEndElement();
@@ -784,9 +784,37 @@ public static class ReportingWorkbook
         return row;
     }
 
+    /// <summary>
+    /// <paramref name="text"/> as a cell can hold it: a character XML 1.0 cannot carry (a control other than tab, LF and
+    /// CR; U+FFFE, U+FFFF; half of a surrogate pair) as U+FFFD. The write paths refuse them (FreeText.Check), but a value
+    /// stored before they did must not make a whole export fail (the XML writer throws on it: a 500 for the nation's file).
+    /// </summary>
+    internal static string XmlText(string text)
+    {
+        System.Text.StringBuilder? clean = null;
+        for (var k = 0; k < text.Length; k++)
+        {
+            var pair = k + 1 < text.Length && System.Xml.XmlConvert.IsXmlSurrogatePair(text[k + 1], text[k]);
+            var valid = pair || System.Xml.XmlConvert.IsXmlChar(text[k]);
+            if (!valid && clean is null)
+            {
+                clean = new System.Text.StringBuilder(text.Length).Append(text, 0, k); // only text that needs it is copied
+            }
+
+            if (clean is not null)
+            {
+                clean.Append(valid ? text.AsSpan(k, pair ? 2 : 1) : "\uFFFD");
+            }
+
+            k += pair ? 1 : 0;
+        }
+
+        return clean?.ToString() ?? text;
+    }
+
     private static Cell Text(string column, uint row, string? text, uint style) => string.IsNullOrEmpty(text)
         ? new Cell { CellReference = column + row, StyleIndex = style }
-        : new Cell(new InlineString(new X.Text(text) { Space = SpaceProcessingModeValues.Preserve }))
+        : new Cell(new InlineString(new X.Text(XmlText(text)) { Space = SpaceProcessingModeValues.Preserve }))
         {
             CellReference = column + row,
             DataType = X.CellValues.InlineString,
