@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Readiness.Hosting;
 
 /// <summary>
-/// Applies the project's own SQLite schema (embedded scripts, numbered) once per version, in a transaction,
+/// Applies the project's own SQLite schema (embedded scripts, numbered) once per version, all in one transaction,
 /// before the Orleans storage provider reads its queries.
 /// </summary>
 public static class SqliteSchema
@@ -43,10 +43,15 @@ public static class SqliteSchema
         connection.Open();
         Execute(connection, null, "PRAGMA journal_mode=WAL;");
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS ReadinessSchema (Version INTEGER NOT NULL PRIMARY KEY, Script TEXT NOT NULL, AppliedAt TEXT NOT NULL);");
+        // One IMMEDIATE transaction from reading the version to the last script: a second opener of the same file (a
+        // second silo in this process or another process) waits at BEGIN for the first to finish, then finds the schema
+        // complete. Read outside it, the second saw the first's half-made schema and took it for an old one to upgrade.
+        using var transaction = connection.BeginTransaction(deferred: false);
         int had;
         long present;
         using (var newest = connection.CreateCommand())
         {
+            newest.Transaction = transaction;
             newest.CommandText = "SELECT COALESCE(MAX(Version), 0), COUNT(*) FROM ReadinessSchema";
             using var reader = newest.ExecuteReader();
             reader.Read();
@@ -58,6 +63,8 @@ public static class SqliteSchema
         var target = Math.Min(upTo ?? Scripts.Count, Scripts.Count);
         if (had > 0 && present < target)
         {
+            // WAL: the backup's VACUUM INTO reads the committed database on its own connection while this one holds the
+            // write lock without having written.
             beforeUpgrade?.Invoke(had, target);
         }
 
@@ -65,7 +72,6 @@ public static class SqliteSchema
         for (var i = 0; i < target; i++)
         {
             var version = i + 1;
-            using var transaction = connection.BeginTransaction();
             using (var check = connection.CreateCommand())
             {
                 check.Transaction = transaction;
@@ -87,10 +93,11 @@ public static class SqliteSchema
                 record.ExecuteNonQuery();
             }
 
-            transaction.Commit();
             applied++;
         }
 
+        // All scripts or none: an upgrade that fails part way leaves the database as the backup shows it.
+        transaction.Commit();
         return applied;
     }
 

@@ -60,6 +60,62 @@ public class SchemaUpgradeBackupTests
         Assert.Equal(Newest - 1, SchemaVersion(database));
     }
 
+    /// <summary>
+    /// Two silos in one process (or two processes) opening the same new file at once (the fresh-clone CI's race): the
+    /// schema appears whole or not at all to any other connection, so a second opener never sees a half-made schema and
+    /// takes it for an old one to upgrade (which backed it up and refused the start); every opener finds it complete.
+    /// </summary>
+    [Fact]
+    public async Task Openers_of_one_new_file_at_once_never_see_a_half_made_schema_and_none_takes_it_for_an_upgrade()
+    {
+        using var root = new TempFolder("readiness-schema-race");
+        for (var round = 0; round < 5; round++)
+        {
+            var database = Path.Combine(root.Path, $"race-{round}.db");
+            var cs = SqliteSchema.ConnectionString(database);
+            var upgrades = 0;
+            var seen = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
+            using var created = new ManualResetEventSlim();
+            var first = Task.Run(() =>
+            {
+                created.Wait();
+                return SqliteSchema.Apply(cs, (_, _) => Interlocked.Increment(ref upgrades));
+            });
+            // What another opener reads while the first creates the schema: the versions committed so far.
+            var watcher = Task.Run(() =>
+            {
+                using var connection = new SqliteConnection(cs);
+                connection.Open();
+                using (var wal = connection.CreateCommand())
+                {
+                    wal.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS ReadinessSchema (Version INTEGER NOT NULL PRIMARY KEY, Script TEXT NOT NULL, AppliedAt TEXT NOT NULL);";
+                    wal.ExecuteNonQuery();
+                }
+
+                created.Set();
+                using var read = connection.CreateCommand();
+                read.CommandText = "SELECT COUNT(*) FROM ReadinessSchema";
+                do
+                {
+                    seen[Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)] = true;
+                }
+                while (!first.IsCompleted);
+            });
+            var second = Task.Run(() =>
+            {
+                created.Wait();
+                return SqliteSchema.Apply(cs, (_, _) => Interlocked.Increment(ref upgrades));
+            });
+            var counts = await Task.WhenAll(first, second);
+            await watcher;
+
+            Assert.Equal(0, upgrades);
+            Assert.Equal(Newest, counts.Sum());
+            Assert.Equal(Newest, SchemaVersion(database));
+            Assert.All(seen.Keys, count => Assert.True(count == 0 || count == Newest, $"another connection saw {count} of {Newest} scripts"));
+        }
+    }
+
     private static int SchemaVersion(string file)
     {
         using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=false");
