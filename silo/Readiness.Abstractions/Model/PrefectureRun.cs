@@ -36,6 +36,22 @@ public sealed record PrefectureRunRecord
     [Id(8)] public DateTimeOffset? UpdatedAt { get; init; }
     [Id(9)] public Actor? UpdatedBy { get; init; }
 
+    /// <summary>
+    /// When the prefecture last sent each of its systems (business id → instant), a report or a save that leaves the
+    /// system unreported (phase not given: <see cref="SystemStatus.ReportedAt"/> stays null); absent for a system no
+    /// person has sent. Official data never sets it: a designation list keeps what the prefecture sent on or after the
+    /// list's day (<see cref="ChangedSince"/>).
+    /// </summary>
+    [Id(10)] public ImmutableDictionary<string, DateTimeOffset> ChangedAt { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>
+    /// True when the prefecture sent the system on or after <paramref name="asOf"/> (a JST day): its own values win over
+    /// a list of that day. A record stored before <see cref="ChangedAt"/> existed falls back to the system's ReportedAt.
+    /// </summary>
+    public bool ChangedSince(SystemStatus system, DateOnly asOf) =>
+        ((ChangedAt ?? ImmutableDictionary<string, DateTimeOffset>.Empty).TryGetValue(system.BusinessId, out var at) ? at : system.ReportedAt) is { } r
+        && Rules.ReadinessRules.TodayInJapan(r) >= asOf;
+
     public SystemStatus? FindSystem(string businessId)
     {
         foreach (var s in Systems)

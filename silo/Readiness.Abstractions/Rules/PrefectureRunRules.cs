@@ -79,6 +79,9 @@ public static class PrefectureRunRules
             LastReportedAt = body.LastReportedAt,
             UpdatedAt = body.UpdatedAt,
             UpdatedBy = body.UpdatedBy,
+            // Every system sent is the prefecture's from now on, reported or not: a later designation list keeps it.
+            ChangedAt = (current.ChangedAt ?? ImmutableDictionary<string, DateTimeOffset>.Empty)
+                .SetItems(request.Systems.IsDefault ? [] : request.Systems.Select(s => KeyValuePair.Create(s.BusinessId, now))),
         }, entries);
     }
 
@@ -89,8 +92,9 @@ public static class PrefectureRunRules
     /// <summary>
     /// A designation list's row for this prefecture (<paramref name="listed"/>: the businesses marked; empty when the
     /// prefecture has no row, for the list is complete). Sets the listing and the designation flag of each system,
-    /// except where the prefecture reported that system itself on or after the list's as-of day (its own report wins, as for
-    /// municipalities in <see cref="OfficialRules"/>); a system no longer designated loses its reason and target. A list
+    /// except where the prefecture sent that system itself on or after the list's as-of day, with a phase or without one
+    /// (<see cref="PrefectureRunRecord.ChangedSince"/>: its own values win, as a municipality's report does in
+    /// <see cref="OfficialRules"/>); a system no longer designated loses its reason and target. A list
     /// older than the one held (or than the baseline's list) changes nothing; the same list again neither; a newer list
     /// that changes nothing still becomes the source (one audit entry, target <c>official:designation</c>).
     /// </summary>
@@ -111,7 +115,8 @@ public static class PrefectureRunRules
             var before = systems[i];
             var wasListed = current.IsListed(before.BusinessId);
             var isListed = listed.Contains(before.BusinessId);
-            var selfReportedLater = before.ReportedAt is { } r && ReadinessRules.TodayInJapan(r) >= dataset.AsOf;
+            // Sent by the prefecture on or after the list's day, with a phase or without one (still unreported): its own.
+            var selfReportedLater = current.ChangedSince(before, dataset.AsOf);
             var undesignated = before.Designated && !isListed;
             var after = selfReportedLater ? before : before with
             {

@@ -198,4 +198,65 @@ public sealed class PrefectureRunRulesTests
         var entry = Assert.Single(confirmed);
         Assert.Equal(("official:designation", "import:feb", "192.0.2.8"), (entry.Target, entry.RequestId, entry.ClientAddress));
     }
+
+    // A save of a system without a phase (it stays unreported: ReportedAt null): vendor, and the designation or none.
+    private static ChangeRequest SaveUnreported(string businessId, bool designated, string requestId = "s1") => new()
+    {
+        RequestId = requestId,
+        Actor = Staff,
+        Systems = [new SystemChange
+        {
+            BusinessId = businessId,
+            Vendor = "NEC",
+            Designation = designated ? new DesignationInput(DesignationReason.VendorCapacity, new DateOnly(2029, 3, 31)) : null,
+            Omitted = ["phase"],
+        }],
+    };
+
+    /// <summary>
+    /// A system the prefecture sent without a phase stays unreported (ReportedAt null), yet what it sent is a person's:
+    /// a designation list of that day or earlier used to take ReportedAt null for "never touched" and cleared the
+    /// designation, its reason and target the prefecture had just given (or designated a system it had just cleared).
+    /// </summary>
+    [Fact]
+    public void A_designation_list_keeps_what_the_prefecture_sent_without_a_phase()
+    {
+        var iwate = PrefectureRunRules.Create("03", Now);
+        Assert.True(iwate.IsListed("child_rearing_allowance"));
+
+        // 児童扶養手当: designated with reason and target; 生活保護: sent with no designation. Neither reported.
+        var (saved, _) = PrefectureRunRules.Apply(iwate, SaveUnreported("child_rearing_allowance", designated: true), Now);
+        (saved, _) = PrefectureRunRules.Apply(saved, SaveUnreported("public_assistance", designated: false, "s2"), Now);
+        Assert.All(saved.Systems, s => Assert.Null(s.ReportedAt));
+
+        // A list of the save's day that swaps the marks: the listing follows it, the prefecture's values stand.
+        var (outcome, next, entries) = PrefectureRunRules.ApplyDesignationList(saved, List(Today, "nov"), ["public_assistance"], Importer, Now);
+        Assert.Equal(OfficialOutcome.Applied, outcome);
+        Assert.Equal(["public_assistance"], next.Listed.ToArray());
+        Assert.Equal(saved.Systems.ToArray(), next.Systems.ToArray());
+        var child = next.FindSystem("child_rearing_allowance")!;
+        Assert.Equal((true, DesignationReason.VendorCapacity, new DateOnly(2029, 3, 31), "NEC"), (child.Designated, child.DesignationReason, child.DesignationTarget, child.Vendor));
+        Assert.False(next.FindSystem("public_assistance")!.Designated);
+        Assert.All(entries, e => Assert.Equal(
+            e.BeforeFields.Where(f => f.Name != "listed"), e.AfterFields.Where(f => f.Name != "listed")));
+
+        // A list of a later day is newer than the prefecture's word: it applies.
+        var (_, later, _) = PrefectureRunRules.ApplyDesignationList(next, List(Today.AddDays(1), "dec"), ["child_rearing_allowance"], Importer, Now.AddDays(1));
+        Assert.False(later.FindSystem("public_assistance")!.Designated);
+        Assert.True(later.FindSystem("child_rearing_allowance")!.Designated);
+        Assert.Equal("NEC", later.FindSystem("child_rearing_allowance")!.Vendor);
+    }
+
+    /// <summary>A record stored before the prefecture's sends were kept apart: a report (ReportedAt) still wins.</summary>
+    [Fact]
+    public void A_record_without_sends_kept_falls_back_to_the_report()
+    {
+        var iwate = PrefectureRunRules.Create("03", Now);
+        var (reported, _) = PrefectureRunRules.Apply(iwate, Report("child_rearing_allowance", MigrationPhase.Testing, designated: true), Now);
+        var old = reported with { ChangedAt = ImmutableDictionary<string, DateTimeOffset>.Empty };
+
+        var (_, next, _) = PrefectureRunRules.ApplyDesignationList(old, List(Today, "nov"), [], Importer, Now);
+        Assert.True(next.FindSystem("child_rearing_allowance")!.Designated);
+        Assert.Equal(DesignationReason.VendorCapacity, next.FindSystem("child_rearing_allowance")!.DesignationReason);
+    }
 }
