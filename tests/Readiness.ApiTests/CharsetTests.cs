@@ -237,6 +237,27 @@ public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    /// <summary>
+    /// A vendor escaping an unpaired surrogate (valid JSON, no text) is 400 invalid_character naming the field and the
+    /// escape, ja/en, and changes nothing; it was 400 wrong_type ("the wrong type or format"), and a member name holding
+    /// one was a 500.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"vendor":"NEC\ud800"}""", "vendor")]
+    [InlineData("""{"vendor":"NEC","x\udc00":1}""", "body")]
+    public async Task An_unpaired_surrogate_is_400_invalid_character_naming_the_field(string json, string field)
+    {
+        var (_, before) = await host.GetMunicipality(Code);
+        using var response = await Send(HttpMethod.Put, $"/api/v1/municipalities/{Code}/systems/koseki", Encoding.UTF8.GetBytes(json), "application/json");
+        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, field);
+        var error = problem.GetProperty("errors")[0];
+        Assert.Equal("invalid_character", error.GetProperty("code").GetString());
+        Assert.Contains("\\u", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        Assert.Contains("invalid character", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        var (_, after) = await host.GetMunicipality(Code);
+        Assert.Equal(before, after);
+    }
+
     [Fact]
     public async Task Shift_jis_bytes_labelled_as_json_without_charset_are_400_invalid_utf8_not_a_wrong_vendor()
     {

@@ -83,6 +83,41 @@ public sealed class JsonBodyTests
         Assert.Equal("invalid_json", Assert.Single(Errors<SystemReport>("""{"vendor":tru""" + Nested(40)[10..])).Code);
     }
 
+    /// <summary>
+    /// A JSON string escaping an unpaired surrogate parses but is no text: System.Text.Json cannot read it. It is named
+    /// as an invalid character at its field, in a value of any type and in a member name (was wrong_type, or a 500 for a name).
+    /// </summary>
+    [Theory]
+    [InlineData("""{"vendor":"\ud800"}""", "vendor", "\\ud800")]
+    [InlineData("""{"vendor":"NEC\uDC00x"}""", "vendor", "\\uDC00")]
+    [InlineData("""{"vendor":"\ud83d\ude00\ud83d"}""", "vendor", "\\ud83d")]  // a pair, then one alone
+    [InlineData("""{"vendor":"\\\ud800"}""", "vendor", "\\ud800")]          // an escaped backslash, then the escape
+    [InlineData("""{"phase":"\ud800"}""", "phase", "\\ud800")]
+    [InlineData("""{"plannedGoLive":"\udfff"}""", "plannedGoLive", "\\udfff")]
+    [InlineData("""{"x\ud800":1}""", "body", "\\ud800")]
+    public void An_unpaired_surrogate_is_an_invalid_character_named_by_its_field(string json, string field, string escape)
+    {
+        var error = Assert.Single(Errors<SystemReport>(json));
+        Assert.Equal((field, "invalid_character"), (error.Field, error.Code));
+        Assert.Contains(escape, error.MessageEn, StringComparison.Ordinal);
+        Assert.Contains(escape, error.MessageJa, StringComparison.Ordinal);
+        Assert.Contains("サロゲート", error.MessageJa, StringComparison.Ordinal);
+
+        var item = Assert.Single(Errors<MunicipalityReport>("{\"systems\":[{\"businessId\":\"koseki\"," + json[1..] + "]}"));
+        Assert.Equal(field == "body" ? "systems[0]" : "systems[0]." + field, item.Field);
+    }
+
+    [Theory]
+    [InlineData("""{"vendor":"\ud83d\ude00"}""", "\U0001F600")]
+    [InlineData("""{"vendor":"\\ud800"}""", "\\ud800")]
+    [InlineData("""{"vendor":"a\u0041\n"}""", "aA\n")]
+    public void Escapes_that_make_text_are_read_as_text(string json, string vendor)
+    {
+        var (value, _, errors) = JsonBody.Bind<SystemReport>(Encoding.UTF8.GetBytes(json));
+        Assert.Empty(errors);
+        Assert.Equal(vendor, value!.Vendor);
+    }
+
     [Fact]
     public void Bytes_that_are_not_utf8_are_named_as_such()
     {

@@ -493,6 +493,12 @@ public static class JsonContract
                     return;
 
                 default:
+                    if (UnpairedSurrogate(element) is { } escape)
+                    {
+                        errors.Add(InvalidCharacter(Path(), escape));
+                        return;
+                    }
+
                     if (!AcceptsWithoutReading(element, info))
                     {
                         // A value: its converter decides (strict enums, YYYY-MM-DD dates, true/false, strings).
@@ -517,6 +523,14 @@ public static class JsonContract
             HashSet<string>? unknown = null;
             foreach (var member in element.EnumerateObject())
             {
+                // A name holding an unpaired surrogate escape cannot be read as text (JsonProperty.Name throws): said as
+                // such, never a 500.
+                if (UnpairedSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(member)) is { } nameEscape)
+                {
+                    errors.Add(InvalidCharacter(Path(), nameEscape, inName: true));
+                    continue;
+                }
+
                 var index = contract.IndexOf(member);
                 if (index < 0)
                 {
@@ -589,6 +603,57 @@ public static class JsonContract
     private static bool AcceptsWithoutReading(JsonElement element, JsonTypeInfo info) =>
         (info.Type == typeof(string) && element.ValueKind == JsonValueKind.String)
         || ((info.Type == typeof(bool) || info.Type == typeof(bool?)) && element.ValueKind is JsonValueKind.True or JsonValueKind.False);
+
+    /// <summary>
+    /// The first escape (<c>\ud800</c>) of a JSON string that makes it invalid UTF-16, an unpaired surrogate, as sent;
+    /// null for any other value. System.Text.Json parses such a string but cannot read it (InvalidOperationException,
+    /// or a JsonException taken for the value's type): it is named here first. Only strings holding a backslash are scanned.
+    /// </summary>
+    private static string? UnpairedSurrogate(JsonElement element) =>
+        element.ValueKind == JsonValueKind.String ? UnpairedSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element)) : null;
+
+    /// <summary>The first unpaired surrogate escape in raw JSON string bytes (escapes as sent; the reader has checked their syntax).</summary>
+    internal static string? UnpairedSurrogate(ReadOnlySpan<byte> raw)
+    {
+        for (var i = raw.IndexOf((byte)'\\'); i >= 0 && i + 1 < raw.Length;)
+        {
+            if (raw[i + 1] != (byte)'u')
+            {
+                i = Next(raw, i + 2);
+                continue;
+            }
+
+            var unit = Unit(raw, i);
+            if (char.IsHighSurrogate(unit) && i + 7 < raw.Length && raw[i + 6] == (byte)'\\' && raw[i + 7] == (byte)'u' && char.IsLowSurrogate(Unit(raw, i + 6)))
+            {
+                i = Next(raw, i + 12);
+                continue;
+            }
+
+            if (char.IsSurrogate(unit))
+            {
+                return System.Text.Encoding.ASCII.GetString(raw.Slice(i, 6));
+            }
+
+            i = Next(raw, i + 6);
+        }
+
+        return null;
+
+        static int Next(ReadOnlySpan<byte> raw, int from) =>
+            from >= raw.Length ? -1 : raw[from..].IndexOf((byte)'\\') is var at and >= 0 ? from + at : -1;
+
+        static char Unit(ReadOnlySpan<byte> raw, int at) =>
+            at + 6 <= raw.Length && System.Buffers.Text.Utf8Parser.TryParse(raw.Slice(at + 2, 4), out ushort code, out var used, 'x') && used == 4 ? (char)code : '\0';
+    }
+
+    private static ProblemError InvalidCharacter(string field, string escape, bool inName = false) => inName
+        ? new(field, "invalid_character",
+            $"「{field}」の項目名に文字として正しくない符号（{escape}：対になっていないサロゲート）が含まれています。",
+            $"A property name in '{field}' contains an invalid character ({escape}, an unpaired surrogate).")
+        : new(field, "invalid_character",
+            $"「{field}」に文字として正しくない符号（{escape}：対になっていないサロゲート）が含まれています。",
+            $"The value at '{field}' contains an invalid character ({escape}, an unpaired surrogate).");
 
     private static ProblemError Duplicate(string field, string name) =>
         new(field, "duplicate_property", $"「{Problems.Shown(name)}」が2回あります。", $"The property '{Problems.Shown(name)}' appears twice.");
