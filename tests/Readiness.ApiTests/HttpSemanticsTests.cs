@@ -139,6 +139,64 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
         Assert.True(failures.Count == 0, $"{failures.Count} routes took a repeated parameter:\n{string.Join("\n", failures)}");
     }
 
+    /// <summary>
+    /// A query whose percent-decoded bytes are not UTF-8 (a stray %FF, an encoded surrogate %ED%A0%80), in a value or a
+    /// name, is 400 invalid_utf8 naming the parameter as sent: under /api problem details, on a page the refusal page.
+    /// ASP.NET Core decoded such bytes to U+FFFD in silence (the table's search went on for text nobody sent). UTF-8
+    /// percent-encoded (大 = %E5%A4%A7) is read as before.
+    /// </summary>
+    [Fact]
+    public async Task A_query_that_is_not_utf8_is_400_invalid_utf8_naming_the_parameter()
+    {
+        await host.WaitUntilReadyAsync();
+        using var national = host.National();
+        var table = "/api/v1/prefectures/13/municipalities.csv";
+        using (var fine = await national.GetAsync(table + "?q=%E5%A4%A7"))
+        {
+            Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+        }
+
+        foreach (var (query, field) in new[] { ("?q=%FF", "q"), ("?q=a%ED%A0%80b", "q"), ("?kind=city&q=%C3", "q"), ("?%FFq=1", "%FFq") })
+        {
+            using var response = await national.GetAsync(table + query);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest && NamesField(text, field, "invalid_utf8"), $"{query}: {(int)response.StatusCode} {text}");
+        }
+
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.Admin));
+        using var page = await pages.GetAsync("/prefectures/13?kind=city&q=%FF");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("data-refused=\"q\"", html, StringComparison.Ordinal);
+        Assert.Contains("UTF-8", html, StringComparison.Ordinal);
+        Assert.Contains("/prefectures/13?kind=city\"", html, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A dashboard form post (URL-encoded) whose field, percent-decoded, is not UTF-8 is the 400 form page naming the
+    /// field, nothing done: the form reader decoded such bytes to U+FFFD in silence and the endpoint went on with them.
+    /// </summary>
+    [Fact]
+    public async Task A_form_field_that_is_not_utf8_is_400_naming_the_field()
+    {
+        await host.WaitUntilReadyAsync();
+        using var stranger = new FormClient(host.BaseAddress);
+        var (_, page) = await stranger.GetAsync("/signin");
+        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(token));
+        foreach (var (fields, field) in new[] { ("email=nobody%40example.jp%FF&password=x", "email"), ("email=nobody%40example.jp&password=a%ED%A0%80", "password"), ("email=nobody%40example.jp&password=x&%C3=1", "%C3") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/account/signin")
+            {
+                Content = new StringContent($"{fields}&returnUrl=%2F&__RequestVerificationToken={Uri.EscapeDataString(token)}", Encoding.ASCII, "application/x-www-form-urlencoded"),
+            };
+            using var response = await stranger.Http.SendAsync(request);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest && html.Contains($"{field}: UTF-8", StringComparison.Ordinal)
+                && html.Contains($"{field}: the value holds bytes that are not UTF-8", StringComparison.Ordinal), $"{fields}: {(int)response.StatusCode} {html[..Math.Min(400, html.Length)]}");
+        }
+    }
+
     /// <summary>An empty value is as if absent (<c>?limit=</c> is the default, not a refusal), and beside a value it is no repetition.</summary>
     [Fact]
     public async Task An_empty_query_value_is_absent()

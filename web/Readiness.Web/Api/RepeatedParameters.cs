@@ -8,7 +8,8 @@ namespace Readiness.Web.Api;
 /// (<c>?prefecture=13&amp;prefecture=14</c>, <c>?limit=10&amp;limit=20</c>, names compared ignoring case as binding does)
 /// is 400 <c>repeated_parameter</c> naming it, never one of the values taken in silence; an empty value
 /// (<c>?limit=</c>) is as if absent; under /api a name the endpoint does not take is 400 <c>unknown_parameter</c>
-/// (<see cref="UnknownParameters"/>). Applied once, after authorization, so a new endpoint or page follows it unasked.
+/// (<see cref="UnknownParameters"/>); a name or value whose percent-decoded bytes are not UTF-8 is 400 <c>invalid_utf8</c>
+/// naming it (a page: the refusal page), never decoded to U+FFFD in silence. Applied once, after authorization, so a new endpoint or page follows it unasked.
 /// </summary>
 public static class RepeatedParameters
 {
@@ -26,6 +27,71 @@ public static class RepeatedParameters
         }
 
         return null;
+    }
+
+    public const string NotUtf8Code = "invalid_utf8";
+
+    /// <summary>
+    /// The first parameter of a raw query string ("?a=b&amp;c=%FF") whose name or value, percent-decoded, is not UTF-8,
+    /// as sent (percent-encoded: always printable); null when every one is. ASP.NET Core decodes such bytes to U+FFFD in
+    /// silence, so a search or a form field would go on with text nobody sent.
+    /// </summary>
+    public static string? FirstNotUtf8(string? rawQuery) =>
+        string.IsNullOrEmpty(rawQuery) || rawQuery.IndexOf('%') < 0 ? null : FirstNotUtf8(System.Text.Encoding.UTF8.GetBytes(rawQuery.TrimStart('?')));
+
+    /// <summary>
+    /// The first name=value pair of <paramref name="urlEncoded"/> (a query without its '?', or an
+    /// application/x-www-form-urlencoded body as sent) whose name or value, percent-decoded, is not UTF-8; its name as
+    /// sent, a byte outside printable ASCII written %XX. Null when every pair is UTF-8.
+    /// </summary>
+    public static string? FirstNotUtf8(ReadOnlySpan<byte> urlEncoded)
+    {
+        var decoded = new List<byte>();
+        while (!urlEncoded.IsEmpty)
+        {
+            var end = urlEncoded.IndexOf((byte)'&');
+            var pair = end < 0 ? urlEncoded : urlEncoded[..end];
+            urlEncoded = end < 0 ? [] : urlEncoded[(end + 1)..];
+            var equals = pair.IndexOf((byte)'=');
+            var name = equals < 0 ? pair : pair[..equals];
+            if (!DecodesToUtf8(name, decoded) || (equals >= 0 && !DecodesToUtf8(pair[(equals + 1)..], decoded)))
+            {
+                var shown = new System.Text.StringBuilder(name.Length);
+                foreach (var b in name)
+                {
+                    shown.Append(b is > 0x20 and < 0x7F ? ((char)b).ToString() : $"%{b:X2}");
+                }
+
+                return shown.ToString();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when the percent-encoded bytes decode to UTF-8 (a % not followed by two hex digits stays as sent, as ASP.NET Core keeps it).</summary>
+    private static bool DecodesToUtf8(ReadOnlySpan<byte> encoded, List<byte> decoded)
+    {
+        if (encoded.IndexOf((byte)'%') < 0)
+        {
+            return System.Text.Unicode.Utf8.IsValid(encoded);
+        }
+
+        decoded.Clear();
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            if (encoded[i] == '%' && i + 2 < encoded.Length && System.Buffers.Text.Utf8Parser.TryParse(encoded.Slice(i + 1, 2), out byte b, out var used, 'x') && used == 2)
+            {
+                decoded.Add(b);
+                i += 2;
+            }
+            else
+            {
+                decoded.Add(encoded[i]);
+            }
+        }
+
+        return System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(decoded));
     }
 
     /// <summary>The query with its empty values dropped (a parameter with no value left is absent); the same instance when none is empty.</summary>
@@ -63,8 +129,16 @@ public static class RepeatedParameters
             return next(http);
         }
 
+        var notUtf8 = FirstNotUtf8(request.QueryString.Value);
         if (request.Path.StartsWithSegments("/api"))
         {
+            if (notUtf8 is not null)
+            {
+                return Problems.BadRequest(notUtf8, NotUtf8Code,
+                    $"クエリパラメーター「{notUtf8}」が UTF-8 として正しくないバイト列を含んでいます。UTF-8 でパーセントエンコードしてください。",
+                    $"The query parameter '{notUtf8}' holds bytes that are not UTF-8; percent-encode UTF-8.").ExecuteAsync(http);
+            }
+
             request.Query = WithoutEmpty(request.Query);
             if (First(request.Query) is { } name)
             {
@@ -78,12 +152,31 @@ public static class RepeatedParameters
                 return UnknownParameters.Refuse(endpoint, unknown).ExecuteAsync(http);
             }
         }
-        else if (HttpMethods.IsGet(request.Method) && endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null && First(request.Query) is { } name)
+        else if (HttpMethods.IsGet(request.Method) && endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
         {
-            return RefusePage(http, name);
+            if (notUtf8 is not null)
+            {
+                return RefuseNotUtf8Page(http, notUtf8);
+            }
+
+            if (First(request.Query) is { } name)
+            {
+                return RefusePage(http, name);
+            }
         }
 
         return next(http);
+    }
+
+    // The page without the parameter (its raw pair dropped: its decoded name is not what was sent).
+    private static Task RefuseNotUtf8Page(HttpContext http, string rawName)
+    {
+        var kept = http.Request.QueryString.Value!.TrimStart('?').Split('&').Where(p => (p.IndexOf('=') is var e and >= 0 ? p[..e] : p) != rawName).ToList();
+        var without = http.Request.PathBase + http.Request.Path + (kept.Count == 0 ? string.Empty : "?" + string.Join('&', kept));
+        return Components.Access.FormAnswers.Refusal(http, StatusCodes.Status400BadRequest, "リクエストが正しくありません", "Bad request",
+            $"クエリパラメーター「{rawName}」が UTF-8 として正しくないバイト列を含んでいます。何も変更していません。",
+            $"The query parameter '{rawName}' holds bytes that are not UTF-8. Nothing was changed.",
+            without, $"「{rawName}」を指定せずに開く", $"Open the page without '{rawName}'", refused: rawName).ExecuteAsync(http);
     }
 
     // Answered here, not by the page: a Blazor page binds one value of a parameter and cannot tell it was given twice.

@@ -57,8 +57,32 @@ public static class FormAnswers
             return;
         }
 
+        // The form reader decodes bytes that are not UTF-8 to U+FFFD in silence: a field holding them is refused by
+        // name, nothing stored (the body is kept for URL-encoded forms: UseFormBodyKept).
+        if (await FieldNotUtf8Async(context.Request) is { } notUtf8)
+        {
+            await InvalidField(notUtf8, "UTF-8 として正しくないバイト列が含まれています。入力し直してください。",
+                "the value holds bytes that are not UTF-8; type it again.").ExecuteAsync(context);
+            return;
+        }
+
         await next(context);
     });
+
+    /// <summary>The name of the first field of a kept URL-encoded body whose name or value is not UTF-8 once decoded, or null.</summary>
+    internal static async Task<string?> FieldNotUtf8Async(HttpRequest request)
+    {
+        if (!request.Body.CanSeek || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return null;
+        }
+
+        request.Body.Position = 0;
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        request.Body.Position = 0;
+        return Api.RepeatedParameters.FirstNotUtf8(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
 
     /// <summary>Whether reading the form failed because the body was over Kestrel's cap (a 413 anywhere in the chain).</summary>
     private static bool IsTooLarge(Exception? error)
