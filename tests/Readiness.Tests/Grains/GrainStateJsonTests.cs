@@ -18,6 +18,30 @@ public sealed class GrainStateJsonTests
     /// <summary>Orleans' serializer with its default options (the converters Orleans adds concern types no municipality state holds).</summary>
     private static readonly SystemTextJsonGrainStorageSerializer Orleans = new(Options.Create(new SystemTextJsonGrainStorageSerializerOptions()));
 
+    /// <summary>
+    /// A prefecture's own record keeps when it sent each system (<see cref="PrefectureRunRecord.ChangedAt"/>) through
+    /// storage; a row written before that member reads as none sent (empty, never null), so its reports still count.
+    /// </summary>
+    [Fact]
+    public void A_prefecture_run_state_keeps_its_sends_and_an_older_row_reads_as_none_sent()
+    {
+        var at = new DateTimeOffset(2026, 11, 30, 3, 0, 0, TimeSpan.Zero);
+        var record = Readiness.Rules.PrefectureRunRules.Create("03", at) with
+        {
+            ChangedAt = ImmutableDictionary<string, DateTimeOffset>.Empty.Add("child_rearing_allowance", at),
+        };
+        var json = Orleans.Serialize(new PrefectureRunGrainState { Record = record });
+        var back = Orleans.Deserialize<PrefectureRunGrainState>(json)!.Record!;
+        Assert.Equal(at, Assert.Single(back.ChangedAt).Value);
+        Assert.True(back.ChangedSince(back.Systems[0], Readiness.Rules.ReadinessRules.TodayInJapan(at)));
+
+        var older = Encoding.UTF8.GetString(json.ToArray()).Replace("\"ChangedAt\"", "\"ChangedAtGone\"", StringComparison.Ordinal);
+        var old = Orleans.Deserialize<PrefectureRunGrainState>(new BinaryData(Encoding.UTF8.GetBytes(older)))!.Record!;
+        Assert.NotNull(old.ChangedAt);
+        Assert.Empty(old.ChangedAt);
+        Assert.False(old.ChangedSince(old.Systems[0], Readiness.Rules.ReadinessRules.TodayInJapan(at)));
+    }
+
     [Fact]
     public void The_generated_writer_is_the_fast_path_not_reflection()
     {
