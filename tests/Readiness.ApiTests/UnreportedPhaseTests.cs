@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -183,6 +184,43 @@ public sealed class UnreportedPhaseTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
         Assert.Contains("移行フェーズを選択してください", html, StringComparison.Ordinal);
         Assert.Equal(before, (await host.GetMunicipality(ApiHost.Chiyoda)).Version);
+    }
+
+    /// <summary>
+    /// What the prefecture saved without a phase (still unreported) is its own: a designation list of that day with no
+    /// row for it changes the listing, never the designation, reason, target or vendor it gave (the list took
+    /// ReportedAt null for never touched and cleared them).
+    /// </summary>
+    [Fact]
+    public async Task A_designation_list_keeps_what_the_prefecture_saved_without_a_phase()
+    {
+        const string Iwate = "03"; // listed for 児童扶養手当 in the baseline's list; untouched by the other tests of this class
+        using var client = host.Client(host.Token(Role.Prefecture, Iwate, "keep@pref.iwate"));
+        var path = $"/api/v1/prefectures/{Iwate}/systems/{Business}";
+        using var get = await client.GetAsync(path);
+        var version = long.Parse(get.Headers.ETag!.Tag.Trim('"'), CultureInfo.InvariantCulture);
+        using var request = ApiHost.Request(HttpMethod.Patch, path,
+            """{"vendor":"県のベンダC","designationReason":"vendor_capacity","designationTarget":"2029-03-31"}""", version);
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/merge-patch+json");
+        using (var saved = await client.SendAsync(request))
+        {
+            Assert.True(saved.StatusCode == HttpStatusCode.OK, $"{saved.StatusCode}: {await saved.Content.ReadAsStringAsync()}");
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var importer = new Actor("import@digital.go.jp", Role.National, null);
+        var dataset = new OfficialDatasetRef("e2e-designation-list", "デジタル庁 特定移行支援システムの該当見込み一覧", Readiness.Rules.ReadinessRules.TodayInJapan(now), importer.Subject, now);
+        var outcome = await host.Services.GetRequiredService<Orleans.IGrainFactory>().GetGrain<Readiness.Grains.IPrefectureRunGrain>(Iwate)
+            .ApplyListingAsync(new PrefectureRunListing(dataset, [], importer));
+        Assert.Equal(OfficialOutcome.Applied, outcome);
+
+        using var after = await client.GetAsync(path);
+        var system = await ApiHost.Json(after);
+        Assert.Equal(JsonValueKind.Null, system.GetProperty("phase").ValueKind);
+        Assert.True(system.GetProperty("designated").GetBoolean(), system.ToString());
+        Assert.Equal("vendor_capacity", system.GetProperty("designationReason").GetString());
+        Assert.Equal("2029-03-31", system.GetProperty("designationTarget").GetString());
+        Assert.Equal("県のベンダC", system.GetProperty("vendor").GetString());
     }
 
     private static async Task<JsonElement> System(HttpClient client)
