@@ -549,13 +549,14 @@ public static class ReportingWorkbook
         return [.. result];
     }
 
-    private static string Text(OpenXmlElement item) =>
+    // The text as written, its _xHHHH_ escapes undone (SpreadsheetText): what Excel shows and the template was made from.
+    private static string Text(OpenXmlElement item) => SpreadsheetText.Unescaped(
         string.Concat(item.ChildElements.SelectMany(e => e switch
         {
             X.Text t => [t.Text],
             Run r => r.Elements<X.Text>().Select(t => t.Text),
             _ => [],
-        }));
+        })));
 
     // One sheet, streamed (OpenXmlReader): only one cell's element is loaded at a time. A row or cell without r is
     // placed after the one before it (as the format says and Excel reads it).
@@ -788,8 +789,11 @@ public static class ReportingWorkbook
     /// <paramref name="text"/> as a cell can hold it: a character XML 1.0 cannot carry (a control other than tab, LF and
     /// CR; U+FFFE, U+FFFF; half of a surrogate pair) as U+FFFD. The write paths refuse them (FreeText.Check), but a value
     /// stored before they did must not make a whole export fail (the XML writer throws on it: a 500 for the nation's file).
+    /// A literal <c>_xHHHH_</c> is escaped (<see cref="SpreadsheetText.Escaped"/>), or readers would show the character it codes.
     /// </summary>
-    internal static string XmlText(string text)
+    internal static string XmlText(string text) => SpreadsheetText.Escaped(XmlChars(text));
+
+    private static string XmlChars(string text)
     {
         System.Text.StringBuilder? clean = null;
         for (var k = 0; k < text.Length; k++)
