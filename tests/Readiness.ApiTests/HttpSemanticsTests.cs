@@ -197,6 +197,65 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
         }
     }
 
+    /// <summary>
+    /// Every GET route of the dashboard that is neither a page nor the API (the CSV downloads, the search the prefecture
+    /// page's script asks, the map's data, the language switch, the edit links; sign-in keeps its own rules), sent a
+    /// parameter twice (the ones they read: q, sort, confirmed, limit, returnUrl, v): 400 repeated_parameter naming it, as
+    /// the API answers. The kind found: <c>/prefectures/13/municipalities.csv?q=a&amp;q=b</c> answered 200 with the
+    /// header only (the two values bound as "a,b", which matched nothing).
+    /// </summary>
+    [Fact]
+    public async Task A_parameter_given_twice_is_400_naming_it_on_every_dashboard_download()
+    {
+        await host.WaitUntilReadyAsync();
+        var routes = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Get) ?? false)
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is null)
+            .Select(e => e.RoutePattern.RawText!)
+            .Where(p => !p.StartsWith("/api/", StringComparison.Ordinal) && !p.StartsWith("/_", StringComparison.Ordinal) && !p.StartsWith("/auth/", StringComparison.Ordinal))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Contains("/prefectures/{code}/municipalities.csv", routes);
+        Assert.True(routes.Count >= 8, $"only {routes.Count} dashboard GET routes: {string.Join(", ", routes)}");
+
+        var token = host.Token(Role.Admin);
+        using var client = await host.SignedInPagesAsync(token);
+        var failures = new List<string>();
+        foreach (var pattern in routes)
+        {
+            foreach (var (name, first, second) in new[] { ("q", "a", "b"), ("sort", "name", "code"), ("confirmed", "only", "exclude"), ("limit", "10", "20"), ("returnUrl", "/", "/prefectures/13"), ("v", "1", "2") })
+            {
+                var path = $"{RouteValues.Fill(pattern)}?{name}={first}&{name}={second}";
+                using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+                var text = await response.Content.ReadAsStringAsync();
+                output.WriteLine($"GET {path}: {(int)response.StatusCode}");
+                if (response.StatusCode != HttpStatusCode.BadRequest || !NamesField(text, name, "repeated_parameter")
+                    || !text.Contains("2回以上", StringComparison.Ordinal) || !text.Contains("more than once", StringComparison.Ordinal))
+                {
+                    failures.Add($"GET {path}: {(int)response.StatusCode} {text[..Math.Min(160, text.Length)]}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} dashboard routes took a repeated parameter:\n{string.Join("\n", failures)}");
+    }
+
+    /// <summary>
+    /// The dashboard's downloads take an empty value as absent, as the API does: <c>?q=&amp;q=東京</c> is the file of
+    /// <c>?q=東京</c> (it was bound as ",東京" and matched nothing), and <c>?q=</c> the whole table.
+    /// </summary>
+    [Fact]
+    public async Task A_dashboard_download_takes_an_empty_value_as_absent()
+    {
+        await host.WaitUntilReadyAsync();
+        using var client = await host.SignedInPagesAsync(host.Token(Role.Admin));
+        const string Path = "/prefectures/13/municipalities.csv";
+        var whole = await client.GetStringAsync(Path);
+        var chiyoda = await client.GetStringAsync($"{Path}?q={Uri.EscapeDataString("千代田")}");
+        Assert.True(chiyoda.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2, $"?q=千代田 is not one row:\n{chiyoda}");
+        Assert.Equal(chiyoda, await client.GetStringAsync($"{Path}?q=&q={Uri.EscapeDataString("千代田")}"));
+        Assert.Equal(whole, await client.GetStringAsync($"{Path}?q="));
+    }
+
     /// <summary>An empty value is as if absent (<c>?limit=</c> is the default, not a refusal), and beside a value it is no repetition.</summary>
     [Fact]
     public async Task An_empty_query_value_is_absent()

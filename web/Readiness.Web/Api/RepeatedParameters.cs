@@ -4,7 +4,7 @@ using Microsoft.Extensions.Primitives;
 namespace Readiness.Web.Api;
 
 /// <summary>
-/// One rule for the query string, on every /api endpoint and every dashboard page: a parameter given twice
+/// One rule for the query string, on every /api endpoint, every dashboard page and download: a parameter given twice
 /// (<c>?prefecture=13&amp;prefecture=14</c>, <c>?limit=10&amp;limit=20</c>, names compared ignoring case as binding does)
 /// is 400 <c>repeated_parameter</c> naming it, never one of the values taken in silence; an empty value
 /// (<c>?limit=</c>) is as if absent; under /api a name the endpoint does not take is 400 <c>unknown_parameter</c>
@@ -116,9 +116,11 @@ public static class RepeatedParameters
     }
 
     /// <summary>
-    /// Middleware: under /api the empty values are dropped for the handlers, and a repeated parameter answers problem
-    /// details; on a page (a GET routed to a Razor component) a repeated parameter answers a short 400 page that names it
-    /// and links to the page without it. Other paths (sign-in, OpenID Connect, static files) keep their own rules.
+    /// Middleware: under /api and on the dashboard's other GETs (its downloads: /prefectures/13/municipalities.csv,
+    /// /changes.csv…; the prefecture page's search, the map's data) the empty values are dropped for the handlers, and a
+    /// repeated parameter or one that is not UTF-8 answers problem details; on a page (a GET routed to a Razor component)
+    /// either answers a short 400 page that names it and links to the page without it. Sign-in (/auth), OpenID Connect
+    /// and static files (no endpoint) keep their own rules.
     /// </summary>
     public static Task Enforce(HttpContext http, RequestDelegate next)
     {
@@ -134,17 +136,13 @@ public static class RepeatedParameters
         {
             if (notUtf8 is not null)
             {
-                return Problems.BadRequest(notUtf8, NotUtf8Code,
-                    $"クエリパラメーター「{notUtf8}」が UTF-8 として正しくないバイト列を含んでいます。UTF-8 でパーセントエンコードしてください。",
-                    $"The query parameter '{notUtf8}' holds bytes that are not UTF-8; percent-encode UTF-8.").ExecuteAsync(http);
+                return RefuseNotUtf8(notUtf8).ExecuteAsync(http);
             }
 
             request.Query = WithoutEmpty(request.Query);
             if (First(request.Query) is { } name)
             {
-                return Problems.BadRequest(Problems.Escaped(name), Code,
-                    $"クエリパラメーター「{Problems.Shown(name)}」が2回以上指定されています。1回だけ指定してください。",
-                    $"The query parameter '{Problems.Shown(name)}' is given more than once; give it once.").ExecuteAsync(http);
+                return Refuse(name).ExecuteAsync(http);
             }
 
             if (UnknownParameters.First(endpoint, request.Query) is { } unknown)
@@ -164,9 +162,32 @@ public static class RepeatedParameters
                 return RefusePage(http, name);
             }
         }
+        else if (HttpMethods.IsGet(request.Method) && !request.Path.StartsWithSegments("/auth"))
+        {
+            // The dashboard's other GETs (its CSV downloads, the prefecture page's search, the map's data): as the API,
+            // since a handler binds a repeated value joined ("a,b") and a file that matches nothing looks like an answer.
+            if (notUtf8 is not null)
+            {
+                return RefuseNotUtf8(notUtf8).ExecuteAsync(http);
+            }
+
+            request.Query = WithoutEmpty(request.Query);
+            if (First(request.Query) is { } name)
+            {
+                return Refuse(name).ExecuteAsync(http);
+            }
+        }
 
         return next(http);
     }
+
+    private static IResult Refuse(string name) => Problems.BadRequest(Problems.Escaped(name), Code,
+        $"クエリパラメーター「{Problems.Shown(name)}」が2回以上指定されています。1回だけ指定してください。",
+        $"The query parameter '{Problems.Shown(name)}' is given more than once; give it once.");
+
+    private static IResult RefuseNotUtf8(string rawName) => Problems.BadRequest(rawName, NotUtf8Code,
+        $"クエリパラメーター「{rawName}」が UTF-8 として正しくないバイト列を含んでいます。UTF-8 でパーセントエンコードしてください。",
+        $"The query parameter '{rawName}' holds bytes that are not UTF-8; percent-encode UTF-8.");
 
     // The page without the parameter (its raw pair dropped: its decoded name is not what was sent).
     private static Task RefuseNotUtf8Page(HttpContext http, string rawName)
