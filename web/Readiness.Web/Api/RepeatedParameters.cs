@@ -181,11 +181,11 @@ public static class RepeatedParameters
         return next(http);
     }
 
-    private static IResult Refuse(string name) => Problems.BadRequest(Problems.Escaped(name), Code,
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refuse(string name) => Problems.BadRequest(Problems.Escaped(name), Code,
         $"クエリパラメーター「{Problems.Shown(name)}」が2回以上指定されています。1回だけ指定してください。",
         $"The query parameter '{Problems.Shown(name)}' is given more than once; give it once.");
 
-    private static IResult RefuseNotUtf8(string rawName) => Problems.BadRequest(rawName, NotUtf8Code,
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult RefuseNotUtf8(string rawName) => Problems.BadRequest(rawName, NotUtf8Code,
         $"クエリパラメーター「{rawName}」が UTF-8 として正しくないバイト列を含んでいます。UTF-8 でパーセントエンコードしてください。",
         $"The query parameter '{rawName}' holds bytes that are not UTF-8; percent-encode UTF-8.");
 
