@@ -198,7 +198,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/municipalities/{code}/template/apply", Access.MunicipalityWrite, $"/municipalities/{Target}/template/apply", Success: 400, Form: "content=x"),
         new("GET", "/reconciliation", Access.Summaries, "/reconciliation"),
 
-        // Open to everyone: sign-in, language, map geometry, the edit forms' GET addresses, the not-found page,
+        // Open to everyone: sign-in, language, map geometry, the not-found page,
         // health, metrics, the OpenAPI document and its page.
         new("GET", "/signin", Access.Public, "/signin"),
         new("GET", "/not-found", Access.Public, "/not-found"),
@@ -209,8 +209,6 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("GET", "/auth/me", Access.Public, "/auth/me"),
         new("GET", "/lang/{code}", Access.Public, "/lang/en?returnUrl=%2F", Success: 302),
         new("GET", "/map/{layer}.json", Access.Public, "/map/japan.json"),
-        new("GET", "/municipalities/{code}/systems/{businessId}", Access.Public, $"/municipalities/{Target}/systems/koseki", Success: 302),
-        new("GET", "/municipalities/{code}/security/{itemId}", Access.Public, $"/municipalities/{Target}/security/SEC-2-01", Success: 302),
         new("*", "/health/live", Access.Public, "/health/live"),
         new("*", "/health/ready", Access.Public, "/health/ready"),
         new("*", "/metrics", Access.Public, "/metrics"),

@@ -48,7 +48,9 @@ public sealed partial class FormPageAttribute(string template) : Attribute
 /// leaves the sign-in page's return address wrong. So for anything but GET and HEAD the return URL is the page that
 /// shows the form: the post's <see cref="FormPageAttribute"/> when it has one (/municipalities/{code}#edit-system-…,
 /// /admin/users for /admin/invitations), else the nearest page above the posted address (/account for
-/// /account/recovery-codes, /admin/users for /admin/users/{id}/active), else the home page. Always a local address.
+/// /account/recovery-codes, /admin/users for /admin/users/{id}/active), else the home page. Always a local address,
+/// with the request's query (a GET's whole query, a post's <c>?language=</c>) before its fragment, as the cookie
+/// handler keeps a page's.
 /// </summary>
 public static class SignInReturn
 {
@@ -69,7 +71,7 @@ public static class SignInReturn
             if ((!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
                 || context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Components.Access.ReturnsToFormPageAttribute>() is not null)
             {
-                var page = FormPage(context.HttpContext);
+                var page = WithQuery(FormPage(context.HttpContext), ReturnQuery(context.Request));
                 var query = QueryString.Create(context.Options.ReturnUrlParameter, page);
                 // A dashboard form (it carries an antiforgery token) posted after the session ended: nothing is saved,
                 // the sign-in page says so, and the input is kept for its page when that page can show it again.
@@ -90,6 +92,31 @@ public static class SignInReturn
 
             await original(context);
         };
+    }
+
+    /// <summary>
+    /// The query the return URL keeps (a breaker's finding, round 45: it was dropped, so ?language=en came back as
+    /// Japanese): a GET's or HEAD's whole query, as the cookie handler keeps a page's; a post's only its
+    /// <c>?language=</c> (the rest of a post's query belongs to the post, not to the page holding its form).
+    /// </summary>
+    private static QueryString ReturnQuery(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? request.QueryString
+        : request.Query.TryGetValue(Components.LanguageSwitch.Parameter, out var language)
+            ? QueryString.Create(Components.LanguageSwitch.Parameter, language.ToString() == "en" ? "en" : "ja")
+            : QueryString.Empty;
+
+    /// <summary>A local address ("/path#fragment") with <paramref name="query"/> put before its fragment.</summary>
+    public static string WithQuery(string page, QueryString query)
+    {
+        if (!query.HasValue)
+        {
+            return page;
+        }
+
+        var hash = page.IndexOf('#', StringComparison.Ordinal);
+        var (path, fragment) = hash < 0 ? (page, string.Empty) : (page[..hash], page[hash..]);
+        // A page address carries no query of its own (FormPage and PageFor give paths); one that did is joined, not doubled.
+        return path + (path.Contains('?', StringComparison.Ordinal) ? "&" + query.Value![1..] : query.Value) + fragment;
     }
 
     /// <summary>
