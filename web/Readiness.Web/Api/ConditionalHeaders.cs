@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -77,44 +78,105 @@ public static class ConditionalHeaders
     /// the conditions of RFC 9110 §13.1.1 and §13.1.2 for a resource that exists but has no tag. On a GET or HEAD,
     /// <c>If-Match</c> with a list of tags never matches (none is the page's): 412 <c>precondition_failed</c> naming
     /// If-Match, <c>Cache-Control: no-store</c>; <c>If-Match: *</c> holds. <c>If-None-Match: *</c> matches (the page
-    /// exists): 304 with <c>Cache-Control: private, no-cache</c> and no body; a list of tags never matches. A page is
-    /// taken to exist when its route matches: one that renders its own not-found answer (an unknown prefecture) is
-    /// still 304 to <c>If-None-Match: *</c>, as deciding otherwise would mean rendering it first. Round 44: pages
-    /// ignored both headers (200).
+    /// exists): 304 with <c>Cache-Control: private, no-cache</c> and no body; a list of tags never matches.
+    /// Only where the page's own answer is 2xx (§13.2.1: conditions are ignored where the answer without them would be
+    /// anything else): a page that renders its not-found answer (an unknown prefecture), sends the reader elsewhere, or
+    /// is the not-found page shown for a 404/403 (a re-execution) answers as it would without them. So a request whose
+    /// conditions could answer is rendered into a buffer first and the buffer sent unless the render came out 2xx; the
+    /// rest (no such header, a list of tags in If-None-Match) is not buffered. Round 45: GET /nope with
+    /// <c>If-None-Match: *</c> was 304, with <c>If-Match</c> 412, and so a page the reader may not see.
     /// </summary>
     public static void AnswersUntaggedConditions(EndpointBuilder endpoint)
     {
         if (endpoint.Metadata.OfType<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>().Any() && endpoint.RequestDelegate is { } page)
         {
-            endpoint.RequestDelegate = http => Untagged(http) is { } answer ? answer.ExecuteAsync(http) : page(http);
+            endpoint.RequestDelegate = http => Untagged(http) is not Condition.None && http.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is null
+                ? AnswerUntaggedAsync(http, page)
+                : page(http);
         }
     }
 
-    /// <summary>The 412 or 304 a GET or HEAD of an untagged resource gets instead of itself, or null to send it.</summary>
-    private static IResult? Untagged(HttpContext http)
+    /// <summary>What the conditions of a GET or HEAD of an untagged resource decide, if it is there to be read.</summary>
+    private enum Condition
+    {
+        /// <summary>No condition that can answer: the resource itself.</summary>
+        None,
+
+        /// <summary>If-Match with a list of tags: 412.</summary>
+        MatchFails,
+
+        /// <summary>If-None-Match: *: 304.</summary>
+        NoneMatchHolds,
+    }
+
+    private static Condition Untagged(HttpContext http)
     {
         var request = http.Request;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
-            return null;
+            return Condition.None;
         }
 
         // Enforce has refused a malformed list already, so these parse.
         var headers = request.Headers;
         if (!StringValues.IsNullOrEmpty(headers.IfMatch) && Preconditions.TryParse(headers.IfMatch, out var match) && match is { Count: > 0 })
         {
-            http.Response.Headers.CacheControl = "no-store";
-            return Preconditions.PreconditionFailed(HeaderNames.IfMatch);
+            return Condition.MatchFails;
         }
 
-        if (!StringValues.IsNullOrEmpty(headers.IfNoneMatch) && Preconditions.TryParse(headers.IfNoneMatch, out var none) && none is null)
+        return !StringValues.IsNullOrEmpty(headers.IfNoneMatch) && Preconditions.TryParse(headers.IfNoneMatch, out var none) && none is null
+            ? Condition.NoneMatchHolds
+            : Condition.None;
+    }
+
+    /// <summary>
+    /// Renders the page into memory; a 2xx render is replaced by the conditions' 412 or 304, anything else (404, 403,
+    /// a redirect, a 5xx) is sent as rendered. Pages are small (tens of kB), and only a request with such a header pays.
+    /// </summary>
+    private static async Task AnswerUntaggedAsync(HttpContext http, RequestDelegate page)
+    {
+        var sent = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        using var buffer = new MemoryStream();
+        var rendered = new StreamResponseBodyFeature(buffer, sent);
+        http.Features.Set<IHttpResponseBodyFeature>(rendered);
+        try
         {
-            http.Response.Headers.CacheControl = Preconditions.RevalidateEachTime;
-            http.Response.Headers.Append(HeaderNames.Vary, HeaderNames.AcceptEncoding);
-            return Results.StatusCode(StatusCodes.Status304NotModified);
+            await page(http);
+            await rendered.CompleteAsync();
+        }
+        finally
+        {
+            http.Features.Set(sent);
         }
 
-        return null;
+        var response = http.Response;
+        if (response.StatusCode is >= 200 and < 300)
+        {
+            response.Headers.ContentLength = null;
+            response.Headers.ContentType = default;
+            if (Untagged(http) is Condition.MatchFails)
+            {
+                response.Headers.CacheControl = "no-store";
+                await Preconditions.PreconditionFailed(HeaderNames.IfMatch).ExecuteAsync(http);
+                return;
+            }
+
+            response.Headers.CacheControl = Preconditions.RevalidateEachTime;
+            if (!response.Headers.Vary.ToString().Contains(HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase))
+            {
+                response.Headers.Append(HeaderNames.Vary, HeaderNames.AcceptEncoding);
+            }
+
+            await Results.StatusCode(StatusCodes.Status304NotModified).ExecuteAsync(http);
+            return;
+        }
+
+        // Nothing rendered (a status for the status pages to fill): send nothing, so they still can.
+        if (buffer.Length > 0)
+        {
+            buffer.Position = 0;
+            await buffer.CopyToAsync(response.Body, http.RequestAborted);
+        }
     }
 
     /// <summary>
