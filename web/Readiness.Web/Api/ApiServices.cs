@@ -88,8 +88,9 @@ public static class ApiServices
                 // A dashboard form takes what a system's report takes over the API: past it the 413 page, not a page
                 // echoing megabytes of input back (a refused form is shown again with what was typed). Kestrel's cap is
                 // twice that, so a body a little over is read whole and answered (FormAnswers.UseFormAntiforgeryPage)
-                // instead of the connection being cut while the browser still sends it.
-                feature.MaxRequestBodySize = 2L * JsonBody.MaxBodyBytes;
+                // instead of the connection being cut while the browser still sends it. A chunked body has no length
+                // to judge first: its cap is the limit itself, so one past it is refused (413 page) while being read.
+                feature.MaxRequestBodySize = http.Request.ContentLength is null ? JsonBody.MaxBodyBytes : 2L * JsonBody.MaxBodyBytes;
             }
         }
 

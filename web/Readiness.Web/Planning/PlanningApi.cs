@@ -274,10 +274,11 @@ public static class PlanningApi
     }
 
     /// <summary>
-    /// Validates and saves a scenario (the API and the editor page share this): created (version 1) or replaced (at the
-    /// version the body or <paramref name="ifMatch"/> names); the problem when refused, nothing saved.
+    /// The scenario <paramref name="input"/> describes (names trimmed, vendors in their stored form) and every fault the
+    /// scenario rules find in it at once (<see cref="ScenarioRules.Validate"/>, a negative version); nothing is saved.
+    /// The editor page judges what it could read of a refused form with it, so that each field's fault is told together.
     /// </summary>
-    public static async Task<(ForecastScenario? Saved, bool Created, ProblemHttpResult? Problem)> SaveAsync(ScenarioInput input, Actor actor, WriteOrigin origin, IGrainFactory grains, ScenarioIfMatch? ifMatch = null)
+    public static (ForecastScenario Scenario, ImmutableArray<ValidationError> Errors) Judge(ScenarioInput input)
     {
         var scenario = new ForecastScenario
         {
@@ -293,6 +294,16 @@ public static class PlanningApi
             errors = errors.Add(new("version", "out_of_range", "version は読み取った版（0以上の整数、新規は0または省略）です。", "version is the version you read (0 or more; 0 or none for a new scenario)."));
         }
 
+        return (scenario, errors);
+    }
+
+    /// <summary>
+    /// Validates and saves a scenario (the API and the editor page share this): created (version 1) or replaced (at the
+    /// version the body or <paramref name="ifMatch"/> names); the problem when refused, nothing saved.
+    /// </summary>
+    public static async Task<(ForecastScenario? Saved, bool Created, ProblemHttpResult? Problem)> SaveAsync(ScenarioInput input, Actor actor, WriteOrigin origin, IGrainFactory grains, ScenarioIfMatch? ifMatch = null)
+    {
+        var (scenario, errors) = Judge(input);
         if (!errors.IsEmpty)
         {
             return (null, false, Problems.FromValidation(StatusCodes.Status422UnprocessableEntity, "Invalid scenario", errors));

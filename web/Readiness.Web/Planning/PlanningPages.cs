@@ -88,10 +88,16 @@ public static class PlanningPages
             }
         }
 
-        if (errors.Count == 0)
+        var input = new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, version);
+        if (errors.Count > 0)
+        {
+            // Every field's fault at once: the rules judge what the form could read (a name, a description) besides.
+            errors.AddRange(PlanningApi.Judge(input).Errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn)));
+        }
+        else
         {
             var caller = ReadinessCaller.From(http.User, auth.Value)!;
-            var (saved, _, problem) = await PlanningApi.SaveAsync(new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, version), caller.ToActor(), PlanningApi.OriginOf(http), grains);
+            var (saved, _, problem) = await PlanningApi.SaveAsync(input, caller.ToActor(), PlanningApi.OriginOf(http), grains);
             if (saved is not null)
             {
                 http.Response.Headers.Location = $"/planning?scenario={Uri.EscapeDataString(saved.Name)}";

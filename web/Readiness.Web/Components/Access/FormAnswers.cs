@@ -33,13 +33,24 @@ public static class FormAnswers
         var upload = metadata.GetMetadata<Imports.UploadLimit>();
         var limit = upload is null ? Api.JsonBody.MaxBodyBytes : Imports.UploadLimit.BodyBytes(upload.MaxFileBytes);
         var validation = context.Features.Get<IAntiforgeryValidationFeature>();
-        if (context.Request.ContentLength > limit || IsTooLarge(validation?.Error))
+        var tooLarge = IsTooLarge(validation?.Error);
+
+        // An upload read whole (over its own limit, under Kestrel's cap) with a valid token is answered by its endpoint,
+        // on the upload's own page with its own words (ImportsApi.ReadFileAsync); only one never read gets the page here.
+        if (upload is not null && !tooLarge && validation is { IsValid: true })
+        {
+            await next(context);
+            return;
+        }
+
+        if (context.Request.ContentLength > limit || tooLarge)
         {
             var advice = upload is null ? null : Imports.OfficialWorkbook.TooLarge(upload.MaxFileBytes, context.Request.ContentLength,
                 validation is { IsValid: true } ? SentFileName(context) : null);
-            await TooLargeForm(
-                advice?.MessageJa ?? "送信内容が大きすぎます。入力を短くしてから、もう一度送信してください。",
-                advice?.MessageEn ?? "The form is too large: shorten what was entered and send it again.").ExecuteAsync(context);
+            var kib = Api.JsonBody.MaxBodyBytes / 1024;
+            await TooLargeForm(context,
+                advice?.MessageJa ?? $"送信内容が大きすぎます（上限 {kib} KiB）。入力を短くしてから、もう一度送信してください。",
+                advice?.MessageEn ?? $"The form is too large (limit {kib} KiB): shorten what was entered and send it again.").ExecuteAsync(context);
             return;
         }
 
@@ -106,15 +117,28 @@ public static class FormAnswers
     private static string? SentFileName(HttpContext context) =>
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IFormFeature>()?.Form?.Files.GetFile("file")?.FileName;
 
-    /// <summary>413: the form's body is over its endpoint's limit; nothing of it is kept or shown again, nothing changed.</summary>
-    public static RazorComponentResult<FormAnswerDocument> TooLargeForm(string messageJa, string messageEn) => new(new
+    /// <summary>
+    /// 413: the form's body is over its endpoint's limit (the messages say which); nothing of it is kept or shown again,
+    /// nothing changed. The page links back to the form's page (<see cref="SignInReturn.FormPage"/>) through
+    /// <c>/lang/{ja|en}</c>, so it opens in the language the post was made in (a language switch's <c>?language=</c>, else the cookie's).
+    /// </summary>
+    public static RazorComponentResult<FormAnswerDocument> TooLargeForm(HttpContext http, string messageJa, string messageEn) => new(new
     {
         Status = StatusCodes.Status413PayloadTooLarge,
         TitleJa = "送信内容が大きすぎます",
         TitleEn = "Too large",
         MessageJa = $"{messageJa} 何も変更していません。",
         MessageEn = $"{messageEn} Nothing was changed.",
+        LinkHref = LocalPath($"{http.Request.PathBase}/lang/{PostedLanguage(http)}?returnUrl={Uri.EscapeDataString(http.Request.PathBase + SignInReturn.FormPage(http))}"),
+        LinkJa = "フォームに戻る",
+        LinkEn = "Back to the form",
     }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
+
+    /// <summary>The language a form was posted in: its language switch's <c>?language=</c> ("en", anything else "ja"), else the cookie's.</summary>
+    private static string PostedLanguage(HttpContext http) =>
+        http.Request.Query.TryGetValue(LanguageSwitch.Parameter, out var asked)
+            ? asked.ToString() == "en" ? "en" : "ja"
+            : http.Request.Cookies[UiText.Cookie] == "en" ? "en" : "ja";
 
     /// <summary>
     /// Before UseAntiforgery: keeps a URL-encoded form post's body so that a form the framework could not read can be

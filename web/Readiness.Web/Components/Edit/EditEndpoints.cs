@@ -54,7 +54,8 @@ public static class EditEndpoints
         return SaveAsync(http, code, "system:" + businessId, EditFields.SystemFields, reporting, (values, errors) =>
         {
             var report = EditFields.ToSystemReport(values, errors);
-            return errors.Count > 0 ? null : context => reporting.ReportSystemAsync(http.User, code, businessId, report, context);
+            report = errors.Count > 0 ? report with { Given = EditFields.GivenBesides(EditFields.SystemFields, errors) } : report;
+            return context => reporting.ReportSystemAsync(http.User, code, businessId, report, context);
         });
     }
 
@@ -73,13 +74,14 @@ public static class EditEndpoints
         return SaveAsync(http, code, "security:" + itemId, EditFields.SecurityFields, reporting, (values, errors) =>
         {
             var report = EditFields.ToSecurityReport(values, errors);
-            return errors.Count > 0 ? null : context => reporting.ReportSecurityAsync(http.User, code, itemId, report, context);
+            report = errors.Count > 0 ? report with { Given = EditFields.GivenBesides(EditFields.SecurityFields, errors) } : report;
+            return context => reporting.ReportSecurityAsync(http.User, code, itemId, report, context);
         });
     }
 
     private static async Task<IResult> SaveAsync(
         HttpContext http, string code, string target, string[] fields, ReportingService reporting,
-        Func<IReadOnlyDictionary<string, string?>, List<FieldMessage>, Func<ReportContext, Task<ReportResult>>?> report)
+        Func<IReadOnlyDictionary<string, string?>, List<FieldMessage>, Func<ReportContext, Task<ReportResult>>> report)
     {
         // Without a valid antiforgery token the form is not even read (the framework refuses to).
         if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -100,8 +102,11 @@ public static class EditEndpoints
             http.Connection.RemoteIpAddress?.ToString());
         var errors = new List<FieldMessage>();
         var send = report(values, errors);
-        if (send is null)
+        if (errors.Count > 0)
         {
+            // Every field's fault at once: the rules judge the fields the form could read (read only, nothing sent).
+            var judged = await send(context with { DryRun = true });
+            EditFields.WithRulesBesides(errors, judged.Status, judged.Errors);
             return Page(code, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
         }
 

@@ -130,6 +130,30 @@ public static class EditFields
         };
     }
 
+    /// <summary>
+    /// The members a report built from the form gives: <paramref name="fields"/> less those the form refused already
+    /// (a date that is not one, an unknown choice, no phase), so that judging the rest (<see cref="WithRulesBesides"/>)
+    /// keeps the refused ones as stored instead of judging the stand-in the form put there.
+    /// </summary>
+    public static IReadOnlySet<string> GivenBesides(string[] fields, IReadOnlyList<FieldMessage> errors) =>
+        fields.Where(f => !errors.Any(e => e.Field == f)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A refused form's every fault at once: the form's own (<paramref name="errors"/>) and then the reporting rules'
+    /// judgement of its other fields (<paramref name="judged"/>: a dry run, <see cref="ReportContext.DryRun"/>, of the
+    /// report given <see cref="GivenBesides"/>), each field named once; a refusal that is no field's (403, 404) adds nothing.
+    /// </summary>
+    public static void WithRulesBesides(List<FieldMessage> errors, ReportStatus status, IEnumerable<ValidationError> judged)
+    {
+        if (status != ReportStatus.Invalid)
+        {
+            return;
+        }
+
+        var refused = errors.Select(e => e.Field).ToHashSet(StringComparer.Ordinal);
+        errors.AddRange(judged.Select(e => new FieldMessage(FormField(e.Field), e.MessageJa, e.MessageEn)).Where(m => !refused.Contains(m.Field)));
+    }
+
     public static IReadOnlyDictionary<string, string?> Values(IFormCollection form, string[] fields) =>
         fields.ToImmutableDictionary(f => f, f => Single(form[f]), StringComparer.Ordinal);
 

@@ -60,9 +60,12 @@ public static class PrefectureRunEditEndpoints
 
         var errors = new List<FieldMessage>();
         // 「未報告」 (empty) keeps a system never reported as it is; for one reported it is refused (422 naming phase, below).
-        var report = EditFields.ToSystemReport(values, errors, emptyPhaseKeeps: true) with { Given = FormFields.ToHashSet(StringComparer.Ordinal) };
+        var report = EditFields.ToSystemReport(values, errors, emptyPhaseKeeps: true) with { Given = EditFields.GivenBesides(FormFields, errors) };
         if (errors.Count > 0)
         {
+            // Every field's fault at once: the rules judge the fields the form could read (read only, nothing sent).
+            var judged = await service.ReportSystemAsync(http.User, prefCode, businessId, report, new ReportContext(version, null, http.Connection.RemoteIpAddress?.ToString()) { DryRun = true });
+            EditFields.WithRulesBesides(errors, judged.Status, judged.Errors);
             return Page(prefCode, new EditSubmission(target, EditFailure.Invalid, values, errors, version), StatusCodes.Status422UnprocessableEntity);
         }
 

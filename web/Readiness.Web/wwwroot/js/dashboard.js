@@ -19,6 +19,25 @@
     return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())} JST`;
   };
 
+  // ---------------------------------------------------------------- character counts
+  // A text field's limit is the server's, in characters (code points: 𠮷 or an emoji is one), which HTML maxlength
+  // cannot count (UTF-16 units: it would stop at half the limit of emoji). The field takes any length; this shows the
+  // count beside it and the server refuses a longer value with the field's 422 message.
+  for (const field of doc.querySelectorAll('[data-max-chars]')) {
+    const max = Number(field.getAttribute('data-max-chars'));
+    const count = doc.createElement('span');
+    count.className = 'char-count';
+    count.setAttribute('aria-live', 'polite');
+    const show = () => {
+      const n = Array.from(field.value).length;
+      count.textContent = `${fmtInt(n)} / ${fmtInt(max)}`;
+      count.classList.toggle('over', n > max);
+    };
+    field.insertAdjacentElement('afterend', count);
+    field.addEventListener('input', show);
+    show();
+  }
+
   const metricsElement = doc.getElementById('map-metrics');
   const metrics = metricsElement ? JSON.parse(metricsElement.textContent) : [];
   const metricDef = (id) => metrics.find((m) => m.id === id) || metrics[0];
