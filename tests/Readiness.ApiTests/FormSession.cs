@@ -167,6 +167,14 @@ public sealed partial class FormSession : IDisposable
         return await client.PostAsync(action, content);
     }
 
+    /// <summary>Posts <paramref name="content"/> as it is to <paramref name="action"/> (e.g. a chunked body), with the sign-in cookie.</summary>
+    public Task<HttpResponseMessage> PostContentAsync(string action, HttpContent content, bool chunked = false)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, action) { Content = content };
+        request.Headers.TransferEncodingChunked = chunked ? true : null;
+        return client.SendAsync(request);
+    }
+
     /// <summary>GET with the sign-in cookie.</summary>
     public Task<HttpResponseMessage> GetAsync(string path) => client.GetAsync(path);
 
