@@ -285,6 +285,35 @@ public static class Preconditions
     }
 
     /// <summary>
+    /// If-None-Match on a write to a resource that exists (RFC 9110 §13.1.2): one reading for every write with a version (a
+    /// municipality's, a prefecture's own systems, a template applied). Problem: 400 naming the header when malformed;
+    /// 412 naming it, with the current ETag, when it is "*" or names the current version (weak comparison, any day's tag
+    /// of the version). Null: absent (nothing read) or no tag matches. <paramref name="current"/> reads the version.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> IfNoneMatchOnWriteAsync(HttpContext http, Func<Task<long>> current)
+    {
+        var header = http.Request.Headers.IfNoneMatch;
+        if (!TryParse(header, out var tags))
+        {
+            return MalformedHeader(HeaderNames.IfNoneMatch, header);
+        }
+
+        if (tags is { Count: 0 })
+        {
+            return null;
+        }
+
+        var now = await current();
+        if (tags is null || tags.Any(t => VersionOf(t.Tag) == now))
+        {
+            http.Response.Headers.ETag = ETag(now);
+            return PreconditionFailed(HeaderNames.IfNoneMatch);
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The version a write expects from <see cref="ReadIfMatch"/>'s <paramref name="versions"/>: null none, the one named,
     /// or -1 (never current: 412) when none is named; of several, the one that is <paramref name="current"/> (read only then).
     /// </summary>

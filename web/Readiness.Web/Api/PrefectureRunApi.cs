@@ -364,8 +364,10 @@ public static class PrefectureRunApi
             $"'{Problems.Shown(businessId)}' is not a business run by the prefecture (child_rearing_allowance, public_assistance).");
 
     /// <summary>
-    /// If-Match as on a municipality's writes (<see cref="Preconditions.ReadIfMatch"/>: required, 428 without, 400
-    /// malformed, "*" the record exists, a list the one that is current) and the optional Idempotency-Key.
+    /// If-Match and If-None-Match as on a municipality's writes (<see cref="Preconditions.ReadIfMatch"/>: required, 428
+    /// without, 400 malformed, "*" the record exists, a list the one that is current;
+    /// <see cref="Preconditions.IfNoneMatchOnWriteAsync"/>: 412 for "*" or the current version) and the optional
+    /// Idempotency-Key. Round 45: If-None-Match was ignored here, so "*" or the current tag wrote.
     /// </summary>
     private static async Task<(ReportContext? Context, ProblemHttpResult? Problem)> ReadHeadersAsync(HttpContext http, PrefectureRunService service, string prefCode)
     {
@@ -375,7 +377,14 @@ public static class PrefectureRunApi
             return (null, ifMatchProblem);
         }
 
-        var expected = await Preconditions.ExpectedVersionAsync(versions, async () => (await service.GetAsync(prefCode, http.RequestAborted)).Record.Version);
+        long? current = null;
+        async Task<long> Current() => current ??= (await service.GetAsync(prefCode, http.RequestAborted)).Record.Version;
+        if (await Preconditions.IfNoneMatchOnWriteAsync(http, Current) is { } noneMatchProblem)
+        {
+            return (null, noneMatchProblem);
+        }
+
+        var expected = await Preconditions.ExpectedVersionAsync(versions, Current);
         var keyHeader = headers[WriteApi.IdempotencyKeyHeader];
         if (keyHeader.Count > 1)
         {

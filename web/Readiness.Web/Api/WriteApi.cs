@@ -224,24 +224,16 @@ public static class WriteApi
             return (null, ifMatchProblem);
         }
 
-        if (!Preconditions.TryParse(headers.IfNoneMatch, out var noneTags))
-        {
-            return (null, Preconditions.MalformedHeader("If-None-Match", headers.IfNoneMatch));
-        }
-
         long? current = null;
         async Task<long> Current() => current ??= (await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted)).Version;
-        var expected = await Preconditions.ExpectedVersionAsync(versions, Current);
-        if (noneTags is null || noneTags.Count > 0)
+
+        // An If-None-Match is compared with the current version (the grain checks the If-Match version again atomically).
+        if (await Preconditions.IfNoneMatchOnWriteAsync(http, Current) is { } noneMatchProblem)
         {
-            // An If-None-Match: compare with the current version (the grain checks the If-Match version again atomically).
-            var now = await Current();
-            if (noneTags is null || noneTags.Any(t => Preconditions.VersionOf(t.Tag) == now)) // weak comparison: W/ too; any day's tag of the version
-            {
-                http.Response.Headers.ETag = Preconditions.ETag(now);
-                return (null, Preconditions.PreconditionFailed("If-None-Match"));
-            }
+            return (null, noneMatchProblem);
         }
+
+        var expected = await Preconditions.ExpectedVersionAsync(versions, Current);
 
         string? key = null;
         var keyHeader = headers[IdempotencyKeyHeader];

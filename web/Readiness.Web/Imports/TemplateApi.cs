@@ -163,6 +163,12 @@ public static class TemplateApi
             return ifMatchProblem;
         }
 
+        // If-None-Match as on every write with a version: "*" (the municipality exists) or its current tag is 412.
+        if (await Preconditions.IfNoneMatchOnWriteAsync(http, async () => (await templates.CurrentAsync(code, http.RequestAborted)).Version) is { } noneMatchProblem)
+        {
+            return noneMatchProblem;
+        }
+
         var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
         if (file is null)
         {
