@@ -68,6 +68,27 @@ public sealed class IfNoneMatchOnWritesTests(ApiHost host) : IClassFixture<ApiHo
         }
     }
 
+    /// <summary>
+    /// An unknown system or checklist item is 404 naming it on PUT and PATCH, as its GET answers, before any header is
+    /// asked for (a breaker's finding, round 45, low: it was 428 "send If-Match", for an address that does not exist).
+    /// </summary>
+    [Theory]
+    [InlineData("PUT", "systems/nosuch", "businessId")]
+    [InlineData("PATCH", "systems/nosuch", "businessId")]
+    [InlineData("PUT", "security/SEC-0-00", "itemId")]
+    [InlineData("PATCH", "security/SEC-0-00", "itemId")]
+    public async Task An_unknown_target_is_404_before_if_match_is_asked_for(string method, string target, string field)
+    {
+        await host.WaitUntilReadyAsync();
+        using var municipality = host.Municipality(Nagoya);
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"/api/v1/municipalities/{Nagoya}/{target}")
+        {
+            Content = new StringContent("{}", System.Text.Encoding.UTF8, method == "PATCH" ? "application/merge-patch+json" : "application/json"),
+        };
+        using var response = await municipality.SendAsync(request);
+        await ApiHost.AssertProblem(response, HttpStatusCode.NotFound, field);
+    }
+
     private static HttpRequestMessage Write(string method, string path, string noneMatch)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), path)

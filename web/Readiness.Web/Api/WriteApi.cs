@@ -102,9 +102,9 @@ public static class WriteApi
             return problem;
         }
 
-        if (!ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId))
+        if (UnknownBusiness(businessId) is { } unknown)
         {
-            return Problems.NotFound("businessId", $"業務「{Problems.Shown(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Shown(businessId)}'.");
+            return unknown;
         }
 
         var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
@@ -119,9 +119,9 @@ public static class WriteApi
             return problem;
         }
 
-        if (!ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId))
+        if (UnknownItem(itemId) is { } unknown)
         {
-            return Problems.NotFound("itemId", $"セキュリティ項目「{Problems.Shown(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Shown(itemId)}'.");
+            return unknown;
         }
 
         var record = await calls.Run(() => grains.GetGrain<IMunicipalityGrain>(code).GetAsync(), idempotent: true, http.RequestAborted);
@@ -129,10 +129,19 @@ public static class WriteApi
         return Preconditions.ForRead(http, Preconditions.ETag(record.Version)) ?? TypedResults.Ok(SecurityReport.From(record.FindSecurityItem(itemId)!));
     }
 
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? UnknownBusiness(string businessId) => ReadinessCatalog.Instance.BusinessIndex.ContainsKey(businessId) ? null
+        : Problems.NotFound("businessId", $"業務「{Problems.Shown(businessId)}」は標準化対象の20業務にありません。", $"Unknown business system '{Problems.Shown(businessId)}'.");
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? UnknownItem(string itemId) => ReadinessCatalog.Instance.SecurityIndex.ContainsKey(itemId) ? null
+        : Problems.NotFound("itemId", $"セキュリティ項目「{Problems.Shown(itemId)}」はチェックリストにありません。", $"Unknown security checklist item '{Problems.Shown(itemId)}'.");
+
     /// <summary>PUT or PATCH of one system: the members sent are the change, the others keep their values (so both are the same operation on this flat representation).</summary>
     private static async Task<IResult> WriteSystem(string code, string businessId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
-        var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
+        // The address first, as a GET of it answers: an unknown system is 404 before any header is asked for (it was 428).
+        var (context, problem) = Problems.CheckMunicipalityCode(code) is null && UnknownBusiness(businessId) is { } unknown
+            ? (null, unknown)
+            : await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
@@ -149,7 +158,9 @@ public static class WriteApi
 
     private static async Task<IResult> WriteSecurity(string code, string itemId, HttpContext http, ReportingService reporting, IGrainFactory grains, GrainCalls calls, TimeProvider time, SecurityLog securityLog)
     {
-        var (context, problem) = await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
+        var (context, problem) = Problems.CheckMunicipalityCode(code) is null && UnknownItem(itemId) is { } unknown
+            ? (null, unknown)
+            : await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
