@@ -36,7 +36,7 @@ public static class StorageConnection
     };
 }
 
-internal sealed class SqliteStorage : IStorageConnection
+internal sealed class SqliteStorage : IStorageConnection, IDisposable
 {
     private readonly string backupFolder;
 
@@ -65,6 +65,14 @@ internal sealed class SqliteStorage : IStorageConnection
     public string ConnectionString { get; }
 
     public string Location { get; }
+
+    /// <summary>
+    /// With the host (the container disposes it after the silo has stopped): closes the pooled SQLite connections, so
+    /// the files are released, and stops each pool's prune timer. That timer holds the execution context the pool was
+    /// made in, which holds the host being built, so a process that ran many hosts (the API tests) kept every one of
+    /// them reachable. All of the process's pools: the identity and audit stores open their own connection strings.
+    /// </summary>
+    public void Dispose() => SqliteConnection.ClearAllPools();
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {

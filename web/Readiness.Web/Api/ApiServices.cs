@@ -50,7 +50,7 @@ public static class ApiServices
         app.Use(BearerHeader.Normalize); // one reading of "Bearer  <token>" for both bearer handlers
         app.Use(Clients.ClientsSetup.ReadTokenFormAsync); // before OpenIddict reads it, in the authentication middleware
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseReadinessRateLimiter();
         app.UseAuthorization();
         app.Use(PathValues.Enforce);
         app.Use(RepeatedParameters.Enforce);

@@ -96,16 +96,12 @@ public static class RateLimits
     public static IServiceCollection AddReadinessRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section); // checked in ConfigurationChecks
+        // The container owns the global limiters and disposes them with the app (their timers would keep it reachable).
+        services.AddSingleton<GlobalLimiters>();
+        services.AddOptions<RateLimiterOptions>().Configure<GlobalLimiters>((o, limiters) => o.GlobalLimiter = limiters.Chain);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // A refused stream has used one of the caller's reads (the fixed window does not give a permit back): retrying in a loop is paid for.
-            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(CallerPartition),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress,
-                    (caller, limits) => caller is null ? limits.AnonymousStreamsPerAddress : limits.StreamsPerCaller)),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, caller => caller?.TenantPartitionKey, (_, limits) => limits.TenantStreamLimit)),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => StreamPartition(http, _ => "node", (_, limits) => limits.StreamsPerNode)));
             o.AddPolicy(ReadsPolicy, http => TenantPartition(http, "reads", limits => limits.TenantReads));
             o.AddPolicy(WritesPolicy, http => TenantPartition(http, "writes", limits => limits.TenantWrites));
             o.OnRejected = async (context, cancellationToken) =>
@@ -144,6 +140,45 @@ public static class RateLimits
         return services;
     }
 
+    /// <summary>
+    /// <c>UseRateLimiter</c>, and when the app stops, disposal of the endpoint limiter the middleware makes for itself:
+    /// ASP.NET Core never disposes it (dotnet/aspnetcore#66434, #69259), and its timer keeps the middleware, the whole
+    /// pipeline and the app's services reachable after the app is disposed. One app per process (production) loses
+    /// nothing by it; a process that starts and disposes many (the API tests: ~140 hosts, ~125 MB each) ran out of
+    /// memory. The middleware's limiter fields are found by type, so a framework that names them otherwise or disposes
+    /// them itself only makes this a no-op (HostLifetimeTests would then show whether the leak is back).
+    /// </summary>
+    public static IApplicationBuilder UseReadinessRateLimiter(this IApplicationBuilder app)
+    {
+        var middleware = typeof(RateLimiterApplicationBuilderExtensions).Assembly.GetType("Microsoft.AspNetCore.RateLimiting.RateLimitingMiddleware");
+        if (middleware is null || middleware.GetMethod("Invoke", [typeof(HttpContext)]) is not { } invoke)
+        {
+            return app.UseRateLimiter();
+        }
+
+        var lifetime = app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>();
+        var globalLimiter = app.ApplicationServices.GetRequiredService<IOptions<RateLimiterOptions>>().Value.GlobalLimiter;
+        var limiterFields = middleware.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+            .Where(f => f.FieldType == typeof(PartitionedRateLimiter<HttpContext>))
+            .ToArray();
+        return app.Use(next =>
+        {
+            var instance = ActivatorUtilities.CreateInstance(app.ApplicationServices, middleware, next);
+            lifetime.ApplicationStopped.Register(() =>
+            {
+                foreach (var field in limiterFields)
+                {
+                    // The global limiter is the container's (GlobalLimiters); the rest is the middleware's own.
+                    if (field.GetValue(instance) is PartitionedRateLimiter<HttpContext> limiter && !ReferenceEquals(limiter, globalLimiter))
+                    {
+                        limiter.Dispose();
+                    }
+                }
+            });
+            return invoke.CreateDelegate<RequestDelegate>(instance);
+        });
+    }
+
     /// <summary>The policy the endpoint asked for (reads or writes), or null when it is not rate limited.</summary>
     private static string? Kind(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName switch
     {
@@ -153,7 +188,7 @@ public static class RateLimits
     };
 
     /// <summary>The caller's own budget: per person or API client; anonymous callers per client address (reads: <see cref="RateLimitOptions.AnonymousReadsPerMinute"/>).</summary>
-    private static RateLimitPartition<string> CallerPartition(HttpContext http)
+    internal static RateLimitPartition<string> CallerPartition(HttpContext http)
     {
         var kind = Kind(http);
         if (kind is null || http.GetEndpoint()?.Metadata.GetMetadata<CountedBeforeAuthentication>() is not null)
@@ -182,7 +217,7 @@ public static class RateLimits
     /// reader has no tenant); endpoints without <see cref="StreamSlot"/> are not counted. The limit may depend on the
     /// caller (anonymous readers share their address's).
     /// </summary>
-    private static RateLimitPartition<string> StreamPartition(HttpContext http, Func<ReadinessCaller?, string?> key, Func<ReadinessCaller?, RateLimitOptions, int> permits)
+    internal static RateLimitPartition<string> StreamPartition(HttpContext http, Func<ReadinessCaller?, string?> key, Func<ReadinessCaller?, RateLimitOptions, int> permits)
     {
         if (http.GetEndpoint()?.Metadata.GetMetadata<StreamSlot>() is null)
         {
@@ -211,6 +246,40 @@ public static class RateLimits
             QueueLimit = 0,
             AutoReplenishment = true,
         });
+}
+
+/// <summary>
+/// The caller's own budget and the three open-stream limits, chained as the rate limiter's global limiter. A singleton,
+/// so the container disposes every limiter (and its timer) with the app: the chain does not dispose the limiters it holds.
+/// </summary>
+internal sealed class GlobalLimiters : IDisposable
+{
+    private readonly PartitionedRateLimiter<HttpContext>[] parts;
+
+    public GlobalLimiters()
+    {
+        parts =
+        [
+            PartitionedRateLimiter.Create<HttpContext, string>(RateLimits.CallerPartition),
+            PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimits.StreamPartition(http, caller => caller?.PartitionKey ?? "ip:" + http.Connection.RemoteIpAddress,
+                (caller, limits) => caller is null ? limits.AnonymousStreamsPerAddress : limits.StreamsPerCaller)),
+            PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimits.StreamPartition(http, caller => caller?.TenantPartitionKey, (_, limits) => limits.TenantStreamLimit)),
+            PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimits.StreamPartition(http, _ => "node", (_, limits) => limits.StreamsPerNode)),
+        ];
+        // A refused stream has used one of the caller's reads (the fixed window does not give a permit back): retrying in a loop is paid for.
+        Chain = PartitionedRateLimiter.CreateChained(parts);
+    }
+
+    public PartitionedRateLimiter<HttpContext> Chain { get; }
+
+    public void Dispose()
+    {
+        Chain.Dispose();
+        foreach (var part in parts)
+        {
+            part.Dispose();
+        }
+    }
 }
 
 /// <summary>Endpoint metadata: the response stays open (see <see cref="RateLimits.RequireStreamSlot"/>).</summary>
