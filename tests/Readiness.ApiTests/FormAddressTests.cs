@@ -228,13 +228,31 @@ public sealed class FormAddressTests(WarmApiHost host, ITestOutputHelper output)
     public async Task A_reloaded_form_address_is_sent_to_its_page_keeping_the_language(string address, string page)
     {
         using var client = await host.SignedInPagesAsync(host.Token(Readiness.Role.Admin));
-        using var request = new HttpRequestMessage(HttpMethod.Get, address + "?language=en");
+        using var request = new HttpRequestMessage(HttpMethod.Get, address + KeptQuery);
         request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-        Assert.Equal(page, Location(response));
+        // Its whole query comes along (round 46: ?language=en&keep=1 came back as the page alone).
+        Assert.Equal(WithQuery(page, KeptQuery), Location(response));
         // The language a switch post left in the address is remembered: the page comes in English.
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("readiness-lang=en", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The breaker's address (round 46): signed in, a municipality's system and checklist item forms reloaded with
+    /// ?language=en&amp;keep=1 go to the form's page with both (keep=1 was dropped), before the fragment.
+    /// </summary>
+    [Theory]
+    [InlineData("/municipalities/" + ApiHost.Chiyoda + "/systems/koseki", "/municipalities/" + ApiHost.Chiyoda + "#edit-system-koseki")]
+    [InlineData("/municipalities/" + ApiHost.Chiyoda + "/security/SEC-2-01", "/municipalities/" + ApiHost.Chiyoda + "#edit-security-SEC-2-01")]
+    public async Task A_municipality_form_address_reloaded_signed_in_keeps_its_whole_query(string address, string page)
+    {
+        using var client = await host.SignedInPagesAsync(host.Token(Readiness.Role.Municipality, ApiHost.Chiyoda));
+        using var request = new HttpRequestMessage(HttpMethod.Get, address + KeptQuery);
+        request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal(WithQuery(page, KeptQuery), Location(response));
     }
 
     /// <summary>

@@ -118,9 +118,10 @@ public sealed partial class FormSession : IDisposable
 
     /// <summary>
     /// Posts <paramref name="file"/> (multipart field "file") to the upload form whose action is <paramref name="action"/>
-    /// on the page, with that form's antiforgery token, as the Excel panel's form sends it; the answer as sent.
+    /// on the page, with that form's antiforgery token, as the Excel panel's form sends it (to its action with <paramref name="query"/>,
+    /// e.g. "?language=en", when given); the answer as sent.
     /// </summary>
-    public async Task<HttpResponseMessage> UploadAsync(string code, string action, byte[] file, string fileName)
+    public async Task<HttpResponseMessage> UploadAsync(string code, string action, byte[] file, string fileName, string? query = null)
     {
         var html = await PageAsync(code);
         using var content = new MultipartFormDataContent
@@ -128,7 +129,7 @@ public sealed partial class FormSession : IDisposable
             { new StringContent(HiddenIn(html, action, "__RequestVerificationToken")), "__RequestVerificationToken" },
             { new ByteArrayContent(file), "file", fileName },
         };
-        return await client.PostAsync(action, content);
+        return await client.PostAsync(action + query, content);
     }
 
     /// <summary>Posts the form whose action is <paramref name="action"/> in <paramref name="html"/> (an answer page) with its hidden fields as they are.</summary>

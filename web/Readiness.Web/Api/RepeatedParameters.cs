@@ -182,6 +182,33 @@ public static class RepeatedParameters
         return next(http);
     }
 
+    /// <summary>
+    /// Answers a page's GET whose query this rule refuses (a parameter given twice, bytes not UTF-8) with the refusal
+    /// page, true when it did; false, and nothing written, otherwise. For a page that sends a signed-out person to sign
+    /// in first: refused there, not after sign-in, so nothing of the query is remembered or carried into a return URL.
+    /// </summary>
+    public static async Task<bool> RefusePageAsync(HttpContext http)
+    {
+        if (!http.Request.QueryString.HasValue)
+        {
+            return false;
+        }
+
+        if (FirstNotUtf8(http.Request.QueryString.Value) is { } notUtf8)
+        {
+            await RefuseNotUtf8Page(http, notUtf8);
+            return true;
+        }
+
+        if (First(http.Request.Query) is { } name)
+        {
+            await RefusePage(http, name);
+            return true;
+        }
+
+        return false;
+    }
+
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refuse(string name) => Problems.BadRequest(Problems.Escaped(name), Code,
         $"クエリパラメーター「{Problems.Shown(name)}」が2回以上指定されています。1回だけ指定してください。",
         $"The query parameter '{Problems.Shown(name)}' is given more than once; give it once.");

@@ -60,11 +60,19 @@ public static class SignInReturn
         var original = events.OnRedirectToLogin;
         events.OnRedirectToLogin = async context =>
         {
-            // A ?language= left by a language switch (a form's address reloaded, a switch post) is remembered before the
-            // sign-in page, so that page and the form's page after it come in that language (the return URL drops it).
-            if (context.Request.Query.TryGetValue(Components.LanguageSwitch.Parameter, out var language))
+            // A page's query refused anyway after sign-in (a parameter given twice, ?language=en&language=ja; bytes not
+            // UTF-8) is refused here, at the first page: no cookie is set and nothing is carried into a return URL.
+            if ((HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+                && await Api.RepeatedParameters.RefusePageAsync(context.HttpContext))
             {
-                Components.LanguageSwitch.Remember(context.HttpContext, language.ToString() == "en" ? "en" : "ja");
+                return;
+            }
+
+            // A ?language= (a page opened with it, a form's address reloaded, a switch post) is remembered before the
+            // sign-in page, so that page and the page after it come in that language (LanguageSwitch.Named: once, known).
+            if (Components.LanguageSwitch.Named(context.Request.Query) is { } language)
+            {
+                Components.LanguageSwitch.Remembered(context.HttpContext, language);
             }
 
             // A form address's GET (Components.Access.FormAddresses) returns to the form's page too, not to itself.
@@ -101,8 +109,8 @@ public static class SignInReturn
     /// </summary>
     private static QueryString ReturnQuery(HttpRequest request) =>
         HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? request.QueryString
-        : request.Query.TryGetValue(Components.LanguageSwitch.Parameter, out var language)
-            ? QueryString.Create(Components.LanguageSwitch.Parameter, language.ToString() == "en" ? "en" : "ja")
+        : Components.LanguageSwitch.Named(request.Query) is { } language
+            ? QueryString.Create(Components.LanguageSwitch.Parameter, language)
             : QueryString.Empty;
 
     /// <summary>A local address ("/path#fragment") with <paramref name="query"/> put before its fragment.</summary>

@@ -35,7 +35,12 @@ public static class DashboardEndpoints
     /// <summary>Remembers the language for a year and returns to the page (a plain link: works without scripts).</summary>
     private static IResult SetLanguage(HttpContext http, string code, string? returnUrl)
     {
-        LanguageSwitch.Remember(http, code == "en" ? "en" : "ja");
+        // "EN" is English (RFC 5646 §2.1.1); an unknown code leaves the language as it was.
+        if (LanguageSwitch.Code(code) is { } language)
+        {
+            LanguageSwitch.Remember(http, language);
+        }
+
         return Results.Redirect(LocalRedirectTarget.From(returnUrl));
     }
 

@@ -19,7 +19,7 @@ public sealed class KeepsWorkOnLanguageSwitchAttribute : Attribute;
 /// </summary>
 public static class LanguageSwitch
 {
-    /// <summary>The query parameter of a language switch post: "en" or "ja" (anything else: "ja", as /lang/ does).</summary>
+    /// <summary>The query parameter naming the language on any page or switch post: "en" or "ja", read ignoring case (<see cref="Code"/>).</summary>
     public const string Parameter = "language";
 
     private const string RequestedKey = "readiness.language.requested";
@@ -27,6 +27,46 @@ public static class LanguageSwitch
 
     /// <summary>The language this request switches to ("en", "ja"), null when it is no switch.</summary>
     public static string? Requested(HttpContext http) => http.Items[RequestedKey] as string;
+
+    /// <summary>
+    /// "en" or "ja" for a language tag read ignoring case (RFC 5646 §2.1.1: "EN", "En" are "en"); null for anything
+    /// else ("fr", empty): an unknown tag leaves the language as it was, never an error.
+    /// </summary>
+    public static string? Code(string? tag) =>
+        string.Equals(tag, "en", StringComparison.OrdinalIgnoreCase) ? "en"
+        : string.Equals(tag, "ja", StringComparison.OrdinalIgnoreCase) ? "ja"
+        : null;
+
+    /// <summary>
+    /// The language a query's <c>?language=</c> names (<see cref="Code"/>); null when it is absent, unknown, or given
+    /// more than once (a repeated parameter is refused with 400 by <see cref="Api.RepeatedParameters"/>: it never sets
+    /// the cookie nor travels in a return URL).
+    /// </summary>
+    public static string? Named(IQueryCollection query) =>
+        query.TryGetValue(Parameter, out var values) && values.Where(v => !string.IsNullOrEmpty(v)).ToList() is [var one] ? Code(one) : null;
+
+    /// <summary>
+    /// The one resolution of the page language, for every page and answer (signed in or not, a page, a form's answer,
+    /// the 404, 400 and 413 pages): this request's <c>?language=</c> (a switch post's, or a GET's:
+    /// <see cref="Named"/>; a re-executed 404 reads the address asked for), else the <see cref="UiText.Cookie"/>
+    /// cookie, else Japanese. "en" or "ja". Accept-Language is not read: Japanese first, as the product's audience.
+    /// </summary>
+    public static string Current(HttpContext http) =>
+        Requested(http)
+        ?? Named(http.Request.Query)
+        ?? (http.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>()?.OriginalQueryString is { Length: > 0 } original
+            ? Named(new QueryCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(original)))
+            : null)
+        ?? Code(http.Request.Cookies[UiText.Cookie])
+        ?? "ja";
+
+    /// <summary>
+    /// The query of this request without <c>?language=</c> ("?token=…" or empty): what a link back to the form's page
+    /// keeps of the address posted to (an invitation's or a reset's token in the person's own link), the language
+    /// being set by the link's <c>/lang/</c> instead.
+    /// </summary>
+    public static QueryString QueryWithoutLanguage(HttpContext http) =>
+        QueryString.Create(http.Request.Query.Where(q => !string.Equals(q.Key, Parameter, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>
     /// The fields the switch posts back instead of the request's own form fields (e.g. a preview's file as base64,
@@ -122,19 +162,37 @@ public static class LanguageSwitch
     /// </summary>
     public static IApplicationBuilder UseLanguageSwitch(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Query.TryGetValue(Parameter, out var asked))
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Query.ContainsKey(Parameter))
         {
-            var language = asked.ToString() == "en" ? "en" : "ja";
-            Remember(http, language);
+            // A switch post never acts, whatever its value; an unknown or repeated value switches to nothing (as it was).
+            var language = Named(http.Request.Query) is { } named ? Remembered(http, named) : Current(http);
             http.Items[RequestedKey] = language;
             if (!SwitchesByPost(http))
             {
                 http.Response.StatusCode = StatusCodes.Status303SeeOther;
-                http.Response.Headers.Location = SignInReturn.FormPage(http);
+                http.Response.Headers.Location = SignInReturn.WithQuery(http.Request.PathBase + SignInReturn.FormPage(http), QueryWithoutLanguage(http));
                 return;
             }
+        }
+        else if ((HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+            && !http.Request.Path.StartsWithSegments("/api") && Named(http.Request.Query) is { } asked)
+        {
+            // A page opened with ?language= (signed in or out, found or not: the 404 page re-executed reads these Items)
+            // is in that language, and so are the pages after it.
+            http.Items[RequestedKey] = Remembered(http, asked);
         }
 
         await next(http);
     });
+
+    /// <summary>Remembers <paramref name="language"/> unless the cookie already holds it; the language.</summary>
+    public static string Remembered(HttpContext http, string language)
+    {
+        if (http.Request.Cookies[UiText.Cookie] != language)
+        {
+            Remember(http, language);
+        }
+
+        return language;
+    }
 }

@@ -11,8 +11,8 @@ public sealed class UiText(IHttpContextAccessor accessor)
 {
     public const string Cookie = "readiness-lang";
 
-    // A language switch post (LanguageSwitch) answers in the language it asks for, before its cookie comes back.
-    public bool IsEnglish { get; } = accessor.HttpContext is { } http && (LanguageSwitch.Requested(http) ?? http.Request.Cookies[Cookie]) == "en";
+    // One resolution for every page (LanguageSwitch.Current): ?language= before its cookie comes back, else the cookie.
+    public bool IsEnglish { get; } = accessor.HttpContext is { } http && LanguageSwitch.Current(http) == "en";
 
     public string Code => IsEnglish ? "en" : "ja";
 

@@ -119,8 +119,10 @@ public static class FormAnswers
 
     /// <summary>
     /// 413: the form's body is over its endpoint's limit (the messages say which); nothing of it is kept or shown again,
-    /// nothing changed. The page links back to the form's page (<see cref="SignInReturn.FormPage"/>) through
-    /// <c>/lang/{ja|en}</c>, so it opens in the language the post was made in (a language switch's <c>?language=</c>, else the cookie's).
+    /// nothing changed. The page and its link back to the form's page (<see cref="SignInReturn.FormPage"/>, with the
+    /// query of the address posted to: an invitation's <c>?token=</c>) are in the language the post was made in
+    /// (<see cref="LanguageSwitch.Current"/>: its <c>?language=</c>, else the cookie's); the link goes through
+    /// <c>/lang/{ja|en}</c> so the form's page opens in it.
     /// </summary>
     public static RazorComponentResult<FormAnswerDocument> TooLargeForm(HttpContext http, string messageJa, string messageEn) => new(new
     {
@@ -129,16 +131,10 @@ public static class FormAnswers
         TitleEn = "Too large",
         MessageJa = $"{messageJa} 何も変更していません。",
         MessageEn = $"{messageEn} Nothing was changed.",
-        LinkHref = LocalPath($"{http.Request.PathBase}/lang/{PostedLanguage(http)}?returnUrl={Uri.EscapeDataString(http.Request.PathBase + SignInReturn.FormPage(http))}"),
+        LinkHref = LocalPath($"{http.Request.PathBase}/lang/{LanguageSwitch.Current(http)}?returnUrl={Uri.EscapeDataString(SignInReturn.WithQuery(http.Request.PathBase + SignInReturn.FormPage(http), LanguageSwitch.QueryWithoutLanguage(http)))}"),
         LinkJa = "フォームに戻る",
         LinkEn = "Back to the form",
     }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
-
-    /// <summary>The language a form was posted in: its language switch's <c>?language=</c> ("en", anything else "ja"), else the cookie's.</summary>
-    private static string PostedLanguage(HttpContext http) =>
-        http.Request.Query.TryGetValue(LanguageSwitch.Parameter, out var asked)
-            ? asked.ToString() == "en" ? "en" : "ja"
-            : http.Request.Cookies[UiText.Cookie] == "en" ? "en" : "ja";
 
     /// <summary>
     /// Before UseAntiforgery: keeps a URL-encoded form post's body so that a form the framework could not read can be
