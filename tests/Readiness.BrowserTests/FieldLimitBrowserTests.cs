@@ -81,6 +81,32 @@ public sealed class FieldLimitBrowserTests(DashboardFixture fixture) : IClassFix
         Assert.Equal(303, saved.Status);
     }
 
+    /// <summary>
+    /// The counter counts what the server counts (a breaker's finding, round 46): a vendor is stored NFKC, so ㈱ is
+    /// (株), three characters; ㈱ and 98 あ showed 99 / 100 and the save was refused for 101. Now 101 / 100, over, before
+    /// any send; and a reason counts trimmed, as stored.
+    /// </summary>
+    [Fact]
+    public async Task The_counter_counts_a_vendor_after_nfkc_as_the_server_does()
+    {
+        var (code, businessId) = await FindSystemAsync("40");
+        await using var staff = await fixture.NewContextAsync(user: TestUser.Municipality(code));
+        var page = await staff.NewPageAsync();
+        await page.GotoAsync(Url($"/municipalities/{code}"));
+        await OpenAsync(page, $"#edit-system-{businessId}");
+        var vendor = page.Locator($"#sys-{businessId}-vendor");
+        var typed = "㈱" + new string('あ', 98);
+        await vendor.FillAsync(typed);
+        Assert.Equal(ChangeRules.MaxVendorLength + 1, FreeText.Characters(FreeText.Identifier(typed)));
+        var count = page.Locator($"#sys-{businessId}-vendor + .char-count");
+        await Assertions.Expect(count).ToHaveTextAsync($"101 / {ChangeRules.MaxVendorLength}");
+        await Assertions.Expect(count).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bover\b"));
+
+        // Full-width spaces around and inside collapse as stored: "　ＮＥＣ　　東京　" is "NEC 東京", 6 characters.
+        await vendor.FillAsync("　ＮＥＣ　　東京　");
+        await Assertions.Expect(count).ToHaveTextAsync($"6 / {ChangeRules.MaxVendorLength}");
+    }
+
     /// <summary>Opens the form's details, types <paramref name="count"/> emoji into the field and sends the form: the answer's status.</summary>
     private static async Task<int> TypeAndSaveAsync(IPage page, string details, string field, int count)
     {

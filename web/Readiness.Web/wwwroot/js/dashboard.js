@@ -22,14 +22,24 @@
   // ---------------------------------------------------------------- character counts
   // A text field's limit is the server's, in characters (code points: 𠮷 or an emoji is one), which HTML maxlength
   // cannot count (UTF-16 units: it would stop at half the limit of emoji). The field takes any length; this shows the
-  // count beside it and the server refuses a longer value with the field's 422 message.
+  // count beside it and the server refuses a longer value with the field's 422 message. The count is of the value as
+  // the server stores it (data-count-as names its form), so ㈱ in a vendor is 3 characters here as there (NFKC: (株)).
+  const countedAs = {
+    // FreeText.Identifier (a vendor): NFC, trimmed, NFKC, each run of spaces one space, trimmed.
+    identifier: (v) => v.normalize('NFC').trim().normalize('NFKC').replace(/\p{Zs}+/gu, ' ').trim(),
+    // FreeText.Canonical (reasons, evidence): NFC, trimmed.
+    canonical: (v) => v.normalize('NFC').trim(),
+    // A name counted trimmed (a display name, a client's, a passkey's).
+    trimmed: (v) => v.trim(),
+  };
   for (const field of doc.querySelectorAll('[data-max-chars]')) {
     const max = Number(field.getAttribute('data-max-chars'));
+    const stored = countedAs[field.getAttribute('data-count-as')] || ((v) => v);
     const count = doc.createElement('span');
     count.className = 'char-count';
     count.setAttribute('aria-live', 'polite');
     const show = () => {
-      const n = Array.from(field.value).length;
+      const n = Array.from(stored(field.value)).length;
       count.textContent = `${fmtInt(n)} / ${fmtInt(max)}`;
       count.classList.toggle('over', n > max);
     };
