@@ -47,6 +47,51 @@ public static class ContentConditionalRead
     }
 
     /// <summary>
+    /// Marks a write (PUT, POST, DELETE) whose target's GET is tagged by its content (a person's notification choices,
+    /// an API client, the clients, webhooks, imports and backups as listed) as answering If-Match and If-None-Match as
+    /// every write with a version does: a header that is not a list of entity tags is 400 naming it; If-Match that the
+    /// current tag does not satisfy (strong comparison, "*" when there is one), or If-None-Match that it matches
+    /// ("*", or the tag by the weak comparison), is 412 naming the header with the current <c>ETag</c>, nothing written.
+    /// <paramref name="read"/> answers what the target's GET answers (its handler, called as it is); a target that is
+    /// not there (no 200) leaves the write to give its own refusal (404). Without either header nothing is read. The
+    /// check precedes the write, not atomic with it: these resources have no version for a store to compare.
+    /// </summary>
+    public static TBuilder WritesConditionallyByContent<TBuilder>(this TBuilder builder, Func<HttpContext, Task<object?>> read)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var headers = http.Request.Headers;
+            if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(headers.IfMatch) && Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(headers.IfNoneMatch))
+            {
+                return await next(context);
+            }
+
+            foreach (var name in new[] { Microsoft.Net.Http.Headers.HeaderNames.IfMatch, Microsoft.Net.Http.Headers.HeaderNames.IfNoneMatch })
+            {
+                if (!Preconditions.TryParse(headers[name], out _))
+                {
+                    return Preconditions.MalformedHeader(name, headers[name]);
+                }
+            }
+
+            if (ValueOf(await read(http)) is not { } current)
+            {
+                return await next(context);
+            }
+
+            var etag = Preconditions.ContentETag(JsonSerializer.SerializeToUtf8Bytes(current, current.GetType(), SerializerOptions(http)));
+            var (outcome, header) = Preconditions.Evaluate(http.Request.Method, headers.IfMatch, headers.IfNoneMatch, etag);
+            if (outcome == PreconditionOutcome.Failed)
+            {
+                http.Response.Headers.ETag = etag;
+                return Preconditions.PreconditionFailed(header!);
+            }
+
+            return await next(context);
+        });
+
+    /// <summary>
     /// <see cref="Preconditions.ForRead"/> with a hash of <paramref name="content"/> as JSON for the tag: null to send the
     /// answer, else the 304, 412 or 400. For a read whose body is not the JSON value (a CSV made from the same rows).
     /// </summary>

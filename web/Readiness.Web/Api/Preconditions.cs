@@ -286,11 +286,19 @@ public static class Preconditions
 
     /// <summary>
     /// If-None-Match on a write to a resource that exists (RFC 9110 §13.1.2): one reading for every write with a version (a
-    /// municipality's, a prefecture's own systems, a template applied). Problem: 400 naming the header when malformed;
+    /// municipality's, a prefecture's own systems, a template applied, a scenario). Problem: 400 naming the header when malformed;
     /// 412 naming it, with the current ETag, when it is "*" or names the current version (weak comparison, any day's tag
     /// of the version). Null: absent (nothing read) or no tag matches. <paramref name="current"/> reads the version.
     /// </summary>
-    public static async Task<ProblemHttpResult?> IfNoneMatchOnWriteAsync(HttpContext http, Func<Task<long>> current)
+    public static Task<ProblemHttpResult?> IfNoneMatchOnWriteAsync(HttpContext http, Func<Task<long>> current) =>
+        IfNoneMatchOnWriteAsync(http, async () => (long?)await current());
+
+    /// <summary>
+    /// <see cref="IfNoneMatchOnWriteAsync(HttpContext, Func{Task{long}})"/> for a write whose target may not exist yet (a
+    /// scenario created by name): <paramref name="current"/> is null when there is none, which no tag and not "*"
+    /// matches (so <c>If-None-Match: *</c> makes a create that refuses to replace, RFC 9110 §13.1.2).
+    /// </summary>
+    public static async Task<ProblemHttpResult?> IfNoneMatchOnWriteAsync(HttpContext http, Func<Task<long?>> current)
     {
         var header = http.Request.Headers.IfNoneMatch;
         if (!TryParse(header, out var tags))
@@ -303,7 +311,11 @@ public static class Preconditions
             return null;
         }
 
-        var now = await current();
+        if (await current() is not { } now)
+        {
+            return null;
+        }
+
         if (tags is null || tags.Any(t => VersionOf(t.Tag) == now))
         {
             http.Response.Headers.ETag = ETag(now);

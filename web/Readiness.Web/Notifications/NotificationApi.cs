@@ -68,7 +68,8 @@ public static class NotificationApi
         mine.MapGet("/preferences", GetPreferences).WithName("getNotificationPreferences").AnswersConditionalRequestsByContent()
             .WithSummary("The caller's notification choices per kind")
             .WithDescription("Mail and in-app per kind and the mail frequency (immediately, daily, weekly); defaults where nothing was chosen.");
-        mine.MapPut("/preferences", PutPreferences).WithName("putNotificationPreferences").Accepts<PreferencesRequest>(MediaTypes.Json)
+        mine.MapPut("/preferences", PutPreferences).WithName("putNotificationPreferences")
+            .WritesConditionallyByContent(async h => await GetPreferences(h, h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestServices.GetRequiredService<NotificationMailer>(), h.RequestAborted)).Accepts<PreferencesRequest>(MediaTypes.Json)
             .WithSummary("Changes the caller's notification choices")
             .WithDescription("Only the kinds sent change. Bad input: 400 naming the field, nothing changed.");
 
@@ -87,7 +88,8 @@ public static class NotificationApi
         admin.MapGet("/webhooks", ListWebhooks).WithName("listWebhooks").AnswersConditionalRequestsByContent()
             .WithSummary("Registered webhook endpoints (administrators)")
             .WithDescription("Secrets are never listed: they are shown once, when the endpoint is registered.");
-        admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook").RequireRateLimiting(RateLimits.WritesPolicy).Accepts<WebhookRequest>(MediaTypes.Json)
+        admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook")
+            .WritesConditionallyByContent(async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted)).RequireRateLimiting(RateLimits.WritesPolicy).Accepts<WebhookRequest>(MediaTypes.Json)
             .WithSummary("Registers a webhook endpoint for a tenant (administrators); the answer holds its secret once")
             .WithDescription("Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery's stable id.");
         admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook").RequireRateLimiting(RateLimits.WritesPolicy)

@@ -28,7 +28,8 @@ public static class OperationsApi
             var backups = app.MapGroup("/api/v1/admin/backups").RequireAuthorization(ReadinessPolicies.Administration).WithTags("Administration")
                 .RequireRateLimiting(RateLimits.ReadsPolicy)
                 .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-            backups.MapPost("/", TakeBackup).WithName("postBackup").RequireRateLimiting(RateLimits.WritesPolicy)
+            backups.MapPost("/", TakeBackup).WithName("postBackup")
+                .WritesConditionallyByContent(h => Task.FromResult<object?>(ListBackups(h.RequestServices.GetRequiredService<Backups>()))).RequireRateLimiting(RateLimits.WritesPolicy)
                 .WithSummary("Take an online backup of the embedded database now (administrators); 201 with the file's name, size and duration")
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             backups.MapGet("/", ListBackups).WithName("listBackups").AnswersConditionalRequestsByContent().WithSummary("The backups in the backup folder, newest first (administrators)");

@@ -231,6 +231,13 @@ public static class PlanningApi
         _ = Preconditions.TryParse(http.Request.Headers.IfMatch, out var tags);
         var ifMatch = tags is null ? ScenarioIfMatch.Any : versions is null ? null : new ScenarioIfMatch(versions);
 
+        // If-None-Match as on every write with a version: malformed is told before the body is read; whether it
+        // matches needs the scenario's name, so it is judged once the body is.
+        if (!Preconditions.TryParse(http.Request.Headers.IfNoneMatch, out _))
+        {
+            return Preconditions.MalformedHeader(Microsoft.Net.Http.Headers.HeaderNames.IfNoneMatch, http.Request.Headers.IfNoneMatch);
+        }
+
         // Read as every other request body is (JsonBody): an unknown or misspelt member is refused naming it, never
         // dropped (a misspelt rate used to save the scenario without it).
         var (input, problem) = await JsonBody.ReadAsync<ScenarioInput>(http.Request, BodyLimit.Small, http.RequestAborted);
@@ -242,6 +249,14 @@ public static class PlanningApi
         if (input is null)
         {
             return Problems.BadRequest("body", "required", "シナリオ（JSON）を送ってください。", "Send the scenario as JSON.");
+        }
+
+        // "*" or the stored version's tag: 412 with its ETag, nothing saved; "*" for a name not yet taken creates it
+        // (a create that never replaces).
+        var name = input.Name?.Trim() ?? string.Empty;
+        if (await Preconditions.IfNoneMatchOnWriteAsync(http, async () => (await FindAsync(grains, name))?.Version) is { } noneMatch)
+        {
+            return noneMatch;
         }
 
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
@@ -388,6 +403,12 @@ public static class PlanningApi
         if (stored is null)
         {
             return ScenarioNotFound(scenario);
+        }
+
+        // If-None-Match as on every write with a version: "*" or the stored version's tag is 412 with its ETag.
+        if (await Preconditions.IfNoneMatchOnWriteAsync(http, () => Task.FromResult(stored.Version)) is { } noneMatch)
+        {
+            return noneMatch;
         }
 
         if (versions is { Count: 0 })
