@@ -21,6 +21,8 @@ public static class ApiServices
     public static IServiceCollection AddReadinessApi(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        // Ahead of the default writer: a refused download opened in a browser tab is the dashboard's page.
+        services.AddSingleton<IProblemDetailsWriter, DownloadRefusalPage>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.ChallengeInsufficientScope);
         services.AddSingleton<ReportingService>();
         services.AddSingleton<MunicipalityRecords>();
