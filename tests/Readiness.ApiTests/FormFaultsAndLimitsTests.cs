@@ -133,6 +133,65 @@ public sealed partial class FormFaultsAndLimitsTests(ApiHost host) : IClassFixtu
         Assert.DoesNotMatch(EmptyNamePart(), html);
     }
 
+    /// <summary>
+    /// Over 8 MB, four times the template's 2 MB, is told it is no template, whether sent with a length or chunked,
+    /// on the dashboard's form and on the API (a breaker's finding, round 46: chunked, it was told to enter only values
+    /// in its template, as a template a little over is). The API with a length is not asked here: its answer comes
+    /// before the body is read, and the client's 100-continue wait (1 s) is shorter than a first write takes.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task A_template_upload_over_four_times_its_limit_is_told_it_is_no_template_chunked_or_not(bool chunked, bool api)
+    {
+        // Chunked: a little past Kestrel's cap for it (past 8 MB), so that the client has sent nearly all when the
+        // refusal comes (a client still sending megabytes meets a closed connection before it reads the answer).
+        var file = new byte[chunked ? (8 * 1024 * 1024) + (200 * 1024) : 9 * 1024 * 1024];
+        HttpResponseMessage response;
+        if (api)
+        {
+            using var client = host.Municipality(M, "limits.api.big@city.toyonaka.lg.jp");
+            using var multipart = new MultipartFormDataContent { { new ByteArrayContent(file), "file", "big.xlsx" } };
+            response = await client.SendAsync(Chunked(HttpMethod.Post, $"/api/v1/municipalities/{M}/template/apply", multipart, chunked));
+        }
+        else
+        {
+            using var form = await FormSession.SignInAsync(host, M, $"limits.big.{chunked}@city.toyonaka.lg.jp");
+            var html = await form.PageAsync(M);
+            var token = FormSession.Hidden(html, $"/municipalities/{M}/template", "__RequestVerificationToken");
+            using var multipart = new MultipartFormDataContent { { new StringContent(token), "__RequestVerificationToken" }, { new ByteArrayContent(file), "file", "big.xlsx" } };
+            response = await form.SendAsync(Chunked(HttpMethod.Post, $"/municipalities/{M}/template", multipart, chunked));
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{response.StatusCode}: {text[..Math.Min(400, text.Length)]}");
+            Assert.Contains("これは報告テンプレートではないようです", text, StringComparison.Ordinal);
+            Assert.Contains(chunked ? "MB 以上" : "約 9 MB", text, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The content as a request body, with its length or chunked (no length: read whole into a stream first).</summary>
+    private static HttpRequestMessage Chunked(HttpMethod method, string path, HttpContent content, bool chunked)
+    {
+        if (!chunked)
+        {
+            // With a length over the cap the answer comes before the body is read: wait for it (100-continue), send nothing.
+            var sized = new HttpRequestMessage(method, path) { Content = content };
+            sized.Headers.ExpectContinue = true;
+            return sized;
+        }
+
+        var bytes = content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+        var stream = new StreamContent(new MemoryStream(bytes));
+        stream.Headers.ContentType = content.Headers.ContentType;
+        var request = new HttpRequestMessage(method, path) { Content = stream };
+        request.Headers.TransferEncodingChunked = true;
+        return request;
+    }
+
     [Fact]
     public async Task The_overview_labels_the_detail_export_with_the_prefecture_for_its_staff()
     {

@@ -176,6 +176,12 @@ public sealed partial class FormSession : IDisposable
         return client.SendAsync(request);
     }
 
+    /// <summary>The value of the hidden input <paramref name="name"/> of the form whose action is <paramref name="action"/> in <paramref name="html"/>.</summary>
+    public static string Hidden(string html, string action, string name) => HiddenIn(html, action, name);
+
+    /// <summary>Sends <paramref name="request"/> with the sign-in cookie.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => client.SendAsync(request);
+
     /// <summary>GET with the sign-in cookie.</summary>
     public Task<HttpResponseMessage> GetAsync(string path) => client.GetAsync(path);
 

@@ -75,7 +75,7 @@ public static class ApiServices
         {
             if (http.GetEndpoint()?.Metadata.GetMetadata<Readiness.Web.Imports.UploadLimit>() is { } upload)
             {
-                feature.MaxRequestBodySize = 2L * Readiness.Web.Imports.UploadLimit.BodyBytes(upload.MaxFileBytes);
+                feature.MaxRequestBodySize = Readiness.Web.Imports.UploadLimit.ServerCapBytes(upload.MaxFileBytes, chunked: http.Request.ContentLength is null);
             }
             else if (http.Request.Path.StartsWithSegments("/api"))
             {

@@ -168,7 +168,7 @@ public static partial class ImportsApi
         catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
         {
             return (null, ex is BadHttpRequestException { StatusCode: 413 } || ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                ? TooLarge(maxFileBytes, http.Request.ContentLength)
+                ? TooLarge(maxFileBytes, UploadLimit.SentPastCap(http.Request, maxFileBytes))
                 : Problems.BadRequest("file", "invalid_multipart", "送信内容を読み取れませんでした（multipart/form-data）。", "The multipart body could not be read."));
         }
 
@@ -213,6 +213,9 @@ public static partial class ImportsApi
 
     private static ProblemHttpResult TooLarge(long maxFileBytes, long? sentBytes, string? fileName = null) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes, sentBytes, fileName)]);
+
+    private static ProblemHttpResult TooLarge(long maxFileBytes, (long Bytes, bool AtLeast) sent) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes, sent.Bytes, atLeast: sent.AtLeast)]);
 
     /// <summary>
     /// The file name of the "file" part of a multipart body too large to read, from its first 16 KiB (the part's

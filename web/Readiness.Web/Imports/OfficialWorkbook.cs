@@ -56,11 +56,12 @@ public static class OfficialWorkbook
     /// .xlsx again does nothing), a CSV to save as .xlsx or split, a name not known both as conditions (a breaker's
     /// finding: a 40 MB .xlsx was told to save it as .xlsx).
     /// </param>
-    public static ProblemError TooLarge(long maxFileBytes, long? sentBytes = null, string? fileName = null) =>
-        maxFileBytes == ReportingWorkbook.MaxTemplateBytes && sentBytes > 4 * ReportingWorkbook.MaxTemplateBytes
+    /// <param name="atLeast">True when <paramref name="sentBytes"/> is a lower bound (a chunked body refused at Kestrel's cap: "or more").</param>
+    public static ProblemError TooLarge(long maxFileBytes, long? sentBytes = null, string? fileName = null, bool atLeast = false) =>
+        NotThisKindAboveBytes(maxFileBytes) is { } above && sentBytes > above
         ? new ProblemError("file", "file_too_large",
-            $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB、送られたのは約 {Megabytes(sentBytes.Value)} MB）。報告テンプレートは1団体分で、記入しても 100 KB に届かないため、これは報告テンプレートではないようです。総務省・デジタル庁の公式データなら、システム管理者が「公式データの取り込み」（/imports）で取り込みます。報告するなら、この団体のテンプレート（template.xlsx）をダウンロードし、値を入力して送ってください。",
-            $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB; about {Megabytes(sentBytes.Value)} MB was sent). A reporting template holds one municipality and stays under 100 KB when filled in, so this does not look like one. Official data (MIC's, the Digital Agency's) is imported by a system administrator at Official data imports (/imports). To report, download this municipality's template (template.xlsx), enter the values and send that.")
+            $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB、送られたのは約 {Megabytes(sentBytes.Value)} MB{(atLeast ? " 以上" : string.Empty)}）。報告テンプレートは1団体分で、記入しても 100 KB に届かないため、これは報告テンプレートではないようです。総務省・デジタル庁の公式データなら、システム管理者が「公式データの取り込み」（/imports）で取り込みます。報告するなら、この団体のテンプレート（template.xlsx）をダウンロードし、値を入力して送ってください。",
+            $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB; about {Megabytes(sentBytes.Value)} MB{(atLeast ? " or more" : string.Empty)} was sent). A reporting template holds one municipality and stays under 100 KB when filled in, so this does not look like one. Official data (MIC's, the Digital Agency's) is imported by a system administrator at Official data imports (/imports). To report, download this municipality's template (template.xlsx), enter the values and send that.")
         : maxFileBytes == MaxFileBytes
         ? OfficialTooLarge(maxFileBytes, Path.GetExtension(fileName ?? string.Empty).ToLowerInvariant())
         : maxFileBytes == ReportingWorkbook.MaxTemplateBytes
@@ -69,6 +70,13 @@ public static class OfficialWorkbook
             $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB). A reporting template holds one municipality and stays under 100 KB when filled in: download this municipality's template (template.xlsx) again and enter only values, without adding pictures or sheets.")
         : new ProblemError("file", "file_too_large",
             $"ファイルが大きすぎます（上限 {maxFileBytes / 1024 / 1024} MB）。", $"The file is too large (limit {maxFileBytes / 1024 / 1024} MB).");
+
+    /// <summary>
+    /// The size past which an upload is taken to be no file of its kind, and told so (null: no such size): a reporting
+    /// template, four times its limit (a filled-in one stays under 100 KB).
+    /// </summary>
+    public static long? NotThisKindAboveBytes(long maxFileBytes) =>
+        maxFileBytes == ReportingWorkbook.MaxTemplateBytes ? 4 * ReportingWorkbook.MaxTemplateBytes : null;
 
     /// <summary>The official imports' 413, by the kind of file sent: <paramref name="extension"/> ".xlsx", ".csv", or anything else (not known).</summary>
     private static ProblemError OfficialTooLarge(long maxFileBytes, string extension)

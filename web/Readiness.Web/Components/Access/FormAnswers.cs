@@ -45,8 +45,10 @@ public static class FormAnswers
 
         if (context.Request.ContentLength > limit || tooLarge)
         {
-            var advice = upload is null ? null : Imports.OfficialWorkbook.TooLarge(upload.MaxFileBytes, context.Request.ContentLength,
-                validation is { IsValid: true } ? SentFileName(context) : null);
+            // A chunked body refused at Kestrel's cap is known to be past it (UploadLimit.SentPastCap): its own advice too.
+            var sent = tooLarge && upload is not null ? Imports.UploadLimit.SentPastCap(context.Request, upload.MaxFileBytes) : (context.Request.ContentLength ?? 0, false);
+            var advice = upload is null ? null : Imports.OfficialWorkbook.TooLarge(upload.MaxFileBytes, sent.Item1,
+                validation is { IsValid: true } ? SentFileName(context) : null, sent.Item2);
             var kib = Api.JsonBody.MaxBodyBytes / 1024;
             await TooLargeForm(context,
                 advice?.MessageJa ?? $"送信内容が大きすぎます（上限 {kib} KiB）。入力を短くしてから、もう一度送信してください。",
