@@ -535,6 +535,48 @@ public sealed class ApiClientTests(AccountHost host) : IClassFixture<AccountHost
 
     private HttpClient Admin() => host.Client(host.Token(Readiness.Role.Admin, subject: Creator));
 
+    /// <summary>
+    /// A client's revocation and a create answer If-Match and If-None-Match against the content tag of their target's
+    /// GET (the client, the list), as every write with an ETag does (round 46: both were ignored): a stale If-Match
+    /// or a matching If-None-Match is 412 naming it with the current ETag, malformed 400, nothing revoked or created.
+    /// </summary>
+    [Fact]
+    public async Task Revoking_or_creating_a_client_answers_both_conditions()
+    {
+        var (clientId, _) = await CreateAsync(ApiHost.Chiyoda, "read");
+        using var admin = Admin();
+        using var read = await admin.GetAsync($"/api/v1/admin/clients/{clientId}");
+        var tag = read.Headers.ETag!.Tag;
+        foreach (var (header, value, status) in new[] { ("If-Match", "\"0000000000000000\"", HttpStatusCode.PreconditionFailed), ("If-None-Match", tag, HttpStatusCode.PreconditionFailed), ("If-None-Match", "*", HttpStatusCode.PreconditionFailed), ("If-Match", "garbage", HttpStatusCode.BadRequest) })
+        {
+            using var revoke = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/clients/{clientId}");
+            revoke.Headers.TryAddWithoutValidation(header, value);
+            using var refused = await admin.SendAsync(revoke);
+            await ApiHost.AssertProblem(refused, status, header);
+            if (status == HttpStatusCode.PreconditionFailed)
+            {
+                Assert.Equal(tag, refused.Headers.ETag?.Tag);
+            }
+
+            using var again = await admin.GetAsync($"/api/v1/admin/clients/{clientId}");
+            Assert.Equal(tag, again.Headers.ETag?.Tag);
+        }
+
+        using var list = await admin.GetAsync("/api/v1/admin/clients");
+        var listTag = list.Headers.ETag!.Tag;
+        using var create = ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", JsonSerializer.Serialize(new { name = "conditions", tenant = ApiHost.Chiyoda, scope = "read" }));
+        create.Headers.TryAddWithoutValidation("If-None-Match", listTag);
+        using var notCreated = await admin.SendAsync(create);
+        await ApiHost.AssertProblem(notCreated, HttpStatusCode.PreconditionFailed, "If-None-Match");
+        using var listAgain = await admin.GetAsync("/api/v1/admin/clients");
+        Assert.Equal(listTag, listAgain.Headers.ETag?.Tag);
+
+        using var revokeAtTag = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/clients/{clientId}");
+        revokeAtTag.Headers.TryAddWithoutValidation("If-Match", tag);
+        using var revoked = await admin.SendAsync(revokeAtTag);
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+    }
+
     private async Task<(string ClientId, string Secret)> CreateAsync(string tenant, string scope, DateTimeOffset? expiresAt = null)
     {
         using var admin = Admin();
