@@ -46,7 +46,6 @@ public static class RepeatedParameters
     /// </summary>
     public static string? FirstNotUtf8(ReadOnlySpan<byte> urlEncoded)
     {
-        var decoded = new List<byte>();
         while (!urlEncoded.IsEmpty)
         {
             var end = urlEncoded.IndexOf((byte)'&');
@@ -54,7 +53,7 @@ public static class RepeatedParameters
             urlEncoded = end < 0 ? [] : urlEncoded[(end + 1)..];
             var equals = pair.IndexOf((byte)'=');
             var name = equals < 0 ? pair : pair[..equals];
-            if (!DecodesToUtf8(name, decoded) || (equals >= 0 && !DecodesToUtf8(pair[(equals + 1)..], decoded)))
+            if (!DecodesToUtf8(name) || (equals >= 0 && !DecodesToUtf8(pair[(equals + 1)..])))
             {
                 var shown = new System.Text.StringBuilder(name.Length);
                 foreach (var b in name)
@@ -69,30 +68,13 @@ public static class RepeatedParameters
         return null;
     }
 
-    /// <summary>True when the percent-encoded bytes decode to UTF-8 (a % not followed by two hex digits stays as sent, as ASP.NET Core keeps it).</summary>
-    private static bool DecodesToUtf8(ReadOnlySpan<byte> encoded, List<byte> decoded)
-    {
-        if (encoded.IndexOf((byte)'%') < 0)
-        {
-            return System.Text.Unicode.Utf8.IsValid(encoded);
-        }
-
-        decoded.Clear();
-        for (var i = 0; i < encoded.Length; i++)
-        {
-            if (encoded[i] == '%' && i + 2 < encoded.Length && System.Buffers.Text.Utf8Parser.TryParse(encoded.Slice(i + 1, 2), out byte b, out var used, 'x') && used == 2)
-            {
-                decoded.Add(b);
-                i += 2;
-            }
-            else
-            {
-                decoded.Add(encoded[i]);
-            }
-        }
-
-        return System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(decoded));
-    }
+    /// <summary>
+    /// True when the percent-encoded bytes decode to UTF-8: decoded by the framework's own URL decoder
+    /// (<see cref="System.Net.WebUtility.UrlDecodeToBytes(byte[], int, int)"/>: a % not followed by two hex digits stays
+    /// as sent, as ASP.NET Core keeps it), then checked by <see cref="System.Text.Unicode.Utf8.IsValid(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    private static bool DecodesToUtf8(ReadOnlySpan<byte> encoded) =>
+        System.Text.Unicode.Utf8.IsValid(encoded.IndexOf((byte)'%') < 0 ? encoded : System.Net.WebUtility.UrlDecodeToBytes(encoded.ToArray(), 0, encoded.Length));
 
     /// <summary>The query with its empty values dropped (a parameter with no value left is absent); the same instance when none is empty.</summary>
     public static IQueryCollection WithoutEmpty(IQueryCollection query)
