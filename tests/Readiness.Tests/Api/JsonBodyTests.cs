@@ -125,6 +125,36 @@ public sealed class JsonBodyTests
         Assert.Equal("invalid_utf8", error.Code);
     }
 
+    /// <summary>
+    /// Bytes that are not UTF-8 are named by the member that holds them, as every other fault is (a breaker's finding:
+    /// always "body"); in a member's name, by that name with the bad bytes as '?'; outside any string, "body", as no
+    /// member holds them. Only the first is named.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"vendor":"M#ller"}""", "vendor")]
+    [InlineData("""{"phase":"in_production","vendor":"ok","notes":"a#b"}""", "notes")]
+    [InlineData("""{"systems":[{"businessId":"x"},{"businessId":"y","vendor":"#"}],"security":[{"itemId":"#"}]}""", "systems[1].vendor")]
+    [InlineData("""{"security":[{"itemId":"SEC-1-01"},{"status":"\u00e9#"}]}""", "security[1].status")]
+    [InlineData("""["#"]""", "body[0]")]
+    [InlineData("""{"ven#dor":"x"}""", "ven?dor")]
+    [InlineData("""{"vendor":"x"}#""", "body")]
+    [InlineData("""{"vendor":#}""", "body")]
+    public void Bytes_that_are_not_utf8_are_named_by_the_member_that_holds_them(string json, string field)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json).Select(b => b == (byte)'#' ? (byte)0xFF : b).ToArray();
+        var error = Assert.Single(JsonBody.Bind<MunicipalityReport>(bytes).Errors);
+        Assert.Equal(("invalid_utf8", field), (error.Code, error.Field));
+    }
+
+    [Fact]
+    public void A_cut_sequence_and_an_encoded_surrogate_are_named_too()
+    {
+        byte[] cut = [.. """{"vendor":"大"""u8[..^2], .. "\"}"u8];
+        byte[] surrogate = [.. """{"vendor":"ok","notes":"""u8, (byte)'"', 0xED, 0xA0, 0x80, (byte)'"', (byte)'}'];
+        Assert.Equal("vendor", Assert.Single(JsonBody.Bind<SystemReport>(cut).Errors).Field);
+        Assert.Equal("notes", Assert.Single(JsonBody.Bind<SystemReport>(surrogate).Errors).Field);
+    }
+
     [Fact]
     public void A_valid_body_binds_and_keeps_its_document_to_see_what_was_sent()
     {

@@ -58,6 +58,7 @@ public static class ApiServices
         app.Use(RepeatedParameters.Enforce);
         app.Use(ContentEncodings.Enforce);
         app.Use(MediaTypes.Enforce);
+        app.Use(BodylessWrites.Enforce);
         return app;
     }
 

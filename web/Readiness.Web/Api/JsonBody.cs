@@ -73,6 +73,32 @@ public static class JsonBody
     }
 
     /// <summary>
+    /// For an endpoint that takes no body (no <see cref="Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata"/>): null
+    /// when none is sent, an empty one or the empty object <c>{}</c>; any other body is read as every other write reads
+    /// its own (media type 415; size 413; BOM, UTF-8, syntax, unpaired surrogates, duplicate and unknown members 400)
+    /// and the problem answered, so a body nobody reads is never taken in silence.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> ReadNoneAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (bytes, readProblem) = await ReadBytesAsync(request, BodyLimit.Small, cancellationToken);
+        if (readProblem is not null || bytes.IsEmpty)
+        {
+            return readProblem;
+        }
+
+        if (MediaTypes.Check(request.ContentType, [MediaTypes.Json]) is { } mediaProblem)
+        {
+            return mediaProblem;
+        }
+
+        var (_, _, errors) = Bind<NoMembers>(bytes);
+        return errors.Count == 0 ? null : Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", errors);
+    }
+
+    /// <summary>The body of an endpoint that takes none: an object with no members.</summary>
+    internal sealed class NoMembers;
+
+    /// <summary>
     /// Binds UTF-8 JSON to <typeparamref name="T"/>: a syntax error names where the reader stopped; otherwise the
     /// document is checked against the type's contract and every fault is listed, in document order.
     /// </summary>
@@ -98,7 +124,7 @@ public static class JsonBody
 
         if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
         {
-            return (null, default, [new ProblemError("body", "invalid_utf8", "本文が UTF-8 として正しくありません。", "The body is not valid UTF-8.")]);
+            return (null, default, [JsonContract.NotUtf8(bytes.Span)]);
         }
 
         JsonElement document;
@@ -539,9 +565,13 @@ public static class JsonContract
                     segments.Add((Problems.Escaped(name), -1)); // the field names what was sent, as text
                     var field = Path();
                     errors.Add((unknown ??= new HashSet<string>(StringComparer.Ordinal)).Add(name)
-                        ? new ProblemError(field, "unknown_property",
-                            $"「{Problems.Shown(name)}」という項目はありません。使える項目: {contract.Names}（団体コードなどは URL とサインインから決まります）。",
-                            $"There is no property '{Problems.Shown(name)}' here; the properties are: {contract.Names} (whose data it is comes from the URL and your sign-in, never from the body).")
+                        ? contract.Properties.Length == 0
+                            ? new ProblemError(field, "unknown_property",
+                                $"「{Problems.Shown(name)}」という項目はありません。この操作は本文を取りません（送らないか、{{}} にしてください）。",
+                                $"There is no property '{Problems.Shown(name)}' here: this operation takes no body (send none, or {{}}).")
+                            : new ProblemError(field, "unknown_property",
+                                $"「{Problems.Shown(name)}」という項目はありません。使える項目: {contract.Names}（団体コードなどは URL とサインインから決まります）。",
+                                $"There is no property '{Problems.Shown(name)}' here; the properties are: {contract.Names} (whose data it is comes from the URL and your sign-in, never from the body).")
                         : Duplicate(field, name));
                     segments.RemoveAt(segments.Count - 1);
                     continue;
@@ -645,6 +675,102 @@ public static class JsonContract
 
         static char Unit(ReadOnlySpan<byte> raw, int at) =>
             at + 6 <= raw.Length && System.Buffers.Text.Utf8Parser.TryParse(raw.Slice(at + 2, 4), out ushort code, out var used, 'x') && used == 4 ? (char)code : '\0';
+    }
+
+    /// <summary>
+    /// 400 invalid_utf8 naming where the first bytes that are not UTF-8 are: the member whose string value holds them
+    /// ("systems[0].name", as every other fault names it), or whose name holds them; "body" when they are outside any
+    /// string (then the text is not JSON at all, and no member can be named) or the rest cannot be read.
+    /// </summary>
+    internal static ProblemError NotUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var (field, inName) = NotUtf8Field(bytes);
+        return field == "body"
+            ? new ProblemError("body", "invalid_utf8",
+                "本文が UTF-8 として正しくありません（文字列の外にあるか、前後が JSON として読めないため、項目を特定できません）。",
+                "The body is not valid UTF-8 (outside any string, or where the JSON around it cannot be read, so no member can be named).")
+            : inName
+                ? new ProblemError(field, "invalid_utf8", $"「{field}」の項目名が UTF-8 として正しくありません（不正なバイトは ? で示しています）。",
+                    $"The property name at '{field}' is not valid UTF-8 (the bad bytes are shown as ?).")
+                : new ProblemError(field, "invalid_utf8", $"「{field}」の値が UTF-8 として正しくありません。UTF-8 で送ってください。",
+                    $"The value at '{field}' is not valid UTF-8; send UTF-8.");
+    }
+
+    /// <summary>
+    /// Where the first ill-formed UTF-8 sequence is: each one is replaced by as many '?' (the offsets stay), then the
+    /// document is read token by token until the token holding the first one.
+    /// </summary>
+    private static (string Field, bool InName) NotUtf8Field(ReadOnlySpan<byte> bytes)
+    {
+        var copy = bytes.ToArray();
+        var first = -1;
+        for (var i = 0; i < copy.Length;)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(copy.AsSpan(i), out _, out var used);
+            if (status != OperationStatus.Done)
+            {
+                first = first < 0 ? i : first;
+                copy.AsSpan(i, used).Fill((byte)'?');
+            }
+
+            i += used;
+        }
+
+        // One frame per open object (the member being read) or array (the index of the element being read).
+        var frames = new List<(bool Array, int Index, string? Name)>();
+        var reader = new Utf8JsonReader(copy, new JsonReaderOptions { MaxDepth = JsonBody.RequestOptions.MaxDepth });
+        try
+        {
+            while (first >= 0 && reader.Read() && reader.TokenStartIndex <= first)
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        frames.RemoveAt(frames.Count - 1);
+                        continue;
+                    case JsonTokenType.PropertyName:
+                        frames[^1] = (false, 0, Problems.Escaped(reader.GetString()!));
+                        if (first < reader.BytesConsumed)
+                        {
+                            return (FieldOf(frames), true);
+                        }
+
+                        continue;
+                }
+
+                if (frames.Count > 0 && frames[^1].Array)
+                {
+                    frames[^1] = (true, frames[^1].Index + 1, null);
+                }
+
+                if (reader.TokenType == JsonTokenType.String && first < reader.BytesConsumed)
+                {
+                    return (FieldOf(frames), false);
+                }
+
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    frames.Add((reader.TokenType == JsonTokenType.StartArray, -1, null));
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON around the bytes: "body".
+        }
+
+        return ("body", false);
+
+        static string FieldOf(List<(bool Array, int Index, string? Name)> frames)
+        {
+            var path = "body";
+            foreach (var (array, index, name) in frames)
+            {
+                path = array ? $"{path}[{index}]" : path == "body" ? name! : $"{path}.{name}";
+            }
+
+            return path;
+        }
     }
 
     private static ProblemError InvalidCharacter(string field, string escape, bool inName = false) => inName

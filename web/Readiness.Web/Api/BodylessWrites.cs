@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Readiness.Web.Api;
+
+/// <summary>
+/// Middleware (after authorization, as <see cref="MediaTypes.Enforce"/>): an /api POST, PUT, PATCH or DELETE whose
+/// endpoint takes no body (no <see cref="IAcceptsMetadata"/>, no upload: POST …/admin/backups, …/imports/{id}/apply,
+/// …/clients/{id}/secret, …/notifications/{id}/read, DELETE …) reads one it is sent through the common JSON reading
+/// (<see cref="JsonBody.ReadNoneAsync"/>): none, an empty one or <c>{}</c> goes on; anything else is the same 4xx any
+/// write answers for it and nothing is done (a breaker's <c>{"a":1,"a":2}</c> took a backup). A new endpoint follows it unasked.
+/// </summary>
+public static class BodylessWrites
+{
+    public static async Task Enforce(HttpContext http, RequestDelegate next)
+    {
+        var request = http.Request;
+        if (request.Path.StartsWithSegments("/api")
+            && (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method) || HttpMethods.IsDelete(request.Method))
+            && (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
+            && http.GetEndpoint()?.Metadata is { } metadata
+            && metadata.GetMetadata<IAcceptsMetadata>() is null
+            && metadata.GetMetadata<Imports.UploadLimit>() is null
+            && await JsonBody.ReadNoneAsync(request, http.RequestAborted) is { } problem)
+        {
+            await problem.ExecuteAsync(http);
+            return;
+        }
+
+        await next(http);
+    }
+}
