@@ -22,6 +22,14 @@ public static class FormAnswers
     {
         if (context.GetEndpoint()?.Metadata is not { } metadata || metadata.GetMetadata<IAntiforgeryMetadata>() is not { RequiresValidation: true })
         {
+            // A form post without a token (sign-in and sign-out under /auth, the one-click unsubscribe): its fields
+            // under the same rule (FormFields), answered as problem details unless a browser posted it.
+            if (FormFields.Applies(context) && await FormFields.RefusalAsync(context, page: false) is { } tokenless)
+            {
+                await tokenless.ExecuteAsync(context);
+                return;
+            }
+
             await next(context);
             return;
         }
@@ -37,8 +45,15 @@ public static class FormAnswers
 
         // An upload read whole (over its own limit, under Kestrel's cap) with a valid token is answered by its endpoint,
         // on the upload's own page with its own words (ImportsApi.ReadFileAsync); only one never read gets the page here.
+        // Its fields first: a file or kind sent twice, a kind that is not UTF-8 (FormFields).
         if (upload is not null && !tooLarge && validation is { IsValid: true })
         {
+            if (await FormFields.RefusalAsync(context, page: true) is { } uploadRefusal)
+            {
+                await uploadRefusal.ExecuteAsync(context);
+                return;
+            }
+
             await next(context);
             return;
         }
@@ -70,32 +85,16 @@ public static class FormAnswers
             return;
         }
 
-        // The form reader decodes bytes that are not UTF-8 to U+FFFD in silence: a field holding them is refused by
-        // name, nothing stored (the body is kept for URL-encoded forms: UseFormBodyKept).
-        if (await FieldNotUtf8Async(context.Request) is { } notUtf8)
+        // A field sent twice (phase=a&phase=b) or holding bytes that are not UTF-8 (the form reader decodes them to
+        // U+FFFD in silence) is refused by name, nothing stored (the body is kept: UseFormBodyKept).
+        if (await FormFields.RefusalAsync(context, page: true) is { } refusal)
         {
-            await InvalidField(notUtf8, "UTF-8 として正しくないバイト列が含まれています。入力し直してください。",
-                "the value holds bytes that are not UTF-8; type it again.").ExecuteAsync(context);
+            await refusal.ExecuteAsync(context);
             return;
         }
 
         await next(context);
     });
-
-    /// <summary>The name of the first field of a kept URL-encoded body whose name or value is not UTF-8 once decoded, or null.</summary>
-    internal static async Task<string?> FieldNotUtf8Async(HttpRequest request)
-    {
-        if (!request.Body.CanSeek || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
-        {
-            return null;
-        }
-
-        request.Body.Position = 0;
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
-        request.Body.Position = 0;
-        return Api.RepeatedParameters.FirstNotUtf8(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-    }
 
     /// <summary>Whether reading the form failed because the body was over Kestrel's cap (a 413 anywhere in the chain).</summary>
     private static bool IsTooLarge(Exception? error)
@@ -139,14 +138,14 @@ public static class FormAnswers
     }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
 
     /// <summary>
-    /// Before UseAntiforgery: keeps a URL-encoded form post's body so that a form the framework could not read can be
-    /// looked at again (<see cref="FieldWithNulAsync"/>). Forms are small (the body limits apply); nothing else changes.
+    /// Before UseAntiforgery: keeps a form post's body (URL-encoded or multipart, outside /api) so that a form the
+    /// framework could not read can be looked at again (<see cref="FieldWithNulAsync"/>) and its bytes checked
+    /// (<see cref="FormFields.FirstNotUtf8Async"/>). Forms are small (the body limits apply; an upload is kept on disk
+    /// past 30 KB, as the form reader keeps its files); nothing else changes.
     /// </summary>
     public static IApplicationBuilder UseFormBodyKept(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (HttpMethods.IsPost(context.Request.Method)
-            && context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true
-            && context.GetEndpoint()?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true })
+        if (FormFields.Applies(context))
         {
             context.Request.EnableBuffering();
         }
@@ -170,7 +169,7 @@ public static class FormAnswers
     /// <summary>The name of the first field of a kept URL-encoded body whose name or value holds a NUL, or null.</summary>
     internal static async Task<string?> FieldWithNulAsync(HttpRequest request)
     {
-        if (!request.Body.CanSeek)
+        if (!request.Body.CanSeek || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
         {
             return null;
         }
