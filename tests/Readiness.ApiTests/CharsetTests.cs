@@ -262,7 +262,7 @@ public sealed class CharsetTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Shift_jis_bytes_labelled_as_json_without_charset_are_400_invalid_utf8_not_a_wrong_vendor()
     {
         using var response = await Send(HttpMethod.Put, $"/api/v1/municipalities/{Code}/systems/koseki", Encoding.GetEncoding("shift_jis").GetBytes(Vendor), "application/json");
-        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "body");
+        var problem = await ApiHost.AssertProblem(response, HttpStatusCode.BadRequest, "vendor"); // the member holding the bytes
         Assert.Equal("invalid_utf8", problem.GetProperty("errors")[0].GetProperty("code").GetString());
     }
 
