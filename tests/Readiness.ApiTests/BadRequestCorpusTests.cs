@@ -51,7 +51,7 @@ public sealed class BadRequestCorpusTests(CorpusHost host) : IClassFixture<Corpu
         ["json comment"] = new("PUT", Sys, """{"phase":"testing" /* x */}""", "current", 400, "body"),
         ["json two documents"] = new("PUT", Sys, """{"phase":"testing"}{"phase":"testing"}""", "current", 400, "body"),
         ["json too deep"] = new("PUT", Sys, """{"vendor":""" + string.Concat(Enumerable.Repeat("""{"a":""", 40)) + "1" + new string('}', 41), "current", 400, "vendor.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a"),
-        ["json invalid utf8"] = new("PUT", Sys, "\u0001BINARY", "current", 400, "body"),
+        ["json invalid utf8"] = new("PUT", Sys, "\u0001BINARY", "current", 400, "??"), // a member name of bytes FF FE: named, the bad bytes as ?
 
         // Wrong types and unknown values.
         ["phase as integer"] = new("PUT", Sys, """{"phase":3}""", "current", 400, "phase"),

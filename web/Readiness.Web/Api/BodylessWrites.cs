@@ -17,7 +17,7 @@ public static class BodylessWrites
         if (request.Path.StartsWithSegments("/api")
             && (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method) || HttpMethods.IsDelete(request.Method))
             && (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
-            && http.GetEndpoint()?.Metadata is { } metadata
+            && http.GetEndpoint() is RouteEndpoint { Metadata: var metadata } // not the framework's 405/415 endpoints, which answer themselves
             && metadata.GetMetadata<IAcceptsMetadata>() is null
             && metadata.GetMetadata<Imports.UploadLimit>() is null
             && await JsonBody.ReadNoneAsync(request, http.RequestAborted) is { } problem)

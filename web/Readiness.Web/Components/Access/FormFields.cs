@@ -142,7 +142,7 @@ public static class FormFields
         && http.Request.HasFormContentType
         && !http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         && !http.Request.Path.Equals(Clients.ClientsSetup.TokenPath, StringComparison.OrdinalIgnoreCase)
-        && http.GetEndpoint() is not null;
+        && http.GetEndpoint() is RouteEndpoint; // not the framework's 405/415 endpoints, which answer themselves
 
     private static bool Utf8Part(string? contentType) =>
         contentType is null
