@@ -52,6 +52,10 @@ public class ApiHost : WebApplicationFactory<Program>, IAsyncLifetime
         ["Readiness:DataPath"] = DataPath,
         ["Readiness:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Readiness:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // Kestrel binds the port UseKestrel(0) chose in code, not this; saying port 0 here too keeps the start-up
+        // probe (WebPorts) from refusing when the default address (localhost:5000) is taken, e.g. by a product a
+        // developer runs beside the tests.
+        ["urls"] = "http://127.0.0.1:0",
         ["Readiness:WarmUp"] = "false",
         ["Readiness:ReconcileInterval"] = "00:00:05",
         ["Readiness:RateLimits:WritesPerMinute"] = "100000",

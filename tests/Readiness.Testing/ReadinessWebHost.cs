@@ -27,6 +27,10 @@ public sealed class ReadinessWebHost : WebApplicationFactory<Program>
             ["Readiness:DataPath"] = dataPath,
             ["Readiness:SiloPort"] = TestPorts.Free().ToString(CultureInfo.InvariantCulture),
             ["Readiness:GatewayPort"] = TestPorts.Free().ToString(CultureInfo.InvariantCulture),
+            // Kestrel binds the port UseKestrel(0) chose in code, not this; saying port 0 here too keeps the start-up
+            // probe (WebPorts) from refusing when the default address (localhost:5000) is taken, e.g. by a product a
+            // developer runs beside the tests.
+            ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
