@@ -41,7 +41,30 @@ public static class DashboardEndpoints
             LanguageSwitch.Remember(http, language);
         }
 
-        return Results.Redirect(LocalRedirectTarget.From(returnUrl));
+        return Results.Redirect(WithoutLanguage(LocalRedirectTarget.From(returnUrl)));
+    }
+
+    /// <summary>
+    /// The return address without its <c>language</c> parameter (any case): a page opened with ?language=en takes
+    /// that over the cookie, so returning to it as it was would undo the switch just made.
+    /// </summary>
+    private static string WithoutLanguage(string local)
+    {
+        var at = local.IndexOfAny(['?', '#']);
+        if (at < 0 || local[at] == '#')
+        {
+            return local;
+        }
+
+        var fragment = local.IndexOf('#', at);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(fragment < 0 ? local[at..] : local[at..fragment]);
+        if (!query.Keys.Any(k => string.Equals(k, LanguageSwitch.Parameter, StringComparison.OrdinalIgnoreCase)))
+        {
+            return local;
+        }
+
+        var kept = QueryString.Create(query.Where(q => !string.Equals(q.Key, LanguageSwitch.Parameter, StringComparison.OrdinalIgnoreCase)));
+        return local[..at] + kept.Value + (fragment < 0 ? string.Empty : local[fragment..]);
     }
 
     private static async Task MapLayerAsync(HttpContext http, string layer, MapAssets assets)
