@@ -297,7 +297,8 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
 
     /// <summary>
     /// Accept is not negotiated under /api (as GitHub's and Azure's APIs, and ASP.NET Core's default): each GET route
-    /// answers Accept: text/html as it answers no Accept, never with HTML; a .csv route answers CSV to Accept: text/csv and
+    /// answers Accept: text/html as it answers no Accept, never with HTML, except that a refused download (.csv, .xlsx)
+    /// is shown to a browser as the dashboard's page with the same status; a .csv route answers CSV to Accept: text/csv and
     /// to Accept: application/json alike. /api/docs is the documentation's HTML page, not the API.
     /// </summary>
     [Fact]
@@ -319,7 +320,11 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
                 request.Headers.TryAddWithoutValidation("Accept", accept);
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                 var type = response.Content.Headers.ContentType?.MediaType;
-                if (response.StatusCode != plain.StatusCode || type != plain.Content.Headers.ContentType?.MediaType || type == "text/html")
+                // A refused download (.csv, .xlsx) opened in a browser tab is the dashboard's page, same status
+                // (DownloadRefusalPage, docs/api.md): only the refusal's form follows Accept, never the file's.
+                var refusedDownloadPage = accept == "text/html" && type == "text/html" && (int)response.StatusCode >= 400
+                    && (pattern.EndsWith(".csv", StringComparison.Ordinal) || pattern.EndsWith(".xlsx", StringComparison.Ordinal));
+                if (response.StatusCode != plain.StatusCode || (!refusedDownloadPage && (type != plain.Content.Headers.ContentType?.MediaType || type == "text/html")))
                 {
                     failures.Add($"GET {path} Accept: {accept}: {(int)response.StatusCode} {type}, without Accept {(int)plain.StatusCode} {plain.Content.Headers.ContentType?.MediaType}");
                 }
