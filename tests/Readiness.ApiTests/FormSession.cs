@@ -121,7 +121,11 @@ public sealed partial class FormSession : IDisposable
     /// on the page, with that form's antiforgery token, as the Excel panel's form sends it (to its action with <paramref name="query"/>,
     /// e.g. "?language=en", when given); the answer as sent.
     /// </summary>
-    public async Task<HttpResponseMessage> UploadAsync(string code, string action, byte[] file, string fileName, string? query = null)
+    /// <param name="expectContinue">
+    /// Send Expect: 100-continue: an answer the server gives before reading the body (a 413) then arrives instead of a
+    /// broken pipe while the client is still sending.
+    /// </param>
+    public async Task<HttpResponseMessage> UploadAsync(string code, string action, byte[] file, string fileName, string? query = null, bool expectContinue = false)
     {
         var html = await PageAsync(code);
         using var content = new MultipartFormDataContent
@@ -129,7 +133,9 @@ public sealed partial class FormSession : IDisposable
             { new StringContent(HiddenIn(html, action, "__RequestVerificationToken")), "__RequestVerificationToken" },
             { new ByteArrayContent(file), "file", fileName },
         };
-        return await client.PostAsync(action + query, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, action + query) { Content = content };
+        request.Headers.ExpectContinue = expectContinue ? true : null;
+        return await client.SendAsync(request);
     }
 
     /// <summary>Posts the form whose action is <paramref name="action"/> in <paramref name="html"/> (an answer page) with its hidden fields as they are.</summary>
