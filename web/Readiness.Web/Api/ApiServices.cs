@@ -56,6 +56,7 @@ public static class ApiServices
         app.UseAuthorization();
         app.Use(PathValues.Enforce);
         app.Use(RepeatedParameters.Enforce);
+        app.Use(WriteConditions.Enforce);
         app.Use(ContentEncodings.Enforce);
         app.Use(MediaTypes.Enforce);
         app.Use(BodylessWrites.Enforce);

@@ -56,9 +56,10 @@ public static class ContentConditionalRead
     /// not there (no 200) leaves the write to give its own refusal (404). Without either header nothing is read. The
     /// check precedes the write, not atomic with it: these resources have no version for a store to compare.
     /// </summary>
-    public static TBuilder WritesConditionallyByContent<TBuilder>(this TBuilder builder, Func<HttpContext, Task<object?>> read)
+    /// <param name="target">The GET route whose answer <paramref name="read"/> gives (<see cref="ConditionalWrite.Target"/>).</param>
+    public static TBuilder WritesConditionallyByContent<TBuilder>(this TBuilder builder, string target, Func<HttpContext, Task<object?>> read)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.WritesConditionallyOn(target).AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var headers = http.Request.Headers;

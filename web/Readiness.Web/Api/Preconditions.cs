@@ -391,10 +391,42 @@ public static class Preconditions
         };
     }
 
+    /// <summary>
+    /// 412 naming <paramref name="header"/> (code <c>precondition_failed</c>), nothing done. If-Match: the target changed
+    /// since it was read; If-None-Match: the target exists ("*") or is at a tag the header names, which is what the
+    /// sender asked not to act on (before round 47 it read as a stale If-Match, "it may have changed since you read it").
+    /// </summary>
     public static ProblemHttpResult PreconditionFailed(string header) =>
-        Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
-            $"{header} の条件が成り立ちません（読み取った後に、他の人か別の画面・プログラムから更新された可能性があります）。ETag を取得し直してください。",
-            $"The {header} condition does not hold (it may have changed since you read it, by someone else or from another tab or program): read the ETag again.");
+        string.Equals(header, HeaderNames.IfNoneMatch, StringComparison.OrdinalIgnoreCase)
+            ? Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
+                "対象はすでに存在するか、If-None-Match に指定した ETag と一致するため、何も変更しませんでした（* は「存在しないときだけ」、ETag は「その版でないときだけ」の意味です）。",
+                "The resource already exists, or matches an entity tag given in If-None-Match, so nothing was changed (* means only if it does not exist; a tag, only if it is not at that tag).")
+            : Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
+                $"{header} の条件が成り立ちません（読み取った後に、他の人か別の画面・プログラムから更新された可能性があります）。ETag を取得し直してください。",
+                $"The {header} condition does not hold (it may have changed since you read it, by someone else or from another tab or program): read the ETag again.");
+
+    /// <summary>
+    /// If-Match and If-None-Match on a write whose target has a version but no atomic check of it (a template preview:
+    /// nothing is stored): 400 naming the header when malformed; 412 naming it with the current ETag when If-Match names
+    /// no tag of the current version ("*" holds: the target exists) or If-None-Match is "*" or names it. Null: proceed.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> OnVersionAsync(HttpContext http, Func<Task<long>> current)
+    {
+        if (ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var versions) is { } malformed)
+        {
+            return malformed;
+        }
+
+        long? known = null;
+        async Task<long> Current() => known ??= await current();
+        if (versions is not null && !versions.Contains(await Current()))
+        {
+            http.Response.Headers.ETag = ETag(await Current());
+            return PreconditionFailed(HeaderNames.IfMatch);
+        }
+
+        return await IfNoneMatchOnWriteAsync(http, Current);
+    }
 
     /// <summary>
     /// 400 naming <paramref name="header"/> (code <c>invalid_if_match</c>, <c>invalid_if_none_match</c>); the value sent,

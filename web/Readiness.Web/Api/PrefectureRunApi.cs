@@ -247,6 +247,7 @@ public static class PrefectureRunApi
             .WithDescription("businessId: child_rearing_allowance or public_assistance (404 naming businessId otherwise). A system the prefecture has not yet reported reads phase null, as in the list; PUT takes that null back (the system keeps its state, as when phase is left out), while for a reported system null is refused (400 naming phase).");
 
         var writes = app.MapGroup("/api/v1/prefectures/{prefCode}")
+            .WritesConditionallyOn("GET /api/v1/prefectures/{prefCode}/systems/{businessId}") // the grain checks If-Match atomically
             .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .WithTags("Prefecture-run businesses")

@@ -33,6 +33,7 @@ public static class WriteApi
     public static IEndpointRouteBuilder MapWriteApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/municipalities/{code}")
+            .WritesConditionallyOn("GET /api/v1/municipalities/{code}") // ReadHeadersAsync; the grain checks If-Match atomically
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .WithTags("Reporting")

@@ -56,7 +56,7 @@ public static class ClientsApi
             .WithSummary("The API clients of the tenants the caller administers, newest first")
             .WithDescription("System administrators see every client; a prefecture administrator its prefecture's and its municipalities'; a municipality administrator its own.");
         clients.MapPost("/", CreateAsync).WithName("createApiClient")
-            .WritesConditionallyByContent(async h => await ListAsync(h, h.RequestServices.GetRequiredService<ClientService>(), h.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>(), h.RequestServices.GetRequiredService<TimeProvider>()))
+            .WritesConditionallyByContent("GET /api/v1/admin/clients", async h => await ListAsync(h, h.RequestServices.GetRequiredService<ClientService>(), h.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>(), h.RequestServices.GetRequiredService<TimeProvider>()))
             .WithSummary("Create an API client (client credentials) for one tenant, read or write, with an expiry; the secret is in this answer only")
             .WithDescription("expiresAt: RFC 3339 with its offset (2027-03-31T23:59:59+09:00), or a date alone (2027-03-31), which is the end of that day in Japan time (23:59:59.999+09:00); left out, 90 days from today in Japan, at the end of that day (the dashboard form's default); in the future and at most 366 days ahead. Tokens: POST /connect/token with grant_type=client_credentials, client_id, client_secret and optionally scope (read, or write for a write client; none gives the client's own). A token lasts at most 10 minutes and never past the client's expiry.")
             .Accepts<CreateClientRequest>("application/json")
@@ -66,11 +66,12 @@ public static class ClientsApi
             .WithDescription("Answers the client as the list does (never its secret); 404 when there is no such client among those the caller administers.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         clients.MapPost("/{clientId}/secret", RotateSecretAsync).WithName("rotateApiClientSecret")
+            .WritesConditionallyByContent("GET /api/v1/admin/clients/{clientId}", async h => await GetAsync(h, h.GetRouteValue("clientId") as string ?? string.Empty, h.RequestServices.GetRequiredService<ClientService>(), h.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>(), h.RequestServices.GetRequiredService<TimeProvider>()))
             .WithSummary("A new secret for an API client (the same client_id, tenant, scope and expiry); the secret is in this answer only")
             .WithDescription("For a planned rotation or after a leak. The old secret is refused from this moment and the tokens issued with it stop being accepted at once: the client asks POST /connect/token again with the new secret. The caller holds the new secret: the client's changes are recorded in the caller's name from now on (secretHolder). 404 when there is no such client among those the caller administers; 403 forbidden_secret for a write client when the caller may not give write to its tenant (a prefecture administrator and a municipality's write client: it may revoke it); 409 client_inactive when it is revoked or expired (create a new one). No body.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         clients.MapDelete("/{clientId}", RevokeAsync).WithName("revokeApiClient")
-            .WritesConditionallyByContent(async h => await GetAsync(h, h.GetRouteValue("clientId") as string ?? string.Empty, h.RequestServices.GetRequiredService<ClientService>(), h.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>(), h.RequestServices.GetRequiredService<TimeProvider>()))
+            .WritesConditionallyByContent("GET /api/v1/admin/clients/{clientId}", async h => await GetAsync(h, h.GetRouteValue("clientId") as string ?? string.Empty, h.RequestServices.GetRequiredService<ClientService>(), h.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>(), h.RequestServices.GetRequiredService<TimeProvider>()))
             .WithSummary("Revoke an API client: the token endpoint refuses it and its tokens stop being accepted at once")
             .WithDescription("Answers the revoked client; 404 when there is no such client among those the caller administers.")
             .ProducesProblem(StatusCodes.Status404NotFound);

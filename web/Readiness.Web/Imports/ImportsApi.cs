@@ -65,7 +65,7 @@ public static partial class ImportsApi
         var imports = app.MapGroup("/api/v1/imports").RequireAuthorization(ReadinessPolicies.OfficialImport).WithTags("Imports").RequireRateLimiting(RateLimits.ReadsPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         imports.MapPost(string.Empty, Upload).WithName("postImport")
-            .WritesConditionallyByContent(async h => await List(h.RequestServices.GetRequiredService<OfficialImportService>())).DisableAntiforgery().WithMetadata(new UploadLimit(OfficialWorkbook.MaxFileBytes))
+            .WritesConditionallyByContent("GET /api/v1/imports", async h => await List(h.RequestServices.GetRequiredService<OfficialImportService>())).DisableAntiforgery().WithMetadata(new UploadLimit(OfficialWorkbook.MaxFileBytes))
             .AddOpenApiOperationTransformer(DescribeUpload)
             .WithSummary("Upload an official file (MIC's per-municipality tally, MIC's step detail or the Digital Agency's designation list; .xlsx or CSV); answers the dry-run preview")
             .WithDescription("Multipart form with the field 'file' and optionally 'kind' (mic_progress, mic_step_detail, designation_list; recognised from the header when absent). CSV as Excel saves it: Shift_JIS or UTF-8 with or without BOM. The dataset id is the file's SHA-256: the same file again answers the stored preview (200) instead of 201. Refused with 400/413 problems naming file, sheet or header: over 32 MB (MIC's whole-country step detail as UTF-8 CSV is about 19 MB), not an .xlsx, encrypted, macro-enabled, external links, zip bomb, no sheet named like 令和8年1月_進捗状況, header missing business names. Nothing is applied before POST /api/v1/imports/{id}/apply.")
@@ -78,6 +78,7 @@ public static partial class ImportsApi
             .WithDescription("id: the file's SHA-256 as 64 lower-case hex digits (400 otherwise, 404 when no such upload).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         imports.MapPost("/{id}/apply", Apply).WithName("applyImport").DisableAntiforgery()
+            .WritesConditionallyByContent("GET /api/v1/imports/{id}", async h => await Get(h.GetRouteValue("id") as string ?? string.Empty, h.RequestServices.GetRequiredService<OfficialImportService>()))
             .WithSummary("Apply an uploaded dataset to every matched municipality's official layer, through its grain, audited as the import")
             .WithDescription("Never overwrites a system a municipality reported itself after the dataset's as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered).")
             .RequireRateLimiting(RateLimits.WritesPolicy)

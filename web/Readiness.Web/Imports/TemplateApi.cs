@@ -50,13 +50,13 @@ public static class TemplateApi
             .Produces(StatusCodes.Status200OK, contentType: ReportingWorkbook.ContentType)
             .WithSummary("The municipality's current state as an Excel reporting template (.xlsx); the ETag is the version it is made from")
             .WithDescription("Sheets 業務システム (20 systems) and セキュリティ (47 checklist items) with Japanese headers, drop-down lists for phases, hosting, yes/no, designation reasons and checklist statuses, date cells; B2 holds the municipality code and B3 the version (ETag). Only the cells to report are unlocked.");
-        group.MapPost("/template/preview", Preview).WithName("previewReportingTemplate").DisableAntiforgery().WithMetadata(new UploadLimit(ReportingWorkbook.MaxTemplateBytes))
+        group.MapPost("/template/preview", Preview).WithName("previewReportingTemplate").WritesConditionallyOn("GET /api/v1/municipalities/{code}/template.xlsx").DisableAntiforgery().WithMetadata(new UploadLimit(ReportingWorkbook.MaxTemplateBytes))
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer(DescribeUpload)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Preview a filled-in template: every change and every error, naming the cell; nothing is applied")
             .WithDescription("Multipart form with one field 'file'. The file itself is refused (400/413 naming 'file') when over 2 MB, not an .xlsx, encrypted, macro-enabled, with external links or a zip bomb. Errors in cells (unknown phase, a date that is not a date, another municipality's code in B2, a version in B3 older than the current one) are listed in 'errors' with the cell as the field.");
-        group.MapPost("/template/apply", Apply).WithName("applyReportingTemplate").DisableAntiforgery().WithMetadata(new UploadLimit(ReportingWorkbook.MaxTemplateBytes))
+        group.MapPost("/template/apply", Apply).WithName("applyReportingTemplate").WritesConditionallyOn("GET /api/v1/municipalities/{code}/template.xlsx").DisableAntiforgery().WithMetadata(new UploadLimit(ReportingWorkbook.MaxTemplateBytes))
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer(DescribeUpload)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -132,6 +132,12 @@ public static class TemplateApi
         if (Problems.CheckMunicipalityCode(code) is { } problem)
         {
             return problem;
+        }
+
+        // The conditions of the template it previews against, as its apply reads them (a preview stores nothing).
+        if (await Preconditions.OnVersionAsync(http, async () => (await templates.CurrentAsync(code, http.RequestAborted)).Version) is { } conditionProblem)
+        {
+            return conditionProblem;
         }
 
         var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);

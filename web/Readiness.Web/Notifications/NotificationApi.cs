@@ -63,13 +63,14 @@ public static class NotificationApi
             .WithSummary("The caller's in-app notifications, newest first")
             .WithDescription("At most 100, with Japanese and English text; unread counts all of the caller's unread notifications, listed or not. Every signed-in person has their own list (by subject).");
         mine.MapPost("/{id}/read", MarkRead).WithName("markNotificationRead")
+            .WritesConditionallyByContent("GET /api/v1/notifications", async h => await ListMine(h, h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted))
             .WithSummary("Marks one of the caller's notifications as read")
             .WithDescription("204 when marked (or already read); 404 when the caller has no such notification.");
         mine.MapGet("/preferences", GetPreferences).WithName("getNotificationPreferences").AnswersConditionalRequestsByContent()
             .WithSummary("The caller's notification choices per kind")
             .WithDescription("Mail and in-app per kind and the mail frequency (immediately, daily, weekly); defaults where nothing was chosen.");
         mine.MapPut("/preferences", PutPreferences).WithName("putNotificationPreferences")
-            .WritesConditionallyByContent(async h => await GetPreferences(h, h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestServices.GetRequiredService<NotificationMailer>(), h.RequestAborted)).Accepts<PreferencesRequest>(MediaTypes.Json)
+            .WritesConditionallyByContent("GET /api/v1/notifications/preferences", async h => await GetPreferences(h, h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestServices.GetRequiredService<NotificationMailer>(), h.RequestAborted)).Accepts<PreferencesRequest>(MediaTypes.Json)
             .WithSummary("Changes the caller's notification choices")
             .WithDescription("Only the kinds sent change. Bad input: 400 naming the field, nothing changed.");
 
@@ -79,20 +80,23 @@ public static class NotificationApi
             .WithClosedValues(("status", OutboxStatuses))
             .WithSummary("The notification outbox by status (administrators); dead letters by default")
             .WithDescription("?status=dead|pending|held|delivered|digested. Counts per status and whether SMTP is configured.");
-        admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification").RequireRateLimiting(RateLimits.WritesPolicy)
+        admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification")
+            .WritesConditionallyByContent("GET /api/v1/admin/notifications", OutboxAsync).RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Puts a dead (or waiting) delivery back in line now (administrators)")
             .WithDescription("Its attempts start again from zero; it keeps its id. 404 when there is no such dead or pending row.");
-        admin.MapPost("/digests/{prefCode}", SendDigest).WithName("sendDigest").RequireRateLimiting(RateLimits.WritesPolicy)
+        admin.MapPost("/digests/{prefCode}", SendDigest).WithName("sendDigest")
+            .WritesConditionallyByContent("GET /api/v1/admin/notifications", OutboxAsync).RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Puts a prefecture's digest in the outbox now (administrators)")
             .WithDescription("Covers the time since the prefecture's last digest; the weekly schedule continues from now.");
         admin.MapGet("/webhooks", ListWebhooks).WithName("listWebhooks").AnswersConditionalRequestsByContent()
             .WithSummary("Registered webhook endpoints (administrators)")
             .WithDescription("Secrets are never listed: they are shown once, when the endpoint is registered.");
         admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook")
-            .WritesConditionallyByContent(async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted)).RequireRateLimiting(RateLimits.WritesPolicy).Accepts<WebhookRequest>(MediaTypes.Json)
+            .WritesConditionallyByContent("GET /api/v1/admin/webhooks", async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted)).RequireRateLimiting(RateLimits.WritesPolicy).Accepts<WebhookRequest>(MediaTypes.Json)
             .WithSummary("Registers a webhook endpoint for a tenant (administrators); the answer holds its secret once")
             .WithDescription("Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery's stable id.");
-        admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook").RequireRateLimiting(RateLimits.WritesPolicy)
+        admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook")
+            .WritesConditionallyByContent("GET /api/v1/admin/webhooks", async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted)).RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Stops deliveries to a webhook endpoint (administrators)")
             .WithDescription("Pending deliveries to it become dead letters at their next attempt.");
 
@@ -204,6 +208,13 @@ public static class NotificationApi
 
     /// <summary>The outbox's statuses, the values of ?status=.</summary>
     private static readonly string[] OutboxStatuses = [NotificationStore.Dead, NotificationStore.Pending, NotificationStore.Held, NotificationStore.Delivered, NotificationStore.Digested];
+
+    /// <summary>
+    /// The outbox as <c>GET /api/v1/admin/notifications</c> answers it (dead letters, and the counts per status): the
+    /// answer a retry's and a digest's If-Match / If-None-Match are compared with (both change it).
+    /// </summary>
+    private static async Task<object?> OutboxAsync(HttpContext http) =>
+        await ListOutbox(null, http.RequestServices.GetRequiredService<NotificationStore>(), http.RequestServices.GetRequiredService<NotificationMailer>(), http.RequestAborted);
 
     private static async Task<Results<Ok<OutboxListView>, ProblemHttpResult>> ListOutbox(string? status, NotificationStore store, NotificationMailer mailer, CancellationToken cancellationToken)
     {

@@ -29,7 +29,7 @@ public static class OperationsApi
                 .RequireRateLimiting(RateLimits.ReadsPolicy)
                 .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
             backups.MapPost("/", TakeBackup).WithName("postBackup")
-                .WritesConditionallyByContent(h => Task.FromResult<object?>(ListBackups(h.RequestServices.GetRequiredService<Backups>()))).RequireRateLimiting(RateLimits.WritesPolicy)
+                .WritesConditionallyByContent("GET /api/v1/admin/backups", h => Task.FromResult<object?>(ListBackups(h.RequestServices.GetRequiredService<Backups>()))).RequireRateLimiting(RateLimits.WritesPolicy)
                 .WithSummary("Take an online backup of the embedded database now (administrators); 201 with the file's name, size and duration")
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             backups.MapGet("/", ListBackups).WithName("listBackups").AnswersConditionalRequestsByContent().WithSummary("The backups in the backup folder, newest first (administrators)");

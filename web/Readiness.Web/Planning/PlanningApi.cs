@@ -62,7 +62,7 @@ public static class PlanningApi
         scenarios.MapGet("/{scenario}", GetScenario).RequireRateLimiting(RateLimits.ReadsPolicy).Produces<ScenarioComparisonView>().ProducesProblem(StatusCodes.Status404NotFound)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeETag(operation, "200"))
             .WithSummary("A scenario side by side with the baseline forecast; the ETag is the scenario's version (If-Match of its replacement and deletion)");
-        scenarios.MapPost(string.Empty, PostScenario).Accepts<ScenarioInput>(MediaTypes.Json).RequireRateLimiting(RateLimits.WritesPolicy)
+        scenarios.MapPost(string.Empty, PostScenario).WritesConditionallyOn("GET /api/v1/scenarios/{scenario}").Accepts<ScenarioInput>(MediaTypes.Json).RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: false))
             .Produces<ScenarioComparisonView>(StatusCodes.Status201Created).Produces<ScenarioComparisonView>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
@@ -70,7 +70,7 @@ public static class PlanningApi
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeETag(operation, "201", "200"))
             .WithSummary("Create (201) or replace (200) a named scenario (audited); answers its comparison with the baseline and its new version as the ETag")
             .WithDescription(PostDescription);
-        scenarios.MapDelete("/{scenario}", DeleteScenario).RequireRateLimiting(RateLimits.WritesPolicy)
+        scenarios.MapDelete("/{scenario}", DeleteScenario).WritesConditionallyOn("GET /api/v1/scenarios/{scenario}").RequireRateLimiting(RateLimits.WritesPolicy)
             .AddOpenApiOperationTransformer((operation, _, _) => DescribeIfMatch(operation, required: true))
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired)
