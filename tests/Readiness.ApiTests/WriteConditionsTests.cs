@@ -142,8 +142,15 @@ public sealed class WriteConditionsTests(ApiHost host, ITestOutputHelper output)
                 using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = content?.Invoke() };
                 request.Headers.TryAddWithoutValidation(header, value);
                 using var response = await client.SendAsync(request);
-                await ApiHost.AssertProblem(response, HttpStatusCode.PreconditionFailed, header);
+                var problem = await ApiHost.AssertProblem(response, HttpStatusCode.PreconditionFailed, header);
                 Assert.Equal(current, response.Headers.ETag?.Tag);
+                if (header == "If-None-Match")
+                {
+                    // It says what the sender asked not to act on, not "it may have changed since you read it".
+                    var error = problem.GetProperty("errors")[0];
+                    Assert.Contains("すでに存在するか、If-None-Match に指定した ETag と一致する", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+                    Assert.Contains("The resource already exists, or matches an entity tag given in If-None-Match", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+                }
                 Assert.Equal(current, await ETagAsync(client, target));
             }
 
