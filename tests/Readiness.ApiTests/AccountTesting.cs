@@ -183,8 +183,19 @@ public sealed class FormClient : IDisposable
 
 public sealed record FormAnswer(HttpStatusCode Status, string? Location, string Html)
 {
-    /// <summary>The error code a refused form was sent back with (?error=...).</summary>
-    public string? Error => Location is null ? null : Regex.Match(Location, "[?&]error=([a-z_]+)") is { Success: true } m ? m.Groups[1].Value : null;
+    /// <summary>
+    /// The error code a refused form was sent back with (?error=...), or for a form shown again with its faults (422)
+    /// the first field's first code.
+    /// </summary>
+    public string? Error => Location is null
+        ? Faults.Values.SelectMany(c => c).FirstOrDefault()
+        : Regex.Match(Location, "[?&]error=([a-z_]+)") is { Success: true } m ? m.Groups[1].Value : null;
+
+    /// <summary>A form shown again (422): each field's fault codes, in page order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Faults =>
+        Regex.Matches(Html, "data-field-error=\"([^\"]+)\" data-error-codes=\"([^\"]*)\"")
+            .GroupBy(m => m.Groups[1].Value)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.SelectMany(m => m.Groups[2].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))]);
 }
 
 /// <summary>Account steps the tests share: the first administrator (with MFA), invitations and their acceptance.</summary>

@@ -42,9 +42,31 @@ public sealed class FirstRunSetupTests(AccountHost host) : IClassFixture<Account
         foreach (var (password, code) in new[] { ("short pass", "password_too_short"), ("password1234", "common_password"), ("111111111111", "common_password"), ("first.admin-secret!", "password_contains_email") })
         {
             var refused = await browser.PostAsync(link.PathAndQuery, "/account/setup", Form(password));
-            Assert.Equal(HttpStatusCode.SeeOther, refused.Status);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
             Assert.Equal(code, refused.Error);
         }
+
+        // Every field's fault at once, each beside its field in both languages; what was typed is kept, the passwords
+        // are not, and the form still carries its link's token (in its hidden field and in the address it posts to).
+        var all = await browser.PostAsync(link.PathAndQuery, "/account/setup", new Dictionary<string, string>
+        {
+            ["token"] = token, ["email"] = "not-an-address", ["displayName"] = "最初の\n管理者", ["password"] = "short pass", ["confirm"] = "another short",
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, all.Status);
+        Assert.Equal(["email", "displayName", "password", "confirm"], all.Faults.Keys);
+        Assert.Equal(["invalid_email"], all.Faults["email"]);
+        Assert.Equal(["invalid_name"], all.Faults["displayName"]);
+        Assert.Equal(["password_too_short"], all.Faults["password"]);
+        Assert.Equal(["password_mismatch"], all.Faults["confirm"]);
+        Assert.Contains("メールアドレスの形式が正しくありません。", all.Html, StringComparison.Ordinal);
+        Assert.Contains("The e-mail address is not valid.", all.Html, StringComparison.Ordinal);
+        Assert.Contains("The two passwords do not match.", all.Html, StringComparison.Ordinal);
+        Assert.Contains("value=\"not-an-address\"", all.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("short pass", all.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("another short", all.Html, StringComparison.Ordinal);
+        Assert.Contains($"name=\"token\" value=\"{token}\"", all.Html, StringComparison.Ordinal);
+        Assert.Contains($"action=\"/account/setup?token={token}\"", all.Html, StringComparison.Ordinal);
+        Assert.Contains("aria-describedby=\"email-error\"", all.Html, StringComparison.Ordinal);
 
         Assert.Equal("password_mismatch", (await browser.PostAsync(link.PathAndQuery, "/account/setup", Form(AccountHost.Password, "something else entirely"))).Error);
         Assert.Equal("invalid_email", (await browser.PostAsync(link.PathAndQuery, "/account/setup", Form(AccountHost.Password, email: "not-an-address"))).Error);

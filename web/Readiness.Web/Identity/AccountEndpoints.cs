@@ -176,12 +176,14 @@ public static partial class AccountEndpoints
             return SeeOther("/setup?error=bad_form");
         }
 
-        var token = form["token"].ToString();
+        var token = Posted(http, form, "token");
         var (result, user) = await accounts.SetupAsync(token, TypedInput.Text(form["email"]), form["displayName"], form["password"], form["confirm"], Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            Refused(http, "invalid", 400, $"setup refused: {result.Code}");
-            return SeeOther($"/setup?token={Uri.EscapeDataString(token)}&error={result.Code}");
+            Refused(http, "invalid", 400, $"setup refused: {string.Join(',', result.Faults.Select(f => f.Code))}");
+            return result.Field == "token"
+                ? SeeOther($"/setup?token={Uri.EscapeDataString(token)}&error={result.Code}")
+                : ShownAgain(http, typeof(SetupPage), form, result);
         }
 
         await SignOutCurrentAsync(http, signIn);
@@ -198,12 +200,14 @@ public static partial class AccountEndpoints
             return SeeOther("/invitation?error=bad_form");
         }
 
-        var token = form["token"].ToString();
+        var token = Posted(http, form, "token");
         var (result, user) = await accounts.AcceptAsync(token, form["displayName"], form["password"], form["confirm"], Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            Refused(http, "invalid", 400, $"invitation refused: {result.Code}");
-            return SeeOther($"/invitation?token={Uri.EscapeDataString(token)}&error={result.Code}");
+            Refused(http, "invalid", 400, $"invitation refused: {string.Join(',', result.Faults.Select(f => f.Code))}");
+            return result.Field == "token"
+                ? SeeOther($"/invitation?token={Uri.EscapeDataString(token)}&error={result.Code}")
+                : ShownAgain(http, typeof(InvitationPage), form, result);
         }
 
         await SignOutCurrentAsync(http, signIn); // whoever was signed in here (the page said so): not switched over silently
@@ -252,15 +256,15 @@ public static partial class AccountEndpoints
             return SeeOther("/password/forgot?error=bad_form");
         }
 
-        var userId = form["user"].ToString();
-        var token = form["token"].ToString();
+        var userId = Posted(http, form, "user");
+        var token = Posted(http, form, "token");
         var result = await accounts.ResetPasswordAsync(userId, token, form["password"], form["confirm"], Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            Refused(http, "invalid", 400, $"password reset refused: {result.Code}");
+            Refused(http, "invalid", 400, $"password reset refused: {string.Join(',', result.Faults.Select(f => f.Code))}");
             return result.Code is "reset_link_invalid" or "reset_link_expired" or "reset_link_used" or "reset_link_withdrawn"
                 ? SeeOther($"/password/reset?error={result.Code}")
-                : SeeOther($"/password/reset?user={Uri.EscapeDataString(userId)}&token={Uri.EscapeDataString(token)}&error={result.Code}");
+                : ShownAgain(http, typeof(ResetPasswordPage), form, result);
         }
 
         // Whoever was signed in on this browser (the page said so) is signed out: the person signs in afresh as the link's account.
@@ -375,10 +379,10 @@ public static partial class AccountEndpoints
         var (result, sent) = await accounts.InviteAsync(actor, TypedInput.Text(form["email"]), form["role"], TypedInput.Text(form["tenant"]), ServerSite.Of(server, options.Value), Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            Refused(http, "invalid", 400, $"invitation refused: {result.Code}");
-            // The page names who sent the open invitation and when (from its own list, so only within the actor's scope).
-            return SeeOther($"/admin/users?error={result.Code}&field={result.Field}"
-                + (result.Code == "invitation_open" ? "&email=" + Uri.EscapeDataString(AccountService.NormalizeEmail(TypedInput.Text(form["email"]))!) : string.Empty));
+            Refused(http, "invalid", 400, $"invitation refused: {string.Join(',', result.Faults.Select(f => f.Code))}");
+            // The page shows the form again with every field's fault and what was typed; for an open invitation it names
+            // who sent it and when (from its own list, so only within the actor's scope).
+            return ShownAgain(http, typeof(UsersPage), form, result, "invite");
         }
 
         http.Response.Headers.CacheControl = "no-store"; // it may show the invitation link
@@ -529,7 +533,14 @@ public static partial class AccountEndpoints
         var result = await accounts.ChangeRoleAsync(actor, id, form["role"], TypedInput.Text(form["tenant"]), Client(http), http.RequestAborted);
         if (!result.Succeeded)
         {
-            return RefusedAction(http, id, result, "role change", withField: true);
+            if (result.Field is "role" or "tenant")
+            {
+                // A field's fault: the accounts page again, with the faults beside this person's role form and what was typed.
+                Refused(http, "invalid", 400, $"role change refused: {string.Join(',', result.Faults.Select(f => f.Code))}");
+                return ShownAgain(http, typeof(UsersPage), form, result, id);
+            }
+
+            return RefusedAction(http, id, result, "role change");
         }
 
         if (result.Code is null)
@@ -562,10 +573,10 @@ public static partial class AccountEndpoints
     /// <summary>
     /// The answer to a refused administrator's action on a person or an invitation: an id that names no account
     /// (unknown_user) is the 404 page in Japanese and English naming the id; any other refusal goes back to
-    /// /admin/users with ?error=CODE (and &amp;field=FIELD when <paramref name="withField"/>: the role form marks its field),
+    /// /admin/users with ?error=CODE,
     /// one for someone the administrator does not manage logged as 403.
     /// </summary>
-    private static IResult RefusedAction(HttpContext http, string id, AccountResult result, string action, bool withField = false)
+    private static IResult RefusedAction(HttpContext http, string id, AccountResult result, string action)
     {
         if (result.Code == AccountService.UnknownUser)
         {
@@ -576,7 +587,7 @@ public static partial class AccountEndpoints
 
         var forbidden = result.Code is "forbidden_user" or "forbidden_invitation";
         Refused(http, forbidden ? "forbidden" : "invalid", forbidden ? 403 : 400, $"{action} refused: {result.Code}");
-        return SeeOther($"/admin/users?error={result.Code}" + (withField ? $"&field={result.Field}" : string.Empty));
+        return SeeOther($"/admin/users?error={result.Code}");
     }
 
     /// <summary>
@@ -675,6 +686,25 @@ public static partial class AccountEndpoints
             MessageEn = "You may not administer accounts (administrators only; a second factor may be required first).",
         }) { StatusCode = StatusCodes.Status403Forbidden };
     }
+
+    /// <summary>
+    /// A refused form's page as the post's answer, 422: <paramref name="page"/> given the faults and what was typed
+    /// (<see cref="AccountFormState"/>: passwords never shown again). Not stored (no-store): it holds what was typed.
+    /// <paramref name="target"/> names which of the page's forms was sent (invite, or a person's id for the role form).
+    /// </summary>
+    private static RazorComponentResult<AccountDocument> ShownAgain(HttpContext http, Type page, IFormCollection form, AccountResult result, string? target = null)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        return new RazorComponentResult<AccountDocument>(new
+        {
+            Page = page,
+            Parameters = new Dictionary<string, object?> { ["Posted"] = AccountFormState.From(form, result, target) },
+        }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
+    }
+
+    /// <summary>A link's value (token, user) from the form's hidden field, else from the address the form posted to (the page's form sends both).</summary>
+    private static string Posted(HttpContext http, IFormCollection form, string name) =>
+        form[name].ToString() is { Length: > 0 } value ? value : http.Request.Query[name].ToString();
 
     private static SeeOtherResult Back(string page, string error, string? returnUrl) =>
         SeeOther($"{page}?error={error}{(returnUrl is null ? string.Empty : "&returnUrl=" + Uri.EscapeDataString(returnUrl))}");

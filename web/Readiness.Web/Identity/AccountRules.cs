@@ -67,6 +67,13 @@ public static class AccountRules
     };
 
     /// <summary>
+    /// Whether the tenant code fits some role (a prefecture's 2 digits or a municipality's 6): what a code is judged by
+    /// when the role beside it is itself at fault, so that both faults are told at once.
+    /// </summary>
+    public static bool IsKnownTenant(string tenant) =>
+        ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(tenant) || ReadinessCatalog.Instance.IsMunicipality(tenant);
+
+    /// <summary>
     /// Who may invite (or assign) whom: system administrators invite national staff, prefecture administrators (and
     /// other system administrators); a prefecture administrator its own staff and its municipalities' administrators;
     /// a municipality administrator its own reporters and viewers.

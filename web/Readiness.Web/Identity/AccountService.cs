@@ -8,12 +8,25 @@ using Readiness.Rules;
 
 namespace Readiness.Web.Identity;
 
-/// <summary>The outcome of an account operation: success, or the field and a fixed code (see <see cref="AccountMessages"/>).</summary>
+/// <summary>One field's fault: the form field it names and a fixed code (see <see cref="AccountMessages"/>).</summary>
+public sealed record AccountFault(string Field, string Code, string? Detail = null);
+
+/// <summary>
+/// The outcome of an account operation: success, or its faults, every field's at once (<see cref="Faults"/>, in form
+/// order; <see cref="Field"/> and <see cref="Code"/> name the first).
+/// </summary>
 public sealed record AccountResult(bool Succeeded, string? Field = null, string? Code = null, string? Detail = null)
 {
     public static AccountResult Ok { get; } = new(true);
 
-    public static AccountResult Fail(string field, string code, string? detail = null) => new(false, field, code, detail);
+    /// <summary>Every fault of a refused operation, in form order (one when it names no form field: a link, a person).</summary>
+    public IReadOnlyList<AccountFault> Faults { get; init; } = [];
+
+    public static AccountResult Fail(string field, string code, string? detail = null) => new(false, field, code, detail) { Faults = [new(field, code, detail)] };
+
+    /// <summary>A refusal with every one of <paramref name="faults"/> (at least one).</summary>
+    public static AccountResult Fail(IReadOnlyList<AccountFault> faults) =>
+        new(false, faults[0].Field, faults[0].Code, faults[0].Detail) { Faults = faults };
 
     /// <summary>Nothing to do: the account or invitation is already so (the code says how: already_withdrawn, ...); nothing written or logged.</summary>
     public static AccountResult Unchanged(string code) => new(true, null, code);
@@ -118,7 +131,7 @@ public sealed class AccountService(
             return (AccountResult.Fail("token", state == LinkState.Expired ? "link_expired" : state == LinkState.Used ? "link_used" : "link_unknown"), null);
         }
 
-        var check = CheckNewAccount(email, displayName, password, confirm);
+        var check = await CheckNewAccountAsync(email, displayName, password, confirm);
         if (!check.Succeeded)
         {
             return (check, null);
@@ -150,30 +163,38 @@ public sealed class AccountService(
     /// <summary>Invites a person: the actor must be allowed to give the role for the tenant (<see cref="AccountRules.CanAssign"/>).</summary>
     public async Task<(AccountResult Result, InvitationSent? Sent)> InviteAsync(ReadinessUser actor, string? email, string? roleText, string? tenant, Uri site, string? client, CancellationToken cancellationToken)
     {
+        // Every field's fault at once: the address, the role and the tenant code are judged apart.
         email = NormalizeEmail(email);
+        List<AccountFault> faults = [];
         if (email is null)
         {
-            return (AccountResult.Fail("email", "invalid_email"), null);
+            faults.Add(new("email", "invalid_email"));
         }
 
-        if (!AccountRules.TryParse(roleText, out var role))
+        var parsed = AccountRules.TryParse(roleText, out var role);
+        if (!parsed)
         {
-            return (AccountResult.Fail("role", "invalid_role"), null);
+            faults.Add(new("role", "invalid_role"));
         }
 
         // A tenant code given with a national or system role is refused, not dropped: the inviter meant something else.
         tenant = string.IsNullOrWhiteSpace(tenant) ? null : tenant.Trim();
-        if (!AccountRules.IsValidTenant(role, tenant))
+        if (parsed ? !AccountRules.IsValidTenant(role, tenant) : tenant is not null && !AccountRules.IsKnownTenant(tenant))
         {
-            return (AccountResult.Fail("tenant", "invalid_tenant"), null);
+            faults.Add(new("tenant", "invalid_tenant"));
         }
 
-        if (AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } refusal)
+        if (faults.Count == 0 && AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } refusal)
         {
-            return (refusal, null);
+            faults.AddRange(refusal.Faults);
         }
 
-        if (await users.FindByEmailAsync(email) is not null)
+        if (faults.Count > 0)
+        {
+            return (AccountResult.Fail(faults), null);
+        }
+
+        if (await users.FindByEmailAsync(email!) is not null)
         {
             return (AccountResult.Fail("email", "email_taken"), null);
         }
@@ -203,7 +224,7 @@ public sealed class AccountService(
         {
             Id = Guid.NewGuid(),
             TokenHash = Hash(secret),
-            Email = email,
+            Email = email!,
             AccountRole = role,
             Tenant = tenant,
             InvitedBy = actor.Email!,
@@ -214,7 +235,7 @@ public sealed class AccountService(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var link = new Uri(site, "/invitation?token=" + secret);
-        var mailed = await mail.SendInvitationAsync(email, string.IsNullOrWhiteSpace(actor.DisplayName) ? actor.Email! : actor.DisplayName,
+        var mailed = await mail.SendInvitationAsync(email!, string.IsNullOrWhiteSpace(actor.DisplayName) ? actor.Email! : actor.DisplayName,
             AccountRules.Label(role, false) + (tenant is null ? string.Empty : $"（{tenant}）"), AccountRules.Label(role, true) + (tenant is null ? string.Empty : $" ({tenant})"),
             link, invitation.ExpiresAtUtc, cancellationToken);
         // The log says why a link was shown: no SMTP, or a send that failed (which the operator has to look into).
@@ -251,7 +272,7 @@ public sealed class AccountService(
             return (AccountResult.Fail("token", LinkError(state)), null);
         }
 
-        var check = CheckNewAccount(invitation!.Email, displayName, password, confirm);
+        var check = await CheckNewAccountAsync(invitation!.Email, displayName, password, confirm);
         if (!check.Succeeded)
         {
             return (check, null);
@@ -455,18 +476,13 @@ public sealed class AccountService(
         // Known before the reset renews the stamp: a link an administrator was shown is sealed with a purpose of its own.
         var shown = await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, PasswordResetTokenProvider.ShownPurpose, token!);
 
-        if (string.IsNullOrEmpty(password))
+        if (await PasswordFaultsAsync(user, password, confirm) is { Count: > 0 } faults)
         {
-            return AccountResult.Fail("password", "password_required");
-        }
-
-        if (password != confirm)
-        {
-            return AccountResult.Fail("confirm", "password_mismatch");
+            return AccountResult.Fail(faults);
         }
 
         // Checks the token again (a second use in the meantime has renewed the stamp) and the password rules.
-        var reset = await users.ResetPasswordAsync(user, token!, password);
+        var reset = await users.ResetPasswordAsync(user, token!, password!);
         if (!reset.Succeeded)
         {
             return reset.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken)) ? AccountResult.Fail("token", "reset_link_used") : FromIdentity(reset);
@@ -561,9 +577,11 @@ public sealed class AccountService(
             return refusal;
         }
 
+        // Both fields judged at once: a bad role and a bad tenant code are told together.
         if (!AccountRules.TryParse(roleText, out var role))
         {
-            return AccountResult.Fail("role", "invalid_role");
+            var tenantFault = !string.IsNullOrWhiteSpace(tenant) && !AccountRules.IsKnownTenant(tenant.Trim());
+            return AccountResult.Fail(tenantFault ? [new("role", "invalid_role"), new("tenant", "invalid_tenant")] : [new("role", "invalid_role")]);
         }
 
         // Empty keeps the account's tenant for a role that has one; a code given with a national or system role is
@@ -728,30 +746,53 @@ public sealed class AccountService(
         return email.ToLowerInvariant();
     }
 
-    private AccountResult CheckNewAccount(string? email, string? displayName, string? password, string? confirm)
+    /// <summary>Every fault of a new account's fields at once, in form order: e-mail, name, password (its rules too), confirmation.</summary>
+    private async Task<AccountResult> CheckNewAccountAsync(string? email, string? displayName, string? password, string? confirm)
     {
-        if (NormalizeEmail(email) is null)
+        List<AccountFault> faults = [];
+        var normalized = NormalizeEmail(email);
+        if (normalized is null)
         {
-            return AccountResult.Fail("email", "invalid_email");
+            faults.Add(new("email", "invalid_email"));
         }
 
         // A control character (a NUL, which PostgreSQL text refuses; a line break, which forges a line of a mail or log) is refused as an over-long name is.
         if (string.IsNullOrWhiteSpace(displayName) || FreeText.Characters(displayName.Trim()) > 100 || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
         {
-            return AccountResult.Fail("displayName", "invalid_name");
+            faults.Add(new("displayName", "invalid_name"));
         }
 
+        faults.AddRange(await PasswordFaultsAsync(new ReadinessUser { Email = normalized, UserName = normalized }, password, confirm));
+        return faults.Count == 0 ? AccountResult.Ok : AccountResult.Fail(faults);
+    }
+
+    /// <summary>
+    /// The password's faults, all at once: empty, each rule Identity's validators refuse (length, common, containing the
+    /// address), and a confirmation that differs. Nothing is written.
+    /// </summary>
+    private async Task<List<AccountFault>> PasswordFaultsAsync(ReadinessUser user, string? password, string? confirm)
+    {
+        List<AccountFault> faults = [];
         if (string.IsNullOrEmpty(password))
         {
-            return AccountResult.Fail("password", "password_required");
+            faults.Add(new("password", "password_required"));
         }
-
-        if (password != confirm)
+        else
         {
-            return AccountResult.Fail("confirm", "password_mismatch");
+            foreach (var validator in users.PasswordValidators)
+            {
+                var checkedPassword = await validator.ValidateAsync(users, user, password);
+                faults.AddRange(checkedPassword.Errors.Select(ToFault).Where(f => f.Field == "password"));
+            }
         }
 
-        return AccountResult.Ok;
+        if (!string.IsNullOrEmpty(password) && password != confirm)
+        {
+            faults.Add(new("confirm", "password_mismatch"));
+        }
+
+        // One message per code (two validators may refuse for the same reason).
+        return [.. faults.DistinctBy(f => (f.Field, f.Code))];
     }
 
     private ReadinessUser NewUser(string email, string displayName, AccountRole role, string? tenant, string invitedBy)
@@ -772,9 +813,11 @@ public sealed class AccountService(
         };
     }
 
-    private static AccountResult FromIdentity(IdentityResult result)
+    private static AccountResult FromIdentity(IdentityResult result) =>
+        AccountResult.Fail([.. result.Errors.Select(ToFault).DistinctBy(f => (f.Field, f.Code))]);
+
+    private static AccountFault ToFault(IdentityError error)
     {
-        var error = result.Errors.First();
         var field = error.Code.StartsWith("Password", StringComparison.Ordinal) || error.Code is "common_password" or "contains_email" or "password_too_long" ? "password" : "email";
         var code = error.Code switch
         {
@@ -786,7 +829,7 @@ public sealed class AccountService(
             _ when field == "password" => "password_weak",
             _ => "invalid_email",
         };
-        return AccountResult.Fail(field, code, error.Description);
+        return new AccountFault(field, code, error.Description);
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
