@@ -39,14 +39,11 @@ public static class ClientPages
         // left empty, the API's default (ClientService); anything else is refused as the API refuses it (wrong_type:
         // the format), never taken as "no date" nor as a date in the past.
         DateTimeOffset? expires = null;
+        var unreadable = false;
         if (TypedInput.Text(form["expiresAt"]) is { } expiresAt)
         {
-            if (!Api.JapanTime.TryParseInstant(expiresAt, out var instant))
-            {
-                return FormAnswers.SeeOther("/admin/clients?error=wrong_type");
-            }
-
-            expires = instant;
+            unreadable = !Api.JapanTime.TryParseInstant(expiresAt, out var instant);
+            expires = unreadable ? null : instant;
         }
 
         // A reload of the answer page sends this form again: that would create a second client with its own secret.
@@ -55,10 +52,16 @@ public static class ClientPages
             return FormAnswers.SeeOther($"/admin/clients?error={FormReplays.ReplayedCode}");
         }
 
-        var (result, created) = await clients.CreateAsync(actor, form["name"], TypedInput.Text(form["tenant"]), form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        var (result, created) = await clients.CreateAsync(actor, form["name"], TypedInput.Text(form["tenant"]), form["scope"], expires, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted, unreadable);
         if (!result.Succeeded)
         {
-            return FormAnswers.SeeOther($"/admin/clients?error={result.Code}");
+            // The form again (422) with every field's fault beside it and what was typed, as the account forms answer.
+            http.Response.Headers.CacheControl = "no-store";
+            return new RazorComponentResult<AccountDocument>(new
+            {
+                Page = typeof(ClientsPage),
+                Parameters = new Dictionary<string, object?> { ["Posted"] = AccountFormState.From(form, result, "new-client") },
+            }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
         }
 
         var view = new ApiClientCreatedView(ApiClientView.From(created!.Client, time.GetUtcNow().UtcDateTime), created.Secret, ClientsSetup.TokenPath);

@@ -28,31 +28,46 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    public async Task<(AccountResult Result, ClientCreated? Created)> CreateAsync(ClientAdministrator actor, string? name, string? tenant, string? scopeText, DateTimeOffset? expiresAt, string? client, CancellationToken cancellationToken)
+    public async Task<(AccountResult Result, ClientCreated? Created)> CreateAsync(ClientAdministrator actor, string? name, string? tenant, string? scopeText, DateTimeOffset? expiresAt, string? client, CancellationToken cancellationToken, bool expiresUnreadable = false)
     {
+        // Every field's fault at once (the form and the API's problem details name each); the permission checks after.
+        List<AccountFault> faults = [];
         name = name?.Trim();
         if (string.IsNullOrEmpty(name) || FreeText.Characters(name) > 100 || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
         {
-            return (AccountResult.Fail("name", "invalid_name"), null);
+            faults.Add(new("name", "invalid_name"));
         }
 
         tenant = tenant?.Trim();
         if (!ClientRules.IsValidTenant(tenant))
         {
-            return (AccountResult.Fail("tenant", "invalid_tenant"), null);
+            faults.Add(new("tenant", "invalid_tenant"));
         }
 
         if (!ClientRules.TryParseScope(scopeText, out var scope))
         {
-            return (AccountResult.Fail("scope", "invalid_scope"), null);
+            faults.Add(new("scope", "invalid_scope"));
         }
 
         var now = Now;
         // None given: the dashboard form's default (ClientRules.DefaultLifetimeDays), so both create the same client.
-        expiresAt ??= ClientRules.DefaultExpiry(time.GetUtcNow());
-        if (expiresAt is not { } expires || expires.UtcDateTime <= now || expires.UtcDateTime > now + ClientRules.MaxClientLifetime)
+        // Unreadable (the form's date field holding no date): its own fault, wrong_type, as the API's body reader says.
+        if (expiresUnreadable)
         {
-            return (AccountResult.Fail("expiresAt", "invalid_expiry"), null);
+            faults.Add(new("expiresAt", "wrong_type"));
+        }
+        else
+        {
+            expiresAt ??= ClientRules.DefaultExpiry(time.GetUtcNow());
+            if (expiresAt is not { } expires || expires.UtcDateTime <= now || expires.UtcDateTime > now + ClientRules.MaxClientLifetime)
+            {
+                faults.Add(new("expiresAt", "invalid_expiry"));
+            }
+        }
+
+        if (faults.Count > 0)
+        {
+            return (AccountResult.Fail(faults), null);
         }
 
         if (!ClientRules.CanAdminister(actor, tenant!))
@@ -68,10 +83,10 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
         var row = new ApiClient
         {
             ClientId = "rc_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
-            Name = name,
+            Name = name!,
             Tenant = tenant!,
             Scope = scope,
-            ExpiresAtUtc = expires.UtcDateTime,
+            ExpiresAtUtc = expiresAt!.Value.UtcDateTime,
             CreatedAtUtc = now,
             CreatedBy = actor.Subject,
         };

@@ -266,8 +266,14 @@ public static class ClientsApi
     public static ProblemHttpResult Invalid(AccountResult result)
     {
         var (ja, en) = ClientMessages.For(result.Code);
-        return result.Code is "forbidden_tenant" or "forbidden_scope"
-            ? Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", result.Field ?? "tenant", result.Code, ja, en)
+        if (result.Code is "forbidden_tenant" or "forbidden_scope")
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden", result.Field ?? "tenant", result.Code, ja, en);
+        }
+
+        // Every field's fault in errors, as the /admin/clients form shows them (one rule: ClientService).
+        return result.Faults.Count > 1
+            ? Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", [.. result.Faults.Select(f => ClientMessages.For(f.Code) is var (fja, fen) ? new ProblemError(f.Field, f.Code, fja, fen) : null!)])
             : Problems.BadRequest(result.Field ?? "body", result.Code ?? "invalid", ja, en);
     }
 }
