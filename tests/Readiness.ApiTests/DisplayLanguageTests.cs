@@ -112,6 +112,66 @@ public sealed partial class DisplayLanguageTests(ApiHost host, ITestOutputHelper
         Assert.True(failures.Count == 0, $"{failures.Count} of {pages.Count} pages:\n" + string.Join("\n", failures));
     }
 
+    /// <summary>
+    /// A language tag with a region or script (a breaker's finding, round 47: <c>?language=en-US</c> was ignored) is read
+    /// by its primary subtag (RFC 5646), on a page, the switch and over the cookie; a tag that is not well-formed is not.
+    /// </summary>
+    [Theory]
+    [InlineData("en-US", "en")]
+    [InlineData("EN-gb", "en")]
+    [InlineData("en-Latn-GB", "en")]
+    [InlineData("ja-JP", "ja")]
+    public async Task A_language_tag_with_a_region_is_read_by_its_primary_subtag(string given, string expected)
+    {
+        using var anonymous = Anonymous();
+        var (response, html) = await GetAsync(anonymous, "/signin?language=" + given, expected == "ja" ? "readiness-lang=en" : null);
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(expected, HtmlLang(html));
+            Assert.StartsWith($"readiness-lang={expected};", LanguageCookie(response), StringComparison.Ordinal);
+        }
+
+        using var switched = await anonymous.GetAsync("/lang/" + given + "?returnUrl=%2Fsignin");
+        Assert.StartsWith($"readiness-lang={expected};", LanguageCookie(switched), StringComparison.Ordinal);
+
+        var (malformed, malformedHtml) = await GetAsync(anonymous, "/signin?language=en_US");
+        using (malformed)
+        {
+            Assert.Equal("ja", HtmlLang(malformedHtml));
+            Assert.Null(LanguageCookie(malformed));
+        }
+    }
+
+    /// <summary>
+    /// The API's documentation page is a page (a breaker's finding, round 47: <c>/api/docs/?language=en</c> opened in a
+    /// browser showed the unknown_parameter problem as raw JSON): it takes <c>?language=</c> as every page does, and a
+    /// query it refuses is shown to a browser as the dashboard's page, to a script as problem details.
+    /// </summary>
+    [Fact]
+    public async Task The_api_docs_page_takes_language_and_shows_a_refused_query_as_a_page()
+    {
+        using var anonymous = Anonymous();
+        var (response, html) = await GetAsync(anonymous, "/api/docs/?language=en-US");
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        var (refused, refusedHtml) = await GetAsync(anonymous, "/api/docs/?language=en&x=1");
+        using (refused)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("text/html", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("「x」", refusedHtml, StringComparison.Ordinal);
+        }
+
+        using var script = await anonymous.GetAsync("/api/docs/?x=1");
+        Assert.Equal(HttpStatusCode.BadRequest, script.StatusCode);
+        Assert.Equal("application/problem+json", script.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task A_signed_in_page_takes_language_in_any_case_as_the_signed_out_ones()
     {

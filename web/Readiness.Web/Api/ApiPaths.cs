@@ -71,6 +71,32 @@ public sealed partial class ApiPaths : IStartupFilter
             $"There is no API at this URL: send it without a trailing slash and in its own case, as {Shown(canonical)}.").ExecuteAsync(http);
     }
 
+    /// <summary>The API's one version: the name of its OpenAPI document (/openapi/v1.json) and of its documentation page.</summary>
+    public const string DocumentName = "v1";
+
+    /// <summary>
+    /// After routing: the OpenAPI document (<c>/openapi/{documentName}.json</c>) and its documentation page
+    /// (<c>/api/docs/{documentName}</c>) for a version other than <see cref="DocumentName"/> are 404 <c>not_found</c>
+    /// naming "documentName" and saying which version there is, without the name asked for: the framework's answer
+    /// repeated it as sent ("No OpenAPI document with the name '&lt;script&gt;…' was found", text/plain), and the page
+    /// rendered it into its script. A browser at /api/docs gets the dashboard's page (<see cref="DownloadRefusalPage"/>).
+    /// </summary>
+    public static Task RefuseUnknownDocument(HttpContext http, RequestDelegate next)
+    {
+        if (http.GetEndpoint() is not RouteEndpoint { RoutePattern.RawText: { } pattern }
+            || !(pattern.StartsWith("/openapi/", StringComparison.Ordinal) || pattern.StartsWith("/api/docs/{", StringComparison.Ordinal))
+            || http.Request.RouteValues.TryGetValue("documentName", out var asked) is false
+            || asked is not string { Length: > 0 } name
+            || name == DocumentName)
+        {
+            return next(http);
+        }
+
+        return Problems.Create(StatusCodes.Status404NotFound, "Not found", "documentName", "not_found",
+            $"その版の API 文書はありません。API の版は {DocumentName} だけです（/openapi/{DocumentName}.json、説明は /api/docs/）。",
+            $"There is no API document of that version. The API has one version, {DocumentName} (/openapi/{DocumentName}.json, described at /api/docs/).").ExecuteAsync(http);
+    }
+
     /// <summary>
     /// The path as <paramref name="pattern"/> writes it when <paramref name="path"/> (which routing matched to it) is
     /// written otherwise (a trailing slash, a literal in another case), else null. Route values are kept as sent.

@@ -47,6 +47,7 @@ public static class ApiServices
         app.UseStatusCodePages(WriteStatusProblem);
         app.Use(RequestIds.Enforce);
         app.Use(ApiPaths.RefuseNotCanonical);
+        app.Use(ApiPaths.RefuseUnknownDocument);
         app.Use(RequestLimits.Enforce);
         app.Use(LimitBodySize);
         app.Use(BearerHeader.Normalize); // one reading of "Bearer  <token>" for both bearer handlers
@@ -183,7 +184,9 @@ public static class ApiServices
             o.Telemetry = false;
             o.Agent = new ScalarAgentOptions { Disabled = true };
             o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
-        }).RequireRateLimiting(RateLimits.ReadsPolicy);
+        }).RequireRateLimiting(RateLimits.ReadsPolicy)
+            // A page a browser opens: it takes the language every page takes (UnknownParameters refused it as JSON).
+            .WithMetadata(new OpenApi.DeclaredQueryParameter(Readiness.Web.Components.LanguageSwitch.Parameter));
         return app;
     }
 }

@@ -93,6 +93,13 @@ public static class Problems
     }
 
     /// <summary>
+    /// A name the request sent (a query parameter's, a form field's) as a problem's <c>field</c>: escaped as
+    /// <see cref="Escaped"/> and at most 64 characters (<see cref="Shown(string, int)"/>), so that a name of kilobytes
+    /// is not answered back whole.
+    /// </summary>
+    public static string Named(string name) => Shown(name, 64);
+
+    /// <summary>
     /// Input written so that it shows as text: control characters (NUL, ESC, CR, LF…), format characters (bidi
     /// overrides such as U+202E, zero-width characters), U+2028/U+2029 and lone surrogates as <c>\uXXXX</c>, a backslash
     /// as <c>\\</c> (so the escape cannot be forged); nothing cut. The same rule as the security log's

@@ -191,23 +191,24 @@ public static class RepeatedParameters
         return false;
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refuse(string name) => Problems.BadRequest(Problems.Escaped(name), Code,
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refuse(string name) => Problems.BadRequest(Problems.Named(name), Code,
         $"クエリパラメーター「{Problems.Shown(name)}」が2回以上指定されています。1回だけ指定してください。",
         $"The query parameter '{Problems.Shown(name)}' is given more than once; give it once.");
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult RefuseNotUtf8(string rawName) => Problems.BadRequest(rawName, NotUtf8Code,
-        $"クエリパラメーター「{rawName}」が UTF-8 として正しくないバイト列を含んでいます。UTF-8 でパーセントエンコードしてください。",
-        $"The query parameter '{rawName}' holds bytes that are not UTF-8; percent-encode UTF-8.");
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult RefuseNotUtf8(string rawName) => Problems.BadRequest(Problems.Named(rawName), NotUtf8Code,
+        $"クエリパラメーター「{Problems.Named(rawName)}」が UTF-8 として正しくないバイト列を含んでいます。UTF-8 でパーセントエンコードしてください。",
+        $"The query parameter '{Problems.Named(rawName)}' holds bytes that are not UTF-8; percent-encode UTF-8.");
 
     // The page without the parameter (its raw pair dropped: its decoded name is not what was sent).
     private static Task RefuseNotUtf8Page(HttpContext http, string rawName)
     {
         var kept = http.Request.QueryString.Value!.TrimStart('?').Split('&').Where(p => (p.IndexOf('=') is var e and >= 0 ? p[..e] : p) != rawName).ToList();
         var without = http.Request.PathBase + http.Request.Path + (kept.Count == 0 ? string.Empty : "?" + string.Join('&', kept));
+        var shown = Problems.Named(rawName);
         return Components.Access.FormAnswers.Refusal(http, StatusCodes.Status400BadRequest, "リクエストが正しくありません", "Bad request",
-            $"クエリパラメーター「{rawName}」が UTF-8 として正しくないバイト列を含んでいます。何も変更していません。",
-            $"The query parameter '{rawName}' holds bytes that are not UTF-8. Nothing was changed.",
-            without, $"「{rawName}」を指定せずに開く", $"Open the page without '{rawName}'", refused: rawName).ExecuteAsync(http);
+            $"クエリパラメーター「{shown}」が UTF-8 として正しくないバイト列を含んでいます。何も変更していません。",
+            $"The query parameter '{shown}' holds bytes that are not UTF-8. Nothing was changed.",
+            without, $"「{shown}」を指定せずに開く", $"Open the page without '{shown}'", refused: shown).ExecuteAsync(http);
     }
 
     // Answered here, not by the page: a Blazor page binds one value of a parameter and cannot tell it was given twice.
@@ -221,6 +222,6 @@ public static class RepeatedParameters
         return Components.Access.FormAnswers.Refusal(http, StatusCodes.Status400BadRequest, "リクエストが正しくありません", "Bad request",
             $"クエリパラメーター「{shown}」が2回以上指定されています。1回だけ指定してください。何も変更していません。",
             $"The query parameter '{shown}' is given more than once; give it once. Nothing was changed.",
-            without, $"「{shown}」を指定せずに開く", $"Open the page without '{shown}'", refused: name).ExecuteAsync(http);
+            without, $"「{shown}」を指定せずに開く", $"Open the page without '{shown}'", refused: Problems.Named(name)).ExecuteAsync(http);
     }
 }

@@ -47,7 +47,7 @@ public static class UnknownParameters
     public static IResult Refuse(Endpoint endpoint, string name)
     {
         var taken = Taken.TryGetValue(endpoint, out var entry) && entry.Names is { Count: > 0 } names ? string.Join(", ", names.Order(StringComparer.Ordinal)) : null;
-        return Problems.BadRequest(Problems.Escaped(name), Code,
+        return Problems.BadRequest(Problems.Named(name), Code,
             $"クエリパラメーター「{Problems.Shown(name)}」はこの API にはありません。" + (taken is null ? "クエリパラメーターは取りません。" : $"使えるのは {taken} です。"),
             $"This endpoint has no query parameter '{Problems.Shown(name)}'. " + (taken is null ? "It takes none." : $"It takes: {taken}."));
     }

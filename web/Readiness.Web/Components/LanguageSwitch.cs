@@ -29,13 +29,24 @@ public static class LanguageSwitch
     public static string? Requested(HttpContext http) => http.Items[RequestedKey] as string;
 
     /// <summary>
-    /// "en" or "ja" for a language tag read ignoring case (RFC 5646 §2.1.1: "EN", "En" are "en"); null for anything
-    /// else ("fr", empty): an unknown tag leaves the language as it was, never an error.
+    /// "en" or "ja" for a language tag read ignoring case (RFC 5646 §2.1.1: "EN", "En" are "en") by its primary subtag
+    /// (§2.2.1: "en-US", "ja-JP", "en-Latn-GB" are "en" and "ja"; the region or script is not ours to tell); null for
+    /// anything else ("fr", "english", "en-", "en_US", empty): an unknown tag leaves the language as it was, never an error.
     /// </summary>
-    public static string? Code(string? tag) =>
-        string.Equals(tag, "en", StringComparison.OrdinalIgnoreCase) ? "en"
-        : string.Equals(tag, "ja", StringComparison.OrdinalIgnoreCase) ? "ja"
-        : null;
+    public static string? Code(string? tag)
+    {
+        // Well-formed as RFC 5646 writes subtags: 1 to 8 ASCII letters or digits each, joined by '-'.
+        if (string.IsNullOrEmpty(tag) || tag.Length > 64
+            || tag.Split('-') is not [var primary, ..] subtags
+            || subtags.Any(t => t.Length is 0 or > 8 || !t.All(char.IsAsciiLetterOrDigit)))
+        {
+            return null;
+        }
+
+        return string.Equals(primary, "en", StringComparison.OrdinalIgnoreCase) ? "en"
+            : string.Equals(primary, "ja", StringComparison.OrdinalIgnoreCase) ? "ja"
+            : null;
+    }
 
     /// <summary>
     /// The language a query's <c>?language=</c> names (<see cref="Code"/>); null when it is absent, unknown, or given
@@ -175,10 +186,10 @@ public static class LanguageSwitch
             }
         }
         else if ((HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
-            && !http.Request.Path.StartsWithSegments("/api") && Named(http.Request.Query) is { } asked)
+            && (!http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/api/docs")) && Named(http.Request.Query) is { } asked)
         {
-            // A page opened with ?language= (signed in or out, found or not: the 404 page re-executed reads these Items)
-            // is in that language, and so are the pages after it.
+            // A page opened with ?language= (signed in or out, found or not: the 404 page re-executed reads these Items;
+            // the API's documentation page too) is in that language, and so are the pages after it.
             http.Items[RequestedKey] = Remembered(http, asked);
         }
 
