@@ -116,7 +116,7 @@ public static partial class ImportsApi
     private static async Task<Results<Created<ImportView>, Ok<ImportView>, ProblemHttpResult>> Upload(
         HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
     {
-        var (file, problem) = await ReadFileAsync(http, OfficialWorkbook.MaxFileBytes);
+        var (file, problem) = await ReadFileAsync(http, OfficialWorkbook.MaxFileBytes, ["kind"]);
         if (file is null)
         {
             return problem!;
@@ -148,7 +148,7 @@ public static partial class ImportsApi
     /// lets the body through up to twice that), or its name breaks the free-text rule or is over
     /// <see cref="MaxFileNameLength"/> characters (invalid_file_name).
     /// </summary>
-    public static async Task<((string Name, byte[] Bytes)? File, ProblemHttpResult? Problem)> ReadFileAsync(HttpContext http, long maxFileBytes)
+    public static async Task<((string Name, byte[] Bytes)? File, ProblemHttpResult? Problem)> ReadFileAsync(HttpContext http, long maxFileBytes, IReadOnlyCollection<string>? fields = null)
     {
         if (http.Request.ContentLength > UploadLimit.BodyBytes(maxFileBytes))
         {
@@ -162,21 +162,47 @@ public static partial class ImportsApi
         }
 
         IFormCollection form;
-        try
+        string? notUtf8 = null;
+        var checkFields = false;
+        if (Api.MultipartForm.IsMultipart(http.Request))
         {
-            form = await http.Request.ReadFormAsync(http.RequestAborted);
+            // Read once (the dashboard's forms are read before antiforgery: the same reading is answered here).
+            var read = await Api.MultipartForm.ReadAsync(http, maxFileBytes);
+            if (read.Fault is { } limit)
+            {
+                return (null, limit.Code == Api.MultipartForm.BodySizeCode
+                    ? TooLarge(maxFileBytes, UploadLimit.SentPastCap(http.Request, maxFileBytes))
+                    : Problems.Create(limit.Code == "invalid_multipart" ? StatusCodes.Status400BadRequest : StatusCodes.Status413PayloadTooLarge,
+                        limit.Code == "invalid_multipart" ? "Invalid request" : "Payload too large", [limit]));
+            }
+
+            form = read.Form;
+            notUtf8 = read.NotUtf8;
+            checkFields = true;
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        else
         {
-            return (null, ex is BadHttpRequestException { StatusCode: 413 } || ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                ? TooLarge(maxFileBytes, UploadLimit.SentPastCap(http.Request, maxFileBytes))
-                : Problems.BadRequest("file", "invalid_multipart", "送信内容を読み取れませんでした（multipart/form-data）。", "The multipart body could not be read."));
+            try
+            {
+                form = await http.Request.ReadFormAsync(http.RequestAborted);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+            {
+                return (null, ex is BadHttpRequestException { StatusCode: 413 } || ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                    ? TooLarge(maxFileBytes, UploadLimit.SentPastCap(http.Request, maxFileBytes))
+                    : Problems.BadRequest("file", "invalid_multipart", "送信内容を読み取れませんでした（multipart/form-data）。", "The multipart body could not be read."));
+            }
         }
 
         // Two files under one name: which was meant is not ours to guess (GetFile would take the first silently).
         if (form.Files.GetFiles("file").Count > 1)
         {
             return (null, Problems.BadRequest("file", "multiple_files", "ファイル（file）は1つだけ送ってください。", "Send exactly one file in the field 'file'."));
+        }
+
+        if (checkFields && FieldsProblem(http, form, notUtf8, fields) is { } fieldsProblem)
+        {
+            return (null, fieldsProblem);
         }
 
         // A file input left empty is sent as a plain field (no file name), so no file here means none was chosen; a
@@ -211,6 +237,54 @@ public static partial class ImportsApi
         await file.CopyToAsync(buffer, http.RequestAborted);
         return ((name, buffer.ToArray()), null);
     }
+
+    /// <summary>
+    /// The rule of every form field (<see cref="Components.Access.FormFields"/>), on the API as on the dashboard: a field
+    /// sent twice (the file too) and a text field whose bytes are not UTF-8 are 400 naming it; under /api a field the
+    /// endpoint does not take ("file" and <paramref name="fields"/>) is 400 <c>unknown_field</c> naming it, as an unknown
+    /// member of a JSON body is, rather than ignored.
+    /// </summary>
+    private static ProblemHttpResult? FieldsProblem(HttpContext http, IFormCollection form, string? notUtf8, IReadOnlyCollection<string>? fields)
+    {
+        if (Components.Access.FormFields.FirstRepeated(form) is { } repeated)
+        {
+            var shown = Problems.Shown(repeated, 64);
+            return Problems.BadRequest(Problems.Named(repeated), Components.Access.FormFields.RepeatedCode,
+                $"フォームの項目「{shown}」が2回以上送られています。1回だけ送ってください。何も変更していません。",
+                $"The form field '{shown}' is sent more than once; send it once. Nothing was changed.");
+        }
+
+        if (notUtf8 is not null)
+        {
+            var shown = Problems.Shown(notUtf8, 64);
+            return Problems.BadRequest(Problems.Named(notUtf8), RepeatedParameters.NotUtf8Code,
+                $"フォームの項目「{shown}」が UTF-8 として正しくないバイト列を含んでいます。何も変更していません。",
+                $"The form field '{shown}' holds bytes that are not UTF-8. Nothing was changed.");
+        }
+
+        if (!http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        {
+            return null; // a dashboard form carries its token and the page's own fields
+        }
+
+        string[] taken = ["file", .. fields ?? []];
+        foreach (var name in form.Keys.Concat(form.Files.Select(f => f.Name)))
+        {
+            if (!taken.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                var shown = Problems.Shown(name, 64);
+                var list = string.Join(", ", taken);
+                return Problems.BadRequest(Problems.Named(name), UnknownFieldCode,
+                    $"フォームに「{shown}」という項目はありません。使える項目: {list}。何も変更していません。",
+                    $"There is no form field '{shown}' here; the fields are: {list}. Nothing was changed.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The code of a multipart field an upload does not take.</summary>
+    public const string UnknownFieldCode = "unknown_field";
 
     private static ProblemHttpResult TooLarge(long maxFileBytes, long? sentBytes, string? fileName = null) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", [OfficialWorkbook.TooLarge(maxFileBytes, sentBytes, fileName)]);

@@ -140,7 +140,7 @@ public static class TemplateApi
             return conditionProblem;
         }
 
-        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
+        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes, []);
         if (file is null)
         {
             return fileProblem!;
@@ -175,7 +175,7 @@ public static class TemplateApi
             return noneMatchProblem;
         }
 
-        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes);
+        var (file, fileProblem) = await ImportsApi.ReadFileAsync(http, ReportingWorkbook.MaxTemplateBytes, []);
         if (file is null)
         {
             return fileProblem!;

@@ -138,16 +138,25 @@ public static class FormAnswers
     }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
 
     /// <summary>
-    /// Before UseAntiforgery: keeps a form post's body (URL-encoded or multipart, outside /api) so that a form the
-    /// framework could not read can be looked at again (<see cref="FieldWithNulAsync"/>) and its bytes checked
-    /// (<see cref="FormFields.FirstNotUtf8Async"/>). Forms are small (the body limits apply; an upload is kept on disk
-    /// past 30 KB, as the form reader keeps its files); nothing else changes.
+    /// Before UseAntiforgery: keeps a URL-encoded form post's body (outside /api) so that a form the framework could
+    /// not read can be looked at again (<see cref="FieldWithNulAsync"/>) and its bytes checked
+    /// (<see cref="FormFields.FirstNotUtf8Async"/>); reads a multipart one once (<see cref="Api.MultipartForm"/>: its
+    /// text fields checked as they are read, an upload's file kept in memory up to its limit), which is the form from then on.
     /// </summary>
     public static IApplicationBuilder UseFormBodyKept(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         if (FormFields.Applies(context))
         {
-            context.Request.EnableBuffering();
+            if (Api.MultipartForm.IsMultipart(context.Request))
+            {
+                // Read once, here: antiforgery, the field rule and the endpoint all take this reading (MultipartForm).
+                var upload = context.GetEndpoint()?.Metadata.GetMetadata<Imports.UploadLimit>();
+                await Api.MultipartForm.ReadAsync(context, upload?.MaxFileBytes ?? 2L * Api.JsonBody.MaxBodyBytes);
+            }
+            else
+            {
+                context.Request.EnableBuffering();
+            }
         }
 
         await next(context);

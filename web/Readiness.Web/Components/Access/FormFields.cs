@@ -32,12 +32,18 @@ public static class FormFields
     }
 
     /// <summary>
-    /// The name of the first field of a kept (seekable) form body whose bytes are not UTF-8: a URL-encoded pair, its
-    /// name as sent (<see cref="Api.RepeatedParameters.FirstNotUtf8(ReadOnlySpan{byte})"/>), or a multipart part that
-    /// is not a file and is sent with no charset or UTF-8, its name. Null when every one is, or the body is not kept.
+    /// The name of the first field of a form body whose bytes are not UTF-8: a URL-encoded pair of a kept (seekable)
+    /// body, its name as sent (<see cref="Api.RepeatedParameters.FirstNotUtf8(ReadOnlySpan{byte})"/>), or a multipart
+    /// part that is not a file and is sent with no charset or UTF-8, its name, as found when the body was read
+    /// (<see cref="Api.MultipartForm"/>, never read again). Null when every one is, or the body is neither.
     /// </summary>
     public static async Task<string?> FirstNotUtf8Async(HttpRequest request)
     {
+        if (Api.MultipartForm.Read(request.HttpContext) is { } multipart)
+        {
+            return multipart.NotUtf8; // checked as it was read, once
+        }
+
         if (!request.Body.CanSeek || !MediaTypeHeaderValue.TryParse(request.ContentType, out var type))
         {
             return null;
@@ -52,26 +58,6 @@ public static class FormFields
                 using var buffer = new MemoryStream();
                 await request.Body.CopyToAsync(buffer, cancellationToken);
                 return Api.RepeatedParameters.FirstNotUtf8(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-            }
-
-            if (type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) && HeaderUtilities.RemoveQuotes(type.Boundary) is { Length: > 0 } boundary)
-            {
-                var reader = new MultipartReader(boundary.ToString(), request.Body);
-                while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
-                {
-                    if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                        || disposition.FileName.HasValue || disposition.FileNameStar.HasValue || !Utf8Part(section.ContentType))
-                    {
-                        continue; // a file, or text the form reader decodes in its own charset
-                    }
-
-                    using var buffer = new MemoryStream();
-                    await section.Body.CopyToAsync(buffer, cancellationToken);
-                    if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
-                    {
-                        return HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
-                    }
-                }
             }
         }
         catch (IOException)
@@ -119,13 +105,14 @@ public static class FormFields
             var shown = Api.Problems.Shown(repeated, 64);
             return page
                 ? FormAnswers.InvalidField(shown, "同じ項目が2回以上送られています。1回だけ送ってください。", "the field is sent more than once; send it once.")
-                : Api.Problems.BadRequest(Api.Problems.Escaped(repeated), RepeatedCode,
+                : Api.Problems.BadRequest(Api.Problems.Named(repeated), RepeatedCode,
                     $"フォームの項目「{shown}」が2回以上送られています。1回だけ送ってください。何も変更していません。",
                     $"The form field '{shown}' is sent more than once; send it once. Nothing was changed.");
         }
 
-        if (await FirstNotUtf8Async(http.Request) is { } notUtf8)
+        if (await FirstNotUtf8Async(http.Request) is { } notUtf8Name)
         {
+            var notUtf8 = Api.Problems.Named(notUtf8Name);
             return page
                 ? FormAnswers.InvalidField(notUtf8, "UTF-8 として正しくないバイト列が含まれています。入力し直してください。", "the value holds bytes that are not UTF-8; type it again.")
                 : Api.Problems.BadRequest(notUtf8, Api.RepeatedParameters.NotUtf8Code,
