@@ -204,6 +204,7 @@ public static class ClientsSetup
 
         string? fault = null;
         var status = StatusCodes.Status400BadRequest;
+        http.Request.EnableBuffering(); // at most 16 KB: kept so that its bytes can be checked for UTF-8 (FormFields)
         try
         {
             await http.Request.ReadFormAsync(http.RequestAborted);
@@ -219,10 +220,16 @@ public static class ClientsSetup
         }
 
         // RFC 6749 §3.2: parameters MUST NOT be included more than once. OpenIddict took a repeated scope as given and
-        // described a repeated grant_type or client_id as missing.
-        if (fault is null && http.Request.Form.FirstOrDefault(p => p.Value.Count > 1).Key is { } repeated)
+        // described a repeated grant_type or client_id as missing. The rule of every form (FormFields): names compared
+        // ignoring case, a file counting as a field, and bytes that are not UTF-8 (read as U+FFFD in silence) refused.
+        if (fault is null && Components.Access.FormFields.FirstRepeated(http.Request.Form) is { } repeated)
         {
-            fault = $"The '{repeated[..Math.Min(repeated.Length, 64)]}' parameter is given more than once (RFC 6749 section 3.2).";
+            fault = $"The '{Described(repeated)}' parameter is given more than once (RFC 6749 section 3.2).";
+        }
+
+        if (fault is null && await Components.Access.FormFields.FirstNotUtf8Async(http.Request) is { } notUtf8)
+        {
+            fault = $"The '{Described(notUtf8)}' parameter holds bytes that are not UTF-8 (RFC 6749 appendix B).";
         }
 
         if (fault is not null)
@@ -240,6 +247,13 @@ public static class ClientsSetup
 
         await next(http);
     }
+
+    /// <summary>
+    /// A parameter's name as error_description may hold it (RFC 6749 §5.2: printable ASCII but '"' and '\\'), cut
+    /// to 64 characters; anything else is '?' (the Japanese member repeats it).
+    /// </summary>
+    internal static string Described(string name) =>
+        new([.. name.Take(64).Select(c => c is >= ' ' and <= '~' and not '"' and not '\\' ? c : '?')]);
 
     private static Task WriteInvalidRequestAsync(HttpContext http, int status, string description) =>
         WriteErrorAsync(http, status, Errors.InvalidRequest, description);

@@ -93,5 +93,6 @@ public static class TokenErrors
         (new(@"^The request body could not be read: it is malformed\.$"), "本文を読めませんでした: 形式が正しくありません。"),
         (new(@"^The form is past its limits"), "フォームが上限を超えています（2,048 文字を超えるフィールド名、または 1,024 を超えるフィールド）。"),
         (new(@"^The '(.{0,64})' parameter is given more than once"), "パラメーター「$1」が2回以上送られています（RFC 6749 §3.2）。"),
+        (new(@"^The '(.{0,64})' parameter holds bytes that are not UTF-8"), "パラメーター「$1」が UTF-8 として正しくないバイト列を含んでいます。"),
     ];
 }
