@@ -37,7 +37,7 @@ public sealed class PlanningScenarioGrain(
 
     public async Task<ScenarioSaveOutcome> SaveAsync(ForecastScenario scenario, Actor actor, long? expectedVersion, WriteOrigin origin)
     {
-        var existing = state.State.Scenarios.FirstOrDefault(s => s.Name == scenario.Name);
+        var existing = state.State.Scenarios.FirstOrDefault(s => ScenarioRules.SameName(s.Name, scenario.Name)); // 「ＡＢＣ」 is "ABC"
         if (existing is null)
         {
             if (expectedVersion is not (null or 0))
@@ -76,7 +76,7 @@ public sealed class PlanningScenarioGrain(
 
     public async Task<ScenarioSaveOutcome> DeleteAsync(string name, Actor actor, long? expectedVersion, WriteOrigin origin)
     {
-        var existing = state.State.Scenarios.FirstOrDefault(s => s.Name == name);
+        var existing = state.State.Scenarios.FirstOrDefault(s => ScenarioRules.SameName(s.Name, name));
         if (existing is null)
         {
             return new ScenarioSaveOutcome(ScenarioSaveStatus.NotFound, null);
@@ -92,12 +92,12 @@ public sealed class PlanningScenarioGrain(
             return new ScenarioSaveOutcome(ScenarioSaveStatus.VersionConflict, existing);
         }
 
-        var entry = new ScenarioAuditEntry(time.GetUtcNow(), actor, "delete", name, existing.Version, ScenarioRules.DescribeChange(null, existing))
+        var entry = new ScenarioAuditEntry(time.GetUtcNow(), actor, "delete", existing.Name, existing.Version, ScenarioRules.DescribeChange(null, existing))
         {
             ClientAddress = origin.ClientAddress,
             RequestId = origin.RequestId,
         };
-        await WriteAsync(state.State.Scenarios.Remove(existing), entry, state.State.Retired.SetItem(name, existing.Version));
+        await WriteAsync(state.State.Scenarios.Remove(existing), entry, state.State.Retired.SetItem(existing.Name, existing.Version));
         return new ScenarioSaveOutcome(ScenarioSaveStatus.Deleted, existing);
     }
 
@@ -107,8 +107,8 @@ public sealed class PlanningScenarioGrain(
     /// (ABA), and forecasts cached by name and version served the deleted one's figures (breaker, round 24).
     /// </summary>
     private long LastVersionOf(string name) => Math.Max(
-        state.State.Retired.GetValueOrDefault(name),
-        state.State.Audit.Where(a => a.Name == name).Select(a => a.Version).DefaultIfEmpty(0).Max()); // deletions before Retired was kept
+        state.State.Retired.Where(r => ScenarioRules.SameName(r.Key, name)).Select(r => r.Value).DefaultIfEmpty(0).Max(),
+        state.State.Audit.Where(a => ScenarioRules.SameName(a.Name, name)).Select(a => a.Version).DefaultIfEmpty(0).Max()); // deletions before Retired was kept
 
 
     /// <summary>The scenarios and the audit entry in one write; on failure the state is as before and the caller sees the error.</summary>

@@ -77,6 +77,53 @@ public sealed class ScenarioVersionTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
     }
 
+    /// <summary>
+    /// A scenario's name is one in its identifier form, as a vendor's (a breaker's finding, round 47: 「ＮＦＫＣ案」 and
+    /// "NFKC案", a composed and a decomposed が, made different scenarios): another spelling of a stored name, without
+    /// the version, is the stored scenario's 428 (a new one, version 0, its 409), never a second scenario; the name is
+    /// stored normalised, and read and deleted by any of its spellings.
+    /// </summary>
+    [Theory]
+    [InlineData("NFKC案-{0}", "ＮＦＫＣ案-{0}")]
+    [InlineData("ｶﾅ案-{0}", "カナ案-{0}")]
+    [InlineData("が案-{0}", "が案-{0}")]
+    [InlineData("全角 空白-{0}", "全角　　空白-{0}")]
+    public async Task A_scenario_name_that_reads_the_same_is_the_same_scenario(string stored, string lookAlike)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        (stored, lookAlike) = (string.Format(System.Globalization.CultureInfo.InvariantCulture, stored, tag), string.Format(System.Globalization.CultureInfo.InvariantCulture, lookAlike, tag));
+        using var national = host.National();
+        using var created = await national.PostAsync("/api/v1/scenarios", JsonContent.Create(new { name = lookAlike, description = "first" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var normalised = Readiness.Rules.FreeText.Identifier(lookAlike)!;
+
+        using var blind = await national.PostAsync("/api/v1/scenarios", JsonContent.Create(new { name = stored, description = "second" }));
+        await Problem(blind, HttpStatusCode.PreconditionRequired, "version", "precondition_required");
+        using var fresh = await national.PostAsync("/api/v1/scenarios", JsonContent.Create(new { name = stored, description = "second", version = 0 }));
+        await Problem(fresh, HttpStatusCode.Conflict, "version", "version_conflict");
+
+        var list = await national.GetFromJsonAsync<JsonElement>("/api/v1/scenarios");
+        var names = list.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).Where(n => n.Contains(tag, StringComparison.Ordinal)).ToList();
+        Assert.Equal([normalised], names);
+
+        using var read = await national.GetAsync("/api/v1/scenarios/" + Uri.EscapeDataString(stored));
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/scenarios/" + Uri.EscapeDataString(lookAlike));
+        delete.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        using var deleted = await national.SendAsync(delete);
+        Assert.True(deleted.IsSuccessStatusCode, $"{(int)deleted.StatusCode}");
+    }
+
+    /// <summary>The scenario form's counters count as the server stores: the name in its identifier form (NFKC), the description trimmed.</summary>
+    [Fact]
+    public async Task The_scenario_form_counts_its_fields_as_they_are_stored()
+    {
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        var html = await pages.GetStringAsync("/planning/scenarios");
+        Assert.Matches("<input id=\"name\" name=\"name\"[^>]*data-count-as=\"identifier\"", html);
+        Assert.Matches("<input id=\"description\" name=\"description\"[^>]*data-count-as=\"trimmed\"", html);
+    }
+
     [Fact]
     public async Task Replacing_a_scenario_needs_its_version_and_a_create_answers_201_a_replacement_200()
     {

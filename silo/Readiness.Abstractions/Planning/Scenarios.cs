@@ -80,6 +80,17 @@ public static class ScenarioRules
     public const int MaxSettings = 200;
 
     /// <summary>
+    /// The form a scenario's name is stored, looked up and told apart in: its identifier form, as a vendor's
+    /// (<see cref="FreeText.Identifier"/>: NFC, NFKC, runs of spaces one space, trimmed), so that names people read as
+    /// one (「ＡＢＣ」 and "ABC", "ｶﾅ" and "カナ", a composed and a decomposed "が") are one scenario; the text trimmed when
+    /// nothing is left of it (refused by <see cref="IsName"/>).
+    /// </summary>
+    public static string NameKey(string? name) => FreeText.Identifier(name) ?? name?.Trim() ?? string.Empty;
+
+    /// <summary>Whether two names are the same scenario's (<see cref="NameKey"/>; a name stored before names were normalised too).</summary>
+    public static bool SameName(string? a, string? b) => string.Equals(NameKey(a), NameKey(b), StringComparison.Ordinal);
+
+    /// <summary>
     /// True when the text can be a scenario's name: 1 to <see cref="MaxNameLength"/> characters, not blank, without
     /// control, invisible or direction-changing characters or '/' (the name is a path segment of /api/v1/scenarios/{scenario}).
     /// </summary>

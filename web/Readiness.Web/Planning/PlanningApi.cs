@@ -192,7 +192,7 @@ public static class PlanningApi
     }
 
     private static async Task<ForecastScenario?> FindAsync(IGrainFactory grains, string name) =>
-        (await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).GetAllAsync()).FirstOrDefault(s => s.Name == name);
+        (await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).GetAllAsync()).FirstOrDefault(s => ScenarioRules.SameName(s.Name, name));
 
     private static ProblemHttpResult ScenarioNotFound(string name) =>
         Problems.NotFound("scenario", $"シナリオ「{Problems.Shown(name)}」はありません。", $"No scenario is named '{Problems.Shown(name)}'.");
@@ -297,7 +297,7 @@ public static class PlanningApi
     {
         var scenario = new ForecastScenario
         {
-            Name = input.Name?.Trim() ?? string.Empty,
+            Name = ScenarioRules.NameKey(input.Name), // as a vendor's name: 「ＡＢＣ」 and "ABC" are one scenario
             Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim(),
             VendorCapacity = [.. (input.VendorCapacity ?? []).Where(v => v is not null).Select(v => v with { Vendor = Readiness.Rules.FreeText.Identifier(v.Vendor) ?? v.Vendor?.Trim() ?? string.Empty })],
             TargetShifts = [.. (input.TargetShifts ?? []).Where(t => t is not null).Select(t => t.ToShift())],
@@ -329,7 +329,7 @@ public static class PlanningApi
         var byHeader = false;
         if (ifMatch is not null)
         {
-            var stored = (await grain.GetAllAsync()).FirstOrDefault(s => s.Name == scenario.Name);
+            var stored = (await grain.GetAllAsync()).FirstOrDefault(s => ScenarioRules.SameName(s.Name, scenario.Name));
             var named = ifMatch.Versions is null
                 ? stored?.Version ?? -1
                 : await Preconditions.ExpectedVersionAsync(ifMatch.Versions, () => Task.FromResult(stored?.Version ?? -1)) ?? -1;
