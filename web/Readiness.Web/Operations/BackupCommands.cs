@@ -37,6 +37,14 @@ public static class BackupCommands
                 return 2;
             }
 
+            // An option given twice (--role national --role admin) is refused, never the last one taken in silence.
+            if (values.ContainsKey(args[i][2..]))
+            {
+                error.WriteLine(StartRefusal.Say(args[i], "2回以上指定されています。1回だけ指定してください", "is given more than once; give it once."));
+                error.WriteLine(Usage);
+                return 2;
+            }
+
             values[args[i][2..]] = args[++i];
         }
 
