@@ -111,17 +111,13 @@ public static class MultipartForm
                         $"The form field '{shown}' is too long (at most {MaxFieldBytes / 1024} KiB); shorten it."), new InvalidDataException($"Form value length limit {MaxFieldBytes} exceeded."));
                 }
 
-                var encoding = Charset(section.ContentType);
+                var (utf8, encoding) = Charset(section.ContentType);
                 var raw = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
-                if (encoding is null)
-                {
-                    // UTF-8 (said or assumed): its bytes checked as they are decoded, never read again.
-                    if (notUtf8 is null && !System.Text.Unicode.Utf8.IsValid(raw))
-                    {
-                        notUtf8 = name;
-                    }
 
-                    encoding = Encoding.UTF8;
+                // UTF-8 (said or assumed): its bytes checked as they are decoded, never read again.
+                if (utf8 && notUtf8 is null && !System.Text.Unicode.Utf8.IsValid(raw))
+                {
+                    notUtf8 = name;
                 }
 
                 fields.Append(name, encoding.GetString(raw));
@@ -169,16 +165,19 @@ public static class MultipartForm
         return (kept, length);
     }
 
-    /// <summary>Null for UTF-8 (said, or no charset); else the part's own charset, or UTF-8 when it names none known.</summary>
-    private static Encoding? Charset(string? contentType)
+    /// <summary>
+    /// Whether the part is UTF-8 (said, or no charset: checked), and the encoding it is decoded in: a charset of its
+    /// own as the framework's reader takes it (UTF-8 when the name is unknown), not checked.
+    /// </summary>
+    private static (bool Utf8, Encoding Encoding) Charset(string? contentType)
     {
         if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var type) || !type.Charset.HasValue
             || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            return (true, Encoding.UTF8);
         }
 
-        return type.Encoding;
+        return (false, type.Encoding ?? Encoding.UTF8);
     }
 
     /// <summary>The request's form once read: the form, or the error met while reading it, thrown again as the framework's reader does.</summary>
