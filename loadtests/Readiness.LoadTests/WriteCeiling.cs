@@ -56,6 +56,15 @@ public static class WriteCeiling
         var warmUp = Math.Min(5, seconds);
         await RunWrkAsync(wrk, run.Target.BaseUrl, script, productTokens, items, "pw", warmUp, Path.Combine(folder, "wrk-product-warm-up.txt"), cancellationToken);
         await RunWrkAsync(wrk, floor.BaseUrl, script, floorTokens, items, "fw", warmUp, Path.Combine(folder, "wrk-floor-warm-up.txt"), cancellationToken);
+        // What the product allocates per second with no request (its timers, the summary cache, the metrics): spread over
+        // fewer changes on a busy machine, it raises the allocation per change, so each figure also states it net of this.
+        var idleBefore = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
+        var idleClock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        var idleAfter = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
+        var idleBytesPerSecond = (idleAfter - idleBefore) / idleClock.Elapsed.TotalSeconds ?? double.NaN;
+        run.Figure("write ceiling, the product (embedded) idle after its warm-up (3 s, no request but the metrics reads)",
+            $"allocated {(double.IsNaN(idleBytesPerSecond) ? "n/a" : (idleBytesPerSecond / 1024).ToString("F0", CultureInfo.InvariantCulture) + " KB/s")}");
         var results = new List<(string Target, WrkResult Result, double CpuMsPerChange, double AllocatedKbPerChange, long Durable)>();
         // The product first in each round, so a warmer machine never favours the floor.
         for (var round = 1; round <= rounds; round++)
@@ -88,9 +97,11 @@ public static class WriteCeiling
             {
                 var (_, r, cpuMs, kb, durable) = runs[i];
                 var durableOk = durable >= r.Acknowledged && durable <= r.Acknowledged + Connections;
+                var net = target == "product" && !double.IsNaN(kb) && !double.IsNaN(idleBytesPerSecond)
+                    ? $" ({kb - idleBytesPerSecond * r.Seconds / 1024 / Math.Max(1, r.Acknowledged):F1} KB net of the idle rate)" : "";
                 run.Figure($"write ceiling, {name}, run {i + 1}",
                     $"{r.PerSecond:N0} changes/s acknowledged (p50 {r.P50Ms:F1} ms, p99 {r.P99Ms:F1} ms, {r.Errors:N0} not 2xx); server CPU per change {(double.IsNaN(cpuMs) ? "n/a" : cpuMs.ToString("F3", CultureInfo.InvariantCulture) + " ms")}, "
-                    + $"allocated {(double.IsNaN(kb) ? "n/a" : kb.ToString("F1", CultureInfo.InvariantCulture) + " KB")}; durable {durable:N0} of {r.Acknowledged:N0} acknowledged{(durableOk ? "" : " — MISMATCH")}");
+                    + $"allocated {(double.IsNaN(kb) ? "n/a" : kb.ToString("F1", CultureInfo.InvariantCulture) + " KB")}{net}; durable {durable:N0} of {r.Acknowledged:N0} acknowledged{(durableOk ? "" : " — MISMATCH")}");
                 if (!durableOk || r.Errors > 0)
                 {
                     run.Note($"write ceiling: {name}, run {i + 1}: {r.Errors:N0} answers not 2xx; {durable:N0} durable against {r.Acknowledged:N0} acknowledged (up to {Connections} more may have been committed unanswered when wrk stopped).");
@@ -113,11 +124,79 @@ public static class WriteCeiling
         run.Check("allocation per acknowledged change: the product, and the floor", "≤ 10 KB",
             $"product {(double.IsNaN(productKb) ? "n/a" : productKb.ToString("F1", CultureInfo.InvariantCulture) + " KB")}; floor {floorKb:F1} KB", double.IsNaN(productKb) ? null : productKb <= 10,
             "the floor's allocation is what ASP.NET Core, the bearer handler and an Orleans call allocate for one request with nothing of the product's");
+        await MeasureFloorPerRequestAsync(run, wrk, floor, folder, productTokens, floorTokens, Math.Min(5, seconds), cancellationToken);
         if (results.Any(r => r.Durable < r.Result.Acknowledged))
         {
             throw new InvalidOperationException("An acknowledged change was not durable: see the figures.");
         }
     }
+
+    /// <summary>
+    /// The libraries' floor per request, in the same harness as the changes (issue 14's ≤ 10 KB per change): wrk's GETs
+    /// against the floor's host answering 204 with nothing else, after the bearer check, after the bearer check and one
+    /// grain call answering from memory; and against the product's host, its trivial endpoint and its request path
+    /// without a write (GET municipality with If-None-Match: *, 304). Each is recorded as allocation and server CPU per
+    /// request, after a 1 s warm-up of that request.
+    /// </summary>
+    private static async Task MeasureFloorPerRequestAsync(LoadRun run, string wrk, FloorServer floor, string folder, string productTokens, string floorTokens, double seconds, CancellationToken cancellationToken)
+    {
+        var script = Path.Combine(folder, "get.lua");
+        await File.WriteAllTextAsync(script, GetScript, cancellationToken);
+        // A sent token is checked by the default scheme on every request, also on an anonymous endpoint (UseAuthentication).
+        (string Name, bool Product, bool Token, string Path, bool IfNoneMatch)[] probes =
+        [
+            ("the floor's host: a 204 endpoint, no token sent (Kestrel, routing, minimal API)", false, false, "/ceiling/trivial", false),
+            ("the floor's host: the same endpoint with a bearer token (validated by the default scheme)", false, true, "/ceiling/trivial", false),
+            ("the floor's host: a 204 endpoint requiring the bearer token (authorization too)", false, true, "/ceiling/authenticated/{code}", false),
+            ("the floor's host: that and one grain call answering from memory, 204", false, true, "/ceiling/grain/{code}", false),
+            ("the product's host: its trivial endpoint, no token sent (GET /health/live, every middleware of the product)", true, false, "/health/live", false),
+            ("the product's host: the same with a bearer token", true, true, "/health/live", false),
+            ("the product's host: GET municipality with If-None-Match: * (bearer, rate limits, one grain call, 304)", true, true, "/api/v1/municipalities/{code}", true),
+        ];
+        for (var i = 0; i < probes.Length; i++)
+        {
+            var (name, product, token, path, ifNoneMatch) = probes[i];
+            var baseUrl = product ? run.Target.BaseUrl : floor.BaseUrl;
+            var tokens = product ? productTokens : floorTokens;
+            var arguments = new[] { tokens, path, ifNoneMatch ? "inm" : "-", token ? "token" : "-" };
+            await RunWrkAsync(wrk, baseUrl, script, arguments, $"g{i}w", 1, Path.Combine(folder, $"wrk-per-request-{i}-warm-up.txt"), cancellationToken);
+            IReadOnlyList<int> pids = product ? run.Target.ServerPids : [floor.Pid];
+            var cpu = ServerCpu(pids);
+            var allocated = product ? await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken) : (await floor.CountsAsync(cancellationToken)).AllocatedBytes;
+            var result = await RunWrkAsync(wrk, baseUrl, script, arguments, $"g{i}", seconds, Path.Combine(folder, $"wrk-per-request-{i}.txt"), cancellationToken);
+            var cpuUsed = ServerCpu(pids) - cpu;
+            var allocatedAfter = product ? await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken) : (await floor.CountsAsync(cancellationToken)).AllocatedBytes;
+            var answered = Math.Max(1, result.Acknowledged);
+            var kb = (allocatedAfter - allocated) / 1024.0 / answered;
+            run.Figure($"per request, {name}",
+                $"{result.PerSecond:N0} requests/s ({result.Errors:N0} not 2xx/3xx); server CPU per request {(pids.Count == 0 ? "n/a" : (cpuUsed.TotalMilliseconds * 1000 / answered).ToString("F0", CultureInfo.InvariantCulture) + " µs")}, "
+                + $"allocated {(kb is { } k ? k.ToString("F1", CultureInfo.InvariantCulture) + " KB" : "n/a")}");
+        }
+    }
+
+    /// <summary>The wrk script of the per-request floor: args tokens file, a path with {code}, "inm" to send If-None-Match: *, "token" to send the code's bearer token.</summary>
+    public const string GetScript = """
+        local codes, tokens = {}, {}
+        local template, inm, token = "/", false, true
+
+        function init(args)
+          for line in io.lines(args[1]) do
+            local code, token = line:match("^(%S+)%s+(%S+)$")
+            if code then codes[#codes + 1] = code; tokens[code] = token end
+          end
+          template = args[2]
+          inm = args[3] == "inm"
+          token = args[4] == "token"
+        end
+
+        function request()
+          local code = codes[math.random(#codes)]
+          local headers = {}
+          if token then headers["Authorization"] = "Bearer " .. tokens[code] end
+          if inm then headers["If-None-Match"] = "*" end
+          return wrk.format("GET", (template:gsub("{code}", code)), headers)
+        end
+        """;
 
     /// <summary>wrk's summary of one run.</summary>
     public sealed record WrkResult(long Requests, long Errors, double Seconds, double P50Ms, double P99Ms)
@@ -155,11 +234,14 @@ public static class WriteCeiling
             : double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * m.Groups[2].Value switch { "us" => 0.001, "s" => 1000, _ => 1 };
     }
 
-    private static async Task<WrkResult> RunWrkAsync(string wrk, Uri baseUrl, string script, string tokens, string items, string prefix, double seconds, string outputFile, CancellationToken cancellationToken)
+    private static Task<WrkResult> RunWrkAsync(string wrk, Uri baseUrl, string script, string tokens, string items, string prefix, double seconds, string outputFile, CancellationToken cancellationToken) =>
+        RunWrkAsync(wrk, baseUrl, script, [tokens, items, prefix + "-" + Guid.NewGuid().ToString("N")[..8]], prefix, seconds, outputFile, cancellationToken);
+
+    private static async Task<WrkResult> RunWrkAsync(string wrk, Uri baseUrl, string script, string[] scriptArguments, string prefix, double seconds, string outputFile, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-t2", $"-c{Connections}", $"-d{seconds.ToString(CultureInfo.InvariantCulture)}s", "--latency", "--timeout", "10s", "-s", script,
-                     baseUrl.ToString().TrimEnd('/'), "--", tokens, items, prefix + "-" + Guid.NewGuid().ToString("N")[..8] })
+                     baseUrl.ToString().TrimEnd('/'), "--" }.Concat(scriptArguments))
         {
             start.ArgumentList.Add(a);
         }

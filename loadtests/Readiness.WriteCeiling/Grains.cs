@@ -24,6 +24,10 @@ public interface ICeilingMunicipalityGrain : IGrainWithStringKey
     /// <summary>Applies a change once (a request id seen before answers its version again) and returns the new version.</summary>
     [Alias("Change")]
     Task<long> ChangeAsync(ChangeCommand command);
+
+    /// <summary>The current version, from memory: the floor of one grain call (no write).</summary>
+    [Alias("Version")]
+    Task<long> VersionAsync();
 }
 
 [Alias("Ceiling.IPrefectureGrain")]
@@ -72,6 +76,8 @@ public sealed class CeilingMunicipalityGrain(GroupCommitLog log) : Grain, ICeili
         _ = GrainFactory.GetGrain<ICeilingPrefectureGrain>(code[..2]).ChangedAsync(code, next, implemented);
         return next;
     }
+
+    public Task<long> VersionAsync() => Task.FromResult(version);
 }
 
 /// <summary>A prefecture's aggregate: the sum of its municipalities' latest figures.</summary>
