@@ -103,7 +103,16 @@ public sealed partial class ApiPaths : IStartupFilter
     /// </summary>
     public static string? Canonical(string path, Microsoft.AspNetCore.Routing.Patterns.RoutePattern pattern)
     {
-        if (pattern.Parameters.Any(p => p.IsCatchAll))
+        for (var i = 0; i < pattern.Parameters.Count; i++)
+        {
+            if (pattern.Parameters[i].IsCatchAll)
+            {
+                return null;
+            }
+        }
+
+        // Every API request asks; almost all are written as the pattern writes them, told without a string made.
+        if (WrittenAsPattern(path, pattern))
         {
             return null;
         }
@@ -132,6 +141,49 @@ public sealed partial class ApiPaths : IStartupFilter
 
         var canonical = "/" + string.Join('/', segments);
         return canonical == path ? null : canonical;
+    }
+
+    /// <summary>
+    /// Whether <see cref="Canonical"/> would find nothing to rewrite, read in place: one leading slash, none trailing, and
+    /// each literal (a whole segment's, or one at either end of a mixed segment) in the pattern's own case. False sends the
+    /// path to the full rewrite, which decides.
+    /// </summary>
+    private static bool WrittenAsPattern(string path, Microsoft.AspNetCore.Routing.Patterns.RoutePattern pattern)
+    {
+        if (path.Length < 2 || path[0] != '/' || path[1] == '/' || path[^1] == '/')
+        {
+            return false;
+        }
+
+        var rest = path.AsSpan(1);
+        for (var i = 0; ; i++)
+        {
+            var slash = rest.IndexOf('/');
+            var segment = slash < 0 ? rest : rest[..slash];
+            if (i < pattern.PathSegments.Count)
+            {
+                var parts = pattern.PathSegments[i].Parts;
+                if (parts is [Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart only])
+                {
+                    if (!segment.SequenceEqual(only.Content))
+                    {
+                        return false;
+                    }
+                }
+                else if ((parts[^1] is Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart last && segment.EndsWith(last.Content, StringComparison.OrdinalIgnoreCase) && !segment.EndsWith(last.Content, StringComparison.Ordinal))
+                    || (parts[0] is Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart first && segment.StartsWith(first.Content, StringComparison.OrdinalIgnoreCase) && !segment.StartsWith(first.Content, StringComparison.Ordinal)))
+                {
+                    return false;
+                }
+            }
+
+            if (slash < 0)
+            {
+                return true;
+            }
+
+            rest = rest[(slash + 1)..];
+        }
     }
 
     private static string Shown(string path) => Auth.SecurityLog.Printable(path, 80) ?? string.Empty;

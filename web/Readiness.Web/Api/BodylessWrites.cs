@@ -11,16 +11,24 @@ namespace Readiness.Web.Api;
 /// </summary>
 public static class BodylessWrites
 {
-    public static async Task Enforce(HttpContext http, RequestDelegate next)
+    // A request this does not apply to (every write that takes a body) goes on without an async frame of its own
+    // (issue 14's allocation per change).
+    public static Task Enforce(HttpContext http, RequestDelegate next)
     {
         var request = http.Request;
-        if (request.Path.StartsWithSegments("/api")
+        return request.Path.StartsWithSegments("/api")
             && (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method) || HttpMethods.IsDelete(request.Method))
             && (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
             && http.GetEndpoint() is RouteEndpoint { Metadata: var metadata } // not the framework's 405/415 endpoints, which answer themselves
             && metadata.GetMetadata<IAcceptsMetadata>() is null
             && metadata.GetMetadata<Imports.UploadLimit>() is null
-            && await JsonBody.ReadNoneAsync(request, http.RequestAborted) is { } problem)
+                ? ReadNoneAsync(http, next)
+                : next(http);
+    }
+
+    private static async Task ReadNoneAsync(HttpContext http, RequestDelegate next)
+    {
+        if (await JsonBody.ReadNoneAsync(http.Request, http.RequestAborted) is { } problem)
         {
             await problem.ExecuteAsync(http);
             return;

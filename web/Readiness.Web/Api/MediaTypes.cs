@@ -203,7 +203,8 @@ public static class MediaTypes
     /// Middleware (after authorization, so strangers learn nothing): for an endpoint that accepts JSON, a request
     /// with a body, or a PUT/POST/PATCH, must send an accepted JSON type in UTF-8. PATCH refusals carry Accept-Patch (RFC 5789 §2.2).
     /// </summary>
-    public static async Task Enforce(HttpContext http, RequestDelegate next)
+    // Not async: a request that passes goes on without a state machine of its own (issue 14's allocation per change).
+    public static Task Enforce(HttpContext http, RequestDelegate next)
     {
         var accepts = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>();
         var request = http.Request;
@@ -212,8 +213,7 @@ public static class MediaTypes
         // given twice is refused before anyone guesses what was meant.
         if (MalformedParameter(request.ContentType) is { } malformed)
         {
-            await malformed.ExecuteAsync(http);
-            return;
+            return malformed.ExecuteAsync(http);
         }
 
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0
@@ -225,11 +225,10 @@ public static class MediaTypes
                 http.Response.Headers["Accept-Patch"] = MergePatch;
             }
 
-            await problem.ExecuteAsync(http);
-            return;
+            return problem.ExecuteAsync(http);
         }
 
-        await next(http);
+        return next(http);
     }
 
     private static bool IsJson(string mediaType) =>

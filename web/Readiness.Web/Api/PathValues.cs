@@ -65,25 +65,28 @@ public static partial class PathValues
             $"'{Shown(value)}' is not a valid {name}: expected {shape.En}.");
 
     /// <summary>The middleware: every path parameter of the matched /api endpoint, in route order; the first malformed one is answered.</summary>
-    public static async Task Enforce(HttpContext http, RequestDelegate next)
+    // Not async, and the parameters walked by index: a request that passes goes on without a state machine or an
+    // enumerator of its own (issue 14's allocation per change).
+    public static Task Enforce(HttpContext http, RequestDelegate next)
     {
         if (http.GetEndpoint() is RouteEndpoint { RoutePattern: { Parameters.Count: > 0 } pattern } && pattern.RawText is { } raw
             && raw.StartsWith("/api/", StringComparison.Ordinal))
         {
-            foreach (var parameter in pattern.Parameters)
+            var parameters = pattern.Parameters;
+            for (var i = 0; i < parameters.Count; i++)
             {
+                var parameter = parameters[i];
                 if (http.GetRouteValue(parameter.Name) is string value && Check(raw, parameter.Name, value) is { } problem)
                 {
                     var options = http.RequestServices.GetRequiredService<IOptions<ReadinessAuthOptions>>().Value;
                     http.RequestServices.GetRequiredService<SecurityLog>().Refused(http, ReadinessCaller.From(http.User, options), "invalid",
                         StatusCodes.Status400BadRequest, $"{parameter.Name}: {InvalidCode}");
-                    await problem.ExecuteAsync(http);
-                    return;
+                    return problem.ExecuteAsync(http);
                 }
             }
         }
 
-        await next(http);
+        return next(http);
     }
 
     private static string Shown(string value) => Problems.Shown(value);

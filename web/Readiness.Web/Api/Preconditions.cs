@@ -109,6 +109,11 @@ public static class Preconditions
         }
 
         tags = [];
+        if (header.Count == 0)
+        {
+            return true; // no header: no list made
+        }
+
         // RFC 9110 §5.6.1.2: empty list elements are ignored, so a field of only commas ("If-None-Match: ,") names nothing.
         var lines = new List<string>(header.Count);
         foreach (var l in header)
@@ -291,7 +296,10 @@ public static class Preconditions
     /// of the version). Null: absent (nothing read) or no tag matches. <paramref name="current"/> reads the version.
     /// </summary>
     public static Task<ProblemHttpResult?> IfNoneMatchOnWriteAsync(HttpContext http, Func<Task<long>> current) =>
-        IfNoneMatchOnWriteAsync(http, async () => (long?)await current());
+        // No header (almost every write): nothing to read, no adapter made (issue 14's allocation per change).
+        http.Request.Headers.IfNoneMatch.Count == 0 ? NoProblem : IfNoneMatchOnWriteAsync(http, async () => (long?)await current());
+
+    private static readonly Task<ProblemHttpResult?> NoProblem = Task.FromResult<ProblemHttpResult?>(null);
 
     /// <summary>
     /// <see cref="IfNoneMatchOnWriteAsync(HttpContext, Func{Task{long}})"/> for a write whose target may not exist yet (a

@@ -162,14 +162,12 @@ public static class ClientsSetup
     /// 400 invalid_request, 413 for the body's size) instead of failing inside OpenIddict with a 500. Counts every
     /// request against the token endpoint's budget first (<see cref="TokenRequestLimits"/>).
     /// </summary>
-    public static async Task ReadTokenFormAsync(HttpContext http, RequestDelegate next)
-    {
-        if (!http.Request.Path.Equals(TokenPath, StringComparison.Ordinal))
-        {
-            await next(http);
-            return;
-        }
+    // Any other path goes on without an async frame of its own (issue 14's allocation per change).
+    public static Task ReadTokenFormAsync(HttpContext http, RequestDelegate next) =>
+        http.Request.Path.Equals(TokenPath, StringComparison.Ordinal) ? TokenRequestAsync(http, next) : next(http);
 
+    private static async Task TokenRequestAsync(HttpContext http, RequestDelegate next)
+    {
         // Every request counts, whatever its method or fault (TokenRequestLimits): first the client address's budget.
         var limits = http.RequestServices.GetRequiredService<TokenRequestLimits>();
         if (limits.CountAddress(http) is { } wait)

@@ -171,7 +171,8 @@ public static class LanguageSwitch
     /// <see cref="Requested"/> and <see cref="UiText"/>, and answers 303 to the form's page when the endpoint does not
     /// keep the work (so nothing is sent again: a sign-in, an invitation, a save).
     /// </summary>
-    public static IApplicationBuilder UseLanguageSwitch(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    // Not async: a request goes on without a state machine of its own (issue 14's allocation per change).
+    public static IApplicationBuilder UseLanguageSwitch(this IApplicationBuilder app) => app.Use((http, next) =>
     {
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.Query.ContainsKey(Parameter))
         {
@@ -182,7 +183,7 @@ public static class LanguageSwitch
             {
                 http.Response.StatusCode = StatusCodes.Status303SeeOther;
                 http.Response.Headers.Location = SignInReturn.WithQuery(http.Request.PathBase + SignInReturn.FormPage(http), QueryWithoutLanguage(http));
-                return;
+                return Task.CompletedTask;
             }
         }
         else if ((HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
@@ -193,7 +194,7 @@ public static class LanguageSwitch
             http.Items[RequestedKey] = Remembered(http, asked);
         }
 
-        await next(http);
+        return next(http);
     });
 
     /// <summary>Remembers <paramref name="language"/> unless the cookie already holds it; the language.</summary>

@@ -18,21 +18,26 @@ public static class FormAnswers
     /// is never run, so nothing changes; one whose body is over its limit (an upload's file plus framing, else 256 KiB)
     /// gets the 413 page, whatever its token. /api/v1 and the RFC 8058 one-click POST disable antiforgery and are untouched.
     /// </summary>
-    public static IApplicationBuilder UseFormAntiforgeryPage(this IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        if (context.GetEndpoint()?.Metadata is not { } metadata || metadata.GetMetadata<IAntiforgeryMetadata>() is not { RequiresValidation: true })
-        {
-            // A form post without a token (sign-in and sign-out under /auth, the one-click unsubscribe): its fields
-            // under the same rule (FormFields), answered as problem details unless a browser posted it.
-            if (FormFields.Applies(context) && await FormFields.RefusalAsync(context, page: false) is { } tokenless)
-            {
-                await tokenless.ExecuteAsync(context);
-                return;
-            }
+    public static IApplicationBuilder UseFormAntiforgeryPage(this IApplicationBuilder app) => app.Use((context, next) =>
+        context.GetEndpoint()?.Metadata is not { } metadata || metadata.GetMetadata<IAntiforgeryMetadata>() is not { RequiresValidation: true }
+            // Not a form (every /api request) goes on without an async frame of its own (issue 14's allocation per change).
+            ? FormFields.Applies(context) ? TokenlessFormAsync(context, next) : next(context)
+            : FormWithTokenAsync(context, next, metadata));
 
-            await next(context);
+    /// <summary>A form post without a token (sign-in and sign-out under /auth, the one-click unsubscribe): its fields under the same rule (FormFields), answered as problem details unless a browser posted it.</summary>
+    private static async Task TokenlessFormAsync(HttpContext context, RequestDelegate next)
+    {
+        if (await FormFields.RefusalAsync(context, page: false) is { } tokenless)
+        {
+            await tokenless.ExecuteAsync(context);
             return;
         }
+
+        await next(context);
+    }
+
+    private static async Task FormWithTokenAsync(HttpContext context, RequestDelegate next, EndpointMetadataCollection metadata)
+    {
 
         // One size rule, the endpoint's own limit read once: an upload's file plus its framing (UploadLimit), else a
         // dashboard form's 256 KiB. Kestrel's cap is twice that (ApiServices), so a body a little over is read whole and
@@ -94,7 +99,7 @@ public static class FormAnswers
         }
 
         await next(context);
-    });
+    }
 
     /// <summary>Whether reading the form failed because the body was over Kestrel's cap (a 413 anywhere in the chain).</summary>
     private static bool IsTooLarge(Exception? error)
@@ -143,7 +148,7 @@ public static class FormAnswers
     /// (<see cref="FormFields.FirstNotUtf8Async"/>); reads a multipart one once (<see cref="Api.MultipartForm"/>: its
     /// text fields checked as they are read, an upload's file kept in memory up to its limit), which is the form from then on.
     /// </summary>
-    public static IApplicationBuilder UseFormBodyKept(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseFormBodyKept(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         if (FormFields.Applies(context))
         {
@@ -159,7 +164,7 @@ public static class FormAnswers
             }
         }
 
-        await next(context);
+        return next(context);
     });
 
     private static bool IsUnreadableForm(Exception? error)

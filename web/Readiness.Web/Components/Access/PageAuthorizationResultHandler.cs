@@ -18,15 +18,17 @@ namespace Readiness.Web.Components.Access;
 public sealed class PageAuthorizationResultHandler(
     IAuthorizationMiddlewareResultHandler api, SecurityLog securityLog, IOptions<ReadinessAuthOptions> options) : IAuthorizationMiddlewareResultHandler
 {
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    // An authorized request (and every /api or /auth one) goes on without an async frame of its own (issue 14).
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         var path = context.Request.Path;
-        if (authorizeResult.Succeeded || path.StartsWithSegments("/api") || path.StartsWithSegments("/auth"))
-        {
-            await api.HandleAsync(next, context, policy, authorizeResult);
-            return;
-        }
+        return authorizeResult.Succeeded || path.StartsWithSegments("/api") || path.StartsWithSegments("/auth")
+            ? api.HandleAsync(next, context, policy, authorizeResult)
+            : RefuseAsync(context, authorizeResult);
+    }
 
+    private async Task RefuseAsync(HttpContext context, PolicyAuthorizationResult authorizeResult)
+    {
         var caller = ReadinessCaller.From(context.User, options.Value);
         var browser = IsBrowserPage(context.Request);
         if (authorizeResult.Challenged)
