@@ -63,7 +63,7 @@ public static class WriteCeiling
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         var idleAfter = await ServerMetrics.ReadAsync(run.Http, ServerMetrics.Allocated, cancellationToken);
         var idleBytesPerSecond = (idleAfter - idleBefore) / idleClock.Elapsed.TotalSeconds ?? double.NaN;
-        run.Figure("write ceiling, the product (embedded) idle after its warm-up (3 s, no request but the metrics reads)",
+        run.Figure("idle rate, the product (embedded) after its warm-up (3 s, no request but the metrics reads)",
             $"allocated {(double.IsNaN(idleBytesPerSecond) ? "n/a" : (idleBytesPerSecond / 1024).ToString("F0", CultureInfo.InvariantCulture) + " KB/s")}");
         var results = new List<(string Target, WrkResult Result, double CpuMsPerChange, double AllocatedKbPerChange, long Durable)>();
         // The product first in each round, so a warmer machine never favours the floor.

@@ -73,6 +73,12 @@ public sealed class WriteCeilingTests(ITestOutputHelper output)
             Assert.DoesNotMatch(@"durable 0 of", value);
         }
 
+        // The libraries' floor per request, beside the changes: every probe answered, none refused.
+        var perRequest = report.Figures.Where(f => f.Key.StartsWith("per request, ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(7, perRequest.Count);
+        Assert.All(perRequest, f => Assert.Matches(@"requests/s \(0 not 2xx/3xx\); server CPU per request \d+ µs, allocated [\d.]+ KB", f.Value));
+        Assert.Contains(report.Figures, f => f.Key.StartsWith("idle rate, the product", StringComparison.Ordinal));
+
         Assert.Equal(0, report.ServerErrors);
         Assert.Contains(report.Targets, t => t.Name.StartsWith("single durable changes through HTTP, closed loop with wrk", StringComparison.Ordinal));
         Directory.Delete(results, recursive: true);
