@@ -154,18 +154,22 @@ public static class FormAnswers
         {
             if (Api.MultipartForm.IsMultipart(context.Request))
             {
-                // Read once, here: antiforgery, the field rule and the endpoint all take this reading (MultipartForm).
-                var upload = context.GetEndpoint()?.Metadata.GetMetadata<Imports.UploadLimit>();
-                await Api.MultipartForm.ReadAsync(context, upload?.MaxFileBytes ?? 2L * Api.JsonBody.MaxBodyBytes);
+                return ReadMultipartThenAsync(context, next);
             }
-            else
-            {
-                context.Request.EnableBuffering();
-            }
+
+            context.Request.EnableBuffering();
         }
 
         return next(context);
     });
+
+    /// <summary>Reads a multipart form once, here: antiforgery, the field rule and the endpoint all take this reading (<see cref="Api.MultipartForm"/>).</summary>
+    private static async Task ReadMultipartThenAsync(HttpContext context, RequestDelegate next)
+    {
+        var upload = context.GetEndpoint()?.Metadata.GetMetadata<Imports.UploadLimit>();
+        await Api.MultipartForm.ReadAsync(context, upload?.MaxFileBytes ?? 2L * Api.JsonBody.MaxBodyBytes);
+        await next(context);
+    }
 
     private static bool IsUnreadableForm(Exception? error)
     {
