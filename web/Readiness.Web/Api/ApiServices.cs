@@ -47,7 +47,6 @@ public static class ApiServices
         app.UseStatusCodePages(WriteStatusProblem);
         app.Use(RequestIds.Enforce);
         app.Use(ApiPaths.RefuseNotCanonical);
-        app.Use(ApiPaths.RefuseUnknownDocument);
         app.Use(RequestLimits.Enforce);
         app.Use(LimitBodySize);
         app.Use(BearerHeader.Normalize); // one reading of "Bearer  <token>" for both bearer handlers
@@ -57,6 +56,7 @@ public static class ApiServices
         app.UseAuthorization();
         app.Use(PathValues.Enforce);
         app.Use(RepeatedParameters.Enforce);
+        app.Use(ApiPaths.RefuseUnknownDocument); // after the query's rules: a repeated parameter is 400 on every route, as elsewhere
         app.Use(WriteConditions.Enforce);
         app.Use(ContentEncodings.Enforce);
         app.Use(MediaTypes.Enforce);
