@@ -189,7 +189,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await admin.Locator("#invite-role").SelectOptionAsync("prefecture_administrator");
             await admin.Locator("#invite-tenant").FillAsync("99");
             await SubmitWithoutBrowserChecksAsync(admin, "form[data-form=invite]");
-            await admin.WaitForUrlAsync("**/admin/users?*error*");
+            await admin.Locator("[data-field-error]").First.WaitForAsync(); // 422: the form again, each field's fault beside it
             await Check(admin, "/admin/users", "administrator: invitation refused (field error)");
             await admin.Locator("#invite-email").FillAsync($"pref.{language}@pref.example.lg.jp");
             await admin.Locator("#invite-role").SelectOptionAsync("prefecture_administrator");
@@ -211,7 +211,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
                 await page.Locator("#password").FillAsync(EveryPageFixture.Password);
                 await page.Locator("#confirm").FillAsync(EveryPageFixture.Password + " but different");
                 await SubmitWithoutBrowserChecksAsync(page, "form[data-form=invitation]");
-                await page.WaitForUrlAsync("**/invitation?*error*");
+                await page.Locator("[data-field-error]").First.WaitForAsync();
                 await Check(page, "/invitation", "signed out: /invitation refused (passwords differ)");
             }
 
@@ -222,7 +222,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await admin.Locator("#client-tenant").FillAsync("13");
             await admin.Locator("#client-expires").FillAsync("2000-01-01");
             await SubmitWithoutBrowserChecksAsync(admin, "form[data-form=new-client]");
-            await admin.WaitForUrlAsync("**/admin/clients?error=*");
+            await admin.Locator("[data-field-error]").First.WaitForAsync();
             await Check(admin, "/admin/clients", "administrator: API client refused");
             await admin.Locator("#client-name").FillAsync($"a11y {language}");
             await admin.Locator("#client-tenant").FillAsync("13");
@@ -313,7 +313,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
                 await page.Locator("#password").FillAsync("short");
                 await page.Locator("#confirm").FillAsync("short");
                 await SubmitWithoutBrowserChecksAsync(page, "form[data-form=setup]");
-                await page.WaitForUrlAsync("**/setup?*error*");
+                await page.Locator("[data-field-error]").First.WaitForAsync();
                 await page.AxeCheckAsync($"{language} first run: /setup refused (password too short)", found, output);
             }
 
