@@ -66,9 +66,10 @@ public sealed class ApiClientWriteScopeTests(AccountHost host) : IClassFixture<A
         {
             ["name"] = "pref form write", ["tenant"] = ApiHost.Chiyoda, ["scope"] = "write", ["expiresAt"] = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd"),
         });
-        Assert.Equal("forbidden_scope", form.Error);
-        var (_, shown) = await prefecture.GetAsync(form.Location!);
-        Assert.Contains("data-error=\"forbidden_scope\"", shown, StringComparison.Ordinal);
+        // 422: the form again, the fault beside its field (scope), what was typed kept.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, form.Status);
+        Assert.Equal(["forbidden_scope"], form.Faults["scope"]);
+        Assert.Contains("value=\"pref form write\"", form.Html, StringComparison.Ordinal);
         Assert.Equal(before, await CountAsync(prefecture));
     }
 
