@@ -651,6 +651,16 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.Contains("value=\"招待\n花子\"", WebUtility.HtmlDecode(accept.Html), StringComparison.Ordinal);
         Assert.DoesNotContain("short one", accept.Html, StringComparison.Ordinal);
         Assert.Contains($"data-invitation=\"{email}\"", accept.Html, StringComparison.Ordinal);
+
+        // The form posts to an address carrying the link's token: the refused page's language switch returns to the
+        // link with it (it returned to /invitation alone, "this link is not valid").
+        var fromForm = await invitee.PostAsync(link.PathAndQuery, "/account/invitation" + link.Query, new Dictionary<string, string>
+        {
+            ["token"] = System.Web.HttpUtility.ParseQueryString(link.Query)["token"]!,
+            ["displayName"] = "招待 花子", ["password"] = "short one", ["confirm"] = "short two",
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, fromForm.Status);
+        Assert.Contains("/lang/en?returnUrl=" + Uri.EscapeDataString("/invitation" + link.Query), WebUtility.HtmlDecode(fromForm.Html), StringComparison.Ordinal);
         Assert.Equal("/", (await Accounts.AcceptAsync(invitee, link)).Location); // the link still works
 
         var id = await UserIdAsync(email);
