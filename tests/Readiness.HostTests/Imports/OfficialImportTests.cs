@@ -298,6 +298,37 @@ public sealed class OfficialImportTests(ITestOutputHelper output)
         Assert.Equal(before.VersionSum, after.VersionSum);
     }
 
+    [Fact]
+    public async Task A_file_name_sent_in_shift_jis_is_refused_naming_its_encoding_and_nothing_is_stored()
+    {
+        using var folder = new TempFolder();
+        await using var host = new ReadinessWebHost(folder.Path);
+        using var http = host.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token(Role.Admin));
+
+        // The part's header written byte by byte: 進捗状況.xlsx in Shift_JIS, as an older Windows tool sends it.
+        var boundary = "readiness-sjis-boundary";
+        using var body = new MemoryStream();
+        body.Write(System.Text.Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\""));
+        body.Write(System.Text.CodePagesEncodingProvider.Instance.GetEncoding(932)!.GetBytes("進捗状況.xlsx"));
+        body.Write(System.Text.Encoding.ASCII.GetBytes("\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"));
+        body.Write(Workbook().File);
+        body.Write(System.Text.Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n"));
+        using var content = new ByteArrayContent(body.ToArray());
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse($"multipart/form-data; boundary={boundary}");
+
+        using var response = await http.PostAsync(new Uri("/api/v1/imports", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {text}");
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("errors")[0];
+        Assert.Equal("file", error.GetProperty("field").GetString());
+        Assert.Equal("invalid_file_name", error.GetProperty("code").GetString());
+        Assert.Contains("UTF-8", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Shift_JIS", error.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+        var listing = await http.GetFromJsonAsync<JsonElement>("/api/v1/imports", Json);
+        Assert.Equal(0, listing.GetArrayLength());
+    }
+
     internal static async Task<HttpResponseMessage> PostFileAsync(HttpClient http, byte[] file, string name, string? kind = null)
     {
         using var content = new MultipartFormDataContent();

@@ -226,6 +226,15 @@ public static partial class ImportsApi
 
         // The name is kept and shown (the imports list, the audit of an apply): the free-text rule applies to it.
         var name = Path.GetFileName(file.FileName);
+        // A name sent in another encoding (Shift_JIS from an older tool) reaches here with U+FFFD in place of what could
+        // not be read as UTF-8: stored, it would show as question marks forever, so it is refused and named as such.
+        if (name.Contains('\uFFFD', StringComparison.Ordinal))
+        {
+            return (null, Problems.BadRequest("file", "invalid_file_name",
+                "ファイル名を UTF-8 として読めませんでした（Shift_JIS など別の文字コードで送られています）。UTF-8 で送るか、ファイル名を英数字に変えてから送ってください。",
+                "The file name could not be read as UTF-8 (it was sent in another encoding, such as Shift_JIS). Send it in UTF-8, or rename the file with plain letters and digits, and send it again."));
+        }
+
         if (name.Length > MaxFileNameLength || Readiness.Rules.FreeText.Check(name, multiline: false) is { Fault: not Readiness.Rules.FreeTextFault.None } fault)
         {
             return (null, Problems.BadRequest("file", "invalid_file_name",
