@@ -53,6 +53,7 @@ public static class LocalTokenCommand
           --subject  who the token names (default: local-<role>[-<code>])
           --hours    lifetime, 0.1 to 720 (default 8)
           --allow-production  true: issue a token although the environment is Production (refused otherwise); false: do not
+        Each option once, as --name value or --name=value.
         The key comes from Readiness:Auth:SigningKey or {data folder}/auth/local-signing.key (Readiness__DataPath).
         """;
 
@@ -60,33 +61,9 @@ public static class LocalTokenCommand
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 1; i < args.Length; i++)
+        if (CommandOptions.Read(args, ["role", "code", "subject", "hours", "allow-production"], Usage, output, error, out var values) is { } exit)
         {
-            if (args[i] is "--help" or "-h")
-            {
-                output.WriteLine(Usage);
-                return 0;
-            }
-
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                error.WriteLine(args[i].StartsWith("--", StringComparison.Ordinal)
-                    ? StartRefusal.Say(args[i], "値を指定してください", "needs a value.")
-                    : StartRefusal.Say($"'{args[i]}'", "この引数は使えません", "unexpected argument."));
-                error.WriteLine(Usage);
-                return 2;
-            }
-
-            // An option given twice (--role national --role admin) is refused, never the last one taken in silence.
-            if (values.ContainsKey(args[i][2..]))
-            {
-                error.WriteLine(StartRefusal.Say(args[i], "2回以上指定されています。1回だけ指定してください", "is given more than once; give it once."));
-                error.WriteLine(Usage);
-                return 2;
-            }
-
-            values[args[i][2..]] = args[++i];
+            return exit;
         }
 
         if (!ReadinessCaller.TryParseRole(values.GetValueOrDefault("role"), out var role))
@@ -135,13 +112,6 @@ public static class LocalTokenCommand
         {
             error.WriteLine(StartRefusal.Say("--subject", $"1〜{ReadinessCaller.MaxSubjectLength} 文字で、制御文字や見えない文字を含まない名前を指定してください",
                 $"must have 1 to {ReadinessCaller.MaxSubjectLength} characters, none of them control or invisible characters (OpenID Connect Core 1.0 §2)."));
-            return 2;
-        }
-
-        var unknown = values.Keys.Except(["role", "code", "subject", "hours", "allow-production"]).ToList();
-        if (unknown.Count > 0)
-        {
-            error.WriteLine(StartRefusal.Say(string.Join(", ", unknown.Select(u => "--" + u)), "知らないオプションです", "unknown option(s)."));
             return 2;
         }
 

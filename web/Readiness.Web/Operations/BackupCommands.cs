@@ -12,6 +12,7 @@ public static class BackupCommands
     private const string Usage = """
         Usage: backup [--out FILE]       online backup (default: {data folder}/backups/readiness-<UTC time>.db)
                restore --from FILE       replace the database with FILE (stop the product first)
+        --out FILE and --out=FILE are the same; each option once.
         The data folder comes from Readiness:DataPath (env Readiness__DataPath), as for the server.
         """;
 
@@ -19,33 +20,9 @@ public static class BackupCommands
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 1; i < args.Length; i++)
+        if (CommandOptions.Read(args, args[0] == "backup" ? ["out"] : ["from"], Usage, output, error, out var values, ("ファイルを指定してください", "needs a file.")) is { } exit)
         {
-            if (args[i] is "--help" or "-h")
-            {
-                output.WriteLine(Usage);
-                return 0;
-            }
-
-            if (args[i] is not ("--out" or "--from") || i + 1 >= args.Length)
-            {
-                error.WriteLine(args[i] is "--out" or "--from"
-                    ? StartRefusal.Say(args[i], "ファイルを指定してください", "needs a file.")
-                    : StartRefusal.Say($"'{args[i]}'", "この引数は使えません", "unexpected argument."));
-                error.WriteLine(Usage);
-                return 2;
-            }
-
-            // An option given twice (--role national --role admin) is refused, never the last one taken in silence.
-            if (values.ContainsKey(args[i][2..]))
-            {
-                error.WriteLine(StartRefusal.Say(args[i], "2回以上指定されています。1回だけ指定してください", "is given more than once; give it once."));
-                error.WriteLine(Usage);
-                return 2;
-            }
-
-            values[args[i][2..]] = args[++i];
+            return exit;
         }
 
         var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
