@@ -250,6 +250,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
     {
         ["GET /account"] = "", ["GET /account/mfa"] = "", ["GET /admin/users"] = "",
         ["POST /account/mfa/enable"] = "", ["POST /account/recovery-codes"] = "", ["POST /account/signout-everywhere"] = "",
+        ["GET /account/password"] = "", ["POST /account/password"] = "", // the signed-in person's own password: PasswordResetTests
         ["POST /admin/invitations"] = "", ["POST /admin/users/{id}/active"] = "", ["POST /admin/users/{id}/role"] = "",
         ["POST /admin/invitations/{id}/withdraw"] = "", ["POST /admin/users/{id}/password-reset"] = "", // administrators only: PasswordResetTests
         ["POST /admin/users/{id}/unlock"] = "", // administrators who manage the person: AccountTests

@@ -37,6 +37,7 @@ public static partial class AccountEndpoints
         forms.MapPost("/account/mfa/enable", EnableMfaAsync).RequireAuthorization();
         forms.MapPost("/account/recovery-codes", RecoveryCodesAsync).RequireAuthorization();
         forms.MapPost("/account/signout-everywhere", SignOutEverywhereAsync).RequireAuthorization();
+        forms.MapPost("/account/password", ChangePasswordAsync).RequireAuthorization().WithMetadata(new Auth.FormPageAttribute("/account/password"));
         // Both forms are on the accounts page (no page lives at /admin or /admin/invitations).
         forms.MapPost("/admin/invitations", InviteAsync).RequireAuthorization().WithMetadata(new Auth.FormPageAttribute("/admin/users"));
         forms.MapPost("/admin/invitations/{id}/withdraw", WithdrawInvitationAsync).RequireAuthorization().WithMetadata(new Auth.FormPageAttribute("/admin/users"));
@@ -354,6 +355,35 @@ public static partial class AccountEndpoints
         await signIn.RefreshSignInAsync(user);
         await accounts.LogAsync(user, "sign_out_everywhere", user.Email, user.Tenant, null, $"{ended} other sessions ended", Client(http), http.RequestAborted);
         return SeeOther("/account?done=signed_out_others");
+    }
+
+    /// <summary>
+    /// The signed-in person's own password change (the form at /account/password): 422 with every field's fault beside it
+    /// and nothing changed; done, this session is renewed (the new security stamp) and every other one has ended.
+    /// </summary>
+    private static async Task<IResult> ChangePasswordAsync(HttpContext http, SignInManager<ReadinessUser> signIn, AccountService accounts)
+    {
+        var user = await signIn.UserManager.GetUserAsync(http.User);
+        if (user is null)
+        {
+            return SeeOther("/account/password"); // a token, not an account: the page says it has no password
+        }
+
+        if (await ReadFormAsync(http) is not { } form)
+        {
+            return SeeOther("/account/password?error=bad_form");
+        }
+
+        var result = await accounts.ChangePasswordAsync(
+            user, form["currentPassword"], form["password"], form["confirm"], http.User.FindFirst(AccountSessions.SessionClaim)?.Value, Client(http), http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Refused(http, result.Code == "locked_out" ? "locked_out" : "invalid", 400, $"password change refused: {string.Join(',', result.Faults.Select(f => f.Code))} ({user.Email})");
+            return ShownAgain(http, typeof(ChangePasswordPage), form, result);
+        }
+
+        await signIn.RefreshSignInAsync(user);
+        return SeeOther("/account?done=password_changed");
     }
 
     private static async Task<IResult> InviteAsync(

@@ -51,15 +51,16 @@ public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMa
     }
 
     /// <summary>The notice after a password change, so that a change the person did not make is noticed.</summary>
-    public Task<bool> SendPasswordChangedAsync(string to, DateTime atUtc, string? client, CancellationToken cancellationToken)
+    public Task<bool> SendPasswordChangedAsync(string to, DateTime atUtc, string? client, CancellationToken cancellationToken, bool byOwner = false)
     {
         var at = UiTextDate(atUtc);
+        var (verbJa, verbEn) = byOwner ? ("変更", "changed") : ("再設定", "reset");
         return SendAsync(to, "パスワードが変更されました / Your password was changed", $"""
-            自治体システム標準化 移行状況ダッシュボードのパスワードが {at} に再設定されました（接続元 {client ?? "不明"}）。
+            自治体システム標準化 移行状況ダッシュボードのパスワードが {at} に{verbJa}されました（接続元 {client ?? "不明"}）。
             ほかの端末のセッションはすべてサインアウトされました。
             心当たりがない場合は、すぐに管理者に連絡してください。
 
-            The password of your account on the Municipal System Standardization Dashboard was reset at {at} (from {client ?? "unknown"}).
+            The password of your account on the Municipal System Standardization Dashboard was {verbEn} at {at} (from {client ?? "unknown"}).
             Every other session was signed out. If this was not you, contact your administrator at once.
             """, cancellationToken);
     }

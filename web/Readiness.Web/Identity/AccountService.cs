@@ -497,6 +497,59 @@ public sealed class AccountService(
         return AccountResult.Ok;
     }
 
+    /// <summary>
+    /// A signed-in person's own password change (OWASP ASVS 2.1.5/2.1.6: the current password, then the new one twice).
+    /// Every fault at once, nothing written: currentPassword current_password_required or current_password_wrong (which counts
+    /// toward the lockout as a wrong sign-in does) or locked_out; password password_required, password_too_short,
+    /// common_password, ... or password_unchanged (the new one is the current one); confirm password_mismatch. On success
+    /// the hash and the security stamp are renewed, every session but <paramref name="keepSession"/> ends, the change is in
+    /// the administration log and a notice is mailed to the account's address (when mail is set up).
+    /// </summary>
+    public async Task<AccountResult> ChangePasswordAsync(
+        ReadinessUser user, string? current, string? password, string? confirm, string? keepSession, string? client, CancellationToken cancellationToken)
+    {
+        List<AccountFault> faults = [];
+        var currentRight = false;
+        if (string.IsNullOrEmpty(current))
+        {
+            faults.Add(new("currentPassword", "current_password_required"));
+        }
+        else if (await users.IsLockedOutAsync(user))
+        {
+            faults.Add(new("currentPassword", "locked_out"));
+        }
+        else if (!(currentRight = await users.CheckPasswordAsync(user, current)))
+        {
+            // A stolen session must not become a free password-guessing oracle: wrong tries lock as sign-in's do.
+            await users.AccessFailedAsync(user);
+            faults.Add(new("currentPassword", await users.IsLockedOutAsync(user) ? "locked_out" : "current_password_wrong"));
+        }
+
+        faults.AddRange(await PasswordFaultsAsync(user, password, confirm));
+        if (currentRight && password == current && !faults.Any(f => f.Field == "password"))
+        {
+            faults.Add(new("password", "password_unchanged"));
+        }
+
+        if (faults.Count > 0)
+        {
+            return AccountResult.Fail(faults);
+        }
+
+        var changed = await users.ChangePasswordAsync(user, current!, password!);
+        if (!changed.Succeeded)
+        {
+            return FromIdentity(changed);
+        }
+
+        await users.ResetAccessFailedCountAsync(user);
+        var ended = await sessions.EndAllAsync(user.Id, keepSession, cancellationToken);
+        await LogAsync(user, "change_password", user.Email, user.Tenant, null,
+            $"password changed by its owner; {ended} other sessions ended; second factor {(user.TwoFactorEnabled ? "kept" : "not set")}", client, cancellationToken);
+        await mail.SendPasswordChangedAsync(user.Email!, Now, client, cancellationToken, byOwner: true);
+        return AccountResult.Ok;
+    }
+
     /// <summary>The accounts the actor manages, newest first.</summary>
     public async Task<IReadOnlyList<ReadinessUser>> ListAsync(ReadinessUser actor, CancellationToken cancellationToken)
     {
