@@ -172,6 +172,31 @@ public sealed partial class DisplayLanguageTests(ApiHost host, ITestOutputHelper
         Assert.Equal("application/problem+json", script.Content.Headers.ContentType?.MediaType);
     }
 
+    /// <summary>
+    /// The API's documentation page is in the page language as every page is (a breaker's finding, round 48): its
+    /// <c>&lt;html&gt;</c> carries lang, and its title is English on the English page (it had no lang, a Japanese title).
+    /// </summary>
+    [Fact]
+    public async Task The_api_docs_page_says_its_language_on_html_and_in_its_title()
+    {
+        using var anonymous = Anonymous();
+        foreach (var (address, lang, title) in new[]
+                 {
+                     ("/api/docs/?language=en", "en", "Readiness API — standardization and government cloud migration"),
+                     ("/api/docs/", "ja", "Readiness API — 標準化・ガバメントクラウド移行状況"),
+                     ("/api/docs/v1?language=ja", "ja", "Readiness API — 標準化・ガバメントクラウド移行状況"),
+                 })
+        {
+            var (response, html) = await GetAsync(anonymous, address);
+            using (response)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(lang, HtmlLang(html));
+                Assert.Equal(title, WebUtility.HtmlDecode(Regex.Match(html, "<title>\\s*(.*?)\\s*</title>", RegexOptions.Singleline).Groups[1].Value));
+            }
+        }
+    }
+
     [Fact]
     public async Task A_signed_in_page_takes_language_in_any_case_as_the_signed_out_ones()
     {

@@ -53,6 +53,30 @@ public sealed class EchoedInputTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
     }
 
+    /// <summary>
+    /// A GET changes nothing anyway, so its refusal page does not say "nothing was changed" (a breaker's finding, round
+    /// 48: /api/docs/v99 said it): the documentation page's 404, a page's repeated and non-UTF-8 query parameter, a CSV
+    /// download's refusal, a URL too long. A refused post still says it (RepeatedFormFieldTests).
+    /// </summary>
+    [Theory]
+    [InlineData("/api/docs/v99", 404)]
+    [InlineData("/signin?returnUrl=%2F&returnUrl=%2Fa", 400)]
+    [InlineData("/signin?returnUrl=%FF", 400)]
+    [InlineData("/api/v1/prefectures/99/municipalities.csv", 401)] // signed out
+    [InlineData("/?x=LONG", 414)]
+    public async Task A_get_refusal_page_does_not_say_nothing_was_changed(string address, int status)
+    {
+        using var client = host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, address.Replace("LONG", new string('x', 9000), StringComparison.Ordinal));
+        request.Headers.TryAddWithoutValidation("Accept", BrowserAccept);
+        using var page = await client.SendAsync(request);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(status, (int)page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("Nothing was changed", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("何も変更していません", html, StringComparison.Ordinal);
+    }
+
     /// <summary>Each query refusal (unknown, repeated, not UTF-8) of a parameter named with 3,000 characters: its field and messages hold at most 64 of them.</summary>
     [Theory]
     [InlineData("{0}=1", "unknown_parameter")]

@@ -203,7 +203,8 @@ public sealed class MethodAcceptAndPathTests(WarmApiHost host, ITestOutputHelper
             var jaAt = body.IndexOf(ja, StringComparison.Ordinal);
             var enAt = body.IndexOf(en, StringComparison.Ordinal);
             Assert.True(jaAt >= 0 && enAt > jaAt, "not Japanese then English: " + body[..Math.Min(400, body.Length)]);
-            Assert.Contains("何も変更していません", body, StringComparison.Ordinal);
+            // A GET changes nothing anyway: its refusal does not say so (round 48; a post's does).
+            Assert.DoesNotContain("何も変更していません", body, StringComparison.Ordinal);
         }
 
         foreach (var (path, accept) in new[] { ("/prefectures/13", "application/json"), ("/prefectures/13", "*/*"), ("/api/v1/nation", BrowserAccept) })

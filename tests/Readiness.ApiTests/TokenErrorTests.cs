@@ -77,6 +77,24 @@ public sealed class TokenErrorTests(AccountHost host, ITestOutputHelper output) 
         }
     }
 
+    /// <summary>
+    /// A client authenticated both by HTTP Basic and in the body (OpenIddict: "Multiple client credentials cannot be
+    /// specified.") is told so in Japanese too (a breaker's finding, round 48: the generic "the request is malformed").
+    /// </summary>
+    [Fact]
+    public async Task Credentials_sent_twice_are_told_so_in_japanese()
+    {
+        var (clientId, secret) = await CreateAsync(ApiHost.Chiyoda, "read");
+        using var response = await SendAsync(
+            [new("grant_type", "client_credentials"), new("client_id", clientId), new("client_secret", secret)],
+            new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{clientId}:{secret}"))));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_request", json.RootElement.GetProperty("error").GetString());
+        var japanese = json.RootElement.GetProperty(TokenErrors.JapaneseMember).GetString()!;
+        Assert.Contains("複数", japanese, StringComparison.Ordinal);
+        Assert.Contains("1つだけ", japanese, StringComparison.Ordinal);
+    }
+
     /// <summary>The same client gets its token with its credentials in the body or in HTTP Basic (RFC 6749 §2.3.1), once each.</summary>
     [Fact]
     public async Task The_same_client_gets_a_token_with_its_credentials_in_the_body_or_in_Basic()

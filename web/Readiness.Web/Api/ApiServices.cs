@@ -176,9 +176,10 @@ public static class ApiServices
         app.MapExportApi();
         app.MapAuthEndpoints();
         app.MapOpenApi().RequireRateLimiting(RateLimits.ReadsPolicy);
-        app.MapScalarApiReference("/api/docs", o =>
+        app.MapScalarApiReference("/api/docs", (o, http) =>
         {
-            o.WithTitle("Readiness API — 標準化・ガバメントクラウド移行状況").WithOpenApiRoutePattern("/openapi/{documentName}.json");
+            // In the page language, as every page (DocsPageLanguage: the <html lang> too).
+            o.WithTitle(DocsPageLanguage.Title(Readiness.Web.Components.LanguageSwitch.Current(http))).WithOpenApiRoutePattern("/openapi/{documentName}.json");
 
             // A government product's docs page calls nobody else: no telemetry, no AI chat, no vendor toolbar.
             o.Telemetry = false;
@@ -186,7 +187,8 @@ public static class ApiServices
             o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
         }).RequireRateLimiting(RateLimits.ReadsPolicy)
             // A page a browser opens: it takes the language every page takes (UnknownParameters refused it as JSON).
-            .WithMetadata(new OpenApi.DeclaredQueryParameter(Readiness.Web.Components.LanguageSwitch.Parameter));
+            .WithMetadata(new OpenApi.DeclaredQueryParameter(Readiness.Web.Components.LanguageSwitch.Parameter))
+            .AddEndpointFilter(DocsPageLanguage.FilterAsync);
         return app;
     }
 }

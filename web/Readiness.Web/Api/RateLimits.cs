@@ -128,7 +128,7 @@ public static class RateLimits
                 {
                     // A person's browser (a page or its form, signed in or not, or any address outside /api it opens
                     // asking for HTML: a CSV download, the external sign-in's return) is shown a page, not problem details.
-                    await Readiness.Web.Components.Access.FormAnswers.TooManyRequests(seconds, signedIn: caller is not null).ExecuteAsync(http);
+                    await Readiness.Web.Components.Access.FormAnswers.TooManyRequests(http, seconds, signedIn: caller is not null).ExecuteAsync(http);
                     return;
                 }
 

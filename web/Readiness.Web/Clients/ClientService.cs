@@ -26,6 +26,9 @@ public sealed record ClientStanding(string Holder, bool HolderActive, ClientScop
 /// </summary>
 public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, AccountService accounts, TimeProvider time)
 {
+    /// <summary>The longest client name taken, in characters (code points, trimmed).</summary>
+    public const int MaxNameLength = 100;
+
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     public async Task<(AccountResult Result, ClientCreated? Created)> CreateAsync(ClientAdministrator actor, string? name, string? tenant, string? scopeText, DateTimeOffset? expiresAt, string? client, CancellationToken cancellationToken, bool expiresUnreadable = false)
@@ -33,7 +36,7 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
         // Every field's fault at once (the form and the API's problem details name each); the permission checks after.
         List<AccountFault> faults = [];
         name = name?.Trim();
-        if (string.IsNullOrEmpty(name) || FreeText.Characters(name) > 100 || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
+        if (string.IsNullOrEmpty(name) || FreeText.Characters(name) > MaxNameLength || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
         {
             faults.Add(new("name", "invalid_name"));
         }

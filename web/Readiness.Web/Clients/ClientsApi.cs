@@ -278,25 +278,29 @@ public static class ClientsApi
     }
 }
 
-/// <summary>The messages of the client administration's error codes, in Japanese and English.</summary>
+/// <summary>
+/// The messages of the client administration's error codes, in Japanese and English. No field's id in them (a
+/// breaker's finding: "name: ..."): the form shows each beside its field, and the API's problem details name the field
+/// in each error's own <c>field</c> member.
+/// </summary>
 public static class ClientMessages
 {
     public static (string Ja, string En) For(string? code) => code switch
     {
         "form_replayed" => ("このフォームはすでに送信され、処理されています（ページの再読み込みなどによる再送信のため、何も変更していません）。先に表示されたシークレットが有効です。", "This form was already sent and done (sent again, e.g. by reloading the page, so nothing changed). The secret shown then stays valid."),
-        "invalid_name" => ("name: 名前を1〜100文字で入力してください。", "name: give a name of 1 to 100 characters."),
-        "invalid_tenant" => ("tenant: 団体コードが正しくありません（都道府県は2桁、市区町村は6桁）。", "tenant: not a known code (2 digits for a prefecture, 6 for a municipality)."),
-        "invalid_scope" => ("scope: read または write を指定してください。", "scope: must be read or write."),
-        "invalid_expiry" => ("expiresAt: 有効期限は現在より後、1年以内の日時にしてください。", "expiresAt: must be in the future and at most a year ahead."),
+        "invalid_name" => ("名前を1〜100文字で入力してください。", "Give a name of 1 to 100 characters."),
+        "invalid_tenant" => ("団体コードが正しくありません（都道府県は2桁、市区町村は6桁）。", "Not a known tenant code (2 digits for a prefecture, 6 for a municipality)."),
+        "invalid_scope" => ("read または write を指定してください。", "Choose read or write."),
+        "invalid_expiry" => ("有効期限は現在より後、1年以内の日時にしてください。", "The expiry must be in the future and at most a year ahead."),
         // The API's answer to a malformed expiresAt (JsonBody: wrong_type) in the same words; the form gives it too.
-        "wrong_type" => ("expiresAt: 日時の形式が正しくありません。" + Api.JapanTime.InstantRuleJa, "expiresAt: the value has the wrong format. " + Api.JapanTime.InstantRuleEn),
-        "forbidden_tenant" => ("tenant: この団体の API クライアントを作成する権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
-            "tenant: you may not create clients for this tenant (a prefecture administrator: its prefecture and municipalities; a municipality administrator: its own)."),
-        "forbidden_scope" => ("scope: write（報告）の API クライアントを作成できるのは、その団体自身の管理者（またはシステム管理者）だけです。都道府県の管理者が県内市区町村に作成できるのは read（閲覧）だけです。",
-            "scope: only the tenant's own administrator (or a system administrator) may create a write client; a prefecture administrator may create read clients only for its municipalities."),
+        "wrong_type" => ("日時の形式が正しくありません。" + Api.JapanTime.InstantRuleJa, "The value has the wrong format. " + Api.JapanTime.InstantRuleEn),
+        "forbidden_tenant" => ("この団体の API クライアントを作成する権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
+            "You may not create clients for this tenant (a prefecture administrator: its prefecture and municipalities; a municipality administrator: its own)."),
+        "forbidden_scope" => ("write（報告）の API クライアントを作成できるのは、その団体自身の管理者（またはシステム管理者）だけです。都道府県の管理者が県内市区町村に作成できるのは read（閲覧）だけです。",
+            "Only the tenant's own administrator (or a system administrator) may create a write client; a prefecture administrator may create read clients only for its municipalities."),
         "not_found" => ("API クライアントが見つかりません。", "No such API client."),
-        "forbidden_secret" => ("clientId: write（報告）の API クライアントに新しいシークレットを発行できるのは、その団体自身の管理者（またはシステム管理者）だけです（発行した人がシークレットを持ち、以後の報告はその人の名前で記録されるため）。失効させることはできます。",
-            "clientId: only the tenant's own administrator (or a system administrator) may issue a write client a new secret (whoever issues it holds it, and the client's changes are recorded in that name); you may revoke it."),
+        "forbidden_secret" => ("write（報告）の API クライアントに新しいシークレットを発行できるのは、その団体自身の管理者（またはシステム管理者）だけです（発行した人がシークレットを持ち、以後の報告はその人の名前で記録されるため）。失効させることはできます。",
+            "Only the tenant's own administrator (or a system administrator) may issue a write client a new secret (whoever issues it holds it, and the client's changes are recorded in that name); you may revoke it."),
         "client_inactive" => ("失効済みまたは期限切れの API クライアントには新しいシークレットを発行できません。新しいクライアントを作成してください。",
             "A revoked or expired API client gets no new secret: create a new client."),
         "bad_form" => ("フォームの有効期限が切れたか、内容が正しくありません。", "The form has expired or is not valid."),

@@ -83,6 +83,8 @@ public static class TokenErrors
     private static readonly (Regex English, string Japanese)[] Own =
     [
         (new(@"^Only the client_credentials grant is supported\.$"), "client_credentials グラントだけを受け付けます。"),
+        // OpenIddict's own (ID2087): the client authenticated twice, by the Authorization header and by the body.
+        (new(@"^Multiple client credentials cannot be specified\.$"), "クライアントの認証情報が複数の方法で送られています（Authorization ヘッダーの Basic 認証と本文の client_secret など）。認証方法は1つだけにしてください（RFC 6749 §2.3）。"),
         (new(@"^The client is unknown, revoked or expired\.$"), "このクライアントは存在しないか、失効済みまたは期限切れです。"),
         (new(@"^The person who holds this client's secret is deactivated"), "このクライアントのシークレットを持つ人のアカウントが無効です。管理者が新しいシークレットを発行する（またはその人を有効に戻す）まで、トークンは発行されません。"),
         (new(@"^This client may not write"), "このクライアントは書き込みできません。write を与えられるのはその団体自身の管理者（またはシステム管理者）だけで、このクライアントは閲覧（read）のみです。"),

@@ -7,7 +7,8 @@ namespace Readiness.Web.Components;
 /// Marks a form post whose answer page (a preview, a form shown again with its 409/422) keeps the person's work when
 /// the language is switched: the header's switch there is a post of the kept fields to the same address with
 /// <c>?language=en|ja</c>, and the endpoint answers the same page in that language without acting (it reads
-/// <see cref="LanguageSwitch.Requested"/>). Posts without it answer such a switch with 303 to the form's page.
+/// <see cref="LanguageSwitch.Requested"/>). Posts without it take a <c>?language=</c> as their own answer's language:
+/// the post is done, not dropped (their pages never post a switch).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
 public sealed class KeepsWorkOnLanguageSwitchAttribute : Attribute;
@@ -145,7 +146,7 @@ public static class LanguageSwitch
 
     /// <summary>
     /// The fields the switch posts back: those kept by the endpoint (<see cref="Keep"/>), else the request's form
-    /// fields as posted, each cut to its field's limit (<see cref="FormFieldLimits"/>), without its antiforgery token
+    /// fields as posted, each cut to its field's limit in its form's table (<see cref="FormFieldLimits.Of"/>), without its antiforgery token
     /// (the switch form carries a fresh one).
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Fields(HttpContext http)
@@ -162,14 +163,18 @@ public static class LanguageSwitch
         }
 
         var token = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AntiforgeryOptions>>().Value.FormFieldName;
-        // Each value cut to its field's limit (FormFieldLimits), as the visible field shows it: a huge value is not embedded twice.
-        return [.. form.Where(f => f.Key != token).SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, FormFieldLimits.Shown(f.Key, v) ?? string.Empty)))];
+        // Each value cut to its field's limit in its form's table, as the visible field shows it: a huge value is not embedded twice.
+        var limits = FormFieldLimits.Of(http);
+        return [.. form.Where(f => f.Key != token).SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, limits.Shown(f.Key, v) ?? string.Empty)))];
     }
 
     /// <summary>
-    /// Reads a language switch post (?language= on a post): remembers the language, marks the request for
-    /// <see cref="Requested"/> and <see cref="UiText"/>, and answers 303 to the form's page when the endpoint does not
-    /// keep the work (so nothing is sent again: a sign-in, an invitation, a save).
+    /// Reads a post with ?language=: remembers the language and marks the request for <see cref="Requested"/> and
+    /// <see cref="UiText"/>. To an endpoint that keeps the work (<see cref="SwitchesByPost"/>) it is the switch, which
+    /// never acts; to any other form (a sign-in, an invitation, a save: their pages never post a switch) it is the
+    /// form's own post, done and answered in that language (a breaker's finding, round 48: a sign-in posted with
+    /// ?language=en was answered 303 to the sign-in page, not signed in). A switch post of a page whose token has
+    /// expired (the endpoint keeps work, the post was never read) is answered 303 to the form's page, in the language.
     /// </summary>
     // Not async: a request goes on without a state machine of its own (issue 14's allocation per change).
     public static IApplicationBuilder UseLanguageSwitch(this IApplicationBuilder app) => app.Use((http, next) =>
@@ -179,7 +184,7 @@ public static class LanguageSwitch
             // A switch post never acts, whatever its value; an unknown or repeated value switches to nothing (as it was).
             var language = Named(http.Request.Query) is { } named ? Remembered(http, named) : Current(http);
             http.Items[RequestedKey] = language;
-            if (!SwitchesByPost(http))
+            if (!SwitchesByPost(http) && http.GetEndpoint()?.Metadata.GetMetadata<KeepsWorkOnLanguageSwitchAttribute>() is not null)
             {
                 http.Response.StatusCode = StatusCodes.Status303SeeOther;
                 http.Response.Headers.Location = SignInReturn.WithQuery(http.Request.PathBase + SignInReturn.FormPage(http), QueryWithoutLanguage(http));

@@ -728,7 +728,7 @@ public static partial class AccountEndpoints
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = page,
-            Parameters = new Dictionary<string, object?> { ["Posted"] = AccountFormState.From(form, result, target) },
+            Parameters = new Dictionary<string, object?> { ["Posted"] = AccountFormState.From(form, result, Components.FormFieldLimits.Account, target) },
         }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
     }
 

@@ -17,14 +17,15 @@ public sealed record AccountFormState(IReadOnlyList<AccountFault> Faults, IReadO
     };
 
     /// <summary>
-    /// The posted fields (first value of each, cut to its field's limit as a field shows it; a link's user and token
-    /// whole, as the service took them) but secrets, with the result's faults.
+    /// The posted fields (first value of each, cut to its field's limit in <paramref name="limits"/>, the form's own
+    /// table, as a field shows it; a link's user and token whole, as the service took them) but secrets, with the
+    /// result's faults.
     /// </summary>
-    public static AccountFormState From(IFormCollection form, AccountResult result, string? target = null) => new(
+    public static AccountFormState From(IFormCollection form, AccountResult result, Components.FormFieldLimits limits, string? target = null) => new(
         result.Faults,
         form.Where(f => !NotKept.Contains(f.Key)).ToDictionary(
             f => f.Key,
-            f => f.Key is "token" or "user" ? f.Value.ToString() : Components.FormFieldLimits.Shown(f.Key, f.Value.ToString()) ?? string.Empty,
+            f => f.Key is "token" or "user" ? f.Value.ToString() : limits.Shown(f.Key, f.Value.ToString()) ?? string.Empty,
             StringComparer.Ordinal),
         target);
 

@@ -78,6 +78,12 @@ public sealed class AccountService(
 {
     public const string SetupActor = "setup";
 
+    /// <summary>The longest e-mail address taken, in UTF-16 units (RFC 5321 §4.5.3.1.3: a path of 256 octets less its angle brackets).</summary>
+    public const int MaxEmailLength = 254;
+
+    /// <summary>The longest display name taken, in characters (code points, trimmed).</summary>
+    public const int MaxDisplayNameLength = 100;
+
     /// <summary>The first key of PostgreSQL's two-key advisory locks taken on an invited address (any constant the product uses nowhere else).</summary>
     private const int InvitationLockSpace = 0x52696E76;
 
@@ -791,7 +797,7 @@ public sealed class AccountService(
             return null; // an unpaired surrogate: not an address
         }
 
-        if (string.IsNullOrEmpty(email) || email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !email.Contains('@', StringComparison.Ordinal))
+        if (string.IsNullOrEmpty(email) || email.Length > MaxEmailLength || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !email.Contains('@', StringComparison.Ordinal))
         {
             return null;
         }
@@ -810,7 +816,7 @@ public sealed class AccountService(
         }
 
         // A control character (a NUL, which PostgreSQL text refuses; a line break, which forges a line of a mail or log) is refused as an over-long name is.
-        if (string.IsNullOrWhiteSpace(displayName) || FreeText.Characters(displayName.Trim()) > 100 || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
+        if (string.IsNullOrWhiteSpace(displayName) || FreeText.Characters(displayName.Trim()) > MaxDisplayNameLength || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
         {
             faults.Add(new("displayName", "invalid_name"));
         }

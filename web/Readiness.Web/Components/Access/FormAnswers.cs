@@ -86,6 +86,16 @@ public static class FormAnswers
                 return;
             }
 
+            // A limit of the form reader (too many fields, a field or a field's name too long) makes the token unreadable
+            // too: told as that limit, as the API tells it (too_many_fields, field_too_long, 413), not as an expired form.
+            if (await BrokenLimitAsync(context, validation.Error) is { } broken)
+            {
+                await TooLargeForm(context, broken.MessageJa, broken.MessageEn,
+                    broken.Code == Api.MultipartForm.FieldCountCode ? ("フォームの項目が多すぎます", "Too many form fields") : ("フォームの項目が長すぎます", "A form field is too long"),
+                    broken.Field).ExecuteAsync(context);
+                return;
+            }
+
             await ExpiredForm().ExecuteAsync(context);
             return;
         }
@@ -130,17 +140,104 @@ public static class FormAnswers
     /// (<see cref="LanguageSwitch.Current"/>: its <c>?language=</c>, else the cookie's); the link goes through
     /// <c>/lang/{ja|en}</c> so the form's page opens in it.
     /// </summary>
-    public static RazorComponentResult<FormAnswerDocument> TooLargeForm(HttpContext http, string messageJa, string messageEn) => new(new
+    public static RazorComponentResult<FormAnswerDocument> TooLargeForm(HttpContext http, string messageJa, string messageEn,
+        (string Ja, string En)? title = null, string? refused = null) => new(new
     {
         Status = StatusCodes.Status413PayloadTooLarge,
-        TitleJa = "送信内容が大きすぎます",
-        TitleEn = "Too large",
+        TitleJa = title?.Ja ?? "送信内容が大きすぎます",
+        TitleEn = title?.En ?? "Too large",
         MessageJa = $"{messageJa} 何も変更していません。",
         MessageEn = $"{messageEn} Nothing was changed.",
-        LinkHref = LocalPath($"{http.Request.PathBase}/lang/{LanguageSwitch.Current(http)}?returnUrl={Uri.EscapeDataString(SignInReturn.WithQuery(http.Request.PathBase + SignInReturn.FormPage(http), LanguageSwitch.QueryWithoutLanguage(http)))}"),
+        LinkHref = BackToForm(http),
         LinkJa = "フォームに戻る",
         LinkEn = "Back to the form",
+        Refused = refused,
     }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
+
+    /// <summary>
+    /// The link back to the page of the form <paramref name="http"/> posted (<see cref="SignInReturn.FormPage"/>), with
+    /// the query of the address posted to (an invitation's or a reset's <c>?token=</c>) but <c>?language=</c>, through
+    /// <c>/lang/{ja|en}</c> in the language the post was made in (<see cref="LanguageSwitch.Current"/>), so the form's
+    /// page opens in it: every whole-form refusal's page (400, 413) offers it.
+    /// </summary>
+    public static string? BackToForm(HttpContext http) =>
+        LocalPath($"{http.Request.PathBase}/lang/{LanguageSwitch.Current(http)}?returnUrl={Uri.EscapeDataString(SignInReturn.WithQuery(http.Request.PathBase + SignInReturn.FormPage(http), LanguageSwitch.QueryWithoutLanguage(http)))}");
+
+    /// <summary>
+    /// The form reader's limit a form post broke, named as the API names it (<see cref="Api.MultipartForm.FieldCountCode"/>,
+    /// <see cref="Api.MultipartForm.FieldLengthCode"/>), or null: a multipart body's as its reading found it; a
+    /// URL-encoded one's from the reader's error (its limits: how many fields, how long a name or a value), the field
+    /// found in the kept body.
+    /// </summary>
+    internal static async Task<Api.ProblemError?> BrokenLimitAsync(HttpContext context, Exception? error)
+    {
+        if (Api.MultipartForm.Read(context) is { Fault: { } fault })
+        {
+            return fault.Code is Api.MultipartForm.FieldCountCode or Api.MultipartForm.FieldLengthCode ? fault : null;
+        }
+
+        var message = Unreadable(error)?.Message;
+        if (message is null || System.Text.RegularExpressions.Regex.Match(message, @"^Form (value count|key length|value length) limit (\d+) exceeded") is not { Success: true } match)
+        {
+            return null;
+        }
+
+        var limit = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        if (match.Groups[1].Value == "value count")
+        {
+            return new Api.ProblemError("body", Api.MultipartForm.FieldCountCode,
+                $"フォームの項目が多すぎます（上限 {limit:N0} 個）。送る項目を減らしてください。",
+                $"The form has too many fields (at most {limit:N0}); send fewer.");
+        }
+
+        var name = match.Groups[1].Value == "key length" ? null : await LongFieldAsync(context.Request, limit);
+        if (name is null)
+        {
+            return new Api.ProblemError("body", Api.MultipartForm.FieldLengthCode,
+                $"フォームの項目名が長すぎます（上限 {limit:N0} 文字）。", $"A form field's name is too long (at most {limit:N0} characters).");
+        }
+
+        var shown = Api.Problems.Shown(name, 64);
+        return new Api.ProblemError(Api.Problems.Named(name), Api.MultipartForm.FieldLengthCode,
+            $"フォームの項目「{shown}」が長すぎます（上限 {limit:N0} 文字）。短くしてから送ってください。",
+            $"The form field '{shown}' is too long (at most {limit:N0} characters); shorten it.");
+    }
+
+    /// <summary>The name of the first field of a kept URL-encoded body whose value decodes to more than <paramref name="limit"/> characters, or null.</summary>
+    private static async Task<string?> LongFieldAsync(HttpRequest request, int limit)
+    {
+        if (!request.Body.CanSeek)
+        {
+            return null;
+        }
+
+        request.Body.Position = 0;
+        using var reader = new StreamReader(request.Body, leaveOpen: true);
+        var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        request.Body.Position = 0;
+        foreach (var pair in body.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            if (parts.Length == 2 && parts[1].Length > limit && Decoded(parts[1]).Length > limit)
+            {
+                return Decoded(parts[0]);
+            }
+        }
+
+        return null;
+    }
+
+    private static string Decoded(string urlEncoded)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(urlEncoded.Replace('+', ' '));
+        }
+        catch (UriFormatException)
+        {
+            return urlEncoded;
+        }
+    }
 
     /// <summary>
     /// Before UseAntiforgery: keeps a URL-encoded form post's body (outside /api) so that a form the framework could
@@ -171,17 +268,20 @@ public static class FormAnswers
         await next(context);
     }
 
-    private static bool IsUnreadableForm(Exception? error)
+    private static bool IsUnreadableForm(Exception? error) => Unreadable(error) is not null;
+
+    /// <summary>The form reader's error in <paramref name="error"/>'s chain (a body it could not read, or a limit broken), or null.</summary>
+    private static InvalidDataException? Unreadable(Exception? error)
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
-            if (e is InvalidDataException)
+            if (e is InvalidDataException unreadable)
             {
-                return true;
+                return unreadable;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>The name of the first field of a kept URL-encoded body whose name or value holds a NUL, or null.</summary>
@@ -227,7 +327,7 @@ public static class FormAnswers
         return null;
     }
 
-    /// <summary>400: the form's antiforgery token is missing or expired; reloading the page gives a new one.</summary>
+    /// <summary>400: the form's antiforgery token is missing or expired; reloading the page gives a new one (the page links back to the form: <see cref="BackToForm"/>).</summary>
     public static RazorComponentResult<FormAnswerDocument> ExpiredForm() => new(new
     {
         Status = StatusCodes.Status400BadRequest,
@@ -235,6 +335,7 @@ public static class FormAnswers
         TitleEn = "The form was not accepted",
         MessageJa = "フォームの有効期限が切れたか、確認用のトークンがありません。何も変更していません。ページを再読み込みしてから、もう一度送信してください。",
         MessageEn = "The form has expired or its verification token is missing. Nothing was changed. Reload the page and send it again.",
+        BackToForm = true,
     }) { StatusCode = StatusCodes.Status400BadRequest };
 
     /// <summary>404: <paramref name="field"/> (a route value such as businessId or prefCode) names nothing; the messages say which.</summary>
@@ -259,24 +360,25 @@ public static class FormAnswers
         TitleEn = "The form is not valid",
         MessageJa = $"{field}: {messageJa} 何も変更していません。",
         MessageEn = $"{field}: {messageEn} Nothing was changed.",
+        BackToForm = true,
     }) { StatusCode = StatusCodes.Status400BadRequest };
 
     /// <summary>
     /// 429: the writes or reads budget of this person (signed in) or of this client address (not signed in) is used up
     /// for the current minute; the page says to wait <paramref name="seconds"/> (the Retry-After header the caller has
-    /// already set). Nothing was read or changed.
+    /// already set). Nothing was read or changed (said to a post, not to a GET: <see cref="ForMethod"/>).
     /// </summary>
-    public static RazorComponentResult<FormAnswerDocument> TooManyRequests(int seconds, bool signedIn) => new(new
+    public static RazorComponentResult<FormAnswerDocument> TooManyRequests(HttpContext http, int seconds, bool signedIn) => new(new
     {
         Status = StatusCodes.Status429TooManyRequests,
         TitleJa = "しばらくお待ちください",
         TitleEn = "Please wait a moment",
-        MessageJa = signedIn
+        MessageJa = ForMethod(http, signedIn
             ? $"短い時間に送信が多すぎました（ご本人または所属団体全体の上限）。何も変更していません。{seconds}秒待ってから、もう一度お試しください。"
-            : $"この接続元から短い時間に送信が多すぎました。何も変更していません。{seconds}秒待ってから、もう一度お試しください。",
-        MessageEn = signedIn
+            : $"この接続元から短い時間に送信が多すぎました。何も変更していません。{seconds}秒待ってから、もう一度お試しください。"),
+        MessageEn = ForMethod(http, signedIn
             ? $"Too many requests in a short time (your own limit or your organisation's). Nothing was changed. Wait {seconds} seconds and try again."
-            : $"Too many requests from this network address in a short time. Nothing was changed. Wait {seconds} seconds and try again.",
+            : $"Too many requests from this network address in a short time. Nothing was changed. Wait {seconds} seconds and try again."),
     }) { StatusCode = StatusCodes.Status429TooManyRequests };
 
     /// <summary>
@@ -304,13 +406,13 @@ public static class FormAnswers
             var allow = http.Response.Headers.Allow.ToString();
             if (allow.Split(',', StringSplitOptions.TrimEntries).Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase) && !FormAddresses.IsFormAddress(http))
             {
-                return Answer(status, "このアドレスはページです", "This address is a page",
+                return Answer(http, status, "このアドレスはページです", "This address is a page",
                     $"このアドレスは開いて見るページで、{method} では送信できません（使えるのは {allow} です）。何も変更していません。下のリンクからページを開いてください。",
                     $"This address is a page to open; it does not take {method} (it takes {allow}). Nothing was changed. Open the page with the link below.",
                     request.PathBase + request.Path + request.QueryString, "このページを開く", "Open this page");
             }
 
-            return Answer(status, "このアドレスはフォームの送信先です", "This address receives a form",
+            return Answer(http, status, "このアドレスはフォームの送信先です", "This address receives a form",
                 $"このアドレスはフォームの送信先で、{method} では使えません（使えるのは {allow} です）。何も変更していません。フォームのあるページを開いて、そこから送信してください。",
                 $"This address receives a form and does not take {method} (it takes {allow}). Nothing was changed. Open the page with the form and send it from there.",
                 Above(http), "フォームのあるページを開く", "Open the page with the form");
@@ -318,7 +420,7 @@ public static class FormAnswers
 
         if (status == StatusCodes.Status404NotFound)
         {
-            return Answer(status, "見つかりません", "Not found",
+            return Answer(http, status, "見つかりません", "Not found",
                 "このアドレスにはページもフォームの送信先もありません。何も変更していません。アドレスを確かめてください。",
                 "There is no page or form at this address. Nothing was changed. Check the address.",
                 Above(http), "上の階層のページを開く", "Open the page above");
@@ -326,11 +428,11 @@ public static class FormAnswers
 
         var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
         return status >= 500
-            ? Answer(status, "ただいま応答できません", "Cannot answer right now",
+            ? Answer(http, status, "ただいま応答できません", "Cannot answer right now",
                 $"サーバーがこのリクエストに応答できませんでした（{status} {reason}）。しばらく待ってから、もう一度お試しください。",
                 $"The server could not answer this request ({status} {reason}). Wait a moment and try again.",
                 Above(http), "ページを開く", "Open the page")
-            : Answer(status, "リクエストを受け付けられませんでした", "The request was not accepted",
+            : Answer(http, status, "リクエストを受け付けられませんでした", "The request was not accepted",
                 $"このリクエストには応じられません（{status} {reason}）。何も変更していません。ページを開き直して、もう一度お試しください。",
                 $"This request cannot be answered ({status} {reason}). Nothing was changed. Open the page again and retry.",
                 Above(http), "ページを開く", "Open the page");
@@ -353,7 +455,19 @@ public static class FormAnswers
     /// </summary>
     public static RazorComponentResult<FormAnswerDocument> Refusal(HttpContext http, int status, string titleJa, string titleEn, string messageJa, string messageEn,
         string? link = null, string linkJa = "ページを開く", string linkEn = "Open the page", string? refused = null) =>
-        Answer(status, titleJa, titleEn, messageJa, messageEn, link ?? Above(http), linkJa, linkEn, refused);
+        Answer(http, status, titleJa, titleEn, messageJa, messageEn, link ?? Above(http), linkJa, linkEn, refused);
+
+    /// <summary>
+    /// <paramref name="message"/> as said to <paramref name="http"/>'s method: a GET or HEAD changes nothing anyway, so its
+    /// refusal does not say "nothing was changed" (何も変更していません) — that sentence is for a refused post, put or
+    /// delete (a breaker's finding, round 48: /api/docs/v99 said it).
+    /// </summary>
+    public static string ForMethod(HttpContext http, string message) =>
+        !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) ? message
+        : message.Replace("何も変更していません。", string.Empty, StringComparison.Ordinal)
+            .Replace("Nothing was read or changed.", string.Empty, StringComparison.Ordinal)
+            .Replace("Nothing was changed.", string.Empty, StringComparison.Ordinal)
+            .Replace("  ", " ", StringComparison.Ordinal).Trim();
 
     /// <summary>
     /// Whether the request's Accept prefers text/html to JSON (a browser's navigation or form post:
@@ -407,6 +521,11 @@ public static class FormAnswers
     // Only a path on this site: a request path written "//host/…" must not become a link to another host.
     private static string? LocalPath(string? path) =>
         path is not null && path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal) ? path : null;
+
+    /// <summary><see cref="Answer(int, string, string, string, string, string?, string, string, string?)"/> with its messages as said to the request's method (<see cref="ForMethod"/>).</summary>
+    private static RazorComponentResult<FormAnswerDocument> Answer(HttpContext http, int status, string titleJa, string titleEn, string messageJa, string messageEn,
+        string? link, string linkJa, string linkEn, string? refused = null) =>
+        Answer(status, titleJa, titleEn, ForMethod(http, messageJa), ForMethod(http, messageEn), link, linkJa, linkEn, refused);
 
     private static RazorComponentResult<FormAnswerDocument> Answer(int status, string titleJa, string titleEn, string messageJa, string messageEn,
         string? link, string linkJa, string linkEn, string? refused = null) => new(new

@@ -25,12 +25,12 @@ public static class EditEndpoints
         edit.MapPost("/systems/{businessId}", SaveSystemAsync)
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(),
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(), FormFieldLimits.Change,
                 new FormPageAttribute("/municipalities/{code}#" + EditAnchors.System("{businessId}")));
         edit.MapPost("/security/{itemId}", SaveSecurityAsync)
             .RequireAuthorization(ReadinessPolicies.MunicipalityWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(),
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(), FormFieldLimits.Change,
                 new FormPageAttribute("/municipalities/{code}#" + EditAnchors.Security("{itemId}")));
 
         // Their GET (the address a failed post leaves in the location bar) is FormAddresses' as for every other form:

@@ -46,8 +46,8 @@ public sealed record EditSubmission(
     /// </summary>
     public ImmutableArray<RestoredForm> AlsoRestored { get; init; } = [];
 
-    /// <summary>The value to show again in <paramref name="field"/>: as typed, cut to the field's limit (<see cref="FormFieldLimits"/>).</summary>
-    public string? Value(string field) => Values.TryGetValue(field, out var v) ? FormFieldLimits.Shown(field, v) : null;
+    /// <summary>The value to show again in <paramref name="field"/>: as typed, cut to the change form's field's limit (<see cref="FormFieldLimits.Change"/>).</summary>
+    public string? Value(string field) => Values.TryGetValue(field, out var v) ? FormFieldLimits.Change.Shown(field, v) : null;
 
     /// <summary>
     /// The forms of one page with the input of their kept drafts (<paramref name="drafts"/> oldest first, as

@@ -28,7 +28,7 @@ public static class PrefectureRunEditEndpoints
         edit.MapPost("/{businessId}", SaveAsync)
             .RequireAuthorization(ReadinessPolicies.PrefectureRunWrite)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(),
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(), FormFieldLimits.Change,
                 new FormPageAttribute("/prefectures/{prefCode}#" + PrefectureRunPanel.Anchor("{businessId}")));
         return app;
     }
