@@ -41,15 +41,17 @@ public sealed class RememberedTokensTests
     });
 
     [Fact]
-    public async Task A_token_is_checked_once_within_the_window_and_each_caller_gets_its_own_identity()
+    public async Task A_token_is_checked_once_within_the_window_and_the_callers_after_the_first_share_a_read_only_identity()
     {
         var tokens = new RememberedTokens(inner, TimeSpan.FromSeconds(30), clock);
         var token = Token(TimeSpan.FromHours(1));
 
+        // The first caller gets the inner handler's own identity: what its events add, no later caller sees.
         var first = await tokens.ValidateTokenAsync(token, Parameters());
         first.ClaimsIdentity.AddClaim(new Claim("added-by-an-event", "x"));
         clock.Advance(TimeSpan.FromSeconds(29));
         var second = await tokens.ValidateTokenAsync(token, Parameters());
+        var third = await tokens.ValidateTokenAsync(token, Parameters());
 
         Assert.True(first.IsValid);
         Assert.True(second.IsValid);
@@ -57,13 +59,19 @@ public sealed class RememberedTokensTests
         Assert.Equal("011002", second.ClaimsIdentity.FindFirst("tenant")?.Value);
         Assert.Null(second.ClaimsIdentity.FindFirst("added-by-an-event"));
         Assert.NotSame(first.ClaimsIdentity, second.ClaimsIdentity);
-        Assert.IsType<CaseSensitiveClaimsIdentity>(second.ClaimsIdentity);
+        Assert.IsType<CaseSensitiveClaimsIdentity>(second.ClaimsIdentity, exactMatch: false);
         Assert.Null(second.ClaimsIdentity.FindFirst("TENANT")); // still case-sensitive, as IdentityModel's own
 
-        // A remembered answer's identity is the caller's own too: what one request's events add, the next does not see.
-        second.ClaimsIdentity.AddClaim(new Claim("added-by-an-event", "y"));
-        var third = await tokens.ValidateTokenAsync(token, Parameters());
-        Assert.Null(third.ClaimsIdentity.FindFirst("added-by-an-event"));
+        // The callers after it share one identity (no copy per request, issue 14), which therefore cannot be changed.
+        Assert.Same(second.ClaimsIdentity, third.ClaimsIdentity);
+        Assert.Throws<NotSupportedException>(() => second.ClaimsIdentity.AddClaim(new Claim("added-by-an-event", "y")));
+        Assert.Throws<NotSupportedException>(() => second.ClaimsIdentity.AddClaims([new Claim("added-by-an-event", "y")]));
+        Assert.Throws<NotSupportedException>(() => second.ClaimsIdentity.RemoveClaim(second.ClaimsIdentity.FindFirst("tenant")));
+        Assert.Throws<NotSupportedException>(() => second.ClaimsIdentity.TryRemoveClaim(second.ClaimsIdentity.FindFirst("tenant")));
+        var fourth = await tokens.ValidateTokenAsync(token, Parameters());
+        Assert.Null(fourth.ClaimsIdentity.FindFirst("added-by-an-event"));
+        Assert.Equal("011002", fourth.ClaimsIdentity.FindFirst("tenant")?.Value);
+        Assert.Equal(3, fourth.ClaimsIdentity.Claims.Count(c => c.Type is "sub" or "role" or "tenant"));
         Assert.Equal(1, inner.Calls);
 
         clock.Advance(TimeSpan.FromSeconds(2)); // past the window: checked again
