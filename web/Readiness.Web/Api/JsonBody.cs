@@ -56,7 +56,7 @@ public static class JsonBody
         HttpRequest request, BodyLimit limit, CancellationToken cancellationToken, IReadOnlyList<string>? accepted = null)
         where T : class
     {
-        if (MediaTypes.Check(request.ContentType, accepted ?? [MediaTypes.Json]) is { } mediaProblem)
+        if (MediaTypes.Check(request.ContentType, accepted ?? MediaTypes.JsonOnly) is { } mediaProblem)
         {
             return (null, default, mediaProblem);
         }
@@ -86,7 +86,7 @@ public static class JsonBody
             return readProblem;
         }
 
-        if (MediaTypes.Check(request.ContentType, [MediaTypes.Json]) is { } mediaProblem)
+        if (MediaTypes.Check(request.ContentType, MediaTypes.JsonOnly) is { } mediaProblem)
         {
             return mediaProblem;
         }

@@ -342,7 +342,7 @@ public static class PrefectureRunApi
         if (problem is null)
         {
             var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted,
-                HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json]);
+                HttpMethods.IsPatch(http.Request.Method) ? MediaTypes.MergePatchOnly : MediaTypes.JsonOnly);
             if (bodyProblem is null)
             {
                 var given = JsonBody.Members<SystemReport>(document);

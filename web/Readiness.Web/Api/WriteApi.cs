@@ -207,7 +207,7 @@ public static class WriteApi
     private static ReportContext WithPreference(ReportContext context, HttpContext http) =>
         Preferences.AsksMinimal(http.Request) ? context with { Minimal = true } : context;
 
-    private static IReadOnlyList<string> AcceptedBy(HttpContext http) => HttpMethods.IsPatch(http.Request.Method) ? [MediaTypes.MergePatch] : [MediaTypes.Json];
+    private static IReadOnlyList<string> AcceptedBy(HttpContext http) => HttpMethods.IsPatch(http.Request.Method) ? MediaTypes.MergePatchOnly : MediaTypes.JsonOnly;
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(HttpContext http, ReportingService reporting, SecurityLog securityLog, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
     {
