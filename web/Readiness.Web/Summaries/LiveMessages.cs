@@ -16,6 +16,9 @@ public static class LiveMessages
 
     public static readonly string[] ReasonIds = ["mainframe", "custom_built", "no_standard_product", "vendor_capacity", "other", "unreported"];
 
+    // The reasons' keys made once, not on every headline (issue 14: a headline per prefecture per live message).
+    private static readonly string[] ReasonKeys = [.. ReasonIds.Select(reason => $"designatedByReason.{reason}")];
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The headline figures of any level, flat, keyed as the page's data-figure attributes.</summary>
@@ -51,24 +54,28 @@ public static class LiveMessages
             ["securityAssessedItems"] = assessed,
             ["securityApplicableItems"] = f.SecurityApplicableItems,
         };
-        foreach (var reason in ReasonIds)
+        for (var i = 0; i < ReasonIds.Length; i++)
         {
-            figures[$"designatedByReason.{reason}"] = f.DesignatedByReason.GetValueOrDefault(reason);
+            figures[ReasonKeys[i]] = f.DesignatedByReason.GetValueOrDefault(ReasonIds[i]);
         }
 
         return figures;
     }
 
     /// <summary>Values a prefecture tile is coloured by (0..1 shares, null when there is nothing to measure).</summary>
+    /// <remarks>
+    /// The four of <see cref="Headline"/>'s figures it needs, worked out as there (progress, designatedShare,
+    /// securityScore, staleShare), without making the whole headline: a live message makes one per prefecture (issue 14).
+    /// </remarks>
     public static IReadOnlyDictionary<string, double?> TileValues(FiguresView f)
     {
-        var h = Headline(f);
-        return new Dictionary<string, double?>(StringComparer.Ordinal)
+        var assessed = f.SecurityApplicableItems - f.SecurityStatuses.GetValueOrDefault("not_assessed");
+        return new Dictionary<string, double?>(4, StringComparer.Ordinal)
         {
-            ["progress"] = h["progress"],
-            ["designated"] = h["designatedShare"],
-            ["security"] = h["securityScore"],
-            ["stale"] = h["staleShare"],
+            ["progress"] = f.Progress,
+            ["designated"] = Share(f.DesignatedSystems, f.ApplicableSystems),
+            ["security"] = assessed > 0 ? f.SecurityScore : null,
+            ["stale"] = Share(f.StaleMunicipalities, f.Municipalities),
         };
     }
 
