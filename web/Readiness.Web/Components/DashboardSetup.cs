@@ -67,6 +67,19 @@ public static class DashboardSetup
         }
     }
 
+    // Microsoft.AspNetCore.Builder.AntiforgeryApplicationBuilderExtensions' own key.
+    private const string AntiforgeryMiddlewareSetKey = "__AntiforgeryMiddlewareSet";
+
+    /// <summary>
+    /// Whether a request passes the antiforgery middleware: every request outside /api, and an /api request whose endpoint
+    /// requires the token (none today: the API's uploads disable it). The rest of /api (a bearer token, or the SameSite
+    /// cookie; no form) skips it: there its only work was a marker in the request's items, a resize of their table on
+    /// every write (issue 14's allocation per change).
+    /// </summary>
+    public static bool TakesAntiforgery(HttpContext http) =>
+        !http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+        || http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Antiforgery.IAntiforgeryMetadata>() is { RequiresValidation: true };
+
     public static WebApplication UseReadinessDashboard(this WebApplication app)
     {
         // Outside the compression, so it sees the coding the answer went out in and tags it (RFC 9110 §8.8.3).
@@ -83,7 +96,11 @@ public static class DashboardSetup
             },
         });
         app.UseFormBodyKept();
-        app.UseAntiforgery();
+        app.UseWhen(TakesAntiforgery, forms => forms.UseAntiforgery());
+        // Said on the app itself (UseAntiforgery says it on the branch's copy of the properties): otherwise the host adds
+        // a second antiforgery step ahead of routing for every request. Were the framework's key ever renamed, that
+        // second step would only set its marker again (no endpoint yet), as every request had it before.
+        ((IApplicationBuilder)app).Properties[AntiforgeryMiddlewareSetKey] = true;
         app.UseFormAntiforgeryPage();
         app.UseLanguageSwitch();
         // A page is a read (its forms post to endpoints under the writes policy; a POST to a page only renders it).
