@@ -22,8 +22,6 @@ namespace Readiness.Web.Api;
 /// </summary>
 public static class ConditionalHeaders
 {
-    private static readonly string[] TagHeaders = [HeaderNames.IfMatch, HeaderNames.IfNoneMatch];
-
     /// <summary>Middleware, before the static files and every endpoint: the 400 for a malformed tag list, nothing else refused.</summary>
     public static Task Enforce(HttpContext http, RequestDelegate next)
     {
@@ -35,11 +33,14 @@ public static class ConditionalHeaders
         }
 
         var headers = request.Headers;
-        // The two names as a static array: no allocation per GET (a review's finding, round 44).
-        foreach (var name in TagHeaders)
+        // Parsed once and kept on the request (Preconditions.Conditions): the read's own comparison uses the same parse.
+        // Without either header (most GETs) nothing is parsed or kept.
+        if (headers.IfMatch.Count > 0 || headers.IfNoneMatch.Count > 0)
         {
-            if (!Preconditions.TryParse(headers[name], out _))
+            var conditions = Preconditions.Conditions(http);
+            if (!conditions.Valid)
             {
+                var name = conditions.IfMatchValid ? HeaderNames.IfNoneMatch : HeaderNames.IfMatch;
                 http.Response.Headers.CacheControl = "no-store";
                 return Preconditions.MalformedHeader(name, headers[name]).ExecuteAsync(http);
             }
@@ -117,14 +118,20 @@ public static class ConditionalHeaders
             return Condition.None;
         }
 
-        // Enforce has refused a malformed list already, so these parse.
+        // Enforce has refused a malformed list already, and kept the parse.
         var headers = request.Headers;
-        if (!StringValues.IsNullOrEmpty(headers.IfMatch) && Preconditions.TryParse(headers.IfMatch, out var match) && match is { Count: > 0 })
+        if (StringValues.IsNullOrEmpty(headers.IfMatch) && StringValues.IsNullOrEmpty(headers.IfNoneMatch))
+        {
+            return Condition.None;
+        }
+
+        var conditions = Preconditions.Conditions(http);
+        if (conditions is { IfMatchValid: true, IfMatch: { Count: > 0 } })
         {
             return Condition.MatchFails;
         }
 
-        return !StringValues.IsNullOrEmpty(headers.IfNoneMatch) && Preconditions.TryParse(headers.IfNoneMatch, out var none) && none is null
+        return conditions is { IfNoneMatchValid: true, IfNoneMatch: null } && !StringValues.IsNullOrEmpty(headers.IfNoneMatch)
             ? Condition.NoneMatchHolds
             : Condition.None;
     }

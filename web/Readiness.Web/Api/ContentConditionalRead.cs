@@ -49,15 +49,22 @@ public static class ContentConditionalRead
     /// <summary>
     /// Marks a write (PUT, POST, DELETE) whose target's GET is tagged by its content (a person's notification choices,
     /// an API client, the clients, webhooks, imports and backups as listed) as answering If-Match and If-None-Match as
-    /// every write with a version does: a header that is not a list of entity tags is 400 naming it; If-Match that the
-    /// current tag does not satisfy (strong comparison, "*" when there is one), or If-None-Match that it matches
-    /// ("*", or the tag by the weak comparison), is 412 naming the header with the current <c>ETag</c>, nothing written.
+    /// every write with a version does: a header that is not a list of entity tags is 400 naming it
+    /// (<see cref="WriteConditions.Enforce"/>, before anything else); If-Match that the current tag does not satisfy
+    /// (strong comparison, "*" when there is one), or If-None-Match that it matches ("*", or the tag by the weak
+    /// comparison), is 412 naming the header with the current <c>ETag</c>, nothing written; a tag that names no version
+    /// of the target (weak, not a content tag) is told so (<see cref="Preconditions.NoVersionNamed"/>).
     /// <paramref name="read"/> answers what the target's GET answers (its handler, called as it is); a target that is
     /// not there (no 200) leaves the write to give its own refusal (404). Without either header nothing is read. The
     /// check precedes the write, not atomic with it: these resources have no version for a store to compare.
     /// </summary>
     /// <param name="target">The GET route whose answer <paramref name="read"/> gives (<see cref="ConditionalWrite.Target"/>).</param>
-    public static TBuilder WritesConditionallyByContent<TBuilder>(this TBuilder builder, string target, Func<HttpContext, Task<object?>> read)
+    /// <param name="exists">
+    /// For a write on an item compared with its list's tag (a webhook, a notification, an outbox entry): false when the
+    /// item is not there, so the write gives its own 404 and the conditions are not evaluated (RFC 9110 §13.2.1: they
+    /// apply only where the method would otherwise succeed). Round 48: such an item's stale tag was 412, not 404.
+    /// </param>
+    public static TBuilder WritesConditionallyByContent<TBuilder>(this TBuilder builder, string target, Func<HttpContext, Task<object?>> read, Func<HttpContext, Task<bool>>? exists = null)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WritesConditionallyOn(target).AddEndpointFilter(async (context, next) =>
         {
@@ -68,12 +75,17 @@ public static class ContentConditionalRead
                 return await next(context);
             }
 
-            foreach (var name in new[] { Microsoft.Net.Http.Headers.HeaderNames.IfMatch, Microsoft.Net.Http.Headers.HeaderNames.IfNoneMatch })
+            // Parsed once, by WriteConditions.Enforce, which has refused a malformed header already.
+            var conditions = Preconditions.Conditions(http);
+            if (!conditions.Valid)
             {
-                if (!Preconditions.TryParse(headers[name], out _))
-                {
-                    return Preconditions.MalformedHeader(name, headers[name]);
-                }
+                var name = conditions.IfMatchValid ? Microsoft.Net.Http.Headers.HeaderNames.IfNoneMatch : Microsoft.Net.Http.Headers.HeaderNames.IfMatch;
+                return Preconditions.MalformedHeader(name, headers[name]);
+            }
+
+            if (exists is not null && !await exists(http))
+            {
+                return await next(context);
             }
 
             if (ValueOf(await read(http)) is not { } current)
@@ -82,11 +94,11 @@ public static class ContentConditionalRead
             }
 
             var etag = Preconditions.ContentETag(JsonSerializer.SerializeToUtf8Bytes(current, current.GetType(), SerializerOptions(http)));
-            var (outcome, header) = Preconditions.Evaluate(http.Request.Method, headers.IfMatch, headers.IfNoneMatch, etag);
+            var (outcome, header) = Preconditions.Evaluate(http.Request.Method, conditions, etag);
             if (outcome == PreconditionOutcome.Failed)
             {
                 http.Response.Headers.ETag = etag;
-                return Preconditions.PreconditionFailed(header!);
+                return Preconditions.PreconditionFailed(http, header!, etag);
             }
 
             return await next(context);

@@ -22,6 +22,17 @@ public enum PreconditionOutcome
 }
 
 /// <summary>
+/// A request's If-Match and If-None-Match as parsed once (<see cref="Preconditions.Conditions"/>): whether each is a
+/// list of entity tags (false: malformed, 400), and its tags (null: "*"; empty: absent or only empty list members),
+/// coded tags read as the tags they are made from.
+/// </summary>
+public sealed record RequestConditions(bool IfMatchValid, IReadOnlyList<EntityTagHeaderValue>? IfMatch, bool IfNoneMatchValid, IReadOnlyList<EntityTagHeaderValue>? IfNoneMatch)
+{
+    /// <summary>Both headers are lists of entity tags (or absent).</summary>
+    public bool Valid => IfMatchValid && IfNoneMatchValid;
+}
+
+/// <summary>
 /// Conditional requests per RFC 9110 §13, one implementation for every resource. Entity tags are opaque quoted
 /// strings (parsed and compared by ASP.NET Core's <see cref="EntityTagHeaderValue"/>): If-Match uses the strong
 /// comparison (a weak tag never matches; "00" is not "0"), If-None-Match the weak comparison (W/"0" matches "0");
@@ -93,6 +104,27 @@ public static class Preconditions
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The request's If-Match and If-None-Match, parsed once (<see cref="TryParse"/>) and kept on the request for every
+    /// later reading: the middleware that refuses a malformed one (<see cref="WriteConditions.Enforce"/>,
+    /// <see cref="ConditionalHeaders.Enforce"/>) and the endpoint that compares them with its target's tag read the same
+    /// parse (a breaker's finding, round 48: each write parsed both headers twice).
+    /// </summary>
+    public static RequestConditions Conditions(HttpContext http)
+    {
+        if (http.Features.Get<RequestConditions>() is { } parsed)
+        {
+            return parsed;
+        }
+
+        var headers = http.Request.Headers;
+        var matchValid = TryParse(headers.IfMatch, out var match);
+        var noneValid = TryParse(headers.IfNoneMatch, out var none);
+        parsed = new RequestConditions(matchValid, match, noneValid, none);
+        http.Features.Set(parsed);
+        return parsed;
     }
 
     /// <summary>
@@ -227,24 +259,29 @@ public static class Preconditions
             : current is not null && EntityTagHeaderValue.TryParse(current, out var c) && tags.Any(t => t.Compare(c, useStrongComparison: false));
 
     /// <summary>Evaluates If-Match and If-None-Match (RFC 9110 §13.2.2) for a request with <paramref name="method"/> on a resource at <paramref name="current"/>.</summary>
-    public static (PreconditionOutcome Outcome, string? Header) Evaluate(string method, StringValues ifMatch, StringValues ifNoneMatch, string? current)
+    public static (PreconditionOutcome Outcome, string? Header) Evaluate(string method, StringValues ifMatch, StringValues ifNoneMatch, string? current) =>
+        Evaluate(method, new RequestConditions(TryParse(ifMatch, out var matchTags), matchTags, TryParse(ifNoneMatch, out var noneTags), noneTags), current);
+
+    /// <summary><see cref="Evaluate(string, StringValues, StringValues, string?)"/> on headers already parsed (<see cref="Conditions"/>).</summary>
+    public static (PreconditionOutcome Outcome, string? Header) Evaluate(string method, RequestConditions conditions, string? current)
     {
-        if (!TryParse(ifMatch, out var matchTags))
+        if (!conditions.IfMatchValid)
         {
             return (PreconditionOutcome.Malformed, HeaderNames.IfMatch);
         }
 
-        if (!TryParse(ifNoneMatch, out var noneTags))
+        if (!conditions.IfNoneMatchValid)
         {
             return (PreconditionOutcome.Malformed, HeaderNames.IfNoneMatch);
         }
 
-        if (!IfMatch(matchTags, current))
+        if (!IfMatch(conditions.IfMatch, current))
         {
             return (PreconditionOutcome.Failed, HeaderNames.IfMatch);
         }
 
-        if (ifNoneMatch.Any(l => !string.IsNullOrWhiteSpace(l)) && IfNoneMatchMatches(noneTags, current))
+        // An empty list (no header, or only commas) names nothing to match; null is "*".
+        if (conditions.IfNoneMatch is not { Count: 0 } && IfNoneMatchMatches(conditions.IfNoneMatch, current))
         {
             return HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
                 ? (PreconditionOutcome.NotModified, HeaderNames.IfNoneMatch)
@@ -271,13 +308,16 @@ public static class Preconditions
     /// <paramref name="versions"/>: null for "*" (the resource exists: no version check) or an absent optional header;
     /// otherwise the versions the tags name (<see cref="Versions"/>; empty when they name none, which never matches).
     /// </summary>
-    public static ProblemHttpResult? ReadIfMatch(StringValues header, bool required, out IReadOnlyList<long>? versions)
+    public static ProblemHttpResult? ReadIfMatch(HttpContext http, bool required, out IReadOnlyList<long>? versions)
     {
         versions = null;
-        if (!TryParse(header, out var tags))
+        var conditions = Conditions(http);
+        if (!conditions.IfMatchValid)
         {
-            return MalformedHeader(HeaderNames.IfMatch, header);
+            return MalformedHeader(HeaderNames.IfMatch, http.Request.Headers.IfMatch);
         }
+
+        var tags = conditions.IfMatch;
 
         if (tags is { Count: 0 } && required)
         {
@@ -308,11 +348,13 @@ public static class Preconditions
     /// </summary>
     public static async Task<ProblemHttpResult?> IfNoneMatchOnWriteAsync(HttpContext http, Func<Task<long?>> current)
     {
-        var header = http.Request.Headers.IfNoneMatch;
-        if (!TryParse(header, out var tags))
+        var conditions = Conditions(http);
+        if (!conditions.IfNoneMatchValid)
         {
-            return MalformedHeader(HeaderNames.IfNoneMatch, header);
+            return MalformedHeader(HeaderNames.IfNoneMatch, http.Request.Headers.IfNoneMatch);
         }
+
+        var tags = conditions.IfNoneMatch;
 
         if (tags is { Count: 0 })
         {
@@ -360,7 +402,7 @@ public static class Preconditions
     /// </summary>
     public static IResult? ForRead(HttpContext http, string etag)
     {
-        var (outcome, header) = Evaluate(http.Request.Method, http.Request.Headers.IfMatch, http.Request.Headers.IfNoneMatch, etag);
+        var (outcome, header) = Evaluate(http.Request.Method, Conditions(http), etag);
         var headers = http.Response.Headers;
 
         // A request refused as malformed (400) names no representation, so it carries no ETag.
@@ -393,7 +435,7 @@ public static class Preconditions
         return outcome switch
         {
             PreconditionOutcome.NotModified => TypedResults.StatusCode(StatusCodes.Status304NotModified),
-            PreconditionOutcome.Failed => PreconditionFailed(header!),
+            PreconditionOutcome.Failed => PreconditionFailed(http, header!, etag),
             PreconditionOutcome.Malformed => MalformedHeader(header!, http.Request.Headers[header!]),
             _ => null,
         };
@@ -414,13 +456,66 @@ public static class Preconditions
                 $"The {header} condition does not hold (it may have changed since you read it, by someone else or from another tab or program): read the ETag again.");
 
     /// <summary>
+    /// <see cref="PreconditionFailed(string)"/> for a condition compared with <paramref name="current"/> (the target's tag):
+    /// when the failing If-Match names no version of the target at all (<see cref="NamesNoVersion"/>: W/"0", a version
+    /// tag sent to a content-tagged resource), the 412 says so (<see cref="NoVersionNamed"/>) rather than that the target
+    /// changed since it was read (a breaker's finding, round 48).
+    /// </summary>
+    public static ProblemHttpResult PreconditionFailed(HttpContext http, string header, string current) =>
+        string.Equals(header, HeaderNames.IfMatch, StringComparison.OrdinalIgnoreCase) && Conditions(http).IfMatch is { Count: > 0 } tags && NamesNoVersion(tags, current)
+            ? NoVersionNamed(header)
+            : PreconditionFailed(header);
+
+    /// <summary>
+    /// True when no tag in <paramref name="tags"/> could ever be a tag of a resource tagged as <paramref name="current"/>
+    /// is: every one weak (the strong comparison never matches it), or not of its form (a version, "12" or "12-5be0c1a7",
+    /// for a resource tagged by version; 16 lowercase hex digits, <see cref="ContentETag"/>, for one tagged by content).
+    /// A tag of any other resource form counts as possibly naming one.
+    /// </summary>
+    public static bool NamesNoVersion(IReadOnlyList<EntityTagHeaderValue> tags, string current)
+    {
+        foreach (var tag in tags)
+        {
+            if (!tag.IsWeak && SameForm(tag.Tag, current))
+            {
+                return false;
+            }
+        }
+
+        return tags.Count > 0;
+    }
+
+    private static bool SameForm(StringSegment tag, string current)
+    {
+        if (VersionOf(current) >= 0)
+        {
+            return VersionOf(tag) >= 0;
+        }
+
+        return !IsContentTag(current) || IsContentTag(tag);
+    }
+
+    private static bool IsContentTag(StringSegment tag) =>
+        tag.Length == 18 && tag[0] == '"' && tag[17] == '"' && !tag.AsSpan(1, 16).ContainsAnyExcept(LowerHex);
+
+    /// <summary>
+    /// 412 <c>precondition_failed</c> naming <paramref name="header"/> for tags that name no version of the target (weak, or
+    /// not its form of tag): such a condition could never hold, so the sender is told to send the tag the target's GET
+    /// answers, not that someone changed it.
+    /// </summary>
+    public static ProblemHttpResult NoVersionNamed(string header) =>
+        Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
+            $"{header} の ETag は、この対象のどの版も指していません（W/ 付きの弱い ETag や、この対象の ETag の形でないものは一致しません）。対象を GET し、返された ETag をそのまま指定してください。何も変更していません。",
+            $"The {header} entity tag names no version of this resource (a weak tag, W/\"…\", or a tag not of this resource's form never matches, RFC 9110 §13.1.1): GET it and send the ETag it answers exactly as received. Nothing was changed.");
+
+    /// <summary>
     /// If-Match and If-None-Match on a write whose target has a version but no atomic check of it (a template preview:
     /// nothing is stored): 400 naming the header when malformed; 412 naming it with the current ETag when If-Match names
     /// no tag of the current version ("*" holds: the target exists) or If-None-Match is "*" or names it. Null: proceed.
     /// </summary>
     public static async Task<ProblemHttpResult?> OnVersionAsync(HttpContext http, Func<Task<long>> current)
     {
-        if (ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var versions) is { } malformed)
+        if (ReadIfMatch(http, required: false, out var versions) is { } malformed)
         {
             return malformed;
         }
@@ -430,7 +525,7 @@ public static class Preconditions
         if (versions is not null && !versions.Contains(await Current()))
         {
             http.Response.Headers.ETag = ETag(await Current());
-            return PreconditionFailed(HeaderNames.IfMatch);
+            return versions.Count == 0 ? NoVersionNamed(HeaderNames.IfMatch) : PreconditionFailed(HeaderNames.IfMatch);
         }
 
         return await IfNoneMatchOnWriteAsync(http, Current);

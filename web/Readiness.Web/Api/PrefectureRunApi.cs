@@ -373,7 +373,7 @@ public static class PrefectureRunApi
     private static async Task<(ReportContext? Context, ProblemHttpResult? Problem)> ReadHeadersAsync(HttpContext http, PrefectureRunService service, string prefCode)
     {
         var headers = http.Request.Headers;
-        if (Preconditions.ReadIfMatch(headers.IfMatch, required: true, out var versions) is { } ifMatchProblem)
+        if (Preconditions.ReadIfMatch(http, required: true, out var versions) is { } ifMatchProblem)
         {
             return (null, ifMatchProblem);
         }

@@ -231,7 +231,7 @@ public static class WriteApi
         }
 
         var headers = http.Request.Headers;
-        if (Preconditions.ReadIfMatch(headers.IfMatch, requireIfMatch, out var versions) is { } ifMatchProblem)
+        if (Preconditions.ReadIfMatch(http, requireIfMatch, out var versions) is { } ifMatchProblem)
         {
             return (null, ifMatchProblem);
         }

@@ -12,6 +12,9 @@ public sealed record ConditionalWrite(string Target);
 
 public static class WriteConditions
 {
+    // ASP.NET Core's AcceptsMatcherPolicy names the endpoint it routes a refused media type to so (it is no RouteEndpoint).
+    private const string UnsupportedMediaTypeEndpoint = "415 HTTP Unsupported Media Type";
+
     /// <summary>Marks a write whose handler (or filter) compares the conditions with the ETag of <paramref name="target"/> (a GET route).</summary>
     public static TBuilder WritesConditionallyOn<TBuilder>(this TBuilder builder, string target)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new ConditionalWrite(target));
@@ -21,21 +24,24 @@ public static class WriteConditions
     /// routed to an endpoint with an <c>If-Match</c> or <c>If-None-Match</c> that is not a list of entity tags (or "*")
     /// is 400 naming the header, nothing done, on every write alike (a breaker's finding, round 47: the client secret's
     /// rotation, a webhook's deletion, a digest, an import's apply and the template preview took <c>If-Match: garbage</c>
-    /// and acted). Whether the condition holds (412) is the endpoint's to say, against its target's ETag.
+    /// and acted). Whether the condition holds (412) is the endpoint's to say, against its target's ETag. Routing answers a
+    /// JSON write whose media type its Accepts does not take with its own 415 endpoint: the malformed condition is told
+    /// there too, first, as docs/api.md orders it (round 48: the 415 came first). The framework's 405 endpoint is left
+    /// alone (no write of that method is there to condition). The parse is kept on the request (<see cref="Preconditions.Conditions"/>).
     /// </summary>
     public static Task Enforce(HttpContext http, RequestDelegate next)
     {
         var request = http.Request;
         if (request.Path.StartsWithSegments("/api")
             && (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method) || HttpMethods.IsDelete(request.Method))
-            && http.GetEndpoint() is RouteEndpoint) // not the framework's 405/415 endpoints, which answer themselves
+            && http.GetEndpoint() is { } endpoint && (endpoint is RouteEndpoint || endpoint.DisplayName == UnsupportedMediaTypeEndpoint))
         {
-            foreach (var name in new[] { HeaderNames.IfMatch, HeaderNames.IfNoneMatch })
+            // Parsed once here and kept on the request (Preconditions.Conditions): the endpoint compares the same parse.
+            var conditions = Preconditions.Conditions(http);
+            if (!conditions.Valid)
             {
-                if (!Preconditions.TryParse(request.Headers[name], out _))
-                {
-                    return Preconditions.MalformedHeader(name, request.Headers[name]).ExecuteAsync(http);
-                }
+                var name = conditions.IfMatchValid ? HeaderNames.IfNoneMatch : HeaderNames.IfMatch;
+                return Preconditions.MalformedHeader(name, request.Headers[name]).ExecuteAsync(http);
             }
         }
 

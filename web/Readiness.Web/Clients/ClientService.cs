@@ -14,9 +14,11 @@ public sealed record ClientCreated(ApiClient Client, string Secret);
 /// A client as it stands: <paramref name="Holder"/>, who holds its secret (the e-mail, or the admin token's subject, of
 /// whoever created it or last issued it a new secret: the client's changes are recorded in that person's name);
 /// <paramref name="HolderActive"/>, false while that account is deactivated (the client is suspended); and the scope
-/// its tokens may carry now.
+/// its tokens may carry now. <paramref name="SecretVersion"/>: how many secrets it has been handed (1 at creation, one
+/// more per rotation), <paramref name="SecretIssuedAt"/> when the current one was (UTC): a rotation changes the client's
+/// representation, so an If-Match read before it no longer holds after it (round 48: the same tag rotated twice).
 /// </summary>
-public sealed record ClientStanding(string Holder, bool HolderActive, ClientScope EffectiveScope);
+public sealed record ClientStanding(string Holder, bool HolderActive, ClientScope EffectiveScope, int SecretVersion = 1, DateTime? SecretIssuedAtUtc = null);
 
 /// <summary>
 /// Creates, lists and revokes API clients: the product's row (<see cref="ApiClient"/>) and OpenIddict's application
@@ -136,6 +138,7 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
     public async Task<IReadOnlyDictionary<string, ClientStanding>> StandingsAsync(IReadOnlyCollection<ApiClient> rows, CancellationToken cancellationToken)
     {
         var issues = await accounts.ClientSecretIssuesAsync([.. rows.Select(r => r.ClientId)], cancellationToken);
+        var issued = await accounts.ClientSecretIssueCountsAsync([.. rows.Select(r => r.ClientId)], cancellationToken);
         var people = new Dictionary<string, ReadinessUser?>(StringComparer.OrdinalIgnoreCase);
         var standings = new Dictionary<string, ClientStanding>(StringComparer.Ordinal);
         foreach (var row in rows)
@@ -149,7 +152,8 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
 
             var (role, tenant) = account is not null ? (AccountRules.Name(account.AccountRole), account.Tenant) : (issue?.ActorRole, issue?.ActorTenant);
             standings[row.ClientId] = new ClientStanding(holder, account?.Active ?? true,
-                ClientRules.EffectiveScope(row.Scope, row.Tenant, role, tenant, issue is not null));
+                ClientRules.EffectiveScope(row.Scope, row.Tenant, role, tenant, issue is not null),
+                Math.Max(1, issued.GetValueOrDefault(row.ClientId)), issue?.AtUtc ?? row.CreatedAtUtc);
         }
 
         return standings;

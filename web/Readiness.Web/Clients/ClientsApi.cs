@@ -21,17 +21,22 @@ public sealed record CreateClientRequest(string? Name = null, string? Tenant = n
 /// An API client as listed. Status: active, suspended (the person holding its secret is deactivated: tokens are refused
 /// until an administrator issues a new secret or reactivates that person), expired or revoked. SecretHolder: who holds
 /// its secret now (whoever created it or last issued it a new secret); the client's changes are recorded in that name.
+/// SecretVersion: how many secrets it has been handed (1 at creation, one more per rotation); SecretIssuedAt: when the
+/// current secret was issued (UTC). No secret material: these only make each rotation change the client's ETag, so an
+/// If-Match read before a rotation is stale after it.
 /// </summary>
 public sealed record ApiClientView(
     string ClientId, string Name, string Tenant, string Scope, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, string CreatedBy,
-    DateTimeOffset? RevokedAt, string? RevokedBy, string Status, string SecretHolder)
+    DateTimeOffset? RevokedAt, string? RevokedBy, string Status, string SecretHolder, int SecretVersion, DateTimeOffset SecretIssuedAt)
 {
     /// <summary>The view of <paramref name="c"/>; without a standing, its creator holds the secret (a client just created).</summary>
     public static ApiClientView From(ApiClient c, DateTime nowUtc, ClientStanding? standing = null) => new(
         c.ClientId, c.Name, c.Tenant, ClientRules.Name(c.Scope), new DateTimeOffset(c.ExpiresAtUtc, TimeSpan.Zero), new DateTimeOffset(c.CreatedAtUtc, TimeSpan.Zero), c.CreatedBy,
         c.RevokedAtUtc is { } r ? new DateTimeOffset(r, TimeSpan.Zero) : null, c.RevokedBy,
         c.RevokedAtUtc is not null ? "revoked" : c.ExpiresAtUtc <= nowUtc ? "expired" : standing is { HolderActive: false } ? "suspended" : "active",
-        standing?.Holder ?? c.CreatedBy);
+        standing?.Holder ?? c.CreatedBy,
+        standing?.SecretVersion ?? 1,
+        new DateTimeOffset(DateTime.SpecifyKind(standing?.SecretIssuedAtUtc ?? c.CreatedAtUtc, DateTimeKind.Utc)));
 }
 
 /// <summary>The answer to creating a client: the client, its secret (shown this once only) and where to get tokens.</summary>

@@ -742,6 +742,17 @@ public sealed class AccountService(
             .ToDictionary(g => g.Key, g => g.MaxBy(e => e.Id)!, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// How many secrets each client has been handed (its create_api_client and rotate_api_client_secret entries, 1 and
+    /// up; absent: none on record): the client's secret version, which each rotation raises.
+    /// </summary>
+    public async Task<Dictionary<string, int>> ClientSecretIssueCountsAsync(IReadOnlyCollection<string> clientIds, CancellationToken cancellationToken) =>
+        await db.AdminLog.AsNoTracking()
+            .Where(e => ClientSecretActions.Contains(e.Action) && e.TargetSubject != null && clientIds.Contains(e.TargetSubject))
+            .GroupBy(e => e.TargetSubject!)
+            .Select(g => new { Client = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Client, g => g.Count, StringComparer.Ordinal, cancellationToken);
+
     /// <summary>The client ids whose secret <paramref name="email"/> was the last to be handed (by creating the client or issuing a new secret).</summary>
     public async Task<IReadOnlyList<string>> ClientSecretsHeldByAsync(string email, CancellationToken cancellationToken)
     {

@@ -164,7 +164,7 @@ public static class TemplateApi
         }
 
         // If-Match is optional (the file's B3 is the version it was made from); when sent, it must name that version.
-        if (Preconditions.ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var ifMatch) is { } ifMatchProblem)
+        if (Preconditions.ReadIfMatch(http, required: false, out var ifMatch) is { } ifMatchProblem)
         {
             return ifMatchProblem;
         }
@@ -205,6 +205,12 @@ public static class TemplateApi
         if (outcome.Result?.Record is { } current)
         {
             http.Response.Headers.ETag = Preconditions.ETag(current.Version);
+        }
+        else if (outcome.Status == StatusCodes.Status412PreconditionFailed)
+        {
+            // Every 412 says what is current, so the client can read, review and retry (RFC 9110 §15.5.13): a stale
+            // If-Match, one naming no version and a cell changed since the file's version (changed_since) hold no record.
+            http.Response.Headers.ETag = Preconditions.ETag((await templates.CurrentAsync(code, http.RequestAborted)).Version);
         }
 
         var title = outcome.Status switch

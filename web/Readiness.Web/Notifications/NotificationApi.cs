@@ -63,7 +63,7 @@ public static class NotificationApi
             .WithSummary("The caller's in-app notifications, newest first")
             .WithDescription("At most 100, with Japanese and English text; unread counts all of the caller's unread notifications, listed or not. Every signed-in person has their own list (by subject).");
         mine.MapPost("/{id}/read", MarkRead).WithName("markNotificationRead")
-            .WritesConditionallyByContent("GET /api/v1/notifications", async h => await ListMine(h, h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted))
+            .WritesConditionallyByContent("GET /api/v1/notifications", async h => await ListMine(h, h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted), IsMineAsync)
             .WithSummary("Marks one of the caller's notifications as read")
             .WithDescription("204 when marked (or already read); 404 when the caller has no such notification.");
         mine.MapGet("/preferences", GetPreferences).WithName("getNotificationPreferences").AnswersConditionalRequestsByContent()
@@ -81,7 +81,7 @@ public static class NotificationApi
             .WithSummary("The notification outbox by status (administrators); dead letters by default")
             .WithDescription("?status=dead|pending|held|delivered|digested. Counts per status and whether SMTP is configured.");
         admin.MapPost("/notifications/{id}/retry", Retry).WithName("retryNotification")
-            .WritesConditionallyByContent("GET /api/v1/admin/notifications", OutboxAsync).RequireRateLimiting(RateLimits.WritesPolicy)
+            .WritesConditionallyByContent("GET /api/v1/admin/notifications", OutboxAsync, IsRetriableAsync).RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Puts a dead (or waiting) delivery back in line now (administrators)")
             .WithDescription("Its attempts start again from zero; it keeps its id. 404 when there is no such dead or pending row.");
         admin.MapPost("/digests/{prefCode}", SendDigest).WithName("sendDigest")
@@ -96,7 +96,7 @@ public static class NotificationApi
             .WithSummary("Registers a webhook endpoint for a tenant (administrators); the answer holds its secret once")
             .WithDescription("Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery's stable id.");
         admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook")
-            .WritesConditionallyByContent("GET /api/v1/admin/webhooks", async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted)).RequireRateLimiting(RateLimits.WritesPolicy)
+            .WritesConditionallyByContent("GET /api/v1/admin/webhooks", async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted), IsWebhookAsync).RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Stops deliveries to a webhook endpoint (administrators)")
             .WithDescription("Pending deliveries to it become dead letters at their next attempt.");
 
@@ -154,6 +154,20 @@ public static class NotificationApi
     {
         var page = await store.InAppAsync(Caller(http)!.Subject, 100, cancellationToken);
         return TypedResults.Ok(new NotificationListView(page.Items.Select(View).ToList(), page.Unread));
+    }
+
+    // The items compared with their list's tag: one not there is the write's own 404, before any condition (RFC 9110 §13.2.1).
+    private static async Task<bool> IsMineAsync(HttpContext http) =>
+        await http.RequestServices.GetRequiredService<NotificationStore>().FindAsync(http.GetRouteValue("id") as string ?? string.Empty, http.RequestAborted) is { } row
+        && row.Recipient == Caller(http)?.Subject && row.Channel == NotificationChannel.InApp;
+
+    private static async Task<bool> IsRetriableAsync(HttpContext http) =>
+        await http.RequestServices.GetRequiredService<NotificationStore>().FindAsync(http.GetRouteValue("id") as string ?? string.Empty, http.RequestAborted) is { Status: NotificationStore.Dead or NotificationStore.Pending };
+
+    private static async Task<bool> IsWebhookAsync(HttpContext http)
+    {
+        var id = http.GetRouteValue("id") as string;
+        return (await http.RequestServices.GetRequiredService<NotificationStore>().WebhooksAsync(http.RequestAborted)).Any(w => w.Id == id);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> MarkRead(string id, HttpContext http, NotificationStore store, TimeProvider time, CancellationToken cancellationToken)

@@ -120,6 +120,8 @@ public static class PlanningApi
     private static Task DescribeIfMatch(Microsoft.OpenApi.OpenApiOperation operation, bool required)
     {
         operation.Parameters ??= [];
+        // The scenario's own description replaces the generic one every conditional write gets (ContractTransformer).
+        operation.Parameters = [.. operation.Parameters.Where(p => !(p.In == Microsoft.OpenApi.ParameterLocation.Header && p.Name == Microsoft.Net.Http.Headers.HeaderNames.IfMatch))];
         operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
         {
             Name = Microsoft.Net.Http.Headers.HeaderNames.IfMatch,
@@ -223,17 +225,17 @@ public static class PlanningApi
     private static async Task<IResult> PostScenario(HttpContext http, ForecastService forecasts, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
         // If-Match is read as on every other write (400 when malformed); here it may stand for the body's version.
-        if (Preconditions.ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var versions) is { } malformed)
+        if (Preconditions.ReadIfMatch(http, required: false, out var versions) is { } malformed)
         {
             return malformed;
         }
 
-        _ = Preconditions.TryParse(http.Request.Headers.IfMatch, out var tags);
+        var tags = Preconditions.Conditions(http).IfMatch;
         var ifMatch = tags is null ? ScenarioIfMatch.Any : versions is null ? null : new ScenarioIfMatch(versions);
 
         // If-None-Match as on every write with a version: malformed is told before the body is read; whether it
         // matches needs the scenario's name, so it is judged once the body is.
-        if (!Preconditions.TryParse(http.Request.Headers.IfNoneMatch, out _))
+        if (!Preconditions.Conditions(http).IfNoneMatchValid)
         {
             return Preconditions.MalformedHeader(Microsoft.Net.Http.Headers.HeaderNames.IfNoneMatch, http.Request.Headers.IfNoneMatch);
         }
@@ -263,6 +265,12 @@ public static class PlanningApi
         var (scenario, created, errors) = await SaveAsync(input, caller.ToActor(), OriginOf(http), grains, ifMatch);
         if (errors is not null)
         {
+            // A 412 says what is current (RFC 9110 §15.5.13): the stored scenario's version, the ETag of its GET.
+            if (errors.StatusCode == StatusCodes.Status412PreconditionFailed && await FindAsync(grains, name) is { } stored)
+            {
+                ScenarioETag(http, stored.Version);
+            }
+
             return errors;
         }
 
@@ -393,12 +401,12 @@ public static class PlanningApi
     private static async Task<IResult> DeleteScenario(string scenario, HttpContext http, IGrainFactory grains, IOptions<ReadinessAuthOptions> auth)
     {
         // As a municipality's write: the target first (404), then If-Match (428 without, 412 when stale; "*": whichever is stored).
-        if (Preconditions.ReadIfMatch(http.Request.Headers.IfMatch, required: false, out var versions) is { } malformed)
+        if (Preconditions.ReadIfMatch(http, required: false, out var versions) is { } malformed)
         {
             return malformed;
         }
 
-        _ = Preconditions.TryParse(http.Request.Headers.IfMatch, out var tags);
+        var tags = Preconditions.Conditions(http).IfMatch;
         var stored = await FindAsync(grains, scenario);
         if (stored is null)
         {
@@ -413,12 +421,19 @@ public static class PlanningApi
 
         if (versions is { Count: 0 })
         {
+            ScenarioETag(http, stored.Version);
             return NamesNoVersion(stored.Version);
         }
 
         var expected = tags is null ? stored.Version : await Preconditions.ExpectedVersionAsync(versions, () => Task.FromResult(stored.Version));
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
         var outcome = await grains.GetGrain<IScenarioGrain>(IScenarioGrain.Key).DeleteAsync(scenario, caller.ToActor(), expected, OriginOf(http));
+        if (outcome.Status is not (ScenarioSaveStatus.Deleted or ScenarioSaveStatus.NotFound or ScenarioSaveStatus.VersionRequired))
+        {
+            // The 412 says what is current (RFC 9110 §15.5.13): the version that stood in the way.
+            ScenarioETag(http, outcome.Scenario?.Version ?? stored.Version);
+        }
+
         return outcome.Status switch
         {
             ScenarioSaveStatus.Deleted => TypedResults.NoContent(),

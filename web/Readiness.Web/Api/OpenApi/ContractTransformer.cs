@@ -280,7 +280,8 @@ public static partial class ContractTransformer
             };
         }
 
-        var conditional = operation.Responses.ContainsKey("304");
+        // A read that answers 304, or a write that takes If-Match: its 412 carries the current ETag.
+        var conditional = operation.Responses.ContainsKey("304") || operation.Parameters.Any(p => p.In == ParameterLocation.Header && p.Name == IfMatch);
         var statuses = (spec?.Problems ?? [401]).Concat(spec is { Grain: false } ? [500] : [500, 503])
             .Concat(operation.Responses.Keys.Where(k => k.Length == 3 && k[0] is '4' or '5').Select(k => int.Parse(k, CultureInfo.InvariantCulture)))
             .Distinct().Order();
@@ -380,6 +381,24 @@ public static partial class ContractTransformer
                 Description = "Not Modified: the If-None-Match ETag is still current (no body).",
                 Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal) { [ETag] = ETagHeader("The current version (unchanged).") },
             };
+            operation.Responses.TryAdd("400", new OpenApiResponse());
+            operation.Responses.TryAdd("412", new OpenApiResponse());
+        }
+
+        // Every write under /api answers If-Match and If-None-Match against its target's ETag (ConditionalWrite): declared
+        // on each, with the 412 that carries the current ETag (round 48: the content-tagged writes declared neither).
+        // A write whose If-Match the contract describes itself (a municipality's, required) keeps that description.
+        if (metadata.OfType<ConditionalWrite>().FirstOrDefault() is { } conditionalWrite && description.HttpMethod is { } writeMethod && !HttpMethods.IsGet(writeMethod))
+        {
+            var target = conditionalWrite.Target;
+            if (!(Operations.TryGetValue($"{writeMethod.ToUpperInvariant()} {route}", out var known) && known.IfMatchRequired is not null))
+            {
+                AddHeaderParameter(operation, IfMatch, required: false,
+                    $"任意。{target} の ETag のときだけ実行します（違えば 412、現在の ETag 付き）。 / Optional: act only while {target} answers this ETag (412 with the current ETag otherwise).", "\"12\"");
+            }
+
+            AddHeaderParameter(operation, IfNoneMatch, required: false,
+                $"任意。* なら対象があれば 412、ETag なら {target} がその ETag なら 412（何もしません）。 / Optional: * is 412 when the target exists; a tag, 412 while {target} answers it (nothing done).", "*");
             operation.Responses.TryAdd("400", new OpenApiResponse());
             operation.Responses.TryAdd("412", new OpenApiResponse());
         }
