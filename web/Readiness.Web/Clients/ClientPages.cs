@@ -60,7 +60,7 @@ public static class ClientPages
             return new RazorComponentResult<AccountDocument>(new
             {
                 Page = typeof(ClientsPage),
-                Parameters = new Dictionary<string, object?> { ["Posted"] = AccountFormState.From(form, result, Components.FormFieldLimits.ApiClient, "new-client") },
+                Parameters = new Dictionary<string, object?> { ["Posted"] = FormState.From(form, result, Components.FormFieldLimits.ApiClient, "new-client") },
             }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
         }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using Readiness.Rules;
+using Readiness.Web.Components;
 using Readiness.Web.Identity;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -36,7 +37,7 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
     public async Task<(AccountResult Result, ClientCreated? Created)> CreateAsync(ClientAdministrator actor, string? name, string? tenant, string? scopeText, DateTimeOffset? expiresAt, string? client, CancellationToken cancellationToken, bool expiresUnreadable = false)
     {
         // Every field's fault at once (the form and the API's problem details name each); the permission checks after.
-        List<AccountFault> faults = [];
+        List<FieldFault> faults = [];
         name = name?.Trim();
         if (string.IsNullOrEmpty(name) || FreeText.Characters(name) > MaxNameLength || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
         {

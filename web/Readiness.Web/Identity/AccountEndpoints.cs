@@ -719,7 +719,7 @@ public static partial class AccountEndpoints
 
     /// <summary>
     /// A refused form's page as the post's answer, 422: <paramref name="page"/> given the faults and what was typed
-    /// (<see cref="AccountFormState"/>: passwords never shown again). Not stored (no-store): it holds what was typed.
+    /// (<see cref="FormState"/>: passwords never shown again). Not stored (no-store): it holds what was typed.
     /// <paramref name="target"/> names which of the page's forms was sent (invite, or a person's id for the role form).
     /// </summary>
     private static RazorComponentResult<AccountDocument> ShownAgain(HttpContext http, Type page, IFormCollection form, AccountResult result, string? target = null)
@@ -728,7 +728,7 @@ public static partial class AccountEndpoints
         return new RazorComponentResult<AccountDocument>(new
         {
             Page = page,
-            Parameters = new Dictionary<string, object?> { ["Posted"] = AccountFormState.From(form, result, Components.FormFieldLimits.Account, target) },
+            Parameters = new Dictionary<string, object?> { ["Posted"] = FormState.From(form, result, Components.FormFieldLimits.Account, target) },
         }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
     }
 

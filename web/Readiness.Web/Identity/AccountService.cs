@@ -5,11 +5,9 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Readiness.Rules;
+using Readiness.Web.Components;
 
 namespace Readiness.Web.Identity;
-
-/// <summary>One field's fault: the form field it names and a fixed code (see <see cref="AccountMessages"/>).</summary>
-public sealed record AccountFault(string Field, string Code, string? Detail = null);
 
 /// <summary>
 /// The outcome of an account operation: success, or its faults, every field's at once (<see cref="Faults"/>, in form
@@ -20,12 +18,12 @@ public sealed record AccountResult(bool Succeeded, string? Field = null, string?
     public static AccountResult Ok { get; } = new(true);
 
     /// <summary>Every fault of a refused operation, in form order (one when it names no form field: a link, a person).</summary>
-    public IReadOnlyList<AccountFault> Faults { get; init; } = [];
+    public IReadOnlyList<FieldFault> Faults { get; init; } = [];
 
     public static AccountResult Fail(string field, string code, string? detail = null) => new(false, field, code, detail) { Faults = [new(field, code, detail)] };
 
     /// <summary>A refusal with every one of <paramref name="faults"/> (at least one).</summary>
-    public static AccountResult Fail(IReadOnlyList<AccountFault> faults) =>
+    public static AccountResult Fail(IReadOnlyList<FieldFault> faults) =>
         new(false, faults[0].Field, faults[0].Code, faults[0].Detail) { Faults = faults };
 
     /// <summary>Nothing to do: the account or invitation is already so (the code says how: already_withdrawn, ...); nothing written or logged.</summary>
@@ -171,7 +169,7 @@ public sealed class AccountService(
     {
         // Every field's fault at once: the address, the role and the tenant code are judged apart.
         email = NormalizeEmail(email);
-        List<AccountFault> faults = [];
+        List<FieldFault> faults = [];
         if (email is null)
         {
             faults.Add(new("email", "invalid_email"));
@@ -514,7 +512,7 @@ public sealed class AccountService(
     public async Task<AccountResult> ChangePasswordAsync(
         ReadinessUser user, string? current, string? password, string? confirm, string? keepSession, string? client, CancellationToken cancellationToken)
     {
-        List<AccountFault> faults = [];
+        List<FieldFault> faults = [];
         var currentRight = false;
         if (string.IsNullOrEmpty(current))
         {
@@ -819,7 +817,7 @@ public sealed class AccountService(
     /// <summary>Every fault of a new account's fields at once, in form order: e-mail, name, password (its rules too), confirmation.</summary>
     private async Task<AccountResult> CheckNewAccountAsync(string? email, string? displayName, string? password, string? confirm)
     {
-        List<AccountFault> faults = [];
+        List<FieldFault> faults = [];
         var normalized = NormalizeEmail(email);
         if (normalized is null)
         {
@@ -840,9 +838,9 @@ public sealed class AccountService(
     /// The password's faults, all at once: empty, each rule Identity's validators refuse (length, common, containing the
     /// address), and a confirmation that differs. Nothing is written.
     /// </summary>
-    private async Task<List<AccountFault>> PasswordFaultsAsync(ReadinessUser user, string? password, string? confirm)
+    private async Task<List<FieldFault>> PasswordFaultsAsync(ReadinessUser user, string? password, string? confirm)
     {
-        List<AccountFault> faults = [];
+        List<FieldFault> faults = [];
         if (string.IsNullOrEmpty(password))
         {
             faults.Add(new("password", "password_required"));
@@ -886,7 +884,7 @@ public sealed class AccountService(
     private static AccountResult FromIdentity(IdentityResult result) =>
         AccountResult.Fail([.. result.Errors.Select(ToFault).DistinctBy(f => (f.Field, f.Code))]);
 
-    private static AccountFault ToFault(IdentityError error)
+    private static FieldFault ToFault(IdentityError error)
     {
         var field = error.Code.StartsWith("Password", StringComparison.Ordinal) || error.Code is "common_password" or "contains_email" or "password_too_long" ? "password" : "email";
         var code = error.Code switch
@@ -899,7 +897,7 @@ public sealed class AccountService(
             _ when field == "password" => "password_weak",
             _ => "invalid_email",
         };
-        return new AccountFault(field, code, error.Description);
+        return new FieldFault(field, code, error.Description);
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
