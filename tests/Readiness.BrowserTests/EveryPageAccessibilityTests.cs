@@ -247,8 +247,11 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             var page = await PageAsync(national);
             await GoAsync(page, "/notifications");
             await Check(page, "/notifications", "national: /notifications");
-            await GoAsync(page, "/notifications?error=frequency");
-            await Check(page, "/notifications", "national: /notifications with its error");
+            // A frequency no option offers (as a tampered form sends it): 422, the form again with the fault beside its field.
+            await page.EvaluateAsync("() => { document.querySelector('form[data-form=preferences] select option:checked').value = 'hourly'; }");
+            await SubmitWithoutBrowserChecksAsync(page, "form[data-form=preferences]");
+            await page.Locator("[data-field-error]").First.WaitForAsync();
+            await Check(page, "/notifications", "national: /notifications refused (its errors beside their fields)");
             await GoAsync(page, "/planning/prefectures/13");
             await Check(page, "/planning/prefectures/{Code}", "national: /planning/prefectures/13");
             await GoAsync(page, "/planning/municipalities/131016");

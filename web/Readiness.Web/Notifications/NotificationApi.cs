@@ -7,6 +7,7 @@ using Readiness.Notifications;
 using Readiness.Web.Api;
 using Readiness.Web.Api.OpenApi;
 using Readiness.Web.Auth;
+using Readiness.Web.Components;
 using Readiness.Web.Identity;
 
 namespace Readiness.Web.Notifications;
@@ -201,18 +202,24 @@ public static class NotificationApi
             return problem;
         }
 
+        // Every item's fault at once (errors names each), nothing changed.
         var items = body!.Items;
+        List<ProblemError> errors = [];
         for (var i = 0; i < items.Count; i++)
         {
             if (items[i] is null)
             {
-                return Problems.BadRequest($"items[{i}]", "設定が空です。", "An item is empty.");
+                errors.Add(new($"items[{i}]", "invalid", "設定が空です。", "An item is empty."));
             }
-
-            if (items.Take(i).Any(x => x.Kind == items[i].Kind))
+            else if (items.Take(i).Any(x => x is not null && x.Kind == items[i].Kind))
             {
-                return Problems.BadRequest($"items[{i}].kind", "同じ種類が2回あります。", "The same kind appears twice.");
+                errors.Add(new($"items[{i}].kind", "invalid", "同じ種類が2回あります。", "The same kind appears twice."));
             }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", errors);
         }
 
         var subject = Caller(http)!.Subject;
@@ -281,10 +288,11 @@ public static class NotificationApi
             return problem;
         }
 
-        var (endpoint, error) = await RegisterWebhookAsync(body!.Url, body.Tenant, Caller(http)!.Subject, store, targets, time);
-        if (error is { } e)
+        var (endpoint, faults) = await RegisterWebhookAsync(body!.Url, body.Tenant, Caller(http)!.Subject, store, targets, time);
+        if (endpoint is null)
         {
-            return Problems.BadRequest(e.Field, e.Ja, e.En);
+            // Every field's fault in errors, as the page shows them beside its fields (one check: RegisterWebhookAsync).
+            return Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", [.. faults.Select(f => f.ToProblemError())]);
         }
 
         http.RequestServices.GetRequiredService<ILogger<NotificationDispatcher>>().LogInformation("Webhook {Id} for {Tenant} registered by {Subject}", endpoint!.Id, endpoint.Tenant ?? "all", endpoint.CreatedBy);
@@ -293,48 +301,60 @@ public static class NotificationApi
             new WebhookView(endpoint.Id, endpoint.Tenant, endpoint.Url, true, endpoint.CreatedAt, endpoint.CreatedBy, endpoint.Secret));
     }
 
-    /// <summary>A refusal of a webhook registration: the field and the message in Japanese and English.</summary>
-    public sealed record WebhookError(string Field, string Ja, string En);
-
     /// <summary>
     /// Checks and stores a webhook endpoint (the API and the administrators' page): url an absolute https URL (http only
-    /// on loopback), at most 2,000 characters, not a literal address <paramref name="targets"/> refuses (loopback,
-    /// link-local, unspecified, multicast, their IPv4-mapped forms; a name is checked at every connection instead);
-    /// tenant a prefecture code, a municipality code or null (all). Returns the endpoint with its new secret, or the
-    /// error (nothing stored).
+    /// on loopback), at most 2,000 characters, without user information, not a literal address <paramref name="targets"/>
+    /// refuses (loopback, link-local, unspecified, multicast, their IPv4-mapped forms; a name is checked at every
+    /// connection instead); tenant a prefecture code, a municipality code or null (all). Returns the endpoint with its new
+    /// secret, or every field's fault at once (url, tenant; each worded in Japanese and English), nothing stored.
     /// </summary>
-    public static async Task<(NotificationStore.WebhookEndpoint? Endpoint, WebhookError? Error)> RegisterWebhookAsync(string? urlText, string? tenant, string createdBy, NotificationStore store, WebhookTargets targets, TimeProvider time)
+    public static async Task<(NotificationStore.WebhookEndpoint? Endpoint, IReadOnlyList<FieldFault> Faults)> RegisterWebhookAsync(string? urlText, string? tenant, string createdBy, NotificationStore store, WebhookTargets targets, TimeProvider time)
     {
-        // First: an address Readiness never posts to is the reason, whatever the scheme.
-        if (Uri.TryCreate(urlText, UriKind.Absolute, out var parsed) && parsed.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var literal)
-            && targets.Refusal(literal) is { } refusal)
+        List<FieldFault> faults = [];
+        var urlFault = WebhookUrlFault(urlText, targets);
+        if (urlFault is not null)
         {
-            return (null, new("url", $"url のアドレス {parsed.Host} は{refusal.Ja}のため、通知の送信先にできません（運用者が Readiness:Webhooks:AllowedNetworks で許可した範囲を除く）。",
-                $"url's address {parsed.Host} is {refusal.En}: Readiness does not post notifications there (unless the operator lists it in Readiness:Webhooks:AllowedNetworks)."));
-        }
-
-        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)) || urlText.Length > 2000)
-        {
-            return (null, new("url", "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine)."));
-        }
-
-        // Credentials in the URL would be stored, listed to every administrator and written to logs; a receiver
-        // authenticates Readiness by the signature (webhook-signature, its secret shown once), not by a password.
-        if (url.UserInfo.Length > 0)
-        {
-            return (null, new("url", "url に利用者名やパスワードを含めないでください（受信者は署名で送信元を確認します）。", "url must not hold a user name or password: a receiver authenticates Readiness by the webhook signature."));
+            faults.Add(urlFault);
         }
 
         // Full-width digits read as the forms read them (TypedInput); a blank code stays blank (refused), never "all".
         tenant = tenant is null ? null : Components.TypedInput.Text(tenant) ?? tenant;
         if (tenant is { } t && !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(t) && !ReadinessCatalog.Instance.IsMunicipality(t))
         {
-            return (null, new("tenant", "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null."));
+            faults.Add(new("tenant", "invalid_tenant", null, "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null."));
         }
 
-        var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], tenant, url.ToString(), WebhookSender.NewSecret(), createdBy, time.GetUtcNow(), true);
+        if (faults.Count > 0)
+        {
+            return (null, faults);
+        }
+
+        var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], tenant, new Uri(urlText!, UriKind.Absolute).ToString(), WebhookSender.NewSecret(), createdBy, time.GetUtcNow(), true);
         await store.AddWebhookAsync(endpoint);
-        return (endpoint, null);
+        return (endpoint, []);
+    }
+
+    /// <summary>The url's fault (the first rule it breaks: one url has one reason), or null when Readiness may post there.</summary>
+    private static FieldFault? WebhookUrlFault(string? urlText, WebhookTargets targets)
+    {
+        // First: an address Readiness never posts to is the reason, whatever the scheme.
+        if (Uri.TryCreate(urlText, UriKind.Absolute, out var parsed) && parsed.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var literal)
+            && targets.Refusal(literal) is { } refusal)
+        {
+            return new("url", "refused_address", null, $"url のアドレス {parsed.Host} は{refusal.Ja}のため、通知の送信先にできません（運用者が Readiness:Webhooks:AllowedNetworks で許可した範囲を除く）。",
+                $"url's address {parsed.Host} is {refusal.En}: Readiness does not post notifications there (unless the operator lists it in Readiness:Webhooks:AllowedNetworks).");
+        }
+
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)) || urlText.Length > 2000)
+        {
+            return new("url", "invalid_url", null, "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine).");
+        }
+
+        // Credentials in the URL would be stored, listed to every administrator and written to logs; a receiver
+        // authenticates Readiness by the signature (webhook-signature, its secret shown once), not by a password.
+        return url.UserInfo.Length > 0
+            ? new("url", "credentials_in_url", null, "url に利用者名やパスワードを含めないでください（受信者は署名で送信元を確認します）。", "url must not hold a user name or password: a receiver authenticates Readiness by the webhook signature.")
+            : null;
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string id, NotificationStore store, HttpContext http)
@@ -366,16 +386,21 @@ public static class NotificationApi
             : Components.Access.FormAnswers.SeeOther($"/notifications/unsubscribe?token={Uri.EscapeDataString(token)}&done=1");
     }
 
+    /// <summary>
+    /// The preferences form: every kind's frequency and boxes checked at once. Refused: 422 with the page again, each
+    /// fault beside its field and the form exactly as sent (a box left unticked stays unticked), nothing saved.
+    /// </summary>
     private static async Task<IResult> PreferencesForm(HttpContext http, NotificationStore store, TimeProvider time)
     {
         var form = await http.Request.ReadFormAsync();
         var items = new List<NotificationPreference>();
+        List<FieldFault> faults = [];
         foreach (var kind in NotificationRules.ChoosableKinds)
         {
             var name = Wire.Name(kind);
             if (!Wire.TryParse<NotificationFrequency>(form[$"{name}.frequency"].ToString(), out var frequency))
             {
-                return Components.Access.FormAnswers.SeeOther($"/notifications?error=frequency&field={name}");
+                faults.Add(new($"{name}.frequency", "invalid_frequency", null, "頻度は「すぐに」「毎日まとめて」「毎週まとめて」から選んでください。", "Choose a frequency: immediately, daily or weekly."));
             }
 
             // A checkbox sends "on" or nothing; any other value is refused, never read as unticked.
@@ -383,11 +408,21 @@ public static class NotificationApi
             {
                 if (form.ContainsKey(box) && form[box].ToString() != "on")
                 {
-                    return Components.Access.FormAnswers.InvalidField(box, "チェックボックスの値は on（または送らない）にしてください。", "a checkbox sends on, or nothing.");
+                    faults.Add(new(box, "invalid_checkbox", null, "チェックボックスの値は on（または送らない）にしてください。", "A checkbox sends on, or nothing."));
                 }
             }
 
             items.Add(new NotificationPreference(kind, form[$"{name}.mail"] == "on", form[$"{name}.inApp"] == "on", frequency));
+        }
+
+        if (faults.Count > 0)
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return new RazorComponentResult<Identity.Pages.AccountDocument>(new
+            {
+                Page = typeof(Pages.NotificationsPage),
+                Parameters = new Dictionary<string, object?> { ["Posted"] = FormState.From(form, faults) },
+            }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
         }
 
         await store.SetPreferencesAsync(Caller(http)!.Subject, items, time.GetUtcNow());
