@@ -421,7 +421,7 @@ public static class NotificationApi
             return new RazorComponentResult<Identity.Pages.AccountDocument>(new
             {
                 Page = typeof(Pages.NotificationsPage),
-                Parameters = new Dictionary<string, object?> { ["Posted"] = FormState.From(form, faults) },
+                Parameters = new Dictionary<string, object?> { ["Posted"] = FormState.From(form, faults, Components.FormFieldLimits.Of(http)) },
             }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
         }
 
