@@ -68,6 +68,10 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string SecretHolder { get; set; }
 #endif
+        /// <summary>The secretIssuedAt property</summary>
+        public DateTimeOffset? SecretIssuedAt { get; set; }
+        /// <summary>The secretVersion property</summary>
+        public int? SecretVersion { get; set; }
         /// <summary>The status property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -118,6 +122,8 @@ namespace Readiness.ClientTests.Generated.Models
                 { "revokedBy", n => { RevokedBy = n.GetStringValue(); } },
                 { "scope", n => { Scope = n.GetStringValue(); } },
                 { "secretHolder", n => { SecretHolder = n.GetStringValue(); } },
+                { "secretIssuedAt", n => { SecretIssuedAt = n.GetDateTimeOffsetValue(); } },
+                { "secretVersion", n => { SecretVersion = n.GetIntValue(); } },
                 { "status", n => { Status = n.GetStringValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
             };
@@ -138,6 +144,8 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("revokedBy", RevokedBy);
             writer.WriteStringValue("scope", Scope);
             writer.WriteStringValue("secretHolder", SecretHolder);
+            writer.WriteDateTimeOffsetValue("secretIssuedAt", SecretIssuedAt);
+            writer.WriteIntValue("secretVersion", SecretVersion);
             writer.WriteStringValue("status", Status);
             writer.WriteStringValue("tenant", Tenant);
             writer.WriteAdditionalData(AdditionalData);
