@@ -958,7 +958,6 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
     [InlineData(false, "/notifications/unsubscribe?token=nonsense", "このリンクは正しくありません。", "This link is not valid.")]
     [InlineData(true, "/account/mfa", "二要素認証は設定済みです。", "The second factor is already set up.")]
     [InlineData(true, "/admin/notifications?error=retry", "その通知は再送できません。", "That delivery cannot be retried.")]
-    [InlineData(true, "/notifications?error=frequency", "頻度の値が正しくありません。", "A frequency was not valid.")]
     public async Task A_notice_or_alert_gives_both_languages_the_page_language_first(bool asAdmin, string path, string ja, string en)
     {
         using var anonymous = new FormClient(host.BaseAddress);

@@ -51,6 +51,31 @@ public sealed class AdminActionLogTests(AccountHost host) : IClassFixture<Accoun
         });
     }
 
+    /// <summary>
+    /// A webhook registered on the administrators' page is logged as one registered through the API is (a breaker's
+    /// finding, round 48: the page's form stored it with no log row, so who sent a tenant's changes outside was unknown).
+    /// Failed before: no register_webhook row.
+    /// </summary>
+    [Fact]
+    public async Task A_webhook_registered_on_the_page_is_in_the_administration_log()
+    {
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.Admin, null, "page.hooks@digital.go.jp"));
+        var fields = await DashboardFormFaultsTests.HiddenFieldsAsync(pages, "/admin/notifications", "data-form=\"webhook-add\"");
+        fields["WebhookUrl"] = "https://hooks.example/from-the-page";
+        fields["WebhookTenant"] = "27";
+        using var response = await pages.PostAsync("/admin/notifications", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("data-secret", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        await host.WithDbAsync(async db =>
+        {
+            var entry = await db.AdminLog.SingleAsync(e => e.ActorSubject == "page.hooks@digital.go.jp");
+            Assert.Equal(("register_webhook", "27", "https://hooks.example/from-the-page"), (entry.Action, entry.TargetTenant, entry.After));
+            Assert.StartsWith("wh_", entry.TargetSubject, StringComparison.Ordinal);
+            Assert.Equal("system_administrator", entry.ActorRole);
+        });
+    }
+
     [Theory]
     [InlineData("https://user:pass@refused-hooks.example/readiness")] // a breaker's finding: stored and listed with the password
     [InlineData("https://token@refused-hooks.example/readiness")]

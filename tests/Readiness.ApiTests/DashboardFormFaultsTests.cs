@@ -144,7 +144,7 @@ public sealed partial class DashboardFormFaultsTests(ApiHost host) : IClassFixtu
     private static string Tag(string html, string id) => Regex.Match(html, $"<input[^>]*id=\"{Regex.Escape(id)}\"[^>]*>").Value is { Length: > 0 } tag ? tag : throw new Xunit.Sdk.XunitException($"no input {id}");
 
     /// <summary>The hidden fields (antiforgery token, Blazor's form handler) of the form on <paramref name="page"/> whose tag holds <paramref name="marker"/>.</summary>
-    private static async Task<Dictionary<string, string>> HiddenFieldsAsync(HttpClient client, string page, string marker)
+    internal static async Task<Dictionary<string, string>> HiddenFieldsAsync(HttpClient client, string page, string marker)
     {
         var html = await client.GetStringAsync(page);
         var start = html.IndexOf(marker, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ public sealed class DataFolderModeTests
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token(Role.Admin));
             using var backup = await admin.PostAsync(new Uri("/api/v1/admin/backups", UriKind.Relative), null);
             Assert.Equal(HttpStatusCode.Created, backup.StatusCode);
-            AssertOwnerOnly(data.Path);
+            await AssertOwnerOnlyAsync(data.Path);
             Assert.Contains(host.Warnings, w => w.Contains($"The data folder {data.Path} is open to other users (0755)", StringComparison.Ordinal));
         }
 
@@ -45,15 +45,23 @@ public sealed class DataFolderModeTests
         await using (var host = new ReadinessWebHost(data.Path, new Dictionary<string, string?> { ["Readiness:WarmUp"] = "false" }))
         {
             _ = host.BaseAddress;
-            AssertOwnerOnly(data.Path);
+            await AssertOwnerOnlyAsync(data.Path);
             Assert.DoesNotContain(host.Warnings, w => w.Contains("open to other users", StringComparison.Ordinal));
         }
     }
 
-    private static void AssertOwnerOnly(string data)
+    private static async Task AssertOwnerOnlyAsync(string data)
     {
+        string[] expectedFiles = ["readiness.db", "readiness.db-wal", "readiness.db-shm", DataFolderLock.FileName, Path.Combine("auth", "local-signing.key")];
+        // A host that has started may not have opened its database yet on a loaded machine (the -wal and -shm come with
+        // the first connection): wait for the files, then check their modes.
+        for (var waited = 0; waited < 300 && !expectedFiles.All(f => File.Exists(Path.Combine(data, f))); waited++)
+        {
+            await Task.Delay(100);
+        }
+
         var files = Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories).ToList();
-        foreach (var expected in new[] { "readiness.db", "readiness.db-wal", "readiness.db-shm", DataFolderLock.FileName, Path.Combine("auth", "local-signing.key") })
+        foreach (var expected in expectedFiles)
         {
             Assert.Contains(Path.Combine(data, expected), files);
         }

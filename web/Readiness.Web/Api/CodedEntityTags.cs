@@ -95,6 +95,13 @@ public static class CodedEntityTags
             request.IfMatch = UncodedHeader(request.IfMatch);
         }
 
+        // The headers were parsed and kept before this rewrote them (ConditionalHeaders.Enforce's 400 check): every
+        // comparison after this must read the rewritten headers, so the kept parse is dropped and made again on demand.
+        if (http.Features.Get<RequestConditions>() is not null)
+        {
+            http.Features.Set<RequestConditions>(null);
+        }
+
         http.Response.OnStarting(static state =>
         {
             var context = (HttpContext)state;
