@@ -68,6 +68,7 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
         ["/password/reset"] = Here,
         ["/account"] = Here,
         ["/account/mfa"] = Here,
+        ["/account/password"] = Here,
         ["/admin/users"] = Here,
         ["/admin/clients"] = Here,
         ["/admin/notifications"] = Here,
@@ -181,6 +182,15 @@ public sealed class EveryPageAccessibilityTests(EveryPageFixture fixture, ITestO
             await Check(admin, "/account", "administrator: new recovery codes");
             await GoAsync(admin, "/account/mfa");
             await Check(admin, "/account/mfa", "administrator: /account/mfa (enrolled)");
+            // The own password change: the page, and refused with every field's fault (no current password: a wrong one
+            // would count toward the lockout of the account the walk goes on with).
+            await GoAsync(admin, "/account/password");
+            await Check(admin, "/account/password", "administrator: /account/password");
+            await admin.Locator("#password").FillAsync("short");
+            await admin.Locator("#confirm").FillAsync("other");
+            await SubmitWithoutBrowserChecksAsync(admin, "form[data-form=change-password]");
+            await admin.Locator("[data-field-error]").First.WaitForAsync(); // 422: the form again, each field's fault beside it
+            await Check(admin, "/account/password", "administrator: /account/password refused (field errors)");
 
             // Accounts: the page, the invitation form refused (a tenant that does not fit the role), an invitation sent.
             await GoAsync(admin, "/admin/users");
