@@ -20,6 +20,7 @@ public static partial class AdminLogView
         ["request_password_reset"] = ("パスワード再設定の申し込み", "Password reset asked for"),
         ["issue_password_reset"] = ("パスワード再設定リンクの発行（管理者）", "Password reset link issued (administrator)"),
         ["reset_password"] = ("パスワードの再設定", "Password reset"),
+        ["change_password"] = ("パスワードの変更（本人）", "Password changed by its owner"),
         ["accept_invitation"] = ("招待の承諾（アカウント作成）", "Invitation accepted (account created)"),
         ["deactivate"] = ("アカウントの無効化", "Account deactivated"),
         ["reactivate"] = ("アカウントの再有効化", "Account reactivated"),
