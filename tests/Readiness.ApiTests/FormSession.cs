@@ -25,6 +25,10 @@ public sealed partial class FormSession : IDisposable
     public static Task<FormSession> SignInPrefectureAsync(ApiHost host, string prefectureCode, string? subject = null) =>
         SignInAsync(host.BaseAddress, host.Token(Readiness.Role.Prefecture, prefectureCode, subject ?? "form-user@pref" + prefectureCode), "/prefectures/", prefectureCode);
 
+    /// <summary>Signs in national staff (the imports' pages); <see cref="PageAsync"/> then reads "/" + its argument.</summary>
+    public static Task<FormSession> SignInNationalAsync(ApiHost host, string? subject = null) =>
+        SignInAsync(host.BaseAddress, host.Token(Readiness.Role.National, null, subject ?? "form-user@digital.go.jp"), "/", "");
+
     public static Task<FormSession> SignInAsync(ApiHost host, string code, string? subject = null) =>
         SignInAsync(host.BaseAddress, host.Token(Readiness.Role.Municipality, code, subject ?? "form-user@" + code), "/municipalities/", code);
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Readiness.Imports;
 using Readiness.Web.Api;
 using Readiness.Web.Auth;
 using Readiness.Web.Components.Access;
@@ -52,9 +53,20 @@ public static class ImportPages
     private static async Task<IResult> ApplyAsync(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
     {
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        if (!OfficialImportService.IsId(id) || await service.ApplyAsync(id, caller.ToActor(), http.Connection.RemoteIpAddress?.ToString()) is null)
+        // The confirmation box of a list that would take designations away (DesignationRemovals): ticked, or absent.
+        var confirm = http.Request.HasFormContentType ? http.Request.Form["confirm"].ToString() : "";
+        (OfficialImportRecord? applied, DesignationRemovals? unconfirmed) = OfficialImportService.IsId(id)
+            ? await service.ApplyAsync(id, caller.ToActor(), http.Connection.RemoteIpAddress?.ToString(), removalsConfirmed: confirm == DesignationRemovals.PartialList)
+            : (null, null);
+        if (applied is null)
         {
             return FormAnswers.NotFound("id", id, "この取り込みはありません（プレビュー済みのアップロードのID）。", "There is no such import (the id of an uploaded, previewed file).");
+        }
+
+        if (unconfirmed is not null)
+        {
+            // The page again, with the box's fault beside it: nothing was applied.
+            return new RazorComponentResult<ImportDocument>(new { Id = id, ConfirmRefused = true }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
         }
 
         http.Response.Headers.Location = $"/imports/{id}";

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Readiness.Imports;
 using Readiness.Web.Api;
@@ -80,9 +81,9 @@ public static partial class ImportsApi
         imports.MapPost("/{id}/apply", Apply).WithName("applyImport").DisableAntiforgery()
             .WritesConditionallyByContent("GET /api/v1/imports/{id}", async h => await Get(h.GetRouteValue("id") as string ?? string.Empty, h.RequestServices.GetRequiredService<OfficialImportService>()))
             .WithSummary("Apply an uploaded dataset to every matched municipality's official layer, through its grain, audited as the import")
-            .WithDescription("Never overwrites a system a municipality reported itself after the dataset's as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered).")
+            .WithDescription("Never overwrites a system a municipality reported itself after the dataset's as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered). The designation list is complete: a list that names fewer than half of the municipalities designated now and would take every designation away from others is answered 409 (code partial_list, naming confirm, with the counts) and not applied unless confirm=partial_list is sent; the preview warns of it (warnings: partial_list, or unlisted_undesignated when the list names at least half).")
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -349,21 +350,47 @@ public static partial class ImportsApi
         return await service.GetAsync(id) is { } record ? TypedResults.Ok(View(record, await service.SameDayAsync(record))) : NoSuchImport(id);
     }
 
-    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
+    private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Apply(string id, [FromQuery] string? confirm, HttpContext http, OfficialImportService service, IOptions<ReadinessAuthOptions> auth)
     {
         if (!OfficialImportService.IsId(id))
         {
             return BadId(id);
         }
 
+        if (confirm is not null && confirm != DesignationRemovals.PartialList)
+        {
+            return Problems.UnknownValue("confirm", confirm, [DesignationRemovals.PartialList]);
+        }
+
         var caller = ReadinessCaller.From(http.User, auth.Value)!;
-        var applied = await service.ApplyAsync(id, caller.ToActor(), http.Connection.RemoteIpAddress?.ToString());
+        var (applied, unconfirmed) = await service.ApplyAsync(id, caller.ToActor(), http.Connection.RemoteIpAddress?.ToString(), removalsConfirmed: confirm is not null);
         if (applied is null)
         {
             return NoSuchImport(id);
         }
 
+        if (unconfirmed is not null)
+        {
+            return RemovalsUnconfirmed(unconfirmed);
+        }
+
         return TypedResults.Ok(View(applied, await service.SameDayAsync(applied)));
+    }
+
+    /// <summary>
+    /// 409: a designation list naming fewer than half of the municipalities designated now would take every designation
+    /// away from the others (<see cref="DesignationRemovals"/>); nothing is applied. Names <c>confirm</c>, with the counts.
+    /// </summary>
+    public static ProblemHttpResult RemovalsUnconfirmed(DesignationRemovals removals)
+    {
+        var (_, ja, en) = removals.Warning!.Value;
+        var problem = Problems.Create(StatusCodes.Status409Conflict, "Designations removed unconfirmed", "confirm", DesignationRemovals.PartialList,
+            "適用していません。" + ja, "Nothing was applied. " + en);
+        problem.ProblemDetails.Extensions["listed"] = removals.Listed;
+        problem.ProblemDetails.Extensions["designatedNow"] = removals.DesignatedNow;
+        problem.ProblemDetails.Extensions["municipalitiesLosingAll"] = removals.MunicipalitiesLosingAll;
+        problem.ProblemDetails.Extensions["systemsLosing"] = removals.SystemsLosing;
+        return problem;
     }
 
     private static ProblemHttpResult BadId(string id) => PathValues.Check("/api/v1/imports/{id}", "id", id)!;

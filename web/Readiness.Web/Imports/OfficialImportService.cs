@@ -173,7 +173,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             _ => $"{MicSource} {parsed.AsOf:yyyy-MM}",
         };
         var dataset = new OfficialDatasetRef(id, source, parsed.AsOf, actor.Subject, time.GetUtcNow());
-        var (preview, changes, unreadable) = await PreviewAsync(parsed.Rows, dataset, actor);
+        var (preview, changes, unreadable, removals) = await PreviewAsync(parsed.Rows, dataset, actor);
         var previewMs = clock.ElapsedMilliseconds;
         var record = new OfficialImportRecord
         {
@@ -189,7 +189,8 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             Rows = parsed.Rows,
             Issues = [.. parsed.Issues.Take(OfficialImportRecord.MaxIssuesKept).Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
             IssueCount = parsed.Issues.Length,
-            Warnings = [.. parsed.Warnings.Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))],
+            Warnings = [.. parsed.Warnings.Select(i => new OfficialImportIssue(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn)),
+                .. removals.Warning is { } w ? [new OfficialImportIssue(0, null, null, w.Code, w.MessageJa, w.MessageEn)] : Array.Empty<OfficialImportIssue>()],
             HiddenRows = parsed.HiddenRows,
             Preview = preview,
             PrefectureRows = parsed.PrefectureRows,
@@ -250,12 +251,21 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// and the page apply through here, and the events' ids are stable, so a second apply (or one after a crash
     /// between applying and telling) adds only what was not told yet.
     /// </summary>
-    public async Task<OfficialImportRecord?> ApplyAsync(string id, Actor actor, string? clientAddress = null)
+    public async Task<OfficialImportRecord?> ApplyAsync(string id, Actor actor, string? clientAddress = null) =>
+        (await ApplyAsync(id, actor, clientAddress, removalsConfirmed: true)).Record;
+
+    /// <summary>
+    /// As <see cref="ApplyAsync(string, Actor, string?)"/>, except that a designation list whose removals need a
+    /// confirmation (<see cref="DesignationRemovals.NeedsConfirmation"/>, compared now, not at upload) is not applied
+    /// unless <paramref name="removalsConfirmed"/>: nothing changes and <c>Unconfirmed</c> says what it would take away.
+    /// Record null: no such import.
+    /// </summary>
+    public async Task<(OfficialImportRecord? Record, DesignationRemovals? Unconfirmed)> ApplyAsync(string id, Actor actor, string? clientAddress, bool removalsConfirmed)
     {
         var grain = grains.GetGrain<IOfficialImportGrain>(id);
         if (!IsId(id) || await grain.GetAsync() is not { } record)
         {
-            return null;
+            return (null, null);
         }
 
         if (record.Applied is { } done)
@@ -266,7 +276,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             }
 
             await NotifyReconciliationAsync(record, actor);
-            return record;
+            return (record, null);
         }
 
         // One instant for the dataset's ref in every record and the import's result: the same "when" everywhere.
@@ -275,7 +285,14 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
         // The systems it changes, compared now with the same rule the grains apply: the upload's preview may be stale (a
         // newer dataset applied since, or the municipalities' own reports), and the result must say what this apply did.
-        var (now, compared, _) = await PreviewAsync(record.Rows, dataset, actor);
+        var (now, compared, _, removals) = await PreviewAsync(record.Rows, dataset, actor);
+        if (removals.NeedsConfirmation && !removalsConfirmed)
+        {
+            logger.LogInformation("Official import {Id} not applied for {Subject}: a designation list naming {Listed} municipalities would take every designation away from {Losing} others; not confirmed",
+                id, actor.Subject, removals.Listed, removals.MunicipalitiesLosingAll);
+            return (record, removals);
+        }
+
         var (changedMunicipalities, older, confirmed, refused, appliedCodes) = await ApplyRowsAsync(record.Rows, dataset, actor, clientAddress);
         var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor, clientAddress) : 0;
         var tookEffect = changedMunicipalities + confirmed + prefecturesChanged > 0;
@@ -297,7 +314,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed; replaced {Replaced}",
             id, actor.Subject, changedMunicipalities, older, prefecturesChanged, applied.Applied?.Replaced ?? "none");
         await NotifyReconciliationAsync(applied, actor);
-        return applied;
+        return (applied, null);
     }
 
     /// <summary>
@@ -351,7 +368,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, done.AppliedBy, done.AppliedAt);
         // The systems these rows change, counted as the first apply's preview counted the others' (which could not
         // compare these), from their records before they are applied.
-        var (compared, comparedChanges, _) = await PreviewAsync([.. rows], dataset, actor);
+        var (compared, comparedChanges, _, _) = await PreviewAsync([.. rows], dataset, actor);
         var (changed, older, confirmed, refused, appliedCodes) = await ApplyRowsAsync(rows, dataset, actor, clientAddress);
         if (refused.Length == done.Unreadable.Length)
         {
@@ -436,13 +453,15 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     }
 
     /// <summary>The dry run: what applying would change, from the same pure rule the grains apply, and the rows whose municipality cannot be read.</summary>
-    private async Task<(OfficialImportCounts Counts, ImmutableArray<OfficialImportChange> Changes, ImmutableArray<OfficialImportIssue> Unreadable)> PreviewAsync(
+    private async Task<(OfficialImportCounts Counts, ImmutableArray<OfficialImportChange> Changes, ImmutableArray<OfficialImportIssue> Unreadable, DesignationRemovals Removals)> PreviewAsync(
         ImmutableArray<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
     {
         var now = time.GetUtcNow();
         var read = await reads.ReadAsync(MunicipalityRecords.Of(rows.Select(r => r.MunicipalityCode)), CancellationToken.None);
         var records = read.Readable.ToDictionary(x => x.Municipality.Code, x => x.Value, StringComparer.Ordinal);
         int changed = 0, systems = 0, kept = 0, older = 0, confirmed = 0;
+        // A designation list's rows: every municipality, those it does not name with row number 0 (the list is complete).
+        int designatedNow = 0, listed = 0, losingAll = 0, systemsLosing = 0;
         var changes = ImmutableArray.CreateBuilder<OfficialImportChange>();
         var unreadable = ImmutableArray.CreateBuilder<OfficialImportIssue>();
         for (var i = 0; i < rows.Length; i++)
@@ -455,6 +474,18 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
 
             var update = rows[i].ToUpdate(dataset, actor);
             var (outcome, next, entries) = OfficialRules.Apply(current, update, now);
+            if (!rows[i].Designated.IsDefaultOrEmpty)
+            {
+                var designated = current.Systems.Count(s => s.Designated);
+                designatedNow += designated > 0 ? 1 : 0;
+                listed += rows[i].RowNumber > 0 ? 1 : 0;
+                if (rows[i].RowNumber == 0 && designated > 0 && outcome == OfficialOutcome.Applied && !next.Systems.Any(s => s.Designated))
+                {
+                    losingAll++;
+                    systemsLosing += designated;
+                }
+            }
+
             // Systems changed: the entries on systems (a dataset that only confirms the figures has one entry on its source).
             var systemEntries = entries.Count(e => e.Target.StartsWith("system:", StringComparison.Ordinal));
             if (outcome != OfficialOutcome.Older)
@@ -479,7 +510,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         }
 
         return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = unreadable.Count },
-            changes.ToImmutable(), unreadable.ToImmutable());
+            changes.ToImmutable(), unreadable.ToImmutable(), new DesignationRemovals(designatedNow, listed, losingAll, systemsLosing));
     }
 }
 
