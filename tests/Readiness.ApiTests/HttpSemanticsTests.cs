@@ -288,6 +288,24 @@ public sealed class HttpSemanticsTests(ApiHost host, ITestOutputHelper output) :
     }
 
     /// <summary>
+    /// The pages read an empty <c>?cursor=</c> as their API does, as absent: the newest page. A breaker found each
+    /// paged page answering 400 ("「」は前のページの nextCursorではありません") where its API answered 200.
+    /// </summary>
+    [Fact]
+    public async Task An_empty_cursor_is_absent_on_the_pages_as_in_the_api()
+    {
+        await host.WaitUntilReadyAsync();
+        using var person = await FormSession.SignInNationalAsync(host);
+        foreach (var path in new[] { $"/municipalities/{ApiHost.Chiyoda}/history", "/prefectures/13/changes", "/changes", "/prefectures/13/systems/history" })
+        {
+            using var page = await person.GetAsync(path + "?cursor=");
+            Assert.True(page.StatusCode == HttpStatusCode.OK, $"{path}?cursor=: {(int)page.StatusCode}");
+            using var again = await person.GetAsync(path + "?cursor=not-a-cursor");
+            Assert.True(again.StatusCode == HttpStatusCode.BadRequest, $"{path}?cursor=not-a-cursor: {(int)again.StatusCode}");
+        }
+    }
+
+    /// <summary>
     /// X-Request-Id on every /api answer: a well-formed one sent is echoed on every GET route (refusals included), a
     /// malformed one (too long, a space, non-ASCII, two values) is replaced by the server's trace id, which is the problem's
     /// traceId on a 401, 404 or 400; a write keeps its change request's id (the Idempotency-Key). The kind found: only a

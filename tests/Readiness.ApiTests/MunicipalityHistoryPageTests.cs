@@ -219,7 +219,6 @@ public sealed partial class MunicipalityHistoryPageTests(ApiHost host) : IClassF
 
     [Theory]
     [InlineData("abc")]
-    [InlineData("")]
     [InlineData("%25%25%25")]
     [InlineData("eHx5")] // "x|y": a version that is not a number
     [InlineData("MTI")] // "12": no target
