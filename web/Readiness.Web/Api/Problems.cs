@@ -31,7 +31,9 @@ public static class Problems
             Title = title,
             Detail = errors.Count == 1
                 ? $"{errors[0].MessageJa} / {errors[0].MessageEn}"
-                : $"{errors.Count}件の誤りがあります。 / {errors.Count} problems: " + string.Join(" ", errors.Select(e => $"[{Escaped(e.Field)}] {e.MessageEn}")),
+                // Each fault in both languages (the Japanese listed nothing, a breaker found): Japanese first, then English.
+                : $"{errors.Count}件の誤りがあります：" + string.Join(" ", errors.Select(e => $"[{Escaped(e.Field)}] {e.MessageJa}"))
+                    + $" / {errors.Count} problems: " + string.Join(" ", errors.Select(e => $"[{Escaped(e.Field)}] {e.MessageEn}")),
             Type = $"https://readiness.example/problems/{status}",
             Extensions =
             {
