@@ -92,10 +92,11 @@ public static class MultipartForm
                 }
 
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
-                if (disposition.IsFileDisposition())
+                var fileName = FileName(disposition);
+                if (fileName is { Length: > 0 })
                 {
                     var (content, length) = await KeepAsync(section.Body, maxFileBytes, cancellationToken);
-                    files.Add(new FormFile(content, 0, length, name, HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).ToString())
+                    files.Add(new FormFile(content, 0, length, name, fileName)
                     {
                         Headers = new HeaderDictionary(section.Headers),
                     });
@@ -142,6 +143,55 @@ public static class MultipartForm
         return new(new FormCollection(fields.GetResults(), files), notUtf8, null, null);
 
         static MultipartRead Failed(ProblemError fault, Exception error) => new(FormCollection.Empty, null, fault, error);
+    }
+
+    /// <summary>
+    /// The part's file name, or null when it is no file: <c>filename*</c> (RFC 5987/8187) before <c>filename</c>. A
+    /// <c>filename*</c> is taken in the two charsets RFC 8187 requires, UTF-8 and ISO-8859-1; in any other (Shift_JIS…)
+    /// its percent-decoded bytes are read as UTF-8, U+FFFD where they are not, as are UTF-8 ones that are not UTF-8: the
+    /// part stays a file and its name is refused as a plain <c>filename=</c> in Shift_JIS is (invalid_file_name). A
+    /// breaker found it read as a text field named "file" whose bytes are not UTF-8 (invalid_utf8) when the framework
+    /// could not decode it, and decoded when an import had registered the code pages.
+    /// </summary>
+    private static string? FileName(ContentDispositionHeaderValue disposition)
+    {
+        if (NameValueHeaderValue.Find(disposition.Parameters, "filename*") is { Value.HasValue: true } star)
+        {
+            var value = star.Value.ToString();
+            var charset = value.IndexOf('\'', StringComparison.Ordinal) is var quote and > 0 ? value[..quote] : string.Empty;
+            var data = value.LastIndexOf('\'') is var last and >= 0 ? value[(last + 1)..] : value;
+            var bytes = PercentDecoded(data);
+            if (charset.Equals("iso-8859-1", StringComparison.OrdinalIgnoreCase))
+            {
+                return Encoding.Latin1.GetString(bytes);
+            }
+
+            // UTF-8, or a charset RFC 8187 does not require (Shift_JIS…): read as UTF-8, whatever decoders the process
+            // has registered, so the same name is refused the same way on every node and at every moment.
+            return Encoding.UTF8.GetString(bytes) is { Length: > 0 } read ? read : "\uFFFD";
+        }
+
+        return disposition.IsFileDisposition() ? HeaderUtilities.RemoveQuotes(disposition.FileName).ToString() : null;
+    }
+
+    /// <summary>The bytes of a percent-encoded value (a '%' not followed by two hex digits is kept as it is).</summary>
+    private static byte[] PercentDecoded(string value)
+    {
+        var bytes = new List<byte>(value.Length);
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '%' && i + 2 < value.Length && Uri.IsHexDigit(value[i + 1]) && Uri.IsHexDigit(value[i + 2]))
+            {
+                bytes.Add(Convert.ToByte(value.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(value[i].ToString()));
+            }
+        }
+
+        return [.. bytes];
     }
 
     private static ProblemError Malformed() =>
