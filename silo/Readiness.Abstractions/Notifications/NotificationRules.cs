@@ -145,10 +145,14 @@ public static class NotificationRules
     public static readonly ImmutableArray<string> JudgedFields =
         ["phase", "notApplicable", "plannedGoLive", "designated", "designationReason", "designationTarget", "regression", "regressionReason"];
 
-    /// <summary>The kinds a person can choose for (in this order on the preferences page).</summary>
+    /// <summary>
+    /// The kinds a person can choose for (in this order on the preferences page): every kind, as every kind is planned
+    /// through its recipient's preference (<see cref="Plan"/>). Reconciliation differences were left out, so the
+    /// preferences API took a choice for them that neither it nor the page ever showed (a breaker found).
+    /// </summary>
     public static readonly ImmutableArray<NotificationKind> ChoosableKinds =
         [NotificationKind.Regression, NotificationKind.Overdue, NotificationKind.PastTarget, NotificationKind.BeyondLimit, NotificationKind.DesignationIncomplete,
-            NotificationKind.StaleReminder, NotificationKind.Stale, NotificationKind.NationalThreshold, NotificationKind.Digest];
+            NotificationKind.StaleReminder, NotificationKind.Stale, NotificationKind.NationalThreshold, NotificationKind.ReconciliationDifferences, NotificationKind.Digest];
 
     /// <summary>
     /// The events of one audit row: a regression when the phase moved backwards and the record flags it (a designation

@@ -211,6 +211,12 @@ public static class NotificationApi
             {
                 errors.Add(new($"items[{i}]", "invalid", "設定が空です。", "An item is empty."));
             }
+            else if (!NotificationRules.ChoosableKinds.Contains(items[i].Kind))
+            {
+                // Only what GET lists and the page shows is taken: a kind nothing shows could be chosen but never seen.
+                errors.Add(new($"items[{i}].kind", "unknown_value", $"items[{i}].kind に「{Wire.Name(items[i].Kind)}」は指定できません（{string.Join("、", NotificationRules.ChoosableKinds.Select(Wire.Name))}）。",
+                    $"'{Wire.Name(items[i].Kind)}' is not a kind one can choose ({string.Join(", ", NotificationRules.ChoosableKinds.Select(Wire.Name))})."));
+            }
             else if (items.Take(i).Any(x => x is not null && x.Kind == items[i].Kind))
             {
                 errors.Add(new($"items[{i}].kind", "invalid", "同じ種類が2回あります。", "The same kind appears twice."));
