@@ -16,13 +16,15 @@ public static class ChangeRules
     /// The refusal of a write whose expected version (If-Match) is not <paramref name="current"/>, under the field
     /// "version". A negative expected version names none: the API passes -1 when If-Match held only tags that can name
     /// no version under RFC 9110's strong comparison (a weak W/"12", "012", "+12"), and such a write could never apply,
-    /// so it is told that rather than that it changed since. Who wrote since is not known here (another person, or the
-    /// same one in another tab or program): the words claim neither.
+    /// so it is told that rather than that it changed since. An expected version above <paramref name="current"/> was
+    /// never reached (versions only grow): it names none either, and is told so, not that someone saved first (a
+    /// breaker's finding: If-Match "99"). Who wrote since is not known here (another person, or the same one in another
+    /// tab or program): the words claim neither.
     /// </summary>
-    public static ValidationError VersionConflict(long expected, long current) => expected < 0
+    public static ValidationError VersionConflict(long expected, long current) => expected < 0 || expected > current
         ? new ValidationError("version", "version_conflict",
-            $"If-Match の ETag はどの版も指していません。W/ 付きの弱い ETag や \"012\"・\"+12\" のような書き方は一致しません。受け取った ETag をそのまま指定してください（現在の版: {current}）。",
-            $"If-Match names no version: a weak tag (W/\"12\") or a spelling such as \"012\" or \"+12\" never matches (RFC 9110 §13.1.1, strong comparison). Send the ETag exactly as you received it (current version {current}).")
+            $"If-Match の ETag はどの版も指していません。W/ 付きの弱い ETag、\"012\"・\"+12\" のような書き方、まだない版の番号は一致しません。受け取った ETag をそのまま指定してください（現在の版: {current}）。",
+            $"If-Match names no version: a weak tag (W/\"12\"), a spelling such as \"012\" or \"+12\", or a version not reached yet never matches (RFC 9110 §13.1.1, strong comparison). Send the ETag exactly as you received it (current version {current}).")
         : new ValidationError("version", "version_conflict",
             $"読み取った版の後に更新されています（現在の版: {current}）。他の人か、別の画面・プログラムでのあなた自身の保存です。最新の内容を確認してから再度保存してください。",
             $"This changed after the version you read (current version {current}), by someone else or by you from another tab, window or program. Review the latest data and save again.");

@@ -77,6 +77,7 @@ public static class CodedEntityTags
         }
 
         var request = http.Request.Headers;
+        var (sentIfMatch, sentIfNoneMatch) = (request.IfMatch, request.IfNoneMatch);
         if ((HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)) && !http.Request.Path.StartsWithSegments(Operations.OperationsApi.DashboardPath))
         {
             // A read matches a tag only to the answer it would get: "12-gzip" is the gzip body's, not the identity
@@ -95,9 +96,11 @@ public static class CodedEntityTags
             request.IfMatch = UncodedHeader(request.IfMatch);
         }
 
-        // The headers were parsed and kept before this rewrote them (ConditionalHeaders.Enforce's 400 check): every
-        // comparison after this must read the rewritten headers, so the kept parse is dropped and made again on demand.
-        if (http.Features.Get<RequestConditions>() is not null)
+        // The headers were parsed and kept before this (ConditionalHeaders.Enforce's 400 check). Kept when this left them
+        // as they came (most requests: one parse); dropped, and made again on demand from the rewritten headers, when it
+        // rewrote either ("125a-gzip" must not revalidate the identity CSV through the parse of the header as sent).
+        if ((!StringValues.Equals(sentIfMatch, request.IfMatch) || !StringValues.Equals(sentIfNoneMatch, request.IfNoneMatch))
+            && http.Features.Get<RequestConditions>() is not null)
         {
             http.Features.Set<RequestConditions>(null);
         }

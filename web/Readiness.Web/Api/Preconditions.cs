@@ -463,13 +463,13 @@ public static class Preconditions
     /// </summary>
     public static ProblemHttpResult PreconditionFailed(HttpContext http, string header, string current) =>
         string.Equals(header, HeaderNames.IfMatch, StringComparison.OrdinalIgnoreCase) && Conditions(http).IfMatch is { Count: > 0 } tags && NamesNoVersion(tags, current)
-            ? NoVersionNamed(header)
+            ? NoVersionNamed(header, write: !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
             : PreconditionFailed(header);
 
     /// <summary>
     /// True when no tag in <paramref name="tags"/> could ever be a tag of a resource tagged as <paramref name="current"/>
     /// is: every one weak (the strong comparison never matches it), or not of its form (a version, "12" or "12-5be0c1a7",
-    /// for a resource tagged by version; 16 lowercase hex digits, <see cref="ContentETag"/>, for one tagged by content).
+    /// no higher than the current one, for a resource tagged by version; 16 lowercase hex digits, <see cref="ContentETag"/>, for one tagged by content).
     /// A tag of any other resource form counts as possibly naming one.
     /// </summary>
     public static bool NamesNoVersion(IReadOnlyList<EntityTagHeaderValue> tags, string current)
@@ -487,9 +487,10 @@ public static class Preconditions
 
     private static bool SameForm(StringSegment tag, string current)
     {
-        if (VersionOf(current) >= 0)
+        if (VersionOf(current) is var now and >= 0)
         {
-            return VersionOf(tag) >= 0;
+            // A version above the current one was never reached (versions only grow): it names none.
+            return VersionOf(tag) is var named and >= 0 && named <= now;
         }
 
         return !IsContentTag(current) || IsContentTag(tag);
@@ -501,12 +502,13 @@ public static class Preconditions
     /// <summary>
     /// 412 <c>precondition_failed</c> naming <paramref name="header"/> for tags that name no version of the target (weak, or
     /// not its form of tag): such a condition could never hold, so the sender is told to send the tag the target's GET
-    /// answers, not that someone changed it.
+    /// answers, not that someone changed it. "Nothing was changed" only for a <paramref name="write"/>: a GET changes
+    /// nothing anyway (a download's 412 said it, a breaker found; <see cref="Components.Access.FormAnswers.ForMethod"/>).
     /// </summary>
-    public static ProblemHttpResult NoVersionNamed(string header) =>
+    public static ProblemHttpResult NoVersionNamed(string header, bool write = true) =>
         Problems.Create(StatusCodes.Status412PreconditionFailed, "Precondition failed", header, "precondition_failed",
-            $"{header} の ETag は、この対象のどの版も指していません（W/ 付きの弱い ETag や、この対象の ETag の形でないものは一致しません）。対象を GET し、返された ETag をそのまま指定してください。何も変更していません。",
-            $"The {header} entity tag names no version of this resource (a weak tag, W/\"…\", or a tag not of this resource's form never matches, RFC 9110 §13.1.1): GET it and send the ETag it answers exactly as received. Nothing was changed.");
+            $"{header} の ETag は、この対象のどの版も指していません（W/ 付きの弱い ETag、この対象の ETag の形でないもの、まだない版は一致しません）。対象を GET し、返された ETag をそのまま指定してください。" + (write ? "何も変更していません。" : string.Empty),
+            $"The {header} entity tag names no version of this resource (a weak tag, W/\"…\", a tag not of this resource's form, or a version not reached yet never matches, RFC 9110 §13.1.1): GET it and send the ETag it answers exactly as received." + (write ? " Nothing was changed." : string.Empty));
 
     /// <summary>
     /// If-Match and If-None-Match on a write whose target has a version but no atomic check of it (a template preview:
@@ -525,7 +527,8 @@ public static class Preconditions
         if (versions is not null && !versions.Contains(await Current()))
         {
             http.Response.Headers.ETag = ETag(await Current());
-            return versions.Count == 0 ? NoVersionNamed(HeaderNames.IfMatch) : PreconditionFailed(HeaderNames.IfMatch);
+            var now = await Current();
+            return versions.All(v => v > now) ? NoVersionNamed(HeaderNames.IfMatch) : PreconditionFailed(HeaderNames.IfMatch);
         }
 
         return await IfNoneMatchOnWriteAsync(http, Current);

@@ -349,7 +349,7 @@ public static class PlanningApi
             }
 
             byHeader = input.Version is null;
-            if (byHeader && ifMatch.Versions is { Count: 0 })
+            if (byHeader && ifMatch.Versions is { } sent && (sent.Count == 0 || (stored is not null && sent.All(v => v > stored.Version))))
             {
                 // Only tags that can name no version (W/"3", "03", "abc"): say so, not that someone saved first.
                 return (null, false, NamesNoVersion(stored?.Version ?? 0));
@@ -419,7 +419,8 @@ public static class PlanningApi
             return noneMatch;
         }
 
-        if (versions is { Count: 0 })
+        // Only tags that name no version, or versions never reached (above the stored one).
+        if (versions is not null && versions.All(v => v > stored.Version))
         {
             ScenarioETag(http, stored.Version);
             return NamesNoVersion(stored.Version);
