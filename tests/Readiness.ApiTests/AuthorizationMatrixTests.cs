@@ -156,6 +156,7 @@ public sealed class AuthorizationMatrixTests(WarmApiHost host) : IClassFixture<W
         new("POST", "/api/v1/admin/digests/{prefCode}", Access.Administration, "/api/v1/admin/digests/99", Success: 400),
         new("GET", "/api/v1/admin/webhooks", Access.Administration, "/api/v1/admin/webhooks"),
         new("POST", "/api/v1/admin/webhooks", Access.Administration, "/api/v1/admin/webhooks", Success: 400, Body: "{"),
+        new("GET", "/api/v1/admin/webhooks/{id}", Access.Administration, "/api/v1/admin/webhooks/wh_none", Success: 404),
         new("DELETE", "/api/v1/admin/webhooks/{id}", Access.Administration, "/api/v1/admin/webhooks/wh_none", Success: 404),
         new("POST", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 400),
         new("GET", "/unsubscribe", Access.Public, "/unsubscribe?token=forged.x", Success: 302),

@@ -32,8 +32,8 @@ public sealed partial class DashboardFormFaultsTests(ApiHost host) : IClassFixtu
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var faults = new FormAnswer(response.StatusCode, null, html).Faults;
         Assert.Equal(["url", "tenant"], faults.Keys);
-        Assert.Equal(["invalid_url"], faults["url"]);
-        Assert.Equal(["invalid_tenant"], faults["tenant"]);
+        Assert.Equal(["not_https"], faults["url"]);
+        Assert.Equal(["unknown_prefecture"], faults["tenant"]);
         Assert.Matches("id=\"webhook-url\"[^>]*value=\"ftp://nowhere.example/hook\"", html);
         Assert.Matches("id=\"webhook-tenant\"[^>]*value=\"99\"", html);
         Assert.Matches("id=\"webhook-url\"[^>]*aria-invalid=\"true\"[^>]*aria-describedby=\"webhook-url-hint webhook-url-error\"", html);

@@ -95,11 +95,17 @@ public static class NotificationApi
         admin.MapPost("/webhooks", AddWebhook).WithName("postWebhook")
             .WritesConditionallyByContent("GET /api/v1/admin/webhooks", async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted)).RequireRateLimiting(RateLimits.WritesPolicy).Accepts<WebhookRequest>(MediaTypes.Json)
             .WithSummary("Registers a webhook endpoint for a tenant (administrators); the answer holds its secret once")
-            .WithDescription("Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery's stable id.");
+            .WithDescription("Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery's stable id. "
+                + "An active endpoint with the same url and tenant is not registered twice (each event would be sent twice): 409 already_registered, its address in existing.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapGet("/webhooks/{id}", GetWebhook).WithName("getWebhook").AnswersConditionalRequestsByContent()
+            .WithSummary("One webhook endpoint, active or stopped (administrators)")
+            .WithDescription("The address a registration's Location names. Its secret is never shown again. 404 when there is no such endpoint.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/webhooks/{id}", DeleteWebhook).WithName("deleteWebhook")
             .WritesConditionallyByContent("GET /api/v1/admin/webhooks", async h => await ListWebhooks(h.RequestServices.GetRequiredService<NotificationStore>(), h.RequestAborted), IsWebhookAsync).RequireRateLimiting(RateLimits.WritesPolicy)
             .WithSummary("Stops deliveries to a webhook endpoint (administrators)")
-            .WithDescription("Pending deliveries to it become dead letters at their next attempt.");
+            .WithDescription("Pending deliveries to it become dead letters at their next attempt. Idempotent: stopping one already stopped is 204 and changes and logs nothing; 404 when there is no such endpoint.");
 
         // One-click unsubscribe (RFC 8058): the mail's link opens a confirmation page (GET changes nothing: link
         // scanners follow GETs); the page's button and mail clients POST. No sign-in and no antiforgery token: the
@@ -284,7 +290,17 @@ public static class NotificationApi
     }
 
     private static async Task<Ok<IReadOnlyList<WebhookView>>> ListWebhooks(NotificationStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<WebhookView>>((await store.WebhooksAsync(cancellationToken)).Select(w => new WebhookView(w.Id, w.Tenant, w.Url, w.Active, w.CreatedAt, w.CreatedBy, null)).ToList());
+        TypedResults.Ok<IReadOnlyList<WebhookView>>((await store.WebhooksAsync(cancellationToken)).Select(ViewOf).ToList());
+
+    private static WebhookView ViewOf(NotificationStore.WebhookEndpoint w) => new(w.Id, w.Tenant, w.Url, w.Active, w.CreatedAt, w.CreatedBy, null);
+
+    /// <summary>The address of one endpoint (a registration's Location, a duplicate's existing).</summary>
+    public static string WebhookAddress(string id) => $"/api/v1/admin/webhooks/{Uri.EscapeDataString(id)}";
+
+    private static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> GetWebhook(string id, NotificationStore store, CancellationToken cancellationToken) =>
+        await store.FindWebhookAsync(id, cancellationToken) is { } w
+            ? TypedResults.Ok(ViewOf(w))
+            : Problems.NotFound("id", "この Webhook はありません。", "There is no such webhook endpoint.");
 
     private static async Task<Results<Created<WebhookView>, ProblemHttpResult>> AddWebhook(HttpContext http, NotificationStore store, WebhookTargets targets, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -297,22 +313,38 @@ public static class NotificationApi
         var (endpoint, faults) = await RegisterWebhookAsync(body!.Url, body.Tenant, Caller(http)!.Subject, store, targets, time);
         if (endpoint is null)
         {
+            if (faults.FirstOrDefault(f => f.Code == AlreadyRegistered) is { } duplicate)
+            {
+                // The same url and tenant: a second endpoint would get every event twice. The existing one's address.
+                var conflict = Problems.Create(StatusCodes.Status409Conflict, "Conflict", [duplicate.ToProblemError()]);
+                conflict.ProblemDetails.Extensions["existing"] = WebhookAddress(duplicate.Detail!);
+                return conflict;
+            }
+
             // Every field's fault in errors, as the page shows them beside its fields (one check: RegisterWebhookAsync).
             return Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", [.. faults.Select(f => f.ToProblemError())]);
         }
 
         http.RequestServices.GetRequiredService<ILogger<NotificationDispatcher>>().LogInformation("Webhook {Id} for {Tenant} registered by {Subject}", endpoint!.Id, endpoint.Tenant ?? "all", endpoint.CreatedBy);
         await AdminLogAsync(http, "register_webhook", endpoint.Id, endpoint.Tenant, null, endpoint.Url);
-        return TypedResults.Created($"/api/v1/admin/webhooks/{endpoint.Id}",
+        return TypedResults.Created(WebhookAddress(endpoint.Id),
             new WebhookView(endpoint.Id, endpoint.Tenant, endpoint.Url, true, endpoint.CreatedAt, endpoint.CreatedBy, endpoint.Secret));
     }
 
+    /// <summary>The fault code of a registration whose url and tenant an active endpoint already has (its id in the fault's Detail).</summary>
+    public const string AlreadyRegistered = "already_registered";
+
+    /// <summary>The longest url a webhook may have, in characters.</summary>
+    public const int MaxUrlChars = 2000;
+
     /// <summary>
     /// Checks and stores a webhook endpoint (the API and the administrators' page): url an absolute https URL (http only
-    /// on loopback), at most 2,000 characters, without user information, not a literal address <paramref name="targets"/>
-    /// refuses (loopback, link-local, unspecified, multicast, their IPv4-mapped forms; a name is checked at every
-    /// connection instead); tenant a prefecture code, a municipality code or null (all). Returns the endpoint with its new
-    /// secret, or every field's fault at once (url, tenant; each worded in Japanese and English), nothing stored.
+    /// on loopback), at most <see cref="MaxUrlChars"/> characters, without user information, not a literal address
+    /// <paramref name="targets"/> refuses (loopback, link-local, unspecified, multicast, their IPv4-mapped forms; a name is
+    /// checked at every connection instead); tenant a prefecture code (01–47), a municipality code or null (all). Returns
+    /// the endpoint with its new secret, or every field's fault at once (url, tenant; each in the page's words, Japanese
+    /// and English, so the API's errors and the form say the same), nothing stored. An active endpoint with the same url
+    /// and tenant is one fault, <see cref="AlreadyRegistered"/> on url, its id in Detail: nothing stored.
     /// </summary>
     public static async Task<(NotificationStore.WebhookEndpoint? Endpoint, IReadOnlyList<FieldFault> Faults)> RegisterWebhookAsync(string? urlText, string? tenant, string createdBy, NotificationStore store, WebhookTargets targets, TimeProvider time)
     {
@@ -325,9 +357,9 @@ public static class NotificationApi
 
         // Full-width digits read as the forms read them (TypedInput); a blank code stays blank (refused), never "all".
         tenant = tenant is null ? null : Components.TypedInput.Text(tenant) ?? tenant;
-        if (tenant is { } t && !ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(t) && !ReadinessCatalog.Instance.IsMunicipality(t))
+        if (tenant is { } t && TenantFault(t) is { } tenantFault)
         {
-            faults.Add(new("tenant", "invalid_tenant", null, "tenant は都道府県コード（2桁）、市区町村コード（6桁）または null です。", "tenant must be a prefecture code (2 digits), a municipality code (6 digits) or null."));
+            faults.Add(tenantFault);
         }
 
         if (faults.Count > 0)
@@ -336,41 +368,93 @@ public static class NotificationApi
         }
 
         var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], tenant, new Uri(urlText!, UriKind.Absolute).ToString(), WebhookSender.NewSecret(), createdBy, time.GetUtcNow(), true);
-        await store.AddWebhookAsync(endpoint);
+        if (await store.AddWebhookAsync(endpoint) is { } existing)
+        {
+            return (null, [new("url", AlreadyRegistered, existing.Id,
+                $"この受信 URL と対象の Webhook はすでに登録されています（{existing.Id}、{UiText.DateTimeJst(existing.CreatedAt)} {existing.CreatedBy}）。同じ通知が2回送られるため、もう一度は登録しません。秘密鍵は登録したときに一度だけ表示されました。",
+                $"A webhook with this receiver URL and tenant is already registered ({existing.Id}, {UiText.DateTimeJst(existing.CreatedAt)} by {existing.CreatedBy}): it is not registered again, as every notification would be sent twice. Its secret was shown once, when it was registered.")]);
+        }
+
         return (endpoint, []);
     }
 
-    /// <summary>The url's fault (the first rule it breaks: one url has one reason), or null when Readiness may post there.</summary>
+    /// <summary>The tenant's fault in the page's words: what the code is not (a prefecture code 01–47, a municipality code), or null when it is one.</summary>
+    private static FieldFault? TenantFault(string tenant)
+    {
+        if (ReadinessCatalog.Instance.PrefecturesByCode.ContainsKey(tenant) || ReadinessCatalog.Instance.IsMunicipality(tenant))
+        {
+            return null;
+        }
+
+        const string All = "全団体の通知を送るときは、対象を空欄にします（API では tenant を省きます）。";
+        const string AllEn = "For every tenant's notifications, leave the tenant empty (in the API, leave tenant out).";
+        var shown = Problems.Shown(tenant);
+        return tenant switch
+        {
+            { Length: 0 } => new("tenant", "invalid_tenant", null, "対象が空の文字列です。" + All, "The tenant is an empty text. " + AllEn),
+            { Length: 2 } when tenant.All(char.IsAsciiDigit) => new("tenant", "unknown_prefecture", null,
+                $"対象「{shown}」は都道府県コードではありません（01〜47、例 13 東京都）。", $"Tenant '{shown}' is not a prefecture code (01–47, e.g. 13 for Tokyo)."),
+            { Length: 6 } when tenant.All(char.IsAsciiDigit) => new("tenant", "unknown_municipality", null,
+                $"対象「{shown}」は市区町村コードではありません（6桁の全国地方公共団体コード、例 131016 千代田区）。", $"Tenant '{shown}' is not a municipality code (6-digit local government code, e.g. 131016 for Chiyoda)."),
+            _ => new("tenant", "invalid_tenant", null,
+                $"対象「{shown}」は都道府県コード（2桁、01〜47）でも市区町村コード（6桁）でもありません。" + All,
+                $"Tenant '{shown}' is neither a prefecture code (2 digits, 01–47) nor a municipality code (6 digits). " + AllEn),
+        };
+    }
+
+    /// <summary>The url's fault (the first rule it breaks: one url has one reason) in the page's words, or null when Readiness may post there.</summary>
     private static FieldFault? WebhookUrlFault(string? urlText, WebhookTargets targets)
     {
-        // First: an address Readiness never posts to is the reason, whatever the scheme.
+        // Length first: an over-long URL is told so, whatever else it is (it used to be told "not https").
+        if (string.IsNullOrWhiteSpace(urlText))
+        {
+            return new("url", "required", null, "受信 URL を入力してください（https:// で始まる URL）。", "Enter the receiver URL (starting with https://).");
+        }
+
+        if (urlText.Length > MaxUrlChars)
+        {
+            return new("url", "too_long", null, $"受信 URL が長すぎます（{urlText.Length} 文字、上限 {MaxUrlChars} 文字）。", $"The receiver URL is too long ({urlText.Length} characters; at most {MaxUrlChars}).");
+        }
+
+        // An address Readiness never posts to is the reason, whatever the scheme.
         if (Uri.TryCreate(urlText, UriKind.Absolute, out var parsed) && parsed.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var literal)
             && targets.Refusal(literal) is { } refusal)
         {
-            return new("url", "refused_address", null, $"url のアドレス {parsed.Host} は{refusal.Ja}のため、通知の送信先にできません（運用者が Readiness:Webhooks:AllowedNetworks で許可した範囲を除く）。",
-                $"url's address {parsed.Host} is {refusal.En}: Readiness does not post notifications there (unless the operator lists it in Readiness:Webhooks:AllowedNetworks).");
+            return new("url", "refused_address", null, $"受信 URL のアドレス {parsed.Host} は{refusal.Ja}のため、通知の送信先にできません（運用者が Readiness:Webhooks:AllowedNetworks で許可した範囲を除く）。",
+                $"The receiver URL's address {parsed.Host} is {refusal.En}: Readiness does not post notifications there (unless the operator lists it in Readiness:Webhooks:AllowedNetworks).");
         }
 
-        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)) || urlText.Length > 2000)
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Host.Length == 0)
         {
-            return new("url", "invalid_url", null, "url は https の絶対URLです（http はこのマシン上の受信者のみ）。", "url must be an absolute https URL (http only for a receiver on this machine).");
+            return new("url", "invalid_url", null, "受信 URL は https:// で始まる完全な URL にしてください（例 https://example.lg.jp/readiness/hook）。",
+                "The receiver URL must be a complete URL starting with https:// (e.g. https://example.lg.jp/readiness/hook).");
+        }
+
+        if (!(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
+        {
+            return new("url", "not_https", null, $"受信 URL が https ではありません（{Problems.Shown(url.Scheme)}:）。通知は https で送ります（http はこのマシン上の受信者のみ）。",
+                $"The receiver URL is not https ({Problems.Shown(url.Scheme)}:). Notifications are sent over https (http only to a receiver on this machine).");
         }
 
         // Credentials in the URL would be stored, listed to every administrator and written to logs; a receiver
         // authenticates Readiness by the signature (webhook-signature, its secret shown once), not by a password.
         return url.UserInfo.Length > 0
-            ? new("url", "credentials_in_url", null, "url に利用者名やパスワードを含めないでください（受信者は署名で送信元を確認します）。", "url must not hold a user name or password: a receiver authenticates Readiness by the webhook signature.")
+            ? new("url", "credentials_in_url", null, "受信 URL に利用者名やパスワードを含めないでください（受信者は署名で送信元を確認します）。", "The receiver URL must not hold a user name or password: a receiver authenticates Readiness by the webhook signature.")
             : null;
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string id, NotificationStore store, HttpContext http)
     {
-        if (!await store.DeactivateWebhookAsync(id))
+        switch (await store.DeactivateWebhookAsync(id))
         {
-            return Problems.NotFound("id", "この Webhook はありません。", "There is no such webhook endpoint.");
+            case NotificationStore.WebhookStop.Unknown:
+                return Problems.NotFound("id", "この Webhook はありません。", "There is no such webhook endpoint.");
+            case NotificationStore.WebhookStop.Stopped:
+                await AdminLogAsync(http, "stop_webhook", id, null, "active", "stopped");
+                break;
         }
 
-        await AdminLogAsync(http, "stop_webhook", id, null, "active", "stopped");
+        // Already stopped: the same end state, nothing written nor logged (DELETE is idempotent, RFC 9110 §9.2.2).
         return TypedResults.NoContent();
     }
 
@@ -437,7 +521,14 @@ public static class NotificationApi
 
     private static async Task<IResult> ReadForm(string id, HttpContext http, NotificationStore store, TimeProvider time)
     {
-        await store.MarkReadAsync(Caller(http)!.Subject, id, time.GetUtcNow());
+        // One not the caller's (or none) is said on the page, as the API answers it 404; it used to go back silently.
+        var subject = Caller(http)!.Subject;
+        if (await store.FindAsync(id, http.RequestAborted) is not { } row || row.Recipient != subject || row.Channel != NotificationChannel.InApp)
+        {
+            return Components.Access.FormAnswers.SeeOther("/notifications?error=not_found");
+        }
+
+        await store.MarkReadAsync(subject, id, time.GetUtcNow());
         return Components.Access.FormAnswers.SeeOther("/notifications");
     }
 
@@ -456,13 +547,19 @@ public static class NotificationApi
     /// <summary>The page's stop button (a plain form, like retry: the row it sits in is gone once the webhook is stopped).</summary>
     private static async Task<IResult> StopWebhookForm(string id, HttpContext http, NotificationStore store, ILoggerFactory logs)
     {
-        var stopped = await store.DeactivateWebhookAsync(id);
-        logs.CreateLogger("Readiness.Web.Notifications.Webhooks").LogInformation("Webhook {Id} stopped by {Subject} (page)", id, Caller(http)?.Subject ?? "unknown");
-        if (stopped)
+        var outcome = await store.DeactivateWebhookAsync(id);
+        if (outcome == NotificationStore.WebhookStop.Stopped)
         {
+            logs.CreateLogger("Readiness.Web.Notifications.Webhooks").LogInformation("Webhook {Id} stopped by {Subject} (page)", id, Caller(http)?.Subject ?? "unknown");
             await AdminLogAsync(http, "stop_webhook", id, null, "active", "stopped");
         }
 
-        return Components.Access.FormAnswers.SeeOther(stopped ? "/admin/notifications?stopped=1" : "/admin/notifications?error=not_found");
+        // Each outcome its own notice: stopped now, already stopped (nothing changed nor logged), no such webhook.
+        return Components.Access.FormAnswers.SeeOther(outcome switch
+        {
+            NotificationStore.WebhookStop.Stopped => "/admin/notifications?stopped=1",
+            NotificationStore.WebhookStop.AlreadyStopped => "/admin/notifications?stopped=already",
+            _ => "/admin/notifications?error=webhook_not_found",
+        });
     }
 }

@@ -703,8 +703,41 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         return list;
     }
 
-    public Task AddWebhookAsync(WebhookEndpoint endpoint) => WriteAsync(async (c, t) =>
+    /// <summary>One endpoint by its id (active or stopped), or null when there is none.</summary>
+    public async Task<WebhookEndpoint?> FindWebhookAsync(string id, CancellationToken cancellationToken = default) =>
+        (await WebhooksAsync(cancellationToken)).FirstOrDefault(w => w.Id == id);
+
+    /// <summary>
+    /// Stores <paramref name="endpoint"/> unless an active endpoint already has its URL and tenant (every event would be
+    /// sent there twice): then nothing is stored and that endpoint is returned. Null when stored. The look and the insert
+    /// are one transaction holding the URL (SQLite's write lock; PostgreSQL's advisory lock on it), so two administrators
+    /// registering it at once store one.
+    /// </summary>
+    public Task<WebhookEndpoint?> AddWebhookAsync(WebhookEndpoint endpoint) => WriteAsync(async (c, t) =>
     {
+        if (!IsSqlite)
+        {
+            await using var hold = Command(c, t, "SELECT pg_advisory_xact_lock(hashtext(@url))");
+            Add(hold, "@url", endpoint.Url);
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        await using (var same = Command(c, t, "SELECT id, tenant, url, secret, created_by, created_ms, active FROM readiness_webhook_endpoints WHERE url = @url AND active = @active ORDER BY created_ms"))
+        {
+            Add(same, "@url", endpoint.Url);
+            Add(same, "@active", true);
+            await using var reader = await same.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var tenant = reader.IsDBNull(1) ? null : reader.GetString(1);
+                if (tenant == endpoint.Tenant)
+                {
+                    return new WebhookEndpoint(reader.GetString(0), tenant, reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), true);
+                }
+            }
+        }
+
         await using var insert = Command(c, t, "INSERT INTO readiness_webhook_endpoints (id, tenant, url, secret, created_by, created_ms, active) VALUES (@id, @tenant, @url, @secret, @by, @at, @active)");
         Add(insert, "@id", endpoint.Id);
         Add(insert, "@tenant", endpoint.Tenant);
@@ -713,15 +746,33 @@ public sealed class NotificationStore(IStorageConnection storage, IServiceProvid
         Add(insert, "@by", endpoint.CreatedBy);
         Add(insert, "@at", endpoint.CreatedAt.ToUnixTimeMilliseconds());
         Add(insert, "@active", endpoint.Active);
-        return await insert.ExecuteNonQueryAsync();
+        await insert.ExecuteNonQueryAsync();
+        return (WebhookEndpoint?)null;
     });
 
-    public Task<bool> DeactivateWebhookAsync(string id) => WriteAsync(async (c, t) =>
+    /// <summary>What stopping an endpoint did: stopped it now, found it already stopped (nothing written), or found none.</summary>
+    public enum WebhookStop
     {
-        await using var update = Command(c, t, "UPDATE readiness_webhook_endpoints SET active = @active WHERE id = @id");
-        Add(update, "@active", false);
+        Stopped,
+        AlreadyStopped,
+        Unknown,
+    }
+
+    /// <summary>Stops an active endpoint; one already stopped is left as it is (idempotent: <see cref="WebhookStop.AlreadyStopped"/>).</summary>
+    public Task<WebhookStop> DeactivateWebhookAsync(string id) => WriteAsync(async (c, t) =>
+    {
+        await using var update = Command(c, t, "UPDATE readiness_webhook_endpoints SET active = @inactive WHERE id = @id AND active = @active");
+        Add(update, "@inactive", false);
+        Add(update, "@active", true);
         Add(update, "@id", id);
-        return await update.ExecuteNonQueryAsync() == 1;
+        if (await update.ExecuteNonQueryAsync() == 1)
+        {
+            return WebhookStop.Stopped;
+        }
+
+        await using var exists = Command(c, t, "SELECT COUNT(*) FROM readiness_webhook_endpoints WHERE id = @id");
+        Add(exists, "@id", id);
+        return Convert.ToInt64(await exists.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0 ? WebhookStop.AlreadyStopped : WebhookStop.Unknown;
     });
 
     // ---------------------------------------------------------------- plumbing
