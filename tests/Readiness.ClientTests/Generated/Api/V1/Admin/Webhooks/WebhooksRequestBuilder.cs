@@ -83,7 +83,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery&apos;s stable id.
+        /// Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery&apos;s stable id. An active endpoint with the same url and tenant is not registered twice (each event would be sent twice): 409 already_registered, its address in existing.
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.WebhookView"/></returns>
         /// <param name="body">The request body</param>
@@ -92,6 +92,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
@@ -112,6 +113,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks
                 { "400", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "412", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -139,7 +141,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks
             return requestInfo;
         }
         /// <summary>
-        /// Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery&apos;s stable id.
+        /// Deliveries are signed per the Standard Webhooks specification with this secret; webhook-id is the delivery&apos;s stable id. An active endpoint with the same url and tenant is not registered twice (each event would be sent twice): 409 already_registered, its address in existing.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
