@@ -29,6 +29,40 @@ public sealed class PostgresNotificationOutboxTests(PostgresServer postgres, ITe
         new("osaka@x", "osaka@x", Role.Prefecture, "27"),
     ];
 
+    /// <summary>
+    /// On PostgreSQL, eight registrations of one URL and tenant at once store one endpoint (the others get it back as the
+    /// existing one); stopping it twice stops it once; an unknown id is unknown. Round 49: the look and the insert were
+    /// two steps with no lock, so duplicates were stored.
+    /// </summary>
+    [Fact]
+    public async Task One_webhook_per_url_and_tenant_on_postgresql_and_stopping_is_idempotent()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("webhooks");
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            foreach (var file in new[] { "020-audit.sql", "021-audit-fields.sql", "040-notifications.sql" })
+            {
+                await using var command = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(RepositoryFolder.Root, "deploy", "sql", "postgresql", file)), connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        var store = new NotificationStore(StorageConnection.For(new ReadinessOptions { Mode = HostingMode.Cluster, ConnectionString = connectionString }), new ServiceCollection().BuildServiceProvider());
+        var at = DateTimeOffset.UtcNow;
+        var existing = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            store.AddWebhookAsync(new NotificationStore.WebhookEndpoint($"wh_pg{i}", "13", "https://hooks.example/pg", "whsec_x", "pg@x", at, true))));
+        Assert.Equal(7, existing.Count(e => e is not null));
+        var stored = Assert.Single(await store.WebhooksAsync());
+        Assert.All(existing.Where(e => e is not null), e => Assert.Equal(stored.Id, e!.Id));
+        Assert.Null(await store.AddWebhookAsync(new NotificationStore.WebhookEndpoint("wh_pg27", "27", "https://hooks.example/pg", "whsec_y", "pg@x", at, true)));
+
+        Assert.Equal(NotificationStore.WebhookStop.Stopped, await store.DeactivateWebhookAsync(stored.Id));
+        Assert.Equal(NotificationStore.WebhookStop.AlreadyStopped, await store.DeactivateWebhookAsync(stored.Id));
+        Assert.Equal(NotificationStore.WebhookStop.Unknown, await store.DeactivateWebhookAsync("wh_none"));
+        Assert.Null(await store.AddWebhookAsync(new NotificationStore.WebhookEndpoint("wh_again", "13", "https://hooks.example/pg", "whsec_z", "pg@x", at, true)));
+    }
+
     [Fact]
     public async Task Derive_and_deliver_on_postgresql_without_duplicates()
     {
