@@ -45,10 +45,12 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
 
         // So is a name that forges a line (a line break) or that PostgreSQL could not store (a NUL: ASP.NET Core's form
         // reading refuses it before the form gets here, 400), as an over-long one; the link stays usable.
-        foreach (var name in new[] { "招待 花子\nrole: admin", "招待\u200B花子", "\u3164", "招待\u034F花子", "\u2800", new string('名', 101) })
+        foreach (var name in new[] { "招待 花子\nrole: admin", "招待\u200B花子", "\u3164", "招待\u034F花子", "\u2800" })
         {
             Assert.Equal("invalid_name", (await Accounts.AcceptAsync(invitee, link, displayName: name)).Error);
         }
+
+        Assert.Equal("name_too_long", (await Accounts.AcceptAsync(invitee, link, displayName: new string('名', 101))).Error);
 
         // The framework's form reader refuses a NUL anywhere in the form: the answer names the field, not an expired form.
         var nul = await Accounts.AcceptAsync(invitee, link, displayName: "招待\0花子");
@@ -729,6 +731,132 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.Equal(HttpStatusCode.UnprocessableEntity, accept.Status);
         Assert.False(accept.Faults.ContainsKey("displayName"));
         Assert.Contains($"value=\"{displayName}\"", accept.Html, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A breaker's finding (round 49): a refused tenant code said "2 digits for a prefecture, 6 for a municipality"
+    /// whatever role was chosen. Each form now says which code the chosen role needs (a prefecture role: the 2-digit
+    /// code 01–47; a municipality role: the 6-digit 全国地方公共団体コード; a national role: none), ja and en, beside the
+    /// field: the invitation and role-change forms alike, and the API client's problem (a client is either).
+    /// </summary>
+    [Fact]
+    public async Task A_refused_tenant_code_says_which_code_the_chosen_role_needs()
+    {
+        var prefecture = await Accounts.InviteAsync(Admin, "tenant.words.pref@digital.go.jp", "prefecture_administrator", "131016");
+        Assert.Equal(["invalid_tenant"], prefecture.Faults["tenant"]);
+        Assert.Contains("都道府県の役割には、都道府県コード（2桁、01〜47。例: 13）を指定してください。", prefecture.Html, StringComparison.Ordinal);
+        Assert.Contains("A prefecture role needs a 2-digit prefecture code, 01 to 47 (e.g. 13).", prefecture.Html, StringComparison.Ordinal);
+
+        var municipality = await Accounts.InviteAsync(Admin, "tenant.words.city@digital.go.jp", "municipality_administrator", "13");
+        Assert.Equal(["invalid_tenant"], municipality.Faults["tenant"]);
+        Assert.Contains("市区町村の役割には、全国地方公共団体コード（6桁、末尾は検査数字。", municipality.Html, StringComparison.Ordinal);
+        Assert.Contains("A municipality role needs a 6-digit local government code (全国地方公共団体コード", municipality.Html, StringComparison.Ordinal);
+
+        var national = await Accounts.InviteAsync(Admin, "tenant.words.nat@digital.go.jp", "national_staff", "13");
+        Assert.Contains("国・システム管理者の役割には団体コードはありません。空欄にしてください。", national.Html, StringComparison.Ordinal);
+        Assert.Contains("A national or system role has no tenant code: leave it empty.", national.Html, StringComparison.Ordinal);
+
+        // The role-change form, in the same words for the role chosen there.
+        const string email = "tenant.words.role@digital.go.jp";
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null)))).Location);
+        }
+
+        var id = await UserIdAsync(email);
+        var toPrefecture = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "prefecture_administrator", ["tenant"] = "48" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, toPrefecture.Status);
+        Assert.Equal(["invalid_tenant"], toPrefecture.Faults["tenant"]);
+        Assert.Contains("A prefecture role needs a 2-digit prefecture code, 01 to 47 (e.g. 13).", toPrefecture.Html, StringComparison.Ordinal);
+        var toNational = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "national_staff", ["tenant"] = "13" });
+        Assert.Contains("国・システム管理者の役割には団体コードはありません。空欄にしてください。", toNational.Html, StringComparison.Ordinal);
+
+        // An API client acts as a prefecture or a municipality by its code: the problem names both codes.
+        using var api = host.Client(host.Token(Readiness.Role.Admin, subject: "tenant-words@digital.go.jp"));
+        var body = System.Text.Json.JsonSerializer.Serialize(new { name = "tenant words", tenant = "1", scope = "read", expiresAt = DateTimeOffset.UtcNow.AddDays(30) });
+        using var response = await api.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", body));
+        var problem = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"field\":\"tenant\"", problem, StringComparison.Ordinal);
+        Assert.Contains("Give a 2-digit prefecture code (01 to 47) or a 6-digit local government code", problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A breaker's finding (round 49): a value over its field's limit was refused as malformed ("the e-mail address is
+    /// not valid", "wrong e-mail or password") or, for the reset request, cut by the browser at 254, never said to be too
+    /// long. Every length-limited account field has one limit per concept (e-mail 254, RFC 5321 §4.5.3.1.3's path less
+    /// its brackets; a name 100), takes a value at it and refuses one over it as "too long (max N)", ja and en, beside
+    /// the field (the API: 400 naming it): invitation e-mail, invitation acceptance's name, sign-in, reset request, API
+    /// client name (form and API), passkey name. First-run setup: FirstRunSetupTests.
+    /// </summary>
+    [Fact]
+    public async Task Every_length_limited_account_field_takes_its_limit_and_refuses_one_more_as_too_long()
+    {
+        var atLimit = new string('a', 64) + "@" + new string('b', 63) + "." + new string('c', 63) + "." + new string('d', 50) + ".example.jp";
+        Assert.Equal(Readiness.Web.Identity.AccountService.MaxEmailLength, atLimit.Length);
+        var over = "e" + atLimit;
+
+        // Invitation: the e-mail at 254 has no fault (the role's is the one); at 255 "too long (max 254)" beside it.
+        var invite = await Accounts.InviteAsync(Admin, atLimit, "emperor", null);
+        Assert.False(invite.Faults.ContainsKey("email"), string.Join(',', invite.Faults.Keys));
+        var tooLong = await Accounts.InviteAsync(Admin, over, "national_staff", null);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooLong.Status);
+        Assert.Equal(["email_too_long"], tooLong.Faults["email"]);
+        Assert.Contains("メールアドレスが長すぎます（最大254文字）。", tooLong.Html, StringComparison.Ordinal);
+        Assert.Contains("The e-mail address is too long (max 254 characters).", tooLong.Html, StringComparison.Ordinal);
+        Assert.Contains($"value=\"{over}\"", tooLong.Html, StringComparison.Ordinal); // shown whole, not cut
+
+        // Accepting an invitation: a name of 100 characters is taken, 101 is too long (it was "invalid_name").
+        var link = Accounts.LinkOf(await Accounts.InviteAsync(Admin, "limits.name@digital.go.jp", "national_staff", null));
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            var named = await Accounts.AcceptAsync(invitee, link, password: "short one", confirm: "short one", displayName: new string('名', 100));
+            Assert.False(named.Faults.ContainsKey("displayName"));
+            var longName = await Accounts.AcceptAsync(invitee, link, displayName: new string('名', 101));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, longName.Status);
+            Assert.Equal(["name_too_long"], longName.Faults["displayName"]);
+            Assert.Contains("氏名が長すぎます（最大100文字）。", longName.Html, StringComparison.Ordinal);
+            Assert.Contains("The name is too long (max 100 characters).", longName.Html, StringComparison.Ordinal);
+        }
+
+        // Sign-in and the reset request: 254 is an address (no account: the usual answers), 255 is too long.
+        using (var stranger = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("invalid_credentials", (await stranger.SignInAsync(atLimit, "whatever password")).Error);
+            var signIn = await stranger.SignInAsync(over, "whatever password");
+            Assert.Equal("email_too_long", signIn.Error);
+            var (_, signInPage) = await stranger.GetAsync(signIn.Location!);
+            Assert.Contains("メールアドレスが長すぎます（最大254文字）。", signInPage, StringComparison.Ordinal);
+
+            // This host has no SMTP: its reset page has no form, so the request is posted with the sign-in page's token.
+            Assert.Equal("/password/forgot?error=reset_needs_mail", (await stranger.PostAsync("/signin", "/account/password/forgot", new Dictionary<string, string> { ["email"] = atLimit })).Location);
+            Assert.Equal("/password/forgot?error=email_too_long", (await stranger.PostAsync("/signin", "/account/password/forgot", new Dictionary<string, string> { ["email"] = over })).Location);
+        }
+
+        // An API client's name: 100 taken, 101 too long, on the form and in the API's problem (400 naming the field).
+        var expires = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var hundred = new string('接', 100);
+        var clientAt = await Admin.PostAsync("/admin/clients", "/admin/clients/new", new Dictionary<string, string> { ["name"] = hundred, ["tenant"] = "99", ["scope"] = "read", ["expiresAt"] = expires });
+        Assert.False(clientAt.Faults.ContainsKey("name"));
+        var clientOver = await Admin.PostAsync("/admin/clients", "/admin/clients/new", new Dictionary<string, string> { ["name"] = hundred + "続", ["tenant"] = "131016", ["scope"] = "read", ["expiresAt"] = expires });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, clientOver.Status);
+        Assert.Equal(["name_too_long"], clientOver.Faults["name"]);
+        Assert.Contains("名前が長すぎます（最大100文字）。", clientOver.Html, StringComparison.Ordinal);
+        using (var api = host.Client(host.Token(Readiness.Role.Admin, subject: "limits-admin@digital.go.jp")))
+        {
+            var body = System.Text.Json.JsonSerializer.Serialize(new { name = hundred + "続", tenant = "131016", scope = "read", expiresAt = DateTimeOffset.UtcNow.AddDays(30) });
+            using var response = await api.SendAsync(ApiHost.Request(HttpMethod.Post, "/api/v1/admin/clients", body));
+            var problem = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("\"field\":\"name\"", problem, StringComparison.Ordinal);
+            Assert.Contains("name_too_long", problem, StringComparison.Ordinal);
+            Assert.Contains("The name is too long (max 100 characters).", problem, StringComparison.Ordinal);
+        }
+
+        // A passkey's name: refused as too long before the credential is looked at (it was invalid_passkey_name).
+        var passkey = await Admin.PostAsync("/account", "/account/passkeys", new Dictionary<string, string> { ["name"] = new string('鍵', 101), ["credential"] = "{}" });
+        Assert.Equal("passkey_name_too_long", passkey.Error);
+        Assert.NotEqual("passkey_name_too_long", (await Admin.PostAsync("/account", "/account/passkeys", new Dictionary<string, string> { ["name"] = new string('鍵', 100), ["credential"] = "{}" })).Error);
     }
 
     /// <summary>

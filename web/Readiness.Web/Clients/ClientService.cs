@@ -39,7 +39,11 @@ public sealed class ClientService(ClientsDb db, IOpenIddictApplicationManager ap
         // Every field's fault at once (the form and the API's problem details name each); the permission checks after.
         List<FieldFault> faults = [];
         name = name?.Trim();
-        if (string.IsNullOrEmpty(name) || FreeText.Characters(name) > MaxNameLength || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
+        if (!string.IsNullOrEmpty(name) && FreeText.Characters(name) > MaxNameLength)
+        {
+            faults.Add(new("name", "name_too_long")); // said as too long with the limit, never cut
+        }
+        else if (string.IsNullOrEmpty(name) || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
         {
             faults.Add(new("name", "invalid_name"));
         }

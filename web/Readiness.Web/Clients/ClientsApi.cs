@@ -293,8 +293,9 @@ public static class ClientMessages
     public static (string Ja, string En) For(string? code) => code switch
     {
         "form_replayed" => ("このフォームはすでに送信され、処理されています（ページの再読み込みなどによる再送信のため、何も変更していません）。先に表示されたシークレットが有効です。", "This form was already sent and done (sent again, e.g. by reloading the page, so nothing changed). The secret shown then stays valid."),
+        "name_too_long" => ($"名前が長すぎます（最大{ClientService.MaxNameLength}文字）。", $"The name is too long (max {ClientService.MaxNameLength} characters)."),
         "invalid_name" => ("名前を1〜100文字で入力してください。", "Give a name of 1 to 100 characters."),
-        "invalid_tenant" => ("団体コードが正しくありません（都道府県は2桁、市区町村は6桁）。", "Not a known tenant code (2 digits for a prefecture, 6 for a municipality)."),
+        "invalid_tenant" => Auth.TenantCodeWording.Either,
         "invalid_scope" => ("read または write を指定してください。", "Choose read or write."),
         "invalid_expiry" => ("有効期限は現在より後、1年以内の日時にしてください。", "The expiry must be in the future and at most a year ahead."),
         // The API's answer to a malformed expiresAt (JsonBody: wrong_type) in the same words; the form gives it too.

@@ -57,7 +57,12 @@ public static partial class AccountEndpoints
         var back = AccountRedirects.Safe(form["page"].ToString() is { Length: > 0 } p ? p : "/account");
         var credential = form["credential"].ToString();
         var name = form["name"].ToString().Trim();
-        if (FreeText.Characters(name) > 100 || FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
+        if (FreeText.Characters(name) > AccountService.MaxDisplayNameLength)
+        {
+            return SeeOther($"{back}?error=passkey_name_too_long");
+        }
+
+        if (FreeText.Check(name, multiline: false).Fault != FreeTextFault.None)
         {
             return SeeOther($"{back}?error=invalid_passkey_name");
         }

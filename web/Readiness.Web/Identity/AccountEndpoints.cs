@@ -63,6 +63,13 @@ public static partial class AccountEndpoints
         var returnUrl = AccountRedirects.Safe(form["returnUrl"]);
         var email = AccountService.NormalizeEmail(TypedInput.Text(form["email"]));
         var password = form["password"].ToString();
+        if (AccountService.EmailFault(TypedInput.Text(form["email"])) is { Code: "email_too_long" })
+        {
+            // No account can have such an address: said as too long (before: "wrong e-mail or password"), no password checked.
+            Refused(http, "invalid", 400, "password sign-in: e-mail too long");
+            return Back("/signin", "email_too_long", returnUrl);
+        }
+
         var user = email is null ? null : await signIn.UserManager.FindByEmailAsync(email);
         if (user is null)
         {
@@ -233,7 +240,7 @@ public static partial class AccountEndpoints
 
         if (AccountService.NormalizeEmail(TypedInput.Text(form["email"])) is not { } email)
         {
-            return SeeOther("/password/forgot?error=invalid_email");
+            return SeeOther($"/password/forgot?error={AccountService.EmailFault(TypedInput.Text(form["email"]))!.Code}");
         }
 
         if (!mail.Configured)

@@ -33,6 +33,10 @@ public static class AccountMessages
         "reset_needs_mail" => ("パスワードの再設定にはメールの送信が必要ですが、このサーバーではメールが設定されていません。管理者に連絡してください。",
             "A password reset needs mail, and this server has no mail set up. Contact your administrator."),
         "user_deactivated" => ("無効にされたアカウントにはパスワード再設定リンクを発行できません。先に有効に戻してください。", "A deactivated account gets no reset link: reactivate it first."),
+        // Over a limit is said as such with the limit, never cut (e-mail: RFC 5321 §4.5.3.1.3's path of 256 octets less its angle brackets).
+        "email_too_long" => ($"メールアドレスが長すぎます（最大{AccountService.MaxEmailLength}文字）。", $"The e-mail address is too long (max {AccountService.MaxEmailLength} characters)."),
+        "name_too_long" => ($"氏名が長すぎます（最大{AccountService.MaxDisplayNameLength}文字）。", $"The name is too long (max {AccountService.MaxDisplayNameLength} characters)."),
+        "passkey_name_too_long" => ($"パスキーの名前が長すぎます（最大{AccountService.MaxDisplayNameLength}文字）。", $"The passkey name is too long (max {AccountService.MaxDisplayNameLength} characters)."),
         "invalid_email" => ("メールアドレスの形式が正しくありません。", "The e-mail address is not valid."),
         "email_taken" => ("このメールアドレスのアカウントはすでにあります。", "An account with this e-mail address already exists."),
         "invalid_name" => ("氏名を制御文字・不可視文字を含まない100文字以内で入力してください。", "Enter a name of up to 100 characters, none of them control or invisible characters."),
@@ -47,7 +51,9 @@ public static class AccountMessages
         "password_contains_email" => ("パスワードにメールアドレスを含めないでください。", "The password must not contain your e-mail address."),
         "password_weak" => ("このパスワードは使えません。別のパスワードにしてください。", "This password cannot be used. Choose another."),
         "invalid_role" => ("役割を選んでください。", "Choose a role."),
-        "invalid_tenant" => ("団体コードが正しくありません（都道府県は2桁、市区町村は6桁。国・システム管理者は空欄）。", "The tenant code is not valid (2 digits for a prefecture, 6 for a municipality; empty for national roles)."),
+        // The forms word it by the role chosen (AccountRules.TenantFault); this is the ?error=invalid_tenant notice's.
+        "invalid_tenant" => ("団体コードが正しくありません（都道府県の役割は都道府県コード2桁 01〜47、市区町村の役割は全国地方公共団体コード6桁。国・システム管理者は空欄）。",
+            "The tenant code is not valid (a prefecture role: a 2-digit prefecture code 01 to 47; a municipality role: a 6-digit local government code; national and system roles: empty)."),
         "forbidden_role" => ("この役割の招待や変更を行う権限がありません。", "You may not invite or assign this role."),
         "forbidden_tenant" => ("この団体の招待や変更を行う権限がありません（都道府県の管理者は自県と県内市区町村、市区町村の管理者は自団体のみ）。",
             "You may not invite or assign for this tenant (a prefecture administrator: its prefecture and its municipalities; a municipality administrator: its own)."),

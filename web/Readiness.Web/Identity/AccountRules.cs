@@ -67,6 +67,16 @@ public static class AccountRules
     };
 
     /// <summary>
+    /// The fault of a tenant code that does not fit <paramref name="role"/> (null: no role chosen), code invalid_tenant,
+    /// its words saying which code the role needs (<see cref="Auth.TenantCodeWording"/>), on the page and in a problem.
+    /// </summary>
+    public static Components.FieldFault TenantFault(AccountRole? role)
+    {
+        var (ja, en) = role is { } r ? Auth.TenantCodeWording.Needed(ApiRole(r)) : Auth.TenantCodeWording.Either;
+        return new("tenant", "invalid_tenant", null, ja, en);
+    }
+
+    /// <summary>
     /// Whether the tenant code fits some role (a prefecture's 2 digits or a municipality's 6): what a code is judged by
     /// when the role beside it is itself at fault, so that both faults are told at once.
     /// </summary>

@@ -168,12 +168,13 @@ public sealed class AccountService(
     public async Task<(AccountResult Result, InvitationSent? Sent)> InviteAsync(ReadinessUser actor, string? email, string? roleText, string? tenant, Uri site, string? client, CancellationToken cancellationToken)
     {
         // Every field's fault at once: the address, the role and the tenant code are judged apart.
-        email = NormalizeEmail(email);
         List<FieldFault> faults = [];
-        if (email is null)
+        if (EmailFault(email) is { } emailFault)
         {
-            faults.Add(new("email", "invalid_email"));
+            faults.Add(emailFault);
         }
+
+        email = NormalizeEmail(email);
 
         var parsed = AccountRules.TryParse(roleText, out var role);
         if (!parsed)
@@ -185,7 +186,7 @@ public sealed class AccountService(
         tenant = string.IsNullOrWhiteSpace(tenant) ? null : tenant.Trim();
         if (parsed ? !AccountRules.IsValidTenant(role, tenant) : tenant is not null && !AccountRules.IsKnownTenant(tenant))
         {
-            faults.Add(new("tenant", "invalid_tenant"));
+            faults.Add(AccountRules.TenantFault(parsed ? role : null));
         }
 
         if (faults.Count == 0 && AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } refusal)
@@ -638,7 +639,7 @@ public sealed class AccountService(
         if (!AccountRules.TryParse(roleText, out var role))
         {
             var tenantFault = !string.IsNullOrWhiteSpace(tenant) && !AccountRules.IsKnownTenant(tenant.Trim());
-            return AccountResult.Fail(tenantFault ? [new("role", "invalid_role"), new("tenant", "invalid_tenant")] : [new("role", "invalid_role")]);
+            return AccountResult.Fail(tenantFault ? [new("role", "invalid_role"), AccountRules.TenantFault(null)] : [new("role", "invalid_role")]);
         }
 
         // Empty keeps the account's tenant for a role that has one; a code given with a national or system role is
@@ -647,7 +648,7 @@ public sealed class AccountService(
         tenant = string.IsNullOrWhiteSpace(tenant) ? national ? null : target.Tenant : tenant.Trim();
         if (!AccountRules.IsValidTenant(role, tenant))
         {
-            return AccountResult.Fail("tenant", "invalid_tenant");
+            return AccountResult.Fail([AccountRules.TenantFault(role)]);
         }
 
         if (AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } assignRefusal)
@@ -814,18 +815,48 @@ public sealed class AccountService(
         return email.ToLowerInvariant();
     }
 
+    /// <summary>
+    /// The fault of an e-mail address as typed, judged as <see cref="NormalizeEmail"/> reads it: null when it is one;
+    /// email_too_long when its stored form (NFKC, trimmed) is over <see cref="MaxEmailLength"/> (said as such, never
+    /// cut); invalid_email otherwise. One rule for setup, invitations, sign-in and the reset request.
+    /// </summary>
+    public static FieldFault? EmailFault(string? email)
+    {
+        if (NormalizeEmail(email) is not null)
+        {
+            return null;
+        }
+
+        int length;
+        try
+        {
+            length = email is null ? 0 : FreeText.Normalized(email, NormalizationForm.FormKC).Trim().Length;
+        }
+        catch (ArgumentException)
+        {
+            length = email!.Length; // an unpaired surrogate: judged as typed
+        }
+
+        return new("email", length > MaxEmailLength ? "email_too_long" : "invalid_email");
+    }
+
     /// <summary>Every fault of a new account's fields at once, in form order: e-mail, name, password (its rules too), confirmation.</summary>
     private async Task<AccountResult> CheckNewAccountAsync(string? email, string? displayName, string? password, string? confirm)
     {
         List<FieldFault> faults = [];
         var normalized = NormalizeEmail(email);
-        if (normalized is null)
+        if (EmailFault(email) is { } emailFault)
         {
-            faults.Add(new("email", "invalid_email"));
+            faults.Add(emailFault);
         }
 
-        // A control character (a NUL, which PostgreSQL text refuses; a line break, which forges a line of a mail or log) is refused as an over-long name is.
-        if (string.IsNullOrWhiteSpace(displayName) || FreeText.Characters(displayName.Trim()) > MaxDisplayNameLength || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
+        // Over the limit is said as such (name_too_long, "max 100"), never cut; a control character (a NUL, which
+        // PostgreSQL text refuses; a line break, which forges a line of a mail or log) or an empty name is invalid_name.
+        if (!string.IsNullOrWhiteSpace(displayName) && FreeText.Characters(displayName.Trim()) > MaxDisplayNameLength)
+        {
+            faults.Add(new("displayName", "name_too_long"));
+        }
+        else if (string.IsNullOrWhiteSpace(displayName) || FreeText.Check(displayName, multiline: false).Fault != FreeTextFault.None)
         {
             faults.Add(new("displayName", "invalid_name"));
         }
