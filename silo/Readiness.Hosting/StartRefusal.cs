@@ -114,8 +114,30 @@ public static class StartRefusal
     public static string Explain(Exception failed, string subject, string japanese, string english)
     {
         var detail = OneLine(failed.Message);
-        return detail.Any(IsJapanese) ? detail : Say(subject, japanese, $"{english}: {detail}");
+        if (detail.Any(IsJapanese))
+        {
+            return detail;
+        }
+
+        // A failure of a known kind is said in both languages by its kind: .NET's words are English only (and, for a
+        // path, said the path again); an unknown one keeps them as the detail, so nothing the operator needs is lost.
+        return Kind(failed) is var (ja, en) ? Say(subject, $"{japanese}（{ja}）", $"{english}: {en}") : Say(subject, japanese, $"{english}: {detail}");
     }
+
+    /// <summary>The kind of a file-system or SQLite failure, in Japanese and English; null for one of no known kind.</summary>
+    public static (string Ja, string En)? Kind(Exception failed) => failed switch
+    {
+        UnauthorizedAccessException => ("権限がありません。このユーザーで読み書きできるか確認してください", "permission denied; check that this user may read and write it."),
+        PathTooLongException => ("パスが長すぎます", "the path is too long."),
+        DirectoryNotFoundException => ("フォルダーがありません", "a folder on the path does not exist."),
+        FileNotFoundException => ("ファイルがありません", "there is no such file."),
+        ArgumentException => ("パスとして使えない文字を含んでいます", "the path has a character no path may have."),
+        IOException io when (io.HResult & 0xFFFF) is 28 or 0x70 => ("ディスクの空きがありません", "the disk is full."),
+        IOException io when (io.HResult & 0xFFFF) is 21 => ("フォルダーです。ファイル名を指定してください", "it is a folder; give a file name."),
+        IOException io when (io.HResult & 0xFFFF) is 30 => ("読み取り専用のファイルシステムです", "the file system is read-only."),
+        _ when failed.GetType().Name == "SqliteException" => ("SQLite で読み書きできません（データベースではないか、壊れています）", $"SQLite cannot read or write it (no database, or a damaged one): {OneLine(failed.Message)}"),
+        _ => null,
+    };
 
     /// <summary>Hiragana, katakana or a CJK ideograph: a message that has one is said in Japanese (every refusal says Japanese first).</summary>
     public static bool IsJapanese(char c) => c is >= '\u3040' and <= '\u30FF' or >= '\u4E00' and <= '\u9FFF';

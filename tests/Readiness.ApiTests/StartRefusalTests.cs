@@ -376,7 +376,7 @@ public class StartRefusalTests
     }
 
     /// <summary>Runs Readiness.Web.dll on <paramref name="data"/> (left in place, for the caller to look into) with the settings.</summary>
-    private static async Task<(int Exit, string Output)> RunWebInAsync(IDictionary<string, string> settings, string data, params string[] command)
+    internal static async Task<(int Exit, string Output)> RunWebInAsync(IDictionary<string, string> settings, string data, params string[] command)
     {
         var start = WebProcess(settings, data, command);
         start.WorkingDirectory = data; // a relative --from names a file there

@@ -54,4 +54,34 @@ public sealed class CommandOptionFormTests
         Assert.Contains($"{named}: {ja}", error.ToString(), StringComparison.Ordinal);
         Assert.Contains(en, error.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("backup", "--out", "--from")]
+    [InlineData("restore", "--from", "--out")]
+    public void Each_command_s_usage_names_only_its_own_options(string command, string own, string other)
+    {
+        // restore's usage offered --out (the two shared one text), which restore refuses as an unknown option.
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(0, BackupCommands.Run([command, "--help"], output, error));
+        Assert.Contains(own, output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(other, output.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith($"Usage: {command} ", output.ToString(), StringComparison.Ordinal);
+
+        // The usage after a refusal is the command's own too.
+        using var refusedError = new StringWriter();
+        Assert.Equal(2, BackupCommands.Run([command, other, "x.db"], new StringWriter(), refusedError));
+        Assert.DoesNotContain("Usage: " + (command == "backup" ? "restore" : "backup"), refusedError.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/backups/", "/backups/readiness-20261207T213000Z.db")]
+    [InlineData("/backups/b.db", "/backups/b.db")]
+    [InlineData(null, "/data/backups/readiness-20261207T213000Z.db")]
+    public void Backup_out_is_a_file_or_a_folder_the_named_file_goes_into(string? given, string expected)
+    {
+        // A folder (existing, or a path ending in '/') gets the product's own backup name inside it.
+        Assert.Equal(expected, BackupCommands.Target(given, "/data/backups", new DateTimeOffset(2026, 12, 7, 21, 30, 0, TimeSpan.Zero)));
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "readiness-20261207T213000Z.db"), BackupCommands.Target(Path.GetTempPath().TrimEnd('/'), "/data/backups", new DateTimeOffset(2026, 12, 7, 21, 30, 0, TimeSpan.Zero)));
+    }
 }

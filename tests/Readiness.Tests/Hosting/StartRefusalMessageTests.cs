@@ -62,8 +62,14 @@ public sealed class StartRefusalMessageTests
     public void A_refusal_in_the_product_s_own_words_is_Japanese_first_and_anything_else_gets_them()
     {
         Assert.Equal("Readiness:DataPath = '/x': 日本語 / English.", StartRefusal.Say("Readiness:DataPath = '/x'", "日本語", "English."));
-        Assert.Equal("/x/bk.db: 復元できませんでした / the restore failed: Access to the path '/x/bk.db' is denied.",
+        // A failure of a known kind is said in both languages by its kind (round 49: .NET's English was the detail);
+        // one of no known kind keeps .NET's words as the detail.
+        Assert.Equal("/x/bk.db: 復元できませんでした（権限がありません。このユーザーで読み書きできるか確認してください） / the restore failed: permission denied; check that this user may read and write it.",
             StartRefusal.Explain(new UnauthorizedAccessException("Access to the path '/x/bk.db' is denied."), "/x/bk.db", "復元できませんでした", "the restore failed"));
+        Assert.Equal("/x/bk.db: バックアップを作れませんでした（ディスクの空きがありません） / the backup could not be made: the disk is full.",
+            StartRefusal.Explain(new IOException("No space left on device : '/x/bk.db'", 28), "/x/bk.db", "バックアップを作れませんでした", "the backup could not be made"));
+        Assert.Equal("/x/bk.db: 復元できませんでした / the restore failed: something new.",
+            StartRefusal.Explain(new IOException("something new."), "/x/bk.db", "復元できませんでした", "the restore failed"));
         Assert.Equal("a: 既に日本語 / already both.", StartRefusal.Explain(new IOException("a: 既に日本語 / already both."), "b", "c", "d"));
     }
 

@@ -73,20 +73,14 @@ public static class LocalTokenCommand
             return 2;
         }
 
-        var code = values.GetValueOrDefault("code");
-        if (role is Role.Municipality or Role.Prefecture)
+        // Read as the API reads a tenant code in a body (TypedInput: NFKC, trimmed): full-width ３１２０１０ is 312010.
+        var typedCode = values.GetValueOrDefault("code");
+        var code = typedCode is null ? null : Components.TypedInput.Text(typedCode) ?? typedCode;
+        if (role is Role.Municipality or Role.Prefecture ? !ReadinessCaller.IsValidTenant(role, code) : code is not null)
         {
-            if (!ReadinessCaller.IsValidTenant(role, code))
-            {
-                error.WriteLine(role == Role.Municipality
-                    ? StartRefusal.Say($"--code '{code}'", "1,741 の市区町村コード（検査数字付きの 6 桁）のいずれかを指定してください", "must be one of the 1,741 municipality codes (6 digits with check digit).")
-                    : StartRefusal.Say($"--code '{code}'", "都道府県コード 01〜47 を指定してください", "must be a prefecture code 01 to 47."));
-                return 2;
-            }
-        }
-        else if (code is not null)
-        {
-            error.WriteLine(StartRefusal.Say($"--code '{code}'", $"{Wire.Name(role)} にはコードがありません（すべての市区町村を読みます）", $"role {Wire.Name(role)} has no --code: it reads every municipality."));
+            // The words of the invitation and role forms (TenantCodeWording), naming the code as typed.
+            var (ja, en) = TenantCodeWording.Needed(role);
+            error.WriteLine(StartRefusal.Say($"--code '{typedCode}'", ja, en));
             return 2;
         }
 
