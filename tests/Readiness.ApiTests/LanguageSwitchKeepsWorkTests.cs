@@ -282,4 +282,57 @@ public sealed class LanguageSwitchKeepsWorkTests(ApiHost host) : IClassFixture<A
         var start = html.IndexOf("class=\"form-alert", StringComparison.Ordinal);
         return start < 0 ? string.Empty : html[start..html.IndexOf("</div>", start, StringComparison.Ordinal)];
     }
+
+    /// <summary>
+    /// A breaker's finding (round 49): the scenario editor's switch was a link to /lang/, so a scenario being typed was
+    /// lost. Its switch now submits the editor's form to its own address with ?language= (formaction, no script): the
+    /// editor again in the other language with every typed value, nothing saved; from a refused form, its faults again.
+    /// </summary>
+    [Fact]
+    public async Task The_scenario_editor_s_switch_keeps_every_typed_value_and_saves_nothing()
+    {
+        using var pages = await host.SignedInPagesAsync(host.Token(Readiness.Role.National, null, "switch.scenario@digital.go.jp"));
+        var page = await pages.GetStringAsync("/planning/scenarios");
+        Assert.Contains("form=\"scenario-form\" formaction=\"/planning/scenarios?language=en\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("href=\"/lang/en?", page, StringComparison.Ordinal);
+
+        var fields = await DashboardFormFaultsTests.HiddenFieldsAsync(pages, "/planning/scenarios", "action=\"/planning/scenarios\"");
+        fields["name"] = "切替で残るシナリオ";
+        fields["version"] = string.Empty;
+        fields["description"] = "説明も残る";
+        fields["capacity"] = "ベンダA=3\nベンダB=5";
+        fields["shiftMonths"] = "-2";
+        fields["shiftPrefecture"] = "13";
+        fields["unreportedRate"] = "0.05";
+        using var switched = await pages.PostAsync("/planning/scenarios?language=en", new FormUrlEncodedContent(fields));
+        var english = await switched.Content.ReadAsStringAsync();
+        Assert.True(switched.StatusCode == HttpStatusCode.OK, english);
+        Assert.Contains("<html lang=\"en\"", english, StringComparison.Ordinal);
+        Assert.Contains("value=\"切替で残るシナリオ\"", english, StringComparison.Ordinal);
+        Assert.Contains("value=\"説明も残る\"", english, StringComparison.Ordinal);
+        Assert.Contains(">ベンダA=3\nベンダB=5</textarea>", System.Net.WebUtility.HtmlDecode(english), StringComparison.Ordinal);
+        Assert.Contains("value=\"-2\"", english, StringComparison.Ordinal);
+        Assert.Matches("<option value=\"13\" selected", english);
+        Assert.Contains("value=\"0.05\"", english, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-field-error", english, StringComparison.Ordinal); // a draft is not judged
+        Assert.Contains("form=\"scenario-form\" formaction=\"/planning/scenarios?language=ja\"", english, StringComparison.Ordinal); // and back
+        Assert.DoesNotContain("切替で残るシナリオ", await pages.GetStringAsync("/planning/scenarios"), StringComparison.Ordinal); // nothing saved
+
+        // A refused form switched: the values and its faults again, in Japanese (the switch above remembered English), still nothing saved.
+        fields["shiftMonths"] = "500";
+        using var refused = await pages.PostAsync("/planning/scenarios", new FormUrlEncodedContent(fields));
+        var refusedHtml = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("form=\"scenario-form\" formaction=\"/planning/scenarios?language=ja\"", refusedHtml, StringComparison.Ordinal);
+        var again = await DashboardFormFaultsTests.HiddenFieldsAsync(pages, "/planning/scenarios", "action=\"/planning/scenarios\"");
+        fields["__RequestVerificationToken"] = again["__RequestVerificationToken"];
+        fields["shownFaults"] = "1"; // what the refused editor's form carries
+        Assert.Contains("name=\"shownFaults\" value=\"1\"", refusedHtml, StringComparison.Ordinal);
+        using var refusedSwitched = await pages.PostAsync("/planning/scenarios?language=ja", new FormUrlEncodedContent(fields));
+        var refusedEnglish = await refusedSwitched.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refusedSwitched.StatusCode);
+        Assert.Contains("<html lang=\"ja\"", refusedEnglish, StringComparison.Ordinal);
+        Assert.Equal(["out_of_range"], new FormAnswer(refusedSwitched.StatusCode, null, refusedEnglish).Faults["shiftMonths"]);
+        Assert.DoesNotContain("切替で残るシナリオ", await pages.GetStringAsync("/planning/scenarios"), StringComparison.Ordinal);
+    }
 }

@@ -14,6 +14,24 @@ namespace Readiness.Web.Components;
 public sealed class KeepsWorkOnLanguageSwitchAttribute : Attribute;
 
 /// <summary>
+/// Marks a page (a Razor component) whose form's typed input is kept when the language is switched on the page itself:
+/// the header's switch is then a submit button of that form (<see cref="Form"/>, by id) posting it to
+/// <see cref="Action"/> with <c>?language=</c> (formaction, no script), and that post's endpoint
+/// (<see cref="KeepsWorkOnLanguageSwitchAttribute"/>) answers the same page with the input in the other language,
+/// saving nothing. Before, the switch was a link to /lang/, and a draft typed into the form was lost (a breaker's
+/// finding, round 49: the scenario editor).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class LanguageSwitchSubmitsFormAttribute(string form, string action) : Attribute
+{
+    /// <summary>The id of the page's form the switch submits.</summary>
+    public string Form { get; } = form;
+
+    /// <summary>The form's action (the path its post goes to), to which the switch adds <c>?language=</c>.</summary>
+    public string Action { get; } = action;
+}
+
+/// <summary>
 /// The language choice: remembered in the <see cref="UiText.Cookie"/> cookie (a year), from the GET link
 /// /lang/{code} on pages answering a GET, or from a post to the page's own address with <c>?language=</c> on a page
 /// answering a post (so the answer, not a GET of the post's address — a 405 or an empty form — is shown again).
@@ -115,6 +133,21 @@ public static class LanguageSwitch
     /// </summary>
     public static bool KeepsInput(HttpContext http) =>
         SwitchesByPost(http) && !InputNotKept(http) && Fields(http).Sum(f => (long)f.Key.Length + f.Value.Length) <= KeptCharsLimit(http);
+
+    /// <summary>
+    /// The form the page's switch submits (<see cref="LanguageSwitchSubmitsFormAttribute"/> on the page, or on the post
+    /// endpoint whose answer is that page again, so that what was typed there since is kept too), else null (the
+    /// switch is the /lang/ link, or the kept fields' post of <see cref="KeepsInput"/>). Not for a post whose input is
+    /// not shown again (413) or was never read (a refused antiforgery token).
+    /// </summary>
+    public static LanguageSwitchSubmitsFormAttribute? SubmitsForm(HttpContext http) =>
+        HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || (SwitchesByPost(http) && !InputNotKept(http))
+            ? http.GetEndpoint()?.Metadata.GetMetadata<LanguageSwitchSubmitsFormAttribute>()
+            : null;
+
+    /// <summary>The formaction of a page's switch button: the form's action with language=<paramref name="language"/>.</summary>
+    public static string SubmitAction(HttpContext http, LanguageSwitchSubmitsFormAttribute form, string language) =>
+        http.Request.PathBase + form.Action + QueryString.Create(Parameter, language).ToUriComponent();
 
     /// <summary>A post answered 413: its input is neither kept nor shown again on the page (which says so).</summary>
     public static bool InputNotKept(HttpContext http) =>

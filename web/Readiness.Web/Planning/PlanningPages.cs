@@ -16,13 +16,22 @@ namespace Readiness.Web.Planning;
 /// </summary>
 public static class PlanningPages
 {
+    /// <summary>The editor form's id, which the page's language switch submits (<see cref="LanguageSwitchSubmitsFormAttribute"/>).</summary>
+    public const string ScenarioForm = "scenario-form";
+
+    /// <summary>A field the editor carries while it shows faults: a language switch posted from there judges the input again.</summary>
+    public const string ShownFaultsField = "shownFaults";
+
     public static IEndpointRouteBuilder MapPlanningPages(this IEndpointRouteBuilder app)
     {
         app.MapPost("/planning/scenarios", SaveAsync)
             .ExcludeFromDescription()
             .RequireAuthorization(PlanningPolicies.Scenarios)
             .RequireRateLimiting(RateLimits.WritesPolicy)
-            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new Readiness.Web.Components.Access.RestoresDraftAttribute())
+            // The page's language switch submits the form here with ?language= (LanguageSwitchSubmitsForm): answered
+            // as the editor with the input, nothing saved; the answer's own switch posts it back (KeepsWork...).
+            .WithMetadata(new RequireAntiforgeryTokenAttribute(), new Readiness.Web.Components.Access.RestoresDraftAttribute(), new KeepsWorkOnLanguageSwitchAttribute(), FormFieldLimits.Scenario,
+                new LanguageSwitchSubmitsFormAttribute(ScenarioForm, "/planning/scenarios"))
             // The editor page (a Razor component at the same path) takes GET only (DashboardSetup); the order keeps this
             // the one POST endpoint should the page ever handle a form of its own (two would be ambiguous: 500).
             .WithOrder(-1);
@@ -34,6 +43,14 @@ public static class PlanningPages
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var values = new[] { "name", "description", "capacity", "shiftMonths", "shiftPrefecture", "unreportedRate", "version" }
             .ToDictionary(k => k, k => (string?)form[k].ToString(), StringComparer.Ordinal);
+        // A language switch never saves: the editor again with what was typed, in the other language; a draft from the
+        // page as it is (200), a form that showed faults with its faults judged again (422).
+        var switching = LanguageSwitch.Requested(http) is not null;
+        if (switching && form[ShownFaultsField] != "1")
+        {
+            return new RazorComponentResult<ScenarioEditorDocument>(new { Values = (IReadOnlyDictionary<string, string?>)values, Errors = (IReadOnlyList<ProblemError>)[] });
+        }
+
         var errors = new List<ProblemError>();
         var capacity = new List<VendorCapacitySetting>();
         foreach (var (line, i) in (values["capacity"] ?? string.Empty).Split('\n').Select(l => TypedInput.Number(l) ?? string.Empty).Where(l => l.Length > 0).Select((l, i) => (l, i)))
@@ -89,7 +106,7 @@ public static class PlanningPages
         }
 
         var input = new ScenarioInput(values["name"], values["description"], capacity, shifts, rate, version);
-        if (errors.Count > 0)
+        if (errors.Count > 0 || switching)
         {
             // Every field's fault at once: the rules judge what the form could read (a name, a description) besides.
             errors.AddRange(PlanningApi.Judge(input).Errors.Select(e => new ProblemError(e.Field, e.Code, e.MessageJa, e.MessageEn)));
