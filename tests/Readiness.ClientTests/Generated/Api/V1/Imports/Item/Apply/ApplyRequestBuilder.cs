@@ -22,7 +22,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ApplyRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/imports/{id}/apply", pathParameters)
+        public ApplyRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/imports/{id}/apply{?confirm*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,11 +30,11 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ApplyRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/imports/{id}/apply", rawUrl)
+        public ApplyRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/imports/{id}/apply{?confirm*}", rawUrl)
         {
         }
         /// <summary>
-        /// Never overwrites a system a municipality reported itself after the dataset&apos;s as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered).
+        /// Never overwrites a system a municipality reported itself after the dataset&apos;s as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered). The designation list is complete: a list that names fewer than half of the municipalities designated now and would take every designation away from others is answered 409 (code partial_list, naming confirm, with the counts) and not applied unless confirm=partial_list is sent; the preview warns of it (warnings: partial_list, or unlisted_undesignated when the list names at least half).
         /// </summary>
         /// <returns>A <see cref="global::Readiness.ClientTests.Generated.Models.ImportView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -43,17 +43,18 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::Readiness.ClientTests.Generated.Models.ImportView?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Readiness.ClientTests.Generated.Models.ImportView?> PostAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply.ApplyRequestBuilder.ApplyRequestBuilderPostQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::Readiness.ClientTests.Generated.Models.ImportView> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Readiness.ClientTests.Generated.Models.ImportView> PostAsync(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply.ApplyRequestBuilder.ApplyRequestBuilderPostQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToPostRequestInformation(requestConfiguration);
@@ -63,6 +64,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply
                 { "401", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "412", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -71,17 +73,17 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply
             return await RequestAdapter.SendAsync<global::Readiness.ClientTests.Generated.Models.ImportView>(requestInfo, global::Readiness.ClientTests.Generated.Models.ImportView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Never overwrites a system a municipality reported itself after the dataset&apos;s as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered).
+        /// Never overwrites a system a municipality reported itself after the dataset&apos;s as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered). The designation list is complete: a list that names fewer than half of the municipalities designated now and would take every designation away from others is answered 409 (code partial_list, naming confirm, with the counts) and not applied unless confirm=partial_list is sent; the preview warns of it (warnings: partial_list, or unlisted_undesignated when the list names at least half).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply.ApplyRequestBuilder.ApplyRequestBuilderPostQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<global::Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply.ApplyRequestBuilder.ApplyRequestBuilderPostQueryParameters>> requestConfiguration = default)
         {
 #endif
             var requestInfo = new RequestInformation(Method.POST, UrlTemplate, PathParameters);
@@ -97,6 +99,26 @@ namespace Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply
         public global::Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply.ApplyRequestBuilder WithUrl(string rawUrl)
         {
             return new global::Readiness.ClientTests.Generated.Api.V1.Imports.Item.Apply.ApplyRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// Never overwrites a system a municipality reported itself after the dataset&apos;s as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered). The designation list is complete: a list that names fewer than half of the municipalities designated now and would take every designation away from others is answered 409 (code partial_list, naming confirm, with the counts) and not applied unless confirm=partial_list is sent; the preview warns of it (warnings: partial_list, or unlisted_undesignated when the list names at least half).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class ApplyRequestBuilderPostQueryParameters 
+        {
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("confirm")]
+            public string? Confirm { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("confirm")]
+            public string Confirm { get; set; }
+            #pragma warning restore CS1591
+#endif
         }
     }
 }
