@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Readiness.Catalog;
+using Readiness.Testing;
 using Xunit;
 
 namespace Readiness.ApiTests;
@@ -36,7 +37,7 @@ public sealed partial class PartialDesignationListTests(ApiHost host) : IClassFi
         {
             var view = JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement;
             var warning = Assert.Single(view.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("code").GetString() == "partial_list");
-            Assert.Contains("2 団体だけ", warning.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+            Assert.Contains("一覧が挙げる市区町村は 2、", warning.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
             Assert.Contains($"{designatedNow:N0}", warning.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
         }
 
@@ -125,8 +126,8 @@ public sealed class CompleteDesignationListTests(ApiHost host) : IClassFixture<A
             var view = JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement;
             var warning = Assert.Single(view.GetProperty("warnings").EnumerateArray());
             Assert.Equal("unlisted_undesignated", warning.GetProperty("code").GetString());
-            Assert.Contains($"{catalog.BaselineDesignations[dropped].Count} システム", warning.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
-            Assert.Contains("1 団体", warning.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+            Assert.Contains($"のうち {catalog.BaselineDesignations[dropped].Count}（1 団体はすべて）から指定が外れます", warning.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("都道府県が自ら運用する", warning.GetProperty("messageJa").GetString(), StringComparison.Ordinal);
         }
 
         using var apply = await national.PostAsync(new Uri($"/api/v1/imports/{id}/apply", UriKind.Relative), null);
@@ -157,23 +158,25 @@ public sealed partial class PartialDesignationListTests
         return JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement.GetProperty("applied").ValueKind != JsonValueKind.Null;
     }
 
-    /// <summary>A designation list as CSV naming <paramref name="codes"/> with their baseline designations; its id.</summary>
-    internal static async Task<string> UploadAsync(HttpClient national, IReadOnlyList<string> codes, string asOf = "令和8年1月末時点")
+    /// <summary>
+    /// A designation list as CSV naming <paramref name="codes"/> with their baseline designations (none when
+    /// <paramref name="marks"/> is false: a copy whose ● marks were lost), after the prefectures' own rows with their
+    /// baseline designations unless <paramref name="prefectureRows"/> is false (a sheet filtered to 区分≠都道府県); its id.
+    /// </summary>
+    internal static async Task<string> UploadAsync(HttpClient national, IReadOnlyList<string> codes, string asOf = "令和8年1月末時点", bool prefectureRows = true, bool marks = true)
     {
         var catalog = ReadinessCatalog.Instance;
         var text = new StringBuilder($"特定移行支援システムの該当見込み一覧（{asOf}）\r\n\r\n団体コード,自治体名,自治体区分,{string.Join(",", catalog.BusinessSystems.Select(b => b.NameJa))},共通機能\r\n");
+        foreach (var (prefecture, own) in catalog.BaselinePrefectureDesignations.Where(_ => prefectureRows).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            text.Append($"{ReadinessCatalog.PrefectureBodyCode(prefecture)},{catalog.PrefecturesByCode[prefecture].Name},都道府県,{string.Join(",", catalog.BusinessSystems.Select(b => own.Contains(b.Id) ? "●" : ""))},\r\n");
+        }
+
         foreach (var code in codes)
         {
             var m = catalog.MunicipalitiesByCode[code];
-            var marked = catalog.BaselineDesignations.TryGetValue(code, out var d) ? d : [];
-            var kind = m.Kind switch
-            {
-                MunicipalityKind.DesignatedCity => "指定都市",
-                MunicipalityKind.SpecialWard => "特別区",
-                MunicipalityKind.Town => "町",
-                MunicipalityKind.Village => "村",
-                _ => "一般市",
-            };
+            var marked = marks && catalog.BaselineDesignations.TryGetValue(code, out var d) ? d : [];
+            var kind = OfficialWorkbooks.KindLabel(m.Kind);
             text.Append($"{code},{catalog.PrefecturesByCode[m.PrefectureCode].Name}{m.Name},{kind},{string.Join(",", catalog.BusinessSystems.Select(b => marked.Contains(b.Id) ? "●" : ""))},\r\n");
         }
 

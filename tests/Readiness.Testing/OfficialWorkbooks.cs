@@ -2,6 +2,7 @@ using System.Globalization;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
+using Readiness.Catalog;
 
 namespace Readiness.Testing;
 
@@ -181,6 +182,16 @@ public static class OfficialWorkbooks
 
         return stream.ToArray();
     }
+
+    /// <summary>The designation list's 自治体区分 of a municipality (a city other than a designated one is written 一般市).</summary>
+    public static string KindLabel(MunicipalityKind kind) => kind switch
+    {
+        MunicipalityKind.DesignatedCity => "指定都市",
+        MunicipalityKind.SpecialWard => "特別区",
+        MunicipalityKind.Town => "町",
+        MunicipalityKind.Village => "村",
+        _ => "一般市",
+    };
 
     /// <summary>
     /// The Digital Agency's designation list: a title row with the as-of day, a blank row, the header 団体コード /

@@ -1,39 +1,84 @@
 namespace Readiness.Imports;
 
 /// <summary>
-/// What a designation list takes away from the municipalities it does not name. The Digital Agency's list is complete
-/// (domain.md: a municipality not on it has no 特定移行支援システム), so a file that names only part of the list (a
-/// filtered sheet, a prefecture's extract) would take every designation away from all the others. A breaker did exactly
-/// that: a two-row list undesignated 887 municipalities with no warning, and the real list, being older, could not
-/// restore them.
+/// What a designation list takes away. The Digital Agency's list is complete (domain.md: a municipality or prefecture
+/// it does not mark has no 特定移行支援システム), so a file that is only part of the list (a filtered sheet, one
+/// prefecture's extract, a sheet filtered to 区分≠都道府県, a copy whose ● marks were lost) takes designations away from
+/// everyone it leaves out. Breakers did exactly that: a two-row list undesignated 887 municipalities; a list with no
+/// prefecture rows undesignated all 48 of the prefectures' own systems; a list naming every municipality without a
+/// mark undesignated all 8,410 systems. Every designation lost counts, named in the file or not, municipal or
+/// prefecture-run. All counts are before the list is applied.
 /// </summary>
-/// <param name="DesignatedNow">Municipalities holding at least one designated system before the list is applied.</param>
+/// <param name="DesignatedNow">Municipalities holding at least one designated system now.</param>
 /// <param name="Listed">Municipalities the file names (its matched rows).</param>
-/// <param name="MunicipalitiesLosingAll">Municipalities the file does not name that hold designations now and would hold none.</param>
-/// <param name="SystemsLosing">Their designated systems, counted before the list is applied.</param>
-public sealed record DesignationRemovals(int DesignatedNow, int Listed, int MunicipalitiesLosingAll, int SystemsLosing)
+/// <param name="SystemsDesignatedNow">Municipalities' systems designated now.</param>
+/// <param name="SystemsLosing">Of those, the systems the list takes the designation away from (named in the file or not).</param>
+/// <param name="MunicipalitiesLosingAll">Municipalities designated now that would hold no designated system.</param>
+/// <param name="PrefectureSystemsDesignatedNow">The prefectures' own (prefecture-run) systems designated now.</param>
+/// <param name="PrefectureSystemsLosing">Of those, the systems the list takes the designation away from.</param>
+/// <param name="PrefecturesLosingAll">Prefectures with an own designated system now that would hold none.</param>
+public sealed record DesignationRemovals(
+    int DesignatedNow, int Listed, int SystemsDesignatedNow, int SystemsLosing, int MunicipalitiesLosingAll,
+    int PrefectureSystemsDesignatedNow, int PrefectureSystemsLosing, int PrefecturesLosingAll)
 {
+    /// <summary>None: what a list that takes nothing away (or a dataset of another kind) has.</summary>
+    public static readonly DesignationRemovals None = new(0, 0, 0, 0, 0, 0, 0, 0);
+
     /// <summary>The code of the preview's warning and of the apply's refusal, and the value of the apply's <c>confirm</c> that accepts it.</summary>
     public const string PartialList = "partial_list";
 
-    /// <summary>The code of the preview's warning when the list takes designations away but names at least half of those designated now.</summary>
+    /// <summary>The code of the preview's warning when some municipality or prefecture would hold no designation any more, without needing a confirmation.</summary>
     public const string UnlistedUndesignated = "unlisted_undesignated";
 
     /// <summary>
-    /// Whether applying needs an explicit confirmation: the list takes designations away from municipalities it does
-    /// not name and names fewer than half of the municipalities designated now. A release of the list shrinks as
-    /// municipalities finish migrating, but not by half from one release to the next; a file that does is far more
-    /// likely a part of the list than the whole of it.
+    /// Whether applying needs an explicit confirmation: the list keeps fewer than half of the municipalities' designated
+    /// systems, or of the prefectures' own, or names fewer than half of the municipalities designated now while taking
+    /// every designation away from some. A release of the list shrinks as municipalities finish migrating, but not by
+    /// half from one release to the next; a file that does is far more likely a part of the list than the whole of it.
     /// </summary>
-    public bool NeedsConfirmation => MunicipalitiesLosingAll > 0 && Listed * 2L < DesignatedNow;
+    public bool NeedsConfirmation =>
+        KeepsUnderHalf(SystemsDesignatedNow, SystemsLosing)
+        || KeepsUnderHalf(PrefectureSystemsDesignatedNow, PrefectureSystemsLosing)
+        || (MunicipalitiesLosingAll > 0 && Listed * 2L < DesignatedNow);
 
-    /// <summary>The preview's warning (Japanese, English) and its code; null when the list takes nothing away from a municipality it does not name.</summary>
-    public (string Code, string MessageJa, string MessageEn)? Warning => MunicipalitiesLosingAll == 0 ? null
-        : NeedsConfirmation
-            ? (PartialList,
-                $"この一覧は {Listed:N0} 団体だけを挙げています（いま特定移行支援システムがある団体は {DesignatedNow:N0}）。一覧は全国分として扱うため、適用すると一覧にない {MunicipalitiesLosingAll:N0} 団体の {SystemsLosing:N0} システムから指定が外れます。一覧の一部ではないか確かめてください。全国分であれば「指定が外れることを確認しました」にチェックして適用してください（API は confirm=partial_list）。",
-                $"This list names only {Listed:N0} municipalities ({DesignatedNow:N0} hold designated systems now). The list is taken as complete, so applying it takes the designation away from {SystemsLosing:N0} systems of {MunicipalitiesLosingAll:N0} municipalities it does not name. Check that it is not part of the list; if it is the whole list, tick “I have checked that these designations are removed” and apply (API: confirm=partial_list).")
-            : (UnlistedUndesignated,
-                $"一覧にない {MunicipalitiesLosingAll:N0} 団体の {SystemsLosing:N0} システムから特定移行支援システムの指定が外れます（一覧は全国分として扱います）。",
-                $"Applying takes the designation away from {SystemsLosing:N0} systems of {MunicipalitiesLosingAll:N0} municipalities the list does not name (the list is taken as complete).");
+    private static bool KeepsUnderHalf(int now, int losing) => losing > 0 && (now - losing) * 2L < now;
+
+    /// <summary>
+    /// The preview's warning (Japanese, English) and its code; null when no municipality or prefecture would hold no
+    /// designation any more and no confirmation is needed. A statement of what the list does, true before and after the
+    /// apply; what to do about it stands beside the confirmation box (page) or in the 409 (API).
+    /// </summary>
+    public (string Code, string MessageJa, string MessageEn)? Warning
+    {
+        get
+        {
+            var needs = NeedsConfirmation;
+            if (!needs && MunicipalitiesLosingAll == 0 && PrefecturesLosingAll == 0)
+            {
+                return null;
+            }
+
+            // Only the parts that lose something are named: a clause of zeros reads as if something were wrong there.
+            var partsJa = new List<string>();
+            var partsEn = new List<string>();
+            if (SystemsLosing > 0)
+            {
+                partsJa.Add($"市区町村の特定移行支援システム {SystemsDesignatedNow:N0} のうち {SystemsLosing:N0}" + (MunicipalitiesLosingAll > 0 ? $"（{MunicipalitiesLosingAll:N0} 団体はすべて）" : ""));
+                partsEn.Add($"{SystemsLosing:N0} of the municipalities' {SystemsDesignatedNow:N0} designated systems" + (MunicipalitiesLosingAll > 0 ? $" (every one of {MunicipalitiesLosingAll:N0} municipalities)" : ""));
+            }
+
+            if (PrefectureSystemsLosing > 0)
+            {
+                partsJa.Add($"都道府県が自ら運用するシステム {PrefectureSystemsDesignatedNow:N0} のうち {PrefectureSystemsLosing:N0}" + (PrefecturesLosingAll > 0 ? $"（{PrefecturesLosingAll:N0} 都道府県はすべて）" : ""));
+                partsEn.Add($"{PrefectureSystemsLosing:N0} of the prefectures' own {PrefectureSystemsDesignatedNow:N0} designated systems" + (PrefecturesLosingAll > 0 ? $" (every one of {PrefecturesLosingAll:N0} prefectures)" : ""));
+            }
+
+            var ja = $"この一覧を適用すると、{string.Join("と、", partsJa)}から指定が外れます。一覧は全国分として扱います（一覧が挙げる市区町村は {Listed:N0}、いま指定がある市区町村は {DesignatedNow:N0}）。";
+            var en = $"Applying this list takes the designation away from {string.Join(" and from ", partsEn)}. The list is taken as complete (it names {Listed:N0} municipalities; {DesignatedNow:N0} hold designated systems now).";
+            return needs
+                ? (PartialList, ja + "半分以上の指定が外れるため、一覧の一部（絞り込んだシート、都道府県の行がない、印が消えたなど）ではないか確かめてから適用してください。",
+                    en + " As it takes away more than half, check that it is not part of the list (a filtered sheet, no prefecture rows, marks lost) before applying.")
+                : (UnlistedUndesignated, ja, en);
+        }
+    }
 }

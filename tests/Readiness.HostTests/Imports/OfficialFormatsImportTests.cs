@@ -208,14 +208,7 @@ public sealed class OfficialFormatsImportTests(ITestOutputHelper output)
                 continue;
             }
 
-            var kind = m.Kind switch
-            {
-                MunicipalityKind.DesignatedCity => "指定都市",
-                MunicipalityKind.SpecialWard => "特別区",
-                MunicipalityKind.Town => "町",
-                MunicipalityKind.Village => "村",
-                _ => "一般市",
-            };
+            var kind = OfficialWorkbooks.KindLabel(m.Kind);
             var name = catalog.PrefecturesByCode[m.PrefectureCode].Name + m.Name;
             // Hokkaido's codes as numbers: Excel dropped the leading zero.
             rows.Add((m.PrefectureCode == "01" ? (object)double.Parse(m.Code, System.Globalization.CultureInfo.InvariantCulture) : OfficialWorkbooks.FullWidth(m.Code), name, kind,

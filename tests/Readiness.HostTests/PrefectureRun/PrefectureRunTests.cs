@@ -285,14 +285,7 @@ public sealed class PrefectureRunTests(ITestOutputHelper output)
         foreach (var (code, marks) in catalog.BaselineDesignations.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             var m = catalog.MunicipalitiesByCode[code];
-            var kind = m.Kind switch
-            {
-                MunicipalityKind.DesignatedCity => "指定都市",
-                MunicipalityKind.SpecialWard => "特別区",
-                MunicipalityKind.Town => "町",
-                MunicipalityKind.Village => "村",
-                _ => "一般市",
-            };
+            var kind = OfficialWorkbooks.KindLabel(m.Kind);
             rows.Add((code, catalog.PrefecturesByCode[m.PrefectureCode].Name + m.Name, kind, [.. marks.Select(Label)], false));
         }
 

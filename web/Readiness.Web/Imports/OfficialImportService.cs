@@ -173,7 +173,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             _ => $"{MicSource} {parsed.AsOf:yyyy-MM}",
         };
         var dataset = new OfficialDatasetRef(id, source, parsed.AsOf, actor.Subject, time.GetUtcNow());
-        var (preview, changes, unreadable, removals) = await PreviewAsync(parsed.Rows, dataset, actor);
+        var (preview, changes, unreadable, removals) = await PreviewAsync(parsed.Rows, parsed.Kind == OfficialImportRecord.DesignationListKind ? parsed.PrefectureRows : null, dataset, actor);
         var previewMs = clock.ElapsedMilliseconds;
         var record = new OfficialImportRecord
         {
@@ -285,7 +285,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
         // The systems it changes, compared now with the same rule the grains apply: the upload's preview may be stale (a
         // newer dataset applied since, or the municipalities' own reports), and the result must say what this apply did.
-        var (now, compared, _, removals) = await PreviewAsync(record.Rows, dataset, actor);
+        var (now, compared, _, removals) = await PreviewAsync(record.Rows, record.Kind == OfficialImportRecord.DesignationListKind ? record.PrefectureRows : null, dataset, actor);
         if (removals.NeedsConfirmation && !removalsConfirmed)
         {
             logger.LogInformation("Official import {Id} not applied for {Subject}: a designation list naming {Listed} municipalities would take every designation away from {Losing} others; not confirmed",
@@ -368,7 +368,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, done.AppliedBy, done.AppliedAt);
         // The systems these rows change, counted as the first apply's preview counted the others' (which could not
         // compare these), from their records before they are applied.
-        var (compared, comparedChanges, _, _) = await PreviewAsync([.. rows], dataset, actor);
+        var (compared, comparedChanges, _, _) = await PreviewAsync([.. rows], null, dataset, actor);
         var (changed, older, confirmed, refused, appliedCodes) = await ApplyRowsAsync(rows, dataset, actor, clientAddress);
         if (refused.Length == done.Unreadable.Length)
         {
@@ -425,14 +425,18 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// </summary>
     private async Task<int> ApplyPrefectureRowsAsync(OfficialImportRecord record, OfficialDatasetRef dataset, Actor actor, string? clientAddress)
     {
-        var rows = (record.PrefectureRows.IsDefault ? [] : record.PrefectureRows).ToLookup(r => r.PrefectureCode, StringComparer.Ordinal);
+        var rows = PrefectureListings(record.PrefectureRows);
         var outcomes = await Task.WhenAll(ReadinessCatalog.Instance.Prefectures.Select(p =>
-        {
-            var listed = rows[p.Code].SelectMany(r => r.DesignatedBusinesses).Where(ReadinessCatalog.IsPrefectureRun).Distinct(StringComparer.Ordinal).ToImmutableArray();
-            return grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, listed, actor) { ClientAddress = clientAddress });
-        }));
+            grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, Listed(rows, p.Code), actor) { ClientAddress = clientAddress })));
         return outcomes.Count(o => o is OfficialOutcome.Applied or OfficialOutcome.Confirmed);
     }
+
+    private static ILookup<string, OfficialPrefectureRow> PrefectureListings(ImmutableArray<OfficialPrefectureRow> rows) =>
+        (rows.IsDefault ? [] : rows).ToLookup(r => r.PrefectureCode, StringComparer.Ordinal);
+
+    /// <summary>A prefecture's own systems its rows mark (none without a row: the list is complete).</summary>
+    private static ImmutableArray<string> Listed(ILookup<string, OfficialPrefectureRow> rows, string prefectureCode) =>
+        rows[prefectureCode].SelectMany(r => r.DesignatedBusinesses).Where(ReadinessCatalog.IsPrefectureRun).Distinct(StringComparer.Ordinal).ToImmutableArray();
 
     /// <summary>
     /// The row refused (at apply) or not compared (in the dry run) because its municipality's stored state cannot be
@@ -452,16 +456,20 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
                 : $"Not compared: this municipality's stored data ({state}) cannot be read; unless it is restored first, applying leaves this row out.");
     }
 
-    /// <summary>The dry run: what applying would change, from the same pure rule the grains apply, and the rows whose municipality cannot be read.</summary>
+    /// <summary>
+    /// The dry run: what applying would change, from the same pure rules the grains apply, and the rows whose
+    /// municipality cannot be read. <paramref name="prefectureRows"/>: a designation list's prefecture rows (its
+    /// removals count the prefectures' own systems too); null for the other kinds.
+    /// </summary>
     private async Task<(OfficialImportCounts Counts, ImmutableArray<OfficialImportChange> Changes, ImmutableArray<OfficialImportIssue> Unreadable, DesignationRemovals Removals)> PreviewAsync(
-        ImmutableArray<OfficialImportRow> rows, OfficialDatasetRef dataset, Actor actor)
+        ImmutableArray<OfficialImportRow> rows, ImmutableArray<OfficialPrefectureRow>? prefectureRows, OfficialDatasetRef dataset, Actor actor)
     {
         var now = time.GetUtcNow();
         var read = await reads.ReadAsync(MunicipalityRecords.Of(rows.Select(r => r.MunicipalityCode)), CancellationToken.None);
         var records = read.Readable.ToDictionary(x => x.Municipality.Code, x => x.Value, StringComparer.Ordinal);
         int changed = 0, systems = 0, kept = 0, older = 0, confirmed = 0;
         // A designation list's rows: every municipality, those it does not name with row number 0 (the list is complete).
-        int designatedNow = 0, listed = 0, losingAll = 0, systemsLosing = 0;
+        int designatedNow = 0, listed = 0, losingAll = 0, systemsNow = 0, systemsLosing = 0;
         var changes = ImmutableArray.CreateBuilder<OfficialImportChange>();
         var unreadable = ImmutableArray.CreateBuilder<OfficialImportIssue>();
         for (var i = 0; i < rows.Length; i++)
@@ -476,13 +484,16 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             var (outcome, next, entries) = OfficialRules.Apply(current, update, now);
             if (!rows[i].Designated.IsDefaultOrEmpty)
             {
+                // Every designation lost counts, in a row the file has (its marks) or not: a list whose marks were lost
+                // names everyone and undesignates everyone.
                 var designated = current.Systems.Count(s => s.Designated);
                 designatedNow += designated > 0 ? 1 : 0;
+                systemsNow += designated;
                 listed += rows[i].RowNumber > 0 ? 1 : 0;
-                if (rows[i].RowNumber == 0 && designated > 0 && outcome == OfficialOutcome.Applied && !next.Systems.Any(s => s.Designated))
+                if (designated > 0 && outcome == OfficialOutcome.Applied)
                 {
-                    losingAll++;
-                    systemsLosing += designated;
+                    systemsLosing += current.Systems.Zip(next.Systems).Count(p => p.First.Designated && !p.Second.Designated);
+                    losingAll += next.Systems.Any(s => s.Designated) ? 0 : 1;
                 }
             }
 
@@ -510,7 +521,30 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         }
 
         return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = unreadable.Count },
-            changes.ToImmutable(), unreadable.ToImmutable(), new DesignationRemovals(designatedNow, listed, losingAll, systemsLosing));
+            changes.ToImmutable(), unreadable.ToImmutable(),
+            prefectureRows is { } own ? await PrefectureRemovalsAsync(designatedNow, listed, systemsNow, systemsLosing, losingAll, own, dataset, actor, now) : DesignationRemovals.None);
+    }
+
+    /// <summary>The removals with the prefectures' own systems compared too, by the rule their grains apply.</summary>
+    private async Task<DesignationRemovals> PrefectureRemovalsAsync(int designatedNow, int listed, int systemsNow, int systemsLosing, int losingAll,
+        ImmutableArray<OfficialPrefectureRow> prefectureRows, OfficialDatasetRef dataset, Actor actor, DateTimeOffset now)
+    {
+        var rows = PrefectureListings(prefectureRows);
+        var records = await Task.WhenAll(ReadinessCatalog.Instance.Prefectures.Select(p => grains.GetGrain<IPrefectureRunGrain>(p.Code).GetAsync()));
+        int held = 0, losing = 0, prefecturesLosingAll = 0;
+        foreach (var current in records)
+        {
+            var designated = current.Systems.Count(s => s.Designated);
+            held += designated;
+            var (outcome, next, _) = PrefectureRunRules.ApplyDesignationList(current, dataset, Listed(rows, current.PrefectureCode), actor, now);
+            if (designated > 0 && outcome == OfficialOutcome.Applied)
+            {
+                losing += current.Systems.Zip(next.Systems).Count(p => p.First.Designated && !p.Second.Designated);
+                prefecturesLosingAll += next.Systems.Any(s => s.Designated) ? 0 : 1;
+            }
+        }
+
+        return new DesignationRemovals(designatedNow, listed, systemsNow, systemsLosing, losingAll, held, losing, prefecturesLosingAll);
     }
 }
 
