@@ -32,6 +32,8 @@ public static class DesignationListParser
         // Municipalities whose first row was refused: not imported at all (neither its marks nor "not listed").
         var refused = new Dictionary<string, int>(StringComparer.Ordinal);
         var prefectures = ImmutableArray.CreateBuilder<OfficialPrefectureRow>();
+        // Prefectures whose first row was refused: their own systems not imported at all, as `refused` for municipalities.
+        var refusedPrefectures = new Dictionary<string, int>(StringComparer.Ordinal);
         var issues = ImmutableArray.CreateBuilder<ImportRowIssue>();
         var hidden = 0;
         foreach (var row in sheetRows.After(header.Index))
@@ -82,18 +84,39 @@ public static class DesignationListParser
                 {
                     refused.TryAdd(code, row.RowNumber);
                 }
+                else if (IsPrefectureRow(kind, code) && catalog.PrefecturesByCode.ContainsKey(code[..2]) && !prefectures.Any(p => p.PrefectureCode == code[..2]))
+                {
+                    refusedPrefectures.TryAdd(code[..2], row.RowNumber);
+                }
 
                 continue;
             }
 
             var prefectureCode = code[..2];
-            if (kind == "都道府県" || code.AsSpan(2, 3).SequenceEqual("000"))
+            if (IsPrefectureRow(kind, code))
             {
+                int? firstPrefectureRow = prefectures.FirstOrDefault(x => x.PrefectureCode == prefectureCode)?.RowNumber
+                    ?? (refusedPrefectures.TryGetValue(prefectureCode, out var refusedAt) ? refusedAt : null);
                 if (!catalog.PrefecturesByCode.TryGetValue(prefectureCode, out var p) || JapaneseNames.PrefectureKey(name) != JapaneseNames.Normalize(p.Name))
                 {
                     issues.Add(new ImportRowIssue(row.RowNumber, name, null, "unmatched_prefecture",
                         $"{row.RowNumber}行目: 団体コード {code} と「{name}」は同じ都道府県を指していません（取り込みません）。",
                         $"Row {row.RowNumber}: the code {code} and '{name}' do not name the same prefecture (not imported)."));
+                    if (p is not null && firstPrefectureRow is null)
+                    {
+                        // Which body was meant is unknown: the code's prefecture is not imported either (not "not listed").
+                        refusedPrefectures.TryAdd(prefectureCode, row.RowNumber);
+                    }
+
+                    continue;
+                }
+
+                if (firstPrefectureRow is { } fp)
+                {
+                    // As for a municipality: the first row stands (marks are not merged from copies of a row).
+                    issues.Add(new ImportRowIssue(row.RowNumber, name, null, "duplicate_prefecture",
+                        $"{row.RowNumber}行目: {fp}行目と同じ都道府県です（取り込みません）。",
+                        $"Row {row.RowNumber}: the same prefecture as row {fp} (not imported)."));
                     continue;
                 }
 
@@ -136,8 +159,14 @@ public static class DesignationListParser
             ? new OfficialImportRow(l.Row, m.Code, []) { Designated = [.. l.Marks] }
             : new OfficialImportRow(0, m.Code, []) { Designated = none });
         return new OfficialDataset(OfficialImportRecord.DesignationListKind, sheet.Name, asOf, [.. rows], issues.ToImmutable(), hidden,
-            prefectures.ToImmutable(), listed.Count);
+            prefectures.ToImmutable(), listed.Count)
+        {
+            RefusedPrefectures = [.. refusedPrefectures.Keys.Order(StringComparer.Ordinal)],
+        };
     }
+
+    /// <summary>A prefecture's own row: 区分 都道府県, or a code whose municipality part is 000.</summary>
+    private static bool IsPrefectureRow(string kind, string code) => kind == "都道府県" || code.AsSpan(2, 3).SequenceEqual("000");
 
     /// <summary>A 団体コード cell as 6 digits: text (full-width too) or a number that lost its leading zero; null otherwise.</summary>
     public static string? Code(object? value)

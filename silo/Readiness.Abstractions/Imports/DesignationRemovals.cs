@@ -31,22 +31,24 @@ public sealed record DesignationRemovals(
     public const string UnlistedUndesignated = "unlisted_undesignated";
 
     /// <summary>
-    /// Whether applying needs an explicit confirmation: the list keeps fewer than half of the municipalities' designated
-    /// systems, or of the prefectures' own, or names fewer than half of the municipalities designated now while taking
-    /// every designation away from some. A release of the list shrinks as municipalities finish migrating, but not by
-    /// half from one release to the next; a file that does is far more likely a part of the list than the whole of it.
+    /// Whether applying needs an explicit confirmation: the list takes away more than a quarter of the municipalities'
+    /// designated systems, or of the prefectures' own, or names fewer than half of the municipalities designated now
+    /// while taking every designation away from some. A release of the list shrinks as municipalities finish migrating,
+    /// by a few per cent from one release to the next; a file that takes a quarter away is far more likely a part of the
+    /// list (a breaker's list keeping half of each municipality's marks took 47 % away) than the whole of it.
     /// </summary>
-    public bool NeedsConfirmation =>
-        KeepsUnderHalf(SystemsDesignatedNow, SystemsLosing)
-        || KeepsUnderHalf(PrefectureSystemsDesignatedNow, PrefectureSystemsLosing)
-        || (MunicipalitiesLosingAll > 0 && Listed * 2L < DesignatedNow);
+    public bool NeedsConfirmation => TakesOverQuarter(SystemsDesignatedNow, SystemsLosing)
+        || TakesOverQuarter(PrefectureSystemsDesignatedNow, PrefectureSystemsLosing)
+        || NamesUnderHalf;
 
-    private static bool KeepsUnderHalf(int now, int losing) => losing > 0 && (now - losing) * 2L < now;
+    private bool NamesUnderHalf => MunicipalitiesLosingAll > 0 && Listed * 2L < DesignatedNow;
+
+    private static bool TakesOverQuarter(int now, int losing) => losing > 0 && losing * 4L > now;
 
     /// <summary>
     /// The preview's warning (Japanese, English) and its code; null when no municipality or prefecture would hold no
     /// designation any more and no confirmation is needed. A statement of what the list does, true before and after the
-    /// apply; what to do about it stands beside the confirmation box (page) or in the 409 (API).
+    /// apply (it is kept with the import); what to do about it stands beside the confirmation box (page) and in the 409.
     /// </summary>
     public (string Code, string MessageJa, string MessageEn)? Warning
     {
@@ -64,21 +66,44 @@ public sealed record DesignationRemovals(
             if (SystemsLosing > 0)
             {
                 partsJa.Add($"市区町村の特定移行支援システム {SystemsDesignatedNow:N0} のうち {SystemsLosing:N0}" + (MunicipalitiesLosingAll > 0 ? $"（{MunicipalitiesLosingAll:N0} 団体はすべて）" : ""));
-                partsEn.Add($"{SystemsLosing:N0} of the municipalities' {SystemsDesignatedNow:N0} designated systems" + (MunicipalitiesLosingAll > 0 ? $" (every one of {MunicipalitiesLosingAll:N0} municipalities)" : ""));
+                partsEn.Add($"{SystemsLosing:N0} of the municipalities' {SystemsDesignatedNow:N0} designated systems"
+                    + (MunicipalitiesLosingAll > 0 ? $" (all of them in {Count(MunicipalitiesLosingAll, "municipality", "municipalities")})" : ""));
             }
 
             if (PrefectureSystemsLosing > 0)
             {
                 partsJa.Add($"都道府県が自ら運用するシステム {PrefectureSystemsDesignatedNow:N0} のうち {PrefectureSystemsLosing:N0}" + (PrefecturesLosingAll > 0 ? $"（{PrefecturesLosingAll:N0} 都道府県はすべて）" : ""));
-                partsEn.Add($"{PrefectureSystemsLosing:N0} of the prefectures' own {PrefectureSystemsDesignatedNow:N0} designated systems" + (PrefecturesLosingAll > 0 ? $" (every one of {PrefecturesLosingAll:N0} prefectures)" : ""));
+                partsEn.Add($"{PrefectureSystemsLosing:N0} of the prefectures' own {PrefectureSystemsDesignatedNow:N0} designated systems"
+                    + (PrefecturesLosingAll > 0 ? $" (all of them in {Count(PrefecturesLosingAll, "prefecture", "prefectures")})" : ""));
             }
 
             var ja = $"この一覧を適用すると、{string.Join("と、", partsJa)}から指定が外れます。一覧は全国分として扱います（一覧が挙げる市区町村は {Listed:N0}、いま指定がある市区町村は {DesignatedNow:N0}）。";
-            var en = $"Applying this list takes the designation away from {string.Join(" and from ", partsEn)}. The list is taken as complete (it names {Listed:N0} municipalities; {DesignatedNow:N0} hold designated systems now).";
-            return needs
-                ? (PartialList, ja + "半分以上の指定が外れるため、一覧の一部（絞り込んだシート、都道府県の行がない、印が消えたなど）ではないか確かめてから適用してください。",
-                    en + " As it takes away more than half, check that it is not part of the list (a filtered sheet, no prefecture rows, marks lost) before applying.")
-                : (UnlistedUndesignated, ja, en);
+            var en = $"Applying this list takes the designation away from {string.Join(" and from ", partsEn)}. The list is taken as complete (it names {Listed:N0} {(Listed == 1 ? "municipality" : "municipalities")}; {DesignatedNow:N0} hold designated systems now).";
+            if (!needs)
+            {
+                return (UnlistedUndesignated, ja, en);
+            }
+
+            // Why it needs a confirmation: the threshold it crossed, named as it is.
+            var whyJa = new List<string>();
+            var whyEn = new List<string>();
+            if (TakesOverQuarter(SystemsDesignatedNow, SystemsLosing) || TakesOverQuarter(PrefectureSystemsDesignatedNow, PrefectureSystemsLosing))
+            {
+                whyJa.Add("指定の4分の1を超えて外れます");
+                whyEn.Add("it takes away more than a quarter of the designations");
+            }
+
+            if (NamesUnderHalf)
+            {
+                whyJa.Add("一覧が挙げる市区町村はいま指定がある市区町村の半分に満たない数です");
+                whyEn.Add("it names fewer than half of the municipalities designated now");
+            }
+
+            return (PartialList,
+                ja + string.Join("。また、", whyJa) + "。一覧の一部（絞り込んだシート、都道府県の行がない、印が消えたなど）で起きる規模のため、適用には確認が要ります。",
+                en + " " + char.ToUpperInvariant(whyEn[0][0]) + string.Join(", and ", whyEn)[1..] + ": the scale a part of the list makes (a filtered sheet, no prefecture rows, marks lost), so applying needs a confirmation.");
         }
     }
+
+    private static string Count(int n, string one, string many) => $"{n:N0} {(n == 1 ? one : many)}";
 }

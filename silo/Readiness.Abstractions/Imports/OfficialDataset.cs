@@ -20,6 +20,13 @@ public sealed record OfficialDataset(
     ImmutableArray<OfficialPrefectureRow> PrefectureRows,
     int ListedRows)
 {
+    /// <summary>
+    /// Designation list: prefectures (2-digit codes) whose first row was refused (a bad mark, a code and name that do not
+    /// agree): their own systems are not imported at all, neither its marks nor "not listed", as a refused municipality's
+    /// row (a refused 宮城県 row took its designation away: breaker, round 50).
+    /// </summary>
+    public ImmutableArray<string> RefusedPrefectures { get; init; } = [];
+
     /// <summary>Said about the whole file, nothing refused: the name says another month than the title (as_of_name_differs).</summary>
     public ImmutableArray<ImportRowIssue> Warnings { get; init; } = [];
 

@@ -136,6 +136,9 @@ public sealed record OfficialImportRecord
     /// <summary>Said about the whole file, nothing refused: e.g. as_of_name_differs (the name says another month than the title, whose day was taken).</summary>
     [Id(19)] public ImmutableArray<OfficialImportIssue> Warnings { get; init; } = [];
 
+    /// <summary>Designation list: prefectures (2-digit codes) whose row was refused; their own systems are left as they are (<see cref="OfficialDataset.RefusedPrefectures"/>).</summary>
+    [Id(20)] public ImmutableArray<string> RefusedPrefectures { get; init; } = [];
+
     /// <summary>Every row not taken, whether listed in <see cref="Issues"/> or not.</summary>
     public int UnmatchedRows => Math.Max(IssueCount, Issues.IsDefault ? 0 : Issues.Length);
 }

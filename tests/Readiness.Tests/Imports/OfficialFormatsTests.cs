@@ -250,6 +250,31 @@ public sealed class DesignationListParserTests
         Assert.True(parsed.Rows.Single(r => r.MunicipalityCode == "131016").Designated[Catalog.BusinessIndex["koseki"]]);
     }
 
+    /// <summary>
+    /// A prefecture's refused row leaves the prefecture's own systems as they are, as a municipality's does: before, a
+    /// 宮城県 row with a bad mark or a misspelt name (宮城懸) counted as "no row" and took its designation away while
+    /// saying the row was not imported (breaker, round 50).
+    /// </summary>
+    [Fact]
+    public void A_prefecture_whose_first_row_is_refused_is_not_imported_and_a_later_copy_is_a_duplicate()
+    {
+        var miyagi = Row(4, "040002", "宮城県", "都道府県", "child_rearing_allowance");
+        ((object?[])miyagi.Cells)[^1] = "〇";
+        var parsed = DesignationListParser.Parse(Sheet(
+            miyagi,
+            Row(5, "040002", "宮城県", "都道府県", "child_rearing_allowance", "public_assistance"),
+            Row(6, "070009", "福島懸", "都道府県", "child_rearing_allowance"),
+            Row(7, "130001", "東京都", "都道府県", "public_assistance"),
+            Row(8, "130001", "東京都", "都道府県", "public_assistance", "child_rearing_allowance"),
+            Row(9, "131016", "東京都千代田区", "特別区", "koseki")));
+        Assert.Equal(["invalid_mark", "duplicate_prefecture", "unmatched_prefecture", "duplicate_prefecture"], parsed.Issues.Select(i => i.Code));
+        Assert.Equal([5, 8], parsed.Issues.Where(i => i.Code == "duplicate_prefecture").Select(i => i.RowNumber));
+        Assert.Equal(["04", "07"], parsed.RefusedPrefectures.ToArray());
+        // The first row stands; a copy's marks are not merged in.
+        var tokyo = Assert.Single(parsed.PrefectureRows);
+        Assert.Equal(["public_assistance"], tokyo.DesignatedBusinesses.ToArray());
+    }
+
     [Fact]
     public void A_header_missing_a_business_refuses_the_file()
     {

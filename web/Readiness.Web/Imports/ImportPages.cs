@@ -66,7 +66,7 @@ public static class ImportPages
         if (unconfirmed is not null)
         {
             // The page again, with the box's fault beside it: nothing was applied.
-            return new RazorComponentResult<ImportDocument>(new { Id = id, ConfirmRefused = true }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
+            return new RazorComponentResult<ImportDocument>(new { Id = id, Refused = unconfirmed }) { StatusCode = StatusCodes.Status422UnprocessableEntity };
         }
 
         http.Response.Headers.Location = $"/imports/{id}";

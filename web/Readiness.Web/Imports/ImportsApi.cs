@@ -81,7 +81,7 @@ public static partial class ImportsApi
         imports.MapPost("/{id}/apply", Apply).WithName("applyImport").DisableAntiforgery()
             .WritesConditionallyByContent("GET /api/v1/imports/{id}", async h => await Get(h.GetRouteValue("id") as string ?? string.Empty, h.RequestServices.GetRequiredService<OfficialImportService>()))
             .WithSummary("Apply an uploaded dataset to every matched municipality's official layer, through its grain, audited as the import")
-            .WithDescription("Never overwrites a system a municipality reported itself after the dataset's as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered). The designation list is complete: a list that keeps fewer than half of the municipalities' designated systems or of the prefectures' own, or names fewer than half of the municipalities designated now, is answered 409 (code partial_list, naming confirm, with the counts) and not applied unless confirm=partial_list is sent; the preview warns of it (warnings: partial_list, or unlisted_undesignated when a municipality or prefecture would hold no designation any more without needing a confirmation).")
+            .WithDescription("Never overwrites a system a municipality reported itself after the dataset's as-of day; a dataset older than the official data a municipality holds changes nothing there. Applying twice changes nothing the second time (the first result is answered). The designation list is complete: a list that takes away more than a quarter of the municipalities' designated systems or of the prefectures' own, or names fewer than half of the municipalities designated now, is answered 409 (code partial_list, naming confirm, with the counts) and not applied unless confirm=partial_list is sent; the preview warns of it (warnings: partial_list, or unlisted_undesignated when a municipality or prefecture would hold no designation any more without needing a confirmation).")
             .RequireRateLimiting(RateLimits.WritesPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -386,8 +386,8 @@ public static partial class ImportsApi
     {
         var (_, ja, en) = removals.Warning!.Value;
         var problem = Problems.Create(StatusCodes.Status409Conflict, "Designations removed unconfirmed", "confirm", DesignationRemovals.PartialList,
-            "適用していません。" + ja + "全国分の一覧であれば confirm=partial_list を付けて適用してください。",
-            "Nothing was applied. " + en + " If it is the whole list, apply with confirm=partial_list.");
+            "適用していません。" + ja + "一覧の一部ではないか確かめ、全国分の一覧であれば confirm=partial_list を付けて適用してください。",
+            "Nothing was applied. " + en + " Check that it is not part of the list; if it is the whole list, apply with confirm=partial_list.");
         problem.ProblemDetails.Extensions["listed"] = removals.Listed;
         problem.ProblemDetails.Extensions["designatedNow"] = removals.DesignatedNow;
         problem.ProblemDetails.Extensions["systemsDesignatedNow"] = removals.SystemsDesignatedNow;

@@ -173,7 +173,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             _ => $"{MicSource} {parsed.AsOf:yyyy-MM}",
         };
         var dataset = new OfficialDatasetRef(id, source, parsed.AsOf, actor.Subject, time.GetUtcNow());
-        var (preview, changes, unreadable, removals) = await PreviewAsync(parsed.Rows, parsed.Kind == OfficialImportRecord.DesignationListKind ? parsed.PrefectureRows : null, dataset, actor);
+        var (preview, changes, unreadable, removals) = await PreviewAsync(parsed.Rows, parsed.Kind == OfficialImportRecord.DesignationListKind ? (parsed.PrefectureRows, parsed.RefusedPrefectures) : null, dataset, actor);
         var previewMs = clock.ElapsedMilliseconds;
         var record = new OfficialImportRecord
         {
@@ -194,6 +194,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             HiddenRows = parsed.HiddenRows,
             Preview = preview,
             PrefectureRows = parsed.PrefectureRows,
+            RefusedPrefectures = parsed.RefusedPrefectures,
             Changes = changes,
             Unreadable = unreadable,
             Format = format,
@@ -262,6 +263,25 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// </summary>
     public async Task<(OfficialImportRecord? Record, DesignationRemovals? Unconfirmed)> ApplyAsync(string id, Actor actor, string? clientAddress, bool removalsConfirmed)
     {
+        // One apply at a time: each compares with the figures held now and decides on that, so two at once each passed the
+        // comparison against the figures before the other and together undesignated 80 % unasked, and three applies of
+        // one list each recorded a third of what was changed (breaker, round 50). One web node's applies; several web
+        // nodes would need the lock in a grain.
+        await applyGate.WaitAsync();
+        try
+        {
+            return await ApplyOneAsync(id, actor, clientAddress, removalsConfirmed);
+        }
+        finally
+        {
+            applyGate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim applyGate = new(1, 1);
+
+    private async Task<(OfficialImportRecord? Record, DesignationRemovals? Unconfirmed)> ApplyOneAsync(string id, Actor actor, string? clientAddress, bool removalsConfirmed)
+    {
         var grain = grains.GetGrain<IOfficialImportGrain>(id);
         if (!IsId(id) || await grain.GetAsync() is not { } record)
         {
@@ -285,11 +305,11 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         var dataset = new OfficialDatasetRef(record.Id, record.Source, record.AsOf, actor.Subject, appliedAt);
         // The systems it changes, compared now with the same rule the grains apply: the upload's preview may be stale (a
         // newer dataset applied since, or the municipalities' own reports), and the result must say what this apply did.
-        var (now, compared, _, removals) = await PreviewAsync(record.Rows, record.Kind == OfficialImportRecord.DesignationListKind ? record.PrefectureRows : null, dataset, actor);
+        var (now, compared, _, removals) = await PreviewAsync(record.Rows, record.Kind == OfficialImportRecord.DesignationListKind ? (record.PrefectureRows, record.RefusedPrefectures) : null, dataset, actor);
         if (removals.NeedsConfirmation && !removalsConfirmed)
         {
-            logger.LogInformation("Official import {Id} not applied for {Subject}: a designation list naming {Listed} municipalities would take every designation away from {Losing} others; not confirmed",
-                id, actor.Subject, removals.Listed, removals.MunicipalitiesLosingAll);
+            logger.LogInformation("Official import {Id} not applied for {Subject}, not confirmed: the designation list would take away {Systems} of {SystemsNow} municipal designations ({Municipalities} municipalities losing all) and {Own} of {OwnNow} of the prefectures' own, naming {Listed} of {DesignatedNow} municipalities designated now",
+                id, actor.Subject, removals.SystemsLosing, removals.SystemsDesignatedNow, removals.MunicipalitiesLosingAll, removals.PrefectureSystemsLosing, removals.PrefectureSystemsDesignatedNow, removals.Listed, removals.DesignatedNow);
             return (record, removals);
         }
 
@@ -426,10 +446,14 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     private async Task<int> ApplyPrefectureRowsAsync(OfficialImportRecord record, OfficialDatasetRef dataset, Actor actor, string? clientAddress)
     {
         var rows = PrefectureListings(record.PrefectureRows);
-        var outcomes = await Task.WhenAll(ReadinessCatalog.Instance.Prefectures.Select(p =>
+        var outcomes = await Task.WhenAll(Imported(record.RefusedPrefectures).Select(p =>
             grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, Listed(rows, p.Code), actor) { ClientAddress = clientAddress })));
         return outcomes.Count(o => o is OfficialOutcome.Applied or OfficialOutcome.Confirmed);
     }
+
+    /// <summary>The prefectures whose own systems the list speaks for: all but those whose row was refused.</summary>
+    private static IEnumerable<PrefectureInfo> Imported(ImmutableArray<string> refused) =>
+        ReadinessCatalog.Instance.Prefectures.Where(p => refused.IsDefault || !refused.Contains(p.Code));
 
     private static ILookup<string, OfficialPrefectureRow> PrefectureListings(ImmutableArray<OfficialPrefectureRow> rows) =>
         (rows.IsDefault ? [] : rows).ToLookup(r => r.PrefectureCode, StringComparer.Ordinal);
@@ -458,11 +482,11 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
 
     /// <summary>
     /// The dry run: what applying would change, from the same pure rules the grains apply, and the rows whose
-    /// municipality cannot be read. <paramref name="prefectureRows"/>: a designation list's prefecture rows (its
-    /// removals count the prefectures' own systems too); null for the other kinds.
+    /// municipality cannot be read. <paramref name="prefectureRows"/>: a designation list's prefecture rows and the
+    /// prefectures whose row was refused (its removals count the prefectures' own systems too); null for the other kinds.
     /// </summary>
     private async Task<(OfficialImportCounts Counts, ImmutableArray<OfficialImportChange> Changes, ImmutableArray<OfficialImportIssue> Unreadable, DesignationRemovals Removals)> PreviewAsync(
-        ImmutableArray<OfficialImportRow> rows, ImmutableArray<OfficialPrefectureRow>? prefectureRows, OfficialDatasetRef dataset, Actor actor)
+        ImmutableArray<OfficialImportRow> rows, (ImmutableArray<OfficialPrefectureRow> Rows, ImmutableArray<string> Refused)? prefectureRows, OfficialDatasetRef dataset, Actor actor)
     {
         var now = time.GetUtcNow();
         var read = await reads.ReadAsync(MunicipalityRecords.Of(rows.Select(r => r.MunicipalityCode)), CancellationToken.None);
@@ -522,15 +546,16 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
 
         return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = unreadable.Count },
             changes.ToImmutable(), unreadable.ToImmutable(),
-            prefectureRows is { } own ? await PrefectureRemovalsAsync(designatedNow, listed, systemsNow, systemsLosing, losingAll, own, dataset, actor, now) : DesignationRemovals.None);
+            prefectureRows is { } own ? await PrefectureRemovalsAsync(designatedNow, listed, systemsNow, systemsLosing, losingAll, own.Rows, own.Refused, dataset, actor, now) : DesignationRemovals.None);
     }
 
     /// <summary>The removals with the prefectures' own systems compared too, by the rule their grains apply.</summary>
     private async Task<DesignationRemovals> PrefectureRemovalsAsync(int designatedNow, int listed, int systemsNow, int systemsLosing, int losingAll,
-        ImmutableArray<OfficialPrefectureRow> prefectureRows, OfficialDatasetRef dataset, Actor actor, DateTimeOffset now)
+        ImmutableArray<OfficialPrefectureRow> prefectureRows, ImmutableArray<string> refused, OfficialDatasetRef dataset, Actor actor, DateTimeOffset now)
     {
         var rows = PrefectureListings(prefectureRows);
-        var records = await Task.WhenAll(ReadinessCatalog.Instance.Prefectures.Select(p => grains.GetGrain<IPrefectureRunGrain>(p.Code).GetAsync()));
+        // A prefecture whose row was refused keeps what it has: not counted as held or lost by this list.
+        var records = await Task.WhenAll(Imported(refused).Select(p => grains.GetGrain<IPrefectureRunGrain>(p.Code).GetAsync()));
         int held = 0, losing = 0, prefecturesLosingAll = 0;
         foreach (var current in records)
         {
