@@ -29,6 +29,9 @@ public sealed partial class FormSession : IDisposable
     public static Task<FormSession> SignInNationalAsync(ApiHost host, string? subject = null) =>
         SignInAsync(host.BaseAddress, host.Token(Readiness.Role.National, null, subject ?? "form-user@digital.go.jp"), "/", "");
 
+    /// <summary>Signs in with any token (e.g. an admin's); <see cref="PageAsync"/> then reads "/" + its argument.</summary>
+    public static Task<FormSession> SignInTokenAsync(ApiHost host, string token) => SignInAsync(host.BaseAddress, token, "/", "");
+
     public static Task<FormSession> SignInAsync(ApiHost host, string code, string? subject = null) =>
         SignInAsync(host.BaseAddress, host.Token(Readiness.Role.Municipality, code, subject ?? "form-user@" + code), "/municipalities/", code);
 
