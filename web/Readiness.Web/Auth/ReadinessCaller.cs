@@ -228,6 +228,18 @@ public static class TenantAccess
     };
 
     /// <summary>Only the municipality itself reports its data.</summary>
+    /// <summary>
+    /// The municipality pages <paramref name="caller"/> may open, as a code prefix for a page's script: "*" every one,
+    /// a prefecture's 2 digits its municipalities, a municipality's 6 digits itself, "" none (anonymous). The same rule
+    /// as <see cref="CanReadMunicipality"/>, for links drawn by the map's script.
+    /// </summary>
+    public static string MunicipalityScope(ReadinessCaller? caller) => caller?.Role switch
+    {
+        Role.National or Role.Admin => "*",
+        Role.Prefecture or Role.Municipality => caller.Tenant ?? string.Empty,
+        _ => string.Empty,
+    };
+
     public static bool CanWriteMunicipality(ReadinessCaller? caller, string code) => caller is { Role: Role.Municipality, ReadOnly: false } && caller.Tenant == code;
 
     /// <summary>A prefecture's own prefecture-run systems in full: that prefecture, national and admin.</summary>

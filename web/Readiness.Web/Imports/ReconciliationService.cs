@@ -92,6 +92,11 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
                 $"Unknown business system '{Problems.Shown(business)}'."), 400);
         }
 
+        if (prefecture is not null && MayRead(caller, prefecture))
+        {
+            return (new ReconciliationFilter(prefecture, parsedKind, business), null, 200);
+        }
+
         if (prefecture is not null && caller.Role == Role.Prefecture && caller.Tenant != prefecture)
         {
             return (null, new("prefecture", "forbidden_tenant", "他の都道府県の突合結果は閲覧できません（自県のみ）。",
@@ -106,6 +111,19 @@ public sealed class ReconciliationService(IGrainFactory grains, GrainCalls calls
 
         return (new ReconciliationFilter(prefecture, parsedKind, business), null, 200);
     }
+
+    /// <summary>
+    /// Whether <paramref name="caller"/> may read <paramref name="prefecture"/>'s reconciliation (the filter
+    /// ?prefecture=): national staff and administrators any, a prefecture its own, a municipality its prefecture. Pages
+    /// link to it only where this holds (a prefecture page linked it for every viewer, answering 403 to most).
+    /// </summary>
+    public static bool MayRead(ReadinessCaller? caller, string prefecture) => caller?.Role switch
+    {
+        Role.National or Role.Admin => true,
+        Role.Prefecture => caller.Tenant == prefecture,
+        Role.Municipality => caller.Tenant is { Length: >= 2 } m && m[..2] == prefecture,
+        _ => false,
+    };
 
     /// <summary>The municipalities the caller may see, narrowed by the filter's prefecture.</summary>
     public static IReadOnlyList<MunicipalityInfo> Scope(ReadinessCaller caller, string? prefecture)

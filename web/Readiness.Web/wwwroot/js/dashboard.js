@@ -124,6 +124,10 @@
       this.names = new Map();
       this.paths = new Map();
       this.focusable = el.dataset.data === 'municipality-table';
+      // The municipality pages the viewer may open (data-openable: "*", a code prefix, or none): an area of another
+      // prefecture is no link, for its page would answer 403.
+      const openable = el.dataset.openable || '';
+      this.opens = (code) => openable === '*' || (openable !== '' && String(code).startsWith(openable));
     }
 
     async load() {
@@ -139,9 +143,9 @@
         parts.push(`<rect class="inset" x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/><text class="inset-label" x="${x + geo.w / 200}" y="${y + geo.w / 50}" font-size="${Math.max(11, geo.w / 60)}">${esc(en ? english : ja)}</text>`);
       });
       if (geo.hoppo) parts.push(`<path class="hoppo" d="${geo.hoppo}"/>`);
-      const focus = this.focusable ? ' tabindex="0" role="link"' : '';
       geo.shapes.forEach(([code, name, pref, d]) => {
         this.names.set(code, { name, pref });
+        const focus = this.focusable && this.opens(code) ? ' tabindex="0" role="link"' : '';
         const label = this.focusable ? ` aria-label="${esc(name)}"` : '';
         parts.push(`<path class="area m-none" data-code="${code}"${focus}${label} d="${d}"/>`);
       });
@@ -167,7 +171,7 @@
       this.svg.addEventListener('mouseleave', () => this.leave());
       this.svg.addEventListener('click', (e) => {
         const p = target(e);
-        if (p) window.location.href = `/municipalities/${p.dataset.code}`;
+        if (p && this.opens(p.dataset.code)) window.location.href = `/municipalities/${p.dataset.code}`;
       });
       this.svg.addEventListener('focusin', (e) => {
         const p = target(e);
@@ -178,7 +182,7 @@
       this.svg.addEventListener('focusout', () => this.leave());
       this.svg.addEventListener('keydown', (e) => {
         const p = target(e);
-        if (p && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); window.location.href = `/municipalities/${p.dataset.code}`; }
+        if (p && this.opens(p.dataset.code) && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); window.location.href = `/municipalities/${p.dataset.code}`; }
       });
     }
 
