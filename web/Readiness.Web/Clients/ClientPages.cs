@@ -23,11 +23,21 @@ public static class ClientPages
         return app;
     }
 
+    /// <summary>
+    /// The 403 page for a form sent by someone who may not manage clients, saying which change was refused: it was an
+    /// empty 403 (a blank page in the browser).
+    /// </summary>
+    private static RazorComponentResult<AccessDeniedDocument> Forbidden() => new(new
+    {
+        MessageJa = "API クライアントを管理する権限がありません（管理者のみ。二要素認証の設定が必要な場合があります）。",
+        MessageEn = "You may not manage API clients (administrators only; a second factor may be required first).",
+    }) { StatusCode = StatusCodes.Status403Forbidden };
+
     private static async Task<IResult> CreateAsync(HttpContext http, ClientService clients, IOptions<ReadinessAuthOptions> options, TimeProvider time, FormReplays replays)
     {
         if (ClientsApi.Administrator(http, options.Value) is not { } actor)
         {
-            return Results.StatusCode(StatusCodes.Status403Forbidden);
+            return Forbidden();
         }
 
         if (await ReadFormAsync(http) is not { } form)
@@ -77,7 +87,7 @@ public static class ClientPages
     {
         if (ClientsApi.Administrator(http, options.Value) is not { } actor)
         {
-            return Results.StatusCode(StatusCodes.Status403Forbidden);
+            return Forbidden();
         }
 
         if (await ReadFormAsync(http) is not { } form)
@@ -110,7 +120,7 @@ public static class ClientPages
     {
         if (ClientsApi.Administrator(http, options.Value) is not { } actor)
         {
-            return Results.StatusCode(StatusCodes.Status403Forbidden);
+            return Forbidden();
         }
 
         if (await ReadFormAsync(http) is null)

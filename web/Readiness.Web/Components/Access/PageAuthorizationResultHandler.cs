@@ -48,8 +48,10 @@ public sealed class PageAuthorizationResultHandler(
 
         var reason = authorizeResult.AuthorizationFailure?.FailureReasons.OfType<TenantFailureReason>().FirstOrDefault();
         securityLog.Refused(context, caller, "forbidden", StatusCodes.Status403Forbidden, reason?.Message ?? "policy not satisfied");
-        var ja = reason?.MessageJa ?? "このページを表示する権限がありません。";
-        var en = reason?.Message ?? "You may not open this page.";
+        // A form sent is refused as a change, a page opened as a view (both said "open this page").
+        var change = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method);
+        var ja = reason?.MessageJa ?? (change ? "この操作を行う権限がありません。" : "このページを表示する権限がありません。");
+        var en = reason?.Message ?? (change ? "You may not do this." : "You may not open this page.");
         if (browser)
         {
             await new RazorComponentResult<AccessDeniedDocument>(new { MessageJa = ja, MessageEn = en }) { StatusCode = StatusCodes.Status403Forbidden }
