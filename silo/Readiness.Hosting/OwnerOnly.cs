@@ -17,7 +17,10 @@ public static class OwnerOnly
     private const UnixFileMode OthersBits = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    /// <summary>Creates <paramref name="folder"/> (and missing parents) as 0700; an existing folder is left as it is.</summary>
+    /// <summary>
+    /// Creates <paramref name="folder"/> and each missing parent as 0700; existing folders are left as they are. Throws
+    /// <see cref="NotAFolderException"/> (naming it) when a file stands where a folder on the path should be.
+    /// </summary>
     public static void CreateFolder(string folder)
     {
         if (OperatingSystem.IsWindows())
@@ -26,9 +29,23 @@ public static class OwnerOnly
             return;
         }
 
-        if (!Directory.Exists(folder))
+        // Each missing folder is made 0700 itself, top down: Directory.CreateDirectory(path, mode) gives the mode to the
+        // last folder only, so the parents a backup's --out made were 0755 (measured; a breaker's finding). A file on
+        // the path is named here: .NET said "The file '…' already exists" or "Could not find a part of the path".
+        var missing = new Stack<string>();
+        for (var at = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)); !Directory.Exists(at); at = Path.GetDirectoryName(at)!)
         {
-            Directory.CreateDirectory(folder, FolderMode);
+            if (File.Exists(at))
+            {
+                throw new NotAFolderException(at);
+            }
+
+            missing.Push(at);
+        }
+
+        while (missing.TryPop(out var create))
+        {
+            Directory.CreateDirectory(create, FolderMode);
         }
     }
 
@@ -158,4 +175,10 @@ public static class OwnerOnly
 
     /// <summary>A mode as the four octal digits ls and chmod use: 0755.</summary>
     public static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0');
+}
+
+/// <summary>A file stands where a folder of a path to be made should be; <see cref="File"/> is that file's full path.</summary>
+public sealed class NotAFolderException(string file) : IOException($"'{file}' is a file, not a folder.")
+{
+    public string File { get; } = file;
 }

@@ -127,6 +127,7 @@ public static class StartRefusal
     /// <summary>The kind of a file-system or SQLite failure, in Japanese and English; null for one of no known kind.</summary>
     public static (string Ja, string En)? Kind(Exception failed) => failed switch
     {
+        NotAFolderException file => ($"{file.File} はファイルです。フォルダーのパスを指定してください", $"{file.File} is a file, not a folder; give a folder's path."),
         UnauthorizedAccessException => ("権限がありません。このユーザーで読み書きできるか確認してください", "permission denied; check that this user may read and write it."),
         PathTooLongException => ("パスが長すぎます", "the path is too long."),
         DirectoryNotFoundException => ("フォルダーがありません", "a folder on the path does not exist."),

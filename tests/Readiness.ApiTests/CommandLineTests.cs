@@ -43,20 +43,41 @@ public sealed class CommandLineTests
         Assert.Contains(" / The database it replaced is kept as ", lines[1], StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_backup_that_cannot_be_written_is_one_bilingual_line_not_NET_s_words()
+    [Theory]
+    [InlineData("b.db")]
+    [InlineData("sub/b.db")]
+    public async Task A_backup_under_a_file_is_one_bilingual_line_naming_the_file(string under)
     {
         using var folder = new TempFolder("readiness-cli");
         var data = Path.Combine(folder.Path, "data");
         CreateDatabase(data);
         var file = Path.Combine(folder.Path, "a-file");
         await File.WriteAllTextAsync(file, "not a folder");
-        var target = Path.Combine(file, "sub", "b.db");
+        var target = Path.Combine(file, under);
 
-        // Before: "…: バックアップを作れませんでした / the backup could not be made: Could not find a part of the path '…'."
+        // Before: "…: バックアップを作れませんでした / the backup could not be made: The file '…' already exists." (a file
+        // as the parent) or "…（フォルダーがありません） / …: a folder on the path does not exist." (a file further up).
         var (exit, output) = await StartRefusalTests.RunWebInAsync(new Dictionary<string, string>(), data, "backup", "--out", target);
         Assert.Equal(1, exit);
-        Assert.Equal($"{target}: バックアップを作れませんでした（フォルダーがありません） / the backup could not be made: a folder on the path does not exist.", output.Trim());
+        Assert.Equal($"{target}: バックアップを作れませんでした（{file} はファイルです。フォルダーのパスを指定してください） / the backup could not be made: {file} is a file, not a folder; give a folder's path.", output.Trim());
+        Assert.Equal("not a folder", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // POSIX modes; on Windows the folder's ACL governs
+    public async Task The_folders_a_backup_makes_are_owner_only_and_so_is_the_backup()
+    {
+        using var folder = new TempFolder("readiness-cli");
+        var data = Path.Combine(folder.Path, "data");
+        CreateDatabase(data);
+        var target = Path.Combine(folder.Path, "new", "deeper", "b.db");
+
+        // A backup holds everyone's data: each folder --out makes is 0700 (the parents were 0755), the file 0600.
+        var (exit, output) = await StartRefusalTests.RunWebInAsync(new Dictionary<string, string>(), data, "backup", "--out", target);
+        Assert.True(exit == 0, $"exit {exit}:\n{output}");
+        Assert.Equal("0700", Readiness.Hosting.OwnerOnly.Octal(File.GetUnixFileMode(Path.Combine(folder.Path, "new"))));
+        Assert.Equal("0700", Readiness.Hosting.OwnerOnly.Octal(File.GetUnixFileMode(Path.Combine(folder.Path, "new", "deeper"))));
+        Assert.Equal("0600", Readiness.Hosting.OwnerOnly.Octal(File.GetUnixFileMode(target)));
     }
 
     [Fact]
