@@ -734,6 +734,47 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
     }
 
     /// <summary>
+    /// A breaker's finding (round 49): a role the administrator may not give, with a code wrong for that role, was told
+    /// as the code's fault alone (invalid_tenant, "a municipality role needs a 6-digit code"), though the role could not
+    /// be given with any code. The role's fault comes first; the code beside it is judged as the code of no role (so a
+    /// code of no kind is told too, at once). Invitation and role change alike; nothing is invited or changed.
+    /// </summary>
+    [Fact]
+    public async Task A_role_the_administrator_may_not_give_is_told_before_the_code()
+    {
+        var invited = await Accounts.InviteAsync(Admin, "role.first@example.jp", "municipality_reporter", "13");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invited.Status);
+        Assert.Equal("forbidden_role", invited.Error);
+        Assert.Equal(["role"], invited.Faults.Keys);
+        Assert.Equal(["forbidden_role"], invited.Faults["role"]);
+        Assert.Contains("この役割の招待や変更を行う権限がありません。", invited.Html, StringComparison.Ordinal);
+
+        var both = await Accounts.InviteAsync(Admin, "role.first.both@example.jp", "municipality_reporter", "99x");
+        Assert.Equal("forbidden_role", both.Error);
+        Assert.Equal(["role", "tenant"], both.Faults.Keys);
+        Assert.Equal(["invalid_tenant"], both.Faults["tenant"]);
+
+        const string email = "role.first.change@digital.go.jp";
+        using (var invitee = new FormClient(host.BaseAddress))
+        {
+            Assert.Equal("/", (await Accounts.AcceptAsync(invitee, Accounts.LinkOf(await Accounts.InviteAsync(Admin, email, "national_staff", null)))).Location);
+        }
+
+        var id = await UserIdAsync(email);
+        var changed = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "municipality_reporter", ["tenant"] = "13" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, changed.Status);
+        Assert.Equal("forbidden_role", changed.Error);
+        Assert.Equal(["role"], changed.Faults.Keys);
+        var changedBoth = await Admin.PostAsync("/admin/users", $"/admin/users/{id}/role", new Dictionary<string, string> { ["role"] = "municipality_reporter", ["tenant"] = "99x" });
+        Assert.Equal(["role", "tenant"], changedBoth.Faults.Keys);
+        await host.WithDbAsync(async db =>
+        {
+            Assert.Equal("national_staff", Readiness.Web.Identity.AccountRules.Name((await db.Users.SingleAsync(u => u.Email == email)).AccountRole));
+            Assert.False(await db.Invitations.AnyAsync(i => i.Email.StartsWith("role.first@") || i.Email.StartsWith("role.first.both@")));
+        });
+    }
+
+    /// <summary>
     /// A breaker's finding (round 49): a refused tenant code said "2 digits for a prefecture, 6 for a municipality"
     /// whatever role was chosen. Each form now says which code the chosen role needs (a prefecture role: the 2-digit
     /// code 01–47; a municipality role: the 6-digit 全国地方公共団体コード; a national role: none), ja and en, beside the
@@ -747,7 +788,9 @@ public sealed class AccountTests(AccountHost host, ITestOutputHelper output) : I
         Assert.Contains("都道府県の役割には、都道府県コード（2桁、01〜47。例: 13）を指定してください。", prefecture.Html, StringComparison.Ordinal);
         Assert.Contains("A prefecture role needs a 2-digit prefecture code, 01 to 47 (e.g. 13).", prefecture.Html, StringComparison.Ordinal);
 
-        var municipality = await Accounts.InviteAsync(Admin, "tenant.words.city@digital.go.jp", "municipality_administrator", "13");
+        // A role its inviter may give (a system administrator gives no municipal role: that would be forbidden_role first).
+        using var tokyo = await PrefectureAdministratorAsync("13");
+        var municipality = await Accounts.InviteAsync(tokyo, "tenant.words.city@digital.go.jp", "municipality_administrator", "13");
         Assert.Equal(["invalid_tenant"], municipality.Faults["tenant"]);
         Assert.Contains("市区町村の役割には、全国地方公共団体コード（6桁、末尾は検査数字。", municipality.Html, StringComparison.Ordinal);
         Assert.Contains("A municipality role needs a 6-digit local government code (全国地方公共団体コード", municipality.Html, StringComparison.Ordinal);

@@ -176,17 +176,25 @@ public sealed class AccountService(
 
         email = NormalizeEmail(email);
 
+        // The role is judged before the code, whose meaning depends on it: a role the actor may not give is its fault
+        // (forbidden_role), and the code beside it is judged as the code of no role (a breaker found the code's fault
+        // told alone, for a role that could not be given anyway).
         var parsed = AccountRules.TryParse(roleText, out var role);
+        var assignable = parsed && AccountRules.Assignable(actor.AccountRole).Contains(role);
         if (!parsed)
         {
             faults.Add(new("role", "invalid_role"));
         }
+        else if (!assignable)
+        {
+            faults.Add(new("role", "forbidden_role"));
+        }
 
         // A tenant code given with a national or system role is refused, not dropped: the inviter meant something else.
         tenant = string.IsNullOrWhiteSpace(tenant) ? null : tenant.Trim();
-        if (parsed ? !AccountRules.IsValidTenant(role, tenant) : tenant is not null && !AccountRules.IsKnownTenant(tenant))
+        if (assignable ? !AccountRules.IsValidTenant(role, tenant) : tenant is not null && !AccountRules.IsKnownTenant(tenant))
         {
-            faults.Add(AccountRules.TenantFault(parsed ? role : null));
+            faults.Add(AccountRules.TenantFault(assignable ? role : null));
         }
 
         if (faults.Count == 0 && AccountRules.AssignRefusal(actor.AccountRole, actor.Tenant, role, tenant) is { } refusal)
@@ -635,11 +643,14 @@ public sealed class AccountService(
             return refusal;
         }
 
-        // Both fields judged at once: a bad role and a bad tenant code are told together.
-        if (!AccountRules.TryParse(roleText, out var role))
+        // Both fields judged at once, the role first: a bad role, or one the actor may not give, and a bad tenant code
+        // are told together (the code judged as the code of no role, for its meaning depends on the role).
+        var parsed = AccountRules.TryParse(roleText, out var role);
+        if (!parsed || !AccountRules.Assignable(actor.AccountRole).Contains(role))
         {
+            FieldFault roleFault = new("role", parsed ? "forbidden_role" : "invalid_role");
             var tenantFault = !string.IsNullOrWhiteSpace(tenant) && !AccountRules.IsKnownTenant(tenant.Trim());
-            return AccountResult.Fail(tenantFault ? [new("role", "invalid_role"), AccountRules.TenantFault(null)] : [new("role", "invalid_role")]);
+            return AccountResult.Fail(tenantFault ? [roleFault, AccountRules.TenantFault(null)] : [roleFault]);
         }
 
         // Empty keeps the account's tenant for a role that has one; a code given with a national or system role is
