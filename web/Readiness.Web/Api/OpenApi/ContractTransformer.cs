@@ -280,6 +280,13 @@ public static partial class ContractTransformer
             };
         }
 
+        // A body in another media type than the operation reads is 415 (MediaTypes), before anything else is read; here,
+        // where every request body is in place (an upload's multipart body included, which POST /imports left undeclared).
+        if (operation.RequestBody is not null)
+        {
+            operation.Responses.TryAdd("415", new OpenApiResponse());
+        }
+
         // A read that answers 304, or a write that takes If-Match: its 412 carries the current ETag.
         var conditional = operation.Responses.ContainsKey("304") || operation.Parameters.Any(p => p.In == ParameterLocation.Header && p.Name == IfMatch);
         var statuses = (spec?.Problems ?? [401]).Concat(spec is { Grain: false } ? [500] : [500, 503])
@@ -406,6 +413,14 @@ public static partial class ContractTransformer
         if (RouteParameter().Matches(route).Any(m => PathValues.For(route, m.Groups["name"].Value) is not null))
         {
             operation.Responses.TryAdd("400", new OpenApiResponse());
+        }
+
+        // A path value names a municipality, system, item, webhook, notification, import…: a well-formed one that names
+        // nothing is 404 (round 50: webhook DELETE and notification retry/read answered it undeclared). A prefecture
+        // code is the exception: every well-formed one (01-47) names a prefecture.
+        if (RouteParameter().Matches(route).Any(m => m.Groups["name"].Value != "prefCode"))
+        {
+            operation.Responses.TryAdd("404", new OpenApiResponse());
         }
 
         if (metadata.OfType<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>().Any()

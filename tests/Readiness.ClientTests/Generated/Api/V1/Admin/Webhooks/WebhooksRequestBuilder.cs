@@ -94,6 +94,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
+        /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Readiness.ClientTests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
@@ -115,6 +116,7 @@ namespace Readiness.ClientTests.Generated.Api.V1.Admin.Webhooks
                 { "403", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "412", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Readiness.ClientTests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
