@@ -43,6 +43,12 @@ public sealed record WebhookView(string Id, string? Tenant, string Url, bool Act
 /// <summary>Body of POST /api/v1/admin/webhooks: the receiver's https (or loopback http) URL and the tenant whose events it gets (2-digit prefecture, 6-digit municipality, or null for all).</summary>
 public sealed record WebhookRequest([property: JsonRequired] string Url, string? Tenant = null);
 
+/// <summary>
+/// <see cref="WebhookRequest"/> as read: url may be missing or null here, so that its fault is told by the one check
+/// the page uses (「受信 URL を入力してください」), not as the JSON reader's "'url' is required" (round 50).
+/// </summary>
+internal sealed record WebhookBody(string? Url = null, string? Tenant = null);
+
 /// <summary>A digest just put in the outbox: for which prefecture, how many recipients, how many municipalities listed.</summary>
 public sealed record DigestView(string PrefectureCode, int Recipients, int Municipalities);
 
@@ -304,7 +310,7 @@ public static class NotificationApi
 
     private static async Task<Results<Created<WebhookView>, ProblemHttpResult>> AddWebhook(HttpContext http, NotificationStore store, WebhookTargets targets, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync<WebhookRequest>(http.Request, BodyLimit.Small, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync<WebhookBody>(http.Request, BodyLimit.Small, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -367,7 +373,7 @@ public static class NotificationApi
             return (null, faults);
         }
 
-        var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], tenant, new Uri(urlText!, UriKind.Absolute).ToString(), WebhookSender.NewSecret(), createdBy, time.GetUtcNow(), true);
+        var endpoint = new NotificationStore.WebhookEndpoint("wh_" + Guid.NewGuid().ToString("N")[..20], tenant, Receiver(new Uri(urlText!, UriKind.Absolute)), WebhookSender.NewSecret(), createdBy, time.GetUtcNow(), true);
         if (await store.AddWebhookAsync(endpoint) is { } existing)
         {
             return (null, [new("url", AlreadyRegistered, existing.Id,
@@ -376,6 +382,22 @@ public static class NotificationApi
         }
 
         return (endpoint, []);
+    }
+
+    /// <summary>
+    /// The url as stored and compared for duplicates: the receiver it names, one spelling per receiver. The fragment is
+    /// dropped (never sent in a request), the host's trailing dot too (example.org. is example.org); Uri has already
+    /// lowered the host's case and dropped the scheme's default port. Round 50: each other spelling was a second endpoint.
+    /// </summary>
+    private static string Receiver(Uri url)
+    {
+        var builder = new UriBuilder(url) { Fragment = string.Empty };
+        if (url.HostNameType == UriHostNameType.Dns && url.Host.EndsWith('.'))
+        {
+            builder.Host = url.Host.TrimEnd('.');
+        }
+
+        return builder.Uri.ToString();
     }
 
     /// <summary>The tenant's fault in the page's words: what the code is not (a prefecture code 01–47, a municipality code), or null when it is one.</summary>
@@ -391,7 +413,10 @@ public static class NotificationApi
         var shown = Problems.Shown(tenant);
         return tenant switch
         {
-            { Length: 0 } => new("tenant", "invalid_tenant", null, "対象が空の文字列です。" + All, "The tenant is an empty text. " + AllEn),
+            // Only the API sends an empty text (the page's empty field is "all"): told in the API's words, not "leave it empty".
+            { Length: 0 } => new("tenant", "invalid_tenant", null,
+                "tenant が空の文字列です。全団体の通知を送るときは tenant を省き、1団体なら都道府県コード（2桁）か市区町村コード（6桁）を指定します。",
+                "The tenant is an empty text. For every tenant's notifications leave tenant out; for one, send a prefecture code (2 digits) or a municipality code (6 digits)."),
             { Length: 2 } when tenant.All(char.IsAsciiDigit) => new("tenant", "unknown_prefecture", null,
                 $"対象「{shown}」は都道府県コードではありません（01〜47、例 13 東京都）。", $"Tenant '{shown}' is not a prefecture code (01–47, e.g. 13 for Tokyo)."),
             { Length: 6 } when tenant.All(char.IsAsciiDigit) => new("tenant", "unknown_municipality", null,
@@ -432,8 +457,9 @@ public static class NotificationApi
 
         if (!(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
         {
-            return new("url", "not_https", null, $"受信 URL が https ではありません（{Problems.Shown(url.Scheme)}:）。通知は https で送ります（http はこのマシン上の受信者のみ）。",
-                $"The receiver URL is not https ({Problems.Shown(url.Scheme)}:). Notifications are sent over https (http only to a receiver on this machine).");
+            // Loopback is refused unless the operator allows it (refused_address above), so http is not offered here.
+            return new("url", "not_https", null, $"受信 URL が https ではありません（{Problems.Shown(url.Scheme)}:）。通知は https で送ります。https:// で始まる URL にしてください（例 https://example.lg.jp/readiness/hook）。",
+                $"The receiver URL is not https ({Problems.Shown(url.Scheme)}:). Notifications are sent over https: use a URL starting with https:// (e.g. https://example.lg.jp/readiness/hook).");
         }
 
         // Credentials in the URL would be stored, listed to every administrator and written to logs; a receiver
