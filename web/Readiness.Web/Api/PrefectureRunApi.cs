@@ -341,7 +341,7 @@ public static class PrefectureRunApi
 
         if (problem is null)
         {
-            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted,
+            var (body, document, bodyProblem, rest) = await JsonBody.ReadWithRestAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted,
                 HttpMethods.IsPatch(http.Request.Method) ? MediaTypes.MergePatchOnly : MediaTypes.JsonOnly);
             if (bodyProblem is null)
             {
@@ -350,6 +350,12 @@ public static class PrefectureRunApi
             }
 
             problem = bodyProblem;
+            if (rest is { } judged)
+            {
+                // Every fault in one 400, as on a municipality's write (WriteApi.WithRuleFaults): the rest judged, nothing applied.
+                var rules = await service.ReportSystemAsync(http.User, prefCode, businessId, judged.Value with { Given = JsonBody.Members<SystemReport>(judged.Document) }, context! with { DryRun = true });
+                problem = WriteApi.WithRuleFaults(bodyProblem, rules.Status, rules.Errors);
+            }
         }
 
         var errors = problem.ProblemDetails.Extensions.TryGetValue("errors", out var e) && e is IEnumerable<ProblemError> list ? list : [];

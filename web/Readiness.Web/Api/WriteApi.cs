@@ -145,13 +145,19 @@ public static class WriteApi
             : await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
-            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
+            var (body, document, bodyProblem, rest) = await JsonBody.ReadWithRestAsync<SystemReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
                 return ToHttp(await reporting.ReportSystemAsync(http.User, code, businessId, body! with { Given = JsonBody.Members<SystemReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false, BodyFields.Single());
             }
 
             problem = bodyProblem;
+            if (rest is { } judged)
+            {
+                // The members not at fault, judged by the rules (nothing applied): their faults join the format's.
+                var rules = await reporting.ReportSystemAsync(http.User, code, businessId, judged.Value with { Given = JsonBody.Members<SystemReport>(judged.Document) }, context! with { DryRun = true });
+                problem = WithRuleFaults(bodyProblem, rules.Status, rules.Errors);
+            }
         }
 
         return Refused(http, reporting, securityLog, problem);
@@ -164,13 +170,19 @@ public static class WriteApi
             : await ReadHeadersAsync(http, grains, calls, requireIfMatch: true, requireIdempotencyKey: false, code);
         if (problem is null)
         {
-            var (body, document, bodyProblem) = await JsonBody.ReadWithMembersAsync<SecurityReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
+            var (body, document, bodyProblem, rest) = await JsonBody.ReadWithRestAsync<SecurityReport>(http.Request, BodyLimit.OneRecord, http.RequestAborted, AcceptedBy(http));
             if (bodyProblem is null)
             {
                 return ToHttp(await reporting.ReportSecurityAsync(http.User, code, itemId, body! with { Given = JsonBody.Members<SecurityReport>(document) }, WithPreference(context!, http)), http, time, reportShape: false, BodyFields.Single());
             }
 
             problem = bodyProblem;
+            if (rest is { } judged)
+            {
+                // The members not at fault, judged by the rules (nothing applied): their faults join the format's.
+                var rules = await reporting.ReportSecurityAsync(http.User, code, itemId, judged.Value with { Given = JsonBody.Members<SecurityReport>(judged.Document) }, context! with { DryRun = true });
+                problem = WithRuleFaults(bodyProblem, rules.Status, rules.Errors);
+            }
         }
 
         return Refused(http, reporting, securityLog, problem);
@@ -201,6 +213,24 @@ public static class WriteApi
         }
 
         return Refused(http, reporting, securityLog, problem);
+    }
+
+    /// <summary>
+    /// A body's format faults with the rule faults the rest of it meets (judged, nothing applied): every fault in one
+    /// 400, as a PUT or a form answers them. Any other outcome of the rest (a version conflict, a refusal of the
+    /// caller) leaves the format faults alone: they are the answer until they are fixed.
+    /// </summary>
+    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult WithRuleFaults(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult formatProblem, ReportStatus restStatus, IReadOnlyList<ValidationError> restErrors)
+    {
+        if (restStatus is not (ReportStatus.Invalid or ReportStatus.BadRequest) || restErrors.Count == 0
+            || !formatProblem.ProblemDetails.Extensions.TryGetValue("errors", out var e) || e is not IEnumerable<ProblemError> formatErrors)
+        {
+            return formatProblem;
+        }
+
+        var fields = BodyFields.Single();
+        return Problems.Create(StatusCodes.Status400BadRequest, "Invalid request",
+            [.. formatErrors, .. restErrors.Select(x => new ProblemError(fields.Name(x), x.Code, x.MessageJa, x.MessageEn))]);
     }
 
     /// <summary>A change or report answered <c>return=minimal</c> renders no view, so the grain need not send what only the view shows.</summary>
