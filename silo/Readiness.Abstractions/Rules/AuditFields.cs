@@ -102,11 +102,23 @@ public static class AuditFields
 
         json.WriteEndObject();
         json.Flush();
-        return buffer.WrittenSpan;
+        if (!JsonAstral.MayHaveEscapedPairs(buffer.WrittenSpan))
+        {
+            return buffer.WrittenSpan;
+        }
+
+        // An emoji or a surrogate-pair kanji (𠮷) written as itself, not as the encoder's \uD842\uDFB7.
+        var astral = astralBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
+        astral.ResetWrittenCount();
+        JsonAstral.Unescape(buffer.WrittenSpan, astral);
+        return astral.WrittenSpan;
     }
 
     [ThreadStatic]
     private static (System.Buffers.ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? writer;
+
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? astralBuffer;
 
     private static (System.Buffers.ArrayBufferWriter<byte>, Utf8JsonWriter) CreateWriter()
     {

@@ -29,6 +29,26 @@ public sealed class AuditFieldsTests
     }
 
     [Fact]
+    public void Emoji_and_surrogate_pair_kanji_are_written_as_themselves_and_an_escape_typed_in_a_value_stays_text()
+    {
+        // 😀 and 𠮷 (U+20BB7, a family name) are beyond the BMP: the encoders wrote them as \uD83D\uDE00. A value that
+        // holds the six characters \uD83D as typed text (its backslash escaped) must not turn into the emoji.
+        const string typed = "\\uD83D\\uDE00 \\\\uD842\\uDFB7 \\";
+        foreach (var value in new[] { "𠮷田商店😀", "😀", "a\\😀\"b", typed, "😀\\uDE00 and typed text" })
+        {
+            var fields = AuditFields.Of(new SecurityItemStatus { ItemId = "SEC-1-01", Status = SecurityStatus.Partial, Evidence = value });
+            var json = AuditFields.ToJson(fields)!;
+            Assert.Equal(value, JsonDocument.Parse(json).RootElement.GetProperty("evidence").GetString());
+            Assert.Equal(fields.ToList(), AuditFields.FromJson(json).ToList());
+            Assert.Equal(fields.ToList(), AuditFields.FromUtf8Json(AuditFields.ToUtf8Json(fields)).ToList());
+            Assert.DoesNotContain("\\uD83D\\uDE00", json.Replace("\\\\", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+        }
+
+        var kanji = AuditFields.ToJson(AuditFields.Of(new SecurityItemStatus { ItemId = "SEC-1-01", Status = SecurityStatus.Partial, Evidence = "𠮷田商店😀" }))!;
+        Assert.Contains("\"evidence\":\"𠮷田商店😀\"", kanji, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Quotes_and_backslashes_in_a_value_cannot_close_it()
     {
         var fields = AuditFields.Of(new SecurityItemStatus { ItemId = "SEC-1-01", Status = SecurityStatus.Partial, Evidence = "\", \"status\": \"implemented\\" });
