@@ -6,6 +6,7 @@ using Readiness.Rules;
 using Readiness.Web.Auth;
 using Readiness.Imports;
 using Readiness.Web.Api.OpenApi;
+using Readiness.Web.Summaries;
 
 namespace Readiness.Web.Api;
 
@@ -37,7 +38,7 @@ public static class HistoryApi
     }
 
     private static async Task<IResult> GetHistory(
-        string? from, string? to, IGrainFactory grains, GrainCalls calls, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        string? from, string? to, IGrainFactory grains, GrainCalls calls, SummaryCache cache, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
         if (To.Read(to, today, out var last) is { } malformedTo)
@@ -64,11 +65,16 @@ public static class HistoryApi
         // Each day names the official datasets applied by the time its snapshot was taken.
         var index = grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key);
         var listings = await calls.Run(() => index.ListAsync(), idempotent: true, cancellationToken);
+        // Today is the live nation, GET /api/v1/nation's very answer (figures, sources, missing municipalities); past days
+        // are their stored snapshots, each naming the official datasets applied by the time it was taken.
+        var live = await cache.GetAsync(SummaryCache.FirstSnapshotWait, cancellationToken);
+        var days = NationHistoryDays.WithLiveToday(snapshots, first, last, today, live?.NationResponses.Summary);
         var view = new NationHistoryView(Day(first), Day(last),
-            snapshots.Select(s => new DailySnapshotView(Day(s.Day), Views.Nation(s.Nation, Views.NationSources(listings, s.Nation.ComputedAt)))).ToList());
+            days.Select(s => new DailySnapshotView(Day(s.Day),
+                live is not null && s.Day == today ? live.Nation : Views.Nation(s.Nation, Views.NationSources(listings, s.Nation.ComputedAt)))).ToList());
 
-        // The snapshots of past days never change and today's changes with every report: a hash of the representation
-        // is its validator (RFC 9110 §8.8.3), so a chart polling the same period gets 304 until something moved.
+        // The snapshots of past days never change and today's (the live nation) changes with every report: a hash of the
+        // representation is its validator (RFC 9110 §8.8.3), so a chart polling the same period gets 304 until something moved.
         var etag = Preconditions.ContentETag(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view));
         return Preconditions.ForRead(http, etag) ?? TypedResults.Ok(view);
     }

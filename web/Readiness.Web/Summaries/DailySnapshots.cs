@@ -16,13 +16,21 @@ public interface IDailySnapshotSource
 /// first on activation). They change once a day, so this node keeps the answer for
 /// <see cref="SummaryCacheOptions.TrendRefreshInterval"/>: overview visitors do not each cause grain calls.
 /// </summary>
-public sealed class NationHistorySnapshots(IGrainFactory grains, GrainCalls calls, TimeProvider time, IOptions<SummaryCacheOptions> options, ILogger<NationHistorySnapshots> logger)
+public sealed class NationHistorySnapshots(IGrainFactory grains, GrainCalls calls, SummaryCache live, TimeProvider time, IOptions<SummaryCacheOptions> options, ILogger<NationHistorySnapshots> logger)
     : IDailySnapshotSource
 {
     private readonly SemaphoreSlim refresh = new(1, 1);
     private volatile Cached? cached;
 
     public async Task<IReadOnlyList<DailySnapshot>> GetRecentAsync(int days, CancellationToken cancellationToken)
+    {
+        var today = ReadinessRules.TodayInJapan(time.GetUtcNow());
+        var stored = await GetStoredAsync(days, cancellationToken);
+        return NationHistoryDays.WithLiveToday(stored, today.AddDays(1 - days), today, today, live.Current?.NationResponses.Summary);
+    }
+
+    /// <summary>The stored snapshots of the last <paramref name="days"/> days (kept for the refresh interval; today's is replaced by the live nation).</summary>
+    private async Task<IReadOnlyList<DailySnapshot>> GetStoredAsync(int days, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (cached is { } c && c.Days == days && now - c.At < options.Value.TrendRefreshInterval)
@@ -57,4 +65,28 @@ public sealed class NationHistorySnapshots(IGrainFactory grains, GrainCalls call
     }
 
     private sealed record Cached(int Days, DateTimeOffset At, IReadOnlyList<DailySnapshot> Snapshots);
+}
+
+/// <summary>
+/// The nation's history as every reader shows it (GET /api/v1/nation/history, the overview's trend chart): past days are
+/// their stored snapshots, today is the live nation, the figures GET /api/v1/nation answers at that moment. The stored
+/// copy of today is taken at start-up and at 23:50 Japan time, so shown as today it contradicted the nation's figures
+/// all day (a breaker's finding).
+/// </summary>
+public static class NationHistoryDays
+{
+    /// <summary>
+    /// <paramref name="stored"/> (oldest first) with today's entry replaced by <paramref name="live"/>, or added last
+    /// when none is stored yet, if <paramref name="today"/> lies within <paramref name="first"/>..<paramref name="last"/>;
+    /// unchanged when it does not or when there is no live figure (the node still starting).
+    /// </summary>
+    public static IReadOnlyList<DailySnapshot> WithLiveToday(IReadOnlyList<DailySnapshot> stored, DateOnly first, DateOnly last, DateOnly today, NationSummary? live)
+    {
+        if (live is null || today < first || today > last)
+        {
+            return stored;
+        }
+
+        return [.. stored.Where(s => s.Day != today), new DailySnapshot(today, live)];
+    }
 }

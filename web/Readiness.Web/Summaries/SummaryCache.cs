@@ -252,7 +252,7 @@ public sealed class SummaryCache(
         var missing = prefectures.Values.OrderBy(p => p.Code, StringComparer.Ordinal).SelectMany(p => p.View.Missing.Municipalities)
             .Select(m => ReadinessCatalog.Instance.MunicipalitiesByCode[m.Code]).ToList();
         nationChanged |= before is not null && !missing.Select(m => m.Code).SequenceEqual(before.NationResponses.View.Missing.Municipalities.Select(m => m.Code), StringComparer.Ordinal);
-        var nationResponses = nationChanged ? new NationResponses(Views.Nation(nation, sources, missing), serializer) : before!.NationResponses;
+        var nationResponses = nationChanged ? new NationResponses(Views.Nation(nation, sources, missing), nation, serializer) : before!.NationResponses;
         var snapshot = new SummarySnapshot(Interlocked.Increment(ref generation), nationResponses, prefectures.ToFrozenDictionary(StringComparer.Ordinal), now);
         current = snapshot;
         if (full)

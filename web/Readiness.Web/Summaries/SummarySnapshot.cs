@@ -92,9 +92,10 @@ public sealed class NationResponses
     private readonly Lazy<CompressedPayload> nation;
     private readonly Lazy<CompressedPayload> prefectures;
 
-    public NationResponses(NationView view, SummarySerializer serializer)
+    public NationResponses(NationView view, NationSummary summary, SummarySerializer serializer)
     {
         View = view;
+        Summary = summary;
         var etag = SummarySerializer.ETag(view.Version, view.ComputedAt, view.Sources);
         nation = new Lazy<CompressedPayload>(() => serializer.Response(view, etag));
         prefectures = new Lazy<CompressedPayload>(() =>
@@ -105,6 +106,9 @@ public sealed class NationResponses
     }
 
     public NationView View { get; }
+
+    /// <summary>The nation grain's figures <see cref="View"/> was made from: today's point of the trend chart.</summary>
+    public NationSummary Summary { get; }
 
     public CompressedPayload Nation => nation.Value;
 
