@@ -39,4 +39,17 @@ public sealed class OfficialImportGrain(
         await state.WriteStateAsync();
         return state.State.Record;
     }
+
+    public async Task<OfficialImportRecord?> MarkReplacedAsync(string byId, int municipalitiesTakenOver)
+    {
+        if (state.State.Record is not { Applied: { } done } record
+            || (done.ReplacedBy == byId && done.MunicipalitiesTakenOver == municipalitiesTakenOver))
+        {
+            return state.State.Record;
+        }
+
+        state.State.Record = record with { Applied = done with { ReplacedBy = byId, MunicipalitiesTakenOver = municipalitiesTakenOver } };
+        await state.WriteStateAsync();
+        return state.State.Record;
+    }
 }

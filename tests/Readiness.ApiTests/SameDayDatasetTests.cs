@@ -87,6 +87,80 @@ public sealed class SameDayDatasetTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Contains("変わったシステム", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_dataset_replaced_by_a_same_day_one_is_no_source_where_the_later_one_listed_its_municipalities_and_the_list_says_so()
+    {
+        // Breaker's finding: after a second dataset of the same day and kind replaced the first, the nation's sources
+        // listed both under one title and /imports did not say which was replaced.
+        const string meguro = "131105", shibuya = "131130";
+        using var national = host.Client(host.Token(Role.National, subject: "importer@example.go.jp"));
+        var juneA = (await UploadAsync(national, Tally2("令和8年6月_進捗状況", 0.5m, meguro, shibuya), "june-a.xlsx")).GetProperty("id").GetString()!;
+        await ApplyAsync(national, juneA);
+        var juneB = (await UploadAsync(national, Tally2("令和8年6月_進捗状況", 0.75m, meguro, shibuya), "june-b.xlsx")).GetProperty("id").GetString()!;
+        Assert.Equal(juneA, (await ApplyAsync(national, juneB)).GetProperty("applied").GetProperty("replaced").GetString());
+
+        // Replaced in both municipalities: no source any more, and the list says by which.
+        // The summaries refresh within a poll: wait for the later one to be named and the replaced one gone (before the
+        // fix it never went, and this wait failed).
+        var sources = await SourceIdsAsync(national, juneB, gone: juneA);
+        Assert.DoesNotContain(juneA, sources);
+        var list = await ListAsync(national);
+        Assert.Equal(juneB, list[juneA].GetProperty("replacedBy").GetString());
+        Assert.Equal(0, list[juneA].GetProperty("municipalitiesSourced").GetInt32());
+        Assert.Equal(JsonValueKind.Null, list[juneB].GetProperty("replacedBy").ValueKind);
+        Assert.Equal(2, list[juneB].GetProperty("municipalitiesSourced").GetInt32());
+
+        // A replacement listing only one of them: the first stays the source of the other, the list says partly.
+        var julyA = (await UploadAsync(national, Tally2("令和8年7月_進捗状況", 0.5m, meguro, shibuya), "july-a.xlsx")).GetProperty("id").GetString()!;
+        await ApplyAsync(national, julyA);
+        var julyB = (await UploadAsync(national, Tally2("令和8年7月_進捗状況", 0.75m, shibuya), "july-b.xlsx")).GetProperty("id").GetString()!;
+        await ApplyAsync(national, julyB);
+        sources = await SourceIdsAsync(national, julyB);
+        Assert.Contains(julyA, sources);
+        list = await ListAsync(national);
+        Assert.Equal(julyB, list[julyA].GetProperty("replacedBy").GetString());
+        Assert.Equal(1, list[julyA].GetProperty("municipalitiesSourced").GetInt32());
+        Assert.Equal(julyA, (await host.GetMunicipality(meguro)).Body.GetProperty("officialSources").GetProperty("stepCompletion").GetProperty("id").GetString());
+        Assert.Equal(julyB, (await host.GetMunicipality(shibuya)).Body.GetProperty("officialSources").GetProperty("stepCompletion").GetProperty("id").GetString());
+
+        using var pages = await host.SignedInPagesAsync(host.Token(Role.National));
+        var html = await pages.GetStringAsync(new Uri("/imports", UriKind.Relative));
+        var row = html[html.IndexOf($"data-import=\"{juneA}\"", StringComparison.Ordinal)..];
+        row = row[..row.IndexOf("</tr>", StringComparison.Ordinal)];
+        Assert.Contains($"data-replaced-by=\"{juneB}\"", row, StringComparison.Ordinal);
+        Assert.Contains("置き換え済み", row, StringComparison.Ordinal);
+        var partly = html[html.IndexOf($"data-import=\"{julyA}\"", StringComparison.Ordinal)..];
+        Assert.Contains("一部置き換え済み", partly[..partly.IndexOf("</tr>", StringComparison.Ordinal)], StringComparison.Ordinal);
+        var later = html[html.IndexOf($"data-import=\"{juneB}\"", StringComparison.Ordinal)..];
+        Assert.DoesNotContain("data-replaced-by", later[..later.IndexOf("</tr>", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
+
+    /// <summary>The ids of the nation's sources, once they name <paramref name="expected"/> and not <paramref name="gone"/> (the summaries refresh within a poll).</summary>
+    private static async Task<List<string>> SourceIdsAsync(HttpClient client, string expected, string? gone = null)
+    {
+        var nation = await ForecastFreshnessTests.Until(client, "/api/v1/nation", n =>
+        {
+            var ids = n.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
+            return ids.Contains(expected) && (gone is null || !ids.Contains(gone));
+        });
+        return [.. nation.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
+    }
+
+    private static async Task<Dictionary<string, JsonElement>> ListAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/v1/imports", UriKind.Relative))).RootElement.EnumerateArray()
+            .ToDictionary(l => l.GetProperty("id").GetString()!, l => l.Clone());
+
+    private static byte[] Tally2(string sheet, decimal rate, params string[] codes)
+    {
+        var catalog = ReadinessCatalog.Instance;
+        var labels = catalog.BusinessSystems.Select(b => b.SoumuLabel).ToArray();
+        return OfficialWorkbooks.MicProgress(sheet, labels, [.. codes.Select(code =>
+        {
+            var m = catalog.MunicipalitiesByCode[code];
+            return new MicRow(catalog.PrefecturesByCode[m.PrefectureCode].Name, m.Name, labels.ToDictionary(l => l, _ => rate));
+        })]);
+    }
+
     private static async Task<JsonElement> ApplyAsync(HttpClient client, string id)
     {
         using var apply = await client.PostAsync(new Uri($"/api/v1/imports/{id}/apply", UriKind.Relative), null);

@@ -83,4 +83,12 @@ public interface IOfficialImportGrain : IGrainWithStringKey
     /// <summary>Marks the dataset applied (once; a second call keeps the first result).</summary>
     [Alias("MarkApplied")]
     Task<Imports.OfficialImportRecord> MarkAppliedAsync(Imports.OfficialImportResult result);
+
+    /// <summary>
+    /// Records that the applied dataset <paramref name="byId"/> of the same kind and as-of day replaced this applied one in
+    /// <paramref name="municipalitiesTakenOver"/> of the municipalities it sourced (<see cref="Imports.OfficialImportResult.ReplacedBy"/>);
+    /// nothing when this one is not applied. Returns what is stored.
+    /// </summary>
+    [Alias("MarkReplaced")]
+    Task<Imports.OfficialImportRecord?> MarkReplacedAsync(string byId, int municipalitiesTakenOver);
 }

@@ -81,6 +81,18 @@ public sealed record OfficialImportResult(
     /// before it was recorded is read as empty (with municipalities changed: the page falls back to the preview's).
     /// </summary>
     [Id(5)] public ImmutableArray<OfficialImportChange> Changes { get; init; } = [];
+
+    /// <summary>
+    /// The id of the applied dataset of the same kind and as-of day that replaced this one since (its <see cref="Replaced"/>
+    /// names this one); null while none has.
+    /// </summary>
+    [Id(6)] public string? ReplacedBy { get; init; }
+
+    /// <summary>
+    /// How many of the municipalities this dataset sourced (changed or confirmed) the replacing one (<see cref="ReplacedBy"/>)
+    /// took over: those it listed too. All of them when it listed every municipality this one listed; 0 while none replaced it.
+    /// </summary>
+    [Id(7)] public int MunicipalitiesTakenOver { get; init; }
 }
 
 /// <summary>
@@ -164,12 +176,22 @@ public sealed record OfficialImportListing(
     [property: Id(7)] string? AppliedBy,
     [property: Id(8)] DateTimeOffset? AppliedAt)
 {
-    /// <summary>How many municipalities' layer comes from it since it was applied (figures changed or confirmed); null until applied.</summary>
+    /// <summary>
+    /// How many municipalities' layer comes from it (figures changed or confirmed by its apply), less those a same-day
+    /// dataset that replaced it took over (<see cref="ReplacedBy"/>): 0 once replaced in every one, so no longer a source;
+    /// null until applied.
+    /// </summary>
     [Id(9)] public int? MunicipalitiesSourced { get; init; }
+
+    /// <summary>The id of the same-day dataset applied later that replaced it (in all or some of its municipalities); null when none.</summary>
+    [Id(10)] public string? ReplacedBy { get; init; }
 
     public static OfficialImportListing From(OfficialImportRecord r) =>
         new(r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.UploadedBy, r.UploadedAt, r.Applied?.AppliedBy, r.Applied?.AppliedAt)
         {
-            MunicipalitiesSourced = r.Applied is { Counts: var c } ? c.MunicipalitiesChanged + c.MunicipalitiesConfirmed : null,
+            MunicipalitiesSourced = r.Applied is { Counts: var c } a
+                ? Math.Max(0, c.MunicipalitiesChanged + c.MunicipalitiesConfirmed - a.MunicipalitiesTakenOver)
+                : null,
+            ReplacedBy = r.Applied?.ReplacedBy,
         };
 }

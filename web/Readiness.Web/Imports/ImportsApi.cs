@@ -51,8 +51,14 @@ public sealed record ImportView(
     public IReadOnlyList<ImportIssueView> Warnings { get; init; } = [];
 }
 
-/// <summary>One dataset version in the list: id (SHA-256), kind, source, as-of day, file, who uploaded and applied it, when.</summary>
-public sealed record ImportListingView(string Id, string Kind, string Source, DateOnly AsOf, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt);
+/// <summary>
+/// One dataset version in the list: id (SHA-256), kind, source, as-of day, file, who uploaded and applied it, when;
+/// <c>replacedBy</c>: the id of the same-day dataset applied later that replaced it (null: none), and
+/// <c>municipalitiesSourced</c>: how many municipalities' figures still come from it (0 once replaced in all of them,
+/// then it is no source of the nation's figures; null until applied).
+/// </summary>
+public sealed record ImportListingView(string Id, string Kind, string Source, DateOnly AsOf, string FileName, string UploadedBy, DateTimeOffset UploadedAt, string? AppliedBy, DateTimeOffset? AppliedAt,
+    string? ReplacedBy = null, int? MunicipalitiesSourced = null);
 
 /// <summary>
 /// Official imports (national staff and administrators): POST /api/v1/imports (multipart, field "file": an .xlsx of
@@ -338,7 +344,7 @@ public static partial class ImportsApi
 
     private static async Task<Ok<IReadOnlyList<ImportListingView>>> List(OfficialImportService service) =>
         TypedResults.Ok<IReadOnlyList<ImportListingView>>([.. (await service.ListAsync()).Select(l =>
-            new ImportListingView(l.Id, l.Kind, l.Source, l.AsOf, l.FileName, l.UploadedBy, l.UploadedAt, l.AppliedBy, l.AppliedAt))]);
+            new ImportListingView(l.Id, l.Kind, l.Source, l.AsOf, l.FileName, l.UploadedBy, l.UploadedAt, l.AppliedBy, l.AppliedAt, l.ReplacedBy, l.MunicipalitiesSourced))]);
 
     private static async Task<Results<Ok<ImportView>, ProblemHttpResult>> Get(string id, OfficialImportService service)
     {

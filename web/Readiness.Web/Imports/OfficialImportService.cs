@@ -330,6 +330,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             Unreadable = refused, Replaced = tookEffect ? replaced?.Id : null, Changes = changes,
         });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
+        await MarkReplacedAsync(applied);
         summaries.OfficialSourcesChanged();
         logger.LogInformation("Official import {Id} applied by {Subject}: {Changed} municipalities changed, {Older} held newer official data, {Prefectures} prefectures' own systems changed; replaced {Replaced}",
             id, actor.Subject, changedMunicipalities, older, prefecturesChanged, applied.Applied?.Replaced ?? "none");
@@ -419,10 +420,46 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             Counts = counts, Unreadable = refused, Replaced = replaced, Changes = [.. done.Changes.IsDefault ? [] : done.Changes, .. changes],
         });
         await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(applied));
+        await MarkReplacedAsync(applied);
         summaries.OfficialSourcesChanged();
         logger.LogInformation("Official import {Id}: {Applied} rows refused as unreadable were applied by {Subject} once readable; {Still} still cannot be read",
             record.Id, done.Unreadable.Length - refused.Length, actor.Subject, refused.Length);
         return applied;
+    }
+
+    /// <summary>
+    /// Marks the same-day dataset <paramref name="applied"/> replaced (<see cref="OfficialImportResult.Replaced"/>) as
+    /// replaced by it, in the municipalities both listed (their rows applied, not refused as unreadable): replaced in
+    /// every municipality it listed, it is no source any more (its sourced count falls to 0, <see cref="OfficialSources"/>);
+    /// a replacement listing only some of them (one prefecture's file) leaves it the source of the others, with their
+    /// count. Municipalities the old one listed but did not source (they held newer data) can make that count too high,
+    /// never too low: a dataset still in effect somewhere stays named.
+    /// </summary>
+    private async Task MarkReplacedAsync(OfficialImportRecord applied)
+    {
+        if (applied.Applied is not { Replaced: { } replacedId } result
+            || await grains.GetGrain<IOfficialImportGrain>(replacedId).GetAsync() is not { Applied: { } old } replaced)
+        {
+            return;
+        }
+
+        var listedNow = Listed(applied.Rows, result.Unreadable);
+        var notTaken = Listed(replaced.Rows, old.Unreadable).Count(code => !listedNow.Contains(code));
+        var sourced = old.Counts.MunicipalitiesChanged + old.Counts.MunicipalitiesConfirmed;
+        var takenOver = sourced - Math.Min(sourced, notTaken);
+        if (await grains.GetGrain<IOfficialImportGrain>(replacedId).MarkReplacedAsync(applied.Id, takenOver) is { } marked)
+        {
+            await grains.GetGrain<IOfficialImportIndexGrain>(IOfficialImportIndexGrain.Key).PutAsync(OfficialImportListing.From(marked));
+        }
+
+        logger.LogInformation("Official import {Id} replaced {Replaced} in {TakenOver} of the {Sourced} municipalities it sourced", applied.Id, replacedId, takenOver, sourced);
+    }
+
+    /// <summary>The municipalities whose rows an apply took (listed, not refused as unreadable).</summary>
+    private static HashSet<string> Listed(ImmutableArray<OfficialImportRow> rows, ImmutableArray<OfficialImportIssue> unreadable)
+    {
+        var refused = unreadable.IsDefaultOrEmpty ? [] : unreadable.Select(u => u.Code).ToHashSet(StringComparer.Ordinal);
+        return rows.Select(r => r.MunicipalityCode).Where(c => !refused.Contains(c)).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The import stands whatever happens to its notifications (never a 5xx for an applied import); applying again tells what is missing.</summary>

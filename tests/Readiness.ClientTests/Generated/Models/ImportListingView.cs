@@ -51,6 +51,16 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public string Kind { get; set; }
 #endif
+        /// <summary>The municipalitiesSourced property</summary>
+        public int? MunicipalitiesSourced { get; set; }
+        /// <summary>The replacedBy property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? ReplacedBy { get; set; }
+#nullable restore
+#else
+        public string ReplacedBy { get; set; }
+#endif
         /// <summary>The source property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -100,6 +110,8 @@ namespace Readiness.ClientTests.Generated.Models
                 { "fileName", n => { FileName = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "kind", n => { Kind = n.GetStringValue(); } },
+                { "municipalitiesSourced", n => { MunicipalitiesSourced = n.GetIntValue(); } },
+                { "replacedBy", n => { ReplacedBy = n.GetStringValue(); } },
                 { "source", n => { Source = n.GetStringValue(); } },
                 { "uploadedAt", n => { UploadedAt = n.GetDateTimeOffsetValue(); } },
                 { "uploadedBy", n => { UploadedBy = n.GetStringValue(); } },
@@ -118,6 +130,8 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteStringValue("fileName", FileName);
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("kind", Kind);
+            writer.WriteIntValue("municipalitiesSourced", MunicipalitiesSourced);
+            writer.WriteStringValue("replacedBy", ReplacedBy);
             writer.WriteStringValue("source", Source);
             writer.WriteDateTimeOffsetValue("uploadedAt", UploadedAt);
             writer.WriteStringValue("uploadedBy", UploadedBy);
