@@ -133,6 +133,17 @@ public sealed class SameDayDatasetTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Contains("一部置き換え済み", partly[..partly.IndexOf("</tr>", StringComparison.Ordinal)], StringComparison.Ordinal);
         var later = html[html.IndexOf($"data-import=\"{juneB}\"", StringComparison.Ordinal)..];
         Assert.DoesNotContain("data-replaced-by", later[..later.IndexOf("</tr>", StringComparison.Ordinal)], StringComparison.Ordinal);
+
+        // The import's own page and GET say it too (the list only, before).
+        var juneAPage = await pages.GetStringAsync(new Uri($"/imports/{juneA}", UriKind.Relative));
+        Assert.Contains($"data-replaced-by=\"{juneB}\"", juneAPage, StringComparison.Ordinal);
+        Assert.Contains("（置き換え済み）", juneAPage, StringComparison.Ordinal);
+        Assert.Contains("1 団体でこのデータを置き換えました（一部置き換え済み）", await pages.GetStringAsync(new Uri($"/imports/{julyA}", UriKind.Relative)), StringComparison.Ordinal);
+        Assert.DoesNotContain("data-replaced-by", await pages.GetStringAsync(new Uri($"/imports/{juneB}", UriKind.Relative)), StringComparison.Ordinal);
+        using var get = await national.GetAsync(new Uri($"/api/v1/imports/{juneA}", UriKind.Relative));
+        var applied = JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement.GetProperty("applied");
+        Assert.Equal(juneB, applied.GetProperty("replacedBy").GetString());
+        Assert.Equal(2, applied.GetProperty("municipalitiesTakenOver").GetInt32());
     }
 
     /// <summary>The ids of the nation's sources, once they name <paramref name="expected"/> and not <paramref name="gone"/> (the summaries refresh within a poll).</summary>

@@ -19,8 +19,14 @@ public sealed record ImportIssueView(int Row, string? Prefecture, string? Munici
 public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChanged, int SystemsChanged, int SystemsKeptSelfReported, int MunicipalitiesOlder,
     int MunicipalitiesConfirmed, int MunicipalitiesUnreadable);
 
-/// <summary>Who applied an import, when, what it changed, and the rows not applied because their municipality's stored state cannot be read (with the reason).</summary>
-public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts, IReadOnlyList<ImportIssueView> Unreadable, string? Replaced = null);
+/// <summary>
+/// Who applied an import, when, what it changed, and the rows not applied because their municipality's stored state
+/// cannot be read (with the reason). <c>replaced</c>: the same-day dataset this one replaced; <c>replacedBy</c>: the
+/// same-day dataset applied later that replaced this one, and <c>municipalitiesTakenOver</c> how many of its
+/// municipalities that one took over (all it sourced: no longer a source; fewer: a source of the rest), as the list says.
+/// </summary>
+public sealed record ImportAppliedView(string AppliedBy, DateTimeOffset AppliedAt, ImportCountsView Counts, IReadOnlyList<ImportIssueView> Unreadable, string? Replaced = null,
+    string? ReplacedBy = null, int MunicipalitiesTakenOver = 0);
 
 /// <summary>
 /// Another dataset of the same kind and as-of day: applying this one replaces its figures (the later applied wins on an
@@ -414,7 +420,7 @@ public static partial class ImportsApi
         r.Id, r.Kind, r.Source, r.AsOf, r.FileName, r.FileSize, r.SheetName, r.UploadedBy, r.UploadedAt, r.Rows.Count(x => x.RowNumber > 0), r.HiddenRows,
         Issues(r.Issues),
         Counts(r.Preview),
-        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts), Issues(a.Unreadable), a.Replaced) : null,
+        r.Applied is { } a ? new ImportAppliedView(a.AppliedBy, a.AppliedAt, Counts(a.Counts), Issues(a.Unreadable), a.Replaced, a.ReplacedBy, a.MunicipalitiesTakenOver) : null,
         r.Format ?? "xlsx",
         [.. (r.PrefectureRows.IsDefault ? [] : r.PrefectureRows).Select(p => new ImportPrefectureRowView(p.RowNumber, p.PrefectureCode,
             Catalog.ReadinessCatalog.Instance.PrefecturesByCode.TryGetValue(p.PrefectureCode, out var pref) ? pref.Name : p.PrefectureCode, p.DesignatedBusinesses, p.CommonFunctions))],

@@ -32,6 +32,8 @@ namespace Readiness.ClientTests.Generated.Models
 #else
         public global::Readiness.ClientTests.Generated.Models.ImportCountsView Counts { get; set; }
 #endif
+        /// <summary>The municipalitiesTakenOver property</summary>
+        public int? MunicipalitiesTakenOver { get; set; }
         /// <summary>The replaced property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -39,6 +41,14 @@ namespace Readiness.ClientTests.Generated.Models
 #nullable restore
 #else
         public string Replaced { get; set; }
+#endif
+        /// <summary>The replacedBy property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? ReplacedBy { get; set; }
+#nullable restore
+#else
+        public string ReplacedBy { get; set; }
 #endif
         /// <summary>The unreadable property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -54,6 +64,7 @@ namespace Readiness.ClientTests.Generated.Models
         public ImportAppliedView()
         {
             AdditionalData = new Dictionary<string, object>();
+            MunicipalitiesTakenOver = 0;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -76,7 +87,9 @@ namespace Readiness.ClientTests.Generated.Models
                 { "appliedAt", n => { AppliedAt = n.GetDateTimeOffsetValue(); } },
                 { "appliedBy", n => { AppliedBy = n.GetStringValue(); } },
                 { "counts", n => { Counts = n.GetObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>(global::Readiness.ClientTests.Generated.Models.ImportCountsView.CreateFromDiscriminatorValue); } },
+                { "municipalitiesTakenOver", n => { MunicipalitiesTakenOver = n.GetIntValue(); } },
                 { "replaced", n => { Replaced = n.GetStringValue(); } },
+                { "replacedBy", n => { ReplacedBy = n.GetStringValue(); } },
                 { "unreadable", n => { Unreadable = n.GetCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>(global::Readiness.ClientTests.Generated.Models.ImportIssueView.CreateFromDiscriminatorValue)?.AsList(); } },
             };
         }
@@ -90,7 +103,9 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteDateTimeOffsetValue("appliedAt", AppliedAt);
             writer.WriteStringValue("appliedBy", AppliedBy);
             writer.WriteObjectValue<global::Readiness.ClientTests.Generated.Models.ImportCountsView>("counts", Counts);
+            writer.WriteIntValue("municipalitiesTakenOver", MunicipalitiesTakenOver);
             writer.WriteStringValue("replaced", Replaced);
+            writer.WriteStringValue("replacedBy", ReplacedBy);
             writer.WriteCollectionOfObjectValues<global::Readiness.ClientTests.Generated.Models.ImportIssueView>("unreadable", Unreadable);
             writer.WriteAdditionalData(AdditionalData);
         }
