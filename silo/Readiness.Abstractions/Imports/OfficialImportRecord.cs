@@ -60,6 +60,9 @@ public sealed record OfficialImportCounts(
 
     /// <summary>Municipalities not applied (or, in the dry run, not compared) because their stored state cannot be read.</summary>
     [Id(6)] public int MunicipalitiesUnreadable { get; init; }
+
+    /// <summary>Designation list: prefectures whose own (prefecture-run) systems' designations change (a list changing only those said 0 changes before).</summary>
+    [Id(7)] public int PrefecturesChanged { get; init; }
 }
 
 /// <summary>The outcome of applying: counts and who applied it when.</summary>

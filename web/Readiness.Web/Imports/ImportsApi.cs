@@ -10,14 +10,14 @@ namespace Readiness.Web.Imports;
 /// <summary>A row not imported: its row number in the sheet, the names as written, a code and the reason (ja/en).</summary>
 public sealed record ImportIssueView(int Row, string? Prefecture, string? Municipality, string Code, string MessageJa, string MessageEn);
 
-/// <summary>Counts of a preview (what applying would change) or of an applied import.</summary>
 /// <summary>
-/// Counts over the dataset's municipalities: changed (figures move), confirmed (a newer as-of day with the same figures:
-/// only the source moves), older (they hold a later dataset: untouched), unreadable (their stored state cannot be read:
-/// not compared, or not applied); systems changed, and kept as self-reported.
+/// Counts of a preview (what applying would change) or of an applied import, over the dataset's municipalities: changed
+/// (figures move), confirmed (a newer as-of day with the same figures: only the source moves), older (they hold a later
+/// dataset: untouched), unreadable (their stored state cannot be read: not compared, or not applied); systems changed,
+/// and kept as self-reported; and (designation list) prefectures whose own systems' designations change.
 /// </summary>
 public sealed record ImportCountsView(int Municipalities, int MunicipalitiesChanged, int SystemsChanged, int SystemsKeptSelfReported, int MunicipalitiesOlder,
-    int MunicipalitiesConfirmed, int MunicipalitiesUnreadable);
+    int MunicipalitiesConfirmed, int MunicipalitiesUnreadable, int PrefecturesChanged = 0);
 
 /// <summary>
 /// Who applied an import, when, what it changed, and the rows not applied because their municipality's stored state
@@ -452,5 +452,5 @@ public static partial class ImportsApi
         [.. (issues.IsDefault ? [] : issues).Select(i => new ImportIssueView(i.RowNumber, i.Prefecture, i.Municipality, i.Code, i.MessageJa, i.MessageEn))];
 
     private static ImportCountsView Counts(OfficialImportCounts c) =>
-        new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder, c.MunicipalitiesConfirmed, c.MunicipalitiesUnreadable);
+        new(c.Municipalities, c.MunicipalitiesChanged, c.SystemsChanged, c.SystemsKeptSelfReported, c.MunicipalitiesOlder, c.MunicipalitiesConfirmed, c.MunicipalitiesUnreadable, c.PrefecturesChanged);
 }

@@ -314,8 +314,8 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         }
 
         var (changedMunicipalities, older, confirmed, refused, appliedCodes) = await ApplyRowsAsync(record.Rows, dataset, actor, clientAddress);
-        var prefecturesChanged = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor, clientAddress) : 0;
-        var tookEffect = changedMunicipalities + confirmed + prefecturesChanged > 0;
+        var (prefecturesChanged, prefecturesConfirmed) = record.Kind == OfficialImportRecord.DesignationListKind ? await ApplyPrefectureRowsAsync(record, dataset, actor, clientAddress) : (0, 0);
+        var tookEffect = changedMunicipalities + confirmed + prefecturesChanged + prefecturesConfirmed > 0;
         // Only the municipalities whose grain applied the row count, with the systems compared for them: a report that
         // reached a grain between the comparison and the apply leaves that row out rather than counted as changed.
         var changes = Changed(compared, appliedCodes);
@@ -323,6 +323,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
         {
             SystemsChanged = changes.Sum(c => c.SystemsChanged),
             MunicipalitiesChanged = changedMunicipalities, MunicipalitiesOlder = older, MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = refused.Length,
+            PrefecturesChanged = prefecturesChanged,
         };
         // It replaced a same-day dataset only where it took effect (changed or confirmed a municipality's figures).
         var applied = await grain.MarkAppliedAsync(new OfficialImportResult(counts, actor.Subject, appliedAt)
@@ -478,14 +479,14 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
     /// <summary>
     /// The designation list's prefecture rows, through each prefecture-run grain: the list is complete, so a prefecture
     /// without a row has no listed system. Marks other than the prefecture-run businesses (and 共通機能) are not applied.
-    /// Returns how many prefectures changed.
+    /// Returns how many prefectures' own systems changed, and how many were confirmed (only their source moved).
     /// </summary>
-    private async Task<int> ApplyPrefectureRowsAsync(OfficialImportRecord record, OfficialDatasetRef dataset, Actor actor, string? clientAddress)
+    private async Task<(int Changed, int Confirmed)> ApplyPrefectureRowsAsync(OfficialImportRecord record, OfficialDatasetRef dataset, Actor actor, string? clientAddress)
     {
         var rows = PrefectureListings(record.PrefectureRows);
         var outcomes = await Task.WhenAll(Imported(record.RefusedPrefectures).Select(p =>
             grains.GetGrain<IPrefectureRunGrain>(p.Code).ApplyListingAsync(new PrefectureRunListing(dataset, Listed(rows, p.Code), actor) { ClientAddress = clientAddress })));
-        return outcomes.Count(o => o is OfficialOutcome.Applied or OfficialOutcome.Confirmed);
+        return (outcomes.Count(o => o == OfficialOutcome.Applied), outcomes.Count(o => o == OfficialOutcome.Confirmed));
     }
 
     /// <summary>The prefectures whose own systems the list speaks for: all but those whose row was refused.</summary>
@@ -581,24 +582,27 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             systems += systemEntries;
         }
 
-        return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = unreadable.Count },
-            changes.ToImmutable(), unreadable.ToImmutable(),
-            prefectureRows is { } own ? await PrefectureRemovalsAsync(designatedNow, listed, systemsNow, systemsLosing, losingAll, own.Rows, own.Refused, dataset, actor, now) : DesignationRemovals.None);
+        var (removals, prefecturesChanged) = prefectureRows is { } own
+            ? await PrefectureRemovalsAsync(designatedNow, listed, systemsNow, systemsLosing, losingAll, own.Rows, own.Refused, dataset, actor, now)
+            : (DesignationRemovals.None, 0);
+        return (new OfficialImportCounts(rows.Length, changed, systems, kept, older) { MunicipalitiesConfirmed = confirmed, MunicipalitiesUnreadable = unreadable.Count, PrefecturesChanged = prefecturesChanged },
+            changes.ToImmutable(), unreadable.ToImmutable(), removals);
     }
 
-    /// <summary>The removals with the prefectures' own systems compared too, by the rule their grains apply.</summary>
-    private async Task<DesignationRemovals> PrefectureRemovalsAsync(int designatedNow, int listed, int systemsNow, int systemsLosing, int losingAll,
+    /// <summary>The removals with the prefectures' own systems compared too, by the rule their grains apply, and how many prefectures' own systems change.</summary>
+    private async Task<(DesignationRemovals Removals, int PrefecturesChanged)> PrefectureRemovalsAsync(int designatedNow, int listed, int systemsNow, int systemsLosing, int losingAll,
         ImmutableArray<OfficialPrefectureRow> prefectureRows, ImmutableArray<string> refused, OfficialDatasetRef dataset, Actor actor, DateTimeOffset now)
     {
         var rows = PrefectureListings(prefectureRows);
         // A prefecture whose row was refused keeps what it has: not counted as held or lost by this list.
         var records = await Task.WhenAll(Imported(refused).Select(p => grains.GetGrain<IPrefectureRunGrain>(p.Code).GetAsync()));
-        int held = 0, losing = 0, prefecturesLosingAll = 0;
+        int held = 0, losing = 0, prefecturesLosingAll = 0, changed = 0;
         foreach (var current in records)
         {
             var designated = current.Systems.Count(s => s.Designated);
             held += designated;
             var (outcome, next, _) = PrefectureRunRules.ApplyDesignationList(current, dataset, Listed(rows, current.PrefectureCode), actor, now);
+            changed += outcome == OfficialOutcome.Applied && !next.Systems.SequenceEqual(current.Systems) ? 1 : 0;
             if (designated > 0 && outcome == OfficialOutcome.Applied)
             {
                 losing += current.Systems.Zip(next.Systems).Count(p => p.First.Designated && !p.Second.Designated);
@@ -606,7 +610,7 @@ public sealed class OfficialImportService(IGrainFactory grains, MunicipalityReco
             }
         }
 
-        return new DesignationRemovals(designatedNow, listed, systemsNow, systemsLosing, losingAll, held, losing, prefecturesLosingAll);
+        return (new DesignationRemovals(designatedNow, listed, systemsNow, systemsLosing, losingAll, held, losing, prefecturesLosingAll), changed);
     }
 }
 

@@ -24,6 +24,8 @@ namespace Readiness.ClientTests.Generated.Models
         public int? MunicipalitiesOlder { get; set; }
         /// <summary>The municipalitiesUnreadable property</summary>
         public int? MunicipalitiesUnreadable { get; set; }
+        /// <summary>The prefecturesChanged property</summary>
+        public int? PrefecturesChanged { get; set; }
         /// <summary>The systemsChanged property</summary>
         public int? SystemsChanged { get; set; }
         /// <summary>The systemsKeptSelfReported property</summary>
@@ -34,6 +36,7 @@ namespace Readiness.ClientTests.Generated.Models
         public ImportCountsView()
         {
             AdditionalData = new Dictionary<string, object>();
+            PrefecturesChanged = 0;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -58,6 +61,7 @@ namespace Readiness.ClientTests.Generated.Models
                 { "municipalitiesConfirmed", n => { MunicipalitiesConfirmed = n.GetIntValue(); } },
                 { "municipalitiesOlder", n => { MunicipalitiesOlder = n.GetIntValue(); } },
                 { "municipalitiesUnreadable", n => { MunicipalitiesUnreadable = n.GetIntValue(); } },
+                { "prefecturesChanged", n => { PrefecturesChanged = n.GetIntValue(); } },
                 { "systemsChanged", n => { SystemsChanged = n.GetIntValue(); } },
                 { "systemsKeptSelfReported", n => { SystemsKeptSelfReported = n.GetIntValue(); } },
             };
@@ -74,6 +78,7 @@ namespace Readiness.ClientTests.Generated.Models
             writer.WriteIntValue("municipalitiesConfirmed", MunicipalitiesConfirmed);
             writer.WriteIntValue("municipalitiesOlder", MunicipalitiesOlder);
             writer.WriteIntValue("municipalitiesUnreadable", MunicipalitiesUnreadable);
+            writer.WriteIntValue("prefecturesChanged", PrefecturesChanged);
             writer.WriteIntValue("systemsChanged", SystemsChanged);
             writer.WriteIntValue("systemsKeptSelfReported", SystemsKeptSelfReported);
             writer.WriteAdditionalData(AdditionalData);
